@@ -1,0 +1,44 @@
+# csp-storefront: `make run` starts the demo, `make test` runs everything CI runs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export FLASK_APP := storefront
+
+.PHONY: run setup test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall whenever pyproject.toml changes; a stamp per extras set.
+$(VENV)/.run-deps: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[postgres,redis]"
+	@touch $@
+
+$(VENV)/.test-deps: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test,postgres,redis]"
+	@touch $@
+
+## setup: venv, dependencies, database migrations and demo data (idempotent)
+setup: $(VENV)/.run-deps
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load
+
+## run: set up, then start every process of the Procfile on 127.0.0.1
+run: setup
+	@echo
+	@echo "  Storefront: http://127.0.0.1:5000   (Ctrl-C stops everything)"
+	@echo
+	$(BIN)/honcho start -f Procfile
+
+## test: lint and the whole suite, browser journeys included (installs Debian's chromium)
+test: $(VENV)/.test-deps
+	bash .ci/ensure-packages chromium
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(ARGS)
+
+lint: $(VENV)/.test-deps
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) instance

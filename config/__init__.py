@@ -1,0 +1,1 @@
+"""Settings and admin-editable seed data for csp-storefront."""

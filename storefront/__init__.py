@@ -1,0 +1,72 @@
+"""The csp-storefront Flask application: delivery only; rules live in checkout/ and catalog/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from config.settings import BaseConfig, config_from_env, validate
+from storefront.extensions import csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: type[BaseConfig] | dict | None = None) -> Flask:
+    """Build the app from a settings class (default: STOREFRONT_ENV) plus optional overrides."""
+    app = Flask(__name__, instance_path=str(ROOT / "instance"))
+    _load_config(app, config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def _load_config(app: Flask, config: type[BaseConfig] | dict | None) -> None:
+    overrides = config if isinstance(config, dict) else {}
+    settings = config if isinstance(config, type) else config_from_env()
+    app.config.from_object(settings)
+    app.config.update(overrides)
+    validate(app.config)
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    csrf.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from storefront.admin import bp as admin_bp
+    from storefront.auth import bp as auth_bp
+    from storefront.customers import bp as customers_bp
+    from storefront.main import bp as main_bp
+
+    for blueprint in (main_bp, auth_bp, admin_bp, customers_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from storefront.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from storefront.templating import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from storefront.cli import register
+
+    register(app)

@@ -1,0 +1,95 @@
+"""Provider-admin pages: resellers, their users, and every customer."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, or_, select
+
+from storefront import services
+from storefront.accounts import Customer, Reseller, Role, User
+from storefront.extensions import db
+from storefront.forms import AdminCustomerForm, ResellerForm, UserForm
+from storefront.pagination import paginate
+from storefront.security import roles_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+admin_only = roles_required(Role.PROVIDER_ADMIN)
+
+
+@bp.route("/resellers")
+@admin_only
+def resellers():
+    q = request.args.get("q", "").strip()
+    query = select(Reseller).order_by(Reseller.company_name)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(or_(func.lower(Reseller.company_name).like(like),
+                                Reseller.mpn_id.like(like)))
+    page = paginate(query)
+    return render_template("admin/resellers.html", page=page, q=q)
+
+
+@bp.route("/resellers/new", methods=["GET", "POST"])
+@admin_only
+def reseller_new():
+    return _reseller_form(Reseller(), "Add a reseller")
+
+
+@bp.route("/resellers/<int:reseller_id>", methods=["GET", "POST"])
+@admin_only
+def reseller_edit(reseller_id: int):
+    reseller = db.session.get(Reseller, reseller_id) or abort(404)
+    return _reseller_form(reseller, reseller.company_name)
+
+
+def _reseller_form(reseller: Reseller, title: str):
+    form = ResellerForm(obj=reseller)
+    if form.validate_on_submit():
+        services.save_reseller(reseller, form.data)
+        flash(f"Saved {reseller.company_name}.", "success")
+        return redirect(url_for("admin.reseller_edit", reseller_id=reseller.id))
+    status = 422 if form.errors else 200
+    return render_template("admin/reseller_form.html", form=form, reseller=reseller,
+                           title=title), status
+
+
+@bp.route("/resellers/<int:reseller_id>/users/new", methods=["GET", "POST"])
+@admin_only
+def reseller_user_new(reseller_id: int):
+    reseller = db.session.get(Reseller, reseller_id) or abort(404)
+    form = UserForm()
+    if form.validate_on_submit():
+        if db.session.scalar(select(User).where(User.email == form.email.data.strip().lower())):
+            form.email.errors.append("This email already has an account.")
+        else:
+            services.add_user(form.data, Role.RESELLER_USER, reseller=reseller)
+            flash(f"{form.email.data} can now sign in for {reseller.company_name}.", "success")
+            return redirect(url_for("admin.reseller_edit", reseller_id=reseller.id))
+    status = 422 if form.errors else 200
+    return render_template("admin/user_form.html", form=form, reseller=reseller), status
+
+
+@bp.route("/customers")
+@admin_only
+def customers():
+    q = request.args.get("q", "").strip()
+    query = select(Customer).order_by(Customer.company_name)
+    if q:
+        query = query.where(func.lower(Customer.company_name).like(f"%{q.lower()}%"))
+    return render_template("admin/customers.html", page=paginate(query), q=q)
+
+
+@bp.route("/customers/<int:customer_id>", methods=["GET", "POST"])
+@admin_only
+def customer_edit(customer_id: int):
+    customer = db.session.get(Customer, customer_id) or abort(404)
+    form = AdminCustomerForm(obj=customer)
+    if request.method == "GET":
+        form.qualifications.data = sorted(customer.approved_segments())
+    if form.validate_on_submit():
+        services.save_customer(customer, form.data, reseller_id=customer.reseller_id)
+        flash(f"Saved {customer.company_name}.", "success")
+        return redirect(url_for("admin.customer_edit", customer_id=customer.id))
+    status = 422 if form.errors else 200
+    return render_template("customers/form.html", form=form, customer=customer,
+                           title=customer.company_name, admin=True), status

@@ -1,0 +1,69 @@
+"""Sign-in, sign-out and direct-customer sign-up."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import func, select
+
+from storefront import services
+from storefront.accounts import User, utcnow
+from storefront.extensions import db
+from storefront.forms import LoginForm, SignupForm
+from storefront.security import is_safe_next
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = _find_user(form.email.data)
+        if user is None or not user.check_password(form.password.data):
+            form.password.errors.append("Wrong email or password.")
+        elif not user.active:
+            form.email.errors.append("This account is disabled. Ask your administrator.")
+        else:
+            return _sign_in(user, form.remember.data)
+    return render_template("auth/login.html", form=form), 200 if not form.errors else 422
+
+
+def _find_user(email: str) -> User | None:
+    query = select(User).where(func.lower(User.email) == email.strip().lower())
+    return db.session.scalars(query).first()
+
+
+def _sign_in(user: User, remember: bool):
+    login_user(user, remember=remember)
+    user.last_login_at = utcnow()
+    db.session.commit()
+    target = request.args.get("next")
+    return redirect(target if is_safe_next(target) else url_for("main.home"))
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    """Self sign-up for a direct customer: the company and its first user."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = SignupForm()
+    if form.validate_on_submit():
+        if _find_user(form.user_email.data):
+            form.user_email.errors.append("An account with this email exists. Sign in instead.")
+        else:
+            user = services.sign_up_direct_customer(form.data)
+            login_user(user)
+            flash("Welcome! Your company account is ready.", "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/signup.html", form=form), 200 if not form.errors else 422

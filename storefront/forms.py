@@ -1,0 +1,162 @@
+"""WTForms forms: shape and field-level checks only; business rules live in checkout/."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pycountry
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    UUID,
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    Optional,
+    Regexp,
+)
+
+from storefront.accounts import SPECIALIZED_SEGMENTS, MpaStatus
+
+DOMAIN_PREFIX = r"^[a-zA-Z0-9][a-zA-Z0-9-]{0,25}[a-zA-Z0-9]$"
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+@lru_cache(maxsize=1)
+def _country_pairs() -> tuple[tuple[str, str], ...]:
+    pairs = [(c.alpha_2, getattr(c, "common_name", c.name)) for c in pycountry.countries]
+    pairs.append(("XK", "Kosovo"))  # pycountry lacks Kosovo; Partner Center sells there
+    return (("", "Choose a country…"), *sorted(pairs, key=lambda p: p[1]))
+
+
+def country_choices() -> list[SelectChoice]:
+    """ISO-2 codes with names, sorted by name."""
+    return options(_country_pairs())
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Email()])
+    password = PasswordField("Password", validators=[DataRequired()])
+    remember = BooleanField("Keep me signed in")
+
+
+class PasswordFields:
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(min=10, message="Use at least 10 characters.")],
+    )
+    confirm = PasswordField(
+        "Repeat password", validators=[EqualTo("password", message="The passwords differ.")]
+    )
+
+
+class CompanyFields:
+    """Company and billing address fields shared by customer forms and sign-up (K1)."""
+
+    company_name = StringField("Company name", validators=[DataRequired(), Length(max=200)])
+    contact_first_name = StringField("Contact first name",
+                                     validators=[DataRequired(), Length(max=50)])
+    contact_last_name = StringField("Contact last name",
+                                    validators=[DataRequired(), Length(max=50)])
+    email = EmailField("Billing email", validators=[DataRequired(), Email(), Length(max=254)])
+    phone = StringField("Phone", validators=[Optional(), Length(max=40)])
+    address_line1 = StringField("Address line 1", validators=[DataRequired(), Length(max=200)])
+    address_line2 = StringField("Address line 2", validators=[Optional(), Length(max=200)])
+    city = StringField("City", validators=[DataRequired(), Length(max=100)])
+    region = StringField("State / region", validators=[Optional(), Length(max=100)])
+    postal_code = StringField("Postal code", validators=[Optional(), Length(max=20)])
+    country = SelectField("Country", validators=[DataRequired(message="Choose a country.")])
+    tax_id = StringField("Organization tax ID (INN)", validators=[Optional(), Length(max=50)])
+
+    def init_company_choices(self) -> None:
+        self.country.choices = country_choices()
+
+
+class CustomerForm(CompanyFields, FlaskForm):
+    tenant_mode = RadioField(
+        "Microsoft tenant",
+        choices=options([("new", "Create a new Microsoft tenant"),
+                         ("existing", "Use an existing tenant")]),
+        default="new",
+    )
+    domain_prefix = StringField(
+        "New tenant domain prefix",
+        validators=[Optional(), Regexp(DOMAIN_PREFIX, message=(
+            "Use 2–27 letters, digits or hyphens, not starting or ending with a hyphen."))],
+    )
+    tenant_id = StringField(
+        "Existing tenant ID", validators=[Optional(), UUID(message="Enter the tenant ID GUID.")]
+    )
+    tenant_domain = StringField("Existing tenant domain", validators=[Optional(), Length(max=255)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.init_company_choices()
+
+    def validate(self, extra_validators=None) -> bool:
+        """Field checks, then the fields the chosen tenant mode needs."""
+        ok = super().validate(extra_validators)
+        if self.tenant_mode.data == "new" and not self.domain_prefix.data:
+            self.domain_prefix.errors.append(
+                "Choose a domain prefix for the new tenant (prefix.onmicrosoft.com).")
+            ok = False
+        if self.tenant_mode.data == "existing" and not (
+            self.tenant_id.data or self.tenant_domain.data
+        ):
+            self.tenant_id.errors.append("Give the existing tenant's ID or its domain.")
+            ok = False
+        return ok
+
+
+class AdminCustomerForm(CustomerForm):
+    qualifications = SelectMultipleField(
+        "Approved specialized-industry segments (K7)",
+        choices=options((s.value, s.value.title()) for s in SPECIALIZED_SEGMENTS),
+        validators=[Optional()],
+    )
+
+
+class SignupForm(CompanyFields, PasswordFields, FlaskForm):
+    name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
+    user_email = EmailField("Your sign-in email", validators=[DataRequired(), Email()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.init_company_choices()
+
+
+class ResellerForm(FlaskForm):
+    company_name = StringField("Company name", validators=[DataRequired(), Length(max=200)])
+    mpn_id = StringField(
+        "MPN ID (PartnerID)",
+        validators=[DataRequired(), Regexp(r"^\d{6,10}$", message="An MPN ID is 6–10 digits.")],
+    )
+    mpa_status = SelectField(
+        "Microsoft Partner Agreement",
+        choices=options([(MpaStatus.UNKNOWN, "Not verified yet"), (MpaStatus.VERIFIED, "Verified"),
+                         (MpaStatus.NOT_ACCEPTED, "Not accepted")]),
+    )
+    contact_name = StringField("Contact name", validators=[DataRequired(), Length(max=120)])
+    contact_email = EmailField("Contact email", validators=[DataRequired(), Email()])
+    contact_phone = StringField("Contact phone", validators=[Optional(), Length(max=40)])
+    active = BooleanField("Active", default=True)
+
+
+class UserForm(PasswordFields, FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField("Sign-in email", validators=[DataRequired(), Email()])
+    admin_agent = BooleanField("Admin agent (may cancel subscriptions and reveal product keys)")

@@ -1,0 +1,46 @@
+"""Role guards and scoped lookups shared by every blueprint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from storefront.accounts import Customer, Role, visible_customers
+from storefront.extensions import db
+
+
+def roles_required(*roles: Role) -> Callable:
+    """Allow signed-in users with one of these roles; others get 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def customer_for(user, customer_id: int) -> Customer:
+    """A customer the user may see, or 404 (never 403, so ids of others leak nothing)."""
+    query = visible_customers(user).where(Customer.id == customer_id)
+    customer = db.session.scalars(query).first()
+    if customer is None:
+        abort(404)
+    return customer
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only same-site relative paths are followed after sign-in (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and "\\" not in target

@@ -1,0 +1,47 @@
+"""Template filters and globals: country names, dates, the navigation of each role."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pycountry
+from flask import Flask, current_app
+from flask_login import current_user
+
+EXTRA_COUNTRIES = {"XK": "Kosovo"}
+
+
+def country_name(code: str | None) -> str:
+    if not code:
+        return ""
+    country = pycountry.countries.get(alpha_2=code.upper())
+    if country is None:
+        return EXTRA_COUNTRIES.get(code.upper(), code)
+    return getattr(country, "common_name", country.name)
+
+
+def datetime_format(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+
+
+NAV = {
+    "provider_admin": [("main.home", "Dashboard"), ("admin.resellers", "Resellers"),
+                       ("admin.customers", "Customers")],
+    "reseller_user": [("main.home", "Dashboard"), ("customers.index", "Customers")],
+    "customer_user": [("customers.company", "Company")],
+}
+
+
+def navigation() -> list[tuple[str, str]]:
+    """Links for the signed-in user's role; later blueprints append their own entries."""
+    if not current_user.is_authenticated:
+        return []
+    items = NAV.get(current_user.role, [])
+    return [item for item in items if item[0] in current_app.view_functions]
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(country_name, "country_name")
+    app.add_template_filter(datetime_format, "dt")
+    app.add_template_global(navigation, "navigation")
+    app.add_template_global(lambda: app.config["PROVIDER_NAME"], "provider_name")

@@ -1,0 +1,101 @@
+"""Shared fixtures: an app on a throwaway SQLite file, a small world of accounts, sign-in."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+
+from config.settings import TestingConfig
+from storefront import create_app
+from storefront.accounts import Customer, MpaStatus, Reseller, Role
+from storefront.extensions import db
+from storefront.services import new_user
+
+PASSWORD = "correct horse battery"
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
+                     r'type="hidden" name="csrf_token" value="([^"]+)"|'
+                     r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app(TestingConfig)
+    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'test.sqlite'}"
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@dataclass
+class World:
+    admin: object
+    reseller_a: Reseller
+    reseller_b: Reseller
+    reseller_a_user: object
+    reseller_b_user: object
+    customer_a: Customer
+    customer_b: Customer
+    direct: Customer
+    direct_user: object
+
+
+def make_customer(reseller: Reseller | None, name: str, **extra) -> Customer:
+    values = {"company_name": name, "contact_first_name": "Ada", "contact_last_name": "Lovelace",
+              "email": "ada@example.com", "address_line1": "1 Main St", "city": "Berlin",
+              "postal_code": "10117", "country": "DE",
+              "domain_prefix": name.lower().replace(" ", "")}
+    values.update(extra)
+    return Customer(reseller=reseller, **values)
+
+
+@pytest.fixture
+def world(app) -> World:
+    """Two resellers with one customer each, a direct customer, and a user for each role."""
+    ra = Reseller(company_name="Reseller A", mpn_id="1234567", mpa_status=MpaStatus.VERIFIED)
+    rb = Reseller(company_name="Reseller B", mpn_id="7654321", mpa_status=MpaStatus.VERIFIED)
+    ca, cb = make_customer(ra, "Alpha GmbH"), make_customer(rb, "Beta GmbH")
+    direct = make_customer(None, "Direct Ltd", country="GB", city="London",
+                           postal_code="SW1A 1AA")
+    w = World(
+        admin=new_user("admin@test.example", PASSWORD, Role.PROVIDER_ADMIN, name="Admin"),
+        reseller_a=ra, reseller_b=rb,
+        reseller_a_user=new_user("a@test.example", PASSWORD, Role.RESELLER_USER, reseller=ra),
+        reseller_b_user=new_user("b@test.example", PASSWORD, Role.RESELLER_USER, reseller=rb),
+        customer_a=ca, customer_b=cb, direct=direct,
+        direct_user=new_user("d@test.example", PASSWORD, Role.CUSTOMER_USER, customer=direct),
+    )
+    db.session.add_all(vars(w).values())
+    db.session.commit()
+    return w
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "page has no CSRF token"
+    return next(g for g in match.groups() if g)
+
+
+def csrf_token(client, url: str = "/login") -> str:
+    return csrf_from(client.get(url, follow_redirects=True).get_data(as_text=True))
+
+
+def login(client, user_or_email, password: str = PASSWORD, **extra):
+    email = getattr(user_or_email, "email", user_or_email)
+    token = csrf_token(client)
+    data = {"email": email, "password": password, "csrf_token": token, **extra}
+    return client.post("/login", data=data, query_string=extra.pop("query", None))
+
+
+def post_form(client, url: str, data: dict, *, token_url: str | None = None):
+    """POST a form the way a browser does: with the CSRF token from the page."""
+    token = csrf_token(client, token_url or url)
+    return client.post(url, data={**data, "csrf_token": token})

@@ -1,0 +1,143 @@
+"""Every route × every role × own vs. someone else's object → the expected status.
+
+The matrix is checked against app.url_map, so a route added without an entry here fails.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from config.settings import TestingConfig
+from storefront import create_app
+from tests.conftest import csrf_token, login
+
+GUEST, ADMIN, RESELLER, CUSTOMER = "guest", "admin", "reseller", "customer"
+ROLES = (GUEST, ADMIN, RESELLER, CUSTOMER)
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(ROLES, status)
+
+
+def only(role: str, ok: int = 200) -> dict[str, int]:
+    """A page for one role: guests are sent to sign in, other roles get 403."""
+    return {GUEST: 302, **dict.fromkeys(set(ROLES) - {GUEST}, 403), role: ok}
+
+
+# Status for a GET (POST for POST-only routes) by each role, on the caller's own object.
+EXPECT: dict[str, dict[str, int]] = {
+    "main.home": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 302},
+    "main.healthz": everyone(200),
+    "auth.login": {GUEST: 200, ADMIN: 302, RESELLER: 302, CUSTOMER: 302},
+    "auth.signup": {GUEST: 200, ADMIN: 302, RESELLER: 302, CUSTOMER: 302},
+    "auth.logout": everyone(302),
+    "admin.resellers": only(ADMIN),
+    "admin.reseller_new": only(ADMIN),
+    "admin.reseller_edit": only(ADMIN),
+    "admin.reseller_user_new": only(ADMIN),
+    "admin.customers": only(ADMIN),
+    "admin.customer_edit": only(ADMIN),
+    "customers.index": only(RESELLER),
+    "customers.new": only(RESELLER),
+    "customers.show": only(RESELLER),
+    "customers.edit": only(RESELLER),
+    "customers.company": only(CUSTOMER),
+}
+
+# The same routes aimed at an object that is not the caller's (or does not exist).
+OTHERS: dict[str, dict[str, int]] = {
+    "admin.reseller_edit": {ADMIN: 404},
+    "admin.reseller_user_new": {ADMIN: 404},
+    "admin.customer_edit": {ADMIN: 404},
+    "customers.show": {RESELLER: 404, CUSTOMER: 403, ADMIN: 403},
+    "customers.edit": {RESELLER: 404, CUSTOMER: 403, ADMIN: 403},
+}
+
+
+def user_for(world, role):
+    return {ADMIN: world.admin, RESELLER: world.reseller_a_user,
+            CUSTOMER: world.direct_user}.get(role)
+
+
+def url_args(rule, world, other: bool) -> dict[str, int]:
+    own = {"customer_id": world.customer_a.id, "reseller_id": world.reseller_a.id}
+    foreign = {"customer_id": world.customer_b.id, "reseller_id": 999_999}
+    if other:
+        foreign["customer_id"] = 999_999 if rule.endpoint.startswith("admin.") else foreign[
+            "customer_id"]
+    return {name: (foreign if other else own)[name] for name in rule.arguments}
+
+
+def request_as(client, app, world, role, rule, other=False, method=None):
+    if role != GUEST:
+        assert login(client, user_for(world, role)).status_code == 302
+    with app.test_request_context():
+        from flask import url_for
+
+        url = url_for(rule.endpoint, **url_args(rule, world, other))
+    method = method or ("GET" if "GET" in rule.methods else "POST")
+    data = {"csrf_token": csrf_token(client, "/login" if role == GUEST else "/")} \
+        if method == "POST" else None
+    return client.open(url, method=method, data=data)
+
+
+def routes(app):
+    return {r.endpoint: r for r in app.url_map.iter_rules() if r.endpoint != "static"}
+
+
+def test_every_registered_route_has_an_entry_in_the_matrix(app):
+    assert set(routes(app)) == set(EXPECT), "add new routes to EXPECT (and OTHERS if scoped)"
+
+
+def test_every_object_route_is_checked_with_someone_elses_object(app):
+    scoped = {e for e, r in routes(app).items() if r.arguments}
+    assert scoped == set(OTHERS)
+
+
+CASES = [(e, role) for e in EXPECT for role in ROLES]
+
+
+@pytest.mark.parametrize(("endpoint", "role"), CASES)
+def test_route_answers_each_role_as_expected(app, client, world, endpoint, role):
+    rule = routes(app)[endpoint]
+    response = request_as(client, app, world, role, rule)
+    assert response.status_code == EXPECT[endpoint][role]
+    if response.status_code == 302 and role == GUEST and endpoint not in {"auth.logout"}:
+        assert response.headers["Location"].startswith(("/login", "/"))
+
+
+OTHER_CASES = [(e, role) for e, by_role in OTHERS.items() for role in by_role]
+
+
+@pytest.mark.parametrize(("endpoint", "role"), OTHER_CASES)
+def test_someone_elses_object_is_not_reachable(app, client, world, endpoint, role):
+    rule = routes(app)[endpoint]
+    assert request_as(client, app, world, role, rule, other=True).status_code == \
+        OTHERS[endpoint][role]
+
+
+POST_ROUTES = {r.endpoint for r in create_app(TestingConfig).url_map.iter_rules()
+               if "POST" in r.methods and "GET" in r.methods}
+DENIED_POSTS = [(e, role) for e, by_role in EXPECT.items() for role, status in by_role.items()
+                if status in (403, 404) and e in POST_ROUTES]
+
+
+@pytest.mark.parametrize(("endpoint", "role"), DENIED_POSTS)
+def test_a_refused_page_also_refuses_its_form_submission(app, client, world, endpoint, role):
+    rule = routes(app)[endpoint]
+    response = request_as(client, app, world, role, rule, method="POST")
+    assert response.status_code == EXPECT[endpoint][role]
+
+
+def test_reseller_lists_only_its_own_customers(client, world):
+    login(client, world.reseller_a_user)
+    body = client.get("/customers").get_data(as_text=True)
+    assert "Alpha GmbH" in body and "Beta GmbH" not in body and "Direct Ltd" not in body
+
+
+def test_not_found_is_json_for_json_clients(client, world):
+    login(client, world.reseller_a_user)
+    response = client.get(f"/customers/{world.customer_b.id}",
+                          headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert response.get_json()["error"]["status"] == 404

@@ -1,0 +1,93 @@
+"""Resellers manage their customers; admins manage resellers and qualifications."""
+
+from sqlalchemy import select
+
+from storefront.accounts import Customer, Reseller, User
+from storefront.extensions import db
+from tests.conftest import login, post_form
+
+NEW_CUSTOMER = {
+    "company_name": "Gamma Sp. z o.o.", "contact_first_name": "Ewa", "contact_last_name": "Nowak",
+    "email": "ewa@gamma.example", "phone": "+48 22 100 00 00", "address_line1": "ul. Prosta 1",
+    "city": "Warszawa", "postal_code": "00-850", "country": "PL", "tax_id": "8567346215",
+    "tenant_mode": "new", "domain_prefix": "gammapl",
+}
+
+
+def test_reseller_creates_a_customer_that_belongs_to_it(client, world):
+    login(client, world.reseller_a_user)
+    response = post_form(client, "/customers/new", NEW_CUSTOMER)
+    assert response.status_code == 302
+    customer = db.session.scalar(select(Customer).where(Customer.company_name.like("Gamma%")))
+    assert customer.reseller_id == world.reseller_a.id
+    assert customer.country == "PL" and customer.tax_id == "8567346215"
+
+
+def test_refused_customer_form_keeps_every_value_and_names_the_field(client, world):
+    login(client, world.reseller_a_user)
+    response = post_form(client, "/customers/new", {**NEW_CUSTOMER, "city": "", "email": "nope"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'value="Gamma Sp. z o.o."' in body and 'value="8567346215"' in body
+    assert 'id="city-err"' in body and 'id="email-err"' in body
+
+
+def test_existing_tenant_needs_an_id_or_domain(client, world):
+    login(client, world.reseller_a_user)
+    response = post_form(client, "/customers/new", {**NEW_CUSTOMER, "tenant_mode": "existing"})
+    assert response.status_code == 422
+    assert "existing tenant" in response.get_data(as_text=True)
+
+
+def test_reseller_cannot_edit_another_resellers_customer(client, world):
+    login(client, world.reseller_a_user)
+    url = f"/customers/{world.customer_b.id}/edit"
+    response = post_form(client, url, NEW_CUSTOMER, token_url="/customers/new")
+    assert response.status_code == 404
+    db.session.refresh(world.customer_b)
+    assert world.customer_b.company_name == "Beta GmbH"
+
+
+def test_direct_customer_edits_its_own_company(client, world):
+    login(client, world.direct_user)
+    data = {**NEW_CUSTOMER, "company_name": "Direct Renamed"}
+    assert post_form(client, "/company", data).status_code == 302
+    db.session.refresh(world.direct)
+    assert world.direct.company_name == "Direct Renamed" and world.direct.reseller_id is None
+
+
+def test_admin_creates_a_reseller_and_its_first_user(client, world):
+    login(client, world.admin)
+    response = post_form(client, "/admin/resellers/new", {
+        "company_name": "Delta IT", "mpn_id": "5556667", "mpa_status": "unknown",
+        "contact_name": "Dee", "contact_email": "dee@delta.example", "active": "y"})
+    reseller = db.session.scalar(select(Reseller).where(Reseller.company_name == "Delta IT"))
+    assert response.status_code == 302 and reseller.mpn_id == "5556667"
+    response = post_form(client, f"/admin/resellers/{reseller.id}/users/new", {
+        "name": "Dee", "email": "Dee@Delta.example", "password": "ten chars!!",
+        "confirm": "ten chars!!", "admin_agent": "y"})
+    user = db.session.scalar(select(User).where(User.email == "dee@delta.example"))
+    assert response.status_code == 302 and user.reseller_id == reseller.id and user.admin_agent
+
+
+def test_reseller_mpn_id_must_be_digits(client, world):
+    login(client, world.admin)
+    response = post_form(client, "/admin/resellers/new", {
+        "company_name": "Bad MPN", "mpn_id": "abc", "mpa_status": "unknown",
+        "contact_name": "X", "contact_email": "x@example.com"})
+    assert response.status_code == 422
+    assert "An MPN ID is 6–10 digits." in response.get_data(as_text=True)
+
+
+def test_admin_approves_a_specialized_industry_qualification(client, world):
+    login(client, world.admin)
+    form = {**NEW_CUSTOMER, "company_name": "Alpha GmbH", "qualifications": ["nonprofit"]}
+    assert post_form(client, f"/admin/customers/{world.customer_a.id}", form).status_code == 302
+    db.session.refresh(world.customer_a)
+    assert world.customer_a.approved_segments() == frozenset({"nonprofit"})
+
+
+def test_admin_search_finds_resellers_by_mpn(client, world):
+    login(client, world.admin)
+    body = client.get("/admin/resellers?q=7654321").get_data(as_text=True)
+    assert "Reseller B" in body and "Reseller A" not in body

@@ -1,0 +1,46 @@
+"""Demo data loads idempotently; migrations build exactly the schema the models describe."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+from storefront import demo
+from storefront.accounts import Customer, Reseller, User
+from storefront.extensions import db
+from tests.conftest import csrf_token, login
+
+
+def counts():
+    return [db.session.scalar(select(func.count()).select_from(m)) for m in (User, Reseller,
+                                                                            Customer)]
+
+
+def test_demo_load_creates_the_documented_accounts_once(app):
+    assert demo.load() > 0
+    first = counts()
+    assert demo.load() == 0
+    assert counts() == first == [4, 2, 5]
+    polish = db.session.scalar(select(Customer).where(Customer.country == "PL"))
+    assert polish.tax_id and polish.reseller is not None
+
+
+def test_demo_sign_ins_work(client, app):
+    demo.load()
+    for email, password, _ in demo.SIGN_INS:
+        assert login(client, email, password).status_code == 302, email
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+
+
+def test_migrations_match_the_models(tmp_path):
+    from config.settings import TestingConfig
+    from storefront import create_app
+
+    app = create_app(TestingConfig)
+    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'migrated.sqlite'}"
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        db.engine.dispose()
+    assert diff == []
