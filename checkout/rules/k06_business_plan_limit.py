@@ -40,7 +40,7 @@ class _Held:
     product_id: str
     billing_cycle: str
     kind: str  # "subscription", "suspended", "pending", "other_partner" or "cart"
-    ref: str
+    ref: str  # subscription or order id; the 1-based line number for "cart"
 
 
 def check(ctx: CheckoutContext) -> list[Problem]:
@@ -52,7 +52,7 @@ def check(ctx: CheckoutContext) -> list[Problem]:
             continue
         problem = _judge(ctx, line, [h for h in held if h.product_id == line.product_id])
         if problem is None:
-            held.append(_Held(line.product_id, line.billing_cycle, "cart", str(line.index)))
+            held.append(_Held(line.product_id, line.billing_cycle, "cart", str(line.index + 1)))
         else:
             problems.append(problem)
     return problems
@@ -90,7 +90,7 @@ def _judge(ctx: CheckoutContext, line: LineFacts, same_plan: list[_Held]) -> Pro
 def _describe(line: LineFacts, held: _Held) -> str:
     cycle = line.billing_cycle
     return {
-        "cart": f"line {int(held.ref) + 1} of this cart already orders it {cycle}.",
+        "cart": f"line {held.ref} of this cart already orders it {cycle}.",
         "pending": f"an earlier {cycle} order of it ({held.ref}) is still being provisioned.",
         "suspended": f"the customer's {cycle} subscription {held.ref} is suspended.",
         "other_partner": f"the customer holds a {cycle} subscription of it through "
