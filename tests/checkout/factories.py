@@ -39,31 +39,33 @@ URLS = FixUrls(
 
 def customer(**changes: object) -> CustomerFacts:
     """A German customer with a complete, valid address, on a new tenant with a free domain."""
-    defaults = dict(
-        id=7, company_name="Contoso GmbH", contact_first_name="Erika",
-        contact_last_name="Mustermann", email="erika@contoso.example", phone="+49 30 1234567",
-        address_line1="Unter den Linden 1", address_line2="", city="Berlin", region="",
-        postal_code="10117", country="DE", tax_id="", tenant_mode="new",
-        domain_prefix="contosogmbh", domain_available=True,
-    )
+    defaults = {
+        "id": 7, "company_name": "Contoso GmbH", "contact_first_name": "Erika",
+        "contact_last_name": "Mustermann", "email": "erika@contoso.example",
+        "phone": "+49 30 1234567", "address_line1": "Unter den Linden 1", "address_line2": "",
+        "city": "Berlin", "region": "",
+        "postal_code": "10117", "country": "DE", "tax_id": "", "tenant_mode": "new",
+        "domain_prefix": "contosogmbh", "domain_available": True,
+    }
     return CustomerFacts(**{**defaults, **changes})
 
 
 def reseller(**changes: object) -> ResellerFacts:
     """A lite reseller whose MPN ID and MPA Microsoft has confirmed."""
-    defaults = dict(id=3, company="Fabrikam Partners", mpn_id=MPN_ID, mpn_valid=True,
-                    mpa_verified=True)
+    defaults = {"id": 3, "company": "Fabrikam Partners", "mpn_id": MPN_ID, "mpn_valid": True,
+                    "mpa_verified": True}
     return ResellerFacts(**{**defaults, **changes})
 
 
 def line(index: int = 0, **changes: object) -> LineFacts:
     """A cart line for 5 monthly Microsoft 365 Business Premium licenses (1-month term)."""
-    defaults = dict(
-        index=index, product_id="CFQ7TTC0LCHC", sku_id="0002",
-        catalog_item_id="CFQ7TTC0LCHC:0002:CFQ7TTC0LCHD", title="Microsoft 365 Business Premium",
-        family="office365_business", segment="commercial", billing_cycle="monthly",
-        term_duration="P1M", quantity=5, min_quantity=1, max_quantity=300,
-    )
+    defaults = {
+        "index": index, "product_id": "CFQ7TTC0LCHC", "sku_id": "0002",
+        "catalog_item_id": "CFQ7TTC0LCHC:0002:CFQ7TTC0LCHD",
+        "title": "Microsoft 365 Business Premium",
+        "family": "office365_business", "segment": "commercial", "billing_cycle": "monthly",
+        "term_duration": "P1M", "quantity": 5, "min_quantity": 1, "max_quantity": 300,
+    }
     return LineFacts(**{**defaults, **changes})
 
 
@@ -92,25 +94,26 @@ def reservation_line(index: int = 0, **changes: object) -> LineFacts:
 
 def subscription(sub_id: str = "sub-1", **changes: object) -> SubscriptionFacts:
     """An active monthly Business Premium subscription this reseller sold, in Partner Center."""
-    defaults = dict(
-        id=sub_id, product_id="CFQ7TTC0LCHC", sku_id="0002", family="office365_business",
-        billing_cycle="monthly", term_duration="P1M", status="active", source="partner_center",
-        reseller_mpn=MPN_ID,
-    )
+    defaults = {
+        "id": sub_id, "product_id": "CFQ7TTC0LCHC", "sku_id": "0002",
+        "family": "office365_business", "billing_cycle": "monthly", "term_duration": "P1M",
+        "status": "active", "source": "partner_center",
+        "reseller_mpn": MPN_ID,
+    }
     return SubscriptionFacts(**{**defaults, **changes})
 
 
 def context(**changes: object) -> CheckoutContext:
     """A context every rule accepts; pass customer=customer(...), lines=(...), etc. to vary."""
-    defaults = dict(
-        buyer_kind="reseller", customer=customer(), reseller=reseller(),
-        mca=McaFacts(required_version="2024-01", accepted_version="2024-01",
+    defaults = {
+        "buyer_kind": "reseller", "customer": customer(), "reseller": reseller(),
+        "mca": McaFacts(required_version="2024-01", accepted_version="2024-01",
                      confirmed_by_reseller=True),
-        settings=BillingSettings(annual_billing_cycle_enabled=True,
+        "settings": BillingSettings(annual_billing_cycle_enabled=True,
                                  annual_provisioning_enabled=True),
-        lines=(line(),), existing_subscriptions=(), tax_id_countries=TAX_ID_COUNTRIES,
-        reservation_blocked_markets=BLOCKED_MARKETS, urls=URLS, today=TODAY,
-    )
+        "lines": (line(),), "existing_subscriptions": (), "tax_id_countries": TAX_ID_COUNTRIES,
+        "reservation_blocked_markets": BLOCKED_MARKETS, "urls": URLS, "today": TODAY,
+    }
     return CheckoutContext(**{**defaults, **changes})
 
 
