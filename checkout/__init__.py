@@ -1,0 +1,1 @@
+"""Checkout: the facts, the rules that judge them, and the order service."""

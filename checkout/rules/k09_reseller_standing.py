@@ -1,0 +1,46 @@
+"""K9 Reseller standing: a lite reseller orders only with a valid MPN ID and a verified MPA.
+
+Microsoft must recognise the reseller's MPN ID and confirm that the reseller has signed
+the Microsoft Partner Agreement. "Not checked" or "could not check" is not "yes": the
+order is refused until both are confirmed. Direct orders have no reseller to judge.
+"""
+
+from __future__ import annotations
+
+from checkout.context import CheckoutContext
+from checkout.problems import Problem
+
+RULE = "K9"
+
+
+def check(ctx: CheckoutContext) -> list[Problem]:
+    """The reseller's standing problems: unknown reseller, MPN not valid, MPA not verified."""
+    if not ctx.is_reseller_order:
+        return []
+    reseller = ctx.reseller
+    if reseller is None:
+        return [_problem(ctx, "reseller_unknown", "mpn_id",
+                         "This order is placed as a reseller but no reseller account is "
+                         "linked to it. Sign in with your reseller account.")]
+    problems = []
+    if reseller.mpn_valid is not True:
+        state = "could not be verified" if reseller.mpn_valid is None else "is not valid"
+        problems.append(_problem(ctx, f"mpn_{_slug(reseller.mpn_valid, 'invalid')}", "mpn_id",
+                                 f"Your MPN ID {state} with Microsoft. Check the MPN ID on "
+                                 "your profile; ordering resumes once Microsoft accepts it."))
+    if reseller.mpa_verified is not True:
+        state = ("could not be verified" if reseller.mpa_verified is None
+                 else "is not signed")
+        problems.append(_problem(ctx, f"mpa_{_slug(reseller.mpa_verified, 'not_signed')}", "mpa",
+                                 f"Your acceptance of the Microsoft Partner Agreement {state}. "
+                                 "Accept the MPA in Partner Center; ordering resumes once "
+                                 "Microsoft confirms it."))
+    return problems
+
+
+def _slug(flag: bool | None, refused: str) -> str:
+    return "unverified" if flag is None else refused
+
+
+def _problem(ctx: CheckoutContext, slug: str, field: str, message: str) -> Problem:
+    return Problem(RULE, f"{RULE}.{slug}", message, field, ctx.urls.reseller_profile)

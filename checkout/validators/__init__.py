@@ -1,0 +1,1 @@
+"""Pure validators for customer data (tax ids, postal codes, address requirements)."""

@@ -1,0 +1,40 @@
+"""K9: a lite reseller orders only with a valid MPN ID and a verified MPA."""
+
+import pytest
+
+from checkout.rules.k09_reseller_standing import check
+from tests.checkout.factories import codes, context, direct, reseller
+
+
+def test_allows_a_reseller_in_good_standing():
+    assert check(context()) == []
+
+
+def test_refuses_a_reseller_without_a_verified_mpa():
+    (problem,) = check(context(reseller=reseller(mpa_verified=None)))
+    assert problem.code == "K9.mpa_unverified"
+    assert problem.field == "mpa"
+    assert "Partner Agreement" in problem.message
+
+
+def test_refuses_a_reseller_that_has_not_signed_the_mpa():
+    assert codes(check(context(reseller=reseller(mpa_verified=False)))) == ["K9.mpa_not_signed"]
+
+
+@pytest.mark.parametrize(("valid", "code"), [(False, "K9.mpn_invalid"),
+                                             (None, "K9.mpn_unverified")])
+def test_refuses_a_reseller_whose_mpn_id_is_not_confirmed_valid(valid, code):
+    assert codes(check(context(reseller=reseller(mpn_valid=valid)))) == [code]
+
+
+def test_reports_both_mpn_and_mpa_problems_at_once():
+    ctx = context(reseller=reseller(mpn_valid=False, mpa_verified=False))
+    assert codes(check(ctx)) == ["K9.mpn_invalid", "K9.mpa_not_signed"]
+
+
+def test_refuses_a_reseller_order_with_no_reseller_account():
+    assert codes(check(context(reseller=None))) == ["K9.reseller_unknown"]
+
+
+def test_direct_orders_have_no_reseller_standing_to_check():
+    assert check(direct()) == []
