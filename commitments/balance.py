@@ -106,9 +106,7 @@ def term_balance(
 ) -> Balance:
     """Year `year`'s balance counting orders and usage dated on or before `as_of`."""
     first, last = term_bounds(start, year)
-    used = sum(
-        (r.charge for r in usage if first <= r.used_on <= min(last, as_of)), start=ZERO
-    )
+    used = sum((r.charge for r in usage if first <= r.used_on <= min(last, as_of)), start=ZERO)
     return Balance(funded(orders, year, as_of), used)
 
 

@@ -55,20 +55,33 @@ def _advice_candidates(
     number, (advice_kind, reminder_kind, suspend_kind) = facts.enrollment.number, kinds
     last = advice.due_on - _DAY
     yield Candidate(
-        Notice(NoticeKey(number, advice_kind, anchor), advice.advice_on,
-               "Payment advice: services will be suspended if unpaid by the due date.",
-               amount, advice.due_on),
+        Notice(
+            NoticeKey(number, advice_kind, anchor),
+            advice.advice_on,
+            "Payment advice: services will be suspended if unpaid by the due date.",
+            amount,
+            advice.due_on,
+        ),
         last,
     )
     for detail, day in ((1, advice.first_reminder_on), (2, advice.second_reminder_on)):
         message = f"Reminder: payment is due on {advice.due_on.isoformat()}."
-        notice = Notice(NoticeKey(number, reminder_kind, anchor, detail), day, message,
-                        amount, advice.due_on)
+        notice = Notice(
+            NoticeKey(number, reminder_kind, anchor, detail), day, message, amount, advice.due_on
+        )
         yield Candidate(notice, last)
     if facts.enrollment.status is Status.ACTIVE:
         message = "Suspend the enrollment: the payment advice fell due unpaid."
-        yield Candidate(Notice(NoticeKey(number, suspend_kind, anchor), advice.due_on, message,
-                               amount, advice.due_on), date.max)
+        yield Candidate(
+            Notice(
+                NoticeKey(number, suspend_kind, anchor),
+                advice.due_on,
+                message,
+                amount,
+                advice.due_on,
+            ),
+            date.max,
+        )
 
 
 _OVERAGE_ADVICE = (
@@ -89,14 +102,26 @@ def _overage_month(
     timeline, number = overage_timeline(month), facts.enrollment.number
     last = timeline.advice.due_on - _DAY
     text = f"Overage of {format_rmb(amount)} for {month:%Y-%m}"
-    yield Candidate(Notice(NoticeKey(number, NoticeKind.OVERAGE_STATEMENT, month),
-                           timeline.statement_on, f"{text}: statement.", amount), last)
+    yield Candidate(
+        Notice(
+            NoticeKey(number, NoticeKind.OVERAGE_STATEMENT, month),
+            timeline.statement_on,
+            f"{text}: statement.",
+            amount,
+        ),
+        last,
+    )
     if _on_or_before(settled.settled_on, today):
         return
-    yield Candidate(Notice(NoticeKey(number, NoticeKind.OVERAGE_NOTIFICATION, month),
-                           timeline.notification_on,
-                           f"{text}: choose how to settle by {timeline.respond_by:%d %B}.",
-                           amount), last)
+    yield Candidate(
+        Notice(
+            NoticeKey(number, NoticeKind.OVERAGE_NOTIFICATION, month),
+            timeline.notification_on,
+            f"{text}: choose how to settle by {timeline.respond_by:%d %B}.",
+            amount,
+        ),
+        last,
+    )
     answered = settled.responded_on or settled.settled_on
     if not _on_or_before(answered, timeline.respond_by):
         yield from _advice_candidates(facts, month, timeline.advice, _OVERAGE_ADVICE, amount)
@@ -124,5 +149,6 @@ def missing_annual_order_candidates(facts: EnrollmentFacts, today: date) -> Iter
         submitted = _annual_order_submitted(facts, year)
         if _on_or_before(submitted, timeline.deadline) or _on_or_before(submitted, today):
             continue
-        yield from _advice_candidates(facts, timeline.anniversary, timeline.advice,
-                                      _ANNUAL_ADVICE, None)
+        yield from _advice_candidates(
+            facts, timeline.anniversary, timeline.advice, _ANNUAL_ADVICE, None
+        )

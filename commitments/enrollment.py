@@ -80,9 +80,7 @@ def validate_enrollment_number(number: str) -> str:
     compact = compact_enrollment_number(number)
     if _NUMBER.fullmatch(compact) is None:
         message = f"Enrollment number {number!r} must be {PREFIX} followed by 4 digits."
-        raise CommitmentRefused(
-            [problem("O7", "invalid_enrollment_number", message, "number")]
-        )
+        raise CommitmentRefused([problem("O7", "invalid_enrollment_number", message, "number")])
     return compact
 
 

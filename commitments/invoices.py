@@ -83,8 +83,15 @@ def invoice_for_order(
     enrollment: Enrollment, order: CommitmentOrder, number: str, issued_on: date, tax_rate: Decimal
 ) -> Invoice:
     """The partner's invoice for a commitment order, or CommitmentRefused."""
-    invoice = Invoice(number, enrollment.number, enrollment.partner_id, InvoiceKind.COMMITMENT,
-                      issued_on, order.amount_excl_tax, tax_rate)
+    invoice = Invoice(
+        number,
+        enrollment.number,
+        enrollment.partner_id,
+        InvoiceKind.COMMITMENT,
+        issued_on,
+        order.amount_excl_tax,
+        tax_rate,
+    )
     refuse_if_any(invoice_problems(enrollment, invoice))
     return invoice
 
@@ -93,8 +100,15 @@ def invoice_for_overage(
     enrollment: Enrollment, amount: Decimal, number: str, issued_on: date, tax_rate: Decimal
 ) -> Invoice:
     """The partner's invoice for a month's overage, charged at the commitment rates."""
-    invoice = Invoice(number, enrollment.number, enrollment.partner_id, InvoiceKind.OVERAGE,
-                      issued_on, amount, tax_rate)
+    invoice = Invoice(
+        number,
+        enrollment.number,
+        enrollment.partner_id,
+        InvoiceKind.OVERAGE,
+        issued_on,
+        amount,
+        tax_rate,
+    )
     refuse_if_any(invoice_problems(enrollment, invoice))
     return invoice
 

@@ -6,6 +6,7 @@ is sent or the change applied, so replays yield nothing. A notice missed on its 
 did not run) stays due until it is superseded: a reminder until the next one of its series,
 a threshold notice until its term ends, a state change for ever.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

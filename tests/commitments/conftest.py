@@ -22,8 +22,12 @@ def draft() -> Enrollment:
 def signed(draft: Enrollment) -> Enrollment:
     """The draft with all four documents signed, waiting for its credit check."""
     return Enrollment(
-        draft.number, draft.customer_id, draft.partner_id, draft.start,
-        signed_documents=frozenset(Document), status=Status.CREDIT_CHECK,
+        draft.number,
+        draft.customer_id,
+        draft.partner_id,
+        draft.start,
+        signed_documents=frozenset(Document),
+        status=Status.CREDIT_CHECK,
     )
 
 
@@ -43,6 +47,11 @@ def passed_check() -> CreditCheck:
 def active(signed: Enrollment) -> Enrollment:
     """The enrollment, active since its start."""
     return Enrollment(
-        signed.number, signed.customer_id, signed.partner_id, signed.start,
-        signed_documents=signed.signed_documents, status=Status.ACTIVE, status_since=START,
+        signed.number,
+        signed.customer_id,
+        signed.partner_id,
+        signed.start,
+        signed_documents=signed.signed_documents,
+        status=Status.ACTIVE,
+        status_since=START,
     )

@@ -54,7 +54,9 @@ def test_an_enrollment_ends_three_years_less_one_day_after_it_starts():
 def test_an_enrollment_starting_29_february_has_its_anniversaries_on_1_march():
     enrollment = Enrollment("V5700001", "c", "p", date(2024, 2, 29))
     assert [enrollment.anniversary(n) for n in (1, 2, 3)] == [
-        date(2025, 3, 1), date(2026, 3, 1), date(2027, 3, 1),
+        date(2025, 3, 1),
+        date(2026, 3, 1),
+        date(2027, 3, 1),
     ]
     assert enrollment.end == date(2027, 2, 28)
     assert term_bounds(enrollment.start, 1) == (date(2024, 2, 29), date(2025, 2, 28))

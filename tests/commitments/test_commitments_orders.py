@@ -51,7 +51,10 @@ def test_amounts_are_rounded_to_fen_half_up_before_the_minimum_is_checked(signed
 
 def test_refuses_a_second_initial_order_and_one_after_activation(active, initial_order):
     problems = check_order(active, initial("60000.00"), [initial_order])
-    assert codes(problems) == ["O1.initial_order_after_activation", "O1.initial_order_already_placed"]
+    assert codes(problems) == [
+        "O1.initial_order_after_activation",
+        "O1.initial_order_already_placed",
+    ]
 
 
 @pytest.mark.parametrize("days_before", [60, 45, 30])
@@ -136,7 +139,9 @@ def test_refuses_an_annual_order_on_an_enrollment_not_yet_active(signed, initial
 
 def test_year_3_is_measured_against_the_second_anniversary(active, initial_order):
     year_2 = annual(45)
-    year_3 = CommitmentOrder(OrderKind.ANNUAL, 3, Decimal("100000"), date(2027, 4, 1) - timedelta(60))
+    year_3 = CommitmentOrder(
+        OrderKind.ANNUAL, 3, Decimal("100000"), date(2027, 4, 1) - timedelta(60)
+    )
     assert check_order(active, year_3, [initial_order, year_2]) == []
 
 
@@ -170,5 +175,7 @@ def test_additional_orders_are_accepted_while_suspended_to_offset_overage(active
 def test_refuses_an_additional_order_of_zero_outside_its_year_or_before_activation(signed):
     order = CommitmentOrder(OrderKind.ADDITIONAL, 2, Decimal("0"), date(2025, 9, 1))
     assert codes(check_order(signed, order)) == [
-        "O3.enrollment_not_active", "O3.outside_commitment_year", "O3.amount_not_positive",
+        "O3.enrollment_not_active",
+        "O3.outside_commitment_year",
+        "O3.amount_not_positive",
     ]
