@@ -1,0 +1,154 @@
+"""Payment advice and suspension for unpaid overage and missing annual orders (O8, seed 000).
+
+Dates come from commitments.schedule. A payment, answer or order counts from the day it is
+recorded, so one recorded on or before the due date (before the job runs) prevents suspension.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+
+from commitments.balance import overage_by_month
+from commitments.enrollment import TERM_YEARS, Status
+from commitments.money import format_rmb
+from commitments.notices import (
+    Candidate,
+    EnrollmentFacts,
+    Notice,
+    NoticeKey,
+    NoticeKind,
+    OverageSettlement,
+)
+from commitments.orders import OrderKind
+from commitments.schedule import PaymentAdviceTimeline, annual_order_timeline, overage_timeline
+
+_RUNNING = frozenset({Status.ACTIVE, Status.SUSPENDED})
+_DAY = timedelta(days=1)
+
+
+def _on_or_before(recorded: date | None, day: date) -> bool:
+    return recorded is not None and recorded <= day
+
+
+def monthly_overage(facts: EnrollmentFacts, today: date) -> dict[date, Decimal]:
+    """New overage per month across the enrollment's commitment years, up to today."""
+    enrollment, months = facts.enrollment, {}
+    for year in range(1, TERM_YEARS + 1):
+        if enrollment.anniversary(year - 1) > today:
+            break
+        found = overage_by_month(enrollment.start, facts.orders, facts.usage, year, today)
+        for month, amount in found.items():
+            months[month] = months.get(month, Decimal(0)) + amount
+    return months
+
+
+def _advice_candidates(
+    facts: EnrollmentFacts,
+    anchor: date,
+    advice: PaymentAdviceTimeline,
+    kinds: tuple[NoticeKind, NoticeKind, NoticeKind],
+    amount: Decimal | None,
+) -> Iterator[Candidate]:
+    """The payment advice, its two reminders and the suspension on the due date."""
+    number, (advice_kind, reminder_kind, suspend_kind) = facts.enrollment.number, kinds
+    last = advice.due_on - _DAY
+    yield Candidate(
+        Notice(
+            NoticeKey(number, advice_kind, anchor),
+            advice.advice_on,
+            "Payment advice: services will be suspended if unpaid by the due date.",
+            amount,
+            advice.due_on,
+        ),
+        last,
+    )
+    for detail, day in ((1, advice.first_reminder_on), (2, advice.second_reminder_on)):
+        message = f"Reminder: payment is due on {advice.due_on.isoformat()}."
+        notice = Notice(
+            NoticeKey(number, reminder_kind, anchor, detail), day, message, amount, advice.due_on
+        )
+        yield Candidate(notice, last)
+    if facts.enrollment.status is Status.ACTIVE:
+        message = "Suspend the enrollment: the payment advice fell due unpaid."
+        yield Candidate(
+            Notice(
+                NoticeKey(number, suspend_kind, anchor),
+                advice.due_on,
+                message,
+                amount,
+                advice.due_on,
+            ),
+            date.max,
+        )
+
+
+_OVERAGE_ADVICE = (
+    NoticeKind.OVERAGE_PAYMENT_ADVICE,
+    NoticeKind.OVERAGE_PAYMENT_REMINDER,
+    NoticeKind.SUSPEND_FOR_UNPAID_OVERAGE,
+)
+_ANNUAL_ADVICE = (
+    NoticeKind.ANNUAL_ORDER_PAYMENT_ADVICE,
+    NoticeKind.ANNUAL_ORDER_PAYMENT_REMINDER,
+    NoticeKind.SUSPEND_FOR_MISSING_ANNUAL_ORDER,
+)
+
+
+def _overage_month(
+    facts: EnrollmentFacts, month: date, amount: Decimal, settled: OverageSettlement, today: date
+) -> Iterator[Candidate]:
+    timeline, number = overage_timeline(month), facts.enrollment.number
+    last = timeline.advice.due_on - _DAY
+    text = f"Overage of {format_rmb(amount)} for {month:%Y-%m}"
+    yield Candidate(
+        Notice(
+            NoticeKey(number, NoticeKind.OVERAGE_STATEMENT, month),
+            timeline.statement_on,
+            f"{text}: statement.",
+            amount,
+        ),
+        last,
+    )
+    if _on_or_before(settled.settled_on, today):
+        return
+    yield Candidate(
+        Notice(
+            NoticeKey(number, NoticeKind.OVERAGE_NOTIFICATION, month),
+            timeline.notification_on,
+            f"{text}: choose how to settle by {timeline.respond_by:%d %B}.",
+            amount,
+        ),
+        last,
+    )
+    answered = settled.responded_on or settled.settled_on
+    if not _on_or_before(answered, timeline.respond_by):
+        yield from _advice_candidates(facts, month, timeline.advice, _OVERAGE_ADVICE, amount)
+
+
+def overage_candidates(facts: EnrollmentFacts, today: date) -> Iterator[Candidate]:
+    """Statement, notification, payment advice, reminders and suspension per overage month."""
+    if facts.enrollment.status not in _RUNNING:
+        return
+    for month, amount in monthly_overage(facts, today).items():
+        yield from _overage_month(facts, month, amount, facts.settlement(month), today)
+
+
+def _annual_order_submitted(facts: EnrollmentFacts, year: int) -> date | None:
+    dates = [o.submitted_on for o in facts.orders if o.kind is OrderKind.ANNUAL and o.year == year]
+    return min(dates, default=None)
+
+
+def missing_annual_order_candidates(facts: EnrollmentFacts, today: date) -> Iterator[Candidate]:
+    """Payment advice, reminders and suspension when a year 2 or 3 order missed its deadline."""
+    if facts.enrollment.status not in _RUNNING:
+        return
+    for year in (2, 3):
+        timeline = annual_order_timeline(facts.enrollment.anniversary(year - 1))
+        submitted = _annual_order_submitted(facts, year)
+        if _on_or_before(submitted, timeline.deadline) or _on_or_before(submitted, today):
+            continue
+        yield from _advice_candidates(
+            facts, timeline.anniversary, timeline.advice, _ANNUAL_ADVICE, None
+        )
