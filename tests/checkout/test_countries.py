@@ -15,8 +15,8 @@ from config.countries import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-# Seed 004 is a source document kept beside the repository (or copied into docs/seeds).
-SEEDS_DIR = next((d for d in (ROOT / "docs" / "seeds", Path("/work/shared/seeds"))
+# Seed 004 is a source document kept beside the repository, in ../shared/seeds (CI has it).
+SEEDS_DIR = next((d for d in (ROOT.parent / "shared" / "seeds", ROOT / "docs" / "seeds")
                   if any(d.glob("004_*.txt"))), None)
 K10 = "k10_reservation_blocked_markets"
 TABLE_HEADER = "A to Gi Gr to Pal Pap to Z\n"
