@@ -42,6 +42,13 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     csrf.init_app(app)
+    import_models()
+
+
+def import_models() -> None:
+    """Import every package's models so metadata (and migrations) see all tables."""
+    import catalog.models  # noqa: F401
+    import storefront.accounts  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:

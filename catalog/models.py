@@ -1,0 +1,168 @@
+"""Catalog tables: products, SKUs, prices per term and billing cycle, settings, markups."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from storefront.extensions import Money, db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Family(enum.StrEnum):
+    OFFICE365_BUSINESS = "office365_business"
+    MICROSOFT365 = "microsoft365"
+    DYNAMICS = "dynamics"
+    SOFTWARE_SUBSCRIPTION = "software_subscription"
+    PERPETUAL_SOFTWARE = "perpetual_software"
+    AZURE_RESERVATION = "azure_reservation"
+    OTHER = "other"
+
+
+class BillingCycle(enum.StrEnum):
+    MONTHLY = "monthly"
+    ANNUAL = "annual"
+    TRIENNIAL = "triennial"
+    ONE_TIME = "one_time"
+
+
+TERMS = ("P1M", "P1Y", "P3Y")
+TERM_LABELS = {"P1M": "1 month", "P1Y": "1 year", "P3Y": "3 years"}
+SEGMENTS = ("commercial", "education", "government", "nonprofit")
+
+
+class Product(db.Model):
+    __tablename__ = "products"
+
+    id = db.Column(db.Integer, primary_key=True)
+    pc_product_id = db.Column(db.String(40), nullable=False, unique=True)
+    title = db.Column(db.String(300), nullable=False)
+    publisher = db.Column(db.String(120), nullable=False, default="Microsoft Corporation")
+    description = db.Column(db.Text, nullable=False, default="")
+    family = db.Column(db.String(30), nullable=False, default=Family.OTHER, index=True)
+    segment = db.Column(db.String(20), nullable=False, default="commercial", index=True)
+    discontinued = db.Column(db.Boolean, nullable=False, default=False)
+    # C4: every order makes a new Partner Center subscription (Dynamics instances).
+    new_subscription_per_order = db.Column(db.Boolean, nullable=False, default=False)
+    # S5: RedHat and SUSE plans can never be cancelled.
+    cancellable = db.Column(db.Boolean, nullable=False, default=True)
+    min_quantity = db.Column(db.Integer, nullable=False, default=1)
+    max_quantity = db.Column(db.Integer, nullable=False, default=10000)
+    enabled = db.Column(db.Boolean, nullable=False, default=True, index=True)
+    listed = db.Column(db.Boolean, nullable=False, default=True)  # still in the latest source
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow,
+                           onupdate=utcnow)
+
+    skus = db.relationship("Sku", back_populates="product", order_by="Sku.pc_sku_id",
+                           cascade="all, delete-orphan")
+
+    @property
+    def specialized(self) -> bool:
+        """Education, government and nonprofit plans need a qualified customer (K7)."""
+        return self.segment != "commercial"
+
+
+class Sku(db.Model):
+    __tablename__ = "skus"
+    __table_args__ = (db.UniqueConstraint("product_id", "pc_sku_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    product_id = db.Column(db.Integer, db.ForeignKey("products.id"), nullable=False, index=True)
+    pc_sku_id = db.Column(db.String(20), nullable=False)
+    title = db.Column(db.String(300), nullable=False)
+    description = db.Column(db.Text, nullable=False, default="")
+    unit_of_measure = db.Column(db.String(60), nullable=False, default="")
+    # From Partner Center's availabilities; ids rotate, so provisioning re-reads them.
+    availability_id = db.Column(db.String(40), nullable=False, default="")
+    purchasable = db.Column(db.Boolean, nullable=False, default=True)
+
+    product = db.relationship("Product", back_populates="skus")
+    prices = db.relationship("Price", back_populates="sku", cascade="all, delete-orphan")
+
+    @property
+    def catalog_item_id(self) -> str:
+        """Partner Center's `product:sku:availability` id, once the availability is known."""
+        if not self.availability_id:
+            return ""
+        return f"{self.product.pc_product_id}:{self.pc_sku_id}:{self.availability_id}"
+
+
+class Price(db.Model):
+    """One price-list row: a SKU's price for a term, billing cycle, market and tier."""
+
+    __tablename__ = "prices"
+    __table_args__ = (
+        db.UniqueConstraint("sku_id", "term_duration", "billing_cycle", "market", "currency",
+                            "tier_min", name="uq_prices_natural_key"),
+        db.Index("ix_prices_market_listed", "market", "listed"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    sku_id = db.Column(db.Integer, db.ForeignKey("skus.id"), nullable=False)
+    term_duration = db.Column(db.String(3), nullable=False)
+    billing_cycle = db.Column(db.String(10), nullable=False)
+    market = db.Column(db.String(2), nullable=False)
+    currency = db.Column(db.String(3), nullable=False)
+    tier_min = db.Column(db.Integer, nullable=False, default=1)
+    tier_max = db.Column(db.Integer)
+    unit_price = db.Column(Money(), nullable=False)  # the provider's cost
+    erp_price = db.Column(Money(), nullable=False)  # Microsoft's estimated retail
+    retail_price = db.Column(Money())  # the provider's own price, when set
+    effective_start = db.Column(db.Date)
+    effective_end = db.Column(db.Date)
+    listed = db.Column(db.Boolean, nullable=False, default=True)
+    updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow,
+                           onupdate=utcnow)
+
+    sku = db.relationship("Sku", back_populates="prices")
+
+    @property
+    def sell_price(self):
+        """What direct customers pay: the provider's price, else Microsoft's ERP."""
+        return self.retail_price if self.retail_price is not None else self.erp_price
+
+
+class CatalogSettings(db.Model):
+    """The provider's switches; one row. C1 needs both annual switches on."""
+
+    __tablename__ = "catalog_settings"
+
+    id = db.Column(db.Integer, primary_key=True)
+    annual_billing_cycle_enabled = db.Column(db.Boolean, nullable=False, default=False)
+    annual_provisioning_enabled = db.Column(db.Boolean, nullable=False, default=False)
+    default_market = db.Column(db.String(2), nullable=False, default="US")
+    updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow,
+                           onupdate=utcnow)
+
+    @property
+    def annual_sellable(self) -> bool:
+        return self.annual_billing_cycle_enabled and self.annual_provisioning_enabled
+
+    @classmethod
+    def current(cls) -> CatalogSettings:
+        """The settings row, created with safe defaults (annual off) on first use."""
+        row = db.session.get(cls, 1)
+        if row is None:
+            row = cls(id=1)
+            db.session.add(row)
+            db.session.flush()
+        return row
+
+
+class ResellerMarkup(db.Model):
+    """A reseller's price: cost plus a markup, for one product or (product None) for all."""
+
+    __tablename__ = "reseller_markups"
+    __table_args__ = (db.UniqueConstraint("reseller_id", "product_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    reseller_id = db.Column(db.Integer, db.ForeignKey("resellers.id"), nullable=False)
+    product_id = db.Column(db.Integer, db.ForeignKey("products.id"))
+    markup_percent = db.Column(Money(), nullable=False)
+
+    reseller = db.relationship("Reseller")
+    product = db.relationship("Product")
