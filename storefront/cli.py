@@ -45,5 +45,8 @@ def create_admin(email: str, name: str, password: str) -> None:
 
 
 def register(app: Flask) -> None:
+    from catalog.cli import catalog_cli
+
+    app.cli.add_command(catalog_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)

@@ -26,9 +26,10 @@ def datetime_format(value: datetime | None) -> str:
 
 NAV = {
     "provider_admin": [("main.home", "Dashboard"), ("admin.resellers", "Resellers"),
-                       ("admin.customers", "Customers")],
-    "reseller_user": [("main.home", "Dashboard"), ("customers.index", "Customers")],
-    "customer_user": [("customers.company", "Company")],
+                       ("admin.customers", "Customers"), ("catalog_admin.index", "Catalog")],
+    "reseller_user": [("main.home", "Dashboard"), ("customers.index", "Customers"),
+                      ("shop.index", "Shop")],
+    "customer_user": [("shop.index", "Shop"), ("customers.company", "Company")],
 }
 
 

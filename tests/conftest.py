@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 
+from catalog.models import Price, Product, Sku
 from config.settings import TestingConfig
 from storefront import create_app
 from storefront.accounts import Customer, MpaStatus, Reseller, Role
@@ -46,6 +48,7 @@ class World:
     customer_b: Customer
     direct: Customer
     direct_user: object
+    price: object
 
 
 def make_customer(reseller: Reseller | None, name: str, **extra) -> Customer:
@@ -55,6 +58,18 @@ def make_customer(reseller: Reseller | None, name: str, **extra) -> Customer:
               "domain_prefix": name.lower().replace(" ", "")}
     values.update(extra)
     return Customer(reseller=reseller, **values)
+
+
+def make_price(title="Microsoft 365 Business Standard", product_id="CFQ7TTC0LDPB",
+               family="office365_business", market="US", currency="USD", cost="10.00",
+               erp="12.50", term="P1M", cycle="monthly", **product_flags) -> Price:
+    """A product with one SKU and one price (a catalog row as an import would create it)."""
+    product = Product(pc_product_id=product_id, title=title, family=family, **product_flags)
+    sku = Sku(product=product, pc_sku_id="0001", title=title, availability_id="CFQ7TTC0AAAA")
+    price = Price(sku=sku, term_duration=term, billing_cycle=cycle, market=market,
+                  currency=currency, unit_price=Decimal(cost), erp_price=Decimal(erp))
+    db.session.add_all([product, sku, price])
+    return price
 
 
 @pytest.fixture
@@ -72,6 +87,7 @@ def world(app) -> World:
         reseller_b_user=new_user("b@test.example", PASSWORD, Role.RESELLER_USER, reseller=rb),
         customer_a=ca, customer_b=cb, direct=direct,
         direct_user=new_user("d@test.example", PASSWORD, Role.CUSTOMER_USER, customer=direct),
+        price=make_price(),
     )
     db.session.add_all(vars(w).values())
     db.session.commit()

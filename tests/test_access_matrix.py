@@ -42,6 +42,13 @@ EXPECT: dict[str, dict[str, int]] = {
     "customers.show": only(RESELLER),
     "customers.edit": only(RESELLER),
     "customers.company": only(CUSTOMER),
+    "catalog_admin.index": only(ADMIN),
+    "catalog_admin.product": only(ADMIN),
+    "catalog_admin.toggle": only(ADMIN, ok=302),
+    "catalog_admin.price": only(ADMIN, ok=302),
+    "catalog_admin.settings": only(ADMIN),
+    "catalog_admin.markups": only(ADMIN),
+    "shop.index": {GUEST: 302, ADMIN: 403, RESELLER: 200, CUSTOMER: 200},
 }
 
 # The same routes aimed at an object that is not the caller's (or does not exist).
@@ -49,6 +56,10 @@ OTHERS: dict[str, dict[str, int]] = {
     "admin.reseller_edit": {ADMIN: 404},
     "admin.reseller_user_new": {ADMIN: 404},
     "admin.customer_edit": {ADMIN: 404},
+    "catalog_admin.product": {ADMIN: 404},
+    "catalog_admin.toggle": {ADMIN: 404},
+    "catalog_admin.price": {ADMIN: 404},
+    "catalog_admin.markups": {ADMIN: 404},
     "customers.show": {RESELLER: 404, CUSTOMER: 403, ADMIN: 403},
     "customers.edit": {RESELLER: 404, CUSTOMER: 403, ADMIN: 403},
 }
@@ -60,8 +71,10 @@ def user_for(world, role):
 
 
 def url_args(rule, world, other: bool) -> dict[str, int]:
-    own = {"customer_id": world.customer_a.id, "reseller_id": world.reseller_a.id}
-    foreign = {"customer_id": world.customer_b.id, "reseller_id": 999_999}
+    own = {"customer_id": world.customer_a.id, "reseller_id": world.reseller_a.id,
+           "product_id": world.price.sku.product_id, "price_id": world.price.id}
+    foreign = {"customer_id": world.customer_b.id, "reseller_id": 999_999,
+               "product_id": 999_999, "price_id": 999_999}
     if other:
         foreign["customer_id"] = 999_999 if rule.endpoint.startswith("admin.") else foreign[
             "customer_id"]

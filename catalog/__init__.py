@@ -1,0 +1,1 @@
+"""Offers, SKUs, prices, billing cycles, annual-billing settings and price-list imports."""

@@ -1,0 +1,49 @@
+"""How prices are shown and what each buyer pays (C6 tax display, reseller markups)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_currency
+
+RULE_C6 = "C6"
+# C6: commercial prices exclude tax everywhere except these markets, where Microsoft's
+# price list is tax-inclusive.
+TAX_INCLUSIVE_MARKETS = frozenset({"AU", "BR"})
+CENT = Decimal("0.01")
+
+
+def tax_inclusive(market: str) -> bool:
+    """Whether prices in this market include tax (C6)."""
+    return market.upper() in TAX_INCLUSIVE_MARKETS
+
+
+def tax_label(market: str) -> str:
+    """The label every price carries, so nobody mistakes net for gross (C6)."""
+    return "incl. tax" if tax_inclusive(market) else "excl. tax"
+
+
+def buyer_locale(language: str | None, country: str | None, default: str = "en_US") -> str:
+    """A Babel locale for the buyer, e.g. pl + PL → pl_PL; unknown pairs fall back."""
+    for candidate in (f"{language}_{country}", language, default):
+        if not candidate or "None" in candidate:
+            continue
+        try:
+            return str(Locale.parse(candidate))
+        except (UnknownLocaleError, ValueError):
+            continue
+    return default
+
+
+def format_money(amount: Decimal | float | int, currency: str, locale: str) -> str:
+    """Money in the buyer's locale and currency, e.g. 1 234,50 zł for pl_PL/PLN."""
+    return format_currency(Decimal(amount), currency, locale=locale)
+
+
+def reseller_price(cost: Decimal, markup_percent: Decimal | None) -> Decimal | None:
+    """A reseller's unit price: the provider's cost plus the reseller's markup, to the cent."""
+    if markup_percent is None:
+        return None
+    factor = Decimal(1) + Decimal(markup_percent) / Decimal(100)
+    return (Decimal(cost) * factor).quantize(CENT, rounding=ROUND_HALF_UP)

@@ -1,0 +1,58 @@
+"""The shop: what a reseller (for one of its customers) or a direct customer can buy."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+from flask_login import current_user
+
+from catalog import queries
+from catalog.models import SEGMENTS, CatalogSettings
+from catalog.pricing import buyer_locale, format_money, tax_label
+from storefront.accounts import Customer, Role, visible_customers
+from storefront.catalog_forms import FAMILY_LABELS
+from storefront.extensions import db
+from storefront.pagination import paginate
+from storefront.security import customer_for, roles_required
+
+bp = Blueprint("shop", __name__)
+buyers_only = roles_required(Role.RESELLER_USER, Role.CUSTOMER_USER)
+CYCLE_LABELS = {"monthly": "billed monthly", "annual": "billed annually",
+                "triennial": "billed every 3 years", "one_time": "one-time payment"}
+TERM_LABELS = {"P1M": "1-month term", "P1Y": "1-year term", "P3Y": "3-year term",
+               "": "perpetual"}
+
+
+@bp.route("/shop")
+@buyers_only
+def index():
+    customer = _buyer_customer()
+    market = queries.buyer_market(customer.country if customer else None)
+    annual = CatalogSettings.current().annual_sellable
+    filters = {name: request.args.get(name, "").strip() for name in ("q", "segment", "family")}
+    page = paginate(queries.shop_products(market, annual_sellable=annual, **filters), 20)
+    offers = queries.offers(page.items, market, annual_sellable=annual,
+                            reseller_id=current_user.reseller_id)
+    locale = buyer_locale(customer.language if customer else None,
+                          customer.country if customer else None,
+                          current_app.config["DEFAULT_LOCALE"])
+    return render_template(
+        "shop/index.html", page=page, offers=offers, customer=customer, market=market,
+        customers=_reseller_customers(), filters=filters, families=FAMILY_LABELS,
+        segments=SEGMENTS, annual=annual, tax_label=tax_label(market),
+        money=lambda amount, currency: format_money(amount, currency, locale),
+        cycles=CYCLE_LABELS, terms=TERM_LABELS,
+        qualified=customer.approved_segments() if customer else frozenset())
+
+
+def _buyer_customer() -> Customer | None:
+    """The customer being shopped for: a direct customer's own company, or the reseller's pick."""
+    if current_user.is_customer:
+        return customer_for(current_user, current_user.customer_id)
+    chosen = request.args.get("customer", type=int)
+    return customer_for(current_user, chosen) if chosen else None
+
+
+def _reseller_customers() -> list[Customer]:
+    if not current_user.is_reseller:
+        return []
+    return db.session.scalars(visible_customers(current_user).order_by(Customer.company_name)).all()

@@ -1,0 +1,100 @@
+"""Provider-admin catalog pages: search, flags, prices, for-sale switch, C1 settings, markups."""
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from catalog.models import CatalogSettings, ResellerMarkup
+from storefront.extensions import db
+from tests.conftest import csrf_token, login, make_price, post_form
+
+
+def product_form(product, **changes):
+    data = {"title": product.title, "family": product.family, "segment": product.segment,
+            "enabled": "y", "cancellable": "y", "min_quantity": "1", "max_quantity": "300"}
+    return {**data, **changes}
+
+
+def test_admin_searches_and_filters_the_catalog(client, world):
+    make_price(title="Dynamics 365 Sales", product_id="CFQ7TTC0DYN1", family="dynamics")
+    db.session.commit()
+    login(client, world.admin)
+    body = client.get("/admin/catalog?family=dynamics").get_data(as_text=True)
+    assert "Dynamics 365 Sales" in body and "Business Standard" not in body
+    body = client.get("/admin/catalog?q=cfq7ttc0ldpb").get_data(as_text=True)
+    assert "Business Standard" in body and "Dynamics 365 Sales" not in body
+
+
+def test_admin_edits_product_flags(client, world):
+    product = world.price.sku.product
+    login(client, world.admin)
+    form = product_form(product, family="dynamics", new_subscription_per_order="y",
+                        discontinued="y", segment="education")
+    assert post_form(client, f"/admin/catalog/{product.id}", form).status_code == 302
+    db.session.refresh(product)
+    assert (product.family, product.segment) == ("dynamics", "education")
+    assert product.new_subscription_per_order and product.discontinued
+
+
+def test_max_quantity_below_min_is_refused_and_the_form_kept(client, world):
+    product = world.price.sku.product
+    login(client, world.admin)
+    response = post_form(client, f"/admin/catalog/{product.id}",
+                         product_form(product, min_quantity="10", max_quantity="5",
+                                      title="Renamed"))
+    assert response.status_code == 422
+    assert "Must be at least the minimum quantity." in response.get_data(as_text=True)
+    assert 'value="Renamed"' in response.get_data(as_text=True)
+
+
+def test_admin_sets_and_clears_a_retail_price(client, world):
+    login(client, world.admin)
+    url = f"/admin/catalog/prices/{world.price.id}"
+    token = csrf_token(client, "/admin/catalog")
+    client.post(url, data={"retail_price": "13.49", "csrf_token": token})
+    db.session.refresh(world.price)
+    assert world.price.retail_price == Decimal("13.49") and world.price.sell_price == Decimal(
+        "13.49")
+    client.post(url, data={"retail_price": "", "csrf_token": token})
+    db.session.refresh(world.price)
+    assert world.price.retail_price is None and world.price.sell_price == Decimal("12.50")
+
+
+def test_stopping_sales_hides_the_product_from_the_shop(client, world):
+    product = world.price.sku.product
+    login(client, world.admin)
+    client.post(f"/admin/catalog/{product.id}/toggle",
+                data={"csrf_token": csrf_token(client, "/admin/catalog")})
+    db.session.refresh(product)
+    assert not product.enabled
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, world.direct_user)
+    assert "Business Standard" not in client.get("/shop").get_data(as_text=True)
+
+
+def test_settings_page_turns_annual_billing_on_only_with_both_switches_c1(client, world):
+    login(client, world.admin)
+    post_form(client, "/admin/catalog/settings", {"annual_billing_cycle_enabled": "y",
+                                                  "default_market": "us"})
+    settings = CatalogSettings.current()
+    db.session.refresh(settings)
+    assert settings.annual_billing_cycle_enabled and not settings.annual_sellable
+    assert settings.default_market == "US"
+    post_form(client, "/admin/catalog/settings", {"annual_billing_cycle_enabled": "y",
+                                                  "annual_provisioning_enabled": "y",
+                                                  "default_market": "US"})
+    db.session.refresh(settings)
+    assert settings.annual_sellable
+    assert "offered" in client.get("/admin/catalog/settings").get_data(as_text=True)
+
+
+def test_admin_sets_a_default_and_a_product_markup_for_a_reseller(client, world):
+    login(client, world.admin)
+    url = f"/admin/catalog/markups/{world.reseller_a.id}"
+    post_form(client, url, {"product_id": "", "markup_percent": "10"})
+    post_form(client, url, {"product_id": str(world.price.sku.product_id),
+                            "markup_percent": "5.5"})
+    post_form(client, url, {"product_id": "", "markup_percent": "12"})  # updates, no duplicate
+    rows = {m.product_id: m.markup_percent for m in db.session.scalars(
+        select(ResellerMarkup).filter_by(reseller_id=world.reseller_a.id))}
+    assert rows == {None: Decimal("12"), world.price.sku.product_id: Decimal("5.5")}

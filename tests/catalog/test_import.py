@@ -1,0 +1,105 @@
+"""`flask catalog import`: idempotent upserts, changes, removals, malformed files."""
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from catalog.models import Family, Price, Product
+from storefront.extensions import db
+from tests.catalog.price_lists import standard_rows, to_csv
+
+
+@pytest.fixture
+def run_import(app, tmp_path):
+    def run(rows, *args):
+        path = tmp_path / "prices.csv"
+        path.write_text(to_csv(rows), encoding="utf-8")
+        return app.test_cli_runner().invoke(args=["catalog", "import", str(path), *args])
+
+    return run
+
+
+def price_count(**filters) -> int:
+    return db.session.scalar(select(func.count()).select_from(Price).filter_by(**filters))
+
+
+def test_first_import_adds_products_skus_and_prices(run_import):
+    result = run_import(standard_rows())
+    assert result.exit_code == 0, result.output
+    assert "Prices: 5 added, 0 changed, 0 unchanged, 0 no longer listed." in result.output
+    assert "3 new products" in result.output
+    assert price_count(listed=True) == 5
+
+
+def test_reimporting_the_same_file_changes_nothing(run_import):
+    run_import(standard_rows())
+    before = [(p.id, p.updated_at) for p in db.session.scalars(select(Price).order_by(Price.id))]
+    result = run_import(standard_rows())
+    assert "0 added, 0 changed, 5 unchanged, 0 no longer listed" in result.output
+    db.session.expire_all()
+    after = [(p.id, p.updated_at) for p in db.session.scalars(select(Price).order_by(Price.id))]
+    assert after == before
+
+
+def test_a_changed_price_is_updated_and_reported(run_import):
+    run_import(standard_rows())
+    rows = standard_rows()
+    rows[0]["UnitPrice"] = "12.60"
+    result = run_import(rows)
+    assert "0 added, 1 changed, 4 unchanged" in result.output
+    assert "12.0000 → 12.60" in result.output
+    price = db.session.scalar(select(Price).where(Price.term_duration == "P1M",
+                                                  Price.sku.has(pc_sku_id="0001")))
+    assert price.unit_price == Decimal("12.60")
+
+
+def test_a_row_missing_from_the_new_file_is_marked_no_longer_listed(run_import):
+    run_import(standard_rows())
+    result = run_import(standard_rows()[:-1])
+    assert "1 no longer listed" in result.output
+    assert price_count(listed=False) == 1 and price_count() == 5
+    assert "1 added" not in run_import(standard_rows()).output  # listed again, not re-added
+
+
+def test_a_malformed_row_imports_nothing_and_names_its_line(run_import):
+    rows = standard_rows()
+    rows[3]["Currency"] = "US Dollar"
+    result = run_import(rows)
+    assert result.exit_code == 1
+    assert "line 5: Currency" in result.output
+    assert "nothing was imported" in result.output
+    assert price_count() == 0 and db.session.scalar(select(func.count(Product.id))) == 0
+
+
+def test_skip_invalid_imports_the_good_rows(run_import):
+    rows = standard_rows()
+    rows[3]["Currency"] = "US Dollar"
+    result = run_import(rows, "--skip-invalid")
+    assert result.exit_code == 0 and price_count() == 4
+
+
+def test_new_products_get_a_family_and_redhat_is_not_cancellable(run_import):
+    run_import(standard_rows())
+    by_id = {p.pc_product_id: p for p in db.session.scalars(select(Product))}
+    assert by_id["CFQ7TTC0LDPB"].family == Family.OFFICE365_BUSINESS
+    assert by_id["CFQ7TTC0LH18"].family == Family.DYNAMICS
+    assert by_id["DG7GMGF0D7FV"].cancellable is False
+
+
+def test_an_admins_family_edit_survives_a_reimport(run_import):
+    run_import(standard_rows())
+    product = db.session.scalar(select(Product).filter_by(pc_product_id="CFQ7TTC0LH18"))
+    product.family, product.new_subscription_per_order = Family.OTHER, True
+    db.session.commit()
+    run_import(standard_rows())
+    db.session.refresh(product)
+    assert product.family == Family.OTHER and product.new_subscription_per_order
+
+
+def test_end_of_sale_tag_marks_the_product_discontinued(run_import):
+    rows = standard_rows()
+    rows[3]["Tags"] = "License;EndOfSale"
+    run_import(rows)
+    product = db.session.scalar(select(Product).filter_by(pc_product_id="CFQ7TTC0LH18"))
+    assert product.discontinued

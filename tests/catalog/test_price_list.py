@@ -1,0 +1,68 @@
+"""Parsing Microsoft's NCE price list: every malformed row reported with its line."""
+
+import io
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from catalog.price_list import parse
+from tests.catalog.price_lists import row, standard_rows, to_csv
+
+
+def parsed(rows, **kw):
+    return parse(io.StringIO(to_csv(rows, **kw), newline=""))
+
+
+def test_reads_every_column_into_typed_values():
+    result = parsed(standard_rows())
+    assert not result.errors and len(result.rows) == 5
+    first = result.rows[0]
+    assert (first.product_id, first.sku_id, first.term_duration, first.billing_cycle) == (
+        "CFQ7TTC0LDPB", "0001", "P1M", "monthly")
+    assert first.unit_price == Decimal("12.00") and first.erp_price == Decimal("15.00")
+    assert first.tier_min == 1 and first.tier_max is None and first.line == 2
+    assert str(first.effective_start) == "2026-11-01"
+
+
+def test_a_malformed_row_is_reported_with_its_line_number_and_field():
+    rows = standard_rows()
+    rows[2]["UnitPrice"] = "twelve"
+    rows[4]["TermDuration"] = "P2Y"
+    result = parsed(rows)
+    assert [(e.line, e.field) for e in result.errors] == [(4, "UnitPrice"), (6, "TermDuration")]
+    assert str(result.errors[0]) == "line 4: UnitPrice: 'twelve' is not a number"
+    assert len(result.rows) == 3
+
+
+def test_missing_columns_are_reported_once_on_the_header():
+    result = parse(["ProductTitle,ProductId\n", "x,y\n"])
+    assert result.rows == [] and result.errors[0].line == 1
+    assert "SkuId" in result.errors[0].message
+
+
+def test_a_duplicate_row_points_at_the_first_occurrence():
+    result = parsed([row(), row()])
+    assert [str(e) for e in result.errors] == ["line 3: row: duplicates line 2"]
+
+
+def test_negative_price_and_bad_market_are_refused():
+    result = parsed([row(UnitPrice="-1"), row(TermDuration="P1Y", Market="USA")])
+    assert [e.field for e in result.errors] == ["UnitPrice", "Market"]
+
+
+def test_perpetual_software_may_have_no_term():
+    result = parsed([row(TermDuration="", BillingPlan="OneTime", ProductTitle="Windows Server")])
+    assert not result.errors and result.rows[0].billing_cycle == "one_time"
+
+
+def test_a_utf8_bom_and_us_dates_are_accepted():
+    text = "\ufeff" + to_csv([row(EffectiveStartDate="11/1/2026 12:00:00 AM")])
+    result = parse(io.StringIO(text, newline=""))
+    assert not result.errors and str(result.rows[0].effective_start) == "2026-11-01"
+
+
+@given(st.dictionaries(st.sampled_from(list(row())), st.text(max_size=12), max_size=6))
+def test_arbitrary_cell_values_never_crash_the_parser(changes):
+    result = parsed([row(**changes)])
+    assert len(result.rows) + len(result.errors) == 1

@@ -1,0 +1,116 @@
+"""What resellers and customers see in the shop: C1, C3, C5/K7 marks, C6 labels, prices."""
+
+from decimal import Decimal
+
+import pytest
+
+from catalog.models import CatalogSettings, ResellerMarkup
+from storefront.accounts import CustomerQualification
+from storefront.extensions import db
+from tests.conftest import login, make_price
+
+
+@pytest.fixture
+def shop(world):
+    """A small catalog in the US market beside the world's monthly Business Standard price."""
+    annual = make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLZ",
+                        family="microsoft365", term="P1Y", cycle="annual", cost="360",
+                        erp="432")
+    make_price(title="Business Premium Nonprofit", product_id="CFQ7TTC0NPRO",
+               segment="nonprofit", cost="3", erp="5.5")
+    make_price(title="Office 365 E1 Legacy", product_id="CFQ7TTC0OLD1", discontinued=True)
+    make_price(title="Hidden Plan", product_id="CFQ7TTC0HIDE", enabled=False)
+    make_price(title="Polish Plan", product_id="CFQ7TTC0PLPL", market="PL", currency="PLN",
+               cost="40", erp="50")
+    make_price(title="Brazil Plan", product_id="CFQ7TTC0BRBR", market="BR", currency="BRL",
+               cost="40", erp="50")
+    db.session.commit()
+    return annual
+
+
+def set_annual(billing: bool, provisioning: bool) -> None:
+    settings = CatalogSettings.current()
+    settings.annual_billing_cycle_enabled = billing
+    settings.annual_provisioning_enabled = provisioning
+    db.session.commit()
+
+
+def shop_page(client, user, query="") -> str:
+    login(client, user)
+    response = client.get(f"/shop{query}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("billing", "provisioning", "listed"), [
+    (False, False, False), (True, False, False), (False, True, False), (True, True, True)])
+def test_annual_billing_is_listed_only_with_both_switches_on_c1(
+        client, world, shop, billing, provisioning, listed):
+    set_annual(billing, provisioning)
+    body = shop_page(client, world.direct_user)
+    assert ("billed annually" in body) is listed
+    assert ("Microsoft 365 E3" in body) is listed  # its only price is annual
+    assert "Microsoft 365 Business Standard" in body
+
+
+def test_discontinued_and_disabled_plans_are_not_offered_for_new_purchase_c3(
+        client, world, shop):
+    body = shop_page(client, world.direct_user)
+    assert "Office 365 E1 Legacy" not in body and "Hidden Plan" not in body
+
+
+def test_specialized_plans_are_marked_as_needing_qualification_k7(client, world, shop):
+    body = shop_page(client, world.reseller_a_user, f"?customer={world.customer_a.id}")
+    assert "nonprofit plan · needs qualification" in body
+
+
+def test_a_qualified_customer_sees_the_plan_as_qualified(client, world, shop):
+    world.customer_a.qualifications.append(CustomerQualification(segment="nonprofit"))
+    db.session.commit()
+    body = shop_page(client, world.reseller_a_user, f"?customer={world.customer_a.id}")
+    assert "nonprofit · qualified" in body
+
+
+def test_prices_are_shown_in_the_customers_market_and_locale(client, world, shop):
+    world.customer_a.country, world.customer_a.language = "PL", "pl"
+    db.session.commit()
+    body = shop_page(client, world.reseller_a_user, f"?customer={world.customer_a.id}")
+    assert "Polish Plan" in body and "Microsoft 365 Business Standard" not in body
+    assert "50,00\xa0zł" in body and "excl. tax" in body
+
+
+def test_brazilian_prices_are_labelled_tax_inclusive_c6(client, world, shop):
+    world.customer_a.country = "BR"
+    db.session.commit()
+    body = shop_page(client, world.reseller_a_user, f"?customer={world.customer_a.id}")
+    assert "Brazil Plan" in body and "incl. tax" in body
+
+
+def test_a_market_without_prices_falls_back_to_the_default_market(client, world, shop):
+    body = shop_page(client, world.reseller_a_user, f"?customer={world.customer_a.id}")
+    # DE has no prices here: US dollars, formatted the way an English speaker in Germany reads
+    assert "market US" in body and "12,50\xa0US$" in body
+
+
+def test_a_reseller_pays_cost_plus_its_markup(client, world, shop):
+    db.session.add(ResellerMarkup(reseller_id=world.reseller_a.id, product_id=None,
+                                  markup_percent=Decimal("15")))
+    db.session.commit()
+    body = shop_page(client, world.reseller_a_user)
+    assert "$11.50" in body and "$12.50" not in body
+
+
+def test_the_direct_customer_pays_the_retail_price_when_set(client, world, shop):
+    world.price.retail_price = Decimal("13.99")
+    db.session.commit()
+    assert "$13.99" in shop_page(client, world.direct_user)
+
+
+def test_a_reseller_cannot_shop_for_another_resellers_customer(client, world, shop):
+    login(client, world.reseller_a_user)
+    assert client.get(f"/shop?customer={world.customer_b.id}").status_code == 404
+
+
+def test_search_and_segment_filters(client, world, shop):
+    body = shop_page(client, world.direct_user, "?segment=nonprofit")
+    assert "Business Premium Nonprofit" in body and "Business Standard" not in body
