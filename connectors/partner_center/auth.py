@@ -86,8 +86,10 @@ class MsalTokenProvider:
         if self._app is None:
             if self._cache_path and self._cache_path.exists():
                 self._cache.deserialize(self._cache_path.read_text(encoding="utf-8"))
+            # The authority is known: skip msal's instance-discovery round trip.
             self._app = self._factory(self._client_id, client_credential=self._secret,
-                                      authority=self._authority, token_cache=self._cache)
+                                      authority=self._authority, token_cache=self._cache,
+                                      instance_discovery=False)
         return self._app
 
     def _app_token(self) -> dict[str, Any]:
