@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,8 +76,6 @@ def _availabilities(sb: Sandbox, ctx: Ctx) -> tuple[int, Any]:
 
 def _checkout(sb: Sandbox, ctx: Ctx) -> tuple[int, Any]:
     """POST {c}/carts/{id}/checkout: claim the cart, work, then finish (409 meanwhile)."""
-    import time
-
     cid, cart_id = ctx.params["customer"], ctx.params["cart"]
     with sb.lock:
         carts.begin_checkout(sb, cid, cart_id)

@@ -8,6 +8,7 @@ document, so the HTTP server can persist it to a file and reload it after a rest
 from __future__ import annotations
 
 import copy
+import json
 import math
 import threading
 from collections import deque
@@ -93,8 +94,6 @@ class Sandbox:
 
     def save_to(self, path: Path) -> None:
         """Hook target: write the data as JSON next to `path` and swap it in atomically."""
-        import json
-
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True), encoding="utf-8")
         tmp.replace(path)
