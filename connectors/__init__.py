@@ -1,0 +1,1 @@
+"""Connectors to external systems (Partner Center)."""

@@ -1,0 +1,178 @@
+"""Commerce operations: catalog, carts and checkout, orders, subscriptions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import quote
+
+from connectors.partner_center import wire
+from connectors.partner_center.commerce_types import (
+    Availability,
+    Cart,
+    CartLineRequest,
+    CheckoutResult,
+    LineProvisioning,
+    Order,
+    Product,
+    Sku,
+    Subscription,
+)
+from connectors.partner_center.transport import Call, Transport
+
+
+def _q(part: str) -> str:
+    """Quote one path segment."""
+    return quote(part, safe="")
+
+
+def _c(customer_id: str) -> str:
+    """Path of one customer."""
+    return f"/v1/customers/{_q(customer_id)}"
+
+
+def _catalog_params(country: str, target_view: str | None,
+                    target_segment: str | None) -> dict[str, str]:
+    """Query string of the catalog calls, leaving out what is not asked."""
+    params = {"country": country, "targetView": target_view, "targetSegment": target_segment}
+    return {k: v for k, v in params.items() if v}
+
+
+class CommerceApi:
+    """Mixin of PartnerCenterClient with one method per commerce operation."""
+
+    _transport: Transport
+
+    def list_products(self, country: str, target_view: str, target_segment: str | None = None,
+                      *, correlation_id: str | None = None) -> tuple[Product, ...]:
+        """List products of a catalog view; nonprofit comes back only when asked for."""
+        response = self._transport.send(Call(
+            "GET", "/v1/products", params=_catalog_params(country, target_view, target_segment),
+            correlation_id=correlation_id))
+        return tuple(Product.from_wire(p) for p in wire.items(response.json()))
+
+    def list_skus(self, product_id: str, country: str, target_segment: str | None = None, *,
+                  correlation_id: str | None = None) -> tuple[Sku, ...]:
+        """List the SKUs of a product."""
+        response = self._transport.send(Call(
+            "GET", f"/v1/products/{_q(product_id)}/skus",
+            params=_catalog_params(country, None, target_segment), correlation_id=correlation_id))
+        return tuple(Sku.from_wire(s) for s in wire.items(response.json()))
+
+    def list_availabilities(self, product_id: str, sku_id: str, country: str,
+                            target_segment: str | None = None, *,
+                            correlation_id: str | None = None) -> tuple[Availability, ...]:
+        """List a SKU's availabilities; their ids rotate, so re-read before ordering."""
+        response = self._transport.send(Call(
+            "GET", f"/v1/products/{_q(product_id)}/skus/{_q(sku_id)}/availabilities",
+            params=_catalog_params(country, None, target_segment), correlation_id=correlation_id))
+        return tuple(Availability.from_wire(a) for a in wire.items(response.json()))
+
+    def create_cart(self, customer_id: str, lines: Sequence[CartLineRequest], *,
+                    partner_on_record_attestation: bool = True,
+                    correlation_id: str | None = None, request_id: str | None = None) -> Cart:
+        """Create a cart (201); lines Partner Center cannot sell come back with an error."""
+        body: dict[str, Any] = {"lineItems": [ln.to_wire(i) for i, ln in enumerate(lines)]}
+        if partner_on_record_attestation:
+            body["PartnerOnRecordAttestationAccepted"] = True
+        response = self._transport.send(Call(
+            "POST", f"{_c(customer_id)}/carts", body=body, ok=(201,), request_id=request_id,
+            correlation_id=correlation_id))
+        return Cart.from_wire(response.json())
+
+    def get_cart(self, customer_id: str, cart_id: str, *,
+                 correlation_id: str | None = None) -> Cart:
+        """Read a cart; `Ordered` means a checkout already went through."""
+        response = self._transport.send(Call("GET", f"{_c(customer_id)}/carts/{_q(cart_id)}",
+                                             correlation_id=correlation_id))
+        return Cart.from_wire(response.json())
+
+    def checkout_cart(self, customer_id: str, cart_id: str, *,
+                      correlation_id: str | None = None,
+                      request_id: str | None = None) -> CheckoutResult:
+        """Buy the cart (201); keep `request_id` to replay safely after a crash or timeout."""
+        response = self._transport.send(Call(
+            "POST", f"{_c(customer_id)}/carts/{_q(cart_id)}/checkout", ok=(201,),
+            request_id=request_id, correlation_id=correlation_id))
+        return CheckoutResult.from_wire(response.json())
+
+    def get_order(self, customer_id: str, order_id: str, *,
+                  correlation_id: str | None = None) -> Order:
+        """Read an order; subscription ids appear once provisioning completed."""
+        response = self._transport.send(Call("GET", f"{_c(customer_id)}/orders/{_q(order_id)}",
+                                             correlation_id=correlation_id))
+        return Order.from_wire(response.json())
+
+    def list_orders(self, customer_id: str, *,
+                    correlation_id: str | None = None) -> tuple[Order, ...]:
+        """List a customer's orders (new ones may lag behind)."""
+        response = self._transport.send(Call("GET", f"{_c(customer_id)}/orders",
+                                             correlation_id=correlation_id))
+        return tuple(Order.from_wire(o) for o in wire.items(response.json()))
+
+    def get_order_provisioning_status(self, customer_id: str, order_id: str, *,
+                                      correlation_id: str | None = None
+                                      ) -> tuple[LineProvisioning, ...]:
+        """Read per-line provisioning of an order (app+user)."""
+        response = self._transport.send(Call(
+            "GET", f"{_c(customer_id)}/orders/{_q(order_id)}/provisioningstatus",
+            as_user=True, correlation_id=correlation_id))
+        return tuple(LineProvisioning.from_wire(x) for x in wire.items(response.json()))
+
+    def cancel_order(self, customer_id: str, order_id: str, *,
+                     correlation_id: str | None = None, request_id: str | None = None) -> Order:
+        """Cancel a perpetual-software order (allowed within 30 days) with an order PATCH."""
+        path = f"{_c(customer_id)}/orders/{_q(order_id)}"
+        current = self._transport.send(Call("GET", path, correlation_id=correlation_id)).json()
+        lines = [{"lineItemNumber": wire.get(li, "lineItemNumber"),
+                  "offerId": wire.get(li, "offerId")} for li in wire.items(current, "lineItems")]
+        response = self._transport.send(Call(
+            "PATCH", path, body={"id": order_id, "status": "cancelled", "lineItems": lines},
+            request_id=request_id, correlation_id=correlation_id))
+        return Order.from_wire(response.json())
+
+    def list_subscriptions(self, customer_id: str, *, order_id: str | None = None,
+                           correlation_id: str | None = None) -> tuple[Subscription, ...]:
+        """List a customer's subscriptions, or only those an order created."""
+        params = {"order_id": order_id} if order_id else None
+        response = self._transport.send(Call("GET", f"{_c(customer_id)}/subscriptions",
+                                             params=params, correlation_id=correlation_id))
+        return tuple(Subscription.from_wire(s) for s in wire.items(response.json()))
+
+    def get_subscription(self, customer_id: str, subscription_id: str, *,
+                         correlation_id: str | None = None) -> Subscription:
+        """Read one subscription."""
+        return Subscription.from_wire(
+            self._subscription_wire(customer_id, subscription_id, correlation_id))
+
+    def update_subscription(
+        self, customer_id: str, subscription_id: str, *, quantity: int | None = None,
+        auto_renew_enabled: bool | None = None, status: str | None = None,
+        correlation_id: str | None = None, request_id: str | None = None,
+    ) -> Subscription:
+        """Change seats, autorenew or status (suspended/active/deleted) keeping the rest.
+
+        Partner Center expects the whole resource: a minimal body would switch autorenew
+        off, so the current one is read first and sent back with only these fields changed.
+        """
+        current = self._subscription_wire(customer_id, subscription_id, correlation_id)
+        changes = {"quantity": quantity, "autoRenewEnabled": auto_renew_enabled,
+                   "status": status}
+        body = current | {k: v for k, v in changes.items() if v is not None}
+        etag = wire.text(wire.obj(current, "attributes"), "etag") or None
+        path = f"{_c(customer_id)}/subscriptions/{_q(subscription_id)}"
+        response = self._transport.send(Call(
+            "PATCH", path, body=body, ok=(200, 202), if_match=etag, request_id=request_id,
+            correlation_id=correlation_id))
+        if response.status_code == 202:
+            return self.get_subscription(customer_id, subscription_id,
+                                         correlation_id=correlation_id)
+        return Subscription.from_wire(response.json())
+
+    def _subscription_wire(self, customer_id: str, subscription_id: str,
+                           correlation_id: str | None) -> dict[str, Any]:
+        """Fetch a subscription's JSON; stays inside the package."""
+        response = self._transport.send(Call(
+            "GET", f"{_c(customer_id)}/subscriptions/{_q(subscription_id)}",
+            correlation_id=correlation_id))
+        return response.json()

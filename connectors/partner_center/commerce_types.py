@@ -1,0 +1,302 @@
+"""Typed values for the catalog, carts, orders and subscriptions (frozen dataclasses)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from connectors.partner_center import wire
+
+
+@dataclass(frozen=True)
+class Term:
+    """A term duration (P1M, P1Y, P3Y) and how it is billed (monthly, annual, …)."""
+
+    duration: str
+    billing_cycle: str
+
+
+@dataclass(frozen=True)
+class Product:
+    """A catalog product (12-character id)."""
+
+    id: str
+    title: str
+    description: str
+    product_type: str
+    publisher_name: str
+
+    @classmethod
+    def from_wire(cls, data: Any) -> Product:
+        """Parse a Product resource."""
+        return cls(wire.text(data, "id"), wire.text(data, "title"),
+                   wire.text(data, "description"),
+                   wire.text(wire.obj(data, "productType"), "id"),
+                   wire.text(data, "publisherName"))
+
+
+@dataclass(frozen=True)
+class Sku:
+    """A purchasable variant of a product."""
+
+    product_id: str
+    id: str
+    title: str
+    minimum_quantity: int
+    maximum_quantity: int
+    is_trial: bool
+    supported_billing_cycles: tuple[str, ...]
+    purchase_prerequisites: tuple[str, ...]
+
+    @classmethod
+    def from_wire(cls, data: Any) -> Sku:
+        """Parse a SKU resource."""
+        return cls(
+            product_id=wire.text(data, "productId"), id=wire.text(data, "id"),
+            title=wire.text(data, "title"),
+            minimum_quantity=int(wire.get(data, "minimumQuantity", 1)),
+            maximum_quantity=int(wire.get(data, "maximumQuantity", 1)),
+            is_trial=bool(wire.get(data, "isTrial")),
+            supported_billing_cycles=tuple(wire.get(data, "supportedBillingCycles") or ()),
+            purchase_prerequisites=tuple(wire.get(data, "purchasePrerequisites") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Where and how a SKU can be bought; `catalog_item_id` goes into cart lines."""
+
+    id: str
+    product_id: str
+    sku_id: str
+    catalog_item_id: str
+    segment: str
+    country: str
+    is_purchasable: bool
+    currency_code: str
+    terms: tuple[Term, ...]
+
+    @classmethod
+    def from_wire(cls, data: Any) -> Availability:
+        """Parse an Availability resource."""
+        return cls(
+            id=wire.text(data, "id"), product_id=wire.text(data, "productId"),
+            sku_id=wire.text(data, "skuId"), catalog_item_id=wire.text(data, "catalogItemId"),
+            segment=wire.text(data, "segment"), country=wire.text(data, "country"),
+            is_purchasable=bool(wire.get(data, "isPurchasable")),
+            currency_code=wire.text(wire.obj(data, "defaultCurrency"), "code"),
+            terms=tuple(Term(wire.text(t, "duration"), wire.text(t, "billingCycle"))
+                        for t in wire.items(data, "terms")),
+        )
+
+
+@dataclass(frozen=True)
+class CartLineRequest:
+    """One line to buy: a catalog item, seats, term and billing, and the reseller of record."""
+
+    catalog_item_id: str
+    quantity: int
+    term_duration: str
+    billing_cycle: str
+    friendly_name: str = ""
+    reseller_mpn_id: str = ""
+    attestation_accepted: bool = False
+    provisioning_context: tuple[tuple[str, str], ...] = ()
+
+    def to_wire(self, index: int) -> dict[str, Any]:
+        """Serialise to a cart line item with `index` as its id."""
+        line: dict[str, Any] = {
+            "id": index, "catalogItemId": self.catalog_item_id, "quantity": self.quantity,
+            "termDuration": self.term_duration, "billingCycle": self.billing_cycle,
+        }
+        if self.friendly_name:
+            line["friendlyName"] = self.friendly_name
+        if self.reseller_mpn_id:
+            line["participants"] = [{"key": "transaction_reseller", "value": self.reseller_mpn_id}]
+        if self.attestation_accepted:
+            line["attestationAccepted"] = True
+        if self.provisioning_context:
+            line["provisioningContext"] = dict(self.provisioning_context)
+        return line
+
+
+@dataclass(frozen=True)
+class CartLineError:
+    """Why a cart line cannot be bought (error codes 10000–10019)."""
+
+    code: str
+    description: str
+
+
+@dataclass(frozen=True)
+class CartLine:
+    """A line of a cart, with the order group Partner Center assigned to it."""
+
+    id: int
+    catalog_item_id: str
+    quantity: int
+    term_duration: str
+    billing_cycle: str
+    order_group: str
+    error: CartLineError | None
+
+    @classmethod
+    def from_wire(cls, data: Any) -> CartLine:
+        """Parse a cart line item."""
+        error = wire.obj(data, "error")
+        return cls(
+            id=int(wire.get(data, "id", 0)), catalog_item_id=wire.text(data, "catalogItemId"),
+            quantity=int(wire.get(data, "quantity", 0)),
+            term_duration=wire.text(data, "termDuration"),
+            billing_cycle=wire.text(data, "billingCycle"),
+            order_group=wire.text(data, "orderGroup"),
+            error=CartLineError(wire.text(error, "errorCode"), wire.text(error, "errorDescription"))
+            if error else None,
+        )
+
+
+@dataclass(frozen=True)
+class Cart:
+    """A cart: `Active` until checked out, then `Ordered`; expires after 7 days."""
+
+    id: str
+    status: str
+    created: datetime | None
+    expires: datetime | None
+    lines: tuple[CartLine, ...]
+
+    @classmethod
+    def from_wire(cls, data: Any) -> Cart:
+        """Parse a Cart resource."""
+        return cls(wire.text(data, "id"), wire.text(data, "status"),
+                   wire.timestamp(data, "creationTimestamp"),
+                   wire.timestamp(data, "expirationTimestamp"),
+                   tuple(CartLine.from_wire(li) for li in wire.items(data, "lineItems")))
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """A line of an order; `subscription_id` stays empty while provisioning runs."""
+
+    line_item_number: int
+    offer_id: str
+    quantity: int
+    term_duration: str
+    friendly_name: str
+    subscription_id: str | None
+    partner_id_on_record: str
+
+    @classmethod
+    def from_wire(cls, data: Any) -> OrderLine:
+        """Parse an order line item."""
+        return cls(
+            line_item_number=int(wire.get(data, "lineItemNumber", 0)),
+            offer_id=wire.text(data, "offerId"), quantity=int(wire.get(data, "quantity", 0)),
+            term_duration=wire.text(data, "termDuration"),
+            friendly_name=wire.text(data, "friendlyName"),
+            subscription_id=wire.get(data, "subscriptionId") or None,
+            partner_id_on_record=wire.text(data, "partnerIdOnRecord"),
+        )
+
+
+@dataclass(frozen=True)
+class Order:
+    """An order: `pending` while provisioning, then `completed` (or `cancelled`)."""
+
+    id: str
+    customer_id: str
+    status: str
+    billing_cycle: str
+    currency_code: str
+    created: datetime | None
+    lines: tuple[OrderLine, ...]
+
+    @classmethod
+    def from_wire(cls, data: Any) -> Order:
+        """Parse an Order resource."""
+        return cls(
+            id=wire.text(data, "id"), customer_id=wire.text(data, "referenceCustomerId"),
+            status=wire.text(data, "status"), billing_cycle=wire.text(data, "billingCycle"),
+            currency_code=wire.text(data, "currencyCode"),
+            created=wire.timestamp(data, "creationDate"),
+            lines=tuple(OrderLine.from_wire(li) for li in wire.items(data, "lineItems")),
+        )
+
+
+@dataclass(frozen=True)
+class OrderError:
+    """An order group of a checkout that failed (partial success is normal)."""
+
+    order_group_id: str
+    code: str
+    description: str
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    """What a checkout produced: orders and per-group errors."""
+
+    orders: tuple[Order, ...]
+    order_errors: tuple[OrderError, ...]
+
+    @classmethod
+    def from_wire(cls, data: Any) -> CheckoutResult:
+        """Parse a CartCheckoutResult."""
+        return cls(
+            orders=tuple(Order.from_wire(o) for o in wire.items(data, "orders")),
+            order_errors=tuple(
+                OrderError(wire.text(e, "orderGroupId"), wire.text(e, "code"),
+                           wire.text(e, "description"))
+                for e in wire.items(data, "orderErrors")),
+        )
+
+
+@dataclass(frozen=True)
+class LineProvisioning:
+    """Provisioning of one order line: prefulfillmentpending, unfulfilled or fulfilled."""
+
+    line_item_number: int
+    status: str
+
+    @classmethod
+    def from_wire(cls, data: Any) -> LineProvisioning:
+        """Parse one entry of an order's provisioning status."""
+        return cls(int(wire.get(data, "lineItemNumber", 0)), wire.text(data, "status"))
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A subscription; `status` is active, pending, suspended, deleted, expired or disabled."""
+
+    id: str
+    offer_id: str
+    offer_name: str
+    friendly_name: str
+    quantity: int
+    status: str
+    auto_renew_enabled: bool
+    billing_cycle: str
+    term_duration: str
+    order_id: str
+    partner_id: str
+    created: datetime | None
+    commitment_end: datetime | None
+    cancellation_allowed_until: datetime | None
+    etag: str
+
+    @classmethod
+    def from_wire(cls, data: Any) -> Subscription:
+        """Parse a Subscription resource."""
+        return cls(
+            id=wire.text(data, "id"), offer_id=wire.text(data, "offerId"),
+            offer_name=wire.text(data, "offerName"), friendly_name=wire.text(data, "friendlyName"),
+            quantity=int(wire.get(data, "quantity", 0)), status=wire.text(data, "status"),
+            auto_renew_enabled=bool(wire.get(data, "autoRenewEnabled")),
+            billing_cycle=wire.text(data, "billingCycle"),
+            term_duration=wire.text(data, "termDuration"), order_id=wire.text(data, "orderId"),
+            partner_id=wire.text(data, "partnerId"), created=wire.timestamp(data, "creationDate"),
+            commitment_end=wire.timestamp(data, "commitmentEndDate"),
+            cancellation_allowed_until=wire.timestamp(data, "cancellationAllowedUntilDate"),
+            etag=wire.text(wire.obj(data, "attributes"), "etag"),
+        )

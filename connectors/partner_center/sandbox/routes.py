@@ -1,0 +1,141 @@
+"""The sandbox's route table: Partner Center's real paths mapped to state operations."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectors.partner_center.sandbox import (
+    carts,
+    customers,
+    orders,
+    partners,
+    subscriptions,
+    validation,
+)
+from connectors.partner_center.sandbox.errors import bad_request
+from connectors.partner_center.sandbox.state import Sandbox
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What a handler needs from the request."""
+
+    params: dict[str, str]
+    query: dict[str, str]
+    body: dict[str, Any]
+    partner: str
+    user: str
+    if_match: str | None = None
+
+
+Handler = Callable[[Sandbox, Ctx], tuple[int, Any]]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One endpoint: method, Flask rule, handler, whether it needs an app+user token."""
+
+    method: str
+    rule: str
+    handler: Handler
+    app_user: bool = False
+    locked: bool = True  # False: the handler takes the lock itself (checkout)
+    name: str = field(default="")
+
+
+def _catalog_segment(ctx: Ctx) -> str | None:
+    """targetSegment, refusing a missing country like Partner Center."""
+    if not ctx.query.get("country"):
+        raise bad_request(400001, "The country query parameter is required.")
+    return ctx.query.get("targetSegment") or None
+
+
+def _products(sb: Sandbox, ctx: Ctx) -> tuple[int, Any]:
+    """GET /v1/products."""
+    segment = _catalog_segment(ctx)
+    return 200, customers.collection(sb.catalog.products(ctx.query.get("targetView"), segment))
+
+
+def _skus(sb: Sandbox, ctx: Ctx) -> tuple[int, Any]:
+    """GET /v1/products/{p}/skus."""
+    segment = _catalog_segment(ctx)
+    return 200, customers.collection(sb.catalog.skus(ctx.params["product"], segment))
+
+
+def _availabilities(sb: Sandbox, ctx: Ctx) -> tuple[int, Any]:
+    """GET /v1/products/{p}/skus/{s}/availabilities."""
+    segment = _catalog_segment(ctx)
+    found = sb.catalog.availabilities(ctx.params["product"], ctx.params["sku"],
+                                      ctx.query["country"].upper(), segment,
+                                      sb.data["availabilityIds"])
+    return 200, customers.collection(found)
+
+
+def _checkout(sb: Sandbox, ctx: Ctx) -> tuple[int, Any]:
+    """POST {c}/carts/{id}/checkout: claim the cart, work, then finish (409 meanwhile)."""
+    cid, cart_id = ctx.params["customer"], ctx.params["cart"]
+    with sb.lock:
+        carts.begin_checkout(sb, cid, cart_id)
+    time.sleep(sb.config.checkout_seconds)
+    with sb.lock:
+        try:
+            return carts.finish_checkout(sb, cid, cart_id)
+        finally:
+            carts.release(sb, cart_id)
+
+
+_C = "/v1/customers/<customer>"
+
+ROUTES: tuple[Route, ...] = (
+    Route("POST", "/v1/customers", lambda sb, c: customers.create(sb, c.body)),
+    Route("GET", "/v1/customers", lambda sb, c: customers.search(
+        sb, c.query.get("filter"), int(c.query.get("size") or 500))),
+    Route("GET", "/v1/customers/relationshiprequests",
+          lambda sb, c: partners.relationship_link(sb, c.partner), app_user=True),
+    Route("GET", _C, lambda sb, c: customers.get(sb, c.params["customer"])),
+    Route("HEAD", "/v1/domains/<domain>",
+          lambda sb, c: customers.domain_head(sb, c.params["domain"])),
+    Route("POST", "/v1/validations/address",
+          lambda sb, c: (200, validation.validate_address(c.body))),
+    Route("GET", "/v1/countryvalidationrules/<iso2>",
+          lambda sb, c: (200, validation.country_rules(c.params["iso2"]))),
+    Route("GET", "/v1/profiles/mpn",
+          lambda sb, c: partners.mpn_profile(sb, c.query.get("mpnId")), app_user=True),
+    Route("GET", "/v1/compliance/csp/agreementstatus", lambda sb, c: partners.mpa_status(
+        sb, c.query.get("mpnId"), c.query.get("tenantId")), app_user=True),
+    Route("GET", "/v1/agreements",
+          lambda sb, c: partners.agreement_templates(c.query.get("agreementType")),
+          app_user=True),
+    Route("POST", f"{_C}/agreements", lambda sb, c: partners.create_agreement(
+        sb, c.params["customer"], c.body, c.user), app_user=True),
+    Route("GET", f"{_C}/agreements",
+          lambda sb, c: partners.list_agreements(sb, c.params["customer"]), app_user=True),
+    Route("GET", f"{_C}/qualifications",
+          lambda sb, c: partners.qualifications(sb, c.params["customer"])),
+    Route("POST", f"{_C}/qualifications", lambda sb, c: partners.create_qualification(
+        sb, c.params["customer"], c.body), app_user=True),
+    Route("GET", "/v1/products", _products),
+    Route("GET", "/v1/products/<product>/skus", _skus),
+    Route("GET", "/v1/products/<product>/skus/<sku>/availabilities", _availabilities),
+    Route("POST", f"{_C}/carts",
+          lambda sb, c: carts.create(sb, c.params["customer"], c.body, c.user)),
+    Route("GET", f"{_C}/carts/<cart>",
+          lambda sb, c: carts.get(sb, c.params["customer"], c.params["cart"])),
+    Route("POST", f"{_C}/carts/<cart>/checkout", _checkout, locked=False),
+    Route("GET", f"{_C}/orders", lambda sb, c: orders.list_all(sb, c.params["customer"])),
+    Route("GET", f"{_C}/orders/<order>",
+          lambda sb, c: orders.get(sb, c.params["customer"], c.params["order"])),
+    Route("PATCH", f"{_C}/orders/<order>", lambda sb, c: orders.cancel(
+        sb, c.params["customer"], c.params["order"], c.body)),
+    Route("GET", f"{_C}/orders/<order>/provisioningstatus", lambda sb, c: orders.provisioning(
+        sb, c.params["customer"], c.params["order"]), app_user=True),
+    Route("GET", f"{_C}/subscriptions", lambda sb, c: subscriptions.list_all(
+        sb, c.params["customer"], c.query.get("order_id"))),
+    Route("GET", f"{_C}/subscriptions/<subscription>", lambda sb, c: subscriptions.get(
+        sb, c.params["customer"], c.params["subscription"])),
+    Route("PATCH", f"{_C}/subscriptions/<subscription>", lambda sb, c: subscriptions.patch(
+        sb, c.params["customer"], c.params["subscription"], c.body, c.if_match)),
+)

@@ -1,0 +1,108 @@
+"""HTTP transport: headers, timeouts, retries with the same MS-RequestId, typed errors."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+import requests
+
+from connectors.partner_center.errors import (
+    PartnerCenterError,
+    ServiceUnavailable,
+    error_from_response,
+)
+from connectors.partner_center.retry import RetryPolicy
+
+log = logging.getLogger("connectors.partner_center")
+
+TokenKind = Literal["app", "user"]
+
+
+class TokenProvider(Protocol):
+    """Anything that hands out bearer tokens: app-only or app+user."""
+
+    def token(self, kind: TokenKind) -> str:
+        """Return a valid access token of the requested kind."""
+        ...
+
+
+@dataclass(frozen=True)
+class Call:
+    """One logical Partner Center operation (retries of it share the request id)."""
+
+    method: str
+    path: str
+    as_user: bool = False  # app+user (Secure Application Model) instead of app-only
+    params: Mapping[str, Any] | None = None
+    body: Any = None
+    ok: Iterable[int] = (200,)
+    request_id: str | None = None
+    correlation_id: str | None = None
+    if_match: str | None = None
+
+
+class Transport:
+    """Sends calls with Partner Center's headers, a timeout on every request and retries."""
+
+    def __init__(self, session: requests.Session, base_url: str, token_provider: TokenProvider,
+                 *, timeout: tuple[float, float], retry: RetryPolicy, locale: str) -> None:
+        self._session = session
+        self._base_url = base_url.rstrip("/")
+        self._tokens = token_provider
+        self._timeout = timeout
+        self._retry = retry
+        self._locale = locale
+
+    def send(self, call: Call) -> requests.Response:
+        """Run the call, retrying silence, 429 and 5xx with the same MS-RequestId."""
+        request_id = call.request_id or str(uuid.uuid4())
+        correlation_id = call.correlation_id or str(uuid.uuid4())
+        attempt = 1
+        while True:
+            try:
+                return self._attempt(call, request_id, correlation_id, attempt)
+            except PartnerCenterError as error:
+                if not self._retry.should_retry(error, attempt):
+                    raise
+                self._retry.wait(error, attempt)
+                attempt += 1
+
+    def _attempt(self, call: Call, request_id: str, correlation_id: str,
+                 attempt: int) -> requests.Response:
+        """One HTTP exchange; raises a typed error for anything but the expected statuses."""
+        headers = self._headers(call, request_id, correlation_id)
+        try:
+            response = self._session.request(
+                call.method, self._base_url + call.path, params=call.params,
+                json=call.body, headers=headers, timeout=self._timeout)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            log.warning("partner center %s %s: no answer (%s), attempt %d, MS-RequestId %s",
+                        call.method, call.path, type(exc).__name__, attempt, request_id)
+            raise ServiceUnavailable(
+                f"No answer from Partner Center ({type(exc).__name__})",
+                request_id=request_id, correlation_id=correlation_id) from exc
+        log.info("partner center %s %s -> %d, attempt %d, MS-RequestId %s", call.method,
+                 call.path, response.status_code, attempt, request_id)
+        if response.status_code in tuple(call.ok):
+            return response
+        raise error_from_response(response, request_id, correlation_id)
+
+    def _headers(self, call: Call, request_id: str, correlation_id: str) -> dict[str, str]:
+        """Build Partner Center's request headers for one attempt."""
+        bearer = self._tokens.token("user" if call.as_user else "app")
+        headers = {
+            "Authorization": f"Bearer {bearer}",
+            "Accept": "application/json",
+            "MS-RequestId": request_id,
+            "MS-CorrelationId": correlation_id,
+            "MS-Contract-Version": "v1",
+            "X-Locale": self._locale,
+        }
+        if call.if_match:
+            etag = call.if_match
+            headers["If-Match"] = etag if etag.startswith('"') else f'"{etag}"'
+        return headers

@@ -1,0 +1,289 @@
+"""The sandbox sells like Partner Center: carts, checkout, orders and subscriptions."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+import time_machine
+
+from connectors.partner_center import (
+    CartLineRequest,
+    Conflict,
+    InvalidRequest,
+    NotFound,
+)
+from connectors.partner_center.client import LIVE_BASE_URL
+
+START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+DYNAMICS = ("CFQ7TTC0LGNM", "0001")
+E1_LEGACY = ("CFQ7TTC0LF8Q", "0001")
+NONPROFIT = ("CFQ7TTC0LCHN", "0002")
+REDHAT = ("DG7GMGF0FKZW", "0001")
+WINDOWS_SERVER = ("DG7GMGF0DWMS", "0006")
+
+
+def _buy(pc_client, customer_id, *lines):
+    cart = pc_client.create_cart(customer_id, list(lines))
+    return pc_client.checkout_cart(customer_id, cart.id)
+
+
+def _active_subscription(pc_client, customer_id, *lines):
+    order = _buy(pc_client, customer_id, *lines).orders[0]
+    pc_client.get_order(customer_id, order.id)
+    return pc_client.list_subscriptions(customer_id, order_id=order.id)[0]
+
+
+def test_a_cart_gets_order_groups_and_expires_after_seven_days(pc_client, make_customer, line):
+    with time_machine.travel(START, tick=False):
+        customer = make_customer()
+        cart = pc_client.create_cart(customer.id, [line(), line(term="P1Y", cycle="annual")])
+    assert cart.status == "Active"
+    assert cart.expires - cart.created == timedelta(days=7)
+    assert [ln.order_group for ln in cart.lines] == ["0", "1"]
+    assert all(ln.error is None for ln in cart.lines)
+
+
+def test_a_cart_reports_problems_per_line(pc_client, make_customer, line):
+    customer = make_customer()
+    good = line()
+    too_many = CartLineRequest(good.catalog_item_id, 301, "P1M", "monthly")
+    unknown = CartLineRequest("CFQ7TTC0XXXX:0001:CFQ7TTC0K5DJ", 1, "P1M", "monthly")
+    cart = pc_client.create_cart(customer.id, [good, too_many, unknown])
+    assert [ln.error.code if ln.error else None for ln in cart.lines] == [None, "10010", "10001"]
+
+
+def test_checkout_is_partial_success_with_order_errors_for_failed_groups(
+        pc_client, make_customer, line):
+    customer = make_customer()
+    bad_annual = CartLineRequest(line().catalog_item_id, 0, "P1Y", "annual")
+    result = _buy(pc_client, customer.id, line(quantity=2), bad_annual)
+    assert len(result.orders) == 1 and result.orders[0].status == "pending"
+    assert [(e.order_group_id, e.code) for e in result.order_errors] == [("1", "10010")]
+
+
+def test_refuses_a_purchase_without_the_microsoft_customer_agreement(
+        pc_client, make_customer, line):
+    customer = make_customer("nomca", mca=False)
+    cart = pc_client.create_cart(customer.id, [line()])
+    with pytest.raises(InvalidRequest) as caught:
+        pc_client.checkout_cart(customer.id, cart.id)
+    assert (caught.value.http_status, caught.value.code) == (403, "13605")
+
+
+def test_refuses_a_third_business_subscription_for_one_customer(pc_client, make_customer, line):
+    customer = make_customer()
+    _buy(pc_client, customer.id, line())
+    _buy(pc_client, customer.id, line(term="P1Y", cycle="annual"))
+    cart = pc_client.create_cart(customer.id, [line()])
+    with pytest.raises(InvalidRequest) as caught:
+        pc_client.checkout_cart(customer.id, cart.id)
+    assert caught.value.code == "800066"
+
+
+def test_refuses_seats_beyond_the_pooled_three_hundred_seat_cap(pc_client, make_customer, line):
+    customer = make_customer()
+    _buy(pc_client, customer.id, line(quantity=250))
+    cart = pc_client.create_cart(customer.id, [line(quantity=51, term="P1Y", cycle="annual")])
+    with pytest.raises(InvalidRequest, match="Only 50 seats remain") as caught:
+        pc_client.checkout_cart(customer.id, cart.id)
+    assert caught.value.code == "800088"
+
+
+def test_a_dynamics_plan_can_be_bought_again_as_a_new_subscription(
+        pc_client, make_customer, line):
+    customer = make_customer()
+    _buy(pc_client, customer.id, line(DYNAMICS))
+    _buy(pc_client, customer.id, line(DYNAMICS))
+    assert len(pc_client.list_subscriptions(customer.id)) == 2
+
+
+def test_refuses_a_discontinued_plan(pc_client, make_customer, line):
+    customer = make_customer()
+    cart = pc_client.create_cart(customer.id, [line(E1_LEGACY)])
+    with pytest.raises(InvalidRequest) as caught:
+        pc_client.checkout_cart(customer.id, cart.id)
+    assert (caught.value.http_status, caught.value.code) == (403, "2091")
+
+
+def test_refuses_a_checkout_whose_availability_id_rotated(
+        pc_client, pc_sandbox, make_customer, line):
+    customer = make_customer()
+    cart = pc_client.create_cart(customer.id, [line()])
+    pc_sandbox.rotate_availability("CFQ7TTC0LDPB", "0001")
+    with pytest.raises(NotFound) as caught:
+        pc_client.checkout_cart(customer.id, cart.id)
+    assert caught.value.code == "400019"
+    assert _buy(pc_client, customer.id, line()).orders  # re-read availability works
+
+
+def test_nonprofit_plans_are_listed_only_when_asked_for(pc_client):
+    default = {p.id for p in pc_client.list_products("US", "OnlineServices")}
+    nonprofit = {p.id for p in pc_client.list_products("US", "OnlineServices", "nonprofit")}
+    assert NONPROFIT[0] not in default
+    assert nonprofit == {NONPROFIT[0]}
+
+
+def test_a_concurrent_checkout_of_the_same_cart_is_refused_while_the_first_runs(
+        pc_client, pc_sandbox, make_customer, line):
+    customer = make_customer()
+    cart = pc_client.create_cart(customer.id, [line()])
+    pc_sandbox.config.checkout_seconds = 0.3
+    first = threading.Thread(target=pc_client.checkout_cart, args=(customer.id, cart.id))
+    first.start()
+    time.sleep(0.1)
+    with pytest.raises(Conflict) as caught:
+        pc_client.checkout_cart(customer.id, cart.id)
+    first.join()
+    assert caught.value.code == "800064"
+    assert pc_sandbox.count("orders", customer.id) == 1
+
+
+def test_an_order_stays_pending_without_subscription_ids_until_enough_polls(
+        pc_client, pc_sandbox, make_customer, line):
+    pc_sandbox.config.provisioning_polls = 2
+    customer = make_customer()
+    order = _buy(pc_client, customer.id, line()).orders[0]
+    assert order.lines[0].subscription_id is None
+    assert pc_client.list_subscriptions(customer.id)[0].status == "pending"
+    assert pc_client.get_order(customer.id, order.id).status == "pending"
+    status = pc_client.get_order_provisioning_status(customer.id, order.id)
+    assert [s.status for s in status] == ["prefulfillmentpending"]
+    done = pc_client.get_order(customer.id, order.id)
+    assert done.status == "completed" and done.lines[0].subscription_id
+    assert pc_client.get_subscription(customer.id, done.lines[0].subscription_id).status == \
+        "active"
+    assert [s.status for s in pc_client.get_order_provisioning_status(
+        customer.id, order.id)] == ["fulfilled"]
+
+
+def test_an_order_can_complete_after_configured_seconds(
+        pc_client, pc_sandbox, make_customer, line):
+    pc_sandbox.config.provisioning_seconds = 120
+    customer = make_customer()
+    order = _buy(pc_client, customer.id, line()).orders[0]
+    assert pc_client.get_order(customer.id, order.id).status == "pending"
+    pc_sandbox.advance(121)
+    assert pc_client.get_order(customer.id, order.id).status == "completed"
+
+
+def test_a_pending_subscription_cannot_be_changed_yet(pc_client, pc_sandbox, make_customer,
+                                                      line):
+    pc_sandbox.config.provisioning_polls = 5
+    customer = make_customer()
+    _buy(pc_client, customer.id, line())
+    pending = pc_client.list_subscriptions(customer.id)[0]
+    with pytest.raises(Conflict) as caught:
+        pc_client.update_subscription(customer.id, pending.id, quantity=2)
+    assert caught.value.code == "800082"
+
+
+def test_a_patch_without_autorenew_switches_it_off_like_partner_center(
+        pc_client, pc_responses, make_customer, line):
+    customer = make_customer()
+    sub = _active_subscription(pc_client, customer.id, line())
+    assert sub.auto_renew_enabled is True
+    response = requests.patch(
+        f"{LIVE_BASE_URL}/v1/customers/{customer.id}/subscriptions/{sub.id}",
+        json={"quantity": 1}, headers={"Authorization": "Bearer sandbox-app:p"}, timeout=5)
+    assert response.status_code == 200 and response.json()["autoRenewEnabled"] is False
+
+
+def test_the_client_sends_the_full_resource_so_autorenew_survives_a_seat_change(
+        pc_client, make_customer, line):
+    customer = make_customer()
+    sub = _active_subscription(pc_client, customer.id, line(quantity=2))
+    updated = pc_client.update_subscription(customer.id, sub.id, quantity=5)
+    assert (updated.quantity, updated.auto_renew_enabled) == (5, True)
+    assert pc_client.update_subscription(customer.id, sub.id,
+                                         auto_renew_enabled=False).auto_renew_enabled is False
+
+
+def test_cancels_within_168_hours_and_refuses_afterwards(pc_client, make_customer, line):
+    with time_machine.travel(START, tick=False) as traveller:
+        customer = make_customer()
+        early = _active_subscription(pc_client, customer.id, line())
+        late = _active_subscription(pc_client, customer.id, line(term="P1Y", cycle="annual"))
+        assert early.cancellation_allowed_until == START + timedelta(hours=168)
+        traveller.shift(timedelta(hours=167))
+        assert pc_client.update_subscription(customer.id, early.id,
+                                             status="deleted").status == "deleted"
+        traveller.shift(timedelta(hours=2))
+        with pytest.raises(InvalidRequest) as caught:
+            pc_client.update_subscription(customer.id, late.id, status="deleted")
+    assert caught.value.code == "900213"
+
+
+def test_seats_can_be_added_any_time_but_removed_only_within_168_hours(
+        pc_client, make_customer, line):
+    with time_machine.travel(START, tick=False) as traveller:
+        customer = make_customer()
+        sub = _active_subscription(pc_client, customer.id, line(quantity=10))
+        assert pc_client.update_subscription(customer.id, sub.id, quantity=8).quantity == 8
+        traveller.shift(timedelta(hours=169))
+        assert pc_client.update_subscription(customer.id, sub.id, quantity=12).quantity == 12
+        with pytest.raises(InvalidRequest) as caught:
+            pc_client.update_subscription(customer.id, sub.id, quantity=11)
+    assert caught.value.code == "900214"
+
+
+def test_refuses_changes_to_a_deleted_subscription(pc_client, make_customer, line):
+    customer = make_customer()
+    sub = _active_subscription(pc_client, customer.id, line())
+    pc_client.update_subscription(customer.id, sub.id, status="deleted")
+    with pytest.raises(InvalidRequest) as caught:
+        pc_client.update_subscription(customer.id, sub.id, quantity=3)
+    assert caught.value.code == "2011"
+
+
+def test_refuses_to_cancel_a_red_hat_subscription(pc_client, make_customer, line):
+    customer = make_customer()
+    sub = _active_subscription(pc_client, customer.id, line(REDHAT, term="P1Y", cycle="annual"))
+    with pytest.raises(InvalidRequest) as caught:
+        pc_client.update_subscription(customer.id, sub.id, status="deleted")
+    assert caught.value.code == "900213"
+
+
+def test_perpetual_software_is_cancelled_by_order_within_30_days_only(
+        pc_client, make_customer, line):
+    with time_machine.travel(START, tick=False) as traveller:
+        customer = make_customer()
+        keep = _buy(pc_client, customer.id, line(WINDOWS_SERVER, term="", cycle="one_time"))
+        drop = _buy(pc_client, customer.id, line(WINDOWS_SERVER, term="", cycle="one_time"))
+        traveller.shift(timedelta(days=29))
+        assert pc_client.cancel_order(customer.id, drop.orders[0].id).status == "cancelled"
+        traveller.shift(timedelta(days=2))
+        with pytest.raises(InvalidRequest) as caught:
+            pc_client.cancel_order(customer.id, keep.orders[0].id)
+    assert caught.value.code == "900117"
+
+
+def test_perpetual_software_cannot_be_cancelled_through_its_subscription(
+        pc_client, make_customer, line):
+    customer = make_customer()
+    sub = _active_subscription(pc_client, customer.id,
+                               line(WINDOWS_SERVER, term="", cycle="one_time"))
+    with pytest.raises(InvalidRequest) as caught:
+        pc_client.update_subscription(customer.id, sub.id, status="deleted")
+    assert caught.value.code == "800019"
+
+
+def test_an_online_services_order_is_not_cancelled_by_order_patch(
+        pc_client, make_customer, line):
+    customer = make_customer()
+    order = _buy(pc_client, customer.id, line()).orders[0]
+    with pytest.raises(InvalidRequest) as caught:
+        pc_client.cancel_order(customer.id, order.id)
+    assert caught.value.code == "800063"
+
+
+def test_lists_a_customers_orders(pc_client, make_customer, line):
+    customer = make_customer()
+    order = _buy(pc_client, customer.id, line()).orders[0]
+    assert [o.id for o in pc_client.list_orders(customer.id)] == [order.id]
+    with pytest.raises(NotFound) as caught:
+        pc_client.get_order(customer.id, "nope")
+    assert caught.value.code == "20000"

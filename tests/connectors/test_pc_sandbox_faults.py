@@ -1,0 +1,132 @@
+"""Fault injection, throttling, the admin endpoints, persistence and the HTTP server."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from connectors.partner_center import (
+    Conflict,
+    PartnerCenterClient,
+    SandboxTokenProvider,
+    ServiceUnavailable,
+    Throttled,
+    build_client,
+)
+from connectors.partner_center.sandbox import Sandbox, create_sandbox_app, seed
+from connectors.partner_center.sandbox.__main__ import build
+
+ROOT = Path(__file__).resolve().parents[2]
+DAP = seed.TENANT_WITH_DAP_ID
+
+
+def test_server_errors_twice_then_success_is_retried_transparently(
+        pc_client, pc_sandbox, pc_sleeps):
+    pc_sandbox.add_fault("error", "GET /v1/customers/*", status=503, count=2)
+    assert pc_client.get_customer(DAP).id == DAP
+    assert len(pc_sleeps) == 2
+
+
+def test_injected_429_is_answered_with_the_throttle_body_and_retry_after(
+        pc_client, pc_sandbox, pc_sleeps):
+    pc_sandbox.add_fault("error", "GET /v1/customers/*", status=429, retry_after=13, count=1)
+    assert pc_client.get_customer(DAP).id == DAP
+    assert pc_sleeps == [13.0]
+
+
+@pytest.mark.parametrize("code", ["800060", "800064", "800082", "900278"])
+def test_injected_conflicts_are_not_retried(pc_client, pc_sandbox, pc_sleeps, code):
+    pc_sandbox.add_fault("error", "GET /v1/customers/*", status=409, code=code)
+    with pytest.raises(Conflict) as caught:
+        pc_client.get_customer(DAP)
+    assert caught.value.code == code and pc_sleeps == []
+
+
+def test_a_ratio_fault_fires_on_a_repeatable_share_of_requests(pc_sandbox):
+    pc_sandbox.add_fault("error", "GET *", status=500, count=None, ratio=0.5)
+    fired = [pc_sandbox.faults.take("GET", "/x") is not None for _ in range(200)]
+    again = Sandbox()
+    again.add_fault("error", "GET *", status=500, count=None, ratio=0.5)
+    assert fired == [again.faults.take("GET", "/x") is not None for _ in range(200)]
+    assert 70 < sum(fired) < 130
+
+
+def test_the_rate_limit_answers_429_until_the_minute_has_passed(
+        pc_client, pc_sandbox, pc_sleeps):
+    pc_sandbox.config.rate_limit_per_minute = 2
+    pc_client.get_customer(DAP)
+    pc_client.get_customer(DAP)
+    with pytest.raises(Throttled) as caught:
+        pc_client.get_customer(DAP)
+    assert 0 < caught.value.retry_after <= 60
+    assert pc_sleeps == [caught.value.retry_after] * 3
+    pc_sandbox.advance(61)
+    assert pc_client.get_customer(DAP).id == DAP
+
+
+def test_admin_endpoints_drive_faults_clock_state_and_reset():
+    sandbox = Sandbox()
+    admin = create_sandbox_app(sandbox).test_client()
+    assert admin.post("/_sandbox/faults", json={"kind": "error", "endpoint": "GET *",
+                                                "status": 500}).status_code == 201
+    assert admin.post("/_sandbox/faults", json={"bogus": 1}).status_code == 400
+    before = sandbox.now()
+    assert admin.post("/_sandbox/clock", json={"advance_seconds": 3600}).status_code == 200
+    assert (sandbox.now() - before).total_seconds() >= 3600
+    state = admin.get("/_sandbox/state").get_json()
+    assert DAP in state["data"]["customers"] and len(state["faults"]) == 1
+    assert admin.post("/_sandbox/config", json={"provisioning_polls": 4}).status_code == 200
+    assert sandbox.config.provisioning_polls == 4
+    assert admin.post("/_sandbox/reset").status_code == 204
+    assert sandbox.faults.describe() == [] and (sandbox.now() - before).total_seconds() < 60
+
+
+def test_state_is_persisted_after_writes_and_reloaded(tmp_path):
+    path = tmp_path / "sandbox.json"
+    sandbox = build(path)
+    sandbox.grant_delegated_access(seed.TENANT_WITHOUT_DAP_ID)
+    assert build(path).data["customers"][seed.TENANT_WITHOUT_DAP_ID]["allowDelegatedAccess"]
+    assert json.loads(path.read_text())["customers"]
+
+
+@pytest.fixture
+def server(tmp_path):
+    """The sandbox as a real HTTP server on a free port."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "connectors.partner_center.sandbox", "--port", "0",
+         "--state", str(tmp_path / "state.json"), "--provisioning-polls", "0"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = process.stdout.readline()
+    assert "ready on" in line
+    yield line.rsplit(" ", 1)[1].strip()
+    process.terminate()
+    process.wait(timeout=5)
+    process.stdout.close()
+
+
+def test_the_server_serves_the_sandbox_and_times_out_after_committing(server):
+    client = build_client({"PARTNER_CENTER_MODE": "sandbox", "PARTNER_CENTER_BASE_URL": server,
+                           "PARTNER_CENTER_READ_TIMEOUT": "0.3"})
+    assert client.get_customer(DAP).allow_delegated_access is True
+    requests.post(f"{server}/_sandbox/faults", timeout=5, json={
+        "kind": "timeout", "endpoint": "POST /v1/customers/*/qualifications", "delay": 0.6})
+    made = client.create_qualification(DAP, "StateOwnedEntity")
+    assert made.vetting_status == "InReview"
+    state = requests.get(f"{server}/_sandbox/state", timeout=5).json()
+    assert len(state["data"]["qualifications"][DAP]) == 1
+
+
+def test_without_an_answer_the_client_gives_up_as_unavailable():
+    client = PartnerCenterClient(requests.Session(), "http://127.0.0.1:9",
+                                 SandboxTokenProvider(), max_attempts=2,
+                                 sleeper=lambda _s: None, timeout=(0.2, 0.2))
+    started = time.monotonic()
+    with pytest.raises(ServiceUnavailable):
+        client.get_customer(DAP)
+    assert time.monotonic() - started < 5
