@@ -33,6 +33,21 @@ def import_command(path: str, skip_invalid: bool) -> None:
     _report_summary(summary)
 
 
+@catalog_cli.command("sync")
+@click.option("--country", default=None, help="Market to sync (default: the provider's).")
+def sync_command(country: str | None) -> None:
+    """Pull products, SKUs and availabilities from Partner Center (the sandbox in the demo)."""
+    from catalog.models import CatalogSettings
+    from catalog.sync import sync_catalog
+    from storefront.partner_center import get_client
+
+    market = (country or CatalogSettings.current().default_market).upper()
+    summary = sync_catalog(get_client(), market)
+    click.echo(f"Synced market {market}: {summary.products_added} new products, "
+               f"{summary.products_updated} updated, {summary.skus_added} new SKUs, "
+               f"{summary.discontinued} newly discontinued.")
+
+
 def _report_errors(errors) -> None:
     for error in errors[:MAX_ERRORS_SHOWN]:
         click.echo(f"  {error}", err=True)

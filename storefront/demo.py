@@ -1,13 +1,16 @@
 """Demo data: a provider admin, two lite resellers with two customers each, a direct customer.
 
 Idempotent: records are found by natural keys (emails, MPN ids, company names) before they
-are created, so `make run` can load it on every start without duplicating anything.
+are created, so `make run` can load it on every start without duplicating anything. The
+resellers' MPN ids and the existing tenant are the ones the Partner Center sandbox knows.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from connectors.partner_center.sandbox import seed
+from storefront import demo_catalog
 from storefront.accounts import Customer, MpaStatus, Reseller, Role, User
 from storefront.extensions import db
 from storefront.services import new_user
@@ -20,10 +23,11 @@ SIGN_INS = [
 ]
 
 RESELLERS = [
-    {"company_name": "Northwind Traders", "mpn_id": "1234567", "mpa_status": MpaStatus.VERIFIED,
+    {"company_name": "Northwind Traders", "mpn_id": seed.RESELLER_MPN_ID,
+     "mpa_status": MpaStatus.VERIFIED,
      "contact_name": "Anna Kowalska", "contact_email": "anna@northwind.example",
      "contact_phone": "+48 22 100 20 30"},
-    {"company_name": "Fabrikam IT Services", "mpn_id": "2345678",
+    {"company_name": "Fabrikam IT Services", "mpn_id": seed.RESELLER_MPN_ID_2,
      "mpa_status": MpaStatus.VERIFIED, "contact_name": "Tom Weber",
      "contact_email": "tom@fabrikam.example", "contact_phone": "+49 30 1234 5678"},
 ]
@@ -44,7 +48,8 @@ CUSTOMERS = {
         {"company_name": "Contoso Pharma GmbH", "contact_first_name": "Jonas",
          "contact_last_name": "Becker", "email": "jonas@contosopharma.example",
          "phone": "+49 30 555 1000", "address_line1": "Unter den Linden 5", "city": "Berlin",
-         "postal_code": "10117", "country": "DE", "domain_prefix": "contosopharmade"},
+         "postal_code": "10117", "country": "DE", "tenant_mode": "existing",
+         "tenant_id": seed.TENANT_WITH_DAP_ID, "tenant_domain": seed.TENANT_WITH_DAP_DOMAIN},
         {"company_name": "Tailspin Charity e.V.", "contact_first_name": "Lea",
          "contact_last_name": "Schmidt", "email": "lea@tailspin.example",
          "phone": "+49 89 555 2000", "address_line1": "Marienplatz 1", "city": "München",
@@ -95,4 +100,4 @@ def load() -> int:
     created += _user(SIGN_INS[3][0], SIGN_INS[3][1], Role.CUSTOMER_USER, name="Ivy Chen",
                      customer=direct, admin_agent=True)
     db.session.commit()
-    return created
+    return created + demo_catalog.load(db)

@@ -15,6 +15,9 @@ from storefront.accounts import Customer, MpaStatus, Reseller, Role
 from storefront.extensions import db
 from storefront.services import new_user
 
+# pc_sandbox, pc_client, pc_responses, pc_sleeps: the real client routed to the sandbox.
+pytest_plugins = ["connectors.partner_center.sandbox.fixtures"]
+
 PASSWORD = "correct horse battery"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
                      r'type="hidden" name="csrf_token" value="([^"]+)"|'

@@ -44,3 +44,17 @@ def test_migrations_match_the_models(tmp_path):
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
         db.engine.dispose()
     assert diff == []
+
+
+def test_demo_catalog_is_the_sandbox_catalog_with_prices(client, app):
+    from catalog.models import CatalogSettings, Product
+
+    demo.load()
+    products = {p.pc_product_id: p for p in db.session.scalars(select(Product))}
+    assert len(products) == 11
+    assert products["CFQ7TTC0LF8Q"].discontinued and products["CFQ7TTC0LGNM"].family == "dynamics"
+    assert products["CFQ7TTC0LDPB"].skus[0].catalog_item_id == "CFQ7TTC0LDPB:0001:CFQ7TTC0K5DJ"
+    assert CatalogSettings.current().annual_sellable
+    assert login(client, "it@adatum.example", "demo-customer-pass").status_code == 302
+    body = client.get("/shop?q=business standard").get_data(as_text=True)
+    assert "£11.85" in body and "excl. tax" in body  # the GB direct customer sees GBP

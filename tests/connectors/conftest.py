@@ -15,13 +15,7 @@ from connectors.partner_center import (
     NewCustomer,
     PartnerCenterClient,
 )
-from connectors.partner_center.sandbox import fixtures as pc_fixtures
 from connectors.partner_center.sandbox import seed
-
-pc_sandbox = pc_fixtures.pc_sandbox
-pc_sleeps = pc_fixtures.pc_sleeps
-pc_responses = pc_fixtures.pc_responses
-pc_client = pc_fixtures.pc_client
 
 BUSINESS_STANDARD = ("CFQ7TTC0LDPB", "0001")
 US_ADDRESS = Address("1 Microsoft Way", "Redmond", "98052", "US", "WA", first_name="Ada",

@@ -1,0 +1,58 @@
+"""`flask catalog sync` against the Partner Center sandbox (the real client via responses)."""
+
+import pytest
+from sqlalchemy import select
+
+from catalog.models import Family, Product
+from storefront.extensions import db
+from storefront.partner_center import KEY
+
+
+@pytest.fixture
+def synced(app, pc_client):
+    app.extensions[KEY] = pc_client
+    result = app.test_cli_runner().invoke(args=["catalog", "sync", "--country", "US"])
+    assert result.exit_code == 0, result.output
+    return result, {p.pc_product_id: p for p in db.session.scalars(select(Product))}
+
+
+def test_sync_brings_every_demo_product_with_its_family(synced):
+    result, products = synced
+    assert "11 new products" in result.output
+    assert products["CFQ7TTC0LDPB"].family == Family.OFFICE365_BUSINESS
+    assert products["DG7GMGF0DWMS"].family == Family.PERPETUAL_SOFTWARE
+    assert products["DZH318Z0BQ4V"].family == Family.AZURE_RESERVATION
+
+
+def test_specialized_plans_get_their_segment_from_the_explicit_segment_views(synced):
+    _, products = synced
+    assert products["CFQ7TTC0LCHN"].segment == "nonprofit"
+    assert products["CFQ7TTC0LF5R"].segment == "education"
+    assert products["CFQ7TTC0LHSV"].segment == "government"
+
+
+def test_a_product_that_cannot_be_bought_is_discontinued_c3(synced):
+    _, products = synced
+    assert products["CFQ7TTC0LF8Q"].discontinued
+    assert not products["CFQ7TTC0LDPB"].discontinued
+
+
+def test_dynamics_is_a_new_subscription_per_order_and_redhat_not_cancellable(synced):
+    _, products = synced
+    assert products["CFQ7TTC0LGNM"].new_subscription_per_order
+    assert not products["DG7GMGF0FKZW"].cancellable
+
+
+def test_skus_carry_the_current_availability_for_catalog_item_ids(synced):
+    _, products = synced
+    sku = products["CFQ7TTC0LDPB"].skus[0]
+    assert sku.catalog_item_id == "CFQ7TTC0LDPB:0001:CFQ7TTC0K5DJ"
+    assert products["CFQ7TTC0LDPB"].max_quantity == 300
+
+
+def test_a_second_sync_adds_nothing_and_follows_rotated_availabilities(app, synced, pc_sandbox):
+    pc_sandbox.rotate_availability("CFQ7TTC0LDPB", "0001")
+    result = app.test_cli_runner().invoke(args=["catalog", "sync", "--country", "US"])
+    assert "0 new products, 11 updated" in result.output
+    sku = db.session.scalar(select(Product).filter_by(pc_product_id="CFQ7TTC0LDPB")).skus[0]
+    assert sku.availability_id != "CFQ7TTC0K5DJ"
