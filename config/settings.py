@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-INSTANCE_DIR = Path(os.environ.get("STOREFRONT_INSTANCE_DIR", Path.cwd() / "instance"))
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("STOREFRONT_INSTANCE_DIR") or PROJECT_ROOT / "instance")
 
 
 class ConfigError(RuntimeError):
@@ -97,7 +98,10 @@ class TestingConfig(BaseConfig):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     PARTNER_CENTER_MODE = "sandbox"
     PARTNER_CENTER_BASE_URL = "https://sandbox.partnercenter.test"
-    CELERY_TASK_ALWAYS_EAGER = True
+    # Queued tasks stay in memory unless a test runs them: no broker, no worker.
+    CELERY_BROKER_URL = "memory://"
+    CELERY_RESULT_BACKEND = "cache+memory://"
+    CELERY_TASK_ALWAYS_EAGER = False
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 -- fast hashing for a quick suite
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from config.settings import BaseConfig, config_from_env, validate
+from config.settings import INSTANCE_DIR, BaseConfig, config_from_env, validate
 from storefront.extensions import csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: type[BaseConfig] | dict | None = None) -> Flask:
     """Build the app from a settings class (default: STOREFRONT_ENV) plus optional overrides."""
-    app = Flask(__name__, instance_path=str(ROOT / "instance"))
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR.resolve()))
     _load_config(app, config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     register_extensions(app)
@@ -22,7 +22,14 @@ def create_app(config: type[BaseConfig] | dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    register_celery(app)
     return app
+
+
+def register_celery(app: Flask) -> None:
+    from storefront.tasks import init_celery
+
+    init_celery(app)
 
 
 def _load_config(app: Flask, config: type[BaseConfig] | dict | None) -> None:
@@ -48,7 +55,10 @@ def register_extensions(app: Flask) -> None:
 def import_models() -> None:
     """Import every package's models so metadata (and migrations) see all tables."""
     import catalog.models  # noqa: F401
+    import checkout.mca  # noqa: F401
+    import checkout.models  # noqa: F401
     import storefront.accounts  # noqa: F401
+    import subscriptions.models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,0 +1,48 @@
+"""Celery, configured from the app's settings; background jobs run inside an app context.
+
+Embedded default: kombu's SQLAlchemy transport on a SQLite file, so `make run` needs no
+servers. At scale: CELERY_BROKER_URL=redis://… . Tests use the in-memory broker.
+"""
+
+from __future__ import annotations
+
+from celery import Celery, Task
+from flask import Flask
+
+celery = Celery("csp_storefront")
+
+
+def init_celery(app: Flask) -> Celery:
+    """Bind the Celery app to a Flask app: settings, and an app context around each task."""
+    celery.conf.update(
+        broker_url=app.config["CELERY_BROKER_URL"],
+        result_backend=app.config["CELERY_RESULT_BACKEND"],
+        task_always_eager=app.config["CELERY_TASK_ALWAYS_EAGER"],
+        task_serializer="json", result_serializer="json", accept_content=["json"],
+        task_acks_late=True,  # a worker killed mid-task leaves the message for another
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+    )
+
+    class AppContextTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery.Task = AppContextTask
+    app.extensions["celery"] = celery
+    return celery
+
+
+@celery.task(name="provisioning.provision_order")
+def provision_order_task(order_id: int) -> None:
+    """Provision one order; idempotent, so a redelivered message is harmless."""
+    from checkout.provisioning import run_job
+
+    run_job(order_id)
+
+
+def enqueue_provisioning(order_id: int) -> None:
+    """Hand an order to the workers; its ProvisioningJob row is the durable record."""
+    provision_order_task.delay(order_id)

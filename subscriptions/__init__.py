@@ -1,0 +1,1 @@
+"""After purchase: the local mirror of Partner Center subscriptions and their management."""
