@@ -65,11 +65,13 @@ def register_blueprints(app: Flask) -> None:
     from storefront.admin import bp as admin_bp
     from storefront.auth import bp as auth_bp
     from storefront.catalog_admin import bp as catalog_admin_bp
+    from storefront.checkout_views import bp as checkout_bp
     from storefront.customers import bp as customers_bp
     from storefront.main import bp as main_bp
     from storefront.shop import bp as shop_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp, customers_bp, catalog_admin_bp, shop_bp):
+    for blueprint in (main_bp, auth_bp, admin_bp, customers_bp, catalog_admin_bp, shop_bp,
+                      checkout_bp):
         app.register_blueprint(blueprint)
 
 

@@ -34,6 +34,7 @@ class MpaStatus(enum.StrEnum):
     UNKNOWN = "unknown"
     VERIFIED = "verified"
     NOT_ACCEPTED = "not_accepted"
+    INVALID_MPN = "invalid_mpn"  # Partner Center does not know the MPN ID
 
 
 class Segment(enum.StrEnum):

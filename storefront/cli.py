@@ -49,4 +49,32 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(catalog_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(mca_cli)
     app.cli.add_command(users_cli)
+
+
+@click.group("mca")
+def mca_cli() -> None:
+    """The MCA acceptance log (K5)."""
+
+
+@mca_cli.command("verify")
+def mca_verify() -> None:
+    """Recompute the hash chain; exit 1 when any row was changed or removed."""
+    from checkout.mca import verify_chain
+
+    broken = verify_chain()
+    for line in broken:
+        click.echo(line, err=True)
+    if broken:
+        raise click.ClickException(f"The MCA log fails verification ({len(broken)} problems).")
+    click.echo("The MCA log verifies: every row is intact and in order.")
+
+
+@mca_cli.command("export")
+def mca_export() -> None:
+    """Print the whole log as CSV."""
+    from checkout.mca import McaAcceptance, export_csv
+
+    click.echo(export_csv(db.session.scalars(db.select(McaAcceptance)
+                                             .order_by(McaAcceptance.id)).all()), nl=False)

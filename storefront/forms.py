@@ -8,6 +8,7 @@ import pycountry
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     PasswordField,
     RadioField,
@@ -148,7 +149,8 @@ class ResellerForm(FlaskForm):
     mpa_status = SelectField(
         "Microsoft Partner Agreement",
         choices=options([(MpaStatus.UNKNOWN, "Not verified yet"), (MpaStatus.VERIFIED, "Verified"),
-                         (MpaStatus.NOT_ACCEPTED, "Not accepted")]),
+                         (MpaStatus.NOT_ACCEPTED, "Not accepted"),
+                         (MpaStatus.INVALID_MPN, "MPN ID unknown to Microsoft")]),
     )
     contact_name = StringField("Contact name", validators=[DataRequired(), Length(max=120)])
     contact_email = EmailField("Contact email", validators=[DataRequired(), Email()])
@@ -160,3 +162,16 @@ class UserForm(PasswordFields, FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     email = EmailField("Sign-in email", validators=[DataRequired(), Email()])
     admin_agent = BooleanField("Admin agent (may cancel subscriptions and reveal product keys)")
+
+
+class McaForm(FlaskForm):
+    """K5: a direct customer accepts the MCA; a reseller confirms its customer accepted it."""
+
+    signer_first_name = StringField("Signer first name",
+                                    validators=[DataRequired(), Length(max=50)])
+    signer_last_name = StringField("Signer last name", validators=[DataRequired(), Length(max=50)])
+    signer_email = EmailField("Signer email", validators=[DataRequired(), Email()])
+    signer_phone = StringField("Signer phone", validators=[Optional(), Length(max=40)])
+    date_agreed = DateField("Date accepted", validators=[DataRequired()])
+    accepted = BooleanField("Accepted", validators=[DataRequired(
+        message="Tick the box to record the acceptance.")])

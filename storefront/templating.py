@@ -26,10 +26,13 @@ def datetime_format(value: datetime | None) -> str:
 
 NAV = {
     "provider_admin": [("main.home", "Dashboard"), ("admin.resellers", "Resellers"),
-                       ("admin.customers", "Customers"), ("catalog_admin.index", "Catalog")],
+                       ("admin.customers", "Customers"), ("catalog_admin.index", "Catalog"),
+                       ("admin.mca_ledger", "MCA log")],
     "reseller_user": [("main.home", "Dashboard"), ("customers.index", "Customers"),
-                      ("shop.index", "Shop")],
-    "customer_user": [("shop.index", "Shop"), ("customers.company", "Company")],
+                      ("shop.index", "Shop"), ("checkout.cart", "Cart"),
+                      ("checkout.orders", "Orders")],
+    "customer_user": [("shop.index", "Shop"), ("checkout.cart", "Cart"),
+                      ("checkout.orders", "Orders"), ("customers.company", "Company")],
 }
 
 

@@ -9,10 +9,13 @@ from decimal import Decimal
 import pytest
 
 from catalog.models import Price, Product, Sku
+from checkout.models import Order, OrderLine
 from config.settings import TestingConfig
+from connectors.partner_center.sandbox import seed
 from storefront import create_app
 from storefront.accounts import Customer, MpaStatus, Reseller, Role
 from storefront.extensions import db
+from storefront.partner_center import KEY
 from storefront.services import new_user
 
 # pc_sandbox, pc_client, pc_responses, pc_sleeps: the real client routed to the sandbox.
@@ -24,10 +27,16 @@ CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
                      r'name="csrf_token" value="([^"]+)"')
 
 
+def on_database(url: str) -> type[TestingConfig]:
+    """Testing settings on this database (engines are built when the app is, so before)."""
+    return type("TestingOnDatabase", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url})
+
+
 @pytest.fixture
-def app(tmp_path):
-    app = create_app(TestingConfig)
-    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'test.sqlite'}"
+def app(tmp_path, pc_client):
+    """The app on a fresh SQLite file; its Partner Center is the sandbox (never the network)."""
+    app = create_app(on_database(f"sqlite:///{tmp_path / 'test.sqlite'}"))
+    app.extensions[KEY] = pc_client
     with app.app_context():
         db.create_all()
         yield app
@@ -52,6 +61,8 @@ class World:
     direct: Customer
     direct_user: object
     price: object
+    order_a: object = None
+    order_b: object = None
 
 
 def make_customer(reseller: Reseller | None, name: str, **extra) -> Customer:
@@ -78,8 +89,11 @@ def make_price(title="Microsoft 365 Business Standard", product_id="CFQ7TTC0LDPB
 @pytest.fixture
 def world(app) -> World:
     """Two resellers with one customer each, a direct customer, and a user for each role."""
-    ra = Reseller(company_name="Reseller A", mpn_id="1234567", mpa_status=MpaStatus.VERIFIED)
-    rb = Reseller(company_name="Reseller B", mpn_id="7654321", mpa_status=MpaStatus.VERIFIED)
+    # MPN ids the Partner Center sandbox knows, with a signed MPA (K9).
+    ra = Reseller(company_name="Reseller A", mpn_id=seed.RESELLER_MPN_ID,
+                  mpa_status=MpaStatus.VERIFIED)
+    rb = Reseller(company_name="Reseller B", mpn_id=seed.RESELLER_MPN_ID_2,
+                  mpa_status=MpaStatus.VERIFIED)
     ca, cb = make_customer(ra, "Alpha GmbH"), make_customer(rb, "Beta GmbH")
     direct = make_customer(None, "Direct Ltd", country="GB", city="London",
                            postal_code="SW1A 1AA")
@@ -92,9 +106,31 @@ def world(app) -> World:
         direct_user=new_user("d@test.example", PASSWORD, Role.CUSTOMER_USER, customer=direct),
         price=make_price(),
     )
-    db.session.add_all(vars(w).values())
+    db.session.add_all(v for v in vars(w).values() if v is not None)
+    db.session.flush()
+    w.order_a = make_order(ca, w.reseller_a_user, w.price)
+    w.order_b = make_order(cb, w.reseller_b_user, w.price)
     db.session.commit()
     return w
+
+
+def make_order(customer: Customer, user, price: Price, quantity: int = 1) -> Order:
+    """A submitted order of one line, as the checkout service stores it."""
+    product = price.sku.product
+    order = Order(idempotency_key=f"test:{customer.id}:{user.id}:{price.id}:{quantity}",
+                  customer=customer, reseller_id=customer.reseller_id, placed_by=user,
+                  currency=price.currency, total=price.sell_price * quantity,
+                  lines=[OrderLine(line_number=0, product_id=product.id, price=price,
+                                   pc_product_id=product.pc_product_id,
+                                   pc_sku_id=price.sku.pc_sku_id, title=product.title,
+                                   family=product.family, billing_cycle=price.billing_cycle,
+                                   term_duration=price.term_duration, quantity=quantity,
+                                   unit_price=price.sell_price, currency=price.currency)])
+    db.session.add(order)
+    db.session.flush()
+    order.number = f"ORD-{order.id:06d}"
+    order.record("submitted", "Order placed.")
+    return order
 
 
 def csrf_from(html: str) -> str:

@@ -37,6 +37,7 @@ EXPECT: dict[str, dict[str, int]] = {
     "admin.reseller_user_new": only(ADMIN),
     "admin.customers": only(ADMIN),
     "admin.customer_edit": only(ADMIN),
+    "admin.mca_ledger": only(ADMIN),
     "customers.index": only(RESELLER),
     "customers.new": only(RESELLER),
     "customers.show": only(RESELLER),
@@ -49,6 +50,15 @@ EXPECT: dict[str, dict[str, int]] = {
     "catalog_admin.settings": only(ADMIN),
     "catalog_admin.markups": only(ADMIN),
     "shop.index": {GUEST: 302, ADMIN: 403, RESELLER: 200, CUSTOMER: 200},
+    "checkout.cart": {GUEST: 302, ADMIN: 403, RESELLER: 200, CUSTOMER: 200},
+    "checkout.add": {GUEST: 302, ADMIN: 403, RESELLER: 302, CUSTOMER: 302},
+    "checkout.update_line": {GUEST: 302, ADMIN: 403, RESELLER: 302, CUSTOMER: 302},
+    "checkout.accept_mca": {GUEST: 302, ADMIN: 403, RESELLER: 422, CUSTOMER: 422},
+    "checkout.check": {GUEST: 302, ADMIN: 403, RESELLER: 422, CUSTOMER: 422},
+    "checkout.place": {GUEST: 302, ADMIN: 403, RESELLER: 422, CUSTOMER: 422},
+    "checkout.orders": {GUEST: 302, ADMIN: 403, RESELLER: 200, CUSTOMER: 200},
+    # The object is reseller A's order: its customer's user would get 404, not 200.
+    "checkout.order": {GUEST: 302, ADMIN: 403, RESELLER: 200, CUSTOMER: 404},
 }
 
 # The same routes aimed at an object that is not the caller's (or does not exist).
@@ -60,6 +70,12 @@ OTHERS: dict[str, dict[str, int]] = {
     "catalog_admin.toggle": {ADMIN: 404},
     "catalog_admin.price": {ADMIN: 404},
     "catalog_admin.markups": {ADMIN: 404},
+    # A customer user always acts on its own company, whatever id is in the URL.
+    "checkout.update_line": {RESELLER: 404, CUSTOMER: 302},
+    "checkout.accept_mca": {RESELLER: 404, CUSTOMER: 422},
+    "checkout.check": {RESELLER: 404, CUSTOMER: 422},
+    "checkout.place": {RESELLER: 404, CUSTOMER: 422},
+    "checkout.order": {RESELLER: 404, CUSTOMER: 404},
     "customers.show": {RESELLER: 404, CUSTOMER: 403, ADMIN: 403},
     "customers.edit": {RESELLER: 404, CUSTOMER: 403, ADMIN: 403},
 }
@@ -72,9 +88,11 @@ def user_for(world, role):
 
 def url_args(rule, world, other: bool) -> dict[str, int]:
     own = {"customer_id": world.customer_a.id, "reseller_id": world.reseller_a.id,
-           "product_id": world.price.sku.product_id, "price_id": world.price.id}
+           "product_id": world.price.sku.product_id, "price_id": world.price.id,
+           "line_id": 999_999, "order_id": world.order_a.id}
     foreign = {"customer_id": world.customer_b.id, "reseller_id": 999_999,
-               "product_id": 999_999, "price_id": 999_999}
+               "product_id": 999_999, "price_id": 999_999, "line_id": 999_999,
+               "order_id": world.order_b.id}
     if other:
         foreign["customer_id"] = 999_999 if rule.endpoint.startswith("admin.") else foreign[
             "customer_id"]

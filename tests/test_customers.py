@@ -89,5 +89,5 @@ def test_admin_approves_a_specialized_industry_qualification(client, world):
 
 def test_admin_search_finds_resellers_by_mpn(client, world):
     login(client, world.admin)
-    body = client.get("/admin/resellers?q=7654321").get_data(as_text=True)
+    body = client.get(f"/admin/resellers?q={world.reseller_b.mpn_id}").get_data(as_text=True)
     assert "Reseller B" in body and "Reseller A" not in body

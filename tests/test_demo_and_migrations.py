@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from storefront import demo
 from storefront.accounts import Customer, Reseller, User
 from storefront.extensions import db
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, login, on_database
 
 
 def counts():
@@ -33,11 +33,9 @@ def test_demo_sign_ins_work(client, app):
 
 
 def test_migrations_match_the_models(tmp_path):
-    from config.settings import TestingConfig
     from storefront import create_app
 
-    app = create_app(TestingConfig)
-    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'migrated.sqlite'}"
+    app = create_app(on_database(f"sqlite:///{tmp_path / 'migrated.sqlite'}"))
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:

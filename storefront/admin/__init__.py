@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from datetime import date, datetime, time, timedelta
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
 
+from checkout.mca import McaAcceptance, export_csv, verify_chain
 from storefront import services
 from storefront.accounts import Customer, Reseller, Role, User
 from storefront.extensions import db
@@ -93,3 +96,32 @@ def customer_edit(customer_id: int):
     status = 422 if form.errors else 200
     return render_template("customers/form.html", form=form, customer=customer,
                            title=customer.company_name, admin=True), status
+
+
+@bp.route("/mca")
+@admin_only
+def mca_ledger():
+    """K5: the append-only MCA acceptance log, filtered by customer and date; CSV export."""
+    q = request.args.get("q", "").strip()
+    start, end = request.args.get("from", ""), request.args.get("to", "")
+    query = select(McaAcceptance).join(Customer).order_by(McaAcceptance.id.desc())
+    if q:
+        query = query.where(func.lower(Customer.company_name).like(f"%{q.lower()}%"))
+    query = _date_range(query, start, end)
+    if request.args.get("format") == "csv":
+        body = export_csv(db.session.scalars(query).all())
+        return Response(body, mimetype="text/csv", headers={
+            "Content-Disposition": "attachment; filename=mca-ledger.csv"})
+    return render_template("admin/mca.html", page=paginate(query), q=q, start=start, end=end,
+                           broken=verify_chain())
+
+
+def _date_range(query, start: str, end: str):
+    """Keep rows recorded between two ISO dates (inclusive); bad dates are ignored."""
+    for value, compare in ((start, lambda d: McaAcceptance.recorded_at >= d),
+                           (end, lambda d: McaAcceptance.recorded_at < d + timedelta(days=1))):
+        try:
+            query = query.where(compare(datetime.combine(date.fromisoformat(value), time())))
+        except ValueError:
+            continue
+    return query

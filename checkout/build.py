@@ -1,0 +1,135 @@
+"""Assemble the CheckoutContext from Partner Center facts and (re-read) database facts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import or_, select
+
+from catalog.models import CatalogSettings
+from checkout import country_lists, mca
+from checkout.context import (
+    BillingSettings,
+    CheckoutContext,
+    CustomerFacts,
+    FixUrls,
+    LineFacts,
+    McaFacts,
+    ResellerFacts,
+    SubscriptionFacts,
+)
+from checkout.fetch import RemoteFacts
+from checkout.models import OPEN_STATUSES, Order, OrderLine
+from storefront.accounts import Customer, MpaStatus, Reseller
+from storefront.extensions import db
+from subscriptions.models import Subscription
+
+
+def local_subscription_ref(sub: Subscription) -> str:
+    """The id a subscription has in the rules: Partner Center's, or ours until it has one."""
+    return sub.pc_subscription_id or f"local:{sub.id}"
+
+
+def build_context(cart, remote: RemoteFacts, today: date, urls: FixUrls) -> CheckoutContext:
+    """The frozen facts for one cart; call again inside the lock to re-read the database."""
+    customer = cart.customer
+    reseller = customer.reseller
+    return CheckoutContext(
+        buyer_kind="reseller" if reseller else "direct",
+        customer=_customer(customer, remote), reseller=_reseller(reseller),
+        mca=_mca(customer, remote), settings=_settings(),
+        lines=tuple(_line(i, line) for i, line in enumerate(cart.lines)),
+        existing_subscriptions=_subscriptions(customer, remote),
+        tax_id_countries=country_lists.tax_id_countries(),
+        reservation_blocked_markets=country_lists.reservation_blocked_markets(),
+        urls=urls, today=today)
+
+
+def _customer(c: Customer, remote: RemoteFacts) -> CustomerFacts:
+    return CustomerFacts(
+        id=c.id, company_name=c.company_name, contact_first_name=c.contact_first_name,
+        contact_last_name=c.contact_last_name, email=c.email, phone=c.phone,
+        address_line1=c.address_line1, address_line2=c.address_line2, city=c.city,
+        region=c.region, postal_code=c.postal_code, country=c.country, tax_id=c.tax_id,
+        tenant_mode=c.tenant_mode, tenant_id=c.tenant_id or None,
+        tenant_domain=c.tenant_domain or None, domain_prefix=c.domain_prefix or None,
+        domain_available=remote.domain_available,
+        qualifications=c.approved_segments() | remote.qualifications,
+        delegated_admin=remote.delegated_admin,
+        relationship_request_url=remote.relationship_url)
+
+
+def _reseller(r: Reseller | None) -> ResellerFacts | None:
+    if r is None:
+        return None
+    known = r.mpa_status != MpaStatus.UNKNOWN
+    return ResellerFacts(
+        id=r.id, company=r.company_name, mpn_id=r.mpn_id or None,
+        mpn_valid=(r.mpa_status != MpaStatus.INVALID_MPN) if known else None,
+        mpa_verified=(r.mpa_status == MpaStatus.VERIFIED) if known else None)
+
+
+def _mca(customer: Customer, remote: RemoteFacts) -> McaFacts:
+    latest = mca.latest_for(customer.id, customer.reseller_id)
+    return McaFacts(
+        required_version=remote.mca_version or (latest.agreement_version if latest else ""),
+        accepted_version=latest.agreement_version if latest else None,
+        confirmed_by_reseller=bool(latest and latest.acting_as == "reseller_user"))
+
+
+def _settings() -> BillingSettings:
+    s = CatalogSettings.current()
+    return BillingSettings(s.annual_billing_cycle_enabled, s.annual_provisioning_enabled)
+
+
+def _line(index: int, line) -> LineFacts:
+    price, sku = line.price, line.price.sku
+    product = sku.product
+    target = line.add_to_subscription
+    return LineFacts(
+        index=index, product_id=product.pc_product_id, sku_id=sku.pc_sku_id,
+        catalog_item_id=sku.catalog_item_id, title=f"{product.title} ({sku.title})"
+        if sku.title != product.title else product.title,
+        family=product.family, segment=product.segment, billing_cycle=price.billing_cycle,
+        term_duration=price.term_duration or None, quantity=line.quantity,
+        min_quantity=product.min_quantity, max_quantity=product.max_quantity,
+        discontinued=product.discontinued,
+        new_subscription_per_order=product.new_subscription_per_order,
+        add_to_subscription_id=local_subscription_ref(target) if target else None)
+
+
+def _tenant_customers(customer: Customer):
+    """This customer and every other local customer on the same Microsoft tenant (K8)."""
+    if customer.tenant_id:
+        return or_(Customer.id == customer.id, Customer.tenant_id == customer.tenant_id)
+    return Customer.id == customer.id
+
+
+def _subscriptions(customer: Customer, remote: RemoteFacts) -> tuple[SubscriptionFacts, ...]:
+    """Partner Center's, then ours not already among them, then lines still on order."""
+    facts = list(remote.subscriptions)
+    seen = {f.id for f in facts}
+    local = db.session.scalars(select(Subscription).join(Customer)
+                               .where(_tenant_customers(customer))).all()
+    facts += [_local_fact(s) for s in local if local_subscription_ref(s) not in seen]
+    pending = db.session.scalars(
+        select(OrderLine).join(Order).join(Customer, Order.customer_id == Customer.id)
+        .where(_tenant_customers(customer), Order.status.in_(OPEN_STATUSES),
+               OrderLine.pc_subscription_id == "", OrderLine.action == "new_subscription"))
+    facts += [_pending_fact(line) for line in pending]
+    return tuple(facts)
+
+
+def _local_fact(s: Subscription) -> SubscriptionFacts:
+    return SubscriptionFacts(
+        id=local_subscription_ref(s), product_id=s.pc_product_id, sku_id=s.pc_sku_id,
+        family=s.family, billing_cycle=s.billing_cycle, term_duration=s.term_duration or None,
+        status=s.status, source="local", reseller_mpn=s.partner_id or None)
+
+
+def _pending_fact(line: OrderLine) -> SubscriptionFacts:
+    return SubscriptionFacts(
+        id=f"order:{line.order_id}:{line.line_number}", product_id=line.pc_product_id,
+        sku_id=line.pc_sku_id, family=line.family, billing_cycle=line.billing_cycle,
+        term_duration=line.term_duration or None, status="pending", source="pending_order",
+        reseller_mpn=line.partner_of_record or None)

@@ -1,0 +1,75 @@
+"""Cart services: one cart per buyer and customer, kept across sign-outs; each commits once."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from catalog.models import Price, Sku
+from checkout.models import Cart, CartLine
+from storefront.extensions import db
+
+
+class CartError(ValueError):
+    """A cart change that cannot be made, with a message for the buyer."""
+
+
+def cart_for(user, customer, *, create: bool = True) -> Cart | None:
+    """The user's cart for this customer."""
+    cart = db.session.scalar(select(Cart).filter_by(user_id=user.id, customer_id=customer.id))
+    if cart is None and create:
+        cart = Cart(user_id=user.id, customer=customer)
+        db.session.add(cart)
+        db.session.flush()
+    return cart
+
+
+def add_line(cart: Cart, price_id: int, quantity: int,
+             add_to_subscription_id: int | None = None) -> CartLine:
+    """Add a plan (or extra licenses for a subscription); the same offer twice adds up."""
+    price = db.session.get(Price, price_id)
+    if price is None or not price.listed:
+        raise CartError("That offer is no longer available. Pick another one in the shop.")
+    if quantity < 1:
+        raise CartError("Quantity: order at least 1 license.")
+    line = next((ln for ln in cart.lines if ln.price_id == price_id
+                 and ln.add_to_subscription_id == add_to_subscription_id), None)
+    if line is None:
+        line = CartLine(price=price, quantity=0, add_to_subscription_id=add_to_subscription_id)
+        cart.lines.append(line)
+    line.quantity += quantity
+    db.session.commit()
+    return line
+
+
+def update_line(cart: Cart, line_id: int, quantity: int, price_id: int | None) -> None:
+    """Change a line's quantity or billing option (another price of the same SKU)."""
+    line = _line(cart, line_id)
+    if quantity < 1:
+        raise CartError("Quantity: order at least 1 license, or remove the line.")
+    if price_id and price_id != line.price_id:
+        price = db.session.get(Price, price_id)
+        if price is None or price.sku_id != line.price.sku_id or not price.listed:
+            raise CartError("Billing: choose one of the options offered for this plan.")
+        line.price = price
+    line.quantity = quantity
+    db.session.commit()
+
+
+def remove_line(cart: Cart, line_id: int) -> None:
+    cart.lines.remove(_line(cart, line_id))
+    db.session.commit()
+
+
+def _line(cart: Cart, line_id: int) -> CartLine:
+    line = next((ln for ln in cart.lines if ln.id == line_id), None)
+    if line is None:
+        raise CartError("That line is no longer in the cart.")
+    return line
+
+
+def billing_options(line: CartLine) -> list[Price]:
+    """The other listed prices of the line's SKU in the same market and currency."""
+    query = select(Price).join(Sku).where(
+        Price.sku_id == line.price.sku_id, Price.market == line.price.market,
+        Price.currency == line.price.currency, Price.listed.is_(True))
+    return db.session.scalars(query.order_by(Price.term_duration, Price.billing_cycle)).all()

@@ -1,0 +1,109 @@
+"""Gather every fact a checkout is judged on, once: Partner Center first, then the database.
+
+Partner Center facts are read before the order transaction (no external call inside it);
+database facts are read again inside the lock so racing checkouts see each other (K6).
+A Partner Center outage leaves a fact unknown (None); the rule then refuses with a
+"could not confirm" problem instead of guessing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from catalog.models import Product
+from checkout.context import FAMILIES, SubscriptionFacts
+from connectors.partner_center import NotFound, PartnerCenterError
+from storefront.accounts import Customer, MpaStatus, Reseller
+from storefront.extensions import db
+
+log = logging.getLogger(__name__)
+STANDING_TTL = timedelta(hours=24)  # K9: re-check a reseller's MPN/MPA once a day
+QUALIFICATIONS = {"education": "education", "nonprofit": "nonprofit",
+                  "governmentcommunitycloud": "government", "stateownedentity": "government"}
+
+
+@dataclass(frozen=True)
+class RemoteFacts:
+    """What Partner Center says; None where it could not be asked."""
+
+    mca_version: str | None = None
+    delegated_admin: bool | None = None
+    relationship_url: str | None = None
+    domain_available: bool | None = None
+    qualifications: frozenset[str] = frozenset()
+    subscriptions: tuple[SubscriptionFacts, ...] = field(default_factory=tuple)
+
+
+def _ask(what: str, call, default=None):
+    try:
+        return call()
+    except PartnerCenterError as exc:
+        log.warning("Partner Center could not answer %s: %s", what, exc)
+        return default
+
+
+def fetch_remote(client, customer: Customer) -> RemoteFacts:
+    """Every Partner Center fact for this customer, each call independent of the others."""
+    templates = _ask("the MCA template", client.get_agreement_templates, ())
+    facts = {"mca_version": templates[0].template_id if templates else None,
+             "relationship_url": _ask("the relationship link",
+                                      client.get_relationship_request_url)}
+    if customer.tenant_mode == "existing":
+        facts |= _existing_tenant(client, customer)
+    elif customer.domain_prefix:
+        facts["domain_available"] = _ask("the domain", lambda: client.is_domain_available(
+            customer.domain_prefix))
+    return RemoteFacts(**facts)
+
+
+def _existing_tenant(client, customer: Customer) -> dict:
+    tenant = customer.tenant_id or customer.tenant_domain
+    try:
+        remote = client.get_customer(tenant)
+    except NotFound:
+        return {"delegated_admin": False}
+    except PartnerCenterError as exc:
+        log.warning("Partner Center could not answer for tenant %s: %s", tenant, exc)
+        return {}
+    quals = _ask("qualifications", lambda: client.get_qualifications(remote.id), ())
+    subs = _ask("subscriptions", lambda: client.list_subscriptions(remote.id), ())
+    return {"delegated_admin": bool(remote.allow_delegated_access),
+            "qualifications": frozenset(QUALIFICATIONS[q.qualification.lower()] for q in quals
+                                        if q.is_approved and q.qualification.lower()
+                                        in QUALIFICATIONS),
+            "subscriptions": tuple(_remote_subscription(s) for s in subs)}
+
+
+def _remote_subscription(sub) -> SubscriptionFacts:
+    product_id, _, rest = sub.offer_id.partition(":")
+    sku_id = rest.partition(":")[0]
+    family = db.session.scalar(select(Product.family).filter_by(pc_product_id=product_id))
+    return SubscriptionFacts(
+        id=sub.id, product_id=product_id, sku_id=sku_id,
+        family=family if family in FAMILIES else "other",
+        billing_cycle=sub.billing_cycle or "monthly", term_duration=sub.term_duration or None,
+        status=sub.status or "none", source="partner_center",
+        reseller_mpn=sub.partner_id or None)
+
+
+def refresh_reseller_standing(client, reseller: Reseller, now: datetime) -> None:
+    """K9: ask Partner Center about the MPN and MPA when the cached answer is stale."""
+    checked = reseller.mpa_checked_at
+    if checked and checked.replace(tzinfo=checked.tzinfo or UTC) > now - STANDING_TTL:
+        return
+    try:
+        client.get_mpn_profile(reseller.mpn_id)
+        signed = client.get_reseller_mpa_status(reseller.mpn_id).is_agreement_signed
+        status = MpaStatus.VERIFIED if signed else MpaStatus.NOT_ACCEPTED
+    except NotFound:
+        status = MpaStatus.INVALID_MPN
+    except PartnerCenterError as exc:
+        log.warning("MPN/MPA check for reseller %s failed: %s", reseller.id, exc)
+        return
+    reseller.mpa_status = status
+    reseller.mpa_checked_at = now
+    db.session.commit()

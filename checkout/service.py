@@ -1,0 +1,177 @@
+"""Check and place orders: every rule runs; an order exists only when none refuses.
+
+place_order follows lock → re-read → validate inside one transaction: Partner Center facts
+are gathered first (no external call inside the transaction), then the customer's row —
+and every row on the same tenant — is locked so two racing checkouts are serialised, the
+database facts are read again, every rule runs, and the order, its lines and its
+provisioning job are inserted and committed once. A replayed idempotency key returns the
+order it first created.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from datetime import date
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from catalog.models import CatalogSettings
+from catalog.pricing import reseller_price
+from catalog.queries import markups_for
+from checkout import country_lists
+from checkout.build import build_context
+from checkout.context import CheckoutContext, FixUrls
+from checkout.fetch import RemoteFacts
+from checkout.models import Cart, Order, OrderLine, OrderStatus, ProvisioningJob
+from checkout.problems import CheckoutRefused, Problem
+from checkout.rules import run_rules
+from checkout.rules.c04_subscription_per_order import plan_lines
+from checkout.rules.k08_partner_of_record import partner_of_record
+from storefront.accounts import Customer
+from storefront.extensions import db
+from subscriptions.models import Subscription
+
+log = logging.getLogger(__name__)
+
+
+class IdempotencyConflict(Exception):
+    """The idempotency key was already used for a different order."""
+
+    def __init__(self, order: Order):
+        super().__init__(f"idempotency key already used for order {order.number}")
+        self.order = order
+
+
+def check_order(cart: Cart, remote: RemoteFacts, today: date, urls: FixUrls) -> list[Problem]:
+    """The dry run: every problem of every line, nothing written."""
+    country_lists.ensure_seeded()
+    if not cart.lines:
+        return [Problem("C2", "C2.empty_cart", "The cart is empty: add a plan from the shop.",
+                        "lines")]
+    return run_rules(build_context(cart, remote, today, urls))
+
+
+def fingerprint(cart: Cart) -> str:
+    """What was ordered, so a replayed key with a different cart is detected."""
+    lines = [(line.price_id, line.quantity, line.add_to_subscription_id) for line in cart.lines]
+    data = json.dumps({"customer": cart.customer_id, "lines": sorted(lines)})
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def place_order(cart: Cart, user, remote: RemoteFacts, today: date, urls: FixUrls, *,
+                idempotency_key: str, mca_acceptance_id: int | None = None,
+                enqueue: Callable[[int], None]) -> Order:
+    """Lock, re-read, validate, insert, commit once; then hand the order to the workers."""
+    country_lists.ensure_seeded()
+    CatalogSettings.current()  # created (once) outside the order's transaction
+    db.session.commit()
+    previous = _replay(idempotency_key, cart)
+    if previous is not None:
+        return previous
+    try:
+        order = _insert_order(cart, user, remote, today, urls, idempotency_key,
+                              mca_acceptance_id)
+        db.session.commit()
+    except IntegrityError:  # a concurrent double submit won the key: return its order
+        db.session.rollback()
+        return _replay(idempotency_key, cart) or _raise_lost(idempotency_key)
+    except CheckoutRefused:
+        db.session.rollback()
+        raise
+    _hand_over(order.id, enqueue)
+    return order
+
+
+def _replay(key: str, cart: Cart) -> Order | None:
+    order = db.session.scalar(select(Order).filter_by(idempotency_key=key))
+    if order is not None and cart.lines and order.fingerprint != fingerprint(cart):
+        raise IdempotencyConflict(order)
+    return order
+
+
+def _raise_lost(key: str):
+    raise RuntimeError(f"order with idempotency key {key} vanished")
+
+
+def _insert_order(cart, user, remote, today, urls, key, mca_acceptance_id) -> Order:
+    _lock_tenant(cart.customer)
+    db.session.expire_all()  # re-read everything the rules look at, now under the lock
+    ctx = build_context(cart, remote, today, urls)
+    problems = run_rules(ctx) if cart.lines else check_order(cart, remote, today, urls)
+    if problems:
+        raise CheckoutRefused(problems)
+    order = _new_order(cart, user, ctx, key, mca_acceptance_id)
+    db.session.add(order)
+    db.session.flush()
+    order.number = f"ORD-{order.id:06d}"
+    order.record(OrderStatus.SUBMITTED, "Order placed; it will be provisioned in the background.")
+    db.session.add(ProvisioningJob(order=order))
+    cart.lines.clear()
+    return order
+
+
+def _lock_tenant(customer: Customer) -> None:
+    """Row locks on the customer and its tenant's other customers.
+
+    SQLite has no row locks: the transaction starts with BEGIN IMMEDIATE, taking the
+    database's write lock before anything is read, so a racing checkout waits for ours.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.rollback()  # end pysqlite's implicit state; nothing is pending here
+        db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    condition = Customer.id == customer.id
+    if customer.tenant_id:
+        condition = or_(condition, Customer.tenant_id == customer.tenant_id)
+    db.session.execute(update(Customer).where(condition)
+                       .values(updated_at=Customer.updated_at)
+                       .execution_options(synchronize_session=False))
+
+
+def _new_order(cart: Cart, user, ctx: CheckoutContext, key: str, mca_id) -> Order:
+    customer = cart.customer
+    plans = {p.line_index: p for p in plan_lines(ctx)}
+    mpn = partner_of_record(ctx) or ""
+    markups = markups_for(customer.reseller_id)
+    lines = [_order_line(i, line, plans[i], mpn, markups) for i, line in enumerate(cart.lines)]
+    return Order(
+        idempotency_key=key, fingerprint=fingerprint(cart), customer=customer,
+        reseller_id=customer.reseller_id, placed_by=user, lines=lines,
+        currency=lines[0].currency, total=sum(line.amount for line in lines),
+        mca_acceptance_id=mca_id, tenant_mode=customer.tenant_mode,
+        domain_prefix=customer.domain_prefix, pc_customer_id=customer.tenant_id)
+
+
+def _order_line(index, line, plan, mpn, markups) -> OrderLine:
+    price, sku = line.price, line.price.sku
+    markup = markups.get(sku.product_id, markups.get(None))
+    unit = reseller_price(price.unit_price, markup) if markup is not None else price.sell_price
+    adds = plan.action == "add_licenses"
+    target = (line.add_to_subscription_id or _local_id(plan.subscription_id)) if adds else None
+    pc_target = plan.subscription_id if adds and not plan.subscription_id.startswith(
+        "local:") else ""
+    return OrderLine(
+        line_number=index, product_id=sku.product_id, price_id=price.id,
+        pc_product_id=sku.product.pc_product_id, pc_sku_id=sku.pc_sku_id,
+        title=sku.product.title, family=sku.product.family, billing_cycle=price.billing_cycle,
+        term_duration=price.term_duration, quantity=line.quantity, unit_price=unit,
+        currency=price.currency, action=plan.action, target_subscription_id=target,
+        partner_of_record=mpn, pc_subscription_id=pc_target)
+
+
+def _local_id(ref: str) -> int | None:
+    """Our subscription row for a rules-level subscription reference."""
+    if ref.startswith("local:"):
+        return int(ref.split(":", 1)[1])
+    return db.session.scalar(select(Subscription.id).filter_by(pc_subscription_id=ref))
+
+
+def _hand_over(order_id: int, enqueue: Callable[[int], None]) -> None:
+    """Queue the order; if the queue is down, the job row makes the reconciler find it."""
+    try:
+        enqueue(order_id)
+    except Exception:  # noqa: BLE001 - any broker failure: the durable job row remains
+        log.exception("could not queue order %s; the reconciler will pick it up", order_id)

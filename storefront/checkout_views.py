@@ -1,0 +1,209 @@
+"""Cart, checkout and the buyer's orders."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from catalog.models import CatalogSettings
+from catalog.pricing import buyer_locale, format_money, tax_label
+from checkout import cart as carts
+from checkout import mca
+from checkout.context import FixUrls
+from checkout.fetch import fetch_remote, refresh_reseller_standing
+from checkout.models import Order
+from checkout.problems import CheckoutRefused, by_field, by_line
+from checkout.service import IdempotencyConflict, check_order, place_order
+from storefront.accounts import Customer, Role, visible_customers
+from storefront.extensions import db
+from storefront.forms import McaForm
+from storefront.pagination import paginate
+from storefront.partner_center import get_client
+from storefront.security import customer_for, roles_required
+from storefront.tasks import enqueue_provisioning
+
+bp = Blueprint("checkout", __name__)
+buyers_only = roles_required(Role.RESELLER_USER, Role.CUSTOMER_USER)
+
+
+def _customer(customer_id: int | None) -> Customer | None:
+    if current_user.is_customer:
+        return customer_for(current_user, current_user.customer_id)
+    return customer_for(current_user, customer_id) if customer_id else None
+
+
+def _cart_url(customer: Customer) -> str:
+    return url_for("checkout.cart", customer=customer.id)
+
+
+@bp.route("/cart")
+@buyers_only
+def cart():
+    customer = _customer(request.args.get("customer", type=int))
+    if customer is None:
+        customers = db.session.scalars(visible_customers(current_user)
+                                       .order_by(Customer.company_name)).all()
+        return render_template("checkout/choose_customer.html", customers=customers)
+    return _render_cart(customer)
+
+
+def _render_cart(customer: Customer, problems=(), mca_form=None, status=200):
+    the_cart = carts.cart_for(current_user, customer)
+    db.session.commit()
+    settings = CatalogSettings.current()
+    locale = buyer_locale(customer.language, customer.country)
+    options = {line.id: [p for p in carts.billing_options(line)
+                         if settings.annual_sellable or p.billing_cycle != "annual"]
+               for line in the_cart.lines}
+    return render_template(
+        "checkout/cart.html", cart=the_cart, customer=customer, options=options,
+        problems=list(problems), field_problems=by_field(problems),
+        line_problems=by_line(problems), mca_form=mca_form or _mca_form(customer),
+        acceptance=mca.latest_for(customer.id, customer.reseller_id),
+        idempotency_key=str(uuid.uuid4()), tax_label=tax_label,
+        money=lambda amount, currency: format_money(amount, currency, locale)), status
+
+
+def _mca_form(customer: Customer) -> McaForm:
+    form = McaForm(formdata=None)
+    form.signer_first_name.data = customer.contact_first_name
+    form.signer_last_name.data = customer.contact_last_name
+    form.signer_email.data = customer.email
+    form.signer_phone.data = customer.phone
+    form.date_agreed.data = datetime.now(UTC).date()
+    return form
+
+
+@bp.route("/cart/add", methods=["POST"])
+@buyers_only
+def add():
+    customer = _customer(request.form.get("customer", type=int))
+    if customer is None:
+        flash("Choose the customer you are buying for first.", "error")
+        return redirect(url_for("shop.index"))
+    the_cart = carts.cart_for(current_user, customer)
+    try:
+        carts.add_line(the_cart, request.form.get("price_id", type=int) or 0,
+                       request.form.get("quantity", 1, type=int) or 0)
+    except carts.CartError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(request.referrer or url_for("shop.index"))
+    flash("Added to the cart.", "success")
+    return redirect(_cart_url(customer))
+
+
+@bp.route("/cart/<int:customer_id>/lines/<int:line_id>", methods=["POST"])
+@buyers_only
+def update_line(customer_id: int, line_id: int):
+    customer = _customer(customer_id)
+    the_cart = carts.cart_for(current_user, customer)
+    try:
+        if request.form.get("remove"):
+            carts.remove_line(the_cart, line_id)
+        else:
+            carts.update_line(the_cart, line_id, request.form.get("quantity", 0, type=int),
+                              request.form.get("price_id", type=int))
+    except carts.CartError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    return redirect(_cart_url(customer))
+
+
+@bp.route("/cart/<int:customer_id>/mca", methods=["POST"])
+@buyers_only
+def accept_mca(customer_id: int):
+    """Record an MCA acceptance (direct customer) or confirmation (reseller) in the ledger."""
+    customer = _customer(customer_id)
+    form = McaForm()
+    if not form.validate_on_submit():
+        return _render_cart(customer, mca_form=form, status=422)
+    templates = get_client().get_agreement_templates()
+    mca.record_acceptance(
+        customer=customer, user=current_user, signer=mca.Signer(
+            form.signer_first_name.data, form.signer_last_name.data, form.signer_email.data,
+            form.signer_phone.data or ""),
+        template_id=templates[0].template_id, version=templates[0].template_id,
+        date_agreed=form.date_agreed.data, ip=request.remote_addr or "",
+        user_agent=request.user_agent.string)
+    flash("The Microsoft Customer Agreement acceptance is recorded.", "success")
+    return redirect(_cart_url(customer) + "#mca")
+
+
+def _facts(customer: Customer):
+    client = get_client()
+    if customer.reseller is not None:
+        refresh_reseller_standing(client, customer.reseller, datetime.now(UTC))
+    return fetch_remote(client, customer)
+
+
+def fix_urls(customer: Customer) -> FixUrls:
+    edit = url_for("customers.company") if customer.is_direct else url_for(
+        "customers.edit", customer_id=customer.id)
+    cart_url = _cart_url(customer)
+    return FixUrls(customer_edit=edit, mca=cart_url + "#mca",
+                   billing_settings=url_for("catalog_admin.settings"),
+                   subscription=cart_url + "#subscription-{id}",
+                   reseller_profile=url_for("main.home"), qualification=edit)
+
+
+@bp.route("/cart/<int:customer_id>/check", methods=["POST"])
+@buyers_only
+def check(customer_id: int):
+    """The dry run: every problem, nothing placed."""
+    customer = _customer(customer_id)
+    the_cart = carts.cart_for(current_user, customer)
+    problems = check_order(the_cart, _facts(customer), datetime.now(UTC).date(),
+                           fix_urls(customer))
+    if not problems:
+        flash("Everything checks out: you can place the order.", "success")
+    return _render_cart(customer, problems, status=422 if problems else 200)
+
+
+@bp.route("/cart/<int:customer_id>/place", methods=["POST"])
+@buyers_only
+def place(customer_id: int):
+    customer = _customer(customer_id)
+    the_cart = carts.cart_for(current_user, customer)
+    key = request.form.get("idempotency_key") or str(uuid.uuid4())
+    acceptance = mca.latest_for(customer.id, customer.reseller_id)
+    try:
+        order = place_order(the_cart, current_user, _facts(customer), datetime.now(UTC).date(),
+                            fix_urls(customer), idempotency_key=f"web:{key}",
+                            mca_acceptance_id=acceptance.id if acceptance else None,
+                            enqueue=enqueue_provisioning)
+    except CheckoutRefused as refused:
+        return _render_cart(customer, refused.problems, status=422)
+    except IdempotencyConflict as conflict:
+        order = conflict.order
+    flash(f"Order {order.number} is placed and being provisioned.", "success")
+    return redirect(url_for("checkout.order", order_id=order.id))
+
+
+def visible_orders(user):
+    """Orders of the customers this user may see."""
+    return select(Order).where(Order.customer_id.in_(
+        visible_customers(user).with_only_columns(Customer.id)))
+
+
+@bp.route("/orders")
+@buyers_only
+def orders():
+    query = visible_orders(current_user).order_by(Order.id.desc())
+    return render_template("checkout/orders.html", page=paginate(query))
+
+
+@bp.route("/orders/<int:order_id>")
+@buyers_only
+def order(order_id: int):
+    found = db.session.scalar(visible_orders(current_user).where(Order.id == order_id))
+    if found is None:
+        abort(404)
+    locale = buyer_locale(found.customer.language, found.customer.country)
+    return render_template("checkout/order.html", order=found,
+                           money=lambda amount, currency: format_money(amount, currency,
+                                                                       locale))

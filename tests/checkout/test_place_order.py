@@ -1,0 +1,182 @@
+"""Checkout through the pages: every rule before an order exists, idempotent, race-safe."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from catalog.models import CatalogSettings
+from checkout import cart as carts
+from checkout import country_lists, mca
+from checkout.models import Cart, Order, ProvisioningJob
+from checkout.problems import CheckoutRefused
+from checkout.service import place_order
+from connectors.partner_center.sandbox import seed
+from storefront.checkout_views import fix_urls
+from storefront.extensions import db
+from tests.conftest import login, make_customer, post_form
+
+TODAY = date(2026, 11, 23)
+
+
+def confirm_mca(customer, user) -> None:
+    mca.record_acceptance(customer=customer, user=user, signer=mca.Signer(
+        "Ada", "Lovelace", "ada@example.com"), template_id=seed.MCA_TEMPLATE_ID,
+        version=seed.MCA_TEMPLATE_ID, date_agreed=TODAY)
+
+
+@pytest.fixture
+def fresh(world):
+    """A new reseller-A customer with a confirmed MCA and one Business line in the cart."""
+    customer = make_customer(world.reseller_a, "Gamma GmbH", phone="+49 30 555")
+    db.session.add(customer)
+    db.session.commit()
+    confirm_mca(customer, world.reseller_a_user)
+    cart = carts.cart_for(world.reseller_a_user, customer)
+    carts.add_line(cart, world.price.id, 5)
+    return customer
+
+
+def orders_of(customer) -> int:
+    return db.session.scalar(select(func.count(Order.id)).filter_by(customer_id=customer.id))
+
+
+def place(client, customer, key="k1"):
+    return post_form(client, f"/cart/{customer.id}/place", {"idempotency_key": key},
+                     token_url=f"/cart?customer={customer.id}")
+
+
+def test_an_order_is_placed_when_every_rule_passes(client, world, fresh):
+    login(client, world.reseller_a_user)
+    response = place(client, fresh)
+    assert response.status_code == 302
+    order = db.session.scalar(select(Order).filter_by(customer_id=fresh.id))
+    assert response.headers["Location"] == f"/orders/{order.id}"
+    assert order.status == "submitted" and order.number.startswith("ORD-")
+    assert [e.status for e in order.events] == ["submitted"]
+    assert order.lines[0].quantity == 5 and order.lines[0].action == "new_subscription"
+    assert order.lines[0].partner_of_record == seed.RESELLER_MPN_ID  # K8
+    assert db.session.scalar(select(ProvisioningJob).filter_by(order_id=order.id)).state == \
+        "queued"
+    assert carts.cart_for(world.reseller_a_user, fresh).lines == []
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert order.number in page and "submitted" in page
+
+
+def test_a_double_submit_returns_the_same_order(client, world, fresh):
+    login(client, world.reseller_a_user)
+    first = place(client, fresh, key="same")
+    second = place(client, fresh, key="same")
+    assert first.headers["Location"] == second.headers["Location"]
+    assert orders_of(fresh) == 1
+
+
+def test_without_the_mca_confirmation_nothing_is_ordered_k5(client, world):
+    customer = make_customer(world.reseller_a, "No Mca GmbH", phone="+49 30 555")
+    db.session.add(customer)
+    db.session.commit()
+    carts.add_line(carts.cart_for(world.reseller_a_user, customer), world.price.id, 1)
+    login(client, world.reseller_a_user)
+    response = place(client, customer)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'data-code="K5.' in body
+    assert orders_of(customer) == 0
+    assert len(carts.cart_for(world.reseller_a_user, customer).lines) == 1  # cart kept
+
+
+def test_the_dry_run_lists_problems_and_places_nothing(client, world, fresh):
+    fresh.postal_code, fresh.tax_id = "1011", ""
+    db.session.commit()
+    login(client, world.reseller_a_user)
+    response = post_form(client, f"/cart/{fresh.id}/check", {},
+                         token_url=f"/cart?customer={fresh.id}")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'data-code="K2.' in body
+    assert orders_of(fresh) == 0
+
+
+def test_a_clean_dry_run_says_so(client, world, fresh):
+    login(client, world.reseller_a_user)
+    response = post_form(client, f"/cart/{fresh.id}/check", {},
+                         token_url=f"/cart?customer={fresh.id}")
+    assert response.status_code == 200
+    assert "Everything checks out" in response.get_data(as_text=True)
+
+
+def test_a_pending_business_order_counts_toward_the_limit_k6(client, world):
+    # world.order_a is a not-yet-provisioned monthly Business order for customer_a.
+    confirm_mca(world.customer_a, world.reseller_a_user)
+    world.customer_a.phone = "+49 30 1"
+    db.session.commit()
+    carts.add_line(carts.cart_for(world.reseller_a_user, world.customer_a), world.price.id, 1)
+    login(client, world.reseller_a_user)
+    response = place(client, world.customer_a)
+    assert response.status_code == 422
+    assert 'data-code="K6.' in response.get_data(as_text=True)
+
+
+def test_reseller_without_mpa_cannot_order_k9(client, world, fresh):
+    world.reseller_a.mpn_id, world.reseller_a.mpa_checked_at = seed.RESELLER_MPN_ID_NO_MPA, None
+    db.session.commit()
+    login(client, world.reseller_a_user)
+    response = place(client, fresh)
+    assert response.status_code == 422 and 'data-code="K9.' in response.get_data(as_text=True)
+    assert world.reseller_a.mpa_status == "not_accepted"
+
+
+def test_existing_tenant_without_delegated_admin_shows_the_relationship_link_k4(
+        client, world, fresh):
+    fresh.tenant_mode, fresh.tenant_id = "existing", seed.TENANT_WITHOUT_DAP_ID
+    db.session.commit()
+    login(client, world.reseller_a_user)
+    body = place(client, fresh).get_data(as_text=True)
+    assert 'data-code="K4.delegated_admin_missing"' in body
+    assert "admin.microsoft.com" in body
+
+
+def test_two_racing_checkouts_never_make_two_monthly_business_subscriptions_k6(app, world):
+    customers = []
+    for name in ("Race One", "Race Two"):
+        customer = make_customer(world.reseller_a, "Race GmbH", phone="+49 30 5",
+                                 domain_prefix=name.replace(" ", "").lower())
+        db.session.add(customer)
+        customers.append(customer)
+    db.session.commit()
+    customer = customers[0]
+    confirm_mca(customer, world.reseller_a_user)
+    for user in (world.reseller_a_user, world.admin):  # two carts, same customer
+        carts.add_line(carts.cart_for(user, customer), world.price.id, 1)
+    cart_ids = [c.id for c in db.session.scalars(select(Cart).filter_by(customer_id=customer.id))]
+    country_lists.ensure_seeded()  # as the first request of a running shop already did
+    CatalogSettings.current()
+    db.session.commit()
+    from checkout.fetch import RemoteFacts
+
+    remote = RemoteFacts(mca_version=seed.MCA_TEMPLATE_ID, domain_available=True)
+    outcomes: list[str] = []
+
+    def run(cart_id: int) -> None:
+        with app.test_request_context():
+            cart = db.session.get(Cart, cart_id)
+            user = db.session.get(type(world.admin), cart.user_id)
+            try:
+                place_order(cart, user, remote, TODAY, fix_urls(cart.customer),
+                            idempotency_key=f"race:{cart_id}", enqueue=lambda _id: None)
+                outcomes.append("placed")
+            except CheckoutRefused as refused:
+                outcomes.append(",".join(refused.codes))
+            except Exception as exc:  # noqa: BLE001 - surfaced by the assertion below
+                outcomes.append(f"error: {exc!r}")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(cart_id,)) for cart_id in cart_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes)[0].startswith("K6.") and sorted(outcomes)[1] == "placed", outcomes
+    assert orders_of(customer) == 1
