@@ -49,15 +49,21 @@ def import_models() -> None:
     """Import every package's models so metadata (and migrations) see all tables."""
     import catalog.models  # noqa: F401
     import storefront.accounts  # noqa: F401
+    import storefront.enrollments.models  # noqa: F401
+    import storefront.notifications.models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
     from storefront.admin import bp as admin_bp
     from storefront.auth import bp as auth_bp
     from storefront.customers import bp as customers_bp
+    from storefront.enrollments import actions  # noqa: F401 -- registers the POST routes on bp
+    from storefront.enrollments.views import bp as enrollments_bp
     from storefront.main import bp as main_bp
+    from storefront.notifications.views import bp as notifications_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp, customers_bp):
+    for blueprint in (main_bp, auth_bp, admin_bp, customers_bp, enrollments_bp,
+                      notifications_bp):
         app.register_blueprint(blueprint)
 
 

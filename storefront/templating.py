@@ -26,9 +26,11 @@ def datetime_format(value: datetime | None) -> str:
 
 NAV = {
     "provider_admin": [("main.home", "Dashboard"), ("admin.resellers", "Resellers"),
-                       ("admin.customers", "Customers")],
-    "reseller_user": [("main.home", "Dashboard"), ("customers.index", "Customers")],
-    "customer_user": [("customers.company", "Company")],
+                       ("admin.customers", "Customers"), ("enrollments.index", "Enrollments"),
+                       ("notifications.outbox", "Outbox")],
+    "reseller_user": [("main.home", "Dashboard"), ("customers.index", "Customers"),
+                      ("enrollments.index", "Enrollments")],
+    "customer_user": [("customers.company", "Company"), ("enrollments.index", "Enrollments")],
 }
 
 
