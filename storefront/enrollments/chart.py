@@ -12,7 +12,7 @@ from commitments.balance import BurnDownPoint
 from commitments.money import format_rmb
 
 WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 90, 20, 16, 28
+LEFT, RIGHT, TOP, BOTTOM = 120, 20, 16, 28
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,8 @@ class Chart:
 
     width: int
     height: int
+    left: int
+    right: int
     line: str
     zero_y: float
     ticks: tuple[Tick, ...]
@@ -71,5 +73,5 @@ def burn_down_chart(
     ticks = tuple(Tick(y(v), format_rmb(v)) for v in sorted({top, top / 2, Decimal(0), bottom}))
     end = points[-1]
     summary = f"{format_rmb(end.remaining)} left, {format_rmb(end.overage)} overage on {end.day}"
-    return Chart(WIDTH, HEIGHT, " ".join(coords), y(Decimal(0)), ticks, first.isoformat(),
-                 last.isoformat(), x(end.day), y(nets[-1]), summary)
+    return Chart(WIDTH, HEIGHT, LEFT, WIDTH - RIGHT, " ".join(coords), y(Decimal(0)), ticks,
+                 first.isoformat(), last.isoformat(), x(end.day), y(nets[-1]), summary)
