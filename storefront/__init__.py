@@ -58,6 +58,8 @@ def import_models() -> None:
     import checkout.mca  # noqa: F401
     import checkout.models  # noqa: F401
     import storefront.accounts  # noqa: F401
+    import storefront.enrollments.models  # noqa: F401
+    import storefront.notifications.models  # noqa: F401
     import subscriptions.models  # noqa: F401
 
 
@@ -67,11 +69,14 @@ def register_blueprints(app: Flask) -> None:
     from storefront.catalog_admin import bp as catalog_admin_bp
     from storefront.checkout_views import bp as checkout_bp
     from storefront.customers import bp as customers_bp
+    from storefront.enrollments import actions  # noqa: F401 -- registers the POST routes on bp
+    from storefront.enrollments.views import bp as enrollments_bp
     from storefront.main import bp as main_bp
+    from storefront.notifications.views import bp as notifications_bp
     from storefront.shop import bp as shop_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, customers_bp, catalog_admin_bp, shop_bp,
-                      checkout_bp):
+                      checkout_bp, enrollments_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
 

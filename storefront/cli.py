@@ -1,6 +1,8 @@
-"""Flask commands: demo data and administrator accounts."""
+"""Flask commands: demo data, administrator accounts, mail delivery, the OSPA daily job."""
 
 from __future__ import annotations
+
+from datetime import date, datetime
 
 import click
 from flask import Flask
@@ -44,6 +46,47 @@ def create_admin(email: str, name: str, password: str) -> None:
     click.echo(f"Provider admin {email} created.")
 
 
+@click.group("notifications")
+def notifications_cli() -> None:
+    """In-app notifications and the email outbox."""
+
+
+@notifications_cli.command("deliver")
+@click.option("--limit", default=100, show_default=True, help="Emails to send in this run.")
+def notifications_deliver(limit: int) -> None:
+    """Send unsent outbox emails through MAIL_SERVER (without one, mail stays in the outbox)."""
+    from flask import current_app
+
+    from storefront.notifications import deliver_outbox
+
+    if not current_app.config.get("MAIL_SERVER"):
+        click.echo("MAIL_SERVER is not set: emails stay in the outbox (see /admin/outbox).")
+        return
+    click.echo(f"Sent {deliver_outbox(limit)} email(s).")
+
+
+@click.group("commitments")
+def commitments_cli() -> None:
+    """Indirect OSPA enrollments (rules O1-O9)."""
+
+
+@commitments_cli.command("run-daily")
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The business day to evaluate (default: today).")
+def commitments_run_daily(day: datetime | None) -> None:
+    """Send each due notice once and apply suspensions, expiries and deprovisioning marks."""
+    from storefront.enrollments.daily import run_daily
+
+    today = day.date() if day else date.today()
+    report = run_daily(today)
+    for number, keys in report.sent.items():
+        for key in keys:
+            click.echo(f"{number}  {key}")
+    for number in report.failed:
+        click.echo(f"{number}  not processed (refused or already sent by another run)", err=True)
+    click.echo(f"{today}: {report.total} notice(s) sent.")
+
+
 def register(app: Flask) -> None:
     from catalog.cli import catalog_cli
 
@@ -51,6 +94,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(mca_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(notifications_cli)
+    app.cli.add_command(commitments_cli)
 
 
 @click.group("mca")

@@ -1,4 +1,5 @@
-"""Demo data: a provider admin, two lite resellers with two customers each, a direct customer.
+"""Demo data: a provider admin, two lite resellers with their customers, a direct customer,
+and one active Indirect OSPA enrollment (Northwind's Shanghai customer) with usage past 50%.
 
 Idempotent: records are found by natural keys (emails, MPN ids, company names) before they
 are created, so `make run` can load it on every start without duplicating anything. The
@@ -7,11 +8,14 @@ resellers' MPN ids and the existing tenant are the ones the Partner Center sandb
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
 from connectors.partner_center.sandbox import seed
 from storefront import demo_catalog
 from storefront.accounts import Customer, MpaStatus, Reseller, Role, User
+from storefront.enrollments.demo import load_enrollment
 from storefront.extensions import db
 from storefront.services import new_user
 
@@ -43,6 +47,12 @@ CUSTOMERS = {
          "email": "sam@litware.example", "phone": "+1 425 555 0100",
          "address_line1": "1 Microsoft Way", "city": "Redmond", "region": "WA",
          "postal_code": "98052", "country": "US", "domain_prefix": "litwareinc"},
+        {"company_name": "Shanghai Yunshan Technology Co., Ltd. (上海云杉科技有限公司)",
+         "contact_first_name": "Jing",
+         "contact_last_name": "Chen", "email": "chen.jing@yunshan.example",
+         "phone": "+86 21 5555 0100", "address_line1": "世纪大道100号 (100 Century Avenue)",
+         "city": "Shanghai", "postal_code": "200120", "country": "CN",
+         "tax_id": "91310115593064730W", "domain_prefix": "yunshantech"},
     ],
     "Fabrikam IT Services": [
         {"company_name": "Contoso Pharma GmbH", "contact_first_name": "Jonas",
@@ -100,4 +110,11 @@ def load() -> int:
     created += _user(SIGN_INS[3][0], SIGN_INS[3][1], Role.CUSTOMER_USER, name="Ivy Chen",
                      customer=direct, admin_agent=True)
     db.session.commit()
-    return created + demo_catalog.load(db)
+    return created + demo_catalog.load(db) + _load_enrollment()
+
+
+def _load_enrollment() -> int:
+    """The OSPA enrollment of the Shanghai customer (its services commit as they go)."""
+    customer = db.session.scalars(select(Customer).where(Customer.country == "CN")).one()
+    admin = db.session.scalars(select(User).where(User.email == SIGN_INS[0][0])).one()
+    return load_enrollment(customer, admin, date.today())

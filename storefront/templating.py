@@ -27,12 +27,14 @@ def datetime_format(value: datetime | None) -> str:
 NAV = {
     "provider_admin": [("main.home", "Dashboard"), ("admin.resellers", "Resellers"),
                        ("admin.customers", "Customers"), ("catalog_admin.index", "Catalog"),
-                       ("admin.mca_ledger", "MCA log")],
+                       ("enrollments.index", "Enrollments"), ("admin.mca_ledger", "MCA log"),
+                       ("notifications.outbox", "Outbox")],
     "reseller_user": [("main.home", "Dashboard"), ("customers.index", "Customers"),
                       ("shop.index", "Shop"), ("checkout.cart", "Cart"),
-                      ("checkout.orders", "Orders")],
+                      ("checkout.orders", "Orders"), ("enrollments.index", "Enrollments")],
     "customer_user": [("shop.index", "Shop"), ("checkout.cart", "Cart"),
-                      ("checkout.orders", "Orders"), ("customers.company", "Company")],
+                      ("checkout.orders", "Orders"), ("customers.company", "Company"),
+                      ("enrollments.index", "Enrollments")],
 }
 
 

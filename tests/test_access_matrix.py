@@ -5,10 +5,16 @@ The matrix is checked against app.url_map, so a route added without an entry her
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from config.settings import TestingConfig
 from storefront import create_app
+from storefront.enrollments.services import create_enrollment
+from storefront.extensions import db
+from storefront.notifications import notify
+from storefront.notifications.models import Notification
 from tests.conftest import csrf_token, login
 
 GUEST, ADMIN, RESELLER, CUSTOMER = "guest", "admin", "reseller", "customer"
@@ -23,6 +29,9 @@ def only(role: str, ok: int = 200) -> dict[str, int]:
     """A page for one role: guests are sent to sign in, other roles get 403."""
     return {GUEST: 302, **dict.fromkeys(set(ROLES) - {GUEST}, 403), role: ok}
 
+
+ENROLLMENT_ACTIONS = ("sign", "transition", "credit_check", "order", "usage", "settlement",
+                      "account", "subscription", "invoice_paid")
 
 # Status for a GET (POST for POST-only routes) by each role, on the caller's own object.
 EXPECT: dict[str, dict[str, int]] = {
@@ -59,6 +68,15 @@ EXPECT: dict[str, dict[str, int]] = {
     "checkout.orders": {GUEST: 302, ADMIN: 403, RESELLER: 200, CUSTOMER: 200},
     # The object is reseller A's order: its customer's user would get 404, not 200.
     "checkout.order": {GUEST: 302, ADMIN: 403, RESELLER: 200, CUSTOMER: 404},
+    "notifications.index": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
+    "notifications.mark_read": everyone(302),
+    "notifications.mark_all_read": everyone(302),
+    "notifications.outbox": only(ADMIN),
+    "enrollments.index": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
+    "enrollments.new": only(ADMIN),
+    "enrollments.show": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
+    # The admin's empty form submission is refused with 422; everyone else never gets that far.
+    **{f"enrollments.{name}": only(ADMIN, 422) for name in ENROLLMENT_ACTIONS},
 }
 
 # The same routes aimed at an object that is not the caller's (or does not exist).
@@ -78,7 +96,27 @@ OTHERS: dict[str, dict[str, int]] = {
     "checkout.order": {RESELLER: 404, CUSTOMER: 404},
     "customers.show": {RESELLER: 404, CUSTOMER: 403, ADMIN: 403},
     "customers.edit": {RESELLER: 404, CUSTOMER: 403, ADMIN: 403},
+    "notifications.mark_read": {ADMIN: 404, RESELLER: 404, CUSTOMER: 404},
+    "enrollments.show": {ADMIN: 404, RESELLER: 404, CUSTOMER: 404},
+    **{f"enrollments.{name}": {ADMIN: 404, RESELLER: 403} for name in ENROLLMENT_ACTIONS},
 }
+
+
+@pytest.fixture(autouse=True)
+def owned_objects(world):
+    """An enrollment and a notification each role owns, and some that belong to others."""
+    mine = {ADMIN: world.admin, RESELLER: world.reseller_a_user, CUSTOMER: world.direct_user}
+    enrollments = {c: create_enrollment(c, date(2025, 4, 1)).id
+                   for c in (world.customer_a, world.customer_b, world.direct)}
+    for user in (*mine.values(), world.reseller_b_user):
+        notify([user], "Hello", "x")
+    db.session.commit()
+    notes = {n.user_id: n.id for n in db.session.scalars(db.select(Notification))}
+    world.owned = {role: {"enrollment_id": enrollments[world.direct if role == CUSTOMER
+                                                      else world.customer_a],
+                          "notification_id": notes[user.id]} for role, user in mine.items()}
+    world.foreign = {"enrollment_id": enrollments[world.customer_b],
+                     "notification_id": notes[world.reseller_b_user.id]}
 
 
 def user_for(world, role):
@@ -86,16 +124,19 @@ def user_for(world, role):
             CUSTOMER: world.direct_user}.get(role)
 
 
-def url_args(rule, world, other: bool) -> dict[str, int]:
+def url_args(rule, world, other: bool, role: str = ADMIN) -> dict[str, int]:
     own = {"customer_id": world.customer_a.id, "reseller_id": world.reseller_a.id,
            "product_id": world.price.sku.product_id, "price_id": world.price.id,
-           "line_id": 999_999, "order_id": world.order_a.id}
+           "line_id": 999_999, "order_id": world.order_a.id,
+           **world.owned.get(role, world.owned[ADMIN])}
     foreign = {"customer_id": world.customer_b.id, "reseller_id": 999_999,
                "product_id": 999_999, "price_id": 999_999, "line_id": 999_999,
-               "order_id": world.order_b.id}
+               "order_id": world.order_b.id, **world.foreign}
     if other:
         foreign["customer_id"] = 999_999 if rule.endpoint.startswith("admin.") else foreign[
             "customer_id"]
+        if role == ADMIN:  # the admin sees every enrollment: only a missing one is foreign
+            foreign["enrollment_id"] = 999_999
     return {name: (foreign if other else own)[name] for name in rule.arguments}
 
 
@@ -105,7 +146,7 @@ def request_as(client, app, world, role, rule, other=False, method=None):
     with app.test_request_context():
         from flask import url_for
 
-        url = url_for(rule.endpoint, **url_args(rule, world, other))
+        url = url_for(rule.endpoint, **url_args(rule, world, other, role))
     method = method or ("GET" if "GET" in rule.methods else "POST")
     data = {"csrf_token": csrf_token(client, "/login" if role == GUEST else "/")} \
         if method == "POST" else None

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from storefront import demo
 from storefront.accounts import Customer, Reseller, User
+from storefront.enrollments.models import Enrollment
 from storefront.extensions import db
 from tests.conftest import csrf_token, login, on_database
 
@@ -20,9 +21,19 @@ def test_demo_load_creates_the_documented_accounts_once(app):
     assert demo.load() > 0
     first = counts()
     assert demo.load() == 0
-    assert counts() == first == [4, 2, 5]
+    assert counts() == first == [4, 2, 6]
     polish = db.session.scalar(select(Customer).where(Customer.country == "PL"))
     assert polish.tax_id and polish.reseller is not None
+
+
+def test_demo_has_an_active_enrollment_past_half_its_commitment_with_the_50_percent_notice(app):
+    demo.load()
+    demo.load()
+    enrollment = db.session.scalars(select(Enrollment)).one()
+    assert enrollment.status == "active" and enrollment.number.startswith("V570")
+    assert enrollment.orders[0].amount_excl_tax >= 50000
+    assert [n.kind for n in enrollment.notices] == ["usage_threshold"]
+    assert enrollment.notices[0].key.endswith(":50")
 
 
 def test_demo_sign_ins_work(client, app):

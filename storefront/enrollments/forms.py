@@ -1,0 +1,115 @@
+"""Enrollment forms: shape only. Field names are unique across the enrollment page, which
+shows every form at once; FIELD_MAP says where each domain problem's field is shown."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+
+from commitments.enrollment import Document, Status, SuspensionReason
+from commitments.orders import OrderKind
+from storefront.forms import options
+
+DOCUMENT_LABELS = {
+    Document.TERMS_AND_CONDITIONS: "OSPA Agreement terms and conditions",
+    Document.ORDER_FORM: "Order form",
+    Document.CONTACT_INFORMATION_SHEET: "Contact information sheet",
+    Document.SIGNATURE_FORM: "Signature form",
+}
+YEARS = options([(1, "Year 1"), (2, "Year 2"), (3, "Year 3")])
+
+
+class EnrollmentForm(FlaskForm):
+    customer_id = SelectField("Customer", coerce=int, validators=[DataRequired()])
+    start = DateField("Start date", validators=[DataRequired()])
+    extended_term = BooleanField("Extended Term clause (service continues 90 days after expiry)")
+
+
+class SignForm(FlaskForm):
+    document = SelectField("Document", choices=options((d.value, DOCUMENT_LABELS[d])
+                                                       for d in Document))
+    signed_by = StringField("Signed by", validators=[DataRequired(), Length(max=120)])
+    signed_on = DateField("Signed on", validators=[DataRequired()])
+
+
+class StatusForm(FlaskForm):
+    target = HiddenField(validators=[DataRequired()])
+    reason = SelectField("Suspension reason", validators=[Optional()], choices=options(
+        [("", "—"), *((r.value, r.value.replace("_", " ")) for r in SuspensionReason)]))
+    resolved_on = DateField("Paid or ordered on", validators=[Optional()])
+
+    def validate_target(self, field) -> None:
+        if field.data not in {s.value for s in Status}:
+            raise ValueError("Choose a status.")
+
+
+class CreditCheckForm(FlaskForm):
+    check_year = SelectField("Commitment year", coerce=int, choices=YEARS)
+    check_passed = SelectField("Decision", choices=options([("yes", "Passed"),
+                                                            ("no", "Not passed")]))
+    check_note = TextAreaField("Note", validators=[Optional(), Length(max=2000)])
+
+
+class OrderForm(FlaskForm):
+    order_kind = SelectField("Order", choices=options(
+        [(OrderKind.INITIAL, "Initial (year 1)"), (OrderKind.ANNUAL, "Annual (years 2 and 3)"),
+         (OrderKind.ADDITIONAL, "Additional")]))
+    order_year = SelectField("Commitment year", coerce=int, choices=YEARS)
+    order_amount = DecimalField("Amount excluding tax (RMB)", places=2,
+                                validators=[InputRequired(), NumberRange(min=0)])
+    late_entry = BooleanField("Late entry by the provider (payment advice outstanding)")
+    approved_by = StringField("True-down to zero approved by", validators=[Optional(),
+                                                                           Length(max=120)])
+    approved_on = DateField("Approved on", validators=[Optional()])
+
+
+class UsageForm(FlaskForm):
+    used_on = DateField("Usage date", validators=[DataRequired()])
+    meter = StringField("Meter", validators=[Optional(), Length(max=120)])
+    quantity = DecimalField("Quantity", places=4, validators=[InputRequired(),
+                                                             NumberRange(min=0)])
+    unit_price = DecimalField("Unit price (RMB, commitment rate)", places=4,
+                              validators=[InputRequired(), NumberRange(min=0)])
+
+
+class SettlementForm(FlaskForm):
+    settle_month = DateField("Overage month", format="%Y-%m", validators=[DataRequired()],
+                             render_kw={"type": "month"})
+    responded_on = DateField("Customer answered on", validators=[Optional()])
+    settled_on = DateField("Paid or offset on", validators=[Optional()])
+
+
+class AccountForm(FlaskForm):
+    account_name = StringField("Account name", validators=[DataRequired(), Length(max=120)])
+    account_owner = StringField("Account owner (Org ID)",
+                                validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class SubscriptionForm(FlaskForm):
+    account_id = SelectField("Account", coerce=int, validators=[DataRequired()])
+    subscription_id = StringField("Subscription ID", validators=[DataRequired(),
+                                                                 Length(max=64)])
+
+
+class PaidForm(FlaskForm):
+    invoice_id = IntegerField(validators=[DataRequired()])
+    paid_on = DateField("Paid on", validators=[DataRequired()])
+
+
+FIELD_MAP = {
+    "order": {"amount_excl_tax": "order_amount", "year": "order_year",
+              "submitted_on": "order_kind", "approval": "approved_by"},
+    "usage": {"used_on": "used_on"},
+    "status": {"reason": "reason"},
+    "subscription": {"account": "account_id"},
+}

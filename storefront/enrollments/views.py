@@ -1,0 +1,121 @@
+"""Enrollment pages: the provider admin manages; resellers and customers read their own."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from commitments.enrollment import Status
+from commitments.problems import CommitmentRefused, Problem
+from storefront.accounts import Customer, Role, visible_customers
+from storefront.enrollments import forms, presenter, services
+from storefront.enrollments.models import Enrollment
+from storefront.extensions import db
+from storefront.forms import options
+from storefront.pagination import paginate
+from storefront.security import roles_required
+
+bp = Blueprint("enrollments", __name__)
+admin_only = roles_required(Role.PROVIDER_ADMIN)
+FORM_CLASSES = {
+    "sign": forms.SignForm, "status": forms.StatusForm, "credit": forms.CreditCheckForm,
+    "order": forms.OrderForm, "usage": forms.UsageForm, "settlement": forms.SettlementForm,
+    "account": forms.AccountForm, "subscription": forms.SubscriptionForm,
+    "paid": forms.PaidForm,
+}
+
+
+def today() -> date:
+    """The business day the page acts on (the domain itself never reads the clock)."""
+    return date.today()
+
+
+def visible_enrollments(user):
+    """A select() of the enrollments of customers this user may see."""
+    customer_ids = visible_customers(user).with_only_columns(Customer.id)
+    return select(Enrollment).where(Enrollment.customer_id.in_(customer_ids))
+
+
+def enrollment_for(user, enrollment_id: int) -> Enrollment:
+    """An enrollment the user may see, or 404 (never 403: others' ids leak nothing)."""
+    query = visible_enrollments(user).where(Enrollment.id == enrollment_id)
+    row = db.session.scalars(query).first()
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.route("/enrollments")
+@login_required
+def index():
+    status = request.args.get("status", "")
+    query = visible_enrollments(current_user).order_by(Enrollment.number.desc())
+    if status in {s.value for s in Status}:
+        query = query.where(Enrollment.status == status)
+    return render_template("enrollments/index.html", page=paginate(query), status=status,
+                           statuses=list(Status))
+
+
+@bp.route("/admin/enrollments/new", methods=["GET", "POST"])
+@admin_only
+def new():
+    form = forms.EnrollmentForm()
+    customers = db.session.scalars(select(Customer).order_by(Customer.company_name))
+    form.customer_id.choices = options([(0, "Choose a customer…")] + [
+        (c.id, c.company_name + (f" ({c.reseller.company_name})" if c.reseller else " (direct)"))
+        for c in customers
+    ])
+    if form.validate_on_submit():
+        customer = db.session.get(Customer, form.customer_id.data) or abort(404)
+        row = services.create_enrollment(customer, form.start.data, form.extended_term.data)
+        flash(f"Enrollment {row.number} created for {customer.company_name}.", "success")
+        return redirect(url_for("enrollments.show", enrollment_id=row.id))
+    status = 422 if form.errors else 200
+    return render_template("enrollments/new.html", form=form), status
+
+
+def page_forms(row: Enrollment, **given) -> dict:
+    """Every form of the enrollment page; a submitted one keeps its values and errors."""
+    built = {name: given.get(name) or cls(formdata=None) for name, cls in FORM_CLASSES.items()}
+    built["sign"].signed_on.data = built["sign"].signed_on.data or today()
+    built["usage"].used_on.data = built["usage"].used_on.data or today()
+    built["subscription"].account_id.choices = options((a.id, a.name) for a in row.accounts)
+    return built
+
+
+def attach_problems(form, problems: tuple[Problem, ...], field_map: dict[str, str]) -> None:
+    """Put each problem beside its field (with its code), or at the top of the form."""
+    for found in problems:
+        text = f"{found.message} ({found.code})"
+        name = field_map.get(found.field or "", found.field or "")
+        if name in form._fields and name != "csrf_token":
+            form[name].errors = [*form[name].errors, text]
+        else:
+            form.form_errors.append(text)
+
+
+def render_show(
+    row: Enrollment, code: int = 200, problems: tuple[Problem, ...] = (), given: dict | None = None
+):
+    """The enrollment page; `given` holds a submitted form to show with its values and errors."""
+    values = presenter.page(row, today())
+    admin = current_user.is_provider_admin
+    return render_template("enrollments/show.html", row=row, admin=admin, problems=problems,
+                           problem_fields={p.field for p in problems},
+                           forms=page_forms(row, **(given or {})) if admin else {},
+                           **values), code
+
+
+def refused(row: Enrollment, name: str, form, error: CommitmentRefused):
+    """Re-render the page with the submitted form and the domain's problems (422)."""
+    attach_problems(form, error.problems, forms.FIELD_MAP.get(name, {}))
+    return render_show(row, 422, error.problems, {name: form})
+
+
+@bp.route("/enrollments/<int:enrollment_id>")
+@login_required
+def show(enrollment_id: int):
+    return render_show(enrollment_for(current_user, enrollment_id))
