@@ -175,3 +175,27 @@ class McaForm(FlaskForm):
     date_agreed = DateField("Date accepted", validators=[DataRequired()])
     accepted = BooleanField("Accepted", validators=[DataRequired(
         message="Tick the box to record the acceptance.")])
+
+
+class CountryEntryForm(FlaskForm):
+    """A country added to the K3 or K10 list."""
+
+    list_name = SelectField("List", choices=options([("k3", "K3 · Tax ID required"),
+                                                     ("k10", "K10 · No Azure reservations")]))
+    code = SelectField("Country", validators=[DataRequired(message="Choose a country.")])
+    required_from = DateField("Tax ID required from (K3)", validators=[Optional()])
+    validator = StringField("Tax ID format (K3)", validators=[Optional(), Length(max=40)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.code.choices = country_choices()
+
+    def country_options(self) -> list[tuple[str, str]]:
+        return [(c.value, c.label) for c in self.code.choices if c.value]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and self.list_name.data == "k3" and not self.required_from.data:
+            self.required_from.errors.append("K3 entries need the date the tax ID is required.")
+            return False
+        return ok

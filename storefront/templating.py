@@ -28,6 +28,7 @@ NAV = {
     "provider_admin": [("main.home", "Dashboard"), ("admin.resellers", "Resellers"),
                        ("admin.customers", "Customers"), ("catalog_admin.index", "Catalog"),
                        ("enrollments.index", "Enrollments"), ("admin.mca_ledger", "MCA log"),
+                       ("admin.country_lists_page", "Country lists"),
                        ("notifications.outbox", "Outbox")],
     "reseller_user": [("main.home", "Dashboard"), ("customers.index", "Customers"),
                       ("shop.index", "Shop"), ("checkout.cart", "Cart"),

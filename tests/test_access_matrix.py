@@ -9,6 +9,8 @@ from datetime import date
 
 import pytest
 
+from checkout import country_lists
+from checkout.models import CountryListEntry
 from config.settings import TestingConfig
 from storefront import create_app
 from storefront.enrollments.services import create_enrollment
@@ -47,6 +49,8 @@ EXPECT: dict[str, dict[str, int]] = {
     "admin.customers": only(ADMIN),
     "admin.customer_edit": only(ADMIN),
     "admin.mca_ledger": only(ADMIN),
+    "admin.country_lists_page": only(ADMIN),
+    "admin.country_list_remove": only(ADMIN, ok=302),
     "customers.index": only(RESELLER),
     "customers.new": only(RESELLER),
     "customers.show": only(RESELLER),
@@ -84,6 +88,7 @@ OTHERS: dict[str, dict[str, int]] = {
     "admin.reseller_edit": {ADMIN: 404},
     "admin.reseller_user_new": {ADMIN: 404},
     "admin.customer_edit": {ADMIN: 404},
+    "admin.country_list_remove": {ADMIN: 404},
     "catalog_admin.product": {ADMIN: 404},
     "catalog_admin.toggle": {ADMIN: 404},
     "catalog_admin.price": {ADMIN: 404},
@@ -115,6 +120,8 @@ def owned_objects(world):
     world.owned = {role: {"enrollment_id": enrollments[world.direct if role == CUSTOMER
                                                       else world.customer_a],
                           "notification_id": notes[user.id]} for role, user in mine.items()}
+    country_lists.ensure_seeded()
+    world.country_entry = db.session.scalars(db.select(CountryListEntry.id)).first()
     world.foreign = {"enrollment_id": enrollments[world.customer_b],
                      "notification_id": notes[world.reseller_b_user.id]}
 
@@ -127,11 +134,11 @@ def user_for(world, role):
 def url_args(rule, world, other: bool, role: str = ADMIN) -> dict[str, int]:
     own = {"customer_id": world.customer_a.id, "reseller_id": world.reseller_a.id,
            "product_id": world.price.sku.product_id, "price_id": world.price.id,
-           "line_id": 999_999, "order_id": world.order_a.id,
+           "line_id": 999_999, "order_id": world.order_a.id, "entry_id": world.country_entry,
            **world.owned.get(role, world.owned[ADMIN])}
     foreign = {"customer_id": world.customer_b.id, "reseller_id": 999_999,
                "product_id": 999_999, "price_id": 999_999, "line_id": 999_999,
-               "order_id": world.order_b.id, **world.foreign}
+               "order_id": world.order_b.id, "entry_id": 999_999, **world.foreign}
     if other:
         foreign["customer_id"] = 999_999 if rule.endpoint.startswith("admin.") else foreign[
             "customer_id"]

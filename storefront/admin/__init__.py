@@ -7,11 +7,13 @@ from datetime import date, datetime, time, timedelta
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
 
+from checkout import country_lists
 from checkout.mca import McaAcceptance, export_csv, verify_chain
+from checkout.models import CountryListEntry
 from storefront import services
 from storefront.accounts import Customer, Reseller, Role, User
 from storefront.extensions import db
-from storefront.forms import AdminCustomerForm, ResellerForm, UserForm
+from storefront.forms import AdminCustomerForm, CountryEntryForm, ResellerForm, UserForm
 from storefront.pagination import paginate
 from storefront.security import roles_required
 
@@ -125,3 +127,48 @@ def _date_range(query, start: str, end: str):
         except ValueError:
             continue
     return query
+
+
+LIST_TITLES = {"k3": "K3 · Tax ID (INN) required", "k10": "K10 · No Azure reservations"}
+
+
+@bp.route("/country-lists", methods=["GET", "POST"])
+@admin_only
+def country_lists_page():
+    """The K3 and K10 country lists are data the provider maintains, not code."""
+    country_lists.ensure_seeded()
+    form = CountryEntryForm()
+    if form.validate_on_submit():
+        error = _add_country(form)
+        if error is None:
+            return redirect(url_for("admin.country_lists_page") + f"#{form.list_name.data}")
+        form.code.errors.append(error)
+    lists = {name: country_lists.entries(name) for name in LIST_TITLES}
+    return render_template("admin/country_lists.html", lists=lists, titles=LIST_TITLES,
+                           form=form), 422 if form.errors else 200
+
+
+def _add_country(form) -> str | None:
+    code = form.code.data.strip().upper()
+    name = next((label for value, label in form.country_options() if value == code), None)
+    if name is None:
+        return "Unknown country code."
+    if db.session.scalar(select(CountryListEntry).filter_by(list_name=form.list_name.data,
+                                                            code=code)):
+        return f"{name} is already on that list."
+    db.session.add(CountryListEntry(list_name=form.list_name.data, code=code, name=name,
+                                    required_from=form.required_from.data,
+                                    validator=form.validator.data or ""))
+    db.session.commit()
+    flash(f"{name} added to {LIST_TITLES[form.list_name.data]}.", "success")
+    return None
+
+
+@bp.route("/country-lists/<int:entry_id>/delete", methods=["POST"])
+@admin_only
+def country_list_remove(entry_id: int):
+    entry = db.session.get(CountryListEntry, entry_id) or abort(404)
+    db.session.delete(entry)
+    db.session.commit()
+    flash(f"{entry.name} removed from {LIST_TITLES[entry.list_name]}.", "info")
+    return redirect(url_for("admin.country_lists_page") + f"#{entry.list_name}")
