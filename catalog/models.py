@@ -98,7 +98,8 @@ class Price(db.Model):
     __table_args__ = (
         db.UniqueConstraint("sku_id", "term_duration", "billing_cycle", "market", "currency",
                             "tier_min", name="uq_prices_natural_key"),
-        db.Index("ix_prices_market_listed", "market", "listed"),
+        # Covers "which SKUs are priced in this market" without touching the table.
+        db.Index("ix_prices_market_listed", "market", "listed", "sku_id"),
     )
 
     id = db.Column(db.Integer, primary_key=True)

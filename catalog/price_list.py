@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from catalog.models import TERMS
 
@@ -168,8 +169,11 @@ def _int(r: dict, field: str) -> int | None:
 
 def _date(r: dict, field: str) -> date | None:
     raw = _text(r, field, required=False)
-    if not raw:
-        return None
+    return _parse_date(field, raw) if raw else None
+
+
+@lru_cache(maxsize=512)  # a price list repeats a handful of dates thousands of times
+def _parse_date(field: str, raw: str) -> date:
     for parse_one in (lambda s: date.fromisoformat(s[:10]),
                       lambda s: datetime.strptime(s.split()[0], "%m/%d/%Y").date()):
         try:

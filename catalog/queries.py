@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import func, or_, select
 
 from catalog.models import CatalogSettings, Price, Product, ResellerMarkup, Sku
 from catalog.pricing import reseller_price, tax_label
@@ -45,10 +45,12 @@ def _price_filter(market: str, annual_sellable: bool):
 def shop_products(market: str, *, annual_sellable: bool, q: str = "", segment: str = "",
                   family: str = ""):
     """A select() of sellable products: enabled, listed, not discontinued, priced here."""
-    priced = exists().where(Sku.product_id == Product.id, Price.sku_id == Sku.id,
-                            *_price_filter(market, annual_sellable))
+    # Uncorrelated on purpose: computed once, where a correlated EXISTS made SQLite scan the
+    # market's prices once per product (34 s for 5,000 products).
+    priced = select(Sku.product_id).join(Price, Price.sku_id == Sku.id).where(
+        *_price_filter(market, annual_sellable))
     query = select(Product).where(Product.enabled.is_(True), Product.listed.is_(True),
-                                  Product.discontinued.is_(False), priced)
+                                  Product.discontinued.is_(False), Product.id.in_(priced))
     return _filtered(query, q=q, segment=segment, family=family).order_by(Product.title)
 
 

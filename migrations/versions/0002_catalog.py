@@ -100,7 +100,7 @@ def upgrade():
     sa.UniqueConstraint('sku_id', 'term_duration', 'billing_cycle', 'market', 'currency', 'tier_min', name='uq_prices_natural_key')
     )
     with op.batch_alter_table('prices', schema=None) as batch_op:
-        batch_op.create_index('ix_prices_market_listed', ['market', 'listed'], unique=False)
+        batch_op.create_index('ix_prices_market_listed', ['market', 'listed', 'sku_id'], unique=False)
 
     # ### end Alembic commands ###
 
