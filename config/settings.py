@@ -80,6 +80,8 @@ class BaseConfig:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
     MAIL_FROM = os.environ.get("MAIL_FROM", "storefront@localhost")
+    # O6: VAT on Indirect OSPA invoices (China's rate for cloud services).
+    OSPA_TAX_RATE = _float("OSPA_TAX_RATE", 0.06)
 
 
 class DevelopmentConfig(BaseConfig):

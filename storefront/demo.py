@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import select
 
 from connectors.partner_center.sandbox import seed
+from checkout import country_lists
 from storefront import demo_catalog
 from storefront.accounts import Customer, MpaStatus, Reseller, Role, User
 from storefront.enrollments.demo import load_enrollment
@@ -110,6 +111,7 @@ def load() -> int:
     created += _user(SIGN_INS[3][0], SIGN_INS[3][1], Role.CUSTOMER_USER, name="Ivy Chen",
                      customer=direct, admin_agent=True)
     db.session.commit()
+    country_lists.ensure_seeded()
     return created + demo_catalog.load(db) + _load_enrollment()
 
 
