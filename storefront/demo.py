@@ -12,8 +12,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from connectors.partner_center.sandbox import seed
 from checkout import country_lists
+from connectors.partner_center.sandbox import seed
 from storefront import demo_catalog
 from storefront.accounts import Customer, MpaStatus, Reseller, Role, User
 from storefront.enrollments.demo import load_enrollment
