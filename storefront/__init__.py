@@ -67,9 +67,11 @@ def register_blueprints(app: Flask) -> None:
     from storefront.catalog_admin import bp as catalog_admin_bp
     from storefront.customers import bp as customers_bp
     from storefront.main import bp as main_bp
+    from storefront.orders_admin import bp as orders_admin_bp
     from storefront.shop import bp as shop_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp, customers_bp, catalog_admin_bp, shop_bp):
+    for blueprint in (main_bp, auth_bp, admin_bp, customers_bp, catalog_admin_bp, shop_bp,
+                      orders_admin_bp):
         app.register_blueprint(blueprint)
 
 

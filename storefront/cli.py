@@ -46,7 +46,9 @@ def create_admin(email: str, name: str, password: str) -> None:
 
 def register(app: Flask) -> None:
     from catalog.cli import catalog_cli
+    from storefront.provisioning_cli import provisioning_cli
 
     app.cli.add_command(catalog_cli)
+    app.cli.add_command(provisioning_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)

@@ -26,7 +26,8 @@ def datetime_format(value: datetime | None) -> str:
 
 NAV = {
     "provider_admin": [("main.home", "Dashboard"), ("admin.resellers", "Resellers"),
-                       ("admin.customers", "Customers"), ("catalog_admin.index", "Catalog")],
+                       ("admin.customers", "Customers"), ("catalog_admin.index", "Catalog"),
+                       ("orders_admin.index", "Orders")],
     "reseller_user": [("main.home", "Dashboard"), ("customers.index", "Customers"),
                       ("shop.index", "Shop")],
     "customer_user": [("shop.index", "Shop"), ("customers.company", "Company")],

@@ -9,6 +9,7 @@ import pytest
 
 from config.settings import TestingConfig
 from storefront import create_app
+from storefront.extensions import db
 from tests.conftest import csrf_token, login
 
 GUEST, ADMIN, RESELLER, CUSTOMER = "guest", "admin", "reseller", "customer"
@@ -49,6 +50,9 @@ EXPECT: dict[str, dict[str, int]] = {
     "catalog_admin.settings": only(ADMIN),
     "catalog_admin.markups": only(ADMIN),
     "shop.index": {GUEST: 302, ADMIN: 403, RESELLER: 200, CUSTOMER: 200},
+    "orders_admin.index": only(ADMIN),
+    "orders_admin.show": only(ADMIN),
+    "orders_admin.retry": only(ADMIN, ok=302),
 }
 
 # The same routes aimed at an object that is not the caller's (or does not exist).
@@ -62,6 +66,8 @@ OTHERS: dict[str, dict[str, int]] = {
     "catalog_admin.markups": {ADMIN: 404},
     "customers.show": {RESELLER: 404, CUSTOMER: 403, ADMIN: 403},
     "customers.edit": {RESELLER: 404, CUSTOMER: 403, ADMIN: 403},
+    "orders_admin.show": {ADMIN: 404},
+    "orders_admin.retry": {ADMIN: 404},
 }
 
 
@@ -70,11 +76,23 @@ def user_for(world, role):
             CUSTOMER: world.direct_user}.get(role)
 
 
+def attention_order_id(world) -> int:
+    """An order of customer A waiting for an admin (so the retry action applies)."""
+    from tests.provisioning.factories import make_order
+
+    order = make_order(world.reseller_a_user, world.customer_a, mca=False)
+    order.record("needs_attention", "Refused by Partner Center.", "Retry it.")
+    db.session.commit()
+    return order.id
+
+
 def url_args(rule, world, other: bool) -> dict[str, int]:
     own = {"customer_id": world.customer_a.id, "reseller_id": world.reseller_a.id,
            "product_id": world.price.sku.product_id, "price_id": world.price.id}
+    if "order_id" in rule.arguments and not other:
+        own["order_id"] = attention_order_id(world)
     foreign = {"customer_id": world.customer_b.id, "reseller_id": 999_999,
-               "product_id": 999_999, "price_id": 999_999}
+               "product_id": 999_999, "price_id": 999_999, "order_id": 999_999}
     if other:
         foreign["customer_id"] = 999_999 if rule.endpoint.startswith("admin.") else foreign[
             "customer_id"]
