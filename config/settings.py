@@ -83,6 +83,7 @@ class BaseConfig:
     PROVISIONING_BACKOFF_CAP_SECONDS = _float("PROVISIONING_BACKOFF_CAP_SECONDS", 600)
     PROVISIONING_POLL_SECONDS = _float("PROVISIONING_POLL_SECONDS", 5)
     PROVISIONING_RECONCILE_SECONDS = _float("PROVISIONING_RECONCILE_SECONDS", 60)
+    PROVISIONING_RECONCILE_GRACE_SECONDS = _float("PROVISIONING_RECONCILE_GRACE_SECONDS", 60)
     # Requests a minute this storefront allows itself per Partner Center throttle bucket
     # (0 = no pacing); keeps workers under Partner Center's limit instead of hitting 429s.
     PARTNER_CENTER_RATE_LIMIT = int(os.environ.get("PARTNER_CENTER_RATE_LIMIT", "0"))

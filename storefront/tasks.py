@@ -55,9 +55,12 @@ def provision_order_task(order_id: int) -> None:
 @celery.task(name="provisioning.reconcile")
 def reconcile_task() -> int:
     """Re-drive jobs that are overdue or whose worker died (Celery beat runs this)."""
+    from flask import current_app
+
     from checkout.provisioning import reconcile
 
-    return len(reconcile(enqueue_provisioning))
+    grace = float(current_app.config.get("PROVISIONING_RECONCILE_GRACE_SECONDS", 60))
+    return len(reconcile(enqueue_provisioning, grace_seconds=grace))
 
 
 def enqueue_provisioning(order_id: int) -> None:

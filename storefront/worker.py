@@ -14,5 +14,6 @@ from storefront import create_app
 # the knob that works: broker_transport_options would pass it to create_engine() and crash.
 kombu_sqlalchemy.Transport.polling_interval = 0.1
 
-app = create_app()
-celery = app.extensions["celery"]
+flask_app = create_app()
+# `celery -A storefront.worker` looks for `app` or `celery`; `app` must be the Celery app.
+app = celery = flask_app.extensions["celery"]
