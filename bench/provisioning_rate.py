@@ -29,7 +29,10 @@ from bench.provisioning_common import (
 )
 from tests.provisioning.stack import Stack
 
-LINE = re.compile(r'\[(\d\d/\w{3}/\d{4} \d\d:\d\d:\d\d)\] "(\w+) (\S+) HTTP/[\d.]+" (\d{3})')
+# werkzeug's request log; lines of non-200 answers are wrapped in terminal colour codes.
+COLOUR = r"(?:\x1b\[[\d;]*m)*"
+LINE = re.compile(r'\[(\d\d/\w{3}/\d{4} \d\d:\d\d:\d\d)\] "' + COLOUR
+                  + r'(\w+) (\S+) HTTP/[\d.]+' + COLOUR + r'" (\d{3})')
 CUSTOMER_PATH = re.compile(r"^/v1/customers/[0-9a-f-]{36}")
 PARTNER_CALLS_PER_ORDER = 2  # create the customer, read the SKU's availabilities
 
