@@ -31,10 +31,16 @@ run: setup
 	@echo
 	$(BIN)/honcho start -f Procfile
 
-## test: lint and the whole suite, browser journeys included (installs Debian's chromium)
+## test: lint and the whole suite, browser journeys and the scale-out path (PostgreSQL +
+## Redis + real Celery workers) included; installs Debian's chromium, redis-server and
+## postgresql when missing, starts throwaway servers on 127.0.0.1 and always stops them.
 test: $(VENV)/.test-deps
-	bash .ci/ensure-packages chromium
+	bash .ci/ensure-packages chromium redis-server postgresql
 	$(BIN)/ruff check .
+	@services=$$(mktemp -d /tmp/csp-services.XXXXXX); \
+	trap 'bash .ci/services stop "$$services"' EXIT; \
+	bash .ci/services start "$$services" || exit 1; \
+	. "$$services/env"; \
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: $(VENV)/.test-deps

@@ -163,7 +163,7 @@ def _int(r: dict, field: str) -> int | None:
         return None
     try:
         return int(Decimal(raw))
-    except InvalidOperation:
+    except (InvalidOperation, OverflowError, ValueError):  # also "INFINITY" and "NaN"
         raise RowInvalid(field, f"{raw!r} is not a whole number") from None
 
 

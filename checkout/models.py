@@ -128,6 +128,9 @@ class OrderLine(db.Model):
     currency = db.Column(db.String(3), nullable=False)
     action = db.Column(db.String(20), nullable=False, default="new_subscription")
     target_subscription_id = db.Column(db.Integer, db.ForeignKey("subscriptions.id"))
+    # add_licenses: the absolute seat count to set, computed once before the first PATCH so
+    # a re-run sets the same number instead of adding the licenses a second time.
+    target_quantity = db.Column(db.Integer)
     partner_of_record = db.Column(db.String(20), nullable=False, default="")  # K8
     status = db.Column(db.String(20), nullable=False, default="pending", index=True)
     pc_order_id = db.Column(db.String(60), nullable=False, default="")

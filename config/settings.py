@@ -74,6 +74,19 @@ class BaseConfig:
         "db+" + _sqlite_url("celery-results.sqlite")
     )
     CELERY_TASK_ALWAYS_EAGER = _bool("CELERY_TASK_ALWAYS_EAGER")
+    # Background provisioning (checkout/provisioning.py): a worker's lease on an order, the
+    # retry backoff of transient failures, how often pending orders are read again, and
+    # how often the reconciler re-drives overdue or abandoned jobs.
+    PROVISIONING_LEASE_SECONDS = _float("PROVISIONING_LEASE_SECONDS", 300)
+    PROVISIONING_MAX_ATTEMPTS = int(os.environ.get("PROVISIONING_MAX_ATTEMPTS", "8"))
+    PROVISIONING_BACKOFF_SECONDS = _float("PROVISIONING_BACKOFF_SECONDS", 5)
+    PROVISIONING_BACKOFF_CAP_SECONDS = _float("PROVISIONING_BACKOFF_CAP_SECONDS", 600)
+    PROVISIONING_POLL_SECONDS = _float("PROVISIONING_POLL_SECONDS", 5)
+    PROVISIONING_RECONCILE_SECONDS = _float("PROVISIONING_RECONCILE_SECONDS", 60)
+    PROVISIONING_RECONCILE_GRACE_SECONDS = _float("PROVISIONING_RECONCILE_GRACE_SECONDS", 60)
+    # Requests a minute this storefront allows itself per Partner Center throttle bucket
+    # (0 = no pacing); keeps workers under Partner Center's limit instead of hitting 429s.
+    PARTNER_CENTER_RATE_LIMIT = int(os.environ.get("PARTNER_CENTER_RATE_LIMIT", "0"))
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")

@@ -73,10 +73,11 @@ def register_blueprints(app: Flask) -> None:
     from storefront.enrollments.views import bp as enrollments_bp
     from storefront.main import bp as main_bp
     from storefront.notifications.views import bp as notifications_bp
+    from storefront.orders_admin import bp as orders_admin_bp
     from storefront.shop import bp as shop_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, customers_bp, catalog_admin_bp, shop_bp,
-                      checkout_bp, enrollments_bp, notifications_bp):
+                      checkout_bp, enrollments_bp, notifications_bp, orders_admin_bp):
         app.register_blueprint(blueprint)
 
 

@@ -89,8 +89,10 @@ def commitments_run_daily(day: datetime | None) -> None:
 
 def register(app: Flask) -> None:
     from catalog.cli import catalog_cli
+    from storefront.provisioning_cli import provisioning_cli
 
     app.cli.add_command(catalog_cli)
+    app.cli.add_command(provisioning_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(mca_cli)
     app.cli.add_command(users_cli)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import current_app
 
 from connectors.partner_center import PartnerCenterClient, build_client
+from storefront.pacing import PacedSession
 
 KEY = "partner_center"
 
@@ -17,5 +18,7 @@ def get_client() -> PartnerCenterClient:
     """The client for the current app, built on first use."""
     client = current_app.extensions.get(KEY)
     if client is None:
-        client = current_app.extensions[KEY] = build_client(current_app.config)
+        limit = int(current_app.config.get("PARTNER_CENTER_RATE_LIMIT") or 0)
+        session = PacedSession(limit) if limit > 0 else None
+        client = current_app.extensions[KEY] = build_client(current_app.config, session)
     return client

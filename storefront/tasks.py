@@ -2,6 +2,8 @@
 
 Embedded default: kombu's SQLAlchemy transport on a SQLite file, so `make run` needs no
 servers. At scale: CELERY_BROKER_URL=redis://… . Tests use the in-memory broker.
+Messages are only wake-up calls: the ProvisioningJob row is the truth, and the reconciler
+(beat, every PROVISIONING_RECONCILE_SECONDS) re-sends whatever a lost message left behind.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ def init_celery(app: Flask) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
+        beat_schedule={"reconcile-provisioning": {
+            "task": "provisioning.reconcile",
+            "schedule": float(app.config.get("PROVISIONING_RECONCILE_SECONDS", 60))}},
     )
 
     class AppContextTask(Task):
@@ -39,8 +44,23 @@ def init_celery(app: Flask) -> Celery:
 def provision_order_task(order_id: int) -> None:
     """Provision one order; idempotent, so a redelivered message is harmless."""
     from checkout.provisioning import run_job
+    from storefront.partner_center import get_client
 
-    run_job(order_id)
+    delay = run_job(order_id, get_client())
+    # Eager mode (no broker) would recurse instead of waiting: the reconciler picks it up.
+    if delay is not None and not celery.conf.task_always_eager:
+        provision_order_task.apply_async((order_id,), countdown=delay)
+
+
+@celery.task(name="provisioning.reconcile")
+def reconcile_task() -> int:
+    """Re-drive jobs that are overdue or whose worker died (Celery beat runs this)."""
+    from flask import current_app
+
+    from checkout.provisioning import reconcile
+
+    grace = float(current_app.config.get("PROVISIONING_RECONCILE_GRACE_SECONDS", 60))
+    return len(reconcile(enqueue_provisioning, grace_seconds=grace))
 
 
 def enqueue_provisioning(order_id: int) -> None:

@@ -27,6 +27,7 @@ def datetime_format(value: datetime | None) -> str:
 NAV = {
     "provider_admin": [("main.home", "Dashboard"), ("admin.resellers", "Resellers"),
                        ("admin.customers", "Customers"), ("catalog_admin.index", "Catalog"),
+                       ("orders_admin.index", "Orders"),
                        ("enrollments.index", "Enrollments"), ("admin.mca_ledger", "MCA log"),
                        ("admin.country_lists_page", "Country lists"),
                        ("notifications.outbox", "Outbox")],

@@ -81,6 +81,9 @@ EXPECT: dict[str, dict[str, int]] = {
     "enrollments.show": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
     # The admin's empty form submission is refused with 422; everyone else never gets that far.
     **{f"enrollments.{name}": only(ADMIN, 422) for name in ENROLLMENT_ACTIONS},
+    "orders_admin.index": only(ADMIN),
+    "orders_admin.show": only(ADMIN),
+    "orders_admin.retry": only(ADMIN, ok=302),
 }
 
 # The same routes aimed at an object that is not the caller's (or does not exist).
@@ -104,6 +107,8 @@ OTHERS: dict[str, dict[str, int]] = {
     "notifications.mark_read": {ADMIN: 404, RESELLER: 404, CUSTOMER: 404},
     "enrollments.show": {ADMIN: 404, RESELLER: 404, CUSTOMER: 404},
     **{f"enrollments.{name}": {ADMIN: 404, RESELLER: 403} for name in ENROLLMENT_ACTIONS},
+    "orders_admin.show": {ADMIN: 404},
+    "orders_admin.retry": {ADMIN: 404},
 }
 
 
@@ -131,6 +136,16 @@ def user_for(world, role):
             CUSTOMER: world.direct_user}.get(role)
 
 
+def attention_order_id(world) -> int:
+    """An order of customer A waiting for an admin (so the retry action applies)."""
+    from tests.provisioning.factories import make_order
+
+    order = make_order(world.reseller_a_user, world.customer_a, mca=False)
+    order.record("needs_attention", "Refused by Partner Center.", "Retry it.")
+    db.session.commit()
+    return order.id
+
+
 def url_args(rule, world, other: bool, role: str = ADMIN) -> dict[str, int]:
     own = {"customer_id": world.customer_a.id, "reseller_id": world.reseller_a.id,
            "product_id": world.price.sku.product_id, "price_id": world.price.id,
@@ -139,6 +154,9 @@ def url_args(rule, world, other: bool, role: str = ADMIN) -> dict[str, int]:
     foreign = {"customer_id": world.customer_b.id, "reseller_id": 999_999,
                "product_id": 999_999, "price_id": 999_999, "line_id": 999_999,
                "order_id": world.order_b.id, "entry_id": 999_999, **world.foreign}
+    if rule.endpoint.startswith("orders_admin."):
+        own["order_id"] = attention_order_id(world) if not other else 0
+        foreign["order_id"] = 999_999
     if other:
         foreign["customer_id"] = 999_999 if rule.endpoint.startswith("admin.") else foreign[
             "customer_id"]

@@ -1,0 +1,64 @@
+"""Provider admins' order queue: orders needing attention first, details, and a retry."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import case, func, select
+
+from checkout.models import Order, OrderStatus
+from checkout.provisioning import requeue
+from storefront.accounts import Role
+from storefront.extensions import db
+from storefront.pagination import paginate
+from storefront.security import roles_required
+from storefront.tasks import enqueue_provisioning
+from subscriptions.models import Subscription
+
+bp = Blueprint("orders_admin", __name__, url_prefix="/admin/orders")
+admin_only = roles_required(Role.PROVIDER_ADMIN)
+FILTERS = ("needs_attention", "all", *(s.value for s in OrderStatus
+                                       if s != OrderStatus.NEEDS_ATTENTION))
+RETRYABLE = (OrderStatus.NEEDS_ATTENTION,)
+
+
+@bp.route("")
+@admin_only
+def index():
+    status = request.args.get("status", "needs_attention")
+    if status not in FILTERS:
+        status = "needs_attention"
+    query = select(Order)
+    if status != "all":
+        query = query.where(Order.status == status)
+    # Orders needing a person first, then the newest.
+    attention_first = case((Order.status == OrderStatus.NEEDS_ATTENTION, 0), else_=1)
+    query = query.order_by(attention_first, Order.updated_at.desc(), Order.id.desc())
+    counts = dict(db.session.execute(select(Order.status, func.count()).group_by(Order.status))
+                  .all())
+    return render_template("orders_admin/index.html", page=paginate(query), status=status,
+                           filters=FILTERS, counts=counts)
+
+
+@bp.route("/<int:order_id>")
+@admin_only
+def show(order_id: int):
+    order = db.session.get(Order, order_id) or abort(404)
+    subscriptions = db.session.scalars(select(Subscription).where(
+        Subscription.order_line_id.in_([ln.id for ln in order.lines]))).all()
+    return render_template("orders_admin/show.html", order=order, subscriptions=subscriptions,
+                           retryable=order.status in RETRYABLE)
+
+
+@bp.post("/<int:order_id>/retry")
+@admin_only
+def retry(order_id: int):
+    order = db.session.get(Order, order_id) or abort(404)
+    if order.status not in RETRYABLE:
+        flash(f"Order {order.number or order.id} is {order.status.replace('_', ' ')}; only "
+              "orders needing attention can be retried.", "error")
+        return redirect(url_for("orders_admin.show", order_id=order.id)), 409
+    requeue(order, current_user.email)
+    enqueue_provisioning(order.id)
+    flash(f"Order {order.number or order.id} is queued for provisioning again.", "success")
+    return redirect(url_for("orders_admin.show", order_id=order.id))

@@ -1,0 +1,53 @@
+"""The app with the real Partner Center client answered in-process by the sandbox.
+
+Every provisioning test runs twice: on SQLite and on PostgreSQL (marked `postgres`,
+skipped when `make test`'s services are not running).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from config.settings import TestingConfig
+from storefront import create_app
+from storefront.extensions import db
+from storefront.partner_center import KEY
+from tests.provisioning.databases import BACKENDS, database
+
+
+@pytest.fixture(params=BACKENDS)
+def app(request, tmp_path):
+    """The storefront on an empty database of each backend."""
+    with database(request.param, tmp_path) as url:
+        # Flask-SQLAlchemy builds its engine in init_app: the URL must be in the settings.
+        app = create_app(type("Settings", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
+        with app.app_context():
+            db.create_all()
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def pc_app(app, pc_client, pc_sandbox):
+    """The test app provisioning against the sandbox, retrying without waiting."""
+    app.extensions[KEY] = pc_client
+    app.config.update(PROVISIONING_BACKOFF_SECONDS=0, PROVISIONING_POLL_SECONDS=0)
+    return app
+
+
+class Crash(RuntimeError):
+    """The injected failure: a worker dying right after a Partner Center write."""
+
+
+def crash_once_at(step: str):
+    """A checkpoint that raises the first time provisioning passes `step`."""
+    fired: list[str] = []
+
+    def checkpoint(name: str) -> None:
+        if name == step and not fired:
+            fired.append(name)
+            raise Crash(f"injected crash after the {name} write")
+
+    checkpoint.fired = fired  # type: ignore[attr-defined]
+    return checkpoint

@@ -1,0 +1,114 @@
+"""Orders as checkout leaves them (submitted, with a queued job), built without the checkout.
+
+The default: a lite reseller known to the sandbox orders 3 monthly Microsoft 365 Business
+Standard licenses for a new German customer whose MCA confirmation is in the ledger.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from catalog.models import Price, Product, Sku
+from checkout.mca import Signer, record_acceptance
+from checkout.models import Order, OrderLine, ProvisioningJob
+from connectors.partner_center.sandbox import seed
+from storefront.accounts import Customer, MpaStatus, Reseller, Role, User
+from storefront.extensions import db
+from storefront.services import new_user
+
+_numbers = itertools.count(1)
+BUSINESS_STANDARD = ("CFQ7TTC0LDPB", "0001", "Microsoft 365 Business Standard",
+                     "office365_business")
+E3 = ("CFQ7TTC0LFLZ", "0001", "Microsoft 365 E3", "microsoft365")
+
+
+def reseller_user() -> User:
+    """A reseller whose MPN ID the sandbox knows, and one of its users."""
+    user = db.session.scalar(select(User).where(User.email == "orders@reseller.example"))
+    if user:
+        return user
+    reseller = Reseller(company_name="Adatum IT Services", mpn_id=seed.RESELLER_MPN_ID,
+                        mpa_status=MpaStatus.VERIFIED)
+    user = new_user("orders@reseller.example", "pw-not-used", Role.RESELLER_USER,
+                    reseller=reseller)
+    db.session.add_all([reseller, user])
+    db.session.commit()
+    return user
+
+
+def price_for(product: tuple[str, str, str, str], term: str = "P1M",
+              cycle: str = "monthly") -> Price:
+    """The catalog price row of a sandbox product, created on first use."""
+    pc_product_id, pc_sku_id, title, family = product
+    found = db.session.scalar(select(Price).join(Sku).join(Product).where(
+        Product.pc_product_id == pc_product_id, Price.term_duration == term,
+        Price.billing_cycle == cycle))
+    if found:
+        return found
+    row = db.session.scalar(select(Product).where(Product.pc_product_id == pc_product_id)) \
+        or Product(pc_product_id=pc_product_id, title=title, family=family)
+    sku = row.skus[0] if row.skus else Sku(product=row, pc_sku_id=pc_sku_id, title=title)
+    price = Price(sku=sku, term_duration=term, billing_cycle=cycle, market="US", currency="USD",
+                  unit_price=Decimal("10"), erp_price=Decimal("12.5"))
+    db.session.add_all([row, sku, price])
+    db.session.commit()
+    return price
+
+
+def customer(user: User, name: str | None = None, **changes) -> Customer:
+    """A new end customer of the user's reseller, with a free onmicrosoft.com prefix."""
+    n = next(_numbers)
+    name = name or f"Contoso {n}"
+    values = {"company_name": name, "contact_first_name": "Erika",
+              "contact_last_name": "Mustermann", "email": f"it{n}@contoso.example",
+              "phone": "+49 30 1234567", "address_line1": "Unter den Linden 1",
+              "city": "Berlin", "postal_code": "10117", "country": "DE",
+              "domain_prefix": f"contoso{n}x{id(user) % 997}"}
+    found = Customer(reseller=user.reseller, **(values | changes))
+    db.session.add(found)
+    db.session.commit()
+    return found
+
+
+def make_order(user: User | None = None, buyer: Customer | None = None, *,
+               lines: tuple = ((BUSINESS_STANDARD, 3),), mca: bool = True,
+               add_to=None) -> Order:
+    """A submitted order with its queued job, as place_order commits it."""
+    user = user or reseller_user()
+    buyer = buyer or customer(user)
+    order = Order(number=f"T{next(_numbers):06d}", idempotency_key=f"test-{next(_numbers)}",
+                  customer=buyer, reseller=buyer.reseller, placed_by=user,
+                  tenant_mode="existing" if buyer.tenant_id else buyer.tenant_mode,
+                  domain_prefix=buyer.domain_prefix)
+    if mca:
+        order.mca_acceptance_id = _confirm_mca(buyer, user).id
+    for number, (product, quantity) in enumerate(lines):
+        order.lines.append(_line(number, price_for(product), quantity, buyer, add_to))
+    order.record("submitted", "Order placed.")
+    db.session.add_all([order, ProvisioningJob(order=order)])
+    db.session.commit()
+    return order
+
+
+def _line(number: int, price: Price, quantity: int, buyer: Customer, add_to) -> OrderLine:
+    """One order line; `add_to` makes it an add-licenses line for that subscription."""
+    product = price.sku.product
+    return OrderLine(
+        line_number=number, product=product, price=price, pc_product_id=product.pc_product_id,
+        pc_sku_id=price.sku.pc_sku_id, title=product.title, family=product.family,
+        billing_cycle=price.billing_cycle, term_duration=price.term_duration,
+        quantity=quantity, unit_price=price.unit_price, currency=price.currency,
+        action="add_licenses" if add_to else "new_subscription", target_subscription=add_to,
+        partner_of_record=buyer.reseller.mpn_id if buyer.reseller else "")
+
+
+def _confirm_mca(buyer: Customer, user: User):
+    """The reseller's confirmation that its customer accepted the MCA (K5 ledger)."""
+    return record_acceptance(customer=buyer, user=user,
+                             signer=Signer("Erika", "Mustermann", buyer.email),
+                             template_id=seed.MCA_TEMPLATE_ID, version="2024-01",
+                             date_agreed=date(2024, 6, 3))

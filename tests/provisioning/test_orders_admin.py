@@ -1,0 +1,52 @@
+"""The admins' attention queue: what went wrong, what to do, and the retry action."""
+
+from __future__ import annotations
+
+from checkout.provisioning import run_job
+from tests.conftest import login, post_form
+from tests.provisioning.factories import make_order
+
+
+def test_orders_needing_attention_are_listed_first_with_reason_and_next_step(
+        pc_app, pc_client, client, world):
+    fine, stuck = make_order(), make_order(mca=False)
+    run_job(fine.id, pc_client)
+    run_job(stuck.id, pc_client)
+    login(client, world.admin)
+    page = client.get("/admin/orders").get_data(as_text=True)
+    assert stuck.number in page and fine.number not in page
+    assert "Microsoft Customer Agreement" in page and "13605" in page
+    everything = client.get("/admin/orders?status=all").get_data(as_text=True)
+    assert everything.index(stuck.number) < everything.index(fine.number)
+
+
+def test_the_order_detail_shows_lines_ids_errors_and_history(pc_app, pc_client, client, world):
+    order = make_order()
+    run_job(order.id, pc_client)
+    login(client, world.admin)
+    page = client.get(f"/admin/orders/{order.id}").get_data(as_text=True)
+    for text in (order.pc_customer_id, order.pc_cart_id, order.lines[0].pc_subscription_id,
+                 order.correlation_id, "submitted", "provisioning", "provisioned"):
+        assert text in page
+    assert "Retry provisioning" not in page
+
+
+def test_an_admin_retry_requeues_the_job_and_is_written_into_the_history(
+        pc_app, pc_client, client, world):
+    order = make_order(mca=False)
+    run_job(order.id, pc_client)
+    login(client, world.admin)
+    response = post_form(client, f"/admin/orders/{order.id}/retry", {},
+                         token_url=f"/admin/orders/{order.id}")
+    assert response.status_code == 302
+    assert order.job.state == "queued" and order.job.attempts == 0
+    assert order.status == "provisioning" and world.admin.email in order.events[-1].note
+
+
+def test_a_provisioned_order_cannot_be_retried(pc_app, pc_client, client, world):
+    order = make_order()
+    run_job(order.id, pc_client)
+    login(client, world.admin)
+    response = post_form(client, f"/admin/orders/{order.id}/retry", {},
+                         token_url=f"/admin/orders/{order.id}")
+    assert response.status_code == 409 and order.job.state == "done"
