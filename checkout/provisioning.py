@@ -133,6 +133,7 @@ def _attention(order_id: int, problem: NeedsAttention, count: bool = False) -> f
     db.session.rollback()
     order = db.session.get(Order, order_id)
     order.record(OrderStatus.NEEDS_ATTENTION, problem.reason, problem.next_step)
+    results.notify_outcome(order)
     return _settle(order_id, "attention", problem.reason, None, count=count)
 
 

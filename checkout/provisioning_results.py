@@ -17,7 +17,9 @@ from checkout.provisioning_steps import StillProvisioning
 from connectors.partner_center.client import PartnerCenterClient
 from connectors.partner_center.commerce_types import Cart, CheckoutResult
 from connectors.partner_center.commerce_types import Subscription as PcSubscription
+from storefront.accounts import Role, User
 from storefront.extensions import db
+from storefront.notifications import notify
 from subscriptions.models import Subscription
 
 
@@ -115,5 +117,20 @@ def finish(order: Order) -> str:
         status = OrderStatus.PARTIALLY_PROVISIONED if done else OrderStatus.NEEDS_ATTENTION
         order.record(status, f"{done} of {len(order.lines)} line(s) provisioned. "
                              f"Not provisioned: {reasons}.", next_step_for(failed[0].error_code))
+    notify_outcome(order)
     db.session.commit()
     return order.status
+
+
+def notify_outcome(order: Order) -> None:
+    """Tell the person who ordered how it ended (in-app and by email); admins hear of orders
+    that need them. The caller commits."""
+    words = {OrderStatus.PROVISIONED: "is provisioned",
+             OrderStatus.PARTIALLY_PROVISIONED: "is partly provisioned",
+             OrderStatus.NEEDS_ATTENTION: "needs attention"}
+    subject = f"Order {order.number} {words.get(order.status, order.status)}"
+    body = f"{order.status_reason}\n{order.next_step}".strip()
+    notify([order.placed_by], subject, body, f"/orders/{order.id}")
+    if order.status != OrderStatus.PROVISIONED:
+        admins = select(User).where(User.role == Role.PROVIDER_ADMIN, User.active.is_(True))
+        notify(db.session.scalars(admins), subject, body, f"/admin/orders/{order.id}")
