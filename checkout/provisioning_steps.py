@@ -22,7 +22,12 @@ from connectors.partner_center.errors import (
     Conflict,
     PartnerCenterError,
 )
-from connectors.partner_center.types import Address, Contact, NewCustomer
+from connectors.partner_center.types import (
+    REGISTRATION_NUMBER_COUNTRIES,
+    Address,
+    Contact,
+    NewCustomer,
+)
 from storefront.extensions import db
 
 Checkpoint = Callable[[str], None]
@@ -109,7 +114,9 @@ def _new_customer(order: Order, domain: str) -> NewCustomer:
                       phone_number=c.phone)
     return NewCustomer(domain=domain, company_name=c.company_name, email=c.email,
                        address=address, language=c.language or "en",
-                       registration_number=c.tax_id or None,
+                       # Tax IDs of other K3 countries (PL, TR, …) stay with us: 600002.
+                       registration_number=(c.tax_id or None)
+                       if c.country in REGISTRATION_NUMBER_COUNTRIES else None,
                        associated_partner_id=order.reseller.mpn_id if order.reseller else None)
 
 

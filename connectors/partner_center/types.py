@@ -279,3 +279,9 @@ class MpaStatus:
 
     mpn_id: str
     is_agreement_signed: bool
+
+
+# Where Partner Center takes (and requires) the organisation registration number on
+# customer creation; sending one for any other country is refused with 600002.
+REGISTRATION_NUMBER_COUNTRIES = frozenset(
+    {"AM", "AZ", "BY", "HU", "KZ", "KG", "MD", "RU", "TJ", "UZ", "UA", "IN"})

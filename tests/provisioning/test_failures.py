@@ -93,3 +93,12 @@ def test_an_order_that_keeps_failing_ends_in_attention_not_lost(pc_app, pc_clien
         pass
     assert order.status == "needs_attention" and order.job.attempts == 3
     assert "3 attempts" in order.status_reason and "retry the order" in order.next_step
+
+
+def test_a_polish_nip_stays_with_us_and_the_order_provisions(pc_app, pc_client, pc_sandbox):
+    user = reseller_user()
+    buyer = customer(user, country="PL", city="Warszawa", postal_code="00-026",
+                     region="", tax_id="8567346215")
+    order = make_order(user, buyer)
+    run_job(order.id, pc_client)
+    assert order.status == "provisioned"  # no 600002: PL takes no registration number
