@@ -29,9 +29,9 @@ def not_future(value: date) -> None:
         raise ValidationError("The acceptance date cannot be in the future.")
 
 
-def Id(**kwargs) -> fields.Integer:  # noqa: N802 - reads like a field class
-    """A database id: a positive integer SQLite can hold."""
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+def Id(*, strict: bool = True, **kwargs) -> fields.Integer:  # noqa: N802 - a field class
+    """A database id: a positive integer SQLite can hold (query strings are not strict)."""
+    return fields.Integer(strict=strict, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 def Text(max_length: int, *, min_length: int = 0, **kwargs) -> fields.String:  # noqa: N802
@@ -72,11 +72,12 @@ class PageQuery(Schema):
 
 
 class CustomerPageQuery(PageQuery):
-    customer_id = Id()
+    customer_id = Id(strict=False)
 
 
 class OfferQuery(PageQuery):
-    customer_id = Id(metadata={"description": "Price the offers in this customer's market."})
+    customer_id = Id(strict=False, metadata={
+        "description": "Price the offers in this customer's market."})
     q = Text(100, load_default="")
     segment = fields.String(load_default="", validate=validate.OneOf(["", *SEGMENTS]))
     family = Text(30, load_default="")
