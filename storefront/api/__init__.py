@@ -63,9 +63,17 @@ def envelope(page, items) -> dict:
 class BadRequest(Exception):
     """Malformed input: answered with 400 and each field's messages."""
 
+    status, title, detail = 400, "Bad Request", "Some fields are malformed; see fields."
+
     def __init__(self, messages: dict):
         super().__init__("malformed input")
         self.messages = messages
+
+
+class UnknownReference(BadRequest):
+    """Well-formed input naming something that does not exist in the caller's scope: 404."""
+
+    status, title, detail = 404, "Not Found", "Some fields name nothing you can reach; see fields."
 
 
 def load(schema: Schema, data, **kwargs) -> dict:
@@ -88,8 +96,7 @@ def query(schema: Schema) -> dict:
 
 @bp.errorhandler(BadRequest)
 def _bad_request(error: BadRequest):
-    return api_error(400, "Bad Request", "Some fields are malformed; see fields.",
-                     fields=error.messages)
+    return api_error(error.status, error.title, error.detail, fields=error.messages)
 
 
 @bp.before_request

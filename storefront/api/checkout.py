@@ -18,7 +18,16 @@ from checkout.fetch import fetch_remote, refresh_reseller_standing
 from checkout.models import Cart, CartLine, Order
 from checkout.problems import CheckoutRefused
 from checkout.service import IdempotencyConflict, check_order, fingerprint, place_order
-from storefront.api import BadRequest, api_error, body, envelope, operation, query, scope
+from storefront.api import (
+    BadRequest,
+    UnknownReference,
+    api_error,
+    body,
+    envelope,
+    operation,
+    query,
+    scope,
+)
 from storefront.api.schemas import (
     CheckoutIn,
     CustomerPageQuery,
@@ -57,7 +66,7 @@ def request_cart(data: dict) -> Cart:
             cart.lines.append(CartLine(price=price, quantity=line["quantity"],
                                        add_to_subscription=target))
     if errors:
-        raise BadRequest({"lines": errors})
+        raise UnknownReference({"lines": errors})
     return cart
 
 

@@ -9,7 +9,7 @@ from checkout import mca
 from connectors.partner_center.errors import PartnerCenterError
 from storefront import services
 from storefront.accounts import Customer, visible_customers
-from storefront.api import BadRequest, api_error, body, envelope, operation, query, scope
+from storefront.api import api_error, body, envelope, operation, query, scope
 from storefront.api.schemas import (
     CustomerIn,
     CustomerSchema,
@@ -17,7 +17,6 @@ from storefront.api.schemas import (
     McaSchema,
     PageQuery,
     page_of,
-    tenant_errors,
 )
 from storefront.extensions import db
 from storefront.partner_center import get_client
@@ -60,12 +59,9 @@ def get_customer(customer_id: int):
 @operation("/customers/<int:customer_id>", "PATCH", summary="Update a customer",
            tag="customers", ok=(200, CustomerSchema), body=CustomerIn, errors=(400, 404))
 def update_customer(customer_id: int):
-    """Change any of the customer's fields; the tenant mode still needs its tenant fields."""
+    """Change any of the customer's fields; send only those that change."""
     customer = scope.customer(customer_id)
     data = body(CustomerIn(), partial=True)
-    merged = {name: data.get(name, getattr(customer, name)) for name in services.TENANT_FIELDS}
-    if errors := tenant_errors(merged):
-        raise BadRequest(errors)
     services.save_customer(customer, data, reseller_id=customer.reseller_id)
     return jsonify(CustomerSchema().dump(customer))
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import UTC
 
 import pycountry
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from catalog.models import SEGMENTS
 from storefront.forms import DOMAIN_PREFIX
@@ -24,22 +24,14 @@ class UtcDateTime(fields.DateTime):
         return super()._serialize(value, attr, obj, **kwargs)
 
 
-def not_future(value: date) -> None:
-    if value > date.today():
-        raise ValidationError("The acceptance date cannot be in the future.")
-
-
 def Id(*, strict: bool = True, **kwargs) -> fields.Integer:  # noqa: N802 - a field class
     """A database id: a positive integer SQLite can hold (query strings are not strict)."""
     return fields.Integer(strict=strict, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 def Text(max_length: int, *, min_length: int = 0, **kwargs) -> fields.String:  # noqa: N802
-    """Text up to a length; min_length=1 also refuses blanks (the form's DataRequired)."""
-    checks = [validate.Length(min=min_length, max=max_length)]
-    if min_length:
-        checks.append(validate.Regexp(r"[\s\S]*\S", error="Must not be blank."))
-    return fields.String(validate=checks, **kwargs)
+    """Text within a length; a blank address field is K1's to report, with its code."""
+    return fields.String(validate=validate.Length(min=min_length, max=max_length), **kwargs)
 
 
 class ErrorBody(Schema):
@@ -103,7 +95,11 @@ class OfferSchema(Schema):
 
 
 class CustomerIn(Schema):
-    """A customer's company, billing address and tenant, as the customer form takes them."""
+    """A customer's company, billing address and tenant; shape only.
+
+    Whether the tenant is fully named (a domain prefix for a new tenant, an id or domain
+    for an existing one) is rule K4's to say, at the dry run and at ordering, with its code.
+    """
 
     company_name = Text(200, required=True, min_length=1)
     contact_first_name = Text(50, required=True, min_length=1)
@@ -122,30 +118,15 @@ class CustomerIn(Schema):
     tenant_id = fields.String(validate=validate.Regexp(GUID))
     tenant_domain = Text(255)
 
-    @validates_schema
-    def tenant_named(self, data, partial=False, **kwargs) -> None:
-        """A whole customer names its tenant; PATCH is checked after merging (tenant_errors)."""
-        if not partial:
-            errors = tenant_errors(data)
-            if errors:
-                raise ValidationError(errors)
 
-
-def tenant_errors(data) -> dict[str, list[str]]:
-    """The fields the chosen tenant mode needs, as the customer form asks for them."""
-    mode = data.get("tenant_mode") or "new"
-    if mode == "new" and not (data.get("domain_prefix") or "").strip():
-        return {"domain_prefix": ["Choose a domain prefix for the new tenant."]}
-    if mode == "existing" and not (data.get("tenant_id") or data.get("tenant_domain")):
-        return {"tenant_id": ["Give the existing tenant's ID or its domain."]}
-    return {}
-
-
-class CustomerSchema(CustomerIn):
-    id = fields.Integer(required=True)
-    reseller_id = fields.Integer(allow_none=True, required=True)
-    language = fields.String(required=True)
-    created_at = UtcDateTime(required=True)
+CustomerSchema = Schema.from_dict({
+    "id": fields.Integer(required=True),
+    "reseller_id": fields.Integer(allow_none=True, required=True),
+    **{name: fields.String(required=True) for name in (
+        "company_name", "contact_first_name", "contact_last_name", "email", "phone",
+        "address_line1", "address_line2", "city", "region", "postal_code", "country", "tax_id",
+        "tenant_mode", "domain_prefix", "tenant_id", "tenant_domain", "language")},
+    "created_at": UtcDateTime(required=True)}, name="Customer")
 
 
 class LineIn(Schema):
@@ -222,7 +203,7 @@ class McaIn(Schema):
     signer_last_name = Text(50, required=True, min_length=1)
     signer_email = fields.Email(required=True, validate=validate.Length(max=254))
     signer_phone = Text(40, load_default="")
-    date_agreed = fields.Date(required=True, validate=not_future)
+    date_agreed = fields.Date(required=True)
 
 
 class McaSchema(Schema):

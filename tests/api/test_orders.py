@@ -91,11 +91,11 @@ def test_malformed_input_names_each_field(client, world, as_a, ready):
     assert fields["lines"]["0"]["quantity"] and fields["extra"]
 
 
-def test_an_unknown_offer_price_is_malformed(client, world, as_a, ready):
+def test_an_unknown_offer_price_is_not_found_and_named(client, world, as_a, ready):
     body = order_body(ready, world.price)
     body["lines"][0]["price_id"] = 424242
     response = client.post("/api/v1/checkout/validate", json=body, headers=as_a)
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert "price_id" in response.get_json()["error"]["fields"]["lines"]["0"]
 
 

@@ -112,8 +112,11 @@ def test_a_reseller_updates_its_own_customer(client, world, as_a):
     assert world.customer_a.city == "Hamburg"
 
 
-def test_an_update_that_leaves_the_tenant_unnamed_is_malformed(client, world, as_a):
-    response = client.patch(f"/api/v1/customers/{world.customer_a.id}",
+def test_a_customer_whose_tenant_is_unnamed_is_refused_at_checkout_k4(client, world, as_a,
+                                                                       ready):
+    response = client.patch(f"/api/v1/customers/{ready.id}",
                             json={"tenant_mode": "existing"}, headers=as_a)
-    assert response.status_code == 400
-    assert "tenant_id" in response.get_json()["error"]["fields"]
+    assert response.status_code == 200
+    check = client.post("/api/v1/checkout/validate", json=order_body(ready, world.price),
+                        headers=as_a)
+    assert "K4.tenant_missing" in {p["code"] for p in check.get_json()["error"]["problems"]}
