@@ -67,13 +67,20 @@ class BadRequest(Exception):
 
     def __init__(self, messages: dict):
         super().__init__("malformed input")
-        self.messages = messages
+        self.messages = _string_keys(messages)
 
 
 class UnknownReference(BadRequest):
     """Well-formed input naming something that does not exist in the caller's scope: 404."""
 
     status, title, detail = 404, "Not Found", "Some fields name nothing you can reach; see fields."
+
+
+def _string_keys(messages):
+    """Marshmallow keys list items by int: make every key a string so JSON can sort them."""
+    if isinstance(messages, dict):
+        return {str(key): _string_keys(value) for key, value in messages.items()}
+    return messages
 
 
 def load(schema: Schema, data, **kwargs) -> dict:

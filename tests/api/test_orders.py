@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from checkout import cart as carts
 from checkout.models import Order, ProvisioningJob
 from storefront.extensions import db
 from tests.api.conftest import order_body
@@ -105,8 +106,6 @@ def test_a_body_that_is_not_json_is_malformed(client, as_a):
 
 
 def test_the_api_leaves_the_web_cart_alone(client, world, as_a, ready):
-    from checkout import cart as carts
-
     carts.add_line(carts.cart_for(world.reseller_a_user, ready), world.price.id, 2)
     client.post("/api/v1/orders", json=order_body(ready, world.price),
                 headers={**as_a, "Idempotency-Key": "k"})
