@@ -58,6 +58,7 @@ def import_models() -> None:
     import checkout.mca  # noqa: F401
     import checkout.models  # noqa: F401
     import storefront.accounts  # noqa: F401
+    import storefront.api.models  # noqa: F401
     import storefront.enrollments.models  # noqa: F401
     import storefront.notifications.models  # noqa: F401
     import subscriptions.models  # noqa: F401
@@ -65,6 +66,8 @@ def import_models() -> None:
 
 def register_blueprints(app: Flask) -> None:
     from storefront.admin import bp as admin_bp
+    from storefront.api import bp as api_bp
+    from storefront.api.pages import bp as api_tokens_bp
     from storefront.auth import bp as auth_bp
     from storefront.catalog_admin import bp as catalog_admin_bp
     from storefront.checkout_views import bp as checkout_bp
@@ -77,8 +80,10 @@ def register_blueprints(app: Flask) -> None:
     from storefront.shop import bp as shop_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, customers_bp, catalog_admin_bp, shop_bp,
-                      checkout_bp, enrollments_bp, notifications_bp, orders_admin_bp):
+                      checkout_bp, enrollments_bp, notifications_bp, orders_admin_bp, api_bp,
+                      api_tokens_bp):
         app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)  # bearer tokens, not cookies: no cross-site request can carry one
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -33,10 +33,11 @@ NAV = {
                        ("notifications.outbox", "Outbox")],
     "reseller_user": [("main.home", "Dashboard"), ("customers.index", "Customers"),
                       ("shop.index", "Shop"), ("checkout.cart", "Cart"),
-                      ("checkout.orders", "Orders"), ("enrollments.index", "Enrollments")],
+                      ("checkout.orders", "Orders"), ("enrollments.index", "Enrollments"),
+                      ("api_tokens.index", "API tokens")],
     "customer_user": [("shop.index", "Shop"), ("checkout.cart", "Cart"),
                       ("checkout.orders", "Orders"), ("customers.company", "Company"),
-                      ("enrollments.index", "Enrollments")],
+                      ("enrollments.index", "Enrollments"), ("api_tokens.index", "API tokens")],
 }
 
 

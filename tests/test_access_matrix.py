@@ -13,10 +13,12 @@ from checkout import country_lists
 from checkout.models import CountryListEntry
 from config.settings import TestingConfig
 from storefront import create_app
+from storefront.api import tokens
 from storefront.enrollments.services import create_enrollment
 from storefront.extensions import db
 from storefront.notifications import notify
 from storefront.notifications.models import Notification
+from tests.api.factories import make_subscription
 from tests.conftest import csrf_token, login
 
 GUEST, ADMIN, RESELLER, CUSTOMER = "guest", "admin", "reseller", "customer"
@@ -31,6 +33,14 @@ def only(role: str, ok: int = 200) -> dict[str, int]:
     """A page for one role: guests are sent to sign in, other roles get 403."""
     return {GUEST: 302, **dict.fromkeys(set(ROLES) - {GUEST}, 403), role: ok}
 
+
+# The API ignores the browser session: without a bearer token every role gets 401.
+API_OPERATIONS = ("list_offers", "list_customers", "create_customer", "get_customer",
+                  "update_customer", "list_mca", "record_mca", "validate_checkout",
+                  "create_order", "list_orders", "get_order", "list_subscriptions",
+                  "get_subscription")
+API_OBJECT_OPERATIONS = ("get_customer", "update_customer", "list_mca", "record_mca",
+                         "get_order", "get_subscription")
 
 ENROLLMENT_ACTIONS = ("sign", "transition", "credit_check", "order", "usage", "settlement",
                       "account", "subscription", "invoice_paid")
@@ -84,6 +94,11 @@ EXPECT: dict[str, dict[str, int]] = {
     "orders_admin.index": only(ADMIN),
     "orders_admin.show": only(ADMIN),
     "orders_admin.retry": only(ADMIN, ok=302),
+    "api_tokens.index": {GUEST: 302, ADMIN: 403, RESELLER: 200, CUSTOMER: 200},
+    "api_tokens.revoke": {GUEST: 302, ADMIN: 403, RESELLER: 302, CUSTOMER: 302},
+    "api.openapi_json": everyone(200),
+    "api.docs": everyone(200),
+    **{f"api.{name}": everyone(401) for name in API_OPERATIONS},
 }
 
 # The same routes aimed at an object that is not the caller's (or does not exist).
@@ -109,6 +124,8 @@ OTHERS: dict[str, dict[str, int]] = {
     **{f"enrollments.{name}": {ADMIN: 404, RESELLER: 403} for name in ENROLLMENT_ACTIONS},
     "orders_admin.show": {ADMIN: 404},
     "orders_admin.retry": {ADMIN: 404},
+    "api_tokens.revoke": {RESELLER: 404, CUSTOMER: 404},
+    **{f"api.{name}": everyone(401) for name in API_OBJECT_OPERATIONS},
 }
 
 
@@ -122,13 +139,21 @@ def owned_objects(world):
         notify([user], "Hello", "x")
     db.session.commit()
     notes = {n.user_id: n.id for n in db.session.scalars(db.select(Notification))}
+    api_tokens = {user.id: tokens.issue(user, "matrix")[0].id
+                  for user in (world.reseller_a_user, world.direct_user, world.reseller_b_user)}
+    api_tokens[world.admin.id] = api_tokens[world.reseller_a_user.id]  # admins own none
+    subs = {c: make_subscription(c, world.price).id for c in (world.customer_a, world.customer_b)}
     world.owned = {role: {"enrollment_id": enrollments[world.direct if role == CUSTOMER
                                                       else world.customer_a],
-                          "notification_id": notes[user.id]} for role, user in mine.items()}
+                          "notification_id": notes[user.id], "token_id": api_tokens[user.id],
+                          "subscription_id": subs[world.customer_a]}
+                   for role, user in mine.items()}
     country_lists.ensure_seeded()
     world.country_entry = db.session.scalars(db.select(CountryListEntry.id)).first()
     world.foreign = {"enrollment_id": enrollments[world.customer_b],
-                     "notification_id": notes[world.reseller_b_user.id]}
+                     "notification_id": notes[world.reseller_b_user.id],
+                     "token_id": api_tokens[world.reseller_b_user.id],
+                     "subscription_id": subs[world.customer_b]}
 
 
 def user_for(world, role):
@@ -172,9 +197,9 @@ def request_as(client, app, world, role, rule, other=False, method=None):
         from flask import url_for
 
         url = url_for(rule.endpoint, **url_args(rule, world, other, role))
-    method = method or ("GET" if "GET" in rule.methods else "POST")
+    method = method or next(m for m in ("GET", "POST", "PATCH") if m in rule.methods)
     data = {"csrf_token": csrf_token(client, "/login" if role == GUEST else "/")} \
-        if method == "POST" else None
+        if method != "GET" else None
     return client.open(url, method=method, data=data)
 
 

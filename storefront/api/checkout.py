@@ -1,0 +1,172 @@
+"""Checkout through the API: the dry run, placing orders idempotently, reading them back.
+
+The API keeps no cart: each request carries its lines, and a transient Cart (never added
+to the session) is built from them, so the buyer's web cart is never touched and the
+same checkout service runs every rule exactly as it does for the pages.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import jsonify, request, url_for
+from sqlalchemy import select
+
+from catalog.models import Price
+from checkout import mca
+from checkout.fetch import fetch_remote, refresh_reseller_standing
+from checkout.models import Cart, CartLine, Order
+from checkout.problems import CheckoutRefused
+from checkout.service import IdempotencyConflict, check_order, fingerprint, place_order
+from storefront.api import (
+    BadRequest,
+    UnknownReference,
+    api_error,
+    body,
+    envelope,
+    operation,
+    query,
+    scope,
+)
+from storefront.api.schemas import (
+    CheckoutIn,
+    CustomerPageQuery,
+    OrderSchema,
+    ValidationResult,
+    page_of,
+)
+from storefront.checkout_views import fix_urls
+from storefront.extensions import db
+from storefront.partner_center import get_client
+from storefront.tasks import enqueue_provisioning
+from subscriptions.models import Subscription
+
+OrderPage = page_of(OrderSchema)
+IDEMPOTENCY_HEADER = {"name": "Idempotency-Key", "in": "header", "required": True,
+                      "description": "Your unique key for this order: a replay with the same "
+                      "body returns the first order; a different body is refused (422).",
+                      "schema": {"type": "string", "minLength": 1, "maxLength": 64}}
+
+
+def request_cart(data: dict) -> Cart:
+    """A transient cart of the request's lines for a customer in the token's scope."""
+    customer = scope.customer(data["customer_id"])
+    cart = Cart(user_id=scope.user().id, customer=customer, customer_id=customer.id)
+    errors: dict[str, dict] = {}
+    for index, line in enumerate(data["lines"]):
+        price = db.session.get(Price, line["price_id"])
+        target = _subscription(customer, line.get("add_to_subscription_id"))
+        if price is None or not price.listed:
+            errors[str(index)] = {"price_id": ["No such offer price: list offers at "
+                                               "/api/v1/catalog/offers."]}
+        elif target is False:
+            errors[str(index)] = {"add_to_subscription_id": ["No such subscription of this "
+                                                             "customer."]}
+        else:
+            cart.lines.append(CartLine(price=price, quantity=line["quantity"],
+                                       add_to_subscription=target))
+    if errors:
+        raise UnknownReference({"lines": errors})
+    return cart
+
+
+def _subscription(customer, subscription_id: int | None):
+    """The customer's subscription to add licenses to; False when it is not theirs."""
+    if subscription_id is None:
+        return None
+    found = db.session.scalar(select(Subscription).filter_by(id=subscription_id,
+                                                             customer_id=customer.id))
+    return found if found is not None else False
+
+
+def _facts(customer):
+    client = get_client()
+    if customer.reseller is not None:
+        refresh_reseller_standing(client, customer.reseller, datetime.now(UTC))
+    return fetch_remote(client, customer)
+
+
+def refused(problems):
+    """422 with every problem and its code."""
+    return api_error(422, "Unprocessable Entity", "The checkout rules refuse this order; "
+                     "fix every problem listed and try again.",
+                     problems=[p.as_dict() for p in problems])
+
+
+@operation("/checkout/validate", "POST", summary="Validate a checkout (dry run)",
+           tag="checkout", ok=(200, ValidationResult), body=CheckoutIn,
+           errors=(400, 404, 422))
+def validate_checkout():
+    """Every rule runs on the lines for the customer; every problem is listed, nothing placed."""
+    cart = request_cart(body(CheckoutIn()))
+    problems = check_order(cart, _facts(cart.customer), datetime.now(UTC).date(),
+                           fix_urls(cart.customer))
+    if problems:
+        return refused(problems)
+    return jsonify(ok=True, problems=[])
+
+
+def _owner_key(key: str) -> str:
+    """Namespace the caller's key by its owner, so two owners' keys never meet."""
+    user = scope.user()
+    owner = f"r{user.reseller_id}" if user.reseller_id else f"c{user.customer_id}"
+    return f"api:{owner}:{key}"
+
+
+@operation("/orders", "POST", summary="Place an order", tag="orders", ok=(201, OrderSchema),
+           body=CheckoutIn, errors=(400, 404, 422), headers=(IDEMPOTENCY_HEADER,))
+def create_order():
+    """Runs every rule and places the order; replaying the Idempotency-Key returns it (200)."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not 0 < len(key) <= 64:
+        raise BadRequest({"Idempotency-Key": ["Send a key of 1 to 64 characters."]})
+    cart, key = request_cart(body(CheckoutIn())), _owner_key(key)
+    previous = db.session.scalar(select(Order).filter_by(idempotency_key=key))
+    if previous is not None:
+        return _replayed(previous, cart)
+    try:
+        order = place_order(cart, scope.user(), _facts(cart.customer), datetime.now(UTC).date(),
+                            fix_urls(cart.customer), idempotency_key=key,
+                            enqueue=enqueue_provisioning, mca_acceptance_id=_acceptance(cart))
+    except CheckoutRefused as error:
+        return refused(error.problems)
+    except IdempotencyConflict:
+        return _key_reused()
+    response = jsonify(OrderSchema().dump(order))
+    response.headers["Location"] = url_for("api.get_order", order_id=order.id)
+    return response, 201
+
+
+def _acceptance(cart) -> int | None:
+    latest = mca.latest_for(cart.customer.id, cart.customer.reseller_id)
+    return latest.id if latest else None
+
+
+def _replayed(order: Order, cart: Cart):
+    if order.fingerprint != fingerprint(cart):
+        return _key_reused()
+    return jsonify(OrderSchema().dump(order)), 200
+
+
+def _key_reused():
+    return api_error(422, "Unprocessable Entity", "This Idempotency-Key was already used for "
+                     "a different order; use a new key for a new order.",
+                     code="idempotency.key_reused")
+
+
+@operation("/orders", "GET", summary="List orders", tag="orders", ok=(200, OrderPage),
+           query=CustomerPageQuery, errors=(400, 404))
+def list_orders():
+    """Orders of the reachable customers, newest first; optionally of one customer."""
+    args = query(CustomerPageQuery())
+    rows = scope.scoped(Order).order_by(Order.id.desc())
+    if "customer_id" in args:
+        rows = rows.where(Order.customer_id == scope.customer(args["customer_id"]).id)
+    page = db.paginate(rows, page=args["page"], per_page=50, error_out=False)
+    return jsonify(OrderPage().dump(envelope(page, page.items)))
+
+
+@operation("/orders/<int:order_id>", "GET", summary="Read an order: status and history",
+           tag="orders", ok=(200, OrderSchema), errors=(404,))
+def get_order(order_id: int):
+    return jsonify(OrderSchema().dump(scope.one(scope.scoped(Order), Order, order_id)))

@@ -1,0 +1,47 @@
+"""The API tokens page: reseller and customer users create (shown once) and revoke tokens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from storefront.accounts import Role
+from storefront.api import tokens
+from storefront.api.models import ApiToken
+from storefront.extensions import db
+from storefront.security import roles_required
+
+bp = Blueprint("api_tokens", __name__)
+buyers_only = roles_required(Role.RESELLER_USER, Role.CUSTOMER_USER)
+
+
+class TokenForm(FlaskForm):
+    name = StringField("Token name", validators=[DataRequired(), Length(max=80)],
+                       description="Say where it is used, e.g. “ERP order sync”.")
+
+
+@bp.route("/api-tokens", methods=["GET", "POST"])
+@buyers_only
+def index():
+    """List the owner's tokens; a new one's secret is shown on this response only."""
+    form, secret = TokenForm(), None
+    if form.validate_on_submit():
+        _token, secret = tokens.issue(current_user, form.name.data)
+        form = TokenForm(formdata=None)
+    rows = db.session.scalars(tokens.owned_by(current_user).order_by(ApiToken.id.desc())).all()
+    status = 422 if form.errors else 201 if secret else 200
+    return render_template("api/tokens.html", form=form, rows=rows, secret=secret), status
+
+
+@bp.route("/api-tokens/<int:token_id>/revoke", methods=["POST"])
+@buyers_only
+def revoke(token_id: int):
+    token = db.session.scalar(tokens.owned_by(current_user).where(ApiToken.id == token_id))
+    if token is None:
+        abort(404)
+    tokens.revoke(token)
+    flash(f"Token “{token.name}” is revoked; requests with it now get 401.", "success")
+    return redirect(url_for("api_tokens.index"))

@@ -1,0 +1,229 @@
+"""Marshmallow schemas of the API: shape only (types, lengths); rules stay in checkout."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import pycountry
+from marshmallow import Schema, fields, validate
+
+from catalog.models import SEGMENTS
+from storefront.forms import DOMAIN_PREFIX
+
+MAX_ID = 2**31 - 1
+COUNTRIES = sorted({c.alpha_2 for c in pycountry.countries} | {"XK"})
+GUID = r"^$|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+class UtcDateTime(fields.DateTime):
+    """ISO 8601 with an explicit offset; SQLite hands back naive UTC values."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+def Id(*, strict: bool = True, **kwargs) -> fields.Integer:  # noqa: N802 - a field class
+    """A database id: a positive integer SQLite can hold (query strings are not strict)."""
+    return fields.Integer(strict=strict, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+def Text(max_length: int, *, min_length: int = 0, **kwargs) -> fields.String:  # noqa: N802
+    """Text within a length; a blank address field is K1's to report, with its code."""
+    return fields.String(validate=validate.Length(min=min_length, max=max_length), **kwargs)
+
+
+class ErrorBody(Schema):
+    status = fields.Integer(required=True)
+    title = fields.String(required=True)
+    detail = fields.String(required=True)
+    code = fields.String(metadata={"description": "A stable code for a refusal without a rule."})
+    problems = fields.List(fields.Nested(lambda: ProblemSchema()),
+                           metadata={"description": "422: every rule problem with its code."})
+    # "fields" would shadow the marshmallow module inside this class body.
+    field_errors = fields.Dict(keys=fields.String(), values=fields.Raw(), data_key="fields",
+                               metadata={"description": "400: each malformed field and why."})
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBody, required=True)
+
+
+class ProblemSchema(Schema):
+    rule = fields.String(required=True, metadata={"example": "K5"})
+    code = fields.String(required=True, metadata={"example": "K5.mca_missing"})
+    message = fields.String(required=True)
+    field = fields.String(required=True)
+    fix_url = fields.String(allow_none=True)
+    line = fields.Integer(allow_none=True)
+
+
+class PageQuery(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+
+
+class CustomerPageQuery(PageQuery):
+    customer_id = Id(strict=False)
+
+
+class OfferQuery(PageQuery):
+    customer_id = Id(strict=False, metadata={
+        "description": "Price the offers in this customer's market."})
+    q = Text(100, load_default="")
+    segment = fields.String(load_default="", validate=validate.OneOf(["", *SEGMENTS]))
+    family = Text(30, load_default="")
+
+
+class OfferPriceSchema(Schema):
+    price_id = fields.Integer(required=True)
+    sku_title = fields.String(required=True)
+    term_duration = fields.String(required=True)
+    billing_cycle = fields.String(required=True)
+    currency = fields.String(required=True)
+    amount = fields.String(required=True, metadata={"example": "12.50"})
+    tax_label = fields.String(required=True)
+
+
+class OfferSchema(Schema):
+    product_id = fields.Integer(required=True)
+    pc_product_id = fields.String(required=True)
+    title = fields.String(required=True)
+    family = fields.String(required=True)
+    segment = fields.String(required=True)
+    prices = fields.List(fields.Nested(OfferPriceSchema), required=True)
+
+
+class CustomerIn(Schema):
+    """A customer's company, billing address and tenant; shape only.
+
+    Whether the tenant is fully named (a domain prefix for a new tenant, an id or domain
+    for an existing one) is rule K4's to say, at the dry run and at ordering, with its code.
+    """
+
+    company_name = Text(200, required=True, min_length=1)
+    contact_first_name = Text(50, required=True, min_length=1)
+    contact_last_name = Text(50, required=True, min_length=1)
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    phone = Text(40)
+    address_line1 = Text(200, required=True, min_length=1)
+    address_line2 = Text(200)
+    city = Text(100, required=True, min_length=1)
+    region = Text(100)
+    postal_code = Text(20)
+    country = fields.String(required=True, validate=validate.OneOf(COUNTRIES))
+    tax_id = Text(50)
+    tenant_mode = fields.String(load_default="new", validate=validate.OneOf(["new", "existing"]))
+    domain_prefix = fields.String(validate=validate.Regexp(f"^$|{DOMAIN_PREFIX}"))
+    tenant_id = fields.String(validate=validate.Regexp(GUID))
+    tenant_domain = Text(255)
+
+
+CustomerSchema = Schema.from_dict({
+    "id": fields.Integer(required=True),
+    "reseller_id": fields.Integer(allow_none=True, required=True),
+    **{name: fields.String(required=True) for name in (
+        "company_name", "contact_first_name", "contact_last_name", "email", "phone",
+        "address_line1", "address_line2", "city", "region", "postal_code", "country", "tax_id",
+        "tenant_mode", "domain_prefix", "tenant_id", "tenant_domain", "language")},
+    "created_at": UtcDateTime(required=True)}, name="Customer")
+
+
+class LineIn(Schema):
+    price_id = Id(required=True, metadata={"description": "An offer price from /catalog/offers."})
+    quantity = fields.Integer(strict=True, required=True,
+                              validate=validate.Range(min=1, max=1_000_000))
+    add_to_subscription_id = Id(allow_none=True, metadata={
+        "description": "Add licenses to this subscription instead of buying a new one."})
+
+
+class CheckoutIn(Schema):
+    customer_id = Id(required=True)
+    lines = fields.List(fields.Nested(LineIn), required=True, validate=validate.Length(max=50))
+
+
+class ValidationResult(Schema):
+    ok = fields.Boolean(required=True)
+    problems = fields.List(fields.Nested(ProblemSchema), required=True)
+
+
+class OrderLineSchema(Schema):
+    line_number = fields.Integer(required=True)
+    title = fields.String(required=True)
+    pc_product_id = fields.String(required=True)
+    pc_sku_id = fields.String(required=True)
+    billing_cycle = fields.String(required=True)
+    term_duration = fields.String(required=True)
+    quantity = fields.Integer(required=True)
+    unit_price = fields.String(required=True)
+    currency = fields.String(required=True)
+    action = fields.String(required=True)
+    status = fields.String(required=True)
+
+
+class OrderEventSchema(Schema):
+    at = UtcDateTime(required=True)
+    status = fields.String(required=True)
+    note = fields.String(required=True)
+
+
+class OrderSchema(Schema):
+    id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    customer_id = fields.Integer(required=True)
+    status = fields.String(required=True)
+    status_reason = fields.String(required=True)
+    next_step = fields.String(required=True)
+    currency = fields.String(required=True)
+    total = fields.String(required=True)
+    created_at = UtcDateTime(required=True)
+    lines = fields.List(fields.Nested(OrderLineSchema), required=True)
+    events = fields.List(fields.Nested(OrderEventSchema), required=True,
+                         metadata={"description": "The status history, oldest first."})
+
+
+class SubscriptionSchema(Schema):
+    id = fields.Integer(required=True)
+    customer_id = fields.Integer(required=True)
+    pc_subscription_id = fields.String(allow_none=True, required=True)
+    title = fields.String(required=True)
+    family = fields.String(required=True)
+    billing_cycle = fields.String(required=True)
+    term_duration = fields.String(required=True)
+    quantity = fields.Integer(required=True)
+    status = fields.String(required=True)
+    autorenew = fields.Boolean(required=True)
+    purchased_at = UtcDateTime(required=True)
+    term_start = UtcDateTime(allow_none=True, required=True)
+    term_end = UtcDateTime(allow_none=True, required=True)
+
+
+class McaIn(Schema):
+    signer_first_name = Text(50, required=True, min_length=1)
+    signer_last_name = Text(50, required=True, min_length=1)
+    signer_email = fields.Email(required=True, validate=validate.Length(max=254))
+    signer_phone = Text(40, load_default="")
+    date_agreed = fields.Date(required=True)
+
+
+class McaSchema(Schema):
+    id = fields.Integer(required=True)
+    customer_id = fields.Integer(required=True)
+    acting_as = fields.String(required=True)
+    signer_first_name = fields.String(required=True)
+    signer_last_name = fields.String(required=True)
+    signer_email = fields.String(required=True)
+    signer_phone = fields.String(required=True)
+    template_id = fields.String(required=True)
+    agreement_version = fields.String(required=True)
+    date_agreed = fields.Date(required=True)
+    recorded_at = UtcDateTime(required=True)
+    attestation_status = fields.String(required=True)
+
+
+def page_of(item: type[Schema]) -> type[Schema]:
+    """A page envelope of items (the list endpoints' response)."""
+    return Schema.from_dict({
+        "items": fields.List(fields.Nested(item), required=True),
+        "page": fields.Integer(required=True), "pages": fields.Integer(required=True),
+        "total": fields.Integer(required=True)}, name=f"{item.__name__.removesuffix('Schema')}Page")

@@ -1,0 +1,54 @@
+"""What the calling token may reach: its owner's customers and what hangs off them."""
+
+from __future__ import annotations
+
+from flask import abort, g
+from sqlalchemy import select
+
+from storefront.accounts import Customer, visible_customers
+from storefront.api.schemas import MAX_ID
+from storefront.extensions import db
+
+
+def user():
+    """The user the token acts as (its creator, still in the token's reseller or company)."""
+    return g.api_user
+
+
+def customer(customer_id: int) -> Customer:
+    """A customer the token may reach, or 404 so others' ids leak nothing."""
+    found = db.session.scalar(visible_customers(user()).where(Customer.id == within(customer_id)))
+    if found is None:
+        abort(404)
+    return found
+
+
+def customer_ids():
+    """A subquery of the reachable customers' ids, to scope orders and subscriptions."""
+    return visible_customers(user()).with_only_columns(Customer.id)
+
+
+def own_customer() -> Customer | None:
+    """A direct customer's own company; None for a reseller, which names a customer."""
+    return customer(user().customer_id) if user().is_customer else None
+
+
+def within(value: int) -> int:
+    """Ids beyond what the database holds cannot exist: answer 404 instead of overflowing."""
+    if not 0 < value <= MAX_ID:
+        abort(404)
+    return value
+
+
+def one(query, model, object_id: int):
+    """The object with this id among the query's rows, or 404."""
+    found = db.session.scalar(query.where(model.id == within(object_id)))
+    if found is None:
+        abort(404)
+    return found
+
+
+def scoped(model):
+    """A select() of the model's rows that belong to reachable customers."""
+    return select(model).where(model.customer_id.in_(customer_ids()))
+

@@ -1,0 +1,26 @@
+"""Rows the API tests need beyond the shared world: subscriptions and tokens."""
+
+from __future__ import annotations
+
+from storefront.api import tokens
+from storefront.extensions import db
+from subscriptions.models import Subscription
+
+
+def make_subscription(customer, price, quantity: int = 1, **extra) -> Subscription:
+    """An active subscription of the price's product, as provisioning records it."""
+    product = price.sku.product
+    values = {"customer": customer, "reseller_id": customer.reseller_id, "product": product,
+              "pc_product_id": product.pc_product_id, "pc_sku_id": price.sku.pc_sku_id,
+              "title": product.title, "family": product.family, "quantity": quantity,
+              "billing_cycle": price.billing_cycle, "term_duration": price.term_duration,
+              "status": "active", **extra}
+    subscription = Subscription(**values)
+    db.session.add(subscription)
+    db.session.commit()
+    return subscription
+
+
+def bearer(user, name: str = "test") -> dict[str, str]:
+    """Authorization headers with a fresh token for the user's reseller or company."""
+    return {"Authorization": f"Bearer {tokens.issue(user, name)[1]}"}
