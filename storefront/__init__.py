@@ -74,9 +74,10 @@ def register_blueprints(app: Flask) -> None:
     from storefront.main import bp as main_bp
     from storefront.notifications.views import bp as notifications_bp
     from storefront.shop import bp as shop_bp
+    from storefront.subscription_views import bp as subscriptions_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, customers_bp, catalog_admin_bp, shop_bp,
-                      checkout_bp, enrollments_bp, notifications_bp):
+                      checkout_bp, enrollments_bp, notifications_bp, subscriptions_bp):
         app.register_blueprint(blueprint)
 
 
