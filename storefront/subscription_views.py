@@ -94,6 +94,8 @@ def quantity(subscription_id: int):
     """S2: set the license count (fewer only within the window)."""
     sub = _subscription(subscription_id)
     wanted = _int_field("quantity")
+    if wanted > sub.quantity and not current_user.is_provider_admin:
+        return _add_licenses(sub, wanted - sub.quantity)  # buyers add through checkout
     try:
         services.change_quantity(sub, wanted, current_user, get_client())
     except SubscriptionRefused as exc:
@@ -106,8 +108,11 @@ def quantity(subscription_id: int):
 @buyers_only
 def licenses(subscription_id: int):
     """S2/C3/C4: extra licenses are ordered through the cart, aimed at this subscription."""
-    sub = _subscription(subscription_id)
-    extra = _int_field("quantity")
+    return _add_licenses(_subscription(subscription_id), _int_field("quantity"))
+
+
+def _add_licenses(sub: Subscription, extra: int):
+    """Put extra licenses in the buyer's cart and send the buyer there."""
     try:
         services.add_licenses(sub, extra, current_user)
     except SubscriptionRefused as exc:

@@ -241,3 +241,15 @@ def test_a_provider_admin_grants_the_admin_agent_permission_from_the_reseller_pa
                 data={"admin_agent": "off", "csrf_token": csrf_token(client, url)})
     assert world.reseller_a_user.admin_agent is False
 
+
+
+def test_s2_a_buyer_raising_the_quantity_is_sent_through_the_cart_not_straight_to_partner_center(
+        client, world, buy, pc_responses):
+    sub = buy(quantity=2)
+    login(client, world.reseller_a_user)
+    response = post_form(client, f"/subscriptions/{sub.id}/quantity", {"quantity": "5"},
+                         token_url=f"/subscriptions/{sub.id}")
+    assert response.headers["Location"].endswith(f"/cart?customer={world.customer_a.id}")
+    assert patches(pc_responses) == []
+    cart = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"extra licenses for subscription {sub.id}" in cart
