@@ -32,13 +32,20 @@ def between(start: str, end: str) -> Select:
     return query
 
 
+def _cell(value: object) -> object:
+    """Neutralise text a spreadsheet would run as a formula (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def export_csv(rows: Iterable[KeyAccess]) -> str:
     """The rows as CSV, one line per reveal or download."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for r in rows:
-        writer.writerow([r.at.strftime("%Y-%m-%d %H:%M:%S"), r.user.email, r.action,
-                         r.subscription_id, r.subscription.title,
-                         r.subscription.customer.company_name, r.ip])
+        writer.writerow([_cell(v) for v in (
+            r.at.strftime("%Y-%m-%d %H:%M:%S"), r.user.email, r.action, r.subscription_id,
+            r.subscription.title, r.subscription.customer.company_name, r.ip)])
     return out.getvalue()

@@ -49,14 +49,29 @@ def mirror(sub: Subscription, remote: RemoteSubscription) -> list[str]:
         if getattr(sub, attr) != values[attr]:
             changes.append(f"{label} {getattr(sub, attr)} → {values[attr]}")
             setattr(sub, attr, values[attr])
-    if remote.commitment_end:
-        sub.term_end = remote.commitment_end
+    _renewal(sub, remote, changes)
     if remote.cancellation_allowed_until:
         sub.cancellation_allowed_until = remote.cancellation_allowed_until
     sub.synced_at = datetime.now(UTC)
     if sub.family == PERPETUAL and sub.status == "active" and not sub.keys:
         issue_software_key(sub)  # the sandbox has no key service: the demo gets one here
     return changes
+
+
+def _renewal(sub: Subscription, remote: RemoteSubscription, changes: list[str]) -> None:
+    """A later commitment end means a new term began where the old one ended (S3 restarts)."""
+    new_end, old_end = _utc(remote.commitment_end), _utc(sub.term_end)
+    if new_end is None:
+        return
+    if old_end is not None and new_end > old_end and sub.family != PERPETUAL:
+        sub.term_start = old_end
+        changes.append(f"renewed: new term {old_end:%Y-%m-%d} – {new_end:%Y-%m-%d}")
+    sub.term_end = new_end
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes: they are UTC."""
+    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
 
 
 def sync_customer(customer: Customer, client: PartnerCenterClient) -> SyncReport:

@@ -83,9 +83,11 @@ def user_admin_agent(user_id: int):
     db.session.commit()
     flash(f"{user.email} {'is now' if user.admin_agent else 'is no longer'} an admin agent.",
           "success")
-    back = url_for("admin.reseller_edit", reseller_id=user.reseller_id) if user.reseller_id \
-        else url_for("admin.resellers")
-    return redirect(back)
+    if user.customer_id:
+        return redirect(url_for("admin.customer_edit", customer_id=user.customer_id))
+    if user.reseller_id:
+        return redirect(url_for("admin.reseller_edit", reseller_id=user.reseller_id))
+    return redirect(url_for("admin.resellers"))
 
 
 @bp.route("/customers")

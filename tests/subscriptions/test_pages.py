@@ -253,3 +253,26 @@ def test_s2_a_buyer_raising_the_quantity_is_sent_through_the_cart_not_straight_t
     assert patches(pc_responses) == []
     cart = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"extra licenses for subscription {sub.id}" in cart
+
+
+def test_s7_the_key_log_export_neutralises_spreadsheet_formulas(client, world):
+    world.customer_a.company_name = "=HYPERLINK(\"http://evil\")"
+    sub = own_sub(world, "reseller")
+    world.reseller_a_user.admin_agent = True
+    db.session.commit()
+    services.reveal_key(sub, world.reseller_a_user)
+    login(client, world.admin)
+    rows = list(csv.DictReader(io.StringIO(client.get("/subscriptions/key-log?format=csv")
+                                           .get_data(as_text=True))))
+    assert rows[0]["customer"].startswith("'=")
+
+
+def test_a_provider_admin_grants_the_admin_agent_permission_to_a_direct_customers_user(
+        client, world):
+    login(client, world.admin)
+    url = f"/admin/customers/{world.direct.id}"
+    assert "Make admin agent" in client.get(url).get_data(as_text=True)
+    response = client.post(f"/admin/users/{world.direct_user.id}/admin-agent",
+                           data={"admin_agent": "on", "csrf_token": csrf_token(client, url)})
+    assert response.headers["Location"].endswith(url)
+    assert world.direct_user.admin_agent is True

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from connectors.partner_center import wire
 from storefront.extensions import db
+from subscriptions import services
 from subscriptions.models import Subscription
 from subscriptions.sync import sync_all
 from tests.subscriptions.conftest import WINDOWS_SERVER
@@ -51,3 +55,17 @@ def test_flask_subscriptions_sync_command_refreshes_the_mirror(app, buy, pc_sand
     assert "1 subscriptions seen, 1 changed" in result.output
     db.session.expire_all()
     assert db.session.get(Subscription, sub.id).quantity == 4
+
+
+def test_sync_of_a_renewal_restarts_the_s3_window_at_the_new_term(buy, pc_client, pc_sandbox,
+                                                                  world):
+    sub = buy()
+    old_end = pc_client.get_subscription(sub.tenant_id, sub.pc_subscription_id).commitment_end
+    new_end = old_end + timedelta(days=31)
+    pc_sandbox.data["subscriptions"][sub.pc_subscription_id]["wire"]["commitmentEndDate"] = \
+        wire.iso(new_end)
+    sync_all(pc_client)
+    assert services.facts(sub).term_start == old_end
+    assert "renewed" in sub.events[-1].note
+    world.reseller_a_user.admin_agent = True
+    services.check_cancel(sub, world.reseller_a_user, old_end + timedelta(hours=2))  # no refusal
