@@ -78,10 +78,11 @@ def register_blueprints(app: Flask) -> None:
     from storefront.notifications.views import bp as notifications_bp
     from storefront.orders_admin import bp as orders_admin_bp
     from storefront.shop import bp as shop_bp
+    from storefront.subscription_views import bp as subscriptions_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, customers_bp, catalog_admin_bp, shop_bp,
                       checkout_bp, enrollments_bp, notifications_bp, orders_admin_bp, api_bp,
-                      api_tokens_bp):
+                      api_tokens_bp, subscriptions_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer tokens, not cookies: no cross-site request can carry one
 

@@ -90,6 +90,7 @@ def commitments_run_daily(day: datetime | None) -> None:
 def register(app: Flask) -> None:
     from catalog.cli import catalog_cli
     from storefront.provisioning_cli import provisioning_cli
+    from subscriptions.cli import subscriptions_cli
 
     app.cli.add_command(catalog_cli)
     app.cli.add_command(provisioning_cli)
@@ -98,6 +99,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(notifications_cli)
     app.cli.add_command(commitments_cli)
+    app.cli.add_command(subscriptions_cli)
 
 
 @click.group("mca")

@@ -28,16 +28,19 @@ NAV = {
     "provider_admin": [("main.home", "Dashboard"), ("admin.resellers", "Resellers"),
                        ("admin.customers", "Customers"), ("catalog_admin.index", "Catalog"),
                        ("orders_admin.index", "Orders"),
+                       ("subscriptions.index", "Subscriptions"),
                        ("enrollments.index", "Enrollments"), ("admin.mca_ledger", "MCA log"),
                        ("admin.country_lists_page", "Country lists"),
+                       ("subscriptions.key_log", "Key log"),
                        ("notifications.outbox", "Outbox")],
     "reseller_user": [("main.home", "Dashboard"), ("customers.index", "Customers"),
                       ("shop.index", "Shop"), ("checkout.cart", "Cart"),
-                      ("checkout.orders", "Orders"), ("enrollments.index", "Enrollments"),
-                      ("api_tokens.index", "API tokens")],
-    "customer_user": [("shop.index", "Shop"), ("checkout.cart", "Cart"),
-                      ("checkout.orders", "Orders"), ("customers.company", "Company"),
+                      ("checkout.orders", "Orders"), ("subscriptions.index", "Subscriptions"),
                       ("enrollments.index", "Enrollments"), ("api_tokens.index", "API tokens")],
+    "customer_user": [("shop.index", "Shop"), ("checkout.cart", "Cart"),
+                      ("checkout.orders", "Orders"), ("subscriptions.index", "Subscriptions"),
+                      ("customers.company", "Company"), ("enrollments.index", "Enrollments"),
+                      ("api_tokens.index", "API tokens")],
 }
 
 

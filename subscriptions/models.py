@@ -47,3 +47,70 @@ class Subscription(db.Model):
     customer = db.relationship("Customer")
     reseller = db.relationship("Reseller")
     product = db.relationship("Product")
+
+    events = db.relationship("SubscriptionEvent", back_populates="subscription",
+                             order_by="SubscriptionEvent.id", cascade="all, delete-orphan")
+    keys = db.relationship("SoftwareKey", back_populates="subscription",
+                           order_by="SoftwareKey.id", cascade="all, delete-orphan")
+
+    @property
+    def live_keys(self) -> list[SoftwareKey]:
+        """Keys not revoked (S6 hides revoked ones)."""
+        return [k for k in self.keys if k.revoked_at is None]
+
+    def record(self, kind: str, note: str, user=None, request_id: str = "") -> SubscriptionEvent:
+        """Append a history row; the caller commits."""
+        event = SubscriptionEvent(kind=kind, note=note, user=user, request_id=request_id)
+        self.events.append(event)
+        return event
+
+
+class SubscriptionEvent(db.Model):
+    """One change of a subscription: who, what, and the MS-RequestId it was sent with."""
+
+    __tablename__ = "subscription_events"
+
+    id = db.Column(db.Integer, primary_key=True)
+    subscription_id = db.Column(db.Integer, db.ForeignKey("subscriptions.id"), nullable=False,
+                                index=True)
+    at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    kind = db.Column(db.String(30), nullable=False)
+    note = db.Column(db.Text, nullable=False, default="")
+    request_id = db.Column(db.String(60), nullable=False, default="")
+
+    subscription = db.relationship("Subscription", back_populates="events")
+    user = db.relationship("User")
+
+
+class SoftwareKey(db.Model):
+    """A product key and/or download link of a software subscription (S6, S7)."""
+
+    __tablename__ = "software_keys"
+
+    id = db.Column(db.Integer, primary_key=True)
+    subscription_id = db.Column(db.Integer, db.ForeignKey("subscriptions.id"), nullable=False,
+                                index=True)
+    product_key = db.Column(db.String(100), nullable=False, default="")
+    download_url = db.Column(db.String(500), nullable=False, default="")
+    issued_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    revoked_at = db.Column(db.DateTime(timezone=True))
+
+    subscription = db.relationship("Subscription", back_populates="keys")
+
+
+class KeyAccess(db.Model):
+    """S7 activity log: every reveal of a key and every download, by whom and when."""
+
+    __tablename__ = "key_access_log"
+
+    id = db.Column(db.Integer, primary_key=True)
+    at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    subscription_id = db.Column(db.Integer, db.ForeignKey("subscriptions.id"), nullable=False)
+    key_id = db.Column(db.Integer, db.ForeignKey("software_keys.id"), nullable=False)
+    action = db.Column(db.String(10), nullable=False)  # reveal | download
+    ip = db.Column(db.String(45), nullable=False, default="")
+
+    user = db.relationship("User")
+    subscription = db.relationship("Subscription")

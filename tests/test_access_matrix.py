@@ -86,6 +86,18 @@ EXPECT: dict[str, dict[str, int]] = {
     "notifications.mark_read": everyone(302),
     "notifications.mark_all_read": everyone(302),
     "notifications.outbox": only(ADMIN),
+    "admin.user_admin_agent": only(ADMIN, ok=302),
+    "subscriptions.index": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
+    "subscriptions.show": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
+    # Form posts without their field are malformed (400) for whoever may see the subscription.
+    "subscriptions.autorenew": {GUEST: 302, ADMIN: 400, RESELLER: 400, CUSTOMER: 400},
+    "subscriptions.quantity": {GUEST: 302, ADMIN: 400, RESELLER: 400, CUSTOMER: 400},
+    "subscriptions.licenses": {GUEST: 302, ADMIN: 403, RESELLER: 400, CUSTOMER: 400},
+    # S4/S7: none of the matrix users holds the admin-agent permission.
+    "subscriptions.cancel": {GUEST: 302, ADMIN: 403, RESELLER: 403, CUSTOMER: 403},
+    "subscriptions.reveal": {GUEST: 302, ADMIN: 403, RESELLER: 403, CUSTOMER: 403},
+    "subscriptions.download": {GUEST: 302, ADMIN: 403, RESELLER: 403, CUSTOMER: 403},
+    "subscriptions.key_log": only(ADMIN),
     "enrollments.index": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
     "enrollments.new": only(ADMIN),
     "enrollments.show": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
@@ -120,6 +132,10 @@ OTHERS: dict[str, dict[str, int]] = {
     "customers.show": {RESELLER: 404, CUSTOMER: 403, ADMIN: 403},
     "customers.edit": {RESELLER: 404, CUSTOMER: 403, ADMIN: 403},
     "notifications.mark_read": {ADMIN: 404, RESELLER: 404, CUSTOMER: 404},
+    "admin.user_admin_agent": {ADMIN: 404},
+    **{f"subscriptions.{name}": {ADMIN: 404, RESELLER: 404, CUSTOMER: 404}
+       for name in ("show", "autorenew", "quantity", "cancel", "reveal", "download")},
+    "subscriptions.licenses": {RESELLER: 404, CUSTOMER: 404},
     "enrollments.show": {ADMIN: 404, RESELLER: 404, CUSTOMER: 404},
     **{f"enrollments.{name}": {ADMIN: 404, RESELLER: 403} for name in ENROLLMENT_ACTIONS},
     "orders_admin.show": {ADMIN: 404},
@@ -142,11 +158,13 @@ def owned_objects(world):
     api_tokens = {user.id: tokens.issue(user, "matrix")[0].id
                   for user in (world.reseller_a_user, world.direct_user, world.reseller_b_user)}
     api_tokens[world.admin.id] = api_tokens[world.reseller_a_user.id]  # admins own none
-    subs = {c: make_subscription(c, world.price).id for c in (world.customer_a, world.customer_b)}
+    subs = {c: make_subscription(c, world.price).id
+            for c in (world.customer_a, world.customer_b, world.direct)}
     world.owned = {role: {"enrollment_id": enrollments[world.direct if role == CUSTOMER
                                                       else world.customer_a],
                           "notification_id": notes[user.id], "token_id": api_tokens[user.id],
-                          "subscription_id": subs[world.customer_a]}
+                          "subscription_id": subs[world.direct if role == CUSTOMER
+                                                  else world.customer_a]}
                    for role, user in mine.items()}
     country_lists.ensure_seeded()
     world.country_entry = db.session.scalars(db.select(CountryListEntry.id)).first()
@@ -175,10 +193,12 @@ def url_args(rule, world, other: bool, role: str = ADMIN) -> dict[str, int]:
     own = {"customer_id": world.customer_a.id, "reseller_id": world.reseller_a.id,
            "product_id": world.price.sku.product_id, "price_id": world.price.id,
            "line_id": 999_999, "order_id": world.order_a.id, "entry_id": world.country_entry,
+           "user_id": world.reseller_a_user.id,
            **world.owned.get(role, world.owned[ADMIN])}
     foreign = {"customer_id": world.customer_b.id, "reseller_id": 999_999,
                "product_id": 999_999, "price_id": 999_999, "line_id": 999_999,
-               "order_id": world.order_b.id, "entry_id": 999_999, **world.foreign}
+               "order_id": world.order_b.id, "entry_id": 999_999, "user_id": 999_999,
+               **world.foreign}
     if rule.endpoint.startswith("orders_admin."):
         own["order_id"] = attention_order_id(world) if not other else 0
         foreign["order_id"] = 999_999
@@ -186,7 +206,7 @@ def url_args(rule, world, other: bool, role: str = ADMIN) -> dict[str, int]:
         foreign["customer_id"] = 999_999 if rule.endpoint.startswith("admin.") else foreign[
             "customer_id"]
         if role == ADMIN:  # the admin sees every enrollment: only a missing one is foreign
-            foreign["enrollment_id"] = 999_999
+            foreign["enrollment_id"] = foreign["subscription_id"] = 999_999
     return {name: (foreign if other else own)[name] for name in rule.arguments}
 
 

@@ -74,6 +74,22 @@ def reseller_user_new(reseller_id: int):
     return render_template("admin/user_form.html", form=form, reseller=reseller), status
 
 
+@bp.route("/users/<int:user_id>/admin-agent", methods=["POST"])
+@admin_only
+def user_admin_agent(user_id: int):
+    """S4/S7: grant or withdraw the admin-agent permission (cancel, reveal keys)."""
+    user = db.session.get(User, user_id) or abort(404)
+    user.admin_agent = request.form.get("admin_agent") == "on"
+    db.session.commit()
+    flash(f"{user.email} {'is now' if user.admin_agent else 'is no longer'} an admin agent.",
+          "success")
+    if user.customer_id:
+        return redirect(url_for("admin.customer_edit", customer_id=user.customer_id))
+    if user.reseller_id:
+        return redirect(url_for("admin.reseller_edit", reseller_id=user.reseller_id))
+    return redirect(url_for("admin.resellers"))
+
+
 @bp.route("/customers")
 @admin_only
 def customers():

@@ -1,0 +1,175 @@
+"""Subscription pages: list, details, autorenew, licenses, cancellation, keys (S1–S7)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from catalog.pricing import buyer_locale, format_money
+from checkout.models import OrderLine
+from storefront.accounts import Customer, Role, visible_customers
+from storefront.extensions import db
+from storefront.pagination import paginate
+from storefront.partner_center import get_client
+from storefront.security import roles_required
+from subscriptions import activity, services
+from subscriptions.errors import SubscriptionRefused
+from subscriptions.models import Subscription
+
+bp = Blueprint("subscriptions", __name__, url_prefix="/subscriptions")
+buyers_only = roles_required(Role.RESELLER_USER, Role.CUSTOMER_USER)
+
+
+def visible_subscriptions(user):
+    """A select() of the subscriptions this user may see: scoped through its customers."""
+    customers = visible_customers(user).with_only_columns(Customer.id)
+    return select(Subscription).where(Subscription.customer_id.in_(customers))
+
+
+def _subscription(subscription_id: int) -> Subscription:
+    """One visible subscription, or 404 (ids of others leak nothing)."""
+    query = visible_subscriptions(current_user).where(Subscription.id == subscription_id)
+    return db.session.scalars(query).first() or abort(404)
+
+
+def _int_field(name: str) -> int:
+    """A whole number from the form, or 400: the page always sends one."""
+    value = request.form.get(name, type=int)
+    if value is None:
+        abort(400)
+    return value
+
+
+@bp.route("")
+@login_required
+def index():
+    query = visible_subscriptions(current_user).order_by(Subscription.purchased_at.desc())
+    status = request.args.get("status", "")
+    if status:
+        query = query.where(Subscription.status == status)
+    return render_template("subscriptions/index.html", page=paginate(query), status=status)
+
+
+def _render(sub: Subscription, refusal: SubscriptionRefused | None = None, key=None,
+            status: int = 200, confirm: bool = False):
+    locale = buyer_locale(sub.customer.language, sub.customer.country)
+    line = db.session.get(OrderLine, sub.order_line_id) if sub.order_line_id else None
+    quote = services.cancellation_quote(sub)
+    return render_template(
+        "subscriptions/show.html", sub=sub, line=line, refusal=refusal, key=key, quote=quote,
+        confirm=confirm,
+        money=lambda amount, currency: format_money(amount, currency, locale)), status
+
+
+def _refused(sub: Subscription, exc: SubscriptionRefused):
+    return _render(sub, refusal=exc, status=403 if exc.forbidden else 422)
+
+
+@bp.route("/<int:subscription_id>")
+@login_required
+def show(subscription_id: int):
+    return _render(_subscription(subscription_id))
+
+
+@bp.route("/<int:subscription_id>/autorenew", methods=["POST"])
+@login_required
+def autorenew(subscription_id: int):
+    """S1: switch autorenew on or off."""
+    sub = _subscription(subscription_id)
+    choice = request.form.get("autorenew")
+    if choice not in ("on", "off"):
+        abort(400)
+    try:
+        services.set_autorenew(sub, choice == "on", current_user, get_client())
+    except SubscriptionRefused as exc:
+        return _refused(sub, exc)
+    flash(f"Autorenew is {choice}.", "success")
+    return redirect(url_for("subscriptions.show", subscription_id=sub.id))
+
+
+@bp.route("/<int:subscription_id>/quantity", methods=["POST"])
+@login_required
+def quantity(subscription_id: int):
+    """S2: set the license count (fewer only within the window)."""
+    sub = _subscription(subscription_id)
+    wanted = _int_field("quantity")
+    if wanted > sub.quantity and not current_user.is_provider_admin:
+        return _add_licenses(sub, wanted - sub.quantity)  # buyers add through checkout
+    try:
+        services.change_quantity(sub, wanted, current_user, get_client())
+    except SubscriptionRefused as exc:
+        return _refused(sub, exc)
+    flash(f"The subscription now has {sub.quantity} licenses.", "success")
+    return redirect(url_for("subscriptions.show", subscription_id=sub.id))
+
+
+@bp.route("/<int:subscription_id>/licenses", methods=["POST"])
+@buyers_only
+def licenses(subscription_id: int):
+    """S2/C3/C4: extra licenses are ordered through the cart, aimed at this subscription."""
+    return _add_licenses(_subscription(subscription_id), _int_field("quantity"))
+
+
+def _add_licenses(sub: Subscription, extra: int):
+    """Put extra licenses in the buyer's cart and send the buyer there."""
+    try:
+        services.add_licenses(sub, extra, current_user)
+    except SubscriptionRefused as exc:
+        return _refused(sub, exc)
+    flash(f"{extra} extra licenses for {sub.title} are in the cart.", "success")
+    return redirect(url_for("checkout.cart", customer=sub.customer_id))
+
+
+@bp.route("/<int:subscription_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(subscription_id: int):
+    """S3–S6: show the refund first; cancel on confirmation."""
+    sub = _subscription(subscription_id)
+    try:
+        services.check_cancel(sub, current_user)
+        if request.method == "GET":
+            return _render(sub, confirm=True)
+        quote = services.cancel(sub, current_user, get_client())
+    except SubscriptionRefused as exc:
+        return _refused(sub, exc)
+    locale = buyer_locale(sub.customer.language, sub.customer.country)
+    flash(f"Cancelled. Refund: {format_money(quote.amount, quote.currency, locale)}.", "success")
+    return redirect(url_for("subscriptions.show", subscription_id=sub.id))
+
+
+@bp.route("/<int:subscription_id>/key", methods=["POST"])
+@login_required
+def reveal(subscription_id: int):
+    """S7: reveal the product key to an admin agent (logged)."""
+    sub = _subscription(subscription_id)
+    try:
+        key = services.reveal_key(sub, current_user, request.remote_addr or "")
+    except SubscriptionRefused as exc:
+        return _refused(sub, exc)
+    return _render(sub, key=key)
+
+
+@bp.route("/<int:subscription_id>/download")
+@login_required
+def download(subscription_id: int):
+    """S7: follow the download link (logged)."""
+    sub = _subscription(subscription_id)
+    try:
+        url = services.download_url(sub, current_user, request.remote_addr or "")
+    except SubscriptionRefused as exc:
+        return _refused(sub, exc)
+    return redirect(url)
+
+
+@bp.route("/key-log")
+@roles_required(Role.PROVIDER_ADMIN)
+def key_log():
+    """S7: every reveal and download, filtered by date range; CSV export."""
+    start, end = request.args.get("from", ""), request.args.get("to", "")
+    query = activity.between(start, end)
+    if request.args.get("format") == "csv":
+        return Response(activity.export_csv(db.session.scalars(query).all()), mimetype="text/csv",
+                        headers={"Content-Disposition": "attachment; filename=key-log.csv"})
+    return render_template("subscriptions/key_log.html", page=paginate(query), start=start,
+                           end=end)

@@ -1,0 +1,23 @@
+"""`flask subscriptions sync`: refresh the local mirror from Partner Center."""
+
+from __future__ import annotations
+
+import click
+
+from storefront.partner_center import get_client
+from subscriptions.sync import sync_all
+
+
+@click.group("subscriptions")
+def subscriptions_cli() -> None:
+    """Subscriptions after purchase."""
+
+
+@subscriptions_cli.command("sync")
+def sync_command() -> None:
+    """Copy quantity, status, autorenew and term dates from Partner Center onto local rows."""
+    report = sync_all(get_client())
+    click.echo(f"Synced {report.customers} customers: {report.seen} subscriptions seen, "
+               f"{report.changed} changed, {report.failed} customers failed.")
+    if report.failed:
+        raise click.ClickException("Partner Center refused some customers; run again later.")

@@ -1,0 +1,25 @@
+"""The one error family of subscription management: a refusal with a rule code."""
+
+from __future__ import annotations
+
+from subscriptions.rules import Refusal
+
+
+class SubscriptionRefused(Exception):
+    """An action a rule (or Partner Center) refuses; `code` is stable, `message` is for people."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.message)
+        self.rule, self.code, self.message = refusal.rule, refusal.code, refusal.message
+        self.until = refusal.until
+
+    @property
+    def forbidden(self) -> bool:
+        """A missing permission (S4, S7) rather than a refused change."""
+        return self.code.endswith(".admin_agent_required")
+
+
+def refuse(refusal: Refusal | None) -> None:
+    """Raise the refusal a rule answered, if any."""
+    if refusal is not None:
+        raise SubscriptionRefused(refusal)

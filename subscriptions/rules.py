@@ -1,0 +1,160 @@
+"""The after-purchase rules S1–S7 as pure functions: facts in, a refusal or a number out.
+
+No database, no Flask, no connector: the service gathers the facts and raises what these
+return. Each `check_*` answers None when the action is allowed, else a `Refusal` whose code
+(`S3.cancellation_window_closed`, ...) is what pages and the API show and tests assert.
+
+Proration (S3): refund = price of the current term × unused fraction of that term, where
+the unused fraction is (term end − cancellation time) / (term end − term start), measured
+in seconds, and the price of the term is the unit price per billing period × quantity ×
+billing periods in the term (P1Y billed monthly: 12). Rounded to the cent, ROUND_HALF_UP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+CANCEL_WINDOW = timedelta(hours=168)  # S3: 7 days of any term
+PERPETUAL_WINDOW = timedelta(days=30)  # S6: from purchase
+PERPETUAL = "perpetual_software"
+CENT = Decimal("0.01")
+TERM_MONTHS = {"P1M": 1, "P1Y": 12, "P3Y": 36}
+CYCLE_MONTHS = {"monthly": 1, "annual": 12, "triennial": 36}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an action is not allowed; `until` is the moment a window closed, if any."""
+
+    rule: str
+    code: str
+    message: str
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the rules need to know about one subscription."""
+
+    family: str
+    cancellable: bool
+    status: str
+    purchased_at: datetime
+    term_start: datetime
+
+
+def _active(facts: Facts, rule: str) -> Refusal | None:
+    """Only a live subscription can be changed."""
+    if facts.status in ("deleted", "cancelled", "expired", "disabled"):
+        return Refusal(rule, f"{rule}.not_active", f"This subscription is {facts.status}.")
+    return None
+
+
+def check_autorenew(facts: Facts) -> Refusal | None:
+    """S1: autorenew is on by default and can be switched on a live recurring subscription."""
+    if facts.family == PERPETUAL:
+        return Refusal("S1", "S1.not_renewable", "Perpetual software does not renew.")
+    return _active(facts, "S1")
+
+
+def check_add_licenses(facts: Facts) -> Refusal | None:
+    """S2 (with C3/C4): licenses can be added any time, even to a discontinued plan."""
+    if facts.family == PERPETUAL:
+        return Refusal("S2", "S2.perpetual_quantity_fixed",
+                       "Buy perpetual software again instead of adding licenses.")
+    return _active(facts, "S2")
+
+
+def check_remove_licenses(facts: Facts, current: int, wanted: int,
+                          now: datetime) -> Refusal | None:
+    """S2: licenses can be removed only within the term's 168-hour window."""
+    refusal = check_add_licenses(facts)
+    if refusal or wanted >= current:
+        return refusal
+    if wanted < 1:
+        return Refusal("S2", "S2.at_least_one_license",
+                       "Keep at least one license, or cancel the subscription.")
+    closes = facts.term_start + CANCEL_WINDOW
+    if now > closes:
+        return Refusal("S2", "S2.reduction_window_closed",
+                       "Licenses can be removed only within 7 days of the term's start; "
+                       f"that window closed on {closes:%Y-%m-%d %H:%M} UTC.", closes)
+    return None
+
+
+def check_may_cancel(admin_agent: bool) -> Refusal | None:
+    """S4: only users holding the admin-agent permission may cancel."""
+    if admin_agent:
+        return None
+    return Refusal("S4", "S4.admin_agent_required",
+                   "Only users with the admin-agent permission can cancel subscriptions. "
+                   "Ask your provider's administrator to grant it.")
+
+
+def check_cancellable(facts: Facts) -> Refusal | None:
+    """S5: RedHat and SUSE plans are never cancelled (nor exchanged)."""
+    if facts.cancellable:
+        return None
+    return Refusal("S5", "S5.never_cancellable",
+                   "This plan (RedHat or SUSE) can never be cancelled or exchanged.")
+
+
+def check_cancel_window(facts: Facts, now: datetime) -> Refusal | None:
+    """S3 (S6 for perpetual software): cancel only inside the window; give its closing date."""
+    if facts.family == PERPETUAL:
+        closes, rule, code = facts.purchased_at + PERPETUAL_WINDOW, "S6", "S6.credit_window_closed"
+        what = "30 days of purchase"
+    else:
+        closes, rule, code = facts.term_start + CANCEL_WINDOW, "S3", "S3.cancellation_window_closed"
+        what = "168 hours of the term's start"
+    if now <= closes:
+        return None
+    return Refusal(rule, code, f"Cancellation is allowed only within {what}; that window "
+                               f"closed on {closes:%Y-%m-%d %H:%M} UTC. The full term is billed.",
+                   closes)
+
+
+def check_cancel(facts: Facts, admin_agent: bool, now: datetime) -> Refusal | None:
+    """S4, S5, then S3/S6: the first reason a cancellation is refused."""
+    return (check_may_cancel(admin_agent) or check_cancellable(facts)
+            or _active(facts, "S6" if facts.family == PERPETUAL else "S3")
+            or check_cancel_window(facts, now))
+
+
+def check_may_reveal(admin_agent: bool) -> Refusal | None:
+    """S7: product keys and download links are shown only to admin-agent users."""
+    if admin_agent:
+        return None
+    return Refusal("S7", "S7.admin_agent_required",
+                   "Only users with the admin-agent permission can see keys and downloads.")
+
+
+def periods_in_term(term_duration: str, billing_cycle: str) -> int:
+    """How many billing periods one term holds (P1Y billed monthly: 12)."""
+    term, cycle = TERM_MONTHS.get(term_duration), CYCLE_MONTHS.get(billing_cycle)
+    if term is None or cycle is None or term % cycle:
+        return 1
+    return term // cycle
+
+
+def term_price(unit_price: Decimal, quantity: int, term_duration: str,
+               billing_cycle: str) -> Decimal:
+    """Price of one whole term for all licenses."""
+    return unit_price * quantity * periods_in_term(term_duration, billing_cycle)
+
+
+def prorated_refund(price: Decimal, term_start: datetime, term_end: datetime,
+                    now: datetime) -> Decimal:
+    """S3: the price of the term × its unused fraction, to the cent (ROUND_HALF_UP)."""
+    whole = Decimal(str((term_end - term_start).total_seconds()))
+    unused = Decimal(str(max((term_end - now).total_seconds(), 0)))
+    if whole <= 0:
+        return Decimal("0.00")
+    return (price * unused / whole).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def perpetual_credit(price: Decimal) -> Decimal:
+    """S6: perpetual software cancelled in time is credited in full."""
+    return price.quantize(CENT, rounding=ROUND_HALF_UP)

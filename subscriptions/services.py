@@ -1,0 +1,179 @@
+"""Subscription management after purchase (S1–S7): rules first, then Partner Center, then history.
+
+Each service checks the pure rules, sends the change through the connector (which re-reads
+and PATCHes the full resource, retrying with one MS-RequestId), mirrors the answer, writes a
+SubscriptionEvent and commits once. Refusals raise `SubscriptionRefused` with a rule code,
+so pages and the REST API show the same reason.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from catalog.models import Price, Sku
+from checkout import cart as carts
+from checkout.models import CartLine, OrderLine
+from connectors.partner_center import PartnerCenterClient
+from connectors.partner_center.errors import PartnerCenterError
+from storefront.extensions import db
+from subscriptions import rules
+from subscriptions.errors import SubscriptionRefused, refuse
+from subscriptions.keys import download_url, issue_software_key, reveal_key, revoke_keys
+from subscriptions.models import Subscription
+from subscriptions.sync import mirror
+
+# Partner Center's own refusals, in the words of our rules.
+PC_CODES = {"900213": ("S3", "S3.cancellation_window_closed"),
+            "900117": ("S6", "S6.credit_window_closed"),
+            "900214": ("S2", "S2.reduction_window_closed"),
+            "900257": ("S2", "S2.reduction_window_closed"),
+            "800090": ("S2", "S2.reduction_window_closed")}
+
+
+__all__ = ["SubscriptionRefused", "add_licenses", "cancel", "cancellation_quote", "change_quantity",
+           "check_cancel", "download_url", "issue_software_key", "reveal_key", "set_autorenew"]
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What cancelling now gives back: the refund (S3) or credit (S6), and when that ends."""
+
+    amount: Decimal
+    currency: str
+    closes: datetime
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes: they are UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def _now(now: datetime | None) -> datetime:
+    return _utc(now) or datetime.now(UTC)
+
+
+def facts(sub: Subscription) -> rules.Facts:
+    """The facts the rules need, from the local mirror."""
+    purchased = _utc(sub.purchased_at)
+    return rules.Facts(family=sub.family, cancellable=sub.product.cancellable,
+                       status=sub.status, purchased_at=purchased,
+                       term_start=_utc(sub.term_start) or purchased)
+
+
+def _agent(user) -> bool:
+    return bool(getattr(user, "admin_agent", False))
+
+
+def _send(sub: Subscription, user, kind: str, call) -> str:
+    """Run one connector call with a fresh MS-RequestId; a refusal is kept in the history."""
+    request_id = str(uuid.uuid4())
+    try:
+        remote = call(request_id)
+    except PartnerCenterError as exc:
+        db.session.rollback()
+        rule, code = PC_CODES.get(exc.code or "", ("PC", f"PC.{exc.code or exc.http_status}"))
+        sub.record(f"{kind}_refused", f"Partner Center refused ({exc.code}): {exc.meaning}",
+                   user, request_id)
+        db.session.commit()
+        raise SubscriptionRefused(rules.Refusal(rule, code, exc.meaning)) from exc
+    if remote is not None:
+        mirror(sub, remote)
+    return request_id
+
+
+def set_autorenew(sub: Subscription, on: bool, user, client: PartnerCenterClient) -> Subscription:
+    """S1: switch autorenew; the connector sends the full resource so nothing else changes."""
+    refuse(rules.check_autorenew(facts(sub)))
+    request_id = _send(sub, user, "autorenew", lambda rid: client.update_subscription(
+        sub.tenant_id, sub.pc_subscription_id, auto_renew_enabled=on, request_id=rid))
+    sub.record("autorenew", f"Autorenew switched {'on' if on else 'off'}.", user, request_id)
+    db.session.commit()
+    return sub
+
+
+def change_quantity(sub: Subscription, quantity: int, user, client: PartnerCenterClient,
+                    now: datetime | None = None) -> Subscription:
+    """S2: set the license count; fewer only inside the 168-hour window."""
+    before = sub.quantity
+    refuse(rules.check_remove_licenses(facts(sub), before, quantity, _now(now)))
+    request_id = _send(sub, user, "quantity", lambda rid: client.update_subscription(
+        sub.tenant_id, sub.pc_subscription_id, quantity=quantity, request_id=rid))
+    sub.record("quantity", f"Licenses changed from {before} to {sub.quantity}.", user,
+               request_id)
+    db.session.commit()
+    return sub
+
+
+def price_of(sub: Subscription) -> Price | None:
+    """The price it was bought at (its order line), else a price of the same plan and term."""
+    line = db.session.get(OrderLine, sub.order_line_id) if sub.order_line_id else None
+    if line is not None:
+        return line.price
+    return db.session.scalar(select(Price).join(Sku).where(
+        Sku.product_id == sub.product_id, Price.term_duration == sub.term_duration,
+        Price.billing_cycle == sub.billing_cycle).order_by(Price.listed.desc(), Price.id))
+
+
+def add_licenses(sub: Subscription, quantity: int, user) -> CartLine:
+    """S2/C3/C4: extra licenses go through checkout as a cart line aimed at this subscription."""
+    refuse(rules.check_add_licenses(facts(sub)))
+    price = price_of(sub)
+    if price is None:
+        raise SubscriptionRefused(rules.Refusal(
+            "S2", "S2.no_price", "This plan has no price to add licenses at; ask your provider."))
+    try:
+        return carts.add_line(carts.cart_for(user, sub.customer), price.id, quantity,
+                              add_to_subscription_id=sub.id)
+    except carts.CartError as exc:
+        db.session.rollback()
+        raise SubscriptionRefused(rules.Refusal("S2", "S2.cart_refused", str(exc))) from exc
+
+
+def cancellation_quote(sub: Subscription, now: datetime | None = None) -> Quote:
+    """S3/S6: the refund or credit cancelling now would give, computed before confirming."""
+    f, at = facts(sub), _now(now)
+    price = price_of(sub)
+    unit = Decimal(price.sell_price if price else 0)
+    if sub.order_line_id and (line := db.session.get(OrderLine, sub.order_line_id)):
+        unit = Decimal(line.unit_price)
+    currency = price.currency if price else "USD"
+    whole = rules.term_price(unit, sub.quantity, sub.term_duration, sub.billing_cycle)
+    if f.family == rules.PERPETUAL:
+        return Quote(rules.perpetual_credit(whole), currency,
+                     f.purchased_at + rules.PERPETUAL_WINDOW)
+    end = _utc(sub.term_end) or f.term_start
+    return Quote(rules.prorated_refund(whole, f.term_start, end, at), currency,
+                 f.term_start + rules.CANCEL_WINDOW)
+
+
+def check_cancel(sub: Subscription, user, now: datetime | None = None) -> None:
+    """Raise the first reason this user may not cancel now (S4, S5, S3/S6)."""
+    refuse(rules.check_cancel(facts(sub), _agent(user), _now(now)))
+
+
+def cancel(sub: Subscription, user, client: PartnerCenterClient,
+           now: datetime | None = None) -> Quote:
+    """S3–S6: cancel in Partner Center (status deleted, or the order for perpetual software)."""
+    check_cancel(sub, user, now)
+    quote = cancellation_quote(sub, now)
+    if sub.family == rules.PERPETUAL:
+        def cancel_order(rid: str) -> None:
+            client.cancel_order(sub.tenant_id, sub.pc_order_id, request_id=rid)
+
+        request_id = _send(sub, user, "cancel", cancel_order)
+        sub.status, sub.autorenew = "cancelled", False
+        revoke_keys(sub, _now(now))
+    else:
+        request_id = _send(sub, user, "cancel", lambda rid: client.update_subscription(
+            sub.tenant_id, sub.pc_subscription_id, status="deleted", request_id=rid))
+    sub.record("cancel", f"Cancelled; {'credit' if sub.family == rules.PERPETUAL else 'refund'} "
+                         f"{quote.amount} {quote.currency}.", user, request_id)
+    db.session.commit()
+    return quote

@@ -1,0 +1,278 @@
+"""Subscription pages: scoping, the refund shown before confirming, S4/S7 for every role."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from storefront.extensions import db
+from subscriptions import services
+from subscriptions.models import KeyAccess, Subscription
+from tests.conftest import csrf_token, login, post_form
+from tests.subscriptions.conftest import RED_HAT, WINDOWS_SERVER, patches
+
+START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def local_sub(customer, product, family="perpetual_software", key=True) -> Subscription:
+    """A mirrored subscription with a key (no Partner Center call needed to reveal it)."""
+    sub = Subscription(customer=customer, reseller_id=customer.reseller_id, product=product,
+                       title=f"Software for {customer.company_name}", family=family,
+                       billing_cycle="one_time", quantity=1, status="active")
+    db.session.add(sub)
+    if key:
+        services.issue_software_key(sub)
+    db.session.commit()
+    return sub
+
+
+def users(world):
+    return {"admin": world.admin, "reseller": world.reseller_a_user, "customer": world.direct_user}
+
+
+def own_sub(world, role) -> Subscription:
+    customer = world.direct if role == "customer" else world.customer_a
+    return local_sub(customer, world.price.sku.product)
+
+
+@pytest.mark.parametrize(("role", "expected"), [
+    ("admin", {"Alpha GmbH", "Beta GmbH", "Direct Ltd"}), ("reseller", {"Alpha GmbH"}),
+    ("customer", {"Direct Ltd"})])
+def test_each_role_lists_only_the_subscriptions_it_may_see(client, world, role, expected):
+    for customer in (world.customer_a, world.customer_b, world.direct):
+        local_sub(customer, world.price.sku.product, key=False)
+    login(client, users(world)[role])
+    body = client.get("/subscriptions").get_data(as_text=True)
+    assert {name for name in ("Alpha GmbH", "Beta GmbH", "Direct Ltd")
+            if f"Software for {name}" in body} == expected
+
+
+def test_details_show_term_renewal_partner_center_ids_and_the_order_line(client, world, buy):
+    sub = buy(quantity=3)
+    login(client, world.reseller_a_user)
+    body = client.get(f"/subscriptions/{sub.id}").get_data(as_text=True)
+    for text in (sub.pc_subscription_id, sub.pc_order_id, sub.offer_id, "P1M", "monthly",
+                 'id="subscription-quantity">3<', 'id="subscription-autorenew">on<',
+                 "order line 1"):
+        assert text in body
+
+
+def test_s1_switching_autorenew_off_on_the_page_sends_the_full_resource(
+        client, world, buy, pc_responses):
+    sub = buy(quantity=3)
+    login(client, world.reseller_a_user)
+    response = post_form(client, f"/subscriptions/{sub.id}/autorenew", {"autorenew": "off"},
+                         token_url=f"/subscriptions/{sub.id}")
+    assert response.status_code == 302
+    body = patches(pc_responses)[-1]
+    assert body["autoRenewEnabled"] is False and body["quantity"] == 3
+    assert "Autorenew switched off" in client.get(f"/subscriptions/{sub.id}").get_data(
+        as_text=True)
+
+
+def test_s2_adding_licenses_on_the_page_sends_the_buyer_to_the_cart(client, world, buy):
+    sub = buy()
+    login(client, world.reseller_a_user)
+    response = post_form(client, f"/subscriptions/{sub.id}/licenses", {"quantity": "3"},
+                         token_url=f"/subscriptions/{sub.id}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/cart?customer={world.customer_a.id}")
+
+
+def test_s2_removing_licenses_late_is_refused_on_the_page_with_its_code(client, world, buy):
+    with time_machine.travel(START, tick=False) as clock:
+        sub = buy(quantity=5)
+        clock.move_to(START + timedelta(days=8))
+        login(client, world.reseller_a_user)
+        response = post_form(client, f"/subscriptions/{sub.id}/quantity", {"quantity": "2"},
+                             token_url=f"/subscriptions/{sub.id}")
+    assert response.status_code == 422
+    assert 'data-code="S2.reduction_window_closed"' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ["admin", "reseller", "customer"])
+def test_s4_cancel_page_refuses_every_role_without_the_admin_agent_permission(
+        client, world, role):
+    sub = own_sub(world, role)
+    login(client, users(world)[role])
+    response = client.get(f"/subscriptions/{sub.id}/cancel")
+    assert response.status_code == 403
+    assert 'data-code="S4.admin_agent_required"' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ["admin", "reseller", "customer"])
+def test_s4_cancel_page_opens_for_every_role_with_the_admin_agent_permission(
+        client, world, role):
+    sub = own_sub(world, role)
+    users(world)[role].admin_agent = True
+    db.session.commit()
+    login(client, users(world)[role])
+    response = client.get(f"/subscriptions/{sub.id}/cancel")
+    assert response.status_code == 200 and "Confirm cancellation" in response.get_data(
+        as_text=True)
+
+
+def agent_signs_in(client, world):
+    world.reseller_a_user.admin_agent = True
+    db.session.commit()
+    login(client, world.reseller_a_user)
+
+
+def test_s3_the_refund_is_shown_before_confirming_and_cancelling_refunds_it(
+        client, world, buy, pc_sandbox):
+    with time_machine.travel(START, tick=False) as clock:
+        sub = buy(quantity=2)
+        clock.move_to(START + timedelta(hours=167, minutes=59))
+        agent_signs_in(client, world)
+        page = client.get(f"/subscriptions/{sub.id}/cancel").get_data(as_text=True)
+        assert 'id="refund">19,36\xa0US$<' in page  # in the buyer's locale (en_DE)
+        response = post_form(client, f"/subscriptions/{sub.id}/cancel", {})
+        shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert response.status_code == 302
+    assert pc_sandbox.data["subscriptions"][sub.pc_subscription_id]["wire"]["status"] == \
+        "deleted"
+    assert "Refund: 19,36\xa0US$" in shown
+
+
+def test_s3_a_late_cancellation_is_refused_with_the_date_the_window_closed(client, world, buy):
+    with time_machine.travel(START, tick=False) as clock:
+        sub = buy()
+        clock.move_to(START + timedelta(hours=168, minutes=1))
+        agent_signs_in(client, world)
+        response = client.get(f"/subscriptions/{sub.id}/cancel")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'data-code="S3.cancellation_window_closed"' in body and "2025-03-08 09:00" in body
+
+
+@pytest.mark.parametrize("title", ["Red Hat Enterprise Linux Server", "SUSE Linux Enterprise"])
+def test_s5_red_hat_and_suse_plans_refuse_cancellation_on_the_page(client, world, buy,
+                                                                   pc_responses, title):
+    sub = buy(RED_HAT, "P1Y", "annual", family="software_subscription", cancellable=False)
+    sub.product.title = title
+    db.session.commit()
+    agent_signs_in(client, world)
+    response = post_form(client, f"/subscriptions/{sub.id}/cancel", {},
+                         token_url=f"/subscriptions/{sub.id}")
+    assert response.status_code == 422
+    assert 'data-code="S5.never_cancellable"' in response.get_data(as_text=True)
+    assert patches(pc_responses) == []
+
+
+@pytest.mark.parametrize("role", ["admin", "reseller", "customer"])
+def test_s7_keys_are_hidden_from_every_role_without_the_admin_agent_permission(
+        client, world, role):
+    sub = own_sub(world, role)
+    login(client, users(world)[role])
+    response = post_form(client, f"/subscriptions/{sub.id}/key", {},
+                         token_url=f"/subscriptions/{sub.id}")
+    assert response.status_code == 403
+    body = response.get_data(as_text=True)
+    assert 'data-code="S7.admin_agent_required"' in body and sub.keys[0].product_key not in body
+    assert client.get(f"/subscriptions/{sub.id}/download").status_code == 403
+    assert db.session.query(KeyAccess).count() == 0
+
+
+@pytest.mark.parametrize("role", ["admin", "reseller", "customer"])
+def test_s7_an_admin_agent_of_every_role_sees_the_key_and_the_reveal_is_logged(
+        client, world, role):
+    sub, user = own_sub(world, role), users(world)[role]
+    user.admin_agent = True
+    db.session.commit()
+    login(client, user)
+    response = post_form(client, f"/subscriptions/{sub.id}/key", {},
+                         token_url=f"/subscriptions/{sub.id}")
+    assert sub.keys[0].product_key in response.get_data(as_text=True)
+    download = client.get(f"/subscriptions/{sub.id}/download")
+    assert download.headers["Location"] == sub.keys[0].download_url
+    log = db.session.query(KeyAccess).order_by(KeyAccess.id).all()
+    assert [(r.action, r.user_id, r.subscription_id) for r in log] == [
+        ("reveal", user.id, sub.id), ("download", user.id, sub.id)]
+
+
+def test_s6_after_cancelling_perpetual_software_it_stays_listed_without_its_key(
+        client, world, buy):
+    with time_machine.travel(START, tick=False) as clock:
+        sub = buy(WINDOWS_SERVER, "", "one_time", quantity=1, family="perpetual_software")
+        services.issue_software_key(sub)
+        db.session.commit()
+        key = sub.keys[0].product_key
+        clock.move_to(START + timedelta(days=30))
+        agent_signs_in(client, world)
+        assert post_form(client, f"/subscriptions/{sub.id}/cancel", {}).status_code == 302
+        listed = client.get("/subscriptions").get_data(as_text=True)
+        page = client.get(f"/subscriptions/{sub.id}").get_data(as_text=True)
+        response = post_form(client, f"/subscriptions/{sub.id}/key", {},
+                             token_url=f"/subscriptions/{sub.id}")
+    assert sub.title in listed
+    assert 'id="key-revoked"' in page and key not in page
+    assert 'data-code="S6.key_revoked"' in response.get_data(as_text=True)
+
+
+def test_s7_admins_filter_the_key_log_by_date_range_and_export_it(client, world):
+    sub = own_sub(world, "reseller")
+    world.reseller_a_user.admin_agent = True
+    db.session.commit()
+    for day in (1, 10):
+        with time_machine.travel(datetime(2025, 3, day, 12, tzinfo=UTC), tick=False):
+            services.reveal_key(sub, world.reseller_a_user, "10.0.0.1")
+    login(client, world.admin)
+    page = client.get("/subscriptions/key-log?from=2025-03-05&to=2025-03-31")
+    assert page.get_data(as_text=True).count("a@test.example") == 1
+    export = client.get("/subscriptions/key-log?from=2025-03-01&to=2025-03-01&format=csv")
+    rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True))))
+    assert [(r["when_utc"], r["user"], r["action"]) for r in rows] == [
+        ("2025-03-01 12:00:00", "a@test.example", "reveal")]
+
+
+def test_a_provider_admin_grants_the_admin_agent_permission_from_the_reseller_page(
+        client, world):
+    login(client, world.admin)
+    url = f"/admin/resellers/{world.reseller_a.id}"
+    assert "Make admin agent" in client.get(url).get_data(as_text=True)
+    response = client.post(f"/admin/users/{world.reseller_a_user.id}/admin-agent",
+                           data={"admin_agent": "on", "csrf_token": csrf_token(client, url)})
+    assert response.status_code == 302 and world.reseller_a_user.admin_agent is True
+    client.post(f"/admin/users/{world.reseller_a_user.id}/admin-agent",
+                data={"admin_agent": "off", "csrf_token": csrf_token(client, url)})
+    assert world.reseller_a_user.admin_agent is False
+
+
+
+def test_s2_a_buyer_raising_the_quantity_is_sent_through_the_cart_not_straight_to_partner_center(
+        client, world, buy, pc_responses):
+    sub = buy(quantity=2)
+    login(client, world.reseller_a_user)
+    response = post_form(client, f"/subscriptions/{sub.id}/quantity", {"quantity": "5"},
+                         token_url=f"/subscriptions/{sub.id}")
+    assert response.headers["Location"].endswith(f"/cart?customer={world.customer_a.id}")
+    assert patches(pc_responses) == []
+    cart = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"extra licenses for subscription {sub.id}" in cart
+
+
+def test_s7_the_key_log_export_neutralises_spreadsheet_formulas(client, world):
+    world.customer_a.company_name = "=HYPERLINK(\"http://evil\")"
+    sub = own_sub(world, "reseller")
+    world.reseller_a_user.admin_agent = True
+    db.session.commit()
+    services.reveal_key(sub, world.reseller_a_user)
+    login(client, world.admin)
+    rows = list(csv.DictReader(io.StringIO(client.get("/subscriptions/key-log?format=csv")
+                                           .get_data(as_text=True))))
+    assert rows[0]["customer"].startswith("'=")
+
+
+def test_a_provider_admin_grants_the_admin_agent_permission_to_a_direct_customers_user(
+        client, world):
+    login(client, world.admin)
+    url = f"/admin/customers/{world.direct.id}"
+    assert "Make admin agent" in client.get(url).get_data(as_text=True)
+    response = client.post(f"/admin/users/{world.direct_user.id}/admin-agent",
+                           data={"admin_agent": "on", "csrf_token": csrf_token(client, url)})
+    assert response.headers["Location"].endswith(url)
+    assert world.direct_user.admin_agent is True

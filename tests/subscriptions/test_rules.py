@@ -1,0 +1,127 @@
+"""The pure S1–S7 rules: windows to the minute, proration to the cent, every refusal's code."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from catalog.families import is_not_cancellable
+from subscriptions import rules
+
+START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def facts(family="office365_business", cancellable=True, status="active", start=START):
+    return rules.Facts(family=family, cancellable=cancellable, status=status,
+                       purchased_at=start, term_start=start)
+
+
+def test_s3_cancellation_is_allowed_at_167_hours_59_minutes():
+    assert rules.check_cancel_window(facts(), START + timedelta(hours=167, minutes=59)) is None
+
+
+def test_s3_cancellation_is_refused_at_168_hours_1_minute_with_the_closing_date():
+    refusal = rules.check_cancel_window(facts(), START + timedelta(hours=168, minutes=1))
+    assert refusal.code == "S3.cancellation_window_closed"
+    assert refusal.until == START + timedelta(hours=168)
+    assert "2025-03-08 09:00" in refusal.message
+
+
+def test_s3_window_restarts_with_each_term():
+    renewed = START + timedelta(days=31)
+    assert rules.check_cancel_window(facts(start=renewed), renewed + timedelta(hours=2)) is None
+
+
+def test_s6_perpetual_software_is_cancellable_on_day_30():
+    assert rules.check_cancel_window(facts("perpetual_software"),
+                                     START + timedelta(days=30)) is None
+
+
+def test_s6_perpetual_software_is_refused_on_day_31():
+    refusal = rules.check_cancel_window(facts("perpetual_software"), START + timedelta(days=31))
+    assert refusal.code == "S6.credit_window_closed"
+    assert refusal.until == START + timedelta(days=30)
+
+
+def test_s2_licenses_can_be_removed_inside_the_window_only():
+    inside, late = START + timedelta(hours=167, minutes=59), START + timedelta(hours=168, minutes=1)
+    assert rules.check_remove_licenses(facts(), 5, 3, inside) is None
+    assert rules.check_remove_licenses(facts(), 5, 3, late).code == "S2.reduction_window_closed"
+
+
+def test_s2_licenses_can_be_added_any_time_and_to_a_discontinued_plan():
+    late = START + timedelta(days=200)
+    assert rules.check_remove_licenses(facts(), 5, 9, late) is None
+    assert rules.check_add_licenses(facts()) is None
+
+
+def test_s2_refuses_removing_every_license():
+    assert rules.check_remove_licenses(facts(), 5, 0, START).code == "S2.at_least_one_license"
+
+
+def test_s2_refuses_changes_to_a_cancelled_subscription():
+    assert rules.check_add_licenses(facts(status="cancelled")).code == "S2.not_active"
+
+
+def test_s1_autorenew_can_be_switched_on_a_live_subscription_but_not_on_perpetual_software():
+    assert rules.check_autorenew(facts()) is None
+    assert rules.check_autorenew(facts("perpetual_software")).code == "S1.not_renewable"
+
+
+def test_s4_only_admin_agents_may_cancel():
+    assert rules.check_may_cancel(True) is None
+    assert rules.check_may_cancel(False).code == "S4.admin_agent_required"
+    assert rules.check_cancel(facts(), False, START).code == "S4.admin_agent_required"
+
+
+@pytest.mark.parametrize("publisher", ["Red Hat, Inc.", "SUSE"])
+def test_s5_redhat_and_suse_plans_are_never_cancellable(publisher):
+    cancellable = not is_not_cancellable(publisher)  # what the catalog import stores
+    refusal = rules.check_cancel(facts("software_subscription", cancellable), True, START)
+    assert refusal.code == "S5.never_cancellable"
+
+
+def test_s7_only_admin_agents_may_reveal_keys():
+    assert rules.check_may_reveal(True) is None
+    assert rules.check_may_reveal(False).code == "S7.admin_agent_required"
+
+
+def _at(*parts) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+def test_s3_prorated_refund_for_a_monthly_term_is_exact_to_the_cent():
+    # 3 × 12.50 for 31 days, cancelled after 2 days: 37.50 × 29/31 = 35.0806…
+    price = rules.term_price(Decimal("12.50"), 3, "P1M", "monthly")
+    assert rules.prorated_refund(price, _at(2025, 3, 1), _at(2025, 4, 1),
+                                 _at(2025, 3, 3)) == Decimal("35.08")
+
+
+def test_s3_prorated_refund_for_an_annual_term_is_exact_to_the_cent():
+    # 2 × 120.00 for 365 days, cancelled after 5.5 days: 240 × 359.5/365 = 236.3835…
+    price = rules.term_price(Decimal("120.00"), 2, "P1Y", "annual")
+    assert rules.prorated_refund(price, _at(2025, 1, 1), _at(2026, 1, 1),
+                                 _at(2025, 1, 6, 12)) == Decimal("236.38")
+
+
+def test_s3_prorated_refund_for_a_triennial_term_is_exact_to_the_cent():
+    # 1000.00 for 1095 days, cancelled after 6 days: 1000 × 1089/1095 = 994.5205…
+    price = rules.term_price(Decimal("1000.00"), 1, "P3Y", "triennial")
+    assert rules.prorated_refund(price, _at(2025, 1, 1), _at(2028, 1, 1),
+                                 _at(2025, 1, 7)) == Decimal("994.52")
+
+
+def test_term_price_counts_every_billing_period_of_the_term():
+    assert rules.term_price(Decimal("10.00"), 2, "P1Y", "monthly") == Decimal("240.00")
+    assert rules.term_price(Decimal("300.00"), 1, "P3Y", "annual") == Decimal("900.00")
+
+
+def test_proration_rounds_half_a_cent_up():
+    assert rules.prorated_refund(Decimal("0.05"), _at(2025, 1, 1), _at(2025, 1, 3),
+                                 _at(2025, 1, 2)) == Decimal("0.03")
+
+
+def test_s6_perpetual_software_is_credited_in_full():
+    assert rules.perpetual_credit(Decimal("1234.5")) == Decimal("1234.50")

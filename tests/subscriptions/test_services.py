@@ -1,0 +1,222 @@
+"""Subscription services against the Partner Center sandbox, with frozen time (S1–S6)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from catalog.models import Price
+from checkout.models import CartLine
+from storefront.extensions import db
+from subscriptions import services
+from subscriptions.errors import SubscriptionRefused
+from subscriptions.models import SubscriptionEvent
+from tests.subscriptions.conftest import RED_HAT, SQL_SERVER, WINDOWS_SERVER, patches
+
+START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def agent(world):
+    world.reseller_a_user.admin_agent = True
+    db.session.commit()
+    return world.reseller_a_user
+
+
+def remote(pc_sandbox, sub) -> dict:
+    return pc_sandbox.data["subscriptions"][sub.pc_subscription_id]["wire"]
+
+
+def test_s1_autorenew_is_on_by_default_and_switching_it_off_sends_the_full_resource(
+        buy, world, pc_client, pc_responses, pc_sandbox):
+    sub = buy(quantity=3)
+    assert sub.autorenew is True
+    services.set_autorenew(sub, False, world.reseller_a_user, pc_client)
+    body = patches(pc_responses)[-1]
+    assert body["autoRenewEnabled"] is False
+    # The whole resource went back: quantity, offer, term and billing cycle are kept.
+    assert (body["quantity"], body["offerId"], body["termDuration"], body["billingCycle"]) == \
+        (3, sub.offer_id, "P1M", "monthly")
+    assert remote(pc_sandbox, sub)["autoRenewEnabled"] is False
+    assert sub.autorenew is False
+    event = sub.events[-1]
+    assert (event.kind, event.user) == ("autorenew", world.reseller_a_user)
+    assert event.request_id
+
+
+def test_s1_autorenew_can_be_switched_back_on(buy, world, pc_client, pc_sandbox):
+    sub = buy()
+    services.set_autorenew(sub, False, world.reseller_a_user, pc_client)
+    services.set_autorenew(sub, True, world.reseller_a_user, pc_client)
+    assert remote(pc_sandbox, sub)["autoRenewEnabled"] is True and sub.autorenew is True
+
+
+def test_s2_adding_licenses_by_quantity_keeps_autorenew_in_the_full_body(
+        clock, buy, world, pc_client, pc_responses, pc_sandbox):
+    sub = buy(quantity=2)
+    clock.move_to(START + timedelta(days=20))
+    services.change_quantity(sub, 5, world.reseller_a_user, pc_client)
+    body = patches(pc_responses)[-1]
+    assert body["quantity"] == 5 and body["autoRenewEnabled"] is True
+    assert remote(pc_sandbox, sub)["quantity"] == 5 and sub.quantity == 5
+    assert sub.events[-1].note == "Licenses changed from 2 to 5."
+
+
+def test_s2_licenses_can_be_removed_at_167_hours_59_minutes(clock, buy, world, pc_client,
+                                                            pc_sandbox):
+    sub = buy(quantity=5)
+    clock.move_to(START + timedelta(hours=167, minutes=59))
+    services.change_quantity(sub, 3, world.reseller_a_user, pc_client)
+    assert remote(pc_sandbox, sub)["quantity"] == 3
+
+
+def test_s2_removing_licenses_is_refused_at_168_hours_1_minute(clock, buy, world, pc_client,
+                                                               pc_sandbox, pc_responses):
+    sub = buy(quantity=5)
+    clock.move_to(START + timedelta(hours=168, minutes=1))
+    with pytest.raises(SubscriptionRefused) as refused:
+        services.change_quantity(sub, 3, world.reseller_a_user, pc_client)
+    assert refused.value.code == "S2.reduction_window_closed"
+    assert refused.value.until == START + timedelta(hours=168)
+    assert remote(pc_sandbox, sub)["quantity"] == 5 and patches(pc_responses) == []
+
+
+def test_partner_center_refusing_a_late_reduction_is_reported_as_s2_and_kept_in_history(
+        clock, buy, world, pc_client, pc_sandbox):
+    sub = buy(quantity=5)
+    sub.term_start = START + timedelta(days=30)  # a stale local mirror thinks the term renewed
+    db.session.commit()
+    clock.move_to(START + timedelta(days=30, hours=1))
+    with pytest.raises(SubscriptionRefused) as refused:
+        services.change_quantity(sub, 3, world.reseller_a_user, pc_client)
+    assert refused.value.code == "S2.reduction_window_closed"
+    assert sub.events[-1].kind == "quantity_refused" and "900214" in sub.events[-1].note
+    assert remote(pc_sandbox, sub)["quantity"] == 5
+
+
+def test_s3_cancelling_at_167_hours_59_minutes_refunds_the_unused_term(
+        clock, buy, agent, pc_client, pc_sandbox, pc_responses):
+    sub = buy(quantity=2)  # 2 × 12.50 for 31 days (March)
+    now = START + timedelta(hours=167, minutes=59)
+    clock.move_to(now)
+    quote = services.cancel(sub, agent, pc_client)
+    # 25.00 × (744 h − 167 h 59 min) / 744 h = 19.3554… → 19.36
+    assert (quote.amount, quote.currency) == (Decimal("19.36"), "USD")
+    assert patches(pc_responses)[-1]["status"] == "deleted"
+    assert remote(pc_sandbox, sub)["status"] == "deleted" and sub.status == "cancelled"
+    assert sub.events[-1].kind == "cancel" and "19.36" in sub.events[-1].note
+
+
+def test_s3_cancelling_at_168_hours_1_minute_is_refused_with_the_date_the_window_closed(
+        clock, buy, agent, pc_client, pc_sandbox):
+    sub = buy()
+    clock.move_to(START + timedelta(hours=168, minutes=1))
+    with pytest.raises(SubscriptionRefused) as refused:
+        services.cancel(sub, agent, pc_client)
+    assert refused.value.code == "S3.cancellation_window_closed"
+    assert "2025-03-08 09:00" in refused.value.message
+    assert remote(pc_sandbox, sub)["status"] == "active"
+
+
+def test_s3_quote_for_an_annual_and_a_triennial_term(clock, buy):
+    annual = buy(SQL_SERVER, "P1Y", "annual", quantity=1, family="software_subscription",
+                 cost="100.00", erp="120.00")
+    three_years = Price(sku=annual.product.skus[0], term_duration="P3Y", billing_cycle="triennial",
+                        market="US", currency="USD", unit_price=Decimal("900.00"),
+                        erp_price=Decimal("1000.00"))
+    db.session.add(three_years)
+    triennial = buy(SQL_SERVER, "P3Y", "triennial", quantity=1, price=three_years)
+    at = START + timedelta(days=5, hours=12)
+    # 120 × (365 − 5.5)/365 and 1000 × (1096 − 5.5)/1096 (the triennial term spans 29 Feb 2028)
+    assert services.cancellation_quote(annual, at).amount == Decimal("118.19")
+    assert services.cancellation_quote(triennial, at).amount == Decimal("994.98")
+
+
+def test_s4_a_user_without_the_admin_agent_permission_cannot_cancel(buy, world, pc_client,
+                                                                    pc_sandbox):
+    sub = buy()
+    for user in (world.reseller_a_user, world.admin):
+        with pytest.raises(SubscriptionRefused) as refused:
+            services.cancel(sub, user, pc_client)
+        assert refused.value.code == "S4.admin_agent_required"
+    assert remote(pc_sandbox, sub)["status"] == "active"
+
+
+def test_s5_a_red_hat_plan_is_never_cancelled_even_by_an_admin_agent(
+        buy, agent, pc_client, pc_responses):
+    sub = buy(RED_HAT, "P1Y", "annual", family="software_subscription", cancellable=False)
+    with pytest.raises(SubscriptionRefused) as refused:
+        services.cancel(sub, agent, pc_client)
+    assert refused.value.code == "S5.never_cancellable"
+    assert patches(pc_responses) == []
+
+
+def perpetual(buy):
+    sub = buy(WINDOWS_SERVER, "", "one_time", quantity=1, family="perpetual_software",
+              cost="800.00", erp="950.00")
+    services.issue_software_key(sub)
+    db.session.commit()
+    return sub
+
+
+def test_s6_perpetual_software_cancelled_on_day_30_is_credited_in_full_and_loses_its_key(
+        clock, buy, agent, pc_client, pc_sandbox):
+    sub = perpetual(buy)
+    clock.move_to(START + timedelta(days=30))
+    quote = services.cancel(sub, agent, pc_client)
+    assert quote.amount == Decimal("950.00")
+    assert pc_sandbox.data["orders"][sub.pc_order_id]["wire"]["status"] == "cancelled"
+    assert sub.status == "cancelled" and sub.live_keys == [] and sub.keys[0].revoked_at
+    with pytest.raises(SubscriptionRefused) as refused:
+        services.reveal_key(sub, agent)
+    assert refused.value.code == "S6.key_revoked"
+
+
+def test_s6_perpetual_software_is_not_cancellable_on_day_31(clock, buy, agent, pc_client):
+    sub = perpetual(buy)
+    clock.move_to(START + timedelta(days=31))
+    with pytest.raises(SubscriptionRefused) as refused:
+        services.cancel(sub, agent, pc_client)
+    assert refused.value.code == "S6.credit_window_closed"
+    assert sub.live_keys
+
+
+def test_s2_extra_licenses_go_to_the_cart_aimed_at_this_subscription(buy, world):
+    sub = buy()
+    line = services.add_licenses(sub, 4, world.reseller_a_user)
+    assert (line.add_to_subscription_id, line.quantity, line.price_id) == \
+        (sub.id, 4, world.price.id)
+
+
+def test_c3_a_discontinued_plan_still_takes_extra_licenses(buy, world):
+    sub = buy()
+    sub.product.discontinued = True
+    db.session.commit()
+    assert services.add_licenses(sub, 1, world.reseller_a_user).add_to_subscription_id == sub.id
+
+
+def test_c4_extra_dynamics_licenses_go_to_this_instance(buy, world):
+    first = buy(("CFQ7TTC0LGNM", "0001"), family="dynamics", new_subscription_per_order=True)
+    second = buy(("CFQ7TTC0LGNM", "0001"), price=first.product.skus[0].prices[0])
+    services.add_licenses(second, 2, world.reseller_a_user)
+    lines = db.session.scalars(select(CartLine)).all()
+    assert [(ln.add_to_subscription_id, ln.quantity) for ln in lines] == [(second.id, 2)]
+
+
+def test_every_change_is_written_to_the_history(buy, world, pc_client):
+    sub = buy()
+    services.set_autorenew(sub, False, world.reseller_a_user, pc_client)
+    services.change_quantity(sub, 4, world.reseller_a_user, pc_client)
+    kinds = db.session.scalars(select(SubscriptionEvent.kind).where(
+        SubscriptionEvent.subscription_id == sub.id)).all()
+    assert kinds == ["autorenew", "quantity"]

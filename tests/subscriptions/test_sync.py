@@ -1,0 +1,71 @@
+"""Sync: changes made directly in Partner Center (the sandbox) appear in the local mirror."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from connectors.partner_center import wire
+from storefront.extensions import db
+from subscriptions import services
+from subscriptions.models import Subscription
+from subscriptions.sync import sync_all
+from tests.subscriptions.conftest import WINDOWS_SERVER
+
+
+def test_sync_reflects_quantity_status_and_autorenew_changed_in_partner_center(
+        buy, pc_client, pc_sandbox):
+    sub = buy(quantity=2)
+    pc_sandbox.data["subscriptions"][sub.pc_subscription_id]["wire"] |= {
+        "quantity": 7, "autoRenewEnabled": False, "status": "suspended"}
+    report = sync_all(pc_client)
+    db.session.expire_all()
+    sub = db.session.get(Subscription, sub.id)
+    assert (sub.quantity, sub.autorenew, sub.status) == (7, False, "suspended")
+    assert (report.seen, report.changed, report.failed) == (1, 1, 0)
+    assert sub.events[-1].kind == "synced" and "quantity 2 → 7" in sub.events[-1].note
+    assert sub.synced_at is not None
+
+
+def test_sync_shows_a_subscription_cancelled_elsewhere_as_cancelled(buy, pc_client, pc_sandbox):
+    sub = buy()
+    pc_sandbox.data["subscriptions"][sub.pc_subscription_id]["wire"]["status"] = "deleted"
+    sync_all(pc_client)
+    assert db.session.get(Subscription, sub.id).status == "cancelled"
+
+
+def test_sync_without_changes_writes_no_history(buy, pc_client):
+    sub = buy()
+    assert sync_all(pc_client).changed == 0
+    assert sub.events == []
+
+
+def test_sync_gives_a_mirrored_perpetual_software_subscription_its_key(buy, pc_client):
+    sub = buy(WINDOWS_SERVER, "", "one_time", quantity=1, family="perpetual_software")
+    sync_all(pc_client)
+    assert len(sub.live_keys) == 1 and sub.live_keys[0].product_key.count("-") == 4
+    sync_all(pc_client)
+    assert len(sub.keys) == 1  # once only
+
+
+def test_flask_subscriptions_sync_command_refreshes_the_mirror(app, buy, pc_sandbox):
+    sub = buy(quantity=2)
+    pc_sandbox.data["subscriptions"][sub.pc_subscription_id]["wire"]["quantity"] = 4
+    result = app.test_cli_runner().invoke(args=["subscriptions", "sync"])
+    assert result.exit_code == 0, result.output
+    assert "1 subscriptions seen, 1 changed" in result.output
+    db.session.expire_all()
+    assert db.session.get(Subscription, sub.id).quantity == 4
+
+
+def test_sync_of_a_renewal_restarts_the_s3_window_at_the_new_term(buy, pc_client, pc_sandbox,
+                                                                  world):
+    sub = buy()
+    old_end = pc_client.get_subscription(sub.tenant_id, sub.pc_subscription_id).commitment_end
+    new_end = old_end + timedelta(days=31)
+    pc_sandbox.data["subscriptions"][sub.pc_subscription_id]["wire"]["commitmentEndDate"] = \
+        wire.iso(new_end)
+    sync_all(pc_client)
+    assert services.facts(sub).term_start == old_end
+    assert "renewed" in sub.events[-1].note
+    world.reseller_a_user.admin_agent = True
+    services.check_cancel(sub, world.reseller_a_user, old_end + timedelta(hours=2))  # no refusal
