@@ -20,6 +20,7 @@ from connectors.partner_center.commerce_types import Subscription as PcSubscript
 from storefront.accounts import Role, User
 from storefront.extensions import db
 from storefront.notifications import notify
+from subscriptions.keys import issue_software_key
 from subscriptions.models import Subscription
 
 
@@ -92,7 +93,7 @@ def _mirror(order: Order, line: OrderLine, pc: PcSubscription) -> None:
     if db.session.scalar(select(Subscription.id).where(
             Subscription.pc_subscription_id == pc.id)):
         return
-    db.session.add(Subscription(
+    mirrored = Subscription(
         customer_id=order.customer_id, reseller_id=order.reseller_id,
         product_id=line.product_id, order_line_id=line.id, tenant_id=order.pc_customer_id,
         pc_subscription_id=pc.id, pc_order_id=line.pc_order_id, offer_id=pc.offer_id,
@@ -101,7 +102,10 @@ def _mirror(order: Order, line: OrderLine, pc: PcSubscription) -> None:
         term_duration=line.term_duration, quantity=pc.quantity, status=pc.status or "active",
         autorenew=pc.auto_renew_enabled, partner_id=pc.partner_id or line.partner_of_record,
         purchased_at=pc.created or order.created_at, term_start=pc.created,
-        term_end=pc.commitment_end, cancellation_allowed_until=pc.cancellation_allowed_until))
+        term_end=pc.commitment_end, cancellation_allowed_until=pc.cancellation_allowed_until)
+    db.session.add(mirrored)
+    if mirrored.family == "perpetual_software":  # S6/S7: its key comes with the purchase
+        issue_software_key(mirrored)
 
 
 def finish(order: Order) -> str:

@@ -25,9 +25,15 @@ def init_celery(app: Flask) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
-        beat_schedule={"reconcile-provisioning": {
-            "task": "provisioning.reconcile",
-            "schedule": float(app.config.get("PROVISIONING_RECONCILE_SECONDS", 60))}},
+        beat_schedule={
+            "reconcile-provisioning": {
+                "task": "provisioning.reconcile",
+                "schedule": float(app.config.get("PROVISIONING_RECONCILE_SECONDS", 60))},
+            "sync-subscriptions": {
+                "task": "subscriptions.sync",
+                "schedule": float(app.config.get("SUBSCRIPTION_SYNC_SECONDS", 3600))},
+            "commitments-daily": {
+                "task": "commitments.run_daily", "schedule": 24 * 3600.0}},
     )
 
     class AppContextTask(Task):
@@ -66,3 +72,22 @@ def reconcile_task() -> int:
 def enqueue_provisioning(order_id: int) -> None:
     """Hand an order to the workers; its ProvisioningJob row is the durable record."""
     provision_order_task.delay(order_id)
+
+
+@celery.task(name="subscriptions.sync")
+def sync_subscriptions_task() -> int:
+    """Refresh the local subscription mirror from Partner Center (beat runs this hourly)."""
+    from storefront.partner_center import get_client
+    from subscriptions.sync import sync_all
+
+    return sync_all(get_client()).changed
+
+
+@celery.task(name="commitments.run_daily")
+def commitments_daily_task() -> int:
+    """Evaluate the OSPA schedules once a day; each notice is sent once (O2, O5, O8, O9)."""
+    from datetime import date
+
+    from storefront.enrollments.daily import run_daily
+
+    return run_daily(date.today()).total

@@ -1,0 +1,15 @@
+"""Celery beat's periodic jobs run the same services as their commands."""
+
+from __future__ import annotations
+
+from storefront.tasks import celery, commitments_daily_task, sync_subscriptions_task
+
+
+def test_beat_schedules_reconciler_subscription_sync_and_the_daily_ospa_run(app):
+    tasks = {entry["task"] for entry in celery.conf.beat_schedule.values()}
+    assert tasks == {"provisioning.reconcile", "subscriptions.sync", "commitments.run_daily"}
+
+
+def test_the_periodic_jobs_run_against_the_app(app, world):
+    assert sync_subscriptions_task.apply().get() == 0  # nothing mirrored yet: nothing changed
+    assert commitments_daily_task.apply().get() == 0  # no enrollment: no notice
