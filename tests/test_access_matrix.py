@@ -38,9 +38,10 @@ def only(role: str, ok: int = 200) -> dict[str, int]:
 API_OPERATIONS = ("list_offers", "list_customers", "create_customer", "get_customer",
                   "update_customer", "list_mca", "record_mca", "validate_checkout",
                   "create_order", "list_orders", "get_order", "list_subscriptions",
-                  "get_subscription")
+                  "get_subscription", "update_subscription", "cancel_subscription")
 API_OBJECT_OPERATIONS = ("get_customer", "update_customer", "list_mca", "record_mca",
-                         "get_order", "get_subscription")
+                         "get_order", "get_subscription", "update_subscription",
+                         "cancel_subscription")
 
 ENROLLMENT_ACTIONS = ("sign", "transition", "credit_check", "order", "usage", "settlement",
                       "account", "subscription", "invoice_paid")

@@ -227,3 +227,18 @@ def page_of(item: type[Schema]) -> type[Schema]:
         "items": fields.List(fields.Nested(item), required=True),
         "page": fields.Integer(required=True), "pages": fields.Integer(required=True),
         "total": fields.Integer(required=True)}, name=f"{item.__name__.removesuffix('Schema')}Page")
+
+
+class SubscriptionChangeIn(Schema):
+    """A change to a subscription: licence count (S2) and/or autorenew (S1)."""
+
+    quantity = fields.Integer(validate=validate.Range(min=1, max=100000))
+    autorenew = fields.Boolean()
+
+
+class CancellationSchema(Schema):
+    """A cancelled subscription and the refund it earned (S3 prorated, S6 in full)."""
+
+    subscription = fields.Nested(SubscriptionSchema, required=True)
+    refund = fields.Decimal(as_string=True, places=2, required=True)
+    currency = fields.String(required=True)

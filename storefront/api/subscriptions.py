@@ -1,12 +1,22 @@
-"""Subscriptions within the token's scope: list and read (changes live in subscriptions/)."""
+"""Subscriptions within the token's scope: list, read, change and cancel (S1–S6)."""
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import g, jsonify
 
-from storefront.api import envelope, operation, query, scope
-from storefront.api.schemas import CustomerPageQuery, SubscriptionSchema, page_of
+from connectors.partner_center import PartnerCenterError
+from storefront.api import api_error, body, envelope, operation, query, scope
+from storefront.api.schemas import (
+    CancellationSchema,
+    CustomerPageQuery,
+    SubscriptionChangeIn,
+    SubscriptionSchema,
+    page_of,
+)
 from storefront.extensions import db
+from storefront.partner_center import get_client
+from subscriptions import services
+from subscriptions.errors import SubscriptionRefused
 from subscriptions.models import Subscription
 
 SubscriptionPage = page_of(SubscriptionSchema)
@@ -29,3 +39,53 @@ def list_subscriptions():
 def get_subscription(subscription_id: int):
     found = scope.one(scope.scoped(Subscription), Subscription, subscription_id)
     return jsonify(SubscriptionSchema().dump(found))
+
+
+def _refused(error: SubscriptionRefused):
+    """403 for a missing permission (S4/S7), 422 for a rule's refusal; the code either way."""
+    problem = {"rule": error.rule, "code": error.code, "message": error.message,
+               "field": "subscription", "fix_url": None, "line": None}
+    if error.forbidden:
+        return api_error(403, "Forbidden", error.message, code=error.code)
+    return api_error(422, "Unprocessable Entity", error.message, problems=[problem])
+
+
+def _unavailable(error: PartnerCenterError):
+    return api_error(503, "Service Unavailable", "Partner Center did not accept the change "
+                     f"now ({error.meaning}); nothing was changed. Try again later.")
+
+
+@operation("/subscriptions/<int:subscription_id>", "PATCH", summary="Change a subscription",
+           tag="subscriptions", ok=(200, SubscriptionSchema), body=SubscriptionChangeIn,
+           errors=(400, 403, 404, 422, 503))
+def update_subscription(subscription_id: int):
+    """Set the licence count (S2: fewer only within 168 hours) and/or autorenew (S1)."""
+    found = scope.one(scope.scoped(Subscription), Subscription, subscription_id)
+    change = body(SubscriptionChangeIn())
+    try:
+        if "quantity" in change and change["quantity"] != found.quantity:
+            services.change_quantity(found, change["quantity"], g.api_user, get_client())
+        if "autorenew" in change and change["autorenew"] != found.autorenew:
+            services.set_autorenew(found, change["autorenew"], g.api_user, get_client())
+    except SubscriptionRefused as error:
+        return _refused(error)
+    except PartnerCenterError as error:
+        return _unavailable(error)
+    return jsonify(SubscriptionSchema().dump(found))
+
+
+@operation("/subscriptions/<int:subscription_id>/cancel", "POST",
+           summary="Cancel a subscription", tag="subscriptions", ok=(200, CancellationSchema),
+           errors=(403, 404, 422, 503))
+def cancel_subscription(subscription_id: int):
+    """Cancel within the window (S3: 168 h, prorated; S6: 30 days, in full); admin agents
+    only (S4); RedHat and SUSE never (S5)."""
+    found = scope.one(scope.scoped(Subscription), Subscription, subscription_id)
+    try:
+        quote = services.cancel(found, g.api_user, get_client())
+    except SubscriptionRefused as error:
+        return _refused(error)
+    except PartnerCenterError as error:
+        return _unavailable(error)
+    return jsonify(CancellationSchema().dump(
+        {"subscription": found, "refund": quote.amount, "currency": quote.currency}))

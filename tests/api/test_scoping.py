@@ -35,6 +35,8 @@ def b_objects(world) -> dict[str, tuple[str, str, dict | None]]:
         "get_order": ("GET", f"/api/v1/orders/{world.order_b.id}", None),
         "list_subscriptions": ("GET", f"/api/v1/subscriptions?customer_id={cb}", None),
         "get_subscription": ("GET", f"/api/v1/subscriptions/{sub}", None),
+        "update_subscription": ("PATCH", f"/api/v1/subscriptions/{sub}", {"quantity": 9}),
+        "cancel_subscription": ("POST", f"/api/v1/subscriptions/{sub}/cancel", None),
     }
 
 
