@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from checkout import cart as carts
 from checkout.models import Order, ProvisioningJob
+from checkout.provisioning import run_job
 from storefront.extensions import db
 from tests.api.conftest import order_body
 
@@ -21,7 +22,8 @@ def orders_of(customer_id: int) -> int:
     return db.session.scalar(select(func.count(Order.id)).filter_by(customer_id=customer_id))
 
 
-def test_a_reseller_goes_from_token_to_placed_order_using_only_the_api(client, world, as_a):
+def test_a_reseller_goes_from_token_to_provisioned_order_using_only_the_api(
+        client, world, as_a, pc_client):
     created = client.post("/api/v1/customers", json=NEW_CUSTOMER, headers=as_a)
     assert created.status_code == 201, created.get_json()
     customer_id = created.get_json()["id"]
@@ -44,6 +46,12 @@ def test_a_reseller_goes_from_token_to_placed_order_using_only_the_api(client, w
     assert [e["status"] for e in read["events"]] == ["submitted"]
     assert db.session.scalar(select(ProvisioningJob.state).filter_by(order_id=order["id"])) \
         == "queued"
+    run_job(order["id"], pc_client)  # what the background worker does with the queued job
+    done = client.get(placed.headers["Location"], headers=as_a).get_json()
+    assert done["status"] == "provisioned", done
+    subscriptions = client.get(f"/api/v1/subscriptions?customer_id={customer_id}",
+                               headers=as_a).get_json()["items"]
+    assert [s["quantity"] for s in subscriptions] == [3]
 
 
 def test_a_replayed_idempotency_key_returns_the_first_order(client, world, as_a, ready):
