@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
 
-from storefront.extensions import Money, db
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from storefront.extensions import Money, db, utcnow
 
 
 class Family(enum.StrEnum):

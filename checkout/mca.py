@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import DDL, event, select
 from sqlalchemy.exc import IntegrityError
 
-from storefront.extensions import db
+from storefront.extensions import db, utcnow
 
 RULE = "K5"
 GENESIS = "0" * 64
@@ -27,9 +27,6 @@ HASHED_FIELDS = ("customer_id", "reseller_id", "recorded_by_id", "acting_as",
                  "template_id", "agreement_version", "date_agreed", "recorded_at", "ip",
                  "user_agent")
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class AppendOnlyError(RuntimeError):

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import UTC, datetime
 
-from storefront.extensions import Money, db
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from storefront.extensions import Money, db, utcnow
 
 
 def new_uuid() -> str:

@@ -7,19 +7,13 @@ reach only that reseller's customers; a customer user reaches only its own compa
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from storefront.extensions import db, login_manager
-
-
-def utcnow() -> datetime:
-    """Timestamp default evaluated per row, never once at import."""
-    return datetime.now(UTC)
+from storefront.extensions import db, login_manager, utcnow
 
 
 class Role(enum.StrEnum):

@@ -1,5 +1,6 @@
 """Flask extensions, created unbound; a leaf module that imports no blueprint."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from flask_login import LoginManager
@@ -44,3 +45,8 @@ class Money(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else Decimal(value)
+
+
+def utcnow() -> datetime:
+    """The current UTC time; column defaults call it per row, never once at import."""
+    return datetime.now(UTC)

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from storefront.extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from storefront.extensions import db, utcnow
 
 
 class ApiToken(db.Model):

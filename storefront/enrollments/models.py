@@ -6,15 +6,8 @@ domain's frozen dataclasses (storefront.enrollments.mapping) and ask the domain 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from commitments.enrollment import Status
-from storefront.extensions import Money, db
-
-
-def utcnow() -> datetime:
-    """Timestamp default evaluated per row, never once at import."""
-    return datetime.now(UTC)
+from storefront.extensions import Money, db, utcnow
 
 
 class Enrollment(db.Model):

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from storefront.extensions import db
-
-
-def utcnow() -> datetime:
-    """Timestamp default evaluated per row, never once at import."""
-    return datetime.now(UTC)
+from storefront.extensions import db, utcnow
 
 
 class Notification(db.Model):
