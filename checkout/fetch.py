@@ -9,6 +9,8 @@ A Partner Center outage leaves a fact unknown (None); the rule then refuses with
 from __future__ import annotations
 
 import logging
+import time
+import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -46,12 +48,28 @@ def _ask(what: str, call, default=None):
         return default
 
 
-def fetch_remote(client, customer: Customer) -> RemoteFacts:
-    """Every Partner Center fact for this customer, each call independent of the others."""
+# Partner-wide facts change rarely (a new MCA version, a new partner link): one read every
+# few minutes per process instead of two extra Partner Center calls on every checkout.
+PARTNER_FACTS_TTL = 300.0
+_partner_facts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # client → facts
+
+
+def _partner_wide(client) -> dict:
+    cached = _partner_facts.get(client)
+    if cached and time.monotonic() - cached[0] < PARTNER_FACTS_TTL:
+        return cached[1]
     templates = _ask("the MCA template", client.get_agreement_templates, ())
     facts = {"mca_version": templates[0].template_id if templates else None,
              "relationship_url": _ask("the relationship link",
                                       client.get_relationship_request_url)}
+    if all(facts.values()):  # never cache an outage
+        _partner_facts[client] = (time.monotonic(), facts)
+    return facts
+
+
+def fetch_remote(client, customer: Customer) -> RemoteFacts:
+    """Every Partner Center fact for this customer, each call independent of the others."""
+    facts = dict(_partner_wide(client))
     if customer.tenant_mode == "existing":
         facts |= _existing_tenant(client, customer)
     elif customer.domain_prefix:

@@ -93,6 +93,8 @@ class BaseConfig:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
     MAIL_FROM = os.environ.get("MAIL_FROM", "storefront@localhost")
+    API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "120"))  # requests per token…
+    API_RATE_WINDOW = int(os.environ.get("API_RATE_WINDOW", "60"))  # …per this many seconds
     # O6: VAT on Indirect OSPA invoices (China's rate for cloud services).
     OSPA_TAX_RATE = _float("OSPA_TAX_RATE", 0.06)
 

@@ -1,0 +1,26 @@
+"""The storefront plus one bare endpoint doing a single INSERT, for checkout_load.py.
+
+gunicorn "bench.checkout_server:app" — the bare endpoint is the benchmark's baseline and is
+never part of the product.
+"""
+
+from sqlalchemy import text
+
+from storefront import create_app
+from storefront.extensions import csrf, db
+
+app = create_app()
+
+
+@app.post("/bench/insert")
+@csrf.exempt
+def bench_insert():
+    db.session.execute(text("INSERT INTO bench_rows (note) VALUES ('x')"))
+    db.session.commit()
+    return {"ok": True}, 201
+
+
+with app.app_context():
+    db.session.execute(text("CREATE TABLE IF NOT EXISTS bench_rows "
+                            "(id INTEGER PRIMARY KEY, note TEXT)"))
+    db.session.commit()
