@@ -83,7 +83,8 @@ with app.app_context():
         "city, region, postal_code, tax_id, language, tenant_mode, domain_prefix, tenant_id, "
         "tenant_domain, created_at, updated_at) VALUES (:n, :c, 2, '', '', '', '', '', '', '', "
         "'', '', '', 'en', 'new', '', '', '', '2026-01-01', '2026-01-01')"), rows)
-    first = conn.execute(text("SELECT min(id) FROM customers WHERE company_name LIKE 'Bulk %'")).scalar()
+    first = conn.execute(text(
+        "SELECT min(id) FROM customers WHERE company_name LIKE 'Bulk %'")).scalar()
     batch = []
     for i in range(subs):
         batch.append({"c": first + i % customers, "p": f"bulk-{i}"})

@@ -87,11 +87,15 @@ def _price_order(price: OfferPrice):
         CYCLE_ORDER.get(price.billing_cycle, 9)
 
 
+def buyer_price(price: Price, product_id: int, markups: dict) -> Decimal:
+    """What the buyer pays per licence: cost + its markup (reseller), else the sell price."""
+    markup = markups.get(product_id, markups.get(None))
+    return reseller_price(price.unit_price, markup) if markup is not None else price.sell_price
+
+
 def _offer_price(price: Price, sku: Sku, markups: dict) -> OfferPrice:
-    markup = markups.get(sku.product_id, markups.get(None))
-    amount = reseller_price(price.unit_price, markup) if markup is not None else None
     return OfferPrice(price.id, sku.title, price.term_duration, price.billing_cycle,
-                      price.currency, amount if amount is not None else price.sell_price,
+                      price.currency, buyer_price(price, sku.product_id, markups),
                       tax_label(price.market))
 
 

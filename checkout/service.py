@@ -20,8 +20,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from catalog.models import CatalogSettings
-from catalog.pricing import reseller_price
-from catalog.queries import markups_for
+from catalog.queries import buyer_price, markups_for
 from checkout import country_lists
 from checkout.build import build_context
 from checkout.context import CheckoutContext, FixUrls
@@ -147,8 +146,7 @@ def _new_order(cart: Cart, user, ctx: CheckoutContext, key: str, mca_id) -> Orde
 
 def _order_line(index, line, plan, mpn, markups) -> OrderLine:
     price, sku = line.price, line.price.sku
-    markup = markups.get(sku.product_id, markups.get(None))
-    unit = reseller_price(price.unit_price, markup) if markup is not None else price.sell_price
+    unit = buyer_price(price, sku.product_id, markups)
     adds = plan.action == "add_licenses"
     target = (line.add_to_subscription_id or _local_id(plan.subscription_id)) if adds else None
     pc_target = plan.subscription_id if adds and not plan.subscription_id.startswith(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -11,6 +12,7 @@ from sqlalchemy import select
 
 from catalog.models import CatalogSettings
 from catalog.pricing import buyer_locale, format_money, tax_label
+from catalog.queries import buyer_price, markups_for
 from checkout import cart as carts
 from checkout import mca
 from checkout.context import FixUrls
@@ -65,6 +67,7 @@ def _render_cart(customer: Customer, problems=(), mca_form=None, status=200):
         line_problems=by_line(problems), mca_form=mca_form or _mca_form(customer),
         acceptance=mca.latest_for(customer.id, customer.reseller_id),
         idempotency_key=str(uuid.uuid4()), tax_label=tax_label,
+        unit_price=partial(buyer_price, markups=markups_for(customer.reseller_id)),
         money=lambda amount, currency: format_money(amount, currency, locale)), status
 
 

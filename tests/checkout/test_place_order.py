@@ -180,3 +180,18 @@ def test_two_racing_checkouts_never_make_two_monthly_business_subscriptions_k6(a
         thread.join(timeout=30)
     assert sorted(outcomes)[0].startswith("K6.") and sorted(outcomes)[1] == "placed", outcomes
     assert orders_of(customer) == 1
+
+
+def test_the_cart_and_the_order_show_the_resellers_own_price(client, world, fresh):
+    from decimal import Decimal
+
+    from catalog.models import ResellerMarkup
+
+    db.session.add(ResellerMarkup(reseller_id=world.reseller_a.id, product_id=None,
+                                  markup_percent=Decimal("10")))
+    db.session.commit()
+    login(client, world.reseller_a_user)
+    assert "11,00\xa0US$" in client.get(f"/cart?customer={fresh.id}").get_data(as_text=True)
+    place(client, fresh)
+    order = db.session.scalar(select(Order).filter_by(customer_id=fresh.id))
+    assert order.lines[0].unit_price == Decimal("11.00") and order.total == Decimal("55.00")
