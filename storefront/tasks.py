@@ -9,9 +9,22 @@ Messages are only wake-up calls: the ProvisioningJob row is the truth, and the r
 from __future__ import annotations
 
 from celery import Celery, Task
-from flask import Flask
+from flask import Flask, has_app_context
 
-celery = Celery("csp_storefront")
+
+class AppContextTask(Task):
+    """Runs inside the app context of the Flask app last bound by init_celery, unless the
+    caller (an eager call in a request or test) already has one."""
+
+    def __call__(self, *args, **kwargs):
+        if has_app_context():
+            return self.run(*args, **kwargs)
+        with self.app.flask_app.app_context():
+            return self.run(*args, **kwargs)
+
+
+# task_cls at construction: tasks made before init_celery (at import) get it too.
+celery = Celery("csp_storefront", task_cls=AppContextTask)
 
 
 def init_celery(app: Flask) -> Celery:
@@ -36,12 +49,7 @@ def init_celery(app: Flask) -> Celery:
                 "task": "commitments.run_daily", "schedule": 24 * 3600.0}},
     )
 
-    class AppContextTask(Task):
-        def __call__(self, *args, **kwargs):
-            with app.app_context():
-                return self.run(*args, **kwargs)
-
-    celery.Task = AppContextTask
+    celery.flask_app = app
     app.extensions["celery"] = celery
     return celery
 
