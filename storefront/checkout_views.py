@@ -9,6 +9,7 @@ from functools import partial
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from catalog.models import CatalogSettings
 from catalog.pricing import buyer_locale, format_money, tax_label
@@ -196,7 +197,8 @@ def visible_orders(user):
 @bp.route("/orders")
 @buyers_only
 def orders():
-    query = visible_orders(current_user).order_by(Order.id.desc())
+    query = visible_orders(current_user).options(selectinload(Order.customer)).order_by(
+        Order.id.desc())
     return render_template("checkout/orders.html", page=paginate(query))
 
 

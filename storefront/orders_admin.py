@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
 
 from checkout.models import Order, OrderStatus
 from checkout.provisioning import requeue
@@ -28,7 +29,8 @@ def index():
     status = request.args.get("status", "needs_attention")
     if status not in FILTERS:
         status = "needs_attention"
-    query = select(Order)
+    # One query each for the page's customers and resellers, not one per row.
+    query = select(Order).options(selectinload(Order.customer), selectinload(Order.reseller))
     if status != "all":
         query = query.where(Order.status == status)
     # Orders needing a person first, then the newest.

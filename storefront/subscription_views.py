@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from catalog.pricing import buyer_locale, format_money
 from checkout.models import OrderLine
@@ -44,7 +45,9 @@ def _int_field(name: str) -> int:
 @bp.route("")
 @login_required
 def index():
-    query = visible_subscriptions(current_user).order_by(Subscription.purchased_at.desc())
+    query = visible_subscriptions(current_user).options(
+        selectinload(Subscription.customer), selectinload(Subscription.reseller)).order_by(
+        Subscription.purchased_at.desc())
     status = request.args.get("status", "")
     if status:
         query = query.where(Subscription.status == status)

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from checkout import country_lists
 from checkout.mca import McaAcceptance, export_csv, verify_chain
@@ -94,7 +95,8 @@ def user_admin_agent(user_id: int):
 @admin_only
 def customers():
     q = request.args.get("q", "").strip()
-    query = select(Customer).order_by(Customer.company_name)
+    query = select(Customer).options(selectinload(Customer.reseller)).order_by(
+        Customer.company_name)
     if q:
         query = query.where(func.lower(Customer.company_name).like(f"%{q.lower()}%"))
     return render_template("admin/customers.html", page=paginate(query), q=q)
