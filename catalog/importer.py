@@ -2,6 +2,10 @@
 
 Rows absent from a new file are kept but marked no longer listed, so past orders still
 point at their prices and the shop stops offering them.
+
+Everything goes through Core, and prices through the driver's executemany with values
+already in the database's form: per-row ORM and parameter processing was most of a 50,000
+row import (bench/catalog_import.py).
 """
 
 from __future__ import annotations
@@ -9,15 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 
+from catalog.bulk import paused_gc
 from catalog.families import classify, is_not_cancellable
 from catalog.models import Price, Product, Sku
 from catalog.price_list import PriceRow
-from storefront.extensions import db
+from storefront.extensions import db, utcnow
 
+KEY_COLUMNS = ("sku_id", "term_duration", "billing_cycle", "market", "currency", "tier_min")
 PRICE_FIELDS = ("unit_price", "erp_price", "tier_max", "effective_start", "effective_end")
-BATCH = 5000
+PROGRESS_STEP = 1000
 
 
 @dataclass
@@ -36,8 +42,9 @@ def import_rows(rows: Sequence[PriceRow], progress: Callable[[int], None] | None
     """Upsert every row and mark unlisted prices; commits once, or not at all on error."""
     summary = ImportSummary()
     try:
-        sku_ids = _upsert_catalog(rows, summary)
-        _upsert_prices(rows, sku_ids, summary, progress or (lambda n: None))
+        with paused_gc():
+            sku_ids = _upsert_catalog(rows, summary)
+            _upsert_prices(rows, sku_ids, summary, progress or (lambda n: None))
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -45,102 +52,171 @@ def import_rows(rows: Sequence[PriceRow], progress: Callable[[int], None] | None
     return summary
 
 
+# -- products and SKUs ------------------------------------------------------------------
+
 def _upsert_catalog(rows: Sequence[PriceRow], summary: ImportSummary) -> dict[tuple, int]:
     """Products and SKUs by Partner Center id; returns (product id, sku id) → SKU row id."""
-    products = {p.pc_product_id: p for p in db.session.scalars(select(Product))}
-    skus = {(s.product.pc_product_id, s.pc_sku_id): s
-            for s in db.session.scalars(select(Sku).join(Product))}
     # One row per SKU is enough to name products and SKUs; the rest only carry prices.
-    for row in {(r.product_id, r.sku_id): r for r in rows}.values():
-        product = products.get(row.product_id)
-        if product is None:
-            product = products[row.product_id] = _new_product(row)
-            summary.products_added += 1
-        _refresh_product(product, row)
-        if (row.product_id, row.sku_id) not in skus:
-            sku = Sku(product=product, pc_sku_id=row.sku_id, title=row.sku_title)
-            db.session.add(sku)  # SQLAlchemy 2 no longer cascades through the backref
-            skus[(row.product_id, row.sku_id)] = sku
-            summary.skus_added += 1
-        sku = skus[(row.product_id, row.sku_id)]
-        sku.title, sku.description = row.sku_title, row.sku_description
-        sku.unit_of_measure = row.unit_of_measure
-    db.session.flush()
-    return {key: sku.id for key, sku in skus.items()}
+    per_sku = {(r.product_id, r.sku_id): r for r in rows}
+    product_ids = _upsert_products(per_sku.values(), summary)
+    return _upsert_skus(per_sku.values(), product_ids, summary)
 
 
-def _new_product(row: PriceRow) -> Product:
-    product = Product(pc_product_id=row.product_id, title=row.product_title,
-                      family=classify(row.product_title, row.publisher, row.tags,
-                                      row.billing_cycle),
-                      segment=row.segment, cancellable=not is_not_cancellable(row.publisher))
-    db.session.add(product)
-    return product
+def _upsert_products(rows, summary: ImportSummary) -> dict[str, int]:
+    table = Product.__table__
+    c = table.c
+    found = {r.pc_product_id: r for r in db.session.execute(
+        select(c.id, c.pc_product_id, c.title, c.publisher, c.listed, c.discontinued))}
+    wanted: dict[str, dict] = {}
+    for row in rows:  # names come from Microsoft; family and sale flags stay the admin's
+        old = found.get(row.product_id)
+        entry = wanted.setdefault(row.product_id, {
+            "publisher": old.publisher if old else "", "discontinued": bool(
+                old and old.discontinued), "first": row})
+        entry["title"] = row.product_title
+        entry["publisher"] = row.publisher or entry["publisher"]
+        entry["discontinued"] |= "endofsale" in row.tags.lower().replace(" ", "")
+    new = [_new_product(pid, e) for pid, e in wanted.items() if pid not in found]
+    changed = [{"_id": found[pid].id, "title": e["title"], "publisher": e["publisher"],
+                "listed": True, "discontinued": e["discontinued"], "updated_at": utcnow()}
+               for pid, e in wanted.items() if pid in found and _product_changed(found[pid], e)]
+    summary.products_added = len(new)
+    if new:
+        db.session.execute(insert(table), new)
+    _update_by_id(table, changed)
+    if not new:
+        return {pid: row.id for pid, row in found.items()}
+    return dict(db.session.execute(select(c.pc_product_id, c.id)).tuples().all())
 
 
-def _refresh_product(product: Product, row: PriceRow) -> None:
-    """Names and listing come from Microsoft; family and sale flags stay the admin's."""
-    product.title, product.listed = row.product_title, True
-    product.publisher = row.publisher or product.publisher
-    if "endofsale" in row.tags.lower().replace(" ", ""):
-        product.discontinued = True
+def _new_product(pc_product_id: str, entry: dict) -> dict:
+    first = entry["first"]
+    return {"pc_product_id": pc_product_id, "title": entry["title"],
+            "publisher": entry["publisher"] or "Microsoft Corporation",
+            "family": classify(first.product_title, first.publisher, first.tags,
+                               first.billing_cycle).value,
+            "segment": first.segment, "discontinued": entry["discontinued"],
+            "cancellable": not is_not_cancellable(first.publisher), "listed": True}
 
 
-def _price_values(row: PriceRow) -> dict:
-    return {name: getattr(row, name) for name in PRICE_FIELDS}
+def _product_changed(old, entry: dict) -> bool:
+    return (old.title, old.publisher, old.listed, old.discontinued) != (
+        entry["title"], entry["publisher"], True, entry["discontinued"])
+
+
+def _upsert_skus(rows, product_ids: dict[str, int], summary: ImportSummary
+                 ) -> dict[tuple, int]:
+    table, by_id = Sku.__table__, {v: k for k, v in product_ids.items()}
+    c = table.c
+    found = {(by_id[r.product_id], r.pc_sku_id): r for r in db.session.execute(
+        select(c.id, c.product_id, c.pc_sku_id, c.title, c.description, c.unit_of_measure))}
+    new, changed = [], []
+    for row in rows:
+        names = {"title": row.sku_title, "description": row.sku_description,
+                 "unit_of_measure": row.unit_of_measure}
+        old = found.get((row.product_id, row.sku_id))
+        if old is None:
+            new.append({"product_id": product_ids[row.product_id], "pc_sku_id": row.sku_id,
+                        **names})
+        elif (old.title, old.description, old.unit_of_measure) != tuple(names.values()):
+            changed.append({"_id": old.id, **names})
+    summary.skus_added = len(new)
+    if new:
+        db.session.execute(insert(table), new)
+    _update_by_id(table, changed)
+    if not new:
+        return {key: row.id for key, row in found.items()}
+    return {(by_id[product_id], pc_sku_id): sku_id for sku_id, product_id, pc_sku_id
+            in db.session.execute(select(c.id, c.product_id, c.pc_sku_id))}
+
+
+def _update_by_id(table: Table, values: list[dict]) -> None:
+    if values:
+        columns = {name: bindparam(name) for name in values[0] if name != "_id"}
+        db.session.execute(update(table).where(table.c.id == bindparam("_id"))
+                           .values(columns), values)
+
+
+# -- prices -------------------------------------------------------------------------------
+
+def _upsert_prices(rows, sku_ids, summary: ImportSummary, progress) -> None:
+    c = Price.__table__.c
+    money, day = _InDatabaseForm(c.unit_price.type), _InDatabaseForm(c.effective_start.type)
+    flag, moment = _InDatabaseForm(c.listed.type), _InDatabaseForm(c.updated_at.type)
+    existing, now, listed = _existing_prices(), moment[utcnow()], flag[True]
+    inserts, updates, seen = [], [], set()
+    for index, row in enumerate(rows, 1):
+        key = (sku_ids[(row.product_id, row.sku_id)], row.term_duration, row.billing_cycle,
+               row.market, row.currency, row.tier_min)
+        seen.add(key)
+        values = (money[row.unit_price], money[row.erp_price], row.tier_max,
+                  day[row.effective_start], day[row.effective_end])  # as PRICE_FIELDS
+        found = existing.get(key)
+        if found is None:
+            inserts.append((*key, *values, listed, now))
+            summary.added += 1
+        elif found[2] == values and found[1]:
+            summary.unchanged += 1
+        else:
+            updates.append((*values, listed, now, found[0]))
+            summary.changed += 1
+            _note_change(summary, row, found[2][0], values[0])
+        if index % PROGRESS_STEP == 0:
+            progress(PROGRESS_STEP)
+    progress(len(rows) % PROGRESS_STEP)
+    gone = [(flag[False], now, price_id)
+            for key, (price_id, was_listed, _) in existing.items()
+            if was_listed and key not in seen]
+    summary.no_longer_listed = len(gone)
+    _write(inserts, updates, gone)
 
 
 def _existing_prices() -> dict[tuple, tuple]:
-    columns = (Price.id, Price.sku_id, Price.term_duration, Price.billing_cycle, Price.market,
-               Price.currency, Price.tier_min, Price.listed,
-               *(getattr(Price, name) for name in PRICE_FIELDS))
+    """Natural key → (id, listed, price fields as the database holds them)."""
+    columns = ", ".join(("id", *KEY_COLUMNS, "listed", *PRICE_FIELDS))
     found = {}
-    for r in db.session.execute(select(*columns)):
-        found[tuple(r[1:7])] = (r[0], r[7], dict(zip(PRICE_FIELDS, r[8:], strict=True)))
+    for r in db.session.connection().exec_driver_sql(f"SELECT {columns} FROM prices"):  # noqa: S608
+        found[tuple(r[1:7])] = (r[0], bool(r[7]), tuple(r[8:]))
     return found
 
 
-def _upsert_prices(rows, sku_ids, summary: ImportSummary, progress) -> None:
-    existing, inserts, updates, seen = _existing_prices(), [], [], set()
-    for index, row in enumerate(rows, 1):
-        sku_id = sku_ids[(row.product_id, row.sku_id)]
-        key = (sku_id, row.term_duration, row.billing_cycle, row.market, row.currency,
-               row.tier_min)
-        seen.add(key)
-        values = _price_values(row)
-        if key not in existing:
-            inserts.append({"sku_id": sku_id, "term_duration": row.term_duration,
-                            "billing_cycle": row.billing_cycle, "market": row.market,
-                            "currency": row.currency, "tier_min": row.tier_min,
-                            "listed": True, **values})
-            summary.added += 1
-        else:
-            _compare(existing[key], values, row, updates, summary)
-        if index % 1000 == 0:
-            progress(1000)
-    progress(len(rows) % 1000)
-    gone = [{"id": pid, "listed": False} for key, (pid, listed, _) in existing.items()
-            if listed and key not in seen]
-    summary.no_longer_listed = len(gone)
-    _write(inserts, updates + gone)
-
-
-def _compare(found: tuple, values: dict, row: PriceRow, updates: list, summary) -> None:
-    price_id, listed, old = found
-    if old == values and listed:
-        summary.unchanged += 1
-        return
-    updates.append({"id": price_id, "listed": True, **values})
-    summary.changed += 1
-    if old["unit_price"] != values["unit_price"]:
+def _note_change(summary: ImportSummary, row: PriceRow, old, new) -> None:
+    if old != new:
         summary.changes.append(f"line {row.line}: {row.product_title} {row.sku_title} "
                                f"{row.term_duration} {row.billing_cycle} {row.market}: "
-                               f"{old['unit_price']} → {values['unit_price']}")
+                               f"{old} → {row.unit_price}")
 
 
-def _write(inserts: list[dict], updates: list[dict]) -> None:
-    # Core executemany: the ORM's bulk path costs several times more per row here.
-    for start in range(0, len(inserts), BATCH):
-        db.session.execute(insert(Price.__table__), inserts[start:start + BATCH])
-    for start in range(0, len(updates), BATCH):
-        db.session.execute(update(Price), updates[start:start + BATCH])
+def _write(inserts: list[tuple], updates: list[tuple], gone: list[tuple]) -> None:
+    connection = db.session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    marks = lambda n: ", ".join([mark] * n)  # noqa: E731
+    insert_columns = (*KEY_COLUMNS, *PRICE_FIELDS, "listed", "updated_at")
+    sets = ", ".join(f"{name} = {mark}" for name in (*PRICE_FIELDS, "listed", "updated_at"))
+    # Only our own column names are formatted in; every value is a bound parameter.
+    statements = (
+        (f"INSERT INTO prices ({', '.join(insert_columns)}) "  # noqa: S608
+         f"VALUES ({marks(len(insert_columns))})", inserts),
+        (f"UPDATE prices SET {sets} WHERE id = {mark}", updates),  # noqa: S608
+        (f"UPDATE prices SET listed = {mark}, updated_at = {mark} "  # noqa: S608
+         f"WHERE id = {mark}", gone),
+    )
+    for sql, params in statements:
+        if params:
+            connection.exec_driver_sql(sql, params)
+
+
+class _InDatabaseForm(dict):
+    """Python value → the database's own form, through the column type's bind processor
+    (text money on SQLite, NUMERIC on PostgreSQL), computed once per distinct value: a
+    price list repeats a few hundred prices and dates across thousands of rows."""
+
+    def __init__(self, column_type):
+        super().__init__()
+        dialect = db.session.connection().dialect
+        self._process = column_type.dialect_impl(dialect).bind_processor(dialect)
+
+    def __missing__(self, value):
+        form = self[value] = self._process(value) if self._process and value is not None \
+            else value
+        return form
