@@ -19,7 +19,6 @@ from bench.checkout_stack import BIN, ROOT, app_env, prepare, python, services  
 
 PROFILE = r'''
 import cProfile, pstats, sys, uuid
-from collections import Counter
 from sqlalchemy import event
 from storefront import create_app
 from storefront.extensions import db
@@ -49,11 +48,11 @@ def counting_send(self, request, **kw):
 requests.sessions.Session.send = counting_send
 order()
 print(f"--- {len(statements)} SQL statements in one order")
-for stmt, n in Counter(statements).most_common():
-    print(f"{n:3d}  {stmt}")
+for stmt in statements:
+    print(f"  {stmt}")
 print(f"--- {len(calls)} Partner Center calls in one order")
-for call, n in Counter(calls).most_common():
-    print(f"{n:3d}  {call}")
+for call in calls:
+    print(f"  {call}")
 profile = cProfile.Profile()
 profile.enable()
 for _ in range(count):
