@@ -1,15 +1,17 @@
 """Benchmark: checkout (POST /api/v1/orders, every rule, one transaction) under gunicorn.
 
-Run: .venv/bin/python bench/checkout_load.py [SECONDS] [THREADS]
+Run: .venv/bin/python bench/checkout_load.py [SECONDS] [THREADS] [--backend postgres]
 1. throughput and p95 of placing orders vs a bare endpoint doing one INSERT on the same
    server (targets: >= 0.5x throughput, <= 3x p95);
-2. checkout latency with 1k vs 1M subscriptions and 100k customers (target: within 1.2x).
-Runs gunicorn (2 workers) and the Partner Center sandbox on free loopback ports, SQLite.
+2. checkout latency with ~1k vs 1M subscriptions and 100k more customers (target: 1.2x).
+gunicorn and the Partner Center sandbox run on free loopback ports; the backend is SQLite
+(the embedded default) or PostgreSQL + Redis (the at-scale deployment, via .ci/services).
 """
 
 from __future__ import annotations
 
-import os
+import argparse
+import itertools
 import socket
 import statistics
 import subprocess
@@ -22,8 +24,13 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / ".venv" / "bin"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.checkout_stack import BIN, ROOT, add_bulk, app_env, prepare, services  # noqa: E402
+
+MEASURED = """measured: each client thread is one API integration (its own token) ordering
+  1 licence of Microsoft 365 Business Basic (monthly) for its own Polish customer (new
+  tenant, NIP, reseller's MCA confirmation); every rule runs on every order, each order
+  commits with its provisioning job and is queued to the broker. No worker runs."""
 
 
 def free_port() -> int:
@@ -33,7 +40,7 @@ def free_port() -> int:
 
 
 def wait_for(url: str) -> None:
-    for _ in range(200):
+    for _ in range(300):
         try:
             requests.get(url, timeout=5)
             return
@@ -42,70 +49,12 @@ def wait_for(url: str) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
-SETUP = r'''
-import sys
-from sqlalchemy import select, text
-from storefront import create_app
-from storefront.extensions import db
-from storefront.accounts import Customer, User
-from catalog.models import Price, Product, Sku
-from storefront.api import tokens
-app = create_app()
-with app.app_context():
-    user = db.session.scalar(select(User).filter_by(email="anna@northwind.example"))
-    customer = db.session.scalar(select(Customer).filter_by(country="PL"))
-    price = db.session.scalar(select(Price).join(Sku).join(Product).where(
-        Product.pc_product_id == "CFQ7TTC0LFLZ", Price.market == "PL",
-        Price.term_duration == "P1M", Price.billing_cycle == "monthly"))
-    token = tokens.issue(user, "bench")[1]
-    db.session.commit()
-    from datetime import date
-    from checkout import mca
-    from connectors.partner_center.sandbox import seed
-    mca.record_acceptance(customer=customer, user=user, signer=mca.Signer(
-        "Marta", "Nowak", "marta@wingtiptoys.example"), template_id=seed.MCA_TEMPLATE_ID,
-        version=seed.MCA_TEMPLATE_ID, date_agreed=date.today())
-    print(token, customer.id, price.id)
-'''
-
-SCALE = r'''
-import sys
-from sqlalchemy import text
-from storefront import create_app
-from storefront.extensions import db
-customers, subs = int(sys.argv[1]), int(sys.argv[2])
-app = create_app()
-with app.app_context():
-    conn = db.session.connection()
-    rows = [{"n": f"Bulk {i}", "c": "DE"} for i in range(customers)]
-    conn.execute(text("INSERT INTO customers (company_name, country, reseller_id, "
-        "contact_first_name, contact_last_name, email, phone, address_line1, address_line2, "
-        "city, region, postal_code, tax_id, language, tenant_mode, domain_prefix, tenant_id, "
-        "tenant_domain, created_at, updated_at) VALUES (:n, :c, 2, '', '', '', '', '', '', '', "
-        "'', '', '', 'en', 'new', '', '', '', '2026-01-01', '2026-01-01')"), rows)
-    first = conn.execute(text(
-        "SELECT min(id) FROM customers WHERE company_name LIKE 'Bulk %'")).scalar()
-    batch = []
-    for i in range(subs):
-        batch.append({"c": first + i % customers, "p": f"bulk-{i}"})
-        if len(batch) == 50000 or i == subs - 1:
-            conn.execute(text("INSERT INTO subscriptions (customer_id, reseller_id, product_id, "
-                "tenant_id, pc_subscription_id, pc_order_id, offer_id, pc_product_id, pc_sku_id, "
-                "title, family, billing_cycle, term_duration, quantity, status, autorenew, "
-                "partner_id, purchased_at, created_at, updated_at) VALUES (:c, 2, 1, '', :p, '', "
-                "'', 'CFQ7TTC0LDPB', '0001', 'Bulk', 'office365_business', 'monthly', 'P1M', 1, "
-                "'active', 1, '', '2026-01-01', '2026-01-01', '2026-01-01')"), batch)
-            batch = []
-    db.session.commit()
-'''
-
-
-def run_load(url: str, make_request, seconds: float, threads: int) -> tuple[float, float]:
-    """Requests per second and p95 latency (ms) of `threads` clients for `seconds`."""
+def run_load(url: str, requesters, seconds: float) -> tuple[float, float]:
+    """Requests per second and p95 latency (ms): one thread per requester for `seconds`."""
     samples: list[float] = []
     lock, stop = threading.Lock(), time.monotonic() + seconds
 
-    def client() -> None:
+    def client(make_request) -> None:
         session = requests.Session()
         while time.monotonic() < stop:
             started = time.perf_counter()
@@ -117,7 +66,7 @@ def run_load(url: str, make_request, seconds: float, threads: int) -> tuple[floa
             with lock:
                 samples.append(elapsed)
 
-    workers = [threading.Thread(target=client) for _ in range(threads)]
+    workers = [threading.Thread(target=client, args=(r,)) for r in requesters]
     begin = time.monotonic()
     for w in workers:
         w.start()
@@ -126,71 +75,92 @@ def run_load(url: str, make_request, seconds: float, threads: int) -> tuple[floa
     return len(samples) / (time.monotonic() - begin), statistics.quantiles(samples, n=100)[94]
 
 
+def orderer(token: str, customer_id: int, price_id: int):
+    """A requester placing one new order (a fresh Idempotency-Key) per call."""
+    body = {"customer_id": customer_id, "lines": [{"price_id": price_id, "quantity": 1}]}
+
+    def order(session, url):
+        return session.post(url, json=body, timeout=60, headers={
+            "Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())})
+
+    return order
+
+
+def insert(session, url):
+    return session.post(url, timeout=60)
+
+
+def measure(base: str, env: dict, buyers, price_id: int, args) -> None:
+    orderers = [orderer(token, customer, price_id) for token, customer in buyers]
+    run_load(f"{base}/api/v1/orders", orderers, 2)  # warm-up: connections, caches
+    bare_rps, bare_p95 = run_load(f"{base}/bench/insert", [insert] * args.threads,
+                                  args.seconds)
+    rps, p95 = run_load(f"{base}/api/v1/orders", orderers, args.seconds)
+    print(MEASURED)
+    print(f"[{args.backend}, {args.workers} gunicorn workers, {args.threads} clients, "
+          f"{args.seconds:g} s]")
+    print(f"bare INSERT: {bare_rps:.0f} req/s, p95 {bare_p95:.1f} ms")
+    print(f"checkout:    {rps:.0f} orders/s, p95 {p95:.1f} ms  -> throughput "
+          f"{rps / bare_rps:.2f}x (target >= 0.5x), p95 {p95 / bare_p95:.2f}x (target <= 3x)")
+    if args.skip_scale:
+        return
+    small = sequential(base, orderers, 200)
+    started = time.monotonic()
+    add_bulk(env, 100_000, 1_000_000)
+    print(f"(1M subscriptions and 100k customers added in {time.monotonic() - started:.0f} s)")
+    large = sequential(base, orderers, 200)
+    print(f"checkout p50 with ~1k subscriptions {small:.1f} ms; with 1M subscriptions and "
+          f"100k more customers {large:.1f} ms -> {large / small:.2f}x (target <= 1.2x)")
+
+
+def sequential(base: str, orderers, count: int) -> float:
+    """Median latency (ms) of `count` orders one after another, round the buyers."""
+    session, samples = requests.Session(), []
+    for order in itertools.islice(itertools.cycle(orderers), count):
+        started = time.perf_counter()
+        order(session, f"{base}/api/v1/orders").raise_for_status()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def start(env: dict, sandbox_port: int, web_port: int, workers: int) -> list:
+    quiet = {"env": env, "cwd": ROOT, "stdout": subprocess.DEVNULL,
+             "stderr": subprocess.DEVNULL}
+    return [subprocess.Popen([str(BIN / "python"), "-m", "connectors.partner_center.sandbox",
+                              "--port", str(sandbox_port)], **quiet),
+            subprocess.Popen([str(BIN / "gunicorn"), "-w", str(workers), "-b",
+                              f"127.0.0.1:{web_port}", "bench.checkout_server:app"], **quiet)]
+
+
 def main() -> None:
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 15
-    threads = int(sys.argv[2]) if len(sys.argv) > 2 else 8
-    with tempfile.TemporaryDirectory() as tmp:
+    args = parse_args()
+    with tempfile.TemporaryDirectory() as tmp, services(args.backend, Path(tmp)) as backend:
         sandbox_port, web_port = free_port(), free_port()
-        env = {**os.environ, "FLASK_APP": "storefront", "STOREFRONT_INSTANCE_DIR": tmp,
-               "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite", "SECRET_KEY": "bench",
-               "PARTNER_CENTER_BASE_URL": f"http://127.0.0.1:{sandbox_port}",
-               "API_RATE_LIMIT": "100000000"}
-        flask = lambda *a: subprocess.run([str(BIN / "flask"), *a], env=env, cwd=ROOT,  # noqa: E731
-                                          check=True, capture_output=True)
-        flask("db", "upgrade")
-        flask("demo", "load")
-        token, customer_id, price_id = subprocess.run(
-            [str(BIN / "python"), "-c", SETUP], env=env, cwd=ROOT, check=True,
-            capture_output=True, text=True).stdout.split()
-        procs = [subprocess.Popen([str(BIN / "python"), "-m", "connectors.partner_center.sandbox",
-                                   "--port", str(sandbox_port)], env=env, cwd=ROOT,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-        procs.append(subprocess.Popen([str(BIN / "gunicorn"), "-w", "2", "-b",
-                                       f"127.0.0.1:{web_port}", "bench.checkout_server:app"],
-                                      env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL))
+        env = app_env(Path(tmp), backend, sandbox_port)
+        price_id, buyers = prepare(env, args.threads)
+        procs = start(env, sandbox_port, web_port, args.workers)
         base = f"http://127.0.0.1:{web_port}"
         try:
             wait_for(f"http://127.0.0.1:{sandbox_port}/_sandbox/state")
             wait_for(f"{base}/healthz")
-            measure(base, env, token, int(customer_id), int(price_id), seconds, threads)
+            measure(base, env, buyers, price_id, args)
         finally:
             for p in procs:
                 p.terminate()
                 p.wait(timeout=10)
 
 
-def measure(base, env, token, customer_id, price_id, seconds, threads) -> None:
-    headers = {"Authorization": f"Bearer {token}"}
-    body = {"customer_id": customer_id, "lines": [{"price_id": price_id, "quantity": 1}]}
-
-    def order(session, url):
-        return session.post(url, json=body, headers={
-            **headers, "Idempotency-Key": str(uuid.uuid4())}, timeout=60)
-
-    def insert(session, url):
-        return session.post(url, timeout=60)
-
-    bare_rps, bare_p95 = run_load(f"{base}/bench/insert", insert, seconds, threads)
-    rps, p95 = run_load(f"{base}/api/v1/orders", order, seconds, threads)
-    print(f"bare INSERT: {bare_rps:.0f} req/s, p95 {bare_p95:.1f} ms")
-    print(f"checkout:    {rps:.0f} orders/s, p95 {p95:.1f} ms  -> throughput "
-          f"{rps / bare_rps:.2f}x (target >= 0.5x), p95 {p95 / bare_p95:.2f}x (target <= 3x)")
-    small = sequential(base, order, 200)
-    subprocess.run([str(BIN / "python"), "-c", SCALE, "100000", "1000000"], env=env, cwd=ROOT,
-                   check=True)
-    large = sequential(base, order, 200)
-    print(f"checkout p50 with ~1k subscriptions {small:.1f} ms; with 1M subscriptions and "
-          f"100k more customers {large:.1f} ms -> {large / small:.2f}x (target <= 1.2x)")
-
-
-def sequential(base, order, count: int) -> float:
-    session, samples = requests.Session(), []
-    for _ in range(count):
-        started = time.perf_counter()
-        order(session, f"{base}/api/v1/orders").raise_for_status()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("seconds", nargs="?", type=float, default=15,
+                        help="seconds per load phase (default 15)")
+    parser.add_argument("threads", nargs="?", type=int, default=8,
+                        help="client threads, one buyer each (default 8)")
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--skip-scale", action="store_true",
+                        help="only the throughput part (skip the 1M-subscription step)")
+    return parser.parse_args()
 
 
 if __name__ == "__main__":

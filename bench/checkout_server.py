@@ -21,6 +21,9 @@ def bench_insert():
 
 
 with app.app_context():
-    db.session.execute(text("CREATE TABLE IF NOT EXISTS bench_rows "
-                            "(id INTEGER PRIMARY KEY, note TEXT)"))
+    # Created by the bench's set-up before gunicorn starts (workers racing a CREATE on
+    # PostgreSQL collide); IF NOT EXISTS makes this a no-op then.
+    key = ("id SERIAL PRIMARY KEY" if db.engine.dialect.name == "postgresql"
+           else "id INTEGER PRIMARY KEY")
+    db.session.execute(text(f"CREATE TABLE IF NOT EXISTS bench_rows ({key}, note TEXT)"))
     db.session.commit()

@@ -74,7 +74,8 @@ def _mca(customer: Customer, remote: RemoteFacts) -> McaFacts:
     return McaFacts(
         required_version=remote.mca_version or (latest.agreement_version if latest else ""),
         accepted_version=latest.agreement_version if latest else None,
-        confirmed_by_reseller=bool(latest and latest.acting_as == "reseller_user"))
+        confirmed_by_reseller=bool(latest and latest.acting_as == "reseller_user"),
+        acceptance_id=latest.id if latest else None)
 
 
 def _settings() -> BillingSettings:

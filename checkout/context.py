@@ -83,12 +83,14 @@ class McaFacts:
 
     accepted_version: the version in the latest acceptance (direct) or confirmation
     (reseller) on the log, None when there is none; confirmed_by_reseller: that record is
-    the ordering reseller's confirmation of its customer's acceptance.
+    the ordering reseller's confirmation of its customer's acceptance; acceptance_id: that
+    record, which the order points to.
     """
 
     required_version: str
     accepted_version: str | None
     confirmed_by_reseller: bool
+    acceptance_id: int | None = None
 
 
 @dataclass(frozen=True)

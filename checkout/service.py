@@ -62,18 +62,17 @@ def fingerprint(cart: Cart) -> str:
 
 
 def place_order(cart: Cart, user, remote: RemoteFacts, today: date, urls: FixUrls, *,
-                idempotency_key: str, mca_acceptance_id: int | None = None,
-                enqueue: Callable[[int], None]) -> Order:
-    """Lock, re-read, validate, insert, commit once; then hand the order to the workers."""
+                idempotency_key: str, enqueue: Callable[[int], None]) -> Order:
+    """Lock, re-read, validate, insert, commit once; then hand the order to the workers.
+
+    The order points to the MCA record the rules checked under the lock (K5)."""
     country_lists.ensure_seeded()
-    CatalogSettings.current()  # created (once) outside the order's transaction
-    db.session.commit()
+    _ensure_settings()
     previous = _replay(idempotency_key, cart)
     if previous is not None:
         return previous
     try:
-        order = _insert_order(cart, user, remote, today, urls, idempotency_key,
-                              mca_acceptance_id)
+        order = _insert_order(cart, user, remote, today, urls, idempotency_key)
         db.session.commit()
     except IntegrityError:  # a concurrent double submit won the key: return its order
         db.session.rollback()
@@ -83,6 +82,14 @@ def place_order(cart: Cart, user, remote: RemoteFacts, today: date, urls: FixUrl
         raise
     _hand_over(order.id, enqueue)
     return order
+
+
+def _ensure_settings() -> None:
+    """Create the settings row (once) outside the order's transaction; commit only then,
+    since a commit expires every loaded row and the request would read them all again."""
+    if db.session.get(CatalogSettings, 1) is None:
+        CatalogSettings.current()
+        db.session.commit()
 
 
 def _replay(key: str, cart: Cart) -> Order | None:
@@ -96,19 +103,20 @@ def _raise_lost(key: str):
     raise RuntimeError(f"order with idempotency key {key} vanished")
 
 
-def _insert_order(cart, user, remote, today, urls, key, mca_acceptance_id) -> Order:
+def _insert_order(cart, user, remote, today, urls, key) -> Order:
     _lock_tenant(cart.customer)
     db.session.expire_all()  # re-read everything the rules look at, now under the lock
     ctx = build_context(cart, remote, today, urls)
     problems = run_rules(ctx) if cart.lines else check_order(cart, remote, today, urls)
     if problems:
         raise CheckoutRefused(problems)
-    order = _new_order(cart, user, ctx, key, mca_acceptance_id)
-    db.session.add(order)
+    order = _new_order(cart, user, ctx, key)
+    # History and job are attached while the order is new, so neither collection is
+    # loaded from the database (an order not yet inserted has none).
+    order.record(OrderStatus.SUBMITTED, "Order placed; it will be provisioned in the background.")
+    db.session.add_all([order, ProvisioningJob(order=order)])
     db.session.flush()
     order.number = f"ORD-{order.id:06d}"
-    order.record(OrderStatus.SUBMITTED, "Order placed; it will be provisioned in the background.")
-    db.session.add(ProvisioningJob(order=order))
     cart.lines.clear()
     return order
 
@@ -130,7 +138,7 @@ def _lock_tenant(customer: Customer) -> None:
                        .execution_options(synchronize_session=False))
 
 
-def _new_order(cart: Cart, user, ctx: CheckoutContext, key: str, mca_id) -> Order:
+def _new_order(cart: Cart, user, ctx: CheckoutContext, key: str) -> Order:
     customer = cart.customer
     plans = {p.line_index: p for p in plan_lines(ctx)}
     mpn = partner_of_record(ctx) or ""
@@ -140,7 +148,7 @@ def _new_order(cart: Cart, user, ctx: CheckoutContext, key: str, mca_id) -> Orde
         idempotency_key=key, fingerprint=fingerprint(cart), customer=customer,
         reseller_id=customer.reseller_id, placed_by=user, lines=lines,
         currency=lines[0].currency, total=sum(line.amount for line in lines),
-        mca_acceptance_id=mca_id, tenant_mode=customer.tenant_mode,
+        mca_acceptance_id=ctx.mca.acceptance_id, tenant_mode=customer.tenant_mode,
         domain_prefix=customer.domain_prefix, pc_customer_id=customer.tenant_id)
 
 

@@ -174,11 +174,9 @@ def place(customer_id: int):
     customer = _customer(customer_id)
     the_cart = carts.cart_for(current_user, customer)
     key = request.form.get("idempotency_key") or str(uuid.uuid4())
-    acceptance = mca.latest_for(customer.id, customer.reseller_id)
     try:
         order = place_order(the_cart, current_user, _facts(customer), datetime.now(UTC).date(),
                             fix_urls(customer), idempotency_key=f"web:{key}",
-                            mca_acceptance_id=acceptance.id if acceptance else None,
                             enqueue=enqueue_provisioning)
     except CheckoutRefused as refused:
         return _render_cart(customer, refused.problems, status=422)

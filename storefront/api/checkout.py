@@ -13,7 +13,6 @@ from flask import jsonify, request, url_for
 from sqlalchemy import select
 
 from catalog.models import Price
-from checkout import mca
 from checkout.fetch import fetch_remote, refresh_reseller_standing
 from checkout.models import Cart, CartLine, Order
 from checkout.problems import CheckoutRefused
@@ -127,7 +126,7 @@ def create_order():
     try:
         order = place_order(cart, scope.user(), _facts(cart.customer), datetime.now(UTC).date(),
                             fix_urls(cart.customer), idempotency_key=key,
-                            enqueue=enqueue_provisioning, mca_acceptance_id=_acceptance(cart))
+                            enqueue=enqueue_provisioning)
     except CheckoutRefused as error:
         return refused(error.problems)
     except IdempotencyConflict:
@@ -135,11 +134,6 @@ def create_order():
     response = jsonify(OrderSchema().dump(order))
     response.headers["Location"] = url_for("api.get_order", order_id=order.id)
     return response, 201
-
-
-def _acceptance(cart) -> int | None:
-    latest = mca.latest_for(cart.customer.id, cart.customer.reseller_id)
-    return latest.id if latest else None
 
 
 def _replayed(order: Order, cart: Cart):

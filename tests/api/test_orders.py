@@ -46,6 +46,7 @@ def test_a_reseller_goes_from_token_to_provisioned_order_using_only_the_api(
     assert [e["status"] for e in read["events"]] == ["submitted"]
     assert db.session.scalar(select(ProvisioningJob.state).filter_by(order_id=order["id"])) \
         == "queued"
+    assert db.session.get(Order, order["id"]).mca_acceptance_id == mca.get_json()["id"]  # K5
     run_job(order["id"], pc_client)  # what the background worker does with the queued job
     done = client.get(placed.headers["Location"], headers=as_a).get_json()
     assert done["status"] == "provisioned", done

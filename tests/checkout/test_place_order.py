@@ -66,6 +66,15 @@ def test_an_order_is_placed_when_every_rule_passes(client, world, fresh):
     assert order.number in page and "submitted" in page
 
 
+def test_the_order_points_to_the_mca_confirmation_the_rules_checked_k5(client, world, fresh):
+    confirm_mca(fresh, world.reseller_a_user)  # a newer confirmation supersedes the first
+    latest = mca.latest_for(fresh.id, fresh.reseller_id)
+    login(client, world.reseller_a_user)
+    place(client, fresh)
+    order = db.session.scalar(select(Order).filter_by(customer_id=fresh.id))
+    assert order.mca_acceptance_id == latest.id
+
+
 def test_a_double_submit_returns_the_same_order(client, world, fresh):
     login(client, world.reseller_a_user)
     first = place(client, fresh, key="same")

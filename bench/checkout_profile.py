@@ -1,0 +1,94 @@
+"""Profile placing one order through the API view, on the checkout benchmark's data.
+
+Run: .venv/bin/python bench/checkout_profile.py [--backend postgres] [--orders N]
+Places N orders (after a warm-up) through Flask's test client under cProfile, and prints
+the SQL statements and Partner Center calls of one order and the hottest functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.checkout_load import free_port, wait_for  # noqa: E402
+from bench.checkout_stack import BIN, ROOT, app_env, prepare, python, services  # noqa: E402
+
+PROFILE = r'''
+import cProfile, pstats, sys, uuid
+from sqlalchemy import event
+from storefront import create_app
+from storefront.extensions import db
+
+token, customer, price, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+app = create_app()
+client = app.test_client()
+body = {"customer_id": customer, "lines": [{"price_id": price, "quantity": 1}]}
+
+def order():
+    r = client.post("/api/v1/orders", json=body, headers={
+        "Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())})
+    assert r.status_code == 201, r.get_data(as_text=True)
+
+for _ in range(5):
+    order()
+statements = []
+with app.app_context():
+    event.listen(db.engine, "after_cursor_execute", lambda conn, cur, stmt, *a: statements.append(
+        f"{max(cur.rowcount, 0):4d} rows  " + " ".join(stmt.split())[:140]))
+import requests.sessions
+calls = []
+send = requests.sessions.Session.send
+def counting_send(self, request, **kw):
+    calls.append(f"{request.method} {request.url.split('/', 3)[-1][:100]}")
+    return send(self, request, **kw)
+requests.sessions.Session.send = counting_send
+order()
+print(f"--- {len(statements)} SQL statements in one order")
+for stmt in statements:
+    print(f"  {stmt}")
+print(f"--- {len(calls)} Partner Center calls in one order")
+for call in calls:
+    print(f"  {call}")
+profile = cProfile.Profile()
+profile.enable()
+for _ in range(count):
+    order()
+profile.disable()
+stats = pstats.Stats(profile)
+if len(sys.argv) > 5:
+    stats.dump_stats(sys.argv[5])
+print(f"--- {count} orders: {stats.total_tt / count * 1000:.1f} ms each under the profiler")
+stats.sort_stats("cumulative").print_stats(45)
+stats.sort_stats("tottime").print_stats(25)
+'''
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--orders", type=int, default=100)
+    parser.add_argument("--stats", default="", help="also write the pstats data to this file")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, services(args.backend, Path(tmp)) as backend:
+        sandbox_port = free_port()
+        env = app_env(Path(tmp), backend, sandbox_port)
+        price_id, [(token, customer_id)] = prepare(env, 1)
+        sandbox = subprocess.Popen(
+            [str(BIN / "python"), "-m", "connectors.partner_center.sandbox", "--port",
+             str(sandbox_port)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        try:
+            wait_for(f"http://127.0.0.1:{sandbox_port}/_sandbox/state")
+            print(python(env, PROFILE, token, str(customer_id), str(price_id),
+                         str(args.orders), *([args.stats] if args.stats else [])))
+        finally:
+            sandbox.terminate()
+            sandbox.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
