@@ -111,14 +111,17 @@ def _authenticate():
     """Bearer token, then the token's fixed-window rate limit (the docs are public)."""
     if request.endpoint in PUBLIC or request.endpoint is None:
         return None
-    token = tokens.authenticate(request.headers.get("Authorization"))
-    if token is None:
+    secret = tokens.secret_of(request.headers.get("Authorization"))
+    # Counted first: loading the token after the count's commit keeps it loaded.
+    wait = secret and tokens.hit(secret, datetime.now(UTC),
+                                 current_app.config.get("API_RATE_LIMIT", 120),
+                                 current_app.config.get("API_RATE_WINDOW", 60))
+    token = secret and tokens.authenticate(secret)
+    if not token:
         response = api_error(401, "Unauthorized", "Send a live API token: "
                              "Authorization: Bearer <token>.")
         response[0].headers["WWW-Authenticate"] = 'Bearer realm="api"'
         return response
-    wait = tokens.hit(token, datetime.now(UTC), current_app.config.get("API_RATE_LIMIT", 120),
-                      current_app.config.get("API_RATE_WINDOW", 60))
     if wait is not None:
         response = api_error(429, "Too Many Requests", f"Rate limit reached; retry in {wait}s.")
         response[0].headers["Retry-After"] = str(wait)

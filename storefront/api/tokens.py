@@ -7,7 +7,7 @@ import math
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case, or_, select, update
 
 from storefront.api.models import ApiToken
 from storefront.extensions import db
@@ -44,12 +44,15 @@ def revoke(token: ApiToken, now: datetime | None = None) -> None:
         db.session.commit()
 
 
-def authenticate(header: str | None) -> ApiToken | None:
-    """The live token named by an `Authorization: Bearer …` header, if its owner still holds."""
+def secret_of(header: str | None) -> str | None:
+    """The secret of an `Authorization: Bearer …` header, if it is one."""
     scheme, _, secret = (header or "").partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        return None
-    token = db.session.scalar(select(ApiToken).filter_by(token_hash=digest(secret.strip())))
+    return secret.strip() if scheme.lower() == "bearer" and secret.strip() else None
+
+
+def authenticate(secret: str) -> ApiToken | None:
+    """The live token with this secret, if its owner still holds."""
+    token = db.session.scalar(select(ApiToken).filter_by(token_hash=digest(secret)))
     if token is None or not token.active or not _owner_holds(token):
         return None
     return token
@@ -63,17 +66,26 @@ def _owner_holds(token: ApiToken) -> bool:
     return token.reseller_id is not None or user.customer_id == token.customer_id
 
 
-def hit(token: ApiToken, now: datetime, limit: int, window: int) -> int | None:
-    """Count one request in the token's fixed window; the seconds to wait when over the limit."""
-    start = token.window_start
-    if start is not None and start.tzinfo is None:  # SQLite hands back naive UTC
-        start = start.replace(tzinfo=UTC)
-    if start is None or now - start >= timedelta(seconds=window):
-        token.window_start, token.window_count, start = now, 0, now
-    token.window_count += 1
-    token.last_used_at = now
+def hit(secret: str, now: datetime, limit: int, window: int) -> int | None:
+    """Count one request in the fixed window of the live token with this secret (commits);
+    the seconds to wait when over the limit.
+
+    One UPDATE … RETURNING, so concurrent requests of one token never lose a count (a read
+    then a write would). It runs before the token is loaded, so its commit expires nothing
+    the request has read.
+    """
+    c = ApiToken.__table__.c
+    fresh = or_(c.window_start.is_(None), c.window_start <= now - timedelta(seconds=window))
+    counted = db.session.execute(
+        update(ApiToken.__table__)
+        .where(c.token_hash == digest(secret), c.revoked_at.is_(None))
+        .values(window_start=case((fresh, now), else_=c.window_start),
+                window_count=case((fresh, 1), else_=c.window_count + 1), last_used_at=now)
+        .returning(c.window_start, c.window_count)).one_or_none()
     db.session.commit()
-    if token.window_count > limit:
-        remaining = (start + timedelta(seconds=window) - now).total_seconds()
-        return max(1, math.ceil(remaining))
-    return None
+    if counted is None or counted.window_count <= limit:
+        return None
+    start = counted.window_start
+    if start.tzinfo is None:  # SQLite hands back naive UTC
+        start = start.replace(tzinfo=UTC)
+    return max(1, math.ceil((start + timedelta(seconds=window) - now).total_seconds()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import time_machine
@@ -98,3 +99,27 @@ def test_the_limit_is_per_token(app, client, world):
     client.get("/api/v1/customers", headers=first)
     assert client.get("/api/v1/customers", headers=first).status_code == 429
     assert client.get("/api/v1/customers", headers=second).status_code == 200
+
+
+def test_concurrent_requests_of_one_token_never_lose_a_count(app, world):
+    """Eight clients at once, 40 requests, a limit of 20: exactly 20 pass (a read-then-write
+    counter lets extra requests through when two read the same count)."""
+    app.config.update(API_RATE_LIMIT=20, API_RATE_WINDOW=3600)
+    headers = bearer(world.reseller_a_user)
+
+    def call(_):  # each thread has its own app context, so its own session and connection
+        return app.test_client().get("/api/v1/customers", headers=headers).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(call, range(40)))
+    assert sorted(codes) == [200] * 20 + [429] * 20
+    db.session.expire_all()
+    assert db.session.scalar(select(ApiToken.window_count)) == 40
+
+
+def test_an_unknown_token_is_refused_before_any_count(client, world):
+    headers = bearer(world.reseller_a_user)
+    response = client.get("/api/v1/customers", headers={"Authorization": "Bearer csp_nope"})
+    assert response.status_code == 401 and response.headers["WWW-Authenticate"]
+    assert client.get("/api/v1/customers", headers=headers).status_code == 200
+    assert db.session.scalar(select(ApiToken.window_count)) == 1
