@@ -162,3 +162,13 @@ class ResellerMarkup(db.Model):
 
     reseller = db.relationship("Reseller")
     product = db.relationship("Product")
+
+
+class CatalogVersion(db.Model):
+    """A counter every catalog write raises in its own transaction (catalog/version.py), so
+    each worker can tell from one row whether a page it rendered earlier is still true."""
+
+    __tablename__ = "catalog_version"
+
+    id = db.Column(db.Integer, primary_key=True)
+    value = db.Column(db.Integer, nullable=False, default=0)

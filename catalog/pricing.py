@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import format_currency
+
+from catalog.money import format_currency
 
 RULE_C6 = "C6"
 # C6: commercial prices exclude tax everywhere except these markets, where Microsoft's

@@ -50,6 +50,20 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
     csrf.init_app(app)
     import_models()
+    track_catalog_writes(db.session)
+    init_listing_cache(app)
+
+
+def track_catalog_writes(session) -> None:
+    from catalog.version import track_writes
+
+    track_writes(session)
+
+
+def init_listing_cache(app: Flask) -> None:
+    from storefront.listing_cache import init_app
+
+    init_app(app)
 
 
 def import_models() -> None:

@@ -17,7 +17,8 @@ from storefront.catalog_forms import (
 )
 from storefront.extensions import db
 from storefront.forms import options
-from storefront.pagination import paginate
+from storefront.listing_cache import cached_listing
+from storefront.pagination import page_number, paginate
 from storefront.security import roles_required
 
 bp = Blueprint("catalog_admin", __name__, url_prefix="/admin/catalog")
@@ -29,8 +30,11 @@ FILTERS = ("q", "segment", "family", "status")
 @admin_only
 def index():
     filters = {name: request.args.get(name, "").strip() for name in FILTERS}
-    page = paginate(queries.admin_products(**filters))
-    return render_template("catalog_admin/index.html", page=page, filters=filters,
+    listing = cached_listing(
+        "catalog_admin/_products.html", (tuple(filters.items()), page_number()),
+        lambda: {"page": paginate(queries.admin_products(**filters)), "filters": filters,
+                 "families": FAMILY_LABELS})
+    return render_template("catalog_admin/index.html", listing=listing, filters=filters,
                            families=FAMILY_LABELS)
 
 

@@ -9,7 +9,11 @@ from storefront.extensions import db
 PER_PAGE = 25
 
 
+def page_number() -> int:
+    """The requested page; a bad ?page= falls back to the first page."""
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
 def paginate(query, per_page: int = PER_PAGE):
-    """A Flask-SQLAlchemy Pagination; a bad ?page= falls back to the first page."""
-    page = request.args.get("page", 1, type=int) or 1
-    return db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False)
+    """A Flask-SQLAlchemy Pagination of the requested page."""
+    return db.paginate(query, page=page_number(), per_page=per_page, error_out=False)

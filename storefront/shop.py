@@ -11,7 +11,8 @@ from catalog.pricing import buyer_locale, format_money, tax_label
 from storefront.accounts import Customer, Role, visible_customers
 from storefront.catalog_forms import FAMILY_LABELS
 from storefront.extensions import db
-from storefront.pagination import paginate
+from storefront.listing_cache import cached_listing
+from storefront.pagination import page_number, paginate
 from storefront.security import customer_for, roles_required
 
 bp = Blueprint("shop", __name__)
@@ -29,19 +30,36 @@ def index():
     market = queries.buyer_market(customer.country if customer else None)
     annual = CatalogSettings.current().annual_sellable
     filters = {name: request.args.get(name, "").strip() for name in ("q", "segment", "family")}
-    page = paginate(queries.shop_products(market, annual_sellable=annual, **filters), 20)
-    offers = queries.offers(page.items, market, annual_sellable=annual,
-                            reseller_id=current_user.reseller_id)
+    customers = _reseller_customers()
+    listing = _offers_listing(customer, market, annual, filters, bool(customers))
+    return render_template(
+        "shop/index.html", listing=listing, customer=customer, market=market,
+        customers=customers, filters=filters, families=FAMILY_LABELS, segments=SEGMENTS,
+        annual=annual, tax_label=tax_label(market))
+
+
+def _offers_listing(customer: Customer | None, market: str, annual: bool, filters: dict,
+                    choosing: bool):
+    """One page of priced offers; cached under everything besides the catalog it shows."""
     locale = buyer_locale(customer.language if customer else None,
                           customer.country if customer else None,
                           current_app.config["DEFAULT_LOCALE"])
-    return render_template(
-        "shop/index.html", page=page, offers=offers, customer=customer, market=market,
-        customers=_reseller_customers(), filters=filters, families=FAMILY_LABELS,
-        segments=SEGMENTS, annual=annual, tax_label=tax_label(market),
-        money=lambda amount, currency: format_money(amount, currency, locale),
-        cycles=CYCLE_LABELS, terms=TERM_LABELS,
-        qualified=customer.approved_segments() if customer else frozenset())
+    qualified = customer.approved_segments() if customer else frozenset()
+    reseller_id = current_user.reseller_id  # whose markups price the offers
+    key = (market, annual, locale, tuple(filters.items()), page_number(), reseller_id,
+           customer.id if customer else None, choosing, tuple(sorted(qualified)))
+
+    def context() -> dict:
+        page = paginate(queries.shop_products(market, annual_sellable=annual, **filters), 20)
+        return {"page": page, "offers": queries.offers(page.items, market,
+                                                       annual_sellable=annual,
+                                                       reseller_id=reseller_id),
+                "customer": customer, "customers": choosing, "filters": filters,
+                "families": FAMILY_LABELS, "cycles": CYCLE_LABELS, "terms": TERM_LABELS,
+                "qualified": qualified,
+                "money": lambda amount, currency: format_money(amount, currency, locale)}
+
+    return cached_listing("shop/_offers.html", key, context)
 
 
 def _buyer_customer() -> Customer | None:

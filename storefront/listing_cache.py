@@ -1,0 +1,73 @@
+"""Rendered catalog listings, kept per worker for as long as the catalog version stands.
+
+A listing (the shop's priced offers, the admin's product table) depends only on the catalog
+and on what its key names, so it is rendered once per catalog version and key. The version
+is read from the database on every request (catalog/version.py), which keeps every gunicorn
+worker right after a write made anywhere. Per-session CSRF tokens are the one part that
+differs between users: listings are rendered with a placeholder in their place, filled in
+on the way out.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from flask import Flask, current_app, render_template, request
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
+from catalog import version
+from storefront.extensions import db
+
+KEY = "listing_cache"
+# Unguessable, so no product title can smuggle it into a listing.
+CSRF_HOLE = f"csrf-{secrets.token_hex(16)}"
+MAX_ENTRIES = 128  # a shop listing is ~90 kB: at most ~12 MB per worker
+
+
+class ListingCache:
+    """An LRU of rendered HTML for one catalog version; a newer version empties it."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self._entries: OrderedDict[Hashable, str] = OrderedDict()
+        self._version: int | None = None
+        self._max = max_entries
+        self._lock = threading.Lock()
+
+    def get_or_render(self, catalog_version: int, key: Hashable,
+                      render: Callable[[], str]) -> str:
+        with self._lock:
+            if catalog_version != self._version:
+                self._entries.clear()  # entries of an older version can never be served
+                self._version = catalog_version
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        html = render()
+        with self._lock:
+            if catalog_version == self._version:
+                self._entries[key] = html
+                while len(self._entries) > self._max:
+                    self._entries.popitem(last=False)
+        return html
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[KEY] = ListingCache()
+
+
+def cached_listing(template: str, key: tuple, context: Callable[[], dict]) -> Markup:
+    """`template` rendered with `context()`, from the cache when `key` and the catalog match.
+
+    The key must name everything besides the catalog that changes the output; `context`
+    (the queries) runs only when the listing has to be rendered."""
+    catalog_version = version.current(db.session)  # first, before any catalog read
+    cache: ListingCache = current_app.extensions[KEY]
+    html = cache.get_or_render(
+        catalog_version, (template, request.script_root, *key),
+        lambda: render_template(template, csrf_token=lambda: CSRF_HOLE, **context()))
+    # html is render_template's autoescaped output; Markup.replace escapes the token.
+    return Markup(html).replace(CSRF_HOLE, generate_csrf())  # noqa: S704

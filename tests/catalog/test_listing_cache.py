@@ -1,0 +1,120 @@
+"""Cached shop and admin listings change the moment the catalog does, in every worker."""
+
+from decimal import Decimal
+
+from catalog import version
+from catalog.models import CatalogSettings, ResellerMarkup
+from storefront import create_app
+from storefront.accounts import Customer
+from storefront.extensions import db
+from tests.catalog.price_lists import row, to_csv
+from tests.conftest import csrf_from, login, make_price, on_database, post_form
+
+
+def in_own_context(app, action):
+    """Run a request in its own app context, as a server does: the test's shared context
+    would share flask.g (Flask-WTF's CSRF token) and one session between clients."""
+    with app.app_context():
+        return action()
+
+
+def shop(app, client) -> str:
+    response = in_own_context(app, lambda: client.get("/shop"))
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_a_retail_price_set_by_the_admin_shows_in_the_shop_at_once(app, client, world):
+    in_own_context(app, lambda: login(client, world.direct_user))
+    assert "$12.50" in shop(app, client)
+    admin = app.test_client()
+    in_own_context(app, lambda: login(admin, world.admin))
+    edited = in_own_context(app, lambda: post_form(
+        admin, f"/admin/catalog/prices/{world.price.id}", {"retail_price": "13.49"},
+        token_url="/admin/catalog"))
+    assert edited.status_code == 302
+    body = shop(app, client)
+    assert "$13.49" in body and "$12.50" not in body
+
+
+def test_a_price_changed_through_another_worker_shows_at_once(app, client, world):
+    in_own_context(app, lambda: login(client, world.direct_user))
+    assert "$12.50" in shop(app, client)
+    other_worker = create_app(on_database(app.config["SQLALCHEMY_DATABASE_URI"]))
+    with other_worker.app_context():
+        price = db.session.get(type(world.price), world.price.id)
+        price.erp_price = Decimal("14.25")
+        db.session.commit()
+        db.engine.dispose()
+    assert "$14.25" in shop(app, client)
+
+
+def test_a_new_markup_reprices_the_resellers_shop_at_once(app, client, world):
+    in_own_context(app, lambda: login(client, world.reseller_a_user))
+    assert "$12.50" in shop(app, client)
+    db.session.add(ResellerMarkup(reseller_id=world.reseller_a.id, product_id=None,
+                                  markup_percent=Decimal("20")))
+    db.session.commit()
+    assert "$12.00" in shop(app, client)
+
+
+def test_switching_annual_billing_on_lists_annual_prices_at_once_c1(app, client, world):
+    make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLZ", term="P1Y",
+               cycle="annual", cost="360", erp="432")
+    db.session.commit()
+    in_own_context(app, lambda: login(client, world.direct_user))
+    assert "Microsoft 365 E3" not in shop(app, client)
+    settings = CatalogSettings.current()
+    settings.annual_billing_cycle_enabled = settings.annual_provisioning_enabled = True
+    db.session.commit()
+    assert "Microsoft 365 E3" in shop(app, client)
+
+
+def test_an_imported_price_list_shows_at_once(app, client, world, tmp_path):
+    in_own_context(app, lambda: login(client, world.direct_user))
+    assert "Dynamics 365 Sales Enterprise" not in shop(app, client)
+    path = tmp_path / "prices.csv"
+    path.write_text(to_csv([row(ProductTitle="Dynamics 365 Sales Enterprise",
+                                ProductId="CFQ7TTC0LH18", UnitPrice="84.00",
+                                **{"ERP Price": "105"})]), encoding="utf-8")
+    assert app.test_cli_runner().invoke(args=["catalog", "import", str(path)]).exit_code == 0
+    assert "Dynamics 365 Sales Enterprise" in shop(app, client)
+
+
+def test_a_product_taken_off_sale_leaves_the_shop_and_the_admin_list_at_once(
+        app, client, world):
+    in_own_context(app, lambda: login(client, world.direct_user))
+    admin = app.test_client()
+    in_own_context(app, lambda: login(admin, world.admin))
+    admin_list = lambda: admin.get("/admin/catalog").get_data(as_text=True)  # noqa: E731
+    assert "Stop selling" in in_own_context(app, admin_list)
+    assert "Business Standard" in shop(app, client)
+    toggled = in_own_context(app, lambda: post_form(
+        admin, f"/admin/catalog/{world.price.sku.product.id}/toggle", {},
+        token_url="/admin/catalog"))
+    assert toggled.status_code == 302
+    assert "Business Standard" not in shop(app, client)
+    assert "Stop selling" not in in_own_context(app, admin_list)
+
+
+def test_each_session_gets_its_own_csrf_token_in_a_cached_listing(app, client, world):
+    clients = [client, app.test_client()]
+    for each in clients:
+        in_own_context(app, lambda each=each: login(each, world.direct_user))
+    pages = [shop(app, each) for each in clients]
+    tokens = [csrf_from(page.split("Add to cart")[0][-600:]) for page in pages]
+    assert tokens[0] != tokens[1]
+    added = in_own_context(app, lambda: clients[1].post("/cart/add", data={
+        "csrf_token": tokens[1], "quantity": "1", "customer": world.direct.id,
+        "price_id": world.price.id}))
+    assert added.status_code == 302
+
+
+def test_writes_outside_the_catalog_leave_its_version_alone(world):
+    before = version.current(db.session)
+    db.session.get(Customer, world.direct.id).city = "Munich"
+    db.session.commit()
+    assert version.current(db.session) == before
+    world.price.retail_price = Decimal("1")
+    db.session.commit()
+    assert version.current(db.session) == before + 1
