@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Table, bindparam, insert, select, update
 
+from catalog import version
 from catalog.bulk import paused_gc
 from catalog.families import classify, is_not_cancellable
 from catalog.models import Price, Product, Sku
@@ -204,6 +205,8 @@ def _write(inserts: list[tuple], updates: list[tuple], gone: list[tuple]) -> Non
     for sql, params in statements:
         if params:
             connection.exec_driver_sql(sql, params)
+    if inserts or updates or gone:
+        version.bump(db.session)  # the driver's writes bypass the session's tracking
 
 
 class _InDatabaseForm(dict):

@@ -81,6 +81,24 @@ def test_an_imported_price_list_shows_at_once(app, client, world, tmp_path):
     assert "Dynamics 365 Sales Enterprise" in shop(app, client)
 
 
+def test_a_price_changed_by_an_import_shows_at_once(app, client, world, tmp_path):
+    """Prices go through the driver, past the session's tracking: the import bumps itself."""
+    in_own_context(app, lambda: login(client, world.direct_user))
+    path = tmp_path / "prices.csv"
+
+    def import_price(erp: str) -> None:
+        path.write_text(to_csv([row(ProductTitle="Dynamics 365 Sales Enterprise",
+                                    ProductId="CFQ7TTC0LH18", UnitPrice="84.00",
+                                    **{"ERP Price": erp})]), encoding="utf-8")
+        result = app.test_cli_runner().invoke(args=["catalog", "import", str(path)])
+        assert result.exit_code == 0, result.output
+
+    import_price("105")
+    assert "$105.00" in shop(app, client)
+    import_price("111")
+    assert "$111.00" in shop(app, client) and "$105.00" not in shop(app, client)
+
+
 def test_a_product_taken_off_sale_leaves_the_shop_and_the_admin_list_at_once(
         app, client, world):
     in_own_context(app, lambda: login(client, world.direct_user))
