@@ -23,9 +23,13 @@ CATALOG_TABLES = frozenset(model.__tablename__ for model in CATALOG_MODELS)
 CHANGED = "catalog_changed"
 
 
+VERSION = select(CatalogVersion.value).where(CatalogVersion.id == 1)
+
+
 def current(session: Session) -> int:
     """The committed catalog version (0 before the first write)."""
-    return session.scalar(select(CatalogVersion.value).where(CatalogVersion.id == 1)) or 0
+    # On the session's connection, past the ORM: one integer, read on every catalog page.
+    return session.connection().execute(VERSION).scalar() or 0
 
 
 def bump(session: Session) -> None:

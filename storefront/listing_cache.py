@@ -14,6 +14,7 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import generate_csrf
@@ -25,20 +26,21 @@ from storefront.extensions import db
 KEY = "listing_cache"
 # Unguessable, so no product title can smuggle it into a listing.
 CSRF_HOLE = f"csrf-{secrets.token_hex(16)}"
+T = TypeVar("T")
 MAX_ENTRIES = 128  # a shop listing is ~90 kB: at most ~12 MB per worker
 
 
 class ListingCache:
-    """An LRU of rendered HTML for one catalog version; a newer version empties it."""
+    """An LRU of rendered HTML (and small facts) for one catalog version; a newer version
+    empties it."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self._entries: OrderedDict[Hashable, str] = OrderedDict()
+        self._entries: OrderedDict[Hashable, object] = OrderedDict()
         self._version: int | None = None
         self._max = max_entries
         self._lock = threading.Lock()
 
-    def get_or_render(self, catalog_version: int, key: Hashable,
-                      render: Callable[[], str]) -> str:
+    def get_or_render(self, catalog_version: int, key: Hashable, render: Callable[[], T]) -> T:
         with self._lock:
             if catalog_version != self._version:
                 self._entries.clear()  # entries of an older version can never be served
@@ -59,15 +61,25 @@ def init_app(app: Flask) -> None:
     app.extensions[KEY] = ListingCache()
 
 
-def cached_listing(template: str, key: tuple, context: Callable[[], dict]) -> Markup:
+def cached_listing(template: str, key: tuple, context: Callable[[], dict],
+                   catalog_version: int | None = None) -> Markup:
     """`template` rendered with `context()`, from the cache when `key` and the catalog match.
 
     The key must name everything besides the catalog that changes the output; `context`
-    (the queries) runs only when the listing has to be rendered."""
-    catalog_version = version.current(db.session)  # first, before any catalog read
+    (the queries) runs only when the listing has to be rendered. Pass the version when the
+    request has read it already; it must be read before any catalog read."""
+    if catalog_version is None:
+        catalog_version = version.current(db.session)
     cache: ListingCache = current_app.extensions[KEY]
     html = cache.get_or_render(
         catalog_version, (template, request.script_root, *key),
         lambda: render_template(template, csrf_token=lambda: CSRF_HOLE, **context()))
     # html is render_template's autoescaped output; Markup.replace escapes the token.
     return Markup(html).replace(CSRF_HOLE, generate_csrf())  # noqa: S704
+
+
+def catalog_fact(catalog_version: int, key: tuple, compute: Callable[[], T]) -> T:
+    """A small fact derived from the catalog alone (C1's switches, whether a market has
+    prices), computed once per worker and catalog version instead of once per request."""
+    cache: ListingCache = current_app.extensions[KEY]
+    return cache.get_or_render(catalog_version, ("fact", *key), compute)

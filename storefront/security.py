@@ -29,10 +29,11 @@ def roles_required(*roles: Role) -> Callable:
     return decorator
 
 
-def customer_for(user, customer_id: int) -> Customer:
-    """A customer the user may see, or 404 (never 403, so ids of others leak nothing)."""
-    query = visible_customers(user).where(Customer.id == customer_id)
-    customer = db.session.scalars(query).first()
+def customer_for(user, customer_id: int, *options) -> Customer:
+    """A customer the user may see, or 404 (never 403, so ids of others leak nothing);
+    `options` are loader options, e.g. to load a relationship in the same query."""
+    query = visible_customers(user).where(Customer.id == customer_id).options(*options)
+    customer = db.session.scalars(query).unique().first()
     if customer is None:
         abort(404)
     return customer

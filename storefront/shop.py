@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
-from catalog import queries
+from catalog import queries, version
 from catalog.models import SEGMENTS, CatalogSettings
 from catalog.pricing import buyer_locale, format_money, tax_label
 from storefront.accounts import Customer, Role, visible_customers
 from storefront.catalog_forms import FAMILY_LABELS
 from storefront.extensions import db
-from storefront.listing_cache import cached_listing
+from storefront.listing_cache import cached_listing, catalog_fact
 from storefront.pagination import page_number, paginate
 from storefront.security import customer_for, roles_required
 
@@ -26,20 +27,25 @@ TERM_LABELS = {"P1M": "1-month term", "P1Y": "1-year term", "P3Y": "3-year term"
 @bp.route("/shop")
 @buyers_only
 def index():
+    catalog_version = version.current(db.session)  # first, before any catalog read
     customer = _buyer_customer()
-    market = queries.buyer_market(customer.country if customer else None)
-    annual = CatalogSettings.current().annual_sellable
+    country = customer.country if customer else None
+    market = catalog_fact(catalog_version, ("market", country),
+                          lambda: queries.buyer_market(country))
+    annual = catalog_fact(catalog_version, ("annual",),
+                          lambda: CatalogSettings.current().annual_sellable)
     filters = {name: request.args.get(name, "").strip() for name in ("q", "segment", "family")}
     customers = _reseller_customers()
-    listing = _offers_listing(customer, market, annual, filters, bool(customers))
+    listing = _offers_listing(catalog_version, customer, market, annual, filters,
+                              bool(customers))
     return render_template(
         "shop/index.html", listing=listing, customer=customer, market=market,
         customers=customers, filters=filters, families=FAMILY_LABELS, segments=SEGMENTS,
         annual=annual, tax_label=tax_label(market))
 
 
-def _offers_listing(customer: Customer | None, market: str, annual: bool, filters: dict,
-                    choosing: bool):
+def _offers_listing(catalog_version: int, customer: Customer | None, market: str,
+                    annual: bool, filters: dict, choosing: bool):
     """One page of priced offers; cached under everything besides the catalog it shows."""
     locale = buyer_locale(customer.language if customer else None,
                           customer.country if customer else None,
@@ -59,15 +65,17 @@ def _offers_listing(customer: Customer | None, market: str, annual: bool, filter
                 "qualified": qualified,
                 "money": lambda amount, currency: format_money(amount, currency, locale)}
 
-    return cached_listing("shop/_offers.html", key, context)
+    return cached_listing("shop/_offers.html", key, context, catalog_version)
 
 
 def _buyer_customer() -> Customer | None:
     """The customer being shopped for: a direct customer's own company, or the reseller's pick."""
+    # Its qualifications (K7 badges) come in the same query.
+    with_qualifications = joinedload(Customer.qualifications)
     if current_user.is_customer:
-        return customer_for(current_user, current_user.customer_id)
+        return customer_for(current_user, current_user.customer_id, with_qualifications)
     chosen = request.args.get("customer", type=int)
-    return customer_for(current_user, chosen) if chosen else None
+    return customer_for(current_user, chosen, with_qualifications) if chosen else None
 
 
 def _reseller_customers() -> list[Customer]:
