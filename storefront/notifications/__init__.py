@@ -13,7 +13,7 @@ from contextlib import suppress
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from storefront.extensions import db
 from storefront.notifications.models import Notification, OutboxEmail, utcnow
@@ -38,12 +38,14 @@ def notify(
             db.session.add(OutboxEmail(to=user.email, subject=subject, body=text))
 
 
+# Built once: every page asks, and a statement built per call is hashed again each time.
+UNREAD = select(func.count()).where(Notification.user_id == bindparam("user_id"),
+                                    Notification.read_at.is_(None))
+
+
 def unread_count(user) -> int:
     """How many of the user's notifications are still unread (for the header badge)."""
-    query = select(func.count()).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)
-    )
-    return db.session.scalar(query) or 0
+    return db.session.scalar(UNREAD, {"user_id": user.id}) or 0
 
 
 def _message(email: OutboxEmail, sender: str) -> EmailMessage:
