@@ -7,11 +7,12 @@ can fix the file; the importer saves nothing while any row is malformed.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from itertools import chain
 
 from catalog.bulk import paused_gc
 from catalog.models import TERMS
@@ -94,7 +95,7 @@ def parse(lines: Iterable[str]) -> ParseResult:
 
 
 def _parse_records(reader, positions: list[int], width: int) -> ParseResult:
-    rows, errors, seen = [], [], {}
+    rows, errors, seen, parse_row = [], [], {}, RowParser()
     for record in reader:
         if not record:
             continue  # a blank line, as DictReader skips it
@@ -104,17 +105,19 @@ def _parse_records(reader, positions: list[int], width: int) -> ParseResult:
         except RowInvalid as exc:
             errors.append(RowError(line, exc.field, str(exc)))
             continue
-        if row.key in seen:
-            errors.append(RowError(line, "row", f"duplicates line {seen[row.key]}"))
+        key = row.key
+        if key in seen:
+            errors.append(RowError(line, "row", f"duplicates line {seen[key]}"))
             continue
-        seen[row.key] = line
+        seen[key] = line
         rows.append(row)
     return ParseResult(rows, errors)
 
 
 def _strip_bom(lines: Iterable[str]) -> Iterator[str]:
-    for index, line in enumerate(lines):
-        yield line.lstrip("\ufeff") if index == 0 else line
+    lines = iter(lines)
+    first = next(lines, None)
+    return chain(() if first is None else (first.lstrip("\ufeff"),), lines)
 
 
 def _cells(record: list[str], positions: list[int], width: int) -> list[str]:
@@ -126,39 +129,72 @@ def _cells(record: list[str], positions: list[int], width: int) -> list[str]:
     return [record[i].strip() for i in positions]
 
 
-def parse_row(cells: Sequence[str], line: int) -> PriceRow:
-    """One record's stripped cells (in COLUMNS order) as a PriceRow, or RowInvalid naming
+class _Checked(dict):
+    """Raw cell → its checked value, checked once per distinct cell: a price list repeats a
+    few hundred prices, a handful of markets, plans and dates across 50,000 rows. Invalid
+    cells raise RowInvalid every time (they are never stored)."""
+
+    def __init__(self, check: Callable[[str], object]):
+        super().__init__()
+        self._check = check
+
+    def __missing__(self, raw: str):
+        value = self[raw] = self._check(raw)
+        return value
+
+
+class RowParser:
+    """Parses records of one file: `parser(cells, line)` → PriceRow, or RowInvalid naming
     the first field at fault."""
-    (product_title, product_id, sku_id, sku_title, publisher, sku_description,
-     unit_of_measure, term, plan, market, currency, unit_price, tier_min, tier_max,
-     start, end, tags, erp_price, segment) = cells
-    billing = _choice("BillingPlan", plan, BILLING_PLANS)
-    term = term.upper()
-    if not term and billing != "one_time":
-        raise RowInvalid("TermDuration", "is empty")
+
+    def __init__(self) -> None:
+        self.plan = _Checked(lambda raw: _choice("BillingPlan", raw, BILLING_PLANS))
+        self.term = _Checked(_term)
+        self.market = _Checked(lambda raw: _code("Market", raw, 2))
+        self.currency = _Checked(lambda raw: _code("Currency", raw, 3))
+        self.unit_price = _Checked(lambda raw: _money("UnitPrice", raw))
+        self.erp_price = _Checked(lambda raw: _money("ERP Price", raw))
+        self.tier_min = _Checked(lambda raw: _int("PricingTierRangeMin", raw) or 1)
+        self.tier_max = _Checked(lambda raw: _int("PricingTierRangeMax", raw))
+        self.start = _Checked(lambda raw: _date("EffectiveStartDate", raw) if raw else None)
+        self.end = _Checked(lambda raw: _date("EffectiveEndDate", raw) if raw else None)
+        self.segment = _Checked(lambda raw: _choice("Segment", raw, SEGMENTS))
+
+    def __call__(self, cells: Sequence[str], line: int) -> PriceRow:
+        (product_title, product_id, sku_id, sku_title, publisher, sku_description,
+         unit_of_measure, term, plan, market, currency, unit_price, tier_min, tier_max,
+         start, end, tags, erp_price, segment) = cells
+        billing, term = self.plan[plan], self.term[term]
+        if not term and billing != "one_time":
+            raise RowInvalid("TermDuration", "is empty")
+        if not (product_id and product_title and sku_id and sku_title):
+            _name_the_empty(product_id=product_id, product_title=product_title,
+                            sku_id=sku_id, sku_title=sku_title)
+        return PriceRow(
+            line, product_id, product_title, publisher, sku_id, sku_title, sku_description,
+            unit_of_measure, term, billing, self.market[market], self.currency[currency],
+            self.unit_price[unit_price], self.erp_price[erp_price], self.tier_min[tier_min],
+            self.tier_max[tier_max], self.start[start], self.end[end], tags,
+            self.segment[segment])
+
+
+def parse_row(cells: Sequence[str], line: int) -> PriceRow:
+    """One record's stripped cells (in COLUMNS order) as a PriceRow, or RowInvalid."""
+    return RowParser()(cells, line)
+
+
+def _term(raw: str) -> str:
+    term = raw.upper()
     if term and term not in TERMS:
         raise RowInvalid("TermDuration", f"{term!r} is not one of {', '.join(TERMS)}")
-    _required(product_id=product_id, product_title=product_title, sku_id=sku_id,
-              sku_title=sku_title)
-    return PriceRow(
-        line=line, product_id=product_id, product_title=product_title, publisher=publisher,
-        sku_id=sku_id, sku_title=sku_title, sku_description=sku_description,
-        unit_of_measure=unit_of_measure, term_duration=term, billing_cycle=billing,
-        market=_code("Market", market, 2), currency=_code("Currency", currency, 3),
-        unit_price=_money("UnitPrice", unit_price), erp_price=_money("ERP Price", erp_price),
-        tier_min=_int("PricingTierRangeMin", tier_min) or 1,
-        tier_max=_int("PricingTierRangeMax", tier_max),
-        effective_start=_date("EffectiveStartDate", start) if start else None,
-        effective_end=_date("EffectiveEndDate", end) if end else None,
-        tags=tags, segment=_choice("Segment", segment, SEGMENTS),
-    )
+    return term
 
 
 _FIELD_NAMES = {"product_id": "ProductId", "product_title": "ProductTitle", "sku_id": "SkuId",
                 "sku_title": "SkuTitle"}
 
 
-def _required(**values: str) -> None:
+def _name_the_empty(**values: str) -> None:
     for name, value in values.items():
         if not value:
             raise RowInvalid(_FIELD_NAMES[name], "is empty")

@@ -66,3 +66,11 @@ def test_a_utf8_bom_and_us_dates_are_accepted():
 def test_arbitrary_cell_values_never_crash_the_parser(changes):
     result = parsed([row(**changes)])
     assert len(result.rows) + len(result.errors) == 1
+
+
+def test_a_repeated_bad_cell_is_reported_on_every_line_it_appears():
+    """Cells are checked once per distinct value; a bad value is never remembered as good."""
+    result = parsed([row(UnitPrice="1,5"), row(TermDuration="P1Y", UnitPrice="1,5"),
+                     row(TermDuration="P3Y", BillingPlan="Annual", UnitPrice="12.00")])
+    assert [(e.line, e.field) for e in result.errors] == [(2, "UnitPrice"), (3, "UnitPrice")]
+    assert [r.unit_price for r in result.rows] == [Decimal("12.00")]
