@@ -26,6 +26,9 @@ from storefront.extensions import db
 KEY = "listing_cache"
 # Unguessable, so no product title can smuggle it into a listing.
 CSRF_HOLE = f"csrf-{secrets.token_hex(16)}"
+# The customer being shopped for: one listing serves every customer who sees the same
+# offers at the same prices, instead of one cache entry per customer.
+CUSTOMER_HOLE = f"customer-{secrets.token_hex(16)}"
 T = TypeVar("T")
 MAX_ENTRIES = 128  # a shop listing is ~90 kB: at most ~12 MB per worker
 
@@ -62,20 +65,26 @@ def init_app(app: Flask) -> None:
 
 
 def cached_listing(template: str, key: tuple, context: Callable[[], dict],
-                   catalog_version: int | None = None) -> Markup:
+                   catalog_version: int | None = None, holes: dict[str, str] | None = None
+                   ) -> Markup:
     """`template` rendered with `context()`, from the cache when `key` and the catalog match.
 
     The key must name everything besides the catalog that changes the output; `context`
     (the queries) runs only when the listing has to be rendered. Pass the version when the
-    request has read it already; it must be read before any catalog read."""
+    request has read it already; it must be read before any catalog read. `holes` are
+    placeholders the context rendered (e.g. CUSTOMER_HOLE) and their values for this
+    request."""
     if catalog_version is None:
         catalog_version = version.current(db.session)
     cache: ListingCache = current_app.extensions[KEY]
     html = cache.get_or_render(
         catalog_version, (template, request.script_root, *key),
         lambda: render_template(template, csrf_token=lambda: CSRF_HOLE, **context()))
-    # html is render_template's autoescaped output; Markup.replace escapes the token.
-    return Markup(html).replace(CSRF_HOLE, generate_csrf())  # noqa: S704
+    # html is render_template's autoescaped output; Markup.replace escapes each value.
+    listing = Markup(html).replace(CSRF_HOLE, generate_csrf())  # noqa: S704
+    for hole, value in (holes or {}).items():
+        listing = listing.replace(hole, value)
+    return listing
 
 
 def catalog_fact(catalog_version: int, key: tuple, compute: Callable[[], T]) -> T:

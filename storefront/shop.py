@@ -12,7 +12,7 @@ from catalog.pricing import buyer_locale, format_money, tax_label
 from storefront.accounts import Customer, Role, visible_customers
 from storefront.catalog_forms import FAMILY_LABELS
 from storefront.extensions import db
-from storefront.listing_cache import cached_listing, catalog_fact
+from storefront.listing_cache import CUSTOMER_HOLE, cached_listing, catalog_fact
 from storefront.pagination import page_number, paginate
 from storefront.security import customer_for, roles_required
 
@@ -53,19 +53,21 @@ def _offers_listing(catalog_version: int, customer: Customer | None, market: str
     qualified = customer.approved_segments() if customer else frozenset()
     reseller_id = current_user.reseller_id  # whose markups price the offers
     key = (market, annual, locale, tuple(filters.items()), page_number(), reseller_id,
-           customer.id if customer else None, choosing, tuple(sorted(qualified)))
+           customer is not None, choosing, tuple(sorted(qualified)))
 
     def context() -> dict:
         page = paginate(queries.shop_products(market, annual_sellable=annual, **filters), 20)
         return {"page": page, "offers": queries.offers(page.items, market,
                                                        annual_sellable=annual,
                                                        reseller_id=reseller_id),
-                "customer": customer, "customers": choosing, "filters": filters,
+                "buyer": CUSTOMER_HOLE if customer else None, "customers": choosing,
+                "filters": filters,
                 "families": FAMILY_LABELS, "cycles": CYCLE_LABELS, "terms": TERM_LABELS,
                 "qualified": qualified,
                 "money": lambda amount, currency: format_money(amount, currency, locale)}
 
-    return cached_listing("shop/_offers.html", key, context, catalog_version)
+    holes = {CUSTOMER_HOLE: str(customer.id)} if customer else None
+    return cached_listing("shop/_offers.html", key, context, catalog_version, holes)
 
 
 def _buyer_customer() -> Customer | None:

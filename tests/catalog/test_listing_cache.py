@@ -5,10 +5,20 @@ from decimal import Decimal
 from catalog import version
 from catalog.models import CatalogSettings, ResellerMarkup
 from storefront import create_app
-from storefront.accounts import Customer
+from storefront.accounts import Customer, Role
 from storefront.extensions import db
+from storefront.listing_cache import KEY
+from storefront.services import new_user
 from tests.catalog.price_lists import row, to_csv
-from tests.conftest import csrf_from, login, make_price, on_database, post_form
+from tests.conftest import (
+    PASSWORD,
+    csrf_from,
+    login,
+    make_customer,
+    make_price,
+    on_database,
+    post_form,
+)
 
 
 def in_own_context(app, action):
@@ -136,3 +146,21 @@ def test_writes_outside_the_catalog_leave_its_version_alone(world):
     world.price.retail_price = Decimal("1")
     db.session.commit()
     assert version.current(db.session) == before + 1
+
+
+def test_two_customers_share_one_cached_listing_each_with_its_own_id_in_the_forms(
+        app, client, world):
+    """The customer is a hole in the cached listing, like the CSRF token: a provider's many
+    customers in one market share an entry, and each one's cart form names only itself."""
+    other = make_customer(None, "Fabrikam", country=world.direct.country)
+    other_user = new_user("f@test.example", PASSWORD, Role.CUSTOMER_USER, customer=other)
+    db.session.add_all([other, other_user])
+    db.session.commit()
+    second = app.test_client()
+    in_own_context(app, lambda: login(client, world.direct_user))
+    in_own_context(app, lambda: login(second, other_user))
+    first_page, second_page = shop(app, client), shop(app, second)
+    assert f'name="customer" value="{world.direct.id}"' in first_page
+    assert f'name="customer" value="{other.id}"' in second_page
+    assert f'value="{world.direct.id}"' not in second_page
+    assert len(app.extensions[KEY]._entries) == 3  # two facts, one listing
