@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
-
-from catalog.money import format_currency
+from babel.numbers import format_currency
 
 RULE_C6 = "C6"
 # C6: commercial prices exclude tax everywhere except these markets, where Microsoft's
@@ -39,6 +39,13 @@ def buyer_locale(language: str | None, country: str | None, default: str = "en_U
 
 def format_money(amount: Decimal | float | int, currency: str, locale: str) -> str:
     """Money in the buyer's locale and currency, e.g. 1 234,50 zł for pl_PL/PLN."""
+    return _formatted(str(Decimal(amount)), currency, locale)
+
+
+# Babel re-reads the locale's pattern and symbols on every call, and a page of offers
+# repeats a few dozen prices; keyed by the exact text, so -0 and 12.5 vs 12.50 stay apart.
+@lru_cache(maxsize=4096)
+def _formatted(amount: str, currency: str, locale: str) -> str:
     return format_currency(Decimal(amount), currency, locale=locale)
 
 

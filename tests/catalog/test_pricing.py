@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from babel.numbers import format_currency as babel_format_currency
 
 from catalog.pricing import buyer_locale, format_money, reseller_price, tax_inclusive, tax_label
 
@@ -32,3 +33,10 @@ def test_reseller_price_is_cost_plus_markup_rounded_to_the_cent():
     assert reseller_price(Decimal("10.00"), Decimal("15")) == Decimal("11.50")
     assert reseller_price(Decimal("9.99"), Decimal("12.5")) == Decimal("11.24")
     assert reseller_price(Decimal("10"), None) is None
+
+
+def test_remembered_formats_keep_amounts_that_compare_equal_apart():
+    """Formats are remembered by the amount's exact text: -0 is not 0 to Babel."""
+    for amount in (Decimal("0"), Decimal("-0"), Decimal("12.5"), Decimal("12.50")):
+        assert format_money(amount, "USD", "en_US") == babel_format_currency(
+            amount, "USD", locale="en_US")
