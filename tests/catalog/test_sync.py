@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import select
 
+from catalog import version
 from catalog.models import Family, Product
 from storefront.extensions import db
 from storefront.partner_center import KEY
@@ -56,3 +57,12 @@ def test_a_second_sync_adds_nothing_and_follows_rotated_availabilities(app, sync
     assert "0 new products, 11 updated" in result.output
     sku = db.session.scalar(select(Product).filter_by(pc_product_id="CFQ7TTC0LDPB")).skus[0]
     assert sku.availability_id != "CFQ7TTC0K5DJ"
+
+
+def test_a_sync_raises_the_catalog_version_so_cached_pages_are_rebuilt(app, synced, pc_sandbox):
+    """Sync writes through the ORM, so the session's tracking raises the version with the
+    SKUs' new availabilities, and every worker's cached listings are rebuilt."""
+    before = version.current(db.session)
+    pc_sandbox.rotate_availability("CFQ7TTC0LDPB", "0001")
+    app.test_cli_runner().invoke(args=["catalog", "sync", "--country", "US"])
+    assert version.current(db.session) > before
