@@ -10,6 +10,7 @@ on the way out.
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 from collections import OrderedDict
@@ -18,7 +19,7 @@ from typing import TypeVar
 
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from catalog import version
 from storefront.extensions import db
@@ -77,14 +78,22 @@ def cached_listing(template: str, key: tuple, context: Callable[[], dict],
     if catalog_version is None:
         catalog_version = version.current(db.session)
     cache: ListingCache = current_app.extensions[KEY]
-    html = cache.get_or_render(
+    pieces = cache.get_or_render(
         catalog_version, (template, request.script_root, *key),
-        lambda: render_template(template, csrf_token=lambda: CSRF_HOLE, **context()))
-    # html is render_template's autoescaped output; Markup.replace escapes each value.
-    listing = Markup(html).replace(CSRF_HOLE, generate_csrf())  # noqa: S704
-    for hole, value in (holes or {}).items():
-        listing = listing.replace(hole, value)
-    return listing
+        lambda: _split(render_template(template, csrf_token=lambda: CSRF_HOLE, **context())))
+    values = {hole: str(escape(value)) for hole, value in
+              {CSRF_HOLE: generate_csrf(), **(holes or {})}.items()}
+    # One join instead of a replace pass per hole over ~90 kB; only the holes are looked up
+    # (the text between them never equals a hole, or the split would have cut it).
+    return Markup("".join([values.get(piece, piece) for piece in pieces]))  # noqa: S704
+
+
+_HOLES = re.compile(f"({re.escape(CSRF_HOLE)}|{re.escape(CUSTOMER_HOLE)})")
+
+
+def _split(html: str) -> tuple[str, ...]:
+    """The rendered (autoescaped) listing cut at its holes: text, hole, text, …"""
+    return tuple(_HOLES.split(html))
 
 
 def catalog_fact(catalog_version: int, key: tuple, compute: Callable[[], T]) -> T:
