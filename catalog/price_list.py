@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from itertools import chain
 
 from catalog.bulk import paused_gc
@@ -95,7 +94,7 @@ def parse(lines: Iterable[str]) -> ParseResult:
 
 
 def _parse_records(reader, positions: list[int], width: int) -> ParseResult:
-    rows, errors, seen, parse_row = [], [], {}, RowParser()
+    rows, errors, seen, parse_row = [], [], {}, _RowParser()
     for record in reader:
         if not record:
             continue  # a blank line, as DictReader skips it
@@ -143,7 +142,7 @@ class _Checked(dict):
         return value
 
 
-class RowParser:
+class _RowParser:
     """Parses records of one file: `parser(cells, line)` → PriceRow, or RowInvalid naming
     the first field at fault."""
 
@@ -167,9 +166,11 @@ class RowParser:
         billing, term = self.plan[plan], self.term[term]
         if not term and billing != "one_time":
             raise RowInvalid("TermDuration", "is empty")
-        if not (product_id and product_title and sku_id and sku_title):
-            _name_the_empty(product_id=product_id, product_title=product_title,
-                            sku_id=sku_id, sku_title=sku_title)
+        if not (product_id and product_title and sku_id and sku_title):  # then say which
+            for field, value in (("ProductId", product_id), ("ProductTitle", product_title),
+                                 ("SkuId", sku_id), ("SkuTitle", sku_title)):
+                if not value:
+                    raise RowInvalid(field, "is empty")
         return PriceRow(
             line, product_id, product_title, publisher, sku_id, sku_title, sku_description,
             unit_of_measure, term, billing, self.market[market], self.currency[currency],
@@ -178,26 +179,11 @@ class RowParser:
             self.segment[segment])
 
 
-def parse_row(cells: Sequence[str], line: int) -> PriceRow:
-    """One record's stripped cells (in COLUMNS order) as a PriceRow, or RowInvalid."""
-    return RowParser()(cells, line)
-
-
 def _term(raw: str) -> str:
     term = raw.upper()
     if term and term not in TERMS:
         raise RowInvalid("TermDuration", f"{term!r} is not one of {', '.join(TERMS)}")
     return term
-
-
-_FIELD_NAMES = {"product_id": "ProductId", "product_title": "ProductTitle", "sku_id": "SkuId",
-                "sku_title": "SkuTitle"}
-
-
-def _name_the_empty(**values: str) -> None:
-    for name, value in values.items():
-        if not value:
-            raise RowInvalid(_FIELD_NAMES[name], "is empty")
 
 
 def _choice(field: str, raw: str, allowed: dict[str, str]) -> str:
@@ -239,7 +225,6 @@ def _int(field: str, raw: str) -> int | None:
         raise RowInvalid(field, f"{raw!r} is not a whole number") from None
 
 
-@lru_cache(maxsize=512)  # a price list repeats a handful of dates thousands of times
 def _date(field: str, raw: str) -> date:
     for parse_one in (lambda s: date.fromisoformat(s[:10]),
                       lambda s: datetime.strptime(s.split()[0], "%m/%d/%Y").date()):
