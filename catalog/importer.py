@@ -79,12 +79,10 @@ def _upsert_products(rows, summary: ImportSummary) -> dict[str, int]:
         entry["discontinued"] |= "endofsale" in row.tags.lower().replace(" ", "")
     new = [_new_product(pid, e) for pid, e in wanted.items() if pid not in found]
     changed = [{"_id": found[pid].id, "title": e["title"], "publisher": e["publisher"],
-                "listed": True, "discontinued": e["discontinued"], "updated_at": utcnow()}
+                "listed": True, "discontinued": e["discontinued"]}
                for pid, e in wanted.items() if pid in found and _product_changed(found[pid], e)]
     summary.products_added = len(new)
-    if new:
-        db.session.execute(insert(table), new)
-    _update_by_id(table, changed)
+    _save(table, new, changed)
     if not new:
         return {pid: row.id for pid, row in found.items()}
     return dict(db.session.execute(select(c.pc_product_id, c.id)).tuples().all())
@@ -122,20 +120,22 @@ def _upsert_skus(rows, product_ids: dict[str, int], summary: ImportSummary
         elif (old.title, old.description, old.unit_of_measure) != tuple(names.values()):
             changed.append({"_id": old.id, **names})
     summary.skus_added = len(new)
-    if new:
-        db.session.execute(insert(table), new)
-    _update_by_id(table, changed)
+    _save(table, new, changed)
     if not new:
         return {key: row.id for key, row in found.items()}
     return {(by_id[product_id], pc_sku_id): sku_id for sku_id, product_id, pc_sku_id
             in db.session.execute(select(c.id, c.product_id, c.pc_sku_id))}
 
 
-def _update_by_id(table: Table, values: list[dict]) -> None:
-    if values:
-        columns = {name: bindparam(name) for name in values[0] if name != "_id"}
+def _save(table: Table, new: list[dict], changed: list[dict]) -> None:
+    """Insert the new rows and update the changed ones by "_id" (Core executemany; the
+    columns' onupdate defaults, e.g. updated_at, still apply)."""
+    if new:
+        db.session.execute(insert(table), new)
+    if changed:
+        columns = {name: bindparam(name) for name in changed[0] if name != "_id"}
         db.session.execute(update(table).where(table.c.id == bindparam("_id"))
-                           .values(columns), values)
+                           .values(columns), changed)
 
 
 # -- prices -------------------------------------------------------------------------------
