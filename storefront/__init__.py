@@ -50,20 +50,11 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
     csrf.init_app(app)
     import_models()
-    track_catalog_writes(db.session)
-    init_listing_cache(app)
+    from catalog.version import track_writes  # after the models, which it names
+    from storefront import listing_cache
 
-
-def track_catalog_writes(session) -> None:
-    from catalog.version import track_writes
-
-    track_writes(session)
-
-
-def init_listing_cache(app: Flask) -> None:
-    from storefront.listing_cache import init_app
-
-    init_app(app)
+    track_writes(db.session)
+    listing_cache.init_app(app)
 
 
 def import_models() -> None:

@@ -112,22 +112,27 @@ def _authenticate():
     if request.endpoint in PUBLIC or request.endpoint is None:
         return None
     secret = tokens.secret_of(request.headers.get("Authorization"))
+    if secret is None:
+        return _unauthorized()
     # Counted first: loading the token after the count's commit keeps it loaded.
-    wait = secret and tokens.hit(secret, datetime.now(UTC),
-                                 current_app.config.get("API_RATE_LIMIT", 120),
-                                 current_app.config.get("API_RATE_WINDOW", 60))
-    token = secret and tokens.authenticate(secret)
-    if not token:
-        response = api_error(401, "Unauthorized", "Send a live API token: "
-                             "Authorization: Bearer <token>.")
-        response[0].headers["WWW-Authenticate"] = 'Bearer realm="api"'
-        return response
+    wait = tokens.hit(secret, datetime.now(UTC), current_app.config.get("API_RATE_LIMIT", 120),
+                      current_app.config.get("API_RATE_WINDOW", 60))
+    token = tokens.authenticate(secret)
+    if token is None:
+        return _unauthorized()
     if wait is not None:
         response = api_error(429, "Too Many Requests", f"Rate limit reached; retry in {wait}s.")
         response[0].headers["Retry-After"] = str(wait)
         return response
     g.api_token, g.api_user = token, token.user
     return None
+
+
+def _unauthorized():
+    response = api_error(401, "Unauthorized", "Send a live API token: "
+                         "Authorization: Bearer <token>.")
+    response[0].headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
 
 
 from storefront.api import (  # noqa: E402 - the modules register their routes on bp
