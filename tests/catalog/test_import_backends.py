@@ -8,31 +8,24 @@ import pytest
 from sqlalchemy import select
 
 from catalog.models import Price, Product, Sku
-from config.settings import TestingConfig
-from storefront import create_app
 from storefront.extensions import db
 from tests.catalog.price_lists import row, standard_rows, to_csv
-from tests.provisioning.databases import BACKENDS, database
+from tests.provisioning.databases import BACKENDS, app_on
 
 
 @pytest.fixture(params=BACKENDS)
 def run_import(request, tmp_path):
-    with database(request.param, tmp_path) as url:
-        app = create_app(type("Settings", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
-        with app.app_context():
-            db.create_all()
+    with app_on(request.param, tmp_path) as app:
 
-            def run(rows):
-                path = tmp_path / "prices.csv"
-                path.write_text(to_csv(rows), encoding="utf-8")
-                result = app.test_cli_runner().invoke(args=["catalog", "import", str(path)])
-                assert result.exit_code == 0, result.output
-                db.session.expire_all()
-                return result.output
+        def run(rows):
+            path = tmp_path / "prices.csv"
+            path.write_text(to_csv(rows), encoding="utf-8")
+            result = app.test_cli_runner().invoke(args=["catalog", "import", str(path)])
+            assert result.exit_code == 0, result.output
+            db.session.expire_all()
+            return result.output
 
-            yield run
-            db.session.remove()
-            db.engine.dispose()
+        yield run
 
 
 def prices() -> dict[tuple, Price]:

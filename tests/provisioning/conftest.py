@@ -8,24 +8,15 @@ from __future__ import annotations
 
 import pytest
 
-from config.settings import TestingConfig
-from storefront import create_app
-from storefront.extensions import db
 from storefront.partner_center import KEY
-from tests.provisioning.databases import BACKENDS, database
+from tests.provisioning.databases import BACKENDS, app_on
 
 
 @pytest.fixture(params=BACKENDS)
 def app(request, tmp_path):
     """The storefront on an empty database of each backend."""
-    with database(request.param, tmp_path) as url:
-        # Flask-SQLAlchemy builds its engine in init_app: the URL must be in the settings.
-        app = create_app(type("Settings", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
-        with app.app_context():
-            db.create_all()
-            yield app
-            db.session.remove()
-            db.engine.dispose()
+    with app_on(request.param, tmp_path) as app:
+        yield app
 
 
 @pytest.fixture

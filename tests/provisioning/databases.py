@@ -10,8 +10,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from config.settings import TestingConfig
+from storefront import create_app
+from storefront.extensions import db
 
 PG_ENV = "TEST_DATABASE_URL"
 REDIS_ENV = "TEST_REDIS_URL"
@@ -43,3 +48,16 @@ def database(backend: str, tmp_path: Path) -> Iterator[str]:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+@contextmanager
+def app_on(backend: str, tmp_path: Path) -> Iterator[Flask]:
+    """The storefront on an empty database of this backend, inside its app context."""
+    with database(backend, tmp_path) as url:
+        # Flask-SQLAlchemy builds its engine in init_app: the URL must be in the settings.
+        app = create_app(type("Settings", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
+        with app.app_context():
+            db.create_all()
+            yield app
+            db.session.remove()
+            db.engine.dispose()
