@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import socket
 import statistics
 import subprocess
@@ -49,8 +50,19 @@ def wait_for(url: str) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
-def run_load(url: str, requesters, seconds: float) -> tuple[float, float]:
-    """Requests per second and p95 latency (ms): one thread per requester for `seconds`."""
+def server_cpu(master_pid: int) -> float:
+    """CPU seconds used so far by the gunicorn workers (the master's children)."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    ticks = 0
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime + stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def run_load(url: str, requesters, seconds: float) -> tuple[float, float, int]:
+    """Requests per second, p95 latency (ms) and the request count: one thread per
+    requester for `seconds`."""
     samples: list[float] = []
     lock, stop = threading.Lock(), time.monotonic() + seconds
 
@@ -72,7 +84,8 @@ def run_load(url: str, requesters, seconds: float) -> tuple[float, float]:
         w.start()
     for w in workers:
         w.join()
-    return len(samples) / (time.monotonic() - begin), statistics.quantiles(samples, n=100)[94]
+    return (len(samples) / (time.monotonic() - begin), statistics.quantiles(samples, n=100)[94],
+            len(samples))
 
 
 def orderer(token: str, customer_id: int, price_id: int):
@@ -90,18 +103,24 @@ def insert(session, url):
     return session.post(url, timeout=60)
 
 
-def measure(base: str, env: dict, buyers, price_id: int, args) -> None:
+def measure(base: str, env: dict, buyers, price_id: int, args, web_pid: int) -> None:
     orderers = [orderer(token, customer, price_id) for token, customer in buyers]
     run_load(f"{base}/api/v1/orders", orderers, 2)  # warm-up: connections, caches
-    bare_rps, bare_p95 = run_load(f"{base}/bench/insert", [insert] * args.threads,
-                                  args.seconds)
-    rps, p95 = run_load(f"{base}/api/v1/orders", orderers, args.seconds)
+    cpu = server_cpu(web_pid)
+    bare_rps, bare_p95, bare_count = run_load(f"{base}/bench/insert", [insert] * args.threads,
+                                              args.seconds)
+    cpu, bare_cpu = server_cpu(web_pid), server_cpu(web_pid) - cpu
+    rps, p95, count = run_load(f"{base}/api/v1/orders", orderers, args.seconds)
+    checkout_cpu = server_cpu(web_pid) - cpu
     print(MEASURED)
     print(f"[{args.backend}, {args.workers} gunicorn workers, {args.threads} clients, "
           f"{args.seconds:g} s]")
-    print(f"bare INSERT: {bare_rps:.0f} req/s, p95 {bare_p95:.1f} ms")
-    print(f"checkout:    {rps:.0f} orders/s, p95 {p95:.1f} ms  -> throughput "
-          f"{rps / bare_rps:.2f}x (target >= 0.5x), p95 {p95 / bare_p95:.2f}x (target <= 3x)")
+    print(f"bare INSERT: {bare_rps:.0f} req/s, p95 {bare_p95:.1f} ms, "
+          f"{bare_cpu / bare_count * 1000:.2f} ms of worker CPU each")
+    print(f"checkout:    {rps:.0f} orders/s, p95 {p95:.1f} ms, "
+          f"{checkout_cpu / count * 1000:.2f} ms of worker CPU each")
+    print(f"  -> throughput {rps / bare_rps:.2f}x (target >= 0.5x), p95 {p95 / bare_p95:.2f}x "
+          "(target <= 3x)")
     if args.skip_scale:
         return
     small = sequential(base, orderers, 200)
@@ -143,7 +162,7 @@ def main() -> None:
         try:
             wait_for(f"http://127.0.0.1:{sandbox_port}/_sandbox/state")
             wait_for(f"{base}/healthz")
-            measure(base, env, buyers, price_id, args)
+            measure(base, env, buyers, price_id, args, procs[1].pid)
         finally:
             for p in procs:
                 p.terminate()
