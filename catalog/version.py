@@ -1,5 +1,8 @@
 """The catalog version: raised in the same transaction as every catalog write.
 
+"Catalog" here means what an admin edits and buyers only read: products, SKUs, prices,
+the billing settings, reseller markups and the K3/K10 country lists.
+
 Pages built from the catalog (the shop's offers, the admin list) are cached per worker
 under the version they were rendered at. Each request reads the one version row first, so
 a price edited through any worker, the CLI or an import is visible on the next request
@@ -17,8 +20,11 @@ from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
 from catalog.models import CatalogSettings, CatalogVersion, Price, Product, ResellerMarkup, Sku
+from checkout.models import CountryListEntry
 
-CATALOG_MODELS = (Product, Sku, Price, CatalogSettings, ResellerMarkup)
+# The K3/K10 country lists are admin-edited reference data read by every checkout, like
+# the billing switches: they share the version so checkouts can keep them per worker too.
+CATALOG_MODELS = (Product, Sku, Price, CatalogSettings, ResellerMarkup, CountryListEntry)
 CATALOG_TABLES = frozenset(model.__tablename__ for model in CATALOG_MODELS)
 CHANGED = "catalog_changed"
 

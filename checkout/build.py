@@ -6,10 +6,8 @@ from datetime import date
 
 from sqlalchemy import or_, select
 
-from catalog.models import CatalogSettings
-from checkout import country_lists, mca
+from checkout import mca
 from checkout.context import (
-    BillingSettings,
     CheckoutContext,
     CustomerFacts,
     FixUrls,
@@ -20,28 +18,32 @@ from checkout.context import (
 )
 from checkout.fetch import RemoteFacts
 from checkout.models import OPEN_STATUSES, Order, OrderLine
+from checkout.reference import Reference
 from storefront.accounts import Customer, MpaStatus, Reseller
 from storefront.extensions import db
 from subscriptions.models import Subscription
 
 
-def local_subscription_ref(sub: Subscription) -> str:
-    """The id a subscription has in the rules: Partner Center's, or ours until it has one."""
+def local_subscription_ref(sub) -> str:
+    """The id a subscription (or a row of one) has in the rules: Partner Center's, or ours
+    until it has one."""
     return sub.pc_subscription_id or f"local:{sub.id}"
 
 
-def build_context(cart, remote: RemoteFacts, today: date, urls: FixUrls) -> CheckoutContext:
-    """The frozen facts for one cart; call again inside the lock to re-read the database."""
+def build_context(cart, remote: RemoteFacts, ref: Reference, today: date,
+                  urls: FixUrls) -> CheckoutContext:
+    """The frozen facts for one cart; inside the order's lock, its reads see every racing
+    checkout that committed first."""
     customer = cart.customer
     reseller = customer.reseller
     return CheckoutContext(
         buyer_kind="reseller" if reseller else "direct",
         customer=_customer(customer, remote), reseller=_reseller(reseller),
-        mca=_mca(customer, remote), settings=_settings(),
+        mca=_mca(customer, remote), settings=ref.settings,
         lines=tuple(_line(i, line) for i, line in enumerate(cart.lines)),
         existing_subscriptions=_subscriptions(customer, remote),
-        tax_id_countries=country_lists.tax_id_countries(),
-        reservation_blocked_markets=country_lists.reservation_blocked_markets(),
+        tax_id_countries=ref.tax_id_countries,
+        reservation_blocked_markets=ref.reservation_blocked_markets,
         urls=urls, today=today)
 
 
@@ -78,11 +80,6 @@ def _mca(customer: Customer, remote: RemoteFacts) -> McaFacts:
         acceptance_id=latest.id if latest else None)
 
 
-def _settings() -> BillingSettings:
-    s = CatalogSettings.current()
-    return BillingSettings(s.annual_billing_cycle_enabled, s.annual_provisioning_enabled)
-
-
 def _line(index: int, line) -> LineFacts:
     price, sku = line.price, line.price.sku
     product = sku.product
@@ -107,28 +104,40 @@ def _tenant_customers(customer: Customer):
 
 
 def _subscriptions(customer: Customer, remote: RemoteFacts) -> tuple[SubscriptionFacts, ...]:
-    """Partner Center's, then ours not already among them, then lines still on order."""
+    """Partner Center's, then ours not already among them, then lines still on order.
+
+    Plain rows, not entities: always as committed now (never a copy the request loaded
+    earlier), and cheap when a customer has hundreds of orders still on their way."""
     facts = list(remote.subscriptions)
     seen = {f.id for f in facts}
-    local = db.session.scalars(select(Subscription).join(Customer)
+    local = db.session.execute(select(*_LOCAL).join(Customer)
                                .where(_tenant_customers(customer))).all()
-    facts += [_local_fact(s) for s in local if local_subscription_ref(s) not in seen]
-    pending = db.session.scalars(
-        select(OrderLine).join(Order).join(Customer, Order.customer_id == Customer.id)
+    facts += [fact for fact in map(_local_fact, local) if fact.id not in seen]
+    pending = db.session.execute(
+        select(*_PENDING).join(Order).join(Customer, Order.customer_id == Customer.id)
         .where(_tenant_customers(customer), Order.status.in_(OPEN_STATUSES),
                OrderLine.pc_subscription_id == "", OrderLine.action == "new_subscription"))
-    facts += [_pending_fact(line) for line in pending]
+    facts += map(_pending_fact, pending)
     return tuple(facts)
 
 
-def _local_fact(s: Subscription) -> SubscriptionFacts:
+_LOCAL = (Subscription.id, Subscription.pc_subscription_id, Subscription.pc_product_id,
+          Subscription.pc_sku_id, Subscription.family, Subscription.billing_cycle,
+          Subscription.term_duration, Subscription.status, Subscription.partner_id)
+_PENDING = (OrderLine.order_id, OrderLine.line_number, OrderLine.pc_product_id,
+            OrderLine.pc_sku_id, OrderLine.family, OrderLine.billing_cycle,
+            OrderLine.term_duration, OrderLine.partner_of_record)
+
+
+def _local_fact(s) -> SubscriptionFacts:
     return SubscriptionFacts(
-        id=local_subscription_ref(s), product_id=s.pc_product_id, sku_id=s.pc_sku_id,
-        family=s.family, billing_cycle=s.billing_cycle, term_duration=s.term_duration or None,
-        status=s.status, source="local", reseller_mpn=s.partner_id or None)
+        id=local_subscription_ref(s), product_id=s.pc_product_id,
+        sku_id=s.pc_sku_id, family=s.family, billing_cycle=s.billing_cycle,
+        term_duration=s.term_duration or None, status=s.status, source="local",
+        reseller_mpn=s.partner_id or None)
 
 
-def _pending_fact(line: OrderLine) -> SubscriptionFacts:
+def _pending_fact(line) -> SubscriptionFacts:
     return SubscriptionFacts(
         id=f"order:{line.order_id}:{line.line_number}", product_id=line.pc_product_id,
         sku_id=line.pc_sku_id, family=line.family, billing_cycle=line.billing_cycle,

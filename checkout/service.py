@@ -15,18 +15,20 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import date
+from typing import NamedTuple
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
-from catalog.models import CatalogSettings
-from catalog.queries import buyer_price, markups_for
-from checkout import country_lists
+from catalog.queries import buyer_price
+from checkout import reference
 from checkout.build import build_context
 from checkout.context import CheckoutContext, FixUrls
 from checkout.fetch import RemoteFacts
-from checkout.models import Cart, Order, OrderLine, OrderStatus, ProvisioningJob
+from checkout.models import Cart, CartLine, Order, OrderLine, OrderStatus, ProvisioningJob
 from checkout.problems import CheckoutRefused, Problem
+from checkout.reference import Reference
 from checkout.rules import run_rules
 from checkout.rules.c04_subscription_per_order import plan_lines
 from checkout.rules.k08_partner_of_record import partner_of_record
@@ -47,11 +49,15 @@ class IdempotencyConflict(Exception):
 
 def check_order(cart: Cart, remote: RemoteFacts, today: date, urls: FixUrls) -> list[Problem]:
     """The dry run: every problem of every line, nothing written."""
-    country_lists.ensure_seeded()
+    ref = reference.current()
+    return _problems(cart, build_context(cart, remote, ref, today, urls))
+
+
+def _problems(cart: Cart, ctx: CheckoutContext) -> list[Problem]:
     if not cart.lines:
         return [Problem("C2", "C2.empty_cart", "The cart is empty: add a plan from the shop.",
                         "lines")]
-    return run_rules(build_context(cart, remote, today, urls))
+    return run_rules(ctx)
 
 
 def fingerprint(cart: Cart) -> str:
@@ -61,35 +67,31 @@ def fingerprint(cart: Cart) -> str:
     return hashlib.sha256(data.encode()).hexdigest()
 
 
+class Placed(NamedTuple):
+    order: Order
+    replayed: bool  # an earlier request with the same idempotency key placed it
+
+
 def place_order(cart: Cart, user, remote: RemoteFacts, today: date, urls: FixUrls, *,
-                idempotency_key: str, enqueue: Callable[[int], None]) -> Order:
+                idempotency_key: str, enqueue: Callable[[int], None]) -> Placed:
     """Lock, re-read, validate, insert, commit once; then hand the order to the workers.
 
     The order points to the MCA record the rules checked under the lock (K5)."""
-    country_lists.ensure_seeded()
-    _ensure_settings()
+    ref = reference.current()  # may seed (and commit): before the order's transaction
     previous = _replay(idempotency_key, cart)
     if previous is not None:
-        return previous
+        return Placed(previous, replayed=True)
     try:
-        order = _insert_order(cart, user, remote, today, urls, idempotency_key)
+        order = _insert_order(cart, user, remote, ref, today, urls, idempotency_key)
         db.session.commit()
     except IntegrityError:  # a concurrent double submit won the key: return its order
         db.session.rollback()
-        return _replay(idempotency_key, cart) or _raise_lost(idempotency_key)
+        return Placed(_replay(idempotency_key, cart) or _raise_lost(idempotency_key), True)
     except CheckoutRefused:
         db.session.rollback()
         raise
     _hand_over(order.id, enqueue)
-    return order
-
-
-def _ensure_settings() -> None:
-    """Create the settings row (once) outside the order's transaction; commit only then,
-    since a commit expires every loaded row and the request would read them all again."""
-    if db.session.get(CatalogSettings, 1) is None:
-        CatalogSettings.current()
-        db.session.commit()
+    return Placed(order, replayed=False)
 
 
 def _replay(key: str, cart: Cart) -> Order | None:
@@ -103,14 +105,14 @@ def _raise_lost(key: str):
     raise RuntimeError(f"order with idempotency key {key} vanished")
 
 
-def _insert_order(cart, user, remote, today, urls, key) -> Order:
+def _insert_order(cart, user, remote, ref, today, urls, key) -> Order:
     _lock_tenant(cart.customer)
-    db.session.expire_all()  # re-read everything the rules look at, now under the lock
-    ctx = build_context(cart, remote, today, urls)
-    problems = run_rules(ctx) if cart.lines else check_order(cart, remote, today, urls)
+    _reread_cart(cart)
+    ctx = build_context(cart, remote, ref, today, urls)
+    problems = _problems(cart, ctx)
     if problems:
         raise CheckoutRefused(problems)
-    order = _new_order(cart, user, ctx, key)
+    order = _new_order(cart, user, ctx, ref, key)
     # History and job are attached while the order is new, so neither collection is
     # loaded from the database (an order not yet inserted has none).
     order.record(OrderStatus.SUBMITTED, "Order placed; it will be provisioned in the background.")
@@ -122,27 +124,51 @@ def _insert_order(cart, user, remote, today, urls, key) -> Order:
 
 
 def _lock_tenant(customer: Customer) -> None:
-    """Row locks on the customer and its tenant's other customers.
+    """Row locks on the customer and its tenant's other customers, reading them afresh.
+
+    The rows come back from the locking UPDATE itself; the customer's qualifications are
+    read again when the rules ask. What the rules count (subscriptions, open orders, the
+    MCA record) is queried after this, so it includes every racing checkout that committed
+    first. Catalog rows are not re-read: the lock does not guard them, and an admin's
+    change is seen by the next checkout (checkout/reference.py).
 
     SQLite has no row locks: the transaction starts with BEGIN IMMEDIATE, taking the
     database's write lock before anything is read, so a racing checkout waits for ours.
     """
     if db.session.get_bind().dialect.name == "sqlite":
-        db.session.rollback()  # end pysqlite's implicit state; nothing is pending here
-        db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        _begin_immediate()
     condition = Customer.id == customer.id
     if customer.tenant_id:
         condition = or_(condition, Customer.tenant_id == customer.tenant_id)
-    db.session.execute(update(Customer).where(condition)
-                       .values(updated_at=Customer.updated_at)
-                       .execution_options(synchronize_session=False))
+    db.session.scalars(update(Customer).where(condition)
+                       .values(updated_at=Customer.updated_at).returning(Customer)
+                       .execution_options(synchronize_session=False, populate_existing=True)
+                       ).all()
+    db.session.expire(customer, ["qualifications"])
 
 
-def _new_order(cart: Cart, user, ctx: CheckoutContext, key: str) -> Order:
+def _begin_immediate() -> None:
+    """pysqlite opens a transaction only for a write; one already open (the request wrote
+    before checking out) is ended first, which also expires what it loaded."""
+    if db.session.connection().connection.dbapi_connection.in_transaction:
+        db.session.rollback()
+    db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _reread_cart(cart: Cart) -> None:
+    """A saved cart's lines as they are now: a second tab may have placed them already."""
+    if inspect(cart).persistent:
+        lines = db.session.scalars(select(CartLine).filter_by(cart_id=cart.id)
+                                   .order_by(CartLine.id)
+                                   .execution_options(populate_existing=True)).all()
+        set_committed_value(cart, "lines", lines)
+
+
+def _new_order(cart: Cart, user, ctx: CheckoutContext, ref: Reference, key: str) -> Order:
     customer = cart.customer
     plans = {p.line_index: p for p in plan_lines(ctx)}
     mpn = partner_of_record(ctx) or ""
-    markups = markups_for(customer.reseller_id)
+    markups = ref.markups(customer.reseller_id)
     lines = [_order_line(i, line, plans[i], mpn, markups) for i, line in enumerate(cart.lines)]
     return Order(
         idempotency_key=key, fingerprint=fingerprint(cart), customer=customer,

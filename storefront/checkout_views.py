@@ -177,7 +177,7 @@ def place(customer_id: int):
     try:
         order = place_order(the_cart, current_user, _facts(customer), datetime.now(UTC).date(),
                             fix_urls(customer), idempotency_key=f"web:{key}",
-                            enqueue=enqueue_provisioning)
+                            enqueue=enqueue_provisioning).order
     except CheckoutRefused as refused:
         return _render_cart(customer, refused.problems, status=422)
     except IdempotencyConflict as conflict:

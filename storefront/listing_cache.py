@@ -32,6 +32,10 @@ CSRF_HOLE = f"csrf-{secrets.token_hex(16)}"
 CUSTOMER_HOLE = f"customer-{secrets.token_hex(16)}"
 T = TypeVar("T")
 MAX_ENTRIES = 128  # a shop listing is ~90 kB: at most ~12 MB per worker
+FACTS_KEY = "catalog_facts"
+# Facts are small (a switch, a country list, one reseller's markups) and have a cache of
+# their own, so one entry per reseller never pushes a rendered listing out.
+MAX_FACTS = 4096
 
 
 class ListingCache:
@@ -63,6 +67,7 @@ class ListingCache:
 
 def init_app(app: Flask) -> None:
     app.extensions[KEY] = ListingCache()
+    app.extensions[FACTS_KEY] = ListingCache(MAX_FACTS)
 
 
 def cached_listing(template: str, key: tuple, context: Callable[[], dict],
@@ -98,6 +103,7 @@ def _split(html: str) -> tuple[str, ...]:
 
 def catalog_fact(catalog_version: int, key: tuple, compute: Callable[[], T]) -> T:
     """A small fact derived from the catalog alone (C1's switches, whether a market has
-    prices), computed once per worker and catalog version instead of once per request."""
-    cache: ListingCache = current_app.extensions[KEY]
+    prices, the checkout's reference data), computed once per worker and catalog version
+    instead of once per request."""
+    cache: ListingCache = current_app.extensions[FACTS_KEY]
     return cache.get_or_render(catalog_version, ("fact", *key), compute)

@@ -11,12 +11,13 @@ from datetime import UTC, datetime
 
 from flask import jsonify, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from catalog.models import Price
+from catalog.models import Price, Sku
 from checkout.fetch import fetch_remote, refresh_reseller_standing
 from checkout.models import Cart, CartLine, Order
 from checkout.problems import CheckoutRefused
-from checkout.service import IdempotencyConflict, check_order, fingerprint, place_order
+from checkout.service import IdempotencyConflict, check_order, place_order
 from storefront.api import (
     BadRequest,
     UnknownReference,
@@ -47,13 +48,17 @@ IDEMPOTENCY_HEADER = {"name": "Idempotency-Key", "in": "header", "required": Tru
                       "schema": {"type": "string", "minLength": 1, "maxLength": 64}}
 
 
+# Every rule reads the line's SKU and product: one query instead of three per line.
+_WITH_PRODUCT = (joinedload(Price.sku).joinedload(Sku.product),)
+
+
 def request_cart(data: dict) -> Cart:
     """A transient cart of the request's lines for a customer in the token's scope."""
     customer = scope.customer(data["customer_id"])
     cart = Cart(user_id=scope.user().id, customer=customer, customer_id=customer.id)
     errors: dict[str, dict] = {}
     for index, line in enumerate(data["lines"]):
-        price = db.session.get(Price, line["price_id"])
+        price = db.session.get(Price, line["price_id"], options=_WITH_PRODUCT)
         target = _subscription(customer, line.get("add_to_subscription_id"))
         if price is None or not price.listed:
             errors[str(index)] = {"price_id": ["No such offer price: list offers at "
@@ -120,26 +125,19 @@ def create_order():
     if not 0 < len(key) <= 64:
         raise BadRequest({"Idempotency-Key": ["Send a key of 1 to 64 characters."]})
     cart, key = request_cart(body(CheckoutIn())), _owner_key(key)
-    previous = db.session.scalar(select(Order).filter_by(idempotency_key=key))
-    if previous is not None:
-        return _replayed(previous, cart)
     try:
-        order = place_order(cart, scope.user(), _facts(cart.customer), datetime.now(UTC).date(),
-                            fix_urls(cart.customer), idempotency_key=key,
-                            enqueue=enqueue_provisioning)
+        placed = place_order(cart, scope.user(), _facts(cart.customer),
+                             datetime.now(UTC).date(), fix_urls(cart.customer),
+                             idempotency_key=key, enqueue=enqueue_provisioning)
     except CheckoutRefused as error:
         return refused(error.problems)
     except IdempotencyConflict:
         return _key_reused()
-    response = jsonify(OrderSchema().dump(order))
-    response.headers["Location"] = url_for("api.get_order", order_id=order.id)
+    response = jsonify(OrderSchema().dump(placed.order))
+    if placed.replayed:
+        return response, 200
+    response.headers["Location"] = url_for("api.get_order", order_id=placed.order.id)
     return response, 201
-
-
-def _replayed(order: Order, cart: Cart):
-    if order.fingerprint != fingerprint(cart):
-        return _key_reused()
-    return jsonify(OrderSchema().dump(order)), 200
 
 
 def _key_reused():
