@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -73,9 +74,32 @@ def fetch_remote(client, customer: Customer) -> RemoteFacts:
     if customer.tenant_mode == "existing":
         facts |= _existing_tenant(client, customer)
     elif customer.domain_prefix:
-        facts["domain_available"] = _ask("the domain", lambda: client.is_domain_available(
-            customer.domain_prefix))
+        facts["domain_available"] = _domain_available(client, customer.domain_prefix)
     return RemoteFacts(**facts)
+
+
+# A free domain stays free for the minute or two between a buyer's dry run and placing the
+# order: a "free" answer is kept this long per worker, saving a Partner Center call per
+# checkout. "Taken" and outages are never kept (the buyer fixes the prefix and retries). If
+# someone takes the domain inside the window, provisioning stops the order for attention.
+DOMAIN_FREE_TTL = 120.0
+MAX_FREE_DOMAINS = 10_000
+_free_domains: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # client → {prefix: t}
+
+
+def _domain_available(client, prefix: str) -> bool | None:
+    free = _free_domains.setdefault(client, OrderedDict())
+    checked = free.get(prefix)
+    # The wall clock (which tests can move): a jump only shortens or stretches one entry.
+    if checked is not None and 0 <= time.time() - checked < DOMAIN_FREE_TTL:
+        return True
+    available = _ask("the domain", lambda: client.is_domain_available(prefix))
+    free.pop(prefix, None)
+    if available:
+        free[prefix] = time.time()
+        while len(free) > MAX_FREE_DOMAINS:
+            free.popitem(last=False)
+    return available
 
 
 def _existing_tenant(client, customer: Customer) -> dict:
