@@ -83,7 +83,7 @@ def place_order(cart: Cart, user, remote: RemoteFacts, today: date, urls: FixUrl
         return Placed(previous, replayed=True)
     try:
         order = _insert_order(cart, user, remote, ref, today, urls, idempotency_key)
-        db.session.commit()
+        _commit_keeping_loaded()
     except IntegrityError:  # a concurrent double submit won the key: return its order
         db.session.rollback()
         return Placed(_replay(idempotency_key, cart) or _raise_lost(idempotency_key), True)
@@ -92,6 +92,18 @@ def place_order(cart: Cart, user, remote: RemoteFacts, today: date, urls: FixUrl
         raise
     _hand_over(order.id, enqueue)
     return Placed(order, replayed=False)
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what the request holds: the order, its lines, history and
+    job were written whole by this transaction (no column is computed by the database),
+    so reading them back for the buyer's answer would return exactly what is in memory."""
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def _replay(key: str, cart: Cart) -> Order | None:
@@ -135,6 +147,9 @@ def _lock_tenant(customer: Customer) -> None:
     SQLite has no row locks: the transaction starts with BEGIN IMMEDIATE, taking the
     database's write lock before anything is read, so a racing checkout waits for ours.
     """
+    # Held across the refresh below: it resets customer.reseller, and the identity map
+    # keeps only rows something references, so the reseller would be read a second time.
+    reseller = customer.reseller  # noqa: F841
     if db.session.get_bind().dialect.name == "sqlite":
         _begin_immediate()
     condition = Customer.id == customer.id

@@ -8,6 +8,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from storefront.api.models import ApiToken
 from storefront.extensions import db
@@ -52,7 +53,8 @@ def secret_of(header: str | None) -> str | None:
 
 def authenticate(secret: str) -> ApiToken | None:
     """The live token with this secret, if its owner still holds."""
-    token = db.session.scalar(select(ApiToken).filter_by(token_hash=digest(secret)))
+    token = db.session.scalar(select(ApiToken).filter_by(token_hash=digest(secret))
+                              .options(joinedload(ApiToken.user)))  # checked just below
     if token is None or not token.active or not _owner_holds(token):
         return None
     return token
