@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.checkout_stack import BIN, ROOT, add_bulk, app_env, prepare, services  # noqa: E402
 
 MEASURED = """measured: each client thread is one API integration (its own token) ordering
-  1 licence of Microsoft 365 Business Basic (monthly) for its own Polish customer (new
+  1 licence of Microsoft 365 E3 (monthly) for its own Polish customer (new
   tenant, NIP, reseller's MCA confirmation); every rule runs on every order, each order
   commits with its provisioning job and is queued to the broker. No worker runs."""
 
