@@ -7,7 +7,7 @@ from catalog.models import CatalogSettings, ResellerMarkup
 from storefront import create_app
 from storefront.accounts import Customer, Role
 from storefront.extensions import db
-from storefront.listing_cache import KEY
+from storefront.listing_cache import FACTS_KEY, KEY
 from storefront.services import new_user
 from tests.catalog.price_lists import row, to_csv
 from tests.conftest import (
@@ -163,4 +163,5 @@ def test_two_customers_share_one_cached_listing_each_with_its_own_id_in_the_form
     assert f'name="customer" value="{world.direct.id}"' in first_page
     assert f'name="customer" value="{other.id}"' in second_page
     assert f'value="{world.direct.id}"' not in second_page
-    assert len(app.extensions[KEY]._entries) == 3  # two facts, one listing
+    assert len(app.extensions[KEY]._entries) == 1  # one listing for both
+    assert len(app.extensions[FACTS_KEY]._entries) == 2  # the market and C1's switch
