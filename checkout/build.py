@@ -19,7 +19,7 @@ from checkout.context import (
 from checkout.fetch import RemoteFacts
 from checkout.models import OPEN_STATUSES, Order, OrderLine
 from checkout.reference import Reference
-from storefront.accounts import Customer, MpaStatus, Reseller
+from storefront.accounts import Customer, CustomerQualification, MpaStatus, Reseller
 from storefront.extensions import db
 from subscriptions.models import Subscription
 
@@ -56,9 +56,15 @@ def _customer(c: Customer, remote: RemoteFacts) -> CustomerFacts:
         tenant_mode=c.tenant_mode, tenant_id=c.tenant_id or None,
         tenant_domain=c.tenant_domain or None, domain_prefix=c.domain_prefix or None,
         domain_available=remote.domain_available,
-        qualifications=c.approved_segments() | remote.qualifications,
+        qualifications=_approved_segments(c) | remote.qualifications,
         delegated_admin=remote.delegated_admin,
         relationship_request_url=remote.relationship_url)
+
+
+def _approved_segments(c: Customer) -> frozenset[str]:
+    """K7: the segments an admin approved for this customer, as committed now."""
+    return frozenset(db.session.scalars(
+        select(CustomerQualification.segment).filter_by(customer_id=c.id, status="approved")))
 
 
 def _reseller(r: Reseller | None) -> ResellerFacts | None:
@@ -72,7 +78,10 @@ def _reseller(r: Reseller | None) -> ResellerFacts | None:
 
 
 def _mca(customer: Customer, remote: RemoteFacts) -> McaFacts:
-    latest = mca.latest_for(customer.id, customer.reseller_id)
+    row = mca.McaAcceptance
+    latest = db.session.execute(mca.latest_query(customer.id, customer.reseller_id)
+                                .with_only_columns(row.id, row.agreement_version, row.acting_as)
+                                ).first()
     return McaFacts(
         required_version=remote.mca_version or (latest.agreement_version if latest else ""),
         accepted_version=latest.agreement_version if latest else None,

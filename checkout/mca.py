@@ -158,11 +158,16 @@ def _new_row(customer, user, signer, template_id, version, date_agreed, ip, user
 
 def latest_for(customer_id: int, reseller_id: int | None = None) -> McaAcceptance | None:
     """The customer's latest acceptance, or (for a reseller) that reseller's confirmation."""
+    return db.session.scalar(latest_query(customer_id, reseller_id))
+
+
+def latest_query(customer_id: int, reseller_id: int | None = None):
+    """The select() behind latest_for, for callers that want only some of its columns."""
     query = select(McaAcceptance).where(McaAcceptance.customer_id == customer_id)
     if reseller_id is not None:
         query = query.where(McaAcceptance.reseller_id == reseller_id,
                             McaAcceptance.acting_as == "reseller_user")
-    return db.session.scalar(query.order_by(McaAcceptance.id.desc()).limit(1))
+    return query.order_by(McaAcceptance.id.desc()).limit(1)
 
 
 def verify_chain() -> list[str]:

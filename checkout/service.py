@@ -118,6 +118,10 @@ def _raise_lost(key: str):
 
 
 def _insert_order(cart, user, remote, ref, today, urls, key) -> Order:
+    # Held until the rules have run: the lock's refresh of the customer resets
+    # customer.reseller, and the identity map keeps only rows something references, so the
+    # reseller would otherwise be read a second time.
+    reseller = cart.customer.reseller  # noqa: F841
     _lock_tenant(cart.customer)
     _reread_cart(cart)
     ctx = build_context(cart, remote, ref, today, urls)
@@ -138,18 +142,15 @@ def _insert_order(cart, user, remote, ref, today, urls, key) -> Order:
 def _lock_tenant(customer: Customer) -> None:
     """Row locks on the customer and its tenant's other customers, reading them afresh.
 
-    The rows come back from the locking UPDATE itself; the customer's qualifications are
-    read again when the rules ask. What the rules count (subscriptions, open orders, the
-    MCA record) is queried after this, so it includes every racing checkout that committed
-    first. Catalog rows are not re-read: the lock does not guard them, and an admin's
-    change is seen by the next checkout (checkout/reference.py).
+    The rows come back from the locking UPDATE itself. What else the rules judge by
+    (qualifications, the MCA record, subscriptions, open orders) is read after this as
+    plain rows, so it includes every racing checkout that committed first. Catalog rows
+    are not re-read: the lock does not guard them, and an admin's change is seen by the
+    next checkout (checkout/reference.py).
 
     SQLite has no row locks: the transaction starts with BEGIN IMMEDIATE, taking the
     database's write lock before anything is read, so a racing checkout waits for ours.
     """
-    # Held across the refresh below: it resets customer.reseller, and the identity map
-    # keeps only rows something references, so the reseller would be read a second time.
-    reseller = customer.reseller  # noqa: F841
     if db.session.get_bind().dialect.name == "sqlite":
         _begin_immediate()
     condition = Customer.id == customer.id
@@ -159,7 +160,6 @@ def _lock_tenant(customer: Customer) -> None:
                        .values(updated_at=Customer.updated_at).returning(Customer)
                        .execution_options(synchronize_session=False, populate_existing=True)
                        ).all()
-    db.session.expire(customer, ["qualifications"])
 
 
 def _begin_immediate() -> None:

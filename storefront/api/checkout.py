@@ -18,6 +18,7 @@ from checkout.fetch import fetch_remote, refresh_reseller_standing
 from checkout.models import Cart, CartLine, Order
 from checkout.problems import CheckoutRefused
 from checkout.service import IdempotencyConflict, check_order, place_order
+from storefront.accounts import Customer
 from storefront.api import (
     BadRequest,
     UnknownReference,
@@ -54,7 +55,7 @@ _WITH_PRODUCT = (joinedload(Price.sku).joinedload(Sku.product),)
 
 def request_cart(data: dict) -> Cart:
     """A transient cart of the request's lines for a customer in the token's scope."""
-    customer = scope.customer(data["customer_id"])
+    customer = scope.customer(data["customer_id"], joinedload(Customer.reseller))
     cart = Cart(user_id=scope.user().id, customer=customer, customer_id=customer.id)
     errors: dict[str, dict] = {}
     for index, line in enumerate(data["lines"]):

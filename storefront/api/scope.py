@@ -15,9 +15,11 @@ def user():
     return g.api_user
 
 
-def customer(customer_id: int) -> Customer:
-    """A customer the token may reach, or 404 so others' ids leak nothing."""
-    found = db.session.scalar(visible_customers(user()).where(Customer.id == within(customer_id)))
+def customer(customer_id: int, *options) -> Customer:
+    """A customer the token may reach, or 404 so others' ids leak nothing; `options` are
+    loader options (e.g. its reseller, loaded in the same query)."""
+    found = db.session.scalar(visible_customers(user()).where(Customer.id == within(customer_id))
+                              .options(*options))
     if found is None:
         abort(404)
     return found

@@ -17,7 +17,7 @@ from checkout.service import place_order
 from connectors.partner_center.sandbox import seed
 from storefront.checkout_views import fix_urls
 from storefront.extensions import db
-from tests.conftest import login, make_customer, post_form
+from tests.conftest import login, make_customer, make_price, post_form
 
 TODAY = date(2026, 11, 23)
 
@@ -204,3 +204,24 @@ def test_the_cart_and_the_order_show_the_resellers_own_price(client, world, fres
     place(client, fresh)
     order = db.session.scalar(select(Order).filter_by(customer_id=fresh.id))
     assert order.lines[0].unit_price == Decimal("11.00") and order.total == Decimal("55.00")
+
+
+@pytest.mark.parametrize(("status", "refused"), [("in_review", True), ("approved", False)])
+def test_a_nonprofit_plan_needs_an_approved_nonprofit_qualification_k7(
+        client, world, fresh, status, refused):
+    from catalog.models import Product
+    from storefront.accounts import CustomerQualification
+
+    nonprofit = make_price(title="Microsoft 365 Business Premium for nonprofits",
+                           product_id="CFQ7TTC0LCHN", family="microsoft365")
+    db.session.add(nonprofit)
+    db.session.flush()
+    db.session.get(Product, nonprofit.sku.product_id).segment = "nonprofit"
+    db.session.add(CustomerQualification(customer_id=fresh.id, segment="nonprofit",
+                                         status=status))
+    db.session.commit()
+    carts.add_line(carts.cart_for(world.reseller_a_user, fresh), nonprofit.id, 1)
+    login(client, world.reseller_a_user)
+    body = post_form(client, f"/cart/{fresh.id}/check", {},
+                     token_url=f"/cart?customer={fresh.id}").get_data(as_text=True)
+    assert ('data-code="K7.not_qualified"' in body) is refused
