@@ -19,6 +19,7 @@ from checkout.context import (
 from checkout.fetch import RemoteFacts
 from checkout.models import OPEN_STATUSES, Order, OrderLine
 from checkout.reference import Reference
+from checkout.rules.k06_business_plan_limit import BUSINESS
 from storefront.accounts import Customer, CustomerQualification, MpaStatus, Reseller
 from storefront.extensions import db
 from subscriptions.models import Subscription
@@ -113,10 +114,13 @@ def _tenant_customers(customer: Customer):
 
 
 def _subscriptions(customer: Customer, remote: RemoteFacts) -> tuple[SubscriptionFacts, ...]:
-    """Partner Center's, then ours not already among them, then lines still on order.
+    """Partner Center's, then ours not already among them, then Business lines still on
+    order: K6 counts those, and no other rule reads a subscription that does not exist yet
+    (C4 never adds licenses to one), so a customer's backlog of other orders waiting for
+    provisioning is not read on every checkout.
 
-    Plain rows, not entities: always as committed now (never a copy the request loaded
-    earlier), and cheap when a customer has hundreds of orders still on their way."""
+    Plain rows, not entities: always as committed now, never a copy the request loaded
+    earlier."""
     facts = list(remote.subscriptions)
     seen = {f.id for f in facts}
     local = db.session.execute(select(*_LOCAL).join(Customer)
@@ -125,7 +129,8 @@ def _subscriptions(customer: Customer, remote: RemoteFacts) -> tuple[Subscriptio
     pending = db.session.execute(
         select(*_PENDING).join(Order).join(Customer, Order.customer_id == Customer.id)
         .where(_tenant_customers(customer), Order.status.in_(OPEN_STATUSES),
-               OrderLine.pc_subscription_id == "", OrderLine.action == "new_subscription"))
+               OrderLine.pc_subscription_id == "", OrderLine.action == "new_subscription",
+               OrderLine.family == BUSINESS))
     facts += map(_pending_fact, pending)
     return tuple(facts)
 

@@ -199,6 +199,8 @@ class CheckoutContext:
     """Everything the rules need, gathered once per checkout (and again inside the lock).
 
     today: the provider's current date, so dated rules (K3 required_from) stay pure.
+    existing_subscriptions: every subscription of the tenant, and the Business lines of
+    orders not provisioned yet (the only ones a rule counts: K6).
     """
 
     buyer_kind: str
