@@ -225,3 +225,46 @@ def test_a_nonprofit_plan_needs_an_approved_nonprofit_qualification_k7(
     body = post_form(client, f"/cart/{fresh.id}/check", {},
                      token_url=f"/cart?customer={fresh.id}").get_data(as_text=True)
     assert ('data-code="K7.not_qualified"' in body) is refused
+
+
+def test_a_cart_placed_from_two_tabs_at_once_makes_one_order(app, world, fresh):
+    """Both requests hold the cart's lines when they start; the second to take the lock
+    reads the cart again, finds it emptied by the first order, and places nothing."""
+    e3 = make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLZ", family="microsoft365")
+    db.session.add(e3)
+    db.session.commit()
+    cart = carts.cart_for(world.reseller_a_user, fresh)
+    cart.lines.clear()
+    db.session.commit()
+    carts.add_line(cart, e3.id, 2)
+    cart_id, user_id = cart.id, world.reseller_a_user.id
+    country_lists.ensure_seeded()  # as the first request of a running shop already did
+    CatalogSettings.current()
+    db.session.commit()
+    from checkout.fetch import RemoteFacts
+
+    remote = RemoteFacts(mca_version=seed.MCA_TEMPLATE_ID, domain_available=True)
+    both_loaded, outcomes = threading.Barrier(2, timeout=10), []
+
+    def tab(key: str) -> None:
+        with app.test_request_context():
+            try:
+                mine = db.session.get(Cart, cart_id)
+                assert len(mine.lines) == 1  # this tab's copy of the cart
+                both_loaded.wait()
+                place_order(mine, db.session.get(type(world.admin), user_id), remote, TODAY,
+                            fix_urls(mine.customer), idempotency_key=key,
+                            enqueue=lambda _id: None)
+                outcomes.append("placed")
+            except CheckoutRefused as refused:
+                outcomes.append(",".join(refused.codes))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=tab, args=(key,)) for key in ("tab-1", "tab-2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["C2.empty_cart", "placed"], outcomes
+    assert orders_of(fresh) == 1
