@@ -196,7 +196,7 @@ class FixUrls:
 
 @dataclass(frozen=True)
 class CheckoutContext:
-    """Everything the rules need, gathered once per checkout (and again inside the lock).
+    """Everything the rules need, gathered once per checkout (inside the lock when placing).
 
     today: the provider's current date, so dated rules (K3 required_from) stay pure.
     existing_subscriptions: every subscription of the tenant, and the Business lines of

@@ -19,8 +19,9 @@ def ensure_seeded() -> None:
     """Copy each list's seed into the database the first time; commits only then, outside
     any order transaction (a concurrent seeding by another request is simply accepted).
 
-    Every checkout calls this: one grouped count, and no commit when nothing was added (a
-    commit expires every loaded row, which the request would then read again)."""
+    Checkout calls this once per worker and catalog version (checkout/reference.py): one
+    grouped count, and no commit when nothing was added (a commit expires every loaded row,
+    which the request would then read again)."""
     try:
         if _seed_missing():
             db.session.commit()

@@ -1,7 +1,7 @@
 """Gather every fact a checkout is judged on, once: Partner Center first, then the database.
 
 Partner Center facts are read before the order transaction (no external call inside it);
-database facts are read again inside the lock so racing checkouts see each other (K6).
+database facts are read inside the lock so racing checkouts see each other (K6).
 A Partner Center outage leaves a fact unknown (None); the rule then refuses with a
 "could not confirm" problem instead of guessing.
 """
