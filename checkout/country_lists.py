@@ -79,7 +79,8 @@ def reservation_blocked_markets() -> frozenset[str]:
 
 
 def _rows(list_name: str, *columns):
-    """Plain rows, not entities: each checkout reads ~130 of them inside its lock."""
+    """Plain rows, not entities: ~130 of them are read whenever the catalog version
+    changes (checkout/reference.py)."""
     return db.session.execute(select(CountryListEntry.code, *columns)
                               .filter_by(list_name=list_name)
                               .order_by(CountryListEntry.name)).all()

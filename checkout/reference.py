@@ -52,10 +52,10 @@ def current() -> Reference:
 
 def _load(catalog_version: int) -> Reference:
     country_lists.ensure_seeded()
-    if db.session.get(CatalogSettings, 1) is None:
-        CatalogSettings.current()
+    s = db.session.get(CatalogSettings, 1)
+    if s is None:
+        s = CatalogSettings.current()
         db.session.commit()  # raises the version: this entry is used once, then replaced
-    s = CatalogSettings.current()
     return Reference(
         version=catalog_version,
         settings=BillingSettings(s.annual_billing_cycle_enabled, s.annual_provisioning_enabled),

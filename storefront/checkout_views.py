@@ -138,7 +138,9 @@ def accept_mca(customer_id: int):
     return redirect(_cart_url(customer) + "#mca")
 
 
-def _facts(customer: Customer):
+def remote_facts(customer: Customer):
+    """What Partner Center says for this checkout (the reseller's standing refreshed when
+    stale); the API's checkout asks the same way."""
     client = get_client()
     if customer.reseller is not None:
         refresh_reseller_standing(client, customer.reseller, datetime.now(UTC))
@@ -161,7 +163,7 @@ def check(customer_id: int):
     """The dry run: every problem, nothing placed."""
     customer = _customer(customer_id)
     the_cart = carts.cart_for(current_user, customer)
-    problems = check_order(the_cart, _facts(customer), datetime.now(UTC).date(),
+    problems = check_order(the_cart, remote_facts(customer), datetime.now(UTC).date(),
                            fix_urls(customer))
     if not problems:
         flash("Everything checks out: you can place the order.", "success")
@@ -175,9 +177,9 @@ def place(customer_id: int):
     the_cart = carts.cart_for(current_user, customer)
     key = request.form.get("idempotency_key") or str(uuid.uuid4())
     try:
-        order = place_order(the_cart, current_user, _facts(customer), datetime.now(UTC).date(),
-                            fix_urls(customer), idempotency_key=f"web:{key}",
-                            enqueue=enqueue_provisioning).order
+        order = place_order(the_cart, current_user, remote_facts(customer),
+                            datetime.now(UTC).date(), fix_urls(customer),
+                            idempotency_key=f"web:{key}", enqueue=enqueue_provisioning).order
     except CheckoutRefused as refused:
         return _render_cart(customer, refused.problems, status=422)
     except IdempotencyConflict as conflict:

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from catalog.models import Price, Sku
-from checkout.fetch import fetch_remote, refresh_reseller_standing
 from checkout.models import Cart, CartLine, Order
 from checkout.problems import CheckoutRefused
 from checkout.service import IdempotencyConflict, check_order, place_order
@@ -36,9 +35,8 @@ from storefront.api.schemas import (
     ValidationResult,
     page_of,
 )
-from storefront.checkout_views import fix_urls
+from storefront.checkout_views import fix_urls, remote_facts
 from storefront.extensions import db
-from storefront.partner_center import get_client
 from storefront.tasks import enqueue_provisioning
 from subscriptions.models import Subscription
 
@@ -84,13 +82,6 @@ def _subscription(customer, subscription_id: int | None):
     return found if found is not None else False
 
 
-def _facts(customer):
-    client = get_client()
-    if customer.reseller is not None:
-        refresh_reseller_standing(client, customer.reseller, datetime.now(UTC))
-    return fetch_remote(client, customer)
-
-
 def refused(problems):
     """422 with every problem and its code."""
     return api_error(422, "Unprocessable Entity", "The checkout rules refuse this order; "
@@ -104,7 +95,7 @@ def refused(problems):
 def validate_checkout():
     """Every rule runs on the lines for the customer; every problem is listed, nothing placed."""
     cart = request_cart(body(CheckoutIn()))
-    problems = check_order(cart, _facts(cart.customer), datetime.now(UTC).date(),
+    problems = check_order(cart, remote_facts(cart.customer), datetime.now(UTC).date(),
                            fix_urls(cart.customer))
     if problems:
         return refused(problems)
@@ -127,7 +118,7 @@ def create_order():
         raise BadRequest({"Idempotency-Key": ["Send a key of 1 to 64 characters."]})
     cart, key = request_cart(body(CheckoutIn())), _owner_key(key)
     try:
-        placed = place_order(cart, scope.user(), _facts(cart.customer),
+        placed = place_order(cart, scope.user(), remote_facts(cart.customer),
                              datetime.now(UTC).date(), fix_urls(cart.customer),
                              idempotency_key=key, enqueue=enqueue_provisioning)
     except CheckoutRefused as error:
