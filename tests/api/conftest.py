@@ -6,7 +6,7 @@ import pytest
 
 from storefront.extensions import db
 from tests.api.factories import bearer
-from tests.checkout.test_place_order import confirm_mca
+from tests.checkout.conftest import confirm_mca
 from tests.conftest import make_customer
 
 

@@ -11,7 +11,7 @@ from storefront.accounts import Customer
 from storefront.extensions import db
 from tests.api.conftest import order_body
 from tests.api.factories import make_subscription
-from tests.checkout.test_place_order import confirm_mca
+from tests.checkout.conftest import confirm_mca
 from tests.test_access_matrix import API_OPERATIONS
 
 SIGNER = {"signer_first_name": "Eve", "signer_last_name": "Mallory",

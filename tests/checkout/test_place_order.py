@@ -17,27 +17,10 @@ from checkout.service import place_order
 from connectors.partner_center.sandbox import seed
 from storefront.checkout_views import fix_urls
 from storefront.extensions import db
+from tests.checkout.conftest import confirm_mca
 from tests.conftest import login, make_customer, make_price, post_form
 
 TODAY = date(2026, 11, 23)
-
-
-def confirm_mca(customer, user) -> None:
-    mca.record_acceptance(customer=customer, user=user, signer=mca.Signer(
-        "Ada", "Lovelace", "ada@example.com"), template_id=seed.MCA_TEMPLATE_ID,
-        version=seed.MCA_TEMPLATE_ID, date_agreed=TODAY)
-
-
-@pytest.fixture
-def fresh(world):
-    """A new reseller-A customer with a confirmed MCA and one Business line in the cart."""
-    customer = make_customer(world.reseller_a, "Gamma GmbH", phone="+49 30 555")
-    db.session.add(customer)
-    db.session.commit()
-    confirm_mca(customer, world.reseller_a_user)
-    cart = carts.cart_for(world.reseller_a_user, customer)
-    carts.add_line(cart, world.price.id, 5)
-    return customer
 
 
 def orders_of(customer) -> int:

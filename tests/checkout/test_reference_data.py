@@ -9,26 +9,15 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
 
 from catalog.models import CatalogSettings, ResellerMarkup
 from checkout import cart as carts
 from checkout.models import CountryListEntry, Order
 from storefront.extensions import db
-from tests.checkout.test_place_order import confirm_mca, place
+from tests.checkout.conftest import confirm_mca
+from tests.checkout.test_place_order import place
 from tests.conftest import login, make_customer, make_price, post_form
-
-
-@pytest.fixture
-def german(world):
-    """A German reseller-A customer (no tax id) with a confirmed MCA and a Business line."""
-    customer = make_customer(world.reseller_a, "Delta GmbH", phone="+49 30 556")
-    db.session.add(customer)
-    db.session.commit()
-    confirm_mca(customer, world.reseller_a_user)
-    carts.add_line(carts.cart_for(world.reseller_a_user, customer), world.price.id, 5)
-    return customer
 
 
 def dry_run(client, customer):
@@ -37,36 +26,36 @@ def dry_run(client, customer):
 
 
 def test_a_country_an_admin_adds_to_k3_needs_a_tax_id_on_the_next_checkout(
-        client, world, german):
+        client, world, fresh):
     login(client, world.reseller_a_user)
-    assert dry_run(client, german).status_code == 200
+    assert dry_run(client, fresh).status_code == 200
     # As the admin page does it: any committed write to the list raises the version.
     db.session.add(CountryListEntry(list_name="k3", code="DE", name="Germany",
                                     required_from=date(2020, 11, 1)))
     db.session.commit()
-    response = dry_run(client, german)
+    response = dry_run(client, fresh)
     assert response.status_code == 422
     assert 'data-code="K3.missing_tax_id"' in response.get_data(as_text=True)
 
 
-def test_annual_billing_switched_on_is_offered_on_the_next_checkout_c1(client, world, german):
+def test_annual_billing_switched_on_is_offered_on_the_next_checkout_c1(client, world, fresh):
     annual = make_price(title="Dynamics 365 Sales", product_id="CFQ7TTC0LH18", family="dynamics",
                         term="P1Y", cycle="annual", new_subscription_per_order=True)
     db.session.add(annual)
     db.session.commit()
-    carts.add_line(carts.cart_for(world.reseller_a_user, german), annual.id, 1)
+    carts.add_line(carts.cart_for(world.reseller_a_user, fresh), annual.id, 1)
     login(client, world.reseller_a_user)
-    refused = dry_run(client, german)
+    refused = dry_run(client, fresh)
     assert 'data-code="C1.annual_billing_disabled"' in refused.get_data(as_text=True)
     settings = CatalogSettings.current()
     settings.annual_billing_cycle_enabled = settings.annual_provisioning_enabled = True
     db.session.commit()
-    assert "C1." not in dry_run(client, german).get_data(as_text=True)
+    assert "C1." not in dry_run(client, fresh).get_data(as_text=True)
 
 
-def test_a_markup_set_after_an_order_prices_the_next_order(client, world, german):
+def test_a_markup_set_after_an_order_prices_the_next_order(client, world, fresh):
     login(client, world.reseller_a_user)
-    place(client, german)  # reads (and keeps) reseller A's markups: none yet
+    place(client, fresh)  # reads (and keeps) reseller A's markups: none yet
     db.session.add(ResellerMarkup(reseller_id=world.reseller_a.id, product_id=None,
                                   markup_percent=Decimal("10")))
     db.session.commit()
@@ -77,6 +66,6 @@ def test_a_markup_set_after_an_order_prices_the_next_order(client, world, german
     carts.add_line(carts.cart_for(world.reseller_a_user, second), world.price.id, 5)
     place(client, second, key="k2")
     first, then = (db.session.scalar(select(Order).filter_by(customer_id=c.id))
-                   for c in (german, second))
+                   for c in (fresh, second))
     assert first.lines[0].unit_price == Decimal("12.50")  # no markup: the sell price
     assert then.lines[0].unit_price == Decimal("11.00") and then.total == Decimal("55.00")

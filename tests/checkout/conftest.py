@@ -1,0 +1,31 @@
+"""Checkout fixtures: a customer ready to order through the pages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from checkout import cart as carts
+from checkout import mca
+from connectors.partner_center.sandbox import seed
+from storefront.extensions import db
+from tests.conftest import make_customer
+
+
+def confirm_mca(customer, user) -> None:
+    mca.record_acceptance(customer=customer, user=user, signer=mca.Signer(
+        "Ada", "Lovelace", "ada@example.com"), template_id=seed.MCA_TEMPLATE_ID,
+        version=seed.MCA_TEMPLATE_ID, date_agreed=date(2026, 11, 23))
+
+
+@pytest.fixture
+def fresh(world):
+    """A new reseller-A customer with a confirmed MCA and one Business line in the cart."""
+    customer = make_customer(world.reseller_a, "Gamma GmbH", phone="+49 30 555")
+    db.session.add(customer)
+    db.session.commit()
+    confirm_mca(customer, world.reseller_a_user)
+    cart = carts.cart_for(world.reseller_a_user, customer)
+    carts.add_line(cart, world.price.id, 5)
+    return customer
