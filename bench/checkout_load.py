@@ -4,7 +4,9 @@ Run: .venv/bin/python bench/checkout_load.py [SECONDS] [THREADS] [--backend post
 1. throughput and p95 of placing orders vs a bare endpoint doing one INSERT on the same
    server (targets: >= 0.5x throughput, <= 3x p95);
 2. checkout latency with ~1k vs 1M subscriptions and 100k more customers (target: 1.2x).
-gunicorn and the Partner Center sandbox run on free loopback ports; the backend is SQLite
+The load comes from wrk (bench/wrk_orders.lua), as the issue asks, so the client's own cost
+stays small next to the server's; gunicorn and the Partner Center sandbox run on free
+loopback ports; the backend is SQLite
 (the embedded default) or PostgreSQL + Redis (the at-scale deployment, via .ci/services).
 """
 
@@ -18,7 +20,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -27,6 +28,9 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.checkout_stack import BIN, ROOT, add_bulk, app_env, prepare, services  # noqa: E402
+
+WRK = "/usr/bin/wrk"  # Debian's wrk (.ci/ensure-packages wrk)
+LUA = Path(__file__).with_name("wrk_orders.lua")
 
 MEASURED = """measured: each client thread is one API integration (its own token) ordering
   1 licence of Microsoft 365 E3 (monthly) for its own Polish customer (new
@@ -60,61 +64,43 @@ def server_cpu(master_pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def run_load(url: str, requesters, seconds: float) -> tuple[float, float, int]:
-    """Requests per second, p95 latency (ms) and the request count: one thread per
-    requester for `seconds`."""
-    samples: list[float] = []
-    lock, stop = threading.Lock(), time.monotonic() + seconds
-
-    def client(make_request) -> None:
-        session = requests.Session()
-        while time.monotonic() < stop:
-            started = time.perf_counter()
-            response = make_request(session, url)
-            elapsed = (time.perf_counter() - started) * 1000
-            if response.status_code not in (200, 201):
-                print(f"{url}: {response.status_code} {response.text[:300]}", file=sys.stderr)
-                return
-            with lock:
-                samples.append(elapsed)
-
-    workers = [threading.Thread(target=client, args=(r,)) for r in requesters]
-    begin = time.monotonic()
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    return (len(samples) / (time.monotonic() - begin), statistics.quantiles(samples, n=100)[94],
-            len(samples))
+def run_load(url: str, seconds: float, threads: int, buyers_file: Path | None = None,
+             price_id: int | None = None) -> tuple[float, float, int]:
+    """Requests per second, p95 latency (ms) and the request count, measured by wrk: one
+    thread and one connection per client; with buyers_file each places orders as its buyer."""
+    env = {**os.environ}
+    if buyers_file:
+        env.update(BENCH_BUYERS=str(buyers_file), BENCH_PRICE=str(price_id))
+    done = subprocess.run([WRK, "-t", str(threads), "-c", str(threads), "-d", f"{seconds:g}s",
+                           "--timeout", "60s", "-s", str(LUA), url],
+                          env=env, capture_output=True, text=True, check=True)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("WRK ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no summary:\n{done.stdout}{done.stderr}")
+    fields = {k: int(v) for k, v in (pair.split("=") for pair in line.split()[1:])}
+    failed = {k: fields[k] for k in ("non2xx", "connect", "read", "write", "timeout") if fields[k]}
+    if failed:
+        raise RuntimeError(f"{url}: {failed} of {fields['requests']} requests failed")
+    if fields["created"] != fields["requests"]:
+        raise RuntimeError(f"{url}: {fields['created']} of {fields['requests']} answered 201")
+    return (fields["requests"] / (fields["duration_us"] / 1e6), fields["p95_us"] / 1000,
+            fields["requests"])
 
 
-def orderer(token: str, customer_id: int, price_id: int):
-    """A requester placing one new order (a fresh Idempotency-Key) per call."""
-    body = {"customer_id": customer_id, "lines": [{"price_id": price_id, "quantity": 1}]}
-
-    def order(session, url):
-        return session.post(url, json=body, timeout=60, headers={
-            "Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())})
-
-    return order
-
-
-def insert(session, url):
-    return session.post(url, timeout=60)
-
-
-def measure(base: str, env: dict, buyers, price_id: int, args, web_pid: int) -> None:
-    orderers = [orderer(token, customer, price_id) for token, customer in buyers]
-    run_load(f"{base}/api/v1/orders", orderers, 2)  # warm-up: connections, caches
+def measure(base: str, env: dict, buyers, price_id: int, args, web_pid: int,
+            tmp: Path) -> None:
+    buyers_file = tmp / "buyers.txt"
+    buyers_file.write_text("".join(f"{token} {customer}\n" for token, customer in buyers))
+    orders = f"{base}/api/v1/orders"
+    run_load(orders, 2, args.threads, buyers_file, price_id)  # warm-up: connections, caches
     cpu = server_cpu(web_pid)
-    bare_rps, bare_p95, bare_count = run_load(f"{base}/bench/insert", [insert] * args.threads,
-                                              args.seconds)
+    bare_rps, bare_p95, bare_count = run_load(f"{base}/bench/insert", args.seconds, args.threads)
     cpu, bare_cpu = server_cpu(web_pid), server_cpu(web_pid) - cpu
-    rps, p95, count = run_load(f"{base}/api/v1/orders", orderers, args.seconds)
+    rps, p95, count = run_load(orders, args.seconds, args.threads, buyers_file, price_id)
     checkout_cpu = server_cpu(web_pid) - cpu
     print(MEASURED)
-    print(f"[{args.backend}, {args.workers} gunicorn workers, {args.threads} clients, "
-          f"{args.seconds:g} s]")
+    print(f"[{args.backend}, {args.workers} gunicorn workers, wrk with {args.threads} "
+          f"connections, {args.seconds:g} s]")
     print(f"bare INSERT: {bare_rps:.0f} req/s, p95 {bare_p95:.1f} ms, "
           f"{bare_cpu / bare_count * 1000:.2f} ms of worker CPU each")
     print(f"checkout:    {rps:.0f} orders/s, p95 {p95:.1f} ms, "
@@ -123,6 +109,7 @@ def measure(base: str, env: dict, buyers, price_id: int, args, web_pid: int) -> 
           "(target <= 3x)")
     if args.skip_scale:
         return
+    orderers = [orderer(token, customer, price_id) for token, customer in buyers]
     small = sequential(base, orderers, 200)
     started = time.monotonic()
     add_bulk(env, 100_000, 1_000_000)
@@ -130,6 +117,17 @@ def measure(base: str, env: dict, buyers, price_id: int, args, web_pid: int) -> 
     large = sequential(base, orderers, 200)
     print(f"checkout p50 with ~1k subscriptions {small:.1f} ms; with 1M subscriptions and "
           f"100k more customers {large:.1f} ms -> {large / small:.2f}x (target <= 1.2x)")
+
+
+def orderer(token: str, customer_id: int, price_id: int):
+    """One order (a fresh Idempotency-Key) per call, for the sequential scale step."""
+    body = {"customer_id": customer_id, "lines": [{"price_id": price_id, "quantity": 1}]}
+
+    def order(session, url):
+        return session.post(url, json=body, timeout=60, headers={
+            "Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())})
+
+    return order
 
 
 def sequential(base: str, orderers, count: int) -> float:
@@ -153,6 +151,7 @@ def start(env: dict, sandbox_port: int, web_port: int, workers: int) -> list:
 
 def main() -> None:
     args = parse_args()
+    subprocess.run([str(ROOT / ".ci" / "ensure-packages"), "wrk"], check=True)
     with tempfile.TemporaryDirectory() as tmp, services(args.backend, Path(tmp)) as backend:
         sandbox_port, web_port = free_port(), free_port()
         env = app_env(Path(tmp), backend, sandbox_port)
@@ -162,7 +161,7 @@ def main() -> None:
         try:
             wait_for(f"http://127.0.0.1:{sandbox_port}/_sandbox/state")
             wait_for(f"{base}/healthz")
-            measure(base, env, buyers, price_id, args, procs[1].pid)
+            measure(base, env, buyers, price_id, args, procs[1].pid, Path(tmp))
         finally:
             for p in procs:
                 p.terminate()
