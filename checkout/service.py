@@ -15,9 +15,10 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import date
+from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import inspect, or_, select, update
+from sqlalchemy import Select, bindparam, inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -106,8 +107,13 @@ def _commit_keeping_loaded() -> None:
         session.expire_on_commit = expire
 
 
+@cache  # built once, on first use when every model is mapped (see checkout/build.py)
+def _by_key() -> Select:
+    return select(Order).where(Order.idempotency_key == bindparam("key"))
+
+
 def _replay(key: str, cart: Cart) -> Order | None:
-    order = db.session.scalar(select(Order).filter_by(idempotency_key=key))
+    order = db.session.scalar(_by_key(), {"key": key})
     if order is not None and cart.lines and order.fingerprint != fingerprint(cart):
         raise IdempotencyConflict(order)
     return order

@@ -6,8 +6,10 @@ import hashlib
 import math
 import secrets
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import NamedTuple
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import Select, Update, bindparam, case, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from storefront.api.models import ApiToken
@@ -53,8 +55,7 @@ def secret_of(header: str | None) -> str | None:
 
 def authenticate(secret: str) -> ApiToken | None:
     """The live token with this secret, if its owner still holds."""
-    token = db.session.scalar(select(ApiToken).filter_by(token_hash=digest(secret))
-                              .options(joinedload(ApiToken.user)))  # checked just below
+    token = db.session.scalar(_statements().by_hash, {"hash": digest(secret)})
     if token is None or not token.active or not _owner_holds(token):
         return None
     return token
@@ -76,14 +77,9 @@ def hit(secret: str, now: datetime, limit: int, window: int) -> int | None:
     then a write would). It runs before the token is loaded, so its commit expires nothing
     the request has read.
     """
-    c = ApiToken.__table__.c
-    fresh = or_(c.window_start.is_(None), c.window_start <= now - timedelta(seconds=window))
-    counted = db.session.execute(
-        update(ApiToken.__table__)
-        .where(c.token_hash == digest(secret), c.revoked_at.is_(None))
-        .values(window_start=case((fresh, now), else_=c.window_start),
-                window_count=case((fresh, 1), else_=c.window_count + 1), last_used_at=now)
-        .returning(c.window_start, c.window_count)).one_or_none()
+    counted = db.session.execute(_statements().count, {
+        "hash": digest(secret), "now": now, "since": now - timedelta(seconds=window)},
+    ).one_or_none()
     db.session.commit()
     if counted is None or counted.window_count <= limit:
         return None
@@ -91,3 +87,26 @@ def hit(secret: str, now: datetime, limit: int, window: int) -> int | None:
     if start.tzinfo is None:  # SQLite hands back naive UTC
         start = start.replace(tzinfo=UTC)
     return max(1, math.ceil((start + timedelta(seconds=window) - now).total_seconds()))
+
+
+class _Statements(NamedTuple):
+    by_hash: Select
+    count: Update
+
+
+@cache  # built on first use, when every model is mapped
+def _statements() -> _Statements:
+    """Built once: every API request runs both (see checkout/build.py on why)."""
+    c = ApiToken.__table__.c
+    now = bindparam("now", type_=c.last_used_at.type)  # typed: SQLite stores text
+    fresh = or_(c.window_start.is_(None),
+                c.window_start <= bindparam("since", type_=c.window_start.type))
+    return _Statements(
+        # the owner is checked on every request
+        by_hash=select(ApiToken).where(ApiToken.token_hash == bindparam("hash"))
+        .options(joinedload(ApiToken.user)),
+        count=update(ApiToken.__table__)
+        .where(c.token_hash == bindparam("hash"), c.revoked_at.is_(None))
+        .values(window_start=case((fresh, now), else_=c.window_start),
+                window_count=case((fresh, 1), else_=c.window_count + 1), last_used_at=now)
+        .returning(c.window_start, c.window_count))

@@ -110,6 +110,15 @@ def test_a_pending_business_order_counts_toward_the_limit_k6(client, world):
     assert 'data-code="K6.' in response.get_data(as_text=True)
 
 
+def test_customers_not_yet_on_a_tenant_do_not_share_business_limits_k6(client, world, fresh):
+    # Both are new tenants (no tenant id yet); customer_a has a pending monthly Business
+    # order, which counts for customer_a alone.
+    assert world.customer_a.tenant_id == fresh.tenant_id == ""
+    login(client, world.reseller_a_user)
+    assert place(client, fresh).status_code == 302
+    assert orders_of(fresh) == 1
+
+
 def test_reseller_without_mpa_cannot_order_k9(client, world, fresh):
     world.reseller_a.mpn_id, world.reseller_a.mpa_checked_at = seed.RESELLER_MPN_ID_NO_MPA, None
     db.session.commit()
