@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -59,17 +58,32 @@ def _render_cart(customer: Customer, problems=(), mca_form=None, status=200):
     db.session.commit()
     settings = CatalogSettings.current()
     locale = buyer_locale(customer.language, customer.country)
+    # A line keeps showing its own term even when it is no longer sellable (C1 says why
+    # beside it); otherwise its selector would be empty and Update would drop the choice.
     options = {line.id: [p for p in carts.billing_options(line)
-                         if settings.annual_sellable or p.billing_cycle != "annual"]
+                         if p.id == line.price_id or settings.annual_sellable
+                         or p.billing_cycle != "annual"]
                for line in the_cart.lines}
+    priced, totals = _priced(the_cart, markups_for(customer.reseller_id))
     return render_template(
         "checkout/cart.html", cart=the_cart, customer=customer, options=options,
         problems=list(problems), field_problems=by_field(problems),
         line_problems=by_line(problems), mca_form=mca_form or _mca_form(customer),
         acceptance=mca.latest_for(customer.id, customer.reseller_id),
-        idempotency_key=str(uuid.uuid4()), tax_label=tax_label,
-        unit_price=partial(buyer_price, markups=markups_for(customer.reseller_id)),
+        idempotency_key=str(uuid.uuid4()), tax_label=tax_label, priced=priced, totals=totals,
         money=lambda amount, currency: format_money(amount, currency, locale)), status
+
+
+def _priced(the_cart, markups) -> tuple[dict, dict]:
+    """Each line's (unit price, amount) as the order will record them, and the cart's totals
+    per currency and billing cycle: a monthly and an annual charge are not one sum."""
+    priced, totals = {}, {}
+    for line in the_cart.lines:
+        unit = buyer_price(line.price, line.price.sku.product_id, markups)
+        priced[line.id] = (unit, unit * line.quantity)
+        key = (line.price.currency, line.price.billing_cycle)
+        totals[key] = totals.get(key, 0) + unit * line.quantity
+    return priced, totals
 
 
 def _mca_form(customer: Customer) -> McaForm:

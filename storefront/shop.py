@@ -15,13 +15,10 @@ from storefront.extensions import db
 from storefront.listing_cache import CUSTOMER_HOLE, cached_listing, catalog_fact
 from storefront.pagination import page_number, paginate
 from storefront.security import customer_for, roles_required
+from storefront.templating import CYCLE_LABELS, TERM_LABELS
 
 bp = Blueprint("shop", __name__)
 buyers_only = roles_required(Role.RESELLER_USER, Role.CUSTOMER_USER)
-CYCLE_LABELS = {"monthly": "billed monthly", "annual": "billed annually",
-                "triennial": "billed every 3 years", "one_time": "one-time payment"}
-TERM_LABELS = {"P1M": "1-month term", "P1Y": "1-year term", "P3Y": "3-year term",
-               "": "perpetual"}
 
 
 @bp.route("/shop")

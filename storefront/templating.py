@@ -1,4 +1,5 @@
-"""Template filters and globals: country names, dates, the navigation of each role."""
+"""Template filters and globals: country names, dates, money, plan terms, the navigation of
+each role."""
 
 from __future__ import annotations
 
@@ -8,7 +9,16 @@ import pycountry
 from flask import Flask, current_app
 from flask_login import current_user
 
+from catalog.pricing import buyer_locale, format_money
+
 EXTRA_COUNTRIES = {"XK": "Kosovo"}
+# How a buyer reads a price's term and billing, on every page that lists plans.
+TERM_LABELS = {"P1M": "1-month term", "P1Y": "1-year term", "P3Y": "3-year term",
+               "": "perpetual"}
+CYCLE_LABELS = {"monthly": "billed monthly", "annual": "billed annually",
+                "triennial": "billed every 3 years", "one_time": "one-time payment"}
+CHARGED = {"monthly": "charged every month", "annual": "charged once a year",
+           "triennial": "charged every 3 years", "one_time": "charged once"}
 
 
 def country_name(code: str | None) -> str:
@@ -22,6 +32,24 @@ def country_name(code: str | None) -> str:
 
 def datetime_format(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+
+
+def term_label(duration: str | None) -> str:
+    return TERM_LABELS.get(duration or "", duration or "")
+
+
+def cycle_label(cycle: str) -> str:
+    return CYCLE_LABELS.get(cycle, cycle.replace("_", " "))
+
+
+def plan_terms(row) -> str:
+    """A price, line or subscription's term and billing, e.g. "1-year term · billed monthly"."""
+    return f"{term_label(row.term_duration)} · {cycle_label(row.billing_cycle)}"
+
+
+def customer_money(amount, currency: str, customer) -> str:
+    """An amount as the customer reads money (their language and country)."""
+    return format_money(amount, currency, buyer_locale(customer.language, customer.country))
 
 
 NAV = {
@@ -55,5 +83,9 @@ def navigation() -> list[tuple[str, str]]:
 def register(app: Flask) -> None:
     app.add_template_filter(country_name, "country_name")
     app.add_template_filter(datetime_format, "dt")
+    app.add_template_filter(plan_terms, "terms")
+    app.add_template_filter(cycle_label, "cycle_label")
+    app.add_template_filter(lambda cycle: CHARGED.get(cycle, cycle), "charged")
+    app.add_template_filter(customer_money, "money")
     app.add_template_global(navigation, "navigation")
     app.add_template_global(lambda: app.config["PROVIDER_NAME"], "provider_name")

@@ -55,9 +55,9 @@ def test_details_show_term_renewal_partner_center_ids_and_the_order_line(client,
     sub = buy(quantity=3)
     login(client, world.reseller_a_user)
     body = client.get(f"/subscriptions/{sub.id}").get_data(as_text=True)
-    for text in (sub.pc_subscription_id, sub.pc_order_id, sub.offer_id, "P1M", "monthly",
-                 'id="subscription-quantity">3<', 'id="subscription-autorenew">on<',
-                 "order line 1"):
+    for text in (sub.pc_subscription_id, sub.pc_order_id, sub.offer_id,
+                 "1-month term · billed monthly", 'id="subscription-quantity">3<',
+                 'id="subscription-autorenew">on<', "order line 1"):
         assert text in body
 
 
