@@ -30,7 +30,7 @@ from checkout.fetch import RemoteFacts
 from checkout.models import Cart, CartLine, Order, OrderLine, OrderStatus, ProvisioningJob
 from checkout.problems import CheckoutRefused, Problem
 from checkout.reference import Reference
-from checkout.rules import run_rules
+from checkout.rules import k01_billing_address, k02_postal_code, k03_tax_id, run_rules
 from checkout.rules.c04_subscription_per_order import plan_lines
 from checkout.rules.k08_partner_of_record import partner_of_record
 from storefront.accounts import Customer
@@ -52,6 +52,19 @@ def check_order(cart: Cart, remote: RemoteFacts, today: date, urls: FixUrls) -> 
     """The dry run: every problem of every line, nothing written."""
     ref = reference.current()
     return _problems(cart, build_context(cart, remote, ref, today, urls))
+
+
+# The rules about the customer record itself: every checkout for the customer would report
+# these, whatever the cart holds, so they are shown where the record is kept.
+RECORD_RULES = (k01_billing_address, k02_postal_code, k03_tax_id)
+
+
+def record_problems(customer: Customer, today: date, urls: FixUrls) -> list[Problem]:
+    """K1-K3 on the customer as saved, before anything is in a cart (no Partner Center
+    call: the record's own facts decide these rules)."""
+    ctx = build_context(Cart(customer=customer, customer_id=customer.id), RemoteFacts(),
+                        reference.current(), today, urls)
+    return [problem for rule in RECORD_RULES for problem in rule.check(ctx)]
 
 
 def _problems(cart: Cart, ctx: CheckoutContext) -> list[Problem]:

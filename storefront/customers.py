@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func
 
+from checkout.service import record_problems
 from storefront import services
 from storefront.accounts import Customer, Role, visible_customers
+from storefront.checkout_views import fix_urls
 from storefront.forms import CustomerForm
 from storefront.pagination import paginate
 from storefront.security import customer_for, roles_required
@@ -37,7 +41,13 @@ def new():
 @reseller_only
 def show(customer_id: int):
     customer = customer_for(current_user, customer_id)
-    return render_template("customers/show.html", customer=customer)
+    return render_template("customers/show.html", customer=customer,
+                           record_problems=_record_problems(customer))
+
+
+def _record_problems(customer: Customer):
+    """What checkout will refuse about the saved record (K1-K3), shown before any cart."""
+    return record_problems(customer, datetime.now(UTC).date(), fix_urls(customer))
 
 
 @bp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])
@@ -51,7 +61,7 @@ def _customer_form(customer: Customer, title: str):
     form = CustomerForm(obj=customer)
     if form.validate_on_submit():
         services.save_customer(customer, form.data, reseller_id=current_user.reseller_id)
-        flash(f"Saved {customer.company_name}.", "success")
+        flash(f"{customer.company_name} is saved.", "success")
         return redirect(url_for("customers.show", customer_id=customer.id))
     status = 422 if form.errors else 200
     return render_template("customers/form.html", form=form, customer=customer,
@@ -69,4 +79,5 @@ def company():
         flash("Your company details are saved.", "success")
         return redirect(url_for("customers.company"))
     status = 422 if form.errors else 200
-    return render_template("customers/company.html", form=form, customer=customer), status
+    return render_template("customers/company.html", form=form, customer=customer,
+                           record_problems=_record_problems(customer)), status

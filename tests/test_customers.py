@@ -32,6 +32,37 @@ def test_refused_customer_form_keeps_every_value_and_names_the_field(client, wor
     assert 'id="city-err"' in body and 'id="email-err"' in body
 
 
+def test_a_saved_customer_page_lists_what_checkout_will_refuse_k2_k3(client, world):
+    login(client, world.reseller_a_user)
+    bad = {**NEW_CUSTOMER, "postal_code": "00-8500", "tax_id": "8567346216"}
+    response = post_form(client, "/customers/new", bad)
+    assert response.status_code == 302  # saved as typed: checkout is where it is refused
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Gamma Sp. z o.o. is saved." in page
+    assert "Before this customer can order" in page
+    assert 'data-code="K2.invalid_postal_code"' in page and "for Poland" in page
+    assert 'data-code="K3.invalid_tax_id_checksum"' in page
+    customer = db.session.scalar(select(Customer).filter_by(company_name="Gamma Sp. z o.o."))
+    assert f'href="/customers/{customer.id}/edit">Fix it' in page
+
+
+def test_a_customer_whose_record_passes_k1_to_k3_is_ready_to_order(client, world):
+    login(client, world.reseller_a_user)
+    response = post_form(client, "/customers/new", NEW_CUSTOMER)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Ready to order" in page and "data-code=" not in page
+    customer = db.session.scalar(select(Customer).filter_by(company_name="Gamma Sp. z o.o."))
+    assert f'href="/shop?customer={customer.id}"' in page
+
+
+def test_a_direct_customer_sees_what_checkout_will_refuse_on_its_company_page(client, world):
+    world.direct.country, world.direct.postal_code = "PL", "1"
+    db.session.commit()
+    login(client, world.direct_user)
+    page = client.get("/company").get_data(as_text=True)
+    assert 'data-code="K2.invalid_postal_code"' in page and 'href="/shop"' in page
+
+
 def test_existing_tenant_needs_an_id_or_domain(client, world):
     login(client, world.reseller_a_user)
     response = post_form(client, "/customers/new", {**NEW_CUSTOMER, "tenant_mode": "existing"})

@@ -12,7 +12,12 @@ from __future__ import annotations
 
 from checkout.context import CheckoutContext
 from checkout.problems import Problem
-from checkout.validators.address import is_known_country, is_valid_postal_code, requirements
+from checkout.validators.address import (
+    country_name,
+    is_known_country,
+    is_valid_postal_code,
+    requirements,
+)
 
 RULE = "K2"
 
@@ -28,7 +33,8 @@ def check(ctx: CheckoutContext) -> list[Problem]:
     examples = " or ".join(requirements(country).postal_examples[:2])
     return [Problem(
         RULE, f"{RULE}.invalid_postal_code",
-        f"{customer.postal_code.strip()!r} is not a valid postal code for {country}. "
+        f"{customer.postal_code.strip()!r} is not a valid postal code for "
+        f"{country_name(country)}. "
         f"Correct the postal code on the customer's details (for example {examples}).",
         "postal_code", ctx.urls.customer_edit,
     )]

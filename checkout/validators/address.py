@@ -48,6 +48,15 @@ def is_known_country(country: str) -> bool:
         len(code) == 2 and pycountry.countries.get(alpha_2=code) is not None)
 
 
+def country_name(country: str) -> str:
+    """A country's common English name for messages ("Poland"); the code when unknown."""
+    code = (country or "").upper()
+    found = pycountry.countries.get(alpha_2=code) if len(code) == 2 else None
+    if found is None:
+        return "Kosovo" if code == "XK" else code
+    return getattr(found, "common_name", found.name)
+
+
 @cache
 def requirements(country: str) -> AddressRequirements:
     """The address requirements of a known country (raises ValueError for unknown codes)."""

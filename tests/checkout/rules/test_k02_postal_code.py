@@ -43,6 +43,11 @@ def test_the_message_gives_an_example_of_a_valid_code():
     assert "26133" in problem.message
 
 
+def test_the_message_names_the_country():
+    (problem,) = check(context(customer=customer(country="PL", postal_code="30-0011")))
+    assert "not a valid postal code for Poland." in problem.message
+
+
 def test_does_not_judge_a_postal_code_that_was_not_given():
     assert check(context(customer=customer(postal_code=""))) == []
 
