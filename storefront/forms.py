@@ -89,7 +89,7 @@ class CompanyFields:
 
 class CustomerForm(CompanyFields, FlaskForm):
     tenant_mode = RadioField(
-        "Microsoft tenant",
+        "New or existing tenant",
         choices=options([("new", "Create a new Microsoft tenant"),
                          ("existing", "Use an existing tenant")]),
         default="new",
