@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from catalog.models import Price, Sku
 from checkout.models import Cart, CartLine
-from storefront.extensions import db
+from storefront.extensions import MAX_ID, db
 
 
 class CartError(ValueError):
@@ -26,13 +26,14 @@ def cart_for(user, customer, *, create: bool = True) -> Cart | None:
 def add_line(cart: Cart, price_id: int, quantity: int,
              add_to_subscription_id: int | None = None) -> CartLine:
     """Add a plan (or extra licenses for a subscription); the same offer twice adds up."""
-    price = db.session.get(Price, price_id)
+    price = _price(price_id)
     if price is None or not price.listed:
         raise CartError("That offer is no longer available. Pick another one in the shop.")
     if quantity < 1:
         raise CartError("Quantity: order at least 1 license.")
     line = next((ln for ln in cart.lines if ln.price_id == price_id
                  and ln.add_to_subscription_id == add_to_subscription_id), None)
+    _check_most(price, quantity + (line.quantity if line else 0))
     if line is None:
         line = CartLine(price=price, quantity=0, add_to_subscription_id=add_to_subscription_id)
         cart.lines.append(line)
@@ -47,12 +48,27 @@ def update_line(cart: Cart, line_id: int, quantity: int, price_id: int | None) -
     if quantity < 1:
         raise CartError("Quantity: order at least 1 license, or remove the line.")
     if price_id and price_id != line.price_id:
-        price = db.session.get(Price, price_id)
+        price = _price(price_id)
         if price is None or price.sku_id != line.price.sku_id or not price.listed:
             raise CartError("Billing: choose one of the options offered for this plan.")
         line.price = price
+    _check_most(line.price, quantity)
     line.quantity = quantity
     db.session.commit()
+
+
+def _price(price_id: int) -> Price | None:
+    """The price with this id; none for an id no row can have (a tampered form)."""
+    return db.session.get(Price, price_id) if 0 < price_id <= MAX_ID else None
+
+
+def _check_most(price: Price, quantity: int) -> None:
+    """S2's upper bound, at once: the cart never holds more than the plan can be bought in
+    (the least, and bounds changed later, are checked at checkout)."""
+    most = price.sku.product.max_quantity
+    if quantity > most:
+        raise CartError(f"Quantity: {price.sku.product.title} can be bought in at most "
+                        f"{most:,} licenses per order (S2).")
 
 
 def remove_line(cart: Cart, line_id: int) -> None:

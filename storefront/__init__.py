@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from config.settings import INSTANCE_DIR, BaseConfig, config_from_env, validate
-from storefront.extensions import csrf, db, login_manager, migrate
+from storefront.extensions import MAX_ID, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(config: type[BaseConfig] | dict | None = None) -> Flask:
     """Build the app from a settings class (default: STOREFRONT_ENV) plus optional overrides."""
     app = Flask(__name__, instance_path=str(INSTANCE_DIR.resolve()))
+    app.url_map.converters["int"] = RowId  # before any route is added
     _load_config(app, config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     register_extensions(app)
@@ -24,6 +26,15 @@ def create_app(config: type[BaseConfig] | dict | None = None) -> Flask:
     register_commands(app)
     register_celery(app)
     return app
+
+
+class RowId(IntegerConverter):
+    """Every <int:…> in our URLs is a row id: one beyond the database's integer cannot
+    exist, so the route does not match (404) instead of the query failing on PostgreSQL."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def register_celery(app: Flask) -> None:

@@ -20,6 +20,9 @@ NAMING = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+# The largest id PostgreSQL's integer holds: a larger one cannot name a row, and asking
+# for it would be an error there (SQLite would just find nothing), so callers say 404.
+MAX_ID = 2**31 - 1
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

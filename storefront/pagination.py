@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from flask import request
 
-from storefront.extensions import db
+from storefront.extensions import MAX_ID, db
 
 PER_PAGE = 25
 
 
 def page_number() -> int:
     """The requested page; a bad ?page= falls back to the first page."""
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    # Capped: an absurd page would overflow PostgreSQL's OFFSET; past the end is empty anyway.
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_ID)
 
 
 def paginate(query, per_page: int = PER_PAGE):

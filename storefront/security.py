@@ -10,7 +10,7 @@ from flask import abort
 from flask_login import current_user, login_required
 
 from storefront.accounts import Customer, Role, visible_customers
-from storefront.extensions import db
+from storefront.extensions import MAX_ID, db
 
 
 def roles_required(*roles: Role) -> Callable:
@@ -32,6 +32,8 @@ def roles_required(*roles: Role) -> Callable:
 def customer_for(user, customer_id: int, *options) -> Customer:
     """A customer the user may see, or 404 (never 403, so ids of others leak nothing);
     `options` are loader options, e.g. to load a relationship in the same query."""
+    if not 0 < customer_id <= MAX_ID:  # e.g. a hand-edited ?customer=
+        abort(404)
     query = visible_customers(user).where(Customer.id == customer_id).options(*options)
     customer = db.session.scalars(query).unique().first()
     if customer is None:

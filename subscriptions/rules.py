@@ -43,6 +43,7 @@ class Facts:
     status: str
     purchased_at: datetime
     term_start: datetime
+    max_quantity: int | None = None  # the plan's most licenses per subscription
 
 
 def _active(facts: Facts, rule: str) -> Refusal | None:
@@ -81,6 +82,14 @@ def check_remove_licenses(facts: Facts, current: int, wanted: int,
         return Refusal("S2", "S2.reduction_window_closed",
                        "Licenses can be removed only within 7 days of the term's start; "
                        f"that window closed on {closes:%Y-%m-%d %H:%M} UTC.", closes)
+    return None
+
+
+def check_most(facts: Facts, wanted: int) -> Refusal | None:
+    """S2: a subscription holds at most the plan's maximum number of licenses."""
+    if facts.max_quantity is not None and wanted > facts.max_quantity:
+        return Refusal("S2", "S2.over_maximum", "This plan allows at most "
+                       f"{facts.max_quantity:,} licenses per subscription.")
     return None
 
 

@@ -64,7 +64,8 @@ def facts(sub: Subscription) -> rules.Facts:
     purchased = _utc(sub.purchased_at)
     return rules.Facts(family=sub.family, cancellable=sub.product.cancellable,
                        status=sub.status, purchased_at=purchased,
-                       term_start=_utc(sub.term_start) or purchased)
+                       term_start=_utc(sub.term_start) or purchased,
+                       max_quantity=sub.product.max_quantity)
 
 
 def _agent(user) -> bool:
@@ -101,8 +102,9 @@ def set_autorenew(sub: Subscription, on: bool, user, client: PartnerCenterClient
 def change_quantity(sub: Subscription, quantity: int, user, client: PartnerCenterClient,
                     now: datetime | None = None) -> Subscription:
     """S2: set the license count; fewer only inside the 168-hour window."""
-    before = sub.quantity
-    refuse(rules.check_remove_licenses(facts(sub), before, quantity, _now(now)))
+    before, known = sub.quantity, facts(sub)
+    refuse(rules.check_remove_licenses(known, before, quantity, _now(now))
+           or rules.check_most(known, quantity))
     request_id = _send(sub, user, "quantity", lambda rid: client.update_subscription(
         sub.tenant_id, sub.pc_subscription_id, quantity=quantity, request_id=rid))
     sub.record("quantity", f"Licenses changed from {before} to {sub.quantity}.", user,

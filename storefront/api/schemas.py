@@ -8,9 +8,9 @@ import pycountry
 from marshmallow import Schema, fields, validate
 
 from catalog.models import SEGMENTS
+from storefront.extensions import MAX_ID
 from storefront.forms import DOMAIN_PREFIX
 
-MAX_ID = 2**31 - 1
 COUNTRIES = sorted({c.alpha_2 for c in pycountry.countries} | {"XK"})
 GUID = r"^$|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 

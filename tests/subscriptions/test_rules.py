@@ -57,6 +57,13 @@ def test_s2_licenses_can_be_added_any_time_and_to_a_discontinued_plan():
     assert rules.check_add_licenses(facts()) is None
 
 
+def test_s2_refuses_more_licenses_than_the_plan_allows():
+    plan = rules.Facts(family="office365_business", cancellable=True, status="active",
+                       purchased_at=START, term_start=START, max_quantity=300)
+    assert rules.check_most(plan, 300) is None
+    assert rules.check_most(plan, 301).code == "S2.over_maximum"
+
+
 def test_s2_refuses_removing_every_license():
     assert rules.check_remove_licenses(facts(), 5, 0, START).code == "S2.at_least_one_license"
 
