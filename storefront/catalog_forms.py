@@ -7,6 +7,7 @@ from wtforms import BooleanField, DecimalField, IntegerField, SelectField, Strin
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from catalog.models import SEGMENTS, Family
+from storefront.extensions import MAX_ID, MAX_MONEY
 from storefront.forms import options
 
 FAMILY_LABELS = {
@@ -29,8 +30,11 @@ class ProductForm(FlaskForm):
     new_subscription_per_order = BooleanField(
         "New subscription per order, e.g. one per Dynamics instance (C4)")
     cancellable = BooleanField("Cancellable (RedHat and SUSE never are, S5)")
-    min_quantity = IntegerField("Minimum quantity", validators=[InputRequired(), NumberRange(1)])
-    max_quantity = IntegerField("Maximum quantity", validators=[InputRequired(), NumberRange(1)])
+    # Bounded by the database's integer: PostgreSQL refuses a larger one with an error.
+    min_quantity = IntegerField("Minimum quantity",
+                                validators=[InputRequired(), NumberRange(1, MAX_ID)])
+    max_quantity = IntegerField("Maximum quantity",
+                                validators=[InputRequired(), NumberRange(1, MAX_ID)])
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -57,4 +61,4 @@ class MarkupForm(FlaskForm):
 
 class RetailPriceForm(FlaskForm):
     retail_price = DecimalField("Retail price", places=2,
-                                validators=[Optional(), NumberRange(min=0)])
+                                validators=[Optional(), NumberRange(0, MAX_MONEY)])

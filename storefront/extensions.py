@@ -28,6 +28,10 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 
 
+# The largest amount a Money column holds (NUMERIC(14, 4)): forms bound their input by it.
+MAX_MONEY = Decimal("9999999999.9999")
+
+
 class Money(TypeDecorator):
     """Exact decimal money: NUMERIC on PostgreSQL, text on SQLite (which has no decimal type
     and would round through floats)."""

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from commitments.enrollment import Document, Status, SuspensionReason
 from commitments.orders import OrderKind
+from storefront.extensions import MAX_MONEY
 from storefront.forms import options
 
 DOCUMENT_LABELS = {
@@ -66,7 +67,7 @@ class OrderForm(FlaskForm):
          (OrderKind.ADDITIONAL, "Additional")]))
     order_year = SelectField("Commitment year", coerce=int, choices=YEARS)
     order_amount = DecimalField("Amount excluding tax (RMB)", places=2,
-                                validators=[InputRequired(), NumberRange(min=0)])
+                                validators=[InputRequired(), NumberRange(0, MAX_MONEY)])
     late_entry = BooleanField("Late entry by the provider (payment advice outstanding)")
     approved_by = StringField("True-down to zero approved by", validators=[Optional(),
                                                                            Length(max=120)])
@@ -77,9 +78,9 @@ class UsageForm(FlaskForm):
     used_on = DateField("Usage date", validators=[DataRequired()])
     meter = StringField("Meter", validators=[Optional(), Length(max=120)])
     quantity = DecimalField("Quantity", places=4, validators=[InputRequired(),
-                                                             NumberRange(min=0)])
+                                                             NumberRange(0, MAX_MONEY)])
     unit_price = DecimalField("Unit price (RMB, commitment rate)", places=4,
-                              validators=[InputRequired(), NumberRange(min=0)])
+                              validators=[InputRequired(), NumberRange(0, MAX_MONEY)])
 
 
 class SettlementForm(FlaskForm):

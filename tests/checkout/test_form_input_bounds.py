@@ -11,6 +11,7 @@ from checkout.models import Cart, Order
 from storefront.extensions import db
 from storefront.partner_center import KEY
 from tests.api.factories import make_subscription
+from tests.catalog.test_catalog_admin import product_form
 from tests.checkout.conftest import confirm_mca
 from tests.conftest import login, post_form
 from tests.provisioning.databases import BACKENDS, app_on
@@ -104,3 +105,22 @@ def test_licenses_beyond_range_for_a_subscription_are_refused_s2(client, world, 
     assert response.status_code in (403, 422)  # only buyers add licenses through the cart
     db.session.refresh(sub)
     assert sub.quantity == 3
+
+
+def test_an_admin_quantity_bound_beyond_range_is_refused_on_the_form(client, world):
+    product = world.price.sku.product
+    login(client, world.admin)
+    response = post_form(client, f"/admin/catalog/{product.id}",
+                         product_form(product, max_quantity=str(HUGE)))
+    assert response.status_code == 422
+    db.session.refresh(product)
+    assert product.max_quantity != HUGE
+
+
+def test_a_retail_price_beyond_what_money_columns_hold_is_refused(client, world):
+    login(client, world.admin)
+    response = post_form(client, f"/admin/catalog/prices/{world.price.id}",
+                         {"retail_price": "12345678901.00"}, token_url="/admin/catalog")
+    assert response.status_code < 500
+    db.session.refresh(world.price)
+    assert world.price.retail_price is None
