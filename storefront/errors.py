@@ -56,7 +56,53 @@ def handle_unexpected(error: Exception):
     return render_error(500, InternalServerError.name, HINTS[500])
 
 
+NUL = "\x00"
+
+
+def refuse_nul():
+    """A field holding a NUL character (0x00) is refused by name before any view runs:
+    PostgreSQL text cannot hold one, so saving or searching it would fail there."""
+    field = _nul_field()
+    if field is None:
+        return None
+    detail = (f"The field {field} contains a NUL character (0x00), which no text may hold; "
+              "remove it and send again.")
+    if wants_json():
+        return jsonify(error={"status": 400, "title": "Bad Request", "detail": detail,
+                              "fields": {field: [detail]}}), 400
+    return render_template("errors/error.html", status=400, title="Bad Request",
+                           detail=detail), 400
+
+
+def _nul_field() -> str | None:
+    """The first query, form or JSON field (or idempotency key) with a NUL; uploads are
+    files, not text, and are not looked at."""
+    for values in (request.args, request.form):
+        for name, value in values.items(multi=True):
+            if NUL in name or NUL in value:
+                return name.replace(NUL, "")
+    if NUL in request.headers.get("Idempotency-Key", ""):
+        return "Idempotency-Key"
+    return _nul_in(request.get_json(silent=True), "") if request.is_json else None
+
+
+def _nul_in(value, path: str) -> str | None:
+    if isinstance(value, str):
+        return (path or "body") if NUL in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(
+        value, list) else ()
+    for key, item in items:
+        name = f"{path}.{key}" if path else str(key)
+        if NUL in name:
+            return name.replace(NUL, "")
+        found = _nul_in(item, name)
+        if found:
+            return found
+    return None
+
+
 def register(app: Flask) -> None:
+    app.before_request(refuse_nul)
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http)
     if not app.testing:  # tests see the real traceback instead of a 500 page
