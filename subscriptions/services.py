@@ -72,8 +72,15 @@ def _agent(user) -> bool:
     return bool(getattr(user, "admin_agent", False))
 
 
-def _send(sub: Subscription, user, kind: str, call) -> str:
-    """Run one connector call with a fresh MS-RequestId; a refusal is kept in the history."""
+def _send(sub: Subscription, user, kind: str, call, needs: str = "pc_subscription_id") -> str:
+    """Run one connector call with a fresh MS-RequestId; a refusal is kept in the history.
+
+    `needs` is the Partner Center id the call is addressed by: a subscription known only
+    here (not provisioned yet, or recorded by hand) has none to send."""
+    if not (sub.tenant_id and getattr(sub, needs)):
+        raise SubscriptionRefused(rules.Refusal(
+            "PC", "PC.not_in_partner_center", "This subscription is not in Partner Center "
+            "yet, so it cannot be changed there; it can be once provisioning records it."))
     request_id = str(uuid.uuid4())
     try:
         remote = call(request_id)
@@ -169,7 +176,7 @@ def cancel(sub: Subscription, user, client: PartnerCenterClient,
         def cancel_order(rid: str) -> None:
             client.cancel_order(sub.tenant_id, sub.pc_order_id, request_id=rid)
 
-        request_id = _send(sub, user, "cancel", cancel_order)
+        request_id = _send(sub, user, "cancel", cancel_order, needs="pc_order_id")
         sub.status, sub.autorenew = "cancelled", False
         revoke_keys(sub, _now(now))
     else:

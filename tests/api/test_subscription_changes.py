@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from storefront.extensions import db
-from tests.api.factories import bearer
+from tests.api.factories import bearer, make_subscription
 from tests.subscriptions.conftest import buy, patches, tenant  # noqa: F401 - fixtures
 
 RED_HAT = ("DG7GMGF0FKZW", "0001")
@@ -55,3 +55,14 @@ def test_another_resellers_subscription_cannot_be_changed(client, world, buy):  
     assert response.status_code == 404
     db.session.refresh(sub)
     assert sub.quantity == 2
+
+
+def test_a_subscription_not_yet_in_partner_center_is_refused_not_sent(client, world):
+    # Recorded here only (no Partner Center id yet): nothing can address it there.
+    sub = make_subscription(world.customer_a, world.price, quantity=2)
+    response = client.patch(f"/api/v1/subscriptions/{sub.id}", json={"autorenew": False},
+                            headers=bearer(world.reseller_a_user))
+    assert response.status_code == 422
+    assert response.get_json()["error"]["problems"][0]["code"] == "PC.not_in_partner_center"
+    db.session.refresh(sub)
+    assert sub.autorenew is True
