@@ -113,8 +113,8 @@ def finish(order: Order) -> str:
     failed = [ln for ln in order.lines if ln.status == "failed"]
     done = len(order.lines) - len(failed)
     if not failed:
-        order.record(OrderStatus.PROVISIONED,
-                     f"All {done} line(s) are active in Partner Center.")
+        order.record(OrderStatus.PROVISIONED, "The line is active in Partner Center."
+                     if done == 1 else f"All {done} lines are active in Partner Center.")
     else:
         reasons = "; ".join(f"line {ln.line_number + 1} ({ln.title}): {ln.error_description}"
                             for ln in failed)

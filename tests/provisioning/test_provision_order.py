@@ -22,6 +22,7 @@ def test_a_submitted_order_is_provisioned_with_its_history(pc_app, pc_client, pc
     assert order.status == "provisioned"
     assert [e.status for e in order.events] == ["submitted", "provisioning", "provisioned"]
     assert all(e.at is not None for e in order.events)
+    assert order.events[-1].note == "The line is active in Partner Center."
     assert order.job.state == "done"
     assert pc_sandbox.count("customers") == SEEDED_TENANTS + 1
     assert order.customer.tenant_id == order.pc_customer_id
