@@ -30,7 +30,13 @@ from checkout.fetch import RemoteFacts
 from checkout.models import Cart, CartLine, Order, OrderLine, OrderStatus, ProvisioningJob
 from checkout.problems import CheckoutRefused, Problem
 from checkout.reference import Reference
-from checkout.rules import k01_billing_address, k02_postal_code, k03_tax_id, run_rules
+from checkout.rules import (
+    k01_billing_address,
+    k02_postal_code,
+    k03_tax_id,
+    k04_delegated_admin,
+    run_rules,
+)
 from checkout.rules.c04_subscription_per_order import plan_lines
 from checkout.rules.k08_partner_of_record import partner_of_record
 from storefront.accounts import Customer
@@ -54,17 +60,18 @@ def check_order(cart: Cart, remote: RemoteFacts, today: date, urls: FixUrls) -> 
     return _problems(cart, build_context(cart, remote, ref, today, urls))
 
 
-# The rules about the customer record itself: every checkout for the customer would report
+# The checks of the customer record itself: every checkout for the customer would report
 # these, whatever the cart holds, so they are shown where the record is kept.
-RECORD_RULES = (k01_billing_address, k02_postal_code, k03_tax_id)
+RECORD_CHECKS = (k01_billing_address.check, k02_postal_code.check, k03_tax_id.check,
+                 k04_delegated_admin.check_record)
 
 
 def record_problems(customer: Customer, today: date, urls: FixUrls) -> list[Problem]:
-    """K1-K3 on the customer as saved, before anything is in a cart (no Partner Center
-    call: the record's own facts decide these rules)."""
+    """K1-K3 and K4's tenant details on the customer as saved, before anything is in a
+    cart (no Partner Center call: the record's own facts decide these)."""
     ctx = build_context(Cart(customer=customer, customer_id=customer.id), RemoteFacts(),
                         reference.current(), today, urls)
-    return [problem for rule in RECORD_RULES for problem in rule.check(ctx)]
+    return [problem for check in RECORD_CHECKS for problem in check(ctx)]
 
 
 def _problems(cart: Cart, ctx: CheckoutContext) -> list[Problem]:

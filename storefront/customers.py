@@ -46,7 +46,7 @@ def show(customer_id: int):
 
 
 def _record_problems(customer: Customer):
-    """What checkout will refuse about the saved record (K1-K3), shown before any cart."""
+    """What checkout will refuse about the saved record (K1-K4), shown before any cart."""
     return record_problems(customer, datetime.now(UTC).date(), fix_urls(customer))
 
 

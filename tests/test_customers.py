@@ -63,6 +63,15 @@ def test_a_direct_customer_sees_what_checkout_will_refuse_on_its_company_page(cl
     assert 'data-code="K2.invalid_postal_code"' in page and 'href="/shop"' in page
 
 
+def test_a_company_without_a_domain_prefix_is_told_before_it_orders_k4(client, world):
+    world.direct.tenant_mode, world.direct.domain_prefix = "new", ""
+    db.session.commit()
+    login(client, world.direct_user)
+    page = client.get("/company").get_data(as_text=True)
+    assert "new: no domain prefix chosen yet" in page and ".onmicrosoft.com</dd>" not in page
+    assert 'data-code="K4.missing_domain_prefix"' in page and "Ready to order" not in page
+
+
 def test_existing_tenant_needs_an_id_or_domain(client, world):
     login(client, world.reseller_a_user)
     response = post_form(client, "/customers/new", {**NEW_CUSTOMER, "tenant_mode": "existing"})

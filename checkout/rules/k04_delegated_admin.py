@@ -24,18 +24,39 @@ _PREFIX = re.compile(r"[A-Za-z0-9]{1,63}")
 
 def check(ctx: CheckoutContext) -> list[Problem]:
     """The tenant problems: delegated admin for an existing tenant, the domain for a new one."""
+    problems = check_record(ctx)
+    if problems:
+        return problems
     if ctx.customer.tenant_mode == "existing":
         return _existing_tenant(ctx)
     return _new_tenant(ctx)
 
 
+def check_record(ctx: CheckoutContext) -> list[Problem]:
+    """What the customer's own details must give, whatever Partner Center says: a linked
+    tenant, or a well-formed domain prefix for a new one."""
+    customer, edit = ctx.customer, ctx.urls.customer_edit
+    if customer.tenant_mode == "existing":
+        if customer.tenant_id or customer.tenant_domain:
+            return []
+        return [_problem("tenant_missing", "tenant_id", edit,
+                         "The order is for an existing Microsoft tenant but none is linked. "
+                         "Enter the tenant's domain or ID on the customer's details.")]
+    prefix = (customer.domain_prefix or "").strip()
+    if not prefix:
+        return [_problem("missing_domain_prefix", "domain_prefix", edit,
+                         "A new Microsoft tenant needs a domain prefix. Choose one, e.g. "
+                         "contoso for contoso.onmicrosoft.com.")]
+    if not _PREFIX.fullmatch(prefix):
+        return [_problem("invalid_domain_prefix", "domain_prefix", edit,
+                         f"{prefix!r} is not a valid domain prefix. Use letters and digits "
+                         "only, e.g. contoso.")]
+    return []
+
+
 def _existing_tenant(ctx: CheckoutContext) -> list[Problem]:
     customer = ctx.customer
     link = customer.relationship_request_url
-    if not (customer.tenant_id or customer.tenant_domain):
-        return [_problem("tenant_missing", "tenant_id", ctx.urls.customer_edit,
-                         "The order is for an existing Microsoft tenant but none is linked. "
-                         "Enter the tenant's domain or ID on the customer's details.")]
     if customer.delegated_admin is True:
         return []
     if customer.delegated_admin is None:
@@ -50,16 +71,7 @@ def _existing_tenant(ctx: CheckoutContext) -> list[Problem]:
 
 
 def _new_tenant(ctx: CheckoutContext) -> list[Problem]:
-    prefix = (ctx.customer.domain_prefix or "").strip()
-    edit = ctx.urls.customer_edit
-    if not prefix:
-        return [_problem("missing_domain_prefix", "domain_prefix", edit,
-                         "A new Microsoft tenant needs a domain prefix. Choose one, e.g. "
-                         "contoso for contoso.onmicrosoft.com.")]
-    if not _PREFIX.fullmatch(prefix):
-        return [_problem("invalid_domain_prefix", "domain_prefix", edit,
-                         f"{prefix!r} is not a valid domain prefix. Use letters and digits "
-                         "only, e.g. contoso.")]
+    prefix, edit = (ctx.customer.domain_prefix or "").strip(), ctx.urls.customer_edit
     if ctx.customer.domain_available is True:
         return []
     slug, reason = (("domain_unconfirmed", "could not be checked")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from checkout.rules.k04_delegated_admin import check
+from checkout.rules.k04_delegated_admin import check, check_record
 from tests.checkout.factories import codes, context, customer, direct
 
 LINK = "https://admin.microsoft.com/Adminportal/Home?invType=ResellerRelationship&partnerId=p1"
@@ -57,3 +57,17 @@ def test_refuses_a_new_tenant_without_a_free_valid_domain_prefix(prefix, availab
     problems = check(ctx)
     assert codes(problems) == [code]
     assert problems[0].field == "domain_prefix"
+
+
+@pytest.mark.parametrize(("prefix", "code"), [
+    ("", "K4.missing_domain_prefix"), ("contoso-gmbh", "K4.invalid_domain_prefix")])
+def test_the_record_check_judges_the_prefix_without_partner_center(prefix, code):
+    ctx = context(customer=customer(domain_prefix=prefix, domain_available=None))
+    assert codes(check_record(ctx)) == [code]
+
+
+def test_the_record_check_leaves_what_only_partner_center_knows_to_checkout():
+    unknown = context(customer=customer(domain_prefix="contoso", domain_available=None))
+    linked = context(customer=existing(delegated_admin=None))
+    assert check_record(unknown) == [] and check_record(linked) == []
+    assert codes(check(unknown)) == ["K4.domain_unconfirmed"]
