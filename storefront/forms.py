@@ -87,7 +87,10 @@ class CompanyFields:
         self.country.choices = country_choices()
 
 
-class CustomerForm(CompanyFields, FlaskForm):
+class TenantFields:
+    """The Microsoft tenant an order goes to: a new one (its domain prefix) or an existing
+    one (its ID or domain); asked when a customer is created, by a reseller or at sign-up."""
+
     tenant_mode = RadioField(
         "New or existing tenant",
         choices=options([("new", "Create a new Microsoft tenant"),
@@ -104,10 +107,6 @@ class CustomerForm(CompanyFields, FlaskForm):
     )
     tenant_domain = StringField("Existing tenant domain", validators=[Optional(), Length(max=255)])
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.init_company_choices()
-
     def validate(self, extra_validators=None) -> bool:
         """Field checks, then the fields the chosen tenant mode needs."""
         ok = super().validate(extra_validators)
@@ -123,6 +122,12 @@ class CustomerForm(CompanyFields, FlaskForm):
         return ok
 
 
+class CustomerForm(TenantFields, CompanyFields, FlaskForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.init_company_choices()
+
+
 class AdminCustomerForm(CustomerForm):
     qualifications = SelectMultipleField(
         "Approved specialized-industry segments (K7)",
@@ -131,7 +136,7 @@ class AdminCustomerForm(CustomerForm):
     )
 
 
-class SignupForm(CompanyFields, PasswordFields, FlaskForm):
+class SignupForm(TenantFields, CompanyFields, PasswordFields, FlaskForm):
     name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
     user_email = EmailField("Your sign-in email", validators=[DataRequired(), Email()])
 

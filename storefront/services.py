@@ -42,7 +42,7 @@ def new_user(email: str, password: str, role: Role, **extra: Any) -> User:
 def sign_up_direct_customer(data: Mapping[str, Any]) -> User:
     """Create a direct customer and its first user (an admin agent of its own company)."""
     customer = Customer(reseller_id=None)
-    apply_fields(customer, data, COMPANY_FIELDS)
+    apply_fields(customer, data, COMPANY_FIELDS + TENANT_FIELDS)
     user = new_user(data["user_email"], data["password"], Role.CUSTOMER_USER,
                     name=data["name"], customer=customer, admin_agent=True)
     db.session.add_all([customer, user])

@@ -83,7 +83,7 @@ SIGNUP = {
     "email": "billing@selfserve.example", "address_line1": "1 High St", "city": "London",
     "postal_code": "EC1A 1BB", "country": "GB", "name": "Jo Bloggs",
     "user_email": "jo@selfserve.example", "password": "a long password",
-    "confirm": "a long password",
+    "confirm": "a long password", "tenant_mode": "new", "domain_prefix": "selfserveltd",
 }
 
 
@@ -92,7 +92,22 @@ def test_direct_customer_signs_up_and_sees_its_company(client, app):
     assert response.status_code == 302
     user = db.session.scalar(select(User).where(User.email == "jo@selfserve.example"))
     assert user.role == Role.CUSTOMER_USER and user.customer.is_direct
-    assert "Self Serve Ltd" in client.get("/company").get_data(as_text=True)
+    assert user.customer.tenant_mode == "new" and user.customer.domain_prefix == "selfserveltd"
+    page = client.get("/company").get_data(as_text=True)
+    assert "Self Serve Ltd" in page and "Ready to order" in page
+
+
+def test_signup_asks_which_microsoft_tenant_the_company_orders_into_k4(client, app):
+    response = post_form(client, "/signup", {**SIGNUP, "domain_prefix": ""})
+    assert response.status_code == 422
+    assert 'id="domain_prefix-err"' in response.get_data(as_text=True)
+    response = post_form(client, "/signup", {**SIGNUP, "tenant_mode": "existing",
+                                             "domain_prefix": "",
+                                             "tenant_domain": "selfserve.onmicrosoft.com"})
+    assert response.status_code == 302
+    customer = db.session.scalar(select(Customer).filter_by(company_name="Self Serve Ltd"))
+    assert customer.tenant_mode == "existing"
+    assert customer.tenant_domain == "selfserve.onmicrosoft.com"
 
 
 def test_refused_signup_keeps_what_was_typed(client, app):
