@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from storefront.extensions import db
 from tests.api.factories import bearer
-from tests.checkout.conftest import confirm_mca
-from tests.conftest import make_customer
+from tests.checkout.conftest import ready_customer
 
 
 @pytest.fixture
@@ -29,11 +27,7 @@ def as_direct(world):
 @pytest.fixture
 def ready(world):
     """A reseller-A customer every rule accepts: complete address, phone, MCA confirmed."""
-    customer = make_customer(world.reseller_a, "Gamma GmbH", phone="+49 30 555")
-    db.session.add(customer)
-    db.session.commit()
-    confirm_mca(customer, world.reseller_a_user)
-    return customer
+    return ready_customer(world)
 
 
 def order_body(customer, price, quantity: int = 5, **line) -> dict:

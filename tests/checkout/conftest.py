@@ -19,13 +19,19 @@ def confirm_mca(customer, user) -> None:
         version=seed.MCA_TEMPLATE_ID, date_agreed=date(2026, 11, 23))
 
 
-@pytest.fixture
-def fresh(world):
-    """A new reseller-A customer with a confirmed MCA and one Business line in the cart."""
+def ready_customer(world):
+    """A new reseller-A customer every rule accepts: complete address, phone, MCA confirmed."""
     customer = make_customer(world.reseller_a, "Gamma GmbH", phone="+49 30 555")
     db.session.add(customer)
     db.session.commit()
     confirm_mca(customer, world.reseller_a_user)
+    return customer
+
+
+@pytest.fixture
+def fresh(world):
+    """A ready customer (ready_customer) with one Business line in the cart."""
+    customer = ready_customer(world)
     cart = carts.cart_for(world.reseller_a_user, customer)
     carts.add_line(cart, world.price.id, 5)
     return customer
