@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pycountry
 from flask import Flask, current_app
 from flask_login import current_user
 
 from catalog.pricing import buyer_locale, format_money
+from checkout.validators.address import country_name
 
-EXTRA_COUNTRIES = {"XK": "Kosovo"}
 # How a buyer reads a price's term and billing, on every page that lists plans.
 TERM_LABELS = {"P1M": "1-month term", "P1Y": "1-year term", "P3Y": "3-year term",
                "": "perpetual"}
@@ -19,15 +18,6 @@ CYCLE_LABELS = {"monthly": "billed monthly", "annual": "billed annually",
                 "triennial": "billed every 3 years", "one_time": "one-time payment"}
 CHARGED = {"monthly": "charged every month", "annual": "charged once a year",
            "triennial": "charged every 3 years", "one_time": "charged once"}
-
-
-def country_name(code: str | None) -> str:
-    if not code:
-        return ""
-    country = pycountry.countries.get(alpha_2=code.upper())
-    if country is None:
-        return EXTRA_COUNTRIES.get(code.upper(), code)
-    return getattr(country, "common_name", country.name)
 
 
 def datetime_format(value: datetime | None) -> str:

