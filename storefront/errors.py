@@ -31,10 +31,11 @@ def wants_json() -> bool:
     ]
 
 
-def render_error(status: int, title: str, detail: str):
-    """Render one error in the client's format."""
+def render_error(status: int, title: str, detail: str, **extra):
+    """Render one error in the client's format; `extra` (e.g. fields) goes in the JSON."""
     if wants_json():
-        return jsonify(error={"status": status, "title": title, "detail": detail}), status
+        return jsonify(error={"status": status, "title": title, "detail": detail,
+                              **extra}), status
     return render_template("errors/error.html", status=status, title=title, detail=detail), status
 
 
@@ -67,11 +68,7 @@ def refuse_nul():
         return None
     detail = (f"The field {field} contains a NUL character (0x00), which no text may hold; "
               "remove it and send again.")
-    if wants_json():
-        return jsonify(error={"status": 400, "title": "Bad Request", "detail": detail,
-                              "fields": {field: [detail]}}), 400
-    return render_template("errors/error.html", status=400, title="Bad Request",
-                           detail=detail), 400
+    return render_error(400, "Bad Request", detail, fields={field: [detail]})
 
 
 def _nul_field() -> str | None:
@@ -87,10 +84,15 @@ def _nul_field() -> str | None:
 
 
 def _nul_in(value, path: str) -> str | None:
+    """The dotted path of the first JSON string (or key) holding a NUL."""
     if isinstance(value, str):
         return (path or "body") if NUL in value else None
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(
-        value, list) else ()
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
     for key, item in items:
         name = f"{path}.{key}" if path else str(key)
         if NUL in name:
