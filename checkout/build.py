@@ -41,8 +41,8 @@ def build_context(cart, remote: RemoteFacts, ref: Reference, today: date,
     reseller = customer.reseller
     return CheckoutContext(
         buyer_kind="reseller" if reseller else "direct",
-        customer=_customer(customer, remote), reseller=_reseller(reseller),
-        mca=_mca(customer, remote), settings=ref.settings,
+        customer=_customer(customer, remote, _approved_segments(customer) | remote.qualifications),
+        reseller=_reseller(reseller), mca=_mca(customer, remote), settings=ref.settings,
         lines=tuple(_line(i, line) for i, line in enumerate(cart.lines)),
         existing_subscriptions=_subscriptions(customer, remote),
         tax_id_countries=ref.tax_id_countries,
@@ -50,7 +50,24 @@ def build_context(cart, remote: RemoteFacts, ref: Reference, today: date,
         urls=urls, today=today)
 
 
-def _customer(c: Customer, remote: RemoteFacts) -> CustomerFacts:
+def record_context(customer: Customer, ref: Reference, today: date,
+                   urls: FixUrls) -> CheckoutContext:
+    """The customer's saved details and the reference data, nothing else: no cart, no
+    Partner Center, no MCA record, subscriptions or orders read. Enough for the checks of
+    the record itself (checkout.service.RECORD_CHECKS)."""
+    reseller = customer.reseller
+    return CheckoutContext(
+        buyer_kind="reseller" if reseller else "direct",
+        customer=_customer(customer, RemoteFacts(), frozenset()),
+        reseller=_reseller(reseller),
+        mca=McaFacts(required_version="", accepted_version=None, confirmed_by_reseller=False),
+        settings=ref.settings, lines=(), existing_subscriptions=(),
+        tax_id_countries=ref.tax_id_countries,
+        reservation_blocked_markets=ref.reservation_blocked_markets,
+        urls=urls, today=today)
+
+
+def _customer(c: Customer, remote: RemoteFacts, qualifications: frozenset[str]) -> CustomerFacts:
     return CustomerFacts(
         id=c.id, company_name=c.company_name, contact_first_name=c.contact_first_name,
         contact_last_name=c.contact_last_name, email=c.email, phone=c.phone,
@@ -59,8 +76,7 @@ def _customer(c: Customer, remote: RemoteFacts) -> CustomerFacts:
         tenant_mode=c.tenant_mode, tenant_id=c.tenant_id or None,
         tenant_domain=c.tenant_domain or None, domain_prefix=c.domain_prefix or None,
         domain_available=remote.domain_available,
-        qualifications=_approved_segments(c) | remote.qualifications,
-        delegated_admin=remote.delegated_admin,
+        qualifications=qualifications, delegated_admin=remote.delegated_admin,
         relationship_request_url=remote.relationship_url)
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from catalog.queries import buyer_price
 from checkout import reference
-from checkout.build import build_context
+from checkout.build import build_context, record_context
 from checkout.context import CheckoutContext, FixUrls
 from checkout.fetch import RemoteFacts
 from checkout.models import Cart, CartLine, Order, OrderLine, OrderStatus, ProvisioningJob
@@ -69,8 +69,7 @@ RECORD_CHECKS = (k01_billing_address.check, k02_postal_code.check, k03_tax_id.ch
 def record_problems(customer: Customer, today: date, urls: FixUrls) -> list[Problem]:
     """K1-K3 and K4's tenant details on the customer as saved, before anything is in a
     cart (no Partner Center call: the record's own facts decide these)."""
-    ctx = build_context(Cart(customer=customer, customer_id=customer.id), RemoteFacts(),
-                        reference.current(), today, urls)
+    ctx = record_context(customer, reference.current(), today, urls)
     return [problem for check in RECORD_CHECKS for problem in check(ctx)]
 
 
