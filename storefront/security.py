@@ -29,12 +29,18 @@ def roles_required(*roles: Role) -> Callable:
     return decorator
 
 
+def within(value: int) -> int:
+    """Ids beyond what the database holds cannot exist (e.g. a hand-edited ?customer=):
+    answer 404 instead of a query PostgreSQL refuses."""
+    if not 0 < value <= MAX_ID:
+        abort(404)
+    return value
+
+
 def customer_for(user, customer_id: int, *options) -> Customer:
     """A customer the user may see, or 404 (never 403, so ids of others leak nothing);
     `options` are loader options, e.g. to load a relationship in the same query."""
-    if not 0 < customer_id <= MAX_ID:  # e.g. a hand-edited ?customer=
-        abort(404)
-    query = visible_customers(user).where(Customer.id == customer_id).options(*options)
+    query = visible_customers(user).where(Customer.id == within(customer_id)).options(*options)
     customer = db.session.scalars(query).unique().first()
     if customer is None:
         abort(404)

@@ -6,8 +6,8 @@ from flask import abort, g
 from sqlalchemy import select
 
 from storefront.accounts import Customer, visible_customers
-from storefront.api.schemas import MAX_ID
 from storefront.extensions import db
+from storefront.security import within
 
 
 def user():
@@ -33,13 +33,6 @@ def customer_ids():
 def own_customer() -> Customer | None:
     """A direct customer's own company; None for a reseller, which names a customer."""
     return customer(user().customer_id) if user().is_customer else None
-
-
-def within(value: int) -> int:
-    """Ids beyond what the database holds cannot exist: answer 404 instead of overflowing."""
-    if not 0 < value <= MAX_ID:
-        abort(404)
-    return value
 
 
 def one(query, model, object_id: int):
