@@ -81,9 +81,10 @@ def _priced(the_cart, markups) -> tuple[dict, dict]:
     priced, totals = {}, {}
     for line in the_cart.lines:
         unit = buyer_price(line.price, line.price.sku.product_id, markups)
-        priced[line.id] = (unit, unit * line.quantity)
+        amount = unit * line.quantity
+        priced[line.id] = (unit, amount)
         key = (line.price.currency, line.price.billing_cycle)
-        totals[key] = totals.get(key, 0) + unit * line.quantity
+        totals[key] = totals.get(key, 0) + amount
     return priced, totals
 
 
