@@ -1,10 +1,12 @@
 """Benchmark: checkout (POST /api/v1/orders, every rule, one transaction) under gunicorn.
 
 Run: .venv/bin/python bench/checkout_load.py [SECONDS] [THREADS] [--backend postgres]
-       [--repeat N]
+       [--repeat N] [--floor] [--skip-scale]
 1. throughput and p95 of placing orders vs a bare endpoint doing one INSERT on the same
    server (targets: >= 0.5x throughput, <= 3x p95);
 2. checkout latency with ~1k vs 1M subscriptions and 100k more customers (target: 1.2x).
+With --floor each round also times /bench/floor: one order's statements and queueing with
+no rules, no ORM and no validation, the least any checkout doing the issue's work costs.
 The load comes from wrk (bench/wrk_orders.lua), as the issue asks, so the client's own cost
 stays small next to the server's; --repeat alternates the two phases N times and gives
 the median. gunicorn and the Partner Center sandbox run on free loopback ports; the
@@ -131,7 +133,20 @@ def compare(base: str, orders: str, buyers_file: Path, price_id: int, args,
           f"{checkout_cpu / count * 1000:.2f} ms of worker CPU each")
     print(f"  -> throughput {rps / bare_rps:.2f}x (target >= 0.5x), p95 {p95 / bare_p95:.2f}x "
           "(target <= 3x)")
+    if args.floor:
+        floor(base, buyers_file, price_id, args, web_pid, (bare_rps, bare_p95), (rps, p95))
     return rps / bare_rps, p95 / bare_p95
+
+
+def floor(base: str, buyers_file: Path, price_id: int, args, web_pid: int, bare, checkout):
+    """The same orders' statements alone (bench/checkout_server.py's /bench/floor)."""
+    cpu = server_cpu(web_pid)
+    rps, p95, count = run_load(f"{base}/bench/floor", args.seconds, args.threads,
+                               buyers_file, price_id)
+    print(f"floor:       {rps:.0f} orders/s, p95 {p95:.1f} ms, "
+          f"{(server_cpu(web_pid) - cpu) / count * 1000:.2f} ms of worker CPU each")
+    print(f"  -> floor vs bare: throughput {rps / bare[0]:.2f}x, p95 {p95 / bare[1]:.2f}x; "
+          f"checkout vs floor: throughput {checkout[0] / rps:.2f}x, p95 {checkout[1] / p95:.2f}x")
 
 
 def orderer(token: str, customer_id: int, price_id: int):
@@ -195,6 +210,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="rounds of bare-then-checkout, with the median (default 1)")
+    parser.add_argument("--floor", action="store_true",
+                        help="also time /bench/floor: one order's SQL and queueing, no rules")
     parser.add_argument("--skip-scale", action="store_true",
                         help="only the throughput part (skip the 1M-subscription step)")
     return parser.parse_args()

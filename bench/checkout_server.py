@@ -4,7 +4,12 @@ gunicorn "bench.checkout_server:app" — the bare endpoint is the benchmark's ba
 never part of the product.
 """
 
-from sqlalchemy import text
+import hashlib
+import uuid
+from datetime import UTC, datetime
+
+from flask import request
+from sqlalchemy import bindparam, insert, select, text, update
 
 from storefront import create_app
 from storefront.extensions import csrf, db
@@ -27,3 +32,90 @@ with app.app_context():
            else "id INTEGER PRIMARY KEY")
     db.session.execute(text(f"CREATE TABLE IF NOT EXISTS bench_rows ({key}, note TEXT)"))
     db.session.commit()
+
+
+# --- The floor: one order's reads and writes, with nothing else -----------------------------
+# /bench/floor issues the statements one checkout issues (bench/checkout_profile.py lists
+# them), as prebuilt Core statements on the same tables, in one transaction with the same
+# lock, then commits and queues the order. No rules, no ORM, no schema validation: it is
+# what the issue's required work costs on this server before any of our code runs, so
+# checkout can be judged against it as well as against the single INSERT.
+
+
+def _floor_statements() -> dict:
+    t = db.metadata.tables
+    tokens, customers, orders = t["api_tokens"], t["customers"], t["orders"]
+    lines, subs = t["order_lines"], t["subscriptions"]
+    p = bindparam
+    return {
+        "token": update(tokens).where(tokens.c.token_hash == p("hash"))
+        .values(last_used_at=p("now", type_=tokens.c.last_used_at.type),
+                window_count=tokens.c.window_count + 1)
+        .returning(tokens.c.window_count),
+        "owner": select(tokens).where(tokens.c.token_hash == p("hash")),
+        "customer": select(customers).where(customers.c.id == p("customer")),
+        "price": select(t["prices"]).where(t["prices"].c.id == p("price")),
+        "version": select(t["catalog_version"].c.value),
+        "replay": select(orders).where(orders.c.idempotency_key == p("key")),
+        "lock": update(customers).where(customers.c.id == p("customer"))
+        .values(updated_at=customers.c.updated_at).returning(*customers.c),
+        "qualified": select(t["customer_qualifications"].c.segment)
+        .where(t["customer_qualifications"].c.customer_id == p("customer")),
+        "mca": select(t["mca_acceptances"].c.id)
+        .where(t["mca_acceptances"].c.customer_id == p("customer")),
+        "subs": select(subs).where(subs.c.customer_id == p("customer")),
+        "pending": select(lines).join(orders).where(
+            orders.c.customer_id == p("customer"), orders.c.status == "submitted",
+            lines.c.family == "office365_business"),
+        "order": insert(orders).returning(orders.c.id),
+        "event": insert(t["order_events"]),
+        "line": insert(lines),
+        "job": insert(t["provisioning_jobs"]),
+        "number": update(orders).where(orders.c.id == p("order")).values(number=p("label")),
+    }
+
+
+_FLOOR: dict = {}
+
+
+@app.post("/bench/floor")
+@csrf.exempt
+def bench_floor():
+    from storefront.tasks import enqueue_provisioning
+
+    s = _FLOOR or _FLOOR.update(_floor_statements()) or _FLOOR
+    body, now = request.get_json(), datetime.now(UTC)
+    secret = request.headers["Authorization"].split()[1]
+    known = {"hash": hashlib.sha256(secret.encode()).hexdigest(), "now": now,
+             "customer": body["customer_id"], "price": body["lines"][0]["price_id"],
+             "key": request.headers["Idempotency-Key"]}
+    run = db.session.execute
+    run(s["token"], known)
+    db.session.commit()
+    owner = run(s["owner"], known).one()
+    price = run(s["price"], known).one()
+    run(s["version"])
+    run(s["replay"], known).all()
+    if db.engine.dialect.name == "sqlite":
+        db.session.rollback()
+        db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    customer = run(s["lock"], known).one()
+    for name in ("qualified", "mca", "subs", "pending"):
+        run(s[name], known).all()
+    order_id = run(s["order"], {
+        "idempotency_key": known["key"], "fingerprint": "", "customer_id": customer.id,
+        "reseller_id": customer.reseller_id, "placed_by_id": owner.user_id,
+        "status": "submitted", "status_reason": "", "next_step": "", "currency": "PLN",
+        "total": price.unit_price, "correlation_id": str(uuid.uuid4()),
+        "created_at": now, "updated_at": now}).scalar_one()
+    run(s["event"], {"order_id": order_id, "at": now, "status": "submitted", "note": ""})
+    run(s["line"], {"order_id": order_id, "line_number": 0, "product_id": 1,
+                    "price_id": price.id, "pc_product_id": "x", "pc_sku_id": "x", "title": "x",
+                    "family": "x", "billing_cycle": "monthly", "quantity": 1,
+                    "unit_price": price.unit_price, "currency": "PLN"})
+    run(s["job"], {"order_id": order_id, "run_after": now, "created_at": now,
+                   "updated_at": now, "state": "done"})
+    run(s["number"], {"order": order_id, "label": f"F-{order_id:06d}"})
+    db.session.commit()
+    enqueue_provisioning(order_id)
+    return {"id": order_id, "number": f"F-{order_id:06d}", "status": "submitted"}, 201
