@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 
 import pycountry
@@ -41,7 +42,14 @@ def options(pairs) -> list[SelectChoice]:
 def _country_pairs() -> tuple[tuple[str, str], ...]:
     pairs = [(c.alpha_2, getattr(c, "common_name", c.name)) for c in pycountry.countries]
     pairs.append(("XK", "Kosovo"))  # pycountry lacks Kosovo; Partner Center sells there
-    return (("", "Choose a country…"), *sorted(pairs, key=lambda p: p[1]))
+    return (("", "Choose a country…"), *sorted(pairs, key=lambda p: _collation_key(p[1])))
+
+
+def _collation_key(name: str) -> str:
+    """Accents ignored, as readers expect: Côte d'Ivoire among the C's, Réunion before
+    Romania (plain string order puts both after every unaccented name)."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 def country_choices() -> list[SelectChoice]:

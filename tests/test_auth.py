@@ -1,5 +1,7 @@
 """Sign-in, sign-out, sign-up and the open-redirect guard."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -118,3 +120,10 @@ def test_refused_signup_keeps_what_was_typed(client, app):
     assert 'value="Self Serve Ltd"' in body and 'value="EC1A 1BB"' in body
     query = select(Customer).where(Customer.company_name == "Self Serve Ltd")
     assert db.session.scalar(query) is None
+
+
+def test_signup_lists_countries_in_reading_order_accents_ignored(client, app):
+    body = client.get("/signup").get_data(as_text=True)
+    names = re.findall(r'<option value="[A-Z]{2}">([^<]+)</option>', body)
+    assert names.index("Costa Rica") < names.index("Côte d&#39;Ivoire") < names.index("Croatia")
+    assert names.index("Qatar") < names.index("Réunion") < names.index("Romania")
