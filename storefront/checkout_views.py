@@ -20,7 +20,7 @@ from checkout.context import FixUrls
 from checkout.fetch import fetch_remote, refresh_reseller_standing
 from checkout.models import Order
 from checkout.problems import CheckoutRefused, by_field, by_line
-from checkout.service import IdempotencyConflict, check_order, place_order
+from checkout.service import IdempotencyConflict, check_order, place_order, record_problems
 from storefront.accounts import Customer, Role, visible_customers
 from storefront.extensions import db
 from storefront.forms import McaForm
@@ -66,9 +66,13 @@ def _render_cart(customer: Customer, problems=(), mca_form=None, status=200):
                          or p.billing_cycle != "annual"]
                for line in the_cart.lines}
     priced, totals = _priced(the_cart, markups_for(customer.reseller_id))
+    # Before any check, what the saved record alone already fails (K1-K4) shows beside
+    # the customer's details, so nobody fills in the MCA first and learns of it on placing.
+    ahead = [] if problems else record_problems(customer, datetime.now(UTC).date(),
+                                                fix_urls(customer))
     return render_template(
         "checkout/cart.html", cart=the_cart, customer=customer, options=options,
-        problems=list(problems), field_problems=by_field(problems),
+        problems=list(problems), ahead=ahead, field_problems=by_field(problems or ahead),
         line_problems=by_line(problems), mca_form=mca_form or _mca_form(customer),
         acceptance=mca.latest_for(customer.id, customer.reseller_id),
         idempotency_key=str(uuid.uuid4()), tax_label=tax_label, priced=priced, totals=totals,

@@ -20,6 +20,11 @@ CHARGED = {"monthly": "charged every month", "annual": "charged once a year",
            "triennial": "charged every 3 years", "one_time": "charged once"}
 
 
+def sentence(text: str) -> str:
+    """Close a sentence that ends in a name: "Saved Kowalski Sp. z o.o." gets no second dot."""
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
 def datetime_format(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
 
@@ -73,6 +78,7 @@ def navigation() -> list[tuple[str, str]]:
 def register(app: Flask) -> None:
     app.add_template_filter(country_name, "country_name")
     app.add_template_filter(datetime_format, "dt")
+    app.add_template_filter(sentence, "sentence")
     app.add_template_filter(plan_terms, "terms")
     app.add_template_filter(cycle_label, "cycle_label")
     app.add_template_filter(lambda cycle: CHARGED.get(cycle, cycle), "charged")

@@ -17,6 +17,7 @@ from storefront.extensions import db
 from storefront.forms import AdminCustomerForm, CountryEntryForm, ResellerForm, UserForm
 from storefront.pagination import paginate
 from storefront.security import roles_required
+from storefront.templating import sentence
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 admin_only = roles_required(Role.PROVIDER_ADMIN)
@@ -52,7 +53,7 @@ def _reseller_form(reseller: Reseller, title: str):
     form = ResellerForm(obj=reseller)
     if form.validate_on_submit():
         services.save_reseller(reseller, form.data)
-        flash(f"Saved {reseller.company_name}.", "success")
+        flash(sentence(f"Saved {reseller.company_name}"), "success")
         return redirect(url_for("admin.reseller_edit", reseller_id=reseller.id))
     status = 422 if form.errors else 200
     return render_template("admin/reseller_form.html", form=form, reseller=reseller,
@@ -69,7 +70,8 @@ def reseller_user_new(reseller_id: int):
             form.email.errors.append("This email already has an account.")
         else:
             services.add_user(form.data, Role.RESELLER_USER, reseller=reseller)
-            flash(f"{form.email.data} can now sign in for {reseller.company_name}.", "success")
+            flash(sentence(f"{form.email.data} can now sign in for {reseller.company_name}"),
+                  "success")
             return redirect(url_for("admin.reseller_edit", reseller_id=reseller.id))
     status = 422 if form.errors else 200
     return render_template("admin/user_form.html", form=form, reseller=reseller), status
@@ -111,7 +113,7 @@ def customer_edit(customer_id: int):
         form.qualifications.data = sorted(customer.approved_segments())
     if form.validate_on_submit():
         services.save_customer(customer, form.data, reseller_id=customer.reseller_id)
-        flash(f"Saved {customer.company_name}.", "success")
+        flash(sentence(f"Saved {customer.company_name}"), "success")
         return redirect(url_for("admin.customer_edit", customer_id=customer.id))
     status = 422 if form.errors else 200
     return render_template("customers/form.html", form=form, customer=customer,

@@ -17,6 +17,7 @@ from storefront.extensions import db
 from storefront.forms import options
 from storefront.pagination import paginate
 from storefront.security import roles_required
+from storefront.templating import sentence
 
 bp = Blueprint("enrollments", __name__)
 admin_only = roles_required(Role.PROVIDER_ADMIN)
@@ -71,7 +72,7 @@ def new():
     if form.validate_on_submit():
         customer = db.session.get(Customer, form.customer_id.data) or abort(404)
         row = services.create_enrollment(customer, form.start.data, form.extended_term.data)
-        flash(f"Enrollment {row.number} created for {customer.company_name}.", "success")
+        flash(sentence(f"Enrollment {row.number} created for {customer.company_name}"), "success")
         return redirect(url_for("enrollments.show", enrollment_id=row.id))
     status = 422 if form.errors else 200
     return render_template("enrollments/new.html", form=form), status

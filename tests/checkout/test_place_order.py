@@ -279,3 +279,22 @@ def test_a_cart_placed_from_two_tabs_at_once_makes_one_order(app, world, fresh):
         thread.join(timeout=30)
     assert sorted(outcomes) == ["C2.empty_cart", "placed"], outcomes
     assert orders_of(fresh) == 1
+
+
+def test_the_cart_shows_what_the_saved_record_fails_before_any_check_k2(client, world, fresh):
+    login(client, world.reseller_a_user)
+    clean = client.get(f"/cart?customer={fresh.id}").get_data(as_text=True)
+    assert 'id="ahead"' not in clean and "data-code=" not in clean
+    fresh.postal_code = "1011"  # a German postal code has five digits
+    db.session.commit()
+    page = client.get(f"/cart?customer={fresh.id}").get_data(as_text=True)
+    assert 'id="ahead"' in page and 'data-code="K2.' in page
+    assert "This order cannot be placed yet" not in page  # nothing was checked or placed
+
+
+def test_a_company_name_ending_in_a_dot_ends_the_mca_sentence_once(client, world):
+    world.direct.company_name = "Kowalski Sp. z o.o."
+    db.session.commit()
+    login(client, world.direct_user)
+    page = client.get("/cart").get_data(as_text=True)
+    assert "for Kowalski Sp. z o.o. Every acceptance is logged." in " ".join(page.split())
