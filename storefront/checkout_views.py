@@ -69,10 +69,11 @@ def _render_cart(customer: Customer, problems=(), mca_form=None, status=200):
     # Before any check, what the saved record alone already fails (K1-K4) shows beside
     # the customer's details, so nobody fills in the MCA first and learns of it on placing.
     ahead = [] if problems else record_problems(customer, datetime.now(UTC).date(),
-                                                fix_urls(customer))
+                                                fix_urls(customer, from_cart=True))
     return render_template(
         "checkout/cart.html", cart=the_cart, customer=customer, options=options,
         problems=list(problems), ahead=ahead, field_problems=by_field(problems or ahead),
+        edit_url=customer_edit_url(customer, back=_cart_url(customer)),
         line_problems=by_line(problems), mca_form=mca_form or _mca_form(customer),
         acceptance=mca.latest_for(customer.id, customer.reseller_id),
         idempotency_key=str(uuid.uuid4()), tax_label=tax_label, priced=priced, totals=totals,
@@ -158,6 +159,12 @@ def accept_mca(customer_id: int):
     return redirect(_cart_url(customer) + "#mca")
 
 
+def customer_edit_url(customer: Customer, back: str | None = None) -> str:
+    if customer.is_direct:
+        return url_for("customers.company", next=back)
+    return url_for("customers.edit", customer_id=customer.id, next=back)
+
+
 def remote_facts(customer: Customer):
     """What Partner Center says for this checkout (the reseller's standing refreshed when
     stale); the API's checkout asks the same way."""
@@ -167,10 +174,11 @@ def remote_facts(customer: Customer):
     return fetch_remote(client, customer)
 
 
-def fix_urls(customer: Customer) -> FixUrls:
-    edit = url_for("customers.company") if customer.is_direct else url_for(
-        "customers.edit", customer_id=customer.id)
+def fix_urls(customer: Customer, *, from_cart: bool = False) -> FixUrls:
+    """Where each problem is fixed; from the cart, the customer's edit page leads back to it
+    once saved, so fixing a NIP does not leave the buyer hunting for the cart."""
     cart_url = _cart_url(customer)
+    edit = customer_edit_url(customer, back=cart_url if from_cart else None)
     return FixUrls(customer_edit=edit, mca=cart_url + "#mca",
                    billing_settings=url_for("catalog_admin.settings"),
                    subscription=cart_url + "#subscription-{id}",
@@ -184,7 +192,7 @@ def check(customer_id: int):
     customer = _customer(customer_id)
     the_cart = carts.cart_for(current_user, customer)
     problems = check_order(the_cart, remote_facts(customer), datetime.now(UTC).date(),
-                           fix_urls(customer))
+                           fix_urls(customer, from_cart=True))
     if not problems:
         flash("Everything checks out: you can place the order.", "success")
     return _render_cart(customer, problems, status=422 if problems else 200)
@@ -198,7 +206,7 @@ def place(customer_id: int):
     key = _form_key(request.form.get("idempotency_key") or str(uuid.uuid4()))
     try:
         order = place_order(the_cart, current_user, remote_facts(customer),
-                            datetime.now(UTC).date(), fix_urls(customer),
+                            datetime.now(UTC).date(), fix_urls(customer, from_cart=True),
                             idempotency_key=f"web:{key}", enqueue=enqueue_provisioning).order
     except CheckoutRefused as refused:
         return _render_cart(customer, refused.problems, status=422)

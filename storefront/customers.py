@@ -14,7 +14,7 @@ from storefront.accounts import Customer, Role, visible_customers
 from storefront.checkout_views import fix_urls
 from storefront.forms import CustomerForm
 from storefront.pagination import paginate
-from storefront.security import customer_for, roles_required
+from storefront.security import customer_for, is_safe_next, roles_required
 
 bp = Blueprint("customers", __name__)
 reseller_only = roles_required(Role.RESELLER_USER)
@@ -62,7 +62,7 @@ def _customer_form(customer: Customer, title: str):
     if form.validate_on_submit():
         services.save_customer(customer, form.data, reseller_id=current_user.reseller_id)
         flash(f"{customer.company_name} is saved.", "success")
-        return redirect(url_for("customers.show", customer_id=customer.id))
+        return _back(url_for("customers.show", customer_id=customer.id))
     status = 422 if form.errors else 200
     return render_template("customers/form.html", form=form, customer=customer,
                            title=title), status
@@ -77,7 +77,14 @@ def company():
     if form.validate_on_submit():
         services.save_customer(customer, form.data, reseller_id=customer.reseller_id)
         flash("Your company details are saved.", "success")
-        return redirect(url_for("customers.company"))
+        return _back(url_for("customers.company"))
     status = 422 if form.errors else 200
     return render_template("customers/company.html", form=form, customer=customer,
                            record_problems=_record_problems(customer)), status
+
+
+def _back(default: str):
+    """After a save: back where the edit was opened from (the cart's fix links say so in
+    ?next=, which the form keeps by posting to its own URL), else the record's page."""
+    target = request.args.get("next")
+    return redirect(target if is_safe_next(target) else default)

@@ -131,3 +131,27 @@ def test_admin_search_finds_resellers_by_mpn(client, world):
     login(client, world.admin)
     body = client.get(f"/admin/resellers?q={world.reseller_b.mpn_id}").get_data(as_text=True)
     assert "Reseller B" in body and "Reseller A" not in body
+
+
+def test_fixing_the_tax_id_from_the_cart_leads_back_to_the_cart_k3(client, world):
+    from checkout import cart as carts
+
+    world.customer_a.country, world.customer_a.postal_code = "PL", "00-850"
+    world.customer_a.tax_id = ""
+    db.session.commit()
+    carts.add_line(carts.cart_for(world.reseller_a_user, world.customer_a), world.price.id, 1)
+    login(client, world.reseller_a_user)
+    cart = f"/cart?customer={world.customer_a.id}"
+    page = client.get(cart).get_data(as_text=True)
+    edit = f"/customers/{world.customer_a.id}/edit?next=/cart?customer%3D{world.customer_a.id}"
+    assert 'data-code="K3.missing_tax_id"' in page and f'href="{edit}">Fix it' in page
+    fixed = {**NEW_CUSTOMER, "company_name": "Alpha GmbH", "domain_prefix": "alphapl"}
+    response = post_form(client, edit, fixed)
+    assert response.status_code == 302 and response.headers["Location"] == cart
+    assert "data-code=" not in client.get(cart).get_data(as_text=True)
+
+
+def test_an_off_site_next_after_saving_a_customer_is_ignored(client, world):
+    login(client, world.direct_user)
+    response = post_form(client, "/company?next=//evil.example/", NEW_CUSTOMER)
+    assert response.status_code == 302 and response.headers["Location"] == "/company"

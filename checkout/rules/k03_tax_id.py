@@ -45,8 +45,8 @@ def _slug(error: TaxIdError) -> str:
 
 def _what(error: TaxIdError, country_name: str) -> str:
     if isinstance(error, MissingTaxId):
-        return f"Customers in {country_name} must give their organisation's tax id (INN)."
-    return f"The tax id is not a valid {country_name} organisation tax id."
+        return f"Customers in {country_name} must give their organisation's tax ID (INN)."
+    return f"This is not a valid organisation tax ID for {country_name}."
 
 
 def _problem(ctx: CheckoutContext, slug: str, message: str) -> Problem:

@@ -158,7 +158,7 @@ def validate_tax_id(country: str, value: str, validator: str | None = None) -> s
     """Return the normalised tax id, or raise a TaxIdError saying what is expected."""
     fmt = format_for(country, validator)
     if not value or not value.strip():
-        raise MissingTaxId("No tax id was given.", fmt)
+        raise MissingTaxId("No tax ID was given.", fmt)
     try:
         return fmt.check(value)
     except InvalidChecksum:

@@ -103,3 +103,13 @@ def test_a_country_the_admin_adds_is_checked_with_the_validator_it_names():
 
 def test_the_form_hint_names_the_expected_format():
     assert describe("RU") == "a 10-digit INN (12 digits for individuals), for example 7707083893"
+
+
+
+def test_a_refusal_names_the_country_the_expected_format_and_an_example_k3():
+    [problem] = check(in_country("PL", "8567346216"))
+    assert problem.message.startswith("This is not a valid organisation tax ID for Poland.")
+    assert "check digits do not match" in problem.message and "856-734-62-15" in problem.message
+    [missing] = check(in_country("PL", ""))
+    assert missing.message.startswith("Customers in Poland must give their organisation's "
+                                      "tax ID (INN). No tax ID was given.")
