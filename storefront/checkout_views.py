@@ -28,6 +28,7 @@ from storefront.pagination import paginate
 from storefront.partner_center import get_client
 from storefront.security import customer_for, roles_required
 from storefront.tasks import enqueue_provisioning
+from subscriptions.models import Subscription
 
 bp = Blueprint("checkout", __name__)
 buyers_only = roles_required(Role.RESELLER_USER, Role.CUSTOMER_USER)
@@ -83,14 +84,20 @@ def _render_cart(customer: Customer, problems=(), mca_form=None, status=200):
 def _priced(the_cart, markups) -> tuple[dict, dict]:
     """Each line's (unit price, amount) as the order will record them, and the cart's totals
     per currency and billing cycle: a monthly and an annual charge are not one sum."""
-    priced, totals = {}, {}
+    priced = {}
     for line in the_cart.lines:
         unit = buyer_price(line.price, line.price.sku.product_id, markups)
-        amount = unit * line.quantity
-        priced[line.id] = (unit, amount)
-        key = (line.price.currency, line.price.billing_cycle)
-        totals[key] = totals.get(key, 0) + amount
-    return priced, totals
+        priced[line.id] = (unit, unit * line.quantity)
+    return priced, _totals((line.price.currency, line.price.billing_cycle, priced[line.id][1])
+                           for line in the_cart.lines)
+
+
+def _totals(amounts) -> dict:
+    """(currency, billing cycle, amount)s summed per currency and cycle, in first-seen order."""
+    totals = {}
+    for currency, cycle, amount in amounts:
+        totals[(currency, cycle)] = totals.get((currency, cycle), 0) + amount
+    return totals
 
 
 def _mca_form(customer: Customer) -> McaForm:
@@ -243,6 +250,18 @@ def order(order_id: int):
     if found is None:
         abort(404)
     locale = buyer_locale(found.customer.language, found.customer.country)
-    return render_template("checkout/order.html", order=found,
+    totals = _totals((line.currency, line.billing_cycle, line.amount) for line in found.lines)
+    return render_template("checkout/order.html", order=found, totals=totals,
+                           subscriptions=_line_subscriptions(found), tax_label=tax_label,
                            money=lambda amount, currency: format_money(amount, currency,
                                                                        locale))
+
+
+def _line_subscriptions(order: Order) -> dict[int, int]:
+    """Each line's subscription, once there is one: the one it created or added to."""
+    found = {line.id: line.target_subscription_id for line in order.lines
+             if line.target_subscription_id and line.status == "provisioned"}
+    created = select(Subscription.order_line_id, Subscription.id).where(
+        Subscription.order_line_id.in_([line.id for line in order.lines]))
+    found.update(db.session.execute(created).tuples().all())
+    return found

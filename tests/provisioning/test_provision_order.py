@@ -135,3 +135,19 @@ def test_orders_wait_while_partner_center_provisions(pc_app, pc_client, pc_sandb
     while run_job(order.id, pc_client) is not None:
         pass
     assert order.status == "provisioned" and pc_sandbox.count("subscriptions") == 1
+
+
+def test_the_buyers_order_page_links_each_provisioned_line_to_its_subscription(pc_app,
+                                                                               pc_client):
+    from tests.conftest import login
+
+    order = make_order(lines=((BUSINESS_STANDARD, 4),))
+    client = pc_app.test_client()
+    login(client, order.placed_by, "pw-not-used")
+    before = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert 'id="line-subscription-0"' not in before
+    run_job(order.id, pc_client)
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    mirror = db.session.scalar(select(Subscription).filter_by(order_line_id=order.lines[0].id))
+    assert f'href="/subscriptions/{mirror.id}" id="line-subscription-0"' in page
+    assert 'id="total-monthly">40,00' in page and "charged every month" in page
