@@ -298,3 +298,15 @@ def test_a_company_name_ending_in_a_dot_ends_the_mca_sentence_once(client, world
     login(client, world.direct_user)
     page = client.get("/cart").get_data(as_text=True)
     assert "for Kowalski Sp. z o.o. Every acceptance is logged." in " ".join(page.split())
+
+
+def test_a_valid_mca_record_folds_the_form_away_and_a_missing_one_opens_it_k5(client, world,
+                                                                             fresh):
+    login(client, world.reseller_a_user)
+    page = client.get(f"/cart?customer={fresh.id}").get_data(as_text=True)
+    assert '<details class="mca-form" >' in page and "Record a new confirmation" in page
+    other = make_customer(world.reseller_a, "Unconfirmed GmbH", phone="+49 30 555")
+    db.session.add(other)
+    db.session.commit()
+    page = client.get(f"/cart?customer={other.id}").get_data(as_text=True)
+    assert '<details class="mca-form" open>' in page and "Record the confirmation" in page
