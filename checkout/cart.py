@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 
 from catalog.models import Price, Sku
 from checkout.models import Cart, CartLine
@@ -21,6 +21,20 @@ def cart_for(user, customer, *, create: bool = True) -> Cart | None:
         db.session.add(cart)
         db.session.flush()
     return cart
+
+
+def holding_lines(user) -> Select:
+    """The customers for whom this user's cart holds at least one line."""
+    return select(Cart.customer_id).join(CartLine).where(Cart.user_id == user.id)
+
+
+def line_counts(user, customer_ids: list[int]) -> dict[int, int]:
+    """How many lines the user's cart for each of these customers holds; empty ones left out."""
+    rows = db.session.execute(
+        select(Cart.customer_id, func.count(CartLine.id)).join(CartLine)
+        .where(Cart.user_id == user.id, Cart.customer_id.in_(customer_ids))
+        .group_by(Cart.customer_id))
+    return dict(rows.tuples().all())
 
 
 def add_line(cart: Cart, price_id: int, quantity: int,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from catalog.models import CatalogSettings
@@ -49,10 +49,21 @@ def _cart_url(customer: Customer) -> str:
 def cart():
     customer = _customer(request.args.get("customer", type=int))
     if customer is None:
-        customers = db.session.scalars(visible_customers(current_user)
-                                       .order_by(Customer.company_name)).all()
-        return render_template("checkout/choose_customer.html", customers=customers)
+        return _choose_customer()
     return _render_cart(customer)
+
+
+def _choose_customer():
+    """A reseller's carts: customers whose cart holds plans first (where it left off),
+    then the rest by name, searchable and paged like the customer list."""
+    q = request.args.get("q", "").strip()
+    query = visible_customers(current_user)
+    if q:
+        query = query.where(func.lower(Customer.company_name).like(f"%{q.lower()}%"))
+    holding = carts.holding_lines(current_user)
+    page = paginate(query.order_by(Customer.id.in_(holding).desc(), Customer.company_name))
+    return render_template("checkout/choose_customer.html", page=page, q=q,
+                           counts=carts.line_counts(current_user, [c.id for c in page.items]))
 
 
 def _render_cart(customer: Customer, problems=(), mca_form=None, status=200):

@@ -310,3 +310,14 @@ def test_a_valid_mca_record_folds_the_form_away_and_a_missing_one_opens_it_k5(cl
     db.session.commit()
     page = client.get(f"/cart?customer={other.id}").get_data(as_text=True)
     assert '<details class="mca-form" open>' in page and "Record the confirmation" in page
+
+
+def test_the_cart_chooser_puts_carts_holding_plans_first_and_searches(client, world, fresh):
+    login(client, world.reseller_a_user)
+    page = client.get("/cart").get_data(as_text=True)
+    assert page.index("Gamma GmbH") < page.index(world.customer_a.company_name)
+    assert f'id="cart-count-{fresh.id}">1 plan in the cart' in page
+    assert f'cart-count-{world.customer_a.id}"' not in page
+    found = client.get("/cart?q=alph").get_data(as_text=True)
+    assert world.customer_a.company_name in found and "Gamma GmbH" not in found
+    assert "No customer matches" in client.get("/cart?q=zzz").get_data(as_text=True)
