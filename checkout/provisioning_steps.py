@@ -82,7 +82,9 @@ def ensure_customer(order: Order, client: PartnerCenterClient, checkpoint: Check
         checkpoint("customer")
         found = (created.id, created.domain or domain)
     order.pc_customer_id = customer.tenant_id = found[0]
-    customer.tenant_domain = found[1]
+    # The tenant exists from now on: later checkouts ask Partner Center about it (K4's
+    # delegated admin), not whether its domain is still free, which it no longer is.
+    customer.tenant_domain, customer.tenant_mode = found[1], "existing"
     db.session.commit()
 
 

@@ -151,3 +151,26 @@ def test_the_buyers_order_page_links_each_provisioned_line_to_its_subscription(p
     mirror = db.session.scalar(select(Subscription).filter_by(order_line_id=order.lines[0].id))
     assert f'href="/subscriptions/{mirror.id}" id="line-subscription-0"' in page
     assert 'id="total-monthly">40,00' in page and "charged every month" in page
+
+
+def test_a_customer_whose_new_tenant_was_created_can_order_again_k4(pc_app, pc_client):
+    from checkout import cart as carts
+    from storefront.accounts import Customer
+    from tests.checkout.conftest import confirm_mca
+    from tests.conftest import login, post_form
+    from tests.provisioning.factories import price_for
+
+    order = make_order()
+    run_job(order.id, pc_client)
+    customer = db.session.get(Customer, order.customer_id)
+    # The tenant exists now: its domain is no longer free, and it is this customer's.
+    assert (customer.tenant_mode, customer.tenant_id) == ("existing", order.pc_customer_id)
+    carts.add_line(carts.cart_for(order.placed_by, customer), price_for(E3).id, 1)
+    confirm_mca(customer, order.placed_by)  # the sandbox's current agreement version
+    db.session.commit()
+    client = pc_app.test_client()
+    login(client, order.placed_by, "pw-not-used")
+    response = post_form(client, f"/cart/{customer.id}/check", {},
+                         token_url=f"/cart?customer={customer.id}")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "data-code=" not in body, body
