@@ -287,3 +287,18 @@ def test_lists_a_customers_orders(pc_client, make_customer, line):
     with pytest.raises(NotFound) as caught:
         pc_client.get_order(customer.id, "nope")
     assert caught.value.code == "20000"
+
+
+def test_an_order_completed_by_a_read_stays_completed_after_a_restart(
+        pc_client, pc_sandbox, make_customer, line, tmp_path):
+    from connectors.partner_center.sandbox.__main__ import build
+
+    state = tmp_path / "sandbox.json"
+    pc_sandbox.on_change = lambda _data: pc_sandbox.save_to(state)
+    customer = make_customer()
+    order = _buy(pc_client, customer.id, line()).orders[0]
+    pc_client.get_order(customer.id, order.id)  # completes it (provisioning_polls = 0)
+    restarted = build(state)
+    assert restarted.data["orders"][order.id]["wire"]["status"] == "completed"
+    assert {s["wire"]["status"] for s in restarted.data["subscriptions"].values()
+            if s["wire"].get("orderId") == order.id} == {"active"}

@@ -143,6 +143,9 @@ def poll(sb: Sandbox, record: dict[str, Any]) -> None:
             line["subscriptionId"] = sub_id
             sub = sb.data["subscriptions"][sub_id]["wire"]
             sub["status"] = "active" if sub["status"] == "pending" else sub["status"]
+        # A read completed it: persisted like a write, or a restarted sandbox would bring
+        # the order and its subscriptions back pending (and refuse their updates, 800082).
+        sb.changed()
 
 
 def get(sb: Sandbox, tenant_id: str, order_id: str) -> Answer:
