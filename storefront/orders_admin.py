@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from checkout.models import Order, OrderStatus
@@ -46,8 +46,11 @@ def index():
 @admin_only
 def show(order_id: int):
     order = db.session.get(Order, order_id) or abort(404)
-    subscriptions = db.session.scalars(select(Subscription).where(
-        Subscription.order_line_id.in_([ln.id for ln in order.lines]))).all()
+    # The subscriptions its lines created, and those add-licenses lines changed.
+    targets = [ln.target_subscription_id for ln in order.lines if ln.target_subscription_id]
+    subscriptions = db.session.scalars(select(Subscription).where(or_(
+        Subscription.order_line_id.in_([ln.id for ln in order.lines]),
+        Subscription.id.in_(targets))).order_by(Subscription.id)).all()
     return render_template("orders_admin/show.html", order=order, subscriptions=subscriptions,
                            retryable=order.status in RETRYABLE)
 

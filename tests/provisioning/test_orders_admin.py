@@ -50,3 +50,20 @@ def test_a_provisioned_order_cannot_be_retried(pc_app, pc_client, client, world)
     response = post_form(client, f"/admin/orders/{order.id}/retry", {},
                          token_url=f"/admin/orders/{order.id}")
     assert response.status_code == 409 and order.job.state == "done"
+
+
+def test_the_order_detail_links_the_subscription_an_add_licenses_line_changed(
+        pc_app, pc_client, client, world):
+    from sqlalchemy import select
+
+    from storefront.extensions import db
+    from subscriptions.models import Subscription
+
+    first = make_order()
+    run_job(first.id, pc_client)
+    sub = db.session.scalar(select(Subscription).filter_by(order_line_id=first.lines[0].id))
+    more = make_order(first.placed_by, first.customer, add_to=sub)
+    run_job(more.id, pc_client)
+    login(client, world.admin)
+    page = client.get(f"/admin/orders/{more.id}").get_data(as_text=True)
+    assert f'href="/subscriptions/{sub.id}"' in page and more.lines[0].status == "provisioned"
