@@ -238,6 +238,9 @@ def add_licenses(order: Order, line: OrderLine, client: PartnerCenterClient,
                                          correlation_id=order.correlation_id)
     checkpoint("add_licenses")
     subscription.quantity = updated.quantity
+    # In the same commit as the line's status: a re-run after a crash writes it only once.
+    subscription.record("licenses_added", f"{line.quantity} license(s) added by order "
+                        f"{order.number}; {updated.quantity} in all.", order.placed_by)
     line.pc_subscription_id = subscription.pc_subscription_id
     line.status = "provisioned"
     db.session.commit()
