@@ -276,3 +276,14 @@ def test_a_provider_admin_grants_the_admin_agent_permission_to_a_direct_customer
                            data={"admin_agent": "on", "csrf_token": csrf_token(client, url)})
     assert response.headers["Location"].endswith(url)
     assert world.direct_user.admin_agent is True
+
+
+def test_perpetual_software_shows_no_term_end(client, world, buy):
+    sub = buy(WINDOWS_SERVER, "", "one_time", quantity=1, family="perpetual_software")
+    sub.term_end = sub.term_start  # what Partner Center's commitment end says for these
+    db.session.commit()
+    agent_signs_in(client, world)
+    page = client.get(f"/subscriptions/{sub.id}").get_data(as_text=True)
+    assert 'id="term-end">none: a perpetual licence' in page
+    listed = client.get("/subscriptions").get_data(as_text=True)
+    assert "<td>perpetual</td>" in listed
