@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Select, func, select
 
 from catalog.models import Price, Sku
+from catalog.queries import CYCLE_ORDER, TERM_ORDER
 from checkout.models import Cart, CartLine
 from storefront.extensions import MAX_ID, db
 
@@ -102,4 +103,6 @@ def billing_options(line: CartLine) -> list[Price]:
     query = select(Price).join(Sku).where(
         Price.sku_id == line.price.sku_id, Price.market == line.price.market,
         Price.currency == line.price.currency, Price.listed.is_(True))
-    return db.session.scalars(query.order_by(Price.term_duration, Price.billing_cycle)).all()
+    # In the shop's order (1-month, then 1-year billed monthly, then billed annually…).
+    return sorted(db.session.scalars(query), key=lambda p: (
+        TERM_ORDER.get(p.term_duration, 9), CYCLE_ORDER.get(p.billing_cycle, 9)))

@@ -321,3 +321,22 @@ def test_the_cart_chooser_puts_carts_holding_plans_first_and_searches(client, wo
     found = client.get("/cart?q=alph").get_data(as_text=True)
     assert world.customer_a.company_name in found and "Gamma GmbH" not in found
     assert "No customer matches" in client.get("/cart?q=zzz").get_data(as_text=True)
+
+
+def test_a_cart_lines_billing_choices_come_in_the_shops_order(client, world, fresh):
+    from decimal import Decimal
+
+    from catalog.models import Price
+
+    sku = world.price.sku
+    for term, cycle in (("P1Y", "annual"), ("P1Y", "monthly")):
+        db.session.add(Price(sku=sku, term_duration=term, billing_cycle=cycle, market="US",
+                             currency="USD", unit_price=Decimal("9"), erp_price=Decimal("11")))
+    settings = CatalogSettings.current()
+    settings.annual_billing_cycle_enabled = settings.annual_provisioning_enabled = True  # C1
+    db.session.commit()
+    login(client, world.reseller_a_user)
+    page = client.get(f"/cart?customer={fresh.id}").get_data(as_text=True)
+    choices = re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', page)
+    assert choices == ["1-month term · billed monthly", "1-year term · billed monthly",
+                       "1-year term · billed annually"]
