@@ -177,10 +177,10 @@ def accept_mca(customer_id: int):
     return redirect(_cart_url(customer) + "#mca")
 
 
-def customer_edit_url(customer: Customer, back: str | None = None) -> str:
+def customer_edit_url(customer: Customer, back: str | None = None, external: bool = False) -> str:
     if customer.is_direct:
-        return url_for("customers.company", next=back)
-    return url_for("customers.edit", customer_id=customer.id, next=back)
+        return url_for("customers.company", next=back, _external=external)
+    return url_for("customers.edit", customer_id=customer.id, next=back, _external=external)
 
 
 def remote_facts(customer: Customer):
@@ -192,15 +192,18 @@ def remote_facts(customer: Customer):
     return fetch_remote(client, customer)
 
 
-def fix_urls(customer: Customer, *, from_cart: bool = False) -> FixUrls:
-    """Where each problem is fixed; from the cart, the customer's edit page leads back to it
-    once saved, so fixing a NIP does not leave the buyer hunting for the cart."""
-    cart_url = _cart_url(customer)
-    edit = customer_edit_url(customer, back=cart_url if from_cart else None)
+def fix_urls(customer: Customer, *, from_cart: bool = False, external: bool = False) -> FixUrls:
+    """Where each problem is fixed. From the cart, the customer's edit page leads back to it
+    once saved, so fixing a NIP does not leave the buyer hunting for the cart; for the API
+    the links are absolute, as an integration shows them outside our pages."""
+    cart_url = url_for("checkout.cart", customer=customer.id, _external=external)
+    edit = customer_edit_url(customer, back=_cart_url(customer) if from_cart else None,
+                             external=external)
     return FixUrls(customer_edit=edit, mca=cart_url + "#mca",
-                   billing_settings=url_for("catalog_admin.settings"),
-                   subscription=cart_url + "#subscription-{id}",
-                   reseller_profile=url_for("main.home"), qualification=edit)
+                   billing_settings=url_for("catalog_admin.settings", _external=external),
+                   subscription=url_for("subscriptions.find", _external=external) + "?ref={id}",
+                   reseller_profile=url_for("main.home", _external=external),
+                   qualification=edit)
 
 
 @bp.route("/cart/<int:customer_id>/check", methods=["POST"])

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from catalog.pricing import buyer_locale, format_money
 from checkout.models import OrderLine
 from storefront.accounts import Customer, Role, visible_customers
-from storefront.extensions import db
+from storefront.extensions import MAX_ID, db
 from storefront.pagination import paginate
 from storefront.partner_center import get_client
 from storefront.security import roles_required
@@ -67,6 +67,25 @@ def _render(sub: Subscription, refusal: SubscriptionRefused | None = None, key=N
 
 def _refused(sub: Subscription, exc: SubscriptionRefused):
     return _render(sub, refusal=exc, status=403 if exc.forbidden else 422)
+
+
+@bp.route("/find")
+@login_required
+def find():
+    """A subscription by the reference checkout's rules know it by (Partner Center's id, or
+    local:<id> until it has one): where a K6 or C4 problem's fix link leads."""
+    ref = request.args.get("ref", "").strip()
+    number = ref.removeprefix("local:")
+    if ref.startswith("local:") and number.isdigit() and int(number) <= MAX_ID:
+        condition = Subscription.id == int(number)
+    else:
+        condition = Subscription.pc_subscription_id == ref
+    sub = db.session.scalars(visible_subscriptions(current_user).where(condition)).first()
+    if sub is None:  # someone else's looks the same as one not mirrored yet
+        flash("That subscription is not listed here yet: subscriptions made in Partner "
+              "Center appear after the hourly sync.", "error")
+        return redirect(url_for("subscriptions.index"))
+    return redirect(url_for("subscriptions.show", subscription_id=sub.id))
 
 
 @bp.route("/<int:subscription_id>")

@@ -97,7 +97,7 @@ def validate_checkout():
     """Every rule runs on the lines for the customer; every problem is listed, nothing placed."""
     cart = request_cart(body(CheckoutIn()))
     problems = check_order(cart, remote_facts(cart.customer), datetime.now(UTC).date(),
-                           fix_urls(cart.customer))
+                           fix_urls(cart.customer, external=True))
     if problems:
         return refused(problems)
     return jsonify(ok=True, problems=[])
@@ -120,7 +120,7 @@ def create_order():
     cart, key = request_cart(body(CheckoutIn())), _owner_key(key)
     try:
         placed = place_order(cart, scope.user(), remote_facts(cart.customer),
-                             datetime.now(UTC).date(), fix_urls(cart.customer),
+                             datetime.now(UTC).date(), fix_urls(cart.customer, external=True),
                              idempotency_key=key, enqueue=enqueue_provisioning)
     except CheckoutRefused as error:
         return refused(error.problems)

@@ -91,7 +91,9 @@ def test_k5_an_unconfirmed_mca_is_refused_with_its_code(client, world, as_a):
     problems = client.post("/api/v1/checkout/validate", json=body,
                            headers=as_a).get_json()["error"]["problems"]
     assert [p["code"] for p in problems] == ["K5.mca_not_confirmed"]
-    assert problems[0]["fix_url"] and problems[0]["field"] == "mca"
+    # Absolute: an integration shows the link outside our pages.
+    assert problems[0]["fix_url"] == f"http://localhost/cart?customer={customer.id}#mca"
+    assert problems[0]["field"] == "mca"
 
 
 def test_an_empty_order_is_refused_c2(client, as_a, ready):

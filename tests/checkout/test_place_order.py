@@ -340,3 +340,34 @@ def test_a_cart_lines_billing_choices_come_in_the_shops_order(client, world, fre
     choices = re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', page)
     assert choices == ["1-month term · billed monthly", "1-year term · billed monthly",
                        "1-year term · billed annually"]
+
+
+def test_a_second_business_subscription_links_to_the_one_held_k6(client, world):
+    from catalog.models import Price
+    from tests.api.factories import make_subscription
+    from tests.checkout.conftest import ready_customer
+
+    fresh = ready_customer(world)
+    held = make_subscription(fresh, world.price, quantity=5, partner_id=seed.RESELLER_MPN_ID)
+    # The same plan on a 1-year term billed monthly: a second monthly subscription of it.
+    yearly = Price(sku=world.price.sku, term_duration="P1Y", billing_cycle="monthly",
+                   market="US", currency="USD", unit_price=9, erp_price=11)
+    db.session.add(yearly)
+    db.session.commit()
+    carts.add_line(carts.cart_for(world.reseller_a_user, fresh), yearly.id, 1)
+    db.session.commit()
+    login(client, world.reseller_a_user)
+    body = place(client, fresh).get_data(as_text=True)
+    link = f"/subscriptions/find?ref=local:{held.id}"
+    assert 'data-code="K6.second_subscription_same_cycle"' in body and f'href="{link}"' in body
+    assert client.get(link).headers["Location"] == f"/subscriptions/{held.id}"
+
+
+def test_finding_someone_elses_subscription_leads_to_ones_own_list(client, world):
+    from tests.api.factories import make_subscription
+
+    theirs = make_subscription(world.customer_b, world.price, pc_subscription_id="pc-b-1")
+    login(client, world.reseller_a_user)
+    for ref in ("pc-b-1", f"local:{theirs.id}", "local:99999999999999999999", ""):
+        response = client.get(f"/subscriptions/find?ref={ref}")
+        assert response.headers["Location"] == "/subscriptions", ref
