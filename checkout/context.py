@@ -184,7 +184,7 @@ class FixUrls:
 
     customer_edit: str
     mca: str
-    billing_settings: str
+    billing_choice: str  # C1: the cart, where a line's billing cycle is chosen
     subscription: str
     reseller_profile: str
     qualification: str

@@ -4,7 +4,7 @@ A problem names the rule it enforces (``K6``), a stable code (``K6.<snake_slug>`
 tests, logs and the JSON API rely on, a message saying what is wrong and how to fix it,
 and where it belongs: ``field`` is the name of a fact the user can change (a
 ``CustomerFacts`` or ``LineFacts`` attribute such as ``postal_code`` or ``quantity``, or
-one of ``mca``, ``delegated_admin``, ``mpn_id``, ``mpa``, ``billing_settings``), ``line``
+one of ``mca``, ``delegated_admin``, ``mpn_id``, ``mpa``), ``line``
 is the cart line index, or None for a customer-level problem.
 """
 

@@ -200,7 +200,7 @@ def fix_urls(customer: Customer, *, from_cart: bool = False, external: bool = Fa
     edit = customer_edit_url(customer, back=_cart_url(customer) if from_cart else None,
                              external=external)
     return FixUrls(customer_edit=edit, mca=cart_url + "#mca",
-                   billing_settings=url_for("catalog_admin.settings", _external=external),
+                   billing_choice=cart_url,  # C1: a buyer picks monthly billing there
                    subscription=url_for("subscriptions.find", _external=external) + "?ref={id}",
                    reseller_profile=url_for("main.home", _external=external),
                    qualification=edit)

@@ -30,7 +30,7 @@ BLOCKED_MARKETS = load_country_list("k10_reservation_blocked_markets")
 URLS = FixUrls(
     customer_edit="/customers/7/edit",
     mca="/customers/7/mca",
-    billing_settings="/admin/billing-settings",
+    billing_choice="/cart?customer=1",
     subscription="/subscriptions/{id}",
     reseller_profile="/reseller/profile",
     qualification="/customers/7/qualifications",

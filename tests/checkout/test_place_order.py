@@ -371,3 +371,15 @@ def test_finding_someone_elses_subscription_leads_to_ones_own_list(client, world
     for ref in ("pc-b-1", f"local:{theirs.id}", "local:99999999999999999999", ""):
         response = client.get(f"/subscriptions/find?ref={ref}")
         assert response.headers["Location"] == "/subscriptions", ref
+
+
+def test_annual_billing_switched_off_points_the_buyer_to_the_carts_choice_c1(
+        client, world, fresh):
+    annual = make_price(title="Project Plan 3", product_id="CFQ7TTC0HDPD", family="microsoft365",
+                        cycle="annual", term="P1Y")
+    db.session.commit()
+    carts.add_line(carts.cart_for(world.reseller_a_user, fresh), annual.id, 1)
+    login(client, world.reseller_a_user)
+    body = place(client, fresh).get_data(as_text=True)
+    problem = re.search(r'data-code="C1\.annual_billing_disabled">.*?</p>', body, re.S).group(0)
+    assert f'href="/cart?customer={fresh.id}">Fix it' in problem and "/admin" not in problem
