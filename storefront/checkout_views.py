@@ -203,7 +203,10 @@ def fix_urls(customer: Customer, *, from_cart: bool = False, external: bool = Fa
                    billing_choice=cart_url,  # C1: a buyer picks monthly billing there
                    subscription=url_for("subscriptions.find", _external=external) + "?ref={id}",
                    reseller_profile=url_for("main.home", _external=external),
-                   qualification=edit)
+                   # K7: qualifications come from Microsoft or the provider, never from the
+                   # buyer's own pages; what the buyer can do is pick a commercial plan.
+                   qualification=url_for("shop.index", _external=external,
+                                         customer=None if customer.is_direct else customer.id))
 
 
 @bp.route("/cart/<int:customer_id>/check", methods=["POST"])
