@@ -24,7 +24,10 @@ from storefront.accounts import Customer, MpaStatus, Reseller
 from storefront.extensions import db
 
 log = logging.getLogger(__name__)
-STANDING_TTL = timedelta(hours=24)  # K9: re-check a reseller's MPN/MPA once a day
+# K9: a verified MPN/MPA is re-checked once a day; a refusal after a few minutes, so a
+# reseller who has just accepted the MPA is not kept waiting for a day.
+STANDING_TTL = timedelta(hours=24)
+REFUSED_STANDING_TTL = timedelta(minutes=5)
 QUALIFICATIONS = {"education": "education", "nonprofit": "nonprofit",
                   "governmentcommunitycloud": "government", "stateownedentity": "government"}
 
@@ -132,10 +135,13 @@ def _remote_subscription(sub) -> SubscriptionFacts:
         reseller_mpn=sub.partner_id or None)
 
 
-def refresh_reseller_standing(client, reseller: Reseller, now: datetime) -> None:
-    """K9: ask Partner Center about the MPN and MPA when the cached answer is stale."""
+def refresh_reseller_standing(client, reseller: Reseller, now: datetime, *,
+                              force: bool = False) -> None:
+    """K9: ask Partner Center about the MPN and MPA when the cached answer is stale (or
+    the reseller asks to check again: force)."""
     checked = reseller.mpa_checked_at
-    if checked and checked.replace(tzinfo=checked.tzinfo or UTC) > now - STANDING_TTL:
+    ttl = STANDING_TTL if reseller.mpa_status == MpaStatus.VERIFIED else REFUSED_STANDING_TTL
+    if not force and checked and checked.replace(tzinfo=checked.tzinfo or UTC) > now - ttl:
         return
     try:
         client.get_mpn_profile(reseller.mpn_id)

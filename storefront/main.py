@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from datetime import UTC, datetime
+
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from storefront.accounts import Customer, Reseller, visible_customers
+from checkout.fetch import refresh_reseller_standing
+from storefront.accounts import Customer, MpaStatus, Reseller, Role, visible_customers
 from storefront.extensions import db
+from storefront.partner_center import get_client
+from storefront.security import roles_required
 
 bp = Blueprint("main", __name__)
 
@@ -43,6 +48,26 @@ def _reseller_home():
     total = _count(visible_customers(current_user))
     return render_template("main/reseller_home.html", customers=customers, total=total,
                            reseller=current_user.reseller)
+
+
+STANDING = {MpaStatus.VERIFIED: "Microsoft confirms your MPN ID and your acceptance of the "
+                                "Microsoft Partner Agreement: you can order.",
+            MpaStatus.NOT_ACCEPTED: "Microsoft does not show the Microsoft Partner Agreement as "
+                                    "accepted yet. Accept it in Partner Center, then check again.",
+            MpaStatus.INVALID_MPN: "Microsoft does not know this MPN ID. Ask the provider to "
+                                   "correct it on your reseller record."}
+
+
+@bp.post("/standing/check")
+@roles_required(Role.RESELLER_USER)
+def check_standing():
+    """K9 on demand: ask Partner Center now, e.g. right after accepting the MPA."""
+    reseller = current_user.reseller
+    refresh_reseller_standing(get_client(), reseller, datetime.now(UTC), force=True)
+    message = STANDING.get(reseller.mpa_status, "Partner Center did not answer; try again "
+                                                "in a few minutes.")
+    flash(message, "success" if reseller.mpa_status == MpaStatus.VERIFIED else "error")
+    return redirect(url_for("main.home"))
 
 
 @bp.route("/healthz")

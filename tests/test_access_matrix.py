@@ -91,6 +91,7 @@ EXPECT: dict[str, dict[str, int]] = {
     "subscriptions.index": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
     "subscriptions.show": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
     "subscriptions.find": {GUEST: 302, ADMIN: 302, RESELLER: 302, CUSTOMER: 302},
+    "main.check_standing": {GUEST: 302, ADMIN: 403, RESELLER: 302, CUSTOMER: 403},
     # Form posts without their field are malformed (400) for whoever may see the subscription.
     "subscriptions.autorenew": {GUEST: 302, ADMIN: 400, RESELLER: 400, CUSTOMER: 400},
     "subscriptions.quantity": {GUEST: 302, ADMIN: 400, RESELLER: 400, CUSTOMER: 400},

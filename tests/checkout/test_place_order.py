@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -127,6 +127,38 @@ def test_reseller_without_mpa_cannot_order_k9(client, world, fresh):
     response = place(client, fresh)
     assert response.status_code == 422 and 'data-code="K9.' in response.get_data(as_text=True)
     assert world.reseller_a.mpa_status == "not_accepted"
+
+
+def test_a_reseller_who_accepts_the_mpa_can_order_within_minutes_not_a_day_k9(
+        client, world, fresh, pc_sandbox):
+    import time_machine
+
+    world.reseller_a.mpn_id, world.reseller_a.mpa_checked_at = seed.RESELLER_MPN_ID_NO_MPA, None
+    db.session.commit()
+    login(client, world.reseller_a_user)
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=1), tick=False) as clock:
+        assert 'data-code="K9.mpa_not_signed"' in place(client, fresh).get_data(as_text=True)
+        pc_sandbox.data["mpn"][seed.RESELLER_MPN_ID_NO_MPA]["mpaSigned"] = True  # accepted
+        clock.shift(timedelta(minutes=1))  # a refusal is kept only for a few minutes
+        assert place(client, fresh, key="k2").status_code == 422
+        clock.shift(timedelta(minutes=5))
+        assert place(client, fresh, key="k3").status_code == 302
+        assert world.reseller_a.mpa_status == "verified"
+
+
+def test_a_reseller_can_ask_microsoft_again_at_once_from_its_dashboard_k9(
+        client, world, pc_sandbox):
+    world.reseller_a.mpn_id, world.reseller_a.mpa_checked_at = seed.RESELLER_MPN_ID_NO_MPA, None
+    db.session.commit()
+    login(client, world.reseller_a_user)
+    refused = post_form(client, "/standing/check", {}, token_url="/")
+    assert world.reseller_a.mpa_status == "not_accepted"
+    assert "Accept it in Partner Center" in client.get(refused.headers["Location"]).get_data(
+        as_text=True)
+    pc_sandbox.data["mpn"][seed.RESELLER_MPN_ID_NO_MPA]["mpaSigned"] = True
+    post_form(client, "/standing/check", {}, token_url="/")
+    assert world.reseller_a.mpa_status == "verified"
+    assert "you can order" in client.get("/").get_data(as_text=True)
 
 
 def test_existing_tenant_without_delegated_admin_shows_the_relationship_link_k4(
