@@ -77,6 +77,7 @@ def _customer(c: Customer, remote: RemoteFacts, qualifications: frozenset[str]) 
         tenant_domain=c.tenant_domain or None, domain_prefix=c.domain_prefix or None,
         domain_available=remote.domain_available,
         qualifications=qualifications, delegated_admin=remote.delegated_admin,
+        tenant_listed=remote.tenant_listed,
         relationship_request_url=remote.relationship_url)
 
 

@@ -58,6 +58,7 @@ class CustomerFacts:
     domain_available: bool | None = None
     qualifications: frozenset[str] = frozenset()
     delegated_admin: bool | None = None
+    tenant_listed: bool | None = None
     relationship_request_url: str | None = None
 
     def __post_init__(self) -> None:

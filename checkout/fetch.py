@@ -38,6 +38,7 @@ class RemoteFacts:
 
     mca_version: str | None = None
     delegated_admin: bool | None = None
+    tenant_listed: bool | None = None  # an existing tenant is among the partner's customers
     relationship_url: str | None = None
     domain_available: bool | None = None
     qualifications: frozenset[str] = frozenset()
@@ -109,14 +110,14 @@ def _existing_tenant(client, customer: Customer) -> dict:
     tenant = customer.tenant_id or customer.tenant_domain
     try:
         remote = client.get_customer(tenant)
-    except NotFound:
-        return {"delegated_admin": False}
+    except NotFound:  # not (yet) our customer: no relationship, or a mistyped tenant
+        return {"delegated_admin": False, "tenant_listed": False}
     except PartnerCenterError as exc:
         log.warning("Partner Center could not answer for tenant %s: %s", tenant, exc)
         return {}
     quals = _ask("qualifications", lambda: client.get_qualifications(remote.id), ())
     subs = _ask("subscriptions", lambda: client.list_subscriptions(remote.id), ())
-    return {"delegated_admin": bool(remote.allow_delegated_access),
+    return {"delegated_admin": bool(remote.allow_delegated_access), "tenant_listed": True,
             "qualifications": frozenset(QUALIFICATIONS[q.qualification.lower()] for q in quals
                                         if q.is_approved and q.qualification.lower()
                                         in QUALIFICATIONS),

@@ -59,6 +59,13 @@ def _existing_tenant(ctx: CheckoutContext) -> list[Problem]:
     link = customer.relationship_request_url
     if customer.delegated_admin is True:
         return []
+    if customer.tenant_listed is False:
+        tenant = customer.tenant_domain or customer.tenant_id
+        return [_problem("tenant_not_listed", "delegated_admin", link,
+                         f"Partner Center does not list the tenant {tenant} among our customers. "
+                         f"Its global admin must accept the relationship request "
+                         f"({link or 'ask us for the link'}); if {tenant} is not the "
+                         "customer's tenant, correct it on the customer's details.")]
     if customer.delegated_admin is None:
         slug, opening = "delegated_admin_unconfirmed", (
             "We could not confirm that the tenant has authorised us as delegated admin.")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 
 from checkout.fetch import DOMAIN_FREE_TTL, fetch_remote
+from connectors.partner_center.sandbox import seed
 from tests.conftest import make_customer
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -38,3 +39,13 @@ def test_a_taken_domain_is_asked_on_every_checkout(app, pc_client, pc_responses,
         assert fetch_remote(pc_client, buyer).domain_available is False
         assert fetch_remote(pc_client, buyer).domain_available is False
         assert domain_checks(pc_responses) == 3
+
+
+def test_an_existing_tenant_partner_center_does_not_know_is_reported_unlisted(app, pc_client):
+    from storefront.accounts import Customer
+
+    unknown = Customer(tenant_mode="existing", tenant_id="00000000-0000-0000-0000-00000000dead")
+    remote = fetch_remote(pc_client, unknown)
+    assert (remote.delegated_admin, remote.tenant_listed) == (False, False)
+    known = Customer(tenant_mode="existing", tenant_id=seed.TENANT_WITHOUT_DAP_ID)
+    assert fetch_remote(pc_client, known).tenant_listed is True

@@ -71,3 +71,10 @@ def test_the_record_check_leaves_what_only_partner_center_knows_to_checkout():
     linked = context(customer=existing(delegated_admin=None))
     assert check_record(unknown) == [] and check_record(linked) == []
     assert codes(check(unknown)) == ["K4.domain_unconfirmed"]
+
+
+def test_a_tenant_partner_center_does_not_list_may_also_be_mistyped():
+    (problem,) = check(context(customer=existing(
+        delegated_admin=False, tenant_listed=False, tenant_domain="contoso.onmicrosoft.com")))
+    assert problem.code == "K4.tenant_not_listed" and problem.fix_url == LINK
+    assert "contoso.onmicrosoft.com" in problem.message and "correct it" in problem.message
