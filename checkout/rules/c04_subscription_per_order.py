@@ -94,21 +94,23 @@ def _usable(subscription: SubscriptionFacts, owner: str | None) -> str | None:
     return None
 
 
+# Rules-level ids (local:5, Partner Center GUIDs) stay out of the words; the fix link
+# opens the subscription the line names.
 _MESSAGES = {
-    "subscription_not_found": "the subscription {id} does not exist for this customer",
-    "subscription_other_product": "the subscription {id} is of another plan",
-    "subscription_cancelled": "the subscription {id} has been cancelled or has expired",
-    "subscription_not_provisioned": "the subscription {id} is still being provisioned",
-    "subscription_suspended": "the subscription {id} is suspended",
-    "subscription_other_partner": "the subscription {id} was sold by another partner",
+    "subscription_not_found": "the chosen subscription does not exist for this customer",
+    "subscription_other_product": "the chosen subscription is of another plan",
+    "subscription_cancelled": "the chosen subscription has been cancelled or has expired",
+    "subscription_not_provisioned": "the chosen subscription is still being provisioned",
+    "subscription_suspended": "the chosen subscription is suspended",
+    "subscription_other_partner": "the chosen subscription was sold by another partner",
 }
 
 
 def _problem(ctx: CheckoutContext, line: LineFacts, slug: str) -> Problem:
     sid = line.add_to_subscription_id or ""
-    reason = _MESSAGES[slug].format(id=sid)
-    message = (f"Extra licenses of {line.title} cannot be added: {reason}. Remove this line, "
-               "or buy the licenses from the page of an active subscription of this plan.")
+    message = (f"Extra licenses of {line.title} cannot be added: {_MESSAGES[slug]}. Remove "
+               "this line, or buy the licenses from the page of an active subscription of this "
+               "plan.")
     return Problem(RULE, f"{RULE}.{slug}", message, "add_to_subscription_id",
                    ctx.urls.subscription_url(sid) if slug != "subscription_not_found" else None,
                    line.index)

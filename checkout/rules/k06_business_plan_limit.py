@@ -88,14 +88,17 @@ def _judge(ctx: CheckoutContext, line: LineFacts, same_plan: list[_Held]) -> Pro
 
 
 def _describe(line: LineFacts, held: _Held) -> str:
+    """What is held, in the buyer's words: internal references (order:12:0, Partner
+    Center's subscription GUIDs) stay out of the message; the fix link opens the
+    subscription where there is one."""
     cycle = line.billing_cycle
     return {
         "cart": f"line {held.ref} of this cart already orders it {cycle}.",
-        "pending": f"an earlier {cycle} order of it ({held.ref}) is still being provisioned.",
-        "suspended": f"the customer's {cycle} subscription {held.ref} is suspended.",
+        "pending": f"an earlier {cycle} order of it is still being provisioned.",
+        "suspended": f"the customer's {cycle} subscription of it is suspended.",
         "other_partner": f"the customer holds a {cycle} subscription of it through "
                          "another partner.",
-        "subscription": f"the customer already has the {cycle} subscription {held.ref}.",
+        "subscription": f"the customer already has a {cycle} subscription of it.",
     }[held.kind]
 
 

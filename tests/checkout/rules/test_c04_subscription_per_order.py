@@ -93,3 +93,5 @@ def test_refuses_extra_licenses_for_a_subscription_that_cannot_take_them(target,
     assert problem.code == code
     assert problem.line == 0
     assert problem.field == "add_to_subscription_id"
+    assert "dyn-prod" not in problem.message  # the fix link names it; the words need not
+

@@ -34,6 +34,7 @@ def test_refuses_a_second_monthly_business_subscription():
     assert problem.line == 0
     assert problem.fix_url == "/subscriptions/sub-m"
     assert "Add licenses" in problem.message
+    assert "sub-m" not in problem.message  # the link opens it; the id means nothing to a buyer
 
 
 def test_refuses_a_third_business_subscription():
@@ -51,7 +52,7 @@ def test_counts_an_order_that_is_not_provisioned_yet():
     pending = subscription("order-41", status="pending", source="pending_order")
     (problem,) = check(context(lines=(line(),), existing_subscriptions=(pending,)))
     assert problem.code == "K6.second_subscription_same_cycle"
-    assert "being provisioned" in problem.message
+    assert "being provisioned" in problem.message and "order-41" not in problem.message
 
 
 def test_counts_a_suspended_subscription():
