@@ -252,7 +252,8 @@ def test_s2_a_buyer_raising_the_quantity_is_sent_through_the_cart_not_straight_t
     assert response.headers["Location"].endswith(f"/cart?customer={world.customer_a.id}")
     assert patches(pc_responses) == []
     cart = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert f"extra licenses for subscription {sub.id}" in cart
+    assert f'extra licenses for <a href="/subscriptions/{sub.id}">the subscription</a> (2 now)' \
+        in cart
 
 
 def test_s7_the_key_log_export_neutralises_spreadsheet_formulas(client, world):
