@@ -18,7 +18,7 @@ from checkout import cart as carts
 from checkout import mca
 from checkout.context import FixUrls
 from checkout.fetch import fetch_remote, refresh_reseller_standing
-from checkout.models import Order
+from checkout.models import OPEN_STATUSES, Order, OrderStatus
 from checkout.problems import CheckoutRefused, by_field, by_line
 from checkout.service import IdempotencyConflict, check_order, place_order, record_problems
 from storefront.accounts import Customer, Role, visible_customers
@@ -252,12 +252,29 @@ def visible_orders(user):
         visible_customers(user).with_only_columns(Customer.id)))
 
 
+# The buyer's order filters: what each shows.
+ORDER_FILTERS = {"": ("All", None), "open": ("Open", OPEN_STATUSES),
+                 "provisioned": ("Provisioned", (OrderStatus.PROVISIONED,)),
+                 "attention": ("With problems", (OrderStatus.NEEDS_ATTENTION,
+                                                 OrderStatus.PARTIALLY_PROVISIONED)),
+                 "cancelled": ("Cancelled", (OrderStatus.CANCELLED,))}
+
+
 @bp.route("/orders")
 @buyers_only
 def orders():
-    query = visible_orders(current_user).options(selectinload(Order.customer)).order_by(
-        Order.id.desc())
-    return render_template("checkout/orders.html", page=paginate(query))
+    """The buyer's orders, newest first; a reseller filters by status and customer name."""
+    status = request.args.get("status", "")
+    status = status if status in ORDER_FILTERS else ""
+    q = request.args.get("q", "").strip()
+    query = visible_orders(current_user).options(selectinload(Order.customer))
+    if ORDER_FILTERS[status][1]:
+        query = query.where(Order.status.in_(ORDER_FILTERS[status][1]))
+    if q:
+        query = query.where(Order.customer_id.in_(
+            select(Customer.id).where(func.lower(Customer.company_name).like(f"%{q.lower()}%"))))
+    return render_template("checkout/orders.html", page=paginate(query.order_by(
+        Order.id.desc())), status=status, q=q, filters=ORDER_FILTERS)
 
 
 @bp.route("/orders/<int:order_id>")

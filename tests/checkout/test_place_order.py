@@ -417,3 +417,19 @@ def test_annual_billing_switched_off_points_the_buyer_to_the_carts_choice_c1(
     body = place(client, fresh).get_data(as_text=True)
     problem = re.search(r'data-code="C1\.annual_billing_disabled">.*?</p>', body, re.S).group(0)
     assert f'href="/cart?customer={fresh.id}">Fix it' in problem and "/admin" not in problem
+
+
+def test_a_reseller_filters_its_orders_by_status_and_customer(client, world, fresh):
+    login(client, world.reseller_a_user)
+    place(client, fresh)
+    placed = db.session.scalar(select(Order).filter_by(customer_id=fresh.id))
+    world.order_a.record("needs_attention", "Refused by Partner Center.")
+    db.session.commit()
+    everything = client.get("/orders").get_data(as_text=True)
+    assert placed.number in everything and world.order_a.number in everything
+    problems = client.get("/orders?status=attention").get_data(as_text=True)
+    assert world.order_a.number in problems and placed.number not in problems
+    by_name = client.get("/orders?q=gamma").get_data(as_text=True)
+    assert placed.number in by_name and world.order_a.number not in by_name
+    assert world.order_b.number not in client.get("/orders").get_data(as_text=True)  # B's
+    assert "No orders match." in client.get("/orders?status=cancelled").get_data(as_text=True)
