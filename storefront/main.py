@@ -7,9 +7,12 @@ from datetime import UTC, datetime
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from checkout.fetch import refresh_reseller_standing
+from checkout.models import Order
 from storefront.accounts import Customer, MpaStatus, Reseller, Role, visible_customers
+from storefront.checkout_views import ORDER_FILTERS, visible_orders
 from storefront.extensions import db
 from storefront.partner_center import get_client
 from storefront.security import roles_required
@@ -46,8 +49,12 @@ def _reseller_home():
         visible_customers(current_user).order_by(Customer.created_at.desc()).limit(5)
     ).all()
     total = _count(visible_customers(current_user))
+    orders = visible_orders(current_user)
+    recent = db.session.scalars(orders.options(selectinload(Order.customer))
+                                .order_by(Order.id.desc()).limit(5)).all()
+    troubled = _count(orders.where(Order.status.in_(ORDER_FILTERS["attention"][1])))
     return render_template("main/reseller_home.html", customers=customers, total=total,
-                           reseller=current_user.reseller)
+                           reseller=current_user.reseller, recent=recent, troubled=troubled)
 
 
 STANDING = {MpaStatus.VERIFIED: "Microsoft confirms your MPN ID and your acceptance of the "

@@ -433,3 +433,14 @@ def test_a_reseller_filters_its_orders_by_status_and_customer(client, world, fre
     assert placed.number in by_name and world.order_a.number not in by_name
     assert world.order_b.number not in client.get("/orders").get_data(as_text=True)  # B's
     assert "No orders match." in client.get("/orders?status=cancelled").get_data(as_text=True)
+
+
+def test_the_reseller_dashboard_shows_recent_orders_and_those_with_problems(client, world):
+    login(client, world.reseller_a_user)
+    calm = client.get("/").get_data(as_text=True)
+    assert world.order_a.number in calm and 'id="troubled"' not in calm
+    assert world.order_b.number not in calm  # reseller B's
+    world.order_a.record("needs_attention", "Refused by Partner Center.")
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert '<a href="/orders?status=attention">1 order with problems</a>' in page
