@@ -75,17 +75,42 @@ def ensure_customer(order: Order, client: PartnerCenterClient, checkpoint: Check
                              "Check the customer's tenant domain, or ask the customer to "
                              "accept the reseller relationship, then retry the order.")
     if found is None:
-        request_id = _store(order, "pc_customer_request_id")
-        with _forget_on_refusal(order, "pc_customer_request_id"):
-            created = client.create_customer(_new_customer(order, domain), request_id=request_id,
-                                             correlation_id=order.correlation_id)
+        found = _create_customer(order, client, domain)
         checkpoint("customer")
-        found = (created.id, created.domain or domain)
     order.pc_customer_id = customer.tenant_id = found[0]
     # The tenant exists from now on: later checkouts ask Partner Center about it (K4's
     # delegated admin), not whether its domain is still free, which it no longer is.
     customer.tenant_domain, customer.tenant_mode = found[1], "existing"
     db.session.commit()
+
+
+def _create_customer(order: Order, client: PartnerCenterClient,
+                     domain: str) -> tuple[str, str]:
+    """Create the new tenant once (its request id is stored first); if Partner Center
+    refuses because another order of this customer, provisioned at the same moment, has
+    just made it, use that tenant instead of stopping for attention."""
+    request_id = _store(order, "pc_customer_request_id")
+    try:
+        with _forget_on_refusal(order, "pc_customer_request_id"):
+            created = client.create_customer(_new_customer(order, domain), request_id=request_id,
+                                             correlation_id=order.correlation_id)
+    except PartnerCenterError as error:
+        sibling = None if error.retryable else _made_by_a_sibling(order, client, domain)
+        if sibling is None:
+            raise
+        return sibling
+    return created.id, created.domain or domain
+
+
+def _made_by_a_sibling(order: Order, client: PartnerCenterClient,
+                       domain: str) -> tuple[str, str] | None:
+    """The tenant another order of the same customer created: recorded on the customer by
+    now, or found by its domain and company name (its worker may not have committed)."""
+    customer = order.customer
+    db.session.refresh(customer)  # the refusal's rollback/commit ended the old snapshot
+    if customer.tenant_id:
+        return customer.tenant_id, customer.tenant_domain or domain
+    return _find_by_domain(client, order, domain)
 
 
 def _domain(order: Order) -> str:

@@ -174,3 +174,30 @@ def test_a_customer_whose_new_tenant_was_created_can_order_again_k4(pc_app, pc_c
                          token_url=f"/cart?customer={customer.id}")
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "data-code=" not in body, body
+
+
+def test_a_tenant_a_sibling_order_just_created_is_used_not_created_twice(pc_app, pc_client,
+                                                                         pc_sandbox):
+    from checkout.provisioning_steps import _new_customer
+
+    order = make_order()
+    domain = f"{order.customer.domain_prefix}.onmicrosoft.com"
+    # Another worker, provisioning another order of this customer at the same moment, has
+    # created the tenant and not yet committed it: the domain is taken, by the same company.
+    made = pc_client.create_customer(_new_customer(order, domain))
+    assert run_job(order.id, pc_client) is None
+    assert order.status == "provisioned" and order.pc_customer_id == made.id
+    assert order.customer.tenant_id == made.id
+    assert pc_sandbox.count("customers") == SEEDED_TENANTS + 1
+
+
+def test_a_domain_another_company_holds_still_stops_the_order_for_attention(pc_app, pc_client):
+    from dataclasses import replace
+
+    from checkout.provisioning_steps import _new_customer
+
+    order = make_order()
+    domain = f"{order.customer.domain_prefix}.onmicrosoft.com"
+    pc_client.create_customer(replace(_new_customer(order, domain), company_name="Other Ltd"))
+    run_job(order.id, pc_client)
+    assert order.status == "needs_attention" and order.customer.tenant_id == ""
