@@ -10,7 +10,7 @@ import enum
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from storefront.extensions import db, login_manager, utcnow
@@ -173,6 +173,11 @@ class CustomerQualification(db.Model):
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     return db.session.get(User, int(user_id))
+
+
+def name_contains(text: str):
+    """The search boxes' condition: the company name contains the text, any case."""
+    return func.lower(Customer.company_name).like(f"%{text.lower()}%")
 
 
 def visible_customers(user: User):

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from catalog.models import CatalogSettings
@@ -21,7 +21,7 @@ from checkout.fetch import fetch_remote, refresh_reseller_standing
 from checkout.models import OPEN_STATUSES, Order, OrderStatus
 from checkout.problems import CheckoutRefused, by_field, by_line
 from checkout.service import IdempotencyConflict, check_order, place_order, record_problems
-from storefront.accounts import Customer, Role, visible_customers
+from storefront.accounts import Customer, Role, name_contains, visible_customers
 from storefront.extensions import db
 from storefront.forms import McaForm
 from storefront.pagination import paginate
@@ -59,7 +59,7 @@ def _choose_customer():
     q = request.args.get("q", "").strip()
     query = visible_customers(current_user)
     if q:
-        query = query.where(func.lower(Customer.company_name).like(f"%{q.lower()}%"))
+        query = query.where(name_contains(q))
     holding = carts.holding_lines(current_user)
     page = paginate(query.order_by(Customer.id.in_(holding).desc(), Customer.company_name))
     return render_template("checkout/choose_customer.html", page=page, q=q,
@@ -272,7 +272,7 @@ def orders():
         query = query.where(Order.status.in_(ORDER_FILTERS[status][1]))
     if q:
         query = query.where(Order.customer_id.in_(
-            select(Customer.id).where(func.lower(Customer.company_name).like(f"%{q.lower()}%"))))
+            select(Customer.id).where(name_contains(q))))
     return render_template("checkout/orders.html", page=paginate(query.order_by(
         Order.id.desc())), status=status, q=q, filters=ORDER_FILTERS)
 

@@ -6,11 +6,10 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func
 
 from checkout.service import record_problems
 from storefront import services
-from storefront.accounts import Customer, Role, visible_customers
+from storefront.accounts import Customer, Role, name_contains, visible_customers
 from storefront.checkout_views import fix_urls
 from storefront.forms import CustomerForm
 from storefront.pagination import paginate
@@ -27,7 +26,7 @@ def index():
     q = request.args.get("q", "").strip()
     query = visible_customers(current_user).order_by(Customer.company_name)
     if q:
-        query = query.where(func.lower(Customer.company_name).like(f"%{q.lower()}%"))
+        query = query.where(name_contains(q))
     return render_template("customers/index.html", page=paginate(query), q=q)
 
 

@@ -12,7 +12,7 @@ from checkout import country_lists
 from checkout.mca import McaAcceptance, export_csv, verify_chain
 from checkout.models import CountryListEntry
 from storefront import services
-from storefront.accounts import Customer, Reseller, Role, User
+from storefront.accounts import Customer, Reseller, Role, User, name_contains
 from storefront.extensions import db
 from storefront.forms import AdminCustomerForm, CountryEntryForm, ResellerForm, UserForm
 from storefront.pagination import paginate
@@ -100,7 +100,7 @@ def customers():
     query = select(Customer).options(selectinload(Customer.reseller)).order_by(
         Customer.company_name)
     if q:
-        query = query.where(func.lower(Customer.company_name).like(f"%{q.lower()}%"))
+        query = query.where(name_contains(q))
     return render_template("admin/customers.html", page=paginate(query), q=q)
 
 
@@ -128,7 +128,7 @@ def mca_ledger():
     start, end = request.args.get("from", ""), request.args.get("to", "")
     query = select(McaAcceptance).join(Customer).order_by(McaAcceptance.id.desc())
     if q:
-        query = query.where(func.lower(Customer.company_name).like(f"%{q.lower()}%"))
+        query = query.where(name_contains(q))
     query = _date_range(query, start, end)
     if request.args.get("format") == "csv":
         body = export_csv(db.session.scalars(query).all())
