@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from catalog.models import CatalogSettings
@@ -40,8 +40,8 @@ def _customer(customer_id: int | None) -> Customer | None:
     return customer_for(current_user, customer_id) if customer_id else None
 
 
-def _cart_url(customer: Customer) -> str:
-    return url_for("checkout.cart", customer=customer.id)
+def _cart_url(customer: Customer, external: bool = False) -> str:
+    return url_for("checkout.cart", customer=customer.id, _external=external)
 
 
 @bp.route("/cart")
@@ -196,7 +196,7 @@ def fix_urls(customer: Customer, *, from_cart: bool = False, external: bool = Fa
     """Where each problem is fixed. From the cart, the customer's edit page leads back to it
     once saved, so fixing a NIP does not leave the buyer hunting for the cart; for the API
     the links are absolute, as an integration shows them outside our pages."""
-    cart_url = url_for("checkout.cart", customer=customer.id, _external=external)
+    cart_url = _cart_url(customer, external)
     edit = customer_edit_url(customer, back=_cart_url(customer) if from_cart else None,
                              external=external)
     return FixUrls(customer_edit=edit, mca=cart_url + "#mca",
@@ -286,16 +286,26 @@ def order(order_id: int):
     locale = buyer_locale(found.customer.language, found.customer.country)
     totals = _totals((line.currency, line.billing_cycle, line.amount) for line in found.lines)
     return render_template("checkout/order.html", order=found, totals=totals,
-                           subscriptions=_line_subscriptions(found), tax_label=tax_label,
+                           subscriptions=_provisioned_subscriptions(found), tax_label=tax_label,
                            money=lambda amount, currency: format_money(amount, currency,
                                                                        locale))
 
 
-def _line_subscriptions(order: Order) -> dict[int, int]:
-    """Each line's subscription, once there is one: the one it created or added to."""
-    found = {line.id: line.target_subscription_id for line in order.lines
-             if line.target_subscription_id and line.status == "provisioned"}
-    created = select(Subscription.order_line_id, Subscription.id).where(
-        Subscription.order_line_id.in_([line.id for line in order.lines]))
-    found.update(db.session.execute(created).tuples().all())
-    return found
+def line_subscriptions(order: Order) -> dict[int, Subscription]:
+    """Each line's subscription, in one query: the one it created, or the one it adds
+    licenses to (for the buyer's and the admin's order pages)."""
+    query = select(Subscription).where(or_(
+        Subscription.order_line_id.in_([line.id for line in order.lines]),
+        Subscription.id.in_([line.target_subscription_id for line in order.lines
+                             if line.target_subscription_id])))
+    subs = db.session.scalars(query).all()
+    return {line.id: sub for line in order.lines for sub in subs
+            if sub.order_line_id == line.id or sub.id == line.target_subscription_id}
+
+
+def _provisioned_subscriptions(order: Order) -> dict[int, int]:
+    """The buyer's links: a subscription a line created (it exists only once provisioned),
+    or the one it adds licenses to once the line is done."""
+    subs = line_subscriptions(order)
+    return {line.id: subs[line.id].id for line in order.lines if line.id in subs and (
+        line.status == "provisioned" or subs[line.id].order_line_id == line.id)}

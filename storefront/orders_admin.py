@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from checkout.models import Order, OrderStatus
 from checkout.provisioning import requeue
 from storefront.accounts import Role
+from storefront.checkout_views import line_subscriptions
 from storefront.extensions import db
 from storefront.pagination import paginate
 from storefront.security import roles_required
 from storefront.tasks import enqueue_provisioning
-from subscriptions.models import Subscription
 
 bp = Blueprint("orders_admin", __name__, url_prefix="/admin/orders")
 admin_only = roles_required(Role.PROVIDER_ADMIN)
@@ -46,11 +46,7 @@ def index():
 @admin_only
 def show(order_id: int):
     order = db.session.get(Order, order_id) or abort(404)
-    # The subscriptions its lines created, and those add-licenses lines changed.
-    targets = [ln.target_subscription_id for ln in order.lines if ln.target_subscription_id]
-    subscriptions = db.session.scalars(select(Subscription).where(or_(
-        Subscription.order_line_id.in_([ln.id for ln in order.lines]),
-        Subscription.id.in_(targets))).order_by(Subscription.id)).all()
+    subscriptions = sorted(set(line_subscriptions(order).values()), key=lambda s: s.id)
     return render_template("orders_admin/show.html", order=order, subscriptions=subscriptions,
                            retryable=order.status in RETRYABLE)
 
