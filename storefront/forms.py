@@ -28,6 +28,7 @@ from wtforms.validators import (
     Regexp,
 )
 
+from checkout.validators.address import EXTRA_COUNTRIES, country_name
 from storefront.accounts import SPECIALIZED_SEGMENTS, MpaStatus
 
 DOMAIN_PREFIX = r"^[a-zA-Z0-9][a-zA-Z0-9-]{0,25}[a-zA-Z0-9]$"
@@ -40,8 +41,9 @@ def options(pairs) -> list[SelectChoice]:
 
 @lru_cache(maxsize=1)
 def _country_pairs() -> tuple[tuple[str, str], ...]:
-    pairs = [(c.alpha_2, getattr(c, "common_name", c.name)) for c in pycountry.countries]
-    pairs.append(("XK", "Kosovo"))  # pycountry lacks Kosovo; Partner Center sells there
+    # pycountry lacks Kosovo (EXTRA_COUNTRIES); Partner Center sells there.
+    codes = [c.alpha_2 for c in pycountry.countries] + list(EXTRA_COUNTRIES)
+    pairs = [(code, country_name(code)) for code in codes]
     return (("", "Choose a country…"), *sorted(pairs, key=lambda p: _collation_key(p[1])))
 
 

@@ -8,10 +8,11 @@ import pycountry
 from marshmallow import Schema, fields, validate
 
 from catalog.models import SEGMENTS
+from checkout.validators.address import EXTRA_COUNTRIES
 from storefront.extensions import MAX_ID
 from storefront.forms import DOMAIN_PREFIX
 
-COUNTRIES = sorted({c.alpha_2 for c in pycountry.countries} | {"XK"})
+COUNTRIES = sorted({c.alpha_2 for c in pycountry.countries} | set(EXTRA_COUNTRIES))
 GUID = r"^$|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
