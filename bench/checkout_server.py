@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from flask import request
 from sqlalchemy import bindparam, insert, select, text, update
 
+from persistence import db
 from storefront import create_app
-from storefront.extensions import csrf, db
+from storefront.extensions import csrf
 
 app = create_app()
 
@@ -81,7 +82,7 @@ _FLOOR: dict = {}
 @app.post("/bench/floor")
 @csrf.exempt
 def bench_floor():
-    from storefront.tasks import enqueue_provisioning
+    from provisioning.tasks import enqueue_provisioning
 
     s = _FLOOR or _FLOOR.update(_floor_statements()) or _FLOOR
     body, now = request.get_json(), datetime.now(UTC)

@@ -11,10 +11,10 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from checkout.models import Order, ProvisioningJob
 from config.settings import TestingConfig
+from orders.models import Order, ProvisioningJob
+from persistence import db
 from storefront import create_app
-from storefront.extensions import db
 from tests.provisioning.factories import make_order, reseller_user
 from tests.provisioning.stack import Stack, wait_until
 

@@ -25,8 +25,8 @@ from bench.provisioning_common import (
     place_orders,
     run_until_settled,
 )
-from checkout.models import OrderLine, ProvisioningJob
-from storefront.extensions import db
+from orders.models import OrderLine, ProvisioningJob
+from persistence import db
 from tests.provisioning.stack import Stack, wait_until
 
 SETTINGS = {"PARTNER_CENTER_READ_TIMEOUT": "0.25", "PROVISIONING_LEASE_SECONDS": "5",

@@ -39,7 +39,7 @@ def sync_command(country: str | None) -> None:
     """Pull products, SKUs and availabilities from Partner Center (the sandbox in the demo)."""
     from catalog.models import CatalogSettings
     from catalog.sync import sync_catalog
-    from storefront.partner_center import get_client
+    from connectors.partner_center.app_client import get_client
 
     market = (country or CatalogSettings.current().default_market).upper()
     summary = sync_catalog(get_client(), market)

@@ -20,7 +20,7 @@ from catalog.bulk import paused_gc
 from catalog.families import classify, is_not_cancellable
 from catalog.models import Price, Product, Sku
 from catalog.price_list import PriceRow
-from storefront.extensions import db, utcnow
+from persistence import db, utcnow
 
 KEY_COLUMNS = ("sku_id", "term_duration", "billing_cycle", "market", "currency", "tier_min")
 PRICE_FIELDS = ("unit_price", "erp_price", "tier_max", "effective_start", "effective_end")

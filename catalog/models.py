@@ -1,10 +1,11 @@
-"""Catalog tables: products, SKUs, prices per term and billing cycle, settings, markups."""
+"""Catalog tables: products, SKUs, prices per term and billing cycle, settings, markups, and
+the admin-editable country lists (K3 tax-ID countries, K10 reservation markets)."""
 
 from __future__ import annotations
 
 import enum
 
-from storefront.extensions import Money, db, utcnow
+from persistence import Money, db, utcnow
 
 
 class Family(enum.StrEnum):
@@ -172,3 +173,17 @@ class CatalogVersion(db.Model):
 
     id = db.Column(db.Integer, primary_key=True)
     value = db.Column(db.Integer, nullable=False, default=0)
+
+
+class CountryListEntry(db.Model):
+    """Admin-editable country lists: K3 tax-ID countries and K10 reservation markets."""
+
+    __tablename__ = "country_list_entries"
+    __table_args__ = (db.UniqueConstraint("list_name", "code"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    list_name = db.Column(db.String(10), nullable=False)  # "k3" or "k10"
+    code = db.Column(db.String(2), nullable=False)
+    name = db.Column(db.String(120), nullable=False)
+    required_from = db.Column(db.Date)  # K3 only
+    validator = db.Column(db.String(40), nullable=False, default="")  # K3 only

@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 
 from catalog.models import CatalogSettings, Price, Product, ResellerMarkup, Sku
 from catalog.pricing import reseller_price, tax_label
-from storefront.extensions import db
+from persistence import db
 
 CYCLE_ORDER = {"monthly": 0, "annual": 1, "triennial": 2, "one_time": 3}
 TERM_ORDER = {"P1M": 0, "P1Y": 1, "P3Y": 2, "": 3}

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from catalog.families import classify, is_not_cancellable
 from catalog.models import Family, Product, Sku
-from storefront.extensions import db
+from persistence import db
 
 # Views we sell from, and the family a product found there belongs to when its title
 # alone does not tell (perpetual licences and reservations look like other software).

@@ -19,8 +19,15 @@ from __future__ import annotations
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
-from catalog.models import CatalogSettings, CatalogVersion, Price, Product, ResellerMarkup, Sku
-from checkout.models import CountryListEntry
+from catalog.models import (
+    CatalogSettings,
+    CatalogVersion,
+    CountryListEntry,
+    Price,
+    Product,
+    ResellerMarkup,
+    Sku,
+)
 
 # The K3/K10 country lists are admin-edited reference data read by every checkout, like
 # the billing switches: they share the version so checkouts can keep them per worker too.

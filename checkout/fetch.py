@@ -17,11 +17,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from accounts.models import Customer, MpaStatus, Reseller
 from catalog.models import Product
 from checkout.context import FAMILIES, SubscriptionFacts
 from connectors.partner_center import NotFound, PartnerCenterError
-from storefront.accounts import Customer, MpaStatus, Reseller
-from storefront.extensions import db
+from persistence import db
 
 log = logging.getLogger(__name__)
 # K9: a verified MPN/MPA is re-checked once a day; a refusal after a few minutes, so a

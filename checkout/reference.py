@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
 
-from catalog import version
+from catalog import country_lists, version
+from catalog.cache import catalog_fact
 from catalog.models import CatalogSettings
 from catalog.queries import markups_for
-from checkout import country_lists
 from checkout.context import BillingSettings, TaxIdCountry
-from storefront.extensions import db
-from storefront.listing_cache import catalog_fact
+from persistence import db
 
 
 @dataclass(frozen=True)
@@ -59,5 +58,6 @@ def _load(catalog_version: int) -> Reference:
     return Reference(
         version=catalog_version,
         settings=BillingSettings(s.annual_billing_cycle_enabled, s.annual_provisioning_enabled),
-        tax_id_countries=MappingProxyType(country_lists.tax_id_countries()),
+        tax_id_countries=MappingProxyType({code: TaxIdCountry(*row) for code, row in
+                                          country_lists.tax_id_countries().items()}),
         reservation_blocked_markets=country_lists.reservation_blocked_markets())

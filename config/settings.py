@@ -74,7 +74,7 @@ class BaseConfig:
         "db+" + _sqlite_url("celery-results.sqlite")
     )
     CELERY_TASK_ALWAYS_EAGER = _bool("CELERY_TASK_ALWAYS_EAGER")
-    # Background provisioning (checkout/provisioning.py): a worker's lease on an order, the
+    # Background provisioning (provisioning/jobs.py): a worker's lease on an order, the
     # retry backoff of transient failures, how often pending orders are read again, and
     # how often the reconciler re-drives overdue or abandoned jobs.
     PROVISIONING_LEASE_SECONDS = _float("PROVISIONING_LEASE_SECONDS", 300)

@@ -1,4 +1,6 @@
-"""The csp-storefront Flask application: delivery only; rules live in checkout/ and catalog/."""
+"""The csp-storefront Flask application: delivery only. The domain lives in the packages
+beside it (accounts, catalog, checkout, orders, provisioning, …); see the README's
+architecture section."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from config.settings import INSTANCE_DIR, BaseConfig, config_from_env, validate
-from storefront.extensions import MAX_ID, csrf, db, login_manager, migrate
+from persistence import MAX_ID, db
+from storefront.extensions import csrf, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,6 +62,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
+    from storefront.auth import load_user
+
+    login_manager.user_loader(load_user)
     csrf.init_app(app)
     import_models()
     from catalog.version import track_writes  # after the models, which it names
@@ -70,13 +76,12 @@ def register_extensions(app: Flask) -> None:
 
 def import_models() -> None:
     """Import every package's models so metadata (and migrations) see all tables."""
+    import accounts.models  # noqa: F401
+    import agreements.mca  # noqa: F401
     import catalog.models  # noqa: F401
-    import checkout.mca  # noqa: F401
-    import checkout.models  # noqa: F401
-    import storefront.accounts  # noqa: F401
-    import storefront.api.models  # noqa: F401
-    import storefront.enrollments.models  # noqa: F401
-    import storefront.notifications.models  # noqa: F401
+    import commitments.records.models  # noqa: F401
+    import notifications.models  # noqa: F401
+    import orders.models  # noqa: F401
     import subscriptions.models  # noqa: F401
 
 
@@ -91,7 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from storefront.enrollments import actions  # noqa: F401 -- registers the POST routes on bp
     from storefront.enrollments.views import bp as enrollments_bp
     from storefront.main import bp as main_bp
-    from storefront.notifications.views import bp as notifications_bp
+    from storefront.notification_views import bp as notifications_bp
     from storefront.orders_admin import bp as orders_admin_bp
     from storefront.shop import bp as shop_bp
     from storefront.subscription_views import bp as subscriptions_bp

@@ -6,13 +6,18 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
-from storefront import services
-from storefront.accounts import User, utcnow
-from storefront.extensions import db
+from accounts import services
+from accounts.models import User, utcnow
+from persistence import db
 from storefront.forms import LoginForm, SignupForm
 from storefront.security import is_safe_next
 
 bp = Blueprint("auth", __name__)
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's loader: the signed-in user for a session's id (registered in create_app)."""
+    return db.session.get(User, int(user_id))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from accounts.models import Reseller, Role
 from catalog import queries
 from catalog.models import CatalogSettings, Price, Product, ResellerMarkup, Sku
-from storefront.accounts import Reseller, Role
+from persistence import db
 from storefront.catalog_forms import (
     FAMILY_LABELS,
     MarkupForm,
@@ -15,7 +16,6 @@ from storefront.catalog_forms import (
     RetailPriceForm,
     SettingsForm,
 )
-from storefront.extensions import db
 from storefront.forms import options
 from storefront.listing_cache import cached_listing
 from storefront.pagination import page_number, paginate

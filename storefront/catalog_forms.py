@@ -7,7 +7,7 @@ from wtforms import BooleanField, DecimalField, IntegerField, SelectField, Strin
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from catalog.models import SEGMENTS, Family
-from storefront.extensions import MAX_ID, MAX_MONEY
+from persistence import MAX_ID, MAX_MONEY
 from storefront.forms import options
 
 FAMILY_LABELS = {

@@ -11,23 +11,24 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from accounts.models import Customer, Role
+from accounts.scoping import name_contains, visible_customers
+from agreements import mca
 from catalog.models import CatalogSettings
 from catalog.pricing import buyer_locale, format_money, tax_label
 from catalog.queries import buyer_price, markups_for
-from checkout import cart as carts
-from checkout import mca
 from checkout.context import FixUrls
 from checkout.fetch import fetch_remote, refresh_reseller_standing
-from checkout.models import OPEN_STATUSES, Order, OrderStatus
 from checkout.problems import CheckoutRefused, by_field, by_line
-from checkout.service import IdempotencyConflict, check_order, place_order, record_problems
-from storefront.accounts import Customer, Role, name_contains, visible_customers
-from storefront.extensions import db
+from connectors.partner_center.app_client import get_client
+from orders import cart as carts
+from orders.models import OPEN_STATUSES, Order, OrderStatus
+from orders.placement import IdempotencyConflict, check_order, place_order, record_problems
+from persistence import db
+from provisioning.tasks import enqueue_provisioning
 from storefront.forms import McaForm
 from storefront.pagination import paginate
-from storefront.partner_center import get_client
 from storefront.security import customer_for, roles_required
-from storefront.tasks import enqueue_provisioning
 from subscriptions.models import Subscription
 
 bp = Blueprint("checkout", __name__)

@@ -7,10 +7,10 @@ from datetime import date, datetime
 import click
 from flask import Flask
 
-from storefront import demo
-from storefront.accounts import Role, User
-from storefront.extensions import db
-from storefront.services import new_user
+from accounts.models import Role, User
+from accounts.services import new_user
+from demo import load as demo
+from persistence import db
 
 
 @click.group("demo")
@@ -57,7 +57,7 @@ def notifications_deliver(limit: int) -> None:
     """Send unsent outbox emails through MAIL_SERVER (without one, mail stays in the outbox)."""
     from flask import current_app
 
-    from storefront.notifications import deliver_outbox
+    from notifications import deliver_outbox
 
     if not current_app.config.get("MAIL_SERVER"):
         click.echo("MAIL_SERVER is not set: emails stay in the outbox (see /admin/outbox).")
@@ -75,7 +75,7 @@ def commitments_cli() -> None:
               help="The business day to evaluate (default: today).")
 def commitments_run_daily(day: datetime | None) -> None:
     """Send each due notice once and apply suspensions, expiries and deprovisioning marks."""
-    from storefront.enrollments.daily import run_daily
+    from commitments.records.daily import run_daily
 
     today = day.date() if day else date.today()
     report = run_daily(today)
@@ -110,7 +110,7 @@ def mca_cli() -> None:
 @mca_cli.command("verify")
 def mca_verify() -> None:
     """Recompute the hash chain; exit 1 when any row was changed or removed."""
-    from checkout.mca import verify_chain
+    from agreements.mca import verify_chain
 
     broken = verify_chain()
     for line in broken:
@@ -123,7 +123,7 @@ def mca_verify() -> None:
 @mca_cli.command("export")
 def mca_export() -> None:
     """Print the whole log as CSV."""
-    from checkout.mca import McaAcceptance, export_csv
+    from agreements.mca import McaAcceptance, export_csv
 
     click.echo(export_csv(db.session.scalars(db.select(McaAcceptance)
                                              .order_by(McaAcceptance.id)).all()), nl=False)

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from checkout.service import record_problems
-from storefront import services
-from storefront.accounts import Customer, Role, name_contains, visible_customers
+from accounts import services
+from accounts.models import Customer, Role
+from accounts.scoping import name_contains, visible_customers
+from orders.placement import record_problems
 from storefront.checkout_views import fix_urls
 from storefront.forms import CustomerForm
 from storefront.pagination import paginate

@@ -1,59 +1,12 @@
-"""Flask extensions, created unbound; a leaf module that imports no blueprint."""
+"""Flask extensions, created unbound; a leaf module that imports no blueprint.
 
-from datetime import UTC, datetime
-from decimal import Decimal
+The database object itself lives in the persistence leaf, so domain packages can define
+models without importing the web package."""
 
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData, Numeric, String
-from sqlalchemy.types import TypeDecorator
 
-# Named constraints keep Alembic migrations portable between SQLite and PostgreSQL.
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
-# The largest id PostgreSQL's integer holds: a larger one cannot name a row, and asking
-# for it would be an error there (SQLite would just find nothing), so callers say 404.
-MAX_ID = 2**31 - 1
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-
-
-# The largest amount a Money column holds (NUMERIC(14, 4)): forms bound their input by it.
-MAX_MONEY = Decimal("9999999999.9999")
-
-
-class Money(TypeDecorator):
-    """Exact decimal money: NUMERIC on PostgreSQL, text on SQLite (which has no decimal type
-    and would round through floats)."""
-
-    impl = Numeric(14, 4)
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect):
-        if dialect.name == "sqlite":
-            return dialect.type_descriptor(String(32))
-        return dialect.type_descriptor(Numeric(14, 4))
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        value = Decimal(value).quantize(Decimal("0.0001"))
-        return str(value) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value, dialect):
-        return None if value is None else Decimal(value)
-
-
-def utcnow() -> datetime:
-    """The current UTC time; column defaults call it per row, never once at import."""
-    return datetime.now(UTC)

@@ -28,8 +28,8 @@ from wtforms.validators import (
     Regexp,
 )
 
+from accounts.models import SPECIALIZED_SEGMENTS, MpaStatus
 from checkout.validators.address import EXTRA_COUNTRIES, country_name
-from storefront.accounts import SPECIALIZED_SEGMENTS, MpaStatus
 
 DOMAIN_PREFIX = r"^[a-zA-Z0-9][a-zA-Z0-9-]{0,25}[a-zA-Z0-9]$"
 

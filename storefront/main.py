@@ -9,12 +9,13 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from accounts.models import Customer, MpaStatus, Reseller, Role
+from accounts.scoping import visible_customers
 from checkout.fetch import refresh_reseller_standing
-from checkout.models import Order
-from storefront.accounts import Customer, MpaStatus, Reseller, Role, visible_customers
+from connectors.partner_center.app_client import get_client
+from orders.models import Order
+from persistence import db
 from storefront.checkout_views import ORDER_FILTERS, visible_orders
-from storefront.extensions import db
-from storefront.partner_center import get_client
 from storefront.security import roles_required
 
 bp = Blueprint("main", __name__)

@@ -7,14 +7,14 @@ from flask_login import current_user
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
-from checkout.models import Order, OrderStatus
-from checkout.provisioning import requeue
-from storefront.accounts import Role
+from accounts.models import Role
+from orders.models import Order, OrderStatus
+from persistence import db
+from provisioning.jobs import requeue
+from provisioning.tasks import enqueue_provisioning
 from storefront.checkout_views import line_subscriptions
-from storefront.extensions import db
 from storefront.pagination import paginate
 from storefront.security import roles_required
-from storefront.tasks import enqueue_provisioning
 
 bp = Blueprint("orders_admin", __name__, url_prefix="/admin/orders")
 admin_only = roles_required(Role.PROVIDER_ADMIN)

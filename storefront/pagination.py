@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
-from storefront.extensions import MAX_ID, db
+from persistence import MAX_ID, db
 
 PER_PAGE = 25
 

@@ -13,8 +13,8 @@ provisioning_cli = AppGroup("provisioning", help="Background provisioning of ord
               help="Seconds a queued job may be overdue before it counts as stuck.")
 def reconcile_command(grace: float) -> None:
     """Send every overdue or abandoned provisioning job to the workers again."""
-    from checkout.provisioning import reconcile
-    from storefront.tasks import enqueue_provisioning
+    from provisioning.jobs import reconcile
+    from provisioning.tasks import enqueue_provisioning
 
     order_ids = reconcile(enqueue_provisioning, grace_seconds=grace)
     click.echo(f"Re-queued {len(order_ids)} order(s)"
@@ -25,10 +25,10 @@ def reconcile_command(grace: float) -> None:
 @click.argument("order_id", type=int)
 def run_command(order_id: int) -> None:
     """Provision one order in this process now (the job lease still applies)."""
-    from checkout.models import Order
-    from checkout.provisioning import run_job
-    from storefront.extensions import db
-    from storefront.partner_center import get_client
+    from connectors.partner_center.app_client import get_client
+    from orders.models import Order
+    from persistence import db
+    from provisioning.jobs import run_job
 
     delay = run_job(order_id, get_client())
     order = db.session.get(Order, order_id)

@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 from flask import abort
 from flask_login import current_user, login_required
 
-from storefront.accounts import Customer, Role, visible_customers
-from storefront.extensions import MAX_ID, db
+from accounts.models import Customer, Role
+from accounts.scoping import visible_customers
+from persistence import MAX_ID, db
 
 
 def roles_required(*roles: Role) -> Callable:

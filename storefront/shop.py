@@ -6,13 +6,15 @@ from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from accounts.models import Customer, Role
+from accounts.scoping import visible_customers
 from catalog import queries, version
+from catalog.cache import catalog_fact
 from catalog.models import SEGMENTS, CatalogSettings
 from catalog.pricing import buyer_locale, format_money, tax_label
-from storefront.accounts import Customer, Role, visible_customers
+from persistence import db
 from storefront.catalog_forms import FAMILY_LABELS
-from storefront.extensions import db
-from storefront.listing_cache import CUSTOMER_HOLE, cached_listing, catalog_fact
+from storefront.listing_cache import CUSTOMER_HOLE, cached_listing
 from storefront.pagination import page_number, paginate
 from storefront.security import customer_for, roles_required
 from storefront.templating import CYCLE_LABELS, TERM_LABELS

@@ -7,12 +7,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from accounts.models import Customer, Role
+from accounts.scoping import visible_customers
 from catalog.pricing import buyer_locale, format_money
-from checkout.models import OrderLine
-from storefront.accounts import Customer, Role, visible_customers
-from storefront.extensions import MAX_ID, db
+from connectors.partner_center.app_client import get_client
+from orders.cart import add_licenses
+from orders.models import OrderLine
+from persistence import MAX_ID, db
 from storefront.pagination import paginate
-from storefront.partner_center import get_client
 from storefront.security import roles_required
 from subscriptions import activity, services
 from subscriptions.errors import SubscriptionRefused
@@ -136,7 +138,7 @@ def licenses(subscription_id: int):
 def _add_licenses(sub: Subscription, extra: int):
     """Put extra licenses in the buyer's cart and send the buyer there."""
     try:
-        services.add_licenses(sub, extra, current_user)
+        add_licenses(sub, extra, current_user)
     except SubscriptionRefused as exc:
         return _refused(sub, exc)
     flash(f"{extra} extra licenses for {sub.title} are in the cart.", "success")

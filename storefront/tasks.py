@@ -2,14 +2,18 @@
 
 Embedded default: kombu's SQLAlchemy transport on a SQLite file, so `make run` needs no
 servers. At scale: CELERY_BROKER_URL=redis://… . Tests use the in-memory broker.
-Messages are only wake-up calls: the ProvisioningJob row is the truth, and the reconciler
-(beat, every PROVISIONING_RECONCILE_SECONDS) re-sends whatever a lost message left behind.
+The tasks themselves are shared tasks in each concept's thin `tasks` module
+(provisioning, subscriptions, commitments); importing them here registers them.
 """
 
 from __future__ import annotations
 
 from celery import Celery, Task
 from flask import Flask, has_app_context
+
+import commitments.records.tasks  # noqa: F401 -- registers the shared tasks on this app
+import provisioning.tasks  # noqa: F401
+import subscriptions.tasks  # noqa: F401
 
 
 class AppContextTask(Task):
@@ -50,52 +54,6 @@ def init_celery(app: Flask) -> Celery:
     )
 
     celery.flask_app = app
+    celery.set_default()  # shared tasks resolve to this app in every thread
     app.extensions["celery"] = celery
     return celery
-
-
-@celery.task(name="provisioning.provision_order")
-def provision_order_task(order_id: int) -> None:
-    """Provision one order; idempotent, so a redelivered message is harmless."""
-    from checkout.provisioning import run_job
-    from storefront.partner_center import get_client
-
-    delay = run_job(order_id, get_client())
-    # Eager mode (no broker) would recurse instead of waiting: the reconciler picks it up.
-    if delay is not None and not celery.conf.task_always_eager:
-        provision_order_task.apply_async((order_id,), countdown=delay)
-
-
-@celery.task(name="provisioning.reconcile")
-def reconcile_task() -> int:
-    """Re-drive jobs that are overdue or whose worker died (Celery beat runs this)."""
-    from flask import current_app
-
-    from checkout.provisioning import reconcile
-
-    grace = float(current_app.config.get("PROVISIONING_RECONCILE_GRACE_SECONDS", 60))
-    return len(reconcile(enqueue_provisioning, grace_seconds=grace))
-
-
-def enqueue_provisioning(order_id: int) -> None:
-    """Hand an order to the workers; its ProvisioningJob row is the durable record."""
-    provision_order_task.delay(order_id)
-
-
-@celery.task(name="subscriptions.sync")
-def sync_subscriptions_task() -> int:
-    """Refresh the local subscription mirror from Partner Center (beat runs this hourly)."""
-    from storefront.partner_center import get_client
-    from subscriptions.sync import sync_all
-
-    return sync_all(get_client()).changed
-
-
-@celery.task(name="commitments.run_daily")
-def commitments_daily_task() -> int:
-    """Evaluate the OSPA schedules once a day; each notice is sent once (O2, O5, O8, O9)."""
-    from datetime import date
-
-    from storefront.enrollments.daily import run_daily
-
-    return run_daily(date.today()).total

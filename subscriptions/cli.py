@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from storefront.partner_center import get_client
+from connectors.partner_center.app_client import get_client
 from subscriptions.sync import sync_all
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from storefront.extensions import db
+from persistence import db
 from subscriptions import rules
 from subscriptions.errors import SubscriptionRefused, refuse
 from subscriptions.models import KeyAccess, SoftwareKey, Subscription

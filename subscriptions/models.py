@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storefront.extensions import db, utcnow
+from persistence import db, utcnow
 
 
 class Subscription(db.Model):
@@ -41,6 +41,11 @@ class Subscription(db.Model):
     customer = db.relationship("Customer")
     reseller = db.relationship("Reseller")
     product = db.relationship("Product")
+    # The line it was bought on, for the price paid (S3/S6). Named, not imported, so the
+    # subscriptions package stays below orders; read-only, as the column has no key.
+    order_line = db.relationship(
+        "OrderLine", primaryjoin="foreign(Subscription.order_line_id) == OrderLine.id",
+        viewonly=True)
 
     events = db.relationship("SubscriptionEvent", back_populates="subscription",
                              order_by="SubscriptionEvent.id", cascade="all, delete-orphan")

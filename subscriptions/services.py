@@ -16,11 +16,9 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from catalog.models import Price, Sku
-from checkout import cart as carts
-from checkout.models import CartLine, OrderLine
 from connectors.partner_center import PartnerCenterClient
 from connectors.partner_center.errors import PartnerCenterError
-from storefront.extensions import db
+from persistence import db
 from subscriptions import rules
 from subscriptions.errors import SubscriptionRefused, refuse
 from subscriptions.keys import download_url, issue_software_key, reveal_key, revoke_keys
@@ -35,7 +33,7 @@ PC_CODES = {"900213": ("S3", "S3.cancellation_window_closed"),
             "800090": ("S2", "S2.reduction_window_closed")}
 
 
-__all__ = ["SubscriptionRefused", "add_licenses", "cancel", "cancellation_quote", "change_quantity",
+__all__ = ["SubscriptionRefused", "cancel", "cancellation_quote", "change_quantity",
            "check_cancel", "download_url", "issue_software_key", "reveal_key", "set_autorenew"]
 
 
@@ -122,27 +120,11 @@ def change_quantity(sub: Subscription, quantity: int, user, client: PartnerCente
 
 def price_of(sub: Subscription) -> Price | None:
     """The price it was bought at (its order line), else a price of the same plan and term."""
-    line = db.session.get(OrderLine, sub.order_line_id) if sub.order_line_id else None
-    if line is not None:
-        return line.price
+    if sub.order_line is not None:
+        return sub.order_line.price
     return db.session.scalar(select(Price).join(Sku).where(
         Sku.product_id == sub.product_id, Price.term_duration == sub.term_duration,
         Price.billing_cycle == sub.billing_cycle).order_by(Price.listed.desc(), Price.id))
-
-
-def add_licenses(sub: Subscription, quantity: int, user) -> CartLine:
-    """S2/C3/C4: extra licenses go through checkout as a cart line aimed at this subscription."""
-    refuse(rules.check_add_licenses(facts(sub)))
-    price = price_of(sub)
-    if price is None:
-        raise SubscriptionRefused(rules.Refusal(
-            "S2", "S2.no_price", "This plan has no price to add licenses at; ask your provider."))
-    try:
-        return carts.add_line(carts.cart_for(user, sub.customer), price.id, quantity,
-                              add_to_subscription_id=sub.id)
-    except carts.CartError as exc:
-        db.session.rollback()
-        raise SubscriptionRefused(rules.Refusal("S2", "S2.cart_refused", str(exc))) from exc
 
 
 def cancellation_quote(sub: Subscription, now: datetime | None = None) -> Quote:
@@ -150,8 +132,8 @@ def cancellation_quote(sub: Subscription, now: datetime | None = None) -> Quote:
     f, at = facts(sub), _now(now)
     price = price_of(sub)
     unit = Decimal(price.sell_price if price else 0)
-    if sub.order_line_id and (line := db.session.get(OrderLine, sub.order_line_id)):
-        unit = Decimal(line.unit_price)
+    if sub.order_line is not None:
+        unit = Decimal(sub.order_line.unit_price)
     currency = price.currency if price else "USD"
     whole = rules.term_price(unit, sub.quantity, sub.term_duration, sub.billing_cycle)
     if f.family == rules.PERPETUAL:

@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from accounts.models import Customer
 from connectors.partner_center import PartnerCenterClient
 from connectors.partner_center.commerce_types import Subscription as RemoteSubscription
 from connectors.partner_center.errors import PartnerCenterError
-from storefront.accounts import Customer
-from storefront.extensions import db
+from persistence import db
 from subscriptions.keys import issue_software_key
 from subscriptions.models import Subscription
 from subscriptions.rules import PERPETUAL

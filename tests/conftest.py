@@ -8,15 +8,15 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.models import Customer, MpaStatus, Reseller, Role
+from accounts.services import new_user
 from catalog.models import Price, Product, Sku
-from checkout.models import Order, OrderLine
 from config.settings import TestingConfig
+from connectors.partner_center.app_client import KEY
 from connectors.partner_center.sandbox import seed
+from orders.models import Order, OrderLine
+from persistence import db
 from storefront import create_app
-from storefront.accounts import Customer, MpaStatus, Reseller, Role
-from storefront.extensions import db
-from storefront.partner_center import KEY
-from storefront.services import new_user
 
 # pc_sandbox, pc_client, pc_responses, pc_sleeps: the real client routed to the sandbox.
 pytest_plugins = ["connectors.partner_center.sandbox.fixtures"]

@@ -9,15 +9,15 @@ from datetime import date
 
 import pytest
 
-from checkout import country_lists
-from checkout.models import CountryListEntry
+from accounts import api_tokens as tokens
+from catalog import country_lists
+from catalog.models import CountryListEntry
+from commitments.records.services import create_enrollment
 from config.settings import TestingConfig
+from notifications import notify
+from notifications.models import Notification
+from persistence import db
 from storefront import create_app
-from storefront.api import tokens
-from storefront.enrollments.services import create_enrollment
-from storefront.extensions import db
-from storefront.notifications import notify
-from storefront.notifications.models import Notification
 from tests.api.factories import make_subscription
 from tests.conftest import csrf_token, login
 

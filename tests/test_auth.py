@@ -5,8 +5,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from storefront.accounts import Customer, Role, User
-from storefront.extensions import db
+from accounts.models import Customer, Role, User
+from persistence import db
 from storefront.security import is_safe_next
 from tests.conftest import PASSWORD, csrf_token, login, post_form
 

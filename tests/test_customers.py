@@ -2,8 +2,8 @@
 
 from sqlalchemy import select
 
-from storefront.accounts import Customer, Reseller, User
-from storefront.extensions import db
+from accounts.models import Customer, Reseller, User
+from persistence import db
 from tests.conftest import login, post_form
 
 NEW_CUSTOMER = {
@@ -134,7 +134,7 @@ def test_admin_search_finds_resellers_by_mpn(client, world):
 
 
 def test_fixing_the_tax_id_from_the_cart_leads_back_to_the_cart_k3(client, world):
-    from checkout import cart as carts
+    from orders import cart as carts
 
     world.customer_a.country, world.customer_a.postal_code = "PL", "00-850"
     world.customer_a.tax_id = ""

@@ -5,10 +5,10 @@ from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from storefront import demo
-from storefront.accounts import Customer, Reseller, User
-from storefront.enrollments.models import Enrollment
-from storefront.extensions import db
+from accounts.models import Customer, Reseller, User
+from commitments.records.models import Enrollment
+from demo import load as demo
+from persistence import db
 from tests.conftest import csrf_token, login, on_database
 
 

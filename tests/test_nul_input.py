@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from storefront.accounts import Customer
-from storefront.extensions import db
-from storefront.partner_center import KEY
+from accounts.models import Customer
+from connectors.partner_center.app_client import KEY
+from persistence import db
 from tests.api.factories import bearer
 from tests.conftest import login, post_form
 from tests.provisioning.databases import BACKENDS, app_on

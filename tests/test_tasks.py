@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from storefront.tasks import celery, commitments_daily_task, sync_subscriptions_task
+from commitments.records.tasks import commitments_daily_task
+from storefront.tasks import celery
+from subscriptions.tasks import sync_subscriptions_task
 
 
 def test_beat_schedules_reconciler_subscription_sync_and_the_daily_ospa_run(app):

@@ -8,7 +8,7 @@ Create Date: 2026-11-23 11:29:18.733448
 from alembic import op
 import sqlalchemy as sa
 
-import storefront.extensions
+import persistence
 
 
 # revision identifiers, used by Alembic.
@@ -57,7 +57,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('reseller_id', sa.Integer(), nullable=False),
     sa.Column('product_id', sa.Integer(), nullable=True),
-    sa.Column('markup_percent', storefront.extensions.Money(precision=14, scale=4), nullable=False),
+    sa.Column('markup_percent', persistence.Money(precision=14, scale=4), nullable=False),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_reseller_markups_product_id_products')),
     sa.ForeignKeyConstraint(['reseller_id'], ['resellers.id'], name=op.f('fk_reseller_markups_reseller_id_resellers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reseller_markups')),
@@ -88,9 +88,9 @@ def upgrade():
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('tier_min', sa.Integer(), nullable=False),
     sa.Column('tier_max', sa.Integer(), nullable=True),
-    sa.Column('unit_price', storefront.extensions.Money(precision=14, scale=4), nullable=False),
-    sa.Column('erp_price', storefront.extensions.Money(precision=14, scale=4), nullable=False),
-    sa.Column('retail_price', storefront.extensions.Money(precision=14, scale=4), nullable=True),
+    sa.Column('unit_price', persistence.Money(precision=14, scale=4), nullable=False),
+    sa.Column('erp_price', persistence.Money(precision=14, scale=4), nullable=False),
+    sa.Column('retail_price', persistence.Money(precision=14, scale=4), nullable=True),
     sa.Column('effective_start', sa.Date(), nullable=True),
     sa.Column('effective_end', sa.Date(), nullable=True),
     sa.Column('listed', sa.Boolean(), nullable=False),

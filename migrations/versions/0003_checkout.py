@@ -8,7 +8,7 @@ Create Date: 2026-11-23 11:38:08.641054
 from alembic import op
 import sqlalchemy as sa
 
-import storefront.extensions
+import persistence
 
 
 # revision identifiers, used by Alembic.
@@ -148,7 +148,7 @@ def upgrade():
     sa.Column('status_reason', sa.Text(), nullable=False),
     sa.Column('next_step', sa.Text(), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('total', storefront.extensions.Money(precision=14, scale=4), nullable=False),
+    sa.Column('total', persistence.Money(precision=14, scale=4), nullable=False),
     sa.Column('mca_acceptance_id', sa.Integer(), nullable=True),
     sa.Column('correlation_id', sa.String(length=36), nullable=False),
     sa.Column('tenant_mode', sa.String(length=10), nullable=False),
@@ -199,7 +199,7 @@ def upgrade():
     sa.Column('billing_cycle', sa.String(length=10), nullable=False),
     sa.Column('term_duration', sa.String(length=3), nullable=False),
     sa.Column('quantity', sa.Integer(), nullable=False),
-    sa.Column('unit_price', storefront.extensions.Money(precision=14, scale=4), nullable=False),
+    sa.Column('unit_price', persistence.Money(precision=14, scale=4), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('action', sa.String(length=20), nullable=False),
     sa.Column('target_subscription_id', sa.Integer(), nullable=True),

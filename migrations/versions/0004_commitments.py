@@ -8,7 +8,7 @@ Create Date: 2026-11-23 12:05:52.182265
 from alembic import op
 import sqlalchemy as sa
 
-import storefront.extensions
+import persistence
 
 
 # revision identifiers, used by Alembic.
@@ -61,7 +61,7 @@ def upgrade():
     sa.Column('enrollment_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('year', sa.Integer(), nullable=False),
-    sa.Column('amount_excl_tax', storefront.extensions.Money(precision=14, scale=4), nullable=False),
+    sa.Column('amount_excl_tax', persistence.Money(precision=14, scale=4), nullable=False),
     sa.Column('submitted_on', sa.Date(), nullable=False),
     sa.Column('approved_by', sa.String(length=120), nullable=True),
     sa.Column('approved_on', sa.Date(), nullable=True),
@@ -153,8 +153,8 @@ def upgrade():
     sa.Column('enrollment_id', sa.Integer(), nullable=False),
     sa.Column('used_on', sa.Date(), nullable=False),
     sa.Column('meter', sa.String(length=120), nullable=False),
-    sa.Column('quantity', storefront.extensions.Money(precision=14, scale=4), nullable=False),
-    sa.Column('unit_price', storefront.extensions.Money(precision=14, scale=4), nullable=False),
+    sa.Column('quantity', persistence.Money(precision=14, scale=4), nullable=False),
+    sa.Column('unit_price', persistence.Money(precision=14, scale=4), nullable=False),
     sa.Column('recorded_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['enrollment_id'], ['enrollments.id'], name=op.f('fk_usage_records_enrollment_id_enrollments')),
@@ -180,8 +180,8 @@ def upgrade():
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('issued_on', sa.Date(), nullable=False),
     sa.Column('due_on', sa.Date(), nullable=False),
-    sa.Column('amount_excl_tax', storefront.extensions.Money(precision=14, scale=4), nullable=False),
-    sa.Column('tax_rate', storefront.extensions.Money(precision=14, scale=4), nullable=False),
+    sa.Column('amount_excl_tax', persistence.Money(precision=14, scale=4), nullable=False),
+    sa.Column('tax_rate', persistence.Money(precision=14, scale=4), nullable=False),
     sa.Column('paid_on', sa.Date(), nullable=True),
     sa.Column('order_id', sa.Integer(), nullable=True),
     sa.Column('overage_month', sa.Date(), nullable=True),

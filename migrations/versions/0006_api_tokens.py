@@ -8,7 +8,7 @@ Create Date: 2026-11-23 12:25:54.527750
 from alembic import op
 import sqlalchemy as sa
 
-import storefront.extensions
+import persistence
 
 
 # revision identifiers, used by Alembic.

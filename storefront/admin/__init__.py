@@ -8,12 +8,13 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from checkout import country_lists
-from checkout.mca import McaAcceptance, export_csv, verify_chain
-from checkout.models import CountryListEntry
-from storefront import services
-from storefront.accounts import Customer, Reseller, Role, User, name_contains
-from storefront.extensions import db
+from accounts import services
+from accounts.models import Customer, Reseller, Role, User
+from accounts.scoping import name_contains
+from agreements.mca import McaAcceptance, export_csv, verify_chain
+from catalog import country_lists
+from catalog.models import CountryListEntry
+from persistence import db
 from storefront.forms import AdminCustomerForm, CountryEntryForm, ResellerForm, UserForm
 from storefront.pagination import paginate
 from storefront.security import roles_required

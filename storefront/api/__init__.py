@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, g, jsonify, request
 from marshmallow import Schema, ValidationError
 
-from storefront.api import tokens
+from accounts import api_tokens as tokens
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC = {"api.openapi_json", "api.docs"}

@@ -6,9 +6,9 @@ from flask import jsonify
 
 from catalog import queries
 from catalog.models import CatalogSettings
+from persistence import db
 from storefront.api import envelope, operation, query, scope
 from storefront.api.schemas import OfferQuery, OfferSchema, page_of
-from storefront.extensions import db
 
 OfferPage = page_of(OfferSchema)
 PER_PAGE = 50

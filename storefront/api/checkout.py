@@ -13,11 +13,13 @@ from flask import jsonify, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from accounts.models import Customer
 from catalog.models import Price, Sku
-from checkout.models import Cart, CartLine, Order
 from checkout.problems import CheckoutRefused
-from checkout.service import IdempotencyConflict, check_order, place_order
-from storefront.accounts import Customer
+from orders.models import Cart, CartLine, Order
+from orders.placement import IdempotencyConflict, check_order, place_order
+from persistence import db
+from provisioning.tasks import enqueue_provisioning
 from storefront.api import (
     BadRequest,
     UnknownReference,
@@ -36,8 +38,6 @@ from storefront.api.schemas import (
     page_of,
 )
 from storefront.checkout_views import fix_urls, remote_facts
-from storefront.extensions import db
-from storefront.tasks import enqueue_provisioning
 from subscriptions.models import Subscription
 
 OrderPage = page_of(OrderSchema)

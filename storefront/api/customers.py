@@ -5,10 +5,13 @@ from __future__ import annotations
 from flask import abort, jsonify, request, url_for
 from sqlalchemy import func
 
-from checkout import mca
+from accounts import services
+from accounts.models import Customer
+from accounts.scoping import visible_customers
+from agreements import mca
+from connectors.partner_center.app_client import get_client
 from connectors.partner_center.errors import PartnerCenterError
-from storefront import services
-from storefront.accounts import Customer, visible_customers
+from persistence import db
 from storefront.api import api_error, body, envelope, operation, query, scope
 from storefront.api.schemas import (
     CustomerIn,
@@ -18,8 +21,6 @@ from storefront.api.schemas import (
     PageQuery,
     page_of,
 )
-from storefront.extensions import db
-from storefront.partner_center import get_client
 
 CustomerPage = page_of(CustomerSchema)
 McaPage = page_of(McaSchema)

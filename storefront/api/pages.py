@@ -8,10 +8,9 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from storefront.accounts import Role
-from storefront.api import tokens
-from storefront.api.models import ApiToken
-from storefront.extensions import db
+from accounts import api_tokens as tokens
+from accounts.models import ApiToken, Role
+from persistence import db
 from storefront.security import roles_required
 
 bp = Blueprint("api_tokens", __name__)

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from catalog.models import SEGMENTS
 from checkout.validators.address import EXTRA_COUNTRIES
-from storefront.extensions import MAX_ID
+from persistence import MAX_ID
 from storefront.forms import DOMAIN_PREFIX
 
 COUNTRIES = sorted({c.alpha_2 for c in pycountry.countries} | set(EXTRA_COUNTRIES))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import abort, g
 from sqlalchemy import select
 
-from storefront.accounts import Customer, visible_customers
-from storefront.extensions import db
+from accounts.models import Customer
+from accounts.scoping import visible_customers
+from persistence import db
 from storefront.security import within
 
 

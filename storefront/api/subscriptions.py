@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import g, jsonify
 
 from connectors.partner_center import PartnerCenterError
+from connectors.partner_center.app_client import get_client
+from persistence import db
 from storefront.api import api_error, body, envelope, operation, query, scope
 from storefront.api.schemas import (
     CancellationSchema,
@@ -13,8 +15,6 @@ from storefront.api.schemas import (
     SubscriptionSchema,
     page_of,
 )
-from storefront.extensions import db
-from storefront.partner_center import get_client
 from subscriptions import services
 from subscriptions.errors import SubscriptionRefused
 from subscriptions.models import Subscription

@@ -11,7 +11,7 @@ from flask_login import current_user
 from commitments.enrollment import Document, Status, SuspensionReason
 from commitments.orders import Approval, OrderKind
 from commitments.problems import CommitmentRefused
-from storefront.enrollments import services
+from commitments.records import services
 from storefront.enrollments.views import (
     FORM_CLASSES,
     admin_only,

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from commitments.enrollment import Document, Status, SuspensionReason
 from commitments.orders import OrderKind
-from storefront.extensions import MAX_MONEY
+from persistence import MAX_MONEY
 from storefront.forms import options
 
 DOCUMENT_LABELS = {

@@ -10,8 +10,8 @@ from commitments import lifecycle
 from commitments.balance import Balance, burn_down, term_balance, thresholds_reached
 from commitments.enrollment import TERM_YEARS, Document, Status, term_bounds, term_year
 from commitments.orders import annual_amount
+from commitments.records import mapping, models
 from commitments.schedule import annual_order_window
-from storefront.enrollments import mapping, models
 from storefront.enrollments.chart import Chart, burn_down_chart
 from storefront.enrollments.forms import DOCUMENT_LABELS
 

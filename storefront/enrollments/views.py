@@ -8,12 +8,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from accounts.models import Customer, Role
+from accounts.scoping import visible_customers
 from commitments.enrollment import Status
 from commitments.problems import CommitmentRefused, Problem
-from storefront.accounts import Customer, Role, visible_customers
-from storefront.enrollments import forms, presenter, services
-from storefront.enrollments.models import Enrollment
-from storefront.extensions import db
+from commitments.records import services
+from commitments.records.models import Enrollment
+from persistence import db
+from storefront.enrollments import forms, presenter
 from storefront.forms import options
 from storefront.pagination import paginate
 from storefront.security import roles_required

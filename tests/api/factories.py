@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from storefront.api import tokens
-from storefront.extensions import db
+from accounts import api_tokens as tokens
+from persistence import db
 from subscriptions.models import Subscription
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from catalog.models import CatalogSettings
 from connectors.partner_center.sandbox import seed
-from storefront.extensions import db
+from persistence import db
 from tests.api.factories import make_subscription
 from tests.conftest import make_customer, make_price
 

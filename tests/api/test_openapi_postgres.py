@@ -3,7 +3,7 @@ refuses (a NUL in text, an over-long value), so the generated requests run on bo
 
 import pytest
 
-from storefront.partner_center import KEY
+from connectors.partner_center.app_client import KEY
 from tests.api.test_openapi import (  # noqa: F401 - collected again on this module's app
     test_the_api_honours_its_own_document as test_the_api_honours_its_document_on_postgres,
 )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from checkout import cart as carts
-from checkout.models import Order, ProvisioningJob
-from checkout.provisioning import run_job
-from storefront.extensions import db
+from orders import cart as carts
+from orders.models import Order, ProvisioningJob
+from persistence import db
+from provisioning.jobs import run_job
 from tests.api.conftest import order_body
 
 NEW_CUSTOMER = {

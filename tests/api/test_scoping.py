@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from checkout.mca import McaAcceptance
-from checkout.models import Order
-from storefront.accounts import Customer
-from storefront.extensions import db
+from accounts.models import Customer
+from agreements.mca import McaAcceptance
+from orders.models import Order
+from persistence import db
 from tests.api.conftest import order_body
 from tests.api.factories import make_subscription
 from tests.checkout.conftest import confirm_mca

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storefront.extensions import db
+from persistence import db
 from tests.api.factories import bearer, make_subscription
 from tests.subscriptions.conftest import buy, patches, tenant  # noqa: F401 - fixtures
 

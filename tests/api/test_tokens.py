@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 from sqlalchemy import select
 
-from storefront.api.models import ApiToken
-from storefront.extensions import db
+from accounts.models import ApiToken
+from persistence import db
 from tests.api.factories import bearer
 from tests.conftest import login, post_form
 

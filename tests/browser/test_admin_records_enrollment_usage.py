@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from playwright.sync_api import Page, expect
 
-from storefront.enrollments import services
+from commitments.records import services
 from tests.browser.test_reseller_creates_customer import sign_in
 from tests.enrollments.conftest import activate
 

@@ -8,10 +8,10 @@ from decimal import Decimal
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from accounts.models import Customer
 from catalog.models import Price
-from checkout.models import Order
-from storefront.accounts import Customer
-from storefront.extensions import db
+from orders.models import Order
+from persistence import db
 
 SIGN_UP = [("Company name", "Gdańsk Bikes Sp. z o.o."), ("Contact first name", "Piotr"),
            ("Contact last name", "Wiśniewski"), ("Billing email", "piotr@bikes.example"),

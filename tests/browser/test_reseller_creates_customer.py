@@ -3,8 +3,8 @@
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from storefront.accounts import Customer
-from storefront.extensions import db
+from accounts.models import Customer
+from persistence import db
 from tests.conftest import PASSWORD
 
 

@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from storefront.extensions import db
+from persistence import db
 from tests.browser.test_reseller_creates_customer import sign_in
 from tests.subscriptions.conftest import buy, tenant  # noqa: F401 -- fixtures
 

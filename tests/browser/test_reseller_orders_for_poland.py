@@ -7,8 +7,8 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from catalog.models import Price
-from checkout.models import Order
-from storefront.extensions import db
+from orders.models import Order
+from persistence import db
 from tests.browser.test_reseller_creates_customer import sign_in
 
 

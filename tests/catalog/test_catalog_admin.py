@@ -5,7 +5,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from catalog.models import CatalogSettings, ResellerMarkup
-from storefront.extensions import db
+from persistence import db
 from tests.conftest import csrf_token, login, make_price, post_form
 
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from catalog.models import Family, Price, Product
-from storefront.extensions import db
+from persistence import db
 from tests.catalog.price_lists import standard_rows, to_csv
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from catalog.models import Price, Product, Sku
-from storefront.extensions import db
+from persistence import db
 from tests.catalog.price_lists import row, standard_rows, to_csv
 from tests.provisioning.databases import BACKENDS, app_on
 

@@ -2,13 +2,14 @@
 
 from decimal import Decimal
 
+from accounts.models import Customer, Role
+from accounts.services import new_user
 from catalog import version
+from catalog.cache import FACTS_KEY
 from catalog.models import CatalogSettings, ResellerMarkup
+from persistence import db
 from storefront import create_app
-from storefront.accounts import Customer, Role
-from storefront.extensions import db
-from storefront.listing_cache import FACTS_KEY, KEY
-from storefront.services import new_user
+from storefront.listing_cache import KEY
 from tests.catalog.price_lists import row, to_csv
 from tests.conftest import (
     PASSWORD,

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.models import CustomerQualification
 from catalog.models import CatalogSettings, ResellerMarkup
-from storefront.accounts import CustomerQualification
-from storefront.extensions import db
+from persistence import db
 from tests.conftest import login, make_price
 
 

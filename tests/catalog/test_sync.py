@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from catalog import version
 from catalog.models import Family, Product
-from storefront.extensions import db
-from storefront.partner_center import KEY
+from connectors.partner_center.app_client import KEY
+from persistence import db
 
 
 @pytest.fixture

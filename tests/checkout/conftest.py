@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from checkout import cart as carts
-from checkout import mca
+from agreements import mca
 from connectors.partner_center.sandbox import seed
-from storefront.extensions import db
+from orders import cart as carts
+from persistence import db
 from tests.conftest import make_customer
 
 

@@ -2,9 +2,9 @@
 
 from sqlalchemy import select
 
-from checkout import country_lists
-from checkout.models import CountryListEntry
-from storefront.extensions import db
+from catalog import country_lists
+from catalog.models import CountryListEntry
+from persistence import db
 from tests.conftest import csrf_token, login, post_form
 
 

@@ -42,7 +42,7 @@ def test_a_taken_domain_is_asked_on_every_checkout(app, pc_client, pc_responses,
 
 
 def test_an_existing_tenant_partner_center_does_not_know_is_reported_unlisted(app, pc_client):
-    from storefront.accounts import Customer
+    from accounts.models import Customer
 
     unknown = Customer(tenant_mode="existing", tenant_id="00000000-0000-0000-0000-00000000dead")
     remote = fetch_remote(pc_client, unknown)

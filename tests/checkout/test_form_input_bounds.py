@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from checkout import cart as carts
-from checkout.models import Cart, Order
-from storefront.extensions import db
-from storefront.partner_center import KEY
+from connectors.partner_center.app_client import KEY
+from orders import cart as carts
+from orders.models import Cart, Order
+from persistence import db
 from tests.api.factories import make_subscription
 from tests.catalog.test_catalog_admin import product_form
 from tests.checkout.conftest import confirm_mca

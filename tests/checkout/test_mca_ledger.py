@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
-from checkout import mca
-from storefront.extensions import db
+from agreements import mca
+from persistence import db
 from tests.conftest import login
 
 

@@ -9,15 +9,16 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from agreements import mca
+from catalog import country_lists
 from catalog.models import CatalogSettings
-from checkout import cart as carts
-from checkout import country_lists, mca
-from checkout.models import Cart, Order, ProvisioningJob
 from checkout.problems import CheckoutRefused
-from checkout.service import place_order
 from connectors.partner_center.sandbox import seed
+from orders import cart as carts
+from orders.models import Cart, Order, ProvisioningJob
+from orders.placement import place_order
+from persistence import db
 from storefront.checkout_views import fix_urls
-from storefront.extensions import db
 from tests.checkout.conftest import confirm_mca
 from tests.conftest import login, make_customer, make_price, post_form
 
@@ -252,8 +253,8 @@ def test_the_cart_shows_each_lines_amount_and_a_total_per_billing_cycle(client, 
 @pytest.mark.parametrize(("status", "refused"), [("in_review", True), ("approved", False)])
 def test_a_nonprofit_plan_needs_an_approved_nonprofit_qualification_k7(
         client, world, fresh, status, refused):
+    from accounts.models import CustomerQualification
     from catalog.models import Product
-    from storefront.accounts import CustomerQualification
 
     nonprofit = make_price(title="Microsoft 365 Business Premium for nonprofits",
                            product_id="CFQ7TTC0LCHN", family="microsoft365")

@@ -11,10 +11,10 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from catalog.models import CatalogSettings, ResellerMarkup
-from checkout import cart as carts
-from checkout.models import CountryListEntry, Order
-from storefront.extensions import db
+from catalog.models import CatalogSettings, CountryListEntry, ResellerMarkup
+from orders import cart as carts
+from orders.models import Order
+from persistence import db
 from tests.checkout.conftest import confirm_mca
 from tests.checkout.test_place_order import place
 from tests.conftest import login, make_customer, make_price, post_form

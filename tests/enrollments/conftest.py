@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from commitments.enrollment import Document, Status
 from commitments.orders import OrderKind
-from storefront.enrollments import services
-from storefront.extensions import db
-from storefront.notifications.models import Notification
+from commitments.records import services
+from notifications.models import Notification
+from persistence import db
 from tests.conftest import login, post_form
 
 START = date(2025, 4, 1)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from storefront.enrollments import services
-from storefront.enrollments.models import AccountSubscription
-from storefront.extensions import db
+from commitments.records import services
+from commitments.records.models import AccountSubscription
+from persistence import db
 from tests.conftest import login
 from tests.enrollments.conftest import post_action
 

@@ -7,15 +7,15 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from accounts.models import Role
+from accounts.services import new_user
 from commitments.enrollment import Status
 from commitments.orders import OrderKind
-from storefront.accounts import Role
-from storefront.enrollments import services
-from storefront.enrollments.daily import run_daily
-from storefront.enrollments.models import Enrollment, SentNotice
-from storefront.extensions import db
-from storefront.notifications.models import OutboxEmail
-from storefront.services import new_user
+from commitments.records import services
+from commitments.records.daily import run_daily
+from commitments.records.models import Enrollment, SentNotice
+from notifications.models import OutboxEmail
+from persistence import db
 from tests.enrollments.conftest import activate, at, notifications
 
 

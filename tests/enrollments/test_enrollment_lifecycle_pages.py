@@ -7,9 +7,9 @@ from datetime import date
 from sqlalchemy import select
 
 from commitments.enrollment import Document, Status
-from storefront.enrollments import services
-from storefront.enrollments.models import Enrollment
-from storefront.extensions import db
+from commitments.records import services
+from commitments.records.models import Enrollment
+from persistence import db
 from tests.conftest import login, post_form
 from tests.enrollments.conftest import START, activate, at, post_action
 

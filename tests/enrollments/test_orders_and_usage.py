@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 
 from commitments.problems import CommitmentRefused
-from storefront.enrollments import services
-from storefront.enrollments.daily import run_daily
-from storefront.enrollments.models import Enrollment, SentNotice
-from storefront.extensions import db
+from commitments.records import services
+from commitments.records.daily import run_daily
+from commitments.records.models import Enrollment, SentNotice
+from persistence import db
 from tests.enrollments.conftest import at, notifications, post_action
 
 ANNIVERSARY = date(2026, 4, 1)  # year 2 of an enrollment starting 1 April 2025

@@ -6,10 +6,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from commitments.enrollment import Status
-from storefront.enrollments import services
-from storefront.enrollments.daily import run_daily
-from storefront.enrollments.models import Enrollment
-from storefront.extensions import db
+from commitments.records import services
+from commitments.records.daily import run_daily
+from commitments.records.models import Enrollment
+from persistence import db
 from tests.conftest import login
 from tests.enrollments.conftest import START, activate, at, post_action
 

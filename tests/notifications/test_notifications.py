@@ -6,9 +6,9 @@ import smtplib
 
 from sqlalchemy import func, select
 
-from storefront.extensions import db
-from storefront.notifications import deliver_outbox, notify, unread_count
-from storefront.notifications.models import Notification, OutboxEmail
+from notifications import deliver_outbox, notify, unread_count
+from notifications.models import Notification, OutboxEmail
+from persistence import db
 from tests.conftest import login, post_form
 
 

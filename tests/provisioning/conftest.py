@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from storefront.partner_center import KEY
+from connectors.partner_center.app_client import KEY
 from tests.provisioning.databases import BACKENDS, app_on
 
 

@@ -15,8 +15,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from config.settings import TestingConfig
+from persistence import db
 from storefront import create_app
-from storefront.extensions import db
 
 PG_ENV = "TEST_DATABASE_URL"
 REDIS_ENV = "TEST_REDIS_URL"

@@ -12,13 +12,13 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from accounts.models import Customer, MpaStatus, Reseller, Role, User
+from accounts.services import new_user
+from agreements.mca import Signer, record_acceptance
 from catalog.models import Price, Product, Sku
-from checkout.mca import Signer, record_acceptance
-from checkout.models import Order, OrderLine, ProvisioningJob
 from connectors.partner_center.sandbox import seed
-from storefront.accounts import Customer, MpaStatus, Reseller, Role, User
-from storefront.extensions import db
-from storefront.services import new_user
+from orders.models import Order, OrderLine, ProvisioningJob
+from persistence import db
 
 _numbers = itertools.count(1)
 BUSINESS_STANDARD = ("CFQ7TTC0LDPB", "0001", "Microsoft 365 Business Standard",

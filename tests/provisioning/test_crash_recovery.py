@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from checkout.mca import McaAttestation
-from checkout.provisioning import run_job
-from storefront.extensions import db
+from agreements.mca import McaAttestation
+from persistence import db
+from provisioning.jobs import run_job
 from subscriptions.models import Subscription
 from tests.provisioning.conftest import crash_once_at
 from tests.provisioning.factories import BUSINESS_STANDARD, make_order

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from checkout.provisioning import requeue, run_job
 from connectors.partner_center.errors import describe
-from storefront.extensions import db
+from persistence import db
+from provisioning.jobs import requeue, run_job
 from tests.provisioning.factories import BUSINESS_STANDARD, customer, make_order, reseller_user
 
 

@@ -10,9 +10,9 @@ from collections import Counter, deque
 
 from sqlalchemy import select
 
-from checkout.models import Order, OrderLine
-from checkout.provisioning import reconcile, run_job
-from storefront.extensions import db
+from orders.models import Order, OrderLine
+from persistence import db
+from provisioning.jobs import reconcile, run_job
 from subscriptions.models import Subscription
 from tests.provisioning.factories import make_order, reseller_user
 

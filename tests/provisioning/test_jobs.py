@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, timedelta
 
-from checkout.models import utcnow
-from checkout.provisioning import claim, due_jobs, reconcile, run_job
-from storefront.extensions import db
+from orders.models import utcnow
+from persistence import db
+from provisioning.jobs import claim, due_jobs, reconcile, run_job
 from tests.provisioning.factories import make_order
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from checkout.provisioning import run_job
-from storefront.accounts import Role
-from storefront.extensions import db
-from storefront.notifications.models import Notification, OutboxEmail
-from storefront.services import new_user
+from accounts.models import Role
+from accounts.services import new_user
+from notifications.models import Notification, OutboxEmail
+from persistence import db
+from provisioning.jobs import run_job
 from tests.provisioning.factories import make_order
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checkout.provisioning import run_job
+from provisioning.jobs import run_job
 from tests.conftest import login, post_form
 from tests.provisioning.factories import make_order
 
@@ -56,7 +56,7 @@ def test_the_order_detail_links_the_subscription_an_add_licenses_line_changed(
         pc_app, pc_client, client, world):
     from sqlalchemy import select
 
-    from storefront.extensions import db
+    from persistence import db
     from subscriptions.models import Subscription
 
     first = make_order()

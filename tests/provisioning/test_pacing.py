@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import responses
 
-from storefront.pacing import PacedSession, bucket_of
+from connectors.partner_center.pacing import PacedSession, bucket_of
 
 CUSTOMER = "2d9a6f1c-7e3b-4c8d-a5f0-3b1e9c7d2a4f"
 BASE = "https://api.partnercenter.microsoft.com/v1"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from checkout.mca import McaAttestation
-from checkout.models import Order
-from checkout.provisioning import run_job
+from agreements.mca import McaAttestation
 from connectors.partner_center.sandbox import seed
-from storefront.extensions import db
+from orders.models import Order
+from persistence import db
+from provisioning.jobs import run_job
 from subscriptions.models import Subscription
 from tests.provisioning.factories import BUSINESS_STANDARD, E3, customer, make_order, reseller_user
 
@@ -154,8 +154,8 @@ def test_the_buyers_order_page_links_each_provisioned_line_to_its_subscription(p
 
 
 def test_a_customer_whose_new_tenant_was_created_can_order_again_k4(pc_app, pc_client):
-    from checkout import cart as carts
-    from storefront.accounts import Customer
+    from accounts.models import Customer
+    from orders import cart as carts
     from tests.checkout.conftest import confirm_mca
     from tests.conftest import login, post_form
     from tests.provisioning.factories import price_for
@@ -178,7 +178,7 @@ def test_a_customer_whose_new_tenant_was_created_can_order_again_k4(pc_app, pc_c
 
 def test_a_tenant_a_sibling_order_just_created_is_used_not_created_twice(pc_app, pc_client,
                                                                          pc_sandbox):
-    from checkout.provisioning_steps import _new_customer
+    from provisioning.steps import _new_customer
 
     order = make_order()
     domain = f"{order.customer.domain_prefix}.onmicrosoft.com"
@@ -194,7 +194,7 @@ def test_a_tenant_a_sibling_order_just_created_is_used_not_created_twice(pc_app,
 def test_a_domain_another_company_holds_still_stops_the_order_for_attention(pc_app, pc_client):
     from dataclasses import replace
 
-    from checkout.provisioning_steps import _new_customer
+    from provisioning.steps import _new_customer
 
     order = make_order()
     domain = f"{order.customer.domain_prefix}.onmicrosoft.com"

@@ -14,8 +14,8 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from checkout.models import Order, OrderLine, ProvisioningJob
-from storefront.extensions import db
+from orders.models import Order, OrderLine, ProvisioningJob
+from persistence import db
 from subscriptions.models import Subscription
 from tests.provisioning.databases import REDIS_ENV, skip_without
 from tests.provisioning.factories import make_order, reseller_user

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from checkout.provisioning import run_job
-from storefront.extensions import db
+from persistence import db
+from provisioning.jobs import run_job
 from subscriptions.models import Subscription
 from tests.provisioning.factories import make_order
 

@@ -10,7 +10,7 @@ import pytest
 
 from connectors.partner_center import Address, CartLineRequest, Contact, NewCustomer
 from connectors.partner_center.sandbox import seed
-from storefront.extensions import db
+from persistence import db
 from subscriptions.models import Subscription
 from tests.conftest import make_order, make_price
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from storefront.extensions import db
+from persistence import db
 from subscriptions import services
 from subscriptions.models import KeyAccess, Subscription
 from tests.conftest import csrf_token, login, post_form

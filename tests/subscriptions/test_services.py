@@ -10,8 +10,9 @@ import time_machine
 from sqlalchemy import select
 
 from catalog.models import Price
-from checkout.models import CartLine
-from storefront.extensions import db
+from orders.cart import add_licenses
+from orders.models import CartLine
+from persistence import db
 from subscriptions import services
 from subscriptions.errors import SubscriptionRefused
 from subscriptions.models import SubscriptionEvent
@@ -193,7 +194,7 @@ def test_s6_perpetual_software_is_not_cancellable_on_day_31(clock, buy, agent, p
 
 def test_s2_extra_licenses_go_to_the_cart_aimed_at_this_subscription(buy, world):
     sub = buy()
-    line = services.add_licenses(sub, 4, world.reseller_a_user)
+    line = add_licenses(sub, 4, world.reseller_a_user)
     assert (line.add_to_subscription_id, line.quantity, line.price_id) == \
         (sub.id, 4, world.price.id)
 
@@ -202,13 +203,13 @@ def test_c3_a_discontinued_plan_still_takes_extra_licenses(buy, world):
     sub = buy()
     sub.product.discontinued = True
     db.session.commit()
-    assert services.add_licenses(sub, 1, world.reseller_a_user).add_to_subscription_id == sub.id
+    assert add_licenses(sub, 1, world.reseller_a_user).add_to_subscription_id == sub.id
 
 
 def test_c4_extra_dynamics_licenses_go_to_this_instance(buy, world):
     first = buy(("CFQ7TTC0LGNM", "0001"), family="dynamics", new_subscription_per_order=True)
     second = buy(("CFQ7TTC0LGNM", "0001"), price=first.product.skus[0].prices[0])
-    services.add_licenses(second, 2, world.reseller_a_user)
+    add_licenses(second, 2, world.reseller_a_user)
     lines = db.session.scalars(select(CartLine)).all()
     assert [(ln.add_to_subscription_id, ln.quantity) for ln in lines] == [(second.id, 2)]
 

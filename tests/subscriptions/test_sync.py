@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from connectors.partner_center import wire
-from storefront.extensions import db
+from persistence import db
 from subscriptions import services
 from subscriptions.models import Subscription
 from subscriptions.sync import sync_all

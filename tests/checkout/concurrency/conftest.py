@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from config.settings import TestingConfig
+from connectors.partner_center.app_client import KEY
+from persistence import db
 from storefront import create_app
-from storefront.extensions import db
-from storefront.partner_center import KEY
 from tests.provisioning.databases import database
 
 

@@ -1,0 +1,194 @@
+"""Account records: users and their roles, lite resellers, end customers with their
+segment qualifications, and the API tokens that act for a user. Who may see which of them
+is asked in accounts.scoping."""
+
+from __future__ import annotations
+
+import enum
+
+from flask import current_app, has_app_context
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from persistence import db, utcnow
+
+
+class Role(enum.StrEnum):
+    PROVIDER_ADMIN = "provider_admin"
+    RESELLER_USER = "reseller_user"
+    CUSTOMER_USER = "customer_user"
+
+
+class MpaStatus(enum.StrEnum):
+    """Whether the reseller's acceptance of the Microsoft Partner Agreement is verified (K9)."""
+
+    UNKNOWN = "unknown"
+    VERIFIED = "verified"
+    NOT_ACCEPTED = "not_accepted"
+    INVALID_MPN = "invalid_mpn"  # Partner Center does not know the MPN ID
+
+
+class Segment(enum.StrEnum):
+    COMMERCIAL = "commercial"
+    EDUCATION = "education"
+    GOVERNMENT = "government"
+    NONPROFIT = "nonprofit"
+
+
+SPECIALIZED_SEGMENTS = (Segment.EDUCATION, Segment.GOVERNMENT, Segment.NONPROFIT)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id = db.Column(db.Integer, primary_key=True)
+    email = db.Column(db.String(254), nullable=False, unique=True, index=True)
+    name = db.Column(db.String(120), nullable=False, default="")
+    password_hash = db.Column(db.String(256), nullable=False)
+    role = db.Column(db.String(20), nullable=False)
+    active = db.Column(db.Boolean, nullable=False, default=True)
+    # S4/S7: cancelling subscriptions and revealing product keys need this permission.
+    admin_agent = db.Column(db.Boolean, nullable=False, default=False)
+    reseller_id = db.Column(db.Integer, db.ForeignKey("resellers.id"), index=True)
+    customer_id = db.Column(db.Integer, db.ForeignKey("customers.id"), index=True)
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    last_login_at = db.Column(db.DateTime(timezone=True))
+
+    reseller = db.relationship("Reseller", back_populates="users")
+    customer = db.relationship("Customer", back_populates="users")
+
+    def set_password(self, password: str) -> None:
+        # Tests lower the work factor through config; production keeps werkzeug's scrypt.
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() \
+            else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses sign-in for inactive users
+        return bool(self.active)
+
+    @property
+    def is_provider_admin(self) -> bool:
+        return self.role == Role.PROVIDER_ADMIN
+
+    @property
+    def is_reseller(self) -> bool:
+        return self.role == Role.RESELLER_USER
+
+    @property
+    def is_customer(self) -> bool:
+        return self.role == Role.CUSTOMER_USER
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class Reseller(db.Model):
+    """A lite (indirect) reseller ordering for its own end customers."""
+
+    __tablename__ = "resellers"
+
+    id = db.Column(db.Integer, primary_key=True)
+    company_name = db.Column(db.String(200), nullable=False)
+    mpn_id = db.Column(db.String(20), nullable=False, default="", index=True)
+    mpa_status = db.Column(db.String(20), nullable=False, default=MpaStatus.UNKNOWN)
+    mpa_checked_at = db.Column(db.DateTime(timezone=True))
+    contact_name = db.Column(db.String(120), nullable=False, default="")
+    contact_email = db.Column(db.String(254), nullable=False, default="")
+    contact_phone = db.Column(db.String(40), nullable=False, default="")
+    active = db.Column(db.Boolean, nullable=False, default=True)
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+
+    users = db.relationship("User", back_populates="reseller")
+    customers = db.relationship("Customer", back_populates="reseller")
+
+
+class Customer(db.Model):
+    """An end customer: a reseller's sub-customer, or a direct customer (no reseller)."""
+
+    __tablename__ = "customers"
+
+    id = db.Column(db.Integer, primary_key=True)
+    reseller_id = db.Column(db.Integer, db.ForeignKey("resellers.id"), index=True)
+    company_name = db.Column(db.String(200), nullable=False)
+    contact_first_name = db.Column(db.String(50), nullable=False, default="")
+    contact_last_name = db.Column(db.String(50), nullable=False, default="")
+    email = db.Column(db.String(254), nullable=False, default="")
+    phone = db.Column(db.String(40), nullable=False, default="")
+    address_line1 = db.Column(db.String(200), nullable=False, default="")
+    address_line2 = db.Column(db.String(200), nullable=False, default="")
+    city = db.Column(db.String(100), nullable=False, default="")
+    region = db.Column(db.String(100), nullable=False, default="")
+    postal_code = db.Column(db.String(20), nullable=False, default="")
+    country = db.Column(db.String(2), nullable=False)
+    tax_id = db.Column(db.String(50), nullable=False, default="")
+    language = db.Column(db.String(5), nullable=False, default="en")
+    # A new Microsoft tenant is created at provisioning from domain_prefix; an existing
+    # one is named by tenant id or domain and must authorise us as delegated admin (K4).
+    tenant_mode = db.Column(db.String(10), nullable=False, default="new")
+    domain_prefix = db.Column(db.String(27), nullable=False, default="")
+    tenant_id = db.Column(db.String(36), nullable=False, default="", index=True)
+    tenant_domain = db.Column(db.String(255), nullable=False, default="")
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow,
+                           onupdate=utcnow)
+
+    reseller = db.relationship("Reseller", back_populates="customers")
+    users = db.relationship("User", back_populates="customer")
+    qualifications = db.relationship(
+        "CustomerQualification", back_populates="customer", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_direct(self) -> bool:
+        return self.reseller_id is None
+
+    def approved_segments(self) -> frozenset[str]:
+        """Specialized-industry segments this customer may buy (K7)."""
+        return frozenset(q.segment for q in self.qualifications if q.status == "approved")
+
+
+class CustomerQualification(db.Model):
+    """A segment qualification (education, government, nonprofit) and where it came from."""
+
+    __tablename__ = "customer_qualifications"
+    __table_args__ = (db.UniqueConstraint("customer_id", "segment"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    customer_id = db.Column(db.Integer, db.ForeignKey("customers.id"), nullable=False)
+    segment = db.Column(db.String(20), nullable=False)
+    status = db.Column(db.String(20), nullable=False, default="approved")  # or in_review, denied
+    source = db.Column(db.String(20), nullable=False, default="admin")  # or partner_center
+    recorded_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+
+    customer = db.relationship("Customer", back_populates="qualifications")
+
+
+class ApiToken(db.Model):
+    """A bearer token owned by a reseller or a direct customer, acting as the user who made it."""
+
+    __tablename__ = "api_tokens"
+
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(80), nullable=False)
+    # sha256 of a 256-bit random secret: a fast hash is enough, the secret cannot be guessed.
+    token_hash = db.Column(db.String(64), nullable=False, unique=True)
+    prefix = db.Column(db.String(12), nullable=False)  # shown in the list to recognise it
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False, index=True)
+    reseller_id = db.Column(db.Integer, db.ForeignKey("resellers.id"), index=True)
+    customer_id = db.Column(db.Integer, db.ForeignKey("customers.id"), index=True)
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    last_used_at = db.Column(db.DateTime(timezone=True))
+    revoked_at = db.Column(db.DateTime(timezone=True))
+    # The rate limit's fixed window: when it opened and how many requests it has seen.
+    window_start = db.Column(db.DateTime(timezone=True))
+    window_count = db.Column(db.Integer, nullable=False, default=0)
+
+    user = db.relationship("User")
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,88 @@
+"""Account services: each takes plain data, changes the database and commits once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from accounts.models import Customer, CustomerQualification, Reseller, Role, User
+from persistence import db
+
+COMPANY_FIELDS = (
+    "company_name", "contact_first_name", "contact_last_name", "email", "phone",
+    "address_line1", "address_line2", "city", "region", "postal_code", "country", "tax_id",
+)
+TENANT_FIELDS = ("tenant_mode", "domain_prefix", "tenant_id", "tenant_domain")
+RESELLER_FIELDS = (
+    "company_name", "mpn_id", "mpa_status", "contact_name", "contact_email", "contact_phone",
+    "active",
+)
+
+
+def _clean(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def apply_fields(obj: object, data: Mapping[str, Any], fields: tuple[str, ...]) -> None:
+    """Copy the named fields from form data, trimming stray whitespace users paste in."""
+    for name in fields:
+        if name in data:
+            setattr(obj, name, _clean(data[name]) if data[name] is not None else "")
+    if isinstance(obj, Customer):
+        obj.country = (obj.country or "").upper()
+        obj.postal_code = (obj.postal_code or "").upper()
+
+
+def new_user(email: str, password: str, role: Role, **extra: Any) -> User:
+    user = User(email=email.strip().lower(), role=role, **extra)
+    user.set_password(password)
+    return user
+
+
+def sign_up_direct_customer(data: Mapping[str, Any]) -> User:
+    """Create a direct customer and its first user (an admin agent of its own company)."""
+    customer = Customer(reseller_id=None)
+    apply_fields(customer, data, COMPANY_FIELDS + TENANT_FIELDS)
+    user = new_user(data["user_email"], data["password"], Role.CUSTOMER_USER,
+                    name=data["name"], customer=customer, admin_agent=True)
+    db.session.add_all([customer, user])
+    db.session.commit()
+    return user
+
+
+def save_customer(
+    customer: Customer, data: Mapping[str, Any], *, reseller_id: int | None
+) -> Customer:
+    """Create or update an end customer owned by reseller_id (None for a direct customer)."""
+    if customer.id is None:
+        customer.reseller_id = reseller_id
+        db.session.add(customer)
+    apply_fields(customer, data, COMPANY_FIELDS + TENANT_FIELDS)
+    if "qualifications" in data and data["qualifications"] is not None:
+        _set_qualifications(customer, set(data["qualifications"]))
+    db.session.commit()
+    return customer
+
+
+def _set_qualifications(customer: Customer, segments: set[str]) -> None:
+    """Admin approvals (K7): keep Partner Center-sourced rows, replace the admin ones."""
+    keep = [q for q in customer.qualifications if q.source != "admin" or q.segment in segments]
+    have = {q.segment for q in keep}
+    keep += [CustomerQualification(segment=s, source="admin") for s in sorted(segments - have)]
+    customer.qualifications = keep
+
+
+def save_reseller(reseller: Reseller, data: Mapping[str, Any]) -> Reseller:
+    if reseller.id is None:
+        db.session.add(reseller)
+    apply_fields(reseller, data, RESELLER_FIELDS)
+    db.session.commit()
+    return reseller
+
+
+def add_user(data: Mapping[str, Any], role: Role, **owner: Any) -> User:
+    user = new_user(data["email"], data["password"], role, name=data["name"],
+                    admin_agent=bool(data.get("admin_agent")), **owner)
+    db.session.add(user)
+    db.session.commit()
+    return user

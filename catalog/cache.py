@@ -1,0 +1,61 @@
+"""Per-worker caches keyed by the catalog version: a newer version empties them.
+
+The version is read from the database on every request (catalog/version.py), which keeps
+every gunicorn worker right after a write made anywhere. Rendered listings (the web
+layer's) and small derived facts (this module's `catalog_fact`) both use `ListingCache`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from flask import current_app
+
+T = TypeVar("T")
+FACTS_KEY = "catalog_facts"
+# Facts are small (a switch, a country list, one reseller's markups) and have a cache of
+# their own, so one entry per reseller never pushes a rendered listing out.
+MAX_FACTS = 4096
+
+
+class ListingCache:
+    """An LRU of rendered HTML (and small facts) for one catalog version; a newer version
+    empties it."""
+
+    def __init__(self, max_entries: int) -> None:
+        self._entries: OrderedDict[Hashable, object] = OrderedDict()
+        self._version: int | None = None
+        self._max = max_entries
+        self._lock = threading.Lock()
+
+    def get_or_render(self, catalog_version: int, key: Hashable, render: Callable[[], T]) -> T:
+        with self._lock:
+            if catalog_version != self._version:
+                self._entries.clear()  # entries of an older version can never be served
+                self._version = catalog_version
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        html = render()
+        with self._lock:
+            if catalog_version == self._version:
+                self._entries[key] = html
+                while len(self._entries) > self._max:
+                    self._entries.popitem(last=False)
+        return html
+
+
+def init_app(app) -> None:
+    """Give the app its facts cache (one per worker process)."""
+    app.extensions[FACTS_KEY] = ListingCache(MAX_FACTS)
+
+
+def catalog_fact(catalog_version: int, key: tuple, compute: Callable[[], T]) -> T:
+    """A small fact derived from the catalog alone (C1's switches, whether a market has
+    prices, the checkout's reference data), computed once per worker and catalog version
+    instead of once per request."""
+    cache: ListingCache = current_app.extensions[FACTS_KEY]
+    return cache.get_or_render(catalog_version, ("fact", *key), compute)

@@ -1,0 +1,91 @@
+"""Rows to the commitments domain's frozen dataclasses, and domain state back onto rows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from commitments import balance, credit, notices, orders
+from commitments import enrollment as domain
+from commitments.accounts import Account
+from commitments.records import models
+from persistence import db
+
+
+def to_enrollment(row: models.Enrollment) -> domain.Enrollment:
+    """The domain enrollment for a row: number, parties, dates, signatures and status."""
+    reason = row.suspension_reason
+    return domain.Enrollment(
+        number=row.number,
+        customer_id=str(row.customer_id),
+        partner_id=row.partner_id,
+        start=row.start,
+        extended_term=row.extended_term,
+        signed_documents=frozenset(domain.Document(d.document) for d in row.documents),
+        status=domain.Status(row.status),
+        status_since=row.status_since,
+        suspension_reason=domain.SuspensionReason(reason) if reason else None,
+    )
+
+
+def apply_state(row: models.Enrollment, state: domain.Enrollment) -> None:
+    """Copy a lifecycle result (status, since, reason) back onto the row."""
+    row.status = state.status.value
+    row.status_since = state.status_since
+    row.suspension_reason = state.suspension_reason.value if state.suspension_reason else None
+
+
+def to_order(row: models.CommitmentOrder) -> orders.CommitmentOrder:
+    approval = None
+    if row.approved_by and row.approved_on:
+        approval = orders.Approval(row.approved_by, row.approved_on)
+    return orders.CommitmentOrder(
+        orders.OrderKind(row.kind), row.year, row.amount_excl_tax, row.submitted_on, approval
+    )
+
+
+def to_orders(row: models.Enrollment) -> tuple[orders.CommitmentOrder, ...]:
+    return tuple(to_order(o) for o in row.orders)
+
+
+def to_credit_checks(row: models.Enrollment) -> tuple[credit.CreditCheck, ...]:
+    return tuple(credit.CreditCheck(c.year, c.decided_on, c.passed) for c in row.credit_checks)
+
+
+def to_usage(row: models.Enrollment) -> tuple[balance.UsageRecord, ...]:
+    return tuple(
+        balance.UsageRecord(u.used_on, u.quantity, u.unit_price, u.meter) for u in row.usage
+    )
+
+
+def to_account(row: models.EnrollmentAccount) -> Account:
+    return Account(row.name, row.owner, frozenset(s.subscription_id for s in row.subscriptions))
+
+
+def is_renewed(row: models.Enrollment) -> bool:
+    """Whether the customer has an enrollment starting the day after this one ends (O9)."""
+    query = select(models.Enrollment.id).where(
+        models.Enrollment.customer_id == row.customer_id,
+        models.Enrollment.start == row.end + timedelta(days=1),
+    )
+    return db.session.scalar(query) is not None
+
+
+def to_facts(row: models.Enrollment) -> notices.EnrollmentFacts:
+    """Everything due_notices needs about one enrollment, gathered once."""
+    settlements = tuple(
+        notices.OverageSettlement(s.month, s.responded_on, s.settled_on) for s in row.settlements
+    )
+    return notices.EnrollmentFacts(
+        enrollment=to_enrollment(row),
+        orders=to_orders(row),
+        usage=to_usage(row),
+        overage_settlements=settlements,
+        renewed=is_renewed(row),
+    )
+
+
+def sent_keys(row: models.Enrollment) -> frozenset[notices.NoticeKey]:
+    """The keys of every notice already sent for this enrollment."""
+    return frozenset(notices.NoticeKey.parse(n.key) for n in row.notices)

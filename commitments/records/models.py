@@ -1,0 +1,194 @@
+"""Indirect OSPA enrollment tables; the rules stay in the pure commitments/ package.
+
+Rows hold facts (who signed what when, orders, usage, decisions); services map them to the
+domain's frozen dataclasses (storefront.enrollments.mapping) and ask the domain what follows.
+"""
+
+from __future__ import annotations
+
+from commitments.enrollment import Status
+from persistence import Money, db, utcnow
+
+
+class Enrollment(db.Model):
+    """A customer's three-year agreement, sold by the provider or the customer's reseller."""
+
+    __tablename__ = "enrollments"
+
+    id = db.Column(db.Integer, primary_key=True)
+    number = db.Column(db.String(8), nullable=False, unique=True)
+    customer_id = db.Column(db.Integer, db.ForeignKey("customers.id"), nullable=False, index=True)
+    # None: the provider itself is the partner (direct customer); else the customer's reseller.
+    partner_reseller_id = db.Column(db.Integer, db.ForeignKey("resellers.id"), index=True)
+    start = db.Column(db.Date, nullable=False)
+    end = db.Column(db.Date, nullable=False)
+    extended_term = db.Column(db.Boolean, nullable=False, default=False)
+    status = db.Column(db.String(20), nullable=False, default=Status.DRAFT, index=True)
+    status_since = db.Column(db.Date)
+    suspension_reason = db.Column(db.String(30))
+    deprovision_marked_on = db.Column(db.Date)
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+
+    customer = db.relationship("Customer")
+    partner_reseller = db.relationship("Reseller")
+    documents = db.relationship("SignedDocument", cascade="all, delete-orphan",
+                                order_by="SignedDocument.id")
+    orders = db.relationship("CommitmentOrder", cascade="all, delete-orphan",
+                             order_by="[CommitmentOrder.submitted_on, CommitmentOrder.id]")
+    credit_checks = db.relationship("CreditCheck", cascade="all, delete-orphan",
+                                    order_by="[CreditCheck.decided_on, CreditCheck.id]")
+    usage = db.relationship("UsageRecord", cascade="all, delete-orphan",
+                            order_by="[UsageRecord.used_on, UsageRecord.id]")
+    settlements = db.relationship("OverageSettlement", cascade="all, delete-orphan",
+                                  order_by="OverageSettlement.month")
+    notices = db.relationship("SentNotice", cascade="all, delete-orphan",
+                              order_by="[SentNotice.sent_on, SentNotice.id]")
+    accounts = db.relationship("EnrollmentAccount", cascade="all, delete-orphan",
+                               order_by="EnrollmentAccount.name")
+    invoices = db.relationship("EnrollmentInvoice", cascade="all, delete-orphan",
+                               order_by="EnrollmentInvoice.id")
+
+    @property
+    def partner_id(self) -> str:
+        """The domain's partner id: 'provider' or 'reseller:<id>' (O6: who invoices)."""
+        return "provider" if self.partner_reseller_id is None \
+            else f"reseller:{self.partner_reseller_id}"
+
+
+class SignedDocument(db.Model):
+    """One of the four OSPA package documents, signed (O1): by whom and when."""
+
+    __tablename__ = "enrollment_documents"
+    __table_args__ = (db.UniqueConstraint("enrollment_id", "document"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    enrollment_id = db.Column(db.Integer, db.ForeignKey("enrollments.id"), nullable=False)
+    document = db.Column(db.String(40), nullable=False)
+    signed_by = db.Column(db.String(120), nullable=False)
+    signed_on = db.Column(db.Date, nullable=False)
+    recorded_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+
+
+class CommitmentOrder(db.Model):
+    """An initial, annual or additional monetary commitment (O1-O3), excluding tax."""
+
+    __tablename__ = "commitment_orders"
+
+    id = db.Column(db.Integer, primary_key=True)
+    enrollment_id = db.Column(db.Integer, db.ForeignKey("enrollments.id"), nullable=False,
+                              index=True)
+    kind = db.Column(db.String(20), nullable=False)
+    year = db.Column(db.Integer, nullable=False)
+    amount_excl_tax = db.Column(Money, nullable=False)
+    submitted_on = db.Column(db.Date, nullable=False)
+    # A true-down to zero needs a special approval (O2).
+    approved_by = db.Column(db.String(120))
+    approved_on = db.Column(db.Date)
+    entered_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class CreditCheck(db.Model):
+    """The credit team's decision for one commitment year (O4)."""
+
+    __tablename__ = "credit_checks"
+
+    id = db.Column(db.Integer, primary_key=True)
+    enrollment_id = db.Column(db.Integer, db.ForeignKey("enrollments.id"), nullable=False,
+                              index=True)
+    year = db.Column(db.Integer, nullable=False)
+    decided_on = db.Column(db.Date, nullable=False)
+    passed = db.Column(db.Boolean, nullable=False)
+    note = db.Column(db.Text, nullable=False, default="")
+    recorded_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+
+    recorded_by = db.relationship("User")
+
+
+class UsageRecord(db.Model):
+    """Usage of one meter on one day at the commitment unit price (O5)."""
+
+    __tablename__ = "usage_records"
+
+    id = db.Column(db.Integer, primary_key=True)
+    enrollment_id = db.Column(db.Integer, db.ForeignKey("enrollments.id"), nullable=False,
+                              index=True)
+    used_on = db.Column(db.Date, nullable=False)
+    meter = db.Column(db.String(120), nullable=False, default="")
+    quantity = db.Column(Money, nullable=False)
+    unit_price = db.Column(Money, nullable=False)
+    recorded_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class OverageSettlement(db.Model):
+    """The customer's answer to one month's overage and when it was paid or offset (O8)."""
+
+    __tablename__ = "overage_settlements"
+    __table_args__ = (db.UniqueConstraint("enrollment_id", "month"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    enrollment_id = db.Column(db.Integer, db.ForeignKey("enrollments.id"), nullable=False)
+    month = db.Column(db.Date, nullable=False)
+    responded_on = db.Column(db.Date)
+    settled_on = db.Column(db.Date)
+
+
+class SentNotice(db.Model):
+    """A notice sent or state change applied; the unique key makes the daily job idempotent."""
+
+    __tablename__ = "sent_notices"
+
+    id = db.Column(db.Integer, primary_key=True)
+    enrollment_id = db.Column(db.Integer, db.ForeignKey("enrollments.id"), nullable=False,
+                              index=True)
+    key = db.Column(db.String(80), nullable=False, unique=True)
+    kind = db.Column(db.String(40), nullable=False)
+    sent_on = db.Column(db.Date, nullable=False)
+    message = db.Column(db.Text, nullable=False, default="")
+
+
+class EnrollmentAccount(db.Model):
+    """An organisational unit of the enrollment holding at most 199 subscriptions (O7)."""
+
+    __tablename__ = "enrollment_accounts"
+    __table_args__ = (db.UniqueConstraint("enrollment_id", "name"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    enrollment_id = db.Column(db.Integer, db.ForeignKey("enrollments.id"), nullable=False)
+    name = db.Column(db.String(120), nullable=False)
+    owner = db.Column(db.String(254), nullable=False)
+
+    subscriptions = db.relationship("AccountSubscription", cascade="all, delete-orphan",
+                                    order_by="AccountSubscription.id")
+
+
+class AccountSubscription(db.Model):
+    """A subscription created under an enrollment account."""
+
+    __tablename__ = "account_subscriptions"
+    __table_args__ = (db.UniqueConstraint("account_id", "subscription_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    account_id = db.Column(db.Integer, db.ForeignKey("enrollment_accounts.id"), nullable=False)
+    subscription_id = db.Column(db.String(64), nullable=False)
+
+
+class EnrollmentInvoice(db.Model):
+    """The partner's invoice for a commitment order or a month's overage (O6)."""
+
+    __tablename__ = "enrollment_invoices"
+
+    id = db.Column(db.Integer, primary_key=True)
+    enrollment_id = db.Column(db.Integer, db.ForeignKey("enrollments.id"), nullable=False,
+                              index=True)
+    number = db.Column(db.String(40), nullable=False, unique=True)
+    issued_by = db.Column(db.String(40), nullable=False)
+    kind = db.Column(db.String(20), nullable=False)
+    issued_on = db.Column(db.Date, nullable=False)
+    due_on = db.Column(db.Date, nullable=False)
+    amount_excl_tax = db.Column(Money, nullable=False)
+    tax_rate = db.Column(Money, nullable=False)
+    paid_on = db.Column(db.Date)
+    order_id = db.Column(db.Integer, db.ForeignKey("commitment_orders.id"))
+    overage_month = db.Column(db.Date)

@@ -1,0 +1,219 @@
+"""Enrollment services: take plain values, ask the commitments domain, commit once.
+
+Every refusal is the domain's CommitmentRefused with all its problems, so pages show each
+problem beside its field with its code.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import select
+
+from accounts.models import Customer, User
+from commitments import lifecycle
+from commitments.accounts import add_subscription as domain_add_subscription
+from commitments.enrollment import (
+    Actor,
+    Document,
+    Status,
+    SuspensionReason,
+    end_date,
+    next_enrollment_number,
+    term_year,
+)
+from commitments.invoices import invoice_for_order
+from commitments.money import ZERO
+from commitments.notices import NoticeKind
+from commitments.orders import Approval, OrderKind, place_order
+from commitments.orders import CommitmentOrder as DomainOrder
+from commitments.problems import CommitmentRefused, problem
+from commitments.records import mapping, models
+from commitments.records.daily import dispatch_due
+from persistence import db
+
+DEFAULT_TAX_RATE = Decimal("0.06")  # VAT on cloud services in China; the partner may change it
+
+
+def create_enrollment(
+    customer: Customer, start: date, extended_term: bool = False
+) -> models.Enrollment:
+    """A draft enrollment with the next V570 number; the partner is the customer's reseller."""
+    numbers = db.session.scalars(select(models.Enrollment.number))
+    row = models.Enrollment(
+        number=next_enrollment_number(numbers), customer=customer,
+        partner_reseller_id=customer.reseller_id, start=start, end=end_date(start),
+        extended_term=extended_term, status=Status.DRAFT, status_since=start,
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def sign_document(
+    row: models.Enrollment, document: Document, signed_by: str, signed_on: date, user: User
+) -> None:
+    """Record one package document as signed (O1); signing again keeps the first record."""
+    if document.value not in {d.document for d in row.documents}:
+        row.documents.append(models.SignedDocument(
+            document=document.value, signed_by=signed_by.strip(), signed_on=signed_on,
+            recorded_by_id=user.id,
+        ))
+    db.session.commit()
+
+
+def record_credit_check(
+    row: models.Enrollment, year: int, passed: bool, note: str, today: date, user: User
+) -> None:
+    """Record the credit team's decision for a commitment year (O4), dated today."""
+    row.credit_checks.append(models.CreditCheck(
+        year=year, decided_on=today, passed=passed, note=note.strip(), recorded_by_id=user.id
+    ))
+    db.session.commit()
+
+
+def _activate_or_reactivate(row, state, today: date, resolved_on: date | None):
+    if state.status in lifecycle.STOPPED:
+        return lifecycle.reactivate(state, Actor.PROVIDER, resolved_on, today)
+    checks = mapping.to_credit_checks(row)
+    return lifecycle.activate(state, mapping.to_orders(row), checks, today)
+
+
+def change_status(
+    row: models.Enrollment,
+    target: Status,
+    today: date,
+    *,
+    reason: SuspensionReason | None = None,
+    resolved_on: date | None = None,
+) -> None:
+    """Move the enrollment with the domain's lifecycle functions (O1, O4, O8)."""
+    state = mapping.to_enrollment(row)
+    if target is Status.ACTIVE:
+        state = _activate_or_reactivate(row, state, today, resolved_on)
+        row.deprovision_marked_on = None
+    elif target is Status.SUSPENDED:
+        if reason is None:
+            message = "Say why the enrollment is suspended."
+            reason_missing = problem("O8", "suspension_reason_required", message, "reason")
+            raise CommitmentRefused([reason_missing])
+        state = lifecycle.suspend(state, reason, today)
+    else:
+        moves = {Status.CREDIT_CHECK: lifecycle.submit_for_credit_check,
+                 Status.DRAFT: lifecycle.return_to_draft,
+                 Status.TERMINATED: lifecycle.terminate, Status.EXPIRED: lifecycle.expire}
+        state = moves[target](state, today)
+    mapping.apply_state(row, state)
+    db.session.commit()
+
+
+def _actor(row: models.Enrollment, late_entry: bool) -> Actor:
+    """Who submitted the order: the provider only for a late entry (O2), else the buyer side."""
+    if late_entry:
+        return Actor.PROVIDER
+    return Actor.RESELLER if row.partner_reseller_id else Actor.CUSTOMER
+
+
+def _issue_order_invoice(row: models.Enrollment, order: models.CommitmentOrder, today: date):
+    """O6: the partner invoices the order; a true-down to zero has nothing to invoice."""
+    if order.amount_excl_tax <= ZERO:
+        return
+    rate = Decimal(str(current_app.config.get("OSPA_TAX_RATE", DEFAULT_TAX_RATE)))
+    number = f"{row.number}-{len(row.invoices) + 1:03d}"
+    invoice = invoice_for_order(mapping.to_enrollment(row), mapping.to_order(order), number,
+                                today, rate)
+    row.invoices.append(models.EnrollmentInvoice(
+        number=invoice.number, issued_by=invoice.issued_by, kind=invoice.kind.value,
+        issued_on=invoice.issued_on, due_on=invoice.due_on,
+        amount_excl_tax=invoice.amount_excl_tax, tax_rate=invoice.tax_rate, order_id=order.id,
+    ))
+
+
+def place_commitment_order(
+    row: models.Enrollment,
+    kind: OrderKind,
+    year: int,
+    amount: Decimal,
+    today: date,
+    user: User,
+    *,
+    late_entry: bool = False,
+    approval: Approval | None = None,
+) -> models.CommitmentOrder:
+    """Place an initial, annual or additional order submitted today (O1-O4), then invoice it."""
+    order = DomainOrder(kind, year, amount, today, approval)
+    place_order(mapping.to_enrollment(row), order, mapping.to_orders(row),
+                mapping.to_credit_checks(row), _actor(row, late_entry))
+    saved = models.CommitmentOrder(
+        kind=kind.value, year=year, amount_excl_tax=order.amount_excl_tax, submitted_on=today,
+        approved_by=approval.approved_by if approval else None,
+        approved_on=approval.approved_on if approval else None, entered_by_id=user.id,
+    )
+    row.orders.append(saved)
+    db.session.flush()
+    _issue_order_invoice(row, saved, today)
+    db.session.commit()
+    return saved
+
+
+def record_usage(
+    row: models.Enrollment,
+    used_on: date,
+    meter: str,
+    quantity: Decimal,
+    unit_price: Decimal,
+    today: date,
+    user: User,
+) -> list:
+    """Record usage and send the 50/75/90/100% notices it crosses, once each (O5)."""
+    if term_year(row.start, used_on) is None:
+        message = f"Usage must fall between {row.start} and {row.end}."
+        raise CommitmentRefused([problem("O5", "usage_outside_term", message, "used_on")])
+    row.usage.append(models.UsageRecord(
+        used_on=used_on, meter=meter.strip(), quantity=quantity, unit_price=unit_price,
+        recorded_by_id=user.id,
+    ))
+    db.session.flush()
+    sent = dispatch_due(row, today, kinds={NoticeKind.USAGE_THRESHOLD})
+    db.session.commit()
+    return sent
+
+
+def record_settlement(
+    row: models.Enrollment, month: date, responded_on: date | None, settled_on: date | None
+) -> None:
+    """Record the answer to, or the payment of, one month's overage (O8)."""
+    month = month.replace(day=1)
+    found = next((s for s in row.settlements if s.month == month), None)
+    if found is None:
+        found = models.OverageSettlement(month=month)
+        row.settlements.append(found)
+    found.responded_on = responded_on or found.responded_on
+    found.settled_on = settled_on or found.settled_on
+    db.session.commit()
+
+
+def add_account(row: models.Enrollment, name: str, owner: str) -> models.EnrollmentAccount:
+    """Add an account (organisational unit) to the enrollment."""
+    account = models.EnrollmentAccount(name=name.strip(), owner=owner.strip().lower())
+    row.accounts.append(account)
+    db.session.commit()
+    return account
+
+
+def add_subscription(account: models.EnrollmentAccount, subscription_id: str) -> None:
+    """Add a subscription to an account; the 200th is refused (O7)."""
+    subscription_id = subscription_id.strip()
+    before = mapping.to_account(account)
+    after = domain_add_subscription(before, subscription_id)
+    if after is not before:
+        account.subscriptions.append(models.AccountSubscription(subscription_id=subscription_id))
+    db.session.commit()
+
+
+def mark_invoice_paid(invoice: models.EnrollmentInvoice, paid_on: date) -> None:
+    """Record the customer's payment to the partner (O6: the VAT invoice follows payment)."""
+    invoice.paid_on = paid_on
+    db.session.commit()

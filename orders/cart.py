@@ -1,0 +1,128 @@
+"""Cart services: one cart per buyer and customer, kept across sign-outs; each commits once."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, func, select
+
+from catalog.models import Price, Sku
+from catalog.queries import CYCLE_ORDER, TERM_ORDER
+from orders.models import Cart, CartLine
+from persistence import MAX_ID, db
+from subscriptions import rules
+from subscriptions.errors import SubscriptionRefused, refuse
+from subscriptions.models import Subscription
+from subscriptions.services import facts as subscription_facts
+from subscriptions.services import price_of
+
+
+class CartError(ValueError):
+    """A cart change that cannot be made, with a message for the buyer."""
+
+
+def cart_for(user, customer, *, create: bool = True) -> Cart | None:
+    """The user's cart for this customer."""
+    cart = db.session.scalar(select(Cart).filter_by(user_id=user.id, customer_id=customer.id))
+    if cart is None and create:
+        cart = Cart(user_id=user.id, customer=customer)
+        db.session.add(cart)
+        db.session.flush()
+    return cart
+
+
+def holding_lines(user) -> Select:
+    """The customers for whom this user's cart holds at least one line."""
+    return select(Cart.customer_id).join(CartLine).where(Cart.user_id == user.id)
+
+
+def line_counts(user, customer_ids: list[int]) -> dict[int, int]:
+    """How many lines the user's cart for each of these customers holds; empty ones left out."""
+    rows = db.session.execute(
+        select(Cart.customer_id, func.count(CartLine.id)).join(CartLine)
+        .where(Cart.user_id == user.id, Cart.customer_id.in_(customer_ids))
+        .group_by(Cart.customer_id))
+    return dict(rows.tuples().all())
+
+
+def add_line(cart: Cart, price_id: int, quantity: int,
+             add_to_subscription_id: int | None = None) -> CartLine:
+    """Add a plan (or extra licenses for a subscription); the same offer twice adds up."""
+    price = _price(price_id)
+    if price is None or not price.listed:
+        raise CartError("That offer is no longer available. Pick another one in the shop.")
+    if quantity < 1:
+        raise CartError("Quantity: order at least 1 license.")
+    line = next((ln for ln in cart.lines if ln.price_id == price_id
+                 and ln.add_to_subscription_id == add_to_subscription_id), None)
+    _check_most(price, quantity + (line.quantity if line else 0))
+    if line is None:
+        line = CartLine(price=price, quantity=0, add_to_subscription_id=add_to_subscription_id)
+        cart.lines.append(line)
+    line.quantity += quantity
+    db.session.commit()
+    return line
+
+
+def update_line(cart: Cart, line_id: int, quantity: int, price_id: int | None) -> None:
+    """Change a line's quantity or billing option (another price of the same SKU)."""
+    line = _line(cart, line_id)
+    if quantity < 1:
+        raise CartError("Quantity: order at least 1 license, or remove the line.")
+    if price_id and price_id != line.price_id:
+        price = _price(price_id)
+        if price is None or price.sku_id != line.price.sku_id or not price.listed:
+            raise CartError("Billing: choose one of the options offered for this plan.")
+        line.price = price
+    _check_most(line.price, quantity)
+    line.quantity = quantity
+    db.session.commit()
+
+
+def _price(price_id: int) -> Price | None:
+    """The price with this id; none for an id no row can have (a tampered form)."""
+    return db.session.get(Price, price_id) if 0 < price_id <= MAX_ID else None
+
+
+def _check_most(price: Price, quantity: int) -> None:
+    """S2's upper bound, at once: the cart never holds more than the plan can be bought in
+    (the least, and bounds changed later, are checked at checkout)."""
+    most = price.sku.product.max_quantity
+    if quantity > most:
+        raise CartError(f"Quantity: {price.sku.product.title} can be bought in at most "
+                        f"{most:,} licenses per order (S2).")
+
+
+def remove_line(cart: Cart, line_id: int) -> None:
+    cart.lines.remove(_line(cart, line_id))
+    db.session.commit()
+
+
+def _line(cart: Cart, line_id: int) -> CartLine:
+    line = next((ln for ln in cart.lines if ln.id == line_id), None)
+    if line is None:
+        raise CartError("That line is no longer in the cart.")
+    return line
+
+
+def billing_options(line: CartLine) -> list[Price]:
+    """The other listed prices of the line's SKU in the same market and currency."""
+    query = select(Price).join(Sku).where(
+        Price.sku_id == line.price.sku_id, Price.market == line.price.market,
+        Price.currency == line.price.currency, Price.listed.is_(True))
+    # In the shop's order (1-month, then 1-year billed monthly, then billed annually…).
+    return sorted(db.session.scalars(query), key=lambda p: (
+        TERM_ORDER.get(p.term_duration, 9), CYCLE_ORDER.get(p.billing_cycle, 9)))
+
+
+def add_licenses(sub: Subscription, quantity: int, user) -> CartLine:
+    """S2/C3/C4: extra licenses go through checkout as a cart line aimed at this subscription."""
+    refuse(rules.check_add_licenses(subscription_facts(sub)))
+    price = price_of(sub)
+    if price is None:
+        raise SubscriptionRefused(rules.Refusal(
+            "S2", "S2.no_price", "This plan has no price to add licenses at; ask your provider."))
+    try:
+        return add_line(cart_for(user, sub.customer), price.id, quantity,
+                              add_to_subscription_id=sub.id)
+    except CartError as exc:
+        db.session.rollback()
+        raise SubscriptionRefused(rules.Refusal("S2", "S2.cart_refused", str(exc))) from exc

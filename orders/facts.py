@@ -1,0 +1,199 @@
+"""Assemble the CheckoutContext from Partner Center facts and (re-read) database facts."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from typing import NamedTuple
+
+from sqlalchemy import Select, bindparam, or_, select
+
+from accounts.models import Customer, CustomerQualification, MpaStatus, Reseller
+from agreements import mca
+from checkout.context import (
+    CheckoutContext,
+    CustomerFacts,
+    FixUrls,
+    LineFacts,
+    McaFacts,
+    ResellerFacts,
+    SubscriptionFacts,
+)
+from checkout.fetch import RemoteFacts
+from checkout.reference import Reference
+from checkout.rules.k06_business_plan_limit import BUSINESS
+from orders.models import OPEN_STATUSES, Order, OrderLine
+from persistence import db
+from subscriptions.models import Subscription
+
+
+def local_subscription_ref(sub) -> str:
+    """The id a subscription (or a row of one) has in the rules: Partner Center's, or ours
+    until it has one."""
+    return sub.pc_subscription_id or f"local:{sub.id}"
+
+
+def build_context(cart, remote: RemoteFacts, ref: Reference, today: date,
+                  urls: FixUrls) -> CheckoutContext:
+    """The frozen facts for one cart; inside the order's lock, its reads see every racing
+    checkout that committed first."""
+    customer = cart.customer
+    reseller = customer.reseller
+    return CheckoutContext(
+        buyer_kind="reseller" if reseller else "direct",
+        customer=_customer(customer, remote, _approved_segments(customer) | remote.qualifications),
+        reseller=_reseller(reseller), mca=_mca(customer, remote), settings=ref.settings,
+        lines=tuple(_line(i, line) for i, line in enumerate(cart.lines)),
+        existing_subscriptions=_subscriptions(customer, remote),
+        tax_id_countries=ref.tax_id_countries,
+        reservation_blocked_markets=ref.reservation_blocked_markets,
+        urls=urls, today=today)
+
+
+def record_context(customer: Customer, ref: Reference, today: date,
+                   urls: FixUrls) -> CheckoutContext:
+    """The customer's saved details and the reference data, nothing else: no cart, no
+    Partner Center, no MCA record, subscriptions or orders read. Enough for the checks of
+    the record itself (checkout.service.RECORD_CHECKS)."""
+    reseller = customer.reseller
+    return CheckoutContext(
+        buyer_kind="reseller" if reseller else "direct",
+        customer=_customer(customer, RemoteFacts(), frozenset()),
+        reseller=_reseller(reseller),
+        mca=McaFacts(required_version="", accepted_version=None, confirmed_by_reseller=False),
+        settings=ref.settings, lines=(), existing_subscriptions=(),
+        tax_id_countries=ref.tax_id_countries,
+        reservation_blocked_markets=ref.reservation_blocked_markets,
+        urls=urls, today=today)
+
+
+def _customer(c: Customer, remote: RemoteFacts, qualifications: frozenset[str]) -> CustomerFacts:
+    return CustomerFacts(
+        id=c.id, company_name=c.company_name, contact_first_name=c.contact_first_name,
+        contact_last_name=c.contact_last_name, email=c.email, phone=c.phone,
+        address_line1=c.address_line1, address_line2=c.address_line2, city=c.city,
+        region=c.region, postal_code=c.postal_code, country=c.country, tax_id=c.tax_id,
+        tenant_mode=c.tenant_mode, tenant_id=c.tenant_id or None,
+        tenant_domain=c.tenant_domain or None, domain_prefix=c.domain_prefix or None,
+        domain_available=remote.domain_available,
+        qualifications=qualifications, delegated_admin=remote.delegated_admin,
+        tenant_listed=remote.tenant_listed,
+        relationship_request_url=remote.relationship_url)
+
+
+def _approved_segments(c: Customer) -> frozenset[str]:
+    """K7: the segments an admin approved for this customer, as committed now."""
+    return frozenset(db.session.scalars(_statements().approved, {"customer_id": c.id}))
+
+
+def _reseller(r: Reseller | None) -> ResellerFacts | None:
+    if r is None:
+        return None
+    known = r.mpa_status != MpaStatus.UNKNOWN
+    return ResellerFacts(
+        id=r.id, company=r.company_name, mpn_id=r.mpn_id or None,
+        mpn_valid=(r.mpa_status != MpaStatus.INVALID_MPN) if known else None,
+        mpa_verified=(r.mpa_status == MpaStatus.VERIFIED) if known else None)
+
+
+def _mca(customer: Customer, remote: RemoteFacts) -> McaFacts:
+    statements = _statements()
+    statement = (statements.mca_confirmed if customer.reseller_id is not None
+                 else statements.mca_accepted)
+    latest = db.session.execute(statement, {"customer_id": customer.id,
+                                            "reseller_id": customer.reseller_id}).first()
+    return McaFacts(
+        required_version=remote.mca_version or (latest.agreement_version if latest else ""),
+        accepted_version=latest.agreement_version if latest else None,
+        confirmed_by_reseller=bool(latest and latest.acting_as == "reseller_user"),
+        acceptance_id=latest.id if latest else None)
+
+
+def _line(index: int, line) -> LineFacts:
+    price, sku = line.price, line.price.sku
+    product = sku.product
+    target = line.add_to_subscription
+    return LineFacts(
+        index=index, product_id=product.pc_product_id, sku_id=sku.pc_sku_id,
+        catalog_item_id=sku.catalog_item_id, title=f"{product.title} ({sku.title})"
+        if sku.title != product.title else product.title,
+        family=product.family, segment=product.segment, billing_cycle=price.billing_cycle,
+        term_duration=price.term_duration or None, quantity=line.quantity,
+        min_quantity=product.min_quantity, max_quantity=product.max_quantity,
+        discontinued=product.discontinued,
+        new_subscription_per_order=product.new_subscription_per_order,
+        add_to_subscription_id=local_subscription_ref(target) if target else None)
+
+
+def _subscriptions(customer: Customer, remote: RemoteFacts) -> tuple[SubscriptionFacts, ...]:
+    """Partner Center's, then ours not already among them, then Business lines still on
+    order: K6 counts those, and no other rule reads a subscription that does not exist yet
+    (C4 never adds licenses to one), so a customer's backlog of other orders waiting for
+    provisioning is not read on every checkout.
+
+    Plain rows, not entities: always as committed now, never a copy the request loaded
+    earlier."""
+    facts = list(remote.subscriptions)
+    seen = {f.id for f in facts}
+    # An empty tenant id stands for none: it must not match every customer without one.
+    tenant = {"customer_id": customer.id, "tenant_id": customer.tenant_id or None}
+    local = db.session.execute(_statements().local, tenant).all()
+    facts += [fact for fact in map(_local_fact, local) if fact.id not in seen]
+    facts += map(_pending_fact, db.session.execute(_statements().pending, tenant))
+    return tuple(facts)
+
+
+class _Statements(NamedTuple):
+    approved: Select
+    mca_accepted: Select
+    mca_confirmed: Select
+    local: Select
+    pending: Select
+
+
+@cache  # built on first use, when every model is mapped
+def _statements() -> _Statements:
+    """The statements of every checkout, built once with their parameters bound per call:
+    building and keying each select() anew cost about a tenth of a checkout's CPU."""
+    acceptance = mca.McaAcceptance
+    mca_columns = (acceptance.id, acceptance.agreement_version, acceptance.acting_as)
+    # This customer and every other local customer on the same Microsoft tenant (K8);
+    # SQL's NULL = NULL is never true, so without a tenant only the customer matches.
+    tenant = or_(Customer.id == bindparam("customer_id"),
+                 Customer.tenant_id == bindparam("tenant_id"))
+    return _Statements(
+        approved=select(CustomerQualification.segment).where(
+            CustomerQualification.customer_id == bindparam("customer_id"),
+            CustomerQualification.status == "approved"),
+        mca_accepted=mca.latest_query(bindparam("customer_id"))
+        .with_only_columns(*mca_columns),
+        mca_confirmed=mca.latest_query(bindparam("customer_id"), bindparam("reseller_id"))
+        .with_only_columns(*mca_columns),
+        local=select(
+            Subscription.id, Subscription.pc_subscription_id, Subscription.pc_product_id,
+            Subscription.pc_sku_id, Subscription.family, Subscription.billing_cycle,
+            Subscription.term_duration, Subscription.status, Subscription.partner_id,
+        ).join(Customer).where(tenant),
+        pending=select(
+            OrderLine.order_id, OrderLine.line_number, OrderLine.pc_product_id,
+            OrderLine.pc_sku_id, OrderLine.family, OrderLine.billing_cycle,
+            OrderLine.term_duration, OrderLine.partner_of_record,
+        ).join(Order).join(Customer, Order.customer_id == Customer.id).where(
+            tenant, Order.status.in_(OPEN_STATUSES), OrderLine.pc_subscription_id == "",
+            OrderLine.action == "new_subscription", OrderLine.family == BUSINESS))
+
+
+def _local_fact(s) -> SubscriptionFacts:
+    return SubscriptionFacts(
+        id=local_subscription_ref(s), product_id=s.pc_product_id,
+        sku_id=s.pc_sku_id, family=s.family, billing_cycle=s.billing_cycle,
+        term_duration=s.term_duration or None, status=s.status, source="local",
+        reseller_mpn=s.partner_id or None)
+
+
+def _pending_fact(line) -> SubscriptionFacts:
+    return SubscriptionFacts(
+        id=f"order:{line.order_id}:{line.line_number}", product_id=line.pc_product_id,
+        sku_id=line.pc_sku_id, family=line.family, billing_cycle=line.billing_cycle,
+        term_duration=line.term_duration or None, status="pending", source="pending_order",
+        reseller_mpn=line.partner_of_record or None)

@@ -1,0 +1,178 @@
+"""Carts, orders, their lines and history, and each order's provisioning job (the durable
+record the workers act on, written in the same transaction as the order)."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+
+from persistence import Money, db, utcnow
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+class OrderStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    PROVISIONING = "provisioning"
+    PROVISIONED = "provisioned"
+    PARTIALLY_PROVISIONED = "partially_provisioned"
+    NEEDS_ATTENTION = "needs_attention"
+    CANCELLED = "cancelled"
+
+
+OPEN_STATUSES = (OrderStatus.SUBMITTED, OrderStatus.PROVISIONING, OrderStatus.NEEDS_ATTENTION)
+
+
+class Cart(db.Model):
+    """One buyer's cart for one customer; kept in the database so it survives sign-out."""
+
+    __tablename__ = "carts"
+    __table_args__ = (db.UniqueConstraint("user_id", "customer_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    customer_id = db.Column(db.Integer, db.ForeignKey("customers.id"), nullable=False)
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow,
+                           onupdate=utcnow)
+
+    customer = db.relationship("Customer")
+    lines = db.relationship("CartLine", back_populates="cart", order_by="CartLine.id",
+                            cascade="all, delete-orphan")
+
+
+class CartLine(db.Model):
+    __tablename__ = "cart_lines"
+
+    id = db.Column(db.Integer, primary_key=True)
+    cart_id = db.Column(db.Integer, db.ForeignKey("carts.id"), nullable=False, index=True)
+    price_id = db.Column(db.Integer, db.ForeignKey("prices.id"), nullable=False)
+    quantity = db.Column(db.Integer, nullable=False, default=1)
+    # "Add licenses" to an existing subscription (C3, C4) instead of a new one.
+    add_to_subscription_id = db.Column(db.Integer, db.ForeignKey("subscriptions.id"))
+
+    cart = db.relationship("Cart", back_populates="lines")
+    price = db.relationship("Price")
+    add_to_subscription = db.relationship("Subscription")
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+
+    id = db.Column(db.Integer, primary_key=True)
+    number = db.Column(db.String(20), unique=True)
+    idempotency_key = db.Column(db.String(100), nullable=False, unique=True)
+    fingerprint = db.Column(db.String(64), nullable=False, default="")
+    customer_id = db.Column(db.Integer, db.ForeignKey("customers.id"), nullable=False,
+                            index=True)
+    reseller_id = db.Column(db.Integer, db.ForeignKey("resellers.id"), index=True)
+    placed_by_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    status = db.Column(db.String(30), nullable=False, default=OrderStatus.SUBMITTED, index=True)
+    status_reason = db.Column(db.Text, nullable=False, default="")
+    next_step = db.Column(db.Text, nullable=False, default="")
+    currency = db.Column(db.String(3), nullable=False, default="USD")
+    total = db.Column(Money(), nullable=False, default=0)
+    mca_acceptance_id = db.Column(db.Integer, db.ForeignKey("mca_acceptances.id"))
+    # Partner Center bookkeeping: every id is stored before the call that uses it, so a
+    # crashed provisioning run resumes with the same MS-RequestId instead of doubling.
+    correlation_id = db.Column(db.String(36), nullable=False, default=new_uuid)
+    tenant_mode = db.Column(db.String(10), nullable=False, default="new")
+    domain_prefix = db.Column(db.String(27), nullable=False, default="")
+    pc_customer_id = db.Column(db.String(36), nullable=False, default="")
+    pc_customer_request_id = db.Column(db.String(36), nullable=False, default="")
+    pc_attestation_request_id = db.Column(db.String(36), nullable=False, default="")
+    pc_cart_id = db.Column(db.String(36), nullable=False, default="")
+    pc_cart_request_id = db.Column(db.String(36), nullable=False, default="")
+    pc_checkout_request_id = db.Column(db.String(36), nullable=False, default="")
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow,
+                           onupdate=utcnow)
+
+    customer = db.relationship("Customer")
+    reseller = db.relationship("Reseller")
+    placed_by = db.relationship("User")
+    lines = db.relationship("OrderLine", back_populates="order", order_by="OrderLine.line_number",
+                            cascade="all, delete-orphan")
+    events = db.relationship("OrderEvent", back_populates="order", order_by="OrderEvent.id",
+                             cascade="all, delete-orphan")
+
+    def record(self, status: str, note: str = "", next_step: str = "") -> None:
+        """Move to a status and write it into the order's history."""
+        self.status, self.status_reason, self.next_step = status, note, next_step
+        self.events.append(OrderEvent(status=status, note=note))
+
+
+class OrderLine(db.Model):
+    __tablename__ = "order_lines"
+    __table_args__ = (db.UniqueConstraint("order_id", "line_number"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    order_id = db.Column(db.Integer, db.ForeignKey("orders.id"), nullable=False)
+    line_number = db.Column(db.Integer, nullable=False)
+    product_id = db.Column(db.Integer, db.ForeignKey("products.id"), nullable=False)
+    price_id = db.Column(db.Integer, db.ForeignKey("prices.id"), nullable=False)
+    pc_product_id = db.Column(db.String(40), nullable=False)
+    pc_sku_id = db.Column(db.String(20), nullable=False)
+    title = db.Column(db.String(300), nullable=False)
+    family = db.Column(db.String(30), nullable=False)
+    billing_cycle = db.Column(db.String(10), nullable=False)
+    term_duration = db.Column(db.String(3), nullable=False, default="")
+    quantity = db.Column(db.Integer, nullable=False)
+    unit_price = db.Column(Money(), nullable=False)
+    currency = db.Column(db.String(3), nullable=False)
+    action = db.Column(db.String(20), nullable=False, default="new_subscription")
+    target_subscription_id = db.Column(db.Integer, db.ForeignKey("subscriptions.id"))
+    # add_licenses: the absolute seat count to set, computed once before the first PATCH so
+    # a re-run sets the same number instead of adding the licenses a second time.
+    target_quantity = db.Column(db.Integer)
+    partner_of_record = db.Column(db.String(20), nullable=False, default="")  # K8
+    status = db.Column(db.String(20), nullable=False, default="pending", index=True)
+    pc_order_id = db.Column(db.String(60), nullable=False, default="")
+    pc_subscription_id = db.Column(db.String(60), nullable=False, default="")
+    error_code = db.Column(db.String(20), nullable=False, default="")
+    error_description = db.Column(db.Text, nullable=False, default="")
+
+    order = db.relationship("Order", back_populates="lines")
+    product = db.relationship("Product")
+    price = db.relationship("Price")
+    target_subscription = db.relationship("Subscription", foreign_keys=[target_subscription_id])
+
+    @property
+    def amount(self):
+        return self.unit_price * self.quantity
+
+
+class OrderEvent(db.Model):
+    """One transition in an order's history, with its time."""
+
+    __tablename__ = "order_events"
+
+    id = db.Column(db.Integer, primary_key=True)
+    order_id = db.Column(db.Integer, db.ForeignKey("orders.id"), nullable=False, index=True)
+    at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    status = db.Column(db.String(30), nullable=False)
+    note = db.Column(db.Text, nullable=False, default="")
+
+    order = db.relationship("Order", back_populates="events")
+
+
+class ProvisioningJob(db.Model):
+    """The durable record that an order must be provisioned; a queue message can be lost,
+    this row cannot, so the reconciler finds every order whose job is not done."""
+
+    __tablename__ = "provisioning_jobs"
+
+    id = db.Column(db.Integer, primary_key=True)
+    order_id = db.Column(db.Integer, db.ForeignKey("orders.id"), nullable=False, unique=True)
+    state = db.Column(db.String(20), nullable=False, default="queued", index=True)
+    attempts = db.Column(db.Integer, nullable=False, default=0)
+    run_after = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    locked_until = db.Column(db.DateTime(timezone=True))
+    last_error = db.Column(db.Text, nullable=False, default="")
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow,
+                           onupdate=utcnow)
+
+    order = db.relationship("Order", backref=db.backref("job", uselist=False))

@@ -1,0 +1,249 @@
+"""Check and place orders: every rule runs; an order exists only when none refuses.
+
+place_order follows lock → re-read → validate inside one transaction: Partner Center facts
+are gathered first (no external call inside the transaction), then the customer's row —
+and every row on the same tenant — is locked so two racing checkouts are serialised, the
+database facts are read again, every rule runs, and the order, its lines and its
+provisioning job are inserted and committed once. A replayed idempotency key returns the
+order it first created.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from datetime import date
+from functools import cache
+from typing import NamedTuple
+
+from sqlalchemy import Select, bindparam, inspect, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
+
+from accounts.models import Customer
+from catalog.queries import buyer_price
+from checkout import reference
+from checkout.context import CheckoutContext, FixUrls
+from checkout.fetch import RemoteFacts
+from checkout.problems import CheckoutRefused, Problem
+from checkout.reference import Reference
+from checkout.rules import (
+    k01_billing_address,
+    k02_postal_code,
+    k03_tax_id,
+    k04_delegated_admin,
+    run_rules,
+)
+from checkout.rules.c04_subscription_per_order import plan_lines
+from checkout.rules.k08_partner_of_record import partner_of_record
+from orders.facts import build_context, record_context
+from orders.models import Cart, CartLine, Order, OrderLine, OrderStatus, ProvisioningJob
+from persistence import db
+from subscriptions.models import Subscription
+
+log = logging.getLogger(__name__)
+
+
+class IdempotencyConflict(Exception):
+    """The idempotency key was already used for a different order."""
+
+    def __init__(self, order: Order):
+        super().__init__(f"idempotency key already used for order {order.number}")
+        self.order = order
+
+
+def check_order(cart: Cart, remote: RemoteFacts, today: date, urls: FixUrls) -> list[Problem]:
+    """The dry run: every problem of every line, nothing written."""
+    ref = reference.current()
+    return _problems(cart, build_context(cart, remote, ref, today, urls))
+
+
+# The checks of the customer record itself: every checkout for the customer would report
+# these, whatever the cart holds, so they are shown where the record is kept.
+RECORD_CHECKS = (k01_billing_address.check, k02_postal_code.check, k03_tax_id.check,
+                 k04_delegated_admin.check_record)
+
+
+def record_problems(customer: Customer, today: date, urls: FixUrls) -> list[Problem]:
+    """K1-K3 and K4's tenant details on the customer as saved, before anything is in a
+    cart (no Partner Center call: the record's own facts decide these)."""
+    ctx = record_context(customer, reference.current(), today, urls)
+    return [problem for check in RECORD_CHECKS for problem in check(ctx)]
+
+
+def _problems(cart: Cart, ctx: CheckoutContext) -> list[Problem]:
+    if not cart.lines:
+        return [Problem("C2", "C2.empty_cart", "The cart is empty: add a plan from the shop.",
+                        "lines")]
+    return run_rules(ctx)
+
+
+def fingerprint(cart: Cart) -> str:
+    """What was ordered, so a replayed key with a different cart is detected."""
+    lines = [(line.price_id, line.quantity, line.add_to_subscription_id) for line in cart.lines]
+    data = json.dumps({"customer": cart.customer_id, "lines": sorted(lines)})
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+class Placed(NamedTuple):
+    order: Order
+    replayed: bool  # an earlier request with the same idempotency key placed it
+
+
+def place_order(cart: Cart, user, remote: RemoteFacts, today: date, urls: FixUrls, *,
+                idempotency_key: str, enqueue: Callable[[int], None]) -> Placed:
+    """Lock, re-read, validate, insert, commit once; then hand the order to the workers.
+
+    The order points to the MCA record the rules checked under the lock (K5)."""
+    ref = reference.current()  # may seed (and commit): before the order's transaction
+    previous = _replay(idempotency_key, cart)
+    if previous is not None:
+        return Placed(previous, replayed=True)
+    try:
+        order = _insert_order(cart, user, remote, ref, today, urls, idempotency_key)
+        _commit_keeping_loaded()
+    except IntegrityError:  # a concurrent double submit won the key: return its order
+        db.session.rollback()
+        return Placed(_replay(idempotency_key, cart) or _raise_lost(idempotency_key), True)
+    except CheckoutRefused:
+        db.session.rollback()
+        raise
+    _hand_over(order.id, enqueue)
+    return Placed(order, replayed=False)
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what the request holds: the order, its lines, history and
+    job were written whole by this transaction (no column is computed by the database),
+    so reading them back for the buyer's answer would return exactly what is in memory."""
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
+@cache  # built once, on first use when every model is mapped (see checkout/build.py)
+def _by_key() -> Select:
+    return select(Order).where(Order.idempotency_key == bindparam("key"))
+
+
+def _replay(key: str, cart: Cart) -> Order | None:
+    order = db.session.scalar(_by_key(), {"key": key})
+    if order is not None and cart.lines and order.fingerprint != fingerprint(cart):
+        raise IdempotencyConflict(order)
+    return order
+
+
+def _raise_lost(key: str):
+    raise RuntimeError(f"order with idempotency key {key} vanished")
+
+
+def _insert_order(cart, user, remote, ref, today, urls, key) -> Order:
+    # Held until the rules have run: the lock's refresh of the customer resets
+    # customer.reseller, and the identity map keeps only rows something references, so the
+    # reseller would otherwise be read a second time.
+    reseller = cart.customer.reseller  # noqa: F841
+    _lock_tenant(cart.customer)
+    _reread_cart(cart)
+    ctx = build_context(cart, remote, ref, today, urls)
+    problems = _problems(cart, ctx)
+    if problems:
+        raise CheckoutRefused(problems)
+    order = _new_order(cart, user, ctx, ref, key)
+    # History and job are attached while the order is new, so neither collection is
+    # loaded from the database (an order not yet inserted has none).
+    order.record(OrderStatus.SUBMITTED, "Order placed; it will be provisioned in the background.")
+    db.session.add_all([order, ProvisioningJob(order=order)])
+    db.session.flush()
+    order.number = f"ORD-{order.id:06d}"
+    cart.lines.clear()
+    return order
+
+
+def _lock_tenant(customer: Customer) -> None:
+    """Row locks on the customer and its tenant's other customers, reading them afresh.
+
+    The rows come back from the locking UPDATE itself. What else the rules judge by
+    (qualifications, the MCA record, subscriptions, open orders) is read after this as
+    plain rows, so it includes every racing checkout that committed first. Catalog rows
+    are not re-read: the lock does not guard them, and an admin's change is seen by the
+    next checkout (checkout/reference.py).
+
+    SQLite has no row locks: the transaction starts with BEGIN IMMEDIATE, taking the
+    database's write lock before anything is read, so a racing checkout waits for ours.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        _begin_immediate()
+    condition = Customer.id == customer.id
+    if customer.tenant_id:
+        condition = or_(condition, Customer.tenant_id == customer.tenant_id)
+    db.session.scalars(update(Customer).where(condition)
+                       .values(updated_at=Customer.updated_at).returning(Customer)
+                       .execution_options(synchronize_session=False, populate_existing=True)
+                       ).all()
+
+
+def _begin_immediate() -> None:
+    """pysqlite opens a transaction only for a write; one already open (the request wrote
+    before checking out) is ended first, which also expires what it loaded."""
+    if db.session.connection().connection.dbapi_connection.in_transaction:
+        db.session.rollback()
+    db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _reread_cart(cart: Cart) -> None:
+    """A saved cart's lines as they are now: a second tab may have placed them already."""
+    if inspect(cart).persistent:
+        lines = db.session.scalars(select(CartLine).filter_by(cart_id=cart.id)
+                                   .order_by(CartLine.id)
+                                   .execution_options(populate_existing=True)).all()
+        set_committed_value(cart, "lines", lines)
+
+
+def _new_order(cart: Cart, user, ctx: CheckoutContext, ref: Reference, key: str) -> Order:
+    customer = cart.customer
+    plans = {p.line_index: p for p in plan_lines(ctx)}
+    mpn = partner_of_record(ctx) or ""
+    markups = ref.markups(customer.reseller_id)
+    lines = [_order_line(i, line, plans[i], mpn, markups) for i, line in enumerate(cart.lines)]
+    return Order(
+        idempotency_key=key, fingerprint=fingerprint(cart), customer=customer,
+        reseller_id=customer.reseller_id, placed_by=user, lines=lines,
+        currency=lines[0].currency, total=sum(line.amount for line in lines),
+        mca_acceptance_id=ctx.mca.acceptance_id, tenant_mode=customer.tenant_mode,
+        domain_prefix=customer.domain_prefix, pc_customer_id=customer.tenant_id)
+
+
+def _order_line(index, line, plan, mpn, markups) -> OrderLine:
+    price, sku = line.price, line.price.sku
+    unit = buyer_price(price, sku.product_id, markups)
+    adds = plan.action == "add_licenses"
+    target = (line.add_to_subscription_id or _local_id(plan.subscription_id)) if adds else None
+    pc_target = plan.subscription_id if adds and not plan.subscription_id.startswith(
+        "local:") else ""
+    return OrderLine(
+        line_number=index, product_id=sku.product_id, price_id=price.id,
+        pc_product_id=sku.product.pc_product_id, pc_sku_id=sku.pc_sku_id,
+        title=sku.product.title, family=sku.product.family, billing_cycle=price.billing_cycle,
+        term_duration=price.term_duration, quantity=line.quantity, unit_price=unit,
+        currency=price.currency, action=plan.action, target_subscription_id=target,
+        partner_of_record=mpn, pc_subscription_id=pc_target)
+
+
+def _local_id(ref: str) -> int | None:
+    """Our subscription row for a rules-level subscription reference."""
+    if ref.startswith("local:"):
+        return int(ref.split(":", 1)[1])
+    return db.session.scalar(select(Subscription.id).filter_by(pc_subscription_id=ref))
+
+
+def _hand_over(order_id: int, enqueue: Callable[[int], None]) -> None:
+    """Queue the order; if the queue is down, the job row makes the reconciler find it."""
+    try:
+        enqueue(order_id)
+    except Exception:  # noqa: BLE001 - any broker failure: the durable job row remains
+        log.exception("could not queue order %s; the reconciler will pick it up", order_id)

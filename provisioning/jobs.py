@@ -1,0 +1,176 @@
+"""Background provisioning of orders: idempotent, resumable, never lost, never doubled.
+
+`provision_order` walks an order through Partner Center (customer, MCA attestation, cart,
+checkout, added licenses, provisioning, local mirror); every write is keyed by an id stored
+before the call (see provisioning_steps), so running it again after a crash anywhere
+finishes the same order without a second customer, cart checkout or subscription.
+
+`run_job` is what workers call: it claims the order's ProvisioningJob row with a lease (a
+conditional UPDATE, so two workers never run one order at once), runs `provision_order`,
+and settles the job: done, attention (business errors, with the reason and next step),
+or retry after a backoff (timeouts, 5xx, 429, crashes). A worker killed mid-run leaves an
+expired lease that `reconcile` finds and re-drives, like any job whose message was lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, or_, select, update
+
+from connectors.partner_center.client import PartnerCenterClient
+from connectors.partner_center.errors import PartnerCenterError, Throttled
+from orders.models import Order, OrderStatus, ProvisioningJob, utcnow
+from persistence import db
+from provisioning import results, steps
+from provisioning.attention import ADMIN_RETRY, NeedsAttention, explain
+from provisioning.steps import Checkpoint, StillProvisioning
+
+log = logging.getLogger("provisioning.jobs")
+FINAL = (OrderStatus.PROVISIONED, OrderStatus.PARTIALLY_PROVISIONED, OrderStatus.CANCELLED)
+RUNNABLE = ("queued", "retry", "running")
+_jitter = random.Random()  # noqa: S311 - spreading retries, not security
+
+
+def _no_checkpoint(_step: str) -> None:
+    """Production runs have no injected crashes."""
+
+
+def provision_order(order_id: int, client: PartnerCenterClient, *,
+                    checkpoint: Checkpoint = _no_checkpoint) -> str:
+    """Provision one order end to end, resuming from whatever an earlier run stored."""
+    order = db.session.get(Order, order_id)
+    if order is None or order.status in FINAL:
+        return order.status if order else ""
+    if order.status != OrderStatus.PROVISIONING:
+        order.record(OrderStatus.PROVISIONING, "Sending the order to Partner Center.")
+        db.session.commit()
+    steps.ensure_customer(order, client, checkpoint)
+    steps.attest_mca(order, client, checkpoint)
+    new_lines = [ln for ln in order.lines if ln.action != "add_licenses"]
+    if new_lines and any(ln.status == "pending" for ln in new_lines):
+        steps.ensure_cart(order, new_lines, client, checkpoint)
+        result = steps.checkout(order, client, checkpoint)
+        cart = client.get_cart(order.pc_customer_id, order.pc_cart_id,
+                               correlation_id=order.correlation_id)
+        results.record_checkout(order, new_lines, cart, result)
+    for line in order.lines:
+        if line.action == "add_licenses" and line.status != "provisioned":
+            steps.add_licenses(order, line, client, checkpoint)
+    results.await_subscriptions(order, client)
+    results.mirror_subscriptions(order, client)
+    return results.finish(order)
+
+
+def _setting(name: str, default: float) -> float:
+    """A provisioning knob from the app config."""
+    return float(current_app.config.get(name, default))
+
+
+def claim(order_id: int, now: datetime | None = None) -> bool:
+    """Take the job's lease if it is due and nobody holds a live lease on it."""
+    now = now or utcnow()
+    lease = timedelta(seconds=_setting("PROVISIONING_LEASE_SECONDS", 300))
+    job = ProvisioningJob
+    taken = db.session.execute(
+        update(job).where(job.order_id == order_id, job.state.in_(RUNNABLE),
+                          job.run_after <= now,
+                          or_(job.locked_until.is_(None), job.locked_until < now))
+        .values(state="running", locked_until=now + lease, updated_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return taken == 1
+
+
+def run_job(order_id: int, client: PartnerCenterClient, *,
+            checkpoint: Checkpoint = _no_checkpoint) -> float | None:
+    """Run the order's job once; return seconds until it should run again, or None."""
+    if not claim(order_id):
+        return None
+    try:
+        status = provision_order(order_id, client, checkpoint=checkpoint)
+    except StillProvisioning as waiting:
+        return _settle(order_id, "retry", str(waiting),
+                       _setting("PROVISIONING_POLL_SECONDS", 5), count=False)
+    except NeedsAttention as problem:
+        return _attention(order_id, problem)
+    except PartnerCenterError as error:
+        if not error.retryable:
+            return _attention(order_id, explain(error))
+        return _retry(order_id, error)
+    except Exception as error:  # a crash: the stored ids make the next run safe
+        log.exception("provisioning of order %s crashed", order_id)
+        return _retry(order_id, error)
+    job_state = "attention" if status == OrderStatus.NEEDS_ATTENTION else "done"
+    return _settle(order_id, job_state, "", None, count=False)
+
+
+def _retry(order_id: int, error: Exception) -> float | None:
+    """Back off exponentially (or as Retry-After says); give up into attention at the cap."""
+    db.session.rollback()
+    job = db.session.scalar(select(ProvisioningJob).where(ProvisioningJob.order_id == order_id))
+    attempts = job.attempts + 1
+    if attempts >= _setting("PROVISIONING_MAX_ATTEMPTS", 8):
+        return _attention(order_id, NeedsAttention(
+            f"Partner Center kept failing after {attempts} attempts: {error}",
+            "Check Partner Center's service health, " + ADMIN_RETRY), count=True)
+    base, cap = _setting("PROVISIONING_BACKOFF_SECONDS", 5), _setting(
+        "PROVISIONING_BACKOFF_CAP_SECONDS", 600)
+    ceiling = min(cap, base * 2 ** (attempts - 1))
+    delay = ceiling / 2 + _jitter.uniform(0, ceiling / 2)
+    if isinstance(error, Throttled) and error.retry_after:
+        delay = max(delay, error.retry_after)
+    return _settle(order_id, "retry", f"{type(error).__name__}: {error}", delay, count=True)
+
+
+def _attention(order_id: int, problem: NeedsAttention, count: bool = False) -> float | None:
+    """Stop: the order needs a person, who reads why and what to do on the order pages."""
+    db.session.rollback()
+    order = db.session.get(Order, order_id)
+    order.record(OrderStatus.NEEDS_ATTENTION, problem.reason, problem.next_step)
+    results.notify_outcome(order)
+    return _settle(order_id, "attention", problem.reason, None, count=count)
+
+
+def _settle(order_id: int, state: str, note: str, delay: float | None,
+            count: bool) -> float | None:
+    """Release the lease and record the job's new state; returns the delay to reschedule."""
+    job = db.session.scalar(select(ProvisioningJob).where(ProvisioningJob.order_id == order_id))
+    job.state, job.locked_until, job.last_error = state, None, note[:2000]
+    job.attempts += 1 if count else 0
+    job.run_after = utcnow() + timedelta(seconds=delay or 0)
+    db.session.commit()
+    return delay
+
+
+def due_jobs(now: datetime | None = None, grace_seconds: float = 60) -> list[int]:
+    """Orders whose job is overdue by the grace period or whose worker's lease ran out."""
+    now = now or utcnow()
+    job = ProvisioningJob
+    query = select(job.order_id).where(or_(
+        and_(job.state.in_(("queued", "retry")),
+             job.run_after <= now - timedelta(seconds=grace_seconds)),
+        and_(job.state == "running", job.locked_until < now))).order_by(job.run_after)
+    return list(db.session.scalars(query))
+
+
+def reconcile(enqueue: Callable[[int], None], grace_seconds: float = 60) -> list[int]:
+    """Hand every stuck job to the workers again (duplicates are harmless: jobs are claimed)."""
+    order_ids = due_jobs(grace_seconds=grace_seconds)
+    for order_id in order_ids:
+        enqueue(order_id)
+    return order_ids
+
+
+def requeue(order: Order, who: str) -> None:
+    """An admin's retry of an order needing attention: the job is due now, attempts reset."""
+    job = order.job or ProvisioningJob(order=order)
+    job.state, job.attempts, job.locked_until, job.last_error = "queued", 0, None, ""
+    job.run_after = utcnow()
+    db.session.add(job)
+    order.record(OrderStatus.PROVISIONING, f"Retry requested by {who}.")
+    db.session.commit()

@@ -1,0 +1,140 @@
+"""What provisioning learns back from Partner Center: orders per line, subscriptions, outcome.
+
+Lines are matched to Partner Center orders through the cart's order groups (one order per
+group, lines in cart order), so every line knows its order and, once provisioning is done,
+its subscription, which is then mirrored locally with the reseller's MPN (K8).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import select
+
+from accounts.models import Role, User
+from connectors.partner_center.client import PartnerCenterClient
+from connectors.partner_center.commerce_types import Cart, CheckoutResult
+from connectors.partner_center.commerce_types import Subscription as PcSubscription
+from notifications import notify
+from orders.models import Order, OrderLine, OrderStatus
+from persistence import db
+from provisioning.attention import meaning, next_step_for
+from provisioning.steps import StillProvisioning
+from subscriptions.keys import issue_software_key
+from subscriptions.models import Subscription
+
+
+def record_checkout(order: Order, lines: list[OrderLine], cart: Cart,
+                    result: CheckoutResult) -> None:
+    """Give each line its Partner Center order, or its error (partial success is normal)."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for index, cart_line in enumerate(cart.lines):
+        groups[cart_line.order_group].append(index)
+    unmatched = dict(groups)
+    for pc_order in result.orders:
+        offers = [li.offer_id for li in sorted(pc_order.lines, key=lambda x: x.line_item_number)]
+        for group, indexes in list(unmatched.items()):
+            if [cart.lines[i].catalog_item_id for i in indexes] == offers:
+                for i in indexes:
+                    lines[i].pc_order_id, lines[i].status = pc_order.id, "ordered"
+                del unmatched[group]
+                break
+    errors = {e.order_group_id: e for e in result.order_errors}
+    for group, indexes in unmatched.items():
+        for i in indexes:
+            _fail_line(lines[i], errors.get(group), cart.lines[i].error)
+    db.session.commit()
+    if any(line.status == "pending" for line in lines):
+        raise StillProvisioning("Some cart lines have no Partner Center order yet.")
+
+
+def _fail_line(line: OrderLine, order_error, line_error) -> None:
+    """Mark a line failed with Partner Center's code and its plain meaning, when known."""
+    source = order_error or line_error
+    if source is None:
+        return
+    line.status, line.error_code = "failed", str(source.code)
+    line.error_description = meaning(line.error_code, source.description)
+
+
+def await_subscriptions(order: Order, client: PartnerCenterClient) -> None:
+    """Read each pending order until Partner Center has created every line's subscription."""
+    waiting = [ln for ln in order.lines if ln.pc_order_id and not ln.pc_subscription_id]
+    for pc_order_id in dict.fromkeys(ln.pc_order_id for ln in waiting):
+        pc_order = client.get_order(order.pc_customer_id, pc_order_id,
+                                    correlation_id=order.correlation_id)
+        mine = sorted((ln for ln in order.lines if ln.pc_order_id == pc_order_id),
+                      key=lambda ln: ln.line_number)
+        theirs = sorted(pc_order.lines, key=lambda li: li.line_item_number)
+        for line, pc_line in zip(mine, theirs, strict=False):
+            line.pc_subscription_id = pc_line.subscription_id or ""
+    db.session.commit()
+    if any(ln.pc_order_id and not ln.pc_subscription_id for ln in order.lines):
+        raise StillProvisioning("Partner Center is still provisioning the order.")
+
+
+def mirror_subscriptions(order: Order, client: PartnerCenterClient) -> None:
+    """Copy each new subscription into our mirror once (pc_subscription_id is unique)."""
+    todo = [ln for ln in order.lines if ln.status == "ordered" and ln.pc_subscription_id]
+    for pc_order_id in dict.fromkeys(ln.pc_order_id for ln in todo):
+        listed = {s.id: s for s in client.list_subscriptions(
+            order.pc_customer_id, order_id=pc_order_id, correlation_id=order.correlation_id)}
+        for line in (ln for ln in todo if ln.pc_order_id == pc_order_id):
+            pc_sub = listed.get(line.pc_subscription_id) or client.get_subscription(
+                order.pc_customer_id, line.pc_subscription_id,
+                correlation_id=order.correlation_id)
+            _mirror(order, line, pc_sub)
+            line.status = "provisioned"
+    db.session.commit()
+
+
+def _mirror(order: Order, line: OrderLine, pc: PcSubscription) -> None:
+    """Insert the local copy of one subscription unless an earlier run already did."""
+    if db.session.scalar(select(Subscription.id).where(
+            Subscription.pc_subscription_id == pc.id)):
+        return
+    mirrored = Subscription(
+        customer_id=order.customer_id, reseller_id=order.reseller_id,
+        product_id=line.product_id, order_line_id=line.id, tenant_id=order.pc_customer_id,
+        pc_subscription_id=pc.id, pc_order_id=line.pc_order_id, offer_id=pc.offer_id,
+        pc_product_id=line.pc_product_id, pc_sku_id=line.pc_sku_id, title=line.title,
+        family=line.family, billing_cycle=line.billing_cycle,
+        term_duration=line.term_duration, quantity=pc.quantity, status=pc.status or "active",
+        autorenew=pc.auto_renew_enabled, partner_id=pc.partner_id or line.partner_of_record,
+        purchased_at=pc.created or order.created_at, term_start=pc.created,
+        term_end=pc.commitment_end, cancellation_allowed_until=pc.cancellation_allowed_until)
+    db.session.add(mirrored)
+    if mirrored.family == "perpetual_software":  # S6/S7: its key comes with the purchase
+        issue_software_key(mirrored)
+
+
+def finish(order: Order) -> str:
+    """Settle the order's status from its lines and write it into the history."""
+    failed = [ln for ln in order.lines if ln.status == "failed"]
+    done = len(order.lines) - len(failed)
+    if not failed:
+        order.record(OrderStatus.PROVISIONED, "The line is active in Partner Center."
+                     if done == 1 else f"All {done} lines are active in Partner Center.")
+    else:
+        reasons = "; ".join(f"line {ln.line_number + 1} ({ln.title}): {ln.error_description}"
+                            for ln in failed)
+        status = OrderStatus.PARTIALLY_PROVISIONED if done else OrderStatus.NEEDS_ATTENTION
+        order.record(status, f"{done} of {len(order.lines)} line(s) provisioned. "
+                             f"Not provisioned: {reasons}.", next_step_for(failed[0].error_code))
+    notify_outcome(order)
+    db.session.commit()
+    return order.status
+
+
+def notify_outcome(order: Order) -> None:
+    """Tell the person who ordered how it ended (in-app and by email); admins hear of orders
+    that need them. The caller commits."""
+    words = {OrderStatus.PROVISIONED: "is provisioned",
+             OrderStatus.PARTIALLY_PROVISIONED: "is partly provisioned",
+             OrderStatus.NEEDS_ATTENTION: "needs attention"}
+    subject = f"Order {order.number} {words.get(order.status, order.status)}"
+    body = f"{order.status_reason}\n{order.next_step}".strip()
+    notify([order.placed_by], subject, body, f"/orders/{order.id}")
+    if order.status != OrderStatus.PROVISIONED:
+        admins = select(User).where(User.role == Role.PROVIDER_ADMIN, User.active.is_(True))
+        notify(db.session.scalars(admins), subject, body, f"/admin/orders/{order.id}")

@@ -1,0 +1,271 @@
+"""The Partner Center writes of provisioning, each one safe to run again after a crash.
+
+Pattern of every write: store its MS-RequestId on the order and commit, call Partner
+Center, let the checkpoint fire (tests inject crashes there: after the write, before we
+record it), then store the result and commit. A request id whose write Partner Center
+refused for good is forgotten, so a retry after the cause is fixed is a new request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, time
+
+from agreements.mca import McaAcceptance, McaAttestation
+from connectors.partner_center.client import PartnerCenterClient
+from connectors.partner_center.commerce_types import CartLineRequest, CheckoutResult
+from connectors.partner_center.errors import (
+    AgreementAlreadyExists,
+    Conflict,
+    PartnerCenterError,
+)
+from connectors.partner_center.types import (
+    REGISTRATION_NUMBER_COUNTRIES,
+    Address,
+    Contact,
+    NewCustomer,
+)
+from orders.models import Order, OrderLine, new_uuid
+from persistence import db
+from provisioning.attention import NeedsAttention, meaning
+
+Checkpoint = Callable[[str], None]
+DONE_ATTESTATIONS = ("attested", "already_attested")
+
+
+class StillProvisioning(Exception):
+    """Partner Center accepted the work but has not finished it: look again later."""
+
+
+def _store(order: Order, field: str) -> str:
+    """The request id of a write, created and committed before its first attempt."""
+    if not getattr(order, field):
+        setattr(order, field, new_uuid())
+        db.session.commit()
+    return getattr(order, field)
+
+
+@contextmanager
+def _forget_on_refusal(order: Order, field: str) -> Iterator[None]:
+    """A refused write created nothing: drop its request id so a fixed retry is new."""
+    try:
+        yield
+    except PartnerCenterError as error:
+        if not error.retryable:
+            setattr(order, field, "")
+            db.session.commit()
+        raise
+
+
+def ensure_customer(order: Order, client: PartnerCenterClient, checkpoint: Checkpoint) -> None:
+    """Know the order's Partner Center customer: an existing tenant, or a new one made once."""
+    customer = order.customer
+    if order.pc_customer_id:
+        return
+    if customer.tenant_id:
+        order.pc_customer_id = customer.tenant_id
+        db.session.commit()
+        return
+    domain = _domain(order)
+    found = _find_by_domain(client, order, domain) if (
+        order.pc_customer_request_id or order.tenant_mode == "existing") else None
+    if found is None and order.tenant_mode == "existing":
+        raise NeedsAttention(f"No Partner Center customer has the domain {domain}.",
+                             "Check the customer's tenant domain, or ask the customer to "
+                             "accept the reseller relationship, then retry the order.")
+    if found is None:
+        found = _create_customer(order, client, domain)
+        checkpoint("customer")
+    order.pc_customer_id = customer.tenant_id = found[0]
+    # The tenant exists from now on: later checkouts ask Partner Center about it (K4's
+    # delegated admin), not whether its domain is still free, which it no longer is.
+    customer.tenant_domain, customer.tenant_mode = found[1], "existing"
+    db.session.commit()
+
+
+def _create_customer(order: Order, client: PartnerCenterClient,
+                     domain: str) -> tuple[str, str]:
+    """Create the new tenant once (its request id is stored first); if Partner Center
+    refuses because another order of this customer, provisioned at the same moment, has
+    just made it, use that tenant instead of stopping for attention."""
+    request_id = _store(order, "pc_customer_request_id")
+    try:
+        with _forget_on_refusal(order, "pc_customer_request_id"):
+            created = client.create_customer(_new_customer(order, domain), request_id=request_id,
+                                             correlation_id=order.correlation_id)
+    except PartnerCenterError as error:
+        sibling = None if error.retryable else _made_by_a_sibling(order, client, domain)
+        if sibling is None:
+            raise
+        return sibling
+    return created.id, created.domain or domain
+
+
+def _made_by_a_sibling(order: Order, client: PartnerCenterClient,
+                       domain: str) -> tuple[str, str] | None:
+    """The tenant another order of the same customer created: recorded on the customer by
+    now, or found by its domain and company name (its worker may not have committed)."""
+    customer = order.customer
+    db.session.refresh(customer)  # the refusal's rollback/commit ended the old snapshot
+    if customer.tenant_id:
+        return customer.tenant_id, customer.tenant_domain or domain
+    return _find_by_domain(client, order, domain)
+
+
+def _domain(order: Order) -> str:
+    """The tenant's initial domain, e.g. contoso.onmicrosoft.com."""
+    customer = order.customer
+    if order.tenant_mode == "existing" and customer.tenant_domain:
+        return customer.tenant_domain.lower()
+    return f"{order.domain_prefix or customer.domain_prefix}.onmicrosoft.com".lower()
+
+
+def _find_by_domain(client: PartnerCenterClient, order: Order,
+                    domain: str) -> tuple[str, str] | None:
+    """A customer an earlier, interrupted run created (same domain and company name)."""
+    for candidate in client.search_customers(domain, correlation_id=order.correlation_id):
+        same_company = candidate.company_name.lower() == order.customer.company_name.lower()
+        if candidate.domain.lower() == domain and (
+                same_company or order.tenant_mode == "existing"):
+            return candidate.id, candidate.domain
+    return None
+
+
+def _new_customer(order: Order, domain: str) -> NewCustomer:
+    """The POST /v1/customers body from our customer record."""
+    c = order.customer
+    address = Address(address_line1=c.address_line1, address_line2=c.address_line2,
+                      city=c.city, state=c.region, postal_code=c.postal_code, country=c.country,
+                      first_name=c.contact_first_name, last_name=c.contact_last_name,
+                      phone_number=c.phone)
+    return NewCustomer(domain=domain, company_name=c.company_name, email=c.email,
+                       address=address, language=c.language or "en",
+                       # Tax IDs of other K3 countries (PL, TR, …) stay with us: 600002.
+                       registration_number=(c.tax_id or None)
+                       if c.country in REGISTRATION_NUMBER_COUNTRIES else None,
+                       associated_partner_id=order.reseller.mpn_id if order.reseller else None)
+
+
+def attest_mca(order: Order, client: PartnerCenterClient, checkpoint: Checkpoint) -> None:
+    """Attest the order's MCA acceptance once; the result is a new append-only ledger row."""
+    acceptance = db.session.get(McaAcceptance, order.mca_acceptance_id) \
+        if order.mca_acceptance_id else None
+    if acceptance is None or acceptance.attestation_status in DONE_ATTESTATIONS:
+        return
+    request_id = _store(order, "pc_attestation_request_id")
+    contact = Contact(acceptance.signer_first_name, acceptance.signer_last_name,
+                      acceptance.signer_email, acceptance.signer_phone)
+    agreed = datetime.combine(acceptance.date_agreed, time(), UTC)
+    status, detail = "attested", ""
+    try:
+        with _forget_on_refusal(order, "pc_attestation_request_id"):
+            client.create_customer_agreement(
+                order.pc_customer_id, acceptance.template_id, contact, agreed,
+                request_id=request_id, correlation_id=order.correlation_id)
+    except AgreementAlreadyExists as error:
+        status, detail = "already_attested", error.meaning
+    except PartnerCenterError as error:
+        if not error.retryable:
+            db.session.add(McaAttestation(acceptance_id=acceptance.id, status="failed",
+                                          detail=meaning(error.code, error.description)))
+            db.session.commit()
+        raise
+    checkpoint("attestation")
+    db.session.add(McaAttestation(acceptance_id=acceptance.id, status=status, detail=detail))
+    db.session.commit()
+
+
+def ensure_cart(order: Order, lines: list[OrderLine], client: PartnerCenterClient,
+                checkpoint: Checkpoint) -> None:
+    """Create the order's cart once, from availabilities re-read just now (their ids rotate)."""
+    if order.pc_cart_id:
+        return
+    requests = [_cart_line(order, line, client) for line in lines]
+    request_id = _store(order, "pc_cart_request_id")
+    with _forget_on_refusal(order, "pc_cart_request_id"):
+        cart = client.create_cart(order.pc_customer_id, requests, request_id=request_id,
+                                  correlation_id=order.correlation_id)
+    checkpoint("cart")
+    order.pc_cart_id = cart.id
+    db.session.commit()
+
+
+def _cart_line(order: Order, line: OrderLine, client: PartnerCenterClient) -> CartLineRequest:
+    """A cart line for one order line with the SKU's current catalog item id."""
+    segment = line.product.segment if line.product else None
+    offered = client.list_availabilities(line.pc_product_id, line.pc_sku_id,
+                                         order.customer.country, segment,
+                                         correlation_id=order.correlation_id)
+    for availability in offered:
+        terms = {(t.duration, t.billing_cycle) for t in availability.terms}
+        perpetual = not terms and line.billing_cycle == "one_time"
+        if availability.is_purchasable and (
+                perpetual or (line.term_duration, line.billing_cycle) in terms):
+            return CartLineRequest(availability.catalog_item_id, line.quantity,
+                                   line.term_duration, line.billing_cycle,
+                                   friendly_name=line.title[:50],
+                                   reseller_mpn_id=line.partner_of_record)
+    raise NeedsAttention(
+        f"{line.title} is no longer sold for {line.term_duration or 'no term'} billed "
+        f"{line.billing_cycle} in {order.customer.country}.",
+        "Synchronise the catalog and offer the customer another plan; cancel this order.")
+
+
+def checkout(order: Order, client: PartnerCenterClient, checkpoint: Checkpoint
+             ) -> CheckoutResult:
+    """Check the cart out once; a replay answered 800064/800065 reads the orders back."""
+    request_id = _store(order, "pc_checkout_request_id")
+    try:
+        with _forget_on_refusal(order, "pc_checkout_request_id"):
+            result = client.checkout_cart(order.pc_customer_id, order.pc_cart_id,
+                                          request_id=request_id,
+                                          correlation_id=order.correlation_id)
+    except Conflict as error:  # CartAlreadySubmitted (800065) is a Conflict too
+        if error.code not in ("800064", "800065"):
+            raise
+        result = _read_back(order, client)
+    checkpoint("checkout")
+    return result
+
+
+def _read_back(order: Order, client: PartnerCenterClient) -> CheckoutResult:
+    """The orders an earlier checkout of this cart created, not yet claimed by any line."""
+    cart = client.get_cart(order.pc_customer_id, order.pc_cart_id,
+                           correlation_id=order.correlation_id)
+    claimed = set(db.session.scalars(db.select(OrderLine.pc_order_id)
+                                     .where(OrderLine.pc_order_id != "")))
+    orders = tuple(o for o in client.list_orders(order.pc_customer_id,
+                                                 correlation_id=order.correlation_id)
+                   if o.id not in claimed and (not cart.created or not o.created
+                                               or o.created >= cart.created))
+    if not orders:  # Partner Center lists new orders with a delay
+        raise StillProvisioning("The cart was checked out; its orders are not listed yet.")
+    return CheckoutResult(orders=orders, order_errors=())
+
+
+def add_licenses(order: Order, line: OrderLine, client: PartnerCenterClient,
+                 checkpoint: Checkpoint) -> None:
+    """Raise an existing subscription to an absolute seat count computed once and stored."""
+    subscription = line.target_subscription
+    if subscription is None or not subscription.pc_subscription_id:
+        raise NeedsAttention(f"Line {line.line_number + 1} adds licenses to a subscription "
+                             "that is not in Partner Center.",
+                             "Check the subscription, then retry or cancel the order.")
+    if line.target_quantity is None:
+        current = client.get_subscription(order.pc_customer_id,
+                                          subscription.pc_subscription_id,
+                                          correlation_id=order.correlation_id)
+        line.target_quantity = current.quantity + line.quantity
+        db.session.commit()
+    updated = client.update_subscription(order.pc_customer_id, subscription.pc_subscription_id,
+                                         quantity=line.target_quantity,
+                                         correlation_id=order.correlation_id)
+    checkpoint("add_licenses")
+    subscription.quantity = updated.quantity
+    # In the same commit as the line's status: a re-run after a crash writes it only once.
+    subscription.record("licenses_added", f"{line.quantity} license(s) added by order "
+                        f"{order.number}; {updated.quantity} in all.", order.placed_by)
+    line.pc_subscription_id = subscription.pc_subscription_id
+    line.status = "provisioned"
+    db.session.commit()
