@@ -1,6 +1,6 @@
 """The facts one checkout is judged on, gathered once and frozen.
 
-The builder (checkout/service.py) fills these from the database and Partner Center;
+The builder (orders/facts.py) fills these from the database and Partner Center;
 rules only read them. Enumerated fields are checked on construction so a mapping slip in
 the builder fails loudly instead of silently passing a rule.
 """
@@ -8,9 +8,12 @@ the builder fails loudly instead of silently passing a rule.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
+
+from checkout import plan
+from checkout.plan import LinePlan
 
 BUYER_KINDS = frozenset({"reseller", "direct"})
 TENANT_MODES = frozenset({"new", "existing"})
@@ -215,6 +218,9 @@ class CheckoutContext:
     reservation_blocked_markets: frozenset[str]
     urls: FixUrls
     today: date
+    # Derived once here, read by several rules and by the order (checkout/plan.py).
+    partner_of_record: str | None = field(init=False)
+    plans: tuple[LinePlan, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         _one_of(self.buyer_kind, BUYER_KINDS, "buyer_kind")
@@ -224,6 +230,8 @@ class CheckoutContext:
             # Freeze the mapping so no rule can change the data another rule reads.
             frozen = MappingProxyType(dict(self.tax_id_countries))
             object.__setattr__(self, "tax_id_countries", frozen)
+        object.__setattr__(self, "partner_of_record", plan.partner_of_record(self))
+        object.__setattr__(self, "plans", plan.plan_lines(self))
 
     @property
     def is_reseller_order(self) -> bool:

@@ -36,8 +36,6 @@ from checkout.rules import (
     k04_delegated_admin,
     run_rules,
 )
-from checkout.rules.c04_subscription_per_order import plan_lines
-from checkout.rules.k08_partner_of_record import partner_of_record
 from orders.facts import build_context, record_context
 from orders.models import Cart, CartLine, Order, OrderLine, OrderStatus, ProvisioningJob
 from persistence import db
@@ -206,8 +204,8 @@ def _reread_cart(cart: Cart) -> None:
 
 def _new_order(cart: Cart, user, ctx: CheckoutContext, ref: Reference, key: str) -> Order:
     customer = cart.customer
-    plans = {p.line_index: p for p in plan_lines(ctx)}
-    mpn = partner_of_record(ctx) or ""
+    plans = {p.line_index: p for p in ctx.plans}
+    mpn = ctx.partner_of_record or ""
     markups = ref.markups(customer.reseller_id)
     lines = [_order_line(i, line, plans[i], mpn, markups) for i, line in enumerate(cart.lines)]
     return Order(

@@ -2,22 +2,23 @@
 
 Once Microsoft discontinues an offer nobody can start a new subscription of it.
 Customers who already hold a subscription of it may still buy extra licenses for that
-subscription, which is what C4 plans for a line of a plan they hold (or a line from the
-subscription's page). Any other line of a discontinued plan is refused.
+subscription, which is what the line's plan (checkout/plan.py) says for a line of a plan
+they hold (or a line from the subscription's page). Any other line of a discontinued plan
+is refused.
 """
 
 from __future__ import annotations
 
 from checkout.context import CheckoutContext, LineFacts
+from checkout.plan import NEW_SUBSCRIPTION
 from checkout.problems import Problem
-from checkout.rules.c04_subscription_per_order import NEW_SUBSCRIPTION, plan_lines
 
 RULE = "C3"
 
 
 def check(ctx: CheckoutContext) -> list[Problem]:
     """A problem for each discontinued-plan line that would create a new subscription."""
-    return [_problem(line) for line, plan in zip(ctx.lines, plan_lines(ctx), strict=True)
+    return [_problem(line) for line, plan in zip(ctx.lines, ctx.plans, strict=True)
             if line.discontinued and plan.action == NEW_SUBSCRIPTION]
 
 

@@ -24,9 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from checkout.context import CheckoutContext, LineFacts
+from checkout.plan import NEW_SUBSCRIPTION
 from checkout.problems import Problem
-from checkout.rules.c04_subscription_per_order import NEW_SUBSCRIPTION, plan_lines
-from checkout.rules.k08_partner_of_record import partner_of_record
 
 RULE = "K6"
 BUSINESS = "office365_business"
@@ -47,7 +46,7 @@ def check(ctx: CheckoutContext) -> list[Problem]:
     """A problem for each Business line that would exceed the limit by creating a subscription."""
     held = _held_subscriptions(ctx)
     problems: list[Problem] = []
-    for line, plan in zip(ctx.lines, plan_lines(ctx), strict=True):
+    for line, plan in zip(ctx.lines, ctx.plans, strict=True):
         if line.family != BUSINESS or plan.action != NEW_SUBSCRIPTION:
             continue
         problem = _judge(ctx, line, [h for h in held if h.product_id == line.product_id])
@@ -59,7 +58,7 @@ def check(ctx: CheckoutContext) -> list[Problem]:
 
 
 def _held_subscriptions(ctx: CheckoutContext) -> list[_Held]:
-    owner = partner_of_record(ctx)
+    owner = ctx.partner_of_record
     held = []
     for sub in ctx.existing_subscriptions:
         if sub.family != BUSINESS or sub.ended:

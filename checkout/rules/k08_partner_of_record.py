@@ -14,18 +14,11 @@ from checkout.problems import Problem
 RULE = "K8"
 
 
-def partner_of_record(ctx: CheckoutContext) -> str | None:
-    """The MPN ID to put on every order line as partnerIdOnRecord, None for direct orders."""
-    if not ctx.is_reseller_order or ctx.reseller is None:
-        return None
-    return (ctx.reseller.mpn_id or "").strip() or None
-
-
 def check(ctx: CheckoutContext) -> list[Problem]:
     """A problem when a reseller order has no usable MPN ID to tag its lines with."""
     if not ctx.is_reseller_order:
         return []
-    mpn_id = partner_of_record(ctx)
+    mpn_id = ctx.partner_of_record
     if mpn_id is None:
         return [_problem(ctx, "missing_partner_id",
                          "Your reseller account has no MPN ID (Partner ID), so Microsoft "

@@ -15,7 +15,7 @@ PURE = sorted([
 ])
 FORBIDDEN = ("flask", "flask_sqlalchemy", "flask_login", "werkzeug", "sqlalchemy", "requests",
              "msal", "celery", "connectors", "storefront", "config", "urllib", "http",
-             "socket", "checkout.service", "checkout.provisioning")
+             "socket", "orders", "provisioning", "storefront")
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -4,13 +4,8 @@ from dataclasses import replace
 
 import pytest
 
-from checkout.rules.c04_subscription_per_order import (
-    ADD_LICENSES,
-    NEW_SUBSCRIPTION,
-    LinePlan,
-    check,
-    plan_lines,
-)
+from checkout.plan import ADD_LICENSES, NEW_SUBSCRIPTION, LinePlan, plan_lines
+from checkout.rules.c04_subscription_per_order import check
 from tests.checkout.factories import (
     context,
     direct,

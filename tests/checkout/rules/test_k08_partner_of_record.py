@@ -2,7 +2,8 @@
 
 import pytest
 
-from checkout.rules.k08_partner_of_record import check, partner_of_record
+from checkout.plan import partner_of_record
+from checkout.rules.k08_partner_of_record import check
 from tests.checkout.factories import MPN_ID, URLS, codes, context, direct, reseller
 
 
