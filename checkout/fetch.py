@@ -156,3 +156,11 @@ def refresh_reseller_standing(client, reseller: Reseller, now: datetime, *,
     reseller.mpa_status = status
     reseller.mpa_checked_at = now
     db.session.commit()
+
+
+def remote_facts(client, customer: Customer, now: datetime) -> RemoteFacts:
+    """What Partner Center says for this checkout, the reseller's standing (K9) refreshed
+    first when stale; the pages and the API ask the same way."""
+    if customer.reseller is not None:
+        refresh_reseller_standing(client, customer.reseller, now)
+    return fetch_remote(client, customer)

@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
+from refusals import Refused
+
 _CODE = re.compile(r"(?P<rule>[A-Z]\d{1,2})\.[a-z][a-z0-9_]*")
 
 
@@ -38,19 +40,16 @@ class Problem:
         return asdict(self)
 
 
-class CheckoutRefused(Exception):
+class CheckoutRefused(Refused):
     """Raised once per checkout with every problem found, so the user sees them all."""
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems: tuple[Problem, ...] = tuple(problems)
-        if not self.problems:
-            raise ValueError("CheckoutRefused needs at least one problem")
-        super().__init__("; ".join(p.code for p in self.problems))
+    summary = "The checkout rules refuse this order; fix every problem listed and try again."
 
-    @property
-    def codes(self) -> tuple[str, ...]:
-        """The stable codes, in the order the rules reported them."""
-        return tuple(p.code for p in self.problems)
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        problems = tuple(problems)
+        if not problems:
+            raise ValueError("CheckoutRefused needs at least one problem")
+        super().__init__(problems)
 
 
 def by_field(problems: Iterable[Problem]) -> dict[str, list[Problem]]:

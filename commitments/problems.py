@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from refusals import Refused
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -20,17 +22,10 @@ class Problem:
     field: str | None = None
 
 
-class CommitmentRefused(Exception):
+class CommitmentRefused(Refused):
     """Raised when an enterprise commitment action breaks one or more O rules."""
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems: tuple[Problem, ...] = tuple(problems)
-        super().__init__("; ".join(p.message for p in self.problems))
-
-    @property
-    def codes(self) -> tuple[str, ...]:
-        """The problem codes, in order, for assertions and JSON bodies."""
-        return tuple(p.code for p in self.problems)
+    summary = "The enterprise commitment rules refuse this; fix every problem listed."
 
 
 def problem(rule: str, name: str, message: str, field: str | None = None) -> Problem:

@@ -17,8 +17,7 @@ from agreements import mca
 from catalog.models import CatalogSettings
 from catalog.pricing import buyer_locale, format_money, tax_label
 from catalog.queries import buyer_price, markups_for
-from checkout.context import FixUrls
-from checkout.fetch import fetch_remote, refresh_reseller_standing
+from checkout.fetch import remote_facts
 from checkout.problems import CheckoutRefused, by_field, by_line
 from connectors.partner_center.app_client import get_client
 from orders import cart as carts
@@ -26,6 +25,8 @@ from orders.models import OPEN_STATUSES, Order, OrderStatus
 from orders.placement import IdempotencyConflict, check_order, place_order, record_problems
 from persistence import db
 from provisioning.tasks import enqueue_provisioning
+from storefront.errors import renders_refusals
+from storefront.fix_links import cart_url, customer_edit_url, fix_urls
 from storefront.forms import McaForm
 from storefront.pagination import paginate
 from storefront.security import customer_for, roles_required
@@ -39,10 +40,6 @@ def _customer(customer_id: int | None) -> Customer | None:
     if current_user.is_customer:
         return customer_for(current_user, current_user.customer_id)
     return customer_for(current_user, customer_id) if customer_id else None
-
-
-def _cart_url(customer: Customer, external: bool = False) -> str:
-    return url_for("checkout.cart", customer=customer.id, _external=external)
 
 
 @bp.route("/cart")
@@ -86,7 +83,7 @@ def _render_cart(customer: Customer, problems=(), mca_form=None, status=200):
     return render_template(
         "checkout/cart.html", cart=the_cart, customer=customer, options=options,
         problems=list(problems), ahead=ahead, field_problems=by_field(problems or ahead),
-        edit_url=customer_edit_url(customer, back=_cart_url(customer)),
+        edit_url=customer_edit_url(customer, back=cart_url(customer)),
         line_problems=by_line(problems), mca_form=mca_form or _mca_form(customer),
         acceptance=mca.latest_for(customer.id, customer.reseller_id),
         idempotency_key=str(uuid.uuid4()), tax_label=tax_label, priced=priced, totals=totals,
@@ -138,7 +135,7 @@ def add():
         flash(str(exc), "error")
         return redirect(request.referrer or url_for("shop.index"))
     flash("Added to the cart.", "success")
-    return redirect(_cart_url(customer))
+    return redirect(cart_url(customer))
 
 
 @bp.route("/cart/<int:customer_id>/lines/<int:line_id>", methods=["POST"])
@@ -155,7 +152,7 @@ def update_line(customer_id: int, line_id: int):
     except carts.CartError as exc:
         db.session.rollback()
         flash(str(exc), "error")
-    return redirect(_cart_url(customer))
+    return redirect(cart_url(customer))
 
 
 @bp.route("/cart/<int:customer_id>/mca", methods=["POST"])
@@ -175,39 +172,7 @@ def accept_mca(customer_id: int):
         date_agreed=form.date_agreed.data, ip=request.remote_addr or "",
         user_agent=request.user_agent.string)
     flash("The Microsoft Customer Agreement acceptance is recorded.", "success")
-    return redirect(_cart_url(customer) + "#mca")
-
-
-def customer_edit_url(customer: Customer, back: str | None = None, external: bool = False) -> str:
-    if customer.is_direct:
-        return url_for("customers.company", next=back, _external=external)
-    return url_for("customers.edit", customer_id=customer.id, next=back, _external=external)
-
-
-def remote_facts(customer: Customer):
-    """What Partner Center says for this checkout (the reseller's standing refreshed when
-    stale); the API's checkout asks the same way."""
-    client = get_client()
-    if customer.reseller is not None:
-        refresh_reseller_standing(client, customer.reseller, datetime.now(UTC))
-    return fetch_remote(client, customer)
-
-
-def fix_urls(customer: Customer, *, from_cart: bool = False, external: bool = False) -> FixUrls:
-    """Where each problem is fixed. From the cart, the customer's edit page leads back to it
-    once saved, so fixing a NIP does not leave the buyer hunting for the cart; for the API
-    the links are absolute, as an integration shows them outside our pages."""
-    cart_url = _cart_url(customer, external)
-    edit = customer_edit_url(customer, back=_cart_url(customer) if from_cart else None,
-                             external=external)
-    return FixUrls(customer_edit=edit, mca=cart_url + "#mca",
-                   billing_choice=cart_url,  # C1: a buyer picks monthly billing there
-                   subscription=url_for("subscriptions.find", _external=external) + "?ref={id}",
-                   reseller_profile=url_for("main.home", _external=external),
-                   # K7: qualifications come from Microsoft or the provider, never from the
-                   # buyer's own pages; what the buyer can do is pick a commercial plan.
-                   qualification=url_for("shop.index", _external=external,
-                                         customer=None if customer.is_direct else customer.id))
+    return redirect(cart_url(customer) + "#mca")
 
 
 @bp.route("/cart/<int:customer_id>/check", methods=["POST"])
@@ -216,25 +181,31 @@ def check(customer_id: int):
     """The dry run: every problem, nothing placed."""
     customer = _customer(customer_id)
     the_cart = carts.cart_for(current_user, customer)
-    problems = check_order(the_cart, remote_facts(customer), datetime.now(UTC).date(),
+    now = datetime.now(UTC)
+    problems = check_order(the_cart, remote_facts(get_client(), customer, now), now.date(),
                            fix_urls(customer, from_cart=True))
     if not problems:
         flash("Everything checks out: you can place the order.", "success")
     return _render_cart(customer, problems, status=422 if problems else 200)
 
 
+def _refused(error: CheckoutRefused, customer_id: int):
+    """The cart again with every problem beside its field or line (422)."""
+    return _render_cart(_customer(customer_id), error.problems, status=422)
+
+
 @bp.route("/cart/<int:customer_id>/place", methods=["POST"])
 @buyers_only
+@renders_refusals(_refused)
 def place(customer_id: int):
     customer = _customer(customer_id)
     the_cart = carts.cart_for(current_user, customer)
     key = _form_key(request.form.get("idempotency_key") or str(uuid.uuid4()))
+    now = datetime.now(UTC)
     try:
-        order = place_order(the_cart, current_user, remote_facts(customer),
-                            datetime.now(UTC).date(), fix_urls(customer, from_cart=True),
+        order = place_order(the_cart, current_user, remote_facts(get_client(), customer, now),
+                            now.date(), fix_urls(customer, from_cart=True),
                             idempotency_key=f"web:{key}", enqueue=enqueue_provisioning).order
-    except CheckoutRefused as refused:
-        return _render_cart(customer, refused.problems, status=422)
     except IdempotencyConflict as conflict:
         order = conflict.order
     flash(f"Order {order.number} is placed and being provisioned.", "success")

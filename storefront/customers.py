@@ -11,7 +11,7 @@ from accounts import services
 from accounts.models import Customer, Role
 from accounts.scoping import name_contains, visible_customers
 from orders.placement import record_problems
-from storefront.checkout_views import fix_urls
+from storefront.fix_links import fix_urls
 from storefront.forms import CustomerForm
 from storefront.pagination import paginate
 from storefront.security import customer_for, is_safe_next, roles_required

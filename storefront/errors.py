@@ -1,12 +1,23 @@
-"""The one place that turns errors into HTML pages or JSON bodies."""
+"""The one place that turns errors into HTML pages or JSON bodies.
+
+Every rule's refusal (checkout, subscriptions, commitments) is a `refusals.Refused`. The API
+lets it rise to `handle_refused`, which answers JSON with every problem and its code; a page
+that re-renders itself with the submitted values kept names its renderer with
+`@renders_refusals`, which answers HTML through it and JSON through the same mapping.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import partial, wraps
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from persistence import db
+from refusals import Refused
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +48,48 @@ def render_error(status: int, title: str, detail: str, **extra):
         return jsonify(error={"status": status, "title": title, "detail": detail,
                               **extra}), status
     return render_template("errors/error.html", status=status, title=title, detail=detail), status
+
+
+def refused_json(error: Refused):
+    """A refusal as the API answers it: 403 with the code for a missing permission, 422
+    with every problem (rule, code, message, field, fix link, line) for a rule's no."""
+    if error.status == 403:
+        return jsonify(error={"status": 403, "title": "Forbidden", "detail": str(error),
+                              "code": error.codes[0]}), 403
+    return jsonify(error={"status": error.status, "title": "Unprocessable Entity",
+                          "detail": error.summary, "problems": error.problem_dicts()}
+                   ), error.status
+
+
+def handle_refused(error: Refused):
+    """A refusal no page renders itself: JSON for the API, else a page listing each
+    problem with its fix link. Nothing the refused action wrote is kept."""
+    db.session.rollback()
+    if wants_json():
+        return refused_json(error)
+    return render_template("errors/refused.html", error=error), error.status
+
+
+def respond_to_refusal(error: Refused, render: Callable[[], object]):
+    """The answer to a refusal a page renders itself: nothing it wrote is kept; JSON when the
+    client asked for it, else the page as `render()` draws it with the problems."""
+    db.session.rollback()
+    return refused_json(error) if wants_json() else render()
+
+
+def renders_refusals(render: Callable[..., object]) -> Callable:
+    """A view decorator: a refusal the view raises re-renders its page through
+    `render(error, **view_args)` (the submitted values kept, each problem by its field),
+    or answers JSON when the client asked for it."""
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            try:
+                return view(*args, **kwargs)
+            except Refused as error:
+                return respond_to_refusal(error, partial(render, error, **kwargs))
+        return wrapper
+    return decorate
 
 
 def handle_http(error: HTTPException):
@@ -106,6 +159,7 @@ def _nul_in(value, path: str) -> str | None:
 def register(app: Flask) -> None:
     app.before_request(refuse_nul)
     app.register_error_handler(CSRFError, handle_csrf)
+    app.register_error_handler(Refused, handle_refused)
     app.register_error_handler(HTTPException, handle_http)
     if not app.testing:  # tests see the real traceback instead of a 500 page
         app.register_error_handler(Exception, handle_unexpected)

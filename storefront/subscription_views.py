@@ -14,6 +14,7 @@ from connectors.partner_center.app_client import get_client
 from orders.cart import add_licenses
 from orders.models import OrderLine
 from persistence import MAX_ID, db
+from storefront.errors import renders_refusals
 from storefront.pagination import paginate
 from storefront.security import roles_required
 from subscriptions import activity, services
@@ -67,8 +68,12 @@ def _render(sub: Subscription, refusal: SubscriptionRefused | None = None, key=N
         money=lambda amount, currency: format_money(amount, currency, locale)), status
 
 
-def _refused(sub: Subscription, exc: SubscriptionRefused):
-    return _render(sub, refusal=exc, status=403 if exc.forbidden else 422)
+def _refused(error: SubscriptionRefused, subscription_id: int):
+    """The subscription page with the refusal (403 for a missing permission, else 422)."""
+    return _render(_subscription(subscription_id), refusal=error, status=error.status)
+
+
+refusals_shown = renders_refusals(_refused)
 
 
 @bp.route("/find")
@@ -98,38 +103,35 @@ def show(subscription_id: int):
 
 @bp.route("/<int:subscription_id>/autorenew", methods=["POST"])
 @login_required
+@refusals_shown
 def autorenew(subscription_id: int):
     """S1: switch autorenew on or off."""
     sub = _subscription(subscription_id)
     choice = request.form.get("autorenew")
     if choice not in ("on", "off"):
         abort(400)
-    try:
-        services.set_autorenew(sub, choice == "on", current_user, get_client())
-    except SubscriptionRefused as exc:
-        return _refused(sub, exc)
+    services.set_autorenew(sub, choice == "on", current_user, get_client())
     flash(f"Autorenew is {choice}.", "success")
     return redirect(url_for("subscriptions.show", subscription_id=sub.id))
 
 
 @bp.route("/<int:subscription_id>/quantity", methods=["POST"])
 @login_required
+@refusals_shown
 def quantity(subscription_id: int):
     """S2: set the license count (fewer only within the window)."""
     sub = _subscription(subscription_id)
     wanted = _int_field("quantity")
     if wanted > sub.quantity and not current_user.is_provider_admin:
         return _add_licenses(sub, wanted - sub.quantity)  # buyers add through checkout
-    try:
-        services.change_quantity(sub, wanted, current_user, get_client())
-    except SubscriptionRefused as exc:
-        return _refused(sub, exc)
+    services.change_quantity(sub, wanted, current_user, get_client())
     flash(f"The subscription now has {sub.quantity} licenses.", "success")
     return redirect(url_for("subscriptions.show", subscription_id=sub.id))
 
 
 @bp.route("/<int:subscription_id>/licenses", methods=["POST"])
 @buyers_only
+@refusals_shown
 def licenses(subscription_id: int):
     """S2/C3/C4: extra licenses are ordered through the cart, aimed at this subscription."""
     return _add_licenses(_subscription(subscription_id), _int_field("quantity"))
@@ -137,26 +139,21 @@ def licenses(subscription_id: int):
 
 def _add_licenses(sub: Subscription, extra: int):
     """Put extra licenses in the buyer's cart and send the buyer there."""
-    try:
-        add_licenses(sub, extra, current_user)
-    except SubscriptionRefused as exc:
-        return _refused(sub, exc)
+    add_licenses(sub, extra, current_user)
     flash(f"{extra} extra licenses for {sub.title} are in the cart.", "success")
     return redirect(url_for("checkout.cart", customer=sub.customer_id))
 
 
 @bp.route("/<int:subscription_id>/cancel", methods=["GET", "POST"])
 @login_required
+@refusals_shown
 def cancel(subscription_id: int):
     """S3–S6: show the refund first; cancel on confirmation."""
     sub = _subscription(subscription_id)
-    try:
-        services.check_cancel(sub, current_user)
-        if request.method == "GET":
-            return _render(sub, confirm=True)
-        quote = services.cancel(sub, current_user, get_client())
-    except SubscriptionRefused as exc:
-        return _refused(sub, exc)
+    services.check_cancel(sub, current_user)
+    if request.method == "GET":
+        return _render(sub, confirm=True)
+    quote = services.cancel(sub, current_user, get_client())
     locale = buyer_locale(sub.customer.language, sub.customer.country)
     flash(f"Cancelled. Refund: {format_money(quote.amount, quote.currency, locale)}.", "success")
     return redirect(url_for("subscriptions.show", subscription_id=sub.id))
@@ -164,25 +161,21 @@ def cancel(subscription_id: int):
 
 @bp.route("/<int:subscription_id>/key", methods=["POST"])
 @login_required
+@refusals_shown
 def reveal(subscription_id: int):
     """S7: reveal the product key to an admin agent (logged)."""
     sub = _subscription(subscription_id)
-    try:
-        key = services.reveal_key(sub, current_user, request.remote_addr or "")
-    except SubscriptionRefused as exc:
-        return _refused(sub, exc)
+    key = services.reveal_key(sub, current_user, request.remote_addr or "")
     return _render(sub, key=key)
 
 
 @bp.route("/<int:subscription_id>/download")
 @login_required
+@refusals_shown
 def download(subscription_id: int):
     """S7: follow the download link (logged)."""
     sub = _subscription(subscription_id)
-    try:
-        url = services.download_url(sub, current_user, request.remote_addr or "")
-    except SubscriptionRefused as exc:
-        return _refused(sub, exc)
+    url = services.download_url(sub, current_user, request.remote_addr or "")
     return redirect(url)
 
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from refusals import Refused
 from subscriptions.rules import Refusal
 
 
-class SubscriptionRefused(Exception):
+class SubscriptionRefused(Refused):
     """An action a rule (or Partner Center) refuses; `code` is stable, `message` is for people."""
 
+    default_field = "subscription"
+
     def __init__(self, refusal: Refusal) -> None:
-        super().__init__(refusal.message)
+        super().__init__((refusal,))
         self.rule, self.code, self.message = refusal.rule, refusal.code, refusal.message
         self.until = refusal.until
+        self.status = 403 if self.forbidden else 422
+        self.summary = refusal.message  # one reason: the API's detail is that reason
 
     @property
     def forbidden(self) -> bool:

@@ -15,7 +15,9 @@ from sqlalchemy.orm import joinedload
 
 from accounts.models import Customer
 from catalog.models import Price, Sku
+from checkout.fetch import remote_facts
 from checkout.problems import CheckoutRefused
+from connectors.partner_center.app_client import get_client
 from orders.models import Cart, CartLine, Order
 from orders.placement import IdempotencyConflict, check_order, place_order
 from persistence import db
@@ -37,7 +39,8 @@ from storefront.api.schemas import (
     ValidationResult,
     page_of,
 )
-from storefront.checkout_views import fix_urls, remote_facts
+from storefront.errors import refused_json
+from storefront.fix_links import fix_urls
 from subscriptions.models import Subscription
 
 OrderPage = page_of(OrderSchema)
@@ -84,10 +87,8 @@ def _subscription(customer, subscription_id: int | None):
 
 
 def refused(problems):
-    """422 with every problem and its code."""
-    return api_error(422, "Unprocessable Entity", "The checkout rules refuse this order; "
-                     "fix every problem listed and try again.",
-                     problems=[p.as_dict() for p in problems])
+    """The dry run's problems answered as a refused order is (422, every problem, its code)."""
+    return refused_json(CheckoutRefused(problems))
 
 
 @operation("/checkout/validate", "POST", summary="Validate a checkout (dry run)",
@@ -96,7 +97,8 @@ def refused(problems):
 def validate_checkout():
     """Every rule runs on the lines for the customer; every problem is listed, nothing placed."""
     cart = request_cart(body(CheckoutIn()))
-    problems = check_order(cart, remote_facts(cart.customer), datetime.now(UTC).date(),
+    now = datetime.now(UTC)
+    problems = check_order(cart, remote_facts(get_client(), cart.customer, now), now.date(),
                            fix_urls(cart.customer, external=True))
     if problems:
         return refused(problems)
@@ -118,12 +120,11 @@ def create_order():
     if not 0 < len(key) <= 64:
         raise BadRequest({"Idempotency-Key": ["Send a key of 1 to 64 characters."]})
     cart, key = request_cart(body(CheckoutIn())), _owner_key(key)
+    now = datetime.now(UTC)
     try:
-        placed = place_order(cart, scope.user(), remote_facts(cart.customer),
-                             datetime.now(UTC).date(), fix_urls(cart.customer, external=True),
+        placed = place_order(cart, scope.user(), remote_facts(get_client(), cart.customer, now),
+                             now.date(), fix_urls(cart.customer, external=True),
                              idempotency_key=key, enqueue=enqueue_provisioning)
-    except CheckoutRefused as error:
-        return refused(error.problems)
     except IdempotencyConflict:
         return _key_reused()
     response = jsonify(_ORDER.dump(placed.order))

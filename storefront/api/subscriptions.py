@@ -16,7 +16,6 @@ from storefront.api.schemas import (
     page_of,
 )
 from subscriptions import services
-from subscriptions.errors import SubscriptionRefused
 from subscriptions.models import Subscription
 
 SubscriptionPage = page_of(SubscriptionSchema)
@@ -41,15 +40,6 @@ def get_subscription(subscription_id: int):
     return jsonify(SubscriptionSchema().dump(found))
 
 
-def _refused(error: SubscriptionRefused):
-    """403 for a missing permission (S4/S7), 422 for a rule's refusal; the code either way."""
-    problem = {"rule": error.rule, "code": error.code, "message": error.message,
-               "field": "subscription", "fix_url": None, "line": None}
-    if error.forbidden:
-        return api_error(403, "Forbidden", error.message, code=error.code)
-    return api_error(422, "Unprocessable Entity", error.message, problems=[problem])
-
-
 def _unavailable(error: PartnerCenterError):
     return api_error(503, "Service Unavailable", "Partner Center did not accept the change "
                      f"now ({error.meaning}); nothing was changed. Try again later.")
@@ -67,8 +57,6 @@ def update_subscription(subscription_id: int):
             services.change_quantity(found, change["quantity"], g.api_user, get_client())
         if "autorenew" in change and change["autorenew"] != found.autorenew:
             services.set_autorenew(found, change["autorenew"], g.api_user, get_client())
-    except SubscriptionRefused as error:
-        return _refused(error)
     except PartnerCenterError as error:
         return _unavailable(error)
     return jsonify(SubscriptionSchema().dump(found))
@@ -83,8 +71,6 @@ def cancel_subscription(subscription_id: int):
     found = scope.one(scope.scoped(Subscription), Subscription, subscription_id)
     try:
         quote = services.cancel(found, g.api_user, get_client())
-    except SubscriptionRefused as error:
-        return _refused(error)
     except PartnerCenterError as error:
         return _unavailable(error)
     return jsonify(CancellationSchema().dump(

@@ -3,7 +3,7 @@ re-renders the page with the problems beside their fields (422) on refusal."""
 
 from __future__ import annotations
 
-from functools import wraps
+from functools import partial, wraps
 
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user
@@ -21,6 +21,7 @@ from storefront.enrollments.views import (
     render_show,
     today,
 )
+from storefront.errors import respond_to_refusal
 from storefront.forms import options
 
 
@@ -57,7 +58,7 @@ def enrollment_action(path: str, form_name: str):
             try:
                 outcome = action(row, form)
             except CommitmentRefused as error:
-                return refused(row, form_name, form, error)
+                return respond_to_refusal(error, partial(refused, row, form_name, form, error))
             return _back(row, outcome) if isinstance(outcome, str) else outcome
 
         bp.add_url_rule(f"/admin/enrollments/<int:enrollment_id>/{path}",

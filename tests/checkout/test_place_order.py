@@ -18,7 +18,7 @@ from orders import cart as carts
 from orders.models import Cart, Order, ProvisioningJob
 from orders.placement import place_order
 from persistence import db
-from storefront.checkout_views import fix_urls
+from storefront.fix_links import fix_urls
 from tests.checkout.conftest import confirm_mca
 from tests.conftest import login, make_customer, make_price, post_form
 

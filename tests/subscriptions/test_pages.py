@@ -288,3 +288,14 @@ def test_perpetual_software_shows_no_term_end(client, world, buy):
     assert 'id="term-end">none: a perpetual licence' in page
     listed = client.get("/subscriptions").get_data(as_text=True)
     assert "<td>perpetual</td>" in listed
+
+
+def test_a_refusal_asked_for_as_json_answers_with_the_shared_refusal_body(client, world):
+    """storefront/errors.py maps every family's refusal the same way: a page asked for JSON
+    gets what the API would answer (403 with the code for a missing permission)."""
+    sub = own_sub(world, "reseller")
+    login(client, users(world)["reseller"])
+    response = client.get(f"/subscriptions/{sub.id}/cancel",
+                          headers={"Accept": "application/json"})
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "S4.admin_agent_required"
