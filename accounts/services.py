@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import select
+
 from accounts.models import Customer, CustomerQualification, Reseller, Role, User
-from persistence import db
+from persistence import db, utcnow
 
 COMPANY_FIELDS = (
     "company_name", "contact_first_name", "contact_last_name", "email", "phone",
@@ -31,6 +33,10 @@ def apply_fields(obj: object, data: Mapping[str, Any], fields: tuple[str, ...]) 
     if isinstance(obj, Customer):
         obj.country = (obj.country or "").upper()
         obj.postal_code = (obj.postal_code or "").upper()
+
+
+class EmailTaken(ValueError):
+    """An account with this email exists already (emails are unique, stored lower-case)."""
 
 
 def new_user(email: str, password: str, role: Role, **extra: Any) -> User:
@@ -86,3 +92,25 @@ def add_user(data: Mapping[str, Any], role: Role, **owner: Any) -> User:
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def create_provider_admin(email: str, password: str, name: str) -> User:
+    """Create a provider administrator (the CLI's first account); EmailTaken if it exists."""
+    if db.session.scalar(select(User).where(User.email == email.strip().lower())):
+        raise EmailTaken(f"A user with email {email} already exists.")
+    user = new_user(email, password, Role.PROVIDER_ADMIN, name=name, admin_agent=True)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def set_admin_agent(user: User, on: bool) -> None:
+    """Grant or withdraw the admin-agent permission (S4/S7: cancel, reveal keys)."""
+    user.admin_agent = on
+    db.session.commit()
+
+
+def record_sign_in(user: User) -> None:
+    """Remember when the user last signed in (shown to administrators)."""
+    user.last_login_at = utcnow()
+    db.session.commit()

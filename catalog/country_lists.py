@@ -60,6 +60,23 @@ def _name(code: str, fallback: str | None) -> str:
         return fallback or code
 
 
+def add_entry(list_name: str, code: str, name: str, required_from: date | None,
+              validator: str | None) -> str | None:
+    """Put a country on a list (the admin's edit); returns why not, or None once added."""
+    if db.session.scalar(select(CountryListEntry).filter_by(list_name=list_name, code=code)):
+        return f"{name} is already on that list."  # one row per list and country
+    db.session.add(CountryListEntry(list_name=list_name, code=code, name=name,
+                                    required_from=required_from, validator=validator or ""))
+    db.session.commit()
+    return None
+
+
+def remove_entry(entry: CountryListEntry) -> None:
+    """Take a country off its list (the admin's edit); checkouts see it on the next request."""
+    db.session.delete(entry)
+    db.session.commit()
+
+
 def entries(list_name: str) -> list[CountryListEntry]:
     query = select(CountryListEntry).filter_by(list_name=list_name)
     return db.session.scalars(query.order_by(CountryListEntry.name)).all()

@@ -13,7 +13,7 @@ from contextlib import suppress
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 
 from notifications.models import Notification, OutboxEmail, utcnow
 from persistence import db
@@ -46,6 +46,22 @@ UNREAD = select(func.count()).where(Notification.user_id == bindparam("user_id")
 def unread_count(user) -> int:
     """How many of the user's notifications are still unread (for the header badge)."""
     return db.session.scalar(UNREAD, {"user_id": user.id}) or 0
+
+
+def mark_read(notification: Notification) -> None:
+    """Mark one notification read; the first reading time is kept."""
+    notification.read_at = notification.read_at or utcnow()
+    db.session.commit()
+
+
+def mark_all_read(user_id: int) -> None:
+    """Mark every unread notification of a user read, in one statement."""
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()
 
 
 def _message(email: OutboxEmail, sender: str) -> EmailMessage:

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
 from accounts import services
-from accounts.models import User, utcnow
+from accounts.models import User
 from persistence import db
 from storefront.forms import LoginForm, SignupForm
 from storefront.security import is_safe_next
@@ -43,8 +43,7 @@ def _find_user(email: str) -> User | None:
 
 def _sign_in(user: User, remember: bool):
     login_user(user, remember=remember)
-    user.last_login_at = utcnow()
-    db.session.commit()
+    services.record_sign_in(user)
     target = request.args.get("next")
     return redirect(target if is_safe_next(target) else url_for("main.home"))
 

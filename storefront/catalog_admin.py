@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 
 from accounts.models import Reseller, Role
-from catalog import queries
+from catalog import admin, queries
 from catalog.models import CatalogSettings, Price, Product, ResellerMarkup, Sku
 from persistence import db
 from storefront.catalog_forms import (
@@ -44,8 +44,7 @@ def product(product_id: int):
     item = db.session.get(Product, product_id) or abort(404)
     form = ProductForm(obj=item)
     if form.validate_on_submit():
-        form.populate_obj(item)
-        db.session.commit()
+        admin.save_product(item, form.data)
         flash(f"Saved {item.title}.", "success")
         return redirect(url_for("catalog_admin.product", product_id=item.id))
     market = request.args.get("market", "").upper()
@@ -71,9 +70,8 @@ def _markets(item: Product) -> list[str]:
 @admin_only
 def toggle(product_id: int):
     item = db.session.get(Product, product_id) or abort(404)
-    item.enabled = not item.enabled
-    db.session.commit()
-    flash(f"{item.title} is {'now for sale' if item.enabled else 'no longer for sale'}.", "info")
+    for_sale = admin.toggle_for_sale(item)
+    flash(f"{item.title} is {'now for sale' if for_sale else 'no longer for sale'}.", "info")
     return redirect(request.referrer if _same_site(request.referrer)
                     else url_for("catalog_admin.index"))
 
@@ -88,8 +86,7 @@ def price(price_id: int):
     row = db.session.get(Price, price_id) or abort(404)
     form = RetailPriceForm()
     if form.validate_on_submit():
-        row.retail_price = form.retail_price.data
-        db.session.commit()
+        admin.set_retail_price(row, form.retail_price.data)
         flash("Retail price saved." if row.retail_price is not None
               else "Retail price cleared: Microsoft's ERP price applies.", "success")
     else:
@@ -104,9 +101,7 @@ def settings():
     current = CatalogSettings.current()
     form = SettingsForm(obj=current)
     if form.validate_on_submit():
-        form.populate_obj(current)
-        current.default_market = current.default_market.upper()
-        db.session.commit()
+        admin.save_settings(current, form.data)
         flash("Catalog settings saved.", "success")
         return redirect(url_for("catalog_admin.settings"))
     return render_template("catalog_admin/settings.html", form=form, settings=current), \
@@ -130,12 +125,7 @@ def markups(reseller_id: int):
 
 
 def _save_markup(reseller: Reseller, form: MarkupForm) -> None:
+    # The select's empty choice means the reseller's default markup for every product.
     product_id = int(form.product_id.data) if form.product_id.data else None
-    row = db.session.scalars(select(ResellerMarkup).filter_by(
-        reseller_id=reseller.id, product_id=product_id)).first()
-    if row is None:
-        row = ResellerMarkup(reseller_id=reseller.id, product_id=product_id)
-        db.session.add(row)
-    row.markup_percent = form.markup_percent.data
-    db.session.commit()
+    admin.save_markup(reseller.id, product_id, form.markup_percent.data)
     flash("Markup saved.", "success")

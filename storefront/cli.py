@@ -7,8 +7,7 @@ from datetime import date, datetime
 import click
 from flask import Flask
 
-from accounts.models import Role, User
-from accounts.services import new_user
+from accounts.services import EmailTaken, create_provider_admin
 from demo import load as demo
 from persistence import db
 
@@ -39,10 +38,10 @@ def users_cli() -> None:
 @click.password_option()
 def create_admin(email: str, name: str, password: str) -> None:
     """Create a provider administrator."""
-    if db.session.scalar(db.select(User).where(User.email == email.strip().lower())):
-        raise click.ClickException(f"A user with email {email} already exists.")
-    db.session.add(new_user(email, password, Role.PROVIDER_ADMIN, name=name, admin_agent=True))
-    db.session.commit()
+    try:
+        create_provider_admin(email, password, name)
+    except EmailTaken as taken:
+        raise click.ClickException(str(taken)) from taken
     click.echo(f"Provider admin {email} created.")
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select, update
+from sqlalchemy import select
 
+import notifications
 from accounts.models import Role
-from notifications import unread_count
-from notifications.models import Notification, OutboxEmail, utcnow
+from notifications.models import Notification, OutboxEmail
 from persistence import db
 from storefront.pagination import paginate
 from storefront.security import roles_required
@@ -21,7 +21,7 @@ def header_counts() -> dict:
     """The unread count for the header badge of every page."""
     if not current_user.is_authenticated:
         return {"unread_notifications": 0}
-    return {"unread_notifications": unread_count(current_user)}
+    return {"unread_notifications": notifications.unread_count(current_user)}
 
 
 @bp.route("/notifications")
@@ -38,20 +38,14 @@ def mark_read(notification_id: int):
     notification = db.session.get(Notification, notification_id)
     if notification is None or notification.user_id != current_user.id:
         abort(404)  # someone else's notification does not exist for this user
-    notification.read_at = notification.read_at or utcnow()
-    db.session.commit()
+    notifications.mark_read(notification)
     return redirect(url_for("notifications.index"))
 
 
 @bp.route("/notifications/read-all", methods=["POST"])
 @login_required
 def mark_all_read():
-    db.session.execute(
-        update(Notification)
-        .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
-        .values(read_at=utcnow())
-    )
-    db.session.commit()
+    notifications.mark_all_read(current_user.id)
     return redirect(url_for("notifications.index"))
 
 

@@ -83,8 +83,7 @@ def reseller_user_new(reseller_id: int):
 def user_admin_agent(user_id: int):
     """S4/S7: grant or withdraw the admin-agent permission (cancel, reveal keys)."""
     user = db.session.get(User, user_id) or abort(404)
-    user.admin_agent = request.form.get("admin_agent") == "on"
-    db.session.commit()
+    services.set_admin_agent(user, request.form.get("admin_agent") == "on")
     flash(f"{user.email} {'is now' if user.admin_agent else 'is no longer'} an admin agent.",
           "success")
     if user.customer_id:
@@ -174,13 +173,10 @@ def _add_country(form) -> str | None:
     name = next((label for value, label in form.country_options() if value == code), None)
     if name is None:
         return "Unknown country code."
-    if db.session.scalar(select(CountryListEntry).filter_by(list_name=form.list_name.data,
-                                                            code=code)):
-        return f"{name} is already on that list."
-    db.session.add(CountryListEntry(list_name=form.list_name.data, code=code, name=name,
-                                    required_from=form.required_from.data,
-                                    validator=form.validator.data or ""))
-    db.session.commit()
+    error = country_lists.add_entry(form.list_name.data, code, name,
+                                    form.required_from.data, form.validator.data)
+    if error is not None:
+        return error
     flash(f"{name} added to {LIST_TITLES[form.list_name.data]}.", "success")
     return None
 
@@ -189,7 +185,6 @@ def _add_country(form) -> str | None:
 @admin_only
 def country_list_remove(entry_id: int):
     entry = db.session.get(CountryListEntry, entry_id) or abort(404)
-    db.session.delete(entry)
-    db.session.commit()
+    country_lists.remove_entry(entry)
     flash(f"{entry.name} removed from {LIST_TITLES[entry.list_name]}.", "info")
     return redirect(url_for("admin.country_lists_page") + f"#{entry.list_name}")
