@@ -31,12 +31,14 @@ run: setup
 	@echo
 	$(BIN)/honcho start -f Procfile
 
-## test: lint and the whole suite, browser journeys and the scale-out path (PostgreSQL +
+## test: lint (ruff, and import-linter's architecture contracts) and the whole suite,
+## browser journeys and the scale-out path (PostgreSQL +
 ## Redis + real Celery workers) included; installs Debian's chromium, redis-server and
 ## postgresql when missing, starts throwaway servers on 127.0.0.1 and always stops them.
 test: $(VENV)/.test-deps
 	bash .ci/ensure-packages chromium redis-server postgresql
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	@services=$$(mktemp -d /tmp/csp-services.XXXXXX); \
 	trap 'bash .ci/services stop "$$services"' EXIT; \
 	bash .ci/services start "$$services" || exit 1; \
@@ -45,6 +47,7 @@ test: $(VENV)/.test-deps
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) instance
