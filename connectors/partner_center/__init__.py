@@ -18,6 +18,7 @@ from connectors.partner_center.commerce_types import (
     OrderError,
     OrderLine,
     Product,
+    RefundableSeats,
     Sku,
     Subscription,
     Term,
@@ -47,6 +48,7 @@ from connectors.partner_center.types import (
     MpaStatus,
     MpnProfile,
     NewCustomer,
+    PartnerRelationship,
     Qualification,
     UserCredentials,
 )
@@ -58,6 +60,7 @@ __all__ = [
     "Contact", "CountryRules", "Customer", "CustomerAgreement", "InvalidRequest",
     "LineProvisioning", "MpaStatus", "MpnProfile", "MsalTokenProvider", "NewCustomer",
     "NotFound", "Order", "OrderError", "OrderLine", "PartnerCenterClient", "PartnerCenterError",
+    "PartnerRelationship", "RefundableSeats",
     "Product", "Qualification", "ReauthenticationRequired", "SandboxTokenProvider",
     "ServiceUnavailable", "Sku", "Subscription", "Term", "Throttled", "UserCredentials",
     "build_client", "describe",

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
-from connectors.partner_center import wire
+from connectors.partner_center import paging, wire
 from connectors.partner_center.commerce_types import (
     Availability,
     Cart,
@@ -19,6 +19,9 @@ from connectors.partner_center.commerce_types import (
     Subscription,
 )
 from connectors.partner_center.transport import Call, Transport
+
+# Reads of a 202's Location before answering what it shows (the mirror catches up later).
+ACCEPTED_READS = 5
 
 
 def _q(part: str) -> str:
@@ -106,9 +109,8 @@ class CommerceApi:
     def list_orders(self, customer_id: str, *,
                     correlation_id: str | None = None) -> tuple[Order, ...]:
         """List a customer's orders (new ones may lag behind)."""
-        response = self._transport.send(Call("GET", f"{_c(customer_id)}/orders",
-                                             correlation_id=correlation_id))
-        return tuple(Order.from_wire(o) for o in wire.items(response.json()))
+        call = Call("GET", f"{_c(customer_id)}/orders", correlation_id=correlation_id)
+        return tuple(Order.from_wire(o) for o in paging.items(self._transport, call))
 
     def get_order_provisioning_status(self, customer_id: str, order_id: str, *,
                                       correlation_id: str | None = None
@@ -135,9 +137,9 @@ class CommerceApi:
                            correlation_id: str | None = None) -> tuple[Subscription, ...]:
         """List a customer's subscriptions, or only those an order created."""
         params = {"order_id": order_id} if order_id else None
-        response = self._transport.send(Call("GET", f"{_c(customer_id)}/subscriptions",
-                                             params=params, correlation_id=correlation_id))
-        return tuple(Subscription.from_wire(s) for s in wire.items(response.json()))
+        call = Call("GET", f"{_c(customer_id)}/subscriptions", params=params,
+                    correlation_id=correlation_id)
+        return tuple(Subscription.from_wire(s) for s in paging.items(self._transport, call))
 
     def get_subscription(self, customer_id: str, subscription_id: str, *,
                          correlation_id: str | None = None) -> Subscription:
@@ -165,9 +167,21 @@ class CommerceApi:
             "PATCH", path, body=body, ok=(200, 202), if_match=etag, request_id=request_id,
             correlation_id=correlation_id))
         if response.status_code == 202:
-            return self.get_subscription(customer_id, subscription_id,
-                                         correlation_id=correlation_id)
+            return self._accepted(response, path, quantity, correlation_id)
         return Subscription.from_wire(response.json())
+
+    def _accepted(self, response, path: str, quantity: int | None,
+                  correlation_id: str | None) -> Subscription:
+        """A slow change answered 202: read the Location until it shows the new seat count
+        (a few reads with the retry backoff), then answer what it shows."""
+        location = paging.api_path(response.headers.get("Location") or path)
+        for attempt in range(1, ACCEPTED_READS + 1):
+            data = self._transport.send(Call("GET", location,
+                                             correlation_id=correlation_id)).json()
+            if quantity is None or wire.get(data, "quantity") == quantity:
+                break
+            self._transport.wait(attempt)
+        return Subscription.from_wire(data)
 
     def _subscription_wire(self, customer_id: str, subscription_id: str,
                            correlation_id: str | None) -> dict[str, Any]:

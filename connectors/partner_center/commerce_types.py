@@ -266,8 +266,25 @@ class LineProvisioning:
 
 
 @dataclass(frozen=True)
+class RefundableSeats:
+    """Seats that may still be removed for a refund, and until when (one per addition)."""
+
+    quantity: int
+    allowed_until: datetime | None
+
+    @classmethod
+    def from_wire(cls, data: Any) -> RefundableSeats:
+        """Parse one refundableQuantity.details entry."""
+        return cls(int(wire.get(data, "quantity", 0) or 0),
+                   wire.timestamp(data, "allowedUntilDateTime"))
+
+
+@dataclass(frozen=True)
 class Subscription:
-    """A subscription; `status` is active, pending, suspended, deleted, expired or disabled."""
+    """A subscription; `status` is active, pending, suspended, deleted, expired or disabled.
+
+    `refundable` lists the seats that can still be removed, per purchase, renewal or
+    mid-term addition (refundableQuantity.details): each has its own 7-day window (S2)."""
 
     id: str
     offer_id: str
@@ -284,6 +301,12 @@ class Subscription:
     commitment_end: datetime | None
     cancellation_allowed_until: datetime | None
     etag: str
+    refundable: tuple[RefundableSeats, ...] = ()
+
+    @property
+    def refundable_quantity(self) -> int:
+        """Seats that can still be removed now, whatever their windows."""
+        return sum(seats.quantity for seats in self.refundable)
 
     @classmethod
     def from_wire(cls, data: Any) -> Subscription:
@@ -299,4 +322,6 @@ class Subscription:
             commitment_end=wire.timestamp(data, "commitmentEndDate"),
             cancellation_allowed_until=wire.timestamp(data, "cancellationAllowedUntilDate"),
             etag=wire.text(wire.obj(data, "attributes"), "etag"),
+            refundable=tuple(RefundableSeats.from_wire(d) for d in
+                             wire.items(wire.obj(data, "refundableQuantity"), "details")),
         )

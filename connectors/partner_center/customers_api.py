@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime
 from urllib.parse import quote
 
-from connectors.partner_center import wire
+from connectors.partner_center import paging, wire
 from connectors.partner_center.errors import InvalidRequest
 from connectors.partner_center.transport import Call, Transport
 from connectors.partner_center.types import (
@@ -20,6 +21,7 @@ from connectors.partner_center.types import (
     MpaStatus,
     MpnProfile,
     NewCustomer,
+    PartnerRelationship,
     Qualification,
 )
 
@@ -52,12 +54,38 @@ class CustomersApi:
 
     def search_customers(self, value: str, *, field: str = "Domain", size: int = 100,
                          correlation_id: str | None = None) -> tuple[Customer, ...]:
-        """Find customers whose Domain/CompanyName/IndirectReseller starts with `value`."""
+        """Find customers whose Domain/CompanyName/IndirectReseller starts with `value`
+        (every page of the answer)."""
         query = json.dumps({"Field": field, "Value": value, "Operator": "starts_with"})
-        response = self._transport.send(Call("GET", "/v1/customers",
-                                             params={"size": size, "filter": query},
-                                             correlation_id=correlation_id))
-        return tuple(Customer.from_wire(c) for c in wire.items(response.json()))
+        call = Call("GET", "/v1/customers", params={"size": size, "filter": query},
+                    correlation_id=correlation_id)
+        return tuple(Customer.from_wire(c) for c in paging.items(self._transport, call))
+
+    def list_customers(self, *, size: int = 500,
+                       correlation_id: str | None = None) -> Iterator[Customer]:
+        """Every customer of the partner, streamed page by page (seek paging with
+        MS-ContinuationToken); a provider with thousands is never held in memory at once."""
+        call = Call("GET", "/v1/customers", params={"size": size},
+                    correlation_id=correlation_id)
+        return (Customer.from_wire(c) for c in paging.items(self._transport, call))
+
+    def list_indirect_resellers(self, *, correlation_id: str | None = None
+                                ) -> tuple[PartnerRelationship, ...]:
+        """The indirect resellers linked to this indirect provider (app+user)."""
+        call = Call("GET", "/v1/relationships", as_user=True,
+                    params={"relationship_type": "IsIndirectCloudSolutionProviderOf"},
+                    correlation_id=correlation_id)
+        return tuple(PartnerRelationship.from_wire(r)
+                     for r in paging.items(self._transport, call))
+
+    def list_customer_relationships(self, customer_id: str, *,
+                                    correlation_id: str | None = None
+                                    ) -> tuple[PartnerRelationship, ...]:
+        """The indirect resellers a customer is linked to (app+user)."""
+        call = Call("GET", f"{_c(customer_id)}/relationships", as_user=True,
+                    correlation_id=correlation_id)
+        return tuple(PartnerRelationship.from_wire(r)
+                     for r in paging.items(self._transport, call))
 
     def is_domain_available(self, prefix: str, *, correlation_id: str | None = None) -> bool:
         """Ask whether `<prefix>.onmicrosoft.com` is still free (HEAD: 404 free, 200 taken)."""

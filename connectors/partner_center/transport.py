@@ -43,6 +43,7 @@ class Call:
     request_id: str | None = None
     correlation_id: str | None = None
     if_match: str | None = None
+    headers: Mapping[str, str] | None = None  # e.g. MS-ContinuationToken from links.next
 
 
 class Transport:
@@ -70,6 +71,10 @@ class Transport:
                     raise
                 self._retry.wait(error, attempt)
                 attempt += 1
+
+    def wait(self, attempt: int) -> None:
+        """Pause as between retries (backoff with jitter), e.g. while polling a 202."""
+        self._retry.wait(None, attempt)
 
     def _attempt(self, call: Call, request_id: str, correlation_id: str,
                  attempt: int) -> requests.Response:
@@ -105,4 +110,4 @@ class Transport:
         if call.if_match:
             etag = call.if_match
             headers["If-Match"] = etag if etag.startswith('"') else f'"{etag}"'
-        return headers
+        return headers | dict(call.headers or {})

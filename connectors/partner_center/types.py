@@ -285,3 +285,23 @@ class MpaStatus:
 # customer creation; sending one for any other country is refused with 600002.
 REGISTRATION_NUMBER_COUNTRIES = frozenset(
     {"AM", "AZ", "BY", "HU", "KZ", "KG", "MD", "RU", "TJ", "UZ", "UA", "IN"})
+
+
+@dataclass(frozen=True)
+class PartnerRelationship:
+    """An indirect reseller as a relationship names it: its tenant id, name and PartnerID."""
+
+    tenant_id: str
+    name: str
+    mpn_id: str
+    relationship_type: str
+    state: str = ""
+    location: str = ""
+
+    @classmethod
+    def from_wire(cls, data: Any) -> PartnerRelationship:
+        """Parse a PartnerRelationship resource (mpnId comes as a string)."""
+        return cls(tenant_id=wire.text(data, "id"), name=wire.text(data, "name"),
+                   mpn_id=wire.text(data, "mpnId"),
+                   relationship_type=wire.text(data, "relationshipType"),
+                   state=wire.text(data, "state"), location=wire.text(data, "location"))

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, request
+from requests.structures import CaseInsensitiveDict
+from werkzeug.exceptions import HTTPException
 
 from connectors.partner_center import wire
 from connectors.partner_center.sandbox.admin import admin_blueprint
@@ -66,7 +68,8 @@ class _Dispatcher:
         try:
             kind, partner = _principal(request.headers.get("Authorization", ""))
             fault = self._gate(partner, params)
-            status, body = self._run(kind, partner, params, request_id)
+            status, body, headers = self._run(kind, partner, params, request_id)
+            echo |= headers
         except SandboxError as error:
             status, body, echo = error.status, error.body(), echo | error.headers
         return self._respond(status, body, echo, fault)
@@ -86,7 +89,7 @@ class _Dispatcher:
         return fault
 
     def _run(self, kind: str, partner: str, params: dict[str, str],
-             request_id: str) -> tuple[int, Any]:
+             request_id: str) -> tuple[int, Any, dict[str, str]]:
         """Replay a stored write answer, or run the handler and store its answer."""
         if self.route.app_user and kind != "user":
             raise SandboxError(403, 900329, "This operation requires an app+user token.")
@@ -95,32 +98,39 @@ class _Dispatcher:
         with self.sb.lock:
             stored = self.sb.data["idempotency"].get(key) if write else None
         if stored:
-            return stored["status"], stored["body"]
-        ctx = Ctx(params=params, query=request.args.to_dict(),
+            return stored["status"], stored["body"], stored.get("headers", {})
+        # Partner Center reads query parameter names in any case (?mpnid= as ?mpnId=).
+        ctx = Ctx(params=params, query=CaseInsensitiveDict(request.args.to_dict()),
                   body=wire.camelize(request.get_json(silent=True) or {}), partner=partner,
-                  user=f"{kind}@{partner}", if_match=request.headers.get("If-Match"))
+                  user=f"{kind}@{partner}", if_match=request.headers.get("If-Match"),
+                  continuation=request.headers.get("MS-ContinuationToken"))
         try:
-            status, body = self._call(ctx)
+            status, body, headers = self._call(ctx)
         except SandboxError as error:
-            status, body = error.status, error.body()
+            status, body, headers = error.status, error.body(), {}
             if error.headers or status in _NOT_STORED:
                 raise
-        self._store(write, key, status, body)
-        return status, body
+        self._store(write, key, status, body, headers)
+        return status, body, headers
 
-    def _call(self, ctx: Ctx) -> tuple[int, Any]:
-        """Run the handler, under the lock unless it manages the lock itself."""
+    def _call(self, ctx: Ctx) -> tuple[int, Any, dict[str, str]]:
+        """Run the handler, under the lock unless it manages the lock itself; a handler
+        answers (status, body) or, with headers such as Location, (status, body, headers)."""
         if not self.route.locked:
-            return self.route.handler(self.sb, ctx)
-        with self.sb.lock:
-            return self.route.handler(self.sb, ctx)
+            answer = self.route.handler(self.sb, ctx)
+        else:
+            with self.sb.lock:
+                answer = self.route.handler(self.sb, ctx)
+        return (*answer, {}) if len(answer) == 2 else answer
 
-    def _store(self, write: bool, key: str, status: int, body: Any) -> None:
+    def _store(self, write: bool, key: str, status: int, body: Any,
+               headers: dict[str, str]) -> None:
         """Remember a write's answer under its MS-RequestId and persist."""
         if not write or status >= 500 or status in _NOT_STORED:
             return
         with self.sb.lock:
-            self.sb.data["idempotency"][key] = {"status": status, "body": body}
+            self.sb.data["idempotency"][key] = {"status": status, "body": body,
+                                                "headers": headers}
             self.sb.changed()
 
     def _respond(self, status: int, body: Any, headers: dict[str, str],
@@ -147,5 +157,18 @@ def create_sandbox_app(sandbox: Sandbox, *,
         app.add_url_rule(route.rule, endpoint=endpoint, methods=[route.method],
                          view_func=_Dispatcher(sandbox, route, sleep))
     app.register_blueprint(admin_blueprint(sandbox))
+    app.register_error_handler(HTTPException, _http_error)
     app.extensions["partner_center_sandbox"] = sandbox
     return app
+
+
+def _http_error(error: HTTPException) -> Response:
+    """An unknown path or method answers in Partner Center's JSON error shape, not HTML."""
+    status = error.code or 500
+    fault = SandboxError(status, status, _ROUTING.get(status, error.description or error.name))
+    return Response(json.dumps(fault.body()), status=status,
+                    content_type="application/json; charset=utf-8")
+
+
+_ROUTING = {404: "The requested resource was not found.",
+            405: "The requested method is not supported for this resource."}

@@ -19,16 +19,27 @@ POOLED_SEAT_CAP = 300
 
 def _line_error(code: int, description: str) -> dict[str, Any]:
     """A cart line's error object."""
-    return {"errorCode": str(code), "errorDescription": description}
+    return {"errorCode": code, "errorDescription": description}  # a number (cart-resources)
+
+
+def _normalized(line: dict[str, Any]) -> dict[str, Any]:
+    """Enums as Partner Center reads them, in any case: the documented cart sample sends
+    "BillingCycle": "Monthly"; answers carry lower-case cycles and upper-case terms."""
+    fixed = dict(line)
+    if isinstance(fixed.get("billingCycle"), str):
+        fixed["billingCycle"] = fixed["billingCycle"].lower()
+    if isinstance(fixed.get("termDuration"), str):
+        fixed["termDuration"] = fixed["termDuration"].upper()
+    return fixed
 
 
 def _terms_ok(line: dict[str, Any], availability: dict[str, Any]) -> bool:
     """The line's term and billing cycle are offered (perpetual: one_time, no term)."""
     terms = availability["terms"]
-    cycle, duration = wire.text(line, "billingCycle"), wire.text(line, "termDuration")
+    cycle, duration = wire.text(line, "billingCycle"), wire.text(line, "termDuration").upper()
     if not terms:
         return cycle == "one_time"
-    return any(t["duration"] == duration and t["billingCycle"] == cycle for t in terms)
+    return any(t["duration"] == duration and t["billingCycle"].lower() == cycle for t in terms)
 
 
 def _check_line(sb: Sandbox, line: dict[str, Any]) -> dict[str, Any] | None:
@@ -54,7 +65,7 @@ def _check_line(sb: Sandbox, line: dict[str, Any]) -> dict[str, Any] | None:
 def create(sb: Sandbox, tenant_id: str, body: dict[str, Any], user: str) -> Answer:
     """POST {c}/carts → 201 with orderGroup per line and +7 days expiry."""
     customer(sb, tenant_id)
-    lines = wire.items(body, "lineItems")
+    lines = [_normalized(line) for line in wire.items(body, "lineItems")]
     if not lines:
         raise bad_request(2000, "A cart needs at least one line item.")
     if any(orders.reseller_of(li) for li in lines) and not wire.get(

@@ -6,8 +6,10 @@ import json
 import secrets
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from connectors.partner_center import wire
+from connectors.partner_center.sandbox import paging
 from connectors.partner_center.sandbox.errors import SandboxError, bad_request, not_found
 from connectors.partner_center.sandbox.state import Sandbox
 from connectors.partner_center.sandbox.validation import check_registration, postal_code_ok
@@ -98,23 +100,40 @@ def get(sb: Sandbox, tenant_id: str) -> Answer:
     return 200, customer(sb, tenant_id)
 
 
-def search(sb: Sandbox, raw_filter: str | None, size: int) -> Answer:
-    """GET /v1/customers[?filter=…]: case-insensitive starts_with on one field."""
+def search(sb: Sandbox, raw_filter: str | None, size: int, seek: str | None = None,
+           token: str | None = None) -> Answer:
+    """GET /v1/customers[?size=&filter=…]: case-insensitive starts_with on one field, in
+    pages of `size`; ?seekOperation=Next with MS-ContinuationToken reads the next page."""
+    if (seek or "").lower() == "next":
+        state = paging.decode(token)
+        raw_filter, size, offset = state.get("filter"), int(state["size"]), int(state["offset"])
+    else:
+        size, offset = size if size > 0 else paging.DEFAULT_SIZE, 0
+    records = [_listed(r) for r in _matching(sb, raw_filter)]
+    query = f"size={size}" + (f"&filter={quote(raw_filter)}" if raw_filter else "")
+    return 200, paging.page(
+        records, offset, size, f"/v1/customers?{query}",
+        lambda at: {"filter": raw_filter, "size": size, "offset": at},
+        "/v1/customers?seekOperation=Next")
+
+
+def _matching(sb: Sandbox, raw_filter: str | None) -> list[dict[str, Any]]:
+    """The customers a filter selects, in the order they were created."""
     records = list(sb.data["customers"].values())
-    if raw_filter:
-        try:
-            query = wire.camelize(json.loads(raw_filter))
-        except ValueError as exc:
-            raise bad_request(2000, "The filter is not valid JSON.") from exc
-        field = _SEARCH_FIELDS.get(wire.text(query, "field").lower())
-        if field is None or wire.text(query, "operator").lower() != "starts_with":
-            raise bad_request(2000, "Only starts_with on Domain, CompanyName or "
-                                    "IndirectReseller is supported.")
-        value = wire.text(query, "value").lower()
-        records = [r for r in records
-                   if wire.text(r.get(field[0], r) if field[0] else r, field[1]).lower()
-                   .startswith(value)]
-    return 200, collection([_listed(r) for r in records[:size]])
+    if not raw_filter:
+        return records
+    try:
+        query = wire.camelize(json.loads(raw_filter))
+    except ValueError as exc:
+        raise bad_request(2000, "The filter is not valid JSON.") from exc
+    field = _SEARCH_FIELDS.get(wire.text(query, "field").lower())
+    if field is None or wire.text(query, "operator").lower() != "starts_with":
+        raise bad_request(2000, "Only starts_with on Domain, CompanyName or "
+                                "IndirectReseller is supported.")
+    value = wire.text(query, "value").lower()
+    return [r for r in records
+            if wire.text(r.get(field[0], r) if field[0] else r, field[1]).lower()
+            .startswith(value)]
 
 
 def domain_taken(sb: Sandbox, domain: str) -> bool:

@@ -24,7 +24,7 @@ class SandboxError(Exception):
         if self.status == 429:
             return {"statusCode": 429, "message": self.description}
         if self.error_name:
-            return {"code": str(self.code), "message": self.description,
+            return {"code": self.code, "message": self.description,
                     "description": self.description, "errorName": self.error_name,
                     "isRetryable": self.status >= 500, "parameters": {},
                     "errorMessageExtended": f"InternalErrorCode={self.code}"}

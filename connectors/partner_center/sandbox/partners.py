@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -110,6 +111,39 @@ def create_qualification(sb: Sandbox, tenant_id: str, body: dict[str, Any]) -> A
     entries[:] = [q for q in entries if q["qualification"] != name] + [entry]
     return 201, {"qualification": name, "vettingStatus": "InReview",
                  "vettingCreateDate": entry["vettingCreatedDate"]}
+
+
+_INDIRECT = {"isindirectcloudsolutionproviderof": "is_indirect_cloud_solution_provider_of"}
+
+
+def _relationship(mpn_id: str, entry: dict[str, Any], *, listed: bool) -> dict[str, Any]:
+    """A PartnerRelationship: the reseller by tenant id, with its PartnerID (MPN)."""
+    item = {"id": reseller_tenant(mpn_id, entry), "name": entry["partnerName"],
+            "relationshipType": "is_indirect_cloud_solution_provider_of", "mpnId": mpn_id}
+    if listed:  # the provider's list carries state and location; a customer's does not
+        item |= {"state": "Active", "location": entry.get("location", "US")}
+    return item | {"attributes": {"objectType": "PartnerRelationship"}}
+
+
+def reseller_tenant(mpn_id: str, entry: dict[str, Any]) -> str:
+    """The reseller's tenant id (older state files lack it: derived from the MPN ID)."""
+    return entry.get("tenantId") or str(uuid.uuid5(uuid.NAMESPACE_URL, f"mpn:{mpn_id}"))
+
+
+def indirect_resellers(sb: Sandbox, relationship_type: str | None) -> Answer:
+    """GET /v1/relationships?relationship_type=IsIndirectCloudSolutionProviderOf (A+U)."""
+    if (relationship_type or "").lower() not in _INDIRECT:
+        raise bad_request(2000, "relationship_type must be IsIndirectCloudSolutionProviderOf.")
+    return 200, collection([_relationship(mpn, entry, listed=True)
+                            for mpn, entry in sb.data["mpn"].items()])
+
+
+def resellers_of(sb: Sandbox, tenant_id: str) -> Answer:
+    """GET {c}/relationships (A+U): the indirect resellers the customer is linked to."""
+    linked = customer(sb, tenant_id).get("associatedPartnerId")
+    found = [_relationship(mpn, entry, listed=False) for mpn, entry in sb.data["mpn"].items()
+             if linked and linked in (mpn, reseller_tenant(mpn, entry))]
+    return 200, collection(found)
 
 
 def mpn_profile(sb: Sandbox, mpn_id: str | None) -> Answer:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,11 +24,12 @@ class Ctx:
     """What a handler needs from the request."""
 
     params: dict[str, str]
-    query: dict[str, str]
+    query: Mapping[str, str]  # names case-insensitive, as Partner Center reads them
     body: dict[str, Any]
     partner: str
     user: str
     if_match: str | None = None
+    continuation: str | None = None  # MS-ContinuationToken, for the next page of a list
 
 
 Handler = Callable[[Sandbox, Ctx], tuple[int, Any]]
@@ -74,6 +75,14 @@ def _availabilities(sb: Sandbox, ctx: Ctx) -> tuple[int, Any]:
     return 200, customers.collection(found)
 
 
+def _size(ctx: Ctx) -> int:
+    """The page size asked for; 0 or absent means the default."""
+    raw = ctx.query.get("size") or "0"
+    if not raw.isdigit():
+        raise bad_request(2000, "size must be a whole number.")
+    return int(raw)
+
+
 def _checkout(sb: Sandbox, ctx: Ctx) -> tuple[int, Any]:
     """POST {c}/carts/{id}/checkout: claim the cart, work, then finish (409 meanwhile)."""
     cid, cart_id = ctx.params["customer"], ctx.params["cart"]
@@ -92,7 +101,11 @@ _C = "/v1/customers/<customer>"
 ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/customers", lambda sb, c: customers.create(sb, c.body)),
     Route("GET", "/v1/customers", lambda sb, c: customers.search(
-        sb, c.query.get("filter"), int(c.query.get("size") or 500))),
+        sb, c.query.get("filter"), _size(c), c.query.get("seekOperation"), c.continuation)),
+    Route("GET", "/v1/relationships", lambda sb, c: partners.indirect_resellers(
+        sb, c.query.get("relationship_type")), app_user=True),
+    Route("GET", f"{_C}/relationships", lambda sb, c: partners.resellers_of(
+        sb, c.params["customer"]), app_user=True),
     Route("GET", "/v1/customers/relationshiprequests",
           lambda sb, c: partners.relationship_link(sb, c.partner), app_user=True),
     Route("GET", _C, lambda sb, c: customers.get(sb, c.params["customer"])),

@@ -28,10 +28,15 @@ TENANT_WITHOUT_DAP_DOMAIN = "northwindtraders.onmicrosoft.com"
 UNRELATED_TENANT_ID = "9c1e5a3b-2d7f-4e6a-8b0c-4f3d2e1a9b8c"
 TAKEN_DOMAINS = ("contoso.onmicrosoft.com",)
 
+# Their Microsoft tenants: indirect resellers are named by tenant id in relationships.
+RESELLER_TENANT_ID = "3b7e1d5c-9a2f-4c6e-8d1b-5f4a3c2e1d0b"
+RESELLER_TENANT_ID_2 = "4c8f2e6d-0b3a-4d7f-9e2c-6a5b4d3f2e1c"
+RESELLER_TENANT_ID_NO_MPA = "5d9a3f7e-1c4b-4e8a-8f3d-7b6c5e4a3f2d"
+
 _MPN = {
-    RESELLER_MPN_ID: ("Adatum IT Services", True),
-    RESELLER_MPN_ID_2: ("Litware Cloud Partners", True),
-    RESELLER_MPN_ID_NO_MPA: ("Tailspin Consulting", False),
+    RESELLER_MPN_ID: ("Adatum IT Services", True, RESELLER_TENANT_ID),
+    RESELLER_MPN_ID_2: ("Litware Cloud Partners", True, RESELLER_TENANT_ID_2),
+    RESELLER_MPN_ID_NO_MPA: ("Tailspin Consulting", False, RESELLER_TENANT_ID_NO_MPA),
 }
 
 
@@ -74,8 +79,9 @@ def initial_state(now: datetime) -> dict[str, Any]:
         },
         "agreements": {TENANT_WITH_DAP_ID: [_mca(now)]},
         "qualifications": {},
-        "mpn": {mpn: {"partnerName": name, "mpaSigned": signed}
-                for mpn, (name, signed) in _MPN.items()},
+        "mpn": {mpn: {"partnerName": name, "mpaSigned": signed, "tenantId": tenant,
+                      "location": "US"}
+                for mpn, (name, signed, tenant) in _MPN.items()},
         "carts": {}, "orders": {}, "subscriptions": {},
         "idempotency": {}, "availabilityIds": {},
         "takenDomains": list(TAKEN_DOMAINS),

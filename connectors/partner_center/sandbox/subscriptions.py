@@ -56,8 +56,22 @@ def list_all(sb: Sandbox, tenant_id: str, order_id: str | None) -> Answer:
 
 
 def get(sb: Sandbox, tenant_id: str, subscription_id: str) -> Answer:
-    """GET {c}/subscriptions/{id}."""
-    return 200, _view(sb, _record(sb, tenant_id, subscription_id))
+    """GET {c}/subscriptions/{id}; a read counts towards a change answered with 202."""
+    record = _record(sb, tenant_id, subscription_id)
+    _settle(sb, record)
+    return 200, _view(sb, record)
+
+
+def _settle(sb: Sandbox, record: dict[str, Any]) -> None:
+    """Apply an accepted (202) change once enough reads have passed."""
+    pending = record.get("pending")
+    if not pending:
+        return
+    pending["reads"] -= 1
+    if pending["reads"] <= 0:
+        record["wire"] |= pending["changes"]
+        del record["pending"]
+        sb.changed()
 
 
 def _check_state(record: dict[str, Any], if_match: str | None) -> None:
@@ -68,7 +82,7 @@ def _check_state(record: dict[str, Any], if_match: str | None) -> None:
     if sub["status"] == "pending":
         raise SandboxError(409, 800082, "The subscription is not ready yet.")
     if if_match and if_match.strip('"') != sub["attributes"]["etag"]:
-        raise SandboxError(412, 2055, "The ETag is no longer valid.")
+        raise bad_request(2055, "Etag is no longer valid.")  # error-codes: 400, not 412
 
 
 def _cancel(sb: Sandbox, record: dict[str, Any]) -> None:
@@ -119,9 +133,15 @@ def patch(sb: Sandbox, tenant_id: str, subscription_id: str, body: dict[str, Any
     if quantity != sub["quantity"]:
         _quantity(sb, record, quantity)
     recurring = record["kind"] in ("nce", "software")
-    sub |= {"status": status, "quantity": quantity,
-            "autoRenewEnabled": recurring and status != "deleted"
-            and bool(wire.get(body, "autoRenewEnabled", False)),
-            "friendlyName": wire.text(body, "friendlyName", sub["friendlyName"]),
-            "attributes": {"etag": str(uuid.uuid4()), "objectType": "Subscription"}}
+    changes = {"status": status, "quantity": quantity,
+               "autoRenewEnabled": recurring and status != "deleted"
+               and bool(wire.get(body, "autoRenewEnabled", False)),
+               "friendlyName": wire.text(body, "friendlyName", sub["friendlyName"]),
+               "attributes": {"etag": str(uuid.uuid4()), "objectType": "Subscription"}}
+    reads = sb.config.subscription_patch_reads
+    if reads > 0 and quantity != sub["quantity"]:
+        record["pending"] = {"changes": changes, "reads": reads}
+        # update-a-subscription-by-id: 202 and a Location (relative, without /v1).
+        return 202, None, {"Location": f"/customers/{tenant_id}/subscriptions/{subscription_id}"}
+    sub |= changes
     return 200, _view(sb, record)
