@@ -88,6 +88,7 @@ def commitments_run_daily(day: datetime | None) -> None:
 
 def register(app: Flask) -> None:
     from catalog.cli import catalog_cli
+    from storefront.partner_center_cli import partner_center_cli
     from storefront.provisioning_cli import provisioning_cli
     from subscriptions.cli import subscriptions_cli
 
@@ -99,6 +100,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(notifications_cli)
     app.cli.add_command(commitments_cli)
     app.cli.add_command(subscriptions_cli)
+    app.cli.add_command(partner_center_cli)
 
 
 @click.group("mca")

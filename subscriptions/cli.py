@@ -15,9 +15,13 @@ def subscriptions_cli() -> None:
 
 @subscriptions_cli.command("sync")
 def sync_command() -> None:
-    """Copy quantity, status, autorenew and term dates from Partner Center onto local rows."""
+    """Copy quantity, status, autorenew and term dates from Partner Center onto local rows,
+    and add the subscriptions bought in Partner Center since."""
     report = sync_all(get_client())
     click.echo(f"Synced {report.customers} customers: {report.seen} subscriptions seen, "
-               f"{report.changed} changed, {report.failed} customers failed.")
+               f"{report.changed} changed, {report.added} added, {report.failed} customers "
+               "failed.")
+    for reason, times in report.reasons.counts.items():
+        click.echo(f"Not added ({times}×): {reason}")
     if report.failed:
         raise click.ClickException("Partner Center refused some customers; run again later.")

@@ -113,3 +113,28 @@ class KeyAccess(db.Model):
 
     user = db.relationship("User")
     subscription = db.relationship("Subscription")
+
+
+class PartnerCenterImport(db.Model):
+    """One run of the import of the provider's existing Partner Center customer base: its
+    state, how far it got, and what it found (subscriptions.adoption)."""
+
+    __tablename__ = "partner_center_imports"
+
+    id = db.Column(db.Integer, primary_key=True)
+    state = db.Column(db.String(10), nullable=False, default="running")  # finished | failed
+    # 1 while running, NULL afterwards: the unique constraint lets only one run be running
+    # (NULLs never collide), so two admins pressing the button cannot start two imports.
+    running = db.Column(db.Integer, unique=True)
+    started_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    started_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    # The heartbeat: written after every page, so a run that died shows as stale.
+    updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow,
+                           onupdate=utcnow)
+    finished_at = db.Column(db.DateTime(timezone=True))
+    pages = db.Column(db.Integer, nullable=False, default=0)
+    customers_read = db.Column(db.Integer, nullable=False, default=0)
+    summary = db.Column(db.JSON, nullable=False, default=dict)  # ImportSummary.as_dict()
+    error = db.Column(db.Text, nullable=False, default="")
+
+    started_by = db.relationship("User")

@@ -1,16 +1,20 @@
 """Refresh the local mirror from Partner Center, so changes made elsewhere show up here.
 
-`sync_all(client)` is what `flask subscriptions sync` and a periodic Celery job call: it
-lists every customer tenant's subscriptions and copies quantity, status, autorenew and the
-term dates onto the local rows, writing a SubscriptionEvent for each change it saw.
+`sync_all(client)` is what `flask subscriptions sync` and a periodic Celery job call: for
+every customer tenant the storefront has, it lists the tenant's subscriptions, copies
+quantity, status, autorenew and the term dates onto the local rows (a SubscriptionEvent for
+each change it saw), and adopts the subscriptions bought in Partner Center since, with the
+matching rules of subscriptions.matching (the import of an existing base uses the same).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from accounts.models import Customer
 from connectors.partner_center import PartnerCenterClient
@@ -18,6 +22,17 @@ from connectors.partner_center.commerce_types import Subscription as RemoteSubsc
 from connectors.partner_center.errors import PartnerCenterError
 from persistence import db
 from subscriptions.keys import issue_software_key
+from subscriptions.matching import (
+    Findings,
+    Owner,
+    ProductIndex,
+    Reasons,
+    Tally,
+    Unmatched,
+    adopt,
+    known_subscriptions,
+    owners_of,
+)
 from subscriptions.models import Subscription
 from subscriptions.rules import PERPETUAL
 
@@ -28,12 +43,31 @@ WATCHED = (("quantity", "quantity"), ("status", "status"), ("autorenew", "autore
 
 @dataclass
 class SyncReport:
-    """What one sync pass did."""
+    """What one sync pass did: tenants read, subscriptions by outcome, why some have no
+    local home."""
 
-    customers: int = 0
-    seen: int = 0
-    changed: int = 0
-    failed: int = 0
+    customers: int = 0  # customer tenants read
+    failed: int = 0  # tenants Partner Center did not answer for
+    subscriptions: Tally = field(default_factory=Tally)
+    reasons: Reasons = field(default_factory=Reasons)
+
+    @property
+    def seen(self) -> int:
+        return self.subscriptions.seen
+
+    @property
+    def changed(self) -> int:
+        return self.subscriptions.updated
+
+    @property
+    def added(self) -> int:
+        return self.subscriptions.created
+
+    def add(self, other: SyncReport) -> None:
+        """Fold one committed tenant's report in."""
+        self.customers += other.customers
+        self.subscriptions.add(other.subscriptions)
+        self.reasons.add(other.reasons)
 
 
 def _remote_values(remote: RemoteSubscription) -> dict[str, object]:
@@ -74,37 +108,71 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
 
 
-def sync_customer(customer: Customer, client: PartnerCenterClient) -> SyncReport:
-    """Refresh the local rows of one customer tenant; unknown remote ids are left alone."""
-    report = SyncReport(customers=1)
-    local = {s.pc_subscription_id: s for s in db.session.scalars(
-        select(Subscription).where(Subscription.customer_id == customer.id,
-                                   Subscription.pc_subscription_id.is_not(None)))}
-    for remote in client.list_subscriptions(customer.tenant_id):
-        sub = local.get(remote.id)
+def mirror_tenant(tenant_id: str, remotes: Sequence[RemoteSubscription],
+                  owners: Sequence[Owner], known: dict[str, Subscription],
+                  products: ProductIndex, into: Findings) -> None:
+    """Bring a tenant's remote subscriptions onto their local rows, adopting the ones the
+    storefront does not know yet; `into` (a SyncReport or an ImportSummary) counts them."""
+    for remote in remotes:
+        sub = known.get(remote.id)
         if sub is None:
+            _adopt(remote, tenant_id, owners, products, into)
             continue
-        report.seen += 1
         changes = mirror(sub, remote)
-        if changes:
-            report.changed += 1
-            sub.record("synced", "Changed in Partner Center: " + "; ".join(changes) + ".")
+        if not changes:
+            into.subscriptions.skipped += 1
+            continue
+        into.subscriptions.updated += 1
+        sub.record("synced", "Changed in Partner Center: " + "; ".join(changes) + ".")
+
+
+def _adopt(remote: RemoteSubscription, tenant_id: str, owners: Sequence[Owner],
+           products: ProductIndex, into: Findings) -> None:
+    """A new local row for a subscription made outside the storefront, or its reason not."""
+    try:
+        sub = adopt(remote, tenant_id, owners, products)
+    except Unmatched as why:
+        into.subscriptions.unmatched += 1
+        into.reasons.note(str(why))
+        return
+    mirror(sub, remote)
+    into.subscriptions.created += 1
+
+
+def sync_tenant(tenant_id: str, client: PartnerCenterClient, products: ProductIndex,
+                first: int | None = None) -> SyncReport:
+    """Refresh every local row of one customer tenant and adopt its new subscriptions; the
+    caller commits. `first` is the customer that owns what no rule assigns elsewhere."""
+    report = SyncReport(customers=1)
+    remotes = client.list_subscriptions(tenant_id)
+    known = known_subscriptions(r.id for r in remotes)
+    mirror_tenant(tenant_id, remotes, owners_of(tenant_id, first), known, products, report)
     return report
 
 
+def sync_customer(customer: Customer, client: PartnerCenterClient,
+                  products: ProductIndex | None = None) -> SyncReport:
+    """Refresh one customer's tenant; subscriptions bought in Partner Center since are
+    adopted (by default for this customer), not skipped. The caller commits."""
+    return sync_tenant(customer.tenant_id, client, products or ProductIndex.load(),
+                       first=customer.id)
+
+
 def sync_all(client: PartnerCenterClient) -> SyncReport:
-    """Refresh every customer that has subscriptions; one tenant failing does not stop the rest."""
-    total = SyncReport()
-    tenants = db.session.scalars(select(Customer).where(Customer.id.in_(
-        select(Subscription.customer_id)), Customer.tenant_id != "")).all()
-    for customer in tenants:
+    """Refresh every customer tenant, committing each; one tenant failing does not stop the
+    rest (nor lose what the others brought)."""
+    total, products = SyncReport(), ProductIndex.load()
+    tenants = db.session.scalars(select(Customer.tenant_id).where(Customer.tenant_id != "")
+                                 .distinct().order_by(Customer.tenant_id)).all()
+    for tenant_id in tenants:
         try:
-            one = sync_customer(customer, client)
-        except PartnerCenterError:
+            one = sync_tenant(tenant_id, client, products)
+            db.session.commit()
+        except (PartnerCenterError, IntegrityError):
+            # Partner Center did not answer, or an import adopted the same subscription
+            # meanwhile (pc_subscription_id is unique): the next pass picks it up.
+            db.session.rollback()
             total.failed += 1
             continue
-        total.customers += 1
-        total.seen += one.seen
-        total.changed += one.changed
-    db.session.commit()
+        total.add(one)
     return total
