@@ -36,6 +36,10 @@ class Segment(enum.StrEnum):
 
 
 SPECIALIZED_SEGMENTS = (Segment.EDUCATION, Segment.GOVERNMENT, Segment.NONPROFIT)
+# Partner Center's qualification names (lower-cased) → our segments (K7).
+PARTNER_CENTER_QUALIFICATIONS = {
+    "education": Segment.EDUCATION, "governmentcommunitycloud": Segment.GOVERNMENT,
+    "stateownedentity": Segment.GOVERNMENT, "nonprofit": Segment.NONPROFIT}
 
 
 class User(UserMixin, db.Model):
@@ -94,6 +98,10 @@ class Reseller(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     company_name = db.Column(db.String(200), nullable=False)
     mpn_id = db.Column(db.String(20), nullable=False, default="", index=True)
+    # K9: its Microsoft tenant, as Partner Center lists the provider's indirect resellers;
+    # customers created for it name this tenant as associatedPartnerId.
+    tenant_id = db.Column(db.String(36), nullable=False, default="")
+    listed = db.Column(db.Boolean)  # None: not asked yet; False: Partner Center omits it
     mpa_status = db.Column(db.String(20), nullable=False, default=MpaStatus.UNKNOWN)
     mpa_checked_at = db.Column(db.DateTime(timezone=True))
     contact_name = db.Column(db.String(120), nullable=False, default="")
@@ -132,6 +140,11 @@ class Customer(db.Model):
     domain_prefix = db.Column(db.String(27), nullable=False, default="")
     tenant_id = db.Column(db.String(36), nullable=False, default="", index=True)
     tenant_domain = db.Column(db.String(255), nullable=False, default="")
+    # K11: shown to control the existing tenant: how, when, and for which tenant (a later
+    # change of tenant id or domain needs a new proof).
+    tenant_verified_by = db.Column(db.String(20), nullable=False, default="")
+    tenant_verified_for = db.Column(db.String(255), nullable=False, default="")
+    tenant_verified_at = db.Column(db.DateTime(timezone=True))
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow,
                            onupdate=utcnow)
@@ -145,6 +158,24 @@ class Customer(db.Model):
     @property
     def is_direct(self) -> bool:
         return self.reseller_id is None
+
+    @property
+    def tenant_ref(self) -> str:
+        """The existing tenant as the customer names it: its id, else its domain."""
+        return (self.tenant_id or self.tenant_domain or "").strip().lower()
+
+    @property
+    def tenant_verified(self) -> bool:
+        """K11: shown to control the tenant it names now (created by us, listed with its
+        reseller, signed in to, or approved by the provider)."""
+        ref = self.tenant_ref
+        return bool(ref and self.tenant_verified_by and self.tenant_verified_for in (
+            ref, (self.tenant_id or "").lower(), (self.tenant_domain or "").lower()))
+
+    def verify_tenant(self, how: str, now) -> None:
+        """Record the proof of control for the tenant named now; the caller commits."""
+        self.tenant_verified_by, self.tenant_verified_at = how, now
+        self.tenant_verified_for = self.tenant_ref
 
     def approved_segments(self) -> frozenset[str]:
         """Specialized-industry segments this customer may buy (K7)."""
@@ -192,3 +223,24 @@ class ApiToken(db.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+class TenantSignIn(db.Model):
+    """K11: one sign-in a direct customer started to prove its tenant. Kept on the server
+    because Entra posts the answer back cross-site, where the session cookie does not
+    travel; the state is single-use and short-lived."""
+
+    __tablename__ = "tenant_sign_ins"
+
+    id = db.Column(db.Integer, primary_key=True)
+    state = db.Column(db.String(128), nullable=False, unique=True)
+    customer_id = db.Column(db.Integer, db.ForeignKey("customers.id"), nullable=False,
+                            index=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    flow = db.Column(db.Text, nullable=False)  # msal's flow state, JSON
+    started_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    finished_at = db.Column(db.DateTime(timezone=True))
+    outcome = db.Column(db.String(40), nullable=False, default="")  # "verified" or a code
+    username = db.Column(db.String(254), nullable=False, default="")
+
+    customer = db.relationship("Customer")

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
-from accounts.models import Customer, CustomerQualification, Reseller, Role, User
+from accounts.models import (
+    Customer,
+    CustomerQualification,
+    Reseller,
+    Role,
+    TenantSignIn,
+    User,
+)
 from persistence import db, utcnow
 
 COMPANY_FIELDS = (
@@ -113,4 +121,53 @@ def set_admin_agent(user: User, on: bool) -> None:
 def record_sign_in(user: User) -> None:
     """Remember when the user last signed in (shown to administrators)."""
     user.last_login_at = utcnow()
+    db.session.commit()
+
+
+def approve_tenant(customer: Customer, now) -> None:
+    """K11: the provider's admin confirms, after its own check, that the customer controls
+    the existing tenant it names (e.g. a direct customer that cannot sign in)."""
+    customer.verify_tenant("admin", now)
+    db.session.commit()
+
+
+def withdraw_tenant(customer: Customer) -> None:
+    """K11: the proof no longer stands (a mistake found): orders stop until it is shown."""
+    customer.tenant_verified_by, customer.tenant_verified_for = "", ""
+    customer.tenant_verified_at = None
+    db.session.commit()
+
+
+SIGN_IN_TTL_MINUTES = 10
+
+
+def start_tenant_sign_in(customer: Customer, user: User, state: str, flow: str) -> None:
+    """K11: remember a started sign-in by its state until Entra posts the answer back."""
+    db.session.add(TenantSignIn(state=state, customer_id=customer.id, user_id=user.id,
+                                flow=flow))
+    db.session.commit()
+
+
+def claim_tenant_sign_in(state: str, now) -> TenantSignIn | None:
+    """The pending sign-in with this state, marked used (a state works once, for ten
+    minutes); None for an unknown, used or stale one."""
+    row = db.session.scalar(select(TenantSignIn).where(TenantSignIn.state == state))
+    started = row.started_at.replace(tzinfo=row.started_at.tzinfo or UTC) if row else None
+    if row is None or row.finished_at or now - started > timedelta(minutes=SIGN_IN_TTL_MINUTES):
+        return None
+    row.finished_at, row.outcome = now, "pending"
+    db.session.commit()
+    return row
+
+
+def finish_tenant_sign_in(row: TenantSignIn, *, tenant_id: str | None, username: str,
+                          outcome: str, now) -> None:
+    """Record how the sign-in ended; a proven tenant verifies the customer's link (and
+    names the tenant by id when the customer gave only its domain)."""
+    row.outcome, row.username = outcome, username[:254]
+    customer = row.customer
+    if outcome == "verified":
+        if not customer.tenant_id and tenant_id:
+            customer.tenant_id = tenant_id
+        customer.verify_tenant("sign_in", now)
     db.session.commit()

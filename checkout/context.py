@@ -63,6 +63,14 @@ class CustomerFacts:
     delegated_admin: bool | None = None
     tenant_listed: bool | None = None
     relationship_request_url: str | None = None
+    # K11: an existing tenant shown to be the buyer's; until then no fact about it is read.
+    tenant_verified: bool = False
+    # K4 on GDAP: the tenant's relationship with us (None: could not ask), its status
+    # ("none" when there is none), required roles it lacks (names), its approval link.
+    gdap_active: bool | None = None
+    gdap_status: str | None = None
+    gdap_missing_roles: tuple[str, ...] = ()
+    gdap_approval_url: str | None = None
 
     def __post_init__(self) -> None:
         _one_of(self.tenant_mode, TENANT_MODES, "tenant_mode")
@@ -79,6 +87,7 @@ class ResellerFacts:
     mpn_id: str | None
     mpn_valid: bool | None
     mpa_verified: bool | None
+    listed: bool | None = None  # K9: Partner Center lists it as our indirect reseller
 
 
 @dataclass(frozen=True)
@@ -192,6 +201,7 @@ class FixUrls:
     subscription: str
     reseller_profile: str
     qualification: str
+    tenant_proof: str = ""  # K11: the page where control of an existing tenant is shown
 
     def subscription_url(self, subscription_id: str) -> str:
         """The page of one subscription, where extra licenses are bought."""

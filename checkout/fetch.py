@@ -17,19 +17,19 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from accounts.models import Customer, MpaStatus, Reseller
+from accounts.models import PARTNER_CENTER_QUALIFICATIONS, Customer, MpaStatus, Reseller
 from catalog.models import Product
 from checkout.context import FAMILIES, SubscriptionFacts
 from connectors.partner_center import NotFound, PartnerCenterError
 from persistence import db
+from relationships.services import DelegatedAdmin, delegated_admin
 
 log = logging.getLogger(__name__)
 # K9: a verified MPN/MPA is re-checked once a day; a refusal after a few minutes, so a
 # reseller who has just accepted the MPA is not kept waiting for a day.
 STANDING_TTL = timedelta(hours=24)
 REFUSED_STANDING_TTL = timedelta(minutes=5)
-QUALIFICATIONS = {"education": "education", "nonprofit": "nonprofit",
-                  "governmentcommunitycloud": "government", "stateownedentity": "government"}
+QUALIFICATIONS = PARTNER_CENTER_QUALIFICATIONS
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class RemoteFacts:
     delegated_admin: bool | None = None
     tenant_listed: bool | None = None  # an existing tenant is among the partner's customers
     relationship_url: str | None = None
+    gdap: DelegatedAdmin | None = None  # K4: the tenant's GDAP relationship with us
     domain_available: bool | None = None
     qualifications: frozenset[str] = frozenset()
     subscriptions: tuple[SubscriptionFacts, ...] = field(default_factory=tuple)
@@ -72,11 +73,21 @@ def _partner_wide(client) -> dict:
     return facts
 
 
-def fetch_remote(client, customer: Customer) -> RemoteFacts:
-    """Every Partner Center fact for this customer, each call independent of the others."""
+def fetch_remote(client, customer: Customer, now: datetime | None = None,
+                 graph=None) -> RemoteFacts:
+    """Every Partner Center fact for this customer, each call independent of the others.
+
+    An existing tenant not yet shown to be the customer's (K11) is asked about once, to
+    see whether its admin has accepted the reseller's invitation; until it has, nothing
+    else about it is read, so no answer, message or page can reveal it."""
     facts = dict(_partner_wide(client))
     if customer.tenant_mode == "existing":
-        facts |= _existing_tenant(client, customer)
+        if not customer.tenant_verified:
+            confirm_tenant(client, customer, now or datetime.now(UTC))
+        if customer.tenant_verified:
+            facts |= _existing_tenant(client, customer)
+            if graph is not None and facts.get("tenant_listed"):
+                facts["gdap"] = delegated_admin(customer, graph, now or datetime.now(UTC))
     elif customer.domain_prefix:
         facts["domain_available"] = _domain_available(client, customer.domain_prefix)
     return RemoteFacts(**facts)
@@ -104,6 +115,25 @@ def _domain_available(client, prefix: str) -> bool | None:
         while len(free) > MAX_FREE_DOMAINS:
             free.popitem(last=False)
     return available
+
+
+def confirm_tenant(client, customer: Customer, now: datetime) -> bool:
+    """K11 for a reseller's customer: Partner Center lists the reseller among the tenant's
+    indirect resellers once the tenant's admin accepted its invitation. Records the proof
+    (and commits) when it is there; a direct customer proves control by signing in."""
+    reseller = customer.reseller
+    if customer.tenant_verified or reseller is None or not reseller.tenant_id:
+        return customer.tenant_verified
+    try:
+        resellers = client.list_customer_relationships(customer.tenant_ref)
+    except PartnerCenterError as exc:  # 404 included: not (yet) linked, or not a tenant
+        log.info("tenant of customer %s not confirmed: %s", customer.id, exc)
+        return False
+    if any(r.tenant_id.lower() == reseller.tenant_id.lower() for r in resellers):
+        customer.verify_tenant("partner_center", now)
+        db.session.commit()
+        return True
+    return False
 
 
 def _existing_tenant(client, customer: Customer) -> dict:
@@ -155,12 +185,29 @@ def refresh_reseller_standing(client, reseller: Reseller, now: datetime, *,
         return
     reseller.mpa_status = status
     reseller.mpa_checked_at = now
+    if status != MpaStatus.INVALID_MPN:
+        _refresh_listing(client, reseller)
     db.session.commit()
 
 
-def remote_facts(client, customer: Customer, now: datetime) -> RemoteFacts:
-    """What Partner Center says for this checkout, the reseller's standing (K9) refreshed
-    first when stale; the pages and the API ask the same way."""
+def _refresh_listing(client, reseller: Reseller) -> None:
+    """K9: whether Partner Center lists the reseller among our indirect resellers, and
+    its tenant id there (customers are created under it); unknown when it cannot answer."""
+    try:
+        listed = client.list_indirect_resellers()
+    except PartnerCenterError as exc:
+        log.warning("indirect reseller list unavailable for reseller %s: %s", reseller.id, exc)
+        reseller.listed = None
+        return
+    match = next((r for r in listed if r.mpn_id == reseller.mpn_id), None)
+    reseller.listed = match is not None
+    if match is not None:
+        reseller.tenant_id = match.tenant_id
+
+
+def remote_facts(client, customer: Customer, now: datetime, graph=None) -> RemoteFacts:
+    """What Partner Center (and Graph, for GDAP) say for this checkout, the reseller's
+    standing (K9) refreshed first when stale; the pages and the API ask the same way."""
     if customer.reseller is not None:
         refresh_reseller_standing(client, customer.reseller, now)
-    return fetch_remote(client, customer)
+    return fetch_remote(client, customer, now, graph)

@@ -80,7 +80,17 @@ def _customer(c: Customer, remote: RemoteFacts, qualifications: frozenset[str]) 
         domain_available=remote.domain_available,
         qualifications=qualifications, delegated_admin=remote.delegated_admin,
         tenant_listed=remote.tenant_listed,
-        relationship_request_url=remote.relationship_url)
+        relationship_request_url=remote.relationship_url,
+        tenant_verified=c.tenant_verified, **_gdap(remote))
+
+
+def _gdap(remote: RemoteFacts) -> dict:
+    """K4's GDAP facts, when Graph was asked about the tenant."""
+    gdap = remote.gdap
+    if gdap is None:
+        return {}
+    return {"gdap_active": gdap.active, "gdap_status": gdap.status,
+            "gdap_missing_roles": gdap.missing_roles, "gdap_approval_url": gdap.approval_url}
 
 
 def _approved_segments(c: Customer) -> frozenset[str]:
@@ -95,7 +105,8 @@ def _reseller(r: Reseller | None) -> ResellerFacts | None:
     return ResellerFacts(
         id=r.id, company=r.company_name, mpn_id=r.mpn_id or None,
         mpn_valid=(r.mpa_status != MpaStatus.INVALID_MPN) if known else None,
-        mpa_verified=(r.mpa_status == MpaStatus.VERIFIED) if known else None)
+        mpa_verified=(r.mpa_status == MpaStatus.VERIFIED) if known else None,
+        listed=r.listed)
 
 
 def _mca(customer: Customer, remote: RemoteFacts) -> McaFacts:

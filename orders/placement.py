@@ -34,6 +34,7 @@ from checkout.rules import (
     k02_postal_code,
     k03_tax_id,
     k04_delegated_admin,
+    k11_tenant_ownership,
     run_rules,
 )
 from orders.facts import build_context, record_context
@@ -61,12 +62,12 @@ def check_order(cart: Cart, remote: RemoteFacts, today: date, urls: FixUrls) -> 
 # The checks of the customer record itself: every checkout for the customer would report
 # these, whatever the cart holds, so they are shown where the record is kept.
 RECORD_CHECKS = (k01_billing_address.check, k02_postal_code.check, k03_tax_id.check,
-                 k04_delegated_admin.check_record)
+                 k04_delegated_admin.check_record, k11_tenant_ownership.check)
 
 
 def record_problems(customer: Customer, today: date, urls: FixUrls) -> list[Problem]:
-    """K1-K3 and K4's tenant details on the customer as saved, before anything is in a
-    cart (no Partner Center call: the record's own facts decide these)."""
+    """K1-K3, K4's tenant details and K11's proof of control on the customer as saved,
+    before anything is in a cart (no Partner Center call: the record's facts decide)."""
     ctx = record_context(customer, reference.current(), today, urls)
     return [problem for check in RECORD_CHECKS for problem in check(ctx)]
 

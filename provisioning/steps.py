@@ -63,6 +63,12 @@ def ensure_customer(order: Order, client: PartnerCenterClient, checkpoint: Check
     customer = order.customer
     if order.pc_customer_id:
         return
+    if order.tenant_mode == "existing" and not customer.tenant_verified:
+        # K11 stops such an order at checkout; this holds even if the proof was withdrawn
+        # (the tenant changed) between placing and provisioning.
+        raise NeedsAttention("The customer has not shown that it controls the tenant "
+                             f"{customer.tenant_ref} (K11).",
+                             "Confirm the tenant on the customer's tenant page, then retry.")
     if customer.tenant_id:
         order.pc_customer_id = customer.tenant_id
         db.session.commit()
@@ -77,10 +83,13 @@ def ensure_customer(order: Order, client: PartnerCenterClient, checkpoint: Check
     if found is None:
         found = _create_customer(order, client, domain)
         checkpoint("customer")
+    created = order.tenant_mode == "new"
     order.pc_customer_id = customer.tenant_id = found[0]
     # The tenant exists from now on: later checkouts ask Partner Center about it (K4's
     # delegated admin), not whether its domain is still free, which it no longer is.
     customer.tenant_domain, customer.tenant_mode = found[1], "existing"
+    if created:  # K11: a tenant we created for this customer is its own by construction
+        customer.verify_tenant("created", datetime.now(UTC))
     db.session.commit()
 
 
@@ -133,8 +142,10 @@ def _find_by_domain(client: PartnerCenterClient, order: Order,
 
 
 def _new_customer(order: Order, domain: str) -> NewCustomer:
-    """The POST /v1/customers body from our customer record."""
+    """The POST /v1/customers body from our customer record; a reseller's customer names
+    the reseller's tenant (K9: "Create a customer for an indirect reseller")."""
     c = order.customer
+    reseller_tenant = _reseller_tenant(order)
     address = Address(address_line1=c.address_line1, address_line2=c.address_line2,
                       city=c.city, state=c.region, postal_code=c.postal_code, country=c.country,
                       first_name=c.contact_first_name, last_name=c.contact_last_name,
@@ -144,7 +155,19 @@ def _new_customer(order: Order, domain: str) -> NewCustomer:
                        # Tax IDs of other K3 countries (PL, TR, …) stay with us: 600002.
                        registration_number=(c.tax_id or None)
                        if c.country in REGISTRATION_NUMBER_COUNTRIES else None,
-                       associated_partner_id=order.reseller.mpn_id if order.reseller else None)
+                       associated_partner_id=reseller_tenant)
+
+
+def _reseller_tenant(order: Order) -> str | None:
+    """The reseller's Microsoft tenant id, None for a direct order; a reseller Partner
+    Center has not listed (K9 refuses its orders) stops the order instead."""
+    reseller = order.reseller
+    if reseller is None:
+        return None
+    if not reseller.tenant_id:
+        raise NeedsAttention(f"{reseller.company_name} has no Microsoft tenant id on record.",
+                             "Check the reseller's standing with Microsoft (K9), then retry.")
+    return reseller.tenant_id
 
 
 def attest_mca(order: Order, client: PartnerCenterClient, checkpoint: Checkpoint) -> None:

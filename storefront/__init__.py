@@ -82,6 +82,7 @@ def import_models() -> None:
     import commitments.records.models  # noqa: F401
     import notifications.models  # noqa: F401
     import orders.models  # noqa: F401
+    import relationships.models  # noqa: F401
     import subscriptions.models  # noqa: F401
 
 
@@ -95,17 +96,25 @@ def register_blueprints(app: Flask) -> None:
     from storefront.customers import bp as customers_bp
     from storefront.enrollments import actions  # noqa: F401 -- registers the POST routes on bp
     from storefront.enrollments.views import bp as enrollments_bp
+    from storefront.gdap_admin import bp as gdap_admin_bp
     from storefront.main import bp as main_bp
     from storefront.notification_views import bp as notifications_bp
     from storefront.orders_admin import bp as orders_admin_bp
     from storefront.shop import bp as shop_bp
     from storefront.subscription_views import bp as subscriptions_bp
+    from storefront.tenant_views import bp as tenants_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, customers_bp, catalog_admin_bp, shop_bp,
                       checkout_bp, enrollments_bp, notifications_bp, orders_admin_bp, api_bp,
-                      api_tokens_bp, subscriptions_bp):
+                      api_tokens_bp, subscriptions_bp, tenants_bp, gdap_admin_bp):
         app.register_blueprint(blueprint)
+    if app.config.get("PARTNER_CENTER_MODE") == "sandbox":
+        from storefront.sandbox_demo import bp as sandbox_demo_bp
+
+        app.register_blueprint(sandbox_demo_bp)
     csrf.exempt(api_bp)  # bearer tokens, not cookies: no cross-site request can carry one
+    # Entra posts the sign-in answer cross-site; its single-use state is the check (K11).
+    csrf.exempt("storefront.tenant_views.signed_in")
 
 
 def register_errorhandlers(app: Flask) -> None:

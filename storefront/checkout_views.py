@@ -17,7 +17,6 @@ from agreements import mca
 from catalog.models import CatalogSettings
 from catalog.pricing import buyer_locale, format_money, tax_label
 from catalog.queries import buyer_price, markups_for
-from checkout.fetch import remote_facts
 from checkout.problems import CheckoutRefused, by_field, by_line
 from connectors.partner_center.app_client import get_client
 from orders import cart as carts
@@ -29,6 +28,7 @@ from storefront.errors import renders_refusals
 from storefront.fix_links import cart_url, customer_edit_url, fix_urls
 from storefront.forms import McaForm
 from storefront.pagination import paginate
+from storefront.remote import facts_for
 from storefront.security import customer_for, roles_required
 from subscriptions.models import Subscription
 
@@ -182,7 +182,7 @@ def check(customer_id: int):
     customer = _customer(customer_id)
     the_cart = carts.cart_for(current_user, customer)
     now = datetime.now(UTC)
-    problems = check_order(the_cart, remote_facts(get_client(), customer, now), now.date(),
+    problems = check_order(the_cart, facts_for(customer), now.date(),
                            fix_urls(customer, from_cart=True))
     if not problems:
         flash("Everything checks out: you can place the order.", "success")
@@ -203,7 +203,7 @@ def place(customer_id: int):
     key = _form_key(request.form.get("idempotency_key") or str(uuid.uuid4()))
     now = datetime.now(UTC)
     try:
-        order = place_order(the_cart, current_user, remote_facts(get_client(), customer, now),
+        order = place_order(the_cart, current_user, facts_for(customer),
                             now.date(), fix_urls(customer, from_cart=True),
                             idempotency_key=f"web:{key}", enqueue=enqueue_provisioning).order
     except IdempotencyConflict as conflict:

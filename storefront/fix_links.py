@@ -38,4 +38,12 @@ def fix_urls(customer: Customer, *, from_cart: bool = False, external: bool = Fa
                    # K7: qualifications come from Microsoft or the provider, never from the
                    # buyer's own pages; what the buyer can do is pick a commercial plan.
                    qualification=url_for("shop.index", _external=external,
-                                         customer=None if customer.is_direct else customer.id))
+                                         customer=None if customer.is_direct else customer.id),
+                   tenant_proof=tenant_url(customer, external))
+
+
+def tenant_url(customer: Customer, external: bool = False) -> str:
+    """K11: the page where control of the customer's existing tenant is shown."""
+    if customer.is_direct:
+        return url_for("tenants.company", _external=external)
+    return url_for("tenants.show", customer_id=customer.id, _external=external)

@@ -13,6 +13,7 @@ from flask import Flask, has_app_context
 
 import commitments.records.tasks  # noqa: F401 -- registers the shared tasks on this app
 import provisioning.tasks  # noqa: F401
+import relationships.tasks  # noqa: F401
 import subscriptions.tasks  # noqa: F401
 
 
@@ -50,7 +51,8 @@ def init_celery(app: Flask) -> Celery:
                 "task": "subscriptions.sync",
                 "schedule": float(app.config.get("SUBSCRIPTION_SYNC_SECONDS", 3600))},
             "commitments-daily": {
-                "task": "commitments.run_daily", "schedule": 24 * 3600.0}},
+                "task": "commitments.run_daily", "schedule": 24 * 3600.0},
+            "gdap-daily": {"task": "relationships.daily", "schedule": 24 * 3600.0}},
     )
 
     celery.flask_app = app

@@ -49,7 +49,8 @@ def customer_money(amount, currency: str, customer) -> str:
 
 NAV = {
     "provider_admin": [("main.home", "Dashboard"), ("admin.resellers", "Resellers"),
-                       ("admin.customers", "Customers"), ("catalog_admin.index", "Catalog"),
+                       ("admin.customers", "Customers"), ("gdap_admin.index", "GDAP"),
+                       ("catalog_admin.index", "Catalog"),
                        ("orders_admin.index", "Orders"),
                        ("subscriptions.index", "Subscriptions"),
                        ("enrollments.index", "Enrollments"), ("admin.mca_ledger", "MCA log"),

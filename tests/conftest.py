@@ -12,6 +12,8 @@ from accounts.models import Customer, MpaStatus, Reseller, Role
 from accounts.services import new_user
 from catalog.models import Price, Product, Sku
 from config.settings import TestingConfig
+from connectors.graph.app_client import KEY as GRAPH_KEY
+from connectors.graph.app_client import SIGN_IN_KEY
 from connectors.partner_center.app_client import KEY
 from connectors.partner_center.sandbox import seed
 from orders.models import Order, OrderLine
@@ -33,10 +35,13 @@ def on_database(url: str) -> type[TestingConfig]:
 
 
 @pytest.fixture
-def app(tmp_path, pc_client):
-    """The app on a fresh SQLite file; its Partner Center is the sandbox (never the network)."""
+def app(tmp_path, pc_client, graph_client, sign_in_proof):
+    """The app on a fresh SQLite file; its Partner Center and Graph are the sandbox (never
+    the network)."""
     app = create_app(on_database(f"sqlite:///{tmp_path / 'test.sqlite'}"))
     app.extensions[KEY] = pc_client
+    app.extensions[GRAPH_KEY] = graph_client
+    app.extensions[SIGN_IN_KEY] = sign_in_proof
     with app.app_context():
         db.create_all()
         yield app
@@ -89,11 +94,13 @@ def make_price(title="Microsoft 365 Business Standard", product_id="CFQ7TTC0LDPB
 @pytest.fixture
 def world(app) -> World:
     """Two resellers with one customer each, a direct customer, and a user for each role."""
-    # MPN ids the Partner Center sandbox knows, with a signed MPA (K9).
+    # MPN ids the Partner Center sandbox knows, with a signed MPA, listed as our indirect
+    # resellers under these tenants (K9).
     ra = Reseller(company_name="Reseller A", mpn_id=seed.RESELLER_MPN_ID,
-                  mpa_status=MpaStatus.VERIFIED)
+                  mpa_status=MpaStatus.VERIFIED, tenant_id=seed.RESELLER_TENANT_ID, listed=True)
     rb = Reseller(company_name="Reseller B", mpn_id=seed.RESELLER_MPN_ID_2,
-                  mpa_status=MpaStatus.VERIFIED)
+                  mpa_status=MpaStatus.VERIFIED, tenant_id=seed.RESELLER_TENANT_ID_2,
+                  listed=True)
     ca, cb = make_customer(ra, "Alpha GmbH"), make_customer(rb, "Beta GmbH")
     direct = make_customer(None, "Direct Ltd", country="GB", city="London",
                            postal_code="SW1A 1AA")

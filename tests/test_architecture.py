@@ -12,8 +12,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 PACKAGES = ("storefront", "demo", "provisioning", "orders", "checkout", "subscriptions",
-            "commitments", "agreements", "catalog", "notifications", "accounts", "persistence",
-            "refusals", "connectors", "config")
+            "commitments", "relationships", "agreements", "catalog", "notifications",
+            "accounts", "persistence", "refusals", "connectors", "config")
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess:

@@ -7,11 +7,18 @@ from storefront.tasks import celery
 from subscriptions.tasks import sync_subscriptions_task
 
 
-def test_beat_schedules_reconciler_subscription_sync_and_the_daily_ospa_run(app):
+def test_beat_schedules_reconciler_subscription_sync_the_daily_ospa_and_gdap_runs(app):
     tasks = {entry["task"] for entry in celery.conf.beat_schedule.values()}
-    assert tasks == {"provisioning.reconcile", "subscriptions.sync", "commitments.run_daily"}
+    assert tasks == {"provisioning.reconcile", "subscriptions.sync", "commitments.run_daily",
+                     "relationships.daily"}
 
 
 def test_the_periodic_jobs_run_against_the_app(app, world):
     assert sync_subscriptions_task.apply().get() == 0  # nothing mirrored yet: nothing changed
     assert commitments_daily_task.apply().get() == 0  # no enrollment: no notice
+
+
+def test_the_daily_gdap_run_works_against_the_app(app, world):
+    from relationships.tasks import gdap_daily_task
+
+    assert gdap_daily_task.apply().get() == 0  # no relationship: no notice

@@ -25,6 +25,7 @@ from checkout.rules import (
     k08_partner_of_record,
     k09_reseller_standing,
     k10_reservation_markets,
+    k11_tenant_ownership,
     s02_quantity,
 )
 
@@ -34,6 +35,7 @@ ALL_RULES: tuple[ModuleType, ...] = (
     k01_billing_address,
     k02_postal_code,
     k03_tax_id,
+    k11_tenant_ownership,
     k04_delegated_admin,
     k05_mca,
     k07_specialized_industry,

@@ -1,9 +1,13 @@
 """K4 Delegated admin: an order for an existing Microsoft tenant needs delegated admin.
 
 Whether a reseller or a direct customer orders, an existing tenant must first authorise
-the provider as its delegated administrator; until then checkout stops and shows the
-relationship request link the tenant's global admin opens to grant it. When Partner
-Center could not tell us (unknown), we stop too rather than send an order that fails.
+the provider as its delegated administrator. Today that is an active GDAP relationship
+(Microsoft Graph delegatedAdminRelationships) carrying the roles the provider requires,
+not past its end date; until then checkout stops and links where it is granted: the
+pending relationship's approval link for the tenant's admin, or the tenant page where a
+new one is requested (none yet, expired, or missing roles). The retired DAP flag counts
+only while Microsoft still reports it. When neither could be asked (unknown), we stop
+too rather than send an order that fails.
 
 For a new tenant there is nothing to authorise yet, but Partner Center creates it under
 a free onmicrosoft.com domain prefix, so the prefix must be given and confirmed free.
@@ -28,7 +32,9 @@ def check(ctx: CheckoutContext) -> list[Problem]:
     if problems:
         return problems
     if ctx.customer.tenant_mode == "existing":
-        return _existing_tenant(ctx)
+        # K11 speaks for a tenant not yet shown to be the buyer's: nothing about it is
+        # known or said until then (not even whether we manage it).
+        return _existing_tenant(ctx) if ctx.customer.tenant_verified else []
     return _new_tenant(ctx)
 
 
@@ -56,25 +62,55 @@ def check_record(ctx: CheckoutContext) -> list[Problem]:
 
 def _existing_tenant(ctx: CheckoutContext) -> list[Problem]:
     customer = ctx.customer
-    link = customer.relationship_request_url
-    if customer.delegated_admin is True:
-        return []
     if customer.tenant_listed is False:
-        tenant = customer.tenant_domain or customer.tenant_id
-        return [_problem("tenant_not_listed", "delegated_admin", link,
-                         f"Partner Center does not list the tenant {tenant} among our customers. "
-                         f"Its global admin must accept the relationship request "
-                         f"({link or 'ask us for the link'}); if {tenant} is not the "
-                         "customer's tenant, correct it on the customer's details.")]
-    if customer.delegated_admin is None:
-        slug, opening = "delegated_admin_unconfirmed", (
-            "We could not confirm that the tenant has authorised us as delegated admin.")
-    else:
-        slug, opening = "delegated_admin_missing", (
-            "The tenant has not authorised us as its delegated admin yet.")
-    return [_problem(slug, "delegated_admin", link,
-                     f"{opening} Its global admin must accept the relationship request "
-                     f"({link or 'ask us for the link'}); then place the order again.")]
+        return [_not_listed(ctx)]
+    if customer.gdap_active is True and not customer.gdap_missing_roles:
+        return []
+    if customer.delegated_admin is True:
+        return []  # DAP, for as long as Microsoft still reports it
+    return [_gdap_problem(ctx)]
+
+
+def _not_listed(ctx: CheckoutContext) -> Problem:
+    customer = ctx.customer
+    link, tenant = customer.relationship_request_url, customer.tenant_domain or customer.tenant_id
+    return _problem("tenant_not_listed", "delegated_admin", link,
+                    f"Partner Center does not list the tenant {tenant} among our customers. "
+                    f"Its global admin must accept the relationship request "
+                    f"({link or 'ask us for the link'}); if {tenant} is not the "
+                    "customer's tenant, correct it on the customer's details.")
+
+
+def _gdap_problem(ctx: CheckoutContext) -> Problem:
+    customer, page = ctx.customer, ctx.urls.tenant_proof or None
+    status = customer.gdap_status
+    if customer.gdap_active is None and customer.delegated_admin is None:
+        return _problem("delegated_admin_unconfirmed", "delegated_admin", page,
+                        "We could not confirm that the tenant has granted us delegated admin "
+                        "(GDAP). Check again in a few minutes.")
+    if status in _PENDING:
+        return _problem("gdap_pending", "delegated_admin", customer.gdap_approval_url or page,
+                        "The tenant's global admin has not approved our delegated admin "
+                        "(GDAP) request yet. Send them the approval link; then place the "
+                        "order again.")
+    if customer.gdap_active and customer.gdap_missing_roles:
+        roles = ", ".join(customer.gdap_missing_roles)
+        return _problem("gdap_roles_missing", "delegated_admin", page,
+                        f"Our delegated admin (GDAP) for the tenant lacks the roles {roles}. "
+                        "Request a new relationship with them and have the tenant's admin "
+                        "approve it.")
+    if status in _ENDED:
+        return _problem("gdap_expired", "delegated_admin", page,
+                        "Our delegated admin (GDAP) for the tenant has ended. Request it "
+                        "again and have the tenant's global admin approve it.")
+    return _problem("delegated_admin_missing", "delegated_admin", page,
+                    "The tenant has not granted us delegated admin (GDAP) yet. Request it "
+                    "from the tenant page and have its global admin approve it; then place "
+                    "the order again.")
+
+
+_PENDING = ("created", "approvalPending", "approved", "activating")
+_ENDED = ("expired", "expiring", "terminationRequested", "terminating", "terminated")
 
 
 def _new_tenant(ctx: CheckoutContext) -> list[Problem]:

@@ -1,8 +1,10 @@
 """K9 Reseller standing: a lite reseller orders only with a valid MPN ID and a verified MPA.
 
-Microsoft must recognise the reseller's MPN ID and confirm that the reseller has signed
-the Microsoft Partner Agreement. "Not checked" or "could not check" is not "yes": the
-order is refused until both are confirmed. Direct orders have no reseller to judge.
+Microsoft must recognise the reseller's MPN ID, confirm that the reseller has signed
+the Microsoft Partner Agreement, and list it (by its tenant) among the provider's
+indirect resellers: customers are created for it under that tenant. "Not checked" or
+"could not check" is not "yes": the order is refused until all are confirmed. Direct
+orders have no reseller to judge.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ def check(ctx: CheckoutContext) -> list[Problem]:
         problems.append(_problem(ctx, f"mpn_{_slug(reseller.mpn_valid, 'invalid')}", "mpn_id",
                                  f"Your MPN ID {state} with Microsoft. Check the MPN ID on "
                                  "your profile; ordering resumes once Microsoft accepts it."))
+    if reseller.mpn_valid is True and reseller.listed is not True:
+        problems.append(_not_listed(ctx, reseller.listed))
     if reseller.mpa_verified is not True:
         state = ("could not be verified" if reseller.mpa_verified is None
                  else "is not signed")
@@ -36,6 +40,18 @@ def check(ctx: CheckoutContext) -> list[Problem]:
                                  "Accept the MPA in Partner Center; ordering resumes once "
                                  "Microsoft confirms it."))
     return problems
+
+
+def _not_listed(ctx: CheckoutContext, listed: bool | None) -> Problem:
+    """Partner Center must list the reseller among our indirect resellers (its tenant)."""
+    if listed is None:
+        return _problem(ctx, "listing_unverified", "mpn_id",
+                        "We could not confirm with Microsoft that you are one of our indirect "
+                        "resellers. Check again in a few minutes.")
+    return _problem(ctx, "not_indirect_reseller", "mpn_id",
+                    "Microsoft does not list you as one of our indirect resellers, so orders "
+                    "cannot be placed for your customers. Accept our indirect reseller "
+                    "relationship in Partner Center, then check again.")
 
 
 def _slug(flag: bool | None, refused: str) -> str:

@@ -40,10 +40,14 @@ class CustomersApi:
 
     def create_customer(self, new: NewCustomer, *, correlation_id: str | None = None,
                         request_id: str | None = None) -> Customer:
-        """Create a customer tenant (201); replaying `request_id` never creates a second one."""
+        """Create a customer tenant (201); replaying `request_id` never creates a second one.
+
+        One for an indirect reseller (associatedPartnerId = the reseller's tenant id) needs
+        App+User credentials ("Create a customer for an indirect reseller")."""
         response = self._transport.send(Call(
-            "POST", "/v1/customers", body=new.to_wire(), ok=(201,),
-            request_id=request_id, correlation_id=correlation_id))
+            "POST", "/v1/customers", as_user=bool(new.associated_partner_id),
+            body=new.to_wire(), ok=(201,), request_id=request_id,
+            correlation_id=correlation_id))
         return Customer.from_wire(response.json())
 
     def get_customer(self, customer_id: str, *, correlation_id: str | None = None) -> Customer:
@@ -111,10 +115,14 @@ class CustomersApi:
             correlation_id=correlation_id))
         return CountryRules.from_wire(response.json())
 
-    def get_relationship_request_url(self, *, correlation_id: str | None = None) -> str:
-        """Link a customer admin opens to accept us as reseller (and delegated admin)."""
+    def get_relationship_request_url(self, *, indirect_reseller_id: str | None = None,
+                                     correlation_id: str | None = None) -> str:
+        """Link a customer admin opens to accept us as reseller; with an indirect reseller's
+        tenant id, the invitation to accept that reseller (and us as its provider)."""
+        params = {"indirectResellerId": indirect_reseller_id} if indirect_reseller_id else None
         response = self._transport.send(Call("GET", "/v1/customers/relationshiprequests",
-                                             as_user=True, correlation_id=correlation_id))
+                                             as_user=True, params=params,
+                                             correlation_id=correlation_id))
         return wire.text(response.json(), "url")
 
     def get_agreement_templates(self, agreement_type: str = MCA, *,

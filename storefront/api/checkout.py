@@ -15,9 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from accounts.models import Customer
 from catalog.models import Price, Sku
-from checkout.fetch import remote_facts
 from checkout.problems import CheckoutRefused
-from connectors.partner_center.app_client import get_client
 from orders.models import Cart, CartLine, Order
 from orders.placement import IdempotencyConflict, check_order, place_order
 from persistence import db
@@ -41,6 +39,7 @@ from storefront.api.schemas import (
 )
 from storefront.errors import refused_json
 from storefront.fix_links import fix_urls
+from storefront.remote import facts_for
 from subscriptions.models import Subscription
 
 OrderPage = page_of(OrderSchema)
@@ -98,7 +97,7 @@ def validate_checkout():
     """Every rule runs on the lines for the customer; every problem is listed, nothing placed."""
     cart = request_cart(body(CheckoutIn()))
     now = datetime.now(UTC)
-    problems = check_order(cart, remote_facts(get_client(), cart.customer, now), now.date(),
+    problems = check_order(cart, facts_for(cart.customer), now.date(),
                            fix_urls(cart.customer, external=True))
     if problems:
         return refused(problems)
@@ -122,7 +121,7 @@ def create_order():
     cart, key = request_cart(body(CheckoutIn())), _owner_key(key)
     now = datetime.now(UTC)
     try:
-        placed = place_order(cart, scope.user(), remote_facts(get_client(), cart.customer, now),
+        placed = place_order(cart, scope.user(), facts_for(cart.customer),
                              now.date(), fix_urls(cart.customer, external=True),
                              idempotency_key=key, enqueue=enqueue_provisioning)
     except IdempotencyConflict:

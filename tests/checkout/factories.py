@@ -34,6 +34,7 @@ URLS = FixUrls(
     subscription="/subscriptions/{id}",
     reseller_profile="/reseller/profile",
     qualification="/customers/7/qualifications",
+    tenant_proof="/customers/7/tenant",
 )
 
 
@@ -53,7 +54,8 @@ def customer(**changes: object) -> CustomerFacts:
 def reseller(**changes: object) -> ResellerFacts:
     """A lite reseller whose MPN ID and MPA Microsoft has confirmed."""
     defaults = {"id": 3, "company": "Fabrikam Partners", "mpn_id": MPN_ID, "mpn_valid": True,
-                    "mpa_verified": True}
+                "listed": True,
+                "mpa_verified": True}
     return ResellerFacts(**{**defaults, **changes})
 
 

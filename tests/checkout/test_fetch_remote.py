@@ -41,11 +41,27 @@ def test_a_taken_domain_is_asked_on_every_checkout(app, pc_client, pc_responses,
         assert domain_checks(pc_responses) == 3
 
 
-def test_an_existing_tenant_partner_center_does_not_know_is_reported_unlisted(app, pc_client):
+def verified(tenant_id: str):
     from accounts.models import Customer
 
-    unknown = Customer(tenant_mode="existing", tenant_id="00000000-0000-0000-0000-00000000dead")
-    remote = fetch_remote(pc_client, unknown)
+    customer = Customer(tenant_mode="existing", tenant_id=tenant_id)
+    customer.verify_tenant("admin", START)
+    return customer
+
+
+def test_an_existing_tenant_partner_center_does_not_know_is_reported_unlisted(app, pc_client):
+    remote = fetch_remote(pc_client, verified("00000000-0000-0000-0000-00000000dead"))
     assert (remote.delegated_admin, remote.tenant_listed) == (False, False)
-    known = Customer(tenant_mode="existing", tenant_id=seed.TENANT_WITHOUT_DAP_ID)
-    assert fetch_remote(pc_client, known).tenant_listed is True
+    assert fetch_remote(pc_client, verified(seed.TENANT_WITHOUT_DAP_ID)).tenant_listed is True
+
+
+def test_nothing_is_read_about_a_tenant_not_shown_to_be_the_customers_k11(
+        app, pc_client, pc_responses):
+    from accounts.models import Customer
+
+    claimed = Customer(tenant_mode="existing", tenant_id=seed.TENANT_WITH_DAP_ID)
+    remote = fetch_remote(pc_client, claimed)
+    assert (remote.delegated_admin, remote.tenant_listed, remote.subscriptions,
+            remote.qualifications) == (None, None, (), frozenset())
+    asked = [c.request.url for c in pc_responses.calls if seed.TENANT_WITH_DAP_ID in c.request.url]
+    assert asked == []  # a direct customer proves control by signing in, not by asking

@@ -162,14 +162,15 @@ def test_a_reseller_can_ask_microsoft_again_at_once_from_its_dashboard_k9(
     assert "you can order" in client.get("/").get_data(as_text=True)
 
 
-def test_existing_tenant_without_delegated_admin_shows_the_relationship_link_k4(
+def test_existing_tenant_without_delegated_admin_links_where_gdap_is_requested_k4(
         client, world, fresh):
     fresh.tenant_mode, fresh.tenant_id = "existing", seed.TENANT_WITHOUT_DAP_ID
+    fresh.verify_tenant("admin", datetime.now(UTC))  # K11 passed: K4 judges the tenant
     db.session.commit()
     login(client, world.reseller_a_user)
     body = place(client, fresh).get_data(as_text=True)
     assert 'data-code="K4.delegated_admin_missing"' in body
-    assert "admin.microsoft.com" in body
+    assert f'href="/customers/{fresh.id}/tenant"' in body
 
 
 def test_two_racing_checkouts_never_make_two_monthly_business_subscriptions_k6(app, world):

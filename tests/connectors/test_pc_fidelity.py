@@ -197,3 +197,29 @@ def test_an_unknown_relationship_type_is_refused():
     answer = raw("GET", "/v1/relationships", params={"relationship_type": "Nonsense"},
                  headers=USER)
     assert answer.status_code == 400 and answer.json()["code"] == 2000
+
+
+def test_creating_a_customer_for_an_indirect_reseller_needs_app_user_credentials():
+    body = documented("create_customer")["request"]["body"]
+    body = json.loads(json.dumps(body).replace("<", "").replace(">", ""))
+    body = {**body, "associatedPartnerId": seed.RESELLER_TENANT_ID}
+    answer = raw("POST", "/v1/customers", json=body)
+    assert answer.status_code == 403 and answer.json()["code"] == 900329
+
+
+@pytest.mark.parametrize(("partner", "status", "code"), [
+    (seed.RESELLER_MPN_ID, 404, 800015),  # the old request: an MPN ID, not a tenant
+    ("0f0f0f0f-0000-4000-8000-000000000000", 400, 800016)])
+def test_a_customer_for_an_indirect_reseller_names_a_listed_resellers_tenant(
+        make_customer, partner, status, code):
+    body = {"companyProfile": {"domain": "viaold.onmicrosoft.com"},
+            "billingProfile": {"email": "it@viaold.example", "companyName": "Via Old Ltd",
+                               "culture": "en-US", "language": "en",
+                               "defaultAddress": {"firstName": "Ada", "lastName": "L",
+                                                  "addressLine1": "1 Microsoft Way",
+                                                  "city": "Redmond", "state": "WA",
+                                                  "postalCode": "98052", "country": "US",
+                                                  "phoneNumber": "4255550100"}},
+            "associatedPartnerId": partner}
+    answer = raw("POST", "/v1/customers", json=body, headers=USER)
+    assert (answer.status_code, answer.json()["code"]) == (status, code)

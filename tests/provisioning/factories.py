@@ -7,7 +7,7 @@ Standard licenses for a new German customer whose MCA confirmation is in the led
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -32,7 +32,8 @@ def reseller_user() -> User:
     if user:
         return user
     reseller = Reseller(company_name="Adatum IT Services", mpn_id=seed.RESELLER_MPN_ID,
-                        mpa_status=MpaStatus.VERIFIED)
+                        mpa_status=MpaStatus.VERIFIED, tenant_id=seed.RESELLER_TENANT_ID,
+                        listed=True)
     user = new_user("orders@reseller.example", "pw-not-used", Role.RESELLER_USER,
                     reseller=reseller)
     db.session.add_all([reseller, user])
@@ -69,6 +70,8 @@ def customer(user: User, name: str | None = None, **changes) -> Customer:
               "city": "Berlin", "postal_code": "10117", "country": "DE",
               "domain_prefix": f"contoso{n}x{id(user) % 997}"}
     found = Customer(reseller=user.reseller, **(values | changes))
+    if found.tenant_mode == "existing":  # K11: checkout let it through, so it was shown
+        found.verify_tenant("partner_center", datetime.now(UTC))
     db.session.add(found)
     db.session.commit()
     return found

@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
+from connectors.partner_center.sandbox import entra, graph, partners
+from connectors.partner_center.sandbox.errors import SandboxError
 from connectors.partner_center.sandbox.faults import Fault
 from connectors.partner_center.sandbox.state import Sandbox
 
@@ -72,5 +74,18 @@ def admin_blueprint(sb: Sandbox) -> Blueprint:
     def reset() -> Any:
         sb.reset()
         return "", 204
+
+    graph.add_admin_controls(bp, sb)  # /gdap/<id>/approve|expire|terminate
+    entra.add_admin_controls(bp, sb)  # /entra/sign-in
+    @bp.post("/customers/<tenant_id>/accept-reseller")
+    def accept_reseller(tenant_id: str) -> Any:
+        """The tenant's admin accepts a reseller's invitation: {"reseller": tenant or MPN}."""
+        body = request.get_json(silent=True) or {}
+        with sb.lock:
+            try:
+                return jsonify(partners.accept_invitation(sb, tenant_id,
+                                                          str(body.get("reseller") or ""))), 201
+            except SandboxError as error:
+                return jsonify(error.body()), error.status
 
     return bp

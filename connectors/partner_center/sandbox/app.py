@@ -19,8 +19,10 @@ from werkzeug.exceptions import HTTPException
 
 from connectors.partner_center import wire
 from connectors.partner_center.sandbox.admin import admin_blueprint
+from connectors.partner_center.sandbox.entra import entra_blueprint
 from connectors.partner_center.sandbox.errors import SandboxError
 from connectors.partner_center.sandbox.faults import Fault
+from connectors.partner_center.sandbox.graph import GraphDispatcher
 from connectors.partner_center.sandbox.routes import ROUTES, Ctx, Route
 from connectors.partner_center.sandbox.state import Sandbox
 
@@ -154,9 +156,12 @@ def create_sandbox_app(sandbox: Sandbox, *,
     app.json.sort_keys = False  # type: ignore[attr-defined]
     for route in ROUTES:
         endpoint = f"{route.method} {route.rule}"
-        app.add_url_rule(route.rule, endpoint=endpoint, methods=[route.method],
-                         view_func=_Dispatcher(sandbox, route, sleep))
+        view: Any = _Dispatcher(sandbox, route, sleep)
+        if route.audience == "graph":  # Graph's token audience and error shape
+            view = GraphDispatcher(sandbox, route, sleep, respond=view._respond)
+        app.add_url_rule(route.rule, endpoint=endpoint, methods=[route.method], view_func=view)
     app.register_blueprint(admin_blueprint(sandbox))
+    app.register_blueprint(entra_blueprint(sandbox))  # Entra ID sign-in double
     app.register_error_handler(HTTPException, _http_error)
     app.extensions["partner_center_sandbox"] = sandbox
     return app

@@ -8,7 +8,7 @@ from typing import Any
 
 from connectors.partner_center import wire
 from connectors.partner_center.sandbox import seed
-from connectors.partner_center.sandbox.customers import Answer, collection, customer
+from connectors.partner_center.sandbox.customers import Answer, collection, customer, link
 from connectors.partner_center.sandbox.errors import SandboxError, bad_request
 from connectors.partner_center.sandbox.state import Sandbox
 
@@ -16,10 +16,25 @@ MCA = "MicrosoftCustomerAgreement"
 _SETTABLE = ("Education", "GovernmentCommunityCloud", "StateOwnedEntity")
 
 
-def relationship_link(sb: Sandbox, partner_tenant: str) -> Answer:
-    """GET /v1/customers/relationshiprequests → the reseller invitation URL."""
-    url = ("https://admin.microsoft.com/Adminportal/Home?invType=ResellerRelationship"
-           f"&partnerId={partner_tenant}&msppId=0&DAP=true#/BillingAccounts/partner-invitation")
+def relationship_link(sb: Sandbox, partner_tenant: str,
+                      indirect_reseller: str | None = None) -> Answer:
+    """GET /v1/customers/relationshiprequests → the invitation URL: to us as reseller, or
+    (indirectResellerId) to an indirect reseller of ours, in the form Microsoft documents
+    for indirect resellers (partnerId = the reseller's tenant, msppId = its PartnerID,
+    indirectCSPId = the provider's tenant)."""
+    if indirect_reseller:
+        mpn = next((m for m, e in sb.data["mpn"].items()
+                    if reseller_tenant(m, e).lower() == indirect_reseller.lower()), None)
+        if mpn is None:
+            raise bad_request(800016, f"PartnerID {indirect_reseller} isn't a valid Indirect "
+                                      "Reseller.")
+        url = ("https://admin.microsoft.com/Adminportal/Home?invType=IndirectResellerRelationship"
+               f"&partnerId={indirect_reseller}&msppId={mpn}&indirectCSPId={partner_tenant}"
+               "#/BillingAccounts/partner-invitation")
+    else:
+        url = ("https://admin.microsoft.com/Adminportal/Home?invType=ResellerRelationship"
+               f"&partnerId={partner_tenant}&msppId=0&DAP=true"
+               "#/BillingAccounts/partner-invitation")
     return 200, {"url": url, "attributes": {"objectType": "RelationshipRequest"}}
 
 
@@ -29,7 +44,7 @@ def agreement_templates(agreement_type: str | None) -> Answer:
               "agreementLink": "https://aka.ms/customeragreement"}]
     if agreement_type and agreement_type != MCA:
         items = []
-    return 200, collection(items)
+    return 200, collection(items, links=False)  # documented without links
 
 
 def _contact_key(agreement: dict[str, Any]) -> tuple[str, ...]:
@@ -55,16 +70,21 @@ def create_agreement(sb: Sandbox, tenant_id: str, body: dict[str, Any], user: st
         raise SandboxError(409, 600061, "Partner confirmed agreement already exists.",
                            error_name="PartnerConfirmedAgreementAlreadyExists")
     record = {"primaryContact": contact, "templateId": seed.MCA_TEMPLATE_ID,
-              "dateAgreed": wire.text(body, "dateAgreed"), "type": MCA, "userId": user,
+              "dateAgreed": wire.text(body, "dateAgreed"), "type": MCA,
+              "userId": str(uuid.uuid5(uuid.NAMESPACE_URL, user)),
               "agreementLink": "https://aka.ms/customeragreement"}
     existing.append(record)
-    return 201, record
+    # The POST echoes the attestation plus userId; only the GET adds agreementLink.
+    return 201, {k: v for k, v in record.items() if k != "agreementLink"}
 
 
 def list_agreements(sb: Sandbox, tenant_id: str) -> Answer:
-    """GET {c}/agreements."""
+    """GET {c}/agreements: items carry agreementLink but no userId, and the collection has
+    neither links nor attributes (get-confirmation-of-customer-agreement)."""
     customer(sb, tenant_id)
-    return 200, collection(sb.data["agreements"].get(tenant_id, []))
+    items = [{k: v for k, v in a.items() if k != "userId"}
+             for a in sb.data["agreements"].get(tenant_id, [])]
+    return 200, collection(items, links=False, attributes=False)
 
 
 def has_mca(sb: Sandbox, tenant_id: str) -> bool:
@@ -73,13 +93,19 @@ def has_mca(sb: Sandbox, tenant_id: str) -> bool:
 
 
 def _vetted(sb: Sandbox, entry: dict[str, Any]) -> dict[str, Any]:
-    """InReview turns Approved once the configured vetting time passed."""
+    """InReview turns Approved once the configured vetting time passed; a denial gives its
+    reason; StateOwnedEntity is never vetted (only {qualification}, as documented)."""
+    shown = {k: v for k, v in entry.items() if k != "decided"}
+    if "vettingStatus" not in entry:
+        return shown
     status = entry["vettingStatus"]
     created = datetime.fromisoformat(entry["vettingCreatedDate"])
     seconds = (sb.now() - created).total_seconds()
     if status == "InReview" and seconds >= sb.config.qualification_vetting_seconds:
         status = "Approved"
-    return {k: v for k, v in entry.items() if k != "decided"} | {"vettingStatus": status}
+    if status == "Denied":
+        shown.setdefault("vettingReason", f"Not an {entry['qualification']} customer")
+    return shown | {"vettingStatus": status}
 
 
 def qualifications(sb: Sandbox, tenant_id: str) -> Answer:
@@ -105,12 +131,16 @@ def create_qualification(sb: Sandbox, tenant_id: str, body: dict[str, Any]) -> A
     """POST {c}/qualifications → 201 InReview; vetting ends later."""
     customer(sb, tenant_id)
     name = _check_qualification(body)
-    entry = {"qualification": name, "vettingStatus": "InReview",
-             "vettingCreatedDate": sb.now().isoformat()}
+    created = sb.now().isoformat()
+    entry: dict[str, Any] = {"qualification": name}
+    if name != "StateOwnedEntity":  # a declaration: its GET entries show no vetting
+        entry |= {"vettingStatus": "InReview", "vettingCreatedDate": created}
     entries = sb.data["qualifications"].setdefault(tenant_id, [])
     entries[:] = [q for q in entries if q["qualification"] != name] + [entry]
+    # The documented POST answer (its date spelled vettingCreateDate, the GET's mostly
+    # vettingCreatedDate); no sample shows a different one for StateOwnedEntity.
     return 201, {"qualification": name, "vettingStatus": "InReview",
-                 "vettingCreateDate": entry["vettingCreatedDate"]}
+                 "vettingCreateDate": created}
 
 
 _INDIRECT = {"isindirectcloudsolutionproviderof": "is_indirect_cloud_solution_provider_of"}
@@ -135,42 +165,113 @@ def indirect_resellers(sb: Sandbox, relationship_type: str | None) -> Answer:
     if (relationship_type or "").lower() not in _INDIRECT:
         raise bad_request(2000, "relationship_type must be IsIndirectCloudSolutionProviderOf.")
     return 200, collection([_relationship(mpn, entry, listed=True)
-                            for mpn, entry in sb.data["mpn"].items()])
+                            for mpn, entry in sb.data["mpn"].items()], links=False)
 
 
 def resellers_of(sb: Sandbox, tenant_id: str) -> Answer:
     """GET {c}/relationships (A+U): the indirect resellers the customer is linked to."""
-    linked = customer(sb, tenant_id).get("associatedPartnerId")
+    record = customer(sb, tenant_id)
+    # The reseller it was created for, and every reseller whose invitation its admin accepted.
+    linked = {str(x).lower() for x in [record.get("associatedPartnerId"),
+                                       *record.get("acceptedResellers", [])] if x}
     found = [_relationship(mpn, entry, listed=False) for mpn, entry in sb.data["mpn"].items()
-             if linked and linked in (mpn, reseller_tenant(mpn, entry))]
-    return 200, collection(found)
+             if linked & {mpn, reseller_tenant(mpn, entry).lower()}]
+    return 200, collection(found, links=False)  # documented without links
+
+
+def _profile(name: str, mpn_id: str) -> dict[str, Any]:
+    """An MpnProfile (get-partner-by-mpn-id): the mpnId is a string, the link has no query."""
+    return {"partnerName": name, "mpnId": mpn_id, "profileType": "MpnProfile",
+            "links": {"self": link("/profiles/mpn")},
+            "attributes": {"objectType": "MpnProfile"}}
 
 
 def mpn_profile(sb: Sandbox, mpn_id: str | None) -> Answer:
-    """GET /v1/profiles/mpn?mpnId= → the partner, or 404/3000."""
+    """GET /v1/profiles/mpn?mpnId= → the partner, or 404/3000 (the caller's own without)."""
     if not mpn_id:
-        return 200, {"partnerName": "Sandbox Indirect Provider", "mpnId": "6000001",
-                     "profileType": "MpnProfile"}
+        return 200, _profile("Sandbox Indirect Provider", "6000001")
     found = sb.data["mpn"].get(mpn_id)
     if found is None:
-        raise SandboxError(404, 3000, f"MPN ID {mpn_id} was not found.")
-    return 200, {"partnerName": found["partnerName"], "mpnId": mpn_id,
-                 "profileType": "MpnProfile", "attributes": {"objectType": "MpnProfile"}}
+        raise SandboxError(404, 3000, f"Partner Organization with partner_id {mpn_id} "
+                                      "could not be found")
+    return 200, _profile(found["partnerName"], mpn_id)
+
+
+_MPA_FAQ = "https://learn.microsoft.com/partner-center/mpa-indirect-provider-faq"
+_MPA_MIGRATION = "https://partner.microsoft.com/resources/detail/migrate-pmc-pc-mpa-guide-pptx"
+
+
+class _ComplianceError(SandboxError):
+    """A failure of agreementstatus as verify-indirect-reseller-mpa-status documents it:
+    always 400, the classic body with its own `source` and help links in `data`."""
+
+    def __init__(self, code: int, description: str, source: str = "PartnerFD",
+                 data: tuple[str, ...] = ()) -> None:
+        super().__init__(400, code, description)
+        self.source, self.data = source, list(data)
+
+    def body(self) -> dict[str, Any]:
+        return super().body() | {"data": self.data, "source": self.source}
+
+
+def _signed_by_mpn(sb: Sandbox, mpn_id: str) -> None:
+    """Refuse an MPN ID that is not numeric (2000), unknown (2200) or unsigned (2203)."""
+    if not mpn_id.isdigit():
+        raise _ComplianceError(2000, "MPN Id must be numeric.", "PartnerApiServiceControllers")
+    found = sb.data["mpn"].get(mpn_id)
+    if found is None:
+        raise _ComplianceError(2200, f"Requested MPN Id {mpn_id} is either invalid or does "
+                                     "not exist in Partner Center.", data=(_MPA_MIGRATION,))
+    if not found["mpaSigned"]:
+        raise _ComplianceError(
+            2203, f"MPN Id {mpn_id} has not signed Microsoft Partner Agreement (MPA) for the "
+                  "CSP region where the order is being placed. Please advise your reseller "
+                  "to sign MPA to continue with the order.", data=(_MPA_FAQ,))
+
+
+def _signed_by_tenant(sb: Sandbox, tenant_id: str) -> None:
+    """Refuse a tenant id that is no GUID (2000), unknown (2205) or unsigned (2206)."""
+    try:
+        uuid.UUID(tenant_id)
+    except ValueError as exc:
+        raise _ComplianceError(2000, "Tenant Id must be a GUID.",
+                               "PartnerApiServiceControllers") from exc
+    found = [entry for mpn, entry in sb.data["mpn"].items()
+             if reseller_tenant(mpn, entry).lower() == tenant_id.lower()]
+    if not found:
+        raise _ComplianceError(2205, f"Could not find account with id '{tenant_id}'.")
+    if not found[0]["mpaSigned"]:
+        raise _ComplianceError(2206, "Parnter Center Account associated to Tenant Id "  # sic
+                                     f"{tenant_id} hasn't signed the agreement",
+                               data=(_MPA_FAQ,))
 
 
 def mpa_status(sb: Sandbox, mpn_id: str | None, tenant_id: str | None) -> Answer:
-    """GET /v1/compliance/csp/agreementstatus → isAgreementSigned or 2000/2001/2200/2203."""
+    """GET /v1/compliance/csp/agreementstatus?mpnId=|tenantId= → isAgreementSigned, or one
+    of the documented 400s (2000, 2001, 2200, 2203, 2205, 2206)."""
     if mpn_id and tenant_id:
-        raise bad_request(2000, "Give either mpnId or tenantId, not both.")
+        raise _ComplianceError(2000, "Both MPN Id and Tenant Id should not be passed.",
+                               "ComplianceController")
     if not mpn_id and not tenant_id:
-        raise bad_request(2001, "mpnId or tenantId is required.")
+        raise _ComplianceError(2001, "Both MPN Id and Tenant Id cannot be empty.",
+                               "ComplianceController")
     if tenant_id:
-        raise bad_request(2200, "Tenant is not a migrated CSP partner.")
-    if not mpn_id.isdigit():
-        raise bad_request(2000, "mpnId must be numeric.")
-    found = sb.data["mpn"].get(mpn_id)
-    if found is None:
-        raise bad_request(2200, f"MPN ID {mpn_id} is unknown or not migrated.")
-    if not found["mpaSigned"]:
-        raise bad_request(2203, f"Partner {mpn_id} has not signed the MPA.")
+        _signed_by_tenant(sb, tenant_id)
+    else:
+        _signed_by_mpn(sb, mpn_id or "")
     return 200, {"isAgreementSigned": True}
+
+
+def accept_invitation(sb: Sandbox, tenant_id: str, reseller: str) -> dict[str, Any]:
+    """The tenant's global admin accepts a reseller's invitation (a /_sandbox control):
+    Partner Center then lists the reseller among the tenant's indirect resellers."""
+    record = customer(sb, tenant_id)
+    found = next((reseller_tenant(m, e) for m, e in sb.data["mpn"].items()
+                  if reseller.lower() in (m, reseller_tenant(m, e).lower())), None)
+    if found is None:
+        raise bad_request(800016, f"PartnerID {reseller} isn't a valid Indirect Reseller.")
+    accepted = record.setdefault("acceptedResellers", [])
+    if found not in accepted:
+        accepted.append(found)
+    sb.changed()
+    return {"tenantId": tenant_id, "acceptedResellers": accepted}

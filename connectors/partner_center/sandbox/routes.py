@@ -10,6 +10,7 @@ from typing import Any
 from connectors.partner_center.sandbox import (
     carts,
     customers,
+    graph,
     orders,
     partners,
     subscriptions,
@@ -45,6 +46,8 @@ class Route:
     app_user: bool = False
     locked: bool = True  # False: the handler takes the lock itself (checkout)
     name: str = field(default="")
+    # "graph": Microsoft Graph's token audience, error shape and paging (graph.GraphCtx).
+    audience: str = "partner_center"
 
 
 def _catalog_segment(ctx: Ctx) -> str | None:
@@ -57,13 +60,15 @@ def _catalog_segment(ctx: Ctx) -> str | None:
 def _products(sb: Sandbox, ctx: Ctx) -> tuple[int, Any]:
     """GET /v1/products."""
     segment = _catalog_segment(ctx)
-    return 200, customers.collection(sb.catalog.products(ctx.query.get("targetView"), segment))
+    return 200, customers.collection(sb.catalog.products(ctx.query.get("targetView"), segment,
+                                                         ctx.query["country"]))
 
 
 def _skus(sb: Sandbox, ctx: Ctx) -> tuple[int, Any]:
     """GET /v1/products/{p}/skus."""
     segment = _catalog_segment(ctx)
-    return 200, customers.collection(sb.catalog.skus(ctx.params["product"], segment))
+    return 200, customers.collection(sb.catalog.skus(ctx.params["product"], segment,
+                                                     ctx.query["country"]))
 
 
 def _availabilities(sb: Sandbox, ctx: Ctx) -> tuple[int, Any]:
@@ -99,7 +104,8 @@ def _checkout(sb: Sandbox, ctx: Ctx) -> tuple[int, Any]:
 _C = "/v1/customers/<customer>"
 
 ROUTES: tuple[Route, ...] = (
-    Route("POST", "/v1/customers", lambda sb, c: customers.create(sb, c.body)),
+    Route("POST", "/v1/customers", lambda sb, c: customers.create(
+        sb, c.body, as_user=c.user.startswith("user@"))),
     Route("GET", "/v1/customers", lambda sb, c: customers.search(
         sb, c.query.get("filter"), _size(c), c.query.get("seekOperation"), c.continuation)),
     Route("GET", "/v1/relationships", lambda sb, c: partners.indirect_resellers(
@@ -107,7 +113,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{_C}/relationships", lambda sb, c: partners.resellers_of(
         sb, c.params["customer"]), app_user=True),
     Route("GET", "/v1/customers/relationshiprequests",
-          lambda sb, c: partners.relationship_link(sb, c.partner), app_user=True),
+          lambda sb, c: partners.relationship_link(sb, c.partner, c.query.get(
+              "indirectResellerId")), app_user=True),
     Route("GET", _C, lambda sb, c: customers.get(sb, c.params["customer"])),
     Route("HEAD", "/v1/domains/<domain>",
           lambda sb, c: customers.domain_head(sb, c.params["domain"])),
@@ -151,4 +158,17 @@ ROUTES: tuple[Route, ...] = (
         sb, c.params["customer"], c.params["subscription"])),
     Route("PATCH", f"{_C}/subscriptions/<subscription>", lambda sb, c: subscriptions.patch(
         sb, c.params["customer"], c.params["subscription"], c.body, c.if_match)),
+)
+
+# Microsoft Graph v1.0 GDAP, on the same state (partner-center-api-2.md section 1).
+_GDAP = f"/v1.0{graph.gdap.PATH}"
+ROUTES += (
+    Route("POST", _GDAP, graph.create, audience="graph"),
+    Route("GET", _GDAP, graph.list_all, audience="graph"),
+    Route("GET", f"{_GDAP}/<relationship>", graph.get, audience="graph"),
+    Route("POST", f"{_GDAP}/<relationship>/requests", graph.create_request, audience="graph"),
+    Route("POST", f"{_GDAP}/<relationship>/accessAssignments", graph.create_assignment,
+          audience="graph"),
+    Route("GET", f"{_GDAP}/<relationship>/accessAssignments", graph.list_assignments,
+          audience="graph"),
 )

@@ -72,8 +72,10 @@ def initial_state(now: datetime) -> dict[str, Any]:
     """A fresh JSON document holding everything the sandbox stores."""
     return {
         "customers": {
+            # Reseller A's customer: its admin accepted reseller A's invitation (K11).
             TENANT_WITH_DAP_ID: _tenant(TENANT_WITH_DAP_ID, TENANT_WITH_DAP_DOMAIN,
-                                        "Fabrikam Retail", "Redmond", True),
+                                        "Fabrikam Retail", "Redmond", True)
+            | {"associatedPartnerId": RESELLER_TENANT_ID},
             TENANT_WITHOUT_DAP_ID: _tenant(TENANT_WITHOUT_DAP_ID, TENANT_WITHOUT_DAP_DOMAIN,
                                            "Northwind Traders", "Bellevue", False),
         },
@@ -85,6 +87,8 @@ def initial_state(now: datetime) -> dict[str, Any]:
         "carts": {}, "orders": {}, "subscriptions": {},
         "idempotency": {}, "availabilityIds": {},
         "takenDomains": list(TAKEN_DOMAINS),
+        "gdap": {"relationships": {}},  # Graph delegatedAdminRelationships (graph/)
+        "entra": {"codes": {}, "nextSignIn": None},  # the Entra ID sign-in double (entra.py)
     }
 
 

@@ -38,6 +38,10 @@ class SandboxConfig:
     # > 0: a quantity change answers 202 + Location and shows after that many reads of
     # the subscription, as Partner Center does when a PATCH takes longer than expected.
     subscription_patch_reads: int = 0
+    # Microsoft Graph (GDAP) and the Entra ID sign-in double.
+    gdap_page_size: int = 100  # relationships per page when $top is not given
+    gdap_partner_service_principal: bool = True  # False: Graph writes answer 403
+    entra_authority_host: str = "https://login.microsoftonline.com"  # issuer and endpoints
 
 
 def _utc_now() -> datetime:

@@ -3,22 +3,24 @@
 import pytest
 
 from checkout.rules.k04_delegated_admin import check, check_record
-from tests.checkout.factories import codes, context, customer, direct
+from tests.checkout.factories import URLS, codes, context, customer, direct
 
 LINK = "https://admin.microsoft.com/Adminportal/Home?invType=ResellerRelationship&partnerId=p1"
 
 
 def existing(**changes):
+    """An existing tenant the customer has shown to control (K11), so K4 judges it."""
     return customer(**{"tenant_mode": "existing", "tenant_id": "11111111-2222",
                        "domain_prefix": None, "domain_available": None,
-                       "relationship_request_url": LINK, **changes})
+                       "relationship_request_url": LINK, "tenant_verified": True, **changes})
 
 
-def test_refuses_an_existing_tenant_without_delegated_admin_and_links_the_request():
-    (problem,) = check(context(customer=existing(delegated_admin=False)))
+def test_refuses_an_existing_tenant_without_delegated_admin_and_links_where_gdap_is_asked():
+    (problem,) = check(context(customer=existing(delegated_admin=False, gdap_active=False,
+                                                 gdap_status="none")))
     assert problem.code == "K4.delegated_admin_missing"
-    assert problem.fix_url == LINK
-    assert LINK in problem.message
+    assert problem.fix_url == URLS.tenant_proof  # the tenant page requests the relationship
+    assert "GDAP" in problem.message
 
 
 def test_refuses_a_direct_customer_with_an_existing_tenant_without_delegated_admin():
@@ -29,7 +31,7 @@ def test_refuses_a_direct_customer_with_an_existing_tenant_without_delegated_adm
 def test_refuses_when_delegated_admin_could_not_be_confirmed():
     (problem,) = check(context(customer=existing(delegated_admin=None)))
     assert problem.code == "K4.delegated_admin_unconfirmed"
-    assert problem.fix_url == LINK
+    assert problem.fix_url == URLS.tenant_proof
 
 
 def test_accepts_an_existing_tenant_that_authorised_delegated_admin():
@@ -78,3 +80,42 @@ def test_a_tenant_partner_center_does_not_list_may_also_be_mistyped():
         delegated_admin=False, tenant_listed=False, tenant_domain="contoso.onmicrosoft.com")))
     assert problem.code == "K4.tenant_not_listed" and problem.fix_url == LINK
     assert "contoso.onmicrosoft.com" in problem.message and "correct it" in problem.message
+
+
+def test_says_nothing_about_a_tenant_the_customer_has_not_shown_to_control_k11():
+    """K11 speaks for it: not even 'not listed' or 'no delegated admin' is revealed."""
+    for facts in ({"delegated_admin": False}, {"tenant_listed": False}, {}):
+        assert check(context(customer=existing(tenant_verified=False, **facts))) == []
+
+
+APPROVAL = "https://admin.microsoft.com/AdminPortal/Home#/partners/invitation/granularAdminRelationships/r1"
+
+
+def test_accepts_an_active_gdap_relationship_with_the_required_roles():
+    facts = existing(delegated_admin=False, gdap_active=True, gdap_status="active")
+    assert check(context(customer=facts)) == []
+
+
+def test_a_pending_gdap_request_links_its_approval_for_the_tenants_admin():
+    facts = existing(delegated_admin=False, gdap_active=False, gdap_status="approvalPending",
+                     gdap_approval_url=APPROVAL)
+    (problem,) = check(context(customer=facts))
+    assert problem.code == "K4.gdap_pending" and problem.fix_url == APPROVAL
+
+
+def test_an_expired_relationship_is_refused_with_the_re_request_link():
+    facts = existing(delegated_admin=False, gdap_active=False, gdap_status="expired")
+    (problem,) = check(context(customer=facts))
+    assert problem.code == "K4.gdap_expired" and problem.fix_url == URLS.tenant_proof
+
+
+def test_an_active_relationship_missing_a_required_role_is_refused_and_names_it():
+    facts = existing(delegated_admin=False, gdap_active=True, gdap_status="active",
+                     gdap_missing_roles=("License Administrator",))
+    (problem,) = check(context(customer=facts))
+    assert problem.code == "K4.gdap_roles_missing" and "License Administrator" in problem.message
+
+
+def test_the_dap_flag_counts_only_while_microsoft_still_reports_it():
+    facts = existing(delegated_admin=True, gdap_active=False, gdap_status="none")
+    assert check(context(customer=facts)) == []

@@ -38,3 +38,13 @@ def test_refuses_a_reseller_order_with_no_reseller_account():
 
 def test_direct_orders_have_no_reseller_standing_to_check():
     assert check(direct()) == []
+
+
+def test_refuses_a_reseller_microsoft_does_not_list_as_our_indirect_reseller():
+    (problem,) = check(context(reseller=reseller(listed=False)))
+    assert problem.code == "K9.not_indirect_reseller" and problem.field == "mpn_id"
+
+
+def test_refuses_while_the_indirect_reseller_list_could_not_be_read():
+    (problem,) = check(context(reseller=reseller(listed=None)))
+    assert problem.code == "K9.listing_unverified"

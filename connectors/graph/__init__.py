@@ -1,0 +1,46 @@
+"""Microsoft Graph connector: GDAP relationships (rule K4) and the tenant sign-in proof (K11).
+
+Build the client with `build_graph_client(settings)` and the proof with
+`build_sign_in_proof(settings)`; in sandbox mode both talk to the local sandbox
+(`python -m connectors.partner_center.sandbox`), which serves Graph's GDAP endpoints and
+an Entra ID sign-in double beside Partner Center's. Raw JSON never leaves this package.
+"""
+
+from connectors.graph.auth import MsalGraphTokenProvider, SandboxGraphTokenProvider
+from connectors.graph.client import GraphClient, build_graph_client, build_sign_in_proof
+from connectors.graph.errors import (
+    AccessDenied,
+    Conflict,
+    GraphError,
+    InvalidRequest,
+    NotFound,
+    ReauthenticationRequired,
+    ServiceUnavailable,
+    Throttled,
+)
+from connectors.graph.gdap import approval_url
+from connectors.graph.signin import (
+    ProvenTenant,
+    SignInCancelled,
+    SignInError,
+    SignInFailed,
+    SignInProof,
+    SignInRejected,
+    SignInUnavailable,
+    TenantMismatch,
+)
+from connectors.graph.types import (
+    GLOBAL_ADMINISTRATOR,
+    AccessAssignment,
+    Relationship,
+    RelationshipRequest,
+)
+
+__all__ = [
+    "GLOBAL_ADMINISTRATOR", "AccessAssignment", "AccessDenied", "Conflict", "GraphClient",
+    "GraphError", "InvalidRequest", "MsalGraphTokenProvider", "NotFound", "ProvenTenant",
+    "ReauthenticationRequired", "Relationship", "RelationshipRequest",
+    "SandboxGraphTokenProvider", "ServiceUnavailable", "SignInCancelled", "SignInError",
+    "SignInFailed", "SignInProof", "SignInRejected", "SignInUnavailable", "TenantMismatch",
+    "Throttled", "approval_url", "build_graph_client", "build_sign_in_proof",
+]

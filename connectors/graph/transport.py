@@ -1,0 +1,102 @@
+"""HTTP transport for Graph: headers, a timeout on every call, retries, typed errors.
+
+Each logical call gets one client-request-id, sent on every attempt of it, so the attempts
+of a call share one id in Graph's logs and in ours. Absolute URLs (Graph's @odata.nextLink)
+are followed only when they stay under the configured base URL: the bearer token never
+goes to another host.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import requests
+
+from connectors.graph.errors import GraphError, ServiceUnavailable, error_from_response
+from connectors.graph.retry import RetryPolicy
+
+log = logging.getLogger("connectors.graph")
+
+
+class TokenProvider(Protocol):
+    """Anything that hands out bearer tokens for Microsoft Graph."""
+
+    def token(self) -> str:
+        """Return a valid access token for https://graph.microsoft.com."""
+        ...
+
+
+@dataclass(frozen=True)
+class Call:
+    """One logical Graph operation; its attempts share the client-request-id."""
+
+    method: str
+    path: str  # under the base URL, or an absolute @odata.nextLink below it
+    params: Mapping[str, str] | None = None
+    body: Any = None
+    ok: Iterable[int] = (200,)
+    client_request_id: str | None = None
+
+
+class Transport:
+    """Sends calls with Graph's headers, a (connect, read) timeout and retries."""
+
+    def __init__(self, session: requests.Session, base_url: str, token_provider: TokenProvider,
+                 *, timeout: tuple[float, float], retry: RetryPolicy) -> None:
+        self._session = session
+        self.base_url = base_url.rstrip("/")
+        self._tokens = token_provider
+        self._timeout = timeout
+        self._retry = retry
+
+    def send(self, call: Call) -> requests.Response:
+        """Run the call, retrying silence, 429 and 5xx with the same client-request-id."""
+        request_id = call.client_request_id or str(uuid.uuid4())
+        url = self.url(call.path)
+        attempt = 1
+        while True:
+            try:
+                return self._attempt(call, url, request_id, attempt)
+            except GraphError as error:
+                if not self._retry.should_retry(error, attempt):
+                    raise
+                self._retry.wait(error, attempt)
+                attempt += 1
+
+    def url(self, path: str) -> str:
+        """The absolute URL of a path, refusing links that leave the base URL."""
+        if not path.startswith(("http://", "https://")):
+            return self.base_url + path
+        if path == self.base_url or path.startswith(self.base_url + "/"):
+            return path
+        raise GraphError(f"Refusing to follow a link outside {self.base_url}: {path}")
+
+    def _attempt(self, call: Call, url: str, request_id: str,
+                 attempt: int) -> requests.Response:
+        """One HTTP exchange; a typed error for anything but the expected statuses."""
+        try:
+            response = self._session.request(
+                call.method, url, params=call.params, json=call.body,
+                headers=self._headers(request_id), timeout=self._timeout)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            log.warning("graph %s %s: no answer (%s), attempt %d, client-request-id %s",
+                        call.method, call.path, type(exc).__name__, attempt, request_id)
+            raise ServiceUnavailable(f"No answer from Microsoft Graph ({type(exc).__name__})",
+                                     client_request_id=request_id) from exc
+        log.info("graph %s %s -> %d, attempt %d, client-request-id %s", call.method,
+                 call.path, response.status_code, attempt, request_id)
+        if response.status_code in tuple(call.ok):
+            return response
+        raise error_from_response(response, request_id)
+
+    def _headers(self, request_id: str) -> dict[str, str]:
+        """Graph's request headers for one attempt."""
+        return {"Authorization": f"Bearer {self._tokens.token()}",
+                "Accept": "application/json",
+                "client-request-id": request_id,
+                # Ask Graph to echo our id so support can match both sides of a call.
+                "return-client-request-id": "true"}

@@ -1,0 +1,97 @@
+"""K11 for a direct customer: signing in with a work account of the tenant proves it
+(real msal against the sandbox's Entra ID double); another tenant's account does not."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import requests
+from sqlalchemy import select
+
+from accounts.models import Customer, TenantSignIn
+from connectors.partner_center.sandbox import seed
+from persistence import db
+from tests.conftest import login, post_form
+
+TENANT, DOMAIN = seed.TENANT_WITH_DAP_ID, seed.TENANT_WITH_DAP_DOMAIN
+
+
+def claims_the_tenant(world) -> Customer:
+    direct = world.direct
+    direct.tenant_mode, direct.tenant_id, direct.domain_prefix = "existing", TENANT, ""
+    db.session.commit()
+    return direct
+
+
+def sign_in(client, account: str):
+    """Start on our page, let Entra (the double) answer, post its answer back to us."""
+    started = post_form(client, "/company/tenant/sign-in", {"account": account},
+                        token_url="/company/tenant")
+    assert started.status_code == 302
+    entra = requests.get(started.headers["Location"], timeout=5)
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', entra.text))
+    return client.post("/company/tenant/signed-in",
+                       data={k: unescape(v) for k, v in fields.items()})
+
+
+def test_a_work_account_of_the_tenant_proves_it_and_orders_may_follow(client, world):
+    direct = claims_the_tenant(world)
+    login(client, world.direct_user)
+
+    answer = sign_in(client, f"it@{DOMAIN}")
+
+    assert answer.status_code == 302 and "/company/tenant?proof=" in answer.headers["Location"]
+    db.session.refresh(direct)
+    assert direct.tenant_verified and direct.tenant_verified_by == "sign_in"
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Confirmed" in page and f"it@{DOMAIN}" in page
+
+
+def test_an_account_of_another_tenant_proves_nothing(client, world):
+    direct = claims_the_tenant(world)
+    login(client, world.direct_user)
+
+    answer = sign_in(client, f"admin@{seed.TENANT_WITHOUT_DAP_DOMAIN}")
+
+    db.session.refresh(direct)
+    assert not direct.tenant_verified
+    row = db.session.scalar(select(TenantSignIn))
+    assert row.outcome == "tenant_mismatch"
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "belongs to another Microsoft tenant" in page
+
+
+def test_a_replayed_answer_is_refused(client, world):
+    claims_the_tenant(world)
+    login(client, world.direct_user)
+    started = post_form(client, "/company/tenant/sign-in", {"account": f"it@{DOMAIN}"},
+                        token_url="/company/tenant")
+    entra = requests.get(started.headers["Location"], timeout=5)
+    fields = {k: unescape(v) for k, v in re.findall(r'name="([^"]+)" value="([^"]*)"',
+                                                     entra.text)}
+    client.post("/company/tenant/signed-in", data=fields)
+    world.direct.tenant_verified_by = ""
+    db.session.commit()
+
+    again = client.post("/company/tenant/signed-in", data=fields)
+
+    assert again.headers["Location"].endswith("proof=expired")
+    db.session.refresh(world.direct)
+    assert not world.direct.tenant_verified
+
+
+def test_the_answer_from_entra_needs_no_session_and_sets_no_cookie(app, world):
+    claims_the_tenant(world)
+    browser = app.test_client()
+    login(browser, world.direct_user)
+    started = post_form(browser, "/company/tenant/sign-in", {"account": f"it@{DOMAIN}"},
+                        token_url="/company/tenant")
+    entra = requests.get(started.headers["Location"], timeout=5)
+    fields = {k: unescape(v) for k, v in re.findall(r'name="([^"]+)" value="([^"]*)"',
+                                                     entra.text)}
+    cross_site = app.test_client()  # the POST from Entra carries none of our cookies
+    answer = cross_site.post("/company/tenant/signed-in", data=fields)
+    assert answer.status_code == 302 and "Set-Cookie" not in answer.headers
+    db.session.refresh(world.direct)
+    assert world.direct.tenant_verified
