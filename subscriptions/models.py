@@ -33,6 +33,9 @@ class Subscription(db.Model):
     term_start = db.Column(db.DateTime(timezone=True))
     term_end = db.Column(db.DateTime(timezone=True))
     cancellation_allowed_until = db.Column(db.DateTime(timezone=True))
+    # S2: Partner Center's refundableQuantity.details as JSON [{"quantity", "until"}]; ""
+    # until a read of the subscription has reported it.
+    refundable = db.Column(db.Text, nullable=False, default="")
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow,
                            onupdate=utcnow)

@@ -44,6 +44,9 @@ class Facts:
     purchased_at: datetime
     term_start: datetime
     max_quantity: int | None = None  # the plan's most licenses per subscription
+    # Partner Center's refundableQuantity: (seats, removable until) per purchase, renewal
+    # or mid-term addition; None when not known yet (then the term's window applies).
+    refundable: tuple[tuple[int, datetime], ...] | None = None
 
 
 def _active(facts: Facts, rule: str) -> Refusal | None:
@@ -70,19 +73,41 @@ def check_add_licenses(facts: Facts) -> Refusal | None:
 
 def check_remove_licenses(facts: Facts, current: int, wanted: int,
                           now: datetime) -> Refusal | None:
-    """S2: licenses can be removed only within the term's 168-hour window."""
+    """S2: licenses can be removed only within 7 days of being added (at purchase, renewal
+    or mid-term): as many as Partner Center still reports refundable, else, before it has
+    reported, those of a term that began less than 168 hours ago."""
     refusal = check_add_licenses(facts)
     if refusal or wanted >= current:
         return refusal
     if wanted < 1:
         return Refusal("S2", "S2.at_least_one_license",
                        "Keep at least one license, or cancel the subscription.")
+    if facts.refundable is not None:
+        return _refundable_seats(facts.refundable, current - wanted, now)
     closes = facts.term_start + CANCEL_WINDOW
     if now > closes:
         return Refusal("S2", "S2.reduction_window_closed",
                        "Licenses can be removed only within 7 days of the term's start; "
                        f"that window closed on {closes:%Y-%m-%d %H:%M} UTC.", closes)
     return None
+
+
+def _refundable_seats(tranches: tuple[tuple[int, datetime], ...], fewer: int,
+                      now: datetime) -> Refusal | None:
+    """Removing `fewer` seats needs that many still inside their own 7-day windows."""
+    open_ = [(seats, until) for seats, until in tranches if until >= now]
+    removable = sum(seats for seats, _ in open_)
+    if fewer <= removable:
+        return None
+    if not removable:
+        return Refusal("S2", "S2.reduction_window_closed",
+                       "Licenses can be removed only within 7 days of being added (at "
+                       "purchase, renewal or later); none of these licenses is that recent.")
+    closes = min(until for _, until in open_)
+    return Refusal("S2", "S2.reduction_window_closed",
+                   f"Only {removable} of these licenses were added in the last 7 days, so "
+                   f"at most {removable} can be removed (until {closes:%Y-%m-%d %H:%M} UTC).",
+                   closes)
 
 
 def check_most(facts: Facts, wanted: int) -> Refusal | None:

@@ -8,6 +8,7 @@ so pages and the REST API show the same reason.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -63,7 +64,16 @@ def facts(sub: Subscription) -> rules.Facts:
     return rules.Facts(family=sub.family, cancellable=sub.product.cancellable,
                        status=sub.status, purchased_at=purchased,
                        term_start=_utc(sub.term_start) or purchased,
-                       max_quantity=sub.product.max_quantity)
+                       max_quantity=sub.product.max_quantity,
+                       refundable=_refundable(sub.refundable))
+
+
+def _refundable(stored: str) -> tuple[tuple[int, datetime], ...] | None:
+    """The mirrored refundableQuantity details; None before Partner Center reported them."""
+    if not stored:
+        return None
+    return tuple((int(s["quantity"]), datetime.fromisoformat(s["until"]))
+                 for s in json.loads(stored))
 
 
 def _agent(user) -> bool:

@@ -9,6 +9,7 @@ matching rules of subscriptions.matching (the import of an existing base uses th
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -86,6 +87,10 @@ def mirror(sub: Subscription, remote: RemoteSubscription) -> list[str]:
     _renewal(sub, remote, changes)
     if remote.cancellation_allowed_until:
         sub.cancellation_allowed_until = remote.cancellation_allowed_until
+    if remote.refundable is not None:  # S2: what may still be removed, and until when
+        sub.refundable = json.dumps([
+            {"quantity": s.quantity, "until": s.allowed_until.isoformat()}
+            for s in remote.refundable if s.allowed_until is not None])
     sub.synced_at = datetime.now(UTC)
     if sub.family == PERPETUAL and sub.status == "active" and not sub.keys:
         issue_software_key(sub)  # the sandbox has no key service: the demo gets one here

@@ -336,12 +336,12 @@ class Subscription:
     commitment_end: datetime | None
     cancellation_allowed_until: datetime | None
     etag: str
-    refundable: tuple[RefundableSeats, ...] = ()
+    refundable: tuple[RefundableSeats, ...] | None = None  # None: not reported
 
     @property
     def refundable_quantity(self) -> int:
         """Seats that can still be removed now, whatever their windows."""
-        return sum(seats.quantity for seats in self.refundable)
+        return sum(seats.quantity for seats in self.refundable or ())
 
     @classmethod
     def from_wire(cls, data: Any) -> Subscription:
@@ -358,5 +358,6 @@ class Subscription:
             cancellation_allowed_until=wire.timestamp(data, "cancellationAllowedUntilDate"),
             etag=wire.text(wire.obj(data, "attributes"), "etag"),
             refundable=tuple(RefundableSeats.from_wire(d) for d in
-                             wire.items(wire.obj(data, "refundableQuantity"), "details")),
+                             wire.items(wire.obj(data, "refundableQuantity"), "details"))
+            if wire.get(data, "refundableQuantity") is not None else None,
         )

@@ -132,3 +132,17 @@ def test_proration_rounds_half_a_cent_up():
 
 def test_s6_perpetual_software_is_credited_in_full():
     assert rules.perpetual_credit(Decimal("1234.5")) == Decimal("1234.50")
+
+
+def test_s2_removing_seats_follows_partner_centers_refundable_tranches():
+    added = START + timedelta(days=10)
+    known = rules.Facts(family="microsoft365", cancellable=True, status="active",
+                        purchased_at=START, term_start=START,
+                        refundable=((3, added + timedelta(days=7)),))
+    at = added + timedelta(days=1)
+    assert rules.check_remove_licenses(known, 8, 5, at) is None  # the 3 added seats
+    refusal = rules.check_remove_licenses(known, 8, 4, at)
+    assert refusal.code == "S2.reduction_window_closed" and refusal.until == added + timedelta(
+        days=7)
+    assert rules.check_remove_licenses(known, 8, 7, added + timedelta(days=8)).code == \
+        "S2.reduction_window_closed"

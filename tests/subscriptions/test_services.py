@@ -221,3 +221,33 @@ def test_every_change_is_written_to_the_history(buy, world, pc_client):
     kinds = db.session.scalars(select(SubscriptionEvent.kind).where(
         SubscriptionEvent.subscription_id == sub.id)).all()
     assert kinds == ["autorenew", "quantity"]
+
+
+def test_s2_licenses_added_mid_term_can_be_removed_within_their_own_7_days(
+        clock, buy, world, pc_client, pc_sandbox):
+    sub = buy(quantity=5)
+    clock.move_to(START + timedelta(days=8))  # the purchase's window has closed
+    services.change_quantity(sub, 8, world.admin, pc_client)  # 3 added today
+    assert [seats for seats, _ in services.facts(sub).refundable] == [3]
+
+    services.change_quantity(sub, 6, world.reseller_a_user, pc_client)  # 2 of the 3
+
+    assert remote(pc_sandbox, sub)["quantity"] == 6 == sub.quantity
+
+
+def test_s2_no_more_can_be_removed_than_partner_center_still_refunds(
+        clock, buy, world, pc_client, pc_sandbox, pc_responses):
+    sub = buy(quantity=5)
+    clock.move_to(START + timedelta(days=8))
+    services.change_quantity(sub, 8, world.admin, pc_client)
+    sent = len(patches(pc_responses))
+
+    with pytest.raises(SubscriptionRefused) as refused:
+        services.change_quantity(sub, 4, world.reseller_a_user, pc_client)  # 4 > 3
+
+    assert refused.value.code == "S2.reduction_window_closed"
+    assert "at most 3" in refused.value.message
+    assert len(patches(pc_responses)) == sent  # refused before anything reached Microsoft
+    clock.move_to(START + timedelta(days=15, hours=1))  # the 3 added seats' window closed too
+    with pytest.raises(SubscriptionRefused):
+        services.change_quantity(sub, 7, world.reseller_a_user, pc_client)
