@@ -28,12 +28,14 @@ SIGN_INS = [
 ]
 
 RESELLERS = [
+    # Listed by the sandbox as our indirect resellers, under these tenants (K9).
     {"company_name": "Northwind Traders", "mpn_id": seed.RESELLER_MPN_ID,
-     "mpa_status": MpaStatus.VERIFIED,
+     "mpa_status": MpaStatus.VERIFIED, "tenant_id": seed.RESELLER_TENANT_ID, "listed": True,
      "contact_name": "Anna Kowalska", "contact_email": "anna@northwind.example",
      "contact_phone": "+48 22 100 20 30"},
     {"company_name": "Fabrikam IT Services", "mpn_id": seed.RESELLER_MPN_ID_2,
-     "mpa_status": MpaStatus.VERIFIED, "contact_name": "Tom Weber",
+     "mpa_status": MpaStatus.VERIFIED, "tenant_id": seed.RESELLER_TENANT_ID_2, "listed": True,
+     "contact_name": "Tom Weber",
      "contact_email": "tom@fabrikam.example", "contact_phone": "+49 30 1234 5678"},
 ]
 
@@ -56,6 +58,9 @@ CUSTOMERS = {
          "tax_id": "91310115593064730W", "domain_prefix": "yunshantech"},
     ],
     "Fabrikam IT Services": [
+        # An existing tenant Fabrikam has not shown to control yet (K11): its tenant page
+        # sends the invitation, and in the sandbox a button accepts it; then delegated
+        # admin (GDAP) is requested and approved the same way.
         {"company_name": "Contoso Pharma GmbH", "contact_first_name": "Jonas",
          "contact_last_name": "Becker", "email": "jonas@contosopharma.example",
          "phone": "+49 30 555 1000", "address_line1": "Unter den Linden 5", "city": "Berlin",
