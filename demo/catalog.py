@@ -16,27 +16,15 @@ from sqlalchemy import func, select
 from catalog import importer
 from catalog.models import CatalogSettings, Product
 from catalog.price_list import PriceRow
+from connectors.partner_center.sandbox.catalog import LIST_PRICES_USD
 
 CATALOG_FILE = (Path(__file__).resolve().parent.parent / "connectors" / "partner_center"
                 / "sandbox" / "data" / "catalog.json")
 MARKETS = {"US": ("USD", "1"), "PL": ("PLN", "4.00"), "DE": ("EUR", "0.92"),
            "GB": ("GBP", "0.79"), "AU": ("AUD", "1.52"), "BR": ("BRL", "5.40")}
-# Microsoft's estimated retail price (ERP) in USD per licence and billing period.
-ERP_USD = {
-    "CFQ7TTC0LDPB": {"P1M/monthly": "15.00", "P1Y/monthly": "12.50", "P1Y/annual": "150.00"},
-    "CFQ7TTC0LFLZ": {"P1M/monthly": "43.20", "P1Y/monthly": "36.00", "P1Y/annual": "432.00"},
-    "CFQ7TTC0LGNM": {"P1M/monthly": "126.00", "P1Y/monthly": "105.00",
-                     "P1Y/annual": "1260.00"},
-    "CFQ7TTC0LF8Q": {"P1M/monthly": "12.00", "P1Y/annual": "120.00"},
-    "CFQ7TTC0LCHN": {"P1M/monthly": "6.60", "P1Y/annual": "66.00"},
-    "CFQ7TTC0LF5R": {"P1M/monthly": "3.60", "P1Y/annual": "36.00"},
-    "CFQ7TTC0LHSV": {"P1M/monthly": "24.00", "P1Y/annual": "240.00"},
-    "DG7GMGF0FKZV": {"P1Y/annual": "1859.00", "P3Y/annual": "1859.00",
-                     "P3Y/triennial": "5577.00"},
-    "DG7GMGF0FKZW": {"P1Y/annual": "799.00"},
-    "DG7GMGF0DWMS": {"/one_time": "1069.00"},
-    "DZH318Z0BQ4V": {"P1Y/one_time": "1200.00", "P3Y/one_time": "2500.00"},
-}
+# Microsoft's estimated retail price (ERP) in USD per licence and billing period: the
+# sandbox's list prices, so a demo order and the sandbox's cart pricing agree.
+ERP_USD = LIST_PRICES_USD
 COST_SHARE = Decimal("0.80")  # the provider buys at 80% of ERP in the demo
 CENT = Decimal("0.01")
 

@@ -52,6 +52,13 @@ def request_gdap(client, customer):
                      token_url=f"/customers/{customer.id}/tenant")
 
 
+def active_relationship(client, world, customer) -> None:
+    """Request delegated admin from the tenant page and let the tenant's admin approve."""
+    login(client, world.reseller_a_user)
+    request_gdap(client, customer)
+    approve(db.session.scalar(select(GdapRelationship.relationship_id)))
+
+
 def approve(relationship_id: str) -> None:
     answer = requests.post(f"{LIVE_BASE_URL}/_sandbox/gdap/{relationship_id}/approve",
                            json={}, timeout=5)
@@ -90,9 +97,7 @@ def validate(client, world, customer) -> list[dict]:
 def test_an_expired_relationship_is_refused_with_the_re_request_link(client, world):
     with time_machine.travel(START, tick=False) as clock:
         customer = gdap_customer(world, auto_extend=False)
-        login(client, world.reseller_a_user)
-        request_gdap(client, customer)
-        approve(db.session.scalar(select(GdapRelationship.relationship_id)))
+        active_relationship(client, world, customer)
         clock.shift(timedelta(days=GdapSettings.current().duration_days + 1))
 
         problems = validate(client, world, customer)
@@ -104,9 +109,7 @@ def test_an_expired_relationship_is_refused_with_the_re_request_link(client, wor
 def test_a_relationship_without_a_newly_required_role_is_refused_and_names_it(client, world):
     with time_machine.travel(START, tick=False):
         customer = gdap_customer(world)
-        login(client, world.reseller_a_user)
-        request_gdap(client, customer)
-        approve(db.session.scalar(select(GdapRelationship.relationship_id)))
+        active_relationship(client, world, customer)
         settings = GdapSettings.current()
         settings.roles += ",fe930be7-5e62-47db-91af-98c3a49a38b1"  # User Administrator
         db.session.commit()
@@ -120,9 +123,7 @@ def test_a_relationship_without_a_newly_required_role_is_refused_and_names_it(cl
 def test_expiry_is_announced_30_and_7_days_ahead_once_each(client, world):
     with time_machine.travel(START, tick=False) as clock:
         customer = gdap_customer(world, auto_extend=False)
-        login(client, world.reseller_a_user)
-        request_gdap(client, customer)
-        approve(db.session.scalar(select(GdapRelationship.relationship_id)))
+        active_relationship(client, world, customer)
         client.get(f"/customers/{customer.id}/tenant")  # reads the now active relationship
         ends = db.session.scalar(select(GdapRelationship.ends_at)).replace(tzinfo=UTC)
         sent = []
@@ -146,3 +147,20 @@ def test_expiry_is_announced_30_and_7_days_ahead_once_each(client, world):
     admins = db.session.scalar(select(func.count(Notification.id)).where(
         Notification.user_id == world.admin.id))
     assert admins == 2
+
+
+def test_once_active_the_providers_security_group_gets_the_roles(client, world, graph_client):
+    group = "6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b"
+    with time_machine.travel(START, tick=False):
+        customer = gdap_customer(world)
+        GdapSettings.current().security_group_id = group
+        db.session.commit()
+        active_relationship(client, world, customer)
+        client.get(f"/customers/{customer.id}/tenant")  # reads it: active now
+        client.get(f"/customers/{customer.id}/tenant")  # and again: no second assignment
+
+    row = db.session.scalar(select(GdapRelationship))
+    assert row.status == "active" and row.access_assigned
+    (assignment,) = list(graph_client.list_access_assignments(row.relationship_id))
+    assert assignment.security_group_id == group
+    assert set(assignment.roles) == set(row.role_ids)

@@ -24,15 +24,19 @@ def claims_the_tenant(world) -> Customer:
     return direct
 
 
-def sign_in(client, account: str):
-    """Start on our page, let Entra (the double) answer, post its answer back to us."""
+def entra_answer(client, account: str) -> dict[str, str]:
+    """Start on our page and let Entra (the double) answer: the fields it posts back."""
     started = post_form(client, "/company/tenant/sign-in", {"account": account},
                         token_url="/company/tenant")
     assert started.status_code == 302
     entra = requests.get(started.headers["Location"], timeout=5)
-    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', entra.text))
-    return client.post("/company/tenant/signed-in",
-                       data={k: unescape(v) for k, v in fields.items()})
+    return {k: unescape(v) for k, v in re.findall(r'name="([^"]+)" value="([^"]*)"',
+                                                   entra.text)}
+
+
+def sign_in(client, account: str):
+    """The whole round trip: our page, Entra, its answer posted back to us."""
+    return client.post("/company/tenant/signed-in", data=entra_answer(client, account))
 
 
 def test_a_work_account_of_the_tenant_proves_it_and_orders_may_follow(client, world):
@@ -65,11 +69,7 @@ def test_an_account_of_another_tenant_proves_nothing(client, world):
 def test_a_replayed_answer_is_refused(client, world):
     claims_the_tenant(world)
     login(client, world.direct_user)
-    started = post_form(client, "/company/tenant/sign-in", {"account": f"it@{DOMAIN}"},
-                        token_url="/company/tenant")
-    entra = requests.get(started.headers["Location"], timeout=5)
-    fields = {k: unescape(v) for k, v in re.findall(r'name="([^"]+)" value="([^"]*)"',
-                                                     entra.text)}
+    fields = entra_answer(client, f"it@{DOMAIN}")
     client.post("/company/tenant/signed-in", data=fields)
     world.direct.tenant_verified_by = ""
     db.session.commit()
@@ -85,11 +85,7 @@ def test_the_answer_from_entra_needs_no_session_and_sets_no_cookie(app, world):
     claims_the_tenant(world)
     browser = app.test_client()
     login(browser, world.direct_user)
-    started = post_form(browser, "/company/tenant/sign-in", {"account": f"it@{DOMAIN}"},
-                        token_url="/company/tenant")
-    entra = requests.get(started.headers["Location"], timeout=5)
-    fields = {k: unescape(v) for k, v in re.findall(r'name="([^"]+)" value="([^"]*)"',
-                                                     entra.text)}
+    fields = entra_answer(browser, f"it@{DOMAIN}")
     cross_site = app.test_client()  # the POST from Entra carries none of our cookies
     answer = cross_site.post("/company/tenant/signed-in", data=fields)
     assert answer.status_code == 302 and "Set-Cookie" not in answer.headers

@@ -20,7 +20,7 @@ _PRIVATE = ("storefront", "targetViews", "skus", "availabilities", "limit", "lim
 
 # Partner Center's catalog API carries no prices, but cart and order lines do (`pricing`).
 # Microsoft's list price (ERP) in USD per licence and billing period, keyed "term/cycle";
-# the same figures as the demo price list (demo/catalog.py).
+# the demo price list (demo/catalog.py) takes these same figures.
 LIST_PRICES_USD: dict[str, dict[str, str]] = {
     "CFQ7TTC0LDPB": {"P1M/monthly": "15.00", "P1Y/monthly": "12.50", "P1Y/annual": "150.00"},
     "CFQ7TTC0LFLZ": {"P1M/monthly": "43.20", "P1Y/monthly": "36.00", "P1Y/annual": "432.00"},
