@@ -201,8 +201,9 @@ def _get_legacy_subscription(d: Documented) -> None:
     for alternative in sample("get_subscription")["alternatives"]:
         d.serve("GET", alternative["response"])
     azure, addon = d.client.get_subscription(C, S), d.client.get_subscription(C, S)
+    # A legacy resource reports no refundableQuantity: "not reported", not "none refundable".
     assert (azure.offer_id, azure.commitment_end.year, azure.refundable) == (
-        "MS-AZR-0145P", 9999, ())
+        "MS-AZR-0145P", 9999, None)
     assert addon.etag.startswith("eyJ") and addon.auto_renew_enabled is True
 
 
