@@ -64,7 +64,7 @@ def authenticate(secret: str) -> ApiToken | None:
 def _owner_holds(token: ApiToken) -> bool:
     """The acting user is active and still belongs to the token's reseller or company."""
     user = token.user
-    if not user.active or user.reseller_id != token.reseller_id:
+    if not user.is_active or user.reseller_id != token.reseller_id:
         return False
     return token.reseller_id is not None or user.customer_id == token.customer_id
 

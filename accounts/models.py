@@ -71,8 +71,10 @@ class User(UserMixin, db.Model):
         return check_password_hash(self.password_hash, password)
 
     @property
-    def is_active(self) -> bool:  # Flask-Login refuses sign-in for inactive users
-        return bool(self.active)
+    def is_active(self) -> bool:
+        """Active, and so is the reseller it works for: deactivating a reseller shuts out
+        every one of its users (sign-in, open sessions and API tokens) at once."""
+        return bool(self.active) and (self.reseller is None or bool(self.reseller.active))
 
     @property
     def is_provider_admin(self) -> bool:

@@ -16,8 +16,11 @@ bp = Blueprint("auth", __name__)
 
 
 def load_user(user_id: str) -> User | None:
-    """Flask-Login's loader: the signed-in user for a session's id (registered in create_app)."""
-    return db.session.get(User, int(user_id))
+    """Flask-Login's loader: the signed-in user for a session's id (registered in create_app).
+    A deactivated user, or one of a deactivated reseller, is nobody: every open session
+    and remember-me cookie of theirs stops working with their next request."""
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.is_active else None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -29,7 +32,7 @@ def login():
         user = _find_user(form.email.data)
         if user is None or not user.check_password(form.password.data):
             form.password.errors.append("Wrong email or password.")
-        elif not user.active:
+        elif not user.is_active:
             form.email.errors.append("This account is disabled. Ask your administrator.")
         else:
             return _sign_in(user, form.remember.data)

@@ -110,6 +110,17 @@ def _refundable_seats(tranches: tuple[tuple[int, datetime], ...], fewer: int,
                    closes)
 
 
+def check_increase_is_an_order(current: int, wanted: int) -> Refusal | None:
+    """S2/C3/C4: licenses are added only by an order, which runs every checkout rule; a
+    direct change of the count may only lower it."""
+    if wanted <= current:
+        return None
+    return Refusal("S2", "S2.increase_is_an_order",
+                   f"Licenses are added by an order, which runs the checkout rules: order "
+                   f"{wanted - current} more for this subscription (POST /api/v1/orders with "
+                   "add_to_subscription_id, or Add licenses on its page).")
+
+
 def check_most(facts: Facts, wanted: int) -> Refusal | None:
     """S2: a subscription holds at most the plan's maximum number of licenses."""
     if facts.max_quantity is not None and wanted > facts.max_quantity:

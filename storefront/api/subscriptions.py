@@ -15,7 +15,8 @@ from storefront.api.schemas import (
     SubscriptionSchema,
     page_of,
 )
-from subscriptions import services
+from subscriptions import rules, services
+from subscriptions.errors import refuse
 from subscriptions.models import Subscription
 
 SubscriptionPage = page_of(SubscriptionSchema)
@@ -54,6 +55,7 @@ def update_subscription(subscription_id: int):
     change = body(SubscriptionChangeIn())
     try:
         if "quantity" in change and change["quantity"] != found.quantity:
+            refuse(rules.check_increase_is_an_order(found.quantity, change["quantity"]))
             services.change_quantity(found, change["quantity"], g.api_user, get_client())
         if "autorenew" in change and change["autorenew"] != found.autorenew:
             services.set_autorenew(found, change["autorenew"], g.api_user, get_client())
