@@ -133,6 +133,7 @@ class LineFacts:
     discontinued: bool = False
     new_subscription_per_order: bool = False
     add_to_subscription_id: str | None = None
+    market: str = ""  # C7: the market whose price row the line was put in at
 
     def __post_init__(self) -> None:
         _one_of(self.family, FAMILIES, "family")
@@ -228,6 +229,7 @@ class CheckoutContext:
     reservation_blocked_markets: frozenset[str]
     urls: FixUrls
     today: date
+    buyer_market: str = ""  # C7: the market whose prices the customer buys at
     # Derived once here, read by several rules and by the order (checkout/plan.py).
     partner_of_record: str | None = field(init=False)
     plans: tuple[LinePlan, ...] = field(init=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Select, func, select
 
 from catalog.models import Price, Sku
-from catalog.queries import CYCLE_ORDER, TERM_ORDER
+from catalog.queries import CYCLE_ORDER, TERM_ORDER, buyer_market
 from orders.models import Cart, CartLine
 from persistence import MAX_ID, db
 from subscriptions import rules
@@ -51,6 +51,11 @@ def add_line(cart: Cart, price_id: int, quantity: int,
         raise CartError("That offer is no longer available. Pick another one in the shop.")
     if quantity < 1:
         raise CartError("Quantity: order at least 1 license.")
+    market = buyer_market(cart.customer.country)
+    if price.market != market:  # C7: only the customer's own market's prices
+        raise CartError(f"That price is for the {price.market} market; "
+                        f"{cart.customer.company_name} buys at {market} prices. Pick the plan "
+                        "in the shop for this customer.")
     line = next((ln for ln in cart.lines if ln.price_id == price_id
                  and ln.add_to_subscription_id == add_to_subscription_id), None)
     _check_most(price, quantity + (line.quantity if line else 0))

@@ -10,6 +10,7 @@ from sqlalchemy import Select, bindparam, or_, select
 
 from accounts.models import Customer, CustomerQualification, MpaStatus, Reseller
 from agreements import mca
+from catalog.queries import buyer_market
 from checkout.context import (
     CheckoutContext,
     CustomerFacts,
@@ -49,7 +50,7 @@ def build_context(cart, remote: RemoteFacts, ref: Reference, today: date,
         existing_subscriptions=_subscriptions(customer, remote),
         tax_id_countries=ref.tax_id_countries,
         reservation_blocked_markets=ref.reservation_blocked_markets,
-        urls=urls, today=today)
+        urls=urls, today=today, buyer_market=buyer_market(customer.country))
 
 
 def record_context(customer: Customer, ref: Reference, today: date,
@@ -135,7 +136,8 @@ def _line(index: int, line) -> LineFacts:
         min_quantity=product.min_quantity, max_quantity=product.max_quantity,
         discontinued=product.discontinued,
         new_subscription_per_order=product.new_subscription_per_order,
-        add_to_subscription_id=local_subscription_ref(target) if target else None)
+        add_to_subscription_id=local_subscription_ref(target) if target else None,
+        market=price.market)
 
 
 def _subscriptions(customer: Customer, remote: RemoteFacts) -> tuple[SubscriptionFacts, ...]:
