@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from accounts.models import (
     TenantSignIn,
     User,
 )
-from persistence import db, utcnow
+from persistence import as_utc, db, utcnow
 
 COMPANY_FIELDS = (
     "company_name", "contact_first_name", "contact_last_name", "email", "phone",
@@ -152,7 +152,7 @@ def claim_tenant_sign_in(state: str, now) -> TenantSignIn | None:
     """The pending sign-in with this state, marked used (a state works once, for ten
     minutes); None for an unknown, used or stale one."""
     row = db.session.scalar(select(TenantSignIn).where(TenantSignIn.state == state))
-    started = row.started_at.replace(tzinfo=row.started_at.tzinfo or UTC) if row else None
+    started = as_utc(row.started_at) if row else None
     if row is None or row.finished_at or now - started > timedelta(minutes=SIGN_IN_TTL_MINUTES):
         return None
     row.finished_at, row.outcome = now, "pending"

@@ -53,3 +53,8 @@ class Money(TypeDecorator):
 def utcnow() -> datetime:
     """The current UTC time; column defaults call it per row, never once at import."""
     return datetime.now(UTC)
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A stored timestamp as aware UTC: SQLite hands back naive datetimes, which are UTC."""
+    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
 from accounts.models import Customer, Role, User
 from connectors.graph import GraphClient, GraphError, Relationship, approval_url
-from persistence import db
+from persistence import as_utc, db
 from relationships.models import NOTICE_DAYS, GdapRelationship, GdapSettings
 from relationships.roles import name_of
 
@@ -110,7 +110,7 @@ def _current(customer: Customer, graph: GraphClient, now: datetime) -> GdapRelat
     if row is None:
         found = _best(graph.list_relationships(customer.tenant_id), now)
         return _record(customer, found, now) if found else None
-    checked = _utc(row.checked_at)
+    checked = as_utc(row.checked_at)
     if row.status not in ("terminated",) and (checked is None or now - checked >= RECHECK
                                               or row.status in PENDING):
         refresh(row, graph, now)
@@ -132,7 +132,7 @@ def facts(row: GdapRelationship | None, now: datetime) -> DelegatedAdmin:
     """What the record says for K4 at `now`."""
     if row is None:
         return DelegatedAdmin(active=False, status="none")
-    ends = _utc(row.ends_at)
+    ends = as_utc(row.ends_at)
     active = row.status == "active" and (ends is None or ends > now)
     required = GdapSettings.current().role_ids
     missing = tuple(name_of(r) for r in required if r not in row.role_ids)
@@ -141,10 +141,6 @@ def facts(row: GdapRelationship | None, now: datetime) -> DelegatedAdmin:
                           approval_url=row.approval_url if row.status in PENDING else None,
                           ends=ends)
 
-
-def _utc(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes: they are UTC."""
-    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
 
 
 def refresh_all(graph: GraphClient, now: datetime) -> int:
@@ -174,10 +170,10 @@ def expiry_notices(now: datetime, notify: Callable[..., None], link: Callable[[i
 
 
 def _notice(row: GdapRelationship, days: int, now: datetime, notify, link) -> int:
-    ends, flag = _utc(row.ends_at), f"notified_{days}_for"
+    ends, flag = as_utc(row.ends_at), f"notified_{days}_for"
     if not ends or ends <= now or ends - now > timedelta(days=days):
         return 0
-    if _utc(getattr(row, flag)) == ends:
+    if as_utc(getattr(row, flag)) == ends:
         return 0
     if days == NOTICE_DAYS[0] and ends - now <= timedelta(days=NOTICE_DAYS[-1]):
         return 0  # a job that missed the first warning sends only the last one

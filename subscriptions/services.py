@@ -19,7 +19,7 @@ from sqlalchemy import select
 from catalog.models import Price, Sku
 from connectors.partner_center import PartnerCenterClient
 from connectors.partner_center.errors import PartnerCenterError
-from persistence import db
+from persistence import as_utc, db
 from subscriptions import rules
 from subscriptions.errors import SubscriptionRefused, refuse
 from subscriptions.keys import download_url, issue_software_key, reveal_key, revoke_keys
@@ -47,23 +47,16 @@ class Quote:
     closes: datetime
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes: they are UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
-
-
 def _now(now: datetime | None) -> datetime:
-    return _utc(now) or datetime.now(UTC)
+    return as_utc(now) or datetime.now(UTC)
 
 
 def facts(sub: Subscription) -> rules.Facts:
     """The facts the rules need, from the local mirror."""
-    purchased = _utc(sub.purchased_at)
+    purchased = as_utc(sub.purchased_at)
     return rules.Facts(family=sub.family, cancellable=sub.product.cancellable,
                        status=sub.status, purchased_at=purchased,
-                       term_start=_utc(sub.term_start) or purchased,
+                       term_start=as_utc(sub.term_start) or purchased,
                        max_quantity=sub.product.max_quantity,
                        refundable=_refundable(sub.refundable))
 
@@ -149,7 +142,7 @@ def cancellation_quote(sub: Subscription, now: datetime | None = None) -> Quote:
     if f.family == rules.PERPETUAL:
         return Quote(rules.perpetual_credit(whole), currency,
                      f.purchased_at + rules.PERPETUAL_WINDOW)
-    end = _utc(sub.term_end) or f.term_start
+    end = as_utc(sub.term_end) or f.term_start
     return Quote(rules.prorated_refund(whole, f.term_start, end, at), currency,
                  f.term_start + rules.CANCEL_WINDOW)
 

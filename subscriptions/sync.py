@@ -21,7 +21,7 @@ from accounts.models import Customer
 from connectors.partner_center import PartnerCenterClient
 from connectors.partner_center.commerce_types import Subscription as RemoteSubscription
 from connectors.partner_center.errors import PartnerCenterError
-from persistence import db
+from persistence import as_utc, db
 from subscriptions.keys import issue_software_key
 from subscriptions.matching import (
     Findings,
@@ -99,7 +99,7 @@ def mirror(sub: Subscription, remote: RemoteSubscription) -> list[str]:
 
 def _renewal(sub: Subscription, remote: RemoteSubscription, changes: list[str]) -> None:
     """A later commitment end means a new term began where the old one ended (S3 restarts)."""
-    new_end, old_end = _utc(remote.commitment_end), _utc(sub.term_end)
+    new_end, old_end = as_utc(remote.commitment_end), as_utc(sub.term_end)
     if new_end is None:
         return
     if old_end is not None and new_end > old_end and sub.family != PERPETUAL:
@@ -107,10 +107,6 @@ def _renewal(sub: Subscription, remote: RemoteSubscription, changes: list[str]) 
         changes.append(f"renewed: new term {old_end:%Y-%m-%d} – {new_end:%Y-%m-%d}")
     sub.term_end = new_end
 
-
-def _utc(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes: they are UTC."""
-    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
 
 
 def mirror_tenant(tenant_id: str, remotes: Sequence[RemoteSubscription],
