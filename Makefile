@@ -6,6 +6,9 @@ export FLASK_APP := storefront
 
 .PHONY: run setup test lint bench clean
 
+# Debian's libraries WeasyPrint lays invoice PDFs out with (pyproject.toml), and a font.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -19,8 +22,10 @@ $(VENV)/.test-deps: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test,postgres,redis]"
 	@touch $@
 
-## setup: venv, dependencies, database migrations and demo data (idempotent)
+## setup: venv, dependencies (pango for invoice PDFs when missing), database migrations and
+## demo data (idempotent)
 setup: $(VENV)/.run-deps
+	bash .ci/ensure-packages $(PDF_PACKAGES)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
 
@@ -32,11 +37,12 @@ run: setup
 	$(BIN)/honcho start -f Procfile
 
 ## test: lint (ruff, and import-linter's architecture contracts) and the whole suite,
-## browser journeys and the scale-out path (PostgreSQL +
-## Redis + real Celery workers) included; installs Debian's chromium, redis-server and
-## postgresql when missing, starts throwaway servers on 127.0.0.1 and always stops them.
+## browser journeys, the scale-out path (PostgreSQL + Redis + real Celery workers) and the
+## nginx layout against slow clients included; installs Debian's chromium, redis-server,
+## postgresql and nginx when missing, starts throwaway servers on 127.0.0.1 and always
+## stops them.
 test: $(VENV)/.test-deps
-	bash .ci/ensure-packages chromium redis-server postgresql
+	bash .ci/ensure-packages chromium redis-server postgresql nginx $(PDF_PACKAGES)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	@services=$$(mktemp -d /tmp/csp-services.XXXXXX); \

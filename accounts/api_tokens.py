@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import Select, Update, bindparam, case, or_, select, update
+from sqlalchemy import Select, Update, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from accounts.models import ApiToken
+from accounts.models import ApiToken, User
+from accounts.throttle import Store, seconds_until
 from persistence import db
 
 PREFIX = "csp_"
@@ -22,8 +23,19 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def issue(user, name: str) -> tuple[ApiToken, str]:
-    """A new token for the user's reseller or company; the secret is returned only here."""
+class TokenLimitReached(ValueError):
+    """The user already holds as many live tokens as one user may (API_TOKENS_PER_USER)."""
+
+
+def issue(user, name: str, limit: int | None = None) -> tuple[ApiToken, str]:
+    """A new token for the user's reseller or company; the secret is returned only here.
+
+    With a limit, a user holding that many live tokens is refused (TokenLimitReached): a
+    leaked session cannot mint tokens without end, and each token in use stays one someone
+    can name and revoke. The user's row is locked so two requests cannot both pass.
+    """
+    if limit is not None:
+        _check_limit(user, limit)
     secret = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(name=name.strip() or "API token", token_hash=digest(secret),
                      prefix=secret[:10], user=user, reseller_id=user.reseller_id,
@@ -31,6 +43,16 @@ def issue(user, name: str) -> tuple[ApiToken, str]:
     db.session.add(token)
     db.session.commit()
     return token, secret
+
+
+def _check_limit(user, limit: int) -> None:
+    db.session.scalar(select(User.id).where(User.id == user.id).with_for_update())
+    held = db.session.scalar(select(func.count()).select_from(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
+    if held >= limit:
+        raise TokenLimitReached(
+            f"You hold {held} active tokens, the most one user may have ({limit}). "
+            "Revoke one you no longer use, then create the new one.")
 
 
 def owned_by(user):
@@ -45,6 +67,12 @@ def revoke(token: ApiToken, now: datetime | None = None) -> None:
     if token.revoked_at is None:
         token.revoked_at = now or datetime.now(UTC)
         db.session.commit()
+
+
+def revoke_where(which, now: datetime) -> None:
+    """Revoke every live token matching `which` (deactivation); the caller commits."""
+    db.session.execute(update(ApiToken).where(which, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=now))
 
 
 def secret_of(header: str | None) -> str | None:
@@ -69,9 +97,39 @@ def _owner_holds(token: ApiToken) -> bool:
     return token.reseller_id is not None or user.customer_id == token.customer_id
 
 
-def hit(secret: str, now: datetime, limit: int, window: int) -> int | None:
+def bad_token_wait(store: Store, address: str, limit: int, now: datetime) -> int | None:
+    """The seconds this client address waits when its missing or unknown tokens reached
+    the limit in the window. Only a read, asked before any token lookup: a guesser is
+    refused at the cost of one read."""
+    count = store.count(_bad_token_bucket(address), now)
+    return seconds_until(count.resets_at, now) if count.hits >= limit else None
+
+
+def count_bad_token(store: Store, address: str, window: int, now: datetime) -> None:
+    """Count a request that carried no live token."""
+    store.hit(_bad_token_bucket(address), window, now)
+
+
+def _bad_token_bucket(address: str) -> str:
+    return "api:bad-token:" + (address or "unknown")
+
+
+def owner_wait(store: Store, owner: str, now: datetime, limit: int,
+               window: int) -> int | None:
+    """Count a request against the token's reseller or company (`Counted.owner`): one
+    owner's many tokens share one limit. The seconds to wait when over it."""
+    count = store.hit("api:" + owner, window, now)
+    return seconds_until(count.resets_at, now) if count.hits > limit else None
+
+
+class Counted(NamedTuple):
+    wait: int | None  # seconds to wait when over the token's own limit
+    owner: str  # "reseller:<id>" or "customer:<id>": whose tokens share one limit
+
+
+def hit(secret: str, now: datetime, limit: int, window: int) -> Counted | None:
     """Count one request in the fixed window of the live token with this secret (commits);
-    the seconds to wait when over the limit.
+    None when no live token has it.
 
     One UPDATE … RETURNING, so concurrent requests of one token never lose a count (a read
     then a write would). It runs before the token is loaded, so its commit expires nothing
@@ -81,12 +139,17 @@ def hit(secret: str, now: datetime, limit: int, window: int) -> int | None:
         "hash": digest(secret), "now": now, "since": now - timedelta(seconds=window)},
     ).one_or_none()
     db.session.commit()
-    if counted is None or counted.window_count <= limit:
+    if counted is None:
         return None
+    owner = (f"reseller:{counted.reseller_id}" if counted.reseller_id is not None
+             else f"customer:{counted.customer_id}")
+    if counted.window_count <= limit:
+        return Counted(None, owner)
     start = counted.window_start
     if start.tzinfo is None:  # SQLite hands back naive UTC
         start = start.replace(tzinfo=UTC)
-    return max(1, math.ceil((start + timedelta(seconds=window) - now).total_seconds()))
+    return Counted(max(1, math.ceil((start + timedelta(seconds=window) - now).total_seconds())),
+                   owner)
 
 
 class _Statements(NamedTuple):
@@ -109,4 +172,4 @@ def _statements() -> _Statements:
         .where(c.token_hash == bindparam("hash"), c.revoked_at.is_(None))
         .values(window_start=case((fresh, now), else_=c.window_start),
                 window_count=case((fresh, 1), else_=c.window_count + 1), last_used_at=now)
-        .returning(c.window_start, c.window_count))
+        .returning(c.window_start, c.window_count, c.reseller_id, c.customer_id))

@@ -42,6 +42,14 @@ PARTNER_CENTER_QUALIFICATIONS = {
     "stateownedentity": Segment.GOVERNMENT, "nonprofit": Segment.NONPROFIT}
 
 
+def password_hash_method() -> str:
+    """How passwords are hashed: werkzeug's scrypt, unless the config lowers the work factor
+    (tests do). Sign-in hashes unknown emails the same way so their answer takes as long."""
+    if has_app_context():
+        return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    return "scrypt"
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -57,15 +65,15 @@ class User(UserMixin, db.Model):
     customer_id = db.Column(db.Integer, db.ForeignKey("customers.id"), index=True)
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     last_login_at = db.Column(db.DateTime(timezone=True))
+    # The IANA zone the user reads times in (Europe/Warsaw); None: the storefront's
+    # STOREFRONT_TIME_ZONE, so changing that setting moves everyone who chose none.
+    time_zone = db.Column(db.String(64))
 
     reseller = db.relationship("Reseller", back_populates="users")
     customer = db.relationship("Customer", back_populates="users")
 
     def set_password(self, password: str) -> None:
-        # Tests lower the work factor through config; production keeps werkzeug's scrypt.
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() \
-            else "scrypt"
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -92,10 +100,19 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} {self.role}>"
 
 
+# An MPN ID names one reseller: it is the partner of record on its orders (K8) and matches
+# adopted customers to it. "" (not known yet) may repeat. Migration 0017 creates it.
+MPN_UNIQUE = "uq_resellers_mpn_id"
+_MPN_GIVEN = "mpn_id != ''"
+
+
 class Reseller(db.Model):
     """A lite (indirect) reseller ordering for its own end customers."""
 
     __tablename__ = "resellers"
+    __table_args__ = (db.Index(MPN_UNIQUE, "mpn_id", unique=True,
+                               sqlite_where=db.text(_MPN_GIVEN),
+                               postgresql_where=db.text(_MPN_GIVEN)),)
 
     id = db.Column(db.Integer, primary_key=True)
     company_name = db.Column(db.String(200), nullable=False)
@@ -246,3 +263,25 @@ class TenantSignIn(db.Model):
     username = db.Column(db.String(254), nullable=False, default="")
 
     customer = db.relationship("Customer")
+
+
+class UserSession(db.Model):
+    """One sign-in of one browser. Its cookies (Flask's session and the remember-me cookie)
+    carry "<id>:<secret>" and count only while this row is live, so sign-out, "sign out
+    everywhere", a password change and deactivation end them here, on the server: a copied
+    cookie stops working. Only a hash of the secret is stored."""
+
+    __tablename__ = "user_sessions"
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False, index=True)
+    # sha256 of a 256-bit random secret: a fast hash is enough, the secret cannot be guessed.
+    secret_hash = db.Column(db.String(64), nullable=False)
+    remember = db.Column(db.Boolean, nullable=False, default=False)
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    last_seen_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    user_agent = db.Column(db.String(200), nullable=False, default="")  # shown to its owner
+    address = db.Column(db.String(45), nullable=False, default="")  # an IPv6 text is ≤ 45
+    revoked_at = db.Column(db.DateTime(timezone=True))
+
+    user = db.relationship("User")

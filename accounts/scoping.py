@@ -3,14 +3,15 @@ users reach only that reseller's customers and a customer user only its own comp
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from accounts.models import Customer, User
+from persistence.search import contains
 
 
 def name_contains(text: str):
     """The search boxes' condition: the company name contains the text, any case."""
-    return func.lower(Customer.company_name).like(f"%{text.lower()}%")
+    return contains(Customer.company_name, text)
 
 
 def visible_customers(user: User):

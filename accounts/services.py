@@ -7,14 +7,18 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
+from accounts import api_tokens, emails, passwords, sessions
 from accounts.models import (
+    ApiToken,
     Customer,
     CustomerQualification,
     Reseller,
     Role,
     TenantSignIn,
     User,
+    UserSession,
 )
 from persistence import as_utc, db, utcnow
 
@@ -47,20 +51,27 @@ class EmailTaken(ValueError):
     """An account with this email exists already (emails are unique, stored lower-case)."""
 
 
+class MpnTaken(ValueError):
+    """Another reseller has this MPN ID (one MPN ID names one reseller)."""
+
+
+class InvalidEmail(ValueError):
+    """An email address the account cannot have (too long: see accounts/emails.py)."""
+
+
+class WrongPassword(ValueError):
+    """The current password given to confirm a change is not the user's."""
+
+
 def new_user(email: str, password: str, role: Role, **extra: Any) -> User:
+    """A user with this email and password; every path that makes one (sign-up, the admin,
+    the CLI, the demo) passes the email limits and the password policy here."""
+    problem = emails.length_problem(email)
+    if problem is not None:
+        raise InvalidEmail(problem)
+    passwords.check(password)
     user = User(email=email.strip().lower(), role=role, **extra)
     user.set_password(password)
-    return user
-
-
-def sign_up_direct_customer(data: Mapping[str, Any]) -> User:
-    """Create a direct customer and its first user (an admin agent of its own company)."""
-    customer = Customer(reseller_id=None)
-    apply_fields(customer, data, COMPANY_FIELDS + TENANT_FIELDS)
-    user = new_user(data["user_email"], data["password"], Role.CUSTOMER_USER,
-                    name=data["name"], customer=customer, admin_agent=True)
-    db.session.add_all([customer, user])
-    db.session.commit()
     return user
 
 
@@ -87,11 +98,58 @@ def _set_qualifications(customer: Customer, segments: set[str]) -> None:
 
 
 def save_reseller(reseller: Reseller, data: Mapping[str, Any]) -> Reseller:
+    """Create or update a reseller; saved inactive, it loses every session and token.
+    MpnTaken when another reseller has the MPN ID."""
+    _check_mpn_free(_clean(data.get("mpn_id") or ""), reseller.id)
     if reseller.id is None:
         db.session.add(reseller)
     apply_fields(reseller, data, RESELLER_FIELDS)
-    db.session.commit()
+    if reseller.id is not None and not reseller.active:
+        _end_access(UserSession.user_id.in_(
+            select(User.id).where(User.reseller_id == reseller.id)),
+            ApiToken.reseller_id == reseller.id, utcnow())
+    try:
+        db.session.commit()
+    except IntegrityError:  # another admin saved the same MPN ID since the check
+        db.session.rollback()
+        raise MpnTaken("Another reseller has just been saved with this MPN ID; each "
+                       "reseller has its own.") from None
     return reseller
+
+
+def _check_mpn_free(mpn_id: str, reseller_id: int | None) -> None:
+    other = db.session.scalar(select(Reseller).where(
+        Reseller.mpn_id == mpn_id, Reseller.id != (reseller_id or 0))) if mpn_id else None
+    if other is not None:
+        raise MpnTaken(f"{other.company_name} already has this MPN ID; each reseller has "
+                       "its own. Check the number in Partner Center.")
+
+
+def set_user_active(user: User, on: bool) -> None:
+    """Reactivate or deactivate a user; deactivation ends its sessions and revokes the API
+    tokens it made, for good: reactivating later revives neither."""
+    user.active = on
+    if not on:
+        _end_access(UserSession.user_id == user.id, ApiToken.user_id == user.id, utcnow())
+    db.session.commit()
+
+
+def _end_access(its_sessions, its_tokens, now) -> None:
+    """Revoke the sessions and tokens named (deactivation); the caller commits."""
+    sessions.end_sessions(its_sessions, now)
+    api_tokens.revoke_where(its_tokens, now)
+
+
+def change_password(user: User, current: str, new: str, *, keep: UserSession | None) -> None:
+    """Set a new password once the current one is confirmed (WrongPassword otherwise) and
+    the policy accepts it (WeakPassword); every other session of the user ends, so a
+    stolen cookie does not outlive the password change."""
+    if not user.check_password(current):
+        raise WrongPassword("This is not your current password.")
+    passwords.check(new)
+    user.set_password(new)
+    sessions.end_sessions(UserSession.user_id == user.id, utcnow(), keep=keep)
+    db.session.commit()
 
 
 def add_user(data: Mapping[str, Any], role: Role, **owner: Any) -> User:

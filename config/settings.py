@@ -8,9 +8,15 @@ rather than signing sessions with a guessable key.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cryptography.fernet import Fernet, MultiFernet
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("STOREFRONT_INSTANCE_DIR") or PROJECT_ROOT / "instance")
@@ -35,24 +41,57 @@ def _sqlite_url(filename: str) -> str:
     return f"sqlite:///{(INSTANCE_DIR / filename).resolve()}"
 
 
+# A published Fernet key (the base64 of its own label) for development and tests only:
+# product keys encrypted with it are readable by anyone, which is fine for the demo's.
+DEV_PRODUCT_KEY_ENCRYPTION_KEY = "ZGV2LW9ubHktbm90LXNlY3JldC1wcm9kdWN0LWtleXM="  # noqa: S105
+
+
 class BaseConfig:
     """Defaults shared by every mode; each attribute may be overridden from the environment."""
 
     ENV_NAME = "base"
     TESTING = False
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
+    # S7: product keys are stored encrypted with this Fernet key (subscriptions/sealed.py);
+    # several keys separated by commas: the first encrypts, every one decrypts (rotation).
+    PRODUCT_KEY_ENCRYPTION_KEY = os.environ.get("PRODUCT_KEY_ENCRYPTION_KEY", "")
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (nginx
+    # in deploy/ is one); 0 when clients connect directly, or anyone could pose as any address.
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_url("storefront.sqlite")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
     REMEMBER_COOKIE_HTTPONLY = True
+    # Sign-in sessions are kept on the server (accounts/sessions.py): "Keep me signed in"
+    # lasts this many days from the sign-in; any other session ends after this many hours
+    # without a request.
+    REMEMBER_COOKIE_DURATION = timedelta(days=_float("REMEMBER_DAYS", 30))
+    SESSION_IDLE_TIMEOUT = timedelta(hours=_float("SESSION_IDLE_HOURS", 12))
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch must still submit
+    # Every request body is at most this many bytes (413 beyond, storefront/bodies.py): no
+    # page or API call uploads a file, so 1 MiB is ample; the same cap for one multipart
+    # field (Flask caps multipart forms at MAX_FORM_PARTS = 1,000 fields).
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(1024 * 1024)))
+    MAX_FORM_MEMORY_SIZE = MAX_CONTENT_LENGTH
+    # Strict-Transport-Security max-age in seconds (storefront/headers.py); 0 sends none.
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "0"))
     DEFAULT_LOCALE = os.environ.get("STOREFRONT_LOCALE", "en_US")
     PROVIDER_NAME = os.environ.get("STOREFRONT_PROVIDER_NAME", "Contoso Cloud Distribution")
+    # The address people open the site at: every link in an email starts with it (an email
+    # has no page to be relative to, and a job has no request to take a host from).
+    # Required in production (validate); development defaults to `make run`'s address.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+    # Times are shown in each user's own time zone (an IANA name, chosen on the account
+    # page); this one for users who chose none, and for visitors.
+    STOREFRONT_TIME_ZONE = os.environ.get("STOREFRONT_TIME_ZONE", "UTC")
+    # The issuer on invoices (B4): address lines separated by ";", and its VAT/tax number.
+    PROVIDER_ADDRESS = os.environ.get("STOREFRONT_PROVIDER_ADDRESS", "")
+    PROVIDER_TAX_ID = os.environ.get("STOREFRONT_PROVIDER_TAX_ID", "")
     PARTNER_CENTER_MODE = os.environ.get("PARTNER_CENTER_MODE", "sandbox")
     PARTNER_CENTER_BASE_URL = os.environ.get("PARTNER_CENTER_BASE_URL", "")
     PARTNER_CENTER_TENANT_ID = os.environ.get("PARTNER_CENTER_TENANT_ID", "")
@@ -67,6 +106,10 @@ class BaseConfig:
     )
     PARTNER_CENTER_CONNECT_TIMEOUT = _float("PARTNER_CENTER_CONNECT_TIMEOUT", 5.0)
     PARTNER_CENTER_READ_TIMEOUT = _float("PARTNER_CENTER_READ_TIMEOUT", 30.0)
+    # The `make run` sandbox's state file (Procfile --state): `flask demo load` writes the
+    # demo's purchases into it so the sandbox's Microsoft bills them (B6). "" = never.
+    SANDBOX_STATE_FILE = os.environ.get("SANDBOX_STATE_FILE",
+                                        str(INSTANCE_DIR / "sandbox-state.json"))
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or (
         "sqla+" + _sqlite_url("celery-broker.sqlite")
     )
@@ -95,8 +138,42 @@ class BaseConfig:
     MAIL_FROM = os.environ.get("MAIL_FROM", "storefront@localhost")
     API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "120"))  # requests per token…
     API_RATE_WINDOW = int(os.environ.get("API_RATE_WINDOW", "60"))  # …per this many seconds
+    # …and across all tokens of one reseller or one direct-customer company, same window.
+    API_OWNER_RATE_LIMIT = int(os.environ.get("API_OWNER_RATE_LIMIT", "600"))
+    # Requests with a missing or unknown token from one client address, per window: over
+    # it, 429 before any token lookup.
+    API_BAD_TOKEN_LIMIT = int(os.environ.get("API_BAD_TOKEN_LIMIT", "20"))
+    API_BAD_TOKEN_WINDOW = int(os.environ.get("API_BAD_TOKEN_WINDOW", "60"))
+    # Sign-in throttling (accounts/sign_in.py): attempts that go straight through per
+    # account (until an hour passes without one) and per client address (per 15 minutes),
+    # then locks of 2, 4, 8 … seconds up to the maximum.
+    SIGN_IN_FREE_ATTEMPTS = int(os.environ.get("SIGN_IN_FREE_ATTEMPTS", "5"))
+    SIGN_IN_ACCOUNT_QUIET_SECONDS = int(os.environ.get("SIGN_IN_ACCOUNT_QUIET_SECONDS", "3600"))
+    SIGN_IN_FREE_ATTEMPTS_PER_ADDRESS = int(
+        os.environ.get("SIGN_IN_FREE_ATTEMPTS_PER_ADDRESS", "20"))
+    SIGN_IN_ADDRESS_WINDOW_SECONDS = int(os.environ.get("SIGN_IN_ADDRESS_WINDOW_SECONDS", "900"))
+    SIGN_IN_MAX_LOCK_SECONDS = int(os.environ.get("SIGN_IN_MAX_LOCK_SECONDS", "900"))
+    # Sign-ups per client address per window (each emails the address typed).
+    SIGN_UP_LIMIT = int(os.environ.get("SIGN_UP_LIMIT", "10"))
+    SIGN_UP_WINDOW_SECONDS = int(os.environ.get("SIGN_UP_WINDOW_SECONDS", "3600"))
+    # Where the throttle counters live, shared by every worker: Redis when this (or the
+    # Celery broker) is a redis:// URL, else the database.
+    THROTTLE_STORAGE_URL = os.environ.get("THROTTLE_STORAGE_URL") or (
+        CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "")
+    API_TOKENS_PER_USER = int(os.environ.get("API_TOKENS_PER_USER", "10"))  # live ones
     # O6: VAT on Indirect OSPA invoices (China's rate for cloud services).
     OSPA_TAX_RATE = _float("OSPA_TAX_RATE", 0.06)
+    # B4: days from an invoice's issue to its due date (tax rates are admin data, not here).
+    BILLING_PAYMENT_TERMS_DAYS = int(os.environ.get("BILLING_PAYMENT_TERMS_DAYS", "30"))
+    # K5: the MCA ledger's HMAC key (never in the database), the id stored with each row it
+    # seals, retired keys still needed to verify older rows ("id:key,id:key"), how many of
+    # the oldest rows were written unkeyed before migration 0018 (it prints the number), and
+    # the directory, outside the database, that receives the signed head statements.
+    MCA_LEDGER_KEY = os.environ.get("MCA_LEDGER_KEY", "")
+    MCA_LEDGER_KEY_ID = os.environ.get("MCA_LEDGER_KEY_ID", "k1")
+    MCA_LEDGER_OLD_KEYS = os.environ.get("MCA_LEDGER_OLD_KEYS", "")
+    MCA_LEDGER_LEGACY_ROWS = os.environ.get("MCA_LEDGER_LEGACY_ROWS", "0")
+    MCA_HEAD_DIR = os.environ.get("MCA_HEAD_DIR") or str(INSTANCE_DIR / "mca-heads")
 
 
 class DevelopmentConfig(BaseConfig):
@@ -104,6 +181,12 @@ class DevelopmentConfig(BaseConfig):
 
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"  # noqa: S105
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+    PRODUCT_KEY_ENCRYPTION_KEY = (os.environ.get("PRODUCT_KEY_ENCRYPTION_KEY")
+                                  or DEV_PRODUCT_KEY_ENCRYPTION_KEY)
+    # A published key: rows sealed with it prove nothing, which is fine on a laptop.
+    MCA_LEDGER_KEY = os.environ.get("MCA_LEDGER_KEY") or "dev-only-not-secret-mca-ledger-key"
+    MCA_LEDGER_KEY_ID = os.environ.get("MCA_LEDGER_KEY_ID", "dev")
 
 
 class TestingConfig(BaseConfig):
@@ -112,11 +195,20 @@ class TestingConfig(BaseConfig):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "test-only-not-secret"  # noqa: S105
+    PRODUCT_KEY_ENCRYPTION_KEY = DEV_PRODUCT_KEY_ENCRYPTION_KEY
+    MCA_LEDGER_KEY = "test-only-not-secret-mca-ledger-key"
+    MCA_LEDGER_KEY_ID = "test"
+    MCA_LEDGER_OLD_KEYS = ""
+    MCA_LEDGER_LEGACY_ROWS = "0"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
+    PUBLIC_BASE_URL = "https://storefront.example"  # not the test client's host (localhost)
+    STOREFRONT_TIME_ZONE = "UTC"
     PARTNER_CENTER_MODE = "sandbox"
     PARTNER_CENTER_BASE_URL = "https://sandbox.partnercenter.test"
+    SANDBOX_STATE_FILE = ""  # tests never write the demo sandbox's state
     # Queued tasks stay in memory unless a test runs them: no broker, no worker.
     CELERY_BROKER_URL = "memory://"
+    THROTTLE_STORAGE_URL = ""  # the test's own database; Redis tests pass their own store
     CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_TASK_ALWAYS_EAGER = False
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 -- fast hashing for a quick suite
@@ -126,6 +218,7 @@ class ProductionConfig(BaseConfig):
     """gunicorn at scale: PostgreSQL, Redis broker, live Partner Center, secure cookies."""
 
     ENV_NAME = "production"
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))  # TLS only
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     PARTNER_CENTER_MODE = os.environ.get("PARTNER_CENTER_MODE", "live")
@@ -140,6 +233,148 @@ def validate(config: Mapping[str, Any]) -> None:
         )
     if config.get("PARTNER_CENTER_MODE") not in {"sandbox", "live"}:
         raise ConfigError("PARTNER_CENTER_MODE must be 'sandbox' or 'live'.")
+    live_credentials(config)
+    product_key_cipher(config)
+    ledger_keys(config)
+    ledger_legacy_rows(config)
+    public_base_url(config)
+    time_zone(config)
+
+
+def public_base_url(config: Mapping[str, Any]) -> str:
+    """The site's address that emails link to (PUBLIC_BASE_URL), without a trailing slash;
+    production refuses to start without it rather than mail links that lead nowhere."""
+    url = str(config.get("PUBLIC_BASE_URL") or "").strip()
+    if not url:
+        if config.get("ENV_NAME") == "production":
+            raise ConfigError(
+                "PUBLIC_BASE_URL is not set. Every link in an email starts with it. Set it to "
+                "the address customers open the site at, e.g. "
+                "PUBLIC_BASE_URL=https://shop.example.com")
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query \
+            or parts.fragment:
+        raise ConfigError(
+            f"PUBLIC_BASE_URL={url!r} is not a site address: write http:// or https://, the "
+            "host and optionally a path, without ?query or #fragment, e.g. "
+            "https://shop.example.com")
+    return url.rstrip("/")
+
+
+def time_zone(config: Mapping[str, Any]) -> str:
+    """STOREFRONT_TIME_ZONE, the zone times are shown in for users who chose none: an IANA
+    name such as Europe/Warsaw."""
+    name = str(config.get("STOREFRONT_TIME_ZONE") or "UTC").strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"STOREFRONT_TIME_ZONE={name!r} is not a time zone: use an IANA "
+                          "name such as Europe/Warsaw or America/New_York, or UTC.") from None
+    return name
+
+
+LEDGER_KEY_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")
+MIN_LEDGER_KEY_LENGTH = 32
+
+
+def ledger_keys(config: Mapping[str, Any]) -> tuple[str, dict[str, bytes]]:
+    """The MCA ledger's current key id and every configured key by id (K5).
+
+    Errors name the variable to fix and never quote a key.
+    """
+    if not config.get("MCA_LEDGER_KEY"):
+        raise ConfigError(
+            "MCA_LEDGER_KEY is not set. The MCA ledger seals each row with it (HMAC-SHA256) so "
+            "a row rewritten in the database no longer verifies. Set it in the environment, "
+            "e.g. MCA_LEDGER_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))'), "
+            "keep it out of the database and its backups, and when you replace it move the "
+            "old one to MCA_LEDGER_OLD_KEYS."
+        )
+    current = _ledger_key_id(config.get("MCA_LEDGER_KEY_ID") or "", "MCA_LEDGER_KEY_ID")
+    keys = {current: _ledger_key(config["MCA_LEDGER_KEY"], "MCA_LEDGER_KEY")}
+    for entry in (config.get("MCA_LEDGER_OLD_KEYS") or "").split(","):
+        if not entry.strip():
+            continue
+        key_id, colon, key = (part.strip() for part in entry.partition(":"))
+        if not colon:
+            raise ConfigError("MCA_LEDGER_OLD_KEYS: write each retired key as id:key, "
+                              "separated by commas (an entry has no ':').")
+        if _ledger_key_id(key_id, "MCA_LEDGER_OLD_KEYS") in keys:
+            raise ConfigError(f"MCA_LEDGER_OLD_KEYS: key id {key_id!r} is used twice (or is "
+                              "MCA_LEDGER_KEY_ID); give every key its own id.")
+        keys[key_id] = _ledger_key(key, "MCA_LEDGER_OLD_KEYS")
+    return current, keys
+
+
+def ledger_legacy_rows(config: Mapping[str, Any]) -> int:
+    """How many of the ledger's oldest rows the operator vouches were written unkeyed."""
+    value = str(config.get("MCA_LEDGER_LEGACY_ROWS") or "0").strip()
+    if not value.isdigit():
+        raise ConfigError("MCA_LEDGER_LEGACY_ROWS must be a whole number of rows (0 unless "
+                          "migration 0018 reported rows written before the ledger was keyed).")
+    return int(value)
+
+
+def _ledger_key_id(key_id: str, variable: str) -> str:
+    if not LEDGER_KEY_ID.fullmatch(key_id):
+        # The value is not quoted: a key written where its id belongs must not be echoed.
+        raise ConfigError(f"{variable}: a key id is 1-40 letters, digits, '.', '_' or '-'.")
+    return key_id
+
+
+def _ledger_key(key: str, variable: str) -> bytes:
+    if len(key) < MIN_LEDGER_KEY_LENGTH:
+        raise ConfigError(f"{variable}: a ledger key needs at least {MIN_LEDGER_KEY_LENGTH} "
+                          "characters; generate one with "
+                          "python -c 'import secrets; print(secrets.token_hex(32))'.")
+    return key.encode()
+
+
+# What live mode signs in to Microsoft with (README, "Live mode"), and where each comes from.
+LIVE_CREDENTIALS = {
+    "PARTNER_CENTER_TENANT_ID": "the partner tenant's id or domain",
+    "PARTNER_CENTER_CLIENT_ID": "the app id registered in Partner Center, App management",
+    "PARTNER_CENTER_CLIENT_SECRET": "that app's client secret, for app-only calls",
+}
+
+
+def live_credentials(config: Mapping[str, Any]) -> None:
+    """Live mode refuses to start without its Partner Center credentials, naming each one
+    missing, rather than failing at a customer's first order."""
+    if config.get("PARTNER_CENTER_MODE") != "live":
+        return
+    missing = [f"{name} ({what})" for name, what in LIVE_CREDENTIALS.items()
+               if not str(config.get(name) or "").strip()]
+    # The refresh token is imported once; afterwards the token cache holds its successors.
+    cache = str(config.get("PARTNER_CENTER_TOKEN_CACHE") or "")
+    if not str(config.get("PARTNER_CENTER_REFRESH_TOKEN") or "").strip() \
+            and not (cache and Path(cache).is_file()):
+        missing.append("PARTNER_CENTER_REFRESH_TOKEN (the App+User refresh token of the "
+                       "Secure Application Model consent, for MCA, MPN and customer creation)")
+    if missing:
+        raise ConfigError("PARTNER_CENTER_MODE=live needs Partner Center credentials in the "
+                          f"environment; missing: {'; '.join(missing)}. See the README, "
+                          "'Live mode', or set PARTNER_CENTER_MODE=sandbox.")
+
+
+def product_key_cipher(config: Mapping[str, Any]) -> MultiFernet:
+    """The cipher of stored product keys (S7): the first PRODUCT_KEY_ENCRYPTION_KEY
+    encrypts, each listed key decrypts. Errors name the variable and never quote a key."""
+    keys = [key.strip() for key in str(config.get("PRODUCT_KEY_ENCRYPTION_KEY") or "")
+            .split(",") if key.strip()]
+    if not keys:
+        raise ConfigError(
+            "PRODUCT_KEY_ENCRYPTION_KEY is not set. Product keys are stored encrypted with it. "
+            "Generate one with python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())', keep it out of the database and its "
+            "backups, and to replace it put the new key first and the old one after a comma.")
+    try:
+        return MultiFernet([Fernet(key) for key in keys])
+    except ValueError:
+        raise ConfigError("PRODUCT_KEY_ENCRYPTION_KEY: each key is 32 url-safe base64-encoded "
+                          "bytes, as Fernet.generate_key() makes; separate keys with commas."
+                          ) from None
 
 
 CONFIGS = {

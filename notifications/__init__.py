@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from flask import current_app
 from sqlalchemy import bindparam, func, select, update
 
+from notifications.links import public_url
 from notifications.models import Notification, OutboxEmail, utcnow
 from persistence import db
 
@@ -25,7 +26,8 @@ SUBJECT_MAX = 200
 def notify(
     users: Iterable, subject: str, body: str, link: str | None = None, *, email: bool = True
 ) -> None:
-    """Add a notification (and an outbox email) per distinct user; the caller commits."""
+    """Add a notification (and an outbox email) per distinct user; the caller commits.
+    `link` may be a path of the site: the email carries it absolute (notifications.links)."""
     subject = subject[:SUBJECT_MAX]
     seen: set[int] = set()
     for user in users:
@@ -34,8 +36,14 @@ def notify(
         seen.add(user.id)
         db.session.add(Notification(user_id=user.id, subject=subject, body=body, link=link))
         if email and user.email:
-            text = f"{body}\n\n{link}" if link else body
+            text = f"{body}\n\n{public_url(link)}" if link else body
             db.session.add(OutboxEmail(to=user.email, subject=subject, body=text))
+
+
+def email(to: str, subject: str, body: str) -> None:
+    """Add an outbox email to an address that may belong to no user (a sign-up waiting for
+    its confirmation); the caller commits."""
+    db.session.add(OutboxEmail(to=to, subject=subject[:SUBJECT_MAX], body=body))
 
 
 # Built once: every page asks, and a statement built per call is hashed again each time.

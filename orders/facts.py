@@ -28,6 +28,8 @@ from subscriptions.models import Subscription
 
 # K6 counts the Business lines of orders not provisioned yet; no other pending line matters.
 BUSINESS = "office365_business"
+# What Partner Center's subscription ids appear on: an order that completed.
+BOUGHT_STATUS = "active"
 
 
 def local_subscription_ref(sub) -> str:
@@ -141,10 +143,14 @@ def _line(index: int, line) -> LineFacts:
 
 
 def _subscriptions(customer: Customer, remote: RemoteFacts) -> tuple[SubscriptionFacts, ...]:
-    """Partner Center's, then ours not already among them, then Business lines still on
-    order: K6 counts those, and no other rule reads a subscription that does not exist yet
-    (C4 never adds licenses to one), so a customer's backlog of other orders waiting for
-    provisioning is not read on every checkout.
+    """Partner Center's, then ours not already among them, then what orders still open
+    have bought or are buying: a subscription Partner Center has made for one of our
+    lines but we have not mirrored yet is held like a mirrored one, even when Partner
+    Center's list lags or cannot be read (a second order then adds licenses to it, never
+    buys a second one, #19); Business lines still on order count for K6. No other rule
+    reads a subscription that does not exist yet (C4 never adds licenses to one), so a
+    customer's backlog of other orders waiting for provisioning is not read on every
+    checkout.
 
     Plain rows, not entities: always as committed now, never a copy the request loaded
     earlier."""
@@ -154,7 +160,9 @@ def _subscriptions(customer: Customer, remote: RemoteFacts) -> tuple[Subscriptio
     tenant = {"customer_id": customer.id, "tenant_id": customer.tenant_id or None}
     local = db.session.execute(_statements().local, tenant).all()
     facts += [fact for fact in map(_local_fact, local) if fact.id not in seen]
-    facts += map(_pending_fact, db.session.execute(_statements().pending, tenant))
+    seen |= {f.id for f in facts}
+    on_order = map(_on_order_fact, db.session.execute(_statements().pending, tenant))
+    facts += [fact for fact in on_order if fact.id not in seen]
     return tuple(facts)
 
 
@@ -193,9 +201,10 @@ def _statements() -> _Statements:
             OrderLine.order_id, OrderLine.line_number, OrderLine.pc_product_id,
             OrderLine.pc_sku_id, OrderLine.family, OrderLine.billing_cycle,
             OrderLine.term_duration, OrderLine.partner_of_record,
+            OrderLine.pc_subscription_id,
         ).join(Order).join(Customer, Order.customer_id == Customer.id).where(
-            tenant, Order.status.in_(OPEN_STATUSES), OrderLine.pc_subscription_id == "",
-            OrderLine.action == "new_subscription", OrderLine.family == BUSINESS))
+            tenant, Order.status.in_(OPEN_STATUSES), OrderLine.action == "new_subscription",
+            or_(OrderLine.pc_subscription_id != "", OrderLine.family == BUSINESS)))
 
 
 def _local_fact(s) -> SubscriptionFacts:
@@ -206,9 +215,14 @@ def _local_fact(s) -> SubscriptionFacts:
         reseller_mpn=s.partner_id or None)
 
 
-def _pending_fact(line) -> SubscriptionFacts:
+def _on_order_fact(line) -> SubscriptionFacts:
+    """A line's subscription: bought (Partner Center's id, held like a mirrored one), or
+    still on order (K6 counts it; nothing can be added to it)."""
+    bought = bool(line.pc_subscription_id)
     return SubscriptionFacts(
-        id=f"order:{line.order_id}:{line.line_number}", product_id=line.pc_product_id,
-        sku_id=line.pc_sku_id, family=line.family, billing_cycle=line.billing_cycle,
-        term_duration=line.term_duration or None, status="pending", source="pending_order",
+        id=line.pc_subscription_id if bought else f"order:{line.order_id}:{line.line_number}",
+        product_id=line.pc_product_id, sku_id=line.pc_sku_id, family=line.family,
+        billing_cycle=line.billing_cycle, term_duration=line.term_duration or None,
+        status=BOUGHT_STATUS if bought else "pending",
+        source="local" if bought else "pending_order",
         reseller_mpn=line.partner_of_record or None)

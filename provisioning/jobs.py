@@ -8,7 +8,8 @@ finishes the same order without a second customer, cart checkout or subscription
 `run_job` is what workers call: it claims the order's ProvisioningJob row with a lease (a
 conditional UPDATE, so two workers never run one order at once), runs `provision_order`,
 and settles the job: done, attention (business errors, with the reason and next step),
-or retry after a backoff (timeouts, 5xx, 429, crashes). A worker killed mid-run leaves an
+or retry after a backoff (timeouts, 5xx, 429, crashes, an add-licenses line whose
+subscription Partner Center does not show yet). A worker killed mid-run leaves an
 expired lease that `reconcile` finds and re-drives, like any job whose message was lost.
 """
 
@@ -26,8 +27,9 @@ from connectors.partner_center.client import PartnerCenterClient
 from connectors.partner_center.errors import PartnerCenterError, Throttled
 from orders.models import Order, OrderStatus, ProvisioningJob, utcnow
 from persistence import db
-from provisioning import results, steps
+from provisioning import licenses, results, steps
 from provisioning.attention import ADMIN_RETRY, NeedsAttention, explain
+from provisioning.licenses import NotReady
 from provisioning.steps import Checkpoint, StillProvisioning
 
 log = logging.getLogger("provisioning.jobs")
@@ -60,7 +62,7 @@ def provision_order(order_id: int, client: PartnerCenterClient, *,
         results.record_checkout(order, new_lines, cart, result)
     for line in order.lines:
         if line.action == "add_licenses" and line.status != "provisioned":
-            steps.add_licenses(order, line, client, checkpoint)
+            licenses.add_licenses(order, line, client, checkpoint)
     results.await_subscriptions(order, client)
     results.mirror_subscriptions(order, client)
     return results.finish(order)
@@ -98,6 +100,8 @@ def run_job(order_id: int, client: PartnerCenterClient, *,
                        _setting("PROVISIONING_POLL_SECONDS", 5), count=False)
     except NeedsAttention as problem:
         return _attention(order_id, problem)
+    except NotReady as waiting:  # counted: a subscription that never comes needs a person
+        return _retry(order_id, waiting)
     except PartnerCenterError as error:
         if not error.retryable:
             return _attention(order_id, explain(error))
@@ -115,9 +119,7 @@ def _retry(order_id: int, error: Exception) -> float | None:
     job = db.session.scalar(select(ProvisioningJob).where(ProvisioningJob.order_id == order_id))
     attempts = job.attempts + 1
     if attempts >= _setting("PROVISIONING_MAX_ATTEMPTS", 8):
-        return _attention(order_id, NeedsAttention(
-            f"Partner Center kept failing after {attempts} attempts: {error}",
-            "Check Partner Center's service health, " + ADMIN_RETRY), count=True)
+        return _attention(order_id, _give_up(error, attempts), count=True)
     base, cap = _setting("PROVISIONING_BACKOFF_SECONDS", 5), _setting(
         "PROVISIONING_BACKOFF_CAP_SECONDS", 600)
     ceiling = min(cap, base * 2 ** (attempts - 1))
@@ -125,6 +127,14 @@ def _retry(order_id: int, error: Exception) -> float | None:
     if isinstance(error, Throttled) and error.retry_after:
         delay = max(delay, error.retry_after)
     return _settle(order_id, "retry", f"{type(error).__name__}: {error}", delay, count=True)
+
+
+def _give_up(error: Exception, attempts: int) -> NeedsAttention:
+    """Why retrying stopped, for the attention queue."""
+    if isinstance(error, NotReady):
+        return error.give_up(attempts)
+    return NeedsAttention(f"Partner Center kept failing after {attempts} attempts: {error}",
+                          "Check Partner Center's service health, " + ADMIN_RETRY)
 
 
 def _attention(order_id: int, problem: NeedsAttention, count: bool = False) -> float | None:

@@ -83,16 +83,18 @@ def mirror_subscriptions(order: Order, client: PartnerCenterClient) -> None:
             pc_sub = listed.get(line.pc_subscription_id) or client.get_subscription(
                 order.pc_customer_id, line.pc_subscription_id,
                 correlation_id=order.correlation_id)
-            _mirror(order, line, pc_sub)
+            mirror(order, line, pc_sub)
             line.status = "provisioned"
     db.session.commit()
 
 
-def _mirror(order: Order, line: OrderLine, pc: PcSubscription) -> None:
-    """Insert the local copy of one subscription unless an earlier run already did."""
-    if db.session.scalar(select(Subscription.id).where(
-            Subscription.pc_subscription_id == pc.id)):
-        return
+def mirror(order: Order, line: OrderLine, pc: PcSubscription) -> Subscription:
+    """The local copy of the subscription `line` bought, inserted unless an earlier run, or
+    an add-licenses line of another order (provisioning.licenses), already did."""
+    known = db.session.scalar(select(Subscription).where(
+        Subscription.pc_subscription_id == pc.id))
+    if known is not None:
+        return known
     mirrored = Subscription(
         customer_id=order.customer_id, reseller_id=order.reseller_id,
         product_id=line.product_id, order_line_id=line.id, tenant_id=order.pc_customer_id,
@@ -106,6 +108,7 @@ def _mirror(order: Order, line: OrderLine, pc: PcSubscription) -> None:
     db.session.add(mirrored)
     if mirrored.family == "perpetual_software":  # S6/S7: its key comes with the purchase
         issue_software_key(mirrored)
+    return mirrored
 
 
 def finish(order: Order) -> str:

@@ -266,29 +266,3 @@ def _read_back(order: Order, client: PartnerCenterClient) -> CheckoutResult:
         raise StillProvisioning("The cart was checked out; its orders are not listed yet.")
     return CheckoutResult(orders=orders, order_errors=())
 
-
-def add_licenses(order: Order, line: OrderLine, client: PartnerCenterClient,
-                 checkpoint: Checkpoint) -> None:
-    """Raise an existing subscription to an absolute seat count computed once and stored."""
-    subscription = line.target_subscription
-    if subscription is None or not subscription.pc_subscription_id:
-        raise NeedsAttention(f"Line {line.line_number + 1} adds licenses to a subscription "
-                             "that is not in Partner Center.",
-                             "Check the subscription, then retry or cancel the order.")
-    if line.target_quantity is None:
-        current = client.get_subscription(order.pc_customer_id,
-                                          subscription.pc_subscription_id,
-                                          correlation_id=order.correlation_id)
-        line.target_quantity = current.quantity + line.quantity
-        db.session.commit()
-    updated = client.update_subscription(order.pc_customer_id, subscription.pc_subscription_id,
-                                         quantity=line.target_quantity,
-                                         correlation_id=order.correlation_id)
-    checkpoint("add_licenses")
-    subscription.quantity = updated.quantity
-    # In the same commit as the line's status: a re-run after a crash writes it only once.
-    subscription.record("licenses_added", f"{line.quantity} license(s) added by order "
-                        f"{order.number}; {updated.quantity} in all.", order.placed_by)
-    line.pc_subscription_id = subscription.pc_subscription_id
-    line.status = "provisioned"
-    db.session.commit()

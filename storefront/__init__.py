@@ -7,10 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config.settings import INSTANCE_DIR, BaseConfig, config_from_env, validate
 from persistence import MAX_ID, db
+from persistence.files import create_private
 from storefront.extensions import csrf, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +24,8 @@ def create_app(config: type[BaseConfig] | dict | None = None) -> Flask:
     app.url_map.converters["int"] = RowId  # before any route is added
     _load_config(app, config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    create_private(app.config.get(name) or "" for name in PRIVATE_DATABASES)
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -38,6 +42,19 @@ class RowId(IntegerConverter):
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
+
+
+# Settings naming SQLite files that must be created 0600 (persistence/files.py).
+PRIVATE_DATABASES = ("SQLALCHEMY_DATABASE_URI", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXY_COUNT reverse proxies (deploy/nginx), take the client's address
+    and scheme from their X-Forwarded-For/-Proto: the sign-in throttle, the MCA record and
+    the key-access log need the client's address, not the proxy's."""
+    hops = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def register_celery(app: Flask) -> None:
@@ -62,9 +79,18 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
+    from flask_login import user_logged_in
+
+    from storefront.account import open_server_session
     from storefront.auth import load_user
 
     login_manager.user_loader(load_user)
+    # Each sign-in opens a server-side session whose token the cookies carry (accounts/
+    # sessions.py), so sign-out and deactivation can end a copied cookie too.
+    user_logged_in.connect(open_server_session, app)
+    from storefront import bodies
+
+    bodies.init_app(app)  # first: who must sign in is answered before CSRF reads the body
     csrf.init_app(app)
     import_models()
     from catalog.version import track_writes  # after the models, which it names
@@ -77,7 +103,11 @@ def register_extensions(app: Flask) -> None:
 def import_models() -> None:
     """Import every package's models so metadata (and migrations) see all tables."""
     import accounts.models  # noqa: F401
+    import accounts.sign_up  # noqa: F401
+    import accounts.throttle  # noqa: F401
     import agreements.mca  # noqa: F401
+    import billing.models  # noqa: F401
+    import billing.reconciliation_models  # noqa: F401
     import catalog.models  # noqa: F401
     import commitments.records.models  # noqa: F401
     import notifications.models  # noqa: F401
@@ -87,6 +117,7 @@ def import_models() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from storefront.account import bp as account_bp
     from storefront.admin import bp as admin_bp
     from storefront.api import bp as api_bp
     from storefront.api.pages import bp as api_tokens_bp
@@ -100,14 +131,25 @@ def register_blueprints(app: Flask) -> None:
     from storefront.main import bp as main_bp
     from storefront.notification_views import bp as notifications_bp
     from storefront.orders_admin import bp as orders_admin_bp
+    from storefront.reconciliation_views import bp as reconciliation_bp
     from storefront.shop import bp as shop_bp
     from storefront.subscription_views import bp as subscriptions_bp
     from storefront.tenant_views import bp as tenants_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, customers_bp, catalog_admin_bp, shop_bp,
                       checkout_bp, enrollments_bp, notifications_bp, orders_admin_bp, api_bp,
-                      api_tokens_bp, subscriptions_bp, tenants_bp, gdap_admin_bp):
+                      api_tokens_bp, subscriptions_bp, tenants_bp, gdap_admin_bp, account_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(reconciliation_bp)  # B6: /admin/billing/reconciliation
+    from storefront.billing_admin import bp as billing_admin_bp
+
+    app.register_blueprint(billing_admin_bp)  # B4/B5: /admin/billing (runs, tax rates)
+    from storefront.billing_views import bp as billing_bp
+
+    app.register_blueprint(billing_bp)  # B4: /invoices (page, PDF, CSV, re-invoice)
+    from storefront.order_status import bp as order_status_bp
+
+    app.register_blueprint(order_status_bp)  # the order pages' live status (JSON)
     if app.config.get("PARTNER_CENTER_MODE") == "sandbox":
         from storefront.sandbox_demo import bp as sandbox_demo_bp
 
@@ -118,18 +160,24 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
+    from storefront import headers
     from storefront.errors import register
 
     register(app)
+    headers.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:
+    from storefront import confirmation
     from storefront.templating import register
 
     register(app)
+    confirmation.register(app)  # the destructive actions' consequences, for data-confirm
 
 
 def register_commands(app: Flask) -> None:
     from storefront.cli import register
+    from storefront.reconciliation_views import register_cli
 
     register(app)
+    register_cli(app)  # after the others: joins their `flask billing` group if there is one

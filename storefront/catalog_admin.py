@@ -9,6 +9,7 @@ from accounts.models import Reseller, Role
 from catalog import admin, queries
 from catalog.models import CatalogSettings, Price, Product, ResellerMarkup, Sku
 from persistence import db
+from storefront import consequences
 from storefront.catalog_forms import (
     FAMILY_LABELS,
     MarkupForm,
@@ -16,6 +17,7 @@ from storefront.catalog_forms import (
     RetailPriceForm,
     SettingsForm,
 )
+from storefront.confirmation import unconfirmed
 from storefront.forms import options
 from storefront.listing_cache import cached_listing
 from storefront.pagination import page_number, paginate
@@ -70,6 +72,8 @@ def _markets(item: Product) -> list[str]:
 @admin_only
 def toggle(product_id: int):
     item = db.session.get(Product, product_id) or abort(404)
+    if page := unconfirmed(consequences.stop_selling(item)):
+        return page
     for_sale = admin.toggle_for_sale(item)
     flash(f"{item.title} is {'now for sale' if for_sale else 'no longer for sale'}.", "info")
     return redirect(request.referrer if _same_site(request.referrer)
@@ -77,7 +81,9 @@ def toggle(product_id: int):
 
 
 def _same_site(url: str | None) -> bool:
-    return bool(url) and url.startswith(request.host_url)
+    """A page of ours to return to; not the toggle itself (the confirmation page posts
+    from there), which answers only POST."""
+    return bool(url) and url.startswith(request.host_url) and not url.endswith("/toggle")
 
 
 @bp.route("/prices/<int:price_id>", methods=["POST"])

@@ -22,7 +22,9 @@ from connectors.partner_center.app_client import get_client
 from orders import cart as carts
 from orders.models import OPEN_STATUSES, Order, OrderStatus
 from orders.placement import IdempotencyConflict, check_order, place_order, record_problems
+from orders.progress import progress_of, with_history
 from persistence import db
+from persistence.money import charge_amount
 from provisioning.tasks import enqueue_provisioning
 from storefront.errors import renders_refusals
 from storefront.fix_links import cart_url, customer_edit_url, fix_urls
@@ -96,7 +98,7 @@ def _priced(the_cart, markups) -> tuple[dict, dict]:
     priced = {}
     for line in the_cart.lines:
         unit = buyer_price(line.price, line.price.sku.product_id, markups)
-        priced[line.id] = (unit, unit * line.quantity)
+        priced[line.id] = (unit, charge_amount(unit, line.quantity, line.price.currency))
     return priced, _totals((line.price.currency, line.price.billing_cycle, priced[line.id][1])
                            for line in the_cart.lines)
 
@@ -203,9 +205,12 @@ def place(customer_id: int):
     key = _form_key(request.form.get("idempotency_key") or str(uuid.uuid4()))
     now = datetime.now(UTC)
     try:
+        # The key comes from the form, so it is the user's own namespace: another user who
+        # learns or guesses it must neither be sent to this order nor be blocked by it.
         order = place_order(the_cart, current_user, facts_for(customer),
                             now.date(), fix_urls(customer, from_cart=True),
-                            idempotency_key=f"web:{key}", enqueue=enqueue_provisioning).order
+                            idempotency_key=f"web:{current_user.id}:{key}",
+                            enqueue=enqueue_provisioning).order
     except IdempotencyConflict as conflict:
         order = conflict.order
     flash(f"Order {order.number} is placed and being provisioned.", "success")
@@ -245,20 +250,27 @@ def orders():
     if q:
         query = query.where(Order.customer_id.in_(
             select(Customer.id).where(name_contains(q))))
-    return render_template("checkout/orders.html", page=paginate(query.order_by(
-        Order.id.desc())), status=status, q=q, filters=ORDER_FILTERS)
+    page = paginate(query.order_by(Order.id.desc()))
+    # Open orders' rows are the ones live-status.js keeps asking about.
+    return render_template("checkout/orders.html", page=page, status=status, q=q,
+                           filters=ORDER_FILTERS, open_statuses=OPEN_STATUSES)
+
+
+def visible_order(user, order_id: int) -> Order:
+    """One order this user may see, loaded with its history as one moment, or 404."""
+    query = with_history(visible_orders(user).where(Order.id == order_id))
+    return db.session.scalars(query).unique().first() or abort(404)
 
 
 @bp.route("/orders/<int:order_id>")
 @buyers_only
 def order(order_id: int):
-    found = db.session.scalar(visible_orders(current_user).where(Order.id == order_id))
-    if found is None:
-        abort(404)
+    found = visible_order(current_user, order_id)
     locale = buyer_locale(found.customer.language, found.customer.country)
     totals = _totals((line.currency, line.billing_cycle, line.amount) for line in found.lines)
     return render_template("checkout/order.html", order=found, totals=totals,
-                           subscriptions=_provisioned_subscriptions(found), tax_label=tax_label,
+                           progress=progress_of(found),
+                           subscriptions=provisioned_subscriptions(found), tax_label=tax_label,
                            money=lambda amount, currency: format_money(amount, currency,
                                                                        locale))
 
@@ -275,7 +287,7 @@ def line_subscriptions(order: Order) -> dict[int, Subscription]:
             if sub.order_line_id == line.id or sub.id == line.target_subscription_id}
 
 
-def _provisioned_subscriptions(order: Order) -> dict[int, int]:
+def provisioned_subscriptions(order: Order) -> dict[int, int]:
     """The buyer's links: a subscription a line created (it exists only once provisioned),
     or the one it adds licenses to once the line is done."""
     subs = line_subscriptions(order)

@@ -7,9 +7,9 @@ from datetime import date, datetime
 import click
 from flask import Flask
 
-from accounts.services import EmailTaken, create_provider_admin
+from accounts.passwords import WeakPassword
+from accounts.services import EmailTaken, InvalidEmail, create_provider_admin
 from demo import load as demo
-from persistence import db
 
 
 @click.group("demo")
@@ -37,11 +37,11 @@ def users_cli() -> None:
 @click.option("--name", default="Provider admin", show_default=True)
 @click.password_option()
 def create_admin(email: str, name: str, password: str) -> None:
-    """Create a provider administrator."""
+    """Create a provider administrator (at least 12 characters, not a common password)."""
     try:
         create_provider_admin(email, password, name)
-    except EmailTaken as taken:
-        raise click.ClickException(str(taken)) from taken
+    except (EmailTaken, InvalidEmail, WeakPassword) as refused:
+        raise click.ClickException(str(refused)) from refused
     click.echo(f"Provider admin {email} created.")
 
 
@@ -87,7 +87,9 @@ def commitments_run_daily(day: datetime | None) -> None:
 
 
 def register(app: Flask) -> None:
+    from billing.cli import billing_cli
     from catalog.cli import catalog_cli
+    from storefront.mca_cli import mca_cli
     from storefront.partner_center_cli import partner_center_cli
     from storefront.provisioning_cli import provisioning_cli
     from subscriptions.cli import subscriptions_cli
@@ -101,30 +103,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(commitments_cli)
     app.cli.add_command(subscriptions_cli)
     app.cli.add_command(partner_center_cli)
-
-
-@click.group("mca")
-def mca_cli() -> None:
-    """The MCA acceptance log (K5)."""
-
-
-@mca_cli.command("verify")
-def mca_verify() -> None:
-    """Recompute the hash chain; exit 1 when any row was changed or removed."""
-    from agreements.mca import verify_chain
-
-    broken = verify_chain()
-    for line in broken:
-        click.echo(line, err=True)
-    if broken:
-        raise click.ClickException(f"The MCA log fails verification ({len(broken)} problems).")
-    click.echo("The MCA log verifies: every row is intact and in order.")
-
-
-@mca_cli.command("export")
-def mca_export() -> None:
-    """Print the whole log as CSV."""
-    from agreements.mca import McaAcceptance, export_csv
-
-    click.echo(export_csv(db.session.scalars(db.select(McaAcceptance)
-                                             .order_by(McaAcceptance.id)).all()), nl=False)
+    app.cli.add_command(billing_cli)

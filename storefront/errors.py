@@ -4,6 +4,9 @@ Every rule's refusal (checkout, subscriptions, commitments) is a `refusals.Refus
 lets it rise to `handle_refused`, which answers JSON with every problem and its code; a page
 that re-renders itself with the submitted values kept names its renderer with
 `@renders_refusals`, which answers HTML through it and JSON through the same mapping.
+
+An unexpected error is logged with its traceback and answered with a 500 page (or JSON)
+that names nothing of it; bodies too large or too deeply nested are 413 and 400 (bodies.py).
 """
 
 from __future__ import annotations
@@ -12,12 +15,13 @@ import logging
 from collections.abc import Callable
 from functools import partial, wraps
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from persistence import db
 from refusals import Refused
+from storefront.bodies import NestedTooDeep
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +34,7 @@ HINTS = {
     405: "That action is not available on this page.",
     500: "Something went wrong on our side. Nothing you entered was lost; please try again.",
 }
+INTERNAL_ERROR = "Internal Server Error"
 
 
 def wants_json() -> bool:
@@ -105,9 +110,37 @@ def handle_csrf(error: CSRFError):
     return render_error(400, "Form expired", detail)
 
 
+def handle_too_large(error: RequestEntityTooLarge):
+    """Over MAX_CONTENT_LENGTH (or, for a form, MAX_FORM_PARTS fields)."""
+    config = current_app.config
+    detail = (f"The request is larger than this site accepts: at most "
+              f"{config['MAX_CONTENT_LENGTH'] / 1024 / 1024:g} MiB and "
+              f"{config['MAX_FORM_PARTS']:,} form fields. Send less at once, e.g. fewer "
+              "lines or shorter texts.")
+    return render_error(413, "Content Too Large", detail)
+
+
+def handle_nested(error: NestedTooDeep):
+    return render_error(400, "Bad Request", error.description,
+                        fields={error.field: [error.description]})
+
+
 def handle_unexpected(error: Exception):
-    log.exception("unhandled error on %s %s", request.method, request.path)
-    return render_error(500, InternalServerError.name, HINTS[500])
+    """A 500 that names nothing of the error; the traceback goes to the log only."""
+    log.error("unhandled error on %s %s", request.method, request.path, exc_info=error)
+    try:
+        db.session.rollback()  # what failed may have been a write; the page queries too
+        return render_error(500, INTERNAL_ERROR, HINTS[500])
+    except Exception:  # the page needs what failed (e.g. the database): answer without it
+        log.exception("the 500 page could not be drawn either")
+        return bare_500()
+
+
+def bare_500():
+    """The 500 answer that needs no template, no database and no signed-in user."""
+    if wants_json():
+        return jsonify(error={"status": 500, "title": INTERNAL_ERROR, "detail": HINTS[500]}), 500
+    return Response(f"500 {INTERNAL_ERROR}\n\n{HINTS[500]}\n", 500, mimetype="text/plain")
 
 
 NUL = "\x00"
@@ -136,6 +169,12 @@ def _nul_field() -> str | None:
     return _nul_in(request.get_json(silent=True), "") if request.is_json else None
 
 
+def refuse_nul_in_pages():
+    """The NUL check for everything but the API, whose own before_request authenticates
+    the caller before the check reads the body (registered after it, see `register`)."""
+    return None if request.path.startswith("/api/") else refuse_nul()
+
+
 def _nul_in(value, path: str) -> str | None:
     """The dotted path of the first JSON string (or key) holding a NUL."""
     if isinstance(value, str):
@@ -157,8 +196,14 @@ def _nul_in(value, path: str) -> str | None:
 
 
 def register(app: Flask) -> None:
-    app.before_request(refuse_nul)
+    """Call after the blueprints are registered: Flask runs the app's before_request
+    functions before a blueprint's, and a blueprint's in the order they were added, so the
+    API's NUL check goes after the API's authentication."""
+    app.before_request(refuse_nul_in_pages)
+    app.before_request_funcs.setdefault("api", []).append(refuse_nul)
     app.register_error_handler(CSRFError, handle_csrf)
+    app.register_error_handler(NestedTooDeep, handle_nested)
+    app.register_error_handler(RequestEntityTooLarge, handle_too_large)
     app.register_error_handler(Refused, handle_refused)
     app.register_error_handler(HTTPException, handle_http)
     if not app.testing:  # tests see the real traceback instead of a 500 page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from functools import lru_cache
 
@@ -20,16 +21,22 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     UUID,
+    AnyOf,
     DataRequired,
     Email,
     EqualTo,
     Length,
     Optional,
     Regexp,
+    StopValidation,
+    ValidationError,
 )
 
+from accounts import emails, passwords
 from accounts.models import SPECIALIZED_SEGMENTS, MpaStatus
 from checkout.validators.address import EXTRA_COUNTRIES, country_name
+from checkout.validators.tax_id_names import GENERIC, tax_id_labels, tax_id_name
+from storefront.local_times import choosable_zones
 
 DOMAIN_PREFIX = r"^[a-zA-Z0-9][a-zA-Z0-9-]{0,25}[a-zA-Z0-9]$"
 
@@ -59,20 +66,76 @@ def country_choices() -> list[SelectChoice]:
     return options(_country_pairs())
 
 
+@lru_cache(maxsize=1)
+def _tax_id_labels_json() -> str:
+    """Every country's name for its tax ID, for the script that relabels the field."""
+    codes = tuple(code for code, _ in _country_pairs() if code)
+    return json.dumps(tax_id_labels(countries=codes), ensure_ascii=False, sort_keys=True)
+
+
+class EmailLength:
+    """The email length limits (accounts/emails.py); stops the chain so the vaguer format
+    message does not follow the precise one."""
+
+    def __call__(self, form, field) -> None:
+        problem = emails.length_problem(field.data or "")
+        if problem is not None:
+            raise StopValidation(problem)
+
+
+def email_checks() -> list:
+    """The validators of every email field: given, within the length limits, well formed."""
+    return [DataRequired(), EmailLength(), Email()]
+
+
+class StrongPassword:
+    """The password policy (accounts/passwords.py) as a field check."""
+
+    def __call__(self, form, field) -> None:
+        problem = passwords.problem(field.data or "")
+        if problem is not None:
+            raise ValidationError(problem)
+
+
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email()])
+    email = EmailField("Email", validators=email_checks())
     password = PasswordField("Password", validators=[DataRequired()])
     remember = BooleanField("Keep me signed in")
 
 
+class ConfirmSignupForm(FlaskForm):
+    """The emailed sign-up link asks for the password chosen at sign-up."""
+
+    password = PasswordField("Password", validators=[DataRequired()])
+
+
 class PasswordFields:
-    password = PasswordField(
-        "Password",
-        validators=[DataRequired(), Length(min=10, message="Use at least 10 characters.")],
-    )
+    password = PasswordField("Password", validators=[DataRequired(), StrongPassword()])
     confirm = PasswordField(
         "Repeat password", validators=[EqualTo("password", message="The passwords differ.")]
     )
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired()])
+    password = PasswordField("New password", validators=[DataRequired(), StrongPassword()])
+    confirm = PasswordField(
+        "Repeat new password", validators=[EqualTo("password", message="The passwords differ.")]
+    )
+
+
+class TimeZoneForm(FlaskForm):
+    """The zone a user reads times in; "" is the storefront's own (STOREFRONT_TIME_ZONE)."""
+
+    time_zone = SelectField("Time zone", validate_choice=False)
+
+    def __init__(self, *args, default_zone: str = "UTC", **kwargs):
+        super().__init__(*args, **kwargs)
+        zones = choosable_zones()
+        self.time_zone.choices = options([("", f"The storefront's time zone ({default_zone})"),
+                                          *((name, name.replace("_", " ")) for name in zones)])
+        self.time_zone.validators = [AnyOf(("", *zones), message=(
+            "Choose a time zone from the list, e.g. Europe/Warsaw, or the storefront's."))]
 
 
 class CompanyFields:
@@ -83,7 +146,7 @@ class CompanyFields:
                                      validators=[DataRequired(), Length(max=50)])
     contact_last_name = StringField("Contact last name",
                                     validators=[DataRequired(), Length(max=50)])
-    email = EmailField("Billing email", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField("Billing email", validators=email_checks())
     phone = StringField("Phone", validators=[Optional(), Length(max=40)])
     address_line1 = StringField("Address line 1", validators=[DataRequired(), Length(max=200)])
     address_line2 = StringField("Address line 2", validators=[Optional(), Length(max=200)])
@@ -91,10 +154,18 @@ class CompanyFields:
     region = StringField("State / region", validators=[Optional(), Length(max=100)])
     postal_code = StringField("Postal code", validators=[Optional(), Length(max=20)])
     country = SelectField("Country", validators=[DataRequired(message="Choose a country.")])
-    tax_id = StringField("Organization tax ID (INN)", validators=[Optional(), Length(max=50)])
+    tax_id = StringField(GENERIC.label, validators=[Optional(), Length(max=50)])
 
     def init_company_choices(self) -> None:
         self.country.choices = country_choices()
+        self.name_tax_id()
+
+    def name_tax_id(self) -> None:
+        """Label the tax ID as the chosen country names it (NIP, CNPJ, INN…: the number K3
+        checks there); static/behaviour.js relabels it when another country is chosen."""
+        self.tax_id.label.text = tax_id_name(self.country.data or "").label
+        self.tax_id.render_kw = {"data-tax-id-labels": _tax_id_labels_json(),
+                                 "data-tax-id-default": GENERIC.label}
 
 
 class TenantFields:
@@ -148,7 +219,7 @@ class AdminCustomerForm(CustomerForm):
 
 class SignupForm(TenantFields, CompanyFields, PasswordFields, FlaskForm):
     name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
-    user_email = EmailField("Your sign-in email", validators=[DataRequired(), Email()])
+    user_email = EmailField("Your sign-in email", validators=email_checks())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -168,14 +239,14 @@ class ResellerForm(FlaskForm):
                          (MpaStatus.INVALID_MPN, "MPN ID unknown to Microsoft")]),
     )
     contact_name = StringField("Contact name", validators=[DataRequired(), Length(max=120)])
-    contact_email = EmailField("Contact email", validators=[DataRequired(), Email()])
+    contact_email = EmailField("Contact email", validators=email_checks())
     contact_phone = StringField("Contact phone", validators=[Optional(), Length(max=40)])
     active = BooleanField("Active", default=True)
 
 
 class UserForm(PasswordFields, FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    email = EmailField("Sign-in email", validators=[DataRequired(), Email()])
+    email = EmailField("Sign-in email", validators=email_checks())
     admin_agent = BooleanField("Admin agent (may cancel subscriptions and reveal product keys)")
 
 
@@ -185,7 +256,7 @@ class McaForm(FlaskForm):
     signer_first_name = StringField("Signer first name",
                                     validators=[DataRequired(), Length(max=50)])
     signer_last_name = StringField("Signer last name", validators=[DataRequired(), Length(max=50)])
-    signer_email = EmailField("Signer email", validators=[DataRequired(), Email()])
+    signer_email = EmailField("Signer email", validators=email_checks())
     signer_phone = StringField("Signer phone", validators=[Optional(), Length(max=40)])
     date_agreed = DateField("Date accepted", validators=[DataRequired()])
     accepted = BooleanField("Accepted", validators=[DataRequired(

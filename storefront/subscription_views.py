@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -11,9 +21,12 @@ from accounts.models import Customer, Role
 from accounts.scoping import visible_customers
 from catalog.pricing import buyer_locale, format_money
 from connectors.partner_center.app_client import get_client
+from exports.spreadsheet import download_headers
 from orders.cart import add_licenses
 from orders.models import OrderLine
 from persistence import MAX_ID, db
+from storefront import consequences
+from storefront.confirmation import confirmed, unconfirmed
 from storefront.errors import renders_refusals
 from storefront.pagination import paginate
 from storefront.security import roles_required
@@ -110,6 +123,8 @@ def autorenew(subscription_id: int):
     choice = request.form.get("autorenew")
     if choice not in ("on", "off"):
         abort(400)
+    if page := unconfirmed(consequences.autorenew_off(sub) if choice == "off" else None):
+        return page
     services.set_autorenew(sub, choice == "on", current_user, get_client())
     flash(f"Autorenew is {choice}.", "success")
     return redirect(url_for("subscriptions.show", subscription_id=sub.id))
@@ -124,6 +139,8 @@ def quantity(subscription_id: int):
     wanted = _int_field("quantity")
     if wanted > sub.quantity and not current_user.is_provider_admin:
         return _add_licenses(sub, wanted - sub.quantity)  # buyers add through checkout
+    if page := unconfirmed(consequences.remove_licenses(sub, wanted)):
+        return page
     services.change_quantity(sub, wanted, current_user, get_client())
     flash(f"The subscription now has {sub.quantity} licenses.", "success")
     return redirect(url_for("subscriptions.show", subscription_id=sub.id))
@@ -151,8 +168,8 @@ def cancel(subscription_id: int):
     """S3–S6: show the refund first; cancel on confirmation."""
     sub = _subscription(subscription_id)
     services.check_cancel(sub, current_user)
-    if request.method == "GET":
-        return _render(sub, confirm=True)
+    if request.method == "GET" or not confirmed():  # a POST from elsewhere asks here too
+        return _render(sub, confirm=True, status=200 if request.method == "GET" else 422)
     quote = services.cancel(sub, current_user, get_client())
     locale = buyer_locale(sub.customer.language, sub.customer.country)
     flash(f"Cancelled. Refund: {format_money(quote.amount, quote.currency, locale)}.", "success")
@@ -186,7 +203,7 @@ def key_log():
     start, end = request.args.get("from", ""), request.args.get("to", "")
     query = activity.between(start, end)
     if request.args.get("format") == "csv":
-        return Response(activity.export_csv(db.session.scalars(query).all()), mimetype="text/csv",
-                        headers={"Content-Disposition": "attachment; filename=key-log.csv"})
+        return Response(stream_with_context(activity.export_csv(db.session.scalars(query))),
+                        headers=download_headers("key-log.csv"))
     return render_template("subscriptions/key_log.html", page=paginate(query), start=start,
                            end=end)

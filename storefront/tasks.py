@@ -9,9 +9,13 @@ The tasks themselves are shared tasks in each concept's thin `tasks` module
 from __future__ import annotations
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask, has_app_context
 
-import commitments.records.tasks  # noqa: F401 -- registers the shared tasks on this app
+import accounts.tasks  # noqa: F401 -- registers the shared tasks on this app
+import agreements.tasks  # noqa: F401
+import billing.tasks  # noqa: F401
+import commitments.records.tasks  # noqa: F401
 import provisioning.tasks  # noqa: F401
 import relationships.tasks  # noqa: F401
 import subscriptions.tasks  # noqa: F401
@@ -52,7 +56,13 @@ def init_celery(app: Flask) -> Celery:
                 "schedule": float(app.config.get("SUBSCRIPTION_SYNC_SECONDS", 3600))},
             "commitments-daily": {
                 "task": "commitments.run_daily", "schedule": 24 * 3600.0},
-            "gdap-daily": {"task": "relationships.daily", "schedule": 24 * 3600.0}},
+            "gdap-daily": {"task": "relationships.daily", "schedule": 24 * 3600.0},
+            "accounts-purge": {"task": "accounts.purge", "schedule": 24 * 3600.0},
+            "mca-head-daily": {"task": "agreements.export_head", "schedule": 24 * 3600.0},
+            # B4: on the 1st, bill the month before (Microsoft's own invoice follows on the
+            # 6th–8th); a repeat issues nothing twice.
+            "billing-monthly": {"task": "billing.run_monthly",
+                                "schedule": crontab(minute=0, hour=3, day_of_month=1)}},
     )
 
     celery.flask_app = app

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from catalog.pricing import buyer_locale, format_money
 from checkout.validators.address import country_name
+from storefront.local_times import local_date, local_datetime
 
 # How a buyer reads a price's term and billing, on every page that lists plans.
 TERM_LABELS = {"P1M": "1-month term", "P1Y": "1-year term", "P3Y": "3-year term",
@@ -26,7 +27,8 @@ def sentence(text: str) -> str:
 
 
 def datetime_format(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+    """A stored moment in the viewer's time zone with its abbreviation (local_times.py)."""
+    return local_datetime(value)
 
 
 def term_label(duration: str | None) -> str:
@@ -56,15 +58,18 @@ NAV = {
                        ("enrollments.index", "Enrollments"), ("admin.mca_ledger", "MCA log"),
                        ("admin.country_lists_page", "Country lists"),
                        ("subscriptions.key_log", "Key log"),
+                       ("billing_admin.index", "Billing"), ("billing.invoices", "Invoices"),
+                       ("reconciliation.index", "Reconciliation"),
                        ("notifications.outbox", "Outbox")],
     "reseller_user": [("main.home", "Dashboard"), ("customers.index", "Customers"),
                       ("shop.index", "Shop"), ("checkout.cart", "Cart"),
                       ("checkout.orders", "Orders"), ("subscriptions.index", "Subscriptions"),
-                      ("enrollments.index", "Enrollments"), ("api_tokens.index", "API tokens")],
+                      ("enrollments.index", "Enrollments"), ("billing.invoices", "Invoices"),
+                      ("api_tokens.index", "API tokens")],
     "customer_user": [("shop.index", "Shop"), ("checkout.cart", "Cart"),
                       ("checkout.orders", "Orders"), ("subscriptions.index", "Subscriptions"),
                       ("customers.company", "Company"), ("enrollments.index", "Enrollments"),
-                      ("api_tokens.index", "API tokens")],
+                      ("billing.invoices", "Invoices"), ("api_tokens.index", "API tokens")],
 }
 
 
@@ -79,6 +84,7 @@ def navigation() -> list[tuple[str, str]]:
 def register(app: Flask) -> None:
     app.add_template_filter(country_name, "country_name")
     app.add_template_filter(datetime_format, "dt")
+    app.add_template_filter(local_date, "day")  # the viewer's calendar day of a moment
     app.add_template_filter(sentence, "sentence")
     app.add_template_filter(plan_terms, "terms")
     app.add_template_filter(cycle_label, "cycle_label")

@@ -34,6 +34,8 @@ from persistence import MAX_ID, db
 from relationships.roles import name_of
 from relationships.services import DelegatedAdmin, delegated_admin
 from relationships.services import request as request_relationship
+from storefront import consequences
+from storefront.confirmation import unconfirmed
 from storefront.fix_links import tenant_url
 from storefront.security import customer_for, roles_required
 
@@ -201,6 +203,8 @@ def approve(customer_id: int):
 @admin_only
 def withdraw(customer_id: int):
     customer = customer_for(current_user, customer_id)
+    if page := unconfirmed(consequences.withdraw_tenant(customer)):
+        return page
     services.withdraw_tenant(customer)
     flash(f"The tenant link of {customer.company_name} is no longer confirmed.", "info")
     return redirect(url_for("tenants.show", customer_id=customer.id))

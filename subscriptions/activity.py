@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Select, select
 
+from exports.spreadsheet import csv_lines
 from subscriptions.models import KeyAccess
 
 COLUMNS = ("when_utc", "user", "action", "subscription_id", "subscription", "customer", "ip")
@@ -32,20 +31,8 @@ def between(start: str, end: str) -> Select:
     return query
 
 
-def _cell(value: object) -> object:
-    """Neutralise text a spreadsheet would run as a formula (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def export_csv(rows: Iterable[KeyAccess]) -> str:
-    """The rows as CSV, one line per reveal or download."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    for r in rows:
-        writer.writerow([_cell(v) for v in (
-            r.at.strftime("%Y-%m-%d %H:%M:%S"), r.user.email, r.action, r.subscription_id,
-            r.subscription.title, r.subscription.customer.company_name, r.ip)])
-    return out.getvalue()
+def export_csv(rows: Iterable[KeyAccess]) -> Iterator[str]:
+    """The rows as CSV lines, one per reveal or download (formula cells neutralised)."""
+    return csv_lines(COLUMNS, ((
+        r.at.strftime("%Y-%m-%d %H:%M:%S"), r.user.email, r.action, r.subscription_id,
+        r.subscription.title, r.subscription.customer.company_name, r.ip) for r in rows))

@@ -1,10 +1,12 @@
-"""`flask subscriptions sync`: refresh the local mirror from Partner Center."""
+"""`flask subscriptions sync`: refresh the local mirror from Partner Center; and
+`flask subscriptions rotate-product-keys`: re-encrypt product keys under the newest key."""
 
 from __future__ import annotations
 
 import click
 
 from connectors.partner_center.app_client import get_client
+from subscriptions.keys import reencrypt_keys
 from subscriptions.sync import sync_all
 
 
@@ -25,3 +27,11 @@ def sync_command() -> None:
         click.echo(f"Not added ({times}×): {reason}")
     if report.failed:
         raise click.ClickException("Partner Center refused some customers; run again later.")
+
+
+@subscriptions_cli.command("rotate-product-keys")
+def rotate_product_keys_command() -> None:
+    """Re-encrypt every stored product key under the first PRODUCT_KEY_ENCRYPTION_KEY; the
+    keys after it may then be removed from the setting."""
+    count = reencrypt_keys()
+    click.echo(f"Re-encrypted {count} product keys under the first PRODUCT_KEY_ENCRYPTION_KEY.")

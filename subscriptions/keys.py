@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from sqlalchemy import bindparam, select, update
+
 from persistence import db
 from subscriptions import rules
 from subscriptions.errors import SubscriptionRefused, refuse
@@ -57,3 +59,17 @@ def reveal_key(sub: Subscription, user, ip: str = "") -> SoftwareKey:
 def download_url(sub: Subscription, user, ip: str = "") -> str:
     """S7: the download link for an admin agent, written to the activity log."""
     return _access(sub, user, "download", ip).download_url
+
+
+def reencrypt_keys() -> int:
+    """Re-encrypt every stored product key under the first PRODUCT_KEY_ENCRYPTION_KEY, so
+    the keys after it can be retired; commits once and returns how many rows it rewrote."""
+    table = SoftwareKey.__table__
+    # The column's type decrypts with any configured key and encrypts with the first.
+    rows = [{"row_id": row_id, "key": key} for row_id, key in
+            db.session.execute(select(table.c.id, table.c.product_key))]
+    if rows:
+        db.session.execute(update(table).where(table.c.id == bindparam("row_id"))
+                           .values(product_key=bindparam("key")), rows)
+    db.session.commit()
+    return len(rows)

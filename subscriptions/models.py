@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from persistence import db, utcnow
+from subscriptions.sealed import Encrypted
 
 
 class Subscription(db.Model):
@@ -60,9 +61,11 @@ class Subscription(db.Model):
         """Keys not revoked (S6 hides revoked ones)."""
         return [k for k in self.keys if k.revoked_at is None]
 
-    def record(self, kind: str, note: str, user=None, request_id: str = "") -> SubscriptionEvent:
+    def record(self, kind: str, note: str, user=None, request_id: str = "",
+               data: dict | None = None) -> SubscriptionEvent:
         """Append a history row; the caller commits."""
-        event = SubscriptionEvent(kind=kind, note=note, user=user, request_id=request_id)
+        event = SubscriptionEvent(kind=kind, note=note, user=user, request_id=request_id,
+                                  data=data or {})
         self.events.append(event)
         return event
 
@@ -80,6 +83,9 @@ class SubscriptionEvent(db.Model):
     kind = db.Column(db.String(30), nullable=False)
     note = db.Column(db.Text, nullable=False, default="")
     request_id = db.Column(db.String(60), nullable=False, default="")
+    # What billing needs to charge the change (B2, B3): the seats before and after, or the
+    # cancellation's quote as the page showed it.
+    data = db.Column(db.JSON, nullable=False, default=dict)
 
     subscription = db.relationship("Subscription", back_populates="events")
     user = db.relationship("User")
@@ -93,7 +99,7 @@ class SoftwareKey(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     subscription_id = db.Column(db.Integer, db.ForeignKey("subscriptions.id"), nullable=False,
                                 index=True)
-    product_key = db.Column(db.String(100), nullable=False, default="")
+    product_key = db.Column(Encrypted, nullable=False, default="")  # S7: never in clear
     download_url = db.Column(db.String(500), nullable=False, default="")
     issued_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     revoked_at = db.Column(db.DateTime(timezone=True))

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from accounts.models import Customer, MpaStatus, Reseller, Role
 from accounts.services import new_user
@@ -16,9 +18,11 @@ from connectors.graph.app_client import KEY as GRAPH_KEY
 from connectors.graph.app_client import SIGN_IN_KEY
 from connectors.partner_center.app_client import KEY
 from connectors.partner_center.sandbox import seed
+from notifications.models import OutboxEmail
 from orders.models import Order, OrderLine
 from persistence import db
 from storefront import create_app
+from tests.ux.emails import relative_links
 
 # pc_sandbox, pc_client, pc_responses, pc_sleeps: the real client routed to the sandbox.
 pytest_plugins = ["connectors.partner_center.sandbox.fixtures"]
@@ -32,6 +36,23 @@ CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
 def on_database(url: str) -> type[TestingConfig]:
     """Testing settings on this database (engines are built when the app is, so before)."""
     return type("TestingOnDatabase", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url})
+
+
+@pytest.fixture(autouse=True)
+def emails_link_absolutely():
+    """Every email any test's flow writes to the outbox links only absolutely (an email has
+    no page to be relative to): each row is read as it is inserted, whatever app wrote it,
+    and the test that wrote a relative link fails (tests/ux/test_email_links.py)."""
+    found: list[tuple[str, list[str]]] = []
+
+    def scan(_mapper, _connection, email: OutboxEmail) -> None:
+        if relative_links(email.body):
+            found.append((email.subject, relative_links(email.body)))
+
+    event.listen(OutboxEmail, "before_insert", scan)
+    yield
+    event.remove(OutboxEmail, "before_insert", scan)
+    assert not found, f"emails with relative links (subject, links): {found}"
 
 
 @pytest.fixture
@@ -140,6 +161,23 @@ def make_order(customer: Customer, user, price: Price, quantity: int = 1) -> Ord
     return order
 
 
+class Browser(FlaskClient):
+    """A test client whose every request runs in an app context of its own, as on a server:
+    the fixture's shared context would keep flask.g (the signed-in user, the CSRF token)
+    from one request to the next, and from one client to another."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def browser(app):
+    """Make browsers (each with its own cookies) for tests where several users or devices
+    take turns, or where a cookie is copied to another client."""
+    return lambda: Browser(app, app.response_class, use_cookies=True)
+
+
 def csrf_from(html: str) -> str:
     match = CSRF_RE.search(html)
     assert match, "page has no CSRF token"
@@ -161,3 +199,24 @@ def post_form(client, url: str, data: dict, *, token_url: str | None = None):
     """POST a form the way a browser does: with the CSRF token from the page."""
     token = csrf_token(client, token_url or url)
     return client.post(url, data={**data, "csrf_token": token})
+
+
+CONFIRM_LINK_RE = re.compile(r"https?://[^/\s]+(/signup/confirm\?token=[\w-]+)")
+
+
+def confirm_link(email: str) -> str:
+    """The path of the newest sign-up link emailed to this address (from the outbox)."""
+    sent = db.session.scalars(db.select(OutboxEmail.body).where(OutboxEmail.to == email)
+                              .order_by(OutboxEmail.id.desc())).first()
+    match = CONFIRM_LINK_RE.search(sent or "")
+    assert match, f"no sign-up link was emailed to {email}"
+    return match[1]
+
+
+def sign_up(client, data: dict):
+    """Sign up as a browser does: the form, then the emailed link with the password."""
+    response = post_form(client, "/signup", data)
+    if response.status_code != 302:
+        return response
+    link = confirm_link(data["user_email"])
+    return post_form(client, link, {"password": data["password"]})

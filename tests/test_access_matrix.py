@@ -5,20 +5,24 @@ The matrix is checked against app.url_map, so a route added without an entry her
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from accounts import api_tokens as tokens
+from accounts import sessions
+from accounts.models import UserSession
 from catalog import country_lists
 from catalog.models import CountryListEntry
 from commitments.records.services import create_enrollment
 from config.settings import TestingConfig
 from notifications import notify
 from notifications.models import Notification
-from persistence import db
+from persistence import db, utcnow
 from storefront import create_app
 from tests.api.factories import make_subscription
+from tests.billing.factories import make_invoice
 from tests.conftest import csrf_token, login
 
 GUEST, ADMIN, RESELLER, CUSTOMER = "guest", "admin", "reseller", "customer"
@@ -38,10 +42,11 @@ def only(role: str, ok: int = 200) -> dict[str, int]:
 API_OPERATIONS = ("list_offers", "list_customers", "create_customer", "get_customer",
                   "update_customer", "list_mca", "record_mca", "validate_checkout",
                   "create_order", "list_orders", "get_order", "list_subscriptions",
-                  "get_subscription", "update_subscription", "cancel_subscription")
+                  "get_subscription", "update_subscription", "cancel_subscription",
+                  "list_invoices", "get_invoice")
 API_OBJECT_OPERATIONS = ("get_customer", "update_customer", "list_mca", "record_mca",
                          "get_order", "get_subscription", "update_subscription",
-                         "cancel_subscription")
+                         "cancel_subscription", "get_invoice")
 
 ENROLLMENT_ACTIONS = ("sign", "transition", "credit_check", "order", "usage", "settlement",
                       "account", "subscription", "invoice_paid")
@@ -52,7 +57,19 @@ EXPECT: dict[str, dict[str, int]] = {
     "main.healthz": everyone(200),
     "auth.login": {GUEST: 200, ADMIN: 302, RESELLER: 302, CUSTOMER: 302},
     "auth.signup": {GUEST: 200, ADMIN: 302, RESELLER: 302, CUSTOMER: 302},
+    "auth.signup_sent": {GUEST: 200, ADMIN: 302, RESELLER: 302, CUSTOMER: 302},
+    # The emailed sign-up link: without a live ?token= there is nothing to confirm.
+    "auth.signup_confirm": {GUEST: 404, ADMIN: 302, RESELLER: 302, CUSTOMER: 302},
     "auth.logout": everyone(302),
+    "account.profile": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
+    # An empty form: the current and new passwords are missing.
+    "account.change_password": {GUEST: 302, ADMIN: 422, RESELLER: 422, CUSTOMER: 422},
+    # An empty form: no time zone chosen (not even the storefront's).
+    "account.time_zone": {GUEST: 302, ADMIN: 422, RESELLER: 422, CUSTOMER: 422},
+    # The caller's own session: ending it asks first (a destructive post without confirm=yes
+    # gets the confirmation page, 422; confirmation.py), as does signing out everywhere.
+    "account.revoke_session": {GUEST: 302, ADMIN: 422, RESELLER: 422, CUSTOMER: 422},
+    "account.sign_out_everywhere": {GUEST: 302, ADMIN: 422, RESELLER: 422, CUSTOMER: 422},
     "admin.resellers": only(ADMIN),
     "admin.reseller_new": only(ADMIN),
     "admin.reseller_edit": only(ADMIN),
@@ -61,7 +78,7 @@ EXPECT: dict[str, dict[str, int]] = {
     "admin.customer_edit": only(ADMIN),
     "admin.mca_ledger": only(ADMIN),
     "admin.country_lists_page": only(ADMIN),
-    "admin.country_list_remove": only(ADMIN, ok=302),
+    "admin.country_list_remove": only(ADMIN, ok=422),  # unconfirmed: the confirmation page
     "admin.partner_center_import": only(ADMIN),
     "customers.index": only(RESELLER),
     "customers.new": only(RESELLER),
@@ -84,7 +101,7 @@ EXPECT: dict[str, dict[str, int]] = {
     "sandbox_demo.approve_gdap": {GUEST: 302, ADMIN: 302, RESELLER: 302, CUSTOMER: 302},
     "catalog_admin.index": only(ADMIN),
     "catalog_admin.product": only(ADMIN),
-    "catalog_admin.toggle": only(ADMIN, ok=302),
+    "catalog_admin.toggle": only(ADMIN, ok=422),  # stop selling, unconfirmed: it asks
     "catalog_admin.price": only(ADMIN, ok=302),
     "catalog_admin.settings": only(ADMIN),
     "catalog_admin.markups": only(ADMIN),
@@ -98,11 +115,16 @@ EXPECT: dict[str, dict[str, int]] = {
     "checkout.orders": {GUEST: 302, ADMIN: 403, RESELLER: 200, CUSTOMER: 200},
     # The object is reseller A's order: its customer's user would get 404, not 200.
     "checkout.order": {GUEST: 302, ADMIN: 403, RESELLER: 200, CUSTOMER: 404},
+    # The order pages' live status: scoped like them; the list's poll needs ?ids= (400).
+    "order_status.order": {GUEST: 302, ADMIN: 403, RESELLER: 200, CUSTOMER: 404},
+    "order_status.orders": {GUEST: 302, ADMIN: 403, RESELLER: 400, CUSTOMER: 400},
     "notifications.index": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
     "notifications.mark_read": everyone(302),
     "notifications.mark_all_read": everyone(302),
     "notifications.outbox": only(ADMIN),
     "admin.user_admin_agent": only(ADMIN, ok=302),
+    # Without active=on or active=off the post is malformed.
+    "admin.user_active": {GUEST: 302, ADMIN: 400, RESELLER: 403, CUSTOMER: 403},
     "subscriptions.index": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
     "subscriptions.show": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
     "subscriptions.find": {GUEST: 302, ADMIN: 302, RESELLER: 302, CUSTOMER: 302},
@@ -124,8 +146,21 @@ EXPECT: dict[str, dict[str, int]] = {
     "orders_admin.index": only(ADMIN),
     "orders_admin.show": only(ADMIN),
     "orders_admin.retry": only(ADMIN, ok=302),
+    # B6: reconciliation with Microsoft is the provider's alone.
+    "reconciliation.index": only(ADMIN),
+    "reconciliation.show": only(ADMIN),
+    "reconciliation.export_csv": only(ADMIN),
+    # B4/B5: billing runs and tax rates are the provider's; a run without a month is 422.
+    "billing_admin.index": only(ADMIN),
+    "billing_admin.run": only(ADMIN, 422),
+    "billing_admin.tax_rates": only(ADMIN),
+    # B4 documents: each role's own invoice (a reseller's for the admin); re-invoicing at
+    # retail prices is for a reseller's invoice, so a direct customer's has none (404).
+    **{f"billing.{name}": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200}
+       for name in ("invoices", "invoice", "invoice_pdf", "invoice_csv")},
+    "billing.reinvoice": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 404},
     "api_tokens.index": {GUEST: 302, ADMIN: 403, RESELLER: 200, CUSTOMER: 200},
-    "api_tokens.revoke": {GUEST: 302, ADMIN: 403, RESELLER: 302, CUSTOMER: 302},
+    "api_tokens.revoke": {GUEST: 302, ADMIN: 403, RESELLER: 422, CUSTOMER: 422},  # asks
     "api.openapi_json": everyone(200),
     "api.docs": everyone(200),
     **{f"api.{name}": everyone(401) for name in API_OPERATIONS},
@@ -147,6 +182,7 @@ OTHERS: dict[str, dict[str, int]] = {
     "checkout.check": {RESELLER: 404, CUSTOMER: 422},
     "checkout.place": {RESELLER: 404, CUSTOMER: 422},
     "checkout.order": {RESELLER: 404, CUSTOMER: 404},
+    "order_status.order": {RESELLER: 404, CUSTOMER: 404},
     "customers.show": {RESELLER: 404, CUSTOMER: 403, ADMIN: 403},
     "customers.edit": {RESELLER: 404, CUSTOMER: 403, ADMIN: 403},
     # The admin sees every customer's tenant page; a reseller only its own customers'.
@@ -159,6 +195,9 @@ OTHERS: dict[str, dict[str, int]] = {
     "sandbox_demo.approve_gdap": {RESELLER: 404, ADMIN: 302, CUSTOMER: 302},
     "notifications.mark_read": {ADMIN: 404, RESELLER: 404, CUSTOMER: 404},
     "admin.user_admin_agent": {ADMIN: 404},
+    "admin.user_active": {ADMIN: 404},
+    # Someone else's session (or none) is not the caller's to end.
+    "account.revoke_session": {ADMIN: 404, RESELLER: 404, CUSTOMER: 404},
     **{f"subscriptions.{name}": {ADMIN: 404, RESELLER: 404, CUSTOMER: 404}
        for name in ("show", "autorenew", "quantity", "cancel", "reveal", "download")},
     "subscriptions.licenses": {RESELLER: 404, CUSTOMER: 404},
@@ -166,6 +205,11 @@ OTHERS: dict[str, dict[str, int]] = {
     **{f"enrollments.{name}": {ADMIN: 404, RESELLER: 403} for name in ENROLLMENT_ACTIONS},
     "orders_admin.show": {ADMIN: 404},
     "orders_admin.retry": {ADMIN: 404},
+    "reconciliation.show": {ADMIN: 404},
+    "reconciliation.export_csv": {ADMIN: 404},
+    # Reseller B's invoice; for the admin, who sees all, one that does not exist.
+    **{f"billing.{name}": {ADMIN: 404, RESELLER: 404, CUSTOMER: 404}
+       for name in ("invoice", "invoice_pdf", "invoice_csv", "reinvoice")},
     "api_tokens.revoke": {RESELLER: 404, CUSTOMER: 404},
     **{f"api.{name}": everyone(401) for name in API_OBJECT_OPERATIONS},
 }
@@ -186,23 +230,40 @@ def owned_objects(world):
     api_tokens[world.admin.id] = api_tokens[world.reseller_a_user.id]  # admins own none
     subs = {c: make_subscription(c, world.price).id
             for c in (world.customer_a, world.customer_b, world.direct)}
+    invoices = {world.customer_a: make_invoice(reseller=world.reseller_a,
+                                               end_customer=world.customer_a).id,
+                world.customer_b: make_invoice(reseller=world.reseller_b,
+                                               end_customer=world.customer_b).id,
+                world.direct: make_invoice(customer=world.direct).id}
     world.owned = {role: {"enrollment_id": enrollments[world.direct if role == CUSTOMER
                                                       else world.customer_a],
                           "notification_id": notes[user.id], "token_id": api_tokens[user.id],
                           "subscription_id": subs[world.direct if role == CUSTOMER
-                                                  else world.customer_a]}
+                                                  else world.customer_a],
+                          "invoice_id": invoices[world.direct if role == CUSTOMER
+                                                 else world.customer_a]}
                    for role, user in mine.items()}
+    world.foreign_session_id = sessions.open_session(
+        world.reseller_b_user, remember=False, user_agent="", address="", now=utcnow(),
+        lifetimes=sessions.Lifetimes(timedelta(days=30), timedelta(hours=12)))[0].id
     country_lists.ensure_seeded()
     world.country_entry = db.session.scalars(db.select(CountryListEntry.id)).first()
     world.foreign = {"enrollment_id": enrollments[world.customer_b],
                      "notification_id": notes[world.reseller_b_user.id],
                      "token_id": api_tokens[world.reseller_b_user.id],
-                     "subscription_id": subs[world.customer_b]}
+                     "subscription_id": subs[world.customer_b],
+                     "invoice_id": invoices[world.customer_b]}
 
 
 def user_for(world, role):
     return {ADMIN: world.admin, RESELLER: world.reseller_a_user,
             CUSTOMER: world.direct_user}.get(role)
+
+
+def latest_session_id(user) -> int:
+    """The user's newest sign-in session (the one request_as just opened)."""
+    return db.session.scalar(select(func.max(UserSession.id))
+                             .where(UserSession.user_id == user.id)) or 999_999
 
 
 def attention_order_id(world) -> int:
@@ -215,24 +276,39 @@ def attention_order_id(world) -> int:
     return order.id
 
 
+def reconciliation_run_id() -> int:
+    """A finished reconciliation run (B6), to show and export."""
+    from billing.reconciliation_models import ReconciliationRun
+
+    run = ReconciliationRun(month="2025-03", state="matched")
+    db.session.add(run)
+    db.session.commit()
+    return run.id
+
+
 def url_args(rule, world, other: bool, role: str = ADMIN) -> dict[str, int]:
     own = {"customer_id": world.customer_a.id, "reseller_id": world.reseller_a.id,
            "product_id": world.price.sku.product_id, "price_id": world.price.id,
            "line_id": 999_999, "order_id": world.order_a.id, "entry_id": world.country_entry,
            "user_id": world.reseller_a_user.id,
+           "session_id": latest_session_id(user_for(world, role) or world.admin),
            **world.owned.get(role, world.owned[ADMIN])}
     foreign = {"customer_id": world.customer_b.id, "reseller_id": 999_999,
                "product_id": 999_999, "price_id": 999_999, "line_id": 999_999,
                "order_id": world.order_b.id, "entry_id": 999_999, "user_id": 999_999,
-               **world.foreign}
+               "session_id": world.foreign_session_id, **world.foreign}
     if rule.endpoint.startswith("orders_admin."):
         own["order_id"] = attention_order_id(world) if not other else 0
         foreign["order_id"] = 999_999
+    if rule.endpoint.startswith("reconciliation.") and "run_id" in rule.arguments:
+        own["run_id"] = reconciliation_run_id() if not other else 0
+        foreign["run_id"] = 999_999
     if other:
         foreign["customer_id"] = 999_999 if rule.endpoint.startswith("admin.") else foreign[
             "customer_id"]
         if role == ADMIN:  # the admin sees every enrollment: only a missing one is foreign
             foreign["enrollment_id"] = foreign["subscription_id"] = 999_999
+            foreign["invoice_id"] = 999_999
     return {name: (foreign if other else own)[name] for name in rule.arguments}
 
 

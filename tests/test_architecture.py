@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 PACKAGES = ("storefront", "demo", "provisioning", "orders", "checkout", "subscriptions",
             "commitments", "relationships", "agreements", "catalog", "notifications",
-            "accounts", "persistence", "refusals", "connectors", "config")
+            "accounts", "persistence", "refusals", "connectors", "config", "exports",
+            "billing")
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess:

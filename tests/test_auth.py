@@ -8,7 +8,7 @@ from sqlalchemy import select
 from accounts.models import Customer, Role, User
 from persistence import db
 from storefront.security import is_safe_next
-from tests.conftest import PASSWORD, csrf_token, login, post_form
+from tests.conftest import PASSWORD, csrf_token, login, post_form, sign_up
 
 
 def test_signs_in_with_the_right_password_and_lands_on_the_dashboard(client, world):
@@ -90,7 +90,7 @@ SIGNUP = {
 
 
 def test_direct_customer_signs_up_and_sees_its_company(client, app):
-    response = post_form(client, "/signup", SIGNUP)
+    response = sign_up(client, SIGNUP)
     assert response.status_code == 302
     user = db.session.scalar(select(User).where(User.email == "jo@selfserve.example"))
     assert user.role == Role.CUSTOMER_USER and user.customer.is_direct
@@ -103,9 +103,8 @@ def test_signup_asks_which_microsoft_tenant_the_company_orders_into_k4(client, a
     response = post_form(client, "/signup", {**SIGNUP, "domain_prefix": ""})
     assert response.status_code == 422
     assert 'id="domain_prefix-err"' in response.get_data(as_text=True)
-    response = post_form(client, "/signup", {**SIGNUP, "tenant_mode": "existing",
-                                             "domain_prefix": "",
-                                             "tenant_domain": "selfserve.onmicrosoft.com"})
+    response = sign_up(client, {**SIGNUP, "tenant_mode": "existing", "domain_prefix": "",
+                                "tenant_domain": "selfserve.onmicrosoft.com"})
     assert response.status_code == 302
     customer = db.session.scalar(select(Customer).filter_by(company_name="Self Serve Ltd"))
     assert customer.tenant_mode == "existing"

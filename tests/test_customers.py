@@ -43,7 +43,8 @@ def test_a_saved_customer_page_lists_what_checkout_will_refuse_k2_k3(client, wor
     assert 'data-code="K2.invalid_postal_code"' in page and "for Poland" in page
     assert 'data-code="K3.invalid_tax_id_checksum"' in page
     customer = db.session.scalar(select(Customer).filter_by(company_name="Gamma Sp. z o.o."))
-    assert f'href="/customers/{customer.id}/edit">Fix it' in page
+    assert f'href="/customers/{customer.id}/edit#postal_code">Fix it' in page
+    assert f'href="/customers/{customer.id}/edit#tax_id">Fix it' in page
 
 
 def test_a_customer_whose_record_passes_k1_to_k3_is_ready_to_order(client, world):
@@ -104,8 +105,8 @@ def test_admin_creates_a_reseller_and_its_first_user(client, world):
     reseller = db.session.scalar(select(Reseller).where(Reseller.company_name == "Delta IT"))
     assert response.status_code == 302 and reseller.mpn_id == "5556667"
     response = post_form(client, f"/admin/resellers/{reseller.id}/users/new", {
-        "name": "Dee", "email": "Dee@Delta.example", "password": "ten chars!!",
-        "confirm": "ten chars!!", "admin_agent": "y"})
+        "name": "Dee", "email": "Dee@Delta.example", "password": "twelve chars!",
+        "confirm": "twelve chars!", "admin_agent": "y"})
     user = db.session.scalar(select(User).where(User.email == "dee@delta.example"))
     assert response.status_code == 302 and user.reseller_id == reseller.id and user.admin_agent
 
@@ -144,7 +145,7 @@ def test_fixing_the_tax_id_from_the_cart_leads_back_to_the_cart_k3(client, world
     cart = f"/cart?customer={world.customer_a.id}"
     page = client.get(cart).get_data(as_text=True)
     edit = f"/customers/{world.customer_a.id}/edit?next=/cart?customer%3D{world.customer_a.id}"
-    assert 'data-code="K3.missing_tax_id"' in page and f'href="{edit}">Fix it' in page
+    assert 'data-code="K3.missing_tax_id"' in page and f'href="{edit}#tax_id">Fix it' in page
     fixed = {**NEW_CUSTOMER, "company_name": "Alpha GmbH", "domain_prefix": "alphapl"}
     response = post_form(client, edit, fixed)
     assert response.status_code == 302 and response.headers["Location"] == cart

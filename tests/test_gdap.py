@@ -103,7 +103,7 @@ def test_an_expired_relationship_is_refused_with_the_re_request_link(client, wor
         problems = validate(client, world, customer)
 
     assert [p["code"] for p in problems] == ["K4.gdap_expired"]
-    assert problems[0]["fix_url"].endswith(f"/customers/{customer.id}/tenant")
+    assert problems[0]["fix_url"].endswith(f"/customers/{customer.id}/tenant#tenant")
 
 
 def test_a_relationship_without_a_newly_required_role_is_refused_and_names_it(client, world):

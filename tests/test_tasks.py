@@ -7,10 +7,12 @@ from storefront.tasks import celery
 from subscriptions.tasks import sync_subscriptions_task
 
 
-def test_beat_schedules_reconciler_subscription_sync_the_daily_ospa_and_gdap_runs(app):
+def test_beat_schedules_reconciler_subscription_sync_the_daily_ospa_gdap_and_mca_head_runs(
+        app):
     tasks = {entry["task"] for entry in celery.conf.beat_schedule.values()}
     assert tasks == {"provisioning.reconcile", "subscriptions.sync", "commitments.run_daily",
-                     "relationships.daily"}
+                     "relationships.daily", "agreements.export_head", "accounts.purge",
+                     "billing.run_monthly"}
 
 
 def test_the_periodic_jobs_run_against_the_app(app, world):

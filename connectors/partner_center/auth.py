@@ -18,6 +18,7 @@ from typing import Any
 import msal
 
 from connectors.partner_center.errors import ConsentRequired, ReauthenticationRequired
+from connectors.partner_center.private_file import write_private
 from connectors.partner_center.transport import TokenKind
 
 log = logging.getLogger("connectors.partner_center.auth")
@@ -115,9 +116,7 @@ class MsalTokenProvider:
     def _persist(self) -> None:
         """Write the token cache (with the newest refresh token) when it changed."""
         if self._cache_path and self._cache.has_state_changed:
-            self._cache_path.parent.mkdir(parents=True, exist_ok=True)
-            self._cache_path.write_text(self._cache.serialize(), encoding="utf-8")
-            self._cache_path.chmod(0o600)
+            write_private(self._cache_path, self._cache.serialize())
             self._cache.has_state_changed = False
 
     def _failure(self, kind: TokenKind, result: dict[str, Any]) -> ReauthenticationRequired:

@@ -3,19 +3,37 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from accounts import services
 from accounts.models import Customer, Reseller, Role, User
 from accounts.scoping import name_contains
-from agreements.mca import McaAcceptance, export_csv, verify_chain
+from agreements import heads
+from agreements.keys import from_config
+from agreements.mca import McaAcceptance, export_csv, verify_configured
 from catalog import country_lists
 from catalog.models import CountryListEntry
+from exports.spreadsheet import download_headers
 from persistence import db
+from persistence.search import contains
+from storefront import consequences
+from storefront.confirmation import unconfirmed
 from storefront.forms import AdminCustomerForm, CountryEntryForm, ResellerForm, UserForm
 from storefront.pagination import paginate
 from storefront.security import roles_required
@@ -34,9 +52,7 @@ def resellers():
     q = request.args.get("q", "").strip()
     query = select(Reseller).order_by(Reseller.company_name)
     if q:
-        like = f"%{q.lower()}%"
-        query = query.where(or_(func.lower(Reseller.company_name).like(like),
-                                Reseller.mpn_id.like(like)))
+        query = query.where(or_(contains(Reseller.company_name, q), contains(Reseller.mpn_id, q)))
     page = paginate(query)
     return render_template("admin/resellers.html", page=page, q=q)
 
@@ -57,9 +73,13 @@ def reseller_edit(reseller_id: int):
 def _reseller_form(reseller: Reseller, title: str):
     form = ResellerForm(obj=reseller)
     if form.validate_on_submit():
-        services.save_reseller(reseller, form.data)
-        flash(sentence(f"Saved {reseller.company_name}"), "success")
-        return redirect(url_for("admin.reseller_edit", reseller_id=reseller.id))
+        try:
+            services.save_reseller(reseller, form.data)
+        except services.MpnTaken as taken:
+            form.mpn_id.errors.append(str(taken))
+        else:
+            flash(sentence(f"Saved {reseller.company_name}"), "success")
+            return redirect(url_for("admin.reseller_edit", reseller_id=reseller.id))
     status = 422 if form.errors else 200
     return render_template("admin/reseller_form.html", form=form, reseller=reseller,
                            title=title), status
@@ -87,9 +107,36 @@ def reseller_user_new(reseller_id: int):
 def user_admin_agent(user_id: int):
     """S4/S7: grant or withdraw the admin-agent permission (cancel, reveal keys)."""
     user = db.session.get(User, user_id) or abort(404)
-    services.set_admin_agent(user, request.form.get("admin_agent") == "on")
+    on = request.form.get("admin_agent") == "on"
+    if page := unconfirmed(None if on else consequences.withdraw_admin_agent(user)):
+        return page
+    services.set_admin_agent(user, on)
     flash(f"{user.email} {'is now' if user.admin_agent else 'is no longer'} an admin agent.",
           "success")
+    return _owner_page(user)
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@admin_only
+def user_active(user_id: int):
+    """Deactivate a user (its sessions and API tokens end for good) or reactivate it."""
+    user = db.session.get(User, user_id) or abort(404)
+    on = {"on": True, "off": False}.get(request.form.get("active", ""))
+    if on is None:
+        abort(400, "Send active=on or active=off.")
+    if user.id == current_user.id:
+        flash("You cannot deactivate your own account; ask another administrator.", "error")
+        return _owner_page(user)
+    if page := unconfirmed(None if on or not user.active else consequences.deactivate_user(user)):
+        return page
+    services.set_user_active(user, on)
+    flash(f"{user.email} is active again; it signs in afresh." if on else
+          f"{user.email} is deactivated: its sessions and API tokens have ended.", "success")
+    return _owner_page(user)
+
+
+def _owner_page(user: User):
+    """Back to the page that lists the user: its company's or its reseller's."""
     if user.customer_id:
         return redirect(url_for("admin.customer_edit", customer_id=user.customer_id))
     if user.reseller_id:
@@ -135,11 +182,17 @@ def mca_ledger():
         query = query.where(name_contains(q))
     query = _date_range(query, start, end)
     if request.args.get("format") == "csv":
-        body = export_csv(db.session.scalars(query).all())
-        return Response(body, mimetype="text/csv", headers={
-            "Content-Disposition": "attachment; filename=mca-ledger.csv"})
+        return Response(stream_with_context(export_csv(db.session.scalars(query))),
+                        headers=download_headers("mca-ledger.csv"))
     return render_template("admin/mca.html", page=paginate(query), q=q, start=start, end=end,
-                           broken=verify_chain())
+                           report=verify_configured(current_app.config), head=_latest_head())
+
+
+def _latest_head() -> heads.HeadCheck | None:
+    """The newest signed head statement compared with the ledger, if one was written."""
+    config = current_app.config
+    path = heads.latest(Path(config["MCA_HEAD_DIR"]))
+    return heads.check(path, from_config(config)) if path else None
 
 
 def _date_range(query, start: str, end: str):
@@ -189,6 +242,8 @@ def _add_country(form) -> str | None:
 @admin_only
 def country_list_remove(entry_id: int):
     entry = db.session.get(CountryListEntry, entry_id) or abort(404)
+    if page := unconfirmed(consequences.remove_country(entry, LIST_TITLES[entry.list_name])):
+        return page
     country_lists.remove_entry(entry)
     flash(f"{entry.name} removed from {LIST_TITLES[entry.list_name]}.", "info")
     return redirect(url_for("admin.country_lists_page") + f"#{entry.list_name}")

@@ -14,6 +14,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from marshmallow import Schema, ValidationError
 
 from accounts import api_tokens as tokens
+from storefront import throttling
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC = {"api.openapi_json", "api.docs"}
@@ -108,24 +109,52 @@ def _bad_request(error: BadRequest):
 
 @bp.before_request
 def _authenticate():
-    """Bearer token, then the token's fixed-window rate limit (the docs are public)."""
+    """Bearer token, then the limits (the docs are public): per client address on requests
+    without a live token (asked before any token lookup), per token, and per owner across
+    all of a reseller's or company's tokens."""
     if request.endpoint in PUBLIC or request.endpoint is None:
         return None
-    secret = tokens.secret_of(request.headers.get("Authorization"))
-    if secret is None:
-        return _unauthorized()
-    # Counted first: loading the token after the count's commit keeps it loaded.
-    wait = tokens.hit(secret, datetime.now(UTC), current_app.config.get("API_RATE_LIMIT", 120),
-                      current_app.config.get("API_RATE_WINDOW", 60))
-    token = tokens.authenticate(secret)
-    if token is None:
-        return _unauthorized()
+    config, now, store = current_app.config, datetime.now(UTC), throttling.store()
+    address = throttling.client_address()
+    wait = tokens.bad_token_wait(store, address, config.get("API_BAD_TOKEN_LIMIT", 20), now)
     if wait is not None:
-        response = api_error(429, "Too Many Requests", f"Rate limit reached; retry in {wait}s.")
-        response[0].headers["Retry-After"] = str(wait)
-        return response
+        return _too_many(wait, "Too many requests without a live token from your address")
+    secret = tokens.secret_of(request.headers.get("Authorization"))
+    token, refusal = _counted_token(secret, store, now) if secret else (None, None)
+    if token is None:
+        tokens.count_bad_token(store, address, config.get("API_BAD_TOKEN_WINDOW", 60), now)
+        return _unauthorized()
+    if refusal is not None:
+        return refusal
     g.api_token, g.api_user = token, token.user
     return None
+
+
+def _counted_token(secret: str, store, now: datetime):
+    """The live token with this secret (None if none) and the 429 to answer when it is over
+    its own limit or its owner's. Both counts run before the token is loaded, so their
+    commits expire nothing the request has read."""
+    config = current_app.config
+    window = config.get("API_RATE_WINDOW", 60)
+    counted = tokens.hit(secret, now, config.get("API_RATE_LIMIT", 120), window)
+    if counted is None:
+        return None, None
+    refusal = None
+    if counted.wait is not None:
+        refusal = _too_many(counted.wait, "Rate limit reached")
+    else:
+        wait = tokens.owner_wait(store, counted.owner, now,
+                                 config.get("API_OWNER_RATE_LIMIT", 600), window)
+        if wait is not None:
+            refusal = _too_many(wait, "Your organisation's rate limit, shared by all its "
+                                "tokens, is reached")
+    return tokens.authenticate(secret), refusal
+
+
+def _too_many(wait: int, reason: str):
+    response = api_error(429, "Too Many Requests", f"{reason}; retry in {wait}s.")
+    response[0].headers["Retry-After"] = str(wait)
+    return response
 
 
 def _unauthorized():
@@ -140,7 +169,8 @@ from storefront.api import (  # noqa: E402 - the modules register their routes o
     checkout,
     customers,
     docs,
+    invoices,
     subscriptions,
 )
 
-__all__ = ["bp", "catalog", "checkout", "customers", "docs", "subscriptions"]
+__all__ = ["bp", "catalog", "checkout", "customers", "docs", "invoices", "subscriptions"]

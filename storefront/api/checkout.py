@@ -105,9 +105,13 @@ def validate_checkout():
 
 
 def _owner_key(key: str) -> str:
-    """Namespace the caller's key by its owner, so two owners' keys never meet."""
+    """Namespace the caller's key by the token's owner (its reseller, its company, or the
+    provider), so another owner's key neither returns their order nor blocks this one."""
     user = scope.user()
-    owner = f"r{user.reseller_id}" if user.reseller_id else f"c{user.customer_id}"
+    if user.reseller_id:
+        owner = f"r{user.reseller_id}"
+    else:
+        owner = f"c{user.customer_id}" if user.customer_id else "provider"
     return f"api:{owner}:{key}"
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC
 
 import pycountry
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
+from accounts import emails
 from catalog.models import SEGMENTS
 from checkout.validators.address import EXTRA_COUNTRIES
 from persistence import MAX_ID
@@ -33,6 +34,18 @@ def Id(*, strict: bool = True, **kwargs) -> fields.Integer:  # noqa: N802 - a fi
 def Text(max_length: int, *, min_length: int = 0, **kwargs) -> fields.String:  # noqa: N802
     """Text within a length; a blank address field is K1's to report, with its code."""
     return fields.String(validate=validate.Length(min=min_length, max=max_length), **kwargs)
+
+
+def _email_fits(value: str) -> None:
+    problem = emails.length_problem(value)
+    if problem is not None:
+        raise ValidationError(problem)
+
+
+def EmailAddress(**kwargs) -> fields.Email:  # noqa: N802 - a field class
+    """An email within the length limits (accounts/emails.py), with their precise message."""
+    return fields.Email(validate=_email_fits, metadata={"maxLength": emails.MAX_LENGTH},
+                        **kwargs)
 
 
 class ErrorBody(Schema):
@@ -105,7 +118,7 @@ class CustomerIn(Schema):
     company_name = Text(200, required=True, min_length=1)
     contact_first_name = Text(50, required=True, min_length=1)
     contact_last_name = Text(50, required=True, min_length=1)
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = EmailAddress(required=True)
     phone = Text(40)
     address_line1 = Text(200, required=True, min_length=1)
     address_line2 = Text(200)
@@ -202,7 +215,7 @@ class SubscriptionSchema(Schema):
 class McaIn(Schema):
     signer_first_name = Text(50, required=True, min_length=1)
     signer_last_name = Text(50, required=True, min_length=1)
-    signer_email = fields.Email(required=True, validate=validate.Length(max=254))
+    signer_email = EmailAddress(required=True)
     signer_phone = Text(40, load_default="")
     date_agreed = fields.Date(required=True)
 

@@ -12,6 +12,8 @@ from commitments.enrollment import Document, Status, SuspensionReason
 from commitments.orders import Approval, OrderKind
 from commitments.problems import CommitmentRefused
 from commitments.records import services
+from storefront import consequences
+from storefront.confirmation import unconfirmed
 from storefront.enrollments.views import (
     FORM_CLASSES,
     admin_only,
@@ -77,6 +79,8 @@ def sign(row, form):
 
 @enrollment_action("status", "status")
 def transition(row, form):
+    if page := unconfirmed(consequences.enrollment_status(row, form.target.data)):
+        return page
     reason = SuspensionReason(form.reason.data) if form.reason.data else None
     services.change_status(row, Status(form.target.data), today(), reason=reason,
                            resolved_on=form.resolved_on.data)

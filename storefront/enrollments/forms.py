@@ -14,12 +14,19 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from commitments.enrollment import Document, Status, SuspensionReason
 from commitments.orders import OrderKind
 from persistence import MAX_MONEY
-from storefront.forms import options
+from storefront.forms import email_checks, options
 
 DOCUMENT_LABELS = {
     Document.TERMS_AND_CONDITIONS: "OSPA Agreement terms and conditions",
@@ -51,7 +58,7 @@ class StatusForm(FlaskForm):
 
     def validate_target(self, field) -> None:
         if field.data not in {s.value for s in Status}:
-            raise ValueError("Choose a status.")
+            raise ValidationError("Choose a status.")
 
 
 class CreditCheckForm(FlaskForm):
@@ -92,8 +99,7 @@ class SettlementForm(FlaskForm):
 
 class AccountForm(FlaskForm):
     account_name = StringField("Account name", validators=[DataRequired(), Length(max=120)])
-    account_owner = StringField("Account owner (Org ID)",
-                                validators=[DataRequired(), Email(), Length(max=254)])
+    account_owner = StringField("Account owner (Org ID)", validators=email_checks())
 
 
 class SubscriptionForm(FlaskForm):

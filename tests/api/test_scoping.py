@@ -11,6 +11,7 @@ from orders.models import Order
 from persistence import db
 from tests.api.conftest import order_body
 from tests.api.factories import make_subscription
+from tests.billing.factories import make_invoice
 from tests.checkout.conftest import confirm_mca
 from tests.test_access_matrix import API_OPERATIONS
 
@@ -21,6 +22,7 @@ SIGNER = {"signer_first_name": "Eve", "signer_last_name": "Mallory",
 def b_objects(world) -> dict[str, tuple[str, str, dict | None]]:
     """Every API operation aimed at reseller B's customer, order or subscription."""
     cb, sub = world.customer_b.id, make_subscription(world.customer_b, world.price).id
+    invoice = make_invoice(reseller=world.reseller_b, end_customer=world.customer_b).id
     body = order_body(world.customer_b, world.price)
     return {
         "list_offers": ("GET", f"/api/v1/catalog/offers?customer_id={cb}", None),
@@ -37,6 +39,8 @@ def b_objects(world) -> dict[str, tuple[str, str, dict | None]]:
         "get_subscription": ("GET", f"/api/v1/subscriptions/{sub}", None),
         "update_subscription": ("PATCH", f"/api/v1/subscriptions/{sub}", {"quantity": 9}),
         "cancel_subscription": ("POST", f"/api/v1/subscriptions/{sub}/cancel", None),
+        "list_invoices": ("GET", "/api/v1/invoices", None),
+        "get_invoice": ("GET", f"/api/v1/invoices/{invoice}", None),
     }
 
 
@@ -50,6 +54,9 @@ def test_reseller_a_cannot_reach_reseller_b_through_any_operation(client, world,
     if operation == "list_customers":  # a list has no foreign id to refuse: B is absent
         assert response.status_code == 200
         assert world.customer_b.id not in {c["id"] for c in payload["items"]}
+    elif operation == "list_invoices":
+        assert response.status_code == 200
+        assert world.reseller_b.id not in {i["buyer_reseller_id"] for i in payload["items"]}
     else:
         assert response.status_code == 404, payload
         assert "Beta GmbH" not in response.get_data(as_text=True)

@@ -57,7 +57,7 @@ def test_a_direct_customer_creates_a_token_for_its_company(client, world):
 def test_a_revoked_token_gets_401(client, world):
     secret = create_on_page(client, world.reseller_a_user)
     token = db.session.scalar(select(ApiToken))
-    assert post_form(client, f"/api-tokens/{token.id}/revoke", {},
+    assert post_form(client, f"/api-tokens/{token.id}/revoke", {"confirm": "yes"},
                      token_url="/api-tokens").status_code == 302
     assert client.get("/api/v1/customers",
                       headers={"Authorization": f"Bearer {secret}"}).status_code == 401

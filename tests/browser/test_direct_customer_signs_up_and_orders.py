@@ -1,6 +1,6 @@
-"""A company signs up in Poland without its NIP, sees in the cart what checkout will refuse
-(K3), fixes it from the Fix it link and lands back in the cart, accepts the MCA (K5) and
-places its order."""
+"""A company signs up in Poland without its NIP and confirms from the emailed link, sees in
+the cart what checkout will refuse (K3), fixes it from the Fix it link and lands back in
+the cart, accepts the MCA (K5) and places its order."""
 
 import re
 from decimal import Decimal
@@ -12,6 +12,7 @@ from accounts.models import Customer
 from catalog.models import Price
 from orders.models import Order
 from persistence import db
+from tests.conftest import confirm_link
 
 SIGN_UP = [("Company name", "Gdańsk Bikes Sp. z o.o."), ("Contact first name", "Piotr"),
            ("Contact last name", "Wiśniewski"), ("Billing email", "piotr@bikes.example"),
@@ -33,6 +34,10 @@ def test_a_direct_customer_signs_up_fixes_its_nip_from_the_cart_and_orders(
         page.get_by_label(label, exact=True).fill(value)
     page.get_by_label("Country").select_option("PL")
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    page.goto(live_server + confirm_link("piotr@bikes.example"))
+    page.get_by_label("Password", exact=True).fill("a-long-password")
+    page.get_by_role("button", name="Create my account").click()
     expect(page.get_by_text("Your company account is ready")).to_be_visible()
 
     page.goto(f"{live_server}/shop")
@@ -40,7 +45,7 @@ def test_a_direct_customer_signs_up_fixes_its_nip_from_the_cart_and_orders(
     missing = page.locator('[data-code="K3.missing_tax_id"]')
     expect(missing).to_be_visible()  # before any check: the saved record already fails K3
     missing.get_by_role("link", name="Fix it").click()
-    page.get_by_label("Organization tax ID (INN)").fill("856-734-62-15")
+    page.get_by_label("NIP (Polish VAT number)").fill("856-734-62-15")
     page.get_by_role("button", name="Save").click()
     expect(page).to_have_url(re.compile(rf"{live_server}/cart\?customer=\d+$"))
     expect(page.locator("[data-code]")).to_have_count(0)

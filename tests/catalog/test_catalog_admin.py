@@ -64,7 +64,7 @@ def test_stopping_sales_hides_the_product_from_the_shop(client, world):
     product = world.price.sku.product
     login(client, world.admin)
     client.post(f"/admin/catalog/{product.id}/toggle",
-                data={"csrf_token": csrf_token(client, "/admin/catalog")})
+                data={"csrf_token": csrf_token(client, "/admin/catalog"), "confirm": "yes"})
     db.session.refresh(product)
     assert not product.enabled
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})

@@ -119,7 +119,7 @@ def test_a_product_taken_off_sale_leaves_the_shop_and_the_admin_list_at_once(
     assert "Stop selling" in in_own_context(app, admin_list)
     assert "Business Standard" in shop(app, client)
     toggled = in_own_context(app, lambda: post_form(
-        admin, f"/admin/catalog/{world.price.sku.product.id}/toggle", {},
+        admin, f"/admin/catalog/{world.price.sku.product.id}/toggle", {"confirm": "yes"},
         token_url="/admin/catalog"))
     assert toggled.status_code == 302
     assert "Business Standard" not in shop(app, client)

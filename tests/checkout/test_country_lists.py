@@ -37,5 +37,5 @@ def test_admin_removes_poland_from_k3(client, world):
     client.get("/admin/country-lists")
     entry = db.session.scalar(select(CountryListEntry).filter_by(list_name="k3", code="PL"))
     client.post(f"/admin/country-lists/{entry.id}/delete",
-                data={"csrf_token": csrf_token(client, "/admin/country-lists")})
+                data={"csrf_token": csrf_token(client, "/admin/country-lists"), "confirm": "yes"})
     assert "PL" not in country_lists.tax_id_countries()

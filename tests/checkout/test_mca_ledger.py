@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from agreements import mca
+from agreements.keys import from_config
 from persistence import db
 from tests.conftest import login
 
@@ -17,11 +18,11 @@ def record(world, customer=None, user=None, email="ada@example.com"):
         date_agreed=date(2026, 11, 23), ip="127.0.0.1", user_agent="pytest")
 
 
-def test_each_acceptance_is_chained_to_the_previous_one(world):
+def test_each_acceptance_is_chained_to_the_previous_one(app, world):
     first, second = record(world), record(world, world.customer_a, world.reseller_a_user)
     assert first.prev_hash == mca.GENESIS and second.prev_hash == first.row_hash
     assert second.acting_as == "reseller_user" and second.reseller_id == world.reseller_a.id
-    assert mca.verify_chain() == []
+    assert mca.verify_chain(from_config(app.config)).problems == ()
 
 
 def test_the_orm_refuses_to_change_or_delete_a_row(world):
@@ -53,7 +54,7 @@ def test_verify_detects_a_row_changed_behind_the_ledgers_back(app, world):
     db.session.execute(text("UPDATE mca_acceptances SET signer_email='evil@example.com' "
                             "WHERE id = (SELECT min(id) FROM mca_acceptances)"))
     db.session.commit()
-    problems = mca.verify_chain()
+    problems = mca.verify_chain(from_config(app.config)).problems
     assert problems and "contents changed" in problems[0]
     result = app.test_cli_runner().invoke(args=["mca", "verify"])
     assert result.exit_code == 1 and "fails verification" in result.output

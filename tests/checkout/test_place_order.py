@@ -170,7 +170,7 @@ def test_existing_tenant_without_delegated_admin_links_where_gdap_is_requested_k
     login(client, world.reseller_a_user)
     body = place(client, fresh).get_data(as_text=True)
     assert 'data-code="K4.delegated_admin_missing"' in body
-    assert f'href="/customers/{fresh.id}/tenant"' in body
+    assert f'href="/customers/{fresh.id}/tenant#tenant"' in body
 
 
 def test_two_racing_checkouts_never_make_two_monthly_business_subscriptions_k6(app, world):
@@ -271,7 +271,7 @@ def test_a_nonprofit_plan_needs_an_approved_nonprofit_qualification_k7(
                      token_url=f"/cart?customer={fresh.id}").get_data(as_text=True)
     assert ('data-code="K7.not_qualified"' in body) is refused
     if refused:  # the buyer cannot qualify itself here: the link offers the other plans
-        assert f'href="/shop?customer={fresh.id}">Fix it' in body
+        assert f'href="/shop?customer={fresh.id}#segment">Fix it' in body
 
 
 def test_a_cart_placed_from_two_tabs_at_once_makes_one_order(app, world, fresh):
@@ -395,7 +395,8 @@ def test_a_second_business_subscription_links_to_the_one_held_k6(client, world):
     login(client, world.reseller_a_user)
     body = place(client, fresh).get_data(as_text=True)
     link = f"/subscriptions/find?ref=local:{held.id}"
-    assert 'data-code="K6.second_subscription_same_cycle"' in body and f'href="{link}"' in body
+    assert 'data-code="K6.second_subscription_same_cycle"' in body
+    assert f'href="{link}#extra-licenses"' in body
     assert client.get(link).headers["Location"] == f"/subscriptions/{held.id}"
 
 
@@ -418,7 +419,8 @@ def test_annual_billing_switched_off_points_the_buyer_to_the_carts_choice_c1(
     login(client, world.reseller_a_user)
     body = place(client, fresh).get_data(as_text=True)
     problem = re.search(r'data-code="C1\.annual_billing_disabled">.*?</p>', body, re.S).group(0)
-    assert f'href="/cart?customer={fresh.id}">Fix it' in problem and "/admin" not in problem
+    assert f'href="/cart?customer={fresh.id}#line-1-billing">Fix it' in problem
+    assert "/admin" not in problem
 
 
 def test_a_reseller_filters_its_orders_by_status_and_customer(client, world, fresh):

@@ -20,7 +20,7 @@ from orders.models import Order
 from persistence import db
 from tests.api.conftest import bearer
 from tests.checkout.conftest import confirm_mca
-from tests.conftest import csrf_token, login, make_customer, make_price, post_form
+from tests.conftest import csrf_token, login, make_customer, make_price, post_form, sign_up
 
 VICTIM = seed.TENANT_WITH_DAP_ID  # reseller A's customer; its admin accepted only A
 LEAKS = ("K6.", "another partner", "holds", "Fabrikam", "delegated admin",
@@ -143,7 +143,7 @@ def test_the_api_refuses_a_claimed_tenant_with_k11_only_and_no_holdings(
 
 def test_a_direct_sign_up_naming_the_tenant_orders_only_after_the_admin_approves(
         client, world, pc_sandbox, e3, victim_holds_a_business_subscription):
-    assert post_form(client, "/signup", {
+    assert sign_up(client, {
         "company_name": "Self Claim Ltd", "contact_first_name": "Jo",
         "contact_last_name": "Bloggs", "email": "billing@selfclaim.example",
         "address_line1": "1 High St", "city": "London", "postal_code": "EC1A 1BB",

@@ -116,10 +116,11 @@ def test_suspension_needs_a_reason_and_reactivation_needs_payment_first(
     client, world, active
 ):
     with at(date(2025, 9, 1), client, world.admin):
-        response = post_action(client, active, "status", {"target": "suspended"})
+        response = post_action(client, active, "status",
+                               {"target": "suspended", "confirm": "yes"})
         assert "O8.suspension_reason_required" in response.get_data(as_text=True)
         post_action(client, active, "status",
-                    {"target": "suspended", "reason": "unpaid_overage"})
+                    {"target": "suspended", "reason": "unpaid_overage", "confirm": "yes"})
         assert active.status == Status.SUSPENDED
         refused = post_action(client, active, "status", {"target": "active"})
         assert refused.status_code == 422
@@ -131,7 +132,7 @@ def test_suspension_needs_a_reason_and_reactivation_needs_payment_first(
 
 def test_a_stopped_enrollment_shows_when_its_data_is_deprovisioned(client, world, active):
     with at(date(2025, 9, 1), client, world.admin):
-        post_action(client, active, "status", {"target": "terminated"})
+        post_action(client, active, "status", {"target": "terminated", "confirm": "yes"})
         page = client.get(f"/enrollments/{active.id}").get_data(as_text=True)
     assert 'data-testid="deprovision-on">2025-11-30' in page  # 90 days after 1 September
 

@@ -27,14 +27,16 @@ E3 = ("CFQ7TTC0LFLZ", "0001", "Microsoft 365 E3", "microsoft365")
 
 
 def reseller_user() -> User:
-    """A reseller whose MPN ID the sandbox knows, and one of its users."""
+    """A reseller whose MPN ID the sandbox knows, and one of its users. One MPN ID names one
+    reseller: when a test's world already holds it, the user joins that reseller."""
     user = db.session.scalar(select(User).where(User.email == "orders@reseller.example"))
     if user:
         return user
-    reseller = Reseller(company_name="Adatum IT Services", mpn_id=seed.RESELLER_MPN_ID,
-                        mpa_status=MpaStatus.VERIFIED, tenant_id=seed.RESELLER_TENANT_ID,
-                        listed=True)
-    user = new_user("orders@reseller.example", "pw-not-used", Role.RESELLER_USER,
+    reseller = db.session.scalar(
+        select(Reseller).where(Reseller.mpn_id == seed.RESELLER_MPN_ID)) or Reseller(
+        company_name="Adatum IT Services", mpn_id=seed.RESELLER_MPN_ID,
+        mpa_status=MpaStatus.VERIFIED, tenant_id=seed.RESELLER_TENANT_ID, listed=True)
+    user = new_user("orders@reseller.example", "pw-never-used-here", Role.RESELLER_USER,
                     reseller=reseller)
     db.session.add_all([reseller, user])
     db.session.commit()

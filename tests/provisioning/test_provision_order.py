@@ -143,7 +143,7 @@ def test_the_buyers_order_page_links_each_provisioned_line_to_its_subscription(p
 
     order = make_order(lines=((BUSINESS_STANDARD, 4),))
     client = pc_app.test_client()
-    login(client, order.placed_by, "pw-not-used")
+    login(client, order.placed_by, "pw-never-used-here")
     before = client.get(f"/orders/{order.id}").get_data(as_text=True)
     assert 'id="line-subscription-0"' not in before
     run_job(order.id, pc_client)
@@ -169,7 +169,7 @@ def test_a_customer_whose_new_tenant_was_created_can_order_again_k4(pc_app, pc_c
     confirm_mca(customer, order.placed_by)  # the sandbox's current agreement version
     db.session.commit()
     client = pc_app.test_client()
-    login(client, order.placed_by, "pw-not-used")
+    login(client, order.placed_by, "pw-never-used-here")
     response = post_form(client, f"/cart/{customer.id}/check", {},
                          token_url=f"/cart?customer={customer.id}")
     body = response.get_data(as_text=True)

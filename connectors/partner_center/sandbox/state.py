@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from connectors.partner_center.private_file import write_private
 from connectors.partner_center.sandbox import seed
 from connectors.partner_center.sandbox.catalog import Catalog
 from connectors.partner_center.sandbox.faults import Fault, FaultPlan
@@ -42,6 +43,13 @@ class SandboxConfig:
     gdap_page_size: int = 100  # relationships per page when $top is not given
     gdap_partner_service_principal: bool = True  # False: Graph writes answer 403
     entra_authority_host: str = "https://login.microsoftonline.com"  # issuer and endpoints
+    # Microsoft's invoices and the Graph billing export (billing.py, graph/billing.py).
+    billing_invoice_day: int = 8  # a month's invoice appears on this day of the next month
+    billing_export_polls: int = 1  # reads of an export operation that still say "running"
+    billing_export_retry_after: int = 1  # the running operation's Retry-After, in seconds
+    billing_sas_hours: float = 12.0  # how long a manifest's SAS token reads its blobs
+    billing_blob_host: str = ""  # where blobs are served; "" = this server under /_blob
+    billing_blob_lines: int = 1000  # line items per blob (the export's partitions)
 
 
 def _utc_now() -> datetime:
@@ -100,10 +108,9 @@ class Sandbox:
             self.on_change(self.data)
 
     def save_to(self, path: Path) -> None:
-        """Hook target: write the data as JSON next to `path` and swap it in atomically."""
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True), encoding="utf-8")
-        tmp.replace(path)
+        """Hook target: write the data as JSON, swapped in atomically, readable by its owner
+        only (it holds customers' names, addresses and tenants)."""
+        write_private(path, json.dumps(self.data, indent=1, sort_keys=True))
 
     def add_fault(self, kind: str = "error", endpoint: str = "*", **kw: Any) -> Fault:
         """Inject a fault (see `Fault`)."""

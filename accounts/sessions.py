@@ -1,0 +1,124 @@
+"""Server-side sign-in sessions: opened at sign-in, checked on every request, ended at
+sign-out, "sign out everywhere", a password change and deactivation.
+
+Policy: a cookie signs a browser in only while its session row is live: not revoked, not
+expired, and its user active. A remembered session ("Keep me signed in") lasts the
+remember-me duration from its sign-in however busy it is; any other ends after an idle
+period without a request. A request touches the row at most every TOUCH_EVERY, so a busy
+browser does not write to the database on every request. Revocation is a timestamp on the
+row, so reactivating a user or reseller does not revive an old cookie.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.sql import ColumnElement
+
+from accounts.models import UserSession
+from persistence import MAX_ID, as_utc, db
+
+TOUCH_EVERY = timedelta(minutes=5)
+USER_AGENT_LENGTH = 200
+ADDRESS_LENGTH = 45
+
+
+@dataclass(frozen=True)
+class Lifetimes:
+    remember: timedelta  # a remembered session, from its sign-in
+    idle: timedelta  # any other, from its last request
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def open_session(user, *, remember: bool, user_agent: str, address: str, now: datetime,
+                 lifetimes: Lifetimes) -> tuple[UserSession, str]:
+    """A new live session for the user and its cookie token "<id>:<secret>", which exists
+    only here; the user's long-dead rows are dropped on the way (commits)."""
+    secret = secrets.token_urlsafe(32)
+    row = UserSession(user=user, secret_hash=digest(secret), remember=remember,
+                      created_at=now, last_seen_at=now,
+                      user_agent=user_agent[:USER_AGENT_LENGTH],
+                      address=address[:ADDRESS_LENGTH])
+    # Unused for a whole remember-me period, a session is dead whatever its kind.
+    db.session.execute(delete(UserSession).where(
+        UserSession.user_id == user.id, UserSession.last_seen_at < now - lifetimes.remember))
+    db.session.add(row)
+    db.session.commit()
+    return row, f"{row.id}:{secret}"
+
+
+def live_session(token: str | None, *, now: datetime, lifetimes: Lifetimes
+                 ) -> UserSession | None:
+    """The live session a cookie token names, touched when last seen a while ago; None for
+    a malformed, unknown, revoked or expired token, or a user no longer active."""
+    row = _find(token)
+    if row is None or not is_live(row, now, lifetimes) or not row.user.is_active:
+        return None
+    if now - as_utc(row.last_seen_at) >= TOUCH_EVERY:
+        row.last_seen_at = now
+        db.session.commit()
+    return row
+
+
+def _find(token: str | None) -> UserSession | None:
+    """The row whose id and secret the token carries (a bare user id, as cookies held
+    before sessions were kept on the server, names none)."""
+    session_id, colon, secret = (token or "").partition(":")
+    if not colon or not session_id.isdigit() or not secret or int(session_id) > MAX_ID:
+        return None
+    row = db.session.get(UserSession, int(session_id))
+    if row is None or not hmac.compare_digest(row.secret_hash, digest(secret)):
+        return None
+    return row
+
+
+def is_live(row: UserSession, now: datetime, lifetimes: Lifetimes) -> bool:
+    if row.revoked_at is not None:
+        return False
+    if row.remember:
+        return now < as_utc(row.created_at) + lifetimes.remember
+    return now < as_utc(row.last_seen_at) + lifetimes.idle
+
+
+def sessions_of(user, now: datetime, lifetimes: Lifetimes) -> list[UserSession]:
+    """The user's live sessions, the most recently used first (the account page's list)."""
+    rows = db.session.scalars(select(UserSession).where(
+        UserSession.user_id == user.id, UserSession.revoked_at.is_(None),
+    ).order_by(UserSession.last_seen_at.desc(), UserSession.id.desc()))
+    return [row for row in rows if is_live(row, now, lifetimes)]
+
+
+def session_of(user, session_id: int) -> UserSession | None:
+    """One of the user's own sessions by id; None for anybody else's."""
+    return db.session.scalar(select(UserSession).where(
+        UserSession.id == session_id, UserSession.user_id == user.id))
+
+
+def revoke(row: UserSession, now: datetime) -> None:
+    """End one session (sign-out, or its owner ending it from the account page)."""
+    if row.revoked_at is None:
+        row.revoked_at = now
+        db.session.commit()
+
+
+def revoke_all(user, now: datetime) -> None:
+    """Sign out everywhere: end every session of the user, this one included."""
+    end_sessions(UserSession.user_id == user.id, now)
+    db.session.commit()
+
+
+def end_sessions(which: ColumnElement[bool], now: datetime,
+                 keep: UserSession | None = None) -> None:
+    """Revoke the live sessions matching `which`, but `keep`; the caller commits."""
+    statement = update(UserSession).where(which, UserSession.revoked_at.is_(None))
+    if keep is not None:
+        statement = statement.where(UserSession.id != keep.id)
+    db.session.execute(statement.values(revoked_at=now))

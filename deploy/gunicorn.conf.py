@@ -1,0 +1,31 @@
+"""gunicorn for production, behind nginx (deploy/nginx): `gunicorn -c deploy/gunicorn.conf.py`.
+
+Sync workers are right here because nginx buffers: a request reaches a worker only once
+its header and body are complete, and the worker hands its response to nginx at once, so
+no worker ever waits on a slow client. Without nginx in front, sync workers are exactly
+what a slow-loris client ties up (issue 19): never expose this port.
+"""
+
+import multiprocessing
+import os
+
+# nginx sets X-Forwarded-For/-Proto and is the one proxy the app believes (ProxyFix in
+# storefront/__init__.py); set before the app is imported, which reads its settings then.
+os.environ.setdefault("TRUSTED_PROXY_COUNT", "1")
+
+wsgi_app = "storefront:create_app()"
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")  # nginx's upstream, loopback only
+workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count() + 1))
+worker_class = "sync"
+timeout = 30  # a worker silent this long (a stuck request) is replaced; below nginx's 60 s
+graceful_timeout = 30
+max_requests = 2000  # recycle workers now and then; the jitter keeps them from all at once
+max_requests_jitter = 200
+# The same header limits as nginx's large_client_header_buffers (8 KiB a line).
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
+forwarded_allow_ips = "127.0.0.1"
+accesslog = "-"
+# The path only, never the query string: a link's token must not reach a log.
+access_log_format = '%({x-forwarded-for}i)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'

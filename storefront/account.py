@@ -1,0 +1,159 @@
+"""The account page (where you are signed in, sign out one browser or everywhere, change
+the password) and the web side of server-side sessions (accounts/sessions.py): every
+sign-in opens a session row, and the cookies carry its token instead of the user id."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, logout_user
+
+from accounts import preferences, services, sessions
+from accounts.models import UserSession
+from persistence import utcnow
+from storefront import consequences
+from storefront.confirmation import unconfirmed
+from storefront.forms import ChangePasswordForm, TimeZoneForm
+from storefront.local_times import default_zone_name
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+# (mark in the User-Agent header, name): Edge and Opera also say Chrome, every iOS browser
+# says Mac OS X and Android says Linux, so the more specific marks come first.
+BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
+            ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+SYSTEMS = (("iPhone", "iOS"), ("iPad", "iOS"), ("Android", "Android"), ("Windows", "Windows"),
+           ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
+
+
+def lifetimes() -> sessions.Lifetimes:
+    config = current_app.config
+    return sessions.Lifetimes(remember=config["REMEMBER_COOKIE_DURATION"],
+                              idle=config["SESSION_IDLE_TIMEOUT"])
+
+
+def current_session() -> UserSession | None:
+    """This request's session row (load_user or the sign-in put it there)."""
+    return g.get("user_session")
+
+
+def open_server_session(_app, user, **_extra) -> None:
+    """Flask-Login's user_logged_in signal (connected in create_app): every sign-in, by any
+    path, gets its own session row; the session and remember-me cookies then carry its
+    token, so the server can end them."""
+    row, token = sessions.open_session(
+        user, remember=session.get("_remember") == "set",
+        user_agent=browser_summary(request.user_agent.string),
+        address=request.remote_addr or "", now=utcnow(), lifetimes=lifetimes())
+    session["_user_id"] = token
+    g.user_session = row
+
+
+def browser_summary(agent: str) -> str:
+    """"Firefox on Linux" from a User-Agent header, for its owner to recognise the browser;
+    the header itself, shortened, when it names no browser we know."""
+    browser = next((name for mark, name in BROWSERS if mark in agent), None)
+    system = next((name for mark, name in SYSTEMS if mark in agent), None)
+    if browser is None:
+        return agent[:80] or "Unknown browser"
+    return f"{browser} on {system}" if system else browser
+
+
+def sign_out() -> None:
+    """End this browser's session on the server (a copied cookie stops working too), then
+    drop it from the cookies."""
+    row = current_session()
+    if row is not None:
+        sessions.revoke(row, utcnow())
+    logout_user()
+
+
+@bp.route("")
+@login_required
+def profile():
+    return _page(ChangePasswordForm())
+
+
+def _page(form: ChangePasswordForm, status: int = 200, zone_form: TimeZoneForm | None = None):
+    rows = sessions.sessions_of(current_user, utcnow(), lifetimes())
+    return render_template("account/profile.html", form=form, rows=rows,
+                           current=current_session(), now=utcnow(),
+                           zone_form=zone_form or _zone_form(formdata=None)), status
+
+
+def _zone_form(**kwargs) -> TimeZoneForm:
+    form = TimeZoneForm(default_zone=default_zone_name(), **kwargs)
+    if kwargs.get("formdata", True) is None:
+        form.time_zone.data = current_user.time_zone or ""
+    return form
+
+
+@bp.route("/time-zone", methods=["POST"])
+@login_required
+def time_zone():
+    """The zone every page shows this user's times in (storefront/local_times.py)."""
+    form = _zone_form()
+    if not form.validate_on_submit():
+        return _page(ChangePasswordForm(formdata=None), 422, zone_form=form)
+    preferences.set_time_zone(current_user, form.time_zone.data)
+    flash(f"Times are now shown in {current_user.time_zone or default_zone_name()}.",
+          "success")
+    return redirect(url_for("account.profile"))
+
+
+@bp.route("/password", methods=["POST"])
+@login_required
+def change_password():
+    """A new password, confirmed by the current one; every other browser is signed out."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current.data, form.password.data,
+                                     keep=current_session())
+        except services.WrongPassword as wrong:
+            form.current.errors.append(str(wrong))
+        else:
+            flash("Your password is changed, and every other browser signed in as you is "
+                  "signed out.", "success")
+            return redirect(url_for("account.profile"))
+    return _page(form, 422)
+
+
+@bp.route("/sessions/<int:session_id>/revoke", methods=["POST"])
+@login_required
+def revoke_session(session_id: int):
+    """Sign out one of your browsers (this one too, if you pick it)."""
+    row = sessions.session_of(current_user, session_id)
+    if row is None:
+        abort(404)
+    current = current_session()
+    if page := unconfirmed(consequences.end_session(row, current)):
+        return page
+    if current is not None and current.id == row.id:
+        sign_out()
+        flash("You are signed out.", "info")
+        return redirect(url_for("auth.login"))
+    sessions.revoke(row, utcnow())
+    flash(f"{row.user_agent} is signed out.", "success")
+    return redirect(url_for("account.profile"))
+
+
+@bp.route("/sessions/revoke-all", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    if page := unconfirmed(consequences.sign_out_everywhere()):
+        return page
+    sessions.revoke_all(current_user, utcnow())
+    logout_user()
+    flash("You are signed out everywhere, this browser included.", "info")
+    return redirect(url_for("auth.login"))
