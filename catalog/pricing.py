@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import format_currency
 
+from persistence.money import round_money
+
 RULE_C6 = "C6"
 # C6: commercial prices exclude tax everywhere except these markets, where Microsoft's
 # price list is tax-inclusive.
 TAX_INCLUSIVE_MARKETS = frozenset({"AU", "BR"})
-CENT = Decimal("0.01")
 
 
 def tax_inclusive(market: str) -> bool:
@@ -49,9 +50,11 @@ def _formatted(amount: str, currency: str, locale: str) -> str:
     return format_currency(Decimal(amount), currency, locale=locale)
 
 
-def reseller_price(cost: Decimal, markup_percent: Decimal | None) -> Decimal | None:
-    """A reseller's unit price: the provider's cost plus the reseller's markup, to the cent."""
+def reseller_price(cost: Decimal, markup_percent: Decimal | None,
+                   currency: str) -> Decimal | None:
+    """A reseller's unit price: the provider's cost plus the reseller's markup, rounded by
+    the one rule (B5) to the currency's minor unit, so billing charges what the shop showed."""
     if markup_percent is None:
         return None
     factor = Decimal(1) + Decimal(markup_percent) / Decimal(100)
-    return (Decimal(cost) * factor).quantize(CENT, rounding=ROUND_HALF_UP)
+    return round_money(Decimal(cost) * factor, currency)

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from catalog.models import CatalogSettings, Price, Product, ResellerMarkup, Sku
 from catalog.pricing import reseller_price, tax_label
 from persistence import db
+from persistence.search import contains
 
 CYCLE_ORDER = {"monthly": 0, "annual": 1, "triennial": 2, "one_time": 3}
 TERM_ORDER = {"P1M": 0, "P1Y": 1, "P3Y": 2, "": 3}
@@ -56,9 +57,7 @@ def shop_products(market: str, *, annual_sellable: bool, q: str = "", segment: s
 
 def _filtered(query, *, q: str = "", segment: str = "", family: str = ""):
     if q:
-        like = f"%{q.lower()}%"
-        query = query.where(or_(func.lower(Product.title).like(like),
-                                func.lower(Product.pc_product_id).like(like)))
+        query = query.where(or_(contains(Product.title, q), contains(Product.pc_product_id, q)))
     if segment:
         query = query.where(Product.segment == segment)
     if family:
@@ -90,7 +89,8 @@ def _price_order(price: OfferPrice):
 def buyer_price(price: Price, product_id: int, markups: dict) -> Decimal:
     """What the buyer pays per licence: cost + its markup (reseller), else the sell price."""
     markup = markups.get(product_id, markups.get(None))
-    return reseller_price(price.unit_price, markup) if markup is not None else price.sell_price
+    return (reseller_price(price.unit_price, markup, price.currency) if markup is not None
+            else price.sell_price)
 
 
 def _offer_price(price: Price, sku: Sku, markups: dict) -> OfferPrice:

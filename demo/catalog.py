@@ -8,7 +8,7 @@ then stores them exactly as it stores a real price list. Loaded only into an emp
 from __future__ import annotations
 
 import json
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -17,6 +17,7 @@ from catalog import importer
 from catalog.models import CatalogSettings, Product
 from catalog.price_list import PriceRow
 from connectors.partner_center.sandbox.catalog import LIST_PRICES_USD
+from persistence.money import round_money
 
 CATALOG_FILE = (Path(__file__).resolve().parent.parent / "connectors" / "partner_center"
                 / "sandbox" / "data" / "catalog.json")
@@ -26,7 +27,6 @@ MARKETS = {"US": ("USD", "1"), "PL": ("PLN", "4.00"), "DE": ("EUR", "0.92"),
 # sandbox's list prices, so a demo order and the sandbox's cart pricing agree.
 ERP_USD = LIST_PRICES_USD
 COST_SHARE = Decimal("0.80")  # the provider buys at 80% of ERP in the demo
-CENT = Decimal("0.01")
 
 
 def load(db) -> int:
@@ -50,7 +50,7 @@ def _rows(products):
             term, cycle = key.split("/")
             for market, (currency, rate) in MARKETS.items():
                 line += 1
-                local = (Decimal(erp) * Decimal(rate)).quantize(CENT, ROUND_HALF_UP)
+                local = round_money(Decimal(erp) * Decimal(rate), currency)
                 yield _row(line, product, sku, term, cycle, market, currency, local)
 
 
@@ -60,7 +60,7 @@ def _row(line, product, sku, term, cycle, market, currency, erp) -> PriceRow:
         publisher=product.get("publisherName", ""), sku_id=sku["id"], sku_title=sku["title"],
         sku_description=sku.get("description", ""), unit_of_measure="License",
         term_duration=term, billing_cycle=cycle, market=market, currency=currency,
-        unit_price=(erp * COST_SHARE).quantize(CENT, ROUND_HALF_UP), erp_price=erp,
+        unit_price=round_money(erp * COST_SHARE, currency), erp_price=erp,
         tier_min=1, tier_max=None, effective_start=None, effective_end=None, tags="",
         segment=product["storefront"]["segment"])
 

@@ -17,7 +17,9 @@ from accounts.services import new_user
 from catalog import country_lists
 from connectors.partner_center.sandbox import seed
 from demo import catalog as demo_catalog
+from demo.billing import load_billing
 from demo.enrollment import load_enrollment
+from demo.reconciliation import load_into_sandbox
 from persistence import db
 
 SIGN_INS = [
@@ -117,7 +119,9 @@ def load() -> int:
                      customer=direct, admin_agent=True)
     db.session.commit()
     country_lists.ensure_seeded()
-    return created + demo_catalog.load(db) + _load_enrollment()
+    created += demo_catalog.load(db) + _load_enrollment() + _load_billing()
+    # Last: the sandbox's Microsoft learns whatever the demo bought, plus one mismatch (B6).
+    return created + load_into_sandbox()
 
 
 def _load_enrollment() -> int:
@@ -125,3 +129,11 @@ def _load_enrollment() -> int:
     customer = db.session.scalars(select(Customer).where(Customer.country == "CN")).one()
     admin = db.session.scalars(select(User).where(User.email == SIGN_INS[0][0])).one()
     return load_enrollment(customer, admin, date.today())
+
+
+def _load_billing() -> int:
+    """Northwind's demo order and its invoice (billing runs commit as they go)."""
+    customer = db.session.scalars(select(Customer).where(
+        Customer.company_name == CUSTOMERS["Northwind Traders"][0]["company_name"])).one()
+    user = db.session.scalars(select(User).where(User.email == SIGN_INS[1][0])).one()
+    return load_billing(customer, user, date.today())

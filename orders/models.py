@@ -7,6 +7,7 @@ import enum
 import uuid
 
 from persistence import Money, db, utcnow
+from persistence.money import charge_amount
 
 
 def new_uuid() -> str:
@@ -123,6 +124,9 @@ class OrderLine(db.Model):
     unit_price = db.Column(Money(), nullable=False)
     currency = db.Column(db.String(3), nullable=False)
     action = db.Column(db.String(20), nullable=False, default="new_subscription")
+    # add_licenses: our row of the subscription; empty when checkout chose one Partner
+    # Center listed before we mirrored it (pc_subscription_id names it): provisioning then
+    # finds and mirrors it itself (provisioning.licenses).
     target_subscription_id = db.Column(db.Integer, db.ForeignKey("subscriptions.id"))
     # add_licenses: the absolute seat count to set, computed once before the first PATCH so
     # a re-run sets the same number instead of adding the licenses a second time.
@@ -141,7 +145,9 @@ class OrderLine(db.Model):
 
     @property
     def amount(self):
-        return self.unit_price * self.quantity
+        """The line's amount by the one rule a charge line follows (B5), so the order, the
+        cart before it and the invoice after it show the same figure."""
+        return charge_amount(self.unit_price, self.quantity, self.currency)
 
 
 class OrderEvent(db.Model):

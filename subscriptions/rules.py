@@ -4,22 +4,28 @@ No database, no Flask, no connector: the service gathers the facts and raises wh
 return. Each `check_*` answers None when the action is allowed, else a `Refusal` whose code
 (`S3.cancellation_window_closed`, ...) is what pages and the API show and tests assert.
 
-Proration (S3): refund = price of the current term × unused fraction of that term, where
-the unused fraction is (term end − cancellation time) / (term end − term start), measured
-in seconds, and the price of the term is the unit price per billing period × quantity ×
-billing periods in the term (P1Y billed monthly: 12). Rounded to the cent, ROUND_HALF_UP.
+Refunds (S3, B3) follow Microsoft's new commerce rule
+(https://learn.microsoft.com/en-us/partner-center/billing/common-billing-scenarios-onetime-recurring,
+"How are the refunds calculated if I cancel a subscription within seven days"): what was
+charged is the current charge cycle (a month, or a year for annual billing), so that is
+what is refunded: in full within 24 hours of the purchase or renewal, else for the unused
+days, from the day of the cancellation to the cycle's last day, both included, at the
+unit price ÷ the cycle's days (persistence.money). Whole days keep the figure the page
+quotes the same all day, and the credit on the invoice is this same figure.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from persistence.money import charge_amount, charge_cycle, cycle_days, prorate
 
 CANCEL_WINDOW = timedelta(hours=168)  # S3: 7 days of any term
+FULL_REFUND = timedelta(hours=24)  # S3: a cancellation this soon gives the whole cycle back
 PERPETUAL_WINDOW = timedelta(days=30)  # S6: from purchase
 PERPETUAL = "perpetual_software"
-CENT = Decimal("0.01")
 TERM_MONTHS = {"P1M": 1, "P1Y": 12, "P3Y": 36}
 CYCLE_MONTHS = {"monthly": 1, "annual": 12, "triennial": 36}
 
@@ -150,11 +156,12 @@ def check_cancel_window(facts: Facts, now: datetime) -> Refusal | None:
     """S3 (S6 for perpetual software): cancel only inside the window; give its closing date."""
     if facts.family == PERPETUAL:
         closes, rule, code = facts.purchased_at + PERPETUAL_WINDOW, "S6", "S6.credit_window_closed"
-        what = "30 days of purchase"
+        what, open_ = "30 days of purchase", now <= closes  # day 30 is still inside
     else:
         closes, rule, code = facts.term_start + CANCEL_WINDOW, "S3", "S3.cancellation_window_closed"
-        what = "168 hours of the term's start"
-    if now <= closes:
+        # Within 168 hours: at 167 h 59 m one may still cancel; at 168 h the time is up.
+        what, open_ = "168 hours of the term's start", now < closes
+    if open_:
         return None
     return Refusal(rule, code, f"Cancellation is allowed only within {what}; that window "
                                f"closed on {closes:%Y-%m-%d %H:%M} UTC. The full term is billed.",
@@ -176,30 +183,42 @@ def check_may_reveal(admin_agent: bool) -> Refusal | None:
                    "Only users with the admin-agent permission can see keys and downloads.")
 
 
-def periods_in_term(term_duration: str, billing_cycle: str) -> int:
-    """How many billing periods one term holds (P1Y billed monthly: 12)."""
-    term, cycle = TERM_MONTHS.get(term_duration), CYCLE_MONTHS.get(billing_cycle)
-    if term is None or cycle is None or term % cycle:
-        return 1
-    return term // cycle
+def cycle_months(billing_cycle: str) -> int:
+    """Months in one charge cycle of this billing plan (monthly 1, annual 12, triennial 36)."""
+    return CYCLE_MONTHS.get(billing_cycle, 1)
 
 
-def term_price(unit_price: Decimal, quantity: int, term_duration: str,
-               billing_cycle: str) -> Decimal:
-    """Price of one whole term for all licenses."""
-    return unit_price * quantity * periods_in_term(term_duration, billing_cycle)
+@dataclass(frozen=True)
+class Credit:
+    """What a cancellation gives back (S3, S6): one credit line, as the invoice shows it."""
+
+    amount: Decimal  # positive: the refund the page promises and the invoice credits
+    unit_price: Decimal
+    effective_unit_price: Decimal
+    quantity: int
+    period_start: date
+    period_end: date
 
 
-def prorated_refund(price: Decimal, term_start: datetime, term_end: datetime,
-                    now: datetime) -> Decimal:
-    """S3: the price of the term × its unused fraction, to the cent (ROUND_HALF_UP)."""
-    whole = Decimal(str((term_end - term_start).total_seconds()))
-    unused = Decimal(str(max((term_end - now).total_seconds(), 0)))
-    if whole <= 0:
-        return Decimal("0.00")
-    return (price * unused / whole).quantize(CENT, rounding=ROUND_HALF_UP)
+def cancellation_refund(unit_price: Decimal, quantity: int, billing_cycle: str,
+                        purchased_on: date, term_start: datetime, now: datetime,
+                        currency: str) -> Credit:
+    """S3: the current charge cycle back, in full within 24 hours of the term's start, else
+    for its unused days from today's date to the cycle's end."""
+    today = now.astimezone(UTC).date()  # charge cycles run on UTC dates
+    start, end = charge_cycle(purchased_on, cycle_months(billing_cycle), today)
+    whole = cycle_days(start, end)
+    if now - term_start < FULL_REFUND:
+        first, billable = start, whole
+    else:
+        first, billable = today, cycle_days(today, end)
+    effective = prorate(unit_price, whole, billable)
+    return Credit(charge_amount(effective, quantity, currency), unit_price, effective,
+                  quantity, first, end)
 
 
-def perpetual_credit(price: Decimal) -> Decimal:
+def perpetual_credit(unit_price: Decimal, quantity: int, purchased_on: date,
+                     currency: str) -> Credit:
     """S6: perpetual software cancelled in time is credited in full."""
-    return price.quantize(CENT, rounding=ROUND_HALF_UP)
+    return Credit(charge_amount(unit_price, quantity, currency), unit_price, unit_price,
+                  quantity, purchased_on, purchased_on)

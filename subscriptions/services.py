@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from catalog.models import Price, Sku
+from catalog.queries import buyer_price, markups_for
 from connectors.partner_center import PartnerCenterClient
 from connectors.partner_center.errors import PartnerCenterError
 from persistence import as_utc, db
@@ -40,11 +41,24 @@ __all__ = ["SubscriptionRefused", "cancel", "cancellation_quote", "change_quanti
 
 @dataclass(frozen=True)
 class Quote:
-    """What cancelling now gives back: the refund (S3) or credit (S6), and when that ends."""
+    """What cancelling now gives back: the refund (S3) or credit (S6), and when that ends.
+
+    The cancel page shows it, `cancel` stores it with the cancellation, and billing credits
+    exactly it: one computation, so the promise and the invoice agree to the cent (B3)."""
 
     amount: Decimal
     currency: str
     closes: datetime
+    credit: rules.Credit
+
+    def as_data(self) -> dict:
+        """The quote as the cancellation event stores it (JSON: amounts as exact text)."""
+        c = self.credit
+        return {"amount": str(self.amount), "currency": self.currency,
+                "unit_price": str(c.unit_price),
+                "effective_unit_price": str(c.effective_unit_price), "quantity": c.quantity,
+                "period_start": c.period_start.isoformat(),
+                "period_end": c.period_end.isoformat()}
 
 
 def _now(now: datetime | None) -> datetime:
@@ -116,7 +130,7 @@ def change_quantity(sub: Subscription, quantity: int, user, client: PartnerCente
     request_id = _send(sub, user, "quantity", lambda rid: client.update_subscription(
         sub.tenant_id, sub.pc_subscription_id, quantity=quantity, request_id=rid))
     sub.record("quantity", f"Licenses changed from {before} to {sub.quantity}.", user,
-               request_id)
+               request_id, data={"before": before, "after": sub.quantity})
     db.session.commit()
     return sub
 
@@ -130,21 +144,33 @@ def price_of(sub: Subscription) -> Price | None:
         Price.billing_cycle == sub.billing_cycle).order_by(Price.listed.desc(), Price.id))
 
 
+def buyer_unit_price(sub: Subscription, price: Price | None) -> Decimal:
+    """What its buyer pays per license and charge cycle: the price on its order line (what
+    the storefront showed), else today's buyer price (the reseller's markup, or retail)."""
+    if sub.order_line is not None:
+        return Decimal(sub.order_line.unit_price)
+    if price is None:
+        return Decimal(0)
+    return Decimal(buyer_price(price, sub.product_id, markups_for(sub.reseller_id)))
+
+
 def cancellation_quote(sub: Subscription, now: datetime | None = None) -> Quote:
     """S3/S6: the refund or credit cancelling now would give, computed before confirming."""
     f, at = facts(sub), _now(now)
     price = price_of(sub)
-    unit = Decimal(price.sell_price if price else 0)
-    if sub.order_line is not None:
-        unit = Decimal(sub.order_line.unit_price)
+    unit = buyer_unit_price(sub, price)
     currency = price.currency if price else "USD"
-    whole = rules.term_price(unit, sub.quantity, sub.term_duration, sub.billing_cycle)
     if f.family == rules.PERPETUAL:
-        return Quote(rules.perpetual_credit(whole), currency,
-                     f.purchased_at + rules.PERPETUAL_WINDOW)
-    end = as_utc(sub.term_end) or f.term_start
-    return Quote(rules.prorated_refund(whole, f.term_start, end, at), currency,
-                 f.term_start + rules.CANCEL_WINDOW)
+        credit = rules.perpetual_credit(unit, sub.quantity, _utc_day(f.purchased_at), currency)
+        return Quote(credit.amount, currency, f.purchased_at + rules.PERPETUAL_WINDOW, credit)
+    credit = rules.cancellation_refund(unit, sub.quantity, sub.billing_cycle,
+                                       _utc_day(f.purchased_at), f.term_start, at, currency)
+    return Quote(credit.amount, currency, f.term_start + rules.CANCEL_WINDOW, credit)
+
+
+def _utc_day(moment: datetime) -> date:
+    """Charge cycles run on UTC dates, as Microsoft's do."""
+    return moment.astimezone(UTC).date()
 
 
 def check_cancel(sub: Subscription, user, now: datetime | None = None) -> None:
@@ -168,6 +194,7 @@ def cancel(sub: Subscription, user, client: PartnerCenterClient,
         request_id = _send(sub, user, "cancel", lambda rid: client.update_subscription(
             sub.tenant_id, sub.pc_subscription_id, status="deleted", request_id=rid))
     sub.record("cancel", f"Cancelled; {'credit' if sub.family == rules.PERPETUAL else 'refund'} "
-                         f"{quote.amount} {quote.currency}.", user, request_id)
+                         f"{quote.amount} {quote.currency}.", user, request_id,
+               data=quote.as_data())
     db.session.commit()
     return quote

@@ -1,4 +1,5 @@
-"""Microsoft Graph connector: GDAP relationships (rule K4) and the tenant sign-in proof (K11).
+"""Microsoft Graph connector: GDAP relationships (rule K4), the tenant sign-in proof (K11) and
+the partner billing reconciliation export (B6).
 
 Build the client with `build_graph_client(settings)` and the proof with
 `build_sign_in_proof(settings)`; in sandbox mode both talk to the local sandbox
@@ -7,6 +8,15 @@ an Entra ID sign-in double beside Partner Center's. Raw JSON never leaves this p
 """
 
 from connectors.graph.auth import MsalGraphTokenProvider, SandboxGraphTokenProvider
+from connectors.graph.billing_types import (
+    BillingManifest,
+    BillingOperation,
+    BlobDownloadFailed,
+    ExportFailed,
+    ExportNotReady,
+    ManifestBlob,
+    ReconciliationLineItem,
+)
 from connectors.graph.client import GraphClient, build_graph_client, build_sign_in_proof
 from connectors.graph.errors import (
     AccessDenied,
@@ -37,7 +47,9 @@ from connectors.graph.types import (
 )
 
 __all__ = [
-    "GLOBAL_ADMINISTRATOR", "AccessAssignment", "AccessDenied", "Conflict", "GraphClient",
+    "GLOBAL_ADMINISTRATOR", "AccessAssignment", "AccessDenied", "BillingManifest",
+    "BillingOperation", "BlobDownloadFailed", "Conflict", "ExportFailed", "ExportNotReady",
+    "GraphClient", "ManifestBlob", "ReconciliationLineItem",
     "GraphError", "InvalidRequest", "MsalGraphTokenProvider", "NotFound", "ProvenTenant",
     "ReauthenticationRequired", "Relationship", "RelationshipRequest",
     "SandboxGraphTokenProvider", "ServiceUnavailable", "SignInCancelled", "SignInError",

@@ -10,6 +10,8 @@ from typing import Any
 import requests
 
 from connectors.graph.auth import MsalGraphTokenProvider, SandboxGraphTokenProvider
+from connectors.graph.billing import BillingApi
+from connectors.graph.blobs import BlobReader
 from connectors.graph.gdap import GdapApi
 from connectors.graph.retry import RetryPolicy
 from connectors.graph.signin import SignInProof
@@ -21,7 +23,7 @@ DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
 SANDBOX_SIGN_IN_CLIENT_ID = "5a1e5b0c-0000-4000-8000-00000000d3e0"  # the demo app registration
 
 
-class GraphClient(GdapApi):
+class GraphClient(GdapApi, BillingApi):
     """Microsoft Graph client: one method per operation, frozen dataclasses out.
 
     No globals: the session, base URL and token provider are given. Every request carries a
@@ -40,6 +42,9 @@ class GraphClient(GdapApi):
         self.base_url = base_url.rstrip("/")
         self._transport = Transport(session, self.base_url, token_provider, timeout=timeout,
                                     retry=retry)
+        # Export blobs live in Azure Storage, read with the manifest's SAS, not our token.
+        self._blobs = BlobReader(session, timeout=timeout, retry=retry)
+        self._sleep = sleeper  # waits between polls of a billing export
 
     def __repr__(self) -> str:
         return f"GraphClient(base_url={self.base_url!r})"

@@ -37,6 +37,7 @@ from connectors.partner_center.errors import (
     Throttled,
     describe,
 )
+from connectors.partner_center.invoices import Invoice, InvoiceDetail
 from connectors.partner_center.types import (
     Address,
     AddressValidation,
@@ -57,7 +58,8 @@ __all__ = [
     "AccessDenied", "Address", "AddressValidation", "AgreementAlreadyExists",
     "AgreementTemplate", "Availability", "Cart", "CartAlreadySubmitted", "CartLine",
     "CartLineError", "CartLineRequest", "CheckoutResult", "Conflict", "ConsentRequired",
-    "Contact", "CountryRules", "Customer", "CustomerAgreement", "InvalidRequest",
+    "Contact", "CountryRules", "Customer", "CustomerAgreement", "InvalidRequest", "Invoice",
+    "InvoiceDetail",
     "LineProvisioning", "MpaStatus", "MpnProfile", "MsalTokenProvider", "NewCustomer",
     "NotFound", "Order", "OrderError", "OrderLine", "PartnerCenterClient", "PartnerCenterError",
     "PartnerRelationship", "RefundableSeats",

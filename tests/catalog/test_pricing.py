@@ -30,9 +30,9 @@ def test_an_unknown_locale_falls_back_to_the_default():
 
 
 def test_reseller_price_is_cost_plus_markup_rounded_to_the_cent():
-    assert reseller_price(Decimal("10.00"), Decimal("15")) == Decimal("11.50")
-    assert reseller_price(Decimal("9.99"), Decimal("12.5")) == Decimal("11.24")
-    assert reseller_price(Decimal("10"), None) is None
+    assert reseller_price(Decimal("10.00"), Decimal("15"), "EUR") == Decimal("11.50")
+    assert reseller_price(Decimal("9.99"), Decimal("12.5"), "EUR") == Decimal("11.24")
+    assert reseller_price(Decimal("10"), None, "EUR") is None
 
 
 def test_remembered_formats_keep_amounts_that_compare_equal_apart():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -99,39 +99,47 @@ def _at(*parts) -> datetime:
     return datetime(*parts, tzinfo=UTC)
 
 
-def test_s3_prorated_refund_for_a_monthly_term_is_exact_to_the_cent():
-    # 3 × 12.50 for 31 days, cancelled after 2 days: 37.50 × 29/31 = 35.0806…
-    price = rules.term_price(Decimal("12.50"), 3, "P1M", "monthly")
-    assert rules.prorated_refund(price, _at(2025, 3, 1), _at(2025, 4, 1),
-                                 _at(2025, 3, 3)) == Decimal("35.08")
+# Microsoft's rule and examples (S3, B3):
+# https://learn.microsoft.com/en-us/partner-center/billing/common-billing-scenarios-onetime-recurring
+def test_s3_refunds_the_unused_days_of_the_current_monthly_cycle():
+    # 3 × 12.50 bought 1 Mar (31-day cycle), cancelled 3 Mar: 29 days back, 12.50/31 × 29 × 3
+    credit = rules.cancellation_refund(Decimal("12.50"), 3, "monthly", date(2025, 3, 1),
+                                       _at(2025, 3, 1), _at(2025, 3, 3, 18), "EUR")
+    assert credit.amount == Decimal("35.08")
+    assert (credit.period_start, credit.period_end) == (date(2025, 3, 3), date(2025, 3, 31))
 
 
-def test_s3_prorated_refund_for_an_annual_term_is_exact_to_the_cent():
-    # 2 × 120.00 for 365 days, cancelled after 5.5 days: 240 × 359.5/365 = 236.3835…
-    price = rules.term_price(Decimal("120.00"), 2, "P1Y", "annual")
-    assert rules.prorated_refund(price, _at(2025, 1, 1), _at(2026, 1, 1),
-                                 _at(2025, 1, 6, 12)) == Decimal("236.38")
+def test_s3_an_annual_billing_plan_refunds_days_of_its_365_day_cycle():
+    # 2 × 120.00 a year from 1 Jan 2025, cancelled on 6 Jan: 360 of 365 days
+    credit = rules.cancellation_refund(Decimal("120.00"), 2, "annual", date(2025, 1, 1),
+                                       _at(2025, 1, 1), _at(2025, 1, 6, 12), "EUR")
+    assert credit.amount == Decimal("236.71")  # 240 × 360/365 = 236.712…
+    assert credit.period_end == date(2025, 12, 31)
 
 
-def test_s3_prorated_refund_for_a_triennial_term_is_exact_to_the_cent():
-    # 1000.00 for 1095 days, cancelled after 6 days: 1000 × 1089/1095 = 994.5205…
-    price = rules.term_price(Decimal("1000.00"), 1, "P3Y", "triennial")
-    assert rules.prorated_refund(price, _at(2025, 1, 1), _at(2028, 1, 1),
-                                 _at(2025, 1, 7)) == Decimal("994.52")
+def test_s3_a_monthly_plan_of_an_annual_term_refunds_only_the_month_charged():
+    credit = rules.cancellation_refund(Decimal("10.00"), 1, "monthly", date(2025, 1, 1),
+                                       _at(2025, 1, 1), _at(2025, 1, 5), "EUR")
+    assert credit.amount == Decimal("8.70")  # 10/31 × 27 = 8.709… cut to 8.70
 
 
-def test_term_price_counts_every_billing_period_of_the_term():
-    assert rules.term_price(Decimal("10.00"), 2, "P1Y", "monthly") == Decimal("240.00")
-    assert rules.term_price(Decimal("300.00"), 1, "P3Y", "annual") == Decimal("900.00")
+def test_s3_within_24_hours_the_whole_cycle_is_refunded():
+    credit = rules.cancellation_refund(Decimal("10.08"), 10, "monthly", date(2021, 7, 15),
+                                       _at(2021, 7, 15, 20), _at(2021, 7, 16, 19, 59), "EUR")
+    assert credit.amount == Decimal("100.80")
+    assert credit.period_start == date(2021, 7, 15)
 
 
-def test_proration_rounds_half_a_cent_up():
-    assert rules.prorated_refund(Decimal("0.05"), _at(2025, 1, 1), _at(2025, 1, 3),
-                                 _at(2025, 1, 2)) == Decimal("0.03")
+def test_s3_the_refund_is_the_same_all_day():
+    morning, evening = (rules.cancellation_refund(
+        Decimal("1599.99"), 3, "monthly", date(2025, 3, 1), _at(2025, 3, 1),
+        _at(2025, 3, 4, hour), "PLN").amount for hour in (0, 23))
+    assert morning == evening
 
 
 def test_s6_perpetual_software_is_credited_in_full():
-    assert rules.perpetual_credit(Decimal("1234.5")) == Decimal("1234.50")
+    credit = rules.perpetual_credit(Decimal("1234.5"), 2, date(2025, 1, 1), "EUR")
+    assert credit.amount == Decimal("2469.00")
 
 
 def test_s2_removing_seats_follows_partner_centers_refundable_tranches():

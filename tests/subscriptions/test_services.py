@@ -111,11 +111,12 @@ def test_s3_cancelling_at_167_hours_59_minutes_refunds_the_unused_term(
     now = START + timedelta(hours=167, minutes=59)
     clock.move_to(now)
     quote = services.cancel(sub, agent, pc_client)
-    # 25.00 × (744 h − 167 h 59 min) / 744 h = 19.3554… → 19.36
-    assert (quote.amount, quote.currency) == (Decimal("19.36"), "USD")
+    # Microsoft's rule: the unused days of March's cycle, 8–31 March: 12.50/31 × 24 × 2
+    # = 19.3548… cut to 19.35 (persistence.money.charge_amount)
+    assert (quote.amount, quote.currency) == (Decimal("19.35"), "USD")
     assert patches(pc_responses)[-1]["status"] == "deleted"
     assert remote(pc_sandbox, sub)["status"] == "deleted" and sub.status == "cancelled"
-    assert sub.events[-1].kind == "cancel" and "19.36" in sub.events[-1].note
+    assert sub.events[-1].kind == "cancel" and "19.35" in sub.events[-1].note
 
 
 def test_s3_cancelling_at_168_hours_1_minute_is_refused_with_the_date_the_window_closed(
@@ -138,9 +139,10 @@ def test_s3_quote_for_an_annual_and_a_triennial_term(clock, buy):
     db.session.add(three_years)
     triennial = buy(SQL_SERVER, "P3Y", "triennial", quantity=1, price=three_years)
     at = START + timedelta(days=5, hours=12)
-    # 120 × (365 − 5.5)/365 and 1000 × (1096 − 5.5)/1096 (the triennial term spans 29 Feb 2028)
-    assert services.cancellation_quote(annual, at).amount == Decimal("118.19")
-    assert services.cancellation_quote(triennial, at).amount == Decimal("994.98")
+    # Whole days of the one cycle charged, from 6 March: 120 × 360/365 and 1000 × 1091/1096
+    # (the triennial cycle spans 29 Feb 2028)
+    assert services.cancellation_quote(annual, at).amount == Decimal("118.35")
+    assert services.cancellation_quote(triennial, at).amount == Decimal("995.43")
 
 
 def test_s4_a_user_without_the_admin_agent_permission_cannot_cancel(buy, world, pc_client,

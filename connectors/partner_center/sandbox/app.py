@@ -23,6 +23,7 @@ from connectors.partner_center.sandbox.entra import entra_blueprint
 from connectors.partner_center.sandbox.errors import SandboxError
 from connectors.partner_center.sandbox.faults import Fault
 from connectors.partner_center.sandbox.graph import GraphDispatcher
+from connectors.partner_center.sandbox.graph.billing import blob_blueprint
 from connectors.partner_center.sandbox.routes import ROUTES, Ctx, Route
 from connectors.partner_center.sandbox.state import Sandbox
 
@@ -162,6 +163,7 @@ def create_sandbox_app(sandbox: Sandbox, *,
         app.add_url_rule(route.rule, endpoint=endpoint, methods=[route.method], view_func=view)
     app.register_blueprint(admin_blueprint(sandbox))
     app.register_blueprint(entra_blueprint(sandbox))  # Entra ID sign-in double
+    app.register_blueprint(blob_blueprint(sandbox))  # the billing export's files (no token)
     app.register_error_handler(HTTPException, _http_error)
     app.extensions["partner_center_sandbox"] = sandbox
     return app

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from connectors.partner_center import wire
+from connectors.partner_center.sandbox import billing
 from connectors.partner_center.sandbox.catalog import Resolved, list_price
 from connectors.partner_center.sandbox.customers import (
     Answer,
@@ -291,8 +292,10 @@ def cancel(sb: Sandbox, tenant_id: str, order_id: str, body: dict[str, Any]) -> 
     for number in _lines_to_cancel(record, body):
         if by_line:
             order["lineItems"][number]["quantity"] = 0
-        sb.data["subscriptions"][record["subscriptionIds"][number]]["wire"] |= {
-            "status": "deleted", "autoRenewEnabled": False}
+        subscription = sb.data["subscriptions"][record["subscriptionIds"][number]]
+        if subscription["wire"]["status"] != "deleted":
+            billing.record_cancel(sb, subscription)  # refunded: Microsoft credits it
+        subscription["wire"] |= {"status": "deleted", "autoRenewEnabled": False}
     if not by_line or all(li["quantity"] == 0 for li in order["lineItems"]):
         order["status"] = "cancelled"
     return 200, _shown(sb, record)

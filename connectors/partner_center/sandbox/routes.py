@@ -11,12 +11,14 @@ from connectors.partner_center.sandbox import (
     carts,
     customers,
     graph,
+    invoices,
     orders,
     partners,
     subscriptions,
     validation,
 )
 from connectors.partner_center.sandbox.errors import bad_request
+from connectors.partner_center.sandbox.graph import billing as graph_billing
 from connectors.partner_center.sandbox.state import Sandbox
 
 
@@ -85,6 +87,14 @@ def _size(ctx: Ctx) -> int:
     raw = ctx.query.get("size") or "0"
     if not raw.isdigit():
         raise bad_request(2000, "size must be a whole number.")
+    return int(raw)
+
+
+def _offset(ctx: Ctx) -> int:
+    """The zero-based index of the first item asked for."""
+    raw = ctx.query.get("offset") or "0"
+    if not raw.isdigit():
+        raise bad_request(2000, "offset must be a whole number.")
     return int(raw)
 
 
@@ -158,6 +168,8 @@ ROUTES: tuple[Route, ...] = (
         sb, c.params["customer"], c.params["subscription"])),
     Route("PATCH", f"{_C}/subscriptions/<subscription>", lambda sb, c: subscriptions.patch(
         sb, c.params["customer"], c.params["subscription"], c.body, c.if_match)),
+    Route("GET", "/v1/invoices",
+          lambda sb, c: invoices.list_invoices(sb, _size(c), _offset(c))),
 )
 
 # Microsoft Graph v1.0 GDAP, on the same state (partner-center-api-2.md section 1).
@@ -170,5 +182,16 @@ ROUTES += (
     Route("POST", f"{_GDAP}/<relationship>/accessAssignments", graph.create_assignment,
           audience="graph"),
     Route("GET", f"{_GDAP}/<relationship>/accessAssignments", graph.list_assignments,
+          audience="graph"),
+)
+
+# Microsoft Graph v1.0 partner billing: the billed reconciliation export (section 5).
+_BILLING = f"/v1.0{graph_billing.PATH}"
+ROUTES += (
+    Route("POST", f"{_BILLING}/reconciliation/billed/export", graph_billing.export,
+          audience="graph"),
+    Route("GET", f"{_BILLING}/operations/<operation>", graph_billing.operation,
+          audience="graph"),
+    Route("GET", f"{_BILLING}/manifests/<manifest>", graph_billing.manifest,
           audience="graph"),
 )

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from connectors.partner_center import wire
-from connectors.partner_center.sandbox import orders
+from connectors.partner_center.sandbox import billing, orders
 from connectors.partner_center.sandbox.customers import (
     Answer,
     collection,
@@ -225,6 +225,10 @@ def patch(sb: Sandbox, tenant_id: str, subscription_id: str, body: dict[str, Any
     elif status not in ("active", "suspended"):
         raise bad_request(2000, f"Status {status!r} cannot be set.")
     tranches = _seat_change(sb, record, quantity) if quantity != sub["quantity"] else None
+    if tranches is not None:  # Microsoft bills the change from now to the cycle's end
+        billing.record_quantity(sb, record, sub["quantity"], quantity)
+    if status == "deleted":
+        billing.record_cancel(sb, record)
     recurring = record["kind"] in ("nce", "software")
     changes = {"status": status, "quantity": quantity,
                "autoRenewEnabled": recurring and status != "deleted"

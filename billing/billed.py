@@ -1,0 +1,158 @@
+"""The subscriptions a billing run charges, as billing sees them: who buys, at which price,
+since when and until when, streamed in pages by id so memory stays flat however many there
+are (100,000 in bench/billing_run.py)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from accounts.models import Customer
+from catalog.models import Price
+from orders.models import OrderLine
+from persistence import db
+from subscriptions import rules
+from subscriptions.models import Subscription, SubscriptionEvent
+from subscriptions.services import buyer_unit_price, price_of
+
+PAGE = 2000
+NOT_BILLED = ("pending",)  # never provisioned: nothing to charge
+ENDED = ("cancelled", "deleted", "expired", "disabled")
+
+
+@dataclass(slots=True)
+class Billed:
+    """One subscription as billing sees it: who buys, at what price, and for how long."""
+
+    id: int
+    customer_id: int
+    reseller_id: int | None
+    order_line_id: int | None
+    pc_subscription_id: str
+    title: str
+    perpetual: bool
+    months: int  # of one charge cycle
+    term_months: int
+    quantity: int  # today's
+    changes: tuple[tuple[date, int], ...]  # (day, seats before) of this month's changes
+    purchased_on: date
+    billed_until: date | None  # the last day a cycle may start: the day before it was
+    # cancelled, or the term's end when it will not renew; None while it renews
+    unit_price: Decimal
+    retail_unit_price: Decimal | None
+    currency: str
+    market: str
+
+    def quantity_on(self, day: date) -> int:
+        """The seats a cycle starting that day began with: before the first change since."""
+        return next((before for changed, before in self.changes if changed >= day),
+                    self.quantity)
+
+
+def midnight(day: date) -> datetime:
+    """The day's first moment, UTC."""
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def billed_subscriptions(first: date | None, last: date | None, ends: dict[int, date], *,
+                         ids: set[int] | None = None) -> Iterator[Billed]:
+    """Every subscription that may owe a charge cycle in the month (or those `ids`), in
+    pages by id so memory stays flat however many there are."""
+    query = _billed_query()
+    if ids is not None:
+        query = query.where(Subscription.id.in_(ids or {0}))
+    else:
+        query = query.where(Subscription.purchased_at < midnight(last + timedelta(days=1)))
+    after = 0
+    while True:
+        rows = db.session.connection().execute(query.where(Subscription.id > after)
+                                               .order_by(Subscription.id).limit(PAGE)).all()
+        if not rows:
+            return
+        quantities = _quantity_changes(first, [r[0] for r in rows])
+        for row in rows:
+            yield _billed(row, ends.get(row[0]), quantities.get(row[0], ()))
+        after = rows[-1][0]
+
+
+def _billed_query():
+    return (select(Subscription.id, Subscription.customer_id, Customer.reseller_id,
+                   Customer.country, Subscription.order_line_id,
+                   Subscription.pc_subscription_id, Subscription.title, Subscription.family,
+                   Subscription.billing_cycle, Subscription.term_duration,
+                   Subscription.quantity, Subscription.status, Subscription.autorenew,
+                   Subscription.purchased_at, Subscription.term_end,
+                   OrderLine.unit_price, OrderLine.currency, Price.market, Price.erp_price,
+                   Price.retail_price)
+            .join(Customer, Customer.id == Subscription.customer_id)
+            .outerjoin(OrderLine, OrderLine.id == Subscription.order_line_id)
+            .outerjoin(Price, Price.id == OrderLine.price_id)
+            .where(Subscription.status.not_in(NOT_BILLED)))
+
+
+def _billed(row, cancelled_on: date | None, changes) -> Billed:
+    (sub_id, customer_id, reseller_id, country, order_line_id, pc_subscription_id, title,
+     family, billing_cycle, term_duration, quantity, status, autorenew, purchased_at,
+     term_end, *_price_columns) = row
+    months = rules.cycle_months(billing_cycle)
+    unit, currency, market, retail = _price(sub_id, *_price_columns)
+    ends = (not autorenew or status in ENDED) and term_end is not None
+    return Billed(
+        sub_id, customer_id, reseller_id, order_line_id, pc_subscription_id or "", title,
+        family == rules.PERPETUAL or billing_cycle == "one_time", months,
+        rules.TERM_MONTHS.get(term_duration, months), quantity, tuple(changes),
+        utc_day(purchased_at),
+        cancelled_on - timedelta(days=1) if cancelled_on else
+        utc_day(term_end) if ends else None,  # the last day a cycle may start
+        unit, retail if reseller_id else None, currency, market or country)
+
+
+def utc_day(moment: datetime) -> date:
+    """The UTC date of a stored timestamp (SQLite's are naive UTC; PostgreSQL's aware)."""
+    return moment.date() if moment.tzinfo is None else moment.astimezone(UTC).date()
+
+
+def _price(sub_id: int, unit_price, currency, market, erp_price,
+           retail_price) -> tuple[Decimal, str, str, Decimal | None]:
+    """Unit price, currency, market and retail price: from the order line when there is one
+    (what the buyer was shown), else from the catalog as subscriptions prices it."""
+    if unit_price is not None:
+        return (unit_price, currency, market or "",
+                retail_price if retail_price is not None else erp_price)
+    sub = db.session.get(Subscription, sub_id)
+    price = price_of(sub)
+    if price is None:
+        return Decimal(0), "USD", "", None
+    return buyer_unit_price(sub, price), price.currency, price.market, price.sell_price
+
+
+def cancellation_days() -> dict[int, date]:
+    """The day each cancelled subscription was cancelled (its first cancel event)."""
+    rows = db.session.execute(select(SubscriptionEvent.subscription_id,
+                                     func.min(SubscriptionEvent.at))
+                              .where(SubscriptionEvent.kind == "cancel")
+                              .group_by(SubscriptionEvent.subscription_id))
+    return {sub_id: utc_day(at) for sub_id, at in rows}
+
+
+def _quantity_changes(first: date | None, ids: list[int]) -> dict[int, list[tuple]]:
+    """Seat changes from this month's first day on, oldest first: they tell the count a
+    cycle began with (the mirror holds only today's)."""
+    if first is None:
+        return {}
+    rows = db.session.execute(
+        select(SubscriptionEvent.subscription_id, SubscriptionEvent.at, SubscriptionEvent.data)
+        .where(SubscriptionEvent.subscription_id.in_(ids),
+               SubscriptionEvent.kind.in_(("licenses_added", "quantity")),
+               SubscriptionEvent.at >= midnight(first))
+        .order_by(SubscriptionEvent.at, SubscriptionEvent.id))
+    found: dict[int, list[tuple]] = defaultdict(list)
+    for sub_id, at, data in rows:
+        if data and "before" in data:
+            found[sub_id].append((utc_day(at), int(data["before"])))
+    return found

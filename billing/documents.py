@@ -1,0 +1,135 @@
+"""B4 documents: the invoices a reader may open, the list's filters, and one invoice's lines
+grouped by customer and subscription, as its page, PDF, CSV and the API all show it.
+
+Scope is `visible_invoices` (billing.invoices): an invoice outside it is reported as not
+found, so its id tells a reader nothing about someone else's billing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import groupby
+
+from sqlalchemy import distinct, select
+from sqlalchemy.orm import selectinload
+
+from accounts.models import User
+from billing.invoices import visible_invoices
+from billing.models import Invoice, InvoiceLine
+from billing.periods import BillingInputError, parse_month
+from persistence import MAX_ID, db
+
+KINDS = {"invoice": "Invoices", "credit_note": "Credit notes"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The list's filters, checked: a month (YYYY-MM), a kind, and (admins) a buyer."""
+
+    month: str = ""
+    kind: str = ""
+    buyer: str = ""  # "reseller:<id>" or "customer:<id>"
+
+    @classmethod
+    def read(cls, month: str = "", kind: str = "", buyer: str = "") -> Filters:
+        """The filters from the query string; BillingInputError names a bad one and its fix."""
+        month, kind, buyer = (month or "").strip(), (kind or "").strip(), (buyer or "").strip()
+        if month:
+            parse_month(month)
+        if kind and kind not in KINDS:
+            raise BillingInputError("kind: choose invoice or credit_note, or leave it empty.")
+        if buyer and _buyer_condition(buyer) is None:
+            raise BillingInputError("buyer: choose a buyer from the list.")
+        return cls(month, kind, buyer)
+
+    def apply(self, query):
+        if self.month:
+            query = query.where(Invoice.billing_month == self.month)
+        if self.kind:
+            query = query.where(Invoice.kind == self.kind)
+        if self.buyer:
+            query = query.where(_buyer_condition(self.buyer))
+        return query
+
+
+def _buyer_condition(buyer: str):
+    """The condition on invoices of "reseller:<id>" or "customer:<id>"; None if malformed."""
+    who, _, number = buyer.partition(":")
+    if not number.isdigit() or not 0 < int(number) <= MAX_ID:
+        return None
+    if who == "reseller":
+        return Invoice.buyer_reseller_id == int(number)
+    if who == "customer":
+        return Invoice.buyer_customer_id == int(number)
+    return None
+
+
+def invoice_list(user: User, filters: Filters):
+    """A select() of the reader's invoices under the filters, newest first."""
+    query = filters.apply(visible_invoices(user)).options(
+        selectinload(Invoice.buyer_customer))  # its locale formats the amounts
+    return query.order_by(Invoice.billing_month.desc(), Invoice.issue_date.desc(),
+                          Invoice.id.desc())
+
+
+def invoice_months(user: User) -> list[str]:
+    """The billing months the reader has invoices for, newest first (the filter's choices)."""
+    scoped = visible_invoices(user).subquery()
+    return list(db.session.scalars(select(distinct(scoped.c.billing_month))
+                                   .order_by(scoped.c.billing_month.desc())))
+
+
+def invoice_buyers() -> list[tuple[str, str]]:
+    """Every invoiced buyer as (filter value, name), for the admins' buyer filter."""
+    rows = db.session.execute(select(Invoice.buyer_reseller_id, Invoice.buyer_customer_id,
+                                     Invoice.buyer_name).distinct()
+                              .order_by(Invoice.buyer_name)).all()
+    found = {(f"reseller:{r}" if r else f"customer:{c}"): name for r, c, name in rows}
+    return sorted(found.items(), key=lambda item: (item[1].casefold(), item[0]))
+
+
+def invoice_for(user: User, invoice_id: int) -> Invoice | None:
+    """The invoice with this id if the reader may see it (its lines loaded), else None."""
+    if not 0 < invoice_id <= MAX_ID:
+        return None
+    return db.session.scalar(visible_invoices(user).where(Invoice.id == invoice_id)
+                             .options(selectinload(Invoice.lines)))
+
+
+def corrections(invoice: Invoice) -> list[Invoice]:
+    """The credit notes that correct this invoice, oldest first."""
+    return list(db.session.scalars(select(Invoice).where(
+        Invoice.corrects_invoice_id == invoice.id).order_by(Invoice.id)))
+
+
+@dataclass
+class SubscriptionLines:
+    subscription_id: int | None
+    label: str
+    lines: list[InvoiceLine]
+
+
+@dataclass
+class CustomerLines:
+    customer_id: int
+    name: str
+    subscriptions: list[SubscriptionLines] = field(default_factory=list)
+    amount: Decimal = Decimal(0)  # the customer's lines, net of tax
+
+
+def grouped(lines: list[InvoiceLine]) -> list[CustomerLines]:
+    """The lines by customer, then subscription, in the invoice's order (its positions are
+    already sorted so: customer name, customer, subscription, period)."""
+    ordered = sorted(lines, key=lambda line: line.position)
+    customers = []
+    for (customer_id, name), of_customer in groupby(
+            ordered, key=lambda line: (line.customer_id, line.customer_name)):
+        group = CustomerLines(customer_id, name)
+        for sub_id, of_sub in groupby(of_customer, key=lambda line: line.subscription_id):
+            sub_lines = list(of_sub)
+            group.subscriptions.append(SubscriptionLines(
+                sub_id, sub_lines[0].subscription_label or sub_lines[0].description, sub_lines))
+            group.amount += sum((line.amount for line in sub_lines), Decimal(0))
+        customers.append(group)
+    return customers

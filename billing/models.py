@@ -1,0 +1,207 @@
+"""The billing records: the append-only charge ledger (B1–B3), tax rates (B5, admin data),
+the gap-free invoice numbering per issuer and the invoices themselves (B4).
+
+Charges are never edited: a correction is another charge (a credit is a negative one). An
+issued invoice and its lines never change either: a correction is a credit note that names
+the invoice it corrects. The ORM refuses the change, and database triggers refuse raw SQL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import DDL, event
+
+from persistence import Money, db, utcnow
+
+
+class ImmutableRecordError(RuntimeError):
+    """Raised on any attempt to change or remove a charge or an issued invoice."""
+
+
+class ChargeType:
+    """Microsoft's new commerce ChargeTypes, the names reconciliation files use
+    (https://learn.microsoft.com/en-us/partner-center/billing/recon-file-charge-types)."""
+
+    NEW = "new"
+    RENEW = "renew"
+    CYCLE = "cycleCharge"
+    ADD_QUANTITY = "addQuantity"
+    REMOVE_QUANTITY = "removeQuantity"
+    CANCEL = "cancelImmediate"
+    ONE_TIME = "oneTime"  # perpetual software, charged once
+    CUSTOMER_CREDIT = "customerCredit"
+
+    ALL = (NEW, RENEW, CYCLE, ADD_QUANTITY, REMOVE_QUANTITY, CANCEL, ONE_TIME, CUSTOMER_CREDIT)
+
+
+class Charge(db.Model):
+    """One charge or credit of one buyer for one period, at the buyer's price."""
+
+    __tablename__ = "charges"
+
+    id = db.Column(db.Integer, primary_key=True)
+    # The idempotency key: what happened, e.g. "line:42:2026-12" or "cancel:sub:7"; a re-run
+    # that meets the same event again finds its charge instead of adding a second one.
+    source = db.Column(db.String(120), nullable=False, unique=True)
+    # Set when a reseller's customer bought: the reseller is then the one invoiced.
+    buyer_reseller_id = db.Column(db.Integer, db.ForeignKey("resellers.id"), index=True)
+    customer_id = db.Column(db.Integer, db.ForeignKey("customers.id"), nullable=False,
+                            index=True)
+    subscription_id = db.Column(db.Integer, db.ForeignKey("subscriptions.id"), index=True)
+    order_line_id = db.Column(db.Integer)
+    pc_subscription_id = db.Column(db.String(60), nullable=False, default="")
+    charge_type = db.Column(db.String(30), nullable=False)
+    description = db.Column(db.String(300), nullable=False, default="")
+    quantity = db.Column(db.Integer, nullable=False)  # negative for removed seats' credits
+    unit_price = db.Column(Money(), nullable=False)  # the buyer's, per full charge cycle
+    retail_unit_price = db.Column(Money())  # the reseller's price to its end customer
+    effective_unit_price = db.Column(Money(), nullable=False)  # prorated
+    amount = db.Column(Money(), nullable=False)  # rounded once (B5); negative for credits
+    currency = db.Column(db.String(3), nullable=False)
+    # The market of the price paid: a reseller's invoice is taxed by it (see billing.tax).
+    market = db.Column(db.String(2), nullable=False, default="")
+    period_start = db.Column(db.Date, nullable=False)
+    period_end = db.Column(db.Date, nullable=False)  # inclusive
+    billing_month = db.Column(db.String(7), nullable=False, index=True)  # "YYYY-MM"
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+
+    buyer_reseller = db.relationship("Reseller")
+    customer = db.relationship("Customer")
+    subscription = db.relationship("Subscription")
+
+
+class TaxRate(db.Model):
+    """The tax a buyer in one country pays (B5); admin data seeded from config/data."""
+
+    __tablename__ = "tax_rates"
+
+    id = db.Column(db.Integer, primary_key=True)
+    country = db.Column(db.String(2), nullable=False, unique=True)
+    rate = db.Column(db.Numeric(6, 4), nullable=False)  # 0.19 for 19 %
+    inclusive = db.Column(db.Boolean, nullable=False, default=False)  # AU/BR prices (C6)
+    label = db.Column(db.String(20), nullable=False, default="VAT")
+    note = db.Column(db.String(300), nullable=False, default="")
+
+
+class InvoiceSequence(db.Model):
+    """The next number of one issuer's series, locked while an invoice takes it (B4)."""
+
+    __tablename__ = "invoice_sequences"
+
+    issuer = db.Column(db.String(40), primary_key=True)  # "provider", "provider:CN"
+    next_number = db.Column(db.Integer, nullable=False, default=1)
+
+
+class Invoice(db.Model):
+    """An issued invoice or credit note: a snapshot of the buyer, the tax and the totals."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (
+        db.UniqueConstraint("issuer", "number"),
+        db.CheckConstraint(
+            "(buyer_reseller_id IS NULL) <> (buyer_customer_id IS NULL)", name="one_buyer"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    issuer = db.Column(db.String(40), nullable=False, default="provider")
+    number = db.Column(db.String(30), nullable=False)  # INV-2026-000001, CN-2026-000001
+    kind = db.Column(db.String(12), nullable=False, default="invoice")  # or credit_note
+    corrects_invoice_id = db.Column(db.Integer, db.ForeignKey("invoices.id"), index=True)
+    # A billing run's invoice per buyer, month, currency and tax country: the unique key a
+    # re-run meets, so it never issues a second one. NULL for credit notes.
+    run_key = db.Column(db.String(120), unique=True)
+    buyer_reseller_id = db.Column(db.Integer, db.ForeignKey("resellers.id"), index=True)
+    buyer_customer_id = db.Column(db.Integer, db.ForeignKey("customers.id"), index=True)
+    billing_month = db.Column(db.String(7), nullable=False, index=True)
+    currency = db.Column(db.String(3), nullable=False)
+    issue_date = db.Column(db.Date, nullable=False)
+    due_date = db.Column(db.Date, nullable=False)
+    payment_terms_days = db.Column(db.Integer, nullable=False)
+    tax_country = db.Column(db.String(2), nullable=False, default="")
+    tax_label = db.Column(db.String(20), nullable=False, default="")
+    tax_rate = db.Column(db.Numeric(6, 4), nullable=False, default=0)
+    tax_inclusive = db.Column(db.Boolean, nullable=False, default=False)
+    subtotal = db.Column(Money(), nullable=False)  # net of tax
+    tax = db.Column(Money(), nullable=False)
+    total = db.Column(Money(), nullable=False)  # what the buyer pays
+    buyer_name = db.Column(db.String(200), nullable=False)
+    buyer_address = db.Column(db.Text, nullable=False, default="")
+    note = db.Column(db.Text, nullable=False, default="")  # a credit note's reason
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+
+    buyer_reseller = db.relationship("Reseller")
+    buyer_customer = db.relationship("Customer")
+    corrects = db.relationship("Invoice", remote_side=[id])
+    lines = db.relationship("InvoiceLine", back_populates="invoice",
+                            order_by="InvoiceLine.position")
+
+
+class InvoiceLine(db.Model):
+    """One charge as invoiced: a charge is invoiced once (the unique charge_id)."""
+
+    __tablename__ = "invoice_lines"
+
+    id = db.Column(db.Integer, primary_key=True)
+    invoice_id = db.Column(db.Integer, db.ForeignKey("invoices.id"), nullable=False,
+                           index=True)
+    # Unique: a charge lands on one invoice only. A credit note's lines point at no charge.
+    charge_id = db.Column(db.Integer, db.ForeignKey("charges.id"), unique=True)
+    customer_id = db.Column(db.Integer, db.ForeignKey("customers.id"), nullable=False)
+    customer_name = db.Column(db.String(200), nullable=False)
+    subscription_id = db.Column(db.Integer)
+    subscription_label = db.Column(db.String(300), nullable=False, default="")
+    description = db.Column(db.String(300), nullable=False, default="")
+    charge_type = db.Column(db.String(30), nullable=False)
+    period_start = db.Column(db.Date, nullable=False)
+    period_end = db.Column(db.Date, nullable=False)
+    quantity = db.Column(db.Integer, nullable=False)
+    unit_price = db.Column(Money(), nullable=False)
+    amount = db.Column(Money(), nullable=False)
+    position = db.Column(db.Integer, nullable=False)
+
+    invoice = db.relationship("Invoice", back_populates="lines")
+    charge = db.relationship("Charge")
+
+
+class BillingRun(db.Model):
+    """One billing run for one month: who started it, what it added and why a buyer was
+    left out (e.g. no tax rate for its country). Runs may repeat; they never double."""
+
+    __tablename__ = "billing_runs"
+
+    id = db.Column(db.Integer, primary_key=True)
+    month = db.Column(db.String(7), nullable=False, index=True)
+    started_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    started_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    finished_at = db.Column(db.DateTime(timezone=True))
+    charges_added = db.Column(db.Integer, nullable=False, default=0)
+    invoices_issued = db.Column(db.Integer, nullable=False, default=0)
+    problems = db.Column(db.Text, nullable=False, default="")  # one per line
+
+    started_by = db.relationship("User")
+
+
+IMMUTABLE_TABLES = ("charges", "invoices", "invoice_lines")
+
+
+def _refuse(mapper, connection, target) -> None:
+    raise ImmutableRecordError(
+        f"{type(target).__name__} rows never change (B3/B4): add a credit or a credit note")
+
+
+for _model in (Charge, Invoice, InvoiceLine):
+    event.listen(_model, "before_update", _refuse)
+    event.listen(_model, "before_delete", _refuse)
+    for _action in ("UPDATE", "DELETE"):
+        event.listen(_model.__table__, "after_create", DDL(
+            f"CREATE TRIGGER {_model.__tablename__}_no_{_action.lower()} BEFORE {_action} "
+            f"ON {_model.__tablename__} BEGIN SELECT RAISE(ABORT, 'immutable billing record'); "
+            "END").execute_if(dialect="sqlite"))
+    event.listen(_model.__table__, "after_create", DDL(
+        f"CREATE TRIGGER {_model.__tablename__}_immutable BEFORE UPDATE OR DELETE ON "
+        f"{_model.__tablename__} FOR EACH ROW EXECUTE FUNCTION refuse_billing_change()"
+    ).execute_if(dialect="postgresql"))
+
+event.listen(db.metadata, "before_create", DDL(
+    "CREATE OR REPLACE FUNCTION refuse_billing_change() RETURNS trigger AS $$ BEGIN "
+    "RAISE EXCEPTION 'immutable billing record'; END $$ LANGUAGE plpgsql"
+).execute_if(dialect="postgresql"))

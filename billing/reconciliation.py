@@ -1,0 +1,174 @@
+"""B6: each month, Microsoft's invoice and its billed reconciliation line items are matched
+to our charges (subscription, charge type, period, quantity, amount); every unmatched or
+different line is listed for the provider's admins.
+
+Microsoft's side comes from Partner Center's invoice list (which invoices cover the month)
+and Graph's billed reconciliation export of each (connectors.graph.billing); ours from the
+charge ledger's month (billing.charges), at our cost (billing.matching says how). The
+collaborators are given: `invoices` answers invoices_for(month), `exports` answers
+billed_reconciliation(invoice id); in the app they are the Partner Center and Graph
+clients. A run that cannot read Microsoft's data is kept as failed with the reason, so the
+page says why; a run never changes a charge. Each run is a new record, committed once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from sqlalchemy import select
+
+from accounts.models import Customer
+from billing.matching import Finding, Key, MicrosoftGroup, OurGroup, key, match
+from billing.models import Charge, ChargeType
+from billing.periods import parse_month
+from billing.reconciliation_models import (
+    ItemKind,
+    ReconciliationItem,
+    ReconciliationRun,
+    RunState,
+)
+from catalog.models import Price, Sku
+from connectors.graph import GraphError
+from connectors.partner_center import PartnerCenterError
+from orders.models import OrderLine
+from persistence import db, utcnow
+from subscriptions.models import Subscription
+
+# A credit we give a buyer of our own accord is not Microsoft's to bill.
+NOT_MICROSOFTS = (ChargeType.CUSTOMER_CREDIT,)
+BATCH = 1000
+
+
+class InvoiceSource(Protocol):
+    """Partner Center's invoice list (PartnerCenterClient)."""
+
+    def invoices_for(self, month: str) -> tuple[Any, ...]: ...
+
+
+class ExportSource(Protocol):
+    """Graph's billed reconciliation export (GraphClient)."""
+
+    def billed_reconciliation(self, invoice_id: str) -> Iterable[Any]: ...
+
+
+def reconcile(month: str, *, invoices: InvoiceSource, exports: ExportSource,
+              started_by_id: int | None = None, now: datetime | None = None
+              ) -> ReconciliationRun:
+    """Compare one billing month (YYYY-MM) with Microsoft's invoices for it; returns the
+    stored run (state matched, discrepancies or failed)."""
+    parse_month(month)  # BillingInputError names the field and the fix
+    run = ReconciliationRun(month=month, state=RunState.FAILED, started_by_id=started_by_id,
+                            started_at=now or utcnow(), microsoft_lines=0, our_charges=0,
+                            matched=0, **dict.fromkeys(ItemKind.ALL, 0))
+    try:
+        found = invoices.invoices_for(month)
+        microsoft = _microsoft(found, exports, run) if found else None
+    except (GraphError, PartnerCenterError, ValueError) as error:
+        return _finish(run, message=f"Microsoft's billing data could not be read: {error}")
+    if microsoft is None:
+        return _finish(run, message=f"Microsoft has not issued an invoice for {month} yet "
+                                    "(invoices appear between the 6th and 8th of the next "
+                                    "month): run it again then.")
+    run.invoice_ids = ", ".join(i.id for i in found)[:200]
+    findings, agreed = match(_ours(month, run), microsoft)
+    run.matched = agreed
+    run.items = [_item(f) for f in findings]
+    for kind in ItemKind.ALL:
+        setattr(run, kind, sum(1 for f in findings if f.kind == kind))
+    run.state = RunState.DISCREPANCIES if findings else RunState.MATCHED
+    return _finish(run)
+
+
+def _finish(run: ReconciliationRun, message: str = "") -> ReconciliationRun:
+    run.message, run.finished_at = message, utcnow()
+    db.session.add(run)
+    db.session.commit()
+    return run
+
+
+def _microsoft(found, exports: ExportSource,
+               run: ReconciliationRun) -> dict[Key, MicrosoftGroup]:
+    """Microsoft's lines of every invoice of the month, summed by key as they stream."""
+    groups: dict[Key, MicrosoftGroup] = defaultdict(MicrosoftGroup)
+    for invoice in found:
+        for item in exports.billed_reconciliation(invoice.id):
+            groups[key(item.subscription_id, item.charge_type, item.charge_start,
+                       item.charge_end)].add(item)
+            run.microsoft_lines += 1
+    return dict(groups)
+
+
+def _ours(month: str, run: ReconciliationRun) -> dict[Key, OurGroup]:
+    """Our charges of the month for Partner Center subscriptions, summed by key."""
+    groups: dict[Key, OurGroup] = defaultdict(OurGroup)
+    costs = _Costs()
+    query = (select(Charge, OrderLine.price_id, Customer.company_name, Subscription.title)
+             .join(Customer, Customer.id == Charge.customer_id)
+             .outerjoin(OrderLine, OrderLine.id == Charge.order_line_id)
+             .outerjoin(Subscription, Subscription.id == Charge.subscription_id)
+             .where(Charge.billing_month == month, Charge.pc_subscription_id != "",
+                    Charge.charge_type.not_in(NOT_MICROSOFTS))
+             .order_by(Charge.id).execution_options(yield_per=BATCH))
+    for charge, price_id, customer, title in db.session.execute(query):
+        group = groups[key(charge.pc_subscription_id, charge.charge_type, charge.period_start,
+                           charge.period_end)]
+        group.add(charge.quantity, charge.unit_price, charge.effective_unit_price,
+                  costs.of(charge, price_id))
+        group.currency, group.subscription_id = charge.currency, charge.subscription_id
+        group.customer_name, group.product = customer, title or charge.description
+        run.our_charges += 1
+    return dict(groups)
+
+
+class _Costs:
+    """The provider's cost per unit of a charge: the catalog price it was sold at (its
+    order line's), else the price of the same plan in the charge's currency."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple, Decimal | None] = {}
+
+    def of(self, charge: Charge, price_id: int | None) -> Decimal | None:
+        ref = ("price", price_id) if price_id else ("sub", charge.subscription_id,
+                                                     charge.currency)
+        if ref not in self._found:
+            self._found[ref] = self._lookup(charge, price_id)
+        return self._found[ref]
+
+    def _lookup(self, charge: Charge, price_id: int | None) -> Decimal | None:
+        if price_id:
+            price = db.session.get(Price, price_id)
+            return None if price is None else Decimal(price.unit_price)
+        sub = db.session.get(Subscription, charge.subscription_id) \
+            if charge.subscription_id else None
+        if sub is None:
+            return None
+        cost = db.session.scalar(select(Price.unit_price).join(Sku).where(
+            Sku.product_id == sub.product_id, Price.term_duration == sub.term_duration,
+            Price.billing_cycle == sub.billing_cycle, Price.currency == charge.currency)
+            .order_by(Price.listed.desc(), Price.id).limit(1))
+        return None if cost is None else Decimal(cost)
+
+
+def _item(finding: Finding) -> ReconciliationItem:
+    ours, theirs, k = finding.ours, finding.microsoft, finding.key
+    return ReconciliationItem(
+        kind=finding.kind, pc_subscription_id=k.subscription,
+        subscription_id=ours.subscription_id if ours else None,
+        customer_name=((ours and ours.customer_name) or (theirs and theirs.customer_name)
+                       or "")[:200],
+        product=((ours and ours.product) or (theirs and theirs.product) or "")[:300],
+        charge_type=k.charge_type, period_start=k.start, period_end=k.end,
+        quantity_ours=finding.quantity_ours, quantity_microsoft=finding.quantity_microsoft,
+        amount_ours=finding.amount_ours, amount_microsoft=finding.amount_microsoft,
+        currency=finding.currency, invoice_id=theirs.invoice_id if theirs else "",
+        note=finding.note)
+
+
+def latest_runs(limit: int = 20) -> list[ReconciliationRun]:
+    """The most recent runs, newest first (the admin page's history)."""
+    return list(db.session.scalars(select(ReconciliationRun)
+                                   .order_by(ReconciliationRun.id.desc()).limit(limit)))

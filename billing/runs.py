@@ -1,0 +1,184 @@
+"""B4: the monthly billing run. It adds the month's missing charges, then issues one invoice
+per buyer (a reseller, or a direct customer) per currency and tax country, holding every
+charge of that buyer not invoiced yet, up to the month.
+
+Safe to repeat and to race: charges are keyed by their source; an invoice by its run key
+(month, buyer, currency, country), checked after its number's lock is taken, so a second
+run skips what the first issued and gives its number back. Each invoice is its own
+transaction: a buyer that cannot be invoiced (no tax rate for its country) leaves the
+others issued, and the run lists why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import and_, case, exists, func, insert, literal, select
+
+from accounts.models import Customer, Reseller
+from billing import tax
+from billing.charges import generate_charges
+from billing.models import BillingRun, Charge, Invoice, InvoiceLine
+from billing.numbering import take_number
+from billing.periods import BillingInputError, parse_month
+from persistence import db
+from subscriptions.models import Subscription
+
+ISSUER = "provider"
+DEFAULT_TERMS_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """Who one invoice is for: a reseller, or a direct customer, in one currency and
+    tax country."""
+
+    reseller_id: int | None
+    customer_id: int | None
+    currency: str
+    country: str
+
+    def run_key(self, month: str) -> str:
+        who = f"r{self.reseller_id}" if self.reseller_id else f"c{self.customer_id}"
+        return f"{month}:{who}:{self.currency}:{self.country}"
+
+    def owns(self):
+        """The condition on charges that are this buyer's in this currency and country."""
+        who = (Charge.buyer_reseller_id == self.reseller_id if self.reseller_id else
+               and_(Charge.buyer_reseller_id.is_(None), Charge.customer_id == self.customer_id))
+        return and_(who, Charge.currency == self.currency, Charge.market == self.country)
+
+
+def run_billing(month: str, today: date, *, terms_days: int = DEFAULT_TERMS_DAYS,
+                started_by_id: int | None = None) -> BillingRun:
+    """Bill one month (YYYY-MM) as of `today`: charges, then invoices; returns the run."""
+    first, _ = parse_month(month)
+    if today < first:
+        raise BillingInputError(f"month: {month} has not begun yet; bill it from "
+                                f"{first:%Y-%m-%d} on.")
+    if not 0 <= terms_days <= 365:
+        raise BillingInputError("payment terms: give 0 to 365 days, e.g. 30.")
+    tax.ensure_seeded()
+    run = BillingRun(month=month, started_by_id=started_by_id, charges_added=0,
+                     invoices_issued=0, problems="")
+    run.charges_added = generate_charges(month, today)
+    problems = []
+    for buyer in open_buyers(month):
+        outcome = issue_invoice(buyer, month, today, terms_days)
+        if isinstance(outcome, Invoice):
+            run.invoices_issued += 1
+        elif outcome:
+            problems.append(outcome)
+    run.problems, run.finished_at = "\n".join(problems), datetime.now(UTC)
+    db.session.add(run)
+    db.session.commit()
+    return run
+
+
+def _uninvoiced():
+    return ~exists().where(InvoiceLine.charge_id == Charge.id)
+
+
+def open_buyers(month: str) -> list[Buyer]:
+    """Every buyer, currency and country with charges not invoiced yet, up to the month."""
+    direct = case((Charge.buyer_reseller_id.is_(None), Charge.customer_id), else_=None)
+    rows = db.session.execute(
+        select(Charge.buyer_reseller_id, direct, Charge.currency, Charge.market)
+        .where(Charge.billing_month <= month, _uninvoiced())
+        .group_by(Charge.buyer_reseller_id, direct, Charge.currency, Charge.market)
+        # Resellers first, then direct customers, the same on SQLite and PostgreSQL (which
+        # disagree on where NULLs sort).
+        .order_by(Charge.buyer_reseller_id.is_(None), Charge.buyer_reseller_id, direct,
+                  Charge.currency, Charge.market)).all()
+    return [Buyer(*row) for row in rows]
+
+
+def issue_invoice(buyer: Buyer, month: str, today: date,
+                  terms_days: int) -> Invoice | str | None:
+    """Issue this buyer's invoice, in one transaction: the invoice, None when it already
+    exists or owes nothing, or the reason it cannot be issued."""
+    number = take_number(ISSUER, "invoice", today)  # the lock: all that follows is serial
+    key = buyer.run_key(month)
+    if db.session.scalar(select(Invoice.id).where(Invoice.run_key == key)):
+        db.session.rollback()  # issued by an earlier or concurrent run; the number goes back
+        return None
+    rate = tax.rate_for(buyer.country)
+    if rate is None:
+        db.session.rollback()
+        return (f"{_buyer_name(buyer)}: no tax rate for {buyer.country or 'an unknown country'}"
+                "; add it under Billing → Tax rates and run billing again.")
+    last_id, amount = _charges_due(buyer, month)
+    if last_id is None:
+        db.session.rollback()
+        return None
+    invoice = _new_invoice(buyer, month, today, terms_days, number, key, rate, amount)
+    db.session.add(invoice)
+    db.session.flush()
+    _insert_lines(invoice.id, buyer, month, last_id)
+    db.session.commit()
+    return invoice
+
+
+def _charges_due(buyer: Buyer, month: str) -> tuple[int | None, Decimal]:
+    """The last charge id and the exact sum of the buyer's uninvoiced charges, streamed."""
+    last_id, amount = None, Decimal(0)
+    rows = db.session.execute(select(Charge.id, Charge.amount).where(
+        buyer.owns(), Charge.billing_month <= month, _uninvoiced())
+        .execution_options(yield_per=5000))
+    for charge_id, value in rows:
+        last_id, amount = max(last_id or 0, charge_id), amount + value
+    return last_id, amount
+
+
+def _new_invoice(buyer: Buyer, month: str, today: date, terms_days: int, number: str,
+                 key: str, rate, amount: Decimal) -> Invoice:
+    money = tax.totals(amount, Decimal(rate.rate), rate.inclusive, buyer.currency)
+    name, address = _buyer_snapshot(buyer)
+    return Invoice(
+        issuer=ISSUER, number=number, kind="invoice", run_key=key,
+        buyer_reseller_id=buyer.reseller_id, buyer_customer_id=buyer.customer_id,
+        billing_month=month, currency=buyer.currency, issue_date=today,
+        due_date=today + timedelta(days=terms_days), payment_terms_days=terms_days,
+        tax_country=buyer.country, tax_label=rate.label, tax_rate=rate.rate,
+        tax_inclusive=rate.inclusive, subtotal=money.subtotal, tax=money.tax,
+        total=money.total, buyer_name=name, buyer_address=address)
+
+
+def _insert_lines(invoice_id: int, buyer: Buyer, month: str, last_id: int) -> None:
+    """Copy the charges onto the invoice in one INSERT … SELECT, grouped by customer and
+    subscription; each line's amount is its charge's, rounded once already (B5)."""
+    position = func.row_number().over(order_by=(
+        Customer.company_name, Customer.id, Charge.subscription_id, Charge.period_start,
+        Charge.id))
+    label = func.coalesce(Subscription.title, Charge.description)
+    rows = (select(literal(invoice_id), Charge.id, Charge.customer_id, Customer.company_name,
+                   Charge.subscription_id, label, Charge.description, Charge.charge_type,
+                   Charge.period_start, Charge.period_end, Charge.quantity, Charge.unit_price,
+                   Charge.amount, position)
+            .join(Customer, Customer.id == Charge.customer_id)
+            .outerjoin(Subscription, Subscription.id == Charge.subscription_id)
+            .where(buyer.owns(), Charge.billing_month <= month, Charge.id <= last_id,
+                   _uninvoiced()))
+    columns = ("invoice_id", "charge_id", "customer_id", "customer_name", "subscription_id",
+               "subscription_label", "description", "charge_type", "period_start",
+               "period_end", "quantity", "unit_price", "amount", "position")
+    db.session.execute(insert(InvoiceLine.__table__).from_select(columns, rows))
+
+
+def _buyer_name(buyer: Buyer) -> str:
+    return _buyer_snapshot(buyer)[0]
+
+
+def _buyer_snapshot(buyer: Buyer) -> tuple[str, str]:
+    """The buyer's name and address as the invoice keeps them, whatever changes later."""
+    if buyer.reseller_id:
+        reseller = db.session.get(Reseller, buyer.reseller_id)
+        lines = [reseller.contact_name, reseller.contact_email,
+                 f"MPN ID {reseller.mpn_id}" if reseller.mpn_id else ""]
+        return reseller.company_name, "\n".join(x for x in lines if x)
+    c = db.session.get(Customer, buyer.customer_id)
+    lines = [c.address_line1, c.address_line2, " ".join(x for x in (c.postal_code, c.city) if x),
+             c.region, c.country, f"Tax ID {c.tax_id}" if c.tax_id else ""]
+    return c.company_name, "\n".join(x for x in lines if x)

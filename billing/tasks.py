@@ -1,0 +1,20 @@
+"""Celery's view of billing: on the first of each month, bill the month before."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from celery import shared_task
+from flask import current_app
+
+from billing.periods import previous_month
+from billing.runs import run_billing
+
+
+@shared_task(name="billing.run_monthly")
+def billing_monthly_task() -> int:
+    """Bill last month as of today; returns how many invoices were issued. A repeat (a
+    retried task, a manual run the same day) issues nothing twice."""
+    today = date.today()
+    terms = int(current_app.config.get("BILLING_PAYMENT_TERMS_DAYS", 30))
+    return run_billing(previous_month(today), today, terms_days=terms).invoices_issued

@@ -1,0 +1,104 @@
+"""Microsoft's billed invoice reconciliation on Graph v1.0 `reports/partners/billing`.
+
+The flow is asynchronous (billed-invoice-reconciliation, "API v2 (GA)"): POST
+/reconciliation/billed/export {invoiceId, attributeSet} answers 202 with a Location to poll;
+GET on it answers 200 every time, with a runningOperation (and Retry-After), an
+exportSuccessOperation naming the manifest, or a failedOperation; the manifest lists gzip
+JSON Lines blobs, read with its SAS token. Polling honours Retry-After but is bounded
+(Microsoft's own sample gives up after a few polls and starts over): a caller is never held
+for longer than `max_polls` waits of at most `max_wait` seconds each.
+
+Permission PartnerBilling.Read.All (application or delegated). Pages:
+https://learn.microsoft.com/graph/api/partners-billing-billedreconciliation-export,
+.../partners-billing-operation-get, .../partners-billing-manifest-get.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from connectors.graph.billing_types import (
+    FAILED,
+    SUCCEEDED,
+    BillingManifest,
+    BillingOperation,
+    ExportFailed,
+    ExportNotReady,
+    ReconciliationLineItem,
+)
+from connectors.graph.blobs import BlobReader
+from connectors.graph.errors import GraphError, retry_after
+from connectors.graph.transport import Call, Transport
+
+BILLING = "/reports/partners/billing"
+BILLED_EXPORT = f"{BILLING}/reconciliation/billed/export"
+ATTRIBUTE_SETS = ("full", "basic")
+DEFAULT_WAIT = 5.0  # seconds, when a running operation names no Retry-After
+
+
+class BillingApi:
+    """The partner billing half of the Graph client (mixed into GraphClient)."""
+
+    _transport: Transport
+    _blobs: BlobReader
+    _sleep: Callable[[float], None]
+
+    def export_billed_reconciliation(self, invoice_id: str, attribute_set: str = "full") -> str:
+        """Ask Graph to export one invoice's billed reconciliation line items; returns the
+        operation's URL (the 202's Location header)."""
+        if not invoice_id:
+            raise ValueError("invoice_id is required: the id of a Microsoft invoice")
+        if attribute_set not in ATTRIBUTE_SETS:
+            raise ValueError(f"attribute_set must be one of {ATTRIBUTE_SETS}, "
+                             f"not {attribute_set!r}")
+        response = self._transport.send(Call(
+            "POST", BILLED_EXPORT, body={"invoiceId": invoice_id,
+                                         "attributeSet": attribute_set}, ok=(202,)))
+        location = response.headers.get("Location")
+        if not location:
+            raise GraphError("The export was accepted without a Location to poll",
+                             http_status=response.status_code)
+        return location
+
+    def get_billing_operation(self, location: str) -> BillingOperation:
+        """The export's state (always 200; Retry-After rides on a running one)."""
+        response = self._transport.send(Call("GET", location))
+        return BillingOperation.from_wire(response.json(), retry_after(response))
+
+    def get_billing_manifest(self, location: str) -> BillingManifest:
+        """The manifest a succeeded operation points at."""
+        return BillingManifest.from_wire(self._transport.send(Call("GET", location)).json())
+
+    def wait_for_export(self, location: str, *, max_polls: int = 20,
+                        max_wait: float = 60.0) -> BillingManifest:
+        """Poll until the export succeeds, then read its manifest.
+
+        Raises ExportFailed for a failedOperation and ExportNotReady (retryable) when it is
+        still running after `max_polls` waits."""
+        for _poll in range(max_polls + 1):
+            operation = self.get_billing_operation(location)
+            if operation.status == SUCCEEDED and operation.manifest_url:
+                return self.get_billing_manifest(operation.manifest_url)
+            if operation.status == FAILED:
+                raise ExportFailed(operation.error_message or "The export failed",
+                                   code=operation.error_code)
+            if _poll < max_polls:
+                self._sleep(min(max_wait, operation.retry_after or DEFAULT_WAIT))
+        raise ExportNotReady(f"The export was still running after {max_polls} polls; "
+                             "try again later")
+
+    def manifest_line_items(self, manifest: BillingManifest
+                            ) -> Iterator[ReconciliationLineItem]:
+        """Every line item of every blob of a manifest, streamed file by file."""
+        for blob in manifest.blobs:
+            for record in self._blobs.records(manifest.blob_url(blob)):
+                yield ReconciliationLineItem.from_wire(record)
+
+    def billed_reconciliation(self, invoice_id: str, attribute_set: str = "full", *,
+                              max_polls: int = 20, max_wait: float = 60.0
+                              ) -> Iterator[ReconciliationLineItem]:
+        """Export and wait (now), then stream one invoice's billed reconciliation line items
+        as the caller iterates."""
+        location = self.export_billed_reconciliation(invoice_id, attribute_set)
+        manifest = self.wait_for_export(location, max_polls=max_polls, max_wait=max_wait)
+        return self.manifest_line_items(manifest)

@@ -1,0 +1,171 @@
+"""B6 for the provider's admins: run a month's reconciliation with Microsoft, read what did
+not match, download it as CSV; and `flask billing reconcile --month YYYY-MM`.
+
+The page waits for Microsoft's export for about a minute at most (a browser request should
+not hang for longer); the command waits as long as Microsoft's sample does. Either way a
+run that could not finish is stored as failed with the reason, and running it again
+starts a new export.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import click
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask.cli import AppGroup, with_appcontext
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import StringField
+from wtforms.validators import DataRequired
+
+from accounts.models import Role
+from billing.periods import BillingInputError, previous_month
+from billing.reconciliation import latest_runs, reconcile
+from billing.reconciliation_models import ItemKind, ReconciliationItem, ReconciliationRun
+from catalog.pricing import format_money
+from connectors.graph.app_client import get_graph_client
+from connectors.partner_center.app_client import get_client
+from exports.spreadsheet import csv_lines, download_headers
+from persistence import db
+from storefront.pagination import paginate
+from storefront.security import roles_required, within
+
+bp = Blueprint("reconciliation", __name__, url_prefix="/admin/billing/reconciliation")
+admin_only = roles_required(Role.PROVIDER_ADMIN)
+KIND_LABELS = {ItemKind.UNMATCHED_MICROSOFT: "Billed by Microsoft only",
+               ItemKind.UNMATCHED_OURS: "Charged here only",
+               ItemKind.DIFFERENT: "Different"}
+CSV_HEADER = ("Kind", "Customer", "Product", "Partner Center subscription", "Charge type",
+              "Period start", "Period end", "Quantity here", "Quantity at Microsoft",
+              "Amount expected at our cost", "Amount billed by Microsoft", "Currency",
+              "Microsoft invoice", "Note")
+
+
+class ReconcileForm(FlaskForm):
+    month = StringField("Billing month (YYYY-MM)",
+                        validators=[DataRequired("Give the billing month, e.g. 2026-11.")])
+
+
+class _PageExports:
+    """Graph's export, waited for at most 6 polls of at most 10 s from a web request."""
+
+    def __init__(self, graph) -> None:
+        self._graph = graph
+
+    def billed_reconciliation(self, invoice_id: str):
+        return self._graph.billed_reconciliation(invoice_id, max_polls=6, max_wait=10.0)
+
+
+def _money(amount, currency: str) -> str:
+    return "—" if amount is None else format_money(amount, currency or "USD", "en")
+
+
+def _quantity(value) -> str:
+    return "—" if value is None else format(value.normalize(), "f")
+
+
+def _run_or_404(run_id: int) -> ReconciliationRun:
+    return db.session.get(ReconciliationRun, within(run_id)) or abort(404)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@admin_only
+def index():
+    form = ReconcileForm(data=None if request.method == "POST"
+                         else {"month": previous_month(date.today())})
+    if form.validate_on_submit():
+        try:
+            run = reconcile(form.month.data.strip(), invoices=get_client(),
+                            exports=_PageExports(get_graph_client()),
+                            started_by_id=current_user.id)
+        except BillingInputError as refused:
+            form.month.errors.append(str(refused).removeprefix("month: "))
+        else:
+            flash(_outcome(run), "error" if run.state == "failed" else "success")
+            return redirect(url_for("reconciliation.show", run_id=run.id))
+    return render_template("reconciliation/index.html", form=form, runs=latest_runs()), \
+        422 if form.errors else 200
+
+
+def _outcome(run: ReconciliationRun) -> str:
+    if run.state == "failed":
+        return run.message
+    if not run.discrepancies:
+        return f"{run.month}: every line of Microsoft's invoice matches our charges."
+    return f"{run.month}: {run.discrepancies} line(s) do not match; they are listed below."
+
+
+@bp.get("/<int:run_id>")
+@admin_only
+def show(run_id: int):
+    run = _run_or_404(run_id)
+    kind = request.args.get("kind", "")
+    query = select(ReconciliationItem).where(ReconciliationItem.run_id == run.id) \
+        .order_by(ReconciliationItem.id)
+    if kind in ItemKind.ALL:
+        query = query.where(ReconciliationItem.kind == kind)
+    return render_template("reconciliation/run.html", run=run, page=paginate(query, 50),
+                           kind=kind if kind in ItemKind.ALL else "", kinds=KIND_LABELS,
+                           money=_money, quantity=_quantity)
+
+
+@bp.get("/<int:run_id>.csv")
+@admin_only
+def export_csv(run_id: int):
+    run = _run_or_404(run_id)
+    rows = _csv_rows(run.id)
+    return Response(stream_with_context(csv_lines(CSV_HEADER, rows)),
+                    headers=download_headers(f"reconciliation-{run.month}-{run.id}.csv"))
+
+
+def _csv_rows(run_id: int) -> Iterator[tuple]:
+    """The run's items as CSV rows, read in batches (a run may list thousands)."""
+    query = select(ReconciliationItem).where(ReconciliationItem.run_id == run_id) \
+        .order_by(ReconciliationItem.id).execution_options(yield_per=500)
+    for item in db.session.scalars(query):
+        yield (KIND_LABELS.get(item.kind, item.kind), item.customer_name, item.product,
+               item.pc_subscription_id, item.charge_type, item.period_start, item.period_end,
+               item.quantity_ours, item.quantity_microsoft, item.amount_ours,
+               item.amount_microsoft, item.currency, item.invoice_id, item.note)
+
+
+@click.command("reconcile")
+@with_appcontext
+@click.option("--month", required=True, help="The billing month, YYYY-MM (e.g. 2026-11).")
+def reconcile_command(month: str) -> None:
+    """Match a month's charges with Microsoft's invoice (B6) and list what differs."""
+    try:
+        run = reconcile(month, invoices=get_client(), exports=get_graph_client())
+    except BillingInputError as refused:
+        raise click.BadParameter(str(refused).removeprefix("month: "),
+                                 param_hint="--month") from refused
+    click.echo(f"Reconciliation {run.id} of {run.month}: {run.state}. Microsoft's lines "
+               f"{run.microsoft_lines}, our charges {run.our_charges}, matched {run.matched}.")
+    for item in run.items:
+        click.echo(f"  {item.kind:<20} {item.pc_subscription_id} {item.charge_type} "
+                   f"{item.period_start}–{item.period_end}: {item.note}")
+    if run.state == "failed":
+        raise click.ClickException(run.message)
+
+
+def register_cli(app: Flask) -> None:
+    """`flask billing reconcile`: joins the `billing` command group, or starts it."""
+    group = app.cli.commands.get("billing")
+    if not isinstance(group, click.Group):
+        group = AppGroup("billing", help="Billing: charges, invoices, reconciliation.")
+        app.cli.add_command(group)
+    group.add_command(reconcile_command)

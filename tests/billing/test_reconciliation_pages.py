@@ -1,0 +1,83 @@
+"""B6 for the provider's admins: the page runs a month and lists what does not match, the
+CSV goes through the one safe writer, and `flask billing reconcile` does the same."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import pytest
+import requests
+
+from billing.charges import generate_charges
+from billing.reconciliation_models import ReconciliationItem, ReconciliationRun
+from connectors.partner_center.sandbox.fixtures import GRAPH_HOST
+from persistence import db
+from tests.billing.conftest import price_in, provisioned
+from tests.conftest import login, post_form
+
+INVOICED = datetime(2021, 7, 8, 12, tzinfo=UTC)
+PAGE = "/admin/billing/reconciliation/"
+
+
+@pytest.fixture
+def june(shop, clock, pc_client):
+    """June 2021 charged here and invoiced by Microsoft, one line billed at 11 seats."""
+    eur = price_in(shop, "DE", "EUR", erp="13.80")
+    sub = provisioned(shop.customer_a, shop.reseller_a_user, eur, 10, pc_client)
+    clock.move_to(INVOICED)
+    generate_charges("2021-06", INVOICED.date())
+    answer = requests.post(f"{GRAPH_HOST}/_sandbox/billing/discrepancy", timeout=5,
+                           json={"kind": "quantity", "quantity": 11})
+    assert answer.status_code == 201
+    return sub
+
+
+def test_the_admin_runs_a_month_and_sees_the_line_that_does_not_match(client, shop, june):
+    login(client, shop.admin)
+    assert "2021-06" in client.get(PAGE).get_data(as_text=True)  # last month, proposed
+    answer = post_form(client, PAGE, {"month": "2021-06"})
+    assert answer.status_code == 302
+    page = client.get(answer.headers["Location"])
+    body = page.get_data(as_text=True)
+    assert "1 line(s) do not match" in body and "quantity 10 here, 11 at Microsoft" in body
+    assert june.pc_subscription_id in body and "Alpha GmbH" in body
+
+
+def test_a_month_written_wrongly_is_refused_naming_the_fix(client, shop):
+    login(client, shop.admin)
+    answer = post_form(client, PAGE, {"month": "June 2021"})
+    assert answer.status_code == 422
+    assert "write the billing month as YYYY-MM, e.g. 2026-11" in answer.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(ReconciliationRun.id))) == 0
+
+
+def test_the_csv_lists_the_lines_and_cannot_run_as_a_formula(client, shop):
+    run = ReconciliationRun(month="2021-06", state="discrepancies", different=1)
+    run.items = [ReconciliationItem(kind="unmatched_microsoft", customer_name="=HYPERLINK(1)",
+                                    charge_type="new", pc_subscription_id="abc",
+                                    currency="USD", note="billed by Microsoft, no charge here")]
+    db.session.add(run)
+    db.session.commit()
+    login(client, shop.admin)
+    answer = client.get(f"{PAGE}{run.id}.csv")
+    assert answer.headers["Content-Type"].startswith("text/csv")
+    assert f'filename="reconciliation-2021-06-{run.id}.csv"' in \
+        answer.headers["Content-Disposition"]
+    header, row = csv.reader(io.StringIO(answer.get_data(as_text=True)))
+    assert header[0] == "Kind" and row[0] == "Billed by Microsoft only"
+    assert row[1] == "'=HYPERLINK(1)"
+
+
+def test_the_command_reconciles_a_month_and_says_what_differs(app, shop, june):
+    result = app.test_cli_runner().invoke(args=["billing", "reconcile", "--month", "2021-06"])
+    assert result.exit_code == 0, result.output
+    assert "2021-06: discrepancies" in result.output
+    assert "quantity 10 here, 11 at Microsoft" in result.output
+
+
+def test_the_command_refuses_a_month_written_wrongly(app):
+    result = app.test_cli_runner().invoke(args=["billing", "reconcile", "--month", "13/2021"])
+    assert result.exit_code == 2
+    assert "write the billing month as YYYY-MM" in result.output

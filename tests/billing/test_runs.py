@@ -1,0 +1,199 @@
+"""B4/B5: billing runs issue one invoice per buyer and currency, taxed by the buyer's
+country, numbered without gaps; a run repeated changes nothing; the refund a page promised
+is the credit the invoice shows, to the cent."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from billing import tax
+from billing.invoices import issue_credit_note
+from billing.models import Invoice, TaxRate
+from billing.periods import BillingInputError
+from billing.runs import run_billing
+from catalog.pricing import format_money
+from persistence import db
+from tests.billing.conftest import price_in, provisioned
+from tests.conftest import login, make_customer, post_form
+
+JUNE_END = date(2021, 6, 30)
+
+
+def invoices() -> list[Invoice]:
+    return list(db.session.scalars(select(Invoice).order_by(Invoice.id)))
+
+
+def snapshot() -> list[tuple]:
+    return [(i.number, i.buyer_name, i.currency, i.subtotal, i.tax, i.total,
+             [(ln.charge_id, ln.amount) for ln in i.lines]) for i in invoices()]
+
+
+def test_the_refund_the_cancel_page_promised_is_the_credit_on_the_invoice_to_the_cent(
+        client, shop, clock, agent, pc_client):
+    # Regression: main promised 4.799,97 zł at 10:00 and credited 4.799,96 at 16:00, because
+    # the credit recomputed the refund by the second. Now both are whole days of one cycle.
+    pln = price_in(shop, "PL", "PLN", erp="1713.96")
+    sub = provisioned(shop.customer_a, agent, pln, 3, pc_client)  # 18 June, 09:00
+    clock.move_to(datetime(2021, 6, 20, 10, tzinfo=UTC))
+    login(client, agent)
+    page = client.get(f"/subscriptions/{sub.id}/cancel").get_data(as_text=True)
+    promised = re.search(r'id="refund">([^<]+)<', page)[1]
+    clock.move_to(datetime(2021, 6, 20, 16, tzinfo=UTC))
+    assert post_form(client, f"/subscriptions/{sub.id}/cancel", {"confirm": "yes"},
+                     token_url=f"/subscriptions/{sub.id}/cancel").status_code == 302
+    run_billing("2021-06", JUNE_END)
+    [invoice] = invoices()
+    credit = next(ln for ln in invoice.lines if ln.charge_type == "cancelImmediate")
+    assert format_money(-credit.amount, "PLN", "en_DE") == promised == "4.799,08\xa0PLN"
+    assert credit.amount == Decimal("-4799.08")  # 1713.96 / 30 × 28 × 3 = 4799.088
+
+
+def test_a_billing_run_repeated_issues_the_same_invoices_and_nothing_more(
+        shop, clock, pc_client):
+    provisioned(shop.customer_a, shop.reseller_a_user, price_in(shop, "DE", "EUR", "10.08"), 10,
+                pc_client)
+    provisioned(shop.direct, shop.direct_user, price_in(shop, "GB", "GBP", "9.40"), 2, pc_client)
+    first = run_billing("2021-06", JUNE_END)
+    before = snapshot()
+    again = run_billing("2021-06", JUNE_END)
+    assert (first.invoices_issued, again.invoices_issued, again.charges_added) == (2, 0, 0)
+    assert snapshot() == before
+    assert [i.number for i in invoices()] == ["INV-2021-000001", "INV-2021-000002"]
+
+
+def test_each_buyer_gets_one_invoice_per_currency_taxed_by_its_country(shop, clock,
+                                                                         pc_client):
+    eur = price_in(shop, "DE", "EUR", "10.08")
+    provisioned(shop.customer_a, shop.reseller_a_user, eur, 10, pc_client)
+    other = make_customer(shop.reseller_a, "Gamma GmbH")
+    db.session.add(other)
+    db.session.commit()
+    provisioned(other, shop.reseller_a_user, eur, 1, pc_client)
+    provisioned(shop.direct, shop.direct_user, price_in(shop, "GB", "GBP", "9.40"), 2, pc_client)
+    run_billing("2021-06", JUNE_END)
+    reseller, direct = invoices()
+    assert (reseller.buyer_reseller_id, reseller.buyer_customer_id) == (shop.reseller_a.id, None)
+    assert (reseller.currency, reseller.tax_label, reseller.tax_rate) == \
+        ("EUR", "VAT", Decimal("0.19"))
+    assert (reseller.subtotal, reseller.tax, reseller.total) == \
+        (Decimal("110.88"), Decimal("21.07"), Decimal("131.95"))
+    # grouped by customer, then subscription
+    assert [ln.customer_name for ln in reseller.lines] == ["Alpha GmbH", "Gamma GmbH"]
+    assert (direct.buyer_customer_id, direct.currency, direct.tax) == \
+        (shop.direct.id, "GBP", Decimal("3.76"))
+    assert direct.buyer_name == "Direct Ltd" and "SW1A 1AA London" in direct.buyer_address
+    assert (reseller.issue_date, reseller.due_date, reseller.payment_terms_days) == \
+        (JUNE_END, JUNE_END + timedelta(days=30), 30)
+
+
+def test_in_a_tax_inclusive_market_the_total_is_the_prices_and_the_tax_is_inside(
+        shop, clock, pc_client):
+    aud = price_in(shop, "AU", "AUD", "22.00")  # C6: Australian prices include GST
+    provisioned(shop.customer_a, shop.reseller_a_user, aud, 1, pc_client)
+    run_billing("2021-06", JUNE_END)
+    [invoice] = invoices()
+    assert (invoice.tax_label, invoice.tax_inclusive) == ("GST", True)
+    assert (invoice.subtotal, invoice.tax, invoice.total) == \
+        (Decimal("20.00"), Decimal("2.00"), Decimal("22.00"))
+
+
+def test_a_buyer_whose_country_has_no_tax_rate_is_named_and_the_others_are_invoiced(
+        shop, clock, pc_client):
+    tax.ensure_seeded()
+    db.session.delete(tax.rate_for("GB"))
+    db.session.commit()
+    provisioned(shop.customer_a, shop.reseller_a_user, price_in(shop, "DE", "EUR", "10.08"), 1,
+                pc_client)
+    provisioned(shop.direct, shop.direct_user, price_in(shop, "GB", "GBP", "9.40"), 2, pc_client)
+    run = run_billing("2021-06", JUNE_END)
+    assert [i.buyer_name for i in invoices()] == ["Reseller A"]
+    assert run.problems == ("Direct Ltd: no tax rate for GB; add it under Billing → Tax rates "
+                            "and run billing again.")
+    db.session.add(TaxRate(country="GB", rate=Decimal("0.2"), label="VAT"))
+    db.session.commit()
+    run_billing("2021-06", JUNE_END)
+    assert [i.number for i in invoices()] == ["INV-2021-000001", "INV-2021-000002"]
+
+
+def test_a_correction_is_a_credit_note_numbered_in_its_own_series(shop, clock, pc_client):
+    provisioned(shop.customer_a, shop.reseller_a_user, price_in(shop, "DE", "EUR", "10.08"), 10,
+                pc_client)
+    run_billing("2021-06", JUNE_END)
+    [invoice] = invoices()
+    note = issue_credit_note(invoice, "Wrong seat count agreed with the reseller",
+                             date(2021, 7, 2))
+    assert (note.kind, note.number, note.corrects_invoice_id) == \
+        ("credit_note", "CN-2021-000001", invoice.id)
+    assert (note.subtotal, note.tax, note.total) == \
+        (-invoice.subtotal, -invoice.tax, -invoice.total)
+    assert [ln.amount for ln in note.lines] == [-ln.amount for ln in invoice.lines]
+    with pytest.raises(BillingInputError, match="reason"):
+        issue_credit_note(invoice, " ", date(2021, 7, 2))
+
+
+def test_a_late_charge_goes_on_the_next_months_invoice(shop, clock, agent, pc_client):
+    from subscriptions import services
+
+    sub = provisioned(shop.customer_a, agent, price_in(shop, "DE", "EUR", "10.08"), 10,
+                      pc_client)
+    run_billing("2021-06", JUNE_END)
+    clock.move_to(datetime(2021, 6, 19, 9, tzinfo=UTC))
+    services.cancel(sub, agent, pc_client)  # recorded after June's invoice was issued
+    run_billing("2021-06", JUNE_END)
+    assert len(invoices()) == 1  # June's invoice never changes
+    run_billing("2021-07", date(2021, 7, 31))
+    june, july = invoices()
+    assert [ln.charge_type for ln in july.lines] == ["cancelImmediate"]
+
+
+@pytest.mark.parametrize(("month", "today", "message"), [
+    ("2021-13", JUNE_END, "month: write the billing month as YYYY-MM, e.g. 2026-11"),
+    ("June", JUNE_END, "month: write the billing month as YYYY-MM"),
+    ("2021-07", JUNE_END, "month: 2021-07 has not begun yet; bill it from 2021-07-01 on."),
+])
+def test_a_wrong_month_is_refused_with_how_to_write_it(app, month, today, message):
+    with pytest.raises(BillingInputError, match=re.escape(message)):
+        run_billing(month, today)
+
+
+def test_the_demo_leaves_a_reseller_with_an_issued_invoice_for_its_demo_order(app):
+    from demo import load as demo
+
+    demo.load()
+    demo.load()
+    [invoice] = invoices()
+    assert invoice.buyer_name == "Northwind Traders" and invoice.currency == "PLN"
+    assert [(ln.customer_name, ln.charge_type, ln.quantity) for ln in invoice.lines] == \
+        [("Wingtip Toys Sp. z o.o.", "new", 5)]
+    assert invoice.tax_label == "VAT" and invoice.tax_rate == Decimal("0.23")
+
+
+def test_each_user_sees_only_the_invoices_of_its_own_company(shop, clock, pc_client):
+    from accounts.models import Role
+    from accounts.services import new_user
+    from billing.invoices import visible_invoices
+
+    eur = price_in(shop, "DE", "EUR", "10.08")
+    provisioned(shop.customer_a, shop.reseller_a_user, eur, 1, pc_client)
+    provisioned(shop.customer_b, shop.reseller_b_user, eur, 1, pc_client)
+    provisioned(shop.direct, shop.direct_user, price_in(shop, "GB", "GBP", "9.40"), 1, pc_client)
+    run_billing("2021-06", JUNE_END)
+    resellers_customer = new_user("c@alpha.example", "pw-never-used-here", Role.CUSTOMER_USER,
+                                  customer=shop.customer_a)
+    db.session.add(resellers_customer)
+    db.session.commit()
+
+    def seen(user) -> list[str]:
+        query = visible_invoices(user).order_by(Invoice.id)
+        return [invoice.buyer_name for invoice in db.session.scalars(query)]
+
+    assert seen(shop.admin) == ["Reseller A", "Reseller B", "Direct Ltd"]
+    assert seen(shop.reseller_a_user) == ["Reseller A"]
+    assert seen(shop.reseller_b_user) == ["Reseller B"]
+    assert seen(shop.direct_user) == ["Direct Ltd"]
+    assert seen(resellers_customer) == []  # its reseller invoices it, not the provider
