@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from accounts.models import Role
 from orders.models import Order, OrderStatus
+from orders.progress import progress_of, with_history
 from persistence import db
 from provisioning.jobs import requeue
 from provisioning.tasks import enqueue_provisioning
@@ -45,10 +46,11 @@ def index():
 @bp.route("/<int:order_id>")
 @admin_only
 def show(order_id: int):
-    order = db.session.get(Order, order_id) or abort(404)
+    order = db.session.scalars(with_history(select(Order).where(Order.id == order_id))
+                               ).unique().first() or abort(404)
     subscriptions = sorted(set(line_subscriptions(order).values()), key=lambda s: s.id)
     return render_template("orders_admin/show.html", order=order, subscriptions=subscriptions,
-                           retryable=order.status in RETRYABLE)
+                           progress=progress_of(order), retryable=order.status in RETRYABLE)
 
 
 @bp.post("/<int:order_id>/retry")

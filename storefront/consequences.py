@@ -1,0 +1,116 @@
+"""What each destructive action does, in the words its confirmation uses (confirmation.py).
+
+One function per action; each returns None when the action as asked harms nothing (selling
+a product again, turning autorenew on, adding licenses), so only the harmful direction asks.
+The page's dialog (via data-confirm) and the server's confirmation page read the same text.
+"""
+
+from __future__ import annotations
+
+from storefront.confirmation import Consequence
+
+# Enrollment statuses that stop a customer's service (O8, O9), with what each means.
+STOPPING = {
+    "suspended": ("Suspend", "is suspended from today: its services stop, its data is kept "
+                  "90 days and then deprovisioned, and only the provider can reactivate it, "
+                  "after a payment or a new order (O8)."),
+    "terminated": ("Terminate", "is terminated from today: its services stop, its data is "
+                   "kept 90 days and then deprovisioned, and only the provider can "
+                   "reactivate it, after a payment or a new order (O8)."),
+    "expired": ("Expire", "expires today: its services stop and it can never be "
+                "reactivated; to go on, the customer signs a renewal enrollment (O9)."),
+}
+
+
+def stop_selling(product) -> Consequence | None:
+    if not product.enabled:
+        return None
+    return Consequence(
+        f"Stop selling {product.title}",
+        f"{product.title} leaves the shop at once: no reseller or customer can find or add "
+        "it until you sell it again. Subscriptions already bought are not affected.")
+
+
+def enrollment_status(row, target: str) -> Consequence | None:
+    if target not in STOPPING:
+        return None
+    verb, outcome = STOPPING[target]
+    return Consequence(f"{verb} enrollment {row.number}",
+                       f"Enrollment {row.number} of {row.customer.company_name} {outcome}")
+
+
+def autorenew_off(sub) -> Consequence:
+    ends = f"on {sub.term_end:%Y-%m-%d}" if sub.term_end else "at the end of its term"
+    return Consequence(
+        f"Turn autorenew off for {sub.title}",
+        f"{sub.title} for {sub.customer.company_name} will not renew: it ends {ends}, and "
+        f"its {sub.quantity} license(s) stop working then. You can turn autorenew on again "
+        "until that day.")
+
+
+def remove_licenses(sub, wanted: int) -> Consequence | None:
+    if wanted >= sub.quantity:
+        return None
+    removed = sub.quantity - wanted
+    return Consequence(
+        f"Remove {removed} license(s) from {sub.title}",
+        f"{sub.title} for {sub.customer.company_name} goes from {sub.quantity} to {wanted} "
+        f"license(s) at once: {removed} user(s) lose their license, and licenses removed "
+        "come back only by buying them again.")
+
+
+def revoke_token(token) -> Consequence:
+    return Consequence(
+        f"Revoke the token “{token.name}”",
+        f"Every script or system using “{token.name}” is refused (401) from now on. A "
+        "revoked token never works again: create a new one and give it to them instead.")
+
+
+def deactivate_user(user) -> Consequence:
+    return Consequence(
+        f"Deactivate {user.email}",
+        f"{user.email} is signed out everywhere at once, its API tokens stop working for "
+        "good, and it cannot sign in until an administrator reactivates it (which brings "
+        "back neither the sessions nor the tokens).")
+
+
+def withdraw_admin_agent(user) -> Consequence | None:
+    if not user.admin_agent:
+        return None
+    return Consequence(
+        f"Withdraw admin agent from {user.email}",
+        f"{user.email} can no longer cancel subscriptions, reveal product keys or download "
+        "software (S4, S7) until you make it an admin agent again.")
+
+
+def end_session(row, current) -> Consequence:
+    if current is not None and current.id == row.id:
+        return Consequence("Sign out this browser",
+                           "This browser is signed out at once; you sign in again to go on.")
+    return Consequence(
+        f"Sign out {row.user_agent or 'that browser'}",
+        f"{row.user_agent or 'That browser'} ({row.address or 'address unknown'}) is signed "
+        "out at once: whoever uses it must sign in again.")
+
+
+def sign_out_everywhere() -> Consequence:
+    return Consequence(
+        "Sign out everywhere",
+        "Every browser signed in as you, this one included, is signed out at once and must "
+        "sign in again. Your API tokens keep working: revoke them on their own page.")
+
+
+def remove_country(entry, list_title: str) -> Consequence:
+    return Consequence(
+        f"Remove {entry.name} from “{list_title}”",
+        f"Checkout stops applying “{list_title}” to customers in {entry.name} from the "
+        "next order on; add the country again to restore it.")
+
+
+def withdraw_tenant(customer) -> Consequence | None:
+    if not customer.tenant_verified:
+        return None
+    return Consequence(
+        f"Withdraw the tenant link of {customer.company_name}",
+        f"{customer.company_name} is no longer shown to control its existing tenant: its "
+        "orders are refused (K11) until control is shown again.")

@@ -1,0 +1,234 @@
+"""Every destructive action asks first and says its consequence (#20, point 8).
+
+A POST without confirm=yes changes nothing and answers with a confirmation page naming the
+consequence; the page's own form (the no-JavaScript path) then carries it out. The buttons
+on the pages carry the same consequence for the in-page dialog (static/confirm.js) and are
+styled as dangerous. Subscriptions are bought in the Partner Center sandbox (the HTTP
+boundary); nothing of ours is patched.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from accounts import api_tokens, sessions
+from accounts.models import ApiToken, Customer, User, UserSession
+from catalog import country_lists
+from catalog.models import CountryListEntry, Product
+from commitments.records.models import Enrollment
+from commitments.records.services import create_enrollment
+from connectors.partner_center.sandbox import seed
+from persistence import db, utcnow
+from subscriptions.models import Subscription
+from tests.conftest import csrf_token, login, post_form
+from tests.enrollments.conftest import activate
+from tests.subscriptions.conftest import buy, patches, tenant  # noqa: F401 - fixtures
+
+
+@dataclass
+class Case:
+    user: User
+    url: str  # the destructive POST
+    says: str  # words of its consequence
+    state: Callable[[], object]  # what the action changes, read afresh
+    data: dict | None = None
+    page: str | None = None  # where its button is, when it asks in a dialog there
+
+
+def fresh(model, row_id: int):
+    db.session.expire_all()
+    return db.session.get(model, row_id)
+
+
+def stop_selling(world, request) -> Case:
+    product = world.price.sku.product
+    return Case(world.admin, f"/admin/catalog/{product.id}/toggle", "leaves the shop at once",
+                lambda: fresh(Product, product.id).enabled, page="/admin/catalog")
+
+
+def enrollment_to(target: str, says: str, **data) -> Callable[..., Case]:
+    def case(world, request) -> Case:
+        row = activate(create_enrollment(world.customer_a, date(2025, 4, 1)), world.admin)
+        return Case(world.admin, f"/admin/enrollments/{row.id}/status", says,
+                    lambda: fresh(Enrollment, row.id).status, {"target": target, **data},
+                    page=f"/enrollments/{row.id}")
+    return case
+
+
+def autorenew_off(world, request) -> Case:
+    sub = request.getfixturevalue("buy")(quantity=3)
+    return Case(world.reseller_a_user, f"/subscriptions/{sub.id}/autorenew",
+                "will not renew", lambda: fresh(Subscription, sub.id).autorenew,
+                {"autorenew": "off"}, page=f"/subscriptions/{sub.id}")
+
+
+def remove_licenses(world, request) -> Case:
+    sub = request.getfixturevalue("buy")(quantity=3)
+    return Case(world.reseller_a_user, f"/subscriptions/{sub.id}/quantity",
+                "goes from 3 to 1 license(s) at once: 2 user(s) lose their license",
+                lambda: fresh(Subscription, sub.id).quantity, {"quantity": "1"})
+
+
+def cancel_subscription(world, request) -> Case:
+    sub = request.getfixturevalue("buy")(quantity=2)
+    world.reseller_a_user.admin_agent = True
+    db.session.commit()
+    return Case(world.reseller_a_user, f"/subscriptions/{sub.id}/cancel",
+                "Cancelling now refunds", lambda: fresh(Subscription, sub.id).status)
+
+
+def revoke_token(world, request) -> Case:
+    token = api_tokens.issue(world.reseller_a_user, "ERP order sync")[0]
+    return Case(world.reseller_a_user, f"/api-tokens/{token.id}/revoke",
+                "Every script or system using “ERP order sync” is refused (401)",
+                lambda: fresh(ApiToken, token.id).revoked_at is None, page="/api-tokens")
+
+
+def deactivate_user(world, request) -> Case:
+    user = world.reseller_a_user
+    return Case(world.admin, f"/admin/users/{user.id}/active",
+                "a@test.example is signed out everywhere at once",
+                lambda: fresh(User, user.id).active, {"active": "off"},
+                page=f"/admin/resellers/{world.reseller_a.id}")
+
+
+def withdraw_admin_agent(world, request) -> Case:
+    user = world.reseller_a_user
+    user.admin_agent = True
+    db.session.commit()
+    return Case(world.admin, f"/admin/users/{user.id}/admin-agent",
+                "can no longer cancel subscriptions", lambda: fresh(User, user.id).admin_agent,
+                {"admin_agent": "off"}, page=f"/admin/resellers/{world.reseller_a.id}")
+
+
+def end_session(world, request) -> Case:
+    phone = sessions.open_session(
+        world.reseller_a_user, remember=False, user_agent="Safari on iOS", address="10.0.0.7",
+        now=utcnow(), lifetimes=sessions.Lifetimes(timedelta(days=30), timedelta(hours=12)))[0]
+    return Case(world.reseller_a_user, f"/account/sessions/{phone.id}/revoke",
+                "Safari on iOS (10.0.0.7) is signed out at once",
+                lambda: fresh(UserSession, phone.id).revoked_at is None, page="/account")
+
+
+def sign_out_everywhere(world, request) -> Case:
+    def live_sessions() -> int:
+        db.session.expire_all()
+        return db.session.scalar(select(func.count()).select_from(UserSession).where(
+            UserSession.user_id == world.reseller_a_user.id, UserSession.revoked_at.is_(None)))
+    return Case(world.reseller_a_user, "/account/sessions/revoke-all",
+                "Every browser signed in as you, this one included", live_sessions,
+                page="/account")
+
+
+def remove_country(world, request) -> Case:
+    country_lists.ensure_seeded()
+    entry = db.session.scalar(select(CountryListEntry).filter_by(list_name="k3", code="PL"))
+    return Case(world.admin, f"/admin/country-lists/{entry.id}/delete",
+                "Checkout stops applying “K3 · Tax ID (INN) required” to customers in Poland",
+                lambda: fresh(CountryListEntry, entry.id) is not None,
+                page="/admin/country-lists")
+
+
+def withdraw_tenant(world, request) -> Case:
+    customer = world.customer_a
+    customer.tenant_mode, customer.tenant_id = "existing", seed.TENANT_WITH_DAP_ID
+    customer.verify_tenant("admin", utcnow())
+    db.session.commit()
+    return Case(world.admin, f"/customers/{customer.id}/tenant/withdraw",
+                "its orders are refused (K11)",
+                lambda: fresh(Customer, customer.id).tenant_verified,
+                page=f"/customers/{customer.id}/tenant")
+
+
+CASES = {
+    "stop selling": stop_selling,
+    "suspend an enrollment": enrollment_to("suspended", "is suspended from today",
+                                           reason="unpaid_overage"),
+    "terminate an enrollment": enrollment_to("terminated", "is terminated from today"),
+    "expire an enrollment": enrollment_to("expired", "can never be reactivated"),
+    "autorenew off": autorenew_off,
+    "remove licenses": remove_licenses,
+    "cancel a subscription": cancel_subscription,
+    "revoke an API token": revoke_token,
+    "deactivate a user": deactivate_user,
+    "withdraw admin agent": withdraw_admin_agent,
+    "end a session": end_session,
+    "sign out everywhere": sign_out_everywhere,
+    "remove a country from a rule's list": remove_country,
+    "withdraw a tenant link": withdraw_tenant,
+}
+IN_DIALOG = [name for name in CASES if name not in ("remove licenses", "cancel a subscription")]
+
+
+@pytest.fixture(params=CASES)
+def case(request, world) -> Case:
+    return CASES[request.param](world, request)
+
+
+def unconfirmed_post(client, case: Case):
+    return post_form(client, case.url, case.data or {}, token_url="/account")
+
+
+def test_without_confirmation_nothing_happens_and_the_consequence_is_said(client, case,
+                                                                         pc_responses):
+    login(client, case.user)
+    before = case.state()
+    response = unconfirmed_post(client, case)
+    assert response.status_code == 422
+    assert case.says in html.unescape(response.get_data(as_text=True))
+    assert case.state() == before
+    assert patches(pc_responses) == []  # nothing was sent to Partner Center either
+
+
+def test_confirming_on_the_confirmation_page_carries_the_action_out(client, case):
+    login(client, case.user)
+    before = case.state()
+    page = unconfirmed_post(client, case).get_data(as_text=True)
+    form = re.search(rf'<form method="post" action="{re.escape(case.url)}"[^>]*>(.*?)</form>',
+                     page, re.S)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form[1]))
+    assert fields["confirm"] == "yes"
+    response = client.post(case.url, data={k: html.unescape(v) for k, v in fields.items()})
+    assert response.status_code == 302
+    assert case.state() != before
+
+
+@pytest.mark.parametrize("case", IN_DIALOG, indirect=True)
+def test_the_button_names_the_consequence_for_the_dialog_and_looks_dangerous(client, case):
+    login(client, case.user)
+    page = client.get(case.page).get_data(as_text=True)
+    forms = re.findall(rf'<form method="post" action="{re.escape(case.url)}"[^>]*>.*?</form>',
+                       page, re.S)
+    asking = [form for form in forms if case.says in html.unescape(form)]
+    assert len(asking) == 1
+    assert re.search(r'data-confirm="[^"]+" data-confirm-action="[^"]+"', asking[0])
+    assert re.search(r'<button [^>]*class="[^"]*\bdanger\b', asking[0])
+
+
+def test_a_json_client_is_told_the_field_and_the_fix(client, world):
+    login(client, world.admin)
+    product = world.price.sku.product
+    response = client.post(f"/admin/catalog/{product.id}/toggle",
+                           data={"csrf_token": csrf_token(client, "/account")},
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["field"] == "confirm" and "Send confirm=yes to go ahead." in error["detail"]
+    assert fresh(Product, product.id).enabled
+
+
+def test_the_harmless_direction_does_not_ask(client, world):
+    product = world.price.sku.product
+    product.enabled = False
+    db.session.commit()
+    login(client, world.admin)
+    response = post_form(client, f"/admin/catalog/{product.id}/toggle", {},
+                         token_url="/admin/catalog")
+    assert response.status_code == 302 and fresh(Product, product.id).enabled
