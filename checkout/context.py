@@ -208,6 +208,15 @@ class FixUrls:
         """The page of one subscription, where extra licenses are bought."""
         return self.subscription.format(id=subscription_id)
 
+    def customer_field(self, field: str) -> str:
+        """The customer's details opened at one field: its input's id is the field's name,
+        so the browser lands on it (and the page's script focuses it)."""
+        return f"{self.customer_edit}#{field}"
+
+    def line_billing(self, line: int) -> str:
+        """The cart opened at one line's choice of term and billing."""
+        return f"{self.billing_choice}#line-{line}-billing"
+
 
 @dataclass(frozen=True)
 class CheckoutContext:

@@ -31,15 +31,20 @@ def fix_urls(customer: Customer, *, from_cart: bool = False, external: bool = Fa
     cart = cart_url(customer, external)
     edit = customer_edit_url(customer, back=cart_url(customer) if from_cart else None,
                              external=external)
+    # Each link ends in the id of the element where the fix is made, so the page opens
+    # there (static/behaviour.js focuses and highlights it); the rules add a field's own
+    # id to the customer's details and the cart lines (FixUrls.customer_field, line_billing).
     return FixUrls(customer_edit=edit, mca=cart + "#mca",
                    billing_choice=cart,  # C1: a buyer picks monthly billing there
-                   subscription=url_for("subscriptions.find", _external=external) + "?ref={id}",
-                   reseller_profile=url_for("main.home", _external=external),
+                   subscription=url_for("subscriptions.find", _external=external)
+                   + "?ref={id}#extra-licenses",
+                   reseller_profile=url_for("main.home", _external=external) + "#standing",
                    # K7: qualifications come from Microsoft or the provider, never from the
                    # buyer's own pages; what the buyer can do is pick a commercial plan.
                    qualification=url_for("shop.index", _external=external,
-                                         customer=None if customer.is_direct else customer.id),
-                   tenant_proof=tenant_url(customer, external))
+                                         customer=None if customer.is_direct else customer.id)
+                   + "#segment",
+                   tenant_proof=tenant_url(customer, external) + "#tenant")
 
 
 def tenant_url(customer: Customer, external: bool = False) -> str:

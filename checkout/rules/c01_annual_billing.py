@@ -37,4 +37,4 @@ def _problem(ctx: CheckoutContext, line: LineFacts, off: list[str]) -> Problem:
                f"switched on {' and '.join(off)}. Choose monthly billing, or ask the provider "
                "to switch annual billing on.")
     return Problem(RULE, f"{RULE}.annual_billing_disabled", message, "billing_cycle",
-                   ctx.urls.billing_choice, line.index)
+                   ctx.urls.line_billing(line.index), line.index)

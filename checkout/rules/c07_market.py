@@ -28,4 +28,5 @@ def _problem(ctx: CheckoutContext, line: LineFacts) -> Problem:
                f"buys at the prices of the {ctx.buyer_market} market. Remove the line and "
                "add the plan again from the shop.")
     return Problem(RULE, f"{RULE}.other_market", message, "price_id",
-                   ctx.urls.billing_choice or None, line.index)
+                   ctx.urls.line_billing(line.index) if ctx.urls.billing_choice else None,
+                   line.index)

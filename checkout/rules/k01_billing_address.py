@@ -91,4 +91,4 @@ def _is_email(value: str) -> bool:
 
 
 def _problem(ctx: CheckoutContext, slug: str, field: str, message: str) -> Problem:
-    return Problem(RULE, f"{RULE}.{slug}", message, field, ctx.urls.customer_edit)
+    return Problem(RULE, f"{RULE}.{slug}", message, field, ctx.urls.customer_field(field))

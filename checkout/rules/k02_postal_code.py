@@ -36,5 +36,5 @@ def check(ctx: CheckoutContext) -> list[Problem]:
         f"{customer.postal_code.strip()!r} is not a valid postal code for "
         f"{country_name(country)}. "
         f"Correct the postal code on the customer's details (for example {examples}).",
-        "postal_code", ctx.urls.customer_edit,
+        "postal_code", ctx.urls.customer_field("postal_code"),
     )]

@@ -5,7 +5,8 @@ admin-editable list (ctx.tax_id_countries, seeded from config/data/k3_tax_id_cou
 From its required_from date a customer in such a country needs a tax id that passes the
 country's check: published check digits where python-stdnum has them, the documented
 format elsewhere, free text of at most 50 characters where no format is published.
-Elsewhere the field is not asked for and not checked.
+Elsewhere the field is not asked for and not checked. The messages name the number as the
+country does (NIP, CNPJ, INN…: checkout/validators/tax_id_names.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from checkout.validators.tax_id import (
     format_for,
     validate_tax_id,
 )
+from checkout.validators.tax_id_names import GENERIC, TaxIdName, tax_id_name
 
 RULE = "K3"
 
@@ -31,7 +33,8 @@ def check(ctx: CheckoutContext) -> list[Problem]:
     try:
         validate_tax_id(country.code, ctx.customer.tax_id, country.validator)
     except TaxIdError as error:
-        return [_problem(ctx, _slug(error), f"{_what(error, country.name)} {error}")]
+        what = _what(error, country.name, tax_id_name(country.code, country.validator))
+        return [_problem(ctx, _slug(error), f"{what} {error}")]
     return []
 
 
@@ -43,14 +46,20 @@ def _slug(error: TaxIdError) -> str:
     return "invalid_tax_id_format"
 
 
-def _what(error: TaxIdError, country_name: str) -> str:
+def _what(error: TaxIdError, country_name: str, name: TaxIdName) -> str:
+    """The number named as the country names it: a Polish buyer is asked for a NIP."""
+    if name == GENERIC:
+        number, short = "their organisation's tax ID", "organisation tax ID"
+    else:
+        number, short = f"their organisation's {name.label}", name.short
     if isinstance(error, MissingTaxId):
-        return f"Customers in {country_name} must give their organisation's tax ID (INN)."
-    return f"This is not a valid organisation tax ID for {country_name}."
+        return f"Customers in {country_name} must give {number}."
+    return f"This is not a valid {short} for {country_name}."
 
 
 def _problem(ctx: CheckoutContext, slug: str, message: str) -> Problem:
-    return Problem(RULE, f"{RULE}.{slug}", message, "tax_id", ctx.urls.customer_edit)
+    return Problem(RULE, f"{RULE}.{slug}", message, "tax_id",
+                   ctx.urls.customer_field("tax_id"))
 
 
 def describe(country: str, validator: str | None = None) -> str:

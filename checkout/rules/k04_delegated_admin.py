@@ -41,20 +41,20 @@ def check(ctx: CheckoutContext) -> list[Problem]:
 def check_record(ctx: CheckoutContext) -> list[Problem]:
     """What the customer's own details must give, whatever Partner Center says: a linked
     tenant, or a well-formed domain prefix for a new one."""
-    customer, edit = ctx.customer, ctx.urls.customer_edit
+    customer, field_url = ctx.customer, ctx.urls.customer_field
     if customer.tenant_mode == "existing":
         if customer.tenant_id or customer.tenant_domain:
             return []
-        return [_problem("tenant_missing", "tenant_id", edit,
+        return [_problem("tenant_missing", "tenant_id", field_url("tenant_id"),
                          "The order is for an existing Microsoft tenant but none is linked. "
                          "Enter the tenant's domain or ID on the customer's details.")]
     prefix = (customer.domain_prefix or "").strip()
     if not prefix:
-        return [_problem("missing_domain_prefix", "domain_prefix", edit,
+        return [_problem("missing_domain_prefix", "domain_prefix", field_url("domain_prefix"),
                          "A new Microsoft tenant needs a domain prefix. Choose one, e.g. "
                          "contoso for contoso.onmicrosoft.com.")]
     if not _PREFIX.fullmatch(prefix):
-        return [_problem("invalid_domain_prefix", "domain_prefix", edit,
+        return [_problem("invalid_domain_prefix", "domain_prefix", field_url("domain_prefix"),
                          f"{prefix!r} is not a valid domain prefix. Use letters and digits "
                          "only, e.g. contoso.")]
     return []
@@ -114,12 +114,12 @@ _ENDED = ("expired", "expiring", "terminationRequested", "terminating", "termina
 
 
 def _new_tenant(ctx: CheckoutContext) -> list[Problem]:
-    prefix, edit = (ctx.customer.domain_prefix or "").strip(), ctx.urls.customer_edit
+    prefix = (ctx.customer.domain_prefix or "").strip()
     if ctx.customer.domain_available is True:
         return []
     slug, reason = (("domain_unconfirmed", "could not be checked")
                     if ctx.customer.domain_available is None else ("domain_taken", "is taken"))
-    return [_problem(slug, "domain_prefix", edit,
+    return [_problem(slug, "domain_prefix", ctx.urls.customer_field("domain_prefix"),
                      f"The domain {prefix}.onmicrosoft.com {reason}. Choose another prefix "
                      "or check it again.")]
 

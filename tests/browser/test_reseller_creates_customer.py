@@ -27,7 +27,7 @@ def test_reseller_signs_in_and_creates_a_customer(page: Page, live_server, world
     page.get_by_label("City").fill("Kraków")
     page.get_by_label("Postal code").fill("31-147")
     page.get_by_label("Country").select_option("PL")
-    page.get_by_label("Organization tax ID (INN)").fill("8567346215")
+    page.get_by_label("NIP (Polish VAT number)").fill("8567346215")
     page.get_by_label("New tenant domain prefix").fill("browsermadepl")
     page.get_by_role("button", name="Save customer").click()
     expect(page.get_by_role("heading", name="Browser Made Sp. z o.o.")).to_be_visible()

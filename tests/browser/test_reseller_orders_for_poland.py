@@ -19,15 +19,15 @@ def test_reseller_fixes_a_bad_nip_and_places_the_order(page: Page, live_server, 
     db.session.commit()
     sign_in(page, live_server, world.reseller_a_user.email)
     page.goto(f"{live_server}/customers/new")
+    page.get_by_label("Country").select_option("PL")  # the tax ID field is then the NIP
     for label, value in [("Company name", "Kraków Widgets Sp. z o.o."),
                          ("Contact first name", "Olga"), ("Contact last name", "Zielińska"),
                          ("Billing email", "olga@widgets.example"), ("Phone", "+48 12 345 67 89"),
                          ("Address line 1", "ul. Długa 5"), ("City", "Kraków"),
                          ("Postal code", "31-147"),
-                         ("Organization tax ID (INN)", "8567346216"),
+                         ("NIP (Polish VAT number)", "8567346216"),
                          ("New tenant domain prefix", "krakowwidgets")]:
         page.get_by_label(label, exact=True).fill(value)
-    page.get_by_label("Country").select_option("PL")
     page.get_by_role("button", name="Save customer").click()
     expect(page.get_by_role("heading", name="Kraków Widgets Sp. z o.o.")).to_be_visible()
 
@@ -45,7 +45,7 @@ def test_reseller_fixes_a_bad_nip_and_places_the_order(page: Page, live_server, 
     assert db.session.scalar(select(Order).where(Order.customer_id == int(customer_id))) is None
 
     refusal.get_by_role("link", name="Fix it").click()
-    page.get_by_label("Organization tax ID (INN)").fill("8567346215")
+    page.get_by_label("NIP (Polish VAT number)").fill("8567346215")
     page.get_by_role("button", name="Save customer").click()
     expect(page).to_have_url(f"{live_server}/cart?customer={customer_id}")  # back in the cart
     page.get_by_role("button", name="Place order").click()

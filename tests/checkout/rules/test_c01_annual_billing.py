@@ -34,4 +34,4 @@ def test_the_message_names_the_switch_that_is_off_and_links_the_settings():
     assert problem.line == 1
     assert "annual provisioning" in problem.message
     assert "billing settings" not in problem.message
-    assert problem.fix_url == URLS.billing_choice
+    assert problem.fix_url == URLS.billing_choice + "#line-1-billing"  # that line's choice

@@ -7,7 +7,8 @@ from tests.checkout.factories import URLS, context, line
 def test_a_line_priced_for_another_market_is_refused_with_the_cart_link():
     (problem,) = check(context(buyer_market="US", lines=(line(market="DE"),)))
     assert problem.code == "C7.other_market" and problem.line == 0
-    assert problem.field == "price_id" and problem.fix_url == URLS.billing_choice
+    assert problem.field == "price_id"
+    assert problem.fix_url == URLS.billing_choice + "#line-0-billing"
     assert "DE market" in problem.message and "US market" in problem.message
 
 

@@ -12,7 +12,7 @@ def test_refuses_a_german_address_missing_a_required_part(field):
     problems = check(context(customer=customer(**{field: "  "})))
     assert codes(problems) == [f"K1.missing_{field}"]
     assert problems[0].field == field
-    assert problems[0].fix_url == URLS.customer_edit
+    assert problems[0].fix_url == f"{URLS.customer_edit}#{field}"  # opens at the field
 
 
 def test_refuses_a_direct_customer_without_an_address_too():

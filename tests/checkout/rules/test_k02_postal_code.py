@@ -34,7 +34,7 @@ def test_refuses_an_invalid_postal_code(country, postal_code):
     problems = check(context(customer=customer(country=country, postal_code=postal_code)))
     assert codes(problems) == ["K2.invalid_postal_code"]
     assert problems[0].field == "postal_code"
-    assert problems[0].fix_url == URLS.customer_edit
+    assert problems[0].fix_url == URLS.customer_edit + "#postal_code"
 
 
 def test_the_message_gives_an_example_of_a_valid_code():

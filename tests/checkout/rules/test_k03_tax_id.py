@@ -108,8 +108,9 @@ def test_the_form_hint_names_the_expected_format():
 
 def test_a_refusal_names_the_country_the_expected_format_and_an_example_k3():
     [problem] = check(in_country("PL", "8567346216"))
-    assert problem.message.startswith("This is not a valid organisation tax ID for Poland.")
+    assert problem.message.startswith("This is not a valid NIP for Poland.")
     assert "check digits do not match" in problem.message and "856-734-62-15" in problem.message
     [missing] = check(in_country("PL", ""))
     assert missing.message.startswith("Customers in Poland must give their organisation's "
-                                      "tax ID (INN). No tax ID was given.")
+                                      "NIP (Polish VAT number). No tax ID was given.")
+    assert "INN" not in problem.message + missing.message  # Russia's name, not Poland's
