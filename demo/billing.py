@@ -1,8 +1,14 @@
 """Demo billing: Northwind's customer Wingtip Toys bought 5 Microsoft 365 Business Standard
-licenses on the 1st of this month; the month's billing run has issued Northwind's invoice.
+licenses (monthly) on the 1st of the latest month Microsoft has already invoiced, and the
+monthly runs from then to this month have issued Northwind's invoices.
 
-Found by its order's idempotency key, so loading twice adds nothing; a later month's load
-bills that month too (the renewal), as the monthly run would.
+Why that month: Microsoft publishes a month's invoice and reconciliation data on the 6th–8th
+of the next month (the sandbox on MICROSOFT_INVOICE_DAY), so a purchase made this month
+could not be reconciled until then; dated in an invoiced month, the demo's reconciliation
+page shows the planted mismatch (demo/reconciliation.py) at once.
+
+Found by its order's idempotency key, so loading twice adds nothing; a later load bills the
+months since (the renewals), as the monthly run would.
 """
 
 from __future__ import annotations
@@ -20,9 +26,11 @@ from catalog.models import Price, Product, Sku
 from catalog.queries import buyer_price, markups_for
 from orders.models import Order, OrderLine, OrderStatus
 from persistence import db
+from persistence.money import add_months
 from subscriptions.models import Subscription
 
 KEY = "demo-billing-wingtip"
+MICROSOFT_INVOICE_DAY = 8  # the sandbox's billing_invoice_day: a month's invoice appears then
 # Stable ids, so the demo's Microsoft (demo/reconciliation.py) bills the same subscription.
 TENANT_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "csp-storefront:demo:wingtiptoys:tenant"))
 PC_SUBSCRIPTION_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "csp-storefront:demo:wingtiptoys:m365"))
@@ -32,16 +40,28 @@ SEATS = 5
 
 
 def load_billing(buyer: Customer, placed_by: User, today: date) -> int:
-    """The demo purchase (once) and this month's billing run; returns invoices issued."""
+    """The demo purchase (once) and the billing runs from its month to this one; returns
+    the invoices issued."""
     ensure_seeded()
+    bought = invoiced_month(today)
     if db.session.scalar(select(Order.id).where(Order.idempotency_key == KEY)) is None:
         price = db.session.scalar(select(Price).join(Sku).join(Product).where(
             Product.pc_product_id == PRODUCT, Price.market == buyer.country,
             Price.term_duration == "P1M", Price.billing_cycle == "monthly"))
         if price is None:
             return 0
-        _purchase(buyer, placed_by, price, today.replace(day=1))
-    return run_billing(month_of(today), today).invoices_issued
+        _purchase(buyer, placed_by, price, bought)
+    month, issued = bought, 0
+    while month <= today:
+        issued += run_billing(month_of(month), today).invoices_issued
+        month = add_months(month, 1)
+    return issued
+
+
+def invoiced_month(today: date) -> date:
+    """The first day of the latest month whose Microsoft invoice is out by `today`."""
+    back = 1 if today.day >= MICROSOFT_INVOICE_DAY else 2
+    return add_months(today.replace(day=1), -back)
 
 
 def _purchase(buyer: Customer, placed_by: User, price: Price, day: date) -> None:

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from billing import tax
@@ -162,15 +163,31 @@ def test_a_wrong_month_is_refused_with_how_to_write_it(app, month, today, messag
 
 
 def test_the_demo_leaves_a_reseller_with_an_issued_invoice_for_its_demo_order(app):
+    """Bought in the latest month Microsoft has invoiced (on 4 December: October, as
+    November's invoice appears on the 8th), so the demo's reconciliation can run at once;
+    each month since is billed as the monthly run would."""
     from demo import load as demo
 
-    demo.load()
-    demo.load()
-    [invoice] = invoices()
-    assert invoice.buyer_name == "Northwind Traders" and invoice.currency == "PLN"
-    assert [(ln.customer_name, ln.charge_type, ln.quantity) for ln in invoice.lines] == \
+    with time_machine.travel(datetime(2026, 12, 4, 12, tzinfo=UTC), tick=False):
+        demo.load()
+        demo.load()
+    october, november, december = invoices()
+    assert [i.billing_month for i in (october, november, december)] == [
+        "2026-10", "2026-11", "2026-12"]
+    assert october.buyer_name == "Northwind Traders" and october.currency == "PLN"
+    assert [(ln.customer_name, ln.charge_type, ln.quantity) for ln in october.lines] == \
         [("Wingtip Toys Sp. z o.o.", "new", 5)]
-    assert invoice.tax_label == "VAT" and invoice.tax_rate == Decimal("0.23")
+    assert [ln.quantity for ln in november.lines + december.lines] == [5, 5]
+    assert october.tax_label == "VAT" and october.tax_rate == Decimal("0.23")
+
+
+@pytest.mark.parametrize(("today", "bought"), [
+    (date(2026, 12, 4), date(2026, 10, 1)), (date(2026, 12, 8), date(2026, 11, 1)),
+    (date(2027, 1, 7), date(2026, 11, 1)), (date(2027, 1, 31), date(2026, 12, 1))])
+def test_the_demo_buys_in_the_latest_month_microsoft_has_invoiced(today, bought):
+    from demo.billing import invoiced_month
+
+    assert invoiced_month(today) == bought
 
 
 def test_each_user_sees_only_the_invoices_of_its_own_company(shop, clock, pc_client):

@@ -35,7 +35,8 @@ def invoice_id(month: str) -> str:
     return f"G{year[2:]}{number}00001"
 
 
-def _issued_on(sb: Sandbox, month: str) -> date:
+def issued_on(sb: Sandbox, month: str) -> date:
+    """The day Microsoft publishes a billing month's invoice (the next month's invoice day)."""
     year, number = (int(part) for part in month.split("-"))
     year, number = (year + 1, 1) if number == 12 else (year, number + 1)
     return date(year, number, sb.config.billing_invoice_day)
@@ -57,7 +58,7 @@ def issued(sb: Sandbox) -> dict[str, list[dict[str, Any]]]:
     today = sb.now().date()
     done = {}
     for month, found in sorted(billed(sb).items()):
-        if _issued_on(sb, month) <= today:
+        if issued_on(sb, month) <= today:
             done[month] = [line | {"invoiceNumber": invoice_id(month)} for line in found]
     return done
 
@@ -68,7 +69,7 @@ def _invoice(sb: Sandbox, month: str, found: list[dict[str, Any]]) -> dict[str, 
     end = billing.add_months(start, 1)
     total = sum((Decimal(line["total"]) for line in found), Decimal(0))
     return {
-        "id": number, "invoiceDate": f"{_issued_on(sb, month).isoformat()}T00:00:00Z",
+        "id": number, "invoiceDate": f"{issued_on(sb, month).isoformat()}T00:00:00Z",
         "billingPeriodStartDate": f"{start.isoformat()}T00:00:00Z",
         "billingPeriodEndDate": f"{end.isoformat()}T00:00:00Z",
         "totalCharges": float(total), "paidAmount": 0,
