@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -55,16 +57,29 @@ def emails_link_absolutely():
     assert not found, f"emails with relative links (subject, links): {found}"
 
 
+@pytest.fixture(scope="session")
+def empty_schema(tmp_path_factory) -> Path:
+    """A SQLite file holding the whole schema, made once per run: each test's database is a
+    copy of it, which is ten times quicker than creating ~90 tables, indexes and triggers."""
+    path = tmp_path_factory.mktemp("schema") / "empty.sqlite"
+    app = create_app(on_database(f"sqlite:///{path}"))
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    return path
+
+
 @pytest.fixture
-def app(tmp_path, pc_client, graph_client, sign_in_proof):
+def app(tmp_path, empty_schema, pc_client, graph_client, sign_in_proof):
     """The app on a fresh SQLite file; its Partner Center and Graph are the sandbox (never
     the network)."""
-    app = create_app(on_database(f"sqlite:///{tmp_path / 'test.sqlite'}"))
+    database = tmp_path / "test.sqlite"
+    shutil.copyfile(empty_schema, database)
+    app = create_app(on_database(f"sqlite:///{database}"))
     app.extensions[KEY] = pc_client
     app.extensions[GRAPH_KEY] = graph_client
     app.extensions[SIGN_IN_KEY] = sign_in_proof
     with app.app_context():
-        db.create_all()
         yield app
         db.session.remove()
         db.engine.dispose()
