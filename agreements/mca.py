@@ -25,13 +25,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from flask import current_app
-from sqlalchemy import DDL, event, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from agreements.keys import LedgerKeys, UnknownKeyError, from_config
 from config.settings import ledger_legacy_rows
 from exports.spreadsheet import csv_lines
 from persistence import db, utcnow
+from persistence.append_only import append_only
 
 RULE = "K5"
 GENESIS = "0" * 64
@@ -121,27 +122,11 @@ def _canonical(value) -> str | int | None:
     return value
 
 
-def _refuse(mapper, connection, target) -> None:
-    raise AppendOnlyError(f"{type(target).__name__} rows are append-only ({RULE} ledger)")
-
-
-for model in (McaAcceptance, McaAttestation):
-    event.listen(model, "before_update", _refuse)
-    event.listen(model, "before_delete", _refuse)
-    for action in ("UPDATE", "DELETE"):
-        name = f"{model.__tablename__}_no_{action.lower()}"
-        event.listen(model.__table__, "after_create", DDL(
-            f"CREATE TRIGGER {name} BEFORE {action} ON {model.__tablename__} "
-            "BEGIN SELECT RAISE(ABORT, 'append-only ledger'); END").execute_if(dialect="sqlite"))
-    event.listen(model.__table__, "after_create", DDL(
-        f"CREATE TRIGGER {model.__tablename__}_append_only BEFORE UPDATE OR DELETE ON "
-        f"{model.__tablename__} FOR EACH ROW EXECUTE FUNCTION refuse_ledger_change()"
-    ).execute_if(dialect="postgresql"))
-
-event.listen(db.metadata, "before_create", DDL(
-    "CREATE OR REPLACE FUNCTION refuse_ledger_change() RETURNS trigger AS $$ BEGIN "
-    "RAISE EXCEPTION 'append-only ledger'; END $$ LANGUAGE plpgsql"
-).execute_if(dialect="postgresql"))
+append_only(
+    (McaAcceptance, McaAttestation),
+    refuse=lambda row: AppendOnlyError(
+        f"{type(row).__name__} rows are append-only ({RULE} ledger)"),
+    message="append-only ledger", function="refuse_ledger_change", trigger_suffix="append_only")
 
 
 @dataclass(frozen=True)
