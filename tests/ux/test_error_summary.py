@@ -9,12 +9,10 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 
 from checkout.problems import CheckoutRefused, Problem
-from orders import cart as carts
-from persistence import db
 from storefront.errors import handle_refused
-from tests.checkout.conftest import ready_customer
 from tests.conftest import login, post_form
 from tests.subscriptions.conftest import buy, tenant  # noqa: F401 -- fixtures
+from tests.ux.orders import refused_polish_order
 
 SUMMARY = re.compile(r'<div class="error-summary" role="alert" tabindex="-1" '
                      r'data-error-summary>(.*?)</div>', re.S)
@@ -62,13 +60,7 @@ def test_a_check_across_fields_links_the_field_it_asks_for(client, world):
 
 
 def test_a_refused_order_lists_each_problem_linked_to_where_the_cart_shows_it(client, world):
-    customer = ready_customer(world)
-    customer.country, customer.postal_code, customer.tax_id = "PL", "00-850", ""
-    db.session.commit()
-    carts.add_line(carts.cart_for(world.reseller_a_user, customer), world.price.id, 1)
-    login(client, world.reseller_a_user)
-    response = post_form(client, f"/cart/{customer.id}/place", {"idempotency_key": "k1"},
-                         token_url=f"/cart?customer={customer.id}")
+    response = refused_polish_order(client, world, tax_id="")
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     found = links(summary_of(page))

@@ -11,10 +11,9 @@ from html import unescape
 import pytest
 
 from checkout.validators.tax_id_names import GENERIC, tax_id_name
-from orders import cart as carts
 from persistence import db
-from tests.checkout.conftest import ready_customer
 from tests.conftest import login, post_form
+from tests.ux.orders import refused_polish_order
 
 
 @pytest.mark.parametrize(("country", "name"), [
@@ -63,13 +62,7 @@ def test_a_submitted_country_names_the_field_on_the_refused_form(client, world):
 
 
 def test_a_bad_nip_is_refused_as_a_nip_never_as_an_inn_k3(client, world):
-    customer = ready_customer(world)
-    customer.country, customer.postal_code, customer.tax_id = "PL", "00-850", "8567346216"
-    db.session.commit()
-    carts.add_line(carts.cart_for(world.reseller_a_user, customer), world.price.id, 1)
-    login(client, world.reseller_a_user)
-    response = post_form(client, f"/cart/{customer.id}/place", {"idempotency_key": "k1"},
-                         token_url=f"/cart?customer={customer.id}")
+    response = refused_polish_order(client, world, tax_id="8567346216")
     page = response.get_data(as_text=True)
     problem = re.search(r'data-code="K3\.invalid_tax_id_checksum">(.*?)</p>', page, re.S)[1]
     assert response.status_code == 422
