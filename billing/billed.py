@@ -60,10 +60,13 @@ def midnight(day: date) -> datetime:
 
 
 def billed_subscriptions(first: date | None, last: date | None, ends: dict[int, date], *,
-                         ids: set[int] | None = None) -> Iterator[Billed]:
-    """Every subscription that may owe a charge cycle in the month (or those `ids`), in
-    pages by id so memory stays flat however many there are."""
+                         ids: set[int] | None = None, where=None) -> Iterator[Billed]:
+    """Every subscription that may owe a charge cycle in the month (or those `ids`; only
+    those meeting `where` if given), in pages by id so memory stays flat however many
+    there are."""
     query = _billed_query()
+    if where is not None:
+        query = query.where(where)
     if ids is not None:
         query = query.where(Subscription.id.in_(ids or {0}))
     else:
@@ -143,11 +146,12 @@ def cancellation_days() -> dict[int, date]:
 def _quantity_changes(first: date | None, ids: list[int]) -> dict[int, list[tuple]]:
     """Seat changes from this month's first day on, oldest first: they tell the count a
     cycle began with (the mirror holds only today's)."""
-    if first is None:
+    if first is None or not ids:
         return {}
     rows = db.session.execute(
         select(SubscriptionEvent.subscription_id, SubscriptionEvent.at, SubscriptionEvent.data)
-        .where(SubscriptionEvent.subscription_id.in_(ids),
+        # The page's ids are ascending: a range binds two values where IN bound thousands.
+        .where(SubscriptionEvent.subscription_id.between(ids[0], ids[-1]),
                SubscriptionEvent.kind.in_(("licenses_added", "quantity")),
                SubscriptionEvent.at >= midnight(first))
         .order_by(SubscriptionEvent.at, SubscriptionEvent.id))

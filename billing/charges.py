@@ -26,10 +26,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from sqlalchemy import func, select
 
+from billing import bulk
 from billing.billed import Billed, billed_subscriptions, cancellation_days, midnight, utc_day
+from billing.bulk import Cycle
 from billing.models import Charge, ChargeType
 from billing.periods import month_of, parse_month
 from persistence import db, utcnow
@@ -44,9 +47,15 @@ COLUMNS = ("source", "buyer_reseller_id", "customer_id", "subscription_id", "ord
 
 
 def generate_charges(month: str, today: date) -> int:
-    """Add the month's missing charges (in batches, each committed); returns how many."""
+    """Add the month's missing charges (in batches, each committed); returns how many.
+
+    Most cycle charges are added by one INSERT … SELECT (billing.bulk); the subscriptions
+    whose charge needs more than it knows (seat changes this month, cancellations, a term
+    that ends, perpetual software, no order line) are charged row by row below."""
     first, last = parse_month(month)
     before = _count(month)
+    bulk.insert_cycle_charges(month, first, min(last, today), cycle_in_month)
+    db.session.commit()
     for batch in _batches(_cycle_charges(first, last, today)):
         _insert_missing(batch)
         db.session.commit()
@@ -75,65 +84,100 @@ def _insert_missing(rows: list[tuple]) -> None:
     """INSERT … ON CONFLICT (source) DO NOTHING: a charge already there stays as it is.
 
     Sent to the driver as one executemany with each value passed through its column's own
-    bind processing (Money's exact text on SQLite, dates), which costs a fraction of
-    building a statement's parameters row by row, for 100,000 subscriptions a month."""
+    bind processing (Money's exact text on SQLite, dates). A month's charges repeat a few
+    prices, amounts and days thousands of times, so each distinct value is processed once
+    per batch (the memo lives as long as the batch: memory stays flat)."""
     connection = db.session.connection()
     dialect = connection.dialect
-    processors = [(i, process) for i, name in enumerate(COLUMNS) if (
-        process := Charge.__table__.c[name].type.bind_processor(dialect)) is not None]
+    processors = [(i, _memo(process)) for i, name in enumerate(COLUMNS[:-1]) if (
+        process := _bind(name, dialect)) is not None]
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     statement = (f"INSERT INTO charges ({', '.join(COLUMNS)}) VALUES "  # noqa: S608 - constants
                  f"({', '.join([mark] * len(COLUMNS))}) ON CONFLICT (source) DO NOTHING")
-    now = (utcnow(),)
+    created = _bind("created_at", dialect)
+    now = utcnow()
+    now = (created(now) if created else now,)  # the same moment for the whole batch
     params = []
     for row in rows:
-        values = list(row + now)
+        values = list(row)
         for i, process in processors:
             values[i] = process(values[i])
-        params.append(tuple(values))
+        params.append((*values, *now))
     connection.exec_driver_sql(statement, params)
+
+
+def _bind(column: str, dialect):
+    """The column's bind processing as the ORM applies it: the dialect's own type (Money is
+    text on SQLite; the bare TypeDecorator would hand its Numeric impl a float)."""
+    type_ = Charge.__table__.c[column].type
+    return type_.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _memo(process):
+    """`process` remembering its answer per value (Decimals and dates hash by value)."""
+    seen: dict = {}
+
+    def processed(value):
+        try:
+            return seen[value]
+        except KeyError:
+            seen[value] = result = process(value)
+            return result
+        except TypeError:  # unhashable: nothing to remember
+            return process(value)
+
+    return processed
 
 
 # --- charge cycles (B1) --------------------------------------------------------------------
 
 def _cycle_charges(first: date, last: date, today: date) -> Iterator[tuple]:
-    """The charge of every cycle starting this month (up to today), one per subscription."""
+    """The charge of every cycle starting this month (up to today), one per subscription
+    that the bulk INSERT … SELECT (billing.bulk) leaves to this code."""
     ends = cancellation_days()
-    for sub in billed_subscriptions(first, last, ends):
-        elapsed = _cycle_start_in(sub, first)
-        if elapsed is None:
+    for sub in billed_subscriptions(first, last, ends, where=~bulk.plain(first)):
+        cycle = cycle_in_month(sub.purchased_on, sub.months, sub.term_months, sub.perpetual,
+                               first, min(last, today))
+        if cycle is None or _ended_before(sub, cycle.start):
             continue
-        start = add_months(sub.purchased_on, elapsed)
-        if start > min(last, today) or _ended_before(sub, start):
-            continue
-        yield _cycle_charge(sub, elapsed, start)
+        yield _cycle_charge(sub, cycle)
 
 
-def _cycle_start_in(sub: Billed, first: date) -> int | None:
-    """How many months after the purchase one of its charge cycles starts in this month,
-    if one does (cycles start on the purchase's day of the month, persistence.money)."""
-    months = (first.year - sub.purchased_on.year) * 12 + first.month - sub.purchased_on.month
-    if months < 0 or months % sub.months or (sub.perpetual and months):
+def cycle_in_month(purchased_on: date, months: int, term_months: int, perpetual: bool,
+                   first: date, until: date) -> Cycle | None:
+    """The charge cycle of a subscription bought that day that starts in the month of
+    `first` no later than `until`, if one does: its kind, first and last day (cycles start
+    on the purchase's day of the month, persistence.money)."""
+    elapsed = (first.year - purchased_on.year) * 12 + first.month - purchased_on.month
+    if elapsed < 0 or elapsed % months or (perpetual and elapsed):
         return None
-    return months
+    start = add_months(purchased_on, elapsed)
+    if start > until:
+        return None
+    if perpetual:
+        return Cycle(ChargeType.ONE_TIME, start, start)
+    kind = (ChargeType.NEW if elapsed == 0 else ChargeType.RENEW
+            if elapsed % term_months == 0 else ChargeType.CYCLE)
+    return Cycle(kind, start, add_months(purchased_on, elapsed + months) - timedelta(days=1))
 
 
 def _ended_before(sub: Billed, start: date) -> bool:
     return sub.billed_until is not None and start > sub.billed_until
 
 
-def _cycle_charge(sub: Billed, elapsed: int, start: date) -> tuple:
-    """The charge of the cycle starting `elapsed` months after the purchase."""
-    if sub.perpetual:
-        kind, end = ChargeType.ONE_TIME, start
-    else:
-        kind = (ChargeType.NEW if elapsed == 0 else ChargeType.RENEW
-                if elapsed % sub.term_months == 0 else ChargeType.CYCLE)
-        end = add_months(sub.purchased_on, elapsed + sub.months) - timedelta(days=1)
-    quantity = sub.quantity_on(start)
-    return _charge(sub, f"sub:{sub.id}:{start.isoformat()}", kind, sub.title, quantity,
-                   sub.unit_price, charge_amount(sub.unit_price, quantity, sub.currency),
-                   start, end)
+def _cycle_charge(sub: Billed, cycle: Cycle) -> tuple:
+    """The charge of one cycle, at the seats it began with."""
+    quantity = sub.quantity_on(cycle.start)
+    return _charge(sub, f"sub:{sub.id}:{cycle.start.isoformat()}", cycle.kind, sub.title,
+                   quantity, sub.unit_price,
+                   _full_cycle(sub.unit_price, quantity, sub.currency), cycle.start, cycle.end)
+
+
+@lru_cache(maxsize=65536)
+def _full_cycle(unit_price: Decimal, quantity: int, currency: str) -> Decimal:
+    """A full cycle's amount (B5), the same for every subscription of that price and seat
+    count: computed once per run of them, not once per subscription."""
+    return charge_amount(unit_price, quantity, currency)
 
 
 # --- seat changes and cancellations (B2, B3) -----------------------------------------------

@@ -8,19 +8,26 @@ found, so its id tells a reader nothing about someone else's billing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from itertools import groupby
 
-from sqlalchemy import distinct, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Numeric, and_, cast, distinct, func, literal_column, select
+from sqlalchemy.orm import aliased, selectinload
 
 from accounts.models import User
 from billing.invoices import visible_invoices
-from billing.models import Invoice, InvoiceLine
+from billing.models import Invoice, InvoiceLine, Payment
 from billing.periods import BillingInputError, parse_month
-from persistence import MAX_ID, db
+from persistence import MAX_ID, db, utcnow
 
 KINDS = {"invoice": "Invoices", "credit_note": "Credit notes"}
+STATUSES = {"unpaid": "Unpaid", "partially_paid": "Partially paid", "paid": "Paid",
+            "overdue": "Overdue"}
+STATUS_LABELS = {**STATUSES, "credit_note": "Credit note"}
+# Below a ten-thousandth (Money's scale) a balance is settled: SQLite sums Money's text as
+# floating point, whose error on a few amounts is far smaller than this.
+SETTLED = literal_column("0.00005")
 
 
 @dataclass(frozen=True)
@@ -30,18 +37,24 @@ class Filters:
     month: str = ""
     kind: str = ""
     buyer: str = ""  # "reseller:<id>" or "customer:<id>"
+    status: str = ""  # one of STATUSES
 
     @classmethod
-    def read(cls, month: str = "", kind: str = "", buyer: str = "") -> Filters:
+    def read(cls, month: str = "", kind: str = "", buyer: str = "",
+             status: str = "") -> Filters:
         """The filters from the query string; BillingInputError names a bad one and its fix."""
         month, kind, buyer = (month or "").strip(), (kind or "").strip(), (buyer or "").strip()
+        status = (status or "").strip()
         if month:
             parse_month(month)
         if kind and kind not in KINDS:
             raise BillingInputError("kind: choose invoice or credit_note, or leave it empty.")
         if buyer and _buyer_condition(buyer) is None:
             raise BillingInputError("buyer: choose a buyer from the list.")
-        return cls(month, kind, buyer)
+        if status and status not in STATUSES:
+            raise BillingInputError("status: choose unpaid, partially_paid, paid or overdue, "
+                                    "or leave it empty.")
+        return cls(month, kind, buyer, status)
 
     def apply(self, query):
         if self.month:
@@ -50,7 +63,31 @@ class Filters:
             query = query.where(Invoice.kind == self.kind)
         if self.buyer:
             query = query.where(_buyer_condition(self.buyer))
+        if self.status:
+            query = query.where(status_condition(self.status, utcnow().date()))
         return query
+
+
+def _number(column):
+    return cast(column, Numeric(14, 4))
+
+
+def status_condition(status: str, today: date):
+    """The SQL condition for invoices in one status on `today` (the same rule as
+    Invoice.status_on): the balance is the total, less credit notes and payments."""
+    paid = (select(func.coalesce(func.sum(_number(Payment.amount)), literal_column("0")))
+            .where(Payment.invoice_id == Invoice.id).scalar_subquery())
+    notes = aliased(Invoice)
+    credited = (select(func.coalesce(func.sum(_number(notes.total)), literal_column("0")))
+                .where(notes.corrects_invoice_id == Invoice.id).scalar_subquery())
+    owing = _number(Invoice.total) + credited - paid > SETTLED
+    conditions = {
+        "paid": ~owing,
+        "overdue": and_(owing, Invoice.due_date < today),
+        "partially_paid": and_(owing, Invoice.due_date >= today, paid > SETTLED),
+        "unpaid": and_(owing, Invoice.due_date >= today, paid <= SETTLED),
+    }
+    return and_(Invoice.kind == "invoice", conditions[status])
 
 
 def _buyer_condition(buyer: str):
@@ -68,7 +105,8 @@ def _buyer_condition(buyer: str):
 def invoice_list(user: User, filters: Filters):
     """A select() of the reader's invoices under the filters, newest first."""
     query = filters.apply(visible_invoices(user)).options(
-        selectinload(Invoice.buyer_customer))  # its locale formats the amounts
+        selectinload(Invoice.buyer_customer),  # its locale formats the amounts
+        selectinload(Invoice.payments), selectinload(Invoice.credit_notes))  # the balance
     return query.order_by(Invoice.billing_month.desc(), Invoice.issue_date.desc(),
                           Invoice.id.desc())
 
@@ -94,7 +132,8 @@ def invoice_for(user: User, invoice_id: int) -> Invoice | None:
     if not 0 < invoice_id <= MAX_ID:
         return None
     return db.session.scalar(visible_invoices(user).where(Invoice.id == invoice_id)
-                             .options(selectinload(Invoice.lines)))
+                             .options(selectinload(Invoice.lines),
+                                      selectinload(Invoice.payments)))
 
 
 def corrections(invoice: Invoice) -> list[Invoice]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from accounts.models import Customer, User
 from billing.models import Invoice, InvoiceLine
@@ -18,17 +18,22 @@ from persistence import db
 
 def visible_invoices(user: User):
     """A select() of the invoices (and credit notes) this user may see: a provider admin
-    all; a reseller's user its reseller's; a customer's user its own company's, when that
-    company buys directly (a reseller's customer is invoiced by its reseller, not by us)."""
+    all; a reseller's user its reseller's and those its reseller issued (OSPA, O6); a
+    customer's user its own company's, when that company buys directly (a reseller's
+    customer is invoiced by its reseller, not by us), and its reseller's OSPA invoices."""
     query = select(Invoice)
     if user.is_provider_admin:
         return query
     if user.is_reseller and user.reseller_id:
-        return query.where(Invoice.buyer_reseller_id == user.reseller_id)
+        # Its own invoices, and the OSPA invoices it issued to its customers (O6).
+        return query.where(or_(Invoice.buyer_reseller_id == user.reseller_id,
+                               Invoice.issuer == f"reseller:{user.reseller_id}"))
     if user.is_customer and user.customer_id:
         direct = select(Customer.id).where(Customer.id == user.customer_id,
                                            Customer.reseller_id.is_(None))
-        return query.where(Invoice.buyer_customer_id.in_(direct))
+        from_partner = and_(Invoice.buyer_customer_id == user.customer_id,
+                            Invoice.issuer.like("reseller:%"))  # its reseller's OSPA invoices
+        return query.where(or_(Invoice.buyer_customer_id.in_(direct), from_partner))
     return query.where(Invoice.id.is_(None))
 
 

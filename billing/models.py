@@ -8,9 +8,11 @@ the invoice it corrects. The ORM refuses the change, and database triggers refus
 
 from __future__ import annotations
 
-from sqlalchemy import DDL, event
+from datetime import date
+from decimal import Decimal
 
 from persistence import Money, db, utcnow
+from persistence.append_only import append_only
 
 
 class ImmutableRecordError(RuntimeError):
@@ -125,6 +127,12 @@ class Invoice(db.Model):
     total = db.Column(Money(), nullable=False)  # what the buyer pays
     buyer_name = db.Column(db.String(200), nullable=False)
     buyer_address = db.Column(db.Text, nullable=False, default="")
+    buyer_tax_id = db.Column(db.String(50), nullable=False, default="")
+    # The issuer as it was at issue (billing.parties): later edits never reach an invoice.
+    # Empty on invoices issued before the snapshot was kept; pages then show today's.
+    issuer_name = db.Column(db.String(200), nullable=False, default="")
+    issuer_address = db.Column(db.Text, nullable=False, default="")
+    issuer_tax_id = db.Column(db.String(50), nullable=False, default="")
     note = db.Column(db.Text, nullable=False, default="")  # a credit note's reason
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
 
@@ -133,6 +141,44 @@ class Invoice(db.Model):
     corrects = db.relationship("Invoice", remote_side=[id])
     lines = db.relationship("InvoiceLine", back_populates="invoice",
                             order_by="InvoiceLine.position")
+    payments = db.relationship("Payment", back_populates="invoice",
+                               order_by="[Payment.paid_on, Payment.id]")
+    credit_notes = db.relationship("Invoice", viewonly=True, order_by="Invoice.id",
+                                   foreign_keys=[corrects_invoice_id])
+
+    @property
+    def amount_paid(self) -> Decimal:
+        """What the buyer has paid so far: every payment, reversals included."""
+        return sum((p.amount for p in self.payments), Decimal(0))
+
+    @property
+    def amount_credited(self) -> Decimal:
+        """What the credit notes correcting this invoice took off it (a positive figure)."""
+        return -sum((note.total for note in self.credit_notes), Decimal(0))
+
+    @property
+    def balance_due(self) -> Decimal:
+        """What is still owed: the total, less credit notes and payments (never below 0
+        on an invoice: over-payment is refused; a credit note's balance is 0)."""
+        if self.kind != "invoice":
+            return Decimal(0)
+        return max(self.total - self.amount_credited - self.amount_paid, Decimal(0))
+
+    def status_on(self, today: date) -> str:
+        """paid, partially_paid, unpaid or overdue (past the due date with a balance);
+        a credit note is credit_note."""
+        if self.kind != "invoice":
+            return "credit_note"
+        if self.balance_due <= 0:
+            return "paid"
+        if today > self.due_date:
+            return "overdue"
+        return "partially_paid" if self.amount_paid > 0 else "unpaid"
+
+    @property
+    def status(self) -> str:
+        """The status today (UTC)."""
+        return self.status_on(utcnow().date())
 
 
 class InvoiceLine(db.Model):
@@ -162,6 +208,42 @@ class InvoiceLine(db.Model):
     charge = db.relationship("Charge")
 
 
+class PaymentMethod:
+    """How a buyer paid (B4 payments)."""
+
+    WIRE_TRANSFER = "wire_transfer"
+    CHEQUE = "cheque"
+    CARD = "card"
+    OTHER = "other"
+
+    LABELS = {WIRE_TRANSFER: "Wire transfer", CHEQUE: "Cheque", CARD: "Card", OTHER: "Other"}
+
+
+class Payment(db.Model):
+    """One payment against an invoice, recorded by a provider admin. Append-only like the
+    ledger: a payment recorded by mistake is reversed by a negative one with its reason."""
+
+    __tablename__ = "invoice_payments"
+
+    id = db.Column(db.Integer, primary_key=True)
+    invoice_id = db.Column(db.Integer, db.ForeignKey("invoices.id"), nullable=False,
+                           index=True)
+    amount = db.Column(Money(), nullable=False)  # negative for a reversal
+    paid_on = db.Column(db.Date, nullable=False)
+    method = db.Column(db.String(20), nullable=False)
+    reference = db.Column(db.String(120), nullable=False, default="")
+    reason = db.Column(db.Text, nullable=False, default="")  # required for a reversal
+    recorded_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+
+    invoice = db.relationship("Invoice", back_populates="payments")
+    recorded_by = db.relationship("User")
+
+    @property
+    def method_label(self) -> str:
+        return PaymentMethod.LABELS.get(self.method, self.method)
+
+
 class BillingRun(db.Model):
     """One billing run for one month: who started it, what it added and why a buyer was
     left out (e.g. no tax rate for its country). Runs may repeat; they never double."""
@@ -180,28 +262,12 @@ class BillingRun(db.Model):
     started_by = db.relationship("User")
 
 
-IMMUTABLE_TABLES = ("charges", "invoices", "invoice_lines")
+IMMUTABLE_TABLES = ("charges", "invoices", "invoice_lines", "invoice_payments")
 
 
-def _refuse(mapper, connection, target) -> None:
-    raise ImmutableRecordError(
-        f"{type(target).__name__} rows never change (B3/B4): add a credit or a credit note")
-
-
-for _model in (Charge, Invoice, InvoiceLine):
-    event.listen(_model, "before_update", _refuse)
-    event.listen(_model, "before_delete", _refuse)
-    for _action in ("UPDATE", "DELETE"):
-        event.listen(_model.__table__, "after_create", DDL(
-            f"CREATE TRIGGER {_model.__tablename__}_no_{_action.lower()} BEFORE {_action} "
-            f"ON {_model.__tablename__} BEGIN SELECT RAISE(ABORT, 'immutable billing record'); "
-            "END").execute_if(dialect="sqlite"))
-    event.listen(_model.__table__, "after_create", DDL(
-        f"CREATE TRIGGER {_model.__tablename__}_immutable BEFORE UPDATE OR DELETE ON "
-        f"{_model.__tablename__} FOR EACH ROW EXECUTE FUNCTION refuse_billing_change()"
-    ).execute_if(dialect="postgresql"))
-
-event.listen(db.metadata, "before_create", DDL(
-    "CREATE OR REPLACE FUNCTION refuse_billing_change() RETURNS trigger AS $$ BEGIN "
-    "RAISE EXCEPTION 'immutable billing record'; END $$ LANGUAGE plpgsql"
-).execute_if(dialect="postgresql"))
+append_only(
+    (Charge, Invoice, InvoiceLine, Payment),
+    refuse=lambda row: ImmutableRecordError(
+        f"{type(row).__name__} rows never change (B3/B4): add a credit or a credit note"),
+    message="immutable billing record", function="refuse_billing_change",
+    trigger_suffix="immutable")

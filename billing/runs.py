@@ -17,16 +17,17 @@ from decimal import Decimal
 
 from sqlalchemy import and_, case, exists, func, insert, literal, select
 
-from accounts.models import Customer, Reseller
+from accounts.models import Customer
 from billing import tax
 from billing.charges import generate_charges
 from billing.models import BillingRun, Charge, Invoice, InvoiceLine
 from billing.numbering import take_number
+from billing.parties import PROVIDER, buyer_party, snapshot
 from billing.periods import BillingInputError, parse_month
 from persistence import db
 from subscriptions.models import Subscription
 
-ISSUER = "provider"
+ISSUER = PROVIDER
 DEFAULT_TERMS_DAYS = 30
 
 
@@ -135,7 +136,6 @@ def _charges_due(buyer: Buyer, month: str) -> tuple[int | None, Decimal]:
 def _new_invoice(buyer: Buyer, month: str, today: date, terms_days: int, number: str,
                  key: str, rate, amount: Decimal) -> Invoice:
     money = tax.totals(amount, Decimal(rate.rate), rate.inclusive, buyer.currency)
-    name, address = _buyer_snapshot(buyer)
     return Invoice(
         issuer=ISSUER, number=number, kind="invoice", run_key=key,
         buyer_reseller_id=buyer.reseller_id, buyer_customer_id=buyer.customer_id,
@@ -143,7 +143,7 @@ def _new_invoice(buyer: Buyer, month: str, today: date, terms_days: int, number:
         due_date=today + timedelta(days=terms_days), payment_terms_days=terms_days,
         tax_country=buyer.country, tax_label=rate.label, tax_rate=rate.rate,
         tax_inclusive=rate.inclusive, subtotal=money.subtotal, tax=money.tax,
-        total=money.total, buyer_name=name, buyer_address=address)
+        total=money.total, **snapshot(ISSUER, buyer.reseller_id, buyer.customer_id))
 
 
 def _insert_lines(invoice_id: int, buyer: Buyer, month: str, last_id: int) -> None:
@@ -168,17 +168,4 @@ def _insert_lines(invoice_id: int, buyer: Buyer, month: str, last_id: int) -> No
 
 
 def _buyer_name(buyer: Buyer) -> str:
-    return _buyer_snapshot(buyer)[0]
-
-
-def _buyer_snapshot(buyer: Buyer) -> tuple[str, str]:
-    """The buyer's name and address as the invoice keeps them, whatever changes later."""
-    if buyer.reseller_id:
-        reseller = db.session.get(Reseller, buyer.reseller_id)
-        lines = [reseller.contact_name, reseller.contact_email,
-                 f"MPN ID {reseller.mpn_id}" if reseller.mpn_id else ""]
-        return reseller.company_name, "\n".join(x for x in lines if x)
-    c = db.session.get(Customer, buyer.customer_id)
-    lines = [c.address_line1, c.address_line2, " ".join(x for x in (c.postal_code, c.city) if x),
-             c.region, c.country, f"Tax ID {c.tax_id}" if c.tax_id else ""]
-    return c.company_name, "\n".join(x for x in lines if x)
+    return buyer_party(buyer.reseller_id, buyer.customer_id).name

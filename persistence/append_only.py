@@ -5,7 +5,7 @@ the DDL: a migration must not change when this module does."""
 
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import DDL, event
+from sqlalchemy import DDL, event, inspect
 
 from persistence import db
 
@@ -15,12 +15,19 @@ def append_only(models: Iterable[type], *, refuse: Callable[[object], Exception]
     """Make each model's rows unchangeable. `refuse(row)` builds the exception the ORM raises;
     `message` is what the triggers abort with; `function` names the PostgreSQL trigger
     function and `trigger_suffix` its per-table trigger (both already in the migrations)."""
-    def refuse_change(_mapper, _connection, target) -> None:
+    def refuse_delete(_mapper, _connection, target) -> None:
         raise refuse(target)
 
+    def refuse_update(mapper, _connection, target) -> None:
+        # The ORM also flushes a row whose collections alone changed (a payment added to an
+        # invoice): that writes nothing to the row, so only a changed column is refused.
+        state = inspect(target)
+        if any(state.attrs[column.key].history.has_changes() for column in mapper.column_attrs):
+            raise refuse(target)
+
     for model in models:
-        event.listen(model, "before_update", refuse_change)
-        event.listen(model, "before_delete", refuse_change)
+        event.listen(model, "before_update", refuse_update)
+        event.listen(model, "before_delete", refuse_delete)
         _add_triggers(model.__table__, message, function, trigger_suffix)
     event.listen(db.metadata, "before_create", DDL(
         f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$ BEGIN "

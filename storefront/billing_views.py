@@ -8,22 +8,42 @@ users their company's. Anyone else's invoice is "not found" (404) on every forma
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import Length, Optional
 
 from accounts.models import Role
 from billing import reinvoice as retail
 from billing.documents import (
     KINDS,
+    STATUS_LABELS,
+    STATUSES,
     Filters,
     invoice_buyers,
     invoice_for,
     invoice_list,
     invoice_months,
 )
-from billing.models import Invoice
+from billing.models import Invoice, PaymentMethod
+from billing.payments import PaymentInput, check_payment, record_payment
 from billing.periods import BillingInputError
 from exports.spreadsheet import csv_lines, download_headers
+from persistence import utcnow
+from storefront import consequences
+from storefront.confirmation import unconfirmed
+from storefront.forms import options
 from storefront.invoice_documents import (
     CSV_HEADER,
     PdfUnavailable,
@@ -41,6 +61,17 @@ bp = Blueprint("billing", __name__, url_prefix="/invoices")
 billed_roles = roles_required(Role.PROVIDER_ADMIN, Role.RESELLER_USER, Role.CUSTOMER_USER)
 
 
+class PaymentForm(FlaskForm):
+    """A payment (or, negative, a reversal) recorded by a provider admin."""
+
+    amount = StringField("Amount (negative to reverse a payment)", validators=[Length(max=20)])
+    paid_on = DateField("Paid on", validators=[Optional()])
+    method = SelectField("Method", choices=options(PaymentMethod.LABELS.items()))
+    reference = StringField("Reference (bank transfer id, cheque number…)",
+                            validators=[Length(max=120)])
+    reason = StringField("Reason (required for a reversal)", validators=[Length(max=300)])
+
+
 def _invoice_or_404(invoice_id: int) -> Invoice:
     return invoice_for(current_user, invoice_id) or abort(404)
 
@@ -49,7 +80,7 @@ def _invoice_or_404(invoice_id: int) -> Invoice:
 @billed_roles
 def invoices():
     """The reader's invoices, newest first, by month, kind and (admins) buyer."""
-    args = {name: request.args.get(name, "") for name in ("month", "kind", "buyer")}
+    args = {name: request.args.get(name, "") for name in ("month", "kind", "buyer", "status")}
     if not current_user.is_provider_admin:
         args["buyer"] = ""
     errors, status = {}, 200
@@ -61,6 +92,7 @@ def invoices():
         errors, status, page = {field: message}, 400, None
     return render_template(
         "billing/invoices.html", page=page, args=args, errors=errors, kinds=KINDS,
+        statuses=STATUSES, status_label=STATUS_LABELS.get,
         query={name: value for name, value in args.items() if value and name not in errors},
         months=invoice_months(current_user),
         buyers=invoice_buyers() if current_user.is_provider_admin else [],
@@ -71,8 +103,43 @@ def invoices():
 @billed_roles
 def invoice(invoice_id: int):
     found = _invoice_or_404(invoice_id)
+    form = PaymentForm(paid_on=utcnow().date()) if current_user.is_provider_admin else None
+    return _invoice_page(found, form)
+
+
+def _invoice_page(found: Invoice, form: PaymentForm | None, status: int = 200):
+    payable = form is not None and found.kind == "invoice"
     return render_template("billing/invoice.html", **document(found),
-                           reinvoicable=retail.reinvoicable(found))
+                           reinvoicable=retail.reinvoicable(found),
+                           payment_form=form if payable else None,
+                           payment_consequence=consequences.record_payment(found)), status
+
+
+@bp.post("/<int:invoice_id>/payments")
+@roles_required(Role.PROVIDER_ADMIN)
+def payment(invoice_id: int):
+    """Record a payment or a reversal (admins only), after confirmation: payments are
+    append-only, so the consequence is said first."""
+    found = _invoice_or_404(invoice_id)
+    form = PaymentForm()
+    if not form.validate_on_submit():
+        return _invoice_page(found, form, 422)
+    entry = PaymentInput(form.amount.data, form.paid_on.data, form.method.data,
+                         form.reference.data, form.reason.data)
+    today = utcnow().date()
+    try:
+        amount = check_payment(found, entry, today)
+        if page := unconfirmed(consequences.record_payment(found, amount)):
+            return page
+        record_payment(found, entry, today, current_user.id)
+    except BillingInputError as refused:
+        field, _, message = str(refused).partition(": ")
+        getattr(form, field, form.amount).errors = [message]
+        return _invoice_page(found, form, 422)
+    balance = money_formatter(found)(found.balance_due)
+    flash(f"Payment of {amount} {found.currency} recorded against {found.number}: "
+          f"{STATUS_LABELS[found.status].lower()}, balance due {balance}.", "success")
+    return redirect(url_for("billing.invoice", invoice_id=found.id))
 
 
 @bp.get("/<int:invoice_id>.pdf")

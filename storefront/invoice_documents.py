@@ -16,7 +16,7 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError
 from flask import render_template
 
-from billing.documents import corrections, grouped
+from billing.documents import STATUS_LABELS, corrections, grouped
 from billing.models import Invoice
 from catalog.pricing import buyer_locale, format_money
 from persistence.money import minor_unit, round_money
@@ -25,11 +25,12 @@ STYLESHEET = Path(__file__).resolve().parent / "static" / "invoice-print.css"
 CHARGE_TYPES = {"new": "New", "renew": "Renewal", "cycleCharge": "Cycle charge",
                 "addQuantity": "Licenses added", "removeQuantity": "Licenses removed",
                 "cancelImmediate": "Cancellation credit", "oneTime": "One-time purchase",
-                "customerCredit": "Credit"}
+                "customerCredit": "Credit", "commitment": "OSPA commitment (O6)",
+                "overage": "OSPA overage (O6)"}
 CSV_HEADER = ("Invoice number", "Kind", "Issue date", "Due date", "Billing month", "Buyer",
               "Customer", "Subscription", "Description", "Charge type", "Period start",
               "Period end", "Quantity", "Unit price", "Amount", "Tax rate", "Invoice tax",
-              "Invoice total", "Currency")
+              "Invoice total", "Currency", "Status", "Amount paid", "Balance due")
 
 
 class PdfUnavailable(RuntimeError):
@@ -71,7 +72,7 @@ def document(invoice: Invoice) -> dict:
     return {"invoice": invoice, "groups": grouped(invoice.lines),
             "corrected_by": corrections(invoice) if invoice.kind == "invoice" else [],
             "money": money_formatter(invoice), "percent": percent,
-            "charge_label": charge_label}
+            "charge_label": charge_label, "status_label": STATUS_LABELS.get}
 
 
 def csv_rows(invoice: Invoice) -> Iterator[tuple]:
@@ -80,7 +81,9 @@ def csv_rows(invoice: Invoice) -> Iterator[tuple]:
     head = (invoice.number, invoice.kind, invoice.issue_date, invoice.due_date,
             invoice.billing_month, invoice.buyer_name)
     tail = (_plain(invoice.tax_rate, 0), _exact(invoice.tax, invoice.currency),
-            _exact(invoice.total, invoice.currency), invoice.currency)
+            _exact(invoice.total, invoice.currency), invoice.currency, invoice.status,
+            _exact(invoice.amount_paid, invoice.currency),
+            _exact(invoice.balance_due, invoice.currency))
     places = -minor_unit(invoice.currency).as_tuple().exponent
     for line in sorted(invoice.lines, key=lambda ln: ln.position):
         yield (*head, line.customer_name, line.subscription_label, line.description,

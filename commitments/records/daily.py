@@ -25,7 +25,7 @@ from commitments.invoices import invoice_for_overage
 from commitments.money import format_rmb
 from commitments.notices import Notice, NoticeKind
 from commitments.problems import CommitmentRefused
-from commitments.records import mapping, models
+from commitments.records import invoicing, mapping, models
 from notifications import notify
 from persistence import db
 
@@ -91,13 +91,8 @@ def _apply_state_change(row: models.Enrollment, notice: Notice, today: date) -> 
 def _invoice_overage(row: models.Enrollment, notice: Notice, today: date) -> None:
     """O6: the partner invoices each month's overage when its statement goes out."""
     rate = Decimal(str(current_app.config.get("OSPA_TAX_RATE", "0.06")))
-    number = f"{row.number}-{len(row.invoices) + 1:03d}"
-    invoice = invoice_for_overage(mapping.to_enrollment(row), notice.amount, number, today, rate)
-    row.invoices.append(models.EnrollmentInvoice(
-        number=invoice.number, issued_by=invoice.issued_by, kind=invoice.kind.value,
-        issued_on=today, due_on=invoice.due_on, amount_excl_tax=invoice.amount_excl_tax,
-        tax_rate=invoice.tax_rate, overage_month=notice.key.anchor,
-    ))
+    invoice = invoice_for_overage(mapping.to_enrollment(row), notice.amount, "", today, rate)
+    invoicing.issue(row, invoice, overage_month=notice.key.anchor)
 
 
 def _body(notice: Notice) -> str:

@@ -175,20 +175,56 @@ class AccountSubscription(db.Model):
 
 
 class EnrollmentInvoice(db.Model):
-    """The partner's invoice for a commitment order or a month's overage (O6)."""
+    """What one of the partner's O6 invoices bills: a commitment order or a month's overage.
+
+    The invoice itself is a billing invoice (billing.models.Invoice, issued by billing.ospa:
+    the same gap-free numbering per issuer, the same pages, PDF, CSV and API, immutable, and
+    paid by recorded payments); this row links it to the enrollment. The figures below read
+    through to it, as the enrollment's pages and the O6 rules use them."""
 
     __tablename__ = "enrollment_invoices"
 
     id = db.Column(db.Integer, primary_key=True)
     enrollment_id = db.Column(db.Integer, db.ForeignKey("enrollments.id"), nullable=False,
                               index=True)
-    number = db.Column(db.String(40), nullable=False, unique=True)
-    issued_by = db.Column(db.String(40), nullable=False)
-    kind = db.Column(db.String(20), nullable=False)
-    issued_on = db.Column(db.Date, nullable=False)
-    due_on = db.Column(db.Date, nullable=False)
-    amount_excl_tax = db.Column(Money, nullable=False)
-    tax_rate = db.Column(Money, nullable=False)
-    paid_on = db.Column(db.Date)
+    invoice_id = db.Column(db.Integer, db.ForeignKey("invoices.id"), nullable=False,
+                           unique=True)
+    kind = db.Column(db.String(20), nullable=False)  # commitment or overage
     order_id = db.Column(db.Integer, db.ForeignKey("commitment_orders.id"))
     overage_month = db.Column(db.Date)
+
+    # By name: billing sits above commitments and is mapped when the app starts.
+    invoice = db.relationship("Invoice", lazy="joined", innerjoin=True)
+
+    @property
+    def number(self) -> str:
+        return self.invoice.number
+
+    @property
+    def issued_by(self) -> str:
+        """'provider' or 'reseller:<id>': the partner, the invoice's issuer (O6)."""
+        return self.invoice.issuer
+
+    @property
+    def issued_on(self):
+        return self.invoice.issue_date
+
+    @property
+    def due_on(self):
+        return self.invoice.due_date
+
+    @property
+    def amount_excl_tax(self):
+        return self.invoice.subtotal
+
+    @property
+    def tax_rate(self):
+        return self.invoice.tax_rate
+
+    @property
+    def paid_on(self):
+        """The day of the payment that settled it (O6: the VAT invoice follows), or None."""
+        payments = self.invoice.payments
+        if not payments or self.invoice.balance_due > 0:
+            return None
+        return max(p.paid_on for p in payments if p.amount > 0)

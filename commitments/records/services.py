@@ -30,7 +30,7 @@ from commitments.notices import NoticeKind
 from commitments.orders import Approval, OrderKind, place_order
 from commitments.orders import CommitmentOrder as DomainOrder
 from commitments.problems import CommitmentRefused, problem
-from commitments.records import mapping, models
+from commitments.records import invoicing, mapping, models
 from commitments.records.daily import dispatch_due
 from persistence import db
 
@@ -117,18 +117,14 @@ def _actor(row: models.Enrollment, late_entry: bool) -> Actor:
 
 
 def _issue_order_invoice(row: models.Enrollment, order: models.CommitmentOrder, today: date):
-    """O6: the partner invoices the order; a true-down to zero has nothing to invoice."""
+    """O6: the partner invoices the order; a true-down to zero has nothing to invoice. The
+    number is the partner's next (billing's gap-free series), taken when it is issued."""
     if order.amount_excl_tax <= ZERO:
         return
     rate = Decimal(str(current_app.config.get("OSPA_TAX_RATE", DEFAULT_TAX_RATE)))
-    number = f"{row.number}-{len(row.invoices) + 1:03d}"
-    invoice = invoice_for_order(mapping.to_enrollment(row), mapping.to_order(order), number,
+    invoice = invoice_for_order(mapping.to_enrollment(row), mapping.to_order(order), "",
                                 today, rate)
-    row.invoices.append(models.EnrollmentInvoice(
-        number=invoice.number, issued_by=invoice.issued_by, kind=invoice.kind.value,
-        issued_on=invoice.issued_on, due_on=invoice.due_on,
-        amount_excl_tax=invoice.amount_excl_tax, tax_rate=invoice.tax_rate, order_id=order.id,
-    ))
+    invoicing.issue(row, invoice, order_id=order.id)
 
 
 def place_commitment_order(
@@ -210,10 +206,4 @@ def add_subscription(account: models.EnrollmentAccount, subscription_id: str) ->
     after = domain_add_subscription(before, subscription_id)
     if after is not before:
         account.subscriptions.append(models.AccountSubscription(subscription_id=subscription_id))
-    db.session.commit()
-
-
-def mark_invoice_paid(invoice: models.EnrollmentInvoice, paid_on: date) -> None:
-    """Record the customer's payment to the partner (O6: the VAT invoice follows payment)."""
-    invoice.paid_on = paid_on
     db.session.commit()

@@ -19,6 +19,10 @@ class InvoiceQuery(PageQuery):
         metadata={"description": "Only invoices of this billing month (YYYY-MM)."})
     kind = fields.String(load_default="", validate=validate.OneOf(
         ["", "invoice", "credit_note"]), metadata={"description": "invoice or credit_note."})
+    status = fields.String(load_default="", validate=validate.OneOf(
+        ["", "unpaid", "partially_paid", "paid", "overdue"]), metadata={
+        "description": "Only invoices in this payment status: unpaid, partially_paid, paid "
+                       "or overdue (past the due date with a balance)."})
 
 
 class Amount(fields.Field):
@@ -90,6 +94,17 @@ class InvoiceSchema(Schema):
     subtotal = Amount(required=True, metadata={"description": "Net of tax."})
     tax = Amount(required=True)
     total = Amount(required=True, metadata={"description": "What the buyer pays."})
+    status = fields.String(required=True, metadata={
+        "description": "unpaid, partially_paid, paid, overdue (past the due date with a "
+                       "balance), or credit_note for a credit note."})
+    amount_paid = Amount(required=True, metadata={
+        "description": "Payments received so far, reversals deducted."})
+    balance_due = Amount(required=True, metadata={
+        "description": "What is still owed: the total less credit notes and payments."})
+    issuer_name = fields.String(required=True)
+    issuer_address = fields.String(required=True)
+    issuer_tax_id = fields.String(required=True)
+    buyer_tax_id = fields.String(required=True)
     note = fields.String(required=True)
     created_at = UtcDateTime(required=True)
 

@@ -18,9 +18,11 @@ InvoicePage = page_of(InvoiceSchema)
            ok=(200, InvoicePage), query=InvoiceQuery, errors=(400,))
 def list_invoices():
     """The token owner's invoices and credit notes, newest first; optionally of one billing
-    month (YYYY-MM) or one kind. Without their lines: read one invoice for those."""
+    month (YYYY-MM), one kind or one payment status (with status, amount_paid and
+    balance_due on each). Without their lines: read one invoice for those."""
     args = query(InvoiceQuery())
-    rows = invoice_list(scope.user(), Filters(month=args["month"], kind=args["kind"]))
+    rows = invoice_list(scope.user(), Filters(month=args["month"], kind=args["kind"],
+                                              status=args["status"]))
     page = db.paginate(rows, page=args["page"], per_page=50, error_out=False)
     return jsonify(InvoicePage().dump(envelope(page, page.items)))
 

@@ -8,6 +8,9 @@ from functools import partial, wraps
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 
+from billing.models import PaymentMethod
+from billing.payments import PaymentInput, record_payment
+from billing.periods import BillingInputError
 from commitments.enrollment import Document, Status, SuspensionReason
 from commitments.orders import Approval, OrderKind
 from commitments.problems import CommitmentRefused
@@ -146,5 +149,11 @@ def invoice_paid(row, form):
     invoice = next((i for i in row.invoices if i.id == form.invoice_id.data), None)
     if invoice is None:
         abort(404)
-    services.mark_invoice_paid(invoice, form.paid_on.data)
+    entry = PaymentInput(str(invoice.invoice.balance_due), form.paid_on.data,
+                         PaymentMethod.OTHER, reference="Marked paid on the enrollment page")
+    try:
+        record_payment(invoice.invoice, entry, today(), current_user.id)
+    except BillingInputError as refused:
+        form.paid_on.errors = [str(refused).partition(": ")[2]]
+        return _invalid(row, "paid", form)
     return f"Invoice {invoice.number} marked paid."

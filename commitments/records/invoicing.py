@@ -1,0 +1,28 @@
+"""O6 invoices are issued as billing invoices (one model, one gap-free numbering per
+issuer, one set of pages). Billing sits above commitments in the layers, so the app hands
+its issuer in at start-up (billing.ospa.register) and the enrollment services call it here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Protocol
+
+from flask import current_app
+
+from commitments.invoices import Invoice
+from commitments.records import models
+
+EXTENSION = "ospa_invoicer"
+
+
+class OspaInvoicer(Protocol):
+    def __call__(self, row: models.Enrollment, invoice: Invoice, *, order_id: int | None,
+                 overage_month: date | None) -> models.EnrollmentInvoice: ...
+
+
+def issue(row: models.Enrollment, invoice: Invoice, *, order_id: int | None = None,
+          overage_month: date | None = None) -> models.EnrollmentInvoice:
+    """Issue the partner's invoice (its number is taken now); the caller commits."""
+    invoicer: OspaInvoicer = current_app.extensions[EXTENSION]
+    return invoicer(row, invoice, order_id=order_id, overage_month=overage_month)
