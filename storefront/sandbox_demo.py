@@ -5,19 +5,22 @@ the sandbox's /_sandbox controls, which Microsoft's real services do not have.""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import requests
-from flask import Blueprint, flash, redirect
+from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user
 
 from accounts.models import Customer, Role
 from checkout.fetch import confirm_tenant
 from connectors.graph.app_client import get_graph_client
 from connectors.partner_center.app_client import get_client
+from persistence import as_utc, db
 from relationships.services import delegated_admin, latest
 from storefront.fix_links import tenant_url
 from storefront.security import customer_for, roles_required
+from subscriptions.models import Subscription
+from subscriptions.sync import sync_customer
 
 bp = Blueprint("sandbox_demo", __name__, url_prefix="/sandbox")
 anyone = roles_required(Role.PROVIDER_ADMIN, Role.RESELLER_USER, Role.CUSTOMER_USER)
@@ -63,6 +66,24 @@ def approve_gdap(customer_id: int):
     else:
         flash("Sandbox: there is no pending request to approve.", "error")
     return redirect(tenant_url(customer))
+
+
+@bp.route("/subscriptions/<int:subscription_id>/renew", methods=["POST"])
+@roles_required(Role.PROVIDER_ADMIN)
+def renew(subscription_id: int):
+    """Move the sandbox's clock just past this term's end, then sync: Microsoft's renewal
+    (or expiry) shows, with any change scheduled for it applied (R1, R3)."""
+    sub = db.session.get(Subscription, subscription_id) or abort(404)
+    end = as_utc(sub.term_end)
+    if end is not None and _control("/clock", {"now": (end + timedelta(minutes=1))
+                                               .isoformat()}):
+        sync_customer(sub.customer, get_client())
+        db.session.commit()
+        flash("Sandbox: Microsoft's clock is now past this term's end (for every sandbox "
+              "subscription).", "success")
+    else:
+        flash("Sandbox: the clock could not be moved.", "error")
+    return redirect(url_for("subscriptions.show", subscription_id=sub.id))
 
 
 def _customer(customer_id: int) -> Customer:

@@ -37,6 +37,12 @@ class Subscription(db.Model):
     # S2: Partner Center's refundableQuantity.details as JSON [{"quantity", "until"}]; ""
     # until a read of the subscription has reported it.
     refundable = db.Column(db.Text, nullable=False, default="")
+    # R1: Partner Center's scheduledNextTermInstructions, in our words ({"quantity",
+    # "term_duration", "billing_cycle", "pc_product_id", "pc_sku_id", "availability_id"});
+    # NULL when nothing is scheduled. Shown until the renewal applies it.
+    next_term = db.Column(db.JSON)
+    # R5: why the provider suspended it (shown to the buyer); "" when not suspended.
+    suspension_reason = db.Column(db.Text, nullable=False, default="")
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow,
                            onupdate=utcnow)
@@ -147,3 +153,42 @@ class PartnerCenterImport(db.Model):
     error = db.Column(db.Text, nullable=False, default="")
 
     started_by = db.relationship("User")
+
+
+class RenewalSettings(db.Model):
+    """R2: how many days before a term's end buyers are reminded (one row, admin-edited)."""
+
+    __tablename__ = "renewal_settings"
+
+    id = db.Column(db.Integer, primary_key=True)
+    reminder_days = db.Column(db.String(100), nullable=False, default="60,30,7")
+
+    @property
+    def days(self) -> tuple[int, ...]:
+        """The reminder days, largest first."""
+        return tuple(sorted({int(d) for d in self.reminder_days.split(",") if d.strip()},
+                            reverse=True))
+
+    @classmethod
+    def current(cls) -> RenewalSettings:
+        """The settings row, made with the defaults on first use (the caller commits)."""
+        row = db.session.get(cls, 1)
+        if row is None:
+            row = cls(id=1, reminder_days="60,30,7")
+            db.session.add(row)
+        return row
+
+
+class RenewalReminder(db.Model):
+    """R2: one reminder sent for one term end and one lead time; unique, so each is sent
+    once even when two daily runs overlap."""
+
+    __tablename__ = "renewal_reminders"
+    __table_args__ = (db.UniqueConstraint("subscription_id", "term_end", "days_before"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    subscription_id = db.Column(db.Integer, db.ForeignKey("subscriptions.id"), nullable=False,
+                                index=True)
+    term_end = db.Column(db.DateTime(timezone=True), nullable=False)
+    days_before = db.Column(db.Integer, nullable=False)
+    sent_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)

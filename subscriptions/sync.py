@@ -40,6 +40,7 @@ from subscriptions.rules import PERPETUAL
 # Partner Center calls a cancelled subscription "deleted".
 STATUS = {"deleted": "cancelled"}
 WATCHED = (("quantity", "quantity"), ("status", "status"), ("autorenew", "autorenew"))
+TERMS, CYCLES = ("P1M", "P1Y", "P3Y"), ("monthly", "annual", "triennial")
 
 
 @dataclass
@@ -85,6 +86,7 @@ def mirror(sub: Subscription, remote: RemoteSubscription) -> list[str]:
             changes.append(f"{label} {getattr(sub, attr)} → {values[attr]}")
             setattr(sub, attr, values[attr])
     _renewal(sub, remote, changes)
+    _terms(sub, remote, changes)
     if remote.cancellation_allowed_until:
         sub.cancellation_allowed_until = remote.cancellation_allowed_until
     if remote.refundable is not None:  # S2: what may still be removed, and until when
@@ -107,6 +109,34 @@ def _renewal(sub: Subscription, remote: RemoteSubscription, changes: list[str]) 
         changes.append(f"renewed: new term {old_end:%Y-%m-%d} – {new_end:%Y-%m-%d}")
     sub.term_end = new_end
 
+
+
+def next_term_words(remote: RemoteSubscription) -> dict[str, object] | None:
+    """R1: Partner Center's scheduled next-term instructions as the local row keeps them."""
+    planned = remote.next_term
+    if planned is None:
+        return None
+    return {"quantity": planned.quantity, "term_duration": planned.term_duration,
+            "billing_cycle": planned.billing_cycle, "pc_product_id": planned.product_id,
+            "pc_sku_id": planned.sku_id, "availability_id": planned.availability_id}
+
+
+def _terms(sub: Subscription, remote: RemoteSubscription, changes: list[str]) -> None:
+    """A renewal may bring another term and billing (R1); the schedule shows until then;
+    the suspension reason (R5) is kept only while suspended."""
+    if sub.family != PERPETUAL and remote.term_duration in TERMS \
+            and remote.billing_cycle in CYCLES:
+        for attr, value in (("term_duration", remote.term_duration),
+                            ("billing_cycle", remote.billing_cycle)):
+            if getattr(sub, attr) != value:
+                changes.append(f"{attr.replace('_', ' ')} {getattr(sub, attr)} → {value}")
+                setattr(sub, attr, value)
+    planned = next_term_words(remote)
+    if (sub.next_term or None) != planned:
+        changes.append("next-term change " + ("scheduled" if planned else "cleared"))
+        sub.next_term = planned
+    if sub.status != "suspended":
+        sub.suspension_reason = ""
 
 
 def mirror_tenant(tenant_id: str, remotes: Sequence[RemoteSubscription],

@@ -1,5 +1,6 @@
-"""Celery's view of subscriptions: the hourly mirror refresh (beat schedules it) and the
-import of the provider's existing Partner Center customers (the admin page starts it)."""
+"""Celery's view of subscriptions: the hourly mirror refresh and the daily renewal
+reminders (beat schedules both), and the import of the provider's existing Partner Center
+customers (the admin page starts it)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from celery import shared_task
 from connectors.partner_center.app_client import get_client
 from connectors.partner_center.errors import PartnerCenterError
 from persistence import db
-from subscriptions import import_runs
+from subscriptions import import_runs, reminders
 from subscriptions.models import PartnerCenterImport
 from subscriptions.sync import sync_all
 
@@ -19,6 +20,12 @@ from subscriptions.sync import sync_all
 def sync_subscriptions_task() -> int:
     """Refresh the local subscription mirror from Partner Center; returns rows changed."""
     return sync_all(get_client()).changed
+
+
+@shared_task(name="subscriptions.renewal_reminders")
+def renewal_reminders_task() -> int:
+    """R2: send the renewal reminders due today; returns how many were sent."""
+    return reminders.run_daily()
 
 
 @shared_task(name="subscriptions.import_partner_center")

@@ -13,11 +13,13 @@ from connectors.partner_center.commerce_types import (
     CartLineRequest,
     CheckoutResult,
     LineProvisioning,
+    NextTerm,
     Order,
     Product,
     Sku,
     Subscription,
 )
+from connectors.partner_center.transition_types import Transition, TransitionEligibility
 from connectors.partner_center.transport import Call, Transport
 
 # Reads of a 202's Location before answering what it shows (the mirror catches up later).
@@ -157,15 +159,63 @@ class CommerceApi:
         Partner Center expects the whole resource: a minimal body would switch autorenew
         off, so the current one is read first and sent back with only these fields changed.
         """
-        current = self._subscription_wire(customer_id, subscription_id, correlation_id)
         changes = {"quantity": quantity, "autoRenewEnabled": auto_renew_enabled,
                    "status": status}
-        body = current | {k: v for k, v in changes.items() if v is not None}
+        return self._patch(customer_id, subscription_id,
+                           {k: v for k, v in changes.items() if v is not None}, quantity,
+                           correlation_id, request_id)
+
+    def schedule_next_term(self, customer_id: str, subscription_id: str,
+                           instructions: NextTerm | None, *, correlation_id: str | None = None,
+                           request_id: str | None = None) -> Subscription:
+        """R1: schedule the changes the next renewal applies, or withdraw them (None).
+
+        create-scheduled-changes: the full resource with scheduledNextTermInstructions and
+        autoRenewEnabled true (a schedule needs autorenew). Withdrawing sends null, the
+        value the docs show for a subscription without a schedule."""
+        changes = {"autoRenewEnabled": True, "scheduledNextTermInstructions":
+                   instructions.to_wire() if instructions else None}
+        return self._patch(customer_id, subscription_id, changes, None, correlation_id,
+                           request_id)
+
+    def get_transition_eligibilities(
+        self, customer_id: str, subscription_id: str, eligibility_type: str = "immediate", *,
+        correlation_id: str | None = None,
+    ) -> tuple[TransitionEligibility, ...]:
+        """R4: the plans this subscription can move to now (immediate) or at renewal
+        (scheduled), and the existing subscriptions that could take its seats."""
+        response = self._transport.send(Call(
+            "GET", f"{_c(customer_id)}/subscriptions/{_q(subscription_id)}"
+            "/transitionEligibilities", params={"eligibilityType": eligibility_type},
+            correlation_id=correlation_id))
+        return tuple(TransitionEligibility.from_wire(i) for i in wire.items(response.json()))
+
+    def create_transition(
+        self, customer_id: str, subscription_id: str, to_catalog_item_id: str, quantity: int,
+        *, transition_type: str = "transition_only", to_subscription_id: str | None = None,
+        correlation_id: str | None = None, request_id: str | None = None,
+    ) -> Transition:
+        """R4: move `quantity` seats to a higher plan (200 with the Transition); keep
+        `request_id` to replay it safely."""
+        body = {"fromSubscriptionId": subscription_id, "toCatalogItemId": to_catalog_item_id,
+                "quantity": quantity, "transitionType": transition_type}
+        if to_subscription_id:
+            body["toSubscriptionId"] = to_subscription_id
+        response = self._transport.send(Call(
+            "POST", f"{_c(customer_id)}/subscriptions/{_q(subscription_id)}/transitions",
+            body=body, ok=(200,), request_id=request_id, correlation_id=correlation_id))
+        return Transition.from_wire(response.json())
+
+    def _patch(self, customer_id: str, subscription_id: str, changes: dict[str, Any],
+               quantity: int | None, correlation_id: str | None,
+               request_id: str | None) -> Subscription:
+        """PATCH the current resource with `changes`, with its ETag; a 202 is read again."""
+        current = self._subscription_wire(customer_id, subscription_id, correlation_id)
         etag = wire.text(wire.obj(current, "attributes"), "etag") or None
         path = f"{_c(customer_id)}/subscriptions/{_q(subscription_id)}"
         response = self._transport.send(Call(
-            "PATCH", path, body=body, ok=(200, 202), if_match=etag, request_id=request_id,
-            correlation_id=correlation_id))
+            "PATCH", path, body=current | changes, ok=(200, 202), if_match=etag,
+            request_id=request_id, correlation_id=correlation_id))
         if response.status_code == 202:
             return self._accepted(response, path, quantity, correlation_id)
         return Subscription.from_wire(response.json())

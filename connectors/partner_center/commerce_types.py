@@ -315,6 +315,42 @@ class RefundableSeats:
 
 
 @dataclass(frozen=True)
+class NextTerm:
+    """Changes scheduled for the next term (scheduledNextTermInstructions, R1): the product
+    (SKU and availability), its term and billing cycle, and the seat count the renewal
+    applies (create-scheduled-changes)."""
+
+    product_id: str
+    sku_id: str
+    availability_id: str
+    term_duration: str
+    billing_cycle: str
+    quantity: int
+    promotion_id: str = ""
+
+    def to_wire(self) -> dict[str, Any]:
+        """The instructions as the PATCH body carries them."""
+        product = {"productId": self.product_id, "skuId": self.sku_id,
+                   "availabilityId": self.availability_id, "billingCycle": self.billing_cycle,
+                   "termDuration": self.term_duration}
+        if self.promotion_id:
+            product["promotionId"] = self.promotion_id
+        return {"product": product, "quantity": self.quantity}
+
+    @classmethod
+    def from_wire(cls, data: Any) -> NextTerm | None:
+        """Parse the instructions; None when nothing is scheduled (null or absent).
+        Billing cycles arrive in either case ("Annual" in the docs' sample)."""
+        if not isinstance(data, dict) or not data:
+            return None
+        product = wire.obj(data, "product")
+        return cls(wire.text(product, "productId"), wire.text(product, "skuId"),
+                   wire.text(product, "availabilityId"), wire.text(product, "termDuration"),
+                   wire.text(product, "billingCycle").lower(),
+                   int(wire.get(data, "quantity", 0) or 0), wire.text(product, "promotionId"))
+
+
+@dataclass(frozen=True)
 class Subscription:
     """A subscription; `status` is active, pending, suspended, deleted, expired or disabled.
 
@@ -337,6 +373,7 @@ class Subscription:
     cancellation_allowed_until: datetime | None
     etag: str
     refundable: tuple[RefundableSeats, ...] | None = None  # None: not reported
+    next_term: NextTerm | None = None  # R1: scheduledNextTermInstructions
 
     @property
     def refundable_quantity(self) -> int:
@@ -360,4 +397,5 @@ class Subscription:
             refundable=tuple(RefundableSeats.from_wire(d) for d in
                              wire.items(wire.obj(data, "refundableQuantity"), "details"))
             if wire.get(data, "refundableQuantity") is not None else None,
+            next_term=NextTerm.from_wire(wire.get(data, "scheduledNextTermInstructions")),
         )

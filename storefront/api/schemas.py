@@ -187,7 +187,9 @@ class OrderSchema(Schema):
     customer_id = fields.Integer(required=True)
     status = fields.String(required=True)
     status_reason = fields.String(required=True)
-    next_step = fields.String(required=True)
+    # What the status means for the API's users (resellers and customers), never the
+    # provider admin's instruction (orders.models.BUYER_NEXT_STEPS).
+    next_step = fields.String(required=True, attribute="buyer_next_step")
     currency = fields.String(required=True)
     total = fields.String(required=True)
     created_at = UtcDateTime(required=True)
@@ -210,6 +212,29 @@ class SubscriptionSchema(Schema):
     purchased_at = UtcDateTime(required=True)
     term_start = UtcDateTime(allow_none=True, required=True)
     term_end = UtcDateTime(allow_none=True, required=True)
+    next_term = fields.Nested(lambda: NextTermSchema(), allow_none=True, required=True,
+                              metadata={"description": "R1: the change scheduled for the "
+                                        "renewal (null: it renews as it is)"})
+    suspension_reason = fields.String(required=True, metadata={
+        "description": "R5: why the provider suspended it; empty unless suspended"})
+
+
+class NextTermSchema(Schema):
+    """R1: the next term's licences, term and billing frequency."""
+
+    quantity = fields.Integer(required=True)
+    term_duration = fields.String(required=True)
+    billing_cycle = fields.String(required=True)
+
+
+class NextTermIn(Schema):
+    """R1: what to schedule for the renewal (the rules check the plan sells it)."""
+
+    quantity = fields.Integer(required=True, strict=True,
+                              validate=validate.Range(min=1, max=100000))
+    term_duration = fields.String(required=True, validate=validate.OneOf(["P1M", "P1Y", "P3Y"]))
+    billing_cycle = fields.String(required=True, validate=validate.OneOf(
+        ["monthly", "annual", "triennial"]))
 
 
 class McaIn(Schema):

@@ -11,13 +11,15 @@ from storefront.api import api_error, body, envelope, operation, query, scope
 from storefront.api.schemas import (
     CancellationSchema,
     CustomerPageQuery,
+    NextTermIn,
     SubscriptionChangeIn,
     SubscriptionSchema,
     page_of,
 )
-from subscriptions import rules, services
+from subscriptions import renewals, rules, services
 from subscriptions.errors import refuse
 from subscriptions.models import Subscription
+from subscriptions.renewal_rules import NextTermChange
 
 SubscriptionPage = page_of(SubscriptionSchema)
 
@@ -77,3 +79,33 @@ def cancel_subscription(subscription_id: int):
         return _unavailable(error)
     return jsonify(CancellationSchema().dump(
         {"subscription": found, "refund": quote.amount, "currency": quote.currency}))
+
+
+@operation("/subscriptions/<int:subscription_id>/next-term", "PUT",
+           summary="Schedule a change for the renewal", tag="subscriptions",
+           ok=(200, SubscriptionSchema), body=NextTermIn, errors=(400, 404, 422, 503))
+def schedule_next_term(subscription_id: int):
+    """R1: licences, term and billing for the next term, applied by the renewal; needs
+    autorenew on and a term and billing the plan is sold with."""
+    found = scope.one(scope.scoped(Subscription), Subscription, subscription_id)
+    wanted = body(NextTermIn())
+    change = NextTermChange(wanted["quantity"], wanted["term_duration"],
+                            wanted["billing_cycle"])
+    try:
+        renewals.schedule(found, change, g.api_user, get_client())
+    except PartnerCenterError as error:
+        return _unavailable(error)
+    return jsonify(SubscriptionSchema().dump(found))
+
+
+@operation("/subscriptions/<int:subscription_id>/next-term", "DELETE",
+           summary="Withdraw the change scheduled for the renewal", tag="subscriptions",
+           ok=(200, SubscriptionSchema), errors=(404, 422, 503))
+def withdraw_next_term(subscription_id: int):
+    """R1: withdraw the scheduled change; the subscription renews as it is."""
+    found = scope.one(scope.scoped(Subscription), Subscription, subscription_id)
+    try:
+        renewals.withdraw(found, g.api_user, get_client())
+    except PartnerCenterError as error:
+        return _unavailable(error)
+    return jsonify(SubscriptionSchema().dump(found))

@@ -39,6 +39,10 @@ def b_objects(world) -> dict[str, tuple[str, str, dict | None]]:
         "get_subscription": ("GET", f"/api/v1/subscriptions/{sub}", None),
         "update_subscription": ("PATCH", f"/api/v1/subscriptions/{sub}", {"quantity": 9}),
         "cancel_subscription": ("POST", f"/api/v1/subscriptions/{sub}/cancel", None),
+        "schedule_next_term": ("PUT", f"/api/v1/subscriptions/{sub}/next-term",
+                               {"quantity": 9, "term_duration": "P1M",
+                                "billing_cycle": "monthly"}),
+        "withdraw_next_term": ("DELETE", f"/api/v1/subscriptions/{sub}/next-term", None),
         "list_invoices": ("GET", "/api/v1/invoices", None),
         "get_invoice": ("GET", f"/api/v1/invoices/{invoice}", None),
     }

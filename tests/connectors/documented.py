@@ -144,5 +144,9 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "list_subscriptions": ("list_subscriptions",),
     "get_subscription": ("get_subscription",),
     "update_subscription": ("update_subscription", "update_subscription_quantity",
-                            "update_subscription_autorenew", "cancel_subscription"),
+                            "update_subscription_autorenew", "cancel_subscription",
+                            "suspend_subscription", "reactivate_subscription"),
+    "schedule_next_term": ("schedule_next_term",),
+    "get_transition_eligibilities": ("get_transition_eligibilities",),
+    "create_transition": ("create_transition",),
 }

@@ -245,3 +245,111 @@ def _cancel_subscription(w: World) -> Check:
                  _new_commerce_subscription(True),
                  absent_ok={"refundableQuantity.details[]": "nothing is refundable once "
                                                             "cancelled"})
+
+
+def _status_change(w: World, name: str, customer: str, sub: dict[str, Any]):
+    """PATCH the documented (legacy, PascalCase) status body with this subscription's ids."""
+    request = sample(name)["request"]
+    body = with_values(request["body"], {"id": sub["id"], "orderId": sub["orderId"]})
+    path = with_ids(request["path"], customers=customer, subscriptions=sub["id"])
+    headers = {"If-Match": f'"{sub["attributes"]["etag"]}"'} if "If-Match" in \
+        request["headers"] else None
+    return w.send("PATCH", path, body=body, headers=headers)
+
+
+@scenario("suspend_subscription")
+def _suspend(w: World) -> Check:
+    customer, _order, sub = w.buy(quantity=2)  # the sample's Quantity
+    answer = _status_change(w, "suspend_subscription", customer, sub)
+    assert (answer.json()["status"], answer.json()["autoRenewEnabled"]) == ("suspended", False)
+    # The page shows no status (its "response" repeats the request line): the resource
+    # answer of update-a-subscription-by-id, 200, held to the new-commerce resource.
+    return Check("suspend_subscription", answer, 200, _new_commerce_subscription(True))
+
+
+@scenario("reactivate_subscription")
+def _reactivate(w: World) -> Check:
+    customer, _order, sub = w.buy(quantity=2)
+    suspended = _status_change(w, "suspend_subscription", customer, sub).json()
+    answer = _status_change(w, "reactivate_subscription", customer, suspended)
+    assert answer.json()["status"] == "active"
+    return Check("reactivate_subscription", answer, 200, _new_commerce_subscription(True))
+
+
+def _schedule(w: World, customer: str, sub: dict[str, Any], **values: Any):
+    """PATCH the documented scheduled-changes body, its instructions naming this
+    subscription's own product (the sample's DG7GMGF0DVSV is not in the sandbox)."""
+    request = sample("schedule_next_term")["request"]
+    product, sku, availability = sub["offerId"].split(":")
+    body = with_values(request["body"], {
+        "id": sub["id"], "offerId": sub["offerId"], "orderId": sub["orderId"],
+        "scheduledNextTermInstructions.product.productId": product,
+        "scheduledNextTermInstructions.product.skuId": sku,
+        "scheduledNextTermInstructions.product.availabilityId": availability} | values)
+    path = with_ids(request["path"], customers=customer, subscriptions=sub["id"])
+    return w.send("PATCH", path, body=body,
+                  headers={"If-Match": f'"{sub["attributes"]["etag"]}"'})
+
+
+@scenario("schedule_next_term")
+def _schedule_next_term(w: World) -> Check:
+    customer, _order, sub = w.buy()
+    answer = _schedule(w, customer, sub)
+    doc = sample("schedule_next_term")["response"]
+    shown = answer.json()["scheduledNextTermInstructions"]
+    assert (shown["quantity"], shown["product"]["termDuration"]) == (1, "P3Y")
+    # The page's answer is a marketplace SaaS resource with a top-level customTermEndDate
+    # (the coterm date of a purchase, not sent here): held to the new-commerce resource
+    # carrying the documented instructions.
+    expected = _new_commerce_subscription(True) | {
+        "scheduledNextTermInstructions": doc["body"]["scheduledNextTermInstructions"]}
+    return Check("schedule_next_term", answer, doc["status"], expected)
+
+
+@scenario("schedule_next_term[800093]")
+def _schedule_without_autorenew(w: World) -> Check:
+    customer, _order, sub = w.buy()
+    off = _patch(w, sample("update_subscription_autorenew")["requests"][0], customer, sub,
+                 if_match=True).json()
+    answer = _schedule(w, customer, off, autoRenewEnabled=False)
+    error = sample("update_subscription_quantity")["error_samples"][0]  # the error body
+    assert answer.json()["code"] == 800093
+    return Check("schedule_next_term", answer, 400, error["body"], equal=("source",))
+
+
+@scenario("get_transition_eligibilities")
+def _transition_eligibilities(w: World) -> Check:
+    customer, _order, sub = w.buy(BUSINESS_STANDARD)  # the sandbox upgrades it to E3
+    w.buy(E3)  # another customer's E3: not a target
+    doc = sample("get_transition_eligibilities")
+    path = with_ids(doc["request"]["path"].replace("{customer-tenant-id}", "c")
+                    .replace("{subscription-id}", "s"), customers=customer,
+                    subscriptions=sub["id"])
+    answer = w.send("GET", path, query=doc["request"]["query"])
+    (item,) = answer.json()["items"]
+    assert item["catalogItemId"].startswith(E3[0]) and item["subscriptionEligibilities"] == []
+    # The sample's first item has an existing target subscription, its second none: the
+    # sandbox's customer holds no E3, so its list is empty (the page: "empty lists").
+    return Check("get_transition_eligibilities", answer, 200, doc["response"]["body"],
+                 absent_ok={"items[].subscriptionEligibilities[]": "no E3 to merge into"})
+
+
+@scenario("create_transition")
+def _create_transition(w: World) -> Check:
+    customer, _order, sub = w.buy(BUSINESS_STANDARD, quantity=3)
+    doc = sample("create_transition")
+    request = doc["request"]
+    body = with_values(request["body"], {
+        "fromCatalogItemId": sub["offerId"], "fromSubscriptionId": sub["id"],
+        "toCatalogItemId": w.catalog_item(E3)})
+    del body["toSubscriptionId"]  # a new E3 subscription (the sample names an existing one)
+    path = with_ids(request["path"].replace("{customerId}", "c")
+                    .replace("{subscriptionId}", "s"), customers=customer,
+                    subscriptions=sub["id"])
+    answer = w.send("POST", path, body=body)
+    moved = answer.json()
+    assert (moved["quantity"], moved["events"][0]["status"]) == (2, "Started")
+    source = w.send("GET", f"/v1/customers/{customer}/subscriptions/{sub['id']}").json()
+    assert source["quantity"] == 1  # two of three seats moved
+    return Check("create_transition", answer, 200, doc["response"]["body"],
+                 absent_ok={"Events": "camelCase events, as transition-resources names it"})

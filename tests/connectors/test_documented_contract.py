@@ -36,6 +36,8 @@ SUBSCRIPTION_EXTRAS = {
                              "get-a-subscription-by-id carry it, the PATCH answers show \"\"",
     "commitmentEndDateTime": DEV + "get-a-subscription-by-id (the quantity page's sample "
                                    "lacks it)",
+    "scheduledNextTermInstructions": DEV + "create-scheduled-changes (null until scheduled); "
+                                           "subscription-resources",
 }
 # Keys the sandbox answers that an operation's sample lacks, and the page documenting each.
 ALLOWED: dict[str, dict[str, str]] = {
@@ -51,8 +53,14 @@ ALLOWED: dict[str, dict[str, str]] = {
                      "links": DEV + "order-resources#order; cancel-software-purchases",
                      "client": DEV + "cancel-software-purchases"},
     "list_subscriptions": {f"items[].{k}": v for k, v in SUBSCRIPTION_EXTRAS.items()},
+    "get_transition_eligibilities": {
+        "items[].subscriptionEligibilities[].errors[].code": DEV + "transition-a-new-commerce-"
+                                                            "subscription (codes 1-4)"},
+    "create_transition": {"events": DEV + "transition-resources#transition (the sample "
+                                          "spells it Events)"},
     **dict.fromkeys(("get_subscription", "update_subscription", "update_subscription_quantity",
-                     "update_subscription_autorenew", "cancel_subscription"),
+                     "update_subscription_autorenew", "cancel_subscription",
+                     "suspend_subscription", "reactivate_subscription", "schedule_next_term"),
                     SUBSCRIPTION_EXTRAS),
 }
 SCENARIOS = CUSTOMERS | COMMERCE

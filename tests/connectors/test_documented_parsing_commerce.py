@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 import responses
 
-from connectors.partner_center import CartLineRequest, InvalidRequest
+from connectors.partner_center import CartLineRequest, InvalidRequest, NextTerm
 from tests.connectors.documented import OPERATIONS, sample
 from tests.connectors.documented_world import Documented, registry
 from tests.connectors.test_documented_parsing import CASES as CUSTOMER_CASES
@@ -270,6 +270,75 @@ def _cancel(d: Documented) -> None:
     sub = _patched(d, sample("cancel_subscription")["response"], status="deleted")
     assert (sub.status, sub.auto_renew_enabled) == ("deleted", False)
     assert d.sent("PATCH")[0]["status"] == "deleted"
+
+
+@case("suspend_subscription")
+def _suspend(d: Documented) -> None:
+    sub = _patched(d, sample("suspend_subscription")["response"] | {"status": 200},
+                   status="suspended")
+    assert (sub.status, sub.auto_renew_enabled, sub.etag) == ("suspended", False, "<etag>")
+    assert d.sent("PATCH")[0]["status"] == "suspended"
+
+
+@case("reactivate_subscription")
+def _reactivate(d: Documented) -> None:
+    sub = _patched(d, sample("reactivate_subscription")["response"] | {"status": 200},
+                   status="active")
+    assert sub.status == "active" and d.sent("PATCH")[0]["status"] == "active"
+
+
+@case("schedule_next_term")
+def _schedule_next_term(d: Documented) -> None:
+    d.serve("GET", sample("get_subscription")["response"])
+    d.serve("PATCH", sample("schedule_next_term")["response"])
+    wanted = NextTerm("DG7GMGF0DVSV", "000P", "DG7GMGF0F3Q9", "P3Y", "annual", 1)
+    sub = d.client.schedule_next_term(C, S, wanted)
+    # The answer's "Annual" reads as the lower-case cycle the resource uses elsewhere.
+    assert sub.next_term == NextTerm("DG7GMGF0DVSV", "000P", "DG7GMGF0F3Q9", "P3Y", "annual",
+                                     1, "39NFJQT1PFPJ:000H:39NFJQT1Q5DK")
+    (sent,) = d.sent("PATCH")  # the full resource, autorenew on, as the page asks
+    assert sent["autoRenewEnabled"] is True
+    assert sent["scheduledNextTermInstructions"] == {
+        "product": {"productId": "DG7GMGF0DVSV", "skuId": "000P",
+                    "availabilityId": "DG7GMGF0F3Q9", "billingCycle": "annual",
+                    "termDuration": "P3Y"}, "quantity": 1}
+    assert set(sample("get_subscription")["response"]["body"]) <= set(sent)
+
+
+@case("schedule_next_term[withdrawn]")
+def _withdraw_next_term(d: Documented) -> None:
+    d.serve("GET", sample("get_subscription")["response"])
+    d.serve("PATCH", sample("get_subscription")["response"])
+    sub = d.client.schedule_next_term(C, S, None)
+    assert sub.next_term is None  # the documented resource without a schedule
+    assert d.sent("PATCH")[0]["scheduledNextTermInstructions"] is None
+
+
+@case("get_transition_eligibilities")
+def _transition_eligibilities(d: Documented) -> None:
+    d.serve("GET", sample("get_transition_eligibilities")["response"])
+    e5, premium = d.client.get_transition_eligibilities(C, S)
+    assert (e5.catalog_item_id, e5.quantity, e5.transition_types) == (
+        "CFQ7TTC0KZCR:0001:CFQ7TTC0K71H", 1, ("transition_only",))
+    shorter, eligible = e5.targets
+    assert (shorter.eligible, shorter.error_codes, shorter.term_duration) == (False, (3,), "P1M")
+    assert (eligible.eligible, eligible.subscription_id) == (
+        True, "151467a1-4246-4a00-da7b-3405463d9b78")
+    assert (premium.transition_types, premium.targets) == ((), ())  # no list: no target
+    assert "eligibilityType=immediate" in d.mock.calls[-1].request.url
+
+
+@case("create_transition")
+def _create_transition(d: Documented) -> None:
+    d.serve("POST", sample("create_transition")["response"])
+    moved = d.client.create_transition(C, S, "CFQ7TTC0LF8R:0001:CFQ7TTC0KCSV", 2,
+                                       to_subscription_id="0af52192-4a2a-4364-d25b-c8ecab3a5697")
+    assert (moved.quantity, moved.transition_type, moved.status) == (2, "transition_only",
+                                                                     "Started")  # trimmed
+    assert moved.to_subscription_id == "0af52192-4a2a-4364-d25b-c8ecab3a5697"
+    (sent,) = d.sent("POST")
+    assert (sent["toCatalogItemId"], sent["quantity"], sent["transitionType"]) == (
+        "CFQ7TTC0LF8R:0001:CFQ7TTC0KCSV", 2, "transition_only")
 
 
 def test_every_documented_operation_is_read_by_the_client():

@@ -15,6 +15,7 @@ from connectors.partner_center.sandbox import (
     orders,
     partners,
     subscriptions,
+    transitions,
     validation,
 )
 from connectors.partner_center.sandbox.errors import bad_request
@@ -168,6 +169,13 @@ ROUTES: tuple[Route, ...] = (
         sb, c.params["customer"], c.params["subscription"])),
     Route("PATCH", f"{_C}/subscriptions/<subscription>", lambda sb, c: subscriptions.patch(
         sb, c.params["customer"], c.params["subscription"], c.body, c.if_match)),
+    Route("GET", f"{_C}/subscriptions/<subscription>/transitionEligibilities",
+          lambda sb, c: transitions.eligibilities(sb, c.params["customer"],
+                                                  c.params["subscription"],
+                                                  c.query.get("eligibilityType"))),
+    Route("POST", f"{_C}/subscriptions/<subscription>/transitions",
+          lambda sb, c: transitions.create(sb, c.params["customer"],
+                                           c.params["subscription"], c.body)),
     Route("GET", "/v1/invoices",
           lambda sb, c: invoices.list_invoices(sb, _size(c), _offset(c))),
 )

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from connectors.partner_center import wire
-from connectors.partner_center.sandbox import billing, orders
+from connectors.partner_center.sandbox import billing, orders, renewals
 from connectors.partner_center.sandbox.customers import (
     Answer,
     collection,
@@ -41,7 +41,13 @@ def _record(sb: Sandbox, tenant_id: str, subscription_id: str) -> dict[str, Any]
     found = sb.data["subscriptions"].get(subscription_id)
     if found is None or found["customerId"] != tenant_id:
         raise SandboxError(404, 20003, f"Subscription {subscription_id} was not found.")
+    renewals.roll(sb, found)
     return found
+
+
+def find(sb: Sandbox, tenant_id: str, subscription_id: str) -> dict[str, Any]:
+    """A customer's stored subscription, rolled over any term end passed; else 404."""
+    return _record(sb, tenant_id, subscription_id)
 
 
 def _window_end(record: dict[str, Any]) -> datetime | None:
@@ -116,6 +122,7 @@ def _view(sb: Sandbox, record: dict[str, Any]) -> dict[str, Any]:
     sub["actions"] = ["edit", "cancel"] if open_window else ["edit"]
     sub["refundOptions"] = _refund_options(record)
     sub["refundableQuantity"] = _refundable(sb, record)
+    sub["scheduledNextTermInstructions"] = record["wire"].get("scheduledNextTermInstructions")
     if end is not None:
         sub["cancellationAllowedUntilDate"] = wire.iso(end)
     return sub
@@ -126,10 +133,11 @@ def list_all(sb: Sandbox, tenant_id: str, order_id: str | None) -> Answer:
     customer(sb, tenant_id)
     if order_id and order_id in sb.data["orders"]:
         orders.poll(sb, sb.data["orders"][order_id])
-    found = [_view(sb, s) for s in sb.data["subscriptions"].values()
-             if s["customerId"] == tenant_id
-             and (not order_id or s["wire"]["orderId"] == order_id)]
-    return 200, collection(found)
+    mine = [s for s in sb.data["subscriptions"].values() if s["customerId"] == tenant_id]
+    for record in mine:
+        renewals.roll(sb, record)
+    return 200, collection([_view(sb, s) for s in mine
+                            if not order_id or s["wire"]["orderId"] == order_id])
 
 
 def get(sb: Sandbox, tenant_id: str, subscription_id: str) -> Answer:
@@ -159,6 +167,7 @@ def _check_state(record: dict[str, Any], if_match: str | None) -> None:
         raise bad_request(2011, "The subscription has been deleted.")
     if sub["status"] == "pending":
         raise SandboxError(409, 800082, "The subscription is not ready yet.")
+    renewals.refuse_ended(record)
     if if_match and if_match.strip('"') != sub["attributes"]["etag"]:
         raise bad_request(2055, "Etag is no longer valid.")  # error-codes: 400, not 412
 
@@ -208,6 +217,19 @@ def _seat_change(sb: Sandbox, record: dict[str, Any], quantity: int) -> list[dic
     return _remove_seats(sb, record, sub["quantity"] - quantity)
 
 
+def _scheduled(sb: Sandbox, record: dict[str, Any], body: dict[str, Any],
+               tranches: list[dict[str, Any]] | None, status: str,
+               autorenew: bool) -> dict[str, Any] | None:
+    """The next term's instructions after this PATCH: a mid-term change (seats,
+    suspension, cancellation, autorenew switched off) removes them (create-scheduled-changes,
+    subscription-lifecycle); otherwise the body's, checked."""
+    renewals.refuse_while_suspended(record, body, status)
+    switched_off = record["wire"]["autoRenewEnabled"] and not autorenew
+    if tranches is not None or status != "active" or switched_off:
+        return None
+    return renewals.instructions(sb, record, body, status, autorenew)
+
+
 def patch(sb: Sandbox, tenant_id: str, subscription_id: str, body: dict[str, Any],
           if_match: str | None) -> Answer:
     """PATCH {c}/subscriptions/{id} with the full resource.
@@ -229,10 +251,12 @@ def patch(sb: Sandbox, tenant_id: str, subscription_id: str, body: dict[str, Any
         billing.record_quantity(sb, record, sub["quantity"], quantity)
     if status == "deleted":
         billing.record_cancel(sb, record)
-    recurring = record["kind"] in ("nce", "software")
-    changes = {"status": status, "quantity": quantity,
-               "autoRenewEnabled": recurring and status != "deleted"
-               and bool(wire.get(body, "autoRenewEnabled", False)),
+    # New commerce: suspending switches autorenew off (subscription-lifecycle).
+    autorenew = (record["kind"] in renewals.RENEWING and status == "active"
+                 and bool(wire.get(body, "autoRenewEnabled", False)))
+    changes = {"status": status, "quantity": quantity, "autoRenewEnabled": autorenew,
+               "scheduledNextTermInstructions": _scheduled(sb, record, body, tranches, status,
+                                                           autorenew),
                "friendlyName": wire.text(body, "friendlyName", sub["friendlyName"]),
                "attributes": {"etag": str(uuid.uuid4()), "objectType": "Subscription"}}
     reads = sb.config.subscription_patch_reads

@@ -1,0 +1,167 @@
+"""Planning a renewal (R1) and suspending (R5): rules first, then Partner Center, then
+history, committed once.
+
+Each write goes through subscriptions.services' sender, like a licence change: a fresh
+MS-RequestId the connector reuses on its retries, the answer mirrored, a refusal kept in
+the history. Scheduling is a PATCH of the whole resource, so replaying it sets the same
+instructions again rather than stacking a second change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from accounts.models import Role, User
+from catalog.models import Price, Sku
+from catalog.price_words import frequency_words, term_words
+from catalog.queries import buyer_market, buyer_price, markups_for
+from connectors.partner_center import NextTerm, PartnerCenterClient
+from notifications import notify
+from persistence import as_utc, db
+from subscriptions import renewal_rules as rules
+from subscriptions.errors import refuse
+from subscriptions.models import Subscription
+from subscriptions.services import _send, facts
+
+
+@dataclass(frozen=True)
+class NextTermQuote:
+    """What the next term will be and cost: per licence and charge cycle, and in total."""
+
+    change: rules.NextTermChange
+    unit_price: Decimal | None  # None: no price of the plan for that term and billing
+    currency: str
+
+    @property
+    def total(self) -> Decimal | None:
+        return None if self.unit_price is None else self.unit_price * self.change.quantity
+
+
+def current_term(sub: Subscription) -> rules.NextTermChange:
+    """This term's seats, term and billing (what renews when nothing is scheduled)."""
+    return rules.NextTermChange(sub.quantity, sub.term_duration, sub.billing_cycle)
+
+
+def next_term(sub: Subscription) -> rules.NextTermChange:
+    """What the renewal will apply: the scheduled change, else this term again."""
+    if not sub.next_term:
+        return current_term(sub)
+    return rules.NextTermChange(int(sub.next_term["quantity"]), sub.next_term["term_duration"],
+                                sub.next_term["billing_cycle"])
+
+
+def _prices(sub: Subscription) -> list[Price]:
+    """The plan's listed prices in the buyer's market."""
+    market = buyer_market(sub.customer.country if sub.customer else None)
+    return list(db.session.scalars(select(Price).join(Sku).where(
+        Sku.product_id == sub.product_id, Price.market == market, Price.listed.is_(True))
+        .order_by(Price.id)))
+
+
+def sold_terms(sub: Subscription) -> frozenset[tuple[str, str]]:
+    """The (term, billing) pairs the storefront sells this plan with."""
+    return frozenset((p.term_duration, p.billing_cycle) for p in _prices(sub))
+
+
+def quote_next_term(sub: Subscription) -> NextTermQuote:
+    """R2: what renews and at what price (the buyer's: markup or retail)."""
+    change = next_term(sub)
+    price = next((p for p in _prices(sub) if (p.term_duration, p.billing_cycle)
+                  == (change.term_duration, change.billing_cycle)), None)
+    if price is None:
+        return NextTermQuote(change, None, "")
+    unit = Decimal(buyer_price(price, sub.product_id, markups_for(sub.reseller_id)))
+    return NextTermQuote(change, unit, price.currency)
+
+
+def _instructions(sub: Subscription, change: rules.NextTermChange) -> NextTerm:
+    """Partner Center's instructions for the same product, SKU and availability."""
+    product, sku, availability = (sub.offer_id.split(":") + ["", "", ""])[:3]
+    return NextTerm(sub.pc_product_id or product, sub.pc_sku_id or sku, availability,
+                    change.term_duration, change.billing_cycle, change.quantity)
+
+
+def schedule(sub: Subscription, change: rules.NextTermChange, user,
+             client: PartnerCenterClient) -> Subscription:
+    """R1: schedule the next term's seats, term and billing in Partner Center."""
+    refuse(rules.check_schedule(facts(sub), sub.autorenew, current_term(sub), change,
+                                sold_terms(sub)))
+    request_id = _send(sub, user, "next_term", lambda rid: client.schedule_next_term(
+        sub.tenant_id, sub.pc_subscription_id, _instructions(sub, change), request_id=rid))
+    sub.record("next_term", f"Scheduled for the renewal: {describe(change)}.", user,
+               request_id, data={"quantity": change.quantity,
+                                 "term_duration": change.term_duration,
+                                 "billing_cycle": change.billing_cycle})
+    db.session.commit()
+    return sub
+
+
+def withdraw(sub: Subscription, user, client: PartnerCenterClient) -> Subscription:
+    """R1: withdraw the scheduled change; the subscription renews as it is."""
+    refuse(rules.check_withdraw(sub.next_term))
+    request_id = _send(sub, user, "next_term", lambda rid: client.schedule_next_term(
+        sub.tenant_id, sub.pc_subscription_id, None, request_id=rid))
+    sub.next_term = None
+    sub.record("next_term_withdrawn", "The change scheduled for the renewal was withdrawn.",
+               user, request_id)
+    db.session.commit()
+    return sub
+
+
+def describe(change: rules.NextTermChange) -> str:
+    """The next term in words: "5 licenses, 1 year, billed annually"."""
+    return (f"{change.quantity} licenses, {term_words(change.term_duration)}, "
+            f"{frequency_words(change.billing_cycle)}")
+
+
+def owners(sub: Subscription) -> list[User]:
+    """Its buyer's active users: the reseller's for a sub-customer, else the customer's."""
+    users = sub.reseller.users if sub.reseller else sub.customer.users
+    return [u for u in users if u.active]
+
+
+def buyers(sub: Subscription) -> list[User]:
+    """Who hears of a suspension: the buyer's users and the provider's admins."""
+    admins = db.session.scalars(select(User).where(User.role == Role.PROVIDER_ADMIN,
+                                                   User.active.is_(True))).all()
+    return [*admins, *owners(sub)]
+
+
+def suspend(sub: Subscription, reason: str, user, client: PartnerCenterClient) -> Subscription:
+    """R5: suspend in Partner Center (status suspended); the buyer is told why."""
+    refuse(rules.check_suspend(sub.status, reason))
+    request_id = _send(sub, user, "suspend", lambda rid: client.update_subscription(
+        sub.tenant_id, sub.pc_subscription_id, status="suspended", request_id=rid))
+    sub.suspension_reason = reason.strip()
+    sub.record("suspend", f"Suspended by the provider: {sub.suspension_reason}", user,
+               request_id)
+    notify(buyers(sub), f"{sub.title} is suspended",
+           f"{sub.title} for {sub.customer.company_name} was suspended by your provider: "
+           f"{sub.suspension_reason}\nIts users cannot use it until it is reactivated, which "
+           "is possible only until its term ends.", f"/subscriptions/{sub.id}")
+    db.session.commit()
+    return sub
+
+
+def resume(sub: Subscription, user, client: PartnerCenterClient,
+           now: datetime | None = None) -> Subscription:
+    """R5: reactivate (status active) before the term ends."""
+    at = as_utc(now) or datetime.now(UTC)
+    refuse(rules.check_resume(sub.status, as_utc(sub.term_end), at))
+    request_id = _send(sub, user, "resume", lambda rid: client.update_subscription(
+        sub.tenant_id, sub.pc_subscription_id, status="active", request_id=rid))
+    sub.suspension_reason = ""
+    sub.record("resume", "Reactivated by the provider.", user, request_id)
+    notify(buyers(sub), f"{sub.title} is active again",
+           f"{sub.title} for {sub.customer.company_name} was reactivated. Autorenew stays "
+           "off after a suspension: turn it on if it should renew.", f"/subscriptions/{sub.id}")
+    db.session.commit()
+    return sub
+
+
+__all__ = ["NextTermQuote", "buyers", "describe", "next_term", "owners", "quote_next_term",
+           "resume", "schedule", "sold_terms", "suspend", "withdraw"]

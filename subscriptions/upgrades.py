@@ -1,0 +1,93 @@
+"""R4 upgrades now: the plans Partner Center lists as eligible transitions, and moving
+licenses to one (transition-a-new-commerce-subscription).
+
+The seats move to a new subscription of the higher plan, coterminous with the source (or
+into an eligible existing one); both rows are mirrored from Partner Center afterwards and
+each one's history names the other, so the buyer can follow the licenses.
+"""
+
+from __future__ import annotations
+
+from connectors.partner_center import PartnerCenterClient
+from connectors.partner_center.transition_types import Transition, TransitionEligibility
+from persistence import db
+from subscriptions.errors import refuse
+from subscriptions.matching import CatalogProduct, ProductIndex, Unmatched
+from subscriptions.models import Subscription
+from subscriptions.rules import Refusal
+from subscriptions.services import _send
+from subscriptions.sync import mirror
+
+
+def eligible(sub: Subscription, client: PartnerCenterClient) -> tuple[TransitionEligibility,
+                                                                      ...]:
+    """The higher plans Partner Center offers this subscription now (none unless active)."""
+    if sub.status != "active" or not (sub.tenant_id and sub.pc_subscription_id):
+        return ()
+    return tuple(e for e in client.get_transition_eligibilities(
+        sub.tenant_id, sub.pc_subscription_id) if "transition_only" in e.transition_types)
+
+
+def check_upgrade(sub: Subscription, offers: tuple[TransitionEligibility, ...],
+                  to_catalog_item_id: str, quantity: int) -> Refusal | None:
+    """R4: only an active subscription, to a plan listed as eligible, at most its seats."""
+    if sub.status != "active":
+        return Refusal("R4", "R4.not_active", f"This subscription is {sub.status}; only an "
+                                              "active subscription can be upgraded.")
+    if to_catalog_item_id not in {o.catalog_item_id for o in offers}:
+        return Refusal("R4", "R4.not_eligible", "Plan: choose one of the upgrades Partner "
+                                                "Center lists for this subscription.")
+    if not 1 <= quantity <= sub.quantity:
+        return Refusal("R4", "R4.quantity", f"Licenses to move: between 1 and {sub.quantity}.")
+    return None
+
+
+def _product(to_catalog_item_id: str) -> CatalogProduct:
+    """The storefront's row of the target plan; refused when the catalog lacks it."""
+    try:
+        return ProductIndex.load().find(to_catalog_item_id)
+    except Unmatched:
+        refuse(Refusal("R4", "R4.not_sold", "Plan: this upgrade is not in the storefront's "
+                                            "catalog yet; ask the provider to add it."))
+        raise  # refuse raised already; this keeps type checkers content
+
+
+def _target_row(sub: Subscription, transition: Transition,
+                product: CatalogProduct) -> Subscription:
+    """The local row of the subscription that received the seats (made when new)."""
+    found = db.session.scalars(db.select(Subscription).filter_by(
+        pc_subscription_id=transition.to_subscription_id)).first()
+    if found is not None:
+        return found
+    parts = transition.to_catalog_item_id.split(":")
+    row = Subscription(
+        customer_id=sub.customer_id, reseller_id=sub.reseller_id, product_id=product.id,
+        tenant_id=sub.tenant_id, pc_subscription_id=transition.to_subscription_id,
+        pc_order_id=sub.pc_order_id, offer_id=transition.to_catalog_item_id,
+        pc_product_id=parts[0], pc_sku_id=parts[1], title=product.title,
+        family=product.family, billing_cycle=sub.billing_cycle,
+        term_duration=sub.term_duration, partner_id=sub.partner_id, quantity=0)
+    db.session.add(row)
+    return row
+
+
+def upgrade_now(sub: Subscription, to_catalog_item_id: str, quantity: int, user,
+                client: PartnerCenterClient) -> Subscription:
+    """R4: move `quantity` licenses to the higher plan now; answers the receiving row."""
+    offers = eligible(sub, client)
+    refuse(check_upgrade(sub, offers, to_catalog_item_id, quantity))
+    product = _product(to_catalog_item_id)
+    done: list[Transition] = []
+    request_id = _send(sub, user, "upgrade", lambda rid: done.append(client.create_transition(
+        sub.tenant_id, sub.pc_subscription_id, to_catalog_item_id, quantity, request_id=rid)))
+    target = _target_row(sub, done[0], product)
+    mirror(sub, client.get_subscription(sub.tenant_id, sub.pc_subscription_id))
+    mirror(target, client.get_subscription(sub.tenant_id, target.pc_subscription_id))
+    db.session.flush()  # the new row's id, for the links below
+    sub.record("upgrade", f"{quantity} license(s) moved to {target.title} (subscription "
+                          f"{target.id}).", user, request_id, data={"to": target.id})
+    target.record("upgrade", f"{quantity} license(s) moved here from {sub.title} "
+                             f"(subscription {sub.id}).", user, request_id,
+                  data={"from": sub.id})
+    db.session.commit()
+    return target

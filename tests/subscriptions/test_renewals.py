@@ -1,0 +1,219 @@
+"""Renewals against the Partner Center sandbox on a frozen clock: next-term changes (R1)
+applied at renewal or withdrawn before it, what the page says about the term's end (R3)
+and the seats still removable (S2), suspend and resume (R5)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from catalog.models import Price
+from notifications.models import Notification
+from persistence import db
+from subscriptions import renewals
+from subscriptions.errors import SubscriptionRefused
+from subscriptions.renewal_rules import NextTermChange
+from subscriptions.sync import sync_customer
+from tests.api.factories import bearer
+from tests.conftest import csrf_token, login, make_price
+from tests.subscriptions.conftest import patches
+
+START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # a P1M term: ends 2025-04-03 09:00
+ANNUAL = NextTermChange(5, "P1Y", "annual")
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def annual(world) -> Price:
+    """The plan is also sold for a year billed annually (what R1 may switch to)."""
+    price = Price(sku=world.price.sku, term_duration="P1Y", billing_cycle="annual",
+                  market="US", currency="USD", unit_price=Decimal("120.00"),
+                  erp_price=Decimal("150.00"))
+    db.session.add(price)
+    db.session.commit()
+    return price
+
+
+def _renew(clock, world, pc_client, days: int = 31) -> None:
+    """Past the term's end (local and sandbox time), then the hourly sync."""
+    clock.move_to(START + timedelta(days=days))
+    sync_customer(world.customer_a, pc_client)
+    db.session.commit()
+
+
+def _post(client, url: str, **data):
+    return client.post(url, data={"csrf_token": csrf_token(client, "/subscriptions"), **data})
+
+
+def test_r1_a_scheduled_change_is_shown_until_the_renewal_applies_it(
+        clock, buy, annual, world, pc_client, pc_responses):
+    sub = buy(quantity=2)
+    renewals.schedule(sub, ANNUAL, world.reseller_a_user, pc_client)
+    sent = patches(pc_responses)[-1]["scheduledNextTermInstructions"]
+    assert sent == {"product": {"productId": "CFQ7TTC0LDPB", "skuId": "0001",
+                                "availabilityId": sub.offer_id.split(":")[2],
+                                "billingCycle": "annual", "termDuration": "P1Y"},
+                    "quantity": 5}
+    assert (sub.next_term["quantity"], sub.quantity) == (5, 2)  # the term is unchanged
+    assert sub.events[-1].kind == "next_term" and sub.events[-1].request_id
+    _renew(clock, world, pc_client, days=30)  # the term's last day: not renewed yet
+    assert sub.next_term is not None and sub.quantity == 2
+    _renew(clock, world, pc_client)
+    assert (sub.quantity, sub.term_duration, sub.billing_cycle) == (5, "P1Y", "annual")
+    assert sub.term_end.replace(tzinfo=UTC) == datetime(2026, 4, 3, 9, tzinfo=UTC)
+    assert sub.next_term is None and "renewed" in sub.events[-1].note
+
+
+def test_r1_a_change_withdrawn_on_the_page_before_the_renewal_is_not_applied(
+        clock, buy, annual, client, world, pc_client):
+    sub = buy(quantity=2)
+    login(client, world.reseller_a_user)
+    url = f"/subscriptions/{sub.id}"
+    answer = _post(client, f"{url}/next-term", quantity="5", term_duration="P1Y",
+                   billing_cycle="annual")
+    assert answer.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "5 licenses, 1 year, billed annually" in page and "the change you scheduled" in page
+    asked = _post(client, f"{url}/next-term/withdraw")  # destructive: confirmed first
+    assert asked.status_code == 422 and db.session.get(type(sub), sub.id).next_term
+    assert _post(client, f"{url}/next-term/withdraw", confirm="yes").status_code == 302
+    assert sub.next_term is None and sub.events[-1].kind == "next_term_withdrawn"
+    _renew(clock, world, pc_client)
+    assert (sub.quantity, sub.term_duration, sub.billing_cycle) == (2, "P1M", "monthly")
+
+
+def test_r1_a_schedule_needs_autorenew_and_a_term_the_plan_is_sold_with(
+        clock, buy, annual, world, pc_client, pc_responses):
+    sub = buy()
+    with pytest.raises(SubscriptionRefused) as unsold:
+        renewals.schedule(sub, NextTermChange(2, "P3Y", "triennial"), world.reseller_a_user,
+                          pc_client)
+    assert unsold.value.code == "R1.term_not_sold"
+    assert "1 year, billed annually" in unsold.value.message  # what can be chosen
+    sub.autorenew = False
+    with pytest.raises(SubscriptionRefused) as off:
+        renewals.schedule(sub, ANNUAL, world.reseller_a_user, pc_client)
+    assert off.value.code == "R1.autorenew_off"
+    assert patches(pc_responses) == []  # nothing was sent to Partner Center
+
+
+def test_r1_the_api_schedules_and_withdraws_a_change(clock, buy, annual, client, world):
+    sub = buy(quantity=2)
+    url, headers = f"/api/v1/subscriptions/{sub.id}/next-term", bearer(world.reseller_a_user)
+    answer = client.put(url, headers=headers,
+                        json={"quantity": 4, "term_duration": "P1Y", "billing_cycle": "annual"})
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["next_term"] == {"quantity": 4, "term_duration": "P1Y",
+                                              "billing_cycle": "annual"}
+    shown = client.get(f"/api/v1/subscriptions/{sub.id}", headers=headers).get_json()
+    assert shown["next_term"]["quantity"] == 4
+    withdrawn = client.delete(url, headers=headers)
+    assert withdrawn.status_code == 200 and withdrawn.get_json()["next_term"] is None
+    again = client.delete(url, headers=headers)
+    assert again.status_code == 422
+    assert again.get_json()["error"]["problems"][0]["code"] == "R1.nothing_scheduled"
+
+
+def test_s2_the_page_shows_how_many_licenses_can_be_removed_and_until_when(
+        clock, buy, client, world, pc_client):
+    sub = buy(quantity=3)
+    sync_customer(world.customer_a, pc_client)  # Partner Center's refundableQuantity
+    db.session.commit()
+    login(client, world.reseller_a_user)
+    page = client.get(f"/subscriptions/{sub.id}").get_data(as_text=True)
+    assert "3 license(s) can be removed until" in page and "2025-03-10" in page
+    _renew(clock, world, pc_client, days=8)
+    page = client.get(f"/subscriptions/{sub.id}").get_data(as_text=True)
+    assert "No license can be removed now" in page
+
+
+def test_r3_with_autorenew_off_the_page_says_what_microsoft_does_and_follows_it(
+        clock, buy, client, world, pc_client):
+    sub = buy()
+    login(client, world.reseller_a_user)
+    answer = _post(client, f"/subscriptions/{sub.id}/autorenew", autorenew="off",
+                   confirm="yes")
+    assert answer.status_code == 302
+    page = client.get(f"/subscriptions/{sub.id}").get_data(as_text=True)
+    assert "marks it expired" in page and "30 days" in page
+    assert "learn.microsoft.com/partner-center/subscription-lifecycle" in page
+    _renew(clock, world, pc_client)
+    assert sub.status == "expired"  # as Partner Center reports it after the end date
+    page = client.get(f"/subscriptions/{sub.id}").get_data(as_text=True)
+    assert "Partner Center shows it expired" in page
+
+
+def test_r5_an_admin_suspends_with_a_reason_the_buyer_sees_then_resumes(
+        clock, buy, client, world, pc_client, pc_responses):
+    sub = buy()
+    login(client, world.admin)
+    url = f"/subscriptions/{sub.id}"
+    refused = _post(client, f"{url}/suspend", reason=" ", confirm="yes")
+    assert refused.status_code == 422 and "R5.reason_required" in refused.get_data(as_text=True)
+    assert _post(client, f"{url}/suspend", reason="Invoice 12 unpaid",
+                 confirm="yes").status_code == 302
+    assert patches(pc_responses)[-1]["status"] == "suspended"
+    assert (sub.status, sub.suspension_reason, sub.autorenew) == (
+        "suspended", "Invoice 12 unpaid", False)
+    told = db.session.scalars(db.select(Notification).filter_by(
+        user_id=world.reseller_a_user.id)).all()
+    assert any("Invoice 12 unpaid" in n.body for n in told)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, world.reseller_a_user)
+    assert "Invoice 12 unpaid" in client.get(url).get_data(as_text=True)
+    assert _post(client, f"{url}/resume").status_code == 403  # provider admins only
+    renewals.resume(sub, world.admin, pc_client)
+    assert (sub.status, sub.suspension_reason) == ("active", "")
+    assert patches(pc_responses)[-1]["status"] == "active"
+
+
+def test_r5_no_reactivation_after_the_term_ended(clock, buy, world, pc_client):
+    sub = buy()
+    renewals.suspend(sub, "Fraud check", world.admin, pc_client)
+    with pytest.raises(SubscriptionRefused) as late:
+        renewals.resume(sub, world.admin, pc_client, now=START + timedelta(days=31))
+    assert late.value.code == "R5.term_ended"
+    _renew(clock, world, pc_client)
+    assert sub.status == "disabled"  # Partner Center: suspended at the term's end
+
+
+def test_r1_the_sandbox_demo_renews_a_subscription_with_its_scheduled_change(
+        clock, buy, annual, client, world, pc_client):
+    sub = buy(quantity=2)
+    renewals.schedule(sub, ANNUAL, world.reseller_a_user, pc_client)
+    login(client, world.admin)
+    assert _post(client, f"/sandbox/subscriptions/{sub.id}/renew").status_code == 302
+    assert (sub.quantity, sub.term_duration, sub.next_term) == (5, "P1Y", None)
+
+
+def test_r4_an_upgrade_listed_by_partner_center_moves_licenses_and_both_show_it(
+        clock, buy, client, world, pc_responses):
+    e3 = make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLZ", family="microsoft365")
+    db.session.commit()
+    sub = buy(quantity=3)
+    login(client, world.reseller_a_user)
+    url = f"/subscriptions/{sub.id}/upgrade"
+    page = client.get(url).get_data(as_text=True)
+    assert "Microsoft 365 E3" in page and "Upgrade now" in page
+    to = re.search(r'name="to" value="([^"]+)"', page)[1]
+    asked = _post(client, url, to=to, quantity="2")  # moving licenses is confirmed first
+    assert asked.status_code == 422 and sub.quantity == 3
+    assert _post(client, url, to=to, quantity="2", confirm="yes").status_code == 302
+    posted = [c for c in pc_responses.calls if c.request.url.endswith("/transitions")]
+    assert len(posted) == 1
+    target = db.session.scalars(db.select(type(sub)).filter_by(product_id=e3.sku.product_id)
+                                ).one()
+    assert (sub.quantity, target.quantity, target.term_end) == (1, 2, sub.term_end)
+    assert f"subscription {target.id}" in sub.events[-1].note
+    assert f"subscription {sub.id}" in target.events[-1].note
+    refused = _post(client, url, to=to, quantity="5", confirm="yes")
+    assert refused.status_code == 422 and "R4.quantity" in refused.get_data(as_text=True)
