@@ -2,8 +2,10 @@
 """Check the production layout against slow clients: gunicorn (deploy/gunicorn.conf.py)
 behind Debian's nginx with the shipped configuration (its plain-HTTP variant), both on
 127.0.0.1 in a temporary directory; slow-loris sockets through nginx; /healthz must stay
-fast. Also checks that nginx serves the static files and refuses a body over 1 MiB, and that
-the TLS site (csp-storefront.conf) passes `nginx -t` with a throwaway certificate.
+fast. Also checks that nginx serves the static files and refuses a body over 1 MiB, that
+/readyz answers 200 through it (database migrated with `flask db upgrade` as a deploy does,
+broker, tokens) and /metrics in Prometheus' multiprocess mode, and that the TLS site
+(csp-storefront.conf) passes `nginx -t` with a throwaway certificate.
 
     bash .ci/ensure-packages nginx                       # once
     .venv/bin/python deploy/check_proxy.py [--sockets 200] [--seconds 12] [--limit 1.0]
@@ -149,11 +151,23 @@ def started(command: list[str], env: dict[str, str], log: Path) -> Iterator[subp
 
 
 def app_env(tmp: Path) -> dict[str, str]:
-    """The storefront in development settings on a throwaway SQLite file in `tmp`."""
+    """The storefront in development settings on a throwaway SQLite file in `tmp`, its
+    gunicorn workers' metrics in a directory of their own (as the systemd unit sets)."""
     env = {name: value for name, value in os.environ.items()
-           if not name.startswith(("PARTNER_CENTER_", "CELERY_", "DATABASE_URL"))}
+           if not name.startswith(("PARTNER_CENTER_", "CELERY_", "DATABASE_URL",
+                                   "PROMETHEUS_", "METRICS_"))}
+    (tmp / "metrics").mkdir(exist_ok=True)
     return env | {"STOREFRONT_ENV": "development", "STOREFRONT_INSTANCE_DIR": str(tmp),
-                  "DATABASE_URL": f"sqlite:///{tmp / 'storefront.sqlite'}"}
+                  "DATABASE_URL": f"sqlite:///{tmp / 'storefront.sqlite'}",
+                  "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics"), "FLASK_APP": "storefront"}
+
+
+def migrate(env: dict[str, str], log: Path) -> None:
+    """`flask db upgrade`, as a deploy runs it before starting the new code."""
+    flask = str(Path(sys.executable).with_name("flask"))
+    with log.open("w") as output:
+        subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, stdout=output,  # noqa: S603
+                       stderr=subprocess.STDOUT, check=True, timeout=120)
 
 
 def copy_with(source: Path, target: Path, replacements: dict[str, str]) -> None:
@@ -258,12 +272,16 @@ def run(args: argparse.Namespace, tmp: Path) -> bool:
     conf = nginx_conf(tmp / "nginx", app_port, port)
     gunicorn = [str(Path(sys.executable).with_name("gunicorn")), "-c",
                 "deploy/gunicorn.conf.py", "--bind", f"127.0.0.1:{app_port}", "--workers", "2"]
-    with started(gunicorn, app_env(tmp), tmp / "gunicorn.log") as app, \
+    env = app_env(tmp)
+    migrate(env, tmp / "migrate.log")
+    with started(gunicorn, env, tmp / "gunicorn.log") as app, \
             started([nginx, "-e", str(tmp / "nginx" / "error.log"), "-c", str(conf),
                      "-g", "daemon off;"], dict(os.environ), tmp / "nginx.log") as proxy:
         wait_ready(app_port, app)
         wait_ready(port, proxy)
         static = request(port, "/static/style.css")[0]
+        ready = request(port, "/readyz")[0]
+        metrics = request(port, "/metrics")[0]
         too_big = request(port, "/login", body=b"a" * (1024 * 1024 + 1))[0]
         with SlowLoris(port, args.sockets, args.interval) as loris:
             times = probe(port, max(1, int(args.seconds / 0.5)), 0.5, args.limit)
@@ -272,9 +290,10 @@ def run(args: argparse.Namespace, tmp: Path) -> bool:
     print(f"{args.sockets} slow sockets for {args.seconds:.0f} s through nginx: "
           f"{len(times)} /healthz, slowest {worst * 1000:.0f} ms (limit "
           f"{args.limit * 1000:.0f} ms); nginx cut off {cut_off} slow sockets; "
-          f"/static/style.css {static}; a 1 MiB + 1 byte body {too_big}; TLS site "
-          f"{'passes' if tls_ok else 'FAILS'} nginx -t")
-    return worst <= args.limit and static == 200 and too_big == 413 and tls_ok
+          f"/static/style.css {static}; /readyz {ready}; /metrics {metrics}; a 1 MiB + "
+          f"1 byte body {too_big}; TLS site {'passes' if tls_ok else 'FAILS'} nginx -t")
+    return (worst <= args.limit and static == 200 and ready == 200 and metrics == 200
+            and too_big == 413 and tls_ok)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,6 +26,18 @@ limit_request_line = 8190
 limit_request_fields = 100
 limit_request_field_size = 8190
 forwarded_allow_ips = "127.0.0.1"
-accesslog = "-"
-# The path only, never the query string: a link's token must not reach a log.
-access_log_format = '%({x-forwarded-for}i)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+# No gunicorn access log: the app writes one line per request itself, with its request id,
+# user and order, as JSON in production (storefront/observability.py), the path only and
+# never the query string (a link's token must not reach a log).
+accesslog = None
+
+
+def child_exit(server, worker):
+    """A worker ended (recycled by max_requests, or killed): in Prometheus' multiprocess
+    mode (PROMETHEUS_MULTIPROC_DIR, operations/metrics.py) its live gauges stop counting;
+    its counters stay in the sums, as counters must. prometheus_client only, not the app:
+    the master process never imports the app."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

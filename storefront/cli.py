@@ -89,6 +89,7 @@ def commitments_run_daily(day: datetime | None) -> None:
 def register(app: Flask) -> None:
     from billing.cli import billing_cli
     from catalog.cli import catalog_cli
+    from storefront.backup_cli import backup_cli
     from storefront.mca_cli import mca_cli
     from storefront.partner_center_cli import partner_center_cli
     from storefront.provisioning_cli import provisioning_cli
@@ -104,3 +105,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(subscriptions_cli)
     app.cli.add_command(partner_center_cli)
     app.cli.add_command(billing_cli)
+    app.cli.add_command(backup_cli)

@@ -62,6 +62,10 @@ class MsalGraphTokenProvider:
             result = self._application().acquire_token_for_client(scopes=[GRAPH_SCOPE])
         if "access_token" not in result:
             raise self._failure(result)
+        if result.get("token_source") == "identity_provider":  # new, not from msal's cache
+            log.info("graph app token acquired, valid %s s", result.get("expires_in"),
+                     extra={"token_source": "graph", "token_kind": "app",
+                            "expires_in": result.get("expires_in")})
         return str(result["access_token"])
 
     def _application(self) -> msal.ConfidentialClientApplication:
@@ -77,7 +81,8 @@ class MsalGraphTokenProvider:
         """msal's error, keeping only the error name and AADSTS codes (never secrets)."""
         codes = ", ".join(f"AADSTS{c}" for c in result.get("error_codes") or ())
         label = codes or str(result.get("error", "unknown_error"))
-        log.warning("graph app token refused: %s", label)
+        log.warning("graph app token refused: %s", label, extra={
+            "token_source": "graph", "token_kind": "app", "token_failed": label})
         return ReauthenticationRequired(
             f"Entra ID refused the Graph app credentials ({label}); check the app "
             "registration's client id, secret and DelegatedAdminRelationship consent.",

@@ -49,6 +49,11 @@ class GraphClient(GdapApi, BillingApi):
     def __repr__(self) -> str:
         return f"GraphClient(base_url={self.base_url!r})"
 
+    def check_token(self) -> None:
+        """Get a token (msal's cache serves it while valid), for readiness checks; raises
+        ReauthenticationRequired when Entra ID refuses the credentials."""
+        self._transport.token()
+
 
 def _setting(settings: Mapping[str, Any], name: str, fallback: str = "") -> str:
     """GRAPH_<name>, else PARTNER_CENTER_<name>: one app registration can serve both."""

@@ -9,6 +9,7 @@ goes to another host.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import requests
 
 from connectors.graph.errors import GraphError, ServiceUnavailable, error_from_response
 from connectors.graph.retry import RetryPolicy
+from connectors.partner_center.transport import operation
 
 log = logging.getLogger("connectors.graph")
 
@@ -67,6 +69,10 @@ class Transport:
                 self._retry.wait(error, attempt)
                 attempt += 1
 
+    def token(self) -> str:
+        """A bearer token from the provider (never logged)."""
+        return self._tokens.token()
+
     def url(self, path: str) -> str:
         """The absolute URL of a path, refusing links that leave the base URL."""
         if not path.startswith(("http://", "https://")):
@@ -78,17 +84,23 @@ class Transport:
     def _attempt(self, call: Call, url: str, request_id: str,
                  attempt: int) -> requests.Response:
         """One HTTP exchange; a typed error for anything but the expected statuses."""
+        # The call's fields on its log line, for operations/'s metrics and the order's log.
+        fields = {"upstream": "graph", "attempt": attempt, "client_request_id": request_id,
+                  "operation": operation(call.method, url.removeprefix(self.base_url))}
+        started = time.perf_counter()
         try:
             response = self._session.request(
                 call.method, url, params=call.params, json=call.body,
                 headers=self._headers(request_id), timeout=self._timeout)
         except (requests.ConnectionError, requests.Timeout) as exc:
             log.warning("graph %s %s: no answer (%s), attempt %d, client-request-id %s",
-                        call.method, call.path, type(exc).__name__, attempt, request_id)
+                        call.method, call.path, type(exc).__name__, attempt, request_id,
+                        extra={**fields, "status": "no_answer", "latency_ms": _ms(started)})
             raise ServiceUnavailable(f"No answer from Microsoft Graph ({type(exc).__name__})",
                                      client_request_id=request_id) from exc
         log.info("graph %s %s -> %d, attempt %d, client-request-id %s", call.method,
-                 call.path, response.status_code, attempt, request_id)
+                 call.path, response.status_code, attempt, request_id,
+                 extra={**fields, "status": response.status_code, "latency_ms": _ms(started)})
         if response.status_code in tuple(call.ok):
             return response
         raise error_from_response(response, request_id)
@@ -100,3 +112,7 @@ class Transport:
                 "client-request-id": request_id,
                 # Ask Graph to echo our id so support can match both sides of a call.
                 "return-client-request-id": "true"}
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)

@@ -80,6 +80,12 @@ class MsalTokenProvider:
             self._persist()
         if "access_token" not in result:
             raise self._failure(kind, result)
+        if result.get("token_source") == "identity_provider":  # new, not from msal's cache
+            # Its lifetime only, never the token: the status page shows when it runs out.
+            log.info("partner center %s token acquired, valid %s s", kind,
+                     result.get("expires_in"), extra={
+                         "token_source": "partner_center", "token_kind": kind,
+                         "expires_in": result.get("expires_in")})
         return str(result["access_token"])
 
     def _application(self) -> msal.ConfidentialClientApplication:
@@ -123,7 +129,9 @@ class MsalTokenProvider:
         """Turn an msal error into ours, keeping only the error name and AADSTS codes."""
         error, codes = str(result.get("error", "unknown_error")), _aad_codes(result)
         label = ", ".join(f"AADSTS{c}" for c in codes) or error
-        log.warning("partner center %s token refused: %s", kind, label)
+        log.warning("partner center %s token refused: %s", kind, label,
+                    extra={"token_source": "partner_center", "token_kind": kind,
+                           "token_failed": label})
         dead = error == "invalid_grant" or any(c in DEAD_REFRESH_TOKEN_CODES for c in codes)
         if kind == "user" and (dead or error == "no_refresh_token"):
             return ConsentRequired(

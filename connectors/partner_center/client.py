@@ -44,6 +44,11 @@ class PartnerCenterClient(CustomersApi, CommerceApi, InvoicesApi):
     def __repr__(self) -> str:
         return f"PartnerCenterClient(base_url={self.base_url!r})"
 
+    def check_token(self) -> None:
+        """Get an app-only token (msal's cache serves it while valid), for readiness checks;
+        raises ReauthenticationRequired when Entra ID refuses the credentials."""
+        self._transport.token("app")
+
 
 def _token_provider(settings: Mapping[str, Any], mode: str) -> TokenProvider:
     """Sandbox tokens in sandbox mode, msal otherwise."""

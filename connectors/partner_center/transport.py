@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,6 +20,17 @@ from connectors.partner_center.errors import (
 from connectors.partner_center.retry import RetryPolicy
 
 log = logging.getLogger("connectors.partner_center")
+# Path segments that are names (customers, carts, validationStatus, v1); anything else (ids,
+# tenant domains, product ids) becomes {id}, so an operation is a few dozen label values.
+NAME_SEGMENT = re.compile(r"[A-Za-z]+|v\d+")
+
+
+def operation(method: str, path: str) -> str:
+    """A call's operation without its ids, e.g. `POST /v1/customers/{id}/carts`: what the
+    logs and metrics group calls by."""
+    segments = path.split("?", 1)[0].split("/")
+    return f"{method} " + "/".join(
+        s if not s or NAME_SEGMENT.fullmatch(s) else "{id}" for s in segments)
 
 TokenKind = Literal["app", "user"]
 
@@ -72,6 +85,10 @@ class Transport:
                 self._retry.wait(error, attempt)
                 attempt += 1
 
+    def token(self, kind: TokenKind) -> str:
+        """A bearer token of this kind from the provider (never logged)."""
+        return self._tokens.token(kind)
+
     def wait(self, attempt: int) -> None:
         """Pause as between retries (backoff with jitter), e.g. while polling a 202."""
         self._retry.wait(None, attempt)
@@ -80,18 +97,28 @@ class Transport:
                  attempt: int) -> requests.Response:
         """One HTTP exchange; raises a typed error for anything but the expected statuses."""
         headers = self._headers(call, request_id, correlation_id)
+        # The call's fields on its log line: operations/ counts them and the order's log
+        # follows them to Microsoft (the ids are what Microsoft's support asks for).
+        fields = {"upstream": "partner_center", "operation": operation(call.method, call.path),
+                  "attempt": attempt, "ms_request_id": request_id,
+                  "ms_correlation_id": correlation_id}
+        started = time.perf_counter()
         try:
             response = self._session.request(
                 call.method, self._base_url + call.path, params=call.params,
                 json=call.body, headers=headers, timeout=self._timeout)
         except (requests.ConnectionError, requests.Timeout) as exc:
             log.warning("partner center %s %s: no answer (%s), attempt %d, MS-RequestId %s",
-                        call.method, call.path, type(exc).__name__, attempt, request_id)
+                        call.method, call.path, type(exc).__name__, attempt, request_id,
+                        extra={**fields, "status": "no_answer",
+                               "latency_ms": _elapsed_ms(started)})
             raise ServiceUnavailable(
                 f"No answer from Partner Center ({type(exc).__name__})",
                 request_id=request_id, correlation_id=correlation_id) from exc
         log.info("partner center %s %s -> %d, attempt %d, MS-RequestId %s", call.method,
-                 call.path, response.status_code, attempt, request_id)
+                 call.path, response.status_code, attempt, request_id,
+                 extra={**fields, "status": response.status_code,
+                        "latency_ms": _elapsed_ms(started)})
         if response.status_code in tuple(call.ok):
             return response
         raise error_from_response(response, request_id, correlation_id)
@@ -111,3 +138,7 @@ class Transport:
             etag = call.if_match
             headers["If-Match"] = etag if etag.startswith('"') else f'"{etag}"'
         return headers | dict(call.headers or {})
+
+
+def _elapsed_ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
