@@ -12,6 +12,7 @@ from typing import NamedTuple
 from sqlalchemy import Select, Update, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
+from accounts import audit
 from accounts.models import ApiToken, User
 from accounts.throttle import Store, seconds_until
 from persistence import db
@@ -41,6 +42,8 @@ def issue(user, name: str, limit: int | None = None) -> tuple[ApiToken, str]:
                      prefix=secret[:10], user=user, reseller_id=user.reseller_id,
                      customer_id=None if user.reseller_id else user.customer_id)
     db.session.add(token)
+    audit.record(audit.Kind.TOKEN_CREATED, user=user, actor=user,
+                 detail=f"{token.name} ({token.prefix}…)")
     db.session.commit()
     return token, secret
 
@@ -63,9 +66,12 @@ def owned_by(user):
                                   ApiToken.reseller_id.is_(None))
 
 
-def revoke(token: ApiToken, now: datetime | None = None) -> None:
+def revoke(token: ApiToken, now: datetime | None = None, actor=None) -> None:
+    """Revoke one token (its owner or a colleague on the tokens page), in the audit log."""
     if token.revoked_at is None:
         token.revoked_at = now or datetime.now(UTC)
+        audit.record(audit.Kind.TOKEN_REVOKED, user=token.user, actor=actor,
+                     detail=f"{token.name} ({token.prefix}…)", now=token.revoked_at)
         db.session.commit()
 
 

@@ -19,6 +19,16 @@ class Role(enum.StrEnum):
     CUSTOMER_USER = "customer_user"
 
 
+class CompanyRole(enum.StrEnum):
+    """What a reseller's or customer's user may do inside its own company (accounts/team.py):
+    an admin also invites, deactivates and sets the roles of its colleagues; a user orders;
+    billing sees only invoices. The admin-agent permission (S4, S7) is separate."""
+
+    ADMIN = "admin"
+    USER = "user"
+    BILLING = "billing"
+
+
 class MpaStatus(enum.StrEnum):
     """Whether the reseller's acceptance of the Microsoft Partner Agreement is verified (K9)."""
 
@@ -68,6 +78,15 @@ class User(UserMixin, db.Model):
     # The IANA zone the user reads times in (Europe/Warsaw); None: the storefront's
     # STOREFRONT_TIME_ZONE, so changing that setting moves everyone who chose none.
     time_zone = db.Column(db.String(64))
+    # Inside its reseller or customer (CompanyRole); provider admins hold none.
+    company_role = db.Column(db.String(20), nullable=False, default=CompanyRole.USER)
+    # The language of its pages and emails (a code of LANGUAGES); None: the storefront's.
+    language = db.Column(db.String(5))
+    # Two-factor sign-in (accounts/mfa.py): the TOTP secret, encrypted at rest; when it was
+    # enrolled; the last time step a code was accepted for, so a code works only once.
+    totp_secret = db.Column(db.Text)
+    mfa_enabled_at = db.Column(db.DateTime(timezone=True))
+    totp_last_step = db.Column(db.Integer, nullable=False, default=0)
 
     reseller = db.relationship("Reseller", back_populates="users")
     customer = db.relationship("Customer", back_populates="users")
@@ -95,6 +114,20 @@ class User(UserMixin, db.Model):
     @property
     def is_customer(self) -> bool:
         return self.role == Role.CUSTOMER_USER
+
+    @property
+    def mfa_enabled(self) -> bool:
+        return self.mfa_enabled_at is not None
+
+    @property
+    def is_company_admin(self) -> bool:
+        """Manages the users of its own reseller or customer."""
+        return not self.is_provider_admin and self.company_role == CompanyRole.ADMIN
+
+    @property
+    def is_billing_only(self) -> bool:
+        """Sees invoices and nothing else (storefront/team.py keeps it there)."""
+        return not self.is_provider_admin and self.company_role == CompanyRole.BILLING
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from accounts import api_tokens, emails, passwords, sessions
+from accounts import api_tokens, audit, emails, mfa, passwords, sessions
 from accounts.models import (
     ApiToken,
     Customer,
@@ -125,12 +125,14 @@ def _check_mpn_free(mpn_id: str, reseller_id: int | None) -> None:
                        "its own. Check the number in Partner Center.")
 
 
-def set_user_active(user: User, on: bool) -> None:
+def set_user_active(user: User, on: bool, actor: User | None = None) -> None:
     """Reactivate or deactivate a user; deactivation ends its sessions and revokes the API
     tokens it made, for good: reactivating later revives neither."""
     user.active = on
     if not on:
         _end_access(UserSession.user_id == user.id, ApiToken.user_id == user.id, utcnow())
+    audit.record(audit.Kind.ACTIVATED if on else audit.Kind.DEACTIVATED, user=user,
+                 actor=actor)
     db.session.commit()
 
 
@@ -142,13 +144,17 @@ def _end_access(its_sessions, its_tokens, now) -> None:
 
 def change_password(user: User, current: str, new: str, *, keep: UserSession | None) -> None:
     """Set a new password once the current one is confirmed (WrongPassword otherwise) and
-    the policy accepts it (WeakPassword); every other session of the user ends, so a
-    stolen cookie does not outlive the password change."""
+    the policy accepts it (WeakPassword); every other session of the user ends, and every
+    browser trusted for two-factor sign-in, so a stolen cookie does not outlive the
+    password change."""
     if not user.check_password(current):
         raise WrongPassword("This is not your current password.")
     passwords.check(new)
     user.set_password(new)
-    sessions.end_sessions(UserSession.user_id == user.id, utcnow(), keep=keep)
+    now = utcnow()
+    sessions.end_sessions(UserSession.user_id == user.id, now, keep=keep)
+    mfa.forget_devices(user.id, now)  # a trusted browser skips a code: trust it afresh
+    audit.record(audit.Kind.PASSWORD_CHANGED, user=user, actor=user, now=now)
     db.session.commit()
 
 
@@ -170,15 +176,30 @@ def create_provider_admin(email: str, password: str, name: str) -> User:
     return user
 
 
-def set_admin_agent(user: User, on: bool) -> None:
+def set_admin_agent(user: User, on: bool, actor: User | None = None) -> None:
     """Grant or withdraw the admin-agent permission (S4/S7: cancel, reveal keys)."""
+    if bool(user.admin_agent) != on:
+        audit.record(audit.Kind.ROLE_CHANGED, user=user, actor=actor,
+                     detail="admin agent granted" if on else "admin agent withdrawn")
     user.admin_agent = on
     db.session.commit()
 
 
-def record_sign_in(user: User) -> None:
-    """Remember when the user last signed in (shown to administrators)."""
+def record_sign_in(user: User, address: str = "", detail: str = "") -> None:
+    """Remember when the user last signed in (shown to administrators), in the audit log
+    too."""
     user.last_login_at = utcnow()
+    audit.record(audit.Kind.SIGN_IN, user=user, actor=user, address=address, detail=detail,
+                 now=user.last_login_at)
+    db.session.commit()
+
+
+def record_failed_sign_in(typed_email: str, user: User | None, address: str,
+                          detail: str = "wrong password") -> None:
+    """Log a refused sign-in; for an address nobody uses, only a digest of what was typed
+    (accounts/audit.py). Commits."""
+    audit.record(audit.Kind.SIGN_IN_FAILED, user=user, address=address, detail=detail,
+                 email="" if user is not None else audit.unknown_email(typed_email))
     db.session.commit()
 
 

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.sql import ColumnElement
 
+from accounts import mfa
 from accounts.models import UserSession
 from persistence import MAX_ID, as_utc, db
 
@@ -110,8 +111,10 @@ def revoke(row: UserSession, now: datetime) -> None:
 
 
 def revoke_all(user, now: datetime) -> None:
-    """Sign out everywhere: end every session of the user, this one included."""
+    """Sign out everywhere: end every session of the user, this one included, and stop
+    trusting its browsers for two-factor sign-in."""
     end_sessions(UserSession.user_id == user.id, now)
+    mfa.forget_devices(user.id, now)
     db.session.commit()
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from accounts import emails, passwords
-from accounts.models import Customer, Role, User, password_hash_method
+from accounts.models import CompanyRole, Customer, Role, User, password_hash_method
 from accounts.services import (
     COMPANY_FIELDS,
     TENANT_FIELDS,
@@ -117,9 +117,9 @@ def pending(secret: str, now: datetime) -> SignUpRequest:
 
 
 def confirm(secret: str, password: str, now: datetime) -> User:
-    """Create the company and its first user (an admin agent) from a pending request
-    (commits once). LinkInvalid, WrongPassword, or EmailTaken when the address has an
-    account by now (another request confirmed first)."""
+    """Create the company and its first user (its admin, and an admin agent) from a
+    pending request (commits once). LinkInvalid, WrongPassword, or EmailTaken when the
+    address has an account by now (another request confirmed first)."""
     row = pending(secret, now)
     if not check_password_hash(row.password_hash, password):
         raise WrongPassword("That is not the password chosen at sign-up.")
@@ -131,7 +131,8 @@ def confirm(secret: str, password: str, now: datetime) -> User:
     customer = Customer(reseller_id=None)
     apply_fields(customer, row.data, COMPANY_FIELDS + TENANT_FIELDS)
     user = User(email=row.email, password_hash=row.password_hash, role=Role.CUSTOMER_USER,
-                name=row.data.get("name") or "", customer=customer, admin_agent=True)
+                name=row.data.get("name") or "", customer=customer, admin_agent=True,
+                company_role=CompanyRole.ADMIN)
     db.session.add_all([customer, user])
     try:
         db.session.commit()

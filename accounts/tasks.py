@@ -1,4 +1,5 @@
-"""Celery's view of accounts: the daily clean-up of spent throttle buckets and sign-ups."""
+"""Celery's view of accounts: the daily clean-up of spent throttle buckets, sign-ups and
+emailed links."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import UTC, datetime
 
 from celery import shared_task
 
-from accounts import sign_up
+from accounts import links, sign_up
 from accounts.throttle import DatabaseStore
 from persistence import db
 
@@ -14,8 +15,9 @@ from persistence import db
 @shared_task(name="accounts.purge")
 def purge_task() -> int:
     """Delete throttle buckets whose window and lock are over (the database backend; Redis
-    expires its own) and used or expired sign-up requests; returns how many rows went."""
+    expires its own), used or expired sign-up requests, and invitation, reset and email
+    links a week past their end; returns how many rows went."""
     now = datetime.now(UTC)
-    removed = DatabaseStore(db.session).purge(now) + sign_up.purge(now)
+    removed = DatabaseStore(db.session).purge(now) + sign_up.purge(now) + links.purge(now)
     db.session.commit()
     return removed

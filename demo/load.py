@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from accounts.models import Customer, MpaStatus, Reseller, Role, User
+from accounts.models import CompanyRole, Customer, MpaStatus, Reseller, Role, User
 from accounts.services import new_user
 from catalog import country_lists
 from connectors.partner_center.sandbox import seed
@@ -106,8 +106,10 @@ def load() -> int:
         values = {k: v for k, v in spec.items() if k != "company_name"}
         reseller, new = _get_or_add(Reseller, {"company_name": spec["company_name"]}, values)
         created += new
+        # Each reseller's demo user is its company's admin (its users page, #21).
         created += _user(email, password, Role.RESELLER_USER, name=spec["contact_name"],
-                         reseller=reseller, admin_agent=agent)
+                         reseller=reseller, admin_agent=agent,
+                         company_role=CompanyRole.ADMIN)
         for customer in CUSTOMERS[reseller.company_name]:
             values = {k: v for k, v in customer.items() if k != "company_name"}
             created += _get_or_add(Customer, {"company_name": customer["company_name"],
@@ -116,7 +118,7 @@ def load() -> int:
                               {k: v for k, v in DIRECT.items() if k != "company_name"})
     created += new
     created += _user(SIGN_INS[3][0], SIGN_INS[3][1], Role.CUSTOMER_USER, name="Ivy Chen",
-                     customer=direct, admin_agent=True)
+                     customer=direct, admin_agent=True, company_role=CompanyRole.ADMIN)
     db.session.commit()
     country_lists.ensure_seeded()
     created += demo_catalog.load(db) + _load_enrollment() + _load_billing()

@@ -18,13 +18,18 @@ from flask import (
 )
 from flask_login import current_user, login_required, logout_user
 
-from accounts import preferences, services, sessions
+import notifications
+from accounts import links, mfa, preferences, services, sessions
+from accounts import profile as own_profile
 from accounts.models import UserSession
+from notifications.links import public_url_for
 from persistence import utcnow
-from storefront import consequences
+from storefront import consequences, mfa_views
 from storefront.confirmation import unconfirmed
 from storefront.forms import ChangePasswordForm, TimeZoneForm
 from storefront.local_times import default_zone_name
+from storefront.team import link_invalid
+from storefront.team_forms import EmailChangeForm, PasswordCheckForm, ProfileForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -84,11 +89,74 @@ def profile():
     return _page(ChangePasswordForm())
 
 
-def _page(form: ChangePasswordForm, status: int = 200, zone_form: TimeZoneForm | None = None):
+def _page(form: ChangePasswordForm, status: int = 200, zone_form: TimeZoneForm | None = None,
+          profile_form: ProfileForm | None = None, email_form: EmailChangeForm | None = None):
     rows = sessions.sessions_of(current_user, utcnow(), lifetimes())
+    if profile_form is None:
+        profile_form = ProfileForm(formdata=None, name=current_user.name,
+                                   language=current_user.language or "")
     return render_template("account/profile.html", form=form, rows=rows,
                            current=current_session(), now=utcnow(),
-                           zone_form=zone_form or _zone_form(formdata=None)), status
+                           zone_form=zone_form or _zone_form(formdata=None),
+                           profile_form=profile_form,
+                           email_form=email_form or EmailChangeForm(formdata=None),
+                           check_form=PasswordCheckForm(formdata=None),
+                           mfa_required=mfa_views.enforced(current_user),
+                           codes_left=mfa.remaining_codes(current_user)
+                           if current_user.mfa_enabled else 0), status
+
+
+@bp.route("/details", methods=["POST"])
+@login_required
+def details():
+    """The user's name and language."""
+    form = ProfileForm()
+    if form.validate_on_submit():
+        try:
+            own_profile.update(current_user, name=form.name.data, language=form.language.data)
+        except own_profile.UnknownLanguage as unknown:
+            form.language.errors.append(str(unknown))
+        else:
+            flash("Your details are saved.", "success")
+            return redirect(url_for("account.profile"))
+    return _page(ChangePasswordForm(formdata=None), 422, profile_form=form)
+
+
+@bp.route("/email", methods=["POST"])
+@login_required
+def change_email():
+    """A new sign-in address counts once the link sent to it is opened."""
+    form = EmailChangeForm()
+    if form.validate_on_submit():
+        try:
+            own_profile.request_email_change(
+                current_user, form.email.data, form.password.data, utcnow(),
+                notifications.email,
+                lambda secret: public_url_for("account.confirm_email", token=secret))
+        except services.WrongPassword as wrong:
+            form.password.errors.append(str(wrong))
+        except (services.InvalidEmail, services.EmailTaken) as refused:
+            form.email.errors.append(str(refused))
+        else:
+            flash(f"Open the link we sent to {form.email.data.strip().lower()} within 24 "
+                  "hours; until then you sign in with your current address.", "success")
+            return redirect(url_for("account.profile"))
+    return _page(ChangePasswordForm(formdata=None), 422, email_form=form)
+
+
+@bp.route("/email/confirm")
+def confirm_email():
+    """The link sent to the new address: from now on the account signs in with it."""
+    try:
+        user = own_profile.confirm_email_change(request.args.get("token", ""), utcnow())
+    except links.LinkInvalid:
+        return link_invalid("Ask for the change again from your account page.")
+    except services.EmailTaken as taken:
+        flash(str(taken), "error")
+        return redirect(url_for("main.home"))
+    flash(f"You now sign in as {user.email}.", "success")
+    return redirect(url_for("account.profile" if current_user.is_authenticated
+                            else "auth.login"))
 
 
 def _zone_form(**kwargs) -> TimeZoneForm:

@@ -15,7 +15,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
 import notifications
 from accounts import services, sessions, sign_in, sign_up
@@ -23,10 +23,9 @@ from accounts.models import User
 from accounts.passwords import WeakPassword
 from notifications.links import public_url_for
 from persistence import utcnow
-from storefront import account, throttling
+from storefront import account, mfa_views, throttling
 from storefront.errors import render_error
 from storefront.forms import ConfirmSignupForm, LoginForm, SignupForm
-from storefront.security import is_safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -56,8 +55,11 @@ def login():
             return _too_many("auth/login.html", wait, form=form)
         user = sign_in.check(form.email.data, form.password.data)
         if user is None:
+            services.record_failed_sign_in(
+                form.email.data, sign_in.user_by_email(form.email.data), address)
             form.password.errors.append("Wrong email or password.")
         elif not user.is_active:
+            services.record_failed_sign_in(form.email.data, user, address, "account disabled")
             form.email.errors.append("This account is disabled. Ask your administrator.")
         else:
             sign_in.signed_in(throttling.store(), form.email.data, address, now)
@@ -74,10 +76,8 @@ def _too_many(template: str, wait: int, what: str = "sign-in attempts", **contex
 
 
 def _sign_in(user: User, remember: bool):
-    login_user(user, remember=remember)
-    services.record_sign_in(user)
-    target = request.args.get("next")
-    return redirect(target if is_safe_next(target) else url_for("main.home"))
+    """Signed in, or on to the second factor when the user has one or must enrol one."""
+    return mfa_views.after_password(user, remember)
 
 
 @bp.route("/logout", methods=["POST"])

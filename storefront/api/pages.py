@@ -50,6 +50,6 @@ def revoke(token_id: int):
         abort(404)
     if page := unconfirmed(consequences.revoke_token(token)):
         return page
-    tokens.revoke(token)
+    tokens.revoke(token, actor=current_user._get_current_object())
     flash(f"Token “{token.name}” is revoked; requests with it now get 401.", "success")
     return redirect(url_for("api_tokens.index"))

@@ -1,0 +1,115 @@
+"""Single-use emailed links: invitations, password resets and email-address changes.
+
+Policy: a link carries a 256-bit random secret; only its sha256 is stored, so a copy of
+the table opens nothing. A link works once and only until it expires (an invitation for
+7 days, a password reset for 1 hour, an email change for 24 hours); using it marks it
+spent in one conditional UPDATE, so two browsers racing on one link cannot both succeed.
+A new link of the same purpose for the same address or user replaces the older ones.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, select, update
+
+from persistence import as_utc, db, utcnow
+
+
+class Purpose(enum.StrEnum):
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 -- a name, no secret
+    EMAIL_CHANGE = "email_change"
+
+
+LIFETIMES = {Purpose.INVITATION: timedelta(days=7),
+             Purpose.PASSWORD_RESET: timedelta(hours=1),
+             Purpose.EMAIL_CHANGE: timedelta(hours=24)}
+
+
+class AccountLink(db.Model):
+    """One emailed link; `data` holds what its use needs (an invitation's company and role,
+    an email change's new address)."""
+
+    __tablename__ = "account_links"
+
+    id = db.Column(db.Integer, primary_key=True)
+    purpose = db.Column(db.String(20), nullable=False)
+    token_hash = db.Column(db.String(64), nullable=False, unique=True)  # sha256 of the secret
+    email = db.Column(db.String(254), nullable=False, index=True)  # where it was sent
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), index=True)  # None: invitation
+    created_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    data = db.Column(db.JSON, nullable=False, default=dict)
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = db.Column(db.DateTime(timezone=True), nullable=False, index=True)
+    used_at = db.Column(db.DateTime(timezone=True))
+
+    user = db.relationship("User", foreign_keys=[user_id])
+    created_by = db.relationship("User", foreign_keys=[created_by_id])
+
+    def live(self, now: datetime) -> bool:
+        return self.used_at is None and now < as_utc(self.expires_at)
+
+
+class LinkInvalid(ValueError):
+    """The link is unknown, used or expired."""
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue(purpose: Purpose, email: str, now: datetime, *, user=None, created_by=None,
+          data: dict | None = None) -> tuple[AccountLink, str]:
+    """A new link and its secret (which exists only here); older unused links of the same
+    purpose for this user (or, without one, this address) stop working. The caller
+    commits."""
+    same = (AccountLink.user_id == user.id) if user is not None else \
+        (AccountLink.email == email)
+    db.session.execute(update(AccountLink).where(
+        AccountLink.purpose == purpose, same, AccountLink.used_at.is_(None),
+    ).values(used_at=now).execution_options(synchronize_session=False))
+    secret = secrets.token_urlsafe(32)
+    row = AccountLink(purpose=purpose, token_hash=digest(secret), email=email, user=user,
+                      created_by=created_by, data=data or {}, created_at=now,
+                      expires_at=now + LIFETIMES[purpose])
+    db.session.add(row)
+    return row, secret
+
+
+def live(purpose: Purpose, secret: str, now: datetime) -> AccountLink:
+    """The live link with this secret; LinkInvalid if unknown, used or expired."""
+    row = db.session.scalar(select(AccountLink).where(
+        AccountLink.purpose == purpose, AccountLink.token_hash == digest(secret or "")))
+    if row is None or not row.live(now):
+        raise LinkInvalid("This link is unknown, already used, or expired.")
+    return row
+
+
+def claim(row: AccountLink, now: datetime) -> None:
+    """Mark the link used, unless a concurrent use did so first (LinkInvalid then); the
+    caller commits."""
+    claimed = db.session.execute(update(AccountLink).where(
+        AccountLink.id == row.id, AccountLink.used_at.is_(None),
+    ).values(used_at=now).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise LinkInvalid("This link was used a moment ago.")
+    row.used_at = now
+
+
+def pending(purpose: Purpose, now: datetime, *where) -> list[AccountLink]:
+    """Live links of a purpose (the users page lists open invitations), newest first."""
+    return list(db.session.scalars(select(AccountLink).where(
+        AccountLink.purpose == purpose, AccountLink.used_at.is_(None),
+        AccountLink.expires_at > now, *where).order_by(AccountLink.id.desc())))
+
+
+def purge(now: datetime) -> int:
+    """Delete used and expired links (a week after their end, so the audit has them); the
+    caller commits."""
+    cutoff = now - timedelta(days=7)
+    return db.session.execute(delete(AccountLink).where(or_(
+        AccountLink.expires_at <= cutoff, AccountLink.used_at <= cutoff))).rowcount

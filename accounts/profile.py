@@ -1,0 +1,81 @@
+"""A user's own profile: name, language, and an email change confirmed from the new
+address.
+
+Policy: a new sign-in address counts only once a link sent to it is opened (within 24
+hours, once), so a typo cannot lock the user out and nobody claims an address they cannot
+read; the change is asked with the current password, and the old address is told, so a
+stolen session cannot quietly move the account away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from accounts import audit, emails, links
+from accounts.models import User
+from accounts.services import EmailTaken, InvalidEmail, WrongPassword
+from accounts.sign_in import normalise, user_by_email
+from persistence import db
+
+Mail = Callable[[str, str, str], None]
+# The languages pages and emails may be read in (code, name in that language).
+LANGUAGES = (("en", "English"), ("de", "Deutsch"), ("fr", "Français"), ("pl", "Polski"))
+MAX_NAME = 120
+
+
+class UnknownLanguage(ValueError):
+    """Not one of LANGUAGES."""
+
+
+def update(user: User, *, name: str, language: str) -> None:
+    """Save the name and language (UnknownLanguage); commits."""
+    language = (language or "").strip()
+    if language and language not in dict(LANGUAGES):
+        raise UnknownLanguage("Language: choose one from the list.")
+    user.name = (name or "").strip()[:MAX_NAME]
+    user.language = language or None
+    db.session.commit()
+
+
+def request_email_change(user: User, new_email: str, password: str, now: datetime,
+                         mail: Mail, confirm_url: Callable[[str], str]) -> None:
+    """Send a confirmation link to the new address and a note to the old one (commits).
+    WrongPassword, InvalidEmail, EmailTaken."""
+    if not user.check_password(password):
+        raise WrongPassword("This is not your current password.")
+    problem = emails.length_problem(new_email)
+    if problem is not None:
+        raise InvalidEmail(problem)
+    new_email = normalise(new_email)
+    if new_email == user.email:
+        raise InvalidEmail("This is already your sign-in address.")
+    if user_by_email(new_email) is not None:
+        raise EmailTaken("Another account signs in with this address.")
+    _row, secret = links.issue(links.Purpose.EMAIL_CHANGE, new_email, now, user=user,
+                               data={"new_email": new_email})
+    mail(new_email, "Confirm your new sign-in address", (
+        f"Open this link within 24 hours to sign in to the storefront as {new_email} from "
+        f"now on (instead of {user.email}):\n\n{confirm_url(secret)}\n\n"
+        "If you did not ask for this, ignore this email: nothing changes."))
+    mail(user.email, "Your sign-in address is about to change", (
+        f"Someone signed in as you asked to change your sign-in address to {new_email}. "
+        "It changes only when the link sent there is opened. If it was not you, change "
+        "your password now and sign out everywhere from your account page."))
+    db.session.commit()
+
+
+def confirm_email_change(secret: str, now: datetime) -> User:
+    """Move the account to the confirmed address (LinkInvalid, EmailTaken); commits."""
+    row = links.live(links.Purpose.EMAIL_CHANGE, secret, now)
+    links.claim(row, now)
+    new_email, user = row.data["new_email"], row.user
+    if user_by_email(new_email) is not None:
+        db.session.commit()  # the link is spent either way
+        raise EmailTaken("Another account signs in with this address now.")
+    old = user.email
+    user.email = new_email
+    audit.record(audit.Kind.EMAIL_CHANGED, user=user, actor=user, now=now,
+                 detail=f"{old} → {new_email}")
+    db.session.commit()
+    return user

@@ -1,0 +1,228 @@
+"""The second step of signing in (a TOTP or recovery code), enrolment (QR code, recovery
+codes), and the trusted-browser cookie (accounts/mfa.py holds the policy).
+
+Between the password and the code the browser is not signed in: the session cookie holds
+only "mfa_pending" (the user's id, its choices, and when the password was right), which
+lasts ten minutes and opens nothing but these pages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import segno
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user
+from itsdangerous import BadSignature, URLSafeSerializer
+from markupsafe import Markup
+
+from accounts import mfa, services, sign_in
+from accounts.models import User
+from config.settings import product_key_cipher
+from persistence import db
+from storefront import consequences, throttling
+from storefront.confirmation import unconfirmed
+from storefront.security import is_safe_next
+from storefront.team_forms import CodeForm, PasswordCheckForm
+
+bp = Blueprint("mfa", __name__, url_prefix="/mfa")
+
+PENDING = "mfa_pending"
+PENDING_FOR = timedelta(minutes=10)
+DEVICE_COOKIE = "mfa_device"
+
+
+def _cipher():
+    # The storefront's at-rest Fernet key (it seals product keys too): the TOTP secret is
+    # as sensitive, and one key to rotate is simpler than two.
+    return product_key_cipher(current_app.config)
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="mfa-device")
+
+
+def enforced(user: User) -> bool:
+    return bool(current_app.config.get("MFA_REQUIRED", True)) and mfa.required(user)
+
+
+def after_password(user: User, remember: bool):
+    """The password (or sign-up link) is right: sign in, or ask for the second factor
+    first, or make the user enrol one when its role requires it."""
+    now = datetime.now(UTC)
+    if user.mfa_enabled and _device_trusted(user, now):
+        return finish(user, remember, "trusted browser")
+    if not user.mfa_enabled and not enforced(user):
+        return finish(user, remember)
+    target = request.args.get("next")
+    session[PENDING] = {"user": user.id, "remember": bool(remember),
+                        "next": target if is_safe_next(target) else None,
+                        "at": now.timestamp()}
+    return redirect(url_for("mfa.verify" if user.mfa_enabled else "mfa.enrol"))
+
+
+def _device_trusted(user: User, now: datetime) -> bool:
+    try:
+        token = _serializer().loads(request.cookies.get(DEVICE_COOKIE, ""))
+    except BadSignature:
+        return False
+    return isinstance(token, str) and mfa.device_trusted(user, token, now)
+
+
+def finish(user: User, remember: bool, how: str = "", next_target: str | None = None):
+    """Sign the user in (a server-side session opens) and go where it was heading."""
+    session.pop(PENDING, None)
+    login_user(user, remember=remember)
+    services.record_sign_in(user, throttling.client_address(), how)
+    target = next_target or request.args.get("next")
+    return redirect(target if is_safe_next(target) else url_for("main.home"))
+
+
+def _pending_user() -> tuple[User, dict] | None:
+    """The user half-way through signing in, if the password was right recently."""
+    state = session.get(PENDING)
+    if not isinstance(state, dict):
+        return None
+    fresh = datetime.now(UTC).timestamp() - float(state.get("at", 0)) < \
+        PENDING_FOR.total_seconds()
+    user = db.session.get(User, int(state.get("user", 0))) if fresh else None
+    if user is None or not user.is_active:
+        session.pop(PENDING, None)
+        return None
+    return user, state
+
+
+def _expired():
+    flash("Sign in again: the step after the password lasts ten minutes.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify():
+    """The code from the app (or a recovery code) after the password."""
+    pending = _pending_user()
+    if pending is None:
+        return _expired()
+    user, state = pending
+    form = CodeForm()
+    if form.validate_on_submit():
+        now, address = datetime.now(UTC), throttling.client_address()
+        # Counted with the password's attempts: a guesser gets no more tries here.
+        wait = sign_in.wait_before(throttling.store(), user.email, address,
+                                   sign_in.Limits.from_config(current_app.config), now)
+        if wait is not None:
+            form.code.errors.append(f"Too many attempts; try again in "
+                                    f"{throttling.in_words(wait)}.")
+            return render_template("mfa/verify.html", form=form), 429
+        try:
+            how = mfa.verify(user, form.code.data, now, _cipher())
+        except mfa.WrongCode as wrong:
+            services.record_failed_sign_in(user.email, user, address, "wrong second factor")
+            form.code.errors.append(str(wrong))
+        else:
+            sign_in.signed_in(throttling.store(), user.email, address, now)
+            response = finish(user, state["remember"], how, state.get("next"))
+            if form.remember_device.data:
+                _set_device_cookie(response, mfa.trust_device(
+                    user, now, current_app.config["MFA_DEVICE_DAYS"]))
+            if how == "recovery code":
+                flash(f"You used a recovery code; {mfa.remaining_codes(user)} are left. "
+                      "Make new ones from your account page when few remain.", "info")
+            return response
+    return render_template("mfa/verify.html", form=form), 422 if form.errors else 200
+
+
+def _set_device_cookie(response, token: str) -> None:
+    config = current_app.config
+    response.set_cookie(DEVICE_COOKIE, _serializer().dumps(token),
+                        max_age=int(timedelta(days=config["MFA_DEVICE_DAYS"]).total_seconds()),
+                        httponly=True, samesite="Lax",
+                        secure=bool(config.get("SESSION_COOKIE_SECURE")))
+
+
+@bp.route("/enrol", methods=["GET", "POST"])
+def enrol():
+    """Add the storefront to an authenticator app: after the password when the role
+    requires it, or from the account page by choice."""
+    if current_user.is_authenticated:
+        user, state = current_user._get_current_object(), None
+    elif (pending := _pending_user()) is not None:
+        user, state = pending
+    else:
+        return _expired()
+    if user.mfa_enabled:
+        return redirect(url_for("account.profile"))
+    # Kept until enrolment succeeds, so a reload or a second tab shows the same key.
+    secret = session.get("mfa_secret")
+    if not isinstance(secret, str):
+        secret = session["mfa_secret"] = mfa.new_secret()
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            codes = mfa.enrol(user, secret, form.code.data, datetime.now(UTC), _cipher())
+        except mfa.WrongCode as wrong:
+            form.code.errors.append(str(wrong))
+        else:
+            session.pop("mfa_secret", None)
+            if state is not None:
+                finish(user, state["remember"], "enrolled a second factor")
+            return render_template("mfa/codes.html", codes=codes,
+                                   next=state.get("next") if state else None)
+    uri = mfa.provisioning_uri(secret, user.email, current_app.config["MFA_ISSUER"])
+    return render_template("mfa/enrol.html", form=form, secret=secret, uri=uri,
+                           qr=qr_svg(uri), required=enforced(user)), \
+        422 if form.errors else 200
+
+
+def qr_svg(uri: str) -> Markup:
+    """The URI as an inline SVG QR code, drawn here: the secret goes to no other service."""
+    svg = segno.make(uri, error="m").svg_inline(scale=4, dark="#111", light="#fff",
+                                               title="QR code for your authenticator app")
+    return Markup(svg)  # noqa: S704 -- segno's own SVG of our URI, escaped by segno
+
+
+@bp.route("/recovery-codes", methods=["POST"])
+@login_required
+def recovery_codes():
+    """New recovery codes (the old ones stop working), confirmed with the password."""
+    if not current_user.mfa_enabled:
+        abort(404)
+    form = PasswordCheckForm()
+    if not form.validate_on_submit() or not current_user.check_password(form.password.data):
+        flash("Recovery codes: type your current password to make new ones.", "error")
+        return redirect(url_for("account.profile"))
+    codes = mfa.regenerate_codes(current_user, datetime.now(UTC))
+    return render_template("mfa/codes.html", codes=codes, next=None)
+
+
+@bp.route("/disable", methods=["POST"])
+@login_required
+def disable():
+    """Turn two-factor sign-in off (not for provider admins and admin agents), proven with
+    a current code: a borrowed session alone cannot do it. A code, not the password, since
+    the confirmation page posts the fields again."""
+    if not current_user.mfa_enabled:
+        abort(404)
+    if page := unconfirmed(consequences.disable_mfa()):
+        return page
+    form = CodeForm()
+    now = datetime.now(UTC)
+    try:
+        if not form.validate_on_submit():
+            raise mfa.WrongCode("Two-factor sign-in: type a current code to turn it off.")
+        mfa.verify(current_user, form.code.data, now, _cipher())
+        mfa.disable(current_user, current_user, now)
+    except (mfa.WrongCode, mfa.MfaRequired) as refused:
+        flash(str(refused), "error")
+    else:
+        flash("Two-factor sign-in is off.", "success")
+    return redirect(url_for("account.profile"))

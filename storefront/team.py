@@ -1,0 +1,244 @@
+"""The users page of a reseller or customer (invite, roles, deactivate), the invitation's
+link, the accounts audit log, and the guard that keeps billing users on the invoices."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+import notifications
+from accounts import audit, links, services, team
+from accounts.models import Customer, Reseller, User
+from accounts.passwords import WeakPassword
+from exports.spreadsheet import csv_lines, download_headers
+from notifications.links import public_url_for
+from persistence import db, utcnow
+from storefront import consequences
+from storefront.confirmation import unconfirmed
+from storefront.errors import render_error
+from storefront.pagination import paginate
+from storefront.security import within
+from storefront.team_forms import ROLE_LABELS, ChoosePasswordForm, InviteForm, RoleForm
+
+bp = Blueprint("team", __name__, url_prefix="/team")
+
+# What a billing-only user may open: the invoices, its own account, signing in and out.
+# The API is not among them: a billing user holds no token (set_role revokes them, and the
+# tokens page is closed to it).
+BILLING_ENDPOINTS = ("billing.invoices", "billing.invoice", "billing.invoice_pdf",
+                     "billing.invoice_csv", "static", "main.healthz")
+BILLING_BLUEPRINTS = ("account", "auth", "mfa", "recovery")
+
+
+@bp.before_app_request
+def keep_billing_users_on_invoices():
+    """A billing user sees invoices and nothing else: every other page answers 403, and
+    the home page leads to the invoices."""
+    endpoint = request.endpoint or ""
+    # Asked first: static files and the API (bearer tokens) need no session lookup here.
+    if endpoint in BILLING_ENDPOINTS or endpoint.partition(".")[0] in (*BILLING_BLUEPRINTS,
+                                                                       "api"):
+        return None
+    if not current_user.is_authenticated or not current_user.is_billing_only:
+        return None
+    if endpoint == "main.home":
+        return redirect(url_for("billing.invoices"))
+    return render_error(403, "Invoices only", (
+        "Your role in your company is billing: you see its invoices and nothing else. Ask "
+        "your company's administrator if you need more."))
+
+
+def _company() -> team.Company:
+    """The company whose users the page shows: a company admin's own (whatever the query
+    says); for the provider's admins, the one named by ?reseller= or ?customer=."""
+    if not current_user.is_provider_admin:
+        company = team.company_of(current_user)
+        if company is None or not team.may_manage(current_user, company):
+            abort(403)
+        return company
+    reseller_id = request.args.get("reseller", type=int)
+    customer_id = request.args.get("customer", type=int)
+    if reseller_id is not None:
+        return team.Company(reseller=db.session.get(Reseller, within(reseller_id))
+                            or abort(404))
+    if customer_id is not None:
+        return team.Company(customer=db.session.get(Customer, within(customer_id))
+                            or abort(404))
+    abort(404)
+
+
+def _company_args(company: team.Company) -> dict:
+    """The query that names the company again (only the provider's admins need it)."""
+    if not current_user.is_provider_admin:
+        return {}
+    if company.reseller is not None:
+        return {"reseller": company.reseller.id}
+    return {"customer": company.customer.id}
+
+
+@bp.route("")
+@login_required
+def index():
+    if current_user.is_provider_admin and not request.args.keys() & {"reseller", "customer"}:
+        # No company named: the provider's admins pick one from the resellers' list.
+        return redirect(url_for("admin.resellers"))
+    company = _company()
+    return _page(company, InviteForm(formdata=None))
+
+
+def _page(company: team.Company, form: InviteForm, status: int = 200):
+    return render_template(
+        "team/index.html", company=company, form=form, members=team.members(company),
+        invitations=team.open_invitations(company, utcnow()), role_labels=ROLE_LABELS,
+        role_form=RoleForm, args=_company_args(company)), status
+
+
+@bp.route("/invite", methods=["POST"])
+@login_required
+def invite():
+    """Email an invitation; the invitee chooses its own password from the link."""
+    company = _company()
+    form = InviteForm()
+    if not form.validate_on_submit():
+        return _page(company, form, 422)
+    try:
+        team.invite(current_user, company, email=form.email.data, name=form.name.data,
+                    company_role=form.company_role.data, admin_agent=form.admin_agent.data,
+                    now=utcnow(), mail=notifications.email,
+                    accept_url=lambda secret: public_url_for("team.join", token=secret))
+    except (services.EmailTaken, services.InvalidEmail) as refused:
+        form.email.errors.append(str(refused))
+        return _page(company, form, 422)
+    flash(f"An invitation is on its way to {form.email.data.strip().lower()}; the link "
+          "works once, for 7 days.", "success")
+    return redirect(url_for("team.index", **_company_args(company)))
+
+
+def _member(member_id: int) -> User:
+    """A user the caller may manage, else 404 (another company's ids tell nothing)."""
+    return team.member_for(current_user, within(member_id)) or abort(404)
+
+
+@bp.route("/members/<int:member_id>/role", methods=["POST"])
+@login_required
+def member_role(member_id: int):
+    user = _member(member_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        return render_error(400, "Choose a role", (
+            "Role: choose admin, user or billing from the list, then save again."))
+    if page := unconfirmed(consequences.withdraw_admin_agent(user)
+                           if not form.admin_agent.data else None):
+        return page
+    try:
+        team.set_role(current_user, user, company_role=form.company_role.data,
+                      admin_agent=form.admin_agent.data, now=utcnow())
+    except team.NotAllowed as refused:
+        flash(str(refused), "error")
+    else:
+        flash(f"{user.email} is now: {ROLE_LABELS[user.company_role]}"
+              f"{', admin agent' if user.admin_agent else ''}.", "success")
+    return redirect(url_for("team.index", **_company_args(team.company_of(user))))
+
+
+@bp.route("/members/<int:member_id>/active", methods=["POST"])
+@login_required
+def member_active(member_id: int):
+    """Deactivate a colleague (its sessions and API tokens end for good) or reactivate it."""
+    user = _member(member_id)
+    choice = request.form.get("active")
+    if choice not in ("on", "off"):
+        abort(400)
+    on = choice == "on"
+    if page := unconfirmed(None if on or not user.active else
+                           consequences.deactivate_user(user)):
+        return page
+    try:
+        team.set_active(current_user, user, on, utcnow())
+    except team.NotAllowed as refused:
+        flash(str(refused), "error")
+    else:
+        flash(f"{user.email} is active again; it signs in afresh." if on else
+              f"{user.email} is deactivated: its sessions and API tokens have ended.",
+              "success")
+    return redirect(url_for("team.index", **_company_args(team.company_of(user))))
+
+
+@bp.route("/join", methods=["GET", "POST"])
+def join():
+    """The invitation's link: the invitee chooses its password and is signed in."""
+    if current_user.is_authenticated:
+        flash("Sign out first to accept an invitation for another address.", "info")
+        return redirect(url_for("main.home"))
+    secret, now = request.args.get("token", ""), datetime.now(UTC)
+    try:
+        invitation = links.live(links.Purpose.INVITATION, secret, now)
+    except links.LinkInvalid:
+        return link_invalid("Ask whoever invited you to send a new invitation.")
+    form = ChoosePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = team.accept(secret, form.password.data, now)
+        except links.LinkInvalid:
+            return link_invalid("Ask whoever invited you to send a new invitation.")
+        except WeakPassword as weak:
+            form.password.errors.append(str(weak))
+        except services.EmailTaken:
+            flash("This address has an account already: sign in with it.", "info")
+            return redirect(url_for("auth.login"))
+        else:
+            flash(f"Welcome! Your password is set; sign in as {user.email}.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("team/join.html", form=form, invitation=invitation), \
+        200 if not form.errors else 422
+
+
+def link_invalid(what_now: str):
+    """The page for an unknown, used or expired emailed link."""
+    return render_error(404, "This link does not work", (
+        "The link is unknown, already used, or expired: each emailed link works once, for "
+        f"a limited time. {what_now}"))
+
+
+AUDIT_COLUMNS = ("time (UTC)", "event", "user", "by", "detail", "address")
+
+
+@bp.route("/audit")
+@login_required
+def audit_log():
+    """Sign-ins, invitations, role, password and MFA changes, API tokens: all of them for
+    the provider's admins, their own company's for a company's admins."""
+    if not (current_user.is_provider_admin or current_user.is_company_admin):
+        abort(403)
+    kind, email = request.args.get("kind", ""), request.args.get("email", "").strip()
+    start, end = _day(request.args.get("start")), _day(request.args.get("end"))
+    query = audit.filtered(audit.visible_events(current_user), kind=kind, email=email,
+                           start=start, end=end + timedelta(days=1) if end else None)
+    if request.args.get("format") == "csv":
+        rows = ((e.at.isoformat(), e.kind, e.email, e.actor.email if e.actor else "",
+                 e.detail, e.address) for e in db.session.scalars(query))
+        return Response(stream_with_context(csv_lines(AUDIT_COLUMNS, rows)),
+                        headers=download_headers("audit-log.csv"))
+    return render_template("team/audit.html", page=paginate(query), kinds=list(audit.Kind),
+                           kind=kind, email=email, start=request.args.get("start", ""),
+                           end=request.args.get("end", ""))
+
+
+def _day(value: str | None) -> datetime | None:
+    """The start of an ISO date (UTC); None for none or a malformed one."""
+    try:
+        return datetime.combine(date.fromisoformat(value or ""), time(), tzinfo=UTC)
+    except ValueError:
+        return None

@@ -1,0 +1,185 @@
+"""#21: invitations by email (single use, 7 days), company roles, and who manages whom.
+
+A reseller's admin manages its own users only; a plain reseller user manages none; a
+billing user sees invoices and nothing else."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import time_machine
+from sqlalchemy import select
+
+from accounts import api_tokens
+from accounts.audit import AuditEvent
+from accounts.models import CompanyRole, User
+from notifications.models import OutboxEmail
+from persistence import db
+from tests.conftest import PASSWORD, csrf_token, login, post_form
+
+JOIN_RE = re.compile(r"https://storefront\.example(/team/join\?token=[\w-]+)")
+NEW_PASSWORD = "a brand new passphrase"
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def emailed_link(pattern: re.Pattern, to: str) -> str:
+    body = db.session.scalars(select(OutboxEmail.body).where(OutboxEmail.to == to)
+                              .order_by(OutboxEmail.id.desc())).first()
+    match = pattern.search(body or "")
+    assert match, f"no link of {pattern.pattern} was emailed to {to}"
+    return match[1]
+
+
+def make_admin(user) -> None:
+    user.company_role = CompanyRole.ADMIN
+    db.session.commit()
+
+
+def invite(client, email: str, query: str = "", **extra):
+    return post_form(client, f"/team/invite{query}",
+                     {"name": "New Colleague", "email": email, "company_role": "user",
+                      **extra}, token_url=f"/team{query}")
+
+
+def test_provider_admin_invites_and_the_invitee_sets_its_password(client, browser, world):
+    login(client, world.admin)
+    answer = invite(client, "new@test.example", f"?reseller={world.reseller_a.id}",
+                    company_role="billing")
+    assert answer.status_code == 302
+    assert db.session.scalar(select(User).where(User.email == "new@test.example")) is None
+    link = emailed_link(JOIN_RE, "new@test.example")
+
+    invitee = browser()
+    assert "new@test.example" in invitee.get(link).get_data(as_text=True)
+    accepted = post_form(invitee, link, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert accepted.status_code == 302
+    user = db.session.scalar(select(User).where(User.email == "new@test.example"))
+    assert (user.reseller_id, user.company_role) == (world.reseller_a.id, "billing")
+    assert login(invitee, "new@test.example", NEW_PASSWORD).status_code == 302
+    kinds = set(db.session.scalars(select(AuditEvent.kind)))
+    assert {"invited", "invitation_accepted", "sign_in"} <= kinds
+
+
+def test_a_used_invitation_link_is_refused_with_a_clear_page(client, browser, world):
+    login(client, world.admin)
+    invite(client, "once@test.example", f"?reseller={world.reseller_a.id}")
+    link = emailed_link(JOIN_RE, "once@test.example")
+    first = browser()
+    post_form(first, link, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    again = browser().get(link)
+    assert again.status_code == 404
+    assert "already used, or expired" in again.get_data(as_text=True)
+
+
+def test_an_invitation_link_expires_after_seven_days(client, browser, world):
+    with time_machine.travel(NOW, tick=False):
+        login(client, world.admin)
+        invite(client, "late@test.example", f"?customer={world.direct.id}")
+        link = emailed_link(JOIN_RE, "late@test.example")
+    with time_machine.travel(NOW + timedelta(days=7, seconds=1), tick=False):
+        late = browser()
+        assert late.get(link).status_code == 404
+        token = csrf_token(late, "/login")
+        refused = late.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+                                        "csrf_token": token})
+        assert refused.status_code == 404
+    assert db.session.scalar(select(User).where(User.email == "late@test.example")) is None
+
+
+def test_a_weak_password_is_refused_and_the_link_still_works(client, browser, world):
+    login(client, world.admin)
+    invite(client, "weak@test.example", f"?reseller={world.reseller_a.id}")
+    link = emailed_link(JOIN_RE, "weak@test.example")
+    invitee = browser()
+    weak = post_form(invitee, link, {"password": "short", "confirm": "short"})
+    assert weak.status_code == 422
+    assert "at least 12 characters" in weak.get_data(as_text=True)
+    ok = post_form(invitee, link, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert ok.status_code == 302
+
+
+def test_reseller_admin_invites_into_its_own_company_only(client, world):
+    make_admin(world.reseller_a_user)
+    login(client, world.reseller_a_user)
+    # The query names reseller B: a reseller admin's page is always its own company.
+    page = client.get(f"/team?reseller={world.reseller_b.id}").get_data(as_text=True)
+    assert "Users of Reseller A" in page and world.reseller_b_user.email not in page
+    invite(client, "mine@test.example", f"?reseller={world.reseller_b.id}")
+    invitation = db.session.scalars(select(OutboxEmail.body).where(
+        OutboxEmail.to == "mine@test.example")).one()
+    assert "Reseller A" in invitation and "Reseller B" not in invitation
+
+
+def test_reseller_admin_cannot_change_or_deactivate_another_resellers_user(client, world):
+    make_admin(world.reseller_a_user)
+    login(client, world.reseller_a_user)
+    other = world.reseller_b_user
+    role = post_form(client, f"/team/members/{other.id}/role",
+                     {"company_role": "billing", "admin_agent": "y"}, token_url="/team")
+    active = post_form(client, f"/team/members/{other.id}/active",
+                       {"active": "off", "confirm": "yes"}, token_url="/team")
+    assert (role.status_code, active.status_code) == (404, 404)
+    db.session.refresh(other)
+    assert (other.company_role, other.admin_agent, other.active) == ("user", False, True)
+
+
+def test_reseller_admin_sets_roles_and_deactivates_its_own_users(client, world):
+    make_admin(world.reseller_a_user)
+    colleague = User(email="colleague@test.example", role="reseller_user",
+                     reseller=world.reseller_a)
+    colleague.set_password(PASSWORD)
+    db.session.add(colleague)
+    db.session.commit()
+    api_tokens.issue(colleague, "script")
+    login(client, world.reseller_a_user)
+    post_form(client, f"/team/members/{colleague.id}/role",
+              {"company_role": "billing", "admin_agent": "y"}, token_url="/team")
+    db.session.refresh(colleague)
+    assert (colleague.company_role, colleague.admin_agent) == ("billing", True)
+    # Billing users see invoices only, and the API reaches orders: their tokens end.
+    assert not any(token.active for token in db.session.scalars(api_tokens.owned_by(colleague)))
+    post_form(client, f"/team/members/{colleague.id}/active",
+              {"active": "off", "confirm": "yes"}, token_url="/team")
+    db.session.refresh(colleague)
+    assert colleague.active is False
+    events = set(db.session.scalars(select(AuditEvent.kind).where(
+        AuditEvent.user_id == colleague.id)))
+    assert {"role_changed", "deactivated"} <= events
+
+
+def test_an_admin_cannot_take_its_own_admin_role(client, world):
+    make_admin(world.reseller_a_user)
+    login(client, world.reseller_a_user)
+    post_form(client, f"/team/members/{world.reseller_a_user.id}/role",
+              {"company_role": "user"}, token_url="/team")
+    db.session.refresh(world.reseller_a_user)
+    assert world.reseller_a_user.company_role == "admin"
+
+
+def test_a_reseller_user_manages_no_users(client, world):
+    login(client, world.reseller_a_user)
+    assert client.get("/team").status_code == 403
+    assert invite(client, "x@test.example").status_code == 403
+    assert db.session.scalar(select(OutboxEmail).where(OutboxEmail.to == "x@test.example")) \
+        is None
+
+
+def test_a_billing_user_sees_invoices_and_nothing_else(client, world):
+    world.reseller_a_user.company_role = CompanyRole.BILLING
+    db.session.commit()
+    login(client, world.reseller_a_user)
+    assert client.get("/invoices").status_code == 200
+    assert client.get("/account").status_code == 200
+    assert client.get("/").headers["Location"].endswith("/invoices")
+    for path in ("/shop", "/cart", "/orders", "/customers", "/subscriptions", "/api-tokens"):
+        assert client.get(path).status_code == 403, path
+
+
+def test_customer_admin_manages_its_own_company(client, world):
+    make_admin(world.direct_user)
+    login(client, world.direct_user)
+    page = client.get("/team").get_data(as_text=True)
+    assert "Users of Direct Ltd" in page and world.direct_user.email in page
+    assert invite(client, "buyer@direct.example").status_code == 302
+    assert emailed_link(JOIN_RE, "buyer@direct.example")

@@ -1,0 +1,129 @@
+"""#21: password reset by email (same answer for any address, one hour, once, throttled,
+ends every session) and the profile (name, language, email change confirmed from the
+new address)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import time_machine
+from sqlalchemy import func, select
+
+from accounts.audit import AuditEvent
+from notifications.models import OutboxEmail
+from persistence import db
+from tests.conftest import PASSWORD, login, post_form
+from tests.security.test_invitations_and_roles import emailed_link
+
+RESET_RE = re.compile(r"https://storefront\.example(/password/reset\?token=[\w-]+)")
+EMAIL_RE = re.compile(r"https://storefront\.example(/account/email/confirm\?token=[\w-]+)")
+NEW = "a fresh long passphrase"
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def ask_reset(client, email: str):
+    return post_form(client, "/password/forgot", {"email": email})
+
+
+def emails_to(address: str) -> int:
+    return db.session.scalar(select(func.count()).select_from(OutboxEmail)
+                             .where(OutboxEmail.to == address))
+
+
+def test_the_answer_is_the_same_whether_or_not_the_address_has_an_account(client, world):
+    known = ask_reset(client, world.reseller_a_user.email)
+    unknown = ask_reset(client, "nobody@test.example")
+    assert known.status_code == unknown.status_code == 200
+    assert known.get_data(as_text=True) == unknown.get_data(as_text=True)
+    assert emails_to(world.reseller_a_user.email) == 1
+    assert emails_to("nobody@test.example") == 0
+
+
+def test_a_reset_sets_the_password_and_ends_every_session(client, browser, world):
+    user = world.reseller_a_user
+    signed_in = browser()
+    login(signed_in, user)
+    assert signed_in.get("/account").status_code == 200
+    ask_reset(client, user.email)
+    link = emailed_link(RESET_RE, user.email)
+    done = post_form(client, link, {"password": NEW, "confirm": NEW})
+    assert done.status_code == 302
+    assert signed_in.get("/account").status_code == 302  # signed out on the server
+    assert login(browser(), user, PASSWORD).status_code == 422
+    assert login(browser(), user, NEW).status_code == 302
+    assert "password_reset" in set(db.session.scalars(select(AuditEvent.kind)))
+
+
+def test_a_reset_link_works_once(client, browser, world):
+    user = world.reseller_a_user
+    ask_reset(client, user.email)
+    link = emailed_link(RESET_RE, user.email)
+    post_form(client, link, {"password": NEW, "confirm": NEW})
+    again = browser().get(link)
+    assert again.status_code == 404
+    assert "already used, or expired" in again.get_data(as_text=True)
+
+
+def test_a_reset_link_expires_after_an_hour(client, browser, world):
+    user = world.reseller_a_user
+    with time_machine.travel(NOW, tick=False):
+        ask_reset(client, user.email)
+        link = emailed_link(RESET_RE, user.email)
+    with time_machine.travel(NOW + timedelta(minutes=59), tick=False):
+        assert browser().get(link).status_code == 200
+    with time_machine.travel(NOW + timedelta(hours=1, seconds=1), tick=False):
+        assert browser().get(link).status_code == 404
+
+
+def test_a_newer_reset_link_replaces_the_older(client, browser, world):
+    user = world.reseller_a_user
+    ask_reset(client, user.email)
+    first = emailed_link(RESET_RE, user.email)
+    ask_reset(client, user.email)
+    assert browser().get(first).status_code == 404
+
+
+def test_reset_requests_are_throttled(client, world):
+    answers = [ask_reset(client, world.reseller_a_user.email).status_code for _ in range(6)]
+    assert answers[:5] == [200] * 5 and answers[5] == 429
+    assert emails_to(world.reseller_a_user.email) == 5
+
+
+def test_the_profile_saves_name_and_language(client, world):
+    login(client, world.reseller_a_user)
+    post_form(client, "/account/details", {"name": "Ada L.", "language": "de"},
+              token_url="/account")
+    db.session.refresh(world.reseller_a_user)
+    assert (world.reseller_a_user.name, world.reseller_a_user.language) == ("Ada L.", "de")
+    refused = post_form(client, "/account/details", {"name": "Ada", "language": "xx"},
+                        token_url="/account")
+    assert refused.status_code == 422 and "Language" in refused.get_data(as_text=True)
+
+
+def test_an_email_change_counts_once_the_new_address_confirms(client, browser, world):
+    user = world.reseller_a_user
+    login(client, user)
+    wrong = post_form(client, "/account/email", {"email": "new@a.example", "password": "no"},
+                      token_url="/account")
+    assert wrong.status_code == 422
+    post_form(client, "/account/email", {"email": "New@A.example", "password": PASSWORD},
+              token_url="/account")
+    db.session.refresh(user)
+    assert user.email == "a@test.example"  # not yet
+    assert emails_to("a@test.example") == 1  # the old address is told
+    link = emailed_link(EMAIL_RE, "new@a.example")
+    assert browser().get(link).status_code == 302
+    db.session.refresh(user)
+    assert user.email == "new@a.example"
+    assert browser().get(link).status_code == 404  # once
+    assert login(browser(), "new@a.example").status_code == 302
+
+
+def test_an_email_change_to_a_taken_address_is_refused(client, world):
+    login(client, world.reseller_a_user)
+    taken = post_form(client, "/account/email",
+                      {"email": world.reseller_b_user.email, "password": PASSWORD},
+                      token_url="/account")
+    assert taken.status_code == 422
+    assert "Another account" in taken.get_data(as_text=True)
