@@ -36,12 +36,21 @@ run: setup
 	@echo
 	$(BIN)/honcho start -f Procfile
 
+# axe-core, the accessibility checker the browser journeys run in each page
+# (tests/browser/axe.py): the npm package pinned in tests/browser/package-lock.json, never a CDN.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	bash .ci/ensure-packages npm
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 ## test: lint (ruff, and import-linter's architecture contracts) and the whole suite,
 ## browser journeys, the scale-out path (PostgreSQL + Redis + real Celery workers) and the
 ## nginx layout against slow clients included; installs Debian's chromium, redis-server,
 ## postgresql and nginx when missing, starts throwaway servers on 127.0.0.1 and always
 ## stops them.
-test: $(VENV)/.test-deps
+test: $(VENV)/.test-deps $(AXE)
 	bash .ci/ensure-packages chromium redis-server postgresql nginx $(PDF_PACKAGES)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports

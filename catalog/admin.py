@@ -7,12 +7,9 @@ transaction, so cached listings never outlive a change made here.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-
-from catalog.models import CatalogSettings, Price, Product, ResellerMarkup
+from catalog.models import CatalogSettings, Product
 from persistence import db
 
 # The fields the admin's product page edits (those of its form); the others (ids,
@@ -46,27 +43,9 @@ def toggle_for_sale(product: Product) -> bool:
     return product.enabled
 
 
-def set_retail_price(price: Price, amount: Decimal | None) -> None:
-    """Set the provider's retail price, or clear it (None) so Microsoft's ERP price applies."""
-    price.retail_price = amount
-    db.session.commit()
-
-
 def save_settings(settings: CatalogSettings, data: Mapping[str, Any]) -> CatalogSettings:
     """Save the billing switches (C1) and the default market, stored upper-case as ISO."""
     _copy(settings, data, SETTINGS_FIELDS)
     settings.default_market = settings.default_market.upper()
     db.session.commit()
     return settings
-
-
-def save_markup(reseller_id: int, product_id: int | None, percent: Decimal) -> ResellerMarkup:
-    """Set a reseller's markup on cost for one product, or for every product (None)."""
-    row = db.session.scalars(select(ResellerMarkup).filter_by(
-        reseller_id=reseller_id, product_id=product_id)).first()
-    if row is None:  # one row per reseller and product (a unique constraint)
-        row = ResellerMarkup(reseller_id=reseller_id, product_id=product_id)
-        db.session.add(row)
-    row.markup_percent = percent
-    db.session.commit()
-    return row

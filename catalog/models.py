@@ -26,7 +26,6 @@ class BillingCycle(enum.StrEnum):
 
 
 TERMS = ("P1M", "P1Y", "P3Y")
-TERM_LABELS = {"P1M": "1 month", "P1Y": "1 year", "P3Y": "3 years"}
 SEGMENTS = ("commercial", "education", "government", "nonprofit")
 
 
@@ -187,3 +186,35 @@ class CountryListEntry(db.Model):
     name = db.Column(db.String(120), nullable=False)
     required_from = db.Column(db.Date)  # K3 only
     validator = db.Column(db.String(40), nullable=False, default="")  # K3 only
+
+
+class CatalogJob(db.Model):
+    """A price-list upload or a Partner Center sync started from the admin's pages, run by
+    a worker (catalog/jobs.py): its status, progress and line-numbered error report."""
+
+    __tablename__ = "catalog_jobs"
+
+    id = db.Column(db.Integer, primary_key=True)
+    kind = db.Column(db.String(10), nullable=False)  # "import" or "sync"
+    status = db.Column(db.String(10), nullable=False, default="queued", index=True)
+    phase = db.Column(db.String(120), nullable=False, default="waiting for a worker")
+    percent = db.Column(db.Integer, nullable=False, default=0)
+    total = db.Column(db.Integer, nullable=False, default=0)
+    processed = db.Column(db.Integer, nullable=False, default=0)
+    filename = db.Column(db.String(255), nullable=False, default="")
+    market = db.Column(db.String(2), nullable=False, default="")
+    # The uploaded file until it is imported (workers may run on another machine).
+    content = db.Column(db.Text, nullable=False, default="")
+    summary = db.Column(db.Text, nullable=False, default="")
+    # JSON list of [line, column, message, fix]; error_count counts them all.
+    errors = db.Column(db.Text, nullable=False, default="[]")
+    error_count = db.Column(db.Integer, nullable=False, default=0)
+    failure = db.Column(db.Text, nullable=False, default="")
+    created_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    started_at = db.Column(db.DateTime(timezone=True))
+    finished_at = db.Column(db.DateTime(timezone=True))
+
+    @property
+    def final(self) -> bool:
+        return self.status in ("done", "failed")

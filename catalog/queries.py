@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import or_, select
 
+from catalog.margins import Margin, margin
 from catalog.models import CatalogSettings, Price, Product, ResellerMarkup, Sku
 from catalog.pricing import reseller_price, tax_label
 from persistence import db
@@ -27,6 +28,14 @@ class OfferPrice:
     currency: str
     amount: Decimal
     tax_label: str
+    market: str = ""
+    # What a reseller's end customer pays (only when a reseller is buying): the margin's
+    # other side; None for everybody else, so a customer's page has no cost to leak.
+    retail: Decimal | None = None
+
+    @property
+    def margin(self) -> Margin | None:
+        return None if self.retail is None else margin(self.amount, self.retail, self.currency)
 
 
 @dataclass(frozen=True)
@@ -77,7 +86,8 @@ def offers(products: Sequence[Product], market: str, *, annual_sellable: bool,
     markups = markups_for(reseller_id)
     grouped: dict[int, list[OfferPrice]] = defaultdict(list)
     for price, sku in rows:
-        grouped[sku.product_id].append(_offer_price(price, sku, markups))
+        grouped[sku.product_id].append(_offer_price(price, sku, markups,
+                                                    reseller=reseller_id is not None))
     return [Offer(p, tuple(sorted(grouped[p.id], key=_price_order))) for p in products]
 
 
@@ -93,10 +103,11 @@ def buyer_price(price: Price, product_id: int, markups: dict) -> Decimal:
             else price.sell_price)
 
 
-def _offer_price(price: Price, sku: Sku, markups: dict) -> OfferPrice:
+def _offer_price(price: Price, sku: Sku, markups: dict, *, reseller: bool) -> OfferPrice:
     return OfferPrice(price.id, sku.title, price.term_duration, price.billing_cycle,
                       price.currency, buyer_price(price, sku.product_id, markups),
-                      tax_label(price.market))
+                      tax_label(price.market), price.market,
+                      price.sell_price if reseller else None)
 
 
 def markups_for(reseller_id: int | None) -> dict[int | None, Decimal]:

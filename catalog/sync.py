@@ -7,6 +7,7 @@ shop's view fresh and marks products that can no longer be bought as discontinue
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -32,16 +33,20 @@ class SyncSummary:
     discontinued: int = 0
 
 
-def sync_catalog(client, country: str) -> SyncSummary:
-    """Upsert every product of our views for one market; commits once."""
+def sync_catalog(client, country: str,
+                 progress: Callable[[int, int], None] | None = None) -> SyncSummary:
+    """Upsert every product of our views for one market; commits once. `progress(done,
+    total)` hears of each product synced (the admin's job page shows it)."""
     summary = SyncSummary()
     seen: dict[str, tuple] = {}
     for view, family in VIEWS:
         for segment in SEGMENTS:
             for product in client.list_products(country, view, segment):
                 seen.setdefault(product.id, (product, family, segment))
-    for product, family, segment in seen.values():
+    for done, (product, family, segment) in enumerate(seen.values(), 1):
         _sync_product(client, country, product, family, segment, summary)
+        if progress:
+            progress(done, len(seen))
     db.session.commit()
     return summary
 

@@ -78,6 +78,9 @@ class BaseConfig:
     # field (Flask caps multipart forms at MAX_FORM_PARTS = 1,000 fields).
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(1024 * 1024)))
     MAX_FORM_MEMORY_SIZE = MAX_CONTENT_LENGTH
+    # The one larger body: a price list uploaded on the admin's catalog page (a full NCE
+    # price list is ~15 MB); storefront/catalog_jobs.py raises the cap for that route only.
+    PRICE_LIST_MAX_BYTES = int(os.environ.get("PRICE_LIST_MAX_BYTES", str(32 * 1024 * 1024)))
     # Strict-Transport-Security max-age in seconds (storefront/headers.py); 0 sends none.
     HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "0"))
     DEFAULT_LOCALE = os.environ.get("STOREFRONT_LOCALE", "en_US")
@@ -161,6 +164,15 @@ class BaseConfig:
     THROTTLE_STORAGE_URL = os.environ.get("THROTTLE_STORAGE_URL") or (
         CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "")
     API_TOKENS_PER_USER = int(os.environ.get("API_TOKENS_PER_USER", "10"))  # live ones
+    # #21: provider admins and admin agents must use a second factor (they enrol at their
+    # next sign-in); a browser may be trusted for this many days after a code.
+    MFA_REQUIRED = True
+    MFA_DEVICE_DAYS = int(os.environ.get("MFA_DEVICE_DAYS", "30"))
+    MFA_ISSUER = os.environ.get("MFA_ISSUER", "CSP Storefront")  # the authenticator's label
+    # Password-reset requests per client address, and per address typed, in each window
+    # (each may send an email).
+    PASSWORD_RESET_LIMIT = int(os.environ.get("PASSWORD_RESET_LIMIT", "5"))
+    PASSWORD_RESET_WINDOW_SECONDS = int(os.environ.get("PASSWORD_RESET_WINDOW_SECONDS", "3600"))
     # O6: VAT on Indirect OSPA invoices (China's rate for cloud services).
     OSPA_TAX_RATE = _float("OSPA_TAX_RATE", 0.06)
     # B4: days from an invoice's issue to its due date (tax rates are admin data, not here).
@@ -174,6 +186,15 @@ class BaseConfig:
     MCA_LEDGER_OLD_KEYS = os.environ.get("MCA_LEDGER_OLD_KEYS", "")
     MCA_LEDGER_LEGACY_ROWS = os.environ.get("MCA_LEDGER_LEGACY_ROWS", "0")
     MCA_HEAD_DIR = os.environ.get("MCA_HEAD_DIR") or str(INSTANCE_DIR / "mca-heads")
+    # Operations (operations/, README "Operations"): log level; log format json or text
+    # ("" = json in production, text elsewhere); the bearer token Prometheus sends to
+    # /metrics ("" = the page answers loopback clients only).
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "")
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    # Under PROMETHEUS_MULTIPROC_DIR, the Celery workers' own metrics directories (":"
+    # between them) that the web's /metrics adds to its own (deploy/ systemd units).
+    METRICS_WORKER_DIRS = os.environ.get("METRICS_WORKER_DIRS", "")
 
 
 class DevelopmentConfig(BaseConfig):
@@ -212,6 +233,9 @@ class TestingConfig(BaseConfig):
     CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_TASK_ALWAYS_EAGER = False
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 -- fast hashing for a quick suite
+    # Other areas' tests sign admins in with a password alone; tests/security/test_mfa.py
+    # turns the requirement on.
+    MFA_REQUIRED = False
 
 
 class ProductionConfig(BaseConfig):

@@ -25,6 +25,16 @@ class OrderStatus(enum.StrEnum):
 
 OPEN_STATUSES = (OrderStatus.SUBMITTED, OrderStatus.PROVISIONING, OrderStatus.NEEDS_ATTENTION)
 
+# What a stuck order means for the reseller or customer who placed it. The stored next step
+# is the provider admin's instruction (provisioning/attention.py: "retry from the attention
+# queue"); a buyer can do none of that, so buyers read this instead.
+BUYER_NEXT_STEPS = {
+    OrderStatus.NEEDS_ATTENTION: "The provider is looking into it; there is nothing for you "
+                                 "to do now. You will get an email when the order moves on.",
+    OrderStatus.PARTIALLY_PROVISIONED: "The provider is looking into the lines that failed; "
+                                       "the lines marked provisioned are ready to use.",
+}
+
 
 class Cart(db.Model):
     """One buyer's cart for one customer; kept in the database so it survives sign-out."""
@@ -98,6 +108,11 @@ class Order(db.Model):
                             cascade="all, delete-orphan")
     events = db.relationship("OrderEvent", back_populates="order", order_by="OrderEvent.id",
                              cascade="all, delete-orphan")
+
+    @property
+    def buyer_next_step(self) -> str:
+        """The next step as the buyer reads it: what the status means for them."""
+        return BUYER_NEXT_STEPS.get(self.status, "")
 
     def record(self, status: str, note: str = "", next_step: str = "") -> None:
         """Move to a status and write it into the order's history."""

@@ -12,13 +12,13 @@ cancelled): nothing moves it on by itself any more, so nobody needs to keep aski
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Select
 from sqlalchemy.orm import joinedload
 
-from orders.models import OPEN_STATUSES, Order, OrderEvent, OrderLine
+from orders.models import BUYER_NEXT_STEPS, OPEN_STATUSES, Order, OrderEvent, OrderLine
 
 
 def status_label(status: str) -> str:
@@ -83,6 +83,12 @@ def progress_of(order: Order) -> OrderProgress:
         reason=order.status_reason, next_step=order.next_step,
         history=tuple(_entry(event) for event in order.events),
         lines=tuple(_line(line) for line in order.lines))
+
+
+def for_buyer(progress: OrderProgress) -> OrderProgress:
+    """The progress as the reseller or customer who placed the order reads it: the admin's
+    next step replaced by what the status means for them (models.BUYER_NEXT_STEPS)."""
+    return replace(progress, next_step=BUYER_NEXT_STEPS.get(progress.status, ""))
 
 
 def _entry(event: OrderEvent) -> Entry:

@@ -27,6 +27,8 @@ def create_app(config: type[BaseConfig] | dict | None = None) -> Flask:
     create_private(app.config.get(name) or "" for name in PRIVATE_DATABASES)
     trust_proxies(app)
     register_extensions(app)
+    # After the extensions: bodies' and CSRF's checks run before any user is looked up.
+    register_observability(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -55,6 +57,12 @@ def trust_proxies(app: Flask) -> None:
     hops = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
+def register_observability(app: Flask) -> None:
+    from storefront.observability import register
+
+    register(app)
 
 
 def register_celery(app: Flask) -> None:
@@ -98,10 +106,16 @@ def register_extensions(app: Flask) -> None:
 
     track_writes(db.session)
     listing_cache.init_app(app)
+    from billing import ospa
+
+    ospa.register(app)  # O6: enrollments issue their invoices as billing invoices
 
 
 def import_models() -> None:
     """Import every package's models so metadata (and migrations) see all tables."""
+    import accounts.audit  # noqa: F401
+    import accounts.links  # noqa: F401
+    import accounts.mfa  # noqa: F401
     import accounts.models  # noqa: F401
     import accounts.sign_up  # noqa: F401
     import accounts.throttle  # noqa: F401
@@ -111,6 +125,7 @@ def import_models() -> None:
     import catalog.models  # noqa: F401
     import commitments.records.models  # noqa: F401
     import notifications.models  # noqa: F401
+    import operations.models  # noqa: F401
     import orders.models  # noqa: F401
     import relationships.models  # noqa: F401
     import subscriptions.models  # noqa: F401
@@ -150,6 +165,22 @@ def register_blueprints(app: Flask) -> None:
     from storefront.order_status import bp as order_status_bp
 
     app.register_blueprint(order_status_bp)  # the order pages' live status (JSON)
+    from storefront.renewal_views import bp as renewals_bp
+
+    app.register_blueprint(renewals_bp)  # R1/R2/R5: next-term changes, suspend, calendar
+    from storefront.operations_views import bp as operations_bp
+
+    app.register_blueprint(operations_bp)  # /readyz, /metrics, /admin/system
+    from storefront.catalog_jobs import bp as catalog_jobs_bp
+
+    app.register_blueprint(catalog_jobs_bp)  # price-list upload and sync as jobs
+    from storefront.mfa_views import bp as mfa_bp
+    from storefront.recovery import bp as recovery_bp
+    from storefront.team import bp as team_bp
+
+    # #21: users pages, invitations, audit log; two-factor sign-in; password reset
+    for blueprint in (team_bp, mfa_bp, recovery_bp):
+        app.register_blueprint(blueprint)
     if app.config.get("PARTNER_CENTER_MODE") == "sandbox":
         from storefront.sandbox_demo import bp as sandbox_demo_bp
 

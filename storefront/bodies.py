@@ -1,8 +1,8 @@
 """Request bodies: how large, how deep, and whose are read at all.
 
 - Size: MAX_CONTENT_LENGTH (settings, 1 MiB) caps every body, answered with a 413 before
-  the body is parsed. No page or API call takes a file upload (price lists are imported
-  with `flask catalog import`, from a file on the server), so no route needs more.
+  the body is parsed. The one exception is the admin's price-list upload, capped at
+  PRICE_LIST_MAX_BYTES (storefront/catalog_jobs.py); no other route takes a file.
 - Depth: JSON nests at most MAX_JSON_DEPTH arrays and objects. No request needs more, and
   far deeper nesting made the parser raise RecursionError, which get_json(silent=True)
   lets through: a 500 on every route. Too deep is a 400 that says so.

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from collections.abc import Callable
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import select
 
 from accounts.models import Reseller, Role
-from catalog import admin, queries
+from catalog import admin, price_changes, queries
 from catalog.models import CatalogSettings, Price, Product, ResellerMarkup, Sku
-from persistence import db
+from catalog.price_changes import Adjustment
+from catalog.pricing import format_money
+from persistence import MAX_ID, db
 from storefront import consequences
 from storefront.catalog_forms import (
     FAMILY_LABELS,
+    BulkPriceForm,
     MarkupForm,
     ProductForm,
     RetailPriceForm,
@@ -26,6 +40,7 @@ from storefront.security import roles_required
 bp = Blueprint("catalog_admin", __name__, url_prefix="/admin/catalog")
 admin_only = roles_required(Role.PROVIDER_ADMIN)
 FILTERS = ("q", "segment", "family", "status")
+PREVIEW_ROWS = 500  # shown of a preview; the fingerprint covers every affected price
 
 
 @bp.route("")
@@ -89,16 +104,75 @@ def _same_site(url: str | None) -> bool:
 @bp.route("/prices/<int:price_id>", methods=["POST"])
 @admin_only
 def price(price_id: int):
+    """One retail price: previewed first, then saved exactly as previewed."""
     row = db.session.get(Price, price_id) or abort(404)
+    back = url_for("catalog_admin.product", product_id=row.sku.product_id, market=row.market)
     form = RetailPriceForm()
-    if form.validate_on_submit():
-        admin.set_retail_price(row, form.retail_price.data)
-        flash("Retail price saved." if row.retail_price is not None
-              else "Retail price cleared: Microsoft's ERP price applies.", "success")
-    else:
-        flash("The retail price must be a number of zero or more.", "error")
-    return redirect(url_for("catalog_admin.product", product_id=row.sku.product_id,
-                            market=row.market))
+    if not form.validate_on_submit():
+        flash("The retail price must be a number of zero or more, e.g. 12.50; leave it "
+              "empty to use Microsoft's ERP price.", "error")
+        return redirect(back)
+    amount = form.retail_price.data
+    adjustment = Adjustment("set", amount) if amount is not None else Adjustment("clear")
+    return _preview_or_save(
+        lambda: price_changes.retail_changes([row], adjustment),
+        lambda previewed: price_changes.save_retail([row], adjustment, previewed),
+        heading=f"Retail price of {row.sku.title}", back=back,
+        saved="Retail price saved." if amount is not None
+        else "Retail price cleared: Microsoft's ERP price applies.")
+
+
+@bp.route("/prices/bulk", methods=["POST"])
+@admin_only
+def bulk_prices():
+    """Many retail prices at once: +/- a percentage or an amount on the chosen products."""
+    form = BulkPriceForm()
+    product_ids = _chosen_products()
+    back = url_for("catalog_admin.index")
+    if not product_ids or not form.validate_on_submit():
+        problems = [m for errors in form.errors.values() for m in errors if m]
+        flash(" ".join(["Tick at least one product." if not product_ids else "", *problems])
+              .strip() or "Check the change and try again.", "error")
+        return redirect(back)
+    prices = price_changes.prices_of(product_ids, form.market.data or "")
+    adjustment = Adjustment(form.kind.data, form.value.data)
+    return _preview_or_save(
+        lambda: price_changes.retail_changes(prices, adjustment),
+        lambda previewed: price_changes.save_retail(prices, adjustment, previewed),
+        heading="Retail prices of the chosen products", back=back,
+        saved=f"{len(prices)} retail price{'s' if len(prices) != 1 else ''} saved.")
+
+
+def _chosen_products() -> list[int]:
+    # Ticked boxes of the catalog list; anything not a positive id is ignored.
+    return sorted({int(v) for v in request.form.getlist("product_id")
+                   if v.isdigit() and 0 < int(v) <= MAX_ID})
+
+
+def _preview_or_save(changes: Callable[[], list], save: Callable[[str], object], *,
+                     heading: str, back: str, saved: str):
+    """Without a fingerprint: the preview of every affected price. With one: the save,
+    which refuses (409, with the fresh preview) if the prices changed since."""
+    previewed = request.form.get("fingerprint", "")
+    if not previewed:
+        return _preview(changes(), heading, back)
+    try:
+        save(previewed)
+    except price_changes.StalePreview as stale:
+        return _preview(changes(), heading, back, stale=str(stale)), 409
+    flash(saved, "success")
+    return redirect(back)
+
+
+def _preview(changes: list, heading: str, back: str, stale: str = ""):
+    carry = [(k, v) for k, v in request.form.items(multi=True)
+             if k not in ("csrf_token", "fingerprint")]
+    locale = current_app.config["DEFAULT_LOCALE"]
+    return render_template(
+        "catalog_admin/preview.html", changes=changes[:PREVIEW_ROWS], count=len(changes),
+        changed=sum(1 for c in changes if c.difference), heading=heading, back=back,
+        stale=stale, carry=carry, fingerprint=price_changes.fingerprint(changes),
+        money=lambda amount, currency: format_money(amount, currency, locale))
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -122,16 +196,16 @@ def markups(reseller_id: int):
     products = db.session.scalars(select(Product).order_by(Product.title)).all()
     form.product_id.choices = options([("", "Every product (default)")] +
                                       [(str(p.id), p.title) for p in products])
+    back = url_for("catalog_admin.markups", reseller_id=reseller.id)
     if form.validate_on_submit():
-        _save_markup(reseller, form)
-        return redirect(url_for("catalog_admin.markups", reseller_id=reseller.id))
+        # The select's empty choice means the reseller's default markup for every product.
+        product_id = int(form.product_id.data) if form.product_id.data else None
+        percent = form.markup_percent.data
+        return _preview_or_save(
+            lambda: price_changes.markup_changes(reseller.id, product_id, percent),
+            lambda previewed: price_changes.save_markup(reseller.id, product_id, percent,
+                                                        previewed),
+            heading=f"Prices for {reseller.company_name}", back=back, saved="Markup saved.")
     rows = db.session.scalars(select(ResellerMarkup).filter_by(reseller_id=reseller.id)).all()
     return render_template("catalog_admin/markups.html", reseller=reseller, form=form,
                            markups=rows), 422 if form.errors else 200
-
-
-def _save_markup(reseller: Reseller, form: MarkupForm) -> None:
-    # The select's empty choice means the reseller's default markup for every product.
-    product_id = int(form.product_id.data) if form.product_id.data else None
-    admin.save_markup(reseller.id, product_id, form.markup_percent.data)
-    flash("Markup saved.", "success")

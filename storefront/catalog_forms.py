@@ -62,3 +62,22 @@ class MarkupForm(FlaskForm):
 class RetailPriceForm(FlaskForm):
     retail_price = DecimalField("Retail price", places=2,
                                 validators=[Optional(), NumberRange(0, MAX_MONEY)])
+
+
+class BulkPriceForm(FlaskForm):
+    kind = SelectField("Change", choices=options([("percent", "by a percentage"),
+                                                  ("fixed", "by an amount")]))
+    value = DecimalField("By", places=2, validators=[
+        InputRequired(message="Enter the change, e.g. 10 for +10 % or -2.50 for 2.50 less."),
+        NumberRange(-MAX_MONEY, MAX_MONEY)])
+    market = StringField("Market", validators=[Optional(), Regexp(
+        r"^[A-Za-z]{2}$", message="Market: a 2-letter country code such as US, or empty "
+                                  "for every market.")])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and self.kind.data == "percent" and self.value.data <= -100:
+            self.value.errors.append("A cut of 100 % or more would make every price zero; "
+                                     "enter a percentage above -100.")
+            return False
+        return ok

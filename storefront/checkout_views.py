@@ -20,12 +20,14 @@ from catalog.queries import buyer_price, markups_for
 from checkout.problems import CheckoutRefused, by_field, by_line
 from connectors.partner_center.app_client import get_client
 from orders import cart as carts
+from orders import listing
 from orders.models import OPEN_STATUSES, Order, OrderStatus
 from orders.placement import IdempotencyConflict, check_order, place_order, record_problems
-from orders.progress import progress_of, with_history
-from persistence import db
+from orders.progress import for_buyer, progress_of, with_history
+from persistence import as_utc, db
 from persistence.money import charge_amount
 from provisioning.tasks import enqueue_provisioning
+from storefront import tables
 from storefront.errors import renders_refusals
 from storefront.fix_links import cart_url, customer_edit_url, fix_urls
 from storefront.forms import McaForm
@@ -240,20 +242,42 @@ ORDER_FILTERS = {"": ("All", None), "open": ("Open", OPEN_STATUSES),
 @bp.route("/orders")
 @buyers_only
 def orders():
-    """The buyer's orders, newest first; a reseller filters by status and customer name."""
-    status = request.args.get("status", "")
-    status = status if status in ORDER_FILTERS else ""
-    q = request.args.get("q", "").strip()
-    query = visible_orders(current_user).options(selectinload(Order.customer))
-    if ORDER_FILTERS[status][1]:
-        query = query.where(Order.status.in_(ORDER_FILTERS[status][1]))
-    if q:
-        query = query.where(Order.customer_id.in_(
-            select(Customer.id).where(name_contains(q))))
-    page = paginate(query.order_by(Order.id.desc()))
+    """The buyer's orders: filter by status group, customer and dates, search, sort, page
+    and download as CSV; every filter narrows the buyer's own orders only."""
+    view = tables.listing("checkout.orders", listing.ORDER_SORTS, "placed", True,
+                          ("status", "q", "customer", "from", "to"))
+    if view.filters["status"] not in ORDER_FILTERS:
+        view.filters["status"] = ""
+    placed_from, placed_before = tables.day_range(view)
+    query = listing.filter_orders(
+        visible_orders(current_user).options(selectinload(Order.customer),
+                                            selectinload(Order.reseller)),
+        statuses=ORDER_FILTERS[view.filters["status"]][1],
+        customer_id=tables.int_filter(view, "customer"), placed_from=placed_from,
+        placed_before=placed_before, q=view.filters["q"])
+    query = listing.sort_orders(query, view.sort, view.descending)
+    if view.wants_csv:
+        return tables.csv_download("orders.csv", ORDER_CSV_HEADER,
+                                   (order_row(o) for o in db.session.scalars(query)))
+    customers = (db.session.scalars(visible_customers(current_user)
+                                    .order_by(Customer.company_name).limit(500)).all()
+                 if current_user.is_reseller else [])
     # Open orders' rows are the ones live-status.js keeps asking about.
-    return render_template("checkout/orders.html", page=page, status=status, q=q,
-                           filters=ORDER_FILTERS, open_statuses=OPEN_STATUSES)
+    return render_template("checkout/orders.html", page=tables.page_of(query, view), view=view,
+                           filters=ORDER_FILTERS, open_statuses=OPEN_STATUSES,
+                           customers=customers)
+
+
+ORDER_CSV_HEADER = ("Order", "Placed (UTC)", "Customer", "Reseller", "Status", "Currency",
+                    "Total")
+
+
+def order_row(order: Order) -> tuple:
+    """One order as the CSV exports write it: the total as a number, with its currency."""
+    return (order.number or order.id, as_utc(order.created_at).strftime("%Y-%m-%d %H:%M"),
+            order.customer.company_name,
+            order.reseller.company_name if order.reseller else "direct",
+            order.status.replace("_", " "), order.currency, order.total)
 
 
 def visible_order(user, order_id: int) -> Order:
@@ -269,7 +293,7 @@ def order(order_id: int):
     locale = buyer_locale(found.customer.language, found.customer.country)
     totals = _totals((line.currency, line.billing_cycle, line.amount) for line in found.lines)
     return render_template("checkout/order.html", order=found, totals=totals,
-                           progress=progress_of(found),
+                           progress=for_buyer(progress_of(found)),
                            subscriptions=provisioned_subscriptions(found), tax_label=tax_label,
                            money=lambda amount, currency: format_money(amount, currency,
                                                                        locale))

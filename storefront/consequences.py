@@ -43,9 +43,12 @@ def autorenew_off(sub) -> Consequence:
     ends = f"on {sub.term_end:%Y-%m-%d}" if sub.term_end else "at the end of its term"
     return Consequence(
         f"Turn autorenew off for {sub.title}",
-        f"{sub.title} for {sub.customer.company_name} will not renew: it ends {ends}, and "
-        f"its {sub.quantity} license(s) stop working then. You can turn autorenew on again "
-        "until that day.")
+        f"{sub.title} for {sub.customer.company_name} will not renew: it ends {ends}. "
+        # R3, as Microsoft's subscription-lifecycle page (new commerce) says it.
+        "Partner Center then marks it expired: its users keep access for 30 days and "
+        "nothing more is billed, then it is disabled for 90 days (administrators only) and "
+        "deleted; it cannot be reactivated. You can turn autorenew on again until the end "
+        "date.")
 
 
 def remove_licenses(sub, wanted: int) -> Consequence | None:
@@ -97,7 +100,15 @@ def sign_out_everywhere() -> Consequence:
     return Consequence(
         "Sign out everywhere",
         "Every browser signed in as you, this one included, is signed out at once and must "
-        "sign in again. Your API tokens keep working: revoke them on their own page.")
+        "sign in again, and no browser stays trusted to skip the two-factor code. Your API "
+        "tokens keep working: revoke them on their own page.")
+
+
+def disable_mfa() -> Consequence:
+    return Consequence(
+        "Turn off two-factor sign-in",
+        "Signing in will ask for your password only; your recovery codes stop working and "
+        "no browser stays trusted.")
 
 
 def remove_country(entry, list_title: str) -> Consequence:
@@ -114,3 +125,46 @@ def withdraw_tenant(customer) -> Consequence | None:
         f"Withdraw the tenant link of {customer.company_name}",
         f"{customer.company_name} is no longer shown to control its existing tenant: its "
         "orders are refused (K11) until control is shown again.")
+
+
+def record_payment(invoice, amount=None) -> Consequence:
+    """A payment cannot be edited or removed once recorded (billing.payments)."""
+    what = f"a payment of {amount} {invoice.currency}" if amount is not None else "this payment"
+    if amount is not None and amount < 0:
+        what = f"a reversal of {-amount} {invoice.currency}"
+    return Consequence(
+        f"Record payment against {invoice.number}",
+        f"Record {what} against invoice {invoice.number} of {invoice.buyer_name}: its "
+        "balance due and status change at once. Payments are never edited or deleted; a "
+        "mistake is corrected by recording a reversal with its reason.")
+
+
+def withdraw_next_term(sub) -> Consequence | None:
+    """R1: the renewal goes back to renewing the subscription as it is."""
+    if not sub.next_term:
+        return None
+    return Consequence(
+        f"Withdraw the change scheduled for {sub.title}",
+        f"The change scheduled for the renewal of {sub.title} for "
+        f"{sub.customer.company_name} is withdrawn: it renews with {sub.quantity} license(s), "
+        f"{sub.term_duration} billed {sub.billing_cycle}. You can schedule a change again "
+        "until the renewal.")
+
+
+def suspend_subscription(sub) -> Consequence:
+    """R5: users lose access at once; billing goes on."""
+    return Consequence(
+        f"Suspend {sub.title}",
+        f"{sub.title} for {sub.customer.company_name} is suspended at once: its users lose "
+        "access, Microsoft goes on billing it, autorenew is switched off and any change "
+        "scheduled for the renewal is removed. It can be reactivated only until its term "
+        "ends; still suspended then, it is disabled.")
+
+
+def upgrade(sub, quantity: int) -> Consequence:
+    """R4: the licenses leave this plan for the higher one at once."""
+    return Consequence(
+        f"Upgrade {quantity} license(s) of {sub.title}",
+        f"{quantity} of the {sub.quantity} license(s) of {sub.title} for "
+        f"{sub.customer.company_name} move to the higher plan at once, in a subscription "
+        "ending on the same date; they cannot be moved back to this plan.")

@@ -6,15 +6,21 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from accounts import services
 from accounts.models import Customer, Role
-from accounts.scoping import name_contains, visible_customers
+from accounts.scoping import visible_customers
+from orders import listing
+from orders.models import Order
 from orders.placement import record_problems
+from persistence import db
+from storefront import tables
 from storefront.fix_links import fix_urls
 from storefront.forms import CustomerForm
-from storefront.pagination import paginate
 from storefront.security import customer_for, is_safe_next, roles_required
+from subscriptions.models import Subscription
 
 bp = Blueprint("customers", __name__)
 reseller_only = roles_required(Role.RESELLER_USER)
@@ -24,11 +30,37 @@ customer_only = roles_required(Role.CUSTOMER_USER)
 @bp.route("/customers")
 @reseller_only
 def index():
-    q = request.args.get("q", "").strip()
-    query = visible_customers(current_user).order_by(Customer.company_name)
-    if q:
-        query = query.where(name_contains(q))
-    return render_template("customers/index.html", page=paginate(query), q=q)
+    """The reseller's customers: search, sort, page, and download the rows as CSV."""
+    view, query = customer_listing("customers.index", visible_customers(current_user))
+    if view.wants_csv:
+        return tables.csv_download("customers.csv", CUSTOMER_CSV_HEADER,
+                                   (customer_row(c) for c in db.session.scalars(query)))
+    return render_template("customers/index.html", page=tables.page_of(query, view), view=view)
+
+
+def customer_listing(endpoint: str, scoped, by_reseller: bool = False):
+    """The customer list's view and query, narrowed within `scoped` by the filters; with
+    `by_reseller` (the admin's list), ?reseller= is a reseller's id or "direct"."""
+    view = tables.listing(endpoint, listing.CUSTOMER_SORTS, "company", False,
+                          ("q", "reseller") if by_reseller else ("q",))
+    direct = by_reseller and view.filters["reseller"] == "direct"
+    reseller_id = tables.int_filter(view, "reseller") if by_reseller and not direct else None
+    query = listing.filter_customers(scoped.options(selectinload(Customer.reseller)),
+                                     reseller_id=reseller_id, direct=direct,
+                                     q=view.filters["q"])
+    return view, listing.sort_customers(query, view.sort, view.descending)
+
+
+CUSTOMER_CSV_HEADER = ("Company", "Contact", "Email", "Country", "Reseller", "Tenant")
+
+
+def customer_row(customer: Customer) -> tuple:
+    return (customer.company_name,
+            f"{customer.contact_first_name} {customer.contact_last_name}".strip(),
+            customer.email, customer.country,
+            customer.reseller.company_name if customer.reseller else "direct",
+            customer.tenant_domain or customer.tenant_id or (
+                f"{customer.domain_prefix}.onmicrosoft.com" if customer.domain_prefix else ""))
 
 
 @bp.route("/customers/new", methods=["GET", "POST"])
@@ -42,7 +74,28 @@ def new():
 def show(customer_id: int):
     customer = customer_for(current_user, customer_id)
     return render_template("customers/show.html", customer=customer,
-                           record_problems=_record_problems(customer))
+                           record_problems=_record_problems(customer),
+                           **bought_by(customer))
+
+
+LATEST = 10
+
+
+def _count(query) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.subquery()))
+
+
+def bought_by(customer: Customer) -> dict:
+    """The customer's latest subscriptions and orders, and how many of each, for its page
+    (the caller has already checked the viewer may see this customer)."""
+    subs = select(Subscription).where(Subscription.customer_id == customer.id)
+    orders = select(Order).where(Order.customer_id == customer.id)
+    return {"subscriptions": db.session.scalars(subs.order_by(Subscription.purchased_at.desc(),
+                                                               Subscription.id.desc())
+                                                .limit(LATEST)).all(),
+            "subscription_count": _count(subs),
+            "orders": db.session.scalars(orders.order_by(Order.id.desc()).limit(LATEST)).all(),
+            "order_count": _count(orders)}
 
 
 def _record_problems(customer: Customer):
@@ -80,7 +133,8 @@ def company():
         return _back(url_for("customers.company"))
     status = 422 if form.errors else 200
     return render_template("customers/company.html", form=form, customer=customer,
-                           record_problems=_record_problems(customer)), status
+                           record_problems=_record_problems(customer),
+                           **bought_by(customer)), status
 
 
 def _back(default: str):

@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify, request, url_for
 from flask_login import current_user
 
 from orders.models import Order
-from orders.progress import OrderProgress, is_final, progress_of, status_label
+from orders.progress import OrderProgress, for_buyer, is_final, progress_of, status_label
 from persistence import MAX_ID, as_utc, db
 from storefront.checkout_views import (
     buyers_only,
@@ -30,7 +30,7 @@ def order(order_id: int):
     found = visible_order(current_user, order_id)
     links = {line_id: url_for("subscriptions.show", subscription_id=subscription_id)
              for line_id, subscription_id in provisioned_subscriptions(found).items()}
-    return jsonify(_order_json(progress_of(found), links))
+    return jsonify(_order_json(for_buyer(progress_of(found)), links))
 
 
 def _order_json(progress: OrderProgress, subscription_urls: dict[int, str]) -> dict:

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
-from accounts.models import Role
+from accounts.models import Reseller, Role
+from orders import listing
 from orders.models import Order, OrderStatus
 from orders.progress import progress_of, with_history
 from persistence import db
 from provisioning.jobs import requeue
 from provisioning.tasks import enqueue_provisioning
-from storefront.checkout_views import line_subscriptions
-from storefront.pagination import paginate
+from storefront import tables
+from storefront.checkout_views import ORDER_CSV_HEADER, line_subscriptions, order_row
 from storefront.security import roles_required
 
 bp = Blueprint("orders_admin", __name__, url_prefix="/admin/orders")
@@ -27,20 +28,39 @@ RETRYABLE = (OrderStatus.NEEDS_ATTENTION,)
 @bp.route("")
 @admin_only
 def index():
-    status = request.args.get("status", "needs_attention")
-    if status not in FILTERS:
-        status = "needs_attention"
+    """Every order: the attention queue first by default; filter by status, customer,
+    reseller and dates, search, sort, page, and download the filtered rows as CSV."""
+    view = tables.listing("orders_admin.index", (*listing.ORDER_SORTS, "attention"),
+                          "attention", False,
+                          ("status", "q", "customer", "reseller", "from", "to"))
+    status = view.filters["status"] = (view.filters["status"] if view.filters["status"]
+                                       in FILTERS else "needs_attention")
+    placed_from, placed_before = tables.day_range(view)
     # One query each for the page's customers and resellers, not one per row.
-    query = select(Order).options(selectinload(Order.customer), selectinload(Order.reseller))
-    if status != "all":
-        query = query.where(Order.status == status)
-    # Orders needing a person first, then the newest.
-    attention_first = case((Order.status == OrderStatus.NEEDS_ATTENTION, 0), else_=1)
-    query = query.order_by(attention_first, Order.updated_at.desc(), Order.id.desc())
+    query = listing.filter_orders(
+        select(Order).options(selectinload(Order.customer), selectinload(Order.reseller)),
+        statuses=None if status == "all" else (status,),
+        customer_id=tables.int_filter(view, "customer"),
+        reseller_id=tables.int_filter(view, "reseller"), placed_from=placed_from,
+        placed_before=placed_before, q=view.filters["q"])
+    query = _sorted(query, view)
+    if view.wants_csv:
+        return tables.csv_download("all-orders.csv", ORDER_CSV_HEADER,
+                                   (order_row(o) for o in db.session.scalars(query)))
     counts = dict(db.session.execute(select(Order.status, func.count()).group_by(Order.status))
                   .all())
-    return render_template("orders_admin/index.html", page=paginate(query), status=status,
-                           filters=FILTERS, counts=counts)
+    resellers = db.session.scalars(select(Reseller).order_by(Reseller.company_name)).all()
+    return render_template("orders_admin/index.html", page=tables.page_of(query, view),
+                           status=status, filters=FILTERS, counts=counts, view=view,
+                           resellers=resellers)
+
+
+def _sorted(query, view: tables.Listing):
+    if view.sort != "attention":
+        return listing.sort_orders(query, view.sort, view.descending)
+    # Orders needing a person first, then the most recently changed.
+    attention_first = case((Order.status == OrderStatus.NEEDS_ATTENTION, 0), else_=1)
+    return query.order_by(attention_first, Order.updated_at.desc(), Order.id.desc())
 
 
 @bp.route("/<int:order_id>")

@@ -17,7 +17,6 @@ from storefront.catalog_forms import FAMILY_LABELS
 from storefront.listing_cache import CUSTOMER_HOLE, cached_listing
 from storefront.pagination import page_number, paginate
 from storefront.security import customer_for, roles_required
-from storefront.templating import CYCLE_LABELS, TERM_LABELS
 
 bp = Blueprint("shop", __name__)
 buyers_only = roles_required(Role.RESELLER_USER, Role.CUSTOMER_USER)
@@ -61,7 +60,7 @@ def _offers_listing(catalog_version: int, customer: Customer | None, market: str
                                                        reseller_id=reseller_id),
                 "buyer": CUSTOMER_HOLE if customer else None, "customers": choosing,
                 "filters": filters,
-                "families": FAMILY_LABELS, "cycles": CYCLE_LABELS, "terms": TERM_LABELS,
+                "families": FAMILY_LABELS,
                 "qualified": qualified,
                 "money": lambda amount, currency: format_money(amount, currency, locale)}
 

@@ -17,15 +17,18 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from accounts.models import Customer, Role
+from accounts.models import Customer, Reseller, Role
 from accounts.scoping import visible_customers
+from catalog.margins import margin
 from catalog.pricing import buyer_locale, format_money
 from connectors.partner_center.app_client import get_client
 from exports.spreadsheet import download_headers
+from orders import listing
 from orders.cart import add_licenses
 from orders.models import OrderLine
-from persistence import MAX_ID, db
-from storefront import consequences
+from persistence import MAX_ID, as_utc, db, utcnow
+from persistence.money import charge_amount
+from storefront import cancel_quotes, consequences, tables
 from storefront.confirmation import confirmed, unconfirmed
 from storefront.errors import renders_refusals
 from storefront.pagination import paginate
@@ -61,24 +64,83 @@ def _int_field(name: str) -> int:
 @bp.route("")
 @login_required
 def index():
-    query = visible_subscriptions(current_user).options(
-        selectinload(Subscription.customer), selectinload(Subscription.reseller)).order_by(
-        Subscription.purchased_at.desc())
-    status = request.args.get("status", "")
-    if status:
-        query = query.where(Subscription.status == status)
-    return render_template("subscriptions/index.html", page=paginate(query), status=status)
+    """The visible subscriptions: filter by status, customer and (admin) reseller, search,
+    sort, page, and download the filtered rows as CSV."""
+    view = tables.listing("subscriptions.index", listing.SUBSCRIPTION_SORTS, "purchased",
+                          True, ("status", "q", "customer", "reseller"))
+    if view.filters["status"] not in STATUSES:
+        view.filters["status"] = ""
+    query = listing.filter_subscriptions(
+        visible_subscriptions(current_user).options(selectinload(Subscription.customer),
+                                                    selectinload(Subscription.reseller)),
+        status=view.filters["status"], customer_id=tables.int_filter(view, "customer"),
+        reseller_id=(tables.int_filter(view, "reseller") if current_user.is_provider_admin
+                     else None), q=view.filters["q"])
+    query = listing.sort_subscriptions(query, view.sort, view.descending)
+    if view.wants_csv:
+        return tables.csv_download("subscriptions.csv", CSV_HEADER,
+                                   (_row(s) for s in db.session.scalars(query)))
+    return render_template("subscriptions/index.html", page=tables.page_of(query, view),
+                           view=view, statuses=STATUSES, customers=_customer_choices(),
+                           resellers=_reseller_choices())
+
+
+STATUSES = ("", "active", "pending", "suspended", "cancelled", "expired")
+CSV_HEADER = ("Subscription", "Product", "Customer", "Reseller", "Licenses", "Term",
+              "Billing", "Status", "Term ends (UTC)", "Autorenew")
+
+
+def _row(sub: Subscription) -> tuple:
+    ends = as_utc(sub.term_end)
+    return (sub.id, sub.title, sub.customer.company_name,
+            sub.reseller.company_name if sub.reseller else "direct", sub.quantity,
+            sub.term_duration, sub.billing_cycle, sub.status,
+            ends.strftime("%Y-%m-%d %H:%M") if ends else "", "on" if sub.autorenew else "off")
+
+
+def _customer_choices() -> list[Customer]:
+    """The customer filter's choices: the viewer's own customers (none for a customer)."""
+    if current_user.is_customer:
+        return []
+    return db.session.scalars(visible_customers(current_user)
+                              .order_by(Customer.company_name).limit(500)).all()
+
+
+def _reseller_choices() -> list[Reseller]:
+    if not current_user.is_provider_admin:
+        return []
+    return db.session.scalars(select(Reseller).order_by(Reseller.company_name)).all()
 
 
 def _render(sub: Subscription, refusal: SubscriptionRefused | None = None, key=None,
             status: int = 200, confirm: bool = False):
     locale = buyer_locale(sub.customer.language, sub.customer.country)
     line = db.session.get(OrderLine, sub.order_line_id) if sub.order_line_id else None
-    quote = services.cancellation_quote(sub)
+    quoted_at = utcnow()
+    quote = services.cancellation_quote(sub, quoted_at)
+    promise = cancel_quotes.sign(sub, quote, quoted_at) if confirm else None
     return render_template(
         "subscriptions/show.html", sub=sub, line=line, refusal=refusal, key=key, quote=quote,
-        confirm=confirm,
+        confirm=confirm, promise=promise, pricing=_pricing(sub),
         money=lambda amount, currency: format_money(amount, currency, locale)), status
+
+
+def _pricing(sub: Subscription) -> dict | None:
+    """The price this viewer may see, per license and per billing period. A reseller (and
+    the provider) see the reseller's cost, its retail to the end customer and the margin;
+    the end customer sees only what it is invoiced: the retail price, never the cost."""
+    price = services.price_of(sub)
+    if price is None:
+        return None
+    cost = services.buyer_unit_price(sub, price)
+    retail = price.sell_price if sub.reseller_id else cost
+    currency = sub.order_line.currency if sub.order_line is not None else price.currency
+    economics = margin(cost, retail, currency)
+    shown = economics if sub.reseller_id and not current_user.is_customer else None
+    unit = retail if current_user.is_customer else cost
+    return {"unit": unit, "period": charge_amount(unit, sub.quantity, currency),
+            "currency": currency, "market": price.market, "margin": shown,
+            "period_margin": shown.times(sub.quantity) if shown else None}
 
 
 def _refused(error: SubscriptionRefused, subscription_id: int):
@@ -168,9 +230,11 @@ def cancel(subscription_id: int):
     """S3–S6: show the refund first; cancel on confirmation."""
     sub = _subscription(subscription_id)
     services.check_cancel(sub, current_user)
-    if request.method == "GET" or not confirmed():  # a POST from elsewhere asks here too
+    promise = cancel_quotes.promised(sub)
+    # A POST from elsewhere, or without the page's promise, asks here with the refund now.
+    if request.method == "GET" or not confirmed() or promise is None:
         return _render(sub, confirm=True, status=200 if request.method == "GET" else 422)
-    quote = services.cancel(sub, current_user, get_client())
+    quote = services.cancel(sub, current_user, get_client(), promise=promise)
     locale = buyer_locale(sub.customer.language, sub.customer.country)
     flash(f"Cancelled. Refund: {format_money(quote.amount, quote.currency, locale)}.", "success")
     return redirect(url_for("subscriptions.show", subscription_id=sub.id))

@@ -15,7 +15,9 @@ from flask import Flask, has_app_context
 import accounts.tasks  # noqa: F401 -- registers the shared tasks on this app
 import agreements.tasks  # noqa: F401
 import billing.tasks  # noqa: F401
+import catalog.tasks  # noqa: F401
 import commitments.records.tasks  # noqa: F401
+import operations.tasks  # noqa: F401
 import provisioning.tasks  # noqa: F401
 import relationships.tasks  # noqa: F401
 import subscriptions.tasks  # noqa: F401
@@ -48,12 +50,17 @@ def init_celery(app: Flask) -> Celery:
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
         beat_schedule={
+            # The status page's proof that beat and a worker are alive (operations/).
+            "heartbeat": {"task": "operations.heartbeat",
+                          "schedule": operations.tasks.HEARTBEAT_SECONDS},
             "reconcile-provisioning": {
                 "task": "provisioning.reconcile",
                 "schedule": float(app.config.get("PROVISIONING_RECONCILE_SECONDS", 60))},
             "sync-subscriptions": {
                 "task": "subscriptions.sync",
                 "schedule": float(app.config.get("SUBSCRIPTION_SYNC_SECONDS", 3600))},
+            "renewal-reminders": {  # R2: once a day; each reminder is sent once
+                "task": "subscriptions.renewal_reminders", "schedule": 24 * 3600.0},
             "commitments-daily": {
                 "task": "commitments.run_daily", "schedule": 24 * 3600.0},
             "gdap-daily": {"task": "relationships.daily", "schedule": 24 * 3600.0},

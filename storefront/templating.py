@@ -8,17 +8,10 @@ from datetime import datetime
 from flask import Flask, current_app
 from flask_login import current_user
 
+from catalog import price_words as words
 from catalog.pricing import buyer_locale, format_money
 from checkout.validators.address import country_name
 from storefront.local_times import local_date, local_datetime
-
-# How a buyer reads a price's term and billing, on every page that lists plans.
-TERM_LABELS = {"P1M": "1-month term", "P1Y": "1-year term", "P3Y": "3-year term",
-               "": "perpetual"}
-CYCLE_LABELS = {"monthly": "billed monthly", "annual": "billed annually",
-                "triennial": "billed every 3 years", "one_time": "one-time payment"}
-CHARGED = {"monthly": "charged every month", "annual": "charged once a year",
-           "triennial": "charged every 3 years", "one_time": "charged once"}
 
 
 def sentence(text: str) -> str:
@@ -31,17 +24,9 @@ def datetime_format(value: datetime | None) -> str:
     return local_datetime(value)
 
 
-def term_label(duration: str | None) -> str:
-    return TERM_LABELS.get(duration or "", duration or "")
-
-
-def cycle_label(cycle: str) -> str:
-    return CYCLE_LABELS.get(cycle, cycle.replace("_", " "))
-
-
 def plan_terms(row) -> str:
     """A price, line or subscription's term and billing, e.g. "1-year term · billed monthly"."""
-    return f"{term_label(row.term_duration)} · {cycle_label(row.billing_cycle)}"
+    return words.plan_words(row.term_duration, row.billing_cycle)
 
 
 def customer_money(amount, currency: str, customer) -> str:
@@ -60,7 +45,8 @@ NAV = {
                        ("subscriptions.key_log", "Key log"),
                        ("billing_admin.index", "Billing"), ("billing.invoices", "Invoices"),
                        ("reconciliation.index", "Reconciliation"),
-                       ("notifications.outbox", "Outbox")],
+                       ("notifications.outbox", "Outbox"), ("team.audit_log", "Audit log"),
+                       ("operations.system", "System")],
     "reseller_user": [("main.home", "Dashboard"), ("customers.index", "Customers"),
                       ("shop.index", "Shop"), ("checkout.cart", "Cart"),
                       ("checkout.orders", "Orders"), ("subscriptions.index", "Subscriptions"),
@@ -77,7 +63,12 @@ def navigation() -> list[tuple[str, str]]:
     """Links for the signed-in user's role; later blueprints append their own entries."""
     if not current_user.is_authenticated:
         return []
-    items = NAV.get(current_user.role, [])
+    if current_user.is_billing_only:  # invoices only (storefront/team.py)
+        items = [("billing.invoices", "Invoices")]
+    else:
+        items = NAV.get(current_user.role, []) + (
+            [("team.index", "Users"), ("team.audit_log", "Audit log")]
+            if current_user.is_company_admin else [])
     return [item for item in items if item[0] in current_app.view_functions]
 
 
@@ -87,8 +78,14 @@ def register(app: Flask) -> None:
     app.add_template_filter(local_date, "day")  # the viewer's calendar day of a moment
     app.add_template_filter(sentence, "sentence")
     app.add_template_filter(plan_terms, "terms")
-    app.add_template_filter(cycle_label, "cycle_label")
-    app.add_template_filter(lambda cycle: CHARGED.get(cycle, cycle), "charged")
+    app.add_template_filter(words.frequency_words, "cycle_label")
+    app.add_template_filter(words.charged_words, "charged")
+    # Price words (catalog/price_words.py): "per license per month · excl. tax" and parts.
+    app.add_template_filter(words.term_words, "term_words")
+    app.add_template_filter(words.unit_words, "per_unit")
+    app.add_template_filter(words.period_words, "per_period")
+    app.add_template_filter(words.tax_words, "tax_words")
+    app.add_template_filter(words.price_words, "price_words")
     app.add_template_filter(customer_money, "money")
     app.add_template_global(navigation, "navigation")
     app.add_template_global(lambda: app.config["PROVIDER_NAME"], "provider_name")

@@ -35,7 +35,7 @@ PC_CODES = {"900213": ("S3", "S3.cancellation_window_closed"),
             "800090": ("S2", "S2.reduction_window_closed")}
 
 
-__all__ = ["SubscriptionRefused", "cancel", "cancellation_quote", "change_quantity",
+__all__ = ["Promise", "SubscriptionRefused", "cancel", "cancellation_quote", "change_quantity",
            "check_cancel", "download_url", "issue_software_key", "reveal_key", "set_autorenew"]
 
 
@@ -168,6 +168,26 @@ def cancellation_quote(sub: Subscription, now: datetime | None = None) -> Quote:
     return Quote(credit.amount, currency, f.term_start + rules.CANCEL_WINDOW, credit)
 
 
+@dataclass(frozen=True)
+class Promise:
+    """The refund a confirmation page showed, and the moment it was quoted at."""
+
+    quoted_at: datetime
+    amount: Decimal
+    currency: str
+
+
+def _keep(promise: Promise, sub: Subscription, now: datetime | None) -> Quote:
+    """The quote as of the promised moment; refused when the subscription changed since
+    (licenses removed, say), so the refund applied is never one the buyer did not see."""
+    quote = cancellation_quote(sub, min(as_utc(promise.quoted_at), _now(now)))
+    if (quote.amount, quote.currency) != (promise.amount, promise.currency):
+        raise SubscriptionRefused(rules.Refusal(
+            "S3", "S3.quote_changed", "The subscription changed after the refund was shown, "
+            "so nothing was cancelled: review the new refund and confirm again."))
+    return quote
+
+
 def _utc_day(moment: datetime) -> date:
     """Charge cycles run on UTC dates, as Microsoft's do."""
     return moment.astimezone(UTC).date()
@@ -179,10 +199,14 @@ def check_cancel(sub: Subscription, user, now: datetime | None = None) -> None:
 
 
 def cancel(sub: Subscription, user, client: PartnerCenterClient,
-           now: datetime | None = None) -> Quote:
-    """S3–S6: cancel in Partner Center (status deleted, or the order for perpetual software)."""
+           now: datetime | None = None, promise: Promise | None = None) -> Quote:
+    """S3–S6: cancel in Partner Center (status deleted, or the order for perpetual software).
+
+    With a `promise` (the quote a confirmation page showed), the refund is priced at the
+    moment it was quoted, so waiting on the page changes nothing; the window itself is
+    judged now, so a promise never outlives it (B5)."""
     check_cancel(sub, user, now)
-    quote = cancellation_quote(sub, now)
+    quote = _keep(promise, sub, now) if promise else cancellation_quote(sub, now)
     if sub.family == rules.PERPETUAL:
         def cancel_order(rid: str) -> None:
             client.cancel_order(sub.tenant_id, sub.pc_order_id, request_id=rid)

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from accounts import api_tokens as tokens
 from accounts import sessions
-from accounts.models import UserSession
+from accounts.models import CompanyRole, UserSession
+from accounts.services import new_user
 from catalog import country_lists
 from catalog.models import CountryListEntry
 from commitments.records.services import create_enrollment
@@ -23,7 +24,7 @@ from persistence import db, utcnow
 from storefront import create_app
 from tests.api.factories import make_subscription
 from tests.billing.factories import make_invoice
-from tests.conftest import csrf_token, login
+from tests.conftest import PASSWORD, csrf_token, login
 
 GUEST, ADMIN, RESELLER, CUSTOMER = "guest", "admin", "reseller", "customer"
 ROLES = (GUEST, ADMIN, RESELLER, CUSTOMER)
@@ -43,10 +44,12 @@ API_OPERATIONS = ("list_offers", "list_customers", "create_customer", "get_custo
                   "update_customer", "list_mca", "record_mca", "validate_checkout",
                   "create_order", "list_orders", "get_order", "list_subscriptions",
                   "get_subscription", "update_subscription", "cancel_subscription",
-                  "list_invoices", "get_invoice")
+                  "list_invoices", "get_invoice", "schedule_next_term",
+                  "withdraw_next_term")
 API_OBJECT_OPERATIONS = ("get_customer", "update_customer", "list_mca", "record_mca",
                          "get_order", "get_subscription", "update_subscription",
-                         "cancel_subscription", "get_invoice")
+                         "cancel_subscription", "get_invoice", "schedule_next_term",
+                         "withdraw_next_term")
 
 ENROLLMENT_ACTIONS = ("sign", "transition", "credit_check", "order", "usage", "settlement",
                       "account", "subscription", "invoice_paid")
@@ -55,6 +58,11 @@ ENROLLMENT_ACTIONS = ("sign", "transition", "credit_check", "order", "usage", "s
 EXPECT: dict[str, dict[str, int]] = {
     "main.home": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 302},
     "main.healthz": everyone(200),
+    # Readiness is public like liveness; /metrics answers loopback clients (the test
+    # client is 127.0.0.1) when no METRICS_TOKEN is set; the status page is the admins'.
+    "operations.readyz": everyone(200),
+    "operations.metrics_page": everyone(200),
+    "operations.system": only(ADMIN),
     "auth.login": {GUEST: 200, ADMIN: 302, RESELLER: 302, CUSTOMER: 302},
     "auth.signup": {GUEST: 200, ADMIN: 302, RESELLER: 302, CUSTOMER: 302},
     "auth.signup_sent": {GUEST: 200, ADMIN: 302, RESELLER: 302, CUSTOMER: 302},
@@ -102,9 +110,16 @@ EXPECT: dict[str, dict[str, int]] = {
     "catalog_admin.index": only(ADMIN),
     "catalog_admin.product": only(ADMIN),
     "catalog_admin.toggle": only(ADMIN, ok=422),  # stop selling, unconfirmed: it asks
-    "catalog_admin.price": only(ADMIN, ok=302),
+    "catalog_admin.price": only(ADMIN),  # a price change is previewed first (200)
     "catalog_admin.settings": only(ADMIN),
     "catalog_admin.markups": only(ADMIN),
+    "catalog_admin.bulk_prices": only(ADMIN, ok=302),  # no product ticked: back to the list
+    # Price-list upload and Partner Center sync as jobs: the provider's alone. An upload
+    # without a file is refused (422); a sync of the default market is queued (302).
+    "catalog_jobs.index": only(ADMIN),
+    "catalog_jobs.upload": only(ADMIN, ok=422),
+    "catalog_jobs.sync": only(ADMIN, ok=302),
+    **{f"catalog_jobs.{name}": only(ADMIN) for name in ("show", "status", "errors")},
     "shop.index": {GUEST: 302, ADMIN: 403, RESELLER: 200, CUSTOMER: 200},
     "checkout.cart": {GUEST: 302, ADMIN: 403, RESELLER: 200, CUSTOMER: 200},
     "checkout.add": {GUEST: 302, ADMIN: 403, RESELLER: 302, CUSTOMER: 302},
@@ -138,6 +153,40 @@ EXPECT: dict[str, dict[str, int]] = {
     "subscriptions.reveal": {GUEST: 302, ADMIN: 403, RESELLER: 403, CUSTOMER: 403},
     "subscriptions.download": {GUEST: 302, ADMIN: 403, RESELLER: 403, CUSTOMER: 403},
     "subscriptions.key_log": only(ADMIN),
+    # #21: the matrix's reseller and customer users are their companies' admins
+    # (company_admins below). The admin's page needs ?reseller= or ?customer= (without, the
+    # page leads to the resellers and a post answers 404); empty posts lack their fields
+    # (422, or 400 for a role or active switch).
+    "team.index": {GUEST: 302, ADMIN: 302, RESELLER: 200, CUSTOMER: 200},
+    "team.invite": {GUEST: 302, ADMIN: 404, RESELLER: 422, CUSTOMER: 422},
+    "team.member_role": {GUEST: 302, ADMIN: 400, RESELLER: 400, CUSTOMER: 400},
+    "team.member_active": {GUEST: 302, ADMIN: 400, RESELLER: 400, CUSTOMER: 400},
+    "team.audit_log": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
+    # The emailed links: without a live ?token= there is nothing to accept.
+    "team.join": {GUEST: 404, ADMIN: 302, RESELLER: 302, CUSTOMER: 302},
+    "recovery.reset": everyone(404),
+    "account.confirm_email": everyone(404),
+    "recovery.forgot": {GUEST: 200, ADMIN: 302, RESELLER: 302, CUSTOMER: 302},
+    "account.details": {GUEST: 302, ADMIN: 422, RESELLER: 422, CUSTOMER: 422},
+    "account.change_email": {GUEST: 302, ADMIN: 422, RESELLER: 422, CUSTOMER: 422},
+    # No password was just typed: the code step sends back to sign in. Nobody has enrolled.
+    "mfa.verify": everyone(302),
+    "mfa.enrol": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
+    "mfa.recovery_codes": {GUEST: 302, ADMIN: 404, RESELLER: 404, CUSTOMER: 404},
+    "mfa.disable": {GUEST: 302, ADMIN: 404, RESELLER: 404, CUSTOMER: 404},
+    # R1: buyers plan their own renewals; a post without its fields is refused (422) by
+    # the rule naming the field. R5: only provider admins suspend (asked to confirm first)
+    # and resume (refused: not suspended). R2: the calendar is scoped like the list.
+    "renewals.schedule": {GUEST: 302, ADMIN: 403, RESELLER: 422, CUSTOMER: 422},
+    "renewals.withdraw": {GUEST: 302, ADMIN: 403, RESELLER: 422, CUSTOMER: 422},
+    "renewals.suspend": {GUEST: 302, ADMIN: 422, RESELLER: 403, CUSTOMER: 403},
+    "renewals.resume": {GUEST: 302, ADMIN: 422, RESELLER: 403, CUSTOMER: 403},
+    "renewals.calendar": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
+    "renewals.settings": {GUEST: 302, ADMIN: 422, RESELLER: 403, CUSTOMER: 403},
+    # R4: a buyer's own subscription not in Partner Center lists no upgrade (200).
+    "renewals.upgrade": {GUEST: 302, ADMIN: 403, RESELLER: 200, CUSTOMER: 200},
+    # Sandbox only: the admin moves the sandbox's clock past a term's end and syncs.
+    "sandbox_demo.renew": only(ADMIN, ok=302),
     "enrollments.index": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
     "enrollments.new": only(ADMIN),
     "enrollments.show": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
@@ -159,6 +208,8 @@ EXPECT: dict[str, dict[str, int]] = {
     **{f"billing.{name}": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200}
        for name in ("invoices", "invoice", "invoice_pdf", "invoice_csv")},
     "billing.reinvoice": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 404},
+    # Recording a payment is the provider admins' alone (an empty form: 422).
+    "billing.payment": only(ADMIN, 422),
     "api_tokens.index": {GUEST: 302, ADMIN: 403, RESELLER: 200, CUSTOMER: 200},
     "api_tokens.revoke": {GUEST: 302, ADMIN: 403, RESELLER: 422, CUSTOMER: 422},  # asks
     "api.openapi_json": everyone(200),
@@ -176,6 +227,7 @@ OTHERS: dict[str, dict[str, int]] = {
     "catalog_admin.toggle": {ADMIN: 404},
     "catalog_admin.price": {ADMIN: 404},
     "catalog_admin.markups": {ADMIN: 404},
+    **{f"catalog_jobs.{name}": {ADMIN: 404} for name in ("show", "status", "errors")},
     # A customer user always acts on its own company, whatever id is in the URL.
     "checkout.update_line": {RESELLER: 404, CUSTOMER: 302},
     "checkout.accept_mca": {RESELLER: 404, CUSTOMER: 422},
@@ -201,6 +253,12 @@ OTHERS: dict[str, dict[str, int]] = {
     **{f"subscriptions.{name}": {ADMIN: 404, RESELLER: 404, CUSTOMER: 404}
        for name in ("show", "autorenew", "quantity", "cancel", "reveal", "download")},
     "subscriptions.licenses": {RESELLER: 404, CUSTOMER: 404},
+    "renewals.schedule": {RESELLER: 404, CUSTOMER: 404},
+    "renewals.withdraw": {RESELLER: 404, CUSTOMER: 404},
+    "renewals.suspend": {ADMIN: 404},
+    "renewals.resume": {ADMIN: 404},
+    "renewals.upgrade": {RESELLER: 404, CUSTOMER: 404},
+    "sandbox_demo.renew": {ADMIN: 404},
     "enrollments.show": {ADMIN: 404, RESELLER: 404, CUSTOMER: 404},
     **{f"enrollments.{name}": {ADMIN: 404, RESELLER: 403} for name in ENROLLMENT_ACTIONS},
     "orders_admin.show": {ADMIN: 404},
@@ -210,7 +268,12 @@ OTHERS: dict[str, dict[str, int]] = {
     # Reseller B's invoice; for the admin, who sees all, one that does not exist.
     **{f"billing.{name}": {ADMIN: 404, RESELLER: 404, CUSTOMER: 404}
        for name in ("invoice", "invoice_pdf", "invoice_csv", "reinvoice")},
+    "billing.payment": {ADMIN: 404, RESELLER: 403, CUSTOMER: 403},
     "api_tokens.revoke": {RESELLER: 404, CUSTOMER: 404},
+    # Reseller B's user: the provider's admin manages it (the empty post is malformed); a
+    # company admin of reseller A or of the direct customer does not even see it.
+    "team.member_role": {ADMIN: 400, RESELLER: 404, CUSTOMER: 404},
+    "team.member_active": {ADMIN: 400, RESELLER: 404, CUSTOMER: 404},
     **{f"api.{name}": everyone(401) for name in API_OBJECT_OPERATIONS},
 }
 
@@ -253,6 +316,24 @@ def owned_objects(world):
                      "token_id": api_tokens[world.reseller_b_user.id],
                      "subscription_id": subs[world.customer_b],
                      "invoice_id": invoices[world.customer_b]}
+    company_admins(world)
+
+
+def company_admins(world) -> None:
+    """#21: reseller A's and the direct customer's users administer their companies, each
+    with a colleague to manage (the admin manages reseller A's); B's user is foreign."""
+    colleagues = {}
+    for role, user in ((RESELLER, world.reseller_a_user), (CUSTOMER, world.direct_user)):
+        user.company_role = CompanyRole.ADMIN
+        colleagues[role] = new_user(f"colleague-{role}@test.example", PASSWORD, user.role,
+                                    reseller_id=user.reseller_id,
+                                    customer_id=user.customer_id)
+        db.session.add(colleagues[role])
+    db.session.commit()
+    colleagues[ADMIN] = colleagues[RESELLER]
+    for role, member in colleagues.items():
+        world.owned[role]["member_id"] = member.id
+    world.foreign["member_id"] = world.reseller_b_user.id
 
 
 def user_for(world, role):
@@ -286,6 +367,17 @@ def reconciliation_run_id() -> int:
     return run.id
 
 
+def catalog_job_id() -> int:
+    """A finished price-list import with one invalid line, to show and export."""
+    from catalog.models import CatalogJob
+
+    job = CatalogJob(kind="import", filename="prices.csv", status="done", error_count=1,
+                     errors='[[3, "UnitPrice", "\'x\' is not a number", ""]]')
+    db.session.add(job)
+    db.session.commit()
+    return job.id
+
+
 def url_args(rule, world, other: bool, role: str = ADMIN) -> dict[str, int]:
     own = {"customer_id": world.customer_a.id, "reseller_id": world.reseller_a.id,
            "product_id": world.price.sku.product_id, "price_id": world.price.id,
@@ -303,6 +395,9 @@ def url_args(rule, world, other: bool, role: str = ADMIN) -> dict[str, int]:
     if rule.endpoint.startswith("reconciliation.") and "run_id" in rule.arguments:
         own["run_id"] = reconciliation_run_id() if not other else 0
         foreign["run_id"] = 999_999
+    if "job_id" in rule.arguments:
+        own["job_id"] = catalog_job_id() if not other else 0
+        foreign["job_id"] = 999_999
     if other:
         foreign["customer_id"] = 999_999 if rule.endpoint.startswith("admin.") else foreign[
             "customer_id"]
@@ -319,7 +414,8 @@ def request_as(client, app, world, role, rule, other=False, method=None):
         from flask import url_for
 
         url = url_for(rule.endpoint, **url_args(rule, world, other, role))
-    method = method or next(m for m in ("GET", "POST", "PATCH") if m in rule.methods)
+    method = method or next(m for m in ("GET", "POST", "PATCH", "PUT", "DELETE")
+                            if m in rule.methods)
     data = {"csrf_token": csrf_token(client, "/login" if role == GUEST else "/")} \
         if method != "GET" else None
     return client.open(url, method=method, data=data)

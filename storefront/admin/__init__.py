@@ -19,7 +19,6 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
 
 from accounts import services
 from accounts.models import Customer, Reseller, Role, User
@@ -34,9 +33,11 @@ from persistence import db
 from persistence.search import contains
 from storefront import consequences
 from storefront.confirmation import unconfirmed
+from storefront.customers import CUSTOMER_CSV_HEADER, bought_by, customer_listing, customer_row
 from storefront.forms import AdminCustomerForm, CountryEntryForm, ResellerForm, UserForm
 from storefront.pagination import paginate
 from storefront.security import roles_required
+from storefront.tables import csv_download, page_of
 from storefront.templating import sentence
 from subscriptions import import_runs
 from subscriptions.adoption import ImportSummary
@@ -110,7 +111,7 @@ def user_admin_agent(user_id: int):
     on = request.form.get("admin_agent") == "on"
     if page := unconfirmed(None if on else consequences.withdraw_admin_agent(user)):
         return page
-    services.set_admin_agent(user, on)
+    services.set_admin_agent(user, on, current_user._get_current_object())
     flash(f"{user.email} {'is now' if user.admin_agent else 'is no longer'} an admin agent.",
           "success")
     return _owner_page(user)
@@ -129,7 +130,7 @@ def user_active(user_id: int):
         return _owner_page(user)
     if page := unconfirmed(None if on or not user.active else consequences.deactivate_user(user)):
         return page
-    services.set_user_active(user, on)
+    services.set_user_active(user, on, current_user._get_current_object())
     flash(f"{user.email} is active again; it signs in afresh." if on else
           f"{user.email} is deactivated: its sessions and API tokens have ended.", "success")
     return _owner_page(user)
@@ -147,12 +148,14 @@ def _owner_page(user: User):
 @bp.route("/customers")
 @admin_only
 def customers():
-    q = request.args.get("q", "").strip()
-    query = select(Customer).options(selectinload(Customer.reseller)).order_by(
-        Customer.company_name)
-    if q:
-        query = query.where(name_contains(q))
-    return render_template("admin/customers.html", page=paginate(query), q=q)
+    """Every customer: filter by reseller (or direct), search, sort, page, CSV."""
+    view, query = customer_listing("admin.customers", select(Customer), by_reseller=True)
+    if view.wants_csv:
+        return csv_download("all-customers.csv", CUSTOMER_CSV_HEADER,
+                            (customer_row(c) for c in db.session.scalars(query)))
+    resellers = db.session.scalars(select(Reseller).order_by(Reseller.company_name)).all()
+    return render_template("admin/customers.html", page=page_of(query, view), view=view,
+                           resellers=resellers)
 
 
 @bp.route("/customers/<int:customer_id>", methods=["GET", "POST"])
@@ -168,7 +171,8 @@ def customer_edit(customer_id: int):
         return redirect(url_for("admin.customer_edit", customer_id=customer.id))
     status = 422 if form.errors else 200
     return render_template("customers/form.html", form=form, customer=customer,
-                           title=customer.company_name, admin=True), status
+                           title=customer.company_name, admin=True,
+                           **bought_by(customer)), status
 
 
 @bp.route("/mca")

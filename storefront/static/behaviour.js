@@ -110,3 +110,25 @@ document.addEventListener("animationend", (event) => {
     land(target);
   }
 })();
+
+// A table too wide for the screen scrolls inside its .table-scroll box (style.css); a
+// keyboard user scrolls it once the box can take the focus, and a screen reader names it
+// by the table's caption or the heading above. Only boxes that overflow become tab stops,
+// re-measured when the window is resized or turned.
+function tableScrolls() {
+  for (const box of document.querySelectorAll(".table-scroll")) {
+    if (box.scrollWidth > box.clientWidth) {
+      const table = box.querySelector("table");
+      const named = (table && table.caption) || box.closest("section")?.querySelector("h2, h3");
+      box.tabIndex = 0;
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", (named && named.textContent.trim()) || "Table");
+    } else if (box.hasAttribute("tabindex")) {
+      box.removeAttribute("tabindex");
+      box.removeAttribute("role");
+      box.removeAttribute("aria-label");
+    }
+  }
+}
+tableScrolls();
+window.addEventListener("resize", tableScrolls);

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from catalog.models import CatalogSettings, ResellerMarkup
 from persistence import db
+from tests.catalog.previews import preview_then_save
 from tests.conftest import csrf_token, login, make_price, post_form
 
 
@@ -50,12 +51,11 @@ def test_max_quantity_below_min_is_refused_and_the_form_kept(client, world):
 def test_admin_sets_and_clears_a_retail_price(client, world):
     login(client, world.admin)
     url = f"/admin/catalog/prices/{world.price.id}"
-    token = csrf_token(client, "/admin/catalog")
-    client.post(url, data={"retail_price": "13.49", "csrf_token": token})
+    preview_then_save(client, url, {"retail_price": "13.49"}, token_url="/admin/catalog")
     db.session.refresh(world.price)
     assert world.price.retail_price == Decimal("13.49") and world.price.sell_price == Decimal(
         "13.49")
-    client.post(url, data={"retail_price": "", "csrf_token": token})
+    preview_then_save(client, url, {"retail_price": ""}, token_url="/admin/catalog")
     db.session.refresh(world.price)
     assert world.price.retail_price is None and world.price.sell_price == Decimal("12.50")
 
@@ -91,10 +91,11 @@ def test_settings_page_turns_annual_billing_on_only_with_both_switches_c1(client
 def test_admin_sets_a_default_and_a_product_markup_for_a_reseller(client, world):
     login(client, world.admin)
     url = f"/admin/catalog/markups/{world.reseller_a.id}"
-    post_form(client, url, {"product_id": "", "markup_percent": "10"})
-    post_form(client, url, {"product_id": str(world.price.sku.product_id),
-                            "markup_percent": "5.5"})
-    post_form(client, url, {"product_id": "", "markup_percent": "12"})  # updates, no duplicate
+    preview_then_save(client, url, {"product_id": "", "markup_percent": "10"})
+    preview_then_save(client, url, {"product_id": str(world.price.sku.product_id),
+                                    "markup_percent": "5.5"})
+    # updates, no duplicate
+    preview_then_save(client, url, {"product_id": "", "markup_percent": "12"})
     rows = {m.product_id: m.markup_percent for m in db.session.scalars(
         select(ResellerMarkup).filter_by(reseller_id=world.reseller_a.id))}
     assert rows == {None: Decimal("12"), world.price.sku.product_id: Decimal("5.5")}

@@ -10,6 +10,7 @@ from catalog.models import CatalogSettings, ResellerMarkup
 from persistence import db
 from storefront import create_app
 from storefront.listing_cache import KEY
+from tests.catalog.previews import preview_then_save
 from tests.catalog.price_lists import row, to_csv
 from tests.conftest import (
     PASSWORD,
@@ -40,7 +41,7 @@ def test_a_retail_price_set_by_the_admin_shows_in_the_shop_at_once(app, client, 
     assert "$12.50" in shop(app, client)
     admin = app.test_client()
     in_own_context(app, lambda: login(admin, world.admin))
-    edited = in_own_context(app, lambda: post_form(
+    edited = in_own_context(app, lambda: preview_then_save(
         admin, f"/admin/catalog/prices/{world.price.id}", {"retail_price": "13.49"},
         token_url="/admin/catalog"))
     assert edited.status_code == 302

@@ -1,5 +1,6 @@
 """What resellers and customers see in the shop: C1, C3, C5/K7 marks, C6 labels, prices."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -97,7 +98,9 @@ def test_a_reseller_pays_cost_plus_its_markup(client, world, shop):
                                   markup_percent=Decimal("15")))
     db.session.commit()
     body = shop_page(client, world.reseller_a_user)
-    assert "$11.50" in body and "$12.50" not in body
+    # Its price is its cost; the retail price beside it is its end customer's (#20).
+    assert re.search(r'data-testid="price">\$11\.50 ', body)
+    assert re.search(r'data-testid="retail">\$12\.50 ', body)
 
 
 def test_the_direct_customer_pays_the_retail_price_when_set(client, world, shop):

@@ -68,7 +68,7 @@ def visit(app, world, rule, role: str):
     user = user_for(world, role)
     with app.test_request_context():
         url = url_for(rule.endpoint, **arguments(rule, world, role))
-    method = next(m for m in ("GET", "POST", "PATCH", "DELETE") if m in rule.methods)
+    method = next(m for m in ("GET", "POST", "PATCH", "PUT", "DELETE") if m in rule.methods)
     api = rule.endpoint.startswith("api.")
     headers = bearer(user) if api and role in (RESELLER, CUSTOMER) else {}
     email = user.email if user else None

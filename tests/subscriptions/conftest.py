@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -74,3 +76,17 @@ def patches(pc_responses) -> list[dict]:
     """Bodies of the subscription PATCHes the sandbox received (the HTTP boundary)."""
     return [json.loads(c.request.body) for c in pc_responses.calls
             if c.request.method == "PATCH" and "/subscriptions/" in c.request.url]
+
+
+HIDDEN_RE = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+
+
+def confirm_cancel(client, sub_id: int, page: str | None = None):
+    """Confirm a cancellation as the browser does: post the hidden fields of the cancel
+    page's form (CSRF token, confirm=yes, the signed refund it showed). `page` is that page
+    as opened earlier; without it the page is opened now."""
+    url = f"/subscriptions/{sub_id}/cancel"
+    page = page if page is not None else client.get(url).get_data(as_text=True)
+    form = re.search(rf'<form method="post" action="{re.escape(url)}">(.*?)</form>', page, re.S)
+    assert form, "the page has no cancel confirmation form"
+    return client.post(url, data={k: html.unescape(v) for k, v in HIDDEN_RE.findall(form[1])})

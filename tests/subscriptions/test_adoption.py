@@ -3,7 +3,6 @@ sandbox through the real client), its re-runs, its matching rules, and later syn
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -89,9 +88,7 @@ def statements(app):
 def test_the_import_brings_every_one_of_2500_customers_and_6000_subscriptions(
         pc_client, pc_sandbox, resellers, catalog, statements):
     bulk.add_bulk(pc_sandbox, customers=2500, subscriptions=6000, seed=1)
-    started = time.perf_counter()
     summary = import_customers(pc_client)
-    elapsed = time.perf_counter() - started
     remote_customers = len(pc_sandbox.data["customers"])  # the bulk base and the seeded two
     assert summary.customers_read == remote_customers >= 2500
     assert count(Customer, Customer.tenant_id != "") == remote_customers
@@ -100,7 +97,8 @@ def test_the_import_brings_every_one_of_2500_customers_and_6000_subscriptions(
     assert summary.subscriptions.created == 6000 and not summary.reasons.counts
     assert count(CustomerQualification, CustomerQualification.source == "partner_center") == 125
     assert reads(statements) <= READS_PER_RUN + summary.pages * READS_PER_PAGE
-    assert elapsed < 60  # 16–20 s on a 2-core machine; far more means something went quadratic
+    # No wall-clock bound here (a loaded CI machine would fail it): the statement bound above
+    # catches a per-row query, and bench/import_customers.py measures the time.
 
 
 def test_a_second_import_creates_nothing_and_finds_everything_current(

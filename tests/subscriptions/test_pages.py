@@ -13,7 +13,7 @@ from persistence import db
 from subscriptions import services
 from subscriptions.models import KeyAccess, Subscription
 from tests.conftest import csrf_token, login, post_form
-from tests.subscriptions.conftest import RED_HAT, WINDOWS_SERVER, patches
+from tests.subscriptions.conftest import RED_HAT, WINDOWS_SERVER, confirm_cancel, patches
 
 START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -132,7 +132,7 @@ def test_s3_the_refund_is_shown_before_confirming_and_cancelling_refunds_it(
         agent_signs_in(client, world)
         page = client.get(f"/subscriptions/{sub.id}/cancel").get_data(as_text=True)
         assert 'id="refund">19,35\xa0US$<' in page  # in the buyer's locale (en_DE)
-        response = post_form(client, f"/subscriptions/{sub.id}/cancel", {"confirm": "yes"})
+        response = confirm_cancel(client, sub.id, page)
         shown = client.get(response.headers["Location"]).get_data(as_text=True)
     assert response.status_code == 302
     assert pc_sandbox.data["subscriptions"][sub.pc_subscription_id]["wire"]["status"] == \
@@ -205,8 +205,7 @@ def test_s6_after_cancelling_perpetual_software_it_stays_listed_without_its_key(
         key = sub.keys[0].product_key
         clock.move_to(START + timedelta(days=30))
         agent_signs_in(client, world)
-        assert post_form(client, f"/subscriptions/{sub.id}/cancel",
-                         {"confirm": "yes"}).status_code == 302
+        assert confirm_cancel(client, sub.id).status_code == 302
         listed = client.get("/subscriptions").get_data(as_text=True)
         page = client.get(f"/subscriptions/{sub.id}").get_data(as_text=True)
         response = post_form(client, f"/subscriptions/{sub.id}/key", {},
