@@ -34,7 +34,11 @@ run: setup
 	@echo
 	@echo "  Storefront: http://127.0.0.1:5000   (Ctrl-C stops everything)"
 	@echo
-	$(BIN)/honcho start -f Procfile
+	@# Metrics in multiprocess mode: the web's /metrics also reads the worker's files
+	@# (operations/metrics.py); stale files of an earlier run are cleared first.
+	rm -rf instance/metrics && mkdir -p instance/metrics/web instance/metrics/worker
+	PROMETHEUS_MULTIPROC_DIR=instance/metrics/web METRICS_WORKER_DIRS=instance/metrics/worker \
+		$(BIN)/honcho start -f Procfile
 
 # axe-core, the accessibility checker the browser journeys run in each page
 # (tests/browser/axe.py): the npm package pinned in tests/browser/package-lock.json, never a CDN.

@@ -47,6 +47,7 @@ class Billed:
     retail_unit_price: Decimal | None
     currency: str
     market: str
+    first_term_end: date | None = None  # R6: a co-termed first term ends (next starts) here
 
     def quantity_on(self, day: date) -> int:
         """The seats a cycle starting that day began with: before the first change since."""
@@ -90,8 +91,8 @@ def _billed_query():
                    Subscription.billing_cycle, Subscription.term_duration,
                    Subscription.quantity, Subscription.status, Subscription.autorenew,
                    Subscription.purchased_at, Subscription.term_end,
-                   OrderLine.unit_price, OrderLine.currency, Price.market, Price.erp_price,
-                   Price.retail_price)
+                   OrderLine.custom_term_end, OrderLine.unit_price, OrderLine.currency,
+                   Price.market, Price.erp_price, Price.retail_price)
             .join(Customer, Customer.id == Subscription.customer_id)
             .outerjoin(OrderLine, OrderLine.id == Subscription.order_line_id)
             .outerjoin(Price, Price.id == OrderLine.price_id)
@@ -101,7 +102,7 @@ def _billed_query():
 def _billed(row, cancelled_on: date | None, changes) -> Billed:
     (sub_id, customer_id, reseller_id, country, order_line_id, pc_subscription_id, title,
      family, billing_cycle, term_duration, quantity, status, autorenew, purchased_at,
-     term_end, *_price_columns) = row
+     term_end, custom_term_end, *_price_columns) = row
     months = rules.cycle_months(billing_cycle)
     unit, currency, market, retail = _price(sub_id, *_price_columns)
     ends = (not autorenew or status in ENDED) and term_end is not None
@@ -112,7 +113,7 @@ def _billed(row, cancelled_on: date | None, changes) -> Billed:
         utc_day(purchased_at),
         cancelled_on - timedelta(days=1) if cancelled_on else
         utc_day(term_end) if ends else None,  # the last day a cycle may start
-        unit, retail if reseller_id else None, currency, market or country)
+        unit, retail if reseller_id else None, currency, market or country, custom_term_end)
 
 
 def utc_day(moment: datetime) -> date:

@@ -89,6 +89,7 @@ def plain(first: date):
         Subscription.autorenew.is_(True), Subscription.status.not_in(NOT_BILLED + ENDED),
         Subscription.family != rules.PERPETUAL, Subscription.billing_cycle != "one_time",
         Subscription.quantity >= 0, OrderLine.id.is_not(None),
+        OrderLine.custom_term_end.is_(None),  # R6: a shortened first term, row by row
         OrderLine.unit_price.is_not(None), cast(OrderLine.unit_price, Numeric(14, 4)) >= 0,
         ~seat_change_or_cancel)
 

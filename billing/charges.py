@@ -36,7 +36,14 @@ from billing.bulk import Cycle
 from billing.models import Charge, ChargeType
 from billing.periods import month_of, parse_month
 from persistence import db, utcnow
-from persistence.money import add_months, charge_amount, charge_cycle, cycle_days, prorate
+from persistence.money import (
+    add_months,
+    charge_amount,
+    charge_cycle,
+    cycle_days,
+    prorate,
+    shortened_term_amount,
+)
 from subscriptions.models import SubscriptionEvent
 
 BATCH = 2000
@@ -136,11 +143,34 @@ def _cycle_charges(first: date, last: date, today: date) -> Iterator[tuple]:
     that the bulk INSERT … SELECT (billing.bulk) leaves to this code."""
     ends = cancellation_days()
     for sub in billed_subscriptions(first, last, ends, where=~bulk.plain(first)):
+        if sub.first_term_end is not None:
+            yield from _coterm_charges(sub, first, min(last, today))
+            continue
         cycle = cycle_in_month(sub.purchased_on, sub.months, sub.term_months, sub.perpetual,
                                first, min(last, today))
         if cycle is None or _ended_before(sub, cycle.start):
             continue
         yield _cycle_charge(sub, cycle)
+
+
+def _coterm_charges(sub: Billed, first: date, until: date) -> Iterator[tuple]:
+    """R6: a co-termed subscription's first term runs from the purchase to its custom end,
+    charged once at the amount the cart quoted (persistence.money.shortened_term_amount);
+    its later terms are whole ones from that end on."""
+    end = sub.first_term_end
+    if first <= sub.purchased_on <= until:
+        quantity = sub.quantity_on(sub.purchased_on)
+        amount = shortened_term_amount(
+            sub.unit_price * sub.term_months / sub.months, quantity, sub.currency,
+            sub.purchased_on, add_months(sub.purchased_on, sub.term_months), end)
+        yield _charge(sub, f"sub:{sub.id}:{sub.purchased_on.isoformat()}", ChargeType.NEW,
+                      sub.title, quantity, sub.unit_price, amount, sub.purchased_on,
+                      end - timedelta(days=1))
+    cycle = cycle_in_month(end, sub.months, sub.term_months, False, first, until)
+    if cycle is None or _ended_before(sub, cycle.start):
+        return
+    kind = ChargeType.RENEW if cycle.kind == ChargeType.NEW else cycle.kind
+    yield _cycle_charge(sub, Cycle(kind, cycle.start, cycle.end))
 
 
 def cycle_in_month(purchased_on: date, months: int, term_months: int, perpetual: bool,

@@ -76,6 +76,8 @@ def update_line(cart: Cart, line_id: int, quantity: int, price_id: int | None) -
         price = _price(price_id)
         if price is None or price.sku_id != line.price.sku_id or not price.listed:
             raise CartError("Billing: choose one of the options offered for this plan.")
+        if price.term_duration != line.price.term_duration:  # R6: chosen for the old term
+            line.custom_term_end, line.coterm_subscription_id = None, None
         line.price = price
     _check_most(line.price, quantity)
     line.quantity = quantity

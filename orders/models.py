@@ -63,10 +63,17 @@ class CartLine(db.Model):
     quantity = db.Column(db.Integer, nullable=False, default=1)
     # "Add licenses" to an existing subscription (C3, C4) instead of a new one.
     add_to_subscription_id = db.Column(db.Integer, db.ForeignKey("subscriptions.id"))
+    # R6: the first term ends with this subscription's term (customTermEndDate); NULL: the
+    # standard term.
+    custom_term_end = db.Column(db.Date)
+    coterm_subscription_id = db.Column(db.Integer, db.ForeignKey("subscriptions.id"))
 
     cart = db.relationship("Cart", back_populates="lines")
     price = db.relationship("Price")
-    add_to_subscription = db.relationship("Subscription")
+    add_to_subscription = db.relationship("Subscription",
+                                          foreign_keys=[add_to_subscription_id])
+    coterm_subscription = db.relationship("Subscription",
+                                          foreign_keys=[coterm_subscription_id])
 
 
 class Order(db.Model):
@@ -147,6 +154,7 @@ class OrderLine(db.Model):
     # a re-run sets the same number instead of adding the licenses a second time.
     target_quantity = db.Column(db.Integer)
     partner_of_record = db.Column(db.String(20), nullable=False, default="")  # K8
+    custom_term_end = db.Column(db.Date)  # R6: the first term's end date sent as customTermEndDate
     status = db.Column(db.String(20), nullable=False, default="pending", index=True)
     pc_order_id = db.Column(db.String(60), nullable=False, default="")
     pc_subscription_id = db.Column(db.String(60), nullable=False, default="")

@@ -81,7 +81,9 @@ def _problems(cart: Cart, ctx: CheckoutContext) -> list[Problem]:
 
 def fingerprint(cart: Cart) -> str:
     """What was ordered, so a replayed key with a different cart is detected."""
-    lines = [(line.price_id, line.quantity, line.add_to_subscription_id) for line in cart.lines]
+    lines = [(line.price_id, line.quantity, line.add_to_subscription_id)
+             + ((line.custom_term_end.isoformat(),) if line.custom_term_end else ())
+             for line in cart.lines]  # R6: a co-termed line differs; others hash as before
     data = json.dumps({"customer": cart.customer_id, "lines": sorted(lines)})
     return hashlib.sha256(data.encode()).hexdigest()
 
@@ -230,7 +232,8 @@ def _order_line(index, line, plan, mpn, markups) -> OrderLine:
         title=sku.product.title, family=sku.product.family, billing_cycle=price.billing_cycle,
         term_duration=price.term_duration, quantity=line.quantity, unit_price=unit,
         currency=price.currency, action=plan.action, target_subscription_id=target,
-        partner_of_record=mpn, pc_subscription_id=pc_target)
+        partner_of_record=mpn, pc_subscription_id=pc_target,
+        custom_term_end=None if adds else line.custom_term_end)
 
 
 def _local_id(ref: str) -> int | None:

@@ -68,6 +68,15 @@ def prorate(unit_price: Decimal, cycle_days: int, billable_days: int) -> Decimal
     return Decimal(unit_price) / Decimal(cycle_days) * Decimal(billable_days)
 
 
+def shortened_term_amount(term_price: Decimal, quantity: int, currency: str, start: date,
+                          standard_end: date, custom_end: date) -> Decimal:
+    """R6: a co-termed first term's amount: the term's price × its days to the custom end ÷
+    the full term's days (each end the next term's first day), cut like any charge. The
+    cart quotes it and billing charges it, from this one function."""
+    effective = prorate(term_price, (standard_end - start).days, (custom_end - start).days)
+    return charge_amount(effective, quantity, currency)
+
+
 def cycle_days(start: date, end: date) -> int:
     """Days from `start` to `end`, both included (a cycle's length, or its billable days)."""
     return (end - start).days + 1

@@ -228,7 +228,8 @@ def _cart_line(order: Order, line: OrderLine, client: PartnerCenterClient) -> Ca
             return CartLineRequest(availability.catalog_item_id, line.quantity,
                                    line.term_duration, line.billing_cycle,
                                    friendly_name=line.title[:50],
-                                   reseller_mpn_id=line.partner_of_record)
+                                   reseller_mpn_id=line.partner_of_record,
+                                   custom_term_end_date=line.custom_term_end)
     raise NeedsAttention(
         f"{line.title} is no longer sold for {line.term_duration or 'no term'} billed "
         f"{line.billing_cycle} in {order.customer.country}.",

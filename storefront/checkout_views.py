@@ -19,8 +19,9 @@ from catalog.pricing import buyer_locale, format_money, tax_label
 from catalog.queries import buyer_price, markups_for
 from checkout.problems import CheckoutRefused, by_field, by_line
 from connectors.partner_center.app_client import get_client
+from connectors.partner_center.errors import PartnerCenterError
 from orders import cart as carts
-from orders import listing
+from orders import coterming, listing
 from orders.models import OPEN_STATUSES, Order, OrderStatus
 from orders.placement import IdempotencyConflict, check_order, place_order, record_problems
 from orders.progress import for_buyer, progress_of, with_history
@@ -34,6 +35,7 @@ from storefront.forms import McaForm
 from storefront.pagination import paginate
 from storefront.remote import facts_for
 from storefront.security import customer_for, roles_required
+from subscriptions import upgrades
 from subscriptions.models import Subscription
 
 bp = Blueprint("checkout", __name__)
@@ -91,7 +93,15 @@ def _render_cart(customer: Customer, problems=(), mca_form=None, status=200):
         line_problems=by_line(problems), mca_form=mca_form or _mca_form(customer),
         acceptance=mca.latest_for(customer.id, customer.reseller_id),
         idempotency_key=str(uuid.uuid4()), tax_label=tax_label, priced=priced, totals=totals,
+        coterm=_coterm(the_cart),
         money=lambda amount, currency: format_money(amount, currency, locale)), status
+
+
+def _coterm(the_cart) -> dict:
+    """R6: each line's subscriptions it could end with, and its prorated first term."""
+    today = datetime.now(UTC).date()
+    return {line.id: (coterming.candidates(line, today), coterming.first_term(line, today))
+            for line in the_cart.lines}
 
 
 def _priced(the_cart, markups) -> tuple[dict, dict]:
@@ -156,6 +166,28 @@ def update_line(customer_id: int, line_id: int):
     except carts.CartError as exc:
         db.session.rollback()
         flash(str(exc), "error")
+    return redirect(cart_url(customer))
+
+
+@bp.route("/cart/<int:customer_id>/lines/<int:line_id>/coterm", methods=["POST"])
+@buyers_only
+def coterm(customer_id: int, line_id: int):
+    """R6: end the line's first term with an existing subscription's (or the standard)."""
+    customer = _customer(customer_id)
+    the_cart = carts.cart_for(current_user, customer)
+    line = next((ln for ln in the_cart.lines if ln.id == line_id), None)
+    if line is None:
+        flash("That line is no longer in the cart.", "error")
+        return redirect(cart_url(customer))
+    try:
+        coterming.choose(line, request.form.get("subscription_id", type=int), get_client(),
+                         datetime.now(UTC).date())
+    except coterming.CotermError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    except PartnerCenterError as exc:
+        db.session.rollback()
+        flash(f"Partner Center did not answer ({exc.meaning}); try again.", "error")
     return redirect(cart_url(customer))
 
 
@@ -295,6 +327,7 @@ def order(order_id: int):
     return render_template("checkout/order.html", order=found, totals=totals,
                            progress=for_buyer(progress_of(found)),
                            subscriptions=provisioned_subscriptions(found), tax_label=tax_label,
+                           upgraded=upgraded_lines(found),
                            money=lambda amount, currency: format_money(amount, currency,
                                                                        locale))
 
@@ -309,6 +342,13 @@ def line_subscriptions(order: Order) -> dict[int, Subscription]:
     subs = db.session.scalars(query).all()
     return {line.id: sub for line in order.lines for sub in subs
             if sub.order_line_id == line.id or sub.id == line.target_subscription_id}
+
+
+def upgraded_lines(order: Order) -> dict[int, list[Subscription]]:
+    """R4: each line's subscriptions its licenses were upgraded into."""
+    subs = line_subscriptions(order)
+    into = upgrades.upgraded_into([s.id for s in subs.values()])
+    return {line_id: into[sub.id] for line_id, sub in subs.items() if sub.id in into}
 
 
 def provisioned_subscriptions(order: Order) -> dict[int, int]:

@@ -122,11 +122,18 @@ def resume(subscription_id: int):
 @buyers_only
 @refusals_shown
 def upgrade(subscription_id: int):
-    """R4: the upgrades Partner Center lists; moving licenses is confirmed first."""
+    """R4: the upgrades Partner Center lists, now (moving licenses is confirmed first) or
+    at renewal (an R1 change of plan, withdrawable until then)."""
     sub = _subscription(subscription_id)
     if request.method == "GET":
         return _upgrade_page(sub)
     quantity = request.form.get("quantity", type=int) or 0
+    if request.form.get("when") == "renewal":
+        upgrades.upgrade_at_renewal(sub, request.form.get("to", ""), quantity, current_user,
+                                    get_client())
+        flash(f"Scheduled for the renewal: {renewals.describe(renewals.next_term(sub))}.",
+              "success")
+        return _back(sub)
     if page := unconfirmed(consequences.upgrade(sub, quantity)):
         return page
     target = upgrades.upgrade_now(sub, request.form.get("to", ""), quantity, current_user,
@@ -138,10 +145,14 @@ def upgrade(subscription_id: int):
 def _upgrade_page(sub: Subscription):
     """The eligible plans, read from Partner Center now (it decides what is eligible)."""
     try:
-        offers, problem = upgrades.eligible(sub, get_client()), ""
+        client = get_client()
+        offers, problem = upgrades.eligible(sub, client), ""
+        at_renewal = renewals.plans_at_renewal(sub, client)
     except PartnerCenterError as error:
-        offers, problem = (), f"Partner Center did not answer ({error.meaning}); try again."
-    return render_template("renewals/upgrade.html", sub=sub, offers=offers, problem=problem)
+        offers, at_renewal = (), ()
+        problem = f"Partner Center did not answer ({error.meaning}); try again."
+    return render_template("renewals/upgrade.html", sub=sub, offers=offers, problem=problem,
+                           at_renewal=at_renewal)
 
 
 def _calendar_query():

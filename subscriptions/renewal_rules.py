@@ -1,10 +1,13 @@
 """R1, R3 and R5 as pure functions: facts in, a refusal (or a sentence) out.
 
-R1 Scheduled changes (create-scheduled-changes): seats, term and billing frequency of the
-next term can be scheduled on a live subscription whose autorenew is on (Partner Center
-refuses a schedule without it); the renewal applies them, and until then they can be
-withdrawn. The next term must be one the storefront sells (a price of the plan for that
-term and billing), so the reminder can say what it will cost.
+R1 Scheduled changes (create-scheduled-changes): seats, term, billing frequency and the
+plan (an upgrade of the SKU) of the next term can be scheduled on a live subscription
+whose autorenew is on (Partner Center refuses a schedule without it); the renewal applies
+them, and until then they can be withdrawn. The next term must be one the storefront
+sells (a price of the plan for that term and billing), so the reminder can say what it
+will cost. Another plan must be one Partner Center lists among the subscription's
+transition eligibilities of type "scheduled" (the page's C# steps read them before
+setting the instructions).
 
 R3 End of term: Microsoft's subscription-lifecycle page (new commerce, 2023-08-04) says a
 term ending with autorenew off leaves the subscription expired: 30 days in which its users
@@ -18,7 +21,7 @@ and scheduled changes are removed) and can reactivate it only until its term end
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from catalog.price_words import frequency_words, term_words
@@ -43,11 +46,14 @@ def _in_words(term: str, cycle: str) -> str:
 
 @dataclass(frozen=True)
 class NextTermChange:
-    """What the next term should be: seats, term duration and billing frequency."""
+    """What the next term should be: seats, term duration, billing frequency and, for a
+    change of plan, the other plan's catalog item id ("" keeps this plan)."""
 
     quantity: int
     term_duration: str
     billing_cycle: str
+    plan: str = ""
+    plan_title: str = field(default="", compare=False)  # for the sentences only
 
 
 def _r1(code: str, message: str) -> Refusal:
@@ -86,6 +92,14 @@ def _check_term(facts: Facts, current: NextTermChange, wanted: NextTermChange,
         return _r1("nothing_to_change", "The next term would be the same as this one: change "
                                         "the licenses, the term or the billing.")
     return None
+
+
+def check_plan(plan: str, eligible: frozenset[str]) -> Refusal | None:
+    """R1/R4: another plan at renewal only when Partner Center lists it as eligible."""
+    if not plan or plan in eligible:
+        return None
+    return _r1("plan_not_eligible", "Plan at renewal: choose one of the plans Partner Center "
+                                    "lists for this subscription's renewal (Upgrade page).")
 
 
 def check_withdraw(scheduled: dict | None) -> Refusal | None:

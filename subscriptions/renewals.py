@@ -16,10 +16,11 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from accounts.models import Role, User
-from catalog.models import Price, Sku
+from catalog.models import Price, Product, Sku
 from catalog.price_words import frequency_words, term_words
 from catalog.queries import buyer_market, buyer_price, markups_for
 from connectors.partner_center import NextTerm, PartnerCenterClient
+from connectors.partner_center.transition_types import TransitionEligibility
 from notifications import notify
 from persistence import as_utc, db
 from subscriptions import renewal_rules as rules
@@ -46,56 +47,109 @@ def current_term(sub: Subscription) -> rules.NextTermChange:
     return rules.NextTermChange(sub.quantity, sub.term_duration, sub.billing_cycle)
 
 
+def _scheduled_plan(sub: Subscription) -> str:
+    """The other plan the schedule names ("" when it keeps this product and SKU)."""
+    planned = sub.next_term or {}
+    product, sku = planned.get("pc_product_id") or "", planned.get("pc_sku_id") or ""
+    if not product or (product.upper(), sku) == (sub.pc_product_id.upper(), sub.pc_sku_id):
+        return ""
+    return f"{product}:{sku}:{planned.get('availability_id') or ''}"
+
+
 def next_term(sub: Subscription) -> rules.NextTermChange:
     """What the renewal will apply: the scheduled change, else this term again."""
     if not sub.next_term:
         return current_term(sub)
+    plan = _scheduled_plan(sub)
+    product = plan_product(plan)
     return rules.NextTermChange(int(sub.next_term["quantity"]), sub.next_term["term_duration"],
-                                sub.next_term["billing_cycle"])
+                                sub.next_term["billing_cycle"], plan,
+                                product.title if product else "")
 
 
-def _prices(sub: Subscription) -> list[Price]:
+def plan_product(plan: str) -> Product | None:
+    """The catalog product of a catalog item id (product:sku:availability), if sold here."""
+    if not plan:
+        return None
+    return db.session.scalars(select(Product).where(
+        Product.pc_product_id == plan.split(":")[0])).first()
+
+
+def _product_id(sub: Subscription, plan: str = "") -> int | None:
+    """The local product whose prices apply: the scheduled plan's, else this one's."""
+    if not plan:
+        return sub.product_id
+    product = plan_product(plan)
+    return product.id if product else None
+
+
+def _prices(sub: Subscription, plan: str = "") -> list[Price]:
     """The plan's listed prices in the buyer's market."""
     market = buyer_market(sub.customer.country if sub.customer else None)
     return list(db.session.scalars(select(Price).join(Sku).where(
-        Sku.product_id == sub.product_id, Price.market == market, Price.listed.is_(True))
-        .order_by(Price.id)))
+        Sku.product_id == _product_id(sub, plan), Price.market == market,
+        Price.listed.is_(True)).order_by(Price.id)))
 
 
-def sold_terms(sub: Subscription) -> frozenset[tuple[str, str]]:
-    """The (term, billing) pairs the storefront sells this plan with."""
-    return frozenset((p.term_duration, p.billing_cycle) for p in _prices(sub))
+def sold_terms(sub: Subscription, plan: str = "") -> frozenset[tuple[str, str]]:
+    """The (term, billing) pairs the storefront sells this plan (or `plan`) with."""
+    return frozenset((p.term_duration, p.billing_cycle) for p in _prices(sub, plan))
 
 
 def quote_next_term(sub: Subscription) -> NextTermQuote:
     """R2: what renews and at what price (the buyer's: markup or retail)."""
     change = next_term(sub)
-    price = next((p for p in _prices(sub) if (p.term_duration, p.billing_cycle)
+    price = next((p for p in _prices(sub, change.plan) if (p.term_duration, p.billing_cycle)
                   == (change.term_duration, change.billing_cycle)), None)
     if price is None:
         return NextTermQuote(change, None, "")
-    unit = Decimal(buyer_price(price, sub.product_id, markups_for(sub.reseller_id)))
+    unit = Decimal(buyer_price(price, price.sku.product_id, markups_for(sub.reseller_id)))
     return NextTermQuote(change, unit, price.currency)
 
 
 def _instructions(sub: Subscription, change: rules.NextTermChange) -> NextTerm:
-    """Partner Center's instructions for the same product, SKU and availability."""
+    """Partner Center's instructions: the other plan's catalog item, else the same product,
+    SKU and availability."""
+    if change.plan:
+        product, sku, availability = (change.plan.split(":") + ["", "", ""])[:3]
+        return NextTerm(product, sku, availability, change.term_duration,
+                        change.billing_cycle, change.quantity)
     product, sku, availability = (sub.offer_id.split(":") + ["", "", ""])[:3]
     return NextTerm(sub.pc_product_id or product, sub.pc_sku_id or sku, availability,
                     change.term_duration, change.billing_cycle, change.quantity)
+
+
+def plans_at_renewal(sub: Subscription, client: PartnerCenterClient
+                     ) -> tuple[TransitionEligibility, ...]:
+    """R1/R4: the other plans Partner Center lets this subscription renew into
+    (transition eligibilities of type "scheduled"); none unless active with autorenew."""
+    if sub.status != "active" or not sub.autorenew or not sub.pc_subscription_id:
+        return ()
+    return client.get_transition_eligibilities(sub.tenant_id, sub.pc_subscription_id,
+                                               "scheduled")
+
+
+def _check_plan(sub: Subscription, change: rules.NextTermChange,
+                client: PartnerCenterClient) -> None:
+    """Another plan must be listed by Partner Center for the renewal (read only then)."""
+    if change.plan:
+        listed = frozenset(o.catalog_item_id for o in plans_at_renewal(sub, client))
+        refuse(rules.check_plan(change.plan, listed))
 
 
 def schedule(sub: Subscription, change: rules.NextTermChange, user,
              client: PartnerCenterClient) -> Subscription:
     """R1: schedule the next term's seats, term and billing in Partner Center."""
     refuse(rules.check_schedule(facts(sub), sub.autorenew, current_term(sub), change,
-                                sold_terms(sub)))
+                                sold_terms(sub, change.plan)))
+    _check_plan(sub, change, client)
     request_id = _send(sub, user, "next_term", lambda rid: client.schedule_next_term(
         sub.tenant_id, sub.pc_subscription_id, _instructions(sub, change), request_id=rid))
     sub.record("next_term", f"Scheduled for the renewal: {describe(change)}.", user,
                request_id, data={"quantity": change.quantity,
                                  "term_duration": change.term_duration,
-                                 "billing_cycle": change.billing_cycle})
+                                 "billing_cycle": change.billing_cycle,
+                                 "plan": change.plan})
     db.session.commit()
     return sub
 
@@ -113,8 +167,10 @@ def withdraw(sub: Subscription, user, client: PartnerCenterClient) -> Subscripti
 
 
 def describe(change: rules.NextTermChange) -> str:
-    """The next term in words: "5 licenses, 1 year, billed annually"."""
-    return (f"{change.quantity} licenses, {term_words(change.term_duration)}, "
+    """The next term in words: "5 licenses, 1 year, billed annually", with the plan when
+    it changes ("5 licenses of Microsoft 365 E3, …")."""
+    plan = f" of {change.plan_title or change.plan}" if change.plan else ""
+    return (f"{change.quantity} licenses{plan}, {term_words(change.term_duration)}, "
             f"{frequency_words(change.billing_cycle)}")
 
 
@@ -163,5 +219,6 @@ def resume(sub: Subscription, user, client: PartnerCenterClient,
     return sub
 
 
-__all__ = ["NextTermQuote", "buyers", "describe", "next_term", "owners", "quote_next_term",
-           "resume", "schedule", "sold_terms", "suspend", "withdraw"]
+__all__ = ["NextTermQuote", "buyers", "describe", "next_term", "owners", "plan_product",
+           "plans_at_renewal", "quote_next_term", "resume", "schedule", "sold_terms", "suspend",
+           "withdraw"]

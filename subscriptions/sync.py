@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from accounts.models import Customer
+from catalog.models import Product
 from connectors.partner_center import PartnerCenterClient
 from connectors.partner_center.commerce_types import Subscription as RemoteSubscription
 from connectors.partner_center.errors import PartnerCenterError
@@ -86,6 +87,7 @@ def mirror(sub: Subscription, remote: RemoteSubscription) -> list[str]:
             changes.append(f"{label} {getattr(sub, attr)} → {values[attr]}")
             setattr(sub, attr, values[attr])
     _renewal(sub, remote, changes)
+    _offer(sub, remote, changes)
     _terms(sub, remote, changes)
     if remote.cancellation_allowed_until:
         sub.cancellation_allowed_until = remote.cancellation_allowed_until
@@ -109,6 +111,23 @@ def _renewal(sub: Subscription, remote: RemoteSubscription, changes: list[str]) 
         changes.append(f"renewed: new term {old_end:%Y-%m-%d} – {new_end:%Y-%m-%d}")
     sub.term_end = new_end
 
+
+
+def _offer(sub: Subscription, remote: RemoteSubscription, changes: list[str]) -> None:
+    """R1/R4: a renewal that applied another plan moves the row to that plan's catalog
+    product (its title and prices follow); a plan the catalog lacks is left as it was."""
+    product_id, sku_id = (remote.offer_id.split(":") + [""])[:2]
+    if not (product_id and sub.pc_product_id) or sub.family == PERPETUAL or (
+            product_id.upper(), sku_id) == (sub.pc_product_id.upper(), sub.pc_sku_id):
+        return
+    product = db.session.scalars(select(Product).where(
+        Product.pc_product_id == product_id)).first()
+    if product is None:
+        return
+    changes.append(f"plan {sub.title} → {product.title}")
+    sub.product_id, sub.product, sub.title, sub.family = product.id, product, product.title, \
+        product.family
+    sub.offer_id, sub.pc_product_id, sub.pc_sku_id = remote.offer_id, product_id, sku_id
 
 
 def next_term_words(remote: RemoteSubscription) -> dict[str, object] | None:

@@ -1,9 +1,15 @@
-"""R4 upgrades now: the plans Partner Center lists as eligible transitions, and moving
-licenses to one (transition-a-new-commerce-subscription).
+"""R4 upgrades, now or at renewal: the plans Partner Center lists as eligible
+transitions, and moving licenses to one (transition-a-new-commerce-subscription).
 
 The seats move to a new subscription of the higher plan, coterminous with the source (or
 into an eligible existing one); both rows are mirrored from Partner Center afterwards and
-each one's history names the other, so the buyer can follow the licenses.
+each one's history names the other (data "to"/"from"), so the buyer can follow the
+licenses and the order page lists both (the new row has no order line of its own: the price
+paid on the source's line is not its price).
+
+At renewal there is no scheduled transition type: create-scheduled-changes upgrades the SKU
+through the next-term instructions, to a plan listed by the "scheduled" eligibilities, so an
+upgrade at renewal is an R1 change of plan (subscriptions.renewals.schedule).
 """
 
 from __future__ import annotations
@@ -11,9 +17,11 @@ from __future__ import annotations
 from connectors.partner_center import PartnerCenterClient
 from connectors.partner_center.transition_types import Transition, TransitionEligibility
 from persistence import db
+from subscriptions import renewals
 from subscriptions.errors import refuse
 from subscriptions.matching import CatalogProduct, ProductIndex, Unmatched
-from subscriptions.models import Subscription
+from subscriptions.models import Subscription, SubscriptionEvent
+from subscriptions.renewal_rules import NextTermChange
 from subscriptions.rules import Refusal
 from subscriptions.services import _send
 from subscriptions.sync import mirror
@@ -91,3 +99,31 @@ def upgrade_now(sub: Subscription, to_catalog_item_id: str, quantity: int, user,
                   data={"from": sub.id})
     db.session.commit()
     return target
+
+
+def upgrade_at_renewal(sub: Subscription, to_catalog_item_id: str, quantity: int, user,
+                       client: PartnerCenterClient) -> Subscription:
+    """R4 at renewal: the next term is `quantity` licenses of the higher plan, with the term
+    and billing the renewal would have (R1 refuses them when that plan is not sold so)."""
+    planned = renewals.next_term(sub)
+    product = renewals.plan_product(to_catalog_item_id)
+    return renewals.schedule(sub, NextTermChange(
+        quantity, planned.term_duration, planned.billing_cycle, to_catalog_item_id,
+        product.title if product else ""), user, client)
+
+
+def upgraded_into(subscription_ids: list[int]) -> dict[int, list[Subscription]]:
+    """R4: for each of these subscriptions, the ones its licenses were upgraded into (from
+    the "upgrade" history), so an order page lists both after an upgrade."""
+    events = db.session.scalars(db.select(SubscriptionEvent).where(
+        SubscriptionEvent.subscription_id.in_(subscription_ids),
+        SubscriptionEvent.kind == "upgrade").order_by(SubscriptionEvent.id)).all()
+    wanted = {e.data["to"] for e in events if (e.data or {}).get("to")}
+    rows = {s.id: s for s in db.session.scalars(db.select(Subscription).where(
+        Subscription.id.in_(wanted)))} if wanted else {}
+    found: dict[int, list[Subscription]] = {}
+    for event in events:
+        target = rows.get((event.data or {}).get("to"))
+        if target is not None and target not in found.setdefault(event.subscription_id, []):
+            found[event.subscription_id].append(target)
+    return found

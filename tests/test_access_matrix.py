@@ -124,6 +124,7 @@ EXPECT: dict[str, dict[str, int]] = {
     "checkout.cart": {GUEST: 302, ADMIN: 403, RESELLER: 200, CUSTOMER: 200},
     "checkout.add": {GUEST: 302, ADMIN: 403, RESELLER: 302, CUSTOMER: 302},
     "checkout.update_line": {GUEST: 302, ADMIN: 403, RESELLER: 302, CUSTOMER: 302},
+    "checkout.coterm": {GUEST: 302, ADMIN: 403, RESELLER: 302, CUSTOMER: 302},
     "checkout.accept_mca": {GUEST: 302, ADMIN: 403, RESELLER: 422, CUSTOMER: 422},
     "checkout.check": {GUEST: 302, ADMIN: 403, RESELLER: 422, CUSTOMER: 422},
     "checkout.place": {GUEST: 302, ADMIN: 403, RESELLER: 422, CUSTOMER: 422},
@@ -230,6 +231,7 @@ OTHERS: dict[str, dict[str, int]] = {
     **{f"catalog_jobs.{name}": {ADMIN: 404} for name in ("show", "status", "errors")},
     # A customer user always acts on its own company, whatever id is in the URL.
     "checkout.update_line": {RESELLER: 404, CUSTOMER: 302},
+    "checkout.coterm": {RESELLER: 404, CUSTOMER: 302},
     "checkout.accept_mca": {RESELLER: 404, CUSTOMER: 422},
     "checkout.check": {RESELLER: 404, CUSTOMER: 422},
     "checkout.place": {RESELLER: 404, CUSTOMER: 422},

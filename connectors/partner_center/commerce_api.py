@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -19,6 +20,7 @@ from connectors.partner_center.commerce_types import (
     Sku,
     Subscription,
 )
+from connectors.partner_center.coterm_types import CustomTermEndDate
 from connectors.partner_center.transition_types import Transition, TransitionEligibility
 from connectors.partner_center.transport import Call, Transport
 
@@ -177,6 +179,21 @@ class CommerceApi:
                    instructions.to_wire() if instructions else None}
         return self._patch(customer_id, subscription_id, changes, None, correlation_id,
                            request_id)
+
+    def get_custom_term_end_dates(
+        self, customer_id: str, term_duration: str, *, term_start_date: date | None = None,
+        target_coterm_subscription_id: str | None = None, correlation_id: str | None = None,
+    ) -> tuple[CustomTermEndDate, ...]:
+        """R6: the end dates a new subscription of this term may have instead of the
+        standard one (month ends and existing subscriptions' end dates); pages of 300."""
+        params = {"term_duration": term_duration,
+                  "term_start_date": term_start_date.isoformat() if term_start_date else None,
+                  "target_coterm_subscription_id": target_coterm_subscription_id}
+        call = Call("GET", f"{_c(customer_id)}/subscriptions/customTermEndDates",
+                    params={k: v for k, v in params.items() if v},
+                    correlation_id=correlation_id)
+        found = (CustomTermEndDate.from_wire(i) for i in paging.items(self._transport, call))
+        return tuple(d for d in found if d is not None)
 
     def get_transition_eligibilities(
         self, customer_id: str, subscription_id: str, eligibility_type: str = "immediate", *,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -104,6 +104,8 @@ class CartLineRequest:
     reseller_mpn_id: str = ""
     attestation_accepted: bool = False
     provisioning_context: tuple[tuple[str, str], ...] = ()
+    # R6: the first term ends on this date (one Partner Center allows: custom-term-end-dates)
+    custom_term_end_date: date | None = None
 
     def to_wire(self, index: int) -> dict[str, Any]:
         """Serialise to a cart line item with `index` as its id."""
@@ -119,6 +121,8 @@ class CartLineRequest:
             line["attestationAccepted"] = True
         if self.provisioning_context:
             line["provisioningContext"] = dict(self.provisioning_context)
+        if self.custom_term_end_date:
+            line["customTermEndDate"] = f"{self.custom_term_end_date.isoformat()}T00:00:00"
         return line
 
 

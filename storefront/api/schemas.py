@@ -235,6 +235,10 @@ class NextTermIn(Schema):
     term_duration = fields.String(required=True, validate=validate.OneOf(["P1M", "P1Y", "P3Y"]))
     billing_cycle = fields.String(required=True, validate=validate.OneOf(
         ["monthly", "annual", "triennial"]))
+    plan = fields.String(load_default="", validate=validate.Length(max=80), metadata={
+        "description": "R1/R4: another plan's catalog item id (product:sku:availability) "
+                       "from the subscription's scheduled transition eligibilities; empty "
+                       "keeps this plan"})
 
 
 class McaIn(Schema):

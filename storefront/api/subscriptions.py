@@ -90,7 +90,7 @@ def schedule_next_term(subscription_id: int):
     found = scope.one(scope.scoped(Subscription), Subscription, subscription_id)
     wanted = body(NextTermIn())
     change = NextTermChange(wanted["quantity"], wanted["term_duration"],
-                            wanted["billing_cycle"])
+                            wanted["billing_cycle"], wanted["plan"])
     try:
         renewals.schedule(found, change, g.api_user, get_client())
     except PartnerCenterError as error:

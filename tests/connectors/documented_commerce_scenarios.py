@@ -353,3 +353,15 @@ def _create_transition(w: World) -> Check:
     assert source["quantity"] == 1  # two of three seats moved
     return Check("create_transition", answer, 200, doc["response"]["body"],
                  absent_ok={"Events": "camelCase events, as transition-resources names it"})
+
+
+@scenario("get_custom_term_end_dates")
+def _custom_term_end_dates(w: World) -> Check:
+    customer, _order, sub = w.buy(E3)  # a monthly subscription: the new one may align to it
+    doc = sample("get_custom_term_end_dates")
+    path = with_ids(doc["request"]["path"], customers=customer)
+    answer = w.send("GET", path, query=doc["request"]["query"])
+    month_end, aligned = answer.json()["items"]  # the sample's two kinds, in its order
+    assert month_end["allowedCustomTermEndDateType"] == "calendarMonthAligned"
+    assert aligned["cotermSubscriptionIds"] == [sub["id"]]
+    return Check("get_custom_term_end_dates", answer, 200, doc["response"]["body"])

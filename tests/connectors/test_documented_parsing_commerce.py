@@ -3,7 +3,7 @@ carts, checkout, orders and subscriptions (see test_documented_parsing.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -341,6 +341,27 @@ def _create_transition(d: Documented) -> None:
         "CFQ7TTC0LF8R:0001:CFQ7TTC0KCSV", 2, "transition_only")
 
 
+@case("get_custom_term_end_dates")
+def _custom_term_end_dates(d: Documented) -> None:
+    d.serve("GET", sample("get_custom_term_end_dates")["response"])
+    month_end, aligned = d.client.get_custom_term_end_dates(C, "P1M")
+    assert (month_end.kind, month_end.end_date, month_end.coterm_subscription_ids) == (
+        "calendarMonthAligned", date(2023, 7, 31), ())
+    assert (aligned.kind, aligned.end_date) == ("subscriptionAligned", date(2023, 8, 1))
+    assert aligned.coterm_subscription_ids == ("5fcf618b-1daa-4604-da99-cc3e1c9ee422",
+                                               "d30a9ff9-713e-4546-c97e-f06b9dcf6ef6")
+    assert "term_duration=P1M" in d.mock.calls[-1].request.url
+
+
+@case("create_cart[custom term end date]")
+def _cotermed_cart(d: Documented) -> None:
+    d.serve("POST", sample("create_cart")["response"])
+    d.client.create_cart(C, [CartLineRequest("CFQ7TTC0LF8S:0001:CFQ7TTC0VZW5", 1, "P1M",
+                                             "monthly", custom_term_end_date=date(2023, 8, 1))])
+    (sent,) = d.sent("POST")
+    assert sent["lineItems"][0]["customTermEndDate"] == "2023-08-01T00:00:00"  # cart-resources
+
+
 def test_every_documented_operation_is_read_by_the_client():
     checked = {name.split("[")[0] for name in CUSTOMER_CASES | CASES}
     assert {fixture for files in OPERATIONS.values() for fixture in files} <= checked
@@ -350,3 +371,4 @@ def test_every_documented_operation_is_read_by_the_client():
 def test_the_client_reads_each_documented_commerce_response_into_its_typed_values(
         name, documented):
     CASES[name](documented)
+

@@ -12,6 +12,7 @@ import pytest
 import time_machine
 
 from catalog.models import Price
+from catalog.queries import buyer_price, markups_for
 from notifications.models import Notification
 from persistence import db
 from subscriptions import renewals
@@ -215,5 +216,81 @@ def test_r4_an_upgrade_listed_by_partner_center_moves_licenses_and_both_show_it(
     assert (sub.quantity, target.quantity, target.term_end) == (1, 2, sub.term_end)
     assert f"subscription {target.id}" in sub.events[-1].note
     assert f"subscription {sub.id}" in target.events[-1].note
+    order = client.get(f"/orders/{sub.order_line.order_id}").get_data(as_text=True)
+    assert f'/subscriptions/{sub.id}"' in order  # the order lists both subscriptions
+    assert f'/subscriptions/{target.id}" class="upgraded-subscription"' in order
     refused = _post(client, url, to=to, quantity="5", confirm="yes")
     assert refused.status_code == 422 and "R4.quantity" in refused.get_data(as_text=True)
+
+
+def _e3() -> Price:
+    """Microsoft 365 E3, the plan the sandbox lists as Business Standard's upgrade."""
+    price = make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLZ", family="microsoft365",
+                       cost="30.00", erp="36.00")
+    db.session.commit()
+    return price
+
+
+def test_r1_a_change_of_plan_listed_for_the_renewal_is_applied_by_it(
+        clock, buy, world, pc_client, pc_responses):
+    e3 = _e3()
+    sub = buy(quantity=2)
+    (offer,) = renewals.plans_at_renewal(sub, pc_client)  # eligibilityType=scheduled
+    assert any("eligibilityType=scheduled" in c.request.url for c in pc_responses.calls)
+    renewals.schedule(sub, NextTermChange(3, "P1M", "monthly", offer.catalog_item_id),
+                      world.reseller_a_user, pc_client)
+    sent = patches(pc_responses)[-1]["scheduledNextTermInstructions"]
+    assert sent["product"]["productId"] == "CFQ7TTC0LFLZ" and sent["quantity"] == 3
+    quote = renewals.quote_next_term(sub)  # the next term is priced at the new plan's price
+    assert "of Microsoft 365 E3" in renewals.describe(quote.change)
+    assert quote.total == 3 * Decimal(buyer_price(e3, e3.sku.product_id,
+                                                  markups_for(sub.reseller_id)))
+    assert sub.product_id != e3.sku.product_id  # until the renewal, the plan is unchanged
+    _renew(clock, world, pc_client)
+    assert (sub.product_id, sub.title, sub.quantity) == (e3.sku.product_id, "Microsoft 365 E3", 3)
+    assert sub.pc_product_id == "CFQ7TTC0LFLZ" and sub.next_term is None
+    assert "plan Microsoft 365 Business Standard → Microsoft 365 E3" in sub.events[-1].note
+
+
+def test_r1_a_plan_partner_center_does_not_list_is_refused_before_any_change(
+        clock, buy, world, pc_client, pc_responses):
+    _e3()
+    sub = buy(quantity=2)
+    with pytest.raises(SubscriptionRefused) as refused:
+        renewals.schedule(sub, NextTermChange(2, "P1M", "monthly", "CFQ7TTC0LFLZ:0002:X"),
+                          world.reseller_a_user, pc_client)
+    assert refused.value.code == "R1.plan_not_eligible"
+    assert patches(pc_responses) == []
+
+
+def test_r4_an_upgrade_at_renewal_is_shown_withdrawable_and_keeps_the_plan_until_then(
+        clock, buy, client, world, pc_client, pc_responses):
+    _e3()
+    sub = buy(quantity=3)
+    login(client, world.reseller_a_user)
+    url = f"/subscriptions/{sub.id}/upgrade"
+    page = client.get(url).get_data(as_text=True)
+    assert "Upgrade now" in page and "Upgrade at renewal" in page
+    to = re.search(r'name="to" value="([^"]+)"\s*>\s*<input type="hidden" name="when"',
+                   page)[1]
+    assert _post(client, url, to=to, quantity="3", when="renewal").status_code == 302
+    assert not [c for c in pc_responses.calls if c.request.url.endswith("/transitions")]
+    shown = client.get(f"/subscriptions/{sub.id}").get_data(as_text=True)
+    assert "3 licenses of Microsoft 365 E3, 1 month, billed monthly" in shown
+    assert "Withdraw the scheduled change" in shown
+    assert _post(client, f"/subscriptions/{sub.id}/next-term/withdraw",
+                 confirm="yes").status_code == 302
+    _renew(clock, world, pc_client)
+    assert (sub.title, sub.pc_product_id) == ("Microsoft 365 Business Standard", "CFQ7TTC0LDPB")
+
+
+def test_r1_the_api_schedules_a_change_of_plan(clock, buy, client, world, pc_client):
+    _e3()
+    sub = buy(quantity=2)
+    (offer,) = renewals.plans_at_renewal(sub, pc_client)
+    answer = client.put(f"/api/v1/subscriptions/{sub.id}/next-term",
+                        headers=bearer(world.reseller_a_user),
+                        json={"quantity": 2, "term_duration": "P1M", "billing_cycle": "monthly",
+                              "plan": offer.catalog_item_id})
+    assert answer.status_code == 200, answer.get_json()
+    assert db.session.get(type(sub), sub.id).next_term["pc_product_id"] == "CFQ7TTC0LFLZ"

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from connectors.partner_center import wire
-from connectors.partner_center.sandbox import orders
+from connectors.partner_center.sandbox import coterming, orders
 from connectors.partner_center.sandbox.catalog import Resolved
 from connectors.partner_center.sandbox.customers import Answer, customer, link
 from connectors.partner_center.sandbox.errors import SandboxError, bad_request, forbidden
@@ -82,7 +82,7 @@ def create(sb: Sandbox, tenant_id: str, body: dict[str, Any], user: str) -> Answ
     out = []
     for index, line in enumerate(lines):
         group = groups.setdefault(wire.text(line, "billingCycle"), str(len(groups)))
-        out.append(_cart_line(sb, line, index, group))
+        out.append(_cart_line(sb, tenant_id, line, index, group))
     now, cart_id = sb.now(), str(uuid.uuid4())
     cart = {"id": cart_id, "creationTimestamp": wire.iso(now),
             "lastModifiedTimestamp": wire.iso(now),
@@ -98,10 +98,12 @@ def create(sb: Sandbox, tenant_id: str, body: dict[str, Any], user: str) -> Answ
     return 201, cart
 
 
-def _cart_line(sb: Sandbox, line: dict[str, Any], index: int, group: str) -> dict[str, Any]:
+def _cart_line(sb: Sandbox, tenant_id: str, line: dict[str, Any], index: int,
+               group: str) -> dict[str, Any]:
     """A cart line as answered: id, order group, currency, provisioningContext, and either
-    its pricing or its error."""
+    its pricing or its error (R6: a customTermEndDate Partner Center does not allow)."""
     item, error = _resolve_line(sb, line)
+    error = error or (coterming.line_error(sb, tenant_id, line) if item else None)
     out = {"provisioningContext": {}} | line | {
         "id": wire.get(line, "id", index), "orderGroup": group, "currencyCode": "USD"}
     if error:

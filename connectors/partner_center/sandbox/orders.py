@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from connectors.partner_center import wire
-from connectors.partner_center.sandbox import billing
+from connectors.partner_center.sandbox import billing, coterming
 from connectors.partner_center.sandbox.catalog import Resolved, list_price
 from connectors.partner_center.sandbox.customers import (
     Answer,
@@ -78,7 +78,8 @@ def _subscription(sb: Sandbox, tenant_id: str, order_id: str, line: dict[str, An
         or item.product["title"], "quantity": int(line["quantity"]), "unitType": "Licenses",
         "productType": item.product["productType"], "orderId": order_id,
         "creationDate": wire.iso(now), "effectiveStartDate": wire.iso(now),
-        "commitmentEndDate": wire.iso(add_term(now, line.get("termDuration", ""))),
+        "commitmentEndDate": wire.iso(coterming.first_term_end(sb, tenant_id, line)
+                                      or add_term(now, line.get("termDuration", ""))),
         "billingCycle": line["billingCycle"], "termDuration": line.get("termDuration", ""),
         "status": "pending", "autoRenewEnabled": recurring, "billingType": "license",
         "isTrial": False, "partnerId": reseller_of(line), "contractType": "subscription",

@@ -9,6 +9,7 @@ from typing import Any
 
 from connectors.partner_center.sandbox import (
     carts,
+    coterming,
     customers,
     graph,
     invoices,
@@ -165,6 +166,8 @@ ROUTES: tuple[Route, ...] = (
         sb, c.params["customer"], c.params["order"]), app_user=True),
     Route("GET", f"{_C}/subscriptions", lambda sb, c: subscriptions.list_all(
         sb, c.params["customer"], c.query.get("order_id"))),
+    Route("GET", f"{_C}/subscriptions/customTermEndDates",
+          lambda sb, c: coterming.custom_term_end_dates(sb, c.params["customer"], c.query)),
     Route("GET", f"{_C}/subscriptions/<subscription>", lambda sb, c: subscriptions.get(
         sb, c.params["customer"], c.params["subscription"])),
     Route("PATCH", f"{_C}/subscriptions/<subscription>", lambda sb, c: subscriptions.patch(
