@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from jinja2.bccache import Bucket, BytecodeCache
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -18,9 +19,29 @@ from storefront.extensions import csrf, login_manager, migrate
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Compiled templates shared by every app this process builds: a second app (each test
+    builds one; gunicorn's preload could too) loads them instead of compiling them again.
+    Jinja keys each by the template's source checksum, so an edited template recompiles."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = _CompiledTemplates()
+
+
 def create_app(config: type[BaseConfig] | dict | None = None) -> Flask:
     """Build the app from a settings class (default: STOREFRONT_ENV) plus optional overrides."""
     app = Flask(__name__, instance_path=str(INSTANCE_DIR.resolve()))
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": COMPILED_TEMPLATES}
     app.url_map.converters["int"] = RowId  # before any route is added
     _load_config(app, config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)

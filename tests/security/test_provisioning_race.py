@@ -54,7 +54,8 @@ def pc_responses(pc_sandbox, slow_read):
     """The sandbox behind the real client, its slow faults held by the test (the shared
     fixture's sandbox never sleeps)."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        route_to_sandbox(mock, create_sandbox_app(pc_sandbox, sleep=slow_read), LIVE_BASE_URL)
+        mock.sandbox_app = create_sandbox_app(pc_sandbox, sleep=slow_read)
+        route_to_sandbox(mock, mock.sandbox_app, LIVE_BASE_URL)
         yield mock
 
 
