@@ -49,6 +49,8 @@ def init_celery(app: Flask) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
+        # Beat reconnects after a broken broker channel instead of failing every tick.
+        beat_scheduler="operations.beat:RecoveringScheduler",
         beat_schedule={
             # The status page's proof that beat and a worker are alive (operations/).
             "heartbeat": {"task": "operations.heartbeat",
