@@ -1,5 +1,7 @@
 # csp-storefront: `make run` starts the demo, `make test` runs everything CI runs.
 PYTHON ?= python3
+# pytest-xdist workers for `make test` (each test has its own databases, ports and Redis db)
+TEST_WORKERS ?= auto
 VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := storefront
@@ -62,7 +64,7 @@ test: $(VENV)/.test-deps $(AXE)
 	trap 'bash .ci/services stop "$$services"' EXIT; \
 	bash .ci/services start "$$services" || exit 1; \
 	. "$$services/env"; \
-	$(BIN)/python -m pytest $(ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(ARGS)
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .

@@ -36,7 +36,8 @@ def everyone(status: int) -> dict[str, int]:
 
 def only(role: str, ok: int = 200) -> dict[str, int]:
     """A page for one role: guests are sent to sign in, other roles get 403."""
-    return {GUEST: 302, **dict.fromkeys(set(ROLES) - {GUEST}, 403), role: ok}
+    # In ROLES order, not a set's: pytest-xdist workers must collect the same test ids.
+    return {GUEST: 302, **{r: 403 for r in ROLES if r != GUEST}, role: ok}
 
 
 # The API ignores the browser session: without a bearer token every role gets 401.

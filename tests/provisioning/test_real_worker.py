@@ -33,7 +33,10 @@ def stack(app, tmp_path):
         broker = f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}"
     else:
         skip_without(REDIS_ENV)
-        broker = os.environ[REDIS_ENV].rstrip("/") + "/0"
+        # A Redis database per pytest-xdist worker: workers of two tests running at once
+        # must never take each other's tasks.
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+        broker = os.environ[REDIS_ENV].rstrip("/") + f"/{2 + int(worker or 0) % 14}"
         import redis
 
         redis.Redis.from_url(broker).flushdb()
