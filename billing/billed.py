@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from accounts.models import Customer
-from catalog.models import Price
+from catalog.models import Family, Price
 from orders.models import OrderLine
 from persistence import db
 from subscriptions import rules
@@ -96,7 +96,10 @@ def _billed_query():
             .join(Customer, Customer.id == Subscription.customer_id)
             .outerjoin(OrderLine, OrderLine.id == Subscription.order_line_id)
             .outerjoin(Price, Price.id == OrderLine.price_id)
-            .where(Subscription.status.not_in(NOT_BILLED)))
+            .where(Subscription.status.not_in(NOT_BILLED),
+                   # The Azure plan itself costs nothing: Microsoft bills its Azure
+                   # consumption, which these runs do not take in (#25).
+                   Subscription.family != Family.AZURE_PLAN))
 
 
 def _billed(row, cancelled_on: date | None, changes) -> Billed:

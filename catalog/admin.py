@@ -16,7 +16,7 @@ from persistence import db
 # publisher, listed) are set by the price-list import.
 PRODUCT_FIELDS = (
     "title", "family", "segment", "enabled", "discontinued", "new_subscription_per_order",
-    "cancellable", "min_quantity", "max_quantity",
+    "cancellable", "min_quantity", "max_quantity", "delivery", "install_instructions_url",
 )
 SETTINGS_FIELDS = ("annual_billing_cycle_enabled", "annual_provisioning_enabled",
                    "default_market")

@@ -19,6 +19,8 @@ def classify(title: str, publisher: str = "", tags: str = "", billing: str = "")
         return Family.DYNAMICS
     if any(marker in text for marker in BUSINESS_MARKERS):
         return Family.OFFICE365_BUSINESS
+    if "azure plan" in text:
+        return Family.AZURE_PLAN
     if "reserv" in text:
         return Family.AZURE_RESERVATION
     if "perpetual" in text or (billing == "one_time" and "software" in text):

@@ -15,6 +15,7 @@ class Family(enum.StrEnum):
     SOFTWARE_SUBSCRIPTION = "software_subscription"
     PERPETUAL_SOFTWARE = "perpetual_software"
     AZURE_RESERVATION = "azure_reservation"
+    AZURE_PLAN = "azure_plan"  # K12: one per customer; reservations need one
     OTHER = "other"
 
 
@@ -25,6 +26,8 @@ class BillingCycle(enum.StrEnum):
     ONE_TIME = "one_time"
 
 
+# S7: what a software purchase comes with (Product.delivery).
+DELIVERIES = ("key", "download", "key_and_download", "none")
 TERMS = ("P1M", "P1Y", "P3Y")
 SEGMENTS = ("commercial", "education", "government", "nonprofit")
 
@@ -46,6 +49,11 @@ class Product(db.Model):
     cancellable = db.Column(db.Boolean, nullable=False, default=True)
     min_quantity = db.Column(db.Integer, nullable=False, default=1)
     max_quantity = db.Column(db.Integer, nullable=False, default=10000)
+    # S7: what a purchase delivers besides the licence: key, download, key_and_download or
+    # none ("certain purchases don't require a download or key"), and where its
+    # installation instructions are (e.g. Extended Security Updates); "" when none.
+    delivery = db.Column(db.String(20), nullable=False, default="key_and_download")
+    install_instructions_url = db.Column(db.String(500), nullable=False, default="")
     enabled = db.Column(db.Boolean, nullable=False, default=True, index=True)
     listed = db.Column(db.Boolean, nullable=False, default=True)  # still in the latest source
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)

@@ -20,7 +20,8 @@ from persistence import db
 # alone does not tell (perpetual licences and reservations look like other software).
 VIEWS = (("OnlineServices", None), ("SoftwareSubscriptions", Family.SOFTWARE_SUBSCRIPTION),
          ("SoftwarePerpetual", Family.PERPETUAL_SOFTWARE),
-         ("AzureReservations", Family.AZURE_RESERVATION))
+         ("AzureReservations", Family.AZURE_RESERVATION),
+         ("MicrosoftAzure", Family.AZURE_PLAN))  # create-azure-plan: the Azure plan's view
 # Specialized-industry availabilities come back only when asked for explicitly.
 SEGMENTS = (None, "education", "government", "nonprofit")
 

@@ -21,7 +21,7 @@ SEGMENTS = frozenset({"commercial", "education", "government", "nonprofit"})
 SPECIALIZED_SEGMENTS = SEGMENTS - {"commercial"}
 FAMILIES = frozenset({
     "office365_business", "microsoft365", "dynamics", "software_subscription",
-    "perpetual_software", "azure_reservation", "other",
+    "perpetual_software", "azure_reservation", "azure_plan", "other",
 })
 BILLING_CYCLES = frozenset({"monthly", "annual", "triennial", "one_time"})
 TERM_DURATIONS = frozenset({"P1M", "P1Y", "P3Y"})
@@ -134,6 +134,10 @@ class LineFacts:
     new_subscription_per_order: bool = False
     add_to_subscription_id: str | None = None
     market: str = ""  # C7: the market whose price row the line was put in at
+    # K12: a reservation's scope (shared/single, "" unset) and the Azure subscription of
+    # the customer's Azure plan it applies to ("" unset), as the buyer chose them.
+    reservation_scope: str = ""
+    azure_subscription_id: str = ""
 
     def __post_init__(self) -> None:
         _one_of(self.family, FAMILIES, "family")
@@ -172,6 +176,16 @@ class SubscriptionFacts:
     def ended(self) -> bool:
         """Cancelled, expired or disabled: it holds no place and takes no licenses."""
         return self.status in ENDED_STATUSES
+
+
+@dataclass(frozen=True)
+class AzureSubscriptionFacts:
+    """K12: one Azure subscription under the customer's Azure plan, as Partner Center
+    reports it (get-a-list-of-azure-entitlements-for-subscription)."""
+
+    id: str
+    name: str
+    active: bool
 
 
 @dataclass(frozen=True)
@@ -239,6 +253,9 @@ class CheckoutContext:
     urls: FixUrls
     today: date
     buyer_market: str = ""  # C7: the market whose prices the customer buys at
+    # K12: the Azure subscriptions of the customer's Azure plan; None when Partner Center
+    # could not be asked (or there is no plan to ask about).
+    azure_subscriptions: tuple[AzureSubscriptionFacts, ...] | None = None
     # Derived once here, read by several rules and by the order (checkout/plan.py).
     partner_of_record: str | None = field(init=False)
     plans: tuple[LinePlan, ...] = field(init=False)

@@ -19,8 +19,9 @@ from sqlalchemy import select
 
 from accounts.models import PARTNER_CENTER_QUALIFICATIONS, Customer, MpaStatus, Reseller
 from catalog.models import Product
-from checkout.context import FAMILIES, SubscriptionFacts
+from checkout.context import FAMILIES, AzureSubscriptionFacts, SubscriptionFacts
 from connectors.partner_center import NotFound, PartnerCenterError
+from connectors.partner_center.azure_plan import AZURE_PLAN_PRODUCT
 from persistence import db
 from relationships.services import DelegatedAdmin, delegated_admin
 
@@ -44,6 +45,8 @@ class RemoteFacts:
     domain_available: bool | None = None
     qualifications: frozenset[str] = frozenset()
     subscriptions: tuple[SubscriptionFacts, ...] = field(default_factory=tuple)
+    # K12: the Azure subscriptions of the tenant's Azure plan (None: no plan, or unasked)
+    azure_subscriptions: tuple[AzureSubscriptionFacts, ...] | None = None
 
 
 def _ask(what: str, call, default=None):
@@ -147,11 +150,26 @@ def _existing_tenant(client, customer: Customer) -> dict:
         return {}
     quals = _ask("qualifications", lambda: client.get_qualifications(remote.id), ())
     subs = _ask("subscriptions", lambda: client.list_subscriptions(remote.id), ())
-    return {"delegated_admin": bool(remote.allow_delegated_access), "tenant_listed": True,
+    return {"azure_subscriptions": _azure_subscriptions(client, remote.id, subs),
+            "delegated_admin": bool(remote.allow_delegated_access), "tenant_listed": True,
             "qualifications": frozenset(QUALIFICATIONS[q.qualification.lower()] for q in quals
                                         if q.is_approved and q.qualification.lower()
                                         in QUALIFICATIONS),
             "subscriptions": tuple(_remote_subscription(s) for s in subs)}
+
+
+def _azure_subscriptions(client, tenant: str, subs) -> tuple[AzureSubscriptionFacts, ...] | None:
+    """K12: the Azure subscriptions under the tenant's live Azure plan, asked only of a
+    tenant that holds one (one call, and none for every other checkout)."""
+    plan = next((s for s in subs if s.offer_id.partition(":")[0] == AZURE_PLAN_PRODUCT
+                 and s.status in ("active", "pending")), None)
+    if plan is None:
+        return None
+    found = _ask("the Azure plan's subscriptions",
+                 lambda: client.list_azure_entitlements(tenant, plan.id))
+    if found is None:
+        return None
+    return tuple(AzureSubscriptionFacts(e.id, e.friendly_name, e.active) for e in found)
 
 
 def _remote_subscription(sub) -> SubscriptionFacts:

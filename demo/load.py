@@ -17,9 +17,11 @@ from accounts.services import new_user
 from catalog import country_lists
 from connectors.partner_center.sandbox import seed
 from demo import catalog as demo_catalog
+from demo.azure import load_azure_plan
 from demo.billing import load_billing
 from demo.enrollment import load_enrollment
 from demo.reconciliation import load_into_sandbox
+from demo.software import load_software, record_keys
 from persistence import db
 
 SIGN_INS = [
@@ -121,9 +123,23 @@ def load() -> int:
                      customer=direct, admin_agent=True, company_role=CompanyRole.ADMIN)
     db.session.commit()
     country_lists.ensure_seeded()
-    created += demo_catalog.load(db) + _load_enrollment() + _load_billing()
-    # Last: the sandbox's Microsoft learns whatever the demo bought, plus one mismatch (B6).
-    return created + load_into_sandbox()
+    # S7: Wingtip's Windows Server licence (its key is recorded below), billed with the rest.
+    created += demo_catalog.load(db) + load_software(_wingtip(), _anna(), date.today())
+    created += _load_enrollment() + _load_billing() + _load_azure()
+    # Last: the sandbox's Microsoft learns whatever the demo bought, plus one mismatch (B6);
+    # then the admin records the Windows Server key that sandbox shows (demo/software.py).
+    return created + load_into_sandbox() + record_keys()
+
+
+def _anna() -> User:
+    """Northwind's demo user, who placed its demo orders."""
+    return db.session.scalars(select(User).where(User.email == SIGN_INS[1][0])).one()
+
+
+def _wingtip() -> Customer:
+    """Northwind's first customer, who holds the demo's purchases."""
+    return db.session.scalars(select(Customer).where(
+        Customer.company_name == CUSTOMERS["Northwind Traders"][0]["company_name"])).one()
 
 
 def _load_enrollment() -> int:
@@ -131,6 +147,13 @@ def _load_enrollment() -> int:
     customer = db.session.scalars(select(Customer).where(Customer.country == "CN")).one()
     admin = db.session.scalars(select(User).where(User.email == SIGN_INS[0][0])).one()
     return load_enrollment(customer, admin, date.today())
+
+
+def _load_azure() -> int:
+    """Wingtip's Azure plan and its Azure subscription (K12), after its billing."""
+    customer = db.session.scalars(select(Customer).where(
+        Customer.company_name == CUSTOMERS["Northwind Traders"][0]["company_name"])).one()
+    return load_azure_plan(customer, date.today())
 
 
 def _load_billing() -> int:

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from accounts.models import Customer
 from connectors.partner_center.sandbox import Sandbox
 from connectors.partner_center.sandbox.history import Purchase, add_purchases, plant_discrepancy
+from demo import azure as demo_azure
 from persistence import as_utc, db
 from subscriptions.models import Subscription, SubscriptionEvent
 
@@ -43,7 +44,7 @@ def mirror(state_file: Path) -> int:
     if state_file.exists():
         sandbox.load(json.loads(state_file.read_text(encoding="utf-8")))
     bought = list(purchases())
-    added = add_purchases(sandbox, bought)
+    added = add_purchases(sandbox, bought) + int(demo_azure.into_sandbox(sandbox))
     planted = plant_discrepancy(sandbox, (p.subscription_id for p in bought))
     if added or planted:
         state_file.parent.mkdir(parents=True, exist_ok=True)

@@ -31,7 +31,7 @@ from subscriptions.models import Subscription
 TERM_MONTHS = {"P1M": 1, "P1Y": 12, "P3Y": 36}
 CYCLE_MONTHS = {"monthly": 1, "annual": 12, "triennial": 36}
 # Custom end dates are for license-based new-commerce subscriptions only.
-NOT_ALIGNABLE = (Family.PERPETUAL_SOFTWARE, Family.AZURE_RESERVATION,
+NOT_ALIGNABLE = (Family.PERPETUAL_SOFTWARE, Family.AZURE_RESERVATION, Family.AZURE_PLAN,
                  Family.SOFTWARE_SUBSCRIPTION)
 
 

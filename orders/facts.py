@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
-from typing import NamedTuple
 
-from sqlalchemy import Select, bindparam, or_, select
-
-from accounts.models import Customer, CustomerQualification, MpaStatus, Reseller
-from agreements import mca
-from catalog.queries import buyer_market
+from accounts.models import Customer, MpaStatus, Reseller
 from checkout.context import (
     CheckoutContext,
     CustomerFacts,
@@ -22,12 +16,9 @@ from checkout.context import (
 )
 from checkout.fetch import RemoteFacts
 from checkout.reference import Reference
-from orders.models import OPEN_STATUSES, Order, OrderLine
-from persistence import db
-from subscriptions.models import Subscription
+from orders import snapshot
+from orders.snapshot import Snapshot
 
-# K6 counts the Business lines of orders not provisioned yet; no other pending line matters.
-BUSINESS = "office365_business"
 # What Partner Center's subscription ids appear on: an order that completed.
 BOUGHT_STATUS = "active"
 
@@ -38,21 +29,24 @@ def local_subscription_ref(sub) -> str:
     return sub.pc_subscription_id or f"local:{sub.id}"
 
 
-def build_context(cart, remote: RemoteFacts, ref: Reference, today: date,
-                  urls: FixUrls) -> CheckoutContext:
-    """The frozen facts for one cart; inside the order's lock, its reads see every racing
-    checkout that committed first."""
+def build_context(cart, remote: RemoteFacts, ref: Reference, today: date, urls: FixUrls,
+                  rows: Snapshot | None = None) -> CheckoutContext:
+    """The frozen facts for one cart from its database `rows` (read now when not given);
+    read inside the order's lock, they include every racing checkout that committed
+    first."""
     customer = cart.customer
     reseller = customer.reseller
+    rows = rows or snapshot.read(customer)
     return CheckoutContext(
         buyer_kind="reseller" if reseller else "direct",
-        customer=_customer(customer, remote, _approved_segments(customer) | remote.qualifications),
-        reseller=_reseller(reseller), mca=_mca(customer, remote), settings=ref.settings,
+        customer=_customer(customer, remote, rows.approved | remote.qualifications),
+        reseller=_reseller(reseller), mca=_mca(rows.mca, remote), settings=ref.settings,
         lines=tuple(_line(i, line) for i, line in enumerate(cart.lines)),
-        existing_subscriptions=_subscriptions(customer, remote),
+        existing_subscriptions=_subscriptions(rows, remote),
         tax_id_countries=ref.tax_id_countries,
         reservation_blocked_markets=ref.reservation_blocked_markets,
-        urls=urls, today=today, buyer_market=buyer_market(customer.country))
+        urls=urls, today=today, buyer_market=ref.market_for(customer.country),
+        azure_subscriptions=remote.azure_subscriptions)
 
 
 def record_context(customer: Customer, ref: Reference, today: date,
@@ -96,11 +90,6 @@ def _gdap(remote: RemoteFacts) -> dict:
             "gdap_missing_roles": gdap.missing_roles, "gdap_approval_url": gdap.approval_url}
 
 
-def _approved_segments(c: Customer) -> frozenset[str]:
-    """K7: the segments an admin approved for this customer, as committed now."""
-    return frozenset(db.session.scalars(_statements().approved, {"customer_id": c.id}))
-
-
 def _reseller(r: Reseller | None) -> ResellerFacts | None:
     if r is None:
         return None
@@ -112,12 +101,7 @@ def _reseller(r: Reseller | None) -> ResellerFacts | None:
         listed=r.listed)
 
 
-def _mca(customer: Customer, remote: RemoteFacts) -> McaFacts:
-    statements = _statements()
-    statement = (statements.mca_confirmed if customer.reseller_id is not None
-                 else statements.mca_accepted)
-    latest = db.session.execute(statement, {"customer_id": customer.id,
-                                            "reseller_id": customer.reseller_id}).first()
+def _mca(latest: snapshot.Mca | None, remote: RemoteFacts) -> McaFacts:
     return McaFacts(
         required_version=remote.mca_version or (latest.agreement_version if latest else ""),
         accepted_version=latest.agreement_version if latest else None,
@@ -139,10 +123,11 @@ def _line(index: int, line) -> LineFacts:
         discontinued=product.discontinued,
         new_subscription_per_order=product.new_subscription_per_order,
         add_to_subscription_id=local_subscription_ref(target) if target else None,
-        market=price.market)
+        market=price.market, reservation_scope=line.reservation_scope or "",
+        azure_subscription_id=line.azure_subscription_id or "")
 
 
-def _subscriptions(customer: Customer, remote: RemoteFacts) -> tuple[SubscriptionFacts, ...]:
+def _subscriptions(rows: Snapshot, remote: RemoteFacts) -> tuple[SubscriptionFacts, ...]:
     """Partner Center's, then ours not already among them, then what orders still open
     have bought or are buying: a subscription Partner Center has made for one of our
     lines but we have not mirrored yet is held like a mirrored one, even when Partner
@@ -150,61 +135,13 @@ def _subscriptions(customer: Customer, remote: RemoteFacts) -> tuple[Subscriptio
     buys a second one, #19); Business lines still on order count for K6. No other rule
     reads a subscription that does not exist yet (C4 never adds licenses to one), so a
     customer's backlog of other orders waiting for provisioning is not read on every
-    checkout.
-
-    Plain rows, not entities: always as committed now, never a copy the request loaded
-    earlier."""
+    checkout (orders/snapshot.py reads them, under the lock)."""
     facts = list(remote.subscriptions)
     seen = {f.id for f in facts}
-    # An empty tenant id stands for none: it must not match every customer without one.
-    tenant = {"customer_id": customer.id, "tenant_id": customer.tenant_id or None}
-    local = db.session.execute(_statements().local, tenant).all()
-    facts += [fact for fact in map(_local_fact, local) if fact.id not in seen]
+    facts += [fact for fact in map(_local_fact, rows.local) if fact.id not in seen]
     seen |= {f.id for f in facts}
-    on_order = map(_on_order_fact, db.session.execute(_statements().pending, tenant))
-    facts += [fact for fact in on_order if fact.id not in seen]
+    facts += [fact for fact in map(_on_order_fact, rows.pending) if fact.id not in seen]
     return tuple(facts)
-
-
-class _Statements(NamedTuple):
-    approved: Select
-    mca_accepted: Select
-    mca_confirmed: Select
-    local: Select
-    pending: Select
-
-
-@cache  # built on first use, when every model is mapped
-def _statements() -> _Statements:
-    """The statements of every checkout, built once with their parameters bound per call:
-    building and keying each select() anew cost about a tenth of a checkout's CPU."""
-    acceptance = mca.McaAcceptance
-    mca_columns = (acceptance.id, acceptance.agreement_version, acceptance.acting_as)
-    # This customer and every other local customer on the same Microsoft tenant (K8);
-    # SQL's NULL = NULL is never true, so without a tenant only the customer matches.
-    tenant = or_(Customer.id == bindparam("customer_id"),
-                 Customer.tenant_id == bindparam("tenant_id"))
-    return _Statements(
-        approved=select(CustomerQualification.segment).where(
-            CustomerQualification.customer_id == bindparam("customer_id"),
-            CustomerQualification.status == "approved"),
-        mca_accepted=mca.latest_query(bindparam("customer_id"))
-        .with_only_columns(*mca_columns),
-        mca_confirmed=mca.latest_query(bindparam("customer_id"), bindparam("reseller_id"))
-        .with_only_columns(*mca_columns),
-        local=select(
-            Subscription.id, Subscription.pc_subscription_id, Subscription.pc_product_id,
-            Subscription.pc_sku_id, Subscription.family, Subscription.billing_cycle,
-            Subscription.term_duration, Subscription.status, Subscription.partner_id,
-        ).join(Customer).where(tenant),
-        pending=select(
-            OrderLine.order_id, OrderLine.line_number, OrderLine.pc_product_id,
-            OrderLine.pc_sku_id, OrderLine.family, OrderLine.billing_cycle,
-            OrderLine.term_duration, OrderLine.partner_of_record,
-            OrderLine.pc_subscription_id,
-        ).join(Order).join(Customer, Order.customer_id == Customer.id).where(
-            tenant, Order.status.in_(OPEN_STATUSES), OrderLine.action == "new_subscription",
-            or_(OrderLine.pc_subscription_id != "", OrderLine.family == BUSINESS)))
 
 
 def _local_fact(s) -> SubscriptionFacts:

@@ -6,6 +6,11 @@ from __future__ import annotations
 import enum
 import uuid
 
+from sqlalchemy import ColumnElement
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.sql.functions import FunctionElement
+
 from persistence import Money, db, utcnow
 from persistence.money import charge_amount
 
@@ -67,6 +72,10 @@ class CartLine(db.Model):
     # standard term.
     custom_term_end = db.Column(db.Date)
     coterm_subscription_id = db.Column(db.Integer, db.ForeignKey("subscriptions.id"))
+    # K12: a reservation's scope (shared or single) and the Azure subscription of the
+    # customer's Azure plan it applies to; sent as the cart line's provisioningContext.
+    reservation_scope = db.Column(db.String(10), nullable=False, default="")
+    azure_subscription_id = db.Column(db.String(36), nullable=False, default="")
 
     cart = db.relationship("Cart", back_populates="lines")
     price = db.relationship("Price")
@@ -76,11 +85,36 @@ class CartLine(db.Model):
                                           foreign_keys=[coterm_subscription_id])
 
 
+def order_number(order_id: int) -> str:
+    return f"ORD-{order_id:06d}"
+
+
+class OrderNumber(FunctionElement):
+    """`order_number` in SQL, so orders can be searched and selected by number."""
+
+    type = db.String()
+    inherit_cache = True
+
+
+@compiles(OrderNumber)
+def _number_sqlite(element, compiler, **kw) -> str:
+    return f"('ORD-' || printf('%06d', {compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(OrderNumber, "postgresql")
+def _number_postgresql(element, compiler, **kw) -> str:
+    digits = f"CAST({compiler.process(element.clauses, **kw)} AS TEXT)"
+    return f"('ORD-' || lpad({digits}, greatest(6, length({digits})), '0'))"
+
+
 class Order(db.Model):
     __tablename__ = "orders"
 
     id = db.Column(db.Integer, primary_key=True)
-    number = db.Column(db.String(20), unique=True)
+    # The number derives from the id (`number` below, #27): an INSERT cannot know its own
+    # id, so storing the number cost a second UPDATE per order. This column keeps what
+    # orders placed before were numbered, which is the same text; nothing writes it now.
+    stored_number = db.Column("number", db.String(20), unique=True)
     idempotency_key = db.Column(db.String(100), nullable=False, unique=True)
     fingerprint = db.Column(db.String(64), nullable=False, default="")
     customer_id = db.Column(db.Integer, db.ForeignKey("customers.id"), nullable=False,
@@ -115,6 +149,16 @@ class Order(db.Model):
                             cascade="all, delete-orphan")
     events = db.relationship("OrderEvent", back_populates="order", order_by="OrderEvent.id",
                              cascade="all, delete-orphan")
+
+    @hybrid_property
+    def number(self) -> str | None:
+        """The order's number as buyers and admins see it: ORD- and the id, six digits."""
+        return order_number(self.id) if self.id is not None else None
+
+    @number.inplace.expression
+    @classmethod
+    def _number_expression(cls) -> ColumnElement[str]:
+        return OrderNumber(cls.id)
 
     @property
     def buyer_next_step(self) -> str:
@@ -155,6 +199,8 @@ class OrderLine(db.Model):
     target_quantity = db.Column(db.Integer)
     partner_of_record = db.Column(db.String(20), nullable=False, default="")  # K8
     custom_term_end = db.Column(db.Date)  # R6: the first term's end date sent as customTermEndDate
+    reservation_scope = db.Column(db.String(10), nullable=False, default="")  # K12
+    azure_subscription_id = db.Column(db.String(36), nullable=False, default="")  # K12
     status = db.Column(db.String(20), nullable=False, default="pending", index=True)
     pc_order_id = db.Column(db.String(60), nullable=False, default="")
     pc_subscription_id = db.Column(db.String(60), nullable=False, default="")

@@ -37,6 +37,7 @@ from checkout.rules import (
     k11_tenant_ownership,
     run_rules,
 )
+from orders import snapshot
 from orders.facts import build_context, record_context
 from orders.models import Cart, CartLine, Order, OrderLine, OrderStatus, ProvisioningJob
 from persistence import db
@@ -83,7 +84,9 @@ def fingerprint(cart: Cart) -> str:
     """What was ordered, so a replayed key with a different cart is detected."""
     lines = [(line.price_id, line.quantity, line.add_to_subscription_id)
              + ((line.custom_term_end.isoformat(),) if line.custom_term_end else ())
-             for line in cart.lines]  # R6: a co-termed line differs; others hash as before
+             + ((line.reservation_scope or "", (line.azure_subscription_id or "").lower())
+                if line.reservation_scope or line.azure_subscription_id else ())
+             for line in cart.lines]  # R6, K12: such lines differ; others hash as before
     data = json.dumps({"customer": cart.customer_id, "lines": sorted(lines)})
     return hashlib.sha256(data.encode()).hexdigest()
 
@@ -99,13 +102,10 @@ def place_order(cart: Cart, user, remote: RemoteFacts, today: date, urls: FixUrl
 
     The order points to the MCA record the rules checked under the lock (K5)."""
     ref = reference.current()  # may seed (and commit): before the order's transaction
-    previous = _replay(idempotency_key, cart)
-    if previous is not None:
-        return Placed(previous, replayed=True)
     try:
         order = _insert_order(cart, user, remote, ref, today, urls, idempotency_key)
         _commit_keeping_loaded()
-    except IntegrityError:  # a concurrent double submit won the key: return its order
+    except (_Replayed, IntegrityError):  # the key's order, or a double submit's that won it
         db.session.rollback()
         return Placed(_replay(idempotency_key, cart) or _raise_lost(idempotency_key), True)
     except CheckoutRefused:
@@ -143,6 +143,10 @@ def _raise_lost(key: str):
     raise RuntimeError(f"order with idempotency key {key} vanished")
 
 
+class _Replayed(Exception):
+    """The idempotency key placed an order already: the caller answers with that order."""
+
+
 def _insert_order(cart, user, remote, ref, today, urls, key) -> Order:
     # Held until the rules have run: the lock's refresh of the customer resets
     # customer.reseller, and the identity map keeps only rows something references, so the
@@ -150,7 +154,13 @@ def _insert_order(cart, user, remote, ref, today, urls, key) -> Order:
     reseller = cart.customer.reseller  # noqa: F841
     _lock_tenant(cart.customer)
     _reread_cart(cart)
-    ctx = build_context(cart, remote, ref, today, urls)
+    # #27: the replay check rides with the rules' reads, one round trip under the lock; a
+    # replay is answered before any rule runs, so the first order (pending now) cannot
+    # make K6 refuse its own replay.
+    rows = snapshot.read(cart.customer, key)
+    if rows.replay_of is not None:
+        raise _Replayed
+    ctx = build_context(cart, remote, ref, today, urls, rows)
     problems = _problems(cart, ctx)
     if problems:
         raise CheckoutRefused(problems)
@@ -159,8 +169,6 @@ def _insert_order(cart, user, remote, ref, today, urls, key) -> Order:
     # loaded from the database (an order not yet inserted has none).
     order.record(OrderStatus.SUBMITTED, "Order placed; it will be provisioned in the background.")
     db.session.add_all([order, ProvisioningJob(order=order)])
-    db.session.flush()
-    order.number = f"ORD-{order.id:06d}"
     cart.lines.clear()
     return order
 
@@ -233,7 +241,9 @@ def _order_line(index, line, plan, mpn, markups) -> OrderLine:
         term_duration=price.term_duration, quantity=line.quantity, unit_price=unit,
         currency=price.currency, action=plan.action, target_subscription_id=target,
         partner_of_record=mpn, pc_subscription_id=pc_target,
-        custom_term_end=None if adds else line.custom_term_end)
+        custom_term_end=None if adds else line.custom_term_end,
+        reservation_scope=line.reservation_scope or "",  # K12: sent as provisioningContext
+        azure_subscription_id=line.azure_subscription_id or "")
 
 
 def _local_id(ref: str) -> int | None:

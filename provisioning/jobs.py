@@ -27,7 +27,7 @@ from connectors.partner_center.client import PartnerCenterClient
 from connectors.partner_center.errors import PartnerCenterError, Throttled
 from orders.models import Order, OrderStatus, ProvisioningJob, utcnow
 from persistence import db
-from provisioning import licenses, results, steps
+from provisioning import azure, licenses, results, steps
 from provisioning.attention import ADMIN_RETRY, NeedsAttention, explain
 from provisioning.licenses import NotReady
 from provisioning.steps import Checkpoint, StillProvisioning
@@ -55,6 +55,7 @@ def provision_order(order_id: int, client: PartnerCenterClient, *,
     steps.attest_mca(order, client, checkpoint)
     new_lines = [ln for ln in order.lines if ln.action != "add_licenses"]
     if new_lines and any(ln.status == "pending" for ln in new_lines):
+        azure.register_azure_plan(order, new_lines, client, checkpoint)  # K12
         steps.ensure_cart(order, new_lines, client, checkpoint)
         result = steps.checkout(order, client, checkpoint)
         cart = client.get_cart(order.pc_customer_id, order.pc_cart_id,
@@ -65,6 +66,7 @@ def provision_order(order_id: int, client: PartnerCenterClient, *,
             licenses.add_licenses(order, line, client, checkpoint)
     results.await_subscriptions(order, client)
     results.mirror_subscriptions(order, client)
+    results.mirror_software_entitlements(order, client)  # S7: keys are recorded against them
     return results.finish(order)
 
 

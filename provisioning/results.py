@@ -7,6 +7,7 @@ its subscription, which is then mirrored locally with the reseller's MPN (K8).
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 
 from sqlalchemy import select
@@ -15,13 +16,17 @@ from accounts.models import Role, User
 from connectors.partner_center.client import PartnerCenterClient
 from connectors.partner_center.commerce_types import Cart, CheckoutResult
 from connectors.partner_center.commerce_types import Subscription as PcSubscription
+from connectors.partner_center.errors import PartnerCenterError
 from notifications import notify
 from orders.models import Order, OrderLine, OrderStatus
 from persistence import db
 from provisioning.attention import meaning, next_step_for
 from provisioning.steps import StillProvisioning
-from subscriptions.keys import issue_software_key
+from subscriptions.entitlements import mirror_entitlements
 from subscriptions.models import Subscription
+
+log = logging.getLogger(__name__)
+SOFTWARE = ("perpetual_software", "software_subscription")
 
 
 def record_checkout(order: Order, lines: list[OrderLine], cart: Cart,
@@ -106,9 +111,22 @@ def mirror(order: Order, line: OrderLine, pc: PcSubscription) -> Subscription:
         purchased_at=pc.created or order.created_at, term_start=pc.created,
         term_end=pc.commitment_end, cancellation_allowed_until=pc.cancellation_allowed_until)
     db.session.add(mirrored)
-    if mirrored.family == "perpetual_software":  # S6/S7: its key comes with the purchase
-        issue_software_key(mirrored)
     return mirrored
+
+
+def mirror_software_entitlements(order: Order, client: PartnerCenterClient) -> None:
+    """S7: after a software purchase, mirror what Partner Center says it entitles to, so a
+    provider admin can record its keys against it. A failed read is not a failed order:
+    the subscription sync reads entitlements again."""
+    if not any(ln.family in SOFTWARE for ln in order.lines if ln.status == "provisioned"):
+        return
+    try:
+        mirror_entitlements(client, order.customer_id, order.pc_customer_id)
+    except PartnerCenterError as error:
+        db.session.rollback()
+        log.warning("entitlements of order %s not read: %s", order.id, error)
+        return
+    db.session.commit()
 
 
 def finish(order: Order) -> str:

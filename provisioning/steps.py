@@ -229,11 +229,20 @@ def _cart_line(order: Order, line: OrderLine, client: PartnerCenterClient) -> Ca
                                    line.term_duration, line.billing_cycle,
                                    friendly_name=line.title[:50],
                                    reseller_mpn_id=line.partner_of_record,
+                                   provisioning_context=_provisioning_context(line),
                                    custom_term_end_date=line.custom_term_end)
     raise NeedsAttention(
         f"{line.title} is no longer sold for {line.term_duration or 'no term'} billed "
         f"{line.billing_cycle} in {order.customer.country}.",
         "Synchronise the catalog and offer the customer another plan; cancel this order.")
+
+
+def _provisioning_context(line: OrderLine) -> tuple[tuple[str, str], ...]:
+    """K12: a reservation's provisioningContext (create-a-cart), the Azure subscription
+    and the scope it applies to; nothing for any other line."""
+    if line.family != "azure_reservation":
+        return ()
+    return (("subscriptionId", line.azure_subscription_id), ("scope", line.reservation_scope))
 
 
 def checkout(order: Order, client: PartnerCenterClient, checkpoint: Checkpoint

@@ -150,6 +150,7 @@ def import_models() -> None:
     import orders.models  # noqa: F401
     import relationships.models  # noqa: F401
     import subscriptions.models  # noqa: F401
+    import subscriptions.support_models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
@@ -161,7 +162,11 @@ def register_blueprints(app: Flask) -> None:
     from storefront.catalog_admin import bp as catalog_admin_bp
     from storefront.checkout_views import bp as checkout_bp
     from storefront.customers import bp as customers_bp
-    from storefront.enrollments import actions  # noqa: F401 -- registers the POST routes on bp
+    from storefront.enrollments import (
+        actions,  # noqa: F401 -- registers the POST routes on bp
+        assist_actions,  # noqa: F401 -- O6-O9: the partner's assistance routes
+        usage_views,  # noqa: F401 -- O5, O8: usage export, subscription pages, notifications
+    )
     from storefront.enrollments.views import bp as enrollments_bp
     from storefront.gdap_admin import bp as gdap_admin_bp
     from storefront.main import bp as main_bp
@@ -202,6 +207,12 @@ def register_blueprints(app: Flask) -> None:
     # #21: users pages, invitations, audit log; two-factor sign-in; password reset
     for blueprint in (team_bp, mfa_bp, recovery_bp):
         app.register_blueprint(blueprint)
+    from storefront.entitlement_views import bp as entitlements_bp
+
+    app.register_blueprint(entitlements_bp)  # S7: entitlements and the keys admins record
+    from storefront.support_views import bp as support_bp
+
+    app.register_blueprint(support_bp)  # S3/S5/S6: cancellation by support request
     if app.config.get("PARTNER_CENTER_MODE") == "sandbox":
         from storefront.sandbox_demo import bp as sandbox_demo_bp
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 
 from catalog.models import SEGMENTS, Family
 from persistence import MAX_ID, MAX_MONEY
@@ -17,7 +24,16 @@ FAMILY_LABELS = {
     Family.SOFTWARE_SUBSCRIPTION: "Software subscription",
     Family.PERPETUAL_SOFTWARE: "Perpetual software",
     Family.AZURE_RESERVATION: "Azure reservation",
+    Family.AZURE_PLAN: "Azure plan",
     Family.OTHER: "Other",
+}
+
+
+DELIVERY_LABELS = {
+    "key_and_download": "A product key and a download",
+    "key": "A product key only",
+    "download": "A download only",
+    "none": "Neither: no key or download needed",
 }
 
 
@@ -30,6 +46,11 @@ class ProductForm(FlaskForm):
     new_subscription_per_order = BooleanField(
         "New subscription per order, e.g. one per Dynamics instance (C4)")
     cancellable = BooleanField("Cancellable (RedHat and SUSE never are, S5)")
+    delivery = SelectField("Comes with (software, S7)", choices=options(DELIVERY_LABELS.items()))
+    install_instructions_url = StringField(
+        "Installation instructions link (optional, e.g. Extended Security Updates)",
+        validators=[Optional(), Length(max=500), Regexp(r"^https://[^\s<>\"']+$", message=(
+            "Enter the full https:// address of the instructions page, or leave it empty."))])
     # Bounded by the database's integer: PostgreSQL refuses a larger one with an error.
     min_quantity = IntegerField("Minimum quantity",
                                 validators=[InputRequired(), NumberRange(1, MAX_ID)])

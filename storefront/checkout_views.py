@@ -21,7 +21,7 @@ from checkout.problems import CheckoutRefused, by_field, by_line
 from connectors.partner_center.app_client import get_client
 from connectors.partner_center.errors import PartnerCenterError
 from orders import cart as carts
-from orders import coterming, listing
+from orders import coterming, listing, reservations
 from orders.models import OPEN_STATUSES, Order, OrderStatus
 from orders.placement import IdempotencyConflict, check_order, place_order, record_problems
 from orders.progress import for_buyer, progress_of, with_history
@@ -36,6 +36,7 @@ from storefront.pagination import paginate
 from storefront.remote import facts_for
 from storefront.security import customer_for, roles_required
 from subscriptions import upgrades
+from subscriptions.azure_plan import azure_plan_view
 from subscriptions.models import Subscription
 
 bp = Blueprint("checkout", __name__)
@@ -93,8 +94,16 @@ def _render_cart(customer: Customer, problems=(), mca_form=None, status=200):
         line_problems=by_line(problems), mca_form=mca_form or _mca_form(customer),
         acceptance=mca.latest_for(customer.id, customer.reseller_id),
         idempotency_key=str(uuid.uuid4()), tax_label=tax_label, priced=priced, totals=totals,
-        coterm=_coterm(the_cart),
+        coterm=_coterm(the_cart), azure=_azure(the_cart), scopes=reservations.SCOPES,
         money=lambda amount, currency: format_money(amount, currency, locale)), status
+
+
+def _azure(the_cart):
+    """K12: the customer's Azure plan subscriptions a reservation line chooses from, read
+    from Partner Center only when the cart holds a reservation."""
+    if not any(ln.price.sku.product.family == reservations.RESERVATION for ln in the_cart.lines):
+        return None
+    return azure_plan_view(the_cart.customer_id, get_client())
 
 
 def _coterm(the_cart) -> dict:
@@ -191,6 +200,23 @@ def coterm(customer_id: int, line_id: int):
     return redirect(cart_url(customer))
 
 
+@bp.route("/cart/<int:customer_id>/lines/<int:line_id>/reservation", methods=["POST"])
+@buyers_only
+def reservation(customer_id: int, line_id: int):
+    """K12: a reservation line's scope and the Azure subscription it applies to."""
+    customer = _customer(customer_id)
+    if customer is None:
+        abort(404)
+    try:
+        reservations.choose(carts.cart_for(current_user, customer), line_id,
+                            request.form.get("scope", ""),
+                            request.form.get("azure_subscription_id", ""))
+    except carts.CartError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    return redirect(cart_url(customer))
+
+
 @bp.route("/cart/<int:customer_id>/mca", methods=["POST"])
 @buyers_only
 def accept_mca(customer_id: int):
@@ -218,7 +244,7 @@ def check(customer_id: int):
     customer = _customer(customer_id)
     the_cart = carts.cart_for(current_user, customer)
     now = datetime.now(UTC)
-    problems = check_order(the_cart, facts_for(customer), now.date(),
+    problems = check_order(the_cart, facts_for(customer, the_cart.lines), now.date(),
                            fix_urls(customer, from_cart=True))
     if not problems:
         flash("Everything checks out: you can place the order.", "success")
@@ -241,7 +267,7 @@ def place(customer_id: int):
     try:
         # The key comes from the form, so it is the user's own namespace: another user who
         # learns or guesses it must neither be sent to this order nor be blocked by it.
-        order = place_order(the_cart, current_user, facts_for(customer),
+        order = place_order(the_cart, current_user, facts_for(customer, the_cart.lines),
                             now.date(), fix_urls(customer, from_cart=True),
                             idempotency_key=f"web:{current_user.id}:{key}",
                             enqueue=enqueue_provisioning).order

@@ -39,6 +39,17 @@ def enrollment_status(row, target: str) -> Consequence | None:
                        f"Enrollment {row.number} of {row.customer.company_name} {outcome}")
 
 
+def subscription_conversion(row, account: str, subscription_id: str) -> Consequence:
+    """Seed 000: the conversion is one-way; the subscription then bills against the enrollment."""
+    return Consequence(
+        f"Convert {subscription_id or 'the subscription'} into {row.number}",
+        f"{'Subscription ' + subscription_id if subscription_id else 'The subscription'} "
+        f"joins account {account} of enrollment "
+        f"{row.number} and bills against it from today. The conversion is one-way: it can "
+        "never be converted back to Online Purchase or trial. Services and deployments are "
+        "not affected.")
+
+
 def autorenew_off(sub) -> Consequence:
     ends = f"on {sub.term_end:%Y-%m-%d}" if sub.term_end else "at the end of its term"
     return Consequence(
@@ -168,3 +179,18 @@ def upgrade(sub, quantity: int) -> Consequence:
         f"{quantity} of the {sub.quantity} license(s) of {sub.title} for "
         f"{sub.customer.company_name} move to the higher plan at once, in a subscription "
         "ending on the same date; they cannot be moved back to this plan.")
+
+
+def support_step(req, target: str) -> Consequence | None:
+    """S3/S5/S6: declining a support request refuses the refund; closing ends the request.
+    Reviewing and approving harm nothing."""
+    if target == "declined":
+        return Consequence(f"Decline {req.number}",
+                           f"{req.number} is declined: the requester is told at once, with "
+                           "your answer, that no refund will be given; it can then only be "
+                           "closed.")
+    if target == "closed":
+        return Consequence(f"Close {req.number}",
+                           f"{req.number} is closed for good: no further step or answer can "
+                           "be given; a new request would have to be filed.")
+    return None

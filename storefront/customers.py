@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from accounts import services
 from accounts.models import Customer, Role
 from accounts.scoping import visible_customers
+from connectors.partner_center.app_client import get_client
 from orders import listing
 from orders.models import Order
 from orders.placement import record_problems
@@ -20,6 +21,7 @@ from storefront import tables
 from storefront.fix_links import fix_urls
 from storefront.forms import CustomerForm
 from storefront.security import customer_for, is_safe_next, roles_required
+from subscriptions.azure_plan import azure_plan_view
 from subscriptions.models import Subscription
 
 bp = Blueprint("customers", __name__)
@@ -95,7 +97,9 @@ def bought_by(customer: Customer) -> dict:
                                                 .limit(LATEST)).all(),
             "subscription_count": _count(subs),
             "orders": db.session.scalars(orders.order_by(Order.id.desc()).limit(LATEST)).all(),
-            "order_count": _count(orders)}
+            "order_count": _count(orders),
+            # K12: its Azure plan and the plan's Azure subscriptions, read from Partner Center
+            "azure": azure_plan_view(customer.id, get_client())}
 
 
 def _record_problems(customer: Customer):

@@ -34,6 +34,7 @@ from storefront.errors import renders_refusals
 from storefront.pagination import paginate
 from storefront.security import roles_required
 from subscriptions import activity, services
+from subscriptions.azure_plan import azure_plan_view
 from subscriptions.errors import SubscriptionRefused
 from subscriptions.models import Subscription
 
@@ -122,6 +123,9 @@ def _render(sub: Subscription, refusal: SubscriptionRefused | None = None, key=N
     return render_template(
         "subscriptions/show.html", sub=sub, line=line, refusal=refusal, key=key, quote=quote,
         confirm=confirm, promise=promise, pricing=_pricing(sub),
+        # K12: an Azure plan shows the Azure subscriptions Partner Center reports under it
+        azure=azure_plan_view(sub.customer_id, get_client()) if sub.family == "azure_plan"
+        else None,
         money=lambda amount, currency: format_money(amount, currency, locale)), status
 
 
@@ -246,7 +250,8 @@ def cancel(subscription_id: int):
 def reveal(subscription_id: int):
     """S7: reveal the product key to an admin agent (logged)."""
     sub = _subscription(subscription_id)
-    key = services.reveal_key(sub, current_user, request.remote_addr or "")
+    key = services.reveal_key(sub, current_user, request.remote_addr or "",
+                              key_id=_key_id(request.form))
     return _render(sub, key=key)
 
 
@@ -256,8 +261,16 @@ def reveal(subscription_id: int):
 def download(subscription_id: int):
     """S7: follow the download link (logged)."""
     sub = _subscription(subscription_id)
-    url = services.download_url(sub, current_user, request.remote_addr or "")
+    url = services.download_url(sub, current_user, request.remote_addr or "",
+                                key_id=_key_id(request.args))
     return redirect(url)
+
+
+def _key_id(values) -> int | None:
+    """Which recorded key or download (one of several languages, versions...); the first
+    when none is named."""
+    value = values.get("key", type=int)
+    return value if value is not None and 0 < value <= MAX_ID else None
 
 
 @bp.route("/key-log")

@@ -40,6 +40,7 @@ from connectors.partner_center.types import PartnerRelationship
 from persistence import db
 from subscriptions import adoption_records as records
 from subscriptions.matching import Owner, ProductIndex, Reasons, Tally, chunks, known_subscriptions
+from subscriptions.order_sync import with_orders
 from subscriptions.sync import mirror_tenant
 
 # Customers per page: Partner Center's default is 500, but a page costs three calls per
@@ -170,8 +171,9 @@ def _read_one(client: PartnerCenterClient, customer: RemoteCustomer,
         # Partner Center's list leaves out the billing profile: read it for a new record.
         customer = client.get_customer(customer.id)
     segments = records.segments(client.get_qualifications(customer.id))
+    listed = client.list_subscriptions(customer.id)  # older software: orders only
     return RemoteTenant(customer, keys, unknown, segments,
-                        client.list_subscriptions(customer.id))
+                        tuple(with_orders(client, customer.id, listed, lookups.products)))
 
 
 def _keys(relationships: Sequence[PartnerRelationship], local: set[int | None],

@@ -1,8 +1,9 @@
-"""Software keys and download links (S6, S7): issued, revoked, and revealed only with a log."""
+"""Software keys and download links (S6, S7): revoked with the purchase, and revealed only
+to admin agents with a log. They are recorded by admins from Partner Center
+(subscriptions.entitlements), never generated here."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
@@ -11,6 +12,10 @@ from persistence import db
 from subscriptions import rules
 from subscriptions.errors import SubscriptionRefused, refuse
 from subscriptions.models import KeyAccess, SoftwareKey, Subscription
+
+# What each action shows, and the refusal when the record has none of it.
+NEEDS = {"reveal": ("product_key", "S7.no_key", "This item has no product key, only a download."),
+         "download": ("download_url", "S7.no_download", "This item has no download link.")}
 
 
 def _agent(user) -> bool:
@@ -24,26 +29,23 @@ def revoke_keys(sub: Subscription, now: datetime) -> None:
         sub.record("key_revoked", "Product key and download link revoked.")
 
 
-def issue_software_key(sub: Subscription) -> SoftwareKey:
-    """Give a perpetual-software subscription a key and download link (sandbox and demo)."""
-    if sub.live_keys:
-        return sub.live_keys[0]
-    groups = uuid.uuid4().hex.upper()[:25]
-    key = SoftwareKey(product_key="-".join(groups[i:i + 5] for i in range(0, 25, 5)),
-                      download_url=f"https://download.example.invalid/{sub.pc_product_id}/"
-                                   f"{uuid.uuid4().hex}.iso")
-    sub.keys.append(key)
-    sub.record("key_issued", "Product key and download link issued.")
-    return key
-
-
-def _access(sub: Subscription, user, action: str, ip: str) -> SoftwareKey:
-    """S7: refuse non-agents and keys that are gone; log every reveal and download."""
-    refuse(rules.check_may_reveal(_agent(user)))
-    if not sub.live_keys:
+def _chosen(sub: Subscription, key_id: int | None) -> SoftwareKey:
+    """The live key asked for (the first when none is named); refused when it is gone."""
+    live = [k for k in sub.live_keys if key_id is None or k.id == key_id]
+    if not live:
         raise SubscriptionRefused(rules.Refusal("S6", "S6.key_revoked",
                                                 "This item has no key or download any more."))
-    key = sub.live_keys[0]
+    return live[0]
+
+
+def _access(sub: Subscription, user, action: str, ip: str,
+            key_id: int | None = None) -> SoftwareKey:
+    """S7: refuse non-agents and keys that are gone; log every reveal and download."""
+    refuse(rules.check_may_reveal(_agent(user)))
+    key = _chosen(sub, key_id)
+    needed, code, message = NEEDS[action]
+    if not getattr(key, needed):
+        raise SubscriptionRefused(rules.Refusal("S7", code, message))
     db.session.flush()
     db.session.add(KeyAccess(user_id=user.id, subscription_id=sub.id, key_id=key.id,
                              action=action, ip=ip or ""))
@@ -51,14 +53,15 @@ def _access(sub: Subscription, user, action: str, ip: str) -> SoftwareKey:
     return key
 
 
-def reveal_key(sub: Subscription, user, ip: str = "") -> SoftwareKey:
+def reveal_key(sub: Subscription, user, ip: str = "",
+               key_id: int | None = None) -> SoftwareKey:
     """S7: show the product key to an admin agent, and write it to the activity log."""
-    return _access(sub, user, "reveal", ip)
+    return _access(sub, user, "reveal", ip, key_id)
 
 
-def download_url(sub: Subscription, user, ip: str = "") -> str:
+def download_url(sub: Subscription, user, ip: str = "", key_id: int | None = None) -> str:
     """S7: the download link for an admin agent, written to the activity log."""
-    return _access(sub, user, "download", ip).download_url
+    return _access(sub, user, "download", ip, key_id).download_url
 
 
 def reencrypt_keys() -> int:

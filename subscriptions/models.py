@@ -97,20 +97,84 @@ class SubscriptionEvent(db.Model):
     user = db.relationship("User")
 
 
+class Entitlement(db.Model):
+    """What Partner Center says a customer may use because of one order line (Get a
+    collection of entitlements), mirrored; included ones point at the one including them.
+    Keys and downloads are recorded against it by the provider's admins (S7)."""
+
+    __tablename__ = "entitlements"
+    __table_args__ = (db.UniqueConstraint("tenant_id", "pc_order_id", "line_item_id",
+                                          "pc_product_id", "pc_sku_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    customer_id = db.Column(db.Integer, db.ForeignKey("customers.id"), nullable=False,
+                            index=True)
+    tenant_id = db.Column(db.String(36), nullable=False)
+    # The local subscription of the order line; NULL until one is mirrored.
+    subscription_id = db.Column(db.Integer, db.ForeignKey("subscriptions.id"), index=True)
+    parent_id = db.Column(db.Integer, db.ForeignKey("entitlements.id"))
+    pc_order_id = db.Column(db.String(60), nullable=False)  # referenceOrder.id
+    line_item_id = db.Column(db.String(10), nullable=False)  # referenceOrder.lineItemId
+    alternate_id = db.Column(db.String(60), nullable=False, default="")
+    pc_product_id = db.Column(db.String(40), nullable=False)
+    pc_sku_id = db.Column(db.String(20), nullable=False)
+    entitlement_type = db.Column(db.String(40), nullable=False)
+    quantity = db.Column(db.Integer, nullable=False, default=0)
+    expires_at = db.Column(db.DateTime(timezone=True))
+    synced_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    # When Partner Center stopped listing it (cancelled, S6); NULL while it does.
+    gone_at = db.Column(db.DateTime(timezone=True))
+
+    customer = db.relationship("Customer")
+    subscription = db.relationship("Subscription")
+    parent = db.relationship("Entitlement", remote_side=[id])
+    keys = db.relationship("SoftwareKey", back_populates="entitlement",
+                           order_by="SoftwareKey.id")
+
+    @property
+    def title(self) -> str:
+        """The subscription's title (the product id when none is mirrored); an included
+        entitlement names its product and what includes it."""
+        base = self.subscription.title if self.subscription else self.pc_product_id
+        if self.parent_id is None:
+            return base
+        return f"{self.pc_product_id}:{self.pc_sku_id}, included with {base}"
+
+    @property
+    def live_keys(self) -> list[SoftwareKey]:
+        return [k for k in self.keys if k.revoked_at is None]
+
+
 class SoftwareKey(db.Model):
-    """A product key and/or download link of a software subscription (S6, S7)."""
+    """A product key and/or download link of a software subscription (S6, S7), recorded by
+    a provider admin from what Partner Center shows: the storefront never makes one up."""
 
     __tablename__ = "software_keys"
 
     id = db.Column(db.Integer, primary_key=True)
     subscription_id = db.Column(db.Integer, db.ForeignKey("subscriptions.id"), nullable=False,
                                 index=True)
+    entitlement_id = db.Column(db.Integer, db.ForeignKey("entitlements.id"), index=True)
     product_key = db.Column(Encrypted, nullable=False, default="")  # S7: never in clear
     download_url = db.Column(db.String(500), nullable=False, default="")
+    # The download's choices as Partner Center lists them ("" when not a download).
+    version = db.Column(db.String(40), nullable=False, default="")
+    language = db.Column(db.String(40), nullable=False, default="")
+    file_type = db.Column(db.String(20), nullable=False, default="")
+    os = db.Column(db.String(40), nullable=False, default="")
+    recorded_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
     issued_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     revoked_at = db.Column(db.DateTime(timezone=True))
 
     subscription = db.relationship("Subscription", back_populates="keys")
+    entitlement = db.relationship("Entitlement", back_populates="keys")
+    recorded_by = db.relationship("User")
+
+    @property
+    def choices(self) -> str:
+        """Version, language, file type and OS in words ("" when none is given)."""
+        return " · ".join(v for v in (self.version, self.language, self.file_type, self.os)
+                          if v)
 
 
 class KeyAccess(db.Model):

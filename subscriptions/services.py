@@ -23,7 +23,7 @@ from connectors.partner_center.errors import PartnerCenterError
 from persistence import as_utc, db
 from subscriptions import rules
 from subscriptions.errors import SubscriptionRefused, refuse
-from subscriptions.keys import download_url, issue_software_key, reveal_key, revoke_keys
+from subscriptions.keys import download_url, reveal_key, revoke_keys
 from subscriptions.models import Subscription
 from subscriptions.sync import mirror
 
@@ -36,7 +36,7 @@ PC_CODES = {"900213": ("S3", "S3.cancellation_window_closed"),
 
 
 __all__ = ["Promise", "SubscriptionRefused", "cancel", "cancellation_quote", "change_quantity",
-           "check_cancel", "download_url", "issue_software_key", "reveal_key", "set_autorenew"]
+           "check_cancel", "download_url", "reveal_key", "set_autorenew"]
 
 
 @dataclass(frozen=True)

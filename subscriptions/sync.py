@@ -1,7 +1,8 @@
 """Refresh the local mirror from Partner Center, so changes made elsewhere show up here.
 
 `sync_all(client)` is what `flask subscriptions sync` and a periodic Celery job call: for
-every customer tenant the storefront has, it lists the tenant's subscriptions, copies
+every customer tenant the storefront has, it lists the tenant's subscriptions (and the
+older software only its orders return, see subscriptions.order_sync), copies
 quantity, status, autorenew and the term dates onto the local rows (a SubscriptionEvent for
 each change it saw), and adopts the subscriptions bought in Partner Center since, with the
 matching rules of subscriptions.matching (the import of an existing base uses the same).
@@ -10,6 +11,7 @@ matching rules of subscriptions.matching (the import of an existing base uses th
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,7 +25,7 @@ from connectors.partner_center import PartnerCenterClient
 from connectors.partner_center.commerce_types import Subscription as RemoteSubscription
 from connectors.partner_center.errors import PartnerCenterError
 from persistence import as_utc, db
-from subscriptions.keys import issue_software_key
+from subscriptions.entitlements import mirror_entitlements
 from subscriptions.matching import (
     Findings,
     Owner,
@@ -36,8 +38,10 @@ from subscriptions.matching import (
     owners_of,
 )
 from subscriptions.models import Subscription
+from subscriptions.order_sync import with_orders
 from subscriptions.rules import PERPETUAL
 
+log = logging.getLogger(__name__)
 # Partner Center calls a cancelled subscription "deleted".
 STATUS = {"deleted": "cancelled"}
 WATCHED = (("quantity", "quantity"), ("status", "status"), ("autorenew", "autorenew"))
@@ -96,8 +100,6 @@ def mirror(sub: Subscription, remote: RemoteSubscription) -> list[str]:
             {"quantity": s.quantity, "until": s.allowed_until.isoformat()}
             for s in remote.refundable if s.allowed_until is not None])
     sub.synced_at = datetime.now(UTC)
-    if sub.family == PERPETUAL and sub.status == "active" and not sub.keys:
-        issue_software_key(sub)  # the sandbox has no key service: the demo gets one here
     return changes
 
 
@@ -194,10 +196,27 @@ def sync_tenant(tenant_id: str, client: PartnerCenterClient, products: ProductIn
     """Refresh every local row of one customer tenant and adopt its new subscriptions; the
     caller commits. `first` is the customer that owns what no rule assigns elsewhere."""
     report = SyncReport(customers=1)
-    remotes = client.list_subscriptions(tenant_id)
+    # Older software is only in the orders list (order_sync), so both are read.
+    remotes = with_orders(client, tenant_id, client.list_subscriptions(tenant_id), products)
     known = known_subscriptions(r.id for r in remotes)
     mirror_tenant(tenant_id, remotes, owners_of(tenant_id, first), known, products, report)
+    _entitlements(client, tenant_id, first)
     return report
+
+
+def _entitlements(client: PartnerCenterClient, tenant_id: str, first: int | None) -> None:
+    """S7: refresh the software entitlements admins record keys against, for tenants that
+    bought software (one more App+User read; cancelled ones lose their keys, S6)."""
+    software = db.session.scalars(select(Subscription).where(
+        Subscription.tenant_id == tenant_id,
+        Subscription.family.in_((PERPETUAL, "software_subscription")))).first()
+    if software is None:
+        return
+    try:
+        mirror_entitlements(client, first or software.customer_id, tenant_id)
+    except PartnerCenterError as error:
+        # The read comes before any write: the subscriptions synced above still stand.
+        log.warning("entitlements of tenant %s not read: %s", tenant_id, error)
 
 
 def sync_customer(customer: Customer, client: PartnerCenterClient,

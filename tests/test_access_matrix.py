@@ -22,9 +22,11 @@ from notifications import notify
 from notifications.models import Notification
 from persistence import db, utcnow
 from storefront import create_app
+from subscriptions.models import Subscription
 from tests.api.factories import make_subscription
 from tests.billing.factories import make_invoice
 from tests.conftest import PASSWORD, csrf_token, login
+from tests.enrollments.conftest import mainland_enterprise
 
 GUEST, ADMIN, RESELLER, CUSTOMER = "guest", "admin", "reseller", "customer"
 ROLES = (GUEST, ADMIN, RESELLER, CUSTOMER)
@@ -46,14 +48,21 @@ API_OPERATIONS = ("list_offers", "list_customers", "create_customer", "get_custo
                   "create_order", "list_orders", "get_order", "list_subscriptions",
                   "get_subscription", "update_subscription", "cancel_subscription",
                   "list_invoices", "get_invoice", "schedule_next_term",
-                  "withdraw_next_term")
+                  "withdraw_next_term", "list_azure_subscriptions")
 API_OBJECT_OPERATIONS = ("get_customer", "update_customer", "list_mca", "record_mca",
+                         "list_azure_subscriptions",
                          "get_order", "get_subscription", "update_subscription",
                          "cancel_subscription", "get_invoice", "schedule_next_term",
                          "withdraw_next_term")
 
-ENROLLMENT_ACTIONS = ("sign", "transition", "credit_check", "order", "usage", "settlement",
-                      "account", "subscription", "invoice_paid")
+# O6/O8 (commitments.assists): the partner (reseller A, of the owned enrollment) assists with
+# these; for the direct enrollment the provider is the partner, so its customer may not.
+PARTNER_ACTIONS = ("sign", "transition", "order", "settlement", "account", "subscription",
+                   "invoice_paid", "add_department", "add_administrator",
+                   "convert_subscription", "renew")
+PROVIDER_ACTIONS = ("credit_check", "usage")  # the credit decision and metering stay with it
+ENROLLMENT_ACTIONS = (*PARTNER_ACTIONS, *PROVIDER_ACTIONS, "add_co_admin", "confirm_ownership",
+                      "request_reactivation")
 
 # Status for a GET (POST for POST-only routes) by each role, on the caller's own object.
 EXPECT: dict[str, dict[str, int]] = {
@@ -126,6 +135,7 @@ EXPECT: dict[str, dict[str, int]] = {
     "checkout.add": {GUEST: 302, ADMIN: 403, RESELLER: 302, CUSTOMER: 302},
     "checkout.update_line": {GUEST: 302, ADMIN: 403, RESELLER: 302, CUSTOMER: 302},
     "checkout.coterm": {GUEST: 302, ADMIN: 403, RESELLER: 302, CUSTOMER: 302},
+    "checkout.reservation": {GUEST: 302, ADMIN: 403, RESELLER: 302, CUSTOMER: 302},
     "checkout.accept_mca": {GUEST: 302, ADMIN: 403, RESELLER: 422, CUSTOMER: 422},
     "checkout.check": {GUEST: 302, ADMIN: 403, RESELLER: 422, CUSTOMER: 422},
     "checkout.place": {GUEST: 302, ADMIN: 403, RESELLER: 422, CUSTOMER: 422},
@@ -155,6 +165,20 @@ EXPECT: dict[str, dict[str, int]] = {
     "subscriptions.reveal": {GUEST: 302, ADMIN: 403, RESELLER: 403, CUSTOMER: 403},
     "subscriptions.download": {GUEST: 302, ADMIN: 403, RESELLER: 403, CUSTOMER: 403},
     "subscriptions.key_log": only(ADMIN),
+    # S3/S5/S6 support requests: the form is the buyers' and only where online cancellation
+    # is refused (the matrix's fresh subscription can still be cancelled: sent back to it);
+    # the list and a request's page for everyone scoped; the steps are the admins' (an
+    # empty step is refused, 422).
+    "support.new": {GUEST: 302, ADMIN: 403, RESELLER: 302, CUSTOMER: 302},
+    "support.index": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
+    "support.show": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
+    "support.move": {GUEST: 302, ADMIN: 422, RESELLER: 403, CUSTOMER: 403},
+    # S7: entitlements and the keys admins record; empty posts name no customer (400) or
+    # carry no CSV file (422).
+    "entitlements.index": only(ADMIN),
+    "entitlements.show": only(ADMIN),
+    "entitlements.sync": only(ADMIN, 400),
+    "entitlements.import_csv": only(ADMIN, 422),
     # #21: the matrix's reseller and customer users are their companies' admins
     # (company_admins below). The admin's page needs ?reseller= or ?customer= (without, the
     # page leads to the resellers and a post answers 404); empty posts lack their fields
@@ -192,8 +216,30 @@ EXPECT: dict[str, dict[str, int]] = {
     "enrollments.index": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
     "enrollments.new": only(ADMIN),
     "enrollments.show": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
+    # #24 usage (O5): the export and the notification choice for whoever sees the enrollment
+    # (the empty post names no frequency: 422); the owned enrollment has no subscription of
+    # that id, so its page is 404 (tests/enrollments/test_ospa_usage_pages.py shows it).
+    "enrollments.usage_csv": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
+    "enrollments.usage_frequency": {GUEST: 302, ADMIN: 422, RESELLER: 422, CUSTOMER: 422},
+    "enrollments.subscription_show": {GUEST: 302, ADMIN: 404, RESELLER: 404, CUSTOMER: 404},
     # The admin's empty form submission is refused with 422; everyone else never gets that far.
-    **{f"enrollments.{name}": only(ADMIN, 422) for name in ENROLLMENT_ACTIONS},
+    **{f"enrollments.{name}": only(ADMIN, 422) for name in PROVIDER_ACTIONS},
+    # Empty posts are refused (422): a form without its fields, or renewing a draft
+    # (O9.not_renewable) and asking to reactivate a running one (O8.nothing_to_reactivate).
+    **{f"enrollments.{name}": {GUEST: 302, ADMIN: 422, RESELLER: 422, CUSTOMER: 403}
+       for name in PARTNER_ACTIONS},
+    # Account Owners (the customer) add co-admins and confirm ownership; only the partner
+    # requests a reactivation, which only the provider completes.
+    "enrollments.add_co_admin": {GUEST: 302, ADMIN: 422, RESELLER: 422, CUSTOMER: 422},
+    "enrollments.confirm_ownership": {GUEST: 302, ADMIN: 403, RESELLER: 403, CUSTOMER: 422},
+    "enrollments.request_reactivation": {GUEST: 302, ADMIN: 403, RESELLER: 422,
+                                         CUSTOMER: 403},
+    # #24 the partner's terms (O6): its price list (the reseller's own, the admin's own and,
+    # read-only, any reseller's); payment terms and VAT invoices for whoever acts for the
+    # enrollment's partner (empty posts: 422); the direct enrollment's partner is the provider.
+    "enrollments.prices": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 403},
+    **{f"enrollments.{name}": {GUEST: 302, ADMIN: 422, RESELLER: 422, CUSTOMER: 403}
+       for name in ("payment_terms", "vat_invoice")},
     "orders_admin.index": only(ADMIN),
     "orders_admin.show": only(ADMIN),
     "orders_admin.retry": only(ADMIN, ok=302),
@@ -229,10 +275,15 @@ OTHERS: dict[str, dict[str, int]] = {
     "catalog_admin.toggle": {ADMIN: 404},
     "catalog_admin.price": {ADMIN: 404},
     "catalog_admin.markups": {ADMIN: 404},
+    "entitlements.show": {ADMIN: 404},
+    "support.new": {RESELLER: 404, CUSTOMER: 404},
+    "support.show": {ADMIN: 404, RESELLER: 404, CUSTOMER: 404},
+    "support.move": {ADMIN: 404},
     **{f"catalog_jobs.{name}": {ADMIN: 404} for name in ("show", "status", "errors")},
     # A customer user always acts on its own company, whatever id is in the URL.
     "checkout.update_line": {RESELLER: 404, CUSTOMER: 302},
     "checkout.coterm": {RESELLER: 404, CUSTOMER: 302},
+    "checkout.reservation": {RESELLER: 404, CUSTOMER: 302},
     "checkout.accept_mca": {RESELLER: 404, CUSTOMER: 422},
     "checkout.check": {RESELLER: 404, CUSTOMER: 422},
     "checkout.place": {RESELLER: 404, CUSTOMER: 422},
@@ -263,7 +314,12 @@ OTHERS: dict[str, dict[str, int]] = {
     "renewals.upgrade": {RESELLER: 404, CUSTOMER: 404},
     "sandbox_demo.renew": {ADMIN: 404},
     "enrollments.show": {ADMIN: 404, RESELLER: 404, CUSTOMER: 404},
-    **{f"enrollments.{name}": {ADMIN: 404, RESELLER: 403} for name in ENROLLMENT_ACTIONS},
+    **{f"enrollments.{name}": {ADMIN: 404, RESELLER: 404, CUSTOMER: 404}
+       for name in ("usage_csv", "usage_frequency", "subscription_show")},
+    **{f"enrollments.{name}": {ADMIN: 404, RESELLER: 404, CUSTOMER: 404}
+       for name in ENROLLMENT_ACTIONS},
+    **{f"enrollments.{name}": {ADMIN: 404, RESELLER: 404, CUSTOMER: 404}
+       for name in ("payment_terms", "vat_invoice")},
     "orders_admin.show": {ADMIN: 404},
     "orders_admin.retry": {ADMIN: 404},
     "reconciliation.show": {ADMIN: 404},
@@ -285,7 +341,7 @@ OTHERS: dict[str, dict[str, int]] = {
 def owned_objects(world):
     """An enrollment and a notification each role owns, and some that belong to others."""
     mine = {ADMIN: world.admin, RESELLER: world.reseller_a_user, CUSTOMER: world.direct_user}
-    enrollments = {c: create_enrollment(c, date(2025, 4, 1)).id
+    enrollments = {c: create_enrollment(mainland_enterprise(c), date(2025, 4, 1)).id
                    for c in (world.customer_a, world.customer_b, world.direct)}
     for user in (*mine.values(), world.reseller_b_user):
         notify([user], "Hello", "x")
@@ -381,6 +437,38 @@ def catalog_job_id() -> int:
     return job.id
 
 
+def entitlement_id(world) -> int:
+    """A software entitlement of customer A's subscription (S7), to show."""
+    from tests.subscriptions.recorded_keys import entitlement_of
+
+    sub = db.session.get(Subscription, world.owned[ADMIN]["subscription_id"])
+    found = entitlement_of(sub)
+    db.session.commit()
+    return found.id
+
+
+def support_request_id(world, role: str, other: bool = False) -> int:
+    """A support request (S5) on the role's own subscription, or on customer B's (none
+    is foreign to the admin: a missing one)."""
+    from decimal import Decimal
+
+    from subscriptions.support_models import SupportRequest
+
+    if other and role == ADMIN:
+        return 999_999
+    ids = world.foreign if other else world.owned.get(role, world.owned[ADMIN])
+    sub = db.session.get(Subscription, ids["subscription_id"])
+    filed = SupportRequest(
+        subscription=sub, customer_id=sub.customer_id, reseller_id=sub.reseller_id,
+        filed_by=world.reseller_b_user if other else user_for(world, role) or world.admin,
+        rule="S5", reason="Never used since purchase.", amount=Decimal("10.00"),
+        currency="USD", contact_name="Ann", contact_email="ann@test.example",
+        contact_phone="+44 20 7946 0000")
+    db.session.add(filed)
+    db.session.commit()
+    return filed.id
+
+
 def url_args(rule, world, other: bool, role: str = ADMIN) -> dict[str, int]:
     own = {"customer_id": world.customer_a.id, "reseller_id": world.reseller_a.id,
            "product_id": world.price.sku.product_id, "price_id": world.price.id,
@@ -398,6 +486,13 @@ def url_args(rule, world, other: bool, role: str = ADMIN) -> dict[str, int]:
     if rule.endpoint.startswith("reconciliation.") and "run_id" in rule.arguments:
         own["run_id"] = reconciliation_run_id() if not other else 0
         foreign["run_id"] = 999_999
+    if "entitlement_id" in rule.arguments:
+        own["entitlement_id"] = entitlement_id(world) if not other else 0
+        foreign["entitlement_id"] = 999_999
+    if "support_request_id" in rule.arguments:
+        own["support_request_id"] = support_request_id(world, role) if not other else 0
+        foreign["support_request_id"] = support_request_id(world, role, other=True) \
+            if other else 0
     if "job_id" in rule.arguments:
         own["job_id"] = catalog_job_id() if not other else 0
         foreign["job_id"] = 999_999

@@ -32,8 +32,12 @@ def test_demo_has_an_active_enrollment_past_half_its_commitment_with_the_50_perc
     enrollment = db.session.scalars(select(Enrollment)).one()
     assert enrollment.status == "active" and enrollment.number.startswith("V570")
     assert enrollment.orders[0].amount_excl_tax >= 50000
-    assert [n.kind for n in enrollment.notices] == ["usage_threshold"]
-    assert enrollment.notices[0].key.endswith(":50")
+    # The letters of #24 on signing, then the 50% notice; the commitment is paid (no dunning);
+    # the partner's scheduled price rise was announced (O6 price protection).
+    assert [n.kind for n in enrollment.notices] == [
+        "order_confirmation", "welcome_letter", "usage_threshold", "price_change"]
+    assert enrollment.notices[2].key.endswith(":50")
+    assert all(i.paid_on for i in enrollment.invoices)
 
 
 def test_demo_sign_ins_work(client, app):
@@ -60,7 +64,8 @@ def test_demo_catalog_is_the_sandbox_catalog_with_prices(client, app):
 
     demo.load()
     products = {p.pc_product_id: p for p in db.session.scalars(select(Product))}
-    assert len(products) == 11
+    assert len(products) == 12
+    assert products["DZH318Z0BPS6"].family == "azure_plan"  # K12: the Azure plan is for sale
     assert products["CFQ7TTC0LF8Q"].discontinued and products["CFQ7TTC0LGNM"].family == "dynamics"
     assert products["CFQ7TTC0LDPB"].skus[0].catalog_item_id == "CFQ7TTC0LDPB:0001:CFQ7TTC0K5DJ"
     assert CatalogSettings.current().annual_sellable

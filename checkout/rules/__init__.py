@@ -27,6 +27,7 @@ from checkout.rules import (
     k09_reseller_standing,
     k10_reservation_markets,
     k11_tenant_ownership,
+    k12_reservation_scope,
     s02_quantity,
 )
 
@@ -41,6 +42,7 @@ ALL_RULES: tuple[ModuleType, ...] = (
     k05_mca,
     k07_specialized_industry,
     k10_reservation_markets,
+    k12_reservation_scope,
     c07_market,
     c01_annual_billing,
     c02_billing_terms,

@@ -10,8 +10,10 @@ from typing import Any
 import requests
 
 from connectors.partner_center.auth import MsalTokenProvider, SandboxTokenProvider
+from connectors.partner_center.azure_plan import AzurePlanApi
 from connectors.partner_center.commerce_api import CommerceApi
 from connectors.partner_center.customers_api import CustomersApi
+from connectors.partner_center.entitlements import EntitlementsApi
 from connectors.partner_center.invoices import InvoicesApi
 from connectors.partner_center.retry import RetryPolicy
 from connectors.partner_center.transport import TokenProvider, Transport
@@ -20,7 +22,8 @@ LIVE_BASE_URL = "https://api.partnercenter.microsoft.com"
 SANDBOX_BASE_URL = "http://127.0.0.1:5001"
 
 
-class PartnerCenterClient(CustomersApi, CommerceApi, InvoicesApi):
+class PartnerCenterClient(CustomersApi, CommerceApi, InvoicesApi, AzurePlanApi,
+                          EntitlementsApi):
     """Partner Center REST client: one method per operation, typed values in and out.
 
     No globals: the session, base URL and token provider are given. Every request carries a

@@ -110,10 +110,14 @@ class CommerceApi:
                                              correlation_id=correlation_id))
         return Order.from_wire(response.json())
 
-    def list_orders(self, customer_id: str, *,
+    def list_orders(self, customer_id: str, *, billing_type: str | None = None,
                     correlation_id: str | None = None) -> tuple[Order, ...]:
-        """List a customer's orders (new ones may lag behind)."""
-        call = Call("GET", f"{_c(customer_id)}/orders", correlation_id=correlation_id)
+        """List a customer's orders of any date (new ones may lag behind); the only list
+        that returns software bought before October 2021. `billing_type` (onetime,
+        monthly, annual …) narrows it as get-a-list-of-orders-by-customer-and-billing-
+        cycle-type documents."""
+        call = Call("GET", f"{_c(customer_id)}/orders", correlation_id=correlation_id,
+                    params={"billingType": billing_type} if billing_type else None)
         return tuple(Order.from_wire(o) for o in paging.items(self._transport, call))
 
     def get_order_provisioning_status(self, customer_id: str, order_id: str, *,

@@ -70,7 +70,10 @@ def request_cart(data: dict) -> Cart:
                                                              "customer."]}
         else:
             cart.lines.append(CartLine(price=price, quantity=line["quantity"],
-                                       add_to_subscription=target))
+                                       add_to_subscription=target,
+                                       reservation_scope=line.get("reservation_scope", ""),
+                                       azure_subscription_id=line.get(
+                                           "azure_subscription_id", "")))
     if errors:
         raise UnknownReference({"lines": errors})
     return cart
@@ -97,7 +100,7 @@ def validate_checkout():
     """Every rule runs on the lines for the customer; every problem is listed, nothing placed."""
     cart = request_cart(body(CheckoutIn()))
     now = datetime.now(UTC)
-    problems = check_order(cart, facts_for(cart.customer), now.date(),
+    problems = check_order(cart, facts_for(cart.customer, cart.lines), now.date(),
                            fix_urls(cart.customer, external=True))
     if problems:
         return refused(problems)
@@ -125,7 +128,7 @@ def create_order():
     cart, key = request_cart(body(CheckoutIn())), _owner_key(key)
     now = datetime.now(UTC)
     try:
-        placed = place_order(cart, scope.user(), facts_for(cart.customer),
+        placed = place_order(cart, scope.user(), facts_for(cart.customer, cart.lines),
                              now.date(), fix_urls(cart.customer, external=True),
                              idempotency_key=key, enqueue=enqueue_provisioning)
     except IdempotencyConflict:

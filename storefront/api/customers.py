@@ -14,6 +14,7 @@ from connectors.partner_center.errors import PartnerCenterError
 from persistence import db
 from storefront.api import api_error, body, envelope, operation, query, scope
 from storefront.api.schemas import (
+    AzurePlanSchema,
     CustomerIn,
     CustomerSchema,
     McaIn,
@@ -21,6 +22,7 @@ from storefront.api.schemas import (
     PageQuery,
     page_of,
 )
+from subscriptions.azure_plan import azure_plan_view
 
 CustomerPage = page_of(CustomerSchema)
 McaPage = page_of(McaSchema)
@@ -65,6 +67,23 @@ def update_customer(customer_id: int):
     data = body(CustomerIn(), partial=True)
     services.save_customer(customer, data, reseller_id=customer.reseller_id)
     return jsonify(CustomerSchema().dump(customer))
+
+
+@operation("/customers/<int:customer_id>/azure-subscriptions", "GET", tag="customers",
+           summary="List the Azure plan's Azure subscriptions", ok=(200, AzurePlanSchema),
+           errors=(404, 503))
+def list_azure_subscriptions(customer_id: int):
+    """K12: the Azure subscriptions an Azure reservation line may name
+    (azure_subscription_id), read from Partner Center now."""
+    view = azure_plan_view(scope.customer(customer_id).id, get_client())
+    if view.subscriptions is None:
+        return api_error(503, "Service Unavailable", "Partner Center did not list the Azure "
+                         "plan's subscriptions; try again shortly.")
+    return jsonify(AzurePlanSchema().dump({
+        "has_azure_plan": view.plan is not None,
+        "plan_subscription_id": view.plan.id if view.plan is not None else None,
+        "items": [{"id": s.id, "friendly_name": s.friendly_name, "active": s.active}
+                  for s in view.subscriptions]}))
 
 
 @operation("/customers/<int:customer_id>/mca-acceptances", "GET", tag="mca",

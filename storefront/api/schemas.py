@@ -149,6 +149,16 @@ class LineIn(Schema):
                               validate=validate.Range(min=1, max=1_000_000))
     add_to_subscription_id = Id(allow_none=True, metadata={
         "description": "Add licenses to this subscription instead of buying a new one."})
+    # K12: an Azure reservation names its scope and the Azure subscription of the
+    # customer's Azure plan it applies to (GET /customers/{id}/azure-subscriptions), sent to
+    # Partner Center as the line's provisioningContext. Other lines leave them out.
+    reservation_scope = fields.String(validate=validate.OneOf(
+        ("shared", "single"), error="Choose shared or single (rule K12)."), metadata={
+        "description": "Azure reservations only: shared, or single (one Azure subscription)."})
+    azure_subscription_id = fields.String(validate=validate.Length(max=36),
+                                          metadata={"description": "Azure reservations only: "
+                                                    "the Azure subscription (a GUID) of the "
+                                                    "customer's Azure plan."})
 
 
 class CheckoutIn(Schema):
@@ -159,6 +169,22 @@ class CheckoutIn(Schema):
 class ValidationResult(Schema):
     ok = fields.Boolean(required=True)
     problems = fields.List(fields.Nested(ProblemSchema), required=True)
+
+
+class AzureSubscriptionSchema(Schema):
+    id = fields.String(required=True, metadata={"description": "The Azure subscription (GUID)."})
+    friendly_name = fields.String(required=True)
+    active = fields.Boolean(required=True, metadata={
+        "description": "Only an active one can be named by a reservation (K12)."})
+
+
+class AzurePlanSchema(Schema):
+    """K12: the customer's Azure plan and its Azure subscriptions as Partner Center reports
+    them just now; has_azure_plan false means a reservation needs the plan bought first."""
+
+    has_azure_plan = fields.Boolean(required=True)
+    plan_subscription_id = fields.Integer(allow_none=True, required=True)
+    items = fields.List(fields.Nested(AzureSubscriptionSchema), required=True)
 
 
 class OrderLineSchema(Schema):
@@ -173,6 +199,8 @@ class OrderLineSchema(Schema):
     currency = fields.String(required=True)
     action = fields.String(required=True)
     status = fields.String(required=True)
+    reservation_scope = fields.String(required=True)  # K12; empty on other lines
+    azure_subscription_id = fields.String(required=True)
 
 
 class OrderEventSchema(Schema):

@@ -32,6 +32,21 @@ document.addEventListener("click", (event) => {
   }
 });
 
+// <button data-copy="…">: copies its value (a download link, S7) to the clipboard and
+// says so on the button, for a moment, in words a screen reader announces.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-copy]");
+  if (!button || !navigator.clipboard) {
+    return;
+  }
+  navigator.clipboard.writeText(button.dataset.copy).then(() => {
+    const label = button.textContent;
+    button.textContent = "Copied";
+    button.setAttribute("aria-live", "polite");
+    setTimeout(() => { button.textContent = label; }, 2000);
+  });
+});
+
 // Landing on a field: a fix link (storefront/fix_links.py) or an error summary's link ends
 // in #<id> of the element where the fix is made. The browser only scrolls there; we also
 // focus it (so typing goes straight in), bring it to the middle of the screen and flash a

@@ -30,6 +30,8 @@ def b_objects(world) -> dict[str, tuple[str, str, dict | None]]:
         "get_customer": ("GET", f"/api/v1/customers/{cb}", None),
         "update_customer": ("PATCH", f"/api/v1/customers/{cb}", {"company_name": "Pwned"}),
         "list_mca": ("GET", f"/api/v1/customers/{cb}/mca-acceptances", None),
+        "list_azure_subscriptions": ("GET", f"/api/v1/customers/{cb}/azure-subscriptions",
+                                     None),
         "record_mca": ("POST", f"/api/v1/customers/{cb}/mca-acceptances", SIGNER),
         "validate_checkout": ("POST", "/api/v1/checkout/validate", body),
         "create_order": ("POST", "/api/v1/orders", body),

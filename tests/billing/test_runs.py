@@ -178,7 +178,9 @@ def test_the_demo_leaves_a_reseller_with_an_issued_invoice_for_its_demo_order(ap
     assert october.buyer_name == "Northwind Traders" and october.currency == "PLN"
     assert [(ln.customer_name, ln.charge_type, ln.quantity) for ln in october.lines] == \
         [("Wingtip Toys Sp. z o.o.", "new", 5)]
-    assert [ln.quantity for ln in november.lines + december.lines] == [5, 5]
+    # December also bills the demo's Windows Server licence, bought that day (S7 demo).
+    assert [(ln.charge_type, ln.quantity) for ln in november.lines + december.lines] == [
+        ("renew", 5), ("oneTime", 1), ("renew", 5)]
     assert october.tax_label == "VAT" and october.tax_rate == Decimal("0.23")
 
 
@@ -215,3 +217,14 @@ def test_each_user_sees_only_the_invoices_of_its_own_company(shop, clock, pc_cli
     assert seen(shop.reseller_b_user) == ["Reseller B"]
     assert seen(shop.direct_user) == ["Direct Ltd"]
     assert seen(resellers_customer) == []  # its reseller invoices it, not the provider
+
+
+def test_the_azure_plan_itself_is_never_charged(shop, clock, pc_client):
+    """#25: the Azure plan costs nothing (Microsoft bills its Azure consumption); a run must
+    not issue a 0.00 invoice for it in the catalog's currency."""
+    plan = provisioned(shop.customer_a, shop.reseller_a_user,
+                       price_in(shop, "DE", "EUR", "0.00"), 1, pc_client)
+    plan.family, plan.billing_cycle, plan.term_duration = "azure_plan", "one_time", ""
+    db.session.commit()
+    run_billing("2021-06", JUNE_END)
+    assert invoices() == []

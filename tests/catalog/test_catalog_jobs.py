@@ -142,9 +142,9 @@ def test_a_sync_job_reaches_done_with_its_progress(admin, world):
     run_queued(job)
     status = admin.get(f"/admin/catalog/jobs/{job.id}/status.json").get_json()
     assert (status["status"], status["percent"], status["final"]) == ("done", 100, True)
-    assert status["processed"] == status["total"] == 11  # every demo product, one by one
+    assert status["processed"] == status["total"] == 12  # every demo product, one by one
     page = admin.get(f"/admin/catalog/jobs/{job.id}").get_data(as_text=True)
-    assert "10 new products, 1 updated" in page  # the world's own product was there
+    assert "11 new products, 1 updated" in page  # the world's own product was there
     assert 'value="100"' in page and 'data-final="true"' in page
     assert run_queued(job).finished_at is not None  # a redelivered message changes nothing
 

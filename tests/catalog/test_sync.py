@@ -19,10 +19,11 @@ def synced(app, pc_client):
 
 def test_sync_brings_every_demo_product_with_its_family(synced):
     result, products = synced
-    assert "11 new products" in result.output
+    assert "12 new products" in result.output
     assert products["CFQ7TTC0LDPB"].family == Family.OFFICE365_BUSINESS
     assert products["DG7GMGF0DWMS"].family == Family.PERPETUAL_SOFTWARE
     assert products["DZH318Z0BQ4V"].family == Family.AZURE_RESERVATION
+    assert products["DZH318Z0BPS6"].family == Family.AZURE_PLAN  # the MicrosoftAzure view
 
 
 def test_specialized_plans_get_their_segment_from_the_explicit_segment_views(synced):
@@ -54,7 +55,7 @@ def test_skus_carry_the_current_availability_for_catalog_item_ids(synced):
 def test_a_second_sync_adds_nothing_and_follows_rotated_availabilities(app, synced, pc_sandbox):
     pc_sandbox.rotate_availability("CFQ7TTC0LDPB", "0001")
     result = app.test_cli_runner().invoke(args=["catalog", "sync", "--country", "US"])
-    assert "0 new products, 11 updated" in result.output
+    assert "0 new products, 12 updated" in result.output
     sku = db.session.scalar(select(Product).filter_by(pc_product_id="CFQ7TTC0LDPB")).skus[0]
     assert sku.availability_id != "CFQ7TTC0K5DJ"
 

@@ -26,10 +26,10 @@ def test_a_valid_direct_order_has_no_problems():
 
 def test_every_rule_module_is_run_once_with_its_rule_constant():
     names = {module.__name__.rsplit(".", 1)[1] for module in ALL_RULES}
-    assert len(names) == len(ALL_RULES) == 17
+    assert len(names) == len(ALL_RULES) == 18
     assert {module.RULE for module in ALL_RULES} == {
-        "K1", "K2", "K3", "K4", "K5", "K6", "K7", "K8", "K9", "K10", "K11", "C1", "C2", "C3",
-        "C4", "C7", "S2"}
+        "K1", "K2", "K3", "K4", "K5", "K6", "K7", "K8", "K9", "K10", "K11", "K12", "C1", "C2",
+        "C3", "C4", "C7", "S2"}
 
 
 def test_all_problems_are_collected_customer_first_then_lines():

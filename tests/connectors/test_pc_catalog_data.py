@@ -16,8 +16,8 @@ PRODUCTS = {p["id"]: p for p in CATALOG.products(None, None)} | {
 FAMILIES = {f.value for f in Family}
 
 
-def test_the_catalog_holds_the_eleven_demo_products_with_partner_center_ids():
-    assert len(PRODUCTS) == 11
+def test_the_catalog_holds_the_twelve_demo_products_with_partner_center_ids():
+    assert len(PRODUCTS) == 12  # the eleventh and twelfth: a reservation and the Azure plan
     assert all(re.fullmatch(r"[A-Z0-9]{12}", pid) for pid in PRODUCTS)
 
 
@@ -48,4 +48,5 @@ def test_only_dynamics_is_a_new_subscription_per_order_and_red_hat_is_not_cancel
     per_order = {p for p in PRODUCTS if CATALOG.storefront(p)["new_subscription_per_order"]}
     not_cancellable = {p for p in PRODUCTS if not CATALOG.storefront(p)["cancellable"]}
     assert per_order == {"CFQ7TTC0LGNM"}
-    assert not_cancellable == {"DG7GMGF0FKZW"}
+    # The Azure plan is suspended, never cancelled (create-azure-plan: lifecycle management).
+    assert not_cancellable == {"DG7GMGF0FKZW", "DZH318Z0BPS6"}

@@ -24,6 +24,8 @@ _numbers = itertools.count(1)
 BUSINESS_STANDARD = ("CFQ7TTC0LDPB", "0001", "Microsoft 365 Business Standard",
                      "office365_business")
 E3 = ("CFQ7TTC0LFLZ", "0001", "Microsoft 365 E3", "microsoft365")
+AZURE_PLAN = ("DZH318Z0BPS6", "0001", "Azure plan", "azure_plan")
+RESERVATION = ("DZH318Z0BQ4V", "0052", "Reserved VM Instance, Dv3 Series", "azure_reservation")
 
 
 def reseller_user() -> User:
@@ -85,14 +87,15 @@ def make_order(user: User | None = None, buyer: Customer | None = None, *,
     """A submitted order with its queued job, as place_order commits it."""
     user = user or reseller_user()
     buyer = buyer or customer(user)
-    order = Order(number=f"T{next(_numbers):06d}", idempotency_key=f"test-{next(_numbers)}",
+    order = Order(idempotency_key=f"test-{next(_numbers)}",
                   customer=buyer, reseller=buyer.reseller, placed_by=user,
                   tenant_mode="existing" if buyer.tenant_id else buyer.tenant_mode,
                   domain_prefix=buyer.domain_prefix)
     if mca:
         order.mca_acceptance_id = _confirm_mca(buyer, user).id
-    for number, (product, quantity) in enumerate(lines):
-        order.lines.append(_line(number, price_for(product), quantity, buyer, add_to))
+    # A line is (product, quantity), or (product, quantity, term, billing cycle).
+    for number, (product, quantity, *terms) in enumerate(lines):
+        order.lines.append(_line(number, price_for(product, *terms), quantity, buyer, add_to))
     order.record("submitted", "Order placed.")
     db.session.add_all([order, ProvisioningJob(order=order)])
     db.session.commit()

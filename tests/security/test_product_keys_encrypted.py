@@ -12,11 +12,11 @@ from sqlalchemy import select, text
 from config.settings import TestingConfig
 from persistence import db
 from storefront import create_app
-from subscriptions.keys import issue_software_key
 from subscriptions.models import SoftwareKey
 from subscriptions.sealed import ProductKeyUnreadable
 from tests.api.factories import make_subscription
 from tests.conftest import on_database
+from tests.subscriptions.recorded_keys import record_test_key
 
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 
@@ -30,8 +30,7 @@ def stored(key_id: int) -> str:
 @pytest.fixture
 def issued(world):
     sub = make_subscription(world.customer_a, world.price)
-    key = issue_software_key(sub)
-    db.session.commit()
+    key = record_test_key(sub)
     return key.id, key.product_key
 
 

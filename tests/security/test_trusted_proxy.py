@@ -12,10 +12,10 @@ from connectors.graph.app_client import SIGN_IN_KEY
 from connectors.partner_center.app_client import KEY
 from persistence import db
 from storefront import create_app
-from subscriptions.keys import issue_software_key
 from subscriptions.models import KeyAccess
 from tests.api.factories import make_subscription
 from tests.conftest import login, on_database, post_form
+from tests.subscriptions.recorded_keys import record_test_key
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def app(tmp_path, pc_client, graph_client, sign_in_proof, hops):
 def test_the_client_address_comes_from_the_proxy_only_when_one_is_trusted(
         client, world, hops, recorded):
     sub = make_subscription(world.customer_a, world.price)
-    issue_software_key(sub)
+    record_test_key(sub)
     world.reseller_a_user.admin_agent = True
     db.session.commit()
     client.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.9"  # what nginx sends

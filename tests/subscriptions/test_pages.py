@@ -14,6 +14,7 @@ from subscriptions import services
 from subscriptions.models import KeyAccess, Subscription
 from tests.conftest import csrf_token, login, post_form
 from tests.subscriptions.conftest import RED_HAT, WINDOWS_SERVER, confirm_cancel, patches
+from tests.subscriptions.recorded_keys import record_test_key
 
 START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -24,9 +25,9 @@ def local_sub(customer, product, family="perpetual_software", key=True) -> Subsc
                        title=f"Software for {customer.company_name}", family=family,
                        billing_cycle="one_time", quantity=1, status="active")
     db.session.add(sub)
-    if key:
-        services.issue_software_key(sub)
     db.session.commit()
+    if key:
+        record_test_key(sub)
     return sub
 
 
@@ -200,9 +201,7 @@ def test_s6_after_cancelling_perpetual_software_it_stays_listed_without_its_key(
         client, world, buy):
     with time_machine.travel(START, tick=False) as clock:
         sub = buy(WINDOWS_SERVER, "", "one_time", quantity=1, family="perpetual_software")
-        services.issue_software_key(sub)
-        db.session.commit()
-        key = sub.keys[0].product_key
+        key = record_test_key(sub).product_key
         clock.move_to(START + timedelta(days=30))
         agent_signs_in(client, world)
         assert confirm_cancel(client, sub.id).status_code == 302

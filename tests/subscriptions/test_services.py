@@ -17,6 +17,7 @@ from subscriptions import services
 from subscriptions.errors import SubscriptionRefused
 from subscriptions.models import SubscriptionEvent
 from tests.subscriptions.conftest import RED_HAT, SQL_SERVER, WINDOWS_SERVER, patches
+from tests.subscriptions.recorded_keys import record_test_key
 
 START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -167,8 +168,7 @@ def test_s5_a_red_hat_plan_is_never_cancelled_even_by_an_admin_agent(
 def perpetual(buy):
     sub = buy(WINDOWS_SERVER, "", "one_time", quantity=1, family="perpetual_software",
               cost="800.00", erp="950.00")
-    services.issue_software_key(sub)
-    db.session.commit()
+    record_test_key(sub)
     return sub
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from connectors.partner_center import wire
 from persistence import db
 from subscriptions import services
-from subscriptions.models import Subscription
+from subscriptions.models import Entitlement, Subscription
 from subscriptions.sync import sync_all
 from tests.subscriptions.conftest import WINDOWS_SERVER
 
@@ -39,12 +39,14 @@ def test_sync_without_changes_writes_no_history(buy, pc_client):
     assert sub.events == []
 
 
-def test_sync_gives_a_mirrored_perpetual_software_subscription_its_key(buy, pc_client):
+def test_s7_sync_mirrors_software_entitlements_and_never_invents_a_key(buy, pc_client):
     sub = buy(WINDOWS_SERVER, "", "one_time", quantity=1, family="perpetual_software")
     sync_all(pc_client)
-    assert len(sub.live_keys) == 1 and sub.live_keys[0].product_key.count("-") == 4
     sync_all(pc_client)
-    assert len(sub.keys) == 1  # once only
+    rows = db.session.query(Entitlement).order_by(Entitlement.id).all()
+    assert [(e.pc_product_id, e.subscription_id, e.parent_id is None) for e in rows] == [
+        (WINDOWS_SERVER[0], sub.id, True), ("DG7GMGF0DWM2", sub.id, False)]  # included
+    assert sub.keys == []  # keys come from an admin, copied from Partner Center
 
 
 def test_flask_subscriptions_sync_command_refreshes_the_mirror(app, buy, pc_sandbox):

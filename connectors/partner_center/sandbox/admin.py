@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
+from connectors.partner_center.sandbox import entitlements as software_entitlements
 from connectors.partner_center.sandbox import entra, graph, invoices, partners
 from connectors.partner_center.sandbox.errors import SandboxError
 from connectors.partner_center.sandbox.faults import Fault
@@ -78,6 +79,7 @@ def admin_blueprint(sb: Sandbox) -> Blueprint:
     graph.add_admin_controls(bp, sb)  # /gdap/<id>/approve|expire|terminate
     entra.add_admin_controls(bp, sb)  # /entra/sign-in
     invoices.add_admin_controls(bp, sb)  # /billing/discrepancy
+    software_entitlements.add_admin_controls(bp, sb)  # /customers/<id>/software-keys
     @bp.post("/customers/<tenant_id>/accept-reseller")
     def accept_reseller(tenant_id: str) -> Any:
         """The tenant's admin accepts a reseller's invitation: {"reseller": tenant or MPN}."""

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from connectors.partner_center import wire
-from connectors.partner_center.sandbox import coterming, orders
+from connectors.partner_center.sandbox import azure, coterming, orders
 from connectors.partner_center.sandbox.catalog import Resolved
 from connectors.partner_center.sandbox.customers import Answer, customer, link
 from connectors.partner_center.sandbox.errors import SandboxError, bad_request, forbidden
@@ -104,6 +104,7 @@ def _cart_line(sb: Sandbox, tenant_id: str, line: dict[str, Any], index: int,
     its pricing or its error (R6: a customTermEndDate Partner Center does not allow)."""
     item, error = _resolve_line(sb, line)
     error = error or (coterming.line_error(sb, tenant_id, line) if item else None)
+    error = error or (azure.line_error(sb, tenant_id, line, item) if item else None)
     out = {"provisioningContext": {}} | line | {
         "id": wire.get(line, "id", index), "orderGroup": group, "currencyCode": "USD"}
     if error:

@@ -35,6 +35,8 @@ LIST_PRICES_USD: dict[str, dict[str, str]] = {
     "DG7GMGF0FKZW": {"P1Y/annual": "799.00"},
     "DG7GMGF0DWMS": {"/one_time": "1069.00"},
     "DZH318Z0BQ4V": {"P1Y/one_time": "1200.00", "P3Y/one_time": "2500.00"},
+    # The Azure plan costs nothing itself; its Azure usage is billed as consumed.
+    "DZH318Z0BPS6": {"/one_time": "0.00"},
 }
 
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from connectors.partner_center import wire
-from connectors.partner_center.sandbox import billing, coterming
+from connectors.partner_center.sandbox import azure, billing, coterming
 from connectors.partner_center.sandbox.catalog import Resolved, list_price
 from connectors.partner_center.sandbox.customers import (
     Answer,
@@ -42,8 +42,10 @@ def add_term(start: datetime, duration: str) -> datetime:
 
 
 def _kind(item: Resolved, line: dict[str, Any]) -> str:
-    """nce, software, perpetual or reservation: decides how it can be cancelled."""
+    """nce, software, perpetual, azure_plan or reservation: decides how it can be cancelled."""
     product_type = item.product["productType"]["id"]
+    if azure.is_azure_plan(item):
+        return "azure_plan"
     if product_type == "Azure":
         return "reservation"
     if product_type == "Software":
@@ -143,6 +145,8 @@ def _order_line(number: int, line: dict[str, Any], item: Resolved,
            "quantity": int(line["quantity"])}
     if reseller_of(line):
         out["partnerIdOnRecord"] = reseller_of(line)
+    if wire.obj(line, "provisioningContext"):  # a reservation's scope and subscription
+        out["provisioningContext"] = wire.obj(line, "provisioningContext")
     out["pricing"] = line.get("pricing") or line_pricing(item, line)
     return out | {"links": catalog_links(line["catalogItemId"], country)}
 
@@ -161,6 +165,8 @@ def place(sb: Sandbox, tenant_id: str, pairs: list[tuple[dict[str, Any], Resolve
     lines, subscription_ids = [], []
     for number, (line, item) in enumerate(pairs):
         subscription_ids.append(_subscription(sb, tenant_id, order_id, line, item)["wire"]["id"])
+        if azure.is_azure_plan(item):
+            azure.plan_created(sb, subscription_ids[-1])
         lines.append(_order_line(number, line, item, country))
     total = sum(li["pricing"]["extendedPrice"] for li in lines)
     order = {"id": order_id, "alternateId": order_id[:12], "referenceCustomerId": tenant_id,
@@ -187,7 +193,7 @@ def live_subscriptions(sb: Sandbox, tenant_id: str) -> list[dict[str, Any]]:
 def _order(sb: Sandbox, tenant_id: str, order_id: str) -> dict[str, Any]:
     """The stored order of this customer or 404/20000."""
     customer(sb, tenant_id)
-    found = sb.data["orders"].get(order_id)
+    found = sb.data["orders"].get(order_id) or _legacy(sb).get(order_id)
     if found is None or found["customerId"] != tenant_id:
         raise SandboxError(404, 20000, f"Order {order_id} was not found.")
     return found
@@ -234,11 +240,26 @@ def _shown(sb: Sandbox, record: dict[str, Any]) -> dict[str, Any]:
                     "links": _order_links(record["customerId"], order["id"])}
 
 
-def list_all(sb: Sandbox, tenant_id: str) -> Answer:
-    """GET {c}/orders."""
+def _legacy(sb: Sandbox) -> dict[str, Any]:
+    """Orders from before October 2021 (legacy_orders): kept apart from the orders the
+    sandbox takes, as their subscriptions are in no subscriptions list."""
+    return sb.data.get("legacyOrders") or {}
+
+
+def _billing_key(value: str) -> str:
+    """A billing cycle compared as the docs use it: `?billingType=onetime` asks for orders
+    whose billingCycle is `one_time`."""
+    return value.replace("_", "").lower()
+
+
+def list_all(sb: Sandbox, tenant_id: str, billing_type: str | None = None) -> Answer:
+    """GET {c}/orders[?billingType=…]: every order of the customer, whatever its date."""
     customer(sb, tenant_id)
-    return 200, collection([_shown(sb, o) for o in sb.data["orders"].values()
-                            if o["customerId"] == tenant_id])
+    wanted = _billing_key(billing_type or "")
+    everything = [*_legacy(sb).values(), *sb.data["orders"].values()]
+    found = [o for o in everything if o["customerId"] == tenant_id
+             and (not wanted or _billing_key(o["wire"]["billingCycle"]) == wanted)]
+    return 200, collection([_shown(sb, o) for o in found])
 
 
 def provisioning(sb: Sandbox, tenant_id: str, order_id: str) -> Answer:
@@ -261,7 +282,8 @@ def _cancel_window_days(sb: Sandbox, record: dict[str, Any]) -> int:
         return CANCEL_BY_ORDER_DAYS[record["kind"]]
     if record["kind"] != "software":
         raise bad_request(800063, "Cancel this purchase by updating its subscription.")
-    hours = [sb.data["subscriptions"][s].get("cancelWindowHours")
+    # An order from before October 2021 names subscriptions the list no longer holds.
+    hours = [sb.data["subscriptions"].get(s, {}).get("cancelWindowHours")
              for s in record["subscriptionIds"]]
     if not all(hours):
         raise bad_request(800061, "Order can't be canceled.")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.partner_center.sandbox import (
+    azure,
     carts,
     coterming,
     customers,
@@ -19,6 +20,7 @@ from connectors.partner_center.sandbox import (
     transitions,
     validation,
 )
+from connectors.partner_center.sandbox import entitlements as software_entitlements
 from connectors.partner_center.sandbox.errors import bad_request
 from connectors.partner_center.sandbox.graph import billing as graph_billing
 from connectors.partner_center.sandbox.state import Sandbox
@@ -157,7 +159,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{_C}/carts/<cart>",
           lambda sb, c: carts.get(sb, c.params["customer"], c.params["cart"])),
     Route("POST", f"{_C}/carts/<cart>/checkout", _checkout, locked=False),
-    Route("GET", f"{_C}/orders", lambda sb, c: orders.list_all(sb, c.params["customer"])),
+    Route("GET", f"{_C}/orders", lambda sb, c: orders.list_all(
+        sb, c.params["customer"], c.query.get("billingType"))),
     Route("GET", f"{_C}/orders/<order>",
           lambda sb, c: orders.get(sb, c.params["customer"], c.params["order"])),
     Route("PATCH", f"{_C}/orders/<order>", lambda sb, c: orders.cancel(
@@ -182,6 +185,23 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/invoices",
           lambda sb, c: invoices.list_invoices(sb, _size(c), _offset(c))),
 )
+
+# The Azure plan's Azure subscriptions and their registration for reservations (K12).
+_S = f"{_C}/subscriptions/<subscription>"
+# The page's syntax spells it azureentitlements, its example azureEntitlements: both work.
+ROUTES += tuple(Route("GET", f"{_S}/{name}", lambda sb, c: azure.entitlements(
+    sb, c.params["customer"], c.params["subscription"]))
+    for name in ("azureEntitlements", "azureentitlements")) + (
+    Route("POST", f"{_S}/registrations", lambda sb, c: azure.register(
+        sb, c.params["customer"], c.params["subscription"])),
+    Route("GET", f"{_S}/registrationstatus", lambda sb, c: azure.registration_status(
+        sb, c.params["customer"], c.params["subscription"])),
+)
+
+# What each customer is entitled to (get-a-collection-of-entitlements), App+User only.
+ROUTES += (Route("GET", f"{_C}/entitlements", lambda sb, c: software_entitlements.list_all(
+    sb, c.params["customer"], c.query.get("entitlementType"), c.query.get("showExpiry")),
+    app_user=True),)
 
 # Microsoft Graph v1.0 GDAP, on the same state (partner-center-api-2.md section 1).
 _GDAP = f"/v1.0{graph.gdap.PATH}"

@@ -10,6 +10,8 @@ import string
 from datetime import datetime
 from typing import Any
 
+from connectors.partner_center.sandbox import legacy_orders
+
 PARTNER_TENANT_ID = "8f2c4a1e-5b6d-4e7f-9a0b-1c2d3e4f5a6b"
 MCA_TEMPLATE_ID = "117a77b0-9360-443b-8795-c6dedc750cf9"
 
@@ -85,6 +87,8 @@ def initial_state(now: datetime) -> dict[str, Any]:
                       "location": "US"}
                 for mpn, (name, signed, tenant) in _MPN.items()},
         "carts": {}, "orders": {}, "subscriptions": {},
+        # Software bought before October 2021: listed by Get Orders only (legacy_orders).
+        "legacyOrders": legacy_orders.seeded(TENANT_WITH_DAP_ID, RESELLER_MPN_ID_2),
         "idempotency": {}, "availabilityIds": {},
         "takenDomains": list(TAKEN_DOMAINS),
         "gdap": {"relationships": {}},  # Graph delegatedAdminRelationships (graph/)

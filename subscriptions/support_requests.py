@@ -1,0 +1,194 @@
+"""Cancellation by support request: what cannot be cancelled online is asked for instead.
+
+Policy:
+- A live subscription whose online cancellation a rule refuses — S5 (RedHat, SUSE: never),
+  S3 (past 168 hours of the term), S6 (perpetual software past 30 days) — may have a
+  support request filed by a buyer who sees it: the refund reason, the amount asked for
+  (in the subscription's currency), and a contact name, email and phone. Anything can
+  still be cancelled online gets no request: the page's Cancel does it.
+- The provider's admins take it through submitted → in review → approved or declined
+  (with the answer text, which the requester reads) → closed; no other step.
+- Filing tells every active provider admin; each status change tells the requester (in
+  the app and by email, through the outbox).
+Each problem names the field and the fix; its rule is the one that refused the online
+cancellation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+
+from accounts.models import Role, User
+from persistence import db
+from refusals import Refused
+from subscriptions import rules
+from subscriptions.models import Subscription
+from subscriptions.services import facts, price_of
+from subscriptions.support_models import SupportRequest
+
+STATUSES = ("submitted", "in_review", "approved", "declined", "closed")
+LABELS = {"submitted": "Submitted", "in_review": "In review", "approved": "Approved",
+          "declined": "Declined", "closed": "Closed"}
+NEXT = {"submitted": ("in_review",), "in_review": ("approved", "declined"),
+        "approved": ("closed",), "declined": ("closed",), "closed": ()}
+ANSWERED = ("approved", "declined")  # these steps carry the provider's answer
+LIVE = ("active", "suspended")
+AMOUNT = re.compile(r"\d{1,9}(\.\d{1,2})?")  # fits Numeric(12, 2)
+PHONE = re.compile(r"\+?[0-9 ()./-]{6,30}")
+LIMITS = {"reason": 2000, "contact_name": 120, "contact_email": 254, "contact_phone": 30,
+          "answer": 4000}
+
+Notify = Callable[[Iterable[User], str, str, str], None]  # users, subject, body, link
+
+
+@dataclass(frozen=True)
+class Problem:
+    rule: str
+    code: str
+    message: str
+    field: str
+
+
+class SupportRequestRefused(Refused):
+    """The form or the step asked is refused; every problem names its field."""
+
+
+def online_refusal(sub: Subscription, now: datetime | None = None) -> rules.Refusal | None:
+    """Why this live subscription cannot be cancelled online (S5, then S3/S6), or None when
+    it can (or is not live): only then is a support request the way."""
+    if sub.status not in LIVE:
+        return None
+    f = facts(sub)
+    return rules.check_cancellable(f) or rules.check_cancel_window(f, now or datetime.now(UTC))
+
+
+def _text(form: Mapping[str, str], name: str) -> str:
+    return (form.get(name) or "").strip()
+
+
+def _problems(form: Mapping[str, str], rule: str, currency: str) -> list[Problem]:
+    """Every problem with the filed fields, in the form's order."""
+    found = []
+
+    def bad(field: str, slug: str, message: str) -> None:
+        found.append(Problem(rule, f"{rule}.support_{slug}", message, field))
+
+    if len(_text(form, "reason")) < 10:
+        bad("reason", "reason_required", "Refund reason: say why the refund is due, in at "
+            "least 10 characters.")
+    if _amount(form) is None:
+        bad("amount", "amount_invalid", f"Amount requested: enter the refund asked for in "
+            f"{currency} as a number above 0 with at most two decimals, like 120.00.")
+    if not _text(form, "contact_name"):
+        bad("contact_name", "contact_name_required", "Contact name: enter who the provider "
+            "should answer.")
+    if not _is_email(_text(form, "contact_email")):
+        bad("contact_email", "contact_email_invalid", "Contact email: enter an address like "
+            "name@example.com.")
+    phone = _text(form, "contact_phone")
+    if not PHONE.fullmatch(phone) or sum(c.isdigit() for c in phone) < 6:
+        bad("contact_phone", "contact_phone_invalid", "Contact phone: enter a number with at "
+            "least 6 digits, like +44 20 7946 0000.")
+    for field, limit in LIMITS.items():
+        if len(_text(form, field)) > limit:
+            bad(field, "too_long", f"{field.replace('_', ' ').capitalize()}: shorten it to "
+                f"{limit} characters or fewer.")
+    return found
+
+
+def _amount(form: Mapping[str, str]) -> Decimal | None:
+    """The amount as a Decimal (never a float: money), or None unless it is written plainly
+    (120, 120.5, 1,200.00) and above 0."""
+    text = _text(form, "amount").replace(",", "")
+    if not AMOUNT.fullmatch(text):
+        return None
+    value = Decimal(text)
+    return value if value > 0 else None
+
+
+def _is_email(value: str) -> bool:
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+def currency_of(sub: Subscription) -> str:
+    price = price_of(sub)
+    return price.currency if price else "USD"
+
+
+def file(sub: Subscription, user: User, form: Mapping[str, str], notify: Notify,
+         link: Callable[[SupportRequest], str], now: datetime | None = None) -> SupportRequest:
+    """File the request, tell the provider's admins, and commit."""
+    refusal = online_refusal(sub, now)
+    if refusal is None:
+        raise SupportRequestRefused([Problem(
+            "S3", "S3.support_not_needed", "This subscription can be cancelled online (or is "
+            "no longer live): use Cancel on its page.", "subscription")])
+    currency = currency_of(sub)
+    if problems := _problems(form, refusal.rule, currency):
+        raise SupportRequestRefused(problems)
+    filed = SupportRequest(
+        subscription=sub, customer_id=sub.customer_id, reseller_id=sub.reseller_id,
+        filed_by=user, rule=refusal.rule, reason=_text(form, "reason"),
+        amount=_amount(form), currency=currency, contact_name=_text(form, "contact_name"),
+        contact_email=_text(form, "contact_email"), contact_phone=_text(form, "contact_phone"))
+    db.session.add(filed)
+    db.session.flush()
+    sub.record("support_request", f"Support request {filed.number} filed ({refusal.rule}): "
+               f"refund of {filed.amount} {currency} asked for.", user)
+    notify(_admins(), f"Support request {filed.number}: {sub.title}",
+           f"{user.email} asks for a refund of {filed.amount} {currency} for {sub.title} of "
+           f"{sub.customer.company_name}, which cannot be cancelled online "
+           f"({refusal.rule}). Reason: {filed.reason}", link(filed))
+    db.session.commit()
+    return filed
+
+
+def _admins() -> list[User]:
+    return list(db.session.scalars(select(User).where(
+        User.role == Role.PROVIDER_ADMIN, User.active.is_(True)).order_by(User.id)))
+
+
+def step_problems(req: SupportRequest, target: str, answer: str) -> list[Problem]:
+    """What is wrong with taking `req` to `target` with this answer (the order is fixed)."""
+    if target not in NEXT.get(req.status, ()):
+        allowed = " or ".join(LABELS[s] for s in NEXT[req.status]) or "nothing (it is closed)"
+        return [Problem(req.rule, f"{req.rule}.support_step_not_allowed",
+                        f"Status: a {LABELS[req.status].lower()} request can move to "
+                        f"{allowed} only.", "status")]
+    if target in ANSWERED and not answer.strip():
+        return [Problem(req.rule, f"{req.rule}.support_answer_required",
+                        "Answer: write the answer the requester will read.", "answer")]
+    if len(answer) > LIMITS["answer"]:
+        return [Problem(req.rule, f"{req.rule}.support_answer_too_long",
+                        f"Answer: shorten it to {LIMITS['answer']} characters or fewer.",
+                        "answer")]
+    return []
+
+
+def move(req: SupportRequest, target: str, answer: str, user: User, notify: Notify,
+         link: Callable[[SupportRequest], str]) -> None:
+    """Take the request one step on, tell the requester, and commit."""
+    if problems := step_problems(req, target, answer):
+        raise SupportRequestRefused(problems)
+    req.status = target
+    if target in ANSWERED:
+        req.answer, req.answered_by = answer.strip(), user
+    req.subscription.record("support_request",
+                            f"Support request {req.number}: {LABELS[target].lower()}.", user)
+    body = f"Your support request {req.number} for {req.subscription.title} is now " \
+           f"{LABELS[target].lower()}."
+    if req.answer:
+        body += f"\n\nThe provider's answer: {req.answer}"
+    notify([req.filed_by], f"Support request {req.number}: {LABELS[target]}", body, link(req))
+    db.session.commit()

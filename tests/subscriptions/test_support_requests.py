@@ -1,0 +1,205 @@
+"""Cancellation by support request (S3, S5, S6): the form where online cancellation is
+refused, the provider admins' queue, its steps to an answer, and who is told."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from notifications.models import OutboxEmail
+from persistence import db
+from subscriptions.support_models import SupportRequest
+from tests.api.factories import make_subscription
+from tests.conftest import csrf_token, login, make_price, post_form
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+VALID = {"reason": "The customer closed the branch this was bought for.",
+         "amount": "120.50", "contact_name": "Ann Example",
+         "contact_email": "ann@alpha.example", "contact_phone": "+49 30 555 1000"}
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def late(world):
+    """Customer A's monthly plan bought 8 days ago: past S3's 168 hours."""
+    return make_subscription(world.customer_a, world.price, quantity=3,
+                             purchased_at=START - timedelta(days=8))
+
+
+def sign_out(client) -> None:
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+
+
+def form_of(sub) -> str:
+    return f"/support-requests/new/{sub.id}"
+
+
+def file(client, sub, **changes):
+    return post_form(client, form_of(sub), VALID | changes, token_url=form_of(sub))
+
+
+def mails_to(address: str) -> list[OutboxEmail]:
+    return list(db.session.scalars(select(OutboxEmail).where(OutboxEmail.to == address)))
+
+
+def test_s3_a_plan_past_168_hours_offers_a_support_request_instead_of_a_dead_end(
+        client, world, late):
+    login(client, world.reseller_a_user)
+    page = client.get(f"/subscriptions/{late.id}").get_data(as_text=True)
+    assert "S3.cancellation_window_closed" in page and form_of(late) in page
+
+
+def test_s3_a_plan_still_in_its_window_is_cancelled_online_not_by_request(client, world):
+    fresh = make_subscription(world.customer_a, world.price, purchased_at=START)
+    login(client, world.reseller_a_user)
+    assert form_of(fresh) not in client.get(f"/subscriptions/{fresh.id}").get_data(
+        as_text=True)
+    response = file(client, fresh)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/subscriptions/{fresh.id}")
+    assert db.session.scalars(select(SupportRequest)).all() == []
+
+
+def test_s5_red_hat_is_offered_a_support_request_on_its_first_day(client, world):
+    price = make_price(title="Red Hat Enterprise Linux", product_id="DG7GMGF0FKZW",
+                       cancellable=False)
+    sub = make_subscription(world.customer_a, price, purchased_at=START)
+    login(client, world.reseller_a_user)
+    assert file(client, sub).status_code == 302
+    assert db.session.scalars(select(SupportRequest.rule)).one() == "S5"
+
+
+def test_s6_perpetual_software_past_30_days_is_offered_a_support_request(client, world):
+    price = make_price(title="Windows Server", product_id="DG7GMGF0DWMS",
+                       family="perpetual_software", term="", cycle="one_time")
+    sub = make_subscription(world.direct, price, purchased_at=START - timedelta(days=31))
+    login(client, world.direct_user)
+    assert file(client, sub).status_code == 302
+    assert db.session.scalars(select(SupportRequest.rule)).one() == "S6"
+
+
+def test_s3_filing_names_every_field_to_fix_and_keeps_what_was_typed(client, world, late):
+    login(client, world.reseller_a_user)
+    response = file(client, late, reason="refund", amount="12.345", contact_name=" ",
+                    contact_email="ann@", contact_phone="12")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for code in ("reason_required", "amount_invalid", "contact_name_required",
+                 "contact_email_invalid", "contact_phone_invalid"):
+        assert f'data-code="S3.support_{code}"' in page
+    assert "Refund reason:" in page and "Amount requested: enter the refund" in page
+    assert 'value="12.345"' in page and 'value="ann@"' in page
+    assert db.session.scalars(select(SupportRequest)).all() == []
+
+
+@pytest.mark.parametrize("amount", ["0", "-5", "abc", "NaN", "1e3", "1000000000"])
+def test_s3_an_amount_that_is_not_a_positive_sum_of_money_is_refused(client, world, late,
+                                                                    amount):
+    login(client, world.reseller_a_user)
+    response = file(client, late, amount=amount)
+    assert response.status_code == 422
+    assert 'data-code="S3.support_amount_invalid"' in response.get_data(as_text=True)
+
+
+def test_s3_filing_stores_the_request_and_tells_every_provider_admin(client, world, late):
+    login(client, world.reseller_a_user)
+    response = file(client, late)
+    filed = db.session.scalars(select(SupportRequest)).one()
+    assert response.headers["Location"].endswith(f"/support-requests/{filed.id}")
+    assert (filed.status, filed.rule, filed.amount, filed.currency) == (
+        "submitted", "S3", Decimal("120.50"), "USD")
+    assert (filed.customer_id, filed.filed_by_id) == (world.customer_a.id,
+                                                      world.reseller_a_user.id)
+    [mail] = mails_to(world.admin.email)
+    assert filed.number in mail.subject and "120.50 USD" in mail.body
+    assert mails_to(world.reseller_a_user.email) == []
+    assert late.events[-1].kind == "support_request"
+
+
+def step(client, filed, status, **extra):
+    url = f"/support-requests/{filed.id}"
+    return post_form(client, f"{url}/status", {"status": status, **extra}, token_url=url)
+
+
+@pytest.fixture
+def filed(client, world, late):
+    login(client, world.reseller_a_user)
+    file(client, late)
+    sign_out(client)
+    login(client, world.admin)
+    return db.session.scalars(select(SupportRequest)).one()
+
+
+def test_the_admin_takes_it_to_an_answer_and_the_requester_is_emailed_each_step(
+        client, world, filed):
+    assert step(client, filed, "in_review").status_code == 302
+    assert step(client, filed, "approved", answer="Refunded as a credit note.").status_code \
+        == 302
+    assert step(client, filed, "closed", confirm="yes").status_code == 302
+    db.session.refresh(filed)
+    assert (filed.status, filed.answer, filed.answered_by_id) == (
+        "closed", "Refunded as a credit note.", world.admin.id)
+    subjects = [m.subject for m in mails_to(world.reseller_a_user.email)]
+    assert subjects == [f"Support request {filed.number}: {s}"
+                        for s in ("In review", "Approved", "Closed")]
+    assert "Refunded as a credit note." in mails_to(world.reseller_a_user.email)[1].body
+
+
+def test_a_decision_needs_the_answer_the_requester_will_read(client, filed):
+    step(client, filed, "in_review")
+    response = step(client, filed, "approved", answer="  ")
+    assert response.status_code == 422
+    assert 'data-code="S3.support_answer_required"' in response.get_data(as_text=True)
+    db.session.refresh(filed)
+    assert filed.status == "in_review"
+
+
+def test_a_step_out_of_order_is_refused(client, filed):
+    response = step(client, filed, "approved", answer="Yes.")
+    assert response.status_code == 422
+    assert 'data-code="S3.support_step_not_allowed"' in response.get_data(as_text=True)
+    db.session.refresh(filed)
+    assert filed.status == "submitted"
+
+
+def test_declining_asks_for_confirmation_before_telling_the_requester(client, world, filed):
+    step(client, filed, "in_review")
+    page = client.get(f"/support-requests/{filed.id}").get_data(as_text=True)
+    assert f'data-confirm-action="Decline {filed.number}"' in page  # the in-page dialog
+    asked = step(client, filed, "declined", answer="Outside the policy.")
+    assert asked.status_code == 422 and f"Decline {filed.number}" in asked.get_data(
+        as_text=True)
+    db.session.refresh(filed)
+    assert filed.status == "in_review"
+    assert step(client, filed, "declined", answer="Outside the policy.",
+                confirm="yes").status_code == 302
+    db.session.refresh(filed)
+    assert (filed.status, filed.answer) == ("declined", "Outside the policy.")
+
+
+def test_the_requester_reads_the_answer_on_the_request_page(client, world, filed):
+    step(client, filed, "in_review")
+    step(client, filed, "approved", answer="Credit of 120.50 USD issued.")
+    sign_out(client)
+    login(client, world.reseller_a_user)
+    page = client.get(f"/support-requests/{filed.id}").get_data(as_text=True)
+    assert "Credit of 120.50 USD issued." in page and "Approved" in page
+    assert "Start review" not in page  # the steps are the admins'
+
+
+def test_the_admin_queue_filters_by_status(client, filed):
+    assert filed.number in client.get("/support-requests?status=submitted").get_data(
+        as_text=True)
+    assert filed.number not in client.get("/support-requests?status=closed").get_data(
+        as_text=True)
+    assert filed.number in client.get("/support-requests?status=bogus").get_data(
+        as_text=True)  # an unknown status filters nothing out

@@ -1,0 +1,31 @@
+"""The demo's Azure plan (K12): Wingtip Toys holds an Azure plan, and the demo's sandbox
+knows its Azure subscription under the demo's stable ids, once however often it loads;
+the reconciliation's planted mismatch stays on the Microsoft 365 line."""
+
+import json
+
+from sqlalchemy import select
+
+from demo import azure as demo_azure
+from demo import billing as demo_billing
+from demo import load as demo
+from persistence import db
+from subscriptions.azure_plan import azure_plan_of
+from subscriptions.models import Subscription
+
+
+def test_the_demo_customer_holds_an_azure_plan_with_one_azure_subscription(app, tmp_path):
+    state = tmp_path / "sandbox.json"
+    app.config.update(SANDBOX_STATE_FILE=str(state), PARTNER_CENTER_MODE="sandbox")
+    demo.load()
+    plan = db.session.scalar(select(Subscription).filter_by(
+        pc_subscription_id=demo_azure.PC_PLAN_ID))
+    assert plan.customer.company_name.startswith("Wingtip Toys")
+    assert azure_plan_of(plan.customer_id) == plan and plan.family == "azure_plan"
+    data = json.loads(state.read_text(encoding="utf-8"))
+    entitlements = data["azure"]["entitlements"]
+    assert list(entitlements) == [demo_azure.PC_PLAN_ID]
+    assert [e["id"] for e in entitlements[demo_azure.PC_PLAN_ID]] == [
+        demo_azure.AZURE_SUBSCRIPTION_ID]
+    assert data["billingDiscrepancies"][0]["subscriptionId"] == demo_billing.PC_SUBSCRIPTION_ID
+    assert demo.load_into_sandbox() == 0
