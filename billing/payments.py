@@ -17,6 +17,8 @@ from sqlalchemy import select
 
 from billing.models import Invoice, Payment, PaymentMethod
 from billing.periods import BillingInputError
+from commitments.payment_terms import method_problems
+from commitments.records.models import EnrollmentInvoice
 from persistence import db
 from persistence.money import minor_unit, round_money
 
@@ -42,8 +44,20 @@ def check_payment(invoice: Invoice, entry: PaymentInput, today: date) -> Decimal
     _check_date(entry.paid_on, today)
     if entry.method not in PaymentMethod.LABELS:
         raise BillingInputError("method: choose wire transfer, cheque, card or other.")
+    _check_ospa_method(invoice, entry.method)
     _check_amount(invoice, amount, entry.reason)
     return amount
+
+
+def _check_ospa_method(invoice: Invoice, method: str) -> None:
+    """O6: an Indirect OSPA invoice is paid by company wire transfer or cheque only, on
+    every page that records a payment, not just the enrollment's."""
+    if not method_problems(method):
+        return
+    linked = select(EnrollmentInvoice.id).where(EnrollmentInvoice.invoice_id == invoice.id)
+    if invoice.id is not None and db.session.scalar(linked) is not None:
+        raise BillingInputError("method: an Indirect OSPA invoice is paid by company wire "
+                                "transfer or cheque (O6); choose one of them.")
 
 
 def record_payment(invoice: Invoice, entry: PaymentInput, today: date,

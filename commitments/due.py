@@ -24,6 +24,9 @@ from commitments.schedule import (
     renewal_reminder_date,
     service_end,
 )
+from commitments.termination import termination_candidates
+from commitments.unpaid import unpaid_commitment_candidates
+from commitments.usage_reports import usage_report_candidates
 
 _RUNNING = frozenset({Status.ACTIVE, Status.SUSPENDED})
 _DAY = timedelta(days=1)
@@ -69,9 +72,10 @@ def _usage_thresholds(facts: EnrollmentFacts, today: date) -> Iterator[Candidate
 
 
 def _expiry(facts: EnrollmentFacts, today: date) -> Iterator[Candidate]:
-    """Expire the enrollment the day after its service ends (90 days later with Extended Term)."""
+    """Expire the enrollment the day after its service ends (90 days later with Extended Term,
+    unless renewed: the renewal takes over the day after the end date, O9)."""
     enrollment = facts.enrollment
-    due_on = service_end(enrollment.end, enrollment.extended_term) + _DAY
+    due_on = service_end(enrollment.end, enrollment.extended_term and not facts.renewed) + _DAY
     key = NoticeKey(enrollment.number, NoticeKind.EXPIRE, enrollment.end)
     yield Candidate(Notice(key, due_on, f"Enrollment {enrollment.number} has expired."), date.max)
 
@@ -94,6 +98,9 @@ def _candidates(facts: EnrollmentFacts, today: date) -> Iterator[Candidate]:
         yield from _expiry(facts, today)
     yield from overage_candidates(facts, today)
     yield from missing_annual_order_candidates(facts, today)
+    yield from unpaid_commitment_candidates(facts, today)
+    yield from termination_candidates(facts, today)
+    yield from usage_report_candidates(facts, today)
     if facts.enrollment.status in STOPPED:
         yield from _deprovisioning(facts, today)
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from commitments.balance import overage_by_month
 from commitments.enrollment import TERM_YEARS, Status
+from commitments.extended_term import extended_term_overage
 from commitments.money import format_rmb
 from commitments.notices import (
     Candidate,
@@ -41,6 +42,10 @@ def monthly_overage(facts: EnrollmentFacts, today: date) -> dict[date, Decimal]:
         found = overage_by_month(enrollment.start, facts.orders, facts.usage, year, today)
         for month, amount in found.items():
             months[month] = months.get(month, Decimal(0)) + amount
+    # The Extended Term clause: usage after the end date is all overage (O8, O9).
+    extended = extended_term_overage(enrollment, facts.usage, facts.renewed, today)
+    for month, amount in extended.items():
+        months[month] = months.get(month, Decimal(0)) + amount
     return months
 
 

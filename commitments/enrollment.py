@@ -46,6 +46,7 @@ class SuspensionReason(StrEnum):
 
     UNPAID_OVERAGE = "unpaid_overage"
     MISSING_ANNUAL_ORDER = "missing_annual_order"
+    UNPAID_COMMITMENT = "unpaid_commitment"
 
 
 class Actor(StrEnum):

@@ -18,7 +18,7 @@ from commitments.enrollment import Enrollment
 from commitments.money import ZERO, to_money
 from commitments.orders import CommitmentOrder
 from commitments.problems import Problem, problem, refuse_if_any
-from commitments.schedule import payment_due_date
+from commitments.schedule import PAYMENT_TERM_DAYS, payment_due_date
 
 RULE = "O6"
 
@@ -41,6 +41,7 @@ class Invoice:
     issued_on: date
     amount_excl_tax: Decimal
     tax_rate: Decimal
+    payment_terms_days: int = PAYMENT_TERM_DAYS  # the partner's terms for the enrollment
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "amount_excl_tax", to_money(self.amount_excl_tax))
@@ -57,8 +58,8 @@ class Invoice:
 
     @property
     def due_on(self) -> date:
-        """Invoice date plus the 30-day payment term."""
-        return payment_due_date(self.issued_on)
+        """Invoice date plus the payment term (30 days unless the partner set another)."""
+        return payment_due_date(self.issued_on, self.payment_terms_days)
 
 
 def invoice_problems(enrollment: Enrollment, invoice: Invoice) -> list[Problem]:
@@ -80,7 +81,8 @@ def invoice_problems(enrollment: Enrollment, invoice: Invoice) -> list[Problem]:
 
 
 def invoice_for_order(
-    enrollment: Enrollment, order: CommitmentOrder, number: str, issued_on: date, tax_rate: Decimal
+    enrollment: Enrollment, order: CommitmentOrder, number: str, issued_on: date, tax_rate: Decimal,
+    payment_terms_days: int = PAYMENT_TERM_DAYS,
 ) -> Invoice:
     """The partner's invoice for a commitment order, or CommitmentRefused."""
     invoice = Invoice(
@@ -91,13 +93,15 @@ def invoice_for_order(
         issued_on,
         order.amount_excl_tax,
         tax_rate,
+        payment_terms_days,
     )
     refuse_if_any(invoice_problems(enrollment, invoice))
     return invoice
 
 
 def invoice_for_overage(
-    enrollment: Enrollment, amount: Decimal, number: str, issued_on: date, tax_rate: Decimal
+    enrollment: Enrollment, amount: Decimal, number: str, issued_on: date, tax_rate: Decimal,
+    payment_terms_days: int = PAYMENT_TERM_DAYS,
 ) -> Invoice:
     """The partner's invoice for a month's overage, charged at the commitment rates."""
     invoice = Invoice(
@@ -108,6 +112,7 @@ def invoice_for_overage(
         issued_on,
         amount,
         tax_rate,
+        payment_terms_days,
     )
     refuse_if_any(invoice_problems(enrollment, invoice))
     return invoice

@@ -35,13 +35,49 @@ class NoticeKind(StrEnum):
     SUSPEND_FOR_MISSING_ANNUAL_ORDER = "suspend_for_missing_annual_order"
     EXPIRE = "expire"
     MARK_FOR_DEPROVISIONING = "mark_for_deprovisioning"
+    # Usage and letters (commitments.usage_reports, commitments.letters).
+    USAGE_REPORT = "usage_report"
+    ORDER_CONFIRMATION = "order_confirmation"
+    WELCOME_LETTER = "welcome_letter"
+    # An unpaid monetary-commitment invoice (commitments.unpaid).
+    COMMITMENT_PAYMENT_ADVICE = "commitment_payment_advice"
+    COMMITMENT_PAYMENT_REMINDER = "commitment_payment_reminder"
+    SUSPEND_FOR_UNPAID_COMMITMENT = "suspend_for_unpaid_commitment"
+    # Dunning to termination for non-payment (commitments.termination).
+    TERMINATION_REMINDER = "termination_reminder"
+    TERMINATION_NOTIFICATION = "termination_notification"
+    TERMINATE = "terminate"
+    # A price change the partner scheduled (commitments.price_list); detail: the line's id.
+    PRICE_CHANGE = "price_change"
 
 
 SUSPENSIONS = {
     NoticeKind.SUSPEND_FOR_UNPAID_OVERAGE: SuspensionReason.UNPAID_OVERAGE,
     NoticeKind.SUSPEND_FOR_MISSING_ANNUAL_ORDER: SuspensionReason.MISSING_ANNUAL_ORDER,
+    NoticeKind.SUSPEND_FOR_UNPAID_COMMITMENT: SuspensionReason.UNPAID_COMMITMENT,
 }
-STATE_CHANGES = frozenset({*SUSPENSIONS, NoticeKind.EXPIRE, NoticeKind.MARK_FOR_DEPROVISIONING})
+STATE_CHANGES = frozenset(
+    {*SUSPENSIONS, NoticeKind.EXPIRE, NoticeKind.MARK_FOR_DEPROVISIONING, NoticeKind.TERMINATE}
+)
+
+
+class UsageFrequency(StrEnum):
+    """How often the customer wants a usage notification besides the thresholds (seed 000:
+    "periodic usage notifications (daily, weekly, or monthly)"); stored per enrollment."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+
+
+@dataclass(frozen=True)
+class CommitmentInvoiceFacts:
+    """A monetary-commitment invoice of the partner: when it falls due and when it was paid."""
+
+    issued_on: date
+    due_on: date
+    amount: Decimal
+    paid_on: date | None = None
 
 
 @dataclass(frozen=True, order=True)
@@ -108,6 +144,8 @@ class EnrollmentFacts:
     usage: tuple[UsageRecord, ...] = ()
     overage_settlements: tuple[OverageSettlement, ...] = ()
     renewed: bool = False
+    commitment_invoices: tuple[CommitmentInvoiceFacts, ...] = ()
+    usage_frequency: UsageFrequency | None = None
 
     def settlement(self, month: date) -> OverageSettlement:
         """The settlement recorded for `month`, or an empty one."""

@@ -64,9 +64,10 @@ def deprovision_date(stopped_on: date) -> date:
     return stopped_on + timedelta(days=RETENTION_DAYS)
 
 
-def payment_due_date(issued_on: date) -> date:
-    """An invoice's due date under the 30-day payment term (O6)."""
-    return issued_on + timedelta(days=PAYMENT_TERM_DAYS)
+def payment_due_date(issued_on: date, terms_days: int = PAYMENT_TERM_DAYS) -> date:
+    """An invoice's due date under the payment term: 30 days unless the partner set
+    the enrollment's own (O6)."""
+    return issued_on + timedelta(days=terms_days)
 
 
 def first_of_month(day: date) -> date:

@@ -25,7 +25,7 @@ from commitments.invoices import invoice_for_overage
 from commitments.money import format_rmb
 from commitments.notices import Notice, NoticeKind
 from commitments.problems import CommitmentRefused
-from commitments.records import invoicing, mapping, models
+from commitments.records import invoicing, mapping, models, subscription_states
 from notifications import notify
 from persistence import db
 
@@ -43,6 +43,15 @@ TITLES = {
     NoticeKind.SUSPEND_FOR_MISSING_ANNUAL_ORDER: "Enrollment suspended: annual order missing",
     NoticeKind.EXPIRE: "Enrollment expired",
     NoticeKind.MARK_FOR_DEPROVISIONING: "Data to be deprovisioned",
+    NoticeKind.USAGE_REPORT: "Usage notification",
+    NoticeKind.ORDER_CONFIRMATION: "Order confirmation",
+    NoticeKind.WELCOME_LETTER: "Welcome: your enrollment is ready",
+    NoticeKind.COMMITMENT_PAYMENT_ADVICE: "Payment advice: monetary commitment unpaid",
+    NoticeKind.COMMITMENT_PAYMENT_REMINDER: "Payment reminder {detail}: monetary commitment",
+    NoticeKind.SUSPEND_FOR_UNPAID_COMMITMENT: "Enrollment suspended: monetary commitment unpaid",
+    NoticeKind.TERMINATION_REMINDER: "Dunning termination reminder",
+    NoticeKind.TERMINATION_NOTIFICATION: "Agreement and subscription termination notification",
+    NoticeKind.TERMINATE: "Enrollment and subscriptions terminated",
 }
 _NOT_STARTED = (Status.DRAFT.value, Status.CREDIT_CHECK.value)
 
@@ -77,12 +86,15 @@ def _apply_state_change(row: models.Enrollment, notice: Notice, today: date) -> 
     """Suspend, expire or mark for deprovisioning, through the domain's lifecycle."""
     if notice.kind is NoticeKind.MARK_FOR_DEPROVISIONING:
         row.deprovision_marked_on = today
+        subscription_states.follow(row, today)
         return
     state = mapping.to_enrollment(row)
     if notice.suspension_reason is not None:
         if state.status is Status.SUSPENDED:
             return  # both suspensions fell due the same day: the first reason stands
         state = lifecycle.suspend(state, notice.suspension_reason, today)
+    elif notice.kind is NoticeKind.TERMINATE:
+        state = lifecycle.terminate(state, today)
     else:
         state = lifecycle.expire(state, today)
     mapping.apply_state(row, state)
@@ -91,7 +103,8 @@ def _apply_state_change(row: models.Enrollment, notice: Notice, today: date) -> 
 def _invoice_overage(row: models.Enrollment, notice: Notice, today: date) -> None:
     """O6: the partner invoices each month's overage when its statement goes out."""
     rate = Decimal(str(current_app.config.get("OSPA_TAX_RATE", "0.06")))
-    invoice = invoice_for_overage(mapping.to_enrollment(row), notice.amount, "", today, rate)
+    invoice = invoice_for_overage(mapping.to_enrollment(row), notice.amount, "", today, rate,
+                                  row.payment_terms_days)
     invoicing.issue(row, invoice, overage_month=notice.key.anchor)
 
 

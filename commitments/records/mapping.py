@@ -9,7 +9,7 @@ from sqlalchemy import select
 from commitments import balance, credit, notices, orders
 from commitments import enrollment as domain
 from commitments.accounts import Account
-from commitments.records import models
+from commitments.records import models, subscription_states
 from persistence import db
 
 
@@ -34,6 +34,7 @@ def apply_state(row: models.Enrollment, state: domain.Enrollment) -> None:
     row.status = state.status.value
     row.status_since = state.status_since
     row.suspension_reason = state.suspension_reason.value if state.suspension_reason else None
+    subscription_states.follow(row, state.status_since)
 
 
 def to_order(row: models.CommitmentOrder) -> orders.CommitmentOrder:
@@ -72,6 +73,14 @@ def is_renewed(row: models.Enrollment) -> bool:
     return db.session.scalar(query) is not None
 
 
+def to_commitment_invoices(row: models.Enrollment) -> tuple:
+    """The partner's monetary-commitment invoices: due dates and payment days (O8)."""
+    return tuple(
+        notices.CommitmentInvoiceFacts(i.issued_on, i.due_on, i.amount_excl_tax, i.paid_on)
+        for i in row.invoices if i.kind == "commitment"
+    )
+
+
 def to_facts(row: models.Enrollment) -> notices.EnrollmentFacts:
     """Everything due_notices needs about one enrollment, gathered once."""
     settlements = tuple(
@@ -83,6 +92,9 @@ def to_facts(row: models.Enrollment) -> notices.EnrollmentFacts:
         usage=to_usage(row),
         overage_settlements=settlements,
         renewed=is_renewed(row),
+        commitment_invoices=to_commitment_invoices(row),
+        usage_frequency=notices.UsageFrequency(row.usage_frequency)
+        if row.usage_frequency else None,
     )
 
 

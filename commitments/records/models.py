@@ -23,10 +23,18 @@ class Enrollment(db.Model):
     start = db.Column(db.Date, nullable=False)
     end = db.Column(db.Date, nullable=False)
     extended_term = db.Column(db.Boolean, nullable=False, default=False)
+    # O6: the partner's payment terms for this enrollment's invoices (30 days as standard).
+    payment_terms_days = db.Column(db.Integer, nullable=False, default=30, server_default="30")
     status = db.Column(db.String(20), nullable=False, default=Status.DRAFT, index=True)
     status_since = db.Column(db.Date)
     suspension_reason = db.Column(db.String(30))
     deprovision_marked_on = db.Column(db.Date)
+    # O5: the customer's periodic usage notification (daily, weekly, monthly); None: none.
+    usage_frequency = db.Column(db.String(10))
+    # O9: the enrollment this one renews (it starts the day after that one's end).
+    renewal_of_id = db.Column(db.Integer, db.ForeignKey("enrollments.id"))
+    renewal_of = db.relationship("Enrollment", remote_side="Enrollment.id",
+                                 backref=db.backref("renewals", order_by="Enrollment.id"))
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
 
     customer = db.relationship("Customer")
@@ -117,8 +125,13 @@ class UsageRecord(db.Model):
     meter = db.Column(db.String(120), nullable=False, default="")
     quantity = db.Column(Money, nullable=False)
     unit_price = db.Column(Money, nullable=False)
+    # O5: the subscription (and so the account) the usage belongs to; None: not attributed.
+    subscription_id = db.Column(db.Integer, db.ForeignKey("account_subscriptions.id"),
+                                index=True)
     recorded_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+
+    subscription = db.relationship("AccountSubscription")
 
 
 class OverageSettlement(db.Model):
@@ -158,9 +171,16 @@ class EnrollmentAccount(db.Model):
     enrollment_id = db.Column(db.Integer, db.ForeignKey("enrollments.id"), nullable=False)
     name = db.Column(db.String(120), nullable=False)
     owner = db.Column(db.String(254), nullable=False)
+    department_id = db.Column(db.Integer, db.ForeignKey("enrollment_departments.id"))
+    # Subscription conversion's ownership steps (commitments.conversion): owner invited
+    # (step 2), ownership confirmed by signing in with the owner's Org ID (step 3).
+    invited_on = db.Column(db.Date)
+    ownership_confirmed_on = db.Column(db.Date)
+    ownership_confirmed_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
 
+    department = db.relationship("EnrollmentDepartment")
     subscriptions = db.relationship("AccountSubscription", cascade="all, delete-orphan",
-                                    order_by="AccountSubscription.id")
+                                    order_by="AccountSubscription.id", back_populates="account")
 
 
 class AccountSubscription(db.Model):
@@ -172,6 +192,15 @@ class AccountSubscription(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     account_id = db.Column(db.Integer, db.ForeignKey("enrollment_accounts.id"), nullable=False)
     subscription_id = db.Column(db.String(64), nullable=False)
+    # O8: suspension disables the enrollment's services: its subscriptions follow its status
+    # (commitments.records.subscription_states); active, suspended, terminated, deprovisioned.
+    status = db.Column(db.String(20), nullable=False, default="active", server_default="active")
+    status_since = db.Column(db.Date)
+
+    account = db.relationship("EnrollmentAccount", back_populates="subscriptions")
+    # Set when an Online Purchase or trial subscription was converted in (one-way).
+    converted_from = db.Column(db.String(20))
+    converted_on = db.Column(db.Date)
 
 
 class EnrollmentInvoice(db.Model):
@@ -228,3 +257,7 @@ class EnrollmentInvoice(db.Model):
         if not payments or self.invoice.balance_due > 0:
             return None
         return max(p.paid_on for p in payments if p.amount > 0)
+
+
+# The roles' tables (departments, administrators) live beside these; import them with these.
+from commitments.records import role_models  # noqa: E402, F401

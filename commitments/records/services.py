@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from accounts.models import Customer, User
-from commitments import lifecycle
+from commitments import eligibility, lifecycle
 from commitments.accounts import add_subscription as domain_add_subscription
 from commitments.enrollment import (
     Actor,
@@ -22,31 +22,39 @@ from commitments.enrollment import (
     SuspensionReason,
     end_date,
     next_enrollment_number,
-    term_year,
 )
+from commitments.extended_term import usage_day_problems
 from commitments.invoices import invoice_for_order
 from commitments.money import ZERO
 from commitments.notices import NoticeKind
 from commitments.orders import Approval, OrderKind, place_order
 from commitments.orders import CommitmentOrder as DomainOrder
-from commitments.problems import CommitmentRefused, problem
-from commitments.records import invoicing, mapping, models
+from commitments.problems import CommitmentRefused, problem, refuse_if_any
+from commitments.records import assist_services, invoicing, letters, mapping, models, usage
 from commitments.records.daily import dispatch_due
+from commitments.records.price_list import price_for
+from commitments.records.subscription_states import subscription_status
 from persistence import db
 
 DEFAULT_TAX_RATE = Decimal("0.06")  # VAT on cloud services in China; the partner may change it
 
 
 def create_enrollment(
-    customer: Customer, start: date, extended_term: bool = False
+    customer: Customer, start: date, extended_term: bool = False, *, org_id: str | None = None
 ) -> models.Enrollment:
-    """A draft enrollment with the next V570 number; the partner is the customer's reseller."""
+    """A draft enrollment with the next V570 number; the partner is the customer's reseller.
+    Only an enterprise registered in mainland China may sign one (O1 eligibility). The
+    customer's Org ID, given when signing, is provisioned as the primary Enterprise
+    Administrator (O7, commitments.roles)."""
+    refuse_if_any(eligibility.check(customer.country, customer.tax_id))
     numbers = db.session.scalars(select(models.Enrollment.number))
     row = models.Enrollment(
         number=next_enrollment_number(numbers), customer=customer,
         partner_reseller_id=customer.reseller_id, start=start, end=end_date(start),
         extended_term=extended_term, status=Status.DRAFT, status_since=start,
     )
+    if org_id is not None:
+        assist_services.provision_primary_administrator(row, org_id, start)
     db.session.add(row)
     db.session.commit()
     return row
@@ -74,9 +82,9 @@ def record_credit_check(
     db.session.commit()
 
 
-def _activate_or_reactivate(row, state, today: date, resolved_on: date | None):
+def _activate_or_reactivate(row, state, today: date, resolved_on: date | None, actor: Actor):
     if state.status in lifecycle.STOPPED:
-        return lifecycle.reactivate(state, Actor.PROVIDER, resolved_on, today)
+        return lifecycle.reactivate(state, actor, resolved_on, today)
     checks = mapping.to_credit_checks(row)
     return lifecycle.activate(state, mapping.to_orders(row), checks, today)
 
@@ -88,12 +96,17 @@ def change_status(
     *,
     reason: SuspensionReason | None = None,
     resolved_on: date | None = None,
+    actor: Actor = Actor.PROVIDER,
 ) -> None:
-    """Move the enrollment with the domain's lifecycle functions (O1, O4, O8)."""
+    """Move the enrollment with the domain's lifecycle functions (O1, O4, O8); `actor` is who
+    asks, so the domain refuses a partner's reactivation too (O8)."""
     state = mapping.to_enrollment(row)
     if target is Status.ACTIVE:
-        state = _activate_or_reactivate(row, state, today, resolved_on)
+        first_activation = state.status is Status.CREDIT_CHECK
+        state = _activate_or_reactivate(row, state, today, resolved_on, actor)
         row.deprovision_marked_on = None
+        if first_activation:  # the enrollment is ready to use: the welcome letter
+            letters.send_welcome_letter(row, today)
     elif target is Status.SUSPENDED:
         if reason is None:
             message = "Say why the enrollment is suspended."
@@ -123,7 +136,7 @@ def _issue_order_invoice(row: models.Enrollment, order: models.CommitmentOrder, 
         return
     rate = Decimal(str(current_app.config.get("OSPA_TAX_RATE", DEFAULT_TAX_RATE)))
     invoice = invoice_for_order(mapping.to_enrollment(row), mapping.to_order(order), "",
-                                today, rate)
+                                today, rate, row.payment_terms_days)
     invoicing.issue(row, invoice, order_id=order.id)
 
 
@@ -150,6 +163,7 @@ def place_commitment_order(
     row.orders.append(saved)
     db.session.flush()
     _issue_order_invoice(row, saved, today)
+    letters.send_order_confirmation(row, saved, today)
     db.session.commit()
     return saved
 
@@ -159,16 +173,21 @@ def record_usage(
     used_on: date,
     meter: str,
     quantity: Decimal,
-    unit_price: Decimal,
     today: date,
     user: User,
+    *,
+    subscription: models.AccountSubscription | None = None,
 ) -> list:
-    """Record usage and send the 50/75/90/100% notices it crosses, once each (O5)."""
-    if term_year(row.start, used_on) is None:
-        message = f"Usage must fall between {row.start} and {row.end}."
-        raise CommitmentRefused([problem("O5", "usage_outside_term", message, "used_on")])
+    """Record usage priced from the partner's price list with price protection (O6), and
+    send the 50/75/90/100% notices it crosses, once each (O5)."""
+    # The Extended Term clause accepts 90 more days, all overage at current prices (O8, O9).
+    refuse_if_any(usage_day_problems(mapping.to_enrollment(row), used_on,
+                                     mapping.is_renewed(row)))
+    usage.check_subscription(row, subscription, used_on)
+    unit_price = price_for(row, meter, used_on)
     row.usage.append(models.UsageRecord(
-        used_on=used_on, meter=meter.strip(), quantity=quantity, unit_price=unit_price,
+        used_on=used_on, meter=" ".join(meter.split()), quantity=quantity,
+        unit_price=unit_price, subscription=subscription,
         recorded_by_id=user.id,
     ))
     db.session.flush()
@@ -205,5 +224,8 @@ def add_subscription(account: models.EnrollmentAccount, subscription_id: str) ->
     before = mapping.to_account(account)
     after = domain_add_subscription(before, subscription_id)
     if after is not before:
-        account.subscriptions.append(models.AccountSubscription(subscription_id=subscription_id))
+        enrollment = db.session.get(models.Enrollment, account.enrollment_id)
+        account.subscriptions.append(models.AccountSubscription(  # O8: as its enrollment
+            subscription_id=subscription_id, status=subscription_status(enrollment),
+            status_since=enrollment.status_since))
     db.session.commit()

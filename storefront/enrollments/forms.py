@@ -25,6 +25,7 @@ from wtforms.validators import (
 
 from commitments.enrollment import Document, Status, SuspensionReason
 from commitments.orders import OrderKind
+from commitments.payment_terms import METHODS
 from persistence import MAX_MONEY
 from storefront.forms import email_checks, options
 
@@ -41,6 +42,10 @@ class EnrollmentForm(FlaskForm):
     customer_id = SelectField("Customer", coerce=int, validators=[DataRequired()])
     start = DateField("Start date", validators=[DataRequired()])
     extended_term = BooleanField("Extended Term clause (service continues 90 days after expiry)")
+    # O7: provisioned as the primary Enterprise Administrator (commitments.roles checks it).
+    org_id = StringField("Customer's Org ID (primary Enterprise Administrator)",
+                         validators=[DataRequired(), Length(max=254)],
+                         render_kw={"placeholder": "name@yourdomain.partner.omschina.cn"})
 
 
 class SignForm(FlaskForm):
@@ -83,11 +88,14 @@ class OrderForm(FlaskForm):
 
 class UsageForm(FlaskForm):
     used_on = DateField("Usage date", validators=[DataRequired()])
-    meter = StringField("Meter", validators=[Optional(), Length(max=120)])
+    # O6: priced from the partner's price list (with price protection), never typed here.
+    meter = SelectField("Meter (from the partner's price list)", validators=[DataRequired()],
+                        validate_choice=False)
     quantity = DecimalField("Quantity", places=4, validators=[InputRequired(),
                                                              NumberRange(0, MAX_MONEY)])
-    unit_price = DecimalField("Unit price (RMB, commitment rate)", places=4,
-                              validators=[InputRequired(), NumberRange(0, MAX_MONEY)])
+    # O5: usage per account and subscription; the account follows from the subscription.
+    usage_subscription = SelectField("Subscription (its account follows)",
+                                     validators=[Optional()], validate_choice=False)
 
 
 class SettlementForm(FlaskForm):
@@ -99,7 +107,12 @@ class SettlementForm(FlaskForm):
 
 class AccountForm(FlaskForm):
     account_name = StringField("Account name", validators=[DataRequired(), Length(max=120)])
+    # O7: checked as an Org ID (name@domain.partner.omschina.cn) by commitments.roles.
     account_owner = StringField("Account owner (Org ID)", validators=email_checks())
+    # The enrollment's departments, by name (storefront.enrollments.assist_forms fills them).
+    account_department = SelectField("Department", validators=[Optional()],
+                                     validate_choice=False,
+                                     choices=options([("", "No department")]))
 
 
 class SubscriptionForm(FlaskForm):
@@ -111,12 +124,16 @@ class SubscriptionForm(FlaskForm):
 class PaidForm(FlaskForm):
     invoice_id = IntegerField(validators=[DataRequired()])
     paid_on = DateField("Paid on", validators=[DataRequired()])
+    # O6: checked again by commitments.payment_terms, so no other method is ever recorded.
+    payment_method = SelectField("Paid by", choices=options(METHODS.items()),
+                                 validate_choice=False)
 
 
 FIELD_MAP = {
     "order": {"amount_excl_tax": "order_amount", "year": "order_year",
               "submitted_on": "order_kind", "approval": "approved_by"},
-    "usage": {"used_on": "used_on"},
+    "usage": {"used_on": "used_on", "meter": "meter", "subscription": "usage_subscription"},
     "status": {"reason": "reason"},
     "subscription": {"account": "account_id"},
+    "account": {"org_id": "account_owner"},
 }

@@ -1,8 +1,10 @@
-"""Enrollment pages: the provider admin manages; resellers and customers read their own."""
+"""Enrollment pages: everyone reads their own; each acts as commitments.assists allows (the
+provider decides, the partner reseller assists, the customer's Account Owners confirm)."""
 
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -15,7 +17,9 @@ from commitments.problems import CommitmentRefused, Problem
 from commitments.records import services
 from commitments.records.models import Enrollment
 from persistence import db
-from storefront.enrollments import forms, presenter
+from storefront.enrollments import assist_forms, forms, partner_terms, presenter, usage_presenter
+from storefront.enrollments.acting import allowed
+from storefront.errors import respond_to_refusal
 from storefront.forms import options
 from storefront.pagination import paginate
 from storefront.security import roles_required
@@ -62,6 +66,11 @@ def index():
                            statuses=list(Status))
 
 
+def _new_refused(form, error: CommitmentRefused, fields: dict[str, str]):
+    attach_problems(form, error.problems, fields)
+    return render_template("enrollments/new.html", form=form), 422
+
+
 @bp.route("/admin/enrollments/new", methods=["GET", "POST"])
 @admin_only
 def new():
@@ -73,7 +82,13 @@ def new():
     ])
     if form.validate_on_submit():
         customer = db.session.get(Customer, form.customer_id.data) or abort(404)
-        row = services.create_enrollment(customer, form.start.data, form.extended_term.data)
+        try:
+            row = services.create_enrollment(customer, form.start.data, form.extended_term.data,
+                                             org_id=form.org_id.data)
+        except CommitmentRefused as error:
+            # O1 eligibility: the customer record is what to fix, so show it by the customer.
+            fields = {"country": "customer_id", "tax_id": "customer_id"}
+            return respond_to_refusal(error, partial(_new_refused, form, error, fields))
         flash(sentence(f"Enrollment {row.number} created for {customer.company_name}"), "success")
         return redirect(url_for("enrollments.show", enrollment_id=row.id))
     status = 422 if form.errors else 200
@@ -86,7 +101,9 @@ def page_forms(row: Enrollment, **given) -> dict:
     built["sign"].signed_on.data = built["sign"].signed_on.data or today()
     built["usage"].used_on.data = built["usage"].used_on.data or today()
     built["subscription"].account_id.choices = options((a.id, a.name) for a in row.accounts)
-    return built
+    built["usage"].meter.choices = partner_terms.meter_choices(row)
+    built["usage"].usage_subscription.choices = usage_presenter.subscription_choices(row)
+    return assist_forms.fill_choices(row, built)
 
 
 def attach_problems(form, problems: tuple[Problem, ...], field_map: dict[str, str]) -> None:
@@ -106,9 +123,13 @@ def render_show(
     """The enrollment page; `given` holds a submitted form to show with its values and errors."""
     values = presenter.page(row, today())
     admin = current_user.is_provider_admin
+    acts = bool(allowed(current_user, row))  # O6: the partner and the customer act too
     return render_template("enrollments/show.html", row=row, admin=admin, problems=problems,
                            problem_fields={p.field for p in problems},
-                           forms=page_forms(row, **(given or {})) if admin else {},
+                           forms=page_forms(row, **(given or {})) if acts else {},
+                           **assist_forms.page(row, current_user, given or {}),
+                           **partner_terms.page(row, current_user, given or {}),
+                           **usage_presenter.page(row, today()),
                            **values), code
 
 

@@ -23,12 +23,13 @@ from persistence import db
 from tests.api.factories import bearer
 from tests.billing.conftest import price_in, provisioned
 from tests.conftest import login
-from tests.enrollments.conftest import activate
+from tests.enrollments.conftest import activate, mainland_enterprise
 
 SIGNED_ON = date(2021, 6, 25)
 
 
 def enrol(world, customer, amount: str = "100000"):
+    customer = mainland_enterprise(customer)  # O1: OSPA's only buyers
     return activate(services.create_enrollment(customer, date(2021, 7, 1)), world.admin,
                     amount=amount, on=SIGNED_ON)
 
@@ -121,7 +122,8 @@ def test_marking_it_paid_on_the_enrollment_records_a_payment(client, world, ospa
     with time_machine.travel(datetime(2021, 7, 20, 12, tzinfo=UTC), tick=False):
         login(client, world.admin)
         response = post_action(client, row, "invoices/paid", {
-            "invoice_id": row.invoices[0].id, "paid_on": "2021-07-20"})
+            "invoice_id": row.invoices[0].id, "paid_on": "2021-07-20",
+            "payment_method": "cheque"})
     assert response.status_code == 302
     db.session.expire_all()
     assert [(p.amount, p.paid_on) for p in ospa_invoice.payments] == [

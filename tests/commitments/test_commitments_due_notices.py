@@ -9,7 +9,7 @@ import pytest
 from commitments.balance import UsageRecord
 from commitments.due import due_notices
 from commitments.enrollment import Enrollment, Status
-from commitments.lifecycle import expire, suspend
+from commitments.lifecycle import expire, suspend, terminate
 from commitments.notices import EnrollmentFacts, NoticeKey, NoticeKind, OverageSettlement
 from commitments.orders import CommitmentOrder, OrderKind
 
@@ -36,6 +36,8 @@ def run_job(facts: EnrollmentFacts, first: date, last: date) -> list[tuple[date,
                 facts = replace(facts, enrollment=enrollment)
             elif notice.kind is K.EXPIRE:
                 facts = replace(facts, enrollment=expire(facts.enrollment, today))
+            elif notice.kind is K.TERMINATE:
+                facts = replace(facts, enrollment=terminate(facts.enrollment, today))
     return log
 
 
@@ -149,10 +151,12 @@ def test_each_commitment_year_is_its_own_term_for_thresholds(active):
     ]
 
 
-def test_unanswered_overage_follows_the_seed_dates_to_suspension(active):
+def test_unanswered_overage_follows_the_seed_dates_to_suspension_then_dunning_to_termination(
+    active,
+):
     records = (usage(date(2025, 5, 20), "101000"),)
     facts = EnrollmentFacts(active, (INITIAL, YEAR_2), records)
-    log = without_thresholds(run_job(facts, date(2025, 5, 21), date(2025, 10, 31)))
+    log = without_thresholds(run_job(facts, date(2025, 5, 21), date(2025, 11, 30)))
     assert log == [
         (date(2025, 6, 6), K.OVERAGE_STATEMENT, 0),
         (date(2025, 6, 8), K.OVERAGE_NOTIFICATION, 0),
@@ -160,7 +164,11 @@ def test_unanswered_overage_follows_the_seed_dates_to_suspension(active):
         (date(2025, 6, 24), K.OVERAGE_PAYMENT_REMINDER, 1),
         (date(2025, 7, 8), K.OVERAGE_PAYMENT_REMINDER, 2),
         (date(2025, 7, 16), K.SUSPEND_FOR_UNPAID_OVERAGE, 0),
-        (date(2025, 10, 14), K.MARK_FOR_DEPROVISIONING, 0),
+        # Dunning to termination (commitments.termination), then data kept 90 days (O8).
+        (date(2025, 7, 17), K.TERMINATION_REMINDER, 0),
+        (date(2025, 8, 16), K.TERMINATION_NOTIFICATION, 0),
+        (date(2025, 8, 17), K.TERMINATE, 0),
+        (date(2025, 11, 15), K.MARK_FOR_DEPROVISIONING, 0),
     ]
 
 

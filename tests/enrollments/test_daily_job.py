@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from accounts.models import Role
@@ -16,7 +17,15 @@ from commitments.records.daily import run_daily
 from commitments.records.models import Enrollment, SentNotice
 from notifications.models import OutboxEmail
 from persistence import db
-from tests.enrollments.conftest import activate, at, notifications
+from tests.enrollments.conftest import SIGNED_ON, activate, at, notifications, pay_commitment
+
+
+@pytest.fixture
+def active(world, active):
+    """The active enrollment with its year 1 commitment paid on signing: an unpaid one would
+    be suspended first (O8, tests/enrollments/test_ospa_usage.py)."""
+    pay_commitment(active, SIGNED_ON, world.admin)
+    return active
 
 
 def run_days(first: date, last: date) -> list[tuple[date, str]]:
@@ -58,12 +67,13 @@ def test_each_notice_reaches_the_customer_the_reseller_and_the_provider(world, d
     buyer = new_user("cfo@alpha.example", "x" * 12, Role.CUSTOMER_USER, customer=world.customer_a)
     db.session.add(buyer)
     db.session.commit()
-    activate(draft, world.admin)
+    pay_commitment(activate(draft, world.admin), SIGNED_ON, world.admin)
     run_daily(date(2025, 12, 17))  # the 105-day reminder
     for user in (world.admin, world.reseller_a_user, buyer):
         assert notifications(user) == 1
     assert notifications(world.reseller_b_user) == 0
-    mail = db.session.scalars(select(OutboxEmail).where(OutboxEmail.to == buyer.email)).one()
+    mail = db.session.scalars(select(OutboxEmail).where(
+        OutboxEmail.to == buyer.email, OutboxEmail.subject.contains("Annual order"))).one()
     assert "Annual order due in 105 days" in mail.subject and draft.number in mail.subject
 
 
@@ -79,12 +89,13 @@ def test_data_is_marked_for_deprovisioning_90_days_after_suspension(world, activ
 def test_an_annual_order_in_the_window_prevents_the_payment_advice(world, active):
     services.place_commitment_order(active, OrderKind.ANNUAL, 2, Decimal("90000"),
                                     date(2026, 2, 20), world.admin)
+    pay_commitment(active, date(2026, 2, 20), world.admin)  # else its invoice is dunned (O8)
     log = run_days(date(2026, 3, 1), date(2026, 5, 2))
     assert log == [] and active.status == Status.ACTIVE
 
 
 def test_overage_is_invoiced_by_the_partner_when_its_statement_goes_out(world, active):
-    services.record_usage(active, date(2025, 6, 10), "Compute", Decimal("120000"), Decimal(1),
+    services.record_usage(active, date(2025, 6, 10), "Compute", Decimal("120000"),
                           date(2025, 6, 10), world.admin)
     run_daily(date(2025, 7, 6))
     overage = [i for i in active.invoices if i.kind == "overage"]

@@ -11,20 +11,31 @@ from commitments.records import services
 from commitments.records.models import Enrollment
 from persistence import db
 from tests.conftest import login, post_form
-from tests.enrollments.conftest import START, activate, at, post_action
+from tests.enrollments.conftest import (
+    ENTERPRISE_CODES,
+    START,
+    activate,
+    at,
+    mainland_enterprise,
+    post_action,
+)
 
 
 def test_creating_an_enrollment_numbers_it_v570_and_makes_the_reseller_the_partner(
     admin_client, world
 ):
-    data = {"customer_id": world.customer_a.id, "start": "2025-04-01"}
+    mainland_enterprise(world.customer_a)
+    mainland_enterprise(world.direct, ENTERPRISE_CODES[1])
+    data = {"customer_id": world.customer_a.id, "start": "2025-04-01",
+            "org_id": "li.wei@alpha.partner.omschina.cn"}
     response = post_form(admin_client, "/admin/enrollments/new", data)
     assert response.status_code == 302
     row = db.session.scalars(select(Enrollment)).one()
     assert row.number == "V5700001" and row.status == Status.DRAFT
     assert row.partner_reseller_id == world.reseller_a.id and row.end == date(2028, 3, 31)
     post_form(admin_client, "/admin/enrollments/new",
-              {"customer_id": world.direct.id, "start": "2025-05-01"})
+              {"customer_id": world.direct.id, "start": "2025-05-01",
+               "org_id": "it@direct.partner.omschina.cn"})
     direct = db.session.scalars(select(Enrollment).where(Enrollment.customer_id ==
                                                          world.direct.id)).one()
     assert direct.number == "V5700002" and direct.partner_id == "provider"
@@ -138,23 +149,26 @@ def test_a_stopped_enrollment_shows_when_its_data_is_deprovisioned(client, world
 
 
 def test_the_enrollment_list_filters_by_status(admin_client, world, active):
-    services.create_enrollment(world.direct, START)
+    services.create_enrollment(mainland_enterprise(world.direct, ENTERPRISE_CODES[1]), START)
     body = admin_client.get("/enrollments?status=draft").get_data(as_text=True)
     assert "V5700002" in body and "V5700001" not in body
     body = admin_client.get("/enrollments").get_data(as_text=True)
     assert "V5700001" in body and "V5700002" in body
 
 
-def test_a_reseller_sees_its_customers_enrollment_read_only_and_not_another_resellers(
+def test_a_reseller_sees_its_customers_enrollment_with_the_partners_actions_not_another_resellers(
     client, world, active
 ):
-    other = activate(services.create_enrollment(world.customer_b, START), world.admin)
+    other = activate(services.create_enrollment(
+        mainland_enterprise(world.customer_b, ENTERPRISE_CODES[2]), START), world.admin)
     login(client, world.reseller_b_user)
     assert client.get(f"/enrollments/{active.id}").status_code == 404
     page = client.get(f"/enrollments/{other.id}").get_data(as_text=True)
-    assert other.number in page and "Record usage" not in page and "Place order" not in page
+    # O6: the partner submits the order form; usage metering stays with the provider.
+    assert other.number in page and f"/admin/enrollments/{other.id}/usage" not in page
+    assert f"/admin/enrollments/{other.id}/orders" in page
     listing = client.get("/enrollments").get_data(as_text=True)
     assert other.number in listing and active.number not in listing
     response = post_action(client, other, "usage", {"used_on": "2025-05-01", "quantity": "1",
-                                                     "unit_price": "1"})
+                                                     "meter": "Compute"})
     assert response.status_code == 403 and other.usage == []

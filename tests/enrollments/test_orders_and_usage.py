@@ -12,7 +12,7 @@ from commitments.records import services
 from commitments.records.daily import run_daily
 from commitments.records.models import Enrollment, SentNotice
 from persistence import db
-from tests.enrollments.conftest import at, notifications, post_action
+from tests.enrollments.conftest import SIGNED_ON, at, notifications, pay_commitment, post_action
 
 ANNIVERSARY = date(2026, 4, 1)  # year 2 of an enrollment starting 1 April 2025
 YEAR_2 = {"order_kind": "annual", "order_year": "2", "order_amount": "80000"}
@@ -88,26 +88,27 @@ def test_usage_crossing_50_75_90_and_100_percent_notifies_once_each(client, worl
     with at(date(2025, 6, 1), client, world.admin):
         for amount, expected in steps:
             response = post_action(client, active, "usage", {
-                "used_on": "2025-06-01", "meter": "Compute", "quantity": amount,
-                "unit_price": "1"})
+                "used_on": "2025-06-01", "meter": "Compute", "quantity": amount})
             assert response.status_code == 302
             assert notifications() == expected, amount
-    sent = db.session.scalars(db.select(SentNotice.key)).all()
+    sent = db.session.scalars(db.select(SentNotice.key)
+                              .where(SentNotice.kind == "usage_threshold")).all()
     assert sorted(k.rsplit(":", 1)[1] for k in sent) == ["100", "50", "75", "90"]
     assert notifications(world.reseller_a_user) == 4
+    pay_commitment(active, SIGNED_ON, world.admin)  # else the unpaid commitment is due (O8)
     assert run_daily(date(2025, 6, 1)).total == 0  # the daily job finds them already sent
 
 
 def test_one_record_crossing_three_thresholds_sends_three_notices(world, active):
     sent = services.record_usage(active, date(2025, 6, 1), "Storage", Decimal("95000"),
-                                 Decimal("1"), date(2025, 6, 1), world.admin)
+                                 date(2025, 6, 1), world.admin)
     assert [n.key.detail for n in sent] == [50, 75, 90]
     assert notifications(world.admin) == 3
 
 
 def test_usage_outside_the_term_is_refused_with_its_code(world, active):
     with pytest.raises(CommitmentRefused) as refused:
-        services.record_usage(active, date(2025, 3, 31), "", Decimal(1), Decimal(1),
+        services.record_usage(active, date(2025, 3, 31), "", Decimal(1),
                               date(2025, 6, 1), world.admin)
     assert refused.value.codes == ("O5.usage_outside_term",)
 
@@ -115,5 +116,5 @@ def test_usage_outside_the_term_is_refused_with_its_code(world, active):
 def test_usage_for_a_future_day_is_refused_by_the_form(client, world, active):
     with at(date(2025, 6, 1), client, world.admin):
         response = post_action(client, active, "usage", {
-            "used_on": "2025-06-02", "quantity": "1", "unit_price": "1"})
+            "used_on": "2025-06-02", "quantity": "1", "meter": "Compute"})
     assert response.status_code == 422 and active.usage == []

@@ -11,7 +11,16 @@ from commitments.records.daily import run_daily
 from commitments.records.models import Enrollment
 from persistence import db
 from tests.conftest import login
-from tests.enrollments.conftest import START, activate, at, post_action
+from tests.enrollments.conftest import (
+    ENTERPRISE_CODES,
+    SIGNED_ON,
+    START,
+    activate,
+    at,
+    mainland_enterprise,
+    pay_commitment,
+    post_action,
+)
 
 
 def run_days(first: date, last: date) -> list[str]:
@@ -23,7 +32,9 @@ def run_days(first: date, last: date) -> list[str]:
 
 
 def overrun(world, row) -> None:
-    services.record_usage(row, date(2025, 6, 10), "Compute", Decimal("120000"), Decimal(1),
+    """The year 1 commitment paid on signing, then June's usage runs RMB 20,000 past it."""
+    pay_commitment(row, SIGNED_ON, world.admin)
+    services.record_usage(row, date(2025, 6, 10), "Compute", Decimal("120000"),
                           date(2025, 6, 10), world.admin)
 
 
@@ -52,15 +63,16 @@ def test_an_answer_recorded_by_the_15th_stops_the_payment_advice(client, world, 
 def test_the_admin_marks_the_partners_invoice_paid(client, world, active):
     invoice = active.invoices[0]
     login(client, world.admin)
-    response = post_action(client, active, "invoices/paid", {"invoice_id": invoice.id,
-                                                             "paid_on": "2025-04-10"})
+    response = post_action(client, active, "invoices/paid", {
+        "invoice_id": invoice.id, "paid_on": "2025-04-10", "payment_method": "wire_transfer"})
     assert response.status_code == 302
     db.session.expire_all()
     assert active.invoices[0].paid_on == date(2025, 4, 10)
 
 
 def test_a_direct_customer_reads_its_own_enrollment_and_no_other(client, world, active):
-    own = activate(services.create_enrollment(world.direct, START), world.admin)
+    customer = mainland_enterprise(world.direct, ENTERPRISE_CODES[1])
+    own = activate(services.create_enrollment(customer, START), world.admin)
     login(client, world.direct_user)
     page = client.get(f"/enrollments/{own.id}").get_data(as_text=True)
     assert own.number in page and "Record usage" not in page and "Suspend" not in page

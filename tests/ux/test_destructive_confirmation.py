@@ -28,7 +28,7 @@ from connectors.partner_center.sandbox import seed
 from persistence import db, utcnow
 from subscriptions.models import Subscription
 from tests.conftest import csrf_token, login, post_form
-from tests.enrollments.conftest import activate
+from tests.enrollments.conftest import activate, mainland_enterprise
 from tests.subscriptions.conftest import buy, patches, tenant  # noqa: F401 - fixtures
 
 
@@ -55,7 +55,8 @@ def stop_selling(world, request) -> Case:
 
 def enrollment_to(target: str, says: str, **data) -> Callable[..., Case]:
     def case(world, request) -> Case:
-        row = activate(create_enrollment(world.customer_a, date(2025, 4, 1)), world.admin)
+        customer = mainland_enterprise(world.customer_a)  # O1: OSPA's only buyers
+        row = activate(create_enrollment(customer, date(2025, 4, 1)), world.admin)
         return Case(world.admin, f"/admin/enrollments/{row.id}/status", says,
                     lambda: fresh(Enrollment, row.id).status, {"target": target, **data},
                     page=f"/enrollments/{row.id}")
