@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import math
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import Select, Update, bindparam, case, func, or_, select, update
+from sqlalchemy import Select, Update, bindparam, func, select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from accounts import audit
 from accounts.models import ApiToken, User
@@ -122,60 +122,61 @@ def _bad_token_bucket(address: str) -> str:
 
 def owner_wait(store: Store, owner: str, now: datetime, limit: int,
                window: int) -> int | None:
-    """Count a request against the token's reseller or company (`Counted.owner`): one
-    owner's many tokens share one limit. The seconds to wait when over it."""
+    """Count a request against the token's reseller or company (`owner_of`): one owner's
+    many tokens share one limit. The seconds to wait when over it."""
     count = store.hit("api:" + owner, window, now)
     return seconds_until(count.resets_at, now) if count.hits > limit else None
 
 
-class Counted(NamedTuple):
-    wait: int | None  # seconds to wait when over the token's own limit
-    owner: str  # "reseller:<id>" or "customer:<id>": whose tokens share one limit
+def owner_of(token: ApiToken) -> str:
+    """Whose tokens share one limit: "reseller:<id>" or "customer:<id>"."""
+    if token.reseller_id is not None:
+        return f"reseller:{token.reseller_id}"
+    return f"customer:{token.customer_id}"
 
 
-def hit(secret: str, now: datetime, limit: int, window: int) -> Counted | None:
-    """Count one request in the fixed window of the live token with this secret (commits);
-    None when no live token has it.
+def token_wait(store: Store, token: ApiToken, now: datetime, limit: int,
+               window: int) -> int | None:
+    """Count one request of a live token in its fixed window; the seconds to wait when
+    over its limit.
 
-    One UPDATE … RETURNING, so concurrent requests of one token never lose a count (a read
-    then a write would). It runs before the token is loaded, so its commit expires nothing
-    the request has read.
-    """
-    counted = db.session.execute(_statements().count, {
-        "hash": digest(secret), "now": now, "since": now - timedelta(seconds=window)},
-    ).one_or_none()
-    db.session.commit()
-    if counted is None:
-        return None
-    owner = (f"reseller:{counted.reseller_id}" if counted.reseller_id is not None
-             else f"customer:{counted.customer_id}")
-    if counted.window_count <= limit:
-        return Counted(None, owner)
-    start = counted.window_start
-    if start.tzinfo is None:  # SQLite hands back naive UTC
-        start = start.replace(tzinfo=UTC)
-    return Counted(max(1, math.ceil((start + timedelta(seconds=window) - now).total_seconds())),
-                   owner)
+    #27: the count lives in the throttle store (Redis, or the embedded default's own
+    SQLite file), not on the token's row, so an API request writes nothing to the app's
+    database; the store's one atomic statement per hit never loses a count. The token's
+    last use is written only when its window opens (`record_use`)."""
+    count = store.hit(f"api:token:{token.id}", window, now)
+    if count.hits == 1:
+        record_use(token, now)
+    return seconds_until(count.resets_at, now) if count.hits > limit else None
+
+
+def record_use(token: ApiToken, now: datetime) -> None:
+    """Write the token's last use (commits): once per rate window, so the tokens page is
+    right to the window while the requests in between write nothing. The commit keeps
+    what the request has loaded (the token, its user and reseller) instead of reading
+    them again."""
+    db.session.execute(_statements().used, {"token_id": token.id, "now": now})
+    set_committed_value(token, "last_used_at", now)
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 class _Statements(NamedTuple):
     by_hash: Select
-    count: Update
+    used: Update
 
 
 @cache  # built on first use, when every model is mapped
 def _statements() -> _Statements:
-    """Built once: every API request runs both (see checkout/build.py on why)."""
+    """Built once: every API request runs the first (see checkout/build.py on why)."""
     c = ApiToken.__table__.c
-    now = bindparam("now", type_=c.last_used_at.type)  # typed: SQLite stores text
-    fresh = or_(c.window_start.is_(None),
-                c.window_start <= bindparam("since", type_=c.window_start.type))
     return _Statements(
-        # the owner is checked on every request
+        # the owner and its reseller are checked on every request: one statement for all
         by_hash=select(ApiToken).where(ApiToken.token_hash == bindparam("hash"))
-        .options(joinedload(ApiToken.user)),
-        count=update(ApiToken.__table__)
-        .where(c.token_hash == bindparam("hash"), c.revoked_at.is_(None))
-        .values(window_start=case((fresh, now), else_=c.window_start),
-                window_count=case((fresh, 1), else_=c.window_count + 1), last_used_at=now)
-        .returning(c.window_start, c.window_count, c.reseller_id, c.customer_id))
+        .options(joinedload(ApiToken.user).joinedload(User.reseller)),
+        used=update(ApiToken.__table__).where(c.id == bindparam("token_id"))
+        .values(last_used_at=bindparam("now", type_=c.last_used_at.type)))

@@ -6,7 +6,8 @@ opens at its first hit and lasts `window` seconds (fixed: a rate limit), or, whe
 can also be locked until a moment. Two backends keep them: a database table (the embedded
 SQLite default and PostgreSQL) and Redis (THROTTLE_STORAGE_URL=redis://…). Each operation
 is one atomic statement (an upsert, or a Lua script on Redis), so concurrent requests never
-lose a hit.
+lose a hit. On the embedded default the counters live in a SQLite file of their own
+(`file_store`, #27), off the write path of the app's database.
 
 The caller passes `now` on every call: time comes from the request, never from the store's
 clock, so a Redis server and the app never disagree about when a window ends. Every write
@@ -20,10 +21,12 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import NamedTuple, Protocol
 
-from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy import case, create_engine, delete, event, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import scoped_session, sessionmaker
 
 from persistence import as_utc, db
 
@@ -226,10 +229,35 @@ REDIS_TIMEOUT_SECONDS = 2.0  # a stalled Redis must not hold every sign-in
 
 
 def store_for(url: str | None, session) -> Store:
-    """Redis for a redis:// or rediss:// URL, else the database behind `session`."""
+    """Redis for a redis:// or rediss:// URL, a SQLite file of its own for a sqlite:// URL,
+    else the database behind `session`."""
     if url and url.startswith(("redis://", "rediss://")):
         import redis  # the [redis] extra: only deployments that configure Redis need it
 
         return RedisStore(redis.Redis.from_url(url, socket_timeout=REDIS_TIMEOUT_SECONDS,
                                                socket_connect_timeout=REDIS_TIMEOUT_SECONDS))
+    if url and url.startswith("sqlite:"):
+        return file_store(url)
     return DatabaseStore(session)
+
+
+@cache  # one engine per file and process, shared by every thread's session
+def file_store(url: str) -> DatabaseStore:
+    """#27: the embedded default's counters, in a SQLite file beside the app's database.
+
+    Every API request counts (its token and its owner): on the app's own SQLite file each
+    count would be a commit taking the one write lock every checkout needs. This file has
+    a lock of its own, WAL so reads never wait, and no fsync (synchronous=OFF): a power cut
+    may forget the last counts of a window, which a rate limit can afford; every worker
+    process still shares it."""
+    engine = create_engine(url, connect_args={"timeout": 5})
+    event.listen(engine, "connect", _fast_pragmas)
+    ThrottleBucket.__table__.create(engine, checkfirst=True)
+    return DatabaseStore(scoped_session(sessionmaker(engine)))
+
+
+def _fast_pragmas(connection, _record) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=OFF")
+    cursor.close()

@@ -2,8 +2,10 @@
 
 Run: .venv/bin/python bench/checkout_profile.py [--backend postgres] [--orders N]
 Places N orders (after a warm-up) through Flask's test client, once timed and once under
-cProfile, and prints the SQL statements and Partner Center calls of one order, the time
-and CPU per order without the profiler, and the hottest functions.
+cProfile, and prints the SQL statements and commits of one order on each database it
+touches (the app's; on SQLite also the throttle's file and the broker's), its Partner
+Center calls, the time and CPU per order without the profiler, and the hottest functions.
+#27's floor: at most 10 statements and 1 commit on the app's database per API order.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from bench.checkout_stack import BIN, ROOT, app_env, prepare, python, services  
 PROFILE = r'''
 import cProfile, pstats, sys, uuid
 from sqlalchemy import event
+from persistence import db
 from storefront import create_app
-from storefront.extensions import db
 
 token, customer, price, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 app = create_app()
@@ -36,10 +38,18 @@ def order():
 
 for _ in range(5):
     order()
-statements = []
+# Every engine of the process: the app's database, and on SQLite the throttle's own file
+# and the broker's (kombu's SQLAlchemy transport), each with its statements and commits.
+from collections import Counter, defaultdict
+from sqlalchemy.engine import Engine
 with app.app_context():
-    event.listen(db.engine, "after_cursor_execute", lambda conn, cur, stmt, *a: statements.append(
-        f"{max(cur.rowcount, 0):4d} rows  " + " ".join(stmt.split())[:140]))
+    app_url = db.engine.url
+statements, commits = defaultdict(list), Counter()
+def where(conn):
+    return "app database" if conn.engine.url == app_url else conn.engine.url.database
+event.listen(Engine, "after_cursor_execute", lambda conn, cur, stmt, *a: statements[
+    where(conn)].append(f"{max(cur.rowcount, 0):4d} rows  " + " ".join(stmt.split())[:140]))
+event.listen(Engine, "commit", lambda conn: commits.update([where(conn)]))
 import requests.sessions
 calls = []
 send = requests.sessions.Session.send
@@ -48,9 +58,11 @@ def counting_send(self, request, **kw):
     return send(self, request, **kw)
 requests.sessions.Session.send = counting_send
 order()
-print(f"--- {len(statements)} SQL statements in one order")
-for stmt in statements:
-    print(f"  {stmt}")
+for name in sorted(set(statements) | set(commits), key=lambda n: n != "app database"):
+    print(f"--- {name}: {len(statements[name])} SQL statements and {commits[name]} commits "
+          "in one order")
+    for stmt in statements[name]:
+        print(f"  {stmt}")
 print(f"--- {len(calls)} Partner Center calls in one order")
 for call in calls:
     print(f"  {call}")

@@ -82,12 +82,12 @@ import sys
 from datetime import date
 from sqlalchemy import select
 from catalog.models import Price, Product, Sku
-from checkout import mca
+from accounts import api_tokens as tokens
+from accounts.models import Customer, User
+from agreements import mca
 from connectors.partner_center.sandbox import seed
+from persistence import db
 from storefront import create_app
-from storefront.accounts import Customer, User
-from storefront.api import tokens
-from storefront.extensions import db
 
 COPY = ("reseller_id", "company_name", "contact_first_name", "contact_last_name", "email",
         "phone", "address_line1", "address_line2", "city", "region", "postal_code", "country",
@@ -119,8 +119,8 @@ import bench.checkout_server  # noqa: E402,F401 - creates the bare endpoint's ta
 SCALE = r'''
 import sys
 from sqlalchemy import text
+from persistence import db
 from storefront import create_app
-from storefront.extensions import db
 
 customers, subs = int(sys.argv[1]), int(sys.argv[2])
 app = create_app()

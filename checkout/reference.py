@@ -17,7 +17,7 @@ from types import MappingProxyType
 from catalog import country_lists, version
 from catalog.cache import catalog_fact
 from catalog.models import CatalogSettings
-from catalog.queries import markups_for
+from catalog.queries import buyer_market, markups_for
 from checkout.context import BillingSettings, TaxIdCountry
 from persistence import db
 
@@ -37,6 +37,11 @@ class Reference:
             return MappingProxyType({})
         return catalog_fact(self.version, ("markups", reseller_id),
                             lambda: MappingProxyType(markups_for(reseller_id)))
+
+    def market_for(self, country: str | None) -> str:
+        """The buyer's market (catalog.queries.buyer_market), kept per catalog version like
+        the shop keeps it: whether a market has prices changes only with the catalog."""
+        return catalog_fact(self.version, ("market", country), lambda: buyer_market(country))
 
 
 def current() -> Reference:

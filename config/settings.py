@@ -160,9 +160,13 @@ class BaseConfig:
     SIGN_UP_LIMIT = int(os.environ.get("SIGN_UP_LIMIT", "10"))
     SIGN_UP_WINDOW_SECONDS = int(os.environ.get("SIGN_UP_WINDOW_SECONDS", "3600"))
     # Where the throttle counters live, shared by every worker: Redis when this (or the
-    # Celery broker) is a redis:// URL, else the database.
+    # Celery broker) is a redis:// URL; on the embedded SQLite default a SQLite file of
+    # their own, so counting API requests never takes the app database's write lock (#27);
+    # else ("") the app's database.
     THROTTLE_STORAGE_URL = os.environ.get("THROTTLE_STORAGE_URL") or (
-        CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "")
+        CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else
+        _sqlite_url("throttle.sqlite") if SQLALCHEMY_DATABASE_URI.startswith("sqlite:")
+        else "")
     API_TOKENS_PER_USER = int(os.environ.get("API_TOKENS_PER_USER", "10"))  # live ones
     # #21: provider admins and admin agents must use a second factor (they enrol at their
     # next sign-in); a browser may be trusted for this many days after a code.

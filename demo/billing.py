@@ -84,7 +84,6 @@ def _purchase(buyer: Customer, placed_by: User, price: Price, day: date) -> None
     order.record(OrderStatus.PROVISIONED, "Demo purchase.")
     db.session.add(order)
     db.session.flush()
-    order.number = f"ORD-{order.id:06d}"
     db.session.add(Subscription(
         customer=buyer, reseller_id=buyer.reseller_id, product=product, order_line_id=line.id,
         tenant_id=TENANT_ID, pc_subscription_id=PC_SUBSCRIPTION_ID, pc_order_id=PC_ORDER_ID,

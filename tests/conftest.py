@@ -171,7 +171,6 @@ def make_order(customer: Customer, user, price: Price, quantity: int = 1) -> Ord
                                    unit_price=price.sell_price, currency=price.currency)])
     db.session.add(order)
     db.session.flush()
-    order.number = f"ORD-{order.id:06d}"
     order.record("submitted", "Order placed.")
     return order
 

@@ -132,23 +132,22 @@ def _authenticate():
 
 def _counted_token(secret: str, store, now: datetime):
     """The live token with this secret (None if none) and the 429 to answer when it is over
-    its own limit or its owner's. Both counts run before the token is loaded, so their
-    commits expire nothing the request has read."""
+    its own limit or its owner's. Counted in the throttle store (#27): the app's database
+    is only read."""
+    token = tokens.authenticate(secret)
+    if token is None:
+        return None, None
     config = current_app.config
     window = config.get("API_RATE_WINDOW", 60)
-    counted = tokens.hit(secret, now, config.get("API_RATE_LIMIT", 120), window)
-    if counted is None:
-        return None, None
-    refusal = None
-    if counted.wait is not None:
-        refusal = _too_many(counted.wait, "Rate limit reached")
-    else:
-        wait = tokens.owner_wait(store, counted.owner, now,
-                                 config.get("API_OWNER_RATE_LIMIT", 600), window)
-        if wait is not None:
-            refusal = _too_many(wait, "Your organisation's rate limit, shared by all its "
+    wait = tokens.token_wait(store, token, now, config.get("API_RATE_LIMIT", 120), window)
+    if wait is not None:
+        return token, _too_many(wait, "Rate limit reached")
+    wait = tokens.owner_wait(store, tokens.owner_of(token), now,
+                             config.get("API_OWNER_RATE_LIMIT", 600), window)
+    if wait is not None:
+        return token, _too_many(wait, "Your organisation's rate limit, shared by all its "
                                 "tokens, is reached")
-    return tokens.authenticate(secret), refusal
+    return token, None
 
 
 def _too_many(wait: int, reason: str):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from accounts import sign_up
 from accounts.tasks import purge_task
-from accounts.throttle import DatabaseStore, ThrottleBucket, lock_seconds
+from accounts.throttle import DatabaseStore, ThrottleBucket, lock_seconds, store_for
 from persistence import db
 from tests.accounts.stores import make_store
 from tests.provisioning.databases import database
@@ -24,14 +24,19 @@ def later(seconds: float) -> datetime:
     return NOW + timedelta(seconds=seconds)
 
 
-@pytest.fixture(params=["sqlite", "postgres", "redis"])
+@pytest.fixture(params=["sqlite", "sqlite-file", "postgres", "redis"])
 def store(request, app, tmp_path):
     """A store of each backend; the database ones on a session per thread, as requests
-    have."""
+    have. sqlite-file is the embedded default's own file (#27)."""
     if request.param == "redis":
         yield make_store("redis")
     elif request.param == "sqlite":
         yield from database_store(db.engine)
+    elif request.param == "sqlite-file":
+        found = store_for(f"sqlite:///{tmp_path / 'throttle.sqlite'}", db.session)
+        yield found
+        found.session.remove()
+        found.session.get_bind().dispose()
     else:
         with database("postgres", tmp_path) as url:
             engine = create_engine(url)
@@ -123,3 +128,16 @@ def test_the_daily_purge_removes_spent_buckets_and_sign_ups(app, world):
     assert purge_task.apply().get() == 2
     assert store.count("live", now).hits == 1
     assert store.locked_until(["locked"], now) is not None
+
+
+def test_the_embedded_default_counts_in_a_file_of_its_own_not_the_apps_database(app, tmp_path):
+    """#27: counting an API request must not take the app database's write lock."""
+    app.config["THROTTLE_STORAGE_URL"] = url = f"sqlite:///{tmp_path / 'throttle.sqlite'}"
+    store = store_for(url, db.session)
+    store.hit("api:token:1", 60, NOW)
+    assert db.session.query(ThrottleBucket).count() == 0
+    assert store.count("api:token:1", later(1)).hits == 1
+    now = datetime.now(UTC)
+    store.hit("spent", 60, now - timedelta(days=1))
+    assert purge_task.apply().get() == 1  # the daily purge reaches the file too
+    assert store.session.query(ThrottleBucket.bucket).all() == [("api:token:1",)]

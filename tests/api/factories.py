@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
 from accounts import api_tokens as tokens
+from accounts.models import ApiToken
 from persistence import db
+from storefront import throttling
 from subscriptions.models import Subscription
 
 
@@ -24,3 +30,10 @@ def make_subscription(customer, price, quantity: int = 1, **extra) -> Subscripti
 def bearer(user, name: str = "test") -> dict[str, str]:
     """Authorization headers with a fresh token for the user's reseller or company."""
     return {"Authorization": f"Bearer {tokens.issue(user, name)[1]}"}
+
+
+def requests_counted(token_id: int | None = None) -> int:
+    """The requests counted in the token's current window (the only token, by default),
+    as the app's throttle store holds them (#27: not on the token's row)."""
+    token_id = token_id or db.session.scalar(select(ApiToken.id))
+    return throttling.store().count(f"api:token:{token_id}", datetime.now(UTC)).hits

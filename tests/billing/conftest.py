@@ -58,7 +58,7 @@ def order(customer, user, price: Price, quantity: int, add_to: Subscription | No
     """An order as checkout stores it: the buyer's price on the line (what the shop showed)."""
     product = price.sku.product
     unit = buyer_price(price, product.id, markups_for(customer.reseller_id))
-    placed = Order(number=f"B{next(_numbers):06d}", idempotency_key=f"billing-{next(_numbers)}",
+    placed = Order(idempotency_key=f"billing-{next(_numbers)}",
                    customer=customer, reseller_id=customer.reseller_id, placed_by=user,
                    currency=price.currency, total=unit * quantity,
                    tenant_mode="existing" if customer.tenant_id else "new",
