@@ -92,4 +92,9 @@ def _purchase(buyer: Customer, placed_by: User, price: Price, day: date) -> None
         partner_id=line.partner_of_record, title=product.title, family=product.family,
         billing_cycle=price.billing_cycle, term_duration=price.term_duration, quantity=SEATS,
         status="active", purchased_at=at, term_start=at))
+    # As provisioning.steps.ensure_customer leaves a customer whose tenant it created: the
+    # demo's later orders for Wingtip go to that tenant instead of creating its domain anew.
+    buyer.tenant_id, buyer.tenant_mode = TENANT_ID, "existing"
+    buyer.tenant_domain = f"{buyer.domain_prefix}.onmicrosoft.com"
+    buyer.verify_tenant("created", at)
     db.session.commit()

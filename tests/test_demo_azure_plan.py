@@ -29,3 +29,18 @@ def test_the_demo_customer_holds_an_azure_plan_with_one_azure_subscription(app, 
         demo_azure.AZURE_SUBSCRIPTION_ID]
     assert data["billingDiscrepancies"][0]["subscriptionId"] == demo_billing.PC_SUBSCRIPTION_ID
     assert demo.load_into_sandbox() == 0
+
+
+def test_the_demo_customer_orders_into_the_tenant_its_first_purchase_made(app, tmp_path):
+    """Wingtip's demo purchases were provisioned into a tenant the sandbox knows; its record
+    says so as provisioning leaves it, so a new demo order goes to that tenant instead of
+    asking Partner Center to create its (taken) domain again."""
+    state = tmp_path / "sandbox.json"
+    app.config.update(SANDBOX_STATE_FILE=str(state), PARTNER_CENTER_MODE="sandbox")
+    demo.load()
+    wingtip = db.session.scalar(select(Subscription).filter_by(
+        pc_subscription_id=demo_billing.PC_SUBSCRIPTION_ID)).customer
+    assert (wingtip.tenant_id, wingtip.tenant_mode, wingtip.tenant_verified) == (
+        demo_billing.TENANT_ID, "existing", True)
+    known = json.loads(state.read_text(encoding="utf-8"))["customers"][demo_billing.TENANT_ID]
+    assert wingtip.tenant_domain in json.dumps(known)
