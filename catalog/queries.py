@@ -1,17 +1,18 @@
-"""What each buyer may see in the shop and what it pays; admin catalog searches."""
+"""What each buyer may see in the shop and what it pays."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from catalog.margins import Margin, margin
 from catalog.models import CatalogSettings, Price, Product, ResellerMarkup, Sku
 from catalog.pricing import reseller_price, tax_label
+from catalog.rows import price_filter
 from persistence import db
 from persistence.search import contains
 
@@ -44,21 +45,13 @@ class Offer:
     prices: tuple[OfferPrice, ...]
 
 
-def _price_filter(market: str, annual_sellable: bool):
-    """Listed prices in the market; annual billing only when C1's two switches are on."""
-    conditions = [Price.market == market, Price.listed.is_(True)]
-    if not annual_sellable:
-        conditions.append(Price.billing_cycle != "annual")
-    return conditions
-
-
 def shop_products(market: str, *, annual_sellable: bool, q: str = "", segment: str = "",
                   family: str = ""):
     """A select() of sellable products: enabled, listed, not discontinued, priced here."""
     # Uncorrelated on purpose: computed once, where a correlated EXISTS made SQLite scan the
     # market's prices once per product (34 s for 5,000 products).
     priced = select(Sku.product_id).join(Price, Price.sku_id == Sku.id).where(
-        *_price_filter(market, annual_sellable))
+        *price_filter(market, annual_sellable))
     query = select(Product).where(Product.enabled.is_(True), Product.listed.is_(True),
                                   Product.discontinued.is_(False), Product.id.in_(priced))
     return _filtered(query, q=q, segment=segment, family=family).order_by(Product.title)
@@ -74,19 +67,31 @@ def _filtered(query, *, q: str = "", segment: str = "", family: str = ""):
     return query
 
 
-def offers(products: Sequence[Product], market: str, *, annual_sellable: bool,
-           reseller_id: int | None = None) -> list[Offer]:
-    """The priced offers of one page of products, in one query, at the buyer's price."""
+def offers(products: Sequence, market: str, *, annual_sellable: bool,
+           reseller_id: int | None = None, markups: Mapping | None = None) -> list[Offer]:
+    """The priced offers of one page of products, in one query, at the buyer's price.
+
+    `products` are Product objects or catalog/rows.py's rows (anything with an id);
+    `markups` are the reseller's when the caller holds them already (else read here)."""
     if not products:
         return []
+    ids = [p.id for p in products]
+    # Plain rows, not ORM objects: a page holds ~120 prices, and building Price and Sku
+    # entities for them was a quarter of a cold shop page (#27).
     rows = db.session.execute(
-        select(Price, Sku).join(Sku).where(Sku.product_id.in_([p.id for p in products]),
-                                           *_price_filter(market, annual_sellable))
+        select(Price.id, Sku.title.label("sku_title"), Price.term_duration,
+               Price.billing_cycle, Price.currency, Price.unit_price,
+               func.coalesce(Price.retail_price, Price.erp_price).label("sell_price"),
+               Price.market, Sku.product_id).join(Sku)
+        # The SKUs as a subquery: it lets the planner seek (market, listed, sku_id) for each
+        # SKU instead of scanning every price of the market.
+        .where(Price.sku_id.in_(select(Sku.id).where(Sku.product_id.in_(ids))),
+               *price_filter(market, annual_sellable))
     ).all()
-    markups = markups_for(reseller_id)
+    markups = markups_for(reseller_id) if markups is None else markups
     grouped: dict[int, list[OfferPrice]] = defaultdict(list)
-    for price, sku in rows:
-        grouped[sku.product_id].append(_offer_price(price, sku, markups,
+    for row in rows:
+        grouped[row.product_id].append(_offer_price(row, markups,
                                                     reseller=reseller_id is not None))
     return [Offer(p, tuple(sorted(grouped[p.id], key=_price_order))) for p in products]
 
@@ -96,16 +101,18 @@ def _price_order(price: OfferPrice):
         CYCLE_ORDER.get(price.billing_cycle, 9)
 
 
-def buyer_price(price: Price, product_id: int, markups: dict) -> Decimal:
-    """What the buyer pays per licence: cost + its markup (reseller), else the sell price."""
+def buyer_price(price, product_id: int, markups: dict) -> Decimal:
+    """What the buyer pays per licence: cost + its markup (reseller), else the sell price.
+
+    `price` is a Price or a row with its unit_price, sell_price and currency."""
     markup = markups.get(product_id, markups.get(None))
     return (reseller_price(price.unit_price, markup, price.currency) if markup is not None
             else price.sell_price)
 
 
-def _offer_price(price: Price, sku: Sku, markups: dict, *, reseller: bool) -> OfferPrice:
-    return OfferPrice(price.id, sku.title, price.term_duration, price.billing_cycle,
-                      price.currency, buyer_price(price, sku.product_id, markups),
+def _offer_price(price, markups: dict, *, reseller: bool) -> OfferPrice:
+    return OfferPrice(price.id, price.sku_title, price.term_duration, price.billing_cycle,
+                      price.currency, buyer_price(price, price.product_id, markups),
                       tax_label(price.market), price.market,
                       price.sell_price if reseller else None)
 
@@ -123,17 +130,3 @@ def buyer_market(country: str | None) -> str:
     if country and db.session.scalar(select(Price.id).where(Price.market == country).limit(1)):
         return country
     return CatalogSettings.current().default_market
-
-
-def admin_products(*, q: str = "", segment: str = "", family: str = "", status: str = ""):
-    """A select() for the admin catalog list with its filters."""
-    query = _filtered(select(Product), q=q, segment=segment, family=family)
-    if status == "enabled":
-        query = query.where(Product.enabled.is_(True), Product.discontinued.is_(False))
-    elif status == "disabled":
-        query = query.where(Product.enabled.is_(False))
-    elif status == "discontinued":
-        query = query.where(Product.discontinued.is_(True))
-    elif status == "unlisted":
-        query = query.where(Product.listed.is_(False))
-    return query.order_by(Product.title)

@@ -17,7 +17,7 @@ from flask import (
 from sqlalchemy import select
 
 from accounts.models import Reseller, Role
-from catalog import admin, price_changes, queries
+from catalog import admin, price_changes, rows, version
 from catalog.models import CatalogSettings, Price, Product, ResellerMarkup, Sku
 from catalog.price_changes import Adjustment
 from catalog.pricing import format_money
@@ -34,7 +34,7 @@ from storefront.catalog_forms import (
 from storefront.confirmation import unconfirmed
 from storefront.forms import options
 from storefront.listing_cache import cached_listing
-from storefront.pagination import page_number, paginate
+from storefront.pagination import PER_PAGE, page_number
 from storefront.security import roles_required
 
 bp = Blueprint("catalog_admin", __name__, url_prefix="/admin/catalog")
@@ -47,10 +47,16 @@ PREVIEW_ROWS = 500  # shown of a preview; the fingerprint covers every affected 
 @admin_only
 def index():
     filters = {name: request.args.get(name, "").strip() for name in FILTERS}
-    listing = cached_listing(
-        "catalog_admin/_products.html", (tuple(filters.items()), page_number()),
-        lambda: {"page": paginate(queries.admin_products(**filters)), "filters": filters,
-                 "families": FAMILY_LABELS})
+    catalog_version = version.current(db.session)  # first, before any catalog read
+
+    def context() -> dict:
+        # From the precomputed rows (catalog/rows.py), not a count and a search per view.
+        found = rows.matching(rows.all_products(db.session, catalog_version), **filters)
+        return {"page": rows.page_of(found, page_number(), PER_PAGE), "filters": filters,
+                "families": FAMILY_LABELS}
+
+    listing = cached_listing("catalog_admin/_products.html",
+                             (tuple(filters.items()), page_number()), context, catalog_version)
     return render_template("catalog_admin/index.html", listing=listing, filters=filters,
                            families=FAMILY_LABELS)
 
@@ -206,6 +212,6 @@ def markups(reseller_id: int):
             lambda previewed: price_changes.save_markup(reseller.id, product_id, percent,
                                                         previewed),
             heading=f"Prices for {reseller.company_name}", back=back, saved="Markup saved.")
-    rows = db.session.scalars(select(ResellerMarkup).filter_by(reseller_id=reseller.id)).all()
+    saved = db.session.scalars(select(ResellerMarkup).filter_by(reseller_id=reseller.id)).all()
     return render_template("catalog_admin/markups.html", reseller=reseller, form=form,
-                           markups=rows), 422 if form.errors else 200
+                           markups=saved), 422 if form.errors else 200

@@ -166,4 +166,6 @@ def test_two_customers_share_one_cached_listing_each_with_its_own_id_in_the_form
     assert f'name="customer" value="{other.id}"' in second_page
     assert f'value="{world.direct.id}"' not in second_page
     assert len(app.extensions[KEY]._entries) == 1  # one listing for both
-    assert len(app.extensions[FACTS_KEY]._entries) == 2  # the market and C1's switch
+    # The market, C1's switch, the (no) markups and the precomputed rows (all products,
+    # the market's).
+    assert len(app.extensions[FACTS_KEY]._entries) == 5

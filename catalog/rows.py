@@ -1,0 +1,141 @@
+"""Precomputed catalog rows: the product list of every market, kept per catalog version.
+
+A catalog page not yet cached (each reseller × market × search × page is its own listing)
+used to ask the database for the matching products, their count and their prices: with
+5,000 products that was a scan of the market's prices twice per view (#27). The rows here
+are read once per worker and catalog version instead — every product in title order, and
+per market the products that have a listed price there — so a cold page filters and slices
+a list in memory and reads only its own page's prices.
+
+They can never be stale: they are cached under the catalog version (catalog/cache.py),
+which every catalog write raises in its own transaction (catalog/version.py) — prices,
+markups, retail prices, settings and the price-list import alike.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.cache import catalog_fact
+from catalog.models import Price, Product, Sku
+
+
+@dataclass(frozen=True, slots=True)
+class ProductRow:
+    """What a listing shows of a product (the shop's offers, the admin's table)."""
+
+    id: int
+    title: str
+    pc_product_id: str
+    publisher: str
+    segment: str
+    family: str
+    enabled: bool
+    listed: bool
+    discontinued: bool
+    # Lower-cased title and Partner Center id: what the search box matches.
+    haystack: str
+
+    @property
+    def sellable(self) -> bool:
+        return self.enabled and self.listed and not self.discontinued
+
+
+@dataclass(frozen=True)
+class RowPage:
+    """One page of rows, with what the pager macro reads (as Flask-SQLAlchemy's Pagination)."""
+
+    items: Sequence[ProductRow]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(math.ceil(self.total / self.per_page), 1) if self.total else 0
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+
+PRODUCT_COLUMNS = (Product.id, Product.title, Product.pc_product_id, Product.publisher,
+                   Product.segment, Product.family, Product.enabled, Product.listed,
+                   Product.discontinued)
+
+
+def all_products(session: Session, catalog_version: int) -> tuple[ProductRow, ...]:
+    """Every product in title order (ties by id), read once per catalog version."""
+    return catalog_fact(catalog_version, ("rows",), lambda: _read_products(session))
+
+
+def _read_products(session: Session) -> tuple[ProductRow, ...]:
+    rows = session.execute(select(*PRODUCT_COLUMNS)).all()
+    return tuple(sorted(
+        (ProductRow(*row, haystack=f"{row.title}\n{row.pc_product_id}".lower())
+         for row in rows), key=lambda row: (row.title, row.id)))
+
+
+def shop_rows(session: Session, catalog_version: int, market: str, *,
+              annual_sellable: bool) -> tuple[ProductRow, ...]:
+    """The products a buyer in `market` may see: sellable and with a listed price there
+    (annual billing only when C1's switches allow it), in title order."""
+    def compute() -> tuple[ProductRow, ...]:
+        priced = set(session.scalars(
+            select(Sku.product_id).join(Price, Price.sku_id == Sku.id)
+            .where(*price_filter(market, annual_sellable)).distinct()))
+        return tuple(row for row in all_products(session, catalog_version)
+                     if row.sellable and row.id in priced)
+    return catalog_fact(catalog_version, ("shop rows", market, annual_sellable), compute)
+
+
+def price_filter(market: str, annual_sellable: bool) -> list:
+    """Listed prices in the market; annual billing only when C1's two switches are on."""
+    conditions = [Price.market == market, Price.listed.is_(True)]
+    if not annual_sellable:
+        conditions.append(Price.billing_cycle != "annual")
+    return conditions
+
+
+STATUSES = {
+    "enabled": lambda row: row.enabled and not row.discontinued,
+    "disabled": lambda row: not row.enabled,
+    "discontinued": lambda row: row.discontinued,
+    "unlisted": lambda row: not row.listed,
+}
+
+
+def matching(rows: Sequence[ProductRow], *, q: str = "", segment: str = "", family: str = "",
+             status: str = "") -> list[ProductRow]:
+    """The rows a search box and its filters keep; the text matches title or Partner Center
+    id in any case, and is taken literally (no wildcards), as persistence/search.py does."""
+    needle = q.lower()
+    keep = STATUSES.get(status)
+    return [row for row in rows
+            if (not needle or needle in row.haystack)
+            and (not segment or row.segment == segment)
+            and (not family or row.family == family)
+            and (keep is None or keep(row))]
+
+
+def page_of(rows: Sequence[ProductRow], page: int, per_page: int) -> RowPage:
+    """The `page`th slice of `rows` (past the end is empty, never an error)."""
+    start = (page - 1) * per_page
+    return RowPage(rows[start:start + per_page], page, per_page, len(rows))

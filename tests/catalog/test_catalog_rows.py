@@ -1,0 +1,146 @@
+"""Cold catalog pages render from precomputed rows (#27), and those rows are never stale."""
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from catalog import rows, version
+from catalog.models import CatalogSettings
+from persistence import db
+from tests.catalog.previews import preview_then_save
+from tests.catalog.test_listing_cache import in_own_context, shop
+from tests.conftest import login, make_price
+
+
+def row(title: str, pc_id: str = "CFQ7TTC0AAAA", **flags) -> rows.ProductRow:
+    facts = {"segment": "commercial", "family": "office365_business", "enabled": True,
+             "listed": True, "discontinued": False, **flags}
+    return rows.ProductRow(id=len(title), title=title, pc_product_id=pc_id,
+                           publisher="Microsoft Corporation",
+                           haystack=f"{title}\n{pc_id}".lower(), **facts)
+
+
+def test_a_search_matches_title_or_product_id_in_any_case():
+    listed = [row("Microsoft 365 E3", "CFQ7TTC0LFLZ"), row("Visio Plan 2", "CFQ7TTC0KHS9")]
+    assert [r.title for r in rows.matching(listed, q="visio")] == ["Visio Plan 2"]
+    assert [r.title for r in rows.matching(listed, q="cfq7ttc0lflz")] == ["Microsoft 365 E3"]
+
+
+def test_a_search_takes_like_wildcards_literally():
+    listed = [row("100% Cotton"), row("100 Seats"), row("a_b")]
+    assert [r.title for r in rows.matching(listed, q="100%")] == ["100% Cotton"]
+    assert rows.matching(listed, q="a%b") == [] and len(rows.matching(listed, q="a_b")) == 1
+
+
+def test_admin_status_filters_keep_what_they_name():
+    listed = [row("On sale"), row("Off sale", enabled=False), row("Gone", discontinued=True),
+              row("Unlisted", listed=False)]
+    titles = lambda status: [r.title for r in rows.matching(listed, status=status)]  # noqa: E731
+    assert titles("enabled") == ["On sale", "Unlisted"]
+    assert titles("disabled") == ["Off sale"]
+    assert titles("discontinued") == ["Gone"]
+    assert titles("unlisted") == ["Unlisted"]
+
+
+def test_a_page_of_rows_counts_for_the_pager_and_past_the_end_is_empty():
+    listed = [row(f"Product {n:02}") for n in range(45)]
+    second = rows.page_of(listed, 2, 20)
+    assert [r.title for r in second.items][:1] == ["Product 20"]
+    assert (second.pages, second.total, second.prev_num, second.next_num) == (3, 45, 1, 3)
+    assert rows.page_of(listed, 9, 20).items == []
+    assert rows.page_of([], 1, 20).pages == 0
+
+
+def test_shop_rows_hold_only_sellable_products_listed_in_the_market_c1(app, world):
+    make_price(title="Annual only", product_id="CFQ7TTC0ANNU", term="P1Y", cycle="annual")
+    make_price(title="Not for sale", product_id="CFQ7TTC0OFFS", enabled=False)
+    make_price(title="Discontinued", product_id="CFQ7TTC0DISC", discontinued=True)
+    make_price(title="Germany only", product_id="CFQ7TTC0DEDE", market="DE", currency="EUR")
+    unlisted = make_price(title="Price unlisted", product_id="CFQ7TTC0UNLI")
+    unlisted.listed = False
+    db.session.commit()
+    current = version.current(db.session)
+    titles = [r.title for r in rows.shop_rows(db.session, current, "US", annual_sellable=False)]
+    assert titles == ["Microsoft 365 Business Standard"]
+    with_annual = rows.shop_rows(db.session, current, "US", annual_sellable=True)
+    assert [r.title for r in with_annual] == ["Annual only", "Microsoft 365 Business Standard"]
+
+
+@contextmanager
+def statements():
+    """Every SQL statement the block sends."""
+    sent: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+
+
+def test_a_cold_shop_page_reads_only_its_own_prices_not_the_product_list(app, client, world):
+    """A page not yet cached (another search) filters the precomputed rows: no product
+    query, no count, no scan of the market's prices — only its page's prices, by SKU."""
+    in_own_context(app, lambda: login(client, world.direct_user))
+    shop(app, client)  # the rows are read once for this catalog version
+    with statements() as sent:
+        page = in_own_context(app, lambda: client.get("/shop?q=business"))
+    assert page.status_code == 200 and "$12.50" in page.get_data(as_text=True)
+    assert page.headers["X-Listing-Cache"] == "miss"
+    catalog = [s for s in sent if " products" in s or " prices" in s]
+    assert len(catalog) == 1 and "sku_id IN (SELECT skus.id" in catalog[0]
+
+
+def test_a_cold_admin_page_sends_no_catalog_query(app, client, world):
+    in_own_context(app, lambda: login(client, world.admin))
+    assert in_own_context(app, lambda: client.get("/admin/catalog")).status_code == 200
+    with statements() as sent:
+        page = in_own_context(app, lambda: client.get("/admin/catalog?q=business&status=enabled"))
+    assert "Microsoft 365 Business Standard" in page.get_data(as_text=True)
+    assert page.headers["X-Listing-Cache"] == "miss"
+    assert not [s for s in sent if " products" in s]
+
+
+def test_bulk_retail_prices_show_on_the_next_cold_page(app, client, world):
+    in_own_context(app, lambda: login(client, world.direct_user))
+    assert "$12.50" in shop(app, client)
+    admin = app.test_client()
+    in_own_context(app, lambda: login(admin, world.admin))
+    saved = in_own_context(app, lambda: preview_then_save(
+        admin, "/admin/catalog/prices/bulk",
+        {"kind": "fixed", "value": "1.25", "market": "", "product_id": str(
+            world.price.sku.product_id)}, token_url="/admin/catalog"))
+    assert saved.status_code == 302
+    page = in_own_context(app, lambda: client.get("/shop?q=standard")).get_data(as_text=True)
+    assert "$13.75" in page and "$12.50" not in page
+
+
+def test_a_markup_saved_by_the_admin_shows_on_the_resellers_next_cold_page(
+        app, client, world):
+    in_own_context(app, lambda: login(client, world.reseller_a_user))
+    assert "$12.50" in shop(app, client)  # no markup yet: the sell price
+    admin = app.test_client()
+    in_own_context(app, lambda: login(admin, world.admin))
+    url = f"/admin/catalog/markups/{world.reseller_a.id}"
+    saved = in_own_context(app, lambda: preview_then_save(
+        admin, url, {"product_id": "", "markup_percent": "15"}, token_url=url))
+    assert saved.status_code == 302
+    page = in_own_context(app, lambda: client.get("/shop?q=standard")).get_data(as_text=True)
+    # Cost $10.00 + 15 %; retail stays $12.50, so the margin is $1.00.
+    assert 'data-testid="price">$11.50' in page and 'data-testid="margin">$1.00' in page
+
+
+def test_a_settings_change_reaches_the_precomputed_rows_c1(app, client, world):
+    make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLZ", term="P1Y",
+               cycle="annual", cost="360", erp="432")
+    db.session.commit()
+    in_own_context(app, lambda: login(client, world.direct_user))
+    assert "Microsoft 365 E3" not in shop(app, client)
+    settings = CatalogSettings.current()
+    settings.annual_billing_cycle_enabled = settings.annual_provisioning_enabled = True
+    db.session.commit()
+    page = in_own_context(app, lambda: client.get("/shop?q=e3")).get_data(as_text=True)
+    assert "Microsoft 365 E3" in page and "$432.00" in page
