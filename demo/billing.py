@@ -65,36 +65,49 @@ def invoiced_month(today: date) -> date:
 
 
 def _purchase(buyer: Customer, placed_by: User, price: Price, day: date) -> None:
-    """An order provisioned on `day` and the subscription it made, as provisioning leaves
-    them (the demo does not call Partner Center for it)."""
-    product = price.sku.product
-    unit = buyer_price(price, product.id, markups_for(buyer.reseller_id))
-    line = OrderLine(line_number=0, product=product, price=price,
-                     pc_product_id=product.pc_product_id, pc_sku_id=price.sku.pc_sku_id,
-                     title=product.title, family=product.family,
-                     billing_cycle=price.billing_cycle, term_duration=price.term_duration,
-                     quantity=SEATS, unit_price=unit, currency=price.currency,
-                     status="provisioned", pc_order_id=PC_ORDER_ID,
-                     pc_subscription_id=PC_SUBSCRIPTION_ID,
-                     partner_of_record=buyer.reseller.mpn_id if buyer.reseller else "")
+    """Wingtip's Microsoft 365 order, provisioned on `day`."""
     at = datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
-    order = Order(idempotency_key=KEY, customer=buyer, reseller_id=buyer.reseller_id,
-                  placed_by=placed_by, currency=price.currency, total=unit * SEATS,
-                  lines=[line], created_at=at, pc_customer_id=TENANT_ID)
-    order.record(OrderStatus.PROVISIONED, "Demo purchase.")
-    db.session.add(order)
-    db.session.flush()
-    db.session.add(Subscription(
-        customer=buyer, reseller_id=buyer.reseller_id, product=product, order_line_id=line.id,
-        tenant_id=TENANT_ID, pc_subscription_id=PC_SUBSCRIPTION_ID, pc_order_id=PC_ORDER_ID,
-        offer_id=f"{product.pc_product_id}:{price.sku.pc_sku_id}",
-        pc_product_id=product.pc_product_id, pc_sku_id=price.sku.pc_sku_id,
-        partner_id=line.partner_of_record, title=product.title, family=product.family,
-        billing_cycle=price.billing_cycle, term_duration=price.term_duration, quantity=SEATS,
-        status="active", purchased_at=at, term_start=at))
+    record_purchase(buyer, placed_by, price, SEATS, at,
+                    ids=(KEY, PC_ORDER_ID, PC_SUBSCRIPTION_ID))
     # As provisioning.steps.ensure_customer leaves a customer whose tenant it created: the
     # demo's later orders for Wingtip go to that tenant instead of creating its domain anew.
     buyer.tenant_id, buyer.tenant_mode = TENANT_ID, "existing"
     buyer.tenant_domain = f"{buyer.domain_prefix}.onmicrosoft.com"
     buyer.verify_tenant("created", at)
     db.session.commit()
+
+
+def record_purchase(buyer: Customer, placed_by: User, price: Price, quantity: int,
+                    at: datetime, *, ids: tuple[str, str, str]) -> Subscription:
+    """An order provisioned into the demo tenant at `at`, its one line and the subscription
+    it made, as provisioning leaves them (the demo does not call Partner Center for them);
+    `ids` are the order's idempotency key and its Partner Center order and subscription ids.
+    The caller commits."""
+    key, pc_order_id, pc_subscription_id = ids
+    product, sku = price.sku.product, price.sku
+    unit = buyer_price(price, product.id, markups_for(buyer.reseller_id))
+    partner = buyer.reseller.mpn_id if buyer.reseller else ""
+    line = OrderLine(line_number=0, product=product, price=price,
+                     pc_product_id=product.pc_product_id, pc_sku_id=sku.pc_sku_id,
+                     title=product.title, family=product.family,
+                     billing_cycle=price.billing_cycle, term_duration=price.term_duration,
+                     quantity=quantity, unit_price=unit, currency=price.currency,
+                     status="provisioned", pc_order_id=pc_order_id,
+                     pc_subscription_id=pc_subscription_id, partner_of_record=partner)
+    order = Order(idempotency_key=key, customer=buyer, reseller_id=buyer.reseller_id,
+                  placed_by=placed_by, currency=price.currency, total=unit * quantity,
+                  lines=[line], created_at=at, pc_customer_id=TENANT_ID)
+    order.record(OrderStatus.PROVISIONED, "Demo purchase.")
+    db.session.add(order)
+    db.session.flush()
+    subscription = Subscription(
+        customer=buyer, reseller_id=buyer.reseller_id, product=product, order_line_id=line.id,
+        tenant_id=TENANT_ID, pc_subscription_id=pc_subscription_id, pc_order_id=pc_order_id,
+        offer_id=f"{product.pc_product_id}:{sku.pc_sku_id}",
+        pc_product_id=product.pc_product_id, pc_sku_id=sku.pc_sku_id, partner_id=partner,
+        title=product.title, family=product.family, billing_cycle=price.billing_cycle,
+        term_duration=price.term_duration, quantity=quantity, status="active",
+        autorenew=price.billing_cycle != "one_time",  # one-time purchases never renew
+        purchased_at=at, term_start=at)
+    db.session.add(subscription)
+    return subscription

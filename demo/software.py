@@ -22,12 +22,10 @@ from sqlalchemy import select
 
 from accounts.models import Customer, User
 from catalog.models import Price, Product, Sku
-from catalog.queries import buyer_price, markups_for
 from connectors.partner_center.entitlements import Entitlement as RemoteEntitlement
 from connectors.partner_center.sandbox import Sandbox
 from connectors.partner_center.sandbox.entitlements import entitlements_of, software_keys
-from demo.billing import TENANT_ID
-from orders.models import Order, OrderLine, OrderStatus
+from demo.billing import TENANT_ID, record_purchase
 from persistence import db
 from subscriptions.entitlements import KeyEntry, mirror_entitlements, record_key
 from subscriptions.models import Entitlement, Subscription
@@ -50,37 +48,10 @@ def load_software(buyer: Customer, placed_by: User, today: date) -> int:
         Price.billing_cycle == "one_time"))
     if found is not None or price is None:
         return 0
-    product, at = price.sku.product, datetime(today.year, today.month, today.day, 9, tzinfo=UTC)
-    line = _line(buyer, price)
-    order = Order(idempotency_key=KEY, customer=buyer, reseller_id=buyer.reseller_id,
-                  placed_by=placed_by, currency=price.currency, total=line.unit_price,
-                  lines=[line], created_at=at, pc_customer_id=TENANT_ID)
-    order.record(OrderStatus.PROVISIONED, "Demo purchase.")
-    db.session.add(order)
-    db.session.flush()
-    db.session.add(Subscription(
-        customer=buyer, reseller_id=buyer.reseller_id, product=product, order_line_id=line.id,
-        tenant_id=TENANT_ID, pc_subscription_id=PC_SUBSCRIPTION_ID, pc_order_id=PC_ORDER_ID,
-        offer_id=f"{PRODUCT}:{price.sku.pc_sku_id}", pc_product_id=PRODUCT,
-        pc_sku_id=price.sku.pc_sku_id, partner_id=line.partner_of_record,
-        title=product.title, family=product.family, billing_cycle="one_time",
-        term_duration="", quantity=1, status="active", autorenew=False, purchased_at=at,
-        term_start=at))
+    at = datetime(today.year, today.month, today.day, 9, tzinfo=UTC)
+    record_purchase(buyer, placed_by, price, 1, at, ids=(KEY, PC_ORDER_ID, PC_SUBSCRIPTION_ID))
     db.session.commit()
     return 1
-
-
-def _line(buyer: Customer, price: Price) -> OrderLine:
-    """The order's one line, provisioned, at the buyer's price."""
-    product = price.sku.product
-    return OrderLine(
-        line_number=0, product=product, price=price, pc_product_id=PRODUCT,
-        pc_sku_id=price.sku.pc_sku_id, title=product.title, family=product.family,
-        billing_cycle="one_time", term_duration="", quantity=1,
-        unit_price=buyer_price(price, product.id, markups_for(buyer.reseller_id)),
-        currency=price.currency, status="provisioned", pc_order_id=PC_ORDER_ID,
-        pc_subscription_id=PC_SUBSCRIPTION_ID,
-        partner_of_record=buyer.reseller.mpn_id if buyer.reseller else "")
 
 
 class _StateFile:
