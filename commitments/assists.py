@@ -50,6 +50,8 @@ class Action(StrEnum):
     CONFIRM_ACCOUNT_OWNERSHIP = "confirm_account_ownership"
     CONVERT_SUBSCRIPTION = "convert_subscription"
     RENEW = "renew"
+    SET_PAYMENT_TERMS = "set_payment_terms"
+    RECORD_VAT_INVOICE = "record_vat_invoice"
 
 
 _PROVIDER = frozenset({Actor.PROVIDER})
@@ -79,6 +81,9 @@ WHO: Mapping[Action, frozenset[Actor]] = {
     Action.CONFIRM_ACCOUNT_OWNERSHIP: frozenset({Actor.CUSTOMER}),
     Action.CONVERT_SUBSCRIPTION: _PARTNER,
     Action.RENEW: _PARTNER,
+    # O6: the partner suggests the payment terms and issues the VAT invoice once paid.
+    Action.SET_PAYMENT_TERMS: _PARTNER,
+    Action.RECORD_VAT_INVOICE: _PARTNER,
 }
 
 

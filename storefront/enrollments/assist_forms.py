@@ -47,6 +47,8 @@ ACTION_LABELS = {
     Action.CONFIRM_ACCOUNT_OWNERSHIP: "Account ownership (conversion step 3)",
     Action.CONVERT_SUBSCRIPTION: "Subscription conversion (one-way)",
     Action.RENEW: "Renewal enrollment",
+    Action.SET_PAYMENT_TERMS: "Payment terms",
+    Action.RECORD_VAT_INVOICE: "VAT invoices (fapiao), once paid",
 }
 ACTOR_LABELS = {Actor.PROVIDER: "Provider", Actor.RESELLER: "Partner (reseller)",
                 Actor.CUSTOMER: "Customer (Account Owner)"}

@@ -10,10 +10,12 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from commitments.assists import Action
 from commitments.payment_terms import MAX_TERMS_DAYS, METHODS, MIN_TERMS_DAYS
 from commitments.records import price_list
 from commitments.records.models import Enrollment
 from persistence import MAX_MONEY
+from storefront.enrollments.acting import allowed
 from storefront.forms import options
 
 
@@ -37,14 +39,13 @@ class VatInvoiceForm(FlaskForm):
 
 
 FORMS = {"terms": TermsForm, "vat": VatInvoiceForm}
+# Each form is an action of commitments.assists' one table of who does what.
+ACTIONS = {"terms": Action.SET_PAYMENT_TERMS, "vat": Action.RECORD_VAT_INVOICE}
 
 
-def acts_as_partner(user, row: Enrollment) -> bool:
-    """Whether the user may act for the enrollment's partner (terms, VAT invoices)."""
-    if user.is_provider_admin:
-        return True
-    return bool(user.is_reseller and row.partner_reseller_id is not None
-                and user.reseller_id == row.partner_reseller_id)
+def acts_as_partner(user, row: Enrollment, form: str = "terms") -> bool:
+    """Whether the user may submit the partner's `form` (terms, VAT invoices)."""
+    return ACTIONS[form] in allowed(user, row)
 
 
 def meter_choices(row: Enrollment):

@@ -110,7 +110,7 @@ def prices():
 
 def _partner_action(row, name: str):
     """The submitted partner form, or 403 for anyone who does not act for the partner."""
-    if not acts_as_partner(current_user, row):
+    if not acts_as_partner(current_user, row, name):
         abort(403)
     return FORMS[name]()
 

@@ -117,7 +117,8 @@ def test_the_enrollment_page_shows_each_role_its_actions(browser, world, active,
     assert forms + "orders" not in customer and f"{url}/renewal" not in customer
     for page in (admin, partner, customer):  # the whole table, with what is the user's
         assert 'data-testid="who-reactivate"' in page
-    assert partner.count('<span class="badge ok">yours</span>') == 16
+    # 16 assisted actions, and the partner's own terms and VAT invoices (O6).
+    assert partner.count('<span class="badge ok">yours</span>') == 18
     assert customer.count('<span class="badge ok">yours</span>') == 2
 
 
