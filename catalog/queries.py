@@ -96,6 +96,17 @@ def offers(products: Sequence, market: str, *, annual_sellable: bool,
     return [Offer(p, tuple(sorted(grouped[p.id], key=_price_order))) for p in products]
 
 
+def offers_from(products: Sequence, prices: Mapping[int, Sequence], *, annual_sellable: bool,
+                reseller_id: int | None, markups: Mapping) -> list[Offer]:
+    """The priced offers of one page of products from a market's precomputed prices
+    (catalog/rows.py's market_prices): what `offers` gives, with no query (#27)."""
+    reseller = reseller_id is not None
+    return [Offer(p, tuple(sorted(
+        (_offer_price(price, markups, reseller=reseller) for price in prices.get(p.id, ())
+         if annual_sellable or price.billing_cycle != "annual"), key=_price_order)))
+        for p in products]
+
+
 def _price_order(price: OfferPrice):
     return price.sku_title, TERM_ORDER.get(price.term_duration, 9), \
         CYCLE_ORDER.get(price.billing_cycle, 9)

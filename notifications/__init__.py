@@ -53,7 +53,8 @@ UNREAD = select(func.count()).where(Notification.user_id == bindparam("user_id")
 
 def unread_count(user) -> int:
     """How many of the user's notifications are still unread (for the header badge)."""
-    return db.session.scalar(UNREAD, {"user_id": user.id}) or 0
+    # On the session's connection, past the ORM: one integer, asked by every page.
+    return db.session.connection().execute(UNREAD, {"user_id": user.id}).scalar() or 0
 
 
 def mark_read(notification: Notification) -> None:

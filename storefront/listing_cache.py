@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Flask, after_this_request, current_app, render_template, request
+from flask import Flask, after_this_request, current_app, request
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
@@ -56,7 +56,11 @@ def cached_listing(template: str, key: tuple, context: Callable[[], dict],
 
     def render() -> tuple[str, ...]:
         rendered.append(True)
-        return _split(render_template(template, csrf_token=lambda: CSRF_HOLE, **context()))
+        # Straight from the environment, without the context processors: a listing is
+        # shared by every user its key allows, so it must not see who is asking (and they
+        # would run their queries, e.g. the unread count, a second time per page).
+        page = current_app.jinja_env.get_template(template)
+        return _split(page.render(csrf_token=lambda: CSRF_HOLE, **context()))
 
     pieces = cache.get_or_render(catalog_version, (template, request.script_root, *key), render)
     _tell_cache_state("miss" if rendered else "hit")

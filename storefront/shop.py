@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from types import MappingProxyType
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy.orm import joinedload
 
 from accounts.models import Customer, Role
@@ -19,7 +20,7 @@ from catalog.models import SEGMENTS, CatalogSettings
 from catalog.pricing import buyer_locale, format_money, tax_label
 from persistence import db
 from storefront.catalog_forms import FAMILY_LABELS
-from storefront.listing_cache import CUSTOMER_HOLE, cached_listing
+from storefront.listing_cache import CSRF_HOLE, CUSTOMER_HOLE, cached_listing
 from storefront.pagination import page_number
 from storefront.security import customer_for, roles_required
 
@@ -66,9 +67,12 @@ def _offers_listing(catalog_version: int, customer: Customer | None, market: str
         # The markups under the same key as checkout's reference data: read once per version.
         markups = catalog_fact(catalog_version, ("markups", reseller_id),
                                lambda: MappingProxyType(queries.markups_for(reseller_id)))
-        found = queries.offers(page.items, market, annual_sellable=annual,
-                               reseller_id=reseller_id, markups=markups)
-        return {"page": page, "offers": [(offer, _shown(offer.prices, locale))
+        found = queries.offers_from(
+            page.items, rows.market_prices(db.session, catalog_version, market,
+                                           [row.id for row in page.items]),
+            annual_sellable=annual, reseller_id=reseller_id, markups=markups)
+        form = _AddForm(url_for("checkout.add"), CSRF_HOLE, CUSTOMER_HOLE) if customer else None
+        return {"page": page, "offers": [(offer, _rows_html(_shown(offer.prices, locale), form))
                                          for offer in found],
                 "buyer": CUSTOMER_HOLE if customer else None, "customers": choosing,
                 "filters": filters,
@@ -97,17 +101,66 @@ class ShownPrice:
 
 
 def _shown(prices: tuple[queries.OfferPrice, ...], locale: str) -> tuple[ShownPrice, ...]:
-    shown = []
-    for p in prices:
-        money = partial(format_money, currency=p.currency, locale=locale)
-        extra = {}
-        if (m := p.margin) is not None:
-            extra = {"retail": money(m.retail), "margin": money(m.amount),
-                     "margin_percent": "" if m.percent is None else str(m.percent)}
-        shown.append(ShownPrice(p.price_id, p.sku_title, words.term_words(p.term_duration),
-                                words.frequency_words(p.billing_cycle), money(p.amount),
-                                words.unit_words(p.billing_cycle), p.tax_label, **extra))
-    return tuple(shown)
+    return tuple([_shown_price(p, locale, str(p.amount), str(p.retail)) for p in prices])
+
+
+# Keyed by every value of the price and the locale, so it can never show an old amount (a
+# changed price is another key); the amounts' text too, as Decimal("-0") == Decimal("0")
+# but prints differently. Pages not yet cached share most of their prices.
+@lru_cache(maxsize=32768)
+def _shown_price(p: queries.OfferPrice, locale: str, *_exact_amounts: str) -> ShownPrice:
+    money = partial(format_money, currency=p.currency, locale=locale)
+    extra = {}
+    if (m := p.margin) is not None:
+        extra = {"retail": money(m.retail), "margin": money(m.amount),
+                 "margin_percent": "" if m.percent is None else str(m.percent)}
+    return ShownPrice(p.price_id, p.sku_title, words.term_words(p.term_duration),
+                      words.frequency_words(p.billing_cycle), money(p.amount),
+                      words.unit_words(p.billing_cycle), p.tax_label, **extra)
+
+
+@dataclass(frozen=True, slots=True)
+class _AddForm:
+    """What each row's "Add to cart" form posts; the token and customer are the cached
+    listing's holes (storefront/listing_cache.py), filled per response."""
+
+    action: str
+    token: str
+    customer: str
+
+
+def _rows_html(shown: tuple[ShownPrice, ...], form: _AddForm | None) -> Markup:
+    """An offer's price rows. Built here rather than in the template: a page holds ~120
+    rows of ~15 values each, and Jinja's per-value escaping was a third of a page not yet
+    cached (#27). Every value is escaped; the words repeat, so their escaping is cached."""
+    return Markup("".join([_row_html(p, form) for p in shown]))  # noqa: S704 - escaped below
+
+
+def _row_html(p: ShownPrice, form: _AddForm | None) -> str:
+    e = _escaped
+    unit = e(p.unit)
+    cells = (f'<td>{e(p.sku_title)}</td><td>{e(p.term)}</td><td>{e(p.cycle)}</td>'
+             f'<td class="num" data-testid="price">{e(p.amount)} <small class="muted">{unit}'
+             f' · {e(p.tax_label)}</small></td>')
+    if p.retail:
+        percent = (f' <small class="muted">({e(p.margin_percent)} %)</small>'
+                   if p.margin_percent else "")
+        cells += (f'<td class="num" data-testid="retail">{e(p.retail)} <small class="muted">'
+                  f'{unit}</small></td><td class="num" data-testid="margin">{e(p.margin)}'
+                  f'{percent}</td>')
+    action = "" if form is None else (
+        f'<form method="post" action="{e(form.action)}" class="inline-form">'
+        f'<input type="hidden" name="csrf_token" value="{e(form.token)}">'
+        f'<input type="hidden" name="customer" value="{e(form.customer)}">'
+        f'<input type="hidden" name="price_id" value="{p.price_id:d}">'
+        '<input type="number" name="quantity" value="1" min="1" aria-label="Quantity">'
+        '<button type="submit">Add to cart</button></form>')
+    return f'<tr data-price-id="{p.price_id:d}">{cells}<td>{action}</td></tr>'
+
+
+@lru_cache(maxsize=4096)
+def _escaped(text: str) -> str:
+    return str(escape(text))
 
 
 def _buyer_customer() -> Customer | None:
@@ -120,7 +173,12 @@ def _buyer_customer() -> Customer | None:
     return customer_for(current_user, chosen, with_qualifications) if chosen else None
 
 
-def _reseller_customers() -> list[Customer]:
+def _reseller_customers() -> list:
+    """The "Buying for" choices: plain rows of what the picker prints, not whole customers
+    (building entities for them was a tenth of a cached shop page, #27)."""
     if not current_user.is_reseller:
         return []
-    return db.session.scalars(visible_customers(current_user).order_by(Customer.company_name)).all()
+    picker = visible_customers(current_user).with_only_columns(
+        Customer.id, Customer.company_name, Customer.country)
+    # Past the ORM (plain columns need none of it): the picker is on every shop page.
+    return db.session.connection().execute(picker.order_by(Customer.company_name)).all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from catalog import price_words as words
@@ -63,8 +63,9 @@ NAV = {
 }
 
 
-def navigation() -> list[tuple[str, str]]:
-    """Links for the signed-in user's role; later blueprints append their own entries."""
+def navigation() -> list[tuple[str, str, str]]:
+    """(address, endpoint, label) of the links for the signed-in user's role; later
+    blueprints append their own entries."""
     if not current_user.is_authenticated:
         return []
     if current_user.is_billing_only:  # invoices only (storefront/team.py)
@@ -73,7 +74,18 @@ def navigation() -> list[tuple[str, str]]:
         items = NAV.get(current_user.role, []) + (
             [("team.index", "Users"), ("team.audit_log", "Audit log")]
             if current_user.is_company_admin else [])
-    return [item for item in items if item[0] in current_app.view_functions]
+    root = request.script_root
+    return [(_link(endpoint, root), endpoint, label) for endpoint, label in items
+            if endpoint in current_app.view_functions]
+
+
+def _link(endpoint: str, root: str) -> str:
+    """The menu is on every page and its links never change while the app runs (for one
+    mount point): built once per app, not a dozen url_for calls per page (#27)."""
+    links = current_app.extensions.setdefault("navigation_links", {})
+    if (endpoint, root) not in links:
+        links[endpoint, root] = url_for(endpoint)
+    return links[endpoint, root]
 
 
 def register(app: Flask) -> None:

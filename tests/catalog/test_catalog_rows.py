@@ -81,17 +81,53 @@ def statements():
         event.remove(db.engine, "before_cursor_execute", note)
 
 
-def test_a_cold_shop_page_reads_only_its_own_prices_not_the_product_list(app, client, world):
-    """A page not yet cached (another search) filters the precomputed rows: no product
-    query, no count, no scan of the market's prices — only its page's prices, by SKU."""
+def test_a_cold_shop_page_of_products_shown_before_sends_no_catalog_query(app, client, world):
+    """A page not yet cached (another search) filters the precomputed rows and takes the
+    prices of products shown before from the worker's copy: no product query, no count,
+    no price query."""
     in_own_context(app, lambda: login(client, world.direct_user))
-    shop(app, client)  # the rows are read once for this catalog version
+    shop(app, client)  # the rows, and the prices of the products this page shows
     with statements() as sent:
         page = in_own_context(app, lambda: client.get("/shop?q=business"))
     assert page.status_code == 200 and "$12.50" in page.get_data(as_text=True)
     assert page.headers["X-Listing-Cache"] == "miss"
+    assert not [s for s in sent if " products" in s or " prices" in s]
+
+
+def test_a_cold_shop_page_of_new_products_reads_only_their_prices_once(app, client, world):
+    """Products no page showed yet: one query for their prices, by SKU (no scan of the
+    market's prices); the next page showing them reads none."""
+    for n in range(25):  # a second page of products
+        make_price(title=f"Zeta plan {n:02}", product_id=f"CFQ7TTC0Z{n:03}")
+    db.session.commit()
+    in_own_context(app, lambda: login(client, world.direct_user))
+    shop(app, client)
+    with statements() as sent:
+        page = in_own_context(app, lambda: client.get("/shop?page=2"))
+    assert "Zeta plan 24" in page.get_data(as_text=True)
     catalog = [s for s in sent if " products" in s or " prices" in s]
     assert len(catalog) == 1 and "sku_id IN (SELECT skus.id" in catalog[0]
+    with statements() as again:
+        in_own_context(app, lambda: client.get("/shop?q=zeta+plan+2"))
+    assert not [s for s in again if " prices" in s]
+
+
+def test_market_prices_hold_the_listed_prices_of_the_market_and_no_other(app, world):
+    annual = make_price(title="Annual only", product_id="CFQ7TTC0ANNU", term="P1Y",
+                        cycle="annual")
+    german = make_price(title="Germany only", product_id="CFQ7TTC0DEDE", market="DE",
+                        currency="EUR")
+    unlisted = make_price(title="Price unlisted", product_id="CFQ7TTC0UNLI")
+    unlisted.listed = False
+    db.session.commit()
+    products = [p.sku.product_id for p in (world.price, annual, german, unlisted)]
+    prices = rows.market_prices(db.session, version.current(db.session), "US", products)
+    held = {p.id for listed in prices.values() for p in listed}
+    assert world.price.id in held and annual.id in held
+    assert german.id not in held and unlisted.id not in held
+    assert prices[german.sku.product_id] == ()  # asked for, none here: not asked again
+    standard = prices[world.price.sku.product_id][0]
+    assert (standard.currency, standard.sell_price) == ("USD", world.price.sell_price)
 
 
 def test_a_cold_admin_page_sends_no_catalog_query(app, client, world):
@@ -144,3 +180,16 @@ def test_a_settings_change_reaches_the_precomputed_rows_c1(app, client, world):
     db.session.commit()
     page = in_own_context(app, lambda: client.get("/shop?q=e3")).get_data(as_text=True)
     assert "Microsoft 365 E3" in page and "$432.00" in page
+
+
+def test_price_rows_built_outside_the_template_escape_what_the_catalog_holds(
+        app, client, world):
+    """The shop's price rows are built in Python (#27): an imported SKU title is still
+    printed as text, never as markup."""
+    hostile = make_price(title="Plan <img src=x onerror=alert(1)>", product_id="CFQ7TTC0HTML")
+    db.session.commit()
+    in_own_context(app, lambda: login(client, world.direct_user))
+    page = in_own_context(app, lambda: client.get("/shop?q=plan")).get_data(as_text=True)
+    assert f'data-price-id="{hostile.id}"' in page
+    assert "<img src=x" not in page
+    assert "Plan &lt;img src=x onerror=alert(1)&gt;" in page

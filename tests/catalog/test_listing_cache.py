@@ -167,5 +167,5 @@ def test_two_customers_share_one_cached_listing_each_with_its_own_id_in_the_form
     assert f'value="{world.direct.id}"' not in second_page
     assert len(app.extensions[KEY]._entries) == 1  # one listing for both
     # The market, C1's switch, the (no) markups and the precomputed rows (all products,
-    # the market's).
-    assert len(app.extensions[FACTS_KEY]._entries) == 5
+    # the market's, the market's prices).
+    assert len(app.extensions[FACTS_KEY]._entries) == 6
