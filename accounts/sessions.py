@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql import ColumnElement
 
@@ -70,17 +70,21 @@ def live_session(token: str | None, *, now: datetime, lifetimes: Lifetimes
     return row
 
 
+# The user and its company in the same statement: every signed-in request asks whether
+# both are active, and three round trips were a third of a cached shop page. Built once:
+# building it and its loader options per request cost as much as running it (#27).
+SESSION_WITH_USER = select(UserSession).where(UserSession.id == bindparam("id")).options(
+    joinedload(UserSession.user).joinedload(User.reseller),
+    joinedload(UserSession.user).joinedload(User.customer))
+
+
 def _find(token: str | None) -> UserSession | None:
     """The row whose id and secret the token carries (a bare user id, as cookies held
     before sessions were kept on the server, names none)."""
     session_id, colon, secret = (token or "").partition(":")
     if not colon or not session_id.isdigit() or not secret or int(session_id) > MAX_ID:
         return None
-    # The user and its company in the same statement: every signed-in request asks whether
-    # both are active, and three round trips were a third of a cached shop page (#27).
-    row = db.session.scalar(select(UserSession).where(UserSession.id == int(session_id))
-                            .options(joinedload(UserSession.user).joinedload(User.reseller),
-                                     joinedload(UserSession.user).joinedload(User.customer)))
+    row = db.session.scalar(SESSION_WITH_USER, {"id": int(session_id)})
     if row is None or not hmac.compare_digest(row.secret_hash, digest(secret)):
         return None
     return row
