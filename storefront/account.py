@@ -28,7 +28,7 @@ from storefront import consequences, mfa_views
 from storefront.confirmation import unconfirmed
 from storefront.forms import ChangePasswordForm, TimeZoneForm
 from storefront.local_times import default_zone_name
-from storefront.team import link_invalid
+from storefront.password_links import link_invalid
 from storefront.team_forms import EmailChangeForm, PasswordCheckForm, ProfileForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")

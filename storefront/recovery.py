@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
 
 import notifications
-from accounts import links, password_reset
-from accounts.passwords import WeakPassword
+from accounts import password_reset
 from notifications.links import public_url_for
 from storefront import throttling
-from storefront.team import link_invalid
-from storefront.team_forms import ChoosePasswordForm, ForgotPasswordForm
+from storefront.password_links import PasswordLink, choose_password
+from storefront.team_forms import ForgotPasswordForm
 
 bp = Blueprint("recovery", __name__, url_prefix="/password")
 
@@ -42,26 +41,15 @@ def forgot():
     return render_template("recovery/forgot.html", form=form), 422 if form.errors else 200
 
 
+RESET = PasswordLink(
+    template="recovery/reset.html", pending=password_reset.pending, choose=password_reset.reset,
+    lost="Ask for a new link from the sign-in page (“Forgot your password?”): each one "
+         "works once, for an hour.",
+    chosen=lambda user: f"Your password is changed and every browser signed in as "
+                        f"{user.email} is signed out. Sign in with the new password.")
+
+
 @bp.route("/reset", methods=["GET", "POST"])
 def reset():
     """The emailed link: a new password, then sign in with it."""
-    secret, now = request.args.get("token", ""), datetime.now(UTC)
-    try:
-        row = password_reset.pending(secret, now)
-    except links.LinkInvalid:
-        return link_invalid("Ask for a new link from the sign-in page (“Forgot your "
-                            "password?”): each one works once, for an hour.")
-    form = ChoosePasswordForm()
-    if form.validate_on_submit():
-        try:
-            user = password_reset.reset(secret, form.password.data, now)
-        except links.LinkInvalid:
-            return link_invalid("Ask for a new link from the sign-in page.")
-        except WeakPassword as weak:
-            form.password.errors.append(str(weak))
-        else:
-            flash(f"Your password is changed and every browser signed in as {user.email} "
-                  "is signed out. Sign in with the new password.", "success")
-            return redirect(url_for("auth.login"))
-    return render_template("recovery/reset.html", form=form, email=row.email), \
-        422 if form.errors else 200
+    return choose_password(RESET)

@@ -4,6 +4,7 @@ link, the accounts audit log, and the guard that keeps billing users on the invo
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 
 from flask import (
     Blueprint,
@@ -21,7 +22,6 @@ from flask_login import current_user, login_required
 import notifications
 from accounts import audit, links, services, team
 from accounts.models import Customer, Reseller, User
-from accounts.passwords import WeakPassword
 from exports.spreadsheet import csv_lines, download_headers
 from notifications.links import public_url_for
 from persistence import db, utcnow
@@ -29,8 +29,9 @@ from storefront import consequences
 from storefront.confirmation import unconfirmed
 from storefront.errors import render_error
 from storefront.pagination import paginate
+from storefront.password_links import PasswordLink, choose_password
 from storefront.security import within
-from storefront.team_forms import ROLE_LABELS, ChoosePasswordForm, InviteForm, RoleForm
+from storefront.team_forms import ROLE_LABELS, InviteForm, RoleForm
 
 bp = Blueprint("team", __name__, url_prefix="/team")
 
@@ -178,38 +179,23 @@ def member_active(member_id: int):
 
 @bp.route("/join", methods=["GET", "POST"])
 def join():
-    """The invitation's link: the invitee chooses its password and is signed in."""
+    """The invitation's link: the invitee chooses its password, then signs in."""
     if current_user.is_authenticated:
         flash("Sign out first to accept an invitation for another address.", "info")
         return redirect(url_for("main.home"))
-    secret, now = request.args.get("token", ""), datetime.now(UTC)
-    try:
-        invitation = links.live(links.Purpose.INVITATION, secret, now)
-    except links.LinkInvalid:
-        return link_invalid("Ask whoever invited you to send a new invitation.")
-    form = ChoosePasswordForm()
-    if form.validate_on_submit():
-        try:
-            user = team.accept(secret, form.password.data, now)
-        except links.LinkInvalid:
-            return link_invalid("Ask whoever invited you to send a new invitation.")
-        except WeakPassword as weak:
-            form.password.errors.append(str(weak))
-        except services.EmailTaken:
-            flash("This address has an account already: sign in with it.", "info")
-            return redirect(url_for("auth.login"))
-        else:
-            flash(f"Welcome! Your password is set; sign in as {user.email}.", "success")
-            return redirect(url_for("auth.login"))
-    return render_template("team/join.html", form=form, invitation=invitation), \
-        200 if not form.errors else 422
+    return choose_password(JOIN)
 
 
-def link_invalid(what_now: str):
-    """The page for an unknown, used or expired emailed link."""
-    return render_error(404, "This link does not work", (
-        "The link is unknown, already used, or expired: each emailed link works once, for "
-        f"a limited time. {what_now}"))
+def _address_taken():
+    flash("This address has an account already: sign in with it.", "info")
+    return redirect(url_for("auth.login"))
+
+
+JOIN = PasswordLink(
+    template="team/join.html", pending=partial(links.live, links.Purpose.INVITATION),
+    choose=team.accept, lost="Ask whoever invited you to send a new invitation.",
+    chosen=lambda user: f"Welcome! Your password is set; sign in as {user.email}.",
+    refusals={services.EmailTaken: _address_taken})
 
 
 AUDIT_COLUMNS = ("time (UTC)", "event", "user", "by", "detail", "address")
