@@ -144,8 +144,9 @@ def _read_prices(session: Session, market: str,
                  product_ids: list[int]) -> dict[int, tuple[PriceRow, ...]]:
     found: dict[int, list[PriceRow]] = {product_id: [] for product_id in product_ids}
     # The SKUs as a subquery: it lets the planner seek (market, listed, sku_id) for each
-    # SKU instead of scanning every price of the market.
-    for row in session.execute(
+    # SKU instead of scanning every price of the market. On the connection: plain rows
+    # need none of the ORM's work.
+    for row in session.connection().execute(
             select(Price.id, Sku.title, Price.term_duration, Price.billing_cycle,
                    Price.currency, Price.unit_price,
                    func.coalesce(Price.retail_price, Price.erp_price), Price.market,

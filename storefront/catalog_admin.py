@@ -33,7 +33,7 @@ from storefront.catalog_forms import (
 )
 from storefront.confirmation import unconfirmed
 from storefront.forms import options
-from storefront.listing_cache import cached_listing
+from storefront.listing_cache import cached_listing, id_url
 from storefront.pagination import PER_PAGE, page_number
 from storefront.security import roles_required
 
@@ -53,7 +53,9 @@ def index():
         # From the precomputed rows (catalog/rows.py), not a count and a search per view.
         found = rows.matching(rows.all_products(db.session, catalog_version), **filters)
         return {"page": rows.page_of(found, page_number(), PER_PAGE), "filters": filters,
-                "families": FAMILY_LABELS}
+                "families": FAMILY_LABELS,
+                "product_url": id_url("catalog_admin.product", "product_id"),
+                "toggle_url": id_url("catalog_admin.toggle", "product_id")}
 
     listing = cached_listing("catalog_admin/_products.html",
                              (tuple(filters.items()), page_number()), context, catalog_version)

@@ -112,8 +112,9 @@ def _shown_price(p: queries.OfferPrice, locale: str, *_exact_amounts: str) -> Sh
     money = partial(format_money, currency=p.currency, locale=locale)
     extra = {}
     if (m := p.margin) is not None:
+        percent = m.percent
         extra = {"retail": money(m.retail), "margin": money(m.amount),
-                 "margin_percent": "" if m.percent is None else str(m.percent)}
+                 "margin_percent": "" if percent is None else str(percent)}
     return ShownPrice(p.price_id, p.sku_title, words.term_words(p.term_duration),
                       words.frequency_words(p.billing_cycle), money(p.amount),
                       words.unit_words(p.billing_cycle), p.tax_label, **extra)

@@ -2,6 +2,7 @@
 
 from contextlib import contextmanager
 
+from flask import url_for
 from sqlalchemy import event
 
 from catalog import rows, version
@@ -193,3 +194,15 @@ def test_price_rows_built_outside_the_template_escape_what_the_catalog_holds(
     assert f'data-price-id="{hostile.id}"' in page
     assert "<img src=x" not in page
     assert "Plan &lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_a_cached_admin_listing_links_each_row_where_url_for_does(app, client, world):
+    """The rows' addresses come from one url_for per listing (#27): each is the one
+    url_for gives for that product."""
+    in_own_context(app, lambda: login(client, world.admin))
+    page = in_own_context(app, lambda: client.get("/admin/catalog")).get_data(as_text=True)
+    product_id = world.price.sku.product_id
+    with app.test_request_context():
+        link = url_for("catalog_admin.product", product_id=product_id)
+        toggle = url_for("catalog_admin.toggle", product_id=product_id)
+    assert f'href="{link}"' in page and f'action="{toggle}"' in page
