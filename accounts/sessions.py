@@ -16,6 +16,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import joinedload
@@ -70,12 +71,15 @@ def live_session(token: str | None, *, now: datetime, lifetimes: Lifetimes
     return row
 
 
-# The user and its company in the same statement: every signed-in request asks whether
-# both are active, and three round trips were a third of a cached shop page. Built once:
-# building it and its loader options per request cost as much as running it (#27).
-SESSION_WITH_USER = select(UserSession).where(UserSession.id == bindparam("id")).options(
-    joinedload(UserSession.user).joinedload(User.reseller),
-    joinedload(UserSession.user).joinedload(User.customer))
+@cache
+def _session_with_user():
+    """The user and its company in the same statement: every signed-in request asks whether
+    both are active, and three round trips were a third of a cached shop page. Built once:
+    building it and its loader options per request cost as much as running it (#27); on
+    first use, not at import, as loader options configure every mapper loaded so far."""
+    return select(UserSession).where(UserSession.id == bindparam("id")).options(
+        joinedload(UserSession.user).joinedload(User.reseller),
+        joinedload(UserSession.user).joinedload(User.customer))
 
 
 def _find(token: str | None) -> UserSession | None:
@@ -84,7 +88,7 @@ def _find(token: str | None) -> UserSession | None:
     session_id, colon, secret = (token or "").partition(":")
     if not colon or not session_id.isdigit() or not secret or int(session_id) > MAX_ID:
         return None
-    row = db.session.scalar(SESSION_WITH_USER, {"id": int(session_id)})
+    row = db.session.scalar(_session_with_user(), {"id": int(session_id)})
     if row is None or not hmac.compare_digest(row.secret_hash, digest(secret)):
         return None
     return row
