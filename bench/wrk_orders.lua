@@ -1,7 +1,10 @@
 -- wrk script for bench/checkout_load.py: each wrk thread is one API integration (its own
 -- bearer token and customer, read from the file named in BENCH_BUYERS) placing one new
--- order per request, each with a fresh Idempotency-Key. With BENCH_BODY unset it posts an
--- empty body (the bare endpoint). done() prints one machine-readable line for the script.
+-- order per request, each with a fresh Idempotency-Key. With BENCH_BUYERS unset it posts
+-- an empty body (the bare endpoint). With BENCH_FIRST (lines "thread customer") each
+-- thread orders once for each of its own customers in turn instead: first orders of
+-- customers never ordered for; one that runs out counts `exhausted` and reorders for its
+-- buyer, which the script refuses. done() prints one machine-readable line for the script.
 
 local buyers, next_buyer = {}, 1
 local threads = {}
@@ -28,6 +31,23 @@ function setup(thread)
 end
 
 local counter = 0
+local first, next_first = {}, 1
+exhausted = 0
+
+local function order_body(customer_id)
+  return '{"customer_id": ' .. customer_id .. ', "lines": [{"price_id": '
+    .. os.getenv("BENCH_PRICE") .. ', "quantity": 1}]}'
+end
+
+-- This thread's share of the first-order customers, in file order.
+local function read_first()
+  local path = os.getenv("BENCH_FIRST")
+  if not path then return end
+  for line in io.lines(path) do
+    local thread, customer_id = line:match("^(%d+)%s+(%d+)$")
+    if tonumber(thread) == id then first[#first + 1] = customer_id end
+  end
+end
 
 function init(args)
   math.randomseed(os.time() * 1000 + id)
@@ -35,19 +55,29 @@ function init(args)
   if token then
     wrk.headers["Authorization"] = "Bearer " .. token
     wrk.headers["Content-Type"] = "application/json"
-    wrk.body = '{"customer_id": ' .. customer .. ', "lines": [{"price_id": '
-      .. os.getenv("BENCH_PRICE") .. ', "quantity": 1}]}'
+    wrk.body = order_body(customer)
+    read_first()
   end
 end
 
-function request()
-  if token then
-    -- A UUID-shaped key no other request of this run shares: thread id, counter, random.
-    counter = counter + 1
-    wrk.headers["Idempotency-Key"] = string.format("%08x-%04x-4000-8000-%012x",
-      math.random(0, 0x7fffffff), id, counter)
+local function next_body()
+  if os.getenv("BENCH_FIRST") == nil then return nil end
+  local customer_id = first[next_first]
+  if customer_id == nil then
+    exhausted = exhausted + 1
+    return nil
   end
-  return wrk.format()
+  next_first = next_first + 1
+  return order_body(customer_id)
+end
+
+function request()
+  if not token then return wrk.format() end
+  -- A UUID-shaped key no other request of this run shares: thread id, counter, random.
+  counter = counter + 1
+  wrk.headers["Idempotency-Key"] = string.format("%08x-%04x-4000-8000-%012x",
+    math.random(0, 0x7fffffff), id, counter)
+  return wrk.format(nil, nil, nil, next_body())
 end
 
 created = 0
@@ -58,12 +88,15 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local errors, total_created = summary.errors, 0
-  for _, thread in ipairs(threads) do total_created = total_created + thread:get("created") end
+  local errors, total_created, total_exhausted = summary.errors, 0, 0
+  for _, thread in ipairs(threads) do
+    total_created = total_created + thread:get("created")
+    total_exhausted = total_exhausted + thread:get("exhausted")
+  end
   io.write(string.format(
     "WRK requests=%d created=%d duration_us=%d p95_us=%d p50_us=%d non2xx=%d connect=%d "
-    .. "read=%d write=%d timeout=%d\n",
+    .. "read=%d write=%d timeout=%d exhausted=%d\n",
     summary.requests, total_created, summary.duration, latency:percentile(95),
     latency:percentile(50), errors.status, errors.connect, errors.read, errors.write,
-    errors.timeout))
+    errors.timeout, total_exhausted))
 end

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import responses
 
 from connectors.partner_center import (
     Conflict,
@@ -19,8 +20,10 @@ from connectors.partner_center import (
     Throttled,
     build_client,
 )
+from connectors.partner_center.client import LIVE_BASE_URL
 from connectors.partner_center.sandbox import Sandbox, create_sandbox_app, seed
 from connectors.partner_center.sandbox.__main__ import build
+from connectors.partner_center.sandbox.router import route_to_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 DAP = seed.TENANT_WITH_DAP_ID
@@ -130,3 +133,37 @@ def test_without_an_answer_the_client_gives_up_as_unavailable():
     with pytest.raises(ServiceUnavailable):
         client.get_customer(DAP)
     assert time.monotonic() - started < 5
+
+
+def _latency_run(seed_value: int, calls: int) -> tuple[list[float], list[dict]]:
+    """Install a 150-300 ms latency over HTTP, as the checkout bench does; make `calls`
+    client calls; the waits the sandbox took (recorded, not slept) and its faults' state."""
+    waits: list[float] = []
+    app = create_sandbox_app(Sandbox(random_seed=seed_value), sleep=waits.append)
+    admin = app.test_client()
+    assert admin.post("/_sandbox/faults", json={"kind": "slow", "endpoint": "*", "count": None,
+                                                "delay": 0.15, "delay_max": 0.3}).status_code == 201
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        route_to_sandbox(mock, app, LIVE_BASE_URL)
+        client = PartnerCenterClient(requests.Session(), LIVE_BASE_URL,
+                                     SandboxTokenProvider(seed.PARTNER_TENANT_ID),
+                                     sleeper=lambda _s: None)
+        for n in range(calls):
+            assert client.is_domain_available(f"latency{n}") is True
+    return waits, admin.get("/_sandbox/state").get_json()["faults"]
+
+
+def test_a_latency_range_holds_every_call_for_a_repeatable_draw_within_it():
+    waits, faults = _latency_run(11, 40)
+    assert len(waits) == 40 and all(0.15 <= w <= 0.3 for w in waits)
+    assert len(set(waits)) == 40  # drawn per call, not one delay for all
+    assert min(waits) < 0.18 and max(waits) > 0.27  # spread over the range
+    assert waits == _latency_run(11, 40)[0]
+    assert waits != _latency_run(12, 40)[0]
+    assert faults[0]["fired"] == 40 and faults[0]["count"] is None
+
+
+def test_a_slow_fault_without_a_range_waits_its_delay():
+    sandbox = Sandbox()
+    fault = sandbox.add_fault("slow", delay=0.2, count=2)
+    assert [sandbox.faults.wait(fault) for _ in range(3)] == [0.2] * 3

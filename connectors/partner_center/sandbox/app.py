@@ -82,13 +82,14 @@ class _Dispatcher:
         with self.sb.lock:
             retry_after = self.sb.throttle(f"{partner}|{params.get('customer', '')}")
             fault = self.sb.faults.take(request.method, request.path)
+            delay = self.sb.faults.wait(fault) if fault and fault.kind == "slow" else 0.0
         if retry_after:
             raise SandboxError(429, None, "Rate limit is exceeded. Try again in "
                                f"{retry_after} seconds.", headers={"Retry-After": str(retry_after)})
         if fault and fault.kind == "error":
             raise _fault_error(fault)
-        if fault and fault.kind == "slow":
-            self.sleep(fault.delay)
+        if delay:
+            self.sleep(delay)  # outside the lock: slow calls overlap, as Partner Center's do
         return fault
 
     def _run(self, kind: str, partner: str, params: dict[str, str],

@@ -2,7 +2,9 @@
 
 A fault matches requests by an fnmatch pattern on "METHOD /path" and fires a number of
 times (`count`, None = forever) with a probability (`ratio`, drawn from a seeded random
-generator so runs repeat).
+generator so runs repeat). A slow fault with `delay_max` waits a time drawn uniformly
+between `delay` and `delay_max` from the same generator: Partner Center's latency varies
+per call, and a benchmark of concurrent checkouts needs that spread, repeatably.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ class Fault:
 
     kind "error": answer `status` (with `code`) before doing anything;
     kind "timeout": apply the write, then give the client no answer;
-    kind "slow": wait `delay` seconds, then answer normally.
+    kind "slow": wait `delay` seconds (or a draw up to `delay_max`), then answer normally.
+    `fired` counts the requests it has applied to (a benchmark's Partner Center calls).
     """
 
     kind: FaultKind = "error"
@@ -31,7 +34,9 @@ class Fault:
     count: int | None = 1
     ratio: float = 1.0
     delay: float = 0.0
+    delay_max: float | None = None
     retry_after: int = 1
+    fired: int = 0
 
     def matches(self, method: str, path: str) -> bool:
         """True when this fault applies to the request and has shots left."""
@@ -65,8 +70,16 @@ class FaultPlan:
                 continue
             if fault.count is not None:
                 fault.count -= 1
+            fault.fired += 1
             return fault
         return None
+
+    def wait(self, fault: Fault) -> float:
+        """Seconds a slow fault holds this request: `delay`, or a seeded draw up to
+        `delay_max`. Call it under the sandbox's lock, like `take`: the generator is shared."""
+        if fault.delay_max is None or fault.delay_max <= fault.delay:
+            return fault.delay
+        return self._rng.uniform(fault.delay, fault.delay_max)
 
     def describe(self) -> list[dict[str, Any]]:
         """The active faults as JSON (for GET /_sandbox/state)."""
