@@ -88,7 +88,7 @@ def all_products(session: Session, catalog_version: int) -> tuple[ProductRow, ..
 
 
 def _read_products(session: Session) -> tuple[ProductRow, ...]:
-    rows = session.execute(select(*PRODUCT_COLUMNS)).all()
+    rows = session.connection().execute(select(*PRODUCT_COLUMNS)).all()  # no ORM work
     return tuple(sorted(
         (ProductRow(*row, haystack=f"{row.title}\n{row.pc_product_id}".lower())
          for row in rows), key=lambda row: (row.title, row.id)))
@@ -99,9 +99,9 @@ def shop_rows(session: Session, catalog_version: int, market: str, *,
     """The products a buyer in `market` may see: sellable and with a listed price there
     (annual billing only when C1's switches allow it), in title order."""
     def compute() -> tuple[ProductRow, ...]:
-        priced = set(session.scalars(
+        priced = set(session.connection().execute(
             select(Sku.product_id).join(Price, Price.sku_id == Sku.id)
-            .where(*price_filter(market, annual_sellable)).distinct()))
+            .where(*price_filter(market, annual_sellable)).distinct()).scalars())
         return tuple(row for row in all_products(session, catalog_version)
                      if row.sellable and row.id in priced)
     return catalog_fact(catalog_version, ("shop rows", market, annual_sellable), compute)
