@@ -15,10 +15,11 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import Select, bindparam, inspect, or_, select, update
+from sqlalchemy import Select, Update, bindparam, inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -39,8 +40,10 @@ from checkout.rules import (
 )
 from orders import snapshot
 from orders.facts import build_context, record_context
-from orders.models import Cart, CartLine, Order, OrderLine, OrderStatus, ProvisioningJob
+from orders.inserts import insert_order
+from orders.models import Cart, CartLine, Order
 from persistence import db
+from persistence.money import charge_amount
 from subscriptions.models import Subscription
 
 log = logging.getLogger(__name__)
@@ -148,9 +151,10 @@ class _Replayed(Exception):
 
 
 def _insert_order(cart, user, remote, ref, today, urls, key) -> Order:
-    # Held until the rules have run: the lock's refresh of the customer resets
-    # customer.reseller, and the identity map keeps only rows something references, so the
-    # reseller would otherwise be read a second time.
+    # Held until the rules have run: opening the transaction may expire the customer (on
+    # SQLite, when one was open already), which lets go of customer.reseller, and the
+    # identity map keeps only rows something references, so the reseller would otherwise
+    # be read a second time.
     reseller = cart.customer.reseller  # noqa: F841
     _lock_tenant(cart.customer)
     _reread_cart(cart)
@@ -165,10 +169,6 @@ def _insert_order(cart, user, remote, ref, today, urls, key) -> Order:
     if problems:
         raise CheckoutRefused(problems)
     order = _new_order(cart, user, ctx, ref, key)
-    # History and job are attached while the order is new, so neither collection is
-    # loaded from the database (an order not yet inserted has none).
-    order.record(OrderStatus.SUBMITTED, "Order placed; it will be provisioned in the background.")
-    db.session.add_all([order, ProvisioningJob(order=order)])
     cart.lines.clear()
     return order
 
@@ -187,13 +187,40 @@ def _lock_tenant(customer: Customer) -> None:
     """
     if db.session.get_bind().dialect.name == "sqlite":
         _begin_immediate()
-    condition = Customer.id == customer.id
-    if customer.tenant_id:
-        condition = or_(condition, Customer.tenant_id == customer.tenant_id)
-    db.session.scalars(update(Customer).where(condition)
-                       .values(updated_at=Customer.updated_at).returning(Customer)
-                       .execution_options(synchronize_session=False, populate_existing=True)
-                       ).all()
+    # An empty tenant id stands for none: it must not lock every customer without one
+    # (SQL's NULL = NULL is never true).
+    rows = db.session.execute(_lock(), {"locked_id": customer.id,
+                                        "locked_tenant": customer.tenant_id or None}).all()
+    fresh = next((row for row in rows if row.id == customer.id), None)
+    if fresh is not None:
+        _refresh(customer, fresh._mapping)
+
+
+def _refresh(customer: Customer, fresh) -> None:
+    """The customer as its locked row has it now. #27: the columns come back as a plain
+    row and only what differs from the loaded object is set (as if loaded), instead of
+    the ORM rebuilding the whole object; a changed reseller is read again when asked."""
+    loaded = inspect(customer).dict
+    for key, column in _customer_columns():
+        if key not in loaded or loaded[key] != fresh[column]:
+            set_committed_value(customer, key, fresh[column])
+            if key == "reseller_id":
+                db.session.expire(customer, ["reseller"])
+
+
+@cache  # built once, on first use when every model is mapped
+def _customer_columns() -> tuple:
+    return tuple((prop.key, prop.columns[0]) for prop in inspect(Customer).column_attrs)
+
+
+@cache
+def _lock() -> Update:
+    # (an UPDATE reserves its columns' names for parameters of its SET clause)
+    table = Customer.__table__
+    tenant = or_(table.c.id == bindparam("locked_id"),
+                 table.c.tenant_id == bindparam("locked_tenant"))
+    return (update(table).where(tenant).values(updated_at=table.c.updated_at)
+            .returning(*table.c))
 
 
 def _begin_immediate() -> None:
@@ -219,31 +246,39 @@ def _new_order(cart: Cart, user, ctx: CheckoutContext, ref: Reference, key: str)
     mpn = ctx.partner_of_record or ""
     markups = ref.markups(customer.reseller_id)
     lines = [_order_line(i, line, plans[i], mpn, markups) for i, line in enumerate(cart.lines)]
-    return Order(
-        idempotency_key=key, fingerprint=fingerprint(cart), customer=customer,
-        reseller_id=customer.reseller_id, placed_by=user, lines=lines,
-        currency=lines[0].currency, total=sum(line.amount for line in lines),
-        mca_acceptance_id=ctx.mca.acceptance_id, tenant_mode=customer.tenant_mode,
-        domain_prefix=customer.domain_prefix, pc_customer_id=customer.tenant_id)
+    return insert_order({
+        "idempotency_key": key, "fingerprint": fingerprint(cart), "customer_id": customer.id,
+        "reseller_id": customer.reseller_id, "placed_by_id": user.id,
+        "currency": lines[0]["currency"], "total": sum(_amount(line) for line in lines),
+        "mca_acceptance_id": ctx.mca.acceptance_id, "tenant_mode": customer.tenant_mode,
+        "domain_prefix": customer.domain_prefix, "pc_customer_id": customer.tenant_id,
+    }, lines, "Order placed; it will be provisioned in the background.")
 
 
-def _order_line(index, line, plan, mpn, markups) -> OrderLine:
+def _amount(line: dict) -> Decimal:
+    """A line's amount by the rule OrderLine.amount follows (B5)."""
+    return charge_amount(line["unit_price"], line["quantity"], line["currency"])
+
+
+def _order_line(index, line, plan, mpn, markups) -> dict:
+    """The order line's column values."""
     price, sku = line.price, line.price.sku
     unit = buyer_price(price, sku.product_id, markups)
     adds = plan.action == "add_licenses"
     target = (line.add_to_subscription_id or _local_id(plan.subscription_id)) if adds else None
     pc_target = plan.subscription_id if adds and not plan.subscription_id.startswith(
         "local:") else ""
-    return OrderLine(
-        line_number=index, product_id=sku.product_id, price_id=price.id,
-        pc_product_id=sku.product.pc_product_id, pc_sku_id=sku.pc_sku_id,
-        title=sku.product.title, family=sku.product.family, billing_cycle=price.billing_cycle,
-        term_duration=price.term_duration, quantity=line.quantity, unit_price=unit,
-        currency=price.currency, action=plan.action, target_subscription_id=target,
-        partner_of_record=mpn, pc_subscription_id=pc_target,
-        custom_term_end=None if adds else line.custom_term_end,
-        reservation_scope=line.reservation_scope or "",  # K12: sent as provisioningContext
-        azure_subscription_id=line.azure_subscription_id or "")
+    return {
+        "line_number": index, "product_id": sku.product_id, "price_id": price.id,
+        "pc_product_id": sku.product.pc_product_id, "pc_sku_id": sku.pc_sku_id,
+        "title": sku.product.title, "family": sku.product.family,
+        "billing_cycle": price.billing_cycle, "term_duration": price.term_duration,
+        "quantity": line.quantity, "unit_price": unit, "currency": price.currency,
+        "action": plan.action, "target_subscription_id": target,
+        "partner_of_record": mpn, "pc_subscription_id": pc_target,
+        "custom_term_end": None if adds else line.custom_term_end,
+        "reservation_scope": line.reservation_scope or "",  # K12: sent as provisioningContext
+        "azure_subscription_id": line.azure_subscription_id or ""}
 
 
 def _local_id(ref: str) -> int | None:

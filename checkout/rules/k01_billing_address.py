@@ -14,6 +14,8 @@ address-validation call, not here; here we only ask that they are present.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from email_validator import EmailNotValidError, validate_email
 
 from checkout.context import CheckoutContext
@@ -82,6 +84,7 @@ def _too_long(ctx: CheckoutContext) -> list[Problem]:
     ]
 
 
+@lru_cache(maxsize=4096)  # pure, and a customer's address is checked on each of its orders
 def _is_email(value: str) -> bool:
     try:
         validate_email(value.strip(), check_deliverability=False)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
+from typing import NamedTuple
+
 from flask import abort, g
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import joinedload
 
 from accounts.models import Customer
 from accounts.scoping import visible_customers
@@ -21,6 +25,40 @@ def customer(customer_id: int, *options) -> Customer:
     loader options (e.g. its reseller, loaded in the same query)."""
     found = db.session.scalar(visible_customers(user()).where(Customer.id == within(customer_id))
                               .options(*options))
+    if found is None:
+        abort(404)
+    return found
+
+
+class _AnyUser(NamedTuple):
+    """A user of one kind whose ids are statement parameters, so `visible_customers`
+    itself builds the statement every user of that kind shares."""
+
+    is_provider_admin: bool
+    is_reseller: bool
+    reseller_id: object = bindparam("reseller_id")
+    customer_id: object = bindparam("own_customer_id")
+
+
+@cache  # one per kind of user, built on first use when every model is mapped
+def _customer_with_reseller(is_provider_admin: bool, is_reseller: bool) -> Select:
+    statement = (visible_customers(_AnyUser(is_provider_admin, is_reseller))
+                 .where(Customer.id == bindparam("customer_id")))
+    # A reseller's customers have the token's own reseller, loaded with the token: the
+    # session finds it by its key, no column of it is read twice. A company user's own
+    # customer reads its reseller (if any) when asked. Only the provider's admins reach
+    # customers of any reseller, so only theirs joins it.
+    return statement.options(joinedload(Customer.reseller)) if is_provider_admin else statement
+
+
+def customer_with_reseller(customer_id: int) -> Customer:
+    """`customer(customer_id)` with its reseller at hand without another query; the
+    statement is built once per kind of user (#27: every API order starts here)."""
+    caller = user()
+    statement = _customer_with_reseller(caller.is_provider_admin, caller.is_reseller)
+    found = db.session.scalar(statement, {
+        "customer_id": within(customer_id), "reseller_id": caller.reseller_id,
+        "own_customer_id": caller.customer_id})
     if found is None:
         abort(404)
     return found
