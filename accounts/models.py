@@ -266,9 +266,6 @@ class ApiToken(db.Model):
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     last_used_at = db.Column(db.DateTime(timezone=True))
     revoked_at = db.Column(db.DateTime(timezone=True))
-    # The rate limit's fixed window: when it opened and how many requests it has seen.
-    window_start = db.Column(db.DateTime(timezone=True))
-    window_count = db.Column(db.Integer, nullable=False, default=0)
 
     user = db.relationship("User")
 

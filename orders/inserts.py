@@ -28,7 +28,7 @@ class _Table:
         table = model.__table__
         self.model = model
         self.insert: Insert = insert(table).returning(*table.c, sort_by_parameter_order=True)
-        # attribute name -> column: Order.stored_number is the column "number"
+        # attribute name -> column (an attribute may be named apart from its column)
         self.attributes = [(prop.key, prop.columns[0]) for prop in inspect(model).column_attrs]
 
     def write(self, rows: list[dict]) -> list:

@@ -112,9 +112,8 @@ class Order(db.Model):
 
     id = db.Column(db.Integer, primary_key=True)
     # The number derives from the id (`number` below, #27): an INSERT cannot know its own
-    # id, so storing the number cost a second UPDATE per order. This column keeps what
-    # orders placed before were numbered, which is the same text; nothing writes it now.
-    stored_number = db.Column("number", db.String(20), unique=True)
+    # id, so storing the number cost a second UPDATE per order (migration 0035 dropped the
+    # column: it held the same text).
     idempotency_key = db.Column(db.String(100), nullable=False, unique=True)
     fingerprint = db.Column(db.String(64), nullable=False, default="")
     customer_id = db.Column(db.Integer, db.ForeignKey("customers.id"), nullable=False,
