@@ -187,10 +187,11 @@ def _lock_tenant(customer: Customer) -> None:
     """
     if db.session.get_bind().dialect.name == "sqlite":
         _begin_immediate()
-    # An empty tenant id stands for none: it must not lock every customer without one
-    # (SQL's NULL = NULL is never true).
-    rows = db.session.execute(_lock(), {"locked_id": customer.id,
-                                        "locked_tenant": customer.tenant_id or None}).all()
+    # An empty tenant id stands for none: only the customer is locked then, and the
+    # statement has no tenant condition (a prepared plan for "id = ? OR tenant_id = ?"
+    # must allow for any tenant, and scanned 100k customers on PostgreSQL).
+    rows = db.session.execute(_lock(bool(customer.tenant_id)), {
+        "locked_id": customer.id, "locked_tenant": customer.tenant_id}).all()
     fresh = next((row for row in rows if row.id == customer.id), None)
     if fresh is not None:
         _refresh(customer, fresh._mapping)
@@ -214,12 +215,13 @@ def _customer_columns() -> tuple:
 
 
 @cache
-def _lock() -> Update:
+def _lock(with_tenant: bool) -> Update:
     # (an UPDATE reserves its columns' names for parameters of its SET clause)
     table = Customer.__table__
-    tenant = or_(table.c.id == bindparam("locked_id"),
-                 table.c.tenant_id == bindparam("locked_tenant"))
-    return (update(table).where(tenant).values(updated_at=table.c.updated_at)
+    locked = table.c.id == bindparam("locked_id")
+    if with_tenant:
+        locked = or_(locked, table.c.tenant_id == bindparam("locked_tenant"))
+    return (update(table).where(locked).values(updated_at=table.c.updated_at)
             .returning(*table.c))
 
 
