@@ -24,6 +24,7 @@ from notifications.models import OutboxEmail
 from orders.models import Order, OrderLine
 from persistence import db
 from storefront import create_app
+from tests.provisioning.databases import BACKENDS, app_on
 from tests.ux.emails import relative_links
 
 # pc_sandbox, pc_client, pc_responses, pc_sleeps: the real client routed to the sandbox.
@@ -67,6 +68,17 @@ def empty_schema(tmp_path_factory) -> Path:
         db.create_all()
         db.engine.dispose()
     return path
+
+
+@pytest.fixture(params=BACKENDS)
+def app_on_each_backend(request, tmp_path, pc_client, graph_client, sign_in_proof):
+    """The app on SQLite and on PostgreSQL (skipped without the services), its Partner
+    Center and Graph the sandbox; a test module takes it as its `app`."""
+    with app_on(request.param, tmp_path) as app:
+        app.extensions[KEY] = pc_client
+        app.extensions[GRAPH_KEY] = graph_client
+        app.extensions[SIGN_IN_KEY] = sign_in_proof
+        yield app
 
 
 @pytest.fixture

@@ -13,28 +13,20 @@ from sqlalchemy import event, literal, select
 
 from accounts.throttle import store_for
 from checkout import reference
-from connectors.graph.app_client import KEY as GRAPH_KEY
-from connectors.graph.app_client import SIGN_IN_KEY
-from connectors.partner_center.app_client import KEY
 from orders.models import Order, OrderNumber
 from persistence import db
 from storefront import throttling
 from tests.api.conftest import order_body
 from tests.api.factories import requests_counted
-from tests.provisioning.databases import BACKENDS, app_on
 
 
-@pytest.fixture(params=BACKENDS)
-def app(request, tmp_path, pc_client, graph_client, sign_in_proof):
+@pytest.fixture
+def app(app_on_each_backend, tmp_path):
     """The app on each backend, counting API requests where the embedded default does:
     in the throttle's own SQLite file, never in the app's database."""
-    with app_on(request.param, tmp_path) as app:
-        app.extensions[KEY] = pc_client
-        app.extensions[GRAPH_KEY] = graph_client
-        app.extensions[SIGN_IN_KEY] = sign_in_proof
-        app.extensions[throttling.KEY] = store_for(
-            f"sqlite:///{tmp_path / 'throttle.sqlite'}", db.session)
-        yield app
+    app_on_each_backend.extensions[throttling.KEY] = store_for(
+        f"sqlite:///{tmp_path / 'throttle.sqlite'}", db.session)
+    return app_on_each_backend
 
 
 class Counter:

@@ -8,23 +8,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from connectors.graph.app_client import KEY as GRAPH_KEY
-from connectors.graph.app_client import SIGN_IN_KEY
-from connectors.partner_center.app_client import KEY
 from orders.models import Order, OrderLine, ProvisioningJob
 from persistence import db
 from tests.api.conftest import order_body
 from tests.api.factories import bearer
-from tests.provisioning.databases import BACKENDS, app_on
 
 
-@pytest.fixture(params=BACKENDS)
-def app(request, tmp_path, pc_client, graph_client, sign_in_proof):
-    with app_on(request.param, tmp_path) as app:
-        app.extensions[KEY] = pc_client
-        app.extensions[GRAPH_KEY] = graph_client
-        app.extensions[SIGN_IN_KEY] = sign_in_proof
-        yield app
+@pytest.fixture
+def app(app_on_each_backend):
+    return app_on_each_backend
 
 
 def test_a_placed_orders_answer_is_the_order_as_stored(client, world, as_a, ready):

@@ -13,9 +13,6 @@ from catalog import country_lists
 from catalog.models import CatalogSettings
 from checkout.fetch import RemoteFacts
 from checkout.problems import CheckoutRefused
-from connectors.graph.app_client import KEY as GRAPH_KEY
-from connectors.graph.app_client import SIGN_IN_KEY
-from connectors.partner_center.app_client import KEY
 from connectors.partner_center.sandbox import seed
 from orders import cart as carts
 from orders.models import Cart, Order
@@ -23,19 +20,14 @@ from orders.placement import place_order
 from persistence import db
 from storefront.fix_links import fix_urls
 from tests.checkout.conftest import ready_customer
-from tests.provisioning.databases import BACKENDS, app_on
 
 TODAY = date(2026, 11, 23)
 REMOTE = RemoteFacts(mca_version=seed.MCA_TEMPLATE_ID, domain_available=True)
 
 
-@pytest.fixture(params=BACKENDS)
-def app(request, tmp_path, pc_client, graph_client, sign_in_proof):
-    with app_on(request.param, tmp_path) as app:
-        app.extensions[KEY] = pc_client
-        app.extensions[GRAPH_KEY] = graph_client
-        app.extensions[SIGN_IN_KEY] = sign_in_proof
-        yield app
+@pytest.fixture
+def app(app_on_each_backend):
+    return app_on_each_backend
 
 
 @pytest.fixture
