@@ -5,13 +5,21 @@ from __future__ import annotations
 from persistence import db, utcnow
 from subscriptions.sealed import Encrypted
 
+# What every checkout reads of the buyer's tenant's subscriptions (orders/snapshot.py):
+# on PostgreSQL the customer index carries them, so a customer with many subscriptions is
+# read from the index alone, not from a heap page per subscription (#27: 1,000 of a buyer's
+# subscriptions among 1M took 1.7 ms and 1,000 page reads; 0.3 ms and 15 with it).
+CHECKOUT_FACTS = ("id", "pc_subscription_id", "pc_product_id", "pc_sku_id", "family",
+                  "billing_cycle", "term_duration", "status", "partner_id")
+
 
 class Subscription(db.Model):
     __tablename__ = "subscriptions"
+    __table_args__ = (db.Index("ix_subscriptions_customer_id", "customer_id",
+                               postgresql_include=list(CHECKOUT_FACTS)),)
 
     id = db.Column(db.Integer, primary_key=True)
-    customer_id = db.Column(db.Integer, db.ForeignKey("customers.id"), nullable=False,
-                            index=True)
+    customer_id = db.Column(db.Integer, db.ForeignKey("customers.id"), nullable=False)
     reseller_id = db.Column(db.Integer, db.ForeignKey("resellers.id"), index=True)
     product_id = db.Column(db.Integer, db.ForeignKey("products.id"), nullable=False)
     # The order line that created it; no foreign key, to keep orders ⇄ subscriptions acyclic.
