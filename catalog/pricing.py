@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import format_currency
+from babel.numbers import (
+    format_currency,
+    get_currency_precision,
+    get_currency_symbol,
+    get_decimal_symbol,
+    get_group_symbol,
+)
 
 from persistence.money import round_money
 
@@ -40,14 +48,101 @@ def buyer_locale(language: str | None, country: str | None, default: str = "en_U
 
 def format_money(amount: Decimal | float | int, currency: str, locale: str) -> str:
     """Money in the buyer's locale and currency, e.g. 1 234,50 zł for pl_PL/PLN."""
-    return _formatted(str(Decimal(amount)), currency, locale)
+    value = Decimal(amount)
+    return _money_pattern(currency, locale).format(value) or _babel_money(value, currency, locale)
 
 
-# Babel re-reads the locale's pattern and symbols on every call, and a page of offers
-# repeats a few dozen prices; keyed by the exact text, so -0 and 12.5 vs 12.50 stay apart.
-@lru_cache(maxsize=4096)
-def _formatted(amount: str, currency: str, locale: str) -> str:
-    return format_currency(Decimal(amount), currency, locale=locale)
+def _babel_money(amount: Decimal, currency: str, locale: str) -> str:
+    return format_currency(amount, currency, locale=locale)
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyPattern:
+    """One currency in one locale, as Babel formats it, with Babel's pattern read once.
+
+    Babel parses the locale, looks up its symbols and walks the CLDR pattern on every call
+    (~15 µs); a page not yet cached formats ~360 new amounts (#27). The pieces here are
+    Babel's own (pattern prefixes and suffixes, symbols, grouping, the currency's digits),
+    and `money_pattern` keeps one only when it prints Babel's exact text for a set of
+    probes; anything it does not cover (an amount that needs rounding, scientific or
+    significant-digit patterns) returns None and Babel formats it."""
+
+    prefixes: tuple[str, str]  # (positive, negative), currency sign already in place
+    suffixes: tuple[str, str]
+    decimal_symbol: str
+    group_symbol: str
+    grouping: tuple[int, int]
+    min_int: int
+    digits: int  # the currency's minor digits: every amount is shown with exactly these
+
+    def format(self, amount: Decimal) -> str | None:
+        if not amount.is_finite():
+            return None
+        quantum = Decimal(1).scaleb(-self.digits)
+        shown = abs(amount).quantize(quantum)
+        if shown != abs(amount):
+            return None  # would need rounding: Babel's rule, not ours
+        whole, _, fraction = f"{shown:f}".partition(".")
+        number = self._grouped(whole.rjust(self.min_int, "0"))
+        if self.digits:
+            number += self.decimal_symbol + fraction
+        negative = int(amount.is_signed())
+        return self.prefixes[negative] + number + self.suffixes[negative]
+
+    def _grouped(self, digits: str) -> str:
+        size, tail = self.grouping[0], ""
+        while len(digits) > size:
+            tail = self.group_symbol + digits[-size:] + tail
+            digits, size = digits[:-size], self.grouping[1]
+        return digits + tail
+
+
+PROBES = tuple(Decimal(text) for text in (
+    "0", "-0", "0.5", "1", "7.25", "12.3", "999.99", "1000", "-1234.56", "12345.6",
+    "123456.78", "1234567.89", "-98765432.1", "100000000000"))
+
+
+@lru_cache(maxsize=512)
+def _money_pattern(currency: str, locale: str) -> MoneyPattern | _NoPattern:
+    """The fast pattern for a currency and locale when it agrees with Babel on every probe."""
+    try:
+        found = _read_pattern(currency, Locale.parse(locale))
+    except (KeyError, ValueError, UnknownLocaleError):
+        return _NO_PATTERN
+    if found is None or any(found.format(probe) != _babel_money(probe, currency, locale)
+                            for probe in PROBES):
+        return _NO_PATTERN
+    return found
+
+
+def _read_pattern(currency: str, locale: Locale) -> MoneyPattern | None:
+    pattern = locale.currency_formats["standard"]
+    if pattern.exp_prec or "@" in pattern.pattern or pattern.scale or not pattern.number_pattern:
+        return None
+    symbol = get_currency_symbol(currency, locale)
+
+    def placed(text: str) -> str:
+        if "¤¤¤" in text:  # the currency's plural name depends on the amount
+            raise ValueError(text)
+        text = text.replace("¤¤", currency.upper()).replace("¤", symbol)
+        return re.sub(r"'([^']*)'", lambda m: m.group(1) or "'", text)
+
+    return MoneyPattern(
+        prefixes=(placed(pattern.prefix[0]), placed(pattern.prefix[1])),
+        suffixes=(placed(pattern.suffix[0]), placed(pattern.suffix[1])),
+        decimal_symbol=get_decimal_symbol(locale), group_symbol=get_group_symbol(locale),
+        grouping=pattern.grouping, min_int=pattern.int_prec[0],
+        digits=get_currency_precision(currency))
+
+
+class _NoPattern:
+    """Babel formats every amount of this currency and locale."""
+
+    def format(self, _amount: Decimal) -> None:
+        return None
+
+
+_NO_PATTERN = _NoPattern()
 
 
 def reseller_price(cost: Decimal, markup_percent: Decimal | None,

@@ -4,6 +4,8 @@ from decimal import Decimal
 
 import pytest
 from babel.numbers import format_currency as babel_format_currency
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from catalog.pricing import buyer_locale, format_money, reseller_price, tax_inclusive, tax_label
 
@@ -35,8 +37,26 @@ def test_reseller_price_is_cost_plus_markup_rounded_to_the_cent():
     assert reseller_price(Decimal("10"), None, "EUR") is None
 
 
-def test_remembered_formats_keep_amounts_that_compare_equal_apart():
-    """Formats are remembered by the amount's exact text: -0 is not 0 to Babel."""
+def test_amounts_that_compare_equal_print_as_babel_prints_them():
+    """-0 is not 0 to Babel, nor 12.5 the same text as 12.50 before formatting."""
     for amount in (Decimal("0"), Decimal("-0"), Decimal("12.5"), Decimal("12.50")):
         assert format_money(amount, "USD", "en_US") == babel_format_currency(
             amount, "USD", locale="en_US")
+
+
+# Locales whose patterns differ: grouping (en_IN's 12,34,567), symbol after the number,
+# no minor unit (JPY), three minor digits (KWD), right-to-left marks (ar, he), Swiss
+# apostrophes, a narrow no-break space (fr), and a locale Babel does not know.
+LOCALES = ("en_US", "en_IN", "de_DE", "pl_PL", "fr_FR", "de_CH", "ja_JP", "ar_EG", "he_IL",
+           "pt_BR", "nl_NL", "sv_SE", "hi_IN", "fa_IR", "my_MM")
+CURRENCIES = ("USD", "EUR", "PLN", "JPY", "KWD", "INR", "CHF", "BRL", "GBP", "CLP")
+
+
+@settings(max_examples=400, deadline=None)
+@given(amount=st.decimals(min_value=-10**12, max_value=10**12, places=3, allow_nan=False),
+       locale=st.sampled_from(LOCALES), currency=st.sampled_from(CURRENCIES))
+def test_money_prints_exactly_what_babel_prints(amount, locale, currency):
+    """The shop formats money without running Babel's pattern per amount (#27): the text
+    must still be Babel's, including amounts it has to round (those go to Babel)."""
+    assert format_money(amount, currency, locale) == babel_format_currency(
+        amount, currency, locale=locale)
