@@ -12,6 +12,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from persistence import db, utcnow
 
+# A segment qualification that lets its customer buy the segment's plans (K7).
+APPROVED = "approved"
+
 
 class Role(enum.StrEnum):
     PROVIDER_ADMIN = "provider_admin"
@@ -231,7 +234,7 @@ class Customer(db.Model):
 
     def approved_segments(self) -> frozenset[str]:
         """Specialized-industry segments this customer may buy (K7)."""
-        return frozenset(q.segment for q in self.qualifications if q.status == "approved")
+        return frozenset(q.segment for q in self.qualifications if q.status == APPROVED)
 
 
 class CustomerQualification(db.Model):
@@ -243,7 +246,7 @@ class CustomerQualification(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     customer_id = db.Column(db.Integer, db.ForeignKey("customers.id"), nullable=False)
     segment = db.Column(db.String(20), nullable=False)
-    status = db.Column(db.String(20), nullable=False, default="approved")  # or in_review, denied
+    status = db.Column(db.String(20), nullable=False, default=APPROVED)  # or in_review, denied
     source = db.Column(db.String(20), nullable=False, default="admin")  # or partner_center
     recorded_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
 

@@ -3,9 +3,13 @@ users reach only that reseller's customers and a customer user only its own comp
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from functools import cache
 
-from accounts.models import Customer, User
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session
+
+from accounts.models import APPROVED, Customer, CustomerQualification, User
 from persistence.search import contains
 
 
@@ -22,3 +26,63 @@ def visible_customers(user: User):
     if user.is_reseller:
         return query.where(Customer.reseller_id == user.reseller_id)
     return query.where(Customer.id == user.customer_id)
+
+
+@dataclass(frozen=True, slots=True)
+class BuyerFacts:
+    """What the shop needs of the customer it prices for: its market and locale, and the
+    segments it is qualified for (K7)."""
+
+    id: int
+    company_name: str
+    country: str
+    language: str
+    qualified: frozenset[str]
+
+
+def buyer_facts(session: Session, user: User, customer_id: int) -> BuyerFacts | None:
+    """The facts of a customer this user may see (as `visible_customers` scopes it), None
+    for any other. One prebuilt statement of plain columns: the shop asks on every page,
+    and loading the customer with its qualifications as entities was a sixth of a cached
+    page (#27)."""
+    if user.is_provider_admin:
+        scope = None
+    elif user.is_reseller:
+        scope = user.reseller_id
+    else:
+        scope = user.customer_id
+    row = session.connection().execute(
+        _buyer_statement(user.is_provider_admin, user.is_reseller),
+        {"id": customer_id, "scope": scope}).first()
+    if row is None:
+        return None
+    segments = frozenset(filter(None, (row.segments or "").split(",")))
+    return BuyerFacts(row.id, row.company_name, row.country, row.language, segments)
+
+
+@cache
+def _buyer_statement(any_customer: bool, reseller: bool):
+    # Built once per kind of user (on first use: building it per request cost as much as
+    # running it); the same conditions as visible_customers, with the scope as a parameter.
+    approved = select(func.aggregate_strings(CustomerQualification.segment, ",")).where(
+        CustomerQualification.customer_id == Customer.id,
+        CustomerQualification.status == APPROVED).scalar_subquery()
+    query = select(Customer.id, Customer.company_name, Customer.country, Customer.language,
+                   approved.label("segments")).where(Customer.id == bindparam("id"))
+    if any_customer:
+        return query
+    if reseller:
+        return query.where(Customer.reseller_id == bindparam("scope"))
+    return query.where(Customer.id == bindparam("scope"))
+
+
+def picker_rows(session: Session, user: User) -> list:
+    """A reseller's customers as its "Buying for" choices: id, name and country, by name."""
+    return session.connection().execute(_picker_statement(),
+                                        {"reseller_id": user.reseller_id}).all()
+
+
+@cache
+def _picker_statement():
+    return select(Customer.id, Customer.company_name, Customer.country).where(
+        Customer.reseller_id == bindparam("reseller_id")).order_by(Customer.company_name)

@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from types import MappingProxyType
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy.orm import joinedload
 
-from accounts.models import Customer, Role
-from accounts.scoping import visible_customers
+from accounts.models import Role
+from accounts.scoping import BuyerFacts, buyer_facts, picker_rows
 from catalog import price_words as words
 from catalog import queries, rows, version
 from catalog.cache import catalog_fact
@@ -22,7 +21,7 @@ from persistence import db
 from storefront.catalog_forms import FAMILY_LABELS
 from storefront.listing_cache import CSRF_HOLE, CUSTOMER_HOLE, cached_listing
 from storefront.pagination import page_number
-from storefront.security import customer_for, roles_required
+from storefront.security import roles_required, within
 
 bp = Blueprint("shop", __name__)
 buyers_only = roles_required(Role.RESELLER_USER, Role.CUSTOMER_USER)
@@ -49,13 +48,13 @@ def index():
         annual=annual, tax_label=tax_label(market))
 
 
-def _offers_listing(catalog_version: int, customer: Customer | None, market: str,
+def _offers_listing(catalog_version: int, customer: BuyerFacts | None, market: str,
                     annual: bool, filters: dict, choosing: bool):
     """One page of priced offers; cached under everything besides the catalog it shows."""
     locale = buyer_locale(customer.language if customer else None,
                           customer.country if customer else None,
                           current_app.config["DEFAULT_LOCALE"])
-    qualified = customer.approved_segments() if customer else frozenset()
+    qualified = customer.qualified if customer else frozenset()
     reseller_id = current_user.reseller_id  # whose markups price the offers
     key = (market, annual, locale, tuple(filters.items()), page_number(), reseller_id,
            customer is not None, choosing, tuple(sorted(qualified)))
@@ -164,22 +163,20 @@ def _escaped(text: str) -> str:
     return str(escape(text))
 
 
-def _buyer_customer() -> Customer | None:
-    """The customer being shopped for: a direct customer's own company, or the reseller's pick."""
-    # Its qualifications (K7 badges) come in the same query.
-    with_qualifications = joinedload(Customer.qualifications)
-    if current_user.is_customer:
-        return customer_for(current_user, current_user.customer_id, with_qualifications)
-    chosen = request.args.get("customer", type=int)
-    return customer_for(current_user, chosen, with_qualifications) if chosen else None
+def _buyer_customer() -> BuyerFacts | None:
+    """The customer being shopped for: a direct customer's own company, or the reseller's
+    pick (404 for a customer it may not see)."""
+    chosen = (current_user.customer_id if current_user.is_customer
+              else request.args.get("customer", type=int))
+    if not chosen:
+        return None
+    buyer = buyer_facts(db.session, current_user, within(chosen))
+    if buyer is None:
+        abort(404)
+    return buyer
 
 
 def _reseller_customers() -> list:
     """The "Buying for" choices: plain rows of what the picker prints, not whole customers
     (building entities for them was a tenth of a cached shop page, #27)."""
-    if not current_user.is_reseller:
-        return []
-    picker = visible_customers(current_user).with_only_columns(
-        Customer.id, Customer.company_name, Customer.country)
-    # Past the ORM (plain columns need none of it): the picker is on every shop page.
-    return db.session.connection().execute(picker.order_by(Customer.company_name)).all()
+    return picker_rows(db.session, current_user) if current_user.is_reseller else []
