@@ -31,6 +31,28 @@ class ListingCache:
         self._max = max_entries
         self._lock = threading.Lock()
 
+    def peek(self, catalog_version: int, key: Hashable):
+        """The entry kept for `key` at this version, or None."""
+        with self._lock:
+            if catalog_version != self._version:
+                return None
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, catalog_version: int, key: Hashable, value: T) -> T:
+        """Keep `value` for `key` at this version (a newer version empties the rest first)."""
+        with self._lock:
+            if catalog_version != self._version:
+                self._entries.clear()
+                self._version = catalog_version
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
+        return value
+
     def get_or_render(self, catalog_version: int, key: Hashable, render: Callable[[], T]) -> T:
         with self._lock:
             if catalog_version != self._version:

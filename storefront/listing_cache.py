@@ -32,10 +32,16 @@ CSRF_HOLE = f"csrf-{secrets.token_hex(16)}"
 CUSTOMER_HOLE = f"customer-{secrets.token_hex(16)}"
 T = TypeVar("T")
 MAX_ENTRIES = 128  # a shop listing is ~90 kB: at most ~12 MB per worker
+# The shop's offer cards, one per product and kind of buyer (storefront/shop.py): ~4.5 kB
+# each, so at most ~27 MB per worker, enough for every product of a 5,000-product catalog
+# in one market at one buyer's prices.
+OFFERS = "offer_cards"
+MAX_OFFERS = 6000
 
 
 def init_app(app: Flask) -> None:
     app.extensions[KEY] = ListingCache(MAX_ENTRIES)
+    app.extensions[OFFERS] = ListingCache(MAX_OFFERS)
     cache.init_app(app)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from types import MappingProxyType
@@ -14,12 +15,12 @@ from accounts.models import Role
 from accounts.scoping import BuyerFacts, buyer_facts, picker_rows
 from catalog import price_words as words
 from catalog import queries, rows, version
-from catalog.cache import catalog_fact
+from catalog.cache import ListingCache, catalog_fact
 from catalog.models import SEGMENTS, CatalogSettings
 from catalog.pricing import buyer_locale, format_money, tax_label
 from persistence import db
 from storefront.catalog_forms import FAMILY_LABELS
-from storefront.listing_cache import CSRF_HOLE, CUSTOMER_HOLE, cached_listing
+from storefront.listing_cache import CSRF_HOLE, CUSTOMER_HOLE, OFFERS, cached_listing
 from storefront.pagination import page_number
 from storefront.security import roles_required, within
 
@@ -63,23 +64,61 @@ def _offers_listing(catalog_version: int, customer: BuyerFacts | None, market: s
         # From the market's precomputed rows (catalog/rows.py), not a scan of its prices.
         sellable = rows.shop_rows(db.session, catalog_version, market, annual_sellable=annual)
         page = rows.page_of(rows.matching(sellable, **filters), page_number(), PER_PAGE)
-        # The markups under the same key as checkout's reference data: read once per version.
-        markups = catalog_fact(catalog_version, ("markups", reseller_id),
-                               lambda: MappingProxyType(queries.markups_for(reseller_id)))
-        found = queries.offers_from(
-            page.items, rows.market_prices(db.session, catalog_version, market,
-                                           [row.id for row in page.items]),
-            annual_sellable=annual, reseller_id=reseller_id, markups=markups)
-        form = _AddForm(url_for("checkout.add"), CSRF_HOLE, CUSTOMER_HOLE) if customer else None
-        return {"page": page, "offers": [(offer, _rows_html(_shown(offer.prices, locale), form))
-                                         for offer in found],
+        shown = _OfferView(catalog_version, market, annual, locale, reseller_id,
+                           bool(customer), qualified)
+        return {"page": page, "blocks": shown.blocks(page.items),
                 "buyer": CUSTOMER_HOLE if customer else None, "customers": choosing,
-                "filters": filters,
-                "families": FAMILY_LABELS,
-                "qualified": qualified}
+                "filters": filters}
 
     holes = {CUSTOMER_HOLE: str(customer.id)} if customer else None
     return cached_listing("shop/_offers.html", key, context, catalog_version, holes)
+
+
+@dataclass(frozen=True)
+class _OfferView:
+    """How one buyer sees offers: market, C1's annual switch, locale, whose markups, whether
+    it can add to a cart, and its K7 segments. Each product's offer is rendered once per
+    worker and catalog version for every buyer who sees it alike (OFFERS), so a page not
+    yet cached renders only offers no page has shown yet (#27)."""
+
+    catalog_version: int
+    market: str
+    annual: bool
+    locale: str
+    reseller_id: int | None
+    buying: bool
+    qualified: frozenset[str]
+
+    def blocks(self, products: Sequence[rows.ProductRow]) -> list[Markup]:
+        cache: ListingCache = current_app.extensions[OFFERS]
+        keys = {product.id: self._key(product) for product in products}
+        found = {product.id: cache.peek(self.catalog_version, keys[product.id])
+                 for product in products}
+        missing = [product for product in products if found[product.id] is None]
+        for product, html in zip(missing, self._render(missing), strict=True):
+            found[product.id] = cache.put(self.catalog_version, keys[product.id], html)
+        return [Markup(found[product.id]) for product in products]  # noqa: S704 - escaped
+
+    def _key(self, product: rows.ProductRow) -> tuple:
+        special = product.segment != "commercial"
+        return (product.id, self.market, self.annual, self.locale, self.reseller_id,
+                self.buying, special and product.segment in self.qualified)
+
+    def _render(self, products: list[rows.ProductRow]) -> list[str]:
+        if not products:
+            return []
+        reseller_id = self.reseller_id
+        # The markups under the same key as checkout's reference data: read once per version.
+        markups = catalog_fact(self.catalog_version, ("markups", reseller_id),
+                               lambda: MappingProxyType(queries.markups_for(reseller_id)))
+        found = queries.offers_from(
+            products, rows.market_prices(db.session, self.catalog_version, self.market,
+                                         [product.id for product in products]),
+            annual_sellable=self.annual, reseller_id=reseller_id, markups=markups)
+        form = (_AddForm(url_for("checkout.add"), CSRF_HOLE, CUSTOMER_HOLE) if self.buying
+                else None)
+        return [_offer_html(offer.product, _shown(offer.prices, self.locale), form,
+                            self.qualified) for offer in found]
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +195,28 @@ def _row_html(p: ShownPrice, form: _AddForm | None) -> str:
         '<input type="number" name="quantity" value="1" min="1" aria-label="Quantity">'
         '<button type="submit">Add to cart</button></form>')
     return f'<tr data-price-id="{p.price_id:d}">{cells}<td>{action}</td></tr>'
+
+
+def _offer_html(product: rows.ProductRow, shown: tuple[ShownPrice, ...],
+                form: _AddForm | None, qualified: frozenset[str]) -> str:
+    """One product's offer card: heading, K7 badge, family, and its price rows."""
+    e = _escaped
+    badges = ""
+    if (segment := product.segment) != "commercial":
+        badges = (f'<span class="badge ok">{e(segment)} · qualified</span>'
+                  if segment in qualified else
+                  '<span class="badge bad" title="Only customers qualified for this segment '
+                  f'can buy it (K7)">{e(segment)} plan · needs qualification</span>')
+    family = FAMILY_LABELS.get(product.family, "")
+    reselling = bool(shown) and bool(shown[0].retail)
+    heads = ('<th class="num">Your cost</th><th class="num">Retail to your customer</th>'
+             '<th class="num">Your margin</th>' if reselling else '<th class="num">Price</th>')
+    return (f'<section class="card offer"><div class="heading"><h2>{e(product.title)}</h2>'
+            f'<span>{badges}<span class="badge">{e(family)}</span></span></div>'
+            f'<p class="muted">{e(product.publisher)} · {e(product.pc_product_id)}</p>'
+            '<div class="table-scroll"><table class="prices"><thead><tr><th>Plan</th>'
+            f'<th>Term</th><th>Billing</th>{heads}<th></th></tr></thead>'
+            f'<tbody>{_rows_html(shown, form)}</tbody></table></div></section>')
 
 
 @lru_cache(maxsize=4096)

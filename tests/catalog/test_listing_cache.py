@@ -1,15 +1,16 @@
 """Cached shop and admin listings change the moment the catalog does, in every worker."""
 
+import re
 from decimal import Decimal
 
-from accounts.models import Customer, Role
+from accounts.models import Customer, CustomerQualification, Role
 from accounts.services import new_user
 from catalog import version
 from catalog.cache import FACTS_KEY
 from catalog.models import CatalogSettings, ResellerMarkup
 from persistence import db
 from storefront import create_app
-from storefront.listing_cache import KEY
+from storefront.listing_cache import KEY, OFFERS
 from tests.catalog.previews import preview_then_save
 from tests.catalog.price_lists import row, to_csv
 from tests.conftest import (
@@ -169,3 +170,87 @@ def test_two_customers_share_one_cached_listing_each_with_its_own_id_in_the_form
     # The market, C1's switch, the (no) markups and the precomputed rows (all products,
     # the market's, the market's prices).
     assert len(app.extensions[FACTS_KEY]._entries) == 6
+
+
+def shop_at(app, client, query: str) -> str:
+    response = in_own_context(app, lambda: client.get(f"/shop?{query}"))
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def offer_cards(page: str) -> list[str]:
+    return re.findall(r'<section class="card offer">.*?</section>', page, re.S)
+
+
+def test_an_offer_card_shown_to_one_reseller_never_carries_to_another_with_other_markups(
+        app, world):
+    """Offer cards are kept per product for every buyer who sees them alike (#27): another
+    reseller's page of the same product must show its own cost and margin."""
+    db.session.add(ResellerMarkup(reseller_id=world.reseller_b.id, product_id=None,
+                                  markup_percent=Decimal("30")))
+    db.session.commit()
+    anna, tom = app.test_client(), app.test_client()
+    in_own_context(app, lambda: login(anna, world.reseller_a_user))
+    in_own_context(app, lambda: login(tom, world.reseller_b_user))
+    a_page = shop_at(app, anna, f"customer={world.customer_a.id}")
+    b_page = shop_at(app, tom, f"customer={world.customer_b.id}&q=business")
+    # (Both customers are German: en_DE prints 12,50 US$.)
+    assert 'data-testid="price">12,50' in a_page  # A has no markup: it pays the sell price
+    assert "13,00" not in a_page
+    assert 'data-testid="price">13,00' in b_page  # B's cost: the provider's 10.00 + 30 %
+
+
+def test_an_offer_card_keeps_each_customers_own_k7_badge(app, world):
+    make_price(title="Office 365 A1", product_id="CFQ7TTC0EDU1", segment="education")
+    qualified = make_customer(world.reseller_a, "Contoso School")
+    qualified.qualifications.append(CustomerQualification(segment="education"))
+    db.session.add(qualified)
+    db.session.commit()
+    anna = app.test_client()
+    in_own_context(app, lambda: login(anna, world.reseller_a_user))
+    school = shop_at(app, anna, f"customer={qualified.id}")
+    other = shop_at(app, anna, f"customer={world.customer_a.id}&q=office")
+    assert "education · qualified" in school
+    assert "needs qualification" in other and "education · qualified" not in other
+
+
+def test_an_offer_card_is_in_each_customers_own_locale(app, world):
+    american = make_customer(world.reseller_a, "Fabrikam US", country="US", language="en")
+    german = make_customer(world.reseller_a, "Fabrikam DE", country="US", language="de")
+    db.session.add_all([american, german])
+    db.session.commit()
+    anna = app.test_client()
+    in_own_context(app, lambda: login(anna, world.reseller_a_user))
+    english = shop_at(app, anna, f"customer={american.id}")
+    deutsch = shop_at(app, anna, f"customer={german.id}&q=microsoft")
+    assert "$12.50" in english
+    assert "12,50\xa0$" in deutsch and "$12.50" not in deutsch
+
+
+def test_a_page_built_from_cards_other_pages_kept_equals_one_rendered_from_nothing(
+        app, world):
+    for n in range(5):
+        make_price(title=f"Plan {n}", product_id=f"CFQ7TTC0P00{n}", cost=f"{n + 1}.00",
+                   erp=f"{n + 2}.00")
+    db.session.commit()
+    anna = app.test_client()
+    in_own_context(app, lambda: login(anna, world.reseller_a_user))
+    shop_at(app, anna, f"customer={world.customer_a.id}")  # keeps every card
+    from_cards = shop_at(app, anna, f"customer={world.customer_a.id}&q=plan")
+    for cache in (KEY, OFFERS, FACTS_KEY):
+        app.extensions[cache]._entries.clear()
+    from_nothing = shop_at(app, anna, f"customer={world.customer_a.id}&q=plan")
+    assert len(offer_cards(from_cards)) == 5
+    assert offer_cards(from_cards) == offer_cards(from_nothing)
+
+
+def test_an_offer_card_seen_before_choosing_a_customer_gets_its_cart_form_after(app, world):
+    american = make_customer(world.reseller_a, "Fabrikam US", country="US", language="en")
+    db.session.add(american)
+    db.session.commit()
+    anna = app.test_client()
+    in_own_context(app, lambda: login(anna, world.reseller_a_user))
+    browsing = shop_at(app, anna, "")  # the default market and locale: US, en_US
+    buying = shop_at(app, anna, f"customer={american.id}")
+    assert offer_cards(browsing) and 'name="price_id"' not in browsing
+    assert f'name="price_id" value="{world.price.id}"' in buying
