@@ -21,7 +21,7 @@ from persistence.money import charge_amount
 ONE_PLACE = Decimal("0.1")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Margin:
     cost: Decimal
     retail: Decimal

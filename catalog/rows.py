@@ -18,8 +18,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from catalog.cache import catalog_fact
@@ -143,18 +144,25 @@ def market_prices(session: Session, catalog_version: int, market: str,
 def _read_prices(session: Session, market: str,
                  product_ids: list[int]) -> dict[int, tuple[PriceRow, ...]]:
     found: dict[int, list[PriceRow]] = {product_id: [] for product_id in product_ids}
-    # The SKUs as a subquery: it lets the planner seek (market, listed, sku_id) for each
-    # SKU instead of scanning every price of the market. On the connection: plain rows
-    # need none of the ORM's work.
+    # On the connection, all rows at once: plain rows need none of the ORM's work.
     for row in session.connection().execute(
-            select(Price.id, Sku.title, Price.term_duration, Price.billing_cycle,
+            _prices_statement(), {"market": market, "product_ids": product_ids}).all():
+        found[row[-1]].append(PriceRow(*row))
+    return {product_id: tuple(listed) for product_id, listed in found.items()}
+
+
+@cache
+def _prices_statement():
+    """Built once (building it per page cost a sixth of running it, #27). The SKUs as a
+    subquery: it lets the planner seek (market, listed, sku_id) for each SKU instead of
+    scanning every price of the market."""
+    skus = select(Sku.id).where(Sku.product_id.in_(bindparam("product_ids", expanding=True)))
+    return (select(Price.id, Sku.title, Price.term_duration, Price.billing_cycle,
                    Price.currency, Price.unit_price,
                    func.coalesce(Price.retail_price, Price.erp_price), Price.market,
                    Sku.product_id).join(Sku)
-            .where(Price.sku_id.in_(select(Sku.id).where(Sku.product_id.in_(product_ids))),
-                   Price.market == market, Price.listed.is_(True))):
-        found[row[-1]].append(PriceRow(*row))
-    return {product_id: tuple(listed) for product_id, listed in found.items()}
+            .where(Price.sku_id.in_(skus), Price.market == bindparam("market"),
+                   Price.listed.is_(True)))
 
 
 def price_filter(market: str, annual_sellable: bool) -> list:

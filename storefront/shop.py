@@ -115,47 +115,10 @@ class _OfferView:
             products, rows.market_prices(db.session, self.catalog_version, self.market,
                                          [product.id for product in products]),
             annual_sellable=self.annual, reseller_id=reseller_id, markups=markups)
-        form = (_AddForm(url_for("checkout.add"), CSRF_HOLE, CUSTOMER_HOLE) if self.buying
-                else None)
-        return [_offer_html(offer.product, _shown(offer.prices, self.locale), form,
-                            self.qualified) for offer in found]
-
-
-@dataclass(frozen=True, slots=True)
-class ShownPrice:
-    """One price row as the shop prints it: every word and amount already formatted, so a
-    page not yet cached costs no formatting call per price in the template (#27)."""
-
-    price_id: int
-    sku_title: str
-    term: str
-    cycle: str
-    amount: str
-    unit: str  # "per license per month"
-    tax_label: str
-    retail: str = ""  # the rest only for a reseller (its cost stays with it)
-    margin: str = ""
-    margin_percent: str = ""
-
-
-def _shown(prices: tuple[queries.OfferPrice, ...], locale: str) -> tuple[ShownPrice, ...]:
-    return tuple([_shown_price(p, locale, str(p.amount), str(p.retail)) for p in prices])
-
-
-# Keyed by every value of the price and the locale, so it can never show an old amount (a
-# changed price is another key); the amounts' text too, as Decimal("-0") == Decimal("0")
-# but prints differently. Pages not yet cached share most of their prices.
-@lru_cache(maxsize=32768)
-def _shown_price(p: queries.OfferPrice, locale: str, *_exact_amounts: str) -> ShownPrice:
-    money = partial(format_money, currency=p.currency, locale=locale)
-    extra = {}
-    if (m := p.margin) is not None:
-        percent = m.percent
-        extra = {"retail": money(m.retail), "margin": money(m.amount),
-                 "margin_percent": "" if percent is None else str(percent)}
-    return ShownPrice(p.price_id, p.sku_title, words.term_words(p.term_duration),
-                      words.frequency_words(p.billing_cycle), money(p.amount),
-                      words.unit_words(p.billing_cycle), p.tax_label, **extra)
+        form = (_AddForm(url_for("checkout.add"), CSRF_HOLE, CUSTOMER_HOLE).around()
+                if self.buying else None)
+        return [_offer_html(offer.product, offer.prices, self.locale, form, self.qualified)
+                for offer in found]
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,39 +130,23 @@ class _AddForm:
     token: str
     customer: str
 
-
-def _rows_html(shown: tuple[ShownPrice, ...], form: _AddForm | None) -> Markup:
-    """An offer's price rows. Built here rather than in the template: a page holds ~120
-    rows of ~15 values each, and Jinja's per-value escaping was a third of a page not yet
-    cached (#27). Every value is escaped; the words repeat, so their escaping is cached."""
-    return Markup("".join([_row_html(p, form) for p in shown]))  # noqa: S704 - escaped below
-
-
-def _row_html(p: ShownPrice, form: _AddForm | None) -> str:
-    e = _escaped
-    unit = e(p.unit)
-    cells = (f'<td>{e(p.sku_title)}</td><td>{e(p.term)}</td><td>{e(p.cycle)}</td>'
-             f'<td class="num" data-testid="price">{e(p.amount)} <small class="muted">{unit}'
-             f' · {e(p.tax_label)}</small></td>')
-    if p.retail:
-        percent = (f' <small class="muted">({e(p.margin_percent)} %)</small>'
-                   if p.margin_percent else "")
-        cells += (f'<td class="num" data-testid="retail">{e(p.retail)} <small class="muted">'
-                  f'{unit}</small></td><td class="num" data-testid="margin">{e(p.margin)}'
-                  f'{percent}</td>')
-    action = "" if form is None else (
-        f'<form method="post" action="{e(form.action)}" class="inline-form">'
-        f'<input type="hidden" name="csrf_token" value="{e(form.token)}">'
-        f'<input type="hidden" name="customer" value="{e(form.customer)}">'
-        f'<input type="hidden" name="price_id" value="{p.price_id:d}">'
-        '<input type="number" name="quantity" value="1" min="1" aria-label="Quantity">'
-        '<button type="submit">Add to cart</button></form>')
-    return f'<tr data-price-id="{p.price_id:d}">{cells}<td>{action}</td></tr>'
+    def around(self) -> tuple[str, str]:
+        """The form's text before and after the price id: the same for every row."""
+        e = _escaped
+        return (f'<form method="post" action="{e(self.action)}" class="inline-form">'
+                f'<input type="hidden" name="csrf_token" value="{e(self.token)}">'
+                f'<input type="hidden" name="customer" value="{e(self.customer)}">'
+                '<input type="hidden" name="price_id" value="',
+                '"><input type="number" name="quantity" value="1" min="1" '
+                'aria-label="Quantity"><button type="submit">Add to cart</button></form>')
 
 
-def _offer_html(product: rows.ProductRow, shown: tuple[ShownPrice, ...],
-                form: _AddForm | None, qualified: frozenset[str]) -> str:
-    """One product's offer card: heading, K7 badge, family, and its price rows."""
+def _offer_html(product: rows.ProductRow, prices: tuple[queries.OfferPrice, ...],
+                locale: str, form: tuple[str, str] | None, qualified: frozenset[str]) -> str:
+    """One product's offer card: heading, K7 badge, family, and its price rows. Built here
+    rather than in a template: a page holds ~120 rows of ~15 values each, and Jinja's
+    per-value escaping was a third of a page not yet cached (#27). Every value is escaped;
+    the words repeat, so their escaping is cached."""
     e = _escaped
     badges = ""
     if (segment := product.segment) != "commercial":
@@ -208,15 +155,37 @@ def _offer_html(product: rows.ProductRow, shown: tuple[ShownPrice, ...],
                   '<span class="badge bad" title="Only customers qualified for this segment '
                   f'can buy it (K7)">{e(segment)} plan · needs qualification</span>')
     family = FAMILY_LABELS.get(product.family, "")
-    reselling = bool(shown) and bool(shown[0].retail)
+    reselling = bool(prices) and prices[0].retail is not None
     heads = ('<th class="num">Your cost</th><th class="num">Retail to your customer</th>'
              '<th class="num">Your margin</th>' if reselling else '<th class="num">Price</th>')
+    rows_html = "".join([_row_html(price, locale, form) for price in prices])
     return (f'<section class="card offer"><div class="heading"><h2>{e(product.title)}</h2>'
             f'<span>{badges}<span class="badge">{e(family)}</span></span></div>'
             f'<p class="muted">{e(product.publisher)} · {e(product.pc_product_id)}</p>'
             '<div class="table-scroll"><table class="prices"><thead><tr><th>Plan</th>'
             f'<th>Term</th><th>Billing</th>{heads}<th></th></tr></thead>'
-            f'<tbody>{_rows_html(shown, form)}</tbody></table></div></section>')
+            f'<tbody>{rows_html}</tbody></table></div></section>')
+
+
+def _row_html(p: queries.OfferPrice, locale: str, form: tuple[str, str] | None) -> str:
+    """One price row: its words and amounts formatted here, once per card (no formatting
+    call per price per request, #27)."""
+    e = _escaped
+    money = partial(format_money, currency=p.currency, locale=locale)
+    unit = e(words.unit_words(p.billing_cycle))
+    cells = (f'<td>{e(p.sku_title)}</td><td>{e(words.term_words(p.term_duration))}</td>'
+             f'<td>{e(words.frequency_words(p.billing_cycle))}</td>'
+             f'<td class="num" data-testid="price">{escape(money(p.amount))} '
+             f'<small class="muted">{unit} · {e(p.tax_label)}</small></td>')
+    if (m := p.margin) is not None:  # only a reseller's: its cost stays with it
+        percent = m.percent
+        share = ("" if percent is None else
+                 f' <small class="muted">({escape(str(percent))} %)</small>')
+        cells += (f'<td class="num" data-testid="retail">{escape(money(m.retail))} '
+                  f'<small class="muted">{unit}</small></td><td class="num" '
+                  f'data-testid="margin">{escape(money(m.amount))}{share}</td>')
+    action = "" if form is None else f"{form[0]}{p.price_id:d}{form[1]}"
+    return f'<tr data-price-id="{p.price_id:d}">{cells}<td>{action}</td></tr>'
 
 
 @lru_cache(maxsize=4096)
