@@ -16,9 +16,12 @@ from flask import current_app
 
 T = TypeVar("T")
 FACTS_KEY = "catalog_facts"
+LISTING_FACTS_KEY = "catalog_listing_facts"
 # Facts are small (a switch, a country list, one reseller's markups) and have a cache of
 # their own, so one entry per reseller never pushes a rendered listing out.
 MAX_FACTS = 4096
+# The product list and each market's sellable products (catalog/rows.py): a few per market.
+MAX_LISTING_FACTS = 64
 
 
 class ListingCache:
@@ -73,6 +76,7 @@ class ListingCache:
 def init_app(app) -> None:
     """Give the app its facts cache (one per worker process)."""
     app.extensions[FACTS_KEY] = ListingCache(MAX_FACTS)
+    app.extensions[LISTING_FACTS_KEY] = ListingCache(MAX_LISTING_FACTS)
 
 
 def catalog_fact(catalog_version: int, key: tuple, compute: Callable[[], T]) -> T:
@@ -81,3 +85,11 @@ def catalog_fact(catalog_version: int, key: tuple, compute: Callable[[], T]) -> 
     instead of once per request."""
     cache: ListingCache = current_app.extensions[FACTS_KEY]
     return cache.get_or_render(catalog_version, ("fact", *key), compute)
+
+
+def listing_fact(listing_version: int, key: tuple, compute: Callable[[], T]) -> T:
+    """A fact derived from the listing alone (which products there are and which prices
+    are listed where), kept across edits of amounts, markups and settings
+    (catalog/version.py)."""
+    cache: ListingCache = current_app.extensions[LISTING_FACTS_KEY]
+    return cache.get_or_render(listing_version, key, compute)

@@ -1,15 +1,16 @@
-"""Precomputed catalog rows: the product list of every market, kept per catalog version.
+"""Precomputed catalog rows: the product list of every market, and listed prices.
 
 A catalog page not yet cached (each reseller × market × search × page is its own listing)
 used to ask the database for the matching products, their count and their prices: with
 5,000 products that was a scan of the market's prices twice per view (#27). The rows here
-are read once per worker and catalog version instead — every product in title order, and
-per market the products that have a listed price there — so a cold page filters and slices
-a list in memory and reads only its own page's prices.
+are read once per worker and version instead — every product in title order, and per
+market the products that have a listed price there — so a cold page filters and slices a
+list in memory and reads only its own page's prices.
 
-They can never be stale: they are cached under the catalog version (catalog/cache.py),
-which every catalog write raises in its own transaction (catalog/version.py) — prices,
-markups, retail prices, settings and the price-list import alike.
+They can never be stale: the product lists are cached under the listing version, which
+every write to products, SKUs and where prices are listed raises; the prices under the
+catalog version, which every catalog write raises (amounts, markups, settings and the
+price-list import alike), each in the write's own transaction (catalog/version.py).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from functools import cache
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from catalog.cache import catalog_fact
+from catalog.cache import catalog_fact, listing_fact
 from catalog.models import Price, Product, Sku
 
 
@@ -83,9 +84,9 @@ PRODUCT_COLUMNS = (Product.id, Product.title, Product.pc_product_id, Product.pub
                    Product.discontinued)
 
 
-def all_products(session: Session, catalog_version: int) -> tuple[ProductRow, ...]:
-    """Every product in title order (ties by id), read once per catalog version."""
-    return catalog_fact(catalog_version, ("rows",), lambda: _read_products(session))
+def all_products(session: Session, listing_version: int) -> tuple[ProductRow, ...]:
+    """Every product in title order (ties by id), read once per listing version."""
+    return listing_fact(listing_version, ("rows",), lambda: _read_products(session))
 
 
 def _read_products(session: Session) -> tuple[ProductRow, ...]:
@@ -95,7 +96,7 @@ def _read_products(session: Session) -> tuple[ProductRow, ...]:
          for row in rows), key=lambda row: (row.title, row.id)))
 
 
-def shop_rows(session: Session, catalog_version: int, market: str, *,
+def shop_rows(session: Session, listing_version: int, market: str, *,
               annual_sellable: bool) -> tuple[ProductRow, ...]:
     """The products a buyer in `market` may see: sellable and with a listed price there
     (annual billing only when C1's switches allow it), in title order."""
@@ -103,9 +104,9 @@ def shop_rows(session: Session, catalog_version: int, market: str, *,
         priced = set(session.connection().execute(
             select(Sku.product_id).join(Price, Price.sku_id == Sku.id)
             .where(*price_filter(market, annual_sellable)).distinct()).scalars())
-        return tuple(row for row in all_products(session, catalog_version)
+        return tuple(row for row in all_products(session, listing_version)
                      if row.sellable and row.id in priced)
-    return catalog_fact(catalog_version, ("shop rows", market, annual_sellable), compute)
+    return listing_fact(listing_version, ("shop rows", market, annual_sellable), compute)
 
 
 @dataclass(frozen=True, slots=True)

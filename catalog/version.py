@@ -8,6 +8,14 @@ under the version they were rendered at. Each request reads the one version row 
 a price edited through any worker, the CLI or an import is visible on the next request
 everywhere: the new version misses every old entry.
 
+A second counter, the listing version, rises only with writes that change which products
+there are, what a listing shows of them, or which prices are listed where: products and
+SKUs, prices added, removed, listed, unlisted or moved (market, billing cycle, SKU). The
+product list and each market's priced products are kept under it, so an edited amount,
+markup or setting (most of a provider's day) re-renders the offers but does not reread
+5,000 products and every market's listed prices in every worker (#27). Bulk statements on
+those tables count as listing writes.
+
 Writes are noticed on the session, so nobody has to remember to bump: ORM changes to
 catalog rows (before_flush) and insert/update/delete statements on catalog tables run
 through the session (the importer's executemany). A write that bypasses the session
@@ -16,7 +24,9 @@ through the session (the importer's executemany). A write that bypasses the sess
 
 from __future__ import annotations
 
-from sqlalchemy import event, insert, select, update
+from typing import NamedTuple
+
+from sqlalchemy import event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from catalog.models import (
@@ -33,10 +43,23 @@ from catalog.models import (
 # the billing switches: they share the version so checkouts can keep them per worker too.
 CATALOG_MODELS = (Product, Sku, Price, CatalogSettings, ResellerMarkup, CountryListEntry)
 CATALOG_TABLES = frozenset(model.__tablename__ for model in CATALOG_MODELS)
+LISTING_MODELS = (Product, Sku, Price)
+LISTING_TABLES = frozenset(model.__tablename__ for model in LISTING_MODELS)
+# The columns of a price that decide whether and where it is listed (catalog/rows.py).
+LISTING_PRICE_COLUMNS = ("listed", "market", "billing_cycle", "sku_id")
 CHANGED = "catalog_changed"
+LISTING_CHANGED = "catalog_listing_changed"
+CATALOG, LISTING = 1, 2  # the two counters' rows
 
 
-VERSION = select(CatalogVersion.value).where(CatalogVersion.id == 1)
+class Versions(NamedTuple):
+    catalog: int  # raised by every catalog write
+    listing: int  # raised by the writes that change a listing's products (above)
+
+
+VERSION = select(CatalogVersion.value).where(CatalogVersion.id == CATALOG)
+VERSIONS = select(CatalogVersion.id, CatalogVersion.value).where(
+    CatalogVersion.id.in_((CATALOG, LISTING)))
 
 
 def current(session: Session) -> int:
@@ -45,12 +68,20 @@ def current(session: Session) -> int:
     return session.connection().execute(VERSION).scalar() or 0
 
 
-def bump(session: Session) -> None:
-    """Raise the version inside the session's transaction (it commits with the write)."""
-    raised = session.execute(update(CatalogVersion).where(CatalogVersion.id == 1)
-                             .values(value=CatalogVersion.value + 1))
-    if raised.rowcount == 0:  # a database made by create_all(), not by the migration
-        session.execute(insert(CatalogVersion).values(id=1, value=1))
+def both(session: Session) -> Versions:
+    """The committed catalog and listing versions, in one statement."""
+    found = dict(session.connection().execute(VERSIONS).all())
+    return Versions(found.get(CATALOG, 0), found.get(LISTING, 0))
+
+
+def bump(session: Session, *, listing: bool = True) -> None:
+    """Raise the version (and the listing version, unless only amounts, markups or
+    settings changed) inside the session's transaction: it commits with the write."""
+    for row_id in (CATALOG, LISTING) if listing else (CATALOG,):
+        raised = session.execute(update(CatalogVersion).where(CatalogVersion.id == row_id)
+                                 .values(value=CatalogVersion.value + 1))
+        if raised.rowcount == 0:  # a database made by create_all(), or before the listing row
+            session.execute(insert(CatalogVersion).values(id=row_id, value=1))
 
 
 def track_writes(session_target) -> None:
@@ -62,23 +93,42 @@ def track_writes(session_target) -> None:
 
 
 def _note_flush(session: Session, _context, _instances) -> None:
-    if _touches_catalog(session):
-        session.info[CHANGED] = True
+    _note(session)
 
 
 def _note_statement(state) -> None:
     if state.is_insert or state.is_update or state.is_delete:
-        table = getattr(state.statement, "table", None)
-        if getattr(table, "name", None) in CATALOG_TABLES:
+        name = getattr(getattr(state.statement, "table", None), "name", None)
+        if name in CATALOG_TABLES:
             state.session.info[CHANGED] = True
+        if name in LISTING_TABLES:
+            state.session.info[LISTING_CHANGED] = True
 
 
 def _bump_if_changed(session: Session) -> None:
-    if session.info.get(CHANGED) or _touches_catalog(session):
-        bump(session)  # autoflushes the pending writes first, which notes them again
-        session.info[CHANGED] = False
+    _note(session)
+    if session.info.get(CHANGED):
+        # Autoflushes the pending writes first, which notes them again: noted before.
+        bump(session, listing=bool(session.info.get(LISTING_CHANGED)))
+        session.info[CHANGED] = session.info[LISTING_CHANGED] = False
 
 
-def _touches_catalog(session: Session) -> bool:
-    return any(isinstance(obj, CATALOG_MODELS)
-               for obj in (*session.new, *session.dirty, *session.deleted))
+def _note(session: Session) -> None:
+    """Note the catalog and listing writes among the session's pending objects."""
+    for obj in (*session.new, *session.deleted):
+        if isinstance(obj, CATALOG_MODELS):
+            session.info[CHANGED] = True
+            if isinstance(obj, LISTING_MODELS):
+                session.info[LISTING_CHANGED] = True
+    for obj in session.dirty:
+        if isinstance(obj, CATALOG_MODELS):
+            session.info[CHANGED] = True
+            if _changes_listing(obj):
+                session.info[LISTING_CHANGED] = True
+
+
+def _changes_listing(obj) -> bool:
+    if isinstance(obj, Price):
+        attrs = inspect(obj).attrs
+        return any(attrs[name].history.has_changes() for name in LISTING_PRICE_COLUMNS)
+    return isinstance(obj, LISTING_MODELS)

@@ -47,18 +47,19 @@ PREVIEW_ROWS = 500  # shown of a preview; the fingerprint covers every affected 
 @admin_only
 def index():
     filters = {name: request.args.get(name, "").strip() for name in FILTERS}
-    catalog_version = version.current(db.session)  # first, before any catalog read
+    versions = version.both(db.session)  # first, before any catalog read
 
     def context() -> dict:
         # From the precomputed rows (catalog/rows.py), not a count and a search per view.
-        found = rows.matching(rows.all_products(db.session, catalog_version), **filters)
+        found = rows.matching(rows.all_products(db.session, versions.listing), **filters)
         return {"page": rows.page_of(found, page_number(), PER_PAGE), "filters": filters,
                 "families": FAMILY_LABELS,
                 "product_url": id_url("catalog_admin.product", "product_id"),
                 "toggle_url": id_url("catalog_admin.toggle", "product_id")}
 
     listing = cached_listing("catalog_admin/_products.html",
-                             (tuple(filters.items()), page_number()), context, catalog_version)
+                             (tuple(filters.items()), page_number()), context,
+                             versions.catalog)
     return render_template("catalog_admin/index.html", listing=listing, filters=filters,
                            families=FAMILY_LABELS)
 

@@ -32,7 +32,8 @@ PER_PAGE = 20
 @bp.route("/shop")
 @buyers_only
 def index():
-    catalog_version = version.current(db.session)  # first, before any catalog read
+    versions = version.both(db.session)  # first, before any catalog read
+    catalog_version = versions.catalog
     customer = _buyer_customer()
     country = customer.country if customer else None
     market = catalog_fact(catalog_version, ("market", country),
@@ -41,15 +42,14 @@ def index():
                           lambda: CatalogSettings.current().annual_sellable)
     filters = {name: request.args.get(name, "").strip() for name in ("q", "segment", "family")}
     customers = _reseller_customers()
-    listing = _offers_listing(catalog_version, customer, market, annual, filters,
-                              bool(customers))
+    listing = _offers_listing(versions, customer, market, annual, filters, bool(customers))
     return render_template(
         "shop/index.html", listing=listing, customer=customer, market=market,
         customers=customers, filters=filters, families=FAMILY_LABELS, segments=SEGMENTS,
         annual=annual, tax_label=tax_label(market))
 
 
-def _offers_listing(catalog_version: int, customer: BuyerFacts | None, market: str,
+def _offers_listing(versions: version.Versions, customer: BuyerFacts | None, market: str,
                     annual: bool, filters: dict, choosing: bool):
     """One page of priced offers; cached under everything besides the catalog it shows."""
     locale = buyer_locale(customer.language if customer else None,
@@ -62,16 +62,16 @@ def _offers_listing(catalog_version: int, customer: BuyerFacts | None, market: s
 
     def context() -> dict:
         # From the market's precomputed rows (catalog/rows.py), not a scan of its prices.
-        sellable = rows.shop_rows(db.session, catalog_version, market, annual_sellable=annual)
+        sellable = rows.shop_rows(db.session, versions.listing, market, annual_sellable=annual)
         page = rows.page_of(rows.matching(sellable, **filters), page_number(), PER_PAGE)
-        shown = _OfferView(catalog_version, market, annual, locale, reseller_id,
+        shown = _OfferView(versions.catalog, market, annual, locale, reseller_id,
                            bool(customer), qualified)
         return {"page": page, "blocks": shown.blocks(page.items),
                 "buyer": CUSTOMER_HOLE if customer else None, "customers": choosing,
                 "filters": filters}
 
     holes = {CUSTOMER_HOLE: str(customer.id)} if customer else None
-    return cached_listing("shop/_offers.html", key, context, catalog_version, holes)
+    return cached_listing("shop/_offers.html", key, context, versions.catalog, holes)
 
 
 @dataclass(frozen=True)

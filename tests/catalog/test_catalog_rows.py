@@ -60,7 +60,7 @@ def test_shop_rows_hold_only_sellable_products_listed_in_the_market_c1(app, worl
     unlisted = make_price(title="Price unlisted", product_id="CFQ7TTC0UNLI")
     unlisted.listed = False
     db.session.commit()
-    current = version.current(db.session)
+    current = version.both(db.session).listing
     titles = [r.title for r in rows.shop_rows(db.session, current, "US", annual_sellable=False)]
     assert titles == ["Microsoft 365 Business Standard"]
     with_annual = rows.shop_rows(db.session, current, "US", annual_sellable=True)
@@ -206,3 +206,29 @@ def test_a_cached_admin_listing_links_each_row_where_url_for_does(app, client, w
         link = url_for("catalog_admin.product", product_id=product_id)
         toggle = url_for("catalog_admin.toggle", product_id=product_id)
     assert f'href="{link}"' in page and f'action="{toggle}"' in page
+
+
+def test_an_edited_amount_reprices_the_offers_and_keeps_the_product_lists(
+        app, client, world):
+    """Most catalog writes change an amount: the next page shows it, and no worker rereads
+    every product and every market's listed products for it (#27)."""
+    in_own_context(app, lambda: login(client, world.direct_user))
+    assert "$12.50" in shop(app, client)
+    admin = app.test_client()
+    in_own_context(app, lambda: login(admin, world.admin))
+    in_own_context(app, lambda: preview_then_save(
+        admin, f"/admin/catalog/prices/{world.price.id}", {"retail_price": "13.49"},
+        token_url="/admin/catalog"))
+    with statements() as sent:
+        page = in_own_context(app, lambda: client.get("/shop?q=standard"))
+    assert "$13.49" in page.get_data(as_text=True)
+    assert not [s for s in sent if " products" in s or "DISTINCT" in s]
+
+
+def test_a_price_taken_off_the_list_takes_its_product_out_of_the_shop_at_once(
+        app, client, world):
+    in_own_context(app, lambda: login(client, world.direct_user))
+    assert "Microsoft 365 Business Standard" in shop(app, client)
+    world.price.listed = False
+    db.session.commit()
+    assert "Microsoft 365 Business Standard" not in shop(app, client)

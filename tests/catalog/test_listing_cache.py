@@ -3,11 +3,13 @@
 import re
 from decimal import Decimal
 
+from sqlalchemy import update
+
 from accounts.models import Customer, CustomerQualification, Role
 from accounts.services import new_user
 from catalog import version
-from catalog.cache import FACTS_KEY
-from catalog.models import CatalogSettings, ResellerMarkup
+from catalog.cache import FACTS_KEY, LISTING_FACTS_KEY
+from catalog.models import CatalogSettings, Price, ResellerMarkup
 from persistence import db
 from storefront import create_app
 from storefront.listing_cache import KEY, OFFERS
@@ -151,6 +153,50 @@ def test_writes_outside_the_catalog_leave_its_version_alone(world):
     assert version.current(db.session) == before + 1
 
 
+def raised(action) -> tuple[int, int]:
+    """How much an action (then a commit) raises the catalog and the listing version."""
+    before = version.both(db.session)
+    action()
+    db.session.commit()
+    after = version.both(db.session)
+    return after.catalog - before.catalog, after.listing - before.listing
+
+
+def test_amounts_markups_and_settings_raise_only_the_catalog_version(world):
+    def set_retail():
+        world.price.retail_price = Decimal("1")
+
+    def add_markup():
+        db.session.add(ResellerMarkup(reseller_id=world.reseller_a.id, product_id=None,
+                                      markup_percent=Decimal("5")))
+
+    def switch_annual():
+        CatalogSettings.current().annual_billing_cycle_enabled = True
+
+    for action in (set_retail, add_markup, switch_annual):
+        assert raised(action) == (1, 1 - 1), action.__name__
+
+
+def test_what_a_listing_shows_raises_both_versions(world):
+    def unlist():
+        world.price.listed = False
+
+    def move_market():
+        world.price.market = "DE"
+
+    def rename_product():
+        world.price.sku.product.title = "Renamed"
+
+    def new_price():
+        make_price(title="Visio Plan 2", product_id="CFQ7TTC0KHS9")
+
+    def bulk_update():
+        db.session.execute(update(Price).values(erp_price=Decimal("2")))
+
+    for action in (unlist, move_market, rename_product, new_price, bulk_update):
+        assert raised(action) == (1, 1), action.__name__
+
+
 def test_two_customers_share_one_cached_listing_each_with_its_own_id_in_the_forms(
         app, client, world):
     """The customer is a hole in the cached listing, like the CSRF token: a provider's many
@@ -167,9 +213,10 @@ def test_two_customers_share_one_cached_listing_each_with_its_own_id_in_the_form
     assert f'name="customer" value="{other.id}"' in second_page
     assert f'value="{world.direct.id}"' not in second_page
     assert len(app.extensions[KEY]._entries) == 1  # one listing for both
-    # The market, C1's switch, the (no) markups and the precomputed rows (all products,
-    # the market's, the market's prices).
-    assert len(app.extensions[FACTS_KEY]._entries) == 6
+    # The market, C1's switch, the (no) markups and the market's prices; the product lists
+    # (all products, the market's) under the listing version.
+    assert len(app.extensions[FACTS_KEY]._entries) == 4
+    assert len(app.extensions[LISTING_FACTS_KEY]._entries) == 2
 
 
 def shop_at(app, client, query: str) -> str:
