@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from decimal import Decimal
+from functools import lru_cache
 from types import MappingProxyType
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
@@ -171,21 +172,29 @@ def _row_html(p: queries.OfferPrice, locale: str, form: tuple[str, str] | None) 
     """One price row: its words and amounts formatted here, once per card (no formatting
     call per price per request, #27)."""
     e = _escaped
-    money = partial(format_money, currency=p.currency, locale=locale)
     unit = e(words.unit_words(p.billing_cycle))
+    amount = _money_html(str(p.amount), p.currency, locale)
     cells = (f'<td>{e(p.sku_title)}</td><td>{e(words.term_words(p.term_duration))}</td>'
              f'<td>{e(words.frequency_words(p.billing_cycle))}</td>'
-             f'<td class="num" data-testid="price">{escape(money(p.amount))} '
+             f'<td class="num" data-testid="price">{amount} '
              f'<small class="muted">{unit} · {e(p.tax_label)}</small></td>')
     if (m := p.margin) is not None:  # only a reseller's: its cost stays with it
         percent = m.percent
-        share = ("" if percent is None else
-                 f' <small class="muted">({escape(str(percent))} %)</small>')
-        cells += (f'<td class="num" data-testid="retail">{escape(money(m.retail))} '
+        share = "" if percent is None else f' <small class="muted">({percent} %)</small>'
+        cells += (f'<td class="num" data-testid="retail">'
+                  f'{_money_html(str(m.retail), p.currency, locale)} '
                   f'<small class="muted">{unit}</small></td><td class="num" '
-                  f'data-testid="margin">{escape(money(m.amount))}{share}</td>')
+                  f'data-testid="margin">{_money_html(str(m.amount), p.currency, locale)}'
+                  f'{share}</td>')
     action = "" if form is None else f"{form[0]}{p.price_id:d}{form[1]}"
     return f'<tr data-price-id="{p.price_id:d}">{cells}<td>{action}</td></tr>'
+
+
+# A price list repeats a few hundred amounts across thousands of prices: each amount's
+# escaped text is kept, keyed by its exact text (-0 and 12.5 vs 12.50 print differently).
+@lru_cache(maxsize=16384)
+def _money_html(amount: str, currency: str, locale: str) -> str:
+    return str(escape(format_money(Decimal(amount), currency, locale)))
 
 
 @lru_cache(maxsize=4096)
