@@ -17,11 +17,14 @@ from flask import current_app
 T = TypeVar("T")
 FACTS_KEY = "catalog_facts"
 LISTING_FACTS_KEY = "catalog_listing_facts"
+SEARCHES_KEY = "catalog_searches"
 # Facts are small (a switch, a country list, one reseller's markups) and have a cache of
 # their own, so one entry per reseller never pushes a rendered listing out.
 MAX_FACTS = 4096
 # The product list and each market's sellable products (catalog/rows.py): a few per market.
 MAX_LISTING_FACTS = 64
+# What each search (and filter) of a product list keeps: up to 5,000 references each.
+MAX_SEARCHES = 256
 
 
 class ListingCache:
@@ -77,6 +80,7 @@ def init_app(app) -> None:
     """Give the app its facts cache (one per worker process)."""
     app.extensions[FACTS_KEY] = ListingCache(MAX_FACTS)
     app.extensions[LISTING_FACTS_KEY] = ListingCache(MAX_LISTING_FACTS)
+    app.extensions[SEARCHES_KEY] = ListingCache(MAX_SEARCHES)
 
 
 def catalog_fact(catalog_version: int, key: tuple, compute: Callable[[], T]) -> T:
@@ -92,4 +96,11 @@ def listing_fact(listing_version: int, key: tuple, compute: Callable[[], T]) -> 
     are listed where), kept across edits of amounts, markups and settings
     (catalog/version.py)."""
     cache: ListingCache = current_app.extensions[LISTING_FACTS_KEY]
+    return cache.get_or_render(listing_version, key, compute)
+
+
+def search_fact(listing_version: int, key: tuple, compute: Callable[[], T]) -> T:
+    """The products a search keeps of a product list, per listing version (a cache of its
+    own, so searches never push the product lists out)."""
+    cache: ListingCache = current_app.extensions[SEARCHES_KEY]
     return cache.get_or_render(listing_version, key, compute)

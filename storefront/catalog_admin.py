@@ -51,7 +51,8 @@ def index():
 
     def context() -> dict:
         # From the precomputed rows (catalog/rows.py), not a count and a search per view.
-        found = rows.matching(rows.all_products(db.session, versions.listing), **filters)
+        found = rows.found_in(versions.listing, rows.all_products(db.session, versions.listing),
+                              ("all",), **filters)
         return {"page": rows.page_of(found, page_number(), PER_PAGE), "filters": filters,
                 "families": FAMILY_LABELS,
                 "product_url": id_url("catalog_admin.product", "product_id"),

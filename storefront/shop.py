@@ -64,7 +64,8 @@ def _offers_listing(versions: version.Versions, customer: BuyerFacts | None, mar
     def context() -> dict:
         # From the market's precomputed rows (catalog/rows.py), not a scan of its prices.
         sellable = rows.shop_rows(db.session, versions.listing, market, annual_sellable=annual)
-        page = rows.page_of(rows.matching(sellable, **filters), page_number(), PER_PAGE)
+        found = rows.found_in(versions.listing, sellable, ("shop", market, annual), **filters)
+        page = rows.page_of(found, page_number(), PER_PAGE)
         shown = _OfferView(versions.catalog, market, annual, locale, reseller_id,
                            bool(customer), qualified)
         return {"page": page, "blocks": shown.blocks(page.items),

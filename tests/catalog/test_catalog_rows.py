@@ -6,6 +6,7 @@ from flask import url_for
 from sqlalchemy import event
 
 from catalog import rows, version
+from catalog.cache import SEARCHES_KEY
 from catalog.models import CatalogSettings
 from persistence import db
 from tests.catalog.previews import preview_then_save
@@ -232,3 +233,16 @@ def test_a_price_taken_off_the_list_takes_its_product_out_of_the_shop_at_once(
     world.price.listed = False
     db.session.commit()
     assert "Microsoft 365 Business Standard" not in shop(app, client)
+
+
+def test_a_search_kept_by_the_worker_finds_a_renamed_product_at_once(app, client, world):
+    """Every page of a search shares its matches, kept per worker (#27); a rename is a
+    listing write, so the next search sees it."""
+    in_own_context(app, lambda: login(client, world.direct_user))
+    search = lambda: in_own_context(app, lambda: client.get("/shop?q=visio"))  # noqa: E731
+    assert "No plans match" in search().get_data(as_text=True)
+    world.price.sku.product.title = "Visio Plan 2"
+    db.session.commit()
+    assert "Visio Plan 2" in search().get_data(as_text=True)
+    in_own_context(app, lambda: client.get("/shop?q=visio&page=2"))
+    assert len(app.extensions[SEARCHES_KEY]._entries) == 1  # both pages, one search
