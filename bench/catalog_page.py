@@ -101,9 +101,24 @@ def main() -> None:
                 except requests.RequestException:
                     time.sleep(0.1)
             report(base, count, products, change_every)
+            print(f"worker memory after the run (RSS): {worker_memory(server.pid)}")
         finally:
             server.terminate()
             server.wait(timeout=10)
+
+
+def worker_memory(master: int) -> str:
+    """Each gunicorn worker's resident memory: the per-worker caches (listings, offer
+    cards, product lists, searches) live there."""
+    sizes = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines())
+        except (OSError, ValueError):
+            continue
+        if fields.get("PPid", "").strip() == str(master):
+            sizes.append(fields.get("VmRSS", "?").strip())
+    return ", ".join(sorted(sizes)) or "unknown"
 
 
 SEARCHES = ("", "bench", "product 1", "product 42", "cfq7ttc03", "sku", "zzz-nothing")

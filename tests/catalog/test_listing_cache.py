@@ -225,6 +225,21 @@ def shop_at(app, client, query: str) -> str:
     return response.get_data(as_text=True)
 
 
+def us_customers(world, *languages: str) -> list[Customer]:
+    """Reseller A's customers in the US market, one per language."""
+    made = [make_customer(world.reseller_a, f"Fabrikam {language}", country="US",
+                          language=language) for language in languages]
+    db.session.add_all(made)
+    db.session.commit()
+    return made
+
+
+def signed_in(app, user):
+    client = app.test_client()
+    in_own_context(app, lambda: login(client, user))
+    return client
+
+
 def offer_cards(page: str) -> list[str]:
     return re.findall(r'<section class="card offer">.*?</section>', page, re.S)
 
@@ -236,9 +251,7 @@ def test_an_offer_card_shown_to_one_reseller_never_carries_to_another_with_other
     db.session.add(ResellerMarkup(reseller_id=world.reseller_b.id, product_id=None,
                                   markup_percent=Decimal("30")))
     db.session.commit()
-    anna, tom = app.test_client(), app.test_client()
-    in_own_context(app, lambda: login(anna, world.reseller_a_user))
-    in_own_context(app, lambda: login(tom, world.reseller_b_user))
+    anna, tom = signed_in(app, world.reseller_a_user), signed_in(app, world.reseller_b_user)
     a_page = shop_at(app, anna, f"customer={world.customer_a.id}")
     b_page = shop_at(app, tom, f"customer={world.customer_b.id}&q=business")
     # (Both customers are German: en_DE prints 12,50 US$.)
@@ -253,8 +266,7 @@ def test_an_offer_card_keeps_each_customers_own_k7_badge(app, world):
     qualified.qualifications.append(CustomerQualification(segment="education"))
     db.session.add(qualified)
     db.session.commit()
-    anna = app.test_client()
-    in_own_context(app, lambda: login(anna, world.reseller_a_user))
+    anna = signed_in(app, world.reseller_a_user)
     school = shop_at(app, anna, f"customer={qualified.id}")
     other = shop_at(app, anna, f"customer={world.customer_a.id}&q=office")
     assert "education · qualified" in school
@@ -262,12 +274,8 @@ def test_an_offer_card_keeps_each_customers_own_k7_badge(app, world):
 
 
 def test_an_offer_card_is_in_each_customers_own_locale(app, world):
-    american = make_customer(world.reseller_a, "Fabrikam US", country="US", language="en")
-    german = make_customer(world.reseller_a, "Fabrikam DE", country="US", language="de")
-    db.session.add_all([american, german])
-    db.session.commit()
-    anna = app.test_client()
-    in_own_context(app, lambda: login(anna, world.reseller_a_user))
+    american, german = us_customers(world, "en", "de")
+    anna = signed_in(app, world.reseller_a_user)
     english = shop_at(app, anna, f"customer={american.id}")
     deutsch = shop_at(app, anna, f"customer={german.id}&q=microsoft")
     assert "$12.50" in english
@@ -280,8 +288,7 @@ def test_a_page_built_from_cards_other_pages_kept_equals_one_rendered_from_nothi
         make_price(title=f"Plan {n}", product_id=f"CFQ7TTC0P00{n}", cost=f"{n + 1}.00",
                    erp=f"{n + 2}.00")
     db.session.commit()
-    anna = app.test_client()
-    in_own_context(app, lambda: login(anna, world.reseller_a_user))
+    anna = signed_in(app, world.reseller_a_user)
     shop_at(app, anna, f"customer={world.customer_a.id}")  # keeps every card
     from_cards = shop_at(app, anna, f"customer={world.customer_a.id}&q=plan")
     for cache in (KEY, OFFERS, FACTS_KEY):
@@ -292,11 +299,8 @@ def test_a_page_built_from_cards_other_pages_kept_equals_one_rendered_from_nothi
 
 
 def test_an_offer_card_seen_before_choosing_a_customer_gets_its_cart_form_after(app, world):
-    american = make_customer(world.reseller_a, "Fabrikam US", country="US", language="en")
-    db.session.add(american)
-    db.session.commit()
-    anna = app.test_client()
-    in_own_context(app, lambda: login(anna, world.reseller_a_user))
+    (american,) = us_customers(world, "en")
+    anna = signed_in(app, world.reseller_a_user)
     browsing = shop_at(app, anna, "")  # the default market and locale: US, en_US
     buying = shop_at(app, anna, f"customer={american.id}")
     assert offer_cards(browsing) and 'name="price_id"' not in browsing
