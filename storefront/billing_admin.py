@@ -12,16 +12,14 @@ from sqlalchemy import func, select
 from wtforms import BooleanField, StringField
 from wtforms.validators import Length
 
-from accounts.models import Role
 from billing import tax
 from billing.models import BillingRun, Invoice, TaxRate
 from billing.periods import BillingInputError, previous_month
 from billing.runs import run_billing
 from persistence import db
-from storefront.security import roles_required
+from storefront.security import admin_only
 
 bp = Blueprint("billing_admin", __name__, url_prefix="/admin/billing")
-admin_only = roles_required(Role.PROVIDER_ADMIN)
 
 
 class RunForm(FlaskForm):

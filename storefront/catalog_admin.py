@@ -16,7 +16,7 @@ from flask import (
 )
 from sqlalchemy import select
 
-from accounts.models import Reseller, Role
+from accounts.models import Reseller
 from catalog import admin, price_changes, rows, version
 from catalog.models import CatalogSettings, Price, Product, ResellerMarkup, Sku
 from catalog.price_changes import Adjustment
@@ -35,10 +35,9 @@ from storefront.confirmation import unconfirmed
 from storefront.forms import options
 from storefront.listing_cache import cached_listing, id_url
 from storefront.pagination import PER_PAGE, page_number
-from storefront.security import roles_required
+from storefront.security import admin_only
 
 bp = Blueprint("catalog_admin", __name__, url_prefix="/admin/catalog")
-admin_only = roles_required(Role.PROVIDER_ADMIN)
 FILTERS = ("q", "segment", "family", "status")
 PREVIEW_ROWS = 500  # shown of a preview; the fingerprint covers every affected price
 

@@ -19,16 +19,14 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from accounts.models import Role
 from catalog import jobs
 from catalog.models import CatalogJob, CatalogSettings
 from catalog.tasks import enqueue_catalog_job
 from exports.spreadsheet import csv_lines, download_headers
 from persistence import db
-from storefront.security import roles_required
+from storefront.security import admin_only
 
 bp = Blueprint("catalog_jobs", __name__, url_prefix="/admin/catalog/jobs")
-admin_only = roles_required(Role.PROVIDER_ADMIN)
 UPLOAD_ENDPOINT = "catalog_jobs.upload"
 RECENT_JOBS = 20
 ERRORS_SHOWN = 200

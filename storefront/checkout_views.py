@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from accounts.models import Customer, Role
+from accounts.models import Customer
 from accounts.scoping import name_contains, visible_customers
 from agreements import mca
 from catalog.models import CatalogSettings
@@ -34,13 +34,12 @@ from storefront.fix_links import cart_url, customer_edit_url, fix_urls
 from storefront.forms import McaForm
 from storefront.pagination import paginate
 from storefront.remote import facts_for
-from storefront.security import customer_for, roles_required
+from storefront.security import buyers_only, customer_for
 from subscriptions import upgrades
 from subscriptions.azure_plan import azure_plan_view
 from subscriptions.models import Subscription
 
 bp = Blueprint("checkout", __name__)
-buyers_only = roles_required(Role.RESELLER_USER, Role.CUSTOMER_USER)
 
 
 def _customer(customer_id: int | None) -> Customer | None:

@@ -24,14 +24,14 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
-from accounts.models import Customer, Role
+from accounts.models import Customer
 from connectors.partner_center.app_client import get_client
 from connectors.partner_center.errors import PartnerCenterError, describe
 from persistence import MAX_ID, db
 from refusals import Refused
 from storefront.errors import respond_to_refusal
 from storefront.pagination import paginate
-from storefront.security import roles_required
+from storefront.security import admin_only
 from subscriptions.entitlements import (
     KeyEntry,
     KeyProblem,
@@ -43,7 +43,6 @@ from subscriptions.key_import import import_keys
 from subscriptions.models import Entitlement
 
 bp = Blueprint("entitlements", __name__, url_prefix="/admin/entitlements")
-admin_only = roles_required(Role.PROVIDER_ADMIN)
 MAX_CSV_BYTES = 1024 * 1024
 
 

@@ -10,17 +10,15 @@ from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, IntegerField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, NumberRange, Optional, Regexp
 
-from accounts.models import Role
 from persistence import db
 from relationships.models import GdapRelationship, GdapSettings
 from relationships.roles import ROLES, name_of
 from relationships.services import save_settings
 from storefront.forms import options
 from storefront.pagination import paginate
-from storefront.security import roles_required
+from storefront.security import admin_only
 
 bp = Blueprint("gdap_admin", __name__, url_prefix="/admin/gdap")
-admin_only = roles_required(Role.PROVIDER_ADMIN)
 GUID = r"^$|^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"
 
 

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
-from accounts.models import Reseller, Role
+from accounts.models import Reseller
 from orders import listing
 from orders.models import Order, OrderStatus
 from orders.progress import progress_of, with_history
@@ -16,10 +16,9 @@ from provisioning.jobs import requeue
 from provisioning.tasks import enqueue_provisioning
 from storefront import tables
 from storefront.checkout_views import ORDER_CSV_HEADER, line_subscriptions, order_row
-from storefront.security import roles_required
+from storefront.security import admin_only
 
 bp = Blueprint("orders_admin", __name__, url_prefix="/admin/orders")
-admin_only = roles_required(Role.PROVIDER_ADMIN)
 FILTERS = ("needs_attention", "all", *(s.value for s in OrderStatus
                                        if s != OrderStatus.NEEDS_ATTENTION))
 RETRYABLE = (OrderStatus.NEEDS_ATTENTION,)

@@ -32,7 +32,6 @@ from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
-from accounts.models import Role
 from billing.periods import BillingInputError, previous_month
 from billing.reconciliation import latest_runs, reconcile
 from billing.reconciliation_models import ItemKind, ReconciliationItem, ReconciliationRun
@@ -42,10 +41,9 @@ from connectors.partner_center.app_client import get_client
 from exports.spreadsheet import csv_lines, download_headers
 from persistence import db
 from storefront.pagination import paginate
-from storefront.security import roles_required, within
+from storefront.security import admin_only, within
 
 bp = Blueprint("reconciliation", __name__, url_prefix="/admin/billing/reconciliation")
-admin_only = roles_required(Role.PROVIDER_ADMIN)
 KIND_LABELS = {ItemKind.UNMATCHED_MICROSOFT: "Billed by Microsoft only",
                ItemKind.UNMATCHED_OURS: "Charged here only",
                ItemKind.DIFFERENT: "Different"}

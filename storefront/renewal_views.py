@@ -20,7 +20,6 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from accounts.models import Role
 from catalog.pricing import buyer_locale, format_money
 from connectors.partner_center.app_client import get_client
 from connectors.partner_center.errors import PartnerCenterError
@@ -29,14 +28,12 @@ from persistence import db
 from storefront import consequences
 from storefront.confirmation import unconfirmed
 from storefront.pagination import paginate
-from storefront.security import roles_required
+from storefront.security import admin_only, buyers_only
 from storefront.subscription_views import refusals_shown, visible_subscriptions
 from subscriptions import reminders, renewal_rules, renewals, upgrades
 from subscriptions.models import RenewalSettings, Subscription
 
 bp = Blueprint("renewals", __name__)
-buyers_only = roles_required(Role.RESELLER_USER, Role.CUSTOMER_USER)
-admin_only = roles_required(Role.PROVIDER_ADMIN)
 CSV_HEADER = ("term_end", "customer", "reseller", "subscription", "status", "at_term_end",
               "next_term", "price_per_cycle", "currency")
 

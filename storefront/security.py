@@ -30,6 +30,11 @@ def roles_required(*roles: Role) -> Callable:
     return decorator
 
 
+# The guards most views share.
+admin_only = roles_required(Role.PROVIDER_ADMIN)
+buyers_only = roles_required(Role.RESELLER_USER, Role.CUSTOMER_USER)
+
+
 def within(value: int) -> int:
     """Ids beyond what the database holds cannot exist (e.g. a hand-edited ?customer=):
     answer 404 instead of a query PostgreSQL refuses."""

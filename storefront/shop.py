@@ -12,7 +12,6 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from accounts.models import Role
 from accounts.scoping import BuyerFacts, buyer_facts, picker_rows
 from catalog import price_words as words
 from catalog import queries, rows, version
@@ -23,10 +22,9 @@ from persistence import db
 from storefront.catalog_forms import FAMILY_LABELS
 from storefront.listing_cache import CSRF_HOLE, CUSTOMER_HOLE, OFFERS, cached_listing
 from storefront.pagination import page_number
-from storefront.security import roles_required, within
+from storefront.security import buyers_only, within
 
 bp = Blueprint("shop", __name__)
-buyers_only = roles_required(Role.RESELLER_USER, Role.CUSTOMER_USER)
 PER_PAGE = 20
 
 

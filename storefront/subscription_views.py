@@ -32,14 +32,13 @@ from storefront import cancel_quotes, consequences, tables
 from storefront.confirmation import confirmed, unconfirmed
 from storefront.errors import renders_refusals
 from storefront.pagination import paginate
-from storefront.security import roles_required
+from storefront.security import buyers_only, roles_required
 from subscriptions import activity, services
 from subscriptions.azure_plan import azure_plan_view
 from subscriptions.errors import SubscriptionRefused
 from subscriptions.models import Subscription
 
 bp = Blueprint("subscriptions", __name__, url_prefix="/subscriptions")
-buyers_only = roles_required(Role.RESELLER_USER, Role.CUSTOMER_USER)
 
 
 def visible_subscriptions(user):

@@ -16,14 +16,13 @@ from persistence import db
 from storefront import consequences
 from storefront.confirmation import unconfirmed
 from storefront.pagination import paginate
-from storefront.security import roles_required
+from storefront.security import buyers_only, roles_required
 from storefront.subscription_views import visible_subscriptions
 from subscriptions import support_requests as support
 from subscriptions.models import Subscription
 from subscriptions.support_models import SupportRequest
 
 bp = Blueprint("support", __name__, url_prefix="/support-requests")
-buyers_only = roles_required(Role.RESELLER_USER, Role.CUSTOMER_USER)
 FIELDS = ("reason", "amount", "contact_name", "contact_email", "contact_phone")
 
 

@@ -37,11 +37,10 @@ from relationships.services import request as request_relationship
 from storefront import consequences
 from storefront.confirmation import unconfirmed
 from storefront.fix_links import tenant_url
-from storefront.security import customer_for, roles_required
+from storefront.security import admin_only, customer_for, roles_required
 
 bp = Blueprint("tenants", __name__)
 reseller_or_admin = roles_required(Role.RESELLER_USER, Role.PROVIDER_ADMIN)
-admin_only = roles_required(Role.PROVIDER_ADMIN)
 customer_only = roles_required(Role.CUSTOMER_USER)
 
 

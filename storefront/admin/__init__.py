@@ -36,7 +36,7 @@ from storefront.confirmation import unconfirmed
 from storefront.customers import CUSTOMER_CSV_HEADER, bought_by, customer_listing, customer_row
 from storefront.forms import AdminCustomerForm, CountryEntryForm, ResellerForm, UserForm
 from storefront.pagination import paginate
-from storefront.security import roles_required
+from storefront.security import admin_only
 from storefront.tables import csv_download, page_of
 from storefront.templating import sentence
 from subscriptions import import_runs
@@ -44,7 +44,6 @@ from subscriptions.adoption import ImportSummary
 from subscriptions.tasks import enqueue_import
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-admin_only = roles_required(Role.PROVIDER_ADMIN)
 
 
 @bp.route("/resellers")

@@ -9,14 +9,13 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from accounts import api_tokens as tokens
-from accounts.models import ApiToken, Role
+from accounts.models import ApiToken
 from persistence import db
 from storefront import consequences
 from storefront.confirmation import unconfirmed
-from storefront.security import roles_required
+from storefront.security import buyers_only
 
 bp = Blueprint("api_tokens", __name__)
-buyers_only = roles_required(Role.RESELLER_USER, Role.CUSTOMER_USER)
 
 
 class TokenForm(FlaskForm):

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from accounts.models import Customer, Role
+from accounts.models import Customer
 from accounts.scoping import visible_customers
 from commitments.enrollment import Status
 from commitments.problems import CommitmentRefused, Problem
@@ -22,11 +22,10 @@ from storefront.enrollments.acting import allowed
 from storefront.errors import respond_to_refusal
 from storefront.forms import options
 from storefront.pagination import paginate
-from storefront.security import roles_required
+from storefront.security import admin_only
 from storefront.templating import sentence
 
 bp = Blueprint("enrollments", __name__)
-admin_only = roles_required(Role.PROVIDER_ADMIN)
 FORM_CLASSES = {
     "sign": forms.SignForm, "status": forms.StatusForm, "credit": forms.CreditCheckForm,
     "order": forms.OrderForm, "usage": forms.UsageForm, "settlement": forms.SettlementForm,
