@@ -178,11 +178,17 @@ def test_amounts_markups_and_settings_raise_only_the_catalog_version(world):
 
 
 def test_what_a_listing_shows_raises_both_versions(world):
+    other = make_price(title="Project Plan 3", product_id="CFQ7TTC0HDJ3")
+    db.session.commit()
+
     def unlist():
         world.price.listed = False
 
     def move_market():
         world.price.market = "DE"
+
+    def move_to_another_sku():  # through the relationship: its SKUs change (backref)
+        world.price.sku = other.sku
 
     def rename_product():
         world.price.sku.product.title = "Renamed"
@@ -193,7 +199,8 @@ def test_what_a_listing_shows_raises_both_versions(world):
     def bulk_update():
         db.session.execute(update(Price).values(erp_price=Decimal("2")))
 
-    for action in (unlist, move_market, rename_product, new_price, bulk_update):
+    for action in (unlist, move_market, move_to_another_sku, rename_product, new_price,
+                   bulk_update):
         assert raised(action) == (1, 1), action.__name__
 
 
