@@ -42,6 +42,9 @@ def test_nobody_reads_a_customer_it_may_not_see(app, world):
     assert buyer_facts(db.session, world.direct_user, world.customer_a.id) is None
     assert buyer_facts(db.session, world.direct_user, world.direct.id).company_name == \
         "Direct Ltd"
+    # The provider's admins see every customer, as visible_customers says.
+    assert buyer_facts(db.session, world.admin, world.customer_b.id).company_name == \
+        "Beta GmbH"
 
 
 def test_the_picker_lists_only_the_resellers_own_customers_by_name(app, world):
