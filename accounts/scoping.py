@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
@@ -40,49 +41,51 @@ class BuyerFacts:
     qualified: frozenset[str]
 
 
+class UserOfKind(NamedTuple):
+    """A user of one kind whose ids are statement parameters (`scope_parameters`), so
+    `visible_customers` itself builds the statement every user of that kind shares: built
+    once, not per request (#27)."""
+
+    is_provider_admin: bool
+    is_reseller: bool
+    reseller_id: object = bindparam("reseller_id")
+    customer_id: object = bindparam("own_customer_id")
+
+
+def scope_parameters(user: User) -> dict:
+    """The values of a UserOfKind statement's parameters for this user."""
+    return {"reseller_id": user.reseller_id, "own_customer_id": user.customer_id}
+
+
 def buyer_facts(session: Session, user: User, customer_id: int) -> BuyerFacts | None:
-    """The facts of a customer this user may see (as `visible_customers` scopes it), None
-    for any other. One prebuilt statement of plain columns: the shop asks on every page,
-    and loading the customer with its qualifications as entities was a sixth of a cached
-    page (#27)."""
-    if user.is_provider_admin:
-        scope = None
-    elif user.is_reseller:
-        scope = user.reseller_id
-    else:
-        scope = user.customer_id
+    """The facts of a customer this user may see, None for any other. One prebuilt
+    statement of plain columns: the shop asks on every page, and loading the customer with
+    its qualifications as entities was a sixth of a cached page (#27)."""
     row = session.connection().execute(
         _buyer_statement(user.is_provider_admin, user.is_reseller),
-        {"id": customer_id, "scope": scope}).first()
+        {"id": customer_id, **scope_parameters(user)}).first()
     if row is None:
         return None
     segments = frozenset(filter(None, (row.segments or "").split(",")))
     return BuyerFacts(row.id, row.company_name, row.country, row.language, segments)
 
 
-@cache
-def _buyer_statement(any_customer: bool, reseller: bool):
-    # Built once per kind of user (on first use: building it per request cost as much as
-    # running it); the same conditions as visible_customers, with the scope as a parameter.
+@cache  # one per kind of user, built on first use when every model is mapped
+def _buyer_statement(is_provider_admin: bool, is_reseller: bool):
     approved = select(func.aggregate_strings(CustomerQualification.segment, ",")).where(
         CustomerQualification.customer_id == Customer.id,
         CustomerQualification.status == APPROVED).scalar_subquery()
-    query = select(Customer.id, Customer.company_name, Customer.country, Customer.language,
-                   approved.label("segments")).where(Customer.id == bindparam("id"))
-    if any_customer:
-        return query
-    if reseller:
-        return query.where(Customer.reseller_id == bindparam("scope"))
-    return query.where(Customer.id == bindparam("scope"))
+    return visible_customers(UserOfKind(is_provider_admin, is_reseller)).with_only_columns(
+        Customer.id, Customer.company_name, Customer.country, Customer.language,
+        approved.label("segments")).where(Customer.id == bindparam("id"))
 
 
 def picker_rows(session: Session, user: User) -> list:
     """A reseller's customers as its "Buying for" choices: id, name and country, by name."""
-    return session.connection().execute(_picker_statement(),
-                                        {"reseller_id": user.reseller_id}).all()
+    return session.connection().execute(_picker_statement(), scope_parameters(user)).all()
 
 
 @cache
 def _picker_statement():
-    return select(Customer.id, Customer.company_name, Customer.country).where(
-        Customer.reseller_id == bindparam("reseller_id")).order_by(Customer.company_name)
+    return visible_customers(UserOfKind(False, True)).with_only_columns(
+        Customer.id, Customer.company_name, Customer.country).order_by(Customer.company_name)

@@ -87,20 +87,22 @@ def catalog_fact(catalog_version: int, key: tuple, compute: Callable[[], T]) -> 
     """A small fact derived from the catalog alone (C1's switches, whether a market has
     prices, the checkout's reference data), computed once per worker and catalog version
     instead of once per request."""
-    cache: ListingCache = current_app.extensions[FACTS_KEY]
-    return cache.get_or_render(catalog_version, ("fact", *key), compute)
+    return _kept(FACTS_KEY, catalog_version, ("fact", *key), compute)
 
 
 def listing_fact(listing_version: int, key: tuple, compute: Callable[[], T]) -> T:
     """A fact derived from the listing alone (which products there are and which prices
     are listed where), kept across edits of amounts, markups and settings
     (catalog/version.py)."""
-    cache: ListingCache = current_app.extensions[LISTING_FACTS_KEY]
-    return cache.get_or_render(listing_version, key, compute)
+    return _kept(LISTING_FACTS_KEY, listing_version, key, compute)
 
 
 def search_fact(listing_version: int, key: tuple, compute: Callable[[], T]) -> T:
     """The products a search keeps of a product list, per listing version (a cache of its
     own, so searches never push the product lists out)."""
-    cache: ListingCache = current_app.extensions[SEARCHES_KEY]
-    return cache.get_or_render(listing_version, key, compute)
+    return _kept(SEARCHES_KEY, listing_version, key, compute)
+
+
+def _kept(cache_key: str, version: int, key: tuple, compute: Callable[[], T]) -> T:
+    cache: ListingCache = current_app.extensions[cache_key]
+    return cache.get_or_render(version, key, compute)

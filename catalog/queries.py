@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from catalog.margins import Margin, margin
 from catalog.models import CatalogSettings, Price, Product, ResellerMarkup, Sku
 from catalog.pricing import reseller_price, tax_label
-from catalog.rows import price_filter
+from catalog.rows import price_filter, read_prices
 from persistence import db
 from persistence.search import contains
 
@@ -75,25 +74,10 @@ def offers(products: Sequence, market: str, *, annual_sellable: bool,
     `markups` are the reseller's when the caller holds them already (else read here)."""
     if not products:
         return []
-    ids = [p.id for p in products]
-    # Plain rows, not ORM objects: a page holds ~120 prices, and building Price and Sku
-    # entities for them was a quarter of a cold shop page (#27).
-    rows = db.session.execute(
-        select(Price.id, Sku.title.label("sku_title"), Price.term_duration,
-               Price.billing_cycle, Price.currency, Price.unit_price,
-               func.coalesce(Price.retail_price, Price.erp_price).label("sell_price"),
-               Price.market, Sku.product_id).join(Sku)
-        # The SKUs as a subquery: it lets the planner seek (market, listed, sku_id) for each
-        # SKU instead of scanning every price of the market.
-        .where(Price.sku_id.in_(select(Sku.id).where(Sku.product_id.in_(ids))),
-               *price_filter(market, annual_sellable))
-    ).all()
+    prices = read_prices(db.session, market, [p.id for p in products])
     markups = markups_for(reseller_id) if markups is None else markups
-    grouped: dict[int, list[OfferPrice]] = defaultdict(list)
-    for row in rows:
-        grouped[row.product_id].append(_offer_price(row, markups,
-                                                    reseller=reseller_id is not None))
-    return [Offer(p, tuple(sorted(grouped[p.id], key=_price_order))) for p in products]
+    return offers_from(products, prices, annual_sellable=annual_sellable,
+                       reseller_id=reseller_id, markups=markups)
 
 
 def offers_from(products: Sequence, prices: Mapping[int, Sequence], *, annual_sellable: bool,

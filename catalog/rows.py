@@ -149,12 +149,13 @@ def market_prices(session: Session, catalog_version: int, market: str,
         catalog_version, ("market prices", market), dict)
     missing = [product_id for product_id in product_ids if product_id not in known]
     if missing:
-        known.update(_read_prices(session, market, missing))
+        known.update(read_prices(session, market, missing))
     return {product_id: known[product_id] for product_id in product_ids}
 
 
-def _read_prices(session: Session, market: str,
-                 product_ids: list[int]) -> dict[int, tuple[PriceRow, ...]]:
+def read_prices(session: Session, market: str,
+                product_ids: list[int]) -> dict[int, tuple[PriceRow, ...]]:
+    """The listed prices in `market` of these products, read now, by product id."""
     found: dict[int, list[PriceRow]] = {product_id: [] for product_id in product_ids}
     # On the connection, all rows at once: plain rows need none of the ORM's work.
     for row in session.connection().execute(

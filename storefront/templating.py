@@ -74,22 +74,15 @@ def navigation() -> list[tuple[str, str, str]]:
         items = NAV.get(current_user.role, []) + (
             [("team.index", "Users"), ("team.audit_log", "Audit log")]
             if current_user.is_company_admin else [])
-    root = request.script_root
-    return [(_link(endpoint, root), endpoint, label) for endpoint, label in items
+    return [(fixed_link(endpoint), endpoint, label) for endpoint, label in items
             if endpoint in current_app.view_functions]
 
 
-def _link(endpoint: str, root: str) -> str:
-    """The menu is on every page and its links never change while the app runs (for one
-    mount point): built once per app, not a dozen url_for calls per page (#27)."""
-    return fixed_link(endpoint, _root=root)
-
-
-def fixed_link(endpoint: str, _root: str | None = None, **values: str) -> str:
+def fixed_link(endpoint: str, **values: str) -> str:
     """The address of a page or static file whose URL never changes while the app runs
-    (the layout's stylesheet, scripts and menu links), built once per app and mount point:
-    url_for per link was a twentieth of a cached page (#27)."""
-    root = request.script_root if _root is None else _root
+    (the menu, the layout's stylesheet, scripts and account links), built once per app and
+    mount point: url_for per link was a twentieth of a cached page (#27)."""
+    root = request.script_root
     links = current_app.extensions.setdefault("navigation_links", {})
     key = (endpoint, root, *sorted(values.items()))
     if key not in links:

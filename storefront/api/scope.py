@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import NamedTuple
 
 from flask import abort, g
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from accounts.models import Customer
-from accounts.scoping import visible_customers
+from accounts.scoping import UserOfKind, scope_parameters, visible_customers
 from persistence import db
 from storefront.security import within
 
@@ -30,19 +29,9 @@ def customer(customer_id: int, *options) -> Customer:
     return found
 
 
-class _AnyUser(NamedTuple):
-    """A user of one kind whose ids are statement parameters, so `visible_customers`
-    itself builds the statement every user of that kind shares."""
-
-    is_provider_admin: bool
-    is_reseller: bool
-    reseller_id: object = bindparam("reseller_id")
-    customer_id: object = bindparam("own_customer_id")
-
-
 @cache  # one per kind of user, built on first use when every model is mapped
 def _customer_with_reseller(is_provider_admin: bool, is_reseller: bool) -> Select:
-    statement = (visible_customers(_AnyUser(is_provider_admin, is_reseller))
+    statement = (visible_customers(UserOfKind(is_provider_admin, is_reseller))
                  .where(Customer.id == bindparam("customer_id")))
     # A reseller's customers have the token's own reseller, loaded with the token: the
     # session finds it by its key, no column of it is read twice. A company user's own
@@ -56,9 +45,8 @@ def customer_with_reseller(customer_id: int) -> Customer:
     statement is built once per kind of user (#27: every API order starts here)."""
     caller = user()
     statement = _customer_with_reseller(caller.is_provider_admin, caller.is_reseller)
-    found = db.session.scalar(statement, {
-        "customer_id": within(customer_id), "reseller_id": caller.reseller_id,
-        "own_customer_id": caller.customer_id})
+    found = db.session.scalar(statement, {"customer_id": within(customer_id),
+                                          **scope_parameters(caller)})
     if found is None:
         abort(404)
     return found
