@@ -21,6 +21,7 @@ from functools import cache
 
 from sqlalchemy import Table, bindparam, delete, inspect, select, update
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql import ColumnElement
 
 from accounts import mfa
@@ -103,6 +104,7 @@ def _find(token: str | None) -> UserSession | None:
 # deactivation, a renamed company, a touch), it loads them again. The database is read on
 # every request either way, so a sign-out or deactivation still counts at once.
 MAX_KEPT = 4096
+_MODELS = (UserSession, User, Reseller, Customer)  # the rows a copy holds, in this order
 _kept: dict[int, tuple[tuple, UserSession]] = {}
 _keeping = threading.Lock()
 
@@ -111,6 +113,10 @@ def _read(session_id: int) -> UserSession | None:
     values = db.session.connection().execute(_current_values(), {"id": session_id}).first()
     if values is None:
         return None
+    if _held(values):
+        # Merging the copy would overwrite what this session holds of those rows, unsaved
+        # changes included: load them as the ORM does (after a flush, keeping what is held).
+        return db.session.scalar(_session_with_user(), {"id": session_id})
     kept = _kept.get(session_id)
     if kept is None or kept[0] != tuple(values):
         kept = _keep(session_id)
@@ -139,7 +145,7 @@ def _keep(session_id: int) -> tuple[tuple, UserSession] | None:
 
 
 def _tables() -> tuple[Table, ...]:
-    return (UserSession.__table__, User.__table__, Reseller.__table__, Customer.__table__)
+    return tuple(model.__table__ for model in _MODELS)
 
 
 @cache
@@ -152,12 +158,33 @@ def _current_values():
     ).where(sessions.c.id == bindparam("id"))
 
 
+def _held(values) -> bool:
+    """Whether this request's ORM session holds any of the rows already (a view that read
+    them before asking who is signed in, or a test's own objects)."""
+    held = db.session.identity_map
+    if not held:
+        return False
+    return any(identity_key(model, values[at]) in held
+               for model, at in _id_positions() if values[at] is not None)
+
+
+@cache
+def _id_positions() -> tuple[tuple[type, int], ...]:
+    """Each model and where its primary key sits in a _current_values row."""
+    found, offset = [], 0
+    for model in _MODELS:
+        columns = list(model.__table__.c)
+        found.append((model, offset + columns.index(model.__table__.c.id)))
+        offset += len(columns)
+    return tuple(found)
+
+
 @cache
 def _attribute_names() -> tuple[tuple[str, ...], ...]:
     """Per table, the mapped attribute of each column, in the statement's column order."""
     return tuple(tuple(inspect(model).get_property_by_column(column).key
                        for column in model.__table__.c)
-                 for model in (UserSession, User, Reseller, Customer))
+                 for model in _MODELS)
 
 
 def _values_of(row: UserSession) -> tuple:

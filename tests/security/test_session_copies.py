@@ -5,10 +5,14 @@ an unchanged session costs one statement. On both databases."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import event
 
-from persistence import db
+from accounts import sessions
+from accounts.models import User
+from persistence import db, utcnow
 from tests.conftest import login
 
 
@@ -68,3 +72,22 @@ def test_an_unchanged_session_is_read_with_one_statement(browser, world):
     finally:
         event.remove(db.engine, "before_cursor_execute", note)
     assert len(reads) == 1, reads
+
+
+def test_rows_the_session_already_holds_keep_their_unsaved_changes(app, world):
+    # A request that read and changed the user before asking who is signed in: the copy
+    # must not overwrite what the session holds (merging it would also drop the change).
+    lifetimes = sessions.Lifetimes(remember=timedelta(days=30), idle=timedelta(hours=12))
+    user_id = world.reseller_a_user.id
+    _row, token = sessions.open_session(world.reseller_a_user, remember=False, user_agent="t",
+                                        address="127.0.0.1", now=utcnow(), lifetimes=lifetimes)
+    db.session.expunge_all()
+    assert sessions.live_session(token, now=utcnow(), lifetimes=lifetimes) is not None  # kept
+    db.session.expunge_all()
+    user = db.session.get(User, user_id)
+    user.name = "Not Yet Saved"
+    found = sessions.live_session(token, now=utcnow(), lifetimes=lifetimes)
+    assert found.user is user and user.name == "Not Yet Saved"
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(User, user_id).name == "Not Yet Saved"
