@@ -3,7 +3,6 @@ each role."""
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 from typing import NamedTuple
 
@@ -15,6 +14,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from catalog import price_words as words
+from catalog.cache import ListingCache
 from catalog.pricing import buyer_locale, format_money
 from checkout.validators.address import country_name
 from storefront.listing_cache import CSRF_HOLE
@@ -97,7 +97,7 @@ class Who(NamedTuple):
 
 HEADERS = "page_headers"
 MAX_HEADERS = 4096  # ~2 kB each
-_keeping = threading.Lock()
+HEADER_VERSION = 0  # nothing outdates a kept bar: everything it shows is in its key
 
 
 @pass_context
@@ -114,14 +114,9 @@ def page_header(context: Context) -> Markup:
         user.customer.company_name if user.customer else None)
     key = (request.script_root, request.endpoint, who, context.get("unread_notifications", 0),
            who is not None and user.is_billing_only, who is not None and user.is_company_admin)
-    headers: dict = current_app.extensions.setdefault(HEADERS, {})
-    pieces = headers.get(key)
-    if pieces is None:
-        pieces = _render_header(key, navigation() if who else [])
-        with _keeping:  # a threaded server (storefront/serve.py) may add two at once
-            if len(headers) >= MAX_HEADERS:
-                headers.pop(next(iter(headers)))  # the oldest kept
-            headers[key] = pieces
+    kept: ListingCache = current_app.extensions[HEADERS]
+    pieces = kept.get_or_render(HEADER_VERSION, key,
+                                lambda: _render_header(key, navigation() if who else []))
     if len(pieces) == 1:
         return Markup(pieces[0])  # noqa: S704 - rendered with autoescape
     return Markup(str(escape(generate_csrf())).join(pieces))  # noqa: S704
@@ -164,4 +159,5 @@ def register(app: Flask) -> None:
     app.add_template_global(navigation, "navigation")
     app.add_template_global(fixed_link, "fixed_link")
     app.add_template_global(page_header, "page_header")
+    app.extensions[HEADERS] = ListingCache(MAX_HEADERS)
     app.add_template_global(lambda: app.config["PROVIDER_NAME"], "provider_name")
