@@ -45,13 +45,16 @@ def done(order_id: int) -> bool:
 def test_a_worker_logs_the_order_under_the_clicks_request_id_and_records_its_run(
         app, stack):
     order = make_order(reseller_user())
-    stack.worker(beat=False, name="ops")
     producer = Celery(broker=stack.broker_url)
     try:  # as the web app publishes it (operations/celery_hooks.py adds the header)
         producer.send_task("provisioning.provision_order", args=[order.id],
                            headers={"request_id": CLICK})
     finally:
         producer.close()
+    # Started after the message waits in the broker: a worker starting while the producer
+    # publishes can race it to create the SQLite broker's queue row (kombu's
+    # UNIQUE kombu_queue.name failed once in make test).
+    stack.worker(beat=False, name="ops")
     log = stack.tmp / "worker-ops.log"
     assert wait_until(lambda: done(order.id), timeout=90), log.read_text()[-3000:]
 
