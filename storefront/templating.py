@@ -112,20 +112,23 @@ def page_header(context: Context) -> Markup:
         user.name, user.email, user.role,
         user.reseller.company_name if user.reseller else None,
         user.customer.company_name if user.customer else None)
-    key = (request.script_root, request.endpoint, who, context.get("unread_notifications", 0),
+    endpoint, unread = request.endpoint, context.get("unread_notifications", 0)
+    key = (request.script_root, endpoint, who, unread,
            who is not None and user.is_billing_only, who is not None and user.is_company_admin)
     kept: ListingCache = current_app.extensions[HEADERS]
     pieces = kept.get_or_render(HEADER_VERSION, key,
-                                lambda: _render_header(key, navigation() if who else []))
+                                lambda: _render_header(endpoint, who, unread))
     if len(pieces) == 1:
         return Markup(pieces[0])  # noqa: S704 - rendered with autoescape
     return Markup(str(escape(generate_csrf())).join(pieces))  # noqa: S704
 
 
-def _render_header(key: tuple, menu: list) -> tuple[str, ...]:
-    _root, endpoint, who, unread, _billing_only, _company_admin = key
+def _render_header(endpoint: str | None, who: Who | None, unread: int) -> tuple[str, ...]:
+    """The bar cut at its CSRF hole (the menu follows the user's role and company role,
+    which the caller's key names)."""
     html = current_app.jinja_env.get_template("_header.html").render(
-        menu=menu, endpoint=endpoint, who=who, unread=unread, csrf_token=CSRF_HOLE)
+        menu=navigation() if who else [], endpoint=endpoint, who=who, unread=unread,
+        csrf_token=CSRF_HOLE)
     return tuple(html.split(CSRF_HOLE))
 
 
