@@ -33,7 +33,7 @@ from storefront.catalog_forms import (
 )
 from storefront.confirmation import unconfirmed
 from storefront.forms import options
-from storefront.listing_cache import cached_listing, id_url
+from storefront.listing_cache import cached_listing, id_url, listing_page
 from storefront.pagination import PER_PAGE, page_number
 from storefront.security import admin_only
 
@@ -60,8 +60,8 @@ def index():
     listing = cached_listing("catalog_admin/_products.html",
                              (tuple(filters.items()), page_number()), context,
                              versions.catalog)
-    return render_template("catalog_admin/index.html", listing=listing, filters=filters,
-                           families=FAMILY_LABELS)
+    return listing_page("catalog_admin/index.html", listing, filters=filters,
+                        families=FAMILY_LABELS)
 
 
 @bp.route("/<int:product_id>", methods=["GET", "POST"])

@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import lru_cache
 from types import MappingProxyType
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -20,7 +20,7 @@ from catalog.models import SEGMENTS, CatalogSettings
 from catalog.pricing import buyer_locale, format_money, tax_label
 from persistence import db
 from storefront.catalog_forms import FAMILY_LABELS
-from storefront.listing_cache import CSRF_HOLE, CUSTOMER_HOLE, OFFERS, cached_listing
+from storefront.listing_cache import CSRF_HOLE, CUSTOMER_HOLE, OFFERS, cached_listing, listing_page
 from storefront.pagination import page_number
 from storefront.security import buyers_only, within
 
@@ -42,8 +42,8 @@ def index():
     filters = {name: request.args.get(name, "").strip() for name in ("q", "segment", "family")}
     customers = _reseller_customers()
     listing = _offers_listing(versions, customer, market, annual, filters, bool(customers))
-    return render_template(
-        "shop/index.html", listing=listing, customer=customer, market=market,
+    return listing_page(
+        "shop/index.html", listing, customer=customer, market=market,
         customers=customers, filters=filters, families=FAMILY_LABELS, segments=SEGMENTS,
         annual=annual, tax_label=tax_label(market))
 

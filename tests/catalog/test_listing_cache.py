@@ -316,3 +316,24 @@ def test_an_offer_card_seen_before_choosing_a_customer_gets_its_cart_form_after(
     buying = shop_at(app, anna, f"customer={american.id}")
     assert offer_cards(browsing) and 'name="price_id"' not in browsing
     assert f'name="price_id" value="{world.price.id}"' in buying
+
+
+def test_a_cached_listing_and_the_page_around_it_keep_every_character(app, client, world):
+    """A listing is kept encoded and joined to its page as bytes (listing_page): titles and
+    names in any script arrive as typed, in the charset the page declares, rendered or
+    from the cache, in the shop and in the admin's catalog."""
+    make_price(title="Zażółć 365 – 上海 Édition", product_id="CFQ7TTC0ZZZZ")
+    db.session.get(Customer, world.direct.id).company_name = "Société Générale 株式会社"
+    db.session.commit()
+    admin = app.test_client()
+    in_own_context(app, lambda: login(client, world.direct_user))
+    in_own_context(app, lambda: login(admin, world.admin))
+    for who, url, around in ((client, "/shop", "Société Générale 株式会社"),
+                             (admin, "/admin/catalog", "Catalog")):
+        for state in ("miss", "hit"):
+            response = in_own_context(app, lambda who=who, url=url: who.get(url))
+            assert response.headers["X-Listing-Cache"] == state
+            assert response.content_type == "text/html; charset=utf-8"
+            page = response.get_data(as_text=True)
+            assert "Zażółć 365 – 上海 Édition" in page  # the listing
+            assert around in page and page.rstrip().endswith("</html>")  # the page around it
