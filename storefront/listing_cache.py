@@ -116,14 +116,17 @@ def _tell_cache_state(state: str) -> None:
 
 
 def _split(html: str) -> tuple[bytes, ...]:
-    """The rendered (autoescaped) listing cut at its holes and encoded: text, hole, text, …
-    (str.split per hole: a regex over ~100 kB was a tenth of a page not yet cached, #27)."""
+    """The rendered (autoescaped) listing, encoded, cut at its holes: text, hole, text, …
+    Encoded first, then split: UTF-8 never holds a hole's ASCII inside another character,
+    and splitting the bytes takes about half as long as splitting a str holding any
+    character past Latin-1 (a regex over ~100 kB was a tenth of a page not yet cached, #27)."""
+    csrf, customer = CSRF_HOLE.encode(), CUSTOMER_HOLE.encode()
     pieces: list[bytes] = []
-    for at, part in enumerate(html.split(CSRF_HOLE)):
+    for at, part in enumerate(html.encode().split(csrf)):
         if at:
-            pieces.append(CSRF_HOLE.encode())
-        for inner, text in enumerate(part.split(CUSTOMER_HOLE)):
+            pieces.append(csrf)
+        for inner, text in enumerate(part.split(customer)):
             if inner:
-                pieces.append(CUSTOMER_HOLE.encode())
-            pieces.append(text.encode())
+                pieces.append(customer)
+            pieces.append(text)
     return tuple(pieces)
