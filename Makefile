@@ -9,7 +9,9 @@ export FLASK_APP := storefront
 .PHONY: run setup test lint bench clean
 
 # Debian's libraries WeasyPrint lays invoice PDFs out with (pyproject.toml), and a font.
-PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+# HarfBuzz-Subset embeds only the glyphs used; WeasyPrint 70 warns without it (an error
+# under the suite's filterwarnings) and says later versions will require it.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
