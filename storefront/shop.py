@@ -16,6 +16,7 @@ from accounts.scoping import BuyerFacts, buyer_facts, picker_rows
 from catalog import price_words as words
 from catalog import queries, rows, version
 from catalog.cache import ListingCache, catalog_fact
+from catalog.margins import margin
 from catalog.models import SEGMENTS, CatalogSettings
 from catalog.pricing import buyer_locale, format_money, tax_label
 from persistence import db
@@ -170,27 +171,37 @@ def _offer_html(product: rows.ProductRow, prices: tuple[queries.OfferPrice, ...]
 def _row_html(p: queries.OfferPrice, locale: str, form: tuple[str, str] | None) -> str:
     """One price row: its words and amounts formatted here, once per card (no formatting
     call per price per request, #27)."""
+    cells = _priced_cells(p.term_duration, p.billing_cycle, p.currency, str(p.amount),
+                          None if p.retail is None else str(p.retail), p.tax_label, locale)
+    action = "" if form is None else f"{form[0]}{p.price_id:d}{form[1]}"
+    return (f'<tr data-price-id="{p.price_id:d}"><td>{_escaped(p.sku_title)}</td>{cells}'
+            f'<td>{action}</td></tr>')
+
+
+# A price list repeats a few hundred amounts across thousands of prices, in a few terms:
+# a row's cells past its plan's title are kept by what they show, so a page of offers not
+# shown before formats only amounts no page has shown yet (#27). The amounts are keyed by
+# their exact text (-0 and 12.5 vs 12.50 print differently).
+@lru_cache(maxsize=16384)
+def _priced_cells(term: str, cycle: str, currency: str, amount: str, retail: str | None,
+                  tax: str, locale: str) -> str:
     e = _escaped
-    unit = e(words.unit_words(p.billing_cycle))
-    amount = _money_html(str(p.amount), p.currency, locale)
-    cells = (f'<td>{e(p.sku_title)}</td><td>{e(words.term_words(p.term_duration))}</td>'
-             f'<td>{e(words.frequency_words(p.billing_cycle))}</td>'
-             f'<td class="num" data-testid="price">{amount} '
-             f'<small class="muted">{unit} · {e(p.tax_label)}</small></td>')
-    if (m := p.margin) is not None:  # only a reseller's: its cost stays with it
+    unit = e(words.unit_words(cycle))
+    cells = (f'<td>{e(words.term_words(term))}</td><td>{e(words.frequency_words(cycle))}</td>'
+             f'<td class="num" data-testid="price">{_money_html(amount, currency, locale)} '
+             f'<small class="muted">{unit} · {e(tax)}</small></td>')
+    if retail is not None:  # only a reseller's: its cost stays with it
+        m = margin(Decimal(amount), Decimal(retail), currency)
         percent = m.percent
         share = "" if percent is None else f' <small class="muted">({percent} %)</small>'
         cells += (f'<td class="num" data-testid="retail">'
-                  f'{_money_html(str(m.retail), p.currency, locale)} '
+                  f'{_money_html(str(m.retail), currency, locale)} '
                   f'<small class="muted">{unit}</small></td><td class="num" '
-                  f'data-testid="margin">{_money_html(str(m.amount), p.currency, locale)}'
+                  f'data-testid="margin">{_money_html(str(m.amount), currency, locale)}'
                   f'{share}</td>')
-    action = "" if form is None else f"{form[0]}{p.price_id:d}{form[1]}"
-    return f'<tr data-price-id="{p.price_id:d}">{cells}<td>{action}</td></tr>'
+    return cells
 
 
-# A price list repeats a few hundred amounts across thousands of prices: each amount's
-# escaped text is kept, keyed by its exact text (-0 and 12.5 vs 12.50 print differently).
 @lru_cache(maxsize=16384)
 def _money_html(amount: str, currency: str, locale: str) -> str:
     return str(escape(format_money(Decimal(amount), currency, locale)))

@@ -36,4 +36,4 @@ def _offer(offer: queries.Offer) -> dict:
     product = offer.product
     return {"product_id": product.id, "pc_product_id": product.pc_product_id,
             "title": product.title, "family": product.family, "segment": product.segment,
-            "prices": [vars(price) for price in offer.prices]}
+            "prices": [price._asdict() for price in offer.prices]}

@@ -337,3 +337,35 @@ def test_a_cached_listing_and_the_page_around_it_keep_every_character(app, clien
             page = response.get_data(as_text=True)
             assert "Zażółć 365 – 上海 Édition" in page  # the listing
             assert around in page and page.rstrip().endswith("</html>")  # the page around it
+
+
+def price_rows(page: str) -> dict[str, tuple[str, str, str, str]]:
+    """Each price row's (plan, price, retail, margin) by its price id."""
+    found = re.findall(
+        r'<tr data-price-id="(\d+)"><td>([^<]*)</td>.*?data-testid="price">([^<]*)<.*?'
+        r'data-testid="retail">([^<]*)<.*?data-testid="margin">([^<]*)<', page, re.S)
+    # (the margin's share follows in its own <small>)
+    return {price_id: tuple(rest) for price_id, *rest in found}
+
+
+def test_plans_at_the_same_amounts_each_keep_their_own_title_and_price_id(app, world):
+    """A row's priced cells are kept by the amounts and words they show (#27), shared by
+    every plan at those amounts: the plan's title, its price id and its cart form stay its
+    own, and another amount gets its own cost, retail and margin."""
+    twins = [make_price(title=f"Twin {n}", product_id=f"CFQ7TTC0TW0{n}", cost="10.00",
+                        erp="12.50") for n in range(3)]
+    other = make_price(title="Twin 9", product_id="CFQ7TTC0TW09", cost="20.00", erp="30.00")
+    # A markup of nothing: A pays the provider's cost, so its margin is the ERP's share.
+    db.session.add(ResellerMarkup(reseller_id=world.reseller_a.id, product_id=None,
+                                  markup_percent=Decimal("0")))
+    db.session.commit()
+    anna = signed_in(app, world.reseller_a_user)
+    rows = price_rows(shop_at(app, anna, f"customer={world.customer_a.id}&q=twin"))
+    # (Alpha GmbH is German: en_DE prints 12,50 US$.)
+    for n, price in enumerate(twins):
+        assert rows[str(price.id)] == (f"Twin {n}", "10,00\xa0US$ ", "12,50\xa0US$ ",
+                                       "2,50\xa0US$ ")
+    assert rows[str(other.id)] == ("Twin 9", "20,00\xa0US$ ", "30,00\xa0US$ ", "10,00\xa0US$ ")
+    page = shop_at(app, anna, f"customer={world.customer_a.id}&q=twin")
+    for price in (*twins, other):
+        assert page.count(f'name="price_id" value="{price.id}"') == 1
