@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import TypeVar
 
 from flask import (
@@ -39,6 +40,8 @@ CSRF_HOLE = f"csrf-{secrets.token_hex(16)}"
 CUSTOMER_HOLE = f"customer-{secrets.token_hex(16)}"
 # Where a page template places its listing (listing_page).
 LISTING_MARK = f"listing-{secrets.token_hex(16)}"
+# Where a listing template placed a Fragment (cached_listing puts its bytes there).
+FRAGMENT_MARK = f"fragment-{secrets.token_hex(16)}"
 T = TypeVar("T")
 MAX_ENTRIES = 128  # a shop listing is ~90 kB: at most ~12 MB per worker
 # The shop's offer cards, one per product and kind of buyer (storefront/shop.py): ~4.5 kB
@@ -76,7 +79,13 @@ def cached_listing(template: str, key: tuple, context: Callable[[], dict],
         # shared by every user its key allows, so it must not see who is asking (and they
         # would run their queries, e.g. the unread count, a second time per page).
         page = current_app.jinja_env.get_template(template)
-        return _split(page.render(csrf_token=lambda: CSRF_HOLE, **context()))
+        placed: list[Fragment] = []
+        token = _placed.set(placed)
+        try:
+            html = page.render(csrf_token=lambda: CSRF_HOLE, **context())
+        finally:
+            _placed.reset(token)
+        return _spliced(html, placed)
 
     pieces = cache.get_or_render(catalog_version, (template, request.script_root, *key), render)
     _tell_cache_state("miss" if rendered else "hit")
@@ -113,6 +122,42 @@ def _tell_cache_state(state: str) -> None:
     def header(response):
         response.headers[CACHE_HEADER] = state
         return response
+
+
+class Fragment:
+    """A part of listings rendered once and kept encoded and cut at its holes, e.g. one
+    product's offer card, shown on many pages. A listing template prints it like Markup;
+    cached_listing joins its bytes in, so a page of 20 cards is not joined, encoded and cut
+    again as one ~100 kB string (#27). Build it from autoescaped HTML only."""
+
+    __slots__ = ("pieces",)
+
+    def __init__(self, html: str) -> None:
+        self.pieces = _split(html)
+
+    def __html__(self) -> str:
+        placed = _placed.get(None)
+        if placed is None:
+            raise RuntimeError("a Fragment is printed only by a cached_listing template")
+        placed.append(self)
+        return FRAGMENT_MARK
+
+
+# The Fragments a listing being rendered printed, in order (cached_listing).
+_placed: ContextVar[list[Fragment]] = ContextVar("listing_fragments")
+
+
+def _spliced(html: str, placed: list[Fragment]) -> tuple[bytes, ...]:
+    """_split(html) with each placed Fragment's pieces where the template printed it."""
+    if not placed:
+        return _split(html)
+    pieces: list[bytes] = []
+    parts = html.split(FRAGMENT_MARK)
+    for fragment, part in zip(placed, parts[:-1], strict=True):
+        pieces += _split(part)
+        pieces += fragment.pieces
+    pieces += _split(parts[-1])
+    return tuple(pieces)
 
 
 def _split(html: str) -> tuple[bytes, ...]:

@@ -10,7 +10,7 @@ from types import MappingProxyType
 
 from flask import Blueprint, abort, current_app, request, url_for
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import escape
 
 from accounts.scoping import BuyerFacts, buyer_facts, picker_rows
 from catalog import price_words as words
@@ -21,7 +21,14 @@ from catalog.models import SEGMENTS, CatalogSettings
 from catalog.pricing import buyer_locale, format_money, tax_label
 from persistence import db
 from storefront.catalog_forms import FAMILY_LABELS
-from storefront.listing_cache import CSRF_HOLE, CUSTOMER_HOLE, OFFERS, cached_listing, listing_page
+from storefront.listing_cache import (
+    CSRF_HOLE,
+    CUSTOMER_HOLE,
+    OFFERS,
+    Fragment,
+    cached_listing,
+    listing_page,
+)
 from storefront.pagination import page_number
 from storefront.security import buyers_only, within
 
@@ -90,15 +97,16 @@ class _OfferView:
     buying: bool
     qualified: frozenset[str]
 
-    def blocks(self, products: Sequence[rows.ProductRow]) -> list[Markup]:
+    def blocks(self, products: Sequence[rows.ProductRow]) -> list[Fragment]:
         cache: ListingCache = current_app.extensions[OFFERS]
         keys = {product.id: self._key(product) for product in products}
         found = {product.id: cache.peek(self.catalog_version, keys[product.id])
                  for product in products}
         missing = [product for product in products if found[product.id] is None]
         for product, html in zip(missing, self._render(missing), strict=True):
-            found[product.id] = cache.put(self.catalog_version, keys[product.id], html)
-        return [Markup(found[product.id]) for product in products]  # noqa: S704 - escaped
+            found[product.id] = cache.put(self.catalog_version, keys[product.id],
+                                          Fragment(html))
+        return [found[product.id] for product in products]
 
     def _key(self, product: rows.ProductRow) -> tuple:
         special = product.segment != "commercial"

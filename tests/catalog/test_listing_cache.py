@@ -3,6 +3,7 @@
 import re
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import update
 
 from accounts.models import Customer, CustomerQualification, Role
@@ -12,7 +13,7 @@ from catalog.cache import FACTS_KEY, LISTING_FACTS_KEY
 from catalog.models import CatalogSettings, Price, ResellerMarkup
 from persistence import db
 from storefront import create_app
-from storefront.listing_cache import KEY, OFFERS
+from storefront.listing_cache import KEY, OFFERS, Fragment
 from tests.catalog.previews import preview_then_save
 from tests.catalog.price_lists import row, to_csv
 from tests.conftest import (
@@ -369,3 +370,38 @@ def test_plans_at_the_same_amounts_each_keep_their_own_title_and_price_id(app, w
     page = shop_at(app, anna, f"customer={world.customer_a.id}&q=twin")
     for price in (*twins, other):
         assert page.count(f'name="price_id" value="{price.id}"') == 1
+
+
+def test_every_cart_form_on_a_page_of_kept_cards_carries_this_responses_token(app, world):
+    """Offer cards are kept encoded and cut at their holes (listing_cache.Fragment) and
+    joined into each listing: every row's form of every card gets the token and customer
+    of the response it is in, in the cards' own order."""
+    for n in range(4):
+        make_price(title=f"Plan {n}", product_id=f"CFQ7TTC0P10{n}")
+    db.session.commit()
+    anna = signed_in(app, world.reseller_a_user)
+    shop_at(app, anna, f"customer={world.customer_a.id}")  # keeps every card
+    second = signed_in(app, world.reseller_a_user)  # another browser: another token
+    page = shop_at(app, second, f"customer={world.customer_a.id}&q=plan")
+    token = csrf_from(page.split("Add to cart")[0][-600:])
+    assert re.findall(r"<h2>([^<]*)</h2>", page) == [f"Plan {n}" for n in range(4)]
+    cards = offer_cards_as_sent(page)
+    assert len(cards) == 4 and all(card.count("Add to cart") >= 1 for card in cards)
+    for card in cards:
+        forms = card.count("Add to cart")
+        assert card.count(f'name="csrf_token" value="{token}"') == forms
+        assert card.count(f'name="customer" value="{world.customer_a.id}"') == forms
+    assert set(re.findall(r'name="csrf_token" value="([^"]*)"', page)) == {token}
+
+
+def offer_cards_as_sent(page: str) -> list[str]:
+    return re.findall(r'<section class="card offer">.*?</section>', page, re.S)
+
+
+def test_a_kept_card_printed_outside_a_cached_listing_is_an_error(app):
+    """A Fragment's bytes are joined in by cached_listing only: printed anywhere else it
+    would leave a marker in the page instead of the card."""
+    with app.test_request_context():
+        card = Fragment('<section class="card offer">…</section>')
+        with pytest.raises(RuntimeError, match="cached_listing"):
+            app.jinja_env.from_string("{{ card }}").render(card=card)
