@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from types import MappingProxyType
 from typing import NamedTuple
 
 from sqlalchemy import or_, select
 
+from catalog.cache import catalog_fact
 from catalog.models import CatalogSettings, Price, Product, ResellerMarkup, Sku
 from catalog.pricing import reseller_price, tax_label
 from catalog.rows import price_filter, read_prices
@@ -116,6 +118,15 @@ def markups_for(reseller_id: int | None) -> dict[int | None, Decimal]:
         return {}
     rows = db.session.scalars(select(ResellerMarkup).filter_by(reseller_id=reseller_id))
     return {m.product_id: m.markup_percent for m in rows}
+
+
+def kept_markups(catalog_version: int, reseller_id: int | None) -> Mapping[int | None, Decimal]:
+    """markups_for, read once per worker and catalog version (the shop's offers and the
+    checkout's reference data share it)."""
+    if reseller_id is None:
+        return MappingProxyType({})
+    return catalog_fact(catalog_version, ("markups", reseller_id),
+                        lambda: MappingProxyType(markups_for(reseller_id)))
 
 
 def buyer_market(country: str | None) -> str:

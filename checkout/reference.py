@@ -17,7 +17,7 @@ from types import MappingProxyType
 from catalog import country_lists, version
 from catalog.cache import catalog_fact
 from catalog.models import CatalogSettings
-from catalog.queries import buyer_market, markups_for
+from catalog.queries import buyer_market, kept_markups
 from checkout.context import BillingSettings, TaxIdCountry
 from persistence import db
 
@@ -33,10 +33,7 @@ class Reference:
 
     def markups(self, reseller_id: int | None) -> Mapping[int | None, Decimal]:
         """The reseller's markups by product id (None = its default), at this version."""
-        if reseller_id is None:
-            return MappingProxyType({})
-        return catalog_fact(self.version, ("markups", reseller_id),
-                            lambda: MappingProxyType(markups_for(reseller_id)))
+        return kept_markups(self.version, reseller_id)
 
     def market_for(self, country: str | None) -> str:
         """The buyer's market (catalog.queries.buyer_market), kept per catalog version like

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from types import MappingProxyType
 
 from flask import Blueprint, abort, current_app, request, url_for
 from flask_login import current_user
@@ -64,7 +63,11 @@ def _offers_listing(versions: version.Versions, customer: BuyerFacts | None, mar
                           current_app.config["DEFAULT_LOCALE"])
     qualified = customer.qualified if customer else frozenset()
     reseller_id = current_user.reseller_id  # whose markups price the offers
-    key = (market, annual, locale, tuple(filters.items()), page_number(), reseller_id,
+    markups = queries.kept_markups(versions.catalog, reseller_id)
+    # Markups, not the reseller: every reseller on the same markups (most are on none)
+    # shares the listing, as it shares the offer cards.
+    key = (market, annual, locale, tuple(filters.items()), page_number(),
+           reseller_id is not None, _markup_terms(versions.catalog, reseller_id, markups),
            customer is not None, choosing, tuple(sorted(qualified)))
 
     def context() -> dict:
@@ -72,7 +75,7 @@ def _offers_listing(versions: version.Versions, customer: BuyerFacts | None, mar
         sellable = rows.shop_rows(db.session, versions.listing, market, annual_sellable=annual)
         found = rows.found_in(versions.listing, sellable, ("shop", market, annual), **filters)
         page = rows.page_of(found, page_number(), PER_PAGE)
-        shown = _OfferView(versions.catalog, market, annual, locale, reseller_id,
+        shown = _OfferView(versions.catalog, market, annual, locale, reseller_id, markups,
                            bool(customer), qualified)
         return {"page": page, "blocks": shown.blocks(page.items),
                 "buyer": CUSTOMER_HOLE if customer else None, "customers": choosing,
@@ -82,18 +85,27 @@ def _offers_listing(versions: version.Versions, customer: BuyerFacts | None, mar
     return cached_listing("shop/_offers.html", key, context, versions.catalog, holes)
 
 
+def _markup_terms(catalog_version: int, reseller_id: int | None,
+                  markups: Mapping[int | None, Decimal]) -> frozenset:
+    """The markups as a key: equal for resellers on the same markups."""
+    return catalog_fact(catalog_version, ("markup terms", reseller_id),
+                        lambda: frozenset(markups.items()))
+
+
 @dataclass(frozen=True)
 class _OfferView:
     """How one buyer sees offers: market, C1's annual switch, locale, whose markups, whether
     it can add to a cart, and its K7 segments. Each product's offer is rendered once per
-    worker and catalog version for every buyer who sees it alike (OFFERS), so a page not
-    yet cached renders only offers no page has shown yet (#27)."""
+    worker and catalog version for every buyer who sees it alike (OFFERS): the same market,
+    locale and markup on that product, whichever reseller it is, so a page not yet cached
+    renders only offers no page has shown yet (#27)."""
 
     catalog_version: int
     market: str
     annual: bool
     locale: str
     reseller_id: int | None
+    markups: Mapping[int | None, Decimal]
     buying: bool
     qualified: frozenset[str]
 
@@ -110,20 +122,20 @@ class _OfferView:
 
     def _key(self, product: rows.ProductRow) -> tuple:
         special = product.segment != "commercial"
-        return (product.id, self.market, self.annual, self.locale, self.reseller_id,
-                self.buying, special and product.segment in self.qualified)
+        markups = self.markups
+        # The markup buyer_price applies (catalog/queries.py): its own, else the default.
+        markup = markups.get(product.id, markups.get(None))
+        return (product.id, self.market, self.annual, self.locale,
+                self.reseller_id is not None, markup, self.buying,
+                special and product.segment in self.qualified)
 
     def _render(self, products: list[rows.ProductRow]) -> list[str]:
         if not products:
             return []
-        reseller_id = self.reseller_id
-        # The markups under the same key as checkout's reference data: read once per version.
-        markups = catalog_fact(self.catalog_version, ("markups", reseller_id),
-                               lambda: MappingProxyType(queries.markups_for(reseller_id)))
         found = queries.offers_from(
             products, rows.market_prices(db.session, self.catalog_version, self.market,
                                          [product.id for product in products]),
-            annual_sellable=self.annual, reseller_id=reseller_id, markups=markups)
+            annual_sellable=self.annual, reseller_id=self.reseller_id, markups=self.markups)
         form = (_AddForm(url_for("checkout.add"), CSRF_HOLE, CUSTOMER_HOLE).around()
                 if self.buying else None)
         return [_offer_html(offer.product, offer.prices, self.locale, form, self.qualified)

@@ -405,3 +405,25 @@ def test_a_kept_card_printed_outside_a_cached_listing_is_an_error(app):
         card = Fragment('<section class="card offer">…</section>')
         with pytest.raises(RuntimeError, match="cached_listing"):
             app.jinja_env.from_string("{{ card }}").render(card=card)
+
+
+def test_resellers_on_the_same_markups_share_a_listing_each_with_its_own_customer(app, world):
+    """Listings and offer cards are kept by the markups that price them, not by reseller
+    (#27): a provider's many resellers on its default terms share one entry per page, and
+    each page's cart forms still name only the reseller's own customer."""
+    anna, tom = signed_in(app, world.reseller_a_user), signed_in(app, world.reseller_b_user)
+    first = in_own_context(app, lambda: anna.get(f"/shop?customer={world.customer_a.id}"))
+    second = in_own_context(app, lambda: tom.get(f"/shop?customer={world.customer_b.id}"))
+    assert (first.headers["X-Listing-Cache"], second.headers["X-Listing-Cache"]) == \
+        ("miss", "hit")
+    page = second.get_data(as_text=True)
+    assert f'name="customer" value="{world.customer_b.id}"' in page
+    assert f'name="customer" value="{world.customer_a.id}"' not in page
+    db.session.add(ResellerMarkup(reseller_id=world.reseller_b.id, product_id=None,
+                                  markup_percent=Decimal("30")))
+    db.session.commit()
+    repriced = in_own_context(app, lambda: tom.get(f"/shop?customer={world.customer_b.id}"))
+    assert repriced.headers["X-Listing-Cache"] == "miss"
+    assert 'data-testid="price">13,00' in repriced.get_data(as_text=True)
+    again = in_own_context(app, lambda: anna.get(f"/shop?customer={world.customer_a.id}"))
+    assert 'data-testid="price">12,50' in again.get_data(as_text=True)
