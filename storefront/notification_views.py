@@ -11,7 +11,7 @@ from accounts.models import Role
 from notifications.models import Notification, OutboxEmail
 from persistence import db
 from storefront.pagination import paginate
-from storefront.security import roles_required
+from storefront.security import acting_user, roles_required
 
 bp = Blueprint("notifications", __name__)
 
@@ -19,9 +19,10 @@ bp = Blueprint("notifications", __name__)
 @bp.app_context_processor
 def header_counts() -> dict:
     """The unread count for the header badge of every page."""
-    if not current_user.is_authenticated:
+    user = acting_user()
+    if not user.is_authenticated:
         return {"unread_notifications": 0}
-    return {"unread_notifications": notifications.unread_count(current_user)}
+    return {"unread_notifications": notifications.unread_count(user)}
 
 
 @bp.route("/notifications")

@@ -9,9 +9,9 @@ import logging
 import time
 
 from flask import Flask, Response, g, request
-from flask_login import current_user
 
 from operations import celery_hooks, context, logs, metrics
+from storefront.security import acting_user
 
 log = logging.getLogger("storefront.requests")
 HEADER = "X-Request-Id"
@@ -32,9 +32,11 @@ def register(app: Flask) -> None:
 
 
 def _bind_user() -> None:
-    if request.endpoint not in QUIET_ENDPOINTS and current_user.is_authenticated:
-        context.bind(user_id=current_user.id,
-                     reseller_id=getattr(current_user, "reseller_id", None))
+    if request.endpoint in QUIET_ENDPOINTS:
+        return
+    user = acting_user()
+    if user.is_authenticated:
+        context.bind(user_id=user.id, reseller_id=getattr(user, "reseller_id", None))
 
 
 def _enter() -> None:

@@ -8,7 +8,6 @@ from decimal import Decimal
 from functools import lru_cache
 
 from flask import Blueprint, abort, current_app, request, url_for
-from flask_login import current_user
 from markupsafe import escape
 
 from accounts.scoping import BuyerFacts, buyer_facts, picker_rows
@@ -29,7 +28,7 @@ from storefront.listing_cache import (
     listing_page,
 )
 from storefront.pagination import page_number
-from storefront.security import buyers_only, within
+from storefront.security import acting_user, buyers_only, within
 
 bp = Blueprint("shop", __name__)
 PER_PAGE = 20
@@ -62,7 +61,7 @@ def _offers_listing(versions: version.Versions, customer: BuyerFacts | None, mar
                           customer.country if customer else None,
                           current_app.config["DEFAULT_LOCALE"])
     qualified = customer.qualified if customer else frozenset()
-    reseller_id = current_user.reseller_id  # whose markups price the offers
+    reseller_id = acting_user().reseller_id  # whose markups price the offers
     markups = queries.kept_markups(versions.catalog, reseller_id)
     # Markups, not the reseller: every reseller on the same markups (most are on none)
     # shares the listing, as it shares the offer cards.
@@ -235,11 +234,12 @@ def _escaped(text: str) -> str:
 def _buyer_customer() -> BuyerFacts | None:
     """The customer being shopped for: a direct customer's own company, or the reseller's
     pick (404 for a customer it may not see)."""
-    chosen = (current_user.customer_id if current_user.is_customer
+    user = acting_user()
+    chosen = (user.customer_id if user.is_customer
               else request.args.get("customer", type=int))
     if not chosen:
         return None
-    buyer = buyer_facts(db.session, current_user, within(chosen))
+    buyer = buyer_facts(db.session, user, within(chosen))
     if buyer is None:
         abort(404)
     return buyer
@@ -248,4 +248,5 @@ def _buyer_customer() -> BuyerFacts | None:
 def _reseller_customers() -> list:
     """The "Buying for" choices: plain rows of what the picker prints, not whole customers
     (building entities for them was a tenth of a cached shop page, #27)."""
-    return picker_rows(db.session, current_user) if current_user.is_reseller else []
+    user = acting_user()
+    return picker_rows(db.session, user) if user.is_reseller else []

@@ -30,7 +30,7 @@ from storefront.confirmation import unconfirmed
 from storefront.errors import render_error
 from storefront.pagination import paginate
 from storefront.password_links import PasswordLink, choose_password
-from storefront.security import within
+from storefront.security import acting_user, within
 from storefront.team_forms import ROLE_LABELS, InviteForm, RoleForm
 
 bp = Blueprint("team", __name__, url_prefix="/team")
@@ -52,7 +52,8 @@ def keep_billing_users_on_invoices():
     if endpoint in BILLING_ENDPOINTS or endpoint.partition(".")[0] in (*BILLING_BLUEPRINTS,
                                                                        "api"):
         return None
-    if not current_user.is_authenticated or not current_user.is_billing_only:
+    user = acting_user()
+    if not user.is_authenticated or not user.is_billing_only:
         return None
     if endpoint == "main.home":
         return redirect(url_for("billing.invoices"))
