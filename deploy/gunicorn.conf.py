@@ -6,6 +6,7 @@ no worker ever waits on a slow client. Without nginx in front, sync workers are 
 what a slow-loris client ties up (issue 19): never expose this port.
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -30,6 +31,16 @@ forwarded_allow_ips = "127.0.0.1"
 # user and order, as JSON in production (storefront/observability.py), the path only and
 # never the query string (a link's token must not reach a log).
 accesslog = None
+
+
+def post_worker_init(worker):
+    """The app is loaded in this worker: its ~200,000 objects (modules, SQLAlchemy's
+    mappers, Jinja's templates) live as long as the worker, so they leave the garbage
+    collector's view. A full collection then walks only what requests made since (the
+    per-worker caches): measured on the catalog bench's data, a full collection took
+    96-111 ms with them and 14 ms without, a pause some request would wait through."""
+    gc.collect()
+    gc.freeze()
 
 
 def child_exit(server, worker):
