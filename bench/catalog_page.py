@@ -2,7 +2,8 @@
 bare endpoint on the same server (#27 targets: cold p95 <= 3x, warm p95 <= 1.5x /healthz).
 
 Run: .venv/bin/python bench/catalog_page.py [PRODUCTS] [REQUESTS] [CHANGE_EVERY]
-Starts gunicorn (2 workers) on a free loopback port with a fresh SQLite database, imports
+Starts gunicorn (deploy/gunicorn.conf.py, 2 workers; BENCH_NO_CONFIG=1 leaves the file
+out) on a free loopback port with a fresh SQLite database, imports
 a generated price list and signs in as the demo admin, both demo resellers and a direct
 customer. The mixed run then asks for a spread of URLs — each reseller for each of its
 customers (so several markets), the direct customer, the admin; with and without searches;
@@ -87,9 +88,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env = prepare(Path(tmp), products)
         port = free_port()
-        # The storefront with sign-in's second factor off and the signed-in floor page.
-        server = subprocess.Popen([str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
-                                   "bench.catalog_server:app"],
+        # The storefront with sign-in's second factor off and the signed-in floor page, under
+        # production's gunicorn settings (its worker hooks and recycling), 2 workers here.
+        config = [] if os.environ.get("BENCH_NO_CONFIG") else ["-c", "deploy/gunicorn.conf.py"]
+        server = subprocess.Popen([str(BIN / "gunicorn"), *config, "-w", "2",
+                                   "-b", f"127.0.0.1:{port}", "bench.catalog_server:app"],
                                   env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
