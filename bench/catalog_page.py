@@ -207,7 +207,8 @@ def report(base: str, count: int, products: int, change_every: int) -> None:
     bare_p95, floor_p95 = percentile(health, 95), percentile(floor, 95)
     print(f"{products} products, {count} catalog requests over {len(asked)} URLs, "
           f"a price change every {change_every or 'never'}")
-    print(f"bare /healthz: p50={statistics.median(health):.1f}ms p95={bare_p95:.1f}ms")
+    print(f"bare /healthz: p50={statistics.median(health):.1f}ms p95={bare_p95:.1f}ms "
+          f"p99={percentile(health, 99):.1f}ms max={max(health):.1f}ms")
     print(f"signed-in floor (/bench/signed-in: session check, layout, no content): "
           f"p50={statistics.median(floor):.1f}ms p95={floor_p95:.1f}ms -> "
           f"{floor_p95 / bare_p95:.2f}x /healthz's p95")
@@ -221,7 +222,8 @@ def report(base: str, count: int, products: int, change_every: int) -> None:
             p95 = percentile(values, 95)
             print(f"  {label} ({len(values)}): p50={statistics.median(values):.1f}ms "
                   f"p95={p95:.1f}ms -> {p95 / bare_p95:.2f}x /healthz's p95 (target <= {target}x)"
-                  f", {p95 / floor_p95:.2f}x the floor's")
+                  f", {p95 / floor_p95:.2f}x the floor's; p99={percentile(values, 99):.1f}ms "
+                  f"max={max(values):.1f}ms")
 
 
 if __name__ == "__main__":
