@@ -96,11 +96,17 @@ def _price_order(price: OfferPrice):
         CYCLE_ORDER.get(price.billing_cycle, 9)
 
 
+def applied_markup(markups: Mapping, product_id: int) -> Decimal | None:
+    """The reseller's markup on this product: its own, else the reseller's default (None:
+    no markup, the buyer pays the sell price)."""
+    return markups.get(product_id, markups.get(None))
+
+
 def buyer_price(price, product_id: int, markups: dict) -> Decimal:
     """What the buyer pays per licence: cost + its markup (reseller), else the sell price.
 
     `price` is a Price or a row with its unit_price, sell_price and currency."""
-    markup = markups.get(product_id, markups.get(None))
+    markup = applied_markup(markups, product_id)
     return (reseller_price(price.unit_price, markup, price.currency) if markup is not None
             else price.sell_price)
 

@@ -121,11 +121,8 @@ class _OfferView:
 
     def _key(self, product: rows.ProductRow) -> tuple:
         special = product.segment != "commercial"
-        markups = self.markups
-        # The markup buyer_price applies (catalog/queries.py): its own, else the default.
-        markup = markups.get(product.id, markups.get(None))
-        return (product.id, self.market, self.annual, self.locale,
-                self.reseller_id is not None, markup, self.buying,
+        return (product.id, self.market, self.annual, self.locale, self.reseller_id is not None,
+                queries.applied_markup(self.markups, product.id), self.buying,
                 special and product.segment in self.qualified)
 
     def _render(self, products: list[rows.ProductRow]) -> list[str]:
