@@ -248,12 +248,15 @@ def signed_in(app, user):
     return client
 
 
+def offer_cards_as_sent(page: str) -> list[str]:
+    return re.findall(r'<section class="card offer">.*?</section>', page, re.S)
+
+
 def offer_cards(page: str) -> list[str]:
     """The page's offer cards, each response's CSRF token (signed with the second it was
     made) blanked: two pages a second apart carry different ones."""
-    cards = re.findall(r'<section class="card offer">.*?</section>', page, re.S)
     return [re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token" value=""', card)
-            for card in cards]
+            for card in offer_cards_as_sent(page)]
 
 
 def test_an_offer_card_shown_to_one_reseller_never_carries_to_another_with_other_markups(
@@ -392,10 +395,6 @@ def test_every_cart_form_on_a_page_of_kept_cards_carries_this_responses_token(ap
         assert card.count(f'name="csrf_token" value="{token}"') == forms
         assert card.count(f'name="customer" value="{world.customer_a.id}"') == forms
     assert set(re.findall(r'name="csrf_token" value="([^"]*)"', page)) == {token}
-
-
-def offer_cards_as_sent(page: str) -> list[str]:
-    return re.findall(r'<section class="card offer">.*?</section>', page, re.S)
 
 
 def test_a_kept_card_printed_outside_a_cached_listing_is_an_error(app):
