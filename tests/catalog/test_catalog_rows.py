@@ -132,6 +132,24 @@ def test_market_prices_hold_the_listed_prices_of_the_market_and_no_other(app, wo
     assert (standard.currency, standard.sell_price) == ("USD", world.price.sell_price)
 
 
+def test_prices_are_read_a_page_of_products_at_a_time_each_price_once(app, world):
+    """A short list is padded with its last id and a long one read in pages of
+    IDS_PER_READ: no product loses or repeats a price either way."""
+    made = [make_price(title=f"Plan {n:02}", product_id=f"CFQ7TTC0P{n:03}", cost=f"{n}.00")
+            for n in range(rows.IDS_PER_READ * 2 + 5)]
+    db.session.commit()
+    ids = [price.sku.product_id for price in made]
+    with statements() as sent:
+        long = rows.read_prices(db.session, "US", ids)
+        short = rows.read_prices(db.session, "US", ids[:3])
+    assert len(sent) == 3 + 1
+    assert {product: [p.id for p in listed] for product, listed in long.items()} == {
+        price.sku.product_id: [price.id] for price in made}
+    assert [p.unit_price for listed in short.values() for p in listed] == [
+        made[0].unit_price, made[1].unit_price, made[2].unit_price]
+    assert rows.read_prices(db.session, "US", []) == {}
+
+
 def test_a_cold_admin_page_sends_no_catalog_query(app, client, world):
     in_own_context(app, lambda: login(client, world.admin))
     assert in_own_context(app, lambda: client.get("/admin/catalog")).status_code == 200
