@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from sqlalchemy import event, insert, inspect, select, update
+from sqlalchemy import event, insert, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from catalog.models import (
@@ -58,8 +58,10 @@ class Versions(NamedTuple):
 
 
 VERSION = select(CatalogVersion.value).where(CatalogVersion.id == CATALOG)
+# Two equalities, not IN: SQLAlchemy renders an IN list's SQL again on every execution
+# (40 -> 27 us, on every catalog page, #27).
 VERSIONS = select(CatalogVersion.id, CatalogVersion.value).where(
-    CatalogVersion.id.in_((CATALOG, LISTING)))
+    or_(CatalogVersion.id == CATALOG, CatalogVersion.id == LISTING))
 
 
 def current(session: Session) -> int:
