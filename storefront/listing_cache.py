@@ -128,12 +128,13 @@ class Fragment:
     """A part of listings rendered once and kept encoded and cut at its holes, e.g. one
     product's offer card, shown on many pages. A listing template prints it like Markup;
     cached_listing joins its bytes in, so a page of 20 cards is not joined, encoded and cut
-    again as one ~100 kB string (#27). Build it from autoescaped HTML only."""
+    again as one ~100 kB string (#27). Its pieces are autoescaped HTML, encoded, each hole
+    (CSRF_HOLE, CUSTOMER_HOLE) a piece of its own, as `_split` cuts them."""
 
     __slots__ = ("pieces",)
 
-    def __init__(self, html: str) -> None:
-        self.pieces = _split(html)
+    def __init__(self, pieces: tuple[bytes, ...]) -> None:
+        self.pieces = pieces
 
     def __html__(self) -> str:
         placed = _placed.get(None)

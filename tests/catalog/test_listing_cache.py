@@ -401,7 +401,7 @@ def test_a_kept_card_printed_outside_a_cached_listing_is_an_error(app):
     """A Fragment's bytes are joined in by cached_listing only: printed anywhere else it
     would leave a marker in the page instead of the card."""
     with app.test_request_context():
-        card = Fragment('<section class="card offer">…</section>')
+        card = Fragment(('<section class="card offer">…</section>'.encode(),))
         with pytest.raises(RuntimeError, match="cached_listing"):
             app.jinja_env.from_string("{{ card }}").render(card=card)
 
