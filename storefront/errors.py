@@ -157,16 +157,31 @@ def refuse_nul():
     return render_error(400, "Bad Request", detail, fields={field: [detail]})
 
 
+# The bodies werkzeug parses into request.form (any other type leaves it empty).
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def _nul_field() -> str | None:
     """The first query, form or JSON field (or idempotency key) with a NUL; uploads are
     files, not text, and are not looked at."""
-    for values in (request.args, request.form):
+    for values in _text_fields():
         for name, value in values.items(multi=True):
             if NUL in name or NUL in value:
                 return name.replace(NUL, "")
     if NUL in request.headers.get("Idempotency-Key", ""):
         return "Idempotency-Key"
     return _nul_in(request.get_json(silent=True), "") if request.is_json else None
+
+
+def _text_fields() -> list:
+    """The query and form fields a NUL could be in. The query is decoded only when its raw
+    text holds one (%00, or the byte itself), and the form only for a form's body: every
+    page ran both, ~50 us of a shop page (#27)."""
+    query = request.query_string
+    found = [request.args] if b"%00" in query or b"\x00" in query else []
+    if request.mimetype in FORM_TYPES:
+        found.append(request.form)
+    return found
 
 
 def refuse_nul_in_pages():

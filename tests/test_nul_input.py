@@ -49,3 +49,15 @@ def test_a_search_with_a_nul_is_refused_not_a_500(client, world):
     login(client, world.reseller_a_user)
     response = client.get("/customers?q=a%00b")
     assert response.status_code == 400 and "field q" in response.get_data(as_text=True)
+
+
+def test_a_nul_in_a_query_parameters_name_or_sent_raw_is_refused(client, world):
+    """The query is decoded for the check only when its raw text could hold a NUL (#27):
+    encoded in a name, or as the byte itself."""
+    login(client, world.reseller_a_user)
+    named = client.get("/customers", query_string="page=1&x%00y=1")
+    assert named.status_code == 400 and "field xy" in named.get_data(as_text=True)
+    raw = client.get("/customers", query_string="q=a\x00b")
+    assert raw.status_code == 400 and "field q" in raw.get_data(as_text=True)
+    as_text = client.get("/customers", query_string="q=a%2500b")  # "%00" as text: no NUL
+    assert as_text.status_code == 200
