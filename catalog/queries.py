@@ -10,10 +10,11 @@ from typing import NamedTuple
 
 from sqlalchemy import or_, select
 
+from catalog import version
 from catalog.cache import catalog_fact
 from catalog.models import CatalogSettings, Price, Product, ResellerMarkup, Sku
 from catalog.pricing import reseller_price, tax_label
-from catalog.rows import price_filter, read_prices
+from catalog.rows import market_prices, price_filter
 from persistence import db
 from persistence.search import contains
 
@@ -68,13 +69,15 @@ def _filtered(query, *, q: str = "", segment: str = "", family: str = ""):
 
 def offers(products: Sequence, market: str, *, annual_sellable: bool,
            reseller_id: int | None = None, markups: Mapping | None = None) -> list[Offer]:
-    """The priced offers of one page of products, in one query, at the buyer's price.
+    """The priced offers of one page of products at the buyer's price, from the market's
+    prices kept per catalog version (catalog/rows.py's market_prices).
 
     `products` are Product objects or catalog/rows.py's rows (anything with an id);
     `markups` are the reseller's when the caller holds them already (else read here)."""
     if not products:
         return []
-    prices = read_prices(db.session, market, [p.id for p in products])
+    prices = market_prices(db.session, version.both(db.session), market,
+                           [p.id for p in products])
     markups = markups_for(reseller_id) if markups is None else markups
     return offers_from(products, prices, annual_sellable=annual_sellable,
                        reseller_id=reseller_id, markups=markups)

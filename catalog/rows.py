@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from catalog.cache import catalog_fact, listing_fact, search_fact
 from catalog.models import Price, Product, Sku
+from catalog.version import Versions
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +138,7 @@ class PriceRow(NamedTuple):
     product_id: int
 
 
-def market_prices(session: Session, catalog_version: int, market: str,
+def market_prices(session: Session, versions: Versions, market: str,
                   product_ids: Sequence[int]) -> dict[int, tuple[PriceRow, ...]]:
     """The listed prices in `market` of these products (annual ones included: callers drop
     them when C1 says so), by product id.
@@ -148,23 +149,35 @@ def market_prices(session: Session, catalog_version: int, market: str,
     theirs, in one query (#27). Reading a whole market up front instead took ~0.4 s for
     30,000 prices, paid by the first buyer after every catalog change."""
     known: dict[int, tuple[PriceRow, ...]] = catalog_fact(
-        catalog_version, ("market prices", market), dict)
+        versions.catalog, ("market prices", market), dict)
     missing = [product_id for product_id in product_ids if product_id not in known]
     if missing:
-        known.update(read_prices(session, market, missing))
+        known.update(_read_prices(session, sku_names(session, versions.listing), market,
+                                  missing))
     return {product_id: known[product_id] for product_id in product_ids}
 
 
-def read_prices(session: Session, market: str,
-                product_ids: list[int]) -> dict[int, tuple[PriceRow, ...]]:
-    """The listed prices in `market` of these products, read now, by product id."""
+def sku_names(session: Session, listing_version: int) -> dict[int, tuple[str, int]]:
+    """Every SKU's title and product by id, read once per listing version (which every SKU
+    write raises): a page's prices are read without joining their SKUs, a third of that
+    read (#27)."""
+    return listing_fact(listing_version, ("skus",), lambda: {
+        sku_id: (title, product_id) for sku_id, title, product_id in
+        session.connection().execute(select(Sku.id, Sku.title, Sku.product_id))})
+
+
+def _read_prices(session: Session, skus: dict[int, tuple[str, int]], market: str,
+                 product_ids: list[int]) -> dict[int, tuple[PriceRow, ...]]:
     found: dict[int, list[PriceRow]] = {product_id: [] for product_id in product_ids}
     # On the connection, all rows at once: plain rows need none of the ORM's work.
     connection, statement = session.connection(), _prices_statement()
     for start in range(0, len(product_ids), IDS_PER_READ):
-        for row in connection.execute(
-                statement, _ids_read(market, product_ids[start:start + IDS_PER_READ])).all():
-            found[row[-1]].append(PriceRow(*row))
+        for price_id, sku_id, *terms in connection.execute(
+                statement, _ids_read(market, product_ids[start:start + IDS_PER_READ])):
+            # A SKU written after this request read the listing version belongs to the
+            # next version's pages, not to this one's.
+            if (sku := skus.get(sku_id)) is not None:
+                found[sku[1]].append(PriceRow(price_id, sku[0], *terms, market, sku[1]))
     return {product_id: tuple(listed) for product_id, listed in found.items()}
 
 
@@ -187,10 +200,9 @@ def _prices_statement():
     subquery: it lets the planner seek (market, listed, sku_id) for each SKU instead of
     scanning every price of the market."""
     skus = select(Sku.id).where(Sku.product_id.in_([bindparam(name) for name in _ID_NAMES]))
-    return (select(Price.id, Sku.title, Price.term_duration, Price.billing_cycle,
+    return (select(Price.id, Price.sku_id, Price.term_duration, Price.billing_cycle,
                    Price.currency, Price.unit_price,
-                   func.coalesce(Price.retail_price, Price.erp_price), Price.market,
-                   Sku.product_id).join(Sku)
+                   func.coalesce(Price.retail_price, Price.erp_price))
             .where(Price.sku_id.in_(skus), Price.market == bindparam("market"),
                    Price.listed.is_(True)))
 

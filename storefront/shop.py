@@ -74,7 +74,7 @@ def _offers_listing(versions: version.Versions, customer: BuyerFacts | None, mar
         sellable = rows.shop_rows(db.session, versions.listing, market, annual_sellable=annual)
         found = rows.found_in(versions.listing, sellable, ("shop", market, annual), **filters)
         page = rows.page_of(found, page_number(), PER_PAGE)
-        shown = _OfferView(versions.catalog, market, annual, locale, reseller_id, markups,
+        shown = _OfferView(versions, market, annual, locale, reseller_id, markups,
                            bool(customer), qualified)
         return {"page": page, "blocks": shown.blocks(page.items),
                 "buyer": CUSTOMER_HOLE if customer else None, "customers": choosing,
@@ -99,7 +99,7 @@ class _OfferView:
     locale and markup on that product, whichever reseller it is, so a page not yet cached
     renders only offers no page has shown yet (#27)."""
 
-    catalog_version: int
+    versions: version.Versions
     market: str
     annual: bool
     locale: str
@@ -111,11 +111,11 @@ class _OfferView:
     def blocks(self, products: Sequence[rows.ProductRow]) -> list[Fragment]:
         cache: ListingCache = current_app.extensions[OFFERS]
         keys = {product.id: self._key(product) for product in products}
-        found = {product.id: cache.peek(self.catalog_version, keys[product.id])
+        found = {product.id: cache.peek(self.versions.catalog, keys[product.id])
                  for product in products}
         missing = [product for product in products if found[product.id] is None]
         for product, card in zip(missing, self._render(missing), strict=True):
-            found[product.id] = cache.put(self.catalog_version, keys[product.id],
+            found[product.id] = cache.put(self.versions.catalog, keys[product.id],
                                           Fragment(card))
         return [found[product.id] for product in products]
 
@@ -129,7 +129,7 @@ class _OfferView:
         if not products:
             return []
         found = queries.offers_from(
-            products, rows.market_prices(db.session, self.catalog_version, self.market,
+            products, rows.market_prices(db.session, self.versions, self.market,
                                          [product.id for product in products]),
             annual_sellable=self.annual, reseller_id=self.reseller_id, markups=self.markups)
         form = _AddForm(url_for("checkout.add")).cut() if self.buying else None

@@ -123,7 +123,7 @@ def test_market_prices_hold_the_listed_prices_of_the_market_and_no_other(app, wo
     unlisted.listed = False
     db.session.commit()
     products = [p.sku.product_id for p in (world.price, annual, german, unlisted)]
-    prices = rows.market_prices(db.session, version.current(db.session), "US", products)
+    prices = rows.market_prices(db.session, version.both(db.session), "US", products)
     held = {p.id for listed in prices.values() for p in listed}
     assert world.price.id in held and annual.id in held
     assert german.id not in held and unlisted.id not in held
@@ -133,21 +133,39 @@ def test_market_prices_hold_the_listed_prices_of_the_market_and_no_other(app, wo
 
 
 def test_prices_are_read_a_page_of_products_at_a_time_each_price_once(app, world):
-    """A short list is padded with its last id and a long one read in pages of
-    IDS_PER_READ: no product loses or repeats a price either way."""
+    """A long list is read IDS_PER_READ products at a time and a short one padded with
+    its last id: no product loses or repeats a price either way."""
     made = [make_price(title=f"Plan {n:02}", product_id=f"CFQ7TTC0P{n:03}", cost=f"{n}.00")
-            for n in range(rows.IDS_PER_READ * 2 + 5)]
+            for n in range(rows.IDS_PER_READ * 2 + 8)]
     db.session.commit()
     ids = [price.sku.product_id for price in made]
+    versions = version.both(db.session)
+    rows.sku_names(db.session, versions.listing)
     with statements() as sent:
-        long = rows.read_prices(db.session, "US", ids)
-        short = rows.read_prices(db.session, "US", ids[:3])
+        long = rows.market_prices(db.session, versions, "US", ids[:-3])
+        short = rows.market_prices(db.session, versions, "US", ids[-3:])
     assert len(sent) == 3 + 1
-    assert {product: [p.id for p in listed] for product, listed in long.items()} == {
-        price.sku.product_id: [price.id] for price in made}
+    assert {product: [p.id for p in listed] for product, listed in {**long, **short}.items()} \
+        == {price.sku.product_id: [price.id] for price in made}
     assert [p.unit_price for listed in short.values() for p in listed] == [
-        made[0].unit_price, made[1].unit_price, made[2].unit_price]
-    assert rows.read_prices(db.session, "US", []) == {}
+        price.unit_price for price in made[-3:]]
+    assert rows.market_prices(db.session, versions, "US", []) == {}
+
+
+def test_a_sku_written_after_the_listing_version_was_read_waits_for_the_next_version(
+        app, world):
+    """Prices are named from the SKUs kept for the listing version the request read first
+    (#27): a SKU committed since belongs to the next version's pages, and shows there."""
+    before = version.both(db.session)
+    rows.sku_names(db.session, before.listing)
+    late = make_price(title="Late plan", product_id="CFQ7TTC0LATE")
+    db.session.commit()
+    product = late.sku.product_id
+    assert rows.market_prices(db.session, before, "US", [product]) == {product: ()}
+    after = version.both(db.session)
+    assert after.listing > before.listing
+    listed = rows.market_prices(db.session, after, "US", [product])[product]
+    assert [(p.id, p.sku_title) for p in listed] == [(late.id, "Late plan")]
 
 
 def test_a_cold_admin_page_sends_no_catalog_query(app, client, world):

@@ -222,9 +222,9 @@ def test_two_customers_share_one_cached_listing_each_with_its_own_id_in_the_form
     assert f'value="{world.direct.id}"' not in second_page
     assert len(app.extensions[KEY]._entries) == 1  # one listing for both
     # The market, C1's switch, the (no) markups and the market's prices; the product lists
-    # (all products, the market's) under the listing version.
+    # (all products, the market's) and the SKUs' names under the listing version.
     assert len(app.extensions[FACTS_KEY]._entries) == 4
-    assert len(app.extensions[LISTING_FACTS_KEY]._entries) == 2
+    assert len(app.extensions[LISTING_FACTS_KEY]._entries) == 3
 
 
 def shop_at(app, client, query: str) -> str:
