@@ -55,6 +55,16 @@ def init_app(app: Flask) -> None:
     app.extensions[KEY] = ListingCache(MAX_ENTRIES)
     app.extensions[OFFERS] = ListingCache(MAX_OFFERS)
     cache.init_app(app)
+    app.after_request(_free_outdated_once_sent)
+
+
+def _free_outdated_once_sent(response: Response) -> Response:
+    """What the caches set aside at a catalog change (catalog/cache.py) is freed when the
+    server has sent this response, not while its client waits."""
+    if cache.holds_outdated(current_app):
+        app = current_app._get_current_object()
+        response.call_on_close(lambda: cache.release_outdated(app))
+    return response
 
 
 def cached_listing(template: str, key: tuple, context: Callable[[], dict],
