@@ -26,8 +26,8 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from catalog.cache import catalog_fact, listing_fact, search_fact
-from catalog.models import Price, Product, Sku
-from catalog.version import Versions
+from catalog.models import CatalogSettings, Price, Product, Sku
+from catalog.version import Versions, both
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +96,20 @@ def _read_products(session: Session) -> tuple[ProductRow, ...]:
     return tuple(sorted(
         (ProductRow(*row, haystack=f"{row.title}\n{row.pc_product_id}".lower())
          for row in rows), key=lambda row: (row.title, row.id)))
+
+
+def read_ahead(session: Session) -> None:
+    """Read what a worker's first view of each market would: every product, every SKU's
+    name and each market's sellable products (at the current annual switch), under the
+    listing version. Run as a worker starts (deploy/gunicorn.conf.py), before it takes
+    requests: a worker's first view of a market took 70-270 ms to read them (#27). Later
+    listing changes are read by the first view after them, as ever."""
+    listing = both(session).listing
+    annual = CatalogSettings.current().annual_sellable
+    sku_names(session, listing)
+    for market in session.scalars(select(Price.market).where(Price.listed.is_(True))
+                                  .distinct()):
+        shop_rows(session, listing, market, annual_sellable=annual)
 
 
 def found_in(listing_version: int, rows: Sequence[ProductRow], list_key: tuple,
