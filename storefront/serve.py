@@ -21,6 +21,7 @@ import argparse
 from waitress import serve
 
 from storefront import create_app
+from storefront.warm import read_catalog_ahead
 
 THREADS = 8  # requests in progress at once; they wait on the database and Partner Center
 CONNECTION_LIMIT = 1000  # open sockets, slow ones included; new ones wait in the backlog
@@ -36,6 +37,7 @@ def main(argv: list[str] | None = None) -> None:
     # create_app configures logging (LOG_LEVEL, LOG_FORMAT) and writes one line per request
     # with its request id (storefront/observability.py), so waitress needs no access log.
     app = create_app()
+    read_catalog_ahead(app)  # the product lists, before the first shop view (as gunicorn's)
     serve(app, listen=args.listen, threads=THREADS,
           connection_limit=CONNECTION_LIMIT, channel_timeout=CHANNEL_TIMEOUT,
           # poll(), not select(): select() cannot watch descriptors numbered past 1024.
