@@ -41,12 +41,12 @@ accesslog = None
 def post_worker_init(worker):
     """The app is loaded in this worker. It reads the catalog's product lists now, before
     taking requests: each market's first view in a new or recycled worker read them in
-    70-270 ms (storefront/warm.py). Then what the worker holds for its lifetime (~200,000
+    70-270 ms (catalog/warm.py). Then what the worker holds for its lifetime (~200,000
     objects: modules, SQLAlchemy's mappers, Jinja's templates, those lists) leaves the
     garbage collector's view: a full collection then walks only what requests made since
     (the per-worker caches): measured on the catalog bench's data, a full collection took
     96-111 ms with them and 14 ms without, a pause some request would wait through."""
-    from storefront.warm import read_catalog_ahead  # the worker's app: never the master's
+    from catalog.warm import read_catalog_ahead  # the worker's app: never the master's
 
     read_catalog_ahead(worker.wsgi)
     gc.collect()

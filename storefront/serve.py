@@ -20,8 +20,8 @@ import argparse
 
 from waitress import serve
 
+from catalog.warm import read_catalog_ahead
 from storefront import create_app
-from storefront.warm import read_catalog_ahead
 
 THREADS = 8  # requests in progress at once; they wait on the database and Partner Center
 CONNECTION_LIMIT = 1000  # open sockets, slow ones included; new ones wait in the backlog

@@ -66,6 +66,6 @@ def test_a_starting_worker_reads_the_product_lists_before_its_first_shop_page(
 
 def test_a_worker_starts_when_the_database_cannot_answer_yet(tmp_path, caplog):
     unreachable = create_app(on_database(f"sqlite:///{tmp_path}/missing/store.sqlite"))
-    with caplog.at_level(logging.WARNING, logger="storefront.warm"):
+    with caplog.at_level(logging.WARNING, logger="catalog.warm"):
         assert started(unreachable) > 10_000
     assert "not read ahead (OperationalError)" in caplog.text

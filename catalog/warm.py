@@ -1,5 +1,5 @@
-"""A worker reads the catalog's product lists before it takes requests
-(deploy/gunicorn.conf.py's post_worker_init)."""
+"""A server reads the catalog's product lists before it takes requests (deploy/gunicorn.conf.py's
+post_worker_init, storefront/serve.py)."""
 
 from __future__ import annotations
 
