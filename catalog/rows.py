@@ -177,7 +177,7 @@ def sku_names(session: Session, listing_version: int) -> dict[int, tuple[str, in
     read (#27)."""
     return listing_fact(listing_version, ("skus",), lambda: {
         sku_id: (title, product_id) for sku_id, title, product_id in
-        session.connection().execute(select(Sku.id, Sku.title, Sku.product_id))})
+        session.connection().execute(select(Sku.id, Sku.title, Sku.product_id)).all()})
 
 
 def _read_prices(session: Session, skus: dict[int, tuple[str, int]], market: str,
@@ -187,7 +187,7 @@ def _read_prices(session: Session, skus: dict[int, tuple[str, int]], market: str
     connection, statement = session.connection(), _prices_statement()
     for start in range(0, len(product_ids), IDS_PER_READ):
         for price_id, sku_id, *terms in connection.execute(
-                statement, _ids_read(market, product_ids[start:start + IDS_PER_READ])):
+                statement, _ids_read(market, product_ids[start:start + IDS_PER_READ])).all():
             # A SKU written after this request read the listing version belongs to the
             # next version's pages, not to this one's.
             if (sku := skus.get(sku_id)) is not None:
