@@ -68,19 +68,19 @@ def _filtered(query, *, q: str = "", segment: str = "", family: str = ""):
 
 
 def offers(products: Sequence, market: str, *, annual_sellable: bool,
-           reseller_id: int | None = None, markups: Mapping | None = None) -> list[Offer]:
+           reseller_id: int | None = None) -> list[Offer]:
     """The priced offers of one page of products at the buyer's price, from the market's
-    prices kept per catalog version (catalog/rows.py's market_prices).
+    prices and the reseller's markups kept per catalog version (market_prices,
+    kept_markups).
 
-    `products` are Product objects or catalog/rows.py's rows (anything with an id);
-    `markups` are the reseller's when the caller holds them already (else read here)."""
+    `products` are Product objects or catalog/rows.py's rows (anything with an id)."""
     if not products:
         return []
-    prices = market_prices(db.session, version.both(db.session), market,
-                           [p.id for p in products])
-    markups = markups_for(reseller_id) if markups is None else markups
+    versions = version.both(db.session)
+    prices = market_prices(db.session, versions, market, [p.id for p in products])
     return offers_from(products, prices, annual_sellable=annual_sellable,
-                       reseller_id=reseller_id, markups=markups)
+                       reseller_id=reseller_id,
+                       markups=kept_markups(versions.catalog, reseller_id))
 
 
 def offers_from(products: Sequence, prices: Mapping[int, Sequence], *, annual_sellable: bool,

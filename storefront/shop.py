@@ -132,7 +132,7 @@ class _OfferView:
             products, rows.market_prices(db.session, self.versions, self.market,
                                          [product.id for product in products]),
             annual_sellable=self.annual, reseller_id=self.reseller_id, markups=self.markups)
-        form = _AddForm(url_for("checkout.add")).cut() if self.buying else None
+        form = _add_form(url_for("checkout.add")) if self.buying else None
         return [_offer_card(offer.product, offer.prices, self.locale, form, self.qualified)
                 for offer in found]
 
@@ -142,20 +142,15 @@ _TOKEN, _CUSTOMER = CSRF_HOLE.encode(), CUSTOMER_HOLE.encode()
 _CARD_END = b"</tbody></table></div></section>"
 
 
-@dataclass(frozen=True, slots=True)
-class _AddForm:
-    """What each row's "Add to cart" form posts: its text cut where the response's token,
-    the customer (both the cached listing's holes) and the row's price id go."""
-
-    action: str
-
-    def cut(self) -> tuple[bytes, bytes, bytes, bytes]:
-        return (f'<form method="post" action="{_escaped(self.action)}" class="inline-form">'
-                '<input type="hidden" name="csrf_token" value="'.encode(),
-                b'"><input type="hidden" name="customer" value="',
-                b'"><input type="hidden" name="price_id" value="',
-                b'"><input type="number" name="quantity" value="1" min="1" '
-                b'aria-label="Quantity"><button type="submit">Add to cart</button></form>')
+def _add_form(action: str) -> tuple[bytes, bytes, bytes, bytes]:
+    """Each row's "Add to cart" form, cut where the response's token, the customer (both
+    the cached listing's holes) and the row's price id go."""
+    return (f'<form method="post" action="{_escaped(action)}" class="inline-form">'
+            '<input type="hidden" name="csrf_token" value="'.encode(),
+            b'"><input type="hidden" name="customer" value="',
+            b'"><input type="hidden" name="price_id" value="',
+            b'"><input type="number" name="quantity" value="1" min="1" '
+            b'aria-label="Quantity"><button type="submit">Add to cart</button></form>')
 
 
 def _offer_card(product: rows.ProductRow, prices: tuple[queries.OfferPrice, ...], locale: str,
