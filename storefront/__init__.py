@@ -121,6 +121,9 @@ def register_extensions(app: Flask) -> None:
 
     bodies.init_app(app)  # first: who must sign in is answered before CSRF reads the body
     csrf.init_app(app)
+    from storefront import csrf_tokens
+
+    csrf_tokens.init_app(app)  # after CSRFProtect's: replaces its template global
     import_models()
     from catalog.version import track_writes  # after the models, which it names
     from storefront import listing_cache

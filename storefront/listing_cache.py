@@ -24,12 +24,12 @@ from flask import (
     request,
     url_for,
 )
-from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 
 from catalog import cache, version
 from catalog.cache import ListingCache
 from persistence import db
+from storefront.csrf_tokens import csrf_token
 
 KEY = "listing_cache"
 CACHE_HEADER = "X-Listing-Cache"
@@ -100,7 +100,7 @@ def cached_listing(template: str, key: tuple, context: Callable[[], dict],
     pieces = cache.get_or_render(catalog_version, (template, request.script_root, *key), render)
     _tell_cache_state("miss" if rendered else "hit")
     values = {hole.encode(): str(escape(value)).encode() for hole, value in
-              {CSRF_HOLE: generate_csrf(), **(holes or {})}.items()}
+              {CSRF_HOLE: csrf_token(), **(holes or {})}.items()}
     # One join instead of a replace pass per hole over ~90 kB; only the holes are looked up
     # (the text between them never equals a hole, or the split would have cut it).
     return b"".join([values.get(piece, piece) for piece in pieces])

@@ -8,7 +8,6 @@ from typing import NamedTuple
 
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
@@ -17,6 +16,7 @@ from catalog import price_words as words
 from catalog.cache import ListingCache
 from catalog.pricing import buyer_locale, format_money
 from checkout.validators.address import country_name
+from storefront.csrf_tokens import csrf_token
 from storefront.listing_cache import CSRF_HOLE
 from storefront.local_times import local_date, local_datetime
 from storefront.security import acting_user
@@ -121,7 +121,7 @@ def page_header(context: Context) -> Markup:
                                 lambda: _render_header(endpoint, who, unread))
     if len(pieces) == 1:
         return Markup(pieces[0])  # noqa: S704 - rendered with autoescape
-    return Markup(str(escape(generate_csrf())).join(pieces))  # noqa: S704
+    return Markup(str(escape(csrf_token())).join(pieces))  # noqa: S704
 
 
 def _render_header(endpoint: str | None, who: Who | None, unread: int) -> tuple[str, ...]:
