@@ -3,7 +3,8 @@ bare endpoint on the same server (#27 targets: cold p95 <= 3x, warm p95 <= 1.5x 
 
 Run: .venv/bin/python bench/catalog_page.py [PRODUCTS] [REQUESTS] [CHANGE_EVERY]
 Starts gunicorn (deploy/gunicorn.conf.py, 2 workers; BENCH_NO_CONFIG=1 leaves the file
-out) on a free loopback port with a fresh SQLite database, imports
+out) on a free loopback port with a fresh SQLite database (BENCH_BEHIND_NGINX=1: behind
+the shipped nginx site, as production runs it), imports
 a generated price list and signs in as the demo admin, both demo resellers and a direct
 customer. The mixed run then asks for a spread of URLs — each reseller for each of its
 customers (so several markets), the direct customer, the admin; with and without searches;
@@ -17,6 +18,8 @@ views are the "first view after a catalog change" too.
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import os
 import random
 import re
@@ -26,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import requests
@@ -95,19 +99,48 @@ def main() -> None:
                                    "-b", f"127.0.0.1:{port}", "bench.catalog_server:app"],
                                   env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(100):
-                try:
-                    requests.get(f"{base}/healthz", timeout=5)
-                    break
-                except requests.RequestException:
-                    time.sleep(0.1)
-            report(base, count, products, change_every)
+            with in_front(Path(tmp), port) as base:
+                for _ in range(100):
+                    try:
+                        requests.get(f"{base}/healthz", timeout=5)
+                        break
+                    except requests.RequestException:
+                        time.sleep(0.1)
+                report(base, count, products, change_every)
             print(f"worker memory after the run (RSS): {worker_memory(server.pid)}")
         finally:
             server.terminate()
             server.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def in_front(tmp: Path, app_port: int) -> Iterator[str]:
+    """The address the run asks: gunicorn's own, or with BENCH_BEHIND_NGINX=1 Debian's
+    nginx with the shipped site in front of it, as production runs (deploy/nginx, through
+    deploy/check_proxy.py's copy of it): every request pays the proxy's hop, the page and
+    /healthz alike."""
+    if not os.environ.get("BENCH_BEHIND_NGINX"):
+        yield f"http://127.0.0.1:{app_port}"
+        return
+    spec = importlib.util.spec_from_file_location("check_proxy",
+                                                  ROOT / "deploy" / "check_proxy.py")
+    proxy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(proxy)
+    nginx = proxy.nginx_binary()
+    if nginx is None:
+        raise SystemExit("nginx is not installed: run bash .ci/ensure-packages nginx")
+    tmp.chmod(0o755)  # nginx's workers (www-data) read its files and make its temp dirs
+    port = free_port()
+    conf = proxy.nginx_conf(tmp / "nginx", app_port, port)
+    # The run's browsers all come from 127.0.0.1, as a crowd of customers never would: the
+    # per-address limits (10 a second) would answer 429 to most of it.
+    limits = tmp / "nginx" / "snippets" / "csp-storefront-upstream.conf"
+    proxy.copy_with(limits, limits, {"rate=10r/s": "rate=100000r/s",
+                                     "rate=30r/m": "rate=100000r/s"})
+    with proxy.started([nginx, "-e", str(tmp / "nginx" / "error.log"), "-c", str(conf),
+                        "-g", "daemon off;"], dict(os.environ), tmp / "nginx.log"):
+        yield f"http://127.0.0.1:{port}"
 
 
 def worker_memory(master: int) -> str:
