@@ -17,7 +17,7 @@ from flask import Flask, current_app, g, session
 from flask_wtf.csrf import generate_csrf
 
 KEY = "signed_csrf_tokens"
-MAX_KEPT = 4096  # ~150 bytes each: one per session recently seen by this worker
+MAX_KEPT = 4096  # a few hundred bytes each (~1.5 MB): the last sessions signed for
 _keeping = threading.Lock()
 
 
