@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from typing import TypeVar
 
 from flask import current_app
@@ -97,17 +97,19 @@ class ListingCache:
         return html
 
 
+def _caches(app) -> Iterator[ListingCache]:
+    return (kept for kept in app.extensions.values() if isinstance(kept, ListingCache))
+
+
 def holds_outdated(app) -> bool:
     """Whether any of the app's caches set entries aside at a version change."""
-    return any(isinstance(kept, ListingCache) and kept.outdated()
-               for kept in app.extensions.values())
+    return any(kept.outdated() for kept in _caches(app))
 
 
 def release_outdated(app) -> None:
     """Free what every cache of the app set aside (ListingCache)."""
-    for kept in app.extensions.values():
-        if isinstance(kept, ListingCache):
-            kept.release()
+    for kept in _caches(app):
+        kept.release()
 
 
 def init_app(app) -> None:

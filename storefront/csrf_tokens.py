@@ -11,19 +11,19 @@ response is signed afresh, as Flask-WTF does.
 
 from __future__ import annotations
 
-import threading
-
 from flask import Flask, current_app, g, session
 from flask_wtf.csrf import generate_csrf
 
+from catalog.cache import ListingCache
+
 KEY = "signed_csrf_tokens"
-MAX_KEPT = 4096  # a few hundred bytes each (~1.5 MB): the last sessions signed for
-_keeping = threading.Lock()
+MAX_KEPT = 4096  # a few hundred bytes each (~1.5 MB): the sessions signed for last
+KEPT_VERSION = 0  # nothing outdates a signed token: its raw token and key are its key
 
 
 def init_app(app: Flask) -> None:
     """After CSRFProtect.init_app: templates' csrf_token() goes through csrf_token too."""
-    app.extensions[KEY] = {}
+    app.extensions[KEY] = ListingCache(MAX_KEPT)
     app.jinja_env.globals["csrf_token"] = csrf_token
 
 
@@ -31,17 +31,11 @@ def csrf_token() -> str:
     """The session's signed token, as generate_csrf returns it."""
     config = current_app.config
     field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    if field in g or config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None:
-        return generate_csrf()
-    key = (config.get("WTF_CSRF_SECRET_KEY") or config["SECRET_KEY"], session.get(field))
-    kept: dict = current_app.extensions[KEY]
-    signed = kept.get(key) if key[1] else None
-    if signed is not None:
-        setattr(g, field, signed)
-        return signed
-    signed = generate_csrf()  # signs, creating the raw token if the session had none
-    with _keeping:
-        if len(kept) >= MAX_KEPT:
-            kept.pop(next(iter(kept)))  # the oldest kept
-        kept[(key[0], session[field])] = signed
+    raw = session.get(field)
+    if field in g or not raw or config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None:
+        return generate_csrf()  # a session without a raw token gets one here
+    secret = config.get("WTF_CSRF_SECRET_KEY") or config["SECRET_KEY"]
+    kept: ListingCache = current_app.extensions[KEY]
+    signed = kept.get_or_render(KEPT_VERSION, (secret, raw), generate_csrf)
+    setattr(g, field, signed)
     return signed
