@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib.util
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 from storefront import create_app
@@ -30,26 +32,84 @@ class Worker:
         self.wsgi = app
 
 
-def started(app) -> int:
-    """Run the hook as a starting worker does; the objects it froze (then thawed)."""
+@contextlib.contextmanager
+def worker_started(app, config=None) -> Iterator[None]:
+    """Run the hook as a starting worker does; afterwards thaw what it froze and give the
+    interpreter its own collection schedule back (the rest of the suite runs on it)."""
     assert gc.get_freeze_count() == 0
+    schedule = gc.get_threshold()
     try:
-        load_config().post_worker_init(Worker(app))
-        return gc.get_freeze_count()
+        (config or load_config()).post_worker_init(Worker(app))
+        yield
     finally:
+        gc.set_threshold(*schedule)
         gc.unfreeze()
+
+
+def started(app) -> int:
+    """The number of objects a starting worker froze."""
+    with worker_started(app):
+        return gc.get_freeze_count()
 
 
 def test_a_worker_with_its_app_loaded_keeps_those_objects_out_of_full_collections(app):
-    config = load_config()
-    try:
-        config.post_worker_init(Worker(app))
+    with worker_started(app):
         frozen = gc.get_freeze_count()
         assert frozen > 10_000  # this test process's modules and objects, as a worker's app
         assert len(gc.get_objects(generation=2)) < frozen  # a full collection's share
-    finally:
-        gc.unfreeze()
     assert gc.get_freeze_count() == 0
+
+
+class Collections:
+    """The collections the interpreter runs, by generation, and whether each ran between
+    two requests (in the post_request hook) or during one."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[int, bool]] = []
+        self.between = False
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self.seen.append((info["generation"], self.between))
+
+    @contextlib.contextmanager
+    def watched(self) -> Iterator[Collections]:
+        gc.callbacks.append(self)
+        try:
+            yield self
+        finally:
+            gc.callbacks.remove(self)
+
+    def request(self, config, objects: int, held: list) -> None:
+        """A request that makes `objects` objects it keeps (as a page's cache entries),
+        then the hook gunicorn runs once the response is sent."""
+        held.extend([] for _ in range(objects))
+        self.between = True
+        try:
+            config.post_request(None, None, {}, None)
+        finally:
+            self.between = False
+
+
+def test_a_worker_collects_garbage_between_requests_never_during_one(app):
+    config, collections, held = load_config(), Collections(), []
+    with worker_started(app, config), collections.watched():
+        for _ in range(250):  # pages that each keep ~800 objects, as shop pages do
+            collections.request(config, 800, held)
+    assert collections.seen
+    assert [during for during in collections.seen if not during[1]] == []
+    # All three generations, on the interpreter's schedule: ten young collections to
+    # each older one.
+    generations = [generation for generation, _ in collections.seen]
+    assert set(generations) == {0, 1, 2}
+    assert generations[:12] == [0] * 11 + [1]
+
+
+def test_a_request_that_makes_far_more_objects_than_a_page_is_still_collected_during_it(app):
+    config, collections, held = load_config(), Collections(), []
+    with worker_started(app, config), collections.watched():
+        collections.request(config, 250_000, held)  # an import's worth
+    assert [between for _, between in collections.seen].count(False) >= 2
 
 
 def test_a_starting_worker_reads_the_product_lists_before_its_first_shop_page(
