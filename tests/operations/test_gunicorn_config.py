@@ -61,12 +61,15 @@ def test_a_worker_with_its_app_loaded_keeps_those_objects_out_of_full_collection
 
 
 class Collections:
-    """The collections the interpreter runs, by generation, and whether each ran between
-    two requests (in the post_request hook) or during one."""
+    """The collections the interpreter runs in a worker configured by `config`, by
+    generation, and whether each ran between two requests (in the post_request hook) or
+    during one."""
 
-    def __init__(self) -> None:
+    def __init__(self, config) -> None:
+        self.config = config
         self.seen: list[tuple[int, bool]] = []
         self.between = False
+        self.held: list = []  # what the requests keep (as a page's cache entries)
 
     def __call__(self, phase: str, info: dict) -> None:
         if phase == "start":
@@ -80,24 +83,24 @@ class Collections:
         finally:
             gc.callbacks.remove(self)
 
-    def request(self, config, objects: int, held: list) -> None:
-        """A request that makes `objects` objects it keeps (as a page's cache entries),
-        then the hook gunicorn runs once the response is sent."""
-        held.extend([] for _ in range(objects))
+    def request(self, objects: int) -> None:
+        """A request that makes `objects` objects it keeps, then the hook gunicorn runs once
+        the response is sent."""
+        self.held.extend([] for _ in range(objects))
         self.between = True
         try:
-            config.post_request(None, None, {}, None)
+            self.config.post_request(None, None, {}, None)
         finally:
             self.between = False
 
 
 def test_a_worker_collects_garbage_between_requests_never_during_one(app):
-    config, collections, held = load_config(), Collections(), []
-    with worker_started(app, config), collections.watched():
+    collections = Collections(load_config())
+    with worker_started(app, collections.config), collections.watched():
         for _ in range(250):  # pages that each keep ~800 objects, as shop pages do
-            collections.request(config, 800, held)
+            collections.request(800)
     assert collections.seen
-    assert [during for during in collections.seen if not during[1]] == []
+    assert [seen for seen in collections.seen if not seen[1]] == []  # none during one
     # All three generations, on the interpreter's schedule: ten young collections to
     # each older one.
     generations = [generation for generation, _ in collections.seen]
@@ -106,9 +109,9 @@ def test_a_worker_collects_garbage_between_requests_never_during_one(app):
 
 
 def test_a_request_that_makes_far_more_objects_than_a_page_is_still_collected_during_it(app):
-    config, collections, held = load_config(), Collections(), []
-    with worker_started(app, config), collections.watched():
-        collections.request(config, 250_000, held)  # an import's worth
+    collections = Collections(load_config())
+    with worker_started(app, collections.config), collections.watched():
+        collections.request(250_000)  # an import's worth
     assert [between for _, between in collections.seen].count(False) >= 2
 
 
