@@ -1,4 +1,6 @@
-"""Per-worker caches keyed by the catalog version: a newer version empties them.
+"""Per-worker caches keyed by the catalog version: a newer version empties them, or for
+caches kept per product (offer cards, market prices) takes out only the products it
+changed (catalog/changes.py).
 
 The version is read from the database on every request (catalog/version.py), which keeps
 every gunicorn worker right after a write made anywhere. Rendered listings (the web
@@ -14,13 +16,19 @@ from typing import TypeVar
 
 from flask import current_app
 
+from catalog import changes
+from persistence import db
+
 T = TypeVar("T")
 FACTS_KEY = "catalog_facts"
+PRODUCT_FACTS_KEY = "catalog_product_facts"
 LISTING_FACTS_KEY = "catalog_listing_facts"
 SEARCHES_KEY = "catalog_searches"
 # Facts are small (a switch, a country list, one reseller's markups) and have a cache of
 # their own, so one entry per reseller never pushes a rendered listing out.
 MAX_FACTS = 4096
+# Each market's prices by product (catalog/rows.py): one per market.
+MAX_PRODUCT_FACTS = 64
 # The product list and each market's sellable products (catalog/rows.py): a few per market.
 MAX_LISTING_FACTS = 64
 # What each search (and filter) of a product list keeps: up to 5,000 references each.
@@ -59,6 +67,29 @@ class ListingCache:
         with self._lock:
             outdated, self._outdated = self._outdated, None
         del outdated  # freed here, outside the lock
+
+    def advance(self, catalog_version: int,
+                changed_since: Callable[[int], frozenset[int] | None],
+                forget: Callable[[OrderedDict, frozenset[int]], dict]) -> None:
+        """Move entries kept per product to a newer `catalog_version`, less what the
+        products changed since the kept version showed: `forget(entries, changed)` takes
+        that out of the entries in place and returns the entries it dropped, which are set
+        aside like an emptied cache's. `changed_since(kept_version)` reads the changed
+        products (catalog/changes.py; None: anything else changed, and the newer version
+        empties the cache as usual)."""
+        with self._lock:
+            kept_version = self._version
+        if kept_version is None or kept_version >= catalog_version:
+            return
+        changed = changed_since(kept_version)  # a read: not under the lock
+        if changed is None:
+            return
+        with self._lock:
+            if self._version != kept_version:  # another thread moved it meanwhile
+                return
+            if changed:
+                self._outdated = forget(self._entries, changed) or self._outdated
+            self._version = catalog_version
 
     def peek(self, catalog_version: int, key: Hashable):
         """The entry kept for `key` at this version, or None."""
@@ -115,6 +146,7 @@ def release_outdated(app) -> None:
 def init_app(app) -> None:
     """Give the app its facts cache (one per worker process)."""
     app.extensions[FACTS_KEY] = ListingCache(MAX_FACTS)
+    app.extensions[PRODUCT_FACTS_KEY] = ListingCache(MAX_PRODUCT_FACTS)
     app.extensions[LISTING_FACTS_KEY] = ListingCache(MAX_LISTING_FACTS)
     app.extensions[SEARCHES_KEY] = ListingCache(MAX_SEARCHES)
 
@@ -124,6 +156,41 @@ def catalog_fact(catalog_version: int, key: tuple, compute: Callable[[], T]) -> 
     prices, the checkout's reference data), computed once per worker and catalog version
     instead of once per request."""
     return _kept(FACTS_KEY, catalog_version, ("fact", *key), compute)
+
+
+def product_fact(catalog_version: int, key: tuple, compute: Callable[[], dict[int, T]]
+                 ) -> dict[int, T]:
+    """A fact kept per product (a market's prices by product id), filled in by its
+    callers: a newer catalog version keeps it less the products it changed
+    (catalog/changes.py), so one product's edited price is all the next page reads again."""
+    cache: ListingCache = current_app.extensions[PRODUCT_FACTS_KEY]
+    cache.advance(catalog_version, lambda kept: _changed(kept, catalog_version), _forget)
+    return cache.get_or_render(catalog_version, key, compute)
+
+
+def carry_over(cache: ListingCache, catalog_version: int) -> None:
+    """Bring `cache`, whose entries each show one product (the first part of their key),
+    to `catalog_version`, keeping the entries of products no change since touched."""
+    cache.advance(catalog_version, lambda kept: _changed(kept, catalog_version), _drop)
+
+
+def _changed(kept_version: int, catalog_version: int) -> frozenset[int] | None:
+    return changes.since(db.session, kept_version, catalog_version)
+
+
+def _drop(entries: OrderedDict, changed: frozenset[int]) -> dict:
+    """The entries of changed products, taken out (a scan of the keys, no call per entry:
+    a worker keeps ~6,000 offer cards)."""
+    return {key: entries.pop(key) for key in [key for key in entries if key[0] in changed]}
+
+
+def _forget(entries: OrderedDict, changed: frozenset[int]) -> dict:
+    """Each per-product fact less the changed products: copies, as a request still at the
+    older version may yet add its own reads to the old ones."""
+    for key, by_product in entries.items():
+        entries[key] = {product_id: fact for product_id, fact in by_product.items()
+                        if product_id not in changed}
+    return {}
 
 
 def listing_fact(listing_version: int, key: tuple, compute: Callable[[], T]) -> T:

@@ -182,6 +182,18 @@ class CatalogVersion(db.Model):
     value = db.Column(db.Integer, nullable=False, default=0)
 
 
+class CatalogChange(db.Model):
+    """What one catalog version changed (catalog/changes.py): a product whose prices it
+    changed (one row each), everything, or (neither) nothing a product's offer shows."""
+
+    __tablename__ = "catalog_changes"
+
+    id = db.Column(db.Integer, primary_key=True)
+    version = db.Column(db.Integer, nullable=False, index=True)
+    product_id = db.Column(db.Integer)  # no foreign key: a deleted product's change stays
+    everything = db.Column(db.Boolean, nullable=False, default=False)
+
+
 class CountryListEntry(db.Model):
     """Admin-editable country lists: K3 tax-ID countries and K10 reservation markets."""
 

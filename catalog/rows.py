@@ -25,7 +25,7 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from catalog.cache import catalog_fact, listing_fact, search_fact
+from catalog.cache import listing_fact, product_fact, search_fact
 from catalog.models import CatalogSettings, Price, Product, Sku
 from catalog.version import Versions, both
 
@@ -160,9 +160,10 @@ def market_prices(session: Session, versions: Versions, market: str,
     Each product's are kept per worker and catalog version from the first page that shows
     it: a page not yet cached whose products were shown before (another search, another
     reseller in the market) reads no price at all, and one with new products reads only
-    theirs, in one query (#27). Reading a whole market up front instead took ~0.4 s for
-    30,000 prices, paid by the first buyer after every catalog change."""
-    known: dict[int, tuple[PriceRow, ...]] = catalog_fact(
+    theirs, in one query (#27). An edited price outdates only its own product's
+    (catalog/changes.py). Reading a whole market up front instead took ~0.4 s for 30,000
+    prices, paid by the first buyer after every catalog change."""
+    known: dict[int, tuple[PriceRow, ...]] = product_fact(
         versions.catalog, ("market prices", market), dict)
     missing = [product_id for product_id in product_ids if product_id not in known]
     if missing:

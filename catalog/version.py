@@ -16,6 +16,10 @@ markup or setting (most of a provider's day) re-renders the offers but does not 
 5,000 products and every market's listed prices in every worker (#27). Bulk statements on
 those tables count as listing writes.
 
+Each bump also records what the version changed (catalog/changes.py): the products whose
+amounts an edit changed, nothing a card shows (markups, the billing switches), or
+everything, so per-product caches keep the rest.
+
 Writes are noticed on the session, so nobody has to remember to bump: ORM changes to
 catalog rows (before_flush) and insert/update/delete statements on catalog tables run
 through the session (the importer's executemany). A write that bypasses the session
@@ -24,11 +28,13 @@ through the session (the importer's executemany). A write that bypasses the sess
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from sqlalchemy import event, insert, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
+from catalog import changes
 from catalog.models import (
     CatalogSettings,
     CatalogVersion,
@@ -47,8 +53,16 @@ LISTING_MODELS = (Product, Sku, Price)
 LISTING_TABLES = frozenset(model.__tablename__ for model in LISTING_MODELS)
 # The columns of a price that decide whether and where it is listed (catalog/rows.py).
 LISTING_PRICE_COLUMNS = ("listed", "market", "billing_cycle", "sku_id")
+# A price's amounts: an edit of these alone changes that product's offers only.
+AMOUNT_PRICE_COLUMNS = ("unit_price", "erp_price", "retail_price", "updated_at")
+# What an offer card's key names (storefront/shop.py): a write of these alone changes no
+# product's card.
+KEYED_MODELS = (CatalogSettings, ResellerMarkup)
 CHANGED = "catalog_changed"
 LISTING_CHANGED = "catalog_listing_changed"
+# The SKUs whose prices' amounts the session changed, or EVERYTHING.
+CHANGED_SKUS = "catalog_changed_skus"
+EVERYTHING = "everything"
 CATALOG, LISTING = 1, 2  # the two counters' rows
 
 
@@ -76,14 +90,17 @@ def both(session: Session) -> Versions:
     return Versions(found.get(CATALOG, 0), found.get(LISTING, 0))
 
 
-def bump(session: Session, *, listing: bool = True) -> None:
+def bump(session: Session, *, listing: bool = True,
+         products: Iterable[int] | None = changes.EVERYTHING) -> None:
     """Raise the version (and the listing version, unless only amounts, markups or
-    settings changed) inside the session's transaction: it commits with the write."""
+    settings changed) inside the session's transaction: it commits with the write. What it
+    changed, `products` (None: everything), is recorded with it (catalog/changes.py)."""
     for row_id in (CATALOG, LISTING) if listing else (CATALOG,):
         raised = session.execute(update(CatalogVersion).where(CatalogVersion.id == row_id)
                                  .values(value=CatalogVersion.value + 1))
         if raised.rowcount == 0:  # a database made by create_all(), or before the listing row
             session.execute(insert(CatalogVersion).values(id=row_id, value=1))
+    changes.record(session, session.execute(VERSION).scalar(), products)
 
 
 def track_writes(session_target) -> None:
@@ -103,6 +120,7 @@ def _note_statement(state) -> None:
         name = getattr(getattr(state.statement, "table", None), "name", None)
         if name in CATALOG_TABLES:
             state.session.info[CHANGED] = True
+            state.session.info[CHANGED_SKUS] = EVERYTHING
         if name in LISTING_TABLES:
             state.session.info[LISTING_CHANGED] = True
 
@@ -111,22 +129,54 @@ def _bump_if_changed(session: Session) -> None:
     _note(session)
     if session.info.get(CHANGED):
         # Autoflushes the pending writes first, which notes them again: noted before.
-        bump(session, listing=bool(session.info.get(LISTING_CHANGED)))
+        bump(session, listing=bool(session.info.get(LISTING_CHANGED)),
+             products=_changed_products(session))
         session.info[CHANGED] = session.info[LISTING_CHANGED] = False
+        session.info.pop(CHANGED_SKUS, None)
 
 
 def _note(session: Session) -> None:
-    """Note the catalog and listing writes among the session's pending objects."""
+    """Note the catalog and listing writes among the session's pending objects, and what
+    of the catalog they change."""
     for obj in (*session.new, *session.deleted):
         if isinstance(obj, CATALOG_MODELS):
             session.info[CHANGED] = True
+            if not isinstance(obj, KEYED_MODELS):
+                session.info[CHANGED_SKUS] = EVERYTHING
             if isinstance(obj, LISTING_MODELS):
                 session.info[LISTING_CHANGED] = True
     for obj in session.dirty:
         if isinstance(obj, CATALOG_MODELS):
             session.info[CHANGED] = True
+            _note_scope(session, obj)
             if _changes_listing(obj):
                 session.info[LISTING_CHANGED] = True
+
+
+def _note_scope(session: Session, obj) -> None:
+    """Widen what the session changed by an edited row: a price's amounts change its SKU's
+    product, a markup or a switch no card (their keys name them), anything else everything."""
+    skus = session.info.setdefault(CHANGED_SKUS, set())
+    if skus is EVERYTHING or isinstance(obj, KEYED_MODELS):
+        return
+    if isinstance(obj, Price):
+        attrs = inspect(obj).attrs
+        edited = {attr.key for attr in attrs if attr.history.has_changes()}
+        if edited <= set(AMOUNT_PRICE_COLUMNS):
+            if edited:
+                skus.add(obj.sku_id)
+            return
+    session.info[CHANGED_SKUS] = EVERYTHING
+
+
+def _changed_products(session: Session) -> frozenset[int] | None:
+    """The products whose amounts the session changed; None for everything."""
+    skus = session.info.get(CHANGED_SKUS, set())
+    if skus is EVERYTHING:
+        return changes.EVERYTHING
+    if not skus:
+        return frozenset()
+    return frozenset(session.execute(select(Sku.product_id).where(Sku.id.in_(skus))).scalars())
 
 
 def _changes_listing(obj) -> bool:

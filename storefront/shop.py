@@ -13,7 +13,7 @@ from markupsafe import escape
 from accounts.scoping import BuyerFacts, buyer_facts, picker_rows
 from catalog import price_words as words
 from catalog import queries, rows, version
-from catalog.cache import ListingCache, catalog_fact
+from catalog.cache import ListingCache, carry_over, catalog_fact
 from catalog.margins import margin
 from catalog.models import SEGMENTS, CatalogSettings
 from catalog.pricing import buyer_locale, format_money, tax_label
@@ -110,6 +110,8 @@ class _OfferView:
 
     def blocks(self, products: Sequence[rows.ProductRow]) -> list[Fragment]:
         cache: ListingCache = current_app.extensions[OFFERS]
+        # An edited price outdates its product's cards only (catalog/changes.py).
+        carry_over(cache, self.versions.catalog)
         keys = {product.id: self._key(product) for product in products}
         found = {product.id: cache.peek(self.versions.catalog, keys[product.id])
                  for product in products}
@@ -120,6 +122,9 @@ class _OfferView:
         return [found[product.id] for product in products]
 
     def _key(self, product: rows.ProductRow) -> tuple:
+        # The product first (catalog.cache.carry_over); the rest names all else a card
+        # shows that a catalog change may alter without recording the product: the markup
+        # and C1's switch (catalog/changes.py).
         special = product.segment != "commercial"
         return (product.id, self.market, self.annual, self.locale, self.reseller_id is not None,
                 queries.applied_markup(self.markups, product.id), self.buying,

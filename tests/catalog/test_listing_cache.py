@@ -9,7 +9,7 @@ from sqlalchemy import update
 from accounts.models import Customer, CustomerQualification, Role
 from accounts.services import new_user
 from catalog import version
-from catalog.cache import FACTS_KEY, LISTING_FACTS_KEY
+from catalog.cache import FACTS_KEY, LISTING_FACTS_KEY, PRODUCT_FACTS_KEY
 from catalog.models import CatalogSettings, Price, ResellerMarkup
 from persistence import db
 from storefront import create_app
@@ -221,9 +221,11 @@ def test_two_customers_share_one_cached_listing_each_with_its_own_id_in_the_form
     assert f'name="customer" value="{other.id}"' in second_page
     assert f'value="{world.direct.id}"' not in second_page
     assert len(app.extensions[KEY]._entries) == 1  # one listing for both
-    # The market, C1's switch, the (no) markups and the market's prices; the product lists
-    # (all products, the market's) and the SKUs' names under the listing version.
-    assert len(app.extensions[FACTS_KEY]._entries) == 4
+    # The market, C1's switch and the (no) markups; the market's prices, kept per product;
+    # the product lists (all products, the market's) and the SKUs' names under the listing
+    # version.
+    assert len(app.extensions[FACTS_KEY]._entries) == 3
+    assert len(app.extensions[PRODUCT_FACTS_KEY]._entries) == 1
     assert len(app.extensions[LISTING_FACTS_KEY]._entries) == 3
 
 
@@ -306,7 +308,7 @@ def test_a_page_built_from_cards_other_pages_kept_equals_one_rendered_from_nothi
     anna = signed_in(app, world.reseller_a_user)
     shop_at(app, anna, f"customer={world.customer_a.id}")  # keeps every card
     from_cards = shop_at(app, anna, f"customer={world.customer_a.id}&q=plan")
-    for cache in (KEY, OFFERS, FACTS_KEY):
+    for cache in (KEY, OFFERS, FACTS_KEY, PRODUCT_FACTS_KEY):
         app.extensions[cache]._entries.clear()
     from_nothing = shop_at(app, anna, f"customer={world.customer_a.id}&q=plan")
     assert len(offer_cards(from_cards)) == 5
