@@ -46,10 +46,12 @@ def record(session: Session, catalog_version: int, products: Iterable[int] | Non
 def since(session: Session, kept_version: int, catalog_version: int) -> frozenset[int] | None:
     """The products whose prices changed after `kept_version` up to `catalog_version`; None
     when anything else changed or a version in between left no record."""
+    if catalog_version - kept_version > KEPT:  # pruned already: no need to ask
+        return None
     found = session.connection().execute(_changes_between(), {
         "after": kept_version, "upto": catalog_version}).all()
-    if {version for version, _, _ in found} != set(range(kept_version + 1,
-                                                         catalog_version + 1)):
+    # Every version found lies in the range: as many distinct ones as it holds is all.
+    if len({version for version, _, _ in found}) != catalog_version - kept_version:
         return None
     if any(everything for _, _, everything in found):
         return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from catalog import changes, version
 from catalog.cache import PRODUCT_FACTS_KEY, ListingCache, carry_over
@@ -169,6 +169,23 @@ def test_a_worker_further_behind_than_the_record_keeps_nothing(app):
     db.session.commit()
     assert recorded(1) == []  # pruned with the later record
     assert changes.since(db.session, 0, 1 + changes.KEPT) is None
+    for at in range(2, 2 + changes.KEPT):  # every version recorded, yet too far behind
+        changes.record(db.session, at, [9])
+    db.session.commit()
+    assert changes.since(db.session, 1, 1 + changes.KEPT) == {8, 9}
+    assert changes.since(db.session, 0, 1 + changes.KEPT) is None
+
+
+def test_a_worker_far_behind_asks_the_database_nothing(app):
+    """Further behind than the record reaches, the answer is known without a read."""
+    statements = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        assert changes.since(db.session, 3, 3 + 10**9) is None
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert statements == []
 
 
 def test_a_cache_moves_to_a_newer_version_without_the_changed_products(app):
