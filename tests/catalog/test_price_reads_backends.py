@@ -3,9 +3,11 @@ fixed-arity IN, padded and paged, and the SKU names kept per listing version."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
-from catalog import rows, version
+from catalog import changes, rows, version
 from persistence import db
 from tests.conftest import make_price
 from tests.provisioning.databases import BACKENDS, app_on
@@ -34,3 +36,20 @@ def test_every_price_is_read_once_however_many_products_a_read_holds(app):
         price.sku.product_id: ([(price.id, price.sku.title, price.unit_price)]
                                if price.market == "US" else [])
         for price in made}
+
+
+def test_an_edited_amount_is_recorded_and_only_its_product_read_again(app):
+    """catalog/changes.py on both databases: the bump records the edited price's product
+    with the version, and the kept market prices lose that product only."""
+    made = [make_price(title=f"Plan {n}", product_id=f"CFQ7TTC0C{n:03}", cost=f"{n}.25")
+            for n in range(3)]
+    db.session.commit()
+    ids = [price.sku.product_id for price in made]
+    before = rows.market_prices(db.session, version.both(db.session), "US", ids)
+    made[1].unit_price = Decimal("99.00")
+    db.session.commit()
+    versions = version.both(db.session)
+    assert changes.since(db.session, versions.catalog - 1, versions.catalog) == {ids[1]}
+    after = rows.market_prices(db.session, versions, "US", ids)
+    assert after[ids[1]][0].unit_price == Decimal("99.00")
+    assert after[ids[0]] is before[ids[0]] and after[ids[2]] is before[ids[2]]
