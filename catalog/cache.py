@@ -69,19 +69,19 @@ class ListingCache:
         del outdated  # freed here, outside the lock
 
     def advance(self, catalog_version: int,
-                changed_since: Callable[[int], frozenset[int] | None],
+                changed_since: Callable[[int, int], frozenset[int] | None],
                 forget: Callable[[OrderedDict, frozenset[int]], dict]) -> None:
         """Move entries kept per product to a newer `catalog_version`, less what the
         products changed since the kept version showed: `forget(entries, changed)` takes
         that out of the entries in place and returns the entries it dropped, which are set
-        aside like an emptied cache's. `changed_since(kept_version)` reads the changed
-        products (catalog/changes.py; None: anything else changed, and the newer version
-        empties the cache as usual)."""
+        aside like an emptied cache's. `changed_since(kept_version, catalog_version)` reads
+        the changed products (catalog/changes.py; None: anything else changed, and the
+        newer version empties the cache as usual)."""
         with self._lock:
             kept_version = self._version
         if kept_version is None or kept_version >= catalog_version:
             return
-        changed = changed_since(kept_version)  # a read: not under the lock
+        changed = changed_since(kept_version, catalog_version)  # a read: not under the lock
         if changed is None:
             return
         with self._lock:
@@ -164,14 +164,14 @@ def product_fact(catalog_version: int, key: tuple, compute: Callable[[], dict[in
     callers: a newer catalog version keeps it less the products it changed
     (catalog/changes.py), so one product's edited price is all the next page reads again."""
     cache: ListingCache = current_app.extensions[PRODUCT_FACTS_KEY]
-    cache.advance(catalog_version, lambda kept: _changed(kept, catalog_version), _forget)
+    cache.advance(catalog_version, _changed, _forget)
     return cache.get_or_render(catalog_version, key, compute)
 
 
 def carry_over(cache: ListingCache, catalog_version: int) -> None:
     """Bring `cache`, whose entries each show one product (the first part of their key),
     to `catalog_version`, keeping the entries of products no change since touched."""
-    cache.advance(catalog_version, lambda kept: _changed(kept, catalog_version), _drop)
+    cache.advance(catalog_version, _changed, _drop)
 
 
 def _changed(kept_version: int, catalog_version: int) -> frozenset[int] | None:

@@ -52,17 +52,16 @@ CATALOG_TABLES = frozenset(model.__tablename__ for model in CATALOG_MODELS)
 LISTING_MODELS = (Product, Sku, Price)
 LISTING_TABLES = frozenset(model.__tablename__ for model in LISTING_MODELS)
 # The columns of a price that decide whether and where it is listed (catalog/rows.py).
-LISTING_PRICE_COLUMNS = ("listed", "market", "billing_cycle", "sku_id")
+LISTING_PRICE_COLUMNS = frozenset({"listed", "market", "billing_cycle", "sku_id"})
 # A price's amounts: an edit of these alone changes that product's offers only.
-AMOUNT_PRICE_COLUMNS = ("unit_price", "erp_price", "retail_price", "updated_at")
+AMOUNT_PRICE_COLUMNS = frozenset({"unit_price", "erp_price", "retail_price", "updated_at"})
 # What an offer card's key names (storefront/shop.py): a write of these alone changes no
 # product's card.
 KEYED_MODELS = (CatalogSettings, ResellerMarkup)
 CHANGED = "catalog_changed"
 LISTING_CHANGED = "catalog_listing_changed"
-# The SKUs whose prices' amounts the session changed, or EVERYTHING.
+# The SKUs whose prices' amounts the session changed, or changes.EVERYTHING.
 CHANGED_SKUS = "catalog_changed_skus"
-EVERYTHING = "everything"
 CATALOG, LISTING = 1, 2  # the two counters' rows
 
 
@@ -120,7 +119,7 @@ def _note_statement(state) -> None:
         name = getattr(getattr(state.statement, "table", None), "name", None)
         if name in CATALOG_TABLES:
             state.session.info[CHANGED] = True
-            state.session.info[CHANGED_SKUS] = EVERYTHING
+            state.session.info[CHANGED_SKUS] = changes.EVERYTHING
         if name in LISTING_TABLES:
             state.session.info[LISTING_CHANGED] = True
 
@@ -142,45 +141,48 @@ def _note(session: Session) -> None:
         if isinstance(obj, CATALOG_MODELS):
             session.info[CHANGED] = True
             if not isinstance(obj, KEYED_MODELS):
-                session.info[CHANGED_SKUS] = EVERYTHING
+                session.info[CHANGED_SKUS] = changes.EVERYTHING
             if isinstance(obj, LISTING_MODELS):
                 session.info[LISTING_CHANGED] = True
     for obj in session.dirty:
         if isinstance(obj, CATALOG_MODELS):
             session.info[CHANGED] = True
-            _note_scope(session, obj)
-            if _changes_listing(obj):
+            edited = _edited(obj) if isinstance(obj, Price) else None  # read once, for both
+            if _changes_listing(obj, edited):
                 session.info[LISTING_CHANGED] = True
+            _note_scope(session, obj, edited)
 
 
-def _note_scope(session: Session, obj) -> None:
-    """Widen what the session changed by an edited row: a price's amounts change its SKU's
-    product, a markup or a switch no card (their keys name them), anything else everything."""
+def _edited(price: Price) -> set[str]:
+    """The attributes of a price the session changed."""
+    return {attr.key for attr in inspect(price).attrs if attr.history.has_changes()}
+
+
+def _changes_listing(obj, edited: set[str] | None) -> bool:
+    if edited is not None:  # a price: only where and whether it is listed
+        return bool(edited & LISTING_PRICE_COLUMNS)
+    return isinstance(obj, LISTING_MODELS)
+
+
+def _note_scope(session: Session, obj, edited: set[str] | None) -> None:
+    """Widen what the session changed by an edited row (`edited`: a price's changed
+    attributes): a price's amounts change its SKU's product, a markup or a switch no card
+    (their keys name them), anything else everything."""
     skus = session.info.setdefault(CHANGED_SKUS, set())
-    if skus is EVERYTHING or isinstance(obj, KEYED_MODELS):
+    if skus is changes.EVERYTHING or isinstance(obj, KEYED_MODELS):
         return
-    if isinstance(obj, Price):
-        attrs = inspect(obj).attrs
-        edited = {attr.key for attr in attrs if attr.history.has_changes()}
-        if edited <= set(AMOUNT_PRICE_COLUMNS):
-            if edited:
-                skus.add(obj.sku_id)
-            return
-    session.info[CHANGED_SKUS] = EVERYTHING
+    if edited is not None and edited <= AMOUNT_PRICE_COLUMNS:
+        if edited:
+            skus.add(obj.sku_id)
+        return
+    session.info[CHANGED_SKUS] = changes.EVERYTHING
 
 
 def _changed_products(session: Session) -> frozenset[int] | None:
     """The products whose amounts the session changed; None for everything."""
     skus = session.info.get(CHANGED_SKUS, set())
-    if skus is EVERYTHING:
+    if skus is changes.EVERYTHING:
         return changes.EVERYTHING
     if not skus:
         return frozenset()
     return frozenset(session.execute(select(Sku.product_id).where(Sku.id.in_(skus))).scalars())
-
-
-def _changes_listing(obj) -> bool:
-    if isinstance(obj, Price):
-        attrs = inspect(obj).attrs
-        return any(attrs[name].history.has_changes() for name in LISTING_PRICE_COLUMNS)
-    return isinstance(obj, LISTING_MODELS)
