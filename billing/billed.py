@@ -41,8 +41,9 @@ class Billed:
     quantity: int  # today's
     changes: tuple[tuple[date, int], ...]  # (day, seats before) of this month's changes
     purchased_on: date
-    billed_until: date | None  # the last day a cycle may start: the day before it was
-    # cancelled, or the term's end when it will not renew; None while it renews
+    billed_until: date | None  # the last day a cycle may start: the day it was cancelled
+    # (a cycle starting that day is charged, then credited by the cancellation, B3), or
+    # the term's end when it will not renew; None while it renews
     unit_price: Decimal
     retail_unit_price: Decimal | None
     currency: str
@@ -114,8 +115,10 @@ def _billed(row, cancelled_on: date | None, changes) -> Billed:
         family == rules.PERPETUAL or billing_cycle == "one_time", months,
         rules.TERM_MONTHS.get(term_duration, months), quantity, tuple(changes),
         utc_day(purchased_at),
-        cancelled_on - timedelta(days=1) if cancelled_on else
-        utc_day(term_end) if ends else None,  # the last day a cycle may start
+        # The last day a cycle may start. A cycle starting on the cancellation's own day
+        # (a purchase or renewal cancelled within 24 hours) was charged: the credit gives
+        # that whole cycle back (S3, S6), so it must be charged for the two to net out.
+        cancelled_on or (utc_day(term_end) if ends else None),
         unit, retail if reseller_id else None, currency, market or country, custom_term_end)
 
 

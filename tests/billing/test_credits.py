@@ -16,6 +16,7 @@ from billing.models import Charge
 from persistence import db
 from subscriptions import services
 from subscriptions.errors import SubscriptionRefused
+from subscriptions.sync import sync_customer
 from tests.billing.conftest import perpetual_price, price_in, provisioned
 
 JULY_15 = datetime(2021, 7, 15, 9, tzinfo=UTC)
@@ -78,3 +79,56 @@ def test_perpetual_software_cancelled_on_day_29_is_credited_in_full(shop, clock,
     assert [(c.charge_type, c.quantity, c.amount, c.billing_month) for c in rows] == [
         ("oneTime", 1, Decimal("950.00"), "2021-06"),
         ("cancelImmediate", -1, Decimal("-950.00"), "2021-07")]  # credited when cancelled
+
+
+def _month_charges(month: str) -> list[tuple]:
+    return [(c.charge_type, c.quantity, c.amount, c.period_start, c.period_end)
+            for c in db.session.scalars(select(Charge).where(Charge.billing_month == month)
+                                        .order_by(Charge.id))]
+
+
+def test_b3_a_purchase_cancelled_the_same_day_is_charged_then_credited_to_zero(
+        shop, clock, agent, pc_client):
+    # 10 seats at EUR 10.08 bought 15 July 09:00, cancelled 15:00: inside 24 hours the whole
+    # cycle (15 July – 14 August) comes back, so that cycle is charged and the net is nil.
+    clock.move_to(JULY_15)
+    sub = provisioned(shop.customer_a, agent, price_in(shop, "DE", "EUR", "10.08"), 10,
+                      pc_client)
+    clock.move_to(datetime(2021, 7, 15, 15, tzinfo=UTC))
+    quote = services.cancel(sub, agent, pc_client)
+    generate_charges("2021-07", date(2021, 7, 31))
+    cycle = (date(2021, 7, 15), date(2021, 8, 14))
+    assert quote.amount == Decimal("100.80")
+    assert _month_charges("2021-07") == [
+        ("new", 10, Decimal("100.80"), *cycle),
+        ("cancelImmediate", -10, Decimal("-100.80"), *cycle)]
+
+
+def test_b3_a_renewal_cancelled_on_its_first_day_is_charged_then_credited_to_zero(
+        shop, clock, agent, pc_client):
+    clock.move_to(JULY_15)
+    sub = provisioned(shop.customer_a, agent, price_in(shop, "DE", "EUR", "10.08"), 10,
+                      pc_client)
+    generate_charges("2021-07", date(2021, 7, 31))
+    clock.move_to(datetime(2021, 8, 15, 15, tzinfo=UTC))  # the term renewed today
+    sync_customer(shop.customer_a, pc_client)  # the sync learns the new term (S3 restarts)
+    db.session.commit()
+    quote = services.cancel(sub, agent, pc_client)
+    generate_charges("2021-08", date(2021, 8, 31))
+    cycle = (date(2021, 8, 15), date(2021, 9, 14))
+    assert quote.amount == Decimal("100.80")
+    assert _month_charges("2021-08") == [
+        ("renew", 10, Decimal("100.80"), *cycle),
+        ("cancelImmediate", -10, Decimal("-100.80"), *cycle)]
+
+
+def test_b3_perpetual_software_cancelled_on_its_purchase_day_nets_to_zero(
+        shop, clock, agent, pc_client):
+    sub = provisioned(shop.customer_a, agent, perpetual_price(), 1, pc_client)
+    clock.move_to(datetime(2021, 6, 18, 17, tzinfo=UTC))
+    services.cancel(sub, agent, pc_client)
+    generate_charges("2021-06", date(2021, 6, 30))
+    day = (date(2021, 6, 18), date(2021, 6, 18))
+    assert _month_charges("2021-06") == [
+        ("oneTime", 1, Decimal("950.00"), *day),
+        ("cancelImmediate", -1, Decimal("-950.00"), *day)]
