@@ -223,14 +223,22 @@ class Customer(db.Model):
     def tenant_verified(self) -> bool:
         """K11: shown to control the tenant it names now (created by us, listed with its
         reseller, signed in to, or approved by the provider)."""
+        # Only the exact reference the proof was made for counts: matching the free-text
+        # domain too let a buyer name another tenant by id and park its proven reference
+        # in the domain field.
         ref = self.tenant_ref
-        return bool(ref and self.tenant_verified_by and self.tenant_verified_for in (
-            ref, (self.tenant_id or "").lower(), (self.tenant_domain or "").lower()))
+        return bool(ref and self.tenant_verified_by and self.tenant_verified_for == ref)
 
     def verify_tenant(self, how: str, now) -> None:
         """Record the proof of control for the tenant named now; the caller commits."""
         self.tenant_verified_by, self.tenant_verified_at = how, now
         self.tenant_verified_for = self.tenant_ref
+
+    def forget_tenant_proof(self) -> None:
+        """K11: the proof no longer stands (the tenant changed, or it was withdrawn); the
+        caller commits."""
+        self.tenant_verified_by, self.tenant_verified_for = "", ""
+        self.tenant_verified_at = None
 
     def approved_segments(self) -> frozenset[str]:
         """Specialized-industry segments this customer may buy (K7)."""

@@ -82,11 +82,20 @@ def save_customer(
     if customer.id is None:
         customer.reseller_id = reseller_id
         db.session.add(customer)
+    tenant_before = _tenant_named(customer)
     apply_fields(customer, data, COMPANY_FIELDS + TENANT_FIELDS)
+    if _tenant_named(customer) != tenant_before:
+        customer.forget_tenant_proof()  # K11: a proof is for one tenant; show the new one
     if "qualifications" in data and data["qualifications"] is not None:
         _set_qualifications(customer, set(data["qualifications"]))
     db.session.commit()
     return customer
+
+
+def _tenant_named(customer: Customer) -> tuple[str, str, str]:
+    """How the customer names its tenant (K11); ids and domains compare case-blind."""
+    return (customer.tenant_mode or "", (customer.tenant_id or "").strip().lower(),
+            (customer.tenant_domain or "").strip().lower())
 
 
 def _set_qualifications(customer: Customer, segments: set[str]) -> None:
@@ -212,8 +221,7 @@ def approve_tenant(customer: Customer, now) -> None:
 
 def withdraw_tenant(customer: Customer) -> None:
     """K11: the proof no longer stands (a mistake found): orders stop until it is shown."""
-    customer.tenant_verified_by, customer.tenant_verified_for = "", ""
-    customer.tenant_verified_at = None
+    customer.forget_tenant_proof()
     db.session.commit()
 
 

@@ -84,12 +84,15 @@ def ensure_customer(order: Order, client: PartnerCenterClient, checkpoint: Check
         found = _create_customer(order, client, domain)
         checkpoint("customer")
     created = order.tenant_mode == "new"
+    proof = customer.tenant_verified_by
     order.pc_customer_id = customer.tenant_id = found[0]
     # The tenant exists from now on: later checkouts ask Partner Center about it (K4's
     # delegated admin), not whether its domain is still free, which it no longer is.
     customer.tenant_domain, customer.tenant_mode = found[1], "existing"
-    if created:  # K11: a tenant we created for this customer is its own by construction
-        customer.verify_tenant("created", datetime.now(UTC))
+    # K11: a tenant we created for this customer is its own by construction; one found by
+    # its proven domain is the same tenant, now named by id, so the proof follows it.
+    if created or proof:
+        customer.verify_tenant("created" if created else proof, datetime.now(UTC))
     db.session.commit()
 
 

@@ -12,6 +12,7 @@ import requests
 from sqlalchemy import func, select
 
 from accounts.models import Customer
+from accounts.services import approve_tenant
 from connectors.partner_center import CartLineRequest
 from connectors.partner_center.client import LIVE_BASE_URL
 from connectors.partner_center.sandbox import seed
@@ -177,4 +178,82 @@ def test_changing_the_tenant_withdraws_the_proof(app, world):
     customer.verify_tenant("partner_center", datetime.now(UTC))
     assert customer.tenant_verified
     customer.tenant_id = seed.TENANT_WITHOUT_DAP_ID
+    assert not customer.tenant_verified
+
+
+OWN = seed.UNRELATED_TENANT_ID  # reseller B's customer's own tenant, proven to the provider
+
+
+def proven_own_tenant(world) -> Customer:
+    """Reseller B's customer, approved by the provider's admin for its own tenant."""
+    customer = claimed_by_b(world)
+    customer.tenant_id = OWN
+    approve_tenant(customer, datetime.now(UTC))
+    assert customer.tenant_verified
+    return customer
+
+
+def form_of(customer: Customer, **changes) -> dict:
+    """The customer form as the edit page shows it filled in, with the changes typed."""
+    names = ("company_name", "contact_first_name", "contact_last_name", "email", "phone",
+             "address_line1", "address_line2", "city", "region", "postal_code", "country",
+             "tax_id", "tenant_mode", "domain_prefix", "tenant_id", "tenant_domain")
+    return {name: getattr(customer, name) or "" for name in names} | changes
+
+
+def test_naming_another_tenant_on_the_edit_page_needs_a_new_proof(
+        client, world, pc_sandbox, e3, victim_holds_a_business_subscription):
+    claimant = proven_own_tenant(world)
+    login(client, world.reseller_b_user)
+    edit = f"/customers/{claimant.id}/edit"
+    # The old, proven reference parked in the domain field must not vouch for the new id.
+    saved = post_form(client, edit, form_of(claimant, tenant_id=VICTIM, tenant_domain=OWN))
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    carts.add_line(carts.cart_for(world.reseller_b_user, claimant), e3.id, 1)
+    sold_before = orders_in_partner_center(pc_sandbox)
+
+    response = place(client, claimant)
+
+    assert response.status_code == 422
+    assert 'data-code="K11.tenant_unverified"' in response.get_data(as_text=True)
+    db.session.refresh(claimant)
+    assert (claimant.tenant_verified_by, claimant.tenant_verified_for) == ("", "")
+    assert orders_in_partner_center(pc_sandbox) == sold_before
+
+
+def test_naming_another_tenant_through_the_api_needs_a_new_proof(
+        client, world, pc_sandbox, e3, victim_holds_a_business_subscription):
+    claimant = proven_own_tenant(world)
+    as_b = bearer(world.reseller_b_user)
+    patched = client.patch(f"/api/v1/customers/{claimant.id}", headers=as_b,
+                           json={"tenant_id": VICTIM, "tenant_domain": OWN})
+    assert patched.status_code == 200
+    body = {"customer_id": claimant.id, "lines": [{"price_id": e3.id, "quantity": 1}]}
+
+    checked = client.post("/api/v1/checkout/validate", json=body, headers=as_b)
+
+    assert checked.status_code == 422
+    assert [p["code"] for p in checked.get_json()["error"]["problems"]] == [
+        "K11.tenant_unverified"]
+
+
+def test_saving_the_address_alone_keeps_the_tenants_proof(client, world):
+    customer = proven_own_tenant(world)
+    login(client, world.reseller_b_user)
+
+    saved = post_form(client, f"/customers/{customer.id}/edit",
+                      form_of(customer, city="Potsdam", tenant_id=OWN.upper()))
+
+    assert saved.status_code == 302
+    db.session.refresh(customer)
+    assert customer.city == "Potsdam" and customer.tenant_verified
+
+
+def test_switching_to_a_new_tenant_and_back_needs_a_new_proof(client, world):
+    customer = proven_own_tenant(world)
+    as_b = bearer(world.reseller_b_user)
+    url = f"/api/v1/customers/{customer.id}"
+    client.patch(url, headers=as_b, json={"tenant_mode": "new"})
+    client.patch(url, headers=as_b, json={"tenant_mode": "existing"})
+    db.session.refresh(customer)
     assert not customer.tenant_verified

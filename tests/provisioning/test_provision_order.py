@@ -77,6 +77,7 @@ def test_an_existing_tenant_named_by_domain_only_is_looked_up(pc_app, pc_client,
     order = make_order(user, buyer)
     run_job(order.id, pc_client)
     assert order.pc_customer_id == seed.TENANT_WITH_DAP_ID == buyer.tenant_id
+    assert buyer.tenant_verified  # K11: the domain's proof now stands for the tenant's id
     assert pc_sandbox.count("customers") == SEEDED_TENANTS
 
 
