@@ -1,14 +1,55 @@
 """The retry loop's policy shared by the Partner Center and Graph clients: which failures
 to retry and how long to wait. Each client names its own retryable errors; both retry only
-where another attempt cannot change what the first did (no answer, 429, 5xx)."""
+where another attempt cannot change what the first did (no answer, 429, 5xx).
+
+`parse_retry_after` is the one reader of the Retry-After header for both clients and the
+pacing session: RFC 9110 allows delay-seconds or an HTTP-date, and a wait is never
+negative nor longer than MAX_RETRY_AFTER.
+"""
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import ClassVar
+
+# An hour: a longer Retry-After (or a date far ahead) is a server's mistake, not a plan.
+MAX_RETRY_AFTER = 3600.0
+# The longest wait spent inside one call. Web requests and workers share the client, so a
+# longer Retry-After is not slept through: the error goes up with its retry_after and a
+# background job reschedules itself by it (provisioning.jobs) while a page answers at once.
+MAX_IN_CALL_WAIT = 60.0
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After in seconds from delay-seconds or an HTTP-date; None when absent or
+    malformed. Graph sends fractions (2.128), so decimals are accepted too."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        seconds: float | None = float(text)
+    except ValueError:
+        seconds = _seconds_until(text, now or datetime.now(UTC))
+    if seconds is None or math.isnan(seconds):
+        return None
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
+
+
+def _seconds_until(text: str, now: datetime) -> float | None:
+    """Seconds from now until an HTTP-date (IMF-fixdate or an obsolete form), or None."""
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # "-0000" parses naive; HTTP-dates are always GMT
+        when = when.replace(tzinfo=UTC)
+    return (when - now).total_seconds()
 
 
 @dataclass(frozen=True)
@@ -20,12 +61,17 @@ class BackoffPolicy:
     max_attempts: int = 4
     backoff_base: float = 0.5
     backoff_cap: float = 30.0
+    max_wait: float = MAX_IN_CALL_WAIT
     sleeper: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
 
     def should_retry(self, error: Exception, attempt: int) -> bool:
-        """Retry throttling, server errors and silence, while attempts remain."""
-        return attempt < self.max_attempts and isinstance(error, self.retryable)
+        """Retry throttling, server errors and silence, while attempts remain and the
+        server's own wait, if any, fits in one call."""
+        if attempt >= self.max_attempts or not isinstance(error, self.retryable):
+            return False
+        asked = self.retry_after(error)
+        return asked is None or asked <= self.max_wait
 
     def retry_after(self, error: Exception) -> float | None:
         """The server's own wait, when it sent one."""

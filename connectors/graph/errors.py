@@ -14,6 +14,8 @@ from typing import Any
 
 import requests
 
+from connectors.http_retry import parse_retry_after
+
 
 class GraphError(Exception):
     """A failed Graph call; `retryable` says whether trying again later can help."""
@@ -107,12 +109,8 @@ def _first(chain: list[dict[str, Any]], key: str) -> str | None:
 
 
 def retry_after(response: requests.Response) -> float | None:
-    """Retry-After in seconds; Graph may send a fraction (the docs show 2.128)."""
-    value = response.headers.get("Retry-After")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
+    """Retry-After in seconds (a fraction, as the docs show 2.128, or an HTTP-date)."""
+    return parse_retry_after(response.headers.get("Retry-After"))
 
 
 def error_from_response(response: requests.Response, client_request_id: str) -> GraphError:

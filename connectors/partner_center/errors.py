@@ -14,6 +14,8 @@ from typing import Any
 
 import requests
 
+from connectors.http_retry import parse_retry_after
+
 
 class PartnerCenterError(Exception):
     """A failed Partner Center call; `retryable` says whether trying again later can help."""
@@ -207,15 +209,6 @@ def _parse_body(text: str) -> tuple[str | None, str | None, bool | None]:
     return code, description, retryable if isinstance(retryable, bool) else None
 
 
-def _retry_after(response: requests.Response) -> float | None:
-    """Read Retry-After as seconds; Partner Center sends an integer."""
-    value = response.headers.get("Retry-After")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
-
-
 def error_from_response(
     response: requests.Response, request_id: str, correlation_id: str
 ) -> PartnerCenterError:
@@ -233,5 +226,6 @@ def error_from_response(
         kwargs["retryable"] = retryable
     text = description or describe(code) if code else description or f"HTTP {status}"
     if cls is Throttled:
-        return Throttled(text, retry_after=_retry_after(response), **kwargs)
+        wait = parse_retry_after(response.headers.get("Retry-After"))
+        return Throttled(text, retry_after=wait, **kwargs)
     return cls(text, **kwargs)

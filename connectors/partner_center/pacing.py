@@ -3,7 +3,8 @@
 Partner Center throttles per partner and per partner × customer. `PacedSession` keeps each
 of those buckets under N requests in any 60 seconds (a sliding window, like the server's)
 and, should a 429 still come, sends nothing more to that bucket until its Retry-After has
-passed, so one Retry-After window sees at most one 429. The limit is per process: give each
+passed (at most a minute, the throttle's own window: a caller may be a web request), so one
+Retry-After window sees at most one 429. The limit is per process: give each
 worker process its share (PARTNER_CENTER_RATE_LIMIT).
 """
 
@@ -18,6 +19,9 @@ from typing import Any
 
 import requests
 
+from connectors.http_retry import MAX_IN_CALL_WAIT, parse_retry_after
+
+MAX_BLOCK = MAX_IN_CALL_WAIT  # a longer Retry-After is met by the server's next 429
 _CUSTOMER = re.compile(r"/v1/customers/([0-9a-fA-F-]{36})(?:/|$)")
 
 
@@ -45,7 +49,8 @@ class PacedSession(requests.Session):
         self._wait(bucket)
         response = super().request(method, url, *args, **kwargs)
         if response.status_code == 429:
-            seconds = float(response.headers.get("Retry-After") or 1)
+            asked = parse_retry_after(response.headers.get("Retry-After"))
+            seconds = min(1.0 if asked is None else asked, MAX_BLOCK)
             with self._lock:
                 self._blocked_until[bucket] = self._clock() + seconds
         return response

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 import requests
 import responses
+import time_machine
 
+from connectors.http_retry import MAX_RETRY_AFTER, parse_retry_after
 from connectors.partner_center import (
     Address,
     Conflict,
@@ -135,3 +139,47 @@ def test_throttling_that_persists_is_reported_with_its_retry_after(mock):
         _client(sleeps, max_attempts=3).get_customer("c1")
     assert sleeps == [5.0, 5.0]
     assert caught.value.retry_after == 5.0
+
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def test_a_retry_after_given_as_an_http_date_is_waited_until_that_date(mock):
+    sleeps: list[float] = []
+    mock.get(URL, status=429, headers={"Retry-After": "Mon, 02 Mar 2026 09:00:40 GMT"},
+             json={"statusCode": 429, "message": "Rate limit is exceeded."})
+    mock.get(URL, json=CUSTOMER)
+    with time_machine.travel(NOW, tick=False):
+        assert _client(sleeps).get_customer("c1").id == "c1"
+    assert sleeps == [40.0]
+
+
+def test_a_retry_after_longer_than_a_call_may_wait_is_raised_with_its_wait_not_slept(mock):
+    sleeps: list[float] = []
+    mock.get(URL, status=429, headers={"Retry-After": "Wed, 21 Oct 2099 07:28:00 GMT"},
+             json={"statusCode": 429, "message": "Rate limit is exceeded."})
+    with time_machine.travel(NOW, tick=False), pytest.raises(Throttled) as caught:
+        _client(sleeps).get_customer("c1")
+    assert caught.value.retry_after == MAX_RETRY_AFTER  # clamped: a job reschedules by it
+    assert sleeps == [] and len(mock.calls) == 1
+
+
+@pytest.mark.parametrize("value", ["soon", "Mon, 99 Foo 2026 25:61:00 GMT", "nan", ""])
+def test_a_malformed_retry_after_falls_back_to_backoff(mock, value):
+    sleeps: list[float] = []
+    mock.get(URL, status=429, headers={"Retry-After": value},
+             json={"statusCode": 429, "message": "Rate limit is exceeded."})
+    mock.get(URL, json=CUSTOMER)
+    assert _client(sleeps, backoff_base=1.0).get_customer("c1").id == "c1"
+    assert len(sleeps) == 1 and 0.5 <= sleeps[0] <= 1.0
+
+
+@pytest.mark.parametrize(("value", "seconds"), [
+    ("57", 57.0), ("2.128", 2.128), ("-3", 0.0), ("99999", MAX_RETRY_AFTER),
+    ("Mon, 02 Mar 2026 09:01:00 GMT", 60.0), ("Monday, 02-Mar-26 09:01:00 GMT", 60.0),
+    ("Mon Mar  2 09:01:00 2026", 60.0), ("Mon, 02 Mar 2026 08:59:00 GMT", 0.0),
+    ("soon", None), (None, None),
+])
+def test_retry_after_is_read_in_both_rfc_9110_forms(value, seconds):
+    with time_machine.travel(NOW, tick=False):
+        assert parse_retry_after(value) == seconds

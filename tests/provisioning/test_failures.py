@@ -85,6 +85,14 @@ def test_throttling_waits_at_least_retry_after(pc_app, pc_client, pc_sandbox):
     assert pc_sandbox.count("customers") == 2
 
 
+def test_a_retry_after_too_long_for_one_call_reschedules_the_job_by_it(
+        pc_app, pc_client, pc_sandbox, pc_sleeps):
+    pc_sandbox.add_fault("error", "POST /v1/customers", status=429, count=1, retry_after=900)
+    order = make_order()
+    assert run_job(order.id, pc_client) >= 900
+    assert pc_sleeps == [] and order.job.state == "retry"  # the worker was not held 15 min
+
+
 def test_an_order_that_keeps_failing_ends_in_attention_not_lost(pc_app, pc_client, pc_sandbox):
     pc_app.config["PROVISIONING_MAX_ATTEMPTS"] = 3
     pc_sandbox.add_fault("error", "POST /v1/customers", status=500, count=None)

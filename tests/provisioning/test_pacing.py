@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pytest
 import responses
+import time_machine
 
 from connectors.partner_center.pacing import PacedSession, bucket_of
 
@@ -49,3 +53,29 @@ def test_after_a_429_the_bucket_is_silent_until_retry_after():
     assert clock.sleeps == []
     session.get(f"{BASE}/customers")
     assert clock.sleeps == [7.0]
+
+
+@responses.activate
+def test_a_retry_after_date_holds_the_bucket_until_that_date():
+    responses.get(f"{BASE}/customers", status=429,
+                  headers={"Retry-After": "Mon, 02 Mar 2026 09:00:20 GMT"})
+    responses.get(f"{BASE}/customers", json={})
+    clock = FakeClock()
+    session = PacedSession(100, clock=clock, sleep=clock.sleep)
+    with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False):
+        assert session.get(f"{BASE}/customers").status_code == 429
+    session.get(f"{BASE}/customers")
+    assert clock.sleeps == [20.0]
+
+
+@pytest.mark.parametrize(("value", "held"), [("soon", 1.0), ("3600", 60.0)])
+@responses.activate
+def test_a_malformed_or_very_long_retry_after_holds_the_bucket_a_second_to_a_minute(
+        value, held):
+    responses.get(f"{BASE}/customers", status=429, headers={"Retry-After": value})
+    responses.get(f"{BASE}/customers", json={})
+    clock = FakeClock()
+    session = PacedSession(100, clock=clock, sleep=clock.sleep)
+    assert session.get(f"{BASE}/customers").status_code == 429
+    session.get(f"{BASE}/customers")
+    assert clock.sleeps == [held]

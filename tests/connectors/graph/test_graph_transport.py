@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 import responses
+import time_machine
 
 from connectors.graph import (
     AccessDenied,
@@ -202,3 +203,13 @@ def test_refused_app_credentials_need_reauthentication_and_never_echo_the_secret
     with pytest.raises(ReauthenticationRequired, match="AADSTS7000215") as refused:
         provider.token()
     assert "s3cret" not in str(refused.value) and refused.value.code == "invalid_client"
+
+
+def test_honours_a_retry_after_given_as_an_http_date(mock):
+    mock.get(URL, status=429, headers={"Retry-After": "Mon, 02 Mar 2026 09:00:12 GMT"},
+             json=graph_error("TooManyRequests"))
+    mock.get(URL, json=BODY)
+    sleeps: list[float] = []
+    with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False):
+        assert _client(sleeps).get_relationship(REL).id == REL
+    assert sleeps == [12.0]
