@@ -12,11 +12,12 @@ hammering a locked account does not lengthen its lock. Of several attempts racin
 the free ones, exactly one takes the lock and the rest are refused, so at most the free
 attempts of a bucket hash at the same time.
 
-A successful sign-in clears the account's bucket and takes its own attempt back from the
-address's bucket, so an office behind one address is not slowed by its colleagues'
-successful sign-ins; failures still add up. Nothing here tells a known email from an
-unknown one: both are counted and refused alike, and an unknown email's password is
-checked against a dummy hash made the same way as every user's, so it takes as long.
+A successful sign-in (password and second factor both right) clears the account's bucket
+and takes its own attempts back from the address's bucket, so an office behind one
+address is not slowed by its colleagues' successful sign-ins; failures still add up.
+Nothing here tells a known email from an unknown one: both are counted and refused alike,
+and an unknown email's password is checked against a dummy hash made the same way as
+every user's, so it takes as long.
 """
 
 from __future__ import annotations
@@ -85,10 +86,15 @@ def wait_before(store: Store, email: str, address: str, limits: Limits,
     return None
 
 
-def signed_in(store: Store, email: str, address: str, now: datetime) -> None:
-    """The password was right: the account starts afresh, the address keeps its failures."""
+def signed_in(store: Store, email: str, address: str, now: datetime, attempts: int = 1) -> None:
+    """The whole sign-in succeeded (the password and, when asked, the second factor): the
+    account starts afresh, the address takes back this sign-in's own attempts and keeps
+    its failures. Never call it for the password alone: a second factor's guesses count
+    in the same account bucket, and clearing it there would give each re-post of a known
+    password a fresh set of code guesses."""
     store.clear(account_bucket(email))
-    store.undo(address_bucket(address), now)
+    for _ in range(attempts):
+        store.undo(address_bucket(address), now)
 
 
 def user_by_email(email: str) -> User | None:

@@ -61,8 +61,7 @@ def login():
         elif not user.is_active:
             services.record_failed_sign_in(form.email.data, user, address, "account disabled")
             form.email.errors.append("This account is disabled. Ask your administrator.")
-        else:
-            sign_in.signed_in(throttling.store(), form.email.data, address, now)
+        else:  # the bucket clears once the second factor, if asked, is right too
             return _sign_in(user, form.remember.data)
     return render_template("auth/login.html", form=form), 200 if not form.errors else 422
 
@@ -156,7 +155,6 @@ def _confirm(form: ConfirmSignupForm, secret: str, email: str, now: datetime):
     except services.EmailTaken:
         flash("This address has an account already: sign in with it.", "info")
         return redirect(url_for("auth.login"))
-    sign_in.signed_in(throttling.store(), email, address, now)
     flash("Welcome! Your company account is ready.", "success")
     return _sign_in(user, False)
 

@@ -78,11 +78,15 @@ def _device_trusted(user: User, now: datetime) -> bool:
     return isinstance(token, str) and mfa.device_trusted(user, token, now)
 
 
-def finish(user: User, remember: bool, how: str = "", next_target: str | None = None):
-    """Sign the user in (a server-side session opens) and go where it was heading."""
+def finish(user: User, remember: bool, how: str = "", next_target: str | None = None,
+           attempts: int = 1):
+    """Sign the user in (a server-side session opens) and go where it was heading; only
+    now does the account's sign-in throttle start afresh (accounts/sign_in.py)."""
     session.pop(PENDING, None)
+    address = throttling.client_address()
+    sign_in.signed_in(throttling.store(), user.email, address, datetime.now(UTC), attempts)
     login_user(user, remember=remember)
-    services.record_sign_in(user, throttling.client_address(), how)
+    services.record_sign_in(user, address, how)
     target = next_target or request.args.get("next")
     return redirect(target if is_safe_next(target) else url_for("main.home"))
 
@@ -122,15 +126,15 @@ def verify():
         if wait is not None:
             form.code.errors.append(f"Too many attempts; try again in "
                                     f"{throttling.in_words(wait)}.")
-            return render_template("mfa/verify.html", form=form), 429
+            return render_template("mfa/verify.html", form=form), 429, \
+                {"Retry-After": str(wait)}
         try:
             how = mfa.verify(user, form.code.data, now, _cipher())
         except mfa.WrongCode as wrong:
             services.record_failed_sign_in(user.email, user, address, "wrong second factor")
             form.code.errors.append(str(wrong))
-        else:
-            sign_in.signed_in(throttling.store(), user.email, address, now)
-            response = finish(user, state["remember"], how, state.get("next"))
+        else:  # the password's attempt and this code's are both taken back
+            response = finish(user, state["remember"], how, state.get("next"), attempts=2)
             if form.remember_device.data:
                 _set_device_cookie(response, mfa.trust_device(
                     user, now, current_app.config["MFA_DEVICE_DAYS"]))

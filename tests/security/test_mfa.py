@@ -179,3 +179,43 @@ def test_admin_agents_must_keep_mfa_and_others_may_turn_it_off(client, browser, 
                   token_url="/account")
         db.session.refresh(world.reseller_a_user)
         assert not world.reseller_a_user.mfa_enabled
+
+
+def test_re_posting_the_password_gives_no_fresh_code_guesses(app, browser, world):
+    """The right password alone does not start the account's throttle afresh: the code
+    guesses of each password re-post add up, from any address, until a 429."""
+    with time_machine.travel(NOW, tick=False):
+        secret, _codes = enrol(browser(), world.admin)
+    later = NOW + timedelta(minutes=5)
+    answers = []
+    with time_machine.travel(later, tick=False):
+        for n in range(3):
+            guesser = browser()
+            guesser.environ_base["REMOTE_ADDR"] = f"2001:db8::{n + 1}"
+            assert login(guesser, world.admin).headers["Location"].endswith("/mfa/verify")
+            answers.append(post_form(guesser, "/mfa/verify", {"code": "000000"},
+                                     token_url="/mfa/verify"))
+    assert [a.status_code for a in answers] == [422, 422, 429]
+    assert answers[-1].headers["Retry-After"] == "2"
+    assert "Too many attempts" in answers[-1].get_data(as_text=True)
+    with time_machine.travel(later + timedelta(seconds=2), tick=False):
+        right = post_form(guesser, "/mfa/verify", {"code": pyotp.TOTP(secret).now()},
+                          token_url="/mfa/verify")
+        assert right.status_code == 302 and signed_in(guesser)
+
+
+def test_a_whole_sign_in_with_a_code_starts_the_account_afresh(app, browser, world):
+    with time_machine.travel(NOW, tick=False):
+        secret, _codes = enrol(browser(), world.admin)
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
+        user = browser()
+        login(user, world.admin)
+        for _ in range(2):
+            post_form(user, "/mfa/verify", {"code": "000000"}, token_url="/mfa/verify")
+        assert post_form(user, "/mfa/verify", {"code": pyotp.TOTP(secret).now()},
+                         token_url="/mfa/verify").status_code == 302
+        again = browser()
+        login(again, world.admin)
+        wrong = [post_form(again, "/mfa/verify", {"code": "000000"},
+                           token_url="/mfa/verify").status_code for _ in range(3)]
+    assert wrong == [422] * 3
