@@ -1,0 +1,83 @@
+"""B4: a credit note reverses lines of an issued invoice, each line at most once, and the
+credit notes of an invoice never take off more than it invoiced."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from billing.invoices import CreditNoteRefused, issue_credit_note
+from billing.models import Invoice
+from billing.runs import run_billing
+from persistence import db
+from subscriptions import services
+from tests.billing.conftest import price_in, provisioned
+
+JUNE_END = date(2021, 6, 30)
+CORRECTED_ON = date(2021, 7, 2)
+
+
+def june_invoice(shop, pc_client, *seats: int) -> Invoice:
+    """Reseller A's June invoice: one subscription of EUR 10.08 per seat count."""
+    eur = price_in(shop, "DE", "EUR", "10.08")
+    for quantity in seats:
+        provisioned(shop.customer_a, shop.reseller_a_user, eur, quantity, pc_client)
+    run_billing("2021-06", JUNE_END)
+    return db.session.scalar(select(Invoice).where(Invoice.kind == "invoice"))
+
+
+def credit_notes() -> list[Invoice]:
+    return list(db.session.scalars(select(Invoice).where(Invoice.kind == "credit_note")
+                                   .order_by(Invoice.id)))
+
+
+def test_b4_an_invoice_credited_in_full_cannot_be_credited_again(shop, clock, pc_client):
+    invoice = june_invoice(shop, pc_client, 10)
+    first = issue_credit_note(invoice, "Wrong seat count", CORRECTED_ON)
+    with pytest.raises(CreditNoteRefused) as refused:
+        issue_credit_note(invoice, "Wrong seat count", CORRECTED_ON)
+    assert refused.value.codes == ("B4.line_already_credited",)
+    assert credit_notes() == [first]
+    assert invoice.amount_credited == invoice.total == Decimal("119.95")  # 100.80 + 19 %
+
+
+def test_b4_a_refused_credit_note_takes_no_number(shop, clock, pc_client):
+    invoice = june_invoice(shop, pc_client, 10, 3)
+    one, two = invoice.lines
+    issue_credit_note(invoice, "Wrong seat count", CORRECTED_ON, [one.id])
+    with pytest.raises(CreditNoteRefused):
+        issue_credit_note(invoice, "Wrong seat count", CORRECTED_ON, [one.id])
+    second = issue_credit_note(invoice, "Wrong price", CORRECTED_ON, [two.id])
+    assert [n.number for n in credit_notes()] == ["CN-2021-000001", "CN-2021-000002"]
+    assert [ln.amount for ln in second.lines] == [-two.amount]
+
+
+def test_b4_only_the_lines_not_yet_credited_may_be_credited(shop, clock, pc_client):
+    invoice = june_invoice(shop, pc_client, 10, 3)
+    one, two = invoice.lines
+    issue_credit_note(invoice, "Wrong seat count", CORRECTED_ON, [one.id])
+    with pytest.raises(CreditNoteRefused) as refused:
+        issue_credit_note(invoice, "Everything again", CORRECTED_ON)  # both lines
+    assert refused.value.codes == ("B4.line_already_credited",)
+    assert f"Line {one.position} " in refused.value.problems[0].message
+    assert len(credit_notes()) == 1
+    assert invoice.amount_credited < invoice.total
+
+
+def test_b4_a_credit_beyond_what_the_invoice_invoiced_is_refused(shop, clock, agent, pc_client):
+    # Bought 18 June, cancelled 20 June: June's invoice nets the charge and its credit
+    # (100.80 − 94.08); crediting the charge alone would give back money never paid.
+    sub = provisioned(shop.customer_a, agent, price_in(shop, "DE", "EUR", "10.08"), 10,
+                      pc_client)
+    clock.move_to(datetime(2021, 6, 20, 10, tzinfo=UTC))
+    services.cancel(sub, agent, pc_client)
+    run_billing("2021-06", JUNE_END)
+    invoice = db.session.scalar(select(Invoice).where(Invoice.kind == "invoice"))
+    charge = next(ln for ln in invoice.lines if ln.amount > 0)
+    with pytest.raises(CreditNoteRefused) as refused:
+        issue_credit_note(invoice, "Goodwill", CORRECTED_ON, [charge.id])
+    assert refused.value.codes == ("B4.credit_exceeds_invoice",)
+    assert credit_notes() == []
