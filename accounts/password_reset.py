@@ -15,8 +15,8 @@ import hashlib
 from collections.abc import Callable
 from datetime import datetime
 
-from accounts import audit, links, mfa, passwords, sessions
-from accounts.models import User, UserSession
+from accounts import api_tokens, audit, links, mfa, passwords, sessions
+from accounts.models import ApiToken, User, UserSession
 from accounts.sign_in import normalise, user_by_email
 from accounts.throttle import Store, seconds_until
 from persistence import db
@@ -58,14 +58,16 @@ def pending(secret: str, now: datetime) -> links.AccountLink:
 
 
 def reset(secret: str, password: str, now: datetime) -> User:
-    """Set the new password (WeakPassword, LinkInvalid); every session and trusted browser
-    of the account ends (commits once)."""
+    """Set the new password (WeakPassword, LinkInvalid); every session, API token and
+    trusted browser of the account ends, since whoever had the old password may have made
+    any of them (commits once)."""
     row = pending(secret, now)
     passwords.check(password)
     links.claim(row, now)
     user = row.user
     user.set_password(password)
     sessions.end_sessions(UserSession.user_id == user.id, now)
+    api_tokens.revoke_where(ApiToken.user_id == user.id, now)
     mfa.forget_devices(user.id, now)
     audit.record(audit.Kind.PASSWORD_RESET, user=user, actor=user, now=now)
     db.session.commit()

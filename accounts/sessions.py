@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql import ColumnElement
 
-from accounts import mfa
-from accounts.models import Customer, Reseller, User, UserSession
+from accounts import api_tokens, mfa
+from accounts.models import ApiToken, Customer, Reseller, User, UserSession
 from persistence import MAX_ID, as_utc, db
 
 TOUCH_EVERY = timedelta(minutes=5)
@@ -227,9 +227,11 @@ def revoke(row: UserSession, now: datetime) -> None:
 
 
 def revoke_all(user, now: datetime) -> None:
-    """Sign out everywhere: end every session of the user, this one included, and stop
-    trusting its browsers for two-factor sign-in."""
+    """Sign out everywhere: end every session of the user, this one included, revoke the
+    API tokens it made (a token acts as its user, so a leaked one would outlive the
+    sign-out), and stop trusting its browsers for two-factor sign-in."""
     end_sessions(UserSession.user_id == user.id, now)
+    api_tokens.revoke_where(ApiToken.user_id == user.id, now)
     mfa.forget_devices(user.id, now)
     db.session.commit()
 

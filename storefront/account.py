@@ -223,5 +223,6 @@ def sign_out_everywhere():
         return page
     sessions.revoke_all(current_user, utcnow())
     logout_user()
-    flash("You are signed out everywhere, this browser included.", "info")
+    flash("You are signed out everywhere, this browser included, and your API tokens are "
+          "revoked: make new ones on the API tokens page after signing in.", "info")
     return redirect(url_for("auth.login"))

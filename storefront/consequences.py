@@ -111,8 +111,8 @@ def sign_out_everywhere() -> Consequence:
     return Consequence(
         "Sign out everywhere",
         "Every browser signed in as you, this one included, is signed out at once and must "
-        "sign in again, and no browser stays trusted to skip the two-factor code. Your API "
-        "tokens keep working: revoke them on their own page.")
+        "sign in again, and no browser stays trusted to skip the two-factor code. The API "
+        "tokens you made stop working too: make new ones on the API tokens page.")
 
 
 def disable_mfa() -> Consequence:

@@ -45,8 +45,9 @@ RESET = PasswordLink(
     template="recovery/reset.html", pending=password_reset.pending, choose=password_reset.reset,
     lost="Ask for a new link from the sign-in page (“Forgot your password?”): each one "
          "works once, for an hour.",
-    chosen=lambda user: f"Your password is changed and every browser signed in as "
-                        f"{user.email} is signed out. Sign in with the new password.")
+    chosen=lambda user: f"Your password is changed, every browser signed in as "
+                        f"{user.email} is signed out and its API tokens are revoked. Sign "
+                        "in with the new password; make new tokens on the API tokens page.")
 
 
 @bp.route("/reset", methods=["GET", "POST"])

@@ -11,8 +11,10 @@ import time_machine
 from sqlalchemy import func, select
 
 from accounts.audit import AuditEvent
+from accounts.models import ApiToken
 from notifications.models import OutboxEmail
 from persistence import db
+from tests.api.factories import bearer
 from tests.conftest import PASSWORD, login, post_form
 from tests.security.test_invitations_and_roles import emailed_link
 
@@ -53,6 +55,21 @@ def test_a_reset_sets_the_password_and_ends_every_session(client, browser, world
     assert login(browser(), user, PASSWORD).status_code == 422
     assert login(browser(), user, NEW).status_code == 302
     assert "password_reset" in set(db.session.scalars(select(AuditEvent.kind)))
+
+
+def test_a_reset_revokes_the_users_api_tokens_and_says_so(client, browser, world):
+    user = world.reseller_a_user
+    headers = bearer(user)
+    ask_reset(client, user.email)
+    link = emailed_link(RESET_RE, user.email)
+    assert "the API tokens you made stop working" in client.get(link).get_data(as_text=True)
+
+    done = post_form(client, link, {"password": NEW, "confirm": NEW})
+
+    assert "its API tokens are revoked" in client.get(
+        done.headers["Location"]).get_data(as_text=True)
+    assert browser().get("/api/v1/customers", headers=headers).status_code == 401
+    assert db.session.scalars(select(ApiToken.revoked_at)).one() is not None
 
 
 def test_a_reset_link_works_once(client, browser, world):

@@ -132,6 +132,21 @@ def test_sign_out_everywhere_ends_every_session_of_the_user(browser, world):
     assert signed_in(colleague)
 
 
+def test_sign_out_everywhere_revokes_the_users_api_tokens_and_says_so(browser, world):
+    laptop = browser()
+    mine, colleagues = bearer(world.reseller_a_user), bearer(world.reseller_b_user)
+    login(laptop, world.reseller_a_user)
+    assert "The API tokens you made stop working too" in post_form(
+        laptop, "/account/sessions/revoke-all", {}, token_url="/account").get_data(as_text=True)
+
+    response = post_form(laptop, "/account/sessions/revoke-all", {"confirm": "yes"},
+                         token_url="/account")
+
+    assert "your API tokens are revoked" in laptop.get(
+        response.headers["Location"]).get_data(as_text=True)
+    assert not api_works(browser, mine) and api_works(browser, colleagues)
+
+
 def test_one_session_can_be_ended_from_the_account_page(browser, world):
     laptop, phone = browser(), browser()
     login(laptop, world.reseller_a_user)
