@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import Select, func, select
 
 from catalog.models import Price, Sku
-from catalog.queries import CYCLE_ORDER, TERM_ORDER, buyer_market
+from catalog.queries import CYCLE_ORDER, TERM_ORDER, buyer_market, buyer_price
 from orders.models import Cart, CartLine
 from persistence import MAX_ID, db
 from subscriptions import rules
 from subscriptions.errors import SubscriptionRefused, refuse
 from subscriptions.models import Subscription
+from subscriptions.services import buyer_unit_price, price_of
 from subscriptions.services import facts as subscription_facts
-from subscriptions.services import price_of
 
 
 class CartError(ValueError):
@@ -108,6 +110,21 @@ def _line(cart: Cart, line_id: int) -> CartLine:
     if line is None:
         raise CartError("That line is no longer in the cart.")
     return line
+
+
+def unit_price(line: CartLine, markups: dict) -> Decimal:
+    """One license of the line as the order records it and billing charges it (B1, B5):
+    extra licenses for a subscription at that subscription's term price, else today's
+    buyer price (the reseller's cost plus markup, or retail)."""
+    if line.add_to_subscription is not None:
+        return term_price(line.add_to_subscription)
+    return Decimal(buyer_price(line.price, line.price.sku.product_id, markups))
+
+
+def term_price(sub: Subscription) -> Decimal:
+    """The price per license of the subscription's term, which its seat changes are billed
+    at (billing.charges): Microsoft keeps a term's price for licenses added within it."""
+    return buyer_unit_price(sub, price_of(sub))
 
 
 def billing_options(line: CartLine) -> list[Price]:

@@ -39,6 +39,7 @@ from checkout.rules import (
     run_rules,
 )
 from orders import snapshot
+from orders.cart import term_price
 from orders.facts import build_context, record_context
 from orders.inserts import insert_order
 from orders.models import Cart, CartLine, Order
@@ -265,9 +266,11 @@ def _amount(line: dict) -> Decimal:
 def _order_line(index, line, plan, mpn, markups) -> dict:
     """The order line's column values."""
     price, sku = line.price, line.price.sku
-    unit = buyer_price(price, sku.product_id, markups)
     adds = plan.action == "add_licenses"
     target = (line.add_to_subscription_id or _local_id(plan.subscription_id)) if adds else None
+    held = db.session.get(Subscription, target) if target else None
+    # Extra licenses at the term price billing charges them at (B1, B5), as the cart shows.
+    unit = term_price(held) if held else buyer_price(price, sku.product_id, markups)
     pc_target = plan.subscription_id if adds and not plan.subscription_id.startswith(
         "local:") else ""
     return {

@@ -16,7 +16,7 @@ from accounts.scoping import name_contains, visible_customers
 from agreements import mca
 from catalog.models import CatalogSettings
 from catalog.pricing import buyer_locale, format_money, tax_label
-from catalog.queries import buyer_price, markups_for
+from catalog.queries import markups_for
 from checkout.problems import CheckoutRefused, by_field, by_line
 from connectors.partner_center.app_client import get_client
 from connectors.partner_center.errors import PartnerCenterError
@@ -117,7 +117,7 @@ def _priced(the_cart, markups) -> tuple[dict, dict]:
     per currency and billing cycle: a monthly and an annual charge are not one sum."""
     priced = {}
     for line in the_cart.lines:
-        unit = buyer_price(line.price, line.price.sku.product_id, markups)
+        unit = carts.unit_price(line, markups)
         priced[line.id] = (unit, charge_amount(unit, line.quantity, line.price.currency))
     return priced, _totals((line.price.currency, line.price.billing_cycle, priced[line.id][1])
                            for line in the_cart.lines)
