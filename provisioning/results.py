@@ -1,7 +1,8 @@
 """What provisioning learns back from Partner Center: orders per line, subscriptions, outcome.
 
 Lines are matched to Partner Center orders through the cart's order groups (one order per
-group, lines in cart order), so every line knows its order and, once provisioning is done,
+group, matched by billing cycle and each line's catalog item, term and quantity, never by
+position), so every line knows its order and, once provisioning is done,
 its subscription, which is then mirrored locally with the reseller's MPN (K8).
 """
 
@@ -15,12 +16,13 @@ from sqlalchemy import select
 from accounts.models import Role, User
 from connectors.partner_center.client import PartnerCenterClient
 from connectors.partner_center.commerce_types import Cart, CheckoutResult
+from connectors.partner_center.commerce_types import Order as PcOrder
 from connectors.partner_center.commerce_types import Subscription as PcSubscription
 from connectors.partner_center.errors import PartnerCenterError
 from notifications import notify
 from orders.models import Order, OrderLine, OrderStatus
 from persistence import db
-from provisioning.attention import meaning, next_step_for
+from provisioning.attention import NeedsAttention, meaning, next_step_for
 from provisioning.steps import StillProvisioning
 from subscriptions.entitlements import mirror_entitlements
 from subscriptions.models import Subscription
@@ -36,14 +38,10 @@ def record_checkout(order: Order, lines: list[OrderLine], cart: Cart,
     for index, cart_line in enumerate(cart.lines):
         groups[cart_line.order_group].append(index)
     unmatched = dict(groups)
-    for pc_order in result.orders:
-        offers = [li.offer_id for li in sorted(pc_order.lines, key=lambda x: x.line_item_number)]
-        for group, indexes in list(unmatched.items()):
-            if [cart.lines[i].catalog_item_id for i in indexes] == offers:
-                for i in indexes:
-                    lines[i].pc_order_id, lines[i].status = pc_order.id, "ordered"
-                del unmatched[group]
-                break
+    for group, pc_order in _match_orders(cart, groups, result.orders).items():
+        for i in groups[group]:
+            lines[i].pc_order_id, lines[i].status = pc_order.id, "ordered"
+        del unmatched[group]
     errors = {e.order_group_id: e for e in result.order_errors}
     for group, indexes in unmatched.items():
         for i in indexes:
@@ -51,6 +49,67 @@ def record_checkout(order: Order, lines: list[OrderLine], cart: Cart,
     db.session.commit()
     if any(line.status == "pending" for line in lines):
         raise StillProvisioning("Some cart lines have no Partner Center order yet.")
+
+
+def _match_orders(cart: Cart, groups: dict[str, list[int]],
+                  pc_orders: tuple[PcOrder, ...]) -> dict[str, PcOrder]:
+    """Each order group's Partner Center order, by what both say was bought: the billing
+    cycle and every line's catalog item, term and quantity. The docs define no order of a
+    checkout's orders, and two groups can hold the same SKU (monthly and annual, K6), so
+    the position or the catalog item alone would swap lines; a tie is not guessed."""
+    wanted = {group: _group_key(cart, indexes) for group, indexes in groups.items()}
+    matched: dict[str, PcOrder] = {}
+    for pc_order in pc_orders:
+        fits = [group for group, key in wanted.items() if _fits(key, _order_key(pc_order))]
+        rivals = [other for other in pc_orders
+                  if any(_fits(wanted[g], _order_key(other)) for g in fits)]
+        if len(fits) > 1 or len(rivals) > 1:
+            raise _ambiguous(fits, rivals)
+        if fits:
+            matched[fits[0]] = pc_order
+    return matched
+
+
+Key = tuple[str, tuple[tuple[str, str, int], ...]]
+
+
+def _cycle(value: str) -> str:
+    """A billing cycle as both sides spell it: `one_time` in a cart, `OneTime` in the docs."""
+    return value.replace("_", "").lower()
+
+
+def _group_key(cart: Cart, indexes: list[int]) -> Key:
+    """What an order group asked for: its billing cycle(s) and lines in cart order."""
+    cycles = ",".join(sorted({_cycle(cart.lines[i].billing_cycle) for i in indexes}))
+    return cycles, tuple((cart.lines[i].catalog_item_id, cart.lines[i].term_duration,
+                          cart.lines[i].quantity) for i in indexes)
+
+
+def _order_key(pc_order: PcOrder) -> Key:
+    """What a Partner Center order says it bought, comparable with `_group_key`."""
+    ordered = sorted(pc_order.lines, key=lambda li: li.line_item_number)
+    return _cycle(pc_order.billing_cycle), tuple(
+        (li.offer_id, li.term_duration, li.quantity) for li in ordered)
+
+
+def _fits(wanted: Key, got: Key) -> bool:
+    """Whether an order is the one a group asked for; an order line that names no term
+    (perpetual software) is judged by its catalog item and quantity."""
+    return wanted[0] == got[0] and len(wanted[1]) == len(got[1]) and all(
+        offer == got_offer and quantity == got_quantity and (not got_term or term == got_term)
+        for (offer, term, quantity), (got_offer, got_term, got_quantity)
+        in zip(wanted[1], got[1], strict=True))
+
+
+def _ambiguous(groups: list[str], pc_orders: list[PcOrder]) -> NeedsAttention:
+    """Orders that fit more than one group (or groups that fit several orders)."""
+    ids = ", ".join(o.id for o in pc_orders)
+    return NeedsAttention(
+        f"Partner Center created orders ({ids}) that cannot be told apart: each fits "
+        f"{len(groups)} of this order's order groups by billing cycle, product, term and "
+        "quantity, so no line was given an order.",
+        "An administrator should find in Partner Center which order and subscription belong "
+        "to which line before anything else: retrying meets the same tie.")
 
 
 def _fail_line(line: OrderLine, order_error, line_error) -> None:

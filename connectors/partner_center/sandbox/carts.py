@@ -191,6 +191,8 @@ def finish_checkout(sb: Sandbox, tenant_id: str, cart_id: str) -> Answer:
         pairs = [(ln, it) for ln, it in zip(buyable, items, strict=True)
                  if ln["orderGroup"] == group]
         created.append(orders.place(sb, tenant_id, pairs))
+    if sb.config.checkout_orders_reversed:
+        created.reverse()
     cart["processing"] = False
     cart["wire"] |= {"status": "Ordered", "lastModifiedTimestamp": wire.iso(sb.now())}
     errors = [{"orderGroupId": g, "code": int(e["errorCode"]),

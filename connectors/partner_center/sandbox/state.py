@@ -35,6 +35,8 @@ class SandboxConfig:
     rate_limit_per_minute: int | None = None
     qualification_vetting_seconds: float = 60.0
     checkout_seconds: float = 0.0  # real seconds a checkout holds its cart (for 800064)
+    # The docs define no order of a checkout's orders: True answers the last group first.
+    checkout_orders_reversed: bool = False
     timeout_sleep_seconds: float = 35.0  # over HTTP, past the client's read timeout
     # > 0: a quantity change answers 202 + Location and shows after that many reads of
     # the subscription, as Partner Center does when a PATCH takes longer than expected.
