@@ -41,6 +41,9 @@ class SandboxTokenProvider:
         """Return `sandbox-app:<tenant>` or `sandbox-user:<tenant>`."""
         return f"sandbox-{kind}:{self._tenant_id}"
 
+    def forget(self, kind: TokenKind, token: str) -> None:
+        """Nothing to drop: sandbox tokens are not cached and never expire."""
+
     def __repr__(self) -> str:
         return f"SandboxTokenProvider(tenant_id={self._tenant_id!r})"
 
@@ -87,6 +90,21 @@ class MsalTokenProvider:
                          "token_source": "partner_center", "token_kind": kind,
                          "expires_in": result.get("expires_in")})
         return str(result["access_token"])
+
+    def forget(self, kind: TokenKind, token: str) -> None:
+        """Remove the refused access token from msal's cache (and its file), so the next
+        `token` asks Entra ID: client credentials again for app-only, the cached refresh
+        token for app+user. Only that token: another thread may already hold a newer one."""
+        with self._lock:
+            if self._app is None:
+                return
+            access = msal.TokenCache.CredentialType.ACCESS_TOKEN
+            for item in list(self._cache.search(access)):
+                if item.get("secret") == token:
+                    self._cache.remove_at(item)
+            self._persist()
+        log.info("partner center %s token dropped after a 401", kind, extra={
+            "token_source": "partner_center", "token_kind": kind})
 
     def _application(self) -> msal.ConfidentialClientApplication:
         """Build the msal app once, loading the persisted cache first."""

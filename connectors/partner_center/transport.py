@@ -1,4 +1,5 @@
-"""HTTP transport: headers, timeouts, retries with the same MS-RequestId, typed errors."""
+"""HTTP transport: headers, timeouts, retries with the same MS-RequestId, one fresh sign-in
+on a 401, typed errors."""
 
 from __future__ import annotations
 
@@ -40,6 +41,10 @@ class TokenProvider(Protocol):
 
     def token(self, kind: TokenKind) -> str:
         """Return a valid access token of the requested kind."""
+        ...
+
+    def forget(self, kind: TokenKind, token: str) -> None:
+        """Drop a token Partner Center refused (401), so the next `token` is a fresh one."""
         ...
 
 
@@ -95,8 +100,29 @@ class Transport:
 
     def _attempt(self, call: Call, request_id: str, correlation_id: str,
                  attempt: int) -> requests.Response:
-        """One HTTP exchange; raises a typed error for anything but the expected statuses."""
-        headers = self._headers(call, request_id, correlation_id)
+        """One HTTP exchange; raises a typed error for anything but the expected statuses.
+
+        A 401 is answered once by dropping the token (msal would hand the refused token out
+        until it expires) and sending the same request, same MS-RequestId, with a fresh one;
+        only a second 401 is raised (ReauthenticationRequired)."""
+        kind: TokenKind = "user" if call.as_user else "app"
+        bearer = self._tokens.token(kind)
+        response = self._exchange(call, bearer, request_id, correlation_id, attempt)
+        if response.status_code == 401 and 401 not in tuple(call.ok):
+            log.warning("partner center %s %s: token refused (401), signing in again",
+                        call.method, call.path, extra={"upstream": "partner_center",
+                                                       "ms_request_id": request_id})
+            self._tokens.forget(kind, bearer)
+            response = self._exchange(call, self._tokens.token(kind), request_id,
+                                      correlation_id, attempt)
+        if response.status_code in tuple(call.ok):
+            return response
+        raise error_from_response(response, request_id, correlation_id)
+
+    def _exchange(self, call: Call, bearer: str, request_id: str, correlation_id: str,
+                  attempt: int) -> requests.Response:
+        """Send the request once with this bearer token and log its outcome."""
+        headers = self._headers(call, bearer, request_id, correlation_id)
         # The call's fields on its log line: operations/ counts them and the order's log
         # follows them to Microsoft (the ids are what Microsoft's support asks for).
         fields = {"upstream": "partner_center", "operation": operation(call.method, call.path),
@@ -119,13 +145,11 @@ class Transport:
                  call.path, response.status_code, attempt, request_id,
                  extra={**fields, "status": response.status_code,
                         "latency_ms": _elapsed_ms(started)})
-        if response.status_code in tuple(call.ok):
-            return response
-        raise error_from_response(response, request_id, correlation_id)
+        return response
 
-    def _headers(self, call: Call, request_id: str, correlation_id: str) -> dict[str, str]:
+    def _headers(self, call: Call, bearer: str, request_id: str,
+                 correlation_id: str) -> dict[str, str]:
         """Build Partner Center's request headers for one attempt."""
-        bearer = self._tokens.token("user" if call.as_user else "app")
         headers = {
             "Authorization": f"Bearer {bearer}",
             "Accept": "application/json",

@@ -156,3 +156,44 @@ def test_the_client_sends_msal_tokens_and_never_logs_them(entra, tmp_path, caplo
     assert client.get_customer("c1").id == "c1"
     assert len(entra.grants) == entra_calls + 1
     assert "app-access" not in caplog.text and SECRET not in caplog.text
+
+
+def _refuse_once(entra, url: str, body: dict) -> None:
+    """Partner Center answers the first request 401 (the token was revoked), then 200."""
+    entra.mock.get(url, status=401, json={"code": 800001, "description": "Token invalid"},
+                   headers={"WWW-Authenticate": "OAuth realm=urn:cpsvc:cpid:x"})
+    entra.mock.get(url, json=body)
+
+
+def test_a_401_drops_msals_cached_app_token_and_retries_once_with_a_new_one(entra, tmp_path):
+    url = "https://pc.test/v1/customers/c1"
+    _refuse_once(entra, url, {"id": "c1"})
+    client = PartnerCenterClient(requests.Session(), "https://pc.test", _provider(tmp_path))
+    assert client.get_customer("c1").id == "c1"
+    sent = [c.request for c in entra.mock.calls if c.request.url == url]
+    assert [r.headers["Authorization"] for r in sent] == ["Bearer app-access-1",
+                                                          "Bearer app-access-2"]
+    assert sent[0].headers["MS-RequestId"] == sent[1].headers["MS-RequestId"]
+    assert [g["grant_type"] for g in entra.grants] == ["client_credentials"] * 2
+    assert "app-access-1" not in (tmp_path / "cache.json").read_text()
+
+
+def test_a_401_on_an_app_user_call_redeems_the_cached_refresh_token(entra, tmp_path):
+    url = "https://pc.test/v1/relationships?relationship_type=IsIndirectCloudSolutionProviderOf"
+    _refuse_once(entra, url, {"totalCount": 0, "items": []})
+    with time_machine.travel(START, tick=False):
+        client = PartnerCenterClient(requests.Session(), "https://pc.test", _provider(tmp_path))
+        assert client.list_indirect_resellers() == ()
+    sent = [c.request for c in entra.mock.calls if c.request.url == url]
+    assert [r.headers["Authorization"] for r in sent] == ["Bearer user-access-1",
+                                                          "Bearer user-access-2"]
+    assert [g.get("refresh_token") for g in entra.grants] == [FIRST_RT, "rotated-refresh-1"]
+
+
+def test_a_token_refused_twice_is_reported_without_a_third_try(entra, tmp_path):
+    url = "https://pc.test/v1/customers/c1"
+    entra.mock.get(url, status=401, json={"code": 800001, "description": "Token invalid"})
+    client = PartnerCenterClient(requests.Session(), "https://pc.test", _provider(tmp_path))
+    with pytest.raises(ReauthenticationRequired):
+        client.get_customer("c1")
+    assert len([c for c in entra.mock.calls if c.request.url == url]) == 2

@@ -194,7 +194,8 @@ def test_refuses_an_app_only_token_on_app_user_routes(pc_responses):
 
 
 def test_the_client_reports_token_problems_as_typed_errors(pc_client, pc_sandbox):
-    pc_sandbox.add_fault("error", "GET /v1/customers/*", status=401, code="900420")
+    # Twice: a fresh token of the wrong audience (900420) is refused again after re-auth.
+    pc_sandbox.add_fault("error", "GET /v1/customers/*", status=401, code="900420", count=2)
     with pytest.raises(ReauthenticationRequired):
         pc_client.get_customer(seed.TENANT_WITH_DAP_ID)
     pc_sandbox.add_fault("error", "GET /v1/customers/*", status=403, code="900329")

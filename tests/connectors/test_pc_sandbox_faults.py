@@ -15,6 +15,7 @@ import responses
 from connectors.partner_center import (
     Conflict,
     PartnerCenterClient,
+    ReauthenticationRequired,
     SandboxTokenProvider,
     ServiceUnavailable,
     Throttled,
@@ -167,3 +168,21 @@ def test_a_slow_fault_without_a_range_waits_its_delay():
     sandbox = Sandbox()
     fault = sandbox.add_fault("slow", delay=0.2, count=2)
     assert [sandbox.faults.wait(fault) for _ in range(3)] == [0.2] * 3
+
+
+def test_a_401_is_answered_by_signing_in_again_and_sending_the_same_request_once(
+        pc_client, pc_sandbox, pc_responses, pc_sleeps):
+    pc_sandbox.add_fault("error", "GET /v1/customers/*", status=401, count=1)
+    assert pc_client.get_customer(DAP).id == DAP
+    sent = [c.request for c in pc_responses.calls if "/v1/customers/" in c.request.url]
+    assert len(sent) == 2 and pc_sleeps == []
+    assert sent[0].headers["MS-RequestId"] == sent[1].headers["MS-RequestId"]
+
+
+def test_a_second_401_in_a_row_is_raised_as_reauthentication_required(
+        pc_client, pc_sandbox, pc_responses):
+    pc_sandbox.add_fault("error", "GET /v1/customers/*", status=401, count=2)
+    with pytest.raises(ReauthenticationRequired) as caught:
+        pc_client.get_customer(DAP)
+    assert caught.value.http_status == 401
+    assert len([c for c in pc_responses.calls if "/v1/customers/" in c.request.url]) == 2
