@@ -6,11 +6,20 @@ as overage", notices go out "at 50%, 75%, 90% and 100%", and overage rates are "
 rates charged in the commitment period". Each commitment year is its own term: its balance is
 the year's initial or annual order plus additional orders for that year; each threshold is
 notified once per term. A term funded with RMB 0 (true-down to zero) has no thresholds.
+
+Overage is charged per calendar month (O5) and invoiced by the partner when the month's
+statement goes out (O6); an issued invoice is never edited (B4). So once a month closes, the
+usage its overage billed is paid for and no longer draws on the commitment: an additional
+order placed later (O3) tops up the balance for later usage ("If customers don't want to pay
+overage monthly, they can place an additional order to top up their Monetary Commitment
+balance") and never absorbs usage already invoiced as overage. Over a term the customer is
+billed the commitment and its additional orders plus each month's overage, and no usage is
+billed twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -40,20 +49,27 @@ class UsageRecord:
 
 @dataclass(frozen=True)
 class Balance:
-    """A term's commitment (funded) and what usage has consumed of it (used)."""
+    """A term's commitment (funded), its usage (used) and the overage of closed months
+    (invoiced), which that usage no longer draws on the commitment for."""
 
     funded: Decimal
     used: Decimal = ZERO
+    invoiced: Decimal = ZERO
+
+    @property
+    def drawn(self) -> Decimal:
+        """What usage has taken from the commitment: usage not billed as overage."""
+        return min(self.used - self.invoiced, self.funded)
 
     @property
     def remaining(self) -> Decimal:
         """What is left to draw; never below zero."""
-        return max(self.funded - self.used, ZERO)
+        return max(self.funded - (self.used - self.invoiced), ZERO)
 
     @property
     def overage(self) -> Decimal:
-        """Usage beyond the commitment, charged at the same rates."""
-        return max(self.used - self.funded, ZERO)
+        """The term's overage: invoiced for closed months plus this month's so far."""
+        return self.invoiced + max(self.used - self.invoiced - self.funded, ZERO)
 
     def split(self, amount: Decimal) -> tuple[Decimal, Decimal]:
         """How much of a charge the balance covers and how much is overage."""
@@ -64,14 +80,14 @@ class Balance:
         """The balance after a charge; charges are never negative."""
         if amount < ZERO:
             raise ValueError("a usage charge cannot be negative")
-        return Balance(self.funded, self.used + amount)
+        return Balance(self.funded, self.used + amount, self.invoiced)
 
 
 def thresholds_reached(balance: Balance) -> tuple[int, ...]:
     """The notice thresholds consumption has reached (exactly 50% reaches 50)."""
     if balance.funded <= ZERO:
         return ()
-    return tuple(t for t in THRESHOLDS if balance.used * 100 >= balance.funded * t)
+    return tuple(t for t in THRESHOLDS if balance.drawn * 100 >= balance.funded * t)
 
 
 def newly_crossed(balance: Balance, notified: Iterable[int]) -> tuple[int, ...]:
@@ -97,6 +113,55 @@ def apply_usage(balance: Balance, record: UsageRecord, notified: Iterable[int]) 
     return UsageOutcome(after, covered, overage, newly_crossed(after, notified))
 
 
+def _used(usage: Sequence[UsageRecord], first: date, day: date) -> Decimal:
+    return sum((r.charge for r in usage if first <= r.used_on <= day), start=ZERO)
+
+
+def _month_ends(
+    start: date,
+    orders: Sequence[CommitmentOrder],
+    usage: Sequence[UsageRecord],
+    year: int,
+    as_of: date,
+) -> Iterator[tuple[date, Balance]]:
+    """Each month of the term up to `as_of` (by its first day) with its balance at its end.
+
+    A month's balance starts from the overage invoiced for the months before it: what one
+    month's overage billed is not drawn again once an order raises the funding."""
+    first, last = term_bounds(start, year)
+    stop = min(last, as_of)
+    month, invoiced = first_of_month(first), ZERO
+    while month <= stop:
+        end = min(add_months(month, 1) - timedelta(days=1), stop)
+        balance = Balance(funded(orders, year, end), _used(usage, first, end), invoiced)
+        yield month, balance
+        month, invoiced = add_months(month, 1), balance.overage
+
+
+def _invoiced_by_month(
+    start: date,
+    orders: Sequence[CommitmentOrder],
+    usage: Sequence[UsageRecord],
+    year: int,
+    as_of: date,
+) -> dict[date, Decimal]:
+    """The overage invoiced before each month of the term up to `as_of`."""
+    return {m: b.invoiced for m, b in _month_ends(start, orders, usage, year, as_of)}
+
+
+def _balance_on(
+    start: date,
+    orders: Sequence[CommitmentOrder],
+    usage: Sequence[UsageRecord],
+    year: int,
+    day: date,
+    invoiced: dict[date, Decimal],
+) -> Balance:
+    first, last = term_bounds(start, year)
+    before = invoiced.get(first_of_month(min(day, last)), ZERO)
+    return Balance(funded(orders, year, day), _used(usage, first, min(day, last)), before)
+
+
 def term_balance(
     start: date,
     orders: Sequence[CommitmentOrder],
@@ -105,9 +170,8 @@ def term_balance(
     as_of: date,
 ) -> Balance:
     """Year `year`'s balance counting orders and usage dated on or before `as_of`."""
-    first, last = term_bounds(start, year)
-    used = sum((r.charge for r in usage if first <= r.used_on <= min(last, as_of)), start=ZERO)
-    return Balance(funded(orders, year, as_of), used)
+    invoiced = _invoiced_by_month(start, orders, usage, year, as_of)
+    return _balance_on(start, orders, usage, year, as_of, invoiced)
 
 
 @dataclass(frozen=True)
@@ -129,10 +193,11 @@ def burn_down(
     """The term's balance at its first day and on every day an order or usage changed it."""
     first, last = term_bounds(start, year)
     stop = min(last, as_of)
+    invoiced = _invoiced_by_month(start, orders, usage, year, stop)
     days = {first} | {r.used_on for r in usage} | {o.submitted_on for o in orders}
     points = []
     for day in sorted(d for d in days if first <= d <= stop):
-        balance = term_balance(start, orders, usage, year, day)
+        balance = _balance_on(start, orders, usage, year, day, invoiced)
         points.append(BurnDownPoint(day, balance.remaining, balance.overage))
     return points
 
@@ -144,14 +209,10 @@ def overage_by_month(
     year: int,
     as_of: date,
 ) -> dict[date, Decimal]:
-    """New overage per calendar month of the term (keyed by the month's first day)."""
-    first, last = term_bounds(start, year)
+    """New overage per calendar month of the term (keyed by the month's first day): usage
+    beyond what the commitment has left once earlier months' overage is invoiced."""
     result: dict[date, Decimal] = {}
-    month, before = first_of_month(first), ZERO
-    while month <= min(last, as_of):
-        month_end = min(add_months(month, 1) - timedelta(days=1), last, as_of)
-        overage = term_balance(start, orders, usage, year, month_end).overage
-        if overage > before:
-            result[month] = overage - before
-        month, before = add_months(month, 1), overage
+    for month, balance in _month_ends(start, orders, usage, year, as_of):
+        if balance.overage > balance.invoiced:
+            result[month] = balance.overage - balance.invoiced
     return result

@@ -3,6 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -85,15 +86,15 @@ def test_each_threshold_is_notified_at_most_once_per_term(charges):
     assert tuple(sorted(notified)) == thresholds_reached(balance)
 
 
-def test_additional_orders_fund_the_year_they_are_placed_in():
+def test_additional_orders_fund_the_year_they_are_placed_in_without_absorbing_invoiced_overage():
+    """O3, O5: May's overage is invoiced; a June order funds June onwards in full."""
     more = CommitmentOrder(OrderKind.ADDITIONAL, 1, Decimal("20000"), date(2025, 6, 1))
     records = (usage(date(2025, 5, 1), "110000"),)
     assert term_balance(START, ORDERS + (more,), records, 1, date(2025, 5, 31)).overage == (
         Decimal("10000.00")
     )
-    assert term_balance(START, ORDERS + (more,), records, 1, date(2025, 6, 1)).remaining == (
-        Decimal("10000.00")
-    )
+    after = term_balance(START, ORDERS + (more,), records, 1, date(2025, 6, 1))
+    assert (after.remaining, after.overage) == (Decimal("20000.00"), Decimal("10000.00"))
 
 
 def test_usage_of_another_year_does_not_touch_this_years_balance():
@@ -127,10 +128,81 @@ def test_overage_is_counted_in_the_month_it_arises():
     }
 
 
-def test_an_additional_order_offsets_earlier_overage_before_new_overage_is_counted():
+def test_o3_an_additional_order_tops_up_for_later_usage_and_never_absorbs_invoiced_overage():
     top_up = CommitmentOrder(OrderKind.ADDITIONAL, 1, Decimal("10000"), date(2025, 7, 20))
     records = (usage(date(2025, 6, 3), "105000"), usage(date(2025, 8, 3), "6000"))
-    assert overage_by_month(START, ORDERS + (top_up,), records, 1, date(2025, 9, 1)) == {
+    orders = ORDERS + (top_up,)
+    assert overage_by_month(START, orders, records, 1, date(2025, 9, 1)) == {
         date(2025, 6, 1): Decimal("5000.00"),
-        date(2025, 8, 1): Decimal("1000.00"),
     }
+    balance = term_balance(START, orders, records, 1, date(2025, 9, 1))
+    assert (balance.remaining, balance.overage) == (Decimal("4000.00"), Decimal("5000.00"))
+    assert thresholds_reached(balance) == (50, 75, 90)  # 6,000 of 10,000 added: 96% drawn
+
+
+# The auditor's case (O3, O5, O6): 50,000 committed, June 55,000 used, a July order of 10,000,
+# August 10,000 more. Rows: orders, usage, then the overage invoiced per month.
+ADDITIONAL_ORDER_CASES = [
+    (  # the auditor's case: June's 5,000 is invoiced once; the July order funds August
+        [("50000", date(2025, 3, 20)), ("10000", date(2025, 7, 10))],
+        [(date(2025, 6, 15), "55000"), (date(2025, 8, 15), "10000")],
+        {date(2025, 6, 1): "5000"},
+    ),
+    (  # an order smaller than the next month's usage: only the excess is new overage
+        [("50000", date(2025, 3, 20)), ("3000", date(2025, 7, 10))],
+        [(date(2025, 6, 15), "55000"), (date(2025, 8, 15), "10000")],
+        {date(2025, 6, 1): "5000", date(2025, 8, 1): "7000"},
+    ),
+    (  # an order placed in the month the overage arises counts before that month closes
+        [("50000", date(2025, 3, 20)), ("10000", date(2025, 6, 20))],
+        [(date(2025, 6, 15), "55000"), (date(2025, 8, 15), "10000")],
+        {date(2025, 8, 1): "5000"},
+    ),
+    (  # an order drops the overage below what was invoiced; later usage is not billed twice
+        [("50000", date(2025, 3, 20)), ("2000", date(2025, 7, 1)), ("2000", date(2025, 9, 1))],
+        [(date(2025, 6, 1), "51000"), (date(2025, 7, 2), "500"), (date(2025, 8, 2), "2000"),
+         (date(2025, 9, 2), "2500")],
+        {date(2025, 6, 1): "1000", date(2025, 8, 1): "500", date(2025, 9, 1): "500"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("orders", "records", "expected"), ADDITIONAL_ORDER_CASES)
+def test_o3_o6_overage_already_invoiced_is_not_billed_again_after_an_additional_order(
+    orders, records, expected
+):
+    placed = tuple(
+        CommitmentOrder(OrderKind.INITIAL if i == 0 else OrderKind.ADDITIONAL, 1,
+                        Decimal(amount), day)
+        for i, (amount, day) in enumerate(orders)
+    )
+    used = tuple(usage(day, amount) for day, amount in records)
+    months = overage_by_month(START, placed, used, 1, date(2026, 3, 31))
+    assert months == {month: Decimal(amount) for month, amount in expected.items()}
+
+
+_DAYS = st.dates(min_value=START, max_value=date(2026, 3, 31))
+
+
+@given(
+    st.lists(st.tuples(_DAYS, st.decimals(min_value=0, max_value=60000, places=2)), max_size=12),
+    st.lists(st.tuples(_DAYS, st.decimals(min_value=1, max_value=20000, places=2)), max_size=4),
+)
+def test_o5_o6_the_term_bills_commitments_and_overage_without_billing_any_usage_twice(
+    records, top_ups
+):
+    """Commitments plus overage invoices equal the usage plus the commitment left unused:
+    no usage is billed both from the commitment and as overage, nor as overage twice."""
+    used = tuple(usage(day, str(amount)) for day, amount in records)
+    orders = ORDERS + tuple(
+        CommitmentOrder(OrderKind.ADDITIONAL, 1, amount, day) for day, amount in top_ups
+    )
+    term_end = date(2026, 3, 31)
+    months = overage_by_month(START, orders, used, 1, term_end)
+    final = term_balance(START, orders, used, 1, term_end)
+    total_used = sum((r.charge for r in used), start=Decimal(0))
+    commitments = sum((o.amount_excl_tax for o in orders), start=Decimal(0))
+    billed = commitments + sum(months.values(), start=Decimal(0))
+    assert billed == total_used + final.remaining
+    assert sum(months.values(), start=Decimal(0)) == final.overage
+    assert all(amount > 0 for amount in months.values())
