@@ -24,7 +24,7 @@ from accounts import profile as own_profile
 from accounts.models import UserSession
 from notifications.links import public_url_for
 from persistence import utcnow
-from storefront import consequences, mfa_views
+from storefront import consequences, mfa_views, throttling
 from storefront.confirmation import unconfirmed
 from storefront.forms import ChangePasswordForm, TimeZoneForm
 from storefront.local_times import default_zone_name
@@ -106,6 +106,12 @@ def _page(form: ChangePasswordForm, status: int = 200, zone_form: TimeZoneForm |
                            if current_user.mfa_enabled else 0), status
 
 
+def _too_many(page: tuple, wait: int):
+    """The account page refusing a re-typed secret for now (429, Retry-After); the other
+    typed values stay in the form, the secrets are not sent back."""
+    return (*page, {"Retry-After": str(wait)})
+
+
 @bp.route("/details", methods=["POST"])
 @login_required
 def details():
@@ -128,6 +134,10 @@ def change_email():
     """A new sign-in address counts once the link sent to it is opened."""
     form = EmailChangeForm()
     if form.validate_on_submit():
+        if (wait := throttling.recheck_wait(current_user)) is not None:
+            form.password.errors.append(throttling.too_many_rechecks(wait))
+            return _too_many(_page(ChangePasswordForm(formdata=None), 429, email_form=form),
+                             wait)
         try:
             own_profile.request_email_change(
                 current_user, form.email.data, form.password.data, utcnow(),
@@ -138,6 +148,7 @@ def change_email():
         except (services.InvalidEmail, services.EmailTaken) as refused:
             form.email.errors.append(str(refused))
         else:
+            throttling.rechecked(current_user)
             flash(f"Open the link we sent to {form.email.data.strip().lower()} within 24 "
                   "hours; until then you sign in with your current address.", "success")
             return redirect(url_for("account.profile"))
@@ -185,12 +196,16 @@ def change_password():
     """A new password, confirmed by the current one; every other browser is signed out."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        if (wait := throttling.recheck_wait(current_user)) is not None:
+            form.current.errors.append(throttling.too_many_rechecks(wait))
+            return _too_many(_page(form, 429), wait)
         try:
             services.change_password(current_user, form.current.data, form.password.data,
                                      keep=current_session())
         except services.WrongPassword as wrong:
             form.current.errors.append(str(wrong))
         else:
+            throttling.rechecked(current_user)
             flash("Your password is changed, and every other browser signed in as you is "
                   "signed out.", "success")
             return redirect(url_for("account.profile"))

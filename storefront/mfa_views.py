@@ -31,6 +31,7 @@ from config.settings import product_key_cipher
 from persistence import db
 from storefront import consequences, throttling
 from storefront.confirmation import unconfirmed
+from storefront.errors import render_error
 from storefront.security import is_safe_next
 from storefront.team_forms import CodeForm, PasswordCheckForm
 
@@ -201,9 +202,15 @@ def recovery_codes():
     if not current_user.mfa_enabled:
         abort(404)
     form = PasswordCheckForm()
-    if not form.validate_on_submit() or not current_user.check_password(form.password.data):
+    if not form.validate_on_submit():
         flash("Recovery codes: type your current password to make new ones.", "error")
         return redirect(url_for("account.profile"))
+    if (wait := throttling.recheck_wait(current_user)) is not None:
+        return _too_many("Recovery codes", throttling.too_many_rechecks(wait), wait)
+    if not current_user.check_password(form.password.data):
+        flash("Recovery codes: type your current password to make new ones.", "error")
+        return redirect(url_for("account.profile"))
+    throttling.rechecked(current_user)
     codes = mfa.regenerate_codes(current_user, datetime.now(UTC))
     return render_template("mfa/codes.html", codes=codes, next=None)
 
@@ -220,6 +227,10 @@ def disable():
         return page
     form = CodeForm()
     now = datetime.now(UTC)
+    if form.validate_on_submit() and (wait := throttling.recheck_wait(current_user)):
+        return _too_many("Two-factor sign-in", throttling.too_many_rechecks(
+            wait, "a code", "Use a code from your authenticator app, or a recovery code."),
+            wait)
     try:
         if not form.validate_on_submit():
             raise mfa.WrongCode("Two-factor sign-in: type a current code to turn it off.")
@@ -228,5 +239,13 @@ def disable():
     except (mfa.WrongCode, mfa.MfaRequired) as refused:
         flash(str(refused), "error")
     else:
+        throttling.rechecked(current_user)
         flash("Two-factor sign-in is off.", "success")
     return redirect(url_for("account.profile"))
+
+
+def _too_many(title: str, refusal: str, wait: int):
+    """429 with Retry-After for a re-typed secret tried too often; nothing typed to keep
+    (the form holds only the secret)."""
+    page, status = render_error(429, title, refusal)
+    return page, status, {"Retry-After": str(wait)}

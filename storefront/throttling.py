@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 from flask import current_app, request
 
+from accounts import sign_in
 from accounts.throttle import Store, store_for
 from persistence import db
 
@@ -34,3 +36,26 @@ def in_words(seconds: int) -> str:
         return f"{seconds} second{'s' if seconds != 1 else ''}"
     minutes = math.ceil(seconds / 60)
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def recheck_wait(user) -> int | None:
+    """Count a signed-in user's re-typed password or code (to change the password or email,
+    make recovery codes, turn two-factor off) in its sign-in buckets, the account's and
+    this address's: a borrowed session gets no more guesses than the sign-in page gives.
+    The seconds to wait when refused, else None."""
+    return sign_in.wait_before(store(), user.email, client_address(),
+                               sign_in.Limits.from_config(current_app.config),
+                               datetime.now(UTC))
+
+
+def rechecked(user) -> None:
+    """The re-typed secret was right: the account starts afresh, as after a sign-in."""
+    sign_in.signed_in(store(), user.email, client_address(), datetime.now(UTC))
+
+
+def too_many_rechecks(wait: int, what: str = "your current password",
+                      fix: str = "Forgotten it? Sign out and use “Forgot your password?” "
+                                 "on the sign-in page.") -> str:
+    """The refusal beside the field: what was tried too often, when to try again, and
+    what to do instead."""
+    return f"Too many tries at {what}; wait {in_words(wait)}, then type it again. {fix}"
