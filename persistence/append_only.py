@@ -1,7 +1,8 @@
 """Tables whose rows are written once: the ORM refuses an update or delete before it is
-sent, and database triggers refuse the same through raw SQL (SQLite and PostgreSQL), so a
-ledger stays whole whichever way a change is attempted. Migrations keep their own copy of
-the DDL: a migration must not change when this module does."""
+sent, and database triggers refuse the same through raw SQL (SQLite and PostgreSQL, where
+TRUNCATE is refused too), so a ledger stays whole whichever way a change is attempted.
+Migrations keep their own copy of the DDL: a migration must not change when this module
+does."""
 
 from collections.abc import Callable, Iterable
 
@@ -43,3 +44,8 @@ def _add_triggers(table, message: str, function: str, trigger_suffix: str) -> No
     event.listen(table, "after_create", DDL(
         f"CREATE TRIGGER {name}_{trigger_suffix} BEFORE UPDATE OR DELETE ON {name} "
         f"FOR EACH ROW EXECUTE FUNCTION {function}()").execute_if(dialect="postgresql"))
+    # TRUNCATE fires no row trigger: without this one the ledger's tail could be cut
+    # (migration 0039). SQLite has no TRUNCATE; its DELETE fires the row triggers above.
+    event.listen(table, "after_create", DDL(
+        f"CREATE TRIGGER {name}_no_truncate BEFORE TRUNCATE ON {name} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()").execute_if(dialect="postgresql"))
