@@ -15,6 +15,12 @@ overage monthly, they can place an additional order to top up their Monetary Com
 balance") and never absorbs usage already invoiced as overage. Over a term the customer is
 billed the commitment and its additional orders plus each month's overage, and no usage is
 billed twice.
+
+B5 rounding: a usage record's cost (quantity x rate) is kept exact; usage is summed exactly
+and the sum rounded once to fen, half up (commitments.money, the rule of persistence.money).
+So the term's usage to date, the balance left, the term's overage and each month's overage
+invoice line are each one rounding of an exact figure, and the page's figures add up to the
+invoices: a thousand records of 0.003 at RMB 1.50 use RMB 4.50, not RMB 0.00.
 """
 
 from __future__ import annotations
@@ -42,9 +48,14 @@ class UsageRecord:
     meter: str = ""
 
     @property
+    def amount(self) -> Decimal:
+        """The record's exact cost: quantity times the commitment rate, unrounded (B5)."""
+        return self.quantity * self.unit_price
+
+    @property
     def charge(self) -> Decimal:
-        """The record's cost: quantity times the commitment rate, in fen."""
-        return to_money(self.quantity * self.unit_price)
+        """The record's cost shown on its own, in fen; sums add `amount`, never this."""
+        return to_money(self.amount)
 
 
 @dataclass(frozen=True)
@@ -62,18 +73,22 @@ class Balance:
         return min(self.used - self.invoiced, self.funded)
 
     @property
-    def remaining(self) -> Decimal:
-        """What is left to draw; never below zero."""
+    def _left(self) -> Decimal:
         return max(self.funded - (self.used - self.invoiced), ZERO)
 
     @property
+    def remaining(self) -> Decimal:
+        """What is left to draw, in fen; never below zero."""
+        return to_money(self._left)
+
+    @property
     def overage(self) -> Decimal:
-        """The term's overage: invoiced for closed months plus this month's so far."""
-        return self.invoiced + max(self.used - self.invoiced - self.funded, ZERO)
+        """The term's overage in fen: invoiced for closed months plus this month's so far."""
+        return self.invoiced + to_money(max(self.used - self.invoiced - self.funded, ZERO))
 
     def split(self, amount: Decimal) -> tuple[Decimal, Decimal]:
         """How much of a charge the balance covers and how much is overage."""
-        covered = min(amount, self.remaining)
+        covered = min(amount, self._left)
         return covered, amount - covered
 
     def draw(self, amount: Decimal) -> Balance:
@@ -108,13 +123,18 @@ class UsageOutcome:
 
 def apply_usage(balance: Balance, record: UsageRecord, notified: Iterable[int]) -> UsageOutcome:
     """Draw one record from the balance and say which thresholds it newly crosses."""
-    covered, overage = balance.split(record.charge)
-    after = balance.draw(record.charge)
+    covered, overage = balance.split(record.amount)
+    after = balance.draw(record.amount)
     return UsageOutcome(after, covered, overage, newly_crossed(after, notified))
 
 
+def usage_charge(usage: Iterable[UsageRecord]) -> Decimal:
+    """What the records cost together: their exact amounts summed, rounded once (B5)."""
+    return to_money(sum((r.amount for r in usage), start=ZERO))
+
+
 def _used(usage: Sequence[UsageRecord], first: date, day: date) -> Decimal:
-    return sum((r.charge for r in usage if first <= r.used_on <= day), start=ZERO)
+    return usage_charge(r for r in usage if first <= r.used_on <= day)
 
 
 def _month_ends(

@@ -15,9 +15,8 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from commitments.balance import UsageRecord
+from commitments.balance import UsageRecord, usage_charge
 from commitments.enrollment import Enrollment
-from commitments.money import ZERO
 from commitments.problems import Problem, problem
 from commitments.schedule import first_of_month, service_end
 
@@ -45,10 +44,10 @@ def usage_day_problems(enrollment: Enrollment, day: date, renewed: bool) -> list
 def extended_term_overage(
     enrollment: Enrollment, usage: Sequence[UsageRecord], renewed: bool, as_of: date
 ) -> dict[date, Decimal]:
-    """Overage per calendar month from usage in the extended term, up to `as_of`."""
-    months: dict[date, Decimal] = {}
+    """Overage per calendar month from usage in the extended term, up to `as_of`; each month
+    is one invoice line, its exact usage rounded once (B5)."""
+    months: dict[date, list[UsageRecord]] = {}
     for record in usage:
         if record.used_on <= as_of and in_extended_term(enrollment, record.used_on, renewed):
-            month = first_of_month(record.used_on)
-            months[month] = months.get(month, ZERO) + record.charge
-    return months
+            months.setdefault(first_of_month(record.used_on), []).append(record)
+    return {month: usage_charge(records) for month, records in months.items()}

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from commitments.balance import UsageRecord, overage_by_month, term_balance
+from commitments.balance import UsageRecord, overage_by_month, term_balance, usage_charge
 from commitments.enrollment import Status, term_year
 from commitments.money import ZERO, format_rmb
 from commitments.notices import (
@@ -49,8 +49,8 @@ def report_period(frequency: UsageFrequency, today: date) -> tuple[date, date] |
 
 
 def period_charge(usage: Sequence[UsageRecord], first: date, last: date) -> Decimal:
-    """What the usage of the period cost at the commitment rates."""
-    return sum((r.charge for r in usage if first <= r.used_on <= last), start=ZERO)
+    """What the usage of the period cost at the commitment rates, rounded once (B5)."""
+    return usage_charge(r for r in usage if first <= r.used_on <= last)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ is recorded for it from the day it stopped (O8).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -73,8 +73,14 @@ class UsageLine:
     unit_price: Decimal
 
     @property
+    def amount(self) -> Decimal:
+        """The exact cost, unrounded: totals add these and round once (B5)."""
+        return self.quantity * self.unit_price
+
+    @property
     def charge(self) -> Decimal:
-        return to_money(self.quantity * self.unit_price)
+        """The cost of this one line as shown and exported, in fen."""
+        return to_money(self.amount)
 
     def cells(self) -> tuple:
         return (self.used_on.isoformat(), self.account, self.owner, self.subscription,
@@ -99,10 +105,15 @@ def usage_lines(
                         record.quantity, record.unit_price)
 
 
+def lines_total(lines: Iterable[UsageLine]) -> Decimal:
+    """What the lines cost together: exact amounts summed, rounded once to fen (B5)."""
+    return to_money(sum((line.amount for line in lines), start=Decimal(0)))
+
+
 def totals_by_subscription(row: models.Enrollment) -> dict[int, Decimal]:
     """What each subscription's usage cost, by AccountSubscription id (O5 summary view)."""
-    totals: dict[int, Decimal] = {}
+    lines: dict[int, list[UsageLine]] = {}
     for line, record in zip(usage_lines(row), row.usage, strict=True):
         if record.subscription_id is not None:
-            totals[record.subscription_id] = totals.get(record.subscription_id, 0) + line.charge
-    return totals
+            lines.setdefault(record.subscription_id, []).append(line)
+    return {subscription: lines_total(found) for subscription, found in lines.items()}

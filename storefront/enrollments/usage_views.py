@@ -50,7 +50,7 @@ def subscription_show(enrollment_id: int, subscription_id: str):
     subscription = usage.find_subscription(row, subscription_id) or abort(404)
     lines = list(usage.usage_lines(row, subscription=subscription))
     return render_template("enrollments/subscription.html", row=row, subscription=subscription,
-                           lines=lines, total=sum((line.charge for line in lines), start=0),
+                           lines=lines, total=usage.lines_total(lines),
                            dunning=usage_presenter.dunning(row, today()))
 
 

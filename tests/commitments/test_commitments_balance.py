@@ -17,6 +17,7 @@ from commitments.balance import (
     overage_by_month,
     term_balance,
     thresholds_reached,
+    usage_charge,
 )
 from commitments.orders import CommitmentOrder, OrderKind
 
@@ -200,7 +201,7 @@ def test_o5_o6_the_term_bills_commitments_and_overage_without_billing_any_usage_
     term_end = date(2026, 3, 31)
     months = overage_by_month(START, orders, used, 1, term_end)
     final = term_balance(START, orders, used, 1, term_end)
-    total_used = sum((r.charge for r in used), start=Decimal(0))
+    total_used = usage_charge(used)
     commitments = sum((o.amount_excl_tax for o in orders), start=Decimal(0))
     billed = commitments + sum(months.values(), start=Decimal(0))
     assert billed == total_used + final.remaining
