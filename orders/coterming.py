@@ -24,6 +24,7 @@ from catalog.models import Family
 from catalog.queries import buyer_price, markups_for
 from connectors.partner_center import PartnerCenterClient
 from orders.models import CartLine
+from orders.retail import unit as retail_unit
 from persistence import as_utc, db
 from persistence.money import add_months, shortened_term_amount
 from subscriptions.models import Subscription
@@ -90,13 +91,14 @@ def candidates(line: CartLine, today: date) -> list[Subscription]:
     return [s for s in subs if s.family not in NOT_ALIGNABLE and _alignable(s, term, today)]
 
 
-def first_term(line: CartLine, today: date) -> FirstTerm | None:
-    """R6: the co-termed first term's price, or None for a standard term."""
+def first_term(line: CartLine, today: date, *, retail: bool = False) -> FirstTerm | None:
+    """R6: the co-termed first term's price (at retail for an end customer's own user,
+    orders/retail.py), or None for a standard term."""
     if line.custom_term_end is None:
         return None
     price = line.price
-    unit = Decimal(buyer_price(price, price.sku.product_id, markups_for(
-        line.cart.customer.reseller_id)))
+    unit = retail_unit(price) if retail else Decimal(buyer_price(
+        price, price.sku.product_id, markups_for(line.cart.customer.reseller_id)))
     term_price = unit * TERM_MONTHS[price.term_duration] / CYCLE_MONTHS[price.billing_cycle]
     full = standard_end(price.term_duration, today)
     return FirstTerm(today, line.custom_term_end, full, shortened_term_amount(

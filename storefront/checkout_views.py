@@ -21,8 +21,8 @@ from checkout.problems import CheckoutRefused, by_field, by_line
 from connectors.partner_center.app_client import get_client
 from connectors.partner_center.errors import PartnerCenterError
 from orders import cart as carts
-from orders import coterming, listing, reservations
-from orders.models import OPEN_STATUSES, Order, OrderStatus
+from orders import coterming, listing, reservations, retail
+from orders.models import OPEN_STATUSES, Order, OrderLine, OrderStatus
 from orders.placement import IdempotencyConflict, check_order, place_order, record_problems
 from orders.progress import for_buyer, progress_of, with_history
 from persistence import as_utc, db
@@ -81,7 +81,8 @@ def _render_cart(customer: Customer, problems=(), mca_form=None, status=200):
                          if p.id == line.price_id or settings.annual_sellable
                          or p.billing_cycle != "annual"]
                for line in the_cart.lines}
-    priced, totals = _priced(the_cart, markups_for(customer.reseller_id))
+    shows_retail = retail.sees_retail(current_user, customer.reseller_id)
+    priced, totals = _priced(the_cart, markups_for(customer.reseller_id), shows_retail)
     # Before any check, what the saved record alone already fails (K1-K4) shows beside
     # the customer's details, so nobody fills in the MCA first and learns of it on placing.
     ahead = [] if problems else record_problems(customer, datetime.now(UTC).date(),
@@ -93,7 +94,7 @@ def _render_cart(customer: Customer, problems=(), mca_form=None, status=200):
         line_problems=by_line(problems), mca_form=mca_form or _mca_form(customer),
         acceptance=mca.latest_for(customer.id, customer.reseller_id),
         idempotency_key=str(uuid.uuid4()), tax_label=tax_label, priced=priced, totals=totals,
-        coterm=_coterm(the_cart), azure=_azure(the_cart), scopes=reservations.SCOPES,
+        coterm=_coterm(the_cart, shows_retail), azure=_azure(the_cart), scopes=reservations.SCOPES,
         money=lambda amount, currency: format_money(amount, currency, locale)), status
 
 
@@ -105,19 +106,21 @@ def _azure(the_cart):
     return azure_plan_view(the_cart.customer_id, get_client())
 
 
-def _coterm(the_cart) -> dict:
+def _coterm(the_cart, shows_retail: bool) -> dict:
     """R6: each line's subscriptions it could end with, and its prorated first term."""
     today = datetime.now(UTC).date()
-    return {line.id: (coterming.candidates(line, today), coterming.first_term(line, today))
+    return {line.id: (coterming.candidates(line, today),
+                      coterming.first_term(line, today, retail=shows_retail))
             for line in the_cart.lines}
 
 
-def _priced(the_cart, markups) -> tuple[dict, dict]:
-    """Each line's (unit price, amount) as the order will record them, and the cart's totals
-    per currency and billing cycle: a monthly and an annual charge are not one sum."""
+def _priced(the_cart, markups, shows_retail: bool) -> tuple[dict, dict]:
+    """Each line's (unit price, amount) as the order will record them (for an end customer:
+    as its reseller invoices them, B1), and the cart's totals per currency and billing
+    cycle: a monthly and an annual charge are not one sum."""
     priced = {}
     for line in the_cart.lines:
-        unit = carts.unit_price(line, markups)
+        unit = retail.unit(line.price) if shows_retail else carts.unit_price(line, markups)
         priced[line.id] = (unit, charge_amount(unit, line.quantity, line.price.currency))
     return priced, _totals((line.price.currency, line.price.billing_cycle, priced[line.id][1])
                            for line in the_cart.lines)
@@ -307,8 +310,7 @@ def orders():
         view.filters["status"] = ""
     placed_from, placed_before = tables.day_range(view)
     query = listing.filter_orders(
-        visible_orders(current_user).options(selectinload(Order.customer),
-                                            selectinload(Order.reseller)),
+        visible_orders(current_user).options(*_order_list_loads()),
         statuses=ORDER_FILTERS[view.filters["status"]][1],
         customer_id=tables.int_filter(view, "customer"), placed_from=placed_from,
         placed_before=placed_before, q=view.filters["q"])
@@ -325,6 +327,14 @@ def orders():
                            customers=customers)
 
 
+def _order_list_loads() -> tuple:
+    """What a list of orders shows: an end customer's totals are summed from its lines."""
+    loads = (selectinload(Order.customer), selectinload(Order.reseller))
+    if current_user.is_customer:
+        loads += (selectinload(Order.lines).selectinload(OrderLine.price),)
+    return loads
+
+
 ORDER_CSV_HEADER = ("Order", "Placed (UTC)", "Customer", "Reseller", "Status", "Currency",
                     "Total")
 
@@ -334,7 +344,13 @@ def order_row(order: Order) -> tuple:
     return (order.number or order.id, as_utc(order.created_at).strftime("%Y-%m-%d %H:%M"),
             order.customer.company_name,
             order.reseller.company_name if order.reseller else "direct",
-            order.status.replace("_", " "), order.currency, order.total)
+            order.status.replace("_", " "), order.currency, shown_total(order))
+
+
+@bp.app_template_filter("shown_total")
+def shown_total(order: Order):
+    """The order's total as the signed-in viewer is invoiced it (B1)."""
+    return retail.order_total(order, retail.sees_retail(current_user, order.reseller_id))
 
 
 def visible_order(user, order_id: int) -> Order:
@@ -348,8 +364,11 @@ def visible_order(user, order_id: int) -> Order:
 def order(order_id: int):
     found = visible_order(current_user, order_id)
     locale = buyer_locale(found.customer.language, found.customer.country)
-    totals = _totals((line.currency, line.billing_cycle, line.amount) for line in found.lines)
-    return render_template("checkout/order.html", order=found, totals=totals,
+    shows_retail = retail.sees_retail(current_user, found.reseller_id)
+    amounts = {line.id: retail.line_amount(line, shows_retail) for line in found.lines}
+    totals = _totals((line.currency, line.billing_cycle, amounts[line.id])
+                     for line in found.lines)
+    return render_template("checkout/order.html", order=found, totals=totals, amounts=amounts,
                            progress=for_buyer(progress_of(found)),
                            subscriptions=provisioned_subscriptions(found), tax_label=tax_label,
                            upgraded=upgraded_lines(found),

@@ -24,6 +24,7 @@ from catalog.pricing import buyer_locale, format_money
 from connectors.partner_center.app_client import get_client
 from connectors.partner_center.errors import PartnerCenterError
 from exports.spreadsheet import csv_lines, download_headers
+from orders import retail
 from persistence import db
 from storefront import consequences
 from storefront.confirmation import unconfirmed
@@ -52,7 +53,8 @@ def _back(sub: Subscription):
 def renewal_panel(sub: Subscription) -> dict:
     """What the renewal panel shows: the next term and its price, the terms sold, the
     seats still removable (S2) and what Microsoft does at the term's end (R3)."""
-    quote = renewals.quote_next_term(sub)
+    quote = renewals.quote_next_term(sub, retail=retail.sees_retail(current_user,
+                                                                    sub.reseller_id))
     locale = buyer_locale(sub.customer.language, sub.customer.country)
     price = format_money(quote.total, quote.currency, locale) if quote.total is not None \
         else None
@@ -163,7 +165,8 @@ def _calendar_query():
 
 
 def _csv_row(sub: Subscription) -> tuple:
-    quote = renewals.quote_next_term(sub)
+    quote = renewals.quote_next_term(sub, retail=retail.sees_retail(current_user,
+                                                                    sub.reseller_id))
     return (sub.term_end.date().isoformat(), sub.customer.company_name,
             sub.reseller.company_name if sub.reseller else "", sub.title, sub.status,
             "renews" if sub.autorenew else "expires",

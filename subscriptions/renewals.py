@@ -96,14 +96,16 @@ def sold_terms(sub: Subscription, plan: str = "") -> frozenset[tuple[str, str]]:
     return frozenset((p.term_duration, p.billing_cycle) for p in _prices(sub, plan))
 
 
-def quote_next_term(sub: Subscription) -> NextTermQuote:
-    """R2: what renews and at what price (the buyer's: markup or retail)."""
+def quote_next_term(sub: Subscription, *, retail: bool = False) -> NextTermQuote:
+    """R2: what renews and at what price: the buyer's (markup or retail), or with `retail`
+    the retail price a reseller invoices its end customer (B1)."""
     change = next_term(sub)
     price = next((p for p in _prices(sub, change.plan) if (p.term_duration, p.billing_cycle)
                   == (change.term_duration, change.billing_cycle)), None)
     if price is None:
         return NextTermQuote(change, None, "")
-    unit = Decimal(buyer_price(price, price.sku.product_id, markups_for(sub.reseller_id)))
+    unit = Decimal(price.sell_price if retail else buyer_price(
+        price, price.sku.product_id, markups_for(sub.reseller_id)))
     return NextTermQuote(change, unit, price.currency)
 
 

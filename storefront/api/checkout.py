@@ -8,6 +8,7 @@ same checkout service runs every rule exactly as it does for the pages.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import cache
 
 from flask import jsonify, request, url_for
@@ -16,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from catalog.models import Price, Sku
 from checkout.problems import CheckoutRefused
+from orders import retail
 from orders.models import Cart, CartLine, Order
 from orders.placement import IdempotencyConflict, check_order, place_order
 from persistence import db
@@ -137,7 +139,7 @@ def create_order():
                              idempotency_key=key, enqueue=enqueue_provisioning)
     except IdempotencyConflict:
         return _key_reused()
-    response = jsonify(_ORDER.dump(placed.order))
+    response = jsonify(_answer(placed.order))
     if placed.replayed:
         return response, 200
     response.headers["Location"] = url_for("api.get_order", order_id=placed.order.id)
@@ -159,10 +161,23 @@ def list_orders():
     if "customer_id" in args:
         rows = rows.where(Order.customer_id == scope.customer(args["customer_id"]).id)
     page = db.paginate(rows, page=args["page"], per_page=50, error_out=False)
-    return jsonify(OrderPage().dump(envelope(page, page.items)))
+    return jsonify({**OrderPage().dump(envelope(page, [])),
+                    "items": [_answer(order) for order in page.items]})
 
 
 @operation("/orders/<int:order_id>", "GET", summary="Read an order: status and history",
            tag="orders", ok=(200, OrderSchema), errors=(404,))
 def get_order(order_id: int):
-    return jsonify(_ORDER.dump(scope.one(scope.scoped(Order), Order, order_id)))
+    return jsonify(_answer(scope.one(scope.scoped(Order), Order, order_id)))
+
+
+def _answer(order: Order) -> dict:
+    """The order as its caller is invoiced it: a reseller's customer sees the retail prices
+    its reseller invoices, never the reseller's (B1, orders/retail.py)."""
+    data = _ORDER.dump(order)
+    if retail.sees_retail(scope.user(), order.reseller_id):
+        # written as the stored amounts are (Money: four places), as a reseller reads its own
+        data["total"] = str(retail.order_total(order, True).quantize(Decimal("0.0001")))
+        for line, shown in zip(order.lines, data["lines"], strict=True):
+            shown["unit_price"] = str(retail.unit(line.price))
+    return data
