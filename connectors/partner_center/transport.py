@@ -109,9 +109,9 @@ class Transport:
         bearer = self._tokens.token(kind)
         response = self._exchange(call, bearer, request_id, correlation_id, attempt)
         if response.status_code == 401 and 401 not in tuple(call.ok):
+            # No `upstream` field: the refused exchange was already logged (and counted).
             log.warning("partner center %s %s: token refused (401), signing in again",
-                        call.method, call.path, extra={"upstream": "partner_center",
-                                                       "ms_request_id": request_id})
+                        call.method, call.path, extra={"ms_request_id": request_id})
             self._tokens.forget(kind, bearer)
             response = self._exchange(call, self._tokens.token(kind), request_id,
                                       correlation_id, attempt)
