@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
@@ -98,8 +98,7 @@ def run_job(order_id: int, client: PartnerCenterClient, *,
     try:
         status = provision_order(order_id, client, checkpoint=checkpoint)
     except StillProvisioning as waiting:
-        return _settle(order_id, "retry", str(waiting),
-                       _setting("PROVISIONING_POLL_SECONDS", 5), count=False)
+        return _poll_later(order_id, waiting)
     except NeedsAttention as problem:
         return _attention(order_id, problem)
     except NotReady as waiting:  # counted: a subscription that never comes needs a person
@@ -113,6 +112,32 @@ def run_job(order_id: int, client: PartnerCenterClient, *,
         return _retry(order_id, error)
     job_state = "attention" if status == OrderStatus.NEEDS_ATTENTION else "done"
     return _settle(order_id, job_state, "", None, count=False)
+
+
+def _poll_later(order_id: int, waiting: StillProvisioning) -> float | None:
+    """Look again while Partner Center works: every PROVISIONING_POLL_SECONDS at first,
+    then less often as its order ages (a twelfth of its age with the defaults), at most
+    every PROVISIONING_POLL_CAP_SECONDS; past PROVISIONING_PENDING_DEADLINE_SECONDS since
+    Partner Center took it, a person looks instead. Polls are not failures: not counted."""
+    age = _age(waiting.since)
+    deadline = _setting("PROVISIONING_PENDING_DEADLINE_SECONDS", 24 * 3600)
+    if age > deadline:
+        return _attention(order_id, NeedsAttention(
+            f"{waiting} It has not finished {age / 3600:.0f} hours after checkout.",
+            "Look the order up in Partner Center: if it is still pending, ask Microsoft "
+            "support about it (quote the order id); once it completes or is cancelled, "
+            + ADMIN_RETRY))
+    base = _setting("PROVISIONING_POLL_SECONDS", 5)
+    delay = min(_setting("PROVISIONING_POLL_CAP_SECONDS", 900), base * max(1.0, age / 60))
+    return _settle(order_id, "retry", str(waiting), delay, count=False)
+
+
+def _age(since: datetime | None) -> float:
+    """Seconds since `since` (0 when unknown)."""
+    if since is None:
+        return 0.0
+    since = since if since.tzinfo else since.replace(tzinfo=UTC)
+    return max(0.0, (utcnow() - since).total_seconds())
 
 
 def _retry(order_id: int, error: Exception) -> float | None:

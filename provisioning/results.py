@@ -121,20 +121,49 @@ def _fail_line(line: OrderLine, order_error, line_error) -> None:
     line.error_description = meaning(line.error_code, source.description)
 
 
+# Order statuses after which Partner Center creates no subscription: the documented
+# `cancelled`, `error` (re-buy) and a rejected purchase-order review.
+ENDED = ("cancelled", "error", "poreviewrejected")
+
+
 def await_subscriptions(order: Order, client: PartnerCenterClient) -> None:
-    """Read each pending order until Partner Center has created every line's subscription."""
-    waiting = [ln for ln in order.lines if ln.pc_order_id and not ln.pc_subscription_id]
+    """Read each pending order until Partner Center has created every line's subscription;
+    a cancelled or failed order fails its lines instead of being waited for."""
+    waiting = [ln for ln in order.lines if ln.status == "ordered" and not ln.pc_subscription_id]
+    pending = []
     for pc_order_id in dict.fromkeys(ln.pc_order_id for ln in waiting):
         pc_order = client.get_order(order.pc_customer_id, pc_order_id,
                                     correlation_id=order.correlation_id)
         mine = sorted((ln for ln in order.lines if ln.pc_order_id == pc_order_id),
                       key=lambda ln: ln.line_number)
+        if _status(pc_order.status) in ENDED:
+            for line in mine:
+                _order_ended(line, pc_order)
+            continue
         theirs = sorted(pc_order.lines, key=lambda li: li.line_item_number)
         for line, pc_line in zip(mine, theirs, strict=False):
             line.pc_subscription_id = pc_line.subscription_id or ""
+        if any(not line.pc_subscription_id for line in mine):
+            pending.append(pc_order)
     db.session.commit()
-    if any(ln.pc_order_id and not ln.pc_subscription_id for ln in order.lines):
-        raise StillProvisioning("Partner Center is still provisioning the order.")
+    if pending:
+        raise StillProvisioning(
+            "Partner Center is still provisioning the order ("
+            + ", ".join(f"{o.id}: {o.status or 'no status'}" for o in pending) + ").",
+            since=min((o.created for o in pending if o.created), default=None))
+
+
+def _status(value: str) -> str:
+    """An order status compared whatever its spelling (`po_review_rejected`, `Cancelled`)."""
+    return value.replace("_", "").replace(" ", "").lower()
+
+
+def _order_ended(line: OrderLine, pc_order: PcOrder) -> None:
+    """Fail a line whose Partner Center order ended without provisioning it."""
+    line.status, line.error_code = "failed", ""
+    line.error_description = (
+        f"Partner Center's order {pc_order.id} ended as '{pc_order.status}' without creating "
+        "the subscription; nothing was provisioned for this line")
 
 
 def mirror_subscriptions(order: Order, client: PartnerCenterClient) -> None:

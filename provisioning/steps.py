@@ -35,7 +35,13 @@ DONE_ATTESTATIONS = ("attested", "already_attested")
 
 
 class StillProvisioning(Exception):
-    """Partner Center accepted the work but has not finished it: look again later."""
+    """Partner Center accepted the work but has not finished it: look again later. `since`
+    is when Partner Center took it (an order's creationDate): polls thin out as it ages and
+    stop at a deadline (provisioning.jobs)."""
+
+    def __init__(self, message: str, since: datetime | None = None) -> None:
+        super().__init__(message)
+        self.since = since
 
 
 def _store(order: Order, field: str) -> str:
@@ -276,6 +282,7 @@ def _read_back(order: Order, client: PartnerCenterClient) -> CheckoutResult:
                    if o.id not in claimed and (not cart.created or not o.created
                                                or o.created >= cart.created))
     if not orders:  # Partner Center lists new orders with a delay
-        raise StillProvisioning("The cart was checked out; its orders are not listed yet.")
+        raise StillProvisioning("The cart was checked out; its orders are not listed yet.",
+                                since=cart.created)
     return CheckoutResult(orders=orders, order_errors=())
 

@@ -153,6 +153,18 @@ class Sandbox:
                             "vettingCreatedDate": self.now().isoformat(), "decided": True})
             self.changed()
 
+    def end_order(self, order_id: str, status: str = "cancelled") -> None:
+        """Microsoft ends a pending order without provisioning it (say, a failed fraud
+        review): the order turns `status` (cancelled, error) and its subscriptions never
+        come. Leaving an order pending instead: config.provisioning_polls."""
+        with self.lock:
+            record = self.data["orders"][order_id]
+            record["wire"]["status"] = status
+            for sub_id in record["subscriptionIds"]:
+                self.data["subscriptions"][sub_id]["wire"] |= {
+                    "status": "deleted", "autoRenewEnabled": False}
+            self.changed()
+
     def rotate_availability(self, product_id: str, sku_id: str) -> str:
         """Give a SKU a new availability id, as Partner Center does over time."""
         with self.lock:

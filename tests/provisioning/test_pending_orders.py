@@ -1,0 +1,76 @@
+"""Waiting for Partner Center's orders: polls thin out, an ended order fails its lines, and
+an order that never finishes goes to a person instead of being polled forever."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from provisioning.jobs import run_job
+from tests.provisioning.factories import BUSINESS_STANDARD, make_order
+
+CHECKOUT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def pending_forever(pc_app, pc_sandbox):
+    pc_app.config["PROVISIONING_POLL_SECONDS"] = 5
+    pc_sandbox.config.provisioning_polls = 10**6
+    return pc_sandbox
+
+
+def test_a_pending_order_is_polled_less_often_as_it_ages_up_to_every_15_minutes(
+        pending_forever, pc_client):
+    with time_machine.travel(CHECKOUT, tick=False) as clock:
+        order = make_order()
+        waits = [run_job(order.id, pc_client)]
+        for hours in (1, 6):
+            clock.move_to(CHECKOUT + timedelta(hours=hours))
+            waits.append(run_job(order.id, pc_client))
+    assert waits == [5.0, 300.0, 900.0]
+    assert order.job.state == "retry" and order.job.attempts == 0
+    assert "still provisioning" in order.job.last_error and "pending" in order.job.last_error
+
+
+def test_an_order_still_pending_a_day_after_checkout_goes_to_attention(
+        pending_forever, pc_client):
+    with time_machine.travel(CHECKOUT, tick=False) as clock:
+        order = make_order()
+        run_job(order.id, pc_client)
+        clock.move_to(CHECKOUT + timedelta(hours=25))
+        assert run_job(order.id, pc_client) is None
+    assert order.status == "needs_attention" and order.job.state == "attention"
+    assert "25 hours after checkout" in order.status_reason
+    assert order.lines[0].pc_order_id in order.status_reason
+    assert "Microsoft support" in order.next_step
+
+
+@pytest.mark.parametrize("status", ["cancelled", "error"])
+def test_a_cancelled_or_failed_order_fails_its_lines_with_the_reason(
+        pending_forever, pc_client, status):
+    with time_machine.travel(CHECKOUT, tick=False) as clock:
+        order = make_order()
+        run_job(order.id, pc_client)
+        pending_forever.end_order(order.lines[0].pc_order_id, status)
+        clock.move_to(CHECKOUT + timedelta(minutes=1))
+        assert run_job(order.id, pc_client) is None
+    line = order.lines[0]
+    assert line.status == "failed" and f"ended as '{status}'" in line.error_description
+    assert order.status == "needs_attention" and order.job.state == "attention"
+    assert line.pc_order_id in order.status_reason
+
+
+def test_an_ended_order_fails_only_its_own_lines(pending_forever, pc_client):
+    with time_machine.travel(CHECKOUT, tick=False) as clock:
+        order = make_order(lines=((BUSINESS_STANDARD, 2, "P1M", "monthly"),
+                                  (BUSINESS_STANDARD, 5, "P1Y", "annual")))
+        run_job(order.id, pc_client)
+        monthly, annual = order.lines
+        pending_forever.end_order(monthly.pc_order_id)
+        pending_forever.config.provisioning_polls = 0  # the annual order completes
+        clock.move_to(CHECKOUT + timedelta(minutes=1))
+        run_job(order.id, pc_client)
+    assert (monthly.status, annual.status) == ("failed", "provisioned")
+    assert order.status == "partially_provisioned"
