@@ -139,6 +139,9 @@ class BaseConfig:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
     MAIL_FROM = os.environ.get("MAIL_FROM", "storefront@localhost")
+    # Print each email whole, secret links included, on standard error as it is queued:
+    # development's stand-in for a mailbox. Never in production (validate refuses it).
+    MAIL_CONSOLE = _bool("MAIL_CONSOLE")
     API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "120"))  # requests per token…
     API_RATE_WINDOW = int(os.environ.get("API_RATE_WINDOW", "60"))  # …per this many seconds
     # …and across all tokens of one reseller or one direct-customer company, same window.
@@ -212,6 +215,8 @@ class DevelopmentConfig(BaseConfig):
     # A published key: rows sealed with it prove nothing, which is fine on a laptop.
     MCA_LEDGER_KEY = os.environ.get("MCA_LEDGER_KEY") or "dev-only-not-secret-mca-ledger-key"
     MCA_LEDGER_KEY_ID = os.environ.get("MCA_LEDGER_KEY_ID", "dev")
+    # The outbox hides reset and invitation links; the console shows them to the developer.
+    MAIL_CONSOLE = _bool("MAIL_CONSOLE", True)
 
 
 class TestingConfig(BaseConfig):
@@ -240,6 +245,7 @@ class TestingConfig(BaseConfig):
     # Other areas' tests sign admins in with a password alone; tests/security/test_mfa.py
     # turns the requirement on.
     MFA_REQUIRED = False
+    MAIL_CONSOLE = False  # tests read mail from the outbox (notifications.readable_body)
 
 
 class ProductionConfig(BaseConfig):
@@ -267,6 +273,15 @@ def validate(config: Mapping[str, Any]) -> None:
     ledger_legacy_rows(config)
     public_base_url(config)
     time_zone(config)
+    mail_console(config)
+
+
+def mail_console(config: Mapping[str, Any]) -> None:
+    """Production never prints an email: its links open accounts, and logs are kept."""
+    if config.get("MAIL_CONSOLE") and config.get("ENV_NAME") == "production":
+        raise ConfigError(
+            "MAIL_CONSOLE is on in production: every password-reset and invitation link "
+            "would be written to the logs. Unset MAIL_CONSOLE and set MAIL_SERVER instead.")
 
 
 def public_base_url(config: Mapping[str, Any]) -> str:

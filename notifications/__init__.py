@@ -3,24 +3,33 @@
 notify() only adds rows so the caller's unit of work commits them with everything else (a
 notice is recorded as sent exactly when its messages are). deliver_outbox() sends unsent mail
 through SMTP when MAIL_SERVER is configured; in development mail stays on /admin/outbox.
+A link carrying a secret token is stored sealed and removed once the mail server has taken
+the email (notifications/secret_links.py), so a developer without a mail server reads such
+links on the console (MAIL_CONSOLE, development only). purge() keeps sent mail 30 days.
 """
 
 from __future__ import annotations
 
 import smtplib
+import sys
 from collections.abc import Callable, Iterable
 from contextlib import suppress
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 
+from notifications import secret_links
 from notifications.links import public_url
 from notifications.models import Notification, OutboxEmail, utcnow
 from persistence import db
 
 SMTP_TIMEOUT_SECONDS = 10.0
 SUBJECT_MAX = 200
+# Sent mail is kept this long to answer "did the customer get it?", then deleted; mail the
+# server never took is deleted after as long (any link in it died days before).
+RETENTION = timedelta(days=30)
 
 
 def notify(
@@ -37,13 +46,30 @@ def notify(
         db.session.add(Notification(user_id=user.id, subject=subject, body=body, link=link))
         if email and user.email:
             text = f"{body}\n\n{public_url(link)}" if link else body
-            db.session.add(OutboxEmail(to=user.email, subject=subject, body=text))
+            _queue(user.email, subject, text)
 
 
 def email(to: str, subject: str, body: str) -> None:
     """Add an outbox email to an address that may belong to no user (a sign-up waiting for
     its confirmation); the caller commits."""
-    db.session.add(OutboxEmail(to=to, subject=subject[:SUBJECT_MAX], body=body))
+    _queue(to, subject[:SUBJECT_MAX], body)
+
+
+def _queue(to: str, subject: str, body: str) -> None:
+    """Store the email with its secret links sealed; in development also print it whole."""
+    config = current_app.config
+    if config.get("MAIL_CONSOLE"):
+        # Development only (config.settings refuses it in production): the one place a
+        # developer without a mail server can read a reset or invitation link.
+        sys.stderr.write(f"--- email to {to}: {subject}\n{body}\n--- end of email\n")
+    db.session.add(OutboxEmail(to=to, subject=subject,
+                               body=secret_links.sealed(body, config["SECRET_KEY"])))
+
+
+def readable_body(email: OutboxEmail) -> str:
+    """The body the mail server is handed: secret links opened (secret_links.Unreadable if
+    one cannot be)."""
+    return secret_links.opened(email.body, current_app.config["SECRET_KEY"])
 
 
 # Built once: every page asks, and a statement built per call is hashed again each time.
@@ -76,7 +102,7 @@ def mark_all_read(user_id: int) -> None:
 def _message(email: OutboxEmail, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = sender, email.to, email.subject
-    message.set_content(email.body)
+    message.set_content(readable_body(email))
     return message
 
 
@@ -95,10 +121,15 @@ def _send_all(smtp: smtplib.SMTP, pending: list[OutboxEmail], sender: str) -> in
     for email in pending:
         try:
             smtp.send_message(_message(email, sender))
+        except secret_links.Unreadable as error:
+            email.error = f"not sent: {error}"
+            continue
         except (OSError, smtplib.SMTPException) as error:
             email.error = f"{type(error).__name__}: {error}"
             continue
+        # Taken by the server: the secret's only copy now is the recipient's.
         email.sent_at, email.error = utcnow(), ""
+        email.body = secret_links.redacted(email.body)
         sent += 1
     return sent
 
@@ -128,3 +159,26 @@ def deliver_outbox(
             smtp.quit()
     db.session.commit()
     return sent
+
+
+def purge(now: datetime) -> int:
+    """Delete sent mail older than RETENTION and mail never sent for as long, and take any
+    secret still in clear out of the rest (rows written before links were sealed); returns
+    how many rows went. The caller commits."""
+    cutoff = now - RETENTION
+    removed = db.session.execute(delete(OutboxEmail).where(or_(
+        OutboxEmail.sent_at <= cutoff,
+        and_(OutboxEmail.sent_at.is_(None), OutboxEmail.created_at <= cutoff)))).rowcount
+    _seal_or_redact(current_app.config["SECRET_KEY"])
+    return removed
+
+
+def _seal_or_redact(secret_key: str) -> None:
+    """A sent row keeps its tokens redacted, a waiting one sealed; both steps are no-ops on
+    a row already protected."""
+    for email in db.session.scalars(select(OutboxEmail).where(
+            OutboxEmail.body.contains("token="))):
+        body = secret_links.redacted(email.body) if email.sent_at is not None \
+            else secret_links.sealed(email.body, secret_key)
+        if body != email.body:
+            email.body = body

@@ -22,7 +22,9 @@ class Notification(db.Model):
 
 
 class OutboxEmail(db.Model):
-    """An email waiting for deliver_outbox; sent_at is set once the SMTP server took it."""
+    """An email waiting for deliver_outbox; sent_at is set once the SMTP server took it.
+    `body` never holds a link's secret in clear: sealed while waiting, redacted once sent
+    (notifications/secret_links.py)."""
 
     __tablename__ = "outbox_emails"
 

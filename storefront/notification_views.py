@@ -9,6 +9,7 @@ from sqlalchemy import select
 import notifications
 from accounts.models import Role
 from notifications.models import Notification, OutboxEmail
+from notifications.secret_links import redacted
 from persistence import db
 from storefront.pagination import paginate
 from storefront.security import acting_user, roles_required
@@ -53,5 +54,7 @@ def mark_all_read():
 @bp.route("/admin/outbox")
 @roles_required(Role.PROVIDER_ADMIN)
 def outbox():
+    """Every email, newest first; a link carrying a token shows redacted, sealed or not:
+    the outbox is no way into someone else's account."""
     page = paginate(select(OutboxEmail).order_by(OutboxEmail.id.desc()))
-    return render_template("notifications/outbox.html", page=page)
+    return render_template("notifications/outbox.html", page=page, redacted=redacted)

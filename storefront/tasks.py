@@ -17,6 +17,7 @@ import agreements.tasks  # noqa: F401
 import billing.tasks  # noqa: F401
 import catalog.tasks  # noqa: F401
 import commitments.records.tasks  # noqa: F401
+import notifications.tasks  # noqa: F401
 import operations.tasks  # noqa: F401
 import provisioning.tasks  # noqa: F401
 import relationships.tasks  # noqa: F401
@@ -67,6 +68,8 @@ def init_celery(app: Flask) -> Celery:
                 "task": "commitments.run_daily", "schedule": 24 * 3600.0},
             "gdap-daily": {"task": "relationships.daily", "schedule": 24 * 3600.0},
             "accounts-purge": {"task": "accounts.purge", "schedule": 24 * 3600.0},
+            # Sent mail past its retention; secrets left in clear by older rows.
+            "notifications-purge": {"task": "notifications.purge", "schedule": 24 * 3600.0},
             "mca-head-daily": {"task": "agreements.export_head", "schedule": 24 * 3600.0},
             # B4: on the 1st, bill the month before (Microsoft's own invoice follows on the
             # 6th–8th); a repeat issues nothing twice.

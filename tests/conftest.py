@@ -20,6 +20,7 @@ from connectors.graph.app_client import KEY as GRAPH_KEY
 from connectors.graph.app_client import SIGN_IN_KEY
 from connectors.partner_center.app_client import KEY
 from connectors.partner_center.sandbox import seed
+from notifications import readable_body
 from notifications.models import OutboxEmail
 from orders.models import Order, OrderLine
 from persistence import db
@@ -230,11 +231,17 @@ def post_form(client, url: str, data: dict, *, token_url: str | None = None):
 CONFIRM_LINK_RE = re.compile(r"https?://[^/\s]+(/signup/confirm\?token=[\w-]+)")
 
 
-def confirm_link(email: str) -> str:
-    """The path of the newest sign-up link emailed to this address (from the outbox)."""
-    sent = db.session.scalars(db.select(OutboxEmail.body).where(OutboxEmail.to == email)
+def mailed_text(email: str) -> str:
+    """The newest email to this address as the mail server is handed it (its links opened:
+    the outbox row holds them sealed)."""
+    sent = db.session.scalars(db.select(OutboxEmail).where(OutboxEmail.to == email)
                               .order_by(OutboxEmail.id.desc())).first()
-    match = CONFIRM_LINK_RE.search(sent or "")
+    return readable_body(sent) if sent else ""
+
+
+def confirm_link(email: str) -> str:
+    """The path of the newest sign-up link emailed to this address."""
+    match = CONFIRM_LINK_RE.search(mailed_text(email))
     assert match, f"no sign-up link was emailed to {email}"
     return match[1]
 

@@ -16,7 +16,7 @@ from accounts.audit import AuditEvent
 from accounts.models import CompanyRole, User
 from notifications.models import OutboxEmail
 from persistence import db
-from tests.conftest import PASSWORD, csrf_token, login, post_form
+from tests.conftest import PASSWORD, csrf_token, login, mailed_text, post_form
 
 JOIN_RE = re.compile(r"https://storefront\.example(/team/join\?token=[\w-]+)")
 NEW_PASSWORD = "a brand new passphrase"
@@ -24,9 +24,7 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def emailed_link(pattern: re.Pattern, to: str) -> str:
-    body = db.session.scalars(select(OutboxEmail.body).where(OutboxEmail.to == to)
-                              .order_by(OutboxEmail.id.desc())).first()
-    match = pattern.search(body or "")
+    match = pattern.search(mailed_text(to))
     assert match, f"no link of {pattern.pattern} was emailed to {to}"
     return match[1]
 
