@@ -130,6 +130,11 @@ class BaseConfig:
     PROVISIONING_POLL_SECONDS = _float("PROVISIONING_POLL_SECONDS", 5)
     PROVISIONING_RECONCILE_SECONDS = _float("PROVISIONING_RECONCILE_SECONDS", 60)
     PROVISIONING_RECONCILE_GRACE_SECONDS = _float("PROVISIONING_RECONCILE_GRACE_SECONDS", 60)
+    # A Partner Center order still pending is polled less often as it ages, at most this
+    # far apart, and handed to a person this long after Partner Center created it.
+    PROVISIONING_POLL_CAP_SECONDS = _float("PROVISIONING_POLL_CAP_SECONDS", 900)
+    PROVISIONING_PENDING_DEADLINE_SECONDS = _float("PROVISIONING_PENDING_DEADLINE_SECONDS",
+                                                   24 * 3600)
     # Requests a minute this storefront allows itself per Partner Center throttle bucket
     # (0 = no pacing); keeps workers under Partner Center's limit instead of hitting 429s.
     PARTNER_CENTER_RATE_LIMIT = int(os.environ.get("PARTNER_CENTER_RATE_LIMIT", "0"))
@@ -139,6 +144,7 @@ class BaseConfig:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
     MAIL_FROM = os.environ.get("MAIL_FROM", "storefront@localhost")
+    MAIL_DELIVER_SECONDS = _float("MAIL_DELIVER_SECONDS", 60)  # beat sends the outbox
     # Print each email whole, secret links included, on standard error as it is queued:
     # development's stand-in for a mailbox. Never in production (validate refuses it).
     MAIL_CONSOLE = _bool("MAIL_CONSOLE")

@@ -30,6 +30,15 @@ SUBJECT_MAX = 200
 # Sent mail is kept this long to answer "did the customer get it?", then deleted; mail the
 # server never took is deleted after as long (any link in it died days before).
 RETENTION = timedelta(days=30)
+# A failed send is tried again after 1, 2, 4 … minutes, at most 6 hours apart, 12 times in
+# all (about a day): long enough to ride out a mail server's outage.
+MAX_ATTEMPTS = 12
+FIRST_RETRY = timedelta(minutes=1)
+LAST_RETRY = timedelta(hours=6)
+# How long a worker holds the emails it is sending: above a whole batch's SMTP timeouts
+# (DELIVER_BATCH emails of SMTP_TIMEOUT_SECONDS each).
+CLAIM = timedelta(minutes=15)
+DELIVER_BATCH = 50
 
 
 def notify(
@@ -116,49 +125,100 @@ def _open(smtp_factory: Callable[..., smtplib.SMTP], config) -> smtplib.SMTP:
     return smtp
 
 
-def _send_all(smtp: smtplib.SMTP, pending: list[OutboxEmail], sender: str) -> int:
+def _send_all(smtp: smtplib.SMTP, claimed: list[OutboxEmail], sender: str,
+              now: datetime) -> int:
     sent = 0
-    for email in pending:
+    for email in claimed:
         try:
             smtp.send_message(_message(email, sender))
         except secret_links.Unreadable as error:
-            email.error = f"not sent: {error}"
-            continue
+            _failed(email, f"not sent: {error}", now, final=True)
         except (OSError, smtplib.SMTPException) as error:
-            email.error = f"{type(error).__name__}: {error}"
-            continue
-        # Taken by the server: the secret's only copy now is the recipient's.
-        email.sent_at, email.error = utcnow(), ""
-        email.body = secret_links.redacted(email.body)
-        sent += 1
+            _failed(email, f"{type(error).__name__}: {error}", now, final=_permanent(error))
+        else:
+            # Taken by the server: the secret's only copy now is the recipient's.
+            email.sent_at, email.error, email.claimed_until = utcnow(), "", None
+            email.body = secret_links.redacted(email.body)
+            sent += 1
+        # One commit per email: a worker killed mid-batch sends again only the email it
+        # was sending, not every one the server had already taken.
+        db.session.commit()
     return sent
+
+
+def _failed(email: OutboxEmail, reason: str, now: datetime, final: bool = False) -> None:
+    """Record a failed send; try again later with a growing wait, or never when the server
+    refused for good or the tries are used up."""
+    email.attempts = MAX_ATTEMPTS if final else email.attempts + 1
+    email.claimed_until = None
+    if email.attempts >= MAX_ATTEMPTS:
+        email.error, email.due_at = f"gave up: {reason}", None
+    else:
+        email.error = reason
+        email.due_at = now + min(FIRST_RETRY * 2 ** (email.attempts - 1), LAST_RETRY)
+
+
+def _permanent(error: Exception) -> bool:
+    """A 5xx refusal (no such mailbox, message rejected) fails every retry alike; a 4xx or a
+    dropped connection may pass later."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    code = getattr(error, "smtp_code", None)
+    return isinstance(code, int) and code >= 500 and not isinstance(
+        error, smtplib.SMTPServerDisconnected)
 
 
 def deliver_outbox(
-    limit: int = 100, smtp_factory: Callable[..., smtplib.SMTP] = smtplib.SMTP
+    limit: int = 100, smtp_factory: Callable[..., smtplib.SMTP] | None = None,
+    now: datetime | None = None,
 ) -> int:
-    """Send up to `limit` unsent emails, oldest first; returns how many the server accepted."""
+    """Send up to `limit` due emails, oldest first; returns how many the server accepted.
+    Celery beat runs it every MAIL_DELIVER_SECONDS (notifications/tasks.py); workers
+    running it at once split the mail between them, as each claims its rows first."""
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         return 0
-    query = select(OutboxEmail).where(OutboxEmail.sent_at.is_(None))
-    pending = list(db.session.scalars(query.order_by(OutboxEmail.id).limit(limit)))
-    if not pending:
+    now = now or utcnow()
+    claimed = _claim(now, limit)
+    if not claimed:
         return 0
     try:
-        smtp = _open(smtp_factory, config)
+        smtp = _open(smtp_factory or smtplib.SMTP, config)  # looked up now, not at import
     except (OSError, smtplib.SMTPException) as error:
-        for email in pending:
-            email.error = f"connection failed: {type(error).__name__}: {error}"
+        for email in claimed:
+            _failed(email, f"connection failed: {type(error).__name__}: {error}", now)
         db.session.commit()
         return 0
     try:
-        sent = _send_all(smtp, pending, config["MAIL_FROM"])
+        return _send_all(smtp, claimed, config["MAIL_FROM"], now)
     finally:
         with suppress(OSError, smtplib.SMTPException):  # the mail is already accepted
             smtp.quit()
+
+
+def _claim(now: datetime, limit: int) -> list[OutboxEmail]:
+    """The due emails this worker may send: each taken by a conditional UPDATE that only
+    one worker can win (on PostgreSQL and SQLite alike), for CLAIM at most, so a worker
+    that dies mid-send leaves its emails to the next run."""
+    ids = db.session.scalars(select(OutboxEmail.id).where(_due(now))
+                             .order_by(OutboxEmail.id).limit(limit)).all()
+    won = [email_id for email_id in ids if db.session.execute(
+        update(OutboxEmail).where(OutboxEmail.id == email_id, _due(now))
+        .values(claimed_until=now + CLAIM)
+        # The commit below expires what the session holds; no evaluation in Python
+        # (stored times read back naive on SQLite).
+        .execution_options(synchronize_session=False)).rowcount == 1]
     db.session.commit()
-    return sent
+    if not won:
+        return []
+    return list(db.session.scalars(select(OutboxEmail).where(OutboxEmail.id.in_(won))
+                                   .order_by(OutboxEmail.id)))
+
+
+def _due(now: datetime):
+    return and_(OutboxEmail.sent_at.is_(None), OutboxEmail.attempts < MAX_ATTEMPTS,
+                or_(OutboxEmail.due_at.is_(None), OutboxEmail.due_at <= now),
+                or_(OutboxEmail.claimed_until.is_(None), OutboxEmail.claimed_until <= now))
 
 
 def purge(now: datetime) -> int:

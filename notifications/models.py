@@ -24,7 +24,9 @@ class Notification(db.Model):
 class OutboxEmail(db.Model):
     """An email waiting for deliver_outbox; sent_at is set once the SMTP server took it.
     `body` never holds a link's secret in clear: sealed while waiting, redacted once sent
-    (notifications/secret_links.py)."""
+    (notifications/secret_links.py). A delivery claims the row until `claimed_until`, so
+    two workers never send it at once; a failed send is tried again from `due_at`, and
+    after MAX_ATTEMPTS (or a refusal no retry changes) not at all."""
 
     __tablename__ = "outbox_emails"
 
@@ -35,3 +37,6 @@ class OutboxEmail(db.Model):
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     sent_at = db.Column(db.DateTime(timezone=True), index=True)
     error = db.Column(db.Text, nullable=False, default="")
+    attempts = db.Column(db.Integer, nullable=False, default=0, server_default="0")
+    due_at = db.Column(db.DateTime(timezone=True))
+    claimed_until = db.Column(db.DateTime(timezone=True))

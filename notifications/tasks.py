@@ -1,4 +1,4 @@
-"""Celery's view of notifications: the daily purge of old outbox mail."""
+"""Celery's view of notifications: delivering the outbox, and the daily purge of old mail."""
 
 from __future__ import annotations
 
@@ -17,3 +17,10 @@ def purge_task() -> int:
     removed = notifications.purge(datetime.now(UTC))
     db.session.commit()
     return removed
+
+
+@shared_task(name="notifications.deliver")
+def deliver_task() -> int:
+    """Send the outbox's due mail (beat runs it every MAIL_DELIVER_SECONDS; without a
+    MAIL_SERVER it sends nothing); returns how many emails the server took."""
+    return notifications.deliver_outbox(notifications.DELIVER_BATCH)

@@ -68,6 +68,12 @@ def init_celery(app: Flask) -> Celery:
                 "task": "commitments.run_daily", "schedule": 24 * 3600.0},
             "gdap-daily": {"task": "relationships.daily", "schedule": 24 * 3600.0},
             "accounts-purge": {"task": "accounts.purge", "schedule": 24 * 3600.0},
+            # Password resets and invitations must not wait for someone to run a command.
+            "notifications-deliver": {
+                "task": "notifications.deliver",
+                "schedule": float(app.config.get("MAIL_DELIVER_SECONDS", 60)),
+                # A tick not run by the next one is dropped, not queued behind it.
+                "options": {"expires": float(app.config.get("MAIL_DELIVER_SECONDS", 60))}},
             # Sent mail past its retention; secrets left in clear by older rows.
             "notifications-purge": {"task": "notifications.purge", "schedule": 24 * 3600.0},
             "mca-head-daily": {"task": "agreements.export_head", "schedule": 24 * 3600.0},

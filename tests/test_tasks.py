@@ -12,7 +12,7 @@ def test_beat_schedules_reconciler_subscription_sync_the_daily_ospa_gdap_and_mca
     tasks = {entry["task"] for entry in celery.conf.beat_schedule.values()}
     assert tasks == {"provisioning.reconcile", "subscriptions.sync", "commitments.run_daily",
                      "relationships.daily", "agreements.export_head", "accounts.purge",
-                     "notifications.purge", "billing.run_monthly",
+                     "notifications.purge", "notifications.deliver", "billing.run_monthly",
                      "subscriptions.renewal_reminders", "operations.heartbeat"}
 
 
