@@ -23,7 +23,7 @@ from catalog.margins import margin
 from catalog.pricing import buyer_locale, format_money
 from connectors.partner_center.app_client import get_client
 from exports.spreadsheet import download_headers
-from orders import listing
+from orders import listing, retail
 from orders.cart import add_licenses
 from orders.models import OrderLine
 from persistence import MAX_ID, as_utc, db, utcnow
@@ -117,7 +117,7 @@ def _render(sub: Subscription, refusal: SubscriptionRefused | None = None, key=N
     locale = buyer_locale(sub.customer.language, sub.customer.country)
     line = db.session.get(OrderLine, sub.order_line_id) if sub.order_line_id else None
     quoted_at = utcnow()
-    quote = services.cancellation_quote(sub, quoted_at)
+    quote = services.cancellation_quote(sub, quoted_at, retail=_sees_retail(sub))
     promise = cancel_quotes.sign(sub, quote, quoted_at) if confirm else None
     return render_template(
         "subscriptions/show.html", sub=sub, line=line, refusal=refusal, key=key, quote=quote,
@@ -126,6 +126,11 @@ def _render(sub: Subscription, refusal: SubscriptionRefused | None = None, key=N
         azure=azure_plan_view(sub.customer_id, get_client()) if sub.family == "azure_plan"
         else None,
         money=lambda amount, currency: format_money(amount, currency, locale)), status
+
+
+def _sees_retail(sub: Subscription) -> bool:
+    """A reseller's end customer is quoted what its reseller credits it (B1, orders/retail.py)."""
+    return retail.sees_retail(current_user, sub.reseller_id)
 
 
 def _pricing(sub: Subscription) -> dict | None:
@@ -237,7 +242,8 @@ def cancel(subscription_id: int):
     # A POST from elsewhere, or without the page's promise, asks here with the refund now.
     if request.method == "GET" or not confirmed() or promise is None:
         return _render(sub, confirm=True, status=200 if request.method == "GET" else 422)
-    quote = services.cancel(sub, current_user, get_client(), promise=promise)
+    quote = services.cancel(sub, current_user, get_client(), promise=promise,
+                            retail=_sees_retail(sub))
     locale = buyer_locale(sub.customer.language, sub.customer.country)
     flash(f"Cancelled. Refund: {format_money(quote.amount, quote.currency, locale)}.", "success")
     return redirect(url_for("subscriptions.show", subscription_id=sub.id))

@@ -154,11 +154,21 @@ def buyer_unit_price(sub: Subscription, price: Price | None) -> Decimal:
     return Decimal(buyer_price(price, sub.product_id, markups_for(sub.reseller_id)))
 
 
-def cancellation_quote(sub: Subscription, now: datetime | None = None) -> Quote:
-    """S3/S6: the refund or credit cancelling now would give, computed before confirming."""
+def retail_unit_price(sub: Subscription, price: Price | None) -> Decimal:
+    """What a reseller invoices its end customer per license and charge cycle: the retail
+    price of the catalog price (the provider's own, else Microsoft's ERP), as billing
+    records it on each charge for the reseller's re-invoice (billing/billed.py)."""
+    return Decimal(0) if price is None else Decimal(price.sell_price)
+
+
+def cancellation_quote(sub: Subscription, now: datetime | None = None, *,
+                       retail: bool = False) -> Quote:
+    """S3/S6: the refund or credit cancelling now would give, computed before confirming:
+    the buyer's, or with `retail` the one a reseller's re-invoice credits its end customer
+    (the same days and rounding at the retail price, billing/reinvoice.py; B1, B3)."""
     f, at = facts(sub), _now(now)
     price = price_of(sub)
-    unit = buyer_unit_price(sub, price)
+    unit = retail_unit_price(sub, price) if retail else buyer_unit_price(sub, price)
     currency = price.currency if price else "USD"
     if f.family == rules.PERPETUAL:
         credit = rules.perpetual_credit(unit, sub.quantity, _utc_day(f.purchased_at), currency)
@@ -177,10 +187,11 @@ class Promise:
     currency: str
 
 
-def _keep(promise: Promise, sub: Subscription, now: datetime | None) -> Quote:
-    """The quote as of the promised moment; refused when the subscription changed since
-    (licenses removed, say), so the refund applied is never one the buyer did not see."""
-    quote = cancellation_quote(sub, min(as_utc(promise.quoted_at), _now(now)))
+def _keep(promise: Promise, sub: Subscription, now: datetime | None, retail: bool) -> Quote:
+    """The quote as of the promised moment, as its viewer was shown it; refused when the
+    subscription changed since (licenses removed, say), so the refund applied is never one
+    the buyer did not see."""
+    quote = cancellation_quote(sub, min(as_utc(promise.quoted_at), _now(now)), retail=retail)
     if (quote.amount, quote.currency) != (promise.amount, promise.currency):
         raise SubscriptionRefused(rules.Refusal(
             "S3", "S3.quote_changed", "The subscription changed after the refund was shown, "
@@ -199,14 +210,21 @@ def check_cancel(sub: Subscription, user, now: datetime | None = None) -> None:
 
 
 def cancel(sub: Subscription, user, client: PartnerCenterClient,
-           now: datetime | None = None, promise: Promise | None = None) -> Quote:
-    """S3–S6: cancel in Partner Center (status deleted, or the order for perpetual software).
+           now: datetime | None = None, promise: Promise | None = None, *,
+           retail: bool = False) -> Quote:
+    """S3–S6: cancel in Partner Center (status deleted, or the order for perpetual software);
+    answers the refund as its caller sees it (`retail` for a reseller's end customer, B1).
 
     With a `promise` (the quote a confirmation page showed), the refund is priced at the
     moment it was quoted, so waiting on the page changes nothing; the window itself is
-    judged now, so a promise never outlives it (B5)."""
+    judged now, so a promise never outlives it (B5). The cancellation stores the buyer's
+    quote, which billing credits; a reseller's end customer is credited the retail one by
+    its reseller's re-invoice."""
     check_cancel(sub, user, now)
-    quote = _keep(promise, sub, now) if promise else cancellation_quote(sub, now)
+    at = min(as_utc(promise.quoted_at), _now(now)) if promise else _now(now)
+    shown = _keep(promise, sub, now, retail) if promise else cancellation_quote(
+        sub, at, retail=retail)
+    quote = cancellation_quote(sub, at) if retail else shown
     if sub.family == rules.PERPETUAL:
         def cancel_order(rid: str) -> None:
             client.cancel_order(sub.tenant_id, sub.pc_order_id, request_id=rid)
@@ -221,4 +239,4 @@ def cancel(sub: Subscription, user, client: PartnerCenterClient,
                          f"{quote.amount} {quote.currency}.", user, request_id,
                data=quote.as_data())
     db.session.commit()
-    return quote
+    return shown

@@ -6,6 +6,7 @@ from flask import g, jsonify
 
 from connectors.partner_center import PartnerCenterError
 from connectors.partner_center.app_client import get_client
+from orders import retail
 from persistence import db
 from storefront.api import api_error, body, envelope, operation, query, scope
 from storefront.api.schemas import (
@@ -74,7 +75,9 @@ def cancel_subscription(subscription_id: int):
     only (S4); RedHat and SUSE never (S5)."""
     found = scope.one(scope.scoped(Subscription), Subscription, subscription_id)
     try:
-        quote = services.cancel(found, g.api_user, get_client())
+        # a reseller's end customer is answered the retail refund its reseller credits (B1)
+        quote = services.cancel(found, g.api_user, get_client(),
+                                retail=retail.sees_retail(g.api_user, found.reseller_id))
     except PartnerCenterError as error:
         return _unavailable(error)
     return jsonify(CancellationSchema().dump(
