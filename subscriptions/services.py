@@ -235,8 +235,17 @@ def cancel(sub: Subscription, user, client: PartnerCenterClient,
     else:
         request_id = _send(sub, user, "cancel", lambda rid: client.update_subscription(
             sub.tenant_id, sub.pc_subscription_id, status="deleted", request_id=rid))
-    sub.record("cancel", f"Cancelled; {'credit' if sub.family == rules.PERPETUAL else 'refund'} "
-                         f"{quote.amount} {quote.currency}.", user, request_id,
+    sub.record("cancel", _cancel_note(sub, quote, at), user, request_id,
                data=quote.as_data())
     db.session.commit()
     return shown
+
+
+def _cancel_note(sub: Subscription, quote: Quote, at: datetime) -> str:
+    """The history's line, which a reseller's end customer reads too: for a reseller's
+    customer it states the retail refund the reseller credits, never the reseller's (B1)."""
+    kind = "credit" if sub.family == rules.PERPETUAL else "refund"
+    if sub.reseller_id is None:
+        return f"Cancelled; {kind} {quote.amount} {quote.currency}."
+    retail = cancellation_quote(sub, at, retail=True)
+    return f"Cancelled; the customer's {kind} at retail {retail.amount} {retail.currency}."

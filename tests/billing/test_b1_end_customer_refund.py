@@ -1,8 +1,8 @@
 """B1, S3, B3: a reseller's end customer is quoted the refund its reseller credits it, at
 retail, never the reseller's price; the provider still credits the reseller at its price.
 
-The cancel page, its signed (and readable) `quote` field, the flash after confirming and
-the API's answer all state the retail refund, which is to the cent the credit
+The cancel page, its signed (and readable) `quote` field, the flash after confirming, the
+history and the API's answer all state the retail refund, which is to the cent the credit
 the reseller's re-invoice restates for that customer. The credit on the provider's invoice
 to the reseller is the one the reseller's own cancellation gets. Subscriptions are bought
 through the real pipeline against the Partner Center sandbox; nothing of ours is patched.
@@ -111,6 +111,7 @@ def test_b3_the_end_customers_confirmed_refund_is_its_reinvoice_credit_and_the_r
     assert response.status_code == 302
     after = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"Refund: {SHOWN_RETAIL}." in after
+    assert "4223.18" not in after and SHOWN_RESELLERS not in after  # nor in the history
     assert db.session.get(Subscription, sub.id).status == "cancelled"
     assert cancel_credits(sub) == (-RESELLER_CREDIT, -RETAIL_REFUND)
 
@@ -121,6 +122,20 @@ def test_b1_the_api_answers_an_end_customer_the_retail_refund(client, shop, end_
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_json()["refund"] == str(RETAIL_REFUND)
     assert cancel_credits(sub) == (-RESELLER_CREDIT, -RETAIL_REFUND)
+
+
+def test_b1_the_history_of_a_resellers_customer_states_the_retail_refund_whoever_cancelled(
+        client, browser, shop, end_user, sub):
+    shop.reseller_a_user.admin_agent = True
+    db.session.commit()
+    reseller = browser()
+    login(reseller, shop.reseller_a_user)
+    assert confirm_cancel(reseller, sub.id).status_code == 302
+    login(client, end_user)
+
+    history = client.get(f"/subscriptions/{sub.id}").get_data(as_text=True)
+    assert "Cancelled; the customer&#39;s refund at retail 4799.08 PLN." in history
+    assert "4223.18" not in history
 
 
 def test_b1_the_reseller_is_still_shown_and_credited_its_own_price(client, shop, end_user,
