@@ -23,10 +23,17 @@ of purchase (or its monthly/yearly anniversary) and lasts one billing-plan perio
 days are the calendar days between (June 18 – July 17: 30; a year: 365 or 366). Whole days
 make a figure the same all day long: a page quoting a refund in the morning and the
 cancellation that afternoon give the same amount.
+
+A co-termed subscription (R6) is the exception: its first term runs from the purchase to
+its custom end date, one cycle charged the term's price pro rata, and its later cycles
+start on that end date. `cycle_on` answers both kinds, with what the cycle charged per
+licence, so a credit or a seat change prorates what was really charged, over the days the
+cycle really has.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -108,3 +115,44 @@ def cycle_at(anchor: date, months: int, index: int) -> tuple[date, date]:
     """The `index`-th charge cycle (0 = the one the purchase starts): first and last day."""
     start = add_months(anchor, index * months)
     return start, add_months(anchor, (index + 1) * months) - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class ChargeCycle:
+    """One charge cycle: its first and last day and its exact price per licence (the unit
+    price, or a co-termed first term's prorated price)."""
+
+    start: date
+    end: date
+    price: Decimal
+
+    @property
+    def days(self) -> int:
+        return cycle_days(self.start, self.end)
+
+    def amount(self, quantity: int, currency: str) -> Decimal:
+        """What the cycle charged (or charges) for `quantity` licences."""
+        return charge_amount(self.price, quantity, currency)
+
+    def rest(self, day: date) -> Decimal:
+        """The effective unit price from `day` to the cycle's last day, both included."""
+        return prorate(self.price, self.days, cycle_days(day, self.end))
+
+
+def cycle_on(on: date, unit_price: Decimal, months: int, purchased_on: date,
+             term_months: int | None = None, custom_end: date | None = None) -> ChargeCycle:
+    """The charge cycle holding `on`, priced. Without a custom end date, as `charge_cycle`
+    at the unit price. With one (R6), before it: the shortened first term, one cycle at
+    the term's price × its days ÷ the full term's days (`shortened_term_amount`); from it
+    on: cycles anchored on the custom end at the unit price."""
+    if custom_end is None:
+        return ChargeCycle(*charge_cycle(purchased_on, months, on), Decimal(unit_price))
+    if on >= custom_end:
+        return ChargeCycle(*charge_cycle(custom_end, months, on), Decimal(unit_price))
+    if on < purchased_on:
+        raise ValueError("a charge cycle cannot hold a day before the purchase")
+    term = term_months or months
+    full = add_months(purchased_on, term)
+    price = prorate(Decimal(unit_price) * term / months, (full - purchased_on).days,
+                    (custom_end - purchased_on).days)
+    return ChargeCycle(purchased_on, custom_end - timedelta(days=1), price)

@@ -11,12 +11,15 @@ from decimal import Decimal
 import pytest
 
 from persistence.money import (
+    add_months,
     charge_amount,
     charge_cycle,
     cycle_days,
+    cycle_on,
     minor_unit,
     prorate,
     round_money,
+    shortened_term_amount,
 )
 
 
@@ -98,3 +101,18 @@ def test_a_prorated_line_that_comes_out_whole_is_not_cut_a_cent_short():
     """10.00 for 10 of 30 days is 3.333… a seat; three seats are exactly 10.00 (B5)."""
     assert charge_amount(prorate(Decimal("10.00"), 30, 10), 3, "EUR") == Decimal("10.00")
     assert charge_amount(prorate(Decimal("10.00"), 30, 10), -3, "EUR") == Decimal("-10.00")
+
+
+def test_r6_a_cotermed_first_term_is_one_cycle_charged_what_the_cart_quoted():
+    bought, end, unit = date(2026, 1, 10), date(2026, 4, 1), Decimal("120.00")
+    cycle = cycle_on(date(2026, 3, 1), unit, 12, bought, 12, end)
+    assert (cycle.start, cycle.end, cycle.days) == (bought, date(2026, 3, 31), 81)
+    assert cycle.amount(10, "USD") == Decimal("266.30") == shortened_term_amount(
+        unit, 10, "USD", bought, add_months(bought, 12), end)
+    assert charge_amount(cycle.rest(date(2026, 3, 1)), 5, "USD") == Decimal("50.95")
+
+
+def test_without_a_custom_end_a_cycle_is_the_standard_one_at_the_unit_price():
+    cycle = cycle_on(date(2026, 3, 1), Decimal("120.00"), 12, date(2026, 1, 10))
+    assert (cycle.start, cycle.end, cycle.price) == (
+        *charge_cycle(date(2026, 1, 10), 12, date(2026, 3, 1)), Decimal("120.00"))
