@@ -36,14 +36,7 @@ from billing.bulk import Cycle
 from billing.models import Charge, ChargeType
 from billing.periods import month_of, parse_month
 from persistence import db, utcnow
-from persistence.money import (
-    add_months,
-    charge_amount,
-    charge_cycle,
-    cycle_days,
-    prorate,
-    shortened_term_amount,
-)
+from persistence.money import ChargeCycle, add_months, charge_amount, cycle_on
 from subscriptions.models import SubscriptionEvent
 
 BATCH = 2000
@@ -155,17 +148,16 @@ def _cycle_charges(first: date, last: date, today: date) -> Iterator[tuple]:
 
 def _coterm_charges(sub: Billed, first: date, until: date) -> Iterator[tuple]:
     """R6: a co-termed subscription's first term runs from the purchase to its custom end,
-    charged once at the amount the cart quoted (persistence.money.shortened_term_amount);
+    charged once at the amount the cart quoted (persistence.money.cycle_on, the same
+    proration as shortened_term_amount), its effective unit price the term's prorated one;
     its later terms are whole ones from that end on."""
     end = sub.first_term_end
     if first <= sub.purchased_on <= until:
         quantity = sub.quantity_on(sub.purchased_on)
-        amount = shortened_term_amount(
-            sub.unit_price * sub.term_months / sub.months, quantity, sub.currency,
-            sub.purchased_on, add_months(sub.purchased_on, sub.term_months), end)
+        term = _cycle_on(sub, sub.purchased_on)
         yield _charge(sub, f"sub:{sub.id}:{sub.purchased_on.isoformat()}", ChargeType.NEW,
-                      sub.title, quantity, sub.unit_price, amount, sub.purchased_on,
-                      end - timedelta(days=1))
+                      sub.title, quantity, term.price, term.amount(quantity, sub.currency),
+                      term.start, term.end)
     cycle = cycle_in_month(end, sub.months, sub.term_months, False, first, until)
     if cycle is None or _ended_before(sub, cycle.start):
         return
@@ -244,13 +236,19 @@ def _event_charge(sub: Billed, event) -> Iterator[tuple]:
 def _seat_change(sub: Billed, source: str, kind: str, before: int, after: int,
                  day: date) -> Iterator[tuple]:
     """Microsoft's pair: the old seats refunded and the new count charged, day → cycle end."""
-    start, end = charge_cycle(sub.purchased_on, sub.months, day)
-    effective = prorate(sub.unit_price, cycle_days(start, end), cycle_days(day, end))
+    cycle = _cycle_on(sub, day)
+    effective, end = cycle.rest(day), cycle.end
     label = f"{sub.title}: {before} → {after} licenses"
     yield _charge(sub, f"{source}:refund", kind, label, -before, effective,
                   -charge_amount(effective, before, sub.currency), day, end)
     yield _charge(sub, f"{source}:charge", kind, label, after, effective,
                   charge_amount(effective, after, sub.currency), day, end)
+
+
+def _cycle_on(sub: Billed, day: date) -> ChargeCycle:
+    """The charge cycle holding `day`, knowing a co-termed first term (R6)."""
+    return cycle_on(day, sub.unit_price, sub.months, sub.purchased_on, sub.term_months,
+                    sub.first_term_end)
 
 
 def _cancellation(sub: Billed, quote: dict, day: date) -> tuple:

@@ -23,8 +23,9 @@ from billing.billed import utc_day
 from billing.models import Charge, Invoice, InvoiceLine
 from billing.tax import Totals, totals
 from persistence import db
-from persistence.money import charge_amount, charge_cycle, cycle_days, prorate
+from persistence.money import charge_amount, cycle_days, cycle_on, prorate
 from subscriptions import rules
+from subscriptions.models import Subscription
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,8 @@ def _load_charges(invoice: Invoice) -> None:
     ids = [line.charge_id for line in invoice.lines if line.charge_id is not None]
     for start in range(0, len(ids), 500):  # SQLite's bound parameters are limited
         db.session.scalars(select(Charge).where(Charge.id.in_(ids[start:start + 500]))
-                           .options(selectinload(Charge.subscription))).all()
+                           .options(selectinload(Charge.subscription)
+                                    .selectinload(Subscription.order_line))).all()
 
 
 def retail_line(line: InvoiceLine) -> RetailLine:
@@ -88,11 +90,13 @@ def retail_line(line: InvoiceLine) -> RetailLine:
 
 def retail_effective_price(charge: Charge, retail: Decimal) -> Decimal:
     """The retail unit price for the charge's billable days: whole when the charge is a
-    whole cycle (its effective price is its unit price), else prorated over the same cycle."""
+    whole cycle (its effective price is its unit price), else prorated over the same cycle,
+    a co-termed first term (R6) at its prorated retail price over its own days."""
     if charge.effective_unit_price == charge.unit_price or charge.subscription is None:
         return Decimal(retail)
     sub = charge.subscription
-    start, end = charge_cycle(utc_day(sub.purchased_at), rules.cycle_months(sub.billing_cycle),
-                              charge.period_start)
-    return prorate(retail, cycle_days(start, end),
-                   cycle_days(charge.period_start, charge.period_end))
+    line = sub.order_line
+    cycle = cycle_on(charge.period_start, Decimal(retail), rules.cycle_months(sub.billing_cycle),
+                     utc_day(sub.purchased_at), rules.TERM_MONTHS.get(sub.term_duration),
+                     line.custom_term_end if line is not None else None)
+    return prorate(cycle.price, cycle.days, cycle_days(charge.period_start, charge.period_end))

@@ -11,7 +11,9 @@ charged is the current charge cycle (a month, or a year for annual billing), so 
 what is refunded: in full within 24 hours of the purchase or renewal, else for the unused
 days, from the day of the cancellation to the cycle's last day, both included, at the
 unit price ÷ the cycle's days (persistence.money). Whole days keep the figure the page
-quotes the same all day, and the credit on the invoice is this same figure.
+quotes the same all day, and the credit on the invoice is this same figure. A co-termed
+subscription's shortened first term (R6) is one cycle at its prorated price
+(persistence.money.cycle_on): its credit never exceeds what it was charged.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from persistence.money import charge_amount, charge_cycle, cycle_days, prorate
+from persistence.money import charge_amount, cycle_on
 
 CANCEL_WINDOW = timedelta(hours=168)  # S3: 7 days of any term
 FULL_REFUND = timedelta(hours=24)  # S3: a cancellation this soon gives the whole cycle back
@@ -202,19 +204,18 @@ class Credit:
 
 def cancellation_refund(unit_price: Decimal, quantity: int, billing_cycle: str,
                         purchased_on: date, term_start: datetime, now: datetime,
-                        currency: str) -> Credit:
+                        currency: str, *, term_months: int | None = None,
+                        custom_end: date | None = None) -> Credit:
     """S3: the current charge cycle back, in full within 24 hours of the term's start, else
-    for its unused days from today's date to the cycle's end."""
+    for its unused days from today's date to the cycle's end. A co-termed first term (R6,
+    `custom_end`) is the cycle: what it charged is what can come back, never more."""
     today = now.astimezone(UTC).date()  # charge cycles run on UTC dates
-    start, end = charge_cycle(purchased_on, cycle_months(billing_cycle), today)
-    whole = cycle_days(start, end)
-    if now - term_start < FULL_REFUND:
-        first, billable = start, whole
-    else:
-        first, billable = today, cycle_days(today, end)
-    effective = prorate(unit_price, whole, billable)
+    cycle = cycle_on(today, unit_price, cycle_months(billing_cycle), purchased_on,
+                     term_months, custom_end)
+    first = cycle.start if now - term_start < FULL_REFUND else today
+    effective = cycle.rest(first)
     return Credit(charge_amount(effective, quantity, currency), unit_price, effective,
-                  quantity, first, end)
+                  quantity, first, cycle.end)
 
 
 def perpetual_credit(unit_price: Decimal, quantity: int, purchased_on: date,

@@ -173,8 +173,11 @@ def cancellation_quote(sub: Subscription, now: datetime | None = None, *,
     if f.family == rules.PERPETUAL:
         credit = rules.perpetual_credit(unit, sub.quantity, _utc_day(f.purchased_at), currency)
         return Quote(credit.amount, currency, f.purchased_at + rules.PERPETUAL_WINDOW, credit)
-    credit = rules.cancellation_refund(unit, sub.quantity, sub.billing_cycle,
-                                       _utc_day(f.purchased_at), f.term_start, at, currency)
+    line = sub.order_line
+    credit = rules.cancellation_refund(
+        unit, sub.quantity, sub.billing_cycle, _utc_day(f.purchased_at), f.term_start, at,
+        currency, term_months=rules.TERM_MONTHS.get(sub.term_duration),
+        custom_end=line.custom_term_end if line is not None else None)
     return Quote(credit.amount, currency, f.term_start + rules.CANCEL_WINDOW, credit)
 
 

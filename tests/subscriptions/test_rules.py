@@ -137,6 +137,26 @@ def test_s3_the_refund_is_the_same_all_day():
     assert morning == evening
 
 
+def test_r6_s3_a_cotermed_first_term_refunds_at_most_what_it_charged():
+    # 10 × 120.00 a year bought 10 Jan 2026, ending 1 Apr: 81 days charged 266.30
+    def refund(day: int, hour: int) -> rules.Credit:
+        return rules.cancellation_refund(
+            Decimal("120.00"), 10, "annual", date(2026, 1, 10), _at(2026, 1, 10, 9),
+            _at(2026, 1, day, hour), "USD", term_months=12, custom_end=date(2026, 4, 1))
+
+    assert (refund(10, 20).amount, refund(10, 20).period_end) == (Decimal("266.30"),
+                                                                  date(2026, 3, 31))
+    assert refund(13, 12).amount == Decimal("256.43")  # 78 of the 81 days
+
+
+def test_r6_s3_after_a_cotermed_first_term_the_cycles_start_on_its_custom_end():
+    credit = rules.cancellation_refund(
+        Decimal("120.00"), 1, "annual", date(2026, 1, 10), _at(2026, 4, 1, 9),
+        _at(2026, 4, 3, 9), "USD", term_months=12, custom_end=date(2026, 4, 1))
+    assert (credit.period_start, credit.period_end) == (date(2026, 4, 3), date(2027, 3, 31))
+    assert credit.amount == Decimal("119.34")  # 363 of 365 days: 119.342…
+
+
 def test_s6_perpetual_software_is_credited_in_full():
     credit = rules.perpetual_credit(Decimal("1234.5"), 2, date(2025, 1, 1), "EUR")
     assert credit.amount == Decimal("2469.00")
