@@ -40,10 +40,29 @@ class Problem:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class PriceChange(Problem):
+    """B1: a price the buyer was shown (None: none was shown for it) and the price the
+    order would record now, both as decimal text in the currency's units."""
+
+    currency: str = ""
+    previous: str | None = None
+    current: str = ""
+
+    def amounts(self) -> dict[str, object]:
+        """The old and the new amount, which the API adds to the problem."""
+        return {"currency": self.currency, "previous": self.previous, "current": self.current}
+
+
 class CheckoutRefused(Refused):
     """Raised once per checkout with every problem found, so the user sees them all."""
 
     summary = "The checkout rules refuse this order; fix every problem listed and try again."
+
+    def problem_dicts(self) -> list[dict[str, object]]:
+        """Every problem as JSON-ready data; a B1 price change adds its old and new amount."""
+        return [{**data, **(p.amounts() if isinstance(p, PriceChange) else {})}
+                for data, p in zip(super().problem_dicts(), self.problems, strict=True)]
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         problems = tuple(problems)

@@ -5,7 +5,8 @@ are gathered first (no external call inside the transaction), then the customer'
 and every row on the same tenant — is locked so two racing checkouts are serialised, the
 database facts are read again, every rule runs, and the order, its lines and its
 provisioning job are inserted and committed once. A replayed idempotency key returns the
-order it first created.
+order it first created. When the buyer's quote (orders/quote.py) is given, a price that
+changed since the review refuses the order with the rules' problems (B1).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from checkout.rules import (
     k11_tenant_ownership,
     run_rules,
 )
+from orders import quote as quotes
 from orders import snapshot
 from orders.cart import term_price
 from orders.facts import build_context, record_context
@@ -101,13 +103,15 @@ class Placed(NamedTuple):
 
 
 def place_order(cart: Cart, user, remote: RemoteFacts, today: date, urls: FixUrls, *,
-                idempotency_key: str, enqueue: Callable[[int], None]) -> Placed:
+                idempotency_key: str, enqueue: Callable[[int], None],
+                quote: quotes.Quote | None = None) -> Placed:
     """Lock, re-read, validate, insert, commit once; then hand the order to the workers.
 
-    The order points to the MCA record the rules checked under the lock (K5)."""
+    The order points to the MCA record the rules checked under the lock (K5); with a
+    quote, it is placed only at the prices the buyer was shown (B1)."""
     ref = reference.current()  # may seed (and commit): before the order's transaction
     try:
-        order = _insert_order(cart, user, remote, ref, today, urls, idempotency_key)
+        order = _insert_order(cart, user, remote, ref, today, urls, idempotency_key, quote)
         _commit_keeping_loaded()
     except (_Replayed, IntegrityError):  # the key's order, or a double submit's that won it
         db.session.rollback()
@@ -151,7 +155,7 @@ class _Replayed(Exception):
     """The idempotency key placed an order already: the caller answers with that order."""
 
 
-def _insert_order(cart, user, remote, ref, today, urls, key) -> Order:
+def _insert_order(cart, user, remote, ref, today, urls, key, quote) -> Order:
     # Held until the rules have run: opening the transaction may expire the customer (on
     # SQLite, when one was open already), which lets go of customer.reseller, and the
     # identity map keeps only rows something references, so the reseller would otherwise
@@ -166,7 +170,8 @@ def _insert_order(cart, user, remote, ref, today, urls, key) -> Order:
     if rows.replay_of is not None:
         raise _Replayed
     ctx = build_context(cart, remote, ref, today, urls, rows)
-    problems = _problems(cart, ctx)
+    problems = _problems(cart, ctx) + quotes.check(
+        quote, cart, user, ref.markups(cart.customer.reseller_id), urls.billing_choice)
     if problems:
         raise CheckoutRefused(problems)
     order = _new_order(cart, user, ctx, ref, key)

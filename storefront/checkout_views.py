@@ -22,6 +22,7 @@ from connectors.partner_center.app_client import get_client
 from connectors.partner_center.errors import PartnerCenterError
 from orders import cart as carts
 from orders import coterming, listing, reservations, retail
+from orders import quote as quotes
 from orders.models import OPEN_STATUSES, Order, OrderLine, OrderStatus
 from orders.placement import IdempotencyConflict, check_order, place_order, record_problems
 from orders.progress import for_buyer, progress_of, with_history
@@ -94,6 +95,7 @@ def _render_cart(customer: Customer, problems=(), mca_form=None, status=200):
         line_problems=by_line(problems), mca_form=mca_form or _mca_form(customer),
         acceptance=mca.latest_for(customer.id, customer.reseller_id),
         idempotency_key=str(uuid.uuid4()), tax_label=tax_label, priced=priced, totals=totals,
+        quote=quotes.encode(quotes.quote_of(the_cart, [priced[ln.id][0] for ln in the_cart.lines])),
         coterm=_coterm(the_cart, shows_retail), azure=_azure(the_cart), scopes=reservations.SCOPES,
         money=lambda amount, currency: format_money(amount, currency, locale)), status
 
@@ -119,8 +121,8 @@ def _priced(the_cart, markups, shows_retail: bool) -> tuple[dict, dict]:
     as its reseller invoices them, B1), and the cart's totals per currency and billing
     cycle: a monthly and an annual charge are not one sum."""
     priced = {}
-    for line in the_cart.lines:
-        unit = retail.unit(line.price) if shows_retail else carts.unit_price(line, markups)
+    for line, unit in zip(the_cart.lines, quotes.shown_units(the_cart, markups, shows_retail),
+                          strict=True):
         priced[line.id] = (unit, charge_amount(unit, line.quantity, line.price.currency))
     return priced, _totals((line.price.currency, line.price.billing_cycle, priced[line.id][1])
                            for line in the_cart.lines)
@@ -265,6 +267,8 @@ def place(customer_id: int):
     customer = _customer(customer_id)
     the_cart = carts.cart_for(current_user, customer)
     key = _form_key(request.form.get("idempotency_key") or str(uuid.uuid4()))
+    # B1: the prices the page showed; a page without them (an older one) places at today's
+    quoted = request.form.get("quote")
     now = datetime.now(UTC)
     try:
         # The key comes from the form, so it is the user's own namespace: another user who
@@ -272,7 +276,8 @@ def place(customer_id: int):
         order = place_order(the_cart, current_user, facts_for(customer, the_cart.lines),
                             now.date(), fix_urls(customer, from_cart=True),
                             idempotency_key=f"web:{current_user.id}:{key}",
-                            enqueue=enqueue_provisioning).order
+                            enqueue=enqueue_provisioning,
+                            quote=None if quoted is None else quotes.decode(quoted)).order
     except IdempotencyConflict as conflict:
         order = conflict.order
     flash(f"Order {order.number} is placed and being provisioned.", "success")

@@ -16,7 +16,9 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from catalog.models import Price, Sku
+from catalog.queries import markups_for
 from checkout.problems import CheckoutRefused
+from orders import quote as quotes
 from orders import retail
 from orders.models import Cart, CartLine, Order
 from orders.placement import IdempotencyConflict, check_order, place_order
@@ -110,7 +112,27 @@ def validate_checkout():
                            fix_urls(cart.customer, external=True))
     if problems:
         return refused(problems)
-    return jsonify(ok=True, problems=[])
+    units = quotes.shown_units(cart, markups_for(cart.customer.reseller_id),
+                               retail.sees_retail(scope.user(), cart.customer.reseller_id))
+    total = sum(quotes.quote_of(cart, units).totals.values(), Decimal(0))
+    # written as an order's amounts are (Money: four places), to send back as they are
+    return jsonify(ok=True, problems=[], unit_prices=[_four(unit) for unit in units],
+                   total=_four(total))
+
+
+def _four(amount: Decimal) -> str:
+    return str(Decimal(amount).quantize(Decimal("0.0001")))
+
+
+def _quote(data: dict) -> quotes.Quote | None:
+    """B1: the prices the client expects; None when it states none (placed at today's)."""
+    units = [line.get("expected_unit_price") for line in data["lines"]]
+    totals = {quotes.ALL: data["expected_total"]} if "expected_total" in data else {}
+    if all(unit is None for unit in units) and not totals:
+        return None
+    lines = None if all(unit is None for unit in units) else tuple(
+        (line["price_id"], unit) for line, unit in zip(data["lines"], units, strict=True))
+    return quotes.Quote(lines, totals)
 
 
 def _owner_key(key: str) -> str:
@@ -127,16 +149,27 @@ def _owner_key(key: str) -> str:
 @operation("/orders", "POST", summary="Place an order", tag="orders", ok=(201, OrderSchema),
            body=CheckoutIn, errors=(400, 404, 422), headers=(IDEMPOTENCY_HEADER,))
 def create_order():
-    """Runs every rule and places the order; replaying the Idempotency-Key returns it (200)."""
+    """Runs every rule and places the order; replaying the Idempotency-Key returns it (200).
+
+    Prices (rule B1): send each line's `expected_unit_price` and the `expected_total` that
+    /checkout/validate answered, and the order is placed only at those prices. If a price
+    list import, a price edit or a markup change moved a price in between, the answer is 422
+    with `B1.price_changed` for each changed line (`previous` and `current` unit price) and
+    `B1.total_changed` (the new total in `current`); nothing is ordered, and sending the
+    new prices places it. A request that states no expected price is placed at the current
+    prices, as before. A replayed Idempotency-Key returns its first order whatever the
+    prices are now."""
     key = request.headers.get("Idempotency-Key", "").strip()
     if not 0 < len(key) <= 64:
         raise BadRequest({"Idempotency-Key": ["Send a key of 1 to 64 characters."]})
-    cart, key = request_cart(body(_CHECKOUT_IN)), _owner_key(key)
+    data = body(_CHECKOUT_IN)
+    cart, key = request_cart(data), _owner_key(key)
     now = datetime.now(UTC)
     try:
         placed = place_order(cart, scope.user(), facts_for(cart.customer, cart.lines),
                              now.date(), fix_urls(cart.customer, external=True),
-                             idempotency_key=key, enqueue=enqueue_provisioning)
+                             idempotency_key=key, enqueue=enqueue_provisioning,
+                             quote=_quote(data))
     except IdempotencyConflict:
         return _key_reused()
     response = jsonify(_answer(placed.order))

@@ -48,6 +48,17 @@ def EmailAddress(**kwargs) -> fields.Email:  # noqa: N802 - a field class
                         **kwargs)
 
 
+def Amount(**kwargs) -> fields.Decimal:  # noqa: N802 - a field class
+    """A non-negative amount in the currency's units, sent as a string or a number."""
+    return fields.Decimal(allow_nan=False, validate=_amount, **kwargs)
+
+
+def _amount(value) -> None:
+    # Not validate.Range: apispec would write its Decimal bounds as strings, not numbers.
+    if not 0 <= value <= 10**12:
+        raise ValidationError("Send an amount from 0 to 1000000000000.")
+
+
 class ErrorBody(Schema):
     status = fields.Integer(required=True)
     title = fields.String(required=True)
@@ -71,6 +82,11 @@ class ProblemSchema(Schema):
     field = fields.String(required=True)
     fix_url = fields.String(allow_none=True)
     line = fields.Integer(allow_none=True)
+    currency = fields.String(metadata={"description": "B1 price changes only."})
+    previous = fields.String(allow_none=True, metadata={
+        "description": "B1 price changes only: the price you expected (null: none sent)."})
+    current = fields.String(metadata={
+        "description": "B1 price changes only: the price the order would be placed at now."})
 
 
 class PageQuery(Schema):
@@ -159,16 +175,30 @@ class LineIn(Schema):
                                           metadata={"description": "Azure reservations only: "
                                                     "the Azure subscription (a GUID) of the "
                                                     "customer's Azure plan."})
+    expected_unit_price = Amount(metadata={
+        "description": "B1, optional: the unit price you expect (as /checkout/validate "
+        "answered it). If the price is different now, the order is refused (422, "
+        "B1.price_changed) with the old and the new price; left out, the line is placed "
+        "at the current price."})
 
 
 class CheckoutIn(Schema):
     customer_id = Id(required=True)
     lines = fields.List(fields.Nested(LineIn), required=True, validate=validate.Length(max=50))
+    expected_total = Amount(metadata={
+        "description": "B1, optional: the order's total you expect (as /checkout/validate "
+        "answered it). If it is different now, the order is refused (422, "
+        "B1.total_changed) with the new total; left out, the total is not compared."})
 
 
 class ValidationResult(Schema):
     ok = fields.Boolean(required=True)
     problems = fields.List(fields.Nested(ProblemSchema), required=True)
+    unit_prices = fields.List(fields.String(), metadata={
+        "description": "Each line's unit price now, in order: send it back as the line's "
+        "expected_unit_price when placing (B1)."})
+    total = fields.String(metadata={
+        "description": "The order's total now: send it back as expected_total (B1)."})
 
 
 class AzureSubscriptionSchema(Schema):
