@@ -77,9 +77,13 @@ class CommerceApi:
 
     def create_cart(self, customer_id: str, lines: Sequence[CartLineRequest], *,
                     partner_on_record_attestation: bool = True,
-                    correlation_id: str | None = None, request_id: str | None = None) -> Cart:
-        """Create a cart (201); lines Partner Center cannot sell come back with an error."""
-        body: dict[str, Any] = {"lineItems": [ln.to_wire(i) for i, ln in enumerate(lines)]}
+                    correlation_id: str | None = None, request_id: str | None = None,
+                    line_ids: Sequence[int] | None = None) -> Cart:
+        """Create a cart (201); lines Partner Center cannot sell come back with an error.
+        `line_ids` (default 0..n-1) are the lines' ids, which the cart answers back."""
+        ids = list(line_ids) if line_ids is not None else list(range(len(lines)))
+        body: dict[str, Any] = {"lineItems": [ln.to_wire(i) for i, ln in zip(ids, lines,
+                                                                            strict=True)]}
         if partner_on_record_attestation:
             body["PartnerOnRecordAttestationAccepted"] = True
         response = self._transport.send(Call(

@@ -192,13 +192,15 @@ class CartLine:
 
 @dataclass(frozen=True)
 class Cart:
-    """A cart: `Active` until checked out, then `Ordered`; expires after 7 days."""
+    """A cart: `Active` until checked out, then `Ordered`; expires after 7 days. `modified`
+    (lastModifiedTimestamp) of an `Ordered` cart is when its checkout went through."""
 
     id: str
     status: str
     created: datetime | None
     expires: datetime | None
     lines: tuple[CartLine, ...]
+    modified: datetime | None = None
 
     @classmethod
     def from_wire(cls, data: Any) -> Cart:
@@ -206,7 +208,8 @@ class Cart:
         return cls(wire.text(data, "id"), wire.text(data, "status"),
                    wire.timestamp(data, "creationTimestamp"),
                    wire.timestamp(data, "expirationTimestamp"),
-                   tuple(CartLine.from_wire(li) for li in wire.items(data, "lineItems")))
+                   tuple(CartLine.from_wire(li) for li in wire.items(data, "lineItems")),
+                   wire.timestamp(data, "lastModifiedTimestamp"))
 
 
 @dataclass(frozen=True)
