@@ -31,7 +31,11 @@ NEXT_STEPS: dict[str, str] = {
     "600002": "Remove the registration number from the customer's page, " + ADMIN_RETRY,
     "600051": "Add a phone number to the customer's billing address, " + ADMIN_RETRY,
     "2091": "The product is no longer sold: cancel this order and offer a replacement.",
-    "400019": "Synchronise the catalog with Partner Center, " + ADMIN_RETRY,
+    "400019": "Partner Center renewed an offer's availability twice while the order was "
+              "bought (a retry buys it through a new cart read just then): wait a few "
+              "minutes, " + ADMIN_RETRY,
+    "800008": "Fix what held the order up (see its history), " + ADMIN_RETRY
+              + " A new cart replaces the expired one.",
     "900123": "The reseller must accept the Microsoft Partner Agreement first, " + ADMIN_RETRY,
     "900124": "The reseller must accept the Microsoft Partner Agreement first, " + ADMIN_RETRY,
     "10004": "Check the reseller's MPN ID on the reseller's page, " + ADMIN_RETRY,

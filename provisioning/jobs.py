@@ -27,7 +27,7 @@ from connectors.partner_center.client import PartnerCenterClient
 from connectors.partner_center.errors import PartnerCenterError, Throttled
 from orders.models import Order, OrderStatus, ProvisioningJob, utcnow
 from persistence import db
-from provisioning import azure, licenses, results, steps
+from provisioning import azure, licenses, purchase, results, steps
 from provisioning.attention import ADMIN_RETRY, NeedsAttention, explain
 from provisioning.licenses import NotReady
 from provisioning.steps import Checkpoint, StillProvisioning
@@ -56,11 +56,7 @@ def provision_order(order_id: int, client: PartnerCenterClient, *,
     new_lines = [ln for ln in order.lines if ln.action != "add_licenses"]
     if new_lines and any(ln.status == "pending" for ln in new_lines):
         azure.register_azure_plan(order, new_lines, client, checkpoint)  # K12
-        steps.ensure_cart(order, new_lines, client, checkpoint)
-        result = steps.checkout(order, client, checkpoint)
-        cart = client.get_cart(order.pc_customer_id, order.pc_cart_id,
-                               correlation_id=order.correlation_id)
-        results.record_checkout(order, new_lines, cart, result)
+        purchase.buy(order, new_lines, client, checkpoint)
     for line in order.lines:
         if line.action == "add_licenses" and line.status != "provisioned":
             licenses.add_licenses(order, line, client, checkpoint)
@@ -204,10 +200,26 @@ def reconcile(enqueue: Callable[[int], None], grace_seconds: float = 60) -> list
 
 
 def requeue(order: Order, who: str) -> None:
-    """An admin's retry of an order needing attention: the job is due now, attempts reset."""
+    """An admin's retry of an order needing attention: the job is due now, attempts reset,
+    and lines Partner Center refused are bought again (`retry_refused_lines`)."""
+    retry_refused_lines(order)
     job = order.job or ProvisioningJob(order=order)
     job.state, job.attempts, job.locked_until, job.last_error = "queued", 0, None, ""
     job.run_after = utcnow()
     db.session.add(job)
     order.record(OrderStatus.PROVISIONING, f"Retry requested by {who}.")
     db.session.commit()
+
+
+def retry_refused_lines(order: Order) -> None:
+    """Put the lines Partner Center refused (failed, no order) back to pending for a fresh
+    cart. Only once no line's checkout is in doubt (none pending): the stored cart's result
+    is then fully recorded, so forgetting it can buy nothing twice; its bought lines keep
+    their orders and are never carted again. The caller commits."""
+    new_lines = [ln for ln in order.lines if ln.action != "add_licenses"]
+    refused = [ln for ln in new_lines if ln.status == "failed" and not ln.pc_order_id]
+    if not refused or any(ln.status == "pending" for ln in new_lines):
+        return
+    for line in refused:
+        line.status, line.error_code, line.error_description = "pending", "", ""
+    order.pc_cart_id = order.pc_cart_request_id = order.pc_checkout_request_id = ""

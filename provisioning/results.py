@@ -33,22 +33,41 @@ SOFTWARE = ("perpetual_software", "software_subscription")
 
 def record_checkout(order: Order, lines: list[OrderLine], cart: Cart,
                     result: CheckoutResult) -> None:
-    """Give each line its Partner Center order, or its error (partial success is normal)."""
-    groups: dict[str, list[int]] = defaultdict(list)
-    for index, cart_line in enumerate(cart.lines):
-        groups[cart_line.order_group].append(index)
+    """Give each line its Partner Center order, or its error (partial success is normal).
+    A cart line's id is the index in `lines` of the order line it holds: a cart rebuilt
+    for a retry holds only the lines that have no order yet."""
+    groups = _groups(cart)
     unmatched = dict(groups)
     for group, pc_order in _match_orders(cart, groups, result.orders).items():
         for i in groups[group]:
-            lines[i].pc_order_id, lines[i].status = pc_order.id, "ordered"
+            held = lines[cart.lines[i].id]
+            held.pc_order_id, held.status = pc_order.id, "ordered"
         del unmatched[group]
     errors = {e.order_group_id: e for e in result.order_errors}
     for group, indexes in unmatched.items():
         for i in indexes:
-            _fail_line(lines[i], errors.get(group), cart.lines[i].error)
+            _fail_line(lines[cart.lines[i].id], errors.get(group), cart.lines[i].error)
     db.session.commit()
-    if any(line.status == "pending" for line in lines):
-        raise StillProvisioning("Some cart lines have no Partner Center order yet.")
+    if any(lines[cart_line.id].status == "pending" for cart_line in cart.lines):
+        raise StillProvisioning("Some cart lines have no Partner Center order yet.",
+                                since=cart.created)
+
+
+def _groups(cart: Cart) -> dict[str, list[int]]:
+    """The cart's order groups, each with the indexes of its cart lines."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for index, cart_line in enumerate(cart.lines):
+        groups[cart_line.order_group].append(index)
+    return groups
+
+
+def fitting_orders(cart: Cart, pc_orders: tuple[PcOrder, ...]) -> tuple[PcOrder, ...]:
+    """The orders whose lines are exactly what one of the cart's buyable order groups asked
+    for (billing cycle, catalog item, term, quantity): the only ones its checkout can have
+    created. Another order of the same tenant, placed elsewhere, buys something else."""
+    wanted = [_group_key(cart, indexes) for indexes in _groups(cart).values()
+              if not any(cart.lines[i].error for i in indexes)]
+    return tuple(o for o in pc_orders if any(_fits(key, _order_key(o)) for key in wanted))
 
 
 def _match_orders(cart: Cart, groups: dict[str, list[int]],

@@ -14,10 +14,9 @@ from datetime import UTC, datetime, time
 
 from agreements.mca import McaAcceptance, McaAttestation
 from connectors.partner_center.client import PartnerCenterClient
-from connectors.partner_center.commerce_types import CartLineRequest, CheckoutResult
+from connectors.partner_center.commerce_types import CartLineRequest
 from connectors.partner_center.errors import (
     AgreementAlreadyExists,
-    Conflict,
     PartnerCenterError,
 )
 from connectors.partner_center.types import (
@@ -44,7 +43,7 @@ class StillProvisioning(Exception):
         self.since = since
 
 
-def _store(order: Order, field: str) -> str:
+def store_request_id(order: Order, field: str) -> str:
     """The request id of a write, created and committed before its first attempt."""
     if not getattr(order, field):
         setattr(order, field, new_uuid())
@@ -53,7 +52,7 @@ def _store(order: Order, field: str) -> str:
 
 
 @contextmanager
-def _forget_on_refusal(order: Order, field: str) -> Iterator[None]:
+def forget_on_refusal(order: Order, field: str) -> Iterator[None]:
     """A refused write created nothing: drop its request id so a fixed retry is new."""
     try:
         yield
@@ -107,9 +106,9 @@ def _create_customer(order: Order, client: PartnerCenterClient,
     """Create the new tenant once (its request id is stored first); if Partner Center
     refuses because another order of this customer, provisioned at the same moment, has
     just made it, use that tenant instead of stopping for attention."""
-    request_id = _store(order, "pc_customer_request_id")
+    request_id = store_request_id(order, "pc_customer_request_id")
     try:
-        with _forget_on_refusal(order, "pc_customer_request_id"):
+        with forget_on_refusal(order, "pc_customer_request_id"):
             created = client.create_customer(_new_customer(order, domain), request_id=request_id,
                                              correlation_id=order.correlation_id)
     except PartnerCenterError as error:
@@ -185,13 +184,13 @@ def attest_mca(order: Order, client: PartnerCenterClient, checkpoint: Checkpoint
         if order.mca_acceptance_id else None
     if acceptance is None or acceptance.attestation_status in DONE_ATTESTATIONS:
         return
-    request_id = _store(order, "pc_attestation_request_id")
+    request_id = store_request_id(order, "pc_attestation_request_id")
     contact = Contact(acceptance.signer_first_name, acceptance.signer_last_name,
                       acceptance.signer_email, acceptance.signer_phone)
     agreed = datetime.combine(acceptance.date_agreed, time(), UTC)
     status, detail = "attested", ""
     try:
-        with _forget_on_refusal(order, "pc_attestation_request_id"):
+        with forget_on_refusal(order, "pc_attestation_request_id"):
             client.create_customer_agreement(
                 order.pc_customer_id, acceptance.template_id, contact, agreed,
                 request_id=request_id, correlation_id=order.correlation_id)
@@ -210,16 +209,25 @@ def attest_mca(order: Order, client: PartnerCenterClient, checkpoint: Checkpoint
 
 def ensure_cart(order: Order, lines: list[OrderLine], client: PartnerCenterClient,
                 checkpoint: Checkpoint) -> None:
-    """Create the order's cart once, from availabilities re-read just now (their ids rotate)."""
+    """Create the order's cart once, from availabilities re-read just now (their ids rotate).
+    It holds the lines still pending, each with its index in `lines` as its cart line id."""
     if order.pc_cart_id:
         return
-    requests = [_cart_line(order, line, client) for line in lines]
-    request_id = _store(order, "pc_cart_request_id")
-    with _forget_on_refusal(order, "pc_cart_request_id"):
+    held = [(i, line) for i, line in enumerate(lines) if line.status == "pending"]
+    requests = [_cart_line(order, line, client) for _, line in held]
+    request_id = store_request_id(order, "pc_cart_request_id")
+    with forget_on_refusal(order, "pc_cart_request_id"):
         cart = client.create_cart(order.pc_customer_id, requests, request_id=request_id,
-                                  correlation_id=order.correlation_id)
+                                  correlation_id=order.correlation_id,
+                                  line_ids=[i for i, _ in held])
     checkpoint("cart")
     order.pc_cart_id = cart.id
+    db.session.commit()
+
+
+def drop_cart(order: Order) -> None:
+    """Forget a cart that will never be checked out, so the next cart is a new request."""
+    order.pc_cart_id = order.pc_cart_request_id = order.pc_checkout_request_id = ""
     db.session.commit()
 
 
@@ -252,37 +260,3 @@ def _provisioning_context(line: OrderLine) -> tuple[tuple[str, str], ...]:
     if line.family != "azure_reservation":
         return ()
     return (("subscriptionId", line.azure_subscription_id), ("scope", line.reservation_scope))
-
-
-def checkout(order: Order, client: PartnerCenterClient, checkpoint: Checkpoint
-             ) -> CheckoutResult:
-    """Check the cart out once; a replay answered 800064/800065 reads the orders back."""
-    request_id = _store(order, "pc_checkout_request_id")
-    try:
-        with _forget_on_refusal(order, "pc_checkout_request_id"):
-            result = client.checkout_cart(order.pc_customer_id, order.pc_cart_id,
-                                          request_id=request_id,
-                                          correlation_id=order.correlation_id)
-    except Conflict as error:  # CartAlreadySubmitted (800065) is a Conflict too
-        if error.code not in ("800064", "800065"):
-            raise
-        result = _read_back(order, client)
-    checkpoint("checkout")
-    return result
-
-
-def _read_back(order: Order, client: PartnerCenterClient) -> CheckoutResult:
-    """The orders an earlier checkout of this cart created, not yet claimed by any line."""
-    cart = client.get_cart(order.pc_customer_id, order.pc_cart_id,
-                           correlation_id=order.correlation_id)
-    claimed = set(db.session.scalars(db.select(OrderLine.pc_order_id)
-                                     .where(OrderLine.pc_order_id != "")))
-    orders = tuple(o for o in client.list_orders(order.pc_customer_id,
-                                                 correlation_id=order.correlation_id)
-                   if o.id not in claimed and (not cart.created or not o.created
-                                               or o.created >= cart.created))
-    if not orders:  # Partner Center lists new orders with a delay
-        raise StillProvisioning("The cart was checked out; its orders are not listed yet.",
-                                since=cart.created)
-    return CheckoutResult(orders=orders, order_errors=())
-

@@ -95,6 +95,12 @@ def test_a_checkout_still_running_elsewhere_800064_is_waited_for(pc_app, pc_clie
     pc_sandbox.data["carts"][order.pc_cart_id]["wire"]["status"] = "Active"
     pc_sandbox.data["carts"][order.pc_cart_id]["processing"] = True  # another checkout runs
     run_job(order.id, pc_client)
+    # Not `Ordered` yet: no order is claimed while the other checkout runs.
+    assert order.job.state == "retry" and order.job.attempts == 2  # the two crashes only
+    assert order.status == "provisioning" and order.lines[0].pc_order_id == ""
+    pc_sandbox.data["carts"][order.pc_cart_id]["wire"]["status"] = "Ordered"
+    pc_sandbox.data["carts"][order.pc_cart_id]["processing"] = False  # it has finished
+    run_job(order.id, pc_client)
     assert order.status == "provisioned"
     assert len(pc_sandbox.snapshot()["orders"]) == 1
 
