@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from persistence import db, utcnow
+from persistence import Money, db, utcnow
 from subscriptions.sealed import Encrypted
 
 # What every checkout reads of the buyer's tenant's subscriptions (orders/snapshot.py):
@@ -49,6 +49,13 @@ class Subscription(db.Model):
     # "term_duration", "billing_cycle", "pc_product_id", "pc_sku_id", "availability_id"});
     # NULL when nothing is scheduled. Shown until the renewal applies it.
     next_term = db.Column(db.JSON)
+    # R1/B1: from the day its latest renewal began a term, billed at the catalog price of
+    # that term (the price the renewal reminder promised; subscriptions.term_prices), not
+    # the order line's; the retail one for a reseller's re-invoice. NULL before any
+    # renewal, and the price NULL when the catalog did not sell the renewed term.
+    renewed_on = db.Column(db.Date)
+    renewed_unit_price = db.Column(Money())
+    renewed_retail_unit_price = db.Column(Money())
     # R5: why the provider suspended it (shown to the buyer); "" when not suspended.
     suspension_reason = db.Column(db.Text, nullable=False, default="")
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)

@@ -16,9 +16,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from accounts.models import Role, User
-from catalog.models import Price, Product, Sku
 from catalog.price_words import frequency_words, term_words
-from catalog.queries import buyer_market, buyer_price, markups_for
 from connectors.partner_center import NextTerm, PartnerCenterClient
 from connectors.partner_center.transition_types import TransitionEligibility
 from notifications import notify
@@ -27,6 +25,7 @@ from subscriptions import renewal_rules as rules
 from subscriptions.errors import refuse
 from subscriptions.models import Subscription
 from subscriptions.services import _send, facts
+from subscriptions.term_prices import listed_prices, plan_product, term_unit_price
 
 
 @dataclass(frozen=True)
@@ -67,46 +66,18 @@ def next_term(sub: Subscription) -> rules.NextTermChange:
                                 product.title if product else "")
 
 
-def plan_product(plan: str) -> Product | None:
-    """The catalog product of a catalog item id (product:sku:availability), if sold here."""
-    if not plan:
-        return None
-    return db.session.scalars(select(Product).where(
-        Product.pc_product_id == plan.split(":")[0])).first()
-
-
-def _product_id(sub: Subscription, plan: str = "") -> int | None:
-    """The local product whose prices apply: the scheduled plan's, else this one's."""
-    if not plan:
-        return sub.product_id
-    product = plan_product(plan)
-    return product.id if product else None
-
-
-def _prices(sub: Subscription, plan: str = "") -> list[Price]:
-    """The plan's listed prices in the buyer's market."""
-    market = buyer_market(sub.customer.country if sub.customer else None)
-    return list(db.session.scalars(select(Price).join(Sku).where(
-        Sku.product_id == _product_id(sub, plan), Price.market == market,
-        Price.listed.is_(True)).order_by(Price.id)))
-
-
 def sold_terms(sub: Subscription, plan: str = "") -> frozenset[tuple[str, str]]:
     """The (term, billing) pairs the storefront sells this plan (or `plan`) with."""
-    return frozenset((p.term_duration, p.billing_cycle) for p in _prices(sub, plan))
+    return frozenset((p.term_duration, p.billing_cycle) for p in listed_prices(sub, plan))
 
 
 def quote_next_term(sub: Subscription, *, retail: bool = False) -> NextTermQuote:
     """R2: what renews and at what price: the buyer's (markup or retail), or with `retail`
     the retail price a reseller invoices its end customer (B1)."""
     change = next_term(sub)
-    price = next((p for p in _prices(sub, change.plan) if (p.term_duration, p.billing_cycle)
-                  == (change.term_duration, change.billing_cycle)), None)
-    if price is None:
-        return NextTermQuote(change, None, "")
-    unit = Decimal(price.sell_price if retail else buyer_price(
-        price, price.sku.product_id, markups_for(sub.reseller_id)))
-    return NextTermQuote(change, unit, price.currency)
+    unit, currency = term_unit_price(sub, change.term_duration, change.billing_cycle,
+                                     change.plan, retail=retail)
+    return NextTermQuote(change, unit, currency)
 
 
 def _instructions(sub: Subscription, change: rules.NextTermChange) -> NextTerm:

@@ -40,6 +40,7 @@ from subscriptions.matching import (
 from subscriptions.models import Subscription
 from subscriptions.order_sync import with_orders
 from subscriptions.rules import PERPETUAL
+from subscriptions.term_prices import term_unit_price
 
 log = logging.getLogger(__name__)
 # Partner Center calls a cancelled subscription "deleted".
@@ -90,9 +91,11 @@ def mirror(sub: Subscription, remote: RemoteSubscription) -> list[str]:
         if getattr(sub, attr) != values[attr]:
             changes.append(f"{label} {getattr(sub, attr)} → {values[attr]}")
             setattr(sub, attr, values[attr])
-    _renewal(sub, remote, changes)
+    renewed = _renewal(sub, remote, changes)
     _offer(sub, remote, changes)
     _terms(sub, remote, changes)
+    if renewed:
+        _price_renewed_term(sub, changes)
     if remote.cancellation_allowed_until:
         sub.cancellation_allowed_until = remote.cancellation_allowed_until
     if remote.refundable is not None:  # S2: what may still be removed, and until when
@@ -103,16 +106,32 @@ def mirror(sub: Subscription, remote: RemoteSubscription) -> list[str]:
     return changes
 
 
-def _renewal(sub: Subscription, remote: RemoteSubscription, changes: list[str]) -> None:
-    """A later commitment end means a new term began where the old one ended (S3 restarts)."""
+def _renewal(sub: Subscription, remote: RemoteSubscription, changes: list[str]) -> bool:
+    """A later commitment end means a new term began where the old one ended (S3 restarts);
+    answers whether one did."""
     new_end, old_end = as_utc(remote.commitment_end), as_utc(sub.term_end)
     if new_end is None:
-        return
-    if old_end is not None and new_end > old_end and sub.family != PERPETUAL:
+        return False
+    renewed = old_end is not None and new_end > old_end and sub.family != PERPETUAL
+    if renewed:
         sub.term_start = old_end
         changes.append(f"renewed: new term {old_end:%Y-%m-%d} – {new_end:%Y-%m-%d}")
     sub.term_end = new_end
+    return renewed
 
+
+def _price_renewed_term(sub: Subscription, changes: list[str]) -> None:
+    """R1/B1: the renewed term (its plan, term and billing as the renewal applied them) is
+    billed from its first day at the price the renewal reminder quoted for it, recorded now
+    so a later catalog change does not reprice a term already running."""
+    sub.renewed_on = as_utc(sub.term_start).astimezone(UTC).date()
+    unit, _ = term_unit_price(sub, sub.term_duration, sub.billing_cycle)
+    if unit is None:  # not sold for that term here: the price it was billed at stays
+        changes.append("no catalog price for the renewed term: billed at the previous price")
+        return
+    sub.renewed_unit_price = unit
+    sub.renewed_retail_unit_price, _ = term_unit_price(sub, sub.term_duration,
+                                                       sub.billing_cycle, retail=True)
 
 
 def _offer(sub: Subscription, remote: RemoteSubscription, changes: list[str]) -> None:

@@ -1,0 +1,60 @@
+"""R1/R2/B1: the price of a subscription's term, from the catalog: what a renewal reminder
+promises for the next term and what billing charges once the renewal began it.
+
+One function prices a term (`term_unit_price`): the buyer's price (the reseller's markup
+on cost, or retail) of the plan's listed price in the buyer's market for that term and
+billing frequency, or with `retail` the retail price a reseller invoices its end customer.
+The reminder quotes it before the renewal (subscriptions.renewals.quote_next_term); the
+sync records it when it sees the renewal (subscriptions.sync), so the renewed term is
+billed at the price the buyer was promised, not at the first order line's.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from catalog.models import Price, Product, Sku
+from catalog.queries import buyer_market, buyer_price, markups_for
+from persistence import db
+from subscriptions.models import Subscription
+
+
+def plan_product(plan: str) -> Product | None:
+    """The catalog product of a catalog item id (product:sku:availability), if sold here."""
+    if not plan:
+        return None
+    return db.session.scalars(select(Product).where(
+        Product.pc_product_id == plan.split(":")[0])).first()
+
+
+def _product_id(sub: Subscription, plan: str = "") -> int | None:
+    """The local product whose prices apply: the scheduled plan's, else this one's."""
+    if not plan:
+        return sub.product_id
+    product = plan_product(plan)
+    return product.id if product else None
+
+
+def listed_prices(sub: Subscription, plan: str = "") -> list[Price]:
+    """The plan's (or `plan`'s) listed prices in the buyer's market."""
+    market = buyer_market(sub.customer.country if sub.customer else None)
+    return list(db.session.scalars(select(Price).join(Sku).where(
+        Sku.product_id == _product_id(sub, plan), Price.market == market,
+        Price.listed.is_(True)).order_by(Price.id)))
+
+
+def term_unit_price(sub: Subscription, term_duration: str, billing_cycle: str,
+                    plan: str = "", *, retail: bool = False) -> tuple[Decimal | None, str]:
+    """The unit price per licence and charge cycle of a term of this plan (or `plan`), and
+    its currency: the buyer's, or with `retail` the end customer's (B1); None and "" when
+    the plan is not sold for that term and billing."""
+    price = next((p for p in listed_prices(sub, plan)
+                  if (p.term_duration, p.billing_cycle) == (term_duration, billing_cycle)),
+                 None)
+    if price is None:
+        return None, ""
+    unit = Decimal(price.sell_price if retail else buyer_price(
+        price, price.sku.product_id, markups_for(sub.reseller_id)))
+    return unit, price.currency
