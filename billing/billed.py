@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -49,6 +49,13 @@ class Billed:
     currency: str
     market: str
     first_term_end: date | None = None  # R6: a co-termed first term ends (next starts) here
+    # R1/B1: its latest renewal's first day and that term's prices (None: the order line's),
+    # and the charge cycle and term it was bought with (its order line's, else today's).
+    renewed_on: date | None = None
+    renewed_unit_price: Decimal | None = None
+    renewed_retail_unit_price: Decimal | None = None
+    first_months: int = 0
+    first_term_months: int = 0
 
     def quantity_on(self, day: date) -> int:
         """The seats a cycle starting that day began with: before the first change since."""
@@ -92,8 +99,10 @@ def _billed_query():
                    Subscription.billing_cycle, Subscription.term_duration,
                    Subscription.quantity, Subscription.status, Subscription.autorenew,
                    Subscription.purchased_at, Subscription.term_end,
-                   OrderLine.custom_term_end, OrderLine.unit_price, OrderLine.currency,
-                   Price.market, Price.erp_price, Price.retail_price)
+                   Subscription.renewed_on, Subscription.renewed_unit_price,
+                   Subscription.renewed_retail_unit_price, OrderLine.billing_cycle,
+                   OrderLine.term_duration, OrderLine.custom_term_end, OrderLine.unit_price,
+                   OrderLine.currency, Price.market, Price.erp_price, Price.retail_price)
             .join(Customer, Customer.id == Subscription.customer_id)
             .outerjoin(OrderLine, OrderLine.id == Subscription.order_line_id)
             .outerjoin(Price, Price.id == OrderLine.price_id)
@@ -106,8 +115,10 @@ def _billed_query():
 def _billed(row, cancelled_on: date | None, changes) -> Billed:
     (sub_id, customer_id, reseller_id, country, order_line_id, pc_subscription_id, title,
      family, billing_cycle, term_duration, quantity, status, autorenew, purchased_at,
-     term_end, custom_term_end, *_price_columns) = row
+     term_end, renewed_on, renewed_unit, renewed_retail, bought_cycle, bought_term,
+     custom_term_end, *_price_columns) = row
     months = rules.cycle_months(billing_cycle)
+    first_months = rules.cycle_months(bought_cycle or billing_cycle)
     unit, currency, market, retail = _price(sub_id, *_price_columns)
     ends = (not autorenew or status in ENDED) and term_end is not None
     return Billed(
@@ -119,7 +130,41 @@ def _billed(row, cancelled_on: date | None, changes) -> Billed:
         # (a purchase or renewal cancelled within 24 hours) was charged: the credit gives
         # that whole cycle back (S3, S6), so it must be charged for the two to net out.
         cancelled_on or (utc_day(term_end) if ends else None),
-        unit, retail if reseller_id else None, currency, market or country, custom_term_end)
+        unit, retail if reseller_id else None, currency, market or country, custom_term_end,
+        renewed_on, renewed_unit, renewed_retail if reseller_id else None, first_months,
+        rules.TERM_MONTHS.get(bought_term or term_duration, first_months))
+
+
+def before_renewal(sub: Billed) -> Billed:
+    """Its terms before the latest renewal, as bought: the order line's price, charge cycle
+    and term, for cycles starting before the renewal's day."""
+    if sub.renewed_on is None:
+        return sub
+    last = sub.renewed_on - timedelta(days=1)
+    until = last if sub.billed_until is None else min(sub.billed_until, last)
+    return replace(sub, months=sub.first_months, term_months=sub.first_term_months,
+                   billed_until=until)
+
+
+def renewed_term(sub: Billed) -> Billed:
+    """R1/B1: from its latest renewal on, its terms as renewed: cycles anchored on the
+    renewal's day at the price recorded for that term (the reminder's), today's billing."""
+    if sub.renewed_on is None:
+        raise ValueError("a subscription not renewed has no renewed term")
+    return replace(sub, purchased_on=sub.renewed_on, first_term_end=None,
+                   unit_price=_or(sub.renewed_unit_price, sub.unit_price),
+                   retail_unit_price=_or(sub.renewed_retail_unit_price, sub.retail_unit_price))
+
+
+def term_on(sub: Billed, day: date) -> Billed:
+    """The subscription as the term holding `day` bills it."""
+    if sub.renewed_on is not None and day >= sub.renewed_on:
+        return renewed_term(sub)
+    return before_renewal(sub)
+
+
+def _or(value, otherwise):
+    return otherwise if value is None else value
 
 
 def utc_day(moment: datetime) -> date:

@@ -1,9 +1,12 @@
 """B1 at scale: the month's cycle charges of plain subscriptions in one INSERT … SELECT.
 
 A plain subscription renews (autorenew on, not ended or cancelled), has its order line's
-price, had no seat change this month and is not perpetual software; its cycle charge is its
-order line's price × today's seats, over a cycle fixed by its purchase day and plan. So
-Python works out each distinct (purchase day, billing cycle, term) once, into a temporary
+price, had no seat change this month, was not renewed this month and is not perpetual
+software; its cycle charge is its unit price × today's seats, over a cycle fixed by its
+anchor day and plan. Until its first renewal the unit price is its order line's and the
+anchor its purchase day; from a renewal begun before this month, the price recorded for the
+renewed term (R1, subscriptions.sync) and the renewal's day. So Python works out each
+distinct (anchor day, billing cycle, term) once, into a temporary
 calendar table of a few thousand rows at most however many subscriptions there are, and the
 database writes every plain subscription's charge by joining it: no row of them passes
 through Python, and memory stays flat. Everything else is charged row by row
@@ -63,7 +66,7 @@ class Cycle(NamedTuple):
 
 CALENDAR = Table(
     "billing_cycle_calendar", MetaData(),
-    Column("purchased_on", Date, nullable=False),
+    Column("purchased_on", Date, nullable=False),  # the anchor day (`_anchor_day`)
     Column("billing_cycle", String(10), nullable=False),
     Column("term_duration", String(10), nullable=False),
     Column("kind", String(30), nullable=False),
@@ -89,9 +92,23 @@ def plain(first: date):
         Subscription.autorenew.is_(True), Subscription.status.not_in(NOT_BILLED + ENDED),
         Subscription.family != rules.PERPETUAL, Subscription.billing_cycle != "one_time",
         Subscription.quantity >= 0, OrderLine.id.is_not(None),
-        OrderLine.custom_term_end.is_(None),  # R6: a shortened first term, row by row
-        OrderLine.unit_price.is_not(None), cast(OrderLine.unit_price, Numeric(14, 4)) >= 0,
+        # R6: a shortened first term, row by row, until a renewal ended it.
+        or_(OrderLine.custom_term_end.is_(None), _renewed_before(first)),
+        # R1: the month a renewal begins in (the bought and renewed terms meet), row by row.
+        or_(Subscription.renewed_on.is_(None), _renewed_before(first)),
+        _unit().is_not(None), cast(_unit(), Numeric(14, 4)) >= 0,
         ~seat_change_or_cancel)
+
+
+def _renewed_before(first: date):
+    """Renewed before the month began (NULL-safe: false when never renewed)."""
+    return and_(Subscription.renewed_on.is_not(None), Subscription.renewed_on < first)
+
+
+def _unit():
+    """The unit price its cycles are charged at: the renewed term's once renewed (R1), else
+    its order line's."""
+    return func.coalesce(Subscription.renewed_unit_price, OrderLine.unit_price)
 
 
 def _plain_rows(first: date, last: date):
@@ -118,18 +135,21 @@ def insert_cycle_charges(month: str, first: date, until: date,
         CALENDAR.drop(connection)
 
 
-def _purchase_day(dialect: str):
-    """A subscription's purchase day, UTC (SQLite keeps naive UTC text)."""
+def _anchor_day(dialect: str):
+    """The day a plain subscription's cycles count from: its latest renewal's (R1), else
+    its purchase day, UTC (SQLite keeps naive UTC text)."""
     if dialect == "postgresql":
-        return cast(func.timezone("UTC", Subscription.purchased_at), Date)
-    return func.date(Subscription.purchased_at, type_=Date)
+        bought = cast(func.timezone("UTC", Subscription.purchased_at), Date)
+    else:
+        bought = func.date(Subscription.purchased_at, type_=Date)
+    return func.coalesce(Subscription.renewed_on, bought, type_=Date)
 
 
 def _calendar(first: date, until: date, cycle_in_month) -> list[dict]:
-    """One row per distinct (purchase day, billing cycle, term) of plain subscriptions
+    """One row per distinct (anchor day, billing cycle, term) of plain subscriptions
     whose cycle starts this month: what its charge is for."""
     dialect = db.session.get_bind().dialect.name
-    day = _purchase_day(dialect)
+    day = _anchor_day(dialect)
     keys = db.session.execute(_plain_rows(first, until).with_only_columns(
         distinct(day), Subscription.billing_cycle, Subscription.term_duration)
         .order_by(None))
@@ -148,12 +168,13 @@ def _calendar(first: date, until: date, cycle_in_month) -> list[dict]:
 
 def _insert(dialect: str, month: str, first: date, until: date):
     cal = CALENDAR.c
-    unit = OrderLine.unit_price
-    retail = case((Customer.reseller_id.is_not(None),
-                   func.coalesce(Price.retail_price, Price.erp_price)), else_=None)
+    unit = _unit()
+    retail = case((Customer.reseller_id.is_not(None), func.coalesce(
+        Subscription.renewed_retail_unit_price, Price.retail_price, Price.erp_price)),
+        else_=None)
     source = literal("sub:") + cast(Subscription.id, String) + literal(":") + cal.source_day
     rows = _plain_rows(first, until).join(CALENDAR, and_(
-        cal.purchased_on == _purchase_day(dialect),
+        cal.purchased_on == _anchor_day(dialect),
         cal.billing_cycle == Subscription.billing_cycle,
         cal.term_duration == Subscription.term_duration)).with_only_columns(
         source, Customer.reseller_id, Subscription.customer_id, Subscription.id,
@@ -172,12 +193,12 @@ def _insert(dialect: str, month: str, first: date, until: date):
 
 
 def _amount(dialect: str):
-    """The order line's price × seats, cut toward zero to the currency's minor unit."""
+    """The unit price × seats, cut toward zero to the currency's minor unit."""
     places = _places()
     if dialect == "postgresql":
-        return func.trunc(OrderLine.unit_price * Subscription.quantity, places)
+        return func.trunc(_unit() * Subscription.quantity, places)
     # Ten-thousandths as integers: exact, and SQLite's integer division cuts toward zero.
-    ten_thousandths = cast(func.round(cast(OrderLine.unit_price, Numeric) * 10000),
+    ten_thousandths = cast(func.round(cast(_unit(), Numeric) * 10000),
                            db.Integer) * Subscription.quantity
     step = _step(places)
     cut = ten_thousandths // step * step  # all non-negative (`plain`): floor is the cut

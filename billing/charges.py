@@ -31,7 +31,16 @@ from functools import lru_cache
 from sqlalchemy import func, select
 
 from billing import bulk
-from billing.billed import Billed, billed_subscriptions, cancellation_days, midnight, utc_day
+from billing.billed import (
+    Billed,
+    before_renewal,
+    billed_subscriptions,
+    cancellation_days,
+    midnight,
+    renewed_term,
+    term_on,
+    utc_day,
+)
 from billing.bulk import Cycle
 from billing.models import Charge, ChargeType
 from billing.periods import month_of, parse_month
@@ -133,16 +142,22 @@ def _memo(process):
 
 def _cycle_charges(first: date, last: date, today: date) -> Iterator[tuple]:
     """The charge of every cycle starting this month (up to today), one per subscription
-    that the bulk INSERT … SELECT (billing.bulk) leaves to this code."""
+    that the bulk INSERT … SELECT (billing.bulk) leaves to this code: its terms as bought
+    until its latest renewal, then as renewed (R1)."""
     ends = cancellation_days()
     for sub in billed_subscriptions(first, last, ends, where=~bulk.plain(first)):
-        if sub.first_term_end is not None:
-            yield from _coterm_charges(sub, first, min(last, today))
-            continue
-        cycle = cycle_in_month(sub.purchased_on, sub.months, sub.term_months, sub.perpetual,
-                               first, min(last, today))
-        if cycle is None or _ended_before(sub, cycle.start):
-            continue
+        yield from _bought_terms_charges(before_renewal(sub), first, min(last, today))
+        if sub.renewed_on is not None:
+            yield from _terms_from(renewed_term(sub), sub.renewed_on, first, min(last, today))
+
+
+def _bought_terms_charges(sub: Billed, first: date, until: date) -> Iterator[tuple]:
+    if sub.first_term_end is not None:
+        yield from _coterm_charges(sub, first, until)
+        return
+    cycle = cycle_in_month(sub.purchased_on, sub.months, sub.term_months, sub.perpetual,
+                           first, until)
+    if cycle is not None and not _ended_before(sub, cycle.start):
         yield _cycle_charge(sub, cycle)
 
 
@@ -158,7 +173,13 @@ def _coterm_charges(sub: Billed, first: date, until: date) -> Iterator[tuple]:
         yield _charge(sub, f"sub:{sub.id}:{sub.purchased_on.isoformat()}", ChargeType.NEW,
                       sub.title, quantity, term.price, term.amount(quantity, sub.currency),
                       term.start, term.end)
-    cycle = cycle_in_month(end, sub.months, sub.term_months, False, first, until)
+    yield from _terms_from(sub, end, first, until)
+
+
+def _terms_from(sub: Billed, start: date, first: date, until: date) -> Iterator[tuple]:
+    """The cycle this month of whole terms renewed from `start` on (their first is a
+    renewal), at the subscription's unit price."""
+    cycle = cycle_in_month(start, sub.months, sub.term_months, False, first, until)
     if cycle is None or _ended_before(sub, cycle.start):
         return
     kind = ChargeType.RENEW if cycle.kind == ChargeType.NEW else cycle.kind
@@ -223,6 +244,7 @@ def _event_charges(first: date, last: date) -> Iterator[tuple]:
 
 def _event_charge(sub: Billed, event) -> Iterator[tuple]:
     data, day = event.data, utc_day(event.at)
+    sub = term_on(sub, day)  # a renewed term's seats are priced at its price (R1)
     if event.kind == "cancel":
         yield _cancellation(sub, data, day)
     elif data.get("after", 0) != data.get("before", 0) and not sub.perpetual:
@@ -246,7 +268,9 @@ def _seat_change(sub: Billed, source: str, kind: str, before: int, after: int,
 
 
 def _cycle_on(sub: Billed, day: date) -> ChargeCycle:
-    """The charge cycle holding `day`, knowing a co-termed first term (R6)."""
+    """The charge cycle holding `day`, knowing a co-termed first term (R6) and a renewal
+    that changed the price or billing (R1)."""
+    sub = term_on(sub, day)
     return cycle_on(day, sub.unit_price, sub.months, sub.purchased_on, sub.term_months,
                     sub.first_term_end)
 

@@ -174,11 +174,22 @@ def cancellation_quote(sub: Subscription, now: datetime | None = None, *,
         credit = rules.perpetual_credit(unit, sub.quantity, _utc_day(f.purchased_at), currency)
         return Quote(credit.amount, currency, f.purchased_at + rules.PERPETUAL_WINDOW, credit)
     line = sub.order_line
+    anchor, custom_end = _utc_day(f.purchased_at), line.custom_term_end if line else None
+    if sub.renewed_on is not None and _utc_day(at) >= sub.renewed_on:
+        # R1/B1: the renewed term is refunded at what billing charged it, over its cycles.
+        anchor, custom_end = sub.renewed_on, None
+        unit = _renewed_unit(sub, unit, retail)
     credit = rules.cancellation_refund(
-        unit, sub.quantity, sub.billing_cycle, _utc_day(f.purchased_at), f.term_start, at,
-        currency, term_months=rules.TERM_MONTHS.get(sub.term_duration),
-        custom_end=line.custom_term_end if line is not None else None)
+        unit, sub.quantity, sub.billing_cycle, anchor, f.term_start, at, currency,
+        term_months=rules.TERM_MONTHS.get(sub.term_duration), custom_end=custom_end)
     return Quote(credit.amount, currency, f.term_start + rules.CANCEL_WINDOW, credit)
+
+
+def _renewed_unit(sub: Subscription, bought: Decimal, retail: bool) -> Decimal:
+    """The renewed term's unit price as the sync recorded it (billing.billed charges the
+    same), else the price it was bought at."""
+    renewed = sub.renewed_retail_unit_price if retail else sub.renewed_unit_price
+    return bought if renewed is None else Decimal(renewed)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,168 @@
+"""R1/R4 with B1: from a renewal on, a subscription is billed at its renewed term's price.
+
+The audit's scene: 10 licenses of a one-year term billed monthly at 36.00, bought on
+18 Jun 2021, scheduled to renew billed annually (420.00 a license and year in the catalog).
+The first term keeps its order line's 36.00 a month; from the renewal on 18 Jun 2022 the
+subscription is charged 4,200.00 once a year, the price the renewal reminder promised (the
+audit found 360.00 a year: the monthly price charged per annual cycle). A plan changed at
+renewal is charged the new plan's price; a cancellation inside the renewed term's window
+refunds what that term charged.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from billing.charges import generate_charges
+from billing.models import Charge
+from catalog.models import Price, Product, Sku
+from notifications.models import Notification
+from persistence import db
+from subscriptions import reminders, renewals, services
+from subscriptions.models import Subscription
+from subscriptions.renewal_rules import NextTermChange
+from subscriptions.sync import sync_customer
+from tests.billing.conftest import price_in, provisioned
+
+BOUGHT = datetime(2021, 6, 18, 9, tzinfo=UTC)
+RENEWED = datetime(2022, 6, 18, 12, tzinfo=UTC)  # the day after the term's end, synced
+FIRST_TERM_MONTHS = (*[f"2021-{m:02d}" for m in range(6, 13)],
+                     *[f"2022-{m:02d}" for m in range(1, 6)])
+
+
+@pytest.fixture
+def monthly(shop):
+    """One year billed monthly: 36.00 a license and month (no markup: the buyer's price)."""
+    return price_in(shop, "DE", "EUR", erp="36.00", term="P1Y", cycle="monthly")
+
+
+@pytest.fixture
+def yearly(shop):
+    """The same plan and term billed annually: 420.00 a license and year."""
+    return price_in(shop, "DE", "EUR", erp="420.00", term="P1Y", cycle="annual")
+
+
+def e3(market: str = "DE") -> Price:
+    """Microsoft 365 E3 (the sandbox lists it as Business Standard's upgrade): 50.00 a
+    license and month for a year billed monthly."""
+    product = Product(pc_product_id="CFQ7TTC0LFLZ", title="Microsoft 365 E3",
+                      family="microsoft365")
+    sku = Sku(product=product, pc_sku_id="0001", title="Microsoft 365 E3",
+              availability_id="CFQ7TTC0AAAA")
+    price = Price(sku=sku, term_duration="P1Y", billing_cycle="monthly", market=market,
+                  currency="EUR", erp_price=Decimal("50.00"), unit_price=Decimal("40.00"))
+    db.session.add_all([product, sku, price])
+    db.session.commit()
+    return price
+
+
+def bill(*months: str) -> None:
+    """Each month's run, on the first day of the next."""
+    for month in months:
+        year, number = map(int, month.split("-"))
+        generate_charges(month, date(year + number // 12, number % 12 + 1, 1))
+
+
+def charges_of(sub: Subscription, since: date = date(2000, 1, 1)) -> list[tuple]:
+    return [(c.charge_type, c.period_start, c.unit_price, c.amount) for c in db.session.scalars(
+        select(Charge).where(Charge.subscription_id == sub.id, Charge.period_start >= since)
+        .order_by(Charge.period_start, Charge.id))]
+
+
+def first_term(shop, agent, clock, pc_client, price, quantity=10, *,
+               billed: bool = True) -> Subscription:
+    """Bought on 18 Jun 2021 and (if `billed`) billed month by month until the renewal's
+    month."""
+    clock.move_to(BOUGHT)
+    sub = provisioned(shop.customer_a, agent, price, quantity, pc_client)
+    clock.move_to(datetime(2022, 6, 1, 9, tzinfo=UTC))
+    if billed:
+        bill(*FIRST_TERM_MONTHS)
+    return sub
+
+
+def renew(clock, shop, pc_client, at: datetime = RENEWED) -> None:
+    """Past the term's end (Partner Center renews it), then the hourly sync."""
+    clock.move_to(at)
+    sync_customer(shop.customer_a, pc_client)
+    db.session.commit()
+
+
+def test_r1_b1_monthly_to_annual_at_renewal_is_charged_the_annual_price_once_a_year(
+        shop, clock, agent, pc_client, monthly, yearly):
+    sub = first_term(shop, agent, clock, pc_client, monthly)
+    renewals.schedule(sub, NextTermChange(10, "P1Y", "annual"), agent, pc_client)
+    renew(clock, shop, pc_client)
+    assert sub.billing_cycle == "annual"
+    clock.move_to(datetime(2023, 7, 1, 9, tzinfo=UTC))
+    bill(*[f"2022-{m:02d}" for m in range(6, 13)], *[f"2023-{m:02d}" for m in range(1, 7)])
+    assert charges_of(sub, date(2022, 6, 1)) == [
+        ("renew", date(2022, 6, 18), Decimal("420.00"), Decimal("4200.00")),  # audit: 360.00
+        ("renew", date(2023, 6, 18), Decimal("420.00"), Decimal("4200.00"))]
+
+
+def test_r1_b1_the_first_terms_charges_keep_the_order_lines_monthly_price(
+        shop, clock, agent, pc_client, monthly, yearly):
+    """Billed only after the renewal switched the mirror to annual billing (runs caught up
+    late): the first term is still charged monthly at its order line's price."""
+    sub = first_term(shop, agent, clock, pc_client, monthly, billed=False)
+    renewals.schedule(sub, NextTermChange(10, "P1Y", "annual"), agent, pc_client)
+    renew(clock, shop, pc_client)
+    clock.move_to(datetime(2022, 7, 1, 9, tzinfo=UTC))
+    bill(*FIRST_TERM_MONTHS, "2022-06")
+    first = [c for c in charges_of(sub) if c[1] < date(2022, 6, 18)]
+    assert [c[0] for c in first] == ["new"] + ["cycleCharge"] * 11
+    assert {(c[2], c[3]) for c in first} == {(Decimal("36.00"), Decimal("360.00"))}
+    assert first[-1][1] == date(2022, 5, 18)
+
+
+def test_r2_b1_the_reminders_promised_price_is_the_renewed_terms_first_charge(
+        shop, clock, agent, pc_client, monthly, yearly):
+    sub = first_term(shop, agent, clock, pc_client, monthly)
+    renewals.schedule(sub, NextTermChange(10, "P1Y", "annual"), agent, pc_client)
+    clock.move_to(datetime(2022, 6, 11, 9, tzinfo=UTC))  # 7 days before the term's end
+    assert reminders.run_daily() == 1
+    promised = db.session.scalars(select(Notification).order_by(Notification.id.desc())
+                                  ).first().body
+    renew(clock, shop, pc_client)
+    bill("2022-06")
+    [(kind, _, _, amount)] = charges_of(sub, date(2022, 6, 1))
+    assert kind == "renew" and amount == Decimal("4200.00")
+    assert "4.200,00\xa0€ per billing cycle" in promised  # German locale, as the reminder
+
+
+def test_r4_b1_a_plan_changed_at_renewal_is_charged_the_new_plans_price(
+        shop, clock, agent, pc_client, monthly):
+    upgrade = e3()
+    sub = first_term(shop, agent, clock, pc_client, monthly, quantity=3)
+    (offer,) = renewals.plans_at_renewal(sub, pc_client)
+    renewals.schedule(sub, NextTermChange(3, "P1Y", "monthly", offer.catalog_item_id), agent,
+                      pc_client)
+    renew(clock, shop, pc_client)
+    assert sub.product_id == upgrade.sku.product_id
+    clock.move_to(datetime(2022, 8, 1, 9, tzinfo=UTC))
+    bill("2022-06", "2022-07")
+    assert charges_of(sub, date(2022, 6, 1)) == [
+        ("renew", date(2022, 6, 18), Decimal("50.00"), Decimal("150.00")),
+        ("cycleCharge", date(2022, 7, 18), Decimal("50.00"), Decimal("150.00"))]
+
+
+def test_r1_b3_a_cancellation_in_the_renewed_terms_window_refunds_the_renewed_price(
+        shop, clock, agent, pc_client, monthly, yearly):
+    sub = first_term(shop, agent, clock, pc_client, monthly)
+    renewals.schedule(sub, NextTermChange(10, "P1Y", "annual"), agent, pc_client)
+    renew(clock, shop, pc_client, datetime(2022, 6, 18, 10, tzinfo=UTC))
+    clock.move_to(datetime(2022, 6, 18, 20, tzinfo=UTC))  # within 24 hours: in full
+    quote = services.cancellation_quote(sub)
+    assert (quote.amount, quote.credit.unit_price) == (Decimal("4200.00"), Decimal("420.00"))
+    assert (quote.credit.period_start, quote.credit.period_end) == (
+        date(2022, 6, 18), date(2023, 6, 17))
+    services.cancel(sub, agent, pc_client)
+    clock.move_to(datetime(2022, 7, 1, 9, tzinfo=UTC))
+    bill("2022-06")
+    assert [(c[0], c[3]) for c in charges_of(sub, date(2022, 6, 1))] == [
+        ("renew", Decimal("4200.00")), ("cancelImmediate", Decimal("-4200.00"))]
