@@ -15,7 +15,9 @@ Every charge carries a `source`, the unique key of the event it bills, so a run 
   showed and the cancellation stored, never recomputed.
 
 The buyer's price is the unit price on the order line, which is what the storefront showed
-the buyer: retail for a direct customer, the provider's price to the reseller (cost plus
+the buyer, until a renewal: from its day on, the renewed term's price the sync recorded (the
+one the renewal reminder promised, R1/R2), over cycles counted from the renewal. Either is
+retail for a direct customer, the provider's price to the reseller (cost plus
 its markup) for a reseller's customer; `retail_unit_price` adds the end customer's retail
 price to a reseller's charges for its own re-invoicing. Charge types, cycles and proration:
 https://learn.microsoft.com/en-us/partner-center/billing/common-billing-scenarios-onetime-recurring
