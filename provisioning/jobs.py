@@ -111,18 +111,17 @@ def run_job(order_id: int, client: PartnerCenterClient, *,
 
 
 def _poll_later(order_id: int, waiting: StillProvisioning) -> float | None:
-    """Look again while Partner Center works: every PROVISIONING_POLL_SECONDS at first,
-    then less often as its order ages (a twelfth of its age with the defaults), at most
-    every PROVISIONING_POLL_CAP_SECONDS; past PROVISIONING_PENDING_DEADLINE_SECONDS since
-    Partner Center took it, a person looks instead. Polls are not failures: not counted."""
+    """Look again while Partner Center works (an order, a checkout's orders, an Azure plan's
+    registration): every PROVISIONING_POLL_SECONDS at first, then less often as the wait
+    ages (a twelfth of its age with the defaults), at most every
+    PROVISIONING_POLL_CAP_SECONDS; past PROVISIONING_PENDING_DEADLINE_SECONDS since it
+    began, a person looks instead, told the wait's next step. Polls are not counted."""
     age = _age(waiting.since)
     deadline = _setting("PROVISIONING_PENDING_DEADLINE_SECONDS", 24 * 3600)
     if age > deadline:
         return _attention(order_id, NeedsAttention(
-            f"{waiting} It has not finished {age / 3600:.0f} hours after checkout.",
-            "Look the order up in Partner Center: if it is still pending, ask Microsoft "
-            "support about it (quote the order id); once it completes or is cancelled, "
-            + ADMIN_RETRY))
+            f"{waiting} It has not finished {age / 3600:.0f} hours after {waiting.began}.",
+            waiting.next_step))
     base = _setting("PROVISIONING_POLL_SECONDS", 5)
     delay = min(_setting("PROVISIONING_POLL_CAP_SECONDS", 900), base * max(1.0, age / 60))
     return _settle(order_id, "retry", str(waiting), delay, count=False)

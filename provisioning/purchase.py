@@ -26,7 +26,7 @@ from orders.models import Order, OrderLine
 from persistence import db
 from provisioning import results, steps
 from provisioning.attention import NeedsAttention
-from provisioning.steps import Checkpoint, StillProvisioning
+from provisioning.steps import Checkpoint, checkout_wait
 
 STALE_CART = ("400019", "800008")  # availability rotated; cart expired or gone
 REPLAYED = ("800064", "800065")  # a checkout of this cart is running or went through
@@ -109,15 +109,14 @@ def _during_checkout(pc_order: PcOrder, cart: Cart) -> bool:
 def read_back(order: Order, client: PartnerCenterClient, cart: Cart) -> CheckoutResult:
     """The orders the checkout of this `Ordered` cart created and no local line claims."""
     if not _ordered(cart):  # 800064: another checkout of it is still running
-        raise StillProvisioning("The cart is being checked out; its orders are not known "
-                                "yet.", since=cart.created)
+        raise checkout_wait("The cart is being checked out; its orders are not known yet.",
+                            cart)
     claimed = set(db.session.scalars(db.select(OrderLine.pc_order_id)
                                      .where(OrderLine.pc_order_id != "")))
     listed = client.list_orders(order.pc_customer_id, correlation_id=order.correlation_id)
     fresh = tuple(o for o in listed if o.id not in claimed and _during_checkout(o, cart))
     orders = results.fitting_orders(cart, fresh)
     if not orders:  # Partner Center lists new orders with a delay
-        raise StillProvisioning("The cart was checked out; its orders are not listed yet.",
-                                since=cart.created)
+        raise checkout_wait("The cart was checked out; its orders are not listed yet.", cart)
     return CheckoutResult(orders=orders, order_errors=())
 

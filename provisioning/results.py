@@ -23,7 +23,7 @@ from notifications import notify
 from orders.models import Order, OrderLine, OrderStatus
 from persistence import db
 from provisioning.attention import NeedsAttention, meaning, next_step_for
-from provisioning.steps import StillProvisioning
+from provisioning.steps import StillProvisioning, checkout_wait
 from subscriptions.entitlements import mirror_entitlements
 from subscriptions.models import Subscription
 
@@ -49,8 +49,7 @@ def record_checkout(order: Order, lines: list[OrderLine], cart: Cart,
             _fail_line(lines[cart.lines[i].id], errors.get(group), cart.lines[i].error)
     db.session.commit()
     if any(lines[cart_line.id].status == "pending" for cart_line in cart.lines):
-        raise StillProvisioning("Some cart lines have no Partner Center order yet.",
-                                since=cart.created)
+        raise checkout_wait("Some cart lines have no Partner Center order yet.", cart)
 
 
 def _groups(cart: Cart) -> dict[str, list[int]]:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, time
 
 from agreements.mca import McaAcceptance, McaAttestation
 from connectors.partner_center.client import PartnerCenterClient
-from connectors.partner_center.commerce_types import CartLineRequest
+from connectors.partner_center.commerce_types import Cart, CartLineRequest
 from connectors.partner_center.errors import (
     AgreementAlreadyExists,
     PartnerCenterError,
@@ -27,20 +27,36 @@ from connectors.partner_center.types import (
 )
 from orders.models import Order, OrderLine, new_uuid
 from persistence import db
-from provisioning.attention import NeedsAttention, meaning
+from provisioning.attention import ADMIN_RETRY, NeedsAttention, meaning
 
 Checkpoint = Callable[[str], None]
 DONE_ATTESTATIONS = ("attested", "already_attested")
 
 
+ORDER_PENDING_STEP = (
+    "Look the order up in Partner Center: if it is still pending, ask Microsoft support "
+    "about it (quote the order id); once it completes or is cancelled, " + ADMIN_RETRY)
+
+
 class StillProvisioning(Exception):
     """Partner Center accepted the work but has not finished it: look again later. `since`
-    is when Partner Center took it (an order's creationDate): polls thin out as it ages and
-    stop at a deadline (provisioning.jobs)."""
+    is when the wait began (an order's creationDate, a cart's creation, the start of a
+    registration): polls thin out as it ages and stop at a deadline (provisioning.jobs),
+    where `began` names that moment and `next_step` tells the person what to do."""
 
-    def __init__(self, message: str, since: datetime | None = None) -> None:
+    def __init__(self, message: str, since: datetime | None = None, *,
+                 began: str = "checkout", next_step: str = ORDER_PENDING_STEP) -> None:
         super().__init__(message)
-        self.since = since
+        self.since, self.began, self.next_step = since, began, next_step
+
+
+def checkout_wait(message: str, cart: Cart) -> StillProvisioning:
+    """A wait for the orders of a checked-out cart, timed from the cart's creation."""
+    return StillProvisioning(
+        message, since=cart.created, began="its cart was created",
+        next_step=f"Look in Partner Center for the customer's orders from cart {cart.id}: "
+                  "once they are listed, " + ADMIN_RETRY + " If the cart bought nothing, "
+                  "cancel this order and place it again.")
 
 
 def store_request_id(order: Order, field: str) -> str:

@@ -1,5 +1,6 @@
-"""Waiting for Partner Center's orders: polls thin out, an ended order fails its lines, and
-an order that never finishes goes to a person instead of being polled forever."""
+"""Waiting for Partner Center (an order, a checkout's orders, an Azure plan's registration):
+polls thin out, an ended order fails its lines, and a wait that never ends goes to a
+person instead of being polled forever."""
 
 from __future__ import annotations
 
@@ -8,8 +9,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
+from persistence import db
 from provisioning.jobs import run_job
-from tests.provisioning.factories import BUSINESS_STANDARD, make_order
+from subscriptions.azure_plan import azure_plan_view
+from tests.provisioning.conftest import crash_once_at
+from tests.provisioning.factories import (
+    AZURE_PLAN,
+    BUSINESS_STANDARD,
+    RESERVATION,
+    customer,
+    make_order,
+    reseller_user,
+)
 
 CHECKOUT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -74,3 +85,46 @@ def test_an_ended_order_fails_only_its_own_lines(pending_forever, pc_client):
         run_job(order.id, pc_client)
     assert (monthly.status, annual.status) == ("failed", "provisioned")
     assert order.status == "partially_provisioned"
+
+
+def test_orders_of_a_checked_out_cart_never_listed_go_to_attention_a_day_after_the_cart(
+        pending_forever, pc_client):
+    pending_forever.config.order_list_lag_seconds = 10**7
+    with time_machine.travel(CHECKOUT, tick=False) as clock:
+        order = make_order()
+        run_job(order.id, pc_client, checkpoint=crash_once_at("checkout"))
+        pending_forever.data["idempotency"].clear()  # the replay is answered 800065
+        clock.move_to(CHECKOUT + timedelta(hours=1))
+        assert run_job(order.id, pc_client) == 300.0
+        assert "not listed yet" in order.job.last_error
+        clock.move_to(CHECKOUT + timedelta(hours=25))
+        assert run_job(order.id, pc_client) is None
+    assert order.status == "needs_attention" and order.job.state == "attention"
+    assert "25 hours after its cart was created" in order.status_reason
+    assert order.pc_cart_id in order.next_step and "Microsoft support" not in order.next_step
+
+
+def test_an_azure_plan_never_registered_goes_to_attention_a_day_after_asking_even_after_a_crash(
+        pending_forever, pc_client):
+    pending_forever.config.provisioning_polls = 0  # orders complete; registration does not
+    with time_machine.travel(CHECKOUT, tick=False) as clock:
+        user = reseller_user()
+        buyer = customer(user)
+        run_job(make_order(user, buyer, lines=((AZURE_PLAN, 1, "", "one_time"),)).id,
+                pc_client)
+        (azure_sub,) = azure_plan_view(buyer.id, pc_client).active_subscriptions
+        order = make_order(user, buyer, lines=((RESERVATION, 2, "P1Y", "one_time"),))
+        order.lines[0].reservation_scope = "single"
+        order.lines[0].azure_subscription_id = azure_sub.id
+        db.session.commit()
+        pending_forever.config.registration_completes = False
+        run_job(order.id, pc_client, checkpoint=crash_once_at("registration"))
+        clock.move_to(CHECKOUT + timedelta(hours=6))
+        assert run_job(order.id, pc_client) == 900.0
+        assert "being registered" in order.job.last_error and order.job.attempts == 1
+        clock.move_to(CHECKOUT + timedelta(hours=25))
+        assert run_job(order.id, pc_client) is None
+    assert order.status == "needs_attention" and order.job.state == "attention"
+    assert "25 hours after its registration was asked for" in order.status_reason
+    assert "registered for reservations" in order.next_step and not order.pc_cart_id
+    assert sum("register the Azure plan" in e.note for e in order.events) == 1

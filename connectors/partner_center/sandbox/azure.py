@@ -26,7 +26,7 @@ from connectors.partner_center.sandbox.state import Sandbox
 
 AZURE_PLAN_FAMILY = "azure_plan"
 SCOPES = ("shared", "single")
-REGISTERED, NOT_REGISTERED = "Registered", "NotRegistered"
+REGISTERED, REGISTERING, NOT_REGISTERED = "Registered", "Registering", "NotRegistered"
 
 
 def azure_state(sb: Sandbox) -> dict[str, Any]:
@@ -80,7 +80,8 @@ def entitlements(sb: Sandbox, tenant_id: str, subscription_id: str) -> Answer:
 def register(sb: Sandbox, tenant_id: str, subscription_id: str) -> tuple[int, Any, dict]:
     """POST {c}/subscriptions/{s}/registrations → 202, no body, Location of the status."""
     _plan(sb, tenant_id, subscription_id)
-    azure_state(sb)["registrations"][subscription_id] = REGISTERED
+    azure_state(sb)["registrations"][subscription_id] = (
+        REGISTERED if sb.config.registration_completes else REGISTERING)
     location = f"/customers/{tenant_id}/subscriptions/{subscription_id}/registrationstatus"
     return 202, None, {"Location": location}
 

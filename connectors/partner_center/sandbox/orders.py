@@ -257,9 +257,17 @@ def list_all(sb: Sandbox, tenant_id: str, billing_type: str | None = None) -> An
     customer(sb, tenant_id)
     wanted = _billing_key(billing_type or "")
     everything = [*_legacy(sb).values(), *sb.data["orders"].values()]
-    found = [o for o in everything if o["customerId"] == tenant_id
+    found = [o for o in everything if o["customerId"] == tenant_id and _listed(sb, o)
              and (not wanted or _billing_key(o["wire"]["billingCycle"]) == wanted)]
     return 200, collection([_shown(sb, o) for o in found])
+
+
+def _listed(sb: Sandbox, record: dict[str, Any]) -> bool:
+    """Whether the order list shows the order yet: new orders can take up to 15 minutes
+    to appear there (config.order_list_lag_seconds), though GET by id finds them."""
+    lag = sb.config.order_list_lag_seconds
+    created = wire.timestamp(record["wire"], "creationDate")
+    return not lag or created is None or (sb.now() - created).total_seconds() >= lag
 
 
 def provisioning(sb: Sandbox, tenant_id: str, order_id: str) -> Answer:

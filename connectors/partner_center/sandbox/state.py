@@ -35,6 +35,10 @@ class SandboxConfig:
     rate_limit_per_minute: int | None = None
     qualification_vetting_seconds: float = 60.0
     checkout_seconds: float = 0.0  # real seconds a checkout holds its cart (for 800064)
+    # Seconds after checkout before an order shows in GET {c}/orders (real: up to 15 min).
+    order_list_lag_seconds: float = 0.0
+    # False: an Azure plan asked to register stays `Registering` (Microsoft is slow).
+    registration_completes: bool = True
     # The docs define no order of a checkout's orders: True answers the last group first.
     checkout_orders_reversed: bool = False
     timeout_sleep_seconds: float = 35.0  # over HTTP, past the client's read timeout
