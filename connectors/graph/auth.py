@@ -34,6 +34,9 @@ class SandboxGraphTokenProvider:
         """Return `sandbox-graph:<partner tenant>`."""
         return f"sandbox-graph:{self._tenant_id}"
 
+    def forget(self, token: str) -> None:
+        """Nothing to drop: sandbox tokens are not cached and never expire."""
+
     def __repr__(self) -> str:
         return f"SandboxGraphTokenProvider(tenant_id={self._tenant_id!r})"
 
@@ -67,6 +70,20 @@ class MsalGraphTokenProvider:
                      extra={"token_source": "graph", "token_kind": "app",
                             "expires_in": result.get("expires_in")})
         return str(result["access_token"])
+
+    def forget(self, token: str) -> None:
+        """Remove the refused access token from msal's cache, so the next `token` asks
+        Entra ID again. Only that token: another thread may already hold a newer one."""
+        with self._lock:
+            if self._app is None:
+                return
+            cache = self._app.token_cache
+            access = msal.TokenCache.CredentialType.ACCESS_TOKEN
+            for item in list(cache.search(access)):
+                if item.get("secret") == token:
+                    cache.remove_at(item)
+        log.info("graph app token dropped after a 401", extra={
+            "token_source": "graph", "token_kind": "app"})
 
     def _application(self) -> msal.ConfidentialClientApplication:
         """Build the msal app once; msal's own session gets our timeout on every call."""

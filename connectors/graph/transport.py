@@ -1,9 +1,11 @@
 """HTTP transport for Graph: headers, a timeout on every call, retries, typed errors.
 
 Each logical call gets one client-request-id, sent on every attempt of it, so the attempts
-of a call share one id in Graph's logs and in ours. Absolute URLs (Graph's @odata.nextLink)
-are followed only when they stay under the configured base URL: the bearer token never
-goes to another host.
+of a call share one id in Graph's logs and in ours. A 401 is answered once: the refused
+token is dropped from msal's cache and the same request is sent again with a fresh one
+(as the Partner Center transport does); a second 401 is raised. Absolute URLs (Graph's
+@odata.nextLink) are followed only when they stay under the configured base URL: the
+bearer token never goes to another host.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ class TokenProvider(Protocol):
 
     def token(self) -> str:
         """Return a valid access token for https://graph.microsoft.com."""
+        ...
+
+    def forget(self, token: str) -> None:
+        """Drop a token Graph refused (401), so the next `token` is a fresh one."""
         ...
 
 
@@ -83,7 +89,24 @@ class Transport:
 
     def _attempt(self, call: Call, url: str, request_id: str,
                  attempt: int) -> requests.Response:
-        """One HTTP exchange; a typed error for anything but the expected statuses."""
+        """One HTTP exchange; a typed error for anything but the expected statuses. A 401
+        drops the token (msal would hand the refused one out until it expires) and sends
+        the same request, same client-request-id, once more with a fresh token; only a
+        second 401 is raised (ReauthenticationRequired)."""
+        bearer = self._tokens.token()
+        response = self._exchange(call, url, bearer, request_id, attempt)
+        if response.status_code == 401 and 401 not in tuple(call.ok):
+            log.warning("graph %s %s: token refused (401), signing in again", call.method,
+                        call.path, extra={"client_request_id": request_id})
+            self._tokens.forget(bearer)
+            response = self._exchange(call, url, self._tokens.token(), request_id, attempt)
+        if response.status_code in tuple(call.ok):
+            return response
+        raise error_from_response(response, request_id)
+
+    def _exchange(self, call: Call, url: str, bearer: str, request_id: str,
+                  attempt: int) -> requests.Response:
+        """Send the request once with this bearer token and log its outcome."""
         # The call's fields on its log line, for operations/'s metrics and the order's log.
         fields = {"upstream": "graph", "attempt": attempt, "client_request_id": request_id,
                   "operation": operation(call.method, url.removeprefix(self.base_url))}
@@ -91,7 +114,7 @@ class Transport:
         try:
             response = self._session.request(
                 call.method, url, params=call.params, json=call.body,
-                headers=self._headers(request_id), timeout=self._timeout)
+                headers=self._headers(bearer, request_id), timeout=self._timeout)
         except (requests.ConnectionError, requests.Timeout) as exc:
             log.warning("graph %s %s: no answer (%s), attempt %d, client-request-id %s",
                         call.method, call.path, type(exc).__name__, attempt, request_id,
@@ -101,13 +124,11 @@ class Transport:
         log.info("graph %s %s -> %d, attempt %d, client-request-id %s", call.method,
                  call.path, response.status_code, attempt, request_id,
                  extra={**fields, "status": response.status_code, "latency_ms": _ms(started)})
-        if response.status_code in tuple(call.ok):
-            return response
-        raise error_from_response(response, request_id)
+        return response
 
-    def _headers(self, request_id: str) -> dict[str, str]:
+    def _headers(self, bearer: str, request_id: str) -> dict[str, str]:
         """Graph's request headers for one attempt."""
-        return {"Authorization": f"Bearer {self._tokens.token()}",
+        return {"Authorization": f"Bearer {bearer}",
                 "Accept": "application/json",
                 "client-request-id": request_id,
                 # Ask Graph to echo our id so support can match both sides of a call.

@@ -12,6 +12,7 @@ from connectors.graph import (
     AccessDenied,
     GraphClient,
     NotFound,
+    ReauthenticationRequired,
     SandboxGraphTokenProvider,
     Throttled,
 )
@@ -168,3 +169,21 @@ def test_gdap_state_lives_beside_partner_centers_and_reset_clears_it(pc_sandbox,
     assert seed.TENANT_WITH_DAP_ID in pc_sandbox.snapshot()["customers"]
     pc_sandbox.reset()
     assert pc_sandbox.snapshot()["gdap"] == {"relationships": {}}
+
+
+def test_a_401_is_answered_by_signing_in_again_with_the_same_client_request_id(
+        graph_client, pc_sandbox, graph_responses, pc_sleeps):
+    pc_sandbox.add_fault("error", "GET /v1.0/tenantRelationships/*", status=401, count=1)
+    assert list(graph_client.list_relationships()) == []
+    sent = [c.request for c in graph_responses.calls if "/v1.0/" in c.request.url]
+    assert len(sent) == 2 and pc_sleeps == []
+    assert sent[0].headers["client-request-id"] == sent[1].headers["client-request-id"]
+
+
+def test_a_second_401_in_a_row_is_raised_as_reauthentication_required(
+        graph_client, pc_sandbox, graph_responses):
+    pc_sandbox.add_fault("error", "GET /v1.0/tenantRelationships/*", status=401, count=2)
+    with pytest.raises(ReauthenticationRequired) as refused:
+        list(graph_client.list_relationships())
+    assert refused.value.http_status == 401
+    assert len([c for c in graph_responses.calls if "/v1.0/" in c.request.url]) == 2

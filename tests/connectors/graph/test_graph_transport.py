@@ -117,7 +117,8 @@ def test_never_retries_client_errors_other_than_429(mock, status, code, error):
     mock.get(URL, status=status, json=graph_error(code, "refused"))
     with pytest.raises(error) as refused:
         _client([]).get_relationship(REL)
-    assert len(mock.calls) == 1 and not refused.value.retryable
+    signed_in_again = status == 401  # a 401 is sent once more with a fresh token
+    assert len(mock.calls) == 1 + signed_in_again and not refused.value.retryable
     assert (refused.value.http_status, refused.value.code) == (status, code)
 
 
@@ -213,3 +214,22 @@ def test_honours_a_retry_after_given_as_an_http_date(mock):
     with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False):
         assert _client(sleeps).get_relationship(REL).id == REL
     assert sleeps == [12.0]
+
+
+def test_a_401_drops_msals_cached_graph_token_and_sends_the_same_request_once_more(mock):
+    mock.get(f"{AUTHORITY}/v2.0/.well-known/openid-configuration", json=DISCOVERY)
+    for token in ("graph-at-1", "graph-at-2"):
+        mock.post(f"{AUTHORITY}/oauth2/v2.0/token",
+                  json={"token_type": "Bearer", "expires_in": 3599, "access_token": token})
+    mock.get(URL, status=401, json=graph_error("InvalidAuthenticationToken"))
+    mock.get(URL, json=BODY)
+    provider = MsalGraphTokenProvider(tenant_id="partner-tenant", client_id="app",
+                                      client_secret="s3cret-value")
+    client = GraphClient(requests.Session(), BASE, token_provider=provider,
+                         sleeper=[].append)
+    assert client.get_relationship(REL).id == REL
+    sent = [c.request for c in mock.calls if c.request.url == URL]
+    assert [r.headers["Authorization"] for r in sent] == ["Bearer graph-at-1",
+                                                          "Bearer graph-at-2"]
+    assert sent[0].headers["client-request-id"] == sent[1].headers["client-request-id"]
+    assert provider.token() == "graph-at-2"  # the fresh token is the one cached now
