@@ -193,14 +193,16 @@ class CommerceApi:
         target_coterm_subscription_id: str | None = None, correlation_id: str | None = None,
     ) -> tuple[CustomTermEndDate, ...]:
         """R6: the end dates a new subscription of this term may have instead of the
-        standard one (month ends and existing subscriptions' end dates); pages of 300."""
+        standard one (month ends and existing subscriptions' end dates); pages of 300,
+        the next one asked for with the MS-ContinuationToken the last one answered."""
         params = {"term_duration": term_duration,
                   "term_start_date": term_start_date.isoformat() if term_start_date else None,
                   "target_coterm_subscription_id": target_coterm_subscription_id}
         call = Call("GET", f"{_c(customer_id)}/subscriptions/customTermEndDates",
                     params={k: v for k, v in params.items() if v},
                     correlation_id=correlation_id)
-        found = (CustomTermEndDate.from_wire(i) for i in paging.items(self._transport, call))
+        found = (CustomTermEndDate.from_wire(i)
+                 for i in paging.header_items(self._transport, call))
         return tuple(d for d in found if d is not None)
 
     def get_transition_eligibilities(

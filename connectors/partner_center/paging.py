@@ -6,6 +6,10 @@ complete: seekOperation=Next and the like) with every `links.next.headers` entry
 onto it (MS-ContinuationToken). Link uris are relative and inconsistent about the /v1
 prefix, so it is added when missing. Callers get the pages as they come and never hold
 more than one.
+
+Custom term end dates page differently (custom-term-end-dates): 300 a page, the
+continuation token in a response header, sent back as a request header
+(`header_items`).
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from urllib.parse import urlsplit
 
 from connectors.partner_center import wire
 from connectors.partner_center.transport import Call, Transport
+
+CONTINUATION = "MS-ContinuationToken"
 
 
 def api_path(uri: str) -> str:
@@ -51,6 +57,22 @@ def pages(transport: Transport, call: Call) -> Iterator[Any]:
         page = transport.send(call).json()
         yield page
         call = next_call(page, call)
+
+
+def header_items(transport: Transport, call: Call) -> Iterator[Any]:
+    """Every item of a collection paged by a response header instead (customTermEndDates):
+    while an answer carries MS-ContinuationToken, the same request is sent again with that
+    header; stops if a token comes back twice."""
+    seen: set[str] = set()
+    while True:
+        response = transport.send(call)
+        yield from wire.items(response.json())
+        token = response.headers.get(CONTINUATION)
+        if not token or token in seen:
+            return
+        seen.add(token)
+        call = replace(call, headers={**(call.headers or {}), CONTINUATION: token},
+                       request_id=None)
 
 
 def items(transport: Transport, call: Call) -> Iterator[Any]:

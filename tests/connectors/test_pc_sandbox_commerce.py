@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -303,3 +304,24 @@ def test_an_order_completed_by_a_read_stays_completed_after_a_restart(
     assert restarted.data["orders"][order.id]["wire"]["status"] == "completed"
     assert {s["wire"]["status"] for s in restarted.data["subscriptions"].values()
             if s["wire"].get("orderId") == order.id} == {"active"}
+
+
+def test_more_than_300_custom_term_end_dates_come_in_pages_by_the_continuation_header(
+        pc_client, pc_sandbox, pc_responses, make_customer, line):
+    with time_machine.travel(START, tick=False):
+        tenant = make_customer().id
+        sub = _active_subscription(pc_client, tenant, line(term="P1Y", cycle="annual"))
+        record = pc_sandbox.data["subscriptions"][sub.id]
+        for day in range(1, 321):  # 320 annual subscriptions, each ending on its own day
+            twin = copy.deepcopy(record)
+            twin["wire"] |= {"id": f"twin-{day}", "commitmentEndDate":
+                             (START + timedelta(days=day)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+            pc_sandbox.data["subscriptions"][f"twin-{day}"] = twin
+        dates = pc_client.get_custom_term_end_dates(tenant, "P1Y")
+    asked = [c for c in pc_responses.calls if "customTermEndDates" in c.request.url]
+    assert len(dates) == 322 and len({d.end_date for d in dates}) == 322  # + month end, sub
+    assert [len(c.response.json()["items"]) for c in asked] == [300, 22]
+    token = asked[0].response.headers["MS-ContinuationToken"]
+    assert asked[1].request.headers["MS-ContinuationToken"] == token
+    assert "term_duration=P1Y" in asked[1].request.url
+    assert "MS-ContinuationToken" not in asked[1].response.headers

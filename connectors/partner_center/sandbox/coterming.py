@@ -8,8 +8,12 @@ subscriptions ("subscriptionAligned", naming them). The rules of align-subscript
 dates: the date falls within the first term; annual and 3-year subscriptions cannot align
 with monthly ones; a monthly one cannot align to a 28th, 29th or 30th unless that is the
 month's last day. A cart line's customTermEndDate must be one of them, else the line
-carries error 10016 [the code's meaning inferred from the cart error table's order]. The
-sandbox answers one page (a customer has far fewer than the documented 300 dates).
+carries error 10016 [the code's meaning inferred from the cart error table's order].
+
+Paging (custom-term-end-dates, "Request headers"): at most 300 dates a page; when more
+follow, the continuation token comes in the response header MS-ContinuationToken and is
+sent back in the same header on the next request (same query). The token carries the
+query and position; one that is not ours, or was made for another query, answers 400.
 """
 
 from __future__ import annotations
@@ -19,12 +23,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from connectors.partner_center import wire
-from connectors.partner_center.sandbox import orders
-from connectors.partner_center.sandbox.customers import Answer, collection, customer
+from connectors.partner_center.sandbox import orders, paging
+from connectors.partner_center.sandbox.customers import collection, customer
 from connectors.partner_center.sandbox.errors import bad_request
 from connectors.partner_center.sandbox.state import Sandbox
 
 TERMS = ("P1M", "P1Y", "P3Y")
+PAGE_SIZE = 300  # dates per page (custom-term-end-dates)
 NOT_ALLOWED = 10016
 
 
@@ -84,15 +89,35 @@ def _start(sb: Sandbox, query_value: str | None) -> datetime:
     return sb.now() if day == sb.now().date() else datetime.combine(day, time(), UTC)
 
 
-def custom_term_end_dates(sb: Sandbox, tenant_id: str, query: Any) -> Answer:
-    """GET {c}/subscriptions/customTermEndDates."""
+def custom_term_end_dates(sb: Sandbox, tenant_id: str, query: Any,
+                          continuation: str | None = None) -> tuple[int, Any, dict[str, str]]:
+    """GET {c}/subscriptions/customTermEndDates: one page of 300, the token of the next
+    in the MS-ContinuationToken response header."""
     customer(sb, tenant_id)
     term = (query.get("term_duration") or "").upper()
     if term not in TERMS:
         raise bad_request(2000, "term_duration is required: P1M, P1Y or P3Y.")
+    asked = {"tenant": tenant_id, "term": term, "start": query.get("term_start_date") or "",
+             "target": query.get("target_coterm_subscription_id") or ""}
+    offset = _offset(continuation, asked)
     start = _start(sb, query.get("term_start_date"))
-    return 200, collection(allowed(sb, tenant_id, term, start,
-                                   query.get("target_coterm_subscription_id")))
+    dates = allowed(sb, tenant_id, term, start, asked["target"] or None)
+    headers = {}
+    if offset + PAGE_SIZE < len(dates):
+        headers[paging.TOKEN_HEADER] = paging.encode(
+            asked | {"offset": offset + PAGE_SIZE, "size": PAGE_SIZE})
+    return 200, collection(dates[offset:offset + PAGE_SIZE]), headers
+
+
+def _offset(continuation: str | None, asked: dict[str, str]) -> int:
+    """Where the page starts: 0, or where the token left off for the same query."""
+    if not continuation:
+        return 0
+    state = paging.decode(continuation)
+    if any(state.get(key) != value for key, value in asked.items()):
+        raise bad_request(2000, "The continuation token was made for another query; start "
+                                "again from the first page.")
+    return int(state["offset"])
 
 
 def line_error(sb: Sandbox, tenant_id: str, line: dict[str, Any]) -> dict[str, Any] | None:

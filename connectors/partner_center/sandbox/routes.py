@@ -170,7 +170,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{_C}/subscriptions", lambda sb, c: subscriptions.list_all(
         sb, c.params["customer"], c.query.get("order_id"))),
     Route("GET", f"{_C}/subscriptions/customTermEndDates",
-          lambda sb, c: coterming.custom_term_end_dates(sb, c.params["customer"], c.query)),
+          lambda sb, c: coterming.custom_term_end_dates(sb, c.params["customer"], c.query,
+                                                        c.continuation)),
     Route("GET", f"{_C}/subscriptions/<subscription>", lambda sb, c: subscriptions.get(
         sb, c.params["customer"], c.params["subscription"])),
     Route("PATCH", f"{_C}/subscriptions/<subscription>", lambda sb, c: subscriptions.patch(
