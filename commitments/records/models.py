@@ -6,7 +6,10 @@ domain's frozen dataclasses (storefront.enrollments.mapping) and ask the domain 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from commitments.enrollment import Status
+from commitments.money import to_money
 from persistence import Money, db, utcnow
 
 
@@ -132,6 +135,12 @@ class UsageRecord(db.Model):
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
 
     subscription = db.relationship("AccountSubscription")
+
+    @property
+    def charge(self) -> Decimal:
+        """This record's cost shown on its own, in fen, half up like every other figure
+        (B5); sums add the exact amounts, never this."""
+        return to_money(self.quantity * self.unit_price)
 
 
 class OverageSettlement(db.Model):

@@ -61,3 +61,15 @@ def test_b5_a_subscriptions_usage_total_is_its_exact_usage_rounded_once(client, 
     assert "Usage: RMB 4.50 excl. tax" in page.get_data(as_text=True)
     show = client.get(f"/enrollments/{tiny_overage.id}").get_data(as_text=True)
     assert "RMB 4.50</li>" in show
+
+
+def test_b5_a_usage_row_on_the_enrollment_page_rounds_half_up_like_its_export(client, world,
+                                                                             tiny_overage):
+    # 0.5 units at RMB 0.05 cost RMB 0.025: half a fen above 0.02 (half-even printed 0.02).
+    tiny_overage.usage.append(UsageRecord(used_on=date(2025, 6, 30), meter="Half fen",
+                                          quantity=Decimal("0.5"), unit_price=Decimal("0.05")))
+    db.session.commit()
+    login(client, world.admin)
+    show = client.get(f"/enrollments/{tiny_overage.id}").get_data(as_text=True)
+    row = show[show.index("<td>Half fen</td>"):]
+    assert row[:row.index("</tr>")].endswith("<td>RMB 0.03</td>")
