@@ -239,6 +239,10 @@ def cancel(sub: Subscription, user, client: PartnerCenterClient,
     shown = _keep(promise, sub, now, retail) if promise else cancellation_quote(
         sub, at, retail=retail)
     quote = cancellation_quote(sub, at) if retail else shown
+    # The history's line states the retail refund for a reseller's customer (B1): the one
+    # shown when that is who cancels, else priced once here.
+    stated = shown if retail or sub.reseller_id is None else cancellation_quote(
+        sub, at, retail=True)
     if sub.family == rules.PERPETUAL:
         def cancel_order(rid: str) -> None:
             client.cancel_order(sub.tenant_id, sub.pc_order_id, request_id=rid)
@@ -249,17 +253,16 @@ def cancel(sub: Subscription, user, client: PartnerCenterClient,
     else:
         request_id = _send(sub, user, "cancel", lambda rid: client.update_subscription(
             sub.tenant_id, sub.pc_subscription_id, status="deleted", request_id=rid))
-    sub.record("cancel", _cancel_note(sub, quote, at), user, request_id,
+    sub.record("cancel", _cancel_note(sub, stated), user, request_id,
                data=quote.as_data())
     db.session.commit()
     return shown
 
 
-def _cancel_note(sub: Subscription, quote: Quote, at: datetime) -> str:
+def _cancel_note(sub: Subscription, stated: Quote) -> str:
     """The history's line, which a reseller's end customer reads too: for a reseller's
     customer it states the retail refund the reseller credits, never the reseller's (B1)."""
     kind = "credit" if sub.family == rules.PERPETUAL else "refund"
     if sub.reseller_id is None:
-        return f"Cancelled; {kind} {quote.amount} {quote.currency}."
-    retail = cancellation_quote(sub, at, retail=True)
-    return f"Cancelled; the customer's {kind} at retail {retail.amount} {retail.currency}."
+        return f"Cancelled; {kind} {stated.amount} {stated.currency}."
+    return f"Cancelled; the customer's {kind} at retail {stated.amount} {stated.currency}."
