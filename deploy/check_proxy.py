@@ -2,7 +2,8 @@
 """Check the production layout against slow clients: gunicorn (deploy/gunicorn.conf.py)
 behind Debian's nginx with the shipped configuration (its plain-HTTP variant), both on
 127.0.0.1 in a temporary directory; slow-loris sockets through nginx; /healthz must stay
-fast. Also checks that nginx serves the static files and refuses a body over 1 MiB, that
+fast. Also checks that nginx serves the static files and refuses a body over 1 MiB (but
+lets a price list up to 32 MiB through to its upload), that
 /readyz answers 200 through it (database migrated with `flask db upgrade` as a deploy does,
 broker, tokens) and /metrics in Prometheus' multiprocess mode, and that the TLS site
 (csp-storefront.conf) passes `nginx -t` with a throwaway certificate.
@@ -41,6 +42,7 @@ from cryptography.x509.oid import NameOID
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX_DIR = ROOT / "deploy" / "nginx"
+UPLOAD = "/admin/catalog/jobs/upload"  # the price-list upload, nginx's one larger body
 MAIN_CONF = """{user}
 worker_processes 1;
 pid {tmp}/nginx.pid;
@@ -283,6 +285,10 @@ def run(args: argparse.Namespace, tmp: Path) -> bool:
         ready = request(port, "/readyz")[0]
         metrics = request(port, "/metrics")[0]
         too_big = request(port, "/login", body=b"a" * (1024 * 1024 + 1))[0]
+        # Anonymous, so the app answers the sign-in redirect: what matters is that nginx
+        # passed it on rather than answering 413 itself.
+        price_list = request(port, UPLOAD, body=b"a" * (2 * 1024 * 1024))[0]
+        too_big_list = request(port, UPLOAD, body=b"a" * (32 * 1024 * 1024 + 1))[0]
         with SlowLoris(port, args.sockets, args.interval) as loris:
             times = probe(port, max(1, int(args.seconds / 0.5)), 0.5, args.limit)
             cut_off = loris.cut_off
@@ -291,9 +297,11 @@ def run(args: argparse.Namespace, tmp: Path) -> bool:
           f"{len(times)} /healthz, slowest {worst * 1000:.0f} ms (limit "
           f"{args.limit * 1000:.0f} ms); nginx cut off {cut_off} slow sockets; "
           f"/static/style.css {static}; /readyz {ready}; /metrics {metrics}; a 1 MiB + "
-          f"1 byte body {too_big}; TLS site {'passes' if tls_ok else 'FAILS'} nginx -t")
+          f"1 byte body {too_big}; a 2 MiB price list {price_list}; a 32 MiB + 1 byte "
+          f"price list {too_big_list}; TLS site {'passes' if tls_ok else 'FAILS'} nginx -t")
     return (worst <= args.limit and static == 200 and ready == 200 and metrics == 200
-            and too_big == 413 and tls_ok)
+            and too_big == 413 and price_list not in (0, 413) and too_big_list == 413
+            and tls_ok)
 
 
 def main(argv: list[str] | None = None) -> int:

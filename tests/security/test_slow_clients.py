@@ -47,4 +47,32 @@ def test_behind_the_shipped_nginx_healthz_stays_fast_while_slow_clients_hang(cap
     report = capsys.readouterr().out
     assert status == 0, report
     assert "/static/style.css 200" in report and "body 413" in report
+    # The price-list upload gets through at 2 MiB (to the app's sign-in redirect, as the
+    # run is anonymous) and only past 32 MiB does nginx refuse it.
+    assert "a 2 MiB price list 302" in report and "32 MiB + 1 byte price list 413" in report
     assert "TLS site passes nginx -t" in report  # the production file, not only the variant
+
+
+def _body_limits() -> dict[str, int]:
+    """client_max_body_size per location of the shipped proxy snippet ("" = the server's)."""
+    limits, location = {}, ""
+    for line in (ROOT / "deploy/nginx/snippets/csp-storefront-proxy.conf").read_text().splitlines():
+        words = line.split("#", 1)[0].split()
+        if words[:1] == ["location"]:
+            location = words[-2]
+        elif words[:1] == ["}"]:
+            location = ""
+        elif words[:1] == ["client_max_body_size"]:
+            size = words[1].rstrip(";")
+            limits[location] = int(size.rstrip("m")) * 1024 * 1024
+    return limits
+
+
+def test_nginx_body_limits_equal_the_apps():
+    """nginx answers 413 before the app sees a body, so a smaller nginx limit would refuse a
+    price list the app allows (the upload failed in production at 1 MiB): each limit is the
+    app's setting for the same requests."""
+    from config.settings import BaseConfig
+
+    assert _body_limits() == {"": BaseConfig.MAX_CONTENT_LENGTH,
+                              check_proxy.UPLOAD: BaseConfig.PRICE_LIST_MAX_BYTES}
