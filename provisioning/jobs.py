@@ -54,7 +54,7 @@ def provision_order(order_id: int, client: PartnerCenterClient, *,
     steps.ensure_customer(order, client, checkpoint)
     steps.attest_mca(order, client, checkpoint)
     new_lines = [ln for ln in order.lines if ln.action != "add_licenses"]
-    if new_lines and any(ln.status == "pending" for ln in new_lines):
+    if new_lines and purchase.to_buy(new_lines):
         azure.register_azure_plan(order, new_lines, client, checkpoint)  # K12
         purchase.buy(order, new_lines, client, checkpoint)
     for line in order.lines:
@@ -211,14 +211,12 @@ def requeue(order: Order, who: str) -> None:
 
 
 def retry_refused_lines(order: Order) -> None:
-    """Put the lines Partner Center refused (failed, no order) back to pending for a fresh
-    cart. Only once no line's checkout is in doubt (none pending): the stored cart's result
-    is then fully recorded, so forgetting it can buy nothing twice; its bought lines keep
+    """Mark the lines Partner Center refused (failed, no order) to be bought again through
+    a fresh cart. The stored cart is kept: lines of it whose outcome is in doubt (pending,
+    their checkout answer lost) are read back first, and the marked lines are bought only
+    once none is in doubt (purchase.buy), so nothing is bought twice; bought lines keep
     their orders and are never carted again. The caller commits."""
     new_lines = [ln for ln in order.lines if ln.action != "add_licenses"]
-    refused = [ln for ln in new_lines if ln.status == "failed" and not ln.pc_order_id]
-    if not refused or any(ln.status == "pending" for ln in new_lines):
-        return
-    for line in refused:
-        line.status, line.error_code, line.error_description = "pending", "", ""
-    order.pc_cart_id = order.pc_cart_request_id = order.pc_checkout_request_id = ""
+    for line in new_lines:
+        if line.status == "failed" and not line.pc_order_id:
+            line.status, line.error_code, line.error_description = purchase.RETRYING, "", ""

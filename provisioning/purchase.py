@@ -12,6 +12,10 @@ checkout, claimed by no local line, whose lines are exactly what one of the cart
 groups asked for; a group with no such order yet is waited for (the
 order list lags ~15 minutes, up to the provisioning deadline), one with several goes to a
 person (results.record_checkout): another purchase for the same tenant is never claimed.
+Lines of a group Partner Center refused in the cart are recorded refused meanwhile.
+
+An admin's retry marks refused lines RETRYING (jobs.requeue); `buy` settles the stored
+cart's lines in doubt first and only then buys the marked lines through a fresh cart.
 """
 
 from __future__ import annotations
@@ -30,11 +34,35 @@ from provisioning.steps import Checkpoint, checkout_wait
 
 STALE_CART = ("400019", "800008")  # availability rotated; cart expired or gone
 REPLAYED = ("800064", "800065")  # a checkout of this cart is running or went through
+# A line Partner Center refused that an admin's retry buys again (jobs.requeue), through a
+# fresh cart once the stored cart's other lines are settled (`buy`).
+RETRYING = "retrying"
 CLOCK_SLACK = timedelta(minutes=1)  # an order stamped just after its cart turned Ordered
+
+
+def to_buy(lines: list[OrderLine]) -> bool:
+    """Whether some of the lines wait for a purchase (pending or marked for a retry)."""
+    return any(line.status in ("pending", RETRYING) for line in lines)
 
 
 def buy(order: Order, lines: list[OrderLine], client: PartnerCenterClient,
         checkpoint: Checkpoint) -> None:
+    """Settle the stored cart's pending lines, then buy the lines an admin's retry marked
+    (RETRYING) through a fresh cart. In that order: until every line of the stored cart
+    is known bought or refused, forgetting the cart could buy a line twice, so a line still
+    unknown (its order not listed yet) makes the marked lines wait."""
+    if any(line.status == "pending" for line in lines):
+        _buy_pending(order, lines, client, checkpoint)
+    marked = [line for line in lines if line.status == RETRYING]
+    if marked:
+        for line in marked:
+            line.status = "pending"
+        steps.drop_cart(order)  # commits the lines with it: the fresh cart holds them
+        _buy_pending(order, lines, client, checkpoint)
+
+
+def _buy_pending(order: Order, lines: list[OrderLine], client: PartnerCenterClient,
+                 checkpoint: Checkpoint) -> None:
     """Cart and check out the pending `lines`, then record each line's order or error."""
     steps.ensure_cart(order, lines, client, checkpoint)
     try:
@@ -115,8 +143,7 @@ def read_back(order: Order, client: PartnerCenterClient, cart: Cart) -> Checkout
                                      .where(OrderLine.pc_order_id != "")))
     listed = client.list_orders(order.pc_customer_id, correlation_id=order.correlation_id)
     fresh = tuple(o for o in listed if o.id not in claimed and _during_checkout(o, cart))
-    orders = results.fitting_orders(cart, fresh)
-    if not orders:  # Partner Center lists new orders with a delay
-        raise checkout_wait("The cart was checked out; its orders are not listed yet.", cart)
-    return CheckoutResult(orders=orders, order_errors=())
+    # Partner Center lists new orders with a delay: lines of groups with no order listed yet
+    # stay pending and are waited for (results.record_checkout); refused ones are recorded.
+    return CheckoutResult(orders=results.fitting_orders(cart, fresh), order_errors=())
 

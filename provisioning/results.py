@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from accounts.models import Role, User
 from connectors.partner_center.client import PartnerCenterClient
-from connectors.partner_center.commerce_types import Cart, CheckoutResult
+from connectors.partner_center.commerce_types import Cart, CartLine, CheckoutResult
 from connectors.partner_center.commerce_types import Order as PcOrder
 from connectors.partner_center.commerce_types import Subscription as PcSubscription
 from connectors.partner_center.errors import PartnerCenterError
@@ -35,21 +35,34 @@ def record_checkout(order: Order, lines: list[OrderLine], cart: Cart,
                     result: CheckoutResult) -> None:
     """Give each line its Partner Center order, or its error (partial success is normal).
     A cart line's id is the index in `lines` of the order line it holds: a cart rebuilt
-    for a retry holds only the lines that have no order yet."""
+    for a retry holds only the lines that have no order yet. Lines whose order is not
+    known yet (a read-back before Partner Center lists it) stay pending: waited for."""
     groups = _groups(cart)
     unmatched = dict(groups)
     for group, pc_order in _match_orders(cart, groups, result.orders).items():
-        for i in groups[group]:
-            held = lines[cart.lines[i].id]
+        for held, _ in _undecided(lines, cart, groups[group]):
             held.pc_order_id, held.status = pc_order.id, "ordered"
         del unmatched[group]
     errors = {e.order_group_id: e for e in result.order_errors}
     for group, indexes in unmatched.items():
-        for i in indexes:
-            _fail_line(lines[cart.lines[i].id], errors.get(group), cart.lines[i].error)
+        # A group holding a refused cart line is never bought, so its lines are known
+        # refused even when the checkout's answer (its orderErrors) was lost.
+        refused = next((cart.lines[i].error for i in indexes if cart.lines[i].error), None)
+        for held, cart_line in _undecided(lines, cart, indexes):
+            _fail_line(held, errors.get(group), cart_line.error or refused)
     db.session.commit()
     if any(lines[cart_line.id].status == "pending" for cart_line in cart.lines):
-        raise checkout_wait("Some cart lines have no Partner Center order yet.", cart)
+        raise checkout_wait("The cart was checked out; the orders of some of its lines are "
+                            "not listed yet.", cart)
+
+
+def _undecided(lines: list[OrderLine], cart: Cart, indexes: list[int]
+               ) -> list[tuple[OrderLine, CartLine]]:
+    """The order lines held by these cart lines whose outcome is still unknown, each with
+    its cart line: a line an admin's retry marked for a fresh cart (purchase.RETRYING)
+    keeps that mark."""
+    held = ((lines[cart.lines[i].id], cart.lines[i]) for i in indexes)
+    return [(line, cart_line) for line, cart_line in held if line.status == "pending"]
 
 
 def _groups(cart: Cart) -> dict[str, list[int]]:
