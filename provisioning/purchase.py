@@ -28,11 +28,11 @@ from connectors.partner_center.commerce_types import Order as PcOrder
 from connectors.partner_center.errors import Conflict, PartnerCenterError
 from orders.models import Order, OrderLine
 from persistence import db
-from provisioning import results, steps
+from provisioning import lost_carts, results, steps
 from provisioning.attention import NeedsAttention
 from provisioning.steps import Checkpoint, checkout_wait
 
-STALE_CART = ("400019", "800008")  # availability rotated; cart expired or gone
+STALE_CART = ("400019", "800008")  # availability rotated; cart expired or not found
 REPLAYED = ("800064", "800065")  # a checkout of this cart is running or went through
 # A line Partner Center refused that an admin's retry buys again (jobs.requeue), through a
 # fresh cart once the stored cart's other lines are settled (`buy`).
@@ -71,6 +71,8 @@ def _buy_pending(order: Order, lines: list[OrderLine], client: PartnerCenterClie
         if error.code not in STALE_CART:
             raise
         result = _after_stale_cart(order, lines, client, checkpoint)
+        if result is None:  # the lost cart's lines were bought: their orders are recorded
+            return
     cart = client.get_cart(order.pc_customer_id, order.pc_cart_id,
                            correlation_id=order.correlation_id)
     results.record_checkout(order, lines, cart, result)
@@ -94,30 +96,48 @@ def checkout(order: Order, client: PartnerCenterClient, checkpoint: Checkpoint
 
 
 def _after_stale_cart(order: Order, lines: list[OrderLine], client: PartnerCenterClient,
-                      checkpoint: Checkpoint) -> CheckoutResult:
+                      checkpoint: Checkpoint) -> CheckoutResult | None:
     """The stored cart cannot be checked out: read its orders back if it was bought,
-    otherwise buy the same lines through a fresh cart (once; a second refusal stops)."""
-    cart = _cart(order, client)
-    if _ordered(cart):
+    otherwise buy the same lines through a fresh cart (once; a second refusal stops). A
+    cart Partner Center no longer has is rebuilt too, unless orders show its lines were
+    bought: those are adopted (lost_carts) and None is returned."""
+    cart = _stored_cart(order, client)
+    if cart is None and lost_carts.adopt(order, lines, client):
+        return None
+    if cart is not None and _ordered(cart):
         return read_back(order, client, cart)
     steps.drop_cart(order)
     steps.ensure_cart(order, lines, client, checkpoint)
     return checkout(order, client, checkpoint)
 
 
-def _cart(order: Order, client: PartnerCenterClient) -> Cart:
-    """The stored cart; one Partner Center no longer has cannot tell whether it was bought."""
+def _stored_cart(order: Order, client: PartnerCenterClient) -> Cart | None:
+    """The stored cart, or None when Partner Center answers it is not found (800008)."""
     try:
         return client.get_cart(order.pc_customer_id, order.pc_cart_id,
                                correlation_id=order.correlation_id)
     except PartnerCenterError as error:
-        if error.status != 404:
+        if error.http_status != 404 or error.code != lost_carts.CART_NOT_FOUND:
             raise
+        return None
+
+
+def _cart(order: Order, client: PartnerCenterClient) -> Cart:
+    """The cart of a checkout replay (800064/800065 say it was submitted): one Partner
+    Center no longer has cannot tell what its checkout bought."""
+    try:
+        cart = _stored_cart(order, client)
+    except PartnerCenterError as error:
+        if error.http_status != 404:
+            raise
+        cart = None
+    if cart is None:
         raise NeedsAttention(
             f"Partner Center no longer has this order's cart {order.pc_cart_id}, so it "
             "cannot tell whether the cart was bought.",
             "Look for the customer's orders of this cart in Partner Center: if there are "
-            "none, cancel this order and place it again; otherwise ask support.") from error
+            "none, cancel this order and place it again; otherwise ask support.")
+    return cart
 
 
 def _ordered(cart: Cart) -> bool:

@@ -138,3 +138,37 @@ def test_reading_back_claims_neither_a_sibling_order_nor_one_placed_elsewhere(
     assert order.status == sibling.status == "provisioned"
     claimed = {order.lines[0].pc_order_id, sibling.lines[0].pc_order_id}
     assert len(claimed) == 2 and outside not in claimed and pc_sandbox.count("orders") == 3
+
+
+def forget_cart(sandbox, cart_id: str) -> None:
+    """Partner Center no longer has the cart: reading or checking it out answers 404/800008."""
+    del sandbox.data["carts"][cart_id]
+
+
+def test_an_admin_retry_rebuilds_a_cart_partner_center_no_longer_has(pc_app, pc_client,
+                                                                     pc_sandbox):
+    order = make_order(mca=False)
+    run_job(order.id, pc_client)
+    assert order.status == "needs_attention" and "13605" in order.status_reason
+    lost_cart = order.pc_cart_id
+    forget_cart(pc_sandbox, lost_cart)
+    order.mca_acceptance_id = _confirm_mca(order.customer, order.placed_by).id
+    db.session.commit()
+    requeue(order, "admin@provider.example")
+    run_job(order.id, pc_client)
+    assert order.status == "provisioned", order.job.last_error
+    assert order.pc_cart_id not in ("", lost_cart)
+    assert carts(pc_sandbox) == ["Ordered"] and pc_sandbox.count("orders") == 1
+
+
+def test_a_cart_no_longer_found_whose_lines_were_bought_adopts_their_order(
+        pc_app, pc_client, pc_sandbox):
+    order = make_order(lines=((BUSINESS_STANDARD, 3), (E3, 2, "P1Y", "annual")))
+    run_job(order.id, pc_client, checkpoint=crash_once_at("checkout"))
+    bought = {o["wire"]["id"] for o in pc_sandbox.snapshot()["orders"].values()}
+    forget_cart(pc_sandbox, order.pc_cart_id)
+    pc_sandbox.data["idempotency"].clear()  # the replay is a new request: 404/800008
+    run_job(order.id, pc_client)
+    assert order.status == "provisioned"
+    assert {line.pc_order_id for line in order.lines} == bought and len(bought) == 2
+    assert pc_sandbox.count("orders") == 2 and not carts(pc_sandbox)  # nothing bought again
