@@ -16,6 +16,14 @@ balance") and never absorbs usage already invoiced as overage. Over a term the c
 billed the commitment and its additional orders plus each month's overage, and no usage is
 billed twice.
 
+Seed 000 also lets the customer "submit annual order or additional order to offset overage"
+(O2, O3): an offset (commitments.offsets) takes part of an order's commitment to fund a
+closed month's overage instead of later usage, and the partner credits that month's invoice
+by as much. So from the day it is recorded an offset consumes the commitment of the order's
+term (`Balance.offset`), the invoice stays as issued (B4) and the credit note takes the
+amount off: commitments plus overage invoices less credits still equal the usage plus the
+commitment left unused.
+
 B5 rounding: a usage record's cost (quantity x rate) is kept exact; usage is summed exactly
 and the sum rounded once to fen, half up (commitments.money, the rule of persistence.money).
 So the term's usage to date, the balance left, the term's overage and each month's overage
@@ -59,22 +67,37 @@ class UsageRecord:
 
 
 @dataclass(frozen=True)
+class Offset:
+    """Part of a closed month's overage funded from a commitment order instead of paid
+    (O2, O3): it consumes `amount` of the order's term (`year`) from `offset_on` on."""
+
+    month: date
+    order_ref: int
+    year: int
+    amount: Decimal
+    offset_on: date
+
+
+@dataclass(frozen=True)
 class Balance:
-    """A term's commitment (funded), its usage (used) and the overage of closed months
-    (invoiced), which that usage no longer draws on the commitment for."""
+    """A term's commitment (funded), its usage (used), the overage of closed months
+    (invoiced), which that usage no longer draws on the commitment for, and the commitment
+    offsets took to fund overage instead (offset)."""
 
     funded: Decimal
     used: Decimal = ZERO
     invoiced: Decimal = ZERO
+    offset: Decimal = ZERO
 
     @property
     def drawn(self) -> Decimal:
-        """What usage has taken from the commitment: usage not billed as overage."""
-        return min(self.used - self.invoiced, self.funded)
+        """What usage and offsets have taken from the commitment (usage not billed as
+        overage, and overage an order funded)."""
+        return min(self.used - self.invoiced + self.offset, self.funded)
 
     @property
     def _left(self) -> Decimal:
-        return max(self.funded - (self.used - self.invoiced), ZERO)
+        return max(self.funded - self.offset - (self.used - self.invoiced), ZERO)
 
     @property
     def remaining(self) -> Decimal:
@@ -83,8 +106,10 @@ class Balance:
 
     @property
     def overage(self) -> Decimal:
-        """The term's overage in fen: invoiced for closed months plus this month's so far."""
-        return self.invoiced + to_money(max(self.used - self.invoiced - self.funded, ZERO))
+        """The term's overage in fen: invoiced for closed months plus this month's so far
+        (offsets credit invoices, they never change what was invoiced)."""
+        unfunded = self.used - self.invoiced - (self.funded - self.offset)
+        return self.invoiced + to_money(max(unfunded, ZERO))
 
     def split(self, amount: Decimal) -> tuple[Decimal, Decimal]:
         """How much of a charge the balance covers and how much is overage."""
@@ -95,7 +120,7 @@ class Balance:
         """The balance after a charge; charges are never negative."""
         if amount < ZERO:
             raise ValueError("a usage charge cannot be negative")
-        return Balance(self.funded, self.used + amount, self.invoiced)
+        return Balance(self.funded, self.used + amount, self.invoiced, self.offset)
 
 
 def thresholds_reached(balance: Balance) -> tuple[int, ...]:
@@ -137,12 +162,23 @@ def _used(usage: Sequence[UsageRecord], first: date, day: date) -> Decimal:
     return usage_charge(r for r in usage if first <= r.used_on <= day)
 
 
+def offset_total(offsets: Iterable[Offset], year: int, day: date) -> Decimal:
+    """The commitment of term `year` that offsets recorded by `day` took for overage."""
+    return sum((o.amount for o in offsets if o.year == year and o.offset_on <= day),
+               start=ZERO)
+
+
+def _funding(orders, offsets, year: int, day: date) -> tuple[Decimal, Decimal]:
+    return funded(orders, year, day), offset_total(offsets, year, day)
+
+
 def _month_ends(
     start: date,
     orders: Sequence[CommitmentOrder],
     usage: Sequence[UsageRecord],
     year: int,
     as_of: date,
+    offsets: Sequence[Offset] = (),
 ) -> Iterator[tuple[date, Balance]]:
     """Each month of the term up to `as_of` (by its first day) with its balance at its end.
 
@@ -153,7 +189,8 @@ def _month_ends(
     month, invoiced = first_of_month(first), ZERO
     while month <= stop:
         end = min(add_months(month, 1) - timedelta(days=1), stop)
-        balance = Balance(funded(orders, year, end), _used(usage, first, end), invoiced)
+        money, taken = _funding(orders, offsets, year, end)
+        balance = Balance(money, _used(usage, first, end), invoiced, taken)
         yield month, balance
         month, invoiced = add_months(month, 1), balance.overage
 
@@ -164,9 +201,11 @@ def _invoiced_by_month(
     usage: Sequence[UsageRecord],
     year: int,
     as_of: date,
+    offsets: Sequence[Offset] = (),
 ) -> dict[date, Decimal]:
     """The overage invoiced before each month of the term up to `as_of`."""
-    return {m: b.invoiced for m, b in _month_ends(start, orders, usage, year, as_of)}
+    ends = _month_ends(start, orders, usage, year, as_of, offsets)
+    return {m: b.invoiced for m, b in ends}
 
 
 def _balance_on(
@@ -176,10 +215,12 @@ def _balance_on(
     year: int,
     day: date,
     invoiced: dict[date, Decimal],
+    offsets: Sequence[Offset] = (),
 ) -> Balance:
     first, last = term_bounds(start, year)
     before = invoiced.get(first_of_month(min(day, last)), ZERO)
-    return Balance(funded(orders, year, day), _used(usage, first, min(day, last)), before)
+    money, taken = _funding(orders, offsets, year, day)
+    return Balance(money, _used(usage, first, min(day, last)), before, taken)
 
 
 def term_balance(
@@ -188,10 +229,11 @@ def term_balance(
     usage: Sequence[UsageRecord],
     year: int,
     as_of: date,
+    offsets: Sequence[Offset] = (),
 ) -> Balance:
-    """Year `year`'s balance counting orders and usage dated on or before `as_of`."""
-    invoiced = _invoiced_by_month(start, orders, usage, year, as_of)
-    return _balance_on(start, orders, usage, year, as_of, invoiced)
+    """Year `year`'s balance counting orders, usage and offsets dated on or before `as_of`."""
+    invoiced = _invoiced_by_month(start, orders, usage, year, as_of, offsets)
+    return _balance_on(start, orders, usage, year, as_of, invoiced, offsets)
 
 
 @dataclass(frozen=True)
@@ -209,15 +251,18 @@ def burn_down(
     usage: Sequence[UsageRecord],
     year: int,
     as_of: date,
+    offsets: Sequence[Offset] = (),
 ) -> list[BurnDownPoint]:
-    """The term's balance at its first day and on every day an order or usage changed it."""
+    """The term's balance at its first day and on every day an order, usage or an offset
+    changed it."""
     first, last = term_bounds(start, year)
     stop = min(last, as_of)
-    invoiced = _invoiced_by_month(start, orders, usage, year, stop)
+    invoiced = _invoiced_by_month(start, orders, usage, year, stop, offsets)
     days = {first} | {r.used_on for r in usage} | {o.submitted_on for o in orders}
+    days |= {o.offset_on for o in offsets if o.year == year}
     points = []
     for day in sorted(d for d in days if first <= d <= stop):
-        balance = _balance_on(start, orders, usage, year, day, invoiced)
+        balance = _balance_on(start, orders, usage, year, day, invoiced, offsets)
         points.append(BurnDownPoint(day, balance.remaining, balance.overage))
     return points
 
@@ -228,11 +273,13 @@ def overage_by_month(
     usage: Sequence[UsageRecord],
     year: int,
     as_of: date,
+    offsets: Sequence[Offset] = (),
 ) -> dict[date, Decimal]:
     """New overage per calendar month of the term (keyed by the month's first day): usage
-    beyond what the commitment has left once earlier months' overage is invoiced."""
+    beyond what the commitment has left once earlier months' overage is invoiced and
+    offsets have taken their part of it."""
     result: dict[date, Decimal] = {}
-    for month, balance in _month_ends(start, orders, usage, year, as_of):
+    for month, balance in _month_ends(start, orders, usage, year, as_of, offsets):
         if balance.overage > balance.invoiced:
             result[month] = balance.overage - balance.invoiced
     return result

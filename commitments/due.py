@@ -64,7 +64,8 @@ def _usage_thresholds(facts: EnrollmentFacts, today: date) -> Iterator[Candidate
         first, last = term_bounds(enrollment.start, year)
         if not first <= today <= last:
             continue
-        balance = term_balance(enrollment.start, facts.orders, facts.usage, year, today)
+        balance = term_balance(enrollment.start, facts.orders, facts.usage, year, today,
+                               facts.offsets)
         for threshold in thresholds_reached(balance):
             message = f"{threshold}% of the year {year} commitment has been used."
             key = NoticeKey(enrollment.number, NoticeKind.USAGE_THRESHOLD, first, threshold)

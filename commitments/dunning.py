@@ -2,6 +2,8 @@
 
 Dates come from commitments.schedule. A payment, answer or order counts from the day it is
 recorded, so one recorded on or before the due date (before the job runs) prevents suspension.
+A month offset in full by commitment orders (commitments.offsets) is settled on the day the
+offsets covered it; a partial offset answers the notification and the rest stays payable.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ def monthly_overage(facts: EnrollmentFacts, today: date) -> dict[date, Decimal]:
     for year in range(1, TERM_YEARS + 1):
         if enrollment.anniversary(year - 1) > today:
             break
-        found = overage_by_month(enrollment.start, facts.orders, facts.usage, year, today)
+        found = overage_by_month(enrollment.start, facts.orders, facts.usage, year, today,
+                                 facts.offsets)
         for month, amount in found.items():
             months[month] = months.get(month, Decimal(0)) + amount
     # The Extended Term clause: usage after the end date is all overage (O8, O9).
@@ -116,8 +119,8 @@ def _overage_month(
         ),
         last,
     )
-    if _on_or_before(settled.settled_on, today):
-        return
+    if _on_or_before(settled.settled_by(amount), today):
+        return  # paid, or offset in full (O3): settled on that day
     yield Candidate(
         Notice(
             NoticeKey(number, NoticeKind.OVERAGE_NOTIFICATION, month),
@@ -127,9 +130,10 @@ def _overage_month(
         ),
         last,
     )
-    answered = settled.responded_on or settled.settled_on
-    if not _on_or_before(answered, timeline.respond_by):
-        yield from _advice_candidates(facts, month, timeline.advice, _OVERAGE_ADVICE, amount)
+    if not _on_or_before(settled.answered_on, timeline.respond_by):
+        # What is still payable: an offset made since takes its part off (O3).
+        payable = amount - settled.offset_by(today)
+        yield from _advice_candidates(facts, month, timeline.advice, _OVERAGE_ADVICE, payable)
 
 
 def overage_candidates(facts: EnrollmentFacts, today: date) -> Iterator[Candidate]:

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from commitments.balance import UsageRecord
+from commitments.balance import Offset, UsageRecord
 from commitments.enrollment import Enrollment, SuspensionReason
 from commitments.orders import CommitmentOrder
 
@@ -126,13 +126,49 @@ class Notice:
         return SUSPENSIONS.get(self.key.kind)
 
 
+class SettlementOption(StrEnum):
+    """How the customer settles a month's overage (seed 000: "customers can pay overage
+    directly and can also submit annual order or additional order to offset overage")."""
+
+    PAY = "pay"
+    OFFSET = "offset"
+
+
 @dataclass(frozen=True)
 class OverageSettlement:
-    """The customer's answer to one month's overage: option chosen, and payment or offset."""
+    """The customer's answer to one month's overage: the option chosen, when it answered,
+    when the invoice was paid (settled_on) and the offsets recorded against it (O3, O8)."""
 
     month: date
     responded_on: date | None = None
     settled_on: date | None = None
+    option: SettlementOption | None = None
+    offsets: tuple[Offset, ...] = ()
+
+    def offset_by(self, day: date) -> Decimal:
+        """What offsets recorded by `day` took off the month's overage."""
+        return sum((o.amount for o in self.offsets if o.offset_on <= day), start=Decimal(0))
+
+    def _covered_on(self, amount: Decimal) -> date | None:
+        """The day the offsets came to cover `amount` in full, or None."""
+        total = Decimal(0)
+        for offset in sorted(self.offsets, key=lambda o: o.offset_on):
+            total += offset.amount
+            if total >= amount:
+                return offset.offset_on
+        return None
+
+    def settled_by(self, amount: Decimal) -> date | None:
+        """The day a month of `amount` overage counts as settled: the day it was paid, or
+        the day offsets covered it all, whichever came first (O8)."""
+        days = (self.settled_on, self._covered_on(amount))
+        return min((d for d in days if d is not None), default=None)
+
+    @property
+    def answered_on(self) -> date | None:
+        """The customer's first answer: a recorded answer, a payment or an offset."""
+        days = (self.responded_on, self.settled_on, *(o.offset_on for o in self.offsets))
+        return min((d for d in days if d is not None), default=None)
 
 
 @dataclass(frozen=True)
@@ -146,6 +182,11 @@ class EnrollmentFacts:
     renewed: bool = False
     commitment_invoices: tuple[CommitmentInvoiceFacts, ...] = ()
     usage_frequency: UsageFrequency | None = None
+
+    @property
+    def offsets(self) -> tuple[Offset, ...]:
+        """Every overage offset recorded, of any month (they consume their orders' terms)."""
+        return tuple(o for s in self.overage_settlements for o in s.offsets)
 
     def settlement(self, month: date) -> OverageSettlement:
         """The settlement recorded for `month`, or an empty one."""

@@ -16,7 +16,7 @@ O4: an annual order above 150% of the previous year's commitment needs a passed 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -57,6 +57,9 @@ class CommitmentOrder:
     amount_excl_tax: Decimal
     submitted_on: date
     approval: Approval | None = None
+    # The stored order's id, so an overage offset can name the order it draws on (O3, O5);
+    # two orders alike in every figure stay two orders, so it takes no part in equality.
+    ref: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "amount_excl_tax", to_money(self.amount_excl_tax))

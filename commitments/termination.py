@@ -49,8 +49,8 @@ def termination_dates(suspended_on: date) -> tuple[date, date, date]:
 
 
 def _overage_outstanding(facts: EnrollmentFacts, today: date) -> bool:
-    for month in monthly_overage(facts, today):
-        settled = facts.settlement(month).settled_on
+    for month, amount in monthly_overage(facts, today).items():
+        settled = facts.settlement(month).settled_by(amount)
         due = overage_timeline(month).advice.due_on
         if due <= today and (settled is None or settled > today):
             return True

@@ -81,8 +81,8 @@ def usage_report(facts: EnrollmentFacts, first: date, last: date) -> UsageReport
     if year is None:
         return None
     first = max(first, start)
-    balance = term_balance(start, facts.orders, facts.usage, year, last)
-    by_month = overage_by_month(start, facts.orders, facts.usage, year, last)
+    balance = term_balance(start, facts.orders, facts.usage, year, last, facts.offsets)
+    by_month = overage_by_month(start, facts.orders, facts.usage, year, last, facts.offsets)
     return UsageReport(first, last, period_charge(facts.usage, first, last), year,
                        balance.remaining, by_month.get(first_of_month(last), ZERO))
 

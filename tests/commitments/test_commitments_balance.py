@@ -1,10 +1,11 @@
 """O5: usage draws the balance down, thresholds are notified once, overage at the same rates."""
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from commitments.balance import (
@@ -19,7 +20,13 @@ from commitments.balance import (
     thresholds_reached,
     usage_charge,
 )
+from commitments.dunning import monthly_overage
+from commitments.enrollment import Document, Enrollment, Status
+from commitments.notices import EnrollmentFacts, OverageSettlement
+from commitments.offsets import OffsetRequest, open_overage, plan_offset
 from commitments.orders import CommitmentOrder, OrderKind
+from commitments.problems import CommitmentRefused
+from commitments.schedule import overage_timeline
 
 START = date(2025, 4, 1)
 FUNDED = Decimal("100000.00")
@@ -207,3 +214,78 @@ def test_o5_o6_the_term_bills_commitments_and_overage_without_billing_any_usage_
     assert billed == total_used + final.remaining
     assert sum(months.values(), start=Decimal(0)) == final.overage
     assert all(amount > 0 for amount in months.values())
+
+
+_ACTIVE = Enrollment("V5700001", "customer-1", "partner-1", START,
+                     signed_documents=frozenset(Document), status=Status.ACTIVE,
+                     status_since=START)
+
+
+def _apply_offsets(orders, used, attempts) -> EnrollmentFacts:
+    """Record each attempted offset (an order, days after it was placed, a month with open
+    overage, an amount or all it can) that the O3/O5 rules accept, in date order; refused
+    ones are skipped, as the page would refuse them."""
+    facts = EnrollmentFacts(_ACTIVE, orders, used)
+    tried = []
+    for ref, delay, pick, amount in attempts:
+        placed = next((o.submitted_on for o in orders if o.ref == ref), START)
+        tried.append((min(placed + timedelta(days=delay), date(2026, 3, 31)), pick, ref, amount))
+    for day, pick, ref, amount in sorted(tried, key=lambda t: t[:3]):
+        open_months = sorted(m for m in monthly_overage(facts, day)
+                             if open_overage(facts, m, day) > 0)
+        if not open_months:
+            continue
+        request = OffsetRequest(open_months[pick % len(open_months)], ref, amount)
+        try:
+            offset = plan_offset(facts, request, day)
+        except CommitmentRefused:
+            continue
+        settlements = {s.month: s for s in facts.overage_settlements}
+        before = settlements.get(offset.month, OverageSettlement(offset.month))
+        settlements[offset.month] = replace(before, offsets=(*before.offsets, offset))
+        facts = replace(facts, overage_settlements=tuple(settlements.values()))
+    return facts
+
+
+@settings(max_examples=200)
+@given(  # enough usage to run past the commitment, and orders that can offset it
+    st.lists(st.tuples(st.dates(START, date(2025, 12, 31)),
+                       st.decimals(min_value=10000, max_value=60000, places=2)),
+             min_size=2, max_size=10),
+    st.lists(st.tuples(st.dates(date(2025, 9, 1), date(2026, 3, 31)),
+                       st.decimals(min_value=1, max_value=20000, places=2)),
+             min_size=1, max_size=3),
+    st.lists(st.tuples(st.integers(1, 3), st.integers(0, 45), st.integers(0, 3),
+                       st.one_of(st.none(), st.decimals(min_value=1, max_value=8000, places=2))),
+             min_size=1, max_size=4),
+)
+def test_o3_o5_offsets_credit_overage_the_orders_fund_and_no_usage_is_billed_twice(
+    records, top_ups, attempts
+):
+    """Commitments plus overage invoices less the credits of offsets equal the usage plus
+    the commitment left unused; an offset never credits more than its month's overage nor
+    takes more than its order, and never changes what a month already invoiced."""
+    used = tuple(usage(day, str(amount)) for day, amount in records)
+    orders = ORDERS + tuple(
+        CommitmentOrder(OrderKind.ADDITIONAL, 1, amount, day, ref=i)
+        for i, (day, amount) in enumerate(top_ups, start=1)
+    )
+    term_end = date(2026, 3, 31)
+    facts = _apply_offsets(orders, used, attempts)
+    offsets = facts.offsets
+    months = overage_by_month(START, orders, used, 1, term_end, offsets)
+    final = term_balance(START, orders, used, 1, term_end, offsets)
+    credits = sum((o.amount for o in offsets), start=Decimal(0))
+    commitments = sum((o.amount_excl_tax for o in orders), start=Decimal(0))
+    overage = sum(months.values(), start=Decimal(0))
+    assert commitments + overage - credits == usage_charge(used) + final.remaining
+    for month, amount in months.items():
+        assert facts.settlement(month).offset_by(term_end) <= amount
+    for order in orders[1:]:
+        assert sum((o.amount for o in offsets if o.order_ref == order.ref),
+                   start=Decimal(0)) <= order.amount_excl_tax
+    if offsets:  # months invoiced before the first offset are as they were invoiced
+        first = min(o.offset_on for o in offsets)
+        without = overage_by_month(START, orders, used, 1, term_end)
+        closed = [m for m in without if overage_timeline(m).statement_on <= first]
+        assert {m: months.get(m) for m in closed} == {m: without[m] for m in closed}
