@@ -66,6 +66,18 @@ def issue_credit_note(invoice: Invoice, reason: str, today: date,
                       line_ids: list[int] | None = None) -> Invoice:
     """Correct an issued invoice: a credit note, numbered in its own gap-free series, that
     names the invoice and reverses the chosen lines (all by default) with its tax; commits."""
+    note = add_credit_note(invoice, reason, today, line_ids)
+    db.session.commit()
+    return note
+
+
+def add_credit_note(invoice: Invoice, reason: str, today: date,
+                    line_ids: list[int] | None = None,
+                    amount: Decimal | None = None) -> Invoice:
+    """The credit note of issue_credit_note, added to the session for the caller to commit
+    with its own work (the series stays locked until then). With `amount` and one line
+    chosen it credits only that much of the line (net of tax): an OSPA overage offset by a
+    commitment order credits the part the order funded (O3)."""
     if invoice.kind != "invoice":
         raise BillingInputError("invoice: only an invoice can be corrected by a credit note.")
     if not (reason or "").strip():
@@ -73,42 +85,47 @@ def issue_credit_note(invoice: Invoice, reason: str, today: date,
     lines = [ln for ln in invoice.lines if line_ids is None or ln.id in set(line_ids)]
     if not lines:
         raise BillingInputError("lines: choose at least one line of the invoice to credit.")
+    if amount is not None and (len(lines) != 1 or not 0 < amount <= lines[0].amount):
+        raise BillingInputError("amount: credit part of one line, more than 0 and at most "
+                                "the line's amount.")
+    credits = [(ln, _reversed(ln, position, amount))
+               for position, ln in enumerate(lines, start=1)]
     number = take_number(invoice.issuer, "credit_note", today)  # locks the series
-    problems = _over_credit(invoice, lines)  # read under that lock: racing notes queue
+    problems = _over_credit(invoice, credits)  # read under that lock: racing notes queue
     if problems:
         db.session.rollback()  # the number goes back: the series stays gap-free
         raise CreditNoteRefused(problems)
-    note = _credit_note(invoice, number, reason.strip(), today, lines)
+    note = _credit_note(invoice, number, reason.strip(), today, [c for _, c in credits])
     db.session.add(note)
-    db.session.commit()
     return note
 
 
-def _key(line: InvoiceLine, sign: int = 1) -> tuple:
-    """What a credit of this line copies from it (quantity and amount times `sign`)."""
+def _key(line: InvoiceLine) -> tuple:
+    """What identifies a credit line: what it copies from the line it credits."""
     return (line.customer_id, line.subscription_id, line.charge_type, line.period_start,
-            line.period_end, sign * line.quantity, line.unit_price, sign * line.amount)
+            line.period_end, line.quantity, line.unit_price, line.amount)
 
 
-def _over_credit(invoice: Invoice, lines: list[InvoiceLine]) -> list[CreditProblem]:
-    """B4: the chosen lines that earlier credit notes already reversed, and a total credit
+def _over_credit(invoice: Invoice,
+                 credits: list[tuple[InvoiceLine, InvoiceLine]]) -> list[CreditProblem]:
+    """B4: the chosen credits that earlier credit notes already made, and a total credit
     beyond what the invoice's lines invoiced (net of tax)."""
     earlier = db.session.scalars(select(InvoiceLine).join(Invoice).where(
         Invoice.corrects_invoice_id == invoice.id, Invoice.kind == "credit_note")).all()
-    credited = Counter(_key(ln, -1) for ln in earlier)
+    credited = Counter(_key(ln) for ln in earlier)
     again = []
-    for line in lines:
-        if credited[_key(line)] > 0:
-            credited[_key(line)] -= 1
+    for line, credit in credits:
+        if credited[_key(credit)] > 0:
+            credited[_key(credit)] -= 1
             again.append(line)
     problems = [CreditProblem("B4", "B4.line_already_credited",
                               f"Line {ln.position} ({ln.description}) was already credited by "
                               "an earlier credit note; choose only lines not yet credited.")
                 for ln in again]
     invoiced = sum((ln.amount for ln in invoice.lines), Decimal(0))
-    fresh = [ln for ln in lines if ln not in again]  # a line credited again is named above
-    total = -sum((ln.amount for ln in earlier), Decimal(0)) + sum(
-        (ln.amount for ln in fresh), Decimal(0))
+    fresh = [c for ln, c in credits if ln not in again]  # a line credited again is named above
+    total = -sum((ln.amount for ln in earlier), Decimal(0)) - sum(
+        (c.amount for c in fresh), Decimal(0))
     if total > max(invoiced, Decimal(0)):
         problems.append(CreditProblem(
             "B4", "B4.credit_exceeds_invoice",
@@ -118,8 +135,8 @@ def _over_credit(invoice: Invoice, lines: list[InvoiceLine]) -> list[CreditProbl
 
 
 def _credit_note(invoice: Invoice, number: str, reason: str, today: date,
-                 lines: list[InvoiceLine]) -> Invoice:
-    amount = -sum((ln.amount for ln in lines), Decimal(0))
+                 credits: list[InvoiceLine]) -> Invoice:
+    amount = sum((ln.amount for ln in credits), Decimal(0))
     money = totals(amount, Decimal(invoice.tax_rate), invoice.tax_inclusive, invoice.currency)
     return Invoice(
         issuer=invoice.issuer, number=number, kind="credit_note", corrects_invoice_id=invoice.id,
@@ -130,13 +147,16 @@ def _credit_note(invoice: Invoice, number: str, reason: str, today: date,
         tax_rate=invoice.tax_rate, tax_inclusive=invoice.tax_inclusive,
         subtotal=money.subtotal, tax=money.tax, total=money.total,
         buyer_name=invoice.buyer_name, buyer_address=invoice.buyer_address, note=reason,
-        lines=[_reversed(ln, position) for position, ln in enumerate(lines, start=1)])
+        lines=credits)
 
 
-def _reversed(line: InvoiceLine, position: int) -> InvoiceLine:
+def _reversed(line: InvoiceLine, position: int, amount: Decimal | None = None) -> InvoiceLine:
+    """The credit of a line: all of it, or `amount` of it as one unit at that price."""
+    quantity, price = (line.quantity, line.unit_price) if amount is None else (1, amount)
     return InvoiceLine(
         customer_id=line.customer_id, customer_name=line.customer_name,
         subscription_id=line.subscription_id, subscription_label=line.subscription_label,
         description=f"Credit for {line.description}"[:300], charge_type=line.charge_type,
-        period_start=line.period_start, period_end=line.period_end, quantity=-line.quantity,
-        unit_price=line.unit_price, amount=-line.amount, position=position)
+        period_start=line.period_start, period_end=line.period_end, quantity=-quantity,
+        unit_price=price, amount=-(line.amount if amount is None else amount),
+        position=position)

@@ -11,10 +11,12 @@ in RMB) stay in commitments.invoices; this only writes down what they decided.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from flask import Flask
 
 from accounts.models import Customer
+from billing.invoices import add_credit_note
 from billing.models import Invoice, InvoiceLine
 from billing.numbering import take_number
 from billing.parties import snapshot
@@ -69,6 +71,15 @@ def _period(ospa: OspaInvoice, overage_month: date | None) -> tuple[date, date]:
     return first, add_months(first, 1) - timedelta(days=1)
 
 
+def credit_ospa_invoice(link: EnrollmentInvoice, amount: Decimal, reason: str,
+                        today: date) -> Invoice:
+    """Credit part of an OSPA invoice's one line (an overage offset by an order, O3) with
+    billing's credit-note service, its tax computed there; the caller commits."""
+    return add_credit_note(link.invoice, reason, today, amount=amount)
+
+
 def register(app: Flask) -> None:
-    """Hand the enrollment services this issuer (commitments cannot import billing)."""
+    """Hand the enrollment services this issuer and crediter (commitments cannot import
+    billing)."""
     app.extensions[invoicing.EXTENSION] = issue_ospa_invoice
+    app.extensions[invoicing.CREDIT_EXTENSION] = credit_ospa_invoice

@@ -39,6 +39,16 @@ def enrollment_status(row, target: str) -> Consequence | None:
                        f"Enrollment {row.number} of {row.customer.company_name} {outcome}")
 
 
+def overage_offset(row, month, amount=None) -> Consequence:
+    """O3: an offset takes the order's commitment and credits the overage invoice, for good."""
+    what = f"RMB {amount:,.2f}" if amount is not None else "as much as the order has left"
+    return Consequence(
+        f"Offset the {month:%Y-%m} overage of {row.number}",
+        f"Offset {what} of the {month:%Y-%m} overage of enrollment {row.number} with the "
+        "chosen order: that much of the order's commitment funds the overage instead of later "
+        "usage, and a credit note takes it off the overage invoice. Neither can be undone.")
+
+
 def subscription_conversion(row, account: str, subscription_id: str) -> Consequence:
     """Seed 000: the conversion is one-way; the subscription then bills against the enrollment."""
     return Consequence(

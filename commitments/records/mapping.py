@@ -42,7 +42,8 @@ def to_order(row: models.CommitmentOrder) -> orders.CommitmentOrder:
     if row.approved_by and row.approved_on:
         approval = orders.Approval(row.approved_by, row.approved_on)
     return orders.CommitmentOrder(
-        orders.OrderKind(row.kind), row.year, row.amount_excl_tax, row.submitted_on, approval
+        orders.OrderKind(row.kind), row.year, row.amount_excl_tax, row.submitted_on, approval,
+        ref=row.id,
     )
 
 
@@ -81,11 +82,21 @@ def to_commitment_invoices(row: models.Enrollment) -> tuple:
     )
 
 
+def to_offset(row: models.OverageOffset) -> balance.Offset:
+    return balance.Offset(row.settlement.month, row.order_id, row.order.year,
+                          row.amount_excl_tax, row.offset_on)
+
+
+def to_settlement(row: models.OverageSettlement) -> notices.OverageSettlement:
+    """A month's answer with its option and offsets (O3, O8)."""
+    option = notices.SettlementOption(row.option) if row.option else None
+    return notices.OverageSettlement(row.month, row.responded_on, row.settled_on, option,
+                                     tuple(to_offset(o) for o in row.offsets))
+
+
 def to_facts(row: models.Enrollment) -> notices.EnrollmentFacts:
     """Everything due_notices needs about one enrollment, gathered once."""
-    settlements = tuple(
-        notices.OverageSettlement(s.month, s.responded_on, s.settled_on) for s in row.settlements
-    )
+    settlements = tuple(to_settlement(s) for s in row.settlements)
     return notices.EnrollmentFacts(
         enrollment=to_enrollment(row),
         orders=to_orders(row),

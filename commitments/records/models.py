@@ -144,7 +144,8 @@ class UsageRecord(db.Model):
 
 
 class OverageSettlement(db.Model):
-    """The customer's answer to one month's overage and when it was paid or offset (O8)."""
+    """The customer's answer to one month's overage: the option chosen, when it answered,
+    when the invoice was paid and the offsets against it (O3, O8)."""
 
     __tablename__ = "overage_settlements"
     __table_args__ = (db.UniqueConstraint("enrollment_id", "month"),)
@@ -154,6 +155,35 @@ class OverageSettlement(db.Model):
     month = db.Column(db.Date, nullable=False)
     responded_on = db.Column(db.Date)
     settled_on = db.Column(db.Date)
+    # commitments.notices.SettlementOption: pay or offset; None for answers recorded before.
+    option = db.Column(db.String(10))
+
+    offsets = db.relationship("OverageOffset", cascade="all, delete-orphan",
+                              order_by="[OverageOffset.offset_on, OverageOffset.id]",
+                              back_populates="settlement")
+
+
+class OverageOffset(db.Model):
+    """Part of a month's overage funded by an annual or additional order (O2, O3, O5), and
+    the credit note that took it off the month's overage invoice (B4)."""
+
+    __tablename__ = "overage_offsets"
+
+    id = db.Column(db.Integer, primary_key=True)
+    settlement_id = db.Column(db.Integer, db.ForeignKey("overage_settlements.id"),
+                              nullable=False, index=True)
+    order_id = db.Column(db.Integer, db.ForeignKey("commitment_orders.id"), nullable=False,
+                         index=True)
+    amount_excl_tax = db.Column(Money, nullable=False)
+    offset_on = db.Column(db.Date, nullable=False)
+    credit_note_id = db.Column(db.Integer, db.ForeignKey("invoices.id"))
+    recorded_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+
+    settlement = db.relationship("OverageSettlement", back_populates="offsets")
+    order = db.relationship("CommitmentOrder")
+    # By name: billing sits above commitments and is mapped when the app starts.
+    credit_note = db.relationship("Invoice")
 
 
 class SentNotice(db.Model):

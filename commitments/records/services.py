@@ -26,7 +26,8 @@ from commitments.enrollment import (
 from commitments.extended_term import usage_day_problems
 from commitments.invoices import invoice_for_order
 from commitments.money import ZERO
-from commitments.notices import NoticeKind
+from commitments.notices import NoticeKind, SettlementOption
+from commitments.offsets import OffsetRequest, plan_offset
 from commitments.orders import Approval, OrderKind, place_order
 from commitments.orders import CommitmentOrder as DomainOrder
 from commitments.problems import CommitmentRefused, problem, refuse_if_any
@@ -196,18 +197,72 @@ def record_usage(
     return sent
 
 
-def record_settlement(
-    row: models.Enrollment, month: date, responded_on: date | None, settled_on: date | None
-) -> None:
-    """Record the answer to, or the payment of, one month's overage (O8)."""
-    month = month.replace(day=1)
+def _settlement(row: models.Enrollment, month: date) -> models.OverageSettlement:
     found = next((s for s in row.settlements if s.month == month), None)
     if found is None:
         found = models.OverageSettlement(month=month)
         row.settlements.append(found)
+    return found
+
+
+def record_settlement(
+    row: models.Enrollment,
+    month: date,
+    responded_on: date | None,
+    settled_on: date | None,
+    option: SettlementOption | None = None,
+) -> None:
+    """Record the answer to, or the payment of, one month's overage (O8)."""
+    found = _settlement(row, month.replace(day=1))
     found.responded_on = responded_on or found.responded_on
     found.settled_on = settled_on or found.settled_on
+    found.option = option.value if option else found.option
     db.session.commit()
+
+
+def _overage_invoice(row: models.Enrollment, month: date) -> models.EnrollmentInvoice:
+    """The month's overage invoice, still owed; an offset credits it (O3, B4)."""
+    link = next((i for i in row.invoices
+                 if i.kind == "overage" and i.overage_month == month), None)
+    if link is None:
+        message = (f"The {month:%Y-%m} overage is invoiced with its statement on the 6th of "
+                   "the next month; record the offset once the invoice is issued.")
+        raise CommitmentRefused([problem("O6", "overage_not_invoiced", message, "month")])
+    if link.invoice.balance_due <= ZERO:
+        message = (f"Invoice {link.number} for the {month:%Y-%m} overage is paid or credited "
+                   "in full; there is nothing left to offset.")
+        raise CommitmentRefused([problem("O5", "no_open_overage", message, "month")])
+    return link
+
+
+def offset_overage(
+    row: models.Enrollment,
+    month: date,
+    order_id: int | None,
+    amount: Decimal | None,
+    today: date,
+    user: User,
+) -> models.OverageOffset:
+    """Settle (part of) a month's overage with an annual or additional order of the
+    enrollment (O2, O3, O5): the order funds it, and the partner credits the month's overage
+    invoice by as much, so that usage is paid once. Refused with every O problem."""
+    month = month.replace(day=1)
+    facts = mapping.to_facts(row)
+    planned = plan_offset(facts, OffsetRequest(month, order_id, amount), today)
+    link = _overage_invoice(row, month)
+    settlement = _settlement(row, month)
+    settlement.option = SettlementOption.OFFSET.value
+    settlement.responded_on = settlement.responded_on or today
+    order = next(o for o in row.orders if o.id == planned.order_ref)
+    reason = (f"Overage of {month:%Y-%m} offset by the {order.kind} order of "
+              f"{order.submitted_on.isoformat()} (O3).")
+    offset = models.OverageOffset(order_id=order.id, amount_excl_tax=planned.amount,
+                                  offset_on=today, recorded_by_id=user.id,
+                                  credit_note=invoicing.credit(link, planned.amount, reason,
+                                                               today))
+    settlement.offsets.append(offset)
+    db.session.commit()
+    return offset
 
 
 def add_account(row: models.Enrollment, name: str, owner: str) -> models.EnrollmentAccount:

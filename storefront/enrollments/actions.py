@@ -13,6 +13,7 @@ from billing.payments import PaymentInput, record_payment
 from billing.periods import BillingInputError
 from commitments.assists import Action, action_problems
 from commitments.enrollment import Document, Status, SuspensionReason
+from commitments.notices import SettlementOption
 from commitments.orders import Approval, OrderKind
 from commitments.payment_terms import method_problems
 from commitments.problems import CommitmentRefused, refuse_if_any
@@ -25,6 +26,7 @@ from storefront.enrollments import (
     usage_presenter,
 )
 from storefront.enrollments.acting import ANY_STATUS_ACTION, actor_of, allowed, status_action
+from storefront.enrollments.forms import offset_order_choices
 from storefront.enrollments.partner_terms import meter_choices
 from storefront.enrollments.views import (
     FORM_CLASSES,
@@ -48,6 +50,8 @@ def _submitted(row, name: str):
     form = FORM_CLASSES[name]()
     if name == "subscription":
         form.account_id.choices = options((a.id, a.name) for a in row.accounts)
+    if name == "settlement":
+        form.offset_order.choices = offset_order_choices(row.orders)
     if name == "usage":
         form.meter.choices = meter_choices(row)
         form.usage_subscription.choices = usage_presenter.subscription_choices(row)
@@ -144,9 +148,26 @@ def usage(row, form):
 
 @enrollment_action("settlements", "settlement", Action.RECORD_SETTLEMENT)
 def settlement(row, form):
-    services.record_settlement(row, form.settle_month.data, form.responded_on.data,
-                               form.settled_on.data)
-    return f"Overage answer for {form.settle_month.data:%Y-%m} recorded."
+    month, option = form.settle_month.data, SettlementOption(form.settle_option.data)
+    if option is SettlementOption.OFFSET:
+        return _offset(row, form, month)
+    services.record_settlement(row, month, form.responded_on.data, form.settled_on.data, option)
+    return f"Overage answer for {month:%Y-%m} recorded."
+
+
+def _offset(row, form, month):
+    """O3: an order funds the month's overage and its invoice is credited; asked first, as
+    neither the credit note nor the commitment it takes can be undone."""
+    if form.offset_order.data is None:
+        form.offset_order.errors = ["Choose the annual or additional order that offsets the "
+                                    "overage, or choose to pay the overage invoice."]
+        return _invalid(row, "settlement", form)
+    if page := unconfirmed(consequences.overage_offset(row, month, form.offset_amount.data)):
+        return page
+    done = services.offset_overage(row, month, form.offset_order.data, form.offset_amount.data,
+                                   today(), current_user)
+    return (f"RMB {done.amount_excl_tax:,.2f} of the {month:%Y-%m} overage offset by the "
+            f"{done.order.kind} order; credit note {done.credit_note.number} issued.")
 
 
 @enrollment_action("accounts", "account", Action.ADD_ACCOUNT)

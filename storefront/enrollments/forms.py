@@ -24,6 +24,7 @@ from wtforms.validators import (
 )
 
 from commitments.enrollment import Document, Status, SuspensionReason
+from commitments.notices import SettlementOption
 from commitments.orders import OrderKind
 from commitments.payment_terms import METHODS
 from persistence import MAX_MONEY
@@ -98,11 +99,40 @@ class UsageForm(FlaskForm):
                                      validators=[Optional()], validate_choice=False)
 
 
+def _order_id(value) -> int | None:
+    """An order's id from the form ("" when none is chosen)."""
+    return None if value in ("", None) else int(value)
+
+
+def offset_order_choices(orders) -> list:
+    """The enrollment's annual and additional orders, which may offset overage (O2, O3)."""
+    offsetting = (OrderKind.ANNUAL.value, OrderKind.ADDITIONAL.value)
+    return options([("", "— (paying)")] + [
+        (o.id, f"{o.kind.title()} order, year {o.year}, {o.submitted_on.isoformat()}, "
+               f"RMB {o.amount_excl_tax:,.2f}")
+        for o in orders if o.kind in offsetting])
+
+
+SETTLEMENT_OPTIONS = {SettlementOption.PAY: "Pay the overage invoice",
+                      SettlementOption.OFFSET: "Offset with a commitment order"}
+
+
 class SettlementForm(FlaskForm):
     settle_month = DateField("Overage month", format="%Y-%m", validators=[DataRequired()],
                              render_kw={"type": "month"})
+    # Seed 000: the customer pays the overage, or offsets it with an annual or additional
+    # order (O2, O3); paying is what an answer without a choice has always meant.
+    settle_option = SelectField("Settlement option", default=SettlementOption.PAY.value,
+                                choices=options((o.value, label)
+                                                for o, label in SETTLEMENT_OPTIONS.items()))
     responded_on = DateField("Customer answered on", validators=[Optional()])
-    settled_on = DateField("Paid or offset on", validators=[Optional()])
+    settled_on = DateField("Paid on", validators=[Optional()])
+    # The enrollment's annual and additional orders; any id reaches the O3 rule, which
+    # refuses another enrollment's order by its code.
+    offset_order = SelectField("Order that offsets it", coerce=_order_id, validators=[Optional()],
+                               validate_choice=False)
+    offset_amount = DecimalField("Amount to offset (RMB, excl. tax; empty: all it can)",
+                                 places=2, validators=[Optional(), NumberRange(0, MAX_MONEY)])
 
 
 class AccountForm(FlaskForm):
@@ -136,4 +166,5 @@ FIELD_MAP = {
     "status": {"reason": "reason"},
     "subscription": {"account": "account_id"},
     "account": {"org_id": "account_owner"},
+    "settlement": {"month": "settle_month", "order": "offset_order", "amount": "offset_amount"},
 }

@@ -37,13 +37,15 @@ class DocumentView:
     signed: models.SignedDocument | None
 
 
-def _year(row: models.Enrollment, orders, usage, year: int, today: date) -> YearView:
+def _year(row: models.Enrollment, orders, usage, year: int, today: date,
+          offsets=()) -> YearView:
     first, last = term_bounds(row.start, year)
     window = annual_order_window(first) if year > 1 else None
-    balance = term_balance(row.start, orders, usage, year, today)
+    # O3: an offset's order funds overage instead of later usage, from the offset's day.
+    balance = term_balance(row.start, orders, usage, year, today, offsets)
     chart = None
     if first <= today:
-        points = burn_down(row.start, orders, usage, year, today)
+        points = burn_down(row.start, orders, usage, year, today, offsets)
         chart = burn_down_chart(points, first, last, balance.funded)
     return YearView(year, first, last, annual_amount(orders, year), window, balance,
                     thresholds_reached(balance), chart)
@@ -59,7 +61,8 @@ def page(row: models.Enrollment, today: date) -> dict:
     """Template values for the enrollment page."""
     state = mapping.to_enrollment(row)
     orders, usage = mapping.to_orders(row), mapping.to_usage(row)
-    years = [_year(row, orders, usage, y, today) for y in range(1, TERM_YEARS + 1)]
+    offsets = tuple(mapping.to_offset(o) for s in row.settlements for o in s.offsets)
+    years = [_year(row, orders, usage, y, today, offsets) for y in range(1, TERM_YEARS + 1)]
     return {
         "state": state,
         "today": today,

@@ -102,6 +102,7 @@ def page_forms(row: Enrollment, **given) -> dict:
     built["subscription"].account_id.choices = options((a.id, a.name) for a in row.accounts)
     built["usage"].meter.choices = partner_terms.meter_choices(row)
     built["usage"].usage_subscription.choices = usage_presenter.subscription_choices(row)
+    built["settlement"].offset_order.choices = forms.offset_order_choices(row.orders)
     return assist_forms.fill_choices(row, built)
 
 

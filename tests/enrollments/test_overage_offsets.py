@@ -1,0 +1,160 @@
+"""Overage settled by an order (O2, O3, O5, O8): the page records the option, the order funds
+the overage and the overage invoice is credited through billing's credit notes (B4)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from accounts.models import Role
+from accounts.services import new_user
+from billing.payments import PaymentInput, record_payment
+from commitments.orders import OrderKind
+from commitments.problems import CommitmentRefused
+from commitments.records import services
+from commitments.records.models import Enrollment
+from persistence import db
+from tests.conftest import PASSWORD
+from tests.enrollments.conftest import (
+    ENTERPRISE_CODES,
+    START,
+    activate,
+    at,
+    mainland_enterprise,
+    post_action,
+)
+from tests.enrollments.test_payments_and_customers import overrun, run_days
+
+JUNE = date(2025, 6, 1)
+
+
+@pytest.fixture
+def invoiced(world, active):
+    """June runs RMB 20,000 past the commitment; its statement and overage invoice go out
+    on 6 July and the notification on 8 July."""
+    overrun(world, active)
+    run_days(date(2025, 7, 1), date(2025, 7, 9))
+    return active
+
+
+def order(row, world, amount: str, on: date = date(2025, 7, 9)):
+    """An additional order (O3), its commitment invoice paid at once (O6), so only the
+    overage is left to dun."""
+    placed = services.place_commitment_order(row, OrderKind.ADDITIONAL, 1, Decimal(amount), on,
+                                             world.admin)
+    linked = next(i.invoice for i in row.invoices if i.order_id == placed.id)
+    record_payment(linked, PaymentInput(amount=str(linked.balance_due), paid_on=on,
+                                        method="wire_transfer", reference="wire"),
+                   on, world.admin.id)
+    return placed
+
+
+def overage_invoice(row):
+    db.session.expire_all()
+    return next(i.invoice for i in row.invoices if i.kind == "overage")
+
+
+def offset(client, world, row, order_id, amount: str = "", *, confirm: bool = True,
+           user=None, day: date = date(2025, 7, 10)):
+    data = {"settle_month": "2025-06", "settle_option": "offset", "offset_order": order_id,
+            "offset_amount": amount}
+    if confirm:
+        data["confirm"] = "yes"
+    with at(day, client, user or world.reseller_a_user):
+        return post_action(client, row, "settlements", data)
+
+
+def test_o3_a_full_offset_credits_the_invoice_funds_it_from_the_order_and_settles_the_month(
+    client, world, invoiced
+):
+    placed = order(invoiced, world, "30000")
+    response = offset(client, world, invoiced, placed.id)
+    assert response.status_code == 302
+    invoice = overage_invoice(invoiced)
+    assert [(n.subtotal, n.tax, n.total) for n in invoice.credit_notes] == [
+        (Decimal("-20000.00"), Decimal("-1200.00"), Decimal("-21200.00"))]
+    assert invoice.balance_due == Decimal("0")
+    with at(date(2025, 7, 10), client, world.reseller_a_user):
+        page = client.get(f"/enrollments/{invoiced.id}").get_data(as_text=True)
+    # The order funds June's 20,000, 10,000 is left for later usage.
+    assert "RMB 20,000.00 offset against overage (O3), RMB 10,000.00 left" in page
+    assert invoice.credit_notes[0].number in page and "credited in full" in page
+    settlement = db.session.get(Enrollment, invoiced.id).settlements[0]
+    assert (settlement.option, settlement.responded_on) == ("offset", date(2025, 7, 10))
+    assert run_days(date(2025, 7, 10), date(2025, 9, 30)) == []  # no advice, no suspension
+
+
+def test_o3_a_smaller_order_offsets_part_and_the_rest_stays_payable_on_the_invoice(
+    client, world, invoiced
+):
+    placed = order(invoiced, world, "5000")
+    assert offset(client, world, invoiced, placed.id).status_code == 302
+    invoice = overage_invoice(invoiced)
+    assert [n.subtotal for n in invoice.credit_notes] == [Decimal("-5000.00")]
+    assert invoice.balance_due == Decimal("15900.00")  # 15,000 and its 6% VAT
+    with at(date(2025, 7, 10), client, world.reseller_a_user):
+        page = client.get(f"/enrollments/{invoiced.id}").get_data(as_text=True)
+    assert "RMB 5,000.00 offset against overage (O3), RMB 0.00 left" in page
+    # Answered by the 15th: no payment advice; the rest is paid by its invoice's terms.
+    assert run_days(date(2025, 7, 10), date(2025, 8, 31)) == []
+
+
+def test_o3_an_order_of_another_enrollment_is_refused_on_the_page(client, world, invoiced):
+    other = activate(services.create_enrollment(
+        mainland_enterprise(world.customer_b, ENTERPRISE_CODES[1]), START), world.admin)
+    foreign = order(other, world, "30000")
+    response = offset(client, world, invoiced, foreign.id, user=world.admin)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "O3.offset_order_of_another_enrollment" in body
+    assert overage_invoice(invoiced).credit_notes == []
+
+
+def test_o5_an_offset_above_the_open_overage_is_refused_beside_the_amount(client, world, invoiced):
+    placed = order(invoiced, world, "30000")
+    response = offset(client, world, invoiced, placed.id, "20000.01")
+    assert response.status_code == 422
+    assert "O5.offset_exceeds_open_overage" in response.get_data(as_text=True)
+    assert overage_invoice(invoiced).credit_notes == []
+
+
+def test_o3_an_order_already_fully_used_is_refused(client, world, invoiced):
+    placed = order(invoiced, world, "5000")
+    assert offset(client, world, invoiced, placed.id).status_code == 302
+    with pytest.raises(CommitmentRefused) as refused:
+        services.offset_overage(db.session.get(Enrollment, invoiced.id), JUNE, placed.id, None,
+                                date(2025, 7, 11), world.admin)
+    assert [p.code for p in refused.value.problems] == ["O3.offset_order_fully_used"]
+
+
+def test_an_offset_is_asked_for_first_and_nothing_is_done_unconfirmed(client, world, invoiced):
+    placed = order(invoiced, world, "30000")
+    response = offset(client, world, invoiced, placed.id, confirm=False)
+    assert response.status_code == 422
+    assert "Neither can be undone" in response.get_data(as_text=True)
+    assert overage_invoice(invoiced).credit_notes == []
+
+
+def test_an_offset_without_the_csrf_token_is_refused(client, world, invoiced):
+    placed = order(invoiced, world, "30000")
+    with at(date(2025, 7, 10), client, world.reseller_a_user):
+        response = client.post(f"/admin/enrollments/{invoiced.id}/settlements", data={
+            "settle_month": "2025-06", "settle_option": "offset", "offset_order": placed.id,
+            "confirm": "yes"})
+    assert response.status_code == 400
+    assert overage_invoice(invoiced).credit_notes == []
+
+
+def test_o6_the_customer_may_not_record_a_settlement_only_its_partner(client, world, invoiced):
+    """commitments.assists: RECORD_SETTLEMENT is the partner's (the reseller or provider)."""
+    placed = order(invoiced, world, "30000")
+    user = new_user("it@alpha.example", PASSWORD, Role.CUSTOMER_USER, customer=world.customer_a)
+    db.session.add(user)
+    db.session.commit()
+    with at(date(2025, 7, 10), client, user):
+        page = client.get(f"/enrollments/{invoiced.id}").get_data(as_text=True)
+    assert "Record settlement" not in page
+    assert offset(client, world, invoiced, placed.id, user=user).status_code == 403
+    assert overage_invoice(invoiced).credit_notes == []
