@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from billing.invoices import CreditNoteRefused, issue_credit_note
+from billing.invoices import CreditNoteRefused, add_credit_note, issue_credit_note
 from billing.models import Invoice
 from billing.runs import run_billing
 from persistence import db
@@ -81,3 +81,25 @@ def test_b4_a_credit_beyond_what_the_invoice_invoiced_is_refused(shop, clock, ag
         issue_credit_note(invoice, "Goodwill", CORRECTED_ON, [charge.id])
     assert refused.value.codes == ("B4.credit_exceeds_invoice",)
     assert credit_notes() == []
+
+
+def test_b4_part_of_a_line_is_credited_and_later_parts_never_beyond_the_line(
+    shop, clock, pc_client
+):
+    """An OSPA overage offset (O3) credits part of its invoice's line: a credit note for that
+    amount with its tax; parts add up to the line at most."""
+    invoice = june_invoice(shop, pc_client, 10)
+    (line,) = invoice.lines
+    part = add_credit_note(invoice, "Offset by an order", CORRECTED_ON, amount=Decimal("60.00"))
+    db.session.commit()
+    assert [(ln.quantity, ln.amount) for ln in part.lines] == [(-1, Decimal("-60.00"))]
+    assert (part.subtotal, part.tax) == (Decimal("-60.00"), Decimal("-11.40"))
+    with pytest.raises(CreditNoteRefused) as refused:
+        add_credit_note(invoice, "Offset by an order", CORRECTED_ON,
+                        amount=line.amount - Decimal("59.99"))
+    assert refused.value.codes == ("B4.credit_exceeds_invoice",)
+    rest = add_credit_note(invoice, "Offset by an order", CORRECTED_ON,
+                           amount=line.amount - Decimal("60.00"))
+    db.session.commit()
+    assert rest.subtotal == -(line.amount - Decimal("60.00"))
+    assert [n.number for n in credit_notes()] == ["CN-2021-000001", "CN-2021-000002"]
