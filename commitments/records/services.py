@@ -6,8 +6,9 @@ problem beside its field with its code.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from flask import current_app
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from accounts.models import Customer, User
 from commitments import eligibility, lifecycle
 from commitments.accounts import add_subscription as domain_add_subscription
+from commitments.balance import Offset
 from commitments.enrollment import (
     Actor,
     Document,
@@ -25,7 +27,7 @@ from commitments.enrollment import (
 )
 from commitments.extended_term import usage_day_problems
 from commitments.invoices import invoice_for_order
-from commitments.money import ZERO
+from commitments.money import ZERO, format_rmb
 from commitments.notices import NoticeKind, SettlementOption
 from commitments.offsets import OffsetRequest, plan_offset
 from commitments.orders import Approval, OrderKind, place_order
@@ -36,6 +38,8 @@ from commitments.records.daily import dispatch_due
 from commitments.records.price_list import price_for
 from commitments.records.subscription_states import subscription_status
 from persistence import db
+
+CENT = Decimal("0.01")
 
 DEFAULT_TAX_RATE = Decimal("0.06")  # VAT on cloud services in China; the partner may change it
 
@@ -250,6 +254,8 @@ def offset_overage(
     facts = mapping.to_facts(row)
     planned = plan_offset(facts, OffsetRequest(month, order_id, amount), today)
     link = _overage_invoice(row, month)
+    planned = _within_unpaid(planned, link, given=amount is not None)
+    due = link.invoice.balance_due  # before the credit note below exists
     settlement = _settlement(row, month)
     settlement.option = SettlementOption.OFFSET.value
     settlement.responded_on = settlement.responded_on or today
@@ -261,8 +267,44 @@ def offset_overage(
                                   credit_note=invoicing.credit(link, planned.amount, reason,
                                                                today))
     settlement.offsets.append(offset)
+    _refuse_beyond_unpaid(link, offset.credit_note, due=due)
     db.session.commit()
     return offset
+
+
+def _unpaid_net(invoice) -> Decimal:
+    """What the invoice still asks for, net of tax (its balance due in the proportion of
+    its subtotal to its total), to the cent below."""
+    if invoice.total <= ZERO:
+        return ZERO
+    share = invoice.balance_due * invoice.subtotal / invoice.total
+    return share.quantize(CENT, rounding=ROUND_DOWN)
+
+
+def _within_unpaid(planned: Offset, link: models.EnrollmentInvoice, *, given: bool) -> Offset:
+    """O5: usage the customer already paid on the overage invoice is not funded again by
+    an order: an offset takes at most what the invoice still asks for (net of tax); one
+    asked for "all it can" takes that much, one with a larger amount is refused."""
+    unpaid = _unpaid_net(link.invoice)
+    if planned.amount <= unpaid:
+        return planned
+    if not given:
+        return replace(planned, amount=unpaid)
+    raise CommitmentRefused([_beyond_unpaid(link, unpaid)])
+
+
+def _refuse_beyond_unpaid(link: models.EnrollmentInvoice, note, *, due: Decimal) -> None:
+    """The credit note with its tax (rounded on its own) must not take the invoice below
+    zero: a cent over is refused, the note's number given back."""
+    if -note.total > due:
+        db.session.rollback()
+        raise CommitmentRefused([_beyond_unpaid(link, _unpaid_net(link.invoice) - CENT)])
+
+
+def _beyond_unpaid(link: models.EnrollmentInvoice, unpaid: Decimal):
+    message = (f"Invoice {link.number} asks for only {format_rmb(unpaid)} of this overage "
+               "(net of tax) after the payments made on it; offset at most that.")
+    return problem("O5", "offset_exceeds_unpaid", message, "amount")
 
 
 def add_account(row: models.Enrollment, name: str, owner: str) -> models.EnrollmentAccount:

@@ -158,3 +158,36 @@ def test_o6_the_customer_may_not_record_a_settlement_only_its_partner(client, wo
     assert "Record settlement" not in page
     assert offset(client, world, invoiced, placed.id, user=user).status_code == 403
     assert overage_invoice(invoiced).credit_notes == []
+
+
+def pay_part(row, world, amount: str, on: date = date(2025, 7, 9)) -> None:
+    """The customer pays part of June's overage invoice (VAT included)."""
+    record_payment(overage_invoice(row), PaymentInput(amount=amount, paid_on=on,
+                                                      method="wire_transfer",
+                                                      reference="part of June"),
+                   on, world.admin.id)
+
+
+def test_o5_an_offset_funds_only_the_overage_still_unpaid_on_its_invoice(client, world, invoiced):
+    """10,600 of the 21,200 invoice is paid: the order funds the other 10,000, never the usage
+    already paid for (the customer would pay for it twice)."""
+    pay_part(invoiced, world, "10600.00")
+    placed = order(invoiced, world, "30000")
+    assert offset(client, world, invoiced, placed.id).status_code == 302
+    invoice = overage_invoice(invoiced)
+    assert [(n.subtotal, n.total) for n in invoice.credit_notes] == [
+        (Decimal("-10000.00"), Decimal("-10600.00"))]
+    assert invoice.balance_due == Decimal("0")
+    with at(date(2025, 7, 10), client, world.reseller_a_user):
+        page = client.get(f"/enrollments/{invoiced.id}").get_data(as_text=True)
+    assert "RMB 10,000.00 offset against overage (O3), RMB 20,000.00 left" in page
+
+
+def test_o5_an_offset_amount_above_what_the_invoice_still_asks_is_refused(client, world, invoiced):
+    pay_part(invoiced, world, "10600.00")
+    placed = order(invoiced, world, "30000")
+    response = offset(client, world, invoiced, placed.id, "15000")
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "O5.offset_exceeds_unpaid" in body and "RMB 10,000.00" in body
+    assert overage_invoice(invoiced).credit_notes == []
