@@ -4,9 +4,11 @@ sign-out, "sign out everywhere", a password change and deactivation.
 Policy: a cookie signs a browser in only while its session row is live: not revoked, not
 expired, and its user active. A remembered session ("Keep me signed in") lasts the
 remember-me duration from its sign-in however busy it is; any other ends after an idle
-period without a request. A request touches the row at most every TOUCH_EVERY, so a busy
-browser does not write to the database on every request. Revocation is a timestamp on the
-row, so reactivating a user or reseller does not revive an old cookie.
+period without a request, and at the latest an absolute lifetime after its sign-in however
+busy it is (ASVS 3.3.2: re-authentication also while actively used). A request touches
+the row at most every TOUCH_EVERY, so a busy browser does not write to the database on
+every request. Revocation is a timestamp on the row, so reactivating a user or reseller
+does not revive an old cookie.
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ ADDRESS_LENGTH = 45
 @dataclass(frozen=True)
 class Lifetimes:
     remember: timedelta  # a remembered session, from its sign-in
-    idle: timedelta  # any other, from its last request
+    idle: timedelta  # any other, from its last request…
+    absolute: timedelta  # …and from its sign-in, however busy
 
 
 def digest(secret: str) -> str:
@@ -202,7 +205,8 @@ def is_live(row: UserSession, now: datetime, lifetimes: Lifetimes) -> bool:
         return False
     if row.remember:
         return now < as_utc(row.created_at) + lifetimes.remember
-    return now < as_utc(row.last_seen_at) + lifetimes.idle
+    return (now < as_utc(row.last_seen_at) + lifetimes.idle
+            and now < as_utc(row.created_at) + lifetimes.absolute)
 
 
 def sessions_of(user, now: datetime, lifetimes: Lifetimes) -> list[UserSession]:

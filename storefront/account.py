@@ -44,7 +44,8 @@ SYSTEMS = (("iPhone", "iOS"), ("iPad", "iOS"), ("Android", "Android"), ("Windows
 def lifetimes() -> sessions.Lifetimes:
     config = current_app.config
     return sessions.Lifetimes(remember=config["REMEMBER_COOKIE_DURATION"],
-                              idle=config["SESSION_IDLE_TIMEOUT"])
+                              idle=config["SESSION_IDLE_TIMEOUT"],
+                              absolute=config["SESSION_ABSOLUTE_TIMEOUT"])
 
 
 def current_session() -> UserSession | None:

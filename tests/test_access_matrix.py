@@ -367,7 +367,8 @@ def owned_objects(world):
                    for role, user in mine.items()}
     world.foreign_session_id = sessions.open_session(
         world.reseller_b_user, remember=False, user_agent="", address="", now=utcnow(),
-        lifetimes=sessions.Lifetimes(timedelta(days=30), timedelta(hours=12)))[0].id
+        lifetimes=sessions.Lifetimes(
+            timedelta(days=30), timedelta(hours=12), timedelta(hours=12)))[0].id
     country_lists.ensure_seeded()
     world.country_entry = db.session.scalars(db.select(CountryListEntry.id)).first()
     world.foreign = {"enrollment_id": enrollments[world.customer_b],

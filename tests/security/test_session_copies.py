@@ -77,7 +77,8 @@ def test_an_unchanged_session_is_read_with_one_statement(browser, world):
 def test_rows_the_session_already_holds_keep_their_unsaved_changes(app, world):
     # A request that read and changed the user before asking who is signed in: the copy
     # must not overwrite what the session holds (merging it would also drop the change).
-    lifetimes = sessions.Lifetimes(remember=timedelta(days=30), idle=timedelta(hours=12))
+    lifetimes = sessions.Lifetimes(remember=timedelta(days=30), idle=timedelta(hours=12),
+                                   absolute=timedelta(hours=12))
     user_id = world.reseller_a_user.id
     _row, token = sessions.open_session(world.reseller_a_user, remember=False, user_agent="t",
                                         address="127.0.0.1", now=utcnow(), lifetimes=lifetimes)

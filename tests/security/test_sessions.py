@@ -77,7 +77,10 @@ def test_the_remember_me_cookie_lasts_thirty_days_not_a_year(browser, world):
         assert not signed_in(replay(browser, "remember_token", cookie.value))
 
 
-def test_a_session_without_remember_me_ends_after_twelve_idle_hours(browser, world):
+def test_a_session_without_remember_me_ends_after_twelve_idle_hours(app, browser, world):
+    # Its absolute lifetime (12 hours by default) would end it first; a longer one shows the
+    # idle clock restarting on each request.
+    app.config["SESSION_ABSOLUTE_TIMEOUT"] = timedelta(hours=48)
     start, mine = datetime.now(UTC), browser()
     with time_machine.travel(start, tick=False):
         login(mine, world.reseller_a_user)
@@ -87,6 +90,41 @@ def test_a_session_without_remember_me_ends_after_twelve_idle_hours(browser, wor
         assert signed_in(mine)
     with time_machine.travel(start + timedelta(hours=34, minutes=1), tick=False):
         assert not signed_in(mine)
+
+
+def used_every_few_minutes(client, start: datetime, hours: int) -> bool:
+    """Open a page every 10 minutes for the hours given; whether every one was signed in."""
+    answers = []
+    for minutes in range(0, hours * 60, 10):
+        with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
+            answers.append(signed_in(client))
+    return all(answers)
+
+
+def test_a_busy_session_without_remember_me_ends_twelve_hours_after_its_sign_in(
+        browser, world):
+    start, mine = datetime.now(UTC), browser()
+    with time_machine.travel(start, tick=False):
+        login(mine, world.reseller_a_user)
+    assert used_every_few_minutes(mine, start, 12)  # the last request at 11 h 50
+    with time_machine.travel(start + timedelta(hours=12, minutes=1), tick=False):
+        expired = mine.get("/customers")
+        # As after idling: on to the sign-in page, which says why.
+        assert expired.status_code == 302
+        assert expired.headers["Location"].startswith("/login?next=")
+        page = mine.get(expired.headers["Location"]).get_data(as_text=True)
+        assert "Please sign in to see that page." in page
+        assert login(mine, world.reseller_a_user).status_code == 302  # signing in again works
+        assert signed_in(mine)
+
+
+def test_a_busy_remembered_session_outlives_twelve_hours(browser, world):
+    start, mine = datetime.now(UTC), browser()
+    with time_machine.travel(start, tick=False):
+        login(mine, world.reseller_a_user, remember="y")
+    assert used_every_few_minutes(mine, start, 13)
+    with time_machine.travel(start + timedelta(days=29), tick=False):
+        assert signed_in(mine)
 
 
 def test_last_seen_is_written_at_most_every_five_minutes(browser, world):

@@ -112,7 +112,8 @@ def withdraw_admin_agent(world, request) -> Case:
 def end_session(world, request) -> Case:
     phone = sessions.open_session(
         world.reseller_a_user, remember=False, user_agent="Safari on iOS", address="10.0.0.7",
-        now=utcnow(), lifetimes=sessions.Lifetimes(timedelta(days=30), timedelta(hours=12)))[0]
+        now=utcnow(), lifetimes=sessions.Lifetimes(
+            timedelta(days=30), timedelta(hours=12), timedelta(hours=12)))[0]
     return Case(world.reseller_a_user, f"/account/sessions/{phone.id}/revoke",
                 "Safari on iOS (10.0.0.7) is signed out at once",
                 lambda: fresh(UserSession, phone.id).revoked_at is None, page="/account")
