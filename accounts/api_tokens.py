@@ -75,10 +75,17 @@ def revoke(token: ApiToken, now: datetime | None = None, actor=None) -> None:
         db.session.commit()
 
 
-def revoke_where(which, now: datetime) -> None:
-    """Revoke every live token matching `which` (deactivation); the caller commits."""
-    db.session.execute(update(ApiToken).where(which, ApiToken.revoked_at.is_(None))
-                       .values(revoked_at=now))
+def revoke_where(which, now: datetime) -> int:
+    """Revoke every live token matching `which` (deactivation); how many; the caller
+    commits."""
+    return db.session.execute(update(ApiToken).where(which, ApiToken.revoked_at.is_(None))
+                              .values(revoked_at=now)).rowcount
+
+
+def live_count(user) -> int:
+    """How many live tokens the user made (what a password change offers to revoke)."""
+    return db.session.scalar(select(func.count()).select_from(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))) or 0
 
 
 def secret_of(header: str | None) -> str | None:

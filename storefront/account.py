@@ -19,7 +19,7 @@ from flask import (
 from flask_login import current_user, login_required, logout_user
 
 import notifications
-from accounts import links, mfa, preferences, services, sessions
+from accounts import api_tokens, links, mfa, preferences, services, sessions
 from accounts import profile as own_profile
 from accounts.models import UserSession
 from notifications.links import public_url_for
@@ -103,6 +103,7 @@ def _page(form: ChangePasswordForm, status: int = 200, zone_form: TimeZoneForm |
                            email_form=email_form or EmailChangeForm(formdata=None),
                            check_form=PasswordCheckForm(formdata=None),
                            mfa_required=mfa_views.enforced(current_user),
+                           live_tokens=api_tokens.live_count(current_user),
                            codes_left=mfa.remaining_codes(current_user)
                            if current_user.mfa_enabled else 0), status
 
@@ -201,16 +202,33 @@ def change_password():
             form.current.errors.append(throttling.too_many_rechecks(wait))
             return _too_many(_page(form, 429), wait)
         try:
-            services.change_password(current_user, form.current.data, form.password.data,
-                                     keep=current_session())
+            revoked = services.change_password(
+                current_user, form.current.data, form.password.data, keep=current_session(),
+                revoke_tokens=form.revoke_tokens.data)
         except services.WrongPassword as wrong:
             form.current.errors.append(str(wrong))
         else:
             throttling.rechecked(current_user)
-            flash("Your password is changed, and every other browser signed in as you is "
-                  "signed out.", "success")
+            flash(_password_changed(revoked, api_tokens.live_count(current_user)), "success")
             return redirect(url_for("account.profile"))
     return _page(form, 422)
+
+
+def _password_changed(revoked: int, kept: int) -> str:
+    """What the change ended, API tokens included or not."""
+    said = "Your password is changed, and every other browser signed in as you is signed out."
+    if revoked:
+        return (f"{said[:-1]}; the {_tokens(revoked)} you made "
+                f"{'is' if revoked == 1 else 'are'} "
+                "revoked: make new ones on the API tokens page.")
+    if kept:
+        return (f"{said} The {_tokens(kept)} you made still "
+                f"{'works' if kept == 1 else 'work'}.")
+    return said
+
+
+def _tokens(count: int) -> str:
+    return f"{count} API token" if count == 1 else f"{count} API tokens"
 
 
 @bp.route("/sessions/<int:session_id>/revoke", methods=["POST"])

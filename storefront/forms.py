@@ -122,6 +122,8 @@ class ChangePasswordForm(FlaskForm):
     confirm = PasswordField(
         "Repeat new password", validators=[EqualTo("password", message="The passwords differ.")]
     )
+    # ASVS 3.3.3: shown only to a user holding live tokens; ticked unless they untick it.
+    revoke_tokens = BooleanField("Also revoke my API tokens", default=True)
 
 
 class TimeZoneForm(FlaskForm):

@@ -7,6 +7,7 @@ Browser), as a server does, so nothing a request remembers in flask.g helps the 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import time_machine
@@ -206,9 +207,80 @@ def test_someone_elses_session_cannot_be_ended(browser, world):
     assert response.status_code == 404 and signed_in(victim)
 
 
-def change_password(client, current: str, new: str):
+def change_password(client, current: str, new: str, **box):
     return post_form(client, "/account/password",
-                     {"current": current, "password": new, "confirm": new}, token_url="/account")
+                     {"current": current, "password": new, "confirm": new, **box},
+                     token_url="/account")
+
+
+REVOKE_BOX = re.compile(r'<input[^>]*name="revoke_tokens"[^>]*>')
+
+
+def revoke_box(page: str) -> str | None:
+    """The "Also revoke my API tokens" checkbox of the password form, if shown."""
+    found = REVOKE_BOX.search(page)
+    return found[0] if found else None
+
+
+def test_the_password_form_offers_to_revoke_the_users_live_api_tokens(browser, world):
+    laptop = browser()
+    login(laptop, world.reseller_a_user)
+    assert revoke_box(laptop.get("/account").get_data(as_text=True)) is None  # none held
+    bearer(world.reseller_a_user), bearer(world.reseller_a_user, "second")
+    page = laptop.get("/account").get_data(as_text=True)
+    assert "Also revoke my API tokens" in page and "You hold 2 API tokens" in page
+    assert "checked" in revoke_box(page)  # ticked unless unticked
+
+
+def test_a_password_change_revokes_the_users_api_tokens_when_asked_and_says_so(
+        browser, world):
+    laptop = browser()
+    mine, colleagues = bearer(world.reseller_a_user), bearer(world.reseller_b_user)
+    bearer(world.reseller_a_user, "second")
+    login(laptop, world.reseller_a_user)
+
+    done = change_password(laptop, PASSWORD, NEW_PASSWORD, revoke_tokens="y")
+
+    assert done.status_code == 302
+    assert "the 2 API tokens you made are revoked" in laptop.get(
+        done.headers["Location"]).get_data(as_text=True)
+    assert not api_works(browser, mine) and api_works(browser, colleagues)
+    assert signed_in(laptop)
+
+
+def test_a_password_change_keeps_the_api_tokens_when_the_box_is_unticked(browser, world):
+    laptop, mine = browser(), bearer(world.reseller_a_user)
+    login(laptop, world.reseller_a_user)
+
+    done = change_password(laptop, PASSWORD, NEW_PASSWORD)  # an unticked box sends nothing
+
+    assert "The 1 API token you made still works" in laptop.get(
+        done.headers["Location"]).get_data(as_text=True)
+    assert api_works(browser, mine)
+
+
+def test_a_refused_password_change_revokes_nothing_and_keeps_the_box_as_it_was(
+        browser, world):
+    laptop, mine = browser(), bearer(world.reseller_a_user)
+    login(laptop, world.reseller_a_user)
+    for box, ticked in (({"revoke_tokens": "y"}, True), ({}, False)):
+        refused = change_password(laptop, "not my password", NEW_PASSWORD, **box)
+        page = refused.get_data(as_text=True)
+        assert refused.status_code == 422 and "This is not your current password." in page
+        assert ("checked" in revoke_box(page)) is ticked
+        assert NEW_PASSWORD not in page and "not my password" not in page
+    assert api_works(browser, mine)
+
+
+def test_a_password_change_without_its_csrf_token_is_refused(browser, world):
+    laptop, mine = browser(), bearer(world.reseller_a_user)
+    login(laptop, world.reseller_a_user)
+    refused = laptop.post("/account/password", data={
+        "current": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+        "revoke_tokens": "y"})
+    assert refused.status_code == 400
+    assert api_works(browser, mine)
+    assert login(browser(), world.reseller_a_user).status_code == 302  # old password still
 
 
 def test_a_password_change_ends_every_other_session(browser, world):
