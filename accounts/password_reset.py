@@ -1,12 +1,14 @@
 """Password reset by email, without telling who has an account.
 
 Policy: asking for a reset answers the same ("if the address has an account, a link is on
-its way") whatever is typed; only an active account's address gets the link. Requests are
-throttled per client address and per address typed, since each may send an email. The
-link works once, for an hour (accounts/links.py), and a new request replaces an older
-link. Setting the new password ends every session of the account and every browser
-trusted for two-factor sign-in; the second factor itself stays, so a reset mailbox alone
-does not sign anyone in to an account that has one.
+its way") whatever is typed; only an active account's address gets the link. The look-up,
+the link and the email are a worker's (storefront/recovery_tasks.py, calling `request`)
+for every address typed, so the request's work and time are the same whether or not the
+address has an account. Requests are throttled per client address and per address typed,
+since each may send an email. The link works once, for an hour (accounts/links.py), and a
+new request replaces an older link. Setting the new password ends every session of the
+account and every browser trusted for two-factor sign-in; the second factor itself stays,
+so a reset mailbox alone does not sign anyone in to an account that has one.
 """
 
 from __future__ import annotations

@@ -8,11 +8,10 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
 
-import notifications
 from accounts import password_reset
-from notifications.links import public_url_for
 from storefront import throttling
 from storefront.password_links import PasswordLink, choose_password
+from storefront.recovery_tasks import enqueue_password_reset
 from storefront.team_forms import ForgotPasswordForm
 
 bp = Blueprint("recovery", __name__, url_prefix="/password")
@@ -20,7 +19,7 @@ bp = Blueprint("recovery", __name__, url_prefix="/password")
 
 @bp.route("/forgot", methods=["GET", "POST"])
 def forgot():
-    """The same answer whether or not the address has an account."""
+    """The same answer, after the same work, whether or not the address has an account."""
     if current_user.is_authenticated:
         return redirect(url_for("account.profile"))
     form = ForgotPasswordForm()
@@ -35,8 +34,9 @@ def forgot():
                 (render_template("recovery/forgot.html", form=form, refusal=refusal), 429))
             response.headers["Retry-After"] = str(wait)
             return response
-        password_reset.request(form.email.data, now, notifications.email,
-                               lambda secret: public_url_for("recovery.reset", token=secret))
+        # Looked up by a worker, for every address alike: the request's work and time
+        # must not tell whether the address has an account.
+        enqueue_password_reset(form.email.data)
         return render_template("recovery/sent.html")
     return render_template("recovery/forgot.html", form=form), 422 if form.errors else 200
 

@@ -3,7 +3,9 @@
 Embedded default: kombu's SQLAlchemy transport on a SQLite file, so `make run` needs no
 servers. At scale: CELERY_BROKER_URL=redis://… . Tests use the in-memory broker.
 The tasks themselves are shared tasks in each concept's thin `tasks` module
-(provisioning, subscriptions, commitments); importing them here registers them.
+(provisioning, subscriptions, commitments), or, for a task wiring two packages that may
+not import each other, beside the views (recovery_tasks.py); importing them here
+registers them.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import notifications.tasks  # noqa: F401
 import operations.tasks  # noqa: F401
 import provisioning.tasks  # noqa: F401
 import relationships.tasks  # noqa: F401
+import storefront.recovery_tasks  # noqa: F401 -- wires accounts to notifications
 import subscriptions.tasks  # noqa: F401
 
 

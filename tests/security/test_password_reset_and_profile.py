@@ -5,17 +5,22 @@ new address)."""
 from __future__ import annotations
 
 import re
+import smtplib
 from datetime import UTC, datetime, timedelta
 
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from accounts.audit import AuditEvent
 from accounts.models import ApiToken
 from notifications.models import OutboxEmail
+from notifications.tasks import deliver_task
 from persistence import db
+from storefront.recovery_tasks import password_reset_task
 from tests.api.factories import bearer
-from tests.conftest import PASSWORD, login, post_form
+from tests.conftest import PASSWORD, csrf_token, login, post_form
+from tests.notifications.test_notifications import FakeSMTP, _fake_smtp
+from tests.operations.orders import Published
 from tests.security.test_invitations_and_roles import emailed_link
 
 RESET_RE = re.compile(r"https://storefront\.example(/password/reset\?token=[\w-]+)")
@@ -25,7 +30,17 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def ask_reset(client, email: str):
-    return post_form(client, "/password/forgot", {"email": email})
+    """Ask for a link, then run the queued reset as a worker runs its message."""
+    with Published() as queue:
+        response = post_form(client, "/password/forgot", {"email": email})
+    run_resets(queue)
+    return response
+
+
+def run_resets(queue: Published) -> None:
+    for message in queue.messages:
+        if message["task"] == "accounts.password_reset":
+            password_reset_task.apply(args=message["body"][0], headers=message["headers"])
 
 
 def emails_to(address: str) -> int:
@@ -40,6 +55,49 @@ def test_the_answer_is_the_same_whether_or_not_the_address_has_an_account(client
     assert known.get_data(as_text=True) == unknown.get_data(as_text=True)
     assert emails_to(world.reseller_a_user.email) == 1
     assert emails_to("nobody@test.example") == 0
+
+
+def forgot(client, email: str) -> tuple[list[str], Published]:
+    """The SQL the app's database runs while /password/forgot answers for this address
+    (not while its form is fetched), and the task messages the answer queued."""
+    token = csrf_token(client, "/password/forgot")
+    seen: list[str] = []
+
+    def note(_connection, _cursor, statement, _parameters, _context, _many) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        with Published() as queue:
+            answer = client.post("/password/forgot", data={"email": email, "csrf_token": token})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert answer.status_code == 200
+    return seen, queue
+
+
+def test_a_known_and_an_unknown_address_cost_the_request_the_same_statements(
+        app, browser, world, monkeypatch):
+    user, mine = world.reseller_a_user, browser()
+    forgot(mine, "first@test.example")  # a first request's one-off work (its address bucket)
+    known, known_queued = forgot(mine, user.email)
+    unknown, unknown_queued = forgot(mine, "nobody@test.example")
+
+    assert known == unknown  # the same statements, as many, in the same order
+    assert [m["task"] for m in known_queued.messages] == ["accounts.password_reset"]
+    assert [m["task"] for m in unknown_queued.messages] == ["accounts.password_reset"]
+    assert emails_to(user.email) == 0  # nothing looked up or written in the request
+
+    # A worker runs both messages; the mail server is handed the known address's link only.
+    run_resets(known_queued)
+    run_resets(unknown_queued)
+    app.config.update(MAIL_SERVER="smtp.test", MAIL_USE_TLS=False, MAIL_USERNAME="")
+    monkeypatch.setattr(smtplib, "SMTP", _fake_smtp())  # the network's edge
+    assert deliver_task.apply().get() == 1
+    [sent] = FakeSMTP.instances[0].messages
+    assert sent["To"] == user.email
+    link = RESET_RE.search(sent.get_content())[1]
+    assert browser().get(link).status_code == 200
 
 
 def test_a_reset_sets_the_password_and_ends_every_session(client, browser, world):
