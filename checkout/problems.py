@@ -64,11 +64,14 @@ class CheckoutRefused(Refused):
         return [{**data, **(p.amounts() if isinstance(p, PriceChange) else {})}
                 for data, p in zip(super().problem_dicts(), self.problems, strict=True)]
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
+    def __init__(self, problems: Iterable[Problem], plans: tuple = ()) -> None:
         problems = tuple(problems)
         if not problems:
             raise ValueError("CheckoutRefused needs at least one problem")
         super().__init__(problems)
+        # C4's plans of the lines judged, so the page showing the refusal prices each line
+        # as that checkout did (extra licences at the held subscription's price, B1).
+        self.plans = plans
 
 
 def by_field(problems: Iterable[Problem]) -> dict[str, list[Problem]]:

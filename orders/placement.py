@@ -25,10 +25,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from accounts.models import Customer
-from catalog.queries import buyer_price
 from checkout import reference
 from checkout.context import CheckoutContext, FixUrls
 from checkout.fetch import RemoteFacts
+from checkout.plan import LinePlan
 from checkout.problems import CheckoutRefused, Problem
 from checkout.reference import Reference
 from checkout.rules import (
@@ -39,15 +39,13 @@ from checkout.rules import (
     k11_tenant_ownership,
     run_rules,
 )
+from orders import line_units, snapshot
 from orders import quote as quotes
-from orders import snapshot
-from orders.cart import term_price
 from orders.facts import build_context, record_context
 from orders.inserts import insert_order
 from orders.models import Cart, CartLine, Order
 from persistence import db
 from persistence.money import charge_amount
-from subscriptions.models import Subscription
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +60,15 @@ class IdempotencyConflict(Exception):
 
 def check_order(cart: Cart, remote: RemoteFacts, today: date, urls: FixUrls) -> list[Problem]:
     """The dry run: every problem of every line, nothing written."""
-    ref = reference.current()
-    return _problems(cart, build_context(cart, remote, ref, today, urls))
+    return dry_run(cart, remote, today, urls)[0]
+
+
+def dry_run(cart: Cart, remote: RemoteFacts, today: date,
+            urls: FixUrls) -> tuple[list[Problem], tuple[LinePlan, ...]]:
+    """The dry run's problems and C4's plan of each line, which its review is priced by
+    (orders/line_units.py): a line that adds licences costs the held subscription's price."""
+    ctx = build_context(cart, remote, reference.current(), today, urls)
+    return _problems(cart, ctx), ctx.plans
 
 
 # The checks of the customer record itself: every checkout for the customer would report
@@ -171,9 +176,10 @@ def _insert_order(cart, user, remote, ref, today, urls, key, quote) -> Order:
         raise _Replayed
     ctx = build_context(cart, remote, ref, today, urls, rows)
     problems = _problems(cart, ctx) + quotes.check(
-        quote, cart, user, ref.markups(cart.customer.reseller_id), urls.billing_choice)
+        quote, cart, user, ref.markups(cart.customer.reseller_id), urls.billing_choice,
+        ctx.plans)
     if problems:
-        raise CheckoutRefused(problems)
+        raise CheckoutRefused(problems, ctx.plans)
     order = _new_order(cart, user, ctx, ref, key)
     cart.lines.clear()
     return order
@@ -250,10 +256,12 @@ def _reread_cart(cart: Cart) -> None:
 
 def _new_order(cart: Cart, user, ctx: CheckoutContext, ref: Reference, key: str) -> Order:
     customer = cart.customer
-    plans = {p.line_index: p for p in ctx.plans}
     mpn = ctx.partner_of_record or ""
-    markups = ref.markups(customer.reseller_id)
-    lines = [_order_line(i, line, plans[i], mpn, markups) for i, line in enumerate(cart.lines)]
+    # B1/C4: the unit prices the review showed and the quote check compared
+    units = line_units.units(cart, ctx.plans, ref.markups(customer.reseller_id))
+    lines = [_order_line(i, line, plan, mpn, unit)
+             for i, (line, plan, unit) in enumerate(zip(cart.lines, ctx.plans, units,
+                                                        strict=True))]
     return insert_order({
         "idempotency_key": key, "fingerprint": fingerprint(cart), "customer_id": customer.id,
         "reseller_id": customer.reseller_id, "placed_by_id": user.id,
@@ -268,14 +276,12 @@ def _amount(line: dict) -> Decimal:
     return charge_amount(line["unit_price"], line["quantity"], line["currency"])
 
 
-def _order_line(index, line, plan, mpn, markups) -> dict:
-    """The order line's column values."""
+def _order_line(index, line, plan, mpn, unit) -> dict:
+    """The order line's column values; extra licenses at the held subscription's term price
+    billing charges them at (B1, B5, orders/line_units.py), as the review showed."""
     price, sku = line.price, line.price.sku
     adds = plan.action == "add_licenses"
-    target = (line.add_to_subscription_id or _local_id(plan.subscription_id)) if adds else None
-    held = db.session.get(Subscription, target) if target else None
-    # Extra licenses at the term price billing charges them at (B1, B5), as the cart shows.
-    unit = term_price(held) if held else buyer_price(price, sku.product_id, markups)
+    target = line_units.target_id(line, plan)
     pc_target = plan.subscription_id if adds and not plan.subscription_id.startswith(
         "local:") else ""
     return {
@@ -289,13 +295,6 @@ def _order_line(index, line, plan, mpn, markups) -> dict:
         "custom_term_end": None if adds else line.custom_term_end,
         "reservation_scope": line.reservation_scope or "",  # K12: sent as provisioningContext
         "azure_subscription_id": line.azure_subscription_id or ""}
-
-
-def _local_id(ref: str) -> int | None:
-    """Our subscription row for a rules-level subscription reference."""
-    if ref.startswith("local:"):
-        return int(ref.split(":", 1)[1])
-    return db.session.scalar(select(Subscription.id).filter_by(pc_subscription_id=ref))
 
 
 def _hand_over(order_id: int, enqueue: Callable[[int], None]) -> None:

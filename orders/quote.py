@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from catalog.pricing import buyer_locale, format_money
+from checkout.plan import LinePlan
 from checkout.problems import PriceChange
-from orders import cart as carts
-from orders import retail
+from orders import line_units, retail
 from orders.models import Cart
 from persistence.money import charge_amount
 
@@ -38,11 +38,14 @@ class Quote:
     totals: Mapping[str, Decimal] = field(default_factory=dict)
 
 
-def shown_units(cart: Cart, markups: Mapping, retail_view: bool) -> list[Decimal]:
+def shown_units(cart: Cart, markups: Mapping, retail_view: bool,
+                plans: Sequence[LinePlan]) -> list[Decimal]:
     """Each line's unit price as its viewer is shown it and the order records it: retail
-    for a reseller's end customer (B1), else the buyer's price (cost + markup, or retail)."""
-    return [retail.unit(line.price) if retail_view else carts.unit_price(line, markups)
-            for line in cart.lines]
+    for a reseller's end customer (B1), else the buyer's price (cost + markup, or retail),
+    or the held subscription's term price for a line that adds licences to it (C4)."""
+    if retail_view:
+        return [retail.unit(line.price) for line in cart.lines]
+    return line_units.units(cart, plans, markups)
 
 
 def quote_of(cart: Cart, units: Sequence[Decimal]) -> Quote:
@@ -78,14 +81,14 @@ def decode(text: str) -> Quote:
         return Quote((), {})
 
 
-def check(quote: Quote | None, cart: Cart, user, markups: Mapping,
-          fix_url: str) -> list[PriceChange]:
+def check(quote: Quote | None, cart: Cart, user, markups: Mapping, fix_url: str,
+          plans: Sequence[LinePlan]) -> list[PriceChange]:
     """B1, under the lock: the lines whose price differs from what the buyer was shown,
-    at the prices the order records (these markups) as this user sees them."""
+    at the prices the order records (these markups, C4's plans) as this user sees them."""
     if quote is None or not cart.lines:
         return []
     customer = cart.customer
-    units = shown_units(cart, markups, retail.sees_retail(user, customer.reseller_id))
+    units = shown_units(cart, markups, retail.sees_retail(user, customer.reseller_id), plans)
     return changes(quote, cart, units, buyer_locale(customer.language, customer.country),
                    fix_url)
 

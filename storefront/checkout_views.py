@@ -21,10 +21,10 @@ from checkout.problems import CheckoutRefused, by_field, by_line
 from connectors.partner_center.app_client import get_client
 from connectors.partner_center.errors import PartnerCenterError
 from orders import cart as carts
-from orders import coterming, listing, reservations, retail
+from orders import coterming, line_units, listing, reservations, retail
 from orders import quote as quotes
 from orders.models import OPEN_STATUSES, Order, OrderLine, OrderStatus
-from orders.placement import IdempotencyConflict, check_order, place_order, record_problems
+from orders.placement import IdempotencyConflict, dry_run, place_order, record_problems
 from orders.progress import for_buyer, progress_of, with_history
 from persistence import as_utc, db
 from persistence.money import charge_amount
@@ -71,7 +71,9 @@ def _choose_customer():
                            counts=carts.line_counts(current_user, [c.id for c in page.items]))
 
 
-def _render_cart(customer: Customer, problems=(), mca_form=None, status=200):
+def _render_cart(customer: Customer, problems=(), mca_form=None, status=200, plans=None):
+    """The review; `plans` are C4's plans of a dry run that asked Partner Center, else the
+    lines are planned from our own rows (orders/line_units.py)."""
     the_cart = carts.cart_for(current_user, customer)
     db.session.commit()
     settings = CatalogSettings.current()
@@ -83,11 +85,13 @@ def _render_cart(customer: Customer, problems=(), mca_form=None, status=200):
                          or p.billing_cycle != "annual"]
                for line in the_cart.lines}
     shows_retail = retail.sees_retail(current_user, customer.reseller_id)
-    priced, totals = _priced(the_cart, markups_for(customer.reseller_id), shows_retail)
+    today, urls = datetime.now(UTC).date(), fix_urls(customer, from_cart=True)
+    if plans is None or len(plans) != len(the_cart.lines):  # a second tab changed the cart
+        plans = line_units.local_plans(the_cart, today, urls)
+    priced, totals = _priced(the_cart, markups_for(customer.reseller_id), shows_retail, plans)
     # Before any check, what the saved record alone already fails (K1-K4) shows beside
     # the customer's details, so nobody fills in the MCA first and learns of it on placing.
-    ahead = [] if problems else record_problems(customer, datetime.now(UTC).date(),
-                                                fix_urls(customer, from_cart=True))
+    ahead = [] if problems else record_problems(customer, today, urls)
     return render_template(
         "checkout/cart.html", cart=the_cart, customer=customer, options=options,
         problems=list(problems), ahead=ahead, field_problems=by_field(problems or ahead),
@@ -95,6 +99,7 @@ def _render_cart(customer: Customer, problems=(), mca_form=None, status=200):
         line_problems=by_line(problems), mca_form=mca_form or _mca_form(customer),
         acceptance=mca.latest_for(customer.id, customer.reseller_id),
         idempotency_key=str(uuid.uuid4()), tax_label=tax_label, priced=priced, totals=totals,
+        price_notes=_price_notes(the_cart, plans, shows_retail),
         quote=quotes.encode(quotes.quote_of(the_cart, [priced[ln.id][0] for ln in the_cart.lines])),
         coterm=_coterm(the_cart, shows_retail), azure=_azure(the_cart), scopes=reservations.SCOPES,
         money=lambda amount, currency: format_money(amount, currency, locale)), status
@@ -116,16 +121,27 @@ def _coterm(the_cart, shows_retail: bool) -> dict:
             for line in the_cart.lines}
 
 
-def _priced(the_cart, markups, shows_retail: bool) -> tuple[dict, dict]:
+def _priced(the_cart, markups, shows_retail: bool, plans) -> tuple[dict, dict]:
     """Each line's (unit price, amount) as the order will record them (for an end customer:
-    as its reseller invoices them, B1), and the cart's totals per currency and billing
-    cycle: a monthly and an annual charge are not one sum."""
+    as its reseller invoices them, B1; extra licences at the held subscription's term
+    price, C4), and the cart's totals per currency and billing cycle: a monthly and an
+    annual charge are not one sum."""
     priced = {}
-    for line, unit in zip(the_cart.lines, quotes.shown_units(the_cart, markups, shows_retail),
-                          strict=True):
+    units = quotes.shown_units(the_cart, markups, shows_retail, plans)
+    for line, unit in zip(the_cart.lines, units, strict=True):
         priced[line.id] = (unit, charge_amount(unit, line.quantity, line.price.currency))
     return priced, _totals((line.price.currency, line.price.billing_cycle, priced[line.id][1])
                            for line in the_cart.lines)
+
+
+def _price_notes(the_cart, plans, shows_retail: bool) -> dict:
+    """C4: why a shop line costs its held subscription's term price, not today's; an end
+    customer is shown the retail price, which the conversion does not change."""
+    if shows_retail:
+        return {}
+    return {line.id: note for line, note in zip(the_cart.lines,
+                                                line_units.notes(the_cart, plans), strict=True)
+            if note}
 
 
 def _totals(amounts) -> dict:
@@ -248,16 +264,17 @@ def check(customer_id: int):
     customer = _customer(customer_id)
     the_cart = carts.cart_for(current_user, customer)
     now = datetime.now(UTC)
-    problems = check_order(the_cart, facts_for(customer, the_cart.lines), now.date(),
-                           fix_urls(customer, from_cart=True))
+    problems, plans = dry_run(the_cart, facts_for(customer, the_cart.lines), now.date(),
+                              fix_urls(customer, from_cart=True))
     if not problems:
         flash("Everything checks out: you can place the order.", "success")
-    return _render_cart(customer, problems, status=422 if problems else 200)
+    return _render_cart(customer, problems, status=422 if problems else 200, plans=plans)
 
 
 def _refused(error: CheckoutRefused, customer_id: int):
     """The cart again with every problem beside its field or line (422)."""
-    return _render_cart(_customer(customer_id), error.problems, status=422)
+    return _render_cart(_customer(customer_id), error.problems, status=422,
+                        plans=error.plans or None)
 
 
 @bp.route("/cart/<int:customer_id>/place", methods=["POST"])

@@ -18,10 +18,10 @@ from sqlalchemy.orm import joinedload
 from catalog.models import Price, Sku
 from catalog.queries import markups_for
 from checkout.problems import CheckoutRefused
+from orders import line_units, retail
 from orders import quote as quotes
-from orders import retail
 from orders.models import Cart, CartLine, Order
-from orders.placement import IdempotencyConflict, check_order, place_order
+from orders.placement import IdempotencyConflict, dry_run, place_order
 from persistence import db
 from provisioning.tasks import enqueue_provisioning
 from storefront.api import (
@@ -108,16 +108,18 @@ def validate_checkout():
     """Every rule runs on the lines for the customer; every problem is listed, nothing placed."""
     cart = request_cart(body(_CHECKOUT_IN))
     now = datetime.now(UTC)
-    problems = check_order(cart, facts_for(cart.customer, cart.lines), now.date(),
-                           fix_urls(cart.customer, external=True))
+    problems, plans = dry_run(cart, facts_for(cart.customer, cart.lines), now.date(),
+                              fix_urls(cart.customer, external=True))
     if problems:
         return refused(problems)
-    units = quotes.shown_units(cart, markups_for(cart.customer.reseller_id),
-                               retail.sees_retail(scope.user(), cart.customer.reseller_id))
+    shows_retail = retail.sees_retail(scope.user(), cart.customer.reseller_id)
+    units = quotes.shown_units(cart, markups_for(cart.customer.reseller_id), shows_retail,
+                               plans)
     total = sum(quotes.quote_of(cart, units).totals.values(), Decimal(0))
     # written as an order's amounts are (Money: four places), to send back as they are
     return jsonify(ok=True, problems=[], unit_prices=[_four(unit) for unit in units],
-                   total=_four(total))
+                   total=_four(total), price_notes=(
+                       [None] * len(units) if shows_retail else line_units.notes(cart, plans)))
 
 
 def _four(amount: Decimal) -> str:

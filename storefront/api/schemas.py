@@ -199,6 +199,10 @@ class ValidationResult(Schema):
         "expected_unit_price when placing (B1)."})
     total = fields.String(metadata={
         "description": "The order's total now: send it back as expected_total (B1)."})
+    price_notes = fields.List(fields.String(allow_none=True), metadata={
+        "description": "Each line's reason its unit price is not today's catalog price, or "
+        "null: a line for a plan the customer already holds adds licences to that "
+        "subscription at its term price (C4)."})
 
 
 class AzureSubscriptionSchema(Schema):

@@ -36,7 +36,8 @@ def test_a_reseller_goes_from_token_to_provisioned_order_using_only_the_api(
     body = {"customer_id": customer_id, "lines": [{"price_id": price_id, "quantity": 3}]}
     check = client.post("/api/v1/checkout/validate", json=body, headers=as_a)
     assert check.status_code == 200 and check.get_json() == {
-        "ok": True, "problems": [], "unit_prices": ["12.5000"], "total": "37.5000"}  # B1
+        "ok": True, "problems": [], "unit_prices": ["12.5000"], "total": "37.5000",
+        "price_notes": [None]}  # B1; C4: a new subscription, priced today
     placed = client.post("/api/v1/orders", json=body,
                          headers={**as_a, "Idempotency-Key": "erp-1001"})
     assert placed.status_code == 201, placed.get_json()

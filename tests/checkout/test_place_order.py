@@ -234,7 +234,7 @@ def test_the_cart_and_the_order_show_the_resellers_own_price(client, world, fres
 
 
 def test_the_cart_shows_each_lines_amount_and_a_total_per_billing_cycle(client, world, fresh):
-    annual = make_price(title="Project Plan 3", product_id="CFQ7TTC0HDPD", family="project",
+    annual = make_price(title="Project Plan 3", product_id="CFQ7TTC0HDPD", family="other",
                         cycle="annual", term="P1Y", cost="100.00", erp="120.00")
     db.session.commit()
     carts.add_line(carts.cart_for(world.reseller_a_user, fresh), annual.id, 2)

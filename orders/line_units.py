@@ -1,0 +1,86 @@
+"""B1/C4: what one licence of each cart line costs, the same on the review and the order.
+
+Checkout turns a shop line for a plan the customer already holds (same plan, cycle, term and
+partner of record) into extra licences on that subscription (C4, checkout/plan.py). Extra
+licences are charged at the held subscription's term price (orders.cart.term_price), so
+such a line is priced so on the cart, the API's dry run, the B1 quote check and the order
+line alike, and the review says why. Every other line costs today's buyer price.
+
+The cart page asks no Partner Center question: it plans the lines from the subscriptions
+we mirror and the open orders (the same facts checkout reads under its lock), so it shows
+what placing will charge unless Partner Center knows a subscription we have not mirrored;
+placing then refuses with the new price (B1.price_changed) instead of charging it unseen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from checkout import reference
+from checkout.context import FixUrls
+from checkout.fetch import RemoteFacts
+from checkout.plan import ADD_LICENSES, LinePlan
+from orders.cart import term_price, unit_price
+from orders.facts import build_context
+from orders.models import Cart, CartLine
+from persistence import db
+from subscriptions.models import Subscription
+
+CONVERTED_NOTE = ("Added to your existing subscription of this plan at its term price (C4): "
+                  "extra licences cost what the subscription costs until it renews.")
+
+
+def local_plans(cart: Cart, today: date, urls: FixUrls) -> tuple[LinePlan, ...]:
+    """C4's plan of each line from our own rows (no Partner Center call): for the cart page."""
+    if not cart.lines:
+        return ()
+    return build_context(cart, RemoteFacts(), reference.current(), today, urls).plans
+
+
+def held(line: CartLine, plan: LinePlan) -> Subscription | None:
+    """Our row of the subscription the line adds licences to (C4), if we hold one."""
+    if plan.action != ADD_LICENSES:
+        return None
+    if line.add_to_subscription is not None:
+        return line.add_to_subscription
+    return db.session.get(Subscription, target_id(line, plan))
+
+
+def target_id(line: CartLine, plan: LinePlan) -> int | None:
+    """Our id of the subscription a line adds licences to, None for a new subscription."""
+    if plan.action != ADD_LICENSES:
+        return None
+    return line.add_to_subscription_id or _local_id(plan.subscription_id or "")
+
+
+def _local_id(ref: str) -> int | None:
+    """Our subscription row for a rules-level subscription reference."""
+    if ref.startswith("local:"):
+        return int(ref.split(":", 1)[1])
+    return db.session.scalar(select(Subscription.id).filter_by(pc_subscription_id=ref))
+
+
+def converted(line: CartLine, plan: LinePlan) -> bool:
+    """A shop line checkout turns into extra licences on a subscription we hold (C4)."""
+    return line.add_to_subscription_id is None and held(line, plan) is not None
+
+
+def units(cart: Cart, plans: Sequence[LinePlan], markups: Mapping) -> list[Decimal]:
+    """Each line's unit price as the order records it and billing charges it (B1)."""
+    return [unit_of(line, plan, markups) for line, plan in zip(cart.lines, plans, strict=True)]
+
+
+def unit_of(line: CartLine, plan: LinePlan, markups: Mapping) -> Decimal:
+    """The held subscription's term price for extra licences, else today's buyer price."""
+    sub = held(line, plan)
+    return term_price(sub) if sub is not None else unit_price(line, markups)
+
+
+def notes(cart: Cart, plans: Sequence[LinePlan]) -> list[str | None]:
+    """Why a line's price is not today's catalog price: C4's note on a converted line."""
+    return [CONVERTED_NOTE if converted(line, plan) else None
+            for line, plan in zip(cart.lines, plans, strict=True)]
