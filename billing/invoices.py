@@ -5,6 +5,10 @@ A line is credited at most once, and an invoice's credit notes never take off mo
 it invoiced. A credit note's line names no line of the invoice (it has no charge), so an
 earlier credit is recognised by what it copies: the same customer, subscription, charge
 type, period, unit price and the quantity and amount reversed.
+
+A note's tax is not rounded on its own lines: it takes the invoice's tax down to what the
+lines still uncredited come to (billing.tax.credit_totals, B5), so notes crediting an
+invoice line by line, in any order, sum to its tax exactly and never exceed it.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from accounts.models import Customer, User
 from billing.models import Invoice, InvoiceLine
 from billing.numbering import take_number
 from billing.periods import BillingInputError
-from billing.tax import totals
+from billing.tax import Totals, credit_totals
 from persistence import db
 from refusals import Refused
 
@@ -91,11 +95,13 @@ def add_credit_note(invoice: Invoice, reason: str, today: date,
     credits = [(ln, _reversed(ln, position, amount))
                for position, ln in enumerate(lines, start=1)]
     number = take_number(invoice.issuer, "credit_note", today)  # locks the series
-    problems = _over_credit(invoice, credits)  # read under that lock: racing notes queue
+    earlier = _earlier_notes(invoice)  # read under that lock: racing notes queue
+    problems = _over_credit(invoice, credits, earlier)
     if problems:
         db.session.rollback()  # the number goes back: the series stays gap-free
         raise CreditNoteRefused(problems)
-    note = _credit_note(invoice, number, reason.strip(), today, [c for _, c in credits])
+    note = _credit_note(invoice, number, reason.strip(), today, [c for _, c in credits],
+                        earlier)
     db.session.add(note)
     return note
 
@@ -106,12 +112,19 @@ def _key(line: InvoiceLine) -> tuple:
             line.period_end, line.quantity, line.unit_price, line.amount)
 
 
-def _over_credit(invoice: Invoice,
-                 credits: list[tuple[InvoiceLine, InvoiceLine]]) -> list[CreditProblem]:
+def _earlier_notes(invoice: Invoice) -> list[Invoice]:
+    """The credit notes already correcting the invoice, as committed now (a racing note
+    committed first is among them: the relationship loaded earlier may not hold it)."""
+    return list(db.session.scalars(select(Invoice).where(
+        Invoice.corrects_invoice_id == invoice.id, Invoice.kind == "credit_note")
+        .order_by(Invoice.id)))
+
+
+def _over_credit(invoice: Invoice, credits: list[tuple[InvoiceLine, InvoiceLine]],
+                 notes: list[Invoice]) -> list[CreditProblem]:
     """B4: the chosen credits that earlier credit notes already made, and a total credit
     beyond what the invoice's lines invoiced (net of tax)."""
-    earlier = db.session.scalars(select(InvoiceLine).join(Invoice).where(
-        Invoice.corrects_invoice_id == invoice.id, Invoice.kind == "credit_note")).all()
+    earlier = [ln for note in notes for ln in note.lines]
     credited = Counter(_key(ln) for ln in earlier)
     again = []
     for line, credit in credits:
@@ -135,9 +148,11 @@ def _over_credit(invoice: Invoice,
 
 
 def _credit_note(invoice: Invoice, number: str, reason: str, today: date,
-                 credits: list[InvoiceLine]) -> Invoice:
+                 credits: list[InvoiceLine], earlier: list[Invoice]) -> Invoice:
     amount = sum((ln.amount for ln in credits), Decimal(0))
-    money = totals(amount, Decimal(invoice.tax_rate), invoice.tax_inclusive, invoice.currency)
+    # B5: the tax is the invoice's, rounded on what stays uncredited, never per note
+    money = credit_totals(_totals_of(invoice), map(_totals_of, earlier), amount,
+                          Decimal(invoice.tax_rate), invoice.tax_inclusive, invoice.currency)
     return Invoice(
         issuer=invoice.issuer, number=number, kind="credit_note", corrects_invoice_id=invoice.id,
         buyer_reseller_id=invoice.buyer_reseller_id,
@@ -148,6 +163,10 @@ def _credit_note(invoice: Invoice, number: str, reason: str, today: date,
         subtotal=money.subtotal, tax=money.tax, total=money.total,
         buyer_name=invoice.buyer_name, buyer_address=invoice.buyer_address, note=reason,
         lines=credits)
+
+
+def _totals_of(document: Invoice) -> Totals:
+    return Totals(Decimal(document.subtotal), Decimal(document.tax), Decimal(document.total))
 
 
 def _reversed(line: InvoiceLine, position: int, amount: Decimal | None = None) -> InvoiceLine:

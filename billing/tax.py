@@ -4,11 +4,19 @@ config/data/tax_rates.json), and the invoice's tax arithmetic.
 Prices exclude tax except in markets where Microsoft's prices include it (C6: Australia and
 Brazil): there the invoice's total is the sum of its lines and the tax is the part of it the
 rate accounts for. Tax is computed on the invoice's sum and rounded once (`round_money`).
+
+A credit note (B4) takes off the difference between the invoice's totals as they stand
+(issued, less earlier notes) and the totals of what is left uncredited after it, rounded
+once on that sum: never its own lines' tax rounded on its own, which crediting an invoice
+line by line would make a cent more or less than the invoice's tax. So an invoice less its
+notes always states what its uncredited lines come to, the notes never take more tax than
+it charged, and the note that credits the last of it takes exactly the tax still left.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -39,6 +47,20 @@ def totals(amount: Decimal, rate: Decimal, inclusive: bool, currency: str) -> To
         return Totals(amount - tax, tax, amount)
     tax = round_money(amount * rate, currency)
     return Totals(amount, tax, amount + tax)
+
+
+def credit_totals(invoice: Totals, notes: Iterable[Totals], amount: Decimal, rate: Decimal,
+                  inclusive: bool, currency: str) -> Totals:
+    """A credit note's net, tax and total (negative) reversing lines that sum to `amount`
+    (negative), given the invoice's totals and its earlier notes' (B4, B5; see above)."""
+    net, tax_, total = invoice.subtotal, invoice.tax, invoice.total
+    for note in notes:
+        net, tax_, total = net + note.subtotal, tax_ + note.tax, total + note.total
+    # What the invoice's lines not credited yet sum to: its total where prices include
+    # tax (C6), else its net.
+    left = (total if inclusive else net) + amount
+    after = totals(left, rate, inclusive, currency)
+    return Totals(after.subtotal - net, after.tax - tax_, after.total - total)
 
 
 def rate_for(country: str) -> TaxRate | None:

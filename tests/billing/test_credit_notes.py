@@ -103,3 +103,17 @@ def test_b4_part_of_a_line_is_credited_and_later_parts_never_beyond_the_line(
     db.session.commit()
     assert rest.subtotal == -(line.amount - Decimal("60.00"))
     assert [n.number for n in credit_notes()] == ["CN-2021-000001", "CN-2021-000002"]
+
+
+def test_b5_an_invoice_credited_line_by_line_credits_exactly_its_tax(shop, clock, pc_client):
+    # Two lines of 10.08: the invoice's tax is 19 % of 20.16 = 3.8304 → 3.83; each line's
+    # alone is 1.9152 → 1.92, so two notes rounded on their own would credit 3.84.
+    invoice = june_invoice(shop, pc_client, 1, 1)
+    assert (invoice.subtotal, invoice.tax) == (Decimal("20.16"), Decimal("3.83"))
+    for line in reversed(invoice.lines):  # the order does not matter
+        issue_credit_note(invoice, "Wrong seat count", CORRECTED_ON, [line.id])
+    notes = credit_notes()
+    assert [n.tax for n in notes] == [Decimal("-1.91"), Decimal("-1.92")]
+    assert -sum(n.tax for n in notes) == invoice.tax
+    assert invoice.amount_credited == invoice.total == Decimal("23.99")
+    assert invoice.balance_due == 0
