@@ -25,8 +25,8 @@ from sqlalchemy import and_, or_, select, update
 
 from connectors.partner_center.client import PartnerCenterClient
 from connectors.partner_center.errors import PartnerCenterError, Throttled
-from orders.models import Order, OrderStatus, ProvisioningJob, utcnow
-from persistence import db
+from orders.models import Order, OrderLine, OrderStatus, ProvisioningJob, utcnow
+from persistence import as_utc, db
 from provisioning import azure, licenses, purchase, results, steps
 from provisioning.attention import ADMIN_RETRY, NeedsAttention, explain
 from provisioning.licenses import NotReady
@@ -198,9 +198,59 @@ def reconcile(enqueue: Callable[[int], None], grace_seconds: float = 60) -> list
     return order_ids
 
 
+# What an admin may retry: an order needing attention, or a partly provisioned one whose
+# refused lines can be bought once the cause is fixed (an agreement, an availability).
+RETRYABLE = (OrderStatus.NEEDS_ATTENTION, OrderStatus.PARTIALLY_PROVISIONED)
+
+
+class NotRetryable(Exception):
+    """Why an admin's retry of an order is refused; nothing was done."""
+
+
+def refused_lines(order: Order) -> list[OrderLine]:
+    """The lines Partner Center refused: failed with no order of theirs, so buying them
+    again cannot buy anything twice. A line whose order ended keeps it and is not retried."""
+    return [ln for ln in order.lines if ln.action != "add_licenses"
+            and ln.status == "failed" and not ln.pc_order_id]
+
+
+def check_retryable(order: Order) -> None:
+    """Refuse a retry the order cannot take (NotRetryable says why and what to do)."""
+    label = f"Order {order.number or order.id}"
+    if order.status not in RETRYABLE:
+        raise NotRetryable(
+            f"{label} is {order.status.replace('_', ' ')}; only orders needing attention, "
+            "or partly provisioned orders with lines Partner Center refused, can be retried.")
+    if order.status == OrderStatus.PARTIALLY_PROVISIONED and not refused_lines(order):
+        raise NotRetryable(
+            f"{label} has no line Partner Center refused: each failed line has a Partner "
+            "Center order, which a retry would not buy again; place a new order instead.")
+    job = order.job
+    if job is not None and job.state == "running" and job.locked_until is not None \
+            and as_utc(job.locked_until) > utcnow():
+        raise NotRetryable(f"{label} is being provisioned right now; wait for it to finish.")
+
+
+def retryable(order: Order) -> bool:
+    """Whether an admin may retry the order now (its page shows the button)."""
+    try:
+        check_retryable(order)
+    except NotRetryable:
+        return False
+    return True
+
+
 def requeue(order: Order, who: str) -> None:
-    """An admin's retry of an order needing attention: the job is due now, attempts reset,
-    and lines Partner Center refused are bought again (`retry_refused_lines`)."""
+    """An admin's retry of an order needing attention, or of a partly provisioned order's
+    refused lines: the job is due now, attempts reset, and lines Partner Center refused are
+    bought again (`retry_refused_lines`); bought lines and their subscriptions are left as
+    they are. A second retry of the same order (a double click) finds it taken and raises
+    NotRetryable: one conditional UPDATE decides, so the retry runs once."""
+    check_retryable(order)
+    if not _take_for_retry(order):
+        db.session.rollback()
+        raise NotRetryable(f"A retry of order {order.number or order.id} was requested just "
+                           "now; it runs once.")
     retry_refused_lines(order)
     job = order.job or ProvisioningJob(order=order)
     job.state, job.attempts, job.locked_until, job.last_error = "queued", 0, None, ""
@@ -210,13 +260,20 @@ def requeue(order: Order, who: str) -> None:
     db.session.commit()
 
 
+def _take_for_retry(order: Order) -> bool:
+    """Move the order out of the retryable statuses unless a concurrent retry already did."""
+    taken = db.session.execute(
+        update(Order).where(Order.id == order.id, Order.status.in_(RETRYABLE))
+        .values(status=OrderStatus.PROVISIONING)
+        .execution_options(synchronize_session=False)).rowcount
+    return taken == 1
+
+
 def retry_refused_lines(order: Order) -> None:
     """Mark the lines Partner Center refused (failed, no order) to be bought again through
     a fresh cart. The stored cart is kept: lines of it whose outcome is in doubt (pending,
     their checkout answer lost) are read back first, and the marked lines are bought only
     once none is in doubt (purchase.buy), so nothing is bought twice; bought lines keep
     their orders and are never carted again. The caller commits."""
-    new_lines = [ln for ln in order.lines if ln.action != "add_licenses"]
-    for line in new_lines:
-        if line.status == "failed" and not line.pc_order_id:
-            line.status, line.error_code, line.error_description = purchase.RETRYING, "", ""
+    for line in refused_lines(order):
+        line.status, line.error_code, line.error_description = purchase.RETRYING, "", ""

@@ -204,3 +204,18 @@ def support_step(req, target: str) -> Consequence | None:
                            f"{req.number} is closed for good: no further step or answer can "
                            "be given; a new request would have to be filed.")
     return None
+
+
+def retry_order(order, refused) -> Consequence | None:
+    """A partly provisioned order's retry buys its refused lines; an order needing attention
+    resumes where it stopped and asks nothing."""
+    if order.status != "partially_provisioned":
+        return None
+    lines = ", ".join(f"line {ln.line_number + 1} ({ln.quantity} × {ln.title})"
+                      for ln in refused)
+    return Consequence(
+        f"Buy the refused lines of order {order.number} again",
+        f"Partner Center is asked again to buy {lines} for {order.customer.company_name}, "
+        "through a new cart: each line it accepts starts a new subscription, billed like "
+        "the rest of the order. The lines already provisioned and their subscriptions are "
+        "not changed.")

@@ -1,4 +1,5 @@
-"""Provider admins' order queue: orders needing attention first, details, and a retry."""
+"""Provider admins' order queue: orders needing attention first, details, and a retry
+(of an order needing attention, or of a partly provisioned order's refused lines)."""
 
 from __future__ import annotations
 
@@ -12,16 +13,16 @@ from orders import listing
 from orders.models import Order, OrderStatus
 from orders.progress import progress_of, with_history
 from persistence import db
-from provisioning.jobs import requeue
+from provisioning.jobs import NotRetryable, check_retryable, refused_lines, requeue, retryable
 from provisioning.tasks import enqueue_provisioning
-from storefront import tables
+from storefront import consequences, tables
 from storefront.checkout_views import ORDER_CSV_HEADER, line_subscriptions, order_row
+from storefront.confirmation import unconfirmed
 from storefront.security import admin_only
 
 bp = Blueprint("orders_admin", __name__, url_prefix="/admin/orders")
 FILTERS = ("needs_attention", "all", *(s.value for s in OrderStatus
                                        if s != OrderStatus.NEEDS_ATTENTION))
-RETRYABLE = (OrderStatus.NEEDS_ATTENTION,)
 
 
 @bp.route("")
@@ -69,18 +70,24 @@ def show(order_id: int):
                                ).unique().first() or abort(404)
     subscriptions = sorted(set(line_subscriptions(order).values()), key=lambda s: s.id)
     return render_template("orders_admin/show.html", order=order, subscriptions=subscriptions,
-                           progress=progress_of(order), retryable=order.status in RETRYABLE)
+                           progress=progress_of(order), retryable=retryable(order),
+                           refused=refused_lines(order))
 
 
 @bp.post("/<int:order_id>/retry")
 @admin_only
 def retry(order_id: int):
+    """Queue the order's provisioning again; a partly provisioned order's refused lines are
+    bought only once the admin confirms (confirm=yes), as that buys subscriptions."""
     order = db.session.get(Order, order_id) or abort(404)
-    if order.status not in RETRYABLE:
-        flash(f"Order {order.number or order.id} is {order.status.replace('_', ' ')}; only "
-              "orders needing attention can be retried.", "error")
+    try:
+        check_retryable(order)
+        if page := unconfirmed(consequences.retry_order(order, refused_lines(order))):
+            return page
+        requeue(order, current_user.email)
+    except NotRetryable as refusal:
+        flash(str(refusal), "error")
         return redirect(url_for("orders_admin.show", order_id=order.id)), 409
-    requeue(order, current_user.email)
     enqueue_provisioning(order.id)
     flash(f"Order {order.number or order.id} is queued for provisioning again.", "success")
     return redirect(url_for("orders_admin.show", order_id=order.id))

@@ -149,6 +149,16 @@ def withdraw_tenant(world, request) -> Case:
                 page=f"/customers/{customer.id}/tenant")
 
 
+def buy_refused_lines(world, request) -> Case:
+    from orders.models import Order
+    from tests.provisioning.test_partial_retry import partly_provisioned
+
+    order, _, _ = partly_provisioned(request.getfixturevalue("pc_client"))
+    return Case(world.admin, f"/admin/orders/{order.id}/retry",
+                "each line it accepts starts a new subscription",
+                lambda: fresh(Order, order.id).status, page=f"/admin/orders/{order.id}")
+
+
 CASES = {
     "stop selling": stop_selling,
     "suspend an enrollment": enrollment_to("suspended", "is suspended from today",
@@ -165,6 +175,7 @@ CASES = {
     "sign out everywhere": sign_out_everywhere,
     "remove a country from a rule's list": remove_country,
     "withdraw a tenant link": withdraw_tenant,
+    "buy a partly provisioned order's refused lines again": buy_refused_lines,
 }
 IN_DIALOG = [name for name in CASES if name not in ("remove licenses", "cancel a subscription")]
 
