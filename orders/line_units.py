@@ -47,7 +47,10 @@ def held(line: CartLine, plan: LinePlan) -> Subscription | None:
         return None
     if line.add_to_subscription is not None:
         return line.add_to_subscription
-    return db.session.get(Subscription, target_id(line, plan))
+    # None: Partner Center's subscription is not mirrored yet (a first order still
+    # provisioning), so no term price is known here and today's price applies.
+    found = target_id(line, plan)
+    return db.session.get(Subscription, found) if found is not None else None
 
 
 def target_id(line: CartLine, plan: LinePlan) -> int | None:
