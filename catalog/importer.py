@@ -1,7 +1,13 @@
 """Import a parsed price list: idempotent upserts of products, SKUs and prices, one commit.
 
+A price's natural key includes its EffectiveStartDate: next month's list, imported early,
+adds its rows beside today's, and the dates decide which sells (catalog/effective.py).
+
 Rows absent from a new file are kept but marked no longer listed, so past orders still
-point at their prices and the shop stops offering them.
+point at their prices and the shop stops offering them; except rows the file does not yet
+replace (`_absent`): a row still selling until its offer's row in the file starts, and a
+row that starts later than the file's own (a current list says nothing of next month's).
+An offer missing from a list of next month's prices sells until that list starts.
 
 Everything goes through Core, and prices through the driver's executemany with values
 already in the database's form: per-row ORM and parameter processing was most of a 50,000
@@ -12,18 +18,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from sqlalchemy import Table, bindparam, insert, select, update
 
 from catalog import version
 from catalog.bulk import paused_gc
+from catalog.effective import today
 from catalog.families import classify, is_not_cancellable
 from catalog.models import Price, Product, Sku
 from catalog.price_list import PriceRow
 from persistence import db, utcnow
 
-KEY_COLUMNS = ("sku_id", "term_duration", "billing_cycle", "market", "currency", "tier_min")
-PRICE_FIELDS = ("unit_price", "erp_price", "tier_max", "effective_start", "effective_end")
+KEY_COLUMNS = ("sku_id", "term_duration", "billing_cycle", "market", "currency", "tier_min",
+               "effective_start")
+PRICE_FIELDS = ("unit_price", "erp_price", "tier_max", "effective_end")
 PROGRESS_STEP = 1000
 
 
@@ -145,17 +154,24 @@ def _upsert_prices(rows, sku_ids, summary: ImportSummary, progress) -> None:
     money, day = _InDatabaseForm(c.unit_price.type), _InDatabaseForm(c.effective_start.type)
     flag, moment = _InDatabaseForm(c.listed.type), _InDatabaseForm(c.updated_at.type)
     existing, now, listed = _existing_prices(), moment[utcnow()], flag[True]
-    inserts, updates, seen = [], [], set()
+    inserts, updates, seen, starts = [], [], set(), _FileStarts()
+    offers = _latest_per_offer(existing)
     for index, row in enumerate(rows, 1):
         key = (sku_ids[(row.product_id, row.sku_id)], row.term_duration, row.billing_cycle,
-               row.market, row.currency, row.tier_min)
+               row.market, row.currency, row.tier_min, day[row.effective_start])
         seen.add(key)
+        starts.add(key, row.effective_start)
         values = (money[row.unit_price], money[row.erp_price], row.tier_max,
-                  day[row.effective_start], day[row.effective_end])  # as PRICE_FIELDS
+                  day[row.effective_end])  # as PRICE_FIELDS
         found = existing.get(key)
         if found is None:
-            inserts.append((*key, *values, listed, now))
+            # A row replacing one keeps the provider's own retail price, as an edited row
+            # did when the start was not in the key.
+            before = offers.get(key[:-1])
+            inserts.append((*key, *values, listed, now, before[1] if before else None))
             summary.added += 1
+            if before is not None:
+                _note_change(summary, row, before[0][0], values[0])
         elif found[2] == values and found[1]:
             summary.unchanged += 1
         else:
@@ -165,34 +181,94 @@ def _upsert_prices(rows, sku_ids, summary: ImportSummary, progress) -> None:
         if index % PROGRESS_STEP == 0:
             progress(PROGRESS_STEP)
     progress(len(rows) % PROGRESS_STEP)
-    gone = [(flag[False], now, price_id)
-            for key, (price_id, was_listed, _) in existing.items()
-            if was_listed and key not in seen]
+    gone, ending = _absent(existing, seen, starts, flag, now, day)
     summary.no_longer_listed = len(gone)
-    _write(inserts, updates, gone)
+    _write(inserts, updates + ending, gone)
+
+
+class _FileStarts:
+    """The file's start dates: the earliest per offer (key less the start) and the latest
+    of all (the day the list is for)."""
+
+    def __init__(self) -> None:
+        self.per_offer: dict[tuple, date] = {}
+        self.latest: date | None = None
+
+    def add(self, key: tuple, start: date | None) -> None:
+        start = start or date.min
+        offer = key[:-1]
+        self.per_offer[offer] = min(self.per_offer.get(offer, date.max), start)
+        self.latest = start if self.latest is None else max(self.latest, start)
+
+
+def _absent(existing: dict, seen: set, starts: _FileStarts, flag, now, day
+            ) -> tuple[list[tuple], list[tuple]]:
+    """The listed rows the file leaves out: (those no longer listed, those given an end
+    instead). Kept: a row that starts after every row of the file (the file speaks of an
+    earlier month), and one the file's row of its offer has not yet replaced (it sells
+    until that row starts). A row of an offer the file leaves out sells, when the file is
+    next month's list, until that list starts."""
+    on, gone, ending = today(), [], []
+    latest = starts.latest or date.min
+    for key, (price_id, was_listed, values, _) in existing.items():
+        if not was_listed or key in seen:
+            continue
+        start = _as_date(key[-1]) or date.min
+        replaced_from = starts.per_offer.get(key[:-1])
+        if start > latest:
+            continue
+        if replaced_from is not None:
+            if replaced_from > max(on, start):
+                continue
+        elif latest > on:
+            ends = latest - timedelta(days=1)
+            if (_as_date(values[-1]) or date.max) > ends:
+                ending.append((*values[:-1], day[ends], flag[True], now, price_id))
+            continue
+        gone.append((flag[False], now, price_id))
+    return gone, ending
+
+
+def _as_date(value) -> date | None:
+    """A date as _existing_prices or _InDatabaseForm hold it (text on SQLite)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def _latest_per_offer(existing: dict) -> dict[tuple, tuple]:
+    """Offer (key less the start) → (price fields, retail price) of its listed row that
+    started last: what a new dated row of the offer replaces."""
+    latest: dict[tuple, tuple] = {}
+    for key, (_, was_listed, values, retail) in existing.items():
+        start = _as_date(key[-1]) or date.min
+        if was_listed and start >= latest.get(key[:-1], (date.min, None))[0]:
+            latest[key[:-1]] = (start, (values, retail))
+    return {offer: held for offer, (_, held) in latest.items()}
 
 
 def _existing_prices() -> dict[tuple, tuple]:
-    """Natural key → (id, listed, price fields as the database holds them)."""
-    columns = ", ".join(("id", *KEY_COLUMNS, "listed", *PRICE_FIELDS))
+    """Natural key → (id, listed, price fields, retail price as the database holds them)."""
+    columns = ", ".join(("id", *KEY_COLUMNS, "listed", *PRICE_FIELDS, "retail_price"))
     found = {}
     for r in db.session.connection().exec_driver_sql(f"SELECT {columns} FROM prices"):  # noqa: S608
-        found[tuple(r[1:7])] = (r[0], bool(r[7]), tuple(r[8:]))
+        found[tuple(r[1:8])] = (r[0], bool(r[8]), tuple(r[9:-1]), r[-1])
     return found
 
 
 def _note_change(summary: ImportSummary, row: PriceRow, old, new) -> None:
     if old != new:
+        start = f" from {row.effective_start}" if row.effective_start else ""
         summary.changes.append(f"line {row.line}: {row.product_title} {row.sku_title} "
-                               f"{row.term_duration} {row.billing_cycle} {row.market}: "
-                               f"{old} → {row.unit_price}")
+                               f"{row.term_duration} {row.billing_cycle} {row.market}"
+                               f"{start}: {old} → {row.unit_price}")
 
 
 def _write(inserts: list[tuple], updates: list[tuple], gone: list[tuple]) -> None:
     connection = db.session.connection()
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     marks = lambda n: ", ".join([mark] * n)  # noqa: E731
-    insert_columns = (*KEY_COLUMNS, *PRICE_FIELDS, "listed", "updated_at")
+    insert_columns = (*KEY_COLUMNS, *PRICE_FIELDS, "listed", "updated_at", "retail_price")
     sets = ", ".join(f"{name} = {mark}" for name in (*PRICE_FIELDS, "listed", "updated_at"))
     # Only our own column names are formatted in; every value is a bound parameter.
     statements = (

@@ -95,12 +95,14 @@ class Sku(db.Model):
 
 
 class Price(db.Model):
-    """One price-list row: a SKU's price for a term, billing cycle, market and tier."""
+    """One price-list row: a SKU's price for a term, billing cycle, market and tier, from
+    its effective start date (an offer may hold today's row and its successor; which one
+    sells on a day is catalog/effective.py's to say)."""
 
     __tablename__ = "prices"
     __table_args__ = (
         db.UniqueConstraint("sku_id", "term_duration", "billing_cycle", "market", "currency",
-                            "tier_min", name="uq_prices_natural_key"),
+                            "tier_min", "effective_start", name="uq_prices_natural_key"),
         # Covers "which SKUs are priced in this market" without touching the table.
         db.Index("ix_prices_market_listed", "market", "listed", "sku_id"),
     )
@@ -116,6 +118,7 @@ class Price(db.Model):
     unit_price = db.Column(Money(), nullable=False)  # the provider's cost
     erp_price = db.Column(Money(), nullable=False)  # Microsoft's estimated retail
     retail_price = db.Column(Money())  # the provider's own price, when set
+    # Microsoft's EffectiveStartDate and EffectiveEndDate (UTC days, both included).
     effective_start = db.Column(db.Date)
     effective_end = db.Column(db.Date)
     listed = db.Column(db.Boolean, nullable=False, default=True)

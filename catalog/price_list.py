@@ -52,9 +52,11 @@ class PriceRow:
 
     @property
     def key(self) -> tuple:
-        """The natural key of a price: one row per SKU, term, cycle, market, currency, tier."""
+        """The natural key of a price: one row per SKU, term, cycle, market, currency, tier
+        and start date (a list may hold today's row and the one that replaces it,
+        catalog/effective.py)."""
         return (self.product_id, self.sku_id, self.term_duration, self.billing_cycle,
-                self.market, self.currency, self.tier_min)
+                self.market, self.currency, self.tier_min, self.effective_start)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,11 +173,15 @@ class _RowParser:
                                  ("SkuId", sku_id), ("SkuTitle", sku_title)):
                 if not value:
                     raise RowInvalid(field, "is empty")
+        starts, ends = self.start[start], self.end[end]
+        if starts is not None and ends is not None and ends < starts:
+            raise RowInvalid("EffectiveEndDate", f"{ends} is before the EffectiveStartDate "
+                             f"{starts}: a row sells from its start through its end")
         return PriceRow(
             line, product_id, product_title, publisher, sku_id, sku_title, sku_description,
             unit_of_measure, term, billing, self.market[market], self.currency[currency],
             self.unit_price[unit_price], self.erp_price[erp_price], self.tier_min[tier_min],
-            self.tier_max[tier_max], self.start[start], self.end[end], tags,
+            self.tier_max[tier_max], starts, ends, tags,
             self.segment[segment])
 
 

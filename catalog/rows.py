@@ -10,7 +10,9 @@ list in memory and reads only its own page's prices.
 They can never be stale: the product lists are cached under the listing version, which
 every write to products, SKUs and where prices are listed raises; the prices under the
 catalog version, which every catalog write raises (amounts, markups, settings and the
-price-list import alike), each in the write's own transaction (catalog/version.py).
+price-list import alike), each in the write's own transaction (catalog/version.py). Both
+are also keyed by the price day (catalog/effective.py), which moves when a price-list row
+starts or ends with no write at all.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from typing import NamedTuple
@@ -25,6 +28,7 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from catalog import effective
 from catalog.cache import listing_fact, product_fact, search_fact
 from catalog.models import CatalogSettings, Price, Product, Sku
 from catalog.version import Versions, both
@@ -107,9 +111,10 @@ def read_ahead(session: Session) -> None:
     listing = both(session).listing
     annual = CatalogSettings.current().annual_sellable
     sku_names(session, listing)
+    day = effective.price_day(session, listing)
     for market in session.scalars(select(Price.market).where(Price.listed.is_(True))
                                   .distinct()):
-        shop_rows(session, listing, market, annual_sellable=annual)
+        shop_rows(session, listing, market, annual_sellable=annual, day=day)
 
 
 def found_in(listing_version: int, rows: Sequence[ProductRow], list_key: tuple,
@@ -124,16 +129,19 @@ def found_in(listing_version: int, rows: Sequence[ProductRow], list_key: tuple,
 
 
 def shop_rows(session: Session, listing_version: int, market: str, *,
-              annual_sellable: bool) -> tuple[ProductRow, ...]:
+              annual_sellable: bool, day: date | None = None) -> tuple[ProductRow, ...]:
     """The products a buyer in `market` may see: sellable and with a listed price there
-    (annual billing only when C1's switches allow it), in title order."""
+    that sells on `day` (the price day, effective.price_day; today's when None; annual
+    billing only when C1's switches allow it), in title order."""
+    day = effective.price_day(session, listing_version) if day is None else day
+
     def compute() -> tuple[ProductRow, ...]:
         priced = set(session.connection().execute(
             select(Sku.product_id).join(Price, Price.sku_id == Sku.id)
-            .where(*price_filter(market, annual_sellable)).distinct()).scalars())
+            .where(*price_filter(market, annual_sellable, day)).distinct()).scalars())
         return tuple(row for row in all_products(session, listing_version)
                      if row.sellable and row.id in priced)
-    return listing_fact(listing_version, ("shop rows", market, annual_sellable), compute)
+    return listing_fact(listing_version, ("shop rows", market, annual_sellable, day), compute)
 
 
 class PriceRow(NamedTuple):
@@ -153,9 +161,11 @@ class PriceRow(NamedTuple):
 
 
 def market_prices(session: Session, versions: Versions, market: str,
-                  product_ids: Sequence[int]) -> dict[int, tuple[PriceRow, ...]]:
-    """The listed prices in `market` of these products (annual ones included: callers drop
-    them when C1 says so), by product id.
+                  product_ids: Sequence[int], day: date | None = None
+                  ) -> dict[int, tuple[PriceRow, ...]]:
+    """The listed prices in `market` of these products that sell on `day` (the price day,
+    today's when None: one row per offer, catalog/effective.py; annual ones included:
+    callers drop them when C1 says so), by product id.
 
     Each product's are kept per worker and catalog version from the first page that shows
     it: a page not yet cached whose products were shown before (another search, another
@@ -163,12 +173,13 @@ def market_prices(session: Session, versions: Versions, market: str,
     theirs, in one query (#27). An edited price outdates only its own product's
     (catalog/changes.py). Reading a whole market up front instead took ~0.4 s for 30,000
     prices, paid by the first buyer after every catalog change."""
+    day = effective.price_day(session, versions.listing) if day is None else day
     known: dict[int, tuple[PriceRow, ...]] = product_fact(
-        versions.catalog, ("market prices", market), dict)
+        versions.catalog, ("market prices", market, day), dict)
     missing = [product_id for product_id in product_ids if product_id not in known]
     if missing:
         known.update(_read_prices(session, sku_names(session, versions.listing), market,
-                                  missing))
+                                  missing, day))
     return {product_id: known[product_id] for product_id in product_ids}
 
 
@@ -182,17 +193,20 @@ def sku_names(session: Session, listing_version: int) -> dict[int, tuple[str, in
 
 
 def _read_prices(session: Session, skus: dict[int, tuple[str, int]], market: str,
-                 product_ids: list[int]) -> dict[int, tuple[PriceRow, ...]]:
+                 product_ids: list[int], day: date) -> dict[int, tuple[PriceRow, ...]]:
     found: dict[int, list[PriceRow]] = {product_id: [] for product_id in product_ids}
     # On the connection, all rows at once: plain rows need none of the ORM's work.
-    connection, statement = session.connection(), _prices_statement()
+    connection, statement, read = session.connection(), _prices_statement(), []
     for start in range(0, len(product_ids), IDS_PER_READ):
-        for price_id, sku_id, *terms in connection.execute(
-                statement, _ids_read(market, product_ids[start:start + IDS_PER_READ])).all():
-            # A SKU written after this request read the listing version belongs to the
-            # next version's pages, not to this one's.
-            if (sku := skus.get(sku_id)) is not None:
-                found[sku[1]].append(PriceRow(price_id, sku[0], *terms, market, sku[1]))
+        read += connection.execute(statement, _ids_read(
+            market, product_ids[start:start + IDS_PER_READ], day)).all()
+    for r in effective.selling(read, day):
+        # A SKU written after this request read the listing version belongs to the
+        # next version's pages, not to this one's.
+        if (sku := skus.get(r.sku_id)) is not None:
+            found[sku[1]].append(PriceRow(r.id, sku[0], r.term_duration, r.billing_cycle,
+                                          r.currency, r.unit_price, r.sell_price, market,
+                                          sku[1]))
     return {product_id: tuple(listed) for product_id, listed in found.items()}
 
 
@@ -203,10 +217,10 @@ IDS_PER_READ = 20
 _ID_NAMES = tuple(f"product_{n}" for n in range(IDS_PER_READ))
 
 
-def _ids_read(market: str, product_ids: list[int]) -> dict:
+def _ids_read(market: str, product_ids: list[int], day: date) -> dict:
     """The statement's parameters; a short list repeats its last id (the IN is a set)."""
     padded = product_ids + product_ids[-1:] * (IDS_PER_READ - len(product_ids))
-    return {"market": market, **dict(zip(_ID_NAMES, padded, strict=True))}
+    return {"market": market, "day": day, **dict(zip(_ID_NAMES, padded, strict=True))}
 
 
 @cache
@@ -215,16 +229,20 @@ def _prices_statement():
     subquery: it lets the planner seek (market, listed, sku_id) for each SKU instead of
     scanning every price of the market."""
     skus = select(Sku.id).where(Sku.product_id.in_([bindparam(name) for name in _ID_NAMES]))
+    # Named as effective.selling reads a row, which chooses each offer's row of the day.
     return (select(Price.id, Price.sku_id, Price.term_duration, Price.billing_cycle,
                    Price.currency, Price.unit_price,
-                   func.coalesce(Price.retail_price, Price.erp_price))
+                   func.coalesce(Price.retail_price, Price.erp_price).label("sell_price"),
+                   Price.market, Price.tier_min, Price.effective_start, Price.effective_end)
             .where(Price.sku_id.in_(skus), Price.market == bindparam("market"),
-                   Price.listed.is_(True)))
+                   Price.listed.is_(True),
+                   *effective.window_filter(bindparam("day", type_=Price.effective_start.type))))
 
 
-def price_filter(market: str, annual_sellable: bool) -> list:
-    """Listed prices in the market; annual billing only when C1's two switches are on."""
-    conditions = [Price.market == market, Price.listed.is_(True)]
+def price_filter(market: str, annual_sellable: bool, day: date) -> list:
+    """Listed prices in the market that may sell on `day` (catalog/effective.py); annual
+    billing only when C1's two switches are on."""
+    conditions = [Price.market == market, Price.listed.is_(True), *effective.window_filter(day)]
     if not annual_sellable:
         conditions.append(Price.billing_cycle != "annual")
     return conditions

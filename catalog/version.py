@@ -51,8 +51,11 @@ CATALOG_MODELS = (Product, Sku, Price, CatalogSettings, ResellerMarkup, CountryL
 CATALOG_TABLES = frozenset(model.__tablename__ for model in CATALOG_MODELS)
 LISTING_MODELS = (Product, Sku, Price)
 LISTING_TABLES = frozenset(model.__tablename__ for model in LISTING_MODELS)
-# The columns of a price that decide whether and where it is listed (catalog/rows.py).
-LISTING_PRICE_COLUMNS = frozenset({"listed", "market", "billing_cycle", "sku_id"})
+# The columns of a price that decide whether and where it is listed (catalog/rows.py), and
+# when it sells (catalog/effective.py keeps the days rows start and end per listing version).
+LISTING_PRICE_COLUMNS = frozenset({"listed", "market", "billing_cycle", "sku_id",
+                                   "effective_start", "effective_end", "term_duration",
+                                   "currency", "tier_min"})
 # A price's amounts: an edit of these alone changes that product's offers only.
 AMOUNT_PRICE_COLUMNS = frozenset({"unit_price", "erp_price", "retail_price", "updated_at"})
 # What an offer card's key names (storefront/shop.py): a write of these alone changes no

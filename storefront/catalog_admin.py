@@ -17,7 +17,8 @@ from flask import (
 from sqlalchemy import select
 
 from accounts.models import Reseller
-from catalog import admin, price_changes, rows, version
+from catalog import admin, effective, price_changes, rows, version
+from catalog.cache import catalog_fact
 from catalog.models import CatalogSettings, Price, Product, ResellerMarkup, Sku
 from catalog.price_changes import Adjustment
 from catalog.pricing import format_money
@@ -40,6 +41,7 @@ from storefront.security import admin_only
 bp = Blueprint("catalog_admin", __name__, url_prefix="/admin/catalog")
 FILTERS = ("q", "segment", "family", "status")
 PREVIEW_ROWS = 500  # shown of a preview; the fingerprint covers every affected price
+UPCOMING_ROWS = 50  # announced prices listed on the catalog page (the count covers all)
 
 
 @bp.route("")
@@ -60,8 +62,14 @@ def index():
     listing = cached_listing("catalog_admin/_products.html",
                              (tuple(filters.items()), page_number()), context,
                              versions.catalog)
+    # What the price list has announced: kept per catalog version and price day, as the
+    # listing is, so a warm page reads nothing more.
+    day = effective.price_day(db.session, versions.listing)
+    upcoming = catalog_fact(versions.catalog, ("upcoming prices", day),
+                            lambda: effective.upcoming(db.session, limit=UPCOMING_ROWS))
     return listing_page("catalog_admin/index.html", listing, filters=filters,
-                        families=FAMILY_LABELS)
+                        families=FAMILY_LABELS, upcoming=upcoming,
+                        product_url=id_url("catalog_admin.product", "product_id"))
 
 
 @bp.route("/<int:product_id>", methods=["GET", "POST"])
@@ -74,8 +82,9 @@ def product(product_id: int):
         flash(f"Saved {item.title}.", "success")
         return redirect(url_for("catalog_admin.product", product_id=item.id))
     market = request.args.get("market", "").upper()
+    prices = _prices(item, market)
     return render_template("catalog_admin/product.html", product=item, form=form,
-                           prices=_prices(item, market), market=market,
+                           prices=prices, sold=effective.when_sold(prices), market=market,
                            markets=_markets(item)), 422 if form.errors else 200
 
 
@@ -84,7 +93,8 @@ def _prices(item: Product, market: str) -> list[Price]:
     if market:
         query = query.where(Price.market == market)
     return db.session.scalars(query.order_by(Price.market, Sku.pc_sku_id, Price.term_duration,
-                                             Price.billing_cycle).limit(200)).all()
+                                             Price.billing_cycle, Price.effective_start)
+                              .limit(200)).all()
 
 
 def _markets(item: Product) -> list[str]:

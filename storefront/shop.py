@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
@@ -11,8 +12,8 @@ from flask import Blueprint, abort, current_app, request, url_for
 from markupsafe import escape
 
 from accounts.scoping import BuyerFacts, buyer_facts, picker_rows
+from catalog import effective, queries, rows, version
 from catalog import price_words as words
-from catalog import queries, rows, version
 from catalog.cache import ListingCache, carry_over, catalog_fact
 from catalog.margins import margin
 from catalog.models import SEGMENTS, CatalogSettings
@@ -60,21 +61,25 @@ def _offers_listing(versions: version.Versions, customer: BuyerFacts | None, mar
     locale = buyer_locale(customer.language if customer else None,
                           customer.country if customer else None,
                           current_app.config["DEFAULT_LOCALE"])
+    # The prices sold today: a row starting or ending moves it with no catalog write.
+    day = effective.price_day(db.session, versions.listing)
     qualified = customer.qualified if customer else frozenset()
     reseller_id = acting_user().reseller_id  # whose markups price the offers
     markups = queries.kept_markups(versions.catalog, reseller_id)
     # Markups, not the reseller: every reseller on the same markups (most are on none)
     # shares the listing, as it shares the offer cards.
-    key = (market, annual, locale, tuple(filters.items()), page_number(),
+    key = (market, annual, day, locale, tuple(filters.items()), page_number(),
            reseller_id is not None, _markup_terms(versions.catalog, reseller_id, markups),
            customer is not None, choosing, tuple(sorted(qualified)))
 
     def context() -> dict:
         # From the market's precomputed rows (catalog/rows.py), not a scan of its prices.
-        sellable = rows.shop_rows(db.session, versions.listing, market, annual_sellable=annual)
-        found = rows.found_in(versions.listing, sellable, ("shop", market, annual), **filters)
+        sellable = rows.shop_rows(db.session, versions.listing, market, annual_sellable=annual,
+                                  day=day)
+        found = rows.found_in(versions.listing, sellable, ("shop", market, annual, day),
+                              **filters)
         page = rows.page_of(found, page_number(), PER_PAGE)
-        shown = _OfferView(versions, market, annual, locale, reseller_id, markups,
+        shown = _OfferView(versions, day, market, annual, locale, reseller_id, markups,
                            bool(customer), qualified)
         return {"page": page, "blocks": shown.blocks(page.items),
                 "buyer": CUSTOMER_HOLE if customer else None, "customers": choosing,
@@ -95,11 +100,12 @@ def _markup_terms(catalog_version: int, reseller_id: int | None,
 class _OfferView:
     """How one buyer sees offers: market, C1's annual switch, locale, whose markups, whether
     it can add to a cart, and its K7 segments. Each product's offer is rendered once per
-    worker and catalog version for every buyer who sees it alike (OFFERS): the same market,
-    locale and markup on that product, whichever reseller it is, so a page not yet cached
-    renders only offers no page has shown yet (#27)."""
+    worker, catalog version and price day for every buyer who sees it alike (OFFERS): the
+    same market, locale and markup on that product, whichever reseller it is, so a page
+    not yet cached renders only offers no page has shown yet (#27)."""
 
     versions: version.Versions
+    day: date  # effective.price_day: which price-list rows sell
     market: str
     annual: bool
     locale: str
@@ -126,7 +132,8 @@ class _OfferView:
         # shows that a catalog change may alter without recording the product: the markup
         # and C1's switch (catalog/changes.py).
         special = product.segment != "commercial"
-        return (product.id, self.market, self.annual, self.locale, self.reseller_id is not None,
+        return (product.id, self.market, self.annual, self.day, self.locale,
+                self.reseller_id is not None,
                 queries.applied_markup(self.markups, product.id), self.buying,
                 special and product.segment in self.qualified)
 
@@ -135,7 +142,7 @@ class _OfferView:
             return []
         found = queries.offers_from(
             products, rows.market_prices(db.session, self.versions, self.market,
-                                         [product.id for product in products]),
+                                         [product.id for product in products], self.day),
             annual_sellable=self.annual, reseller_id=self.reseller_id, markups=self.markups)
         form = _add_form(url_for("checkout.add")) if self.buying else None
         return [_offer_card(offer.product, offer.prices, self.locale, form, self.qualified)

@@ -222,11 +222,11 @@ def test_two_customers_share_one_cached_listing_each_with_its_own_id_in_the_form
     assert f'value="{world.direct.id}"' not in second_page
     assert len(app.extensions[KEY]._entries) == 1  # one listing for both
     # The market, C1's switch and the (no) markups; the market's prices, kept per product;
-    # the product lists (all products, the market's) and the SKUs' names under the listing
-    # version.
+    # the product lists (all products, the market's), the SKUs' names and the days prices
+    # start or end (catalog/effective.py) under the listing version.
     assert len(app.extensions[FACTS_KEY]._entries) == 3
     assert len(app.extensions[PRODUCT_FACTS_KEY]._entries) == 1
-    assert len(app.extensions[LISTING_FACTS_KEY]._entries) == 3
+    assert len(app.extensions[LISTING_FACTS_KEY]._entries) == 4
 
 
 def shop_at(app, client, query: str) -> str:
