@@ -134,6 +134,9 @@ class LineFacts:
     new_subscription_per_order: bool = False
     add_to_subscription_id: str | None = None
     market: str = ""  # C7: the market whose price row the line was put in at
+    # C3: the line's price-list row sells today (listed, within its effective dates; the
+    # cart has moved the line to the row of its offer that does, catalog/effective.py).
+    price_sells: bool = True
     # K12: a reservation's scope (shared/single, "" unset) and the Azure subscription of
     # the customer's Azure plan it applies to ("" unset), as the buyer chose them.
     reservation_scope: str = ""

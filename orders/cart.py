@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Select, func, select
 
+from catalog import effective
 from catalog.models import Price, Sku
 from catalog.queries import CYCLE_ORDER, TERM_ORDER, buyer_market, buyer_price
 from orders.models import Cart, CartLine
@@ -47,10 +49,13 @@ def line_counts(user, customer_ids: list[int]) -> dict[int, int]:
 
 def add_line(cart: Cart, price_id: int, quantity: int,
              add_to_subscription_id: int | None = None) -> CartLine:
-    """Add a plan (or extra licenses for a subscription); the same offer twice adds up."""
-    price = _price(price_id)
-    if price is None or not price.listed:
+    """Add a plan (or extra licenses for a subscription); the same offer twice adds up, at
+    the row of the price list that sells today (a page shown before a row took over posts
+    its predecessor's id)."""
+    price = _selling(_price(price_id))
+    if price is None:
         raise CartError("That offer is no longer available. Pick another one in the shop.")
+    price_id = price.id
     if quantity < 1:
         raise CartError("Quantity: order at least 1 license.")
     market = buyer_market(cart.customer.country)
@@ -75,8 +80,8 @@ def update_line(cart: Cart, line_id: int, quantity: int, price_id: int | None) -
     if quantity < 1:
         raise CartError("Quantity: order at least 1 license, or remove the line.")
     if price_id and price_id != line.price_id:
-        price = _price(price_id)
-        if price is None or price.sku_id != line.price.sku_id or not price.listed:
+        price = _selling(_price(price_id))
+        if price is None or price.sku_id != line.price.sku_id:
             raise CartError("Billing: choose one of the options offered for this plan.")
         if price.term_duration != line.price.term_duration:  # R6: chosen for the old term
             line.custom_term_end, line.coterm_subscription_id = None, None
@@ -89,6 +94,36 @@ def update_line(cart: Cart, line_id: int, quantity: int, price_id: int | None) -
 def _price(price_id: int) -> Price | None:
     """The price with this id; none for an id no row can have (a tampered form)."""
     return db.session.get(Price, price_id) if 0 < price_id <= MAX_ID else None
+
+
+def _selling(price: Price | None) -> Price | None:
+    """The listed row of the price's offer that sells today (catalog/effective.py)."""
+    if price is None or not price.listed:
+        return None
+    return effective.selling_row(db.session, price)
+
+
+# A line's mark (not a column): the day its price was chosen as the row selling that day,
+# so placing it in the same request reads its offer's rows once (#27's order floor).
+_CHOSEN_ON = "_selling_row_chosen_on"
+
+
+def chose_selling_row(line: CartLine, day: date) -> None:
+    """Note that `line.price` was just chosen as the row of its offer selling on `day`."""
+    setattr(line, _CHOSEN_ON, (line.price.id, day))
+
+
+def follow_selling_rows(cart: Cart, day: date) -> None:
+    """Move each line to the row of its offer that sells on `day`, so the cart, its review
+    and the order price a line as the shop does that day; a line whose offer sells no row
+    that day keeps its own, and checkout refuses it (C3). Not committed here."""
+    for line in cart.lines:
+        if line.price is None or getattr(line, _CHOSEN_ON, None) == (line.price.id, day):
+            continue
+        row = effective.selling_row(db.session, line.price, day)
+        if row is not None and row.id != line.price.id:
+            line.price = row
+        chose_selling_row(line, day)
 
 
 def _check_most(price: Price, quantity: int) -> None:
@@ -128,12 +163,14 @@ def term_price(sub: Subscription) -> Decimal:
 
 
 def billing_options(line: CartLine) -> list[Price]:
-    """The other listed prices of the line's SKU in the same market and currency."""
+    """The other prices of the line's SKU in the same market and currency that sell today."""
+    today = effective.today()
     query = select(Price).join(Sku).where(
         Price.sku_id == line.price.sku_id, Price.market == line.price.market,
-        Price.currency == line.price.currency, Price.listed.is_(True))
+        Price.currency == line.price.currency, Price.listed.is_(True),
+        *effective.window_filter(today))
     # In the shop's order (1-month, then 1-year billed monthly, then billed annually…).
-    return sorted(db.session.scalars(query), key=lambda p: (
+    return sorted(effective.selling(db.session.scalars(query).all(), today), key=lambda p: (
         TERM_ORDER.get(p.term_duration, 9), CYCLE_ORDER.get(p.billing_cycle, 9)))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from accounts.models import Customer, MpaStatus, Reseller
+from catalog import effective
 from checkout.context import (
     CheckoutContext,
     CustomerFacts,
@@ -41,7 +42,7 @@ def build_context(cart, remote: RemoteFacts, ref: Reference, today: date, urls: 
         buyer_kind="reseller" if reseller else "direct",
         customer=_customer(customer, remote, rows.approved | remote.qualifications),
         reseller=_reseller(reseller), mca=_mca(rows.mca, remote), settings=ref.settings,
-        lines=tuple(_line(i, line) for i, line in enumerate(cart.lines)),
+        lines=tuple(_line(i, line, today) for i, line in enumerate(cart.lines)),
         existing_subscriptions=_subscriptions(rows, remote),
         tax_id_countries=ref.tax_id_countries,
         reservation_blocked_markets=ref.reservation_blocked_markets,
@@ -109,7 +110,7 @@ def _mca(latest: snapshot.Mca | None, remote: RemoteFacts) -> McaFacts:
         acceptance_id=latest.id if latest else None)
 
 
-def _line(index: int, line) -> LineFacts:
+def _line(index: int, line, today: date) -> LineFacts:
     price, sku = line.price, line.price.sku
     product = sku.product
     target = line.add_to_subscription
@@ -123,7 +124,9 @@ def _line(index: int, line) -> LineFacts:
         discontinued=product.discontinued,
         new_subscription_per_order=product.new_subscription_per_order,
         add_to_subscription_id=local_subscription_ref(target) if target else None,
-        market=price.market, reservation_scope=line.reservation_scope or "",
+        market=price.market, price_sells=price.listed and effective.in_window(
+            price.effective_start, price.effective_end, today),
+        reservation_scope=line.reservation_scope or "",
         azure_subscription_id=line.azure_subscription_id or "")
 
 

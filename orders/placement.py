@@ -39,6 +39,7 @@ from checkout.rules import (
     k11_tenant_ownership,
     run_rules,
 )
+from orders import cart as carts
 from orders import line_units, snapshot
 from orders import quote as quotes
 from orders.facts import build_context, record_context
@@ -66,8 +67,11 @@ def check_order(cart: Cart, remote: RemoteFacts, today: date, urls: FixUrls) -> 
 def dry_run(cart: Cart, remote: RemoteFacts, today: date,
             urls: FixUrls) -> tuple[list[Problem], tuple[LinePlan, ...]]:
     """The dry run's problems and C4's plan of each line, which its review is priced by
-    (orders/line_units.py): a line that adds licences costs the held subscription's price."""
-    ctx = build_context(cart, remote, reference.current(), today, urls)
+    (orders/line_units.py): a line that adds licences costs the held subscription's price.
+    The lines first move to the price-list rows that sell today."""
+    ref = reference.current()
+    carts.follow_selling_rows(cart, today)
+    ctx = build_context(cart, remote, ref, today, urls)
     return _problems(cart, ctx), ctx.plans
 
 
@@ -174,6 +178,7 @@ def _insert_order(cart, user, remote, ref, today, urls, key, quote) -> Order:
     rows = snapshot.read(cart.customer, key)
     if rows.replay_of is not None:
         raise _Replayed
+    carts.follow_selling_rows(cart, today)  # the price-list rows that sell today
     ctx = build_context(cart, remote, ref, today, urls, rows)
     problems = _problems(cart, ctx) + quotes.check(
         quote, cart, user, ref.markups(cart.customer.reseller_id), urls.billing_choice,

@@ -75,6 +75,8 @@ def _render_cart(customer: Customer, problems=(), mca_form=None, status=200, pla
     """The review; `plans` are C4's plans of a dry run that asked Partner Center, else the
     lines are planned from our own rows (orders/line_units.py)."""
     the_cart = carts.cart_for(current_user, customer)
+    # The rows that sell today: a row that took over since the line was added prices it.
+    carts.follow_selling_rows(the_cart, datetime.now(UTC).date())
     db.session.commit()
     settings = CatalogSettings.current()
     locale = buyer_locale(customer.language, customer.country)

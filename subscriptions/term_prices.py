@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from catalog import effective
 from catalog.models import Price, Product, Sku
 from catalog.queries import buyer_market, buyer_price, markups_for
 from persistence import db
@@ -38,11 +39,14 @@ def _product_id(sub: Subscription, plan: str = "") -> int | None:
 
 
 def listed_prices(sub: Subscription, plan: str = "") -> list[Price]:
-    """The plan's (or `plan`'s) listed prices in the buyer's market."""
+    """The plan's (or `plan`'s) listed prices in the buyer's market that sell today: one
+    row per term and billing, the price list's row of the day (catalog/effective.py)."""
     market = buyer_market(sub.customer.country if sub.customer else None)
-    return list(db.session.scalars(select(Price).join(Sku).where(
+    today = effective.today()
+    return effective.selling(db.session.scalars(select(Price).join(Sku).where(
         Sku.product_id == _product_id(sub, plan), Price.market == market,
-        Price.listed.is_(True)).order_by(Price.id)))
+        Price.listed.is_(True), *effective.window_filter(today)).order_by(Price.id)).all(),
+        today)
 
 
 def term_unit_price(sub: Subscription, term_duration: str, billing_cycle: str,

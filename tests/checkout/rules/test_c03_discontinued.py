@@ -35,3 +35,13 @@ def test_refuses_a_discontinued_plan_that_creates_a_subscription_per_order():
 
 def test_current_offers_are_not_affected():
     assert check(context(lines=(line(discontinued=False),))) == []
+
+
+def test_refuses_a_new_subscription_at_a_price_row_no_longer_sold():
+    (problem,) = check(context(lines=(line(price_sells=False),)))
+    assert (problem.code, problem.line) == ("C3.price_not_sold", 0)
+
+
+def test_allows_extra_licenses_at_a_price_row_no_longer_sold():
+    ctx = context(lines=(line(price_sells=False),), existing_subscriptions=(subscription(),))
+    assert check(ctx) == []
