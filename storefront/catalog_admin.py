@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from accounts.models import Reseller
 from catalog import admin, effective, price_changes, rows, version
-from catalog.cache import catalog_fact
+from catalog.cache import listing_fact
 from catalog.models import CatalogSettings, Price, Product, ResellerMarkup, Sku
 from catalog.price_changes import Adjustment
 from catalog.pricing import format_money
@@ -62,10 +62,11 @@ def index():
     listing = cached_listing("catalog_admin/_products.html",
                              (tuple(filters.items()), page_number()), context,
                              versions.catalog)
-    # What the price list has announced: kept per catalog version and price day, as the
-    # listing is, so a warm page reads nothing more.
+    # What the price list has announced, kept per worker under the listing version (its
+    # rows, dates, cost and ERP change only with imports, which raise it) and price day:
+    # an admin's retail or markup edit does not read it again.
     day = effective.price_day(db.session, versions.listing)
-    upcoming = catalog_fact(versions.catalog, ("upcoming prices", day),
+    upcoming = listing_fact(versions.listing, ("upcoming prices", day),
                             lambda: effective.upcoming(db.session, limit=UPCOMING_ROWS))
     return listing_page("catalog_admin/index.html", listing, filters=filters,
                         families=FAMILY_LABELS, upcoming=upcoming,
