@@ -154,24 +154,17 @@ def _upsert_prices(rows, sku_ids, summary: ImportSummary, progress) -> None:
     money, day = _InDatabaseForm(c.unit_price.type), _InDatabaseForm(c.effective_start.type)
     flag, moment = _InDatabaseForm(c.listed.type), _InDatabaseForm(c.updated_at.type)
     existing, now, listed = _existing_prices(), moment[utcnow()], flag[True]
-    inserts, updates, seen, starts = [], [], set(), _FileStarts()
-    offers = _latest_per_offer(existing)
+    new, updates, seen, stamp = [], [], set(), (listed, now, None)
     for index, row in enumerate(rows, 1):
         key = (sku_ids[(row.product_id, row.sku_id)], row.term_duration, row.billing_cycle,
                row.market, row.currency, row.tier_min, day[row.effective_start])
         seen.add(key)
-        starts.add(key, row.effective_start)
         values = (money[row.unit_price], money[row.erp_price], row.tier_max,
                   day[row.effective_end])  # as PRICE_FIELDS
         found = existing.get(key)
         if found is None:
-            # A row replacing one keeps the provider's own retail price, as an edited row
-            # did when the start was not in the key.
-            before = offers.get(key[:-1])
-            inserts.append((*key, *values, listed, now, before[1] if before else None))
-            summary.added += 1
-            if before is not None:
-                _note_change(summary, row, before[0][0], values[0])
+            # The first import replaces nothing: its parameters are built here at once.
+            new.append((key, values, row) if existing else (*key, *values, *stamp))
         elif found[2] == values and found[1]:
             summary.unchanged += 1
         else:
@@ -181,38 +174,55 @@ def _upsert_prices(rows, sku_ids, summary: ImportSummary, progress) -> None:
         if index % PROGRESS_STEP == 0:
             progress(PROGRESS_STEP)
     progress(len(rows) % PROGRESS_STEP)
-    gone, ending = _absent(existing, seen, starts, flag, now, day)
+    inserts = _inserts(new, existing, summary, (listed, now)) if existing else new
+    summary.added = len(inserts)
+    gone, ending = _absent(existing, seen, rows, flag, now, day)
     summary.no_longer_listed = len(gone)
     _write(inserts, updates + ending, gone)
 
 
+def _inserts(new: list[tuple], existing: dict, summary: ImportSummary, stamp: tuple
+             ) -> list[tuple]:
+    """The new rows' INSERT parameters. A row replacing one of its offer keeps the
+    provider's own retail price, as an edited row did when the start was not in the key,
+    and its change is reported."""
+    offers = _latest_per_offer(existing) if new else {}
+    inserts = []
+    for key, values, row in new:
+        before = offers.get(key[:-1])
+        inserts.append((*key, *values, *stamp, before[1] if before else None))
+        if before is not None:
+            _note_change(summary, row, before[0][0], values[0])
+    return inserts
+
+
 class _FileStarts:
-    """The file's start dates: the earliest per offer (key less the start) and the latest
-    of all (the day the list is for)."""
+    """The file's start dates: the earliest per offer (key less the start) of the offers
+    asked about, and the latest of all (the day the list is for)."""
 
-    def __init__(self) -> None:
+    def __init__(self, seen: set, rows, offers: set) -> None:
         self.per_offer: dict[tuple, date] = {}
-        self.latest: date | None = None
-
-    def add(self, key: tuple, start: date | None) -> None:
-        start = start or date.min
-        offer = key[:-1]
-        self.per_offer[offer] = min(self.per_offer.get(offer, date.max), start)
-        self.latest = start if self.latest is None else max(self.latest, start)
+        for key in seen:
+            if (offer := key[:-1]) in offers:
+                start = _as_date(key[-1]) or date.min
+                self.per_offer[offer] = min(self.per_offer.get(offer, date.max), start)
+        self.latest = max((row.effective_start or date.min for row in rows), default=None)
 
 
-def _absent(existing: dict, seen: set, starts: _FileStarts, flag, now, day
+def _absent(existing: dict, seen: set, rows, flag, now, day
             ) -> tuple[list[tuple], list[tuple]]:
     """The listed rows the file leaves out: (those no longer listed, those given an end
     instead). Kept: a row that starts after every row of the file (the file speaks of an
     earlier month), and one the file's row of its offer has not yet replaced (it sells
     until that row starts). A row of an offer the file leaves out sells, when the file is
     next month's list, until that list starts."""
+    absent = [(key, held) for key, held in existing.items() if held[1] and key not in seen]
+    if not absent:  # an unchanged or first import: no pass over the file's starts
+        return [], []
+    starts = _FileStarts(seen, rows, {key[:-1] for key, _ in absent})
     on, gone, ending = today(), [], []
     latest = starts.latest or date.min
-    for key, (price_id, was_listed, values, _) in existing.items():
-        if not was_listed or key in seen:
-            continue
+    for key, (price_id, _, values, _) in absent:
         start = _as_date(key[-1]) or date.min
         replaced_from = starts.per_offer.get(key[:-1])
         if start > latest:
