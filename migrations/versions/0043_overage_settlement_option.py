@@ -2,7 +2,7 @@
 overage by an annual or additional order with the credit note it took (O2, O3, O5, O8).
 
 Revision ID: 0043_overage_settlement_option
-Revises: 0041_renewed_term_price
+Revises: 0042_price_effective_dates
 Create Date: 2026-12-06 12:00:00.000000
 
 """
@@ -13,7 +13,7 @@ import persistence
 
 # revision identifiers, used by Alembic.
 revision = '0043_overage_settlement_option'
-down_revision = '0041_renewed_term_price'
+down_revision = '0042_price_effective_dates'
 branch_labels = None
 depends_on = None
 
