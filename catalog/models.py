@@ -94,6 +94,9 @@ class Sku(db.Model):
         return f"{self.product.pc_product_id}:{self.pc_sku_id}:{self.availability_id}"
 
 
+UNDATED_KEY = ("sku_id", "term_duration", "billing_cycle", "market", "currency", "tier_min")
+
+
 class Price(db.Model):
     """One price-list row: a SKU's price for a term, billing cycle, market and tier, from
     its effective start date (an offer may hold today's row and its successor; which one
@@ -105,6 +108,12 @@ class Price(db.Model):
                             "tier_min", "effective_start", name="uq_prices_natural_key"),
         # Covers "which SKUs are priced in this market" without touching the table.
         db.Index("ix_prices_market_listed", "market", "listed", "sku_id"),
+        # A unique key counts NULLs as distinct: an offer's undated row is kept unique here.
+        db.Index("uq_prices_undated_key", *UNDATED_KEY, unique=True,
+                 sqlite_where=db.text("effective_start IS NULL"),
+                 postgresql_where=db.text("effective_start IS NULL")),
+        # The rows announced for later (the admin's upcoming prices) without a table scan.
+        db.Index("ix_prices_effective_start", "effective_start"),
     )
 
     id = db.Column(db.Integer, primary_key=True)

@@ -13,8 +13,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
+import pytest
 import time_machine
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from catalog import effective, importer, price_list
 from catalog.models import Price
@@ -219,3 +221,22 @@ def test_the_admin_catalog_lists_upcoming_rows_with_their_start_date(app, client
     assert START.isoformat() in upcoming and "14.00" in upcoming
     product = client.get(f"/admin/catalog/{world.price.sku.product_id}").get_data(as_text=True)
     assert f"from {START}" in product and "today" in product
+
+
+def test_an_offer_holds_one_undated_row_as_the_database_sees_it(app):
+    """The natural key counts NULL starts as distinct, so the undated row has its own unique
+    index: a second undated row of the same offer is refused by the database itself."""
+    import_list(standard_rows())
+    undated = db.session.scalars(select(Price)).first()
+    undated.effective_start = None  # a list without dates (as every list before them)
+    db.session.flush()
+    twin = Price(**{name: getattr(undated, name) for name in (
+        "sku_id", "term_duration", "billing_cycle", "market", "currency", "tier_min",
+        "unit_price", "erp_price")})
+    db.session.add(twin)
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+    twin.effective_start = START  # a dated row of the same offer is next month's
+    db.session.add(twin)
+    db.session.flush()
