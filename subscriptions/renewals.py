@@ -10,7 +10,7 @@ instructions again rather than stacking a second change.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -66,17 +66,28 @@ def next_term(sub: Subscription) -> rules.NextTermChange:
                                 product.title if product else "")
 
 
+def renewal_day(sub: Subscription) -> date | None:
+    """The next term's first day (UTC), as the sync dates the renewal (the current term's
+    end); None when the term's end is unknown (priced today)."""
+    ends = as_utc(sub.term_end)
+    return None if ends is None else ends.astimezone(UTC).date()
+
+
 def sold_terms(sub: Subscription, plan: str = "") -> frozenset[tuple[str, str]]:
-    """The (term, billing) pairs the storefront sells this plan (or `plan`) with."""
-    return frozenset((p.term_duration, p.billing_cycle) for p in listed_prices(sub, plan))
+    """The (term, billing) pairs the storefront sells this plan (or `plan`) with on the
+    renewal date, when a scheduled change would begin."""
+    return frozenset((p.term_duration, p.billing_cycle)
+                     for p in listed_prices(sub, plan, renewal_day(sub)))
 
 
 def quote_next_term(sub: Subscription, *, retail: bool = False) -> NextTermQuote:
     """R2: what renews and at what price: the buyer's (markup or retail), or with `retail`
-    the retail price a reseller invoices its end customer (B1)."""
+    the retail price a reseller invoices its end customer (B1), at the price-list row that
+    sells on the renewal date (a rise published to start by then is what the next term
+    costs)."""
     change = next_term(sub)
     unit, currency = term_unit_price(sub, change.term_duration, change.billing_cycle,
-                                     change.plan, retail=retail)
+                                     change.plan, day=renewal_day(sub), retail=retail)
     return NextTermQuote(change, unit, currency)
 
 

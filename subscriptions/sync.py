@@ -125,13 +125,16 @@ def _price_renewed_term(sub: Subscription, changes: list[str]) -> None:
     billed from its first day at the price the renewal reminder quoted for it, recorded now
     so a later catalog change does not reprice a term already running."""
     sub.renewed_on = as_utc(sub.term_start).astimezone(UTC).date()
-    unit, _ = term_unit_price(sub, sub.term_duration, sub.billing_cycle)
+    # The row selling on the term's first day, not today's: the sync may see the renewal
+    # days late, after a newer row started (catalog/effective.py).
+    day = sub.renewed_on
+    unit, _ = term_unit_price(sub, sub.term_duration, sub.billing_cycle, day=day)
     if unit is None:  # not sold for that term here: the price it was billed at stays
         changes.append("no catalog price for the renewed term: billed at the previous price")
         return
     sub.renewed_unit_price = unit
     sub.renewed_retail_unit_price, _ = term_unit_price(sub, sub.term_duration,
-                                                       sub.billing_cycle, retail=True)
+                                                       sub.billing_cycle, day=day, retail=True)
 
 
 def _offer(sub: Subscription, remote: RemoteSubscription, changes: list[str]) -> None:

@@ -7,10 +7,16 @@ billing frequency, or with `retail` the retail price a reseller invoices its end
 The reminder quotes it before the renewal (subscriptions.renewals.quote_next_term); the
 sync records it when it sees the renewal (subscriptions.sync), so the renewed term is
 billed at the price the buyer was promised, not at the first order line's.
+
+Both price the term at the price-list row that sells on the term's first day (the renewal
+date, catalog/effective.py), not today's: a price change Microsoft published for a day on
+or before the renewal is the price the reminder announces and the renewed term is billed
+at, and a sync that sees the renewal days late still records the row of its first day.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -38,23 +44,27 @@ def _product_id(sub: Subscription, plan: str = "") -> int | None:
     return product.id if product else None
 
 
-def listed_prices(sub: Subscription, plan: str = "") -> list[Price]:
-    """The plan's (or `plan`'s) listed prices in the buyer's market that sell today: one
-    row per term and billing, the price list's row of the day (catalog/effective.py)."""
+def listed_prices(sub: Subscription, plan: str = "", day: date | None = None
+                  ) -> list[Price]:
+    """The plan's (or `plan`'s) listed prices in the buyer's market that sell on `day`
+    (today): one row per term and billing, the price list's row of that day
+    (catalog/effective.py)."""
     market = buyer_market(sub.customer.country if sub.customer else None)
-    today = effective.today()
+    day = day or effective.today()
     return effective.selling(db.session.scalars(select(Price).join(Sku).where(
         Sku.product_id == _product_id(sub, plan), Price.market == market,
-        Price.listed.is_(True), *effective.window_filter(today)).order_by(Price.id)).all(),
-        today)
+        Price.listed.is_(True), *effective.window_filter(day)).order_by(Price.id)).all(),
+        day)
 
 
 def term_unit_price(sub: Subscription, term_duration: str, billing_cycle: str,
-                    plan: str = "", *, retail: bool = False) -> tuple[Decimal | None, str]:
-    """The unit price per licence and charge cycle of a term of this plan (or `plan`), and
-    its currency: the buyer's, or with `retail` the end customer's (B1); None and "" when
-    the plan is not sold for that term and billing."""
-    price = next((p for p in listed_prices(sub, plan)
+                    plan: str = "", *, day: date | None = None, retail: bool = False
+                    ) -> tuple[Decimal | None, str]:
+    """The unit price per licence and charge cycle of a term of this plan (or `plan`) that
+    begins on `day` (today), and its currency: the buyer's, or with `retail` the end
+    customer's (B1); None and "" when the plan is not sold for that term and billing on
+    that day."""
+    price = next((p for p in listed_prices(sub, plan, day)
                   if (p.term_duration, p.billing_cycle) == (term_duration, billing_cycle)),
                  None)
     if price is None:

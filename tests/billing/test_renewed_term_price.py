@@ -11,7 +11,7 @@ refunds what that term charged.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -27,6 +27,7 @@ from subscriptions.models import Subscription
 from subscriptions.renewal_rules import NextTermChange
 from subscriptions.sync import sync_customer
 from tests.billing.conftest import price_in, provisioned
+from tests.catalog.test_price_effective_dates import successor
 
 BOUGHT = datetime(2021, 6, 18, 9, tzinfo=UTC)
 RENEWED = datetime(2022, 6, 18, 12, tzinfo=UTC)  # the day after the term's end, synced
@@ -166,3 +167,43 @@ def test_r1_b3_a_cancellation_in_the_renewed_terms_window_refunds_the_renewed_pr
     bill("2022-06")
     assert [(c[0], c[3]) for c in charges_of(sub, date(2022, 6, 1))] == [
         ("renew", Decimal("4200.00")), ("cancelImmediate", Decimal("-4200.00"))]
+
+
+# -- price-list effective dates: the next term is priced at the row of its first day -------
+
+RENEWAL_DAY = date(2022, 6, 18)
+
+
+def test_r2_b1_a_reminder_quotes_a_price_rise_that_starts_before_the_renewal(
+        shop, clock, agent, pc_client, monthly):
+    """Microsoft published next month's list (from 1 Jun 2022, 40.00): the reminder sent in
+    May promises the renewed term at 40.00, the row that sells on the renewal date."""
+    sub = first_term(shop, agent, clock, pc_client, monthly, billed=False)
+    successor(monthly, date(2022, 6, 1), "40.00")
+    clock.move_to(datetime(2022, 5, 19, 9, tzinfo=UTC))  # 30 days before the term's end
+    _, text = reminders.message(sub)
+    assert renewals.quote_next_term(sub).unit_price == Decimal("40.00")
+    assert "400,00\xa0€ per billing cycle" in text and "360,00" not in text
+
+
+def test_r2_b1_a_reminder_quotes_todays_price_when_the_rise_starts_after_the_renewal(
+        shop, clock, agent, pc_client, monthly):
+    sub = first_term(shop, agent, clock, pc_client, monthly, billed=False)
+    successor(monthly, RENEWAL_DAY + timedelta(days=1), "40.00")
+    clock.move_to(datetime(2022, 6, 11, 9, tzinfo=UTC))
+    _, text = reminders.message(sub)
+    assert "360,00\xa0€ per billing cycle" in text and "400,00" not in text
+
+
+def test_r1_b1_a_late_sync_records_the_row_of_the_renewed_terms_first_day(
+        shop, clock, agent, pc_client, monthly):
+    """The sync sees the renewal four days late, after a newer row started on 20 Jun: the
+    renewed term is billed at the row that sold on 18 Jun, as its reminder promised."""
+    sub = first_term(shop, agent, clock, pc_client, monthly)
+    successor(monthly, RENEWAL_DAY + timedelta(days=2), "40.00")
+    renew(clock, shop, pc_client, datetime(2022, 6, 22, 12, tzinfo=UTC))
+    assert (sub.renewed_on, sub.renewed_unit_price) == (RENEWAL_DAY, Decimal("36.00"))
+    clock.move_to(datetime(2022, 7, 1, 9, tzinfo=UTC))
+    bill("2022-06")
+    assert charges_of(sub, date(2022, 6, 1)) == [
+        ("renew", RENEWAL_DAY, Decimal("36.00"), Decimal("360.00"))]
