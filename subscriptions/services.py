@@ -16,8 +16,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from catalog import effective
 from catalog.models import Price, Sku
-from catalog.queries import buyer_price, markups_for
+from catalog.queries import buyer_market, buyer_price, markups_for
 from connectors.partner_center import PartnerCenterClient
 from connectors.partner_center.errors import PartnerCenterError
 from persistence import as_utc, db
@@ -136,12 +137,30 @@ def change_quantity(sub: Subscription, quantity: int, user, client: PartnerCente
 
 
 def price_of(sub: Subscription) -> Price | None:
-    """The price it was bought at (its order line), else a price of the same plan and term."""
+    """The price it was bought at (its order line), else (mirrored from Partner Center) the
+    plan's row for its term and billing that sells today in its buyer's market (C7,
+    catalog/effective.py), else, when none sells, any row of them, listed first."""
     if sub.order_line is not None:
         return sub.order_line.price
-    return db.session.scalar(select(Price).join(Sku).where(
+    return _selling_today(sub) or db.session.scalar(_same_term(sub).order_by(
+        Price.listed.desc(), Price.id))
+
+
+def _same_term(sub: Subscription):
+    return select(Price).join(Sku).where(
         Sku.product_id == sub.product_id, Price.term_duration == sub.term_duration,
-        Price.billing_cycle == sub.billing_cycle).order_by(Price.listed.desc(), Price.id))
+        Price.billing_cycle == sub.billing_cycle)
+
+
+def _selling_today(sub: Subscription) -> Price | None:
+    """The plan's listed row for its term and billing sold today in the buyer's market: not
+    a row announced for later, one past its end, or one a newer row replaced."""
+    market = buyer_market(sub.customer.country if sub.customer else None)
+    today = effective.today()
+    rows = db.session.scalars(_same_term(sub).where(
+        Price.market == market, Price.listed.is_(True), *effective.window_filter(today))
+        .order_by(Price.id)).all()
+    return next(iter(effective.selling(rows, today)), None)
 
 
 def buyer_unit_price(sub: Subscription, price: Price | None) -> Decimal:
