@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -31,11 +31,12 @@ from billing.reconciliation_models import (
     ReconciliationRun,
     RunState,
 )
+from catalog import effective
 from catalog.models import Price, Sku
 from connectors.graph import GraphError
 from connectors.partner_center import PartnerCenterError
 from orders.models import OrderLine
-from persistence import db, utcnow
+from persistence import as_utc, db, utcnow
 from subscriptions.models import Subscription
 
 # A credit we give a buyer of our own accord is not Microsoft's to bill.
@@ -133,7 +134,7 @@ class _Costs:
 
     def of(self, charge: Charge, price_id: int | None) -> Decimal | None:
         ref = ("price", price_id) if price_id else ("sub", charge.subscription_id,
-                                                     charge.currency)
+                                                     charge.currency, charge.period_start)
         if ref not in self._found:
             self._found[ref] = self._lookup(charge, price_id)
         return self._found[ref]
@@ -146,11 +147,33 @@ class _Costs:
             if charge.subscription_id else None
         if sub is None:
             return None
-        cost = db.session.scalar(select(Price.unit_price).join(Sku).where(
+        same = select(Price.unit_price, Price.sku_id, Price.term_duration, Price.billing_cycle,
+                      Price.market, Price.currency, Price.tier_min, Price.effective_start,
+                      Price.effective_end).join(Sku).where(
             Sku.product_id == sub.product_id, Price.term_duration == sub.term_duration,
             Price.billing_cycle == sub.billing_cycle, Price.currency == charge.currency)
-            .order_by(Price.listed.desc(), Price.id).limit(1))
+        day = _priced_on(sub, charge)
+        sold = effective.selling(db.session.execute(same.where(
+            Price.listed.is_(True), *effective.window_filter(day)).order_by(Price.id)).all(),
+            day)
+        cost = sold[0].unit_price if sold else db.session.scalar(
+            same.order_by(Price.listed.desc(), Price.id).limit(1))
         return None if cost is None else Decimal(cost)
+
+
+def _priced_on(sub: Subscription, charge: Charge) -> date:
+    """The day whose price-list row Microsoft bills a charge of a subscription with no order
+    line at (catalog/effective.py): its term's first day when the charge lies in the current
+    term (Microsoft keeps a term's price), else the charge's own first day."""
+    first, end = _utc_day(sub.term_start), _utc_day(sub.term_end)
+    if first is None or charge.period_start < first or (end and charge.period_start >= end):
+        return charge.period_start
+    return first
+
+
+def _utc_day(moment: datetime | None) -> date | None:
+    at = as_utc(moment)
+    return None if at is None else at.astimezone(UTC).date()
 
 
 def _item(finding: Finding) -> ReconciliationItem:

@@ -20,6 +20,7 @@ from connectors.partner_center.sandbox.fixtures import GRAPH_HOST
 from persistence import db
 from subscriptions.services import cancel, change_quantity
 from tests.billing.conftest import price_in, provisioned
+from tests.catalog.test_price_effective_dates import successor
 
 INVOICED = datetime(2021, 7, 8, 12, tzinfo=UTC)  # June's invoice is out
 
@@ -152,3 +153,19 @@ def test_an_export_microsoft_refuses_is_kept_as_a_failed_run(clock, pc_sandbox, 
 def test_a_month_written_wrongly_is_refused_naming_the_field(pc_client, graph_client, app):
     with pytest.raises(BillingInputError, match="month: write the billing month as YYYY-MM"):
         reconcile("June", invoices=pc_client, exports=graph_client)
+
+
+def test_a_subscription_with_no_order_line_is_expected_at_the_row_of_its_terms_first_day(
+        shop, clock, pc_client, graph_client, bought):
+    """Mirrored from Partner Center (no order line here): July's renewal is expected at the
+    row that sells from 1 July (cost 12.04 EUR), not at June's row it replaced, and
+    Microsoft billing it so is no discrepancy (catalog/effective.py)."""
+    successor(bought.order_line.price, date(2021, 7, 1), "15.05")  # cost 11.04 + 1
+    bought.order_line_id = None
+    db.session.commit()
+    clock.move_to(datetime(2021, 8, 8, 12, tzinfo=UTC))
+    # ROUNDDOWN(12.04 EUR x 1.086956522, 2) x 10, as Microsoft bills July's price list.
+    inject(kind="amount", subtotal="130.80", month="2021-07",
+           subscriptionId=bought.pc_subscription_id)
+    done = run(pc_client, graph_client, "2021-07")
+    assert (done.state, [i.note for i in done.items]) == ("matched", [])
