@@ -138,12 +138,19 @@ def change_quantity(sub: Subscription, quantity: int, user, client: PartnerCente
 
 def price_of(sub: Subscription) -> Price | None:
     """The price it was bought at (its order line), else (mirrored from Partner Center) the
-    plan's row for its term and billing that sells today in its buyer's market (C7,
-    catalog/effective.py), else, when none sells, any row of them, listed first."""
+    plan's row for its term and billing in its buyer's market (C7) that sold on its term's
+    first day: Microsoft keeps a term's price, so a row that took over since does not
+    reprice it (catalog/effective.py). Else today's row (a term older than the dated rows),
+    else, when none sells, any row of them, listed first."""
     if sub.order_line is not None:
         return sub.order_line.price
-    return _selling_today(sub) or db.session.scalar(_same_term(sub).order_by(
-        Price.listed.desc(), Price.id))
+    return (_selling_on(sub, _term_day(sub)) or _selling_on(sub, effective.today())
+            or db.session.scalar(_same_term(sub).order_by(Price.listed.desc(), Price.id)))
+
+
+def _term_day(sub: Subscription) -> date:
+    start = as_utc(sub.term_start)
+    return start.astimezone(UTC).date() if start else effective.today()
 
 
 def _same_term(sub: Subscription):
@@ -152,15 +159,14 @@ def _same_term(sub: Subscription):
         Price.billing_cycle == sub.billing_cycle)
 
 
-def _selling_today(sub: Subscription) -> Price | None:
-    """The plan's listed row for its term and billing sold today in the buyer's market: not
-    a row announced for later, one past its end, or one a newer row replaced."""
+def _selling_on(sub: Subscription, day: date) -> Price | None:
+    """The plan's listed row for its term and billing sold on `day` in the buyer's market:
+    not a row announced for later, one past its end, or one a newer row replaced."""
     market = buyer_market(sub.customer.country if sub.customer else None)
-    today = effective.today()
     rows = db.session.scalars(_same_term(sub).where(
-        Price.market == market, Price.listed.is_(True), *effective.window_filter(today))
+        Price.market == market, Price.listed.is_(True), *effective.window_filter(day))
         .order_by(Price.id)).all()
-    return next(iter(effective.selling(rows, today)), None)
+    return next(iter(effective.selling(rows, day)), None)
 
 
 def buyer_unit_price(sub: Subscription, price: Price | None) -> Decimal:

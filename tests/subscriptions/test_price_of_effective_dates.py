@@ -1,7 +1,8 @@
 """A subscription mirrored from Partner Center (no order line here) is priced at its plan's
-row that sells today in its buyer's market (C7, catalog/effective.py): its cancellation
-refund (S3/B3) and the licenses added to it (S2/B1) follow a price-list row that took over
-on its start date, not the row it replaced or another market's.
+row in its buyer's market (C7) that sold on its term's first day (catalog/effective.py;
+Microsoft keeps a term's price): its cancellation refund (S3/B3) and the licenses added to
+it (S2/B1) follow a price-list row that took over on its start date for a term begun since,
+never another market's row, and a term begun before keeps the row it began with.
 """
 
 from __future__ import annotations
@@ -21,14 +22,16 @@ from subscriptions.models import Subscription
 from tests.catalog.test_price_effective_dates import DAWN, EVE, START, successor
 
 
-def imported(world, at, customer=None) -> Subscription:
-    """Four licenses of the plan's one-month term, bought in Partner Center an hour ago."""
+def imported(world, at, customer=None, began=None) -> Subscription:
+    """Four licenses of the plan's one-month term, bought in Partner Center an hour ago (or
+    at `began`)."""
     customer = customer or world.customer_a
+    began = began or at - timedelta(hours=1)
     product = world.price.sku.product
     sub = Subscription(customer=customer, reseller_id=customer.reseller_id, product=product,
                        title=product.title, family=product.family, billing_cycle="monthly",
                        term_duration="P1M", quantity=4, status="active",
-                       purchased_at=at - timedelta(hours=1), term_start=at - timedelta(hours=1),
+                       purchased_at=began, term_start=began,
                        term_end=at + timedelta(days=30))
     db.session.add(sub)
     db.session.commit()
@@ -40,11 +43,11 @@ def buyers(sub: Subscription, price: Price) -> Decimal:
 
 
 @pytest.mark.parametrize("moment", [EVE, DAWN], ids=["eve", "start_date"])
-def test_s3_b1_an_imported_subscription_is_refunded_and_extended_at_the_row_sold_today(
+def test_s3_b1_an_imported_subscription_is_refunded_and_extended_at_its_terms_row(
         world, moment):
     new = successor(world.price, START, "14.00")
     with time_machine.travel(moment, tick=False):
-        sub = imported(world, moment)
+        sub = imported(world, moment, began=moment)  # its term began now
         sold = new if moment == DAWN else world.price
         expected = buyers(sub, sold)
         assert expected != buyers(sub, world.price if sold is new else new)
@@ -53,6 +56,17 @@ def test_s3_b1_an_imported_subscription_is_refunded_and_extended_at_the_row_sold
         assert quote.amount == expected * 4  # within 24 hours: in full
         assert term_price(sub) == expected  # what added licenses are billed at
         assert services.price_of(sub) == sold
+
+
+def test_b1_a_term_begun_before_a_new_row_started_keeps_its_row(world):
+    """Bought the evening before the new row took over: the term's price stays the old row's
+    after it (Microsoft keeps a term's price), for its refund and added licenses alike."""
+    successor(world.price, START, "14.00")
+    with time_machine.travel(DAWN, tick=False):
+        sub = imported(world, DAWN, began=EVE)
+        assert services.price_of(sub) == world.price
+        assert term_price(sub) == buyers(sub, world.price)
+        assert services.cancellation_quote(sub).credit.unit_price == buyers(sub, world.price)
 
 
 def test_c7_an_imported_subscription_is_priced_in_its_buyers_market(world):
