@@ -191,3 +191,20 @@ def test_o5_an_offset_amount_above_what_the_invoice_still_asks_is_refused(client
     body = response.get_data(as_text=True)
     assert "O5.offset_exceeds_unpaid" in body and "RMB 10,000.00" in body
     assert overage_invoice(invoiced).credit_notes == []
+
+
+def test_o5_after_an_earlier_offset_and_a_payment_an_offset_takes_only_whats_still_due(
+    client, world, invoiced
+):
+    """June's 21,200 invoice: 5,000 offset by a small order (5,300 credited), then 5,300 paid:
+    10,600 is still due, so the next order funds 10,000 and not the 15,000 of overage still
+    open by the commitment's own count."""
+    small = order(invoiced, world, "5000")
+    assert offset(client, world, invoiced, small.id).status_code == 302
+    pay_part(invoiced, world, "5300.00")
+    placed = order(invoiced, world, "30000")
+    assert offset(client, world, invoiced, placed.id).status_code == 302
+    invoice = overage_invoice(invoiced)
+    assert [n.subtotal for n in invoice.credit_notes] == [Decimal("-5000.00"),
+                                                           Decimal("-10000.00")]
+    assert invoice.balance_due == Decimal("0")
