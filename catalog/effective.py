@@ -77,29 +77,20 @@ def in_window(start: date | None, end: date | None, day: date) -> bool:
 def selling(rows: Sequence[R], day: date) -> list[R]:
     """Of each offer among `rows`, the row sold on `day` (offers with none left out), in
     the order `rows` came in."""
-    chosen: dict[tuple, R] = {}
-    for row in rows:
-        if not in_window(row.effective_start, row.effective_end, day):
-            continue
-        key = offer_key(row)
-        held = chosen.get(key)
-        if held is None or _started(row) > _started(held):
-            chosen[key] = row
-    kept = {id(row) for row in chosen.values()}
-    return [row for row in rows if id(row) in kept]
+    return latest_started([row for row in rows
+                           if in_window(row.effective_start, row.effective_end, day)])
 
 
 def latest_started(rows: Sequence[R]) -> list[R]:
-    """`selling` for rows a query already kept to the day's window (`window_filter`) whose
-    `effective_start` is read as the database holds it (ISO text on SQLite, a date on
+    """Of each offer's rows, the latest to have started (`selling` once the rows are kept to
+    the day's window, as a query's `window_filter` also does). `effective_start` may be
+    read as the database holds it (ISO text on SQLite, a date on
     PostgreSQL; both order by date): of each offer's rows, the latest to have started, in
-    the order `rows` came in. For reads of many rows (a shop page's prices): turning each
-    row's dates into dates and choosing among them took a cold shop page's price read from
-    0.6 to 1.4 ms (#27); most offers have one row, which this keeps as it is."""
+    the order `rows` came in (a shop page's price read need not turn each row's dates into
+    dates, #27); most offers have one row, which this keeps as it is."""
     chosen: dict[tuple, R] = {}
     for row in rows:
-        key = (row.sku_id, row.term_duration, row.billing_cycle, row.market, row.currency,
-               row.tier_min)  # OFFER
+        key = offer_key(row)
         held = chosen.get(key)
         if held is None or (row.effective_start is not None and (
                 held.effective_start is None or row.effective_start > held.effective_start)):
@@ -108,10 +99,6 @@ def latest_started(rows: Sequence[R]) -> list[R]:
         return list(rows)
     kept = {id(row) for row in chosen.values()}
     return [row for row in rows if id(row) in kept]
-
-
-def _started(row: Dated) -> date:
-    return row.effective_start or BEFORE_ANY
 
 
 def window_filter(day: date) -> list:

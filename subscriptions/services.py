@@ -144,7 +144,9 @@ def price_of(sub: Subscription) -> Price | None:
     else, when none sells, any row of them, listed first."""
     if sub.order_line is not None:
         return sub.order_line.price
-    return (_selling_on(sub, _term_day(sub)) or _selling_on(sub, effective.today())
+    market = buyer_market(sub.customer.country if sub.customer else None)
+    return (_selling_on(sub, market, _term_day(sub))
+            or _selling_on(sub, market, effective.today())
             or db.session.scalar(_same_term(sub).order_by(Price.listed.desc(), Price.id)))
 
 
@@ -159,10 +161,9 @@ def _same_term(sub: Subscription):
         Price.billing_cycle == sub.billing_cycle)
 
 
-def _selling_on(sub: Subscription, day: date) -> Price | None:
+def _selling_on(sub: Subscription, market: str, day: date) -> Price | None:
     """The plan's listed row for its term and billing sold on `day` in the buyer's market:
     not a row announced for later, one past its end, or one a newer row replaced."""
-    market = buyer_market(sub.customer.country if sub.customer else None)
     rows = db.session.scalars(_same_term(sub).where(
         Price.market == market, Price.listed.is_(True), *effective.window_filter(day))
         .order_by(Price.id)).all()
