@@ -15,6 +15,7 @@ placing then refuses with the new price (B1.price_changed) instead of charging i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -67,23 +68,29 @@ def _local_id(ref: str) -> int | None:
     return db.session.scalar(select(Subscription.id).filter_by(pc_subscription_id=ref))
 
 
-def converted(line: CartLine, plan: LinePlan) -> bool:
-    """A shop line checkout turns into extra licences on a subscription we hold (C4)."""
-    return line.add_to_subscription_id is None and held(line, plan) is not None
+@dataclass(frozen=True)
+class LineUnit:
+    """A line's unit price as the order records it, and why it is not today's (or None)."""
+
+    unit: Decimal
+    note: str | None
+
+
+def priced(cart: Cart, plans: Sequence[LinePlan], markups: Mapping) -> list[LineUnit]:
+    """Each line's unit price and note, its held subscription looked up once: a page that
+    shows both asked for it twice, a SELECT by Partner Center id each time."""
+    return [_priced(line, plan, markups) for line, plan in zip(cart.lines, plans, strict=True)]
+
+
+def _priced(line: CartLine, plan: LinePlan, markups: Mapping) -> LineUnit:
+    sub = held(line, plan)
+    if sub is None:
+        return LineUnit(unit_price(line, markups), None)
+    return LineUnit(term_price(sub), CONVERTED_NOTE if line.add_to_subscription_id is None
+                    else None)
 
 
 def units(cart: Cart, plans: Sequence[LinePlan], markups: Mapping) -> list[Decimal]:
-    """Each line's unit price as the order records it and billing charges it (B1)."""
-    return [unit_of(line, plan, markups) for line, plan in zip(cart.lines, plans, strict=True)]
-
-
-def unit_of(line: CartLine, plan: LinePlan, markups: Mapping) -> Decimal:
-    """The held subscription's term price for extra licences, else today's buyer price."""
-    sub = held(line, plan)
-    return term_price(sub) if sub is not None else unit_price(line, markups)
-
-
-def notes(cart: Cart, plans: Sequence[LinePlan]) -> list[str | None]:
-    """Why a line's price is not today's catalog price: C4's note on a converted line."""
-    return [CONVERTED_NOTE if converted(line, plan) else None
-            for line, plan in zip(cart.lines, plans, strict=True)]
+    """Each line's unit price as the order records it and billing charges it (B1): the
+    held subscription's term price for extra licences, else today's buyer price."""
+    return [line.unit for line in priced(cart, plans, markups)]

@@ -40,12 +40,19 @@ class Quote:
 
 def shown_units(cart: Cart, markups: Mapping, retail_view: bool,
                 plans: Sequence[LinePlan]) -> list[Decimal]:
-    """Each line's unit price as its viewer is shown it and the order records it: retail
-    for a reseller's end customer (B1), else the buyer's price (cost + markup, or retail),
-    or the held subscription's term price for a line that adds licences to it (C4)."""
+    """Each line's unit price as its viewer is shown it and the order records it."""
+    return [line.unit for line in shown_lines(cart, markups, retail_view, plans)]
+
+
+def shown_lines(cart: Cart, markups: Mapping, retail_view: bool,
+                plans: Sequence[LinePlan]) -> list[line_units.LineUnit]:
+    """Each line's unit price as its viewer is shown it, and why it is not today's: retail
+    for a reseller's end customer (B1; C4 does not change it, so no note), else the buyer's
+    price (cost + markup, or retail), or the held subscription's term price for a line that
+    adds licences to it (C4, with its note)."""
     if retail_view:
-        return [retail.unit(line.price) for line in cart.lines]
-    return line_units.units(cart, plans, markups)
+        return [line_units.LineUnit(retail.unit(line.price), None) for line in cart.lines]
+    return line_units.priced(cart, plans, markups)
 
 
 def quote_of(cart: Cart, units: Sequence[Decimal]) -> Quote:

@@ -90,7 +90,8 @@ def _render_cart(customer: Customer, problems=(), mca_form=None, status=200, pla
     today, urls = datetime.now(UTC).date(), fix_urls(customer, from_cart=True)
     if plans is None or len(plans) != len(the_cart.lines):  # a second tab changed the cart
         plans = line_units.local_plans(the_cart, today, urls)
-    priced, totals = _priced(the_cart, markups_for(customer.reseller_id), shows_retail, plans)
+    shown = quotes.shown_lines(the_cart, markups_for(customer.reseller_id), shows_retail, plans)
+    priced, totals = _priced(the_cart, [line.unit for line in shown])
     # Before any check, what the saved record alone already fails (K1-K4) shows beside
     # the customer's details, so nobody fills in the MCA first and learns of it on placing.
     ahead = [] if problems else record_problems(customer, today, urls)
@@ -101,7 +102,8 @@ def _render_cart(customer: Customer, problems=(), mca_form=None, status=200, pla
         line_problems=by_line(problems), mca_form=mca_form or _mca_form(customer),
         acceptance=mca.latest_for(customer.id, customer.reseller_id),
         idempotency_key=str(uuid.uuid4()), tax_label=tax_label, priced=priced, totals=totals,
-        price_notes=_price_notes(the_cart, plans, shows_retail),
+        price_notes={line.id: shown_line.note for line, shown_line in zip(
+            the_cart.lines, shown, strict=True) if shown_line.note},
         quote=quotes.encode(quotes.quote_of(the_cart, [priced[ln.id][0] for ln in the_cart.lines])),
         coterm=_coterm(the_cart, shows_retail), azure=_azure(the_cart), scopes=reservations.SCOPES,
         money=lambda amount, currency: format_money(amount, currency, locale)), status
@@ -123,27 +125,16 @@ def _coterm(the_cart, shows_retail: bool) -> dict:
             for line in the_cart.lines}
 
 
-def _priced(the_cart, markups, shows_retail: bool, plans) -> tuple[dict, dict]:
+def _priced(the_cart, units) -> tuple[dict, dict]:
     """Each line's (unit price, amount) as the order will record them (for an end customer:
     as its reseller invoices them, B1; extra licences at the held subscription's term
     price, C4), and the cart's totals per currency and billing cycle: a monthly and an
     annual charge are not one sum."""
     priced = {}
-    units = quotes.shown_units(the_cart, markups, shows_retail, plans)
     for line, unit in zip(the_cart.lines, units, strict=True):
         priced[line.id] = (unit, charge_amount(unit, line.quantity, line.price.currency))
     return priced, _totals((line.price.currency, line.price.billing_cycle, priced[line.id][1])
                            for line in the_cart.lines)
-
-
-def _price_notes(the_cart, plans, shows_retail: bool) -> dict:
-    """C4: why a shop line costs its held subscription's term price, not today's; an end
-    customer is shown the retail price, which the conversion does not change."""
-    if shows_retail:
-        return {}
-    return {line.id: note for line, note in zip(the_cart.lines,
-                                                line_units.notes(the_cart, plans), strict=True)
-            if note}
 
 
 def _totals(amounts) -> dict:

@@ -17,8 +17,8 @@ from catalog import effective
 from catalog.queries import markups_for
 from checkout.problems import CheckoutRefused
 from orders import cart as carts
-from orders import line_units, retail
 from orders import quote as quotes
+from orders import retail
 from orders.models import Cart, CartLine, Order
 from orders.placement import IdempotencyConflict, dry_run, place_order
 from persistence import db
@@ -112,13 +112,13 @@ def validate_checkout():
     if problems:
         return refused(problems)
     shows_retail = retail.sees_retail(scope.user(), cart.customer.reseller_id)
-    units = quotes.shown_units(cart, markups_for(cart.customer.reseller_id), shows_retail,
+    shown = quotes.shown_lines(cart, markups_for(cart.customer.reseller_id), shows_retail,
                                plans)
+    units = [line.unit for line in shown]
     total = sum(quotes.quote_of(cart, units).totals.values(), Decimal(0))
     # written as an order's amounts are (Money: four places), to send back as they are
     return jsonify(ok=True, problems=[], unit_prices=[_four(unit) for unit in units],
-                   total=_four(total), price_notes=(
-                       [None] * len(units) if shows_retail else line_units.notes(cart, plans)))
+                   total=_four(total), price_notes=[line.note for line in shown])
 
 
 def _four(amount: Decimal) -> str:

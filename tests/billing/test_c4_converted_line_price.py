@@ -9,7 +9,7 @@ import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from agreements import mca
 from billing.charges import generate_charges
@@ -99,3 +99,27 @@ def test_b1_a_review_at_todays_price_of_a_converted_line_is_refused_with_the_ter
     changed = {p["code"]: p for p in placed.get_json()["error"]["problems"]}
     assert Decimal(changed["B1.price_changed"]["current"]) == Decimal("10.00")
     assert db.session.scalar(select(func.count(Order.id))) == orders  # nothing ordered
+
+
+def test_c4_the_cart_page_looks_a_converted_lines_subscription_up_once(
+        client, shop, clock, pc_client):
+    """The price and the note of a converted line come from one lookup of the subscription
+    it adds to (by Partner Center id): the page asked twice, once for each."""
+    sub, price = held_at_ten_with_todays_price_twelve(shop, clock, pc_client)
+    customer = shop.customer_a
+    login(client, shop.reseller_a_user)
+    post_form(client, "/cart/add", {"customer": customer.id, "price_id": price.id,
+                                    "quantity": "5"}, token_url=f"/cart?customer={customer.id}")
+    sent = []
+
+    def note(_conn, _cursor, statement, parameters, *_args):
+        if "subscriptions.pc_subscription_id = " in statement:
+            sent.append(parameters)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        page = client.get(f"/cart?customer={customer.id}").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert "at its term price (C4)" in page and "10,00\xa0€" in page
+    assert len(sent) == 1, sent
