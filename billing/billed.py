@@ -17,12 +17,24 @@ from catalog.models import Family, Price
 from orders.models import OrderLine
 from persistence import db
 from subscriptions import rules
-from subscriptions.models import Subscription, SubscriptionEvent
+from subscriptions.models import RenewedTerm, Subscription, SubscriptionEvent
 from subscriptions.services import buyer_unit_price, price_of
 
 PAGE = 2000
 NOT_BILLED = ("pending",)  # never provisioned: nothing to charge
 ENDED = ("cancelled", "deleted", "expired", "disabled")
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierTerm:
+    """A renewed term before the latest renewal (subscriptions.models.RenewedTerm): its first
+    day, charge cycle and term in months, and its prices (None: the order line's)."""
+
+    began_on: date
+    months: int
+    term_months: int
+    unit_price: Decimal | None
+    retail_unit_price: Decimal | None
 
 
 @dataclass(slots=True)
@@ -56,6 +68,9 @@ class Billed:
     renewed_retail_unit_price: Decimal | None = None
     first_months: int = 0
     first_term_months: int = 0
+    # The renewed terms before the latest, oldest first; read only where a run may bill one
+    # (renewed in or after the month billed, or a seat change's day), else ().
+    earlier_terms: tuple[EarlierTerm, ...] = ()
 
     def quantity_on(self, day: date) -> int:
         """The seats a cycle starting that day began with: before the first change since."""
@@ -87,8 +102,10 @@ def billed_subscriptions(first: date | None, last: date | None, ends: dict[int, 
         if not rows:
             return
         quantities = _quantity_changes(first, [r[0] for r in rows])
+        earlier = _earlier_terms(first, rows)
         for row in rows:
-            yield _billed(row, ends.get(row[0]), quantities.get(row[0], ()))
+            yield _billed(row, ends.get(row[0]), quantities.get(row[0], ()),
+                          earlier.get(row[0], ()))
         after = rows[-1][0]
 
 
@@ -112,7 +129,8 @@ def _billed_query():
                    Subscription.family != Family.AZURE_PLAN))
 
 
-def _billed(row, cancelled_on: date | None, changes) -> Billed:
+def _billed(row, cancelled_on: date | None, changes,
+            earlier: tuple[EarlierTerm, ...] = ()) -> Billed:
     (sub_id, customer_id, reseller_id, country, order_line_id, pc_subscription_id, title,
      family, billing_cycle, term_duration, quantity, status, autorenew, purchased_at,
      term_end, renewed_on, renewed_unit, renewed_retail, bought_cycle, bought_term,
@@ -132,18 +150,19 @@ def _billed(row, cancelled_on: date | None, changes) -> Billed:
         cancelled_on or (utc_day(term_end) if ends else None),
         unit, retail if reseller_id else None, currency, market or country, custom_term_end,
         renewed_on, renewed_unit, renewed_retail if reseller_id else None, first_months,
-        rules.TERM_MONTHS.get(bought_term or term_duration, first_months))
+        rules.TERM_MONTHS.get(bought_term or term_duration, first_months),
+        tuple(replace(term, retail_unit_price=None) for term in earlier) if not reseller_id
+        else earlier)
 
 
 def before_renewal(sub: Billed) -> Billed:
-    """Its terms before the latest renewal, as bought: the order line's price, charge cycle
-    and term, for cycles starting before the renewal's day."""
+    """Its terms before its first renewal, as bought: the order line's price, charge cycle
+    and term, for cycles starting before that renewal's day."""
     if sub.renewed_on is None:
         return sub
-    last = sub.renewed_on - timedelta(days=1)
-    until = last if sub.billed_until is None else min(sub.billed_until, last)
+    first_renewal = sub.earlier_terms[0].began_on if sub.earlier_terms else sub.renewed_on
     return replace(sub, months=sub.first_months, term_months=sub.first_term_months,
-                   billed_until=until)
+                   billed_until=_until(sub, first_renewal))
 
 
 def renewed_term(sub: Billed) -> Billed:
@@ -156,10 +175,37 @@ def renewed_term(sub: Billed) -> Billed:
                    retail_unit_price=_or(sub.renewed_retail_unit_price, sub.retail_unit_price))
 
 
+def renewed_terms(sub: Billed) -> list[Billed]:
+    """Every renewed term known, oldest first, each billed from its own first day (its
+    purchased_on) until the next began, at its own price, cycle and term."""
+    if sub.renewed_on is None:
+        return []
+    return [*(_earlier(sub, at) for at in range(len(sub.earlier_terms))), renewed_term(sub)]
+
+
+def _earlier(sub: Billed, at: int) -> Billed:
+    term = sub.earlier_terms[at]
+    ends_before = (sub.earlier_terms[at + 1].began_on if at + 1 < len(sub.earlier_terms)
+                   else sub.renewed_on)
+    return replace(sub, purchased_on=term.began_on, first_term_end=None, months=term.months,
+                   term_months=term.term_months, billed_until=_until(sub, ends_before),
+                   unit_price=_or(term.unit_price, sub.unit_price),
+                   retail_unit_price=_or(term.retail_unit_price, sub.retail_unit_price))
+
+
+def _until(sub: Billed, next_term: date) -> date:
+    """The last day a cycle of a term ending where `next_term` begins may start."""
+    last = next_term - timedelta(days=1)
+    return last if sub.billed_until is None else min(sub.billed_until, last)
+
+
 def term_on(sub: Billed, day: date) -> Billed:
     """The subscription as the term holding `day` bills it."""
-    if sub.renewed_on is not None and day >= sub.renewed_on:
-        return renewed_term(sub)
+    if sub.renewed_on is None:
+        return sub
+    for term in reversed(renewed_terms(sub)):
+        if day >= term.purchased_on:
+            return term
     return before_renewal(sub)
 
 
@@ -212,3 +258,27 @@ def _quantity_changes(first: date | None, ids: list[int]) -> dict[int, list[tupl
         if data and "before" in data:
             found[sub_id].append((utc_day(at), int(data["before"])))
     return found
+
+
+def _earlier_terms(first: date | None, rows) -> dict[int, tuple[EarlierTerm, ...]]:
+    """The renewed terms before the latest of the page's subscriptions a run may bill in
+    one: those renewed in or after the month (a month's cycles before that renewal), or
+    all renewed ones when no month is given (seat changes, dated in any term)."""
+    renewed = {row[0]: row[15] for row in rows  # 15: renewed_on (_billed_query)
+               if row[15] is not None and (first is None or row[15] >= first)}
+    if not renewed:
+        return {}
+    found: dict[int, list[EarlierTerm]] = defaultdict(list)
+    for term in db.session.execute(
+            select(RenewedTerm.subscription_id, RenewedTerm.began_on, RenewedTerm.billing_cycle,
+                   RenewedTerm.term_duration, RenewedTerm.unit_price,
+                   RenewedTerm.retail_unit_price)
+            .where(RenewedTerm.subscription_id.in_(renewed))
+            .order_by(RenewedTerm.subscription_id, RenewedTerm.began_on)):
+        sub_id, began_on, cycle, term_duration, unit, retail = term
+        if began_on < renewed[sub_id]:
+            months = rules.cycle_months(cycle)
+            found[sub_id].append(EarlierTerm(began_on, months,
+                                             rules.TERM_MONTHS.get(term_duration, months),
+                                             unit, retail))
+    return {sub_id: tuple(terms) for sub_id, terms in found.items()}

@@ -39,7 +39,7 @@ from billing.billed import (
     billed_subscriptions,
     cancellation_days,
     midnight,
-    renewed_term,
+    renewed_terms,
     term_on,
     utc_day,
 )
@@ -145,12 +145,12 @@ def _memo(process):
 def _cycle_charges(first: date, last: date, today: date) -> Iterator[tuple]:
     """The charge of every cycle starting this month (up to today), one per subscription
     that the bulk INSERT … SELECT (billing.bulk) leaves to this code: its terms as bought
-    until its latest renewal, then as renewed (R1)."""
+    until its first renewal, then each renewed term as the sync recorded it (R1)."""
     ends = cancellation_days()
     for sub in billed_subscriptions(first, last, ends, where=~bulk.plain(first)):
         yield from _bought_terms_charges(before_renewal(sub), first, min(last, today))
-        if sub.renewed_on is not None:
-            yield from _terms_from(renewed_term(sub), sub.renewed_on, first, min(last, today))
+        for term in renewed_terms(sub):
+            yield from _terms_from(term, term.purchased_on, first, min(last, today))
 
 
 def _bought_terms_charges(sub: Billed, first: date, until: date) -> Iterator[tuple]:

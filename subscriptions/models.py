@@ -76,6 +76,8 @@ class Subscription(db.Model):
                              order_by="SubscriptionEvent.id", cascade="all, delete-orphan")
     keys = db.relationship("SoftwareKey", back_populates="subscription",
                            order_by="SoftwareKey.id", cascade="all, delete-orphan")
+    renewed_terms = db.relationship("RenewedTerm", order_by="RenewedTerm.began_on",
+                                    cascade="all, delete-orphan")
 
     @property
     def live_keys(self) -> list[SoftwareKey]:
@@ -110,6 +112,27 @@ class SubscriptionEvent(db.Model):
 
     subscription = db.relationship("Subscription", back_populates="events")
     user = db.relationship("User")
+
+
+class RenewedTerm(db.Model):
+    """R1/B1: a term a renewal began, as billing charges it: from its first day, its charge
+    cycle and term, at the prices the sync recorded for it (the subscription's renewed_*
+    columns hold the latest's). Billing a month after a later renewal (a run caught up
+    late, or the 1st's run after the night's renewal) charges that month's term at its own
+    price, not the order line's. A price is NULL when no renewal was ever priced (the
+    catalog did not sell the term): the order line's then, as for the subscription."""
+
+    __tablename__ = "subscription_terms"
+    __table_args__ = (db.UniqueConstraint("subscription_id", "began_on"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    subscription_id = db.Column(db.Integer, db.ForeignKey("subscriptions.id"), nullable=False)
+    began_on = db.Column(db.Date, nullable=False)
+    billing_cycle = db.Column(db.String(10), nullable=False)
+    term_duration = db.Column(db.String(3), nullable=False, default="")
+    unit_price = db.Column(Money())
+    retail_unit_price = db.Column(Money())
+    recorded_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
 
 
 class Entitlement(db.Model):

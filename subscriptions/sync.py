@@ -37,7 +37,7 @@ from subscriptions.matching import (
     known_subscriptions,
     owners_of,
 )
-from subscriptions.models import Subscription
+from subscriptions.models import RenewedTerm, Subscription
 from subscriptions.order_sync import with_orders
 from subscriptions.rules import PERPETUAL
 from subscriptions.term_prices import term_unit_price
@@ -123,7 +123,8 @@ def _renewal(sub: Subscription, remote: RemoteSubscription, changes: list[str]) 
 def _price_renewed_term(sub: Subscription, changes: list[str]) -> None:
     """R1/B1: the renewed term (its plan, term and billing as the renewal applied them) is
     billed from its first day at the price the renewal reminder quoted for it, recorded now
-    so a later catalog change does not reprice a term already running."""
+    so a later catalog change does not reprice a term already running, and kept with the
+    earlier terms so a month billed after a later renewal still finds its own price."""
     sub.renewed_on = as_utc(sub.term_start).astimezone(UTC).date()
     # The row selling on the term's first day, not today's: the sync may see the renewal
     # days late, after a newer row started (catalog/effective.py).
@@ -131,10 +132,22 @@ def _price_renewed_term(sub: Subscription, changes: list[str]) -> None:
     unit, _ = term_unit_price(sub, sub.term_duration, sub.billing_cycle, day=day)
     if unit is None:  # not sold for that term here: the price it was billed at stays
         changes.append("no catalog price for the renewed term: billed at the previous price")
-        return
-    sub.renewed_unit_price = unit
-    sub.renewed_retail_unit_price, _ = term_unit_price(sub, sub.term_duration,
-                                                       sub.billing_cycle, day=day, retail=True)
+    else:
+        sub.renewed_unit_price = unit
+        sub.renewed_retail_unit_price, _ = term_unit_price(
+            sub, sub.term_duration, sub.billing_cycle, day=day, retail=True)
+    _keep_term(sub)
+
+
+def _keep_term(sub: Subscription) -> None:
+    """The renewed term as billing charges it, beside the earlier ones (one per first day)."""
+    term = next((t for t in sub.renewed_terms if t.began_on == sub.renewed_on), None)
+    if term is None:
+        term = RenewedTerm(began_on=sub.renewed_on)
+        sub.renewed_terms.append(term)
+    term.billing_cycle, term.term_duration = sub.billing_cycle, sub.term_duration
+    term.unit_price = sub.renewed_unit_price
+    term.retail_unit_price = sub.renewed_retail_unit_price
 
 
 def _offer(sub: Subscription, remote: RemoteSubscription, changes: list[str]) -> None:

@@ -207,3 +207,59 @@ def test_r1_b1_a_late_sync_records_the_row_of_the_renewed_terms_first_day(
     bill("2022-06")
     assert charges_of(sub, date(2022, 6, 1)) == [
         ("renew", RENEWAL_DAY, Decimal("36.00"), Decimal("360.00"))]
+
+
+# -- every renewed term keeps its own price ---------------------------------------------------
+
+SECOND_RENEWAL = datetime(2023, 6, 18, 12, tzinfo=UTC)
+BETWEEN_RENEWALS = tuple(f"2022-{m:02d}" for m in range(7, 13)) + tuple(
+    f"2023-{m:02d}" for m in range(1, 6))
+
+
+def renewed_twice(shop, clock, agent, pc_client, monthly) -> Subscription:
+    """Bought at 36.00 a month, renewed on 18 Jun 2022 at 40.00 (billed that month) and on
+    18 Jun 2023 at 45.00: Microsoft's lists from 1 Jun of each year."""
+    sub = first_term(shop, agent, clock, pc_client, monthly)
+    forty = successor(monthly, date(2022, 6, 1), "40.00")
+    renew(clock, shop, pc_client)
+    clock.move_to(datetime(2022, 7, 1, 9, tzinfo=UTC))
+    bill("2022-06")
+    successor(forty, date(2023, 6, 1), "45.00")
+    renew(clock, shop, pc_client, SECOND_RENEWAL)
+    assert (sub.renewed_on, sub.renewed_unit_price) == (date(2023, 6, 18), Decimal("45.00"))
+    return sub
+
+
+def test_r1_b1_months_billed_after_a_later_renewal_are_charged_their_own_terms_price(
+        shop, clock, agent, pc_client, monthly):
+    """The runs from July 2022 on caught up only after the second renewal: each month of the
+    first renewed term is charged its 40.00, not the order line's 36.00 (the latest renewal
+    alone was kept) nor the second renewal's 45.00."""
+    sub = renewed_twice(shop, clock, agent, pc_client, monthly)
+    clock.move_to(datetime(2023, 7, 1, 9, tzinfo=UTC))
+    bill(*BETWEEN_RENEWALS, "2023-06")
+    charged = [(c[1], c[2], c[3]) for c in charges_of(sub, date(2022, 6, 1))]
+    assert charged == [
+        (date(2022, 6, 18), Decimal("40.00"), Decimal("400.00")),
+        *[(date(2022 + (5 + m) // 12, (5 + m) % 12 + 1, 18), Decimal("40.00"),
+           Decimal("400.00")) for m in range(1, 12)],
+        (date(2023, 6, 18), Decimal("45.00"), Decimal("450.00"))]
+    assert [t.began_on for t in sub.renewed_terms] == [date(2022, 6, 18), date(2023, 6, 18)]
+
+
+def test_r1_b2_a_seat_change_in_an_earlier_renewed_term_is_charged_that_terms_price(
+        shop, clock, agent, pc_client, monthly):
+    """10 → 12 licences on 1 May 2023, in the first renewed term (cycles 18th to 17th), and
+    charged only after the second renewal: Microsoft's pair (10 refunded, 12 charged) for the
+    cycle's last 17 of 30 days at that term's 40.00 (36.00 before: the order line's)."""
+    sub = first_term(shop, agent, clock, pc_client, monthly)
+    forty = successor(monthly, date(2022, 6, 1), "40.00")
+    renew(clock, shop, pc_client)
+    clock.move_to(datetime(2023, 5, 1, 9, tzinfo=UTC))
+    services.change_quantity(sub, 12, agent, pc_client)
+    successor(forty, date(2023, 6, 1), "45.00")
+    renew(clock, shop, pc_client, SECOND_RENEWAL)
+    bill("2023-05")
+    added = [c for c in charges_of(sub, date(2023, 5, 1)) if c[0] == "addQuantity"]
+    assert [(c[2], c[3]) for c in added] == [(Decimal("40.00"), Decimal("-226.66")),
+                                             (Decimal("40.00"), Decimal("272.00"))]
