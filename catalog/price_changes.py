@@ -97,8 +97,13 @@ def prices_of(product_ids: Sequence[int], market: str = "") -> list[Price]:
              .options(joinedload(Price.sku).joinedload(Sku.product)))
     if market:
         query = query.where(Price.market == market.upper())
-    return list(db.session.scalars(query.order_by(
-        Product.title, Sku.pc_sku_id, Price.market, Price.term_duration, Price.billing_cycle)))
+    return list(db.session.scalars(query.order_by(*_offer_order())))
+
+
+def _offer_order() -> tuple:
+    """Product, SKU, market, term and billing; an offer's rows by start (undated first)."""
+    return (Product.title, Sku.pc_sku_id, Price.market, Price.term_duration,
+            Price.billing_cycle, Price.effective_start.asc().nulls_first(), Price.id)
 
 
 def retail_changes(prices: Sequence[Price], adjustment: Adjustment) -> list[PriceChange]:
@@ -149,8 +154,7 @@ def markup_changes(reseller_id: int, product_id: int | None, percent: Decimal, *
         query = query.where(Sku.product_id.not_in(own))
     if lock:
         query = query.with_for_update(of=Price).execution_options(populate_existing=True)
-    prices = db.session.scalars(query.order_by(
-        Product.title, Sku.pc_sku_id, Price.market, Price.term_duration, Price.billing_cycle))
+    prices = db.session.scalars(query.order_by(*_offer_order()))
     return [PriceChange(p, Decimal(buyer_price(p, p.sku.product_id, current)),
                         Decimal(buyer_price(p, p.sku.product_id, wanted))) for p in prices]
 

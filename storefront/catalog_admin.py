@@ -192,6 +192,8 @@ def _preview(changes: list, heading: str, back: str, stale: str = ""):
         "catalog_admin/preview.html", changes=changes[:PREVIEW_ROWS], count=len(changes),
         changed=sum(1 for c in changes if c.difference), heading=heading, back=back,
         stale=stale, carry=carry, fingerprint=price_changes.fingerprint(changes),
+        # An offer's row selling today and next month's list's row look alike otherwise.
+        sold=effective.when_sold([c.price for c in changes]),
         money=lambda amount, currency: format_money(amount, currency, locale))
 
 

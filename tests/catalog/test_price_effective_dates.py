@@ -9,6 +9,7 @@ cached pages roll over on that day by themselves (catalog/effective.py).
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -24,7 +25,7 @@ from persistence import db
 from storefront.listing_cache import CACHE_HEADER
 from tests.catalog.price_lists import row, standard_rows, to_csv
 from tests.catalog.test_listing_cache import in_own_context
-from tests.conftest import login
+from tests.conftest import login, post_form
 
 # A few days ahead of the real clock, so a login made then is still fresh.
 START = datetime.now(UTC).date() + timedelta(days=3)
@@ -221,6 +222,20 @@ def test_the_admin_catalog_lists_upcoming_rows_with_their_start_date(app, client
     assert START.isoformat() in upcoming and "14.00" in upcoming
     product = client.get(f"/admin/catalog/{world.price.sku.product_id}").get_data(as_text=True)
     assert f"from {START}" in product and "today" in product
+
+
+def test_a_retail_preview_says_which_row_sells_today_and_which_from_its_start(
+        app, client, world):
+    """Next month's row and today's are one offer's two rows: the preview orders them by
+    start and says when each sells, instead of two alike lines."""
+    later = successor(world.price, START, "14.00")
+    login(client, world.admin)
+    data = {"product_id": [str(world.price.sku.product_id)], "kind": "percent", "value": "10",
+            "market": ""}
+    page = post_form(client, "/admin/catalog/prices/bulk", data,
+                     token_url="/admin/catalog").get_data(as_text=True)
+    sold = re.findall(r'<tr data-price-id="(\d+)">.*?<td data-sold>([^<]*)</td>', page, re.S)
+    assert sold == [(str(world.price.id), "today"), (str(later.id), f"from {START}")]
 
 
 def test_an_offer_holds_one_undated_row_as_the_database_sees_it(app):
