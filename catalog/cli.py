@@ -57,7 +57,10 @@ def _report_errors(errors) -> None:
 
 def _report_summary(summary: importer.ImportSummary) -> None:
     click.echo(f"Prices: {summary.added} added, {summary.changed} changed, "
-               f"{summary.unchanged} unchanged, {summary.no_longer_listed} no longer listed.")
+               f"{summary.unchanged} unchanged, {summary.no_longer_listed} no longer listed, "
+               f"{summary.ending} ending.")
     click.echo(f"Catalog: {summary.products_added} new products, {summary.skus_added} new SKUs.")
     for line in summary.changes[:20]:
         click.echo(f"  price changed {line}")
+    for line in summary.endings[:20]:
+        click.echo(f"  ending {line}")

@@ -42,9 +42,12 @@ class ImportSummary:
     changed: int = 0
     unchanged: int = 0
     no_longer_listed: int = 0
+    # Offers a next month's list leaves out: they sell until that list starts, then end.
+    ending: int = 0
     products_added: int = 0
     skus_added: int = 0
     changes: list[str] = field(default_factory=list)
+    endings: list[str] = field(default_factory=list)
 
 
 def import_rows(rows: Sequence[PriceRow], progress: Callable[[int], None] | None = None
@@ -176,8 +179,9 @@ def _upsert_prices(rows, sku_ids, summary: ImportSummary, progress) -> None:
     progress(len(rows) % PROGRESS_STEP)
     inserts = _inserts(new, existing, summary, (listed, now)) if existing else new
     summary.added = len(inserts)
-    gone, ending = _absent(existing, seen, rows, flag, now, day)
-    summary.no_longer_listed = len(gone)
+    gone, ending, ended = _absent(existing, seen, rows, flag, now, day)
+    summary.no_longer_listed, summary.ending = len(gone), len(ending)
+    summary.endings = _describe_endings(ended)
     _write(inserts, updates + ending, gone)
 
 
@@ -210,17 +214,17 @@ class _FileStarts:
 
 
 def _absent(existing: dict, seen: set, rows, flag, now, day
-            ) -> tuple[list[tuple], list[tuple]]:
+            ) -> tuple[list[tuple], list[tuple], list[tuple]]:
     """The listed rows the file leaves out: (those no longer listed, those given an end
-    instead). Kept: a row that starts after every row of the file (the file speaks of an
-    earlier month), and one the file's row of its offer has not yet replaced (it sells
-    until that row starts). A row of an offer the file leaves out sells, when the file is
-    next month's list, until that list starts."""
+    instead, and the latter's keys with their last day). Kept: a row that starts after
+    every row of the file (the file speaks of an earlier month), and one the file's row of
+    its offer has not yet replaced (it sells until that row starts). A row of an offer the
+    file leaves out sells, when the file is next month's list, until that list starts."""
     absent = [(key, held) for key, held in existing.items() if held[1] and key not in seen]
     if not absent:  # an unchanged or first import: no pass over the file's starts
-        return [], []
+        return [], [], []
     starts = _FileStarts(seen, rows, {key[:-1] for key, _ in absent})
-    on, gone, ending = today(), [], []
+    on, gone, ending, ended = today(), [], [], []
     latest = starts.latest or date.min
     for key, (price_id, _, values, _) in absent:
         start = _as_date(key[-1]) or date.min
@@ -234,9 +238,22 @@ def _absent(existing: dict, seen: set, rows, flag, now, day
             ends = latest - timedelta(days=1)
             if (_as_date(values[-1]) or date.max) > ends:
                 ending.append((*values[:-1], day[ends], flag[True], now, price_id))
+                ended.append((key, ends))
             continue
         gone.append((flag[False], now, price_id))
-    return gone, ending
+    return gone, ending, ended
+
+
+def _describe_endings(ended: list[tuple]) -> list[str]:
+    """Each offer the new list leaves out, in the words of a changed price's line."""
+    if not ended:
+        return []
+    titles = dict(db.session.execute(
+        select(Sku.id, Product.title + " " + Sku.title).join(Product)
+        .where(Sku.id.in_({key[0] for key, _ in ended}))).all())
+    return sorted(f"{titles.get(sku_id, sku_id)} {term} {cycle} {market}: not in the new "
+                  f"list, sold until {ends}"
+                  for (sku_id, term, cycle, market, *_), ends in ended)
 
 
 def _as_date(value) -> date | None:

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 KINDS = ("import", "sync")
 MAX_ERRORS_KEPT = 1000  # a report longer than this says how many more there are
+ENDINGS_NAMED = 5  # the job page names this many offers ending; the CLI lists 20
 # How to fix each column of Microsoft's price list, said after what is wrong with it.
 NUMBER = "use a number like 12.50, with a dot and no currency sign"
 DATE = "use a date like 2026-01-31"
@@ -109,9 +110,19 @@ def _run_import(job: CatalogJob) -> None:
     job.content, job.finished_at = "", utcnow()  # the file is no longer needed
     job.summary = (f"Prices: {summary.added} added, {summary.changed} changed, "
                    f"{summary.unchanged} unchanged, {summary.no_longer_listed} no longer "
-                   f"listed. Catalog: {summary.products_added} new products, "
-                   f"{summary.skus_added} new SKUs.")
+                   f"listed{_ending(summary)}. Catalog: {summary.products_added} new "
+                   f"products, {summary.skus_added} new SKUs.")
     _phase(job, "done", "done", 100)
+
+
+def _ending(summary: importer.ImportSummary) -> str:
+    """The offers the new list leaves out, which sell until it starts: named, a few."""
+    if not summary.ending:
+        return ""
+    shown = "; ".join(summary.endings[:ENDINGS_NAMED])
+    more = f"; and {summary.ending - ENDINGS_NAMED} more" if summary.ending > ENDINGS_NAMED \
+        else ""
+    return f", {summary.ending} ending ({shown}{more})"
 
 
 def _run_sync(job: CatalogJob, client) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -173,3 +174,17 @@ def test_the_progress_page_polls_from_a_static_script(admin, world):
         assert script.status_code == 200
     listing = admin.get("/admin/catalog/jobs").get_data(as_text=True)
     assert "Sync of market US" in listing
+
+
+def test_next_months_upload_names_the_offers_it_leaves_out_as_ending(admin, world):
+    """Next month's list without Red Hat: the job's summary says Red Hat sells until that
+    list starts, not only a count nobody can act on."""
+    start = datetime.now(UTC).date() + timedelta(days=3)
+    upload(admin, to_csv(standard_rows()))
+    run_queued(the_job())
+    upload(admin, to_csv([{**r, "EffectiveStartDate": start.isoformat()}
+                          for r in standard_rows()[:-1]]))
+    job = run_queued(the_job())
+    page = admin.get(f"/admin/catalog/jobs/{job.id}").get_data(as_text=True)
+    assert (f"1 ending (Red Hat Enterprise Linux RHEL Server P1Y annual US: not "
+            f"in the new list, sold until {start - timedelta(days=1)})") in page

@@ -27,7 +27,7 @@ def price_count(**filters) -> int:
 def test_first_import_adds_products_skus_and_prices(run_import):
     result = run_import(standard_rows())
     assert result.exit_code == 0, result.output
-    assert "Prices: 5 added, 0 changed, 0 unchanged, 0 no longer listed." in result.output
+    assert "Prices: 5 added, 0 changed, 0 unchanged, 0 no longer listed, 0 ending." in result.output
     assert "3 new products" in result.output
     assert price_count(listed=True) == 5
 

@@ -149,7 +149,11 @@ def test_reimporting_todays_list_keeps_next_months_rows(app):
 
 def test_an_offer_missing_from_next_months_list_sells_until_that_list_starts(app):
     import_list(standard_rows())
-    import_list(next_months(standard_rows()[:-1]))  # Red Hat is not in next month's list
+    summary = import_list(next_months(standard_rows()[:-1]))  # Red Hat is not in it
+    assert (summary.ending, summary.no_longer_listed) == (1, 0)
+    [ending] = summary.endings
+    assert ending.startswith("Red Hat") and ending.endswith(
+        f"not in the new list, sold until {START - timedelta(days=1)}")
     red_hat = db.session.scalar(select(Price).where(Price.unit_price == Decimal("700")))
     assert red_hat.listed and red_hat.effective_end == START - timedelta(days=1)
     assert effective.selling_row(db.session, red_hat, START - timedelta(days=1)) == red_hat
