@@ -33,10 +33,15 @@ class Unreadable(ValueError):
     """An email's secret link cannot be opened, so the email cannot be sent as written."""
 
 
-def _fernet(secret_key: str | bytes) -> Fernet:
+def derived_fernet(secret_key: str | bytes, info: bytes) -> Fernet:
+    """A Fernet under a key derived from SECRET_KEY for one purpose, named by `info`."""
     raw = secret_key.encode() if isinstance(secret_key, str) else secret_key
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=KEY_INFO).derive(raw)
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(raw)
     return Fernet(base64.urlsafe_b64encode(key))
+
+
+def _fernet(secret_key: str | bytes) -> Fernet:
+    return derived_fernet(secret_key, KEY_INFO)
 
 
 def sealed(text: str, secret_key: str | bytes) -> str:

@@ -202,3 +202,23 @@ def test_an_email_change_to_a_taken_address_is_refused(client, world):
                       token_url="/account")
     assert taken.status_code == 422
     assert "Another account" in taken.get_data(as_text=True)
+
+
+def test_the_broker_holds_the_address_typed_sealed_and_drops_a_request_past_the_hour(
+        app, client, world):
+    """No address typed, known or not, is readable in the broker's messages; a message a
+    worker takes up more than a reset link's hour later sends nothing."""
+    user = world.reseller_a_user
+    with time_machine.travel(NOW, tick=False) as clock:
+        with Published() as queue:
+            post_form(client, "/password/forgot", {"email": user.email})
+        [message] = queue.messages
+        assert user.email not in repr(message["body"])
+        clock.move_to(NOW + timedelta(hours=1, minutes=1))
+        run_resets(queue)
+        assert emails_to(user.email) == 0
+        with Published() as queue:
+            post_form(client, "/password/forgot", {"email": user.email})
+        clock.move_to(NOW + timedelta(hours=1, minutes=59))  # queued at 1:01: 58 min
+        run_resets(queue)
+        assert emails_to(user.email) == 1
