@@ -112,15 +112,16 @@ def run_load(url: str, seconds: float, threads: int, buyers_file: Path | None = 
     if line is None:
         raise RuntimeError(f"wrk printed no summary:\n{done.stdout}{done.stderr}")
     fields = {k: int(v) for k, v in (pair.split("=") for pair in line.split()[1:])}
-    _check(url, fields)
+    _check(url, fields, [x for x in done.stderr.splitlines() if x.startswith("answered ")])
     return Load(fields["requests"] / (fields["duration_us"] / 1e6), fields["p50_us"] / 1000,
                 fields["p95_us"] / 1000, fields["requests"])
 
 
-def _check(url: str, fields: dict[str, int]) -> None:
+def _check(url: str, fields: dict[str, int], answers: list[str]) -> None:
     failed = {k: fields[k] for k in ("non2xx", "connect", "read", "write", "timeout") if fields[k]}
     if failed:
-        raise RuntimeError(f"{url}: {failed} of {fields['requests']} requests failed")
+        said = "".join(f"\n  {answer}" for answer in answers[:5])
+        raise RuntimeError(f"{url}: {failed} of {fields['requests']} requests failed{said}")
     if fields["created"] != fields["requests"]:
         raise RuntimeError(f"{url}: {fields['created']} of {fields['requests']} answered 201")
     if fields["exhausted"]:

@@ -83,8 +83,14 @@ end
 created = 0
 
 -- Counts 201 Created: a 200 would be a replayed order, which must not pass for a new one.
+-- Any other answer is written to standard error (status and the start of its body), so a
+-- failed run says what the server answered (checkout_load.py prints it).
 function response(status, headers, body)
-  if status == 201 then created = created + 1 end
+  if status == 201 then
+    created = created + 1
+  elseif status >= 300 then
+    io.stderr:write(string.format("answered %d: %s\n", status, string.sub(body or "", 1, 300)))
+  end
 end
 
 function done(summary, latency, requests)
