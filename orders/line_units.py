@@ -50,35 +50,31 @@ def held(line: CartLine, plan: LinePlan) -> Subscription | None:
         return line.add_to_subscription
     # None: Partner Center's subscription is not mirrored yet (a first order still
     # provisioning), so no term price is known here and today's price applies.
-    found = target_id(line, plan)
-    return db.session.get(Subscription, found) if found is not None else None
+    return _local(plan.subscription_id or "")
 
 
-def target_id(line: CartLine, plan: LinePlan) -> int | None:
-    """Our id of the subscription a line adds licences to, None for a new subscription."""
-    if plan.action != ADD_LICENSES:
-        return None
-    return line.add_to_subscription_id or _local_id(plan.subscription_id or "")
-
-
-def _local_id(ref: str) -> int | None:
-    """Our subscription row for a rules-level subscription reference."""
+def _local(ref: str) -> Subscription | None:
+    """Our subscription row for a rules-level subscription reference (orders/facts.py)."""
     if ref.startswith("local:"):
-        return int(ref.split(":", 1)[1])
-    return db.session.scalar(select(Subscription.id).filter_by(pc_subscription_id=ref))
+        return db.session.get(Subscription, int(ref.split(":", 1)[1]))
+    return db.session.scalars(select(Subscription).filter_by(pc_subscription_id=ref)).first()
 
 
 @dataclass(frozen=True)
 class LineUnit:
-    """A line's unit price as the order records it, and why it is not today's (or None)."""
+    """A line's unit price as the order records it, why it is not today's (or None), and
+    our id of the subscription it adds licences to (None: a new subscription, or one not
+    mirrored yet)."""
 
     unit: Decimal
     note: str | None
+    target: int | None = None
 
 
 def priced(cart: Cart, plans: Sequence[LinePlan], markups: Mapping) -> list[LineUnit]:
-    """Each line's unit price and note, its held subscription looked up once: a page that
-    shows both asked for it twice, a SELECT by Partner Center id each time."""
+    """Each line's unit price, note and target, its held subscription looked up once: the
+    cart page asked for it for the price and again for the note, and placing for the price
+    and again for the order line's target (a SELECT by Partner Center id each time)."""
     return [_priced(line, plan, markups) for line, plan in zip(cart.lines, plans, strict=True)]
 
 
@@ -87,10 +83,4 @@ def _priced(line: CartLine, plan: LinePlan, markups: Mapping) -> LineUnit:
     if sub is None:
         return LineUnit(unit_price(line, markups), None)
     return LineUnit(term_price(sub), CONVERTED_NOTE if line.add_to_subscription_id is None
-                    else None)
-
-
-def units(cart: Cart, plans: Sequence[LinePlan], markups: Mapping) -> list[Decimal]:
-    """Each line's unit price as the order records it and billing charges it (B1): the
-    held subscription's term price for extra licences, else today's buyer price."""
-    return [line.unit for line in priced(cart, plans, markups)]
+                    else None, sub.id)

@@ -30,7 +30,6 @@ from checkout.context import CheckoutContext, FixUrls
 from checkout.fetch import RemoteFacts
 from checkout.plan import LinePlan
 from checkout.problems import CheckoutRefused, Problem
-from checkout.reference import Reference
 from checkout.rules import (
     k01_billing_address,
     k02_postal_code,
@@ -180,12 +179,14 @@ def _insert_order(cart, user, remote, ref, today, urls, key, quote) -> Order:
         raise _Replayed
     carts.follow_selling_rows(cart, today)  # the price-list rows that sell today
     ctx = build_context(cart, remote, ref, today, urls, rows)
-    problems = _problems(cart, ctx) + quotes.check(
-        quote, cart, user, ref.markups(cart.customer.reseller_id), urls.billing_choice,
-        ctx.plans)
+    # B1/C4: each line's unit price as the order records it and as the quote check
+    # compares it, and the subscription it adds licences to, from one lookup
+    priced = line_units.priced(cart, ctx.plans, ref.markups(cart.customer.reseller_id))
+    problems = _problems(cart, ctx) + quotes.check(quote, cart, user, priced,
+                                                   urls.billing_choice)
     if problems:
         raise CheckoutRefused(problems, ctx.plans)
-    order = _new_order(cart, user, ctx, ref, key)
+    order = _new_order(cart, user, ctx, key, priced)
     cart.lines.clear()
     return order
 
@@ -259,13 +260,12 @@ def _reread_cart(cart: Cart) -> None:
         set_committed_value(cart, "lines", lines)
 
 
-def _new_order(cart: Cart, user, ctx: CheckoutContext, ref: Reference, key: str) -> Order:
+def _new_order(cart: Cart, user, ctx: CheckoutContext, key: str,
+               priced: list[line_units.LineUnit]) -> Order:
     customer = cart.customer
     mpn = ctx.partner_of_record or ""
-    # B1/C4: the unit prices the review showed and the quote check compared
-    units = line_units.units(cart, ctx.plans, ref.markups(customer.reseller_id))
     lines = [_order_line(i, line, plan, mpn, unit)
-             for i, (line, plan, unit) in enumerate(zip(cart.lines, ctx.plans, units,
+             for i, (line, plan, unit) in enumerate(zip(cart.lines, ctx.plans, priced,
                                                         strict=True))]
     return insert_order({
         "idempotency_key": key, "fingerprint": fingerprint(cart), "customer_id": customer.id,
@@ -281,12 +281,12 @@ def _amount(line: dict) -> Decimal:
     return charge_amount(line["unit_price"], line["quantity"], line["currency"])
 
 
-def _order_line(index, line, plan, mpn, unit) -> dict:
+def _order_line(index, line, plan, mpn, priced: line_units.LineUnit) -> dict:
     """The order line's column values; extra licenses at the held subscription's term price
     billing charges them at (B1, B5, orders/line_units.py), as the review showed."""
     price, sku = line.price, line.price.sku
     adds = plan.action == "add_licenses"
-    target = line_units.target_id(line, plan)
+    unit, target = priced.unit, priced.target
     pc_target = plan.subscription_id if adds and not plan.subscription_id.startswith(
         "local:") else ""
     return {

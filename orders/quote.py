@@ -38,12 +38,6 @@ class Quote:
     totals: Mapping[str, Decimal] = field(default_factory=dict)
 
 
-def shown_units(cart: Cart, markups: Mapping, retail_view: bool,
-                plans: Sequence[LinePlan]) -> list[Decimal]:
-    """Each line's unit price as its viewer is shown it and the order records it."""
-    return [line.unit for line in shown_lines(cart, markups, retail_view, plans)]
-
-
 def shown_lines(cart: Cart, markups: Mapping, retail_view: bool,
                 plans: Sequence[LinePlan]) -> list[line_units.LineUnit]:
     """Each line's unit price as its viewer is shown it, and why it is not today's: retail
@@ -88,14 +82,16 @@ def decode(text: str) -> Quote:
         return Quote((), {})
 
 
-def check(quote: Quote | None, cart: Cart, user, markups: Mapping, fix_url: str,
-          plans: Sequence[LinePlan]) -> list[PriceChange]:
+def check(quote: Quote | None, cart: Cart, user, priced: Sequence[line_units.LineUnit],
+          fix_url: str) -> list[PriceChange]:
     """B1, under the lock: the lines whose price differs from what the buyer was shown,
-    at the prices the order records (these markups, C4's plans) as this user sees them."""
+    at the prices the order records (`priced`: line_units.priced with the order's markups
+    and C4's plans) as this user sees them (retail for a reseller's end customer)."""
     if quote is None or not cart.lines:
         return []
     customer = cart.customer
-    units = shown_units(cart, markups, retail.sees_retail(user, customer.reseller_id), plans)
+    units = ([retail.unit(line.price) for line in cart.lines]
+             if retail.sees_retail(user, customer.reseller_id) else [p.unit for p in priced])
     return changes(quote, cart, units, buyer_locale(customer.language, customer.country),
                    fix_url)
 

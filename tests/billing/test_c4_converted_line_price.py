@@ -123,3 +123,28 @@ def test_c4_the_cart_page_looks_a_converted_lines_subscription_up_once(
         event.remove(db.engine, "before_cursor_execute", note)
     assert "at its term price (C4)" in page and "10,00\xa0€" in page
     assert len(sent) == 1, sent
+
+
+def test_c4_placing_a_converted_line_looks_its_subscription_up_once(
+        client, shop, clock, pc_client):
+    """Placing prices the line for B1's quote check and for the order line, and records
+    the subscription it adds to: all three from one lookup (it was three)."""
+    sub, price = held_at_ten_with_todays_price_twelve(shop, clock, pc_client)
+    sent = []
+
+    def note(_conn, _cursor, statement, parameters, *_args):
+        if "subscriptions.pc_subscription_id = " in statement:
+            sent.append(parameters)
+
+    body = {"customer_id": shop.customer_a.id, "expected_total": "50.0000",
+            "lines": [{"price_id": price.id, "quantity": 5, "expected_unit_price": "10.00"}]}
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        placed = client.post("/api/v1/orders", json=body, headers={
+            **bearer(shop.reseller_a_user), "Idempotency-Key": "c4-once"})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert placed.status_code == 201, placed.get_json()
+    [line] = db.session.get(Order, placed.get_json()["id"]).lines
+    assert (line.target_subscription_id, line.unit_price) == (sub.id, Decimal("10.00"))
+    assert len(sent) == 1, sent
