@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -38,6 +40,22 @@ def held_at_ten_with_todays_price_twelve(shop, clock, pc_client):
         version=seed.MCA_TEMPLATE_ID, date_agreed=date(2021, 7, 1))  # K5 for this checkout
     db.session.commit()
     return sub, price
+
+
+@contextmanager
+def lookups_by_partner_center_id() -> Iterator[list]:
+    """The parameters of each SELECT of a subscription by Partner Center id sent meanwhile."""
+    sent = []
+
+    def note(_conn, _cursor, statement, parameters, *_args):
+        if "subscriptions.pc_subscription_id = " in statement:
+            sent.append(parameters)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
 
 
 def test_c4_a_converted_shop_line_is_reviewed_ordered_and_charged_at_the_terms_price(
@@ -110,17 +128,8 @@ def test_c4_the_cart_page_looks_a_converted_lines_subscription_up_once(
     login(client, shop.reseller_a_user)
     post_form(client, "/cart/add", {"customer": customer.id, "price_id": price.id,
                                     "quantity": "5"}, token_url=f"/cart?customer={customer.id}")
-    sent = []
-
-    def note(_conn, _cursor, statement, parameters, *_args):
-        if "subscriptions.pc_subscription_id = " in statement:
-            sent.append(parameters)
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
+    with lookups_by_partner_center_id() as sent:
         page = client.get(f"/cart?customer={customer.id}").get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
     assert "at its term price (C4)" in page and "10,00\xa0€" in page
     assert len(sent) == 1, sent
 
@@ -130,20 +139,11 @@ def test_c4_placing_a_converted_line_looks_its_subscription_up_once(
     """Placing prices the line for B1's quote check and for the order line, and records
     the subscription it adds to: all three from one lookup (it was three)."""
     sub, price = held_at_ten_with_todays_price_twelve(shop, clock, pc_client)
-    sent = []
-
-    def note(_conn, _cursor, statement, parameters, *_args):
-        if "subscriptions.pc_subscription_id = " in statement:
-            sent.append(parameters)
-
     body = {"customer_id": shop.customer_a.id, "expected_total": "50.0000",
             "lines": [{"price_id": price.id, "quantity": 5, "expected_unit_price": "10.00"}]}
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
+    with lookups_by_partner_center_id() as sent:
         placed = client.post("/api/v1/orders", json=body, headers={
             **bearer(shop.reseller_a_user), "Idempotency-Key": "c4-once"})
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
     assert placed.status_code == 201, placed.get_json()
     [line] = db.session.get(Order, placed.get_json()["id"]).lines
     assert (line.target_subscription_id, line.unit_price) == (sub.id, Decimal("10.00"))
