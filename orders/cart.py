@@ -15,8 +15,8 @@ from persistence import MAX_ID, db
 from subscriptions import rules
 from subscriptions.errors import SubscriptionRefused, refuse
 from subscriptions.models import Subscription
-from subscriptions.services import buyer_unit_price, price_of
 from subscriptions.services import facts as subscription_facts
+from subscriptions.services import price_of, term_unit_price_now
 
 
 class CartError(ValueError):
@@ -158,8 +158,9 @@ def unit_price(line: CartLine, markups: dict) -> Decimal:
 
 def term_price(sub: Subscription) -> Decimal:
     """The price per license of the subscription's term, which its seat changes are billed
-    at (billing.charges): Microsoft keeps a term's price for licenses added within it."""
-    return buyer_unit_price(sub, price_of(sub))
+    at (billing.charges): Microsoft keeps a term's price for licenses added within it, and
+    a renewed term's is the renewal's (R1)."""
+    return term_unit_price_now(sub)
 
 
 def billing_options(line: CartLine) -> list[Price]:

@@ -140,8 +140,9 @@ def _pricing(sub: Subscription) -> dict | None:
     price = services.price_of(sub)
     if price is None:
         return None
-    cost = services.buyer_unit_price(sub, price)
-    retail = price.sell_price if sub.reseller_id else cost
+    # The running term's, as billing charges it: a renewal's price from its first day (R1).
+    cost = services.term_unit_price_now(sub)
+    retail = services.term_unit_price_now(sub, retail=True) if sub.reseller_id else cost
     currency = sub.order_line.currency if sub.order_line is not None else price.currency
     economics = margin(cost, retail, currency)
     shown = economics if sub.reseller_id and not current_user.is_customer else None

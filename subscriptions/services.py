@@ -187,6 +187,19 @@ def retail_unit_price(sub: Subscription, price: Price | None) -> Decimal:
     return Decimal(0) if price is None else Decimal(price.sell_price)
 
 
+def term_unit_price_now(sub: Subscription, *, retail: bool = False,
+                        today: date | None = None) -> Decimal:
+    """What one licence costs in the term running today, as billing charges it: from a
+    renewal's first day, the renewed term's price the sync recorded (R1/B1), else the
+    price it was bought at; with `retail`, what a reseller invoices its end customer.
+    The subscription page, C4's extra licences and the recurring revenue all say this."""
+    price = price_of(sub)
+    bought = retail_unit_price(sub, price) if retail else buyer_unit_price(sub, price)
+    if sub.renewed_on is not None and (today or effective.today()) >= sub.renewed_on:
+        return _renewed_unit(sub, bought, retail)
+    return bought
+
+
 def cancellation_quote(sub: Subscription, now: datetime | None = None, *,
                        retail: bool = False) -> Quote:
     """S3/S6: the refund or credit cancelling now would give, computed before confirming:

@@ -11,23 +11,30 @@ refunds what that term charged.
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
+from agreements import mca
 from billing.charges import generate_charges
 from billing.models import Charge
 from catalog.models import Price, Product, Sku
+from connectors.partner_center.sandbox import seed
 from notifications.models import Notification
+from orders.models import Order
 from persistence import db
+from provisioning.jobs import provision_order
 from subscriptions import reminders, renewals, services
 from subscriptions.models import Subscription
 from subscriptions.renewal_rules import NextTermChange
 from subscriptions.sync import sync_customer
 from tests.billing.conftest import price_in, provisioned
 from tests.catalog.test_price_effective_dates import successor
+from tests.conftest import login, post_form
 
 BOUGHT = datetime(2021, 6, 18, 9, tzinfo=UTC)
 RENEWED = datetime(2022, 6, 18, 12, tzinfo=UTC)  # the day after the term's end, synced
@@ -263,3 +270,46 @@ def test_r1_b2_a_seat_change_in_an_earlier_renewed_term_is_charged_that_terms_pr
     added = [c for c in charges_of(sub, date(2023, 5, 1)) if c[0] == "addQuantity"]
     assert [(c[2], c[3]) for c in added] == [(Decimal("40.00"), Decimal("-226.66")),
                                              (Decimal("40.00"), Decimal("272.00"))]
+
+
+# -- what the pages say a renewed term costs --------------------------------------------------
+
+def test_r1_b1_after_a_renewal_the_page_and_extra_licences_say_the_renewed_terms_price(
+        client, shop, clock, agent, pc_client, monthly):
+    """Bought at 36.00, renewed on 18 Jun 2022 at 40.00, and today's list (from 25 Jun)
+    sells 44.00: the subscription page says 40.00 a month, and licences added in July are
+    reviewed, ordered and charged at 40.00 (the page and the cart said 36.00, the order
+    line's, while billing charged 40.00)."""
+    sub = first_term(shop, agent, clock, pc_client, monthly, billed=False)
+    forty = successor(monthly, date(2022, 6, 1), "40.00")
+    renew(clock, shop, pc_client)
+    assert sub.renewed_unit_price == Decimal("40.00")
+    todays = successor(forty, date(2022, 6, 25), "44.00")
+    clock.move_to(datetime(2022, 7, 4, 9, tzinfo=UTC))
+    assert services.term_unit_price_now(sub) == Decimal("40.00")
+    mca.record_acceptance(customer=sub.customer, user=agent, signer=mca.Signer(
+        "Ada", "Lovelace", "ada@example.com"), template_id=seed.MCA_TEMPLATE_ID,
+        version=seed.MCA_TEMPLATE_ID, date_agreed=date(2022, 7, 4))  # K5 for this checkout
+    db.session.commit()
+
+    login(client, agent)
+    page = client.get(f"/subscriptions/{sub.id}").get_data(as_text=True)
+    [shown] = re.findall(r'<dd id="subscription-price">([^<]+)<', page)
+    assert shown.strip() == "40,00\xa0€"
+    post_form(client, "/cart/add", {"customer": sub.customer_id, "price_id": todays.id,
+                                    "quantity": "2"}, token_url=f"/cart?customer={sub.customer_id}")
+    cart = client.get(f"/cart?customer={sub.customer_id}").get_data(as_text=True)
+    [unit] = re.findall(r'<td class="num">([^<]+) <small class="muted">per license', cart)
+    assert unit == "40,00\xa0€" and "at its term price (C4)" in cart
+    [quote] = re.findall(r'name="quote" value="([^"]+)"', cart)
+    placed = post_form(client, f"/cart/{sub.customer_id}/place",
+                       {"idempotency_key": "r1-extra", "quote": html.unescape(quote)},
+                       token_url=f"/cart?customer={sub.customer_id}")
+    assert placed.status_code == 302, placed.get_data(as_text=True)
+    order = db.session.scalar(select(Order).order_by(Order.id.desc()))
+    assert [line.unit_price for line in order.lines] == [Decimal("40.00")]
+    assert provision_order(order.id, pc_client) == "provisioned"
+    clock.move_to(datetime(2022, 8, 1, 9, tzinfo=UTC))
+    bill("2022-07")
+    added = [c for c in charges_of(sub, date(2022, 7, 1)) if c[0] == "addQuantity"]
+    assert added and {c[2] for c in added} == {Decimal("40.00")}, added

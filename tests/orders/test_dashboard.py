@@ -139,3 +139,15 @@ def test_revenue_sums_the_charge_ledger_per_currency_credits_subtracted(world):
     assert revenue.charged_in_month(today) == {"EUR": Decimal("99.00"),
                                                "USD": Decimal("0.25")}
     assert db.session.scalar(select(Charge.id).where(Charge.source == "e"))
+
+
+def test_r1_mrr_counts_a_renewed_subscription_at_its_renewed_terms_prices(world):
+    """Bought at 12.50 (cost and retail), renewed at 14.00 cost and 16.00 retail: billing
+    charges the renewal's prices from its day on, so the MRR does too."""
+    sub = bought(world.order_a, quantity=2)
+    sub.renewed_on = date(2026, 11, 1)
+    sub.renewed_unit_price, sub.renewed_retail_unit_price = Decimal("14.00"), Decimal("16.00")
+    db.session.commit()
+    with time_machine.travel(NOW, tick=False):
+        [usd] = dashboard.monthly_recurring(scope(world.reseller_a_user))
+    assert (usd.cost, usd.retail) == (Decimal("28.00"), Decimal("32.00"))
