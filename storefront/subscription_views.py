@@ -141,8 +141,8 @@ def _pricing(sub: Subscription) -> dict | None:
     if price is None:
         return None
     # The running term's, as billing charges it: a renewal's price from its first day (R1).
-    cost = services.term_unit_price_now(sub)
-    retail = services.term_unit_price_now(sub, retail=True) if sub.reseller_id else cost
+    cost = services.running_unit_price(sub, price)
+    retail = services.running_unit_price(sub, price, retail=True) if sub.reseller_id else cost
     currency = sub.order_line.currency if sub.order_line is not None else price.currency
     economics = margin(cost, retail, currency)
     shown = economics if sub.reseller_id and not current_user.is_customer else None

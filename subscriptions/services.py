@@ -193,7 +193,12 @@ def term_unit_price_now(sub: Subscription, *, retail: bool = False,
     renewal's first day, the renewed term's price the sync recorded (R1/B1), else the
     price it was bought at; with `retail`, what a reseller invoices its end customer.
     The subscription page, C4's extra licences and the recurring revenue all say this."""
-    price = price_of(sub)
+    return running_unit_price(sub, price_of(sub), retail=retail, today=today)
+
+
+def running_unit_price(sub: Subscription, price: Price | None, *, retail: bool = False,
+                       today: date | None = None) -> Decimal:
+    """term_unit_price_now with the subscription's price (price_of) already looked up."""
     bought = retail_unit_price(sub, price) if retail else buyer_unit_price(sub, price)
     if sub.renewed_on is not None and (today or effective.today()) >= sub.renewed_on:
         return _renewed_unit(sub, bought, retail)
