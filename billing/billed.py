@@ -150,9 +150,7 @@ def _billed(row, cancelled_on: date | None, changes,
         cancelled_on or (utc_day(term_end) if ends else None),
         unit, retail if reseller_id else None, currency, market or country, custom_term_end,
         renewed_on, renewed_unit, renewed_retail if reseller_id else None, first_months,
-        rules.TERM_MONTHS.get(bought_term or term_duration, first_months),
-        tuple(replace(term, retail_unit_price=None) for term in earlier) if not reseller_id
-        else earlier)
+        rules.TERM_MONTHS.get(bought_term or term_duration, first_months), earlier)
 
 
 def before_renewal(sub: Billed) -> Billed:
@@ -264,7 +262,8 @@ def _earlier_terms(first: date | None, rows) -> dict[int, tuple[EarlierTerm, ...
     """The renewed terms before the latest of the page's subscriptions a run may bill in
     one: those renewed in or after the month (a month's cycles before that renewal), or
     all renewed ones when no month is given (seat changes, dated in any term)."""
-    renewed = {row[0]: row[15] for row in rows  # 15: renewed_on (_billed_query)
+    # 2: reseller_id, 15: renewed_on (_billed_query); only a reseller's re-invoice is retail
+    renewed = {row[0]: (row[15], row[2]) for row in rows
                if row[15] is not None and (first is None or row[15] >= first)}
     if not renewed:
         return {}
@@ -276,9 +275,10 @@ def _earlier_terms(first: date | None, rows) -> dict[int, tuple[EarlierTerm, ...
             .where(RenewedTerm.subscription_id.in_(renewed))
             .order_by(RenewedTerm.subscription_id, RenewedTerm.began_on)):
         sub_id, began_on, cycle, term_duration, unit, retail = term
-        if began_on < renewed[sub_id]:
+        renewed_on, reseller_id = renewed[sub_id]
+        if began_on < renewed_on:
             months = rules.cycle_months(cycle)
             found[sub_id].append(EarlierTerm(began_on, months,
                                              rules.TERM_MONTHS.get(term_duration, months),
-                                             unit, retail))
+                                             unit, retail if reseller_id else None))
     return {sub_id: tuple(terms) for sub_id, terms in found.items()}

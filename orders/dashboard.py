@@ -24,7 +24,6 @@ from decimal import Decimal
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from catalog import effective
 from catalog.models import Price
 from commitments.enrollment import Status as EnrollmentStatus
 from commitments.records.models import Enrollment
@@ -33,7 +32,7 @@ from persistence import as_utc, db
 from persistence.money import round_money
 from subscriptions import rules
 from subscriptions.models import Subscription
-from subscriptions.services import buyer_unit_price, price_of
+from subscriptions.services import buyer_unit_price, price_of, running_unit
 
 ATTENTION = (OrderStatus.NEEDS_ATTENTION, OrderStatus.PARTIALLY_PROVISIONED)
 RENEWAL_WINDOWS = (30, 60, 90)
@@ -91,12 +90,9 @@ def _monthly(row) -> tuple[str, Decimal, Decimal | None]:
     if unit is None:  # mirrored from Partner Center, never ordered here: the catalog's price
         price = price_of(sub)
         unit, currency = buyer_unit_price(sub, price), price.currency if price else "USD"
-    retail = price.sell_price if price is not None else None
-    if sub.renewed_on is not None and sub.renewed_on <= effective.today():
-        # R1: a renewed term costs what billing charges it, the renewal's price
-        unit = sub.renewed_unit_price if sub.renewed_unit_price is not None else unit
-        if sub.renewed_retail_unit_price is not None:
-            retail = sub.renewed_retail_unit_price
+    # R1: a renewed term costs what billing charges it, the renewal's price
+    unit = running_unit(sub, unit)
+    retail = running_unit(sub, price.sell_price if price is not None else None, retail=True)
     months = Decimal(rules.cycle_months(sub.billing_cycle))
     retail = Decimal(retail) * sub.quantity / months if retail is not None else None
     return currency, Decimal(unit) * sub.quantity / months, retail

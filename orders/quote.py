@@ -44,9 +44,12 @@ def shown_lines(cart: Cart, markups: Mapping, retail_view: bool,
     for a reseller's end customer (B1; C4 does not change it, so no note), else the buyer's
     price (cost + markup, or retail), or the held subscription's term price for a line that
     adds licences to it (C4, with its note)."""
-    if retail_view:
-        return [line_units.LineUnit(retail.unit(line.price), None) for line in cart.lines]
-    return line_units.priced(cart, plans, markups)
+    return retail_lines(cart) if retail_view else line_units.priced(cart, plans, markups)
+
+
+def retail_lines(cart: Cart) -> list[line_units.LineUnit]:
+    """Each line at the retail price a reseller's end customer is invoiced (B1)."""
+    return [line_units.LineUnit(retail.unit(line.price), None) for line in cart.lines]
 
 
 def quote_of(cart: Cart, units: Sequence[Decimal]) -> Quote:
@@ -90,8 +93,9 @@ def check(quote: Quote | None, cart: Cart, user, priced: Sequence[line_units.Lin
     if quote is None or not cart.lines:
         return []
     customer = cart.customer
-    units = ([retail.unit(line.price) for line in cart.lines]
-             if retail.sees_retail(user, customer.reseller_id) else [p.unit for p in priced])
+    if retail.sees_retail(user, customer.reseller_id):
+        priced = retail_lines(cart)
+    units = [p.unit for p in priced]
     return changes(quote, cart, units, buyer_locale(customer.language, customer.country),
                    fix_url)
 

@@ -200,6 +200,13 @@ def running_unit_price(sub: Subscription, price: Price | None, *, retail: bool =
                        today: date | None = None) -> Decimal:
     """term_unit_price_now with the subscription's price (price_of) already looked up."""
     bought = retail_unit_price(sub, price) if retail else buyer_unit_price(sub, price)
+    return running_unit(sub, bought, retail=retail, today=today)
+
+
+def running_unit(sub: Subscription, bought, *, retail: bool = False,
+                 today: date | None = None):
+    """`bought` (the price it was bought at), unless a renewal has begun the term running
+    today: then that term's price as the sync recorded it (R1/B1)."""
     if sub.renewed_on is not None and (today or effective.today()) >= sub.renewed_on:
         return _renewed_unit(sub, bought, retail)
     return bought
@@ -229,7 +236,7 @@ def cancellation_quote(sub: Subscription, now: datetime | None = None, *,
     return Quote(credit.amount, currency, f.term_start + rules.CANCEL_WINDOW, credit)
 
 
-def _renewed_unit(sub: Subscription, bought: Decimal, retail: bool) -> Decimal:
+def _renewed_unit(sub: Subscription, bought, retail: bool):
     """The renewed term's unit price as the sync recorded it (billing.billed charges the
     same), else the price it was bought at."""
     renewed = sub.renewed_retail_unit_price if retail else sub.renewed_unit_price
