@@ -38,9 +38,9 @@ def record(session: Session, catalog_version: int, products: Iterable[int] | Non
         rows = [{"version": catalog_version, "product_id": product_id, "everything": False}
                 for product_id in sorted(set(products))]
         rows = rows or [{"version": catalog_version, "product_id": None, "everything": False}]
-    session.execute(insert(CatalogChange), rows)
-    session.execute(delete(CatalogChange).where(
-        CatalogChange.version <= catalog_version - KEPT))
+    table = CatalogChange.__table__  # Core: see catalog.version.bump
+    session.execute(insert(table), rows)
+    session.execute(delete(table).where(table.c.version <= catalog_version - KEPT))
 
 
 def since(session: Session, kept_version: int, catalog_version: int) -> frozenset[int] | None:
