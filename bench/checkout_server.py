@@ -78,8 +78,12 @@ def bench_floor():
              "customer": body["customer_id"], "price": body["lines"][0]["price_id"],
              "key": request.headers["Idempotency-Key"]}
     run = db.session.execute
+    store = throttling.store()
+    # The address's count of requests without a live token, read before any token lookup
+    # (storefront/api/__init__.py's _authenticate), then the token and the rate limit: the
+    # token's and its owner's counts.
+    store.count(f"api:bad-token:{throttling.client_address()}", now)
     owner = run(s["owner"], known).one()
-    store = throttling.store()  # the rate limit: the token's and its owner's counts
     store.hit(f"api:token:{owner.id}", 60, now)
     store.hit(f"api:reseller:{owner.reseller_id}", 60, now)
     run(s["customer"], known).one()
