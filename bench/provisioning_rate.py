@@ -86,7 +86,11 @@ def report(args, orders: int, elapsed: float, hits: list[tuple[float, int]]) -> 
     print(f"limit N                  {args.rate} requests/min per bucket")
     print(f"orders                   {orders} in {elapsed:.0f} s")
     print(f"partner-bucket requests  {len(hits)}")
-    print(f"per full minute          {per_minute}  (min {min(per_minute) / args.rate:.2f} N)")
+    # A run that spans under two minutes of requests has no full minute after its first
+    # request to count (--minutes 1 always: the orders are sized to one minute's limit).
+    least = (f"min {min(per_minute) / args.rate:.2f} N" if per_minute
+             else "none: run with --minutes 2 or more")
+    print(f"per full minute          {per_minute}  ({least})")
     print(f"busiest 60 s window      {busiest}")
     print(f"429 answers              {len(throttled)}")
 
