@@ -93,9 +93,8 @@ def check(quote: Quote | None, cart: Cart, user, priced: Sequence[line_units.Lin
     if quote is None or not cart.lines:
         return []
     customer = cart.customer
-    if retail.sees_retail(user, customer.reseller_id):
-        priced = retail_lines(cart)
-    units = [p.unit for p in priced]
+    seen = retail_lines(cart) if retail.sees_retail(user, customer.reseller_id) else priced
+    units = [line.unit for line in seen]
     return changes(quote, cart, units, buyer_locale(customer.language, customer.country),
                    fix_url)
 

@@ -187,27 +187,26 @@ def retail_unit_price(sub: Subscription, price: Price | None) -> Decimal:
     return Decimal(0) if price is None else Decimal(price.sell_price)
 
 
-def term_unit_price_now(sub: Subscription, *, retail: bool = False,
-                        today: date | None = None) -> Decimal:
-    """What one licence costs in the term running today, as billing charges it: from a
-    renewal's first day, the renewed term's price the sync recorded (R1/B1), else the
-    price it was bought at; with `retail`, what a reseller invoices its end customer.
-    The subscription page, C4's extra licences and the recurring revenue all say this."""
-    return running_unit_price(sub, price_of(sub), retail=retail, today=today)
+def term_unit_price_now(sub: Subscription) -> Decimal:
+    """What one licence costs the buyer in the term running today, as billing charges it:
+    from a renewal's first day, the renewed term's price the sync recorded (R1/B1), else
+    the price it was bought at. The subscription page, C4's extra licences and the
+    recurring revenue all say this."""
+    return running_unit_price(sub, price_of(sub))
 
 
-def running_unit_price(sub: Subscription, price: Price | None, *, retail: bool = False,
-                       today: date | None = None) -> Decimal:
-    """term_unit_price_now with the subscription's price (price_of) already looked up."""
+def running_unit_price(sub: Subscription, price: Price | None, *,
+                       retail: bool = False) -> Decimal:
+    """term_unit_price_now with the subscription's price (price_of) already looked up;
+    with `retail`, what a reseller invoices its end customer."""
     bought = retail_unit_price(sub, price) if retail else buyer_unit_price(sub, price)
-    return running_unit(sub, bought, retail=retail, today=today)
+    return running_unit(sub, bought, retail=retail)
 
 
-def running_unit(sub: Subscription, bought, *, retail: bool = False,
-                 today: date | None = None):
+def running_unit(sub: Subscription, bought, *, retail: bool = False):
     """`bought` (the price it was bought at), unless a renewal has begun the term running
     today: then that term's price as the sync recorded it (R1/B1)."""
-    if sub.renewed_on is not None and (today or effective.today()) >= sub.renewed_on:
+    if sub.renewed_on is not None and effective.today() >= sub.renewed_on:
         return _renewed_unit(sub, bought, retail)
     return bought
 
