@@ -29,7 +29,8 @@ from tests.provisioning.databases import BACKENDS, app_on
 from tests.ux.emails import relative_links
 
 # pc_sandbox, pc_client, pc_responses, pc_sleeps: the real client routed to the sandbox.
-pytest_plugins = ["connectors.partner_center.sandbox.fixtures"]
+# tests.quick_apps: the suite's own speed-ups (URL builders compiled once).
+pytest_plugins = ["connectors.partner_center.sandbox.fixtures", "tests.quick_apps"]
 
 PASSWORD = "correct horse battery"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
