@@ -144,6 +144,11 @@ def make_price(title="Microsoft 365 Business Standard", product_id="CFQ7TTC0LDPB
 @pytest.fixture
 def world(app) -> World:
     """Two resellers with one customer each, a direct customer, and a user for each role."""
+    return build_world()
+
+
+def build_world() -> World:
+    """The world fixture's accounts, orders and price, committed to the app's database."""
     # MPN ids the Partner Center sandbox knows, with a signed MPA, listed as our indirect
     # resellers under these tenants (K9).
     ra = Reseller(company_name="Reseller A", mpn_id=seed.RESELLER_MPN_ID,

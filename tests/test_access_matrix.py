@@ -5,7 +5,10 @@ The matrix is checked against app.url_map, so a route added without an entry her
 
 from __future__ import annotations
 
+import copy
+import shutil
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -25,7 +28,7 @@ from storefront import create_app
 from subscriptions.models import Subscription
 from tests.api.factories import make_subscription
 from tests.billing.factories import make_invoice
-from tests.conftest import PASSWORD, csrf_token, login
+from tests.conftest import PASSWORD, World, build_world, csrf_token, login
 from tests.enrollments.conftest import mainland_enterprise
 
 GUEST, ADMIN, RESELLER, CUSTOMER = "guest", "admin", "reseller", "customer"
@@ -337,8 +340,45 @@ OTHERS: dict[str, dict[str, int]] = {
 }
 
 
+# The world and owned objects every case starts from, built once per test process: its
+# database file and where each object is. Building them was three quarters of a case's
+# time (~0.3 s, ~1,000 cases); a case now starts from a copy of the file.
+_BUILT: dict = {}
+
+
+@pytest.fixture
+def world(app, tmp_path_factory) -> World:
+    """conftest's world with add_owned_objects' rows, on a copy of the first case's file."""
+    database = Path(db.engine.url.database)
+    if not _BUILT:
+        built = build_world()
+        add_owned_objects(built)
+        rows = {name: (type(value), value.id) for name, value in vars(built).items()
+                if isinstance(value, db.Model)}
+        ids = {name: value for name, value in vars(built).items() if name not in rows}
+    db.session.remove()
+    db.engine.dispose()  # no connection left open on the file while it is copied
+    if not _BUILT:
+        kept = shutil.copyfile(database, tmp_path_factory.mktemp("matrix") / "world.sqlite")
+        _BUILT.update(file=kept, rows=rows, ids=ids)
+    else:
+        shutil.copyfile(_BUILT["file"], database)
+    restored = World(**{name: db.session.get(model, row_id)
+                        for name, (model, row_id) in _BUILT["rows"].items()})
+    for name, value in _BUILT["ids"].items():
+        setattr(restored, name, copy.deepcopy(value))
+    return restored
+
+
 @pytest.fixture(autouse=True)
 def owned_objects(world):
+    """The rows url_args names, for a module that imports this fixture with url_args (its
+    world is conftest's); this module's world has them already."""
+    if not hasattr(world, "owned"):
+        add_owned_objects(world)
+
+
+def add_owned_objects(world) -> None:
     """An enrollment and a notification each role owns, and some that belong to others."""
     mine = {ADMIN: world.admin, RESELLER: world.reseller_a_user, CUSTOMER: world.direct_user}
     enrollments = {c: create_enrollment(mainland_enterprise(c), date(2025, 4, 1)).id
