@@ -29,7 +29,7 @@ from tests.provisioning.databases import BACKENDS, app_on
 from tests.ux.emails import relative_links
 
 # pc_sandbox, pc_client, pc_responses, pc_sleeps: the real client routed to the sandbox.
-# tests.quick_apps: the suite's own speed-ups (URL builders compiled once).
+# tests.quick_apps: the suite's own speed-ups (URL builders and statements compiled once).
 pytest_plugins = ["connectors.partner_center.sandbox.fixtures", "tests.quick_apps"]
 
 PASSWORD = "correct horse battery"
