@@ -351,23 +351,32 @@ def world(app, tmp_path_factory) -> World:
     """conftest's world with add_owned_objects' rows, on a copy of the first case's file."""
     database = Path(db.engine.url.database)
     if not _BUILT:
-        built = build_world()
-        add_owned_objects(built)
-        rows = {name: (type(value), value.id) for name, value in vars(built).items()
-                if isinstance(value, db.Model)}
-        ids = {name: value for name, value in vars(built).items() if name not in rows}
-    db.session.remove()
-    db.engine.dispose()  # no connection left open on the file while it is copied
-    if not _BUILT:
-        kept = shutil.copyfile(database, tmp_path_factory.mktemp("matrix") / "world.sqlite")
-        _BUILT.update(file=kept, rows=rows, ids=ids)
+        _BUILT.update(_build(database, tmp_path_factory.mktemp("matrix") / "world.sqlite"))
     else:
+        _let_go()
         shutil.copyfile(_BUILT["file"], database)
     restored = World(**{name: db.session.get(model, row_id)
                         for name, (model, row_id) in _BUILT["rows"].items()})
     for name, value in _BUILT["ids"].items():
         setattr(restored, name, copy.deepcopy(value))
     return restored
+
+
+def _build(database: Path, kept: Path) -> dict:
+    """Build the world into this case's file, keep a copy, and say where each object is."""
+    built = build_world()
+    add_owned_objects(built)
+    rows = {name: (type(value), value.id) for name, value in vars(built).items()
+            if isinstance(value, db.Model)}
+    ids = {name: value for name, value in vars(built).items() if name not in rows}
+    _let_go()
+    return {"file": shutil.copyfile(database, kept), "rows": rows, "ids": ids}
+
+
+def _let_go() -> None:
+    """No session or connection left on the file while it is copied either way."""
+    db.session.remove()
+    db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
