@@ -14,11 +14,21 @@ between every two. The server says whether each listing was rendered or came fro
 (X-Listing-Cache), which splits the timings into cold and warm and gives the hit ratio.
 Every CHANGE_EVERY requests (default 400; 0 = never) the admin changes a price, so the next
 views are the "first view after a catalog change" too.
+
+The timed requests go through a lean client (http.client, the browser's cookies and
+User-Agent, one connection per request as gunicorn's sync workers close each), so the
+times are the server's and the loopback's. BENCH_CLIENT=requests times them through
+requests' sessions instead, as runs before session 46 did: its own work per request
+(~0.6 ms, more with a cookie jar or a large body) is added to /healthz and the pages alike,
+which shrinks every ratio (session 46, alternating runs: cold 3.75-4.23x against
+2.83-2.95x, warm 2.38-2.58x against 2.00-2.04x).
+Signing in, finding URLs and changing prices use requests either way.
 """
 
 from __future__ import annotations
 
 import contextlib
+import http.client
 import importlib.util
 import os
 import random
@@ -31,6 +41,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import requests
 
@@ -64,9 +75,53 @@ def percentile(samples: list[float], q: float) -> float:
     return statistics.quantiles(samples, n=100)[q - 1]
 
 
+LEAN = os.environ.get("BENCH_CLIENT", "lean") != "requests"
+
+
+def fetch(session: requests.Session, url: str, hops: int = 3) -> dict[str, str]:
+    """GET `url` as `session`'s browser (its cookies; its User-Agent, which the strong
+    session protection checks); follows redirects; returns the final response's headers
+    (lower-case names). Raises on an error and on landing on the sign-in page."""
+    if not LEAN:
+        answer = session.get(url, timeout=30)
+        answer.raise_for_status()
+        landed = urlsplit(answer.url).path
+        headers = {name.lower(): value for name, value in answer.headers.items()}
+    else:
+        headers, landed = _lean_get(session, url, hops)
+    if landed == "/login":
+        raise SystemExit(f"{url}: signed out (landed on the sign-in page)")
+    return headers
+
+
+def _lean_get(session: requests.Session, url: str, hops: int) -> tuple[dict[str, str], str]:
+    parts = urlsplit(url)
+    target = quote(parts.path, safe="/%") + (f"?{quote(parts.query, safe='=&%+')}"
+                                                 if parts.query else "")
+    cookies = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    headers = {"User-Agent": session.headers["User-Agent"], "Accept": "*/*",
+               **({"Cookie": cookies} if cookies else {})}
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        connection.request("GET", target, headers=headers)
+        answer = connection.getresponse()
+        answer.read()
+    finally:
+        connection.close()
+    found = {name.lower(): value for name, value in answer.getheaders()}
+    if answer.status in (301, 302, 303, 307, 308) and hops:
+        location = found["location"]
+        if location.startswith("/"):
+            location = f"{parts.scheme}://{parts.netloc}{location}"
+        return _lean_get(session, location, hops - 1)
+    if answer.status >= 400:
+        raise SystemExit(f"{url}: {answer.status}")
+    return found, parts.path
+
+
 def timed(session: requests.Session, url: str) -> float:
     started = time.perf_counter()
-    session.get(url, timeout=30).raise_for_status()
+    fetch(session, url)
     return (time.perf_counter() - started) * 1000
 
 
@@ -230,16 +285,16 @@ def report(base: str, count: int, products: int, change_every: int) -> None:
             asked.append(pick)
         kind, session, url = pick
         started = time.perf_counter()
-        answer = session.get(url, timeout=30)
+        headers = fetch(session, url)
         elapsed = (time.perf_counter() - started) * 1000
-        answer.raise_for_status()
-        state = answer.headers.get("X-Listing-Cache", "none")
+        state = headers.get("x-listing-cache", "none")
         samples.setdefault((kind, state), []).append(elapsed)
         health.append(timed(bare, f"{base}/healthz"))
         floor.append(timed(signed_in, f"{base}/bench/signed-in"))
     bare_p95, floor_p95 = percentile(health, 95), percentile(floor, 95)
     print(f"{products} products, {count} catalog requests over {len(asked)} URLs, "
-          f"a price change every {change_every or 'never'}")
+          f"a price change every {change_every or 'never'}, timed through "
+          f"{'a lean client (http.client)' if LEAN else 'requests (BENCH_CLIENT=requests)'}")
     print(f"bare /healthz: p50={statistics.median(health):.1f}ms p95={bare_p95:.1f}ms "
           f"p99={percentile(health, 99):.1f}ms max={max(health):.1f}ms")
     print(f"signed-in floor (/bench/signed-in: session check, layout, no content): "
