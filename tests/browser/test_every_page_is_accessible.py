@@ -1,6 +1,7 @@
 """Every page each role reaches in normal use, on a 1280 px screen and a 390 px phone, with
-the demo's data: the page never scrolls sideways, and axe-core (tests/browser/axe.py) finds
-no serious or critical accessibility issue (#20, Tests).
+the demo's data: the page never scrolls sideways, axe-core (tests/browser/axe.py) finds
+no serious or critical accessibility issue (#20, Tests), and each heading row keeps its
+actions together.
 
 The pages are found the way a user finds them, by following links: the role's menu and
 home, every list they lead to, and the first record of each kind each list links to (an
@@ -31,6 +32,10 @@ NOT_A_PAGE = re.compile(r"\.(csv|pdf|json)$|/download$|^/api/|^/static/|^/logout
 # Lists whose default view is a filter that may be empty: their every row, too.
 EXTRA = ["/admin/orders?status=all"]
 WIDTH = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+# A page's heading row holds its title and one group of actions: a third child is spread
+# across the row by the layout's space-between (Billing's two buttons were, one mid-page).
+SPREAD_HEADINGS = """() => [...document.querySelectorAll('main .heading')]
+  .filter(h => h.children.length > 2).map(h => h.firstElementChild.textContent.trim())"""
 LINKS = """() => [...document.querySelectorAll('header a[href], main a[href]')]
   .filter(a => a.origin === location.origin).map(a => a.pathname)"""
 
@@ -89,6 +94,8 @@ def check(page: Page, base: str, path: str, problems: list[str]) -> list[str]:
     if width > inner:
         problems.append(f"{path}: {width} px wide in a {inner} px window")
     problems.extend(f"{path}: {issue}" for issue in violations(page))
+    problems.extend(f"{path}: heading {title!r} has its actions apart, not in one group"
+                    for title in page.evaluate(SPREAD_HEADINGS))
     return page.evaluate(LINKS)
 
 
