@@ -96,7 +96,8 @@ def bought_by(customer: Customer) -> dict:
                                                                Subscription.id.desc())
                                                 .limit(LATEST)).all(),
             "subscription_count": _count(subs),
-            "orders": db.session.scalars(orders.order_by(Order.id.desc()).limit(LATEST)).all(),
+            "orders": db.session.scalars(orders.order_by(Order.created_at.desc(), Order.id.desc())
+                                         .limit(LATEST)).all(),
             "order_count": _count(orders),
             # K12: its Azure plan and the plan's Azure subscriptions, read from Partner Center
             "azure": azure_plan_view(customer.id, get_client())}

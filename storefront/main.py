@@ -84,7 +84,8 @@ def _reseller_home():
     customers = db.session.scalars(visible.order_by(Customer.created_at.desc()).limit(5)).all()
     orders = visible_orders(current_user)
     recent = db.session.scalars(orders.options(selectinload(Order.customer))
-                                .order_by(Order.id.desc()).limit(5)).all()
+                                .order_by(Order.created_at.desc(), Order.id.desc())
+                                .limit(5)).all()
     troubled, attention = dashboard.needing_attention(scope, limit=5)
     renewals = dashboard.renewals(scope, now)
     return render_template(

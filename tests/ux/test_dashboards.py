@@ -95,3 +95,19 @@ def test_the_admin_sees_todays_orders_revenue_and_a_30_day_chart(client, world):
     svg = html[html.index('data-testid="orders-per-day"'):html.index("</svg>")]
     assert svg.count("<rect") == 30
     assert "2026-12-04: 1 orders" in svg and "2026-12-01: 1 orders" in svg
+
+
+def test_recent_orders_on_the_reseller_dashboard_and_customer_page_are_newest_placed_first(
+        client, world):
+    """"Recent" is by when an order was placed, as the orders list sorts, not by its id: an
+    order recorded later for an earlier date (the demo's October order) goes below."""
+    earlier = another_order(world.customer_a, world.reseller_a_user, world.price, 1)
+    earlier.created_at = world.order_a.created_at - timedelta(days=60)
+    db.session.commit()
+    login(client, world.reseller_a_user)
+
+    for page in ("/", f"/customers/{world.customer_a.id}"):
+        html = client.get(page).get_data(as_text=True)
+        newest, older = (html.index(f'/orders/{order.id}"')
+                         for order in (world.order_a, earlier))
+        assert newest < older, page
