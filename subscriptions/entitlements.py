@@ -206,9 +206,11 @@ def add_key(entitlement: Entitlement, entry: KeyEntry, user) -> SoftwareKey:
     db.session.add(key)
     what = " and ".join(w for w, v in (("Product key", entry.product_key),
                                        ("download link", entry.download_url)) if v)
-    # The note names who and what, never the key itself.
+    # The note names who and what (the choices tell two keys of one product apart), never
+    # the key itself.
+    which = f": {key.choices}" if key.choices else ""
     sub.record("key_recorded", f"{what} recorded from Partner Center "
-                               f"({entitlement.pc_product_id}:{entitlement.pc_sku_id}).",
+                               f"({entitlement.pc_product_id}:{entitlement.pc_sku_id}){which}.",
                user=user)
     return key
 

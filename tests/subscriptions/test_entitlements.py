@@ -46,6 +46,7 @@ def test_s7_a_recorded_key_is_stored_against_its_entitlement_and_subscription(
     assert key.choices == "2022 · en-US · ISO · 64-bit" and key.recorded_by == world.admin
     [event] = software.subscription.events
     assert event.kind == "key_recorded" and KEY not in event.note
+    assert event.note.endswith(": 2022 · en-US · ISO · 64-bit.")  # which of its keys
 
 
 @pytest.mark.parametrize(("entry", "code"), [
