@@ -33,7 +33,7 @@ from storefront.confirmation import confirmed, unconfirmed
 from storefront.errors import renders_refusals
 from storefront.pagination import paginate
 from storefront.security import buyers_only, roles_required
-from subscriptions import activity, services
+from subscriptions import activity, rules, services
 from subscriptions.azure_plan import azure_plan_view
 from subscriptions.errors import SubscriptionRefused
 from subscriptions.models import Subscription
@@ -122,6 +122,7 @@ def _render(sub: Subscription, refusal: SubscriptionRefused | None = None, key=N
     return render_template(
         "subscriptions/show.html", sub=sub, line=line, refusal=refusal, key=key, quote=quote,
         confirm=confirm, promise=promise, pricing=_pricing(sub),
+        removal=rules.removable(services.facts(sub), quoted_at),
         # K12: an Azure plan shows the Azure subscriptions Partner Center reports under it
         azure=azure_plan_view(sub.customer_id, get_client()) if sub.family == "azure_plan"
         else None,

@@ -100,6 +100,27 @@ def check_remove_licenses(facts: Facts, current: int, wanted: int,
     return None
 
 
+@dataclass(frozen=True)
+class Removal:
+    """S2 as the subscription's page states it: how many licenses may be removed now (None:
+    any, before Partner Center has reported what is refundable) and until when; no `until`
+    when none may be."""
+
+    seats: int | None
+    until: datetime | None
+
+
+def removable(facts: Facts, now: datetime) -> Removal:
+    """What check_remove_licenses would allow now, so the page promises only that."""
+    if facts.refundable is not None:
+        open_ = [(seats, until) for seats, until in facts.refundable if until >= now]
+        if not open_:
+            return Removal(0, None)
+        return Removal(sum(seats for seats, _ in open_), min(until for _, until in open_))
+    closes = facts.term_start + CANCEL_WINDOW
+    return Removal(None, closes) if now <= closes else Removal(0, None)
+
+
 def _refundable_seats(tranches: tuple[tuple[int, datetime], ...], fewer: int,
                       now: datetime) -> Refusal | None:
     """Removing `fewer` seats needs that many still inside their own 7-day windows."""

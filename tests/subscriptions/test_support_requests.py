@@ -3,6 +3,8 @@ refused, the provider admins' queue, its steps to an answer, and who is told."""
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -56,6 +58,36 @@ def test_s3_a_plan_past_168_hours_offers_a_support_request_instead_of_a_dead_end
     login(client, world.reseller_a_user)
     page = client.get(f"/subscriptions/{late.id}").get_data(as_text=True)
     assert "S3.cancellation_window_closed" in page and form_of(late) in page
+
+
+def test_s3_past_its_window_the_page_promises_no_online_refund_nor_removal(client, world,
+                                                                          late):
+    """The page offered "Cancelling now refunds …" and a Cancel button above the notice that
+    it cannot be cancelled, and "Licenses can be removed until" a day already past."""
+    login(client, world.reseller_a_user)
+    page = client.get(f"/subscriptions/{late.id}").get_data(as_text=True)
+    assert 'id="refund"' not in page and "Cancelling now refunds" not in page
+    assert f'href="/subscriptions/{late.id}/cancel"' not in page
+    assert re.search(r'id="removal">No license can be removed now: only within 7 days of '
+                     r'being added \(S2\)', page)
+
+
+def test_s2_the_page_states_how_many_licenses_may_still_be_removed(client, world):
+    fresh = make_subscription(world.customer_a, world.price, quantity=5, purchased_at=START)
+    login(client, world.reseller_a_user)
+    page = client.get(f"/subscriptions/{fresh.id}").get_data(as_text=True)
+    assert 'id="refund"' in page and f'href="/subscriptions/{fresh.id}/cancel"' in page
+    assert re.search(r'id="removal">Licenses can be removed until 2026-03-09 09:00', page)
+
+    # Partner Center's refundableQuantity: 2 seats added a day ago, the rest long ago.
+    added = START - timedelta(days=1)
+    fresh.refundable = json.dumps([
+        {"quantity": 3, "until": (START - timedelta(days=30)).isoformat()},
+        {"quantity": 2, "until": (added + timedelta(days=7)).isoformat()}])
+    db.session.commit()
+    page = client.get(f"/subscriptions/{fresh.id}").get_data(as_text=True)
+    assert re.search(r'id="removal">Up to 2 licenses can be removed until 2026-03-08 09:00',
+                     page)
 
 
 def test_s3_a_plan_still_in_its_window_is_cancelled_online_not_by_request(client, world):
