@@ -4,6 +4,7 @@ Microsoft clock past the term's end, as in `make run`) sees it applied."""
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.test_every_page_is_accessible import SQUEEZED_LABELS
 from tests.browser.test_reseller_creates_customer import sign_in
 from tests.subscriptions.conftest import buy, tenant  # noqa: F401 -- fixtures
 
@@ -13,6 +14,7 @@ def test_r1_a_reseller_schedules_a_seat_change_and_sees_the_renewal_apply_it(
     sub = buy(quantity=2)
     sign_in(page, live_server, world.reseller_a_user.email)
     page.goto(f"{live_server}/subscriptions/{sub.id}")
+    assert page.evaluate(SQUEEZED_LABELS) == []  # "Term" and "Billing" beside their selects
     page.locator("#next-quantity").fill("5")
     page.get_by_role("button", name="Schedule for the renewal").click()
     expect(page.locator("#next-term")).to_contain_text("5 licenses, 1 month, billed monthly")
