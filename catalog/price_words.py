@@ -86,8 +86,17 @@ def tax_words(market: str | None) -> str:
     return tax_label(market or "")
 
 
-def plan_words(term_duration: str | None, billing_cycle: str | None) -> str:
-    """A plan's term and billing: "1-year term · billed monthly"."""
+# An Azure plan is ordered once (one_time, no term) and costs nothing itself; what it is
+# billed for is the Azure usage of its subscriptions, each month in arrears (K12).
+AZURE_PLAN_WORDS = "no term · Azure usage billed monthly"
+
+
+def plan_words(term_duration: str | None, billing_cycle: str | None,
+               family: str | None = None) -> str:
+    """A plan's term and billing: "1-year term · billed monthly" (an Azure plan's in words
+    of its own: "perpetual · one-time" would say it is bought once for good)."""
+    if family == "azure_plan":
+        return AZURE_PLAN_WORDS
     return f"{term_phrase(term_duration)} · {frequency_words(billing_cycle)}"
 
 

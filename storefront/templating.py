@@ -34,7 +34,7 @@ def datetime_format(value: datetime | None) -> str:
 
 def plan_terms(row) -> str:
     """A price, line or subscription's term and billing, e.g. "1-year term · billed monthly"."""
-    return words.plan_words(row.term_duration, row.billing_cycle)
+    return words.plan_words(row.term_duration, row.billing_cycle, getattr(row, "family", None))
 
 
 def customer_money(amount, currency: str, customer) -> str:

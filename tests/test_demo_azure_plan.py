@@ -3,6 +3,7 @@ knows its Azure subscription under the demo's stable ids, once however often it 
 the reconciliation's planted mismatch stays on the Microsoft 365 line."""
 
 import json
+import re
 
 from sqlalchemy import select
 
@@ -12,6 +13,7 @@ from demo import load as demo
 from persistence import db
 from subscriptions.azure_plan import azure_plan_of
 from subscriptions.models import Subscription
+from tests.conftest import login
 
 
 def test_the_demo_customer_holds_an_azure_plan_with_one_azure_subscription(app, tmp_path):
@@ -44,3 +46,18 @@ def test_the_demo_customer_orders_into_the_tenant_its_first_purchase_made(app, t
         demo_billing.TENANT_ID, "existing", True)
     known = json.loads(state.read_text(encoding="utf-8"))["customers"][demo_billing.TENANT_ID]
     assert wingtip.tenant_domain in json.dumps(known)
+
+
+def test_k12_the_azure_plan_reads_as_usage_billed_monthly_not_a_perpetual_purchase(
+        app, client, tmp_path):
+    app.config.update(SANDBOX_STATE_FILE=str(tmp_path / "sandbox.json"),
+                      PARTNER_CENTER_MODE="sandbox")
+    demo.load()
+    plan = db.session.scalar(select(Subscription).filter_by(
+        pc_subscription_id=demo_azure.PC_PLAN_ID))
+    login(client, "anna@northwind.example", "demo-reseller-pass")
+    page = client.get(f"/subscriptions/{plan.id}").get_data(as_text=True)
+    assert "no term · Azure usage billed monthly" in page and "perpetual" not in page
+    listed = client.get(f"/customers/{plan.customer_id}").get_data(as_text=True)
+    row = re.search(rf'href="/subscriptions/{plan.id}".*?</tr>', listed, re.S)[0]
+    assert "no term · Azure usage billed monthly" in row and "perpetual" not in row

@@ -59,6 +59,10 @@ def test_a_price_reads_as_unit_and_tax_and_a_plan_as_term_and_billing():
     assert words.plan_words("P1Y", "monthly") == "1-year term · billed monthly"
     assert words.plan_words("P3Y", "annual") == "3-year term · billed annually"
     assert words.plan_words("", "one_time") == "perpetual · one-time"
+    # K12: an Azure plan is ordered one-time with no term, but is neither bought for good
+    # nor billed once: its subscriptions' usage is billed every month.
+    assert words.plan_words("", "one_time", "azure_plan") == \
+        "no term · Azure usage billed monthly"
 
 
 def test_a_value_microsoft_adds_later_is_written_plainly_not_refused():
