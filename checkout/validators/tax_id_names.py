@@ -8,7 +8,8 @@ the first line of its module's docstring ("NIP (Numer Identyfikacji Podatkowej, 
 number)."): the abbreviation before the parenthesis, and the English words after its last
 comma. The module is the one the country's K3 validator checks with ("pl.nip" is
 stdnum.pl.nip), else stdnum's VAT number of the country. NAMES gives the name where
-stdnum has no module, or writes it other than customers do (Cyrillic ИНН, "Ust ID Nr.").
+stdnum has no module, or writes it other than customers do (Cyrillic ИНН, "Ust ID Nr.",
+a meaning with parentheses of its own).
 Elsewhere the field is a plain "Organization tax ID".
 """
 
@@ -45,10 +46,14 @@ NAMES = {
     "AM": TaxIdName("TIN", "Armenian taxpayer identification number"),
     "CY": TaxIdName("VAT number", "Cypriot VAT number"),
     "DE": TaxIdName("USt-IdNr.", "German VAT number"),
+    # stdnum's own words nest parentheses in the label: "VAT (United Kingdom (and Isle of
+    # Man) VAT registration number)".
+    "GB": TaxIdName("VAT number", "UK VAT registration number"),
     "HU": TaxIdName("adószám", "Hungarian tax number"),
     "IL": TaxIdName("Company number", "Israeli company number"),
     "KG": TaxIdName("INN", "Kyrgyz taxpayer identification number"),
     "KZ": TaxIdName("BIN", "Kazakh business identification number"),
+    "NZ": TaxIdName("IRD number", "New Zealand Inland Revenue number"),
     "RU": TaxIdName("INN", "Russian taxpayer identification number"),
     "SA": TaxIdName("VAT number", "Saudi VAT registration number"),
     "TJ": TaxIdName("INN", "Tajik taxpayer identification number"),

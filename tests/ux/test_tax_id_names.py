@@ -8,6 +8,7 @@ import json
 import re
 from html import unescape
 
+import pycountry
 import pytest
 
 from checkout.validators.tax_id_names import GENERIC, tax_id_name
@@ -27,6 +28,16 @@ def test_each_country_names_its_tax_id_as_its_people_do(country, name):
 def test_the_name_follows_the_validator_checkout_uses_for_the_country():
     assert tax_id_name("TH", "th.tin").label == "TIN (Thailand Taxpayer Identification Number)"
     assert tax_id_name("IN", "in.gstin").label == "GSTIN (Indian VAT number)"
+
+
+def test_no_countrys_label_nests_parentheses():
+    """stdnum's "United Kingdom (and Isle of Man) VAT registration number" made the label
+    "VAT (United Kingdom (and Isle of Man) VAT registration number)"."""
+    nested = {country.alpha_2: tax_id_name(country.alpha_2).label
+              for country in pycountry.countries
+              if tax_id_name(country.alpha_2).label.count("(") > 1}
+    assert nested == {}
+    assert tax_id_name("GB").label == "VAT number (UK VAT registration number)"
 
 
 def test_a_country_without_a_known_number_keeps_the_plain_label():
