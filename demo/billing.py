@@ -24,10 +24,13 @@ from billing.runs import run_billing
 from billing.tax import ensure_seeded
 from catalog.models import Price, Product, Sku
 from catalog.queries import buyer_price, markups_for
+from connectors.partner_center.commerce_types import Subscription as RemoteSubscription
 from orders.models import Order, OrderLine, OrderStatus
-from persistence import db
+from persistence import as_utc, db
 from persistence.money import add_months
 from subscriptions.models import Subscription
+from subscriptions.rules import CANCEL_WINDOW, TERM_MONTHS
+from subscriptions.sync import mirror
 
 KEY = "demo-billing-wingtip"
 MICROSOFT_INVOICE_DAY = 8  # the sandbox's billing_invoice_day: a month's invoice appears then
@@ -51,11 +54,41 @@ def load_billing(buyer: Customer, placed_by: User, today: date) -> int:
         if price is None:
             return 0
         _purchase(buyer, placed_by, price, bought)
+    renew_to(db.session.scalar(select(Subscription).filter_by(
+        pc_subscription_id=PC_SUBSCRIPTION_ID)), datetime(today.year, today.month, today.day,
+                                                     9, tzinfo=UTC))
+    db.session.commit()
     month, issued = bought, 0
     while month <= today:
         issued += run_billing(month_of(month), today).invoices_issued
         month = add_months(month, 1)
     return issued
+
+
+def renew_to(sub: Subscription | None, now: datetime) -> None:
+    """The renewals of a termed plan up to `now`, each as the hourly subscription sync
+    records it when Partner Center's commitment end moves on (subscriptions/sync.py: the
+    new term's start, its price for billing, its S3 window): loaded without them, the demo's
+    monthly plan showed its first term, long over, as the current one."""
+    if sub is None or sub.term_duration not in TERM_MONTHS or not sub.autorenew:
+        return
+    while sub.term_end is not None and as_utc(sub.term_end) <= now:
+        ended = as_utc(sub.term_end)
+        changes = mirror(sub, RemoteSubscription(
+            id=sub.pc_subscription_id, offer_id=sub.offer_id, offer_name=sub.title,
+            friendly_name=sub.title, quantity=sub.quantity, status="active",
+            auto_renew_enabled=True, billing_cycle=sub.billing_cycle,
+            term_duration=sub.term_duration, order_id=sub.pc_order_id,
+            partner_id=sub.partner_id, created=as_utc(sub.purchased_at),
+            commitment_end=_months_later(ended, TERM_MONTHS[sub.term_duration]),
+            cancellation_allowed_until=ended + CANCEL_WINDOW, etag=""))
+        event = sub.record("synced", "Changed in Partner Center: " + "; ".join(changes) + ".")
+        event.at = ended  # when the sync would have seen it
+        sub.synced_at = None  # the demo's own record: no sync has read Partner Center
+
+
+def _months_later(moment: datetime, months: int) -> datetime:
+    return datetime.combine(add_months(moment.date(), months), moment.timetz())
 
 
 def invoiced_month(today: date) -> date:
@@ -108,6 +141,14 @@ def record_purchase(buyer: Customer, placed_by: User, price: Price, quantity: in
         title=product.title, family=product.family, billing_cycle=price.billing_cycle,
         term_duration=price.term_duration, quantity=quantity, status="active",
         autorenew=price.billing_cycle != "one_time",  # one-time purchases never renew
-        purchased_at=at, term_start=at)
+        purchased_at=at, term_start=at, term_end=_first_term_end(price, at),
+        cancellation_allowed_until=at + CANCEL_WINDOW if price.term_duration else None)
     db.session.add(subscription)
     return subscription
+
+
+def _first_term_end(price: Price, at: datetime) -> datetime | None:
+    """Partner Center's commitment end of the first term, which provisioning records
+    (provisioning/results.py); none for a one-time purchase."""
+    months = TERM_MONTHS.get(price.term_duration)
+    return _months_later(at, months) if months else None

@@ -184,6 +184,33 @@ def test_the_demo_leaves_a_reseller_with_an_issued_invoice_for_its_demo_order(ap
     assert october.tax_label == "VAT" and october.tax_rate == Decimal("0.23")
 
 
+def test_the_demos_monthly_plan_is_in_its_current_term_as_the_sync_renews_it(app):
+    """Bought on 1 October with a 1-month term, the plan showed its first term (and an S3
+    window long closed) on 4 December. Loaded as provisioning and the hourly sync leave it,
+    it is in December's term, whose first 7 days are still open for cancelling."""
+    from demo import billing as demo_billing
+    from demo import load as demo
+    from persistence import as_utc
+    from subscriptions.models import Subscription
+    from subscriptions.support_requests import online_refusal
+
+    now = datetime(2026, 12, 4, 12, tzinfo=UTC)
+    with time_machine.travel(now, tick=False):
+        demo.load()
+        demo.load()
+    plan = db.session.scalar(select(Subscription).filter_by(
+        pc_subscription_id=demo_billing.PC_SUBSCRIPTION_ID))
+    assert (as_utc(plan.term_start), as_utc(plan.term_end), plan.renewed_on) == (
+        datetime(2026, 12, 1, 9, tzinfo=UTC), datetime(2027, 1, 1, 9, tzinfo=UTC),
+        date(2026, 12, 1))
+    assert [(as_utc(e.at).date(), e.note) for e in plan.events if e.kind == "synced"] == [
+        (date(2026, 11, 1), "Changed in Partner Center: renewed: new term 2026-11-01 – "
+                            "2026-12-01."),
+        (date(2026, 12, 1), "Changed in Partner Center: renewed: new term 2026-12-01 – "
+                            "2027-01-01.")]
+    assert online_refusal(plan, now) is None and plan.synced_at is None
+
+
 @pytest.mark.parametrize(("today", "bought"), [
     (date(2026, 12, 4), date(2026, 10, 1)), (date(2026, 12, 8), date(2026, 11, 1)),
     (date(2027, 1, 7), date(2026, 11, 1)), (date(2027, 1, 31), date(2026, 12, 1))])
