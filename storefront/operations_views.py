@@ -7,6 +7,7 @@ from __future__ import annotations
 import hmac
 from datetime import UTC, datetime, timedelta
 
+from celery.schedules import crontab
 from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy import select
 
@@ -108,10 +109,36 @@ def _newest(runs) -> dict[str, TaskRun]:
 
 
 def _periodic(runs, schedule) -> list[dict]:
-    """Each beat entry with its newest run (None: never ran)."""
+    """Each beat entry with how often it runs and its newest run (None: never ran)."""
     by_task = _newest(runs)
-    return [{"name": name, "task": entry["task"], "schedule": entry["schedule"],
+    return [{"name": name, "task": entry["task"], "cadence": cadence(entry["schedule"]),
              "run": by_task.get(entry["task"])} for name, entry in sorted(schedule.items())]
+
+
+UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
+
+
+def cadence(schedule) -> str:
+    """A beat entry's schedule in words ("every hour", "every 5 minutes", "monthly, on day 1
+    at 03:00 UTC"): "not run yet" alone left an admin guessing when a task would run."""
+    if isinstance(schedule, crontab):
+        return _cron_words(schedule)
+    seconds = schedule.total_seconds() if isinstance(schedule, timedelta) else float(schedule)
+    for unit, size in UNITS:
+        if seconds >= size and seconds % size == 0:
+            count = int(seconds // size)
+            return f"every {unit}" if count == 1 else f"every {count} {unit}s"
+    return f"every {seconds:g} seconds"
+
+
+def _cron_words(cron: crontab) -> str:
+    """The monthly shape the schedule uses in words, any other crontab as its fields."""
+    if len(cron.minute) == len(cron.hour) == len(cron.day_of_month) == 1 and \
+            len(cron.month_of_year) == 12 and len(cron.day_of_week) == 7:
+        (minute,), (hour,), (day,) = cron.minute, cron.hour, cron.day_of_month
+        return f"monthly, on day {day} at {hour:02d}:{minute:02d} UTC"
+    fields = repr(cron).removeprefix("<crontab: ").removesuffix(">")
+    return f"cron {fields}, UTC"
 
 
 def _tokens() -> list[dict]:

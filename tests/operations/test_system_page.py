@@ -3,6 +3,7 @@ worker records), the queue, and the Partner Center errors the workers met."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import time_machine
@@ -34,6 +35,16 @@ def test_the_page_shows_workers_beat_runs_and_the_queue(client, world, browser):
     assert "Subscriptions from Partner Center: " in page  # the last sync, with its time
     assert "<strong>1</strong> jobs queued" in page
     assert "Sandbox mode" in page
+
+
+def test_each_periodic_task_says_how_often_it_runs(client, world):
+    """"not run yet" alone left an admin guessing when the hourly sync would first run."""
+    login(client, world.admin)
+    page = client.get("/admin/system").get_data(as_text=True)
+    rows = dict(re.findall(r"<tr><td>([\w-]+) <small.*?</td><td>([^<]*)</td>", page))
+    assert rows["sync-subscriptions"] == "every hour"
+    assert rows["heartbeat"] == "every minute" and rows["gdap-daily"] == "every day"
+    assert rows["billing-monthly"] == "monthly, on day 1 at 03:00 UTC"  # B4
 
 
 def test_a_silent_worker_is_shown_as_such(client, world):
