@@ -9,6 +9,9 @@ from datetime import date, timedelta
 from persistence.money import add_months
 
 MONTH = re.compile(r"(\d{4})-(\d{2})")
+# Microsoft issues a month's invoice and its billed reconciliation data between the 6th and
+# the 8th of the next month (B6): from the 8th on, the month before is surely out.
+MICROSOFT_INVOICE_DAY = 8
 
 
 class BillingInputError(ValueError):
@@ -33,3 +36,10 @@ def month_of(day: date) -> str:
 def previous_month(today: date) -> str:
     """The month before today's: the one a run at the start of a month bills."""
     return month_of(today.replace(day=1) - timedelta(days=1))
+
+
+def latest_invoiced(today: date) -> date:
+    """The first day of the newest month whose Microsoft invoice is out by `today`: on
+    6 December that is October, November's comes by the 8th."""
+    back = 1 if today.day >= MICROSOFT_INVOICE_DAY else 2
+    return add_months(today.replace(day=1), -back)

@@ -3,9 +3,10 @@ licenses (monthly) on the 1st of the latest month Microsoft has already invoiced
 monthly runs from then to this month have issued Northwind's invoices.
 
 Why that month: Microsoft publishes a month's invoice and reconciliation data on the 6th–8th
-of the next month (the sandbox on MICROSOFT_INVOICE_DAY), so a purchase made this month
-could not be reconciled until then; dated in an invoiced month, the demo's reconciliation
-page shows the planted mismatch (demo/reconciliation.py) at once.
+of the next month (billing.periods.MICROSOFT_INVOICE_DAY, as the sandbox's
+billing_invoice_day), so a purchase made this month could not be reconciled until then;
+dated in an invoiced month, the demo's reconciliation page shows the planted mismatch
+(demo/reconciliation.py) at once.
 
 Found by its order's idempotency key, so loading twice adds nothing; a later load bills the
 months since (the renewals), as the monthly run would.
@@ -19,7 +20,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 
 from accounts.models import Customer, User
-from billing.periods import month_of
+from billing.periods import latest_invoiced, month_of
 from billing.runs import run_billing
 from billing.tax import ensure_seeded
 from catalog.models import Price, Product, Sku
@@ -33,7 +34,6 @@ from subscriptions.rules import CANCEL_WINDOW, TERM_MONTHS
 from subscriptions.sync import mirror
 
 KEY = "demo-billing-wingtip"
-MICROSOFT_INVOICE_DAY = 8  # the sandbox's billing_invoice_day: a month's invoice appears then
 # Stable ids, so the demo's Microsoft (demo/reconciliation.py) bills the same subscription.
 TENANT_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "csp-storefront:demo:wingtiptoys:tenant"))
 PC_SUBSCRIPTION_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "csp-storefront:demo:wingtiptoys:m365"))
@@ -46,7 +46,7 @@ def load_billing(buyer: Customer, placed_by: User, today: date) -> int:
     """The demo purchase (once) and the billing runs from its month to this one; returns
     the invoices issued."""
     ensure_seeded()
-    bought = invoiced_month(today)
+    bought = latest_invoiced(today)
     if db.session.scalar(select(Order.id).where(Order.idempotency_key == KEY)) is None:
         price = db.session.scalar(select(Price).join(Sku).join(Product).where(
             Product.pc_product_id == PRODUCT, Price.market == buyer.country,
@@ -89,12 +89,6 @@ def renew_to(sub: Subscription | None, now: datetime) -> None:
 
 def _months_later(moment: datetime, months: int) -> datetime:
     return datetime.combine(add_months(moment.date(), months), moment.timetz())
-
-
-def invoiced_month(today: date) -> date:
-    """The first day of the latest month whose Microsoft invoice is out by `today`."""
-    back = 1 if today.day >= MICROSOFT_INVOICE_DAY else 2
-    return add_months(today.replace(day=1), -back)
 
 
 def _purchase(buyer: Customer, placed_by: User, price: Price, day: date) -> None:

@@ -32,7 +32,7 @@ from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
-from billing.periods import BillingInputError, previous_month
+from billing.periods import BillingInputError, latest_invoiced, month_of
 from billing.reconciliation import latest_runs, reconcile
 from billing.reconciliation_models import ItemKind, ReconciliationItem, ReconciliationRun
 from catalog.pricing import format_money
@@ -83,8 +83,9 @@ def _run_or_404(run_id: int) -> ReconciliationRun:
 @bp.route("/", methods=["GET", "POST"])
 @admin_only
 def index():
+    # The newest month Microsoft has invoiced: the month before is not out until the 8th.
     form = ReconcileForm(data=None if request.method == "POST"
-                         else {"month": previous_month(date.today())})
+                         else {"month": month_of(latest_invoiced(date.today()))})
     if form.validate_on_submit():
         try:
             run = reconcile(form.month.data.strip(), invoices=get_client(),

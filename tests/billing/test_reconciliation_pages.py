@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime
 
 import pytest
 import requests
+import time_machine
 
 from billing.charges import generate_charges
 from billing.reconciliation_models import ReconciliationItem, ReconciliationRun
@@ -43,6 +45,20 @@ def test_the_admin_runs_a_month_and_sees_the_line_that_does_not_match(client, sh
     body = page.get_data(as_text=True)
     assert "1 line(s) do not match" in body and "quantity 10 here, 11 at Microsoft" in body
     assert june.pc_subscription_id in body and "Alpha GmbH" in body
+
+
+@pytest.mark.parametrize(("today", "month"), [
+    (datetime(2026, 12, 6, 9, tzinfo=UTC), "2026-10"),  # November's invoice comes by the 8th
+    (datetime(2026, 12, 8, 9, tzinfo=UTC), "2026-11"),
+    (datetime(2027, 1, 2, 9, tzinfo=UTC), "2026-11")])
+def test_the_form_starts_at_the_newest_month_microsoft_has_invoiced(client, shop, today,
+                                                                    month):
+    """It offered the month before today's, whose invoice is not out until the 6th-8th: a
+    click on the 2nd recorded a run that found no invoice."""
+    login(client, shop.admin)
+    with time_machine.travel(today, tick=False):
+        page = client.get(PAGE).get_data(as_text=True)
+    assert re.search(rf'name="month"[^>]*value="{month}"', page)
 
 
 def test_a_month_written_wrongly_is_refused_naming_the_fix(client, shop):
