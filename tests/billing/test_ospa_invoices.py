@@ -5,6 +5,7 @@ on the same invoice page, CSV and API to the customer, the issuing reseller and 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -100,6 +101,18 @@ def test_the_customer_and_its_reseller_see_the_ospa_invoice_and_no_one_else(
         text = page.get_data(as_text=True)
         assert "OSPA commitment (O6)" in text
         assert "Reseller A" in text.split('data-testid="issuer"')[1][:200]
+
+
+def test_the_admins_list_says_whose_number_it_is_and_whose_customer_bought(
+        client, world, ospa_invoice):
+    """Each reseller numbers its OSPA invoices in its own series, so the admin's list held
+    two "INV-2021-000001"s, and it called the reseller's customer a "direct customer"."""
+    login(client, world.admin)
+    page = client.get("/invoices").get_data(as_text=True)
+    row = re.search(rf'<tr data-invoice="{ospa_invoice.number}">.*?</tr>', page, re.S)[0]
+    assert re.search(r'data-testid="issued-by">by Reseller A<', row)
+    assert re.search(r'data-testid="buyer-kind">customer of Reseller A<', row)
+    assert "direct customer" not in row
 
 
 @pytest.mark.parametrize(("who", "seen"), [("reseller_a_user", 200), ("reseller_b_user", 404)])
