@@ -91,3 +91,19 @@ def test_the_answer_from_entra_needs_no_session_and_sets_no_cookie(app, world):
     assert answer.status_code == 302 and "Set-Cookie" not in answer.headers
     db.session.refresh(world.direct)
     assert world.direct.tenant_verified
+
+
+def test_the_tenant_page_leads_back_to_its_customer(client, world):
+    """It had no way back but the browser's."""
+    for user, page, back in (
+            (world.reseller_a_user, f"/customers/{world.customer_a.id}/tenant",
+             f"/customers/{world.customer_a.id}"),
+            (world.admin, f"/customers/{world.customer_a.id}/tenant",
+             f"/admin/customers/{world.customer_a.id}"),
+            (world.direct_user, "/company/tenant", "/company")):
+        login(client, user)
+        html = client.get(page).get_data(as_text=True)
+        assert re.search(rf'<a href="{back}" id="back-to-customer">', html), user.email
+        assert client.get(back).status_code == 200, user.email
+        client.post("/logout", data={"csrf_token": re.search(
+            r'name="csrf_token" value="([^"]+)"', html)[1]})
