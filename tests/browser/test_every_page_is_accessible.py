@@ -1,7 +1,8 @@
 """Every page each role reaches in normal use, on a 1280 px screen and a 390 px phone, with
 the demo's data: the page never scrolls sideways, axe-core (tests/browser/axe.py) finds
 no serious or critical accessibility issue (#20, Tests), each heading row keeps its
-actions together, and no one-word label is squeezed until its word breaks.
+actions together, no one-word label is squeezed until its word breaks, and on the wide
+screen a one-line form keeps each field beside its label.
 
 The pages are found the way a user finds them, by following links: the role's menu and
 home, every list they lead to, and the first record of each kind each list links to (an
@@ -48,6 +49,14 @@ SQUEEZED_LABELS = """() => [...document.querySelectorAll('main label')].flatMap(
     .map(r => Math.round(r.top)));
   return lines.size > 1 ? [word] : [];
 })"""
+# On the wide screen a one-line form keeps each field beside its label's text, not under
+# it (the orders filter's dates sat under "From" and "To" in a row squeezed to 520 px).
+STACKED_LABELS = """() => [...document.querySelectorAll(
+    'main form.filters label, main form.row-form label')].filter(label => {
+  const field = label.querySelector('select, input');
+  return field && label.getBoundingClientRect().height >
+    field.getBoundingClientRect().height + 4;
+}).map(label => label.textContent.trim().split(/\\s+/)[0])"""
 LINKS = """() => [...document.querySelectorAll('header a[href], main a[href]')]
   .filter(a => a.origin === location.origin).map(a => a.pathname)"""
 
@@ -110,6 +119,9 @@ def check(page: Page, base: str, path: str, problems: list[str]) -> list[str]:
                     for title in page.evaluate(SPREAD_HEADINGS))
     problems.extend(f"{path}: the label {label!r} is broken inside its word"
                     for label in page.evaluate(SQUEEZED_LABELS))
+    if inner >= 1000:
+        problems.extend(f"{path}: the field of {label!r} sits under its label"
+                        for label in page.evaluate(STACKED_LABELS))
     return page.evaluate(LINKS)
 
 
