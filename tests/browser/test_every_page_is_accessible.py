@@ -2,7 +2,8 @@
 the demo's data: the page never scrolls sideways, axe-core (tests/browser/axe.py) finds
 no serious or critical accessibility issue (#20, Tests), each heading row keeps its
 actions together, no one-word label is squeezed until its word breaks, and on the wide
-screen a one-line form keeps each field beside its label and no table scrolls sideways.
+screen a one-line form keeps each field beside its label and no table scrolls sideways;
+on the phone a heading's status badge stays a badge.
 
 The pages are found the way a user finds them, by following links: the role's menu and
 home, every list they lead to, and the first record of each kind each list links to (an
@@ -62,6 +63,11 @@ STACKED_LABELS = """() => [...document.querySelectorAll(
 SCROLLED_TABLES = """() => [...document.querySelectorAll('main .table-scroll')]
   .filter(box => box.scrollWidth > box.clientWidth + 2)
   .map(box => (box.closest('section, main').querySelector('h1, h2') || {}).textContent)"""
+# On a phone a heading row stacks; its status badge stays a badge, not a full-width bar.
+STRETCHED_BADGES = """() => [...document.querySelectorAll('main .heading > .badge')]
+  .filter(badge => badge.getBoundingClientRect().width >
+    badge.parentElement.getBoundingClientRect().width / 2)
+  .map(badge => badge.textContent.trim())"""
 LINKS = """() => [...document.querySelectorAll('header a[href], main a[href]')]
   .filter(a => a.origin === location.origin).map(a => a.pathname)"""
 
@@ -129,6 +135,9 @@ def check(page: Page, base: str, path: str, problems: list[str]) -> list[str]:
                         for label in page.evaluate(STACKED_LABELS))
         problems.extend(f"{path}: the table under {heading!r} scrolls sideways"
                         for heading in page.evaluate(SCROLLED_TABLES))
+    else:
+        problems.extend(f"{path}: the badge {badge!r} stretches across its heading"
+                        for badge in page.evaluate(STRETCHED_BADGES))
     return page.evaluate(LINKS)
 
 
