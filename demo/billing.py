@@ -26,6 +26,7 @@ from billing.tax import ensure_seeded
 from catalog.models import Price, Product, Sku
 from catalog.queries import buyer_price, markups_for
 from connectors.partner_center.commerce_types import Subscription as RemoteSubscription
+from connectors.partner_center.sandbox.orders import add_term
 from orders.models import Order, OrderLine, OrderStatus
 from persistence import as_utc, db
 from persistence.money import add_months
@@ -80,15 +81,11 @@ def renew_to(sub: Subscription | None, now: datetime) -> None:
             auto_renew_enabled=True, billing_cycle=sub.billing_cycle,
             term_duration=sub.term_duration, order_id=sub.pc_order_id,
             partner_id=sub.partner_id, created=as_utc(sub.purchased_at),
-            commitment_end=_months_later(ended, TERM_MONTHS[sub.term_duration]),
+            commitment_end=add_term(ended, sub.term_duration),
             cancellation_allowed_until=ended + CANCEL_WINDOW, etag=""))
         event = sub.record("synced", "Changed in Partner Center: " + "; ".join(changes) + ".")
         event.at = ended  # when the sync would have seen it
         sub.synced_at = None  # the demo's own record: no sync has read Partner Center
-
-
-def _months_later(moment: datetime, months: int) -> datetime:
-    return datetime.combine(add_months(moment.date(), months), moment.timetz())
 
 
 def _purchase(buyer: Customer, placed_by: User, price: Price, day: date) -> None:
@@ -143,6 +140,5 @@ def record_purchase(buyer: Customer, placed_by: User, price: Price, quantity: in
 
 def _first_term_end(price: Price, at: datetime) -> datetime | None:
     """Partner Center's commitment end of the first term, which provisioning records
-    (provisioning/results.py); none for a one-time purchase."""
-    months = TERM_MONTHS.get(price.term_duration)
-    return _months_later(at, months) if months else None
+    (provisioning/results.py), as the sandbox computes it; none for a one-time purchase."""
+    return add_term(at, price.term_duration) if price.term_duration in TERM_MONTHS else None

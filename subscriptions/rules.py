@@ -90,28 +90,37 @@ def check_remove_licenses(facts: Facts, current: int, wanted: int,
     if wanted < 1:
         return Refusal("S2", "S2.at_least_one_license",
                        "Keep at least one license, or cancel the subscription.")
-    if facts.refundable is not None:
-        return _refundable_seats(facts.refundable, current - wanted, now)
-    closes = facts.term_start + CANCEL_WINDOW
-    if now > closes:
+    allowed = removable(facts, now)
+    if allowed.seats is None or current - wanted <= allowed.seats:
+        return None
+    if facts.refundable is None:
+        closes = facts.term_start + CANCEL_WINDOW
         return Refusal("S2", "S2.reduction_window_closed",
                        "Licenses can be removed only within 7 days of the term's start; "
                        f"that window closed on {closes:%Y-%m-%d %H:%M} UTC.", closes)
-    return None
+    if not allowed.seats:
+        return Refusal("S2", "S2.reduction_window_closed",
+                       "Licenses can be removed only within 7 days of being added (at "
+                       "purchase, renewal or later); none of these licenses is that recent.")
+    return Refusal("S2", "S2.reduction_window_closed",
+                   f"Only {allowed.seats} of these licenses were added in the last 7 days, so "
+                   f"at most {allowed.seats} can be removed (until "
+                   f"{allowed.until:%Y-%m-%d %H:%M} UTC).", allowed.until)
 
 
 @dataclass(frozen=True)
 class Removal:
-    """S2 as the subscription's page states it: how many licenses may be removed now (None:
-    any, before Partner Center has reported what is refundable) and until when; no `until`
-    when none may be."""
+    """S2 now: how many licenses may be removed (None: any, before Partner Center has
+    reported what is refundable) and until when; no `until` when none may be."""
 
     seats: int | None
     until: datetime | None
 
 
 def removable(facts: Facts, now: datetime) -> Removal:
-    """What check_remove_licenses would allow now, so the page promises only that."""
+    """What S2 allows now: the refundable seats still inside their own 7-day windows, or,
+    before Partner Center has reported them, any while the term's window is open. The
+    subscription page states it, and check_remove_licenses refuses beyond it."""
     if facts.refundable is not None:
         open_ = [(seats, until) for seats, until in facts.refundable if until >= now]
         if not open_:
@@ -119,24 +128,6 @@ def removable(facts: Facts, now: datetime) -> Removal:
         return Removal(sum(seats for seats, _ in open_), min(until for _, until in open_))
     closes = facts.term_start + CANCEL_WINDOW
     return Removal(None, closes) if now <= closes else Removal(0, None)
-
-
-def _refundable_seats(tranches: tuple[tuple[int, datetime], ...], fewer: int,
-                      now: datetime) -> Refusal | None:
-    """Removing `fewer` seats needs that many still inside their own 7-day windows."""
-    open_ = [(seats, until) for seats, until in tranches if until >= now]
-    removable = sum(seats for seats, _ in open_)
-    if fewer <= removable:
-        return None
-    if not removable:
-        return Refusal("S2", "S2.reduction_window_closed",
-                       "Licenses can be removed only within 7 days of being added (at "
-                       "purchase, renewal or later); none of these licenses is that recent.")
-    closes = min(until for _, until in open_)
-    return Refusal("S2", "S2.reduction_window_closed",
-                   f"Only {removable} of these licenses were added in the last 7 days, so "
-                   f"at most {removable} can be removed (until {closes:%Y-%m-%d %H:%M} UTC).",
-                   closes)
 
 
 def check_increase_is_an_order(current: int, wanted: int) -> Refusal | None:
