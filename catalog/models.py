@@ -28,6 +28,9 @@ class BillingCycle(enum.StrEnum):
 
 # S7: what a software purchase comes with (Product.delivery).
 DELIVERIES = ("key", "download", "key_and_download", "none")
+# The families Partner Center lists software entitlements for: only they come with a key,
+# a download or installation instructions (S7).
+SOFTWARE_FAMILIES = (Family.SOFTWARE_SUBSCRIPTION, Family.PERPETUAL_SOFTWARE)
 TERMS = ("P1M", "P1Y", "P3Y")
 SEGMENTS = ("commercial", "education", "government", "nonprofit")
 

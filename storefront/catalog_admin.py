@@ -19,7 +19,7 @@ from sqlalchemy import select
 from accounts.models import Reseller
 from catalog import admin, effective, price_changes, rows, version
 from catalog.cache import listing_fact
-from catalog.models import CatalogSettings, Price, Product, ResellerMarkup, Sku
+from catalog.models import SOFTWARE_FAMILIES, CatalogSettings, Price, Product, ResellerMarkup, Sku
 from catalog.price_changes import Adjustment
 from catalog.pricing import format_money
 from persistence import MAX_ID, db
@@ -85,7 +85,8 @@ def product(product_id: int):
     market = request.args.get("market", "").upper()
     prices = _prices(item, market)
     return render_template("catalog_admin/product.html", product=item, form=form,
-                           prices=prices, sold=effective.when_sold(prices), market=market,
+                           software_families=SOFTWARE_FAMILIES, prices=prices,
+                           sold=effective.when_sold(prices), market=market,
                            markets=_markets(item)), 422 if form.errors else 200
 
 

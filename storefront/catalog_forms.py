@@ -46,7 +46,7 @@ class ProductForm(FlaskForm):
     new_subscription_per_order = BooleanField(
         "New subscription per order, e.g. one per Dynamics instance (C4)")
     cancellable = BooleanField("Cancellable (RedHat and SUSE never are, S5)")
-    delivery = SelectField("Comes with (software, S7)", choices=options(DELIVERY_LABELS.items()))
+    delivery = SelectField("Comes with (S7)", choices=options(DELIVERY_LABELS.items()))
     install_instructions_url = StringField(
         "Installation instructions link (optional, e.g. Extended Security Updates)",
         validators=[Optional(), Length(max=500), Regexp(r"^https://[^\s<>\"']+$", message=(

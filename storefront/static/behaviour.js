@@ -24,6 +24,17 @@ document.addEventListener("change", (event) => {
   }
 });
 
+// <… data-for-families="a b">: shown only while the form's Family is one of those (the
+// product page's software delivery, S7); the server hides it for the saved family.
+document.addEventListener("change", (event) => {
+  const family = event.target.closest("select[name=family]");
+  if (family && family.form) {
+    for (const part of family.form.querySelectorAll("[data-for-families]")) {
+      part.hidden = !part.dataset.forFamilies.split(" ").includes(family.value);
+    }
+  }
+});
+
 // <input data-select-on-click>: a click selects the whole value (links to copy).
 document.addEventListener("click", (event) => {
   const field = event.target.closest("input[data-select-on-click]");

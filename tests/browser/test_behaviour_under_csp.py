@@ -54,3 +54,16 @@ def test_a_click_on_the_invitation_link_selects_all_of_it_to_copy(page: Page, li
     assert link.evaluate("field => field.value.length > 0 && field.selectionStart === 0 "
                          "&& field.selectionEnd === field.value.length")
     assert blocked == []
+
+
+def test_choosing_a_software_family_offers_its_delivery_at_once_S7(page: Page, live_server,
+                                                                  world, blocked):
+    sign_in(page, live_server, world.admin.email)
+    page.goto(f"{live_server}/admin/catalog/{world.price.sku.product.id}")
+    delivery = page.get_by_label("Comes with (S7)")
+    expect(delivery).to_be_hidden()
+    page.get_by_label("Family").select_option("software_subscription")
+    expect(delivery).to_be_visible()
+    page.get_by_label("Family").select_option("dynamics")
+    expect(delivery).to_be_hidden()
+    assert blocked == []

@@ -99,3 +99,21 @@ def test_admin_sets_a_default_and_a_product_markup_for_a_reseller(client, world)
     rows = {m.product_id: m.markup_percent for m in db.session.scalars(
         select(ResellerMarkup).filter_by(reseller_id=world.reseller_a.id))}
     assert rows == {None: Decimal("12"), world.price.sku.product_id: Decimal("5.5")}
+
+
+def _delivery_fieldset(body: str) -> str:
+    return body[body.index("<fieldset data-for-families"):].split(">", 1)[0]
+
+
+def test_software_delivery_is_offered_only_for_software_products_S7(client, world):
+    office = world.price.sku.product
+    software = make_price(title="Windows Server 2022 Standard", product_id="DG7GMGF0D5RK",
+                          family="perpetual_software", term="", cycle="one_time").sku.product
+    db.session.commit()
+    login(client, world.admin)
+    office_page = client.get(f"/admin/catalog/{office.id}").get_data(as_text=True)
+    software_page = client.get(f"/admin/catalog/{software.id}").get_data(as_text=True)
+    assert " hidden" in _delivery_fieldset(office_page)
+    assert " hidden" not in _delivery_fieldset(software_page)
+    assert 'data-for-families="software_subscription perpetual_software"' in office_page
+    assert "Comes with (S7)" in software_page
