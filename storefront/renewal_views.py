@@ -3,7 +3,6 @@ reminder setting (R2); the subscription page's renewal panel (R1, R3, S2)."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 from flask import (
@@ -51,17 +50,15 @@ def _back(sub: Subscription):
 
 @bp.app_template_global()
 def renewal_panel(sub: Subscription) -> dict:
-    """What the renewal panel shows: the next term and its price, the terms sold, the
-    seats still removable (S2) and what Microsoft does at the term's end (R3)."""
+    """What the renewal panel shows: the next term and its price, the terms sold and what
+    Microsoft does at the term's end (R3)."""
     quote = renewals.quote_next_term(sub, retail=retail.sees_retail(current_user,
                                                                     sub.reseller_id))
     locale = buyer_locale(sub.customer.language, sub.customer.country)
     price = format_money(quote.total, quote.currency, locale) if quote.total is not None \
         else None
-    removable = [(int(s["quantity"]), datetime.fromisoformat(s["until"]))
-                 for s in json.loads(sub.refundable)] if sub.refundable else None
     return {"quote": quote, "price": price, "sold": sorted(renewals.sold_terms(sub)),
-            "describe": renewals.describe, "removable": removable,
+            "describe": renewals.describe,
             "at_term_end": renewal_rules.AT_TERM_END,
             "lifecycle_page": renewal_rules.LIFECYCLE_PAGE}
 

@@ -115,6 +115,8 @@ class Removal:
 
     seats: int | None
     until: datetime | None
+    # Partner Center's tranches still open, soonest closing first: (seats, until) each.
+    windows: tuple[tuple[int, datetime], ...] = ()
 
 
 def removable(facts: Facts, now: datetime) -> Removal:
@@ -122,10 +124,11 @@ def removable(facts: Facts, now: datetime) -> Removal:
     before Partner Center has reported them, any while the term's window is open. The
     subscription page states it, and check_remove_licenses refuses beyond it."""
     if facts.refundable is not None:
-        open_ = [(seats, until) for seats, until in facts.refundable if until >= now]
+        open_ = sorted(((seats, until) for seats, until in facts.refundable if until >= now),
+                       key=lambda window: window[1])
         if not open_:
             return Removal(0, None)
-        return Removal(sum(seats for seats, _ in open_), min(until for _, until in open_))
+        return Removal(sum(seats for seats, _ in open_), open_[0][1], tuple(open_))
     closes = facts.term_start + CANCEL_WINDOW
     return Removal(None, closes) if now <= closes else Removal(0, None)
 

@@ -89,6 +89,16 @@ def test_s2_the_page_states_how_many_licenses_may_still_be_removed(client, world
     assert re.search(r'id="removal">Up to 2 licenses can be removed until 2026-03-08 09:00',
                      page)
 
+    # Two tranches still open: each with its own end, soonest first, and stated once.
+    fresh.refundable = json.dumps([
+        {"quantity": 1, "until": (START + timedelta(days=3)).isoformat()},
+        {"quantity": 2, "until": (added + timedelta(days=7)).isoformat()}])
+    db.session.commit()
+    page = client.get(f"/subscriptions/{fresh.id}").get_data(as_text=True)
+    assert re.search(r'id="removal">Up to 3 licenses can be removed: 1 until 2026-03-05 '
+                     r'09:00 UTC, 2 until 2026-03-08 09:00 UTC \(S2\)', page)
+    assert page.count("can be removed") == 1
+
 
 def test_s3_a_plan_still_in_its_window_is_cancelled_online_not_by_request(client, world):
     fresh = make_subscription(world.customer_a, world.price, purchased_at=START)
