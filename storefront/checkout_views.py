@@ -18,6 +18,7 @@ from catalog.models import CatalogSettings
 from catalog.pricing import buyer_locale, format_money, tax_label
 from catalog.queries import markups_for
 from checkout.problems import CheckoutRefused, by_field, by_line
+from checkout.rules import k07_specialized_industry
 from connectors.partner_center.app_client import get_client
 from connectors.partner_center.errors import PartnerCenterError
 from orders import cart as carts
@@ -106,7 +107,17 @@ def _render_cart(customer: Customer, problems=(), mca_form=None, status=200, pla
             the_cart.lines, shown, strict=True) if shown_line.note},
         quote=quotes.encode(quotes.quote_of(the_cart, [priced[ln.id][0] for ln in the_cart.lines])),
         coterm=_coterm(the_cart, shows_retail), azure=_azure(the_cart), scopes=reservations.SCOPES,
+        unqualified=_unqualified(the_cart, customer),
         money=lambda amount, currency: format_money(amount, currency, locale)), status
+
+
+def _unqualified(the_cart, customer: Customer) -> dict:
+    """K7 ahead of checkout: each line's segment our record shows no qualification for. Only
+    a warning: checkout also asks Partner Center, which may report one we have not recorded."""
+    approved = customer.approved_segments()
+    return {line.id: segment for line in the_cart.lines
+            if k07_specialized_industry.needs_qualification(
+                segment := line.price.sku.product.segment, approved)}
 
 
 def _azure(the_cart):

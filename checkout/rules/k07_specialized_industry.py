@@ -25,7 +25,13 @@ HOW_TO_QUALIFY = {
 def check(ctx: CheckoutContext) -> list[Problem]:
     """A problem for each specialized-industry line the customer is not qualified for."""
     return [_problem(ctx, line) for line in ctx.lines
-            if line.segment != "commercial" and line.segment not in ctx.customer.qualifications]
+            if needs_qualification(line.segment, ctx.customer.qualifications)]
+
+
+def needs_qualification(segment: str, qualified: frozenset[str]) -> bool:
+    """Whether a plan of this segment needs a qualification the customer lacks; the cart
+    asks it of our record alone, checkout of the record and Partner Center's together."""
+    return segment != "commercial" and segment not in qualified
 
 
 def _problem(ctx: CheckoutContext, line: LineFacts) -> Problem:

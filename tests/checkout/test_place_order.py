@@ -267,9 +267,16 @@ def test_a_nonprofit_plan_needs_an_approved_nonprofit_qualification_k7(
     db.session.commit()
     carts.add_line(carts.cart_for(world.reseller_a_user, fresh), nonprofit.id, 1)
     login(client, world.reseller_a_user)
+    # The cart warns from our record before anything asks Partner Center…
+    cart = client.get(f"/cart?customer={fresh.id}").get_data(as_text=True)
+    assert bool(re.search(r'id="line-\d-qualification">A nonprofit plan, and our records show '
+                          r'no nonprofit qualification for', cart)) is refused
+    assert cart.count("-qualification\"") == refused  # the commercial line has none
     body = post_form(client, f"/cart/{fresh.id}/check", {},
                      token_url=f"/cart?customer={fresh.id}").get_data(as_text=True)
     assert ('data-code="K7.not_qualified"' in body) is refused
+    # …and once checkout has ruled, its refusal is what the line shows.
+    assert '-qualification"' not in body
     if refused:  # the buyer cannot qualify itself here: the link offers the other plans
         assert f'href="/shop?customer={fresh.id}#segment">Fix it' in body
 
