@@ -68,6 +68,11 @@ STRETCHED_BADGES = """() => [...document.querySelectorAll('main .heading > .badg
   .filter(badge => badge.getBoundingClientRect().width >
     badge.parentElement.getBoundingClientRect().width / 2)
   .map(badge => badge.textContent.trim())"""
+# What a page says is in words: no value the code forgot to put in words slips through (a
+# Python None or Decimal, a raw ISO term such as P1Y, an ISO timestamp, a template's
+# braces, a script's undefined).
+SLIPS = re.compile(r"\bNone\b|\bnan\b|\bundefined\b|Decimal\(|\bP[13][MY]\b|"
+                   r"\d{4}-\d\d-\d\dT\d\d:|\{\{|\}\}|\{%|\[\]|\{'")
 LINKS = """() => [...document.querySelectorAll('header a[href], main a[href]')]
   .filter(a => a.origin === location.origin).map(a => a.pathname)"""
 
@@ -126,6 +131,8 @@ def check(page: Page, base: str, path: str, problems: list[str]) -> list[str]:
     if width > inner:
         problems.append(f"{path}: {width} px wide in a {inner} px window")
     problems.extend(f"{path}: {issue}" for issue in violations(page))
+    problems.extend(f"{path}: says {slip!r}" for slip in
+                    {m[0] for m in SLIPS.finditer(page.locator("main").inner_text())})
     problems.extend(f"{path}: heading {title!r} has its actions apart, not in one group"
                     for title in page.evaluate(SPREAD_HEADINGS))
     problems.extend(f"{path}: the label {label!r} is broken inside its word"
