@@ -53,7 +53,19 @@ def format_money(amount: Decimal | float | int, currency: str, locale: str) -> s
 
 
 def _babel_money(amount: Decimal, currency: str, locale: str) -> str:
-    return format_currency(amount, currency, locale=locale)
+    return spaced(format_currency(amount, currency, locale=locale))
+
+
+# CLDR's currencySpacing, which Babel does not apply: where a currency sign meets the number
+# with a letter (a code such as PLN or SEK standing as the sign), a no-break space sets it
+# apart, as ICU and every browser print "PLN 1,234.50"; a symbol ($, ¥, €) stays against
+# the number ("CN¥1,234.50"), and a pattern's own space is kept.
+_LETTER_AT_NUMBER = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+
+
+def spaced(text: str) -> str:
+    """Currency text with CLDR's spacing between a letter sign and the number."""
+    return _LETTER_AT_NUMBER.sub("\xa0", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,9 +139,15 @@ def _read_pattern(currency: str, locale: Locale) -> MoneyPattern | None:
         text = text.replace("¤¤", currency.upper()).replace("¤", symbol)
         return re.sub(r"'([^']*)'", lambda m: m.group(1) or "'", text)
 
+    def before(text: str) -> str:  # currencySpacing, as `spaced` applies it to Babel's text
+        return text + "\xa0" if text[-1:].isalpha() else text
+
+    def after(text: str) -> str:
+        return "\xa0" + text if text[:1].isalpha() else text
+
     return MoneyPattern(
-        prefixes=(placed(pattern.prefix[0]), placed(pattern.prefix[1])),
-        suffixes=(placed(pattern.suffix[0]), placed(pattern.suffix[1])),
+        prefixes=(before(placed(pattern.prefix[0])), before(placed(pattern.prefix[1]))),
+        suffixes=(after(placed(pattern.suffix[0])), after(placed(pattern.suffix[1]))),
         decimal_symbol=get_decimal_symbol(locale), group_symbol=get_group_symbol(locale),
         grouping=pattern.grouping, min_int=pattern.int_prec[0],
         digits=get_currency_precision(currency))

@@ -7,7 +7,14 @@ from babel.numbers import format_currency as babel_format_currency
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalog.pricing import buyer_locale, format_money, reseller_price, tax_inclusive, tax_label
+from catalog.pricing import (
+    buyer_locale,
+    format_money,
+    reseller_price,
+    spaced,
+    tax_inclusive,
+    tax_label,
+)
 
 
 @pytest.mark.parametrize("market", ["AU", "BR", "au"])
@@ -57,6 +64,21 @@ CURRENCIES = ("USD", "EUR", "PLN", "JPY", "KWD", "INR", "CHF", "BRL", "GBP", "CL
        locale=st.sampled_from(LOCALES), currency=st.sampled_from(CURRENCIES))
 def test_money_prints_exactly_what_babel_prints(amount, locale, currency):
     """The shop formats money without running Babel's pattern per amount (#27): the text
-    must still be Babel's, including amounts it has to round (those go to Babel)."""
-    assert format_money(amount, currency, locale) == babel_format_currency(
-        amount, currency, locale=locale)
+    must still be Babel's, including amounts it has to round (those go to Babel), with
+    CLDR's currency spacing, which Babel leaves out."""
+    babel = babel_format_currency(amount, currency, locale=locale)
+    assert format_money(amount, currency, locale) == spaced(babel)
+    assert spaced(babel).replace("\xa0", "") == babel.replace("\xa0", "")  # only spaces added
+
+
+@pytest.mark.parametrize(("currency", "locale", "shown"), [
+    ("PLN", "en_US", "PLN\xa01,234.50"), ("SEK", "en_US", "-SEK\xa01,234.50"),
+    ("CHF", "de_CH", "CHF\xa01'234.50"), ("USD", "en_US", "$1,234.50"),
+    ("CNY", "en_US", "CN¥1,234.50"), ("PLN", "pl_PL", "1\xa0234,50\xa0zł"),
+    ("PLN", "de_DE", "1.234,50\xa0PLN")])
+def test_a_currency_code_standing_as_the_sign_is_set_apart_from_the_number(
+        currency, locale, shown):
+    """CLDR's currencySpacing, as ICU and browsers apply it: the admin's dashboard read
+    "PLN300.00" (Babel's en_US text), where every browser writes "PLN 300.00"."""
+    amount = Decimal("-1234.50") if shown.startswith("-") else Decimal("1234.50")
+    assert format_money(amount, currency, locale) == shown
