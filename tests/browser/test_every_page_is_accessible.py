@@ -38,9 +38,11 @@ WIDTH = "() => [document.documentElement.scrollWidth, window.innerWidth]"
 # across the row by the layout's space-between (Billing's two buttons were, one mid-page).
 SPREAD_HEADINGS = """() => [...document.querySelectorAll('main .heading')]
   .filter(h => h.children.length > 2).map(h => h.firstElementChild.textContent.trim())"""
-# A one-word label is never broken inside its word: a field at full width beside it took
-# the row and squeezed "Term" into "Ter m" and "Status" into "Statu s".
-SQUEEZED_LABELS = """() => [...document.querySelectorAll('main label')].flatMap(label => {
+# A one-word label or button is never broken inside its word: a field at full width beside
+# it took the row and squeezed "Term" into "Ter m", "Status" into "Statu s" and the
+# enrollments' "Filter" button into "Filt er".
+SQUEEZED_LABELS = """() => [...document.querySelectorAll(
+    'main label, main button, main a.button')].flatMap(label => {
   const text = [...label.childNodes].find(n => n.nodeType === 3 && n.textContent.trim());
   const word = text ? text.textContent.trim() : "";
   if (!word || /\\s/.test(word)) return [];
@@ -135,7 +137,7 @@ def check(page: Page, base: str, path: str, problems: list[str]) -> list[str]:
                     {m[0] for m in SLIPS.finditer(page.locator("main").inner_text())})
     problems.extend(f"{path}: heading {title!r} has its actions apart, not in one group"
                     for title in page.evaluate(SPREAD_HEADINGS))
-    problems.extend(f"{path}: the label {label!r} is broken inside its word"
+    problems.extend(f"{path}: the label or button {label!r} is broken inside its word"
                     for label in page.evaluate(SQUEEZED_LABELS))
     if inner >= 1000:
         problems.extend(f"{path}: the field of {label!r} sits under its label"
