@@ -35,18 +35,24 @@ class BarChart:
     summary: str
 
 
-def daily_bars(series: Sequence[tuple[date, int]], noun: str) -> BarChart:
-    """One bar per day, scaled to the busiest day; `noun` names what is counted."""
+def daily_bars(series: Sequence[tuple[date, int]], noun: tuple[str, str]) -> BarChart:
+    """One bar per day, scaled to the busiest day; `noun` names what is counted, one and
+    many ("order", "orders")."""
     peak = max([1, *(count for _, count in series)])
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(len(series), 1)
     bars = tuple(Bar(round(LEFT + i * slot + 1, 1), round(TOP + plot_h * (1 - count / peak), 1),
                      round(max(slot - 2, 1), 1), round(plot_h * count / peak, 1),
-                     f"{day.isoformat()}: {count} {noun}")
+                     f"{day.isoformat()}: {counted(count, noun)}")
                  for i, (day, count) in enumerate(series))
     total = sum(count for _, count in series)
     first, last = (series[0][0], series[-1][0]) if series else (None, None)
-    summary = (f"{total} {noun} from {first} to {last}; busiest day {peak}" if series
-               else f"no {noun}")
+    summary = (f"{counted(total, noun)} from {first} to {last}; busiest day {peak}"
+               if series else f"no {noun[1]}")
     return BarChart(WIDTH, HEIGHT, LEFT, WIDTH - RIGHT, TOP + plot_h, TOP, peak, bars,
                     str(first or ""), str(last or ""), summary)
+
+
+def counted(count: int, noun: tuple[str, str]) -> str:
+    """"1 order", "2 orders", "0 orders"."""
+    return f"{count} {noun[0] if count == 1 else noun[1]}"

@@ -68,7 +68,7 @@ def _admin_home():
         "direct_customers": _count(select(Customer).where(Customer.reseller_id.is_(None))),
     }
     chart = daily_bars(dashboard.orders_per_day(today - timedelta(days=CHART_DAYS - 1), today,
-                                                _viewer_day), "orders")
+                                                _viewer_day), ("order", "orders"))
     return render_template(
         "main/admin_home.html", stats=stats, attention=attention,
         attention_count=attention_count, today_orders=dashboard.orders_since(midnight),

@@ -94,7 +94,9 @@ def test_the_admin_sees_todays_orders_revenue_and_a_30_day_chart(client, world):
     assert "€40.00" in html[html.index('id="revenue-month"'):]
     svg = html[html.index('data-testid="orders-per-day"'):html.index("</svg>")]
     assert svg.count("<rect") == 30
-    assert "2026-12-04: 1 orders" in svg and "2026-12-01: 1 orders" in svg
+    assert "2026-12-04: 1 order<" in svg and "2026-12-01: 1 order<" in svg
+    assert "2026-12-02: 0 orders" in svg
+    assert re.search(r"2 orders from 2026-11-0\d to 2026-12-0\d; busiest day 1", html)
 
 
 def test_recent_orders_on_the_reseller_dashboard_and_customer_page_are_newest_placed_first(
