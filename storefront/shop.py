@@ -16,7 +16,7 @@ from catalog import effective, queries, rows, version
 from catalog import price_words as words
 from catalog.cache import ListingCache, carry_over, catalog_fact
 from catalog.margins import margin
-from catalog.models import SEGMENTS, CatalogSettings
+from catalog.models import SEGMENTS, CatalogSettings, Family
 from catalog.pricing import buyer_locale, format_money, tax_label
 from persistence import db
 from storefront.catalog_forms import FAMILY_LABELS
@@ -175,10 +175,13 @@ def _offer_card(product: rows.ProductRow, prices: tuple[queries.OfferPrice, ...]
     repeat, so their escaping is cached."""
     reselling = bool(prices) and prices[0].retail is not None
     head = _card_head(product, reselling, qualified)
-    starts = [_row_start(price, locale) for price in prices]
+    azure_plan = product.family == Family.AZURE_PLAN
+    starts = [_row_start(price, locale, azure_plan) for price in prices]
     if form is None:
         return (b"".join([head, *[start + b"</td></tr>" for start in starts], _CARD_END]),)
     before_token, before_customer, before_id, after_id = form
+    if azure_plan:  # K12: one per customer, so no quantity to choose
+        after_id = _ONE_PLAN
     pieces: list[bytes] = []
     text = head  # the text since the last hole
     for price, start in zip(prices, starts, strict=True):
@@ -206,11 +209,21 @@ def _card_head(product: rows.ProductRow, reselling: bool, qualified: frozenset[s
             f'<th>Term</th><th>Billing</th>{heads}<th></th></tr></thead><tbody>').encode()
 
 
-def _row_start(p: queries.OfferPrice, locale: str) -> bytes:
+# An Azure plan's row: the plan itself costs nothing and is bought once per customer (K12);
+# what is billed is its subscriptions' Azure usage, monthly in arrears.
+_ONE_PLAN = (b'"><input type="hidden" name="quantity" value="1">'
+             b'<button type="submit">Add to cart</button></form>')
+
+
+def _row_start(p: queries.OfferPrice, locale: str, azure_plan: bool = False) -> bytes:
     """One price row up to its form's cell: its words and amounts formatted here, once per
     card (no formatting call per price per request, #27)."""
-    cells = _priced_cells(p.term_duration, p.billing_cycle, p.currency, str(p.amount),
-                          None if p.retail is None else str(p.retail), p.tax_label, locale)
+    if azure_plan:
+        cells = _azure_plan_cells(p.tax_label, p.retail is not None)
+    else:
+        cells = _priced_cells(p.term_duration, p.billing_cycle, p.currency, str(p.amount),
+                              None if p.retail is None else str(p.retail), p.tax_label,
+                              locale)
     return b'<tr data-price-id="%d"><td>%s</td>%s<td>' % (
         p.price_id, _escaped(p.sku_title).encode(), cells)
 
@@ -236,6 +249,19 @@ def _priced_cells(term: str, cycle: str, currency: str, amount: str, retail: str
                   f'<small class="muted">{unit}</small></td><td class="num" '
                   f'data-testid="margin">{_money_html(str(m.amount), currency, locale)}'
                   f'{share}</td>')
+    return cells.encode()
+
+
+@lru_cache(maxsize=8)
+def _azure_plan_cells(tax: str, reselling: bool) -> bytes:
+    e = _escaped
+    usage = (f'<td class="num" data-testid="price">No charge for the plan '
+             f'<small class="muted">its Azure usage is billed monthly, in arrears · '
+             f'{e(tax)}</small></td>')
+    cells = f'<td>{e(words.term_words(""))}</td><td>Azure usage, billed monthly</td>{usage}'
+    if reselling:
+        cells += ('<td class="num" data-testid="retail"><small class="muted">usage-based'
+                  '</small></td><td class="num" data-testid="margin">—</td>')
     return cells.encode()
 
 

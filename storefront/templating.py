@@ -34,7 +34,10 @@ def datetime_format(value: datetime | None) -> str:
 
 def plan_terms(row) -> str:
     """A price, line or subscription's term and billing, e.g. "1-year term · billed monthly"."""
-    return words.plan_words(row.term_duration, row.billing_cycle, getattr(row, "family", None))
+    family = getattr(row, "family", None)
+    if family is None and getattr(row, "sku", None) is not None:  # a catalog price row
+        family = row.sku.product.family
+    return words.plan_words(row.term_duration, row.billing_cycle, family)
 
 
 def customer_money(amount, currency: str, customer) -> str:

@@ -117,3 +117,27 @@ def test_a_reseller_cannot_shop_for_another_resellers_customer(client, world, sh
 def test_search_and_segment_filters(client, world, shop):
     body = shop_page(client, world.direct_user, "?segment=nonprofit")
     assert "Business Premium Nonprofit" in body and "Business Standard" not in body
+
+
+def _row_of(body: str, title: str) -> str:
+    card = body[body.index(f"<h2>{title}</h2>"):]
+    return card[:card.index("</tr></tbody>")]
+
+
+def test_an_azure_plan_reads_as_usage_billed_monthly_one_per_customer_k12(app, client, world):
+    """It was "no term · one-time · $0.00 per license, one-time" with a quantity to choose:
+    as if bought once for good, by the license. The plan costs nothing itself, its usage is
+    billed monthly, and a customer holds one."""
+    make_price(title="Azure plan", product_id="DZH318Z0BPS6", family="azure_plan",
+               cost="0", erp="0", term="", cycle="one_time")
+    db.session.add(ResellerMarkup(reseller_id=world.reseller_a.id, product_id=None,
+                                  markup_percent=Decimal("15")))
+    db.session.commit()
+    row = _row_of(shop_page(client, world.direct_user), "Azure plan")
+    assert "Azure usage, billed monthly" in row and "No charge for the plan" in row
+    assert "one-time" not in row and "$0.00" not in row
+    assert 'type="number" name="quantity"' not in row
+    assert '<input type="hidden" name="quantity" value="1">' in row
+    reseller_row = _row_of(shop_page(app.test_client(), world.reseller_a_user), "Azure plan")
+    assert "No charge for the plan" in reseller_row and "$0.00" not in reseller_row
+    assert len(re.findall(r"<th[ >]", reseller_row)) == reseller_row.count("<td")  # per column

@@ -12,7 +12,7 @@ import pytest
 from orders import cart as carts
 from persistence import db
 from tests.checkout.azure import azure_plan_of, reservation_price
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, login, make_price
 
 
 @pytest.fixture
@@ -114,3 +114,21 @@ def test_another_resellers_user_cannot_see_the_plan(client, world, azure_plan):
     login(client, world.reseller_b_user)
     assert client.get(f"/subscriptions/{plan.id}").status_code == 404
     assert client.get(f"/customers/{world.customer_a.id}").status_code == 404
+
+
+def test_k12_an_azure_plan_in_the_cart_reads_as_usage_billed_monthly(client, world):
+    """It read "perpetual · one-time", "$0.00 per license, one-time", with a quantity to
+    change: the plan itself costs nothing, is held once, and its usage is billed monthly."""
+    plan = make_price(title="Azure plan", product_id="DZH318Z0BPS6", family="azure_plan",
+                      market="GB", currency="GBP", cost="0", erp="0", term="",
+                      cycle="one_time")
+    db.session.commit()
+    carts.add_line(carts.cart_for(world.direct_user, world.direct), plan.id, 1)
+    login(client, world.direct_user)
+    page = client.get("/cart").get_data(as_text=True)
+    line = page[page.index('<tr id="line-0">'):page.index("</tr>", page.index('id="line-0"'))]
+    assert f'<option value="{plan.id}" selected>no term · Azure usage billed monthly' in line
+    assert "No charge for the plan" in line and "billed monthly, in arrears" in line
+    assert "perpetual" not in line and "per license, one-time" not in line
+    assert 'type="number" name="quantity"' not in line
+    assert '<input type="hidden" name="quantity" value="1">' in line
