@@ -29,7 +29,6 @@ def run_command(month: str | None, today: datetime | None) -> None:
     except BillingInputError as refused:
         raise click.BadParameter(str(refused).partition(": ")[2], param_hint="--month") \
             from refused
-    click.echo(f"Billed {run.month}: {run.charges_added} new charges, {run.invoices_issued} "
-               "invoices issued.")
+    click.echo(run.outcome)
     for problem in filter(None, run.problems.splitlines()):
         click.echo(f"Not invoiced: {problem}", err=True)

@@ -261,6 +261,14 @@ class BillingRun(db.Model):
 
     started_by = db.relationship("User")
 
+    @property
+    def outcome(self) -> str:
+        """"Billed 2026-11: 1 new charge, 2 invoices issued." (the page and the CLI)."""
+        charges = "charge" if self.charges_added == 1 else "charges"
+        invoices = "invoice" if self.invoices_issued == 1 else "invoices"
+        return (f"Billed {self.month}: {self.charges_added} new {charges}, "
+                f"{self.invoices_issued} {invoices} issued.")
+
 
 IMMUTABLE_TABLES = ("charges", "invoices", "invoice_lines", "invoice_payments")
 

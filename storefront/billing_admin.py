@@ -66,8 +66,7 @@ def run():
     except BillingInputError as refused:
         form.month.errors = [str(refused)]
         return _index(form, 422)
-    flash(f"Billed {done.month}: {done.charges_added} new charges, {done.invoices_issued} "
-          "invoices issued.", "success")
+    flash(done.outcome, "success")
     for problem in filter(None, done.problems.splitlines()):
         flash(problem, "error")
     return redirect(url_for("billing_admin.index"))

@@ -30,7 +30,12 @@ def test_the_admin_runs_billing_for_last_month_from_the_billing_page(client, sho
                          token_url="/admin/billing")
     assert response.status_code == 302
     shown = client.get("/admin/billing").get_data(as_text=True)
-    assert "Billed 2021-06: 1 new charges, 1 invoices issued." in shown
+    assert "Billed 2021-06: 1 new charge, 1 invoice issued." in shown
+    # Each month's count opens that month's invoices.
+    assert '<a href="/invoices?month=2021-06&amp;kind=invoice" aria-label="1 invoice of ' \
+           '2021-06">1</a>' in shown
+    listed = client.get("/invoices?month=2021-06&kind=invoice").get_data(as_text=True)
+    assert "INV-2021-000001" in listed
     assert db.session.scalars(select(Invoice.number)).all() == ["INV-2021-000001"]
     assert db.session.scalars(select(BillingRun.started_by_id)).all() == [shop.admin.id]
 
@@ -62,7 +67,7 @@ def test_flask_billing_run_bills_the_month_and_explains_a_wrong_one(app, shop, c
     result = runner.invoke(args=["billing", "run", "--month", "2021-06", "--today",
                                  "2021-07-02"])
     assert result.exit_code == 0, result.output
-    assert "Billed 2021-06: 1 new charges, 1 invoices issued." in result.output
+    assert "Billed 2021-06: 1 new charge, 1 invoice issued." in result.output
     wrong = runner.invoke(args=["billing", "run", "--month", "2021-6"])
     assert wrong.exit_code == 2
     assert "--month" in wrong.output and "write the billing month as YYYY-MM" in wrong.output
