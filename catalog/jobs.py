@@ -22,6 +22,7 @@ from collections.abc import Callable
 from catalog import importer
 from catalog.models import CatalogJob
 from catalog.price_list import RowError, parse
+from catalog.price_words import counted
 from catalog.sync import sync_catalog
 from persistence import db, utcnow
 
@@ -133,8 +134,9 @@ def _run_sync(job: CatalogJob, client) -> None:
 
     summary = sync_catalog(client, job.market, progress=progress)
     job.finished_at = utcnow()
-    job.summary = (f"Market {job.market}: {summary.products_added} new products, "
-                   f"{summary.products_updated} updated, {summary.skus_added} new SKUs, "
+    job.summary = (f"Market {job.market}: {counted(summary.products_added, 'new product')}, "
+                   f"{summary.products_updated} updated, "
+                   f"{counted(summary.skus_added, 'new SKU')}, "
                    f"{summary.discontinued} newly discontinued.")
     _phase(job, "done", "done", 100)
 

@@ -81,6 +81,11 @@ def charged_words(cycle: str | None) -> str:
     return CHARGED_WORDS.get(cycle or "", f"charged {_plain(cycle)}".strip())
 
 
+def counted(count: int, one: str, many: str | None = None) -> str:
+    """A count with its noun agreeing: "1 license", "5 licenses", "0 orders"."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
 def tax_words(market: str | None) -> str:
     """"excl. tax", or "incl. tax" in the tax-inclusive markets (C6)."""
     return tax_label(market or "")

@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
+from catalog.price_words import counted
 from connectors.partner_center.client import PartnerCenterClient
 from connectors.partner_center.errors import PartnerCenterError, Throttled
 from orders.models import Order, OrderLine, OrderStatus, ProvisioningJob, utcnow
@@ -120,7 +121,8 @@ def _poll_later(order_id: int, waiting: StillProvisioning) -> float | None:
     deadline = _setting("PROVISIONING_PENDING_DEADLINE_SECONDS", 24 * 3600)
     if age > deadline:
         return _attention(order_id, NeedsAttention(
-            f"{waiting} It has not finished {age / 3600:.0f} hours after {waiting.began}.",
+            f"{waiting} It has not finished {counted(round(age / 3600), 'hour')} after "
+            f"{waiting.began}.",
             waiting.next_step))
     base = _setting("PROVISIONING_POLL_SECONDS", 5)
     delay = min(_setting("PROVISIONING_POLL_CAP_SECONDS", 900), base * max(1.0, age / 60))

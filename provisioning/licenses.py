@@ -29,6 +29,7 @@ import uuid
 
 from sqlalchemy import or_, select
 
+from catalog.price_words import counted
 from connectors.partner_center.client import PartnerCenterClient
 from connectors.partner_center.commerce_types import Subscription as RemoteSubscription
 from connectors.partner_center.errors import PartnerCenterError
@@ -75,7 +76,7 @@ def add_licenses(order: Order, line: OrderLine, client: PartnerCenterClient,
     checkpoint("add_licenses")
     subscription.quantity = updated.quantity
     # In the same commit as the line's status: a re-run after a crash writes it only once.
-    subscription.record("licenses_added", f"{line.quantity} license(s) added by order "
+    subscription.record("licenses_added", f"{counted(line.quantity, 'license')} added by order "
                         f"{order.number}; {updated.quantity} in all.", order.placed_by,
                         request_id=request_id,
                         data={"before": line.target_quantity - line.quantity,

@@ -14,6 +14,7 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from accounts.models import Role, User
+from catalog.price_words import counted
 from connectors.partner_center.client import PartnerCenterClient
 from connectors.partner_center.commerce_types import Cart, CartLine, CheckoutResult
 from connectors.partner_center.commerce_types import Order as PcOrder
@@ -259,7 +260,7 @@ def finish(order: Order) -> str:
         reasons = "; ".join(f"line {ln.line_number + 1} ({ln.title}): {ln.error_description}"
                             for ln in failed)
         status = OrderStatus.PARTIALLY_PROVISIONED if done else OrderStatus.NEEDS_ATTENTION
-        order.record(status, f"{done} of {len(order.lines)} line(s) provisioned. "
+        order.record(status, f"{done} of {counted(len(order.lines), 'line')} provisioned. "
                              f"Not provisioned: {reasons}.", next_step_for(failed[0].error_code))
     notify_outcome(order)
     db.session.commit()

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from catalog.price_words import counted
+
 WIDTH, HEIGHT = 640, 160
 LEFT, RIGHT, TOP, BOTTOM = 36, 8, 12, 24
 
@@ -43,16 +45,12 @@ def daily_bars(series: Sequence[tuple[date, int]], noun: tuple[str, str]) -> Bar
     slot = plot_w / max(len(series), 1)
     bars = tuple(Bar(round(LEFT + i * slot + 1, 1), round(TOP + plot_h * (1 - count / peak), 1),
                      round(max(slot - 2, 1), 1), round(plot_h * count / peak, 1),
-                     f"{day.isoformat()}: {counted(count, noun)}")
+                     f"{day.isoformat()}: {counted(count, *noun)}")
                  for i, (day, count) in enumerate(series))
     total = sum(count for _, count in series)
     first, last = (series[0][0], series[-1][0]) if series else (None, None)
-    summary = (f"{counted(total, noun)} from {first} to {last}; busiest day {peak}"
+    summary = (f"{counted(total, *noun)} from {first} to {last}; busiest day {peak}"
                if series else f"no {noun[1]}")
     return BarChart(WIDTH, HEIGHT, LEFT, WIDTH - RIGHT, TOP + plot_h, TOP, peak, bars,
                     str(first or ""), str(last or ""), summary)
 
-
-def counted(count: int, noun: tuple[str, str]) -> str:
-    """"1 order", "2 orders", "0 orders"."""
-    return f"{count} {noun[0] if count == 1 else noun[1]}"

@@ -7,6 +7,7 @@ The page's dialog (via data-confirm) and the server's confirmation page read the
 
 from __future__ import annotations
 
+from catalog.price_words import counted, frequency_words, term_words
 from storefront.confirmation import Consequence
 
 # Enrollment statuses that stop a customer's service (O8, O9), with what each means.
@@ -77,9 +78,10 @@ def remove_licenses(sub, wanted: int) -> Consequence | None:
         return None
     removed = sub.quantity - wanted
     return Consequence(
-        f"Remove {removed} license(s) from {sub.title}",
-        f"{sub.title} for {sub.customer.company_name} goes from {sub.quantity} to {wanted} "
-        f"license(s) at once: {removed} user(s) lose their license, and licenses removed "
+        f"Remove {counted(removed, 'license')} from {sub.title}",
+        f"{sub.title} for {sub.customer.company_name} goes from {sub.quantity} to "
+        f"{counted(wanted, 'license')} at once: {counted(removed, 'user')} "
+        f"{'loses its' if removed == 1 else 'lose their'} license, and licenses removed "
         "come back only by buying them again.")
 
 
@@ -167,8 +169,9 @@ def withdraw_next_term(sub) -> Consequence | None:
     return Consequence(
         f"Withdraw the change scheduled for {sub.title}",
         f"The change scheduled for the renewal of {sub.title} for "
-        f"{sub.customer.company_name} is withdrawn: it renews with {sub.quantity} license(s), "
-        f"{sub.term_duration} billed {sub.billing_cycle}. You can schedule a change again "
+        f"{sub.customer.company_name} is withdrawn: it renews with "
+        f"{counted(sub.quantity, 'license')}, {term_words(sub.term_duration)}, "
+        f"{frequency_words(sub.billing_cycle)}. You can schedule a change again "
         "until the renewal.")
 
 
@@ -185,9 +188,10 @@ def suspend_subscription(sub) -> Consequence:
 def upgrade(sub, quantity: int) -> Consequence:
     """R4: the licenses leave this plan for the higher one at once."""
     return Consequence(
-        f"Upgrade {quantity} license(s) of {sub.title}",
-        f"{quantity} of the {sub.quantity} license(s) of {sub.title} for "
-        f"{sub.customer.company_name} move to the higher plan at once, in a subscription "
+        f"Upgrade {counted(quantity, 'license')} of {sub.title}",
+        f"{quantity} of the {counted(sub.quantity, 'license')} of {sub.title} for "
+        f"{sub.customer.company_name} {'moves' if quantity == 1 else 'move'} to the higher "
+        "plan at once, in a subscription "
         "ending on the same date; they cannot be moved back to this plan.")
 
 

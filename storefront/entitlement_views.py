@@ -25,6 +25,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 
 from accounts.models import Customer
+from catalog.price_words import counted
 from connectors.partner_center.app_client import get_client
 from connectors.partner_center.errors import PartnerCenterError, describe
 from persistence import MAX_ID, db
@@ -100,8 +101,8 @@ def sync():
         flash(f"Partner Center did not answer: {describe(error.code)}", "error")
     else:
         db.session.commit()
-        flash(f"{customer.company_name}: Partner Center lists {listed} software "
-              f"entitlement(s).", "success")
+        flash(f"{customer.company_name}: Partner Center lists "
+              f"{counted(listed, 'software entitlement')}.", "success")
     return redirect(url_for("entitlements.index", customer=customer.id))
 
 
@@ -167,7 +168,8 @@ def import_csv():
         count = import_keys(text, current_user)
     except Refused as error:
         return respond_to_refusal(error, partial(_index, error.problems, 422))
-    flash(f"Recorded {count} key(s) and download link(s).", "success")
+    flash(f"Recorded {counted(count, 'key or download link', 'keys and download links')}.",
+          "success")
     return redirect(url_for("entitlements.index"))
 
 

@@ -35,6 +35,7 @@ from wtforms.validators import DataRequired
 from billing.periods import BillingInputError, latest_invoiced, month_of
 from billing.reconciliation import latest_runs, reconcile
 from billing.reconciliation_models import ItemKind, ReconciliationItem, ReconciliationRun
+from catalog.price_words import counted
 from catalog.pricing import format_money
 from connectors.graph.app_client import get_graph_client
 from connectors.partner_center.app_client import get_client
@@ -105,7 +106,9 @@ def _outcome(run: ReconciliationRun) -> str:
         return run.message
     if not run.discrepancies:
         return f"{run.month}: every line of Microsoft's invoice matches our charges."
-    return f"{run.month}: {run.discrepancies} line(s) do not match; they are listed below."
+    return (f"{run.month}: {counted(run.discrepancies, 'line')} "
+            f"{'does' if run.discrepancies == 1 else 'do'} not match; "
+            f"{'it is' if run.discrepancies == 1 else 'they are'} listed below.")
 
 
 @bp.get("/<int:run_id>")

@@ -19,6 +19,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from catalog.price_words import counted
 from catalog.pricing import buyer_locale, format_money
 from connectors.partner_center.app_client import get_client
 from connectors.partner_center.errors import PartnerCenterError
@@ -134,7 +135,7 @@ def upgrade(subscription_id: int):
         return page
     target = upgrades.upgrade_now(sub, request.form.get("to", ""), quantity, current_user,
                                   get_client())
-    flash(f"{quantity} license(s) moved to {target.title}.", "success")
+    flash(f"{counted(quantity, 'license')} moved to {target.title}.", "success")
     return redirect(url_for("subscriptions.show", subscription_id=target.id))
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from accounts.models import Customer, Reseller, Role
 from accounts.scoping import visible_customers
 from catalog.margins import margin
+from catalog.price_words import counted
 from catalog.pricing import buyer_locale, format_money
 from connectors.partner_center.app_client import get_client
 from exports.spreadsheet import download_headers
@@ -214,7 +215,7 @@ def quantity(subscription_id: int):
     if page := unconfirmed(consequences.remove_licenses(sub, wanted)):
         return page
     services.change_quantity(sub, wanted, current_user, get_client())
-    flash(f"The subscription now has {sub.quantity} licenses.", "success")
+    flash(f"The subscription now has {counted(sub.quantity, 'license')}.", "success")
     return redirect(url_for("subscriptions.show", subscription_id=sub.id))
 
 

@@ -158,6 +158,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(words.charged_words, "charged")
     # Price words (catalog/price_words.py): "per license per month · excl. tax" and parts.
     app.add_template_filter(words.term_words, "term_words")
+    app.add_template_filter(words.counted, "counted")  # "1 license", "5 licenses"
     app.add_template_filter(words.unit_words, "per_unit")
     app.add_template_filter(words.period_words, "per_period")
     app.add_template_filter(words.tax_words, "tax_words")

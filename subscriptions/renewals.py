@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from accounts.models import Role, User
-from catalog.price_words import frequency_words, term_words
+from catalog.price_words import counted, frequency_words, term_words
 from connectors.partner_center import NextTerm, PartnerCenterClient
 from connectors.partner_center.transition_types import TransitionEligibility
 from notifications import notify
@@ -154,7 +154,7 @@ def describe(change: rules.NextTermChange) -> str:
     """The next term in words: "5 licenses, 1 year, billed annually", with the plan when
     it changes ("5 licenses of Microsoft 365 E3, …")."""
     plan = f" of {change.plan_title or change.plan}" if change.plan else ""
-    return (f"{change.quantity} licenses{plan}, {term_words(change.term_duration)}, "
+    return (f"{counted(change.quantity, 'license')}{plan}, {term_words(change.term_duration)}, "
             f"{frequency_words(change.billing_cycle)}")
 
 

@@ -14,6 +14,7 @@ upgrade at renewal is an R1 change of plan (subscriptions.renewals.schedule).
 
 from __future__ import annotations
 
+from catalog.price_words import counted
 from connectors.partner_center import PartnerCenterClient
 from connectors.partner_center.transition_types import Transition, TransitionEligibility
 from persistence import db
@@ -92,9 +93,9 @@ def upgrade_now(sub: Subscription, to_catalog_item_id: str, quantity: int, user,
     mirror(sub, client.get_subscription(sub.tenant_id, sub.pc_subscription_id))
     mirror(target, client.get_subscription(sub.tenant_id, target.pc_subscription_id))
     db.session.flush()  # the new row's id, for the links below
-    sub.record("upgrade", f"{quantity} license(s) moved to {target.title} (subscription "
+    sub.record("upgrade", f"{counted(quantity, 'license')} moved to {target.title} (subscription "
                           f"{target.id}).", user, request_id, data={"to": target.id})
-    target.record("upgrade", f"{quantity} license(s) moved here from {sub.title} "
+    target.record("upgrade", f"{counted(quantity, 'license')} moved here from {sub.title} "
                              f"(subscription {sub.id}).", user, request_id,
                   data={"from": sub.id})
     db.session.commit()

@@ -69,3 +69,11 @@ def test_a_value_microsoft_adds_later_is_written_plainly_not_refused():
     assert words.frequency_words("quarterly_plan") == "billed quarterly plan"
     assert words.term_words("P5Y") == "5 years" and words.term_phrase("P18M") == "18-month term"
     assert words.term_words("P1W") == "1 week"
+
+
+@pytest.mark.parametrize(("count", "text"), [(0, "0 licenses"), (1, "1 license"),
+                                             (2, "2 licenses"), (1200, "1,200 licenses")])
+def test_a_count_agrees_with_its_noun(count, text):
+    assert words.counted(count, "license") == text
+    assert words.counted(count, "key", "keys and links").endswith(
+        "key" if count == 1 else "keys and links")

@@ -33,7 +33,7 @@ def test_the_page_shows_workers_beat_runs_and_the_queue(client, world, browser):
     assert "heartbeat" in page and "subscriptions.sync" in page and "SUCCESS" in page
     assert "reconcile-provisioning" in page and "not run yet" in page
     assert "Subscriptions from Partner Center: " in page  # the last sync, with its time
-    assert "<strong>1</strong> jobs queued" in page
+    assert "<strong>1</strong> job queued" in page
     assert "Sandbox mode" in page
 
 

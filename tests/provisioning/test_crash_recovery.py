@@ -63,7 +63,7 @@ def test_a_crash_after_adding_licenses_does_not_add_them_twice(pc_app, pc_client
     wire = pc_sandbox.snapshot()["subscriptions"][mirror.pc_subscription_id]["wire"]
     assert wire["quantity"] == mirror.quantity == 5
     assert [e.note for e in mirror.events if e.kind == "licenses_added"] == [
-        f"2 license(s) added by order {more.number}; 5 in all."]  # written once
+        f"2 licenses added by order {more.number}; 5 in all."]  # written once
 
 
 def test_a_lost_answer_to_every_write_is_replayed_with_the_same_request_id(

@@ -119,7 +119,7 @@ def assert_one_subscription_with_every_license(first: Order, second: Order, pc_s
     assert mirror.order_line_id == first.lines[0].id  # the first order bought it
     assert mirror.quantity == FIRST_SEATS + MORE_SEATS
     assert [e.note for e in mirror.events if e.kind == "licenses_added"] == [
-        f"{MORE_SEATS} license(s) added by order {second.number}; 7 in all."]
+        f"{MORE_SEATS} licenses added by order {second.number}; 7 in all."]
     assert (first.status, second.status) == ("provisioned", "provisioned")
     assert second.lines[0].target_subscription_id == mirror.id
 

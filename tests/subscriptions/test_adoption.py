@@ -299,12 +299,12 @@ def test_the_admin_page_starts_an_import_and_follows_its_progress_to_the_summary
     seen = []
     import_runs.execute(run.id, pc_client, page_size=2,
                         on_page=lambda _s: seen.append(client.get(IMPORT_PAGE)))
-    assert "1 page(s), 2 customer(s) read so far" in seen[0].get_data(as_text=True)
+    assert "1 page, 2 customers read so far" in seen[0].get_data(as_text=True)
     assert all(page.headers.get("Refresh") == "3" for page in seen)
     done = client.get(IMPORT_PAGE)
     body = done.get_data(as_text=True)
     assert "Refresh" not in done.headers and "finished" in body
-    assert "2 page(s), 4 customer(s) read so far" in body
+    assert "2 pages, 4 customers read so far" in body
     assert f"MPN {seed.RESELLER_MPN_ID_NO_MPA}" in body and "Import customers" in body
 
 

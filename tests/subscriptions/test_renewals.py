@@ -86,6 +86,8 @@ def test_r1_a_change_withdrawn_on_the_page_before_the_renewal_is_not_applied(
     assert "5 licenses, 1 year, billed annually" in page and "the change you scheduled" in page
     asked = _post(client, f"{url}/next-term/withdraw")  # destructive: confirmed first
     assert asked.status_code == 422 and db.session.get(type(sub), sub.id).next_term
+    # What it then renews with, in words (it read "2 license(s), P1M billed monthly").
+    assert "it renews with 2 licenses, 1 month, billed monthly." in asked.get_data(as_text=True)
     assert _post(client, f"{url}/next-term/withdraw", confirm="yes").status_code == 302
     assert sub.next_term is None and sub.events[-1].kind == "next_term_withdrawn"
     _renew(clock, world, pc_client)

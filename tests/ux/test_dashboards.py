@@ -35,7 +35,7 @@ def test_the_reseller_dashboard_shows_its_own_figures_only(client, world):
     assert "€27.50" in html and "€36.00" in html and "$37.50" in html  # 25.00 + 12.50
     assert "$625.00" not in html  # reseller B's 50 seats
     assert f'/subscriptions/{renewing.id}"' in html
-    assert "<strong>1</strong> renew within 30 days" in html
+    assert "<strong>1</strong> renews within 30 days" in html
 
 
 def test_a_closing_cancellation_window_shows_the_time_left_in_the_users_zone(client, world):

@@ -73,7 +73,7 @@ def autorenew_off(world, request) -> Case:
 def remove_licenses(world, request) -> Case:
     sub = request.getfixturevalue("buy")(quantity=3)
     return Case(world.reseller_a_user, f"/subscriptions/{sub.id}/quantity",
-                "goes from 3 to 1 license(s) at once: 2 user(s) lose their license",
+                "goes from 3 to 1 license at once: 2 users lose their license",
                 lambda: fresh(Subscription, sub.id).quantity, {"quantity": "1"})
 
 
