@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, time
 
 from agreements.mca import McaAcceptance, McaAttestation
+from catalog.price_words import plan_words
 from connectors.partner_center.client import PartnerCenterClient
 from connectors.partner_center.commerce_types import Cart, CartLineRequest
 from connectors.partner_center.errors import (
@@ -265,8 +266,8 @@ def _cart_line(order: Order, line: OrderLine, client: PartnerCenterClient) -> Ca
                                    provisioning_context=_provisioning_context(line),
                                    custom_term_end_date=line.custom_term_end)
     raise NeedsAttention(
-        f"{line.title} is no longer sold for {line.term_duration or 'no term'} billed "
-        f"{line.billing_cycle} in {order.customer.country}.",
+        f"{line.title} is no longer sold as {plan_words(line.term_duration, line.billing_cycle)}"
+        f" in {order.customer.country}.",
         "Synchronise the catalog and offer the customer another plan; cancel this order.")
 
 

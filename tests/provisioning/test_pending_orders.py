@@ -128,3 +128,14 @@ def test_an_azure_plan_never_registered_goes_to_attention_a_day_after_asking_eve
     assert "25 hours after its registration was asked for" in order.status_reason
     assert "registered for reservations" in order.next_step and not order.pc_cart_id
     assert sum("register the Azure plan" in e.note for e in order.events) == 1
+
+
+def test_a_plan_partner_center_no_longer_sells_goes_to_a_person_in_words(pc_app, pc_client):
+    """The reason read "no longer sold for P3Y billed triennial": Partner Center's codes."""
+    order = make_order(lines=((BUSINESS_STANDARD, 2, "P3Y", "triennial"),))
+    run_job(order.id, pc_client)
+    db.session.refresh(order)
+    assert order.status == "needs_attention"
+    assert ("Microsoft 365 Business Standard is no longer sold as 3-year term · billed every "
+            "3 years in ") in order.status_reason
+    assert "P3Y" not in order.status_reason
