@@ -230,7 +230,8 @@ def licenses(subscription_id: int):
 def _add_licenses(sub: Subscription, extra: int):
     """Put extra licenses in the buyer's cart and send the buyer there."""
     add_licenses(sub, extra, current_user)
-    flash(f"{extra} extra licenses for {sub.title} are in the cart.", "success")
+    flash(f"{counted(extra, 'extra license')} for {sub.title} "
+          f"{'is' if extra == 1 else 'are'} in the cart.", "success")
     return redirect(url_for("checkout.cart", customer=sub.customer_id))
 
 

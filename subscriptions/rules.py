@@ -28,6 +28,10 @@ CANCEL_WINDOW = timedelta(hours=168)  # S3: 7 days of any term
 FULL_REFUND = timedelta(hours=24)  # S3: a cancellation this soon gives the whole cycle back
 PERPETUAL_WINDOW = timedelta(days=30)  # S6: from purchase
 PERPETUAL = "perpetual_software"
+# An Azure plan has no term and no licenses: one per customer (K12), free itself, its
+# Azure subscriptions' usage billed monthly ("Create an Azure plan",
+# https://learn.microsoft.com/en-us/partner-center/developer/create-azure-plan).
+AZURE_PLAN = "azure_plan"
 TERM_MONTHS = {"P1M": 1, "P1Y": 12, "P3Y": 36}
 CYCLE_MONTHS = {"monthly": 1, "annual": 12, "triennial": 36}
 
@@ -68,6 +72,9 @@ def check_autorenew(facts: Facts) -> Refusal | None:
     """S1: autorenew is on by default and can be switched on a live recurring subscription."""
     if facts.family == PERPETUAL:
         return Refusal("S1", "S1.not_renewable", "Perpetual software does not renew.")
+    if facts.family == AZURE_PLAN:
+        return Refusal("S1", "S1.not_renewable", "An Azure plan has no term, so nothing "
+                       "renews: it runs until it is cancelled (K12).")
     return _active(facts, "S1")
 
 
@@ -76,6 +83,10 @@ def check_add_licenses(facts: Facts) -> Refusal | None:
     if facts.family == PERPETUAL:
         return Refusal("S2", "S2.perpetual_quantity_fixed",
                        "Buy perpetual software again instead of adding licenses.")
+    if facts.family == AZURE_PLAN:
+        return Refusal("S2", "S2.azure_plan_has_no_licenses",
+                       "An Azure plan has no licenses to add or remove: a customer holds "
+                       "one, and its Azure subscriptions are billed by usage (K12).")
     return _active(facts, "S2")
 
 

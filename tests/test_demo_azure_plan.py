@@ -5,6 +5,7 @@ the reconciliation's planted mismatch stays on the Microsoft 365 line."""
 import json
 import re
 
+import pytest
 from sqlalchemy import select
 
 from demo import azure as demo_azure
@@ -13,7 +14,7 @@ from demo import load as demo
 from persistence import db
 from subscriptions.azure_plan import azure_plan_of
 from subscriptions.models import Subscription
-from tests.conftest import login
+from tests.conftest import login, post_form
 
 
 def test_the_demo_customer_holds_an_azure_plan_with_one_azure_subscription(app, tmp_path):
@@ -61,3 +62,29 @@ def test_k12_the_azure_plan_reads_as_usage_billed_monthly_not_a_perpetual_purcha
     listed = client.get(f"/customers/{plan.customer_id}").get_data(as_text=True)
     row = re.search(rf'href="/subscriptions/{plan.id}".*?</tr>', listed, re.S)[0]
     assert "no term · Azure usage billed monthly" in row and "perpetual" not in row
+    # Free itself, no term, no licenses: nothing on its page offers otherwise.
+    assert re.search(r'id="subscription-price">No charge for the plan', page)
+    assert "0,00" not in page and "one-time" not in page
+    for offer in ('action="/subscriptions/%d/autorenew"', 'action="/subscriptions/%d/licenses"',
+                  'action="/subscriptions/%d/quantity"', 'id="renewal"'):
+        assert offer.replace("%d", str(plan.id)) not in page
+    assert 'id="azure-plan-terms"' in page
+
+
+@pytest.mark.parametrize(("action", "form", "code"), [
+    ("autorenew", {"autorenew": "on"}, "S1.not_renewable"),
+    ("licenses", {"quantity": "2"}, "S2.azure_plan_has_no_licenses")])
+def test_k12_an_azure_plan_has_no_renewal_nor_licenses_to_change(
+        app, client, tmp_path, action, form, code):
+    app.config.update(SANDBOX_STATE_FILE=str(tmp_path / "sandbox.json"),
+                      PARTNER_CENTER_MODE="sandbox")
+    demo.load()
+    plan = db.session.scalar(select(Subscription).filter_by(
+        pc_subscription_id=demo_azure.PC_PLAN_ID))
+    login(client, "anna@northwind.example", "demo-reseller-pass")
+    url = f"/subscriptions/{plan.id}"
+    refused = post_form(client, f"{url}/{action}", form, token_url=url)
+    assert refused.status_code == 422
+    assert f'data-code="{code}"' in refused.get_data(as_text=True)
+    db.session.refresh(plan)
+    assert (plan.autorenew, plan.quantity) == (False, 1)
