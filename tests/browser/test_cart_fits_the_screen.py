@@ -1,0 +1,39 @@
+"""The cart's plans table fits a 1280 px screen with every control a line can carry: R6's
+end-date choice names each subscription in full ("With Microsoft 365 Business Standard
+(5 licenses), ending …"), and at its natural width it pushed the unit price and amount
+past the table's right edge, behind a sideways scroll."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from playwright.sync_api import Page, expect
+
+from orders import cart as carts
+from persistence import db
+from tests.api.factories import make_subscription
+from tests.browser.test_reseller_creates_customer import sign_in
+from tests.conftest import make_price
+
+SCROLLED = "box => box.scrollWidth > box.clientWidth + 2"
+
+
+def test_a_line_with_its_end_date_choice_fits_beside_its_prices_r6(page: Page, live_server,
+                                                                   world):
+    today = datetime.now(UTC)
+    end = (today + timedelta(days=12)).replace(hour=9, minute=0, second=0, microsecond=0)
+    if end.day in (28, 29, 30):  # a monthly term cannot end on those days (R6)
+        end += timedelta(days=3)
+    make_subscription(world.customer_a, world.price, quantity=5, term_duration="P1M",
+                      term_end=end, purchased_at=today - timedelta(days=18))
+    e3 = make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLZ", family="microsoft365",
+                    cost="30.00", erp="36.00")
+    db.session.commit()
+    carts.add_line(carts.cart_for(world.reseller_a_user, world.customer_a), e3.id, 4)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, live_server, world.reseller_a_user.email)
+    page.goto(f"{live_server}/cart?customer={world.customer_a.id}")
+    expect(page.get_by_label("End date of Microsoft 365 E3")).to_be_visible()
+    table = page.locator("#problem-lines + .table-scroll")
+    assert not table.evaluate(SCROLLED), "the plans table scrolls sideways"
+    expect(page.locator("#line-amount-0")).to_be_in_viewport()
