@@ -173,9 +173,16 @@ def check_may_cancel(admin_agent: bool) -> Refusal | None:
 
 
 def check_cancellable(facts: Facts) -> Refusal | None:
-    """S5: RedHat and SUSE plans are never cancelled (nor exchanged)."""
+    """S5: RedHat and SUSE plans are never cancelled (nor exchanged). An Azure plan is not
+    cancelled online either: Partner Center's API cancels its Azure subscriptions one by
+    one, never the plan ("Cancel an Azure subscription",
+    https://learn.microsoft.com/en-us/partner-center/developer/cancel-an-azure-subscription)."""
     if facts.cancellable:
         return None
+    if facts.family == AZURE_PLAN:
+        return Refusal("S5", "S5.never_cancellable",
+                       "An Azure plan is not cancelled online: Partner Center cancels its "
+                       "Azure subscriptions one by one, never the plan itself.")
     return Refusal("S5", "S5.never_cancellable",
                    "This plan (RedHat or SUSE) can never be cancelled or exchanged.")
 

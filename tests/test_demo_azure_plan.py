@@ -69,6 +69,7 @@ def test_k12_the_azure_plan_reads_as_usage_billed_monthly_not_a_perpetual_purcha
                   'action="/subscriptions/%d/quantity"', 'id="renewal"'):
         assert offer.replace("%d", str(plan.id)) not in page
     assert 'id="azure-plan-terms"' in page
+    assert "RedHat" not in page and "Partner Center cancels its Azure subscriptions" in page
 
 
 @pytest.mark.parametrize(("action", "form", "code"), [

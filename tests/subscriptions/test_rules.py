@@ -90,6 +90,19 @@ def test_s5_redhat_and_suse_plans_are_never_cancellable(publisher):
     assert refusal.code == "S5.never_cancellable"
 
 
+def test_s5_an_azure_plan_is_not_cancelled_online_and_says_why_not_redhat():
+    refusal = rules.check_cancel(facts("azure_plan", False), True, START)
+    assert refusal.code == "S5.never_cancellable"
+    assert "Azure subscriptions one by one" in refusal.message
+    assert "RedHat" not in refusal.message
+
+
+def test_an_azure_plan_has_no_renewal_nor_licenses_k12():
+    assert rules.check_autorenew(facts("azure_plan")).code == "S1.not_renewable"
+    assert rules.check_add_licenses(facts("azure_plan")).code == \
+        "S2.azure_plan_has_no_licenses"
+
+
 def test_s7_only_admin_agents_may_reveal_keys():
     assert rules.check_may_reveal(True) is None
     assert rules.check_may_reveal(False).code == "S7.admin_agent_required"
