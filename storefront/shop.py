@@ -218,7 +218,7 @@ _ONE_PLAN = (b'"><input type="hidden" name="quantity" value="1">'
 def _row_start(p: queries.OfferPrice, locale: str, azure_plan: bool = False) -> bytes:
     """One price row up to its form's cell: its words and amounts formatted here, once per
     card (no formatting call per price per request, #27)."""
-    if azure_plan:
+    if azure_plan and not p.amount:  # a priced one (none is) would read as any other
         cells = _azure_plan_cells(p.tax_label, p.retail is not None)
     else:
         cells = _priced_cells(p.term_duration, p.billing_cycle, p.currency, str(p.amount),

@@ -80,6 +80,9 @@ def test_a_bad_date_is_named_with_its_fix_not_a_500(client, world):
     assert response.status_code == 200
     assert "from: enter a date as YYYY-MM-DD" in response.get_data(as_text=True)
     assert rows(response.get_data(as_text=True)) == [world.order_a.number]
+    # One row: its count agrees ("1 order", "1 row"), as 31 below say "orders".
+    assert "Page 1 of 1 (1 order)" in response.get_data(as_text=True)
+    assert "Download CSV (1 row)" in response.get_data(as_text=True)
 
 
 def test_pages_keep_the_filters_and_the_page_size(client, world):
