@@ -153,6 +153,21 @@ def test_an_admin_cannot_take_its_own_admin_role(client, world):
               {"company_role": "user"}, token_url="/team")
     db.session.refresh(world.reseller_a_user)
     assert world.reseller_a_user.company_role == "admin"
+    # …nor is it offered: its own row names its role and offers no Deactivate, while a
+    # colleague's row offers both.
+    colleague = User(email="colleague@test.example", role="reseller_user",
+                     reseller=world.reseller_a)
+    colleague.set_password(PASSWORD)
+    db.session.add(colleague)
+    db.session.commit()
+    page = client.get("/team").get_data(as_text=True)
+    members = page[page.index('<table id="members">'):]
+
+    def row(email: str) -> str:
+        return members[members.index(email):members.index("</tr>", members.index(email))]
+    own, other = row(world.reseller_a_user.email), row(colleague.email)
+    assert 'id="you"' in own and "Deactivate" not in own and "<select" not in own
+    assert "Deactivate" in other and "<select" in other
 
 
 def test_a_reseller_user_manages_no_users(client, world):
