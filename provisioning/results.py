@@ -14,13 +14,15 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from accounts.models import Role, User
-from catalog.price_words import counted
+from catalog.price_words import counted, period_words, plan_words
+from catalog.pricing import buyer_locale, format_money, tax_label
 from connectors.partner_center.client import PartnerCenterClient
 from connectors.partner_center.commerce_types import Cart, CartLine, CheckoutResult
 from connectors.partner_center.commerce_types import Order as PcOrder
 from connectors.partner_center.commerce_types import Subscription as PcSubscription
 from connectors.partner_center.errors import PartnerCenterError
 from notifications import notify
+from orders import retail
 from orders.models import Order, OrderLine, OrderStatus
 from persistence import db
 from provisioning.attention import NeedsAttention, meaning, next_step_for
@@ -267,6 +269,29 @@ def finish(order: Order) -> str:
     return order.status
 
 
+def _summary(order: Order) -> str:
+    """What was ordered, for whom, as the order's page shows it to the person who placed it
+    (a reseller's customer's own user sees its retail prices, orders/retail.py)."""
+    shown_retail = retail.sees_retail(order.placed_by, order.reseller_id)
+    locale = buyer_locale(order.customer.language, order.customer.country)
+    market = next((line.price.market for line in order.lines if line.price),
+                  order.customer.country or "")
+
+    def priced(line: OrderLine) -> str:
+        amount = retail.line_amount(line, shown_retail)
+        if line.family == "azure_plan" and not amount:
+            return "no charge for the plan"  # K12: its Azure usage is what is billed
+        return (f"{format_money(amount, line.currency, locale)} "
+                f"{period_words(line.billing_cycle)}")
+
+    lines = [f"- {line.title} × {line.quantity}: "
+             f"{plan_words(line.term_duration, line.billing_cycle, line.family)}, "
+             f"{priced(line)}" for line in order.lines]
+    return "\n".join([f"Order {order.number} for {order.customer.company_name}, "
+                       f"{counted(len(order.lines), 'line')} (amounts {tax_label(market)}):",
+                       *lines])
+
+
 def notify_outcome(order: Order) -> None:
     """Tell the person who ordered how it ended (in-app and by email); admins hear of orders
     that need them. The caller commits."""
@@ -275,7 +300,8 @@ def notify_outcome(order: Order) -> None:
              OrderStatus.NEEDS_ATTENTION: "needs attention"}
     subject = f"Order {order.number} {words.get(order.status, order.status)}"
     body = f"{order.status_reason}\n{order.next_step}".strip()
-    notify([order.placed_by], subject, body, f"/orders/{order.id}")
+    notify([order.placed_by], subject, f"{_summary(order)}\n\n{body}",
+           f"/orders/{order.id}")
     if order.status != OrderStatus.PROVISIONED:
         admins = select(User).where(User.role == Role.PROVIDER_ADMIN, User.active.is_(True))
         notify(db.session.scalars(admins), subject, body, f"/admin/orders/{order.id}")

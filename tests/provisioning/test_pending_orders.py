@@ -8,7 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from sqlalchemy import select
 
+from catalog.pricing import buyer_locale, format_money
+from notifications.models import OutboxEmail
 from persistence import db
 from provisioning.jobs import run_job
 from subscriptions.azure_plan import azure_plan_view
@@ -139,3 +142,21 @@ def test_a_plan_partner_center_no_longer_sells_goes_to_a_person_in_words(pc_app,
     assert ("Microsoft 365 Business Standard is no longer sold as 3-year term · billed every "
             "3 years in ") in order.status_reason
     assert "P3Y" not in order.status_reason
+
+
+def test_the_outcome_email_says_what_was_ordered_for_whom_and_at_what_price(pc_app,
+                                                                          pc_client):
+    """It said only "The line is active in Partner Center." and a link."""
+    order = make_order(lines=((BUSINESS_STANDARD, 3, "P1M", "monthly"),))
+    run_job(order.id, pc_client)
+    db.session.refresh(order)
+    assert order.status == "provisioned"
+    (mail,) = db.session.scalars(select(OutboxEmail).filter_by(to=order.placed_by.email)).all()
+    line = order.lines[0]
+    shown = format_money(line.amount, line.currency, buyer_locale(order.customer.language,
+                                                                  order.customer.country))
+    assert mail.subject == f"Order {order.number} is provisioned"
+    assert mail.body.startswith(f"Order {order.number} for {order.customer.company_name}, "
+                                f"1 line (amounts excl. tax):\n- Microsoft 365 Business "
+                                f"Standard × 3: 1-month term · billed monthly, {shown} per "
+                                "month\n\nThe line is active in Partner Center.")
