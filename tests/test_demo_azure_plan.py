@@ -70,6 +70,10 @@ def test_k12_the_azure_plan_reads_as_usage_billed_monthly_not_a_perpetual_purcha
         assert offer.replace("%d", str(plan.id)) not in page
     assert 'id="azure-plan-terms"' in page
     assert "RedHat" not in page and "Partner Center cancels its Azure subscriptions" in page
+    # The subscriptions list: autorenew does not apply (it read "off", as if it would end).
+    listing = client.get("/subscriptions").get_data(as_text=True)
+    plan_row = re.search(rf'href="/subscriptions/{plan.id}".*?</tr>', listing, re.S)[0]
+    assert plan_row.endswith('title="No term to renew">—</span></td></tr>')
 
 
 @pytest.mark.parametrize(("action", "form", "code"), [
