@@ -32,6 +32,9 @@ class GdapSettings(db.Model):
         if row is None:
             row = cls(id=1)
             db.session.add(row)
+            # The column defaults reach the object at its insert: before it, the admin's
+            # first view showed no role ticked and no duration.
+            db.session.flush()
         return row
 
 

@@ -18,6 +18,7 @@ from orders import cart as carts
 from orders.models import Cart, CartLine
 from persistence import db
 from relationships.models import GdapRelationship, GdapSettings
+from relationships.roles import DEFAULT_ROLES
 from relationships.services import expiry_notices
 from tests.api.conftest import bearer
 from tests.checkout.conftest import ready_customer
@@ -164,3 +165,15 @@ def test_once_active_the_providers_security_group_gets_the_roles(client, world, 
     (assignment,) = list(graph_client.list_access_assignments(row.relationship_id))
     assert assignment.security_group_id == group
     assert set(assignment.roles) == set(row.role_ids)
+
+
+def test_the_admins_first_view_of_the_gdap_settings_shows_the_defaults(client, world):
+    """Before the settings row existed its form showed no role ticked and no duration."""
+    assert db.session.get(GdapSettings, 1) is None
+    login(client, world.admin)
+    page = client.get("/admin/gdap/").get_data(as_text=True)
+    ticked = re.findall(r'<input checked[^>]*name="roles" type="checkbox" value="([^"]+)"|'
+                        r'<input[^>]*name="roles"[^>]*value="([^"]+)"[^>]*checked', page)
+    assert {a or b for a, b in ticked} == set(DEFAULT_ROLES)
+    assert re.search(r'name="duration_days"[^>]*value="730"|value="730"[^>]*name="duration_'
+                     r'days"', page)
