@@ -67,3 +67,20 @@ def test_choosing_a_software_family_offers_its_delivery_at_once_S7(page: Page, l
     page.get_by_label("Family").select_option("dynamics")
     expect(delivery).to_be_hidden()
     assert blocked == []
+
+
+def test_the_status_shown_is_marked_among_the_orders_tabs(page: Page, live_server, world,
+                                                          blocked):
+    """Every status link looked alike: only the empty list's sentence told which was shown."""
+    sign_in(page, live_server, world.admin.email)
+    page.goto(f"{live_server}/admin/orders?status=all")
+    tabs = page.get_by_role("navigation", name="Filter by status")
+    shown, other = tabs.get_by_role("link", name="All", exact=True), tabs.get_by_role(
+        "link", name=re.compile("^Provisioned"))
+    look = "el => [getComputedStyle(el).fontWeight, getComputedStyle(el).borderBottomStyle, " \
+           "getComputedStyle(el).borderBottomColor]"
+    weight, style, color = shown.evaluate(look)
+    assert int(weight) >= 600 and style == "solid" and color != "rgba(0, 0, 0, 0)"
+    assert int(other.evaluate(look)[0]) < 600
+    assert other.evaluate(look)[2] == "rgba(0, 0, 0, 0)"
+    assert blocked == []
