@@ -115,6 +115,19 @@ def test_the_admins_list_says_whose_number_it_is_and_whose_customer_bought(
     assert "direct customer" not in row
 
 
+@pytest.mark.parametrize(("who", "says"), [("reseller_a_user", "yours, to Alpha GmbH"),
+                                           ("customer_a_user", "from Reseller A")])
+def test_the_reseller_and_its_customer_see_which_way_the_ospa_invoice_goes(
+        client, world, ospa_invoice, who, says):
+    """The reseller's list holds the invoices it receives and the OSPA invoices it issues,
+    each series starting at INV-…-000001: the ones it issued say to whom."""
+    user, password = _reader(world, who)
+    login(client, user, **password)
+    page = client.get("/invoices").get_data(as_text=True)
+    row = re.search(rf'<tr data-invoice="{ospa_invoice.number}">.*?</tr>', page, re.S)[0]
+    assert f">{says}</small>" in row
+
+
 @pytest.mark.parametrize(("who", "seen"), [("reseller_a_user", 200), ("reseller_b_user", 404)])
 def test_the_api_shows_the_ospa_invoice_to_its_issuer_only(client, world, ospa_invoice, who,
                                                            seen):
