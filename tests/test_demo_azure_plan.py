@@ -49,14 +49,20 @@ def test_the_demo_customer_orders_into_the_tenant_its_first_purchase_made(app, t
     assert wingtip.tenant_domain in json.dumps(known)
 
 
-def test_k12_the_azure_plan_reads_as_usage_billed_monthly_not_a_perpetual_purchase(
-        app, client, tmp_path):
+@pytest.fixture
+def demo_plan(app, client, tmp_path) -> Subscription:
+    """The demo's Azure plan, with its reseller's admin signed in."""
     app.config.update(SANDBOX_STATE_FILE=str(tmp_path / "sandbox.json"),
                       PARTNER_CENTER_MODE="sandbox")
     demo.load()
-    plan = db.session.scalar(select(Subscription).filter_by(
-        pc_subscription_id=demo_azure.PC_PLAN_ID))
     login(client, "anna@northwind.example", "demo-reseller-pass")
+    return db.session.scalar(select(Subscription).filter_by(
+        pc_subscription_id=demo_azure.PC_PLAN_ID))
+
+
+def test_k12_the_azure_plan_reads_as_usage_billed_monthly_not_a_perpetual_purchase(
+        client, demo_plan):
+    plan = demo_plan
     page = client.get(f"/subscriptions/{plan.id}").get_data(as_text=True)
     assert "no term · Azure usage billed monthly" in page and "perpetual" not in page
     listed = client.get(f"/customers/{plan.customer_id}").get_data(as_text=True)
@@ -80,13 +86,8 @@ def test_k12_the_azure_plan_reads_as_usage_billed_monthly_not_a_perpetual_purcha
     ("autorenew", {"autorenew": "on"}, "S1.not_renewable"),
     ("licenses", {"quantity": "2"}, "S2.azure_plan_has_no_licenses")])
 def test_k12_an_azure_plan_has_no_renewal_nor_licenses_to_change(
-        app, client, tmp_path, action, form, code):
-    app.config.update(SANDBOX_STATE_FILE=str(tmp_path / "sandbox.json"),
-                      PARTNER_CENTER_MODE="sandbox")
-    demo.load()
-    plan = db.session.scalar(select(Subscription).filter_by(
-        pc_subscription_id=demo_azure.PC_PLAN_ID))
-    login(client, "anna@northwind.example", "demo-reseller-pass")
+        client, demo_plan, action, form, code):
+    plan = demo_plan
     url = f"/subscriptions/{plan.id}"
     refused = post_form(client, f"{url}/{action}", form, token_url=url)
     assert refused.status_code == 422
