@@ -237,31 +237,40 @@ def _priced_cells(term: str, cycle: str, currency: str, amount: str, retail: str
                   tax: str, locale: str) -> bytes:
     e = _escaped
     unit = e(words.unit_words(cycle))
-    cells = (f'<td>{e(words.term_words(term))}</td><td>{e(words.frequency_words(cycle))}</td>'
-             f'<td class="num" data-testid="price">{_money_html(amount, currency, locale)} '
-             f'<small class="muted">{unit} · {e(tax)}</small></td>')
+    # data-label: each cell's column, which a phone shows beside it (the rows stack there).
+    price = "Your cost" if retail is not None else "Price"
+    cells = (f'<td data-label="Term"><span>{e(words.term_words(term))}</span></td>'
+             f'<td data-label="Billing"><span>{e(words.frequency_words(cycle))}</span></td>'
+             f'<td class="num" data-label="{price}"><span data-testid="price">'
+             f'{_money_html(amount, currency, locale)} '
+             f'<small class="muted">{unit} · {e(tax)}</small></span></td>')
     if retail is not None:  # only a reseller's: its cost stays with it
         m = margin(Decimal(amount), Decimal(retail), currency)
         percent = m.percent
         share = "" if percent is None else f' <small class="muted">({percent} %)</small>'
-        cells += (f'<td class="num" data-testid="retail">'
+        cells += (f'<td class="num" data-label="Retail to your customer">'
+                  f'<span data-testid="retail">'
                   f'{_money_html(str(m.retail), currency, locale)} '
-                  f'<small class="muted">{unit}</small></td><td class="num" '
-                  f'data-testid="margin">{_money_html(str(m.amount), currency, locale)}'
-                  f'{share}</td>')
+                  f'<small class="muted">{unit}</small></span></td>'
+                  f'<td class="num" data-label="Your margin"><span data-testid="margin">'
+                  f'{_money_html(str(m.amount), currency, locale)}{share}</span></td>')
     return cells.encode()
 
 
 @lru_cache(maxsize=8)
 def _azure_plan_cells(tax: str, reselling: bool) -> bytes:
     e = _escaped
-    usage = (f'<td class="num" data-testid="price">No charge for the plan '
-             f'<small class="muted">its Azure usage is billed monthly, in arrears · '
-             f'{e(tax)}</small></td>')
-    cells = f'<td>{e(words.term_words(""))}</td><td>Azure usage, billed monthly</td>{usage}'
+    price = "Your cost" if reselling else "Price"
+    usage = (f'<td class="num" data-label="{price}"><span data-testid="price">No charge for '
+             f'the plan <small class="muted">its Azure usage is billed monthly, in arrears · '
+             f'{e(tax)}</small></span></td>')
+    cells = (f'<td data-label="Term"><span>{e(words.term_words(""))}</span></td>'
+             f'<td data-label="Billing"><span>Azure usage, billed monthly</span></td>{usage}')
     if reselling:
-        cells += ('<td class="num" data-testid="retail"><small class="muted">usage-based'
-                  '</small></td><td class="num" data-testid="margin">—</td>')
+        cells += ('<td class="num" data-label="Retail to your customer">'
+                  '<span data-testid="retail"><small class="muted">usage-based</small></span>'
+                  '</td><td class="num" data-label="Your margin">'
+                  '<span data-testid="margin">—</span></td>')
     return cells.encode()
 
 

@@ -1,7 +1,8 @@
-"""The cart's plans table fits a 1280 px screen with every control a line can carry: R6's
-end-date choice names each subscription in full ("With Microsoft 365 Business Standard
-(5 licenses), ending …"), and at its natural width it pushed the unit price and amount
-past the table's right edge, behind a sideways scroll."""
+"""Prices are on screen, not behind a table's sideways scroll: the cart's plans table on a
+1280 px screen with every control a line can carry (R6's end-date choice names each
+subscription in full, and at its natural width pushed the unit price and amount past the
+table's right edge), and the shop's offers on a 390 px phone (each price row stacks, its
+cells named)."""
 
 from __future__ import annotations
 
@@ -37,3 +38,19 @@ def test_a_line_with_its_end_date_choice_fits_beside_its_prices_r6(page: Page, l
     table = page.locator("#problem-lines + .table-scroll")
     assert not table.evaluate(SCROLLED), "the plans table scrolls sideways"
     expect(page.locator("#line-amount-0")).to_be_in_viewport()
+
+
+def test_on_a_phone_each_offer_shows_its_price_and_add_to_cart_on_screen(page: Page,
+                                                                       live_server, world):
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server, world.reseller_a_user.email)
+    page.goto(f"{live_server}/shop?customer={world.customer_a.id}")
+    row = page.locator("table.prices tbody tr").first
+    for part in (row.get_by_test_id("price"), row.get_by_test_id("margin"),
+                 row.get_by_role("button", name="Add to cart")):
+        box = part.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    # Each cell says which column it is (the headings are for screen readers there).
+    labels = row.locator("td[data-label]").evaluate_all(
+        "cells => cells.map(c => getComputedStyle(c, '::before').content)")
+    assert labels[:2] == ['"Term"', '"Billing"'] and '"Your margin"' in labels
