@@ -16,6 +16,8 @@ from pathlib import Path
 import config
 
 MIN_LENGTH = 12
+# What a form says under a new password's field, before anything is refused.
+HINT = f"At least {MIN_LENGTH} characters; not one of the most common passwords."
 MAX_LENGTH = 128  # ASVS 2.1.2: at least 64 allowed; a bound keeps hashing cheap
 COMMON_PASSWORDS = Path(config.__file__).with_name("data") / "common-passwords.txt"
 

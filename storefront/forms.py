@@ -110,7 +110,8 @@ class ConfirmSignupForm(FlaskForm):
 
 
 class PasswordFields:
-    password = PasswordField("Password", validators=[DataRequired(), StrongPassword()])
+    password = PasswordField("Password", validators=[DataRequired(), StrongPassword()],
+                             description=passwords.HINT)
     confirm = PasswordField(
         "Repeat password", validators=[EqualTo("password", message="The passwords differ.")]
     )
@@ -118,7 +119,8 @@ class PasswordFields:
 
 class ChangePasswordForm(FlaskForm):
     current = PasswordField("Current password", validators=[DataRequired()])
-    password = PasswordField("New password", validators=[DataRequired(), StrongPassword()])
+    password = PasswordField("New password", validators=[DataRequired(), StrongPassword()],
+                             description=passwords.HINT)
     confirm = PasswordField(
         "Repeat new password", validators=[EqualTo("password", message="The passwords differ.")]
     )

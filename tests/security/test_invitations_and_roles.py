@@ -14,6 +14,7 @@ from sqlalchemy import select
 from accounts import api_tokens
 from accounts.audit import AuditEvent
 from accounts.models import CompanyRole, User
+from accounts.passwords import HINT
 from notifications.models import OutboxEmail
 from persistence import db
 from tests.conftest import PASSWORD, csrf_token, login, mailed_text, post_form
@@ -196,3 +197,17 @@ def test_customer_admin_manages_its_own_company(client, world):
     assert "Users of Direct Ltd" in page and world.direct_user.email in page
     assert invite(client, "buyer@direct.example").status_code == 302
     assert emailed_link(JOIN_RE, "buyer@direct.example")
+
+
+def test_every_form_that_sets_a_password_says_the_policy_before_refusing(client, browser,
+                                                                         world):
+    """Sign-up, an invitation and the admin's new user said nothing of the password policy
+    (accounts/passwords.py) until a password was refused; the reset and change pages did."""
+    assert HINT in client.get("/signup").get_data(as_text=True)
+    login(client, world.admin)
+    new_user = client.get(f"/admin/resellers/{world.reseller_a.id}/users/new")
+    assert HINT in new_user.get_data(as_text=True)
+    invite(client, "new@test.example", f"?reseller={world.reseller_a.id}")
+    joining = browser().get(emailed_link(JOIN_RE, "new@test.example"))
+    assert HINT in joining.get_data(as_text=True)
+    assert HINT in client.get("/account").get_data(as_text=True)
