@@ -89,6 +89,10 @@ def test_the_admin_sees_todays_orders_revenue_and_a_30_day_chart(client, world):
         html = client.get("/").get_data(as_text=True)
 
     assert re.search(r'id="today-orders"><strong>1</strong>', html)
+    # Today's order in the page's own locale, as the cards beside it (it was the customer's,
+    # "12,50 US$" under "$33.00").
+    todays = html[html.index('id="today-order-list"'):]
+    assert "$12.50" in todays[:todays.index("</ul>")]
     # The ledger's charges, not the orders' totals (12.50 each).
     assert re.search(r'id="revenue-today"><strong>\$33.00</strong>', html)
     assert "€40.00" in html[html.index('id="revenue-month"'):]
