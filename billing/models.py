@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from catalog.price_words import counted
 from persistence import Money, db, utcnow
 from persistence.append_only import append_only
 
@@ -264,10 +265,8 @@ class BillingRun(db.Model):
     @property
     def outcome(self) -> str:
         """"Billed 2026-11: 1 new charge, 2 invoices issued." (the page and the CLI)."""
-        charges = "charge" if self.charges_added == 1 else "charges"
-        invoices = "invoice" if self.invoices_issued == 1 else "invoices"
-        return (f"Billed {self.month}: {self.charges_added} new {charges}, "
-                f"{self.invoices_issued} {invoices} issued.")
+        return (f"Billed {self.month}: {counted(self.charges_added, 'new charge')}, "
+                f"{counted(self.invoices_issued, 'invoice')} issued.")
 
 
 IMMUTABLE_TABLES = ("charges", "invoices", "invoice_lines", "invoice_payments")

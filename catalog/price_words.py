@@ -94,6 +94,15 @@ def tax_words(market: str | None) -> str:
 # An Azure plan is ordered once (one_time, no term) and costs nothing itself; what it is
 # billed for is the Azure usage of its subscriptions, each month in arrears (K12).
 AZURE_PLAN_WORDS = "no term · Azure usage billed monthly"
+# Its price, where a price would stand, and what is billed instead.
+AZURE_PLAN_PRICE = "No charge for the plan"
+AZURE_PLAN_USAGE = "its Azure usage is billed monthly, in arrears"
+
+
+def free_azure_plan(family: str | None, amount) -> bool:
+    """An Azure plan at no price (every one Microsoft sells): its price reads as
+    AZURE_PLAN_PRICE; one with a price would read as any other."""
+    return family == "azure_plan" and not amount
 
 
 def plan_words(term_duration: str | None, billing_cycle: str | None,

@@ -14,7 +14,13 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from accounts.models import Role, User
-from catalog.price_words import counted, period_words, plan_words
+from catalog.price_words import (
+    AZURE_PLAN_PRICE,
+    counted,
+    free_azure_plan,
+    period_words,
+    plan_words,
+)
 from catalog.pricing import buyer_locale, format_money, tax_label
 from connectors.partner_center.client import PartnerCenterClient
 from connectors.partner_center.commerce_types import Cart, CartLine, CheckoutResult
@@ -279,8 +285,8 @@ def _summary(order: Order) -> str:
 
     def priced(line: OrderLine) -> str:
         amount = retail.line_amount(line, shown_retail)
-        if line.family == "azure_plan" and not amount:
-            return "no charge for the plan"  # K12: its Azure usage is what is billed
+        if free_azure_plan(line.family, amount):
+            return AZURE_PLAN_PRICE.lower()  # K12: its Azure usage is what is billed
         return (f"{format_money(amount, line.currency, locale)} "
                 f"{period_words(line.billing_cycle)}")
 

@@ -53,4 +53,3 @@ def daily_bars(series: Sequence[tuple[date, int]], noun: tuple[str, str]) -> Bar
                if series else f"no {noun[1]}")
     return BarChart(WIDTH, HEIGHT, LEFT, WIDTH - RIGHT, TOP + plot_h, TOP, peak, bars,
                     str(first or ""), str(last or ""), summary)
-

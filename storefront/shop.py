@@ -176,7 +176,7 @@ def _offer_card(product: rows.ProductRow, prices: tuple[queries.OfferPrice, ...]
     reselling = bool(prices) and prices[0].retail is not None
     head = _card_head(product, reselling, qualified)
     azure_plan = product.family == Family.AZURE_PLAN
-    starts = [_row_start(price, locale, azure_plan) for price in prices]
+    starts = [_row_start(price, locale, product.family) for price in prices]
     if form is None:
         return (b"".join([head, *[start + b"</td></tr>" for start in starts], _CARD_END]),)
     before_token, before_customer, before_id, after_id = form
@@ -215,10 +215,10 @@ _ONE_PLAN = (b'"><input type="hidden" name="quantity" value="1">'
              b'<button type="submit">Add to cart</button></form>')
 
 
-def _row_start(p: queries.OfferPrice, locale: str, azure_plan: bool = False) -> bytes:
+def _row_start(p: queries.OfferPrice, locale: str, family: str) -> bytes:
     """One price row up to its form's cell: its words and amounts formatted here, once per
     card (no formatting call per price per request, #27)."""
-    if azure_plan and not p.amount:  # a priced one (none is) would read as any other
+    if words.free_azure_plan(family, p.amount):
         cells = _azure_plan_cells(p.tax_label, p.retail is not None)
     else:
         cells = _priced_cells(p.term_duration, p.billing_cycle, p.currency, str(p.amount),
@@ -261,8 +261,8 @@ def _priced_cells(term: str, cycle: str, currency: str, amount: str, retail: str
 def _azure_plan_cells(tax: str, reselling: bool) -> bytes:
     e = _escaped
     price = "Your cost" if reselling else "Price"
-    usage = (f'<td class="num" data-label="{price}"><span data-testid="price">No charge for '
-             f'the plan <small class="muted">its Azure usage is billed monthly, in arrears · '
+    usage = (f'<td class="num" data-label="{price}"><span data-testid="price">'
+             f'{words.AZURE_PLAN_PRICE} <small class="muted">{words.AZURE_PLAN_USAGE} · '
              f'{e(tax)}</small></span></td>')
     cells = (f'<td data-label="Term"><span>{e(words.term_words(""))}</span></td>'
              f'<td data-label="Billing"><span>Azure usage, billed monthly</span></td>{usage}')

@@ -169,3 +169,4 @@ def register(app: Flask) -> None:
     app.add_template_global(page_header, "page_header")
     app.extensions[HEADERS] = ListingCache(MAX_HEADERS)
     app.add_template_global(lambda: app.config["PROVIDER_NAME"], "provider_name")
+    app.add_template_global(words, "price_words")  # e.g. an Azure plan's price in words

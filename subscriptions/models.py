@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from persistence import Money, db, utcnow
+from subscriptions import rules
 from subscriptions.sealed import Encrypted
 
 # What every checkout reads of the buyer's tenant's subscriptions (orders/snapshot.py):
@@ -83,6 +84,11 @@ class Subscription(db.Model):
     def live_keys(self) -> list[SoftwareKey]:
         """Keys not revoked (S6 hides revoked ones)."""
         return [k for k in self.keys if k.revoked_at is None]
+
+    @property
+    def renews(self) -> bool:
+        """Whether it has a term that renews: not perpetual software, not an Azure plan."""
+        return self.family not in rules.NO_TERM
 
     def record(self, kind: str, note: str, user=None, request_id: str = "",
                data: dict | None = None) -> SubscriptionEvent:

@@ -32,6 +32,7 @@ PERPETUAL = "perpetual_software"
 # Azure subscriptions' usage billed monthly ("Create an Azure plan",
 # https://learn.microsoft.com/en-us/partner-center/developer/create-azure-plan).
 AZURE_PLAN = "azure_plan"
+NO_TERM = (PERPETUAL, AZURE_PLAN)  # nothing renews: no autorenew, no renewal panel
 TERM_MONTHS = {"P1M": 1, "P1Y": 12, "P3Y": 36}
 CYCLE_MONTHS = {"monthly": 1, "annual": 12, "triennial": 36}
 
