@@ -205,7 +205,7 @@ def _card_head(product: rows.ProductRow, reselling: bool, qualified: frozenset[s
     return (f'<section class="card offer"><div class="heading"><h2>{e(product.title)}</h2>'
             f'<span>{badges}<span class="badge">{e(family)}</span></span></div>'
             f'<p class="muted">{e(product.publisher)} · {e(product.pc_product_id)}</p>'
-            '<div class="table-scroll"><table class="prices"><thead><tr><th>Plan</th>'
+            '<div class="table-scroll"><table class="prices stacks"><thead><tr><th>Plan</th>'
             f'<th>Term</th><th>Billing</th>{heads}<th></th></tr></thead><tbody>').encode()
 
 

@@ -24,7 +24,7 @@ from tests.conftest import login, post_form
 
 def cart_unit(client, customer) -> str:
     page = client.get(f"/cart?customer={customer.id}").get_data(as_text=True)
-    [unit] = re.findall(r'<td class="num">([^<]+) <small class="muted">per license', page)
+    [unit] = re.findall(r'<td class="num"[^>]*>([^<]+) <small class="muted">per license', page)
     return unit
 
 

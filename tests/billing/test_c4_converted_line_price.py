@@ -52,7 +52,7 @@ def test_c4_a_converted_shop_line_is_reviewed_ordered_and_charged_at_the_terms_p
     post_form(client, "/cart/add", {"customer": customer.id, "price_id": price.id,
                                     "quantity": "5"}, token_url=f"/cart?customer={customer.id}")
     page = client.get(f"/cart?customer={customer.id}").get_data(as_text=True)
-    [unit] = re.findall(r'<td class="num">([^<]+) <small class="muted">per license', page)
+    [unit] = re.findall(r'<td class="num"[^>]*>([^<]+) <small class="muted">per license', page)
     [total] = re.findall(r'<td class="num" id="total-monthly">([^<]+) ', page)
     assert (unit, total) == ("10,00\xa0€", "50,00\xa0€")  # the term price, not today's 12,00
     assert 'id="line-0-price-note"' in page and "at its term price (C4)" in page

@@ -299,7 +299,7 @@ def test_r1_b1_after_a_renewal_the_page_and_extra_licences_say_the_renewed_terms
     post_form(client, "/cart/add", {"customer": sub.customer_id, "price_id": todays.id,
                                     "quantity": "2"}, token_url=f"/cart?customer={sub.customer_id}")
     cart = client.get(f"/cart?customer={sub.customer_id}").get_data(as_text=True)
-    [unit] = re.findall(r'<td class="num">([^<]+) <small class="muted">per license', cart)
+    [unit] = re.findall(r'<td class="num"[^>]*>([^<]+) <small class="muted">per license', cart)
     assert unit == "40,00\xa0€" and "at its term price (C4)" in cart
     [quote] = re.findall(r'name="quote" value="([^"]+)"', cart)
     placed = post_form(client, f"/cart/{sub.customer_id}/place",

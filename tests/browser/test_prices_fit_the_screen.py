@@ -1,8 +1,8 @@
 """Prices are on screen, not behind a table's sideways scroll: the cart's plans table on a
 1280 px screen with every control a line can carry (R6's end-date choice names each
 subscription in full, and at its natural width pushed the unit price and amount past the
-table's right edge), and the shop's offers on a 390 px phone (each price row stacks, its
-cells named)."""
+table's right edge); on a 390 px phone the shop's offers, the cart's plans and an order's
+lines (each row stacks, its cells named)."""
 
 from __future__ import annotations
 
@@ -54,3 +54,48 @@ def test_on_a_phone_each_offer_shows_its_price_and_add_to_cart_on_screen(page: P
     labels = row.locator("td[data-label]").evaluate_all(
         "cells => cells.map(c => getComputedStyle(c, '::before').content)")
     assert labels[:2] == ['"Term"', '"Billing"'] and '"Your margin"' in labels
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def on_screen(locator) -> bool:
+    box = locator.bounding_box()
+    return bool(box) and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+
+
+def labels_of(row) -> list[str]:
+    return row.locator("td[data-label]").evaluate_all(
+        "cells => cells.map(c => getComputedStyle(c, '::before').content)")
+
+
+def test_on_a_phone_the_carts_amounts_total_and_controls_are_on_screen(page: Page,
+                                                                       live_server, world):
+    carts.add_line(carts.cart_for(world.reseller_a_user, world.customer_a), world.price.id, 3)
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, world.reseller_a_user.email)
+    page.goto(f"{live_server}/cart?customer={world.customer_a.id}")
+    table = page.locator("#problem-lines + .table-scroll")
+    assert not table.evaluate(SCROLLED), "the plans table scrolls sideways"
+    for part in (page.locator("#line-amount-0"), page.locator("[id^=total-]").first,
+                 page.get_by_label(f"Quantity of {world.price.sku.product.title}"),
+                 page.get_by_role("button", name="Update")):
+        assert on_screen(part), part
+    assert labels_of(page.locator("tr#line-0")) == [
+        '"Term and billing · quantity"', '"Unit price"', '"Amount"']
+
+
+def test_on_a_phone_an_orders_lines_show_amount_status_and_total_on_screen(page: Page,
+                                                                           live_server,
+                                                                           world):
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, world.reseller_a_user.email)
+    page.goto(f"{live_server}/orders/{world.order_a.id}")
+    table = page.locator("main .table-scroll")
+    assert not table.evaluate(SCROLLED), "the lines table scrolls sideways"
+    row = table.locator("tbody tr").first
+    assert labels_of(row) == ['"Line"', '"Term / billing"', '"Quantity"', '"Amount"',
+                              '"Status"']
+    for part in (row.locator("td[data-label=Amount]"), row.locator(".line-status"),
+                 table.locator("[id^=total-]").first):
+        assert on_screen(part), part

@@ -65,11 +65,11 @@ def shop_prices(client) -> list[str]:
 
 
 def cart_units(page: str) -> list[str]:
-    return re.findall(r'<td class="num">([^<]+) <small class="muted">per license', page)
+    return re.findall(r'<td class="num"[^>]*>([^<]+) <small class="muted">per license', page)
 
 
 def order_amounts(page: str) -> list[str]:
-    return re.findall(r'<td class="num">([^<]+) <small class="muted">per month', page)
+    return re.findall(r'<td class="num"[^>]*>([^<]+) <small class="muted">per month', page)
 
 
 def add_and_place(client, customer, key: str, quantity: int = 1):
