@@ -36,7 +36,7 @@ from subscriptions.services import buyer_unit_price, price_of, running_unit
 
 ATTENTION = (OrderStatus.NEEDS_ATTENTION, OrderStatus.PARTIALLY_PROVISIONED)
 RENEWAL_WINDOWS = (30, 60, 90)
-NOT_RECURRING = (rules.PERPETUAL,)
+NOT_RECURRING = rules.NO_TERM
 
 
 @dataclass(frozen=True)
@@ -187,6 +187,7 @@ def orders_per_day(first: date, last: date, day_of) -> list[tuple[date, int]]:
 def ending_subscriptions(now: datetime, days: int = 30) -> list[Subscription]:
     """Subscriptions that end (autorenew off) within `days`: the provider's expiring items."""
     query = (select(Subscription).where(Subscription.status == "active",
+                                        Subscription.family.not_in(NOT_RECURRING),
                                         Subscription.autorenew.is_(False),
                                         Subscription.term_end >= now,
                                         Subscription.term_end <= now + timedelta(days=days))

@@ -33,6 +33,7 @@ from storefront.security import admin_only, buyers_only
 from storefront.subscription_views import refusals_shown, visible_subscriptions
 from subscriptions import reminders, renewal_rules, renewals, upgrades
 from subscriptions.models import RenewalSettings, Subscription
+from subscriptions.rules import NO_TERM
 
 bp = Blueprint("renewals", __name__)
 CSV_HEADER = ("term_end", "customer", "reseller", "subscription", "status", "at_term_end",
@@ -158,7 +159,7 @@ def _calendar_query():
     return visible_subscriptions(current_user).options(
         selectinload(Subscription.customer), selectinload(Subscription.reseller)).where(
         Subscription.status.in_(("active", "suspended")), Subscription.term_end >= today,
-        Subscription.family != "perpetual_software").order_by(
+        Subscription.family.not_in(NO_TERM)).order_by(
         Subscription.term_end, Subscription.id)
 
 

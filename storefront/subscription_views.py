@@ -92,11 +92,12 @@ CSV_HEADER = ("Subscription", "Product", "Customer", "Reseller", "Licenses", "Te
 
 
 def _row(sub: Subscription) -> tuple:
-    ends = as_utc(sub.term_end)
+    ends = as_utc(sub.term_ends)  # none for perpetual software or an Azure plan
     return (sub.id, sub.title, sub.customer.company_name,
             sub.reseller.company_name if sub.reseller else "direct", sub.quantity,
             sub.term_duration, sub.billing_cycle, sub.status,
-            ends.strftime("%Y-%m-%d %H:%M") if ends else "", "on" if sub.autorenew else "off")
+            ends.strftime("%Y-%m-%d %H:%M") if ends else "",
+            ("on" if sub.autorenew else "off") if sub.renews else "")
 
 
 def _customer_choices() -> list[Customer]:

@@ -20,6 +20,7 @@ from storefront.csrf_tokens import csrf_token
 from storefront.listing_cache import CSRF_HOLE
 from storefront.local_times import local_date, local_datetime
 from storefront.security import acting_user
+from subscriptions.rules import PERPETUAL
 
 
 def sentence(text: str) -> str:
@@ -38,6 +39,14 @@ def plan_terms(row) -> str:
     if family is None and getattr(row, "sku", None) is not None:  # a catalog price row
         family = row.sku.product.family
     return words.plan_words(row.term_duration, row.billing_cycle, family)
+
+
+def term_end_words(sub) -> str:
+    """When a subscription's term ends, in the viewer's time; "perpetual" or "no term" when
+    it has none (Partner Center's far-future commitment end is no date to show)."""
+    if sub.renews:
+        return local_datetime(sub.term_end)
+    return "perpetual" if sub.family == PERPETUAL else "no term"
 
 
 def customer_money(amount, currency: str, customer) -> str:
@@ -154,6 +163,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(local_date, "day")  # the viewer's calendar day of a moment
     app.add_template_filter(sentence, "sentence")
     app.add_template_filter(plan_terms, "terms")
+    app.add_template_filter(term_end_words, "term_end")
     app.add_template_filter(words.frequency_words, "cycle_label")
     app.add_template_filter(words.charged_words, "charged")
     # Price words (catalog/price_words.py): "per license per month · excl. tax" and parts.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from persistence import Money, db, utcnow
 from subscriptions import rules
 from subscriptions.sealed import Encrypted
@@ -89,6 +91,13 @@ class Subscription(db.Model):
     def renews(self) -> bool:
         """Whether it has a term that renews: not perpetual software, not an Azure plan."""
         return self.family not in rules.NO_TERM
+
+    @property
+    def term_ends(self) -> datetime | None:
+        """When its term ends; None when it has no term (perpetual software, an Azure plan),
+        whose commitment end Partner Center reports as a date far in the future
+        (subscription-resources: "for subscriptions that can't autorenew")."""
+        return self.term_end if self.renews else None
 
     def record(self, kind: str, note: str, user=None, request_id: str = "",
                data: dict | None = None) -> SubscriptionEvent:

@@ -22,7 +22,7 @@ from persistence import as_utc, db
 from subscriptions import renewal_rules
 from subscriptions.models import RenewalReminder, RenewalSettings, Subscription
 from subscriptions.renewals import describe, owners, quote_next_term
-from subscriptions.rules import PERPETUAL
+from subscriptions.rules import NO_TERM
 
 MAX_DAYS, MAX_REMINDERS = 365, 6
 DAYS_HELP = ("Reminder days: give whole days between 1 and 365 before the term's end, "
@@ -60,7 +60,7 @@ def lead_due(term_end: datetime, days: tuple[int, ...], now: datetime) -> int | 
 def _candidates(now: datetime, horizon: int):
     """Live recurring subscriptions whose term ends within the longest lead time."""
     return db.session.scalars(select(Subscription).where(
-        Subscription.status == "active", Subscription.family != PERPETUAL,
+        Subscription.status == "active", Subscription.family.not_in(NO_TERM),
         Subscription.term_end > now, Subscription.term_end <= now + timedelta(days=horizon))
         .order_by(Subscription.id))
 

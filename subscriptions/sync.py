@@ -108,11 +108,13 @@ def mirror(sub: Subscription, remote: RemoteSubscription) -> list[str]:
 
 def _renewal(sub: Subscription, remote: RemoteSubscription, changes: list[str]) -> bool:
     """A later commitment end means a new term began where the old one ended (S3 restarts);
-    answers whether one did."""
+    answers whether one did. A subscription with no term never renews: Partner Center
+    reports a date far in the future as its commitment end, which the order's own answer
+    may not have carried."""
     new_end, old_end = as_utc(remote.commitment_end), as_utc(sub.term_end)
     if new_end is None:
         return False
-    renewed = old_end is not None and new_end > old_end and sub.family != PERPETUAL
+    renewed = old_end is not None and new_end > old_end and sub.renews
     if renewed:
         sub.term_start = old_end
         changes.append(f"renewed: new term {old_end:%Y-%m-%d} – {new_end:%Y-%m-%d}")

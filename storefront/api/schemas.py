@@ -273,7 +273,8 @@ class SubscriptionSchema(Schema):
     autorenew = fields.Boolean(required=True)
     purchased_at = UtcDateTime(required=True)
     term_start = UtcDateTime(allow_none=True, required=True)
-    term_end = UtcDateTime(allow_none=True, required=True)
+    term_end = UtcDateTime(attribute="term_ends", allow_none=True, required=True, metadata={
+        "description": "null when it has no term (perpetual software, an Azure plan)"})
     next_term = fields.Nested(lambda: NextTermSchema(), allow_none=True, required=True,
                               metadata={"description": "R1: the change scheduled for the "
                                         "renewal (null: it renews as it is)"})

@@ -4,13 +4,18 @@ provisioning context after the plan is registered for reservations."""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
 from sqlalchemy import select
 
 from orders.models import Order
-from persistence import db
+from persistence import as_utc, db
 from provisioning.jobs import run_job
 from subscriptions.azure_plan import azure_plan_of, azure_plan_view
 from subscriptions.models import Subscription
+from subscriptions.sync import sync_customer
 from tests.provisioning.conftest import crash_once_at
 from tests.provisioning.factories import (
     AZURE_PLAN,
@@ -19,6 +24,8 @@ from tests.provisioning.factories import (
     make_order,
     reseller_user,
 )
+
+DOCUMENTED = Path(__file__).parents[1] / "fixtures" / "partner_center" / "documented"
 
 
 def _with_azure_plan(pc_client):
@@ -90,3 +97,41 @@ def test_a_crash_after_registering_the_plan_is_finished_by_the_re_run(pc_app, pc
     reservations = [o for o in pc_sandbox.snapshot()["orders"].values()
                     if o["wire"]["lineItems"][0].get("provisioningContext")]
     assert len(reservations) == 1  # registered twice is harmless; ordered once
+
+
+def _documented_azure_subscription() -> dict:
+    """get-a-subscription-by-id's Azure sample (a subscription that can't autorenew)."""
+    sample = json.loads((DOCUMENTED / "get_subscription.json").read_text())
+    (azure,) = [a for a in sample["alternatives"] if "Azure" in a["name"]]
+    return azure["response"]["body"]
+
+
+def test_the_azure_plans_commitment_end_is_far_in_the_future_as_documented(
+        pc_app, pc_client, pc_sandbox):
+    """subscription-resources: for a subscription that can't autorenew, commitmentEndDate
+    "represents a date far away in the future" (the documented Azure sample: 9999-12-10);
+    the sandbox said the day it was bought, so no code ever met the real date."""
+    _user, order = _with_azure_plan(pc_client)
+    plan = azure_plan_of(order.customer_id)
+    documented = _documented_azure_subscription()
+    answered = pc_sandbox.snapshot()["subscriptions"][plan.pc_subscription_id]["wire"]
+    assert answered["autoRenewEnabled"] is documented["autoRenewEnabled"] is False
+    assert answered["commitmentEndDate"] == documented["commitmentEndDate"]
+    assert as_utc(plan.term_end) == datetime(9999, 12, 10, tzinfo=UTC)
+    assert plan.term_ends is None  # no term: nothing shows or counts that date
+
+
+def test_a_sync_never_takes_the_azure_plans_far_commitment_end_for_a_renewal(
+        pc_app, pc_client):
+    _user, order = _with_azure_plan(pc_client)
+    plan = azure_plan_of(order.customer_id)
+    # As a mirror made before the sandbox followed the docs holds it: the day it was bought.
+    bought = plan.term_start
+    plan.term_end = plan.purchased_at
+    db.session.commit()
+    sync_customer(order.customer, pc_client)
+    db.session.commit()
+    plan = azure_plan_of(order.customer_id)
+    assert as_utc(plan.term_end).year == 9999  # Partner Center's date, mirrored
+    assert plan.term_start == bought and plan.renewed_on is None and not plan.renewed_terms
+    assert not [e for e in plan.events if "renewed" in e.note]

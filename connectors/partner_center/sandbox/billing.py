@@ -111,8 +111,9 @@ class _Subscription:
         self.sb, self.record, self.sub = sb, record, sub
         self.anchor = _day(sub["creationDate"])
         end = sub.get("commitmentEndDate") or ""
-        # Perpetual software has no term: its commitment "ends" when it is bought.
-        self.term_end = _day(end) if end and _day(end) > self.anchor else None
+        # Perpetual software and an Azure plan have no term: their commitment end is a date
+        # far in the future (orders.NO_TERM_END), no term's end.
+        self.term_end = _day(end) if end and sub.get("termDuration") else None
         self.country = country_of(sb, record["customerId"])
         self.price, self.currency, self.rate = partner_price(
             record["productId"], sub.get("termDuration", ""), sub["billingCycle"],

@@ -147,7 +147,7 @@ def _complete(sb: Sandbox, order: dict[str, Any], plan: Plan,
     record = sb.data["subscriptions"][sub_id]
     record["termStart"] = stamp
     record["wire"] |= {"status": "active", "creationDate": stamp, "effectiveStartDate": stamp,
-                       "commitmentEndDate": wire.iso(orders.add_term(start, plan.term))}
+                       "commitmentEndDate": wire.iso(orders.commitment_end(start, plan.term))}
     return record
 
 

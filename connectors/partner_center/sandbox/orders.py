@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from calendar import monthrange
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +27,19 @@ from connectors.partner_center.sandbox.errors import SandboxError, bad_request
 from connectors.partner_center.sandbox.state import Sandbox
 
 CANCEL_BY_ORDER_DAYS = {"perpetual": 30, "reservation": 60}
+# A subscription with no term (an Azure plan, perpetual software) can't autorenew: for such
+# subscriptions commitmentEndDate "represents a date far away in the future"
+# (learn.microsoft.com/partner-center/developer/subscription-resources), and the Azure
+# sample of get-a-subscription-by-id shows this one (tests/fixtures/partner_center/
+# documented/get_subscription.json).
+NO_TERM_END = datetime(9999, 12, 10, tzinfo=UTC)
 _MONTHS = {"P1M": 1, "P1Y": 12, "P3Y": 36, "monthly": 1, "annual": 12, "triennial": 36}
+
+
+def commitment_end(start: datetime, duration: str) -> datetime:
+    """A new subscription's commitmentEndDate: its term's end, or NO_TERM_END."""
+    return add_term(start, duration) if re.fullmatch(r"P\d+[MY]", duration or "") \
+        else NO_TERM_END
 
 
 def add_term(start: datetime, duration: str) -> datetime:
@@ -81,7 +93,7 @@ def _subscription(sb: Sandbox, tenant_id: str, order_id: str, line: dict[str, An
         "productType": item.product["productType"], "orderId": order_id,
         "creationDate": wire.iso(now), "effectiveStartDate": wire.iso(now),
         "commitmentEndDate": wire.iso(coterming.first_term_end(sb, tenant_id, line)
-                                      or add_term(now, line.get("termDuration", ""))),
+                                      or commitment_end(now, line.get("termDuration", ""))),
         "billingCycle": line["billingCycle"], "termDuration": line.get("termDuration", ""),
         "status": "pending", "autoRenewEnabled": recurring, "billingType": "license",
         "isTrial": False, "partnerId": reseller_of(line), "contractType": "subscription",
