@@ -49,6 +49,7 @@ def test_the_azure_plans_page_says_it_has_no_term_and_shows_no_autorenew(client,
     body = client.get(f"/subscriptions/{plan.id}").get_data(as_text=True)
     assert "9999" not in body and 'id="subscription-autorenew"' not in body
     assert "none: an Azure plan has no term, nothing renews" in body
+    assert "<dt>Bought</dt>" in body and "Term start" not in body
 
 
 def test_the_renewals_calendar_lists_only_the_term_that_ends(client, world):
