@@ -1,18 +1,20 @@
 """Prices are on screen, not behind a table's sideways scroll: the cart's plans table on a
 1280 px screen with every control a line can carry (R6's end-date choice names each
 subscription in full, and at its natural width pushed the unit price and amount past the
-table's right edge); on a 390 px phone the shop's offers, the cart's plans and an order's
-lines (each row stacks, its cells named)."""
+table's right edge); on a 390 px phone the shop's offers, the cart's plans, an order's
+lines and an invoice's lines and payments (each row stacks, its cells named)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from playwright.sync_api import Page, expect
 
+from billing.payments import PaymentInput, record_payment
 from orders import cart as carts
 from persistence import db
 from tests.api.factories import make_subscription
+from tests.billing.factories import make_invoice
 from tests.browser.test_reseller_creates_customer import sign_in
 from tests.conftest import make_price
 
@@ -99,3 +101,25 @@ def test_on_a_phone_an_orders_lines_show_amount_status_and_total_on_screen(page:
     for part in (row.locator("td[data-label=Amount]"), row.locator(".line-status"),
                  table.locator("[id^=total-]").first):
         assert on_screen(part), part
+
+
+def test_on_a_phone_an_invoices_line_and_payment_amounts_are_on_screen(page: Page,
+                                                                        live_server, world):
+    invoice = make_invoice(reseller=world.reseller_a, end_customer=world.customer_a)
+    record_payment(invoice, PaymentInput(amount="50.00", paid_on=date(2025, 4, 10),
+                                         method="wire_transfer", reference="April wire"),
+                   date(2025, 4, 10), world.admin.id)
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, world.reseller_a_user.email)
+    page.goto(f"{live_server}/invoices/{invoice.id}")
+    for table in (page.locator("table.invoice-lines"), page.get_by_test_id("payments")):
+        assert not table.locator("xpath=..").evaluate(SCROLLED), "a table scrolls sideways"
+        assert on_screen(table.locator("td[data-label=Amount]").first)
+    line = page.locator("table.invoice-lines tbody tr:has(td)").first
+    assert labels_of(line) == ['"Charge"', '"Period"', '"Quantity"', '"Unit price"',
+                               '"Amount"']
+    # The reseller's restatement of it for the end customer, at retail.
+    page.goto(f"{live_server}/invoices/{invoice.id}/reinvoice")
+    table = page.locator("main .table-scroll").first
+    assert not table.evaluate(SCROLLED), "the restated lines scroll sideways"
+    assert on_screen(page.get_by_test_id("retail-amount").first)
