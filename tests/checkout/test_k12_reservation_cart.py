@@ -99,7 +99,8 @@ def test_the_customer_page_shows_the_azure_plan_and_its_azure_subscriptions(clie
     login(client, world.reseller_a_user)
     page = client.get(f"/customers/{world.customer_a.id}").get_data(as_text=True)
     assert 'id="azure-plan"' in page and azure_sub in page
-    assert f"/subscriptions/{plan.id}" in page
+    assert f'href="/subscriptions/{plan.id}" id="azure-plan-page"' in page
+    assert "Azure plan: " not in page  # the plan's title is "Azure plan": named once
 
 
 def test_the_plans_page_lists_its_azure_subscriptions_for_the_admin(client, world, azure_plan):
