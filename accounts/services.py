@@ -14,6 +14,7 @@ from accounts.models import (
     ApiToken,
     Customer,
     CustomerQualification,
+    MpaStatus,
     Reseller,
     Role,
     TenantSignIn,
@@ -27,9 +28,10 @@ COMPANY_FIELDS = (
     "address_line1", "address_line2", "city", "region", "postal_code", "country", "tax_id",
 )
 TENANT_FIELDS = ("tenant_mode", "domain_prefix", "tenant_id", "tenant_domain")
+# Not its standing (K9: mpa_status, listed, tenant_id): that is Partner Center's answer,
+# recorded only by asking it (checkout/fetch.py refresh_reseller_standing).
 RESELLER_FIELDS = (
-    "company_name", "mpn_id", "mpa_status", "contact_name", "contact_email", "contact_phone",
-    "active",
+    "company_name", "mpn_id", "contact_name", "contact_email", "contact_phone", "active",
 )
 
 
@@ -112,7 +114,10 @@ def save_reseller(reseller: Reseller, data: Mapping[str, Any]) -> Reseller:
     _check_mpn_free(_clean(data.get("mpn_id") or ""), reseller.id)
     if reseller.id is None:
         db.session.add(reseller)
+    mpn_before = reseller.mpn_id
     apply_fields(reseller, data, RESELLER_FIELDS)
+    if reseller.mpn_id != mpn_before:
+        _forget_standing(reseller)
     if reseller.id is not None and not reseller.active:
         _end_access(UserSession.user_id.in_(
             select(User.id).where(User.reseller_id == reseller.id)),
@@ -124,6 +129,13 @@ def save_reseller(reseller: Reseller, data: Mapping[str, Any]) -> Reseller:
         raise MpnTaken("Another reseller has just been saved with this MPN ID; each "
                        "reseller has its own.") from None
     return reseller
+
+
+def _forget_standing(reseller: Reseller) -> None:
+    """K9: what Microsoft said about the MPA and the indirect-reseller listing was said of
+    the old MPN ID; the next order (or a check) asks Partner Center about the new one."""
+    reseller.mpa_status, reseller.mpa_checked_at = MpaStatus.UNKNOWN, None
+    reseller.listed, reseller.tenant_id = None, ""
 
 
 def _check_mpn_free(mpn_id: str, reseller_id: int | None) -> None:

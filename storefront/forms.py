@@ -33,7 +33,7 @@ from wtforms.validators import (
 )
 
 from accounts import emails, passwords
-from accounts.models import SPECIALIZED_SEGMENTS, MpaStatus
+from accounts.models import SPECIALIZED_SEGMENTS
 from checkout.validators.address import EXTRA_COUNTRIES, country_name
 from checkout.validators.tax_id_names import GENERIC, tax_id_labels, tax_id_name
 from storefront.local_times import choosable_zones
@@ -235,12 +235,6 @@ class ResellerForm(FlaskForm):
     mpn_id = StringField(
         "MPN ID (PartnerID)",
         validators=[DataRequired(), Regexp(r"^\d{6,10}$", message="An MPN ID is 6–10 digits.")],
-    )
-    mpa_status = SelectField(
-        "Microsoft Partner Agreement",
-        choices=options([(MpaStatus.UNKNOWN, "Not verified yet"), (MpaStatus.VERIFIED, "Verified"),
-                         (MpaStatus.NOT_ACCEPTED, "Not accepted"),
-                         (MpaStatus.INVALID_MPN, "MPN ID unknown to Microsoft")]),
     )
     contact_name = StringField("Contact name", validators=[DataRequired(), Length(max=120)])
     contact_email = EmailField("Contact email", validators=email_checks())

@@ -95,6 +95,7 @@ EXPECT: dict[str, dict[str, int]] = {
     "admin.reseller_new": only(ADMIN),
     "admin.reseller_edit": only(ADMIN),
     "admin.reseller_user_new": only(ADMIN),
+    "admin.reseller_standing": only(ADMIN, ok=302),  # asks Partner Center (K9)
     "admin.customers": only(ADMIN),
     "admin.customer_edit": only(ADMIN),
     "admin.mca_ledger": only(ADMIN),
@@ -272,6 +273,7 @@ EXPECT: dict[str, dict[str, int]] = {
 OTHERS: dict[str, dict[str, int]] = {
     "admin.reseller_edit": {ADMIN: 404},
     "admin.reseller_user_new": {ADMIN: 404},
+    "admin.reseller_standing": {ADMIN: 404},
     "admin.customer_edit": {ADMIN: 404},
     "admin.country_list_remove": {ADMIN: 404},
     "catalog_admin.product": {ADMIN: 404},

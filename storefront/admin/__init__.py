@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from flask import (
@@ -21,13 +21,15 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from accounts import services
-from accounts.models import Customer, Reseller, Role, User
+from accounts.models import Customer, MpaStatus, Reseller, Role, User
 from accounts.scoping import name_contains
 from agreements import heads
 from agreements.keys import from_config
 from agreements.mca import McaAcceptance, export_csv, verify_configured
 from catalog import country_lists
 from catalog.models import CountryListEntry
+from checkout.fetch import refresh_reseller_standing
+from connectors.partner_center.app_client import get_client
 from exports.spreadsheet import download_headers
 from persistence import db
 from persistence.search import contains
@@ -83,6 +85,28 @@ def _reseller_form(reseller: Reseller, title: str):
     status = 422 if form.errors else 200
     return render_template("admin/reseller_form.html", form=form, reseller=reseller,
                            title=title), status
+
+
+# K9, as Partner Center answered the check the admin asked for.
+STANDING = {MpaStatus.VERIFIED: "Microsoft verifies the MPN ID and the Microsoft Partner "
+                                "Agreement: {name} can order.",
+            MpaStatus.NOT_ACCEPTED: "Microsoft does not show the Microsoft Partner Agreement "
+                                    "as accepted by {name}: its orders are refused until it is.",
+            MpaStatus.INVALID_MPN: "Microsoft does not know the MPN ID of {name}: correct it "
+                                   "above, then check again."}
+
+
+@bp.post("/resellers/<int:reseller_id>/standing")
+@admin_only
+def reseller_standing(reseller_id: int):
+    """K9 on demand: ask Partner Center now (the form records no standing of its own)."""
+    reseller = db.session.get(Reseller, reseller_id) or abort(404)
+    refresh_reseller_standing(get_client(), reseller, datetime.now(UTC), force=True)
+    message = STANDING.get(reseller.mpa_status, "Partner Center did not answer; try again in "
+                                                "a few minutes.")
+    flash(message.format(name=reseller.company_name),
+          "success" if reseller.mpa_status == MpaStatus.VERIFIED else "error")
+    return redirect(url_for("admin.reseller_edit", reseller_id=reseller.id) + "#standing")
 
 
 @bp.route("/resellers/<int:reseller_id>/users/new", methods=["GET", "POST"])
