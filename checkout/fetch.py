@@ -185,13 +185,14 @@ def _remote_subscription(sub) -> SubscriptionFacts:
 
 
 def refresh_reseller_standing(client, reseller: Reseller, now: datetime, *,
-                              force: bool = False) -> None:
+                              force: bool = False) -> bool:
     """K9: ask Partner Center about the MPN and MPA when the cached answer is stale (or
-    the reseller asks to check again: force)."""
+    someone asks to check again: force). False when Partner Center did not answer (the
+    standing kept is the last answer, however old)."""
     checked = reseller.mpa_checked_at
     ttl = STANDING_TTL if reseller.mpa_status == MpaStatus.VERIFIED else REFUSED_STANDING_TTL
     if not force and checked and checked.replace(tzinfo=checked.tzinfo or UTC) > now - ttl:
-        return
+        return True
     try:
         client.get_mpn_profile(reseller.mpn_id)
         signed = client.get_reseller_mpa_status(reseller.mpn_id).is_agreement_signed
@@ -200,12 +201,13 @@ def refresh_reseller_standing(client, reseller: Reseller, now: datetime, *,
         status = MpaStatus.INVALID_MPN
     except PartnerCenterError as exc:
         log.warning("MPN/MPA check for reseller %s failed: %s", reseller.id, exc)
-        return
+        return False
     reseller.mpa_status = status
     reseller.mpa_checked_at = now
     if status != MpaStatus.INVALID_MPN:
         _refresh_listing(client, reseller)
     db.session.commit()
+    return True
 
 
 def _refresh_listing(client, reseller: Reseller) -> None:

@@ -109,10 +109,10 @@ STANDING = {MpaStatus.VERIFIED: "Microsoft confirms your MPN ID and your accepta
 def check_standing():
     """K9 on demand: ask Partner Center now, e.g. right after accepting the MPA."""
     reseller = current_user.reseller
-    refresh_reseller_standing(get_client(), reseller, datetime.now(UTC), force=True)
-    message = STANDING.get(reseller.mpa_status, "Partner Center did not answer; try again "
-                                                "in a few minutes.")
-    flash(message, "success" if reseller.mpa_status == MpaStatus.VERIFIED else "error")
+    answered = refresh_reseller_standing(get_client(), reseller, datetime.now(UTC), force=True)
+    message = STANDING.get(reseller.mpa_status) if answered else None
+    flash(message or "Partner Center did not answer; try again in a few minutes.",
+          "success" if message and reseller.mpa_status == MpaStatus.VERIFIED else "error")
     return redirect(url_for("main.home"))
 
 

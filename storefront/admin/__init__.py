@@ -94,6 +94,8 @@ STANDING = {MpaStatus.VERIFIED: "Microsoft verifies the MPN ID and the Microsoft
                                     "as accepted by {name}: its orders are refused until it is.",
             MpaStatus.INVALID_MPN: "Microsoft does not know the MPN ID of {name}: correct it "
                                    "above, then check again."}
+NO_ANSWER = ("Partner Center did not answer; the standing shown is its last answer. Try "
+             "again in a few minutes.")
 
 
 @bp.post("/resellers/<int:reseller_id>/standing")
@@ -101,11 +103,10 @@ STANDING = {MpaStatus.VERIFIED: "Microsoft verifies the MPN ID and the Microsoft
 def reseller_standing(reseller_id: int):
     """K9 on demand: ask Partner Center now (the form records no standing of its own)."""
     reseller = db.session.get(Reseller, reseller_id) or abort(404)
-    refresh_reseller_standing(get_client(), reseller, datetime.now(UTC), force=True)
-    message = STANDING.get(reseller.mpa_status, "Partner Center did not answer; try again in "
-                                                "a few minutes.")
-    flash(message.format(name=reseller.company_name),
-          "success" if reseller.mpa_status == MpaStatus.VERIFIED else "error")
+    answered = refresh_reseller_standing(get_client(), reseller, datetime.now(UTC), force=True)
+    message = STANDING.get(reseller.mpa_status) if answered else None
+    flash((message or NO_ANSWER).format(name=reseller.company_name),
+          "success" if message and reseller.mpa_status == MpaStatus.VERIFIED else "error")
     return redirect(url_for("admin.reseller_edit", reseller_id=reseller.id) + "#standing")
 
 

@@ -75,3 +75,18 @@ def test_k9_the_admin_asks_microsoft_at_once_and_reads_its_answer(browser, world
     assert reseller.mpa_status == "verified"
     page = admin.get(f"/admin/resellers/{reseller.id}").get_data(as_text=True)
     assert '<span class="badge ok">verified</span>' in page
+
+
+def test_k9_when_partner_center_does_not_answer_the_admin_is_told_so(browser, world,
+                                                                     pc_sandbox):
+    reseller = world.reseller_a
+    reseller.mpa_status, reseller.mpa_checked_at = "verified", datetime.now(UTC)
+    db.session.commit()
+    pc_sandbox.add_fault("error", "*", status=403, count=None)
+    admin = _signed_in(browser, world.admin)
+    asked = post_form(admin, f"/admin/resellers/{reseller.id}/standing", {},
+                      token_url=f"/admin/resellers/{reseller.id}")
+    page = admin.get(asked.headers["Location"]).get_data(as_text=True)
+    assert "Partner Center did not answer" in page and "can order" not in page
+    db.session.refresh(reseller)
+    assert reseller.mpa_status == "verified"  # its last answer, shown as such
