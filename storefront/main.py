@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
@@ -108,12 +109,19 @@ STANDING = {MpaStatus.VERIFIED: "Microsoft confirms your MPN ID and your accepta
 @roles_required(Role.RESELLER_USER)
 def check_standing():
     """K9 on demand: ask Partner Center now, e.g. right after accepting the MPA."""
-    reseller = current_user.reseller
-    answered = refresh_reseller_standing(get_client(), reseller, datetime.now(UTC), force=True)
-    message = STANDING.get(reseller.mpa_status) if answered else None
-    flash(message or "Partner Center did not answer; try again in a few minutes.",
-          "success" if message and reseller.mpa_status == MpaStatus.VERIFIED else "error")
+    check_with_microsoft(current_user.reseller, STANDING,
+                         "Partner Center did not answer; try again in a few minutes.")
     return redirect(url_for("main.home"))
+
+
+def check_with_microsoft(reseller: Reseller, said: Mapping[str, str], no_answer: str) -> None:
+    """K9 on demand (the reseller's dashboard, the admin's reseller page): ask Partner
+    Center now and flash its answer in `said`'s words ({name}: the reseller's), or
+    `no_answer` when it did not answer (the standing kept is then its last answer)."""
+    answered = refresh_reseller_standing(get_client(), reseller, datetime.now(UTC), force=True)
+    message = said.get(reseller.mpa_status) if answered else None
+    flash((message or no_answer).format(name=reseller.company_name),
+          "success" if message and reseller.mpa_status == MpaStatus.VERIFIED else "error")
 
 
 @bp.route("/healthz")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from flask import (
@@ -28,8 +28,6 @@ from agreements.keys import from_config
 from agreements.mca import McaAcceptance, export_csv, verify_configured
 from catalog import country_lists
 from catalog.models import CountryListEntry
-from checkout.fetch import refresh_reseller_standing
-from connectors.partner_center.app_client import get_client
 from exports.spreadsheet import download_headers
 from persistence import db
 from persistence.search import contains
@@ -37,6 +35,7 @@ from storefront import consequences
 from storefront.confirmation import unconfirmed
 from storefront.customers import CUSTOMER_CSV_HEADER, bought_by, customer_listing, customer_row
 from storefront.forms import AdminCustomerForm, CountryEntryForm, ResellerForm, UserForm
+from storefront.main import check_with_microsoft
 from storefront.pagination import paginate
 from storefront.security import admin_only
 from storefront.tables import csv_download, page_of
@@ -103,10 +102,7 @@ NO_ANSWER = ("Partner Center did not answer; the standing shown is its last answ
 def reseller_standing(reseller_id: int):
     """K9 on demand: ask Partner Center now (the form records no standing of its own)."""
     reseller = db.session.get(Reseller, reseller_id) or abort(404)
-    answered = refresh_reseller_standing(get_client(), reseller, datetime.now(UTC), force=True)
-    message = STANDING.get(reseller.mpa_status) if answered else None
-    flash((message or NO_ANSWER).format(name=reseller.company_name),
-          "success" if message and reseller.mpa_status == MpaStatus.VERIFIED else "error")
+    check_with_microsoft(reseller, STANDING, NO_ANSWER)
     return redirect(url_for("admin.reseller_edit", reseller_id=reseller.id) + "#standing")
 
 

@@ -36,15 +36,17 @@ NO_TERM_END = datetime(9999, 12, 10, tzinfo=UTC)
 _MONTHS = {"P1M": 1, "P1Y": 12, "P3Y": 36, "monthly": 1, "annual": 12, "triennial": 36}
 
 
+_TERM = re.compile(r"P(\d+)([MY])")  # an ISO term: P1M, P1Y, P3Y
+
+
 def commitment_end(start: datetime, duration: str) -> datetime:
     """A new subscription's commitmentEndDate: its term's end, or NO_TERM_END."""
-    return add_term(start, duration) if re.fullmatch(r"P\d+[MY]", duration or "") \
-        else NO_TERM_END
+    return add_term(start, duration) if _TERM.fullmatch(duration or "") else NO_TERM_END
 
 
 def add_term(start: datetime, duration: str) -> datetime:
     """Start plus an ISO term (P1M, P1Y, P3Y), clamping the day to the target month."""
-    match = re.fullmatch(r"P(\d+)([MY])", duration or "")
+    match = _TERM.fullmatch(duration or "")
     if not match:
         return start
     months = int(match[1]) * (12 if match[2] == "Y" else 1)
