@@ -9,7 +9,9 @@ dated in an invoiced month, the demo's reconciliation page shows the planted mis
 (demo/reconciliation.py) at once.
 
 Found by its order's idempotency key, so loading twice adds nothing; a later load bills the
-months since (the renewals), as the monthly run would.
+months no run has billed yet (the renewals), as the monthly run would. A month already run
+is not run again: every `make run` loads the demo, and each start added a run of nothing
+to the admin's billing page, as if the schedule had run.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 
 from accounts.models import Customer, User
+from billing.models import BillingRun
 from billing.periods import latest_invoiced, month_of
 from billing.runs import run_billing
 from billing.tax import ensure_seeded
@@ -59,9 +62,11 @@ def load_billing(buyer: Customer, placed_by: User, today: date) -> int:
         pc_subscription_id=PC_SUBSCRIPTION_ID)), datetime(today.year, today.month, today.day,
                                                      9, tzinfo=UTC))
     db.session.commit()
+    billed = set(db.session.scalars(select(BillingRun.month)))
     month, issued = bought, 0
     while month <= today:
-        issued += run_billing(month_of(month), today).invoices_issued
+        if month_of(month) not in billed:
+            issued += run_billing(month_of(month), today).invoices_issued
         month = add_months(month, 1)
     return issued
 

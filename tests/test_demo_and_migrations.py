@@ -6,6 +6,7 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from accounts.models import Customer, Reseller, User
+from billing.models import BillingRun
 from commitments.records.models import Enrollment
 from demo import load as demo
 from persistence import db
@@ -24,6 +25,15 @@ def test_demo_load_creates_the_documented_accounts_once(app):
     assert counts() == first == [4, 2, 6]
     polish = db.session.scalar(select(Customer).where(Customer.country == "PL"))
     assert polish.tax_id and polish.reseller is not None
+
+
+def test_demo_load_again_adds_no_billing_run_for_a_month_already_billed(app):
+    # `make run` loads the demo at every start: each added a run of nothing per month.
+    demo.load()
+    runs = db.session.scalars(select(BillingRun.month).order_by(BillingRun.id)).all()
+    assert runs and len(set(runs)) == len(runs)
+    demo.load()
+    assert db.session.scalar(select(func.count()).select_from(BillingRun)) == len(runs)
 
 
 def test_demo_has_an_active_enrollment_past_half_its_commitment_with_the_50_percent_notice(app):
