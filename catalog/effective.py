@@ -51,6 +51,11 @@ class Dated(Protocol):
     effective_end: date | None
 
 
+class Tiered(Protocol):
+    tier_min: int
+    tier_max: int | None
+
+
 R = TypeVar("R", bound=Dated)
 
 
@@ -67,6 +72,34 @@ def offer_key(row: Dated) -> tuple:
     """The offer a row prices (OFFER)."""
     return (row.sku_id, row.term_duration, row.billing_cycle, row.market, row.currency,
             row.tier_min)
+
+
+# Tiers: Microsoft's price list may price one offer in rows by licence count
+# (PricingTierRangeMin..PricingTierRangeMax, both included; no maximum: and up). A row prices
+# only the quantities within its range, so a line is priced by the row whose range holds
+# its quantity, and a quantity no row's range holds is not sold at that term (S2).
+def fits_tier(row: Tiered, quantity: int) -> bool:
+    """Whether `row`'s tier prices `quantity` licences."""
+    return row.tier_min <= quantity and (row.tier_max is None or quantity <= row.tier_max)
+
+
+def tier_for(rows: Sequence[R], quantity: int) -> R | None:
+    """Of one offer's rows selling on a day (one per tier), the one that prices `quantity`."""
+    return next((row for row in rows if fits_tier(row, quantity)), None)
+
+
+def is_tiered(row: Tiered) -> bool:
+    """Whether the row prices only part of the quantities (the common row prices 1 and up)."""
+    return row.tier_min > 1 or row.tier_max is not None
+
+
+def tier_words(row: Tiered) -> str:
+    """The row's range as the shop and cart say it: "1–300 licenses", "301+ licenses"."""
+    if row.tier_max is None:
+        return f"{row.tier_min:,}+ licenses"
+    if row.tier_max == row.tier_min:
+        return f"{row.tier_min:,} license" + ("" if row.tier_min == 1 else "s")
+    return f"{row.tier_min:,}–{row.tier_max:,} licenses"
 
 
 def in_window(start: date | None, end: date | None, day: date) -> bool:
@@ -127,27 +160,43 @@ def _change_days(session: Session) -> tuple[date, ...]:
     return tuple(sorted(days))
 
 
-def selling_row(session: Session, price: Price, day: date | None = None) -> Price | None:
+def selling_row(session: Session, price: Price, day: date | None = None,
+                quantity: int | None = None) -> Price | None:
     """The listed row of `price`'s offer sold on `day` (today): itself, the row that took
-    over from it, or None when its offer sells no row that day."""
-    return asked_and_selling(session, price.id, day)[1]
+    over from it, or None when its offer sells no row that day. With a quantity, of the
+    offer's tiers the one that prices it (None: none does); without, `price`'s own tier."""
+    return asked_and_selling(session, price.id, day, quantity)[1]
 
 
-def asked_and_selling(session: Session, price_id: int, day: date | None = None
-                      ) -> tuple[Price | None, Price | None]:
+def asked_and_selling(session: Session, price_id: int, day: date | None = None,
+                      quantity: int | None = None) -> tuple[Price | None, Price | None]:
     """The price with this id (None: no such row) and the listed row of its offer sold on
-    `day` (today; None: none), with their SKU and product, in one statement."""
+    `day` (today; None: none) for `quantity` licences (selling_row), with their SKU and
+    product, in one statement."""
+    asked, tiers = asked_and_tiers(session, price_id, day)
+    if asked is None:
+        return None, None
+    if quantity is None:
+        return asked, next((row for row in tiers if row.tier_min == asked.tier_min), None)
+    return asked, tier_for(tiers, quantity)
+
+
+def asked_and_tiers(session: Session, price_id: int, day: date | None = None
+                    ) -> tuple[Price | None, list[Price]]:
+    """The price with this id and the rows of its offer, one per tier, sold on `day`
+    (today), lowest tier first, in one statement."""
     rows = session.scalars(_offer_rows(), {"price_id": price_id}).all()
     asked = next((row for row in rows if row.id == price_id), None)
     found = selling([row for row in rows if row.listed], day or today())
-    return asked, (found[0] if found else None)
+    return asked, sorted(found, key=lambda row: row.tier_min)
 
 
 @cache  # built on first use, when every model is mapped
 def _offer_rows():
-    """The row asked for and the listed rows of its offer."""
+    """The row asked for and the listed rows of its offer, in every tier."""
     asked = aliased(Price)
-    same_offer = and_(*(getattr(Price, name) == getattr(asked, name) for name in OFFER))
+    same_offer = and_(*(getattr(Price, name) == getattr(asked, name) for name in OFFER
+                        if name != "tier_min"))
     return (select(Price).join(asked, same_offer)
             .where(asked.id == bindparam("price_id"),
                    or_(Price.listed.is_(True), Price.id == asked.id))

@@ -177,11 +177,16 @@ class _RowParser:
         if starts is not None and ends is not None and ends < starts:
             raise RowInvalid("EffectiveEndDate", f"{ends} is before the EffectiveStartDate "
                              f"{starts}: a row sells from its start through its end")
+        least, most = self.tier_min[tier_min], self.tier_max[tier_max]
+        if most is not None and most < least:
+            raise RowInvalid("PricingTierRangeMax", f"{most} is below the PricingTierRangeMin "
+                             f"{least}: a row prices the licence counts from its minimum "
+                             "through its maximum")
         return PriceRow(
             line, product_id, product_title, publisher, sku_id, sku_title, sku_description,
             unit_of_measure, term, billing, self.market[market], self.currency[currency],
-            self.unit_price[unit_price], self.erp_price[erp_price], self.tier_min[tier_min],
-            self.tier_max[tier_max], starts, ends, tags,
+            self.unit_price[unit_price], self.erp_price[erp_price], least,
+            most, starts, ends, tags,
             self.segment[segment])
 
 

@@ -37,6 +37,9 @@ class OfferPrice(NamedTuple):
     # What a reseller's end customer pays (only when a reseller is buying): the margin's
     # other side; None for everybody else, so a customer's page has no cost to leak.
     retail: Decimal | None = None
+    # The licence counts the price is for (its tier, catalog/effective.py; None: and up).
+    tier_min: int = 1
+    tier_max: int | None = None
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ def offers_from(products: Sequence, prices: Mapping[int, Sequence], *, annual_se
 
 def _price_order(price: OfferPrice):
     return price.sku_title, TERM_ORDER.get(price.term_duration, 9), \
-        CYCLE_ORDER.get(price.billing_cycle, 9)
+        CYCLE_ORDER.get(price.billing_cycle, 9), price.tier_min
 
 
 def applied_markup(markups: Mapping, product_id: int) -> Decimal | None:
@@ -119,7 +122,7 @@ def _offer_price(price, markups: dict, *, reseller: bool) -> OfferPrice:
     return OfferPrice(price.id, price.sku_title, price.term_duration, price.billing_cycle,
                       price.currency, buyer_price(price, price.product_id, markups),
                       tax_label(price.market), price.market,
-                      price.sell_price if reseller else None)
+                      price.sell_price if reseller else None, price.tier_min, price.tier_max)
 
 
 def markups_for(reseller_id: int | None) -> dict[int | None, Decimal]:

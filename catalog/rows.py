@@ -159,6 +159,9 @@ class PriceRow(NamedTuple):
     sell_price: Decimal
     market: str
     product_id: int
+    # The licence counts the row prices (catalog/effective.py's tiers); most price 1 and up.
+    tier_min: int = 1
+    tier_max: int | None = None
 
 
 def market_prices(session: Session, versions: Versions, market: str,
@@ -205,11 +208,12 @@ def _read_prices(session: Session, skus: dict[int, tuple[str, int]], market: str
         read = effective.latest_started(read)
     # Unpacked by position: reading seven columns of each row by name cost a cold shop
     # page as much as reading its prices (#27).
-    for price_id, sku_id, *terms, _market, _tier, _start in read:
+    for price_id, sku_id, *terms, _market, tier_min, tier_max, _start in read:
         # A SKU written after this request read the listing version belongs to the
         # next version's pages, not to this one's.
         if (sku := skus.get(sku_id)) is not None:
-            found[sku[1]].append(PriceRow(price_id, sku[0], *terms, market, sku[1]))
+            found[sku[1]].append(PriceRow(price_id, sku[0], *terms, market, sku[1],
+                                          tier_min, tier_max))
     return {product_id: tuple(listed) for product_id, listed in found.items()}
 
 
@@ -241,7 +245,7 @@ def _prices_statement():
     return (select(Price.id, Price.sku_id, Price.term_duration, Price.billing_cycle,
                    Price.currency, Price.unit_price,
                    func.coalesce(Price.retail_price, Price.erp_price).label("sell_price"),
-                   Price.market, Price.tier_min,
+                   Price.market, Price.tier_min, Price.tier_max,
                    # As stored: latest_started only orders them (no date per row).
                    type_coerce(Price.effective_start, String).label("effective_start"))
             .where(Price.sku_id.in_(skus), Price.market == bindparam("market"),

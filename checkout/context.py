@@ -137,6 +137,11 @@ class LineFacts:
     # C3: the line's price-list row sells today (listed, within its effective dates; the
     # cart has moved the line to the row of its offer that does, catalog/effective.py).
     price_sells: bool = True
+    # S2: whether the line's price-list row prices its quantity (the row's tier, in words:
+    # "1–300 licenses", catalog/effective.py); added licences cost the subscription's price,
+    # whatever the tier.
+    in_tier: bool = True
+    tier: str = ""
     # K12: a reservation's scope (shared/single, "" unset) and the Azure subscription of
     # the customer's Azure plan it applies to ("" unset), as the buyer chose them.
     reservation_scope: str = ""

@@ -51,11 +51,11 @@ def add_line(cart: Cart, price_id: int, quantity: int,
              add_to_subscription_id: int | None = None) -> CartLine:
     """Add a plan (or extra licenses for a subscription); the same offer twice adds up, at
     the row of the price list that sells today (a page shown before a row took over posts
-    its predecessor's id)."""
-    price = _selling(_price(price_id))
+    its predecessor's id) in the tier that prices the line's licences."""
+    asked, tiers = _selling_tiers(price_id)
+    price = _same_tier(asked, tiers)
     if price is None:
         raise CartError("That offer is no longer available. Pick another one in the shop.")
-    price_id = price.id
     if quantity < 1:
         raise CartError("Quantity: order at least 1 license.")
     market = buyer_market(cart.customer.country)
@@ -63,13 +63,16 @@ def add_line(cart: Cart, price_id: int, quantity: int,
         raise CartError(f"That price is for the {price.market} market; "
                         f"{cart.customer.company_name} buys at {market} prices. Pick the plan "
                         "in the shop for this customer.")
-    line = next((ln for ln in cart.lines if ln.price_id == price_id
+    line = next((ln for ln in cart.lines if _offer(ln.price) == _offer(price)
                  and ln.add_to_subscription_id == add_to_subscription_id), None)
-    _check_most(price, quantity + (line.quantity if line else 0))
+    quantity += line.quantity if line else 0
+    if add_to_subscription_id is None:  # added licences cost the subscription's price
+        price = _tier_for(tiers, price, quantity)
+    _check_most(price, quantity)
     if line is None:
         line = CartLine(price=price, quantity=0, add_to_subscription_id=add_to_subscription_id)
         cart.lines.append(line)
-    line.quantity += quantity
+    line.price, line.quantity = price, quantity
     db.session.commit()
     return line
 
@@ -79,28 +82,51 @@ def update_line(cart: Cart, line_id: int, quantity: int, price_id: int | None) -
     line = _line(cart, line_id)
     if quantity < 1:
         raise CartError("Quantity: order at least 1 license, or remove the line.")
-    if price_id and price_id != line.price_id:
-        price = _selling(_price(price_id))
-        if price is None or price.sku_id != line.price.sku_id:
+    asked, tiers = _selling_tiers(price_id or line.price_id)
+    price = _same_tier(asked, tiers)
+    if price is None or price.sku_id != line.price.sku_id:
+        if price_id and price_id != line.price_id:
             raise CartError("Billing: choose one of the options offered for this plan.")
-        if price.term_duration != line.price.term_duration:  # R6: chosen for the old term
-            line.custom_term_end, line.coterm_subscription_id = None, None
-        line.price = price
-    _check_most(line.price, quantity)
-    line.quantity = quantity
+        price = line.price  # its offer sells no row today: checkout says why (C3)
+    elif line.add_to_subscription_id is None:
+        price = _tier_for(tiers, price, quantity)
+    if price.term_duration != line.price.term_duration:  # R6: chosen for the old term
+        line.custom_term_end, line.coterm_subscription_id = None, None
+    _check_most(price, quantity)
+    line.price, line.quantity = price, quantity
     db.session.commit()
 
 
-def _price(price_id: int) -> Price | None:
-    """The price with this id; none for an id no row can have (a tampered form)."""
-    return db.session.get(Price, price_id) if 0 < price_id <= MAX_ID else None
+def _selling_tiers(price_id: int) -> tuple[Price | None, list[Price]]:
+    """The price with this id (None for an id no row can have: a tampered form) and the
+    rows of its offer selling today, one per tier."""
+    if not 0 < price_id <= MAX_ID:
+        return None, []
+    return effective.asked_and_tiers(db.session, price_id)
 
 
-def _selling(price: Price | None) -> Price | None:
-    """The listed row of the price's offer that sells today (catalog/effective.py)."""
-    if price is None or not price.listed:
+def _same_tier(asked: Price | None, tiers: list[Price]) -> Price | None:
+    """The row selling today in the asked row's tier; none for a row no longer listed."""
+    if asked is None or not asked.listed:
         return None
-    return effective.selling_row(db.session, price)
+    return next((row for row in tiers if row.tier_min == asked.tier_min), None)
+
+
+def _offer(price: Price) -> tuple:
+    """The offer a row prices, whatever its tier."""
+    return effective.offer_key(price)[:-1]
+
+
+def _tier_for(tiers: list[Price], price: Price, quantity: int) -> Price:
+    """The row of the offer's tiers that prices `quantity` licences (S2: the price list
+    sells that many at no price otherwise)."""
+    row = effective.tier_for(tiers, quantity)
+    if row is None:
+        ranges = ", ".join(effective.tier_words(tier) for tier in tiers)
+        raise CartError(f"Quantity: {price.sku.product.title} at this term is sold for "
+                        f"{ranges}; {quantity:,} licenses is in none of them (S2). "
+                        "Change the quantity.")
+    return row
 
 
 # A line's mark (not a column): the day its price was chosen as the row selling that day,
@@ -114,16 +140,23 @@ def chose_selling_row(line: CartLine, day: date) -> None:
 
 
 def follow_selling_rows(cart: Cart, day: date) -> None:
-    """Move each line to the row of its offer that sells on `day`, so the cart, its review
-    and the order price a line as the shop does that day; a line whose offer sells no row
-    that day keeps its own, and checkout refuses it (C3). Not committed here."""
+    """Move each line to the row of its offer that sells on `day`, in the tier that prices
+    its quantity, so the cart, its review and the order price a line as the shop does that
+    day; a line whose offer sells no row that day (C3), or none for its quantity (S2), keeps
+    its own, and checkout refuses it. Not committed here."""
     for line in cart.lines:
         if line.price is None or getattr(line, _CHOSEN_ON, None) == (line.price.id, day):
             continue
-        row = effective.selling_row(db.session, line.price, day)
+        row = effective.selling_row(db.session, line.price, day, _tiered_quantity(line))
         if row is not None and row.id != line.price.id:
             line.price = row
         chose_selling_row(line, day)
+
+
+def _tiered_quantity(line: CartLine) -> int | None:
+    """The quantity that chooses the line's tier; none for added licences (they cost the
+    subscription's price, whatever the tier)."""
+    return line.quantity if line.add_to_subscription_id is None else None
 
 
 def _check_most(price: Price, quantity: int) -> None:
@@ -164,14 +197,23 @@ def term_price(sub: Subscription) -> Decimal:
 
 
 def billing_options(line: CartLine) -> list[Price]:
-    """The other prices of the line's SKU in the same market and currency that sell today."""
+    """The other prices of the line's SKU in the same market and currency that sell today,
+    each in the tier that prices the line's quantity (else the lowest)."""
     today = effective.today()
     query = select(Price).join(Sku).where(
         Price.sku_id == line.price.sku_id, Price.market == line.price.market,
         Price.currency == line.price.currency, Price.listed.is_(True),
         *effective.window_filter(today))
+    offers: dict[tuple, list[Price]] = {}
+    for price in sorted(effective.selling(db.session.scalars(query).all(), today),
+                        key=lambda p: p.tier_min):
+        offers.setdefault(_offer(price), []).append(price)
+    quantity = _tiered_quantity(line)
+    chosen = [line.price if line.price in tiers else
+              (quantity and effective.tier_for(tiers, quantity)) or tiers[0]
+              for tiers in offers.values()]
     # In the shop's order (1-month, then 1-year billed monthly, then billed annually…).
-    return sorted(effective.selling(db.session.scalars(query).all(), today), key=lambda p: (
+    return sorted(chosen, key=lambda p: (
         TERM_ORDER.get(p.term_duration, 9), CYCLE_ORDER.get(p.billing_cycle, 9)))
 
 

@@ -126,6 +126,8 @@ def _line(index: int, line, today: date) -> LineFacts:
         add_to_subscription_id=local_subscription_ref(target) if target else None,
         market=price.market, price_sells=price.listed and effective.in_window(
             price.effective_start, price.effective_end, today),
+        in_tier=bool(target) or effective.fits_tier(price, line.quantity),
+        tier=effective.tier_words(price),
         reservation_scope=line.reservation_scope or "",
         azure_subscription_id=line.azure_subscription_id or "")
 

@@ -186,7 +186,9 @@ def _offer_card(product: rows.ProductRow, prices: tuple[queries.OfferPrice, ...]
     text = head  # the text since the last hole
     for price, start in zip(prices, starts, strict=True):
         pieces += (text + start + before_token, _TOKEN, before_customer, _CUSTOMER)
-        text = b'%s%d%s</td></tr>' % (before_id, price.price_id, after_id)
+        text = b'%s%d%s</td></tr>' % (before_id, price.price_id,
+                                      _tier_quantity(price) if effective.is_tiered(price)
+                                      and not azure_plan else after_id)
     pieces.append(text + _CARD_END)
     return tuple(pieces)
 
@@ -209,6 +211,15 @@ def _card_head(product: rows.ProductRow, reselling: bool, qualified: frozenset[s
             f'<th>Term</th><th>Billing</th>{heads}<th></th></tr></thead><tbody>').encode()
 
 
+def _tier_quantity(price: queries.OfferPrice) -> bytes:
+    """A tiered row's quantity, from the least its tier prices to the most (the cart moves
+    a line to the tier its quantity falls in, catalog/effective.py)."""
+    most = b"" if price.tier_max is None else b' max="%d"' % price.tier_max
+    return (b'"><input type="number" name="quantity" value="%d" min="%d"%s '
+            b'aria-label="Quantity"><button type="submit">Add to cart</button></form>'
+            % (price.tier_min, price.tier_min, most))
+
+
 # An Azure plan's row: the plan itself costs nothing and is bought once per customer (K12);
 # what is billed is its subscriptions' Azure usage, monthly in arrears.
 _ONE_PLAN = (b'"><input type="hidden" name="quantity" value="1">'
@@ -224,8 +235,10 @@ def _row_start(p: queries.OfferPrice, locale: str, family: str) -> bytes:
         cells = _priced_cells(p.term_duration, p.billing_cycle, p.currency, str(p.amount),
                               None if p.retail is None else str(p.retail), p.tax_label,
                               locale)
-    return b'<tr data-price-id="%d"><td>%s</td>%s<td>' % (
-        p.price_id, _escaped(p.sku_title).encode(), cells)
+    tier = (b' <small class="muted" data-testid="tier">%s</small>'
+            % effective.tier_words(p).encode() if effective.is_tiered(p) else b"")
+    return b'<tr data-price-id="%d"><td>%s%s</td>%s<td>' % (
+        p.price_id, _escaped(p.sku_title).encode(), tier, cells)
 
 
 # A price list repeats a few hundred amounts across thousands of prices, in a few terms:

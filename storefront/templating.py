@@ -12,6 +12,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from catalog import effective
 from catalog import price_words as words
 from catalog.cache import ListingCache
 from catalog.pricing import buyer_locale, format_money
@@ -39,6 +40,11 @@ def plan_terms(row) -> str:
     if family is None and getattr(row, "sku", None) is not None:  # a catalog price row
         family = row.sku.product.family
     return words.plan_words(row.term_duration, row.billing_cycle, family)
+
+
+def tier_words(price) -> str:
+    """A price row's tier, e.g. "301+ licenses"; "" for a row that prices any quantity."""
+    return effective.tier_words(price) if effective.is_tiered(price) else ""
 
 
 def term_end_words(sub) -> str:
@@ -164,6 +170,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(sentence, "sentence")
     app.add_template_filter(plan_terms, "terms")
     app.add_template_filter(term_end_words, "term_end")
+    app.add_template_filter(tier_words, "tier")
     app.add_template_filter(words.frequency_words, "cycle_label")
     app.add_template_filter(words.charged_words, "charged")
     # Price words (catalog/price_words.py): "per license per month · excl. tax" and parts.

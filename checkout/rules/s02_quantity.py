@@ -5,6 +5,10 @@ license change outside them (errors 2002, 900275). S2 is the closest numbered ru
 number of licenses of a subscription); this module enforces the catalog limits for new
 subscriptions and for extra licenses alike. The maximum is per order line: seat caps
 pooled across partners (800088) only Partner Center can know.
+
+A price-list row may price only a range of licence counts (its tier, catalog/effective.py);
+the cart moves a line to the tier that prices its quantity, so a line still outside its
+row's tier is one no tier prices: the price list sells that many at no price.
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ def check(ctx: CheckoutContext) -> list[Problem]:
         elif line.max_quantity is not None and line.quantity > line.max_quantity:
             problems.append(_problem(line, "quantity_above_maximum",
                                      f"at most {line.max_quantity}"))
+        elif not line.in_tier:
+            problems.append(_problem(line, "quantity_outside_price_tier",
+                                     f"{line.tier} at this price, or pick another term"))
     return problems
 
 

@@ -63,8 +63,11 @@ def request_cart(data: dict) -> Cart:
     for index, line in enumerate(data["lines"]):
         # With the row of its offer that sells today, in the same statement: a replay
         # after the next row took over names the same order (catalog/effective.py; C3
-        # refuses an ended one).
-        price, selling = effective.asked_and_selling(db.session, line["price_id"], today)
+        # refuses an ended one). New licenses are priced in the tier their quantity falls
+        # in (S2 refuses a quantity no tier prices); added ones at the subscription's price.
+        tiered = None if line.get("add_to_subscription_id") else line["quantity"]
+        price, selling = effective.asked_and_selling(db.session, line["price_id"], today,
+                                                     tiered)
         if price is not None and price.listed:
             price = selling or price
         target = _subscription(customer, line.get("add_to_subscription_id"))

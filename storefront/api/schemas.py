@@ -113,6 +113,11 @@ class OfferPriceSchema(Schema):
     currency = fields.String(required=True)
     amount = fields.String(required=True, metadata={"example": "12.50"})
     tax_label = fields.String(required=True)
+    tier_min = fields.Integer(required=True, metadata={
+        "description": "The least licenses this price is for (the price list's tier)."})
+    tier_max = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "The most licenses this price is for; null: no limit. An order "
+                       "is priced at the tier its quantity falls in."})
 
 
 class OfferSchema(Schema):

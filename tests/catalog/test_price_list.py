@@ -62,6 +62,15 @@ def test_a_utf8_bom_and_us_dates_are_accepted():
     assert not result.errors and str(result.rows[0].effective_start) == "2026-11-01"
 
 
+def test_s2_tiers_are_read_and_a_tier_that_prices_no_quantity_is_refused():
+    result = parsed([row(PricingTierRangeMin="301", PricingTierRangeMax="1000"),
+                     row(SkuId="0002", PricingTierRangeMin="301", PricingTierRangeMax="300")])
+    assert (result.rows[0].tier_min, result.rows[0].tier_max) == (301, 1000)
+    [error] = result.errors
+    assert (error.line, error.field) == (3, "PricingTierRangeMax")
+    assert "300 is below the PricingTierRangeMin 301" in error.message
+
+
 @given(st.dictionaries(st.sampled_from(list(row())), st.text(max_size=12), max_size=6))
 def test_arbitrary_cell_values_never_crash_the_parser(changes):
     result = parsed([row(**changes)])

@@ -31,3 +31,11 @@ def test_refuses_more_licenses_than_the_maximum():
 
 def test_a_plan_without_a_maximum_accepts_any_positive_quantity():
     assert check(context(lines=(line(quantity=10_000, max_quantity=None),))) == []
+
+
+def test_refuses_a_quantity_outside_its_price_tier():
+    (problem,) = check(context(lines=(line(quantity=200, in_tier=False,
+                                           tier="1–300 licenses"),)))
+    assert problem.code == "S2.quantity_outside_price_tier"
+    assert "order 1–300 licenses at this price" in problem.message
+    assert problem.field == "quantity"
