@@ -87,7 +87,8 @@ def quote_next_term(sub: Subscription, *, retail: bool = False) -> NextTermQuote
     costs)."""
     change = next_term(sub)
     unit, currency = term_unit_price(sub, change.term_duration, change.billing_cycle,
-                                     change.plan, day=renewal_day(sub), retail=retail)
+                                     change.plan, day=renewal_day(sub), retail=retail,
+                                     quantity=change.quantity)
     return NextTermQuote(change, unit, currency)
 
 

@@ -27,6 +27,7 @@ from subscriptions.errors import SubscriptionRefused, refuse
 from subscriptions.keys import download_url, reveal_key, revoke_keys
 from subscriptions.models import Subscription
 from subscriptions.sync import mirror
+from subscriptions.term_prices import in_tier
 
 # Partner Center's own refusals, in the words of our rules.
 PC_CODES = {"900213": ("S3", "S3.cancellation_window_closed"),
@@ -162,12 +163,14 @@ def _same_term(sub: Subscription):
 
 
 def _selling_on(sub: Subscription, market: str, day: date) -> Price | None:
-    """The plan's listed row for its term and billing sold on `day` in the buyer's market:
-    not a row announced for later, one past its end, or one a newer row replaced."""
+    """The plan's listed row for its term and billing sold on `day` in the buyer's market,
+    in the tier of its licences: not a row announced for later, one past its end, or one
+    a newer row replaced."""
     rows = db.session.scalars(_same_term(sub).where(
         Price.market == market, Price.listed.is_(True), *effective.window_filter(day))
         .order_by(Price.id)).all()
-    return next(iter(effective.selling(rows, day)), None)
+    selling = effective.selling(rows, day)
+    return in_tier(selling, sub.quantity) if selling else None
 
 
 def buyer_unit_price(sub: Subscription, price: Price | None) -> Decimal:
