@@ -148,16 +148,18 @@ class _Costs:
         if sub is None:
             return None
         same = select(Price.unit_price, Price.sku_id, Price.term_duration, Price.billing_cycle,
-                      Price.market, Price.currency, Price.tier_min, Price.effective_start,
-                      Price.effective_end).join(Sku).where(
+                      Price.market, Price.currency, Price.tier_min, Price.tier_max,
+                      Price.effective_start, Price.effective_end).join(Sku).where(
             Sku.product_id == sub.product_id, Price.term_duration == sub.term_duration,
             Price.billing_cycle == sub.billing_cycle, Price.currency == charge.currency)
         day = _priced_on(sub, charge)
         sold = effective.selling(db.session.execute(same.where(
             Price.listed.is_(True), *effective.window_filter(day)).order_by(Price.id)).all(),
             day)
-        cost = sold[0].unit_price if sold else db.session.scalar(
-            same.order_by(Price.listed.desc(), Price.id).limit(1))
+        if sold:  # in the tier of its licences (catalog/effective.py), as Microsoft prices it
+            cost = effective.tier_or_lowest(sold, sub.quantity).unit_price
+        else:
+            cost = db.session.scalar(same.order_by(Price.listed.desc(), Price.id).limit(1))
         return None if cost is None else Decimal(cost)
 
 

@@ -88,6 +88,13 @@ def tier_for(rows: Sequence[R], quantity: int) -> R | None:
     return next((row for row in rows if fits_tier(row, quantity)), None)
 
 
+def tier_or_lowest(rows: Sequence[R], quantity: int) -> R:
+    """Of one offer's rows (one per tier), the one that prices `quantity`, else the lowest
+    tier: what a subscription we did not sell, whose licences no tier prices, is read at."""
+    ordered = sorted(rows, key=lambda row: row.tier_min)
+    return tier_for(ordered, quantity) or ordered[0]
+
+
 def is_tiered(row: Tiered) -> bool:
     """Whether the row prices only part of the quantities (the common row prices 1 and up)."""
     return row.tier_min > 1 or row.tier_max is not None

@@ -27,7 +27,6 @@ from subscriptions.errors import SubscriptionRefused, refuse
 from subscriptions.keys import download_url, reveal_key, revoke_keys
 from subscriptions.models import Subscription
 from subscriptions.sync import mirror
-from subscriptions.term_prices import in_tier
 
 # Partner Center's own refusals, in the words of our rules.
 PC_CODES = {"900213": ("S3", "S3.cancellation_window_closed"),
@@ -170,7 +169,7 @@ def _selling_on(sub: Subscription, market: str, day: date) -> Price | None:
         Price.market == market, Price.listed.is_(True), *effective.window_filter(day))
         .order_by(Price.id)).all()
     selling = effective.selling(rows, day)
-    return in_tier(selling, sub.quantity) if selling else None
+    return effective.tier_or_lowest(selling, sub.quantity) if selling else None
 
 
 def buyer_unit_price(sub: Subscription, price: Price | None) -> Decimal:

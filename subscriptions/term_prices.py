@@ -57,13 +57,6 @@ def listed_prices(sub: Subscription, plan: str = "", day: date | None = None
         day)
 
 
-def in_tier(rows: list[Price], quantity: int) -> Price:
-    """Of one term's rows (one per tier of the price list, catalog/effective.py), the one
-    that prices `quantity` licences; the lowest tier when none does."""
-    return effective.tier_for(sorted(rows, key=lambda p: p.tier_min), quantity) or min(
-        rows, key=lambda p: p.tier_min)
-
-
 def term_unit_price(sub: Subscription, term_duration: str, billing_cycle: str,
                     plan: str = "", *, day: date | None = None, retail: bool = False,
                     quantity: int | None = None) -> tuple[Decimal | None, str]:
@@ -75,7 +68,7 @@ def term_unit_price(sub: Subscription, term_duration: str, billing_cycle: str,
             if (p.term_duration, p.billing_cycle) == (term_duration, billing_cycle)]
     if not rows:
         return None, ""
-    price = in_tier(rows, sub.quantity if quantity is None else quantity)
+    price = effective.tier_or_lowest(rows, sub.quantity if quantity is None else quantity)
 
     unit = Decimal(price.sell_price if retail else buyer_price(
         price, price.sku.product_id, markups_for(sub.reseller_id)))

@@ -16,6 +16,7 @@ from billing.models import Charge
 from billing.periods import BillingInputError
 from billing.reconciliation import reconcile
 from billing.reconciliation_models import ReconciliationRun
+from catalog.models import Price
 from connectors.partner_center.sandbox.fixtures import GRAPH_HOST
 from persistence import db
 from subscriptions.services import cancel, change_quantity
@@ -168,4 +169,21 @@ def test_a_subscription_with_no_order_line_is_expected_at_the_row_of_its_terms_f
     inject(kind="amount", subtotal="130.80", month="2021-07",
            subscriptionId=bought.pc_subscription_id)
     done = run(pc_client, graph_client, "2021-07")
+    assert (done.state, [i.note for i in done.items]) == ("matched", [])
+
+
+def test_b6_a_subscription_with_no_order_line_is_expected_at_the_tier_of_its_licences(
+        shop, clock, pc_client, graph_client, bought):
+    """Its ten licences fall in the price list's 6+ tier, at the cost Microsoft bills; the
+    1-5 tier's dearer row is not what Microsoft charges for them (catalog/effective.py)."""
+    tiered = bought.order_line.price
+    db.session.add(Price(sku=tiered.sku, term_duration=tiered.term_duration,
+                         billing_cycle=tiered.billing_cycle, market=tiered.market,
+                         currency=tiered.currency, tier_min=6, unit_price=tiered.unit_price,
+                         erp_price=tiered.erp_price))
+    tiered.tier_max, tiered.unit_price = 5, Decimal("12.50")
+    bought.order_line_id = None
+    db.session.commit()
+    clock.move_to(INVOICED)
+    done = run(pc_client, graph_client)
     assert (done.state, [i.note for i in done.items]) == ("matched", [])
