@@ -16,6 +16,7 @@ from connectors.graph.billing_types import (
     ExportNotReady,
     ManifestBlob,
     ReconciliationLineItem,
+    UsageLineItem,
 )
 from connectors.graph.client import GraphClient, build_graph_client, build_sign_in_proof
 from connectors.graph.errors import (
@@ -49,7 +50,7 @@ from connectors.graph.types import (
 __all__ = [
     "GLOBAL_ADMINISTRATOR", "AccessAssignment", "AccessDenied", "BillingManifest",
     "BillingOperation", "BlobDownloadFailed", "Conflict", "ExportFailed", "ExportNotReady",
-    "GraphClient", "ManifestBlob", "ReconciliationLineItem",
+    "GraphClient", "ManifestBlob", "ReconciliationLineItem", "UsageLineItem",
     "GraphError", "InvalidRequest", "MsalGraphTokenProvider", "NotFound", "ProvenTenant",
     "ReauthenticationRequired", "Relationship", "RelationshipRequest",
     "SandboxGraphTokenProvider", "ServiceUnavailable", "SignInCancelled", "SignInError",

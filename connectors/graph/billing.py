@@ -8,14 +8,19 @@ JSON Lines blobs, read with its SAS token. Polling honours Retry-After but is bo
 (Microsoft's own sample gives up after a few polls and starts over): a caller is never held
 for longer than `max_polls` waits of at most `max_wait` seconds each.
 
+The billed Azure usage export (/usage/billed/export) takes the same request and answers
+through the same operations and manifests.
+
 Permission PartnerBilling.Read.All (application or delegated). Pages:
 https://learn.microsoft.com/graph/api/partners-billing-billedreconciliation-export,
+.../partners-billing-billedusage-export,
 .../partners-billing-operation-get, .../partners-billing-manifest-get.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from connectors.graph.billing_types import (
     FAILED,
@@ -25,6 +30,7 @@ from connectors.graph.billing_types import (
     ExportFailed,
     ExportNotReady,
     ReconciliationLineItem,
+    UsageLineItem,
 )
 from connectors.graph.blobs import BlobReader
 from connectors.graph.errors import GraphError, retry_after
@@ -32,8 +38,11 @@ from connectors.graph.transport import Call, Transport
 
 BILLING = "/reports/partners/billing"
 BILLED_EXPORT = f"{BILLING}/reconciliation/billed/export"
+# partners-billing-billedusage-export: the same request and flow, over Azure usage.
+BILLED_USAGE_EXPORT = f"{BILLING}/usage/billed/export"
 ATTRIBUTE_SETS = ("full", "basic")
-DEFAULT_WAIT = 5.0  # seconds, when a running operation names no Retry-After
+DEFAULT_WAIT = 5.0
+T = TypeVar("T")  # seconds, when a running operation names no Retry-After
 
 
 class BillingApi:
@@ -46,13 +55,21 @@ class BillingApi:
     def export_billed_reconciliation(self, invoice_id: str, attribute_set: str = "full") -> str:
         """Ask Graph to export one invoice's billed reconciliation line items; returns the
         operation's URL (the 202's Location header)."""
+        return self._export(BILLED_EXPORT, invoice_id, attribute_set)
+
+    def export_billed_usage(self, invoice_id: str, attribute_set: str = "full") -> str:
+        """Ask Graph to export one invoice's billed Azure usage (daily rated); returns the
+        operation's URL."""
+        return self._export(BILLED_USAGE_EXPORT, invoice_id, attribute_set)
+
+    def _export(self, path: str, invoice_id: str, attribute_set: str) -> str:
         if not invoice_id:
             raise ValueError("invoice_id is required: the id of a Microsoft invoice")
         if attribute_set not in ATTRIBUTE_SETS:
             raise ValueError(f"attribute_set must be one of {ATTRIBUTE_SETS}, "
                              f"not {attribute_set!r}")
         response = self._transport.send(Call(
-            "POST", BILLED_EXPORT, body={"invoiceId": invoice_id,
+            "POST", path, body={"invoiceId": invoice_id,
                                          "attributeSet": attribute_set}, ok=(202,)))
         location = response.headers.get("Location")
         if not location:
@@ -90,9 +107,12 @@ class BillingApi:
     def manifest_line_items(self, manifest: BillingManifest
                             ) -> Iterator[ReconciliationLineItem]:
         """Every line item of every blob of a manifest, streamed file by file."""
+        return self._records(manifest, ReconciliationLineItem.from_wire)
+
+    def _records(self, manifest: BillingManifest, read: Callable[[Any], T]) -> Iterator[T]:
         for blob in manifest.blobs:
             for record in self._blobs.records(manifest.blob_url(blob)):
-                yield ReconciliationLineItem.from_wire(record)
+                yield read(record)
 
     def billed_reconciliation(self, invoice_id: str, attribute_set: str = "full", *,
                               max_polls: int = 20, max_wait: float = 60.0
@@ -102,3 +122,12 @@ class BillingApi:
         location = self.export_billed_reconciliation(invoice_id, attribute_set)
         manifest = self.wait_for_export(location, max_polls=max_polls, max_wait=max_wait)
         return self.manifest_line_items(manifest)
+
+    def billed_usage(self, invoice_id: str, attribute_set: str = "full", *,
+                     max_polls: int = 20, max_wait: float = 60.0) -> Iterator[UsageLineItem]:
+        """Export and wait (now), then stream one invoice's billed Azure usage line items
+        as the caller iterates. An invoice that bills no usage fails the export with
+        Graph's "No data available" (ExportFailed, code 5000)."""
+        location = self.export_billed_usage(invoice_id, attribute_set)
+        manifest = self.wait_for_export(location, max_polls=max_polls, max_wait=max_wait)
+        return self._records(manifest, UsageLineItem.from_wire)

@@ -236,3 +236,59 @@ class ReconciliationLineItem:
             term_and_billing_cycle=_text(row, "termandbillingcycle"),
             billing_frequency=_text(row, "billingfrequency"),
             reference_id=_text(row, "referenceid"), unit_type=_text(row, "unittype"))
+
+
+@dataclass(frozen=True)
+class UsageLineItem:
+    """One day of one meter of one Azure subscription, billed on a Microsoft invoice
+    (partners-billing-billedusage-export; the attributes of partners-billing-attributeset,
+    valued as https://learn.microsoft.com/partner-center/billing/daily-rated-usage-recon-files
+    describes them)."""
+
+    invoice_number: str
+    customer_id: str  # the customer's Entra tenant id
+    customer_name: str
+    entitlement_id: str  # the Azure subscription id
+    entitlement_description: str  # the Azure subscription's name
+    usage_date: date | None
+    meter_category: str
+    meter_name: str
+    quantity: Decimal
+    unit_price: Decimal  # the price list's, per unit, in the pricing currency
+    effective_unit_price: Decimal  # after discounts and the partner earned credit
+    pricing_currency: str
+    pricing_pre_tax_total: Decimal
+    billing_pre_tax_total: Decimal  # what the partner pays, in the billing currency
+    billing_currency: str
+    exchange_rate: Decimal  # PCToBCExchangeRate: pricing -> billing currency
+    credit_percentage: Decimal  # Azure credit applied: 0 or 100
+    charge_type: str
+
+    @classmethod
+    def from_wire(cls, data: Any) -> UsageLineItem:
+        """Read one JSON Lines record (either key case; numbers as numbers or strings)."""
+        row = _lowered(data)
+        return cls(
+            invoice_number=_text(row, "invoicenumber"), customer_id=_text(row, "customerid"),
+            customer_name=_text(row, "customername"),
+            entitlement_id=_text(row, "entitlementid"),
+            entitlement_description=_text(row, "entitlementdescription"),
+            usage_date=_day(row, "usagedate"), meter_category=_text(row, "metercategory"),
+            meter_name=_text(row, "metername"), quantity=_decimal(row, "quantity"),
+            unit_price=_decimal(row, "unitprice"),
+            effective_unit_price=_decimal(row, "effectiveunitprice"),
+            pricing_currency=_text(row, "pricingcurrency"),
+            pricing_pre_tax_total=_decimal(row, "pricingpretaxtotal"),
+            billing_pre_tax_total=_decimal(row, "billingpretaxtotal"),
+            billing_currency=_text(row, "billingcurrency"),
+            exchange_rate=_decimal(row, "pctobcexchangerate", "1"),
+            credit_percentage=_decimal(row, "creditpercentage"),
+            charge_type=_text(row, "chargetype"))
+
+    @property
+    def list_total(self) -> Decimal:
+        """The usage at the price list's price, in the billing currency, less any Azure
+        credit: what the customer pays at list price (Microsoft's price before the
+        partner's earned credit)."""
+        return (self.unit_price * self.quantity * self.exchange_rate
+                * (100 - self.credit_percentage) / 100)

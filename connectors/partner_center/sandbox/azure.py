@@ -52,6 +52,9 @@ def add_azure_subscription(sb: Sandbox, plan_subscription_id: str,
     entitlement = {"id": azure_subscription_id or str(uuid.uuid4()), "friendlyName": name,
                    "status": "active", "subscriptionId": plan_subscription_id}
     azure_state(sb)["entitlements"].setdefault(plan_subscription_id, []).append(entitlement)
+    # When it began to run up usage (usage.py); kept beside the entitlement, whose wire
+    # shape (get-a-list-of-azure-entitlements-for-subscription) has no such attribute.
+    azure_state(sb).setdefault("created", {})[entitlement["id"]] = wire.iso(sb.now())
     return entitlement
 
 

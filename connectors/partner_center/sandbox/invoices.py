@@ -21,7 +21,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
-from connectors.partner_center.sandbox import billing
+from connectors.partner_center.sandbox import billing, usage
 from connectors.partner_center.sandbox.customers import collection, link
 from connectors.partner_center.sandbox.errors import SandboxError, bad_request
 from connectors.partner_center.sandbox.state import Sandbox
@@ -52,22 +52,43 @@ def billed(sb: Sandbox) -> dict[str, list[dict[str, Any]]]:
     return {month: found for month, found in by_month.items() if found}
 
 
+def used(sb: Sandbox) -> dict[str, list[dict[str, Any]]]:
+    """Every day of Azure usage by month (usage.py), billed on the same invoices."""
+    by_month: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for line in usage.lines(sb):
+        by_month[usage.billing_month(line)].append(line)
+    return dict(by_month)
+
+
 def issued(sb: Sandbox) -> dict[str, list[dict[str, Any]]]:
-    """The months whose invoice Microsoft has issued by the sandbox's today, with lines,
-    each line carrying its invoice number."""
+    """The months whose invoice Microsoft has issued by the sandbox's today, with their
+    license-based lines (none for a month of Azure usage alone), each line carrying its
+    invoice number."""
     today = sb.now().date()
+    licensed = billed(sb)
     done = {}
-    for month, found in sorted(billed(sb).items()):
+    for month in sorted(licensed.keys() | used(sb).keys()):
         if issued_on(sb, month) <= today:
-            done[month] = [line | {"invoiceNumber": invoice_id(month)} for line in found]
+            done[month] = [line | {"invoiceNumber": invoice_id(month)}
+                           for line in licensed.get(month, [])]
     return done
+
+
+def usage_of(sb: Sandbox, number: str) -> list[dict[str, Any]] | None:
+    """An issued invoice's Azure usage lines, or None when Microsoft has issued no such
+    invoice or it bills no usage."""
+    today = sb.now().date()
+    return next(([line | {"InvoiceNumber": number} for line in found]
+                 for month, found in used(sb).items()
+                 if invoice_id(month) == number and issued_on(sb, month) <= today), None)
 
 
 def _invoice(sb: Sandbox, month: str, found: list[dict[str, Any]]) -> dict[str, Any]:
     """An Invoice resource (invoice-resources) for one month's lines."""
     number, start = invoice_id(month), date.fromisoformat(f"{month}-01")
     end = billing.add_months(start, 1)
-    total = sum((Decimal(line["total"]) for line in found), Decimal(0))
+    total = sum((Decimal(line["total"]) for line in found), Decimal(0)) + sum(
+        (Decimal(line["BillingPreTaxTotal"]) for line in used(sb).get(month, [])), Decimal(0))
     return {
         "id": number, "invoiceDate": f"{issued_on(sb, month).isoformat()}T00:00:00Z",
         "billingPeriodStartDate": f"{start.isoformat()}T00:00:00Z",

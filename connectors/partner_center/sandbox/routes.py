@@ -222,6 +222,8 @@ _BILLING = f"/v1.0{graph_billing.PATH}"
 ROUTES += (
     Route("POST", f"{_BILLING}/reconciliation/billed/export", graph_billing.export,
           audience="graph"),
+    Route("POST", f"{_BILLING}/usage/billed/export", graph_billing.export_usage,
+          audience="graph"),
     Route("GET", f"{_BILLING}/operations/<operation>", graph_billing.operation,
           audience="graph"),
     Route("GET", f"{_BILLING}/manifests/<manifest>", graph_billing.manifest,

@@ -1,6 +1,7 @@
 """Graph's billed invoice reconciliation export in the sandbox (partner-center-api-2.md §5).
 
 POST /v1.0/reports/partners/billing/reconciliation/billed/export {invoiceId, attributeSet}
+(and /usage/billed/export, the same over the invoice's Azure usage, ../usage.py)
 answers 202 with a Location; GET on it answers 200 with a runningOperation (and
 Retry-After) for `config.billing_export_polls` reads, then an exportSuccessOperation naming
 the manifest, or a failedOperation {code "5000", "No data available"} when Microsoft has
@@ -49,8 +50,28 @@ def _key(sb: Sandbox) -> bytes:
     return sb.data.setdefault("billingSasKey", secrets.token_hex(16)).encode()
 
 
+# The billed usage attributes a "basic" export leaves out (partners-billing-attributeset).
+USAGE_FULL_ONLY = ("AvailabilityId", "BenefitID", "ConsumedService", "CustomerCountry",
+                   "CustomerDomainName", "EntitlementDescription", "MeterCategory", "MeterId",
+                   "MeterName", "MeterRegion", "MeterSubCategory", "MeterType", "MpnId",
+                   "PartnerEarnedCreditPercentage", "ProductName", "PublisherId",
+                   "ResourceGroup", "ResourceLocation", "ServiceInfo1", "ServiceInfo2",
+                   "SubscriptionDescription", "Tags", "Tier2MpnId", "Unit")
+
+
 def export(sb: Sandbox, ctx: GraphCtx) -> tuple[int, Any, dict[str, str]]:
     """POST .../reconciliation/billed/export: 202 and the operation to poll."""
+    return _export(sb, ctx, "reconciliation")
+
+
+def export_usage(sb: Sandbox, ctx: GraphCtx) -> tuple[int, Any, dict[str, str]]:
+    """POST .../usage/billed/export (partners-billing-billedusage-export): the same
+    request, flow and answers as the reconciliation export, over the invoice's daily rated
+    Azure usage."""
+    return _export(sb, ctx, "usage")
+
+
+def _export(sb: Sandbox, ctx: GraphCtx, kind: str) -> tuple[int, Any, dict[str, str]]:
     invoice_id, attribute_set = ctx.body.get("invoiceId"), ctx.body.get("attributeSet", "full")
     if not isinstance(invoice_id, str) or not invoice_id.strip():
         raise bad_request("invoiceId is required.")
@@ -61,7 +82,7 @@ def export(sb: Sandbox, ctx: GraphCtx) -> tuple[int, Any, dict[str, str]]:
     for old in list(store)[:-KEEP_EXPORTS]:  # the state file keeps only recent snapshots
         del store[old]
     store[op_id] = {"id": op_id, "invoiceId": invoice_id.strip(), "partner": ctx.partner,
-                         "attributeSet": attribute_set, "created": now, "reads": 0}
+                    "attributeSet": attribute_set, "created": now, "reads": 0, "kind": kind}
     return 202, None, {"Location": f"{ctx.base_url}{PATH}/operations/{op_id}"}
 
 
@@ -74,18 +95,20 @@ def _operation(sb: Sandbox, ctx: GraphCtx, op_id: str) -> dict[str, Any]:
 
 def _finish(sb: Sandbox, op: dict[str, Any]) -> None:
     """Snapshot the invoice's lines into blobs (the data as of the export)."""
-    found = invoices.lines_of(sb, op["invoiceId"])
+    usage = op.get("kind") == "usage"
+    found = (invoices.usage_of if usage else invoices.lines_of)(sb, op["invoiceId"])
     op["finished"] = wire.iso(sb.now())
     if not found:
         op["result"] = "failed"
         return
     if op["attributeSet"] == "basic":
-        found = [{k: v for k, v in line.items() if k not in FULL_ONLY} for line in found]
+        left_out = USAGE_FULL_ONLY if usage else FULL_ONLY
+        found = [{k: v for k, v in line.items() if k not in left_out} for line in found]
     size = max(1, sb.config.billing_blob_lines)
     op["blobs"] = [{"name": f"part-{i:05d}-{uuid.uuid4()}.c000.json.gz",
                     "lines": found[start:start + size]}
                    for i, start in enumerate(range(0, len(found), size))]
-    op["month"] = found[0]["orderDate"][:7]
+    op["month"] = found[0]["UsageDate" if usage else "orderDate"][:7]
     op["manifest"] = str(uuid.uuid4())
     op["etag"] = hashlib.sha256(json.dumps(op["blobs"]).encode()).hexdigest()[:17]
     op["result"] = "succeeded"
