@@ -9,6 +9,8 @@ from flask import current_app
 
 from billing.periods import BillingInputError, previous_month
 from billing.runs import run_billing
+from connectors.graph.app_client import get_graph_client
+from connectors.partner_center.app_client import get_client
 
 
 @click.group("billing")
@@ -25,7 +27,8 @@ def run_command(month: str | None, today: datetime | None) -> None:
     issued = today.date() if today else date.today()
     terms = int(current_app.config.get("BILLING_PAYMENT_TERMS_DAYS", 30))
     try:
-        run = run_billing(month or previous_month(issued), issued, terms_days=terms)
+        run = run_billing(month or previous_month(issued), issued, terms_days=terms,
+                          invoices=get_client(), exports=get_graph_client())
     except BillingInputError as refused:
         raise click.BadParameter(str(refused).partition(": ")[2], param_hint="--month") \
             from refused

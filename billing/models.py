@@ -32,8 +32,12 @@ class ChargeType:
     CANCEL = "cancelImmediate"
     ONE_TIME = "oneTime"  # perpetual software, charged once
     CUSTOMER_CREDIT = "customerCredit"
+    # Ours, not Microsoft's: an Azure plan's usage of a month (billing/azure_usage.py),
+    # which Microsoft bills on its usage lines, not on the license-based reconciliation.
+    AZURE_USAGE = "azureUsage"
 
-    ALL = (NEW, RENEW, CYCLE, ADD_QUANTITY, REMOVE_QUANTITY, CANCEL, ONE_TIME, CUSTOMER_CREDIT)
+    ALL = (NEW, RENEW, CYCLE, ADD_QUANTITY, REMOVE_QUANTITY, CANCEL, ONE_TIME, CUSTOMER_CREDIT,
+           AZURE_USAGE)
 
 
 class Charge(db.Model):

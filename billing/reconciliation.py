@@ -39,8 +39,9 @@ from orders.models import OrderLine
 from persistence import as_utc, db, utcnow
 from subscriptions.models import Subscription
 
-# A credit we give a buyer of our own accord is not Microsoft's to bill.
-NOT_MICROSOFTS = (ChargeType.CUSTOMER_CREDIT,)
+# A credit we give a buyer of our own accord is not Microsoft's to bill; Azure usage is on
+# Microsoft's usage lines, not in the license-based reconciliation this compares with.
+NOT_MICROSOFTS = (ChargeType.CUSTOMER_CREDIT, ChargeType.AZURE_USAGE)
 BATCH = 1000
 
 

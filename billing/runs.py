@@ -19,6 +19,7 @@ from sqlalchemy import and_, case, exists, func, insert, literal, select
 
 from accounts.models import Customer
 from billing import tax
+from billing.azure_usage import UsageExports, UsageInvoices, charge_usage
 from billing.charges import generate_charges
 from billing.models import BillingRun, Charge, Invoice, InvoiceLine
 from billing.numbering import take_number
@@ -53,8 +54,11 @@ class Buyer:
 
 
 def run_billing(month: str, today: date, *, terms_days: int = DEFAULT_TERMS_DAYS,
-                started_by_id: int | None = None) -> BillingRun:
-    """Bill one month (YYYY-MM) as of `today`: charges, then invoices; returns the run."""
+                started_by_id: int | None = None, invoices: UsageInvoices | None = None,
+                exports: UsageExports | None = None) -> BillingRun:
+    """Bill one month (YYYY-MM) as of `today`: charges, then invoices; returns the run.
+    With Microsoft's invoices and Graph's exports, the Azure usage Microsoft has billed
+    is charged too (billing/azure_usage.py)."""
     first, _ = parse_month(month)
     if today < first:
         raise BillingInputError(f"month: {month} has not begun yet; bill it from "
@@ -66,6 +70,10 @@ def run_billing(month: str, today: date, *, terms_days: int = DEFAULT_TERMS_DAYS
                      invoices_issued=0, problems="")
     run.charges_added = generate_charges(month, today)
     problems = []
+    if invoices is not None and exports is not None:
+        added, problems = charge_usage(month, invoices, exports)
+        run.charges_added += added
+        db.session.commit()
     for buyer in open_buyers(month):
         outcome = issue_invoice(buyer, month, today, terms_days)
         if isinstance(outcome, Invoice):

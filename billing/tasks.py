@@ -9,6 +9,8 @@ from flask import current_app
 
 from billing.periods import previous_month
 from billing.runs import run_billing
+from connectors.graph.app_client import get_graph_client
+from connectors.partner_center.app_client import get_client
 
 
 @shared_task(name="billing.run_monthly")
@@ -17,4 +19,6 @@ def billing_monthly_task() -> int:
     retried task, a manual run the same day) issues nothing twice."""
     today = date.today()
     terms = int(current_app.config.get("BILLING_PAYMENT_TERMS_DAYS", 30))
-    return run_billing(previous_month(today), today, terms_days=terms).invoices_issued
+    # Microsoft's invoices and Graph's exports: the Azure usage Microsoft has billed.
+    return run_billing(previous_month(today), today, terms_days=terms, invoices=get_client(),
+                       exports=get_graph_client()).invoices_issued

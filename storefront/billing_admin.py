@@ -16,6 +16,8 @@ from billing import tax
 from billing.models import BillingRun, Invoice, TaxRate
 from billing.periods import BillingInputError, previous_month
 from billing.runs import run_billing
+from connectors.graph.app_client import get_graph_client
+from connectors.partner_center.app_client import get_client
 from persistence import db
 from storefront.security import admin_only
 
@@ -62,7 +64,8 @@ def run():
     terms = int(current_app.config.get("BILLING_PAYMENT_TERMS_DAYS", 30))
     try:
         done = run_billing(form.month.data, date.today(), terms_days=terms,
-                           started_by_id=current_user.id)
+                           started_by_id=current_user.id, invoices=get_client(),
+                           exports=get_graph_client())
     except BillingInputError as refused:
         form.month.errors = [str(refused)]
         return _index(form, 422)

@@ -26,7 +26,7 @@ CHARGE_TYPES = {"new": "New", "renew": "Renewal", "cycleCharge": "Cycle charge",
                 "addQuantity": "Licenses added", "removeQuantity": "Licenses removed",
                 "cancelImmediate": "Cancellation credit", "oneTime": "One-time purchase",
                 "customerCredit": "Credit", "commitment": "OSPA commitment (O6)",
-                "overage": "OSPA overage (O6)"}
+                "overage": "OSPA overage (O6)", "azureUsage": "Azure usage"}
 CSV_HEADER = ("Invoice number", "Kind", "Issue date", "Due date", "Billing month", "Buyer",
               "Customer", "Subscription", "Description", "Charge type", "Period start",
               "Period end", "Quantity", "Unit price", "Amount", "Tax rate", "Invoice tax",

@@ -1,0 +1,160 @@
+"""B1 for the Azure plan: its Azure usage, billed monthly in arrears.
+
+The plan itself costs nothing (the shop says so); what the buyer owes is the usage of the
+Azure subscriptions under it, which Microsoft rates daily and bills the partner on the
+invoice of the month of use, published on the 6th-8th of the next month. A billing run for
+a month reads the usage on Microsoft's invoices of that month and the month before (Graph's
+billed usage export, connectors/graph/billing.py) and charges each buyer, per Azure
+subscription and month of use, once:
+
+- a direct customer pays the usage at the price list's price (UnitPrice x Quantity, in
+  the billing currency, less any Azure credit): what Microsoft charges before the
+  partner's earned credit;
+- a reseller pays the provider's cost (what Microsoft billed, BillingPreTaxTotal) plus its
+  markup on the Azure plan (else its default markup); with no markup, the price list's
+  price, as for any product sold at no markup; its end customer's retail is the price
+  list's price (for the reseller's re-invoice).
+
+Amounts are summed exactly and rounded once per charge (B5); a charge is in the currency
+Microsoft billed it in. Each charge's source (`azure:<invoice>:<tenant>:<Azure
+subscription>:<currency>`) makes a repeated run add nothing. Usage of a tenant no customer
+here has is not billed; the run lists it. An invoice whose usage cannot be read yet is
+left for the next run, which finds it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Protocol
+
+from sqlalchemy import select
+
+from accounts.models import Customer
+from billing.models import Charge, ChargeType
+from billing.periods import parse_month, previous_month
+from catalog.pricing import reseller_price
+from catalog.queries import applied_markup, buyer_market, markups_for
+from connectors.graph.billing_types import ExportFailed
+from connectors.graph.errors import GraphError
+from connectors.partner_center.errors import PartnerCenterError
+from persistence import db
+from persistence.money import round_money
+from subscriptions.models import Subscription
+
+AZURE_PLAN = "azure_plan"
+NO_DATA = "5000"  # Graph's failedOperation code for an invoice with nothing to export
+
+
+class UsageInvoices(Protocol):
+    """Partner Center's invoice list (PartnerCenterClient)."""
+
+    def invoices_for(self, month: str) -> tuple[Any, ...]: ...
+
+
+class UsageExports(Protocol):
+    """Graph's billed usage export (GraphClient)."""
+
+    def billed_usage(self, invoice_id: str) -> Iterable[Any]: ...
+
+
+@dataclass
+class _Used:
+    """One Azure subscription's usage on one invoice, summed exactly."""
+
+    name: str = ""
+    customer_name: str = ""
+    cost: Decimal = Decimal(0)
+    listed: Decimal = Decimal(0)
+    first: date | None = None
+    last: date | None = None
+
+    def add(self, item) -> None:
+        self.name = self.name or item.entitlement_description
+        self.customer_name = self.customer_name or item.customer_name
+        self.cost += item.billing_pre_tax_total
+        self.listed += item.list_total
+        if item.usage_date:
+            self.first = min(filter(None, (self.first, item.usage_date)))
+            self.last = max(filter(None, (self.last, item.usage_date)))
+
+
+def charge_usage(month: str, invoices: UsageInvoices, exports: UsageExports
+                 ) -> tuple[int, list[str]]:
+    """Charge, in `month`, the Azure usage on Microsoft's invoices of `month` and the month
+    before not charged yet; returns the charges added and what could not be billed. Not
+    committed here (the run commits)."""
+    first, _ = parse_month(month)
+    added, problems = 0, []
+    for used_in in (previous_month(first), month):
+        try:
+            for invoice in invoices.invoices_for(used_in):
+                found, unbilled = _charges(invoice.id, exports, month)
+                added += found
+                problems += unbilled
+        except (GraphError, PartnerCenterError, ValueError) as error:
+            problems.append(f"Azure usage of {used_in} could not be read from Microsoft "
+                            f"({error}); run billing again to bill it.")
+    return added, problems
+
+
+def _charges(invoice_id: str, exports: UsageExports, month: str) -> tuple[int, list[str]]:
+    try:
+        items = list(exports.billed_usage(invoice_id))
+    except ExportFailed as failed:
+        if failed.code == NO_DATA:  # the invoice bills no Azure usage
+            return 0, []
+        raise
+    used: dict[tuple[str, str, str], _Used] = {}
+    for item in items:
+        used.setdefault((item.customer_id, item.entitlement_id, item.billing_currency),
+                        _Used()).add(item)
+    added, problems = 0, []
+    for (tenant, entitlement, currency), usage in used.items():
+        source = f"azure:{invoice_id}:{tenant}:{entitlement}:{currency}"
+        if db.session.scalar(select(Charge.id).where(Charge.source == source)):
+            continue
+        customer = db.session.scalar(select(Customer).where(Customer.tenant_id == tenant))
+        if customer is None:
+            problems.append(f"Azure usage of {usage.customer_name or tenant} on Microsoft's "
+                            f"invoice {invoice_id} is not billed: no customer here has the "
+                            f"tenant {tenant}.")
+            continue
+        db.session.add(_charge(source, customer, entitlement, currency, usage, month))
+        added += 1
+    return added, problems
+
+
+def _charge(source: str, customer: Customer, entitlement: str, currency: str,
+            usage: _Used, month: str) -> Charge:
+    plan = db.session.scalar(select(Subscription).where(
+        Subscription.customer_id == customer.id, Subscription.family == AZURE_PLAN)
+        .order_by(Subscription.id.desc()).limit(1))
+    listed = round_money(usage.listed, currency)
+    amount = listed
+    if customer.reseller_id is not None:
+        markup = applied_markup(markups_for(customer.reseller_id),
+                                plan.product_id if plan else None)
+        amount = reseller_price(usage.cost, markup, currency) if markup is not None \
+            else listed
+    first, _ = parse_month(month)
+    return Charge(
+        source=source, buyer_reseller_id=customer.reseller_id, customer_id=customer.id,
+        subscription_id=plan.id if plan else None,
+        pc_subscription_id=plan.pc_subscription_id or "" if plan else "",
+        charge_type=ChargeType.AZURE_USAGE,
+        description=f"Azure usage, {_period(usage)}: {usage.name or 'Azure subscription'} "
+                    f"({entitlement})"[:300],
+        quantity=1, unit_price=amount, effective_unit_price=amount, amount=amount,
+        retail_unit_price=listed if customer.reseller_id is not None else None,
+        currency=currency, market=buyer_market(customer.country),
+        period_start=usage.first or first, period_end=usage.last or first,
+        billing_month=month)
+
+
+def _period(usage: _Used) -> str:
+    if usage.first is None or usage.last is None:
+        return "this month"
+    return f"{usage.first:%-d}–{usage.last:%-d %B %Y}"

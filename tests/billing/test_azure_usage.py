@@ -1,0 +1,106 @@
+"""B1 for the Azure plan: the usage Microsoft billed is charged to the buyer, monthly in
+arrears, once. The plan is provisioned through the real pipeline against the sandbox, whose
+Azure subscription runs one D2s v3 around the clock (24 h a day at USD 0.096 an hour, 15 %
+partner earned credit); the billing run reads Microsoft's invoices with the real Partner
+Center client and the usage with the real Graph client (Graph's billed usage export)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from billing.models import Charge, ChargeType, InvoiceLine
+from billing.runs import run_billing
+from catalog.models import Price, Product, ResellerMarkup, Sku
+from persistence import db
+from tests.billing.conftest import provisioned
+
+PUBLISHED = datetime(2021, 7, 8, 12, tzinfo=UTC)  # June's invoice is out
+# 18-30 June: 13 days x 24 hours. Microsoft bills the partner the hours less 15 %:
+COST = 13 * 24 * Decimal("0.0816")  # USD 25.4592
+LIST = 13 * 24 * Decimal("0.096")  # USD 29.952, the price list's
+
+
+@pytest.fixture
+def plan(shop, clock, pc_client):
+    """Reseller A's Alpha GmbH (Germany) bought the Azure plan on 18 June 2021."""
+    product = Product(pc_product_id="DZH318Z0BPS6", title="Azure plan", family="azure_plan")
+    sku = Sku(product=product, pc_sku_id="0001", title="Azure plan",
+              availability_id="DZH318Z0BPS6")
+    price = Price(sku=sku, term_duration="", billing_cycle="one_time", market="DE",
+                  currency="EUR", unit_price=Decimal(0), erp_price=Decimal(0))
+    db.session.add_all([product, sku, price])
+    db.session.commit()
+    return provisioned(shop.customer_a, shop.reseller_a_user, price, 1, pc_client)
+
+
+def run(clock, pc_client, graph_client, month: str = "2021-07"):
+    clock.move_to(PUBLISHED)
+    return run_billing(month, PUBLISHED.date(), invoices=pc_client, exports=graph_client)
+
+
+def usage_charges() -> list[Charge]:
+    return list(db.session.scalars(select(Charge).where(
+        Charge.charge_type == ChargeType.AZURE_USAGE)))
+
+
+def test_b1_a_resellers_azure_usage_is_charged_at_cost_plus_its_markup_once(
+        shop, clock, pc_client, graph_client, plan):
+    db.session.add(ResellerMarkup(reseller_id=shop.reseller_a.id, product_id=None,
+                                  markup_percent=Decimal(10)))
+    db.session.commit()
+    done = run(clock, pc_client, graph_client)
+    [charge] = usage_charges()
+    assert (charge.amount, charge.currency, charge.market) == (
+        (COST * Decimal("1.1")).quantize(Decimal("0.01")), "USD", "DE")  # 28.01
+    assert charge.retail_unit_price == LIST.quantize(Decimal("0.01"))  # its end customer's
+    assert (charge.subscription_id, charge.buyer_reseller_id) == (plan.id, shop.reseller_a.id)
+    assert (charge.period_start, charge.period_end, charge.billing_month) == (
+        date(2021, 6, 18), date(2021, 6, 30), "2021-07")
+    assert charge.description.startswith("Azure usage, 18–30 June 2021: Microsoft Azure (")
+    invoiced = db.session.scalar(select(InvoiceLine).where(InvoiceLine.charge_id == charge.id))
+    assert invoiced is not None and done.problems == ""
+
+    again = run(clock, pc_client, graph_client)
+    assert len(usage_charges()) == 1 and again.charges_added == 0
+
+
+def test_b1_without_a_markup_the_usage_is_charged_at_the_price_lists_price(
+        shop, clock, pc_client, graph_client, plan):
+    run(clock, pc_client, graph_client)
+    [charge] = usage_charges()
+    assert charge.amount == Decimal("29.95")  # LIST, rounded once (B5)
+
+
+def test_b1_usage_is_billed_in_arrears_once_microsofts_invoice_is_out(
+        shop, clock, pc_client, graph_client, plan):
+    clock.move_to(datetime(2021, 7, 1, 9, tzinfo=UTC))
+    early = run_billing("2021-06", date(2021, 7, 1), invoices=pc_client, exports=graph_client)
+    assert usage_charges() == [] and early.problems == ""  # June's invoice is not out yet
+    later = run(clock, pc_client, graph_client, "2021-07")
+    assert len(usage_charges()) == 1 and later.charges_added >= 1
+
+
+def test_b1_usage_of_a_tenant_no_customer_has_is_listed_not_billed(
+        shop, clock, pc_client, graph_client, plan):
+    tenant = shop.customer_a.tenant_id
+    shop.customer_a.tenant_id = "00000000-0000-4000-8000-00000000beef"
+    db.session.commit()
+    done = run(clock, pc_client, graph_client)
+    assert usage_charges() == []
+    assert f"no customer here has the tenant {tenant}" in done.problems
+
+
+def test_b1_microsoft_unreachable_leaves_the_usage_for_the_next_run(
+        shop, clock, pc_client, graph_client, plan, pc_sandbox):
+    pc_sandbox.add_fault(endpoint="POST /v1.0/reports/partners/billing/usage/*", status=403,
+                         code="accessDenied")
+    done = run(clock, pc_client, graph_client)
+    assert usage_charges() == []
+    assert "could not be read from Microsoft" in done.problems
+    pc_sandbox.faults.clear()
+    run(clock, pc_client, graph_client)
+    assert len(usage_charges()) == 1
