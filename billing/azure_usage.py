@@ -3,9 +3,9 @@
 The plan itself costs nothing (the shop says so); what the buyer owes is the usage of the
 Azure subscriptions under it, which Microsoft rates daily and bills the partner on the
 invoice of the month of use, published on the 6th-8th of the next month. A billing run for
-a month reads the usage on Microsoft's invoices of that month and the month before (Graph's
-billed usage export, connectors/graph/billing.py) and charges each buyer, per Azure
-subscription and month of use, once:
+a month reads the usage on Microsoft's invoices of that month and the two before it
+(Graph's billed usage export, connectors/graph/billing.py) and charges each buyer, per
+Azure subscription and month of use, once:
 
 - a direct customer pays the usage at the price list's price (UnitPrice x Quantity, in
   the billing currency, less any Azure credit): what Microsoft charges before the
@@ -34,7 +34,7 @@ from sqlalchemy import select
 
 from accounts.models import Customer
 from billing.models import Charge, ChargeType
-from billing.periods import parse_month, previous_month
+from billing.periods import month_of, parse_month, previous_month
 from catalog.pricing import reseller_price
 from catalog.queries import applied_markup, buyer_market, markups_for
 from connectors.graph.billing_types import ExportFailed
@@ -46,6 +46,7 @@ from subscriptions.models import Subscription
 
 AZURE_PLAN = "azure_plan"
 NO_DATA = "5000"  # Graph's failedOperation code for an invoice with nothing to export
+LOOKBACK = 2  # earlier months whose invoices a run reads again for usage not charged yet
 
 
 class UsageInvoices(Protocol):
@@ -83,12 +84,12 @@ class _Used:
 
 def charge_usage(month: str, invoices: UsageInvoices, exports: UsageExports
                  ) -> tuple[int, list[str]]:
-    """Charge, in `month`, the Azure usage on Microsoft's invoices of `month` and the month
-    before not charged yet; returns the charges added and what could not be billed. Not
+    """Charge, in `month`, the Azure usage on Microsoft's invoices of `month` and the two
+    months before not charged yet; returns the charges added and what could not be billed. Not
     committed here (the run commits)."""
     first, _ = parse_month(month)
     added, problems = 0, []
-    for used_in in (previous_month(first), month):
+    for used_in in _months_read(first):
         try:
             for invoice in invoices.invoices_for(used_in):
                 found, unbilled = _charges(invoice.id, exports, month)
@@ -98,6 +99,15 @@ def charge_usage(month: str, invoices: UsageInvoices, exports: UsageExports
             problems.append(f"Azure usage of {used_in} could not be read from Microsoft "
                             f"({error}); run billing again to bill it.")
     return added, problems
+
+
+def _months_read(first: date) -> list[str]:
+    """The month and the LOOKBACK before it, oldest first: a run that did not happen (a
+    stopped worker) leaves its usage to the next ones, not lost."""
+    months = [month_of(first)]
+    for _ in range(LOOKBACK):
+        months.insert(0, previous_month(parse_month(months[0])[0]))
+    return months
 
 
 def _charges(invoice_id: str, exports: UsageExports, month: str) -> tuple[int, list[str]]:

@@ -104,3 +104,15 @@ def test_b1_microsoft_unreachable_leaves_the_usage_for_the_next_run(
     pc_sandbox.faults.clear()
     run(clock, pc_client, graph_client)
     assert len(usage_charges()) == 1
+
+
+def test_b1_a_month_without_a_run_leaves_its_usage_to_the_runs_after_it(
+        shop, clock, pc_client, graph_client, plan):
+    # No run in July (a stopped worker): August's, on 1 September, still reads June's
+    # invoice (and July's, out on 8 August).
+    clock.move_to(datetime(2021, 9, 1, 9, tzinfo=UTC))
+    run_billing("2021-08", date(2021, 9, 1), invoices=pc_client, exports=graph_client)
+    june, july = sorted(usage_charges(), key=lambda c: c.period_start)
+    assert (june.period_start, june.period_end, june.billing_month) == (
+        date(2021, 6, 18), date(2021, 6, 30), "2021-08")
+    assert (july.period_start, july.period_end) == (date(2021, 7, 1), date(2021, 7, 31))
