@@ -168,3 +168,26 @@ def _period(usage: _Used) -> str:
     if usage.first is None or usage.last is None:
         return "this month"
     return f"{usage.first:%-d}–{usage.last:%-d %B %Y}"
+
+
+@dataclass(frozen=True)
+class UsageShown:
+    """One month of one Azure subscription's usage as its viewer is billed it."""
+
+    period_start: date
+    period_end: date
+    description: str
+    amount: Decimal
+    currency: str
+
+
+def usage_billed(subscription_id: int, *, retail: bool, limit: int = 24) -> list[UsageShown]:
+    """The Azure plan's usage charges, newest first: what the buyer was charged, or with
+    `retail` what a reseller invoices its end customer for it (never the reseller's cost)."""
+    charges = db.session.scalars(select(Charge).where(
+        Charge.subscription_id == subscription_id,
+        Charge.charge_type == ChargeType.AZURE_USAGE)
+        .order_by(Charge.period_start.desc(), Charge.id.desc()).limit(limit))
+    return [UsageShown(c.period_start, c.period_end, c.description,
+                       Decimal(c.retail_unit_price if retail and c.retail_unit_price is not None
+                               else c.amount), c.currency) for c in charges]

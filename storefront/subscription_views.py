@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from accounts.models import Customer, Reseller, Role
 from accounts.scoping import visible_customers
+from billing.azure_usage import usage_billed
 from catalog.margins import margin
 from catalog.price_words import counted
 from catalog.pricing import buyer_locale, format_money
@@ -128,6 +129,8 @@ def _render(sub: Subscription, refusal: SubscriptionRefused | None = None, key=N
         # K12: an Azure plan shows the Azure subscriptions Partner Center reports under it
         azure=azure_plan_view(sub.customer_id, get_client()) if sub.family == "azure_plan"
         else None,
+        usage=usage_billed(sub.id, retail=_sees_retail(sub)) if sub.family == "azure_plan"
+        else (),
         money=lambda amount, currency: format_money(amount, currency, locale)), status
 
 

@@ -12,11 +12,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from billing.azure_usage import usage_billed
 from billing.models import Charge, ChargeType, InvoiceLine
 from billing.runs import run_billing
 from catalog.models import Price, Product, ResellerMarkup, Sku
 from persistence import db
 from tests.billing.conftest import provisioned
+from tests.conftest import login
 
 PUBLISHED = datetime(2021, 7, 8, 12, tzinfo=UTC)  # June's invoice is out
 # 18-30 June: 13 days x 24 hours. Microsoft bills the partner the hours less 15 %:
@@ -116,3 +118,23 @@ def test_b1_a_month_without_a_run_leaves_its_usage_to_the_runs_after_it(
     assert (june.period_start, june.period_end, june.billing_month) == (
         date(2021, 6, 18), date(2021, 6, 30), "2021-08")
     assert (july.period_start, july.period_end) == (date(2021, 7, 1), date(2021, 7, 31))
+
+
+def test_b1_the_plans_page_shows_the_usage_billed_as_its_viewer_is_billed_it(
+        shop, clock, pc_client, graph_client, plan, browser):
+    db.session.add(ResellerMarkup(reseller_id=shop.reseller_a.id, product_id=None,
+                                  markup_percent=Decimal(10)))
+    db.session.commit()
+    reseller = browser()
+    login(reseller, shop.reseller_a_user)
+    before = reseller.get(f"/subscriptions/{plan.id}").get_data(as_text=True)
+    assert 'id="azure-usage-none"' in before
+    run(clock, pc_client, graph_client)
+    login(reseller, shop.reseller_a_user)  # weeks later: signed in again
+    page = reseller.get(f"/subscriptions/{plan.id}").get_data(as_text=True)
+    usage = page[page.index('id="azure-usage"'):]
+    assert "2021-06-18 – 2021-06-30" in usage and "Microsoft Azure (" in usage
+    assert "28,01\xa0US$" in usage  # cost plus markup, as invoiced (the German customer)
+    # Its end customer would be shown the price list's price, never the reseller's cost.
+    [shown] = usage_billed(plan.id, retail=True)
+    assert (shown.amount, shown.currency) == (Decimal("29.95"), "USD")
