@@ -53,6 +53,18 @@ def index():
     return _index(RunForm(month=previous_month(date.today())))
 
 
+class _PageUsage:
+    """Graph's usage export, waited for at most one poll of at most 5 s per invoice from a
+    web request (a run reads up to three months' invoices): usage Microsoft has not
+    exported by then is listed on the run, and the next run, or the monthly one, bills it."""
+
+    def __init__(self, graph) -> None:
+        self._graph = graph
+
+    def billed_usage(self, invoice_id: str):
+        return self._graph.billed_usage(invoice_id, max_polls=1, max_wait=5.0)
+
+
 @bp.route("/run", methods=["POST"])
 @admin_only
 def run():
@@ -65,7 +77,7 @@ def run():
     try:
         done = run_billing(form.month.data, date.today(), terms_days=terms,
                            started_by_id=current_user.id, invoices=get_client(),
-                           exports=get_graph_client())
+                           exports=_PageUsage(get_graph_client()))
     except BillingInputError as refused:
         form.month.errors = [str(refused)]
         return _index(form, 422)

@@ -6,6 +6,7 @@ Center client and the usage with the real Graph client (Graph's billed usage exp
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -18,7 +19,7 @@ from billing.runs import run_billing
 from catalog.models import Price, Product, ResellerMarkup, Sku
 from persistence import db
 from tests.billing.conftest import provisioned
-from tests.conftest import login
+from tests.conftest import login, post_form
 
 PUBLISHED = datetime(2021, 7, 8, 12, tzinfo=UTC)  # June's invoice is out
 # 18-30 June: 13 days x 24 hours. Microsoft bills the partner the hours less 15 %:
@@ -138,3 +139,30 @@ def test_b1_the_plans_page_shows_the_usage_billed_as_its_viewer_is_billed_it(
     # Its end customer would be shown the price list's price, never the reseller's cost.
     [shown] = usage_billed(plan.id, retail=True)
     assert (shown.amount, shown.currency) == (Decimal("29.95"), "USD")
+
+
+def admin_runs(browser, shop, month: str = "2021-07") -> str:
+    admin = browser()
+    login(admin, shop.admin)
+    post_form(admin, "/admin/billing/run", {"month": month}, token_url="/admin/billing")
+    return admin.get("/admin/billing").get_data(as_text=True)
+
+
+def test_b1_the_admins_run_bills_the_usage_graph_has_exported(
+        shop, clock, pc_client, graph_client, plan, browser):
+    clock.move_to(PUBLISHED)
+    admin_runs(browser, shop)
+    [charge] = usage_charges()
+    assert charge.amount == Decimal("29.95")
+
+
+def test_b1_an_export_too_slow_for_the_admins_page_is_listed_and_billed_next_time(
+        shop, clock, pc_client, graph_client, plan, pc_sandbox, browser):
+    clock.move_to(PUBLISHED)
+    pc_sandbox.config.billing_export_polls = 5  # Graph takes longer than a page may wait
+    page = admin_runs(browser, shop)
+    assert usage_charges() == []
+    assert "Azure usage of 2021-06 could not be read from Microsoft" in html.unescape(page)
+    pc_sandbox.config.billing_export_polls = 1
+    admin_runs(browser, shop)
+    assert len(usage_charges()) == 1
