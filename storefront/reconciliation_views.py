@@ -60,13 +60,15 @@ class ReconcileForm(FlaskForm):
 
 
 class _PageExports:
-    """Graph's export, waited for at most 6 polls of at most 10 s from a web request."""
+    """Graph's export, waited for at most 2 polls of at most 8 s from a web request: 6
+    polls of 10 s outlasted gunicorn's 30 s worker timeout (deploy/gunicorn.conf.py), so a
+    slow export killed the worker instead of failing the run with "try again later"."""
 
     def __init__(self, graph) -> None:
         self._graph = graph
 
     def billed_reconciliation(self, invoice_id: str):
-        return self._graph.billed_reconciliation(invoice_id, max_polls=6, max_wait=10.0)
+        return self._graph.billed_reconciliation(invoice_id, max_polls=2, max_wait=8.0)
 
 
 def _money(amount, currency: str) -> str:

@@ -47,6 +47,19 @@ def test_the_admin_runs_a_month_and_sees_the_line_that_does_not_match(client, sh
     assert june.pc_subscription_id in body and "Alpha GmbH" in body
 
 
+def test_an_export_slower_than_a_page_may_wait_fails_the_run_within_the_workers_timeout(
+        client, shop, june, pc_sandbox, pc_sleeps):
+    pc_sandbox.config.billing_export_polls = 5  # Graph still running after the page's polls
+    pc_sandbox.config.billing_export_retry_after = 60
+    login(client, shop.admin)
+    answer = post_form(client, PAGE, {"month": "2021-06"})
+    run = db.session.query(ReconciliationRun).one()
+    assert answer.status_code == 302 and run.state == "failed"
+    assert "try again later" in run.message
+    # What the request waited for Graph, in all: under gunicorn's 30 s worker timeout.
+    assert sum(pc_sleeps) <= 16
+
+
 @pytest.mark.parametrize(("today", "month"), [
     (datetime(2026, 12, 6, 9, tzinfo=UTC), "2026-10"),  # November's invoice comes by the 8th
     (datetime(2026, 12, 8, 9, tzinfo=UTC), "2026-11"),
