@@ -178,6 +178,9 @@ class BaseConfig:
         _sqlite_url("throttle.sqlite") if SQLALCHEMY_DATABASE_URI.startswith("sqlite:")
         else "")
     API_TOKENS_PER_USER = int(os.environ.get("API_TOKENS_PER_USER", "10"))  # live ones
+    # How long a page's calls to Partner Center and Graph may spend waiting for retries and
+    # export polls (storefront.bound_outbound_waits): under gunicorn's 30 s worker timeout.
+    REQUEST_DEADLINE_SECONDS = float(os.environ.get("REQUEST_DEADLINE_SECONDS", "20"))
     # #21: provider admins and admin agents must use a second factor (they enrol at their
     # next sign-in); a browser may be trusted for this many days after a code.
     MFA_REQUIRED = True

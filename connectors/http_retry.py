@@ -12,7 +12,9 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -24,6 +26,39 @@ MAX_RETRY_AFTER = 3600.0
 # longer Retry-After is not slept through: the error goes up with its retry_after and a
 # background job reschedules itself by it (provisioning.jobs) while a page answers at once.
 MAX_IN_CALL_WAIT = 60.0
+
+
+# A web request's deadline (time.monotonic()), set by the web app around each request: a
+# retry or a poll that would sleep past it gives up and raises instead, so the page answers
+# "try again" before gunicorn's worker timeout kills the worker mid-request (a 502 and a
+# lost answer). Unset in workers, which wait as long as the policy allows.
+_DEADLINE: ContextVar[float | None] = ContextVar("http_deadline", default=None)
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Calls made inside wait for retries and polls only while `seconds` last."""
+    token = _DEADLINE.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def set_deadline(seconds: float | None) -> object:
+    """`deadline` for code with no with-block (a request's hooks): returns the token that
+    `clear_deadline` takes."""
+    return _DEADLINE.set(None if seconds is None else time.monotonic() + seconds)
+
+
+def clear_deadline(token: object) -> None:
+    _DEADLINE.reset(token)  # type: ignore[arg-type]
+
+
+def fits_deadline(wait: float) -> bool:
+    """Whether sleeping `wait` seconds still leaves time before the deadline, if any."""
+    end = _DEADLINE.get()
+    return end is None or time.monotonic() + wait < end
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -71,7 +106,10 @@ class BackoffPolicy:
         if attempt >= self.max_attempts or not isinstance(error, self.retryable):
             return False
         asked = self.retry_after(error)
-        return asked is None or asked <= self.max_wait
+        if asked is not None and asked > self.max_wait:
+            return False
+        longest = asked if asked is not None else self._ceiling(attempt)
+        return fits_deadline(longest)  # a web request's time left (deadline)
 
     def retry_after(self, error: Exception) -> float | None:
         """The server's own wait, when it sent one."""
@@ -82,9 +120,12 @@ class BackoffPolicy:
         asked = self.retry_after(error)
         if asked is not None:
             return asked
-        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+        ceiling = self._ceiling(attempt)
         # "Equal jitter": half fixed, half random, so clients that failed together spread out.
         return ceiling / 2 + self.rng.uniform(0, ceiling / 2)
+
+    def _ceiling(self, attempt: int) -> float:
+        return min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
 
     def wait(self, error: Exception, attempt: int) -> None:
         """Sleep before retrying after `attempt` failed."""

@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config.settings import INSTANCE_DIR, BaseConfig, config_from_env, validate
+from connectors.http_retry import clear_deadline, set_deadline
 from persistence import MAX_ID, db
 from persistence.files import create_private
 from storefront.extensions import csrf, login_manager, migrate
@@ -47,6 +48,7 @@ def create_app(config: type[BaseConfig] | dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     create_private(app.config.get(name) or "" for name in PRIVATE_DATABASES)
     trust_proxies(app)
+    bound_outbound_waits(app)
     register_extensions(app)
     # After the extensions: bodies' and CSRF's checks run before any user is looked up.
     register_observability(app)
@@ -69,6 +71,25 @@ class RowId(IntegerConverter):
 
 # Settings naming SQLite files that must be created 0600 (persistence/files.py).
 PRIVATE_DATABASES = ("SQLALCHEMY_DATABASE_URI", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")
+
+
+def bound_outbound_waits(app: Flask) -> None:
+    """Every request's calls to Partner Center and Graph wait for retries and export polls
+    only while REQUEST_DEADLINE_SECONDS last (connectors/http_retry.py), under gunicorn's
+    30 s worker timeout (deploy/gunicorn.conf.py): a throttled or slow Microsoft makes the
+    page say "try again" instead of the worker being killed mid-answer. Workers (Celery)
+    set no deadline and wait as their policy allows."""
+    seconds = float(app.config.get("REQUEST_DEADLINE_SECONDS") or 0) or None
+    inner = app.wsgi_app
+
+    def with_deadline(environ, start_response):
+        token = set_deadline(seconds)
+        try:
+            return inner(environ, start_response)
+        finally:
+            clear_deadline(token)
+
+    app.wsgi_app = with_deadline
 
 
 def trust_proxies(app: Flask) -> None:

@@ -35,6 +35,7 @@ from connectors.graph.billing_types import (
 from connectors.graph.blobs import BlobReader
 from connectors.graph.errors import GraphError, retry_after
 from connectors.graph.transport import Call, Transport
+from connectors.http_retry import fits_deadline
 
 BILLING = "/reports/partners/billing"
 BILLED_EXPORT = f"{BILLING}/reconciliation/billed/export"
@@ -100,7 +101,10 @@ class BillingApi:
                 raise ExportFailed(operation.error_message or "The export failed",
                                    code=operation.error_code)
             if _poll < max_polls:
-                self._sleep(min(max_wait, operation.retry_after or DEFAULT_WAIT))
+                wait = min(max_wait, operation.retry_after or DEFAULT_WAIT)
+                if not fits_deadline(wait):  # a web request that must answer first
+                    break
+                self._sleep(wait)
         raise ExportNotReady(f"The export was still running after {max_polls} polls; "
                              "try again later")
 
