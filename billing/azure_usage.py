@@ -26,14 +26,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from accounts.models import Customer
-from billing.models import Charge, ChargeType
+from billing.models import AzureUsageToDate, Charge, ChargeType
 from billing.periods import month_of, parse_month, previous_month
 from catalog.pricing import reseller_price
 from catalog.queries import applied_markup, buyer_market, markups_for
@@ -137,18 +137,29 @@ def _charges(invoice_id: str, exports: UsageExports, month: str) -> tuple[int, l
     return added, problems
 
 
+def _plan_of(customer_id: int) -> Subscription | None:
+    """The customer's Azure plan (its latest, ended or not: usage is billed after)."""
+    return db.session.scalar(select(Subscription).where(
+        Subscription.customer_id == customer_id, Subscription.family == AZURE_PLAN)
+        .order_by(Subscription.id.desc()).limit(1))
+
+
+def buyer_amounts(reseller_id: int | None, plan: Subscription | None, cost: Decimal,
+                  listed: Decimal, currency: str) -> tuple[Decimal, Decimal]:
+    """What the buyer pays for usage Microsoft charged `cost` for and lists at `listed`,
+    and the price list's amount (a reseller's end customer's), each rounded once (B5)."""
+    retail = round_money(listed, currency)
+    if reseller_id is None:
+        return retail, retail
+    markup = applied_markup(markups_for(reseller_id), plan.product_id if plan else None)
+    return (reseller_price(cost, markup, currency) if markup is not None else retail), retail
+
+
 def _charge(source: str, customer: Customer, entitlement: str, currency: str,
             usage: _Used, month: str) -> Charge:
-    plan = db.session.scalar(select(Subscription).where(
-        Subscription.customer_id == customer.id, Subscription.family == AZURE_PLAN)
-        .order_by(Subscription.id.desc()).limit(1))
-    listed = round_money(usage.listed, currency)
-    amount = listed
-    if customer.reseller_id is not None:
-        markup = applied_markup(markups_for(customer.reseller_id),
-                                plan.product_id if plan else None)
-        amount = reseller_price(usage.cost, markup, currency) if markup is not None \
-            else listed
+    plan = _plan_of(customer.id)
+    amount, listed = buyer_amounts(customer.reseller_id, plan, usage.cost, usage.listed,
+                                   currency)
     first, _ = parse_month(month)
     return Charge(
         source=source, buyer_reseller_id=customer.reseller_id, customer_id=customer.id,
@@ -191,3 +202,64 @@ def usage_billed(subscription_id: int, *, retail: bool, limit: int = 24) -> list
     return [UsageShown(c.period_start, c.period_end, c.description,
                        Decimal(c.retail_unit_price if retail and c.retail_unit_price is not None
                                else c.amount), c.currency) for c in charges]
+
+
+# --- the current period, not invoiced yet ---------------------------------------------------
+
+class UnbilledUsage(Protocol):
+    """Graph's unbilled usage export (GraphClient)."""
+
+    def unbilled_usage(self, currency_code: str) -> Iterable[Any]: ...
+
+
+def refresh_usage_to_date(exports: UnbilledUsage, currency: str, now: datetime) -> int:
+    """Read the Azure usage Microsoft has rated this billing period and not invoiced yet,
+    in the partner's billing currency, and keep it per customer and Azure subscription in
+    place of the last read; returns the rows kept. Usage of a tenant no customer here has
+    is left out. Commits once."""
+    try:
+        items = list(exports.unbilled_usage(currency))
+    except ExportFailed as failed:
+        if failed.code != NO_DATA:
+            raise
+        items = []  # nothing rated yet this period
+    used: dict[tuple[str, str], _Used] = {}
+    for item in items:
+        used.setdefault((item.customer_id, item.entitlement_id), _Used()).add(item)
+    tenants = {tenant for tenant, _ in used}
+    customers = dict(db.session.execute(select(Customer.tenant_id, Customer.id).where(
+        Customer.tenant_id.in_(tenants))).tuples().all()) if tenants else {}
+    db.session.execute(delete(AzureUsageToDate).where(AzureUsageToDate.currency == currency))
+    kept = 0
+    for (tenant, entitlement), usage in used.items():
+        if tenant in customers and usage.first and usage.last:
+            db.session.add(AzureUsageToDate(
+                customer_id=customers[tenant], entitlement_id=entitlement,
+                name=usage.name[:200], currency=currency, cost=usage.cost,
+                listed=usage.listed, first_day=usage.first, last_day=usage.last,
+                read_at=now))
+            kept += 1
+    db.session.commit()
+    return kept
+
+
+def usage_to_date(plan: Subscription, *, retail: bool) -> list[UsageShown]:
+    """The plan's customer's usage so far this period, as the viewer would be billed it
+    (`retail`: what its reseller invoices it), from the last read; newest read first."""
+    rows = db.session.scalars(select(AzureUsageToDate).where(
+        AzureUsageToDate.customer_id == plan.customer_id)
+        .order_by(AzureUsageToDate.name, AzureUsageToDate.entitlement_id))
+    shown = []
+    for row in rows:
+        amount, listed = buyer_amounts(plan.reseller_id, plan, Decimal(row.cost),
+                                       Decimal(row.listed), row.currency)
+        shown.append(UsageShown(row.first_day, row.last_day,
+                                f"{row.name or 'Azure subscription'} ({row.entitlement_id})",
+                                listed if retail else amount, row.currency))
+    return shown
+
+
+def usage_read_at(customer_id: int) -> datetime | None:
+    """When the usage so far was last read for this customer (None: never)."""
+    return db.session.scalar(select(func.max(AzureUsageToDate.read_at)).where(
+        AzureUsageToDate.customer_id == customer_id))

@@ -282,3 +282,25 @@ append_only(
         f"{type(row).__name__} rows never change (B3/B4): add a credit or a credit note"),
     message="immutable billing record", function="refuse_billing_change",
     trigger_suffix="immutable")
+
+
+class AzureUsageToDate(db.Model):
+    """The Azure usage Microsoft has rated in the current billing period and not invoiced
+    yet, per customer and Azure subscription, as last read (billing/azure_usage.py): the
+    estimate an Azure plan's page shows. Replaced at every read; never billed from (the
+    month's usage is billed from Microsoft's invoice, once it is out)."""
+
+    __tablename__ = "azure_usage_to_date"
+    __table_args__ = (db.UniqueConstraint("customer_id", "entitlement_id", "currency"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    customer_id = db.Column(db.Integer, db.ForeignKey("customers.id"), nullable=False,
+                            index=True)
+    entitlement_id = db.Column(db.String(64), nullable=False)  # the Azure subscription
+    name = db.Column(db.String(200), nullable=False, default="")
+    currency = db.Column(db.String(3), nullable=False)
+    cost = db.Column(Money(), nullable=False)  # what Microsoft charges the partner
+    listed = db.Column(Money(), nullable=False)  # at the price list's price
+    first_day = db.Column(db.Date, nullable=False)
+    last_day = db.Column(db.Date, nullable=False)
+    read_at = db.Column(db.DateTime(timezone=True), nullable=False)

@@ -181,6 +181,9 @@ class BaseConfig:
     # How long a page's calls to Partner Center and Graph may spend waiting for retries and
     # export polls (storefront.bound_outbound_waits): under gunicorn's 30 s worker timeout.
     REQUEST_DEADLINE_SECONDS = float(os.environ.get("REQUEST_DEADLINE_SECONDS", "20"))
+    # The currency Microsoft invoices the partner in (its Partner Center billing profile):
+    # Graph exports the Azure usage not invoiced yet per currency (billing/azure_usage.py).
+    PARTNER_BILLING_CURRENCY = os.environ.get("PARTNER_BILLING_CURRENCY", "USD").upper()
     # #21: provider admins and admin agents must use a second factor (they enrol at their
     # next sign-in); a browser may be trusted for this many days after a code.
     MFA_REQUIRED = True

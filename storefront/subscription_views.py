@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from accounts.models import Customer, Reseller, Role
 from accounts.scoping import visible_customers
-from billing.azure_usage import usage_billed
+from billing.azure_usage import usage_billed, usage_read_at, usage_to_date
 from catalog.margins import margin
 from catalog.price_words import counted
 from catalog.pricing import buyer_locale, format_money
@@ -131,6 +131,9 @@ def _render(sub: Subscription, refusal: SubscriptionRefused | None = None, key=N
         else None,
         usage=usage_billed(sub.id, retail=_sees_retail(sub)) if sub.family == "azure_plan"
         else (),
+        usage_so_far=usage_to_date(sub, retail=_sees_retail(sub))
+        if sub.family == "azure_plan" else (),
+        usage_read_at=usage_read_at(sub.customer_id) if sub.family == "azure_plan" else None,
         money=lambda amount, currency: format_money(amount, currency, locale)), status
 
 

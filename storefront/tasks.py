@@ -82,6 +82,9 @@ def init_celery(app: Flask) -> Celery:
             "mca-head-daily": {"task": "agreements.export_head", "schedule": 24 * 3600.0},
             # B4: on the 1st, bill the month before (Microsoft's own invoice follows on the
             # 6th–8th); a repeat issues nothing twice.
+            "azure-usage-to-date": {  # the Azure plan pages' usage so far (rated daily)
+                "task": "billing.azure_usage_to_date",
+                "schedule": float(app.config.get("AZURE_USAGE_READ_SECONDS", 6 * 3600))},
             "billing-monthly": {"task": "billing.run_monthly",
                                 "schedule": crontab(minute=0, hour=3, day_of_month=1)}},
     )

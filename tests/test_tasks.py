@@ -13,7 +13,8 @@ def test_beat_schedules_reconciler_subscription_sync_the_daily_ospa_gdap_and_mca
     assert tasks == {"provisioning.reconcile", "subscriptions.sync", "commitments.run_daily",
                      "relationships.daily", "agreements.export_head", "accounts.purge",
                      "notifications.purge", "notifications.deliver", "billing.run_monthly",
-                     "subscriptions.renewal_reminders", "operations.heartbeat"}
+                     "subscriptions.renewal_reminders", "operations.heartbeat",
+                     "billing.azure_usage_to_date"}
 
 
 def test_the_periodic_jobs_run_against_the_app(app, world):

@@ -41,9 +41,18 @@ BILLING = "/reports/partners/billing"
 BILLED_EXPORT = f"{BILLING}/reconciliation/billed/export"
 # partners-billing-billedusage-export: the same request and flow, over Azure usage.
 BILLED_USAGE_EXPORT = f"{BILLING}/usage/billed/export"
+# partners-billing-unbilledusage-export: usage not invoiced yet, by period and currency.
+UNBILLED_USAGE_EXPORT = f"{BILLING}/usage/unbilled/export"
+BILLING_PERIODS = ("current", "last")
 ATTRIBUTE_SETS = ("full", "basic")
 DEFAULT_WAIT = 5.0
 T = TypeVar("T")  # seconds, when a running operation names no Retry-After
+
+
+def _check_set(attribute_set: str) -> None:
+    if attribute_set not in ATTRIBUTE_SETS:
+        raise ValueError(f"attribute_set must be one of {ATTRIBUTE_SETS}, "
+                         f"not {attribute_set!r}")
 
 
 class BillingApi:
@@ -63,15 +72,33 @@ class BillingApi:
         operation's URL."""
         return self._export(BILLED_USAGE_EXPORT, invoice_id, attribute_set)
 
+    def export_unbilled_usage(self, currency_code: str, billing_period: str = "current",
+                              attribute_set: str = "full") -> str:
+        """Ask Graph to export the Azure usage rated so far and not invoiced yet, of the
+        current (or last) billing period, in the partner's billing currency; returns the
+        operation's URL."""
+        if billing_period not in BILLING_PERIODS:
+            raise ValueError(f"billing_period must be one of {BILLING_PERIODS}, "
+                             f"not {billing_period!r}")
+        if not currency_code:
+            raise ValueError("currency_code is required: the partner's billing currency")
+        _check_set(attribute_set)
+        return self._location(self._transport.send(Call(
+            "POST", UNBILLED_USAGE_EXPORT, body={"currencyCode": currency_code,
+                                                 "attributeSet": attribute_set,
+                                                 "billingPeriod": billing_period},
+            ok=(202,))))
+
     def _export(self, path: str, invoice_id: str, attribute_set: str) -> str:
         if not invoice_id:
             raise ValueError("invoice_id is required: the id of a Microsoft invoice")
-        if attribute_set not in ATTRIBUTE_SETS:
-            raise ValueError(f"attribute_set must be one of {ATTRIBUTE_SETS}, "
-                             f"not {attribute_set!r}")
-        response = self._transport.send(Call(
-            "POST", path, body={"invoiceId": invoice_id,
-                                         "attributeSet": attribute_set}, ok=(202,)))
+        _check_set(attribute_set)
+        return self._location(self._transport.send(Call(
+            "POST", path, body={"invoiceId": invoice_id, "attributeSet": attribute_set},
+            ok=(202,))))
+
+    @staticmethod
+    def _location(response) -> str:
         location = response.headers.get("Location")
         if not location:
             raise GraphError("The export was accepted without a Location to poll",
@@ -133,5 +160,15 @@ class BillingApi:
         as the caller iterates. An invoice that bills no usage fails the export with
         Graph's "No data available" (ExportFailed, code 5000)."""
         location = self.export_billed_usage(invoice_id, attribute_set)
+        manifest = self.wait_for_export(location, max_polls=max_polls, max_wait=max_wait)
+        return self._records(manifest, UsageLineItem.from_wire)
+
+    def unbilled_usage(self, currency_code: str, billing_period: str = "current", *,
+                       max_polls: int = 20, max_wait: float = 60.0
+                       ) -> Iterator[UsageLineItem]:
+        """Export and wait, then stream the Azure usage rated and not invoiced yet (no
+        InvoiceNumber) of the billing period in the partner's billing currency. A period
+        with no usage fails the export with "No data available" (ExportFailed, 5000)."""
+        location = self.export_unbilled_usage(currency_code, billing_period)
         manifest = self.wait_for_export(location, max_polls=max_polls, max_wait=max_wait)
         return self._records(manifest, UsageLineItem.from_wire)

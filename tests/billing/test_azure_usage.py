@@ -13,7 +13,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from billing.azure_usage import usage_billed
+from billing.azure_usage import refresh_usage_to_date, usage_billed, usage_to_date
+from billing.tasks import azure_usage_to_date_task
 from billing.models import Charge, ChargeType, InvoiceLine
 from billing.runs import run_billing
 from catalog.models import Price, Product, ResellerMarkup, Sku
@@ -166,3 +167,37 @@ def test_b1_an_export_too_slow_for_the_admins_page_is_listed_and_billed_next_tim
     pc_sandbox.config.billing_export_polls = 1
     admin_runs(browser, shop)
     assert len(usage_charges()) == 1
+
+
+SO_FAR = datetime(2021, 6, 25, 12, tzinfo=UTC)  # 18 to 24 June rated, not invoiced
+
+
+def test_b1_the_usage_so_far_is_read_and_shown_as_the_viewer_would_be_billed_it(
+        shop, clock, pc_client, graph_client, plan, browser):
+    db.session.add(ResellerMarkup(reseller_id=shop.reseller_a.id, product_id=None,
+                                  markup_percent=Decimal(10)))
+    db.session.commit()
+    clock.move_to(SO_FAR)
+    assert azure_usage_to_date_task.apply().get() == 1
+    [shown] = usage_to_date(plan, retail=False)
+    cost = 7 * 24 * Decimal("0.0816")  # 18-24 June at Microsoft's price to the partner
+    assert (shown.period_start, shown.period_end, shown.currency) == (
+        date(2021, 6, 18), date(2021, 6, 24), "USD")
+    assert shown.amount == (cost * Decimal("1.1")).quantize(Decimal("0.01"))  # 15.08
+    [retail] = usage_to_date(plan, retail=True)
+    assert retail.amount == Decimal("16.13")  # 7 x 24 x 0.096, its end customer's
+    reseller = browser()
+    login(reseller, shop.reseller_a_user)
+    page = reseller.get(f"/subscriptions/{plan.id}").get_data(as_text=True)
+    so_far = page[page.index('id="azure-usage-so-far"'):]
+    assert "2021-06-18 – 2021-06-24" in so_far and "15,08\xa0US$" in so_far
+    assert usage_billed(plan.id, retail=False) == []  # an estimate, never a charge
+
+
+def test_b1_each_read_replaces_the_last_and_a_month_invoiced_leaves_nothing_so_far(
+        shop, clock, pc_client, graph_client, plan):
+    clock.move_to(SO_FAR)
+    refresh_usage_to_date(graph_client, "USD", SO_FAR)
+    clock.move_to(datetime(2021, 7, 1, 12, tzinfo=UTC))  # a new period: nothing rated yet
+    assert refresh_usage_to_date(graph_client, "USD", datetime.now(UTC)) == 0
+    assert usage_to_date(plan, retail=False) == []

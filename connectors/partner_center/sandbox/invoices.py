@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -72,6 +72,21 @@ def issued(sb: Sandbox) -> dict[str, list[dict[str, Any]]]:
             done[month] = [line | {"invoiceNumber": invoice_id(month)}
                            for line in licensed.get(month, [])]
     return done
+
+
+def unbilled_usage(sb: Sandbox, period: str, currency: str) -> list[dict[str, Any]] | None:
+    """The Azure usage of the current (or last) billing period not invoiced yet, in the
+    partner's billing currency (no InvoiceNumber); None when there is none: another
+    currency, or a last period whose invoice is out."""
+    today = sb.now().date()
+    month = today.replace(day=1)
+    if period == "last":
+        month = (month - timedelta(days=1)).replace(day=1)
+    key = f"{month.year:04d}-{month.month:02d}"
+    found = used(sb).get(key)
+    if currency != billing.BILLING_CURRENCY or not found or issued_on(sb, key) <= today:
+        return None
+    return found
 
 
 def usage_of(sb: Sandbox, number: str) -> list[dict[str, Any]] | None:

@@ -224,6 +224,8 @@ ROUTES += (
           audience="graph"),
     Route("POST", f"{_BILLING}/usage/billed/export", graph_billing.export_usage,
           audience="graph"),
+    Route("POST", f"{_BILLING}/usage/unbilled/export", graph_billing.export_unbilled_usage,
+          audience="graph"),
     Route("GET", f"{_BILLING}/operations/<operation>", graph_billing.operation,
           audience="graph"),
     Route("GET", f"{_BILLING}/manifests/<manifest>", graph_billing.manifest,

@@ -130,3 +130,36 @@ def test_an_invoice_without_usage_fails_the_usage_export_with_microsofts_5000(
     with pytest.raises(ExportFailed) as failed:
         graph_client.billed_usage("G000000000")
     assert failed.value.code == "5000"
+
+
+UNBILLED = documented("billing_unbilled_usage_export")
+
+
+def test_the_client_sends_the_documented_unbilled_usage_export_request():
+    location = UNBILLED["response"]["headers"]["Location"]
+    with mocked() as mock:
+        mock.post(GRAPH + UNBILLED["request"]["path"], status=202,
+                  headers={"Location": location})
+        assert client().export_unbilled_usage("USD", "current", "full") == location
+        sent = mock.calls[0].request
+    assert json.loads(sent.body) == UNBILLED["request"]["body"]
+    with pytest.raises(ValueError, match="billing_period"):
+        client().export_unbilled_usage("USD", "next")
+
+
+def test_the_sandbox_exports_this_months_usage_so_far_and_nothing_in_another_currency(
+        pc_sandbox, pc_client, graph_client, plan, graph_responses):
+    tenant, _ = plan
+    until(pc_sandbox, datetime(2026, 7, 8, 12, tzinfo=UTC))
+    accepted = requests.post(GRAPH_HOST + UNBILLED["request"]["path"], headers=GRAPH_TOKEN,
+                             json=UNBILLED["request"]["body"], timeout=5)
+    assert accepted.status_code == 202 and accepted.content == b""
+    days = list(graph_client.unbilled_usage("USD"))
+    # 1 to 7 July (today is the 8th), not invoiced: no invoice number
+    assert [d.usage_date for d in days] == [date(2026, 7, n) for n in range(1, 8)]
+    assert {(d.customer_id, d.invoice_number) for d in days} == {(tenant, "")}
+    with pytest.raises(ExportFailed):
+        list(graph_client.unbilled_usage("EUR"))
+    # June's invoice is out on the 8th: the last period has nothing unbilled left.
+    with pytest.raises(ExportFailed):
+        list(graph_client.unbilled_usage("USD", "last"))

@@ -71,8 +71,22 @@ def export_usage(sb: Sandbox, ctx: GraphCtx) -> tuple[int, Any, dict[str, str]]:
     return _export(sb, ctx, "usage")
 
 
-def _export(sb: Sandbox, ctx: GraphCtx, kind: str) -> tuple[int, Any, dict[str, str]]:
-    invoice_id, attribute_set = ctx.body.get("invoiceId"), ctx.body.get("attributeSet", "full")
+def export_unbilled_usage(sb: Sandbox, ctx: GraphCtx) -> tuple[int, Any, dict[str, str]]:
+    """POST .../usage/unbilled/export (partners-billing-unbilledusage-export)
+    {billingPeriod: current|last, currencyCode, attributeSet}: the same flow, over the
+    usage rated and not invoiced yet."""
+    period, currency = ctx.body.get("billingPeriod"), ctx.body.get("currencyCode")
+    if period not in ("current", "last"):
+        raise bad_request("billingPeriod is required: current or last.")
+    if not isinstance(currency, str) or not currency.strip():
+        raise bad_request("currencyCode is required.")
+    return _export(sb, ctx, "unbilled", f"{period}:{currency.strip().upper()}")
+
+
+def _export(sb: Sandbox, ctx: GraphCtx, kind: str,
+            invoice_id: Any = None) -> tuple[int, Any, dict[str, str]]:
+    attribute_set = ctx.body.get("attributeSet", "full")
+    invoice_id = ctx.body.get("invoiceId") if invoice_id is None else invoice_id
     if not isinstance(invoice_id, str) or not invoice_id.strip():
         raise bad_request("invoiceId is required.")
     if attribute_set not in ("full", "basic"):
@@ -95,8 +109,11 @@ def _operation(sb: Sandbox, ctx: GraphCtx, op_id: str) -> dict[str, Any]:
 
 def _finish(sb: Sandbox, op: dict[str, Any]) -> None:
     """Snapshot the invoice's lines into blobs (the data as of the export)."""
-    usage = op.get("kind") == "usage"
-    found = (invoices.usage_of if usage else invoices.lines_of)(sb, op["invoiceId"])
+    usage = op.get("kind") in ("usage", "unbilled")
+    if op.get("kind") == "unbilled":  # "period:currency", as export_unbilled_usage keeps it
+        found = invoices.unbilled_usage(sb, *op["invoiceId"].split(":"))
+    else:
+        found = (invoices.usage_of if usage else invoices.lines_of)(sb, op["invoiceId"])
     op["finished"] = wire.iso(sb.now())
     if not found:
         op["result"] = "failed"
@@ -140,7 +157,7 @@ def _directory(op: dict[str, Any]) -> str:
     month = op["month"].replace("-", "")
     version = op["finished"][:7].replace("-", "")
     return (f"{CONTAINER}/v1/PartnerTenantId={op['partner']}/BillingMonth={month}/"
-            f"InvoiceId={op['invoiceId']}/InvoiceVersion={version}/"
+            f"InvoiceId={op['invoiceId'].replace(':', '-')}/InvoiceVersion={version}/"
             f"Fragment={op['attributeSet']}/PartitionType=default")
 
 
