@@ -31,6 +31,8 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from accounts.models import Customer
 from billing.models import AzureUsageToDate, Charge, ChargeType
@@ -132,9 +134,16 @@ def _charges(invoice_id: str, exports: UsageExports, month: str) -> tuple[int, l
                             f"invoice {invoice_id} is not billed: no customer here has the "
                             f"tenant {tenant}.")
             continue
-        db.session.add(_charge(source, customer, entitlement, currency, usage, month))
-        added += 1
+        added += _insert_once(_charge(source, customer, entitlement, currency, usage, month))
     return added, problems
+
+
+def _insert_once(values: dict[str, Any]) -> int:
+    """INSERT … ON CONFLICT (source) DO NOTHING: a run racing this one may have charged the
+    same usage a moment ago (B4: runs may repeat and race; none doubles). 1 when added."""
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return db.session.execute(insert(Charge).values(**values).on_conflict_do_nothing(
+        index_elements=["source"])).rowcount
 
 
 def _plan_of(customer_id: int) -> Subscription | None:
@@ -156,23 +165,23 @@ def buyer_amounts(reseller_id: int | None, plan: Subscription | None, cost: Deci
 
 
 def _charge(source: str, customer: Customer, entitlement: str, currency: str,
-            usage: _Used, month: str) -> Charge:
+            usage: _Used, month: str) -> dict[str, Any]:
     plan = _plan_of(customer.id)
     amount, listed = buyer_amounts(customer.reseller_id, plan, usage.cost, usage.listed,
                                    currency)
     first, _ = parse_month(month)
-    return Charge(
-        source=source, buyer_reseller_id=customer.reseller_id, customer_id=customer.id,
-        subscription_id=plan.id if plan else None,
-        pc_subscription_id=plan.pc_subscription_id or "" if plan else "",
-        charge_type=ChargeType.AZURE_USAGE,
-        description=f"Azure usage, {_period(usage)}: {usage.name or 'Azure subscription'} "
-                    f"({entitlement})"[:300],
-        quantity=1, unit_price=amount, effective_unit_price=amount, amount=amount,
-        retail_unit_price=listed if customer.reseller_id is not None else None,
-        currency=currency, market=buyer_market(customer.country),
-        period_start=usage.first or first, period_end=usage.last or first,
-        billing_month=month)
+    return {
+        "source": source, "buyer_reseller_id": customer.reseller_id,
+        "customer_id": customer.id, "subscription_id": plan.id if plan else None,
+        "pc_subscription_id": (plan.pc_subscription_id or "") if plan else "",
+        "charge_type": ChargeType.AZURE_USAGE,
+        "description": f"Azure usage, {_period(usage)}: "
+                       f"{usage.name or 'Azure subscription'} ({entitlement})"[:300],
+        "quantity": 1, "unit_price": amount, "effective_unit_price": amount, "amount": amount,
+        "retail_unit_price": listed if customer.reseller_id is not None else None,
+        "currency": currency, "market": buyer_market(customer.country),
+        "period_start": usage.first or first, "period_end": usage.last or first,
+        "billing_month": month}
 
 
 def _period(usage: _Used) -> str:

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import select
 
 from billing.azure_usage import refresh_usage_to_date, usage_billed, usage_to_date
-from billing.tasks import azure_usage_to_date_task
 from billing.models import Charge, ChargeType, InvoiceLine
 from billing.runs import run_billing
+from billing.tasks import azure_usage_to_date_task
 from catalog.models import Price, Product, ResellerMarkup, Sku
 from persistence import db
 from tests.billing.conftest import provisioned
@@ -201,3 +201,16 @@ def test_b1_each_read_replaces_the_last_and_a_month_invoiced_leaves_nothing_so_f
     clock.move_to(datetime(2021, 7, 1, 12, tzinfo=UTC))  # a new period: nothing rated yet
     assert refresh_usage_to_date(graph_client, "USD", datetime.now(UTC)) == 0
     assert usage_to_date(plan, retail=False) == []
+
+
+def test_b4_a_run_racing_another_adds_the_usage_charge_once(
+        shop, clock, pc_client, graph_client, plan):
+    from billing import azure_usage
+
+    run(clock, pc_client, graph_client)
+    [charge] = usage_charges()
+    # The other run's insert of the same usage, after this one's look-up found none:
+    values = {c.name: getattr(charge, c.name) for c in Charge.__table__.columns
+              if c.name not in ("id", "created_at")}
+    assert azure_usage._insert_once(values) == 0
+    assert len(usage_charges()) == 1
