@@ -26,15 +26,21 @@ from tests.checkout.test_b1_price_changed_before_place import orders_of, place_f
 from tests.conftest import login, make_customer, post_form
 
 
+def upper_tier(low: Price, tier_min: int, tier_max: int | None, cost: str, erp: str) -> Price:
+    """Another row of `low`'s offer, for the licence counts tier_min..tier_max."""
+    high = Price(sku=low.sku, term_duration=low.term_duration, billing_cycle=low.billing_cycle,
+                 market=low.market, currency=low.currency, tier_min=tier_min,
+                 tier_max=tier_max, unit_price=Decimal(cost), erp_price=Decimal(erp))
+    db.session.add(high)
+    return high
+
+
 @pytest.fixture
 def tiers(world):
     """The world's plan in two tiers: 1-300 licences at 12.50, 301-1,000 at 11.00."""
     low = world.price
     low.tier_max = 300
-    high = Price(sku=low.sku, term_duration=low.term_duration, billing_cycle=low.billing_cycle,
-                 market=low.market, currency=low.currency, tier_min=301, tier_max=1000,
-                 unit_price=Decimal("9.00"), erp_price=Decimal("11.00"))
-    db.session.add(high)
+    high = upper_tier(low, 301, 1000, "9.00", "11.00")
     db.session.commit()
     return low, high
 

@@ -9,11 +9,11 @@ from decimal import Decimal
 
 import pytest
 
-from catalog.models import Price
 from persistence import db
 from subscriptions import renewals
 from subscriptions.services import price_of, term_unit_price_now
 from tests.api.factories import make_subscription
+from tests.checkout.test_s2_price_tiers import upper_tier
 from tests.conftest import make_customer
 
 
@@ -22,10 +22,7 @@ def tiers(world):
     """The world's plan in two tiers: 1-300 licences at 12.50, 301+ at 11.00."""
     low = world.price
     low.tier_max = 300
-    high = Price(sku=low.sku, term_duration=low.term_duration, billing_cycle=low.billing_cycle,
-                 market=low.market, currency=low.currency, tier_min=301,
-                 unit_price=Decimal("9.00"), erp_price=Decimal("11.00"))
-    db.session.add(high)
+    high = upper_tier(low, 301, None, "9.00", "11.00")
     db.session.commit()
     return low, high
 
