@@ -10,7 +10,7 @@ from agreements import mca
 from connectors.partner_center.sandbox import seed
 from orders import cart as carts
 from persistence import db
-from tests.conftest import make_customer
+from tests.conftest import login, make_customer
 
 
 def confirm_mca(customer, user) -> None:
@@ -26,6 +26,24 @@ def ready_customer(world):
     db.session.commit()
     confirm_mca(customer, world.reseller_a_user)
     return customer
+
+
+def ready_us_customer(world):
+    """A new reseller-A customer in the world price's market (US), every rule met."""
+    customer = make_customer(world.reseller_a, "Gamma Inc", country="US", city="Redmond",
+                             region="WA", postal_code="98052", phone="+1 425 555 0100")
+    db.session.add(customer)
+    db.session.commit()
+    confirm_mca(customer, world.reseller_a_user)
+    return customer
+
+
+@pytest.fixture
+def buyer(browser, world):
+    """Reseller A's user, signed in."""
+    client = browser()
+    login(client, world.reseller_a_user)
+    return client
 
 
 @pytest.fixture

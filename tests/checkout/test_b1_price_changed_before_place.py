@@ -21,26 +21,14 @@ from orders.models import CartLine, Order
 from persistence import db
 from tests.api.factories import bearer
 from tests.catalog.previews import preview_then_save
-from tests.checkout.conftest import confirm_mca
-from tests.conftest import login, make_customer, post_form
+from tests.checkout.conftest import ready_us_customer
+from tests.conftest import login, post_form
 
 
 @pytest.fixture
 def customer(world):
     """A reseller-A customer in the price's market (US), every rule met."""
-    found = make_customer(world.reseller_a, "Gamma Inc", country="US", city="Redmond",
-                          region="WA", postal_code="98052", phone="+1 425 555 0100")
-    db.session.add(found)
-    db.session.commit()
-    confirm_mca(found, world.reseller_a_user)
-    return found
-
-
-@pytest.fixture
-def buyer(browser, world):
-    client = browser()
-    login(client, world.reseller_a_user)
-    return client
+    return ready_us_customer(world)
 
 
 @pytest.fixture

@@ -18,25 +18,20 @@ import time_machine
 
 from persistence import db
 from tests.catalog.test_price_effective_dates import DAWN, EVE, START, successor
-from tests.checkout.conftest import confirm_mca
+from tests.checkout.conftest import ready_us_customer
 from tests.checkout.test_b1_price_changed_before_place import (
     orders_of,
     place_from,
     problems_in,
     review,
 )
-from tests.conftest import login, make_customer, post_form
+from tests.conftest import login, post_form
 
 
 @pytest.fixture
 def customer(world):
     """A reseller-A customer in the price's market (US), every rule met."""
-    found = make_customer(world.reseller_a, "Gamma Inc", country="US", city="Redmond",
-                          region="WA", postal_code="98052", phone="+1 425 555 0100")
-    db.session.add(found)
-    db.session.commit()
-    confirm_mca(found, world.reseller_a_user)
-    return found
+    return ready_us_customer(world)
 
 
 def signed_in(browser, world):

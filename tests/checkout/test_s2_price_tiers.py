@@ -21,9 +21,9 @@ from orders.models import CartLine
 from persistence import db
 from tests.api.conftest import order_body
 from tests.api.factories import bearer
-from tests.checkout.conftest import confirm_mca
+from tests.checkout.conftest import ready_us_customer
 from tests.checkout.test_b1_price_changed_before_place import orders_of, place_from, problems_in
-from tests.conftest import login, make_customer, post_form
+from tests.conftest import login, post_form
 
 
 def upper_tier(low: Price, tier_min: int, tier_max: int | None, cost: str, erp: str) -> Price:
@@ -48,19 +48,7 @@ def tiers(world):
 @pytest.fixture
 def ready(world):
     """A reseller-A customer in the price's market (US), every rule met."""
-    found = make_customer(world.reseller_a, "Gamma Inc", country="US", city="Redmond",
-                          region="WA", postal_code="98052", phone="+1 425 555 0100")
-    db.session.add(found)
-    db.session.commit()
-    confirm_mca(found, world.reseller_a_user)
-    return found
-
-
-@pytest.fixture
-def buyer(browser, world):
-    client = browser()
-    login(client, world.reseller_a_user)
-    return client
+    return ready_us_customer(world)
 
 
 def add(buyer, customer, price, quantity: int):
