@@ -24,7 +24,7 @@ left for the next run, which finds it again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -119,23 +119,43 @@ def _charges(invoice_id: str, exports: UsageExports, month: str) -> tuple[int, l
         if failed.code == NO_DATA:  # the invoice bills no Azure usage
             return 0, []
         raise
-    used: dict[tuple[str, str, str], _Used] = {}
-    for item in items:
-        used.setdefault((item.customer_id, item.entitlement_id, item.billing_currency),
-                        _Used()).add(item)
+    used = _summed(items, lambda i: (i.customer_id, i.entitlement_id, i.billing_currency))
+    # One read of the invoice's customers and their resellers' markups, not one per line.
+    customers = _customers({tenant for tenant, _, _ in used}, Customer)
+    markups: dict[int, Mapping] = {}
     added, problems = 0, []
     for (tenant, entitlement, currency), usage in used.items():
-        source = f"azure:{invoice_id}:{tenant}:{entitlement}:{currency}"
-        if db.session.scalar(select(Charge.id).where(Charge.source == source)):
-            continue
-        customer = db.session.scalar(select(Customer).where(Customer.tenant_id == tenant))
+        customer = customers.get(tenant)
         if customer is None:
             problems.append(f"Azure usage of {usage.customer_name or tenant} on Microsoft's "
                             f"invoice {invoice_id} is not billed: no customer here has the "
                             f"tenant {tenant}.")
             continue
-        added += _insert_once(_charge(source, customer, entitlement, currency, usage, month))
+        if customer.reseller_id is not None and customer.reseller_id not in markups:
+            markups[customer.reseller_id] = markups_for(customer.reseller_id)
+        # A usage charged already (this run's earlier read, or a racing run) adds nothing.
+        added += _insert_once(_charge(
+            f"azure:{invoice_id}:{tenant}:{entitlement}:{currency}", customer, entitlement,
+            currency, usage, month, markups.get(customer.reseller_id)))
     return added, problems
+
+
+def _summed(items: Iterable[Any], key: Callable[[Any], tuple]) -> dict[tuple, _Used]:
+    """Usage lines summed exactly per key (a customer's Azure subscription, ...)."""
+    used: dict[tuple, _Used] = {}
+    for item in items:
+        used.setdefault(key(item), _Used()).add(item)
+    return used
+
+
+def _customers(tenants: set[str], *columns) -> dict[str, Any]:
+    """The customers here with these tenants, by tenant, in one query: the Customer, or with
+    Customer.id its id."""
+    if not tenants:
+        return {}
+    rows = db.session.execute(select(Customer.tenant_id, *columns).where(
+        Customer.tenant_id.in_(tenants)))
+    return dict(rows.tuples().all())
 
 
 def _insert_once(values: dict[str, Any]) -> int:
@@ -153,22 +173,22 @@ def _plan_of(customer_id: int) -> Subscription | None:
         .order_by(Subscription.id.desc()).limit(1))
 
 
-def buyer_amounts(reseller_id: int | None, plan: Subscription | None, cost: Decimal,
+def buyer_amounts(markups: Mapping | None, plan: Subscription | None, cost: Decimal,
                   listed: Decimal, currency: str) -> tuple[Decimal, Decimal]:
-    """What the buyer pays for usage Microsoft charged `cost` for and lists at `listed`,
-    and the price list's amount (a reseller's end customer's), each rounded once (B5)."""
+    """What the buyer pays for usage Microsoft charged `cost` for and lists at `listed`
+    (`markups`: its reseller's, markups_for; None for a direct customer), and the price
+    list's amount (a reseller's end customer's), each rounded once (B5)."""
     retail = round_money(listed, currency)
-    if reseller_id is None:
+    if markups is None:
         return retail, retail
-    markup = applied_markup(markups_for(reseller_id), plan.product_id if plan else None)
+    markup = applied_markup(markups, plan.product_id if plan else None)
     return (reseller_price(cost, markup, currency) if markup is not None else retail), retail
 
 
 def _charge(source: str, customer: Customer, entitlement: str, currency: str,
-            usage: _Used, month: str) -> dict[str, Any]:
+            usage: _Used, month: str, markups: Mapping | None) -> dict[str, Any]:
     plan = _plan_of(customer.id)
-    amount, listed = buyer_amounts(customer.reseller_id, plan, usage.cost, usage.listed,
-                                   currency)
+    amount, listed = buyer_amounts(markups, plan, usage.cost, usage.listed, currency)
     first, _ = parse_month(month)
     return {
         "source": source, "buyer_reseller_id": customer.reseller_id,
@@ -176,12 +196,17 @@ def _charge(source: str, customer: Customer, entitlement: str, currency: str,
         "pc_subscription_id": (plan.pc_subscription_id or "") if plan else "",
         "charge_type": ChargeType.AZURE_USAGE,
         "description": f"Azure usage, {_period(usage)}: "
-                       f"{usage.name or 'Azure subscription'} ({entitlement})"[:300],
+                       f"{_named(usage.name, entitlement)}"[:300],
         "quantity": 1, "unit_price": amount, "effective_unit_price": amount, "amount": amount,
         "retail_unit_price": listed if customer.reseller_id is not None else None,
         "currency": currency, "market": buyer_market(customer.country),
         "period_start": usage.first or first, "period_end": usage.last or first,
         "billing_month": month}
+
+
+def _named(name: str, entitlement: str) -> str:
+    """An Azure subscription as the invoice and the plan's page name it."""
+    return f"{name or 'Azure subscription'} ({entitlement})"
 
 
 def _period(usage: _Used) -> str:
@@ -196,7 +221,7 @@ class UsageShown:
 
     period_start: date
     period_end: date
-    description: str
+    subscription: str  # the Azure subscription's name and id
     amount: Decimal
     currency: str
 
@@ -208,7 +233,10 @@ def usage_billed(subscription_id: int, *, retail: bool, limit: int = 24) -> list
         Charge.subscription_id == subscription_id,
         Charge.charge_type == ChargeType.AZURE_USAGE)
         .order_by(Charge.period_start.desc(), Charge.id.desc()).limit(limit))
-    return [UsageShown(c.period_start, c.period_end, c.description,
+    # The description names the period, then the Azure subscription (_charge): the table
+    # says the period in its own column.
+    return [UsageShown(c.period_start, c.period_end,
+                       c.description.partition(": ")[2] or c.description,
                        Decimal(c.retail_unit_price if retail and c.retail_unit_price is not None
                                else c.amount), c.currency) for c in charges]
 
@@ -232,12 +260,8 @@ def refresh_usage_to_date(exports: UnbilledUsage, currency: str, now: datetime) 
         if failed.code != NO_DATA:
             raise
         items = []  # nothing rated yet this period
-    used: dict[tuple[str, str], _Used] = {}
-    for item in items:
-        used.setdefault((item.customer_id, item.entitlement_id), _Used()).add(item)
-    tenants = {tenant for tenant, _ in used}
-    customers = dict(db.session.execute(select(Customer.tenant_id, Customer.id).where(
-        Customer.tenant_id.in_(tenants))).tuples().all()) if tenants else {}
+    used = _summed(items, lambda i: (i.customer_id, i.entitlement_id))
+    customers = _customers({tenant for tenant, _ in used}, Customer.id)
     db.session.execute(delete(AzureUsageToDate).where(AzureUsageToDate.currency == currency))
     kept = 0
     for (tenant, entitlement), usage in used.items():
@@ -254,16 +278,17 @@ def refresh_usage_to_date(exports: UnbilledUsage, currency: str, now: datetime) 
 
 def usage_to_date(plan: Subscription, *, retail: bool) -> list[UsageShown]:
     """The plan's customer's usage so far this period, as the viewer would be billed it
-    (`retail`: what its reseller invoices it), from the last read; newest read first."""
+    (`retail`: what its reseller invoices it), from the last read, by Azure subscription."""
     rows = db.session.scalars(select(AzureUsageToDate).where(
         AzureUsageToDate.customer_id == plan.customer_id)
         .order_by(AzureUsageToDate.name, AzureUsageToDate.entitlement_id))
+    markups = markups_for(plan.reseller_id) if plan.reseller_id is not None else None
     shown = []
     for row in rows:
-        amount, listed = buyer_amounts(plan.reseller_id, plan, Decimal(row.cost),
-                                       Decimal(row.listed), row.currency)
+        amount, listed = buyer_amounts(markups, plan, Decimal(row.cost), Decimal(row.listed),
+                                       row.currency)
         shown.append(UsageShown(row.first_day, row.last_day,
-                                f"{row.name or 'Azure subscription'} ({row.entitlement_id})",
+                                _named(row.name, row.entitlement_id),
                                 listed if retail else amount, row.currency))
     return shown
 

@@ -38,11 +38,11 @@ _DEADLINE: ContextVar[float | None] = ContextVar("http_deadline", default=None)
 @contextmanager
 def deadline(seconds: float) -> Iterator[None]:
     """Calls made inside wait for retries and polls only while `seconds` last."""
-    token = _DEADLINE.set(time.monotonic() + seconds)
+    token = set_deadline(seconds)
     try:
         yield
     finally:
-        _DEADLINE.reset(token)
+        clear_deadline(token)
 
 
 def set_deadline(seconds: float | None) -> object:

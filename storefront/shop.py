@@ -160,9 +160,7 @@ def _add_form(action: str) -> tuple[bytes, bytes, bytes, bytes]:
     return (f'<form method="post" action="{_escaped(action)}" class="inline-form">'
             '<input type="hidden" name="csrf_token" value="'.encode(),
             b'"><input type="hidden" name="customer" value="',
-            b'"><input type="hidden" name="price_id" value="',
-            b'"><input type="number" name="quantity" value="1" min="1" '
-            b'aria-label="Quantity"><button type="submit">Add to cart</button></form>')
+            b'"><input type="hidden" name="price_id" value="', _quantity_field(1, None))
 
 
 def _offer_card(product: rows.ProductRow, prices: tuple[queries.OfferPrice, ...], locale: str,
@@ -187,8 +185,11 @@ def _offer_card(product: rows.ProductRow, prices: tuple[queries.OfferPrice, ...]
     for price, start in zip(prices, starts, strict=True):
         pieces += (text + start + before_token, _TOKEN, before_customer, _CUSTOMER)
         text = b'%s%d%s</td></tr>' % (before_id, price.price_id,
-                                      _tier_quantity(price) if effective.is_tiered(price)
-                                      and not azure_plan else after_id)
+                                      # a tiered row's quantity spans its tier (the cart
+                                      # moves a line to the tier its quantity falls in)
+                                      _quantity_field(price.tier_min, price.tier_max)
+                                      if effective.is_tiered(price) and not azure_plan
+                                      else after_id)
     pieces.append(text + _CARD_END)
     return tuple(pieces)
 
@@ -211,13 +212,13 @@ def _card_head(product: rows.ProductRow, reselling: bool, qualified: frozenset[s
             f'<th>Term</th><th>Billing</th>{heads}<th></th></tr></thead><tbody>').encode()
 
 
-def _tier_quantity(price: queries.OfferPrice) -> bytes:
-    """A tiered row's quantity, from the least its tier prices to the most (the cart moves
-    a line to the tier its quantity falls in, catalog/effective.py)."""
-    most = b"" if price.tier_max is None else b' max="%d"' % price.tier_max
+def _quantity_field(least: int, most: int | None) -> bytes:
+    """The end of a row's cart form after its price id: the quantity (starting at the
+    least a row sells) and the button."""
+    top = b"" if most is None else b' max="%d"' % most
     return (b'"><input type="number" name="quantity" value="%d" min="%d"%s '
             b'aria-label="Quantity"><button type="submit">Add to cart</button></form>'
-            % (price.tier_min, price.tier_min, most))
+            % (least, least, top))
 
 
 # An Azure plan's row: the plan itself costs nothing and is bought once per customer (K12);

@@ -36,7 +36,7 @@ from storefront.errors import renders_refusals
 from storefront.pagination import paginate
 from storefront.security import buyers_only, roles_required
 from subscriptions import activity, rules, services
-from subscriptions.azure_plan import azure_plan_view
+from subscriptions.azure_plan import AZURE_PLAN, azure_plan_view
 from subscriptions.errors import SubscriptionRefused
 from subscriptions.models import Subscription
 
@@ -120,20 +120,20 @@ def _render(sub: Subscription, refusal: SubscriptionRefused | None = None, key=N
     locale = buyer_locale(sub.customer.language, sub.customer.country)
     line = db.session.get(OrderLine, sub.order_line_id) if sub.order_line_id else None
     quoted_at = utcnow()
-    quote = services.cancellation_quote(sub, quoted_at, retail=_sees_retail(sub))
+    retail = _sees_retail(sub)
+    quote = services.cancellation_quote(sub, quoted_at, retail=retail)
+    azure = sub.family == AZURE_PLAN
     promise = cancel_quotes.sign(sub, quote, quoted_at) if confirm else None
     return render_template(
         "subscriptions/show.html", sub=sub, line=line, refusal=refusal, key=key, quote=quote,
         confirm=confirm, promise=promise, pricing=_pricing(sub),
         removal=rules.removable(services.facts(sub), quoted_at),
         # K12: an Azure plan shows the Azure subscriptions Partner Center reports under it
-        azure=azure_plan_view(sub.customer_id, get_client()) if sub.family == "azure_plan"
-        else None,
-        usage=usage_billed(sub.id, retail=_sees_retail(sub)) if sub.family == "azure_plan"
-        else (),
-        usage_so_far=usage_to_date(sub, retail=_sees_retail(sub))
-        if sub.family == "azure_plan" else (),
-        usage_read_at=usage_read_at(sub.customer_id) if sub.family == "azure_plan" else None,
+        azure=azure_plan_view(sub.customer_id, get_client()) if azure else None,
+        # B1: its usage billed, and so far this month, as this viewer is billed it
+        usage=usage_billed(sub.id, retail=retail) if azure else (),
+        usage_so_far=usage_to_date(sub, retail=retail) if azure else (),
+        usage_read_at=usage_read_at(sub.customer_id) if azure else None,
         money=lambda amount, currency: format_money(amount, currency, locale)), status
 
 

@@ -28,9 +28,9 @@ def ready_customer(world):
     return customer
 
 
-def ready_us_customer(world):
-    """A new reseller-A customer in the world price's market (US), every rule met."""
-    customer = make_customer(world.reseller_a, "Gamma Inc", country="US", city="Redmond",
+def us_customer(world, name: str = "Gamma Inc"):
+    """A reseller-A customer in the price's market, every rule met (MCA confirmed)."""
+    customer = make_customer(world.reseller_a, name, country="US", city="Redmond",
                              region="WA", postal_code="98052", phone="+1 425 555 0100")
     db.session.add(customer)
     db.session.commit()

@@ -25,8 +25,8 @@ from persistence import db
 from provisioning.jobs import provision_order
 from subscriptions.models import Subscription
 from tests.api.factories import bearer
-from tests.checkout.conftest import confirm_mca
-from tests.conftest import PASSWORD, login, make_customer, post_form
+from tests.checkout.conftest import us_customer
+from tests.conftest import PASSWORD, login, post_form
 
 RETAIL, RESELLERS = "$12.50", "$11.00"  # world.price: erp 12.50, cost 10.00; markup 10 %
 
@@ -37,16 +37,6 @@ def markup(world):
     db.session.add(ResellerMarkup(reseller_id=world.reseller_a.id, product_id=None,
                                   markup_percent=Decimal("10")))
     db.session.commit()
-
-
-def us_customer(world, name: str):
-    """A reseller-A customer in the price's market, every rule met (MCA confirmed)."""
-    customer = make_customer(world.reseller_a, name, country="US", city="Redmond",
-                             region="WA", postal_code="98052", phone="+1 425 555 0100")
-    db.session.add(customer)
-    db.session.commit()
-    confirm_mca(customer, world.reseller_a_user)
-    return customer
 
 
 @pytest.fixture

@@ -21,14 +21,14 @@ from orders.models import CartLine, Order
 from persistence import db
 from tests.api.factories import bearer
 from tests.catalog.previews import preview_then_save
-from tests.checkout.conftest import ready_us_customer
+from tests.checkout.conftest import us_customer
 from tests.conftest import login, post_form
 
 
 @pytest.fixture
 def customer(world):
     """A reseller-A customer in the price's market (US), every rule met."""
-    return ready_us_customer(world)
+    return us_customer(world)
 
 
 @pytest.fixture

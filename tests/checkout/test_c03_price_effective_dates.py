@@ -18,7 +18,7 @@ import time_machine
 
 from persistence import db
 from tests.catalog.test_price_effective_dates import DAWN, EVE, START, successor
-from tests.checkout.conftest import ready_us_customer
+from tests.checkout.conftest import us_customer
 from tests.checkout.test_b1_price_changed_before_place import (
     orders_of,
     place_from,
@@ -31,7 +31,7 @@ from tests.conftest import login, post_form
 @pytest.fixture
 def customer(world):
     """A reseller-A customer in the price's market (US), every rule met."""
-    return ready_us_customer(world)
+    return us_customer(world)
 
 
 def signed_in(browser, world):

@@ -21,7 +21,7 @@ from orders.models import CartLine
 from persistence import db
 from tests.api.conftest import order_body
 from tests.api.factories import bearer
-from tests.checkout.conftest import ready_us_customer
+from tests.checkout.conftest import us_customer
 from tests.checkout.test_b1_price_changed_before_place import orders_of, place_from, problems_in
 from tests.conftest import login, post_form
 
@@ -48,7 +48,7 @@ def tiers(world):
 @pytest.fixture
 def ready(world):
     """A reseller-A customer in the price's market (US), every rule met."""
-    return ready_us_customer(world)
+    return us_customer(world)
 
 
 def add(buyer, customer, price, quantity: int):

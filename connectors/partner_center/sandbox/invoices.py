@@ -60,14 +60,15 @@ def used(sb: Sandbox) -> dict[str, list[dict[str, Any]]]:
     return dict(by_month)
 
 
-def issued(sb: Sandbox) -> dict[str, list[dict[str, Any]]]:
+def issued(sb: Sandbox, usage: dict[str, list[dict[str, Any]]] | None = None
+           ) -> dict[str, list[dict[str, Any]]]:
     """The months whose invoice Microsoft has issued by the sandbox's today, with their
     license-based lines (none for a month of Azure usage alone), each line carrying its
-    invoice number."""
+    invoice number. `usage`: used(sb), when the caller has read it."""
     today = sb.now().date()
     licensed = billed(sb)
     done = {}
-    for month in sorted(licensed.keys() | used(sb).keys()):
+    for month in sorted(licensed.keys() | (used(sb) if usage is None else usage).keys()):
         if issued_on(sb, month) <= today:
             done[month] = [line | {"invoiceNumber": invoice_id(month)}
                            for line in licensed.get(month, [])]
@@ -98,12 +99,13 @@ def usage_of(sb: Sandbox, number: str) -> list[dict[str, Any]] | None:
                  if invoice_id(month) == number and issued_on(sb, month) <= today), None)
 
 
-def _invoice(sb: Sandbox, month: str, found: list[dict[str, Any]]) -> dict[str, Any]:
-    """An Invoice resource (invoice-resources) for one month's lines."""
+def _invoice(sb: Sandbox, month: str, found: list[dict[str, Any]],
+             usage: list[dict[str, Any]]) -> dict[str, Any]:
+    """An Invoice resource (invoice-resources) for one month's lines and Azure usage."""
     number, start = invoice_id(month), date.fromisoformat(f"{month}-01")
     end = billing.add_months(start, 1)
     total = sum((Decimal(line["total"]) for line in found), Decimal(0)) + sum(
-        (Decimal(line["BillingPreTaxTotal"]) for line in used(sb).get(month, [])), Decimal(0))
+        (Decimal(line["BillingPreTaxTotal"]) for line in usage), Decimal(0))
     return {
         "id": number, "invoiceDate": f"{issued_on(sb, month).isoformat()}T00:00:00Z",
         "billingPeriodStartDate": f"{start.isoformat()}T00:00:00Z",
@@ -122,8 +124,9 @@ def _invoice(sb: Sandbox, month: str, found: list[dict[str, Any]]) -> dict[str, 
 
 def list_invoices(sb: Sandbox, size: int, offset: int) -> tuple[int, Any]:
     """GET /v1/invoices?size=&offset=: newest first, a page of `size` (0: all)."""
-    found = [_invoice(sb, month, lines) for month, lines in
-             sorted(issued(sb).items(), reverse=True)]
+    usage = used(sb)  # once: every month's Azure usage is made from the state
+    found = [_invoice(sb, month, lines, usage.get(month, [])) for month, lines in
+             sorted(issued(sb, usage).items(), reverse=True)]
     if size <= 0:
         return 200, collection(found, links=False)
     body = collection(found[offset:offset + size], links=False)

@@ -80,11 +80,14 @@ def export_unbilled_usage(sb: Sandbox, ctx: GraphCtx) -> tuple[int, Any, dict[st
         raise bad_request("billingPeriod is required: current or last.")
     if not isinstance(currency, str) or not currency.strip():
         raise bad_request("currencyCode is required.")
-    return _export(sb, ctx, "unbilled", f"{period}:{currency.strip().upper()}")
+    currency = currency.strip().upper()
+    # Its files sit where an invoice's would, under the period and currency.
+    return _export(sb, ctx, "unbilled", f"{period}-{currency}",
+                   {"period": period, "currency": currency})
 
 
-def _export(sb: Sandbox, ctx: GraphCtx, kind: str,
-            invoice_id: Any = None) -> tuple[int, Any, dict[str, str]]:
+def _export(sb: Sandbox, ctx: GraphCtx, kind: str, invoice_id: Any = None,
+            unbilled: dict[str, str] | None = None) -> tuple[int, Any, dict[str, str]]:
     attribute_set = ctx.body.get("attributeSet", "full")
     invoice_id = ctx.body.get("invoiceId") if invoice_id is None else invoice_id
     if not isinstance(invoice_id, str) or not invoice_id.strip():
@@ -96,7 +99,8 @@ def _export(sb: Sandbox, ctx: GraphCtx, kind: str,
     for old in list(store)[:-KEEP_EXPORTS]:  # the state file keeps only recent snapshots
         del store[old]
     store[op_id] = {"id": op_id, "invoiceId": invoice_id.strip(), "partner": ctx.partner,
-                    "attributeSet": attribute_set, "created": now, "reads": 0, "kind": kind}
+                    "attributeSet": attribute_set, "created": now, "reads": 0, "kind": kind,
+                    **({"unbilled": unbilled} if unbilled else {})}
     return 202, None, {"Location": f"{ctx.base_url}{PATH}/operations/{op_id}"}
 
 
@@ -110,8 +114,9 @@ def _operation(sb: Sandbox, ctx: GraphCtx, op_id: str) -> dict[str, Any]:
 def _finish(sb: Sandbox, op: dict[str, Any]) -> None:
     """Snapshot the invoice's lines into blobs (the data as of the export)."""
     usage = op.get("kind") in ("usage", "unbilled")
-    if op.get("kind") == "unbilled":  # "period:currency", as export_unbilled_usage keeps it
-        found = invoices.unbilled_usage(sb, *op["invoiceId"].split(":"))
+    if op.get("kind") == "unbilled":
+        found = invoices.unbilled_usage(sb, op["unbilled"]["period"],
+                                        op["unbilled"]["currency"])
     else:
         found = (invoices.usage_of if usage else invoices.lines_of)(sb, op["invoiceId"])
     op["finished"] = wire.iso(sb.now())
@@ -157,7 +162,7 @@ def _directory(op: dict[str, Any]) -> str:
     month = op["month"].replace("-", "")
     version = op["finished"][:7].replace("-", "")
     return (f"{CONTAINER}/v1/PartnerTenantId={op['partner']}/BillingMonth={month}/"
-            f"InvoiceId={op['invoiceId'].replace(':', '-')}/InvoiceVersion={version}/"
+            f"InvoiceId={op['invoiceId']}/InvoiceVersion={version}/"
             f"Fragment={op['attributeSet']}/PartitionType=default")
 
 
