@@ -16,7 +16,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -39,8 +38,7 @@ from billing.documents import (
 from billing.models import Invoice, PaymentMethod
 from billing.payments import PaymentInput, check_payment, record_payment
 from billing.periods import BillingInputError
-from exports.spreadsheet import csv_lines, download_headers
-from persistence import utcnow
+from persistence import db, utcnow
 from storefront import consequences
 from storefront.confirmation import unconfirmed
 from storefront.forms import options
@@ -56,6 +54,7 @@ from storefront.invoice_documents import (
 )
 from storefront.pagination import paginate
 from storefront.security import roles_required
+from storefront.tables import csv_download
 
 bp = Blueprint("billing", __name__, url_prefix="/invoices")
 billed_roles = roles_required(Role.PROVIDER_ADMIN, Role.RESELLER_USER, Role.CUSTOMER_USER)
@@ -159,8 +158,8 @@ def invoice_pdf(invoice_id: int):
 @billed_roles
 def invoice_csv(invoice_id: int):
     found = _invoice_or_404(invoice_id)
-    return Response(stream_with_context(csv_lines(CSV_HEADER, csv_rows(found))),
-                    headers=download_headers(f"{found.number}.csv"))
+    return csv_download(f"{found.number}.csv", CSV_HEADER,
+                        lambda: csv_rows(db.session.get(Invoice, invoice_id)))
 
 
 @bp.get("/<int:invoice_id>/reinvoice")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     Flask,
-    Response,
     abort,
     current_app,
     jsonify,
@@ -22,9 +21,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from catalog import jobs
 from catalog.models import CatalogJob, CatalogSettings
 from catalog.tasks import enqueue_catalog_job
-from exports.spreadsheet import csv_lines, download_headers
 from persistence import db
 from storefront.security import admin_only
+from storefront.tables import csv_download
 
 bp = Blueprint("catalog_jobs", __name__, url_prefix="/admin/catalog/jobs")
 UPLOAD_ENDPOINT = "catalog_jobs.upload"
@@ -144,6 +143,6 @@ def status(job_id: int):
 @admin_only
 def errors(job_id: int):
     """The error report as a spreadsheet; cells that look like formulas are neutralised."""
-    job = db.session.get(CatalogJob, job_id) or abort(404)
-    return Response(csv_lines(CSV_HEADER, jobs.error_rows(job)),
-                    headers=download_headers(f"price-list-{job.id}-errors.csv"))
+    db.session.get(CatalogJob, job_id) or abort(404)
+    return csv_download(f"price-list-{job_id}-errors.csv", CSV_HEADER,
+                        lambda: jobs.error_rows(db.session.get(CatalogJob, job_id)))

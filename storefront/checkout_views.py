@@ -343,7 +343,7 @@ def orders():
     query = listing.sort_orders(query, view.sort, view.descending)
     if view.wants_csv:
         return tables.csv_download("orders.csv", ORDER_CSV_HEADER,
-                                   (order_row(o) for o in db.session.scalars(query)))
+                                   lambda: map(order_row, db.session.scalars(query)))
     customers = (db.session.scalars(visible_customers(current_user)
                                     .order_by(Customer.company_name).limit(500)).all()
                  if current_user.is_reseller else [])

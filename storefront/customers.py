@@ -36,7 +36,7 @@ def index():
     view, query = customer_listing("customers.index", visible_customers(current_user))
     if view.wants_csv:
         return tables.csv_download("customers.csv", CUSTOMER_CSV_HEADER,
-                                   (customer_row(c) for c in db.session.scalars(query)))
+                                   lambda: map(customer_row, db.session.scalars(query)))
     return render_template("customers/index.html", page=tables.page_of(query, view), view=view)
 
 

@@ -46,7 +46,7 @@ def index():
     query = _sorted(query, view)
     if view.wants_csv:
         return tables.csv_download("all-orders.csv", ORDER_CSV_HEADER,
-                                   (order_row(o) for o in db.session.scalars(query)))
+                                   lambda: map(order_row, db.session.scalars(query)))
     counts = dict(db.session.execute(select(Order.status, func.count()).group_by(Order.status))
                   .all())
     resellers = db.session.scalars(select(Reseller).order_by(Reseller.company_name)).all()

@@ -16,13 +16,11 @@ import click
 from flask import (
     Blueprint,
     Flask,
-    Response,
     abort,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask.cli import AppGroup, with_appcontext
@@ -39,10 +37,10 @@ from catalog.price_words import counted
 from catalog.pricing import format_money
 from connectors.graph.app_client import get_graph_client
 from connectors.partner_center.app_client import get_client
-from exports.spreadsheet import csv_lines, download_headers
 from persistence import db
 from storefront.pagination import paginate
 from storefront.security import admin_only, within
+from storefront.tables import csv_download
 
 bp = Blueprint("reconciliation", __name__, url_prefix="/admin/billing/reconciliation")
 KIND_LABELS = {ItemKind.UNMATCHED_MICROSOFT: "Billed by Microsoft only",
@@ -131,9 +129,8 @@ def show(run_id: int):
 @admin_only
 def export_csv(run_id: int):
     run = _run_or_404(run_id)
-    rows = _csv_rows(run.id)
-    return Response(stream_with_context(csv_lines(CSV_HEADER, rows)),
-                    headers=download_headers(f"reconciliation-{run.month}-{run.id}.csv"))
+    return csv_download(f"reconciliation-{run.month}-{run.id}.csv", CSV_HEADER,
+                        lambda: _csv_rows(run_id))
 
 
 def _csv_rows(run_id: int) -> Iterator[tuple]:

@@ -7,13 +7,11 @@ from datetime import UTC, datetime
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -23,7 +21,6 @@ from catalog.price_words import counted
 from catalog.pricing import buyer_locale, format_money
 from connectors.partner_center.app_client import get_client
 from connectors.partner_center.errors import PartnerCenterError
-from exports.spreadsheet import csv_lines, download_headers
 from orders import retail
 from persistence import db
 from storefront import consequences
@@ -31,6 +28,7 @@ from storefront.confirmation import unconfirmed
 from storefront.pagination import paginate
 from storefront.security import admin_only, buyers_only
 from storefront.subscription_views import refusals_shown, visible_subscriptions
+from storefront.tables import csv_download
 from subscriptions import reminders, renewal_rules, renewals, upgrades
 from subscriptions.models import RenewalSettings, Subscription
 from subscriptions.rules import NO_TERM
@@ -178,9 +176,9 @@ def _csv_row(sub: Subscription) -> tuple:
 def calendar():
     """R2: upcoming term ends, what renews and at what price; CSV with ?format=csv."""
     if request.args.get("format") == "csv":
-        rows = (_csv_row(s) for s in db.session.scalars(_calendar_query()))
-        return Response(stream_with_context(csv_lines(CSV_HEADER, rows)),
-                        headers=download_headers("renewals.csv"))
+        query = _calendar_query()
+        return csv_download("renewals.csv", CSV_HEADER,
+                            lambda: map(_csv_row, db.session.scalars(query)))
     return _calendar()
 
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -24,7 +22,6 @@ from catalog.margins import margin
 from catalog.price_words import counted
 from catalog.pricing import buyer_locale, format_money
 from connectors.partner_center.app_client import get_client
-from exports.spreadsheet import download_headers
 from orders import listing, retail
 from orders.cart import add_licenses
 from orders.models import OrderLine
@@ -81,7 +78,7 @@ def index():
     query = listing.sort_subscriptions(query, view.sort, view.descending)
     if view.wants_csv:
         return tables.csv_download("subscriptions.csv", CSV_HEADER,
-                                   (_row(s) for s in db.session.scalars(query)))
+                                   lambda: map(_row, db.session.scalars(query)))
     return render_template("subscriptions/index.html", page=tables.page_of(query, view),
                            view=view, statuses=STATUSES, customers=_customer_choices(),
                            resellers=_reseller_choices())
@@ -296,7 +293,7 @@ def key_log():
     start, end = request.args.get("from", ""), request.args.get("to", "")
     query = activity.between(start, end)
     if request.args.get("format") == "csv":
-        return Response(stream_with_context(activity.export_csv(db.session.scalars(query))),
-                        headers=download_headers("key-log.csv"))
+        return tables.stream_download(
+            "key-log.csv", lambda: activity.export_csv(db.session.scalars(query)))
     return render_template("subscriptions/key_log.html", page=paginate(query), start=start,
                            end=end)

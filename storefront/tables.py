@@ -6,7 +6,7 @@ loses them. The queries themselves stay in the domain (orders/listing.py ...).""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -124,7 +124,23 @@ def page_of(query, view: Listing):
     return paginate(query, per_page=view.per_page)
 
 
-def csv_download(filename: str, header: Sequence[str], rows: Iterable[Sequence[object]]):
-    """Every filtered row as a CSV download, streamed through the one CSV writer."""
-    return Response(stream_with_context(csv_lines(header, rows)),
-                    headers=download_headers(filename))
+def csv_download(filename: str, header: Sequence[str],
+                 rows: Callable[[], Iterable[Sequence[object]]]) -> Response:
+    """Every filtered row as a CSV download, streamed through the one CSV writer; `rows` is
+    called as the file is sent (stream_download)."""
+    return stream_download(filename, lambda: csv_lines(header, rows()))
+
+
+def stream_download(filename: str, lines: Callable[[], Iterable[str]]) -> Response:
+    """A CSV file sent as its lines are made, so a long export never sits whole in memory.
+
+    `lines` is called while the body is sent, not in the view: Flask tears the view's app
+    context down, and Flask-SQLAlchemy closes its session, before a server reads a streamed
+    body, so a query run or an object loaded in the view cannot be read from there (every
+    export failed after its header under waitress and gunicorn; tests hid it by holding an
+    app context open). stream_with_context pushes the view's contexts again for the stream:
+    its reads get a session of their own, closed when the stream ends. So `lines` names
+    its rows by query or id, never by an object the view loaded."""
+    def body() -> Iterable[str]:
+        yield from lines()
+    return Response(stream_with_context(body()), headers=download_headers(filename))

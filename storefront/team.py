@@ -8,13 +8,11 @@ from functools import partial
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -22,7 +20,6 @@ from flask_login import current_user, login_required
 import notifications
 from accounts import audit, links, services, team
 from accounts.models import Customer, Reseller, User
-from exports.spreadsheet import csv_lines, download_headers
 from notifications.links import public_url_for
 from persistence import db, utcnow
 from storefront import consequences
@@ -31,6 +28,7 @@ from storefront.errors import render_error
 from storefront.pagination import paginate
 from storefront.password_links import PasswordLink, choose_password
 from storefront.security import acting_user, within
+from storefront.tables import csv_download
 from storefront.team_forms import ROLE_LABELS, InviteForm, RoleForm
 
 bp = Blueprint("team", __name__, url_prefix="/team")
@@ -214,10 +212,9 @@ def audit_log():
     query = audit.filtered(audit.visible_events(current_user), kind=kind, email=email,
                            start=start, end=end + timedelta(days=1) if end else None)
     if request.args.get("format") == "csv":
-        rows = ((e.at.isoformat(), e.kind, e.email, e.actor.email if e.actor else "",
-                 e.detail, e.address) for e in db.session.scalars(query))
-        return Response(stream_with_context(csv_lines(AUDIT_COLUMNS, rows)),
-                        headers=download_headers("audit-log.csv"))
+        return csv_download("audit-log.csv", AUDIT_COLUMNS, lambda: (
+            (e.at.isoformat(), e.kind, e.email, e.actor.email if e.actor else "", e.detail,
+             e.address) for e in db.session.scalars(query)))
     return render_template("team/audit.html", page=paginate(query), kinds=list(audit.Kind),
                            kind=kind, email=email, start=request.args.get("start", ""),
                            end=request.args.get("end", ""))

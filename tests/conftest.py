@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import re
 import shutil
 from dataclasses import dataclass
@@ -226,6 +227,19 @@ def login(client, user_or_email, password: str = PASSWORD, **extra):
     token = csrf_token(client)
     data = {"email": email, "password": password, "csrf_token": token, **extra}
     return client.post("/login", data=data, query_string=extra.pop("query", None))
+
+
+def served(client, url: str, **kwargs):
+    """GET `url` as a server answers it: in a context of its own, outside the app context the
+    `app` fixture holds open, with its (streamed) body read there too. Under the fixture's
+    context a view's database session outlives its response, as it never does on a server,
+    so a download reading the view's objects while it is sent passed here and failed under
+    waitress and gunicorn."""
+    def get():
+        response = client.get(url, **kwargs)
+        response.get_data()  # the whole body, as the server sends it
+        return response
+    return contextvars.Context().run(get)
 
 
 def post_form(client, url: str, data: dict, *, token_url: str | None = None):

@@ -88,3 +88,19 @@ def test_the_web_layer_defines_no_database_model():
               if isinstance(node, ast.ClassDef)
               and any(ast.unparse(base).endswith("Model") for base in node.bases)]
     assert models == []
+
+
+def imported_names(path: Path) -> set[str]:
+    return {alias.name for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.ImportFrom) for alias in node.names}
+
+
+def test_pages_send_files_as_they_are_made_only_through_the_one_download_helper():
+    """A streamed body is read after Flask has closed the view's database session: a view
+    that streams what it read itself sent a header and then broke under a real server
+    (storefront/tables.py stream_download reads its rows while sending)."""
+    senders = {"stream_with_context", "csv_lines", "download_headers"}
+    offenders = [f"{path.relative_to(ROOT)}: {sorted(senders & imported_names(path))}"
+                 for path in python_files(inside="storefront")
+                 if path != ROOT / "storefront" / "tables.py" and senders & imported_names(path)]
+    assert offenders == []

@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -28,7 +27,6 @@ from agreements.keys import from_config
 from agreements.mca import McaAcceptance, export_csv, verify_configured
 from catalog import country_lists
 from catalog.models import CountryListEntry
-from exports.spreadsheet import download_headers
 from persistence import db
 from persistence.search import contains
 from storefront import consequences
@@ -38,7 +36,7 @@ from storefront.forms import AdminCustomerForm, CountryEntryForm, ResellerForm, 
 from storefront.main import check_with_microsoft
 from storefront.pagination import paginate
 from storefront.security import admin_only
-from storefront.tables import csv_download, page_of
+from storefront.tables import csv_download, page_of, stream_download
 from storefront.templating import sentence
 from subscriptions import import_runs
 from subscriptions.adoption import ImportSummary
@@ -172,7 +170,7 @@ def customers():
     view, query = customer_listing("admin.customers", select(Customer), by_reseller=True)
     if view.wants_csv:
         return csv_download("all-customers.csv", CUSTOMER_CSV_HEADER,
-                            (customer_row(c) for c in db.session.scalars(query)))
+                            lambda: map(customer_row, db.session.scalars(query)))
     resellers = db.session.scalars(select(Reseller).order_by(Reseller.company_name)).all()
     return render_template("admin/customers.html", page=page_of(query, view), view=view,
                            resellers=resellers)
@@ -206,8 +204,7 @@ def mca_ledger():
         query = query.where(name_contains(q))
     query = _date_range(query, start, end)
     if request.args.get("format") == "csv":
-        return Response(stream_with_context(export_csv(db.session.scalars(query))),
-                        headers=download_headers("mca-ledger.csv"))
+        return stream_download("mca-ledger.csv", lambda: export_csv(db.session.scalars(query)))
     return render_template("admin/mca.html", page=paginate(query), q=q, start=start, end=end,
                            report=verify_configured(current_app.config), head=_latest_head())
 

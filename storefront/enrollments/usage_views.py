@@ -5,14 +5,14 @@ them: the customer chooses, the partner assists, the provider supports."""
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from commitments.notices import UsageFrequency
 from commitments.records import usage
-from exports.spreadsheet import csv_lines, download_headers
 from storefront.enrollments import usage_presenter
 from storefront.enrollments.views import bp, enrollment_for, render_show, today
+from storefront.tables import csv_download
 
 
 def _scope(row):
@@ -38,9 +38,13 @@ def usage_csv(enrollment_id: int):
     """Detailed usage records as CSV; cells a spreadsheet would run are neutralised."""
     row = enrollment_for(current_user, enrollment_id)
     account, subscription = _scope(row)
-    lines = (line.cells() for line in usage.usage_lines(row, account, subscription))
-    return Response(csv_lines(usage.EXPORT_HEADER, lines),
-                    headers=download_headers(_filename(row, account, subscription)))
+
+    def rows():
+        # Read again as the file is sent: the view's objects are closed by then
+        # (storefront/tables.py stream_download).
+        found = enrollment_for(current_user, enrollment_id)
+        return (line.cells() for line in usage.usage_lines(found, *_scope(found)))
+    return csv_download(_filename(row, account, subscription), usage.EXPORT_HEADER, rows)
 
 
 @bp.route("/enrollments/<int:enrollment_id>/subscriptions/<subscription_id>")

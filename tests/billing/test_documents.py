@@ -30,7 +30,7 @@ from catalog.pricing import format_money
 from persistence import db
 from tests.api.factories import bearer
 from tests.billing.conftest import price_in, provisioned
-from tests.conftest import login
+from tests.conftest import login, served
 
 BILLED_ON = date(2021, 7, 2)
 
@@ -195,7 +195,7 @@ def csv_rows(response) -> list[dict]:
 
 def test_the_csv_has_one_row_per_line_with_the_invoices_figures(client, shop, billed):
     login(client, shop.reseller_a_user)
-    response = client.get(f"/invoices/{billed.a.id}.csv")
+    response = served(client, f"/invoices/{billed.a.id}.csv")
     assert f'filename="{billed.a.number}.csv"' in response.headers["Content-Disposition"]
     rows = csv_rows(response)
     assert [(r["Charge type"], r["Quantity"], r["Unit price"], r["Amount"]) for r in rows] == [
@@ -219,7 +219,7 @@ def test_a_formula_looking_customer_name_is_written_as_text_in_the_csv(
     run_billing("2021-06", BILLED_ON)
     invoice = db.session.scalar(select(Invoice))
     login(client, shop.direct_user)
-    [row] = csv_rows(client.get(f"/invoices/{invoice.id}.csv"))
+    [row] = csv_rows(served(client, f"/invoices/{invoice.id}.csv"))
     assert row["Customer"] == "'" + shop.direct.company_name
     assert row["Buyer"] == "'" + shop.direct.company_name
     assert row["Amount"] == "18.80"  # a number stays a number

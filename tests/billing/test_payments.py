@@ -24,7 +24,7 @@ from billing.periods import BillingInputError
 from persistence import db
 from tests.api.factories import bearer
 from tests.billing.factories import make_invoice
-from tests.conftest import login, post_form
+from tests.conftest import login, post_form, served
 
 # make_invoice: 100.00 net + 19 % = 119.00, issued 1 April 2025, due 1 May 2025.
 BEFORE_DUE, AFTER_DUE = date(2025, 4, 20), date(2025, 5, 2)
@@ -185,7 +185,7 @@ def test_the_csv_pdf_and_list_show_status_and_balance(client, world, invoice, ap
     pay(invoice, "19.00")
     login(client, world.direct_user)
     rows = list(csv.DictReader(io.StringIO(
-        client.get(f"/invoices/{invoice.id}.csv").get_data(as_text=True))))
+        served(client, f"/invoices/{invoice.id}.csv").get_data(as_text=True))))
     assert (rows[0]["Status"], rows[0]["Amount paid"], rows[0]["Balance due"]) == (
         "partially_paid", "19.00", "100.00")
     pdf = client.get(f"/invoices/{invoice.id}.pdf")

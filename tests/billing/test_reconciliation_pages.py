@@ -17,7 +17,7 @@ from billing.reconciliation_models import ReconciliationItem, ReconciliationRun
 from connectors.partner_center.sandbox.fixtures import GRAPH_HOST
 from persistence import db
 from tests.billing.conftest import price_in, provisioned
-from tests.conftest import login, post_form
+from tests.conftest import login, post_form, served
 
 INVOICED = datetime(2021, 7, 8, 12, tzinfo=UTC)
 PAGE = "/admin/billing/reconciliation/"
@@ -90,7 +90,7 @@ def test_the_csv_lists_the_lines_and_cannot_run_as_a_formula(client, shop):
     db.session.add(run)
     db.session.commit()
     login(client, shop.admin)
-    answer = client.get(f"{PAGE}{run.id}.csv")
+    answer = served(client, f"{PAGE}{run.id}.csv")
     assert answer.headers["Content-Type"].startswith("text/csv")
     assert f'filename="reconciliation-2021-06-{run.id}.csv"' in \
         answer.headers["Content-Disposition"]

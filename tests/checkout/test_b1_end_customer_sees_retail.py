@@ -26,7 +26,7 @@ from provisioning.jobs import provision_order
 from subscriptions.models import Subscription
 from tests.api.factories import bearer
 from tests.checkout.conftest import us_customer
-from tests.conftest import PASSWORD, login, post_form
+from tests.conftest import PASSWORD, login, post_form, served
 
 RETAIL, RESELLERS = "$12.50", "$11.00"  # world.price: erp 12.50, cost 10.00; markup 10 %
 
@@ -96,7 +96,7 @@ def test_b1_an_end_customer_sees_one_retail_price_from_the_shop_to_the_placed_or
     assert cart_units(body) == [RETAIL] and RESELLERS not in body
     listing = client.get("/orders").get_data(as_text=True)
     assert RETAIL in listing and RESELLERS not in listing
-    exported = client.get("/orders?format=csv").get_data(as_text=True)
+    exported = served(client, "/orders?format=csv").get_data(as_text=True)
     assert "12.50" in exported and "11.00" not in exported
     company = client.get("/company").get_data(as_text=True)
     assert RETAIL in company and RESELLERS not in company

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from agreements import mca
 from agreements.keys import from_config
 from persistence import db
-from tests.conftest import login
+from tests.conftest import login, served
 
 
 def record(world, customer=None, user=None, email="ada@example.com"):
@@ -72,7 +72,7 @@ def test_admin_filters_and_exports_the_ledger_as_csv(client, world):
     login(client, world.admin)
     page = client.get("/admin/mca?q=alpha").get_data(as_text=True)
     assert "marta@example.com" in page and "ada@example.com" not in page
-    response = client.get("/admin/mca?format=csv")
+    response = served(client, "/admin/mca?format=csv")
     lines = response.get_data(as_text=True).splitlines()
     assert response.mimetype == "text/csv" and lines[0].startswith("id,recorded_at,customer")
     assert len(lines) == 3 and "reseller_user" in lines[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from accounts.models import CompanyRole
 from persistence import db
-from tests.conftest import login
+from tests.conftest import login, served
 
 
 def test_a_reseller_admin_reads_only_its_own_users_events(client, browser, world):
@@ -18,7 +18,7 @@ def test_a_reseller_admin_reads_only_its_own_users_events(client, browser, world
     assert world.reseller_a_user.email in page
     assert world.reseller_b_user.email not in page
     assert "sign in failed" in page
-    csv = client.get("/team/audit?format=csv").get_data(as_text=True)
+    csv = served(client, "/team/audit?format=csv").get_data(as_text=True)
     assert world.reseller_a_user.email in csv and world.reseller_b_user.email not in csv
 
 
@@ -45,5 +45,5 @@ def test_the_csv_neutralises_formulas(client, browser, world):
     db.session.commit()
     login(browser(), "=cmd@test.example")
     login(client, world.admin)
-    csv = client.get("/team/audit?format=csv").get_data(as_text=True)
+    csv = served(client, "/team/audit?format=csv").get_data(as_text=True)
     assert "'=cmd@test.example" in csv

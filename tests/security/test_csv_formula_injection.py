@@ -18,7 +18,7 @@ from exports.spreadsheet import csv_text, download_headers, safe_cell
 from persistence import db
 from subscriptions import services
 from subscriptions.models import Subscription
-from tests.conftest import login
+from tests.conftest import login, served
 from tests.subscriptions.recorded_keys import record_test_key
 from tests.test_architecture import ROOT, python_files
 
@@ -79,7 +79,7 @@ def assert_neutralised(row: dict[str, str], acceptance) -> None:
 def test_the_admin_mca_export_quotes_formula_cells(client, world):
     acceptance = hostile_acceptance(world)
     login(client, world.admin)
-    response = client.get("/admin/mca?format=csv")
+    response = served(client, "/admin/mca?format=csv")
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"] == 'attachment; filename="mca-ledger.csv"'
     [row] = parsed(response.get_data(as_text=True))
@@ -106,7 +106,7 @@ def test_the_key_log_export_quotes_formula_cells(client, world):
     record_test_key(sub)
     services.reveal_key(sub, world.reseller_a_user, "-2+3")
     login(client, world.admin)
-    response = client.get("/subscriptions/key-log?format=csv")
+    response = served(client, "/subscriptions/key-log?format=csv")
     assert response.headers["Content-Disposition"] == 'attachment; filename="key-log.csv"'
     [row] = parsed(response.get_data(as_text=True))
     assert (row["customer"], row["subscription"], row["ip"]) == (

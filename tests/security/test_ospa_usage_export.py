@@ -15,7 +15,7 @@ from commitments.records import services
 from commitments.records.models import UsageRecord
 from commitments.records.usage import find_subscription
 from persistence import db
-from tests.conftest import login
+from tests.conftest import login, served
 from tests.enrollments.conftest import START, activate, at, mainland_enterprise
 
 EVIL = "=HYPERLINK(\"http://evil.example\",\"x\")"
@@ -40,7 +40,7 @@ def enrollment(world):
 
 
 def export(client, row, **scope) -> list[list[str]]:
-    response = client.get(f"/enrollments/{row.id}/usage.csv", query_string=scope)
+    response = served(client, f"/enrollments/{row.id}/usage.csv", query_string=scope)
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
@@ -65,7 +65,7 @@ def test_detailed_usage_download_at_the_account_and_subscription_levels(
     with at(date(2025, 5, 1), client, world.admin):
         by_account = export(client, enrollment, account=ops.id)
         by_subscription = export(client, enrollment, subscription="sub-rd")
-        missing = client.get(f"/enrollments/{enrollment.id}/usage.csv",
+        missing = served(client, f"/enrollments/{enrollment.id}/usage.csv",
                              query_string={"subscription": "nope"})
     assert [r[4] for r in by_account[1:]] == ["Blob GB"]
     assert [r[4] for r in by_subscription[1:]] == ["'" + EVIL]

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from persistence import db
 from subscriptions.models import Subscription
 from tests.api.factories import bearer, make_subscription
-from tests.conftest import login, make_price
+from tests.conftest import login, make_price, served
 
 FAR = datetime(9999, 12, 10, tzinfo=UTC)  # the documented sample's commitmentEndDate
 
@@ -56,7 +56,7 @@ def test_the_renewals_calendar_lists_only_the_term_that_ends(client, world):
     termed = _no_term_and_a_term(world)
     login(client, world.reseller_a_user)
     rows = list(csv.DictReader(io.StringIO(
-        client.get("/renewals?format=csv").get_data(as_text=True))))
+        served(client, "/renewals?format=csv").get_data(as_text=True))))
     assert [row["subscription"] for row in rows] == [termed.title]
 
 
@@ -64,7 +64,7 @@ def test_the_csv_and_the_api_leave_the_term_end_empty(client, world):
     termed = _no_term_and_a_term(world)
     login(client, world.reseller_a_user)
     rows = list(csv.DictReader(io.StringIO(
-        client.get("/subscriptions?format=csv").get_data(as_text=True))))
+        served(client, "/subscriptions?format=csv").get_data(as_text=True))))
     ends = {row["Product"]: (row["Term ends (UTC)"], row["Autorenew"]) for row in rows}
     assert ends["Azure plan"] == ends["Windows Server 2022 Standard"] == ("", "")
     assert ends[termed.title][0].startswith(f"{termed.term_end:%Y-}")

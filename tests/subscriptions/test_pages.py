@@ -12,7 +12,7 @@ import time_machine
 from persistence import db
 from subscriptions import services
 from subscriptions.models import KeyAccess, Subscription
-from tests.conftest import csrf_token, login, post_form
+from tests.conftest import csrf_token, login, post_form, served
 from tests.subscriptions.conftest import RED_HAT, WINDOWS_SERVER, confirm_cancel, patches
 from tests.subscriptions.recorded_keys import record_test_key
 
@@ -224,7 +224,7 @@ def test_s7_admins_filter_the_key_log_by_date_range_and_export_it(client, world)
     login(client, world.admin)
     page = client.get("/subscriptions/key-log?from=2025-03-05&to=2025-03-31")
     assert page.get_data(as_text=True).count("a@test.example") == 1
-    export = client.get("/subscriptions/key-log?from=2025-03-01&to=2025-03-01&format=csv")
+    export = served(client, "/subscriptions/key-log?from=2025-03-01&to=2025-03-01&format=csv")
     rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True))))
     assert [(r["when_utc"], r["user"], r["action"]) for r in rows] == [
         ("2025-03-01 12:00:00", "a@test.example", "reveal")]
@@ -265,7 +265,7 @@ def test_s7_the_key_log_export_neutralises_spreadsheet_formulas(client, world):
     db.session.commit()
     services.reveal_key(sub, world.reseller_a_user)
     login(client, world.admin)
-    rows = list(csv.DictReader(io.StringIO(client.get("/subscriptions/key-log?format=csv")
+    rows = list(csv.DictReader(io.StringIO(served(client, "/subscriptions/key-log?format=csv")
                                            .get_data(as_text=True))))
     assert rows[0]["customer"].startswith("'=")
 

@@ -15,7 +15,7 @@ from persistence import db
 from subscriptions import reminders
 from subscriptions.models import RenewalReminder
 from tests.api.factories import make_subscription
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, login, served
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 TERM_END = START + timedelta(days=70)
@@ -94,13 +94,13 @@ def test_r2_the_admin_sets_the_days_and_a_bad_value_is_refused_naming_the_field(
 def test_r2_the_calendar_lists_a_resellers_own_renewals_with_a_csv_export(
         clock, renewing, client, world):
     login(client, world.reseller_a_user)
-    page = client.get("/renewals").get_data(as_text=True)
+    page = served(client, "/renewals").get_data(as_text=True)
     assert renewing.title in page and "4 licenses, 1 month, billed monthly" in page
-    csv = client.get("/renewals?format=csv")
+    csv = served(client, "/renewals?format=csv")
     assert csv.headers["Content-Type"].startswith("text/csv")
     header, row = csv.get_data(as_text=True).splitlines()[:2]
     assert header.startswith("term_end,customer,reseller,subscription")
     assert row.startswith("2025-05-12,Alpha GmbH,Reseller A,") and ",renews," in row
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(client, world.reseller_b_user)
-    assert renewing.title not in client.get("/renewals?format=csv").get_data(as_text=True)
+    assert renewing.title not in served(client, "/renewals?format=csv").get_data(as_text=True)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from persistence import db
-from tests.conftest import login, make_customer
+from tests.conftest import login, make_customer, served
 from tests.orders.factories import annual_eur_price, another_order, bought
 
 
@@ -106,7 +106,7 @@ def test_the_orders_csv_holds_every_filtered_row_with_its_amount(client, world):
     db.session.commit()
     login(client, world.reseller_a_user)
 
-    table = csv_rows(client.get("/orders?format=csv&sort=number&dir=asc"))
+    table = csv_rows(served(client, "/orders?format=csv&sort=number&dir=asc"))
 
     assert table[0] == ["Order", "Placed (UTC)", "Customer", "Reseller", "Status",
                         "Currency", "Total"]
@@ -118,7 +118,7 @@ def test_the_admin_filters_all_orders_by_reseller_and_downloads_them(client, wor
     login(client, world.admin)
 
     page = client.get(f"/admin/orders?status=all&reseller={world.reseller_b.id}")
-    table = csv_rows(client.get(f"/admin/orders?status=all&reseller={world.reseller_b.id}"
+    table = csv_rows(served(client, f"/admin/orders?status=all&reseller={world.reseller_b.id}"
                                 "&format=csv"))
 
     assert rows(page.get_data(as_text=True)) == [world.order_b.number]
@@ -139,7 +139,7 @@ def test_subscriptions_filter_by_customer_search_sort_and_export(client, world):
     by_customer = client.get(f"/subscriptions?customer={other.id}").get_data(as_text=True)
     searched = client.get("/subscriptions?q=dynamics").get_data(as_text=True)
     by_quantity = client.get("/subscriptions?sort=quantity&dir=asc").get_data(as_text=True)
-    table = csv_rows(client.get(f"/subscriptions?customer={world.customer_a.id}&format=csv"))
+    table = csv_rows(served(client, f"/subscriptions?customer={world.customer_a.id}&format=csv"))
 
     assert rows(by_customer) == [theirs.title]
     assert rows(searched) == [theirs.title]
@@ -155,7 +155,7 @@ def test_customers_sort_search_and_export(client, world):
 
     down = client.get("/customers?sort=company&dir=desc").get_data(as_text=True)
     searched = client.get("/customers?q=zet").get_data(as_text=True)
-    table = csv_rows(client.get("/customers?format=csv"))
+    table = csv_rows(served(client, "/customers?format=csv"))
 
     assert rows(down) == ["Zeta SA", "Mu BV", "Alpha GmbH"]
     assert rows(searched) == ["Zeta SA"]
