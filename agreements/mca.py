@@ -22,7 +22,7 @@ import hmac
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -33,6 +33,7 @@ from config.settings import ledger_legacy_rows
 from exports.spreadsheet import csv_lines
 from persistence import db, utcnow
 from persistence.append_only import append_only
+from refusals import Refused
 
 RULE = "K5"
 GENESIS = "0" * 64
@@ -129,6 +130,33 @@ append_only(
     message="append-only ledger", function="refuse_ledger_change", trigger_suffix="append_only")
 
 
+# The latest calendar day anywhere on Earth is UTC+14's (Kiribati): an acceptance dated
+# after it has not happened yet, and the ledger cannot take a date back once written.
+LATEST_ZONE = timedelta(hours=14)
+
+
+def date_agreed_problem(day: date, now: datetime) -> str | None:
+    """Why `day` cannot be the date a customer accepted the MCA (K5), or None."""
+    if day > (now.astimezone(UTC) + LATEST_ZONE).date():
+        return (f"{day.isoformat()} has not come yet: enter the day the customer accepted "
+                f"the Microsoft Customer Agreement (today or earlier; {RULE}).")
+    return None
+
+
+@dataclass(frozen=True)
+class DateProblem:
+    rule: str
+    code: str
+    message: str
+    field: str = "date_agreed"
+
+
+class FutureAcceptance(Refused):
+    """An acceptance dated after today (date_agreed_problem): 422 with its code."""
+
+    summary = "The acceptance cannot be recorded; fix the date and try again."
+
+
 @dataclass(frozen=True)
 class Signer:
     first_name: str
@@ -142,7 +170,10 @@ def record_acceptance(*, customer, user, signer: Signer, template_id: str, versi
                       keys: LedgerKeys | None = None) -> McaAcceptance:
     """Append one acceptance (direct customer) or confirmation (reseller); commits once.
 
-    Sealed with `keys`, by default the app's (MCA_LEDGER_KEY)."""
+    Sealed with `keys`, by default the app's (MCA_LEDGER_KEY). Callers check the date
+    first (date_agreed_problem) to name the field; this refuses it all the same."""
+    if problem := date_agreed_problem(date_agreed, utcnow()):
+        raise FutureAcceptance([DateProblem(RULE, f"{RULE}.date_agreed_in_future", problem)])
     keys = keys or from_config(current_app.config)
     for _attempt in range(3):
         row = _new_row(customer, user, signer, template_id, version, date_agreed, ip,

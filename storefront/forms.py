@@ -34,8 +34,10 @@ from wtforms.validators import (
 
 from accounts import emails, passwords
 from accounts.models import SPECIALIZED_SEGMENTS
+from agreements.mca import date_agreed_problem
 from checkout.validators.address import EXTRA_COUNTRIES, country_name
 from checkout.validators.tax_id_names import GENERIC, tax_id_labels, tax_id_name
+from persistence import utcnow
 from storefront.local_times import choosable_zones
 
 DOMAIN_PREFIX = r"^[a-zA-Z0-9][a-zA-Z0-9-]{0,25}[a-zA-Z0-9]$"
@@ -259,6 +261,10 @@ class McaForm(FlaskForm):
     date_agreed = DateField("Date accepted", validators=[DataRequired()])
     accepted = BooleanField("Accepted", validators=[DataRequired(
         message="Tick the box to record the acceptance.")])
+
+    def validate_date_agreed(self, field) -> None:
+        if field.data and (problem := date_agreed_problem(field.data, utcnow())):
+            raise ValidationError(problem)
 
 
 class CountryEntryForm(FlaskForm):
