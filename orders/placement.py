@@ -94,15 +94,26 @@ def _problems(cart: Cart, ctx: CheckoutContext) -> list[Problem]:
     return run_rules(ctx)
 
 
-def fingerprint(cart: Cart) -> str:
-    """What was ordered, so a replayed key with a different cart is detected."""
+def fingerprint(cart: Cart, quote: quotes.Quote | None = None) -> str:
+    """What was asked, so a replayed key with a different request is detected: the cart,
+    and the prices the buyer stated (B1), which are part of what it asked for."""
     lines = [(line.price_id, line.quantity, line.add_to_subscription_id)
              + ((line.custom_term_end.isoformat(),) if line.custom_term_end else ())
              + ((line.reservation_scope or "", (line.azure_subscription_id or "").lower())
                 if line.reservation_scope or line.azure_subscription_id else ())
              for line in cart.lines]  # R6, K12: such lines differ; others hash as before
-    data = json.dumps({"customer": cart.customer_id, "lines": sorted(lines)})
-    return hashlib.sha256(data.encode()).hexdigest()
+    asked: dict = {"customer": cart.customer_id, "lines": sorted(lines)}
+    if quote is not None:  # a request without one hashes as before
+        asked["quote"] = _stated(quote)
+    return hashlib.sha256(json.dumps(asked).encode()).hexdigest()
+
+
+def _stated(quote: quotes.Quote) -> dict:
+    """The quote's amounts by value: 37.5 and 37.5000 state the same price."""
+    amount = lambda value: None if value is None else format(value.normalize(), "f")  # noqa: E731
+    return {"lines": None if quote.lines is None else
+            [[price_id, amount(unit)] for price_id, unit in quote.lines],
+            "totals": {key: amount(value) for key, value in sorted(quote.totals.items())}}
 
 
 class Placed(NamedTuple):
@@ -123,7 +134,8 @@ def place_order(cart: Cart, user, remote: RemoteFacts, today: date, urls: FixUrl
         _commit_keeping_loaded()
     except (_Replayed, IntegrityError):  # the key's order, or a double submit's that won it
         db.session.rollback()
-        return Placed(_replay(idempotency_key, cart) or _raise_lost(idempotency_key), True)
+        return Placed(_replay(idempotency_key, cart, quote) or _raise_lost(idempotency_key),
+                      True)
     except CheckoutRefused:
         db.session.rollback()
         raise
@@ -148,9 +160,9 @@ def _by_key() -> Select:
     return select(Order).where(Order.idempotency_key == bindparam("key"))
 
 
-def _replay(key: str, cart: Cart) -> Order | None:
+def _replay(key: str, cart: Cart, quote: quotes.Quote | None) -> Order | None:
     order = db.session.scalar(_by_key(), {"key": key})
-    if order is not None and cart.lines and order.fingerprint != fingerprint(cart):
+    if order is not None and cart.lines and order.fingerprint != fingerprint(cart, quote):
         raise IdempotencyConflict(order)
     return order
 
@@ -186,7 +198,7 @@ def _insert_order(cart, user, remote, ref, today, urls, key, quote) -> Order:
                                                    urls.billing_choice)
     if problems:
         raise CheckoutRefused(problems, ctx.plans)
-    order = _new_order(cart, user, ctx, key, priced)
+    order = _new_order(cart, user, ctx, key, priced, fingerprint(cart, quote))
     cart.lines.clear()
     return order
 
@@ -261,14 +273,14 @@ def _reread_cart(cart: Cart) -> None:
 
 
 def _new_order(cart: Cart, user, ctx: CheckoutContext, key: str,
-               priced: list[line_units.LineUnit]) -> Order:
+               priced: list[line_units.LineUnit], asked: str) -> Order:
     customer = cart.customer
     mpn = ctx.partner_of_record or ""
     lines = [_order_line(i, line, plan, mpn, unit)
              for i, (line, plan, unit) in enumerate(zip(cart.lines, ctx.plans, priced,
                                                         strict=True))]
     return insert_order({
-        "idempotency_key": key, "fingerprint": fingerprint(cart), "customer_id": customer.id,
+        "idempotency_key": key, "fingerprint": asked, "customer_id": customer.id,
         "reseller_id": customer.reseller_id, "placed_by_id": user.id,
         "currency": lines[0]["currency"], "total": sum(_amount(line) for line in lines),
         "mca_acceptance_id": ctx.mca.acceptance_id, "tenant_mode": customer.tenant_mode,

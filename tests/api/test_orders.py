@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from orders import cart as carts
@@ -73,6 +74,32 @@ def test_the_same_key_with_a_different_body_is_refused(client, world, as_a, read
                         headers=headers)
     assert other.status_code == 422
     assert other.get_json()["error"]["code"] == "idempotency.key_reused"
+    assert orders_of(ready.id) == 1
+
+
+@pytest.mark.parametrize(("replayed", "status"), [
+    ({"expected_total": "37.5"}, 200),  # the same price, written another way
+    ({"expected_total": "999"}, 422), ({}, 422),
+    ({"expected_total": "37.5000", "lines_expected": "12.49"}, 422)])
+def test_b1_the_same_key_stating_other_prices_is_a_different_body(
+        client, world, as_a, ready, replayed, status):
+    """The prices a request states are part of what it asks for: a replay stating others
+    (or none) is not the same request, and must not be told its order was placed."""
+    headers = {**as_a, "Idempotency-Key": "erp-1"}
+
+    def body(stated: dict) -> dict:
+        sent = {**order_body(ready, world.price, quantity=3),
+                **{k: v for k, v in stated.items() if k == "expected_total"}}
+        if "lines_expected" in stated:
+            sent["lines"][0]["expected_unit_price"] = stated["lines_expected"]
+        return sent
+
+    first = client.post("/api/v1/orders", json=body({"expected_total": "37.5000"}),
+                        headers=headers)
+    again = client.post("/api/v1/orders", json=body(replayed), headers=headers)
+    assert first.status_code == 201 and again.status_code == status
+    if status == 422:
+        assert again.get_json()["error"]["code"] == "idempotency.key_reused"
     assert orders_of(ready.id) == 1
 
 
