@@ -86,10 +86,13 @@ def sort_subscriptions(query: Select, key: str, descending: bool) -> Select:
 
 
 def filter_customers(query: Select, *, reseller_id: int | None = None,
-                     direct: bool = False, q: str = "") -> Select:
-    """Customers narrowed by reseller (or only direct ones) and a name search."""
+                     direct: bool = False, resold: bool = False, q: str = "") -> Select:
+    """Customers narrowed by reseller (or only direct ones, or only resellers' end
+    customers) and a name search."""
     if direct:
         query = query.where(Customer.reseller_id.is_(None))
+    elif resold:
+        query = query.where(Customer.reseller_id.is_not(None))
     elif reseller_id is not None:
         query = query.where(Customer.reseller_id == reseller_id)
     if q:

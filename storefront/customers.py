@@ -42,14 +42,16 @@ def index():
 
 def customer_listing(endpoint: str, scoped, by_reseller: bool = False):
     """The customer list's view and query, narrowed within `scoped` by the filters; with
-    `by_reseller` (the admin's list), ?reseller= is a reseller's id or "direct"."""
+    `by_reseller` (the admin's list), ?reseller= is a reseller's id, "direct" or "resold"
+    (every reseller's end customers)."""
     view = tables.listing(endpoint, listing.CUSTOMER_SORTS, "company", False,
                           ("q", "reseller") if by_reseller else ("q",))
-    direct = by_reseller and view.filters["reseller"] == "direct"
-    reseller_id = tables.int_filter(view, "reseller") if by_reseller and not direct else None
+    kind = view.filters["reseller"] if by_reseller else ""
+    reseller_id = (tables.int_filter(view, "reseller")
+                   if by_reseller and kind not in ("direct", "resold") else None)
     query = listing.filter_customers(scoped.options(selectinload(Customer.reseller)),
-                                     reseller_id=reseller_id, direct=direct,
-                                     q=view.filters["q"])
+                                     reseller_id=reseller_id, direct=kind == "direct",
+                                     resold=kind == "resold", q=view.filters["q"])
     return view, listing.sort_customers(query, view.sort, view.descending)
 
 

@@ -65,7 +65,7 @@ def _admin_home():
     attention_count, attention = dashboard.needing_attention(None)
     stats = {
         "resellers": _count(select(Reseller)),
-        "customers": _count(select(Customer)),
+        "customers": _count(select(Customer).where(Customer.reseller_id.is_not(None))),
         "direct_customers": _count(select(Customer).where(Customer.reseller_id.is_(None))),
     }
     chart = daily_bars(dashboard.orders_per_day(today - timedelta(days=CHART_DAYS - 1), today,

@@ -117,3 +117,23 @@ def test_recent_orders_on_the_reseller_dashboard_and_customer_page_are_newest_pl
         newest, older = (html.index(f'/orders/{order.id}"')
                          for order in (world.order_a, earlier))
         assert newest < older, page
+
+
+def test_the_admins_customer_tiles_count_each_customer_once_and_open_their_list(client, world):
+    """The direct customer is not an end customer of a reseller too (it was counted in
+    both tiles, and both opened the unfiltered list)."""
+    login(client, world.admin)
+    html = client.get("/").get_data(as_text=True)
+
+    resold = re.search(r'href="([^"]+)" id="end-customers"><strong>(\d+)</strong> ([^<]+)<', html)
+    direct = re.search(r'href="([^"]+)" id="direct-customers"><strong>(\d+)</strong> ([^<]+)<',
+                       html)
+    assert resold.group(2, 3) == ("2", "end customers of resellers")
+    assert direct.group(2, 3) == ("1", "direct customer")
+    assert re.search(r'id="today-orders"><strong>\d+</strong> orders? today', html)
+
+    def names(url: str) -> set[str]:
+        page = client.get(url.replace("&amp;", "&")).get_data(as_text=True)
+        return {name for name in ("Alpha GmbH", "Beta GmbH", "Direct Ltd") if name in page}
+    assert names(resold.group(1)) == {"Alpha GmbH", "Beta GmbH"}
+    assert names(direct.group(1)) == {"Direct Ltd"}
