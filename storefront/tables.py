@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Response, request, stream_with_context, url_for
 
@@ -93,12 +93,14 @@ def int_filter(view: Listing, name: str) -> int | None:
     return None
 
 
-def day_range(view: Listing) -> tuple[datetime | None, datetime | None]:
-    """?from= and ?to= (both included) as moments in the viewer's zone: from's midnight,
-    and the midnight after to. A bad date is dropped with a message naming the field."""
-    first, last = _day(view, "from"), _day(view, "to")
+def day_range(view: Listing, names: tuple[str, str] = ("from", "to")
+              ) -> tuple[datetime | None, datetime | None]:
+    """?from= and ?to= (both included; or the filters `names`) as moments in the viewer's
+    zone: from's midnight, and the midnight after to. A bad date is dropped with a message
+    naming the field."""
+    first, last = _day(view, names[0]), _day(view, names[1])
     if first and last and last < first:
-        view.errors.append("to: the end date is before the start date; swap them.")
+        view.errors.append(f"{names[1]}: the end date is before the start date; swap them.")
         return None, None
     return (_midnight(first) if first else None,
             _midnight(last + timedelta(days=1)) if last else None)
@@ -117,7 +119,10 @@ def _day(view: Listing, name: str) -> date | None:
 
 
 def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=viewer_zone())
+    """The viewer's midnight as a UTC moment: SQLite compares stored UTC timestamps as text
+    with a bound moment's own clock fields, so a zone's midnight bound as it is would move
+    every list's date range by the viewer's offset (PostgreSQL converts; UTC suits both)."""
+    return datetime.combine(day, time(), tzinfo=viewer_zone()).astimezone(UTC)
 
 
 def page_of(query, view: Listing):

@@ -3,7 +3,6 @@ link, the accounts audit log, and the guard that keeps billing users on the invo
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 
 from flask import (
@@ -22,7 +21,7 @@ from accounts import audit, links, services, team
 from accounts.models import Customer, Reseller, User
 from notifications.links import public_url_for
 from persistence import db, utcnow
-from storefront import consequences
+from storefront import consequences, tables
 from storefront.confirmation import unconfirmed
 from storefront.errors import render_error
 from storefront.pagination import paginate
@@ -208,21 +207,16 @@ def audit_log():
     if not (current_user.is_provider_admin or current_user.is_company_admin):
         abort(403)
     kind, email = request.args.get("kind", ""), request.args.get("email", "").strip()
-    start, end = _day(request.args.get("start")), _day(request.args.get("end"))
+    # The viewer's calendar days, as the rows' times are shown (and every list filters).
+    view = tables.listing("team.audit_log", (), "", True, ("start", "end"))
+    start, end = tables.day_range(view, ("start", "end"))
     query = audit.filtered(audit.visible_events(current_user), kind=kind, email=email,
-                           start=start, end=end + timedelta(days=1) if end else None)
+                           start=start, end=end)
     if request.args.get("format") == "csv":
         return csv_download("audit-log.csv", AUDIT_COLUMNS, lambda: (
             (e.at.isoformat(), e.kind, e.email, e.actor.email if e.actor else "", e.detail,
              e.address) for e in db.session.scalars(query)))
     return render_template("team/audit.html", page=paginate(query), kinds=list(audit.Kind),
-                           kind=kind, email=email, start=request.args.get("start", ""),
-                           end=request.args.get("end", ""))
+                           kind=kind, email=email, start=view.filters["start"],
+                           end=view.filters["end"], view=view)
 
-
-def _day(value: str | None) -> datetime | None:
-    """The start of an ISO date (UTC); None for none or a malformed one."""
-    try:
-        return datetime.combine(date.fromisoformat(value or ""), time(), tzinfo=UTC)
-    except ValueError:
-        return None

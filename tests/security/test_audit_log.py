@@ -3,7 +3,11 @@ only their own company's users' events; the CSV goes through the safe writer."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from accounts import audit
 from accounts.models import CompanyRole
+from accounts.preferences import set_time_zone
 from persistence import db
 from tests.conftest import login, served
 
@@ -47,3 +51,20 @@ def test_the_csv_neutralises_formulas(client, browser, world):
     login(client, world.admin)
     csv = served(client, "/team/audit?format=csv").get_data(as_text=True)
     assert "'=cmd@test.example" in csv
+
+
+def test_the_date_filter_reads_the_viewers_calendar_days_and_names_a_bad_date(client, world):
+    """The rows show in the viewer's zone, so From/To are its days too (they were UTC's)."""
+    set_time_zone(world.admin, "America/Los_Angeles")
+    evening = datetime(2026, 12, 7, 3, tzinfo=UTC)  # 6 Dec, 19:00 in Los Angeles
+    audit.record(audit.Kind.ROLE_CHANGED, user=world.reseller_b_user, detail="late change",
+                 now=evening)
+    db.session.commit()
+    login(client, world.admin)
+
+    def shown(query: str) -> str:
+        return client.get(f"/team/audit?{query}").get_data(as_text=True)
+    assert "late change" in shown("start=2026-12-06&end=2026-12-06")
+    assert "late change" not in shown("start=2026-12-07&end=2026-12-07")
+    page = shown("start=2026-13-01")
+    assert "start: enter a date as YYYY-MM-DD" in page and "late change" in page

@@ -10,6 +10,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from accounts.preferences import set_time_zone
 from persistence import db
 from tests.conftest import login, make_customer, served
 from tests.orders.factories import annual_eur_price, another_order, bought
@@ -70,6 +71,21 @@ def test_orders_filter_by_customer_dates_and_search(client, world):
     assert rows(by_customer) == [gamma.number]
     assert rows(in_december) == [gamma.number]
     assert rows(found) == [world.order_a.number]
+
+
+def test_the_date_range_is_the_viewers_calendar_days_on_sqlite_too(client, world):
+    """SQLite compared a Los Angeles midnight by its clock fields with UTC timestamps, so
+    an order of 6 Dec, 19:00 there (7 Dec, 03:00 UTC) fell on the 7th's list."""
+    set_time_zone(world.reseller_a_user, "America/Los_Angeles")
+    world.order_a.created_at = datetime(2026, 12, 7, 3, tzinfo=UTC)
+    db.session.commit()
+    login(client, world.reseller_a_user)
+
+    sixth = client.get("/orders?from=2026-12-06&to=2026-12-06").get_data(as_text=True)
+    seventh = client.get("/orders?from=2026-12-07&to=2026-12-07").get_data(as_text=True)
+
+    assert world.order_a.number in rows(sixth)
+    assert world.order_a.number not in rows(seventh)
 
 
 def test_a_bad_date_is_named_with_its_fix_not_a_500(client, world):
