@@ -28,7 +28,7 @@ from orders.models import OPEN_STATUSES, Order, OrderLine, OrderStatus
 from orders.placement import IdempotencyConflict, dry_run, place_order, record_problems
 from orders.progress import for_buyer, progress_of, with_history
 from persistence import as_utc, db
-from persistence.money import charge_amount
+from persistence.money import charge_amount, round_money
 from provisioning.tasks import enqueue_provisioning
 from storefront import tables
 from storefront.errors import renders_refusals
@@ -366,11 +366,14 @@ ORDER_CSV_HEADER = ("Order", "Placed (UTC)", "Customer", "Reseller", "Status", "
 
 
 def order_row(order: Order) -> tuple:
-    """One order as the CSV exports write it: the total as a number, with its currency."""
+    """One order as the CSV exports write it: the total as a number in its currency's minor
+    unit (as the pages and the invoice write it; stored with four places), with the
+    currency."""
     return (order.number or order.id, as_utc(order.created_at).strftime("%Y-%m-%d %H:%M"),
             order.customer.company_name,
             order.reseller.company_name if order.reseller else "direct",
-            order.status.replace("_", " "), order.currency, shown_total(order))
+            order.status.replace("_", " "), order.currency,
+            round_money(shown_total(order), order.currency))
 
 
 @bp.app_template_filter("shown_total")

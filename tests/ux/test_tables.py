@@ -127,7 +127,7 @@ def test_the_orders_csv_holds_every_filtered_row_with_its_amount(client, world):
     assert table[0] == ["Order", "Placed (UTC)", "Customer", "Reseller", "Status",
                         "Currency", "Total"]
     assert len(table) == 32  # the header and all 31, not one page of them
-    assert table[1][0] == world.order_a.number and table[1][5:] == ["USD", "12.5000"]
+    assert table[1][0] == world.order_a.number and table[1][5:] == ["USD", "12.50"]
 
 
 def test_the_admin_filters_all_orders_by_reseller_and_downloads_them(client, world):
