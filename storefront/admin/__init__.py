@@ -72,16 +72,25 @@ def reseller_edit(reseller_id: int):
 def _reseller_form(reseller: Reseller, title: str):
     form = ResellerForm(obj=reseller)
     if form.validate_on_submit():
+        if answer := unconfirmed(consequences.deactivate_reseller(reseller, form.active.data)):
+            return answer
         try:
             services.save_reseller(reseller, form.data)
         except services.MpnTaken as taken:
             form.mpn_id.errors.append(str(taken))
         else:
-            flash(sentence(f"Saved {reseller.company_name}"), "success")
+            flash(_saved(reseller), "success")
             return redirect(url_for("admin.reseller_edit", reseller_id=reseller.id))
     status = 422 if form.errors else 200
     return render_template("admin/reseller_form.html", form=form, reseller=reseller,
                            title=title), status
+
+
+def _saved(reseller: Reseller) -> str:
+    if reseller.active:
+        return sentence(f"Saved {reseller.company_name}")
+    return (f"Saved {reseller.company_name} as inactive: its users are signed out and its "
+            "API tokens revoked.")
 
 
 # K9, as Partner Center answered the check the admin asked for.

@@ -339,7 +339,8 @@ def save_reseller(admin, reseller, active: bool):
     """The admin's reseller form, with the Active box ticked or not."""
     data = {"company_name": reseller.company_name, "mpn_id": reseller.mpn_id,
             "mpa_status": reseller.mpa_status, "contact_name": "Ada",
-            "contact_email": "ada@example.com", **({"active": "y"} if active else {})}
+            "contact_email": "ada@example.com",
+            **({"active": "y"} if active else {"confirm": "yes"})}
     return post_form(admin, f"/admin/resellers/{reseller.id}", data)
 
 

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from accounts import api_tokens, sessions
-from accounts.models import ApiToken, Customer, User, UserSession
+from accounts.models import ApiToken, Customer, Reseller, User, UserSession
 from catalog import country_lists
 from catalog.models import CountryListEntry, Product
 from commitments.records.models import Enrollment
@@ -100,6 +100,15 @@ def deactivate_user(world, request) -> Case:
                 page=f"/admin/resellers/{world.reseller_a.id}")
 
 
+def deactivate_reseller(world, request) -> Case:
+    reseller = world.reseller_a
+    return Case(world.admin, f"/admin/resellers/{reseller.id}",
+                "Every user of Reseller A is signed out at once",
+                lambda: fresh(Reseller, reseller.id).active,
+                {"company_name": reseller.company_name, "mpn_id": reseller.mpn_id,
+                 "contact_name": "Ada", "contact_email": "ada@example.com"})
+
+
 def withdraw_admin_agent(world, request) -> Case:
     user = world.reseller_a_user
     user.admin_agent = True
@@ -170,6 +179,7 @@ CASES = {
     "cancel a subscription": cancel_subscription,
     "revoke an API token": revoke_token,
     "deactivate a user": deactivate_user,
+    "deactivate a reseller": deactivate_reseller,
     "withdraw admin agent": withdraw_admin_agent,
     "end a session": end_session,
     "sign out everywhere": sign_out_everywhere,
@@ -177,7 +187,9 @@ CASES = {
     "withdraw a tenant link": withdraw_tenant,
     "buy a partly provisioned order's refused lines again": buy_refused_lines,
 }
-IN_DIALOG = [name for name in CASES if name not in ("remove licenses", "cancel a subscription")]
+# A reseller is deactivated by unticking Active and saving its form: no button to ask from.
+IN_DIALOG = [name for name in CASES if name not in ("remove licenses", "cancel a subscription",
+                                                    "deactivate a reseller")]
 
 
 @pytest.fixture(params=CASES)
