@@ -17,6 +17,11 @@ MICROSOFT_INVOICE_DAY = 8
 class BillingInputError(ValueError):
     """Bad input to a billing command or page: the message names the field and the fix."""
 
+    def beside(self, field: str) -> str:
+        """The message shown beside its field (a form's error, a CLI option's), which names
+        the field already."""
+        return str(self).removeprefix(f"{field}: ")
+
 
 def parse_month(text: str, field: str = "month") -> tuple[date, date]:
     """The first and last day of a billing month written YYYY-MM."""

@@ -79,7 +79,7 @@ def run():
                            started_by_id=current_user.id, invoices=get_client(),
                            exports=_PageUsage(get_graph_client()))
     except BillingInputError as refused:
-        form.month.errors = [str(refused)]
+        form.month.errors = [refused.beside("month")]
         return _index(form, 422)
     flash(done.outcome, "success")
     for problem in filter(None, done.problems.splitlines()):

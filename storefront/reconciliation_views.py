@@ -93,7 +93,7 @@ def index():
                             exports=_PageExports(get_graph_client()),
                             started_by_id=current_user.id)
         except BillingInputError as refused:
-            form.month.errors.append(str(refused).removeprefix("month: "))
+            form.month.errors.append(refused.beside("month"))
         else:
             flash(_outcome(run), "error" if run.state == "failed" else "success")
             return redirect(url_for("reconciliation.show", run_id=run.id))
@@ -152,7 +152,7 @@ def reconcile_command(month: str) -> None:
     try:
         run = reconcile(month, invoices=get_client(), exports=get_graph_client())
     except BillingInputError as refused:
-        raise click.BadParameter(str(refused).removeprefix("month: "),
+        raise click.BadParameter(refused.beside("month"),
                                  param_hint="--month") from refused
     click.echo(f"Reconciliation {run.id} of {run.month}: {run.state}. Microsoft's lines "
                f"{run.microsoft_lines}, our charges {run.our_charges}, matched {run.matched}.")

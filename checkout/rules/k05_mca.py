@@ -21,17 +21,20 @@ def check(ctx: CheckoutContext) -> list[Problem]:
     if ctx.is_reseller_order and not mca.confirmed_by_reseller:
         return [_problem(ctx, "mca_not_confirmed",
                          "You have not confirmed that this customer accepted the Microsoft "
-                         "Customer Agreement. Confirm their acceptance on the MCA page.")]
+                         "Customer Agreement. Confirm their acceptance in the cart's "
+                         "Microsoft Customer Agreement section.")]
     if not ctx.is_reseller_order and mca.accepted_version is None:
         return [_problem(ctx, "mca_not_accepted",
                          "The Microsoft Customer Agreement has not been accepted. Read and "
-                         "accept it on the MCA page, then place the order.")]
+                         "accept it in the cart's Microsoft Customer Agreement section, then "
+                         "place the order.")]
     if mca.accepted_version != mca.required_version:
         who = "confirm the customer's acceptance of" if ctx.is_reseller_order else "accept"
         return [_problem(ctx, "mca_outdated",
                          f"The Microsoft Customer Agreement changed (version "
                          f"{mca.required_version}; accepted: {mca.accepted_version or 'none'}). "
-                         f"Please {who} the current version on the MCA page.")]
+                         f"Please {who} the current version in the cart's Microsoft Customer "
+                         "Agreement section.")]
     return []
 
 

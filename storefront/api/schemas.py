@@ -77,7 +77,7 @@ class ErrorSchema(Schema):
 
 class ProblemSchema(Schema):
     rule = fields.String(required=True, metadata={"example": "K5"})
-    code = fields.String(required=True, metadata={"example": "K5.mca_missing"})
+    code = fields.String(required=True, metadata={"example": "K5.mca_not_confirmed"})
     message = fields.String(required=True)
     field = fields.String(required=True)
     fix_url = fields.String(allow_none=True)

@@ -45,7 +45,9 @@ def test_a_month_written_wrong_is_refused_with_how_to_write_it(client, shop):
     response = post_form(client, "/admin/billing/run", {"month": "06/2021"},
                          token_url="/admin/billing")
     assert response.status_code == 422
-    assert "write the billing month as YYYY-MM, e.g. 2026-11" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "write the billing month as YYYY-MM, e.g. 2026-11" in page
+    assert "month: write" not in page  # the field's label says which field already
 
 
 def test_the_admin_sets_a_countrys_tax_rate(client, shop):
