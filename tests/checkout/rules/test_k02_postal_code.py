@@ -67,3 +67,12 @@ def test_ireland_offers_an_optional_postal_code_that_must_be_valid_when_given():
 
 def test_sends_the_normalised_postal_code():
     assert postal_code_to_send("GB", "  sw1a   1aa ") == "SW1A 1AA"
+
+
+@pytest.mark.parametrize(("region", "postal_code", "fits"), [
+    ("CA", "94105", True), ("California", "94105", True), ("NY", "94105", False),
+    ("NY", "10001", True), ("Narnia", "94105", True)])  # an unknown state is K1's problem
+def test_k2_a_us_zip_must_be_its_states(region, postal_code, fits):
+    ctx = context(customer=customer(country="US", region=region, city="Town",
+                                    postal_code=postal_code))
+    assert (codes(check(ctx)) == ["K2.postal_code_outside_region"]) != fits
