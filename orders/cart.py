@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, select
 
 from catalog import effective
 from catalog.models import Price, Sku
+from catalog.price_words import plan_words
 from catalog.queries import CYCLE_ORDER, TERM_ORDER, buyer_market, buyer_price
 from orders.models import Cart, CartLine
 from persistence import MAX_ID, db
@@ -17,10 +18,16 @@ from subscriptions.errors import SubscriptionRefused, refuse
 from subscriptions.models import Subscription
 from subscriptions.services import facts as subscription_facts
 from subscriptions.services import price_of, term_unit_price_now
+from subscriptions.term_prices import listed_prices
 
 
 class CartError(ValueError):
-    """A cart change that cannot be made, with a message for the buyer."""
+    """A cart change that cannot be made, with a message for the buyer; `code` is the
+    refusing rule's problem code where one names it (C4.…)."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def cart_for(user, customer, *, create: bool = True) -> Cart | None:
@@ -82,19 +89,52 @@ def update_line(cart: Cart, line_id: int, quantity: int, price_id: int | None) -
     line = _line(cart, line_id)
     if quantity < 1:
         raise CartError("Quantity: order at least 1 license, or remove the line.")
-    asked, tiers = _selling_tiers(price_id or line.price_id)
-    price = _same_tier(asked, tiers)
-    if price is None or price.sku_id != line.price.sku_id:
-        if price_id and price_id != line.price_id:
-            raise CartError("Billing: choose one of the options offered for this plan.")
-        price = line.price  # its offer sells no row today: checkout says why (C3)
-    elif line.add_to_subscription_id is None:
-        price = _tier_for(tiers, price, quantity)
+    if line.add_to_subscription is not None:
+        price = _subscriptions_own(line, price_id)
+    else:
+        price = _chosen(line, price_id, quantity)
     if price.term_duration != line.price.term_duration:  # R6: chosen for the old term
         line.custom_term_end, line.coterm_subscription_id = None, None
     _check_most(price, quantity)
     line.price, line.quantity = price, quantity
     db.session.commit()
+
+
+def _chosen(line: CartLine, price_id: int | None, quantity: int) -> Price:
+    """The row of the billing option chosen for a new subscription's line, in the tier of
+    its quantity."""
+    asked, tiers = _selling_tiers(price_id or line.price_id)
+    price = _same_tier(asked, tiers)
+    if price is None or price.sku_id != line.price.sku_id:
+        if price_id and price_id != line.price_id:
+            raise CartError("Billing: choose one of the options offered for this plan.")
+        return line.price  # its offer sells no row today: checkout says why (C3)
+    return _tier_for(tiers, price, quantity)
+
+
+def _subscriptions_own(line: CartLine, price_id: int | None) -> Price:
+    """C4: extra licences keep their subscription's term and billing, so the line keeps
+    its row. The cart offers no choice for them; another term comes from a forged or
+    stale form, and is refused rather than priced (B5: Partner Center would add the
+    licences on the subscription's own term, billed at its price)."""
+    if price_id and price_id != line.price_id:
+        asked, _ = _selling_tiers(price_id)
+        if asked is None or _terms(asked) != _terms(line.add_to_subscription):
+            raise _other_terms(line.add_to_subscription)
+    return line.price
+
+
+def _terms(row: Price | Subscription) -> tuple[str, str]:
+    return row.term_duration or "", row.billing_cycle
+
+
+def _other_terms(sub: Subscription) -> CartError:
+    terms = plan_words(sub.term_duration, sub.billing_cycle, sub.family)
+    return CartError(
+        f"Extra licenses for {sub.title} join that subscription on its own term and billing "
+        f"({terms}); they cannot be bought on another (C4.subscription_other_terms). For "
+        "another term, buy the plan in the shop as a new subscription.",
+        code="C4.subscription_other_terms")
 
 
 def _selling_tiers(price_id: int) -> tuple[Price | None, list[Price]]:
@@ -220,7 +260,7 @@ def billing_options(line: CartLine) -> list[Price]:
 def add_licenses(sub: Subscription, quantity: int, user) -> CartLine:
     """S2/C3/C4: extra licenses go through checkout as a cart line aimed at this subscription."""
     refuse(rules.check_add_licenses(subscription_facts(sub)))
-    price = price_of(sub)
+    price = _row_of_its_terms(sub)
     if price is None:
         raise SubscriptionRefused(rules.Refusal(
             "S2", "S2.no_price", "This plan has no price to add licenses at; ask your provider."))
@@ -230,3 +270,14 @@ def add_licenses(sub: Subscription, quantity: int, user) -> CartLine:
     except CartError as exc:
         db.session.rollback()
         raise SubscriptionRefused(rules.Refusal("S2", "S2.cart_refused", str(exc))) from exc
+
+
+def _row_of_its_terms(sub: Subscription) -> Price | None:
+    """C4: the row that labels extra licences with the subscription's own term and billing:
+    the one it was bought at, unless a renewal changed its term or billing (R1); then its
+    plan's row for them that sold on the renewal's day."""
+    bought = price_of(sub)
+    if bought is None or _terms(bought) == _terms(sub):
+        return bought
+    return next((row for row in listed_prices(sub, day=sub.renewed_on)
+                 if _terms(row) == _terms(sub)), None)

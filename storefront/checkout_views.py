@@ -83,10 +83,11 @@ def _render_cart(customer: Customer, problems=(), mca_form=None, status=200, pla
     locale = buyer_locale(customer.language, customer.country)
     # A line keeps showing its own term even when it is no longer sellable (C1 says why
     # beside it); otherwise its selector would be empty and Update would drop the choice.
+    # Extra licences have none (C4): they join their subscription on its term and billing.
     options = {line.id: [p for p in carts.billing_options(line)
                          if p.id == line.price_id or settings.annual_sellable
                          or p.billing_cycle != "annual"]
-               for line in the_cart.lines}
+               for line in the_cart.lines if line.add_to_subscription_id is None}
     shows_retail = retail.sees_retail(current_user, customer.reseller_id)
     today, urls = datetime.now(UTC).date(), fix_urls(customer, from_cart=True)
     if plans is None or len(plans) != len(the_cart.lines):  # a second tab changed the cart

@@ -11,13 +11,18 @@ already holds, active, on the same billing cycle and term, through the same part
 record, gets extra licenses on that subscription instead of a second subscription. One-
 time purchases (reservations, perpetual software) are always new purchases.
 
+Extra licenses join the subscription on its own term and billing: Partner Center adds
+them to it whatever the line says, and billing prorates them at its price, so a line
+promising another term or billing would misstate what is invoiced (B5).
+
 Refused: extra licenses for a subscription that does not exist, is of another plan, has
-ended, is suspended, is not provisioned yet, or was sold by another partner.
+ended, is suspended, is not provisioned yet, or was sold by another partner, and a line
+whose term or billing is not the subscription's.
 """
 
 from __future__ import annotations
 
-from checkout.context import CheckoutContext, LineFacts
+from checkout.context import CheckoutContext, LineFacts, SubscriptionFacts
 from checkout.plan import same_plan, unusable
 from checkout.problems import Problem
 
@@ -38,8 +43,15 @@ def _target_problems(ctx: CheckoutContext, line: LineFacts, owner: str | None) -
     elif not same_plan(target, line):
         slug = "subscription_other_product"
     else:
-        slug = unusable(target, owner)
+        slug = unusable(target, owner) or _other_terms(target, line)
     return [] if slug is None else [_problem(ctx, line, slug)]
+
+
+def _other_terms(target: SubscriptionFacts, line: LineFacts) -> str | None:
+    """The slug when the line's term or billing is not the subscription's, else None."""
+    if (target.term_duration, target.billing_cycle) == (line.term_duration, line.billing_cycle):
+        return None
+    return "subscription_other_terms"
 
 
 # Rules-level ids (local:5, Partner Center GUIDs) stay out of the words; the fix link
@@ -51,6 +63,8 @@ _MESSAGES = {
     "subscription_not_provisioned": "the chosen subscription is still being provisioned",
     "subscription_suspended": "the chosen subscription is suspended",
     "subscription_other_partner": "the chosen subscription was sold by another partner",
+    "subscription_other_terms": "they join the chosen subscription on its own term and "
+    "billing, and this line is priced on another",
 }
 
 

@@ -90,3 +90,22 @@ def test_refuses_extra_licenses_for_a_subscription_that_cannot_take_them(target,
     assert problem.field == "add_to_subscription_id"
     assert "dyn-prod" not in problem.message  # the fix link names it; the words need not
 
+
+
+@pytest.mark.parametrize("terms", [
+    {"term_duration": "P1Y", "billing_cycle": "annual"},
+    {"term_duration": "P1Y", "billing_cycle": "monthly"},
+])
+def test_c4_refuses_extra_licenses_on_another_term_or_billing_than_the_subscriptions(terms):
+    ctx = context(lines=(line(add_to_subscription_id="sub-1", **terms),),
+                  existing_subscriptions=(subscription("sub-1"),))
+    (problem,) = check(ctx)
+    assert problem.code == "C4.subscription_other_terms"
+    assert (problem.line, problem.field) == (0, "add_to_subscription_id")
+    assert "own term and billing" in problem.message
+
+
+def test_c4_extra_licenses_on_the_subscriptions_own_term_and_billing_pass():
+    ctx = context(lines=(line(add_to_subscription_id="sub-1"),),
+                  existing_subscriptions=(subscription("sub-1"),))
+    assert check(ctx) == []
