@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from catalog.price_words import counted, frequency_words, term_words
 from storefront.confirmation import Consequence
+from storefront.local_times import local_date
 
 # Enrollment statuses that stop a customer's service (O8, O9), with what each means.
 STOPPING = {
@@ -62,7 +63,9 @@ def subscription_conversion(row, account: str, subscription_id: str) -> Conseque
 
 
 def autorenew_off(sub) -> Consequence:
-    ends = f"on {sub.term_end:%Y-%m-%d}" if sub.term_end else "at the end of its term"
+    # The viewer's calendar day, as the subscription page and the dashboard name it: the
+    # UTC one is a day late for a user west of Greenwich whose term ends after midnight UTC.
+    ends = f"on {local_date(sub.term_end)}" if sub.term_end else "at the end of its term"
     return Consequence(
         f"Turn autorenew off for {sub.title}",
         f"{sub.title} for {sub.customer.company_name} will not renew: it ends {ends}. "

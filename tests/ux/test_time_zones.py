@@ -4,6 +4,7 @@ reads the storefront's zone (STOREFRONT_TIME_ZONE, UTC by default)."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime
 
@@ -12,6 +13,7 @@ import pytest
 from accounts.models import User
 from accounts.preferences import UnknownTimeZone, set_time_zone
 from persistence import db
+from tests.api.factories import make_subscription
 from tests.conftest import login, post_form
 
 WINTER = datetime(2025, 1, 15, 9, 0, tzinfo=UTC)
@@ -93,3 +95,19 @@ def test_the_service_refuses_a_zone_the_tz_database_does_not_know(world):
     with pytest.raises(UnknownTimeZone, match="Time zone: 'Mars/Olympus_Mons' is not a time "
                                               "zone.*Europe/Warsaw"):
         set_time_zone(world.reseller_a_user, "Mars/Olympus_Mons")
+
+
+def test_r3_switching_autorenew_off_names_the_end_day_in_the_viewers_zone(client, world):
+    """00:20 UTC on 7 January is still 6 January in Los Angeles: the confirmation (its
+    no-JavaScript page and the button's dialog) says the day the subscription page and the
+    dashboard say, not the UTC one."""
+    sub = make_subscription(world.customer_a, world.price, 3,
+                            term_end=datetime(2027, 1, 7, 0, 20, tzinfo=UTC))
+    set_time_zone(world.reseller_a_user, "America/Los_Angeles")
+    login(client, world.reseller_a_user)
+    answer = post_form(client, f"/subscriptions/{sub.id}/autorenew", {"autorenew": "off"},
+                       token_url="/account")
+    assert answer.status_code == 422
+    assert "it ends on 2027-01-06" in html.unescape(answer.get_data(as_text=True))
+    page = html.unescape(client.get(f"/subscriptions/{sub.id}").get_data(as_text=True))
+    assert "it ends on 2027-01-06" in page and "2027-01-07" not in page
