@@ -12,6 +12,7 @@ import time_machine
 from persistence import db
 from subscriptions import services
 from subscriptions.models import KeyAccess, Subscription
+from tests.api.factories import make_subscription
 from tests.conftest import csrf_token, login, post_form, served
 from tests.subscriptions.conftest import RED_HAT, WINDOWS_SERVER, confirm_cancel, patches
 from tests.subscriptions.recorded_keys import record_test_key
@@ -301,3 +302,29 @@ def test_a_refusal_asked_for_as_json_answers_with_the_shared_refusal_body(client
                           headers={"Accept": "application/json"})
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "S4.admin_agent_required"
+
+
+def test_s3_a_cancelled_subscription_shows_when_it_was_cancelled_not_a_renewal(
+        client, world, buy):
+    """Cancelled, it neither renews nor runs to its term's end: the page says when it was
+    cancelled, and has no term end, autorenew or renewal panel to suggest otherwise."""
+    with time_machine.travel(START, tick=False) as clock:
+        sub = buy(quantity=2)
+        clock.move_to(START + timedelta(hours=1))
+        agent_signs_in(client, world)
+        assert confirm_cancel(client, sub.id).status_code == 302
+        page = client.get(f"/subscriptions/{sub.id}").get_data(as_text=True)
+    assert '<dt>Cancelled</dt><dd id="cancelled-on">2025-03-01 10:00 UTC' in page
+    assert "Term end / renewal" not in page and 'id="term-end"' not in page
+    assert 'id="subscription-autorenew"' not in page
+    assert 'id="renewal"' not in page and "<h2>Renewal</h2>" not in page
+
+
+def test_a_subscription_cancelled_in_partner_center_says_so_without_inventing_a_date(
+        client, world):
+    sub = make_subscription(world.customer_a, world.price, 2, status="cancelled",
+                            term_end=START + timedelta(days=30))
+    login(client, world.reseller_a_user)
+    page = client.get(f"/subscriptions/{sub.id}").get_data(as_text=True)
+    assert '<dt>Cancelled</dt><dd id="cancelled-on">in Partner Center' in page
+    assert 'id="term-end"' not in page and 'id="renewal"' not in page
