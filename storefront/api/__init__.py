@@ -95,6 +95,12 @@ def load(schema: Schema, data, **kwargs) -> dict:
 
 
 def body(schema: Schema, **kwargs) -> dict:
+    if request.get_data(cache=True) and not request.is_json:
+        # A JSON body sent as text/plain (curl's -d, a form post) reads as nothing: say
+        # which header to fix, not that the object is missing.
+        raise BadRequest({"Content-Type": [
+            f"Send the body as JSON with Content-Type: application/json (got "
+            f"{request.mimetype or 'none'!r})."]})
     return load(schema, request.get_json(silent=True), **kwargs)
 
 

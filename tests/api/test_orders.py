@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -141,6 +143,16 @@ def test_an_unknown_offer_price_is_not_found_and_named(client, world, as_a, read
 def test_a_body_that_is_not_json_is_malformed(client, as_a):
     response = client.post("/api/v1/checkout/validate", data="nope", headers=as_a)
     assert response.status_code == 400 and response.get_json()["error"]["fields"]
+
+
+def test_json_sent_as_another_content_type_is_told_which_header_to_fix(client, world, as_a,
+                                                                        ready):
+    response = client.post("/api/v1/checkout/validate", headers=as_a,
+                           data=json.dumps(order_body(ready, world.price)),
+                           content_type="text/plain")
+    assert response.status_code == 400
+    [message] = response.get_json()["error"]["fields"]["Content-Type"]
+    assert "Content-Type: application/json" in message and "'text/plain'" in message
 
 
 def test_the_api_leaves_the_web_cart_alone(client, world, as_a, ready):
