@@ -18,7 +18,8 @@ def catalog_cli() -> None:
 @catalog_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--skip-invalid", is_flag=True,
-              help="Import the valid rows even when some rows are malformed.")
+              help="Import the valid rows even when some rows are malformed (then nothing "
+                   "is unlisted).")
 def import_command(path: str, skip_invalid: bool) -> None:
     """Import an NCE license-based price list (CSV); re-importing the same file changes nothing."""
     with open(path, encoding="utf-8-sig", newline="") as handle:
@@ -29,7 +30,8 @@ def import_command(path: str, skip_invalid: bool) -> None:
             f"{len(result.errors)} malformed row(s); nothing was imported. Fix them, or "
             "re-run with --skip-invalid to import the other rows.")
     with click.progressbar(length=len(result.rows), label="Importing prices") as bar:
-        summary = importer.import_rows(result.rows, progress=bar.update)
+        summary = importer.import_rows(result.rows, progress=bar.update,
+                                       invalid_lines=len(result.errors))
     _report_summary(summary)
 
 
@@ -59,6 +61,8 @@ def _report_summary(summary: importer.ImportSummary) -> None:
     click.echo(f"Prices: {summary.added} added, {summary.changed} changed, "
                f"{summary.unchanged} unchanged, {summary.no_longer_listed} no longer listed, "
                f"{summary.ending} ending.")
+    for note in summary.unlisting_notes():
+        click.echo(note)
     click.echo(f"Catalog: {summary.products_added} new products, {summary.skus_added} new SKUs.")
     for line in summary.changes[:20]:
         click.echo(f"  price changed {line}")

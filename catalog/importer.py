@@ -9,6 +9,12 @@ replace (`_absent`): a row still selling until its offer's row in the file start
 row that starts later than the file's own (a current list says nothing of next month's).
 An offer missing from a list of next month's prices sells until that list starts.
 
+The file is taken as Microsoft's full list only where it can be: a file with invalid lines
+unlists and ends nothing (an invalid line may be the very offer it would unlist, and a
+file that lost lines is no full list), and a file unlists only in the markets it has lines
+for (a one-market file says nothing about the others). Its valid lines still add and
+change prices.
+
 Everything goes through Core, and prices through the driver's executemany with values
 already in the database's form: per-row ORM and parameter processing was most of a 50,000
 row import (bench/catalog_import.py).
@@ -28,6 +34,7 @@ from catalog.effective import today
 from catalog.families import classify, is_not_cancellable
 from catalog.models import Price, Product, Sku
 from catalog.price_list import PriceRow
+from catalog.price_words import counted
 from persistence import db, utcnow
 
 KEY_COLUMNS = ("sku_id", "term_duration", "billing_cycle", "market", "currency", "tier_min",
@@ -48,12 +55,32 @@ class ImportSummary:
     skus_added: int = 0
     changes: list[str] = field(default_factory=list)
     endings: list[str] = field(default_factory=list)
+    # Why some offers absent from the file were kept as they were (see the module's policy).
+    invalid_lines: int = 0
+    markets: list[str] = field(default_factory=list)
+    kept_other_markets: int = 0
+
+    def unlisting_notes(self) -> list[str]:
+        """What the import did not unlist and why, in sentences for the admin."""
+        notes = []
+        if self.invalid_lines:
+            notes.append(f"Nothing was unlisted or ended because "
+                         f"{counted(self.invalid_lines, 'line has', 'lines have')} errors; "
+                         "fix them and import the whole file again.")
+        if self.kept_other_markets:
+            kept = counted(self.kept_other_markets, "listed price of another market was",
+                           "listed prices of other markets were")
+            notes.append(f"Unlisting was limited to the file's markets "
+                         f"({', '.join(self.markets)}): {kept} kept.")
+        return notes
 
 
-def import_rows(rows: Sequence[PriceRow], progress: Callable[[int], None] | None = None
-                ) -> ImportSummary:
-    """Upsert every row and mark unlisted prices; commits once, or not at all on error."""
-    summary = ImportSummary()
+def import_rows(rows: Sequence[PriceRow], progress: Callable[[int], None] | None = None,
+                invalid_lines: int = 0) -> ImportSummary:
+    """Upsert every row and mark unlisted prices; commits once, or not at all on error.
+    `invalid_lines` counts the file's lines left out as invalid: any, and nothing is
+    unlisted."""
+    summary = ImportSummary(invalid_lines=invalid_lines)
     try:
         with paused_gc():
             sku_ids = _upsert_catalog(rows, summary)
@@ -179,7 +206,8 @@ def _upsert_prices(rows, sku_ids, summary: ImportSummary, progress) -> None:
     progress(len(rows) % PROGRESS_STEP)
     inserts = _inserts(new, existing, summary, (listed, now)) if existing else new
     summary.added = len(inserts)
-    gone, ending, ended = _absent(existing, seen, rows, flag, now, day)
+    gone, ending, ended = _absent(_left_out(existing, seen, rows, summary), seen, rows,
+                                  flag, now, day)
     summary.no_longer_listed, summary.ending = len(gone), len(ending)
     summary.endings = _describe_endings(ended)
     _write(inserts, updates + ending, gone)
@@ -213,14 +241,26 @@ class _FileStarts:
         self.latest = max((row.effective_start or date.min for row in rows), default=None)
 
 
-def _absent(existing: dict, seen: set, rows, flag, now, day
+def _left_out(existing: dict, seen: set, rows, summary: ImportSummary) -> list[tuple]:
+    """The listed rows the file leaves out that it may unlist or end: none when lines
+    were invalid, and only those of the markets the file has lines for."""
+    absent = [(key, held) for key, held in existing.items() if held[1] and key not in seen]
+    if not absent:
+        return []
+    markets = {row.market for row in rows}
+    summary.markets = sorted(markets)
+    mentioned = [(key, held) for key, held in absent if key[3] in markets]
+    summary.kept_other_markets = len(absent) - len(mentioned)
+    return [] if summary.invalid_lines else mentioned
+
+
+def _absent(absent: list[tuple], seen: set, rows, flag, now, day
             ) -> tuple[list[tuple], list[tuple], list[tuple]]:
-    """The listed rows the file leaves out: (those no longer listed, those given an end
+    """Of the listed rows the file leaves out: (those no longer listed, those given an end
     instead, and the latter's keys with their last day). Kept: a row that starts after
     every row of the file (the file speaks of an earlier month), and one the file's row of
     its offer has not yet replaced (it sells until that row starts). A row of an offer the
     file leaves out sells, when the file is next month's list, until that list starts."""
-    absent = [(key, held) for key, held in existing.items() if held[1] and key not in seen]
     if not absent:  # an unchanged or first import: no pass over the file's starts
         return [], [], []
     starts = _FileStarts(seen, rows, {key[:-1] for key, _ in absent})

@@ -3,8 +3,9 @@ Center sync (the command line keeps `flask catalog import` and `flask catalog sy
 
 Policy:
 - An upload applies its valid lines and reports every invalid one by line number and
-  column, saying what is wrong and how to fix it. A file without one valid line changes
-  nothing: importing no rows would mark every price as no longer listed.
+  column, saying what is wrong and how to fix it. A file with invalid lines unlists
+  nothing, and a file unlists only in its own markets (catalog/importer.py); the summary
+  says so. A file without one valid line changes nothing.
 - Progress is committed at each phase, so the progress page sees it while the job runs;
   the catalog changes themselves still commit once (importer, sync).
 - A job runs once: a redelivered message for a finished job does nothing.
@@ -107,12 +108,14 @@ def _run_import(job: CatalogJob) -> None:
     def progress(count: int) -> None:
         job.processed += count  # saved with the import's own commit
 
-    summary = importer.import_rows(result.rows, progress=progress)
+    summary = importer.import_rows(result.rows, progress=progress,
+                                   invalid_lines=len(result.errors))
     job.content, job.finished_at = "", utcnow()  # the file is no longer needed
-    job.summary = (f"Prices: {summary.added} added, {summary.changed} changed, "
-                   f"{summary.unchanged} unchanged, {summary.no_longer_listed} no longer "
-                   f"listed{_ending(summary)}. Catalog: {summary.products_added} new "
-                   f"products, {summary.skus_added} new SKUs.")
+    job.summary = " ".join((
+        f"Prices: {summary.added} added, {summary.changed} changed, {summary.unchanged} "
+        f"unchanged, {summary.no_longer_listed} no longer listed{_ending(summary)}.",
+        *summary.unlisting_notes(),
+        f"Catalog: {summary.products_added} new products, {summary.skus_added} new SKUs."))
     _phase(job, "done", "done", 100)
 
 

@@ -18,7 +18,7 @@ from catalog.models import CatalogJob, Price, Product
 from connectors.partner_center.app_client import get_client
 from persistence import db
 from tests.catalog.price_lists import row, standard_rows, to_csv
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, login, make_price
 
 
 @pytest.fixture
@@ -73,8 +73,9 @@ def test_an_upload_applies_the_good_lines_and_reports_the_bad_one_by_line(admin,
     assert ("line 4, column UnitPrice: &#39;abc&#39; is not a number; use a number like "
             "12.50") in page
     # The world's own price is undated: line 2's row, dated from a past day, is a row of its
-    # own that replaces it (catalog/effective.py), so it is added and the world's unlisted.
-    assert "4 added, 0 changed" in page and "1 no longer listed" in page
+    # own that replaces it (catalog/effective.py). A file with errors unlists nothing.
+    assert "4 added, 0 changed" in page and "0 no longer listed" in page
+    assert "Nothing was unlisted or ended because 1 line has errors" in page
     titles = set(db.session.scalars(select(Product.title)))
     assert {"Dynamics 365 Sales Enterprise", "Red Hat Enterprise Linux"} <= titles
     annual = db.session.scalar(select(func.count(Price.id)).where(
@@ -188,3 +189,41 @@ def test_next_months_upload_names_the_offers_it_leaves_out_as_ending(admin, worl
     page = admin.get(f"/admin/catalog/jobs/{job.id}").get_data(as_text=True)
     assert (f"1 ending (Red Hat Enterprise Linux RHEL Server P1Y annual US: not "
             f"in the new list, sold until {start - timedelta(days=1)})") in page
+
+
+def listed(product_id: str) -> list[bool]:
+    return list(db.session.scalars(select(Price.listed).join(Price.sku).join(Product)
+                                   .where(Product.pc_product_id == product_id)))
+
+
+def test_a_file_with_invalid_lines_unlists_nothing_not_even_the_offers_it_names(admin,
+                                                                               world):
+    """One good Polish line, the world's US offer with a formula for a price, and a line
+    with a 3-letter market: the good line is added, and no offer becomes unsellable."""
+    make_price(title="Teams Essentials", product_id="CFQ7TTC0TEAM")
+    db.session.commit()
+    upload(admin, to_csv([row(Market="PL", Currency="PLN"), row(UnitPrice="=1+1"),
+                          row(ProductId="CFQ7TTC0TEAM", Market="POL")]))
+    job = run_queued(the_job())
+    assert job.status == "done" and job.error_count == 2
+    assert listed("CFQ7TTC0LDPB") == [True, True] and listed("CFQ7TTC0TEAM") == [True]
+    page = admin.get(f"/admin/catalog/jobs/{job.id}").get_data(as_text=True)
+    assert "1 added, 0 changed, 0 unchanged, 0 no longer listed" in page
+    assert ("Nothing was unlisted or ended because 2 lines have errors; fix them and "
+            "import the whole file again.") in page
+    assert "nothing was unlisted, since a file with errors" in page
+
+
+def test_a_clean_file_unlists_only_in_the_markets_it_has_lines_for(admin, world):
+    """A German-only list leaves the US offers as they were and says so; a German offer it
+    leaves out is unlisted, as Microsoft's full list for that market means."""
+    make_price(title="Teams Essentials", product_id="CFQ7TTC0TEAM", market="DE",
+               currency="EUR")
+    db.session.commit()
+    upload(admin, to_csv([row(Market="DE", Currency="EUR")]))
+    job = run_queued(the_job())
+    assert listed("CFQ7TTC0LDPB") == [True, True]  # the world's US price and the new DE one
+    assert listed("CFQ7TTC0TEAM") == [False]
+    assert "1 no longer listed" in job.summary
+    assert ("Unlisting was limited to the file's markets (DE): 1 listed price of another "
+            "market was kept.") in job.summary

@@ -84,6 +84,29 @@ def test_skip_invalid_imports_the_good_rows(run_import):
     assert result.exit_code == 0 and price_count() == 4
 
 
+def test_skip_invalid_unlists_nothing_not_even_the_offer_of_the_bad_row(run_import):
+    run_import(standard_rows())
+    rows = standard_rows()[:-1]  # Red Hat left out, as a full list would mean it is gone
+    rows[3]["Currency"] = "US Dollar"  # Dynamics, already listed, on an invalid line
+    result = run_import(rows, "--skip-invalid")
+    assert result.exit_code == 0, result.output
+    assert "0 no longer listed" in result.output and price_count(listed=False) == 0
+    assert ("Nothing was unlisted or ended because 1 line has errors; fix them and import "
+            "the whole file again.") in result.output
+
+
+def test_a_file_of_one_market_unlists_only_in_that_market(run_import):
+    run_import(standard_rows() + [{**r, "Market": "DE", "Currency": "EUR"}
+                                  for r in standard_rows()])
+    result = run_import([{**r, "Market": "DE", "Currency": "EUR"}
+                         for r in standard_rows()[:-1]])
+    assert "1 no longer listed" in result.output  # Red Hat in Germany
+    assert price_count(listed=False, market="DE") == 1
+    assert price_count(listed=True, market="US") == 5
+    assert ("Unlisting was limited to the file's markets (DE): 5 listed prices of other "
+            "markets were kept.") in result.output
+
+
 def test_new_products_get_a_family_and_redhat_is_not_cancellable(run_import):
     run_import(standard_rows())
     by_id = {p.pc_product_id: p for p in db.session.scalars(select(Product))}
