@@ -163,11 +163,26 @@ def save_markup(reseller_id: int, product_id: int | None, percent: Decimal,
                 previewed: str) -> ResellerMarkup:
     """Set a previewed markup; commits once, or refuses if the prices changed meanwhile."""
     check_fresh(markup_changes(reseller_id, product_id, percent, lock=True), previewed)
-    row = db.session.scalars(select(ResellerMarkup).filter_by(
-        reseller_id=reseller_id, product_id=product_id)).first()
+    row = next(iter(_markups_of(reseller_id, product_id)), None)
     if row is None:  # one row per reseller and product (a unique constraint)
         row = ResellerMarkup(reseller_id=reseller_id, product_id=product_id)
         db.session.add(row)
     row.markup_percent = percent
     db.session.commit()
     return row
+
+
+def remove_markup(reseller_id: int, product_id: int | None) -> bool:
+    """Remove a reseller's markup (product None: its default), so it pays the default or
+    the retail price again; commits once. Through the session, as a save is, so the
+    catalog version rises with it and shop pages reprice at once. False: there was none."""
+    rows = _markups_of(reseller_id, product_id)
+    for row in rows:  # NULLs are never equal, so the unique constraint allows two defaults
+        db.session.delete(row)
+    db.session.commit()
+    return bool(rows)
+
+
+def _markups_of(reseller_id: int, product_id: int | None) -> list[ResellerMarkup]:
+    return list(db.session.scalars(select(ResellerMarkup).filter_by(
+        reseller_id=reseller_id, product_id=product_id).order_by(ResellerMarkup.id)))

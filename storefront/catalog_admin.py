@@ -229,6 +229,35 @@ def markups(reseller_id: int):
             lambda previewed: price_changes.save_markup(reseller.id, product_id, percent,
                                                         previewed),
             heading=f"Prices for {reseller.company_name}", back=back, saved="Markup saved.")
-    saved = db.session.scalars(select(ResellerMarkup).filter_by(reseller_id=reseller.id)).all()
+    saved = _saved_markups(reseller.id)
     return render_template("catalog_admin/markups.html", reseller=reseller, form=form,
-                           markups=saved), 422 if form.errors else 200
+                           markups=saved, default=saved.get("")), 422 if form.errors else 200
+
+
+@bp.route("/markups/<int:reseller_id>/remove", methods=["POST"])
+@admin_only
+def remove_markup(reseller_id: int):
+    """Remove one markup (form field product_id, empty for the default), once confirmed."""
+    reseller = db.session.get(Reseller, reseller_id) or abort(404)
+    back = url_for("catalog_admin.markups", reseller_id=reseller.id)
+    saved = _saved_markups(reseller.id)
+    markup = saved.get(request.form.get("product_id", ""))
+    if markup is None:  # removed meanwhile, or a second click: nothing left to do
+        flash("That markup is no longer set: nothing was removed.", "info")
+        return redirect(back)
+    if page := unconfirmed(consequences.remove_markup(markup, saved.get(""))):
+        return page
+    # Said before the removal, while the row still names its product.
+    said = (f"Markup removed: {reseller.company_name} now pays "
+            f"{consequences.markup_fallback(markup, saved.get(''))} for "
+            f"{consequences.markup_subject(markup)}.")
+    price_changes.remove_markup(reseller.id, markup.product_id)
+    flash(said, "success")
+    return redirect(back)
+
+
+def _saved_markups(reseller_id: int) -> dict[str, ResellerMarkup]:
+    """A reseller's markups by their form value: the product id, "" for the default."""
+    rows = db.session.scalars(select(ResellerMarkup).filter_by(reseller_id=reseller_id)
+                              .order_by(ResellerMarkup.id))
+    return {str(m.product_id or ""): m for m in rows}

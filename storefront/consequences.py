@@ -148,6 +148,29 @@ def disable_mfa() -> Consequence:
         "no browser stays trusted.")
 
 
+def remove_markup(markup, default) -> Consequence:
+    """A reseller's markup removed: it pays the default markup, or the retail price."""
+    reseller = markup.reseller.company_name
+    return Consequence(
+        f"Remove the markup on {markup.product.title}" if markup.product
+        else "Remove the default markup",
+        f"{reseller} pays {markup_fallback(markup, default)} for {markup_subject(markup)} "
+        f"from now on, instead of your cost plus {markup.markup_percent:.2f} %; shop pages "
+        "show the new prices at once. You can set a markup again at any time.")
+
+
+def markup_subject(markup) -> str:
+    return markup.product.title if markup.product else "every product without a markup of its own"
+
+
+def markup_fallback(markup, default) -> str:
+    """What the reseller pays once this markup is gone: `default` is its default markup
+    (None: it has none), which a product's own markup stood in front of."""
+    if markup.product_id is not None and default is not None:
+        return f"your cost plus its default markup of {default.markup_percent:.2f} %"
+    return "your retail price"
+
+
 def remove_country(entry, list_title: str) -> Consequence:
     return Consequence(
         f"Remove {entry.name} from “{list_title}”",

@@ -127,6 +127,8 @@ EXPECT: dict[str, dict[str, int]] = {
     "catalog_admin.price": only(ADMIN),  # a price change is previewed first (200)
     "catalog_admin.settings": only(ADMIN),
     "catalog_admin.markups": only(ADMIN),
+    # The world's reseller has no markup to remove: the page says so (302, nothing done).
+    "catalog_admin.remove_markup": only(ADMIN, ok=302),
     "catalog_admin.bulk_prices": only(ADMIN, ok=302),  # no product ticked: back to the list
     # Price-list upload and Partner Center sync as jobs: the provider's alone. An upload
     # without a file is refused (422); a sync of the default market is queued (302).
@@ -280,6 +282,7 @@ OTHERS: dict[str, dict[str, int]] = {
     "catalog_admin.toggle": {ADMIN: 404},
     "catalog_admin.price": {ADMIN: 404},
     "catalog_admin.markups": {ADMIN: 404},
+    "catalog_admin.remove_markup": {ADMIN: 404},
     "entitlements.show": {ADMIN: 404},
     "support.new": {RESELLER: 404, CUSTOMER: 404},
     "support.show": {ADMIN: 404, RESELLER: 404, CUSTOMER: 404},

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from catalog import version
 from catalog.models import CatalogSettings, ResellerMarkup
 from persistence import db
 from tests.catalog.previews import preview_then_save
@@ -99,6 +100,57 @@ def test_admin_sets_a_default_and_a_product_markup_for_a_reseller(client, world)
     rows = {m.product_id: m.markup_percent for m in db.session.scalars(
         select(ResellerMarkup).filter_by(reseller_id=world.reseller_a.id))}
     assert rows == {None: Decimal("12"), world.price.sku.product_id: Decimal("5.5")}
+
+
+def test_admin_removes_a_product_markup_and_the_reseller_pays_the_default_again(client,
+                                                                              world):
+    product_id = world.price.sku.product_id
+    db.session.add_all([ResellerMarkup(reseller_id=world.reseller_a.id, product_id=None,
+                                       markup_percent=Decimal("10")),
+                        ResellerMarkup(reseller_id=world.reseller_a.id, product_id=product_id,
+                                       markup_percent=Decimal("5.5"))])
+    db.session.commit()
+    before = version.current(db.session)
+    login(client, world.admin)
+    url = f"/admin/catalog/markups/{world.reseller_a.id}"
+    done = post_form(client, f"{url}/remove", {"product_id": str(product_id),
+                                               "confirm": "yes"}, token_url=url)
+    assert done.status_code == 302 and done.location.endswith(url)
+    assert markups_of(world.reseller_a) == {None: Decimal("10")}
+    assert version.current(db.session) > before  # cached shop pages reprice
+    page = client.get(url).get_data(as_text=True)
+    assert ("Markup removed: Reseller A now pays your cost plus its default markup of "
+            "10.00 % for Microsoft 365 Business Standard.") in page
+
+
+def test_removing_the_default_markup_brings_back_the_retail_price(client, world):
+    db.session.add(ResellerMarkup(reseller_id=world.reseller_a.id, product_id=None,
+                                  markup_percent=Decimal("10")))
+    db.session.commit()
+    login(client, world.admin)
+    url = f"/admin/catalog/markups/{world.reseller_a.id}"
+    post_form(client, f"{url}/remove", {"product_id": "", "confirm": "yes"}, token_url=url)
+    assert markups_of(world.reseller_a) == {}
+    page = client.get(url).get_data(as_text=True)
+    assert ("Markup removed: Reseller A now pays your retail price for every product "
+            "without a markup of its own.") in page
+    assert "No markups: this reseller pays retail prices." in page
+
+
+def test_removing_a_markup_that_is_gone_changes_nothing_and_says_so(client, world):
+    login(client, world.admin)
+    url = f"/admin/catalog/markups/{world.reseller_a.id}"
+    answer = post_form(client, f"{url}/remove", {"product_id": "abc", "confirm": "yes"},
+                       token_url=url)
+    assert answer.status_code == 302
+    assert "That markup is no longer set: nothing was removed." in client.get(url).get_data(
+        as_text=True)
+
+
+def markups_of(reseller) -> dict:
+    db.session.expire_all()
+    return {m.product_id: m.markup_percent for m in db.session.scalars(
+        select(ResellerMarkup).filter_by(reseller_id=reseller.id))}
 
 
 def _delivery_fieldset(body: str) -> str:

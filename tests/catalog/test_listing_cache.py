@@ -74,6 +74,24 @@ def test_a_new_markup_reprices_the_resellers_shop_at_once(app, client, world):
     assert "$12.00" in shop(app, client)
 
 
+def test_a_removed_markup_reprices_the_resellers_shop_at_once(app, client, world):
+    """The admin's remove button: the reseller's shop falls back to the retail price on its
+    next page, through every cache (the removal raises the catalog version)."""
+    db.session.add(ResellerMarkup(reseller_id=world.reseller_a.id, product_id=None,
+                                  markup_percent=Decimal("20")))
+    db.session.commit()
+    in_own_context(app, lambda: login(client, world.reseller_a_user))
+    assert "$12.00" in shop(app, client)
+    admin = app.test_client()
+    in_own_context(app, lambda: login(admin, world.admin))
+    url = f"/admin/catalog/markups/{world.reseller_a.id}"
+    removed = in_own_context(app, lambda: post_form(
+        admin, f"{url}/remove", {"product_id": "", "confirm": "yes"}, token_url=url))
+    assert removed.status_code == 302
+    body = shop(app, client)
+    assert "$12.50" in body and "$12.00" not in body
+
+
 def test_switching_annual_billing_on_lists_annual_prices_at_once_c1(app, client, world):
     make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLZ", term="P1Y",
                cycle="annual", cost="360", erp="432")

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -21,7 +22,7 @@ from sqlalchemy import func, select
 from accounts import api_tokens, sessions
 from accounts.models import ApiToken, Customer, Reseller, User, UserSession
 from catalog import country_lists
-from catalog.models import CountryListEntry, Product
+from catalog.models import CountryListEntry, Product, ResellerMarkup
 from commitments.records.models import Enrollment
 from commitments.records.services import create_enrollment
 from connectors.partner_center.sandbox import seed
@@ -147,6 +148,25 @@ def remove_country(world, request) -> Case:
                 page="/admin/country-lists")
 
 
+def remove_markup(world, request) -> Case:
+    product_id = world.price.sku.product_id
+    reseller = world.reseller_a
+    db.session.add_all([ResellerMarkup(reseller_id=reseller.id, product_id=None,
+                                       markup_percent=Decimal("10")),
+                        ResellerMarkup(reseller_id=reseller.id, product_id=product_id,
+                                       markup_percent=Decimal("5.5"))])
+    db.session.commit()
+
+    def markups() -> set:
+        db.session.expire_all()
+        return set(db.session.scalars(select(ResellerMarkup.product_id)
+                                      .filter_by(reseller_id=reseller.id)))
+    return Case(world.admin, f"/admin/catalog/markups/{reseller.id}/remove",
+                "Reseller A pays your cost plus its default markup of 10.00 % for Microsoft "
+                "365 Business Standard from now on", markups,
+                {"product_id": str(product_id)}, page=f"/admin/catalog/markups/{reseller.id}")
+
+
 def withdraw_tenant(world, request) -> Case:
     customer = world.customer_a
     customer.tenant_mode, customer.tenant_id = "existing", seed.TENANT_WITH_DAP_ID
@@ -185,6 +205,7 @@ CASES = {
     "sign out everywhere": sign_out_everywhere,
     "remove a country from a rule's list": remove_country,
     "withdraw a tenant link": withdraw_tenant,
+    "remove a reseller's markup": remove_markup,
     "buy a partly provisioned order's refused lines again": buy_refused_lines,
 }
 # A reseller is deactivated by unticking Active and saving its form: no button to ask from.
