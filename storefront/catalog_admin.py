@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 from flask import (
     Blueprint,
@@ -18,11 +19,13 @@ from sqlalchemy import select
 
 from accounts.models import Reseller
 from catalog import admin, effective, price_changes, rows, version
+from catalog import price_words as words
 from catalog.cache import listing_fact
 from catalog.models import SOFTWARE_FAMILIES, CatalogSettings, Price, Product, ResellerMarkup, Sku
 from catalog.price_changes import Adjustment
 from catalog.pricing import format_money
-from persistence import MAX_ID, db
+from persistence import db
+from storefront import catalog_list_state as list_state
 from storefront import consequences
 from storefront.catalog_forms import (
     FAMILY_LABELS,
@@ -39,7 +42,6 @@ from storefront.pagination import PER_PAGE, page_number
 from storefront.security import admin_only
 
 bp = Blueprint("catalog_admin", __name__, url_prefix="/admin/catalog")
-FILTERS = ("q", "segment", "family", "status")
 PREVIEW_ROWS = 500  # shown of a preview; the fingerprint covers every affected price
 UPCOMING_ROWS = 50  # announced prices listed on the catalog page (the count covers all)
 
@@ -47,30 +49,45 @@ UPCOMING_ROWS = 50  # announced prices listed on the catalog page (the count cov
 @bp.route("")
 @admin_only
 def index():
-    filters = {name: request.args.get(name, "").strip() for name in FILTERS}
+    return _catalog_page(list_state.from_query(request.args, page_number()))
+
+
+def _catalog_page(state: list_state.ListingState, status: int = 200):
     versions = version.both(db.session)  # first, before any catalog read
+    filters = state.filters
 
     def context() -> dict:
         # From the precomputed rows (catalog/rows.py), not a count and a search per view.
         found = rows.found_in(versions.listing, rows.all_products(db.session, versions.listing),
                               ("all",), **filters)
-        return {"page": rows.page_of(found, page_number(), PER_PAGE), "filters": filters,
-                "families": FAMILY_LABELS,
+        return {"page": rows.page_of(found, state.page, PER_PAGE), "filters": filters,
+                "families": FAMILY_LABELS, "chosen": state.chosen,
                 "product_url": id_url("catalog_admin.product", "product_id"),
                 "toggle_url": id_url("catalog_admin.toggle", "product_id")}
 
+    # The ticked products are in the key: a refused bulk change shows them ticked again.
     listing = cached_listing("catalog_admin/_products.html",
-                             (tuple(filters.items()), page_number()), context,
-                             versions.catalog)
+                             (tuple(filters.items()), state.page, tuple(sorted(state.chosen))),
+                             context, versions.catalog)
     # What the price list has announced, kept per worker under the listing version (its
     # rows, dates, cost and ERP change only with imports, which raise it) and price day:
     # an admin's retail or markup edit does not read it again.
     day = effective.price_day(db.session, versions.listing)
     upcoming = listing_fact(versions.listing, ("upcoming prices", day),
                             lambda: effective.upcoming(db.session, limit=UPCOMING_ROWS))
-    return listing_page("catalog_admin/index.html", listing, filters=filters,
-                        families=FAMILY_LABELS, upcoming=upcoming,
+    page = listing_page("catalog_admin/index.html", listing, filters=filters,
+                        families=FAMILY_LABELS, upcoming=upcoming, state=state,
                         product_url=id_url("catalog_admin.product", "product_id"))
+    page.status_code = status
+    return page
+
+
+class RetailRefusal(NamedTuple):
+    """A retail price the page refused: shown again in its row, as typed, with why."""
+
+    price_id: int
+    typed: str
+    message: str
 
 
 @bp.route("/<int:product_id>", methods=["GET", "POST"])
@@ -82,12 +99,17 @@ def product(product_id: int):
         admin.save_product(item, form.data)
         flash(f"Saved {item.title}.", "success")
         return redirect(url_for("catalog_admin.product", product_id=item.id))
-    market = request.args.get("market", "").upper()
+    return _product_page(item, form, request.args.get("market", "").upper())
+
+
+def _product_page(item: Product, form: ProductForm, market: str,
+                  refused: RetailRefusal | None = None):
     prices = _prices(item, market)
     return render_template("catalog_admin/product.html", product=item, form=form,
                            software_families=SOFTWARE_FAMILIES, prices=prices,
                            sold=effective.when_sold(prices), market=market,
-                           markets=_markets(item)), 422 if form.errors else 200
+                           markets=_markets(item), refused=refused), \
+        422 if form.errors or refused else 200
 
 
 def _prices(item: Product, market: str) -> list[Price]:
@@ -130,9 +152,10 @@ def price(price_id: int):
     back = url_for("catalog_admin.product", product_id=row.sku.product_id, market=row.market)
     form = RetailPriceForm()
     if not form.validate_on_submit():
-        flash("The retail price must be a number of zero or more, e.g. 12.50; leave it "
-              "empty to use Microsoft's ERP price.", "error")
-        return redirect(back)
+        # The product's page again, this row holding what was typed: a redirect lost it.
+        item = row.sku.product
+        return _product_page(item, ProductForm(formdata=None, obj=item), row.market,
+                             _retail_refusal(row, form))
     amount = form.retail_price.data
     adjustment = Adjustment("set", amount) if amount is not None else Adjustment("clear")
     return _preview_or_save(
@@ -143,18 +166,30 @@ def price(price_id: int):
         else "Retail price cleared: Microsoft's ERP price applies.")
 
 
+def _retail_refusal(row: Price, form: RetailPriceForm) -> RetailRefusal:
+    """The refusal naming the row (plan, term, billing, tier, start, market), the field and
+    the fix, e.g. "use a dot for decimals: 13.50"."""
+    problem = "; ".join(form.retail_price.errors) or "check the amount and try again"
+    tier = f", {effective.tier_words(row)}" if effective.is_tiered(row) else ""
+    start = f", from {row.effective_start}" if row.effective_start else ""
+    where = (f"{row.sku.title}, {words.term_words(row.term_duration)}, "
+             f"{words.frequency_words(row.billing_cycle)}{tier}{start} "
+             f"({row.market} {row.currency})")
+    return RetailRefusal(row.id, request.form.get("retail_price", ""),
+                         f"Retail price of {where}: {problem}.")
+
+
 @bp.route("/prices/bulk", methods=["POST"])
 @admin_only
 def bulk_prices():
     """Many retail prices at once: +/- a percentage or an amount on the chosen products."""
     form = BulkPriceForm()
-    product_ids = _chosen_products()
-    back = url_for("catalog_admin.index")
-    if not product_ids or not form.validate_on_submit():
-        problems = [m for errors in form.errors.values() for m in errors if m]
-        flash(" ".join(["Tick at least one product." if not product_ids else "", *problems])
-              .strip() or "Check the change and try again.", "error")
-        return redirect(back)
+    product_ids = list_state.chosen_products(request.form)
+    state = list_state.from_form(request.form)
+    back = state.url()  # the list as the admin left it, on Cancel and after the save
+    valid = form.validate_on_submit()  # even with nothing ticked: every problem at once
+    if not product_ids or not valid:
+        return _catalog_page(list_state.refused(state, form, product_ids), status=422)
     prices = price_changes.prices_of(product_ids, form.market.data or "")
     adjustment = Adjustment(form.kind.data, form.value.data)
     return _preview_or_save(
@@ -162,12 +197,6 @@ def bulk_prices():
         lambda previewed: price_changes.save_retail(prices, adjustment, previewed),
         heading="Retail prices of the chosen products", back=back,
         saved=f"{len(prices)} retail price{'s' if len(prices) != 1 else ''} saved.")
-
-
-def _chosen_products() -> list[int]:
-    # Ticked boxes of the catalog list; anything not a positive id is ignored.
-    return sorted({int(v) for v in request.form.getlist("product_id")
-                   if v.isdigit() and 0 < int(v) <= MAX_ID})
 
 
 def _preview_or_save(changes: Callable[[], list], save: Callable[[str], object], *,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import (
@@ -11,6 +14,7 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    StopValidation,
 )
 
 from catalog.models import SEGMENTS, Family
@@ -74,26 +78,79 @@ class SettingsForm(FlaskForm):
                                                              message="A 2-letter country code.")])
 
 
+# The largest amount the database holds, as a form says it (not rounded up past it).
+LARGEST = f"{MAX_MONEY.quantize(Decimal('0.01'), rounding=ROUND_DOWN):,}"
+# 13,50 or 1.234,50: an amount written with a decimal comma, as many locales write it.
+DECIMAL_COMMA = re.compile(r"[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+")
+# 1,234.50: thousands separated by commas; 1,234 alone could be either.
+THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+
+
+class AmountField(DecimalField):
+    """A decimal whose refusal says how to write it: a decimal comma (the usual slip) is
+    answered with the same amount written with a dot. NaN and infinity, which Decimal reads
+    and NumberRange cannot compare (a 500), are refused as no number."""
+
+    def __init__(self, label: str, validators=None, example: str = "12.50", **kwargs):
+        super().__init__(label, validators, places=2, **kwargs)
+        self.example = example
+
+    def process_formdata(self, valuelist) -> None:
+        text = valuelist[0].strip() if valuelist else ""
+        self.data = None
+        if not text:
+            return  # Optional or InputRequired says what an empty field means
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            value = None
+        if value is None or not value.is_finite():
+            raise ValueError(self.how_to_write(text))
+        self.data = value
+
+    def pre_validate(self, form) -> None:
+        if self.process_errors:  # said already; a range check of no number adds noise
+            raise StopValidation()
+
+    def how_to_write(self, text: str) -> str:
+        """What is wrong with `text` as an amount and the amount written right."""
+        plain = text.replace(",", "")
+        if THOUSANDS.fullmatch(text) and "." in text:
+            return f"“{text}” is not a number: leave out the thousands separators: {plain}"
+        if THOUSANDS.fullmatch(text):
+            dotted = text.replace(",", ".")
+            return (f"“{text}” is not a number: write {plain} (no thousands separators), "
+                    f"or {dotted} if the comma marks decimals")
+        if DECIMAL_COMMA.fullmatch(text):
+            dotted = text.replace(".", "").replace(",", ".")
+            return f"“{text}” is not a number: use a dot for decimals: {dotted}"
+        return (f"“{text}” is not a number: write it like {self.example}, with a dot for "
+                "decimals and no currency sign or spaces")
+
+
 class MarkupForm(FlaskForm):
     product_id = SelectField("Product", validators=[Optional()])
-    markup_percent = DecimalField("Markup on cost, %", places=2,
-                                  validators=[InputRequired(), NumberRange(-100, 1000)])
+    markup_percent = AmountField("Markup on cost, %", example="10 or 12.5", validators=[
+        InputRequired(message="Enter the markup, e.g. 10 for cost plus 10 %."),
+        NumberRange(-100, 1000, message="Enter a markup from -100 to 1000 (percent).")])
 
 
 class RetailPriceForm(FlaskForm):
-    retail_price = DecimalField("Retail price", places=2,
-                                validators=[Optional(), NumberRange(0, MAX_MONEY)])
+    retail_price = AmountField("Retail price", validators=[Optional(), NumberRange(
+        0, MAX_MONEY, message=f"must be from 0 to {LARGEST}; leave it empty to use "
+                              "Microsoft's ERP price")])
 
 
 class BulkPriceForm(FlaskForm):
     kind = SelectField("Change", choices=options([("percent", "by a percentage"),
                                                   ("fixed", "by an amount")]))
-    value = DecimalField("By", places=2, validators=[
+    value = AmountField("By", example="10 or -2.50", validators=[
         InputRequired(message="Enter the change, e.g. 10 for +10 % or -2.50 for 2.50 less."),
-        NumberRange(-MAX_MONEY, MAX_MONEY)])
+        NumberRange(-MAX_MONEY, MAX_MONEY, message=f"Enter a change from -{LARGEST} to "
+                                                   f"{LARGEST}.")])
     market = StringField("Market", validators=[Optional(), Regexp(
-        r"^[A-Za-z]{2}$", message="Market: a 2-letter country code such as US, or empty "
-                                  "for every market.")])
+        r"^[A-Za-z]{2}$", message="Enter a 2-letter country code such as US, or leave it "
+                                  "empty for every market.")])
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

@@ -129,7 +129,8 @@ EXPECT: dict[str, dict[str, int]] = {
     "catalog_admin.markups": only(ADMIN),
     # The world's reseller has no markup to remove: the page says so (302, nothing done).
     "catalog_admin.remove_markup": only(ADMIN, ok=302),
-    "catalog_admin.bulk_prices": only(ADMIN, ok=302),  # no product ticked: back to the list
+    # No product ticked: the list again, saying so, with what was sent kept (422).
+    "catalog_admin.bulk_prices": only(ADMIN, ok=422),
     # Price-list upload and Partner Center sync as jobs: the provider's alone. An upload
     # without a file is refused (422); a sync of the default market is queued (302).
     "catalog_jobs.index": only(ADMIN),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from sqlalchemy import select
@@ -109,6 +110,39 @@ def test_a_retail_price_changed_by_someone_else_after_the_preview_is_not_overwri
     assert world.price.retail_price == Decimal("14.00")
 
 
+@pytest.mark.parametrize(("typed", "problem"), [
+    ("13,50", "“13,50” is not a number: use a dot for decimals: 13.50."),
+    ("abc", "“abc” is not a number: write it like 12.50, with a dot for decimals and no "
+            "currency sign or spaces."),
+    ("-1", "must be from 0 to 9,999,999,999.99; leave it empty to use Microsoft's ERP "
+           "price."),
+    ("sNaN", "“sNaN” is not a number"),  # NumberRange could not compare it: a 500
+])
+def test_a_bad_retail_price_is_refused_in_its_row_with_what_was_typed(admin, world, typed,
+                                                                     problem):
+    product_id = world.price.sku.product_id
+    answer = post_form(admin, f"/admin/catalog/prices/{world.price.id}",
+                       {"retail_price": typed}, token_url=f"/admin/catalog/{product_id}")
+    assert answer.status_code == 422
+    page = unescape(answer.get_data(as_text=True))
+    assert ("Retail price of Microsoft 365 Business Standard, 1 month, billed monthly "
+            f"(US USD): {problem}") in page
+    assert f'id="retail-{world.price.id}" value="{typed}"' in page
+    assert 'value="Microsoft 365 Business Standard"' in page  # the product form is intact
+    db.session.refresh(world.price)
+    assert world.price.retail_price is None
+
+
+def test_a_bad_markup_is_refused_with_how_to_write_it(admin, world):
+    url = f"/admin/catalog/markups/{world.reseller_a.id}"
+    for typed, problem in (("12,5", "use a dot for decimals: 12.5"),
+                           ("NaN", "“NaN” is not a number")):
+        answer = post_form(admin, url, {"product_id": "", "markup_percent": typed})
+        assert answer.status_code == 422
+        assert problem in unescape(answer.get_data(as_text=True))
+    assert markup_of(world) == {}
+
+
 def test_a_bulk_edit_previews_and_saves_every_chosen_products_prices(admin, world):
     second = make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLZ", cost="30",
                         erp="36")
@@ -146,14 +180,51 @@ def test_a_bulk_edit_only_in_one_market(admin, world):
 def test_a_bulk_edit_without_a_product_or_a_value_says_what_is_missing(admin, world):
     nothing = post_form(admin, "/admin/catalog/prices/bulk",
                         {"kind": "percent", "value": "10"}, token_url="/admin/catalog")
-    assert nothing.status_code == 302
-    page = admin.get("/admin/catalog").get_data(as_text=True)
-    assert "Tick at least one product." in page
+    assert nothing.status_code == 422
+    page = nothing.get_data(as_text=True)
+    assert "Products: tick at least one product in the list below." in page
+    assert 'name="value" value="10"' in page  # what was typed is kept
     no_value = post_form(admin, "/admin/catalog/prices/bulk",
                          {"product_id": str(world.price.sku.product_id), "kind": "percent",
                           "value": ""}, token_url="/admin/catalog")
-    assert no_value.status_code == 302
-    assert "Enter the change" in admin.get("/admin/catalog").get_data(as_text=True)
+    assert no_value.status_code == 422
+    assert "By: Enter the change" in no_value.get_data(as_text=True)
+    both = post_form(admin, "/admin/catalog/prices/bulk", {"kind": "percent", "value": "x"},
+                     token_url="/admin/catalog").get_data(as_text=True)
+    assert "Products: tick at least one" in both and "By: “x” is not a number" in unescape(both)
+
+
+def test_a_refused_bulk_edit_keeps_the_ticks_the_change_the_market_and_the_list(admin,
+                                                                               world):
+    make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLZ", family="microsoft365",
+               cost="30", erp="36")
+    db.session.commit()
+    product_id = world.price.sku.product_id
+    answer = post_form(admin, "/admin/catalog/prices/bulk", {
+        "product_id": str(product_id), "kind": "fixed", "value": "2,50", "market": "us",
+        "q": "microsoft", "family": "office365_business", "page": "1"},
+        token_url="/admin/catalog")
+    assert answer.status_code == 422
+    page = unescape(answer.get_data(as_text=True))
+    assert "By: “2,50” is not a number: use a dot for decimals: 2.50" in page
+    assert re.search(rf'value="{product_id}" form="bulk-prices" [^>]*checked', page)
+    assert 'name="value" value="2,50"' in page and 'name="market" value="us"' in page
+    assert '<option value="fixed" selected>' in page
+    # The list as it was filtered: E3 is no Business plan, and the filters stay set.
+    assert "Microsoft 365 E3" not in page and 'name="q" value="microsoft"' in page
+    assert '<option value="office365_business" selected>' in page
+
+
+def test_a_saved_bulk_edit_returns_to_the_list_as_it_was_filtered(admin, world):
+    data = {"product_id": str(world.price.sku.product_id), "kind": "percent", "value": "10",
+            "market": "", "q": "business", "segment": "commercial", "page": "2"}
+    preview = post_form(admin, "/admin/catalog/prices/bulk", data, token_url="/admin/catalog")
+    cancel = "/admin/catalog?q=business&amp;segment=commercial&amp;page=2"
+    assert f'href="{cancel}">Cancel' in preview.get_data(as_text=True)
+    saved = preview_then_save(admin, "/admin/catalog/prices/bulk", data,
+                              token_url="/admin/catalog")
+    assert saved.status_code == 302
+    assert saved.location.endswith("/admin/catalog?q=business&segment=commercial&page=2")
 
 
 @pytest.mark.parametrize(("kind", "value", "old", "new"), [
