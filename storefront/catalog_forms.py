@@ -91,8 +91,9 @@ class AmountField(DecimalField):
     answered with the same amount written with a dot. NaN and infinity, which Decimal reads
     and NumberRange cannot compare (a 500), are refused as no number."""
 
-    def __init__(self, label: str, validators=None, example: str = "12.50", **kwargs):
-        super().__init__(label, validators, places=2, **kwargs)
+    def __init__(self, label: str, validators=None, example: str = "12.50", places: int = 2,
+                 **kwargs):
+        super().__init__(label, validators, places=places, **kwargs)
         self.example = example
 
     def process_formdata(self, valuelist) -> None:

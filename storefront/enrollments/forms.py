@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -28,6 +27,7 @@ from commitments.notices import SettlementOption
 from commitments.orders import OrderKind
 from commitments.payment_terms import METHODS
 from persistence import MAX_MONEY
+from storefront.catalog_forms import AmountField
 from storefront.forms import email_checks, options
 
 DOCUMENT_LABELS = {
@@ -79,8 +79,8 @@ class OrderForm(FlaskForm):
         [(OrderKind.INITIAL, "Initial (year 1)"), (OrderKind.ANNUAL, "Annual (years 2 and 3)"),
          (OrderKind.ADDITIONAL, "Additional")]))
     order_year = SelectField("Commitment year", coerce=int, choices=YEARS)
-    order_amount = DecimalField("Amount excluding tax (RMB)", places=2,
-                                validators=[InputRequired(), NumberRange(0, MAX_MONEY)])
+    order_amount = AmountField("Amount excluding tax (RMB)", example="1000.00",
+                               validators=[InputRequired(), NumberRange(0, MAX_MONEY)])
     late_entry = BooleanField("Late entry by the provider (payment advice outstanding)")
     approved_by = StringField("True-down to zero approved by", validators=[Optional(),
                                                                            Length(max=120)])
@@ -92,8 +92,8 @@ class UsageForm(FlaskForm):
     # O6: priced from the partner's price list (with price protection), never typed here.
     meter = SelectField("Meter (from the partner's price list)", validators=[DataRequired()],
                         validate_choice=False)
-    quantity = DecimalField("Quantity", places=4, validators=[InputRequired(),
-                                                             NumberRange(0, MAX_MONEY)])
+    quantity = AmountField("Quantity", example="12.5", places=4,
+                           validators=[InputRequired(), NumberRange(0, MAX_MONEY)])
     # O5: usage per account and subscription; the account follows from the subscription.
     usage_subscription = SelectField("Subscription (its account follows)",
                                      validators=[Optional()], validate_choice=False)
@@ -131,8 +131,9 @@ class SettlementForm(FlaskForm):
     # refuses another enrollment's order by its code.
     offset_order = SelectField("Order that offsets it", coerce=_order_id, validators=[Optional()],
                                validate_choice=False)
-    offset_amount = DecimalField("Amount to offset (RMB, excl. tax; empty: all it can)",
-                                 places=2, validators=[Optional(), NumberRange(0, MAX_MONEY)])
+    offset_amount = AmountField("Amount to offset (RMB, excl. tax; empty: all it can)",
+                                example="1000.00",
+                                validators=[Optional(), NumberRange(0, MAX_MONEY)])
 
 
 class AccountForm(FlaskForm):

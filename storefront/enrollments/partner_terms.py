@@ -7,7 +7,7 @@ the provider; a provider admin may act for any partner, as it assists every enro
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, StringField
+from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from commitments.assists import Action
@@ -15,14 +15,15 @@ from commitments.payment_terms import MAX_TERMS_DAYS, METHODS, MIN_TERMS_DAYS
 from commitments.records import price_list
 from commitments.records.models import Enrollment
 from persistence import MAX_MONEY
+from storefront.catalog_forms import AmountField
 from storefront.enrollments.acting import allowed
 from storefront.forms import options
 
 
 class PriceForm(FlaskForm):
     meter = StringField("Meter", validators=[DataRequired(), Length(max=120)])
-    unit_price = DecimalField("Unit price (RMB, excl. tax)", places=4,
-                              validators=[InputRequired(), NumberRange(0, MAX_MONEY)])
+    unit_price = AmountField("Unit price (RMB, excl. tax)", example="0.0125", places=4,
+                             validators=[InputRequired(), NumberRange(0, MAX_MONEY)])
     effective_from = DateField("Effective from", validators=[DataRequired()])
 
 

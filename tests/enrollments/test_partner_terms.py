@@ -224,3 +224,16 @@ def test_partner_will_issue_vat_invoice_to_customer_once_payment_is_completed(
     vat = db.session.scalars(select(VatInvoice)).one()
     assert vat.number == "044123456789" and vat.issued_on == date(2025, 4, 11)
     assert "044123456789" in page
+
+
+@pytest.mark.parametrize(("typed", "says"), [
+    ("sNaN", "is not a number"), ("Infinity", "is not a number"),
+    ("2,40", "use a dot for decimals: 2.40")])
+def test_an_amount_that_is_no_number_is_named_with_how_to_write_it_not_a_500(
+        client, world, typed, says):
+    with at(date(2025, 3, 1), client, world.reseller_a_user):
+        response = post_form(client, "/enrollments/prices", {
+            "meter": VM, "unit_price": typed, "effective_from": "2025-03-01"})
+    assert response.status_code == 422
+    assert says in response.get_data(as_text=True)
+    assert db.session.scalars(select(OspaPrice)).first() is None
