@@ -95,12 +95,12 @@ def add_credit_note(invoice: Invoice, reason: str, today: date,
     credits = [(ln, _reversed(ln, position, amount))
                for position, ln in enumerate(lines, start=1)]
     number = take_number(invoice.issuer, "credit_note", today)  # locks the series
-    earlier = _earlier_notes(invoice)  # read under that lock: racing notes queue
+    earlier = notes_of(invoice)  # read under that lock: racing notes queue
     problems = _over_credit(invoice, credits, earlier)
     if problems:
         db.session.rollback()  # the number goes back: the series stays gap-free
         raise CreditNoteRefused(problems)
-    note = _credit_note(invoice, number, reason.strip(), today, [c for _, c in credits],
+    note = credit_note(invoice, number, reason.strip(), today, [c for _, c in credits],
                         earlier)
     db.session.add(note)
     return note
@@ -112,7 +112,7 @@ def _key(line: InvoiceLine) -> tuple:
             line.period_end, line.quantity, line.unit_price, line.amount)
 
 
-def _earlier_notes(invoice: Invoice) -> list[Invoice]:
+def notes_of(invoice: Invoice) -> list[Invoice]:
     """The credit notes already correcting the invoice, as committed now (a racing note
     committed first is among them: the relationship loaded earlier may not hold it)."""
     return list(db.session.scalars(select(Invoice).where(
@@ -147,8 +147,10 @@ def _over_credit(invoice: Invoice, credits: list[tuple[InvoiceLine, InvoiceLine]
     return problems
 
 
-def _credit_note(invoice: Invoice, number: str, reason: str, today: date,
+def credit_note(invoice: Invoice, number: str, reason: str, today: date,
                  credits: list[InvoiceLine], earlier: list[Invoice]) -> Invoice:
+    """A credit note of `invoice` holding the credit lines (negative), its tax taken off the
+    invoice's as the module says; the caller holds the series' lock and adds it."""
     amount = sum((ln.amount for ln in credits), Decimal(0))
     # B5: the tax is the invoice's, rounded on what stays uncredited, never per note
     money = credit_totals(_totals_of(invoice), map(_totals_of, earlier), amount,

@@ -2,11 +2,15 @@
 per buyer (a reseller, or a direct customer) per currency and tax country, holding every
 charge of that buyer not invoiced yet, up to the month.
 
+A credit for what an earlier invoice already charged is not netted into the month's invoice:
+it is issued first, as a credit note naming that invoice (billing.corrections says why), so
+the month's invoice holds only what is new and never goes negative.
+
 Safe to repeat and to race: charges are keyed by their source; an invoice by its run key
 (month, buyer, currency, country), checked after its number's lock is taken, so a second
-run skips what the first issued and gives its number back. Each invoice is its own
-transaction: a buyer that cannot be invoiced (no tax rate for its country) leaves the
-others issued, and the run lists why.
+run skips what the first issued and gives its number back; a credit note by its charges.
+Each invoice is its own transaction: a buyer that cannot be invoiced (no tax rate for its
+country) leaves the others issued, and the run lists why.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from decimal import Decimal
 from sqlalchemy import and_, case, exists, func, insert, literal, select
 
 from accounts.models import Customer
-from billing import tax
+from billing import corrections, tax
 from billing.azure_usage import UsageExports, UsageInvoices, charge_usage
 from billing.charges import generate_charges
 from billing.models import BillingRun, Charge, Invoice, InvoiceLine
@@ -75,6 +79,8 @@ def run_billing(month: str, today: date, *, terms_days: int = DEFAULT_TERMS_DAYS
         run.charges_added += added
         db.session.commit()
     for buyer in open_buyers(month):
+        _notes, refused = corrections.issue_credit_notes(buyer.owns(), month, today)
+        problems += refused
         outcome = issue_invoice(buyer, month, today, terms_days)
         if isinstance(outcome, Invoice):
             run.invoices_issued += 1
@@ -118,24 +124,38 @@ def issue_invoice(buyer: Buyer, month: str, today: date,
         db.session.rollback()
         return (f"{_buyer_name(buyer)}: no tax rate for {buyer.country or 'an unknown country'}"
                 "; add it under Billing → Tax rates and run billing again.")
-    last_id, amount = _charges_due(buyer, month)
+    due = _due(buyer, month)
+    last_id, amount = _charges_due(due)
     if last_id is None:
         db.session.rollback()
         return None
+    if amount < 0:  # B4: a negative "invoice" would count as paid; it is no invoice at all
+        db.session.rollback()
+        return (f"{_buyer_name(buyer)}: its credits come to {-amount} {buyer.currency} more "
+                "than its new charges and correct no invoice issued to it; check them and "
+                "issue a credit note by hand.")
     invoice = _new_invoice(buyer, month, today, terms_days, number, key, rate, amount)
     db.session.add(invoice)
     db.session.flush()
-    _insert_lines(invoice.id, buyer, month, last_id)
+    _insert_lines(invoice.id, due, last_id)
     db.session.commit()
     return invoice
 
 
-def _charges_due(buyer: Buyer, month: str) -> tuple[int | None, Decimal]:
-    """The last charge id and the exact sum of the buyer's uninvoiced charges, streamed."""
+def _due(buyer: Buyer, month: str):
+    """The condition on the charges the month's invoice holds: the buyer's uninvoiced ones,
+    but for credits that correct an issued invoice (a credit note carries those,
+    billing.corrections; read under the number's lock, so a racing run decides the same)."""
+    due = and_(buyer.owns(), Charge.billing_month <= month, _uninvoiced())
+    held = corrections.held_back(buyer.owns(), month)
+    return and_(due, Charge.id.not_in(held)) if held else due
+
+
+def _charges_due(due) -> tuple[int | None, Decimal]:
+    """The last charge id and the exact sum of the charges due, streamed."""
     last_id, amount = None, Decimal(0)
-    rows = db.session.execute(select(Charge.id, Charge.amount).where(
-        buyer.owns(), Charge.billing_month <= month, _uninvoiced())
-        .execution_options(yield_per=5000))
+    rows = db.session.execute(select(Charge.id, Charge.amount).where(due)
+                              .execution_options(yield_per=5000))
     for charge_id, value in rows:
         last_id, amount = max(last_id or 0, charge_id), amount + value
     return last_id, amount
@@ -154,7 +174,7 @@ def _new_invoice(buyer: Buyer, month: str, today: date, terms_days: int, number:
         total=money.total, **snapshot(ISSUER, buyer.reseller_id, buyer.customer_id))
 
 
-def _insert_lines(invoice_id: int, buyer: Buyer, month: str, last_id: int) -> None:
+def _insert_lines(invoice_id: int, due, last_id: int) -> None:
     """Copy the charges onto the invoice in one INSERT … SELECT, grouped by customer and
     subscription; each line's amount is its charge's, rounded once already (B5)."""
     position = func.row_number().over(order_by=(
@@ -167,8 +187,7 @@ def _insert_lines(invoice_id: int, buyer: Buyer, month: str, last_id: int) -> No
                    Charge.amount, position)
             .join(Customer, Customer.id == Charge.customer_id)
             .outerjoin(Subscription, Subscription.id == Charge.subscription_id)
-            .where(buyer.owns(), Charge.billing_month <= month, Charge.id <= last_id,
-                   _uninvoiced()))
+            .where(due, Charge.id <= last_id))
     columns = ("invoice_id", "charge_id", "customer_id", "customer_name", "subscription_id",
                "subscription_label", "description", "charge_type", "period_start",
                "period_end", "quantity", "unit_price", "amount", "position")

@@ -137,19 +137,24 @@ def test_a_correction_is_a_credit_note_numbered_in_its_own_series(shop, clock, p
         issue_credit_note(invoice, " ", date(2021, 7, 2))
 
 
-def test_a_late_charge_goes_on_the_next_months_invoice(shop, clock, agent, pc_client):
+def test_b4_a_credit_for_an_issued_invoice_is_a_credit_note_naming_it_not_a_later_invoice(
+        shop, clock, agent, pc_client):
+    # Was: the credit waited for July's invoice, alone on it (a negative "invoice", paid),
+    # while June's invoice stayed owed in full.
     from subscriptions import services
 
     sub = provisioned(shop.customer_a, agent, price_in(shop, "DE", "EUR", "10.08"), 10,
                       pc_client)
     run_billing("2021-06", JUNE_END)
+    before = snapshot()
     clock.move_to(datetime(2021, 6, 19, 9, tzinfo=UTC))
     services.cancel(sub, agent, pc_client)  # recorded after June's invoice was issued
     run_billing("2021-06", JUNE_END)
-    assert len(invoices()) == 1  # June's invoice never changes
     run_billing("2021-07", date(2021, 7, 31))
-    june, july = invoices()
-    assert [ln.charge_type for ln in july.lines] == ["cancelImmediate"]
+    june, note = invoices()
+    assert [s for s in snapshot() if s[0] == june.number] == before  # June's never changes
+    assert (note.kind, note.corrects_invoice_id) == ("credit_note", june.id)
+    assert [ln.charge_type for ln in note.lines] == ["cancelImmediate"]
 
 
 @pytest.mark.parametrize(("month", "today", "message"), [

@@ -1,0 +1,180 @@
+"""B3/B4: a credit for what an issued invoice already charged reaches the buyer as a credit
+note naming that invoice, never as a line of a later invoice.
+
+A credit (a cancellation inside its window, licences removed within their 7 days, perpetual
+software returned) is a negative charge (B3). While the charge it gives back is uninvoiced,
+both land on the month's invoice and net there. Once an issued invoice charged it, that
+invoice cannot change (B4): the credit becomes a credit note that corrects it, and the
+invoice's balance due falls by the note (billing.models.Invoice.balance_due).
+
+Why a run does not net such a credit into the month's new invoice: the buyer would still
+owe the old invoice in full (and see it turn overdue) beside a new one whose negative lines
+correct a document they do not name, and a month holding only the credit would issue an
+"invoice" with a negative total that counts as paid. So a month with new charges and credits
+for earlier invoices is issued as an invoice for the charges plus one credit note per
+credit: a cancellation or one seat removal (both halves of Microsoft's pair). One per credit,
+not one per corrected invoice, because each credit is one refund the buyer was promised
+(the cancel page's): its own note credits exactly it, tax included (billing.refunds quotes
+it with the same arithmetic), and its charges, copied onto the note, are never credited
+again.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import exists, select
+
+from billing.invoices import credit_note, notes_of
+from billing.models import Charge, ChargeType, Invoice, InvoiceLine
+from billing.numbering import take_number
+from billing.parties import PROVIDER
+from persistence import db
+from subscriptions.models import Subscription
+
+# The charges that give something back: a cancellation's credit, and a seat removal's pair
+# (old seats refunded, fewer charged: a credit overall). A seat addition's pair charges more
+# than it refunds, so it is a charge and stays on the month's invoice.
+CREDIT_TYPES = (ChargeType.CANCEL, ChargeType.REMOVE_QUANTITY)
+PAIR_HALVES = (":refund", ":charge")
+
+
+@dataclass(frozen=True)
+class Credit:
+    """One credit event's uninvoiced charges: what it gives back (negative, net of tax
+    unless prices include it) for one subscription from one day."""
+
+    charges: tuple[Charge, ...]
+    amount: Decimal
+
+    @property
+    def first(self) -> Charge:
+        return self.charges[0]
+
+    @property
+    def ids(self) -> list[int]:
+        return [c.id for c in self.charges]
+
+
+def _event(source: str) -> str:
+    """The event a charge bills: a seat change's two halves share it."""
+    for half in PAIR_HALVES:
+        if source.endswith(half):
+            return source.removesuffix(half)
+    return source
+
+
+def _uninvoiced():
+    return ~exists().where(InvoiceLine.charge_id == Charge.id)
+
+
+def pending_credits(owns, month: str) -> list[Credit]:
+    """The buyer's uninvoiced credits up to the month (`owns`: the condition on its charges),
+    one per event, oldest first."""
+    charges = db.session.scalars(select(Charge).where(
+        owns, Charge.billing_month <= month, Charge.charge_type.in_(CREDIT_TYPES),
+        Charge.subscription_id.is_not(None), _uninvoiced()).order_by(Charge.id))
+    events: dict[str, list[Charge]] = defaultdict(list)
+    for charge in charges:
+        events[_event(charge.source)].append(charge)
+    credits = [Credit(tuple(group), sum((c.amount for c in group), Decimal(0)))
+               for group in events.values()]
+    return [credit for credit in credits if credit.amount < 0]
+
+
+def invoices_charging(subscription_id: int, day: date, currency: str) -> list[Invoice]:
+    """The issued invoices that charged this subscription for `day` (a line of a charge
+    whose period holds it), newest first: what a credit from that day gives back."""
+    return list(db.session.scalars(
+        select(Invoice).join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)
+        .where(Invoice.kind == "invoice", Invoice.issuer == PROVIDER,
+               Invoice.currency == currency, InvoiceLine.subscription_id == subscription_id,
+               InvoiceLine.charge_id.is_not(None), InvoiceLine.amount > 0,
+               InvoiceLine.period_start <= day, InvoiceLine.period_end >= day)
+        .distinct().order_by(Invoice.id.desc())))
+
+
+def _still_creditable(invoice: Invoice) -> Decimal:
+    """What the invoice's lines come to, less what its credit notes already took off (the
+    bound billing.invoices keeps for every note: never more than it invoiced)."""
+    lines = [ln for doc in (invoice, *notes_of(invoice)) for ln in doc.lines]
+    return sum((ln.amount for ln in lines), Decimal(0))
+
+
+def corrected_invoice(subscription_id: int, day: date, currency: str,
+                      amount: Decimal) -> Invoice | None:
+    """The newest issued invoice that charged what a credit of `amount` (negative) from
+    `day` gives back and can still be credited that much; None if none can."""
+    for invoice in invoices_charging(subscription_id, day, currency):
+        if _still_creditable(invoice) + amount >= 0:
+            return invoice
+    return None
+
+
+def held_back(owns, month: str) -> list[int]:
+    """The ids of the buyer's credit charges that correct an issued invoice: a credit note
+    carries them (or the run reports why it cannot), never the month's invoice."""
+    return [charge_id for credit in pending_credits(owns, month) if _corrects(credit)
+            for charge_id in credit.ids]
+
+
+def _corrects(credit: Credit) -> bool:
+    first = credit.first
+    return bool(invoices_charging(first.subscription_id, first.period_start, first.currency))
+
+
+def issue_credit_notes(owns, month: str, today: date) -> tuple[int, list[str]]:
+    """Issue a credit note for each of the buyer's credits that corrects an issued invoice,
+    each in its own transaction; returns how many were issued and why others were not."""
+    issued, problems = 0, []
+    for credit in pending_credits(owns, month):
+        if not _corrects(credit):
+            continue  # what it gives back is not invoiced yet: it nets on the month's invoice
+        outcome = issue_credit(credit, today)
+        if isinstance(outcome, Invoice):
+            issued += 1
+        elif outcome:
+            problems.append(outcome)
+    return issued, problems
+
+
+def issue_credit(credit: Credit, today: date) -> Invoice | str | None:
+    """The credit note for one credit, committed: the note, None when a racing run issued
+    it, or why it cannot be issued (the credit stays uninvoiced, listed by every run)."""
+    number = take_number(PROVIDER, "credit_note", today)  # the lock: all that follows is serial
+    if db.session.scalar(select(InvoiceLine.id).where(InvoiceLine.charge_id.in_(credit.ids))):
+        db.session.rollback()  # the number goes back: the series stays gap-free
+        return None
+    first = credit.first
+    invoice = corrected_invoice(first.subscription_id, first.period_start, first.currency,
+                                credit.amount)
+    if invoice is None:
+        db.session.rollback()
+        return (f"{first.description}: its credit of {-credit.amount} {first.currency} is "
+                "more than the invoices that charged it can still be credited; correct them "
+                "with a credit note by hand (Billing → Invoices).")
+    reason = f"{first.description} (B3): credits what {invoice.number} charged."
+    note = credit_note(invoice, number, reason, today, _lines(credit.charges),
+                       notes_of(invoice))
+    db.session.add(note)
+    db.session.commit()
+    return note
+
+
+def _lines(charges: tuple[Charge, ...]) -> list[InvoiceLine]:
+    """The credit's charges as the note's lines, each charge's own amount (rounded once,
+    B5) and its id, so the charge counts as invoiced and is never credited twice."""
+    return [InvoiceLine(
+        charge_id=c.id, customer_id=c.customer_id, customer_name=c.customer.company_name,
+        subscription_id=c.subscription_id, subscription_label=_label(c),
+        description=c.description, charge_type=c.charge_type, period_start=c.period_start,
+        period_end=c.period_end, quantity=c.quantity, unit_price=c.unit_price,
+        amount=c.amount, position=position) for position, c in enumerate(charges, start=1)]
+
+
+def _label(charge: Charge) -> str:
+    sub = db.session.get(Subscription, charge.subscription_id)
+    return (sub.title if sub is not None and sub.title else charge.description)[:300]
