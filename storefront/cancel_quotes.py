@@ -17,6 +17,8 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from billing.refunds import Refund, refund_totals
+from storefront.invoice_documents import percent
 from subscriptions.models import Subscription
 from subscriptions.services import Promise, Quote
 
@@ -44,3 +46,22 @@ def promised(sub: Subscription) -> Promise | None:
                        data["currency"])
     except (BadSignature, KeyError, TypeError, ValueError, InvalidOperation):
         return None
+
+
+def refund_of(sub: Subscription, quote: Quote, retail: bool) -> Refund:
+    """The quoted refund with the tax billing will credit on it (B5: page = credit note). A
+    reseller's end customer is refunded by its reseller, not by a note of ours."""
+    return refund_totals(sub, quote.credit.period_start, quote.amount, quote.currency,
+                         corrects=not retail)
+
+
+def tax_words(refund: Refund, money) -> str:
+    """What follows the quoted amount so it says what is credited: " excl. VAT (41,06 € with
+    19 % VAT)", or " incl. 10 % GST" where prices include it (C6); nothing where no tax is
+    charged (no rate, or 0 %: the amount is then all there is)."""
+    if not refund.rate:
+        return ""
+    rate = f"{percent(refund.rate)} {refund.label}"
+    if refund.inclusive:
+        return f" incl. {rate}"
+    return f" excl. {refund.label} ({money(refund.total)} with {rate})"

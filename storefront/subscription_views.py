@@ -124,6 +124,7 @@ def _render(sub: Subscription, refusal: SubscriptionRefused | None = None, key=N
     return render_template(
         "subscriptions/show.html", sub=sub, line=line, refusal=refusal, key=key, quote=quote,
         confirm=confirm, promise=promise, pricing=_pricing(sub),
+        refund_tax=_refund_tax(sub, quote, retail, locale),
         removal=rules.removable(services.facts(sub), quoted_at),
         # K12: an Azure plan shows the Azure subscriptions Partner Center reports under it
         azure=azure_plan_view(sub.customer_id, get_client()) if azure else None,
@@ -132,6 +133,13 @@ def _render(sub: Subscription, refusal: SubscriptionRefused | None = None, key=N
         usage_so_far=usage_to_date(sub, retail=retail) if azure else (),
         usage_read_at=usage_read_at(sub.customer_id) if azure else None,
         money=lambda amount, currency: format_money(amount, currency, locale)), status
+
+
+def _refund_tax(sub: Subscription, quote: services.Quote, retail: bool, locale: str) -> str:
+    """What follows the quoted refund so it states what is credited, tax included (B5)."""
+    refund = cancel_quotes.refund_of(sub, quote, retail)
+    return cancel_quotes.tax_words(
+        refund, lambda amount: format_money(amount, quote.currency, locale))
 
 
 def _sees_retail(sub: Subscription) -> bool:
@@ -253,7 +261,8 @@ def cancel(subscription_id: int):
     quote = services.cancel(sub, current_user, get_client(), promise=promise,
                             retail=_sees_retail(sub))
     locale = buyer_locale(sub.customer.language, sub.customer.country)
-    flash(f"Cancelled. Refund: {format_money(quote.amount, quote.currency, locale)}.", "success")
+    flash(f"Cancelled. Refund: {format_money(quote.amount, quote.currency, locale)}"
+          f"{_refund_tax(sub, quote, _sees_retail(sub), locale)}.", "success")
     return redirect(url_for("subscriptions.show", subscription_id=sub.id))
 
 

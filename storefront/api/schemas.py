@@ -351,5 +351,14 @@ class CancellationSchema(Schema):
     """A cancelled subscription and the refund it earned (S3 prorated, S6 in full)."""
 
     subscription = fields.Nested(SubscriptionSchema, required=True)
-    refund = fields.Decimal(as_string=True, places=2, required=True)
+    refund = fields.Decimal(as_string=True, places=2, required=True, metadata={
+        "description": "The credit line's amount: net of tax where prices exclude it (most "
+                       "markets), with tax where they include it (Australia, Brazil). "
+                       "refund_total is what the credit note credits."})
+    refund_tax = fields.Decimal(as_string=True, places=2, required=True, metadata={
+        "description": "The tax credited on the refund, at the buyer's rate as billing "
+                       "taxes it (0 when no rate is set for the buyer's country)."})
+    refund_total = fields.Decimal(as_string=True, places=2, required=True, metadata={
+        "description": "What the buyer is credited in all, tax included: the credit "
+                       "note's total (or the credit's share of the next invoice)."})
     currency = fields.String(required=True)

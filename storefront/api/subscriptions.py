@@ -8,6 +8,7 @@ from connectors.partner_center import PartnerCenterError
 from connectors.partner_center.app_client import get_client
 from orders import retail
 from persistence import db
+from storefront import cancel_quotes
 from storefront.api import api_error, body, envelope, operation, query, scope
 from storefront.api.schemas import (
     CancellationSchema,
@@ -74,14 +75,16 @@ def cancel_subscription(subscription_id: int):
     """Cancel within the window (S3: 168 h, prorated; S6: 30 days, in full); admin agents
     only (S4); RedHat and SUSE never (S5)."""
     found = scope.one(scope.scoped(Subscription), Subscription, subscription_id)
+    # a reseller's end customer is answered the retail refund its reseller credits (B1)
+    sees_retail = retail.sees_retail(g.api_user, found.reseller_id)
     try:
-        # a reseller's end customer is answered the retail refund its reseller credits (B1)
-        quote = services.cancel(found, g.api_user, get_client(),
-                                retail=retail.sees_retail(g.api_user, found.reseller_id))
+        quote = services.cancel(found, g.api_user, get_client(), retail=sees_retail)
     except PartnerCenterError as error:
         return _unavailable(error)
+    refund = cancel_quotes.refund_of(found, quote, sees_retail)
     return jsonify(CancellationSchema().dump(
-        {"subscription": found, "refund": quote.amount, "currency": quote.currency}))
+        {"subscription": found, "refund": quote.amount, "refund_tax": refund.tax,
+         "refund_total": refund.total, "currency": quote.currency}))
 
 
 @operation("/subscriptions/<int:subscription_id>/next-term", "PUT",

@@ -110,7 +110,7 @@ def test_b3_the_end_customers_confirmed_refund_is_its_reinvoice_credit_and_the_r
 
     assert response.status_code == 302
     after = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert f"Refund: {SHOWN_RETAIL}." in after
+    assert f"Refund: {SHOWN_RETAIL} excl. VAT (" in after
     assert "4223.18" not in after and SHOWN_RESELLERS not in after  # nor in the history
     assert db.session.get(Subscription, sub.id).status == "cancelled"
     assert cancel_credits(sub) == (-RESELLER_CREDIT, -RETAIL_REFUND)
@@ -148,7 +148,7 @@ def test_b1_the_reseller_is_still_shown_and_credited_its_own_price(client, shop,
     assert decoded(page)["amount"] == str(RESELLER_CREDIT)
 
     response = confirm_cancel(client, sub.id, page)
-    assert f"Refund: {SHOWN_RESELLERS}." in client.get(
+    assert f"Refund: {SHOWN_RESELLERS} excl. VAT (" in client.get(
         response.headers["Location"]).get_data(as_text=True)
     assert cancel_credits(sub) == (-RESELLER_CREDIT, -RETAIL_REFUND)
 

@@ -117,6 +117,14 @@ def test_b4_billing_runs_repeated_credit_a_cancellation_once_and_number_without_
     assert [d.number for d in documents()] == ["INV-2026-000001", "CN-2027-000001"]
 
 
+def test_b5_the_page_and_the_flash_state_the_refund_as_the_credit_note_credits_it(
+        shop, clock, cancelled):
+    _sub, (promised, flashed) = cancelled
+    run_billing("2026-12", date(2027, 1, 1))
+    assert promised == flashed == "34,50\xa0€ excl. VAT (41,06\xa0€ with 19 % VAT)"
+    assert documents()[1].total == Decimal("-41.06")
+
+
 def test_b4_the_buyer_reads_the_credit_note_and_the_settled_invoice_everywhere(
         client, shop, clock, buyer, cancelled):
     run_billing("2026-12", date(2027, 1, 1))
@@ -147,10 +155,30 @@ def test_b4_a_month_with_new_charges_and_a_credit_for_an_earlier_invoice_issues_
     # 30 Dec – 29 Jan is 31 days; 2 – 29 Jan, 28 of them: 11.50 × 28 / 31 × 3 = 31.16
     assert [ln.amount for ln in note.lines] == [Decimal("-31.16")]
     # the tax comes off the invoice's: 6.56 − 19 % of the 3.34 left (0.63) = 5.93
+    assert promised == "31,16\xa0€ excl. VAT (37,09\xa0€ with 19 % VAT)"
     assert note.total == Decimal("-37.09")
     assert (january.kind, [ln.charge_type for ln in january.lines], january.total) == (
         "invoice", ["new"], Decimal("13.69"))  # 11.50 + 19 % VAT
     assert december.balance_due == Decimal("41.06") - Decimal("37.09")
+
+
+def test_b5_the_refund_promised_with_tax_is_the_credit_notes_to_the_cent(
+        client, shop, clock, buyer, pc_client):
+    # The invoice's tax is rounded once on its sum (19 % of 100.02 = 19.0038 → 19.00) and a
+    # note takes it down to the tax of what stays (19 % of 65.52 = 12.4488 → 12.45): 6.55,
+    # not 19 % of 34.50 rounded alone (6.56). The page promises what the note will say.
+    clock.move_to(BOUGHT)
+    sub = buy(shop, buyer, pc_client)
+    provisioned(buyer.customer, buyer, price_in(shop, "DE", "EUR", "65.52", term="P1Y",
+                                                cycle="annual"), 1, pc_client)
+    run_billing("2026-12", DECEMBER_BILLED)
+    clock.move_to(datetime(2026, 12, 1, 15, tzinfo=UTC))
+    promised, flashed = cancel_on_the_page(client, buyer, sub)
+    run_billing("2026-12", date(2027, 1, 1))
+    invoice, note = documents()
+    assert (invoice.subtotal, invoice.tax) == (Decimal("100.02"), Decimal("19.00"))
+    assert promised == flashed == "34,50\xa0€ excl. VAT (41,05\xa0€ with 19 % VAT)"
+    assert (note.tax, note.total) == (Decimal("-6.55"), Decimal("-41.05"))
 
 
 def test_b3_licences_removed_from_an_invoiced_cycle_are_a_credit_note(
@@ -181,3 +209,18 @@ def test_b3_perpetual_software_returned_after_its_invoice_is_credited_by_a_credi
     assert (note.kind, note.corrects_invoice_id, note.total) == (
         "credit_note", invoice.id, -invoice.total)
     assert invoice.balance_due == 0
+
+
+def test_b5_the_api_answers_the_refund_net_and_with_the_tax_the_credit_note_credits(
+        client, shop, clock, buyer, pc_client):
+    clock.move_to(BOUGHT)
+    sub = buy(shop, buyer, pc_client)
+    run_billing("2026-12", DECEMBER_BILLED)
+    clock.move_to(datetime(2026, 12, 1, 15, tzinfo=UTC))
+    response = client.post(f"/api/v1/subscriptions/{sub.id}/cancel", headers=bearer(buyer))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    assert (body["refund"], body["refund_tax"], body["refund_total"], body["currency"]) == (
+        "34.50", "6.56", "41.06", "EUR")
+    run_billing("2026-12", date(2027, 1, 1))
+    assert documents()[1].total == -Decimal(body["refund_total"])

@@ -86,7 +86,7 @@ def test_the_credit_is_the_refund_the_page_showed_however_long_the_buyer_waited(
 
     assert response.status_code == 302
     promised = shown_refund(page)
-    assert f"Refund: {promised}." in client.get(response.headers["Location"]).get_data(
+    assert f"Refund: {promised} excl. VAT (" in client.get(response.headers["Location"]).get_data(
         as_text=True)
     ledger, invoiced = credits(sub)
     assert format_money(-ledger, "PLN", LOCALE) == promised
