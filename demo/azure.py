@@ -11,7 +11,7 @@ Stable ids, found again on a second load, which adds nothing.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import select
 
@@ -19,7 +19,7 @@ from accounts.models import Customer
 from catalog.models import Product
 from connectors.partner_center.sandbox import Sandbox
 from connectors.partner_center.sandbox.azure import add_azure_subscription, azure_state
-from demo.billing import TENANT_ID
+from demo.billing import TENANT_ID, morning
 from persistence import db
 from subscriptions.models import Subscription
 
@@ -39,7 +39,7 @@ def load_azure_plan(buyer: Customer, today: date) -> int:
     if found is not None or product is None:
         return 0
     sku = product.skus[0]
-    at = datetime(today.year, today.month, today.day, 9, tzinfo=UTC)
+    at = morning(today)
     db.session.add(Subscription(
         customer=buyer, reseller_id=buyer.reseller_id, product=product, tenant_id=TENANT_ID,
         pc_subscription_id=PC_PLAN_ID, pc_order_id=PC_ORDER_ID,

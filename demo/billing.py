@@ -59,8 +59,7 @@ def load_billing(buyer: Customer, placed_by: User, today: date) -> int:
             return 0
         _purchase(buyer, placed_by, price, bought)
     renew_to(db.session.scalar(select(Subscription).filter_by(
-        pc_subscription_id=PC_SUBSCRIPTION_ID)), datetime(today.year, today.month, today.day,
-                                                     9, tzinfo=UTC))
+        pc_subscription_id=PC_SUBSCRIPTION_ID)), morning(today))
     db.session.commit()
     billed = set(db.session.scalars(select(BillingRun.month)))
     month, issued = bought, 0
@@ -93,9 +92,16 @@ def renew_to(sub: Subscription | None, now: datetime) -> None:
         sub.synced_at = None  # the demo's own record: no sync has read Partner Center
 
 
+def morning(day: date) -> datetime:
+    """When the demo's purchases of `day` were made: 09:00 UTC, or now when the demo is
+    loaded before then (a purchase shown in the future, with its history before it, was
+    what a demo loaded at night showed)."""
+    return min(datetime(day.year, day.month, day.day, 9, tzinfo=UTC), datetime.now(UTC))
+
+
 def _purchase(buyer: Customer, placed_by: User, price: Price, day: date) -> None:
     """Wingtip's Microsoft 365 order, provisioned on `day`."""
-    at = datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
+    at = morning(day)
     record_purchase(buyer, placed_by, price, SEATS, at,
                     ids=(KEY, PC_ORDER_ID, PC_SUBSCRIPTION_ID))
     # As provisioning.steps.ensure_customer leaves a customer whose tenant it created: the
@@ -127,6 +133,7 @@ def record_purchase(buyer: Customer, placed_by: User, price: Price, quantity: in
                   placed_by=placed_by, currency=price.currency, total=unit * quantity,
                   lines=[line], created_at=at, pc_customer_id=TENANT_ID)
     order.record(OrderStatus.PROVISIONED, "Demo purchase.")
+    order.events[-1].at = at  # its history at the purchase, not at the demo's loading
     db.session.add(order)
     db.session.flush()
     subscription = Subscription(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from flask import current_app
@@ -25,7 +25,7 @@ from catalog.models import Price, Product, Sku
 from connectors.partner_center.entitlements import Entitlement as RemoteEntitlement
 from connectors.partner_center.sandbox import Sandbox
 from connectors.partner_center.sandbox.entitlements import entitlements_of, software_keys
-from demo.billing import TENANT_ID, record_purchase
+from demo.billing import TENANT_ID, morning, record_purchase
 from persistence import db
 from subscriptions.entitlements import KeyEntry, mirror_entitlements, record_key
 from subscriptions.models import Entitlement, Subscription
@@ -48,7 +48,7 @@ def load_software(buyer: Customer, placed_by: User, today: date) -> int:
         Price.billing_cycle == "one_time"))
     if found is not None or price is None:
         return 0
-    at = datetime(today.year, today.month, today.day, 9, tzinfo=UTC)
+    at = morning(today)
     record_purchase(buyer, placed_by, price, 1, at, ids=(KEY, PC_ORDER_ID, PC_SUBSCRIPTION_ID))
     db.session.commit()
     return 1

@@ -1,5 +1,8 @@
 """Demo data loads idempotently; migrations build exactly the schema the models describe."""
 
+from datetime import UTC, datetime
+
+import time_machine
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
@@ -9,7 +12,9 @@ from accounts.models import Customer, Reseller, User
 from billing.models import BillingRun
 from commitments.records.models import Enrollment
 from demo import load as demo
-from persistence import db
+from orders.models import Order
+from persistence import as_utc, db
+from subscriptions.models import Subscription
 from tests.conftest import csrf_token, login, on_database
 
 
@@ -34,6 +39,19 @@ def test_demo_load_again_adds_no_billing_run_for_a_month_already_billed(app):
     assert runs and len(set(runs)) == len(runs)
     demo.load()
     assert db.session.scalar(select(func.count()).select_from(BillingRun)) == len(runs)
+
+
+def test_demo_loaded_before_nine_shows_no_purchase_in_the_future(app):
+    """The demo's purchases were made at 09:00 UTC of their day: loaded at night, the
+    orders showed a placement hours ahead and a history entry before it."""
+    early = datetime(2026, 12, 7, 0, 30, tzinfo=UTC)
+    with time_machine.travel(early, tick=False):
+        demo.load()
+    for order in db.session.scalars(select(Order)):
+        assert as_utc(order.created_at) <= early, order.number
+        assert all(as_utc(event.at) >= as_utc(order.created_at) for event in order.events)
+    assert all(as_utc(sub.purchased_at) <= early
+               for sub in db.session.scalars(select(Subscription)))
 
 
 def test_demo_has_an_active_enrollment_past_half_its_commitment_with_the_50_percent_notice(app):
