@@ -11,7 +11,8 @@ export FLASK_APP := storefront
 # Debian's libraries WeasyPrint lays invoice PDFs out with (pyproject.toml), and a font.
 # HarfBuzz-Subset embeds only the glyphs used; WeasyPrint 70 warns without it (an error
 # under the suite's filterwarnings) and says later versions will require it.
-PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+	fonts-wqy-microhei
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -5,12 +5,14 @@ on the same invoice page, CSV and API to the customer, the issuing reseller and 
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 import time_machine
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from accounts.models import Role
@@ -156,3 +158,17 @@ def test_marking_it_paid_on_the_enrollment_records_a_payment(client, world, ospa
         (Decimal("106000.00"), date(2021, 7, 20))]
     assert (ospa_invoice.status_on(date(2021, 7, 20)), row.invoices[0].paid_on) == (
         "paid", date(2021, 7, 20))
+
+
+def test_o6_the_pdf_of_a_chinese_buyers_invoice_prints_its_name_not_blank_boxes(client, world):
+    """OSPA's buyers are enterprises in mainland China: DejaVu has no Chinese glyphs, so
+    the buyer's name and address printed as empty boxes (.notdef) before a CJK font."""
+    world.customer_a.company_name = "上海云杉科技有限公司"
+    world.customer_a.city = "上海市"
+    invoice = enrol(world, world.customer_a).invoices[0].invoice
+    login(client, world.admin)
+    pdf = PdfReader(io.BytesIO(client.get(f"/invoices/{invoice.id}.pdf").data))
+    page = pdf.pages[0]
+    fonts = {str(font["/BaseFont"]) for font in page["/Resources"]["/Font"].values()}
+    assert any("WenQuanYi" in name for name in fonts), fonts
+    assert "上海云杉科技有限公司" in page.extract_text()
