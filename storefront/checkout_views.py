@@ -15,6 +15,7 @@ from accounts.models import Customer
 from accounts.scoping import name_contains, visible_customers
 from agreements import mca
 from catalog.models import CatalogSettings
+from catalog.price_words import counted
 from catalog.pricing import buyer_locale, format_money, tax_label
 from catalog.queries import markups_for
 from checkout.problems import CheckoutRefused, by_field, by_line
@@ -37,6 +38,7 @@ from storefront.forms import McaForm
 from storefront.pagination import paginate
 from storefront.remote import facts_for
 from storefront.security import buyers_only, customer_for
+from storefront.templating import plan_terms
 from subscriptions import upgrades
 from subscriptions.azure_plan import azure_plan_view
 from subscriptions.models import Subscription
@@ -192,15 +194,37 @@ def update_line(customer_id: int, line_id: int):
     customer = _customer(customer_id)
     the_cart = carts.cart_for(current_user, customer)
     try:
-        if request.form.get("remove"):
-            carts.remove_line(the_cart, line_id)
-        else:
-            carts.update_line(the_cart, line_id, request.form.get("quantity", 0, type=int),
-                              request.form.get("price_id", type=int))
+        flash(_changed_line(the_cart, line_id), "success")
     except carts.CartError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     return redirect(cart_url(customer))
+
+
+def _changed_line(the_cart, line_id: int) -> str:
+    """Remove the line or set its quantity and billing; what was done, in words."""
+    line = next((ln for ln in the_cart.lines if ln.id == line_id), None)
+    title = line.price.sku.title if line is not None else "The line"
+    if request.form.get("remove"):
+        carts.remove_line(the_cart, line_id)
+        return f"Removed {title} from the cart."
+    carts.update_line(the_cart, line_id, _quantity(request.form.get("quantity", "")),
+                      request.form.get("price_id", type=int))
+    return (f"Updated {title}: {counted(line.quantity, 'license')}, "
+            f"{plan_terms(line.price)}.")
+
+
+def _quantity(text: str) -> int:
+    """The typed licence count; anything but a whole number is named as such (it read as 0,
+    and was answered "order at least 1 license")."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()):
+        raise carts.CartError(f"Quantity: “{text[:20]}” is not a whole number of licenses; "
+                              "enter one, e.g. 5, or remove the line.")
+    if len(text) > 12:  # the plan's own maximum (S2) answers anything smaller
+        raise carts.CartError(f"Quantity: {text[:20]}… licenses is more than any plan "
+                              "sells; enter a smaller number.")
+    return int(text)
 
 
 @bp.route("/cart/<int:customer_id>/lines/<int:line_id>/coterm", methods=["POST"])

@@ -124,3 +124,33 @@ def test_a_retail_price_beyond_what_money_columns_hold_is_refused(client, world)
     assert response.status_code < 500
     db.session.refresh(world.price)
     assert world.price.retail_price is None
+
+
+@pytest.mark.parametrize(("typed", "says"), [
+    ("abc", "Quantity: “abc” is not a whole number of licenses"),
+    ("1.5", "Quantity: “1.5” is not a whole number of licenses"),
+    ("9" * 40, "is more than any plan sells")])
+def test_a_cart_quantity_that_is_no_whole_number_is_named_as_such(client, world, buyer, typed,
+                                                                  says):
+    """It read as 0 and was answered "order at least 1 license"."""
+    the_cart = carts.cart_for(world.reseller_a_user, buyer)
+    carts.add_line(the_cart, world.price.id, 2)
+    line = the_cart.lines[0]
+    post_form(client, f"/cart/{buyer.id}/lines/{line.id}",
+              {"quantity": typed, "price_id": world.price.id}, token_url=cart_url(buyer))
+    assert says in client.get(cart_url(buyer)).get_data(as_text=True)
+    db.session.refresh(line)
+    assert line.quantity == 2
+
+
+def test_a_cart_line_changed_or_removed_says_so(client, world, buyer):
+    the_cart = carts.cart_for(world.reseller_a_user, buyer)
+    carts.add_line(the_cart, world.price.id, 2)
+    line_id, title = the_cart.lines[0].id, world.price.sku.title
+    post_form(client, f"/cart/{buyer.id}/lines/{line_id}",
+              {"quantity": "3", "price_id": world.price.id}, token_url=cart_url(buyer))
+    assert f"Updated {title}: 3 licenses" in client.get(cart_url(buyer)).get_data(as_text=True)
+    post_form(client, f"/cart/{buyer.id}/lines/{line_id}", {"remove": "1"},
+              token_url=cart_url(buyer))
+    assert f"Removed {title} from the cart." in \
+        client.get(cart_url(buyer)).get_data(as_text=True)
