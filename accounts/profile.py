@@ -41,7 +41,9 @@ def update(user: User, *, name: str, language: str) -> None:
 def request_email_change(user: User, new_email: str, password: str, now: datetime,
                          mail: Mail, confirm_url: Callable[[str], str]) -> None:
     """Send a confirmation link to the new address and a note to the old one (commits).
-    WrongPassword, InvalidEmail, EmailTaken."""
+    WrongPassword, InvalidEmail. An address another account signs in with gets a note
+    instead of a link, and the answer is the same: refusing it told anyone signed in which
+    addresses have accounts (confirming it would be refused anyway)."""
     if not user.check_password(password):
         raise WrongPassword("This is not your current password.")
     problem = emails.length_problem(new_email)
@@ -50,14 +52,18 @@ def request_email_change(user: User, new_email: str, password: str, now: datetim
     new_email = normalise(new_email)
     if new_email == user.email:
         raise InvalidEmail("This is already your sign-in address.")
-    if user_by_email(new_email) is not None:
-        raise EmailTaken("Another account signs in with this address.")
     _row, secret = links.issue(links.Purpose.EMAIL_CHANGE, new_email, now, user=user,
                                data={"new_email": new_email})
-    mail(new_email, "Confirm your new sign-in address", (
-        f"Open this link within 24 hours to sign in to the storefront as {new_email} from "
-        f"now on (instead of {user.email}):\n\n{confirm_url(secret)}\n\n"
-        "If you did not ask for this, ignore this email: nothing changes."))
+    if user_by_email(new_email) is not None:
+        mail(new_email, "Someone tried to move an account to your address", (
+            f"The storefront account of {user.email} asked to sign in with this address "
+            "from now on. This address already has an account, and each signs in with its "
+            "own, so nothing changed. If you did not expect this, ignore this email."))
+    else:
+        mail(new_email, "Confirm your new sign-in address", (
+            f"Open this link within 24 hours to sign in to the storefront as {new_email} "
+            f"from now on (instead of {user.email}):\n\n{confirm_url(secret)}\n\n"
+            "If you did not ask for this, ignore this email: nothing changes."))
     mail(user.email, "Your sign-in address is about to change", (
         f"Someone signed in as you asked to change your sign-in address to {new_email}. "
         "It changes only when the link sent there is opened. If it was not you, change "

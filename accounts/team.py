@@ -99,7 +99,13 @@ def invite(actor: User, company: Company, *, email: str, name: str, company_role
            admin_agent: bool, now: datetime, mail: Mail,
            accept_url: Callable[[str], str]) -> links.AccountLink:
     """Email an invitation to join the company (commits once). InvalidEmail for an address
-    too long, EmailTaken when it has an account, NotAllowed for an actor who may not."""
+    too long, NotAllowed for an actor who may not.
+
+    An address that has an account anywhere is invited all the same as far as the inviter
+    can tell (the same answer, an open invitation listed), but its holder is mailed a note
+    instead of a link: refusing it told any company admin, and anyone can become one by
+    signing up, which addresses have accounts (the provider's admins' too). Its link could
+    never be used anyway: accepting refuses a taken address."""
     if not may_manage(actor, company):
         raise NotAllowed("Only the provider's admins and this company's admins invite its "
                          "users.")
@@ -107,14 +113,14 @@ def invite(actor: User, company: Company, *, email: str, name: str, company_role
     if problem is not None:
         raise InvalidEmail(problem)
     email = normalise(email)
-    if user_by_email(email) is not None:
-        raise EmailTaken("This email already has an account; each person signs in with "
-                         "one address.")
     role = CompanyRole(company_role)
     row, secret = links.issue(links.Purpose.INVITATION, email, now, created_by=actor, data={
         **company.owner, "name": name.strip(), "company_role": role.value,
         "admin_agent": bool(admin_agent)})
-    mail(email, *_invitation_email(actor, company, accept_url(secret)))
+    if user_by_email(email) is not None:
+        mail(email, *_holder_note(actor, company))
+    else:
+        mail(email, *_invitation_email(actor, company, accept_url(secret)))
     audit.record(audit.Kind.INVITED, actor=actor, email=email, now=now,
                  detail=f"as {role.value}{' and admin agent' if admin_agent else ''}",
                  **company.owner)
@@ -129,6 +135,16 @@ def _invitation_email(actor: User, company: Company, link: str) -> tuple[str, st
         f"link within 7 days and choose your password:\n\n{link}\n\n"
         "The link works once. If you did not expect this, ignore this email: no account is "
         "made."))
+
+
+def _holder_note(actor: User, company: Company) -> tuple[str, str]:
+    inviter = actor.name or actor.email
+    return (f"{company.name} tried to invite you"[:200], (
+        f"{inviter} tried to invite this email address to the storefront for {company.name}. "
+        "It already has an account, and each person signs in with one address, so no "
+        f"invitation was made. If you should work for {company.name} too, tell them to "
+        "invite another address of yours. If you did not expect this, ignore this email: "
+        "nothing has changed."))
 
 
 def accept(secret: str, password: str, now: datetime) -> User:

@@ -147,7 +147,7 @@ def change_email():
                 lambda secret: public_url_for("account.confirm_email", token=secret))
         except services.WrongPassword as wrong:
             form.password.errors.append(str(wrong))
-        except (services.InvalidEmail, services.EmailTaken) as refused:
+        except services.InvalidEmail as refused:
             form.email.errors.append(str(refused))
         else:
             throttling.rechecked(current_user)

@@ -117,7 +117,7 @@ def invite():
                     company_role=form.company_role.data, admin_agent=form.admin_agent.data,
                     now=utcnow(), mail=notifications.email,
                     accept_url=lambda secret: public_url_for("team.join", token=secret))
-    except (services.EmailTaken, services.InvalidEmail) as refused:
+    except services.InvalidEmail as refused:
         form.email.errors.append(str(refused))
         return _page(company, form, 422)
     flash(f"An invitation is on its way to {form.email.data.strip().lower()}; the link "

@@ -211,3 +211,18 @@ def test_every_form_that_sets_a_password_says_the_policy_before_refusing(client,
     joining = browser().get(emailed_link(JOIN_RE, "new@test.example"))
     assert HINT in joining.get_data(as_text=True)
     assert HINT in client.get("/account").get_data(as_text=True)
+
+
+def test_inviting_an_address_with_an_account_answers_as_any_other_and_tells_its_holder(
+        client, world):
+    """Any company admin (a self-signed-up direct customer too) learned from "This email
+    already has an account" which addresses have accounts, the provider's admins' too."""
+    make_admin(world.reseller_a_user)
+    login(client, world.reseller_a_user)
+    free, taken = invite(client, "ghost@test.example"), invite(client, world.admin.email)
+    assert free.status_code == taken.status_code == 302
+    page = client.get("/team").get_data(as_text=True)
+    assert "ghost@test.example" in page and world.admin.email in page  # both listed alike
+    note = mailed_text(world.admin.email)
+    assert "tried to invite this email address" in note and "no invitation was made" in note
+    assert JOIN_RE.search(note) is None  # no link: it could never be used

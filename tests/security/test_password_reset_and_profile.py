@@ -18,7 +18,7 @@ from notifications.tasks import deliver_task
 from persistence import db
 from storefront.recovery_tasks import password_reset_task
 from tests.api.factories import bearer
-from tests.conftest import PASSWORD, csrf_token, login, post_form
+from tests.conftest import PASSWORD, csrf_token, login, mailed_text, post_form
 from tests.notifications.test_notifications import FakeSMTP, _fake_smtp
 from tests.operations.orders import Published
 from tests.security.test_invitations_and_roles import emailed_link
@@ -195,13 +195,21 @@ def test_an_email_change_counts_once_the_new_address_confirms(client, browser, w
     assert login(browser(), "new@a.example").status_code == 302
 
 
-def test_an_email_change_to_a_taken_address_is_refused(client, world):
+def test_an_email_change_to_a_taken_address_tells_the_asker_nothing_and_changes_nothing(
+        client, browser, world):
+    """Refusing it ("Another account signs in with this address") told anyone signed in
+    which addresses have accounts; the holder is told instead."""
     login(client, world.reseller_a_user)
+    free = post_form(client, "/account/email", {"email": "free@a.example", "password": PASSWORD},
+                     token_url="/account")
     taken = post_form(client, "/account/email",
                       {"email": world.reseller_b_user.email, "password": PASSWORD},
                       token_url="/account")
-    assert taken.status_code == 422
-    assert "Another account" in taken.get_data(as_text=True)
+    assert free.status_code == taken.status_code == 302
+    assert "already has an account, and each signs in with its own, so nothing changed" in \
+        mailed_text(world.reseller_b_user.email)
+    assert "/account/email/confirm" not in mailed_text(world.reseller_b_user.email)
+    assert login(browser(), world.reseller_a_user).status_code == 302  # its address kept
 
 
 def test_the_broker_holds_the_address_typed_sealed_and_drops_a_request_past_the_hour(
