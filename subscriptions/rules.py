@@ -180,8 +180,8 @@ def check_cancellable(facts: Facts) -> Refusal | None:
     https://learn.microsoft.com/en-us/partner-center/developer/cancel-an-azure-subscription)."""
     if facts.cancellable:
         return None
-    if facts.family == AZURE_PLAN:
-        return Refusal("S5", "S5.never_cancellable",
+    if facts.family == AZURE_PLAN:  # its own code: S5 names RedHat and SUSE plans
+        return Refusal("S5", "S5.azure_plan_not_cancellable",
                        "An Azure plan is not cancelled online: Partner Center cancels its "
                        "Azure subscriptions one by one, never the plan itself.")
     return Refusal("S5", "S5.never_cancellable",

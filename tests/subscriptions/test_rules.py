@@ -92,7 +92,7 @@ def test_s5_redhat_and_suse_plans_are_never_cancellable(publisher):
 
 def test_s5_an_azure_plan_is_not_cancelled_online_and_says_why_not_redhat():
     refusal = rules.check_cancel(facts("azure_plan", False), True, START)
-    assert refusal.code == "S5.never_cancellable"
+    assert refusal.code == "S5.azure_plan_not_cancellable"
     assert "Azure subscriptions one by one" in refusal.message
     assert "RedHat" not in refusal.message
 
