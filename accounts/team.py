@@ -22,6 +22,7 @@ from accounts import api_tokens, audit, emails, links, passwords, sessions
 from accounts.models import ApiToken, CompanyRole, Customer, Reseller, Role, User, UserSession
 from accounts.services import EmailTaken, InvalidEmail
 from accounts.sign_in import normalise, user_by_email
+from accounts.throttle import Store, seconds_until
 from persistence import db
 
 Mail = Callable[[str, str, str], None]  # (to, subject, body): adds an outbox email
@@ -93,6 +94,15 @@ def open_invitations(company: Company, now: datetime) -> list[links.AccountLink]
     return [row for row in links.pending(links.Purpose.INVITATION, now)
             if (row.data.get("reseller_id"), row.data.get("customer_id"))
             == (owner["reseller_id"], owner["customer_id"])]
+
+
+def invitation_wait(store: Store, company: Company, limit: int, now: datetime) -> int | None:
+    """Count an invitation against its company's hourly allowance; the seconds to wait when
+    over it. Each one mails an address the company's admin types, and anyone becomes a
+    company admin by signing up, so the form must not mail anyone at will."""
+    owner = company.owner
+    count = store.hit(f"invite:{owner['reseller_id']}:{owner['customer_id']}", 3600, now)
+    return seconds_until(count.resets_at, now) if count.hits > limit else None
 
 
 def invite(actor: User, company: Company, *, email: str, name: str, company_role: str,

@@ -169,6 +169,8 @@ class BaseConfig:
     # Sign-ups per client address per window (each emails the address typed).
     SIGN_UP_LIMIT = int(os.environ.get("SIGN_UP_LIMIT", "10"))
     SIGN_UP_WINDOW_SECONDS = int(os.environ.get("SIGN_UP_WINDOW_SECONDS", "3600"))
+    # Invitations per company per hour (each emails an address its admin types).
+    INVITATIONS_PER_HOUR = int(os.environ.get("INVITATIONS_PER_HOUR", "30"))
     # Where the throttle counters live, shared by every worker: Redis when this (or the
     # Celery broker) is a redis:// URL; on the embedded SQLite default a SQLite file of
     # their own, so counting API requests never takes the app database's write lock (#27);

@@ -8,6 +8,7 @@ from functools import partial
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -21,7 +22,7 @@ from accounts import audit, links, services, team
 from accounts.models import Customer, Reseller, User
 from notifications.links import public_url_for
 from persistence import db, utcnow
-from storefront import consequences, tables
+from storefront import consequences, tables, throttling
 from storefront.confirmation import unconfirmed
 from storefront.errors import render_error
 from storefront.pagination import paginate
@@ -112,6 +113,13 @@ def invite():
     form = InviteForm()
     if not form.validate_on_submit():
         return _page(company, form, 422)
+    wait = team.invitation_wait(throttling.store(), company,
+                                current_app.config["INVITATIONS_PER_HOUR"], utcnow())
+    if wait is not None:
+        form.email.errors.append(f"{company.name} has sent as many invitations as an hour "
+                                 f"allows; wait {throttling.in_words(wait)}, then send it "
+                                 "again.")
+        return (*_page(company, form, 429), {"Retry-After": str(wait)})
     try:
         team.invite(current_user, company, email=form.email.data, name=form.name.data,
                     company_role=form.company_role.data, admin_agent=form.admin_agent.data,

@@ -226,3 +226,18 @@ def test_inviting_an_address_with_an_account_answers_as_any_other_and_tells_its_
     note = mailed_text(world.admin.email)
     assert "tried to invite this email address" in note and "no invitation was made" in note
     assert JOIN_RE.search(note) is None  # no link: it could never be used
+
+
+def test_a_company_sends_only_so_many_invitations_an_hour(app, client, world):
+    """Each invitation mails an address its admin types; anyone can become a company admin
+    by signing up, so the form must not mail anyone at will."""
+    app.config["INVITATIONS_PER_HOUR"] = 2
+    make_admin(world.reseller_a_user)
+    login(client, world.reseller_a_user)
+    assert [invite(client, f"n{n}@test.example").status_code for n in (1, 2)] == [302, 302]
+    third = invite(client, "n3@test.example")
+    page = third.get_data(as_text=True)
+    assert third.status_code == 429 and int(third.headers["Retry-After"]) > 0
+    assert "Reseller A has sent as many invitations as an hour allows" in page
+    assert 'value="n3@test.example"' in page  # what was typed is kept
+    assert mailed_text("n3@test.example") == ""
