@@ -10,6 +10,7 @@ from __future__ import annotations
 from catalog.price_words import counted, frequency_words, term_words
 from storefront.confirmation import Consequence
 from storefront.local_times import local_date
+from subscriptions.renewals import describe
 
 # Enrollment statuses that stop a customer's service (O8, O9), with what each means.
 STOPPING = {
@@ -210,6 +211,17 @@ def withdraw_next_term(sub) -> Consequence | None:
         f"{counted(sub.quantity, 'license')}, {term_words(sub.term_duration)}, "
         f"{frequency_words(sub.billing_cycle)}. You can schedule a change again "
         "until the renewal.")
+
+
+def replace_next_term(sub, dropped, change) -> Consequence | None:
+    """R1: a new schedule that names no other plan replaces a scheduled upgrade."""
+    if dropped is None:
+        return None
+    return Consequence(
+        f"Replace the change of plan scheduled for {sub.title}",
+        f"The renewal of {sub.title} for {sub.customer.company_name} was to apply "
+        f"{describe(dropped)}. This replaces it: it renews as {describe(change)}. You can "
+        "schedule the upgrade again from the Upgrade page until the renewal.")
 
 
 def suspend_subscription(sub) -> Consequence:

@@ -57,7 +57,9 @@ def renewal_panel(sub: Subscription) -> dict:
     locale = buyer_locale(sub.customer.language, sub.customer.country)
     price = format_money(quote.total, quote.currency, locale) if quote.total is not None \
         else None
-    return {"quote": quote, "price": price, "sold": sorted(renewals.sold_terms(sub)),
+    # The terms of the plan it renews into: a scheduled upgrade's, not this plan's (R1).
+    sold = renewals.sold_terms(sub, quote.change.plan)
+    return {"quote": quote, "price": price, "sold": sorted(sold),
             "describe": renewals.describe,
             "at_term_end": renewal_rules.AT_TERM_END,
             "lifecycle_page": renewal_rules.LIFECYCLE_PAGE}
@@ -67,14 +69,27 @@ def renewal_panel(sub: Subscription) -> dict:
 @buyers_only
 @refusals_shown
 def schedule(subscription_id: int):
-    """R1: schedule seats, term and billing for the renewal."""
+    """R1: schedule seats, term and billing for the renewal, keeping a scheduled change of
+    plan unless the form names another (dropping it is confirmed first)."""
     sub = _subscription(subscription_id)
-    change = renewal_rules.NextTermChange(
-        request.form.get("quantity", type=int) or 0, request.form.get("term_duration", ""),
-        request.form.get("billing_cycle", ""))
+    change = renewals.edited(
+        sub, request.form.get("quantity", type=int) or 0, request.form.get("term_duration", ""),
+        request.form.get("billing_cycle", ""), request.form.get("plan"))
+    dropped = renewals.dropped_plan(sub, change)
+    if page := unconfirmed(consequences.replace_next_term(sub, dropped, change)):
+        return page
     renewals.schedule(sub, change, current_user, get_client())
-    flash(f"Scheduled for the renewal: {renewals.describe(change)}.", "success")
+    flash(_scheduled_words(sub, dropped), "success")
     return _back(sub)
+
+
+def _scheduled_words(sub: Subscription, dropped) -> str:
+    """The flash after scheduling: what the renewal now applies, and what it replaced."""
+    now = f"Scheduled for the renewal: {renewals.describe(renewals.next_term(sub))}."
+    if dropped is None:
+        return now
+    return f"{now} The change of plan scheduled before ({renewals.describe(dropped)}) was " \
+           "replaced."
 
 
 @bp.route("/subscriptions/<int:subscription_id>/next-term/withdraw", methods=["POST"])

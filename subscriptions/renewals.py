@@ -66,6 +66,25 @@ def next_term(sub: Subscription) -> rules.NextTermChange:
                                 product.title if product else "")
 
 
+def edited(sub: Subscription, quantity: int, term_duration: str, billing_cycle: str,
+           plan: str | None = None) -> rules.NextTermChange:
+    """R1: the next term with these seats, term and billing; `plan` None keeps the plan
+    already scheduled (an upgrade at renewal survives an edit of its licences), "" is this
+    plan."""
+    plan = next_term(sub).plan if plan is None else plan
+    product = plan_product(plan)
+    return rules.NextTermChange(quantity, term_duration, billing_cycle, plan,
+                                product.title if product else "")
+
+
+def dropped_plan(sub: Subscription, change: rules.NextTermChange) -> rules.NextTermChange | None:
+    """R1: the scheduled change whose other plan `change` would replace, else None."""
+    scheduled = next_term(sub)
+    if not sub.next_term or not scheduled.plan or scheduled.plan == change.plan:
+        return None
+    return scheduled
+
+
 def renewal_day(sub: Subscription) -> date | None:
     """The next term's first day (UTC), as the sync dates the renewal (the current term's
     end); None when the term's end is unknown (priced today)."""
@@ -128,9 +147,13 @@ def schedule(sub: Subscription, change: rules.NextTermChange, user,
     refuse(rules.check_schedule(facts(sub), sub.autorenew, current_term(sub), change,
                                 sold_terms(sub, change.plan)))
     _check_plan(sub, change, client)
+    dropped = dropped_plan(sub, change)
     request_id = _send(sub, user, "next_term", lambda rid: client.schedule_next_term(
         sub.tenant_id, sub.pc_subscription_id, _instructions(sub, change), request_id=rid))
-    sub.record("next_term", f"Scheduled for the renewal: {describe(change)}.", user,
+    # The history says when a change of plan gave way, so nobody wonders where it went.
+    replaced = f" It replaces the change scheduled before: {describe(dropped)}." \
+        if dropped else ""
+    sub.record("next_term", f"Scheduled for the renewal: {describe(change)}.{replaced}", user,
                request_id, data={"quantity": change.quantity,
                                  "term_duration": change.term_duration,
                                  "billing_cycle": change.billing_cycle,
@@ -204,6 +227,6 @@ def resume(sub: Subscription, user, client: PartnerCenterClient,
     return sub
 
 
-__all__ = ["NextTermQuote", "buyers", "describe", "next_term", "owners", "plan_product",
-           "plans_at_renewal", "quote_next_term", "resume", "schedule", "sold_terms", "suspend",
-           "withdraw"]
+__all__ = ["NextTermQuote", "buyers", "describe", "dropped_plan", "edited", "next_term",
+           "owners", "plan_product", "plans_at_renewal", "quote_next_term", "resume",
+           "schedule", "sold_terms", "suspend", "withdraw"]

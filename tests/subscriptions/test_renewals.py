@@ -297,3 +297,62 @@ def test_r1_the_api_schedules_a_change_of_plan(clock, buy, client, world, pc_cli
                               "plan": offer.catalog_item_id})
     assert answer.status_code == 200, answer.get_json()
     assert db.session.get(type(sub), sub.id).next_term["pc_product_id"] == "CFQ7TTC0LFLZ"
+
+
+def _renewal_form(page: str) -> tuple[str, dict[str, str]]:
+    """The renewal panel's schedule form as a browser submits it untouched: its text and
+    its fields (hidden inputs, number inputs, each select's chosen option)."""
+    form = re.search(r'<form method="post" action="[^"]*/next-term" class="row-form">(.*?)'
+                     r'</form>', page, re.S)[1]
+    fields = dict(re.findall(r'<input type="(?:hidden|number)" name="([^"]+)"[^>]*?'
+                             r'value="([^"]*)"', form))
+    for name, options in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+        fields[name] = re.search(r'<option value="([^"]*)"\s*selected', options)[1]
+    return form, fields
+
+
+def test_r1_editing_the_licenses_of_a_scheduled_upgrade_keeps_its_plan_and_offers_its_terms(
+        clock, buy, annual, client, world, pc_responses):
+    _e3()  # sold for 1 month billed monthly only; this plan is also sold for a year
+    sub = buy(quantity=3)
+    login(client, world.reseller_a_user)
+    url = f"/subscriptions/{sub.id}"
+    upgrade = client.get(f"{url}/upgrade").get_data(as_text=True)
+    to = re.search(r'name="to" value="([^"]+)"\s*>\s*<input type="hidden" name="when"',
+                   upgrade)[1]
+    assert _post(client, f"{url}/upgrade", to=to, quantity="5", when="renewal").status_code \
+        == 302
+    form, fields = _renewal_form(client.get(url).get_data(as_text=True))
+    assert 'value="P1Y"' not in form  # the upgrade's terms, not this plan's
+    answer = _post(client, f"{url}/next-term", **{**fields, "quantity": "6"})
+    assert answer.status_code == 302  # keeping the upgrade asks nothing
+    assert patches(pc_responses)[-1]["scheduledNextTermInstructions"]["product"][
+        "productId"] == "CFQ7TTC0LFLZ"
+    page = client.get(url).get_data(as_text=True)
+    assert "Scheduled for the renewal: 6 licenses of Microsoft 365 E3, 1 month, billed " \
+           "monthly." in page
+    assert "renews for <strong>6 licenses of Microsoft 365 E3" in page
+
+
+def test_r1_replacing_a_scheduled_upgrade_is_confirmed_first_and_said_after(
+        clock, buy, client, world, pc_client):
+    _e3()
+    sub = buy(quantity=3)
+    (offer,) = renewals.plans_at_renewal(sub, pc_client)
+    renewals.schedule(sub, NextTermChange(5, "P1M", "monthly", offer.catalog_item_id),
+                      world.reseller_a_user, pc_client)
+    login(client, world.reseller_a_user)
+    url = f"/subscriptions/{sub.id}/next-term"
+    wanted = {"plan": "", "quantity": "6", "term_duration": "P1M", "billing_cycle": "monthly"}
+    asked = _post(client, url, **wanted)
+    text = asked.get_data(as_text=True)
+    assert asked.status_code == 422 and "was to apply 5 licenses of Microsoft 365 E3" in text
+    assert "it renews as 6 licenses, 1 month, billed monthly" in text
+    assert sub.next_term["pc_product_id"] == "CFQ7TTC0LFLZ"  # nothing changed yet
+    assert _post(client, url, confirm="yes", **wanted).status_code == 302
+    page = client.get(f"/subscriptions/{sub.id}").get_data(as_text=True)
+    assert "The change of plan scheduled before (5 licenses of Microsoft 365 E3, 1 month, " \
+           "billed monthly) was replaced." in page
+    assert sub.next_term["pc_product_id"] == "CFQ7TTC0LDPB" and sub.next_term["quantity"] == 6
+    assert "It replaces the change scheduled before: 5 licenses of Microsoft 365 E3" in \
+        sub.events[-1].note
