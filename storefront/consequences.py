@@ -11,6 +11,7 @@ from catalog.price_words import counted, frequency_words, term_words
 from storefront.confirmation import Consequence
 from storefront.local_times import local_date
 from subscriptions.renewals import describe
+from subscriptions.scheduled import scheduled_words
 
 # Enrollment statuses that stop a customer's service (O8, O9), with what each means.
 STOPPING = {
@@ -74,19 +75,36 @@ def autorenew_off(sub) -> Consequence:
         "Partner Center then marks it expired: its users keep access for 30 days and "
         "nothing more is billed, then it is disabled for 90 days (administrators only) and "
         "deleted; it cannot be reactivated. You can turn autorenew on again until the end "
-        "date.")
+        f"date.{schedule_removed(sub)}")
 
 
-def remove_licenses(sub, wanted: int) -> Consequence | None:
-    if wanted >= sub.quantity:
+def schedule_removed(sub) -> str:
+    """R1: the sentence a mid-term change's confirmation adds when a change is scheduled
+    for the renewal: Partner Center removes it (create-scheduled-changes)."""
+    scheduled = scheduled_words(sub)
+    if scheduled is None:
+        return ""
+    return (f" The change scheduled for the renewal ({scheduled}) is removed: Microsoft "
+            "removes scheduled changes on any mid-term change, and it does not come back; "
+            "schedule it again afterwards if it is still wanted.")
+
+
+def change_licenses(sub, wanted: int) -> Consequence | None:
+    """S2: removing licenses is for good; any change removes a scheduled one (R1)."""
+    if wanted < sub.quantity:
+        removed = sub.quantity - wanted
+        return Consequence(
+            f"Remove {counted(removed, 'license')} from {sub.title}",
+            f"{sub.title} for {sub.customer.company_name} goes from {sub.quantity} to "
+            f"{counted(wanted, 'license')} at once: {counted(removed, 'user')} "
+            f"{'loses its' if removed == 1 else 'lose their'} license, and licenses removed "
+            f"come back only by buying them again.{schedule_removed(sub)}")
+    if wanted == sub.quantity or not sub.next_term:
         return None
-    removed = sub.quantity - wanted
     return Consequence(
-        f"Remove {counted(removed, 'license')} from {sub.title}",
+        f"Change the licenses of {sub.title}",
         f"{sub.title} for {sub.customer.company_name} goes from {sub.quantity} to "
-        f"{counted(wanted, 'license')} at once: {counted(removed, 'user')} "
-        f"{'loses its' if removed == 1 else 'lose their'} license, and licenses removed "
-        "come back only by buying them again.")
+        f"{counted(wanted, 'license')} at once.{schedule_removed(sub)}")
 
 
 def revoke_token(token) -> Consequence:

@@ -36,6 +36,7 @@ from subscriptions import activity, rules, services
 from subscriptions.azure_plan import AZURE_PLAN, azure_plan_view
 from subscriptions.errors import SubscriptionRefused
 from subscriptions.models import Subscription
+from subscriptions.scheduled import scheduled_words
 
 bp = Blueprint("subscriptions", __name__, url_prefix="/subscriptions")
 
@@ -210,8 +211,9 @@ def autorenew(subscription_id: int):
         abort(400)
     if page := unconfirmed(consequences.autorenew_off(sub) if choice == "off" else None):
         return page
+    scheduled = scheduled_words(sub)
     services.set_autorenew(sub, choice == "on", current_user, get_client())
-    flash(f"Autorenew is {choice}.", "success")
+    flash(f"Autorenew is {choice}.{_removed(sub, scheduled)}", "success")
     return redirect(url_for("subscriptions.show", subscription_id=sub.id))
 
 
@@ -224,11 +226,21 @@ def quantity(subscription_id: int):
     wanted = _int_field("quantity")
     if wanted > sub.quantity and not current_user.is_provider_admin:
         return _add_licenses(sub, wanted - sub.quantity)  # buyers add through checkout
-    if page := unconfirmed(consequences.remove_licenses(sub, wanted)):
+    if page := unconfirmed(consequences.change_licenses(sub, wanted)):
         return page
+    scheduled = scheduled_words(sub)
     services.change_quantity(sub, wanted, current_user, get_client())
-    flash(f"The subscription now has {counted(sub.quantity, 'license')}.", "success")
+    flash(f"The subscription now has {counted(sub.quantity, 'license')}."
+          f"{_removed(sub, scheduled)}", "success")
     return redirect(url_for("subscriptions.show", subscription_id=sub.id))
+
+
+def _removed(sub: Subscription, scheduled: str | None) -> str:
+    """R1: the flash's word on the scheduled change a mid-term change made Partner Center
+    remove ("" when none was scheduled or it is still there)."""
+    if scheduled is None or sub.next_term:
+        return ""
+    return f" The change scheduled for the renewal ({scheduled}) was removed."
 
 
 @bp.route("/<int:subscription_id>/licenses", methods=["POST"])

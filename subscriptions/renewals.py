@@ -16,7 +16,6 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from accounts.models import Role, User
-from catalog.price_words import counted, frequency_words, term_words
 from connectors.partner_center import NextTerm, PartnerCenterClient
 from connectors.partner_center.transition_types import TransitionEligibility
 from notifications import notify
@@ -24,6 +23,7 @@ from persistence import as_utc, db
 from subscriptions import renewal_rules as rules
 from subscriptions.errors import refuse
 from subscriptions.models import Subscription
+from subscriptions.scheduled import current_term, describe, next_term
 from subscriptions.services import _send, facts
 from subscriptions.term_prices import listed_prices, plan_product, term_unit_price
 
@@ -39,31 +39,6 @@ class NextTermQuote:
     @property
     def total(self) -> Decimal | None:
         return None if self.unit_price is None else self.unit_price * self.change.quantity
-
-
-def current_term(sub: Subscription) -> rules.NextTermChange:
-    """This term's seats, term and billing (what renews when nothing is scheduled)."""
-    return rules.NextTermChange(sub.quantity, sub.term_duration, sub.billing_cycle)
-
-
-def _scheduled_plan(sub: Subscription) -> str:
-    """The other plan the schedule names ("" when it keeps this product and SKU)."""
-    planned = sub.next_term or {}
-    product, sku = planned.get("pc_product_id") or "", planned.get("pc_sku_id") or ""
-    if not product or (product.upper(), sku) == (sub.pc_product_id.upper(), sub.pc_sku_id):
-        return ""
-    return f"{product}:{sku}:{planned.get('availability_id') or ''}"
-
-
-def next_term(sub: Subscription) -> rules.NextTermChange:
-    """What the renewal will apply: the scheduled change, else this term again."""
-    if not sub.next_term:
-        return current_term(sub)
-    plan = _scheduled_plan(sub)
-    product = plan_product(plan)
-    return rules.NextTermChange(int(sub.next_term["quantity"]), sub.next_term["term_duration"],
-                                sub.next_term["billing_cycle"], plan,
-                                product.title if product else "")
 
 
 def edited(sub: Subscription, quantity: int, term_duration: str, billing_cycle: str,
@@ -172,14 +147,6 @@ def withdraw(sub: Subscription, user, client: PartnerCenterClient) -> Subscripti
                user, request_id)
     db.session.commit()
     return sub
-
-
-def describe(change: rules.NextTermChange) -> str:
-    """The next term in words: "5 licenses, 1 year, billed annually", with the plan when
-    it changes ("5 licenses of Microsoft 365 E3, …")."""
-    plan = f" of {change.plan_title or change.plan}" if change.plan else ""
-    return (f"{counted(change.quantity, 'license')}{plan}, {term_words(change.term_duration)}, "
-            f"{frequency_words(change.billing_cycle)}")
 
 
 def owners(sub: Subscription) -> list[User]:

@@ -26,6 +26,7 @@ from subscriptions import rules
 from subscriptions.errors import SubscriptionRefused, refuse
 from subscriptions.keys import download_url, reveal_key, revoke_keys
 from subscriptions.models import Subscription
+from subscriptions.scheduled import scheduled_words
 from subscriptions.sync import mirror
 
 # Partner Center's own refusals, in the words of our rules.
@@ -37,7 +38,8 @@ PC_CODES = {"900213": ("S3", "S3.cancellation_window_closed"),
 
 
 __all__ = ["Promise", "SubscriptionRefused", "cancel", "cancellation_quote", "change_quantity",
-           "check_cancel", "download_url", "reveal_key", "set_autorenew"]
+           "check_cancel", "download_url", "note_removed_schedule", "reveal_key",
+           "set_autorenew"]
 
 
 @dataclass(frozen=True)
@@ -112,26 +114,43 @@ def _send(sub: Subscription, user, kind: str, call, needs: str = "pc_subscriptio
     return request_id
 
 
+def note_removed_schedule(sub: Subscription, scheduled: str | None, user,
+                          request_id: str) -> None:
+    """R1: record that Partner Center removed the change scheduled for the renewal (it
+    does on any mid-term change: create-scheduled-changes), which `scheduled` named before;
+    nothing when none was scheduled or Partner Center still reports it."""
+    if scheduled and not sub.next_term:
+        sub.record("next_term_removed", f"The change scheduled for the renewal ({scheduled}) "
+                   "was removed: Partner Center removes it on a mid-term change.", user,
+                   request_id)
+
+
 def set_autorenew(sub: Subscription, on: bool, user, client: PartnerCenterClient) -> Subscription:
-    """S1: switch autorenew; the connector sends the full resource so nothing else changes."""
+    """S1: switch autorenew; the connector sends the full resource so nothing else changes
+    (but switching it off makes Partner Center remove a scheduled change, R1)."""
     refuse(rules.check_autorenew(facts(sub)))
+    scheduled = scheduled_words(sub)
     request_id = _send(sub, user, "autorenew", lambda rid: client.update_subscription(
         sub.tenant_id, sub.pc_subscription_id, auto_renew_enabled=on, request_id=rid))
     sub.record("autorenew", f"Autorenew switched {'on' if on else 'off'}.", user, request_id)
+    note_removed_schedule(sub, scheduled, user, request_id)
     db.session.commit()
     return sub
 
 
 def change_quantity(sub: Subscription, quantity: int, user, client: PartnerCenterClient,
                     now: datetime | None = None) -> Subscription:
-    """S2: set the license count; fewer only inside the 168-hour window."""
+    """S2: set the license count; fewer only inside the 168-hour window. Partner Center
+    removes a change scheduled for the renewal (R1), which the history then says."""
     before, known = sub.quantity, facts(sub)
     refuse(rules.check_remove_licenses(known, before, quantity, _now(now))
            or rules.check_most(known, quantity))
+    scheduled = scheduled_words(sub)
     request_id = _send(sub, user, "quantity", lambda rid: client.update_subscription(
         sub.tenant_id, sub.pc_subscription_id, quantity=quantity, request_id=rid))
     sub.record("quantity", f"Licenses changed from {before} to {sub.quantity}.", user,
                request_id, data={"before": before, "after": sub.quantity})
+    note_removed_schedule(sub, scheduled, user, request_id)
     db.session.commit()
     return sub
 

@@ -356,3 +356,56 @@ def test_r1_replacing_a_scheduled_upgrade_is_confirmed_first_and_said_after(
     assert sub.next_term["pc_product_id"] == "CFQ7TTC0LDPB" and sub.next_term["quantity"] == 6
     assert "It replaces the change scheduled before: 5 licenses of Microsoft 365 E3" in \
         sub.events[-1].note
+
+
+SCHEDULED = "The change scheduled for the renewal (5 licenses, 1 year, billed annually)"
+
+
+def test_r1_turning_autorenew_off_says_the_scheduled_change_goes_before_and_after(
+        clock, buy, annual, client, world, pc_client):
+    sub = buy(quantity=2)
+    renewals.schedule(sub, ANNUAL, world.reseller_a_user, pc_client)
+    login(client, world.reseller_a_user)
+    url = f"/subscriptions/{sub.id}"
+    assert f"{SCHEDULED} is removed" in client.get(url).get_data(as_text=True)  # the dialog
+    asked = _post(client, f"{url}/autorenew", autorenew="off")
+    assert asked.status_code == 422 and f"{SCHEDULED} is removed" in asked.get_data(
+        as_text=True)
+    assert _post(client, f"{url}/autorenew", autorenew="off", confirm="yes").status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert f"Autorenew is off. {SCHEDULED} was removed." in page
+    assert sub.next_term is None
+    removed = sub.events[-1]
+    assert removed.kind == "next_term_removed" and SCHEDULED in removed.note
+    assert removed.request_id == sub.events[-2].request_id  # the autorenew PATCH did it
+
+
+def test_r1_a_mid_term_quantity_change_says_the_scheduled_change_goes_before_and_after(
+        clock, buy, annual, client, world, pc_client):
+    sub = buy(quantity=2)
+    renewals.schedule(sub, ANNUAL, world.reseller_a_user, pc_client)
+    login(client, world.reseller_a_user)
+    url = f"/subscriptions/{sub.id}/quantity"
+    fewer = _post(client, url, quantity="1")  # removing asked already; now it names it
+    assert fewer.status_code == 422 and f"{SCHEDULED} is removed" in fewer.get_data(
+        as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, world.admin)
+    more = _post(client, url, quantity="3")  # adding asked nothing before
+    assert more.status_code == 422 and f"{SCHEDULED} is removed" in more.get_data(as_text=True)
+    assert sub.next_term is not None and sub.quantity == 2
+    assert _post(client, url, quantity="3", confirm="yes").status_code == 302
+    page = client.get(f"/subscriptions/{sub.id}").get_data(as_text=True)
+    assert f"The subscription now has 3 licenses. {SCHEDULED} was removed." in page
+    assert sub.next_term is None and sub.events[-1].kind == "next_term_removed"
+    assert "next term removed" in page  # in the history the buyer reads
+
+
+def test_r1_a_mid_term_change_with_nothing_scheduled_says_nothing_of_it(
+        clock, buy, client, world):
+    sub = buy(quantity=2)
+    login(client, world.admin)
+    assert _post(client, f"/subscriptions/{sub.id}/quantity", quantity="3").status_code == 302
+    page = client.get(f"/subscriptions/{sub.id}").get_data(as_text=True)
+    assert "The subscription now has 3 licenses." in page and "was removed" not in page
+    assert sub.events[-1].kind == "quantity"
