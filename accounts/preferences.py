@@ -1,5 +1,6 @@
 """A user's own preferences: the time zone the pages show times in (storefront/
-local_times.py converts; everything is stored in UTC)."""
+local_times.py converts; everything is stored in UTC), and the emails sent to it
+(`zone_of`: a worker has no signed-in viewer, so each recipient's own zone is used)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,18 @@ from accounts.models import User
 from persistence import db
 
 MAX_ZONE_NAME = 64  # users.time_zone
+
+
+def zone_of(user: User, default: str) -> ZoneInfo:
+    """The zone `user` reads times in: its own, else `default` (the storefront's
+    STOREFRONT_TIME_ZONE); UTC for a name the tz database no longer knows."""
+    for name in (user.time_zone, default):
+        try:
+            if name:
+                return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+    return ZoneInfo("UTC")
 
 
 class UnknownTimeZone(ValueError):

@@ -25,6 +25,7 @@ from orders import retail
 from persistence import db
 from storefront import consequences
 from storefront.confirmation import unconfirmed
+from storefront.local_times import local_date, viewer_zone
 from storefront.pagination import paginate
 from storefront.security import admin_only, buyers_only
 from storefront.subscription_views import refusals_shown, visible_subscriptions
@@ -36,6 +37,12 @@ from subscriptions.rules import NO_TERM
 bp = Blueprint("renewals", __name__)
 CSV_HEADER = ("term_end", "customer", "reseller", "subscription", "status", "at_term_end",
               "next_term", "price_per_cycle", "currency")
+
+
+def _csv_header() -> tuple[str, ...]:
+    """The header; the term's end is the viewer's calendar day, and its column says in which
+    zone (the pages' day: the UTC one is a day late west of Greenwich)."""
+    return (f"term_end ({viewer_zone().key})", *CSV_HEADER[1:])
 
 
 def _subscription(subscription_id: int) -> Subscription:
@@ -179,7 +186,7 @@ def _calendar_query():
 def _csv_row(sub: Subscription) -> tuple:
     quote = renewals.quote_next_term(sub, retail=retail.sees_retail(current_user,
                                                                     sub.reseller_id))
-    return (sub.term_end.date().isoformat(), sub.customer.company_name,
+    return (local_date(sub.term_end), sub.customer.company_name,
             sub.reseller.company_name if sub.reseller else "", sub.title, sub.status,
             "renews" if sub.autorenew else "expires",
             renewals.describe(quote.change) if sub.autorenew else "",
@@ -192,7 +199,7 @@ def calendar():
     """R2: upcoming term ends, what renews and at what price; CSV with ?format=csv."""
     if request.args.get("format") == "csv":
         query = _calendar_query()
-        return csv_download("renewals.csv", CSV_HEADER,
+        return csv_download("renewals.csv", _csv_header(),
                             lambda: map(_csv_row, db.session.scalars(query)))
     return _calendar()
 

@@ -1,7 +1,9 @@
 """R2 renewal reminders: before each term ends, on each lead time the provider set (60, 30
 and 7 days by default), the buyer's users get one in-app notification and one email saying
 what renews, when and at what price, a scheduled change (R1) included; with autorenew off
-the reminder says it will end instead, and what Microsoft does then (R3).
+the reminder says it will end instead, and what Microsoft does then (R3). The day it names
+is the term's end in each recipient's own time zone (accounts.preferences.zone_of), the day
+that user's subscription page shows.
 
 Each reminder sent is a RenewalReminder row, unique per subscription, term end and lead
 time, written in the same commit as its messages: the daily job sends each exactly once,
@@ -12,10 +14,14 @@ however often it runs. A day the job missed is caught up with the nearest lead t
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from accounts.models import User
+from accounts.preferences import zone_of
 from catalog.pricing import buyer_locale, format_money
 from notifications import notify
 from persistence import as_utc, db
@@ -25,6 +31,7 @@ from subscriptions.renewals import describe, owners, quote_next_term
 from subscriptions.rules import NO_TERM
 
 MAX_DAYS, MAX_REMINDERS = 365, 6
+UTC_ZONE = ZoneInfo("UTC")
 DAYS_HELP = ("Reminder days: give whole days between 1 and 365 before the term's end, "
              "separated by commas (e.g. 60,30,7), at most six.")
 
@@ -71,9 +78,10 @@ def _sent(sub: Subscription, term_end: datetime, lead: int) -> bool:
         RenewalReminder.days_before == lead)) is not None
 
 
-def message(sub: Subscription) -> tuple[str, str]:
-    """Subject and text of the reminder: what renews, when, at what price."""
-    ends = f"{as_utc(sub.term_end):%Y-%m-%d}"
+def message(sub: Subscription, zone: ZoneInfo = UTC_ZONE) -> tuple[str, str]:
+    """Subject and text of the reminder: what renews, when (the day the term ends in the
+    recipient's `zone`, as its pages name it), at what price."""
+    ends = as_utc(sub.term_end).astimezone(zone).date().isoformat()
     who = f"{sub.title} for {sub.customer.company_name}"
     if not sub.autorenew:
         return (f"{sub.title} ends on {ends}",
@@ -90,8 +98,9 @@ def message(sub: Subscription) -> tuple[str, str]:
 
 def _remind(sub: Subscription, term_end: datetime, lead: int, now: datetime) -> bool:
     """Send one reminder and record it, in one commit; False when another run did."""
-    subject, text = message(sub)
-    notify(owners(sub), subject, text, f"/subscriptions/{sub.id}")
+    for zone, users in _by_zone(owners(sub)).items():
+        subject, text = message(sub, zone)
+        notify(users, subject, text, f"/subscriptions/{sub.id}")
     db.session.add(RenewalReminder(subscription_id=sub.id, term_end=term_end,
                                    days_before=lead, sent_at=now))
     try:
@@ -100,6 +109,16 @@ def _remind(sub: Subscription, term_end: datetime, lead: int, now: datetime) -> 
         db.session.rollback()
         return False
     return True
+
+
+def _by_zone(users: list[User]) -> dict[ZoneInfo, list[User]]:
+    """The recipients grouped by the zone each reads times in: a job has no viewer, and a
+    day named in UTC is a day late for a user west of Greenwich."""
+    default = current_app.config.get("STOREFRONT_TIME_ZONE") or "UTC"
+    groups: dict[ZoneInfo, list[User]] = {}
+    for user in users:
+        groups.setdefault(zone_of(user, default), []).append(user)
+    return groups
 
 
 def run_daily(now: datetime | None = None) -> int:

@@ -10,12 +10,15 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from accounts.models import Role
+from accounts.preferences import set_time_zone
+from accounts.services import new_user
 from notifications.models import Notification, OutboxEmail
 from persistence import db
 from subscriptions import reminders
 from subscriptions.models import RenewalReminder
 from tests.api.factories import make_subscription
-from tests.conftest import csrf_token, login, served
+from tests.conftest import PASSWORD, csrf_token, login, served
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 TERM_END = START + timedelta(days=70)
@@ -99,8 +102,51 @@ def test_r2_the_calendar_lists_a_resellers_own_renewals_with_a_csv_export(
     csv = served(client, "/renewals?format=csv")
     assert csv.headers["Content-Type"].startswith("text/csv")
     header, row = csv.get_data(as_text=True).splitlines()[:2]
-    assert header.startswith("term_end,customer,reseller,subscription")
+    assert header.startswith("term_end (UTC),customer,reseller,subscription")
     assert row.startswith("2025-05-12,Alpha GmbH,Reseller A,") and ",renews," in row
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(client, world.reseller_b_user)
     assert renewing.title not in served(client, "/renewals?format=csv").get_data(as_text=True)
+
+
+LATE_EVENING = datetime(2027, 3, 14, 0, 54, tzinfo=UTC)  # 2027-03-13 19:54 EST in New York
+
+
+@pytest.fixture
+def ends_late_evening_in_new_york(world):
+    """Reseller A's subscription ending 00:54 UTC, its user in New York, a colleague in UTC."""
+    sub = make_subscription(world.customer_a, world.price)
+    sub.status, sub.autorenew, sub.term_end = "active", True, LATE_EVENING
+    set_time_zone(world.reseller_a_user, "America/New_York")
+    colleague = new_user("a2@test.example", PASSWORD, Role.RESELLER_USER,
+                         reseller=world.reseller_a)
+    db.session.add(colleague)
+    db.session.commit()
+    return sub
+
+
+def _mail_to(address: str) -> OutboxEmail:
+    return db.session.scalars(select(OutboxEmail).filter_by(to=address)).one()
+
+
+def test_r2_the_reminder_names_the_term_end_in_each_recipients_own_time_zone(
+        ends_late_evening_in_new_york, client, world):
+    with time_machine.travel(datetime(2027, 1, 14, 12, tzinfo=UTC), tick=False):
+        assert reminders.run_daily() == 1
+    new_york = _mail_to(world.reseller_a_user.email)
+    assert new_york.subject.endswith("renews on 2027-03-13")
+    assert "renews on 2027-03-13 for" in new_york.body and "2027-03-14" not in new_york.body
+    assert _mail_to("a2@test.example").subject.endswith("renews on 2027-03-14")  # in UTC
+    login(client, world.reseller_a_user)  # the day its subscription page shows
+    page = client.get(f"/subscriptions/{ends_late_evening_in_new_york.id}")
+    assert "2027-03-13 19:54 EST" in page.get_data(as_text=True)
+
+
+def test_r2_the_renewals_csv_gives_the_viewers_day_and_says_in_which_zone(
+        ends_late_evening_in_new_york, client, world):
+    with time_machine.travel(datetime(2027, 1, 14, 12, tzinfo=UTC), tick=False):
+        login(client, world.reseller_a_user)
+        csv = served(client, "/renewals?format=csv").get_data(as_text=True)
+    header, row = csv.splitlines()[:2]
+    assert header.startswith("term_end (America/New_York),customer,")
+    assert row.startswith("2027-03-13,Alpha GmbH,")
