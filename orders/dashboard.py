@@ -112,8 +112,9 @@ def summed(amounts: Iterable[tuple[str, Decimal, Decimal | None]]) -> list[Recur
 
 
 def renewals(customers: Select, now: datetime) -> list[Renewal]:
-    """Active subscriptions whose term ends within 90 days, soonest first, each with the
-    smallest of the 30/60/90-day windows it falls in."""
+    """Active subscriptions whose term ends within 90 days (renewing or, autorenew off,
+    ending), soonest first, each with the smallest of the 30/60/90-day windows it falls
+    in."""
     last = now + timedelta(days=RENEWAL_WINDOWS[-1])
     query = (_active(customers).where(Subscription.family.not_in(NOT_RECURRING),
                                       Subscription.term_end >= now,
@@ -127,9 +128,22 @@ def renewals(customers: Select, now: datetime) -> list[Renewal]:
     return found
 
 
-def renewal_counts(found: list[Renewal]) -> dict[int, int]:
-    """How many renew within each window; a 30-day renewal counts in 60 and 90 as well."""
-    return {days: sum(1 for r in found if r.within <= days) for days in RENEWAL_WINDOWS}
+@dataclass(frozen=True)
+class WindowCount:
+    """Within one window: how many renew, and how many end (autorenew off, R3)."""
+
+    renews: int
+    ends: int
+
+
+def renewal_counts(found: list[Renewal]) -> dict[int, WindowCount]:
+    """How many renew and how many end within each window; a 30-day one counts in 60 and
+    90 as well. A term with autorenew off ends: counting it as a renewal would promise
+    revenue the list beside it says is going."""
+    return {days: WindowCount(
+        sum(1 for r in found if r.within <= days and r.subscription.autorenew),
+        sum(1 for r in found if r.within <= days and not r.subscription.autorenew))
+        for days in RENEWAL_WINDOWS}
 
 
 def cancel_windows_closing(customers: Select, now: datetime,

@@ -68,8 +68,21 @@ def test_renewals_fall_in_the_smallest_of_the_30_60_90_day_windows(world):
     found = dashboard.renewals(scope(world.reseller_a_user), NOW)
 
     assert [r.within for r in found] == [30, 60, 90]
-    assert dashboard.renewal_counts(found) == {30: 1, 60: 2, 90: 3}
+    assert {d: c.renews for d, c in dashboard.renewal_counts(found).items()} == {
+        30: 1, 60: 2, 90: 3}
     assert dashboard.renewals(scope(world.reseller_b_user), NOW) == []
+
+
+def test_r3_a_term_ending_with_autorenew_off_counts_as_ending_not_renewing(world):
+    for n, (days, autorenew) in enumerate(((10, True), (45, False), (80, False))):
+        bought(another_order(world.customer_a, world.reseller_a_user, world.price, n),
+               term_end=NOW + timedelta(days=days), autorenew=autorenew)
+    db.session.commit()
+
+    counts = dashboard.renewal_counts(dashboard.renewals(scope(world.reseller_a_user), NOW))
+
+    assert {d: (c.renews, c.ends) for d, c in counts.items()} == {
+        30: (1, 0), 60: (1, 1), 90: (1, 2)}
 
 
 def test_only_windows_closing_within_24_hours_are_listed(world):

@@ -38,6 +38,22 @@ def test_the_reseller_dashboard_shows_its_own_figures_only(client, world):
     assert "<strong>1</strong> renews within 30 days" in html
 
 
+def test_r3_the_tile_does_not_count_a_subscription_that_will_end_as_a_renewal(client, world):
+    with time_machine.travel(NOW, tick=False):
+        for n, autorenew in enumerate((True, False)):
+            bought(another_order(world.customer_a, world.reseller_a_user, world.price, n),
+                   term_end=NOW + timedelta(days=40), autorenew=autorenew)
+        db.session.commit()
+        login(client, world.reseller_a_user)
+        html = client.get("/").get_data(as_text=True)
+
+    tile = html[html.index('id="renewal-counts"'):html.index("</div>", html.index(
+        'id="renewal-counts"'))]
+    assert "<strong>0</strong> renew within 30 days" in tile
+    assert "<strong>1</strong> renews, <strong>1</strong> ends within 60 days" in tile
+    assert "ends 2027-01-13" in html  # the list under it agrees
+
+
 def test_a_closing_cancellation_window_shows_the_time_left_in_the_users_zone(client, world):
     world.reseller_a_user.time_zone = "Europe/Warsaw"
     with time_machine.travel(NOW, tick=False):
