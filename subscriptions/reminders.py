@@ -16,12 +16,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from accounts.models import User
-from accounts.preferences import zone_of
+from accounts.preferences import by_zone
 from catalog.pricing import buyer_locale, format_money
 from notifications import notify
 from persistence import as_utc, db
@@ -98,7 +96,7 @@ def message(sub: Subscription, zone: ZoneInfo = UTC_ZONE) -> tuple[str, str]:
 
 def _remind(sub: Subscription, term_end: datetime, lead: int, now: datetime) -> bool:
     """Send one reminder and record it, in one commit; False when another run did."""
-    for zone, users in _by_zone(owners(sub)).items():
+    for zone, users in by_zone(owners(sub)).items():
         subject, text = message(sub, zone)
         notify(users, subject, text, f"/subscriptions/{sub.id}")
     db.session.add(RenewalReminder(subscription_id=sub.id, term_end=term_end,
@@ -109,16 +107,6 @@ def _remind(sub: Subscription, term_end: datetime, lead: int, now: datetime) -> 
         db.session.rollback()
         return False
     return True
-
-
-def _by_zone(users: list[User]) -> dict[ZoneInfo, list[User]]:
-    """The recipients grouped by the zone each reads times in: a job has no viewer, and a
-    day named in UTC is a day late for a user west of Greenwich."""
-    default = current_app.config.get("STOREFRONT_TIME_ZONE") or "UTC"
-    groups: dict[ZoneInfo, list[User]] = {}
-    for user in users:
-        groups.setdefault(zone_of(user, default), []).append(user)
-    return groups
 
 
 def run_daily(now: datetime | None = None) -> int:

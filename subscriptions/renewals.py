@@ -21,10 +21,11 @@ from connectors.partner_center.transition_types import TransitionEligibility
 from notifications import notify
 from persistence import as_utc, db
 from subscriptions import renewal_rules as rules
+from subscriptions import suspension_notices
 from subscriptions.errors import refuse
 from subscriptions.models import Subscription
-from subscriptions.scheduled import current_term, describe, next_term
-from subscriptions.services import _send, facts
+from subscriptions.scheduled import current_term, describe, next_term, scheduled_words
+from subscriptions.services import _send, facts, note_removed_schedule
 from subscriptions.term_prices import listed_prices, plan_product, term_unit_price
 
 
@@ -155,25 +156,30 @@ def owners(sub: Subscription) -> list[User]:
     return [u for u in users if u.active]
 
 
+def provider_admins() -> list[User]:
+    """The provider's active admins."""
+    return list(db.session.scalars(select(User).where(User.role == Role.PROVIDER_ADMIN,
+                                                      User.active.is_(True))))
+
+
 def buyers(sub: Subscription) -> list[User]:
-    """Who hears of a suspension: the buyer's users and the provider's admins."""
-    admins = db.session.scalars(select(User).where(User.role == Role.PROVIDER_ADMIN,
-                                                   User.active.is_(True))).all()
-    return [*admins, *owners(sub)]
+    """Who hears of a reactivation: the buyer's users and the provider's admins."""
+    return [*provider_admins(), *owners(sub)]
 
 
 def suspend(sub: Subscription, reason: str, user, client: PartnerCenterClient) -> Subscription:
-    """R5: suspend in Partner Center (status suspended); the buyer is told why."""
+    """R5: suspend in Partner Center (status suspended); the buyer is told why and what
+    follows, the provider's admins who suspended it."""
     refuse(rules.check_suspend(sub.status, reason))
+    scheduled = scheduled_words(sub)
     request_id = _send(sub, user, "suspend", lambda rid: client.update_subscription(
         sub.tenant_id, sub.pc_subscription_id, status="suspended", request_id=rid))
     sub.suspension_reason = reason.strip()
     sub.record("suspend", f"Suspended by the provider: {sub.suspension_reason}", user,
                request_id)
-    notify(buyers(sub), f"{sub.title} is suspended",
-           f"{sub.title} for {sub.customer.company_name} was suspended by your provider: "
-           f"{sub.suspension_reason}\nIts users cannot use it until it is reactivated, which "
-           "is possible only until its term ends.", f"/subscriptions/{sub.id}")
+    note_removed_schedule(sub, scheduled, user, request_id)
+    removed = scheduled if scheduled and not sub.next_term else None
+    suspension_notices.send(sub, removed, user, owners(sub), provider_admins())
     db.session.commit()
     return sub
 
@@ -195,5 +201,5 @@ def resume(sub: Subscription, user, client: PartnerCenterClient,
 
 
 __all__ = ["NextTermQuote", "buyers", "describe", "dropped_plan", "edited", "next_term",
-           "owners", "plan_product", "plans_at_renewal", "quote_next_term", "resume",
-           "schedule", "sold_terms", "suspend", "withdraw"]
+           "owners", "plan_product", "plans_at_renewal", "provider_admins", "quote_next_term",
+           "resume", "schedule", "sold_terms", "suspend", "withdraw"]

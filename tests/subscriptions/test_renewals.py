@@ -11,16 +11,18 @@ from decimal import Decimal
 import pytest
 import time_machine
 
+from accounts.models import Role
+from accounts.services import new_user
 from catalog.models import Price
 from catalog.queries import buyer_price, markups_for
-from notifications.models import Notification
+from notifications.models import Notification, OutboxEmail
 from persistence import db
 from subscriptions import renewals
 from subscriptions.errors import SubscriptionRefused
 from subscriptions.renewal_rules import NextTermChange
 from subscriptions.sync import sync_customer
 from tests.api.factories import bearer
-from tests.conftest import csrf_token, login, make_price
+from tests.conftest import PASSWORD, csrf_token, login, make_price
 from tests.subscriptions.conftest import patches
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # a P1M term: ends 2025-04-03 09:00
@@ -409,3 +411,29 @@ def test_r1_a_mid_term_change_with_nothing_scheduled_says_nothing_of_it(
     page = client.get(f"/subscriptions/{sub.id}").get_data(as_text=True)
     assert "The subscription now has 3 licenses." in page and "was removed" not in page
     assert sub.events[-1].kind == "quantity"
+
+
+def _mail(to: str) -> str:
+    return db.session.scalars(db.select(OutboxEmail).filter_by(to=to)).one().body
+
+
+def test_r5_the_suspension_email_tells_the_buyer_what_follows_and_each_admin_who_did_it(
+        clock, buy, annual, world, pc_client):
+    sub = buy(quantity=2)
+    renewals.schedule(sub, ANNUAL, world.reseller_a_user, pc_client)
+    other_admin = new_user("admin2@test.example", PASSWORD, Role.PROVIDER_ADMIN)
+    db.session.add(other_admin)
+    db.session.commit()
+    renewals.suspend(sub, "Invoice 12 unpaid", world.admin, pc_client)
+    buyer = _mail(world.reseller_a_user.email)
+    assert "was suspended by your provider: Invoice 12 unpaid" in buyer
+    for said in ("Its users cannot use it", "Microsoft goes on billing it",
+                 "Autorenew was switched off", f"{SCHEDULED} was removed",
+                 f"reactivated only until its term ends on {sub.term_end:%Y-%m-%d}",
+                 "if it is still suspended then, it is disabled"):
+        assert said in buyer, said
+    mine, theirs = _mail(world.admin.email), _mail("admin2@test.example")
+    assert "(reseller Reseller A) was suspended by you: Invoice 12 unpaid" in mine
+    assert "was suspended by admin@test.example: Invoice 12 unpaid" in theirs
+    assert "your provider" not in mine + theirs and "Microsoft goes on billing it" in theirs
+    assert [e.kind for e in sub.events[-2:]] == ["suspend", "next_term_removed"]
