@@ -72,7 +72,8 @@ def purchases() -> Iterator[Purchase]:
             catalog_item_id=sub.offer_id or f"{sub.pc_product_id}:{sub.pc_sku_id}:",
             term=sub.term_duration, cycle=sub.billing_cycle,
             quantity=changes[0][1] if changes else sub.quantity,
-            start=as_utc(sub.purchased_at), changes=changes, cancelled=_cancelled(sub.id))
+            start=as_utc(sub.purchased_at), changes=changes, cancelled=_cancelled(sub.id),
+            order_id=sub.pc_order_id)
 
 
 def _changes(subscription_id: int) -> Iterator[tuple]:

@@ -34,7 +34,9 @@ PC_CODES = {"900213": ("S3", "S3.cancellation_window_closed"),
             "900117": ("S6", "S6.credit_window_closed"),
             "900214": ("S2", "S2.reduction_window_closed"),
             "900257": ("S2", "S2.reduction_window_closed"),
-            "800090": ("S2", "S2.reduction_window_closed")}
+            "800090": ("S2", "S2.reduction_window_closed"),
+            "20000": ("PC", "PC.order_not_found")}
+ORDER_NOT_FOUND = "20000"
 
 
 __all__ = ["Promise", "SubscriptionRefused", "cancel", "cancellation_quote", "change_quantity",
@@ -108,7 +110,7 @@ def _send(sub: Subscription, user, kind: str, call, needs: str = "pc_subscriptio
         sub.record(f"{kind}_refused", f"Partner Center refused ({exc.code}): {exc.meaning}",
                    user, request_id)
         db.session.commit()
-        raise SubscriptionRefused(rules.Refusal(rule, code, exc.meaning)) from exc
+        raise SubscriptionRefused(rules.Refusal(rule, code, _explained(sub, exc))) from exc
     if remote is not None:
         mirror(sub, remote)
     return request_id
@@ -123,6 +125,18 @@ def note_removed_schedule(sub: Subscription, scheduled: str | None, user,
         sub.record("next_term_removed", f"The change scheduled for the renewal ({scheduled}) "
                    "was removed: Partner Center removes it on a mid-term change.", user,
                    request_id)
+
+
+def _explained(sub: Subscription, exc: PartnerCenterError) -> str:
+    """Partner Center's refusal for people: an unknown order (20000) says what to do, as a
+    bare "order was not found" left the buyer nowhere to go; others keep Partner Center's
+    meaning."""
+    if exc.code != ORDER_NOT_FOUND:
+        return exc.meaning
+    return (f"Nothing was cancelled or credited: Partner Center has no order "
+            f"{sub.pc_order_id} for this customer, the order this purchase is recorded "
+            "under. Ask your provider to find the purchase in Partner Center and correct "
+            "its order, then cancel again before the cancellation window closes.")
 
 
 def set_autorenew(sub: Subscription, on: bool, user, client: PartnerCenterClient) -> Subscription:

@@ -185,6 +185,20 @@ def test_s6_perpetual_software_cancelled_on_day_30_is_credited_in_full_and_loses
     assert refused.value.code == "S6.key_revoked"
 
 
+def test_s6_an_order_partner_center_does_not_know_says_what_to_do_and_keeps_the_key(
+        clock, buy, agent, pc_client):
+    sub = perpetual(buy)
+    sub.pc_order_id = "0000aaaa1111bbbb"  # recorded under an order Partner Center lacks
+    db.session.commit()
+    with pytest.raises(SubscriptionRefused) as refused:
+        services.cancel(sub, agent, pc_client)
+    assert refused.value.code == "PC.order_not_found"
+    message = refused.value.message
+    assert "Nothing was cancelled or credited" in message and "0000aaaa1111bbbb" in message
+    assert "Ask your provider" in message and "(20000)" not in message
+    assert sub.status == "active" and sub.live_keys
+
+
 def test_s6_perpetual_software_is_not_cancellable_on_day_31(clock, buy, agent, pc_client):
     sub = perpetual(buy)
     clock.move_to(START + timedelta(days=31))

@@ -3,8 +3,9 @@ before `make run` starts the sandbox), written into its state so that Microsoft'
 and billed reconciliation data (billing.py) cover them, plus the demo's one deliberate
 mismatch (`plant_discrepancy`).
 
-Each purchase keeps the storefront's subscription id, its start and its seat changes, so
-the sandbox bills exactly what the storefront charged; nothing here is reachable over HTTP.
+Each purchase keeps the storefront's subscription id, its order id, its start and its seat
+changes, so the sandbox bills exactly what the storefront charged and finds the order the
+storefront cancels perpetual software through (S6); nothing here is reachable over HTTP.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Purchase:
     start: datetime
     changes: tuple[tuple[datetime, int, int], ...] = ()  # (when, seats before, after)
     cancelled: datetime | None = None
+    order_id: str = ""  # the storefront's Partner Center order id; "" keeps the sandbox's
 
 
 def add_purchases(sb: Sandbox, purchases: Iterable[Purchase]) -> int:
@@ -70,6 +72,7 @@ def _subscribe(sb: Sandbox, purchase: Purchase) -> None:
     order = sb.data["orders"][record["wire"]["orderId"]]
     order["subscriptionIds"] = [purchase.subscription_id]
     order["wire"]["lineItems"][0]["subscriptionId"] = purchase.subscription_id
+    _rename_order(sb, record, purchase.order_id)
     events = [{"at": wire.iso(at), "kind": "quantity", "from": before, "to": after,
                "ref": f"{purchase.subscription_id}:{n}"}
               for n, (at, before, after) in enumerate(purchase.changes)]
@@ -80,6 +83,22 @@ def _subscribe(sb: Sandbox, purchase: Purchase) -> None:
                        "quantity": seats, "ref": f"{purchase.subscription_id}:cancel"})
         record["wire"] |= {"status": "deleted", "autoRenewEnabled": False}
     record["billingEvents"] = events
+
+
+def _rename_order(sb: Sandbox, record: dict, order_id: str) -> None:
+    """Give the purchase's order the id the storefront recorded: perpetual software is
+    cancelled through its order (cancel-software-purchases), and the placement's own id
+    made that cancel a 404 (20000, "The order was not found"). An id the sandbox already
+    holds is another order's, so the placement's id stays then."""
+    made = record["wire"]["orderId"]
+    if not order_id or order_id == made or order_id in sb.data["orders"]:
+        return
+    order = sb.data["orders"].pop(made)
+    # Its links name the old id: dropped, the order's reads fill them in (orders._shown).
+    order["wire"] = {k: v for k, v in order["wire"].items() if k != "links"} | {
+        "id": order_id, "alternateId": order_id.replace("-", "")[:12]}
+    sb.data["orders"][order_id] = order
+    record["wire"]["orderId"] = order_id
 
 
 def _current(sb: Sandbox, catalog_item_id: str) -> str:
