@@ -74,9 +74,11 @@ def _choose_customer():
                            counts=carts.line_counts(current_user, [c.id for c in page.items]))
 
 
-def _render_cart(customer: Customer, problems=(), mca_form=None, status=200, plans=None):
+def _render_cart(customer: Customer, problems=(), mca_form=None, status=200, plans=None,
+                 reservation=None):
     """The review; `plans` are C4's plans of a dry run that asked Partner Center, else the
-    lines are planned from our own rows (orders/line_units.py)."""
+    lines are planned from our own rows (orders/line_units.py). `reservation`: a refused
+    K12 choice by line id, shown as submitted with its message."""
     the_cart = carts.cart_for(current_user, customer)
     # The rows that sell today: a row that took over since the line was added prices it.
     carts.follow_selling_rows(the_cart, datetime.now(UTC).date())
@@ -110,6 +112,7 @@ def _render_cart(customer: Customer, problems=(), mca_form=None, status=200, pla
             the_cart.lines, shown, strict=True) if shown_line.note},
         quote=quotes.encode(quotes.quote_of(the_cart, [priced[ln.id][0] for ln in the_cart.lines])),
         coterm=_coterm(the_cart, shows_retail), azure=_azure(the_cart), scopes=reservations.SCOPES,
+        reservation_kept=reservation or {},
         unqualified=_unqualified(the_cart, customer),
         money=lambda amount, currency: format_money(amount, currency, locale)), status
 
@@ -256,14 +259,25 @@ def reservation(customer_id: int, line_id: int):
     customer = _customer(customer_id)
     if customer is None:
         abort(404)
+    chosen = {"scope": request.form.get("scope", ""),
+              "azure_subscription_id": request.form.get("azure_subscription_id", "")}
     try:
-        reservations.choose(carts.cart_for(current_user, customer), line_id,
-                            request.form.get("scope", ""),
-                            request.form.get("azure_subscription_id", ""))
+        reservations.choose(carts.cart_for(current_user, customer), line_id, **chosen)
     except carts.CartError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        if not _has_reservation_line(customer, line_id):  # no form to show the choice in
+            flash(str(exc), "error")
+            return redirect(cart_url(customer))
+        # The cart again with the choice as submitted: a redirect showed the line's saved
+        # choice, losing what the buyer had just picked (nothing entered is lost).
+        return _render_cart(customer, status=422,
+                            reservation={line_id: chosen | {"error": str(exc)}})
     return redirect(cart_url(customer))
+
+
+def _has_reservation_line(customer: Customer, line_id: int) -> bool:
+    return any(ln.id == line_id and ln.price.sku.product.family == reservations.RESERVATION
+               for ln in carts.cart_for(current_user, customer).lines)
 
 
 @bp.route("/cart/<int:customer_id>/mca", methods=["POST"])

@@ -77,11 +77,41 @@ def test_k12_a_malformed_choice_is_refused_naming_the_field(client, world, azure
     line = _reservation_in_cart(world)
     login(client, world.reseller_a_user)
     url = f"/cart/{world.customer_a.id}/lines/{line.id}/reservation"
-    page = client.get(_post(client, url, scope="everywhere", azure_subscription_id="x"
-                            ).headers["Location"]).get_data(as_text=True)
-    assert "Scope: choose shared or single" in page
+    answer = _post(client, url, scope="everywhere", azure_subscription_id="x")
+    assert answer.status_code == 422
+    assert "Scope: choose shared or single" in answer.get_data(as_text=True)
     db.session.refresh(line)
     assert (line.reservation_scope, line.azure_subscription_id) == ("", "")
+
+
+def test_k12_a_refused_choice_keeps_the_scope_chosen_and_says_what_is_missing(
+        client, world, azure_plan):
+    """Shared without an Azure subscription: the cart came back with its scope at
+    "Choose…", losing the choice (K12 refusals keep what was entered)."""
+    _plan, azure_sub = azure_plan
+    line = _reservation_in_cart(world)
+    login(client, world.reseller_a_user)
+    url = f"/cart/{world.customer_a.id}/lines/{line.id}/reservation"
+    answer = _post(client, url, scope="shared", azure_subscription_id="")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert '<option value="shared" selected>' in page
+    assert f'<option value="{azure_sub}" selected' not in page
+    error = 'id="line-0-reservation-error" role="alert">Azure subscription: choose one'
+    assert error in page and 'aria-describedby="line-0-reservation-error"' in page
+    db.session.refresh(line)
+    assert (line.reservation_scope, line.azure_subscription_id) == ("", "")
+
+
+def test_k12_a_refused_choice_keeps_the_subscription_chosen(client, world, azure_plan):
+    _plan, azure_sub = azure_plan
+    line = _reservation_in_cart(world)
+    login(client, world.reseller_a_user)
+    url = f"/cart/{world.customer_a.id}/lines/{line.id}/reservation"
+    page = _post(client, url, scope="", azure_subscription_id=azure_sub
+                 ).get_data(as_text=True)
+    assert f'<option value="{azure_sub}" selected>' in page
+    assert "Scope: choose shared or single" in page
 
 
 def test_k12_without_an_azure_plan_the_line_says_to_buy_the_plan_first(client, world):
