@@ -311,10 +311,10 @@ def _key_id(values) -> int | None:
 @roles_required(Role.PROVIDER_ADMIN)
 def key_log():
     """S7: every reveal and download, filtered by date range; CSV export."""
-    start, end = request.args.get("from", ""), request.args.get("to", "")
-    query = activity.between(start, end)
-    if request.args.get("format") == "csv":
+    view = tables.listing("subscriptions.key_log", (), "", True, ("from", "to"))
+    query = activity.between(*tables.day_range(view))
+    if view.wants_csv:
         return tables.stream_download(
             "key-log.csv", lambda: activity.export_csv(db.session.scalars(query)))
-    return render_template("subscriptions/key_log.html", page=paginate(query), start=start,
-                           end=end)
+    return render_template("subscriptions/key_log.html", page=paginate(query), view=view,
+                           key_label=activity.key_label)

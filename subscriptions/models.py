@@ -260,6 +260,7 @@ class KeyAccess(db.Model):
 
     user = db.relationship("User")
     subscription = db.relationship("Subscription")
+    key = db.relationship("SoftwareKey")  # which key or download (language, version...)
 
 
 class PartnerCenterImport(db.Model):

@@ -11,11 +11,12 @@ import time_machine
 
 from persistence import db
 from subscriptions import services
+from subscriptions.entitlements import KeyEntry, record_key
 from subscriptions.models import KeyAccess, Subscription
 from tests.api.factories import make_subscription
 from tests.conftest import csrf_token, login, post_form, served
 from tests.subscriptions.conftest import RED_HAT, WINDOWS_SERVER, confirm_cancel, patches
-from tests.subscriptions.recorded_keys import record_test_key
+from tests.subscriptions.recorded_keys import KEY, entitlement_of, record_test_key
 
 START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -229,6 +230,68 @@ def test_s7_admins_filter_the_key_log_by_date_range_and_export_it(client, world)
     rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True))))
     assert [(r["when_utc"], r["user"], r["action"]) for r in rows] == [
         ("2025-03-01 12:00:00", "a@test.example", "reveal")]
+
+
+def _two_downloads(world) -> tuple[Subscription, list]:
+    """A subscription with an en-US and a de-DE download, recorded as an admin does."""
+    sub = local_sub(world.customer_a, world.price.sku.product, key=False)
+    entitlement = entitlement_of(sub)
+    keys = [record_key(entitlement, KeyEntry(KEY, f"https://download.example/{lang}.iso",
+                                             "2022", lang, "ISO", "64-bit"), None)
+            for lang in ("en-US", "de-DE")]
+    world.reseller_a_user.admin_agent = True
+    db.session.commit()
+    return sub, keys
+
+
+def test_s7_the_key_log_names_the_download_each_entry_used(client, world):
+    sub, (english, german) = _two_downloads(world)
+    with time_machine.travel(datetime(2025, 3, 3, 12, tzinfo=UTC), tick=False):
+        services.download_url(sub, world.reseller_a_user, key_id=german.id)
+        services.reveal_key(sub, world.reseller_a_user, key_id=english.id)
+    login(client, world.admin)
+    page = client.get("/subscriptions/key-log").get_data(as_text=True)
+    rows = page[page.index("<tbody>"):page.index("</tbody>")].split("<tr>")[1:]
+    assert "download" in rows[1] and f"2022 · de-DE · ISO · 64-bit <small class=\"muted\">" \
+        f"#{german.id}" in rows[1]
+    assert "reveal" in rows[0] and "en-US" in rows[0] and "de-DE" not in rows[0]
+    export = served(client, "/subscriptions/key-log?format=csv").get_data(as_text=True)
+    listed = [(r["action"], r["key_id"], r["key"]) for r in csv.DictReader(io.StringIO(export))]
+    assert listed == [("reveal", str(english.id), "2022 · en-US · ISO · 64-bit"),
+                      ("download", str(german.id), "2022 · de-DE · ISO · 64-bit")]
+
+
+def test_s7_a_malformed_key_log_date_is_named_with_its_fix(client, world):
+    sub = own_sub(world, "reseller")
+    world.reseller_a_user.admin_agent = True
+    db.session.commit()
+    services.reveal_key(sub, world.reseller_a_user)
+    login(client, world.admin)
+    page = client.get("/subscriptions/key-log?from=garbage").get_data(as_text=True)
+    assert "from: enter a date as YYYY-MM-DD, e.g. 2026-12-01 (got &#39;garbage&#39;)." in page
+    assert 'name="from" value=""' in page  # the bad date is dropped, not kept as a filter
+
+
+def test_s7_a_reversed_key_log_range_says_the_dates_are_swapped(client, world):
+    login(client, world.admin)
+    page = client.get("/subscriptions/key-log?from=2025-03-31&to=2025-03-01"
+                      ).get_data(as_text=True)
+    assert "to: the end date is before the start date; swap them." in page
+
+
+def test_s7_the_key_log_range_is_the_viewers_calendar_days(client, world):
+    """A reveal at 23:30 UTC on 4 March is on 5 March for an admin in Warsaw (UTC+1)."""
+    world.admin.time_zone = "Europe/Warsaw"
+    sub = own_sub(world, "reseller")
+    world.reseller_a_user.admin_agent = True
+    db.session.commit()
+    with time_machine.travel(datetime(2025, 3, 4, 23, 30, tzinfo=UTC), tick=False):
+        services.reveal_key(sub, world.reseller_a_user)
+    login(client, world.admin)
+    on_the_5th = client.get("/subscriptions/key-log?from=2025-03-05&to=2025-03-05")
+    on_the_4th = client.get("/subscriptions/key-log?from=2025-03-04&to=2025-03-04")
+    assert on_the_5th.get_data(as_text=True).count("a@test.example") == 1
+    assert "Nothing revealed or downloaded" in on_the_4th.get_data(as_text=True)
 
 
 def test_a_provider_admin_grants_the_admin_agent_permission_from_the_reseller_page(
