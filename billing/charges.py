@@ -13,6 +13,9 @@ Every charge carries a `source`, the unique key of the event it bills, so a run 
   pair with ``removeQuantity``.
 - ``cancel:sub:<id>``: the cancellation credit (B3, S3/S6): exactly the quote the page
   showed and the cancellation stored, never recomputed.
+- ``support:<request id>``: a refund the provider approved by support request where online
+  cancellation is refused (S3/S5/S6): the amount approved, as a ``customerCredit`` for the
+  charge period it gives back (the latest one charged by the day of the approval).
 
 The buyer's price is the unit price on the order line, which is what the storefront showed
 the buyer, until a renewal: from its day on, the renewed term's price the sync recorded (the
@@ -49,6 +52,7 @@ from billing.periods import month_of, parse_month
 from persistence import db, utcnow
 from persistence.money import ChargeCycle, add_months, charge_amount, cycle_on
 from subscriptions.models import SubscriptionEvent
+from subscriptions.support_models import SUPPORT_REFUND
 
 BATCH = 2000
 COLUMNS = ("source", "buyer_reseller_id", "customer_id", "subscription_id", "order_line_id",
@@ -232,7 +236,8 @@ def _event_charges(first: date, last: date) -> Iterator[tuple]:
     events = db.session.execute(
         select(SubscriptionEvent.id, SubscriptionEvent.subscription_id, SubscriptionEvent.at,
                SubscriptionEvent.kind, SubscriptionEvent.data)
-        .where(SubscriptionEvent.kind.in_(("licenses_added", "quantity", "cancel")),
+        .where(SubscriptionEvent.kind.in_(("licenses_added", "quantity", "cancel",
+                                           SUPPORT_REFUND)),
                SubscriptionEvent.at >= midnight(first),
                SubscriptionEvent.at < midnight(last + timedelta(days=1)))
         .order_by(SubscriptionEvent.id)).all()
@@ -249,6 +254,8 @@ def _event_charge(sub: Billed, event) -> Iterator[tuple]:
     sub = term_on(sub, day)  # a renewed term's seats are priced at its price (R1)
     if event.kind == "cancel":
         yield _cancellation(sub, data, day)
+    elif event.kind == SUPPORT_REFUND:
+        yield _support_refund(sub, data, day)
     elif data.get("after", 0) != data.get("before", 0) and not sub.perpetual:
         kind = (ChargeType.ADD_QUANTITY if data["after"] > data["before"]
                 else ChargeType.REMOVE_QUANTITY)
@@ -287,6 +294,31 @@ def _cancellation(sub: Billed, quote: dict, day: date) -> tuple:
                    date.fromisoformat(quote["period_end"]),
                    unit_price=Decimal(quote["unit_price"]), currency=quote["currency"],
                    month=month_of(day))
+
+
+def _support_refund(sub: Billed, approved: dict, day: date) -> tuple:
+    """The refund a support request's approval granted (B3): a credit of exactly the amount
+    approved, for the period it gives back, so an issued invoice gets a credit note naming
+    it (billing.corrections); passed on at that amount on a reseller's re-invoice."""
+    amount = Decimal(approved["amount"])
+    start, end = _charged_period(sub.id, day)
+    row = _charge(sub, f"support:{approved['request']}", ChargeType.CUSTOMER_CREDIT,
+                  f"Refund by support request {approved['number']}: {sub.title}", -1,
+                  amount, -amount, start, end, unit_price=amount,
+                  currency=approved["currency"], month=month_of(day))
+    retail = COLUMNS.index("retail_unit_price")  # none: the approved amount is the amount
+    return (*row[:retail], None, *row[retail + 1:])
+
+
+def _charged_period(subscription_id: int, day: date) -> tuple[date, date]:
+    """The latest period charged for the subscription that began by `day` (what a refund
+    gives back), else the day alone."""
+    found = db.session.execute(
+        select(Charge.period_start, Charge.period_end)
+        .where(Charge.subscription_id == subscription_id, Charge.amount > 0,
+               Charge.period_start <= day)
+        .order_by(Charge.period_start.desc(), Charge.id.desc()).limit(1)).first()
+    return (found.period_start, found.period_end) if found else (day, day)
 
 
 def _charge(sub: Billed, source: str, kind: str, description: str, quantity: int,

@@ -35,10 +35,11 @@ from billing.parties import PROVIDER
 from persistence import db
 from subscriptions.models import Subscription
 
-# The charges that give something back: a cancellation's credit, and a seat removal's pair
-# (old seats refunded, fewer charged: a credit overall). A seat addition's pair charges more
-# than it refunds, so it is a charge and stays on the month's invoice.
-CREDIT_TYPES = (ChargeType.CANCEL, ChargeType.REMOVE_QUANTITY)
+# The charges that give something back: a cancellation's credit, a seat removal's pair
+# (old seats refunded, fewer charged: a credit overall) and a refund approved by support
+# request (billing.charges). A seat addition's pair charges more than it refunds, so it is
+# a charge and stays on the month's invoice.
+CREDIT_TYPES = (ChargeType.CANCEL, ChargeType.REMOVE_QUANTITY, ChargeType.CUSTOMER_CREDIT)
 PAIR_HALVES = (":refund", ":charge")
 
 

@@ -12,6 +12,7 @@ from storefront.confirmation import Consequence
 from storefront.local_times import local_date
 from subscriptions.renewals import describe
 from subscriptions.scheduled import scheduled_words
+from subscriptions.support_requests import refund_granted
 
 # Enrollment statuses that stop a customer's service (O8, O9), with what each means.
 STOPPING = {
@@ -263,8 +264,14 @@ def upgrade(sub, quantity: int) -> Consequence:
 
 
 def support_step(req, target: str) -> Consequence | None:
-    """S3/S5/S6: declining a support request refuses the refund; closing ends the request.
-    Reviewing and approving harm nothing."""
+    """S3/S5/S6: approving a support request credits its refund; declining refuses it;
+    closing ends the request. Reviewing harms nothing."""
+    if target == "approved":
+        buyer = req.reseller.company_name if req.reseller else req.customer.company_name
+        return Consequence(f"Approve {req.number}",
+                           f"{req.number} is approved and {buyer} is refunded: "
+                           f"{refund_granted(req)} The requester is told at once, with "
+                           "your answer; it cannot be undone.")
     if target == "declined":
         return Consequence(f"Decline {req.number}",
                            f"{req.number} is declined: the requester is told at once, with "

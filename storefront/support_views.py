@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from accounts.models import Customer, Role
 from accounts.scoping import visible_customers
 from catalog.pricing import buyer_locale, format_money
-from notifications import notify
+from notifications import email, notify
 from persistence import db
 from storefront import consequences
 from storefront.confirmation import unconfirmed
@@ -108,7 +108,7 @@ def _show(req: SupportRequest, problems=(), answer: str = "", status: int = 200)
     return render_template("support/show.html", req=req, labels=support.LABELS,
                            steps=support.NEXT[req.status], answered=support.ANSWERED,
                            problems=problems, answer=answer or req.answer,
-                           money=_money), status
+                           granted=support.granted(req), money=_money), status
 
 
 @bp.route("/<int:support_request_id>/status", methods=["POST"])
@@ -122,7 +122,7 @@ def move(support_request_id: int):
         return _show(req, problems, answer, 422)
     if page := unconfirmed(consequences.support_step(req, target)):
         return page
-    support.move(req, target, answer, current_user, notify, _link)
+    support.move(req, target, answer, current_user, notify, _link, email)
     flash(f"{req.number} is {support.LABELS[target].lower()}; the requester was told.",
           "success")
     return redirect(_link(req))

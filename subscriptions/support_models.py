@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from persistence import db, utcnow
 
+# The subscription's history event of an approved request: billing credits it (B3).
+SUPPORT_REFUND = "support_refund"
+
 
 class SupportRequest(db.Model):
     __tablename__ = "support_requests"

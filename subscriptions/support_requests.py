@@ -8,8 +8,14 @@ Policy:
   still be cancelled online gets no request: the page's Cancel does it.
 - The provider's admins take it through submitted → in review → approved or declined
   (with the answer text, which the requester reads) → closed; no other step.
+- Approving grants the refund asked for: the subscription's history records it, and the
+  next billing run credits exactly that amount (billing.charges, B3), as a credit note of
+  the invoice that charged it. It does not cancel the subscription: Partner Center refuses
+  that here (the rule that brought the request), so approval says what stays as it is and
+  what the provider can still do. Declining gives no refund, and says so.
 - Filing tells every active provider admin; each status change tells the requester (in
-  the app and by email, through the outbox).
+  the app and by email, through the outbox) and, by email, the contact typed on the form
+  when that is another address.
 Each problem names the field and the fix; its rule is the one that refused the online
 cancellation.
 """
@@ -31,7 +37,7 @@ from refusals import Refused
 from subscriptions import rules
 from subscriptions.models import Subscription
 from subscriptions.services import facts, price_of
-from subscriptions.support_models import SupportRequest
+from subscriptions.support_models import SUPPORT_REFUND, SupportRequest
 
 STATUSES = ("submitted", "in_review", "approved", "declined", "closed")
 LABELS = {"submitted": "Submitted", "in_review": "In review", "approved": "Approved",
@@ -46,6 +52,17 @@ LIMITS = {"reason": 2000, "contact_name": 120, "contact_email": 254, "contact_ph
           "answer": 4000}
 
 Notify = Callable[[Iterable[User], str, str, str], None]  # users, subject, body, link
+Mail = Callable[[str, str, str], None]  # address, subject, body
+# What approval leaves as it is, by the rule that refused online cancellation.
+STAYS = {
+    "S3": "Partner Center allows no cancellation after the first 7 days of a term (S3), so "
+          "the subscription stays active to its term's end; switch its autorenew off on its "
+          "page so that it does not renew.",
+    "S5": "Partner Center never cancels RedHat or SUSE plans (S5), so the subscription stays "
+          "active to its term's end; switch its autorenew off on its page so that it does "
+          "not renew.",
+    "S6": "Partner Center allows no cancellation of perpetual software after 30 days (S6), "
+          "so the licence and its key stay with the customer."}
 
 
 @dataclass(frozen=True)
@@ -177,8 +194,9 @@ def step_problems(req: SupportRequest, target: str, answer: str) -> list[Problem
 
 
 def move(req: SupportRequest, target: str, answer: str, user: User, notify: Notify,
-         link: Callable[[SupportRequest], str]) -> None:
-    """Take the request one step on, tell the requester, and commit."""
+         link: Callable[[SupportRequest], str], mail: Mail) -> None:
+    """Take the request one step on (approval grants its refund), tell the requester and
+    the form's contact, and commit."""
     if problems := step_problems(req, target, answer):
         raise SupportRequestRefused(problems)
     req.status = target
@@ -186,9 +204,47 @@ def move(req: SupportRequest, target: str, answer: str, user: User, notify: Noti
         req.answer, req.answered_by = answer.strip(), user
     req.subscription.record("support_request",
                             f"Support request {req.number}: {LABELS[target].lower()}.", user)
+    if target == "approved":
+        _grant_refund(req, user)
+    subject, body = f"Support request {req.number}: {LABELS[target]}", _told(req, target)
+    notify([req.filed_by], subject, body, link(req))
+    if req.contact_email.lower() != (req.filed_by.email or "").lower():
+        mail(req.contact_email, subject, body)  # the contact may have no account here
+    db.session.commit()
+
+
+def _grant_refund(req: SupportRequest, user: User) -> None:
+    """The approved refund in the subscription's history, which billing credits (B3)."""
+    req.subscription.record(
+        SUPPORT_REFUND, f"Refund of {req.amount} {req.currency} approved by support request "
+        f"{req.number}; the next billing run credits it.", user,
+        data={"request": req.id, "number": req.number, "amount": str(req.amount),
+              "currency": req.currency})
+
+
+def refund_granted(req: SupportRequest) -> str:
+    """What approval does, in words: the credit, and what stays as it is (STAYS)."""
+    return (f"A refund of {req.amount} {req.currency} is credited by the provider's next "
+            "billing run, as a credit note of the invoice that charged it (or on the next "
+            f"invoice when none has yet). {STAYS.get(req.rule, '')}").strip()
+
+
+def granted(req: SupportRequest) -> str:
+    """What its approval did and left as it is, once approved (also after closing); ""
+    before, or when declined."""
+    approved = any(e.kind == SUPPORT_REFUND and (e.data or {}).get("request") == req.id
+                   for e in req.subscription.events)
+    return refund_granted(req) if approved else ""
+
+
+def _told(req: SupportRequest, target: str) -> str:
+    """The requester's email: the step, what it means for the refund, the answer."""
     body = f"Your support request {req.number} for {req.subscription.title} is now " \
            f"{LABELS[target].lower()}."
+    if target == "approved":
+        body += f" {refund_granted(req)}"
+    elif target == "declined":
+        body += " No refund will be given."
     if req.answer:
         body += f"\n\nThe provider's answer: {req.answer}"
-    notify([req.filed_by], f"Support request {req.number}: {LABELS[target]}", body, link(req))
-    db.session.commit()
+    return body

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from billing.models import Charge, ChargeType, Invoice
+from billing.runs import run_billing
 from notifications.models import OutboxEmail
 from persistence import db
 from subscriptions.support_models import SupportRequest
@@ -184,8 +186,8 @@ def filed(client, world, late):
 def test_the_admin_takes_it_to_an_answer_and_the_requester_is_emailed_each_step(
         client, world, filed):
     assert step(client, filed, "in_review").status_code == 302
-    assert step(client, filed, "approved", answer="Refunded as a credit note.").status_code \
-        == 302
+    assert step(client, filed, "approved", answer="Refunded as a credit note.",
+                confirm="yes").status_code == 302
     assert step(client, filed, "closed", confirm="yes").status_code == 302
     db.session.refresh(filed)
     assert (filed.status, filed.answer, filed.answered_by_id) == (
@@ -230,7 +232,7 @@ def test_declining_asks_for_confirmation_before_telling_the_requester(client, wo
 
 def test_the_requester_reads_the_answer_on_the_request_page(client, world, filed):
     step(client, filed, "in_review")
-    step(client, filed, "approved", answer="Credit of 120.50 USD issued.")
+    step(client, filed, "approved", answer="Credit of 120.50 USD issued.", confirm="yes")
     sign_out(client)
     login(client, world.reseller_a_user)
     page = client.get(f"/support-requests/{filed.id}").get_data(as_text=True)
@@ -245,3 +247,72 @@ def test_the_admin_queue_filters_by_status(client, filed):
         as_text=True)
     assert filed.number in client.get("/support-requests?status=bogus").get_data(
         as_text=True)  # an unknown status filters nothing out
+
+
+def test_b3_an_approved_refund_is_credited_by_a_credit_note_of_the_invoice_that_charged_it(
+        client, world, late, clock):
+    """Approval only changed a status and sent an email: nothing reached billing."""
+    run_billing("2026-02", START.date())  # February's charge, invoiced
+    [invoice] = db.session.scalars(select(Invoice).where(Invoice.kind == "invoice"))
+    login(client, world.reseller_a_user)
+    file(client, late, amount="10.00")
+    sign_out(client)
+    login(client, world.admin)
+    filed = db.session.scalars(select(SupportRequest)).one()
+    step(client, filed, "in_review")
+    asked = step(client, filed, "approved", answer="Agreed.")
+    assert asked.status_code == 422  # money moves: the admin confirms first
+    assert "refund of 10.00 USD is credited" in asked.get_data(as_text=True)
+    assert step(client, filed, "approved", answer="Agreed.", confirm="yes").status_code == 302
+    clock.move_to(datetime(2026, 4, 1, 6, tzinfo=UTC))
+    run_billing("2026-03", date(2026, 4, 1))
+    credit = db.session.scalars(select(Charge).where(
+        Charge.source == f"support:{filed.id}")).one()
+    assert (credit.charge_type, credit.amount, credit.subscription_id) == (
+        ChargeType.CUSTOMER_CREDIT, Decimal("-10.00"), late.id)
+    note = db.session.scalars(select(Invoice).where(Invoice.kind == "credit_note")).one()
+    assert note.corrects_invoice_id == invoice.id
+    assert [ln.charge_id for ln in note.lines] == [credit.id]
+    run_billing("2026-03", date(2026, 4, 1))  # a run repeated credits nothing twice
+    assert db.session.scalar(select(func.count()).select_from(Charge).where(
+        Charge.source == f"support:{filed.id}")) == 1
+
+
+def test_s3_approval_tells_the_requester_the_refund_and_that_the_plan_stays_active(
+        client, world, filed):
+    step(client, filed, "in_review")
+    step(client, filed, "approved", answer="Agreed.", confirm="yes")
+    body = mails_to(world.reseller_a_user.email)[-1].body
+    assert "A refund of 120.50 USD is credited by the provider's next billing run" in body
+    assert "stays active to its term's end; switch its autorenew off" in body
+    page = client.get(f"/support-requests/{filed.id}").get_data(as_text=True)
+    assert 'id="support-refund"' in page and f'href="/subscriptions/{filed.subscription_id}"' \
+        in page
+
+
+def test_s3_the_decline_email_says_no_refund_will_be_given_as_its_confirmation_did(
+        client, world, filed):
+    step(client, filed, "in_review")
+    asked = step(client, filed, "declined", answer="Outside the policy.")
+    assert "that no refund will be given" in asked.get_data(as_text=True)
+    step(client, filed, "declined", answer="Outside the policy.", confirm="yes")
+    body = mails_to(world.reseller_a_user.email)[-1].body
+    assert "is now declined. No refund will be given." in body
+    assert db.session.scalar(select(func.count()).select_from(Charge)) == 0
+
+
+def test_each_step_is_emailed_to_the_forms_contact_too(client, world, filed):
+    step(client, filed, "in_review")
+    [mail] = mails_to(VALID["contact_email"])
+    assert mail.subject == f"Support request {filed.number}: In review"
+    assert len(mails_to(world.reseller_a_user.email)) == 1
+
+
+def test_a_contact_who_is_the_requester_is_emailed_once(client, world, late):
+    login(client, world.reseller_a_user)
+    file(client, late, contact_email=world.reseller_a_user.email.upper())
+    sign_out(client)
+    login(client, world.admin)
+    step(client, db.session.scalars(select(SupportRequest)).one(), "in_review")
+    assert len(mails_to(world.reseller_a_user.email)) == 1
+    assert mails_to(world.reseller_a_user.email.upper()) == []
