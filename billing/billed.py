@@ -62,12 +62,15 @@ class Billed:
     market: str
     first_term_end: date | None = None  # R6: a co-termed first term ends (next starts) here
     # R1/B1: its latest renewal's first day and that term's prices (None: the order line's),
-    # and the charge cycle and term it was bought with (its order line's, else today's).
+    # and the charge cycle, term and prices it was bought with (B2): its order line's, else
+    # the bought term the sync kept at its first renewal (imported), else today's.
     renewed_on: date | None = None
     renewed_unit_price: Decimal | None = None
     renewed_retail_unit_price: Decimal | None = None
     first_months: int = 0
     first_term_months: int = 0
+    first_unit_price: Decimal | None = None  # None: unit_price
+    first_retail_unit_price: Decimal | None = None
     # The renewed terms before the latest, oldest first; read only where a run may bill one
     # (renewed in or after the month billed, or a seat change's day), else ().
     earlier_terms: tuple[EarlierTerm, ...] = ()
@@ -130,16 +133,16 @@ def _billed_query():
 
 
 def _billed(row, cancelled_on: date | None, changes,
-            earlier: tuple[EarlierTerm, ...] = ()) -> Billed:
+            kept: tuple[EarlierTerm, ...] = ()) -> Billed:
     (sub_id, customer_id, reseller_id, country, order_line_id, pc_subscription_id, title,
      family, billing_cycle, term_duration, quantity, status, autorenew, purchased_at,
      term_end, renewed_on, renewed_unit, renewed_retail, bought_cycle, bought_term,
      custom_term_end, *_price_columns) = row
     months = rules.cycle_months(billing_cycle)
-    first_months = rules.cycle_months(bought_cycle or billing_cycle)
+    bought, earlier = _bought_and_renewed(kept, utc_day(purchased_at))
     unit, currency, market, retail = _price(sub_id, *_price_columns)
     ends = (not autorenew or status in ENDED) and term_end is not None
-    return Billed(
+    sub = Billed(
         sub_id, customer_id, reseller_id, order_line_id, pc_subscription_id or "", title,
         family == rules.PERPETUAL or billing_cycle == "one_time", months,
         rules.TERM_MONTHS.get(term_duration, months), quantity, tuple(changes),
@@ -149,18 +152,44 @@ def _billed(row, cancelled_on: date | None, changes,
         # that whole cycle back (S3, S6), so it must be charged for the two to net out.
         cancelled_on or (utc_day(term_end) if ends else None),
         unit, retail if reseller_id else None, currency, market or country, custom_term_end,
-        renewed_on, renewed_unit, renewed_retail if reseller_id else None, first_months,
-        rules.TERM_MONTHS.get(bought_term or term_duration, first_months), earlier)
+        renewed_on, renewed_unit, renewed_retail if reseller_id else None,
+        earlier_terms=earlier)
+    return _as_bought(sub, bought_cycle, bought_term, bought, billing_cycle, term_duration)
+
+
+def _bought_and_renewed(kept: tuple[EarlierTerm, ...], purchased_on: date
+                        ) -> tuple[EarlierTerm | None, tuple[EarlierTerm, ...]]:
+    """The kept term beginning on the purchase day is the one it was bought on (kept for a
+    subscription with no order line, subscriptions.sync); the others are renewed terms."""
+    if kept and kept[0].began_on <= purchased_on:
+        return kept[0], kept[1:]
+    return None, kept
+
+
+def _as_bought(sub: Billed, line_cycle: str | None, line_term: str | None,
+               kept: EarlierTerm | None, cycle: str, term: str) -> Billed:
+    """B2: the charge cycle, term and prices before its first renewal: its order line's,
+    else the bought term kept at that renewal, else today's (not renewed: the same)."""
+    if line_cycle is None and kept is not None:
+        return replace(sub, first_months=kept.months, first_term_months=kept.term_months,
+                       first_unit_price=kept.unit_price,
+                       first_retail_unit_price=kept.retail_unit_price)
+    months = rules.cycle_months(line_cycle or cycle)
+    return replace(sub, first_months=months,
+                   first_term_months=rules.TERM_MONTHS.get(line_term or term, months))
 
 
 def before_renewal(sub: Billed) -> Billed:
-    """Its terms before its first renewal, as bought: the order line's price, charge cycle
-    and term, for cycles starting before that renewal's day."""
+    """Its terms before its first renewal, as bought: the order line's (or, imported, the
+    kept bought term's) price, charge cycle and term, for cycles and seat changes before
+    that renewal's day (B2)."""
     if sub.renewed_on is None:
         return sub
     first_renewal = sub.earlier_terms[0].began_on if sub.earlier_terms else sub.renewed_on
     return replace(sub, months=sub.first_months, term_months=sub.first_term_months,
-                   billed_until=_until(sub, first_renewal))
+                   billed_until=_until(sub, first_renewal),
+                   unit_price=_or(sub.first_unit_price, sub.unit_price),
+                   retail_unit_price=_or(sub.first_retail_unit_price, sub.retail_unit_price))
 
 
 def renewed_term(sub: Billed) -> Billed:

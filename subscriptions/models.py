@@ -150,7 +150,11 @@ class RenewedTerm(db.Model):
     columns hold the latest's). Billing a month after a later renewal (a run caught up
     late, or the 1st's run after the night's renewal) charges that month's term at its own
     price, not the order line's. A price is NULL when no renewal was ever priced (the
-    catalog did not sell the term): the order line's then, as for the subscription."""
+    catalog did not sell the term): the order line's then, as for the subscription.
+
+    A subscription with no order line (imported from Partner Center) also keeps, at its
+    first renewal, the term it was bought on: began_on its purchase day, at the price
+    billing charged that term (subscriptions.sync._keep_bought_term; B2)."""
 
     __tablename__ = "subscription_terms"
     __table_args__ = (db.UniqueConstraint("subscription_id", "began_on"),)

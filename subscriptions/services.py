@@ -14,11 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
-
 from catalog import effective
-from catalog.models import Price, Sku
-from catalog.queries import buyer_market, buyer_price, markups_for
+from catalog.models import Price
 from connectors.partner_center import PartnerCenterClient
 from connectors.partner_center.errors import PartnerCenterError
 from persistence import as_utc, db
@@ -28,6 +25,7 @@ from subscriptions.keys import download_url, reveal_key, revoke_keys
 from subscriptions.models import Subscription
 from subscriptions.scheduled import scheduled_words
 from subscriptions.sync import mirror
+from subscriptions.term_prices import buyer_unit_price, price_of, retail_unit_price
 
 # Partner Center's own refusals, in the words of our rules.
 PC_CODES = {"900213": ("S3", "S3.cancellation_window_closed"),
@@ -167,59 +165,6 @@ def change_quantity(sub: Subscription, quantity: int, user, client: PartnerCente
     note_removed_schedule(sub, scheduled, user, request_id)
     db.session.commit()
     return sub
-
-
-def price_of(sub: Subscription) -> Price | None:
-    """The price it was bought at (its order line), else (mirrored from Partner Center) the
-    plan's row for its term and billing in its buyer's market (C7) that sold on its term's
-    first day: Microsoft keeps a term's price, so a row that took over since does not
-    reprice it (catalog/effective.py). Else today's row (a term older than the dated rows),
-    else, when none sells, any row of them, listed first."""
-    if sub.order_line is not None:
-        return sub.order_line.price
-    market = buyer_market(sub.customer.country if sub.customer else None)
-    return (_selling_on(sub, market, _term_day(sub))
-            or _selling_on(sub, market, effective.today())
-            or db.session.scalar(_same_term(sub).order_by(Price.listed.desc(), Price.id)))
-
-
-def _term_day(sub: Subscription) -> date:
-    start = as_utc(sub.term_start)
-    return start.astimezone(UTC).date() if start else effective.today()
-
-
-def _same_term(sub: Subscription):
-    return select(Price).join(Sku).where(
-        Sku.product_id == sub.product_id, Price.term_duration == sub.term_duration,
-        Price.billing_cycle == sub.billing_cycle)
-
-
-def _selling_on(sub: Subscription, market: str, day: date) -> Price | None:
-    """The plan's listed row for its term and billing sold on `day` in the buyer's market,
-    in the tier of its licences: not a row announced for later, one past its end, or one
-    a newer row replaced."""
-    rows = db.session.scalars(_same_term(sub).where(
-        Price.market == market, Price.listed.is_(True), *effective.window_filter(day))
-        .order_by(Price.id)).all()
-    selling = effective.selling(rows, day)
-    return effective.tier_or_lowest(selling, sub.quantity) if selling else None
-
-
-def buyer_unit_price(sub: Subscription, price: Price | None) -> Decimal:
-    """What its buyer pays per license and charge cycle: the price on its order line (what
-    the storefront showed), else today's buyer price (the reseller's markup, or retail)."""
-    if sub.order_line is not None:
-        return Decimal(sub.order_line.unit_price)
-    if price is None:
-        return Decimal(0)
-    return Decimal(buyer_price(price, sub.product_id, markups_for(sub.reseller_id)))
-
-
-def retail_unit_price(sub: Subscription, price: Price | None) -> Decimal:
-    """What a reseller invoices its end customer per license and charge cycle: the retail
-    price of the catalog price (the provider's own, else Microsoft's ERP), as billing
-    records it on each charge for the reseller's re-invoice (billing/billed.py)."""
-    return Decimal(0) if price is None else Decimal(price.sell_price)
 
 
 def term_unit_price_now(sub: Subscription) -> Decimal:

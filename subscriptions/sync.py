@@ -40,7 +40,12 @@ from subscriptions.matching import (
 from subscriptions.models import RenewedTerm, Subscription
 from subscriptions.order_sync import with_orders
 from subscriptions.rules import PERPETUAL
-from subscriptions.term_prices import term_unit_price
+from subscriptions.term_prices import (
+    buyer_unit_price,
+    price_of,
+    retail_unit_price,
+    term_unit_price,
+)
 
 log = logging.getLogger(__name__)
 # Partner Center calls a cancelled subscription "deleted".
@@ -86,6 +91,7 @@ def _remote_values(remote: RemoteSubscription) -> dict[str, object]:
 def mirror(sub: Subscription, remote: RemoteSubscription) -> list[str]:
     """Copy Partner Center's view onto the local row; answer the changes, in words."""
     changes = []
+    _keep_bought_term(sub, remote)
     values = _remote_values(remote)
     for attr, label in WATCHED:
         if getattr(sub, attr) != values[attr]:
@@ -114,12 +120,35 @@ def _renewal(sub: Subscription, remote: RemoteSubscription, changes: list[str]) 
     new_end, old_end = as_utc(remote.commitment_end), as_utc(sub.term_end)
     if new_end is None:
         return False
-    renewed = old_end is not None and new_end > old_end and sub.renews
+    renewed = _renews(sub, remote)
     if renewed:
         sub.term_start = old_end
         changes.append(f"renewed: new term {old_end:%Y-%m-%d} – {new_end:%Y-%m-%d}")
     sub.term_end = new_end
     return renewed
+
+
+def _renews(sub: Subscription, remote: RemoteSubscription) -> bool:
+    """Partner Center reports a later commitment end: a new term began at the old end."""
+    new_end, old_end = as_utc(remote.commitment_end), as_utc(sub.term_end)
+    return None not in (new_end, old_end) and new_end > old_end and sub.renews
+
+
+def _keep_bought_term(sub: Subscription, remote: RemoteSubscription) -> None:
+    """B2/R1: a subscription with no order line here (imported from Partner Center) has no
+    record of the term it was bought on but the mirror's own term, billing and price, which
+    its first renewal overwrites. Kept now, from its purchase day at the price billing has
+    charged it, so a seat change or a cycle of that term billed after the renewal is priced
+    by the term in force on its day, as an ordered one is by its order line."""
+    if sub.order_line_id is not None or sub.renewed_on is not None \
+            or not _renews(sub, remote):
+        return
+    price = price_of(sub)  # before the renewal moves its term start, term and billing
+    sub.renewed_terms.append(RenewedTerm(
+        began_on=as_utc(sub.purchased_at).astimezone(UTC).date(),
+        billing_cycle=sub.billing_cycle, term_duration=sub.term_duration,
+        unit_price=None if price is None else buyer_unit_price(sub, price),
+        retail_unit_price=None if price is None else retail_unit_price(sub, price)))
 
 
 def _price_renewed_term(sub: Subscription, changes: list[str]) -> None:

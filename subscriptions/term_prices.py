@@ -12,11 +12,16 @@ Both price the term at the price-list row that sells on the term's first day (th
 date, catalog/effective.py), not today's: a price change Microsoft published for a day on
 or before the renewal is the price the reminder announces and the renewed term is billed
 at, and a sync that sees the renewal days late still records the row of its first day.
+
+`price_of` is the price a subscription's term was bought at: its order line's, or for one
+mirrored from Partner Center the catalog row of its term. It lives here, below
+subscriptions.services, so the sync can keep an imported subscription's first term at that
+price before its first renewal overwrites the term and billing it is read from (B2).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -24,7 +29,7 @@ from sqlalchemy import select
 from catalog import effective
 from catalog.models import Price, Product, Sku
 from catalog.queries import buyer_market, buyer_price, markups_for
-from persistence import db
+from persistence import as_utc, db
 from subscriptions.models import Subscription
 
 
@@ -73,3 +78,56 @@ def term_unit_price(sub: Subscription, term_duration: str, billing_cycle: str,
     unit = Decimal(price.sell_price if retail else buyer_price(
         price, price.sku.product_id, markups_for(sub.reseller_id)))
     return unit, price.currency
+
+
+def price_of(sub: Subscription) -> Price | None:
+    """The price it was bought at (its order line), else (mirrored from Partner Center) the
+    plan's row for its term and billing in its buyer's market (C7) that sold on its term's
+    first day: Microsoft keeps a term's price, so a row that took over since does not
+    reprice it (catalog/effective.py). Else today's row (a term older than the dated rows),
+    else, when none sells, any row of them, listed first."""
+    if sub.order_line is not None:
+        return sub.order_line.price
+    market = buyer_market(sub.customer.country if sub.customer else None)
+    return (_selling_on(sub, market, _term_day(sub))
+            or _selling_on(sub, market, effective.today())
+            or db.session.scalar(_same_term(sub).order_by(Price.listed.desc(), Price.id)))
+
+
+def _term_day(sub: Subscription) -> date:
+    start = as_utc(sub.term_start)
+    return start.astimezone(UTC).date() if start else effective.today()
+
+
+def _same_term(sub: Subscription):
+    return select(Price).join(Sku).where(
+        Sku.product_id == sub.product_id, Price.term_duration == sub.term_duration,
+        Price.billing_cycle == sub.billing_cycle)
+
+
+def _selling_on(sub: Subscription, market: str, day: date) -> Price | None:
+    """The plan's listed row for its term and billing sold on `day` in the buyer's market,
+    in the tier of its licences: not a row announced for later, one past its end, or one
+    a newer row replaced."""
+    rows = db.session.scalars(_same_term(sub).where(
+        Price.market == market, Price.listed.is_(True), *effective.window_filter(day))
+        .order_by(Price.id)).all()
+    selling = effective.selling(rows, day)
+    return effective.tier_or_lowest(selling, sub.quantity) if selling else None
+
+
+def buyer_unit_price(sub: Subscription, price: Price | None) -> Decimal:
+    """What its buyer pays per license and charge cycle: the price on its order line (what
+    the storefront showed), else today's buyer price (the reseller's markup, or retail)."""
+    if sub.order_line is not None:
+        return Decimal(sub.order_line.unit_price)
+    if price is None:
+        return Decimal(0)
+    return Decimal(buyer_price(price, sub.product_id, markups_for(sub.reseller_id)))
+
+
+def retail_unit_price(sub: Subscription, price: Price | None) -> Decimal:
+    """What a reseller invoices its end customer per license and charge cycle: the retail
+    price of the catalog price (the provider's own, else Microsoft's ERP), as billing
+    records it on each charge for the reseller's re-invoice (billing/billed.py)."""
+    return Decimal(0) if price is None else Decimal(price.sell_price)
