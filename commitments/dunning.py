@@ -3,7 +3,9 @@
 Dates come from commitments.schedule. A payment, answer or order counts from the day it is
 recorded, so one recorded on or before the due date (before the job runs) prevents suspension.
 A month offset in full by commitment orders (commitments.offsets) is settled on the day the
-offsets covered it; a partial offset answers the notification and the rest stays payable.
+offsets covered it. A partial offset answers the notification for the part it covers only:
+the rest is unpaid overage like any other, so the payment advice, its reminders and the
+suspension on the due date follow the month's O8 dates for it, until it is paid or offset.
 """
 
 from __future__ import annotations
@@ -130,9 +132,11 @@ def _overage_month(
         ),
         last,
     )
-    if not _on_or_before(settled.answered_on, timeline.respond_by):
-        # What is still payable: an offset made since takes its part off (O3).
-        payable = amount - settled.offset_by(today)
+    # What is still payable: an offset made since takes its part off (O3).
+    offset = settled.offset_by(today)
+    if offset > 0 or not _on_or_before(settled.answered_on, timeline.respond_by):
+        # An answer in time spares the advice; an offset of part answers for that part only.
+        payable = amount - offset
         yield from _advice_candidates(facts, month, timeline.advice, _OVERAGE_ADVICE, payable)
 
 

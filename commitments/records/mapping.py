@@ -9,7 +9,7 @@ from sqlalchemy import select
 from commitments import balance, credit, notices, orders
 from commitments import enrollment as domain
 from commitments.accounts import Account
-from commitments.records import models, subscription_states
+from commitments.records import models, overage_due, subscription_states
 from persistence import db
 
 
@@ -87,16 +87,31 @@ def to_offset(row: models.OverageOffset) -> balance.Offset:
                           row.amount_excl_tax, row.offset_on)
 
 
-def to_settlement(row: models.OverageSettlement) -> notices.OverageSettlement:
-    """A month's answer with its option and offsets (O3, O8)."""
+def to_settlement(row: models.OverageSettlement,
+                  invoice: models.EnrollmentInvoice | None = None) -> notices.OverageSettlement:
+    """A month's answer with its option and offsets (O3, O8); paid on the day recorded, or
+    the day its overage invoice had nothing left due (paid on the invoice, O8)."""
     option = notices.SettlementOption(row.option) if row.option else None
-    return notices.OverageSettlement(row.month, row.responded_on, row.settled_on, option,
+    paid = row.settled_on or (overage_due.settled_on(invoice) if invoice else None)
+    return notices.OverageSettlement(row.month, row.responded_on, paid, option,
                                      tuple(to_offset(o) for o in row.offsets))
+
+
+def to_settlements(row: models.Enrollment) -> tuple[notices.OverageSettlement, ...]:
+    """Every month answered, offset or whose overage invoice is paid: a payment on the
+    invoice settles the month as the recorded answer does, so the dunning stops (O8)."""
+    invoices = overage_due.overage_invoices(row)
+    answered = [to_settlement(s, invoices.get(s.month)) for s in row.settlements]
+    months = {s.month for s in answered}
+    paid = [notices.OverageSettlement(month, settled_on=overage_due.settled_on(link))
+            for month, link in invoices.items()
+            if month not in months and overage_due.settled_on(link) is not None]
+    return (*answered, *paid)
 
 
 def to_facts(row: models.Enrollment) -> notices.EnrollmentFacts:
     """Everything due_notices needs about one enrollment, gathered once."""
-    settlements = tuple(to_settlement(s) for s in row.settlements)
+    settlements = to_settlements(row)
     return notices.EnrollmentFacts(
         enrollment=to_enrollment(row),
         orders=to_orders(row),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import select
@@ -35,11 +35,10 @@ from commitments.orders import CommitmentOrder as DomainOrder
 from commitments.problems import CommitmentRefused, problem, refuse_if_any
 from commitments.records import assist_services, invoicing, letters, mapping, models, usage
 from commitments.records.daily import dispatch_due
+from commitments.records.overage_due import CENT, unpaid_net
 from commitments.records.price_list import price_for
 from commitments.records.subscription_states import subscription_status
 from persistence import db
-
-CENT = Decimal("0.01")
 
 DEFAULT_TAX_RATE = Decimal("0.06")  # VAT on cloud services in China; the partner may change it
 
@@ -272,20 +271,11 @@ def offset_overage(
     return offset
 
 
-def _unpaid_net(invoice) -> Decimal:
-    """What the invoice still asks for, net of tax (its balance due in the proportion of
-    its subtotal to its total), to the cent below."""
-    if invoice.total <= ZERO:
-        return ZERO
-    share = invoice.balance_due * invoice.subtotal / invoice.total
-    return share.quantize(CENT, rounding=ROUND_DOWN)
-
-
 def _within_unpaid(planned: Offset, link: models.EnrollmentInvoice, *, given: bool) -> Offset:
     """O5: usage the customer already paid on the overage invoice is not funded again by
     an order: an offset takes at most what the invoice still asks for (net of tax); one
     asked for "all it can" takes that much, one with a larger amount is refused."""
-    unpaid = _unpaid_net(link.invoice)
+    unpaid = unpaid_net(link.invoice)
     if planned.amount <= unpaid:
         return planned
     if not given:
@@ -298,7 +288,7 @@ def _refuse_beyond_unpaid(link: models.EnrollmentInvoice, note, *, due: Decimal)
     zero: a cent over is refused, the note's number given back."""
     if -note.total > due:
         db.session.rollback()
-        raise CommitmentRefused([_beyond_unpaid(link, _unpaid_net(link.invoice) - CENT)])
+        raise CommitmentRefused([_beyond_unpaid(link, unpaid_net(link.invoice) - CENT)])
 
 
 def _beyond_unpaid(link: models.EnrollmentInvoice, unpaid: Decimal):

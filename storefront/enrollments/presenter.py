@@ -9,8 +9,9 @@ from decimal import Decimal
 from commitments import lifecycle
 from commitments.balance import Balance, burn_down, term_balance, thresholds_reached
 from commitments.enrollment import TERM_YEARS, Document, Status, term_bounds, term_year
+from commitments.money import ZERO, format_rmb
 from commitments.orders import annual_amount
-from commitments.records import mapping, models
+from commitments.records import mapping, models, overage_due
 from commitments.schedule import annual_order_window
 from storefront.enrollments.chart import Chart, burn_down_chart
 from storefront.enrollments.forms import DOCUMENT_LABELS
@@ -28,6 +29,7 @@ class YearView:
     balance: Balance
     thresholds: tuple[int, ...]
     chart: Chart | None
+    overage_due: Decimal = ZERO  # of the overage, what is neither paid nor offset (O8)
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,35 @@ def _year(row: models.Enrollment, orders, usage, year: int, today: date,
         points = burn_down(row.start, orders, usage, year, today, offsets)
         chart = burn_down_chart(points, first, last, balance.funded)
     return YearView(year, first, last, annual_amount(orders, year), window, balance,
-                    thresholds_reached(balance), chart)
+                    thresholds_reached(balance), chart,
+                    _still_due(row, first, last, balance.overage))
+
+
+def _still_due(row: models.Enrollment, first: date, last: date, overage: Decimal) -> Decimal:
+    """The term's overage less what its months' invoices were paid or credited (offsets):
+    what the customer still owes of it, so the page never shows it as all owed."""
+    settled = sum((overage_due.settled_net(link) for month, link
+                   in overage_due.overage_invoices(row).items() if first <= month <= last),
+                  start=ZERO)
+    return max(overage - settled, ZERO)
+
+
+def settlement_states(row: models.Enrollment) -> dict[int, str]:
+    """The "Paid or offset" cell of each month's answer: the day it was settled, or how
+    much of it is offset and still due while it is only partly offset (O3, O8)."""
+    invoices = overage_due.overage_invoices(row)
+    return {s.id: _settlement_state(s, invoices.get(s.month)) for s in row.settlements}
+
+
+def _settlement_state(settlement: models.OverageSettlement,
+                      link: models.EnrollmentInvoice | None) -> str:
+    due = overage_due.month_due(settlement, link)
+    if due is not None and due.partly_offset:
+        return (f"Partly offset: {format_rmb(due.offset)} of {format_rmb(due.invoiced)}; "
+                f"{format_rmb(due.due)} still due ({format_rmb(due.due_with_tax)} with VAT "
+                f"on {due.number})")
+    day = settlement.settled_on or (overage_due.settled_on(link) if link else None)
+    return day.isoformat() if day else "—"
 
 
 def documents(row: models.Enrollment) -> list[DocumentView]:
@@ -73,4 +103,5 @@ def page(row: models.Enrollment, today: date) -> dict:
         "deprovision_on": lifecycle.deprovision_on(state),
         "data_retained": lifecycle.data_retained(state, today),
         "recent_usage": list(reversed(row.usage))[:20],
+        "settlement_states": settlement_states(row),
     }

@@ -133,13 +133,34 @@ def test_o8_a_full_offset_after_the_advice_stops_the_suspension(active):
                      K.OVERAGE_PAYMENT_REMINDER]
 
 
-def test_o8_a_partial_offset_answers_by_the_15th_but_the_rest_stays_payable(active):
+def test_o8_a_partial_offset_by_the_15th_leaves_the_rest_to_the_advice_and_suspension(active):
+    """The offset answers for the 2,000 it covers only: the 3,000 left is unpaid overage,
+    dunned on May's O8 dates (the old code sent nothing after the notification)."""
     offset = Offset(MAY, 2, 1, Decimal("2000.00"), date(2025, 6, 10))
     facts = facts_with(active, order("2000", date(2025, 6, 10)), offsets=[offset])
+    log = without_thresholds(run_job(facts, date(2025, 5, 21), date(2025, 7, 16)))
+    assert [(day, kind) for day, kind, _ in log] == [
+        (date(2025, 6, 6), K.OVERAGE_STATEMENT), (date(2025, 6, 8), K.OVERAGE_NOTIFICATION),
+        (date(2025, 6, 16), K.OVERAGE_PAYMENT_ADVICE),
+        (date(2025, 6, 24), K.OVERAGE_PAYMENT_REMINDER),
+        (date(2025, 7, 8), K.OVERAGE_PAYMENT_REMINDER),
+        (date(2025, 7, 16), K.SUSPEND_FOR_UNPAID_OVERAGE)]
+    advice = [c.notice for c in overage_candidates(facts, date(2025, 6, 16))
+              if c.notice.kind is K.OVERAGE_PAYMENT_ADVICE]
+    assert [(n.amount, n.pay_by) for n in advice] == [(Decimal("3000.00"), date(2025, 7, 16))]
+    assert not facts.settlement(MAY).settled_by(Decimal("5000.00"))
+
+
+def test_o8_the_rest_of_a_partly_offset_month_paid_before_the_due_date_avoids_suspension(
+        active):
+    offset = Offset(MAY, 2, 1, Decimal("2000.00"), date(2025, 6, 10))
+    facts = facts_with(active, order("2000", date(2025, 6, 10)), offsets=[offset])
+    paid = replace(facts.settlement(MAY), settled_on=date(2025, 6, 30))
+    facts = replace(facts, overage_settlements=(paid,))
     kinds = [k for _, k, _ in without_thresholds(
         run_job(facts, date(2025, 5, 21), date(2025, 10, 31)))]
-    assert kinds == [K.OVERAGE_STATEMENT, K.OVERAGE_NOTIFICATION]  # answered, not settled
-    assert not facts.settlement(MAY).settled_by(Decimal("5000.00"))
+    assert kinds == [K.OVERAGE_STATEMENT, K.OVERAGE_NOTIFICATION, K.OVERAGE_PAYMENT_ADVICE,
+                     K.OVERAGE_PAYMENT_REMINDER]
 
 
 def test_o8_after_a_late_partial_offset_the_payment_advice_asks_only_for_the_rest(active):

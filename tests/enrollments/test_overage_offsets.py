@@ -7,14 +7,17 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from accounts.models import Role
 from accounts.services import new_user
 from billing.payments import PaymentInput, record_payment
+from commitments.enrollment import Status
 from commitments.orders import OrderKind
 from commitments.problems import CommitmentRefused
 from commitments.records import services
 from commitments.records.models import Enrollment
+from notifications.models import Notification
 from persistence import db
 from tests.conftest import PASSWORD
 from tests.enrollments.conftest import (
@@ -97,8 +100,7 @@ def test_o3_a_smaller_order_offsets_part_and_the_rest_stays_payable_on_the_invoi
     with at(date(2025, 7, 10), client, world.reseller_a_user):
         page = client.get(f"/enrollments/{invoiced.id}").get_data(as_text=True)
     assert "RMB 5,000.00 offset against overage (O3), RMB 0.00 left" in page
-    # Answered by the 15th: no payment advice; the rest is paid by its invoice's terms.
-    assert run_days(date(2025, 7, 10), date(2025, 8, 31)) == []
+    # The rest is dunned (test_o8_the_rest_of_a_partly_offset_month_is_dunned_to_suspension).
 
 
 def test_o3_an_order_of_another_enrollment_is_refused_on_the_page(client, world, invoiced):
@@ -208,3 +210,64 @@ def test_o5_after_an_earlier_offset_and_a_payment_an_offset_takes_only_whats_sti
     assert [n.subtotal for n in invoice.credit_notes] == [Decimal("-5000.00"),
                                                            Decimal("-10000.00")]
     assert invoice.balance_due == Decimal("0")
+
+
+# -- O8: a month offset in part is not settled; the rest is shown and dunned until paid -----
+
+def page_of(client, world, row, day: date = date(2025, 7, 10)) -> str:
+    with at(day, client, world.reseller_a_user):
+        return client.get(f"/enrollments/{row.id}").get_data(as_text=True)
+
+
+def cell(page: str, testid: str) -> str:
+    return page.split(f'data-testid="{testid}">', 1)[1].split("</", 1)[0]
+
+
+def test_o8_a_partly_offset_month_says_what_is_offset_and_what_is_still_due(
+    client, world, invoiced
+):
+    """The audit: "Paid or offset" showed the offset's date while the invoice still asked
+    for the rest, and the burn-down read the whole overage beside the offset."""
+    placed = order(invoiced, world, "5000")
+    assert offset(client, world, invoiced, placed.id).status_code == 302
+    number = overage_invoice(invoiced).number
+    page = page_of(client, world, invoiced)
+    assert cell(page, "settled-2025-06") == (
+        "Partly offset: RMB 5,000.00 of RMB 20,000.00; RMB 15,000.00 still due "
+        f"(RMB 15,900.00 with VAT on {number})")
+    assert cell(page, "overage-due-1") == "RMB 20,000.00 overage, RMB 15,000.00 of it still due"
+
+
+def test_o8_the_rest_of_a_partly_offset_month_is_dunned_to_suspension(client, world, invoiced):
+    """Offset in part on 10 July, before the 15th: the 15,000 left gets June's payment
+    advice on 16 July, its reminders and, unpaid, the suspension on 16 August."""
+    placed = order(invoiced, world, "5000")
+    assert offset(client, world, invoiced, placed.id).status_code == 302
+    assert run_days(date(2025, 7, 10), date(2025, 8, 16)) == [
+        "overage_payment_advice", "overage_payment_reminder", "overage_payment_reminder",
+        "suspend_for_unpaid_overage"]
+    row = db.session.get(Enrollment, invoiced.id)
+    advice = next(n for n in row.notices if n.kind == "overage_payment_advice")
+    assert (advice.sent_on, row.status, row.suspension_reason) == (
+        date(2025, 7, 16), Status.SUSPENDED, "unpaid_overage")
+    assert "RMB 15,000.00" in advice_body(world)
+
+
+def test_o8_paying_the_rest_on_the_invoice_settles_the_month_and_stops_the_dunning(
+    client, world, invoiced
+):
+    placed = order(invoiced, world, "5000")
+    assert offset(client, world, invoiced, placed.id).status_code == 302
+    assert run_days(date(2025, 7, 10), date(2025, 7, 19)) == ["overage_payment_advice"]
+    pay_part(invoiced, world, "15900.00", on=date(2025, 7, 20))
+    assert run_days(date(2025, 7, 20), date(2025, 9, 30)) == []
+    assert db.session.get(Enrollment, invoiced.id).status == Status.ACTIVE
+    page = page_of(client, world, invoiced, date(2025, 7, 20))
+    assert cell(page, "settled-2025-06") == "2025-07-20"
+    assert cell(page, "overage-due-1") == "RMB 20,000.00 overage, all paid or offset"
+
+
+def advice_body(world) -> str:
+    return db.session.scalars(select(Notification.body).where(
+        Notification.user_id == world.admin.id,
+        Notification.subject.like("%Payment advice for unpaid overage"))).one()
