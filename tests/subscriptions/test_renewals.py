@@ -363,11 +363,19 @@ def test_r1_replacing_a_scheduled_upgrade_is_confirmed_first_and_said_after(
 SCHEDULED = "The change scheduled for the renewal (5 licenses, 1 year, billed annually)"
 
 
-def test_r1_turning_autorenew_off_says_the_scheduled_change_goes_before_and_after(
-        clock, buy, annual, client, world, pc_client):
+@pytest.fixture
+def scheduled(clock, buy, annual, client, world, pc_client):
+    """Two licences with a year billed annually scheduled for the renewal, their reseller
+    signed in."""
     sub = buy(quantity=2)
     renewals.schedule(sub, ANNUAL, world.reseller_a_user, pc_client)
     login(client, world.reseller_a_user)
+    return sub
+
+
+def test_r1_turning_autorenew_off_says_the_scheduled_change_goes_before_and_after(
+        scheduled, client):
+    sub = scheduled
     url = f"/subscriptions/{sub.id}"
     assert f"{SCHEDULED} is removed" in client.get(url).get_data(as_text=True)  # the dialog
     asked = _post(client, f"{url}/autorenew", autorenew="off")
@@ -383,10 +391,8 @@ def test_r1_turning_autorenew_off_says_the_scheduled_change_goes_before_and_afte
 
 
 def test_r1_a_mid_term_quantity_change_says_the_scheduled_change_goes_before_and_after(
-        clock, buy, annual, client, world, pc_client):
-    sub = buy(quantity=2)
-    renewals.schedule(sub, ANNUAL, world.reseller_a_user, pc_client)
-    login(client, world.reseller_a_user)
+        scheduled, client, world):
+    sub = scheduled
     url = f"/subscriptions/{sub.id}/quantity"
     fewer = _post(client, url, quantity="1")  # removing asked already; now it names it
     assert fewer.status_code == 422 and f"{SCHEDULED} is removed" in fewer.get_data(
