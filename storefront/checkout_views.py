@@ -42,6 +42,7 @@ from storefront.templating import plan_terms
 from subscriptions import upgrades
 from subscriptions.azure_plan import azure_plan_view
 from subscriptions.models import Subscription
+from subscriptions.scheduled import scheduled_words
 
 bp = Blueprint("checkout", __name__)
 
@@ -112,6 +113,7 @@ def _render_cart(customer: Customer, problems=(), mca_form=None, status=200, pla
             the_cart.lines, shown, strict=True) if shown_line.note},
         quote=quotes.encode(quotes.quote_of(the_cart, [priced[ln.id][0] for ln in the_cart.lines])),
         coterm=_coterm(the_cart, shows_retail), azure=_azure(the_cart), scopes=reservations.SCOPES,
+        dropped=_dropped_schedules(the_cart),
         reservation_kept=reservation or {},
         unqualified=_unqualified(the_cart, customer),
         money=lambda amount, currency: format_money(amount, currency, locale)), status
@@ -215,6 +217,14 @@ def _changed_line(the_cart, line_id: int) -> str:
                       request.form.get("price_id", type=int))
     return (f"Updated {title}: {counted(line.quantity, 'license')}, "
             f"{plan_terms(line.price)}.")
+
+
+def _dropped_schedules(the_cart) -> dict[int, str]:
+    """R1: by line id, the change scheduled for the renewal of the subscription a line adds
+    licences to: adding them is a mid-term change, and Partner Center removes every
+    scheduled change on one (create-scheduled-changes), so the buyer is told before."""
+    return {line.id: words for line in the_cart.lines if line.add_to_subscription is not None
+            and (words := scheduled_words(line.add_to_subscription))}
 
 
 def _quantity(text: str) -> int:

@@ -144,3 +144,20 @@ def test_c4_after_a_renewal_to_annual_billing_extra_licences_are_billed_annually
     renew(clock, shop, pc_client)
     line = carts.add_licenses(sub, 2, agent)
     assert (line.price.term_duration, line.price.billing_cycle) == ("P1Y", "annual")
+
+
+def test_r1_the_cart_says_adding_licences_removes_the_change_scheduled_for_the_renewal(
+        client, shop, monthly, pc_client):
+    """Adding licences is a change during the term: Partner Center removes the change
+    scheduled for the renewal on one (create-scheduled-changes), which the buyer only
+    learned from the next sync."""
+    annual(shop)
+    renewals.schedule(monthly, NextTermChange(12, "P1Y", "annual"), shop.reseller_a_user,
+                      pc_client)
+    page = add_two(client, shop, monthly)
+    [said] = re.findall(r'data-testid="schedule-dropped">(.*?)</small>', page, re.S)
+    assert "Adding them removes the change scheduled for its renewal (12 licenses" in said
+
+
+def test_r1_nothing_is_said_of_a_schedule_when_none_is_scheduled(client, shop, monthly):
+    assert 'data-testid="schedule-dropped"' not in add_two(client, shop, monthly)
