@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from accounts import audit
 from accounts.models import ApiToken, User
-from accounts.throttle import Store, seconds_until
+from accounts.throttle import Store, allowance_wait, seconds_until
 from persistence import db
 
 PREFIX = "csp_"
@@ -131,8 +131,7 @@ def owner_wait(store: Store, owner: str, now: datetime, limit: int,
                window: int) -> int | None:
     """Count a request against the token's reseller or company (`owner_of`): one owner's
     many tokens share one limit. The seconds to wait when over it."""
-    count = store.hit("api:" + owner, window, now)
-    return seconds_until(count.resets_at, now) if count.hits > limit else None
+    return allowance_wait(store, "api:" + owner, limit, window, now)
 
 
 def owner_of(token: ApiToken) -> str:

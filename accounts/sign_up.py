@@ -35,7 +35,7 @@ from accounts.services import (
     apply_fields,
 )
 from accounts.sign_in import normalise, user_by_email
-from accounts.throttle import Store, seconds_until
+from accounts.throttle import Store, allowance_wait
 from persistence import as_utc, db, utcnow
 
 LINK_LIFETIME = timedelta(hours=24)
@@ -154,8 +154,8 @@ def wait_before(store: Store, address: str, limit: int, window: int,
                 now: datetime) -> int | None:
     """Count a sign-up from this client address; the seconds to wait when over the limit
     (each sign-up hashes a password and sends an email to any address typed)."""
-    count = store.hit("sign-up:address:" + (address or "unknown"), window, now)
-    return seconds_until(count.resets_at, now) if count.hits > limit else None
+    return allowance_wait(store, "sign-up:address:" + (address or "unknown"), limit, window,
+                          now)
 
 
 def purge(now: datetime) -> int:

@@ -22,7 +22,7 @@ from accounts import api_tokens, audit, emails, links, passwords, sessions
 from accounts.models import ApiToken, CompanyRole, Customer, Reseller, Role, User, UserSession
 from accounts.services import EmailTaken, InvalidEmail
 from accounts.sign_in import normalise, user_by_email
-from accounts.throttle import Store, seconds_until
+from accounts.throttle import Store, allowance_wait
 from persistence import db
 
 Mail = Callable[[str, str, str], None]  # (to, subject, body): adds an outbox email
@@ -101,8 +101,8 @@ def invitation_wait(store: Store, company: Company, limit: int, now: datetime) -
     over it. Each one mails an address the company's admin types, and anyone becomes a
     company admin by signing up, so the form must not mail anyone at will."""
     owner = company.owner
-    count = store.hit(f"invite:{owner['reseller_id']}:{owner['customer_id']}", 3600, now)
-    return seconds_until(count.resets_at, now) if count.hits > limit else None
+    return allowance_wait(store, f"invite:{owner['reseller_id']}:{owner['customer_id']}",
+                          limit, 3600, now)
 
 
 def invite(actor: User, company: Company, *, email: str, name: str, company_role: str,

@@ -54,6 +54,14 @@ def lock_seconds(attempt: int, free: int, cap: int) -> int:
     return min(cap, 2 ** min(attempt - free + 1, 31))
 
 
+def allowance_wait(store: Store, bucket: str, limit: int, window: int,
+                   now: datetime) -> int | None:
+    """Count one use of a fixed-window allowance (`limit` per `window` seconds); the seconds
+    to wait when this use is over it, else None."""
+    count = store.hit(bucket, window, now)
+    return seconds_until(count.resets_at, now) if count.hits > limit else None
+
+
 def seconds_until(moment: datetime, now: datetime) -> int:
     """Whole seconds from now until moment, at least 1 (a Retry-After of 0 invites a spin)."""
     return max(1, math.ceil((moment - now).total_seconds()))
