@@ -40,7 +40,10 @@ from provisioning.attention import ADMIN_RETRY, NeedsAttention
 from provisioning.steps import Checkpoint
 from subscriptions.matching import ProductIndex, Unmatched, adopt, owners_of
 from subscriptions.models import Subscription
+from subscriptions.scheduled import scheduled_words
+from subscriptions.services import note_removed_schedule
 from subscriptions.sync import mirror as copy_remote
+from subscriptions.sync import next_term_words
 
 ENDED = frozenset({"deleted", "cancelled", "expired", "disabled"})
 TAKES_LICENSES = ("active", "pending")  # pending: it will, once its order completes
@@ -72,6 +75,7 @@ def add_licenses(order: Order, line: OrderLine, client: PartnerCenterClient,
         line.target_quantity = current.quantity + line.quantity
         db.session.commit()
     request_id = request_id_for(order, line)
+    scheduled = scheduled_words(subscription)
     updated = _set_seats(order, line, subscription, client, request_id)
     checkpoint("add_licenses")
     subscription.quantity = updated.quantity
@@ -81,6 +85,10 @@ def add_licenses(order: Order, line: OrderLine, client: PartnerCenterClient,
                         request_id=request_id,
                         data={"before": line.target_quantity - line.quantity,
                               "after": updated.quantity, "order_line_id": line.id})
+    # A mid-term change makes Partner Center remove the change scheduled for the renewal
+    # (R1, create-scheduled-changes): said now, not when the hourly sync sees it gone.
+    subscription.next_term = next_term_words(updated)
+    note_removed_schedule(subscription, scheduled, order.placed_by, request_id)
     line.pc_subscription_id = subscription.pc_subscription_id
     line.status = "provisioned"
     db.session.commit()

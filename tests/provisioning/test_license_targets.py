@@ -10,7 +10,9 @@ from connectors.partner_center.commerce_types import CartLineRequest
 from connectors.partner_center.sandbox import seed
 from persistence import db
 from provisioning.jobs import requeue, run_job
+from subscriptions import renewals
 from subscriptions.models import Subscription
+from subscriptions.renewal_rules import NextTermChange
 from tests.provisioning.conftest import crash_once_at
 from tests.provisioning.factories import (
     BUSINESS_STANDARD,
@@ -196,3 +198,25 @@ def test_two_orders_adding_licenses_to_one_subscription_add_both(pc_app, pc_clie
     run_job(later.id, pc_client)
     assert (earlier.status, later.status) == ("provisioned", "provisioned")
     assert seats_in_partner_center(pc_sandbox, mirror.pc_subscription_id) == mirror.quantity == 9
+
+
+def test_r1_licences_added_by_an_order_record_that_the_scheduled_change_went(
+        pc_app, pc_client, pc_sandbox):
+    """Adding licences is a change during the term, on which Partner Center removes the
+    change scheduled for the renewal: the history says so with the PATCH that did it, not
+    an hour later when the sync sees it gone."""
+    first = make_order(lines=((BUSINESS_STANDARD, 3),))
+    run_job(first.id, pc_client)
+    sub = db.session.scalars(select(Subscription)).one()
+    renewals.schedule(sub, NextTermChange(5, sub.term_duration, sub.billing_cycle),
+                      first.placed_by, pc_client)
+    assert sub.next_term is not None
+    more = licenses_for(first)
+    more.lines[0].target_subscription = sub
+    db.session.commit()
+    assert run_job(more.id, pc_client) is None and more.status == "provisioned"
+    assert sub.next_term is None and sub.quantity == 5
+    added, removed = sub.events[-2:]
+    assert (added.kind, removed.kind) == ("licenses_added", "next_term_removed")
+    assert "The change scheduled for the renewal (5 licenses" in removed.note
+    assert removed.request_id == added.request_id  # the licences' PATCH
