@@ -7,7 +7,8 @@ and the operator reads which part to fix.
   queued there; their job rows survive an outage, but nothing gets provisioned).
 - partner_center, graph: in sandbox mode the tokens are made locally, always fine. In live
   mode, a token acquired in this process within TOKEN_FRESH_SECONDS counts; otherwise one is
-  requested now (msal's cache answers while one is valid), waiting at most TOKEN_TIMEOUT.
+  requested now (msal's cache answers while one is valid), waiting at most TOKEN_TIMEOUT;
+  a request that failed within TOKEN_RETRY_SECONDS is the answer instead of a new one.
 - migrations: the database's alembic revision is the code's head. A schema made by
   db.create_all() (tests, a throwaway database) has no alembic_version table: it counts as
   current when every table of the models exists, and as behind when any is missing.
@@ -39,6 +40,10 @@ log = logging.getLogger("operations.health")
 BROKER_TIMEOUT = 2.0
 TOKEN_TIMEOUT = 5.0
 TOKEN_FRESH_SECONDS = 3600.0
+# After a failed token request, probes answer from it for this long instead of asking
+# Entra ID again: load balancers probe every few seconds on every node, and a refused
+# credential stays refused until someone fixes it.
+TOKEN_RETRY_SECONDS = 60.0
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -90,6 +95,10 @@ def check_token(source: str, mode: str, probe: Callable[[], None],
     last = tokens.latest(source)
     if last and last.ok and tokens.now() - last.at < TOKEN_FRESH_SECONDS:
         return "ok"
+    if last and not last.ok and tokens.now() - last.at < TOKEN_RETRY_SECONDS:
+        ago = max(0, round(tokens.now() - last.at))
+        raise NotReady(f"the token request {ago} s ago failed (see the log and "
+                       f"/admin/system); asked again {TOKEN_RETRY_SECONDS:g} s after it")
     pool = ThreadPoolExecutor(max_workers=1)
     try:
         pool.submit(probe).result(timeout=timeout)

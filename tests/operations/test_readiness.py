@@ -101,9 +101,31 @@ def test_live_tokens_are_asked_for_when_none_was_had_recently_and_a_refusal_is_n
 
 
 def test_a_token_source_that_does_not_answer_is_not_waited_for():
-    tokens.record("graph", "app", tokens.TokenState(False, tokens.now(), problem="x"))
+    tokens.record("graph", "app", tokens.TokenState(False, tokens.now() - 120, problem="x"))
     started = time.perf_counter()
     ready, body = health.run({"graph": lambda: health.check_token(
         "graph", "live", lambda: time.sleep(2), timeout=0.2)})
     assert time.perf_counter() - started < 1.5
     assert not ready and "did not answer within 0.2 s" in body["checks"]["graph"]
+
+
+def test_a_refused_token_is_the_answer_for_a_minute_instead_of_asking_entra_id_each_probe():
+    """Load balancers probe every node every few seconds: each probe asking Entra ID again
+    for a refused credential would hammer it (and wait up to 5 s) until someone fixes it."""
+    asked = []
+
+    def probe() -> None:
+        asked.append(1)
+        tokens.record("graph", "app", tokens.TokenState(False, tokens.now(),
+                                                        problem="AADSTS7000215 secret"))
+        refused()
+
+    tokens.record("graph", "app", tokens.TokenState(True, tokens.now() - 7200))
+    for _ in range(3):
+        ready, body = health.run({"graph": lambda: health.check_token("graph", "live", probe)})
+        assert not ready
+    assert len(asked) == 1
+    said = body["checks"]["graph"]
+    assert said.startswith("failed: the token request 0 s ago failed") and "AADSTS" not in said
+    tokens.record("graph", "app", tokens.TokenState(False, tokens.now() - 61))
+    health.check_token("graph", "live", lambda: None)  # a minute on, asked again
