@@ -207,6 +207,8 @@ def set_active(actor: User, user: User, on: bool, now: datetime) -> None:
         raise NotAllowed("You cannot deactivate yourself.")
     if bool(user.active) == on:
         return
+    if on and actor.role != Role.PROVIDER_ADMIN:
+        _may_reactivate(user)
     user.active = on
     if not on:
         sessions.end_sessions(UserSession.user_id == user.id, now)
@@ -214,3 +216,26 @@ def set_active(actor: User, user: User, on: bool, now: datetime) -> None:
     audit.record(audit.Kind.ACTIVATED if on else audit.Kind.DEACTIVATED, user=user,
                  actor=actor, now=now)
     db.session.commit()
+
+
+def _may_reactivate(user: User) -> None:
+    """A user the provider deactivated stays so until the provider reactivates it: the
+    provider's decision (abuse, a leaver reported to it) is not for the company to undo."""
+    last = deactivated_by_provider(user)
+    if last is not None:
+        raise NotAllowed(f"Your provider deactivated {user.email} on {last.at:%Y-%m-%d}; "
+                         "only the provider can reactivate this user. Ask your provider.")
+
+
+def deactivated_by_provider(user: User) -> audit.AuditEvent | None:
+    """The event of an inactive user's deactivation when a provider admin did it."""
+    if user.active:
+        return None
+    last = db.session.scalar(select(audit.AuditEvent).where(
+        audit.AuditEvent.user_id == user.id,
+        audit.AuditEvent.kind == audit.Kind.DEACTIVATED,
+    ).order_by(audit.AuditEvent.at.desc(), audit.AuditEvent.id.desc()).limit(1))
+    if last is not None and last.actor is not None \
+            and last.actor.role == Role.PROVIDER_ADMIN:
+        return last
+    return None

@@ -102,7 +102,8 @@ def _page(company: team.Company, form: InviteForm, status: int = 200):
     return render_template(
         "team/index.html", company=company, form=form, members=team.members(company),
         invitations=team.open_invitations(company, utcnow()), role_labels=ROLE_LABELS,
-        role_form=RoleForm, args=_company_args(company)), status
+        role_form=RoleForm, args=_company_args(company),
+        held_by_provider=team.deactivated_by_provider), status
 
 
 @bp.route("/invite", methods=["POST"])

@@ -241,3 +241,38 @@ def test_a_company_sends_only_so_many_invitations_an_hour(app, client, world):
     assert "Reseller A has sent as many invitations as an hour allows" in page
     assert 'value="n3@test.example"' in page  # what was typed is kept
     assert mailed_text("n3@test.example") == ""
+
+
+def test_a_company_admin_cannot_reactivate_a_user_the_provider_deactivated(client, world):
+    """The provider's deactivation (abuse, a leaver reported to it) stands until the
+    provider lifts it; the company's own deactivations its admin may undo."""
+    make_admin(world.reseller_a_user)
+    colleague = User(email="colleague@test.example", role="reseller_user",
+                     reseller=world.reseller_a)
+    colleague.set_password(PASSWORD)
+    db.session.add(colleague)
+    db.session.commit()
+    login(client, world.admin)
+    post_form(client, f"/admin/users/{colleague.id}/active", {"active": "off",
+                                                              "confirm": "yes"},
+              token_url=f"/admin/resellers/{world.reseller_a.id}")
+    db.session.refresh(colleague)
+    assert colleague.active is False
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, world.reseller_a_user)
+    post_form(client, f"/team/members/{colleague.id}/active", {"active": "on"},
+              token_url="/team")
+    page = client.get("/team").get_data(as_text=True)
+    assert "only the provider can reactivate this user" in page
+    assert 'data-testid="held-by-provider">deactivated by your provider' in page
+    db.session.refresh(colleague)
+    assert colleague.active is False
+    # Deactivated by the company's own admin, it is the company's to reactivate.
+    colleague.active = True
+    db.session.commit()
+    post_form(client, f"/team/members/{colleague.id}/active",
+              {"active": "off", "confirm": "yes"}, token_url="/team")
+    post_form(client, f"/team/members/{colleague.id}/active", {"active": "on"},
+              token_url="/team")
+    db.session.refresh(colleague)
+    assert colleague.active is True
