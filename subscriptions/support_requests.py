@@ -14,8 +14,17 @@ Policy:
   that here (the rule that brought the request), so approval says what stays as it is and
   what the provider can still do. Declining gives no refund, and says so.
 - Filing tells every active provider admin; each status change tells the requester (in
-  the app and by email, through the outbox) and, by email, the contact typed on the form
-  when that is another address.
+  the app and by email, through the outbox) and, by email, the form's contact when that is
+  another address.
+- The contact is someone the requester's company stands for (`contacts`): an active user
+  of its company or of the customer it files for, whose sign-in address its holder
+  confirmed (sign-up, invitation and email change each mail a link first), or a reseller's
+  contact address on file, which only the provider's admins set. Any other address is
+  refused: mailing whatever was typed let anyone signed in make the provider's mail server
+  write to any address in the provider's name. A customer's own contact address is not
+  one: its company (and its reseller) type it, unconfirmed, so it would only move the
+  relay to another form. The check is repeated before each email, for requests filed
+  before it and contacts who have left since.
 Each problem names the field and the fix; its rule is the one that refused the online
 cancellation.
 """
@@ -29,7 +38,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from accounts.models import Role, User
 from persistence import db
@@ -73,6 +82,15 @@ class Problem:
     field: str
 
 
+@dataclass(frozen=True)
+class Contacts:
+    """Who a request's emails may go to besides the requester, and how the form names them."""
+
+    addresses: frozenset[str]  # lower case
+    whose: str  # the companies whose users they are: "Reseller A or Alpha GmbH"
+    on_file: str  # ", or Reseller A's contact address on file", or ""
+
+
 class SupportRequestRefused(Refused):
     """The form or the step asked is refused; every problem names its field."""
 
@@ -90,7 +108,27 @@ def _text(form: Mapping[str, str], name: str) -> str:
     return (form.get(name) or "").strip()
 
 
-def _problems(form: Mapping[str, str], rule: str, currency: str) -> list[Problem]:
+def contacts(requester: User, sub: Subscription) -> Contacts:
+    """The addresses a request on `sub` filed by `requester` may be answered at (the
+    module's policy): active users of its company and of the subscription's customer, and
+    its reseller's contact address on file."""
+    reseller = requester.reseller if requester.reseller_id is not None else None
+    owners = [User.customer_id == sub.customer_id]
+    if reseller is not None and reseller.active:
+        owners.append(User.reseller_id == reseller.id)
+    found = {email.lower() for email in db.session.scalars(
+        select(User.email).where(User.active.is_(True), or_(*owners)))}
+    on_file = ""
+    if reseller is not None and reseller.active and reseller.contact_email.strip():
+        found.add(reseller.contact_email.strip().lower())
+        on_file = f", or {reseller.company_name}'s contact address on file"
+    names = dict.fromkeys(c.company_name for c in (reseller or requester.customer,
+                                                   sub.customer) if c is not None)
+    return Contacts(frozenset(found), " or ".join(names), on_file)
+
+
+def _problems(form: Mapping[str, str], rule: str, currency: str,
+              known: Contacts) -> list[Problem]:
     """Every problem with the filed fields, in the form's order."""
     found = []
 
@@ -106,9 +144,15 @@ def _problems(form: Mapping[str, str], rule: str, currency: str) -> list[Problem
     if not _text(form, "contact_name"):
         bad("contact_name", "contact_name_required", "Contact name: enter who the provider "
             "should answer.")
-    if not _is_email(_text(form, "contact_email")):
+    contact = _text(form, "contact_email")
+    if not _is_email(contact):
         bad("contact_email", "contact_email_invalid", "Contact email: enter an address like "
             "name@example.com.")
+    elif contact.lower() not in known.addresses:
+        bad("contact_email", "contact_email_not_ours", "Contact email: enter the address of "
+            f"someone who signs in here for {known.whose} (like yours){known.on_file}: the "
+            "provider emails each step there. To be answered at another address, have it "
+            "invited to your team first.")
     phone = _text(form, "contact_phone")
     if not PHONE.fullmatch(phone) or sum(c.isdigit() for c in phone) < 6:
         bad("contact_phone", "contact_phone_invalid", "Contact phone: enter a number with at "
@@ -152,13 +196,14 @@ def file(sub: Subscription, user: User, form: Mapping[str, str], notify: Notify,
             "S3", "S3.support_not_needed", "This subscription can be cancelled online (or is "
             "no longer live): use Cancel on its page.", "subscription")])
     currency = currency_of(sub)
-    if problems := _problems(form, refusal.rule, currency):
+    if problems := _problems(form, refusal.rule, currency, contacts(user, sub)):
         raise SupportRequestRefused(problems)
     filed = SupportRequest(
         subscription=sub, customer_id=sub.customer_id, reseller_id=sub.reseller_id,
         filed_by=user, rule=refusal.rule, reason=_text(form, "reason"),
         amount=_amount(form), currency=currency, contact_name=_text(form, "contact_name"),
-        contact_email=_text(form, "contact_email"), contact_phone=_text(form, "contact_phone"))
+        contact_email=_text(form, "contact_email").lower(),
+        contact_phone=_text(form, "contact_phone"))
     db.session.add(filed)
     db.session.flush()
     sub.record("support_request", f"Support request {filed.number} filed ({refusal.rule}): "
@@ -196,7 +241,7 @@ def step_problems(req: SupportRequest, target: str, answer: str) -> list[Problem
 def move(req: SupportRequest, target: str, answer: str, user: User, notify: Notify,
          link: Callable[[SupportRequest], str], mail: Mail) -> None:
     """Take the request one step on (approval grants its refund), tell the requester and
-    the form's contact, and commit."""
+    the form's contact while it is still the company's (`contacts`), and commit."""
     if problems := step_problems(req, target, answer):
         raise SupportRequestRefused(problems)
     req.status = target
@@ -208,9 +253,16 @@ def move(req: SupportRequest, target: str, answer: str, user: User, notify: Noti
         _grant_refund(req, user)
     subject, body = f"Support request {req.number}: {LABELS[target]}", _told(req, target)
     notify([req.filed_by], subject, body, link(req))
-    if req.contact_email.lower() != (req.filed_by.email or "").lower():
-        mail(req.contact_email, subject, body)  # the contact may have no account here
+    if _mails_contact(req):
+        mail(req.contact_email.lower(), subject, body)
     db.session.commit()
+
+
+def _mails_contact(req: SupportRequest) -> bool:
+    """The contact is emailed too when it is another address the company stands for."""
+    contact = req.contact_email.strip().lower()
+    return contact != (req.filed_by.email or "").lower() and \
+        contact in contacts(req.filed_by, req.subscription).addresses
 
 
 def _grant_refund(req: SupportRequest, user: User) -> None:

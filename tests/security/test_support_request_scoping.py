@@ -17,7 +17,7 @@ from tests.conftest import csrf_token, login, post_form
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 VALID = {"reason": "The customer closed the branch this was bought for.", "amount": "50",
-         "contact_name": "Ann", "contact_email": "ann@alpha.example",
+         "contact_name": "Ann", "contact_email": "a@test.example",
          "contact_phone": "+49 30 555 1000"}
 
 

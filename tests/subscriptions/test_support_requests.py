@@ -12,18 +12,20 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from accounts.models import Role
+from accounts.services import new_user
 from billing.models import Charge, ChargeType, Invoice
 from billing.runs import run_billing
 from notifications.models import OutboxEmail
 from persistence import db
 from subscriptions.support_models import SupportRequest
 from tests.api.factories import make_subscription
-from tests.conftest import csrf_token, login, make_price, post_form
+from tests.conftest import PASSWORD, csrf_token, login, make_price, post_form
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 VALID = {"reason": "The customer closed the branch this was bought for.",
          "amount": "120.50", "contact_name": "Ann Example",
-         "contact_email": "ann@alpha.example", "contact_phone": "+49 30 555 1000"}
+         "contact_email": "a@test.example", "contact_phone": "+49 30 555 1000"}
 
 
 @pytest.fixture(autouse=True)
@@ -127,7 +129,7 @@ def test_s6_perpetual_software_past_30_days_is_offered_a_support_request(client,
                        family="perpetual_software", term="", cycle="one_time")
     sub = make_subscription(world.direct, price, purchased_at=START - timedelta(days=31))
     login(client, world.direct_user)
-    assert file(client, sub).status_code == 302
+    assert file(client, sub, contact_email=world.direct_user.email).status_code == 302
     assert db.session.scalars(select(SupportRequest.rule)).one() == "S6"
 
 
@@ -301,10 +303,90 @@ def test_s3_the_decline_email_says_no_refund_will_be_given_as_its_confirmation_d
     assert db.session.scalar(select(func.count()).select_from(Charge)) == 0
 
 
-def test_each_step_is_emailed_to_the_forms_contact_too(client, world, filed):
-    step(client, filed, "in_review")
-    [mail] = mails_to(VALID["contact_email"])
+def colleague(email: str, **company):
+    """Someone else who signs in here for a company (reseller= or customer=)."""
+    role = Role.RESELLER_USER if "reseller" in company else Role.CUSTOMER_USER
+    user = new_user(email, PASSWORD, role, name="Ann Example", **company)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def first_step(client, world, late, contact: str):
+    """File as reseller A's user naming this contact, and take the request to review."""
+    login(client, world.reseller_a_user)
+    assert file(client, late, contact_email=contact).status_code == 302
+    sign_out(client)
+    login(client, world.admin)
+    step(client, db.session.scalars(select(SupportRequest)).one(), "in_review")
+
+
+@pytest.mark.parametrize("company", ["reseller_a", "customer_a"])
+def test_each_step_is_emailed_to_a_contact_who_signs_in_for_the_requester_or_its_customer(
+        client, world, late, company):
+    """The requester's colleagues, and the people of the customer it files for, read the
+    request here too: either may be the one the provider answers."""
+    role = "reseller" if company == "reseller_a" else "customer"
+    colleague("ann@alpha.example", **{role: getattr(world, company)})
+    first_step(client, world, late, "Ann@Alpha.example")
+    [mail] = mails_to("ann@alpha.example")
+    filed = db.session.scalars(select(SupportRequest)).one()
     assert mail.subject == f"Support request {filed.number}: In review"
+    assert len(mails_to(world.reseller_a_user.email)) == 1
+
+
+def test_each_step_is_emailed_to_the_resellers_contact_address_on_file(client, world, late):
+    """The provider's admins keep it (the reseller cannot change it): it is the reseller's."""
+    world.reseller_a.contact_email = "Office@Reseller-A.example"
+    db.session.commit()
+    first_step(client, world, late, "office@reseller-a.example")
+    assert len(mails_to("office@reseller-a.example")) == 1
+
+
+@pytest.mark.parametrize("contact", [
+    "victim@elsewhere.example",  # anyone at all
+    "b@test.example",  # another reseller's user
+    "ada@example.com",  # the customer's own contact address on file: anyone may type it
+])
+def test_s3_a_contact_email_that_is_not_the_requesters_companys_is_refused_and_kept(
+        client, world, late, contact):
+    """Every step emailed the address typed: anyone signed in made the provider's mail
+    server write to any address, in the provider's name."""
+    login(client, world.reseller_a_user)
+    response = file(client, late, contact_email=contact)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'data-code="S3.support_contact_email_not_ours"' in page
+    assert "Contact email: enter the address of someone who signs in here for Reseller A " \
+           "or Alpha GmbH" in page and "have it invited to your team first" in page
+    assert f'value="{contact}"' in page and 'value="120.50"' in page  # all kept
+    assert "Yours, or that of someone else who signs in here" in page  # said before too
+    assert db.session.scalars(select(SupportRequest)).all() == []
+    assert mails_to(contact) == []
+
+
+def test_s3_a_deactivated_colleague_is_no_contact(client, world, late):
+    colleague("gone@reseller-a.example", reseller=world.reseller_a).active = False
+    db.session.commit()
+    login(client, world.reseller_a_user)
+    response = file(client, late, contact_email="gone@reseller-a.example")
+    assert response.status_code == 422
+    assert 'data-code="S3.support_contact_email_not_ours"' in response.get_data(as_text=True)
+
+
+def test_a_contact_that_is_no_longer_the_companys_is_not_emailed(client, world, late):
+    """A request filed before the form checked its contact (or whose contact has left since)
+    is answered to the requester only."""
+    filed = SupportRequest(
+        subscription=late, customer_id=late.customer_id, reseller_id=late.reseller_id,
+        filed_by=world.reseller_a_user, rule="S3", reason="Bought for a branch now closed.",
+        amount=Decimal("10.00"), currency="USD", contact_name="Mallory",
+        contact_email="victim@elsewhere.example", contact_phone="+44 20 7946 0000")
+    db.session.add(filed)
+    db.session.commit()
+    login(client, world.admin)
+    assert step(client, filed, "in_review").status_code == 302
+    assert mails_to("victim@elsewhere.example") == []
     assert len(mails_to(world.reseller_a_user.email)) == 1
 
 
