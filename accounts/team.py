@@ -5,8 +5,11 @@ provider's admins (any company) and by the company's own admins (CompanyRole.ADM
 company only, never another's). An admin cannot change its own role or deactivate itself,
 so a company is never left without the admin who was acting. Invitations go by email as a
 single-use link valid for 7 days (accounts/links.py); the invitee chooses its own
-password, and the account exists only once it does. Making a user billing-only revokes its
-API tokens, since the API reaches orders and billing users see invoices only.
+password, and the account exists only once it does. Each mails an address typed, so a
+company sends at most INVITATIONS_PER_HOUR, and an address is sent at most
+INVITATIONS_PER_ADDRESS_PER_DAY by companies together (anyone can sign one up). Making a
+user billing-only revokes its API tokens, since the API reaches orders and billing users
+see invoices only.
 """
 
 from __future__ import annotations
@@ -103,6 +106,26 @@ def invitation_wait(store: Store, company: Company, limit: int, now: datetime) -
     owner = company.owner
     return allowance_wait(store, f"invite:{owner['reseller_id']}:{owner['customer_id']}",
                           limit, 3600, now)
+
+
+def address_invitation_wait(store: Store, actor: User, email: str, limit: int,
+                            now: datetime) -> int | None:
+    """Count an invitation against the invited address's daily allowance, whichever company
+    sends it; the seconds to wait when over it. The company's hourly one alone let many
+    companies (anyone can sign one up) mail one person at will. Counted alike whether the
+    address has an account (its holder is mailed a note instead), so a refusal tells nothing
+    of that. The provider's admins are neither counted nor held to it: companies spending
+    an address's allowance cannot keep its holder from being invited."""
+    if actor.is_provider_admin:
+        return None
+    return allowance_wait(store, "invite:address:" + mailbox(email), limit, 24 * 3600, now)
+
+
+def mailbox(email: str) -> str:
+    """The mailbox an address reaches, as far as we can tell: lower case and without a
+    +tag (name+x@ and name+y@ reach name@ at most providers)."""
+    local, _, domain = normalise(email).rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
 
 
 def invite(actor: User, company: Company, *, email: str, name: str, company_role: str,

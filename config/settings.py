@@ -171,6 +171,10 @@ class BaseConfig:
     SIGN_UP_WINDOW_SECONDS = int(os.environ.get("SIGN_UP_WINDOW_SECONDS", "3600"))
     # Invitations per company per hour (each emails an address its admin types).
     INVITATIONS_PER_HOUR = int(os.environ.get("INVITATIONS_PER_HOUR", "30"))
+    # Invitations per invited address per day, from every company together (anyone can sign
+    # a company up, so the hourly one alone let many companies mail one address at will).
+    INVITATIONS_PER_ADDRESS_PER_DAY = int(os.environ.get("INVITATIONS_PER_ADDRESS_PER_DAY",
+                                                         "3"))
     # Where the throttle counters live, shared by every worker: Redis when this (or the
     # Celery broker) is a redis:// URL; on the embedded SQLite default a SQLite file of
     # their own, so counting API requests never takes the app database's write lock (#27);

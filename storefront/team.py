@@ -114,11 +114,9 @@ def invite():
     form = InviteForm()
     if not form.validate_on_submit():
         return _page(company, form, 422)
-    wait = team.invitation_wait(throttling.store(), company,
-                                current_app.config["INVITATIONS_PER_HOUR"], utcnow())
-    if wait is not None:
-        form.email.errors.append(f"{company.name} has sent as many invitations as an hour "
-                                 f"allows; wait {throttling.in_words(wait)}, then send it "
+    if too_many := _over_allowance(company, form.email.data):
+        refusal, wait = too_many
+        form.email.errors.append(f"{refusal}; wait {throttling.in_words(wait)}, then send it "
                                  "again.")
         return (*_page(company, form, 429), {"Retry-After": str(wait)})
     try:
@@ -132,6 +130,21 @@ def invite():
     flash(f"An invitation is on its way to {form.email.data.strip().lower()}; the link "
           "works once, for 7 days.", "success")
     return redirect(url_for("team.index", **_company_args(company)))
+
+
+def _over_allowance(company: team.Company, email: str) -> tuple[str, int] | None:
+    """Which allowance this invitation is over, and the seconds to wait: the company's
+    hourly one, then the address's daily one (accounts/team.py)."""
+    config, store, now = current_app.config, throttling.store(), utcnow()
+    wait = team.invitation_wait(store, company, config["INVITATIONS_PER_HOUR"], now)
+    if wait is not None:
+        return f"{company.name} has sent as many invitations as an hour allows", wait
+    wait = team.address_invitation_wait(store, current_user, email,
+                                        config["INVITATIONS_PER_ADDRESS_PER_DAY"], now)
+    if wait is not None:
+        return ("This address has had as many invitations as a day allows, from every "
+                "company together"), wait
+    return None
 
 
 def _member(member_id: int) -> User:

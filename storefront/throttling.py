@@ -31,9 +31,12 @@ def client_address() -> str:
 
 
 def in_words(seconds: int) -> str:
-    """A wait as people say it: "8 seconds", "1 minute", "15 minutes"."""
+    """A wait as people say it: "8 seconds", "1 minute", "15 minutes", "5 hours" (past 90
+    minutes: a daily allowance's wait is no "1440 minutes")."""
     if seconds < 60:
         return f"{seconds} second{'s' if seconds != 1 else ''}"
+    if seconds > 90 * 60:
+        return f"{math.ceil(seconds / 3600)} hours"
     minutes = math.ceil(seconds / 60)
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 

@@ -276,3 +276,71 @@ def test_a_company_admin_cannot_reactivate_a_user_the_provider_deactivated(clien
               token_url="/team")
     db.session.refresh(colleague)
     assert colleague.active is True
+
+
+def invitations_from_each_company(client, world, email: str) -> list:
+    """The admins of reseller A, reseller B and the direct customer each invite `email`."""
+    answers = []
+    for user in (world.reseller_a_user, world.reseller_b_user, world.direct_user):
+        make_admin(user)
+        login(client, user)
+        answers.append(invite(client, email))
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    return answers
+
+
+def emails_to(address: str) -> int:
+    return len(db.session.scalars(select(OutboxEmail).where(OutboxEmail.to == address)).all())
+
+
+def test_an_address_gets_only_so_many_invitations_a_day_from_every_company_together(
+        app, client, world):
+    """The per-company allowance left the victim of many companies (anyone can sign one up)
+    as much mail as they cared to send; a +tag reaches the same mailbox, so it counts too."""
+    app.config["INVITATIONS_PER_ADDRESS_PER_DAY"] = 2
+    with time_machine.travel(NOW, tick=False):
+        first, second, third = invitations_from_each_company(client, world,
+                                                             "Victim+3@Test.example")
+        page = third.get_data(as_text=True)
+        assert (first.status_code, second.status_code, third.status_code) == (302, 302, 429)
+        assert int(third.headers["Retry-After"]) == 24 * 3600
+        assert "This address has had as many invitations as a day allows, from every " \
+               "company together; wait 24 hours, then send it again." in page
+        assert 'value="Victim+3@Test.example"' in page  # what was typed is kept
+        assert emails_to("victim+3@test.example") == 2
+    with time_machine.travel(NOW + timedelta(days=1), tick=False):
+        login(client, world.direct_user)
+        assert invite(client, "victim@test.example").status_code == 302  # a day later
+
+
+def test_the_address_allowance_answers_alike_whether_the_address_has_an_account(
+        app, client, world):
+    """bd9553b: the invitation form must not tell which addresses have accounts, its
+    refusals included: the holder's note counts as an invitation, and the answer is the
+    same."""
+    app.config["INVITATIONS_PER_ADDRESS_PER_DAY"] = 2
+    with time_machine.travel(NOW, tick=False):
+        free = invitations_from_each_company(client, world, "ghost@test.example")[-1]
+        taken = invitations_from_each_company(client, world, world.admin.email)[-1]
+
+    def refusal(answer) -> str:
+        page = answer.get_data(as_text=True)
+        return re.search(r"Email: (This address has had [^<]*)<", page)[1]
+
+    assert free.status_code == taken.status_code == 429
+    assert free.headers["Retry-After"] == taken.headers["Retry-After"]
+    assert refusal(free) == refusal(taken)
+    assert emails_to("ghost@test.example") == emails_to(world.admin.email) == 2
+
+
+def test_the_providers_admins_still_invite_an_address_past_its_daily_allowance(
+        app, client, world):
+    """Any company can spend an address's allowance; its real employer asks the provider."""
+    app.config["INVITATIONS_PER_ADDRESS_PER_DAY"] = 2
+    with time_machine.travel(NOW, tick=False):
+        assert [a.status_code for a in invitations_from_each_company(
+            client, world, "hired@test.example")] == [302, 302, 429]
+        login(client, world.admin)
+        answer = invite(client, "hired@test.example", f"?customer={world.direct.id}")
+        assert answer.status_code == 302
+        assert JOIN_RE.search(mailed_text("hired@test.example"))
