@@ -18,6 +18,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from accounts.models import Customer, Reseller, User
 from persistence import db, utcnow
 from persistence.search import contains
 
@@ -89,9 +90,21 @@ def visible_events(viewer):
     return query.where(AuditEvent.customer_id == viewer.customer_id)
 
 
+PROVIDER = "provider"  # the company filter's value for the provider's own people
+
+
+def company_value(reseller_id: int | None = None, customer_id: int | None = None) -> str:
+    """A company as the audit log's company filter names it."""
+    if reseller_id is not None:
+        return f"reseller:{reseller_id}"
+    return f"customer:{customer_id}" if customer_id is not None else PROVIDER
+
+
 def filtered(query, *, kind: str = "", email: str = "", start: datetime | None = None,
-             end: datetime | None = None):
-    """Narrow a visible_events() query by kind, the subject's email (contains), and time."""
+             end: datetime | None = None, company: str = ""):
+    """Narrow a visible_events() query by kind, the subject's email (contains), time and
+    company (company_value; an unknown value narrows nothing)."""
+    query = _of_company(query, company)
     if kind:
         query = query.where(AuditEvent.kind == kind)
     if email:
@@ -101,3 +114,28 @@ def filtered(query, *, kind: str = "", email: str = "", start: datetime | None =
     if end is not None:
         query = query.where(AuditEvent.at < end)
     return query
+
+
+def _of_company(query, company: str):
+    if company == PROVIDER:
+        return query.where(AuditEvent.reseller_id.is_(None), AuditEvent.customer_id.is_(None))
+    which, _, number = company.partition(":")
+    if not number.isdigit() or which not in ("reseller", "customer"):
+        return query
+    column = AuditEvent.reseller_id if which == "reseller" else AuditEvent.customer_id
+    return query.where(column == int(number))
+
+
+def companies() -> list[tuple[str, str]]:
+    """The provider's choice of whose events to read, as (company_value, label): itself,
+    each reseller, each customer with users of its own (direct customers, and end customers
+    whose people sign in)."""
+    resellers = db.session.scalars(select(Reseller).order_by(Reseller.company_name))
+    customers = db.session.scalars(select(Customer).where(
+        select(User.id).where(User.customer_id == Customer.id).exists(),
+    ).order_by(Customer.company_name))
+    return [(PROVIDER, "The provider's own users"),
+            *((company_value(reseller_id=r.id), r.company_name) for r in resellers),
+            *((company_value(customer_id=c.id), f"{c.company_name} ("
+               + (f"customer of {c.reseller.company_name})" if c.reseller else
+                  "direct customer)")) for c in customers)]

@@ -229,16 +229,22 @@ def audit_log():
     if not (current_user.is_provider_admin or current_user.is_company_admin):
         abort(403)
     kind, email = request.args.get("kind", ""), request.args.get("email", "").strip()
+    # A company's admins see their own company only; the provider's pick one.
+    company = request.args.get("company", "") if current_user.is_provider_admin else ""
     # The viewer's calendar days, as the rows' times are shown (and every list filters).
     view = tables.listing("team.audit_log", (), "", True, ("start", "end"))
     start, end = tables.day_range(view, ("start", "end"))
     query = audit.filtered(audit.visible_events(current_user), kind=kind, email=email,
-                           start=start, end=end)
+                           start=start, end=end, company=company)
     if request.args.get("format") == "csv":
         return csv_download("audit-log.csv", AUDIT_COLUMNS, lambda: (
             (e.at.isoformat(), e.kind, e.email, e.actor.email if e.actor else "", e.detail,
              e.address) for e in db.session.scalars(query)))
     return render_template("team/audit.html", page=paginate(query), kinds=list(audit.Kind),
                            kind=kind, email=email, start=view.filters["start"],
-                           end=view.filters["end"], view=view)
+                           end=view.filters["end"], view=view, company=company,
+                           companies=_audit_companies())
 
+
+def _audit_companies() -> list[tuple[str, str]]:
+    return audit.companies() if current_user.is_provider_admin else []

@@ -9,7 +9,7 @@ from accounts import audit
 from accounts.models import CompanyRole
 from accounts.preferences import set_time_zone
 from persistence import db
-from tests.conftest import login, served
+from tests.conftest import csrf_token, login, served
 
 
 def test_a_reseller_admin_reads_only_its_own_users_events(client, browser, world):
@@ -68,3 +68,31 @@ def test_the_date_filter_reads_the_viewers_calendar_days_and_names_a_bad_date(cl
     assert "late change" not in shown("start=2026-12-07&end=2026-12-07")
     page = shown("start=2026-13-01")
     assert "start: enter a date as YYYY-MM-DD" in page and "late change" in page
+
+
+def test_the_provider_admin_reads_one_companys_events(client, browser, world):
+    """Hundreds of companies' sign-ins in one list: the provider picks whose to read, the
+    CSV exports what is picked, and a company's own admins get no such choice."""
+    login(browser(), world.reseller_a_user)
+    login(browser(), world.reseller_b_user)
+    login(client, world.admin)
+    everything = client.get("/team/audit").get_data(as_text=True)
+    assert f'value="reseller:{world.reseller_a.id}"' in everything
+    picked = client.get(f"/team/audit?company=reseller:{world.reseller_b.id}").get_data(
+        as_text=True)
+    assert world.reseller_b_user.email in picked
+    assert world.reseller_a_user.email not in picked and world.admin.email not in picked
+    csv = served(client, f"/team/audit?company=reseller:{world.reseller_b.id}&format=csv")
+    csv_text = csv.get_data(as_text=True)
+    assert world.reseller_b_user.email in csv_text
+    assert world.reseller_a_user.email not in csv_text
+    own = client.get("/team/audit?company=provider").get_data(as_text=True)
+    assert world.admin.email in own and world.reseller_b_user.email not in own
+    world.reseller_a_user.company_role = CompanyRole.ADMIN
+    db.session.commit()
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, world.reseller_a_user)
+    theirs = client.get(f"/team/audit?company=reseller:{world.reseller_b.id}").get_data(
+        as_text=True)
+    assert 'name="company"' not in theirs and world.reseller_b_user.email not in theirs
+    assert world.reseller_a_user.email in theirs
