@@ -187,3 +187,46 @@ def test_b6_a_subscription_with_no_order_line_is_expected_at_the_tier_of_its_lic
     clock.move_to(INVOICED)
     done = run(pc_client, graph_client)
     assert (done.state, [i.note for i in done.items]) == ("matched", [])
+
+
+def test_b6_a_renewal_after_a_price_change_is_expected_at_the_renewals_price(
+        shop, clock, pc_client, graph_client, bought):
+    """Sold through our order line (as every storefront subscription is): July's renewal is
+    expected at the row selling on its first day (cost 12.04 EUR), as Microsoft renews at
+    the price list in effect then; the audit found it expected at June's purchase price
+    ("amount 120.00 expected at our cost, 130.80 billed")."""
+    successor(bought.order_line.price, date(2021, 7, 1), "15.05")  # cost 11.04 + 1
+    clock.move_to(datetime(2021, 8, 8, 12, tzinfo=UTC))
+    # ROUNDDOWN(12.04 EUR x 1.086956522, 2) x 10, as Microsoft bills July's price list.
+    inject(kind="amount", subtotal="130.80", month="2021-07",
+           subscriptionId=bought.pc_subscription_id)
+    done = run(pc_client, graph_client, "2021-07")
+    assert (done.state, [i.note for i in done.items]) == ("matched", [])
+
+
+def test_b6_the_bought_term_keeps_its_order_lines_price_after_a_price_change(
+        shop, clock, pc_client, graph_client, bought):
+    """A price list starting after the purchase does not reprice the term bought: June's
+    charge is still expected at the order line's cost (Microsoft keeps a term's price)."""
+    successor(bought.order_line.price, date(2021, 6, 20), "15.05")
+    clock.move_to(INVOICED)
+    done = run(pc_client, graph_client)
+    assert (done.state, [i.note for i in done.items]) == ("matched", [])
+
+
+def test_b6_a_cycle_charge_of_a_renewed_term_is_expected_at_its_terms_first_days_price(
+        shop, clock, pc_client, graph_client):
+    """One year billed monthly, renewed on 18 Jun 2022 at the list of 1 June (cost 12.04);
+    the list of 1 July (13.04) starts mid-term and does not reprice it: July's cycle
+    charge is expected at 12.04, neither at the purchase's 11.04 nor at July's own 13.04."""
+    yearly = price_in(shop, "DE", "EUR", erp="13.80", term="P1Y", cycle="monthly")
+    sub = provisioned(shop.customer_a, shop.reseller_a_user, yearly, 10, pc_client)
+    successor(yearly, date(2022, 6, 1), "15.05")
+    successor(yearly, date(2022, 7, 1), "16.30")  # cost 13.04
+    clock.move_to(datetime(2022, 7, 1, 9, tzinfo=UTC))
+    generate_charges("2022-06", date(2022, 7, 1))  # the renewal, in our ledger
+    clock.move_to(datetime(2022, 8, 8, 12, tzinfo=UTC))
+    inject(kind="amount", subtotal="130.80", month="2022-07", chargeType="cycleCharge",
+           subscriptionId=sub.pc_subscription_id)
+    done = run(pc_client, graph_client, "2022-07")
+    assert (done.state, [i.note for i in done.items]) == ("matched", [])
