@@ -8,7 +8,10 @@ charge ledger's month (billing.charges), at our cost (billing.matching says how)
 collaborators are given: `invoices` answers invoices_for(month), `exports` answers
 billed_reconciliation(invoice id); in the app they are the Partner Center and Graph
 clients. A run that cannot read Microsoft's data is kept as failed with the reason, so the
-page says why; a run never changes a charge. Each run is a new record, committed once.
+page says why; a run never changes a charge. Each run is a new record: `reconcile` (the
+command) waits for Microsoft's exports and commits the run once; the admin's page records
+one that a worker takes through the exports step by step (billing.reconciliation_exports),
+then matches with `compare`.
 """
 
 from __future__ import annotations
@@ -60,44 +63,74 @@ class ExportSource(Protocol):
 def reconcile(month: str, *, invoices: InvoiceSource, exports: ExportSource,
               started_by_id: int | None = None, now: datetime | None = None
               ) -> ReconciliationRun:
-    """Compare one billing month (YYYY-MM) with Microsoft's invoices for it; returns the
-    stored run (state matched, discrepancies or failed)."""
-    parse_month(month)  # BillingInputError names the field and the fix
-    run = ReconciliationRun(month=month, state=RunState.FAILED, started_by_id=started_by_id,
-                            started_at=now or utcnow(), microsoft_lines=0, our_charges=0,
-                            matched=0, **dict.fromkeys(ItemKind.ALL, 0))
+    """Compare one billing month (YYYY-MM) with Microsoft's invoices for it, waiting for
+    Microsoft's exports here (the command line); returns the stored run (state matched,
+    discrepancies or failed). The admin's page waits in a worker instead
+    (billing.reconciliation_exports)."""
+    run = new_run(month, RunState.FAILED, started_by_id, now)
     try:
         found = invoices.invoices_for(month)
-        microsoft = _microsoft(found, exports, run) if found else None
     except (GraphError, PartnerCenterError, ValueError) as error:
-        return _finish(run, message=f"Microsoft's billing data could not be read: {error}")
-    if microsoft is None:
-        return _finish(run, message=f"Microsoft has not issued an invoice for {month} yet "
-                                    "(invoices appear between the 6th and 8th of the next "
-                                    "month): run it again then.")
-    run.invoice_ids = ", ".join(i.id for i in found)[:200]
-    findings, agreed = match(_ours(month, run), microsoft)
+        return finish(run, message=unreadable(error))
+    if not found:
+        return finish(run, message=not_issued(month))
+    return compare(run, [invoice.id for invoice in found], exports)
+
+
+def new_run(month: str, state: str, started_by_id: int | None = None,
+            now: datetime | None = None) -> ReconciliationRun:
+    """A run of the month, not stored yet; refuses a month not written YYYY-MM."""
+    parse_month(month)  # BillingInputError names the field and the fix
+    return ReconciliationRun(month=month, state=state, started_by_id=started_by_id,
+                             started_at=now or utcnow(), microsoft_lines=0, our_charges=0,
+                             matched=0, exports=[], phase="", polls=0,
+                             **dict.fromkeys(ItemKind.ALL, 0))
+
+
+def not_issued(month: str) -> str:
+    return (f"Microsoft has not issued an invoice for {month} yet (invoices appear between "
+            "the 6th and 8th of the next month): run it again then.")
+
+
+def unreadable(error: Exception) -> str:
+    return f"Microsoft's billing data could not be read: {error}"
+
+
+def compare(run: ReconciliationRun, invoice_ids: list[str],
+            exports: ExportSource) -> ReconciliationRun:
+    """Match the month's charges with the line items `exports` reads of each invoice, and
+    store the run with what does not agree (or failed, with why)."""
+    try:
+        microsoft = _microsoft(invoice_ids, exports, run)
+    except (GraphError, PartnerCenterError, ValueError) as error:
+        return finish(run, message=unreadable(error))
+    run.invoice_ids = ", ".join(invoice_ids)[:200]
+    findings, agreed = match(_ours(run.month, run), microsoft)
     run.matched = agreed
     run.items = [_item(f) for f in findings]
     for kind in ItemKind.ALL:
         setattr(run, kind, sum(1 for f in findings if f.kind == kind))
     run.state = RunState.DISCREPANCIES if findings else RunState.MATCHED
-    return _finish(run)
+    return finish(run)
 
 
-def _finish(run: ReconciliationRun, message: str = "") -> ReconciliationRun:
-    run.message, run.finished_at = message, utcnow()
+def finish(run: ReconciliationRun, message: str = "") -> ReconciliationRun:
+    """End the run and commit it: failed, saying why, when a `message` is given; else as
+    compared."""
+    run.message, run.finished_at, run.phase = message, utcnow(), ""
+    if message:
+        run.state = RunState.FAILED
     db.session.add(run)
     db.session.commit()
     return run
 
 
-def _microsoft(found, exports: ExportSource,
+def _microsoft(invoice_ids: list[str], exports: ExportSource,
                run: ReconciliationRun) -> dict[Key, MicrosoftGroup]:
     """Microsoft's lines of every invoice of the month, summed by key as they stream."""
     groups: dict[Key, MicrosoftGroup] = defaultdict(MicrosoftGroup)
-    for invoice in found:
-        for item in exports.billed_reconciliation(invoice.id):
+    for invoice_id in invoice_ids:
+        for item in exports.billed_reconciliation(invoice_id):
             groups[key(item.subscription_id, item.charge_type, item.charge_start,
                        item.charge_end)].add(item)
             run.microsoft_lines += 1

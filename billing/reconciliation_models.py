@@ -4,6 +4,9 @@ A run compares one billing month of our charges with Microsoft's invoice(s) for 
 and keeps only the lines that do not agree: a Microsoft line we have no charge for, a
 charge of ours Microsoft did not bill, or both present but different. Runs are kept (a
 re-run is a new run), so the admin page can show when a difference appeared or went away.
+A run the admin's page starts waits for Microsoft's exports in a worker
+(billing.reconciliation_exports): until they are ready it is `exporting`, and it keeps
+each export's operation so that every later step polls the same one.
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ class RunState:
     MATCHED = "matched"  # every line agrees
     DISCREPANCIES = "discrepancies"
     FAILED = "failed"  # Microsoft's data could not be read (the message says why)
+    EXPORTING = "exporting"  # waiting for Microsoft's exports (a worker polls them)
+
+    FINAL = (MATCHED, DISCREPANCIES, FAILED)
 
 
 class ReconciliationRun(db.Model):
@@ -48,6 +54,15 @@ class ReconciliationRun(db.Model):
     started_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
     started_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     finished_at = db.Column(db.DateTime(timezone=True))
+    # While exporting: one {"invoice", "location", "manifest"} per invoice of the month, the
+    # operation's URL stored as soon as Microsoft answers the export (a later step polls it
+    # again, never asking anew), the manifest's once the operation has succeeded.
+    exports = db.Column(db.JSON, nullable=False, default=list)
+    phase = db.Column(db.String(300), nullable=False, default="")  # what the page says
+    polls = db.Column(db.Integer, nullable=False, default=0)
+    # Not polled before (Microsoft's Retry-After); a step holds the run until then.
+    next_poll_at = db.Column(db.DateTime(timezone=True))
+    nudged_at = db.Column(db.DateTime(timezone=True))  # a page last handed it to a worker
 
     started_by = db.relationship("User")
     items = db.relationship("ReconciliationItem", back_populates="run",
@@ -56,6 +71,10 @@ class ReconciliationRun(db.Model):
     @property
     def discrepancies(self) -> int:
         return self.unmatched_microsoft + self.unmatched_ours + self.different
+
+    @property
+    def final(self) -> bool:
+        return self.state in RunState.FINAL
 
 
 class ReconciliationItem(db.Model):

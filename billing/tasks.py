@@ -1,4 +1,5 @@
-"""Celery's view of billing: on the first of each month, bill the month before."""
+"""Celery's view of billing: on the first of each month, bill the month before; the
+Azure usage so far; and the steps of a reconciliation run the admin's page started (B6)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import UTC, date, datetime
 from celery import shared_task
 from flask import current_app
 
+from billing import reconciliation_exports
 from billing.azure_usage import refresh_usage_to_date
 from billing.periods import previous_month
 from billing.runs import run_billing
@@ -32,3 +34,21 @@ def azure_usage_to_date_task() -> int:
     return refresh_usage_to_date(get_graph_client(),
                                  current_app.config["PARTNER_BILLING_CURRENCY"],
                                  datetime.now(UTC))
+
+
+@shared_task(name="billing.reconcile_step")
+def reconcile_step_task(run_id: int) -> float | None:
+    """One step of a reconciliation run (billing.reconciliation_exports.advance); while
+    Microsoft's export runs, the next step is sent for when Microsoft says to poll again."""
+    wait = reconciliation_exports.advance(run_id, invoices=get_client(),
+                                          graph=get_graph_client())
+    # Eager mode (no broker) would recurse instead of waiting: a visit to the run's page
+    # sends the next step once it is due.
+    if wait is not None and not reconcile_step_task.app.conf.task_always_eager:
+        reconcile_step_task.apply_async((run_id,), countdown=wait)
+    return wait
+
+
+def enqueue_reconciliation(run_id: int) -> None:
+    """Hand a recorded run to the workers; its row is the durable record."""
+    reconcile_step_task.delay(run_id)

@@ -1,10 +1,11 @@
 """B6 for the provider's admins: run a month's reconciliation with Microsoft, read what did
 not match, download it as CSV; and `flask billing reconcile --month YYYY-MM`.
 
-The page waits for Microsoft's export for about a minute at most (a browser request should
-not hang for longer); the command waits as long as Microsoft's sample does. Either way a
-run that could not finish is stored as failed with the reason, and running it again
-starts a new export.
+The page records the run and a worker waits for Microsoft's asynchronous export
+(billing.reconciliation_exports): the run's page follows it and, when its next poll is due
+and nothing has polled (a lost message, a worker restarted), hands it to a worker again,
+which polls the same export operation. The command waits in its own process, as long as
+Microsoft's sample does.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from flask import (
     Flask,
     abort,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -30,9 +32,11 @@ from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
+from billing import reconciliation_exports
 from billing.periods import BillingInputError, latest_invoiced, month_of
 from billing.reconciliation import latest_runs, reconcile
 from billing.reconciliation_models import ItemKind, ReconciliationItem, ReconciliationRun
+from billing.tasks import enqueue_reconciliation
 from catalog.price_words import counted
 from catalog.pricing import format_money
 from connectors.graph.app_client import get_graph_client
@@ -57,18 +61,6 @@ class ReconcileForm(FlaskForm):
                         validators=[DataRequired("Give the billing month, e.g. 2026-11.")])
 
 
-class _PageExports:
-    """Graph's export, waited for at most 2 polls of at most 8 s from a web request: 6
-    polls of 10 s outlasted gunicorn's 30 s worker timeout (deploy/gunicorn.conf.py), so a
-    slow export killed the worker instead of failing the run with "try again later"."""
-
-    def __init__(self, graph) -> None:
-        self._graph = graph
-
-    def billed_reconciliation(self, invoice_id: str):
-        return self._graph.billed_reconciliation(invoice_id, max_polls=2, max_wait=8.0)
-
-
 def _money(amount, currency: str) -> str:
     return "—" if amount is None else format_money(amount, currency or "USD", "en")
 
@@ -89,19 +81,21 @@ def index():
                          else {"month": month_of(latest_invoiced(date.today()))})
     if form.validate_on_submit():
         try:
-            run = reconcile(form.month.data.strip(), invoices=get_client(),
-                            exports=_PageExports(get_graph_client()),
-                            started_by_id=current_user.id)
+            run = reconciliation_exports.start(form.month.data.strip(), current_user.id)
         except BillingInputError as refused:
             form.month.errors.append(refused.beside("month"))
         else:
-            flash(_outcome(run), "error" if run.state == "failed" else "success")
+            _resume(run)
+            flash(f"{run.month}: Microsoft is asked for the month's reconciliation data; "
+                  "this page follows the run, which goes on if you leave it.", "success")
             return redirect(url_for("reconciliation.show", run_id=run.id))
     return render_template("reconciliation/index.html", form=form, runs=latest_runs()), \
         422 if form.errors else 200
 
 
 def _outcome(run: ReconciliationRun) -> str:
+    if run.state == "exporting":
+        return run.phase or "Waiting for Microsoft's export."
     if run.state == "failed":
         return run.message
     if not run.discrepancies:
@@ -111,10 +105,18 @@ def _outcome(run: ReconciliationRun) -> str:
             f"{'it is' if run.discrepancies == 1 else 'they are'} listed below.")
 
 
+def _resume(run: ReconciliationRun) -> None:
+    """Hand an exporting run whose next poll is due to a worker (at most every 30 s)."""
+    if reconciliation_exports.due(run):
+        reconciliation_exports.nudged(run)
+        enqueue_reconciliation(run.id)
+
+
 @bp.get("/<int:run_id>")
 @admin_only
 def show(run_id: int):
     run = _run_or_404(run_id)
+    _resume(run)
     kind = request.args.get("kind", "")
     query = select(ReconciliationItem).where(ReconciliationItem.run_id == run.id) \
         .order_by(ReconciliationItem.id)
@@ -122,7 +124,17 @@ def show(run_id: int):
         query = query.where(ReconciliationItem.kind == kind)
     return render_template("reconciliation/run.html", run=run, page=paginate(query, 50),
                            kind=kind if kind in ItemKind.ALL else "", kinds=KIND_LABELS,
-                           money=_money, quantity=_quantity)
+                           money=_money, quantity=_quantity, outcome=_outcome(run))
+
+
+@bp.get("/<int:run_id>/status.json")
+@admin_only
+def status(run_id: int):
+    """What the run's page polls while Microsoft's export runs (catalog-job.js)."""
+    run = _run_or_404(run_id)
+    _resume(run)
+    return jsonify({"id": run.id, "status": run.state, "phase": _outcome(run),
+                    "final": run.final, "polls": run.polls})
 
 
 @bp.get("/<int:run_id>.csv")

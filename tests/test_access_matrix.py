@@ -253,6 +253,7 @@ EXPECT: dict[str, dict[str, int]] = {
     # B6: reconciliation with Microsoft is the provider's alone.
     "reconciliation.index": only(ADMIN),
     "reconciliation.show": only(ADMIN),
+    "reconciliation.status": only(ADMIN),
     "reconciliation.export_csv": only(ADMIN),
     # B4/B5: billing runs and tax rates are the provider's; a run without a month is 422.
     "billing_admin.index": only(ADMIN),
@@ -332,6 +333,7 @@ OTHERS: dict[str, dict[str, int]] = {
     "orders_admin.show": {ADMIN: 404},
     "orders_admin.retry": {ADMIN: 404},
     "reconciliation.show": {ADMIN: 404},
+    "reconciliation.status": {ADMIN: 404},
     "reconciliation.export_csv": {ADMIN: 404},
     # Reseller B's invoice; for the admin, who sees all, one that does not exist.
     **{f"billing.{name}": {ADMIN: 404, RESELLER: 404, CUSTOMER: 404}

@@ -1,0 +1,127 @@
+"""B6 in the worker: a run waits for Microsoft's asynchronous export as Microsoft asks
+(Retry-After), keeps the export's operation so that every later step, or a later visit,
+polls the same one, and says on its page what it waits for or why it failed. The sandbox
+answers Graph's operations as Microsoft documents them (partners-billing-operation-get);
+tests play the worker and move the frozen clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from billing import reconciliation_exports
+from billing.reconciliation_models import ReconciliationRun
+from persistence import db
+from tests.billing.test_reconciliation_pages import PAGE, june, worker_step  # noqa: F401
+from tests.conftest import login, post_form
+
+
+@pytest.fixture
+def slow(pc_sandbox):
+    """Microsoft still preparing the export for 5 polls, asking for 60 s between them."""
+    pc_sandbox.config.billing_export_polls = 5
+    pc_sandbox.config.billing_export_retry_after = 60
+    return pc_sandbox
+
+
+def started() -> ReconciliationRun:
+    """June's run as the admin's page records it (`june` charged and invoiced it)."""
+    return reconciliation_exports.start("2021-06")
+
+
+def exports_asked(sandbox) -> int:
+    return len(sandbox.data.get("billingExports", {}))
+
+
+def test_a_slow_export_is_polled_when_microsoft_says_and_never_asked_for_again(
+        june, slow, clock, pc_sleeps):  # noqa: F811
+    run = started()
+    waits = []
+    for _ in range(5):
+        worker_step(run.id)
+        db.session.refresh(run)
+        waits.append(run.next_poll_at)
+        assert reconciliation_exports.advance(run.id, invoices=None, graph=None) is None
+        clock.shift(60)  # Retry-After: 60
+    worker_step(run.id)
+    db.session.refresh(run)
+    assert (run.state, run.different, run.polls) == ("discrepancies", 1, 6)
+    assert exports_asked(slow) == 1 and not pc_sleeps  # one export; nobody slept
+    assert [b - a for a, b in zip(waits, waits[1:], strict=False)] == \
+        [timedelta(seconds=60)] * 4
+
+
+def test_a_visit_after_the_poll_is_due_hands_the_run_to_a_worker_on_the_same_export(
+        app, client, shop, june, slow, clock):  # noqa: F811
+    login(client, shop.admin)
+    post_form(client, PAGE, {"month": "2021-06"})
+    run = db.session.query(ReconciliationRun).one()
+    worker_step(run.id)
+    location = run.exports[0]["location"]
+    clock.shift(61)  # the worker's next message was lost
+    celery = app.extensions["celery"]
+    celery.conf.task_always_eager = True  # the page's message runs here, as a worker would
+    try:
+        page = client.get(f"{PAGE}{run.id}").get_data(as_text=True)
+    finally:
+        celery.conf.task_always_eager = False
+    db.session.refresh(run)
+    assert (run.polls, run.exports[0]["location"]) == (2, location)
+    assert exports_asked(slow) == 1 and "ready after 2 check(s)" in page
+
+
+def test_starting_a_month_that_is_exporting_follows_that_run(client, shop, june):  # noqa: F811
+    login(client, shop.admin)
+    first = post_form(client, PAGE, {"month": "2021-06"})
+    again = post_form(client, PAGE, {"month": "2021-06"})
+    assert first.headers["Location"] == again.headers["Location"]
+    assert db.session.query(ReconciliationRun).count() == 1
+
+
+def test_microsoft_not_answering_keeps_the_run_waiting_and_says_so(
+        june, slow, clock, pc_sandbox):  # noqa: F811
+    run = started()
+    worker_step(run.id)
+    fault = pc_sandbox.add_fault(endpoint="GET /v1.0/reports/partners/billing/operations/*",
+                                 status=503, code="serviceUnavailable", count=50)
+    clock.shift(60)
+    worker_step(run.id)
+    db.session.refresh(run)
+    assert run.state == "exporting" and "Microsoft did not answer" in run.phase
+    fault.count = 0
+    slow.config.billing_export_polls = 0
+    clock.shift(60)
+    worker_step(run.id)
+    db.session.refresh(run)
+    assert run.state == "discrepancies" and exports_asked(slow) == 1
+
+
+def test_an_export_microsoft_refuses_fails_the_run_with_the_reason(june, pc_sandbox):  # noqa: F811
+    pc_sandbox.add_fault(endpoint="POST /v1.0/reports/partners/billing/*", status=403,
+                         code="accessDenied")
+    run = started()
+    worker_step(run.id)
+    db.session.refresh(run)
+    assert run.state == "failed" and "could not be read" in run.message
+    assert run.finished_at is not None
+
+
+def test_an_export_still_running_after_a_day_is_given_up_saying_to_run_it_again(
+        june, slow, clock):  # noqa: F811
+    slow.config.billing_export_polls = 1000
+    run = started()
+    worker_step(run.id)
+    clock.shift(25 * 3600)
+    worker_step(run.id)
+    db.session.refresh(run)
+    assert run.state == "failed" and "still running 24 hours after" in run.message
+
+
+def test_a_month_microsoft_has_not_invoiced_yet_fails_saying_when_to_come_back(
+        june, clock):  # noqa: F811
+    run = reconciliation_exports.start("2021-07")
+    worker_step(run.id)
+    db.session.refresh(run)
+    assert run.state == "failed" and "has not issued an invoice for 2021-07 yet" in \
+        run.message
