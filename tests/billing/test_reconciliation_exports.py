@@ -12,6 +12,7 @@ import pytest
 
 from billing import reconciliation_exports
 from billing.reconciliation_models import ReconciliationRun
+from billing.tasks import reconcile_step_task
 from persistence import db
 from tests.billing.test_reconciliation_pages import PAGE, june, worker_step  # noqa: F401
 from tests.conftest import login, post_form
@@ -125,3 +126,10 @@ def test_a_month_microsoft_has_not_invoiced_yet_fails_saying_when_to_come_back(
     db.session.refresh(run)
     assert run.state == "failed" and "has not issued an invoice for 2021-07 yet" in \
         run.message
+
+
+def test_the_workers_task_answers_when_microsoft_says_to_poll_again(june, slow):  # noqa: F811
+    run = started()
+    assert reconcile_step_task.apply(args=(run.id,)).get() == 60  # its countdown message
+    db.session.refresh(run)
+    assert run.exports[0]["location"] and run.polls == 1
