@@ -18,7 +18,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 import notifications
-from accounts import audit, links, services, team
+from accounts import audit, invitations, links, services, team
 from accounts.models import Customer, Reseller, User
 from notifications.links import public_url_for
 from persistence import db, utcnow
@@ -101,7 +101,7 @@ def index():
 def _page(company: team.Company, form: InviteForm, status: int = 200):
     return render_template(
         "team/index.html", company=company, form=form, members=team.members(company),
-        invitations=team.open_invitations(company, utcnow()), role_labels=ROLE_LABELS,
+        invitations=invitations.open_invitations(company, utcnow()), role_labels=ROLE_LABELS,
         role_form=RoleForm, args=_company_args(company),
         held_by_provider=team.deactivated_by_provider), status
 
@@ -120,10 +120,11 @@ def invite():
                                  "again.")
         return (*_page(company, form, 429), {"Retry-After": str(wait)})
     try:
-        team.invite(current_user, company, email=form.email.data, name=form.name.data,
-                    company_role=form.company_role.data, admin_agent=form.admin_agent.data,
-                    now=utcnow(), mail=notifications.email,
-                    accept_url=lambda secret: public_url_for("team.join", token=secret))
+        invitations.invite(
+            current_user, company, email=form.email.data, name=form.name.data,
+            company_role=form.company_role.data, admin_agent=form.admin_agent.data,
+            now=utcnow(), mail=notifications.email,
+            accept_url=lambda secret: public_url_for("team.join", token=secret))
     except services.InvalidEmail as refused:
         form.email.errors.append(str(refused))
         return _page(company, form, 422)
@@ -136,10 +137,10 @@ def _over_allowance(company: team.Company, email: str) -> tuple[str, int] | None
     """Which allowance this invitation is over, and the seconds to wait: the company's
     hourly one, then the address's daily one (accounts/team.py)."""
     config, store, now = current_app.config, throttling.store(), utcnow()
-    wait = team.invitation_wait(store, company, config["INVITATIONS_PER_HOUR"], now)
+    wait = invitations.invitation_wait(store, company, config["INVITATIONS_PER_HOUR"], now)
     if wait is not None:
         return f"{company.name} has sent as many invitations as an hour allows", wait
-    wait = team.address_invitation_wait(store, current_user, email,
+    wait = invitations.address_invitation_wait(store, current_user, email,
                                         config["INVITATIONS_PER_ADDRESS_PER_DAY"], now)
     if wait is not None:
         return ("This address has had as many invitations as a day allows, from every "
@@ -213,7 +214,7 @@ def _address_taken():
 
 JOIN = PasswordLink(
     template="team/join.html", pending=partial(links.live, links.Purpose.INVITATION),
-    choose=team.accept, lost="Ask whoever invited you to send a new invitation.",
+    choose=invitations.accept, lost="Ask whoever invited you to send a new invitation.",
     chosen=lambda user: f"Welcome! Your password is set; sign in as {user.email}.",
     refusals={services.EmailTaken: _address_taken})
 

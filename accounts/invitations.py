@@ -1,0 +1,138 @@
+"""Invitations to join a company, by email.
+
+Policy: the provider's admins and a company's own admins (accounts/team.py) invite its
+users. An invitation goes by email as a single-use link valid for 7 days
+(accounts/links.py); the invitee chooses its own password, and the account exists only
+once it does. Each mails an address typed, so a company sends at most
+INVITATIONS_PER_HOUR, and an address is sent at most INVITATIONS_PER_ADDRESS_PER_DAY by
+companies together (anyone can sign one up).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from accounts import audit, emails, links, passwords
+from accounts.models import CompanyRole, Role, User
+from accounts.services import EmailTaken, InvalidEmail
+from accounts.sign_in import normalise, user_by_email
+from accounts.team import Company, NotAllowed, may_manage
+from accounts.throttle import Store, allowance_wait
+from persistence import db
+
+Mail = Callable[[str, str, str], None]  # (to, subject, body): adds an outbox email
+
+
+def open_invitations(company: Company, now: datetime) -> list[links.AccountLink]:
+    owner = company.owner
+    return [row for row in links.pending(links.Purpose.INVITATION, now)
+            if (row.data.get("reseller_id"), row.data.get("customer_id"))
+            == (owner["reseller_id"], owner["customer_id"])]
+
+
+def invitation_wait(store: Store, company: Company, limit: int, now: datetime) -> int | None:
+    """Count an invitation against its company's hourly allowance; the seconds to wait when
+    over it. Each one mails an address the company's admin types, and anyone becomes a
+    company admin by signing up, so the form must not mail anyone at will."""
+    owner = company.owner
+    return allowance_wait(store, f"invite:{owner['reseller_id']}:{owner['customer_id']}",
+                          limit, 3600, now)
+
+
+def address_invitation_wait(store: Store, actor: User, email: str, limit: int,
+                            now: datetime) -> int | None:
+    """Count an invitation against the invited address's daily allowance, whichever company
+    sends it; the seconds to wait when over it. The company's hourly one alone let many
+    companies (anyone can sign one up) mail one person at will. Counted alike whether the
+    address has an account (its holder is mailed a note instead), so a refusal tells nothing
+    of that. The provider's admins are neither counted nor held to it: companies spending
+    an address's allowance cannot keep its holder from being invited."""
+    if actor.is_provider_admin:
+        return None
+    return allowance_wait(store, "invite:address:" + mailbox(email), limit, 24 * 3600, now)
+
+
+def mailbox(email: str) -> str:
+    """The mailbox an address reaches, as far as we can tell: lower case and without a
+    +tag (name+x@ and name+y@ reach name@ at most providers)."""
+    local, _, domain = normalise(email).rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def invite(actor: User, company: Company, *, email: str, name: str, company_role: str,
+           admin_agent: bool, now: datetime, mail: Mail,
+           accept_url: Callable[[str], str]) -> links.AccountLink:
+    """Email an invitation to join the company (commits once). InvalidEmail for an address
+    too long, NotAllowed for an actor who may not.
+
+    An address that has an account anywhere is invited all the same as far as the inviter
+    can tell (the same answer, an open invitation listed), but its holder is mailed a note
+    instead of a link: refusing it told any company admin, and anyone can become one by
+    signing up, which addresses have accounts (the provider's admins' too). Its link could
+    never be used anyway: accepting refuses a taken address."""
+    if not may_manage(actor, company):
+        raise NotAllowed("Only the provider's admins and this company's admins invite its "
+                         "users.")
+    problem = emails.length_problem(email)
+    if problem is not None:
+        raise InvalidEmail(problem)
+    email = normalise(email)
+    role = CompanyRole(company_role)
+    row, secret = links.issue(links.Purpose.INVITATION, email, now, created_by=actor, data={
+        **company.owner, "name": name.strip(), "company_role": role.value,
+        "admin_agent": bool(admin_agent)})
+    if user_by_email(email) is not None:
+        mail(email, *_holder_note(actor, company))
+    else:
+        mail(email, *_invitation_email(actor, company, accept_url(secret)))
+    audit.record(audit.Kind.INVITED, actor=actor, email=email, now=now,
+                 detail=f"as {role.value}{' and admin agent' if admin_agent else ''}",
+                 **company.owner)
+    db.session.commit()
+    return row
+
+
+def _invitation_email(actor: User, company: Company, link: str) -> tuple[str, str]:
+    inviter = actor.name or actor.email
+    return (f"You are invited to {company.name}"[:200], (
+        f"{inviter} invites you to sign in to the storefront for {company.name}. Open this "
+        f"link within 7 days and choose your password:\n\n{link}\n\n"
+        "The link works once. If you did not expect this, ignore this email: no account is "
+        "made."))
+
+
+def _holder_note(actor: User, company: Company) -> tuple[str, str]:
+    inviter = actor.name or actor.email
+    return (f"{company.name} tried to invite you"[:200], (
+        f"{inviter} tried to invite this email address to the storefront for {company.name}. "
+        "It already has an account, and each person signs in with one address, so no "
+        f"invitation was made. If you should work for {company.name} too, tell them to "
+        "invite another address of yours. If you did not expect this, ignore this email: "
+        "nothing has changed."))
+
+
+def accept(secret: str, password: str, now: datetime) -> User:
+    """Create the invited user with the password it chose (commits once). LinkInvalid,
+    WeakPassword, or EmailTaken when the address got an account meanwhile."""
+    row = links.live(links.Purpose.INVITATION, secret, now)
+    passwords.check(password)
+    links.claim(row, now)
+    data = row.data
+    role = Role.RESELLER_USER if data.get("reseller_id") else Role.CUSTOMER_USER
+    user = User(email=row.email, role=role, name=data.get("name") or "",
+                reseller_id=data.get("reseller_id"), customer_id=data.get("customer_id"),
+                company_role=data.get("company_role") or CompanyRole.USER,
+                admin_agent=bool(data.get("admin_agent")))
+    user.set_password(password)
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the address got an account since the invitation
+        db.session.rollback()
+        raise EmailTaken("This address has an account now; sign in instead.") from None
+    audit.record(audit.Kind.INVITATION_ACCEPTED, user=user, actor=user, now=now)
+    db.session.commit()
+    return user
