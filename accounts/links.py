@@ -4,7 +4,9 @@ Policy: a link carries a 256-bit random secret; only its sha256 is stored, so a 
 the table opens nothing. A link works once and only until it expires (an invitation for
 7 days, a password reset for 1 hour, an email change for 24 hours); using it marks it
 spent in one conditional UPDATE, so two browsers racing on one link cannot both succeed.
-A new link of the same purpose for the same address or user replaces the older ones.
+A new link of the same purpose for the same user replaces the older ones; a new invitation
+replaces the older ones to the same address from the same company only, so one company's
+invitation never ends another's (anyone can sign a company up and invite any address).
 """
 
 from __future__ import annotations
@@ -64,20 +66,33 @@ def digest(secret: str) -> str:
 
 def issue(purpose: Purpose, email: str, now: datetime, *, user=None, created_by=None,
           data: dict | None = None) -> tuple[AccountLink, str]:
-    """A new link and its secret (which exists only here); older unused links of the same
-    purpose for this user (or, without one, this address) stop working. The caller
-    commits."""
-    same = (AccountLink.user_id == user.id) if user is not None else \
-        (AccountLink.email == email)
-    db.session.execute(update(AccountLink).where(
-        AccountLink.purpose == purpose, same, AccountLink.used_at.is_(None),
-    ).values(used_at=now).execution_options(synchronize_session=False))
+    """A new link and its secret (which exists only here); the older unused links it
+    replaces stop working (see `replaced`). The caller commits."""
+    data = data or {}
+    for older in replaced(purpose, email, user, data):
+        older.used_at = now
     secret = secrets.token_urlsafe(32)
     row = AccountLink(purpose=purpose, token_hash=digest(secret), email=email, user=user,
-                      created_by=created_by, data=data or {}, created_at=now,
+                      created_by=created_by, data=data, created_at=now,
                       expires_at=now + LIFETIMES[purpose])
     db.session.add(row)
     return row, secret
+
+
+# What else a new link must share with an older one to replace it: an invitation, its
+# company, which is named in its data.
+SAME_DATA = {Purpose.INVITATION: ("reseller_id", "customer_id")}
+
+
+def replaced(purpose: Purpose, email: str, user, data: dict) -> list[AccountLink]:
+    """The unused links of this purpose a new one replaces: the user's (or, without one,
+    the address's) that share its SAME_DATA."""
+    same = (AccountLink.user_id == user.id) if user is not None else \
+        (AccountLink.email == email)
+    older = db.session.scalars(select(AccountLink).where(
+        AccountLink.purpose == purpose, same, AccountLink.used_at.is_(None)))
+    keys = SAME_DATA.get(purpose, ())
+    return [row for row in older if all(row.data.get(k) == data.get(k) for k in keys)]
 
 
 def live(purpose: Purpose, secret: str, now: datetime) -> AccountLink:

@@ -344,3 +344,40 @@ def test_the_providers_admins_still_invite_an_address_past_its_daily_allowance(
         answer = invite(client, "hired@test.example", f"?customer={world.direct.id}")
         assert answer.status_code == 302
         assert JOIN_RE.search(mailed_text("hired@test.example"))
+
+
+def test_another_companys_invitation_to_the_same_address_leaves_this_one_open(
+        client, browser, world):
+    """An invitation replaced older ones to its address from any company: anyone can sign a
+    company up and invite that address, and so end another company's invitation unseen."""
+    make_admin(world.reseller_a_user)
+    login(client, world.reseller_a_user)
+    invite(client, "newhire@test.example", company_role="billing")
+    link = emailed_link(JOIN_RE, "newhire@test.example")
+    other = browser()
+    make_admin(world.direct_user)
+    login(other, world.direct_user)
+    assert invite(other, "newhire@test.example").status_code == 302
+    assert "newhire@test.example" in open_invitations(client.get("/team").get_data(as_text=True))
+    accepted = post_form(browser(), link, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert accepted.status_code == 302
+    user = db.session.scalar(select(User).where(User.email == "newhire@test.example"))
+    assert (user.reseller_id, user.company_role) == (world.reseller_a.id, "billing")
+
+
+def test_a_new_invitation_from_the_same_company_replaces_its_older_one(client, browser, world):
+    make_admin(world.reseller_a_user)
+    login(client, world.reseller_a_user)
+    invite(client, "twice@test.example")
+    first = emailed_link(JOIN_RE, "twice@test.example")
+    invite(client, "twice@test.example", company_role="billing")
+    second = emailed_link(JOIN_RE, "twice@test.example")
+    assert browser().get(first).status_code == 404
+    assert browser().get(second).status_code == 200
+    page = client.get("/team").get_data(as_text=True)
+    assert open_invitations(page).count("twice@test.example") == 1
+
+
+def open_invitations(page: str) -> str:
+    """The team page's list of open invitations."""
+    return page[page.index('id="invitations"'):].split("</ul>", 1)[0]
