@@ -28,6 +28,7 @@ class Kind(enum.StrEnum):
     SIGN_IN_FAILED = "sign_in_failed"
     INVITED = "invited"
     INVITATION_ACCEPTED = "invitation_accepted"
+    INVITATION_REVOKED = "invitation_revoked"
     ROLE_CHANGED = "role_changed"
     ACTIVATED = "activated"
     DEACTIVATED = "deactivated"

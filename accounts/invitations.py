@@ -5,7 +5,8 @@ users. An invitation goes by email as a single-use link valid for 7 days
 (accounts/links.py); the invitee chooses its own password, and the account exists only
 once it does. Each mails an address typed, so a company sends at most
 INVITATIONS_PER_HOUR, and an address is sent at most INVITATIONS_PER_ADDRESS_PER_DAY by
-companies together (anyone can sign one up).
+companies together (anyone can sign one up). Whoever may invite a company's users may
+revoke its open invitations: the link stops working at once.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 
 from accounts import audit, emails, links, passwords
-from accounts.models import CompanyRole, Role, User
+from accounts.models import CompanyRole, Customer, Reseller, Role, User
 from accounts.services import EmailTaken, InvalidEmail
 from accounts.sign_in import normalise, user_by_email
 from accounts.team import Company, NotAllowed, may_manage
@@ -31,6 +32,41 @@ def open_invitations(company: Company, now: datetime) -> list[links.AccountLink]
     return [row for row in links.pending(links.Purpose.INVITATION, now)
             if (row.data.get("reseller_id"), row.data.get("customer_id"))
             == (owner["reseller_id"], owner["customer_id"])]
+
+
+def company_invited_to(row: links.AccountLink) -> Company | None:
+    """The company an invitation is for (None if it no longer exists)."""
+    data = row.data
+    if data.get("reseller_id"):
+        reseller = db.session.get(Reseller, data["reseller_id"])
+        return Company(reseller=reseller) if reseller is not None else None
+    customer = db.session.get(Customer, data.get("customer_id") or 0)
+    return Company(customer=customer) if customer is not None else None
+
+
+def open_invitation_for(actor: User, invitation_id: int,
+                        now: datetime) -> links.AccountLink | None:
+    """An open invitation the actor may revoke, else None (the page answers 404 either way,
+    so ids of other companies' invitations tell nothing)."""
+    row = db.session.get(links.AccountLink, invitation_id)
+    if row is None or row.purpose != links.Purpose.INVITATION or not row.live(now):
+        return None
+    company = company_invited_to(row)
+    return row if company is not None and may_manage(actor, company) else None
+
+
+def revoke(actor: User, row: links.AccountLink, now: datetime) -> None:
+    """End an open invitation at once, audited (commits once); LinkInvalid if it was
+    accepted (or revoked) a moment ago."""
+    links.claim(row, now)
+    audit.record(audit.Kind.INVITATION_REVOKED, actor=actor, email=row.email, now=now,
+                 detail=f"invited by {_inviter(row)}", reseller_id=row.data.get("reseller_id"),
+                 customer_id=row.data.get("customer_id"))
+    db.session.commit()
+
+
+def _inviter(row: links.AccountLink) -> str:
+    return row.created_by.email if row.created_by is not None else "nobody known"
 
 
 def invitation_wait(store: Store, company: Company, limit: int, now: datetime) -> int | None:

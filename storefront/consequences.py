@@ -123,6 +123,13 @@ def deactivate_user(user) -> Consequence:
         "back neither the sessions nor the tokens).")
 
 
+def revoke_invitation(row) -> Consequence:
+    return Consequence(
+        f"Revoke the invitation to {row.email}",
+        f"The link emailed to {row.email} stops working at once: nobody can join with it. "
+        "To invite them after all, send a new invitation.")
+
+
 def deactivate_reseller(reseller, wanted_active: bool) -> Consequence | None:
     if not reseller.active or wanted_active or reseller.id is None:
         return None

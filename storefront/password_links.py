@@ -61,7 +61,7 @@ def choose_password(link: PasswordLink):
 
 
 def link_invalid(what_now: str):
-    """The page for an unknown, used or expired emailed link."""
+    """The page for an unknown, withdrawn, used or expired emailed link."""
     return render_error(404, "This link does not work", (
-        "The link is unknown, already used, or expired: each emailed link works once, for "
-        f"a limited time. {what_now}"))
+        "The link is unknown, withdrawn, already used, or expired: each emailed link works "
+        f"once, for a limited time. {what_now}"))

@@ -133,6 +133,26 @@ def invite():
     return redirect(url_for("team.index", **_company_args(company)))
 
 
+@bp.route("/invitations/<int:invitation_id>/revoke", methods=["POST"])
+@login_required
+def revoke_invitation(invitation_id: int):
+    """Revoke an open invitation: its link stops working at once."""
+    row = invitations.open_invitation_for(current_user, within(invitation_id), utcnow()) \
+        or abort(404)
+    if page := unconfirmed(consequences.revoke_invitation(row)):
+        return page
+    company = invitations.company_invited_to(row)
+    try:
+        invitations.revoke(current_user, row, utcnow())
+    except links.LinkInvalid:
+        flash(f"The invitation to {row.email} was accepted or revoked a moment ago; the "
+              "list below shows where it stands.", "info")
+    else:
+        flash(f"The invitation to {row.email} is revoked: its link no longer works.",
+              "success")
+    return redirect(url_for("team.index", **_company_args(company)))
+
+
 def _over_allowance(company: team.Company, email: str) -> tuple[str, int] | None:
     """Which allowance this invitation is over, and the seconds to wait: the company's
     hourly one, then the address's daily one (accounts/team.py)."""

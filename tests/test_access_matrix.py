@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from accounts import api_tokens as tokens
-from accounts import sessions
+from accounts import links, sessions
 from accounts.models import CompanyRole, UserSession
 from accounts.services import new_user
 from catalog import country_lists
@@ -194,6 +194,7 @@ EXPECT: dict[str, dict[str, int]] = {
     "team.invite": {GUEST: 302, ADMIN: 404, RESELLER: 422, CUSTOMER: 422},
     "team.member_role": {GUEST: 302, ADMIN: 400, RESELLER: 400, CUSTOMER: 400},
     "team.member_active": {GUEST: 302, ADMIN: 400, RESELLER: 400, CUSTOMER: 400},
+    "team.revoke_invitation": {GUEST: 302, ADMIN: 422, RESELLER: 422, CUSTOMER: 422},  # asks
     "team.audit_log": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
     # The emailed links: without a live ?token= there is nothing to accept.
     "team.join": {GUEST: 404, ADMIN: 302, RESELLER: 302, CUSTOMER: 302},
@@ -344,6 +345,8 @@ OTHERS: dict[str, dict[str, int]] = {
     # company admin of reseller A or of the direct customer does not even see it.
     "team.member_role": {ADMIN: 400, RESELLER: 404, CUSTOMER: 404},
     "team.member_active": {ADMIN: 400, RESELLER: 404, CUSTOMER: 404},
+    # Reseller B's open invitation: the provider's admin may revoke it (asked to confirm).
+    "team.revoke_invitation": {ADMIN: 422, RESELLER: 404, CUSTOMER: 404},
     **{f"api.{name}": everyone(401) for name in API_OBJECT_OPERATIONS},
 }
 
@@ -438,7 +441,8 @@ def add_owned_objects(world) -> None:
 
 def company_admins(world) -> None:
     """#21: reseller A's and the direct customer's users administer their companies, each
-    with a colleague to manage (the admin manages reseller A's); B's user is foreign."""
+    with a colleague to manage and an open invitation (the admin manages reseller A's); B's
+    user and invitation are foreign."""
     colleagues = {}
     for role, user in ((RESELLER, world.reseller_a_user), (CUSTOMER, world.direct_user)):
         user.company_role = CompanyRole.ADMIN
@@ -451,6 +455,17 @@ def company_admins(world) -> None:
     for role, member in colleagues.items():
         world.owned[role]["member_id"] = member.id
     world.foreign["member_id"] = world.reseller_b_user.id
+    invited = {user: links.issue(links.Purpose.INVITATION, f"invited-{user.id}@test.example",
+                                 utcnow(), created_by=user, data={
+                                     "reseller_id": user.reseller_id,
+                                     "customer_id": user.customer_id,
+                                     "company_role": "user"})[0]
+               for user in (world.reseller_a_user, world.direct_user, world.reseller_b_user)}
+    db.session.commit()
+    for role, user in ((RESELLER, world.reseller_a_user), (CUSTOMER, world.direct_user),
+                       (ADMIN, world.reseller_a_user)):
+        world.owned[role]["invitation_id"] = invited[user].id
+    world.foreign["invitation_id"] = invited[world.reseller_b_user].id
 
 
 def user_for(world, role):

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from accounts import api_tokens
 from accounts.audit import AuditEvent
+from accounts.links import AccountLink
 from accounts.models import CompanyRole, User
 from accounts.passwords import HINT
 from notifications.models import OutboxEmail
@@ -375,9 +376,81 @@ def test_a_new_invitation_from_the_same_company_replaces_its_older_one(client, b
     assert browser().get(first).status_code == 404
     assert browser().get(second).status_code == 200
     page = client.get("/team").get_data(as_text=True)
-    assert open_invitations(page).count("twice@test.example") == 1
+    assert open_invitations(page).count("<li>") == 1
 
 
 def open_invitations(page: str) -> str:
     """The team page's list of open invitations."""
     return page[page.index('id="invitations"'):].split("</ul>", 1)[0]
+
+
+def revoke(client, row_id: int, query: str = ""):
+    return post_form(client, f"/team/invitations/{row_id}/revoke", {"confirm": "yes"},
+                     token_url=f"/team{query}")
+
+
+def invitation_id(email: str) -> int:
+    return db.session.scalars(select(AccountLink.id).where(AccountLink.email == email)).one()
+
+
+def test_a_company_admin_revokes_its_invitation_and_the_link_dies_at_once(
+        client, browser, world):
+    make_admin(world.reseller_a_user)
+    login(client, world.reseller_a_user)
+    invite(client, "gone@test.example")
+    link = emailed_link(JOIN_RE, "gone@test.example")
+    invitee = browser()
+    token = csrf_token(invitee, link)  # the form is open in the invitee's browser
+    answer = revoke(client, invitation_id("gone@test.example"))
+    assert answer.status_code == 302
+    page = client.get("/team").get_data(as_text=True)
+    assert "The invitation to gone@test.example is revoked" in page
+    assert 'id="invitations"' not in page
+    refused = invitee.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+                                       "csrf_token": token})
+    assert refused.status_code == 404
+    assert "withdrawn" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(User).where(User.email == "gone@test.example")) is None
+    event = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.kind == "invitation_revoked")).one()
+    assert (event.email, event.actor_id, event.reseller_id) == (
+        "gone@test.example", world.reseller_a_user.id, world.reseller_a.id)
+
+
+def test_revoking_asks_first_and_names_the_consequence(client, world):
+    make_admin(world.reseller_a_user)
+    login(client, world.reseller_a_user)
+    invite(client, "asked@test.example")
+    row_id = invitation_id("asked@test.example")
+    page = client.get("/team").get_data(as_text=True)
+    assert f'action="/team/invitations/{row_id}/revoke"' in page
+    unconfirmed = post_form(client, f"/team/invitations/{row_id}/revoke", {},
+                            token_url="/team")
+    assert unconfirmed.status_code == 422
+    assert "stops working at once" in unconfirmed.get_data(as_text=True)
+    assert db.session.get(AccountLink, row_id).used_at is None
+
+
+def test_a_company_admin_cannot_revoke_another_companys_invitation(client, browser, world):
+    make_admin(world.reseller_b_user)
+    login(client, world.reseller_b_user)
+    invite(client, "theirs@test.example")
+    row_id = invitation_id("theirs@test.example")
+    other = browser()
+    make_admin(world.reseller_a_user)
+    login(other, world.reseller_a_user)
+    assert revoke(other, row_id).status_code == 404
+    assert db.session.get(AccountLink, row_id).used_at is None
+    assert browser().get(emailed_link(JOIN_RE, "theirs@test.example")).status_code == 200
+
+
+def test_the_providers_admin_revokes_any_companys_invitation(client, browser, world):
+    make_admin(world.direct_user)
+    login(client, world.direct_user)
+    invite(client, "direct-hire@test.example")
+    admin = browser()
+    login(admin, world.admin)
+    query = f"?customer={world.direct.id}"
+    answer = revoke(admin, invitation_id("direct-hire@test.example"), query)
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(query)
+    assert browser().get(emailed_link(JOIN_RE, "direct-hire@test.example")).status_code == 404

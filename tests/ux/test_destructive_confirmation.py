@@ -19,8 +19,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from accounts import api_tokens, sessions
-from accounts.models import ApiToken, Customer, Reseller, User, UserSession
+from accounts import api_tokens, links, sessions
+from accounts.models import ApiToken, CompanyRole, Customer, Reseller, User, UserSession
 from catalog import country_lists
 from catalog.models import CountryListEntry, Product, ResellerMarkup
 from commitments.records.models import Enrollment
@@ -99,6 +99,18 @@ def deactivate_user(world, request) -> Case:
                 "a@test.example is signed out everywhere at once",
                 lambda: fresh(User, user.id).active, {"active": "off"},
                 page=f"/admin/resellers/{world.reseller_a.id}")
+
+
+def revoke_invitation(world, request) -> Case:
+    user = world.reseller_a_user
+    user.company_role = CompanyRole.ADMIN
+    row = links.issue(links.Purpose.INVITATION, "invitee@test.example", utcnow(),
+                      created_by=user, data={"reseller_id": user.reseller_id,
+                                             "company_role": "user"})[0]
+    db.session.commit()
+    return Case(user, f"/team/invitations/{row.id}/revoke",
+                "The link emailed to invitee@test.example stops working at once",
+                lambda: fresh(links.AccountLink, row.id).used_at, page="/team")
 
 
 def deactivate_reseller(world, request) -> Case:
@@ -199,6 +211,7 @@ CASES = {
     "cancel a subscription": cancel_subscription,
     "revoke an API token": revoke_token,
     "deactivate a user": deactivate_user,
+    "revoke an invitation": revoke_invitation,
     "deactivate a reseller": deactivate_reseller,
     "withdraw admin agent": withdraw_admin_agent,
     "end a session": end_session,
