@@ -6,7 +6,10 @@ users. An invitation goes by email as a single-use link valid for 7 days
 once it does. Each mails an address typed, so a company sends at most
 INVITATIONS_PER_HOUR, and an address is sent at most INVITATIONS_PER_ADDRESS_PER_DAY by
 companies together (anyone can sign one up). Whoever may invite a company's users may
-revoke its open invitations: the link stops working at once.
+revoke its open invitations: the link stops working at once. An invitation grants what its
+sender could grant, so it works only while the sender still may invite for the company
+(active, and its admin or one of the provider's) and the company is active: checked when
+the link is opened and again when it is accepted, whatever ended the sender's right.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from accounts import audit, emails, links, passwords
 from accounts.models import CompanyRole, Customer, Reseller, Role, User
 from accounts.services import EmailTaken, InvalidEmail
 from accounts.sign_in import normalise, user_by_email
-from accounts.team import Company, NotAllowed, may_manage
+from accounts.team import Company, NotAllowed, end_invitation, may_manage
 from accounts.throttle import Store, allowance_wait
 from persistence import db
 
@@ -58,10 +61,7 @@ def open_invitation_for(actor: User, invitation_id: int,
 def revoke(actor: User, row: links.AccountLink, now: datetime) -> None:
     """End an open invitation at once, audited (commits once); LinkInvalid if it was
     accepted (or revoked) a moment ago."""
-    links.claim(row, now)
-    audit.record(audit.Kind.INVITATION_REVOKED, actor=actor, email=row.email, now=now,
-                 detail=f"invited by {_inviter(row)}", reseller_id=row.data.get("reseller_id"),
-                 customer_id=row.data.get("customer_id"))
+    end_invitation(row, actor, now, f"invited by {_inviter(row)}")
     db.session.commit()
 
 
@@ -150,10 +150,32 @@ def _holder_note(actor: User, company: Company) -> tuple[str, str]:
         "nothing has changed."))
 
 
-def accept(secret: str, password: str, now: datetime) -> User:
-    """Create the invited user with the password it chose (commits once). LinkInvalid,
-    WeakPassword, or EmailTaken when the address got an account meanwhile."""
+def live(secret: str, now: datetime) -> links.AccountLink:
+    """The open invitation with this secret, while its sender may still invite for its
+    company and the company is active; LinkInvalid otherwise."""
     row = links.live(links.Purpose.INVITATION, secret, now)
+    if not still_stands(row):
+        raise links.LinkInvalid("Whoever sent this invitation can no longer invite for "
+                                "this company.")
+    return row
+
+
+def still_stands(row: links.AccountLink) -> bool:
+    """Its sender is active and may still manage the company's users, and the company is
+    active (a reseller can be deactivated; a customer has no such state)."""
+    company, sender = company_invited_to(row), row.created_by
+    if company is None or sender is None or not sender.is_active:
+        return False
+    if company.reseller is not None and not company.reseller.active:
+        return False
+    return may_manage(sender, company)
+
+
+def accept(secret: str, password: str, now: datetime) -> User:
+    """Create the invited user with the password it chose (commits once). LinkInvalid
+    (its sender's right to invite ended too), WeakPassword, or EmailTaken when the address
+    got an account meanwhile."""
+    row = live(secret, now)
     passwords.check(password)
     links.claim(row, now)
     data = row.data

@@ -146,17 +146,6 @@ def _check_mpn_free(mpn_id: str, reseller_id: int | None) -> None:
                        "its own. Check the number in Partner Center.")
 
 
-def set_user_active(user: User, on: bool, actor: User | None = None) -> None:
-    """Reactivate or deactivate a user; deactivation ends its sessions and revokes the API
-    tokens it made, for good: reactivating later revives neither."""
-    user.active = on
-    if not on:
-        _end_access(UserSession.user_id == user.id, ApiToken.user_id == user.id, utcnow())
-    audit.record(audit.Kind.ACTIVATED if on else audit.Kind.DEACTIVATED, user=user,
-                 actor=actor)
-    db.session.commit()
-
-
 def _end_access(its_sessions, its_tokens, now) -> None:
     """Revoke the sessions and tokens named (deactivation); the caller commits."""
     sessions.end_sessions(its_sessions, now)

@@ -4,8 +4,10 @@ Policy: a company is one reseller or one customer. Its users are managed by the
 provider's admins (any company) and by the company's own admins (CompanyRole.ADMIN: their
 company only, never another's). An admin cannot change its own role or deactivate itself,
 so a company is never left without the admin who was acting. Invitations are in
-accounts/invitations.py. Making a user billing-only revokes its API tokens, since the API
-reaches orders and billing users see invoices only.
+accounts/invitations.py; those a user sent and that are still open stop working once it
+is deactivated or is no longer an admin, since it could no longer send them. Making a user
+billing-only revokes its API tokens, since the API reaches orders and billing users see
+invoices only.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from accounts import api_tokens, audit, sessions
+from accounts import api_tokens, audit, links, sessions
 from accounts.models import ApiToken, CompanyRole, Customer, Reseller, Role, User, UserSession
 from persistence import db
 
@@ -82,8 +84,9 @@ def member_for(actor: User, user_id: int) -> User | None:
 
 
 def set_role(actor: User, user: User, *, company_role: str, admin_agent: bool,
-             now: datetime) -> None:
-    """Change a member's role and admin-agent permission (commits once)."""
+             now: datetime) -> int:
+    """Change a member's role and admin-agent permission (commits once); taking its admin
+    role ends the invitations it sent that are still open. Returns how many it ended."""
     role = CompanyRole(company_role)
     if user.id == actor.id and role != CompanyRole.ADMIN:
         raise NotAllowed("You cannot take your own admin role: ask another admin of your "
@@ -92,30 +95,60 @@ def set_role(actor: User, user: User, *, company_role: str, admin_agent: bool,
     user.company_role, user.admin_agent = role, bool(admin_agent)
     after = f"{user.company_role}{' + admin agent' if user.admin_agent else ''}"
     if before == after:
-        return
+        return 0
     if role == CompanyRole.BILLING:
         api_tokens.revoke_where(ApiToken.user_id == user.id, now)
     audit.record(audit.Kind.ROLE_CHANGED, user=user, actor=actor, now=now,
                  detail=f"{before} → {after}")
+    ended = 0 if role == CompanyRole.ADMIN else \
+        _end_invitations_sent_by(user, actor, now, "is no longer an admin")
     db.session.commit()
+    return ended
 
 
-def set_active(actor: User, user: User, on: bool, now: datetime) -> None:
-    """Reactivate or deactivate a member; deactivation ends its sessions and revokes its
-    API tokens for good (commits once)."""
+def set_active(actor: User, user: User, on: bool, now: datetime) -> int:
+    """Reactivate or deactivate a user; deactivation ends its sessions, revokes its API
+    tokens and ends the invitations it sent that are still open, all for good (commits
+    once). Returns how many invitations it ended."""
     if user.id == actor.id:
         raise NotAllowed("You cannot deactivate yourself.")
     if bool(user.active) == on:
-        return
+        return 0
     if on and actor.role != Role.PROVIDER_ADMIN:
         _may_reactivate(user)
     user.active = on
+    ended = 0
     if not on:
         sessions.end_sessions(UserSession.user_id == user.id, now)
         api_tokens.revoke_where(ApiToken.user_id == user.id, now)
+        ended = _end_invitations_sent_by(user, actor, now, "was deactivated")
     audit.record(audit.Kind.ACTIVATED if on else audit.Kind.DEACTIVATED, user=user,
                  actor=actor, now=now)
     db.session.commit()
+    return ended
+
+
+def _end_invitations_sent_by(user: User, actor: User, now: datetime, why: str) -> int:
+    """The invitations the user sent that are still open stop working, each audited; the
+    caller commits. Accepting one re-checks its sender too (accounts/invitations.py)."""
+    ended = 0
+    for row in links.pending(links.Purpose.INVITATION, now,
+                             links.AccountLink.created_by_id == user.id):
+        try:
+            end_invitation(row, actor, now, f"its sender {user.email} {why}")
+        except links.LinkInvalid:  # accepted a moment ago
+            continue
+        ended += 1
+    return ended
+
+
+def end_invitation(row: links.AccountLink, actor: User, now: datetime, detail: str) -> None:
+    """Spend an open invitation's link so it no longer works, audited as revoked; the caller
+    commits. LinkInvalid if it was accepted (or ended) a moment ago."""
+    links.claim(row, now)
+    audit.record(audit.Kind.INVITATION_REVOKED, actor=actor, email=row.email, now=now,
+                 detail=detail, reseller_id=row.data.get("reseller_id"),
+                 customer_id=row.data.get("customer_id"))
 
 
 def _may_reactivate(user: User) -> None:

@@ -118,9 +118,10 @@ def revoke_token(token) -> Consequence:
 def deactivate_user(user) -> Consequence:
     return Consequence(
         f"Deactivate {user.email}",
-        f"{user.email} is signed out everywhere at once, its API tokens stop working for "
-        "good, and it cannot sign in until an administrator reactivates it (which brings "
-        "back neither the sessions nor the tokens).")
+        f"{user.email} is signed out everywhere at once, its API tokens and the "
+        "invitations it sent that are still open stop working for good, and it cannot sign "
+        "in until an administrator reactivates it (which brings back neither the sessions, "
+        "the tokens nor the invitations).")
 
 
 def revoke_invitation(row) -> Consequence:

@@ -3,8 +3,6 @@ link, the accounts audit log, and the guard that keeps billing users on the invo
 
 from __future__ import annotations
 
-from functools import partial
-
 from flask import (
     Blueprint,
     abort,
@@ -185,13 +183,14 @@ def member_role(member_id: int):
                            if not form.admin_agent.data else None):
         return page
     try:
-        team.set_role(current_user, user, company_role=form.company_role.data,
-                      admin_agent=form.admin_agent.data, now=utcnow())
+        ended = team.set_role(current_user, user, company_role=form.company_role.data,
+                              admin_agent=form.admin_agent.data, now=utcnow())
     except team.NotAllowed as refused:
         flash(str(refused), "error")
     else:
         flash(f"{user.email} is now: {ROLE_LABELS[user.company_role]}"
-              f"{', admin agent' if user.admin_agent else ''}.", "success")
+              f"{', admin agent' if user.admin_agent else ''}.{invitations_ended(ended)}",
+              "success")
     return redirect(url_for("team.index", **_company_args(team.company_of(user))))
 
 
@@ -208,14 +207,29 @@ def member_active(member_id: int):
                            consequences.deactivate_user(user)):
         return page
     try:
-        team.set_active(current_user, user, on, utcnow())
+        ended = team.set_active(current_user, user, on, utcnow())
     except team.NotAllowed as refused:
         flash(str(refused), "error")
     else:
-        flash(f"{user.email} is active again; it signs in afresh." if on else
-              f"{user.email} is deactivated: its sessions and API tokens have ended.",
-              "success")
+        flash(activation_said(user, on, ended), "success")
     return redirect(url_for("team.index", **_company_args(team.company_of(user))))
+
+
+def activation_said(user: User, on: bool, ended: int) -> str:
+    """What the page says once a user is reactivated or deactivated (the admin's pages
+    too)."""
+    if on:
+        return f"{user.email} is active again; it signs in afresh."
+    return (f"{user.email} is deactivated: its sessions and API tokens have ended."
+            f"{invitations_ended(ended)}")
+
+
+def invitations_ended(count: int) -> str:
+    if not count:
+        return ""
+    return (f" The {count} invitation{'s' if count > 1 else ''} it sent that "
+            f"{'were' if count > 1 else 'was'} still open no longer work"
+            f"{'' if count > 1 else 's'}.")
 
 
 @bp.route("/join", methods=["GET", "POST"])
@@ -233,7 +247,7 @@ def _address_taken():
 
 
 JOIN = PasswordLink(
-    template="team/join.html", pending=partial(links.live, links.Purpose.INVITATION),
+    template="team/join.html", pending=invitations.live,
     choose=invitations.accept, lost="Ask whoever invited you to send a new invitation.",
     chosen=lambda user: f"Welcome! Your password is set; sign in as {user.email}.",
     refusals={services.EmailTaken: _address_taken})

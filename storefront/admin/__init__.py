@@ -19,7 +19,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from accounts import services
+from accounts import services, team
 from accounts.models import Customer, MpaStatus, Reseller, Role, User
 from accounts.scoping import name_contains
 from agreements import heads
@@ -27,7 +27,7 @@ from agreements.keys import from_config
 from agreements.mca import McaAcceptance, export_csv, verify_configured
 from catalog import country_lists
 from catalog.models import CountryListEntry
-from persistence import db
+from persistence import db, utcnow
 from persistence.search import contains
 from storefront import consequences
 from storefront.confirmation import unconfirmed
@@ -37,6 +37,7 @@ from storefront.main import check_with_microsoft
 from storefront.pagination import paginate
 from storefront.security import admin_only
 from storefront.tables import csv_download, page_of, stream_download
+from storefront.team import activation_said
 from storefront.templating import sentence
 from subscriptions import import_runs
 from subscriptions.adoption import ImportSummary
@@ -157,9 +158,8 @@ def user_active(user_id: int):
         return _owner_page(user)
     if page := unconfirmed(None if on or not user.active else consequences.deactivate_user(user)):
         return page
-    services.set_user_active(user, on, current_user._get_current_object())
-    flash(f"{user.email} is active again; it signs in afresh." if on else
-          f"{user.email} is deactivated: its sessions and API tokens have ended.", "success")
+    ended = team.set_active(current_user._get_current_object(), user, on, utcnow())
+    flash(activation_said(user, on, ended), "success")
     return _owner_page(user)
 
 

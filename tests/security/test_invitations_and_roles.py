@@ -454,3 +454,93 @@ def test_the_providers_admin_revokes_any_companys_invitation(client, browser, wo
     answer = revoke(admin, invitation_id("direct-hire@test.example"), query)
     assert answer.status_code == 302 and answer.headers["Location"].endswith(query)
     assert browser().get(emailed_link(JOIN_RE, "direct-hire@test.example")).status_code == 404
+
+
+def deactivate_as_provider(admin, user, world):
+    return post_form(admin, f"/admin/users/{user.id}/active", {"active": "off",
+                                                               "confirm": "yes"},
+                     token_url=f"/admin/resellers/{world.reseller_a.id}")
+
+
+def test_an_invitation_ends_when_the_provider_deactivates_its_sender(client, browser, world):
+    """The audit's case: Reseller A's admin invited an admin and admin agent, then left;
+    the provider deactivated it, and the invitee still became an admin of Reseller A."""
+    make_admin(world.reseller_a_user)
+    login(client, world.reseller_a_user)
+    invite(client, "mallory@test.example", company_role="admin", admin_agent="y")
+    link = emailed_link(JOIN_RE, "mallory@test.example")
+    invitee = browser()
+    token = csrf_token(invitee, link)
+    admin = browser()
+    login(admin, world.admin)
+    asked = post_form(admin, f"/admin/users/{world.reseller_a_user.id}/active",
+                      {"active": "off"}, token_url=f"/admin/resellers/{world.reseller_a.id}")
+    assert "the invitations it sent that are still open stop working" in \
+        asked.get_data(as_text=True)
+    assert deactivate_as_provider(admin, world.reseller_a_user, world).status_code == 302
+    said = admin.get(f"/admin/resellers/{world.reseller_a.id}").get_data(as_text=True)
+    assert "The 1 invitation it sent that was still open no longer works." in said
+    refused = invitee.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+                                       "csrf_token": token})
+    assert refused.status_code == 404
+    assert db.session.scalar(select(User).where(User.email == "mallory@test.example")) is None
+    event = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.kind == "invitation_revoked")).one()
+    assert (event.email, event.actor_id, event.reseller_id) == (
+        "mallory@test.example", world.admin.id, world.reseller_a.id)
+    assert event.detail == f"its sender {world.reseller_a_user.email} was deactivated"
+
+
+def test_an_invitation_ends_when_its_sender_is_no_longer_an_admin(client, browser, world):
+    make_admin(world.direct_user)
+    colleague = User(email="colleague@direct.example", role="customer_user",
+                     customer=world.direct, company_role=CompanyRole.ADMIN)
+    colleague.set_password(PASSWORD)
+    db.session.add(colleague)
+    db.session.commit()
+    login(client, colleague)
+    invite(client, "hire@direct.example")
+    link = emailed_link(JOIN_RE, "hire@direct.example")
+    other = browser()
+    login(other, world.direct_user)
+    post_form(other, f"/team/members/{colleague.id}/role", {"company_role": "user"},
+              token_url="/team")
+    page = other.get("/team").get_data(as_text=True)
+    assert "The 1 invitation it sent that was still open no longer works." in page
+    assert 'id="invitations"' not in page
+    assert browser().get(link).status_code == 404
+
+
+def test_accepting_checks_again_that_the_sender_may_still_invite(client, browser, world):
+    """Whatever ended the sender's right (a change made elsewhere than the team page), the
+    link opens nothing once the sender may no longer invite for the company."""
+    make_admin(world.reseller_a_user)
+    login(client, world.reseller_a_user)
+    invite(client, "late@test.example")
+    link = emailed_link(JOIN_RE, "late@test.example")
+    world.reseller_a_user.company_role = CompanyRole.USER
+    db.session.commit()
+    opened = browser().get(link)
+    assert opened.status_code == 404 and "withdrawn" in opened.get_data(as_text=True)
+    make_admin(world.reseller_a_user)
+    invitee = browser()
+    token = csrf_token(invitee, link)
+    world.reseller_a_user.active = False
+    db.session.commit()
+    refused = invitee.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+                                       "csrf_token": token})
+    assert refused.status_code == 404
+    assert db.session.scalar(select(User).where(User.email == "late@test.example")) is None
+
+
+def test_an_invitation_works_only_while_its_company_is_active(client, browser, world):
+    login(client, world.admin)
+    invite(client, "joiner@test.example", f"?reseller={world.reseller_a.id}")
+    link = emailed_link(JOIN_RE, "joiner@test.example")
+    world.reseller_a.active = False
+    db.session.commit()
+    assert browser().get(link).status_code == 404
+    world.reseller_a.active = True
+    db.session.commit()
+    accepted = post_form(browser(), link, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert accepted.status_code == 302
