@@ -66,8 +66,9 @@ class WrongPassword(ValueError):
 
 
 def new_user(email: str, password: str, role: Role, **extra: Any) -> User:
-    """A user with this email and password; every path that makes one (sign-up, the admin,
-    the CLI, the demo) passes the email limits and the password policy here."""
+    """A user with this email and password, within the email limits and the password
+    policy (the CLI's first admin, the demo). The provider's admins no longer type a
+    user's password: they invite it (accounts/invitations.py)."""
     problem = emails.length_problem(email)
     if problem is not None:
         raise InvalidEmail(problem)
@@ -171,14 +172,6 @@ def change_password(user: User, current: str, new: str, *, keep: UserSession | N
                  detail=f"{revoked} API tokens revoked" if revoked else "")
     db.session.commit()
     return revoked
-
-
-def add_user(data: Mapping[str, Any], role: Role, **owner: Any) -> User:
-    user = new_user(data["email"], data["password"], role, name=data["name"],
-                    admin_agent=bool(data.get("admin_agent")), **owner)
-    db.session.add(user)
-    db.session.commit()
-    return user
 
 
 def create_provider_admin(email: str, password: str, name: str) -> User:

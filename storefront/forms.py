@@ -244,12 +244,6 @@ class ResellerForm(FlaskForm):
     active = BooleanField("Active", default=True)
 
 
-class UserForm(PasswordFields, FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    email = EmailField("Sign-in email", validators=email_checks())
-    admin_agent = BooleanField("Admin agent (may cancel subscriptions and reveal product keys)")
-
-
 class McaForm(FlaskForm):
     """K5: a direct customer accepts the MCA; a reseller confirms its customer accepted it."""
 

@@ -112,11 +112,21 @@ def invite():
     form = InviteForm()
     if not form.validate_on_submit():
         return _page(company, form, 422)
+    if refused := send_invitation(company, form):
+        status, headers = refused
+        return (*_page(company, form, status), headers)
+    return redirect(url_for("team.index", **_company_args(company)))
+
+
+def send_invitation(company: team.Company, form: InviteForm) -> tuple[int, dict] | None:
+    """Send the invitation a valid form asks for, counted against the allowances, and say
+    so (None); or put the refusal beside the email field and return the status and headers
+    to show the form again with. The team page and the admin's "Invite a user" share it."""
     if too_many := _over_allowance(company, form.email.data):
         refusal, wait = too_many
         form.email.errors.append(f"{refusal}; wait {throttling.in_words(wait)}, then send it "
                                  "again.")
-        return (*_page(company, form, 429), {"Retry-After": str(wait)})
+        return 429, {"Retry-After": str(wait)}
     try:
         invitations.invite(
             current_user, company, email=form.email.data, name=form.name.data,
@@ -125,10 +135,10 @@ def invite():
             accept_url=lambda secret: public_url_for("team.join", token=secret))
     except services.InvalidEmail as refused:
         form.email.errors.append(str(refused))
-        return _page(company, form, 422)
+        return 422, {}
     flash(f"An invitation is on its way to {form.email.data.strip().lower()}; the link "
           "works once, for 7 days.", "success")
-    return redirect(url_for("team.index", **_company_args(company)))
+    return None
 
 
 @bp.route("/invitations/<int:invitation_id>/revoke", methods=["POST"])

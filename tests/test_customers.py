@@ -4,7 +4,8 @@ from sqlalchemy import select
 
 from accounts.models import Customer, Reseller, User
 from persistence import db
-from tests.conftest import login, post_form
+from tests.conftest import login, mailed_text, post_form
+from tests.security.test_invitations_and_roles import JOIN_RE
 
 NEW_CUSTOMER = {
     "company_name": "Gamma Sp. z o.o.", "contact_first_name": "Ewa", "contact_last_name": "Nowak",
@@ -97,7 +98,7 @@ def test_direct_customer_edits_its_own_company(client, world):
     assert world.direct.company_name == "Direct Renamed" and world.direct.reseller_id is None
 
 
-def test_admin_creates_a_reseller_and_its_first_user(client, world):
+def test_admin_creates_a_reseller_and_invites_its_first_user(client, browser, world):
     login(client, world.admin)
     response = post_form(client, "/admin/resellers/new", {
         "company_name": "Delta IT", "mpn_id": "5556667", "mpa_status": "unknown",
@@ -105,10 +106,16 @@ def test_admin_creates_a_reseller_and_its_first_user(client, world):
     reseller = db.session.scalar(select(Reseller).where(Reseller.company_name == "Delta IT"))
     assert response.status_code == 302 and reseller.mpn_id == "5556667"
     response = post_form(client, f"/admin/resellers/{reseller.id}/users/new", {
-        "name": "Dee", "email": "Dee@Delta.example", "password": "twelve chars!",
-        "confirm": "twelve chars!", "admin_agent": "y"})
+        "name": "Dee", "email": "Dee@Delta.example", "company_role": "admin",
+        "admin_agent": "y"})
+    assert response.status_code == 302
+    # Invited: the account exists once Dee chooses a password from the emailed link.
+    assert db.session.scalar(select(User).where(User.email == "dee@delta.example")) is None
+    link = JOIN_RE.search(mailed_text("dee@delta.example"))[1]
+    post_form(browser(), link, {"password": "twelve chars!", "confirm": "twelve chars!"})
     user = db.session.scalar(select(User).where(User.email == "dee@delta.example"))
-    assert response.status_code == 302 and user.reseller_id == reseller.id and user.admin_agent
+    assert (user.reseller_id, user.company_role, user.admin_agent) == (reseller.id, "admin",
+                                                                       True)
 
 
 def test_reseller_mpn_id_must_be_digits(client, world):

@@ -20,7 +20,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from accounts import services, team
-from accounts.models import Customer, MpaStatus, Reseller, Role, User
+from accounts.models import Customer, MpaStatus, Reseller, User
 from accounts.scoping import name_contains
 from agreements import heads
 from agreements.keys import from_config
@@ -32,12 +32,13 @@ from persistence.search import contains
 from storefront import consequences
 from storefront.confirmation import unconfirmed
 from storefront.customers import CUSTOMER_CSV_HEADER, bought_by, customer_listing, customer_row
-from storefront.forms import AdminCustomerForm, CountryEntryForm, ResellerForm, UserForm
+from storefront.forms import AdminCustomerForm, CountryEntryForm, ResellerForm
 from storefront.main import check_with_microsoft
 from storefront.pagination import paginate
 from storefront.security import admin_only
 from storefront.tables import csv_download, page_of, stream_download
-from storefront.team import activation_said
+from storefront.team import activation_said, send_invitation
+from storefront.team_forms import InviteForm
 from storefront.templating import sentence
 from subscriptions import import_runs
 from subscriptions.adoption import ImportSummary
@@ -117,18 +118,19 @@ def reseller_standing(reseller_id: int):
 @bp.route("/resellers/<int:reseller_id>/users/new", methods=["GET", "POST"])
 @admin_only
 def reseller_user_new(reseller_id: int):
+    """Invite a user to the reseller: as from its team page, the invitee proves its address
+    and chooses its own password from the emailed link."""
     reseller = db.session.get(Reseller, reseller_id) or abort(404)
-    form = UserForm()
+    form, status, headers = InviteForm(), 200, {}
     if form.validate_on_submit():
-        if db.session.scalar(select(User).where(User.email == form.email.data.strip().lower())):
-            form.email.errors.append("This email already has an account.")
-        else:
-            services.add_user(form.data, Role.RESELLER_USER, reseller=reseller)
-            flash(sentence(f"{form.email.data} can now sign in for {reseller.company_name}"),
-                  "success")
+        refused = send_invitation(team.Company(reseller=reseller), form)
+        if refused is None:
             return redirect(url_for("admin.reseller_edit", reseller_id=reseller.id))
-    status = 422 if form.errors else 200
-    return render_template("admin/user_form.html", form=form, reseller=reseller), status
+        status, headers = refused
+    elif form.errors:
+        status = 422
+    return render_template("admin/user_form.html", form=form, reseller=reseller), status, \
+        headers
 
 
 @bp.route("/users/<int:user_id>/admin-agent", methods=["POST"])

@@ -202,12 +202,10 @@ def test_customer_admin_manages_its_own_company(client, world):
 
 def test_every_form_that_sets_a_password_says_the_policy_before_refusing(client, browser,
                                                                          world):
-    """Sign-up, an invitation and the admin's new user said nothing of the password policy
-    (accounts/passwords.py) until a password was refused; the reset and change pages did."""
+    """Sign-up and an invitation said nothing of the password policy (accounts/passwords.py)
+    until a password was refused; the reset and change pages did."""
     assert HINT in client.get("/signup").get_data(as_text=True)
     login(client, world.admin)
-    new_user = client.get(f"/admin/resellers/{world.reseller_a.id}/users/new")
-    assert HINT in new_user.get_data(as_text=True)
     invite(client, "new@test.example", f"?reseller={world.reseller_a.id}")
     joining = browser().get(emailed_link(JOIN_RE, "new@test.example"))
     assert HINT in joining.get_data(as_text=True)
@@ -544,3 +542,44 @@ def test_an_invitation_works_only_while_its_company_is_active(client, browser, w
     db.session.commit()
     accepted = post_form(browser(), link, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert accepted.status_code == 302
+
+
+def test_the_providers_add_a_user_invites_and_never_sets_a_password(client, browser, world):
+    """The provider's admin typed the new user's password: no proof of the address, a
+    password someone else knows, no allowance and no audit event. It now invites, with the
+    team page's role choices and allowances, and the invitee chooses its own password."""
+    login(client, world.admin)
+    new_user = client.get(f"/admin/resellers/{world.reseller_a.id}/users/new")
+    page = new_user.get_data(as_text=True)
+    assert 'type="password"' not in page and "chooses their own password" in page
+    assert 'name="company_role"' in page
+    answer = post_form(client, f"/admin/resellers/{world.reseller_a.id}/users/new", {
+        "name": "Ann Agent", "email": "Ann@Test.example", "company_role": "admin",
+        "admin_agent": "y"})
+    assert answer.status_code == 302
+    assert "An invitation is on its way to ann@test.example" in client.get(
+        answer.headers["Location"]).get_data(as_text=True)
+    assert db.session.scalar(select(User).where(User.email == "ann@test.example")) is None
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.kind == "invited")).one()
+    assert (event.email, event.actor_id, event.reseller_id, event.detail) == (
+        "ann@test.example", world.admin.id, world.reseller_a.id, "as admin and admin agent")
+    link = emailed_link(JOIN_RE, "ann@test.example")
+    post_form(browser(), link, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    user = db.session.scalar(select(User).where(User.email == "ann@test.example"))
+    assert (user.reseller_id, user.company_role, user.admin_agent) == (
+        world.reseller_a.id, "admin", True)
+
+
+def test_the_providers_add_a_user_counts_against_the_companys_allowance(app, client, world):
+    app.config["INVITATIONS_PER_HOUR"] = 1
+    login(client, world.admin)
+    url = f"/admin/resellers/{world.reseller_a.id}/users/new"
+    assert invite(client, "first@test.example", f"?reseller={world.reseller_a.id}"
+                  ).status_code == 302
+    refused = post_form(client, url, {"name": "Second", "email": "second@test.example",
+                                      "company_role": "user"})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    page = refused.get_data(as_text=True)
+    assert "Reseller A has sent as many invitations as an hour allows" in page
+    assert 'value="second@test.example"' in page
+    assert mailed_text("second@test.example") == ""

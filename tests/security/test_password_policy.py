@@ -12,7 +12,8 @@ from accounts.models import Role, User
 from accounts.services import new_user
 from demo.load import SIGN_INS
 from persistence import db
-from tests.conftest import PASSWORD, login, post_form
+from tests.conftest import PASSWORD, login, mailed_text, post_form
+from tests.security.test_invitations_and_roles import JOIN_RE
 from tests.test_auth import SIGNUP
 
 SHORT = "eleven char"
@@ -55,10 +56,12 @@ def test_sign_up_refuses_a_weak_password_and_says_why(client, app, password, mes
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
 
 
-def test_an_admin_cannot_give_a_new_user_a_common_password(client, world):
+def test_a_user_the_admin_invites_cannot_choose_a_common_password(client, browser, world):
     login(client, world.admin)
-    response = post_form(client, f"/admin/resellers/{world.reseller_a.id}/users/new", {
-        "name": "Dee", "email": "dee@test.example", "password": COMMON, "confirm": COMMON})
+    post_form(client, f"/admin/resellers/{world.reseller_a.id}/users/new", {
+        "name": "Dee", "email": "dee@test.example", "company_role": "user"})
+    link = JOIN_RE.search(mailed_text("dee@test.example"))[1]
+    response = post_form(browser(), link, {"password": COMMON, "confirm": COMMON})
     assert response.status_code == 422
     assert "most common passwords" in response.get_data(as_text=True)
     assert db.session.scalar(select(User).where(User.email == "dee@test.example")) is None
