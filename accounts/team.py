@@ -132,14 +132,19 @@ def _end_invitations_sent_by(user: User, actor: User, now: datetime, why: str) -
     """The invitations the user sent that are still open stop working, each audited; the
     caller commits. Accepting one re-checks its sender too (accounts/invitations.py)."""
     ended = 0
-    for row in links.pending(links.Purpose.INVITATION, now,
-                             links.AccountLink.created_by_id == user.id):
+    for row in invitations_sent_by(user, now):
         try:
             end_invitation(row, actor, now, f"its sender {user.email} {why}")
         except links.LinkInvalid:  # accepted a moment ago
             continue
         ended += 1
     return ended
+
+
+def invitations_sent_by(user: User, now: datetime) -> list[links.AccountLink]:
+    """The invitations the user sent that are still open."""
+    return links.pending(links.Purpose.INVITATION, now,
+                         links.AccountLink.created_by_id == user.id)
 
 
 def end_invitation(row: links.AccountLink, actor: User, now: datetime, detail: str) -> None:

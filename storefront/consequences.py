@@ -151,6 +151,20 @@ def withdraw_admin_agent(user) -> Consequence | None:
         "software (S4, S7) until you make it an admin agent again.")
 
 
+def change_role(user, company_role: str, admin_agent: bool, sent: int) -> Consequence | None:
+    """A role change ends the admin-agent permission when unticked, and the open
+    invitations the user sent when it loses the admin role (accounts/team.py)."""
+    agent = withdraw_admin_agent(user) if not admin_agent else None
+    if not (sent and user.company_role == "admin" and company_role != "admin"):
+        return agent
+    return Consequence(
+        f"Take the admin role from {user.email}",
+        f"{user.email} no longer manages the company's users, and the "
+        f"{counted(sent, 'invitation')} it sent that {'is' if sent == 1 else 'are'} still "
+        f"open stop{'s' if sent == 1 else ''} working at once."
+        f"{' ' + agent.text if agent else ''}")
+
+
 def end_session(row, current) -> Consequence:
     if current is not None and current.id == row.id:
         return Consequence("Sign out this browser",

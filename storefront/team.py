@@ -189,8 +189,9 @@ def member_role(member_id: int):
     if not form.validate_on_submit():
         return render_error(400, "Choose a role", (
             "Role: choose admin, user or billing from the list, then save again."))
-    if page := unconfirmed(consequences.withdraw_admin_agent(user)
-                           if not form.admin_agent.data else None):
+    if page := unconfirmed(consequences.change_role(
+            user, form.company_role.data, form.admin_agent.data,
+            len(team.invitations_sent_by(user, utcnow())))):
         return page
     try:
         ended = team.set_role(current_user, user, company_role=form.company_role.data,

@@ -501,8 +501,13 @@ def test_an_invitation_ends_when_its_sender_is_no_longer_an_admin(client, browse
     link = emailed_link(JOIN_RE, "hire@direct.example")
     other = browser()
     login(other, world.direct_user)
-    post_form(other, f"/team/members/{colleague.id}/role", {"company_role": "user"},
-              token_url="/team")
+    url = f"/team/members/{colleague.id}/role"
+    asked = post_form(other, url, {"company_role": "user"}, token_url="/team")
+    assert asked.status_code == 422
+    assert "the 1 invitation it sent that is still open stops working at once" in \
+        asked.get_data(as_text=True)
+    assert browser().get(link).status_code == 200  # nothing changed before confirming
+    post_form(other, url, {"company_role": "user", "confirm": "yes"}, token_url="/team")
     page = other.get("/team").get_data(as_text=True)
     assert "The 1 invitation it sent that was still open no longer works." in page
     assert 'id="invitations"' not in page
