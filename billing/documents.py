@@ -23,7 +23,7 @@ from persistence import MAX_ID, db, utcnow
 
 KINDS = {"invoice": "Invoices", "credit_note": "Credit notes"}
 STATUSES = {"unpaid": "Unpaid", "partially_paid": "Partially paid", "paid": "Paid",
-            "overdue": "Overdue"}
+            "credited": "Credited", "overdue": "Overdue"}
 STATUS_LABELS = {**STATUSES, "credit_note": "Credit note"}
 # Below a ten-thousandth (Money's scale) a balance is settled: SQLite sums Money's text as
 # floating point, whose error on a few amounts is far smaller than this.
@@ -52,8 +52,8 @@ class Filters:
         if buyer and _buyer_condition(buyer) is None:
             raise BillingInputError("buyer: choose a buyer from the list.")
         if status and status not in STATUSES:
-            raise BillingInputError("status: choose unpaid, partially_paid, paid or overdue, "
-                                    "or leave it empty.")
+            raise BillingInputError("status: choose unpaid, partially_paid, paid, credited or "
+                                    "overdue, or leave it empty.")
         return cls(month, kind, buyer, status)
 
     def apply(self, query):
@@ -74,15 +74,18 @@ def _number(column):
 
 def status_condition(status: str, today: date):
     """The SQL condition for invoices in one status on `today` (the same rule as
-    Invoice.status_on): the balance is the total, less credit notes and payments."""
+    Invoice.status_on): the balance is the total, less credit notes and payments; settled
+    with nothing paid, by credit notes alone, it is credited rather than paid."""
     paid = (select(func.coalesce(func.sum(_number(Payment.amount)), literal_column("0")))
             .where(Payment.invoice_id == Invoice.id).scalar_subquery())
     notes = aliased(Invoice)
     credited = (select(func.coalesce(func.sum(_number(notes.total)), literal_column("0")))
                 .where(notes.corrects_invoice_id == Invoice.id).scalar_subquery())
     owing = _number(Invoice.total) + credited - paid > SETTLED
+    by_notes_alone = and_(paid <= SETTLED, credited < -SETTLED)
     conditions = {
-        "paid": ~owing,
+        "paid": and_(~owing, ~by_notes_alone),
+        "credited": and_(~owing, by_notes_alone),
         "overdue": and_(owing, Invoice.due_date < today),
         "partially_paid": and_(owing, Invoice.due_date >= today, paid > SETTLED),
         "unpaid": and_(owing, Invoice.due_date >= today, paid <= SETTLED),

@@ -170,12 +170,13 @@ class Invoice(db.Model):
         return max(self.total - self.amount_credited - self.amount_paid, Decimal(0))
 
     def status_on(self, today: date) -> str:
-        """paid, partially_paid, unpaid or overdue (past the due date with a balance);
-        a credit note is credit_note."""
+        """paid, credited (its credit notes settled it and nothing was paid), partially_paid,
+        unpaid or overdue (past the due date with a balance); a credit note is credit_note.
+        Credited in part and paid for the rest is paid: the buyer paid what it owed."""
         if self.kind != "invoice":
             return "credit_note"
         if self.balance_due <= 0:
-            return "paid"
+            return "credited" if self.amount_paid <= 0 < self.amount_credited else "paid"
         if today > self.due_date:
             return "overdue"
         return "partially_paid" if self.amount_paid > 0 else "unpaid"

@@ -20,9 +20,10 @@ class InvoiceQuery(PageQuery):
     kind = fields.String(load_default="", validate=validate.OneOf(
         ["", "invoice", "credit_note"]), metadata={"description": "invoice or credit_note."})
     status = fields.String(load_default="", validate=validate.OneOf(
-        ["", "unpaid", "partially_paid", "paid", "overdue"]), metadata={
-        "description": "Only invoices in this payment status: unpaid, partially_paid, paid "
-                       "or overdue (past the due date with a balance)."})
+        ["", "unpaid", "partially_paid", "paid", "credited", "overdue"]), metadata={
+        "description": "Only invoices in this payment status: unpaid, partially_paid, paid, "
+                       "credited (settled by credit notes, nothing paid) or overdue (past "
+                       "the due date with a balance)."})
 
 
 class Amount(fields.Field):
@@ -96,8 +97,9 @@ class InvoiceSchema(Schema):
     tax = Amount(required=True)
     total = Amount(required=True, metadata={"description": "What the buyer pays."})
     status = fields.String(required=True, metadata={
-        "description": "unpaid, partially_paid, paid, overdue (past the due date with a "
-                       "balance), or credit_note for a credit note."})
+        "description": "unpaid, partially_paid, paid, credited (settled by its credit notes "
+                       "with nothing paid), overdue (past the due date with a balance), or "
+                       "credit_note for a credit note."})
     amount_paid = Amount(required=True, metadata={
         "description": "Payments received so far, reversals deducted."})
     balance_due = Amount(required=True, metadata={

@@ -141,6 +141,30 @@ def test_b4_the_buyer_reads_the_credit_note_and_the_settled_invoice_everywhere(
     assert rows[1].endswith(",0.00,0.00") and ",unpaid," not in rows[1]
 
 
+def test_b4_a_fully_credited_unpaid_invoice_reads_credited_by_its_note_everywhere(
+        client, shop, clock, buyer, cancelled):
+    # Was "Paid" on the page, the list, the CSV and the API, though nobody paid anything.
+    run_billing("2026-12", date(2027, 1, 1))
+    invoice, note = documents()
+    clock.move_to(datetime(2027, 3, 1, 9, tzinfo=UTC))  # past its due date: never overdue
+    login(client, buyer)
+    shown = client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
+    status = re.search(r'data-testid="status">(.*?)</dd>', shown, re.S)[1]
+    assert re.sub(r"<[^>]+>", "", status) == f"Credited by credit note {note.number}"
+    listing = client.get("/invoices?status=credited").get_data(as_text=True)
+    assert invoice.number in listing and 'data-status="credited">Credited<' in listing
+    for status in ("paid", "overdue", "unpaid"):
+        assert invoice.number not in client.get(f"/invoices?status={status}").get_data(
+            as_text=True)
+    rows = client.get(f"/invoices/{invoice.id}.csv").get_data(as_text=True).splitlines()
+    assert rows[1].endswith(",credited,0.00,0.00")
+    one = client.get(f"/api/v1/invoices/{invoice.id}", headers=bearer(buyer)).get_json()
+    assert (one["status"], one["amount_paid"], one["balance_due"]) == (
+        "credited", "0.00", "0.00")
+    listed = client.get("/api/v1/invoices?status=credited", headers=bearer(buyer)).get_json()
+    assert [i["number"] for i in listed["items"]] == [invoice.number]
+
+
 def test_b4_a_month_with_new_charges_and_a_credit_for_an_earlier_invoice_issues_both(
         client, shop, clock, buyer, pc_client):
     clock.move_to(datetime(2026, 12, 30, 9, tzinfo=UTC))

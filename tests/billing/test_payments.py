@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from billing.documents import Filters, invoice_list
-from billing.invoices import issue_credit_note
+from billing.invoices import add_credit_note, issue_credit_note
 from billing.models import ImmutableRecordError, Invoice, Payment
 from billing.payments import PaymentInput, record_payment
 from billing.periods import BillingInputError
@@ -76,12 +76,34 @@ def test_past_its_due_date_with_a_balance_an_invoice_is_overdue(world, invoice, 
     assert statuses(world, "paid") == [paid_in_full.number]
 
 
-def test_a_credit_note_lowers_the_balance_due(world, invoice, april):
+def test_b4_a_credit_note_lowers_the_balance_due_and_a_full_one_credits_the_invoice(
+        world, invoice, april):
+    # Was "paid": a reader took an invoice nobody paid for one the buyer had paid.
     issue_credit_note(invoice, "Price error", BEFORE_DUE)
     db.session.expire_all()
-    assert (invoice.balance_due, invoice.status) == (Decimal(0), "paid")
+    assert (invoice.balance_due, invoice.status) == (Decimal(0), "credited")
+    assert statuses(world, "credited") == [invoice.number]
+    assert statuses(world, "paid") == statuses(world, "unpaid") == []
+    april.move_to(datetime(2025, 6, 1, 12, tzinfo=UTC))  # long past due: nothing to chase
+    assert invoice.status == "credited" and statuses(world, "overdue") == []
     with pytest.raises(BillingInputError, match=r"^amount: .*balance due of 0"):
         pay(invoice, "1.00")
+
+
+def test_b4_an_invoice_partly_credited_is_owed_for_the_rest_and_paid_once_that_is_paid(
+        world, invoice, april):
+    add_credit_note(invoice, "Discount agreed", BEFORE_DUE, amount=Decimal("40.00"))
+    db.session.commit()
+    db.session.expire_all()
+    # 40.00 net and its 7.60 VAT credited: 71.40 of the 119.00 is still owed
+    assert (invoice.status, invoice.balance_due) == ("unpaid", Decimal("71.40"))
+    pay(invoice, "30.00")
+    assert (invoice.status, statuses(world, "partially_paid")) == (
+        "partially_paid", [invoice.number])
+    pay(invoice, "41.40")
+    assert (invoice.status, invoice.balance_due) == ("paid", Decimal(0))
+    assert statuses(world, "paid") == [invoice.number]
+    assert statuses(world, "credited") == []
 
 
 @pytest.mark.parametrize(("amount", "message"), [
