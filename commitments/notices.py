@@ -72,7 +72,8 @@ class UsageFrequency(StrEnum):
 
 @dataclass(frozen=True)
 class CommitmentInvoiceFacts:
-    """A monetary-commitment invoice of the partner: when it falls due and when it was paid."""
+    """A monetary-commitment invoice of the partner: when it falls due and when it was paid
+    (or credited in full by credit notes: settled either way)."""
 
     issued_on: date
     due_on: date

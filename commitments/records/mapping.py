@@ -75,9 +75,11 @@ def is_renewed(row: models.Enrollment) -> bool:
 
 
 def to_commitment_invoices(row: models.Enrollment) -> tuple:
-    """The partner's monetary-commitment invoices: due dates and payment days (O8)."""
+    """The partner's monetary-commitment invoices: due dates and the days they were settled
+    (O8): paid, or credited in full by credit notes (B4), which leave nothing to dun."""
     return tuple(
-        notices.CommitmentInvoiceFacts(i.issued_on, i.due_on, i.amount_excl_tax, i.paid_on)
+        notices.CommitmentInvoiceFacts(i.issued_on, i.due_on, i.amount_excl_tax,
+                                       overage_due.settled_on(i))
         for i in row.invoices if i.kind == "commitment"
     )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -172,3 +172,26 @@ def test_o6_the_pdf_of_a_chinese_buyers_invoice_prints_its_name_not_blank_boxes(
     fonts = {str(font["/BaseFont"]) for font in page["/Resources"]["/Font"].values()}
     assert any("WenQuanYi" in name for name in fonts), fonts
     assert "上海云杉科技有限公司" in page.extract_text()
+
+
+def test_o8_b4_a_commitment_invoice_credited_in_full_is_never_dunned(world):
+    """A commitment invoice its credit note brings to nothing owes nothing: it read as
+    unpaid to the O8 dunning (no payment settled it), so the customer was sent payment
+    advice and the enrollment suspended for an invoice the partner had cancelled."""
+    from billing.invoices import issue_credit_note
+    from commitments.due import due_notices
+    from commitments.notices import NoticeKind
+    from commitments.records import mapping
+
+    row = enrol(world, world.customer_a)
+    invoice = row.invoices[0].invoice
+    issue_credit_note(invoice, "Commitment order entered twice", date(2021, 7, 1))
+    db.session.expire_all()
+    facts = mapping.to_facts(row)
+    day, sent = date(2021, 7, 1), []
+    while day <= date(2021, 10, 1):
+        sent += [n.kind for n in due_notices(facts, day, frozenset())]
+        day += timedelta(days=1)
+    assert not {NoticeKind.COMMITMENT_PAYMENT_ADVICE, NoticeKind.COMMITMENT_PAYMENT_REMINDER,
+                NoticeKind.SUSPEND_FOR_UNPAID_COMMITMENT} & set(sent)
+    assert invoice.status_on(date(2021, 10, 1)) == "credited"
