@@ -251,7 +251,8 @@ class Payment(db.Model):
 
 
 class BillingRun(db.Model):
-    """One billing run for one month: who started it, what it added and why a buyer was
+    """One billing run for one month: who started it, what it added (charges, invoices and
+    the credit notes that correct earlier invoices, billing.corrections) and why a buyer was
     left out (e.g. no tax rate for its country). Runs may repeat; they never double."""
 
     __tablename__ = "billing_runs"
@@ -263,15 +264,19 @@ class BillingRun(db.Model):
     finished_at = db.Column(db.DateTime(timezone=True))
     charges_added = db.Column(db.Integer, nullable=False, default=0)
     invoices_issued = db.Column(db.Integer, nullable=False, default=0)
+    credit_notes_issued = db.Column(db.Integer, nullable=False, default=0, server_default="0")
     problems = db.Column(db.Text, nullable=False, default="")  # one per line
 
     started_by = db.relationship("User")
 
     @property
     def outcome(self) -> str:
-        """"Billed 2026-11: 1 new charge, 2 invoices issued." (the page and the CLI)."""
+        """"Billed 2026-11: 1 new charge, 2 invoices and 1 credit note issued." (the page
+        and the CLI); a run that issued no credit note does not mention them."""
+        notes = (f" and {counted(self.credit_notes_issued, 'credit note')}"
+                 if self.credit_notes_issued else "")
         return (f"Billed {self.month}: {counted(self.charges_added, 'new charge')}, "
-                f"{counted(self.invoices_issued, 'invoice')} issued.")
+                f"{counted(self.invoices_issued, 'invoice')}{notes} issued.")
 
 
 IMMUTABLE_TABLES = ("charges", "invoices", "invoice_lines", "invoice_payments")

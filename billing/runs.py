@@ -71,7 +71,7 @@ def run_billing(month: str, today: date, *, terms_days: int = DEFAULT_TERMS_DAYS
         raise BillingInputError("payment terms: give 0 to 365 days, e.g. 30.")
     tax.ensure_seeded()
     run = BillingRun(month=month, started_by_id=started_by_id, charges_added=0,
-                     invoices_issued=0, problems="")
+                     invoices_issued=0, credit_notes_issued=0, problems="")
     run.charges_added = generate_charges(month, today)
     problems = []
     if invoices is not None and exports is not None:
@@ -79,7 +79,8 @@ def run_billing(month: str, today: date, *, terms_days: int = DEFAULT_TERMS_DAYS
         run.charges_added += added
         db.session.commit()
     for buyer in open_buyers(month):
-        _notes, refused = corrections.issue_credit_notes(buyer.owns(), month, today)
+        notes, refused = corrections.issue_credit_notes(buyer.owns(), month, today)
+        run.credit_notes_issued += notes
         problems += refused
         outcome = issue_invoice(buyer, month, today, terms_days)
         if isinstance(outcome, Invoice):

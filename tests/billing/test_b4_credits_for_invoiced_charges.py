@@ -27,7 +27,7 @@ from persistence import db
 from subscriptions import services
 from tests.api.factories import bearer
 from tests.billing.conftest import perpetual_price, price_in, provisioned
-from tests.conftest import PASSWORD, login, make_customer
+from tests.conftest import PASSWORD, csrf_token, login, make_customer
 from tests.subscriptions.conftest import confirm_cancel
 
 BOUGHT = datetime(2026, 12, 1, 9, tzinfo=UTC)
@@ -163,6 +163,26 @@ def test_b4_a_fully_credited_unpaid_invoice_reads_credited_by_its_note_everywher
         "credited", "0.00", "0.00")
     listed = client.get("/api/v1/invoices?status=credited", headers=bearer(buyer)).get_json()
     assert [i["number"] for i in listed["items"]] == [invoice.number]
+
+
+def test_b4_a_billing_run_counts_the_credit_notes_it_issues_beside_its_invoices(
+        client, shop, clock, cancelled):
+    # Was: the run and its page said "1 new charge, 0 invoices issued" for a run that issued
+    # a credit note, as if it had done nothing for the buyer.
+    run = run_billing("2026-12", date(2027, 1, 1))
+    again = run_billing("2026-12", date(2027, 1, 2))
+    assert (run.invoices_issued, run.credit_notes_issued) == (0, 1)
+    assert (again.invoices_issued, again.credit_notes_issued) == (0, 0)
+    assert run.outcome == "Billed 2026-12: 1 new charge, 0 invoices and 1 credit note issued."
+    assert again.outcome == "Billed 2026-12: 0 new charges, 0 invoices issued."
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})  # the buyer
+    login(client, shop.admin)
+    page = client.get("/admin/billing").get_data(as_text=True)
+    assert "<th>Invoices issued</th><th>Credit notes issued</th>" in page
+    rows = re.findall(r'<tr data-run="\d+">(.*?)</tr>', page, re.S)
+    # newest first: new charges, invoices, credit notes (the first run issued the invoice)
+    cells = [re.findall(r"<td>([^<]*)</td>", row)[3:6] for row in rows]
+    assert cells == [["0", "0", "0"], ["1", "0", "1"], ["1", "1", "0"]]
 
 
 def test_b4_a_month_with_new_charges_and_a_credit_for_an_earlier_invoice_issues_both(

@@ -1,0 +1,27 @@
+"""B4: a billing run counts the credit notes it issues (billing.corrections) beside its
+invoices; runs recorded before count none (they did not count them).
+
+Revision ID: 0046_billing_run_credit_notes
+Revises: 0045_azure_usage_to_date
+Create Date: 2026-12-07 09:00:00.000000
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = '0046_billing_run_credit_notes'
+down_revision = '0045_azure_usage_to_date'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('billing_runs', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('credit_notes_issued', sa.Integer(), nullable=False,
+                                      server_default='0'))
+
+
+def downgrade():
+    with op.batch_alter_table('billing_runs', schema=None) as batch_op:
+        batch_op.drop_column('credit_notes_issued')
