@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import exists, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from billing.invoices import credit_note, notes_of
 from billing.models import Charge, ChargeType, Invoice, InvoiceLine
@@ -72,18 +72,56 @@ def _uninvoiced():
     return ~exists().where(InvoiceLine.charge_id == Charge.id)
 
 
-def pending_credits(owns, month: str) -> list[Credit]:
-    """The buyer's uninvoiced credits up to the month (`owns`: the condition on its charges),
-    one per event, oldest first."""
-    charges = db.session.scalars(select(Charge).where(
-        owns, Charge.billing_month <= month, Charge.charge_type.in_(CREDIT_TYPES),
-        Charge.subscription_id.is_not(None), _uninvoiced()).order_by(Charge.id))
+def _is_credit():
+    """The condition on charges of the kinds that give something back, for a subscription."""
+    return and_(Charge.charge_type.in_(CREDIT_TYPES), Charge.subscription_id.is_not(None))
+
+
+def _credit_charges(owns, month: str) -> list[Charge]:
+    return list(db.session.scalars(select(Charge).where(
+        owns, Charge.billing_month <= month, _is_credit(), _uninvoiced()).order_by(Charge.id)))
+
+
+def _credits(charges: list[Charge]) -> list[Credit]:
+    """The credits among the charges, one per event, oldest first."""
     events: dict[str, list[Charge]] = defaultdict(list)
     for charge in charges:
         events[_event(charge.source)].append(charge)
     credits = [Credit(tuple(group), sum((c.amount for c in group), Decimal(0)))
                for group in events.values()]
     return [credit for credit in credits if credit.amount < 0]
+
+
+@dataclass(frozen=True)
+class Pending:
+    """One read of a buyer's uninvoiced credits up to the month, which a run makes once per
+    buyer: the credits that correct an issued invoice (a credit note carries each, or the
+    run says why it cannot), the ids of the credit charges the month's invoice nets instead,
+    and the newest invoice the provider had issued when read."""
+
+    correcting: tuple[Credit, ...]
+    netting: tuple[int, ...]
+    newest_invoice: int
+
+    def stale(self) -> bool:
+        """Whether the provider has issued an invoice since the read (a racing run): a credit
+        read as netting may correct it now. Exact under the invoice number's lock, which
+        every provider invoice is inserted under, so their ids follow their commits."""
+        return _newest_invoice() != self.newest_invoice
+
+
+def _newest_invoice() -> int:
+    return db.session.scalar(select(func.max(Invoice.id)).where(
+        Invoice.kind == "invoice", Invoice.issuer == PROVIDER)) or 0
+
+
+def read_pending(owns, month: str) -> Pending:
+    """The buyer's pending credits (`owns`: the condition on its charges), read once."""
+    newest = _newest_invoice()  # before the credits: an invoice issued after shows as stale
+    charges = _credit_charges(owns, month)
+    correcting = tuple(credit for credit in _credits(charges) if _corrects(credit))
+    held = {charge.id for credit in correcting for charge in credit.charges}
+    return Pending(correcting, tuple(c.id for c in charges if c.id not in held), newest)
 
 
 def invoices_charging(subscription_id: int, day: date, currency: str) -> list[Invoice]:
@@ -115,11 +153,15 @@ def corrected_invoice(subscription_id: int, day: date, currency: str,
     return None
 
 
-def held_back(owns, month: str) -> list[int]:
-    """The ids of the buyer's credit charges that correct an issued invoice: a credit note
-    carries them (or the run reports why it cannot), never the month's invoice."""
-    return [charge_id for credit in pending_credits(owns, month) if _corrects(credit)
-            for charge_id in credit.ids]
+def on_the_invoice(owns, month: str, pending: Pending | None = None):
+    """The condition on the buyer's due charges that the month's invoice holds: every one
+    but its credits, and of those only the ones that correct no issued invoice (a credit
+    note carries those; read under the number's lock, so a racing run decides the same).
+    Judged by `pending`, the run's one read for the buyer, unless the provider has issued an
+    invoice since; a credit charged since the read waits for the next run, which judges it."""
+    if pending is None or pending.stale():
+        pending = read_pending(owns, month)
+    return or_(~_is_credit(), Charge.id.in_(pending.netting))
 
 
 def _corrects(credit: Credit) -> bool:
@@ -127,13 +169,13 @@ def _corrects(credit: Credit) -> bool:
     return bool(invoices_charging(first.subscription_id, first.period_start, first.currency))
 
 
-def issue_credit_notes(owns, month: str, today: date) -> tuple[int, list[str]]:
+def issue_credit_notes(pending: Pending, today: date) -> tuple[int, list[str]]:
     """Issue a credit note for each of the buyer's credits that corrects an issued invoice,
-    each in its own transaction; returns how many were issued and why others were not."""
+    each in its own transaction; returns how many were issued and why others were not. A
+    credit that corrects none gives back what is not invoiced yet: it nets on the month's
+    invoice."""
     issued, problems = 0, []
-    for credit in pending_credits(owns, month):
-        if not _corrects(credit):
-            continue  # what it gives back is not invoiced yet: it nets on the month's invoice
+    for credit in pending.correcting:
         outcome = issue_credit(credit, today)
         if isinstance(outcome, Invoice):
             issued += 1

@@ -79,10 +79,11 @@ def run_billing(month: str, today: date, *, terms_days: int = DEFAULT_TERMS_DAYS
         run.charges_added += added
         db.session.commit()
     for buyer in open_buyers(month):
-        notes, refused = corrections.issue_credit_notes(buyer.owns(), month, today)
+        pending = corrections.read_pending(buyer.owns(), month)  # once per buyer
+        notes, refused = corrections.issue_credit_notes(pending, today)
         run.credit_notes_issued += notes
         problems += refused
-        outcome = issue_invoice(buyer, month, today, terms_days)
+        outcome = issue_invoice(buyer, month, today, terms_days, pending)
         if isinstance(outcome, Invoice):
             run.invoices_issued += 1
         elif outcome:
@@ -111,10 +112,11 @@ def open_buyers(month: str) -> list[Buyer]:
     return [Buyer(*row) for row in rows]
 
 
-def issue_invoice(buyer: Buyer, month: str, today: date,
-                  terms_days: int) -> Invoice | str | None:
+def issue_invoice(buyer: Buyer, month: str, today: date, terms_days: int,
+                  pending: corrections.Pending | None = None) -> Invoice | str | None:
     """Issue this buyer's invoice, in one transaction: the invoice, None when it already
-    exists or owes nothing, or the reason it cannot be issued."""
+    exists or owes nothing, or the reason it cannot be issued. `pending` is the run's read
+    of the buyer's credits (read here when not given)."""
     number = take_number(ISSUER, "invoice", today)  # the lock: all that follows is serial
     key = buyer.run_key(month)
     if db.session.scalar(select(Invoice.id).where(Invoice.run_key == key)):
@@ -125,7 +127,7 @@ def issue_invoice(buyer: Buyer, month: str, today: date,
         db.session.rollback()
         return (f"{_buyer_name(buyer)}: no tax rate for {buyer.country or 'an unknown country'}"
                 "; add it under Billing → Tax rates and run billing again.")
-    due = _due(buyer, month)
+    due = _due(buyer, month, pending)
     last_id, amount = _charges_due(due)
     if last_id is None:
         db.session.rollback()
@@ -143,13 +145,12 @@ def issue_invoice(buyer: Buyer, month: str, today: date,
     return invoice
 
 
-def _due(buyer: Buyer, month: str):
+def _due(buyer: Buyer, month: str, pending: corrections.Pending | None):
     """The condition on the charges the month's invoice holds: the buyer's uninvoiced ones,
     but for credits that correct an issued invoice (a credit note carries those,
-    billing.corrections; read under the number's lock, so a racing run decides the same)."""
+    billing.corrections.on_the_invoice)."""
     due = and_(buyer.owns(), Charge.billing_month <= month, _uninvoiced())
-    held = corrections.held_back(buyer.owns(), month)
-    return and_(due, Charge.id.not_in(held)) if held else due
+    return and_(due, corrections.on_the_invoice(buyer.owns(), month, pending))
 
 
 def _charges_due(due) -> tuple[int | None, Decimal]:

@@ -5,12 +5,13 @@ is the credit the invoice shows, to the cent."""
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from billing import tax
 from billing.invoices import issue_credit_note
@@ -260,3 +261,79 @@ def test_the_azure_plan_itself_is_never_charged(shop, clock, pc_client):
     db.session.commit()
     run_billing("2021-06", JUNE_END)
     assert invoices() == []
+
+
+@contextmanager
+def statements(*fragments: str):
+    """The SQL statements sent to the database that hold every fragment, as they are sent."""
+    seen: list[str] = []
+
+    def log(conn, cursor, statement, parameters, context, executemany):
+        if all(fragment in statement for fragment in fragments):
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", log)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", log)
+
+
+def test_b4_a_run_reads_each_buyers_pending_credits_once(shop, clock, agent, pc_client):
+    """Was twice: once to issue the credit notes, then again, under the invoice number's
+    lock, for the ids the month's invoice holds back."""
+    from subscriptions import services
+
+    shop.direct_user.admin_agent = True
+    db.session.commit()
+    clock.move_to(datetime(2021, 6, 28, 9, tzinfo=UTC))
+    bought = [provisioned(shop.customer_a, agent, price_in(shop, "DE", "EUR", "10.08"), 10,
+                          pc_client),
+              provisioned(shop.direct, shop.direct_user, price_in(shop, "GB", "GBP", "9.40"),
+                          2, pc_client)]
+    provisioned(shop.customer_a, agent, price_in(shop, "DE", "EUR", "10.08"), 1, pc_client)
+    provisioned(shop.direct, shop.direct_user, price_in(shop, "GB", "GBP", "9.40"), 1,
+                pc_client)
+    run_billing("2021-06", JUNE_END)
+    clock.move_to(datetime(2021, 7, 2, 9, tzinfo=UTC))  # inside S3's 7 days
+    services.cancel(bought[0], agent, pc_client)
+    services.cancel(bought[1], shop.direct_user, pc_client)
+    with statements("SELECT charges.id, charges.source", "charges.charge_type IN") as reads:
+        run = run_billing("2021-07", date(2021, 7, 31))
+    assert (run.invoices_issued, run.credit_notes_issued) == (2, 2)
+    assert len(reads) == 2, reads  # two buyers' credits, each read once
+    june_eur, june_gbp, note_eur, july_eur, note_gbp, july_gbp = invoices()
+    assert [(i.kind, i.corrects_invoice_id) for i in (note_eur, note_gbp)] == [
+        ("credit_note", june_eur.id), ("credit_note", june_gbp.id)]
+    # July charges the subscriptions kept, never the cancellations' credits
+    assert {ln.charge_type for i in (july_eur, july_gbp) for ln in i.lines} == {"renew"}
+
+
+def test_b4_a_credit_read_before_a_racing_run_invoiced_its_charge_is_still_held_back(
+        shop, clock, agent, pc_client):
+    """The one read of a buyer's credits is checked under the invoice number's lock: a run
+    for June invoicing the charge a July credit gives back, between July's read and July's
+    invoice, turns that credit into a correction of June's invoice, never a July line."""
+    from billing import corrections
+    from billing.charges import generate_charges
+    from billing.runs import issue_invoice, open_buyers
+    from subscriptions import services
+
+    clock.move_to(datetime(2021, 6, 28, 9, tzinfo=UTC))
+    sub = provisioned(shop.customer_a, agent, price_in(shop, "DE", "EUR", "10.08"), 10,
+                      pc_client)
+    clock.move_to(datetime(2021, 7, 2, 9, tzinfo=UTC))
+    services.cancel(sub, agent, pc_client)
+    tax.ensure_seeded()
+    generate_charges("2021-06", JUNE_END)
+    generate_charges("2021-07", date(2021, 7, 31))
+    [buyer] = open_buyers("2021-07")
+    july = corrections.read_pending(buyer.owns(), "2021-07")
+    assert july.correcting == () and len(july.netting) == 1  # June is not invoiced yet
+    june = issue_invoice(buyer, "2021-06", JUNE_END, 30)  # the racing run
+    assert [ln.charge_type for ln in june.lines] == ["new"]
+    assert issue_invoice(buyer, "2021-07", date(2021, 7, 31), 30, july) is None
+    run = run_billing("2021-07", date(2021, 7, 31))
+    assert (run.invoices_issued, run.credit_notes_issued) == (0, 1)
+    assert [(i.kind, i.corrects_invoice_id) for i in invoices()] == [
+        ("invoice", None), ("credit_note", june.id)]
