@@ -8,7 +8,7 @@ the invoice it corrects. The ORM refuses the change, and database triggers refus
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from catalog.price_words import counted
@@ -252,8 +252,9 @@ class Payment(db.Model):
 
 class BillingRun(db.Model):
     """One billing run for one month: who started it, what it added (charges, invoices and
-    the credit notes that correct earlier invoices, billing.corrections) and why a buyer was
-    left out (e.g. no tax rate for its country). Runs may repeat; they never double."""
+    the credit notes that correct earlier invoices, billing.corrections), the last day it
+    charged in full, and why a buyer was left out (e.g. no tax rate for its country). Runs
+    may repeat; they never double."""
 
     __tablename__ = "billing_runs"
 
@@ -265,6 +266,9 @@ class BillingRun(db.Model):
     charges_added = db.Column(db.Integer, nullable=False, default=0)
     invoices_issued = db.Column(db.Integer, nullable=False, default=0)
     credit_notes_issued = db.Column(db.Integer, nullable=False, default=0, server_default="0")
+    # Its month's last day, or the day before the run for a month billed before it ended:
+    # the next run charges what happened after it first (billing.runs). NULL before 0046.
+    charged_through = db.Column(db.Date)
     problems = db.Column(db.Text, nullable=False, default="")  # one per line
 
     started_by = db.relationship("User")
@@ -272,11 +276,19 @@ class BillingRun(db.Model):
     @property
     def outcome(self) -> str:
         """"Billed 2026-11: 1 new charge, 2 invoices and 1 credit note issued." (the page
-        and the CLI); a run that issued no credit note does not mention them."""
+        and the CLI); a run that issued no credit note does not mention them, and one for a
+        month not over yet says what becomes of the rest of it."""
         notes = (f" and {counted(self.credit_notes_issued, 'credit note')}"
                  if self.credit_notes_issued else "")
         return (f"Billed {self.month}: {counted(self.charges_added, 'new charge')}, "
-                f"{counted(self.invoices_issued, 'invoice')}{notes} issued.")
+                f"{counted(self.invoices_issued, 'invoice')}{notes} issued.{self._rest()}")
+
+    def _rest(self) -> str:
+        after = self.charged_through and self.charged_through + timedelta(days=1)
+        if not after or f"{after:%Y-%m}" != self.month:
+            return ""
+        return (f" What happens in {self.month} from {after:%Y-%m-%d} on is charged by the "
+                "next run.")
 
 
 IMMUTABLE_TABLES = ("charges", "invoices", "invoice_lines", "invoice_payments")

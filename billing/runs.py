@@ -6,6 +6,12 @@ A credit for what an earlier invoice already charged is not netted into the mont
 it is issued first, as a credit note naming that invoice (billing.corrections says why), so
 the month's invoice holds only what is new and never goes negative.
 
+A month may be billed before it ends (in advance): what happens in it after the run (a
+purchase, a renewal, a cancellation's credit) is charged by the next run, whatever month it
+bills, which first adds the missing charges of every month since the last day a run charged
+in full (BillingRun.charged_through). They go on that run's invoice, or, crediting an invoice
+already issued, on a credit note naming it (B4): an issued invoice never changes.
+
 Safe to repeat and to race: charges are keyed by their source; an invoice by its run key
 (month, buyer, currency, country), checked after its number's lock is taken, so a second
 run skips what the first issued and gives its number back; a credit note by its charges.
@@ -28,8 +34,9 @@ from billing.charges import generate_charges
 from billing.models import BillingRun, Charge, Invoice, InvoiceLine
 from billing.numbering import take_number
 from billing.parties import PROVIDER, buyer_party, snapshot
-from billing.periods import BillingInputError, parse_month
+from billing.periods import BillingInputError, month_of, parse_month
 from persistence import db
+from persistence.money import add_months
 from subscriptions.models import Subscription
 
 ISSUER = PROVIDER
@@ -63,7 +70,7 @@ def run_billing(month: str, today: date, *, terms_days: int = DEFAULT_TERMS_DAYS
     """Bill one month (YYYY-MM) as of `today`: charges, then invoices; returns the run.
     With Microsoft's invoices and Graph's exports, the Azure usage Microsoft has billed
     is charged too (billing/azure_usage.py)."""
-    first, _ = parse_month(month)
+    first, last = parse_month(month)
     if today < first:
         raise BillingInputError(f"month: {month} has not begun yet; bill it from "
                                 f"{first:%Y-%m-%d} on.")
@@ -71,8 +78,10 @@ def run_billing(month: str, today: date, *, terms_days: int = DEFAULT_TERMS_DAYS
         raise BillingInputError("payment terms: give 0 to 365 days, e.g. 30.")
     tax.ensure_seeded()
     run = BillingRun(month=month, started_by_id=started_by_id, charges_added=0,
-                     invoices_issued=0, credit_notes_issued=0, problems="")
-    run.charges_added = generate_charges(month, today)
+                     invoices_issued=0, credit_notes_issued=0, problems="",
+                     charged_through=last if today > last else today - timedelta(days=1))
+    for unfinished in (*unfinished_months(month), month):
+        run.charges_added += generate_charges(unfinished, today)
     problems = []
     if invoices is not None and exports is not None:
         added, problems = charge_usage(month, invoices, exports)
@@ -92,6 +101,21 @@ def run_billing(month: str, today: date, *, terms_days: int = DEFAULT_TERMS_DAYS
     db.session.add(run)
     db.session.commit()
     return run
+
+
+def unfinished_months(month: str) -> list[str]:
+    """The months before `month` that no run has charged in full, oldest first: from the one
+    holding the day after the latest day a run charged in full (a month billed before it
+    ended, and any month not billed since) on. None before the first run."""
+    through = db.session.scalar(select(func.max(BillingRun.charged_through)))
+    if through is None:
+        return []
+    first, _ = parse_month(month)
+    start, months = (through + timedelta(days=1)).replace(day=1), []
+    while start < first:
+        months.append(month_of(start))
+        start = add_months(start, 1)
+    return months
 
 
 def _uninvoiced():

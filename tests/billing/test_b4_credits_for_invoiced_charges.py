@@ -185,6 +185,36 @@ def test_b4_a_billing_run_counts_the_credit_notes_it_issues_beside_its_invoices(
     assert cells == [["0", "0", "0"], ["1", "0", "1"], ["1", "1", "0"]]
 
 
+def test_b4_a_credit_after_its_month_was_billed_early_is_credited_by_the_next_run(
+        shop, clock, cancelled):
+    # Was: December, billed on 1 December, never charged that afternoon's cancellation
+    # unless December was billed again; January's run charged January's events only.
+    run = run_billing("2027-01", date(2027, 2, 1))
+    invoice, note = documents()
+    assert (note.kind, note.corrects_invoice_id, note.total) == (
+        "credit_note", invoice.id, Decimal("-41.06"))
+    assert [(ln.charge_type, ln.period_start) for ln in note.lines] == [
+        ("cancelImmediate", date(2026, 12, 1))]
+    assert (run.charges_added, run.credit_notes_issued, invoice.balance_due) == (1, 1, 0)
+    assert run_billing("2027-02", date(2027, 3, 1)).charges_added == 0  # charged once
+
+
+def test_b1_a_purchase_after_its_month_was_billed_early_is_on_the_next_runs_invoice(
+        shop, clock, buyer, pc_client):
+    clock.move_to(BOUGHT)
+    buy(shop, buyer, pc_client)
+    december = run_billing("2026-12", DECEMBER_BILLED)
+    assert december.outcome.endswith(
+        "What happens in 2026-12 from 2026-12-01 on is charged by the next run.")
+    clock.move_to(datetime(2026, 12, 15, 9, tzinfo=UTC))
+    later = buy(shop, buyer, pc_client, quantity=1)
+    run_billing("2027-01", date(2027, 2, 1))
+    _december, january = documents()
+    assert [(ln.subscription_id, ln.charge_type, ln.period_start) for ln in january.lines
+            if ln.subscription_id == later.id] == [
+        (later.id, "new", date(2026, 12, 15)), (later.id, "cycleCharge", date(2027, 1, 15))]
+
+
 def test_b4_a_month_with_new_charges_and_a_credit_for_an_earlier_invoice_issues_both(
         client, shop, clock, buyer, pc_client):
     clock.move_to(datetime(2026, 12, 30, 9, tzinfo=UTC))
