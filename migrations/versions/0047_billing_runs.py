@@ -3,8 +3,8 @@ invoices, and keeps the last day it charged in full, so the next run charges wha
 after a month billed before it ended (billing.runs). Runs recorded before count no credit
 note (they did not count them) and have no such day (the next run adds nothing for them).
 
-Revision ID: 0046_billing_runs
-Revises: 0045_azure_usage_to_date
+Revision ID: 0047_billing_runs
+Revises: 0046_b6_reconciliation_exports
 Create Date: 2026-12-07 09:00:00.000000
 
 """
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0046_billing_runs'
-down_revision = '0045_azure_usage_to_date'
+revision = '0047_billing_runs'
+down_revision = '0046_b6_reconciliation_exports'
 branch_labels = None
 depends_on = None
 
