@@ -6,6 +6,13 @@ A month offset in full by commitment orders (commitments.offsets) is settled on 
 offsets covered it. A partial offset answers the notification for the part it covers only:
 the rest is unpaid overage like any other, so the payment advice, its reminders and the
 suspension on the due date follow the month's O8 dates for it, until it is paid or offset.
+
+A month answered by the 15th with no offset by then (to pay; an answer recorded without an
+option means the same) gets no advice on the 16th: the seed issues that one when the customer
+does "not respond to overage notification by the 15th". Its overage invoice runs its payment
+term instead, and unpaid after it the month is dunned as any unpaid invoice is (as an unpaid
+commitment invoice, commitments.unpaid): payment advice the day after the invoice fell due,
+30 days' notice, reminders 3 weeks and 1 week before, suspension on the payment due date.
 """
 
 from __future__ import annotations
@@ -27,7 +34,13 @@ from commitments.notices import (
     OverageSettlement,
 )
 from commitments.orders import OrderKind
-from commitments.schedule import PaymentAdviceTimeline, annual_order_timeline, overage_timeline
+from commitments.schedule import (
+    PaymentAdviceTimeline,
+    annual_order_timeline,
+    overage_timeline,
+    payment_due_date,
+    unpaid_invoice_timeline,
+)
 
 _RUNNING = frozenset({Status.ACTIVE, Status.SUSPENDED})
 _DAY = timedelta(days=1)
@@ -60,22 +73,24 @@ def _advice_candidates(
     advice: PaymentAdviceTimeline,
     kinds: tuple[NoticeKind, NoticeKind, NoticeKind],
     amount: Decimal | None,
+    unpaid: str | None = None,
 ) -> Iterator[Candidate]:
-    """The payment advice, its two reminders and the suspension on the due date."""
+    """The payment advice, its two reminders and the suspension on the due date; `unpaid`
+    says what is owed (the overage still due), so each message names the amount."""
     number, (advice_kind, reminder_kind, suspend_kind) = facts.enrollment.number, kinds
-    last = advice.due_on - _DAY
+    last, due = advice.due_on - _DAY, advice.due_on.isoformat()
+    message = "Payment advice: services will be suspended if unpaid by the due date."
+    if unpaid:
+        message = (f"Payment advice: {unpaid} is unpaid; services will be suspended if it is "
+                   f"unpaid on {due}.")
     yield Candidate(
-        Notice(
-            NoticeKey(number, advice_kind, anchor),
-            advice.advice_on,
-            "Payment advice: services will be suspended if unpaid by the due date.",
-            amount,
-            advice.due_on,
-        ),
+        Notice(NoticeKey(number, advice_kind, anchor), advice.advice_on, message, amount,
+               advice.due_on),
         last,
     )
     for detail, day in ((1, advice.first_reminder_on), (2, advice.second_reminder_on)):
-        message = f"Reminder: payment is due on {advice.due_on.isoformat()}."
+        message = f"Reminder: {unpaid} must be paid by {due}." if unpaid else \
+            f"Reminder: payment is due on {due}."
         notice = Notice(
             NoticeKey(number, reminder_kind, anchor, detail), day, message, amount, advice.due_on
         )
@@ -106,6 +121,23 @@ _ANNUAL_ADVICE = (
 )
 
 
+def _answered_in_time(settled: OverageSettlement, respond_by: date) -> bool:
+    """Answered by the 15th, and not by offsetting part (that answers for the part only)."""
+    return _on_or_before(settled.answered_on, respond_by) and not settled.offset_by(respond_by)
+
+
+def advice_timeline(month: date, settled: OverageSettlement) -> PaymentAdviceTimeline:
+    """When the month's unpaid overage is advised, reminded and falls due (O8): the seed's
+    overage dates unless answered in time; then those of its invoice left unpaid."""
+    timeline = overage_timeline(month)
+    if not _answered_in_time(settled, timeline.respond_by):
+        return timeline.advice
+    # The invoice goes out with the statement; before it exists, on the standard terms (O6).
+    invoice_due = settled.invoice.due_on if settled.invoice else \
+        payment_due_date(timeline.statement_on)
+    return unpaid_invoice_timeline(invoice_due)
+
+
 def _overage_month(
     facts: EnrollmentFacts, month: date, amount: Decimal, settled: OverageSettlement, today: date
 ) -> Iterator[Candidate]:
@@ -133,11 +165,10 @@ def _overage_month(
         last,
     )
     # What is still payable: an offset made since takes its part off (O3).
-    offset = settled.offset_by(today)
-    if offset > 0 or not _on_or_before(settled.answered_on, timeline.respond_by):
-        # An answer in time spares the advice; an offset of part answers for that part only.
-        payable = amount - offset
-        yield from _advice_candidates(facts, month, timeline.advice, _OVERAGE_ADVICE, payable)
+    payable = amount - settled.offset_by(today)
+    unpaid = f"{format_rmb(payable)} of the {month:%Y-%m} overage"
+    yield from _advice_candidates(facts, month, advice_timeline(month, settled),
+                                  _OVERAGE_ADVICE, payable, unpaid)
 
 
 def overage_candidates(facts: EnrollmentFacts, today: date) -> Iterator[Candidate]:

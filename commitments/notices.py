@@ -136,15 +136,25 @@ class SettlementOption(StrEnum):
 
 
 @dataclass(frozen=True)
+class OverageInvoiceFacts:
+    """A month's overage invoice (O6): its number and the last day of its payment term."""
+
+    number: str
+    due_on: date
+
+
+@dataclass(frozen=True)
 class OverageSettlement:
     """The customer's answer to one month's overage: the option chosen, when it answered,
-    when the invoice was paid (settled_on) and the offsets recorded against it (O3, O8)."""
+    when the invoice was paid (settled_on), the offsets recorded against it (O3, O8) and the
+    month's overage invoice once issued."""
 
     month: date
     responded_on: date | None = None
     settled_on: date | None = None
     option: SettlementOption | None = None
     offsets: tuple[Offset, ...] = ()
+    invoice: OverageInvoiceFacts | None = None
 
     def offset_by(self, day: date) -> Decimal:
         """What offsets recorded by `day` took off the month's overage."""

@@ -7,6 +7,9 @@ Day counts, all taken from seed 000 ("Renew and Suspension"):
 - unpaid overage of month M: statement by the 6th, manual notification by the 8th, answer due
   by the 15th of M+1; payment advice on the 16th of M+1; reminders on the 24th of M+1 and the
   8th of M+2; payment due, and suspension, on the 16th of M+2 (O8);
+- an unpaid invoice (a monetary commitment, or overage the customer answered by the 15th
+  to pay): payment advice the day after its payment term ends unpaid; payment due 30 days
+  later, reminders 3 weeks and 1 week before it, suspension on it (O8);
 - missing annual order: deadline 30 days before the anniversary; payment advice the next day;
   payment due on the first 1st of a month at least 30 days after the advice; reminders on the
   10th and 24th of the month before the due month; suspension on the due date (O8);
@@ -29,6 +32,7 @@ RETENTION_DAYS = 90
 EXTENDED_TERM_DAYS = 90
 PAYMENT_TERM_DAYS = 30
 ADVICE_NOTICE_DAYS = 30
+UNPAID_INVOICE_REMINDER_DAYS = (21, 7)  # "Payment due date -3 weeks" and "-1 week"
 
 
 def days_before(anniversary: date, day: date) -> int:
@@ -94,6 +98,15 @@ class PaymentAdviceTimeline:
     def suspend_on(self) -> date:
         """Services are suspended upon payment due."""
         return self.due_on
+
+
+def unpaid_invoice_timeline(invoice_due_on: date) -> PaymentAdviceTimeline:
+    """Advice the day after the invoice falls due unpaid; 30 days to pay; reminders 3 weeks
+    and 1 week before; suspension on the payment due date."""
+    advice_on = invoice_due_on + timedelta(days=1)
+    due_on = advice_on + timedelta(days=ADVICE_NOTICE_DAYS)
+    first, second = (due_on - timedelta(days=d) for d in UNPAID_INVOICE_REMINDER_DAYS)
+    return PaymentAdviceTimeline(advice_on, first, second, due_on)
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, timedelta
 
-from commitments.dunning import monthly_overage
+from commitments.dunning import advice_timeline, monthly_overage
 from commitments.enrollment import Status, SuspensionReason
 from commitments.notices import Candidate, EnrollmentFacts, Notice, NoticeKey, NoticeKind
-from commitments.schedule import ADVICE_NOTICE_DAYS, overage_timeline
+from commitments.schedule import ADVICE_NOTICE_DAYS
 from commitments.unpaid import unpaid_on
 
 RULE = "O8"
@@ -50,8 +50,9 @@ def termination_dates(suspended_on: date) -> tuple[date, date, date]:
 
 def _overage_outstanding(facts: EnrollmentFacts, today: date) -> bool:
     for month, amount in monthly_overage(facts, today).items():
-        settled = facts.settlement(month).settled_by(amount)
-        due = overage_timeline(month).advice.due_on
+        settlement = facts.settlement(month)
+        settled = settlement.settled_by(amount)
+        due = advice_timeline(month, settlement).due_on
         if due <= today and (settled is None or settled > today):
             return True
     return False

@@ -30,25 +30,17 @@ from commitments.notices import (
     NoticeKey,
     NoticeKind,
 )
-from commitments.schedule import ADVICE_NOTICE_DAYS, PaymentAdviceTimeline
+from commitments.schedule import PaymentAdviceTimeline, unpaid_invoice_timeline
 
 RULE = "O8"
-FIRST_REMINDER_DAYS_BEFORE_DUE = 21  # "Payment due date -3 weeks notification"
-SECOND_REMINDER_DAYS_BEFORE_DUE = 7  # "Payment due date -1 week notification"
 _RUNNING = frozenset({Status.ACTIVE, Status.SUSPENDED})
 _DAY = timedelta(days=1)
 
 
 def commitment_advice_timeline(invoice_due_on: date) -> PaymentAdviceTimeline:
-    """Advice the day after the invoice falls due unpaid; 30 days to pay; reminders; suspension."""
-    advice_on = invoice_due_on + _DAY
-    due_on = advice_on + timedelta(days=ADVICE_NOTICE_DAYS)
-    return PaymentAdviceTimeline(
-        advice_on=advice_on,
-        first_reminder_on=due_on - timedelta(days=FIRST_REMINDER_DAYS_BEFORE_DUE),
-        second_reminder_on=due_on - timedelta(days=SECOND_REMINDER_DAYS_BEFORE_DUE),
-        due_on=due_on,
-    )
+    """Advice the day after the invoice falls due unpaid; 30 days to pay; reminders; suspension
+    (the schedule of any unpaid invoice, commitments.schedule.unpaid_invoice_timeline)."""
+    return unpaid_invoice_timeline(invoice_due_on)
 
 
 def _paid_by(invoice: CommitmentInvoiceFacts, day: date) -> bool:

@@ -185,11 +185,13 @@ def test_the_overage_notices_carry_the_months_amount_and_due_date(active):
 
 
 def test_answering_the_overage_notification_by_the_15th_avoids_the_payment_advice(active):
+    """No advice on the 16th; the invoice of 6 June runs its term to 6 July (what follows
+    unpaid: tests/commitments/test_commitments_overage_answered_pay.py)."""
     answer = OverageSettlement(date(2025, 5, 1), responded_on=date(2025, 6, 15))
     facts = EnrollmentFacts(
         active, (INITIAL, YEAR_2), (usage(date(2025, 5, 20), "101000"),), (answer,)
     )
-    log = without_thresholds(run_job(facts, date(2025, 5, 21), date(2025, 10, 31)))
+    log = without_thresholds(run_job(facts, date(2025, 5, 21), date(2025, 7, 6)))
     assert [k for _, k, _ in log] == [K.OVERAGE_STATEMENT, K.OVERAGE_NOTIFICATION]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from billing.payments import PaymentInput, record_payment
 from commitments.enrollment import Status
 from commitments.records import services
 from commitments.records.daily import run_daily
@@ -49,14 +50,60 @@ def test_unanswered_overage_is_suspended_on_the_16th_of_the_second_month(world, 
         Status.SUSPENDED, date(2025, 8, 16), "unpaid_overage")
 
 
+def answer_pay(client, world, row, on: date = date(2025, 7, 14)) -> None:
+    """The partner records the customer's answer to June's overage: it will pay (O8)."""
+    with at(on, client, world.admin):
+        response = post_action(client, row, "settlements", {
+            "settle_month": "2025-06", "settle_option": "pay", "responded_on": on.isoformat()})
+    assert response.status_code == 302
+
+
 def test_an_answer_recorded_by_the_15th_stops_the_payment_advice(client, world, active):
+    """No advice on the 16th: the overage invoice of 6 July runs its term, to 5 August."""
     overrun(world, active)
     run_days(date(2025, 7, 1), date(2025, 7, 8))
-    with at(date(2025, 7, 14), client, world.admin):
-        response = post_action(client, active, "settlements", {
-            "settle_month": "2025-06", "responded_on": "2025-07-14"})
-    assert response.status_code == 302
-    assert run_days(date(2025, 7, 9), date(2025, 8, 31)) == []
+    answer_pay(client, world, active)
+    assert run_days(date(2025, 7, 9), date(2025, 8, 5)) == []
+    assert db.session.get(Enrollment, active.id).status == Status.ACTIVE
+
+
+def test_o8_overage_answered_pay_and_never_paid_is_dunned_and_suspended_like_any_unpaid_invoice(
+    client, world, active
+):
+    """The audit: answered "pay" by the 15th and never paid, June's overage was never dunned.
+    Its invoice falls due on 5 August unpaid: advice 6 August (30 days' notice), reminders
+    3 weeks and 1 week before 5 September, suspension on it; each notice once."""
+    overrun(world, active)
+    run_days(date(2025, 7, 1), date(2025, 7, 8))
+    answer_pay(client, world, active)
+    assert run_days(date(2025, 7, 9), date(2025, 9, 5)) == [
+        "overage_payment_advice", "overage_payment_reminder", "overage_payment_reminder",
+        "suspend_for_unpaid_overage"]
+    row = db.session.get(Enrollment, active.id)
+    assert [(n.kind, n.sent_on) for n in row.notices if n.sent_on > date(2025, 7, 8)] == [
+        ("overage_payment_advice", date(2025, 8, 6)),
+        ("overage_payment_reminder", date(2025, 8, 15)),
+        ("overage_payment_reminder", date(2025, 8, 29)),
+        ("suspend_for_unpaid_overage", date(2025, 9, 5))]
+    assert (row.status, row.status_since, row.suspension_reason) == (
+        Status.SUSPENDED, date(2025, 9, 5), "unpaid_overage")
+    assert run_days(date(2025, 9, 5), date(2025, 9, 5)) == []  # a replay sends nothing
+
+
+def test_o8_overage_answered_pay_and_paid_on_its_invoice_before_the_due_date_is_not_suspended(
+    client, world, active
+):
+    overrun(world, active)
+    run_days(date(2025, 7, 1), date(2025, 7, 8))
+    answer_pay(client, world, active)
+    assert run_days(date(2025, 7, 9), date(2025, 8, 20)) == [
+        "overage_payment_advice", "overage_payment_reminder"]
+    overage = next(i.invoice for i in active.invoices if i.kind == "overage")
+    record_payment(overage, PaymentInput(amount=str(overage.balance_due),
+                                         paid_on=date(2025, 8, 21), method="wire_transfer",
+                                         reference="June overage"), date(2025, 8, 21),
+                   world.admin.id)
+    assert run_days(date(2025, 8, 21), date(2025, 11, 30)) == []
     assert db.session.get(Enrollment, active.id).status == Status.ACTIVE
 
 
