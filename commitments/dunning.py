@@ -164,9 +164,12 @@ def _overage_month(
         ),
         last,
     )
-    # What is still payable: an offset made since takes its part off (O3).
-    payable = amount - settled.offset_by(today)
+    # What is still payable: what payments and offsets made since left of it (O3, O8).
+    payable = settled.still_due(amount, today)
     unpaid = f"{format_rmb(payable)} of the {month:%Y-%m} overage"
+    if settled.invoice is not None:
+        with_tax = settled.invoice.due_with_tax(today)
+        unpaid += f" ({format_rmb(with_tax)} with VAT on {settled.invoice.number})"
     yield from _advice_candidates(facts, month, advice_timeline(month, settled),
                                   _OVERAGE_ADVICE, payable, unpaid)
 

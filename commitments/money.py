@@ -18,3 +18,12 @@ def to_money(value: Decimal | int | str) -> Decimal:
 def format_rmb(value: Decimal) -> str:
     """Format an amount for messages, e.g. 'RMB 50,000.00'."""
     return f"RMB {to_money(value):,.2f}"
+
+
+def net_of_tax(with_tax: Decimal, subtotal: Decimal, total: Decimal) -> Decimal:
+    """The part of an invoice's amount `with_tax` that is net of tax: in the proportion of the
+    invoice's subtotal to its total, rounded once, like every figure here (e.g. 1,050.00 of
+    a 1,000.00 + 6% invoice is 990.57, whose VAT of 59.43 makes the 1,050.00 again)."""
+    if total <= ZERO:
+        return ZERO
+    return to_money(with_tax * subtotal / total)

@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from commitments.balance import Offset, UsageRecord
 from commitments.enrollment import Enrollment, SuspensionReason
+from commitments.money import ZERO, net_of_tax
 from commitments.orders import CommitmentOrder
 
 
@@ -137,10 +138,24 @@ class SettlementOption(StrEnum):
 
 @dataclass(frozen=True)
 class OverageInvoiceFacts:
-    """A month's overage invoice (O6): its number and the last day of its payment term."""
+    """A month's overage invoice (O6): its number, the last day of its payment term, what it
+    bills net of tax and with tax, and what payments (a reversal negative) and credit notes
+    (offsets, O3) took off it, with tax, each on its day."""
 
     number: str
     due_on: date
+    subtotal: Decimal
+    total: Decimal
+    taken: tuple[tuple[date, Decimal], ...] = ()
+
+    def due_with_tax(self, day: date) -> Decimal:
+        """The invoice's balance on `day`: what the customer is asked to pay."""
+        taken = sum((amount for on, amount in self.taken if on <= day), start=ZERO)
+        return max(self.total - taken, ZERO)
+
+    def due_net(self, day: date) -> Decimal:
+        """That balance net of tax, to the fen (commitments.money.net_of_tax)."""
+        return net_of_tax(self.due_with_tax(day), self.subtotal, self.total)
 
 
 @dataclass(frozen=True)
@@ -155,6 +170,14 @@ class OverageSettlement:
     option: SettlementOption | None = None
     offsets: tuple[Offset, ...] = ()
     invoice: OverageInvoiceFacts | None = None
+
+    def still_due(self, amount: Decimal, day: date) -> Decimal:
+        """What of the month's `amount` of overage is neither paid nor offset on `day`, net
+        of tax: its invoice's balance once issued (payments lower it as credit notes do),
+        before that the amount less offsets (O3, O8)."""
+        if self.invoice is None:
+            return amount - self.offset_by(day)
+        return self.invoice.due_net(day)
 
     def offset_by(self, day: date) -> Decimal:
         """What offsets recorded by `day` took off the month's overage."""

@@ -89,11 +89,6 @@ def to_offset(row: models.OverageOffset) -> balance.Offset:
                           row.amount_excl_tax, row.offset_on)
 
 
-def to_overage_invoice(link: models.EnrollmentInvoice) -> notices.OverageInvoiceFacts:
-    """The month's overage invoice: its number and the last day of its term (O6, O8)."""
-    return notices.OverageInvoiceFacts(link.number, link.due_on)
-
-
 def to_settlement(row: models.OverageSettlement,
                   invoice: models.EnrollmentInvoice | None = None) -> notices.OverageSettlement:
     """A month's answer with its option, offsets and invoice (O3, O8); paid on the day
@@ -102,20 +97,20 @@ def to_settlement(row: models.OverageSettlement,
     paid = row.settled_on or (overage_due.settled_on(invoice) if invoice else None)
     return notices.OverageSettlement(row.month, row.responded_on, paid, option,
                                      tuple(to_offset(o) for o in row.offsets),
-                                     to_overage_invoice(invoice) if invoice else None)
+                                     overage_due.invoice_facts(invoice) if invoice else None)
 
 
 def to_settlements(row: models.Enrollment) -> tuple[notices.OverageSettlement, ...]:
-    """Every month answered, offset or whose overage invoice is paid: a payment on the
-    invoice settles the month as the recorded answer does, so the dunning stops (O8)."""
+    """Every month answered, offset or invoiced, with its invoice: a payment on the invoice
+    settles the month as the recorded answer does, so the dunning stops, and a payment of
+    part lowers what it asks for (O8)."""
     invoices = overage_due.overage_invoices(row)
     answered = [to_settlement(s, invoices.get(s.month)) for s in row.settlements]
     months = {s.month for s in answered}
-    paid = [notices.OverageSettlement(month, settled_on=overage_due.settled_on(link),
-                                      invoice=to_overage_invoice(link))
-            for month, link in invoices.items()
-            if month not in months and overage_due.settled_on(link) is not None]
-    return (*answered, *paid)
+    invoiced = [notices.OverageSettlement(month, settled_on=overage_due.settled_on(link),
+                                          invoice=overage_due.invoice_facts(link))
+                for month, link in invoices.items() if month not in months]
+    return (*answered, *invoiced)
 
 
 def to_facts(row: models.Enrollment) -> notices.EnrollmentFacts:

@@ -1,10 +1,12 @@
 """What is still due of a month's overage, read from its invoice (O5, O6, O8).
 
 A month's overage is invoiced with its statement; offsets credit that invoice (O3) and the
-customer pays the rest on it. So the invoice answers how much is still due (its balance,
-net of tax for the enrollment's figures) and the day nothing was left: the day the month is
-settled, whether the last of it was paid or credited. The dunning (commitments.dunning)
-stops on that day, and the page says "partly offset" until then.
+customer pays the rest on it, at once or in parts. So the invoice answers how much is still
+due (its balance, and net of tax for the enrollment's figures: commitments.notices
+.OverageInvoiceFacts, the one reckoning the dunning's advice uses too) and the day nothing
+was left: the day the month is settled, whether the last of it was paid or credited. The
+dunning (commitments.dunning) stops on that day, and the page says "partly offset" or
+"partly paid" until then.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
+from commitments import notices
 from commitments.money import ZERO
 from commitments.records import models
 
@@ -20,8 +23,9 @@ CENT = Decimal("0.01")
 
 
 def unpaid_net(invoice) -> Decimal:
-    """What the invoice still asks for, net of tax (its balance due in the proportion of
-    its subtotal to its total), to the cent below."""
+    """The most an offset may take of the invoice, net of tax (its balance due in the
+    proportion of its subtotal to its total), cut to the fen so that the credit note with its
+    tax stays within the balance (services.offset_overage); what is due is due_net's."""
     if invoice.total <= ZERO:
         return ZERO
     share = invoice.balance_due * invoice.subtotal / invoice.total
@@ -39,6 +43,16 @@ def settled_on(link: models.EnrollmentInvoice) -> date | None:
     return max(days, default=None)
 
 
+def invoice_facts(link: models.EnrollmentInvoice) -> notices.OverageInvoiceFacts:
+    """The month's overage invoice for the domain: number, due date, subtotal and total, and
+    each payment (a reversal negative) and credit note taken off it, with tax, dated."""
+    invoice = link.invoice
+    taken = [(p.paid_on, p.amount) for p in invoice.payments]
+    taken += [(note.issue_date, -note.total) for note in invoice.credit_notes]
+    return notices.OverageInvoiceFacts(link.number, link.due_on, invoice.subtotal,
+                                       invoice.total, tuple(taken))
+
+
 def overage_invoices(row: models.Enrollment) -> dict[date, models.EnrollmentInvoice]:
     """Each overage month's invoice, by month."""
     return {i.overage_month: i for i in row.invoices if i.kind == "overage"}
@@ -47,29 +61,42 @@ def overage_invoices(row: models.Enrollment) -> dict[date, models.EnrollmentInvo
 @dataclass(frozen=True)
 class MonthDue:
     """One month's overage as its invoice stands: invoiced (net of tax), offset by orders,
-    still due (net of tax, and with tax on the invoice) and the invoice's number."""
+    still due (net of tax, and with tax on the invoice), the invoice's number and what was
+    paid on it (with tax)."""
 
     invoiced: Decimal
     offset: Decimal
     due: Decimal
     due_with_tax: Decimal
     number: str
+    paid_with_tax: Decimal = ZERO
 
     @property
-    def partly_offset(self) -> bool:
-        return self.offset > ZERO and self.due > ZERO
+    def paid(self) -> Decimal:
+        """What the payments paid of the overage, net of tax: what is neither offset nor
+        still due, so the three figures the page gives add up to the invoiced one."""
+        if self.paid_with_tax <= ZERO:
+            return ZERO
+        return max(self.invoiced - self.offset - self.due, ZERO)
+
+    @property
+    def partly_settled(self) -> bool:
+        """Part offset or paid, part still due."""
+        return self.due > ZERO and (self.offset > ZERO or self.paid > ZERO)
 
 
-def month_due(settlement: models.OverageSettlement,
-              link: models.EnrollmentInvoice | None) -> MonthDue | None:
-    """The month's overage as its invoice stands; None before it is invoiced."""
+def month_due(settlement: models.OverageSettlement, link: models.EnrollmentInvoice | None,
+              today: date) -> MonthDue | None:
+    """The month's overage as its invoice stands today; None before it is invoiced."""
     if link is None:
         return None
     offset = sum((o.amount_excl_tax for o in settlement.offsets), start=ZERO)
-    return MonthDue(link.amount_excl_tax, offset, unpaid_net(link.invoice),
-                    link.invoice.balance_due, link.number)
+    facts = invoice_facts(link)
+    paid = sum((p.amount for p in link.invoice.payments if p.paid_on <= today), start=ZERO)
+    return MonthDue(link.amount_excl_tax, offset, facts.due_net(today),
+                    facts.due_with_tax(today), link.number, paid)
 
 
-def settled_net(link: models.EnrollmentInvoice) -> Decimal:
-    """What of the invoice's overage (net of tax) is paid or credited."""
-    return link.amount_excl_tax - unpaid_net(link.invoice)
+def settled_net(link: models.EnrollmentInvoice, today: date) -> Decimal:
+    """What of the invoice's overage (net of tax) is paid or credited by today."""
+    return link.amount_excl_tax - invoice_facts(link).due_net(today)

@@ -51,32 +51,41 @@ def _year(row: models.Enrollment, orders, usage, year: int, today: date,
         chart = burn_down_chart(points, first, last, balance.funded)
     return YearView(year, first, last, annual_amount(orders, year), window, balance,
                     thresholds_reached(balance), chart,
-                    _still_due(row, first, last, balance.overage))
+                    _still_due(row, first, last, balance.overage, today))
 
 
-def _still_due(row: models.Enrollment, first: date, last: date, overage: Decimal) -> Decimal:
+def _still_due(row: models.Enrollment, first: date, last: date, overage: Decimal,
+               today: date) -> Decimal:
     """The term's overage less what its months' invoices were paid or credited (offsets):
     what the customer still owes of it, so the page never shows it as all owed."""
-    settled = sum((overage_due.settled_net(link) for month, link
+    settled = sum((overage_due.settled_net(link, today) for month, link
                    in overage_due.overage_invoices(row).items() if first <= month <= last),
                   start=ZERO)
     return max(overage - settled, ZERO)
 
 
-def settlement_states(row: models.Enrollment) -> dict[int, str]:
+def settlement_states(row: models.Enrollment, today: date) -> dict[int, str]:
     """The "Paid or offset" cell of each month's answer: the day it was settled, or how
-    much of it is offset and still due while it is only partly offset (O3, O8)."""
+    much of it is offset or paid and still due while it is only partly so (O3, O8)."""
     invoices = overage_due.overage_invoices(row)
-    return {s.id: _settlement_state(s, invoices.get(s.month)) for s in row.settlements}
+    return {s.id: _settlement_state(s, invoices.get(s.month), today) for s in row.settlements}
+
+
+def _partly(due: overage_due.MonthDue) -> str:
+    """What of the month is settled, net of tax: partly offset, partly paid, or both."""
+    if due.offset and due.paid:
+        return (f"Partly offset and paid: {format_rmb(due.offset)} offset, "
+                f"{format_rmb(due.paid)} paid of {format_rmb(due.invoiced)}")
+    label, part = ("offset", due.offset) if due.offset else ("paid", due.paid)
+    return f"Partly {label}: {format_rmb(part)} of {format_rmb(due.invoiced)}"
 
 
 def _settlement_state(settlement: models.OverageSettlement,
-                      link: models.EnrollmentInvoice | None) -> str:
-    due = overage_due.month_due(settlement, link)
-    if due is not None and due.partly_offset:
-        return (f"Partly offset: {format_rmb(due.offset)} of {format_rmb(due.invoiced)}; "
-                f"{format_rmb(due.due)} still due ({format_rmb(due.due_with_tax)} with VAT "
-                f"on {due.number})")
+                      link: models.EnrollmentInvoice | None, today: date) -> str:
+    due = overage_due.month_due(settlement, link, today)
+    if due is not None and due.partly_settled:
+        return (f"{_partly(due)}; {format_rmb(due.due)} still due "
+                f"({format_rmb(due.due_with_tax)} with VAT on {due.number})")
     day = settlement.settled_on or (overage_due.settled_on(link) if link else None)
     return day.isoformat() if day else "—"
 
@@ -103,5 +112,5 @@ def page(row: models.Enrollment, today: date) -> dict:
         "deprovision_on": lifecycle.deprovision_on(state),
         "data_retained": lifecycle.data_retained(state, today),
         "recent_usage": list(reversed(row.usage))[:20],
-        "settlement_states": settlement_states(row),
+        "settlement_states": settlement_states(row, today),
     }

@@ -271,3 +271,48 @@ def advice_body(world) -> str:
     return db.session.scalars(select(Notification.body).where(
         Notification.user_id == world.admin.id,
         Notification.subject.like("%Payment advice for unpaid overage"))).one()
+
+
+# -- O8, B5: a month paid in part is advised and shown for what is left, to the fen ---------
+
+def test_o8_a_partial_payment_lowers_the_payment_advice_to_what_is_left(client, world, invoiced):
+    """The audit: RMB 10,000.00 paid on June's RMB 21,200.00 invoice, the advice still asked
+    for the whole RMB 20,000.00. Left: RMB 11,200.00 with VAT, RMB 10,566.04 net of tax
+    (10,566.0377… rounded once, half up)."""
+    pay_part(invoiced, world, "10000.00")
+    assert run_days(date(2025, 7, 10), date(2025, 7, 16)) == ["overage_payment_advice"]
+    number = overage_invoice(invoiced).number
+    body = advice_body(world)
+    assert (f"RMB 10,566.04 of the 2025-06 overage (RMB 11,200.00 with VAT on {number}) is "
+            "unpaid") in body
+    assert "Amount: RMB 10,566.04 excluding tax." in body
+    assert "RMB 10,566.04 of the 2025-06 overage" in page_of(client, world, invoiced,
+                                                             date(2025, 7, 16))
+
+
+def test_o8_a_month_answered_pay_and_paid_in_part_says_what_is_still_due(client, world,
+                                                                        invoiced):
+    with at(date(2025, 7, 14), client, world.admin):
+        assert post_action(client, invoiced, "settlements", {
+            "settle_month": "2025-06", "settle_option": "pay",
+            "responded_on": "2025-07-14"}).status_code == 302
+    pay_part(invoiced, world, "10000.00")
+    invoice = overage_invoice(invoiced)
+    page = page_of(client, world, invoiced)
+    assert cell(page, "settled-2025-06") == (
+        "Partly paid: RMB 9,433.96 of RMB 20,000.00; RMB 10,566.04 still due "
+        f"(RMB 11,200.00 with VAT on {invoice.number})")
+    assert cell(page, "overage-due-1") == "RMB 20,000.00 overage, RMB 10,566.04 of it still due"
+    link = next(i for i in invoiced.invoices if i.kind == "overage")
+    assert cell(page, f"due-{link.id}") == "RMB 10,000.00 paid, RMB 11,200.00 still due"
+
+
+def test_o8_a_month_offset_and_paid_in_part_says_both_and_what_is_still_due(client, world,
+                                                                           invoiced):
+    placed = order(invoiced, world, "5000")
+    assert offset(client, world, invoiced, placed.id).status_code == 302
+    pay_part(invoiced, world, "5300.00", on=date(2025, 7, 10))
+    page = page_of(client, world, invoiced)
+    assert cell(page, "settled-2025-06").startswith(
+        "Partly offset and paid: RMB 5,000.00 offset, RMB 5,000.00 paid of RMB 20,000.00; "
+        "RMB 10,000.00 still due (RMB 10,600.00 with VAT on ")
