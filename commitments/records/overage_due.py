@@ -13,23 +13,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 from commitments import notices
-from commitments.money import ZERO
+from commitments.money import ZERO, to_money
 from commitments.records import models
 
 CENT = Decimal("0.01")
 
 
-def unpaid_net(invoice) -> Decimal:
-    """The most an offset may take of the invoice, net of tax (its balance due in the
-    proportion of its subtotal to its total), cut to the fen so that the credit note with its
-    tax stays within the balance (services.offset_overage); what is due is due_net's."""
-    if invoice.total <= ZERO:
-        return ZERO
-    share = invoice.balance_due * invoice.subtotal / invoice.total
-    return share.quantize(CENT, rounding=ROUND_DOWN)
+def offset_cap(invoice) -> Decimal:
+    """The most an offset may credit of the invoice, net of tax: what stays uncredited less
+    what the payments made paid for. A credit note's tax is the invoice's less the tax on
+    what stays uncredited (billing.tax.credit_totals), so leaving X uncredited leaves X and
+    its VAT owed against the payments; the smallest X they cover clears the invoice to the
+    fen (10,000.00 paid of 20,000.00 + 6%: X = 9,433.96, whose VAT of 566.04 makes 10,000.00),
+    where cutting the net balance down left a fen to dun."""
+    uncredited = invoice.subtotal + sum((n.subtotal for n in invoice.credit_notes), start=ZERO)
+    paid, rate = invoice.amount_paid, invoice.tax_rate
+    kept = to_money(paid / (1 + rate))
+    while kept > ZERO and _with_tax(kept - CENT, rate) >= paid:
+        kept -= CENT
+    while _with_tax(kept, rate) < paid:
+        kept += CENT
+    return max(uncredited - kept, ZERO)
+
+
+def _with_tax(net: Decimal, rate: Decimal) -> Decimal:
+    return net + to_money(net * rate)
 
 
 def settled_on(link: models.EnrollmentInvoice) -> date | None:

@@ -35,7 +35,7 @@ from commitments.orders import CommitmentOrder as DomainOrder
 from commitments.problems import CommitmentRefused, problem, refuse_if_any
 from commitments.records import assist_services, invoicing, letters, mapping, models, usage
 from commitments.records.daily import dispatch_due
-from commitments.records.overage_due import CENT, unpaid_net
+from commitments.records.overage_due import CENT, offset_cap
 from commitments.records.price_list import price_for
 from commitments.records.subscription_states import subscription_status
 from persistence import db
@@ -273,9 +273,9 @@ def offset_overage(
 
 def _within_unpaid(planned: Offset, link: models.EnrollmentInvoice, *, given: bool) -> Offset:
     """O5: usage the customer already paid on the overage invoice is not funded again by
-    an order: an offset takes at most what the invoice still asks for (net of tax); one
+    an order: an offset takes at most what the payments left (net of tax, offset_cap); one
     asked for "all it can" takes that much, one with a larger amount is refused."""
-    unpaid = unpaid_net(link.invoice)
+    unpaid = offset_cap(link.invoice)
     if planned.amount <= unpaid:
         return planned
     if not given:
@@ -288,7 +288,7 @@ def _refuse_beyond_unpaid(link: models.EnrollmentInvoice, note, *, due: Decimal)
     zero: a cent over is refused, the note's number given back."""
     if -note.total > due:
         db.session.rollback()
-        raise CommitmentRefused([_beyond_unpaid(link, unpaid_net(link.invoice) - CENT)])
+        raise CommitmentRefused([_beyond_unpaid(link, offset_cap(link.invoice) - CENT)])
 
 
 def _beyond_unpaid(link: models.EnrollmentInvoice, unpaid: Decimal):

@@ -316,3 +316,21 @@ def test_o8_a_month_offset_and_paid_in_part_says_both_and_what_is_still_due(clie
     assert cell(page, "settled-2025-06").startswith(
         "Partly offset and paid: RMB 5,000.00 offset, RMB 5,000.00 paid of RMB 20,000.00; "
         "RMB 10,000.00 still due (RMB 10,600.00 with VAT on ")
+
+
+def test_o8_offsetting_all_that_is_left_after_a_payment_of_part_clears_the_invoice(
+    client, world, invoiced
+):
+    """RMB 10,000.00 paid of 21,200.00; "offset as much as can be" took 10,566.03 (cut
+    down), its credit note 11,199.99, and the fen left on the invoice was dunned to
+    suspension. Leaving 9,433.96 uncredited (+ 566.04 VAT = the 10,000.00 paid) clears it."""
+    pay_part(invoiced, world, "10000.00")
+    placed = order(invoiced, world, "30000")
+    assert offset(client, world, invoiced, placed.id).status_code == 302
+    invoice = overage_invoice(invoiced)
+    assert [(n.subtotal, n.total) for n in invoice.credit_notes] == [
+        (Decimal("-10566.04"), Decimal("-11200.00"))]
+    assert invoice.balance_due == Decimal("0")
+    assert run_days(date(2025, 7, 10), date(2025, 9, 30)) == []
+    assert cell(page_of(client, world, invoiced), "overage-due-1") == (
+        "RMB 20,000.00 overage, all paid or offset")
