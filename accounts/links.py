@@ -7,6 +7,9 @@ spent in one conditional UPDATE, so two browsers racing on one link cannot both 
 A new link of the same purpose for the same user replaces the older ones; a new invitation
 replaces the older ones to the same address from the same company only, so one company's
 invitation never ends another's (anyone can sign a company up and invite any address).
+Taking an account back ends what a thief could have asked for with it: a password change
+or reset, signing out everywhere, deactivation and a completed email change end every
+open password-reset and email-change link of the account (ASVS 3.3.3).
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from __future__ import annotations
 import enum
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Select, delete, or_, select, update
 
 from persistence import as_utc, db, utcnow
 
@@ -26,6 +30,9 @@ class Purpose(enum.StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 -- a name, no secret
     EMAIL_CHANGE = "email_change"
 
+
+# The links a signed-in user (or whoever holds its session or password) asks for itself.
+OWN_ACCOUNT = (Purpose.PASSWORD_RESET, Purpose.EMAIL_CHANGE)
 
 LIFETIMES = {Purpose.INVITATION: timedelta(days=7),
              Purpose.PASSWORD_RESET: timedelta(hours=1),
@@ -113,6 +120,16 @@ def claim(row: AccountLink, now: datetime) -> None:
     if claimed.rowcount != 1:
         raise LinkInvalid("This link was used a moment ago.")
     row.used_at = now
+
+
+def end_own(user_ids: Iterable[int] | Select, now: datetime) -> None:
+    """End every open password-reset and email-change link of these users (ids, or a
+    statement selecting them): whoever asked for one may be the thief being shut out.
+    The caller commits."""
+    db.session.execute(update(AccountLink).where(
+        AccountLink.purpose.in_(OWN_ACCOUNT), AccountLink.user_id.in_(user_ids),
+        AccountLink.used_at.is_(None),
+    ).values(used_at=now).execution_options(synchronize_session=False))
 
 
 def pending(purpose: Purpose, now: datetime, *where) -> list[AccountLink]:

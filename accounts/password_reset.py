@@ -8,7 +8,8 @@ address has an account. Requests are throttled per client address and per addres
 since each may send an email. The link works once, for an hour (accounts/links.py), and a
 new request replaces an older link. Setting the new password ends every session of the
 account and every browser trusted for two-factor sign-in; the second factor itself stays,
-so a reset mailbox alone does not sign anyone in to an account that has one.
+so a reset mailbox alone does not sign anyone in to an account that has one. It ends the
+account's open email-change links too, asked for maybe by whoever had the old password.
 """
 
 from __future__ import annotations
@@ -61,8 +62,8 @@ def pending(secret: str, now: datetime) -> links.AccountLink:
 
 def reset(secret: str, password: str, now: datetime) -> User:
     """Set the new password (WeakPassword, LinkInvalid); every session, API token and
-    trusted browser of the account ends, since whoever had the old password may have made
-    any of them (commits once)."""
+    trusted browser and open email-change link of the account ends, since whoever had the
+    old password may have made any of them (commits once)."""
     row = pending(secret, now)
     passwords.check(password)
     links.claim(row, now)
@@ -71,6 +72,7 @@ def reset(secret: str, password: str, now: datetime) -> User:
     sessions.end_sessions(UserSession.user_id == user.id, now)
     api_tokens.revoke_where(ApiToken.user_id == user.id, now)
     mfa.forget_devices(user.id, now)
+    links.end_own([user.id], now)
     audit.record(audit.Kind.PASSWORD_RESET, user=user, actor=user, now=now)
     db.session.commit()
     return user

@@ -3,8 +3,10 @@ address.
 
 Policy: a new sign-in address counts only once a link sent to it is opened (within 24
 hours, once), so a typo cannot lock the user out and nobody claims an address they cannot
-read; the change is asked with the current password, and the old address is told, so a
-stolen session cannot quietly move the account away.
+read; the change is asked with the current password, and the old address is told when it
+is asked and again when it is done, so a stolen session cannot quietly move the account
+away. A password change or reset, signing out everywhere and deactivation end the link
+(accounts/links.py), so the owner taking the account back stops a change a thief asked for.
 """
 
 from __future__ import annotations
@@ -67,12 +69,15 @@ def request_email_change(user: User, new_email: str, password: str, now: datetim
     mail(user.email, "Your sign-in address is about to change", (
         f"Someone signed in as you asked to change your sign-in address to {new_email}. "
         "It changes only when the link sent there is opened. If it was not you, change "
-        "your password now and sign out everywhere from your account page."))
+        "your password now, or sign out everywhere from your account page: either "
+        "cancels the change."))
     db.session.commit()
 
 
-def confirm_email_change(secret: str, now: datetime) -> User:
-    """Move the account to the confirmed address (LinkInvalid, EmailTaken); commits."""
+def confirm_email_change(secret: str, now: datetime, mail: Mail) -> User:
+    """Move the account to the confirmed address and tell the old one, which may be its
+    owner's only way to learn of it (LinkInvalid, EmailTaken); commits. A reset link sent
+    to the old address ends: it belongs to an address the account no longer has."""
     row = links.live(links.Purpose.EMAIL_CHANGE, secret, now)
     links.claim(row, now)
     new_email, user = row.data["new_email"], row.user
@@ -81,6 +86,12 @@ def confirm_email_change(secret: str, now: datetime) -> User:
         raise EmailTaken("Another account signs in with this address now.")
     old = user.email
     user.email = new_email
+    links.end_own([user.id], now)
+    mail(old, "Your sign-in address has changed", (
+        f"Your storefront account signs in as {new_email} from now on, not as {old}: the "
+        "link sent to the new address was opened. If it was not you, someone has your "
+        "password or a browser signed in as you: ask your company's administrator or "
+        "the provider at once to deactivate the account and give it back its address."))
     audit.record(audit.Kind.EMAIL_CHANGED, user=user, actor=user, now=now,
                  detail=f"{old} → {new_email}")
     db.session.commit()

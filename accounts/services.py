@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from accounts import api_tokens, audit, emails, mfa, passwords, sessions
+from accounts import api_tokens, audit, emails, links, mfa, passwords, sessions
 from accounts.models import (
     ApiToken,
     Customer,
@@ -120,9 +120,8 @@ def save_reseller(reseller: Reseller, data: Mapping[str, Any]) -> Reseller:
     if reseller.mpn_id != mpn_before:
         _forget_standing(reseller)
     if reseller.id is not None and not reseller.active:
-        _end_access(UserSession.user_id.in_(
-            select(User.id).where(User.reseller_id == reseller.id)),
-            ApiToken.reseller_id == reseller.id, utcnow())
+        its_users = select(User.id).where(User.reseller_id == reseller.id)
+        _end_access(its_users, ApiToken.reseller_id == reseller.id, utcnow())
     try:
         db.session.commit()
     except IntegrityError:  # another admin saved the same MPN ID since the check
@@ -147,19 +146,22 @@ def _check_mpn_free(mpn_id: str, reseller_id: int | None) -> None:
                        "its own. Check the number in Partner Center.")
 
 
-def _end_access(its_sessions, its_tokens, now) -> None:
-    """Revoke the sessions and tokens named (deactivation); the caller commits."""
-    sessions.end_sessions(its_sessions, now)
+def _end_access(user_ids, its_tokens, now) -> None:
+    """Revoke the users' sessions, open reset and email-change links, and the tokens named
+    (deactivation); the caller commits."""
+    sessions.end_sessions(UserSession.user_id.in_(user_ids), now)
+    links.end_own(user_ids, now)
     api_tokens.revoke_where(its_tokens, now)
 
 
 def change_password(user: User, current: str, new: str, *, keep: UserSession | None,
                     revoke_tokens: bool) -> int:
     """Set a new password once the current one is confirmed (WrongPassword otherwise) and
-    the policy accepts it (WeakPassword); every other session of the user ends, and every
-    browser trusted for two-factor sign-in, so a stolen cookie does not outlive the
-    password change. Asked to, the API tokens the user made are revoked in the same
-    commit (ASVS 3.3.3), as a reset does; returns how many were."""
+    the policy accepts it (WeakPassword); every other session of the user ends, every
+    browser trusted for two-factor sign-in and every open reset or email-change link, so
+    a stolen cookie, or a link its thief asked for, does not outlive the password change.
+    Asked to, the API tokens the user made are revoked in the same commit (ASVS 3.3.3), as
+    a reset does; returns how many were."""
     if not user.check_password(current):
         raise WrongPassword("This is not your current password.")
     passwords.check(new)
@@ -167,6 +169,7 @@ def change_password(user: User, current: str, new: str, *, keep: UserSession | N
     now = utcnow()
     sessions.end_sessions(UserSession.user_id == user.id, now, keep=keep)
     mfa.forget_devices(user.id, now)  # a trusted browser skips a code: trust it afresh
+    links.end_own([user.id], now)
     revoked = api_tokens.revoke_where(ApiToken.user_id == user.id, now) if revoke_tokens else 0
     audit.record(audit.Kind.PASSWORD_CHANGED, user=user, actor=user, now=now,
                  detail=f"{revoked} API tokens revoked" if revoked else "")

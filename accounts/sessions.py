@@ -1,5 +1,6 @@
 """Server-side sign-in sessions: opened at sign-in, checked on every request, ended at
-sign-out, "sign out everywhere", a password change and deactivation.
+sign-out, "sign out everywhere", a password change and deactivation (each of the last
+three ends the account's open reset and email-change links too: accounts/links.py).
 
 Policy: a cookie signs a browser in only while its session row is live: not revoked, not
 expired, and its user active. A remembered session ("Keep me signed in") lasts the
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql import ColumnElement
 
-from accounts import api_tokens, mfa
+from accounts import api_tokens, links, mfa
 from accounts.models import ApiToken, Customer, Reseller, User, UserSession
 from persistence import MAX_ID, as_utc, db
 
@@ -233,8 +234,10 @@ def revoke(row: UserSession, now: datetime) -> None:
 def revoke_all(user, now: datetime) -> None:
     """Sign out everywhere: end every session of the user, this one included, revoke the
     API tokens it made (a token acts as its user, so a leaked one would outlive the
-    sign-out), and stop trusting its browsers for two-factor sign-in."""
+    sign-out), stop trusting its browsers for two-factor sign-in, and end its open reset
+    and email-change links (whoever held a session may have asked for one)."""
     end_sessions(UserSession.user_id == user.id, now)
+    links.end_own([user.id], now)
     api_tokens.revoke_where(ApiToken.user_id == user.id, now)
     mfa.forget_devices(user.id, now)
     db.session.commit()

@@ -107,9 +107,9 @@ def set_role(actor: User, user: User, *, company_role: str, admin_agent: bool,
 
 
 def set_active(actor: User, user: User, on: bool, now: datetime) -> int:
-    """Reactivate or deactivate a user; deactivation ends its sessions, revokes its API
-    tokens and ends the invitations it sent that are still open, all for good (commits
-    once). Returns how many invitations it ended."""
+    """Reactivate or deactivate a user; deactivation ends its sessions and its open reset
+    and email-change links, revokes its API tokens and ends the invitations it sent that
+    are still open, all for good (commits once). Returns how many invitations it ended."""
     if user.id == actor.id:
         raise NotAllowed("You cannot deactivate yourself.")
     if bool(user.active) == on:
@@ -120,6 +120,7 @@ def set_active(actor: User, user: User, on: bool, now: datetime) -> int:
     ended = 0
     if not on:
         sessions.end_sessions(UserSession.user_id == user.id, now)
+        links.end_own([user.id], now)
         api_tokens.revoke_where(ApiToken.user_id == user.id, now)
         ended = _end_invitations_sent_by(user, actor, now, "was deactivated")
     audit.record(audit.Kind.ACTIVATED if on else audit.Kind.DEACTIVATED, user=user,

@@ -161,7 +161,8 @@ def change_email():
 def confirm_email():
     """The link sent to the new address: from now on the account signs in with it."""
     try:
-        user = own_profile.confirm_email_change(request.args.get("token", ""), utcnow())
+        user = own_profile.confirm_email_change(
+            request.args.get("token", ""), utcnow(), notifications.email)
     except links.LinkInvalid:
         return link_invalid("Ask for the change again from your account page.")
     except services.EmailTaken as taken:
