@@ -11,7 +11,9 @@ a shoulder is spent. The secret is encrypted at rest with the storefront's Ferne
 A browser may be trusted for MFA_DEVICE_DAYS after a code: its cookie carries
 "<id>:<secret>" (signed by the web layer) and counts only while its row is live, so
 "sign out everywhere", a password change or reset, and turning MFA off end every trusted
-browser at once.
+browser at once. Every change to the second factor is mailed to its user
+(accounts/notices.py), and enrolling from a signed-in session takes the current password
+(storefront/mfa_views.py), so a stolen session cannot enrol its own authenticator unseen.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import pyotp
 from cryptography.fernet import MultiFernet
 from sqlalchemy import delete, select, update
 
-from accounts import audit
+from accounts import audit, notices
 from accounts.models import User
 from persistence import MAX_ID, as_utc, db
 
@@ -92,9 +94,11 @@ def _matching_step(secret: str, code: str, now: datetime) -> int | None:
     return None
 
 
-def enrol(user: User, secret: str, code: str, now: datetime, cipher: MultiFernet) -> list[str]:
-    """Turn on the second factor with this secret once a code from the app matches it;
-    the new recovery codes, which exist only in this answer (commits once). WrongCode."""
+def enrol(user: User, secret: str, code: str, now: datetime, cipher: MultiFernet,
+          mail: notices.Mail) -> list[str]:
+    """Turn on the second factor with this secret once a code from the app matches it, and
+    tell the user; the new recovery codes, which exist only in this answer (commits once).
+    WrongCode."""
     step = _matching_step(secret, code, now)
     if step is None:
         raise WrongCode("That code does not match. Check the app shows the account just "
@@ -103,6 +107,7 @@ def enrol(user: User, secret: str, code: str, now: datetime, cipher: MultiFernet
     user.mfa_enabled_at, user.totp_last_step = now, step
     codes = _new_recovery_codes(user)
     audit.record(audit.Kind.MFA_ENROLLED, user=user, actor=user, now=now)
+    notices.tell(mail, user, notices.Change.MFA_ON, now)
     db.session.commit()
     return codes
 
@@ -117,11 +122,14 @@ def _new_recovery_codes(user: User) -> list[str]:
     return codes
 
 
-def regenerate_codes(user: User, now: datetime) -> list[str]:
-    """New recovery codes; the old ones stop working (commits once)."""
+def regenerate_codes(user: User, now: datetime, mail: notices.Mail) -> list[str]:
+    """New recovery codes; the old ones stop working and the user is told (commits
+    once)."""
     codes = _new_recovery_codes(user)
     audit.record(audit.Kind.MFA_ENROLLED, user=user, actor=user, now=now,
                  detail="new recovery codes")
+    notices.tell(mail, user, notices.Change.NEW_RECOVERY_CODES, now,
+                 "The codes you had before no longer work.")
     db.session.commit()
     return codes
 
@@ -161,15 +169,17 @@ def remaining_codes(user: User) -> int:
         RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))).all())
 
 
-def disable(user: User, actor: User, now: datetime) -> None:
+def disable(user: User, actor: User, now: datetime, mail: notices.Mail) -> None:
     """Turn the second factor off (MfaRequired for those who must keep it); its recovery
-    codes and trusted browsers go too (commits once)."""
+    codes and trusted browsers go too, and the user is told (commits once)."""
     if required(user):
         raise MfaRequired("Provider admins and admin agents must keep two-factor sign-in.")
     user.totp_secret, user.mfa_enabled_at, user.totp_last_step = None, None, 0
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     forget_devices(user.id, now)
     audit.record(audit.Kind.MFA_DISABLED, user=user, actor=actor, now=now)
+    notices.tell(mail, user, notices.Change.MFA_OFF, now,
+                 "Signing in now takes only your password.")
     db.session.commit()
 
 

@@ -18,7 +18,7 @@ import hashlib
 from collections.abc import Callable
 from datetime import datetime
 
-from accounts import api_tokens, audit, links, mfa, passwords, sessions
+from accounts import api_tokens, audit, links, mfa, notices, passwords, sessions
 from accounts.models import ApiToken, User, UserSession
 from accounts.sign_in import normalise, user_by_email
 from accounts.throttle import Store, seconds_until
@@ -60,10 +60,10 @@ def pending(secret: str, now: datetime) -> links.AccountLink:
     return links.live(links.Purpose.PASSWORD_RESET, secret, now)
 
 
-def reset(secret: str, password: str, now: datetime) -> User:
+def reset(secret: str, password: str, now: datetime, mail: Mail) -> User:
     """Set the new password (WeakPassword, LinkInvalid); every session, API token and
     trusted browser and open email-change link of the account ends, since whoever had the
-    old password may have made any of them (commits once)."""
+    old password may have made any of them; the user is told (commits once)."""
     row = pending(secret, now)
     passwords.check(password)
     links.claim(row, now)
@@ -74,5 +74,7 @@ def reset(secret: str, password: str, now: datetime) -> User:
     mfa.forget_devices(user.id, now)
     links.end_own([user.id], now)
     audit.record(audit.Kind.PASSWORD_RESET, user=user, actor=user, now=now)
+    notices.tell(mail, user, notices.Change.PASSWORD_RESET, now,
+                 "Every browser signed in as you was signed out and your API tokens revoked.")
     db.session.commit()
     return user

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from accounts import api_tokens, audit, emails, links, mfa, passwords, sessions
+from accounts import api_tokens, audit, emails, links, mfa, notices, passwords, sessions
 from accounts.models import (
     ApiToken,
     Customer,
@@ -155,13 +155,13 @@ def _end_access(user_ids, its_tokens, now) -> None:
 
 
 def change_password(user: User, current: str, new: str, *, keep: UserSession | None,
-                    revoke_tokens: bool) -> int:
+                    revoke_tokens: bool, mail: notices.Mail) -> int:
     """Set a new password once the current one is confirmed (WrongPassword otherwise) and
     the policy accepts it (WeakPassword); every other session of the user ends, every
     browser trusted for two-factor sign-in and every open reset or email-change link, so
     a stolen cookie, or a link its thief asked for, does not outlive the password change.
     Asked to, the API tokens the user made are revoked in the same commit (ASVS 3.3.3), as
-    a reset does; returns how many were."""
+    a reset does; returns how many were. The user is told by email (ASVS 2.2.3)."""
     if not user.check_password(current):
         raise WrongPassword("This is not your current password.")
     passwords.check(new)
@@ -173,6 +173,8 @@ def change_password(user: User, current: str, new: str, *, keep: UserSession | N
     revoked = api_tokens.revoke_where(ApiToken.user_id == user.id, now) if revoke_tokens else 0
     audit.record(audit.Kind.PASSWORD_CHANGED, user=user, actor=user, now=now,
                  detail=f"{revoked} API tokens revoked" if revoked else "")
+    notices.tell(mail, user, notices.Change.PASSWORD_CHANGED, now,
+                 "Every other browser signed in as you was signed out.")
     db.session.commit()
     return revoked
 

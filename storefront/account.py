@@ -205,7 +205,7 @@ def change_password():
         try:
             revoked = services.change_password(
                 current_user, form.current.data, form.password.data, keep=current_session(),
-                revoke_tokens=form.revoke_tokens.data)
+                revoke_tokens=form.revoke_tokens.data, mail=notifications.email)
         except services.WrongPassword as wrong:
             form.current.errors.append(str(wrong))
         else:

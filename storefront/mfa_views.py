@@ -25,6 +25,7 @@ from flask_login import current_user, login_required, login_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup
 
+import notifications
 from accounts import mfa, services, sign_in
 from accounts.models import User
 from config.settings import product_key_cipher
@@ -33,7 +34,7 @@ from storefront import consequences, throttling
 from storefront.confirmation import unconfirmed
 from storefront.errors import render_error
 from storefront.security import is_safe_next
-from storefront.team_forms import CodeForm, PasswordCheckForm
+from storefront.team_forms import CodeForm, EnrolForm, PasswordCheckForm
 
 bp = Blueprint("mfa", __name__, url_prefix="/mfa")
 
@@ -157,7 +158,9 @@ def _set_device_cookie(response, token: str) -> None:
 @bp.route("/enrol", methods=["GET", "POST"])
 def enrol():
     """Add the storefront to an authenticator app: after the password when the role
-    requires it, or from the account page by choice."""
+    requires it, or from the account page by choice, where the current password is asked
+    again (ASVS 3.7.1): a stolen session cookie must not enrol its own authenticator and
+    lock the owner out. Half-way through signing in, it was typed a moment ago."""
     if current_user.is_authenticated:
         user, state = current_user._get_current_object(), None
     elif (pending := _pending_user()) is not None:
@@ -170,22 +173,49 @@ def enrol():
     secret = session.get("mfa_secret")
     if not isinstance(secret, str):
         secret = session["mfa_secret"] = mfa.new_secret()
-    form = CodeForm()
+    form = EnrolForm() if state is None else CodeForm()
     if form.validate_on_submit():
-        try:
-            codes = mfa.enrol(user, secret, form.code.data, datetime.now(UTC), _cipher())
-        except mfa.WrongCode as wrong:
-            form.code.errors.append(str(wrong))
-        else:
-            session.pop("mfa_secret", None)
-            if state is not None:
-                finish(user, state["remember"], "enrolled a second factor")
-            return render_template("mfa/codes.html", codes=codes,
-                                   next=state.get("next") if state else None)
+        if state is None and (wait := _password_refused(user, form)):
+            return (*_enrol_page(form, user, secret, 429), {"Retry-After": str(wait)})
+        if not form.errors:
+            try:
+                codes = mfa.enrol(user, secret, form.code.data, datetime.now(UTC),
+                                  _cipher(), notifications.email)
+            except mfa.WrongCode as wrong:
+                form.code.errors.append(str(wrong))
+            else:
+                return _enrolled(user, state, codes)
+    return _enrol_page(form, user, secret, 422 if form.errors else 200)
+
+
+def _password_refused(user: User, form: EnrolForm) -> int | None:
+    """Check the re-typed password, throttled as at sign-in; a wrong one is put beside its
+    field. The seconds to wait when tried too often."""
+    if (wait := throttling.recheck_wait(user)) is not None:
+        form.password.errors.append(throttling.too_many_rechecks(wait))
+        return wait
+    if not user.check_password(form.password.data):
+        form.password.errors.append(
+            "This is not your current password: type the one you sign in with. Forgotten "
+            "it? Sign out and use “Forgot your password?” on the sign-in page.")
+    return None
+
+
+def _enrolled(user: User, state: dict | None, codes: list[str]):
+    """The recovery codes, shown once; half-way through signing in, now signed in."""
+    session.pop("mfa_secret", None)
+    if state is None:
+        throttling.rechecked(user)
+    else:
+        finish(user, state["remember"], "enrolled a second factor")
+    return render_template("mfa/codes.html", codes=codes,
+                           next=state.get("next") if state else None)
+
+
+def _enrol_page(form, user: User, secret: str, status: int):
     uri = mfa.provisioning_uri(secret, user.email, current_app.config["MFA_ISSUER"])
     return render_template("mfa/enrol.html", form=form, secret=secret, uri=uri,
-                           qr=qr_svg(uri), required=enforced(user)), \
-        422 if form.errors else 200
+                           qr=qr_svg(uri), required=enforced(user)), status
 
 
 def qr_svg(uri: str) -> Markup:
@@ -211,7 +241,7 @@ def recovery_codes():
         flash("Recovery codes: type your current password to make new ones.", "error")
         return redirect(url_for("account.profile"))
     throttling.rechecked(current_user)
-    codes = mfa.regenerate_codes(current_user, datetime.now(UTC))
+    codes = mfa.regenerate_codes(current_user, datetime.now(UTC), notifications.email)
     return render_template("mfa/codes.html", codes=codes, next=None)
 
 
@@ -235,7 +265,7 @@ def disable():
         if not form.validate_on_submit():
             raise mfa.WrongCode("Two-factor sign-in: type a current code to turn it off.")
         mfa.verify(current_user, form.code.data, now, _cipher())
-        mfa.disable(current_user, current_user, now)
+        mfa.disable(current_user, current_user, now, notifications.email)
     except (mfa.WrongCode, mfa.MfaRequired) as refused:
         flash(str(refused), "error")
     else:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
 
+import notifications
 from accounts import password_reset
 from storefront import throttling
 from storefront.password_links import PasswordLink, choose_password
@@ -42,7 +43,9 @@ def forgot():
 
 
 RESET = PasswordLink(
-    template="recovery/reset.html", pending=password_reset.pending, choose=password_reset.reset,
+    template="recovery/reset.html", pending=password_reset.pending,
+    choose=lambda secret, password, now: password_reset.reset(secret, password, now,
+                                                              notifications.email),
     lost="Ask for a new link from the sign-in page (“Forgot your password?”): each one "
          "works once, for an hour.",
     chosen=lambda user: f"Your password is changed, every browser signed in as "

@@ -44,6 +44,14 @@ class CodeForm(FlaskForm):
     remember_device = BooleanField("Trust this browser for 30 days")
 
 
+class EnrolForm(CodeForm):
+    """Enrolling from a signed-in session: the code, and the password typed again."""
+
+    password = PasswordField("Current password", validators=[DataRequired(
+        "Type your current password: setting up two-factor sign-in asks for it, so a "
+        "borrowed session cannot.")])
+
+
 class PasswordCheckForm(FlaskForm):
     password = PasswordField("Current password", validators=[DataRequired()])
 

@@ -172,8 +172,8 @@ def test_admin_agents_must_keep_mfa_and_others_may_turn_it_off(client, browser, 
         login(client, world.reseller_a_user)
         page = client.get("/mfa/enrol").get_data(as_text=True)
         secret = re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', page)[1]
-        post_form(client, "/mfa/enrol", {"code": pyotp.TOTP(secret).now()},
-                  token_url="/mfa/enrol")
+        post_form(client, "/mfa/enrol", {"code": pyotp.TOTP(secret).now(),
+                                         "password": PASSWORD}, token_url="/mfa/enrol")
     with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
         post_form(client, "/mfa/disable", {"code": pyotp.TOTP(secret).now(), "confirm": "yes"},
                   token_url="/account")

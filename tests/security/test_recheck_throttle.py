@@ -62,7 +62,7 @@ def enrolled(client, user) -> str:
     login(client, user)
     page = client.get("/mfa/enrol").get_data(as_text=True)
     secret = re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', page)[1]
-    post_form(client, "/mfa/enrol", {"code": pyotp.TOTP(secret).now()},
+    post_form(client, "/mfa/enrol", {"code": pyotp.TOTP(secret).now(), "password": PASSWORD},
               token_url="/mfa/enrol")
     return secret
 
