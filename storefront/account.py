@@ -81,6 +81,7 @@ def sign_out() -> None:
     row = current_session()
     if row is not None:
         sessions.revoke(row, utcnow())
+    mfa_views.forget_enrolment()
     logout_user()
 
 
@@ -257,6 +258,7 @@ def sign_out_everywhere():
     if page := unconfirmed(consequences.sign_out_everywhere()):
         return page
     sessions.revoke_all(current_user, utcnow())
+    mfa_views.forget_enrolment()
     logout_user()
     flash("You are signed out everywhere, this browser included, and your API tokens are "
           "revoked: make new ones on the API tokens page after signing in.", "info")

@@ -3,7 +3,10 @@ codes), and the trusted-browser cookie (accounts/mfa.py holds the policy).
 
 Between the password and the code the browser is not signed in: the session cookie holds
 only "mfa_pending" (the user's id, its choices, and when the password was right), which
-lasts ten minutes and opens nothing but these pages."""
+lasts ten minutes and opens nothing but these pages. The key shown while enrolling is kept
+in the session cookie as "mfa_enrolling" with the id of the user it was made for, so a
+reload shows the same key; it is dropped at every sign-in and sign-out, and a key made
+for another user is never shown (the next user of a shared browser got it)."""
 
 from __future__ import annotations
 
@@ -40,6 +43,7 @@ bp = Blueprint("mfa", __name__, url_prefix="/mfa")
 
 PENDING = "mfa_pending"
 PENDING_FOR = timedelta(minutes=10)
+ENROLLING = "mfa_enrolling"
 DEVICE_COOKIE = "mfa_device"
 
 
@@ -61,6 +65,7 @@ def after_password(user: User, remember: bool):
     """The password (or sign-up link) is right: sign in, or ask for the second factor
     first, or make the user enrol one when its role requires it."""
     now = datetime.now(UTC)
+    forget_enrolment()  # whoever signed in on this browser before
     if user.mfa_enabled and _device_trusted(user, now):
         return finish(user, remember, "trusted browser")
     if not user.mfa_enabled and not enforced(user):
@@ -85,6 +90,7 @@ def finish(user: User, remember: bool, how: str = "", next_target: str | None = 
     """Sign the user in (a server-side session opens) and go where it was heading; only
     now does the account's sign-in throttle start afresh (accounts/sign_in.py)."""
     session.pop(PENDING, None)
+    forget_enrolment()
     address = throttling.client_address()
     sign_in.signed_in(throttling.store(), user.email, address, datetime.now(UTC), attempts)
     login_user(user, remember=remember)
@@ -169,10 +175,7 @@ def enrol():
         return _expired()
     if user.mfa_enabled:
         return redirect(url_for("account.profile"))
-    # Kept until enrolment succeeds, so a reload or a second tab shows the same key.
-    secret = session.get("mfa_secret")
-    if not isinstance(secret, str):
-        secret = session["mfa_secret"] = mfa.new_secret()
+    secret = _enrolment_key(user)
     form = EnrolForm() if state is None else CodeForm()
     if form.validate_on_submit():
         if state is None and (wait := _password_refused(user, form)):
@@ -186,6 +189,26 @@ def enrol():
             else:
                 return _enrolled(user, state, codes)
     return _enrol_page(form, user, secret, 422 if form.errors else 200)
+
+
+def _enrolment_key(user: User) -> str:
+    """The key this user is enrolling with: kept until enrolment succeeds, so a reload or
+    a second tab shows the same one; a new one when the kept key was made for someone
+    else."""
+    kept = session.get(ENROLLING)
+    if isinstance(kept, dict) and kept.get("user") == user.id \
+            and isinstance(kept.get("secret"), str):
+        return kept["secret"]
+    secret = mfa.new_secret()
+    session[ENROLLING] = {"user": user.id, "secret": secret}
+    return secret
+
+
+def forget_enrolment() -> None:
+    """Drop the key kept while enrolling (at sign-in and sign-out); the key of an older
+    build, kept under "mfa_secret", too."""
+    session.pop(ENROLLING, None)
+    session.pop("mfa_secret", None)
 
 
 def _password_refused(user: User, form: EnrolForm) -> int | None:
@@ -203,7 +226,7 @@ def _password_refused(user: User, form: EnrolForm) -> int | None:
 
 def _enrolled(user: User, state: dict | None, codes: list[str]):
     """The recovery codes, shown once; half-way through signing in, now signed in."""
-    session.pop("mfa_secret", None)
+    forget_enrolment()
     if state is None:
         throttling.rechecked(user)
     else:
