@@ -6,7 +6,10 @@ Policy: a cookie signs a browser in only while its session row is live: not revo
 expired, and its user active. A remembered session ("Keep me signed in") lasts the
 remember-me duration from its sign-in however busy it is; any other ends after an idle
 period without a request, and at the latest an absolute lifetime after its sign-in however
-busy it is (ASVS 3.3.2: re-authentication also while actively used). A request touches
+busy it is (ASVS 3.3.2: re-authentication also while actively used). A provider admin's or
+admin agent's session (mfa.required: the keys to every tenant) is never remembered and
+has shorter idle and absolute lifetimes of its own, checked on every request, so a user
+made admin agent while remembered gets them at once. A request touches
 the row at most every TOUCH_EVERY, so a busy browser does not write to the database on
 every request. Revocation is a timestamp on the row, so reactivating a user or reseller
 does not revive an old cookie.
@@ -41,6 +44,14 @@ class Lifetimes:
     remember: timedelta  # a remembered session, from its sign-in
     idle: timedelta  # any other, from its last request…
     absolute: timedelta  # …and from its sign-in, however busy
+    # A privileged user's session, remembered or not (ASVS 3.3.2 L2's bounds by default).
+    privileged_idle: timedelta = timedelta(minutes=30)
+    privileged_absolute: timedelta = timedelta(hours=12)
+
+
+def remembered(user) -> bool:
+    """Whether "Keep me signed in" may keep this user signed in: not a privileged one."""
+    return not mfa.required(user)
 
 
 def digest(secret: str) -> str:
@@ -204,10 +215,14 @@ def _values_of(row: UserSession) -> tuple:
 def is_live(row: UserSession, now: datetime, lifetimes: Lifetimes) -> bool:
     if row.revoked_at is not None:
         return False
-    if row.remember:
+    if not remembered(row.user):
+        idle, absolute = lifetimes.privileged_idle, lifetimes.privileged_absolute
+    elif row.remember:
         return now < as_utc(row.created_at) + lifetimes.remember
-    return (now < as_utc(row.last_seen_at) + lifetimes.idle
-            and now < as_utc(row.created_at) + lifetimes.absolute)
+    else:
+        idle, absolute = lifetimes.idle, lifetimes.absolute
+    return (now < as_utc(row.last_seen_at) + idle
+            and now < as_utc(row.created_at) + absolute)
 
 
 def sessions_of(user, now: datetime, lifetimes: Lifetimes) -> list[UserSession]:

@@ -70,6 +70,13 @@ class BaseConfig:
     REMEMBER_COOKIE_DURATION = timedelta(days=_float("REMEMBER_DAYS", 30))
     SESSION_IDLE_TIMEOUT = timedelta(hours=_float("SESSION_IDLE_HOURS", 12))
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=_float("SESSION_ABSOLUTE_HOURS", 12))
+    # Provider admins and admin agents hold the keys to every customer's tenant: "Keep me
+    # signed in" keeps none of them, and their sessions end after this many minutes without
+    # a request and this many hours after the sign-in however busy (ASVS 3.3.2 L2).
+    PRIVILEGED_SESSION_IDLE_TIMEOUT = timedelta(
+        minutes=_float("PRIVILEGED_SESSION_IDLE_MINUTES", 30))
+    PRIVILEGED_SESSION_ABSOLUTE_TIMEOUT = timedelta(
+        hours=_float("PRIVILEGED_SESSION_ABSOLUTE_HOURS", 12))
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
     WTF_CSRF_ENABLED = True

@@ -4,6 +4,8 @@ sign-in opens a session row, and the cookies carry its token instead of the user
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import (
     Blueprint,
     abort,
@@ -45,7 +47,40 @@ def lifetimes() -> sessions.Lifetimes:
     config = current_app.config
     return sessions.Lifetimes(remember=config["REMEMBER_COOKIE_DURATION"],
                               idle=config["SESSION_IDLE_TIMEOUT"],
-                              absolute=config["SESSION_ABSOLUTE_TIMEOUT"])
+                              absolute=config["SESSION_ABSOLUTE_TIMEOUT"],
+                              privileged_idle=config["PRIVILEGED_SESSION_IDLE_TIMEOUT"],
+                              privileged_absolute=config["PRIVILEGED_SESSION_ABSOLUTE_TIMEOUT"])
+
+
+def _span(length: timedelta) -> str:
+    """A lifetime as people say it: "30 days", "12 hours", "30 minutes"."""
+    minutes = max(1, round(length.total_seconds() / 60))
+    unit, size = next(((unit, size) for unit, size in (("day", 24 * 60), ("hour", 60))
+                       if minutes % size == 0), ("minute", 1))
+    count = minutes // size
+    return f"{count} {unit}{'s' if count != 1 else ''}"
+
+
+@bp.app_context_processor
+def _session_terms() -> dict:
+    return {"session_terms": session_terms}
+
+
+def session_terms(user=None) -> str:
+    """How long a sign-in lasts, for the sign-in form (no user) or the account page."""
+    terms = lifetimes()
+    kept, idle, absolute = (_span(terms.remember), _span(terms.privileged_idle),
+                            _span(terms.privileged_absolute))
+    privileged = (f"signed out after {idle} without a request and {absolute} after "
+                  "signing in, whatever “Keep me signed in” says")
+    if user is None:
+        return (f"Keeps this browser signed in for {kept}. Provider admins and admin "
+                f"agents are never kept: they are {privileged}.")
+    if not sessions.remembered(user):
+        return f"Your role holds the keys to customers' tenants, so you are {privileged}."
+    return (f"A browser you ticked “Keep me signed in” on stays signed in for {kept}; any "
+            f"other is signed out after {_span(terms.idle)} without a request and "
+            f"{_span(terms.absolute)} after signing in.")
 
 
 def current_session() -> UserSession | None:

@@ -29,7 +29,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup
 
 import notifications
-from accounts import mfa, services, sign_in
+from accounts import mfa, services, sessions, sign_in
 from accounts.models import User
 from config.settings import product_key_cipher
 from persistence import db
@@ -93,7 +93,8 @@ def finish(user: User, remember: bool, how: str = "", next_target: str | None = 
     forget_enrolment()
     address = throttling.client_address()
     sign_in.signed_in(throttling.store(), user.email, address, datetime.now(UTC), attempts)
-    login_user(user, remember=remember)
+    # Never remembered for a privileged user (accounts/sessions.py): no 30-day cookie.
+    login_user(user, remember=remember and sessions.remembered(user))
     services.record_sign_in(user, address, how)
     target = next_target or request.args.get("next")
     return redirect(target if is_safe_next(target) else url_for("main.home"))
