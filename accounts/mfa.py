@@ -174,13 +174,19 @@ def disable(user: User, actor: User, now: datetime, mail: notices.Mail) -> None:
     codes and trusted browsers go too, and the user is told (commits once)."""
     if required(user):
         raise MfaRequired("Provider admins and admin agents must keep two-factor sign-in.")
-    user.totp_secret, user.mfa_enabled_at, user.totp_last_step = None, None, 0
-    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    forget_devices(user.id, now)
+    remove(user, now)
     audit.record(audit.Kind.MFA_DISABLED, user=user, actor=actor, now=now)
     notices.tell(mail, user, notices.Change.MFA_OFF, now,
                  "Signing in now takes only your password.")
     db.session.commit()
+
+
+def remove(user: User, now: datetime) -> None:
+    """Take the second factor away: its secret, recovery codes and trusted browsers; the
+    caller logs it, tells the user and commits."""
+    user.totp_secret, user.mfa_enabled_at, user.totp_last_step = None, None, 0
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    forget_devices(user.id, now)
 
 
 def trust_device(user: User, now: datetime, days: int) -> str:

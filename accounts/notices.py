@@ -26,6 +26,7 @@ class Change(enum.StrEnum):
     MFA_ON = "Two-factor sign-in is on"
     MFA_OFF = "Two-factor sign-in is off"
     NEW_RECOVERY_CODES = "New recovery codes were made"
+    MFA_RESET = "Your two-factor sign-in was reset"
 
 
 IF_NOT_YOU = ("If it was not you, someone else can sign in as you: choose a new password "
@@ -33,9 +34,15 @@ IF_NOT_YOU = ("If it was not you, someone else can sign in as you: choose a new 
               "from your account page, and tell your company's administrator.")
 
 
-def tell(mail: Mail, user: User, change: Change, now: datetime, detail: str = "") -> None:
-    """Mail the account's address what changed and when; the caller commits."""
+def tell(mail: Mail, user: User, change: Change, now: datetime, detail: str = "",
+         by: User | None = None) -> None:
+    """Mail the account's address what changed and when, and who changed it when that was
+    not the user itself (an administrator); the caller commits."""
     when = now.strftime("%Y-%m-%d %H:%M UTC")
     said = f"{change} for your storefront account {user.email} on {when}."
-    mail(user.email, change.value, " ".join(part for part in (
-        said, detail, "If it was you, there is nothing to do.", IF_NOT_YOU) if part))
+    if by is not None and by.id != user.id:
+        tail = (f"It was done by {by.email}, an administrator of the storefront. If you did "
+                "not ask for it, tell your provider at once.")
+    else:
+        tail = f"If it was you, there is nothing to do. {IF_NOT_YOU}"
+    mail(user.email, change.value, " ".join(part for part in (said, detail, tail) if part))

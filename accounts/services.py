@@ -179,6 +179,22 @@ def change_password(user: User, current: str, new: str, *, keep: UserSession | N
     return revoked
 
 
+def reset_two_factor(user: User, actor: User, now, mail: notices.Mail) -> None:
+    """A provider admin takes away the second factor of a user who lost its authenticator
+    and its recovery codes: every session of the user ends too, so it signs in afresh and,
+    if its role requires one, enrols a new authenticator at once. Logged, and the user is
+    told who did it (commits once)."""
+    mfa.remove(user, now)
+    sessions.end_sessions(UserSession.user_id == user.id, now)
+    audit.record(audit.Kind.MFA_DISABLED, user=user, actor=actor, now=now,
+                 detail="reset by a provider admin")
+    notices.tell(mail, user, notices.Change.MFA_RESET, now, (
+        "Your authenticator app and recovery codes no longer work, and every browser signed "
+        "in as you was signed out. Sign in with your password to set up a new "
+        "authenticator."), by=actor)
+    db.session.commit()
+
+
 def create_provider_admin(email: str, password: str, name: str) -> User:
     """Create a provider administrator (the CLI's first account); EmailTaken if it exists."""
     if db.session.scalar(select(User).where(User.email == email.strip().lower())):

@@ -190,6 +190,15 @@ def disable_mfa() -> Consequence:
         "no browser stays trusted.")
 
 
+def reset_mfa(user) -> Consequence:
+    return Consequence(
+        f"Reset two-factor sign-in of {user.email}",
+        f"{user.email} is signed out everywhere at once; its authenticator app and recovery "
+        "codes stop working, and no browser stays trusted. It signs in with its password "
+        "and sets up a new authenticator (at once, if its role requires one). It is told "
+        "by email that you did it.")
+
+
 def remove_markup(markup, default) -> Consequence:
     """A reseller's markup removed: it pays the default markup, or the retail price."""
     reseller = markup.reseller.company_name

@@ -159,6 +159,8 @@ EXPECT: dict[str, dict[str, int]] = {
     "admin.user_admin_agent": only(ADMIN, ok=302),
     # Without active=on or active=off the post is malformed.
     "admin.user_active": {GUEST: 302, ADMIN: 400, RESELLER: 403, CUSTOMER: 403},
+    # The matrix's users have no second factor to reset.
+    "admin.user_mfa_reset": only(ADMIN, ok=404),
     "subscriptions.index": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
     "subscriptions.show": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
     "subscriptions.find": {GUEST: 302, ADMIN: 302, RESELLER: 302, CUSTOMER: 302},
@@ -313,6 +315,7 @@ OTHERS: dict[str, dict[str, int]] = {
     "notifications.mark_read": {ADMIN: 404, RESELLER: 404, CUSTOMER: 404},
     "admin.user_admin_agent": {ADMIN: 404},
     "admin.user_active": {ADMIN: 404},
+    "admin.user_mfa_reset": {ADMIN: 404},
     # Someone else's session (or none) is not the caller's to end.
     "account.revoke_session": {ADMIN: 404, RESELLER: 404, CUSTOMER: 404},
     **{f"subscriptions.{name}": {ADMIN: 404, RESELLER: 404, CUSTOMER: 404}

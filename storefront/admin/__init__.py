@@ -19,6 +19,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import or_, select
 
+import notifications
 from accounts import services, team
 from accounts.models import Customer, MpaStatus, Reseller, User
 from accounts.scoping import name_contains
@@ -162,6 +163,27 @@ def user_active(user_id: int):
         return page
     ended = team.set_active(current_user._get_current_object(), user, on, utcnow())
     flash(activation_said(user, on, ended), "success")
+    return _owner_page(user)
+
+
+@bp.route("/users/<int:user_id>/mfa-reset", methods=["POST"])
+@admin_only
+def user_mfa_reset(user_id: int):
+    """Take away the second factor of a user who lost its authenticator and recovery
+    codes, so it can enrol a new one (confirmed, logged, the user emailed)."""
+    user = db.session.get(User, user_id) or abort(404)
+    if not user.mfa_enabled:
+        abort(404)
+    if user.id == current_user.id:
+        flash("You cannot reset your own two-factor sign-in; ask another provider "
+              "administrator.", "error")
+        return _owner_page(user)
+    if page := unconfirmed(consequences.reset_mfa(user)):
+        return page
+    services.reset_two_factor(user, current_user._get_current_object(), utcnow(),
+                              notifications.email)
+    flash(f"{user.email}'s two-factor sign-in is reset and it is signed out everywhere; it "
+          "sets up a new authenticator at its next sign-in.", "success")
     return _owner_page(user)
 
 

@@ -131,6 +131,16 @@ def withdraw_admin_agent(world, request) -> Case:
                 {"admin_agent": "off"}, page=f"/admin/resellers/{world.reseller_a.id}")
 
 
+def reset_mfa(world, request) -> Case:
+    user = world.reseller_a_user
+    user.mfa_enabled_at = utcnow()  # enrolled (the secret itself is not read here)
+    db.session.commit()
+    return Case(world.admin, f"/admin/users/{user.id}/mfa-reset",
+                "authenticator app and recovery codes stop working",
+                lambda: fresh(User, user.id).mfa_enabled,
+                page=f"/admin/resellers/{world.reseller_a.id}")
+
+
 def end_session(world, request) -> Case:
     phone = sessions.open_session(
         world.reseller_a_user, remember=False, user_agent="Safari on iOS", address="10.0.0.7",
@@ -214,6 +224,7 @@ CASES = {
     "revoke an invitation": revoke_invitation,
     "deactivate a reseller": deactivate_reseller,
     "withdraw admin agent": withdraw_admin_agent,
+    "reset a user's two-factor": reset_mfa,
     "end a session": end_session,
     "sign out everywhere": sign_out_everywhere,
     "remove a country from a rule's list": remove_country,
