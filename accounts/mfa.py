@@ -40,6 +40,10 @@ class WrongCode(ValueError):
     """The code is not the app's current one, nor an unused recovery code."""
 
 
+class NewCodeWrong(WrongCode):
+    """Replacing the authenticator: the code typed is not the new app's."""
+
+
 class MfaRequired(ValueError):
     """The second factor cannot be turned off for this user (S4/S7 and provider admins)."""
 
@@ -108,6 +112,30 @@ def enrol(user: User, secret: str, code: str, now: datetime, cipher: MultiFernet
     codes = _new_recovery_codes(user)
     audit.record(audit.Kind.MFA_ENROLLED, user=user, actor=user, now=now)
     notices.tell(mail, user, notices.Change.MFA_ON, now)
+    db.session.commit()
+    return codes
+
+
+def replace(user: User, secret: str, new_code: str, current_code: str, now: datetime,
+            cipher: MultiFernet, mail: notices.Mail) -> list[str]:
+    """Move the second factor to a new authenticator (a lost or replaced phone), proven with
+    a current code or an unused recovery code: the new secret once a code from the new app
+    matches it, new recovery codes (returned, shown once) and no trusted browser; the user
+    is told. NewCodeWrong or WrongCode; the new code is checked first, so a recovery code is
+    not spent on a mistyped new one."""
+    step = _matching_step(secret, new_code, now)
+    if step is None:
+        raise NewCodeWrong("That code does not match the new key. Check the app shows the "
+                           "account just added and type its current six digits.")
+    verify(user, current_code, now, cipher)
+    user.totp_secret = cipher.encrypt(secret.encode()).decode()
+    user.mfa_enabled_at, user.totp_last_step = now, step
+    codes = _new_recovery_codes(user)
+    forget_devices(user.id, now)
+    audit.record(audit.Kind.MFA_ENROLLED, user=user, actor=user, now=now,
+                 detail="replaced authenticator")
+    notices.tell(mail, user, notices.Change.NEW_AUTHENTICATOR, now,
+                 "The app you had before and your old recovery codes no longer work.")
     db.session.commit()
     return codes
 

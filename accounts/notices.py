@@ -1,9 +1,10 @@
 """The emails telling a user how it signs in has changed.
 
 Policy: every change to an account's credentials — its password (changed, or reset from an
-emailed link), its second factor turned on or off, new recovery codes — is mailed to the
-account's address when it is made (ASVS 2.2.3, 3.7.1), so an owner whose password or
-session was stolen learns of it. The email says what changed and when, never a secret, and
+emailed link), its second factor turned on, off, moved to a new app or reset by a provider
+admin, new recovery codes — is mailed to the account's address when it is made (ASVS
+2.2.3, 3.7.1), so an owner whose password or session was stolen learns of it. The email
+says what changed, when and who did it when that was not the user, never a secret, and
 what to do when it was not the owner.
 """
 
@@ -27,6 +28,7 @@ class Change(enum.StrEnum):
     MFA_OFF = "Two-factor sign-in is off"
     NEW_RECOVERY_CODES = "New recovery codes were made"
     MFA_RESET = "Your two-factor sign-in was reset"
+    NEW_AUTHENTICATOR = "A new authenticator app was set up"
 
 
 IF_NOT_YOU = ("If it was not you, someone else can sign in as you: choose a new password "

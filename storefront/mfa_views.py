@@ -37,7 +37,7 @@ from storefront import consequences, throttling
 from storefront.confirmation import unconfirmed
 from storefront.errors import render_error
 from storefront.security import is_safe_next
-from storefront.team_forms import CodeForm, EnrolForm, PasswordCheckForm
+from storefront.team_forms import CodeForm, EnrolForm, PasswordCheckForm, ReplaceForm
 
 bp = Blueprint("mfa", __name__, url_prefix="/mfa")
 
@@ -212,7 +212,7 @@ def forget_enrolment() -> None:
     session.pop("mfa_secret", None)
 
 
-def _password_refused(user: User, form: EnrolForm) -> int | None:
+def _password_refused(user: User, form: EnrolForm | ReplaceForm) -> int | None:
     """Check the re-typed password, throttled as at sign-in; a wrong one is put beside its
     field. The seconds to wait when tried too often."""
     if (wait := throttling.recheck_wait(user)) is not None:
@@ -236,10 +236,39 @@ def _enrolled(user: User, state: dict | None, codes: list[str]):
                            next=state.get("next") if state else None)
 
 
-def _enrol_page(form, user: User, secret: str, status: int):
+def _enrol_page(form, user: User, secret: str, status: int,
+                template: str = "mfa/enrol.html"):
     uri = mfa.provisioning_uri(secret, user.email, current_app.config["MFA_ISSUER"])
-    return render_template("mfa/enrol.html", form=form, secret=secret, uri=uri,
+    return render_template(template, form=form, secret=secret, uri=uri,
                            qr=qr_svg(uri), required=enforced(user)), status
+
+
+@bp.route("/replace", methods=["GET", "POST"])
+@login_required
+def replace():
+    """Move two-factor sign-in to a new authenticator (a new or lost phone), proven with the
+    current password and a code from the current app or a recovery code: those who must
+    keep two-factor cannot turn it off to enrol again, and a stolen session alone cannot
+    swap in its own app."""
+    user = current_user._get_current_object()
+    if not user.mfa_enabled:
+        abort(404)
+    secret, form = _enrolment_key(user), ReplaceForm()
+    if form.validate_on_submit():
+        if wait := _password_refused(user, form):
+            return (*_enrol_page(form, user, secret, 429, "mfa/replace.html"),
+                    {"Retry-After": str(wait)})
+        if not form.errors:
+            try:
+                codes = mfa.replace(user, secret, form.code.data, form.current_code.data,
+                                    datetime.now(UTC), _cipher(), notifications.email)
+            except mfa.NewCodeWrong as wrong:
+                form.code.errors.append(str(wrong))
+            except mfa.WrongCode as wrong:
+                form.current_code.errors.append(str(wrong))
+            else:
+                return _enrolled(user, None, codes)
+    return _enrol_page(form, user, secret, 422 if form.errors else 200, "mfa/replace.html")
 
 
 def qr_svg(uri: str) -> Markup:

@@ -52,6 +52,19 @@ class EnrolForm(CodeForm):
         "borrowed session cannot.")])
 
 
+class ReplaceForm(FlaskForm):
+    """Moving two-factor sign-in to a new app: its code, proof of the current one, the
+    password."""
+
+    code = StringField("Code from the new app", validators=[
+        DataRequired("Type the six digits the new app shows."), Length(max=40)])
+    current_code = StringField("Code from your current app, or a recovery code", validators=[
+        DataRequired("Type a code from the app you have now, or one of your recovery "
+                     "codes."), Length(max=40)])
+    password = PasswordField("Current password", validators=[DataRequired(
+        "Type your current password: replacing the authenticator asks for it.")])
+
+
 class PasswordCheckForm(FlaskForm):
     password = PasswordField("Current password", validators=[DataRequired()])
 

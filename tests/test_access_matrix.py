@@ -210,6 +210,7 @@ EXPECT: dict[str, dict[str, int]] = {
     "mfa.enrol": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
     "mfa.recovery_codes": {GUEST: 302, ADMIN: 404, RESELLER: 404, CUSTOMER: 404},
     "mfa.disable": {GUEST: 302, ADMIN: 404, RESELLER: 404, CUSTOMER: 404},
+    "mfa.replace": {GUEST: 302, ADMIN: 404, RESELLER: 404, CUSTOMER: 404},
     # R1: buyers plan their own renewals; a post without its fields is refused (422) by
     # the rule naming the field. R5: only provider admins suspend (asked to confirm first)
     # and resume (refused: not suspended). R2: the calendar is scoped like the list.

@@ -175,8 +175,8 @@ def user_mfa_reset(user_id: int):
     if not user.mfa_enabled:
         abort(404)
     if user.id == current_user.id:
-        flash("You cannot reset your own two-factor sign-in; ask another provider "
-              "administrator.", "error")
+        flash("You cannot reset your own two-factor sign-in: replace your authenticator "
+              "from your account page, or ask another provider administrator.", "error")
         return _owner_page(user)
     if page := unconfirmed(consequences.reset_mfa(user)):
         return page
