@@ -1,5 +1,5 @@
 """The accounts audit log: who signed in or failed to, who was invited, whose role, MFA or
-password changed, which API tokens were made or revoked.
+password changed, which API tokens were made or revoked, who closed which order.
 
 Policy: an event is appended in the same transaction as the change it records (the
 caller commits), so a change is never without its event; rows are never edited. Each
@@ -40,6 +40,7 @@ class Kind(enum.StrEnum):
     RECOVERY_CODE_USED = "recovery_code_used"
     TOKEN_CREATED = "token_created"  # noqa: S105 -- a name, no secret
     TOKEN_REVOKED = "token_revoked"  # noqa: S105 -- a name, no secret
+    ORDER_CLOSED = "order_closed"  # a provider admin closed an order's unprovisioned lines
 
 
 class AuditEvent(db.Model):

@@ -41,6 +41,14 @@ BUYER_NEXT_STEPS = {
 }
 
 
+def buyer_next_step(status: str, line_statuses) -> str:
+    """What the order's status means for its buyer; a partly provisioned order whose lines
+    not provisioned were closed (provisioning.closing) has nothing left to look into."""
+    if status == OrderStatus.PARTIALLY_PROVISIONED and "failed" not in set(line_statuses):
+        return ""
+    return BUYER_NEXT_STEPS.get(status, "")
+
+
 class Cart(db.Model):
     """One buyer's cart for one customer; kept in the database so it survives sign-out."""
 
@@ -162,7 +170,7 @@ class Order(db.Model):
     @property
     def buyer_next_step(self) -> str:
         """The next step as the buyer reads it: what the status means for them."""
-        return BUYER_NEXT_STEPS.get(self.status, "")
+        return buyer_next_step(self.status, (line.status for line in self.lines))
 
     def record(self, status: str, note: str = "", next_step: str = "") -> None:
         """Move to a status and write it into the order's history."""

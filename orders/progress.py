@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import Select
 from sqlalchemy.orm import joinedload
 
-from orders.models import BUYER_NEXT_STEPS, OPEN_STATUSES, Order, OrderEvent, OrderLine
+from orders.models import OPEN_STATUSES, Order, OrderEvent, OrderLine, buyer_next_step
 
 
 def status_label(status: str) -> str:
@@ -88,7 +88,8 @@ def progress_of(order: Order) -> OrderProgress:
 def for_buyer(progress: OrderProgress) -> OrderProgress:
     """The progress as the reseller or customer who placed the order reads it: the admin's
     next step replaced by what the status means for them (models.BUYER_NEXT_STEPS)."""
-    return replace(progress, next_step=BUYER_NEXT_STEPS.get(progress.status, ""))
+    return replace(progress, next_step=buyer_next_step(
+        progress.status, (line.status for line in progress.lines)))
 
 
 def _entry(event: OrderEvent) -> Entry:

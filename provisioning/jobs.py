@@ -36,6 +36,8 @@ from provisioning.steps import Checkpoint, StillProvisioning
 log = logging.getLogger("provisioning.jobs")
 FINAL = (OrderStatus.PROVISIONED, OrderStatus.PARTIALLY_PROVISIONED, OrderStatus.CANCELLED)
 RUNNABLE = ("queued", "retry", "running")
+# An order an admin closed (provisioning.closing): no worker claims it, no retry reopens it.
+CLOSED = "closed"
 _jitter = random.Random()  # noqa: S311 - spreading retries, not security
 
 
@@ -228,6 +230,9 @@ def check_retryable(order: Order) -> None:
             f"{label} has no line Partner Center refused: each failed line has a Partner "
             "Center order, which a retry would not buy again; place a new order instead.")
     job = order.job
+    if job is not None and job.state == CLOSED:
+        raise NotRetryable(f"{label} was closed: its lines not provisioned are never sent "
+                           "to Partner Center again; place a new order instead.")
     if job is not None and job.state == "running" and job.locked_until is not None \
             and as_utc(job.locked_until) > utcnow():
         raise NotRetryable(f"{label} is being provisioned right now; wait for it to finish.")
@@ -249,10 +254,10 @@ def requeue(order: Order, who: str) -> None:
     they are. A second retry of the same order (a double click) finds it taken and raises
     NotRetryable: one conditional UPDATE decides, so the retry runs once."""
     check_retryable(order)
-    if not _take_for_retry(order):
+    refusal = _take_for_retry(order)
+    if refusal:
         db.session.rollback()
-        raise NotRetryable(f"A retry of order {order.number or order.id} was requested just "
-                           "now; it runs once.")
+        raise NotRetryable(refusal)
     retry_refused_lines(order)
     job = order.job or ProvisioningJob(order=order)
     job.state, job.attempts, job.locked_until, job.last_error = "queued", 0, None, ""
@@ -262,13 +267,27 @@ def requeue(order: Order, who: str) -> None:
     db.session.commit()
 
 
-def _take_for_retry(order: Order) -> bool:
-    """Move the order out of the retryable statuses unless a concurrent retry already did."""
+def _take_for_retry(order: Order) -> str | None:
+    """Move the order out of the retryable statuses unless a concurrent retry already did,
+    and keep its job unless an admin closed it meanwhile; None when taken, else why not.
+    The order row first, then the job's, as a close takes them (provisioning.closing): a
+    close and a retry racing wait for each other instead of deadlocking, and the second
+    sees what the first did."""
+    label = f"order {order.number or order.id}"
     taken = db.session.execute(
         update(Order).where(Order.id == order.id, Order.status.in_(RETRYABLE))
         .values(status=OrderStatus.PROVISIONING)
         .execution_options(synchronize_session=False)).rowcount
-    return taken == 1
+    if taken != 1:
+        return f"A retry of {label} was requested just now; it runs once."
+    job = ProvisioningJob
+    kept = db.session.execute(
+        update(job).where(job.order_id == order.id, job.state != CLOSED)
+        .values(updated_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+    if kept == 1 or db.session.scalar(select(job.id).where(job.order_id == order.id)) is None:
+        return None
+    return (f"Order {order.number or order.id} was closed just now: nothing of it is sent "
+            "to Partner Center again.")
 
 
 def retry_refused_lines(order: Order) -> None:

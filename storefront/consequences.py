@@ -8,6 +8,7 @@ The page's dialog (via data-confirm) and the server's confirmation page read the
 from __future__ import annotations
 
 from catalog.price_words import counted, frequency_words, term_words
+from provisioning import closing
 from storefront.confirmation import Consequence
 from storefront.local_times import local_date
 from subscriptions.renewals import describe
@@ -328,3 +329,15 @@ def retry_order(order, refused) -> Consequence | None:
         "through a new cart: each line it accepts starts a new subscription, billed like "
         "the rest of the order. The lines already provisioned and their subscriptions are "
         "not changed.")
+
+
+def close_order(order, lines) -> Consequence:
+    """Closing ends the order's lines not provisioned for good (provisioning.closing)."""
+    kept = any(line.status == "provisioned" for line in order.lines)
+    after = ("The order stays partly provisioned: its provisioned lines and their "
+             "subscriptions are not changed." if kept else "The order is cancelled.")
+    return Consequence(
+        f"Close order {order.number}",
+        f"{closing.lines_words(lines)} of {order.customer.company_name} are never sent to "
+        f"Partner Center again and are not charged. {after} The buyer is emailed, and the "
+        "customer may order these plans again (K6 no longer counts them).")

@@ -1,5 +1,6 @@
-"""Provider admins' order queue: orders needing attention first, details, and a retry
-(of an order needing attention, or of a partly provisioned order's refused lines)."""
+"""Provider admins' order queue: orders needing attention first, details, a retry (of an
+order needing attention, or of a partly provisioned order's refused lines) and a close (of
+the lines of such an order that Partner Center will not provision)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,14 @@ from orders import listing
 from orders.models import Order, OrderStatus
 from orders.progress import progress_of, with_history
 from persistence import db
+from provisioning.closing import (
+    NotClosable,
+    check_closable,
+    closable,
+    close_order,
+    lines_words,
+    open_lines,
+)
 from provisioning.jobs import NotRetryable, check_retryable, refused_lines, requeue, retryable
 from provisioning.tasks import enqueue_provisioning
 from storefront import consequences, tables
@@ -71,7 +80,8 @@ def show(order_id: int):
     subscriptions = sorted(set(line_subscriptions(order).values()), key=lambda s: s.id)
     return render_template("orders_admin/show.html", order=order, subscriptions=subscriptions,
                            progress=progress_of(order), retryable=retryable(order),
-                           refused=refused_lines(order))
+                           refused=refused_lines(order), closable=closable(order),
+                           closing=open_lines(order))
 
 
 @bp.post("/<int:order_id>/retry")
@@ -90,4 +100,22 @@ def retry(order_id: int):
         return redirect(url_for("orders_admin.show", order_id=order.id)), 409
     enqueue_provisioning(order.id)
     flash(f"Order {order.number or order.id} is queued for provisioning again.", "success")
+    return redirect(url_for("orders_admin.show", order_id=order.id))
+
+
+@bp.post("/<int:order_id>/close")
+@admin_only
+def close(order_id: int):
+    """Close the order's lines Partner Center will not provision, once confirmed."""
+    order = db.session.get(Order, order_id) or abort(404)
+    try:
+        check_closable(order)
+        if page := unconfirmed(consequences.close_order(order, open_lines(order))):
+            return page
+        closed = close_order(order, current_user)
+    except NotClosable as refusal:
+        flash(str(refusal), "error")
+        return redirect(url_for("orders_admin.show", order_id=order.id)), 409
+    flash(f"Order {order.number} is {order.status.replace('_', ' ')}: "
+          f"{lines_words(closed)} closed; the buyer is emailed.", "success")
     return redirect(url_for("orders_admin.show", order_id=order.id))

@@ -254,6 +254,7 @@ EXPECT: dict[str, dict[str, int]] = {
     "orders_admin.index": only(ADMIN),
     "orders_admin.show": only(ADMIN),
     "orders_admin.retry": only(ADMIN, ok=302),
+    "orders_admin.close": only(ADMIN, ok=422),  # unconfirmed: it asks first
     # B6: reconciliation with Microsoft is the provider's alone.
     "reconciliation.index": only(ADMIN),
     "reconciliation.show": only(ADMIN),
@@ -337,6 +338,7 @@ OTHERS: dict[str, dict[str, int]] = {
        for name in ("payment_terms", "vat_invoice")},
     "orders_admin.show": {ADMIN: 404},
     "orders_admin.retry": {ADMIN: 404},
+    "orders_admin.close": {ADMIN: 404},
     "reconciliation.show": {ADMIN: 404},
     "reconciliation.status": {ADMIN: 404},
     "reconciliation.export_csv": {ADMIN: 404},
@@ -484,11 +486,12 @@ def latest_session_id(user) -> int:
 
 
 def attention_order_id(world) -> int:
-    """An order of customer A waiting for an admin (so the retry action applies)."""
+    """An order of customer A waiting for an admin (so the retry and close actions apply)."""
     from tests.provisioning.factories import make_order
 
     order = make_order(world.reseller_a_user, world.customer_a, mca=False)
     order.record("needs_attention", "Refused by Partner Center.", "Retry it.")
+    order.job.state = "attention"  # as the worker leaves it
     db.session.commit()
     return order.id
 

@@ -1,0 +1,167 @@
+"""An admin closes an order that Partner Center has nothing (more) to provision for.
+
+An order Partner Center refused (a product no longer sold, 2091; a plan or seat limit,
+800066, 800088: "cancel this order") stays needing attention, and a partly provisioned
+order keeps its failed lines: both wait in the attention queue for good, and while an
+order is open K6 counts its Business lines as on order (orders/snapshot.py), so the
+customer could never buy that plan again. Closing ends every line not provisioned (its
+status becomes `cancelled`); the provisioned lines and their subscriptions stay. The order
+is then cancelled, or, when some lines were provisioned, stays partly provisioned with no
+line failing; either way it is final, out of the attention queue and of K6's count.
+
+Only when nothing can still be sent or be under way: the job is not queued, retrying or
+running, and no line has a Partner Center order still provisioning, a checkout whose
+answer was lost, or a licence count that may have reached Partner Center. The order row,
+then the job row, are taken by conditional UPDATEs (in the order a retry takes them,
+jobs._take_for_retry), so a close and a racing retry or worker never both go ahead. The
+job is left `closed`, a state no worker claims (jobs.claim) and no retry reopens: a
+closed order's job never runs again. The close is written into the order's history and
+the audit log in the same commit, and the buyer is told by email.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from accounts import audit
+from accounts.models import User
+from notifications import notify
+from orders.models import Order, OrderLine, OrderStatus, ProvisioningJob
+from persistence import db, utcnow
+from provisioning.jobs import CLOSED, RUNNABLE
+
+CLOSABLE = (OrderStatus.NEEDS_ATTENTION, OrderStatus.PARTIALLY_PROVISIONED)
+ENDED = "cancelled"  # a closed line's status
+SETTLED = ("provisioned", ENDED)
+
+
+class NotClosable(Exception):
+    """Why an order cannot be closed (now); nothing was done."""
+
+
+def open_lines(order: Order) -> list[OrderLine]:
+    """The lines a close ends: every line not provisioned and not closed already."""
+    return [line for line in order.lines if line.status not in SETTLED]
+
+
+def in_doubt(order: Order, line: OrderLine) -> str | None:
+    """Why Partner Center may still provision the line, or None when it cannot."""
+    if line.pc_order_id and line.status != "failed":
+        return f"its Partner Center order {line.pc_order_id} may still be provisioning"
+    if line.action == "add_licenses":
+        if line.target_quantity is not None:  # stored before the PATCH, cleared on refusal
+            return f"its new count of {line.target_quantity} licences may have been sent"
+        return None
+    if line.status == "pending" and order.pc_checkout_request_id:
+        return "its cart was checked out and Partner Center's answer is not known yet"
+    return None
+
+
+def check_closable(order: Order) -> None:
+    """Refuse a close the order cannot take (NotClosable says why and what to do)."""
+    label = f"Order {order.number}"
+    if order.status not in CLOSABLE or not open_lines(order):
+        raise NotClosable(
+            f"{label} is {order.status.replace('_', ' ')}; only an order needing attention, "
+            "or a partly provisioned order with lines not provisioned, can be closed.")
+    job = order.job
+    if job is not None and job.state == CLOSED:
+        raise NotClosable(f"{label} was closed already.")
+    if job is not None and job.state in RUNNABLE:
+        raise NotClosable(
+            f"{label} is queued or being provisioned: it may still send lines to Partner "
+            "Center. Wait until it stops (its page shows the job), then close it.")
+    _refuse_doubts(order)
+
+
+def _refuse_doubts(order: Order) -> None:
+    doubts = [f"line {line.line_number + 1} ({line.title}): {why}"
+              for line in open_lines(order) if (why := in_doubt(order, line))]
+    if doubts:
+        raise NotClosable(
+            f"Order {order.number} cannot be closed: Partner Center may still provision "
+            + "; ".join(doubts) + ". Retry provisioning, which reads back what Partner "
+            "Center did, then close what is left; or ask Partner Center support.")
+
+
+def closable(order: Order) -> bool:
+    """Whether an admin may close the order now (its page shows the button)."""
+    try:
+        check_closable(order)
+    except NotClosable:
+        return False
+    return True
+
+
+def close_order(order: Order, actor: User) -> list[OrderLine]:
+    """Close the order's lines not provisioned; return them. Commits once."""
+    check_closable(order)
+    if not _take(order):
+        db.session.rollback()
+        raise NotClosable(f"Order {order.number} changed just now (a retry was requested, "
+                          "or it was closed): read its page again.")
+    db.session.expire_all()  # the lines as they are under the locks just taken
+    try:
+        _refuse_doubts(order)
+    except NotClosable:
+        db.session.rollback()
+        raise
+    closed = open_lines(order)
+    for line in closed:
+        line.status = ENDED
+    _record(order, closed, actor)
+    db.session.commit()
+    return closed
+
+
+def _take(order: Order) -> bool:
+    """Lock the order while still closable, then close its job unless it may run."""
+    now = utcnow()
+    taken = db.session.execute(
+        update(Order).where(Order.id == order.id, Order.status.in_(CLOSABLE))
+        .values(updated_at=now).execution_options(synchronize_session=False)).rowcount
+    if taken != 1:
+        return False
+    job = ProvisioningJob
+    closed = db.session.execute(
+        update(job).where(job.order_id == order.id, job.state.not_in((*RUNNABLE, CLOSED)))
+        .values(state=CLOSED, locked_until=None, updated_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    if closed == 1:
+        return True
+    if db.session.scalar(select(job.id).where(job.order_id == order.id)) is None:
+        db.session.add(ProvisioningJob(order_id=order.id, state=CLOSED))  # an old order
+        return True
+    return False
+
+
+def lines_words(lines: list[OrderLine]) -> str:
+    """The lines as pages and mail name them: line 2 (3 × Microsoft 365 E3)."""
+    return ", ".join(f"line {line.line_number + 1} ({line.quantity} × {line.title})"
+                     for line in lines)
+
+
+def _record(order: Order, closed: list[OrderLine], actor: User) -> None:
+    """The order's new status and history, the audit event and the buyer's email."""
+    kept = [line for line in order.lines if line.status == "provisioned"]
+    status = OrderStatus.PARTIALLY_PROVISIONED if kept else OrderStatus.CANCELLED
+    what = f"{lines_words(closed)} will not be provisioned"
+    stays = (f"; {_numbers(kept)}, provisioned, and the subscriptions bought stay as they "
+             "are." if kept else "; nothing of the order was provisioned.")
+    order.record(status, f"Closed by {actor.email}: {what}{stays}")
+    audit.record(audit.Kind.ORDER_CLOSED, actor=actor, email=order.placed_by.email,
+                 reseller_id=order.reseller_id, customer_id=order.customer_id,
+                 detail=f"Order {order.number}: {what}.")
+    subject = f"Order {order.number} is " + ("closed" if kept else "cancelled")
+    notify([order.placed_by], subject,
+           f"The provider closed order {order.number} for {order.customer.company_name}: "
+           f"{what}, and nothing is charged for {'it' if len(closed) == 1 else 'them'}"
+           f"{stays} The customer may order these plans again.", f"/orders/{order.id}")
+
+
+def _numbers(lines: list[OrderLine]) -> str:
+    """Line 1, or lines 1 and 3: the lines' numbers as the order's page shows them."""
+    numbers = [str(line.line_number + 1) for line in lines]
+    if len(numbers) == 1:
+        return f"line {numbers[0]}"
+    return f"lines {', '.join(numbers[:-1])} and {numbers[-1]}"
