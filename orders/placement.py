@@ -181,7 +181,7 @@ def _insert_order(cart, user, remote, ref, today, urls, key, quote) -> Order:
     # identity map keeps only rows something references, so the reseller would otherwise
     # be read a second time.
     reseller = cart.customer.reseller  # noqa: F841
-    _lock_tenant(cart.customer)
+    lock_tenant(cart.customer)
     _reread_cart(cart)
     # #27: the replay check rides with the rules' reads, one round trip under the lock; a
     # replay is answered before any rule runs, so the first order (pending now) cannot
@@ -203,7 +203,7 @@ def _insert_order(cart, user, remote, ref, today, urls, key, quote) -> Order:
     return order
 
 
-def _lock_tenant(customer: Customer) -> None:
+def lock_tenant(customer: Customer) -> None:
     """Row locks on the customer and its tenant's other customers, reading them afresh.
 
     The rows come back from the locking UPDATE itself. What else the rules judge by

@@ -18,14 +18,17 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
 from catalog.price_words import counted
+from checkout.context import FixUrls
+from checkout.fetch import remote_facts
 from connectors.partner_center.client import PartnerCenterClient
 from connectors.partner_center.errors import PartnerCenterError, Throttled
+from orders import rebuy
 from orders.models import Order, OrderLine, OrderStatus, ProvisioningJob, utcnow
 from persistence import as_utc, db
 from provisioning import azure, licenses, purchase, results, steps
@@ -247,13 +250,22 @@ def retryable(order: Order) -> bool:
     return True
 
 
-def requeue(order: Order, who: str) -> None:
+def requeue(order: Order, who: str, *, client: PartnerCenterClient, urls: FixUrls,
+            today: date | None = None) -> None:
     """An admin's retry of an order needing attention, or of a partly provisioned order's
     refused lines: the job is due now, attempts reset, and lines Partner Center refused are
-    bought again (`retry_refused_lines`); bought lines and their subscriptions are left as
-    they are. A second retry of the same order (a double click) finds it taken and raises
-    NotRetryable: one conditional UPDATE decides, so the retry runs once."""
+    bought again (`retry_refused_lines`) once the checkout rules allow it against what the
+    customer holds now (orders.rebuy; NotRetryable names each problem and its code); bought
+    lines and their subscriptions are left as they are. A second retry of the same order
+    (a double click) finds it taken and raises NotRetryable: one conditional UPDATE
+    decides, so the retry runs once."""
     check_retryable(order)
+    if refused_lines(order):
+        remote = remote_facts(client, order.customer, utcnow())  # before the lock
+        try:
+            rebuy.check(order, refused_lines, remote, today or utcnow().date(), urls)
+        except rebuy.RebuyRefused as refusal:
+            raise NotRetryable(str(refusal)) from refusal
     refusal = _take_for_retry(order)
     if refusal:
         db.session.rollback()

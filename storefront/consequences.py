@@ -8,6 +8,7 @@ The page's dialog (via data-confirm) and the server's confirmation page read the
 from __future__ import annotations
 
 from catalog.price_words import counted, frequency_words, term_words
+from orders import rebuy
 from provisioning import closing
 from storefront.confirmation import Consequence
 from storefront.local_times import local_date
@@ -317,9 +318,9 @@ def support_step(req, target: str) -> Consequence | None:
 
 
 def retry_order(order, refused) -> Consequence | None:
-    """A partly provisioned order's retry buys its refused lines; an order needing attention
-    resumes where it stopped and asks nothing."""
-    if order.status != "partially_provisioned":
+    """A retry buys the order's refused lines again, and says what the customer ordered
+    since; an order needing attention with none resumes where it stopped and asks nothing."""
+    if not refused:
         return None
     lines = ", ".join(f"line {ln.line_number + 1} ({ln.quantity} × {ln.title})"
                       for ln in refused)
@@ -328,7 +329,23 @@ def retry_order(order, refused) -> Consequence | None:
         f"Partner Center is asked again to buy {lines} for {order.customer.company_name}, "
         "through a new cart: each line it accepts starts a new subscription, billed like "
         "the rest of the order. The lines already provisioned and their subscriptions are "
-        "not changed.")
+        f"not changed. {_since(order)}")
+
+
+def _since(order) -> str:
+    """What the customer ordered after this order, so a retry does not buy it twice."""
+    later = rebuy.bought_since(order)
+    if not later:
+        return "The customer has placed no order since this one."
+    return ("Since this order the customer ordered: " + "; ".join(map(_ordered, later))
+            + ". The checkout rules run again before anything is bought (K6, C4).")
+
+
+def _ordered(order) -> str:
+    """ORD-000004 (2 × Microsoft 365 E3, annual billing; provisioned)."""
+    lines = ", ".join(f"{line.quantity} × {line.title}, {line.billing_cycle} billing"
+                      for line in order.lines)
+    return f"{order.number} ({lines}; {order.status.replace('_', ' ')})"
 
 
 def close_order(order, lines) -> Consequence:

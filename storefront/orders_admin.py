@@ -10,6 +10,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from accounts.models import Reseller
+from connectors.partner_center.app_client import get_client
 from orders import listing
 from orders.models import Order, OrderStatus
 from orders.progress import progress_of, with_history
@@ -27,6 +28,7 @@ from provisioning.tasks import enqueue_provisioning
 from storefront import consequences, tables
 from storefront.checkout_views import ORDER_CSV_HEADER, line_subscriptions, order_row
 from storefront.confirmation import unconfirmed
+from storefront.fix_links import fix_urls
 from storefront.security import admin_only
 
 bp = Blueprint("orders_admin", __name__, url_prefix="/admin/orders")
@@ -88,13 +90,14 @@ def show(order_id: int):
 @admin_only
 def retry(order_id: int):
     """Queue the order's provisioning again; a partly provisioned order's refused lines are
-    bought only once the admin confirms (confirm=yes), as that buys subscriptions."""
+    bought only once the admin confirms (confirm=yes), as that buys subscriptions, and the
+    checkout rules allow it against what the customer holds now (409 names each problem)."""
     order = db.session.get(Order, order_id) or abort(404)
     try:
         check_retryable(order)
         if page := unconfirmed(consequences.retry_order(order, refused_lines(order))):
             return page
-        requeue(order, current_user.email)
+        requeue(order, current_user.email, client=get_client(), urls=fix_urls(order.customer))
     except NotRetryable as refusal:
         flash(str(refusal), "error")
         return redirect(url_for("orders_admin.show", order_id=order.id)), 409

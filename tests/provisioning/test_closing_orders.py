@@ -75,7 +75,7 @@ def test_a_closed_orders_job_never_runs_again(pc_app, pc_client, pc_sandbox, wor
     customers = pc_sandbox.count("customers")
     assert run_job(order.id, pc_client) is None
     with pytest.raises(NotRetryable):
-        requeue(order, world.admin.email)
+        requeue(order, world.admin.email, client=pc_client, urls=URLS)
     with pytest.raises(NotClosable):
         close_order(order, world.admin)
     db.session.refresh(order)
@@ -96,7 +96,7 @@ def test_closing_a_partly_provisioned_order_ends_only_the_lines_not_provisioned(
     page = client.get(f"/admin/orders/{order.id}").get_data(as_text=True)
     assert "Buy the refused lines again" not in page and "Close the order" not in page
     with pytest.raises(NotRetryable):
-        requeue(order, world.admin.email)
+        requeue(order, world.admin.email, client=pc_client, urls=URLS)
     with pc_app.app_context():  # a fresh `g`: the admin signed in above is not the buyer
         buyer = pc_app.test_client()
         login(buyer, order.placed_by, BUYER_PASSWORD)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from connectors.partner_center.errors import describe
 from persistence import db
 from provisioning.jobs import requeue, run_job
+from tests.checkout.factories import URLS
 from tests.provisioning.factories import BUSINESS_STANDARD, customer, make_order, reseller_user
 
 
@@ -54,7 +55,7 @@ def test_an_admin_retry_after_the_fix_provisions_the_order(pc_app, pc_client, pc
     run_job(order.id, pc_client)
     buyer.tax_id = "7707083893"
     db.session.commit()
-    requeue(order, "admin@test.example")
+    requeue(order, "admin@test.example", client=pc_client, urls=URLS)
     assert order.job.state == "queued" and order.status == "provisioning"
     run_job(order.id, pc_client)
     assert order.status == "provisioned"

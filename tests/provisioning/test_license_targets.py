@@ -13,6 +13,7 @@ from provisioning.jobs import requeue, run_job
 from subscriptions import renewals
 from subscriptions.models import Subscription
 from subscriptions.renewal_rules import NextTermChange
+from tests.checkout.factories import URLS
 from tests.provisioning.conftest import crash_once_at
 from tests.provisioning.factories import (
     BUSINESS_STANDARD,
@@ -172,7 +173,7 @@ def test_a_refused_increase_is_sent_again_as_a_new_request_after_the_fix(
     assert more.status == "needs_attention" and "800091" in more.status_reason
     assert more.lines[0].target_quantity is None  # counted again on the retry
     remote["status"] = "active"  # the admin reactivated it
-    requeue(more, "admin@test.example")
+    requeue(more, "admin@test.example", client=pc_client, urls=URLS)
     run_job(more.id, pc_client)
     assert more.status == "provisioned" and remote["quantity"] == 5
     refused, accepted = request_ids(pc_responses)

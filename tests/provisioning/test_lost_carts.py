@@ -11,6 +11,7 @@ import time_machine
 from connectors.partner_center.commerce_types import CartLineRequest
 from persistence import db
 from provisioning.jobs import requeue, run_job
+from tests.checkout.factories import URLS
 from tests.provisioning.factories import BUSINESS_STANDARD, E3, _confirm_mca, make_order
 from tests.provisioning.test_stale_carts import carts, forget_cart
 
@@ -102,7 +103,7 @@ def test_an_order_another_order_line_claims_is_never_adopted_for_a_lost_cart(
         forget_cart(pc_sandbox, order.pc_cart_id)
         order.mca_acceptance_id = _confirm_mca(order.customer, order.placed_by).id
         db.session.commit()
-        requeue(order, ADMIN)
+        requeue(order, ADMIN, client=pc_client, urls=URLS)
         run_job(order.id, pc_client)
     assert sibling.status == order.status == "provisioned", order.status_reason
     assert claimed and order.lines[0].pc_order_id not in ("", claimed)

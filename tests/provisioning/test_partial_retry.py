@@ -15,6 +15,7 @@ from orders.models import utcnow
 from persistence import db
 from provisioning.jobs import NotRetryable, requeue, run_job
 from subscriptions.models import Subscription
+from tests.checkout.factories import URLS
 from tests.conftest import login, post_form
 from tests.provisioning.factories import BUSINESS_STANDARD, E3, make_order
 from tests.provisioning.test_stale_carts import carts
@@ -143,12 +144,12 @@ def test_no_retry_while_a_worker_still_holds_the_partly_provisioned_orders_job(
 
 def test_two_retries_racing_for_the_same_order_queue_it_once(pc_app, pc_client, pc_sandbox):
     order, _, refused = partly_provisioned(pc_client)
-    requeue(order, "first@provider.example")
+    requeue(order, "first@provider.example", client=pc_client, urls=URLS)
     # The second request read the order before the first one committed.
     set_committed_value(order, "status", "partially_provisioned")
     set_committed_value(refused, "status", "failed")
     with pytest.raises(NotRetryable, match="requested just now; it runs once"):
-        requeue(order, "second@provider.example")
+        requeue(order, "second@provider.example", client=pc_client, urls=URLS)
     assert [e.note for e in order.events if e.note.startswith("Retry requested")] == [
         "Retry requested by first@provider.example."]
     run_job(order.id, pc_client)

@@ -11,6 +11,7 @@ import time_machine
 
 from persistence import db
 from provisioning.jobs import requeue, run_job
+from tests.checkout.factories import URLS
 from tests.provisioning.conftest import crash_once_at
 from tests.provisioning.factories import BUSINESS_STANDARD, E3, make_order
 
@@ -57,7 +58,7 @@ def test_an_admin_retry_reads_back_the_lost_lines_then_buys_the_refused_one_alon
         refused.partner_of_record = order.reseller.mpn_id  # the admin fixes the MPN ID
         db.session.commit()
         lagging.config.order_list_lag_seconds = 0  # the bought order is listed by now
-        requeue(order, ADMIN)
+        requeue(order, ADMIN, client=pc_client, urls=URLS)
         run_job(order.id, pc_client)
     assert order.status == "provisioned"
     assert unknown.pc_order_id and refused.pc_order_id not in ("", unknown.pc_order_id)
@@ -70,7 +71,7 @@ def test_an_admin_retry_buys_nothing_while_a_lost_line_is_still_unknown(lagging,
         order, refused, unknown = lost_checkout_with_a_refused_line(lagging, pc_client, clock)
         refused.partner_of_record = order.reseller.mpn_id
         db.session.commit()
-        requeue(order, ADMIN)  # the annual order is still not listed
+        requeue(order, ADMIN, client=pc_client, urls=URLS)  # the annual order is still not listed
         run_job(order.id, pc_client)
     assert order.status == "needs_attention" and "not listed yet" in order.status_reason
     assert unknown.status == "pending"  # still in doubt: never bought again

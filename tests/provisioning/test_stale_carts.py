@@ -6,6 +6,7 @@ from __future__ import annotations
 from connectors.partner_center.commerce_types import CartLineRequest
 from persistence import db
 from provisioning.jobs import requeue, run_job
+from tests.checkout.factories import URLS
 from tests.provisioning.conftest import crash_once_at
 from tests.provisioning.factories import BUSINESS_STANDARD, E3, _confirm_mca, make_order
 
@@ -43,7 +44,7 @@ def test_an_admin_retry_after_a_rotated_availability_buys_through_a_fresh_cart(
     run_job(order.id, pc_client, checkpoint=rotate_after_each_cart(pc_sandbox, 2))
     assert order.status == "needs_attention" and "400019" in order.status_reason
     assert "new cart" in order.next_step  # not the old advice, which met 400019 again
-    requeue(order, "admin@provider.example")
+    requeue(order, "admin@provider.example", client=pc_client, urls=URLS)
     run_job(order.id, pc_client)
     assert order.status == "provisioned"
     assert carts(pc_sandbox).count("Ordered") == 1 and pc_sandbox.count("orders") == 1
@@ -58,7 +59,7 @@ def test_an_admin_retry_after_the_cart_expired_buys_through_a_fresh_cart(
     pc_sandbox.advance(EIGHT_DAYS)  # the MCA is recorded a week later: the cart expired
     order.mca_acceptance_id = _confirm_mca(order.customer, order.placed_by).id
     db.session.commit()
-    requeue(order, "admin@provider.example")
+    requeue(order, "admin@provider.example", client=pc_client, urls=URLS)
     run_job(order.id, pc_client)
     assert order.status == "provisioned" and order.pc_cart_id != stale_cart
     assert pc_sandbox.count("orders") == 1
@@ -75,7 +76,7 @@ def test_a_line_refused_in_the_cart_is_bought_on_an_admin_retry(pc_app, pc_clien
     assert (line.status, line.error_code) == ("failed", "10004")
     line.partner_of_record = order.reseller.mpn_id  # the admin corrects the MPN ID
     db.session.commit()
-    requeue(order, "admin@provider.example")
+    requeue(order, "admin@provider.example", client=pc_client, urls=URLS)
     run_job(order.id, pc_client)
     assert order.status == "provisioned" and line.error_code == ""
     assert carts(pc_sandbox) == ["Ordered", "Ordered"] and pc_sandbox.count("orders") == 1
@@ -93,7 +94,7 @@ def test_an_admin_retry_buys_only_the_refused_line_of_a_bought_cart(pc_app, pc_c
     refused.partner_of_record = order.reseller.mpn_id
     db.session.commit()
     first_order = bought.pc_order_id
-    requeue(order, "admin@provider.example")
+    requeue(order, "admin@provider.example", client=pc_client, urls=URLS)
     run_job(order.id, pc_client)
     assert order.status == "provisioned" and bought.pc_order_id == first_order
     assert refused.pc_order_id not in ("", first_order)
@@ -154,7 +155,7 @@ def test_an_admin_retry_rebuilds_a_cart_partner_center_no_longer_has(pc_app, pc_
     forget_cart(pc_sandbox, lost_cart)
     order.mca_acceptance_id = _confirm_mca(order.customer, order.placed_by).id
     db.session.commit()
-    requeue(order, "admin@provider.example")
+    requeue(order, "admin@provider.example", client=pc_client, urls=URLS)
     run_job(order.id, pc_client)
     assert order.status == "provisioned", order.job.last_error
     assert order.pc_cart_id not in ("", lost_cart)
