@@ -35,12 +35,11 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from operations import activity, tokens
-from orders.models import Order, OrderStatus, ProvisioningJob
+from orders.models import Order, OrderStatus, ProvisioningJob, needs_a_person
 from persistence import as_utc, db, utcnow
 
 log = logging.getLogger("operations.metrics")
 PENDING_JOBS = ("queued", "retry", "running")  # provisioning/jobs.py RUNNABLE
-ATTENTION = (OrderStatus.NEEDS_ATTENTION, OrderStatus.PARTIALLY_PROVISIONED)
 SIGN_IN_ENDPOINTS = {"auth.login"}
 
 HTTP_REQUESTS = Counter("csp_http_requests_total", "HTTP requests answered",
@@ -126,12 +125,12 @@ def watch_connectors() -> None:
 
 
 def queue_facts() -> dict[str, float]:
-    """Provisioning jobs not yet done, the age of the oldest, and orders needing a person."""
-    pending = select(func.count(), func.min(ProvisioningJob.created_at)).where(
+    """Provisioning jobs not yet done, the age of the oldest since it was (re)queued, and
+    the orders needing a person (orders.models.needs_a_person, as the admins' queue)."""
+    pending = select(func.count(), func.min(ProvisioningJob.queued_at)).where(
         ProvisioningJob.state.in_(PENDING_JOBS))
     depth, oldest = db.session.execute(pending).one()
-    attention = db.session.scalar(select(func.count(Order.id)).where(
-        Order.status.in_(ATTENTION)))
+    attention = db.session.scalar(select(func.count(Order.id)).where(needs_a_person()))
     age = (utcnow() - as_utc(oldest)).total_seconds() if oldest else 0.0
     return {"depth": depth, "oldest_age": max(age, 0.0), "attention": attention}
 
@@ -166,7 +165,7 @@ class DatabaseFacts(Collector):
                                 "Provisioning jobs queued, retrying or running",
                                 value=facts["depth"])
         yield GaugeMetricFamily("csp_provisioning_oldest_pending_age_seconds",
-                                "Age of the oldest provisioning job not yet done",
+                                "Time since the oldest job not yet done was (re)queued",
                                 value=facts["oldest_age"])
         yield GaugeMetricFamily("csp_orders_needing_attention",
                                 "Orders waiting for a person", value=facts["attention"])

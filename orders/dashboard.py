@@ -27,14 +27,13 @@ from sqlalchemy.orm import selectinload
 from catalog.models import Price
 from commitments.enrollment import Status as EnrollmentStatus
 from commitments.records.models import Enrollment
-from orders.models import Order, OrderLine, OrderStatus
+from orders.models import Order, OrderLine, needs_a_person
 from persistence import as_utc, db
 from persistence.money import round_money
 from subscriptions import rules
 from subscriptions.models import Subscription
 from subscriptions.services import buyer_unit_price, price_of, running_unit
 
-ATTENTION = (OrderStatus.NEEDS_ATTENTION, OrderStatus.PARTIALLY_PROVISIONED)
 RENEWAL_WINDOWS = (30, 60, 90)
 NOT_RECURRING = rules.NO_TERM
 
@@ -169,8 +168,9 @@ def _window_closes(sub: Subscription) -> datetime:
 
 
 def needing_attention(customers: Select | None, limit: int = 10) -> tuple[int, list[Order]]:
-    """How many orders need a person, and the oldest-updated first few (the queue's head)."""
-    query = select(Order).where(Order.status.in_(ATTENTION))
+    """How many orders need a person (orders.models.needs_a_person), and the oldest-updated
+    first few (the queue's head)."""
+    query = select(Order).where(needs_a_person())
     if customers is not None:
         query = query.where(Order.customer_id.in_(customers))
     count = db.session.scalar(select(func.count()).select_from(query.subquery()))

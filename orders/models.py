@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 import uuid
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, and_, exists, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.sql.functions import FunctionElement
@@ -258,3 +258,16 @@ class ProvisioningJob(db.Model):
                            onupdate=utcnow)
 
     order = db.relationship("Order", backref=db.backref("job", uselist=False))
+    # When the job was last queued: at placement, and again by an admin's retry
+    # (provisioning.jobs.requeue); the order keeps when it was placed. The queue's oldest
+    # job is measured from it (operations.metrics).
+    queued_at = db.synonym("created_at")
+
+
+def needs_a_person() -> ColumnElement[bool]:
+    """The orders waiting for an admin: needing attention, or partly provisioned with a line
+    that failed (each has a retry or a close on its page; a closed line is not failed). The
+    System page, the dashboards, the metric and the admins' queue all count these."""
+    failed = exists().where(OrderLine.order_id == Order.id, OrderLine.status == "failed")
+    return or_(Order.status == OrderStatus.NEEDS_ATTENTION,
+               and_(Order.status == OrderStatus.PARTIALLY_PROVISIONED, failed))

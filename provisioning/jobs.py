@@ -273,7 +273,7 @@ def requeue(order: Order, who: str, *, client: PartnerCenterClient, urls: FixUrl
     retry_refused_lines(order)
     job = order.job or ProvisioningJob(order=order)
     job.state, job.attempts, job.locked_until, job.last_error = "queued", 0, None, ""
-    job.run_after = utcnow()
+    job.run_after = job.queued_at = utcnow()
     db.session.add(job)
     order.record(OrderStatus.PROVISIONING, f"Retry requested by {who}.")
     db.session.commit()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from accounts.models import Reseller
 from connectors.partner_center.app_client import get_client
 from orders import listing
-from orders.models import Order, OrderStatus
+from orders.models import Order, OrderStatus, needs_a_person
 from orders.progress import progress_of, with_history
 from persistence import db
 from provisioning.closing import (
@@ -32,8 +32,9 @@ from storefront.fix_links import fix_urls
 from storefront.security import admin_only
 
 bp = Blueprint("orders_admin", __name__, url_prefix="/admin/orders")
-FILTERS = ("needs_attention", "all", *(s.value for s in OrderStatus
-                                       if s != OrderStatus.NEEDS_ATTENTION))
+NEEDS_A_PERSON = OrderStatus.NEEDS_ATTENTION.value
+FILTERS = (NEEDS_A_PERSON, "all", *(s.value for s in OrderStatus
+                                    if s != OrderStatus.NEEDS_ATTENTION))
 
 
 @bp.route("")
@@ -48,9 +49,13 @@ def index():
                                        in FILTERS else "needs_attention")
     placed_from, placed_before = tables.day_range(view)
     # One query each for the page's customers and resellers, not one per row.
+    # "Needs attention" is every order waiting for a person, partly provisioned ones with a
+    # failed line too: what the System page and the dashboard count and link here.
+    waiting = select(Order).where(needs_a_person())
     query = listing.filter_orders(
-        select(Order).options(selectinload(Order.customer), selectinload(Order.reseller)),
-        statuses=None if status == "all" else (status,),
+        (waiting if status == NEEDS_A_PERSON else select(Order))
+        .options(selectinload(Order.customer), selectinload(Order.reseller)),
+        statuses=None if status in ("all", NEEDS_A_PERSON) else (status,),
         customer_id=tables.int_filter(view, "customer"),
         reseller_id=tables.int_filter(view, "reseller"), placed_from=placed_from,
         placed_before=placed_before, q=view.filters["q"])
@@ -60,6 +65,8 @@ def index():
                                    lambda: map(order_row, db.session.scalars(query)))
     counts = dict(db.session.execute(select(Order.status, func.count()).group_by(Order.status))
                   .all())
+    counts[NEEDS_A_PERSON] = db.session.scalar(select(func.count()).select_from(
+        waiting.subquery()))
     resellers = db.session.scalars(select(Reseller).order_by(Reseller.company_name)).all()
     return render_template("orders_admin/index.html", page=tables.page_of(query, view),
                            status=status, filters=FILTERS, counts=counts, view=view,
@@ -70,7 +77,7 @@ def _sorted(query, view: tables.Listing):
     if view.sort != "attention":
         return listing.sort_orders(query, view.sort, view.descending)
     # Orders needing a person first, then the most recently changed.
-    attention_first = case((Order.status == OrderStatus.NEEDS_ATTENTION, 0), else_=1)
+    attention_first = case((needs_a_person(), 0), else_=1)
     return query.order_by(attention_first, Order.updated_at.desc(), Order.id.desc())
 
 

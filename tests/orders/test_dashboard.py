@@ -113,7 +113,8 @@ def test_a_plan_that_can_never_be_cancelled_has_no_closing_window(world):
 def test_the_attention_count_is_scoped_to_the_resellers_customers(world):
     world.order_a.record(OrderStatus.NEEDS_ATTENTION, "Refused.", "Retry it.")
     world.order_b.record(OrderStatus.PARTIALLY_PROVISIONED, "One line failed.")
-    db.session.commit()
+    world.order_b.lines[0].status = "failed"  # a partly provisioned order needs a person
+    db.session.commit()                         # while a line of it is failed
 
     assert dashboard.needing_attention(scope(world.reseller_a_user))[0] == 1
     count, head = dashboard.needing_attention(None)
