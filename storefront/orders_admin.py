@@ -48,10 +48,10 @@ def index():
     status = view.filters["status"] = (view.filters["status"] if view.filters["status"]
                                        in FILTERS else "needs_attention")
     placed_from, placed_before = tables.day_range(view)
-    # One query each for the page's customers and resellers, not one per row.
     # "Needs attention" is every order waiting for a person, partly provisioned ones with a
     # failed line too: what the System page and the dashboard count and link here.
     waiting = select(Order).where(needs_a_person())
+    # One query each for the page's customers and resellers, not one per row.
     query = listing.filter_orders(
         (waiting if status == NEEDS_A_PERSON else select(Order))
         .options(selectinload(Order.customer), selectinload(Order.reseller)),
