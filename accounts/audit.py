@@ -34,7 +34,9 @@ class Kind(enum.StrEnum):
     DEACTIVATED = "deactivated"
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 -- a name, no secret
     PASSWORD_RESET = "password_reset"  # noqa: S105 -- a name, no secret
+    EMAIL_CHANGE_ASKED = "email_change_asked"  # the link went out; EMAIL_CHANGED once opened
     EMAIL_CHANGED = "email_changed"
+    SIGNED_OUT_EVERYWHERE = "signed_out_everywhere"
     MFA_ENROLLED = "mfa_enrolled"
     MFA_DISABLED = "mfa_disabled"
     RECOVERY_CODE_USED = "recovery_code_used"

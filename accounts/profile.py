@@ -71,6 +71,9 @@ def request_email_change(user: User, new_email: str, password: str, now: datetim
         "It changes only when the link sent there is opened. If it was not you, change "
         "your password now, or sign out everywhere from your account page: either "
         "cancels the change."))
+    # Asked, not done: the log shows a thief's attempt even if the link is never opened.
+    audit.record(audit.Kind.EMAIL_CHANGE_ASKED, user=user, actor=user, now=now,
+                 detail=f"to {new_email}")
     db.session.commit()
 
 

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql import ColumnElement
 
-from accounts import api_tokens, links, mfa
+from accounts import api_tokens, audit, links, mfa
 from accounts.models import ApiToken, Customer, Reseller, User, UserSession
 from persistence import MAX_ID, as_utc, db
 
@@ -255,6 +255,8 @@ def revoke_all(user, now: datetime) -> None:
     links.end_own([user.id], now)
     api_tokens.revoke_where(ApiToken.user_id == user.id, now)
     mfa.forget_devices(user.id, now)
+    # An owner taking the account back: the audit log shows when, beside what came before.
+    audit.record(audit.Kind.SIGNED_OUT_EVERYWHERE, user=user, actor=user, now=now)
     db.session.commit()
 
 

@@ -6,6 +6,9 @@ four)."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from accounts.audit import AuditEvent
 from accounts.models import User
 from persistence import db
 from tests.conftest import PASSWORD, login, mailed_text, post_form
@@ -132,3 +135,20 @@ def test_a_completed_email_change_ends_a_reset_link_sent_to_the_old_address(
     reset = emailed_link(RESET_RE, user.email)
     assert confirmed(browser, link)
     assert browser().get(reset).status_code == 404
+
+
+def test_an_asked_email_change_and_signing_out_everywhere_are_in_the_audit_log(
+        browser, world):
+    """The owner (or the provider) reading the log after a takeover attempt sees the thief's
+    request even if its link was never opened, and when the owner took the account back."""
+    user = world.reseller_a_user
+    ask_email_change(browser, user)
+    owner = browser()
+    login(owner, user)
+    post_form(owner, "/account/sessions/revoke-all", {"confirm": "yes"}, token_url="/account")
+    events = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.user_id == user.id).order_by(AuditEvent.id)).all()
+    kinds = [event.kind for event in events]
+    asked = kinds.index("email_change_asked")
+    assert events[asked].detail == f"to {EVIL}" and events[asked].actor_id == user.id
+    assert kinds.index("signed_out_everywhere") > asked
