@@ -40,7 +40,8 @@ from persistence import as_utc, db, utcnow
 
 log = logging.getLogger("operations.metrics")
 PENDING_JOBS = ("queued", "retry", "running")  # provisioning/jobs.py RUNNABLE
-SIGN_IN_ENDPOINTS = {"auth.login"}
+# The password and the second factor: a wrong code is as much a failed sign-in (ASVS 7.2).
+SIGN_IN_ENDPOINTS = {"auth.login", "mfa.verify"}
 
 HTTP_REQUESTS = Counter("csp_http_requests_total", "HTTP requests answered",
                         ["endpoint", "method", "status"])

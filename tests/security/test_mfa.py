@@ -15,6 +15,7 @@ from sqlalchemy import select
 from accounts.audit import AuditEvent
 from persistence import db
 from tests.conftest import PASSWORD, login, post_form
+from tests.operations.test_metrics import scrape, value
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -219,3 +220,16 @@ def test_a_whole_sign_in_with_a_code_starts_the_account_afresh(app, browser, wor
         wrong = [post_form(again, "/mfa/verify", {"code": "000000"},
                            token_url="/mfa/verify").status_code for _ in range(3)]
     assert wrong == [422] * 3
+
+
+def test_a_wrong_second_factor_code_counts_as_a_failed_sign_in(client, browser, world):
+    """Monitoring watches csp_sign_in_failures_total for guessing; a stolen password
+    followed by guessed codes counted nothing."""
+    with time_machine.travel(NOW, tick=False):
+        enrol(client, world.admin)
+        other = browser()
+        assert login(other, world.admin).headers["Location"].endswith("/mfa/verify")
+        before = value(scrape(client), "csp_sign_in_failures_total")
+        wrong = post_form(other, "/mfa/verify", {"code": "000000"}, token_url="/mfa/verify")
+        assert wrong.status_code == 422
+        assert value(scrape(client), "csp_sign_in_failures_total") == before + 1
