@@ -134,6 +134,8 @@ def _page(form: ChangePasswordForm, status: int = 200, zone_form: TimeZoneForm |
                                    language=current_user.language or "")
     return render_template("account/profile.html", form=form, rows=rows,
                            current=current_session(), now=utcnow(),
+                           # A privileged user's older remembered rows keep it no longer.
+                           kept_allowed=sessions.remembered(current_user),
                            zone_form=zone_form or _zone_form(formdata=None),
                            profile_form=profile_form,
                            email_form=email_form or EmailChangeForm(formdata=None),

@@ -87,3 +87,16 @@ def test_the_sign_in_page_and_the_account_page_say_what_applies(browser, world):
     assert "30 minutes without a request" in mine and "12 hours after signing in" in mine
     theirs = reseller.get("/account").get_data(as_text=True)
     assert "30 days" in theirs and "30 minutes without a request" not in theirs
+
+
+def test_the_account_page_says_no_browser_keeps_a_privileged_user_signed_in(browser, world):
+    """A session kept signed in before its user became admin agent is held to the short
+    lifetimes at once, and its row says so instead of "Kept signed in: yes"."""
+    user, mine = world.reseller_a_user, browser()
+    with time_machine.travel(NOW, tick=False):
+        login(mine, user, remember="y")
+        assert 'data-testid="kept">yes<' in mine.get("/account").get_data(as_text=True)
+        user.admin_agent = True
+        db.session.commit()
+        page = mine.get("/account").get_data(as_text=True)
+        assert 'data-testid="kept">no<' in page and 'data-testid="kept">yes<' not in page
