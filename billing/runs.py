@@ -77,8 +77,8 @@ def run_billing(month: str, today: date, *, terms_days: int = DEFAULT_TERMS_DAYS
     if not 0 <= terms_days <= 365:
         raise BillingInputError("payment terms: give 0 to 365 days, e.g. 30.")
     tax.ensure_seeded()
-    run = BillingRun(month=month, started_by_id=started_by_id, charges_added=0,
-                     invoices_issued=0, credit_notes_issued=0, problems="",
+    run = BillingRun(month=month, started_by_id=started_by_id, started_at=datetime.now(UTC),
+                     charges_added=0, invoices_issued=0, credit_notes_issued=0, problems="",
                      charged_through=last if today > last else today - timedelta(days=1))
     for unfinished in (*unfinished_months(month), month):
         run.charges_added += generate_charges(unfinished, today)

@@ -19,7 +19,7 @@ from billing.models import Invoice, TaxRate
 from billing.periods import BillingInputError
 from billing.runs import run_billing
 from catalog.pricing import format_money
-from persistence import db
+from persistence import as_utc, db
 from tests.billing.conftest import price_in, provisioned
 from tests.conftest import login, make_customer
 from tests.subscriptions.conftest import confirm_cancel
@@ -337,3 +337,14 @@ def test_b4_a_credit_read_before_a_racing_run_invoiced_its_charge_is_still_held_
     assert (run.invoices_issued, run.credit_notes_issued) == (0, 1)
     assert [(i.kind, i.corrects_invoice_id) for i in invoices()] == [
         ("invoice", None), ("credit_note", june.id)]
+
+
+def test_b4_a_run_is_shown_as_started_when_it_began_not_when_it_was_saved(
+        shop, clock, pc_client):
+    """The billing page's "Started" column showed the moment the finished run was saved."""
+    provisioned(shop.customer_a, shop.reseller_a_user, price_in(shop, "DE", "EUR", "10.08"), 10,
+                pc_client)
+    with time_machine.travel(datetime(2021, 7, 1, 9, tzinfo=UTC), tick=True):
+        began = datetime.now(UTC)
+        run = run_billing("2021-06", JUNE_END)
+    assert began <= as_utc(run.started_at) < as_utc(run.finished_at)
