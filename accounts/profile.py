@@ -18,6 +18,7 @@ from accounts import audit, emails, links
 from accounts.models import User
 from accounts.services import EmailTaken, InvalidEmail, WrongPassword
 from accounts.sign_in import normalise, user_by_email
+from accounts.throttle import Store, allowance_wait
 from persistence import db
 
 Mail = Callable[[str, str, str], None]
@@ -40,8 +41,25 @@ def update(user: User, *, name: str, language: str) -> None:
     db.session.commit()
 
 
+class TooManyChanges(Exception):
+    """The user has asked for as many address changes as a day allows."""
+
+    def __init__(self, wait: int) -> None:
+        super().__init__(wait)
+        self.wait = wait
+
+
+def change_allowance(store: Store, user: User, limit: int, now: datetime
+                     ) -> Callable[[], int | None]:
+    """Counts a request against its user's daily allowance once its password is right (a
+    wrong one is the re-check throttle's); the seconds to wait when over it. Each request
+    mails the address typed, and anyone can sign up."""
+    return lambda: allowance_wait(store, f"email-change:{user.id}", limit, 24 * 3600, now)
+
+
 def request_email_change(user: User, new_email: str, password: str, now: datetime,
-                         mail: Mail, confirm_url: Callable[[str], str]) -> None:
+                         mail: Mail, confirm_url: Callable[[str], str],
+                         allowance: Callable[[], int | None] = lambda: None) -> None:
     """Send a confirmation link to the new address and a note to the old one (commits).
     WrongPassword, InvalidEmail. An address another account signs in with gets a note
     instead of a link, and the answer is the same: refusing it told anyone signed in which
@@ -54,6 +72,8 @@ def request_email_change(user: User, new_email: str, password: str, now: datetim
     new_email = normalise(new_email)
     if new_email == user.email:
         raise InvalidEmail("This is already your sign-in address.")
+    if (wait := allowance()) is not None:
+        raise TooManyChanges(wait)
     _row, secret = links.issue(links.Purpose.EMAIL_CHANGE, new_email, now, user=user,
                                data={"new_email": new_email})
     if user_by_email(new_email) is not None:

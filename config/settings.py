@@ -182,6 +182,9 @@ class BaseConfig:
     # a company up, so the hourly one alone let many companies mail one address at will).
     INVITATIONS_PER_ADDRESS_PER_DAY = int(os.environ.get("INVITATIONS_PER_ADDRESS_PER_DAY",
                                                          "3"))
+    # Email-change requests per user per day (each mails a confirmation to the address
+    # typed, and anyone can sign up: without it, a relay to address after address).
+    EMAIL_CHANGES_PER_DAY = int(os.environ.get("EMAIL_CHANGES_PER_DAY", "5"))
     # Where the throttle counters live, shared by every worker: Redis when this (or the
     # Celery broker) is a redis:// URL; on the embedded SQLite default a SQLite file of
     # their own, so counting API requests never takes the app database's write lock (#27);

@@ -182,7 +182,17 @@ def change_email():
             own_profile.request_email_change(
                 current_user, form.email.data, form.password.data, utcnow(),
                 notifications.email,
-                lambda secret: public_url_for("account.confirm_email", token=secret))
+                lambda secret: public_url_for("account.confirm_email", token=secret),
+                own_profile.change_allowance(throttling.store(), current_user,
+                                             current_app.config["EMAIL_CHANGES_PER_DAY"],
+                                             utcnow()))
+        except own_profile.TooManyChanges as over:
+            throttling.rechecked(current_user)  # the password was right
+            form.email.errors.append(
+                "You have asked for as many address changes as a day allows; wait "
+                f"{throttling.in_words(over.wait)}, then ask again.")
+            return _too_many(_page(ChangePasswordForm(formdata=None), 429, email_form=form),
+                             over.wait)
         except services.WrongPassword as wrong:
             form.password.errors.append(str(wrong))
         except services.InvalidEmail as refused:

@@ -152,3 +152,22 @@ def test_an_asked_email_change_and_signing_out_everywhere_are_in_the_audit_log(
     asked = kinds.index("email_change_asked")
     assert events[asked].detail == f"to {EVIL}" and events[asked].actor_id == user.id
     assert kinds.index("signed_out_everywhere") > asked
+
+
+def test_a_user_asks_for_only_so_many_address_changes_a_day(app, browser, world):
+    """Each request mails a confirmation to the address typed and anyone can sign up:
+    unlimited, the form mailed address after address in the provider's name."""
+    app.config["EMAIL_CHANGES_PER_DAY"] = 2
+    user, mine = world.reseller_a_user, browser()
+    login(mine, user)
+    for n in (1, 2):
+        asked = post_form(mine, "/account/email", {"email": f"new{n}@test.example",
+                                                   "password": PASSWORD}, token_url="/account")
+        assert asked.status_code == 302
+    refused = post_form(mine, "/account/email", {"email": "new3@test.example",
+                                                 "password": PASSWORD}, token_url="/account")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 23 * 3600
+    assert "as many address changes as a day allows" in page
+    assert 'value="new3@test.example"' in page  # what was typed is kept
+    assert mailed_text("new3@test.example") == ""
