@@ -19,3 +19,11 @@ def length_problem(address: str) -> str | None:
         return (f"The part before the @ has at most {MAX_LOCAL_LENGTH} characters; "
                 f"this one has {len(local)}.")
     return None
+
+
+def mailbox(email: str) -> str:
+    """The mailbox an address reaches, as far as we can tell: lower case and without a
+    +tag (name+x@ and name+y@ reach name@ at most providers). Allowances of mail sent to
+    an address count by it, so +tags do not multiply them."""
+    local, _, domain = (email or "").strip().lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"

@@ -88,14 +88,8 @@ def address_invitation_wait(store: Store, actor: User, email: str, limit: int,
     an address's allowance cannot keep its holder from being invited."""
     if actor.is_provider_admin:
         return None
-    return allowance_wait(store, "invite:address:" + mailbox(email), limit, 24 * 3600, now)
-
-
-def mailbox(email: str) -> str:
-    """The mailbox an address reaches, as far as we can tell: lower case and without a
-    +tag (name+x@ and name+y@ reach name@ at most providers)."""
-    local, _, domain = normalise(email).rpartition("@")
-    return f"{local.split('+', 1)[0]}@{domain}"
+    return allowance_wait(store, "invite:address:" + emails.mailbox(email), limit, 24 * 3600,
+                          now)
 
 
 def invite(actor: User, company: Company, *, email: str, name: str, company_role: str,

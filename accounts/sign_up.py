@@ -158,6 +158,15 @@ def wait_before(store: Store, address: str, limit: int, window: int,
                           now)
 
 
+def mailbox_wait(store: Store, email: str, limit: int, now: datetime) -> int | None:
+    """Count a sign-up to this mailbox against its daily allowance, from every client
+    together; the seconds to wait when over it. The per-client limit alone let many
+    clients mail one person at will. Counted alike whether the address has an account
+    (its holder is mailed a note instead), so a refusal tells nothing of that."""
+    return allowance_wait(store, "sign-up:mailbox:" + emails.mailbox(email), limit,
+                          24 * 3600, now)
+
+
 def purge(now: datetime) -> int:
     """Delete requests that are used or past their link's life (they hold a password
     hash); the caller commits."""

@@ -176,6 +176,8 @@ class BaseConfig:
     # Sign-ups per client address per window (each emails the address typed).
     SIGN_UP_LIMIT = int(os.environ.get("SIGN_UP_LIMIT", "10"))
     SIGN_UP_WINDOW_SECONDS = int(os.environ.get("SIGN_UP_WINDOW_SECONDS", "3600"))
+    # Sign-ups to one mailbox per day, from every client together (each mails it).
+    SIGN_UPS_PER_ADDRESS_PER_DAY = int(os.environ.get("SIGN_UPS_PER_ADDRESS_PER_DAY", "3"))
     # Invitations per company per hour (each emails an address its admin types).
     INVITATIONS_PER_HOUR = int(os.environ.get("INVITATIONS_PER_HOUR", "30"))
     # Invitations per invited address per day, from every company together (anyone can sign

@@ -100,6 +100,11 @@ def signup():
                                    config["SIGN_UP_LIMIT"], config["SIGN_UP_WINDOW_SECONDS"], now)
         if wait is not None:
             return _too_many("auth/signup.html", wait, "sign-ups from your address", form=form)
+        wait = sign_up.mailbox_wait(throttling.store(), form.user_email.data,
+                                    config["SIGN_UPS_PER_ADDRESS_PER_DAY"], now)
+        if wait is not None:
+            return _too_many("auth/signup.html", wait, "sign-up emails to this address",
+                             form=form)
         try:
             # Links under PUBLIC_BASE_URL, never the request's Host header (the client's).
             sign_up.request(form.data, now, notifications.email,

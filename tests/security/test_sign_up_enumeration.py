@@ -110,6 +110,7 @@ def test_sign_ups_from_one_address_are_limited(app, client, world):
 def test_a_taken_email_takes_as_long_to_answer_as_a_new_one(app, world):
     """Both paths hash the password: the note to a taken address is not sent sooner."""
     app.config["PASSWORD_HASH_METHOD"] = HEAVY
+    app.config["SIGN_UPS_PER_ADDRESS_PER_DAY"] = 10  # the taken address is tried 4 times
 
     def timed(email: str) -> float:
         client = app.test_client()  # a stranger each time, signed in to nothing
@@ -125,3 +126,26 @@ def test_a_taken_email_takes_as_long_to_answer_as_a_new_one(app, world):
     new = [timed(f"new{n}@x.example") for n in range(4)]
     taken = [timed(TAKEN) for _ in range(4)]
     assert min(taken) > 0.6 * min(new)
+
+
+def test_sign_ups_to_one_mailbox_are_limited_from_every_client_alike(app, browser, world):
+    """The per-client limit alone let many clients mail one person at will; +tags reach
+    the same mailbox. Whether the address has an account, the answer is the same."""
+    app.config["SIGN_UPS_PER_ADDRESS_PER_DAY"] = 2
+    local, _, domain = NEW.partition("@")
+    tries = {NEW: [NEW, f"{local}+a@{domain}", f"{local}+b@{domain}"], TAKEN: [TAKEN] * 3}
+    refused = []
+    with time_machine.travel(START, tick=False):
+        for addresses in tries.values():
+            answers = []
+            for n, email in enumerate(addresses):
+                client = browser()
+                client.environ_base["REMOTE_ADDR"] = f"10.0.{len(refused)}.{n}"
+                answers.append(post_form(client, "/signup", {**SIGNUP, "user_email": email}))
+            assert [a.status_code for a in answers] == [302, 302, 429]
+            refused.append(answers[2])
+    for third in refused:
+        assert third.headers["Retry-After"] == str(24 * 3600)
+        assert "Too many sign-up emails to this address; try again in 24 hours." in \
+            third.get_data(as_text=True)
+    assert len(mail_to(f"{local}+b@{domain}")) == 0 and len(mail_to(TAKEN)) == 2
