@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from accounts import api_tokens, audit, links, sessions
 from accounts.models import ApiToken, CompanyRole, Customer, Reseller, Role, User, UserSession
@@ -160,21 +161,23 @@ def end_invitation(row: links.AccountLink, actor: User, now: datetime, detail: s
 def _may_reactivate(user: User) -> None:
     """A user the provider deactivated stays so until the provider reactivates it: the
     provider's decision (abuse, a leaver reported to it) is not for the company to undo."""
-    last = deactivated_by_provider(user)
+    last = deactivated_by_provider([user]).get(user.id)
     if last is not None:
         raise NotAllowed(f"Your provider deactivated {user.email} on {last.at:%Y-%m-%d}; "
                          "only the provider can reactivate this user. Ask your provider.")
 
 
-def deactivated_by_provider(user: User) -> audit.AuditEvent | None:
-    """The event of an inactive user's deactivation when a provider admin did it."""
-    if user.active:
-        return None
-    last = db.session.scalar(select(audit.AuditEvent).where(
-        audit.AuditEvent.user_id == user.id,
+def deactivated_by_provider(users: list[User]) -> dict[int, audit.AuditEvent]:
+    """Of the inactive users, those whose last deactivation a provider admin did, with that
+    event: one query for a whole team page, not one per inactive member."""
+    inactive = [user.id for user in users if not user.active]
+    if not inactive:
+        return {}
+    events = db.session.scalars(select(audit.AuditEvent).where(
+        audit.AuditEvent.user_id.in_(inactive),
         audit.AuditEvent.kind == audit.Kind.DEACTIVATED,
-    ).order_by(audit.AuditEvent.at.desc(), audit.AuditEvent.id.desc()).limit(1))
-    if last is not None and last.actor is not None \
-            and last.actor.role == Role.PROVIDER_ADMIN:
-        return last
-    return None
+    ).order_by(audit.AuditEvent.at, audit.AuditEvent.id).options(
+        joinedload(audit.AuditEvent.actor)))
+    last = {event.user_id: event for event in events}  # the latest of each wins
+    return {user_id: event for user_id, event in last.items()
+            if event.actor is not None and event.actor.role == Role.PROVIDER_ADMIN}

@@ -97,11 +97,12 @@ def index():
 
 
 def _page(company: team.Company, form: InviteForm, status: int = 200):
+    members = team.members(company)
     return render_template(
-        "team/index.html", company=company, form=form, members=team.members(company),
+        "team/index.html", company=company, form=form, members=members,
         invitations=invitations.open_invitations(company, utcnow()), role_labels=ROLE_LABELS,
         role_form=RoleForm, args=_company_args(company),
-        held_by_provider=team.deactivated_by_provider), status
+        held_by_provider=team.deactivated_by_provider(members)), status
 
 
 @bp.route("/invite", methods=["POST"])
