@@ -154,7 +154,12 @@ class RenewedTerm(db.Model):
 
     A subscription with no order line (imported from Partner Center) also keeps, at its
     first renewal, the term it was bought on: began_on its purchase day, at the price
-    billing charged that term (subscriptions.sync._keep_bought_term; B2)."""
+    billing charged that term (subscriptions.sync._keep_bought_term; B2).
+
+    The plan (product and SKU) the term had is kept too (R1/R4: a renewal may move the
+    subscription to another plan, and a later one may move it again), so a term's charges
+    are reconciled against the price-list row Microsoft renewed it at (B6). NULL for terms
+    recorded before migration 0048: the subscription's plan then."""
 
     __tablename__ = "subscription_terms"
     __table_args__ = (db.UniqueConstraint("subscription_id", "began_on"),)
@@ -164,6 +169,8 @@ class RenewedTerm(db.Model):
     began_on = db.Column(db.Date, nullable=False)
     billing_cycle = db.Column(db.String(10), nullable=False)
     term_duration = db.Column(db.String(3), nullable=False, default="")
+    product_id = db.Column(db.Integer, db.ForeignKey("products.id"))
+    pc_sku_id = db.Column(db.String(20))
     unit_price = db.Column(Money())
     retail_unit_price = db.Column(Money())
     recorded_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)

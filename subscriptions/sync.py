@@ -147,6 +147,7 @@ def _keep_bought_term(sub: Subscription, remote: RemoteSubscription) -> None:
     sub.renewed_terms.append(RenewedTerm(
         began_on=as_utc(sub.purchased_at).astimezone(UTC).date(),
         billing_cycle=sub.billing_cycle, term_duration=sub.term_duration,
+        product_id=sub.product_id, pc_sku_id=sub.pc_sku_id,
         unit_price=None if price is None else buyer_unit_price(sub, price),
         retail_unit_price=None if price is None else retail_unit_price(sub, price)))
 
@@ -177,6 +178,8 @@ def _keep_term(sub: Subscription) -> None:
         term = RenewedTerm(began_on=sub.renewed_on)
         sub.renewed_terms.append(term)
     term.billing_cycle, term.term_duration = sub.billing_cycle, sub.term_duration
+    # The plan the renewal applied (_offer ran first): a later renewal may change it (B6).
+    term.product_id, term.pc_sku_id = sub.product_id, sub.pc_sku_id
     term.unit_price = sub.renewed_unit_price
     term.retail_unit_price = sub.renewed_retail_unit_price
 
