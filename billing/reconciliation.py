@@ -100,9 +100,16 @@ def compare(run: ReconciliationRun, invoice_ids: list[str],
     """Match the month's charges with the line items `exports` reads of each invoice, and
     store the run with what does not agree (or failed, with why)."""
     try:
-        microsoft = _microsoft(invoice_ids, exports, run)
+        return compared(run, invoice_ids, exports)
     except (GraphError, PartnerCenterError, ValueError) as error:
         return finish(run, message=unreadable(error))
+
+
+def compared(run: ReconciliationRun, invoice_ids: list[str],
+             exports: ExportSource) -> ReconciliationRun:
+    """`compare`, raising what reading Microsoft's lines raised (nothing stored then): a
+    worker waits and reads again after a transient failure (billing.reconciliation_exports)."""
+    microsoft = _microsoft(invoice_ids, exports, run)
     run.invoice_ids = ", ".join(invoice_ids)[:200]
     findings, agreed = match(_ours(run.month, run), microsoft)
     run.matched = agreed

@@ -22,8 +22,11 @@ Policy:
   redelivered, one a page sent) never poll or match one run at the same time, and a run
   whose worker died is taken up again once the lease has passed.
 - Microsoft's transient failures (throttling, 5xx, timeouts, after the client's own
-  retries) keep the run waiting and are said on the page; a failed operation, a refusal or
-  an export still running MAX_AGE after the run started fail the run with the reason.
+  retries, which reuse the call's request id) keep the run waiting, no sooner than
+  Microsoft's Retry-After, and are said on the page; that holds for reading an export
+  that succeeded too (its manifest and files): the next step reads the same export again.
+  A failed operation, a refusal, an unreadable answer, or a run still waiting MAX_AGE
+  after it started fail the run with the reason and what to do.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from billing.reconciliation import (
     InvoiceSource,
-    compare,
+    compared,
     finish,
     new_run,
     not_issued,
@@ -106,20 +109,28 @@ def advance(run_id: int, *, invoices: InvoiceSource, graph: OperationSource,
         return None
     try:
         return _step(run, invoices, graph, now)
-    except (GraphError, PartnerCenterError) as error:
-        db.session.rollback()
-        run = db.session.get(ReconciliationRun, run_id)
-        if not error.retryable:
-            finish(run, message=unreadable(error))
-            return None
-        return _wait(run, now, max(ERROR_WAIT, getattr(error, "retry_after", None) or 0),
-                     f"Microsoft did not answer ({error}); asking again")
+    except (GraphError, PartnerCenterError, ValueError) as error:
+        db.session.rollback()  # nothing half-read or half-matched is kept
+        return _failed_call(db.session.get(ReconciliationRun, run_id), error, now)
     except Exception as error:  # whatever it was, the run must not wait for ever
         log.exception("reconciliation run %s failed", run_id)
         db.session.rollback()
         finish(db.session.get(ReconciliationRun, run_id),
                message=f"The run stopped: {type(error).__name__}: {error}")
         return None
+
+
+def _failed_call(run: ReconciliationRun, error: Exception, now: datetime) -> float | None:
+    """A transient failure keeps the run waiting (no sooner than Retry-After), unless it
+    has waited MAX_AGE; anything else fails it, saying what to do."""
+    if getattr(error, "retryable", False) and now - as_utc(run.started_at) <= MAX_AGE:
+        return _wait(run, now, max(ERROR_WAIT, getattr(error, "retry_after", None) or 0),
+                     f"Microsoft did not answer ({error}); asking again")
+    ready = bool(run.exports) and all(e["manifest"] for e in run.exports)
+    advice = (" Run the month again: it asks Microsoft for a new export."
+              if ready else " Check the error, then run the month again.")
+    finish(run, message=unreadable(error) + advice)
+    return None
 
 
 def _claim(run_id: int, now: datetime) -> ReconciliationRun | None:
@@ -167,7 +178,8 @@ def _step(run: ReconciliationRun, invoices: InvoiceSource, graph: OperationSourc
     run.next_poll_at, run.phase = now + MATCH_LEASE, ("Reading Microsoft's lines and "
                                                       "matching them with our charges.")
     db.session.commit()
-    compare(run, [e["invoice"] for e in run.exports], _Manifests(graph, run.exports))
+    # Reading failures reach advance: a transient one waits and reads the same exports again.
+    compared(run, [e["invoice"] for e in run.exports], _Manifests(graph, run.exports))
     return None
 
 

@@ -133,3 +133,42 @@ def test_the_workers_task_answers_when_microsoft_says_to_poll_again(june, slow):
     assert reconcile_step_task.apply(args=(run.id,)).get() == 60  # its countdown message
     db.session.refresh(run)
     assert run.exports[0]["location"] and run.polls == 1
+
+
+BLOBS = "GET /billedusagefastpath/*"  # the export's files, read with the manifest's SAS
+MANIFESTS = "GET /v1.0/reports/partners/billing/manifests/*"
+
+
+@pytest.mark.parametrize(("endpoint", "kind", "status"), [
+    (BLOBS, "error", 503), (BLOBS, "error", 429), (MANIFESTS, "timeout", 500),
+    (MANIFESTS, "error", 502)])
+def test_a_failed_read_of_a_ready_export_keeps_the_run_waiting_then_reads_the_same_export(
+        june, clock, pc_sandbox, endpoint, kind, status):  # noqa: F811
+    """The export succeeded but reading it failed past the client's own retries (5xx, 429,
+    no answer): the run waits and reads the same export again, never a new one."""
+    run = started()
+    worker_step(run.id)  # asked for; Microsoft: running, poll again in 1 s
+    fault = pc_sandbox.add_fault(kind=kind, endpoint=endpoint, status=status, count=50)
+    clock.shift(1)
+    worker_step(run.id)
+    db.session.refresh(run)
+    assert (run.state, run.finished_at) == ("exporting", None)
+    assert "Microsoft did not answer" in run.phase and run.exports[0]["manifest"]
+    fault.count = 0
+    clock.shift(60)
+    worker_step(run.id)
+    db.session.refresh(run)
+    assert (run.state, run.different, run.microsoft_lines) == ("discrepancies", 1, 1)
+    assert exports_asked(pc_sandbox) == 1
+
+
+def test_a_ready_export_microsoft_refuses_to_hand_over_fails_the_run_saying_what_to_do(
+        june, clock, pc_sandbox):  # noqa: F811
+    run = started()
+    worker_step(run.id)
+    pc_sandbox.add_fault(endpoint=MANIFESTS, status=404, code="itemNotFound")
+    clock.shift(1)
+    worker_step(run.id)
+    db.session.refresh(run)
+    assert run.state == "failed" and "could not be read" in run.message
+    assert "Run the month again" in run.message
