@@ -18,6 +18,10 @@ Policy:
   match (billing.reconciliation.compare). It answers the seconds until the next poll is
   due, or None when this step leaves nothing to schedule (the run ended, or another step
   holds it).
+- Nothing but a message moves a run, and a message can be lost (a worker killed while
+  its countdown waited, a broker lost): beat's sweep (`resume_due`) hands every exporting
+  run whose poll is overdue by RESUME_GRACE to a worker again, as a page visit does; the
+  step polls the run's recorded operation, so a resumed run never asks for a second one.
 - A step claims the run by moving `next_poll_at` ahead (a lease): two messages (one
   redelivered, one a page sent) never poll or match one run at the same time, and a run
   whose worker died is taken up again once the lease has passed.
@@ -32,10 +36,11 @@ Policy:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm.attributes import flag_modified
 
 from billing.reconciliation import (
@@ -59,6 +64,9 @@ LEASE = timedelta(minutes=5)  # a step's hold on its run (its calls all have tim
 MATCH_LEASE = timedelta(hours=1)  # reading and matching a large month
 MAX_AGE = timedelta(hours=24)  # an export still running then is given up
 NUDGE_EVERY = timedelta(seconds=30)  # a page hands a due run to a worker at most this often
+# How late a run's poll may be before the sweep resends it: its own message, sent with the
+# Retry-After as countdown, is then lost rather than on its way.
+RESUME_GRACE = timedelta(seconds=60)
 
 
 class OperationSource(Protocol):
@@ -98,6 +106,29 @@ def nudged(run: ReconciliationRun, now: datetime | None = None) -> None:
     """Note that a page handed the run to a worker (commits)."""
     run.nudged_at = now or utcnow()
     db.session.commit()
+
+
+def resume_due(enqueue: Callable[[int], None], now: datetime | None = None,
+               grace: timedelta = RESUME_GRACE) -> list[int]:
+    """Hand each exporting run whose poll is overdue by `grace` (and that no page or sweep
+    handed over in the last NUDGE_EVERY) to a worker again (commits); their ids. The
+    worker's claim keeps a duplicate message from polling twice."""
+    now = now or utcnow()
+    late = now - grace
+    runs = list(db.session.scalars(select(ReconciliationRun).where(
+        ReconciliationRun.state == RunState.EXPORTING,
+        or_(ReconciliationRun.next_poll_at <= late,
+            and_(ReconciliationRun.next_poll_at.is_(None),
+                 ReconciliationRun.started_at <= late)),
+        or_(ReconciliationRun.nudged_at.is_(None),
+            ReconciliationRun.nudged_at <= now - NUDGE_EVERY))
+        .order_by(ReconciliationRun.id)))
+    for run in runs:
+        run.nudged_at = now
+    db.session.commit()  # noted before sending: a failing send is retried next sweep
+    for run in runs:
+        enqueue(run.id)
+    return [run.id for run in runs]
 
 
 def advance(run_id: int, *, invoices: InvoiceSource, graph: OperationSource,

@@ -1,9 +1,10 @@
 """Celery's view of billing: on the first of each month, bill the month before; the
-Azure usage so far; and the steps of a reconciliation run the admin's page started (B6)."""
+Azure usage so far; the steps of a reconciliation run the admin's page started, and
+beat's sweep that resumes one whose message was lost (B6)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from celery import shared_task
 from flask import current_app
@@ -47,6 +48,15 @@ def reconcile_step_task(run_id: int) -> float | None:
     if wait is not None and not reconcile_step_task.app.conf.task_always_eager:
         reconcile_step_task.apply_async((run_id,), countdown=wait)
     return wait
+
+
+@shared_task(name="billing.resume_reconciliations")
+def resume_reconciliations_task() -> int:
+    """Beat's sweep: hand each reconciliation run whose next poll is overdue (its message
+    lost with a worker or the broker) to a worker again, on its own export; how many."""
+    grace = float(current_app.config.get("RECONCILIATION_RESUME_GRACE_SECONDS", 60))
+    return len(reconciliation_exports.resume_due(enqueue_reconciliation,
+                                                 grace=timedelta(seconds=grace)))
 
 
 def enqueue_reconciliation(run_id: int) -> None:

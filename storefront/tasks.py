@@ -85,6 +85,12 @@ def init_celery(app: Flask) -> Celery:
             "azure-usage-to-date": {  # the Azure plan pages' usage so far (rated daily)
                 "task": "billing.azure_usage_to_date",
                 "schedule": float(app.config.get("AZURE_USAGE_READ_SECONDS", 6 * 3600))},
+            # B6: a reconciliation run whose countdown message was lost polls again.
+            "reconciliation-resume": {
+                "task": "billing.resume_reconciliations",
+                "schedule": float(app.config.get("RECONCILIATION_RESUME_SECONDS", 60)),
+                "options": {"expires": float(app.config.get("RECONCILIATION_RESUME_SECONDS",
+                                                            60))}},
             "billing-monthly": {"task": "billing.run_monthly",
                                 "schedule": crontab(minute=0, hour=3, day_of_month=1)}},
     )

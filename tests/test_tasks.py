@@ -14,7 +14,7 @@ def test_beat_schedules_reconciler_subscription_sync_the_daily_ospa_gdap_and_mca
                      "relationships.daily", "agreements.export_head", "accounts.purge",
                      "notifications.purge", "notifications.deliver", "billing.run_monthly",
                      "subscriptions.renewal_reminders", "operations.heartbeat",
-                     "billing.azure_usage_to_date"}
+                     "billing.azure_usage_to_date", "billing.resume_reconciliations"}
 
 
 def test_the_periodic_jobs_run_against_the_app(app, world):

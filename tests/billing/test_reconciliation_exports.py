@@ -172,3 +172,30 @@ def test_a_ready_export_microsoft_refuses_to_hand_over_fails_the_run_saying_what
     db.session.refresh(run)
     assert run.state == "failed" and "could not be read" in run.message
     assert "Run the month again" in run.message
+
+
+def test_b6_the_periodic_sweep_resumes_an_export_whose_message_was_lost(
+        app, june, slow, clock):  # noqa: F811
+    """The worker polled once and died (its countdown message lost, nobody visits the
+    page): beat's sweep hands the run to a worker once its poll is overdue, which polls the
+    same export as Retry-After says until it is matched; a run not yet due is left alone."""
+    from billing.tasks import resume_reconciliations_task
+
+    slow.config.billing_export_polls = 2
+    run = started()
+    worker_step(run.id)
+    location = run.exports[0]["location"]
+    celery = app.extensions["celery"]
+    celery.conf.task_always_eager = True  # the sweep's messages run here, as a worker would
+    try:
+        assert resume_reconciliations_task.apply().get() == 0  # due in 60 s: not yet
+        for _ in range(2):
+            clock.shift(180)  # past Retry-After and the sweep's grace: the message was lost
+            assert resume_reconciliations_task.apply().get() == 1
+        clock.shift(180)
+        assert resume_reconciliations_task.apply().get() == 0  # matched: nothing to resume
+    finally:
+        celery.conf.task_always_eager = False
+    db.session.refresh(run)
+    assert (run.state, run.different, run.polls) == ("discrepancies", 1, 3)
+    assert run.exports[0]["location"] == location and exports_asked(slow) == 1
