@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from babel import Locale, UnknownLocaleError
 from flask import current_app
 
 from accounts.models import Customer, Reseller
+from catalog.pricing import buyer_locale
 from persistence import db
 
 PROVIDER = "provider"
@@ -51,6 +53,17 @@ def buyer_party(reseller_id: int | None, customer_id: int | None) -> Party:
     lines = [c.address_line1, c.address_line2, " ".join(x for x in (c.postal_code, c.city) if x),
              c.region, c.country]
     return Party(c.company_name, "\n".join(x for x in lines if x), c.tax_id)
+
+
+def buyer_money_locale(customer: Customer | None, country: str) -> str:
+    """How an invoice to this buyer writes money: a direct customer's own language and
+    country; for a reseller, the usual locale of the invoice's market (DE: 1.234,50 €)."""
+    if customer is not None:
+        return buyer_locale(customer.language, customer.country)
+    try:
+        return str(Locale.parse(f"und_{country}"))
+    except (UnknownLocaleError, ValueError):
+        return "en_US"
 
 
 def snapshot(issuer: str, reseller_id: int | None, customer_id: int | None) -> dict:

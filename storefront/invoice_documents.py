@@ -13,12 +13,12 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from babel import Locale, UnknownLocaleError
 from flask import render_template
 
 from billing.documents import STATUS_LABELS, corrections, grouped
 from billing.models import Invoice
-from catalog.pricing import buyer_locale, format_money
+from billing.parties import buyer_money_locale
+from catalog.pricing import format_money
 from persistence.money import minor_unit, round_money
 
 STYLESHEET = Path(__file__).resolve().parent / "static" / "invoice-print.css"
@@ -38,15 +38,8 @@ class PdfUnavailable(RuntimeError):
 
 
 def invoice_locale(invoice: Invoice) -> str:
-    """How the invoice writes money: a direct customer's own language and country; for a
-    reseller, the usual locale of the invoice's market (DE: 1.234,50 €)."""
-    customer = invoice.buyer_customer
-    if customer is not None:
-        return buyer_locale(customer.language, customer.country)
-    try:
-        return str(Locale.parse(f"und_{invoice.tax_country}"))
-    except (UnknownLocaleError, ValueError):
-        return "en_US"
+    """How the invoice writes money (billing.parties.buyer_money_locale)."""
+    return buyer_money_locale(invoice.buyer_customer, invoice.tax_country)
 
 
 def money_formatter(invoice: Invoice) -> Callable[[Decimal | None], str]:

@@ -15,7 +15,7 @@ from sqlalchemy import event, select
 
 from billing import tax
 from billing.invoices import issue_credit_note
-from billing.models import Invoice, TaxRate
+from billing.models import Charge, ChargeType, Invoice, TaxRate
 from billing.periods import BillingInputError
 from billing.runs import run_billing
 from catalog.pricing import format_money
@@ -348,3 +348,22 @@ def test_b4_a_run_is_shown_as_started_when_it_began_not_when_it_was_saved(
         began = datetime.now(UTC)
         run = run_billing("2021-06", JUNE_END)
     assert began <= as_utc(run.started_at) < as_utc(run.finished_at)
+
+
+def test_b5_a_buyer_whose_credits_exceed_its_new_charges_is_refused_in_money_as_invoices_write_it(
+        shop, clock):
+    """The run's refusal printed the exact sum, "1234.5650 EUR"; it says the amount the way
+    the buyer's invoice would, rounded once, half up (B5)."""
+    db.session.add(Charge(
+        source="goodwill:1", buyer_reseller_id=shop.reseller_a.id,
+        customer_id=shop.customer_a.id, charge_type=ChargeType.CUSTOMER_CREDIT,
+        description="Goodwill credit", quantity=1, unit_price=Decimal("-1234.565"),
+        effective_unit_price=Decimal("-1234.565"), amount=Decimal("-1234.565"),
+        currency="EUR", market="DE", period_start=date(2021, 6, 1),
+        period_end=JUNE_END, billing_month="2021-06"))
+    db.session.commit()
+    run = run_billing("2021-06", JUNE_END)
+    assert invoices() == []
+    assert run.problems == (
+        "Reseller A: its credits come to 1.234,57\xa0€ more than its new charges and correct "
+        "no invoice issued to it; check them and issue a credit note by hand.")
