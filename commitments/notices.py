@@ -73,13 +73,20 @@ class UsageFrequency(StrEnum):
 
 @dataclass(frozen=True)
 class CommitmentInvoiceFacts:
-    """A monetary-commitment invoice of the partner: when it falls due and when it was paid
-    (or credited in full by credit notes: settled either way)."""
+    """A monetary-commitment invoice of the partner: when it falls due, when it was paid (or
+    credited in full by credit notes: settled either way), and the invoice with what payments
+    and credit notes took off it (O8: what is left is what the dunning asks for)."""
 
     issued_on: date
     due_on: date
     amount: Decimal
     paid_on: date | None = None
+    invoice: InvoiceFacts | None = None
+
+    def due_net(self, day: date) -> Decimal:
+        """What is left of it on `day`, net of tax: the invoice's balance once known
+        (InvoiceFacts.due_net), else the whole amount."""
+        return self.invoice.due_net(day) if self.invoice is not None else self.amount
 
 
 @dataclass(frozen=True, order=True)
@@ -137,10 +144,11 @@ class SettlementOption(StrEnum):
 
 
 @dataclass(frozen=True)
-class OverageInvoiceFacts:
-    """A month's overage invoice (O6): its number, the last day of its payment term, what it
-    bills net of tax and with tax, and what payments (a reversal negative) and credit notes
-    (offsets, O3) took off it, with tax, each on its day."""
+class InvoiceFacts:
+    """One of the partner's invoices (O6: a commitment order's or a month's overage): its
+    number, the last day of its payment term, what it bills net of tax and with tax, and what
+    payments (a reversal negative) and credit notes (an offset's, O3) took off it, with tax,
+    each on its day. The one reckoning of what is still due (O8)."""
 
     number: str
     due_on: date
@@ -169,7 +177,7 @@ class OverageSettlement:
     settled_on: date | None = None
     option: SettlementOption | None = None
     offsets: tuple[Offset, ...] = ()
-    invoice: OverageInvoiceFacts | None = None
+    invoice: InvoiceFacts | None = None
 
     def still_due(self, amount: Decimal, day: date) -> Decimal:
         """What of the month's `amount` of overage is neither paid nor offset on `day`, net

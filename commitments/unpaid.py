@@ -11,7 +11,10 @@ notification"; by the payment due date, unpaid, the agreement is suspended.
 So, per commitment invoice: the payment advice goes out the day after the invoice's own 30-day
 term ends unpaid; it gives 30 days to pay; reminders 21 and 7 days before that date; suspension
 on it. Invoices issued on the same day are one advice (their key is the issue date). A payment
-recorded by the time the job runs on a day stops everything still to come.
+recorded by the time the job runs on a day stops everything still to come; a payment or credit
+note of part lowers what each notice from that day on asks for to what is left, net of tax and
+with VAT, to the fen (the reckoning of a partly paid overage month, commitments.notices
+.InvoiceFacts).
 """
 
 from __future__ import annotations
@@ -56,9 +59,30 @@ def unpaid_on(facts: EnrollmentFacts, day: date) -> dict[date, list[CommitmentIn
     return found
 
 
-def _advice(number: str, issued_on: date, timeline: PaymentAdviceTimeline, amount: Decimal):
-    text = f"The monetary commitment invoice of {issued_on.isoformat()} ({format_rmb(amount)})"
-    last = timeline.due_on - _DAY
+def still_due(invoices: list[CommitmentInvoiceFacts], day: date) -> Decimal:
+    """What is left of the invoices on `day`, net of tax: each one's balance after payments
+    and credit notes, to the fen (commitments.notices.InvoiceFacts.due_net)."""
+    return sum((i.due_net(day) for i in invoices), start=Decimal(0))
+
+
+def owed(invoices: list[CommitmentInvoiceFacts], day: date) -> str:
+    """What the advice, the reminders and the page say is owed on `day`, e.g. "RMB 90,566.04
+    of the monetary commitment invoice of 2025-03-20 (RMB 96,000.00 with VAT on INV-1)"."""
+    plural = "s" if len(invoices) > 1 else ""
+    text = (f"{format_rmb(still_due(invoices, day))} of the monetary commitment "
+            f"invoice{plural} of {invoices[0].issued_on.isoformat()}")
+    billed = [i.invoice for i in invoices if i.invoice is not None]
+    if billed and len(billed) == len(invoices):
+        with_tax = sum((b.due_with_tax(day) for b in billed), start=Decimal(0))
+        text += f" ({format_rmb(with_tax)} with VAT on {', '.join(b.number for b in billed)})"
+    return text
+
+
+def _advice(number: str, invoices: list[CommitmentInvoiceFacts],
+            timeline: PaymentAdviceTimeline, today: date) -> Iterator[Candidate]:
+    """The advice and two reminders, each for what is left on the day it is sent (O8)."""
+    issued_on, last = invoices[0].issued_on, timeline.due_on - _DAY
+    amount, text = still_due(invoices, today), owed(invoices, today)
     key = NoticeKey(number, NoticeKind.COMMITMENT_PAYMENT_ADVICE, issued_on)
     message = f"Payment advice: {text} is unpaid; services will be suspended if it is unpaid" \
         f" on {timeline.due_on.isoformat()}."
@@ -76,8 +100,8 @@ def unpaid_commitment_candidates(facts: EnrollmentFacts, today: date) -> Iterato
         return
     for issued_on, invoices in unpaid_on(facts, today).items():
         timeline = commitment_advice_timeline(max(i.due_on for i in invoices))
-        amount = sum((i.amount for i in invoices), start=Decimal(0))
-        yield from _advice(enrollment.number, issued_on, timeline, amount)
+        amount = still_due(invoices, today)
+        yield from _advice(enrollment.number, invoices, timeline, today)
         if enrollment.status is Status.ACTIVE:
             key = NoticeKey(enrollment.number, NoticeKind.SUSPEND_FOR_UNPAID_COMMITMENT, issued_on)
             message = "Suspend the enrollment: the monetary commitment invoice fell due unpaid."

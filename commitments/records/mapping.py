@@ -75,11 +75,12 @@ def is_renewed(row: models.Enrollment) -> bool:
 
 
 def to_commitment_invoices(row: models.Enrollment) -> tuple:
-    """The partner's monetary-commitment invoices: due dates and the days they were settled
-    (O8): paid, or credited in full by credit notes (B4), which leave nothing to dun."""
+    """The partner's monetary-commitment invoices: due dates, the days they were settled
+    (O8): paid, or credited in full by credit notes (B4), which leave nothing to dun, and
+    each payment and credit note, which lower what is dunned until then."""
     return tuple(
         notices.CommitmentInvoiceFacts(i.issued_on, i.due_on, i.amount_excl_tax,
-                                       overage_due.settled_on(i))
+                                       overage_due.settled_on(i), overage_due.invoice_facts(i))
         for i in row.invoices if i.kind == "commitment"
     )
 

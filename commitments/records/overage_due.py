@@ -3,10 +3,11 @@
 A month's overage is invoiced with its statement; offsets credit that invoice (O3) and the
 customer pays the rest on it, at once or in parts. So the invoice answers how much is still
 due (its balance, and net of tax for the enrollment's figures: commitments.notices
-.OverageInvoiceFacts, the one reckoning the dunning's advice uses too) and the day nothing
+.InvoiceFacts, the one reckoning the dunning's advice uses too) and the day nothing
 was left: the day the month is settled, whether the last of it was paid or credited. The
 dunning (commitments.dunning) stops on that day, and the page says "partly offset" or
-"partly paid" until then.
+"partly paid" until then. A monetary-commitment invoice is read the same way (invoice_facts,
+settled_on) for its own dunning (commitments.unpaid).
 """
 
 from __future__ import annotations
@@ -54,13 +55,14 @@ def settled_on(link: models.EnrollmentInvoice) -> date | None:
     return max(days, default=None)
 
 
-def invoice_facts(link: models.EnrollmentInvoice) -> notices.OverageInvoiceFacts:
-    """The month's overage invoice for the domain: number, due date, subtotal and total, and
-    each payment (a reversal negative) and credit note taken off it, with tax, dated."""
+def invoice_facts(link: models.EnrollmentInvoice) -> notices.InvoiceFacts:
+    """A month's overage invoice, or a commitment order's, for the domain: number, due date,
+    subtotal and total, and each payment (a reversal negative) and credit note taken off it,
+    with tax, dated."""
     invoice = link.invoice
     taken = [(p.paid_on, p.amount) for p in invoice.payments]
     taken += [(note.issue_date, -note.total) for note in invoice.credit_notes]
-    return notices.OverageInvoiceFacts(link.number, link.due_on, invoice.subtotal,
+    return notices.InvoiceFacts(link.number, link.due_on, invoice.subtotal,
                                        invoice.total, tuple(taken))
 
 

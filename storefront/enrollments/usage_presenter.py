@@ -22,6 +22,7 @@ class Dunning:
 
     advice_on: date | None = None
     suspend_on: date | None = None
+    owed: str = ""  # what is left of the unpaid commitment, as the advice says it (O8)
     reminder_on: date | None = None
     notification_on: date | None = None
     terminate_on: date | None = None
@@ -38,8 +39,10 @@ def dunning(row: models.Enrollment, today: date) -> Dunning | None:
                        terminate_on=terminate_on)
     late = unpaid.unpaid_on(facts, today)
     if row.status == "active" and late:
-        timeline = unpaid.commitment_advice_timeline(max(i.due_on for i in late[min(late)]))
-        return Dunning(advice_on=timeline.advice_on, suspend_on=timeline.suspend_on)
+        invoices = late[min(late)]
+        timeline = unpaid.commitment_advice_timeline(max(i.due_on for i in invoices))
+        return Dunning(advice_on=timeline.advice_on, suspend_on=timeline.suspend_on,
+                       owed=unpaid.owed(invoices, today))
     return None
 
 

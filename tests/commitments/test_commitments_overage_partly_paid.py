@@ -11,8 +11,8 @@ from decimal import Decimal
 from commitments.due import due_notices
 from commitments.notices import (
     EnrollmentFacts,
+    InvoiceFacts,
     NoticeKind,
-    OverageInvoiceFacts,
     OverageSettlement,
     SettlementOption,
 )
@@ -26,10 +26,9 @@ ADVICE_KINDS = {K.OVERAGE_PAYMENT_ADVICE, K.OVERAGE_PAYMENT_REMINDER,
                 K.SUSPEND_FOR_UNPAID_OVERAGE}
 
 
-def invoice(*payments: tuple[date, str]) -> OverageInvoiceFacts:
-    return OverageInvoiceFacts("INV-7", date(2025, 7, 6), Decimal("1000.00"),
-                               Decimal("1060.00"),
-                               tuple((day, Decimal(amount)) for day, amount in payments))
+def invoice(*payments: tuple[date, str]) -> InvoiceFacts:
+    return InvoiceFacts("INV-7", date(2025, 7, 6), Decimal("1000.00"), Decimal("1060.00"),
+                        tuple((day, Decimal(amount)) for day, amount in payments))
 
 
 def facts_with(active, settlement: OverageSettlement) -> EnrollmentFacts:

@@ -10,12 +10,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from billing.payments import PaymentInput, record_payment
 from commitments.enrollment import Status
 from commitments.problems import CommitmentRefused
 from commitments.records import services, usage
 from commitments.records.daily import run_daily
 from commitments.records.models import Enrollment, SentNotice, UsageRecord
-from notifications.models import OutboxEmail
+from notifications.models import Notification, OutboxEmail
 from persistence import db
 from tests.conftest import login, post_form
 from tests.enrollments.conftest import (
@@ -212,3 +213,31 @@ def test_usage_for_a_suspended_subscription_is_refused_beside_its_field(client, 
     assert response.status_code == 422
     assert "O8.subscription_not_active" in response.get_data(as_text=True)
     assert unpaid.usage == []
+
+
+# -- O8, B5: a commitment invoice paid in part is advised and shown for what is left ---------
+
+def commitment_invoice(row):
+    return next(i for i in row.invoices if i.kind == "commitment")
+
+
+def test_o8_a_commitment_invoice_paid_in_part_is_advised_and_shown_for_what_is_left(
+        client, world, unpaid):
+    """RMB 10,000.00 paid on the RMB 106,000.00 invoice: the advice asked for the whole
+    RMB 100,000.00. Left: RMB 96,000.00 with VAT, RMB 90,566.04 net of tax."""
+    link = commitment_invoice(unpaid)
+    record_payment(link.invoice, PaymentInput(amount="10000.00", paid_on=date(2025, 4, 15),
+                                              method="wire_transfer", reference="part"),
+                   date(2025, 4, 15), world.admin.id)
+    run_days(date(2025, 4, 19), date(2025, 4, 20))
+    owed = (f"RMB 90,566.04 of the monetary commitment invoice of 2025-03-20 (RMB 96,000.00 "
+            f"with VAT on {link.number})")
+    body = db.session.scalars(select(Notification.body).where(
+        Notification.user_id == world.admin.id,
+        Notification.subject.like("%Payment advice: monetary commitment unpaid"))).one()
+    assert f"{owed} is unpaid" in body and "Amount: RMB 90,566.04 excluding tax." in body
+    with at(date(2025, 4, 21), client, world.admin):
+        page = client.get(f"/enrollments/{unpaid.id}").get_data(as_text=True)
+    shown = page.split('data-testid="dunning">', 1)[1].split("</dd>", 1)[0]
+    assert shown == (f"{owed} is unpaid: payment advice 2025-04-20; services suspended on "
+                     "2025-05-20 unless paid")
