@@ -18,6 +18,7 @@ commitment invoice, commitments.unpaid): payment advice the day after the invoic
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -164,14 +165,47 @@ def _overage_month(
         ),
         last,
     )
-    # What is still payable: what payments and offsets made since left of it (O3, O8).
+    payable, unpaid = _owed(month, amount, settled, today)
+    yield from _advice_candidates(facts, month, advice_timeline(month, settled),
+                                  _OVERAGE_ADVICE, payable, unpaid)
+
+
+def _owed(month: date, amount: Decimal, settled: OverageSettlement,
+          today: date) -> tuple[Decimal, str]:
+    """What is still payable of the month, and how the advice says it: what payments and
+    offsets made since left of it (O3, O8)."""
     payable = settled.still_due(amount, today)
     unpaid = f"{format_rmb(payable)} of the {month:%Y-%m} overage"
     if settled.invoice is not None:
         with_tax = settled.invoice.due_with_tax(today)
         unpaid += f" ({format_rmb(with_tax)} with VAT on {settled.invoice.number})"
-    yield from _advice_candidates(facts, month, advice_timeline(month, settled),
-                                  _OVERAGE_ADVICE, payable, unpaid)
+    return payable, unpaid
+
+
+@dataclass(frozen=True)
+class UnpaidOverage:
+    """A month whose overage is stated and not settled: what is owed, as the advice says it,
+    and the dates it is dunned by (advice_timeline)."""
+
+    month: date
+    owed: str
+    advice: PaymentAdviceTimeline
+
+
+def unpaid_overage(facts: EnrollmentFacts, today: date) -> list[UnpaidOverage]:
+    """Each month, oldest first, whose overage statement went out and that is neither paid
+    nor offset in full on `today`: the months overage_candidates dunns, on its dates."""
+    if facts.enrollment.status not in _RUNNING:
+        return []
+    found = []
+    for month, amount in sorted(monthly_overage(facts, today).items()):
+        settled = facts.settlement(month)
+        if overage_timeline(month).statement_on > today or \
+                _on_or_before(settled.settled_by(amount), today):
+            continue
+        owed = _owed(month, amount, settled, today)[1]
+        found.append(UnpaidOverage(month, owed, advice_timeline(month, settled)))
+    return found
 
 
 def overage_candidates(facts: EnrollmentFacts, today: date) -> Iterator[Candidate]:

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from commitments import termination, unpaid
-from commitments.notices import UsageFrequency
+from commitments.dunning import unpaid_overage
+from commitments.notices import EnrollmentFacts, UsageFrequency
 from commitments.records import mapping, models
 from commitments.records.subscription_states import ACTIVE
 from commitments.records.usage import subscriptions_of, totals_by_subscription
+from commitments.schedule import PaymentAdviceTimeline
 
 FREQUENCY_LABELS = {"": "No periodic usage notifications", UsageFrequency.DAILY.value: "Daily",
                     UsageFrequency.WEEKLY.value: "Weekly (Mondays)",
@@ -17,19 +19,28 @@ FREQUENCY_LABELS = {"": "No periodic usage notifications", UsageFrequency.DAILY.
 
 
 @dataclass(frozen=True)
+class Unpaid:
+    """An unpaid commitment invoice or overage month: what is owed, as its payment advice says
+    it, and the advice, reminders and suspension it is dunned by (O8)."""
+
+    owed: str
+    advice: PaymentAdviceTimeline
+
+
+@dataclass(frozen=True)
 class Dunning:
     """Where the enrollment stands in the seed's suspension and termination schedule."""
 
-    advice_on: date | None = None
-    suspend_on: date | None = None
-    owed: str = ""  # what is left of the unpaid commitment, as the advice says it (O8)
+    commitment: Unpaid | None = None
+    overage: Unpaid | None = None
     reminder_on: date | None = None
     notification_on: date | None = None
     terminate_on: date | None = None
 
 
 def dunning(row: models.Enrollment, today: date) -> Dunning | None:
-    """Dates of an unpaid commitment's suspension, or of the dunning to termination."""
+    """The dunning dates of an unpaid commitment and of unpaid overage, from the schedules the
+    daily job follows, or those of the dunning to termination."""
     facts = mapping.to_facts(row)
     state = facts.enrollment
     if state.status_since and state.suspension_reason in termination.NON_PAYMENT \
@@ -37,13 +48,26 @@ def dunning(row: models.Enrollment, today: date) -> Dunning | None:
         reminder, notification, terminate_on = termination.termination_dates(state.status_since)
         return Dunning(reminder_on=reminder, notification_on=notification,
                        terminate_on=terminate_on)
+    if row.status != "active":
+        return None
+    commitment, overage = _unpaid_commitment(facts, today), _unpaid_overage(facts, today)
+    return Dunning(commitment, overage) if commitment or overage else None
+
+
+def _unpaid_commitment(facts: EnrollmentFacts, today: date) -> Unpaid | None:
+    """The oldest commitment invoices past their term unpaid (commitments.unpaid)."""
     late = unpaid.unpaid_on(facts, today)
-    if row.status == "active" and late:
-        invoices = late[min(late)]
-        timeline = unpaid.commitment_advice_timeline(max(i.due_on for i in invoices))
-        return Dunning(advice_on=timeline.advice_on, suspend_on=timeline.suspend_on,
-                       owed=unpaid.owed(invoices, today))
-    return None
+    if not late:
+        return None
+    invoices = late[min(late)]
+    timeline = unpaid.commitment_advice_timeline(max(i.due_on for i in invoices))
+    return Unpaid(unpaid.owed(invoices, today), timeline)
+
+
+def _unpaid_overage(facts: EnrollmentFacts, today: date) -> Unpaid | None:
+    """The oldest month of overage stated and not settled (commitments.dunning)."""
+    months = unpaid_overage(facts, today)
+    return Unpaid(months[0].owed, months[0].advice) if months else None
 
 
 def subscription_choices(row: models.Enrollment) -> list[tuple[str, str]]:

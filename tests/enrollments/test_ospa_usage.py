@@ -239,5 +239,5 @@ def test_o8_a_commitment_invoice_paid_in_part_is_advised_and_shown_for_what_is_l
     with at(date(2025, 4, 21), client, world.admin):
         page = client.get(f"/enrollments/{unpaid.id}").get_data(as_text=True)
     shown = page.split('data-testid="dunning">', 1)[1].split("</dd>", 1)[0]
-    assert shown == (f"{owed} is unpaid: payment advice 2025-04-20; services suspended on "
-                     "2025-05-20 unless paid")
+    assert shown == (f"{owed} is unpaid: payment advice 2025-04-20; reminders 2025-04-29 and "
+                     "2025-05-13; services suspended on 2025-05-20 unless paid")

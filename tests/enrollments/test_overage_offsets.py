@@ -334,3 +334,37 @@ def test_o8_offsetting_all_that_is_left_after_a_payment_of_part_clears_the_invoi
     assert run_days(date(2025, 7, 10), date(2025, 9, 30)) == []
     assert cell(page_of(client, world, invoiced), "overage-due-1") == (
         "RMB 20,000.00 overage, all paid or offset")
+
+
+# -- O8: the page's header gives the unpaid overage's dunning dates, as it does a commitment's
+
+def test_o8_the_header_gives_the_unpaid_overages_advice_reminders_and_suspension(
+        client, world, invoiced):
+    """June's overage, unanswered: the seed's overage dates (advice 16 July, reminders 24 July
+    and 8 August, suspension 16 August), those the daily job dunns it by."""
+    number = overage_invoice(invoiced).number
+    assert cell(page_of(client, world, invoiced), "overage-dunning") == (
+        f"RMB 20,000.00 of the 2025-06 overage (RMB 21,200.00 with VAT on {number}) is unpaid:"
+        " payment advice 2025-07-16; reminders 2025-07-24 and 2025-08-08; services suspended"
+        " on 2025-08-16 unless paid")
+
+
+def test_o8_the_header_gives_an_answered_months_dates_from_its_invoice_and_what_is_left(
+        client, world, invoiced):
+    """Answered by the 15th to pay: the invoice of 6 July falls due on 5 August, so the advice
+    is on 6 August and the suspension on 5 September; a payment of part lowers the figure."""
+    with at(date(2025, 7, 14), client, world.admin):
+        assert post_action(client, invoiced, "settlements", {
+            "settle_month": "2025-06", "settle_option": "pay",
+            "responded_on": "2025-07-14"}).status_code == 302
+    pay_part(invoiced, world, "10000.00")
+    number = overage_invoice(invoiced).number
+    assert cell(page_of(client, world, invoiced, date(2025, 7, 20)), "overage-dunning") == (
+        f"RMB 10,566.04 of the 2025-06 overage (RMB 11,200.00 with VAT on {number}) is unpaid:"
+        " payment advice 2025-08-06; reminders 2025-08-15 and 2025-08-29; services suspended"
+        " on 2025-09-05 unless paid")
+
+
+def test_o8_a_paid_overage_month_has_no_dunning_dates_in_the_header(client, world, invoiced):
+    pay_part(invoiced, world, "21200.00")
+    assert 'data-testid="overage-dunning"' not in page_of(client, world, invoiced)
