@@ -31,7 +31,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from billing.invoices import credit_note, notes_of
 from billing.models import Charge, ChargeType, Invoice, InvoiceLine
 from billing.numbering import take_number
-from billing.parties import PROVIDER
+from billing.parties import PROVIDER, buyer_money
 from persistence import db
 from subscriptions.models import Subscription
 
@@ -196,7 +196,9 @@ def issue_credit(credit: Credit, today: date) -> Invoice | str | None:
                                 credit.amount)
     if invoice is None:
         db.session.rollback()
-        return (f"{first.description}: its credit of {-credit.amount} {first.currency} is "
+        given = buyer_money(-credit.amount, first.currency, first.buyer_reseller_id,
+                            first.customer_id, first.market)
+        return (f"{first.description}: its credit of {given} is "
                 "more than the invoices that charged it can still be credited; correct them "
                 "with a credit note by hand (Billing → Invoices).")
     reason = f"{first.description} (B3): credits what {invoice.number} charged."

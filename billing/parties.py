@@ -10,13 +10,15 @@ storefront holds about it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from babel import Locale, UnknownLocaleError
 from flask import current_app
 
 from accounts.models import Customer, Reseller
-from catalog.pricing import buyer_locale
+from catalog.pricing import buyer_locale, format_money
 from persistence import db
+from persistence.money import round_money
 
 PROVIDER = "provider"
 
@@ -64,6 +66,15 @@ def buyer_money_locale(customer: Customer | None, country: str) -> str:
         return str(Locale.parse(f"und_{country}"))
     except (UnknownLocaleError, ValueError):
         return "en_US"
+
+
+def buyer_money(amount: Decimal, currency: str, reseller_id: int | None,
+                customer_id: int | None, country: str) -> str:
+    """An amount as an invoice to this buyer (a reseller, else the customer) would write it,
+    rounded once (B5): for the messages a billing run leaves beside its invoices."""
+    customer = None if reseller_id else db.session.get(Customer, customer_id)
+    return format_money(round_money(amount, currency), currency,
+                        buyer_money_locale(customer, country))
 
 
 def snapshot(issuer: str, reseller_id: int | None, customer_id: int | None) -> dict:

@@ -33,11 +33,10 @@ from billing.azure_usage import UsageExports, UsageInvoices, charge_usage
 from billing.charges import generate_charges
 from billing.models import BillingRun, Charge, Invoice, InvoiceLine
 from billing.numbering import take_number
-from billing.parties import PROVIDER, buyer_money_locale, buyer_party, snapshot
+from billing.parties import PROVIDER, buyer_money, buyer_party, snapshot
 from billing.periods import BillingInputError, month_of, parse_month
-from catalog.pricing import format_money
 from persistence import db
-from persistence.money import add_months, round_money
+from persistence.money import add_months
 from subscriptions.models import Subscription
 
 ISSUER = PROVIDER
@@ -159,7 +158,9 @@ def issue_invoice(buyer: Buyer, month: str, today: date, terms_days: int,
         return None
     if amount < 0:  # B4: a negative "invoice" would count as paid; it is no invoice at all
         db.session.rollback()
-        return (f"{_buyer_name(buyer)}: its credits come to {_money(-amount, buyer)} more "
+        credits = buyer_money(-amount, buyer.currency, buyer.reseller_id, buyer.customer_id,
+                              buyer.country)
+        return (f"{_buyer_name(buyer)}: its credits come to {credits} more "
                 "than its new charges and correct no invoice issued to it; check them and "
                 "issue a credit note by hand.")
     invoice = _new_invoice(buyer, month, today, terms_days, number, key, rate, amount)
@@ -219,13 +220,6 @@ def _insert_lines(invoice_id: int, due, last_id: int) -> None:
                "subscription_label", "description", "charge_type", "period_start",
                "period_end", "quantity", "unit_price", "amount", "position")
     db.session.execute(insert(InvoiceLine.__table__).from_select(columns, rows))
-
-
-def _money(amount: Decimal, buyer: Buyer) -> str:
-    """An amount as the buyer's invoice would write it, rounded once (B5)."""
-    customer = db.session.get(Customer, buyer.customer_id) if buyer.customer_id else None
-    return format_money(round_money(amount, buyer.currency), buyer.currency,
-                        buyer_money_locale(customer, buyer.country))
 
 
 def _buyer_name(buyer: Buyer) -> str:

@@ -367,3 +367,24 @@ def test_b5_a_buyer_whose_credits_exceed_its_new_charges_is_refused_in_money_as_
     assert run.problems == (
         "Reseller A: its credits come to 1.234,57\xa0€ more than its new charges and correct "
         "no invoice issued to it; check them and issue a credit note by hand.")
+
+
+def test_b5_a_credit_beyond_what_its_invoice_can_be_credited_is_refused_in_money_as_written(
+        shop, clock, pc_client):
+    """The refusal printed "its credit of 1000.0050 EUR"; it says it as the invoice would."""
+    sub = provisioned(shop.customer_a, shop.reseller_a_user, price_in(shop, "DE", "EUR", "10.08"),
+                      10, pc_client)
+    run_billing("2021-06", JUNE_END)
+    db.session.add(Charge(
+        source="goodwill:2", buyer_reseller_id=shop.reseller_a.id,
+        customer_id=shop.customer_a.id, subscription_id=sub.id,
+        charge_type=ChargeType.CUSTOMER_CREDIT, description="Goodwill credit", quantity=1,
+        unit_price=Decimal("-1000.005"), effective_unit_price=Decimal("-1000.005"),
+        amount=Decimal("-1000.005"), currency="EUR", market="DE",
+        period_start=date(2021, 6, 20), period_end=JUNE_END, billing_month="2021-06"))
+    db.session.commit()
+    run = run_billing("2021-06", JUNE_END)
+    assert run.problems == (
+        "Goodwill credit: its credit of 1.000,01\xa0€ is more than the invoices that charged "
+        "it can still be credited; correct them with a credit note by hand (Billing → "
+        "Invoices).")
