@@ -11,7 +11,14 @@ line failing; either way it is final, out of the attention queue and of K6's cou
 
 Only when nothing can still be sent or be under way: the job is not queued, retrying or
 running, and no line has a Partner Center order still provisioning, a checkout whose
-answer was lost, or a licence count that may have reached Partner Center. The order row,
+answer was lost, or a licence count that may have reached Partner Center. A line in doubt
+(its checkout or order sent, the outcome unknown) is first asked of Partner Center (`ask`,
+reading back as provisioning does, buying nothing): a subscription it shows is recorded as
+provisioned and the order is not closed (Provisioned); a cart it shows never checked out,
+or an order it ended, settles the line as not created, and the order closes. Only when
+Partner Center cannot be reached does the admin's own check close it ("I checked Partner
+Center: it holds no subscription for this line", CHECKED), named with the admin in the
+order's history and the audit log. The order row,
 then the job row, are taken by conditional UPDATEs (in the order a retry takes them,
 jobs._take_for_retry), so a close and a racing retry or worker never both go ahead. The
 job is left `closed`, a state no worker claims (jobs.claim) and no retry reopens: a
@@ -21,22 +28,44 @@ the audit log in the same commit, and the buyer is told by email.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select, update
 
 from accounts import audit
 from accounts.models import User
+from connectors.partner_center.client import PartnerCenterClient
+from connectors.partner_center.errors import PartnerCenterError
 from notifications import notify
 from orders.models import Order, OrderLine, OrderStatus, ProvisioningJob
 from persistence import db, utcnow
+from provisioning import purchase, results
+from provisioning.attention import NeedsAttention
 from provisioning.jobs import CLOSED, RUNNABLE
+from provisioning.steps import StillProvisioning
 
 CLOSABLE = (OrderStatus.NEEDS_ATTENTION, OrderStatus.PARTIALLY_PROVISIONED)
 ENDED = "cancelled"  # a closed line's status
 SETTLED = ("provisioned", ENDED)
+CHECKED = "checked_partner_center"  # the form field of the admin's own check
 
 
 class NotClosable(Exception):
     """Why an order cannot be closed (now); nothing was done."""
+
+
+class Provisioned(Exception):
+    """Partner Center shows lines in doubt created: they are recorded as provisioned and
+    the order is not closed."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What asking Partner Center about the order's lines in doubt gave: `doubts` were
+    asked; `unreached` says why it could not answer ("" when it did)."""
+
+    doubts: tuple[OrderLine, ...] = ()
+    unreached: str = ""
 
 
 def open_lines(order: Order) -> list[OrderLine]:
@@ -71,12 +100,21 @@ def check_closable(order: Order) -> None:
         raise NotClosable(
             f"{label} is queued or being provisioned: it may still send lines to Partner "
             "Center. Wait until it stops (its page shows the job), then close it.")
-    _refuse_doubts(order)
 
 
-def _refuse_doubts(order: Order) -> None:
+def askable(order: Order) -> tuple[OrderLine, ...]:
+    """The lines in doubt Partner Center can be asked about: a lost checkout's, or one with
+    an order (a licence count is not read back here: it stays refused)."""
+    return tuple(line for line in open_lines(order)
+                 if line.action != "add_licenses" and in_doubt(order, line))
+
+
+def _refuse_doubts(order: Order, settled: tuple[OrderLine, ...] = ()) -> None:
+    """Refuse while a line is in doubt that Partner Center (or the admin) has not settled."""
+    known = {line.id for line in settled}
     doubts = [f"line {line.line_number + 1} ({line.title}): {why}"
-              for line in open_lines(order) if (why := in_doubt(order, line))]
+              for line in open_lines(order)
+              if line.id not in known and (why := in_doubt(order, line))]
     if doubts:
         raise NotClosable(
             f"Order {order.number} cannot be closed: Partner Center may still provision "
@@ -93,23 +131,80 @@ def closable(order: Order) -> bool:
     return True
 
 
-def close_order(order: Order, actor: User) -> list[OrderLine]:
-    """Close the order's lines not provisioned; return them. Commits once."""
+def ask(order: Order, actor: User, client: PartnerCenterClient) -> Answer:
+    """Ask Partner Center about the lines in doubt, buying nothing (purchase.look_up, then
+    the order reads of provisioning). Raises Provisioned when it shows some created (they
+    are recorded so), NotClosable when it is still at work on them or refuses to say."""
+    doubts = askable(order)
+    if not doubts:
+        return Answer()
+    try:
+        new_lines = [line for line in order.lines if line.action != "add_licenses"]
+        if order.pc_checkout_request_id and any(ln.status == "pending" for ln in new_lines):
+            purchase.look_up(order, new_lines, client)
+        results.await_subscriptions(order, client)
+        results.mirror_subscriptions(order, client)
+    except (StillProvisioning, NeedsAttention) as answer:
+        db.session.rollback()
+        raise NotClosable(f"Order {order.number} cannot be closed: asked about "
+                          f"{lines_words(list(doubts))}, Partner Center answers: {answer} "
+                          "Retry provisioning once it is done, then close what is left."
+                          ) from answer
+    except PartnerCenterError as error:
+        db.session.rollback()
+        if not error.retryable:
+            raise NotClosable(f"Order {order.number} cannot be closed: Partner Center "
+                              f"refused to be asked ({error.meaning}).") from error
+        return Answer(doubts, f"Partner Center could not be reached to ask about "
+                              f"{lines_words(list(doubts))} ({error.description})")
+    _keep_found(order, [line for line in doubts if line.status == "provisioned"], actor)
+    return Answer(doubts)
+
+
+def _keep_found(order: Order, found: list[OrderLine], actor: User) -> None:
+    """Record the lines Partner Center shows created and settle the order as provisioning
+    would (its job is done); raise Provisioned to say the order was not closed."""
+    if not found:
+        return
+    order.record(order.status, f"{actor.email} asked to close the order: Partner Center "
+                 f"shows {lines_words(found)} created, recorded as provisioned; the order "
+                 "was not closed.")
+    if all(line.status in ("provisioned", "failed") for line in order.lines):
+        if order.job is not None:
+            order.job.state = "done"
+        results.finish(order)  # commits; the buyer is told the outcome
+    db.session.commit()
+    raise Provisioned(f"Partner Center shows {lines_words(found)} of order {order.number} "
+                      "created: recorded as provisioned, so the order was not closed; it "
+                      f"is {order.status.replace('_', ' ')}.")
+
+
+def close_order(order: Order, actor: User, client: PartnerCenterClient | None = None, *,
+                checked: bool = False) -> list[OrderLine]:
+    """Close the order's lines not provisioned; return them. Lines in doubt are asked of
+    Partner Center first (with a client; without one they refuse the close); when it cannot
+    be reached only the admin's own check (`checked`) closes them. Commits once."""
     check_closable(order)
+    answer = ask(order, actor, client) if client is not None else Answer()
+    if answer.unreached and not checked:
+        raise NotClosable(
+            f"Order {order.number} cannot be closed: {answer.unreached}. If you checked "
+            "Partner Center yourself and it holds no subscription for them, tick \"I "
+            "checked Partner Center\" and close again; or close it once it answers.")
     if not _take(order):
         db.session.rollback()
         raise NotClosable(f"Order {order.number} changed just now (a retry was requested, "
                           "or it was closed): read its page again.")
     db.session.expire_all()  # the lines as they are under the locks just taken
     try:
-        _refuse_doubts(order)
+        _refuse_doubts(order, answer.doubts)
     except NotClosable:
         db.session.rollback()
         raise
     closed = open_lines(order)
     for line in closed:
         line.status = ENDED
-    _record(order, closed, actor)
+    _record(order, closed, actor, answer.doubts if answer.unreached else ())
     db.session.commit()
     return closed
 
@@ -141,17 +236,21 @@ def lines_words(lines: list[OrderLine]) -> str:
                      for line in lines)
 
 
-def _record(order: Order, closed: list[OrderLine], actor: User) -> None:
-    """The order's new status and history, the audit event and the buyer's email."""
+def _record(order: Order, closed: list[OrderLine], actor: User,
+            checked: tuple[OrderLine, ...]) -> None:
+    """The order's new status and history, the audit event and the buyer's email; lines
+    closed on the admin's own check (Partner Center unreachable) are named first."""
     kept = [line for line in order.lines if line.status == "provisioned"]
     status = OrderStatus.PARTIALLY_PROVISIONED if kept else OrderStatus.CANCELLED
     what = f"{lines_words(closed)} will not be provisioned"
     stays = (f"; {_numbers(kept)}, provisioned, and the subscriptions bought stay as they "
              "are." if kept else "; nothing of the order was provisioned.")
-    order.record(status, f"Closed by {actor.email}: {what}{stays}")
+    check = (f"{actor.email} checked Partner Center: it holds no subscription for "
+             f"{_numbers(list(checked))} (it could not be reached). " if checked else "")
+    order.record(status, f"Closed by {actor.email}: {check}{what}{stays}")
     audit.record(audit.Kind.ORDER_CLOSED, actor=actor, email=order.placed_by.email,
                  reseller_id=order.reseller_id, customer_id=order.customer_id,
-                 detail=f"Order {order.number}: {what}.")
+                 detail=f"Order {order.number}: {check}{what}.")
     subject = f"Order {order.number} is " + ("closed" if kept else "cancelled")
     notify([order.placed_by], subject,
            f"The provider closed order {order.number} for {order.customer.company_name}: "

@@ -78,6 +78,19 @@ def _buy_pending(order: Order, lines: list[OrderLine], client: PartnerCenterClie
     results.record_checkout(order, lines, cart, result)
 
 
+def look_up(order: Order, lines: list[OrderLine], client: PartnerCenterClient) -> None:
+    """Settle the pending lines of a checkout whose answer was lost from what Partner Center
+    shows, buying nothing (an admin's close asks this, provisioning.closing): an `Ordered`
+    cart gives them their orders or refusals (read back; checkout_wait while not listed),
+    one Partner Center no longer has the orders bought without it (lost_carts). Lines
+    still pending afterwards were not bought: their cart was never checked out."""
+    cart = _stored_cart(order, client)
+    if cart is None:
+        lost_carts.adopt(order, lines, client)
+    elif _ordered(cart):
+        results.record_checkout(order, lines, cart, read_back(order, client, cart))
+
+
 def checkout(order: Order, client: PartnerCenterClient, checkpoint: Checkpoint
              ) -> CheckoutResult:
     """Check the cart out once; a replay answered 800064/800065 reads the orders back."""

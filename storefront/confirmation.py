@@ -30,6 +30,9 @@ class Consequence:
 
     action: str  # the confirming button, e.g. "Stop selling Microsoft 365 E3"
     text: str  # what will happen, in plain words
+    # A statement the person must tick for the action to take it (field name, label), e.g.
+    # closing an order Partner Center could not be asked about; None when there is none.
+    checkbox: tuple[str, str] | None = None
 
 
 def confirmed() -> bool:

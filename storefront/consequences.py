@@ -348,13 +348,29 @@ def _ordered(order) -> str:
     return f"{order.number} ({lines}; {order.status.replace('_', ' ')})"
 
 
-def close_order(order, lines) -> Consequence:
-    """Closing ends the order's lines not provisioned for good (provisioning.closing)."""
+def close_order(order, lines, answer=None) -> Consequence:
+    """Closing ends the order's lines not provisioned for good (provisioning.closing); what
+    Partner Center said about lines in doubt comes first, and when it could not be reached
+    the admin's own check is asked for (a checkbox)."""
     kept = any(line.status == "provisioned" for line in order.lines)
     after = ("The order stays partly provisioned: its provisioned lines and their "
              "subscriptions are not changed." if kept else "The order is cancelled.")
-    return Consequence(
-        f"Close order {order.number}",
-        f"{closing.lines_words(lines)} of {order.customer.company_name} are never sent to "
-        f"Partner Center again and are not charged. {after} The buyer is emailed, and the "
-        "customer may order these plans again (K6 no longer counts them).")
+    text = (f"{closing.lines_words(lines)} of {order.customer.company_name} are never sent "
+            f"to Partner Center again and are not charged. {after} The buyer is emailed, and "
+            "the customer may order these plans again (K6 no longer counts them).")
+    check = None
+    if answer is None and (doubts := closing.askable(order)):
+        text = (f"Partner Center is asked first about {closing.lines_words(list(doubts))}, "
+                "whose outcome is not known: a subscription it shows is recorded as "
+                "provisioned and the order is not closed. Otherwise: " + text)
+    elif answer is not None and answer.unreached:
+        text = (f"{answer.unreached}: whether Microsoft created subscriptions for them is "
+                "not known. Close only if you checked Partner Center yourself and it holds "
+                "none (tick the box; your check is named in the audit log). " + text)
+        check = (closing.CHECKED, "I checked Partner Center: it holds no subscription for "
+                 + closing.lines_words(list(answer.doubts)))
+    elif answer is not None and answer.doubts:
+        text = (f"Partner Center shows no subscription for "
+                f"{closing.lines_words(list(answer.doubts))}: nothing was bought for them. "
+                + text)
+    return Consequence(f"Close order {order.number}", text, check)

@@ -4,7 +4,7 @@ the lines of such an order that Partner Center will not provision)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
@@ -16,7 +16,11 @@ from orders.models import Order, OrderStatus, needs_a_person
 from orders.progress import progress_of, with_history
 from persistence import db
 from provisioning.closing import (
+    CHECKED,
     NotClosable,
+    Provisioned,
+    ask,
+    askable,
     check_closable,
     closable,
     close_order,
@@ -27,7 +31,7 @@ from provisioning.jobs import NotRetryable, check_retryable, refused_lines, requ
 from provisioning.tasks import enqueue_provisioning
 from storefront import consequences, tables
 from storefront.checkout_views import ORDER_CSV_HEADER, line_subscriptions, order_row
-from storefront.confirmation import unconfirmed
+from storefront.confirmation import confirmed, unconfirmed
 from storefront.fix_links import fix_urls
 from storefront.security import admin_only
 
@@ -90,7 +94,7 @@ def show(order_id: int):
     return render_template("orders_admin/show.html", order=order, subscriptions=subscriptions,
                            progress=progress_of(order), retryable=retryable(order),
                            refused=refused_lines(order), closable=closable(order),
-                           closing=open_lines(order))
+                           closing=open_lines(order), doubts=askable(order))
 
 
 @bp.post("/<int:order_id>/retry")
@@ -116,13 +120,20 @@ def retry(order_id: int):
 @bp.post("/<int:order_id>/close")
 @admin_only
 def close(order_id: int):
-    """Close the order's lines Partner Center will not provision, once confirmed."""
+    """Close the order's lines Partner Center will not provision, once confirmed. Lines in
+    doubt are asked of Partner Center first (provisioning.closing.ask): the confirmation
+    says its answer, and a line it shows created is kept, the order not closed."""
     order = db.session.get(Order, order_id) or abort(404)
     try:
         check_closable(order)
-        if page := unconfirmed(consequences.close_order(order, open_lines(order))):
-            return page
-        closed = close_order(order, current_user)
+        if not confirmed():
+            answer = ask(order, current_user, get_client())
+            return unconfirmed(consequences.close_order(order, open_lines(order), answer))
+        closed = close_order(order, current_user, get_client(),
+                             checked=request.form.get(CHECKED) == "yes")
+    except Provisioned as found:
+        flash(str(found), "info")
+        return redirect(url_for("orders_admin.show", order_id=order.id))
     except NotClosable as refusal:
         flash(str(refusal), "error")
         return redirect(url_for("orders_admin.show", order_id=order.id)), 409
