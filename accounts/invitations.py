@@ -8,8 +8,10 @@ INVITATIONS_PER_HOUR, and an address is sent at most INVITATIONS_PER_ADDRESS_PER
 companies together (anyone can sign one up). Whoever may invite a company's users may
 revoke its open invitations: the link stops working at once. An invitation grants what its
 sender could grant, so it works only while the sender still may invite for the company
-(active, and its admin or one of the provider's) and the company is active: checked when
-the link is opened and again when it is accepted, whatever ended the sender's right.
+(active, and its admin or one of the provider's) and the company is active, and one
+making an admin agent only while its sender may still grant that (accounts/team.py: an
+admin agent of the company, or the provider's admin): checked when the link is opened and
+again when it is accepted, whatever ended the sender's right.
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ from accounts import audit, emails, links, passwords
 from accounts.models import CompanyRole, Customer, Reseller, Role, User
 from accounts.services import EmailTaken, InvalidEmail
 from accounts.sign_in import normalise, user_by_email
-from accounts.team import Company, NotAllowed, end_invitation, may_manage
+from accounts.team import (
+    Company,
+    NotAllowed,
+    check_admin_agent,
+    end_invitation,
+    may_grant_admin_agent,
+    may_manage,
+)
 from accounts.throttle import Store, allowance_wait
 from persistence import db
 
@@ -96,7 +105,8 @@ def invite(actor: User, company: Company, *, email: str, name: str, company_role
            admin_agent: bool, now: datetime, mail: Mail,
            accept_url: Callable[[str], str]) -> links.AccountLink:
     """Email an invitation to join the company (commits once). InvalidEmail for an address
-    too long, NotAllowed for an actor who may not.
+    too long, NotAllowed for an actor who may not (AdminAgentNotHeld: may not make an
+    admin agent).
 
     An address that has an account anywhere is invited all the same as far as the inviter
     can tell (the same answer, an open invitation listed), but its holder is mailed a note
@@ -106,6 +116,7 @@ def invite(actor: User, company: Company, *, email: str, name: str, company_role
     if not may_manage(actor, company):
         raise NotAllowed("Only the provider's admins and this company's admins invite its "
                          "users.")
+    check_admin_agent(actor, company, False, admin_agent)
     problem = emails.length_problem(email)
     if problem is not None:
         raise InvalidEmail(problem)
@@ -155,12 +166,15 @@ def live(secret: str, now: datetime) -> links.AccountLink:
 
 
 def still_stands(row: links.AccountLink) -> bool:
-    """Its sender is active and may still manage the company's users, and the company is
-    active (a reseller can be deactivated; a customer has no such state)."""
+    """Its sender is active and may still manage the company's users (and grant admin agent,
+    if the invitation makes one), and the company is active (a reseller can be deactivated;
+    a customer has no such state)."""
     company, sender = company_invited_to(row), row.created_by
     if company is None or sender is None or not sender.is_active:
         return False
     if company.reseller is not None and not company.reseller.active:
+        return False
+    if row.data.get("admin_agent") and not may_grant_admin_agent(sender, company):
         return False
     return may_manage(sender, company)
 

@@ -8,6 +8,13 @@ accounts/invitations.py; those a user sent and that are still open stop working 
 is deactivated or is no longer an admin, since it could no longer send them. Making a user
 billing-only revokes its API tokens, since the API reaches orders and billing users see
 invoices only.
+
+The admin-agent permission (S4/S7: cancelling, product keys; the keys to customers' tenants)
+is granted or withdrawn only by who holds it (ASVS 4.1.3, no privilege beyond one's own):
+an admin agent of the company, or the provider's admins. A company admin who is not one
+leaves it as it stands, by role form or invitation; withdrawing is held alike, so such an
+admin cannot strip a company of its agents (only the provider could give them back), and
+a user it distrusts it deactivates instead.
 """
 
 from __future__ import annotations
@@ -25,6 +32,19 @@ from persistence import db
 
 class NotAllowed(ValueError):
     """The change is refused (e.g. an admin demoting itself); the message says why."""
+
+
+class AdminAgentNotHeld(NotAllowed):
+    """S4/S7: the actor would grant or withdraw admin agent without holding it."""
+
+    rule, code, field = "S4", "S4.admin_agent_not_held", "admin_agent"
+
+    def __init__(self, company_name: str) -> None:
+        super().__init__(
+            f"Only an admin agent of {company_name} or your provider grants or withdraws "
+            "admin agent, since it holds the keys to your customers' Microsoft tenants (S4, "
+            "S7). Leave admin agent as it stands (an invitation goes without it), or ask an "
+            f"admin agent of {company_name}.")
 
 
 @dataclass(frozen=True)
@@ -68,6 +88,17 @@ def may_manage(actor: User, company: Company) -> bool:
     return actor.is_provider_admin or (actor.is_company_admin and company.holds(actor))
 
 
+def may_grant_admin_agent(actor: User, company: Company) -> bool:
+    """Whether the actor may grant or withdraw admin agent in the company: it holds it."""
+    return actor.is_provider_admin or (bool(actor.admin_agent) and may_manage(actor, company))
+
+
+def check_admin_agent(actor: User, company: Company, was: bool, wanted: bool) -> None:
+    """AdminAgentNotHeld when the permission would change at the hand of one who may not."""
+    if bool(was) != bool(wanted) and not may_grant_admin_agent(actor, company):
+        raise AdminAgentNotHeld(company.name)
+
+
 def members(company: Company) -> list[User]:
     which = (User.reseller_id == company.reseller.id) if company.reseller is not None \
         else (User.customer_id == company.customer.id)
@@ -87,8 +118,10 @@ def member_for(actor: User, user_id: int) -> User | None:
 def set_role(actor: User, user: User, *, company_role: str, admin_agent: bool,
              now: datetime) -> int:
     """Change a member's role and admin-agent permission (commits once); taking its admin
-    role ends the invitations it sent that are still open. Returns how many it ended."""
+    role ends the invitations it sent that are still open. Returns how many it ended.
+    AdminAgentNotHeld when the actor may not change the admin-agent permission."""
     role = CompanyRole(company_role)
+    check_admin_agent(actor, company_of(user), user.admin_agent, admin_agent)
     if user.id == actor.id and role != CompanyRole.ADMIN:
         raise NotAllowed("You cannot take your own admin role: ask another admin of your "
                          "company, so it is never left without one.")

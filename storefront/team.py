@@ -96,13 +96,35 @@ def index():
     return _page(company, InviteForm(formdata=None))
 
 
-def _page(company: team.Company, form: InviteForm, status: int = 200):
+def _page(company: team.Company, form: InviteForm, status: int = 200,
+          refused_role: tuple[int, RoleForm, str] | None = None):
+    """The users page; `refused_role` is a member's role form refused (member id, the form
+    as submitted, the problem code)."""
     members = team.members(company)
+    locked = _admin_agent_locked(company, form)
     return render_template(
         "team/index.html", company=company, form=form, members=members,
         invitations=invitations.open_invitations(company, utcnow()), role_labels=ROLE_LABELS,
-        role_form=RoleForm, args=_company_args(company),
-        held_by_provider=team.deactivated_by_provider(members)), status
+        role_form=RoleForm, args=_company_args(company), agent_locked=locked,
+        refused_role=refused_role, held_by_provider=team.deactivated_by_provider(members)), \
+        status
+
+
+def _admin_agent_locked(company: team.Company, form: InviteForm) -> str | None:
+    """Why the viewer may not grant or withdraw admin agent here (None if it may); the
+    invitation's box is then shown disabled and unticked, with that reason beside it."""
+    if team.may_grant_admin_agent(current_user, company):
+        return None
+    reason = (f"Only an admin agent of {company.name} or your provider grants or withdraws "
+              "admin agent: it holds the keys to your customers' Microsoft tenants (S4, S7).")
+    form.admin_agent.render_kw, form.admin_agent.data = {"disabled": True}, False
+    form.admin_agent.description = reason
+    return reason
+
+
+def refusal_said(refused: team.AdminAgentNotHeld) -> str:
+    """A refusal as shown beside its field, with its rule's code."""
+    return f"{refused} ({refused.code})"
 
 
 @bp.route("/invite", methods=["POST"])
@@ -137,6 +159,9 @@ def send_invitation(company: team.Company, form: InviteForm) -> tuple[int, dict]
     except services.InvalidEmail as refused:
         form.email.errors.append(str(refused))
         return 422, {}
+    except team.AdminAgentNotHeld as refused:
+        form.admin_agent.errors.append(refusal_said(refused))
+        return 403, {}
     flash(f"An invitation is on its way to {form.email.data.strip().lower()}; the link "
           "works once, for 7 days.", "success")
     return None
@@ -190,6 +215,13 @@ def member_role(member_id: int):
     if not form.validate_on_submit():
         return render_error(400, "Choose a role", (
             "Role: choose admin, user or billing from the list, then save again."))
+    company = team.company_of(user)
+    try:  # before asking to confirm a withdrawal the actor may not make
+        team.check_admin_agent(current_user, company, user.admin_agent, form.admin_agent.data)
+    except team.AdminAgentNotHeld as refused:
+        form.admin_agent.errors.append(refusal_said(refused))
+        return _page(company, InviteForm(formdata=None), 403, refused_role=(user.id, form,
+                                                                      refused.code))
     if page := unconfirmed(consequences.change_role(
             user, form.company_role.data, form.admin_agent.data,
             len(team.invitations_sent_by(user, utcnow())))):
@@ -203,7 +235,7 @@ def member_role(member_id: int):
         flash(f"{user.email} is now: {ROLE_LABELS[user.company_role]}"
               f"{', admin agent' if user.admin_agent else ''}.{invitations_ended(ended)}",
               "success")
-    return redirect(url_for("team.index", **_company_args(team.company_of(user))))
+    return redirect(url_for("team.index", **_company_args(company)))
 
 
 @bp.route("/members/<int:member_id>/active", methods=["POST"])

@@ -125,6 +125,7 @@ def test_reseller_admin_cannot_change_or_deactivate_another_resellers_user(clien
 
 
 def test_reseller_admin_sets_roles_and_deactivates_its_own_users(client, world):
+    world.reseller_a_user.admin_agent = True  # it grants admin agent: it holds it
     make_admin(world.reseller_a_user)
     colleague = User(email="colleague@test.example", role="reseller_user",
                      reseller=world.reseller_a)
@@ -463,6 +464,7 @@ def deactivate_as_provider(admin, user, world):
 def test_an_invitation_ends_when_the_provider_deactivates_its_sender(client, browser, world):
     """The audit's case: Reseller A's admin invited an admin and admin agent, then left;
     the provider deactivated it, and the invitee still became an admin of Reseller A."""
+    world.reseller_a_user.admin_agent = True
     make_admin(world.reseller_a_user)
     login(client, world.reseller_a_user)
     invite(client, "mallory@test.example", company_role="admin", admin_agent="y")
