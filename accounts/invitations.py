@@ -11,7 +11,9 @@ sender could grant, so it works only while the sender still may invite for the c
 (active, and its admin or one of the provider's) and the company is active, and one
 making an admin agent only while its sender may still grant that (accounts/team.py: an
 admin agent of the company, or the provider's admin): checked when the link is opened and
-again when it is accepted, whatever ended the sender's right.
+again when it is accepted, whatever ended the sender's right. Deactivating a reseller
+ends its open invitations for good (accounts/team.py), so reactivating it within their 7
+days does not bring them back.
 """
 
 from __future__ import annotations
@@ -37,13 +39,6 @@ from accounts.throttle import Store, allowance_wait
 from persistence import db
 
 Mail = Callable[[str, str, str], None]  # (to, subject, body): adds an outbox email
-
-
-def open_invitations(company: Company, now: datetime) -> list[links.AccountLink]:
-    owner = company.owner
-    return [row for row in links.pending(links.Purpose.INVITATION, now)
-            if (row.data.get("reseller_id"), row.data.get("customer_id"))
-            == (owner["reseller_id"], owner["customer_id"])]
 
 
 def company_invited_to(row: links.AccountLink) -> Company | None:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from accounts import api_tokens, audit, emails, links, mfa, notices, passwords, sessions
+from accounts import api_tokens, audit, emails, links, mfa, notices, passwords, sessions, team
 from accounts.models import (
     ApiToken,
     Customer,
@@ -109,19 +109,24 @@ def _set_qualifications(customer: Customer, segments: set[str]) -> None:
     customer.qualifications = keep
 
 
-def save_reseller(reseller: Reseller, data: Mapping[str, Any]) -> Reseller:
-    """Create or update a reseller; saved inactive, it loses every session and token.
-    MpnTaken when another reseller has the MPN ID."""
+def save_reseller(reseller: Reseller, data: Mapping[str, Any],
+                  actor: User | None = None) -> Reseller:
+    """Create or update a reseller; saved inactive, it loses every session and token, and
+    deactivating it ends its open invitations (audited as the actor's). MpnTaken when
+    another reseller has the MPN ID."""
     _check_mpn_free(_clean(data.get("mpn_id") or ""), reseller.id)
     if reseller.id is None:
         db.session.add(reseller)
-    mpn_before = reseller.mpn_id
+    mpn_before, was_active, now = reseller.mpn_id, reseller.active, utcnow()
     apply_fields(reseller, data, RESELLER_FIELDS)
     if reseller.mpn_id != mpn_before:
         _forget_standing(reseller)
     if reseller.id is not None and not reseller.active:
         its_users = select(User.id).where(User.reseller_id == reseller.id)
-        _end_access(its_users, ApiToken.reseller_id == reseller.id, utcnow())
+        _end_access(its_users, ApiToken.reseller_id == reseller.id, now)
+        if was_active:  # not those the provider sent it since: reactivating lets them work
+            team.end_invitations_to(team.Company(reseller=reseller), actor, now,
+                                    f"{reseller.company_name} was deactivated")
     try:
         db.session.commit()
     except IntegrityError:  # another admin saved the same MPN ID since the check

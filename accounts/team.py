@@ -176,13 +176,35 @@ def _end_invitations_sent_by(user: User, actor: User, now: datetime, why: str) -
     return ended
 
 
+def open_invitations(company: Company, now: datetime) -> list[links.AccountLink]:
+    """The invitations to join the company that are still open, whoever sent them."""
+    owner = company.owner
+    return [row for row in links.pending(links.Purpose.INVITATION, now)
+            if (row.data.get("reseller_id"), row.data.get("customer_id"))
+            == (owner["reseller_id"], owner["customer_id"])]
+
+
+def end_invitations_to(company: Company, actor: User | None, now: datetime, why: str) -> int:
+    """The company's open invitations stop working, each audited (a reseller deactivated:
+    reactivating it must not revive them); the caller commits. Returns how many ended."""
+    ended = 0
+    for row in open_invitations(company, now):
+        try:
+            end_invitation(row, actor, now, why)
+        except links.LinkInvalid:  # accepted a moment ago
+            continue
+        ended += 1
+    return ended
+
+
 def invitations_sent_by(user: User, now: datetime) -> list[links.AccountLink]:
     """The invitations the user sent that are still open."""
     return links.pending(links.Purpose.INVITATION, now,
                          links.AccountLink.created_by_id == user.id)
 
 
-def end_invitation(row: links.AccountLink, actor: User, now: datetime, detail: str) -> None:
+def end_invitation(row: links.AccountLink, actor: User | None, now: datetime,
+                   detail: str) -> None:
     """Spend an open invitation's link so it no longer works, audited as revoked; the caller
     commits. LinkInvalid if it was accepted (or ended) a moment ago."""
     links.claim(row, now)

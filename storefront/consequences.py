@@ -139,9 +139,10 @@ def deactivate_reseller(reseller, wanted_active: bool) -> Consequence | None:
     return Consequence(
         f"Deactivate {reseller.company_name}",
         f"Every user of {reseller.company_name} is signed out at once and cannot sign in, "
-        "and its API tokens stop working for good; it can no longer order for its "
-        "customers. Reactivating it lets its users sign in again, but brings back neither "
-        "the sessions nor the tokens. Its customers' subscriptions are not affected.")
+        "and its API tokens and its open invitations stop working for good; it can no "
+        "longer order for its customers. Reactivating it lets its users sign in again, but "
+        "brings back neither the sessions, the tokens nor the invitations. Its customers' "
+        "subscriptions are not affected.")
 
 
 def withdraw_admin_agent(user) -> Consequence | None:

@@ -104,7 +104,7 @@ def _page(company: team.Company, form: InviteForm, status: int = 200,
     locked = _admin_agent_locked(company, form)
     return render_template(
         "team/index.html", company=company, form=form, members=members,
-        invitations=invitations.open_invitations(company, utcnow()), role_labels=ROLE_LABELS,
+        invitations=team.open_invitations(company, utcnow()), role_labels=ROLE_LABELS,
         role_form=RoleForm, args=_company_args(company), agent_locked=locked,
         refused_role=refused_role, held_by_provider=team.deactivated_by_provider(members)), \
         status

@@ -78,7 +78,7 @@ def _reseller_form(reseller: Reseller, title: str):
         if answer := unconfirmed(consequences.deactivate_reseller(reseller, form.active.data)):
             return answer
         try:
-            services.save_reseller(reseller, form.data)
+            services.save_reseller(reseller, form.data, current_user._get_current_object())
         except services.MpnTaken as taken:
             form.mpn_id.errors.append(str(taken))
         else:
@@ -92,8 +92,8 @@ def _reseller_form(reseller: Reseller, title: str):
 def _saved(reseller: Reseller) -> str:
     if reseller.active:
         return sentence(f"Saved {reseller.company_name}")
-    return (f"Saved {reseller.company_name} as inactive: its users are signed out and its "
-            "API tokens revoked.")
+    return (f"Saved {reseller.company_name} as inactive: its users are signed out, its API "
+            "tokens revoked and its open invitations ended.")
 
 
 # K9, as Partner Center answered the check the admin asked for.

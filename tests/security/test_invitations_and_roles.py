@@ -539,16 +539,47 @@ def test_accepting_checks_again_that_the_sender_may_still_invite(client, browser
 
 
 def test_an_invitation_works_only_while_its_company_is_active(client, browser, world):
+    """However the reseller came to be inactive, its invitation's link opens nothing."""
     login(client, world.admin)
     invite(client, "joiner@test.example", f"?reseller={world.reseller_a.id}")
     link = emailed_link(JOIN_RE, "joiner@test.example")
     world.reseller_a.active = False
     db.session.commit()
     assert browser().get(link).status_code == 404
-    world.reseller_a.active = True
-    db.session.commit()
-    accepted = post_form(browser(), link, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
-    assert accepted.status_code == 302
+
+
+def save_reseller(admin, reseller, **data):
+    """The provider's reseller form; without active=y it deactivates the reseller."""
+    return post_form(admin, f"/admin/resellers/{reseller.id}", {
+        "company_name": reseller.company_name, "mpn_id": reseller.mpn_id,
+        "contact_name": "Ada", "contact_email": "ada@example.com", **data})
+
+
+def test_deactivating_a_reseller_ends_its_open_invitations_for_good(client, browser, world):
+    """The audit's case: invited, the reseller deactivated, then reactivated within the
+    invitation's 7 days, and the link worked again."""
+    make_admin(world.reseller_a_user)
+    login(client, world.reseller_a_user)
+    invite(client, "joiner@test.example")
+    link = emailed_link(JOIN_RE, "joiner@test.example")
+    admin = browser()
+    login(admin, world.admin)
+    asked = save_reseller(admin, world.reseller_a)
+    assert asked.status_code == 422
+    assert "its open invitations stop working" in asked.get_data(as_text=True)
+    assert browser().get(link).status_code == 200  # nothing changed before confirming
+    assert save_reseller(admin, world.reseller_a, confirm="yes").status_code == 302
+    assert save_reseller(admin, world.reseller_a, active="y").status_code == 302
+    assert browser().get(link).status_code == 404
+    accepted = post_form(browser(), link, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+                         token_url="/login")
+    assert accepted.status_code == 404
+    assert db.session.scalar(select(User).where(User.email == "joiner@test.example")) is None
+    event = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.kind == "invitation_revoked")).one()
+    assert (event.email, event.actor_id, event.reseller_id, event.detail) == (
+        "joiner@test.example", world.admin.id, world.reseller_a.id,
+        "Reseller A was deactivated")
 
 
 def test_the_providers_add_a_user_invites_and_never_sets_a_password(client, browser, world):
