@@ -11,79 +11,46 @@ line failing; either way it is final, out of the attention queue and of K6's cou
 
 Only when nothing can still be sent or be under way: the job is not queued, retrying or
 running, and no line has a Partner Center order still provisioning, a checkout whose
-answer was lost, or a licence count that may have reached Partner Center. A line in doubt
-(its checkout or order sent, the outcome unknown) is first asked of Partner Center (`ask`,
-reading back as provisioning does, buying nothing): a subscription it shows is recorded as
-provisioned and the order is not closed (Provisioned); a cart it shows never checked out,
-or an order it ended, settles the line as not created, and the order closes. Only when
-Partner Center cannot be reached does the admin's own check close it ("I checked Partner
-Center: it holds no subscription for this line", CHECKED), named with the admin in the
-order's history and the audit log. The order row,
-then the job row, are taken by conditional UPDATEs (in the order a retry takes them,
-jobs._take_for_retry), so a close and a racing retry or worker never both go ahead. The
-job is left `closed`, a state no worker claims (jobs.claim) and no retry reopens: a
-closed order's job never runs again. The close is written into the order's history and
-the audit log in the same commit, and the buyer is told by email.
+answer was lost, or a licence count that may have reached Partner Center, unless Partner
+Center, asked first (provisioning.doubts, buying and changing nothing), settles it: a
+subscription it shows created, or licences it shows added, are recorded as provisioned and
+the order is not closed (Provisioned); a cart it shows never checked out, an order it
+ended, or a subscription still at the count a line started from, settle the line as not
+done, and the order closes. Only when Partner Center cannot be reached does the admin's own
+check close it ("I checked Partner Center: it holds no subscription for line 1", or "it did
+not add the licences of line 2", CHECKED), named with the admin in the order's history and
+the audit log. The order row, then the job row, are taken by conditional UPDATEs (in the
+order a retry takes them, jobs._take_for_retry), so a close and a racing retry or worker
+never both go ahead. The job is left `closed`, a state no worker claims (jobs.claim) and no
+retry reopens: a closed order's job never runs again. The close is written into the
+order's history and the audit log in the same commit, and the buyer is told by email.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
 from accounts import audit
 from accounts.models import User
 from connectors.partner_center.client import PartnerCenterClient
-from connectors.partner_center.errors import PartnerCenterError
 from notifications import notify
 from orders.models import Order, OrderLine, OrderStatus, ProvisioningJob
 from persistence import db, utcnow
-from provisioning import purchase, results
-from provisioning.attention import NeedsAttention
+from provisioning.doubts import (
+    ENDED,
+    Answer,
+    NotClosable,
+    ask,
+    checked_words,
+    in_doubt,
+    lines_words,
+    numbers,
+    open_lines,
+)
 from provisioning.jobs import CLOSED, RUNNABLE
-from provisioning.steps import StillProvisioning
 
 CLOSABLE = (OrderStatus.NEEDS_ATTENTION, OrderStatus.PARTIALLY_PROVISIONED)
-ENDED = "cancelled"  # a closed line's status
-SETTLED = ("provisioned", ENDED)
 CHECKED = "checked_partner_center"  # the form field of the admin's own check
-
-
-class NotClosable(Exception):
-    """Why an order cannot be closed (now); nothing was done."""
-
-
-class Provisioned(Exception):
-    """Partner Center shows lines in doubt created: they are recorded as provisioned and
-    the order is not closed."""
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What asking Partner Center about the order's lines in doubt gave: `doubts` were
-    asked; `unreached` says why it could not answer ("" when it did)."""
-
-    doubts: tuple[OrderLine, ...] = ()
-    unreached: str = ""
-
-
-def open_lines(order: Order) -> list[OrderLine]:
-    """The lines a close ends: every line not provisioned and not closed already."""
-    return [line for line in order.lines if line.status not in SETTLED]
-
-
-def in_doubt(order: Order, line: OrderLine) -> str | None:
-    """Why Partner Center may still provision the line, or None when it cannot."""
-    if line.pc_order_id and line.status != "failed":
-        return f"its Partner Center order {line.pc_order_id} may still be provisioning"
-    if line.action == "add_licenses":
-        if line.target_quantity is not None:  # stored before the PATCH, cleared on refusal
-            return f"its new count of {line.target_quantity} licences may have been sent"
-        return None
-    if line.status == "pending" and order.pc_checkout_request_id:
-        return "its cart was checked out and Partner Center's answer is not known yet"
-    return None
 
 
 def check_closable(order: Order) -> None:
@@ -100,13 +67,6 @@ def check_closable(order: Order) -> None:
         raise NotClosable(
             f"{label} is queued or being provisioned: it may still send lines to Partner "
             "Center. Wait until it stops (its page shows the job), then close it.")
-
-
-def askable(order: Order) -> tuple[OrderLine, ...]:
-    """The lines in doubt Partner Center can be asked about: a lost checkout's, or one with
-    an order (a licence count is not read back here: it stays refused)."""
-    return tuple(line for line in open_lines(order)
-                 if line.action != "add_licenses" and in_doubt(order, line))
 
 
 def _refuse_doubts(order: Order, settled: tuple[OrderLine, ...] = ()) -> None:
@@ -131,54 +91,6 @@ def closable(order: Order) -> bool:
     return True
 
 
-def ask(order: Order, actor: User, client: PartnerCenterClient) -> Answer:
-    """Ask Partner Center about the lines in doubt, buying nothing (purchase.look_up, then
-    the order reads of provisioning). Raises Provisioned when it shows some created (they
-    are recorded so), NotClosable when it is still at work on them or refuses to say."""
-    doubts = askable(order)
-    if not doubts:
-        return Answer()
-    try:
-        new_lines = [line for line in order.lines if line.action != "add_licenses"]
-        if order.pc_checkout_request_id and any(ln.status == "pending" for ln in new_lines):
-            purchase.look_up(order, new_lines, client)
-        results.await_subscriptions(order, client)
-        results.mirror_subscriptions(order, client)
-    except (StillProvisioning, NeedsAttention) as answer:
-        db.session.rollback()
-        raise NotClosable(f"Order {order.number} cannot be closed: asked about "
-                          f"{lines_words(list(doubts))}, Partner Center answers: {answer} "
-                          "Retry provisioning once it is done, then close what is left."
-                          ) from answer
-    except PartnerCenterError as error:
-        db.session.rollback()
-        if not error.retryable:
-            raise NotClosable(f"Order {order.number} cannot be closed: Partner Center "
-                              f"refused to be asked ({error.meaning}).") from error
-        return Answer(doubts, f"Partner Center could not be reached to ask about "
-                              f"{lines_words(list(doubts))} ({error.description})")
-    _keep_found(order, [line for line in doubts if line.status == "provisioned"], actor)
-    return Answer(doubts)
-
-
-def _keep_found(order: Order, found: list[OrderLine], actor: User) -> None:
-    """Record the lines Partner Center shows created and settle the order as provisioning
-    would (its job is done); raise Provisioned to say the order was not closed."""
-    if not found:
-        return
-    order.record(order.status, f"{actor.email} asked to close the order: Partner Center "
-                 f"shows {lines_words(found)} created, recorded as provisioned; the order "
-                 "was not closed.")
-    if all(line.status in ("provisioned", "failed") for line in order.lines):
-        if order.job is not None:
-            order.job.state = "done"
-        results.finish(order)  # commits; the buyer is told the outcome
-    db.session.commit()
-    raise Provisioned(f"Partner Center shows {lines_words(found)} of order {order.number} "
-                      "created: recorded as provisioned, so the order was not closed; it "
-                      f"is {order.status.replace('_', ' ')}.")
-
-
 def close_order(order: Order, actor: User, client: PartnerCenterClient | None = None, *,
                 checked: bool = False) -> list[OrderLine]:
     """Close the order's lines not provisioned; return them. Lines in doubt are asked of
@@ -189,7 +101,7 @@ def close_order(order: Order, actor: User, client: PartnerCenterClient | None = 
     if answer.unreached and not checked:
         raise NotClosable(
             f"Order {order.number} cannot be closed: {answer.unreached}. If you checked "
-            "Partner Center yourself and it holds no subscription for them, tick \"I "
+            f"Partner Center yourself and {checked_words(list(answer.doubts))}, tick \"I "
             "checked Partner Center\" and close again; or close it once it answers.")
     if not _take(order):
         db.session.rollback()
@@ -230,12 +142,6 @@ def _take(order: Order) -> bool:
     return False
 
 
-def lines_words(lines: list[OrderLine]) -> str:
-    """The lines as pages and mail name them: line 2 (3 × Microsoft 365 E3)."""
-    return ", ".join(f"line {line.line_number + 1} ({line.quantity} × {line.title})"
-                     for line in lines)
-
-
 def _record(order: Order, closed: list[OrderLine], actor: User,
             checked: tuple[OrderLine, ...]) -> None:
     """The order's new status and history, the audit event and the buyer's email; lines
@@ -243,10 +149,10 @@ def _record(order: Order, closed: list[OrderLine], actor: User,
     kept = [line for line in order.lines if line.status == "provisioned"]
     status = OrderStatus.PARTIALLY_PROVISIONED if kept else OrderStatus.CANCELLED
     what = f"{lines_words(closed)} will not be provisioned"
-    stays = (f"; {_numbers(kept)}, provisioned, and the subscriptions bought stay as they "
+    stays = (f"; {numbers(kept)}, provisioned, and the subscriptions bought stay as they "
              "are." if kept else "; nothing of the order was provisioned.")
-    check = (f"{actor.email} checked Partner Center: it holds no subscription for "
-             f"{_numbers(list(checked))} (it could not be reached). " if checked else "")
+    check = (f"{actor.email} checked Partner Center: {checked_words(list(checked))} (it "
+             "could not be reached). " if checked else "")
     order.record(status, f"Closed by {actor.email}: {check}{what}{stays}")
     audit.record(audit.Kind.ORDER_CLOSED, actor=actor, email=order.placed_by.email,
                  reseller_id=order.reseller_id, customer_id=order.customer_id,
@@ -256,11 +162,3 @@ def _record(order: Order, closed: list[OrderLine], actor: User,
            f"The provider closed order {order.number} for {order.customer.company_name}: "
            f"{what}, and nothing is charged for {'it' if len(closed) == 1 else 'them'}"
            f"{stays} The customer may order these plans again.", f"/orders/{order.id}")
-
-
-def _numbers(lines: list[OrderLine]) -> str:
-    """Line 1, or lines 1 and 3: the lines' numbers as the order's page shows them."""
-    numbers = [str(line.line_number + 1) for line in lines]
-    if len(numbers) == 1:
-        return f"line {numbers[0]}"
-    return f"lines {', '.join(numbers[:-1])} and {numbers[-1]}"

@@ -78,8 +78,33 @@ def add_licenses(order: Order, line: OrderLine, client: PartnerCenterClient,
     scheduled = scheduled_words(subscription)
     updated = _set_seats(order, line, subscription, client, request_id)
     checkpoint("add_licenses")
+    _record_added(order, line, subscription, updated, request_id, scheduled)
+    db.session.commit()
+
+
+def look_up(order: Order, line: OrderLine, client: PartnerCenterClient) -> int:
+    """The seats Partner Center shows now on the subscription of a line whose stored count
+    may have been sent, changing nothing there (an admin's close asks this,
+    provisioning.closing). At the stored count the increase went through: the line is
+    recorded as `add_licenses` records it (the caller commits). Any other count: nothing
+    is recorded; the caller judges it against the count the line started from."""
+    subscription = line.target_subscription  # found and stored before the count was
+    scheduled = scheduled_words(subscription)
+    remote = client.get_subscription(order.pc_customer_id, subscription.pc_subscription_id,
+                                     correlation_id=order.correlation_id)
+    if remote.quantity == line.target_quantity:
+        # Which of the re-sent requests Partner Center applied is not known: no request id.
+        _record_added(order, line, subscription, remote, "", scheduled)
+    return remote.quantity
+
+
+def _record_added(order: Order, line: OrderLine, subscription: Subscription,
+                  updated: RemoteSubscription, request_id: str, scheduled: str | None
+                  ) -> None:
+    """The line's licences are on the subscription: its seats, the history billing charges
+    (B2) and the line provisioned, all in the caller's one commit, so a re-run after a
+    crash writes them only once."""
     subscription.quantity = updated.quantity
-    # In the same commit as the line's status: a re-run after a crash writes it only once.
     subscription.record("licenses_added", f"{counted(line.quantity, 'license')} added by order "
                         f"{order.number}; {updated.quantity} in all.", order.placed_by,
                         request_id=request_id,
@@ -91,7 +116,6 @@ def add_licenses(order: Order, line: OrderLine, client: PartnerCenterClient,
     note_removed_schedule(subscription, scheduled, order.placed_by, request_id)
     line.pc_subscription_id = subscription.pc_subscription_id
     line.status = "provisioned"
-    db.session.commit()
 
 
 def request_id_for(order: Order, line: OrderLine) -> str:

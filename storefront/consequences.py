@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from catalog.price_words import counted, frequency_words, term_words
 from orders import rebuy
-from provisioning import closing
+from provisioning import closing, doubts
 from storefront.confirmation import Consequence
 from storefront.local_times import local_date
 from subscriptions.renewals import describe
@@ -360,18 +360,18 @@ def close_order(order, lines, answer=None) -> Consequence:
             f"to Partner Center again and are not charged. {after} The buyer is emailed, and "
             "the customer may order these plans again (K6 no longer counts them).")
     check = None
-    if answer is None and (doubts := closing.askable(order)):
-        text = (f"Partner Center is asked first about {closing.lines_words(list(doubts))}, "
-                "whose outcome is not known: a subscription it shows is recorded as "
-                "provisioned and the order is not closed. Otherwise: " + text)
+    if answer is None and (asked := doubts.askable(order)):
+        text = (f"Partner Center is asked first about {closing.lines_words(list(asked))}, "
+                "whose outcome is not known: a subscription it shows created, or licences it "
+                "shows added, are recorded as provisioned and the order is not closed. "
+                "Otherwise: " + text)
     elif answer is not None and answer.unreached:
-        text = (f"{answer.unreached}: whether Microsoft created subscriptions for them is "
-                "not known. Close only if you checked Partner Center yourself and it holds "
-                "none (tick the box; your check is named in the audit log). " + text)
-        check = (closing.CHECKED, "I checked Partner Center: it holds no subscription for "
-                 + closing.lines_words(list(answer.doubts)))
+        text = (f"{answer.unreached}: whether Microsoft created their subscriptions or added "
+                "their licences is not known. Close only if you checked Partner Center "
+                "yourself and it did not (tick the box; your check is named in the audit "
+                "log). " + text)
+        check = (closing.CHECKED, "I checked Partner Center: " + doubts.checked_words(
+            list(answer.doubts), closing.lines_words))
     elif answer is not None and answer.doubts:
-        text = (f"Partner Center shows no subscription for "
-                f"{closing.lines_words(list(answer.doubts))}: nothing was bought for them. "
-                + text)
+        text = f"{answer.said} {text}"
     return Consequence(f"Close order {order.number}", text, check)

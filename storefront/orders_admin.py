@@ -18,15 +18,13 @@ from persistence import db
 from provisioning.closing import (
     CHECKED,
     NotClosable,
-    Provisioned,
-    ask,
-    askable,
     check_closable,
     closable,
     close_order,
     lines_words,
     open_lines,
 )
+from provisioning.doubts import Provisioned, ask, askable
 from provisioning.jobs import NotRetryable, check_retryable, refused_lines, requeue, retryable
 from provisioning.tasks import enqueue_provisioning
 from storefront import consequences, tables

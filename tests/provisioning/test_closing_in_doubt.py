@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from accounts import audit
 from persistence import db
-from provisioning.closing import NotClosable, Provisioned, close_order
+from provisioning.closing import NotClosable, close_order
+from provisioning.doubts import Provisioned
 from provisioning.jobs import run_job
 from subscriptions.models import Subscription
 from tests.conftest import login, post_form
