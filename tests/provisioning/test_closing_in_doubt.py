@@ -22,6 +22,7 @@ from subscriptions.models import Subscription
 from tests.conftest import login, post_form
 from tests.provisioning.conftest import crash_once_at
 from tests.provisioning.factories import make_order
+from tests.provisioning.test_stale_carts import forget_cart
 
 CHECKOUT = "POST /v1/customers/*/carts/*/checkout"
 OVERRIDE = "checked_partner_center"
@@ -135,3 +136,34 @@ def test_an_order_partner_center_is_still_provisioning_is_refused_with_its_answe
     with pytest.raises(NotClosable, match="still provisioning"):
         close_order(order, world.admin, pc_client, checked=True)
     assert order.lines[0].status == "ordered" and order.job.state == "attention"
+
+
+def lose_the_cart(pc_sandbox, order) -> None:
+    """Partner Center no longer has the order's stored cart: it answers 404/800008."""
+    forget_cart(pc_sandbox, order.pc_cart_id)
+
+
+def test_a_lost_cart_no_order_of_partner_center_bought_lets_the_order_close(
+        pc_app, pc_sandbox, pc_client, client, world):
+    order, line = lost_checkout(pc_app, pc_sandbox, pc_client, bought=False)
+    lose_the_cart(pc_sandbox, order)
+    login(client, world.admin)
+    asked = close(client, order)
+    assert asked.status_code == 422
+    assert "Partner Center shows no subscription" in asked.get_data(as_text=True)
+    assert close(client, order, confirm="yes").status_code == 302
+    db.session.refresh(order)
+    assert order.status == "cancelled" and line.status == "cancelled"
+    assert pc_sandbox.count("orders") == 0  # nothing bought to find out
+
+
+def test_a_lost_cart_whose_order_partner_center_shows_is_adopted_and_not_closed(
+        pc_app, pc_sandbox, pc_client, world):
+    order, line = lost_checkout(pc_app, pc_sandbox, pc_client, bought=True)
+    lose_the_cart(pc_sandbox, order)
+    with pytest.raises(Provisioned, match="not closed"):
+        close_order(order, world.admin, pc_client, checked=True)
+    bought = next(iter(pc_sandbox.snapshot()["orders"]))
+    assert (line.pc_order_id, line.status) == (bought, "provisioned")
+    assert order.status == "provisioned" and pc_sandbox.count("orders") == 1
+    assert db.session.scalar(select(audit.AuditEvent).filter_by(kind="order_closed")) is None
