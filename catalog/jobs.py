@@ -25,7 +25,7 @@ from catalog.models import CatalogJob
 from catalog.price_list import RowError, parse
 from catalog.price_words import counted
 from catalog.sync import sync_catalog
-from persistence import db, utcnow
+from persistence import MAX_ID, MAX_MONEY, db, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -33,15 +33,16 @@ KINDS = ("import", "sync")
 MAX_ERRORS_KEPT = 1000  # a report longer than this says how many more there are
 ENDINGS_NAMED = 5  # the job page names this many offers ending; the CLI lists 20
 # How to fix each column of Microsoft's price list, said after what is wrong with it.
-NUMBER = "use a number like 12.50, with a dot and no currency sign"
+NUMBER = ("use a number like 12.50, with a dot, no currency sign and at most 4 decimals, "
+          f"up to {MAX_MONEY}")
 DATE = "use a date like 2026-01-31"
 FIXES = {
     "UnitPrice": NUMBER, "ERP Price": NUMBER,
     "TermDuration": "use P1M, P1Y or P3Y (empty only for one-time purchases)",
     "BillingPlan": "use Monthly, Annual, Triennial or OneTime",
     "Market": "use a 2-letter country code like US", "Currency": "use a 3-letter code like USD",
-    "PricingTierRangeMin": "use a whole number like 1",
-    "PricingTierRangeMax": "use a whole number like 300, or leave it empty",
+    "PricingTierRangeMin": f"use a whole number like 1, up to {MAX_ID}",
+    "PricingTierRangeMax": f"use a whole number like 300, up to {MAX_ID}, or leave it empty",
     "EffectiveStartDate": DATE,
     "EffectiveEndDate": DATE + ", on or after the row's EffectiveStartDate (or leave it empty)",
     "Segment": "use Commercial, Education, Government or Nonprofit",

@@ -15,6 +15,7 @@ from itertools import chain
 
 from catalog.bulk import paused_gc
 from catalog.models import TERMS
+from persistence import MAX_ID, MAX_MONEY
 
 COLUMNS = ("ProductTitle", "ProductId", "SkuId", "SkuTitle", "Publisher", "SkuDescription",
            "UnitOfMeasure", "TermDuration", "BillingPlan", "Market", "Currency", "UnitPrice",
@@ -22,6 +23,7 @@ COLUMNS = ("ProductTitle", "ProductId", "SkuId", "SkuTitle", "Publisher", "SkuDe
            "EffectiveEndDate", "Tags", "ERP Price", "Segment")
 BILLING_PLANS = {"monthly": "monthly", "annual": "annual", "triennial": "triennial",
                  "onetime": "one_time", "one_time": "one_time"}
+MONEY_STEP = Decimal("0.0001")  # a Money column's four decimals
 SEGMENTS = {"commercial": "commercial", "education": "education", "academic": "education",
             "government": "government", "nonprofit": "nonprofit", "charity": "nonprofit"}
 
@@ -224,6 +226,12 @@ def _money(field: str, raw: str) -> Decimal:
         raise RowInvalid(field, f"{raw!r} is not a number") from None
     if not value.is_finite() or value < 0:
         raise RowInvalid(field, f"{raw!r} must be zero or more")
+    # The column is NUMERIC(14, 4): a larger amount fails the whole import at the database
+    # (naming no line), and a fifth decimal would be rounded away unsaid.
+    if value > MAX_MONEY:
+        raise RowInvalid(field, f"{raw!r} is more than {MAX_MONEY}, the largest amount kept")
+    if value != value.quantize(MONEY_STEP):
+        raise RowInvalid(field, f"{raw!r} has more than 4 decimals")
     return value
 
 
@@ -231,9 +239,12 @@ def _int(field: str, raw: str) -> int | None:
     if not raw:
         return None
     try:
-        return int(Decimal(raw))
+        value = int(Decimal(raw))
     except (InvalidOperation, OverflowError, ValueError):  # also "INFINITY" and "NaN"
         raise RowInvalid(field, f"{raw!r} is not a whole number") from None
+    if not 0 <= value <= MAX_ID:  # the column's integer: beyond it the whole import fails
+        raise RowInvalid(field, f"{raw!r} is not between 0 and {MAX_ID}")
+    return value
 
 
 def _date(field: str, raw: str) -> date:

@@ -227,3 +227,20 @@ def test_a_clean_file_unlists_only_in_the_markets_it_has_lines_for(admin, world)
     assert "1 no longer listed" in job.summary
     assert ("Unlisting was limited to the file's markets (DE): 1 listed price of another "
             "market was kept.") in job.summary
+
+
+def test_an_out_of_range_line_is_reported_and_the_valid_lines_still_apply(admin, world):
+    rows = standard_rows() + [
+        row(SkuId="0009", SkuTitle="Big tier", PricingTierRangeMin="1",
+            PricingTierRangeMax="99999999999999999999"),  # file line 7
+        row(SkuId="0010", SkuTitle="Big price", UnitPrice="123456789012345")]  # line 8
+    upload(admin, to_csv(rows))
+    job = run_queued(the_job())
+    assert (job.status, job.error_count) == ("done", 2), job.failure
+    report = jobs.error_report(job)
+    assert report[0].startswith("line 7, column PricingTierRangeMax: '99999999999999999999'")
+    assert jobs.FIXES["PricingTierRangeMax"] in report[0]
+    assert report[1].startswith("line 8, column UnitPrice: '123456789012345'")
+    assert jobs.FIXES["UnitPrice"] in report[1]
+    assert db.session.scalar(select(func.count(Price.id)).where(
+        Price.market == "US", Price.effective_start.is_not(None))) == len(standard_rows())

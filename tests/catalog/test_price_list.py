@@ -83,3 +83,29 @@ def test_a_repeated_bad_cell_is_reported_on_every_line_it_appears():
                      row(TermDuration="P3Y", BillingPlan="Annual", UnitPrice="12.00")])
     assert [(e.line, e.field) for e in result.errors] == [(2, "UnitPrice"), (3, "UnitPrice")]
     assert [r.unit_price for r in result.rows] == [Decimal("12.00")]
+
+
+def test_a_whole_number_beyond_the_database_is_refused_on_its_line():
+    """An id column holds 0..MAX_ID: a larger tier bound fails the line, not the import."""
+    rows = standard_rows()
+    rows[1]["PricingTierRangeMax"] = "99999999999999999999"
+    rows[3]["PricingTierRangeMin"] = "-5"
+    result = parsed(rows)
+    assert [(e.line, e.field) for e in result.errors] == [
+        (3, "PricingTierRangeMax"), (5, "PricingTierRangeMin")]
+    assert "99999999999999999999" in result.errors[0].message
+    assert "2147483647" in result.errors[0].message and len(result.rows) == 3
+
+
+def test_an_amount_beyond_numeric_14_4_is_refused_on_its_line():
+    """A Money column is NUMERIC(14, 4): at most 9999999999.9999, to four decimals."""
+    rows = standard_rows()
+    rows[0]["UnitPrice"] = "10000000000"
+    rows[2]["ERP Price"] = "12.34567"
+    rows[4]["UnitPrice"] = "9999999999.9999"  # the largest amount: accepted
+    rows[3]["UnitPrice"] = "84.000000"  # trailing zeros lose nothing: accepted
+    result = parsed(rows)
+    assert [(e.line, e.field) for e in result.errors] == [(2, "UnitPrice"), (4, "ERP Price")]
+    assert "9999999999.9999" in result.errors[0].message
+    assert "4 decimals" in result.errors[1].message
+    assert result.rows[-1].unit_price == Decimal("9999999999.9999")
