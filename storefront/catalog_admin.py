@@ -44,6 +44,9 @@ from storefront.security import admin_only
 bp = Blueprint("catalog_admin", __name__, url_prefix="/admin/catalog")
 PREVIEW_ROWS = 500  # shown of a preview; the fingerprint covers every affected price
 UPCOMING_ROWS = 50  # announced prices listed on the catalog page (the count covers all)
+# A product's price rows per page: Microsoft prices a plan in ~140 markets × term and
+# billing × this and next month's rows, so the table is paged and says which rows it shows.
+PRICE_ROWS = 100
 
 
 @bp.route("")
@@ -99,26 +102,47 @@ def product(product_id: int):
         admin.save_product(item, form.data)
         flash(f"Saved {item.title}.", "success")
         return redirect(url_for("catalog_admin.product", product_id=item.id))
-    return _product_page(item, form, request.args.get("market", "").upper())
+    return _product_page(item, form, request.args.get("market", "").upper(), page_number())
 
 
-def _product_page(item: Product, form: ProductForm, market: str,
+def _product_page(item: Product, form: ProductForm, market: str, page: int,
                   refused: RetailRefusal | None = None):
-    prices = _prices(item, market)
+    prices = db.paginate(_prices(item, market), page=page, per_page=PRICE_ROWS,
+                         error_out=False)
     return render_template("catalog_admin/product.html", product=item, form=form,
                            software_families=SOFTWARE_FAMILIES, prices=prices,
-                           sold=effective.when_sold(prices), market=market,
+                           sold=_when_sold(prices.items), market=market,
                            markets=_markets(item), refused=refused), \
         422 if form.errors or refused else 200
 
 
-def _prices(item: Product, market: str) -> list[Price]:
-    query = select(Price).join(Sku).where(Sku.product_id == item.id)
+def _prices(item: Product, market: str, *columns):
+    """The product's price rows (of one market, when given) in the table's order."""
+    query = select(*(columns or (Price,))).join(Sku).where(Sku.product_id == item.id)
     if market:
         query = query.where(Price.market == market)
-    return db.session.scalars(query.order_by(Price.market, Sku.pc_sku_id, Price.term_duration,
-                                             Price.billing_cycle, Price.effective_start)
-                              .limit(200)).all()
+    return query.order_by(Price.market, Sku.pc_sku_id, Price.term_duration,
+                          Price.billing_cycle, Price.currency, Price.tier_min,
+                          Price.effective_start, Price.id)
+
+
+def _page_of(item: Product, market: str, price_id: int) -> int:
+    """The page of the product's table (of `market`) that shows this row."""
+    ids = list(db.session.scalars(_prices(item, market, Price.id)))
+    return ids.index(price_id) // PRICE_ROWS + 1 if price_id in ids else 1
+
+
+def _when_sold(shown: list[Price]) -> dict[int, str]:
+    """When each shown row sells: judged among all its offer's rows, since the row that
+    replaces one may be on the next page."""
+    if not shown:
+        return {}
+    offers = {effective.offer_key(p) for p in shown}
+    siblings = db.session.scalars(select(Price).where(
+        Price.sku_id.in_({p.sku_id for p in shown}),
+        Price.market.in_({p.market for p in shown}))).all()
+    sold = effective.when_sold([p for p in siblings if effective.offer_key(p) in offers])
+    return {p.id: sold[p.id] for p in shown}
 
 
 def _markets(item: Product) -> list[str]:
@@ -149,13 +173,15 @@ def _same_site(url: str | None) -> bool:
 def price(price_id: int):
     """One retail price: previewed first, then saved exactly as previewed."""
     row = db.session.get(Price, price_id) or abort(404)
-    back = url_for("catalog_admin.product", product_id=row.sku.product_id, market=row.market)
+    page = _page_of(row.sku.product, row.market, row.id)  # the page showing the row
+    back = url_for("catalog_admin.product", product_id=row.sku.product_id, market=row.market,
+                   **({"page": page} if page > 1 else {}))
     form = RetailPriceForm()
     if not form.validate_on_submit():
         # The product's page again, this row holding what was typed: a redirect lost it.
         item = row.sku.product
         return _product_page(item, ProductForm(formdata=None, obj=item), row.market,
-                             _retail_refusal(row, form))
+                             page, _retail_refusal(row, form))
     amount = form.retail_price.data
     adjustment = Adjustment("set", amount) if amount is not None else Adjustment("clear")
     return _preview_or_save(

@@ -169,3 +169,56 @@ def test_software_delivery_is_offered_only_for_software_products_S7(client, worl
     assert " hidden" not in _delivery_fieldset(software_page)
     assert 'data-for-families="software_subscription perpetual_software"' in office_page
     assert "Comes with (S7)" in software_page
+
+
+def many_markets(sku, count: int = 40) -> list[str]:
+    """`count` markets before US, each with five price rows (term × billing)."""
+    from catalog.models import Price
+    markets = [f"{a}{b}" for a in "ABCDEFGHIJKLMNOPQRST" for b in "AB"][:count]
+    for market in markets:
+        for term, cycle in (("P1M", "monthly"), ("P1Y", "monthly"), ("P1Y", "annual"),
+                            ("P3Y", "annual"), ("P3Y", "triennial")):
+            db.session.add(Price(sku=sku, term_duration=term, billing_cycle=cycle,
+                                 market=market, currency="EUR", unit_price=Decimal("8"),
+                                 erp_price=Decimal("10")))
+    db.session.commit()
+    return markets
+
+
+def test_the_product_page_pages_its_prices_and_says_which_it_shows(client, world):
+    """Microsoft prices a plan in ~140 markets: the table is paged, never silently cut."""
+    product_id = world.price.sku.product_id
+    many_markets(world.price.sku)  # 200 rows before the world's US row: 201 in all
+    login(client, world.admin)
+    first = client.get(f"/admin/catalog/{product_id}").get_data(as_text=True)
+    assert "Showing prices 1–100 of 201" in first
+    assert first.count('name="retail_price"') == 100 and "<td>US USD</td>" not in first
+    assert f'href="/admin/catalog/{product_id}?page=2"' in first
+    last = client.get(f"/admin/catalog/{product_id}?page=3").get_data(as_text=True)
+    assert "Showing prices 201–201 of 201" in last
+    assert last.count('name="retail_price"') == 1 and "<td>US USD</td>" in last
+    one_market = client.get(f"/admin/catalog/{product_id}?market=aa").get_data(as_text=True)
+    assert "Showing prices 1–5 of 5" in one_market and "?page=2" not in one_market
+
+
+def test_a_refused_retail_price_is_shown_on_its_rows_page_as_typed(client, world):
+    product_id = world.price.sku.product_id
+    many_markets(world.price.sku)
+    login(client, world.admin)
+    response = post_form(client, f"/admin/catalog/prices/{world.price.id}",
+                         {"retail_price": "12,5x"}, token_url="/admin/catalog")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Showing prices 1–1 of 1" in body  # its market
+    assert f'id="retail-{world.price.id}" value="12,5x"' in body
+    # From "All markets", page 3 (the US row's), the preview goes back to that page.
+    preview = post_form(client, f"/admin/catalog/prices/{world.price.id}?page=3",
+                        {"retail_price": "13.49"}, token_url="/admin/catalog")
+    assert f"/admin/catalog/{product_id}?market=US" in preview.get_data(as_text=True)
+
+
+def test_a_page_past_the_last_says_how_many_prices_there_are(client, world):
+    login(client, world.admin)
+    body = client.get(f"/admin/catalog/{world.price.sku.product_id}?page=9").get_data(
+        as_text=True)
+    assert "Page 9 is past the last page: 1 price in all, on 1 page." in body
+    assert "No prices yet" not in body
