@@ -9,6 +9,14 @@ replace (`_absent`): a row still selling until its offer's row in the file start
 row that starts later than the file's own (a current list says nothing of next month's).
 An offer missing from a list of next month's prices sells until that list starts.
 
+End of sale (C3) is Microsoft's word on one row, a SKU in one market: a row tagged
+EndOfSale is kept but not listed, so the shop stops offering it there and checkout refuses
+a new subscription at it (extra licenses are priced at their subscription's term). Only
+when every row of a product in the file is at end of sale is the product (end_of_sale,
+apart from the admin's own discontinued flag), as the Partner Center sync discontinues a
+product none of whose SKUs can be bought. Each list says it again: a later one without the
+tag lists the row and sells the product again; the admin's flag stays as they set it.
+
 The file is taken as Microsoft's full list only where it can be: a file with invalid lines
 unlists and ends nothing (an invalid line may be the very offer it would unlist, and a
 file that lost lines is no full list), and a file unlists only in the markets it has lines
@@ -25,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
 from sqlalchemy import Table, bindparam, insert, select, update
 
@@ -53,6 +62,8 @@ class ImportSummary:
     ending: int = 0
     products_added: int = 0
     skus_added: int = 0
+    # Rows tagged EndOfSale: kept, not listed (C3).
+    end_of_sale: int = 0
     changes: list[str] = field(default_factory=list)
     endings: list[str] = field(default_factory=list)
     # Why some offers absent from the file were kept as they were (see the module's policy).
@@ -72,6 +83,9 @@ class ImportSummary:
                            "listed prices of other markets were")
             notes.append(f"Unlisting was limited to the file's markets "
                          f"({', '.join(self.markets)}): {kept} kept.")
+        if self.end_of_sale:
+            rows = counted(self.end_of_sale, "row is", "rows are")
+            notes.append(f"{rows} tagged EndOfSale: kept but not sold in their market (C3).")
         return notes
 
 
@@ -98,27 +112,28 @@ def _upsert_catalog(rows: Sequence[PriceRow], summary: ImportSummary) -> dict[tu
     """Products and SKUs by Partner Center id; returns (product id, sku id) → SKU row id."""
     # One row per SKU is enough to name products and SKUs; the rest only carry prices.
     per_sku = {(r.product_id, r.sku_id): r for r in rows}
-    product_ids = _upsert_products(per_sku.values(), summary)
+    selling = {r.product_id for r in rows if not at_end_of_sale(r.tags)}
+    product_ids = _upsert_products(per_sku.values(), selling, summary)
     return _upsert_skus(per_sku.values(), product_ids, summary)
 
 
-def _upsert_products(rows, summary: ImportSummary) -> dict[str, int]:
+def _upsert_products(rows, selling: set[str], summary: ImportSummary) -> dict[str, int]:
+    """`selling`: the products with a row of the file not at end of sale."""
     table = Product.__table__
     c = table.c
     found = {r.pc_product_id: r for r in db.session.execute(
-        select(c.id, c.pc_product_id, c.title, c.publisher, c.listed, c.discontinued))}
+        select(c.id, c.pc_product_id, c.title, c.publisher, c.listed, c.end_of_sale))}
     wanted: dict[str, dict] = {}
     for row in rows:  # names come from Microsoft; family and sale flags stay the admin's
         old = found.get(row.product_id)
         entry = wanted.setdefault(row.product_id, {
-            "publisher": old.publisher if old else "", "discontinued": bool(
-                old and old.discontinued), "first": row})
+            "publisher": old.publisher if old else "",
+            "end_of_sale": row.product_id not in selling, "first": row})
         entry["title"] = row.product_title
         entry["publisher"] = row.publisher or entry["publisher"]
-        entry["discontinued"] |= "endofsale" in row.tags.lower().replace(" ", "")
     new = [_new_product(pid, e) for pid, e in wanted.items() if pid not in found]
     changed = [{"_id": found[pid].id, "title": e["title"], "publisher": e["publisher"],
-                "listed": True, "discontinued": e["discontinued"]}
+                "listed": True, "end_of_sale": e["end_of_sale"]}
                for pid, e in wanted.items() if pid in found and _product_changed(found[pid], e)]
     summary.products_added = len(new)
     _save(table, new, changed)
@@ -133,13 +148,20 @@ def _new_product(pc_product_id: str, entry: dict) -> dict:
             "publisher": entry["publisher"] or "Microsoft Corporation",
             "family": classify(first.product_title, first.publisher, first.tags,
                                first.billing_cycle).value,
-            "segment": first.segment, "discontinued": entry["discontinued"],
+            "segment": first.segment, "end_of_sale": entry["end_of_sale"],
             "cancellable": not is_not_cancellable(first.publisher), "listed": True}
 
 
 def _product_changed(old, entry: dict) -> bool:
-    return (old.title, old.publisher, old.listed, old.discontinued) != (
-        entry["title"], entry["publisher"], True, entry["discontinued"])
+    return (old.title, old.publisher, old.listed, old.end_of_sale) != (
+        entry["title"], entry["publisher"], True, entry["end_of_sale"])
+
+
+@cache
+def at_end_of_sale(tags: str) -> bool:
+    """Whether a row's Tags say EndOfSale (any case and spacing); a list repeats a few
+    tag sets across its rows, so each is read once."""
+    return "endofsale" in tags.lower().replace(" ", "")
 
 
 def _upsert_skus(rows, product_ids: dict[str, int], summary: ImportSummary
@@ -183,9 +205,11 @@ def _upsert_prices(rows, sku_ids, summary: ImportSummary, progress) -> None:
     c = Price.__table__.c
     money, day = _InDatabaseForm(c.unit_price.type), _InDatabaseForm(c.effective_start.type)
     flag, moment = _InDatabaseForm(c.listed.type), _InDatabaseForm(c.updated_at.type)
-    existing, now, listed = _existing_prices(), moment[utcnow()], flag[True]
-    new, updates, seen, stamp = [], [], set(), (listed, now, None)
+    existing, now = _existing_prices(), moment[utcnow()]
+    new, updates, seen = [], [], set()
     for index, row in enumerate(rows, 1):
+        sells = not at_end_of_sale(row.tags)  # a row at end of sale is kept, unlisted
+        listed = flag[sells]
         key = (sku_ids[(row.product_id, row.sku_id)], row.term_duration, row.billing_cycle,
                row.market, row.currency, row.tier_min, day[row.effective_start])
         seen.add(key)
@@ -194,8 +218,8 @@ def _upsert_prices(rows, sku_ids, summary: ImportSummary, progress) -> None:
         found = existing.get(key)
         if found is None:
             # The first import replaces nothing: its parameters are built here at once.
-            new.append((key, values, row) if existing else (*key, *values, *stamp))
-        elif found[2] == values and found[1]:
+            new.append((key, values, row) if existing else (*key, *values, listed, now, None))
+        elif found[2] == values and found[1] == sells:
             summary.unchanged += 1
         else:
             updates.append((*values, listed, now, found[0]))
@@ -204,16 +228,17 @@ def _upsert_prices(rows, sku_ids, summary: ImportSummary, progress) -> None:
         if index % PROGRESS_STEP == 0:
             progress(PROGRESS_STEP)
     progress(len(rows) % PROGRESS_STEP)
-    inserts = _inserts(new, existing, summary, (listed, now)) if existing else new
+    inserts = _inserts(new, existing, summary, flag, now) if existing else new
     summary.added = len(inserts)
     gone, ending, ended = _absent(_left_out(existing, seen, rows, summary), seen, rows,
                                   flag, now, day)
+    summary.end_of_sale = sum(1 for row in rows if at_end_of_sale(row.tags))
     summary.no_longer_listed, summary.ending = len(gone), len(ending)
     summary.endings = _describe_endings(ended)
     _write(inserts, updates + ending, gone)
 
 
-def _inserts(new: list[tuple], existing: dict, summary: ImportSummary, stamp: tuple
+def _inserts(new: list[tuple], existing: dict, summary: ImportSummary, flag, now
              ) -> list[tuple]:
     """The new rows' INSERT parameters. A row replacing one of its offer keeps the
     provider's own retail price, as an edited row did when the start was not in the key,
@@ -222,6 +247,7 @@ def _inserts(new: list[tuple], existing: dict, summary: ImportSummary, stamp: tu
     inserts = []
     for key, values, row in new:
         before = offers.get(key[:-1])
+        stamp = (flag[not at_end_of_sale(row.tags)], now)
         inserts.append((*key, *values, *stamp, before[1] if before else None))
         if before is not None:
             _note_change(summary, row, before[0][0], values[0])

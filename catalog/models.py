@@ -45,7 +45,11 @@ class Product(db.Model):
     description = db.Column(db.Text, nullable=False, default="")
     family = db.Column(db.String(30), nullable=False, default=Family.OTHER, index=True)
     segment = db.Column(db.String(20), nullable=False, default="commercial", index=True)
+    # C3, as the admin (or the Partner Center sync) sets it: no price list undoes it.
     discontinued = db.Column(db.Boolean, nullable=False, default=False)
+    # C3, as the latest price list says it: every SKU of the product in the file is tagged
+    # EndOfSale (catalog/importer.py). A later list with a SKU sold again clears it.
+    end_of_sale = db.Column(db.Boolean, nullable=False, default=False)
     # C4: every order makes a new Partner Center subscription (Dynamics instances).
     new_subscription_per_order = db.Column(db.Boolean, nullable=False, default=False)
     # S5: RedHat and SUSE plans can never be cancelled.
@@ -65,6 +69,11 @@ class Product(db.Model):
 
     skus = db.relationship("Sku", back_populates="product", order_by="Sku.pc_sku_id",
                            cascade="all, delete-orphan")
+
+    @property
+    def withdrawn(self) -> bool:
+        """No new subscription of it (C3): discontinued, or at end of sale in the list."""
+        return self.discontinued or self.end_of_sale
 
     @property
     def specialized(self) -> bool:

@@ -50,14 +50,16 @@ class Offer:
 
 def shop_products(market: str, *, annual_sellable: bool, q: str = "", segment: str = "",
                   family: str = ""):
-    """A select() of sellable products: enabled, listed, not discontinued, with a price
+    """A select() of sellable products: enabled, listed, not discontinued nor at end of
+    sale (C3), with a price
     here that sells today (catalog/effective.py)."""
     # Uncorrelated on purpose: computed once, where a correlated EXISTS made SQLite scan the
     # market's prices once per product (34 s for 5,000 products).
     priced = select(Sku.product_id).join(Price, Price.sku_id == Sku.id).where(
         *price_filter(market, annual_sellable, effective.today()))
     query = select(Product).where(Product.enabled.is_(True), Product.listed.is_(True),
-                                  Product.discontinued.is_(False), Product.id.in_(priced))
+                                  Product.discontinued.is_(False), Product.end_of_sale.is_(False),
+                                  Product.id.in_(priced))
     return _filtered(query, q=q, segment=segment, family=family).order_by(Product.title)
 
 

@@ -48,12 +48,13 @@ class ProductRow:
     enabled: bool
     listed: bool
     discontinued: bool
+    end_of_sale: bool  # C3 from the price list (Product.end_of_sale)
     # Lower-cased title and Partner Center id: what the search box matches.
     haystack: str
 
     @property
     def sellable(self) -> bool:
-        return self.enabled and self.listed and not self.discontinued
+        return self.enabled and self.listed and not (self.discontinued or self.end_of_sale)
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ class RowPage:
 
 PRODUCT_COLUMNS = (Product.id, Product.title, Product.pc_product_id, Product.publisher,
                    Product.segment, Product.family, Product.enabled, Product.listed,
-                   Product.discontinued)
+                   Product.discontinued, Product.end_of_sale)
 
 
 def all_products(session: Session, listing_version: int) -> tuple[ProductRow, ...]:
@@ -263,9 +264,9 @@ def price_filter(market: str, annual_sellable: bool, day: date) -> list:
 
 
 STATUSES = {
-    "enabled": lambda row: row.enabled and not row.discontinued,
+    "enabled": lambda row: row.enabled and not (row.discontinued or row.end_of_sale),
     "disabled": lambda row: not row.enabled,
-    "discontinued": lambda row: row.discontinued,
+    "discontinued": lambda row: row.discontinued or row.end_of_sale,
     "unlisted": lambda row: not row.listed,
 }
 

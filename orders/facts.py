@@ -121,7 +121,7 @@ def _line(index: int, line, today: date) -> LineFacts:
         family=product.family, segment=product.segment, billing_cycle=price.billing_cycle,
         term_duration=price.term_duration or None, quantity=line.quantity,
         min_quantity=product.min_quantity, max_quantity=product.max_quantity,
-        discontinued=product.discontinued,
+        discontinued=product.withdrawn,
         new_subscription_per_order=product.new_subscription_per_order,
         add_to_subscription_id=local_subscription_ref(target) if target else None,
         market=price.market, price_sells=price.listed and effective.in_window(

@@ -222,3 +222,18 @@ def test_a_page_past_the_last_says_how_many_prices_there_are(client, world):
         as_text=True)
     assert "Page 9 is past the last page: 1 price in all, on 1 page." in body
     assert "No prices yet" not in body
+
+
+def test_c3_a_list_putting_a_product_at_end_of_sale_outdates_the_cached_pages(client, world,
+                                                                              app, tmp_path):
+    from tests.catalog.price_lists import row, to_csv
+    login(client, world.admin)
+    before = client.get("/admin/catalog?status=discontinued").get_data(as_text=True)
+    assert "Business Standard" not in before  # kept in this worker's caches
+    path = tmp_path / "prices.csv"
+    path.write_text(to_csv([row(Tags="License;EndOfSale")]), encoding="utf-8")
+    assert app.test_cli_runner().invoke(args=["catalog", "import", str(path)]).exit_code == 0
+    after = client.get("/admin/catalog?status=discontinued").get_data(as_text=True)
+    assert "Business Standard" in after and "end of sale" in after
+    page = client.get(f"/admin/catalog/{world.price.sku.product_id}").get_data(as_text=True)
+    assert "End of sale: every SKU in Microsoft" in page

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from catalog import queries
 from catalog.models import Family, Price, Product
 from persistence import db
-from tests.catalog.price_lists import standard_rows, to_csv
+from tests.catalog.price_lists import row, standard_rows, to_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -125,12 +126,50 @@ def test_an_admins_family_edit_survives_a_reimport(run_import):
     assert product.family == Family.OTHER and product.new_subscription_per_order
 
 
-def test_end_of_sale_tag_marks_the_product_discontinued(run_import):
+def test_c3_end_of_sale_of_every_sku_ends_the_products_sale(run_import):
     rows = standard_rows()
-    rows[3]["Tags"] = "License;EndOfSale"
+    rows[3]["Tags"] = "License;EndOfSale"  # Dynamics' only SKU, in its only market
     run_import(rows)
     product = db.session.scalar(select(Product).filter_by(pc_product_id="CFQ7TTC0LH18"))
-    assert product.discontinued
+    assert product.end_of_sale and not product.discontinued  # the admin's flag is theirs
+    assert product.id not in shop_product_ids("US")
+    assert price_count(sku_id=product.skus[0].id, listed=False) == 1
+
+
+def test_c3_end_of_sale_of_one_sku_in_one_market_stops_only_that_row(run_import):
+    rows = [row(), row(Market="GB", Currency="GBP"),
+            row(SkuId="0002", SkuTitle="Business Standard (old SKU)", Tags="License;End Of Sale",
+                Market="GB", Currency="GBP")]
+    assert run_import(rows).exit_code == 0
+    product = db.session.scalar(select(Product).filter_by(pc_product_id="CFQ7TTC0LDPB"))
+    assert not product.end_of_sale and not product.discontinued
+    listed = {(sku.pc_sku_id, p.market): p.listed for sku in product.skus for p in sku.prices
+              if p.effective_start is not None}
+    assert listed == {("0001", "US"): True, ("0001", "GB"): True, ("0002", "GB"): False}
+    assert product.id in shop_product_ids("US") and product.id in shop_product_ids("GB")
+
+
+def test_c3_a_later_list_without_the_tag_sells_again_but_keeps_the_admins_choice(run_import):
+    tagged = [dict(r, Tags="License;EndOfSale") for r in standard_rows()]
+    run_import(tagged)
+    products = {p.pc_product_id: p for p in db.session.scalars(select(Product))}
+    assert all(p.end_of_sale for p in products.values())
+    products["CFQ7TTC0LH18"].discontinued = True  # the admin stops Dynamics for good
+    db.session.commit()
+    assert run_import(standard_rows()).exit_code == 0
+    for product in products.values():
+        db.session.refresh(product)
+    assert not any(p.end_of_sale for p in products.values())
+    assert products["CFQ7TTC0LH18"].discontinued
+    assert not products["CFQ7TTC0LDPB"].discontinued
+    assert price_count(listed=False) == 0
+    assert products["CFQ7TTC0LDPB"].id in shop_product_ids("US")
+    assert products["CFQ7TTC0LH18"].id not in shop_product_ids("US")
+
+
+def shop_product_ids(market: str) -> set[int]:
+    query = queries.shop_products(market, annual_sellable=True)
+    return {p.id for p in db.session.scalars(query)}
 
 
 def test_the_import_command_leaves_the_orm_mappers_unconfigured(tmp_path):
