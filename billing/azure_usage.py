@@ -18,8 +18,10 @@ Azure subscription and month of use, once:
 Amounts are summed exactly and rounded once per charge (B5); a charge is in the currency
 Microsoft billed it in. Each charge's source (`azure:<invoice>:<tenant>:<Azure
 subscription>:<currency>`) makes a repeated run add nothing. Usage of a tenant no customer
-here has is not billed; the run lists it. An invoice whose usage cannot be read yet is
-left for the next run, which finds it again.
+here has is not billed; the run lists it, as it lists usage of a tenant several customers
+here share (K8) whose Azure plan and reseller of record name none of them
+(billing/usage_holders.py). An invoice whose usage cannot be read yet is left for the next
+run, which finds it again.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from accounts.models import Customer
 from billing.models import AzureUsageToDate, Charge, ChargeType
 from billing.periods import month_of, parse_month, previous_month
+from billing.usage_holders import Holder, holders_of, usage_holder
 from catalog.pricing import reseller_price
 from catalog.queries import applied_markup, buyer_market, markups_for
 from connectors.graph.billing_types import ExportFailed
@@ -69,6 +72,8 @@ class _Used:
 
     name: str = ""
     customer_name: str = ""
+    plan: str = ""  # the Azure plan's SubscriptionId, as the usage names it
+    reseller_mpn: str = ""  # its Tier2MpnId: the reseller of record
     cost: Decimal = Decimal(0)
     listed: Decimal = Decimal(0)
     first: date | None = None
@@ -77,6 +82,8 @@ class _Used:
     def add(self, item) -> None:
         self.name = self.name or item.entitlement_description
         self.customer_name = self.customer_name or item.customer_name
+        self.plan = self.plan or item.subscription_id
+        self.reseller_mpn = self.reseller_mpn or item.tier2_mpn_id
         self.cost += item.billing_pre_tax_total
         self.listed += item.list_total
         if item.usage_date:
@@ -121,16 +128,18 @@ def _charges(invoice_id: str, exports: UsageExports, month: str) -> tuple[int, l
         raise
     used = _summed(items, lambda i: (i.customer_id, i.entitlement_id, i.billing_currency))
     # One read of the invoice's customers and their resellers' markups, not one per line.
-    customers = _customers({tenant for tenant, _, _ in used}, Customer)
+    holders = holders_of(tenant for tenant, _, _ in used)
     markups: dict[int, Mapping] = {}
     added, problems = 0, []
     for (tenant, entitlement, currency), usage in used.items():
-        customer = customers.get(tenant)
-        if customer is None:
-            problems.append(f"Azure usage of {usage.customer_name or tenant} on Microsoft's "
-                            f"invoice {invoice_id} is not billed: no customer here has the "
-                            f"tenant {tenant}.")
+        holder = _holder(holders.get(tenant, []), usage)
+        if holder is None:
+            problems.append(f"Azure usage of {usage.customer_name or tenant} "
+                            f"({_named(usage.name, entitlement)}) on Microsoft's invoice "
+                            f"{invoice_id} is not billed: "
+                            f"{_unattributed(tenant, holders.get(tenant, []), usage)}")
             continue
+        customer = holder.customer
         if customer.reseller_id is not None and customer.reseller_id not in markups:
             markups[customer.reseller_id] = markups_for(customer.reseller_id)
         # A usage charged already (this run's earlier read, or a racing run) adds nothing.
@@ -148,14 +157,19 @@ def _summed(items: Iterable[Any], key: Callable[[Any], tuple]) -> dict[tuple, _U
     return used
 
 
-def _customers(tenants: set[str], *columns) -> dict[str, Any]:
-    """The customers here with these tenants, by tenant, in one query: the Customer, or with
-    Customer.id its id."""
-    if not tenants:
-        return {}
-    rows = db.session.execute(select(Customer.tenant_id, *columns).where(
-        Customer.tenant_id.in_(tenants)))
-    return dict(rows.tuples().all())
+def _holder(holders: list[Holder], usage: _Used) -> Holder | None:
+    """K8: the customer here whose Azure plan the usage is, or None (not to be guessed)."""
+    return usage_holder(holders, usage.plan, usage.reseller_mpn)
+
+
+def _unattributed(tenant: str, holders: list[Holder], usage: _Used) -> str:
+    """Why usage has no buyer here, for the provider's admins to resolve."""
+    if not holders:
+        return f"no customer here has the tenant {tenant}."
+    return (f"the tenant {tenant} is shared by {len(holders)} customers here (K8) and its "
+            f"Azure plan {usage.plan or '(not named)'}, reseller of record "
+            f"{usage.reseller_mpn or '(not named)'}, is none of theirs; link the plan to "
+            "its customer, then run billing again.")
 
 
 def _insert_once(values: dict[str, Any]) -> int:
@@ -252,8 +266,9 @@ class UnbilledUsage(Protocol):
 def refresh_usage_to_date(exports: UnbilledUsage, currency: str, now: datetime) -> int:
     """Read the Azure usage Microsoft has rated this billing period and not invoiced yet,
     in the partner's billing currency, and keep it per customer and Azure subscription in
-    place of the last read; returns the rows kept. Usage of a tenant no customer here has
-    is left out. Commits once."""
+    place of the last read; returns the rows kept. Usage of a tenant no customer here has,
+    or of a shared tenant's plan none of its customers here holds (K8), is left out: the
+    billing run lists it when invoiced. Commits once."""
     try:
         items = list(exports.unbilled_usage(currency))
     except ExportFailed as failed:
@@ -261,13 +276,14 @@ def refresh_usage_to_date(exports: UnbilledUsage, currency: str, now: datetime) 
             raise
         items = []  # nothing rated yet this period
     used = _summed(items, lambda i: (i.customer_id, i.entitlement_id))
-    customers = _customers({tenant for tenant, _ in used}, Customer.id)
+    holders = holders_of((tenant for tenant, _ in used), ids=True)
     db.session.execute(delete(AzureUsageToDate).where(AzureUsageToDate.currency == currency))
     kept = 0
     for (tenant, entitlement), usage in used.items():
-        if tenant in customers and usage.first and usage.last:
+        holder = _holder(holders.get(tenant, []), usage)
+        if holder is not None and usage.first and usage.last:
             db.session.add(AzureUsageToDate(
-                customer_id=customers[tenant], entitlement_id=entitlement,
+                customer_id=holder.customer, entitlement_id=entitlement,
                 name=usage.name[:200], currency=currency, cost=usage.cost,
                 listed=usage.listed, first_day=usage.first, last_day=usage.last,
                 read_at=now))

@@ -248,6 +248,11 @@ class UsageLineItem:
     invoice_number: str
     customer_id: str  # the customer's Entra tenant id
     customer_name: str
+    # SubscriptionId: the subscription (the Azure plan) in Microsoft's billing platform,
+    # which the recon file page says is not the id Partner Center shows; read to match it
+    # with a mirrored plan all the same, since nothing else names the plan.
+    subscription_id: str
+    tier2_mpn_id: str  # Tier2MpnId: the reseller of record's MPN ID ("full" set only)
     entitlement_id: str  # the Azure subscription id
     entitlement_description: str  # the Azure subscription's name
     usage_date: date | None
@@ -271,6 +276,8 @@ class UsageLineItem:
         return cls(
             invoice_number=_text(row, "invoicenumber"), customer_id=_text(row, "customerid"),
             customer_name=_text(row, "customername"),
+            subscription_id=_text(row, "subscriptionid"),
+            tier2_mpn_id=_text(row, "tier2mpnid"),
             entitlement_id=_text(row, "entitlementid"),
             entitlement_description=_text(row, "entitlementdescription"),
             usage_date=_day(row, "usagedate"), meter_category=_text(row, "metercategory"),

@@ -16,6 +16,7 @@ import time_machine
 
 from connectors.graph import ExportFailed, UsageLineItem
 from connectors.partner_center.azure_plan import AZURE_PLAN_PRODUCT, AZURE_PLAN_SKU
+from connectors.partner_center.sandbox import seed
 from connectors.partner_center.sandbox.fixtures import GRAPH_HOST
 from tests.connectors.graph.test_billing_documented import (
     GRAPH,
@@ -64,6 +65,15 @@ def test_a_usage_record_reads_into_typed_values_whatever_the_key_case():
     assert UsageLineItem.from_wire(record(CreditPercentage="100")).list_total == 0
 
 
+def test_k8_a_usage_record_names_its_subscription_and_its_reseller_of_record():
+    """What tells apart two resellers' customers of one tenant: the documented sample's
+    Tier2MpnId, and the SubscriptionId the record names (sample values only)."""
+    item = UsageLineItem.from_wire(record(SubscriptionId="1f6f1c1d-0000-4000-8000-0000000000a1"))
+    assert (item.tier2_mpn_id, item.subscription_id) == (
+        "67890", "1f6f1c1d-0000-4000-8000-0000000000a1")
+    assert UsageLineItem.from_wire({"customerId": "x"}).tier2_mpn_id == ""  # basic set
+
+
 @pytest.fixture
 def plan(pc_client, make_customer, line):
     """An Azure plan bought on 18 June 2026: (tenant id, plan subscription id)."""
@@ -108,6 +118,10 @@ def test_each_day_of_an_azure_subscription_is_billed_on_its_months_invoice(
     assert {(d.customer_id, d.invoice_number, d.quantity, d.billing_pre_tax_total)
             for d in days} == {(tenant, invoice.id, Decimal(24), Decimal("1.9584"))}
     assert days[0].list_total == Decimal("2.304")
+    # K8: the reseller of record is the plan's reseller (its MPN ID); the subscription is
+    # Microsoft's billing platform's id, which the file's page says is not Partner Center's.
+    assert {(d.tier2_mpn_id, d.subscription_id != plan[1]) for d in days} == {
+        (seed.RESELLER_MPN_ID, True)}
     assert invoice.total_charges >= 13 * Decimal("1.9584")
 
 
