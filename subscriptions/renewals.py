@@ -16,6 +16,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from accounts.models import Role, User
+from catalog import annual
+from catalog.models import CatalogSettings
 from connectors.partner_center import NextTerm, PartnerCenterClient
 from connectors.partner_center.transition_types import TransitionEligibility
 from notifications import notify
@@ -24,6 +26,7 @@ from subscriptions import renewal_rules as rules
 from subscriptions import suspension_notices
 from subscriptions.errors import refuse
 from subscriptions.models import Subscription
+from subscriptions.rules import Refusal
 from subscriptions.scheduled import current_term, describe, next_term, scheduled_words
 from subscriptions.services import _send, facts, note_removed_schedule
 from subscriptions.term_prices import listed_prices, plan_product, term_unit_price
@@ -70,9 +73,27 @@ def renewal_day(sub: Subscription) -> date | None:
 
 def sold_terms(sub: Subscription, plan: str = "") -> frozenset[tuple[str, str]]:
     """The (term, billing) pairs the storefront sells this plan (or `plan`) with on the
-    renewal date, when a scheduled change would begin."""
+    renewal date, when a scheduled change would begin: annual billing only while C1's two
+    switches are on, as in the shop and at checkout."""
+    sellable = CatalogSettings.current().annual_sellable
     return frozenset((p.term_duration, p.billing_cycle)
-                     for p in listed_prices(sub, plan, renewal_day(sub)))
+                     for p in listed_prices(sub, plan, renewal_day(sub))
+                     if sellable or p.billing_cycle != annual.ANNUAL)
+
+
+def check_annual(sub: Subscription, change: rules.NextTermChange) -> Refusal | None:
+    """C1: a next term billed annually only while both annual switches are on."""
+    if change.billing_cycle != annual.ANNUAL:
+        return None
+    return annual_refusal(CatalogSettings.current(), change.plan_title or sub.title)
+
+
+def annual_refusal(settings: CatalogSettings, title: str) -> Refusal | None:
+    """C1's refusal of annual billing for `title` while a switch is off: checkout's code
+    and words, naming the switches still off."""
+    off = annual.switches_off(settings.annual_billing_cycle_enabled,
+                              settings.annual_provisioning_enabled)
+    return Refusal(annual.RULE, annual.CODE, annual.not_available(title, off)) if off else None
 
 
 def quote_next_term(sub: Subscription, *, retail: bool = False) -> NextTermQuote:
@@ -120,6 +141,7 @@ def _check_plan(sub: Subscription, change: rules.NextTermChange,
 def schedule(sub: Subscription, change: rules.NextTermChange, user,
              client: PartnerCenterClient) -> Subscription:
     """R1: schedule the next term's seats, term and billing in Partner Center."""
+    refuse(check_annual(sub, change))
     refuse(rules.check_schedule(facts(sub), sub.autorenew, current_term(sub), change,
                                 sold_terms(sub, change.plan)))
     _check_plan(sub, change, client)
@@ -200,6 +222,7 @@ def resume(sub: Subscription, user, client: PartnerCenterClient,
     return sub
 
 
-__all__ = ["NextTermQuote", "buyers", "describe", "dropped_plan", "edited", "next_term",
-           "owners", "plan_product", "plans_at_renewal", "provider_admins", "quote_next_term",
-           "resume", "schedule", "sold_terms", "suspend", "withdraw"]
+__all__ = ["NextTermQuote", "annual_refusal", "buyers", "check_annual", "describe",
+           "dropped_plan", "edited", "next_term", "owners", "plan_product", "plans_at_renewal",
+           "provider_admins", "quote_next_term", "resume", "schedule", "sold_terms", "suspend",
+           "withdraw"]

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from billing.charges import generate_charges
 from billing.models import Charge
-from catalog.models import Price, Product, Sku
+from catalog.models import CatalogSettings, Price, Product, Sku
 from connectors.partner_center.sandbox import bulk, seed
 from persistence import db
 from persistence.money import charge_amount
@@ -39,7 +39,10 @@ RENEWED = datetime(2026, 12, 23, 12, tzinfo=UTC)  # past the term's end, then th
 @pytest.fixture
 def e3_prices(shop) -> dict[tuple[str, str], Price]:
     """Microsoft 365 E3 in Germany: 43.20 a licence and month (one-month term), 432.00 a
-    licence and year (one-year term billed annually); no markup, so the buyer's price."""
+    licence and year (one-year term billed annually, C1's two annual switches on); no
+    markup, so the buyer's price."""
+    settings = CatalogSettings.current()
+    settings.annual_billing_cycle_enabled = settings.annual_provisioning_enabled = True
     product = Product(pc_product_id="CFQ7TTC0LFLZ", title="Microsoft 365 E3",
                       family="microsoft365")
     sku = Sku(product=product, pc_sku_id="0001", title="Microsoft 365 E3",

@@ -139,6 +139,8 @@ def test_c4_after_a_renewal_to_annual_billing_extra_licences_are_billed_annually
     renewed term's billing, not the order line's first one (else C4 would refuse them)."""
     first = price_in(shop, "DE", "EUR", erp="36.00", term="P1Y", cycle="monthly")
     price_in(shop, "DE", "EUR", erp="420.00", term="P1Y", cycle="annual")
+    settings = CatalogSettings.current()  # C1: annual billing is sold
+    settings.annual_billing_cycle_enabled = settings.annual_provisioning_enabled = True
     sub = first_term(shop, agent, clock, pc_client, first, billed=False)
     renewals.schedule(sub, NextTermChange(10, "P1Y", "annual"), agent, pc_client)
     renew(clock, shop, pc_client)

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from agreements import mca
 from billing.charges import generate_charges
 from billing.models import Charge
-from catalog.models import Price, Product, Sku
+from catalog.models import CatalogSettings, Price, Product, Sku
 from connectors.partner_center.sandbox import seed
 from notifications.models import Notification
 from orders.models import Order
@@ -50,7 +50,10 @@ def monthly(shop):
 
 @pytest.fixture
 def yearly(shop):
-    """The same plan and term billed annually: 420.00 a license and year."""
+    """The same plan and term billed annually: 420.00 a license and year, with C1's two
+    annual switches on (a next term billed annually is sold only then)."""
+    settings = CatalogSettings.current()
+    settings.annual_billing_cycle_enabled = settings.annual_provisioning_enabled = True
     return price_in(shop, "DE", "EUR", erp="420.00", term="P1Y", cycle="annual")
 
 

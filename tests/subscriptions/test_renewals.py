@@ -13,7 +13,7 @@ import time_machine
 
 from accounts.models import Role
 from accounts.services import new_user
-from catalog.models import Price
+from catalog.models import CatalogSettings, Price
 from catalog.queries import buyer_price, markups_for
 from notifications.models import Notification, OutboxEmail
 from persistence import db
@@ -37,7 +37,10 @@ def clock():
 
 @pytest.fixture
 def annual(world) -> Price:
-    """The plan is also sold for a year billed annually (what R1 may switch to)."""
+    """The plan is also sold for a year billed annually (what R1 may switch to), with C1's
+    two annual switches on (test_c1_annual_billing_at_renewal.py: off, it is refused)."""
+    settings = CatalogSettings.current()
+    settings.annual_billing_cycle_enabled = settings.annual_provisioning_enabled = True
     price = Price(sku=world.price.sku, term_duration="P1Y", billing_cycle="annual",
                   market="US", currency="USD", unit_price=Decimal("120.00"),
                   erp_price=Decimal("150.00"))
