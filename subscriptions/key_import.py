@@ -15,7 +15,7 @@ import io
 
 from sqlalchemy import select
 
-from persistence import db
+from persistence import MAX_ID, db
 from subscriptions.entitlements import (
     KeyEntry,
     KeyProblem,
@@ -54,8 +54,10 @@ def _rows(text: str) -> list[dict[str, str]]:
 def _target(row: dict[str, str], line: int) -> Entitlement | KeyProblem:
     """The entitlement a row names, or why none matches."""
     if row.get("entitlement"):
-        found = db.session.get(Entitlement, int(row["entitlement"])) \
-            if row["entitlement"].isdigit() else None
+        number = row["entitlement"]
+        # A number past the database's integer range names no row (and would not bind).
+        found = db.session.get(Entitlement, int(number)) \
+            if number.isdecimal() and number.isascii() and int(number) <= MAX_ID else None
     else:
         query = select(Entitlement).filter_by(pc_order_id=row.get("order_id", ""),
                                               line_item_id=row.get("line_item", ""))

@@ -16,7 +16,7 @@ from subscriptions.errors import SubscriptionRefused
 from subscriptions.key_import import import_keys
 from subscriptions.models import Entitlement, KeyAccess, SoftwareKey
 from tests.api.factories import make_subscription
-from tests.conftest import csrf_from, login, post_form
+from tests.conftest import csrf_from, csrf_token, login, post_form
 from tests.subscriptions.conftest import WINDOWS_SERVER
 from tests.subscriptions.recorded_keys import KEY, LINK, entitlement_of
 
@@ -120,6 +120,18 @@ def test_s7_a_csv_with_one_bad_row_records_nothing_and_names_each_row(software, 
         ("S7.download_link_format", 3), ("S7.csv_unknown_entitlement", 4)]
     assert caught.value.problems[0].message.startswith("Row 3:")
     assert db.session.scalar(select(SoftwareKey)) is None
+
+
+def test_s7_a_huge_entitlement_number_is_refused_naming_its_row(client, software, world):
+    with pytest.raises(KeysRefused) as caught:
+        import_keys(f"entitlement,key\n{software.id},{KEY}\n99999999999999999999,{KEY}\n",
+                    world.admin)
+    assert [(p.code, p.line, p.field) for p in caught.value.problems] == [
+        ("S7.csv_unknown_entitlement", 3, "entitlement")]
+    login(client, world.admin)
+    answer = _upload(client, "entitlement,key\n99999999999999999999,AAAAA-BBBBB\n")
+    assert answer.status_code == 422
+    assert 'data-code="S7.csv_unknown_entitlement"' in answer.get_data(as_text=True)
 
 
 def test_s7_a_csv_without_the_needed_columns_is_refused(software, world):
@@ -227,3 +239,9 @@ def test_the_admin_sets_what_a_product_comes_with_and_its_instructions_link(clie
                         form | {"install_instructions_url": "javascript:alert(1)"})
     assert refused.status_code == 422
     assert "Enter the full https:// address" in refused.get_data(as_text=True)
+
+
+def _upload(client, body: str):
+    return client.post("/admin/entitlements/import", data={
+        "csrf_token": csrf_token(client, "/admin/entitlements"),
+        "keys": (io.BytesIO(body.encode()), "keys.csv")}, content_type="multipart/form-data")
