@@ -118,11 +118,14 @@ def show(entitlement_id: int):
     form = KeyForm()
     if form.validate_on_submit():
         try:
-            record_key(item, form.entry(), current_user)
+            key = record_key(item, form.entry(), current_user)
         except Refused as error:
             return respond_to_refusal(error, partial(_show, item, form, error.problems, 422))
-        flash("Recorded. Admin agents can now reveal it on the subscription's page.",
-              "success")
+        if key is None:  # a resubmitted form
+            flash("Already recorded: nothing was added.", "info")
+        else:
+            flash("Recorded. Admin agents can now reveal it on the subscription's page.",
+                  "success")
         return redirect(url_for("entitlements.show", entitlement_id=item.id))
     return _show(item, form, (), 422 if form.errors else 200)
 
@@ -165,11 +168,13 @@ def import_csv():
     if not text or "\x00" in text:
         return _index(problems=[_upload_problem()], status=422)
     try:
-        count = import_keys(text, current_user)
+        done = import_keys(text, current_user)
     except Refused as error:
         return respond_to_refusal(error, partial(_index, error.problems, 422))
-    flash(f"Recorded {counted(count, 'key or download link', 'keys and download links')}.",
-          "success")
+    already = (f"; {done.already} {'was' if done.already == 1 else 'were'} already recorded"
+               if done.already else "")
+    flash(f"Recorded {counted(done.recorded, 'key or download link', 'keys and download links')}"
+          f"{already}.", "success")
     return redirect(url_for("entitlements.index"))
 
 

@@ -19,11 +19,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from connectors.partner_center.entitlements import Entitlement as RemoteEntitlement
 from persistence import db, utcnow
 from refusals import Refused
 from subscriptions.models import Entitlement, SoftwareKey, Subscription
+from subscriptions.sealed import identity_digest
 
 KEY_RE = re.compile(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*")
 LINK_RE = re.compile(r"https://[^\s<>\"'`]+")
@@ -196,14 +199,41 @@ def _download_problems(entry: KeyEntry, delivery: str, line: int | None) -> list
     return found
 
 
-def add_key(entitlement: Entitlement, entry: KeyEntry, user) -> SoftwareKey:
-    """The key row for a checked entry, added to the session (the caller commits)."""
+def _identity(entitlement: Entitlement, entry: KeyEntry) -> tuple:
+    """The entry's identity as SoftwareKey.identity reads a recorded one."""
+    return (entitlement.subscription_id, entitlement.id, entry.product_key,
+            entry.download_url, entry.version, entry.language, entry.file_type, entry.os)
+
+
+def _insert_once(values: dict) -> int | None:
+    """INSERT ... ON CONFLICT DO NOTHING on the live-identity index: a concurrent request (a
+    double click, an import sent twice) may have recorded the same key a moment ago. The
+    new row's id, or None when it was there already."""
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return db.session.scalar(insert(SoftwareKey).values(**values).on_conflict_do_nothing(
+        index_elements=["identity_digest"], index_where=SoftwareKey.revoked_at.is_(None))
+        .returning(SoftwareKey.id))
+
+
+def add_key(entitlement: Entitlement, entry: KeyEntry, user) -> SoftwareKey | None:
+    """The key row for a checked entry, added in the session (the caller commits); None
+    when the same live key is recorded already (nothing is added)."""
+    identity = _identity(entitlement, entry)
+    # Compared in clear too: during a key rotation older rows' digests use the old key.
+    if any(key.identity == identity for key in entitlement.live_keys):
+        return None
     sub = entitlement.subscription
-    key = SoftwareKey(subscription=sub, entitlement=entitlement, recorded_by=user,
-                      product_key=entry.product_key, download_url=entry.download_url,
-                      version=entry.version, language=entry.language,
-                      file_type=entry.file_type, os=entry.os)
-    db.session.add(key)
+    key_id = _insert_once({
+        "subscription_id": sub.id, "entitlement_id": entitlement.id,
+        "recorded_by_id": getattr(user, "id", None), "product_key": entry.product_key,
+        "download_url": entry.download_url, "version": entry.version,
+        "language": entry.language, "file_type": entry.file_type, "os": entry.os,
+        "issued_at": utcnow(), "identity_digest": identity_digest(*identity)})
+    if key_id is None:
+        return None
+    db.session.expire(entitlement, ["keys"])  # the rows now include the one just inserted
+    db.session.expire(sub, ["keys"])
+    key = db.session.get(SoftwareKey, key_id)
     what = " and ".join(w for w, v in (("Product key", entry.product_key),
                                        ("download link", entry.download_url)) if v)
     # The note names who and what (the choices tell two keys of one product apart), never
@@ -215,9 +245,10 @@ def add_key(entitlement: Entitlement, entry: KeyEntry, user) -> SoftwareKey:
     return key
 
 
-def record_key(entitlement: Entitlement, entry: KeyEntry, user) -> SoftwareKey:
+def record_key(entitlement: Entitlement, entry: KeyEntry, user) -> SoftwareKey | None:
     """S7: record one key and/or download an admin copied from Partner Center; refuses
-    with every problem, else commits once."""
+    with every problem, else commits once. None when that key was recorded already (a
+    resubmitted form): recording it again adds nothing."""
     entry = entry.cleaned()
     problems = entry_problems(entitlement, entry)
     if problems:

@@ -6,12 +6,17 @@ Columns (a header row, names in any case): `entitlement` (the storefront's entit
 number) or `order_id` with `line_item` (Partner Center's referenceOrder id and lineItemId,
 plus `product_id` to pick an included product), then `key`, `download_link`, `version`,
 `language`, `file_type`, `os`.
+
+Importing a file again (a re-upload after a timeout, a double click) is harmless: a row whose
+key is recorded already, live, with the same link and choices, adds nothing and is counted
+as already recorded.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -72,7 +77,15 @@ def _target(row: dict[str, str], line: int) -> Entitlement | KeyProblem:
     return found
 
 
-def import_keys(text: str, user) -> int:
+class Imported(NamedTuple):
+    """How many rows were recorded, and how many were recorded already (a CSV imported
+    again after a timeout, a row repeated): those add nothing."""
+
+    recorded: int
+    already: int
+
+
+def import_keys(text: str, user) -> Imported:
     """Record every row of the CSV, or none; answers how many were recorded."""
     checked: list[tuple[Entitlement, KeyEntry]] = []
     problems: list[KeyProblem] = []
@@ -88,7 +101,6 @@ def import_keys(text: str, user) -> int:
         checked.append((target, entry))
     if problems:
         raise KeysRefused(problems)
-    for entitlement, entry in checked:
-        add_key(entitlement, entry, user)
+    added = sum(add_key(entitlement, entry, user) is not None for entitlement, entry in checked)
     db.session.commit()
-    return len(checked)
+    return Imported(added, len(checked) - added)

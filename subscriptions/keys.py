@@ -12,6 +12,7 @@ from persistence import db
 from subscriptions import rules
 from subscriptions.errors import SubscriptionRefused, refuse
 from subscriptions.models import KeyAccess, SoftwareKey, Subscription
+from subscriptions.sealed import identity_digest
 
 # What each action shows, and the refusal when the record has none of it.
 NEEDS = {"reveal": ("product_key", "S7.no_key", "This item has no product key, only a download."),
@@ -66,13 +67,16 @@ def download_url(sub: Subscription, user, ip: str = "", key_id: int | None = Non
 
 def reencrypt_keys() -> int:
     """Re-encrypt every stored product key under the first PRODUCT_KEY_ENCRYPTION_KEY, so
-    the keys after it can be retired; commits once and returns how many rows it rewrote."""
+    the keys after it can be retired, and digest each identity under it too (S7: recorded
+    once); commits once and returns how many rows it rewrote."""
     table = SoftwareKey.__table__
     # The column's type decrypts with any configured key and encrypts with the first.
-    rows = [{"row_id": row_id, "key": key} for row_id, key in
-            db.session.execute(select(table.c.id, table.c.product_key))]
+    rows = [{"row_id": key.id, "key": key.product_key,
+             "digest": identity_digest(*key.identity)}
+            for key in db.session.scalars(select(SoftwareKey))]
     if rows:
         db.session.execute(update(table).where(table.c.id == bindparam("row_id"))
-                           .values(product_key=bindparam("key")), rows)
+                           .values(product_key=bindparam("key"),
+                                   identity_digest=bindparam("digest")), rows)
     db.session.commit()
     return len(rows)

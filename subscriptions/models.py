@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import event
+
 from persistence import Money, db, utcnow
 from subscriptions import rules
-from subscriptions.sealed import Encrypted
+from subscriptions.sealed import Encrypted, identity_digest
 
 # What every checkout reads of the buyer's tenant's subscriptions (orders/snapshot.py):
 # on PostgreSQL the customer index carries them, so a customer with many subscriptions is
@@ -224,11 +226,18 @@ class Entitlement(db.Model):
         return [k for k in self.keys if k.revoked_at is None]
 
 
+_LIVE = "revoked_at IS NULL"
+
+
 class SoftwareKey(db.Model):
     """A product key and/or download link of a software subscription (S6, S7), recorded by
     a provider admin from what Partner Center shows: the storefront never makes one up."""
 
     __tablename__ = "software_keys"
+    # S7: each live key is recorded once (a resubmitted form or a CSV imported twice adds
+    # nothing); a revoked one may be recorded again.
+    __table_args__ = (db.Index("uq_software_keys_identity", "identity_digest", unique=True,
+                               sqlite_where=db.text(_LIVE), postgresql_where=db.text(_LIVE)),)
 
     id = db.Column(db.Integer, primary_key=True)
     subscription_id = db.Column(db.Integer, db.ForeignKey("subscriptions.id"), nullable=False,
@@ -244,6 +253,8 @@ class SoftwareKey(db.Model):
     recorded_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
     issued_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     revoked_at = db.Column(db.DateTime(timezone=True))
+    # Keyed digest of subscription, entitlement, key, link and choices (subscriptions.sealed).
+    identity_digest = db.Column(db.String(64), nullable=False)
 
     subscription = db.relationship("Subscription", back_populates="keys")
     entitlement = db.relationship("Entitlement", back_populates="keys")
@@ -254,6 +265,21 @@ class SoftwareKey(db.Model):
         """Version, language, file type and OS in words ("" when none is given)."""
         return " · ".join(v for v in (self.version, self.language, self.file_type, self.os)
                           if v)
+
+
+    @property
+    def identity(self) -> tuple:
+        """What makes two records the same key: where, the key, the link and its choices."""
+        return (self.subscription_id, self.entitlement_id, self.product_key or "",
+                self.download_url or "", self.version or "", self.language or "",
+                self.file_type or "", self.os or "")
+
+
+@event.listens_for(SoftwareKey, "before_insert")
+def _digest_identity(_mapper, _connection, key: SoftwareKey) -> None:
+    """A key added through the session gets its digest too (subscriptions.entitlements
+    inserts with it already)."""
+    key.identity_digest = key.identity_digest or identity_digest(*key.identity)
 
 
 class KeyAccess(db.Model):

@@ -8,10 +8,19 @@ token that refuses to decrypt when altered, so nothing here chooses modes, IVs o
 MultiFernet rotates keys: the first key in the setting encrypts, every listed key
 decrypts, and `flask subscriptions rotate-product-keys` re-encrypts old rows under the
 first.
+
+A key's identity (its subscription, entitlement, key, link and choices) is also kept as a
+keyed digest, HMAC-SHA256 under a key derived from the first PRODUCT_KEY_ENCRYPTION_KEY: a
+unique index over it records each live key once (the Fernet tokens, random per value,
+cannot be compared), and the digest shows nothing of the key to whoever reads the
+database without the setting. `rotate-product-keys` recomputes it under the new first key.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from functools import lru_cache
 
 from cryptography.fernet import InvalidToken, MultiFernet
@@ -62,3 +71,18 @@ def decrypt(keys: MultiFernet, token: str) -> str:
             "it was encrypted with must stay listed (after a comma) until `flask "
             "subscriptions rotate-product-keys` has re-encrypted every key.") from None
 
+
+
+def identity_digest(*parts) -> str:
+    """The current app's keyed digest of a key's identity (see key_identity_digest)."""
+    return key_identity_digest(current_app.config["PRODUCT_KEY_ENCRYPTION_KEY"], parts)
+
+
+def key_identity_digest(setting: str, parts) -> str:
+    """HMAC-SHA256 of `parts` (JSON, so no two identities join to the same text) under a
+    key derived from the setting's first key: 64 hex characters."""
+    first = str(setting).split(",")[0].strip().encode()
+    # Derived, not the Fernet key itself: one secret, two separate uses.
+    derived = hmac.new(first, b"csp-storefront software key identity", hashlib.sha256)
+    text = json.dumps(list(parts), separators=(",", ":"), ensure_ascii=False)
+    return hmac.new(derived.digest(), text.encode(), hashlib.sha256).hexdigest()
