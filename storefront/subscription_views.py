@@ -32,7 +32,7 @@ from storefront.confirmation import confirmed, unconfirmed
 from storefront.errors import renders_refusals
 from storefront.pagination import paginate
 from storefront.security import buyers_only, roles_required
-from subscriptions import activity, rules, services
+from subscriptions import activity, keys, rules, services
 from subscriptions.azure_plan import AZURE_PLAN, azure_plan_view
 from subscriptions.errors import SubscriptionRefused
 from subscriptions.models import Subscription
@@ -289,15 +289,21 @@ def reveal(subscription_id: int):
     return _render(sub, key=key)
 
 
-@bp.route("/<int:subscription_id>/download")
+@bp.route("/<int:subscription_id>/download", methods=["GET", "POST"])
 @login_required
 @refusals_shown
 def download(subscription_id: int):
-    """S7: follow the download link (logged)."""
+    """S7: follow the download link (logged). Only the page's form (POST, with its CSRF
+    token) downloads and logs; a GET, as another site can make a signed-in agent's
+    browser send, or a copied link, shows the download and asks, so the key log lists
+    only the downloads an agent made."""
     sub = _subscription(subscription_id)
-    url = services.download_url(sub, current_user, request.remote_addr or "",
-                                key_id=_key_id(request.args))
-    return redirect(url)
+    key_id = _key_id(request.form) or _key_id(request.args)
+    if request.method == "GET":
+        key = keys.accessible(sub, current_user, "download", key_id)
+        return render_template("subscriptions/download.html", sub=sub, key=key)
+    url = services.download_url(sub, current_user, request.remote_addr or "", key_id=key_id)
+    return redirect(url, code=303)
 
 
 def _key_id(values) -> int | None:

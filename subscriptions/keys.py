@@ -39,14 +39,22 @@ def _chosen(sub: Subscription, key_id: int | None) -> SoftwareKey:
     return live[0]
 
 
-def _access(sub: Subscription, user, action: str, ip: str,
-            key_id: int | None = None) -> SoftwareKey:
-    """S7: refuse non-agents and keys that are gone; log every reveal and download."""
+def accessible(sub: Subscription, user, action: str, key_id: int | None = None
+               ) -> SoftwareKey:
+    """S7: the key an admin agent may reveal or download; refuses non-agents and keys
+    that are gone. Logs nothing: asking is not downloading."""
     refuse(rules.check_may_reveal(_agent(user)))
     key = _chosen(sub, key_id)
     needed, code, message = NEEDS[action]
     if not getattr(key, needed):
         raise SubscriptionRefused(rules.Refusal("S7", code, message))
+    return key
+
+
+def _access(sub: Subscription, user, action: str, ip: str,
+            key_id: int | None = None) -> SoftwareKey:
+    """S7: refuse non-agents and keys that are gone; log every reveal and download."""
+    key = accessible(sub, user, action, key_id)
     db.session.flush()
     db.session.add(KeyAccess(user_id=user.id, subscription_id=sub.id, key_id=key.id,
                              action=action, ip=ip or ""))

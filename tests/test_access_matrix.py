@@ -172,6 +172,7 @@ EXPECT: dict[str, dict[str, int]] = {
     # S4/S7: none of the matrix users holds the admin-agent permission.
     "subscriptions.cancel": {GUEST: 302, ADMIN: 403, RESELLER: 403, CUSTOMER: 403},
     "subscriptions.reveal": {GUEST: 302, ADMIN: 403, RESELLER: 403, CUSTOMER: 403},
+    # S7: the GET asks (logs nothing); only its form's POST downloads and logs.
     "subscriptions.download": {GUEST: 302, ADMIN: 403, RESELLER: 403, CUSTOMER: 403},
     "subscriptions.key_log": only(ADMIN),
     # S3/S5/S6 support requests: the form is the buyers' and only where online cancellation

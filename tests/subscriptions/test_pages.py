@@ -179,6 +179,8 @@ def test_s7_keys_are_hidden_from_every_role_without_the_admin_agent_permission(
     body = response.get_data(as_text=True)
     assert 'data-code="S7.admin_agent_required"' in body and sub.keys[0].product_key not in body
     assert client.get(f"/subscriptions/{sub.id}/download").status_code == 403
+    assert post_form(client, f"/subscriptions/{sub.id}/download", {},
+                     token_url=f"/subscriptions/{sub.id}").status_code == 403
     assert db.session.query(KeyAccess).count() == 0
 
 
@@ -192,11 +194,33 @@ def test_s7_an_admin_agent_of_every_role_sees_the_key_and_the_reveal_is_logged(
     response = post_form(client, f"/subscriptions/{sub.id}/key", {},
                          token_url=f"/subscriptions/{sub.id}")
     assert sub.keys[0].product_key in response.get_data(as_text=True)
-    download = client.get(f"/subscriptions/{sub.id}/download")
+    download = post_form(client, f"/subscriptions/{sub.id}/download", {},
+                         token_url=f"/subscriptions/{sub.id}")
     assert download.headers["Location"] == sub.keys[0].download_url
     log = db.session.query(KeyAccess).order_by(KeyAccess.id).all()
     assert [(r.action, r.user_id, r.subscription_id) for r in log] == [
         ("reveal", user.id, sub.id), ("download", user.id, sub.id)]
+
+
+def test_s7_a_download_link_opened_from_elsewhere_logs_nothing_until_the_agent_confirms(
+        client, world):
+    """Another site can make a signed-in agent's browser GET the link (an image, a link):
+    that must not write a download to the key log. The page asks; its form (with the CSRF
+    token) downloads and logs."""
+    sub, user = own_sub(world, "reseller"), users(world)["reseller"]
+    user.admin_agent = True
+    db.session.commit()
+    login(client, user)
+    url = f"/subscriptions/{sub.id}/download?key={sub.keys[0].id}"
+    page = client.get(url)
+    assert page.status_code == 200 and db.session.query(KeyAccess).count() == 0
+    assert 'method="post"' in page.get_data(as_text=True)
+    forged = client.post(url)  # no CSRF token: another site's form
+    assert forged.status_code == 400 and db.session.query(KeyAccess).count() == 0
+    confirmed = post_form(client, url, {"key": str(sub.keys[0].id)})
+    assert confirmed.status_code == 303
+    assert confirmed.headers["Location"] == sub.keys[0].download_url
+    assert [r.action for r in db.session.query(KeyAccess)] == ["download"]
 
 
 def test_s6_after_cancelling_perpetual_software_it_stays_listed_without_its_key(
