@@ -200,6 +200,9 @@ class Customer(db.Model):
     tenant_verified_by = db.Column(db.String(20), nullable=False, default="")
     tenant_verified_for = db.Column(db.String(255), nullable=False, default="")
     tenant_verified_at = db.Column(db.DateTime(timezone=True))
+    # K9: the provider deactivates a direct customer it no longer sells to; its orders are
+    # refused until the provider reactivates it.
+    active = db.Column(db.Boolean, nullable=False, default=True)
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow,
                            onupdate=utcnow)

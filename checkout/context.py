@@ -71,6 +71,8 @@ class CustomerFacts:
     gdap_status: str | None = None
     gdap_missing_roles: tuple[str, ...] = ()
     gdap_approval_url: str | None = None
+    # K9: False once the provider deactivated the customer (a direct customer's standing).
+    active: bool = True
 
     def __post_init__(self) -> None:
         _one_of(self.tenant_mode, TENANT_MODES, "tenant_mode")

@@ -79,7 +79,7 @@ def _customer(c: Customer, remote: RemoteFacts, qualifications: frozenset[str]) 
         qualifications=qualifications, delegated_admin=remote.delegated_admin,
         tenant_listed=remote.tenant_listed,
         relationship_request_url=remote.relationship_url,
-        tenant_verified=c.tenant_verified, **_gdap(remote))
+        tenant_verified=c.tenant_verified, active=bool(c.active), **_gdap(remote))
 
 
 def _gdap(remote: RemoteFacts) -> dict:

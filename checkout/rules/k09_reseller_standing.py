@@ -3,8 +3,12 @@
 Microsoft must recognise the reseller's MPN ID, confirm that the reseller has signed
 the Microsoft Partner Agreement, and list it (by its tenant) among the provider's
 indirect resellers: customers are created for it under that tenant. "Not checked" or
-"could not check" is not "yes": the order is refused until all are confirmed. Direct
-orders have no reseller to judge.
+"could not check" is not "yes": the order is refused until all are confirmed.
+
+A direct customer is its own buyer, with no reseller to judge: its standing is the
+provider's, which deactivates one it will no longer sell to (fraud, unpaid invoices) as it
+deactivates a reseller. Its orders are refused until the provider reactivates it; nothing
+the buyer edits lifts that.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ RULE = "K9"
 
 
 def check(ctx: CheckoutContext) -> list[Problem]:
-    """The reseller's standing problems: unknown reseller, MPN not valid, MPA not verified."""
+    """The reseller's standing problems: unknown reseller, MPN not valid, MPA not verified;
+    a direct customer's: deactivated by the provider."""
     if not ctx.is_reseller_order:
-        return []
+        return [] if ctx.customer.active else [_inactive(ctx)]
     reseller = ctx.reseller
     if reseller is None:
         return [_problem(ctx, "reseller_unknown", "mpn_id",
@@ -40,6 +45,13 @@ def check(ctx: CheckoutContext) -> list[Problem]:
                                  "Accept the MPA in Partner Center; ordering resumes once "
                                  "Microsoft confirms it."))
     return problems
+
+
+def _inactive(ctx: CheckoutContext) -> Problem:
+    return Problem(RULE, f"{RULE}.customer_inactive",
+                   f"Your provider has deactivated {ctx.customer.company_name}, so it cannot "
+                   "order. Contact your provider; ordering resumes once it reactivates "
+                   "the account.", "customer")
 
 
 def _not_listed(ctx: CheckoutContext, listed: bool | None) -> Problem:

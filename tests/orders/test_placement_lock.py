@@ -71,3 +71,18 @@ def test_an_address_completed_after_the_cart_was_read_is_the_one_ordered_with(ap
     placed = place(app, loaded_cart, world.reseller_a_user)
     assert loaded_cart.customer.city == "Potsdam"
     assert placed.order.customer.city == "Potsdam"
+
+
+def test_a_direct_customer_deactivated_after_the_cart_was_read_is_refused_k9(app, world):
+    """The provider deactivates the customer while its user's checkout is on its way: the
+    locked row says so and the order is refused."""
+    customer = world.direct
+    carts.add_line(carts.cart_for(world.direct_user, customer), world.price.id, 1)
+    db.session.commit()
+    cart = db.session.scalar(select(Cart).filter_by(customer_id=customer.id))
+    assert cart.customer.active
+    edit_elsewhere(customer.id, active=False)
+    with pytest.raises(CheckoutRefused) as refused:
+        place(app, cart, world.direct_user)
+    assert "K9.customer_inactive" in refused.value.codes
+    assert db.session.scalar(select(func.count(Order.id))) == 2  # the world's two, no more

@@ -3,7 +3,7 @@
 import pytest
 
 from checkout.rules.k09_reseller_standing import check
-from tests.checkout.factories import codes, context, direct, reseller
+from tests.checkout.factories import codes, context, customer, direct, reseller
 
 
 def test_allows_a_reseller_in_good_standing():
@@ -48,3 +48,13 @@ def test_refuses_a_reseller_microsoft_does_not_list_as_our_indirect_reseller():
 def test_refuses_while_the_indirect_reseller_list_could_not_be_read():
     (problem,) = check(context(reseller=reseller(listed=None)))
     assert problem.code == "K9.listing_unverified"
+
+
+def test_refuses_a_direct_customer_the_provider_deactivated():
+    (problem,) = check(direct(customer=customer(active=False)))
+    assert problem.code == "K9.customer_inactive" and problem.field == "customer"
+    assert "Contoso GmbH" in problem.message and "reactivates" in problem.message
+
+
+def test_allows_an_active_direct_customer():
+    assert check(direct(customer=customer(active=True))) == []
