@@ -181,8 +181,9 @@ def _statements() -> _Statements:
     """Built once: every API request runs the first (see checkout/build.py on why)."""
     c = ApiToken.__table__.c
     return _Statements(
-        # the owner and its reseller are checked on every request: one statement for all
+        # the owner and its company are checked on every request: one statement for all
         by_hash=select(ApiToken).where(ApiToken.token_hash == bindparam("hash"))
-        .options(joinedload(ApiToken.user).joinedload(User.reseller)),
+        .options(joinedload(ApiToken.user).joinedload(User.reseller),
+                 joinedload(ApiToken.user).joinedload(User.customer)),
         used=update(ApiToken.__table__).where(c.id == bindparam("token_id"))
         .values(last_used_at=bindparam("now", type_=c.last_used_at.type)))

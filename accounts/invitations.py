@@ -11,9 +11,9 @@ sender could grant, so it works only while the sender still may invite for the c
 (active, and its admin or one of the provider's) and the company is active, and one
 making an admin agent only while its sender may still grant that (accounts/team.py: an
 admin agent of the company, or the provider's admin): checked when the link is opened and
-again when it is accepted, whatever ended the sender's right. Deactivating a reseller
-ends its open invitations for good (accounts/team.py), so reactivating it within their 7
-days does not bring them back.
+again when it is accepted, whatever ended the sender's right. Deactivating a reseller or
+a direct customer ends its open invitations for good (accounts/team.py), so reactivating
+it within their 7 days does not bring them back.
 """
 
 from __future__ import annotations
@@ -162,12 +162,12 @@ def live(secret: str, now: datetime) -> links.AccountLink:
 
 def still_stands(row: links.AccountLink) -> bool:
     """Its sender is active and may still manage the company's users (and grant admin agent,
-    if the invitation makes one), and the company is active (a reseller can be deactivated;
-    a customer has no such state)."""
+    if the invitation makes one), and the company is active (the provider deactivates a
+    reseller or a direct customer)."""
     company, sender = company_invited_to(row), row.created_by
     if company is None or sender is None or not sender.is_active:
         return False
-    if company.reseller is not None and not company.reseller.active:
+    if not company.active:
         return False
     if row.data.get("admin_agent") and not may_grant_admin_agent(sender, company):
         return False

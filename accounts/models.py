@@ -102,9 +102,11 @@ class User(UserMixin, db.Model):
 
     @property
     def is_active(self) -> bool:
-        """Active, and so is the reseller it works for: deactivating a reseller shuts out
-        every one of its users (sign-in, open sessions and API tokens) at once."""
-        return bool(self.active) and (self.reseller is None or bool(self.reseller.active))
+        """Active, and so is the reseller or customer it works for: deactivating a reseller
+        or a direct customer shuts out every one of its users (sign-in, open sessions and
+        API tokens) at once."""
+        return (bool(self.active) and (self.reseller is None or bool(self.reseller.active))
+                and (self.customer is None or bool(self.customer.active)))
 
     @property
     def is_provider_admin(self) -> bool:
@@ -200,8 +202,8 @@ class Customer(db.Model):
     tenant_verified_by = db.Column(db.String(20), nullable=False, default="")
     tenant_verified_for = db.Column(db.String(255), nullable=False, default="")
     tenant_verified_at = db.Column(db.DateTime(timezone=True))
-    # K9: the provider deactivates a direct customer it no longer sells to; its orders are
-    # refused until the provider reactivates it.
+    # The provider deactivates a direct customer as it does a reseller: its users are shut
+    # out and its orders refused (K9) until the provider reactivates it.
     active = db.Column(db.Boolean, nullable=False, default=True)
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow,

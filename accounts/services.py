@@ -136,6 +136,40 @@ def save_reseller(reseller: Reseller, data: Mapping[str, Any],
     return reseller
 
 
+def set_customer_active(customer: Customer, on: bool, actor: User, now) -> int:
+    """Reactivate or deactivate a direct customer, as the provider does a reseller (commits
+    once): deactivated, its users are shut out (User.is_active) and their sessions, open
+    reset and email-change links and API tokens end, with its open invitations, all for
+    good, so reactivating it brings none back. Partner Center is not asked: its
+    subscriptions stay as they are. Returns how many invitations ended. NotAllowed for a
+    reseller's customer, which its reseller answers for."""
+    if not customer.is_direct:
+        raise team.NotAllowed(not_direct(customer))
+    if bool(customer.active) == on:
+        return 0
+    customer.active, ended = on, 0
+    if not on:
+        its_users = select(User.id).where(User.customer_id == customer.id)
+        _end_access(its_users, ApiToken.customer_id == customer.id, now)
+        ended = team.end_invitations_to(team.Company(customer=customer), actor, now,
+                                        f"{customer.company_name} was deactivated")
+    audit.record(audit.Kind.ACTIVATED if on else audit.Kind.DEACTIVATED, actor=actor,
+                 customer_id=customer.id, now=now,
+                 detail=f"{customer.company_name} "
+                        f"{'reactivated' if on else 'deactivated: its users shut out'}")
+    db.session.commit()
+    return ended
+
+
+def not_direct(customer: Customer) -> str:
+    """Why a reseller's customer is not deactivated on its own, and what to do instead."""
+    reseller = customer.reseller.company_name
+    return (f"{customer.company_name} is a customer of {reseller}: only a direct customer "
+            f"is deactivated on its own. Deactivate {reseller} to stop its orders for "
+            f"{customer.company_name}, or deactivate {customer.company_name}'s own users one "
+            "by one.")
+
+
 def _forget_standing(reseller: Reseller) -> None:
     """K9: what Microsoft said about the MPA and the indirect-reseller listing was said of
     the old MPN ID; the next order (or a check) asks Partner Center about the new one."""

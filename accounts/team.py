@@ -59,6 +59,11 @@ class Company:
         return (self.reseller or self.customer).company_name
 
     @property
+    def active(self) -> bool:
+        """Not deactivated by the provider (a reseller, or a direct customer)."""
+        return bool((self.reseller or self.customer).active)
+
+    @property
     def role(self) -> Role:
         return Role.RESELLER_USER if self.reseller is not None else Role.CUSTOMER_USER
 
@@ -185,8 +190,9 @@ def open_invitations(company: Company, now: datetime) -> list[links.AccountLink]
 
 
 def end_invitations_to(company: Company, actor: User | None, now: datetime, why: str) -> int:
-    """The company's open invitations stop working, each audited (a reseller deactivated:
-    reactivating it must not revive them); the caller commits. Returns how many ended."""
+    """The company's open invitations stop working, each audited (a reseller or a direct
+    customer deactivated: reactivating it must not revive them); the caller commits.
+    Returns how many ended."""
     ended = 0
     for row in open_invitations(company, now):
         try:

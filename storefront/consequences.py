@@ -145,6 +145,20 @@ def deactivate_reseller(reseller, wanted_active: bool) -> Consequence | None:
         "subscriptions are not affected.")
 
 
+def deactivate_customer(customer) -> Consequence | None:
+    """A direct customer, stopped as a reseller is (accounts/services.set_customer_active)."""
+    if not customer.active:
+        return None
+    return Consequence(
+        f"Deactivate {customer.company_name}",
+        f"Every user of {customer.company_name} is signed out at once and cannot sign in, "
+        "and its API tokens and its open invitations stop working for good; its orders are "
+        "refused (K9). Reactivating it lets its users sign in again, but brings back "
+        "neither the sessions, the tokens nor the invitations. Nothing of its subscriptions "
+        "is changed in Partner Center: they go on, and are billed, until you suspend or "
+        "cancel them there.")
+
+
 def withdraw_admin_agent(user) -> Consequence | None:
     if not user.admin_agent:
         return None

@@ -159,6 +159,8 @@ EXPECT: dict[str, dict[str, int]] = {
     "admin.user_admin_agent": only(ADMIN, ok=302),
     # Without active=on or active=off the post is malformed.
     "admin.user_active": {GUEST: 302, ADMIN: 400, RESELLER: 403, CUSTOMER: 403},
+    # A direct customer's deactivation: without active=on or active=off, malformed.
+    "admin.customer_active": {GUEST: 302, ADMIN: 400, RESELLER: 403, CUSTOMER: 403},
     # The matrix's users have no second factor to reset.
     "admin.user_mfa_reset": only(ADMIN, ok=404),
     "subscriptions.index": {GUEST: 302, ADMIN: 200, RESELLER: 200, CUSTOMER: 200},
@@ -285,6 +287,7 @@ OTHERS: dict[str, dict[str, int]] = {
     "admin.reseller_user_new": {ADMIN: 404},
     "admin.reseller_standing": {ADMIN: 404},
     "admin.customer_edit": {ADMIN: 404},
+    "admin.customer_active": {ADMIN: 404},
     "admin.country_list_remove": {ADMIN: 404},
     "catalog_admin.product": {ADMIN: 404},
     "catalog_admin.toggle": {ADMIN: 404},

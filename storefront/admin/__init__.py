@@ -28,11 +28,13 @@ from agreements.keys import from_config
 from agreements.mca import McaAcceptance, export_csv, verify_configured
 from catalog import country_lists
 from catalog.models import CountryListEntry
+from catalog.price_words import counted
 from persistence import db, utcnow
 from persistence.search import contains
 from storefront import consequences
 from storefront.confirmation import unconfirmed
 from storefront.customers import CUSTOMER_CSV_HEADER, bought_by, customer_listing, customer_row
+from storefront.errors import render_error
 from storefront.forms import AdminCustomerForm, CountryEntryForm, ResellerForm
 from storefront.main import check_with_microsoft
 from storefront.pagination import paginate
@@ -224,6 +226,35 @@ def customer_edit(customer_id: int):
     return render_template("customers/form.html", form=form, customer=customer,
                            title=customer.company_name, admin=True,
                            **bought_by(customer)), status
+
+
+@bp.post("/customers/<int:customer_id>/active")
+@admin_only
+def customer_active(customer_id: int):
+    """Deactivate a direct customer (its users shut out, its sessions, API tokens and open
+    invitations ended for good, its orders refused) or reactivate it."""
+    customer = db.session.get(Customer, customer_id) or abort(404)
+    on = {"on": True, "off": False}.get(request.form.get("active", ""))
+    if on is None:
+        abort(400, "Send active=on or active=off.")
+    if not customer.is_direct:
+        return render_error(409, "Only a direct customer is deactivated here",
+                            services.not_direct(customer))
+    if page := unconfirmed(None if on else consequences.deactivate_customer(customer)):
+        return page
+    ended = services.set_customer_active(customer, on, current_user._get_current_object(),
+                                         utcnow())
+    flash(_customer_said(customer, ended), "success")
+    return redirect(url_for("admin.customer_edit", customer_id=customer.id))
+
+
+def _customer_said(customer: Customer, ended: int) -> str:
+    if customer.active:
+        return (f"{customer.company_name} is active again: its users sign in afresh and "
+                "it can order.")
+    return (f"{customer.company_name} is deactivated: its users are signed out, its API "
+            f"tokens revoked and {counted(ended, 'open invitation')} ended; its "
+            "subscriptions in Partner Center are unchanged.")
 
 
 @bp.route("/mca")

@@ -122,6 +122,14 @@ def deactivate_reseller(world, request) -> Case:
                  "contact_name": "Ada", "contact_email": "ada@example.com"})
 
 
+def deactivate_direct_customer(world, request) -> Case:
+    customer = world.direct
+    return Case(world.admin, f"/admin/customers/{customer.id}/active",
+                "Every user of Direct Ltd is signed out at once",
+                lambda: fresh(Customer, customer.id).active, {"active": "off"},
+                page=f"/admin/customers/{customer.id}")
+
+
 def withdraw_admin_agent(world, request) -> Case:
     user = world.reseller_a_user
     user.admin_agent = True
@@ -223,6 +231,7 @@ CASES = {
     "deactivate a user": deactivate_user,
     "revoke an invitation": revoke_invitation,
     "deactivate a reseller": deactivate_reseller,
+    "deactivate a direct customer": deactivate_direct_customer,
     "withdraw admin agent": withdraw_admin_agent,
     "reset a user's two-factor": reset_mfa,
     "end a session": end_session,
