@@ -244,13 +244,18 @@ def create_provider_admin(email: str, password: str, name: str) -> User:
     return user
 
 
-def set_admin_agent(user: User, on: bool, actor: User | None = None) -> None:
-    """Grant or withdraw the admin-agent permission (S4/S7: cancel, reveal keys)."""
+def set_admin_agent(user: User, on: bool, actor: User | None = None) -> int:
+    """Grant or withdraw the admin-agent permission (S4/S7: cancel, reveal keys); withdrawn,
+    the open invitations the user sent making an admin agent end in the same commit.
+    Returns how many ended."""
+    ended = 0
     if bool(user.admin_agent) != on:
         audit.record(audit.Kind.ROLE_CHANGED, user=user, actor=actor,
                      detail="admin agent granted" if on else "admin agent withdrawn")
-    user.admin_agent = on
+        user.admin_agent = on
+        ended = team.end_admin_agent_invitations(user, actor, utcnow())
     db.session.commit()
+    return ended
 
 
 def record_sign_in(user: User, address: str = "", detail: str = "") -> None:

@@ -5,9 +5,9 @@ provider's admins (any company) and by the company's own admins (CompanyRole.ADM
 company only, never another's). An admin cannot change its own role or deactivate itself,
 so a company is never left without the admin who was acting. Invitations are in
 accounts/invitations.py; those a user sent and that are still open stop working once it
-is deactivated or is no longer an admin, since it could no longer send them. Making a user
-billing-only revokes its API tokens, since the API reaches orders and billing users see
-invoices only.
+is deactivated or is no longer an admin, since it could no longer send them, and those
+making an admin agent once it is no longer one. Making a user billing-only revokes its
+API tokens, since the API reaches orders and billing users see invoices only.
 
 The admin-agent permission (S4/S7: cancelling, product keys; the keys to customers' tenants)
 is granted or withdrawn only by who holds it (ASVS 4.1.3, no privilege beyond one's own):
@@ -139,8 +139,8 @@ def set_role(actor: User, user: User, *, company_role: str, admin_agent: bool,
         api_tokens.revoke_where(ApiToken.user_id == user.id, now)
     audit.record(audit.Kind.ROLE_CHANGED, user=user, actor=actor, now=now,
                  detail=f"{before} → {after}")
-    ended = 0 if role == CompanyRole.ADMIN else \
-        _end_invitations_sent_by(user, actor, now, "is no longer an admin")
+    ended = end_admin_agent_invitations(user, actor, now) if role == CompanyRole.ADMIN \
+        else _end_invitations_sent_by(user, actor, now, "is no longer an admin")
     db.session.commit()
     return ended
 
@@ -168,13 +168,37 @@ def set_active(actor: User, user: User, on: bool, now: datetime) -> int:
     return ended
 
 
+def admin_agent_invitations_sent_by(user: User, now: datetime) -> list[links.AccountLink]:
+    """The open invitations making an admin agent that the user sent and that stop
+    working once it is no longer one: a company's user's (the provider's admins grant
+    admin agent whatever their own flag)."""
+    if user.is_provider_admin:
+        return []
+    return [row for row in invitations_sent_by(user, now) if row.data.get("admin_agent")]
+
+
+def end_admin_agent_invitations(user: User, actor: User | None, now: datetime) -> int:
+    """Once the user is no longer an admin agent, the open invitations it sent making one
+    stop working, each audited: they opened nothing already (accounts/invitations.py) but
+    stayed listed as open. The caller commits; returns how many ended."""
+    if user.admin_agent:
+        return 0
+    return _end(admin_agent_invitations_sent_by(user, now), actor, now,
+                f"its sender {user.email} is no longer an admin agent")
+
+
 def _end_invitations_sent_by(user: User, actor: User, now: datetime, why: str) -> int:
     """The invitations the user sent that are still open stop working, each audited; the
     caller commits. Accepting one re-checks its sender too (accounts/invitations.py)."""
+    return _end(invitations_sent_by(user, now), actor, now, f"its sender {user.email} {why}")
+
+
+def _end(rows: list[links.AccountLink], actor: User | None, now: datetime, why: str) -> int:
+    """End each open invitation, audited with why; how many ended (the caller commits)."""
     ended = 0
-    for row in invitations_sent_by(user, now):
+    for row in rows:
         try:
-            end_invitation(row, actor, now, f"its sender {user.email} {why}")
+            end_invitation(row, actor, now, why)
         except links.LinkInvalid:  # accepted a moment ago
             continue
         ended += 1
@@ -193,14 +217,7 @@ def end_invitations_to(company: Company, actor: User | None, now: datetime, why:
     """The company's open invitations stop working, each audited (a reseller or a direct
     customer deactivated: reactivating it must not revive them); the caller commits.
     Returns how many ended."""
-    ended = 0
-    for row in open_invitations(company, now):
-        try:
-            end_invitation(row, actor, now, why)
-        except links.LinkInvalid:  # accepted a moment ago
-            continue
-        ended += 1
-    return ended
+    return _end(open_invitations(company, now), actor, now, why)
 
 
 def invitations_sent_by(user: User, now: datetime) -> list[links.AccountLink]:

@@ -7,8 +7,10 @@ The page's dialog (via data-confirm) and the server's confirmation page read the
 
 from __future__ import annotations
 
+from accounts import team
 from catalog.price_words import counted, frequency_words, term_words
 from orders import rebuy
+from persistence import utcnow
 from provisioning import closing, doubts
 from storefront.confirmation import Consequence
 from storefront.local_times import local_date
@@ -159,20 +161,34 @@ def deactivate_customer(customer) -> Consequence | None:
         "cancel them there.")
 
 
-def withdraw_admin_agent(user) -> Consequence | None:
+def withdraw_admin_agent(user, *, invitations: bool = True) -> Consequence | None:
+    """Admin agent withdrawn; the open invitations the user sent making an admin agent end
+    with it (accounts/team.py), said unless the caller says they end anyway."""
     if not user.admin_agent:
         return None
+    sent = len(team.admin_agent_invitations_sent_by(user, utcnow())) if invitations else 0
     return Consequence(
         f"Withdraw admin agent from {user.email}",
         f"{user.email} can no longer cancel subscriptions, reveal product keys or download "
-        "software (S4, S7) until you make it an admin agent again.")
+        f"software (S4, S7) until you make it an admin agent again{_agent_invitations(sent)}.")
+
+
+def _agent_invitations(sent: int) -> str:
+    if not sent:
+        return ""
+    return (f"; the {counted(sent, 'invitation')} it sent making an admin agent that "
+            f"{'is' if sent == 1 else 'are'} still open stop{'s' if sent == 1 else ''} "
+            "working at once")
 
 
 def change_role(user, company_role: str, admin_agent: bool, sent: int) -> Consequence | None:
     """A role change ends the admin-agent permission when unticked, and the open
     invitations the user sent when it loses the admin role (accounts/team.py)."""
-    agent = withdraw_admin_agent(user) if not admin_agent else None
-    if not (sent and user.company_role == "admin" and company_role != "admin"):
+    losing_admin = sent and user.company_role == "admin" and company_role != "admin"
+    # Losing the admin role ends every invitation it sent, those making an admin agent too.
+    agent = withdraw_admin_agent(user, invitations=not losing_admin) if not admin_agent \
+        else None
+    if not losing_admin:
         return agent
     return Consequence(
         f"Take the admin role from {user.email}",

@@ -232,9 +232,10 @@ def member_role(member_id: int):
     except team.NotAllowed as refused:
         flash(str(refused), "error")
     else:
+        making_agent = user.company_role == "admin"  # then only those making one ended
         flash(f"{user.email} is now: {ROLE_LABELS[user.company_role]}"
-              f"{', admin agent' if user.admin_agent else ''}.{invitations_ended(ended)}",
-              "success")
+              f"{', admin agent' if user.admin_agent else ''}."
+              f"{invitations_ended(ended, making_agent)}", "success")
     return redirect(url_for("team.index", **_company_args(company)))
 
 
@@ -268,10 +269,13 @@ def activation_said(user: User, on: bool, ended: int) -> str:
             f"{invitations_ended(ended)}")
 
 
-def invitations_ended(count: int) -> str:
+def invitations_ended(count: int, making_agent: bool = False) -> str:
+    """How many open invitations the user sent ended (only those making an admin agent,
+    when it lost that and kept its admin role)."""
     if not count:
         return ""
-    return (f" The {count} invitation{'s' if count > 1 else ''} it sent that "
+    return (f" The {count} invitation{'s' if count > 1 else ''} it sent"
+            f"{' making an admin agent' if making_agent else ''} that "
             f"{'were' if count > 1 else 'was'} still open no longer work"
             f"{'' if count > 1 else 's'}.")
 

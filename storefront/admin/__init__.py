@@ -40,7 +40,7 @@ from storefront.main import check_with_microsoft
 from storefront.pagination import paginate
 from storefront.security import admin_only
 from storefront.tables import csv_download, page_of, stream_download
-from storefront.team import activation_said, send_invitation
+from storefront.team import activation_said, invitations_ended, send_invitation
 from storefront.team_forms import InviteForm
 from storefront.templating import sentence
 from subscriptions import import_runs
@@ -144,9 +144,9 @@ def user_admin_agent(user_id: int):
     on = request.form.get("admin_agent") == "on"
     if page := unconfirmed(None if on else consequences.withdraw_admin_agent(user)):
         return page
-    services.set_admin_agent(user, on, current_user._get_current_object())
-    flash(f"{user.email} {'is now' if user.admin_agent else 'is no longer'} an admin agent.",
-          "success")
+    ended = services.set_admin_agent(user, on, current_user._get_current_object())
+    flash(f"{user.email} {'is now' if user.admin_agent else 'is no longer'} an admin agent."
+          f"{invitations_ended(ended, making_agent=True)}", "success")
     return _owner_page(user)
 
 

@@ -164,3 +164,92 @@ def test_an_admin_agent_invites_one_while_it_still_holds_the_permission(client, 
     world.reseller_a_user.admin_agent = False
     db.session.commit()
     assert browser().get(link).status_code == 404
+
+
+def invite_two(client) -> dict[str, str]:
+    """As reseller A's admin and admin agent: one invitation making an admin agent, one not;
+    their links by address."""
+    for email, agent in (("ann@test.example", {"admin_agent": "y"}), ("bob@test.example", {})):
+        answer = post_form(client, "/team/invite", {
+            "name": "New", "email": email, "company_role": "user", **agent}, token_url="/team")
+        assert answer.status_code == 302
+    return {email: JOIN_RE.search(mailed_text(email))[1]
+            for email in ("ann@test.example", "bob@test.example")}
+
+
+def open_listed(client, query: str = "") -> str:
+    page = client.get(f"/team{query}").get_data(as_text=True)
+    return page[page.index('id="invitations"'):] if 'id="invitations"' in page else ""
+
+
+def test_withdrawing_admin_agent_on_the_team_page_ends_the_admin_agent_invitations_it_sent(
+        client, browser, world):
+    """They opened nothing once their sender lost the permission, yet stayed listed as open
+    until they expired; now they end with the change, audited, and the confirmation says so."""
+    sender = admin_of_reseller_a(world, agent=True)
+    login(client, sender)
+    links = invite_two(client)
+    admin = browser()
+    login(admin, world.admin)
+    query = f"?reseller={world.reseller_a.id}"
+    url = f"/team/members/{sender.id}/role"
+    asked = post_form(admin, url, {"company_role": "admin"}, token_url=f"/team{query}")
+    assert asked.status_code == 422
+    assert ("the 1 invitation it sent making an admin agent that is still open stops working "
+            "at once") in asked.get_data(as_text=True)
+    assert post_form(admin, url, {"company_role": "admin", "confirm": "yes"},
+                     token_url=f"/team{query}").status_code == 302
+    said = admin.get(f"/team{query}").get_data(as_text=True)
+    assert "The 1 invitation it sent making an admin agent that was still open no longer " \
+        "works." in said
+    listed = open_listed(admin, query)
+    assert "ann@test.example" not in listed and "bob@test.example" in listed
+    assert browser().get(links["ann@test.example"]).status_code == 404
+    assert browser().get(links["bob@test.example"]).status_code == 200
+    event = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.kind == "invitation_revoked")).one()
+    assert (event.email, event.actor_id, event.detail) == (
+        "ann@test.example", world.admin.id,
+        f"its sender {sender.email} is no longer an admin agent")
+
+
+def test_withdrawing_admin_agent_from_the_admin_page_ends_them_too(client, browser, world):
+    sender = admin_of_reseller_a(world, agent=True)
+    login(client, sender)
+    links = invite_two(client)
+    admin = browser()
+    login(admin, world.admin)
+    url = f"/admin/users/{sender.id}/admin-agent"
+    page = f"/admin/resellers/{world.reseller_a.id}"
+    asked = post_form(admin, url, {"admin_agent": "off"}, token_url=page)
+    assert ("the 1 invitation it sent making an admin agent that is still open stops working "
+            "at once") in asked.get_data(as_text=True)
+    assert post_form(admin, url, {"admin_agent": "off", "confirm": "yes"},
+                     token_url=page).status_code == 302
+    assert "The 1 invitation it sent making an admin agent that was still open no longer " \
+        "works." in admin.get(page).get_data(as_text=True)
+    assert browser().get(links["ann@test.example"]).status_code == 404
+    assert browser().get(links["bob@test.example"]).status_code == 200
+    db.session.refresh(sender)
+    assert sender.admin_agent is False
+
+
+def test_a_provider_admin_losing_admin_agent_keeps_its_invitations(client, browser, world):
+    """The provider's admins may grant admin agent whatever their own flag: their
+    invitations still stand, so none ends."""
+    other = User(email="second-admin@test.example", role="provider_admin", admin_agent=True)
+    other.set_password(PASSWORD)
+    db.session.add(other)
+    db.session.commit()
+    login(client, other)
+    query = f"?reseller={world.reseller_a.id}"
+    assert post_form(client, f"/team/invite{query}", {
+        "name": "Ann", "email": "ann@test.example", "company_role": "user",
+        "admin_agent": "y"}, token_url=f"/team{query}").status_code == 302
+    link = JOIN_RE.search(mailed_text("ann@test.example"))[1]
+    admin = browser()
+    login(admin, world.admin)
+    assert post_form(admin, f"/admin/users/{other.id}/admin-agent",
+                     {"admin_agent": "off", "confirm": "yes"},
+                     token_url="/admin/resellers").status_code == 302
+    assert browser().get(link).status_code == 200
