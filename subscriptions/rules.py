@@ -28,6 +28,10 @@ CANCEL_WINDOW = timedelta(hours=168)  # S3: 7 days of any term
 FULL_REFUND = timedelta(hours=24)  # S3: a cancellation this soon gives the whole cycle back
 PERPETUAL_WINDOW = timedelta(days=30)  # S6: from purchase
 PERPETUAL = "perpetual_software"
+# A software subscription's seats are fixed for its term: Partner Center allows no seat
+# reduction (answers 400/800090), only a cancellation within 7 days (S3); docs "Software
+# subscriptions" (csp-software-subscriptions).
+SOFTWARE_SUBSCRIPTION = "software_subscription"
 # An Azure plan has no term and no licenses: one per customer (K12), free itself, its
 # Azure subscriptions' usage billed monthly ("Create an Azure plan",
 # https://learn.microsoft.com/en-us/partner-center/developer/create-azure-plan).
@@ -102,6 +106,11 @@ def check_remove_licenses(facts: Facts, current: int, wanted: int,
     if wanted < 1:
         return Refusal("S2", "S2.at_least_one_license",
                        "Keep at least one license, or cancel the subscription.")
+    if facts.family == SOFTWARE_SUBSCRIPTION:
+        return Refusal("S2", "S2.software_no_reduction",
+                       "Licenses of a software subscription cannot be removed: Partner "
+                       "Center allows no reduction. Cancel it instead, within 7 days of its "
+                       "purchase or renewal (S3).")
     allowed = removable(facts, now)
     if allowed.seats is None or current - wanted <= allowed.seats:
         return None
@@ -134,7 +143,10 @@ class Removal:
 def removable(facts: Facts, now: datetime) -> Removal:
     """What S2 allows now: the refundable seats still inside their own 7-day windows, or,
     before Partner Center has reported them, any while the term's window is open. The
-    subscription page states it, and check_remove_licenses refuses beyond it."""
+    subscription page states it, and check_remove_licenses refuses beyond it. A software
+    subscription never has any (SOFTWARE_SUBSCRIPTION)."""
+    if facts.family == SOFTWARE_SUBSCRIPTION:
+        return Removal(0, None)
     if facts.refundable is not None:
         open_ = sorted(((seats, until) for seats, until in facts.refundable if until >= now),
                        key=lambda window: window[1])

@@ -32,7 +32,8 @@ PC_CODES = {"900213": ("S3", "S3.cancellation_window_closed"),
             "900117": ("S6", "S6.credit_window_closed"),
             "900214": ("S2", "S2.reduction_window_closed"),
             "900257": ("S2", "S2.reduction_window_closed"),
-            "800090": ("S2", "S2.reduction_window_closed"),
+            # "can't decrease": what a software subscription answers, on any day
+            "800090": ("S2", "S2.software_no_reduction"),
             "20000": ("PC", "PC.order_not_found")}
 ORDER_NOT_FOUND = "20000"
 

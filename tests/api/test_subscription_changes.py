@@ -66,3 +66,16 @@ def test_a_subscription_not_yet_in_partner_center_is_refused_not_sent(client, wo
     assert response.get_json()["error"]["problems"][0]["code"] == "PC.not_in_partner_center"
     db.session.refresh(sub)
     assert sub.autorenew is True
+
+
+def test_a_software_subscriptions_licenses_cannot_be_removed_s2(
+        client, world, buy, pc_responses):  # noqa: F811
+    sub = buy(product=("DG7GMGF0FKZV", "0002"), term="P1Y", cycle="annual", quantity=4,
+              family="software_subscription")
+    response = client.patch(f"/api/v1/subscriptions/{sub.id}", json={"quantity": 3},
+                            headers=bearer(world.reseller_a_user))
+    assert response.status_code == 422
+    assert response.get_json()["error"]["problems"][0]["code"] == "S2.software_no_reduction"
+    assert patches(pc_responses) == []
+    db.session.refresh(sub)
+    assert sub.quantity == 4

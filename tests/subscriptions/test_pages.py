@@ -15,7 +15,13 @@ from subscriptions.entitlements import KeyEntry, record_key
 from subscriptions.models import KeyAccess, Subscription
 from tests.api.factories import make_subscription
 from tests.conftest import csrf_token, login, post_form, served
-from tests.subscriptions.conftest import RED_HAT, WINDOWS_SERVER, confirm_cancel, patches
+from tests.subscriptions.conftest import (
+    RED_HAT,
+    SQL_SERVER,
+    WINDOWS_SERVER,
+    confirm_cancel,
+    patches,
+)
 from tests.subscriptions.recorded_keys import KEY, entitlement_of, record_test_key
 
 START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
@@ -97,6 +103,23 @@ def test_s2_removing_licenses_late_is_refused_on_the_page_with_its_code(client, 
                              token_url=f"/subscriptions/{sub.id}")
     assert response.status_code == 422
     assert 'data-code="S2.reduction_window_closed"' in response.get_data(as_text=True)
+
+
+def test_s2_a_software_subscriptions_page_says_its_licenses_cannot_be_removed(
+        client, world, buy):
+    with time_machine.travel(START, tick=False) as clock:
+        sub = buy(SQL_SERVER, "P1Y", "annual", quantity=4, family="software_subscription")
+        clock.move_to(START + timedelta(days=1))
+        login(client, world.reseller_a_user)
+        body = client.get(f"/subscriptions/{sub.id}").get_data(as_text=True)
+        refused = post_form(client, f"/subscriptions/{sub.id}/quantity",
+                            {"quantity": "3", "confirm": "yes"},
+                            token_url=f"/subscriptions/{sub.id}")
+    assert "Licenses can be removed until" not in body
+    assert "licenses of a software subscription cannot be removed" in body.lower()
+    assert "Cancel subscription" in body  # S3: cancelling inside 7 days is what it offers
+    assert refused.status_code == 422
+    assert 'data-code="S2.software_no_reduction"' in refused.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("role", ["admin", "reseller", "customer"])

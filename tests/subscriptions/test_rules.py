@@ -51,6 +51,16 @@ def test_s2_licenses_can_be_removed_inside_the_window_only():
     assert rules.check_remove_licenses(facts(), 5, 3, late).code == "S2.reduction_window_closed"
 
 
+def test_s2_a_software_subscription_offers_no_license_for_removal_even_on_its_first_day():
+    # Partner Center allows no seat reduction on software subscriptions (800090)
+    first_day = START + timedelta(hours=1)
+    software = facts("software_subscription")
+    assert rules.removable(software, first_day) == rules.Removal(0, None)
+    refusal = rules.check_remove_licenses(software, 4, 3, first_day)
+    assert refusal.code == "S2.software_no_reduction" and refusal.until is None
+    assert rules.check_remove_licenses(software, 4, 4, first_day) is None
+
+
 def test_s2_licenses_can_be_added_any_time_and_to_a_discontinued_plan():
     late = START + timedelta(days=200)
     assert rules.check_remove_licenses(facts(), 5, 9, late) is None

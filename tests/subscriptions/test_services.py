@@ -106,6 +106,30 @@ def test_partner_center_refusing_a_late_reduction_is_reported_as_s2_and_kept_in_
     assert remote(pc_sandbox, sub)["quantity"] == 5
 
 
+def test_s2_removing_a_software_subscriptions_licenses_is_refused_before_partner_center(
+        clock, buy, world, pc_client, pc_sandbox, pc_responses):
+    sub = buy(SQL_SERVER, "P1Y", "annual", quantity=4, family="software_subscription")
+    clock.move_to(START + timedelta(days=1))
+    with pytest.raises(SubscriptionRefused) as refused:
+        services.change_quantity(sub, 3, world.reseller_a_user, pc_client)
+    assert refused.value.code == "S2.software_no_reduction"
+    assert "cannot be removed" in refused.value.message
+    assert remote(pc_sandbox, sub)["quantity"] == 4 and patches(pc_responses) == []
+
+
+def test_s2_partner_centers_no_reduction_answer_is_not_called_a_closed_window(
+        clock, buy, world, pc_client, pc_sandbox):
+    sub = buy(SQL_SERVER, "P1Y", "annual", quantity=4, family="software_subscription")
+    sub.family = "office365_business"  # a mirror that took it for new-commerce seats
+    db.session.commit()
+    clock.move_to(START + timedelta(days=1))
+    with pytest.raises(SubscriptionRefused) as refused:
+        services.change_quantity(sub, 3, world.reseller_a_user, pc_client)
+    assert refused.value.code == "S2.software_no_reduction"
+    assert sub.events[-1].kind == "quantity_refused" and "800090" in sub.events[-1].note
+    assert remote(pc_sandbox, sub)["quantity"] == 4
+
+
 def test_s3_cancelling_at_167_hours_59_minutes_refunds_the_unused_term(
         clock, buy, agent, pc_client, pc_sandbox, pc_responses):
     sub = buy(quantity=2)  # 2 × 12.50 for 31 days (March)
