@@ -212,18 +212,35 @@ def mirror_subscriptions(order: Order, client: PartnerCenterClient) -> None:
     for pc_order_id in dict.fromkeys(ln.pc_order_id for ln in todo):
         listed = {s.id: s for s in client.list_subscriptions(
             order.pc_customer_id, order_id=pc_order_id, correlation_id=order.correlation_id)}
-        for line in (ln for ln in todo if ln.pc_order_id == pc_order_id):
+        mine = [ln for ln in todo if ln.pc_order_id == pc_order_id]
+        numbers = _line_numbers(order, pc_order_id, mine, client)
+        for line in mine:
             pc_sub = listed.get(line.pc_subscription_id) or client.get_subscription(
                 order.pc_customer_id, line.pc_subscription_id,
                 correlation_id=order.correlation_id)
-            mirror(order, line, pc_sub)
+            mirror(order, line, pc_sub, numbers.get(line.pc_subscription_id.lower()))
             line.status = "provisioned"
     db.session.commit()
 
 
-def mirror(order: Order, line: OrderLine, pc: PcSubscription) -> Subscription:
+def _line_numbers(order: Order, pc_order_id: str, lines: list[OrderLine],
+                  client: PartnerCenterClient) -> dict[str, int]:
+    """S6: software's lineItemNumber in its order by subscription id, read once per order
+    holding software: cancelling it by order PATCH names its line alone, as the order may
+    hold the cart's other one_time purchases (subscriptions.order_lines)."""
+    if not any(ln.family in SOFTWARE for ln in lines):
+        return {}
+    pc_order = client.get_order(order.pc_customer_id, pc_order_id,
+                                correlation_id=order.correlation_id)
+    return {li.subscription_id.lower(): li.line_item_number for li in pc_order.lines
+            if li.subscription_id}
+
+
+def mirror(order: Order, line: OrderLine, pc: PcSubscription,
+           line_item_number: int | None = None) -> Subscription:
     """The local copy of the subscription `line` bought, inserted unless an earlier run, or
-    an add-licenses line of another order (provisioning.licenses), already did."""
+    an add-licenses line of another order (provisioning.licenses), already did; with its
+    line of the Partner Center order when known."""
     known = db.session.scalar(select(Subscription).where(
         Subscription.pc_subscription_id == pc.id))
     if known is not None:
@@ -231,7 +248,8 @@ def mirror(order: Order, line: OrderLine, pc: PcSubscription) -> Subscription:
     mirrored = Subscription(
         customer_id=order.customer_id, reseller_id=order.reseller_id,
         product_id=line.product_id, order_line_id=line.id, tenant_id=order.pc_customer_id,
-        pc_subscription_id=pc.id, pc_order_id=line.pc_order_id, offer_id=pc.offer_id,
+        pc_subscription_id=pc.id, pc_order_id=line.pc_order_id,
+        pc_line_item_number=line_item_number, offer_id=pc.offer_id,
         pc_product_id=line.pc_product_id, pc_sku_id=line.pc_sku_id, title=line.title,
         family=line.family, billing_cycle=line.billing_cycle,
         term_duration=line.term_duration, quantity=pc.quantity, status=pc.status or "active",

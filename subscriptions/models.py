@@ -33,6 +33,9 @@ class Subscription(db.Model):
     tenant_id = db.Column(db.String(36), nullable=False, default="", index=True)
     pc_subscription_id = db.Column(db.String(60), unique=True)
     pc_order_id = db.Column(db.String(60), nullable=False, default="")
+    # S6: its line of that order (lineItemNumber), which an order PATCH names to cancel it
+    # alone; NULL when not known (older rows: subscriptions.order_lines finds it).
+    pc_line_item_number = db.Column(db.Integer)
     offer_id = db.Column(db.String(80), nullable=False, default="")  # the catalogItemId
     pc_product_id = db.Column(db.String(40), nullable=False, default="")
     pc_sku_id = db.Column(db.String(20), nullable=False, default="")

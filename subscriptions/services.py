@@ -23,6 +23,7 @@ from subscriptions import rules
 from subscriptions.errors import SubscriptionRefused, refuse
 from subscriptions.keys import download_url, reveal_key, revoke_keys
 from subscriptions.models import Subscription
+from subscriptions.order_lines import line_to_cancel
 from subscriptions.scheduled import scheduled_words
 from subscriptions.sync import mirror
 from subscriptions.term_prices import buyer_unit_price, price_of, retail_unit_price
@@ -276,7 +277,9 @@ def cancel(sub: Subscription, user, client: PartnerCenterClient,
         sub, at, retail=True)
     if sub.family == rules.PERPETUAL:
         def cancel_order(rid: str) -> None:
-            client.cancel_order(sub.tenant_id, sub.pc_order_id, request_id=rid)
+            # its own line only: the order may hold the cart's other one_time purchases
+            client.cancel_order(sub.tenant_id, sub.pc_order_id,
+                                [line_to_cancel(sub, client)], request_id=rid)
 
         request_id = _send(sub, user, "cancel", cancel_order, needs="pc_order_id")
         sub.status, sub.autorenew = "cancelled", False

@@ -133,13 +133,23 @@ class CommerceApi:
             as_user=True, correlation_id=correlation_id))
         return tuple(LineProvisioning.from_wire(x) for x in wire.items(response.json()))
 
-    def cancel_order(self, customer_id: str, order_id: str, *,
-                     correlation_id: str | None = None, request_id: str | None = None) -> Order:
-        """Cancel a perpetual-software order (allowed within 30 days) with an order PATCH."""
+    def cancel_order(self, customer_id: str, order_id: str, line_item_numbers: Sequence[int],
+                     *, correlation_id: str | None = None,
+                     request_id: str | None = None) -> Order:
+        """Cancel software lines of an order (perpetual: within 30 days) with an order PATCH.
+
+        cancel-software-purchases: the PATCH cancels the lines its `lineItems` name (each
+        with its offerId, read from the order) and leaves the others, which may be any
+        one_time purchase of the same cart (an Azure plan); naming none cancels the whole
+        order, so an empty `line_item_numbers` is refused here, never sent."""
+        named = set(line_item_numbers)
+        if not named:
+            raise ValueError(f"cancelling order {order_id} needs the line numbers to cancel")
         path = f"{_c(customer_id)}/orders/{_q(order_id)}"
         current = self._transport.send(Call("GET", path, correlation_id=correlation_id)).json()
-        lines = [{"lineItemNumber": wire.get(li, "lineItemNumber"),
-                  "offerId": wire.get(li, "offerId")} for li in wire.items(current, "lineItems")]
+        offers = {wire.get(li, "lineItemNumber"): wire.get(li, "offerId")
+                  for li in wire.items(current, "lineItems")}
+        lines = [{"lineItemNumber": n, "offerId": offers.get(n, "")} for n in sorted(named)]
         response = self._transport.send(Call(
             "PATCH", path, body={"id": order_id, "status": "cancelled", "lineItems": lines},
             request_id=request_id, correlation_id=correlation_id))

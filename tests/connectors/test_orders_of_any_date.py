@@ -85,5 +85,5 @@ def test_the_sandbox_answer_is_shaped_like_the_documented_sample(query):
 
 def test_a_pre_october_2021_order_cannot_be_cancelled_online(pc_client):
     with pytest.raises(InvalidRequest) as refused:
-        pc_client.cancel_order(TENANT, legacy_orders.WINDOWS_SERVER_ORDER_ID)
+        pc_client.cancel_order(TENANT, legacy_orders.WINDOWS_SERVER_ORDER_ID, [0])
     assert refused.value.code == "900117"  # past the 30-day window (S6)

@@ -140,7 +140,8 @@ def test_a_cancelled_perpetual_licence_entitles_to_nothing_any_more(bought, pc_c
     windows = next(e for e in pc_client.list_entitlements(bought.id)
                    if e.product_id == WINDOWS_SERVER[0])
     with time_machine.travel(datetime(2026, 3, 9, tzinfo=UTC), tick=False):
-        pc_client.cancel_order(bought.id, windows.reference_order.id)
+        pc_client.cancel_order(bought.id, windows.reference_order.id,
+                               [int(windows.reference_order.line_item_id)])
     assert WINDOWS_SERVER[0] not in {e.product_id for e in pc_client.list_entitlements(bought.id)}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,7 @@ E1_LEGACY = ("CFQ7TTC0LF8Q", "0001")
 NONPROFIT = ("CFQ7TTC0LCHN", "0002")
 REDHAT = ("DG7GMGF0FKZW", "0001")
 WINDOWS_SERVER = ("DG7GMGF0DWMS", "0006")
+AZURE_PLAN = ("DZH318Z0BPS6", "0001")
 
 
 def _buy(pc_client, customer_id, *lines):
@@ -256,11 +258,42 @@ def test_perpetual_software_is_cancelled_by_order_within_30_days_only(
         keep = _buy(pc_client, customer.id, line(WINDOWS_SERVER, term="", cycle="one_time"))
         drop = _buy(pc_client, customer.id, line(WINDOWS_SERVER, term="", cycle="one_time"))
         traveller.shift(timedelta(days=29))
-        assert pc_client.cancel_order(customer.id, drop.orders[0].id).status == "cancelled"
+        assert pc_client.cancel_order(customer.id, drop.orders[0].id, [0]).status == "cancelled"
         traveller.shift(timedelta(days=2))
         with pytest.raises(InvalidRequest) as caught:
-            pc_client.cancel_order(customer.id, keep.orders[0].id)
+            pc_client.cancel_order(customer.id, keep.orders[0].id, [0])
     assert caught.value.code == "900117"
+
+
+def test_s6_cancelling_a_perpetual_line_leaves_the_other_lines_of_its_order(
+        pc_client, pc_responses, make_customer, line):
+    # One cart of one_time lines is one order: Windows Server and an Azure plan together.
+    customer = make_customer()
+    (order,) = _buy(pc_client, customer.id, line(WINDOWS_SERVER, term="", cycle="one_time"),
+                    line(AZURE_PLAN, term="", cycle="one_time")).orders
+    bought = {ln.offer_id.split(":")[0]: ln for ln in
+              pc_client.get_order(customer.id, order.id).lines}
+    windows, plan = bought[WINDOWS_SERVER[0]], bought[AZURE_PLAN[0]]
+    after = pc_client.cancel_order(customer.id, order.id, [windows.line_item_number])
+    (sent,) = [json.loads(c.request.body) for c in pc_responses.calls
+               if c.request.method == "PATCH"]
+    assert sent["lineItems"] == [{"lineItemNumber": windows.line_item_number,
+                                  "offerId": windows.offer_id}]
+    assert after.status == "completed"  # cancel-software-purchases: others keep the order
+    assert {ln.line_item_number: ln.quantity for ln in after.lines} == {
+        windows.line_item_number: 0, plan.line_item_number: 1}
+    assert pc_client.get_subscription(customer.id, plan.subscription_id).status == "active"
+
+
+def test_an_order_patch_naming_no_line_is_never_sent(pc_client, pc_responses, make_customer,
+                                                     line):
+    # Partner Center cancels the whole order when the PATCH names no line.
+    customer = make_customer()
+    (order,) = _buy(pc_client, customer.id, line(WINDOWS_SERVER, term="", cycle="one_time"),
+                    line(AZURE_PLAN, term="", cycle="one_time")).orders
+    with pytest.raises(ValueError, match="line"):
+        pc_client.cancel_order(customer.id, order.id, [])
+    assert not [c for c in pc_responses.calls if c.request.method == "PATCH"]
 
 
 def test_perpetual_software_cannot_be_cancelled_through_its_subscription(
@@ -278,7 +311,7 @@ def test_an_online_services_order_is_not_cancelled_by_order_patch(
     customer = make_customer()
     order = _buy(pc_client, customer.id, line()).orders[0]
     with pytest.raises(InvalidRequest) as caught:
-        pc_client.cancel_order(customer.id, order.id)
+        pc_client.cancel_order(customer.id, order.id, [0])
     assert caught.value.code == "800063"
 
 

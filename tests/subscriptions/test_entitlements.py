@@ -146,7 +146,7 @@ def test_s6_an_entitlement_partner_center_stops_listing_loses_its_keys(
     mirror_entitlements(pc_client, world.customer_a.id, sub.tenant_id)
     top = db.session.scalars(select(Entitlement).filter_by(parent_id=None)).one()
     record_key(top, KeyEntry(KEY, LINK), world.admin)
-    pc_client.cancel_order(sub.tenant_id, sub.pc_order_id)  # in Partner Center, day 0
+    pc_client.cancel_order(sub.tenant_id, sub.pc_order_id, [0])  # in Partner Center, day 0
     mirror_entitlements(pc_client, world.customer_a.id, sub.tenant_id)
     db.session.commit()
     assert top.gone_at is not None and top.live_keys == [] and sub.live_keys == []
