@@ -73,13 +73,22 @@ def _active(facts: Facts, rule: str) -> Refusal | None:
     return None
 
 
-def check_autorenew(facts: Facts) -> Refusal | None:
-    """S1: autorenew is on by default and can be switched on a live recurring subscription."""
+SUSPENDED = Refusal("R5", "R5.suspended", "This subscription is suspended by the provider, "
+                    "which switched autorenew off: autorenew can be switched on once the "
+                    "provider reactivates it.")
+
+
+def check_autorenew(facts: Facts, on: bool = True) -> Refusal | None:
+    """S1: autorenew is on by default and can be switched on a live recurring subscription;
+    R5: not while suspended (suspending switches it off and Partner Center refuses updates of
+    a suspended subscription, 800091), only once the provider has reactivated it."""
     if facts.family == PERPETUAL:
         return Refusal("S1", "S1.not_renewable", "Perpetual software does not renew.")
     if facts.family == AZURE_PLAN:
         return Refusal("S1", "S1.not_renewable", "An Azure plan has no term, so nothing "
                        "renews: it runs until it is cancelled (K12).")
+    if on and facts.status == "suspended":
+        return SUSPENDED
     return _active(facts, "S1")
 
 

@@ -35,6 +35,7 @@ PC_CODES = {"900213": ("S3", "S3.cancellation_window_closed"),
             "900257": ("S2", "S2.reduction_window_closed"),
             # "can't decrease": what a software subscription answers, on any day
             "800090": ("S2", "S2.software_no_reduction"),
+            "800091": ("R5", "R5.suspended"),
             "20000": ("PC", "PC.order_not_found")}
 ORDER_NOT_FOUND = "20000"
 
@@ -142,14 +143,30 @@ def _explained(sub: Subscription, exc: PartnerCenterError) -> str:
 def set_autorenew(sub: Subscription, on: bool, user, client: PartnerCenterClient) -> Subscription:
     """S1: switch autorenew; the connector sends the full resource so nothing else changes
     (but switching it off makes Partner Center remove a scheduled change, R1)."""
-    refuse(rules.check_autorenew(facts(sub)))
+    refuse(rules.check_autorenew(facts(sub), on))
     scheduled = scheduled_words(sub)
     request_id = _send(sub, user, "autorenew", lambda rid: client.update_subscription(
         sub.tenant_id, sub.pc_subscription_id, auto_renew_enabled=on, request_id=rid))
+    _refuse_unless_applied(sub, on, user, request_id)
     sub.record("autorenew", f"Autorenew switched {'on' if on else 'off'}.", user, request_id)
     note_removed_schedule(sub, scheduled, user, request_id)
     db.session.commit()
     return sub
+
+
+def _refuse_unless_applied(sub: Subscription, on: bool, user, request_id: str) -> None:
+    """S1: only what Partner Center answered is reported. When its answer (now mirrored)
+    still says otherwise, the history keeps that and the buyer is told; never "switched"."""
+    if sub.autorenew == on:
+        return
+    state = "on" if sub.autorenew else "off"
+    refusal = rules.check_autorenew(facts(sub), on) or rules.Refusal(
+        "S1", "S1.not_applied", f"Partner Center kept autorenew {state}, so nothing changed. "
+        "Try again later, or ask your provider why Partner Center did not apply it.")
+    sub.record("autorenew_refused", f"Partner Center answered autorenew {state} although "
+               f"{'on' if on else 'off'} was asked.", user, request_id)
+    db.session.commit()
+    raise SubscriptionRefused(refusal)
 
 
 def change_quantity(sub: Subscription, quantity: int, user, client: PartnerCenterClient,

@@ -235,6 +235,22 @@ def _autorenew_off(w: World) -> Check:
                  _new_commerce_subscription(True))
 
 
+@scenario("update_subscription_autorenew[800091]")
+def _autorenew_on_while_suspended(w: World) -> Check:
+    customer, _order, sub = w.buy(quantity=2)
+    suspended = _status_change(w, "suspend_subscription", customer, sub).json()
+    doc = sample("update_subscription_autorenew")
+    request = doc["requests"][0]  # the sample's "original value = true", still suspended
+    request["body"] |= {"status": "suspended", "autoRenewEnabled": True}
+    answer = _patch(w, request, customer, suspended, if_match=True)
+    documented = next(e for e in doc["errors"] if e["code"] == 800091)  # error-codes' row
+    assert answer.json()["code"] == documented["code"]
+    assert documented["description"] in answer.json()["description"]
+    error = sample("update_subscription_quantity")["error_samples"][0]  # the error body
+    return Check("update_subscription_autorenew", answer, documented["status"], error["body"],
+                 equal=("source",))
+
+
 @scenario("cancel_subscription")
 def _cancel_subscription(w: World) -> Check:
     customer, _order, sub = w.buy()

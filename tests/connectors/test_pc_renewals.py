@@ -105,6 +105,17 @@ def test_r5_suspending_switches_autorenew_off_and_removes_the_schedule(pc_client
     assert pc_client.update_subscription(customer, sub.id, status="active").status == "active"
 
 
+def test_r5_autorenew_cannot_be_switched_on_while_suspended(pc_client, bought):
+    customer, sub = bought
+    pc_client.update_subscription(customer, sub.id, status="suspended")
+    with pytest.raises(InvalidRequest) as caught:  # error-codes: 400/800091
+        pc_client.update_subscription(customer, sub.id, auto_renew_enabled=True)
+    assert (caught.value.http_status, caught.value.code) == (400, "800091")
+    kept = pc_client.get_subscription(customer, sub.id)
+    assert (kept.status, kept.auto_renew_enabled) == ("suspended", False)
+    assert pc_client.update_subscription(customer, sub.id, status="active").status == "active"
+
+
 def test_r5_a_subscription_still_suspended_at_its_term_end_is_disabled(pc_client, pc_sandbox,
                                                                       bought):
     customer, sub = bought

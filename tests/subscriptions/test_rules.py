@@ -87,6 +87,12 @@ def test_s1_autorenew_can_be_switched_on_a_live_subscription_but_not_on_perpetua
     assert rules.check_autorenew(facts("perpetual_software")).code == "S1.not_renewable"
 
 
+def test_r5_autorenew_cannot_be_switched_on_while_suspended_but_may_stay_off():
+    refusal = rules.check_autorenew(facts(status="suspended"))
+    assert refusal.code == "R5.suspended" and "reactivates it" in refusal.message
+    assert rules.check_autorenew(facts(status="suspended"), on=False) is None
+
+
 def test_s4_only_admin_agents_may_cancel():
     assert rules.check_may_cancel(True) is None
     assert rules.check_may_cancel(False).code == "S4.admin_agent_required"

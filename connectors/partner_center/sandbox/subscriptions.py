@@ -230,6 +230,18 @@ def _scheduled(sb: Sandbox, record: dict[str, Any], body: dict[str, Any],
     return renewals.instructions(sb, record, body, status, autorenew)
 
 
+def _refuse_autorenew_while_suspended(record: dict[str, Any], body: dict[str, Any],
+                                      status: str) -> None:
+    """Autorenew cannot be switched on while the subscription stays suspended: suspending
+    switched it off (subscription-lifecycle), and Partner Center answers an update of a
+    suspended subscription with an error (error-codes: 400/800091 "Can't update a
+    subscription with suspended status") instead of ignoring the field."""
+    if (record["wire"]["status"] == status == "suspended"
+            and bool(wire.get(body, "autoRenewEnabled", False))):
+        raise bad_request(renewals.SUSPENDED, "Can't update a subscription with suspended "
+                                              "status.")
+
+
 def patch(sb: Sandbox, tenant_id: str, subscription_id: str, body: dict[str, Any],
           if_match: str | None) -> Answer:
     """PATCH {c}/subscriptions/{id} with the full resource.
@@ -246,6 +258,7 @@ def patch(sb: Sandbox, tenant_id: str, subscription_id: str, body: dict[str, Any
         _cancel(sb, record)
     elif status not in ("active", "suspended"):
         raise bad_request(2000, f"Status {status!r} cannot be set.")
+    _refuse_autorenew_while_suspended(record, body, status)
     tranches = _seat_change(sb, record, quantity) if quantity != sub["quantity"] else None
     if tranches is not None:  # Microsoft bills the change from now to the cycle's end
         billing.record_quantity(sb, record, sub["quantity"], quantity)
