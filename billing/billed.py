@@ -18,10 +18,13 @@ from orders.models import OrderLine
 from persistence import db
 from subscriptions import rules
 from subscriptions.models import RenewedTerm, Subscription, SubscriptionEvent
-from subscriptions.services import buyer_unit_price, price_of
+from subscriptions.services import Conversion, buyer_unit_price, conversion_of, price_of
 
 PAGE = 2000
 NOT_BILLED = ("pending",)  # never provisioned: nothing to charge
+# The events that change a subscription's seats, each with its "before" and "after" count:
+# an R4 upgrade moves seats out of its source and into the subscription it fills.
+SEAT_CHANGES = ("licenses_added", "quantity", "upgrade")
 ENDED = ("cancelled", "deleted", "expired", "disabled")
 
 
@@ -74,6 +77,10 @@ class Billed:
     # The renewed terms before the latest, oldest first; read only where a run may bill one
     # (renewed in or after the month billed, or a seat change's day), else ().
     earlier_terms: tuple[EarlierTerm, ...] = ()
+    # R4: made by an upgrade that day, coterminous with its source: its bought term's cycles
+    # count from the source's (purchased_on, first_term_end); those begun by that day are
+    # the source's, the rest of the running one charged as the conversion (billing.charges).
+    converted_on: date | None = None
 
     def quantity_on(self, day: date) -> int:
         """The seats a cycle starting that day began with: before the first change since."""
@@ -106,9 +113,11 @@ def billed_subscriptions(first: date | None, last: date | None, ends: dict[int, 
             return
         quantities = _quantity_changes(first, [r[0] for r in rows])
         earlier = _earlier_terms(first, rows)
+        converted = _conversions([r[0] for r in rows])
         for row in rows:
-            yield _billed(row, ends.get(row[0]), quantities.get(row[0], ()),
-                          earlier.get(row[0], ()))
+            billed = _billed(row, ends.get(row[0]), quantities.get(row[0], ()),
+                             earlier.get(row[0], ()))
+            yield _converted(billed, converted[row[0]]) if row[0] in converted else billed
         after = rows[-1][0]
 
 
@@ -157,6 +166,12 @@ def _billed(row, cancelled_on: date | None, changes,
         earlier_terms=earlier)
 
 
+def _converted(sub: Billed, conversion: Conversion) -> Billed:
+    """R4: a subscription an upgrade made, its bought term counted as its source's."""
+    return replace(sub, converted_on=conversion.on, purchased_on=conversion.anchor,
+                   first_term_end=conversion.first_term_end)
+
+
 def _bought_and_renewed(kept: tuple[EarlierTerm, ...], purchased_on: date
                         ) -> tuple[EarlierTerm | None, tuple[EarlierTerm, ...]]:
     """The kept term beginning on the purchase day is the one it was bought on (kept for a
@@ -197,7 +212,7 @@ def renewed_term(sub: Billed) -> Billed:
     renewal's day at the price recorded for that term (the reminder's), today's billing."""
     if sub.renewed_on is None:
         raise ValueError("a subscription not renewed has no renewed term")
-    return replace(sub, purchased_on=sub.renewed_on, first_term_end=None,
+    return replace(sub, purchased_on=sub.renewed_on, first_term_end=None, converted_on=None,
                    unit_price=_or(sub.renewed_unit_price, sub.unit_price),
                    retail_unit_price=_or(sub.renewed_retail_unit_price, sub.retail_unit_price))
 
@@ -214,7 +229,8 @@ def _earlier(sub: Billed, at: int) -> Billed:
     term = sub.earlier_terms[at]
     ends_before = (sub.earlier_terms[at + 1].began_on if at + 1 < len(sub.earlier_terms)
                    else sub.renewed_on)
-    return replace(sub, purchased_on=term.began_on, first_term_end=None, months=term.months,
+    return replace(sub, purchased_on=term.began_on, first_term_end=None, converted_on=None,
+                   months=term.months,
                    term_months=term.term_months, billed_until=_until(sub, ends_before),
                    unit_price=_or(term.unit_price, sub.unit_price),
                    retail_unit_price=_or(term.retail_unit_price, sub.retail_unit_price))
@@ -260,12 +276,38 @@ def _price(sub_id: int, unit_price, currency, market, erp_price,
 
 
 def cancellation_days() -> dict[int, date]:
-    """The day each cancelled subscription was cancelled (its first cancel event)."""
+    """The day each cancelled subscription was cancelled (its first cancel event), or had
+    every licence upgraded away (R4: the conversion credits the rest of that cycle)."""
     rows = db.session.execute(select(SubscriptionEvent.subscription_id,
                                      func.min(SubscriptionEvent.at))
                               .where(SubscriptionEvent.kind == "cancel")
                               .group_by(SubscriptionEvent.subscription_id))
-    return {sub_id: utc_day(at) for sub_id, at in rows}
+    return _emptied_by_upgrade() | {sub_id: utc_day(at) for sub_id, at in rows}
+
+
+def _emptied_by_upgrade() -> dict[int, date]:
+    """The day each subscription left without licences by an upgrade lost its last ones."""
+    rows = db.session.execute(
+        select(SubscriptionEvent.subscription_id, SubscriptionEvent.at, SubscriptionEvent.data)
+        .where(SubscriptionEvent.kind == "upgrade").order_by(SubscriptionEvent.at))
+    found: dict[int, date] = {}
+    for sub_id, at, data in rows:
+        if data and "to" in data and data.get("after") == 0:
+            found.setdefault(sub_id, utc_day(at))
+    return found
+
+
+def _conversions(ids: list[int]) -> dict[int, Conversion]:
+    """R4: of the page's subscriptions, those an upgrade made: the day it did, and the first
+    day and co-termed end (R6) of the source's term it shares (subscriptions.upgrades)."""
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(SubscriptionEvent.subscription_id, SubscriptionEvent.at, SubscriptionEvent.data)
+        .where(SubscriptionEvent.subscription_id.between(ids[0], ids[-1]),
+               SubscriptionEvent.kind == "upgrade"))
+    return {sub_id: found for sub_id, at, data in rows
+            if (found := conversion_of(at, data)) is not None}
 
 
 def _quantity_changes(first: date | None, ids: list[int]) -> dict[int, list[tuple]]:
@@ -277,7 +319,7 @@ def _quantity_changes(first: date | None, ids: list[int]) -> dict[int, list[tupl
         select(SubscriptionEvent.subscription_id, SubscriptionEvent.at, SubscriptionEvent.data)
         # The page's ids are ascending: a range binds two values where IN bound thousands.
         .where(SubscriptionEvent.subscription_id.between(ids[0], ids[-1]),
-               SubscriptionEvent.kind.in_(("licenses_added", "quantity")),
+               SubscriptionEvent.kind.in_(SEAT_CHANGES),
                SubscriptionEvent.at >= midnight(first))
         .order_by(SubscriptionEvent.at, SubscriptionEvent.id))
     found: dict[int, list[tuple]] = defaultdict(list)

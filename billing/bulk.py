@@ -49,7 +49,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from accounts.models import Customer
-from billing.billed import ENDED, NOT_BILLED, midnight
+from billing.billed import ENDED, NOT_BILLED, SEAT_CHANGES, midnight
 from billing.models import Charge
 from catalog.models import Price
 from orders.models import OrderLine
@@ -86,7 +86,7 @@ def plain(first: date):
     seat_change_or_cancel = exists().where(
         SubscriptionEvent.subscription_id == Subscription.id,
         or_(SubscriptionEvent.kind == "cancel",
-            and_(SubscriptionEvent.kind.in_(("licenses_added", "quantity")),
+            and_(SubscriptionEvent.kind.in_(SEAT_CHANGES),
                  SubscriptionEvent.at >= midnight(first))))
     return and_(
         Subscription.autorenew.is_(True), Subscription.status.not_in(NOT_BILLED + ENDED),

@@ -11,6 +11,11 @@ Every charge carries a `source`, the unique key of the event it bills, so a run 
   change to the end of the charge cycle.
 - ``remove:<event id>:refund|charge``: seats removed within their 7 days (B3), the same
   pair with ``removeQuantity``.
+- ``convert:<event id>:refund|charge``: seats an upgrade moved (R4), Microsoft's conversion
+  (``convert``): the same pair on the source (its seats before refunded, those left
+  charged) and on the subscription they moved into, to the end of the source's running
+  cycle, which the new subscription shares (coterminous with its source); a side with no
+  seats has no line.
 - ``cancel:sub:<id>``: the cancellation credit (B3, S3/S6): exactly the quote the page
   showed and the cancellation stored, never recomputed.
 - ``support:<request id>``: a refund the provider approved by support request where online
@@ -37,6 +42,7 @@ from sqlalchemy import func, select
 
 from billing import bulk
 from billing.billed import (
+    SEAT_CHANGES,
     Billed,
     before_renewal,
     billed_subscriptions,
@@ -163,7 +169,7 @@ def _bought_terms_charges(sub: Billed, first: date, until: date) -> Iterator[tup
         return
     cycle = cycle_in_month(sub.purchased_on, sub.months, sub.term_months, sub.perpetual,
                            first, until)
-    if cycle is not None and not _ended_before(sub, cycle.start):
+    if cycle is not None and not _not_charged(sub, cycle.start):
         yield _cycle_charge(sub, cycle)
 
 
@@ -173,7 +179,7 @@ def _coterm_charges(sub: Billed, first: date, until: date) -> Iterator[tuple]:
     proration as shortened_term_amount), its effective unit price the term's prorated one;
     its later terms are whole ones from that end on."""
     end = sub.first_term_end
-    if first <= sub.purchased_on <= until:
+    if first <= sub.purchased_on <= until and not _not_charged(sub, sub.purchased_on):
         quantity = sub.quantity_on(sub.purchased_on)
         term = _cycle_on(sub, sub.purchased_on)
         yield _charge(sub, f"sub:{sub.id}:{sub.purchased_on.isoformat()}", ChargeType.NEW,
@@ -186,7 +192,7 @@ def _terms_from(sub: Billed, start: date, first: date, until: date) -> Iterator[
     """The cycle this month of whole terms renewed from `start` on (their first is a
     renewal), at the subscription's unit price."""
     cycle = cycle_in_month(start, sub.months, sub.term_months, False, first, until)
-    if cycle is None or _ended_before(sub, cycle.start):
+    if cycle is None or _not_charged(sub, cycle.start):
         return
     kind = ChargeType.RENEW if cycle.kind == ChargeType.NEW else cycle.kind
     yield _cycle_charge(sub, Cycle(kind, cycle.start, cycle.end))
@@ -210,8 +216,12 @@ def cycle_in_month(purchased_on: date, months: int, term_months: int, perpetual:
     return Cycle(kind, start, add_months(purchased_on, elapsed + months) - timedelta(days=1))
 
 
-def _ended_before(sub: Billed, start: date) -> bool:
-    return sub.billed_until is not None and start > sub.billed_until
+def _not_charged(sub: Billed, start: date) -> bool:
+    """A cycle starting after the subscription ended, or (R4) one an upgrade's new
+    subscription shares with its source that began by the upgrade's day: the conversion
+    charges the rest of it."""
+    return (sub.billed_until is not None and start > sub.billed_until) or (
+        sub.converted_on is not None and start <= sub.converted_on)
 
 
 def _cycle_charge(sub: Billed, cycle: Cycle) -> tuple:
@@ -236,8 +246,7 @@ def _event_charges(first: date, last: date) -> Iterator[tuple]:
     events = db.session.execute(
         select(SubscriptionEvent.id, SubscriptionEvent.subscription_id, SubscriptionEvent.at,
                SubscriptionEvent.kind, SubscriptionEvent.data)
-        .where(SubscriptionEvent.kind.in_(("licenses_added", "quantity", "cancel",
-                                           SUPPORT_REFUND)),
+        .where(SubscriptionEvent.kind.in_((*SEAT_CHANGES, "cancel", SUPPORT_REFUND)),
                SubscriptionEvent.at >= midnight(first),
                SubscriptionEvent.at < midnight(last + timedelta(days=1)))
         .order_by(SubscriptionEvent.id)).all()
@@ -257,23 +266,36 @@ def _event_charge(sub: Billed, event) -> Iterator[tuple]:
     elif event.kind == SUPPORT_REFUND:
         yield _support_refund(sub, data, day)
     elif data.get("after", 0) != data.get("before", 0) and not sub.perpetual:
-        kind = (ChargeType.ADD_QUANTITY if data["after"] > data["before"]
-                else ChargeType.REMOVE_QUANTITY)
-        prefix = "add" if kind == ChargeType.ADD_QUANTITY else "remove"
+        kind, prefix = _seat_change_kind(event.kind, data["before"], data["after"])
         yield from _seat_change(sub, f"{prefix}:{event.id}", kind, data["before"],
                                 data["after"], day)
 
 
+def _seat_change_kind(event_kind: str, before: int, after: int) -> tuple[str, str]:
+    """The charge type of a seat change and its charges' source prefix."""
+    if event_kind == "upgrade":  # R4: Microsoft's conversion, on both subscriptions
+        return ChargeType.CONVERT, "convert"
+    if after > before:
+        return ChargeType.ADD_QUANTITY, "add"
+    return ChargeType.REMOVE_QUANTITY, "remove"
+
+
 def _seat_change(sub: Billed, source: str, kind: str, before: int, after: int,
                  day: date) -> Iterator[tuple]:
-    """Microsoft's pair: the old seats refunded and the new count charged, day → cycle end."""
+    """Microsoft's pair: the old seats refunded and the new count charged, day → cycle end
+    (no line for no seats: an upgrade's new subscription had none before, its emptied
+    source has none after)."""
     cycle = _cycle_on(sub, day)
     effective, end = cycle.rest(day), cycle.end
     label = f"{sub.title}: {before} → {after} licenses"
-    yield _charge(sub, f"{source}:refund", kind, label, -before, effective,
-                  -charge_amount(effective, before, sub.currency), day, end)
-    yield _charge(sub, f"{source}:charge", kind, label, after, effective,
-                  charge_amount(effective, after, sub.currency), day, end)
+    if kind == ChargeType.CONVERT:
+        label += " (upgrade)"
+    if before:
+        yield _charge(sub, f"{source}:refund", kind, label, -before, effective,
+                      -charge_amount(effective, before, sub.currency), day, end)
+    if after:
+        yield _charge(sub, f"{source}:charge", kind, label, after, effective,
+                      charge_amount(effective, after, sub.currency), day, end)
 
 
 def _cycle_on(sub: Billed, day: date) -> ChargeCycle:

@@ -36,10 +36,13 @@ from persistence import db
 from subscriptions.models import Subscription
 
 # The charges that give something back: a cancellation's credit, a seat removal's pair
-# (old seats refunded, fewer charged: a credit overall) and a refund approved by support
-# request (billing.charges). A seat addition's pair charges more than it refunds, so it is
-# a charge and stays on the month's invoice.
-CREDIT_TYPES = (ChargeType.CANCEL, ChargeType.REMOVE_QUANTITY, ChargeType.CUSTOMER_CREDIT)
+# (old seats refunded, fewer charged: a credit overall), an upgrade's pair on its source
+# (R4: the seats moved out refunded) and a refund approved by support request
+# (billing.charges). A seat addition's pair charges more than it refunds, so it is a charge
+# and stays on the month's invoice; so does the conversion charged on the subscription the
+# seats moved into (its event's charges add up to more than nothing: no credit).
+CREDIT_TYPES = (ChargeType.CANCEL, ChargeType.REMOVE_QUANTITY, ChargeType.CONVERT,
+                ChargeType.CUSTOMER_CREDIT)
 PAIR_HALVES = (":refund", ":charge")
 
 

@@ -30,14 +30,17 @@ class ChargeType:
     ADD_QUANTITY = "addQuantity"
     REMOVE_QUANTITY = "removeQuantity"
     CANCEL = "cancelImmediate"
+    # R4: seats an upgrade moved, on the source (a credit) and the subscription they moved
+    # into (a charge), to the end of the source's running cycle (partner-center-api-2.md §5).
+    CONVERT = "convert"
     ONE_TIME = "oneTime"  # perpetual software, charged once
     CUSTOMER_CREDIT = "customerCredit"
     # Ours, not Microsoft's: an Azure plan's usage of a month (billing/azure_usage.py),
     # which Microsoft bills on its usage lines, not on the license-based reconciliation.
     AZURE_USAGE = "azureUsage"
 
-    ALL = (NEW, RENEW, CYCLE, ADD_QUANTITY, REMOVE_QUANTITY, CANCEL, ONE_TIME, CUSTOMER_CREDIT,
-           AZURE_USAGE)
+    ALL = (NEW, RENEW, CYCLE, ADD_QUANTITY, REMOVE_QUANTITY, CANCEL, CONVERT, ONE_TIME,
+           CUSTOMER_CREDIT, AZURE_USAGE)
 
 
 class Charge(db.Model):

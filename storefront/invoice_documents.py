@@ -24,7 +24,8 @@ from persistence.money import minor_unit, round_money
 STYLESHEET = Path(__file__).resolve().parent / "static" / "invoice-print.css"
 CHARGE_TYPES = {"new": "New", "renew": "Renewal", "cycleCharge": "Cycle charge",
                 "addQuantity": "Licenses added", "removeQuantity": "Licenses removed",
-                "cancelImmediate": "Cancellation credit", "oneTime": "One-time purchase",
+                "cancelImmediate": "Cancellation credit", "convert": "Upgrade (conversion)",
+                "oneTime": "One-time purchase",
                 "customerCredit": "Credit", "commitment": "OSPA commitment (O6)",
                 "overage": "OSPA overage (O6)", "azureUsage": "Azure usage"}
 CSV_HEADER = ("Invoice number", "Kind", "Issue date", "Due date", "Billing month", "Buyer",

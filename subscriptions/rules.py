@@ -260,14 +260,17 @@ class Credit:
 def cancellation_refund(unit_price: Decimal, quantity: int, billing_cycle: str,
                         purchased_on: date, term_start: datetime, now: datetime,
                         currency: str, *, term_months: int | None = None,
-                        custom_end: date | None = None) -> Credit:
+                        custom_end: date | None = None,
+                        charged_from: date | None = None) -> Credit:
     """S3: the current charge cycle back, in full within 24 hours of the term's start, else
     for its unused days from today's date to the cycle's end. A co-termed first term (R6,
-    `custom_end`) is the cycle: what it charged is what can come back, never more."""
+    `custom_end`) is the cycle: what it charged is what can come back, never more; so is
+    the rest of a cycle charged only from `charged_from` (R4: an upgrade's conversion)."""
     today = now.astimezone(UTC).date()  # charge cycles run on UTC dates
     cycle = cycle_on(today, unit_price, cycle_months(billing_cycle), purchased_on,
                      term_months, custom_end)
     first = cycle.start if now - term_start < FULL_REFUND else today
+    first = max(first, charged_from or first)
     effective = cycle.rest(first)
     return Credit(charge_amount(effective, quantity, currency), unit_price, effective,
                   quantity, first, cycle.end)

@@ -224,14 +224,50 @@ def cancellation_quote(sub: Subscription, now: datetime | None = None, *,
         return Quote(credit.amount, currency, f.purchased_at + rules.PERPETUAL_WINDOW, credit)
     line = sub.order_line
     anchor, custom_end = _utc_day(f.purchased_at), line.custom_term_end if line else None
+    converted = conversion(sub)
+    if converted is not None:  # R4: billed on its source's cycles from the upgrade's day
+        anchor, custom_end = converted.anchor, converted.first_term_end
     if sub.renewed_on is not None and _utc_day(at) >= sub.renewed_on:
         # R1/B1: the renewed term is refunded at what billing charged it, over its cycles.
-        anchor, custom_end = sub.renewed_on, None
+        anchor, custom_end, converted = sub.renewed_on, None, None
         unit = _renewed_unit(sub, unit, retail)
     credit = rules.cancellation_refund(
         unit, sub.quantity, sub.billing_cycle, anchor, f.term_start, at, currency,
-        term_months=rules.TERM_MONTHS.get(sub.term_duration), custom_end=custom_end)
+        term_months=rules.TERM_MONTHS.get(sub.term_duration), custom_end=custom_end,
+        charged_from=converted.on if converted else None)
     return Quote(credit.amount, currency, f.term_start + rules.CANCEL_WINDOW, credit)
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """R4: a subscription an upgrade made, coterminous with its source: the day it did,
+    and the first day and co-termed end (R6) of the source's term whose charge cycles it
+    shares (subscriptions.upgrades records them; billing.billed charges by them)."""
+
+    on: date
+    anchor: date
+    first_term_end: date | None
+
+    def as_data(self) -> dict:
+        """What the new subscription's "upgrade" event keeps (its day is the event's)."""
+        end = self.first_term_end
+        return {"anchor": self.anchor.isoformat(),
+                "first_term_end": end.isoformat() if end else None}
+
+
+def conversion_of(at: datetime, data: dict | None) -> Conversion | None:
+    """The conversion an "upgrade" event recorded at `at`, if it made its subscription."""
+    if not (data and data.get("anchor")):
+        return None
+    end = data.get("first_term_end")
+    return Conversion(_utc_day(as_utc(at)), date.fromisoformat(data["anchor"]),
+                      date.fromisoformat(end) if end else None)
+
+
+def conversion(sub: Subscription) -> Conversion | None:
+    """How an upgrade made this subscription, if one did."""
+    return next((found for event in sub.events if event.kind == "upgrade"
+                 and (found := conversion_of(event.at, event.data))), None)
 
 
 def _renewed_unit(sub: Subscription, bought, retail: bool):

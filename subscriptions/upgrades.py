@@ -5,7 +5,12 @@ The seats move to a new subscription of the higher plan, coterminous with the so
 into an eligible existing one); both rows are mirrored from Partner Center afterwards and
 each one's history names the other (data "to"/"from"), so the buyer can follow the
 licenses and the order page lists both (the new row has no order line of its own: the price
-paid on the source's line is not its price).
+paid on the source's line is not its price). Each side's history also keeps its seats
+before and after, and the new row the source's running term (`running_term`): billing
+charges the move as Microsoft's conversion, the moved seats credited on the source and
+charged on the new row from the upgrade day to the end of the source's running charge
+cycle, and the new row's later cycles and renewals fall on the source's dates
+(partner-center-api-2.md §4 Transitions, §5 `convert`), as the upgrade page promises.
 
 At renewal there is no scheduled transition type: create-scheduled-changes upgrades the SKU
 through the next-term instructions, to a plan listed by the "scheduled" eligibilities, so an
@@ -14,17 +19,19 @@ upgrade at renewal is an R1 change of plan (subscriptions.renewals.schedule).
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 from catalog.price_words import counted
 from connectors.partner_center import PartnerCenterClient
 from connectors.partner_center.transition_types import Transition, TransitionEligibility
-from persistence import db
+from persistence import as_utc, db
 from subscriptions import renewals
 from subscriptions.errors import refuse
 from subscriptions.matching import CatalogProduct, ProductIndex, Unmatched
 from subscriptions.models import Subscription, SubscriptionEvent
 from subscriptions.renewal_rules import NextTermChange
 from subscriptions.rules import Refusal
-from subscriptions.services import _send
+from subscriptions.services import Conversion, _send
 from subscriptions.sync import mirror
 
 
@@ -87,19 +94,38 @@ def upgrade_now(sub: Subscription, to_catalog_item_id: str, quantity: int, user,
     refuse(check_upgrade(sub, offers, to_catalog_item_id, quantity))
     product = _product(to_catalog_item_id)
     done: list[Transition] = []
+    today = datetime.now(UTC).date()
+    before, term = sub.quantity, running_term(sub, today)
     request_id = _send(sub, user, "upgrade", lambda rid: done.append(client.create_transition(
         sub.tenant_id, sub.pc_subscription_id, to_catalog_item_id, quantity, request_id=rid)))
     target = _target_row(sub, done[0], product)
+    created, target_before = target.id is None, target.quantity
     mirror(sub, client.get_subscription(sub.tenant_id, sub.pc_subscription_id))
     mirror(target, client.get_subscription(sub.tenant_id, target.pc_subscription_id))
     db.session.flush()  # the new row's id, for the links below
+    # B2: each side's seats before and after, billed as Microsoft's conversion pair from
+    # today to the end of the running charge cycle (billing.charges).
     sub.record("upgrade", f"{counted(quantity, 'license')} moved to {target.title} (subscription "
-                          f"{target.id}).", user, request_id, data={"to": target.id})
+                          f"{target.id}); {before} → {sub.quantity} here.", user, request_id,
+               data={"to": target.id, "before": before, "after": sub.quantity})
+    moved_in = {"from": sub.id, "before": target_before, "after": target.quantity}
+    if created:  # coterminous: its cycles count from the source's term (billing.billed)
+        moved_in |= Conversion(today, *term).as_data()
     target.record("upgrade", f"{counted(quantity, 'license')} moved here from {sub.title} "
-                             f"(subscription {sub.id}).", user, request_id,
-                  data={"from": sub.id})
+                             f"(subscription {sub.id}).", user, request_id, data=moved_in)
     db.session.commit()
     return target
+
+
+def running_term(sub: Subscription, day: date) -> tuple[date, date | None]:
+    """The first day of the term `sub` runs on `day`, from which its charge cycles count, and
+    a co-termed first term's end (R6), as billing counts them (billing.billed): a
+    subscription an upgrade creates shares them, so it is charged to the end of the source's
+    running cycle and then on the source's dates (R4: coterminous with its source)."""
+    if sub.renewed_on is not None and day >= sub.renewed_on:
+        return sub.renewed_on, None
+    line = sub.order_line
+    return as_utc(sub.purchased_at).astimezone(UTC).date(), line.custom_term_end if line else None
 
 
 def upgrade_at_renewal(sub: Subscription, to_catalog_item_id: str, quantity: int, user,

@@ -65,7 +65,8 @@ class InvoiceLineSchema(Schema):
     description = fields.String(required=True)
     charge_type = fields.String(required=True, metadata={
         "description": "Microsoft's new commerce charge type: new, renew, cycleCharge, "
-                       "addQuantity, removeQuantity, cancelImmediate, oneTime, customerCredit; "
+                       "addQuantity, removeQuantity, cancelImmediate, convert (licences an "
+                       "upgrade moved), oneTime, customerCredit; "
                        "azureUsage for an Azure plan's usage of a month."})
     period_start = fields.Date(required=True)
     period_end = fields.Date(required=True, metadata={"description": "Inclusive."})
