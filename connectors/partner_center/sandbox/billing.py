@@ -7,6 +7,12 @@ modern-invoice-reconciliation-file on learn.microsoft.com/partner-center/billing
   28 Feb-30 Mar, 31 Mar-29 Apr); its days are counted from its first to its last day.
 - The first cycle is charged `new`, later ones `cycleCharge`; a one-time purchase (perpetual
   software, a prepaid reservation) is one `new` line.
+- An upgrade (transition) is a conversion (`convert`, recon-file-charge-types): the source's
+  seats before refunded and those left charged, the moved seats charged on the subscription
+  that took them, from the transition's day to the end of the source's running cycle; a new
+  subscription it makes is coterminous with its source and charged on the source's cycle
+  days from then on [inferred: the type from the NCE ChargeType list, the dates from
+  "a partial upgrade creates a subscription coterminous with its source"].
 - Effective unit price = unit price / charge-cycle days x billable days, the billable days
   running from the change to the end of its cycle. A seat change is two lines with one
   ReferenceId and the change's type (addQuantity or removeQuantity): a refund of the old
@@ -49,6 +55,7 @@ FREQUENCY = {"monthly": "Monthly", "annual": "Annual", "triennial": "Triennial"}
 TERMS = {"P1M": "One-Month commitment", "P1Y": "One-Year commitment",
          "P3Y": "Three-Year commitment"}
 CENT = Decimal("0.01")
+SEAT_CHANGES = ("quantity", "convert")
 
 
 def partner_price(product_id: str, term: str, cycle: str,
@@ -65,6 +72,13 @@ def record_quantity(sb: Sandbox, record: dict[str, Any], old: int, new: int) -> 
     """Remember a seat change: Microsoft bills it as a removeQuantity/addQuantity pair."""
     record.setdefault("billingEvents", []).append(
         {"at": wire.iso(sb.now()), "kind": "quantity", "from": old, "to": new,
+         "ref": str(uuid.uuid4())})
+
+
+def record_conversion(sb: Sandbox, record: dict[str, Any], old: int, new: int) -> None:
+    """Remember seats an upgrade moved out of (or into) a subscription: a `convert` pair."""
+    record.setdefault("billingEvents", []).append(
+        {"at": wire.iso(sb.now()), "kind": "convert", "from": old, "to": new,
          "ref": str(uuid.uuid4())})
 
 
@@ -109,7 +123,10 @@ class _Subscription:
     def __init__(self, sb: Sandbox, record: dict[str, Any]) -> None:
         sub = record["wire"]
         self.sb, self.record, self.sub = sb, record, sub
-        self.anchor = _day(sub["creationDate"])
+        # A subscription an upgrade made counts its cycles from its source's first day, and
+        # is charged from the upgrade's day (the conversion) on.
+        self.anchor = _day(record.get("billingAnchor") or sub["creationDate"])
+        self.converted = _day(record["convertedOn"]) if record.get("convertedOn") else None
         end = sub.get("commitmentEndDate") or ""
         # Perpetual software and an Azure plan have no term: their commitment end is a date
         # far in the future (orders.NO_TERM_END), no term's end.
@@ -119,7 +136,7 @@ class _Subscription:
             record["productId"], sub.get("termDuration", ""), sub["billingCycle"],
             self.country)
         self.events = sorted(record.get("billingEvents", []), key=lambda e: e["at"])
-        quantities = [e for e in self.events if e["kind"] == "quantity"]
+        quantities = [e for e in self.events if e["kind"] in SEAT_CHANGES]
         self.initial = quantities[0]["from"] if quantities else int(sub["quantity"])
         self.months = CYCLE_MONTHS.get(sub["billingCycle"])
         self.term_months = TERM_MONTHS.get(sub.get("termDuration", ""), self.months or 1)
@@ -136,7 +153,7 @@ class _Subscription:
         """Seats in effect at the start of `day` (changes made that day come after)."""
         seats = self.initial
         for event in self.events:
-            if event["kind"] == "quantity" and _day(event["at"]) < day:
+            if event["kind"] in SEAT_CHANGES and _day(event["at"]) < day:
                 seats = event["to"]
         return seats
 
@@ -154,12 +171,16 @@ def subscription_lines(s: _Subscription, today: date) -> Iterator[dict[str, Any]
     if s.months is None or s.term_end is None:
         yield from _one_time(s)
         return
-    cancelled = next((_day(e["at"]) for e in s.events if e["kind"] == "cancel"), None)
+    cancelled = next((_day(e["at"]) for e in s.events if e["kind"] == "cancel"
+                      or (e["kind"] == "convert" and e["to"] == 0)), None)
     index = 0
     while (cycle := _cycle(s.anchor, s.months, index))[0] <= today:
         start = cycle[0]
         if (start >= s.term_end and not s.renews) or (cancelled and start > cancelled):
             break
+        if s.converted is not None and start <= s.converted:  # the conversion charges it
+            index += 1
+            continue
         elapsed = index * s.months
         kind = "new" if not index else "renew" if elapsed % s.term_months == 0 \
             else "cycleCharge"
@@ -195,8 +216,12 @@ def _change(s: _Subscription, event: dict[str, Any]) -> Iterator[dict[str, Any]]
     # Both lines carry the change's type (recon-file-charge-types: addQuantity "refunds and
     # charges when you add seats", removeQuantity the same when you remove them).
     kind = "addQuantity" if event["to"] > event["from"] else "removeQuantity"
-    yield _line(s, kind, day, end, event["from"], -effective, event["at"], event["ref"])
-    yield _line(s, kind, day, end, event["to"], effective, event["at"], event["ref"])
+    if event["kind"] == "convert":
+        kind = "convert"
+    if event["from"]:  # no line for no seats (a new subscription, an emptied source)
+        yield _line(s, kind, day, end, event["from"], -effective, event["at"], event["ref"])
+    if event["to"]:
+        yield _line(s, kind, day, end, event["to"], effective, event["at"], event["ref"])
 
 
 def decimal_text(value: Decimal, places: str = "0.000001") -> str:

@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from connectors.partner_center import wire
+from connectors.partner_center.sandbox import billing
 from connectors.partner_center.sandbox.customers import Answer, collection, country_of
 from connectors.partner_center.sandbox.errors import bad_request
 from connectors.partner_center.sandbox.state import Sandbox
@@ -125,7 +126,10 @@ def _new_target(sb: Sandbox, source: dict[str, Any], to_item: str,
     record = copy.deepcopy(source)
     new_id, now = str(uuid.uuid4()), wire.iso(sb.now())
     record.update(productId=resolved.product["id"], skuId=resolved.sku["id"], termStart=now,
-                  tranches=[{"quantity": quantity, "since": None}], billingEvents=[])
+                  tranches=[{"quantity": quantity, "since": None}], billingEvents=[],
+                  # billed on the source's cycles from now on (sandbox.billing)
+                  billingAnchor=source.get("billingAnchor") or source["wire"]["creationDate"],
+                  convertedOn=now)
     record.pop("pending", None)
     record["wire"].update(
         id=new_id, offerId=to_item, offerName=resolved.sku["title"],
@@ -145,6 +149,8 @@ def _into(sb: Sandbox, source: dict[str, Any], body: dict[str, Any],
     target = find(sb, source["customerId"], target_id)
     if _target_errors(source, target, sb):
         raise bad_request(2000, f"Subscription {target_id} cannot receive this transition.")
+    billing.record_conversion(sb, target, target["wire"]["quantity"],
+                              target["wire"]["quantity"] + quantity)
     target["wire"]["quantity"] += quantity
     target.setdefault("tranches", []).append({"quantity": quantity, "since": wire.iso(sb.now())})
     return target
@@ -156,6 +162,9 @@ def create(sb: Sandbox, tenant_id: str, subscription_id: str, body: dict[str, An
     to_item, quantity, kind = _check(sb, source, body)
     target = _into(sb, source, body, to_item, quantity)
     src = source["wire"]
+    billing.record_conversion(sb, source, src["quantity"], src["quantity"] - quantity)
+    if not wire.text(body, "toSubscriptionId"):
+        billing.record_conversion(sb, target, 0, quantity)
     src["quantity"] -= quantity
     source["tranches"] = [{"quantity": src["quantity"], "since": None}]
     if src["quantity"] == 0:

@@ -210,3 +210,24 @@ def test_an_autorenewing_month_renews_and_one_without_autorenew_ends(
             renewal.charge_end) == (renewing[1], "renew", date(2026, 7, 18), date(2026, 8, 17))
     assert (renewal.subscription_start, renewal.subscription_end) == (date(2026, 7, 18),
                                                                       date(2026, 8, 17))
+
+
+def test_an_upgrade_is_billed_as_a_conversion_to_the_end_of_the_sources_cycle(
+        pc_sandbox, pc_client, graph_client, bought):
+    customer, source = bought
+    pc_sandbox.advance(2 * DAY)  # 20 June: 28 of the cycle's 30 days remain
+    (offer,) = pc_client.get_transition_eligibilities(customer, source)
+    target = pc_client.create_transition(customer, source, offer.catalog_item_id,
+                                         4).to_subscription_id
+    _, lines = june_lines(pc_sandbox, pc_client, graph_client)
+    seen = [(x.subscription_id, x.charge_type, x.charge_start, x.charge_end, x.quantity,
+             x.effective_unit_price < 0) for x in lines]
+    rest = (date(2026, 6, 20), date(2026, 7, 17))
+    assert seen == [(source, "new", date(2026, 6, 18), date(2026, 7, 17), 10, False),
+                    (source, "convert", *rest, 10, True), (source, "convert", *rest, 6, False),
+                    (target, "convert", *rest, 4, False)]  # coterminous with its source
+    until(pc_sandbox, datetime(2026, 8, 8, 12, tzinfo=UTC))
+    (july,) = pc_client.invoices_for("2026-07")
+    assert sorted((x.subscription_id, x.charge_type, x.charge_start, x.quantity)
+                  for x in graph_client.billed_reconciliation(july.id)) == sorted([
+        (source, "renew", date(2026, 7, 18), 6), (target, "renew", date(2026, 7, 18), 4)])
