@@ -16,6 +16,7 @@ from accounts.models import Customer
 from catalog.models import Family, Price
 from orders.models import OrderLine
 from persistence import db
+from persistence.money import first_term_over
 from subscriptions import rules
 from subscriptions.models import RenewedTerm, Subscription, SubscriptionEvent
 from subscriptions.services import Conversion, buyer_unit_price, conversion_of, price_of
@@ -63,7 +64,9 @@ class Billed:
     retail_unit_price: Decimal | None
     currency: str
     market: str
-    first_term_end: date | None = None  # R6: a co-termed first term ends (next starts) here
+    # R6: a co-termed first term is over (the next starts) here: the day after the line's
+    # custom_term_end, the customTermEndDate (persistence.money.first_term_over).
+    first_term_end: date | None = None
     # R1/B1: its latest renewal's first day and that term's prices (None: the order line's),
     # and the charge cycle, term and prices it was bought with (B2): its order line's, else
     # the bought term the sync kept at its first renewal (imported), else today's.
@@ -160,7 +163,8 @@ def _billed(row, cancelled_on: date | None, changes,
         # (a purchase or renewal cancelled within 24 hours) was charged: the credit gives
         # that whole cycle back (S3, S6), so it must be charged for the two to net out.
         cancelled_on or (utc_day(term_end) if ends else None),
-        unit, retail if reseller_id else None, currency, market or country, custom_term_end,
+        unit, retail if reseller_id else None, currency, market or country,
+        first_term_over(custom_term_end),
         renewed_on, renewed_unit, renewed_retail if reseller_id else None,
         *_as_bought(bought_cycle, bought_term, bought, billing_cycle, term_duration),
         earlier_terms=earlier)

@@ -23,7 +23,7 @@ from billing.billed import utc_day
 from billing.models import Charge, Invoice, InvoiceLine
 from billing.tax import Totals, totals
 from persistence import db
-from persistence.money import charge_amount, cycle_days, cycle_on, prorate
+from persistence.money import charge_amount, cycle_days, cycle_on, first_term_over, prorate
 from subscriptions import rules
 from subscriptions.models import Subscription
 
@@ -98,5 +98,5 @@ def retail_effective_price(charge: Charge, retail: Decimal) -> Decimal:
     line = sub.order_line
     cycle = cycle_on(charge.period_start, Decimal(retail), rules.cycle_months(sub.billing_cycle),
                      utc_day(sub.purchased_at), rules.TERM_MONTHS.get(sub.term_duration),
-                     line.custom_term_end if line is not None else None)
+                     first_term_over(line.custom_term_end) if line is not None else None)
     return prorate(cycle.price, cycle.days, cycle_days(charge.period_start, charge.period_end))

@@ -29,7 +29,8 @@ from billing.tax import ensure_seeded
 from catalog.models import Price, Product, Sku
 from catalog.queries import buyer_price, markups_for
 from connectors.partner_center.commerce_types import Subscription as RemoteSubscription
-from connectors.partner_center.sandbox.orders import add_term
+from connectors.partner_center.commerce_types import term_end_of
+from connectors.partner_center.sandbox.terms import last_day
 from orders.models import Order, OrderLine, OrderStatus
 from persistence import as_utc, db
 from persistence.money import add_months
@@ -85,7 +86,9 @@ def renew_to(sub: Subscription | None, now: datetime) -> None:
             auto_renew_enabled=True, billing_cycle=sub.billing_cycle,
             term_duration=sub.term_duration, order_id=sub.pc_order_id,
             partner_id=sub.partner_id, created=as_utc(sub.purchased_at),
-            commitment_end=add_term(ended, sub.term_duration),
+            # Partner Center's answer: the new term's last day, inclusive (sandbox/terms.py).
+            commitment_end=last_day(ended, sub.term_duration),
+            term_end=term_end_of(last_day(ended, sub.term_duration)),
             cancellation_allowed_until=ended + CANCEL_WINDOW, etag=""))
         event = sub.record("synced", "Changed in Partner Center: " + "; ".join(changes) + ".")
         event.at = ended  # when the sync would have seen it
@@ -151,6 +154,9 @@ def record_purchase(buyer: Customer, placed_by: User, price: Price, quantity: in
 
 
 def _first_term_end(price: Price, at: datetime) -> datetime | None:
-    """Partner Center's commitment end of the first term, which provisioning records
-    (provisioning/results.py), as the sandbox computes it; none for a one-time purchase."""
-    return add_term(at, price.term_duration) if price.term_duration in TERM_MONTHS else None
+    """The first term's end as provisioning records it (provisioning/results.py): 00:00 UTC
+    after the last day the sandbox answers as commitmentEndDate; none for a one-time
+    purchase."""
+    if price.term_duration not in TERM_MONTHS:
+        return None
+    return term_end_of(last_day(at, price.term_duration))

@@ -9,6 +9,10 @@ it allows when the buyer picks one, and sends the date as the cart line's
 customTermEndDate. The shortened first term is priced pro rata, by the one rule of
 persistence.money: the term's price × its days to the chosen end ÷ the full term's days,
 each licence's amount cut to the minor unit.
+
+Dates here are Partner Center's: a subscription's end date and a line's custom_term_end
+are a term's LAST day (new commerce end dates are inclusive; an aligned subscription's
+commitmentEndDate), the day before the mirror's `term_end` (subscriptions/models.py).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from connectors.partner_center import PartnerCenterClient
 from orders.models import CartLine
 from orders.retail import unit as retail_unit
 from persistence import as_utc, db
-from persistence.money import add_months, shortened_term_amount
+from persistence.money import add_months, first_term_over, shortened_term_amount
 from subscriptions.models import Subscription
 
 TERM_MONTHS = {"P1M": 1, "P1Y": 12, "P3Y": 36}
@@ -45,14 +49,14 @@ class FirstTerm:
     """The shortened first term of a co-termed line and its prorated price (all licences)."""
 
     start: date
-    end: date
-    standard_end: date
+    end: date  # its last day, the customTermEndDate
+    standard_end: date  # where a standard term would be over (the next term's first day)
     amount: Decimal
     currency: str
 
     @property
     def days(self) -> int:
-        return (self.end - self.start).days
+        return (first_term_over(self.end) - self.start).days
 
     @property
     def term_days(self) -> int:
@@ -60,14 +64,20 @@ class FirstTerm:
 
 
 def standard_end(term: str, start: date) -> date:
-    """Where the term would end without a custom date."""
+    """Where the term would be over without a custom date (the next term's first day)."""
     return add_months(start, TERM_MONTHS[term])
 
 
+def end_date(sub: Subscription) -> date | None:
+    """A subscription's end date as Partner Center names it: its term's last day (UTC)."""
+    return as_utc(sub.last_moment).date() if sub.term_end else None
+
+
 def _alignable(sub: Subscription, term: str, start: date) -> bool:
-    """The page's rules, on the local mirror."""
-    end = as_utc(sub.term_end).date() if sub.term_end else None
-    if end is None or not start < end <= standard_end(term, start):
+    """The page's rules, on the local mirror: the subscription's last day falls inside the
+    new term (after its first day, by its last)."""
+    end = end_date(sub)
+    if end is None or not start < end < standard_end(term, start):
         return False
     if term != "P1M" and sub.term_duration == "P1M":
         return False  # annual and 3-year terms cannot align with monthly ones
@@ -102,8 +112,8 @@ def first_term(line: CartLine, today: date, *, retail: bool = False) -> FirstTer
     term_price = unit * TERM_MONTHS[price.term_duration] / CYCLE_MONTHS[price.billing_cycle]
     full = standard_end(price.term_duration, today)
     return FirstTerm(today, line.custom_term_end, full, shortened_term_amount(
-        term_price, line.quantity, price.currency, today, full, line.custom_term_end),
-        price.currency)
+        term_price, line.quantity, price.currency, today, full,
+        first_term_over(line.custom_term_end)), price.currency)
 
 
 def choose(line: CartLine, subscription_id: int | None, client: PartnerCenterClient,
@@ -118,7 +128,7 @@ def choose(line: CartLine, subscription_id: int | None, client: PartnerCenterCli
     if sub is None:
         raise CotermError("End date: choose one of the subscriptions offered, or the "
                           "standard term.")
-    end = as_utc(sub.term_end).date()
+    end = end_date(sub)
     allowed = client.get_custom_term_end_dates(line.cart.customer.tenant_id,
                                                line.price.term_duration)
     if end not in {a.end_date for a in allowed}:

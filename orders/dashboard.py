@@ -164,7 +164,8 @@ def cancel_windows_closing(customers: Select, now: datetime,
 def _window_closes(sub: Subscription) -> datetime:
     if sub.family == rules.PERPETUAL:
         return as_utc(sub.purchased_at) + rules.PERPETUAL_WINDOW
-    return (as_utc(sub.term_start) or as_utc(sub.purchased_at)) + rules.CANCEL_WINDOW
+    return rules.cancel_closes(as_utc(sub.term_start) or as_utc(sub.purchased_at),
+                               as_utc(sub.cancellation_allowed_until))
 
 
 def needing_attention(customers: Select | None, limit: int = 10) -> tuple[int, list[Order]]:

@@ -205,7 +205,8 @@ class OrderLine(db.Model):
     # a re-run sets the same number instead of adding the licenses a second time.
     target_quantity = db.Column(db.Integer)
     partner_of_record = db.Column(db.String(20), nullable=False, default="")  # K8
-    custom_term_end = db.Column(db.Date)  # R6: the first term's end date sent as customTermEndDate
+    # R6: the first term's end date sent as customTermEndDate: its LAST day (inclusive)
+    custom_term_end = db.Column(db.Date)
     reservation_scope = db.Column(db.String(10), nullable=False, default="")  # K12
     azure_subscription_id = db.Column(db.String(36), nullable=False, default="")  # K12
     status = db.Column(db.String(20), nullable=False, default="pending", index=True)

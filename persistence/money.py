@@ -84,6 +84,14 @@ def shortened_term_amount(term_price: Decimal, quantity: int, currency: str, sta
     return charge_amount(effective, quantity, currency)
 
 
+def first_term_over(custom_term_end: date | None) -> date | None:
+    """R6: the day a co-termed first term is over and the next begins. A line's
+    custom_term_end is the customTermEndDate sent to Partner Center, "the end date of the
+    first billing term" (cart-resources), its LAST day: new commerce end dates are inclusive
+    (subscription-resources), so the next term starts the day after."""
+    return None if custom_term_end is None else custom_term_end + timedelta(days=1)
+
+
 def cycle_days(start: date, end: date) -> int:
     """Days from `start` to `end`, both included (a cycle's length, or its billable days)."""
     return (end - start).days + 1

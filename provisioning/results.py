@@ -255,7 +255,7 @@ def mirror(order: Order, line: OrderLine, pc: PcSubscription,
         term_duration=line.term_duration, quantity=pc.quantity, status=pc.status or "active",
         autorenew=pc.auto_renew_enabled, partner_id=pc.partner_id or line.partner_of_record,
         purchased_at=pc.created or order.created_at, term_start=pc.created,
-        term_end=pc.commitment_end, cancellation_allowed_until=pc.cancellation_allowed_until)
+        term_end=pc.term_end, cancellation_allowed_until=pc.cancellation_allowed_until)
     db.session.add(mirrored)
     return mirrored
 

@@ -72,7 +72,8 @@ def subscription_conversion(row, account: str, subscription_id: str) -> Conseque
 def autorenew_off(sub) -> Consequence:
     # The viewer's calendar day, as the subscription page and the dashboard name it: the
     # UTC one is a day late for a user west of Greenwich whose term ends after midnight UTC.
-    ends = f"on {local_date(sub.term_end)}" if sub.term_end else "at the end of its term"
+    # Its last day, as Microsoft names the end date (subscriptions/models.py).
+    ends = f"on {local_date(sub.last_moment)}" if sub.term_end else "at the end of its term"
     return Consequence(
         f"Turn autorenew off for {sub.title}",
         f"{sub.title} for {sub.customer.company_name} will not renew: it ends {ends}. "

@@ -1,12 +1,22 @@
-"""The local mirror of Partner Center subscriptions, tagged with the reseller's MPN (K8)."""
+"""The local mirror of Partner Center subscriptions, tagged with the reseller's MPN (K8).
+
+Term dates keep one convention: `term_start` is when the current term began and `term_end`
+when it is over, the instant the next term begins (renewal, expiry, R5's last chance to
+reactivate, the reminders' renewal day). Partner Center's new-commerce commitmentEndDate is
+the term's LAST day, inclusive ("New commerce end dates are inclusive", subscription-
+resources; get-a-subscription-by-id: 2022-01-13T00:00:00Z, commitmentEndDateTime
+23:59:59Z) and the renewal runs from 00:00 UTC the day after, so `term_end` is that
+midnight: the client reads it so (commerce_types.Subscription.term_end). `last_moment` is
+the end date as Microsoft and people name it (a term "ends on" its last day).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import event
 
-from persistence import Money, db, utcnow
+from persistence import Money, as_utc, db, utcnow
 from subscriptions import rules
 from subscriptions.sealed import Encrypted, identity_digest
 
@@ -118,6 +128,13 @@ class Subscription(db.Model):
         whose commitment end Partner Center reports as a date far in the future
         (subscription-resources: "for subscriptions that can't autorenew")."""
         return self.term_end if self.renews else None
+
+    @property
+    def last_moment(self) -> datetime | None:
+        """The term's last second (Partner Center's commitmentEndDateTime, 23:59:59 UTC of
+        its last day): its day is the end date to name, where `term_end` is the next day."""
+        ends = as_utc(self.term_end)
+        return None if ends is None else ends - timedelta(seconds=1)
 
     def record(self, kind: str, note: str, user=None, request_id: str = "",
                data: dict | None = None) -> SubscriptionEvent:

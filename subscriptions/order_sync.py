@@ -62,7 +62,7 @@ def as_subscription(order: Order, line: OrderLine) -> RemoteSubscription:
         status="deleted" if cancelled else "active", auto_renew_enabled=False,
         billing_cycle=order.billing_cycle, term_duration=line.term_duration,
         order_id=order.id, partner_id=line.partner_id_on_record, created=order.created,
-        commitment_end=None, cancellation_allowed_until=None, etag="")
+        commitment_end=None, term_end=None, cancellation_allowed_until=None, etag="")
 
 
 def orders_only(orders: Iterable[Order], listed: Iterable[str],

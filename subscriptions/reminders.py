@@ -77,13 +77,15 @@ def _sent(sub: Subscription, term_end: datetime, lead: int) -> bool:
 
 
 def message(sub: Subscription, zone: ZoneInfo = UTC_ZONE) -> tuple[str, str]:
-    """Subject and text of the reminder: what renews, when (the day the term ends in the
-    recipient's `zone`, as its pages name it), at what price."""
-    ends = as_utc(sub.term_end).astimezone(zone).date().isoformat()
+    """Subject and text of the reminder: what renews, when (in the recipient's `zone`, as its
+    pages name it: the day the next term begins, 00:00 UTC after the last day), at what
+    price; or, autorenew off, the term's last day."""
     who = f"{sub.title} for {sub.customer.company_name}"
     if not sub.autorenew:
+        ends = sub.last_moment.astimezone(zone).date().isoformat()
         return (f"{sub.title} ends on {ends}",
                 f"{who} ends on {ends}: autorenew is off. {renewal_rules.AT_TERM_END}")
+    ends = as_utc(sub.term_end).astimezone(zone).date().isoformat()
     quote = quote_next_term(sub)
     locale = buyer_locale(sub.customer.language, sub.customer.country)
     price = (f" at {format_money(quote.total, quote.currency, locale)} per billing cycle"

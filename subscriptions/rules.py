@@ -64,6 +64,8 @@ class Facts:
     # Partner Center's refundableQuantity: (seats, removable until) per purchase, renewal
     # or mid-term addition; None when not known yet (then the term's window applies).
     refundable: tuple[tuple[int, datetime], ...] | None = None
+    # S3: Partner Center's cancellationAllowedUntilDate as last mirrored, if it reported one.
+    cancel_until: datetime | None = None
 
 
 def _active(facts: Facts, rule: str) -> Refusal | None:
@@ -209,15 +211,27 @@ def check_cancellable(facts: Facts) -> Refusal | None:
                    "This plan (RedHat or SUSE) can never be cancelled or exchanged.")
 
 
+def cancel_closes(term_start: datetime, reported: datetime | None) -> datetime:
+    """S3: when this term's cancellation window closes. Partner Center's
+    cancellationAllowedUntilDate ("the last date that the partner can cancel their
+    subscription for the given term", subscription-resources) when it reported one for
+    this term (a date from an earlier term is before this one's start); else 168 hours from
+    the term's start, which a renewal (00:00 UTC after the last day) restarts."""
+    if reported is not None and reported > term_start:
+        return reported
+    return term_start + CANCEL_WINDOW
+
+
 def check_cancel_window(facts: Facts, now: datetime) -> Refusal | None:
     """S3 (S6 for perpetual software): cancel only inside the window; give its closing date."""
     if facts.family == PERPETUAL:
         closes, rule, code = facts.purchased_at + PERPETUAL_WINDOW, "S6", "S6.credit_window_closed"
         what, open_ = "30 days of purchase", now <= closes  # day 30 is still inside
     else:
-        closes, rule, code = facts.term_start + CANCEL_WINDOW, "S3", "S3.cancellation_window_closed"
+        closes = cancel_closes(facts.term_start, facts.cancel_until)
+        rule, code = "S3", "S3.cancellation_window_closed"
         # Within 168 hours: at 167 h 59 m one may still cancel; at 168 h the time is up.
-        what, open_ = "168 hours of the term's start", now < closes
+        what, open_ = "the first 7 days (168 hours) of the term", now < closes
     if open_:
         return None
     return Refusal(rule, code, f"Cancellation is allowed only within {what}; that window "

@@ -19,6 +19,7 @@ from catalog.models import Price
 from connectors.partner_center import PartnerCenterClient
 from connectors.partner_center.errors import PartnerCenterError
 from persistence import as_utc, db
+from persistence.money import first_term_over
 from subscriptions import rules
 from subscriptions.errors import SubscriptionRefused, refuse
 from subscriptions.keys import download_url, reveal_key, revoke_keys
@@ -78,7 +79,8 @@ def facts(sub: Subscription) -> rules.Facts:
                        status=sub.status, purchased_at=purchased,
                        term_start=as_utc(sub.term_start) or purchased,
                        max_quantity=sub.product.max_quantity,
-                       refundable=_refundable(sub.refundable))
+                       refundable=_refundable(sub.refundable),
+                       cancel_until=as_utc(sub.cancellation_allowed_until))
 
 
 def _refundable(stored: str) -> tuple[tuple[int, datetime], ...] | None:
@@ -223,7 +225,8 @@ def cancellation_quote(sub: Subscription, now: datetime | None = None, *,
         credit = rules.perpetual_credit(unit, sub.quantity, _utc_day(f.purchased_at), currency)
         return Quote(credit.amount, currency, f.purchased_at + rules.PERPETUAL_WINDOW, credit)
     line = sub.order_line
-    anchor, custom_end = _utc_day(f.purchased_at), line.custom_term_end if line else None
+    anchor = _utc_day(f.purchased_at)
+    custom_end = first_term_over(line.custom_term_end) if line else None
     converted = conversion(sub)
     if converted is not None:  # R4: billed on its source's cycles from the upgrade's day
         anchor, custom_end = converted.anchor, converted.first_term_end
@@ -235,7 +238,8 @@ def cancellation_quote(sub: Subscription, now: datetime | None = None, *,
         unit, sub.quantity, sub.billing_cycle, anchor, f.term_start, at, currency,
         term_months=rules.TERM_MONTHS.get(sub.term_duration), custom_end=custom_end,
         charged_from=converted.on if converted else None)
-    return Quote(credit.amount, currency, f.term_start + rules.CANCEL_WINDOW, credit)
+    return Quote(credit.amount, currency, rules.cancel_closes(f.term_start, f.cancel_until),
+                 credit)
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,11 @@ from zoneinfo import ZoneInfo
 from accounts.models import User
 from accounts.preferences import by_zone
 from notifications import notify
-from persistence import as_utc
 from subscriptions.models import Subscription
 
 
 def _until(sub: Subscription, zone: ZoneInfo) -> str:
-    ends = as_utc(sub.term_end)
+    ends = sub.last_moment  # the term's last day, as Microsoft names the end date
     if ends is None:
         return "until its term ends"
     return f"until its term ends on {ends.astimezone(zone).date().isoformat()}"

@@ -14,7 +14,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -52,6 +52,10 @@ log = logging.getLogger(__name__)
 STATUS = {"deleted": "cancelled"}
 WATCHED = (("quantity", "quantity"), ("status", "status"), ("autorenew", "autorenew"))
 TERMS, CYCLES = ("P1M", "P1Y", "P3Y"), ("monthly", "annual", "triennial")
+# A renewal moves the end on by a whole term, a month at least. An end moved by a day or
+# less is the same term: a row mirrored before `term_end` meant the instant the term is over
+# (connectors.partner_center.commerce_types.Subscription) still holds Microsoft's last day.
+SAME_TERM = timedelta(days=1)
 
 
 @dataclass
@@ -117,21 +121,23 @@ def _renewal(sub: Subscription, remote: RemoteSubscription, changes: list[str]) 
     answers whether one did. A subscription with no term never renews: Partner Center
     reports a date far in the future as its commitment end, which the order's own answer
     may not have carried."""
-    new_end, old_end = as_utc(remote.commitment_end), as_utc(sub.term_end)
+    new_end, old_end = as_utc(remote.term_end), as_utc(sub.term_end)
     if new_end is None:
         return False
     renewed = _renews(sub, remote)
     if renewed:
         sub.term_start = old_end
-        changes.append(f"renewed: new term {old_end:%Y-%m-%d} – {new_end:%Y-%m-%d}")
+        # Dated as Microsoft dates a term: its first and its last day (inclusive).
+        last_day = new_end - timedelta(seconds=1)
+        changes.append(f"renewed: new term {old_end:%Y-%m-%d} – {last_day:%Y-%m-%d}")
     sub.term_end = new_end
     return renewed
 
 
 def _renews(sub: Subscription, remote: RemoteSubscription) -> bool:
-    """Partner Center reports a later commitment end: a new term began at the old end."""
-    new_end, old_end = as_utc(remote.commitment_end), as_utc(sub.term_end)
-    return None not in (new_end, old_end) and new_end > old_end and sub.renews
+    """Partner Center reports a later term end: a new term began at the old end."""
+    new_end, old_end = as_utc(remote.term_end), as_utc(sub.term_end)
+    return None not in (new_end, old_end) and new_end - old_end > SAME_TERM and sub.renews
 
 
 def _keep_bought_term(sub: Subscription, remote: RemoteSubscription) -> None:

@@ -25,6 +25,7 @@ from catalog.price_words import counted
 from connectors.partner_center import PartnerCenterClient
 from connectors.partner_center.transition_types import Transition, TransitionEligibility
 from persistence import as_utc, db
+from persistence.money import first_term_over
 from subscriptions import renewals
 from subscriptions.errors import refuse
 from subscriptions.matching import CatalogProduct, ProductIndex, Unmatched
@@ -125,7 +126,9 @@ def running_term(sub: Subscription, day: date) -> tuple[date, date | None]:
     if sub.renewed_on is not None and day >= sub.renewed_on:
         return sub.renewed_on, None
     line = sub.order_line
-    return as_utc(sub.purchased_at).astimezone(UTC).date(), line.custom_term_end if line else None
+    # The day after the customTermEndDate (its last day), as billing counts it.
+    return (as_utc(sub.purchased_at).astimezone(UTC).date(),
+            first_term_over(line.custom_term_end) if line else None)
 
 
 def upgrade_at_renewal(sub: Subscription, to_catalog_item_id: str, quantity: int, user,

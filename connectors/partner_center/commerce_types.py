@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -361,6 +361,14 @@ class NextTerm:
 class Subscription:
     """A subscription; `status` is active, pending, suspended, deleted, expired or disabled.
 
+    `commitment_end` is commitmentEndDate as Partner Center writes it; `term_end` is when
+    the term is over and the next one begins, the one end every reader here uses. New
+    commerce end dates are inclusive ("the term end date is at the end of the day",
+    subscription-resources; get-a-subscription-by-id: commitmentEndDate 2022-01-13T00:00:00Z,
+    commitmentEndDateTime 2022-01-13T23:59:59Z) and the renewal starts at 00:00 UTC the day
+    after (create-scheduled-changes): `term_end` is then that midnight. Legacy end dates are
+    exclusive: `term_end` is commitmentEndDate itself (see `term_end_of`).
+
     `refundable` lists the seats that can still be removed, per purchase, renewal or
     mid-term addition (refundableQuantity.details): each has its own 7-day window (S2)."""
 
@@ -377,6 +385,7 @@ class Subscription:
     partner_id: str
     created: datetime | None
     commitment_end: datetime | None
+    term_end: datetime | None
     cancellation_allowed_until: datetime | None
     etag: str
     refundable: tuple[RefundableSeats, ...] | None = None  # None: not reported
@@ -399,6 +408,8 @@ class Subscription:
             term_duration=wire.text(data, "termDuration"), order_id=wire.text(data, "orderId"),
             partner_id=wire.text(data, "partnerId"), created=wire.timestamp(data, "creationDate"),
             commitment_end=wire.timestamp(data, "commitmentEndDate"),
+            term_end=term_end_of(wire.timestamp(data, "commitmentEndDate"),
+                                 new_commerce=_termed_new_commerce(data)),
             cancellation_allowed_until=wire.timestamp(data, "cancellationAllowedUntilDate"),
             etag=wire.text(wire.obj(data, "attributes"), "etag"),
             refundable=tuple(RefundableSeats.from_wire(d) for d in
@@ -406,3 +417,21 @@ class Subscription:
             if wire.get(data, "refundableQuantity") is not None else None,
             next_term=NextTerm.from_wire(wire.get(data, "scheduledNextTermInstructions")),
         )
+
+
+def _termed_new_commerce(data: Any) -> bool:
+    """A new-commerce subscription with a term: its offerId is a catalog item ID (product:
+    sku:availability, as every new-commerce sample shows; legacy ones are a GUID or
+    MS-AZR-…). Without a term (an Azure plan, perpetual software) commitmentEndDate is no
+    end date but "a date far away in the future" (subscription-resources), kept as is."""
+    return wire.text(data, "offerId").count(":") == 2 and bool(wire.text(data, "termDuration"))
+
+
+def term_end_of(commitment_end: datetime | None, *, new_commerce: bool = True
+                ) -> datetime | None:
+    """When a term whose commitmentEndDate is `commitment_end` is over: 00:00 UTC the day
+    after it for new commerce (inclusive end dates), the date itself for legacy."""
+    if commitment_end is None or not new_commerce:
+        return commitment_end
+    return datetime.combine(commitment_end.astimezone(UTC).date() + timedelta(days=1), time(),
+                            UTC)

@@ -1,7 +1,8 @@
 """R6 with B2/B3: a co-termed subscription's shortened first term is its charge cycle.
 
 The audit's scene: 10 licenses at 120.00 a year, bought 10 Jan 2026 to end with another
-subscription on 1 Apr 2026. The first term (10 Jan – 31 Mar, 81 days) is charged
+subscription on 1 Apr 2026 (its last day 31 Mar, the customTermEndDate: new commerce end
+dates are inclusive, custom-term-end-dates). The first term (10 Jan – 31 Mar, 81 days) is charged
 120.00 × 81 / 365 × 10 = 266.30; a cancellation credits part of that, never more, and
 seats added on 1 Mar are prorated over the 31 days left of those 81, as Microsoft's pair
 (the old seats refunded, the new count charged). The same purchase without a custom end
@@ -29,7 +30,7 @@ from subscriptions.models import Subscription
 from tests.billing.conftest import order, price_in, provisioned
 
 BOUGHT = datetime(2026, 1, 10, 9, tzinfo=UTC)
-CUSTOM_END = date(2026, 4, 1)
+CUSTOM_END = date(2026, 3, 31)  # the first term's last day, as Partner Center allows it
 
 
 @pytest.fixture

@@ -206,14 +206,16 @@ def test_the_demos_monthly_plan_is_in_its_current_term_as_the_sync_renews_it(app
         demo.load()
     plan = db.session.scalar(select(Subscription).filter_by(
         pc_subscription_id=demo_billing.PC_SUBSCRIPTION_ID))
+    # Each term's last day is the day before the next starts at 00:00 UTC (new commerce
+    # end dates are inclusive, get-a-subscription-by-id): December's runs 1 – 31 Dec.
     assert (as_utc(plan.term_start), as_utc(plan.term_end), plan.renewed_on) == (
-        datetime(2026, 12, 1, 9, tzinfo=UTC), datetime(2027, 1, 1, 9, tzinfo=UTC),
+        datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC),
         date(2026, 12, 1))
     assert [(as_utc(e.at).date(), e.note) for e in plan.events if e.kind == "synced"] == [
         (date(2026, 11, 1), "Changed in Partner Center: renewed: new term 2026-11-01 – "
-                            "2026-12-01."),
+                            "2026-11-30."),
         (date(2026, 12, 1), "Changed in Partner Center: renewed: new term 2026-12-01 – "
-                            "2027-01-01.")]
+                            "2026-12-31.")]
     assert online_refusal(plan, now) is None and plan.synced_at is None
 
 

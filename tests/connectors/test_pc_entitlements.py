@@ -126,7 +126,9 @@ def test_show_expiry_dates_software_subscriptions_but_never_perpetual_licences(
     plain = {e.product_id: e for e in pc_client.list_entitlements(bought.id)}
     dated = {e.product_id: e for e in pc_client.list_entitlements(bought.id, show_expiry=True)}
     assert plain[SQL_SERVER[0]].expiry_date is None
-    assert dated[SQL_SERVER[0]].expiry_date == datetime(2027, 3, 2, 9, tzinfo=UTC)
+    # The 3-year term's last day, as commitmentEndDate (the documented software sample of
+    # get-all-of-a-customer-s-subscriptions: created 2021-10-15, ends 2024-10-14T00:00:00Z).
+    assert dated[SQL_SERVER[0]].expiry_date == datetime(2027, 3, 1, tzinfo=UTC)
     assert dated[WINDOWS_SERVER[0]].expiry_date is None
 
 

@@ -12,7 +12,10 @@ import time_machine
 
 from connectors.partner_center import InvalidRequest, NextTerm
 
-START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # a P1M term ends 2025-04-03 09:00
+# A P1M term bought then has 2 April as its last day (commitmentEndDate 2025-04-02T00:00Z:
+# new commerce end dates are inclusive, get-a-subscription-by-id) and renews from 00:00 UTC
+# on 3 April (create-scheduled-changes).
+START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 DAY = 24 * 3600
 
 
@@ -48,7 +51,9 @@ def test_r1_the_renewal_applies_the_scheduled_seats_term_and_billing(pc_client, 
     renewed = pc_client.get_subscription(customer, sub.id)
     assert (renewed.quantity, renewed.term_duration, renewed.billing_cycle) == (5, "P1Y",
                                                                                 "annual")
-    assert renewed.commitment_end == datetime(2026, 4, 3, 9, tzinfo=UTC)
+    # The renewed P1Y term runs 3 April 2025 – 2 April 2026 (its last day).
+    assert renewed.commitment_end == datetime(2026, 4, 2, tzinfo=UTC)
+    assert renewed.term_end == datetime(2026, 4, 3, tzinfo=UTC)
     assert renewed.next_term is None and renewed.status == "active"
     assert renewed.refundable_quantity == 5  # the renewal restarts the seats' 7 days
 
@@ -61,7 +66,7 @@ def test_r1_a_withdrawn_schedule_renews_the_subscription_unchanged(pc_client, pc
     pc_sandbox.advance(31 * DAY)
     renewed = pc_client.get_subscription(customer, sub.id)
     assert (renewed.quantity, renewed.term_duration) == (3, "P1M")
-    assert renewed.commitment_end == datetime(2025, 5, 3, 9, tzinfo=UTC)
+    assert renewed.commitment_end == datetime(2025, 5, 2, tzinfo=UTC)  # 3 April – 2 May
 
 
 def test_r1_a_mid_term_seat_change_removes_the_schedule(pc_client, bought):

@@ -64,7 +64,7 @@ def buy(world, pc_client, tenant) -> Callable[..., Subscription]:
             family=product_row.family, billing_cycle=cycle, term_duration=term,
             quantity=quantity, status=remote.status, autorenew=remote.auto_renew_enabled,
             partner_id=remote.partner_id, purchased_at=remote.created,
-            term_start=remote.created, term_end=remote.commitment_end)
+            term_start=remote.created, term_end=remote.term_end)
         db.session.add(sub)
         db.session.commit()
         return sub

@@ -27,7 +27,9 @@ from subscriptions.models import Subscription
 from tests.conftest import csrf_token, login, make_price
 from tests.provisioning.factories import BUSINESS_STANDARD, E3, customer, make_order, reseller_user
 
-START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # a P1M term: ends 2025-04-03 09:00
+# A P1M term bought then ends on 2 April (its last day, new commerce end dates being
+# inclusive) and the next term starts at 00:00 UTC on 3 April.
+START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 LATER = START + timedelta(days=10)  # 13 March: 21 of the new month's 31 days are left
 
 
@@ -61,7 +63,8 @@ def test_r6_a_new_line_ends_with_the_subscription_chosen_at_a_prorated_price(
     assert _post(client, url, subscription_id=str(existing.id)).status_code == 302
     asked = [c.request.url for c in pc_responses.calls if "customTermEndDates" in c.request.url]
     assert len(asked) == 1 and "term_duration=P1M" in asked[0]
-    assert (line.custom_term_end, line.coterm_subscription_id) == (date(2025, 4, 3),
+    # customTermEndDate is the first term's last day, as Partner Center's allowed dates are.
+    assert (line.custom_term_end, line.coterm_subscription_id) == (date(2025, 4, 2),
                                                                    existing.id)
     unit = Decimal(buyer_price(line.price, line.price.sku.product_id,
                                markups_for(world.customer_a.reseller_id)))
@@ -70,7 +73,7 @@ def test_r6_a_new_line_ends_with_the_subscription_chosen_at_a_prorated_price(
     assert (first.days, first.term_days, first.amount) == (21, 31, expected)
     assert expected < unit * 4
     page = client.get(f"/cart?customer={world.customer_a.id}").get_data(as_text=True)
-    assert "First term ends on 2025-04-03" in page and "21 of 31 days" in page
+    assert "First term ends on 2025-04-02" in page and "21 of 31 days" in page
     customer = world.customer_a
     shown = format_money(expected, "USD", buyer_locale(customer.language, customer.country))
     assert f"<strong>{shown}</strong> for 4 licenses, prorated" in page
@@ -102,7 +105,7 @@ def test_r6_a_date_partner_center_does_not_allow_is_refused(clock, buy, world, p
     line = _e3_in_cart(world)
     pc_client.update_subscription(existing.tenant_id, existing.pc_subscription_id,
                                   status="suspended")  # no longer alignable in Partner Center
-    with pytest.raises(coterming.CotermError, match="does not allow ending on 03 Apr 2025"):
+    with pytest.raises(coterming.CotermError, match="does not allow ending on 02 Apr 2025"):
         coterming.choose(line, existing.id, pc_client, LATER.date())
     assert line.custom_term_end is None
 
@@ -117,12 +120,12 @@ def test_r6_the_cart_line_carries_the_custom_term_end_date_to_partner_center(
     first = db.session.scalars(select(Subscription)).one()
     clock.move_to(LATER)
     order = make_order(user, buyer, lines=((E3, 3),))
-    order.lines[0].custom_term_end = first.term_end.date()
+    order.lines[0].custom_term_end = coterming.end_date(first)  # its last day: 2 April
     db.session.commit()
     run_job(order.id, pc_client)
     carts_sent = [json.loads(c.request.body) for c in pc_responses.calls
                   if c.request.method == "POST" and c.request.url.endswith("/carts")]
-    assert carts_sent[-1]["lineItems"][0]["customTermEndDate"] == "2025-04-03T00:00:00"
+    assert carts_sent[-1]["lineItems"][0]["customTermEndDate"] == "2025-04-02T00:00:00"
     order = db.session.get(Order, order.id)
     assert order.status == "provisioned"
     new = db.session.scalars(select(Subscription).where(Subscription.id != first.id)).one()
@@ -147,7 +150,8 @@ def test_r6_billing_charges_the_shortened_first_term_at_the_amount_the_cart_quot
     clock.move_to(LATER)
     order = make_order(user, buyer, lines=((E3, 3),))
     line = order.lines[0]
-    line.custom_term_end = end = first.term_end.date()
+    line.custom_term_end = end = coterming.end_date(first)  # the last day, 2 April
+    over = end + timedelta(days=1)  # the first term is over, and the next begins, on 3 April
     db.session.commit()
     run_job(order.id, pc_client)
     new = db.session.scalars(select(Subscription).where(Subscription.id != first.id)).one()
@@ -155,12 +159,12 @@ def test_r6_billing_charges_the_shortened_first_term_at_the_amount_the_cart_quot
     generate_charges("2025-03", date(2025, 3, 31))
     charge = db.session.scalars(select(Charge).where(Charge.subscription_id == new.id)).one()
     expected = shortened_term_amount(line.unit_price, 3, line.currency, bought,
-                                     add_months(bought, 1), end)
+                                     add_months(bought, 1), over)
     assert charge.amount == expected < charge_amount(line.unit_price, 3, line.currency)
     assert (charge.charge_type, charge.period_start, charge.period_end) == (
-        "new", bought, end - timedelta(days=1))
+        "new", bought, end)
     generate_charges("2025-04", date(2025, 4, 30))
     renewal = db.session.scalars(select(Charge).where(Charge.subscription_id == new.id,
                                                       Charge.id != charge.id)).one()
-    assert (renewal.charge_type, renewal.period_start) == ("renew", end)
+    assert (renewal.charge_type, renewal.period_start) == ("renew", over)
     assert renewal.amount == charge_amount(line.unit_price, 3, line.currency)

@@ -75,7 +75,9 @@ def test_r1_a_scheduled_change_is_shown_until_the_renewal_applies_it(
     assert sub.next_term is not None and sub.quantity == 2
     _renew(clock, world, pc_client)
     assert (sub.quantity, sub.term_duration, sub.billing_cycle) == (5, "P1Y", "annual")
-    assert sub.term_end.replace(tzinfo=UTC) == datetime(2026, 4, 3, 9, tzinfo=UTC)
+    # Renewed from 00:00 UTC on 3 April 2025, the P1Y term's last day is 2 April 2026
+    # (new commerce end dates are inclusive): it is over at midnight after it.
+    assert sub.term_end.replace(tzinfo=UTC) == datetime(2026, 4, 3, tzinfo=UTC)
     assert sub.next_term is None and "renewed" in sub.events[-1].note
 
 
@@ -438,7 +440,8 @@ def test_r5_the_suspension_email_tells_the_buyer_what_follows_and_each_admin_who
     assert "was suspended by your provider: Invoice 12 unpaid" in buyer
     for said in ("Its users cannot use it", "Microsoft goes on billing it",
                  "Autorenew was switched off", f"{SCHEDULED} was removed",
-                 f"reactivated only until its term ends on {sub.term_end:%Y-%m-%d}",
+                 # The term's last day, as Microsoft names its end date (inclusive).
+                 f"reactivated only until its term ends on {sub.last_moment:%Y-%m-%d}",
                  "if it is still suspended then, it is disabled"):
         assert said in buyer, said
     mine, theirs = _mail(world.admin.email), _mail("admin2@test.example")

@@ -62,10 +62,11 @@ def test_flask_subscriptions_sync_command_refreshes_the_mirror(app, buy, pc_sand
 def test_sync_of_a_renewal_restarts_the_s3_window_at_the_new_term(buy, pc_client, pc_sandbox,
                                                                   world):
     sub = buy()
-    old_end = pc_client.get_subscription(sub.tenant_id, sub.pc_subscription_id).commitment_end
-    new_end = old_end + timedelta(days=31)
+    remote = pc_client.get_subscription(sub.tenant_id, sub.pc_subscription_id)
+    # commitmentEndDate is the term's last day: the next term starts at midnight after it.
+    old_end, last_day = remote.term_end, remote.commitment_end
     pc_sandbox.data["subscriptions"][sub.pc_subscription_id]["wire"]["commitmentEndDate"] = \
-        wire.iso(new_end)
+        wire.iso(last_day + timedelta(days=31))
     sync_all(pc_client)
     assert services.facts(sub).term_start == old_end
     assert "renewed" in sub.events[-1].note

@@ -43,6 +43,7 @@ from connectors.partner_center.sandbox import seed
 from connectors.partner_center.sandbox.catalog import list_price
 from connectors.partner_center.sandbox.customers import country_of
 from connectors.partner_center.sandbox.state import Sandbox
+from connectors.partner_center.sandbox.terms import term_over
 
 # Market -> (currency, units of it per USD): demo/catalog.py's MARKETS.
 MARKETS = {"US": ("USD", "1"), "PL": ("PLN", "4.00"), "DE": ("EUR", "0.92"),
@@ -127,10 +128,11 @@ class _Subscription:
         # is charged from the upgrade's day (the conversion) on.
         self.anchor = _day(record.get("billingAnchor") or sub["creationDate"])
         self.converted = _day(record["convertedOn"]) if record.get("convertedOn") else None
-        end = sub.get("commitmentEndDate") or ""
+        end = term_over(sub)
         # Perpetual software and an Azure plan have no term: their commitment end is a date
-        # far in the future (orders.NO_TERM_END), no term's end.
-        self.term_end = _day(end) if end and sub.get("termDuration") else None
+        # far in the future (orders.NO_TERM_END), no term's end. Else the day after the
+        # term's last day (commitmentEndDate, inclusive): the next term's first day.
+        self.term_end = end.date() if end and sub.get("termDuration") else None
         self.country = country_of(sb, record["customerId"])
         self.price, self.currency, self.rate = partner_price(
             record["productId"], sub.get("termDuration", ""), sub["billingCycle"],

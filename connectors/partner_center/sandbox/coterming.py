@@ -23,10 +23,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from connectors.partner_center import wire
-from connectors.partner_center.sandbox import orders, paging
+from connectors.partner_center.sandbox import paging
 from connectors.partner_center.sandbox.customers import collection, customer
 from connectors.partner_center.sandbox.errors import bad_request
 from connectors.partner_center.sandbox.state import Sandbox
+from connectors.partner_center.sandbox.terms import last_day, midnight
 
 TERMS = ("P1M", "P1Y", "P3Y")
 PAGE_SIZE = 300  # dates per page (custom-term-end-dates)
@@ -34,32 +35,34 @@ NOT_ALLOWED = 10016
 
 
 def _month_end(end: date) -> date:
-    """The latest last day of a month on or before `end` (the term's standard end)."""
+    """The latest last day of a month on or before `end` (the standard term's last day)."""
     last = end.replace(day=calendar.monthrange(end.year, end.month)[1])
     return last if last <= end else end.replace(day=1) - timedelta(days=1)
 
 
-def _alignable(record: dict[str, Any], term: str, start: datetime, end: datetime) -> bool:
-    """An active new-commerce subscription ending inside the new term, and one the term
+def _alignable(record: dict[str, Any], term: str, start: datetime, last: date) -> bool:
+    """An active new-commerce subscription whose last day (commitmentEndDate, inclusive)
+    falls inside the new term (after its first day, by its `last` day), and one the term
     may align with (the page's monthly rules)."""
     sub = record["wire"]
     ends = wire.timestamp(sub, "commitmentEndDate")
     if record["kind"] != "nce" or sub["status"] != "active" or ends is None:
         return False
-    if not start < ends <= end:
+    if not start.date() < ends.date() <= last:
         return False
     if term != "P1M" and sub.get("termDuration") == "P1M":
         return False  # annual and 3-year terms cannot align with monthly ones
-    last = calendar.monthrange(ends.year, ends.month)[1]
-    return not (term == "P1M" and ends.day in (28, 29, 30) and ends.day != last)
+    month_last = calendar.monthrange(ends.year, ends.month)[1]
+    return not (term == "P1M" and ends.day in (28, 29, 30) and ends.day != month_last)
 
 
 def allowed(sb: Sandbox, tenant_id: str, term: str, start: datetime,
             target: str | None = None) -> list[dict[str, Any]]:
-    """The allowed dates: the calendar month end, then one item per subscription end date."""
-    end = orders.add_term(start, term)
+    """The allowed dates (each a term's last day, as commitmentEndDate): the calendar month
+    end, then one item per subscription end date."""
+    end = last_day(start, term).date()  # the standard term's last day
     items: list[dict[str, Any]] = []
-    month_end = _month_end(end.date())
+    month_end = _month_end(end)
     if month_end > start.date() and not target:
         items.append({"allowedCustomTermEndDateType": "calendarMonthAligned",
                       "allowedCustomTermEndDate": f"{month_end.isoformat()}T00:00:00"})
@@ -135,14 +138,8 @@ def line_error(sb: Sandbox, tenant_id: str, line: dict[str, Any]) -> dict[str, A
 
 
 def first_term_end(sb: Sandbox, tenant_id: str, line: dict[str, Any]) -> datetime | None:
-    """The commitment end of a new subscription bought with a custom end date: an aligned
-    subscription's exact end, else that day at the purchase's time of day."""
+    """The commitmentEndDate of a new subscription bought with a custom end date: that day,
+    the first term's last day (cart-resources: "the end date of the first billing term"),
+    at 00:00 UTC as an aligned subscription's own commitmentEndDate."""
     wanted = wire.timestamp(line, "customTermEndDate")
-    if wanted is None:
-        return None
-    for record in sb.data["subscriptions"].values():
-        ends = wire.timestamp(record["wire"], "commitmentEndDate")
-        if record["customerId"] == tenant_id and ends and ends.date() == wanted.date() \
-                and record["wire"]["status"] == "active":
-            return ends
-    return datetime.combine(wanted.date(), sb.now().timetz())
+    return None if wanted is None else midnight(wanted)

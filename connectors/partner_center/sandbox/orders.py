@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from calendar import monthrange
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,6 +24,7 @@ from connectors.partner_center.sandbox.customers import (
 )
 from connectors.partner_center.sandbox.errors import SandboxError, bad_request
 from connectors.partner_center.sandbox.state import Sandbox
+from connectors.partner_center.sandbox.terms import TERM, last_day
 
 CANCEL_BY_ORDER_DAYS = {"perpetual": 30, "reservation": 60}
 # A subscription with no term (an Azure plan, perpetual software) can't autorenew: for such
@@ -36,23 +36,9 @@ NO_TERM_END = datetime(9999, 12, 10, tzinfo=UTC)
 _MONTHS = {"P1M": 1, "P1Y": 12, "P3Y": 36, "monthly": 1, "annual": 12, "triennial": 36}
 
 
-_TERM = re.compile(r"P(\d+)([MY])")  # an ISO term: P1M, P1Y, P3Y
-
-
 def commitment_end(start: datetime, duration: str) -> datetime:
-    """A new subscription's commitmentEndDate: its term's end, or NO_TERM_END."""
-    return add_term(start, duration) if _TERM.fullmatch(duration or "") else NO_TERM_END
-
-
-def add_term(start: datetime, duration: str) -> datetime:
-    """Start plus an ISO term (P1M, P1Y, P3Y), clamping the day to the target month."""
-    match = _TERM.fullmatch(duration or "")
-    if not match:
-        return start
-    months = int(match[1]) * (12 if match[2] == "Y" else 1)
-    year, month = divmod(start.month - 1 + months, 12)
-    day = min(start.day, monthrange(start.year + year, month + 1)[1])
-    return start.replace(year=start.year + year, month=month + 1, day=day)
+    """A new subscription's commitmentEndDate: its term's last day, or NO_TERM_END."""
+    return last_day(start, duration) if TERM.fullmatch(duration or "") else NO_TERM_END
 
 
 def _kind(item: Resolved, line: dict[str, Any]) -> str:

@@ -22,8 +22,8 @@ from typing import Any
 from connectors.partner_center import wire
 from connectors.partner_center.sandbox import billing
 from connectors.partner_center.sandbox.errors import SandboxError, bad_request
-from connectors.partner_center.sandbox.orders import add_term
 from connectors.partner_center.sandbox.state import Sandbox
+from connectors.partner_center.sandbox.terms import last_day, term_over
 
 TERMS = ("P1M", "P1Y", "P3Y")
 CYCLES = ("monthly", "annual", "triennial")
@@ -76,10 +76,11 @@ def refuse_ended(record: dict[str, Any]) -> None:
 
 
 def roll(sb: Sandbox, record: dict[str, Any]) -> None:
-    """Apply every term end the sandbox clock has passed."""
+    """Apply every term end the sandbox clock has passed: a term is over at 00:00 UTC the
+    day after its commitmentEndDate, its last day (orders.term_over)."""
     sub = record["wire"]
     while record["kind"] in RENEWING and sub["status"] in ("active", "suspended"):
-        end = wire.timestamp(sub, "commitmentEndDate")
+        end = term_over(sub)
         if end is None or not sub.get("termDuration") or sb.now() < end:
             return
         if sub["status"] == "suspended":
@@ -93,8 +94,9 @@ def roll(sb: Sandbox, record: dict[str, Any]) -> None:
 
 
 def _renew(sb: Sandbox, record: dict[str, Any], end: datetime) -> None:
-    """A new term from the old one's end, with the scheduled instructions applied; every
-    seat's 7-day window restarts (the renewal is the new term's first tranche)."""
+    """A new term from `end` (00:00 UTC after the old term's last day), with the scheduled
+    instructions applied; every seat's 7-day window restarts (the renewal is the new
+    term's first tranche)."""
     sub = record["wire"]
     scheduled = sub.pop("scheduledNextTermInstructions", None) or {}
     product = wire.obj(scheduled, "product")
@@ -105,7 +107,7 @@ def _renew(sb: Sandbox, record: dict[str, Any], end: datetime) -> None:
         billing.record_quantity(sb, record, sub["quantity"], quantity)
         record["billingEvents"][-1]["at"] = wire.iso(end)  # billed from the renewal day
     sub["quantity"] = quantity
-    sub["commitmentEndDate"] = wire.iso(add_term(end, sub["termDuration"]))
+    sub["commitmentEndDate"] = wire.iso(last_day(end, sub["termDuration"]))
     record["termStart"] = wire.iso(end)
     record["tranches"] = [{"quantity": quantity, "since": None}]
 

@@ -28,6 +28,7 @@ from connectors.partner_center.sandbox.customers import (
 )
 from connectors.partner_center.sandbox.errors import SandboxError, bad_request, forbidden
 from connectors.partner_center.sandbox.state import Sandbox
+from connectors.partner_center.sandbox.terms import term_over
 
 # error-codes.md: "You have passed your {0}-hour window for reducing seats". The quantity
 # page's one sample shows 800090 for the same case; we answer 800090 where seats can never
@@ -104,12 +105,12 @@ def _refund_options(record: dict[str, Any]) -> list[dict[str, Any]]:
 def _static(sb: Sandbox, record: dict[str, Any]) -> dict[str, Any]:
     """Documented fields that do not change (filled in for subscriptions stored earlier)."""
     sub = record["wire"]
-    end = wire.timestamp(sub, "commitmentEndDate")
+    end = term_over(sub)
     links = orders.catalog_links(sub["offerId"], country_of(sb, record["customerId"]))
     return {"hasPurchasableAddons": False, "renewalTermDuration": "",
             "isMicrosoftProduct": True, "publisherName": "Microsoft Corporation",
             "attentionNeeded": False, "actionTaken": False,
-            # commitmentEndDateTime is the inclusive last second of the term.
+            # commitmentEndDateTime is the term's last second: 23:59:59 of its last day.
             "commitmentEndDateTime": wire.iso(end - timedelta(seconds=1)) if end else "",
             "links": links | {"self": link(
                 f"/customers/{record['customerId']}/subscriptions/{sub['id']}")}}
