@@ -26,7 +26,7 @@ from persistence import as_utc, db
 from subscriptions import renewal_rules
 from subscriptions.models import RenewalReminder, RenewalSettings, Subscription
 from subscriptions.renewals import describe, owners, quote_next_term
-from subscriptions.rules import NO_TERM
+from subscriptions.rules import NO_TERM, SAME_TERM
 
 MAX_DAYS, MAX_REMINDERS = 365, 6
 UTC_ZONE = ZoneInfo("UTC")
@@ -72,7 +72,8 @@ def _candidates(now: datetime, horizon: int):
 
 def _sent(sub: Subscription, term_end: datetime, lead: int) -> bool:
     return db.session.scalar(select(RenewalReminder.id).where(
-        RenewalReminder.subscription_id == sub.id, RenewalReminder.term_end == term_end,
+        RenewalReminder.subscription_id == sub.id,
+        RenewalReminder.term_end.between(term_end - SAME_TERM, term_end + SAME_TERM),
         RenewalReminder.days_before == lead)) is not None
 
 

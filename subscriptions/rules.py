@@ -25,6 +25,11 @@ from decimal import Decimal
 from persistence.money import charge_amount, cycle_on
 
 CANCEL_WINDOW = timedelta(hours=168)  # S3: 7 days of any term
+# A renewal moves a term's end on by a whole term, a month at least. An end moved by a day
+# or less is the same term: a row mirrored before `term_end` meant the instant the term is
+# over (connectors.partner_center.commerce_types.Subscription) still holds Microsoft's last
+# day, and its next sync moves it on (not a renewal; not a new term to remind of, R2).
+SAME_TERM = timedelta(days=1)
 FULL_REFUND = timedelta(hours=24)  # S3: a cancellation this soon gives the whole cycle back
 PERPETUAL_WINDOW = timedelta(days=30)  # S6: from purchase
 PERPETUAL = "perpetual_software"

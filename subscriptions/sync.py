@@ -39,7 +39,7 @@ from subscriptions.matching import (
 )
 from subscriptions.models import RenewedTerm, Subscription
 from subscriptions.order_sync import with_orders
-from subscriptions.rules import PERPETUAL
+from subscriptions.rules import PERPETUAL, SAME_TERM
 from subscriptions.term_prices import (
     buyer_unit_price,
     price_of,
@@ -52,10 +52,6 @@ log = logging.getLogger(__name__)
 STATUS = {"deleted": "cancelled"}
 WATCHED = (("quantity", "quantity"), ("status", "status"), ("autorenew", "autorenew"))
 TERMS, CYCLES = ("P1M", "P1Y", "P3Y"), ("monthly", "annual", "triennial")
-# A renewal moves the end on by a whole term, a month at least. An end moved by a day or
-# less is the same term: a row mirrored before `term_end` meant the instant the term is over
-# (connectors.partner_center.commerce_types.Subscription) still holds Microsoft's last day.
-SAME_TERM = timedelta(days=1)
 
 
 @dataclass

@@ -150,3 +150,14 @@ def test_r2_the_renewals_csv_gives_the_viewers_day_and_says_in_which_zone(
     header, row = csv.splitlines()[:2]
     assert header.startswith("term_end (America/New_York),customer,")
     assert row.startswith("2027-03-13,Alpha GmbH,")
+
+
+def test_r2_a_term_end_moved_a_day_by_the_sync_is_not_reminded_again(clock, renewing):
+    """Rows stored before the inclusive commitmentEndDate was read (a day early) are moved a
+    day on by their next sync (subscriptions/sync.py): the same term, reminded once."""
+    assert _run(clock, 30) == 1
+    renewing.term_end = TERM_END + timedelta(days=1)
+    db.session.commit()
+    clock.move_to(TERM_END - timedelta(days=29))
+    assert reminders.run_daily() == 0
+    assert db.session.scalars(select(RenewalReminder.days_before)).all() == [30]
