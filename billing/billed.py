@@ -18,8 +18,9 @@ from orders.models import OrderLine
 from persistence import db
 from persistence.money import first_term_over
 from subscriptions import rules
+from subscriptions.conversions import Conversion, conversion_of
 from subscriptions.models import RenewedTerm, Subscription, SubscriptionEvent
-from subscriptions.services import Conversion, buyer_unit_price, conversion_of, price_of
+from subscriptions.services import buyer_unit_price, price_of
 
 PAGE = 2000
 NOT_BILLED = ("pending",)  # never provisioned: nothing to charge

@@ -21,6 +21,7 @@ from connectors.partner_center.errors import PartnerCenterError
 from persistence import as_utc, db
 from persistence.money import first_term_over
 from subscriptions import rules
+from subscriptions.conversions import conversion
 from subscriptions.errors import SubscriptionRefused, refuse
 from subscriptions.keys import download_url, reveal_key, revoke_keys
 from subscriptions.models import Subscription
@@ -240,38 +241,6 @@ def cancellation_quote(sub: Subscription, now: datetime | None = None, *,
         charged_from=converted.on if converted else None)
     return Quote(credit.amount, currency, rules.cancel_closes(f.term_start, f.cancel_until),
                  credit)
-
-
-@dataclass(frozen=True)
-class Conversion:
-    """R4: a subscription an upgrade made, coterminous with its source: the day it did,
-    and the first day and co-termed end (R6) of the source's term whose charge cycles it
-    shares (subscriptions.upgrades records them; billing.billed charges by them)."""
-
-    on: date
-    anchor: date
-    first_term_end: date | None
-
-    def as_data(self) -> dict:
-        """What the new subscription's "upgrade" event keeps (its day is the event's)."""
-        end = self.first_term_end
-        return {"anchor": self.anchor.isoformat(),
-                "first_term_end": end.isoformat() if end else None}
-
-
-def conversion_of(at: datetime, data: dict | None) -> Conversion | None:
-    """The conversion an "upgrade" event recorded at `at`, if it made its subscription."""
-    if not (data and data.get("anchor")):
-        return None
-    end = data.get("first_term_end")
-    return Conversion(_utc_day(as_utc(at)), date.fromisoformat(data["anchor"]),
-                      date.fromisoformat(end) if end else None)
-
-
-def conversion(sub: Subscription) -> Conversion | None:
-    """How an upgrade made this subscription, if one did."""
-    return next((found for event in sub.events if event.kind == "upgrade"
-                 and (found := conversion_of(event.at, event.data))), None)
 
 
 def _renewed_unit(sub: Subscription, bought, retail: bool):

@@ -27,12 +27,13 @@ from connectors.partner_center.transition_types import Transition, TransitionEli
 from persistence import as_utc, db
 from persistence.money import first_term_over
 from subscriptions import renewals
+from subscriptions.conversions import Conversion
 from subscriptions.errors import refuse
 from subscriptions.matching import CatalogProduct, ProductIndex, Unmatched
 from subscriptions.models import Subscription, SubscriptionEvent
 from subscriptions.renewal_rules import NextTermChange
 from subscriptions.rules import Refusal
-from subscriptions.services import Conversion, _send
+from subscriptions.services import _send
 from subscriptions.sync import mirror
 
 
