@@ -239,12 +239,16 @@ def _int(field: str, raw: str) -> int | None:
     if not raw:
         return None
     try:
-        value = int(Decimal(raw))
-    except (InvalidOperation, OverflowError, ValueError):  # also "INFINITY" and "NaN"
+        value = Decimal(raw)
+    except InvalidOperation:
         raise RowInvalid(field, f"{raw!r} is not a whole number") from None
+    # Checked as a Decimal: int() of "1e99999999" builds every digit (minutes of a worker),
+    # and "INFINITY", "NaN" and "1.5" are no count.
+    if not value.is_finite() or value != value.to_integral_value():
+        raise RowInvalid(field, f"{raw!r} is not a whole number")
     if not 0 <= value <= MAX_ID:  # the column's integer: beyond it the whole import fails
         raise RowInvalid(field, f"{raw!r} is not between 0 and {MAX_ID}")
-    return value
+    return int(value)
 
 
 def _date(field: str, raw: str) -> date:

@@ -1,8 +1,10 @@
 """Parsing Microsoft's NCE price list: every malformed row reported with its line."""
 
 import io
+import multiprocessing
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -95,6 +97,27 @@ def test_a_whole_number_beyond_the_database_is_refused_on_its_line():
         (3, "PricingTierRangeMax"), (5, "PricingTierRangeMin")]
     assert "99999999999999999999" in result.errors[0].message
     assert "2147483647" in result.errors[0].message and len(result.rows) == 3
+
+
+def _refusals(rows, answer) -> None:
+    answer.put([(e.line, e.field) for e in parsed(rows).errors])
+
+
+def test_an_exponent_in_a_whole_number_is_refused_at_once_not_expanded():
+    """"1e99999999" is a valid Decimal: turning it into an int first built 100 million
+    digits, holding the import's worker for minutes. Parsed in a child process, so a
+    regression fails here in seconds instead of hanging the suite."""
+    rows = standard_rows()
+    rows[1]["PricingTierRangeMax"] = "1e99999999"
+    rows[3]["PricingTierRangeMin"] = "1.5"  # no count either (int() read it as 1)
+    answer = multiprocessing.get_context("fork").Queue()
+    child = multiprocessing.get_context("fork").Process(target=_refusals, args=(rows, answer))
+    child.start()
+    child.join(10)
+    if child.is_alive():
+        child.kill()
+        pytest.fail("a price list with 1e99999999 was still being parsed after 10 s")
+    assert answer.get(timeout=1) == [(3, "PricingTierRangeMax"), (5, "PricingTierRangeMin")]
 
 
 def test_an_amount_beyond_numeric_14_4_is_refused_on_its_line():
