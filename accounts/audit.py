@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from accounts.models import Customer, Reseller, User
-from persistence import db, utcnow
+from persistence import db, row_id, utcnow
 from persistence.search import contains
 
 
@@ -123,11 +123,12 @@ def filtered(query, *, kind: str = "", email: str = "", start: datetime | None =
 def _of_company(query, company: str):
     if company == PROVIDER:
         return query.where(AuditEvent.reseller_id.is_(None), AuditEvent.customer_id.is_(None))
-    which, _, number = company.partition(":")
-    if not number.isdigit() or which not in ("reseller", "customer"):
-        return query
+    which, _, raw = company.partition(":")
+    number = row_id(raw)
+    if number is None or which not in ("reseller", "customer"):
+        return query  # an unknown value filters on nothing
     column = AuditEvent.reseller_id if which == "reseller" else AuditEvent.customer_id
-    return query.where(column == int(number))
+    return query.where(column == number)
 
 
 def companies() -> list[tuple[str, str]]:

@@ -24,6 +24,16 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 MAX_ID = 2**31 - 1
 
 
+def row_id(raw: str | None) -> int | None:
+    """The id a typed or posted string names: ASCII digits only, and few, up to MAX_ID;
+    None otherwise. int() refuses "²" and strings past 4,300 digits (a 500), and SQLite
+    cannot bind an id past its 64-bit integer."""
+    if raw and raw.isascii() and raw.isdigit() and len(raw) <= len(str(MAX_ID)):
+        value = int(raw)
+        return value if value <= MAX_ID else None
+    return None
+
+
 # The largest amount a Money column holds (NUMERIC(14, 4)): forms bound their input by it.
 MAX_MONEY = Decimal("9999999999.9999")
 

@@ -12,7 +12,7 @@ from typing import NamedTuple
 from flask import url_for
 from werkzeug.datastructures import MultiDict
 
-from persistence import MAX_ID
+from persistence import row_id
 from storefront.catalog_forms import BulkPriceForm
 
 FILTERS = ("q", "segment", "family", "status")
@@ -65,7 +65,5 @@ def chosen_products(form: MultiDict) -> list[int]:
 
 
 def _positive_id(raw: str) -> int | None:
-    # ASCII digits only, and few: int() refuses "²" and 5,000-digit strings (a 500).
-    if raw.isascii() and raw.isdigit() and len(raw) <= len(str(MAX_ID)):
-        return int(raw) if 0 < int(raw) <= MAX_ID else None
-    return None
+    found = row_id(raw)
+    return found if found else None  # 0 names no product

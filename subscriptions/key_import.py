@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from sqlalchemy import select
 
-from persistence import MAX_ID, db
+from persistence import db, row_id
 from subscriptions.entitlements import (
     KeyEntry,
     KeyProblem,
@@ -59,10 +59,9 @@ def _rows(text: str) -> list[dict[str, str]]:
 def _target(row: dict[str, str], line: int) -> Entitlement | KeyProblem:
     """The entitlement a row names, or why none matches."""
     if row.get("entitlement"):
-        number = row["entitlement"]
         # A number past the database's integer range names no row (and would not bind).
-        found = db.session.get(Entitlement, int(number)) \
-            if number.isdecimal() and number.isascii() and int(number) <= MAX_ID else None
+        number = row_id(row["entitlement"])
+        found = db.session.get(Entitlement, number) if number is not None else None
     else:
         query = select(Entitlement).filter_by(pc_order_id=row.get("order_id", ""),
                                               line_item_id=row.get("line_item", ""))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from accounts import audit
 from accounts.models import CompanyRole
 from accounts.preferences import set_time_zone
@@ -96,3 +98,15 @@ def test_the_provider_admin_reads_one_companys_events(client, browser, world):
         as_text=True)
     assert 'name="company"' not in theirs and world.reseller_b_user.email not in theirs
     assert world.reseller_a_user.email in theirs
+
+
+@pytest.mark.parametrize("company", ["reseller:\u00b2", "customer:" + "9" * 30,
+                                     "reseller:" + "9" * 5000])
+def test_a_company_filter_naming_no_possible_id_filters_on_nothing(client, world, company):
+    """"²" passes str.isdigit() and int() refuses it; 30 digits do not bind on SQLite; 5,000
+    are past what int() reads: each was a 500 (session 53's audit)."""
+    login(client, world.admin)
+    for export in ("", "&format=csv"):
+        answer = served(client, f"/team/audit?company={company}{export}")
+        assert answer.status_code == 200
+        assert world.admin.email in answer.get_data(as_text=True)
