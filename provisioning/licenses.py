@@ -43,7 +43,7 @@ from subscriptions.models import Subscription
 from subscriptions.scheduled import scheduled_words
 from subscriptions.services import note_removed_schedule
 from subscriptions.sync import mirror as copy_remote
-from subscriptions.sync import next_term_words
+from subscriptions.sync import mirror_refundable, next_term_words
 
 ENDED = frozenset({"deleted", "cancelled", "expired", "disabled"})
 TAKES_LICENSES = ("active", "pending")  # pending: it will, once its order completes
@@ -105,6 +105,9 @@ def _record_added(order: Order, line: OrderLine, subscription: Subscription,
     (B2) and the line provisioned, all in the caller's one commit, so a re-run after a
     crash writes them only once."""
     subscription.quantity = updated.quantity
+    # S2: the added licences may be removed for their own 7 days, which the reduction page
+    # reads from the mirror: taken from this answer, not an hour later from the sync.
+    mirror_refundable(subscription, updated)
     subscription.record("licenses_added", f"{counted(line.quantity, 'license')} added by order "
                         f"{order.number}; {updated.quantity} in all.", order.placed_by,
                         request_id=request_id,

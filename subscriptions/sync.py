@@ -104,12 +104,18 @@ def mirror(sub: Subscription, remote: RemoteSubscription) -> list[str]:
         _price_renewed_term(sub, changes)
     if remote.cancellation_allowed_until:
         sub.cancellation_allowed_until = remote.cancellation_allowed_until
-    if remote.refundable is not None:  # S2: what may still be removed, and until when
+    mirror_refundable(sub, remote)
+    sub.synced_at = datetime.now(UTC)
+    return changes
+
+
+def mirror_refundable(sub: Subscription, remote: RemoteSubscription) -> None:
+    """S2: what may still be removed, and until when, as Partner Center reports it (kept
+    as it was when the answer does not report it)."""
+    if remote.refundable is not None:
         sub.refundable = json.dumps([
             {"quantity": s.quantity, "until": s.allowed_until.isoformat()}
             for s in remote.refundable if s.allowed_until is not None])
-    sub.synced_at = datetime.now(UTC)
-    return changes
 
 
 def _renewal(sub: Subscription, remote: RemoteSubscription, changes: list[str]) -> bool:

@@ -3,17 +3,21 @@ and set its seats once: crash, replay and a second order at the same time includ
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from connectors.partner_center.commerce_types import CartLineRequest
 from connectors.partner_center.sandbox import seed
 from persistence import db
 from provisioning.jobs import requeue, run_job
-from subscriptions import renewals
+from subscriptions import renewals, rules, services
 from subscriptions.models import Subscription
 from subscriptions.renewal_rules import NextTermChange
 from tests.checkout.factories import URLS
+from tests.conftest import login
 from tests.provisioning.conftest import crash_once_at
 from tests.provisioning.factories import (
     BUSINESS_STANDARD,
@@ -221,3 +225,26 @@ def test_r1_licences_added_by_an_order_record_that_the_scheduled_change_went(
     assert (added.kind, removed.kind) == ("licenses_added", "next_term_removed")
     assert "The change scheduled for the renewal (5 licenses" in removed.note
     assert removed.request_id == added.request_id  # the licences' PATCH
+
+
+def test_s2_licences_an_order_added_are_offered_for_removal_once_provisioned(
+        pc_app, pc_client, pc_sandbox):
+    """The 2 licences added on day 10 of a yearly term may be removed for 7 days (S2): the
+    subscription page offers them as soon as the order is provisioned, from Partner
+    Center's answer to the PATCH, not only after the hourly sync."""
+    start = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        first = make_order(lines=((E3, 3, "P1Y", "monthly"),))
+        run_job(first.id, pc_client)
+        sub = db.session.scalars(select(Subscription)).one()
+        clock.move_to(start + timedelta(days=10))
+        more = make_order(first.placed_by, first.customer, add_to=sub,
+                          lines=((E3, 2, "P1Y", "monthly"),))
+        assert run_job(more.id, pc_client) is None and more.status == "provisioned"
+        added_until = start + timedelta(days=17)
+        assert rules.removable(services.facts(sub), datetime.now(UTC)) == \
+            rules.Removal(2, added_until, ((2, added_until),))
+        client = pc_app.test_client()
+        login(client, first.placed_by, "pw-never-used-here")
+        page = client.get(f"/subscriptions/{sub.id}").get_data(as_text=True)
+    assert "Up to 2 licenses can be removed until 2025-03-18 09:00 UTC (S2)." in page
