@@ -35,11 +35,13 @@ PC_CODES = {"900213": ("S3", "S3.cancellation_window_closed"),
             "900117": ("S6", "S6.credit_window_closed"),
             "900214": ("S2", "S2.reduction_window_closed"),
             "900257": ("S2", "S2.reduction_window_closed"),
-            # "can't decrease": what a software subscription answers, on any day
-            "800090": ("S2", "S2.software_no_reduction"),
             "800091": ("R5", "R5.suspended"),
             "20000": ("PC", "PC.order_not_found")}
 ORDER_NOT_FOUND = "20000"
+# "Subscription quantity can't be decreased" (error-codes): what a software subscription
+# answers on any day, and also new commerce's answer outside the seats' 7 days (the sample
+# of change-the-quantity-of-a-subscription), so it is named by what the subscription is.
+NO_DECREASE = "800090"
 
 
 __all__ = ["Promise", "SubscriptionRefused", "cancel", "cancellation_quote", "change_quantity",
@@ -110,11 +112,10 @@ def _send(sub: Subscription, user, kind: str, call, needs: str = "pc_subscriptio
         remote = call(request_id)
     except PartnerCenterError as exc:
         db.session.rollback()
-        rule, code = PC_CODES.get(exc.code or "", ("PC", f"PC.{exc.code or exc.http_status}"))
         sub.record(f"{kind}_refused", f"Partner Center refused ({exc.code}): {exc.meaning}",
                    user, request_id)
         db.session.commit()
-        raise SubscriptionRefused(rules.Refusal(rule, code, _explained(sub, exc))) from exc
+        raise SubscriptionRefused(_refusal(sub, exc)) from exc
     if remote is not None:
         mirror(sub, remote)
     return request_id
@@ -129,6 +130,27 @@ def note_removed_schedule(sub: Subscription, scheduled: str | None, user,
         sub.record("next_term_removed", f"The change scheduled for the renewal ({scheduled}) "
                    "was removed: Partner Center removes it on a mid-term change.", user,
                    request_id)
+
+
+def _refusal(sub: Subscription, exc: PartnerCenterError) -> rules.Refusal:
+    """Partner Center's refusal in the words of our rules."""
+    if exc.code == NO_DECREASE:
+        return _no_decrease(sub, exc)
+    rule, code = PC_CODES.get(exc.code or "", ("PC", f"PC.{exc.code or exc.http_status}"))
+    return rules.Refusal(rule, code, _explained(sub, exc))
+
+
+def _no_decrease(sub: Subscription, exc: PartnerCenterError) -> rules.Refusal:
+    """S2: 800090 on a software subscription is its seats being fixed; on any other it is
+    S2's refused reduction, with Partner Center's own reason (no window is claimed)."""
+    if rules.SOFTWARE_SUBSCRIPTION in (sub.family, sub.product.family):
+        return rules.Refusal("S2", "S2.software_no_reduction", exc.meaning)
+    reason = exc.description.strip()
+    reason += "" if reason.endswith((".", "!", "?")) else "."
+    return rules.Refusal("S2", "S2.reduction_window_closed",
+                         f"Partner Center did not remove the licenses ({exc.code}): {reason} "
+                         "Licenses can be removed only within 7 days of being added (S2); "
+                         "the subscription page shows how many may be now.")
 
 
 def _explained(sub: Subscription, exc: PartnerCenterError) -> str:

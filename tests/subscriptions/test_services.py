@@ -130,6 +130,25 @@ def test_s2_partner_centers_no_reduction_answer_is_not_called_a_closed_window(
     assert remote(pc_sandbox, sub)["quantity"] == 4
 
 
+def test_s2_partner_centers_800090_on_other_seats_is_a_reduction_refusal_in_its_words(
+        clock, buy, world, pc_client, pc_sandbox):
+    """800090 "Subscription quantity can't be decreased" (error-codes) is also what new
+    commerce answers outside the seats' 7 days (change-the-quantity-of-a-subscription):
+    for a subscription that is not software it is S2's reduction refusal, not software's,
+    with Partner Center's own reason."""
+    sub = buy(quantity=5)
+    clock.move_to(START + timedelta(days=1))
+    pc_sandbox.add_fault("error", "PATCH /v1/customers/*/subscriptions/*", status=400,
+                         code="800090", description="Subscription quantity cannot be decreased.")
+    with pytest.raises(SubscriptionRefused) as refused:
+        services.change_quantity(sub, 3, world.reseller_a_user, pc_client)
+    assert (refused.value.rule, refused.value.code) == ("S2", "S2.reduction_window_closed")
+    assert "Subscription quantity cannot be decreased." in refused.value.message
+    assert "software" not in refused.value.message
+    assert sub.events[-1].kind == "quantity_refused" and "800090" in sub.events[-1].note
+    assert remote(pc_sandbox, sub)["quantity"] == 5
+
+
 def test_s3_cancelling_at_167_hours_59_minutes_refunds_the_unused_term(
         clock, buy, agent, pc_client, pc_sandbox, pc_responses):
     sub = buy(quantity=2)  # 2 × 12.50 for 31 days (March)

@@ -53,7 +53,7 @@ def _fault_error(fault: Fault) -> SandboxError:
                             f"{fault.retry_after} seconds.",
                             headers={"Retry-After": str(fault.retry_after)})
     return SandboxError(fault.status, int(fault.code) if fault.code else fault.status,
-                        f"Injected fault {fault.status}.")
+                        fault.description or f"Injected fault {fault.status}.")
 
 
 class _Dispatcher:

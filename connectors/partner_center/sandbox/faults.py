@@ -21,7 +21,8 @@ FaultKind = Literal["error", "timeout", "slow"]
 class Fault:
     """One injected fault.
 
-    kind "error": answer `status` (with `code`) before doing anything;
+    kind "error": answer `status` (with `code` and `description`, Partner Center's words
+    for it when a test gives them) before doing anything;
     kind "timeout": apply the write, then give the client no answer;
     kind "slow": wait `delay` seconds (or a draw up to `delay_max`), then answer normally.
     `fired` counts the requests it has applied to (a benchmark's Partner Center calls).
@@ -31,6 +32,7 @@ class Fault:
     endpoint: str = "*"
     status: int = 500
     code: str | None = None
+    description: str | None = None
     count: int | None = 1
     ratio: float = 1.0
     delay: float = 0.0
