@@ -186,7 +186,7 @@ def _calendar_query():
 def _csv_row(sub: Subscription) -> tuple:
     quote = renewals.quote_next_term(sub, retail=retail.sees_retail(current_user,
                                                                     sub.reseller_id))
-    return (local_date(sub.term_end), sub.customer.company_name,
+    return (local_date(sub.last_moment), sub.customer.company_name,
             sub.reseller.company_name if sub.reseller else "", sub.title, sub.status,
             "renews" if sub.autorenew else "expires",
             renewals.describe(quote.change) if sub.autorenew else "",

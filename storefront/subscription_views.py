@@ -25,7 +25,7 @@ from connectors.partner_center.app_client import get_client
 from orders import listing, retail
 from orders.cart import add_licenses
 from orders.models import OrderLine
-from persistence import MAX_ID, as_utc, db, utcnow
+from persistence import MAX_ID, db, utcnow
 from persistence.money import charge_amount
 from storefront import cancel_quotes, consequences, tables
 from storefront.confirmation import confirmed, unconfirmed
@@ -91,11 +91,11 @@ CSV_HEADER = ("Subscription", "Product", "Customer", "Reseller", "Licenses", "Te
 
 
 def _row(sub: Subscription) -> tuple:
-    ends = as_utc(sub.term_ends)  # none for perpetual software or an Azure plan
+    ends = sub.last_day  # none for perpetual software or an Azure plan
     return (sub.id, sub.title, sub.customer.company_name,
             sub.reseller.company_name if sub.reseller else "direct", sub.quantity,
             sub.term_duration, sub.billing_cycle, sub.status,
-            ends.strftime("%Y-%m-%d %H:%M") if ends else "",
+            ends.isoformat() if ends else "",
             ("on" if sub.autorenew else "off") if sub.renews else "")
 
 

@@ -48,10 +48,12 @@ def tier_words(price) -> str:
 
 
 def term_end_words(sub) -> str:
-    """When a subscription's term ends, in the viewer's time; "perpetual" or "no term" when
-    it has none (Partner Center's far-future commitment end is no date to show)."""
+    """The day a subscription's term ends: its last day, in the viewer's zone (the day of
+    `last_moment`, as storefront/consequences.py names it), not `term_end`, which is the
+    next term's 00:00 UTC; "perpetual" or "no term" when it has none (Partner Center's
+    far-future commitment end is no date to show)."""
     if sub.renews:
-        return local_datetime(sub.term_end)
+        return local_date(sub.last_moment)
     return "perpetual" if sub.family == PERPETUAL else "no term"
 
 

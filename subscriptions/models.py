@@ -12,7 +12,7 @@ the end date as Microsoft and people name it (a term "ends on" its last day).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import event
 
@@ -135,6 +135,12 @@ class Subscription(db.Model):
         its last day): its day is the end date to name, where `term_end` is the next day."""
         ends = as_utc(self.term_end)
         return None if ends is None else ends - timedelta(seconds=1)
+
+    @property
+    def last_day(self) -> date | None:
+        """The term's last day as Microsoft dates it (commitmentEndDate, a UTC day), for
+        exports and the API, which have no viewer's zone; None when it has no term."""
+        return self.last_moment.date() if self.term_ends is not None else None
 
     def record(self, kind: str, note: str, user=None, request_id: str = "",
                data: dict | None = None) -> SubscriptionEvent:

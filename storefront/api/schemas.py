@@ -279,7 +279,12 @@ class SubscriptionSchema(Schema):
     purchased_at = UtcDateTime(required=True)
     term_start = UtcDateTime(allow_none=True, required=True)
     term_end = UtcDateTime(attribute="term_ends", allow_none=True, required=True, metadata={
-        "description": "null when it has no term (perpetual software, an Azure plan)"})
+        "description": "when the term is over and the next begins: 00:00 UTC the day after "
+                       "its last day; null when it has no term (perpetual software, an Azure "
+                       "plan)"})
+    last_day = fields.Date(allow_none=True, required=True, metadata={
+        "description": "the term's last day (Partner Center's commitmentEndDate, inclusive, "
+                       "UTC); null when it has no term"})
     next_term = fields.Nested(lambda: NextTermSchema(), allow_none=True, required=True,
                               metadata={"description": "R1: the change scheduled for the "
                                         "renewal (null: it renews as it is)"})

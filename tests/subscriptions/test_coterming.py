@@ -59,6 +59,7 @@ def test_r6_a_new_line_ends_with_the_subscription_chosen_at_a_prorated_price(
     login(client, world.reseller_a_user)
     page = client.get(f"/cart?customer={world.customer_a.id}").get_data(as_text=True)
     assert f'<option value="{existing.id}"' in page  # offered before anything is chosen
+    assert "), ending 2025-04-02</option>" in page  # its last day, the date it would share
     url = f"/cart/{world.customer_a.id}/lines/{line.id}/coterm"
     assert _post(client, url, subscription_id=str(existing.id)).status_code == 302
     asked = [c.request.url for c in pc_responses.calls if "customTermEndDates" in c.request.url]

@@ -215,6 +215,9 @@ def test_r4_an_upgrade_listed_by_partner_center_moves_licenses_and_both_show_it(
     url = f"/subscriptions/{sub.id}/upgrade"
     page = client.get(url).get_data(as_text=True)
     assert "Microsoft 365 E3" in page and "Upgrade now" in page
+    # The P1M term's last day is 2 April (it is over at 00:00 UTC on the 3rd).
+    assert "to a subscription ending on 2025-04-02 like this one" in page
+    assert "keep this plan until its term's last day, 2025-04-02, and renew" in page
     to = re.search(r'name="to" value="([^"]+)"', page)[1]
     asked = _post(client, url, to=to, quantity="2")  # moving licenses is confirmed first
     assert asked.status_code == 422 and sub.quantity == 3
