@@ -8,10 +8,9 @@ so pages and the REST API show the same reason.
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from catalog import effective
@@ -19,13 +18,12 @@ from catalog.models import Price
 from connectors.partner_center import PartnerCenterClient
 from connectors.partner_center.errors import PartnerCenterError
 from persistence import as_utc, db
-from persistence.money import first_term_over
 from subscriptions import rules
-from subscriptions.conversions import conversion
 from subscriptions.errors import SubscriptionRefused, refuse
 from subscriptions.keys import download_url, reveal_key, revoke_keys
 from subscriptions.models import Subscription
 from subscriptions.order_lines import line_to_cancel
+from subscriptions.quotes import Quote, cancellation_quote, facts, now_or, renewed_unit
 from subscriptions.scheduled import scheduled_words
 from subscriptions.sync import mirror
 from subscriptions.term_prices import buyer_unit_price, price_of, retail_unit_price
@@ -47,51 +45,6 @@ NO_DECREASE = "800090"
 __all__ = ["Promise", "SubscriptionRefused", "cancel", "cancellation_quote", "change_quantity",
            "check_cancel", "download_url", "note_removed_schedule", "reveal_key",
            "set_autorenew"]
-
-
-@dataclass(frozen=True)
-class Quote:
-    """What cancelling now gives back: the refund (S3) or credit (S6), and when that ends.
-
-    The cancel page shows it, `cancel` stores it with the cancellation, and billing credits
-    exactly it: one computation, so the promise and the invoice agree to the cent (B3)."""
-
-    amount: Decimal
-    currency: str
-    closes: datetime
-    credit: rules.Credit
-
-    def as_data(self) -> dict:
-        """The quote as the cancellation event stores it (JSON: amounts as exact text)."""
-        c = self.credit
-        return {"amount": str(self.amount), "currency": self.currency,
-                "unit_price": str(c.unit_price),
-                "effective_unit_price": str(c.effective_unit_price), "quantity": c.quantity,
-                "period_start": c.period_start.isoformat(),
-                "period_end": c.period_end.isoformat()}
-
-
-def _now(now: datetime | None) -> datetime:
-    return as_utc(now) or datetime.now(UTC)
-
-
-def facts(sub: Subscription) -> rules.Facts:
-    """The facts the rules need, from the local mirror."""
-    purchased = as_utc(sub.purchased_at)
-    return rules.Facts(family=sub.family, cancellable=sub.product.cancellable,
-                       status=sub.status, purchased_at=purchased,
-                       term_start=as_utc(sub.term_start) or purchased,
-                       max_quantity=sub.product.max_quantity,
-                       refundable=_refundable(sub.refundable),
-                       cancel_until=as_utc(sub.cancellation_allowed_until))
-
-
-def _refundable(stored: str) -> tuple[tuple[int, datetime], ...] | None:
-    """The mirrored refundableQuantity details; None before Partner Center reported them."""
-    if not stored:
-        return None
-    return tuple((int(s["quantity"]), datetime.fromisoformat(s["until"]))
-                 for s in json.loads(stored))
 
 
 def _agent(user) -> bool:
@@ -199,7 +152,7 @@ def change_quantity(sub: Subscription, quantity: int, user, client: PartnerCente
     """S2: set the license count; fewer only inside the 168-hour window. Partner Center
     removes a change scheduled for the renewal (R1), which the history then says."""
     before, known = sub.quantity, facts(sub)
-    refuse(rules.check_remove_licenses(known, before, quantity, _now(now))
+    refuse(rules.check_remove_licenses(known, before, quantity, now_or(now))
            or rules.check_most(known, quantity))
     scheduled = scheduled_words(sub)
     request_id = _send(sub, user, "quantity", lambda rid: client.update_subscription(
@@ -231,45 +184,8 @@ def running_unit(sub: Subscription, bought, *, retail: bool = False):
     """`bought` (the price it was bought at), unless a renewal has begun the term running
     today: then that term's price as the sync recorded it (R1/B1)."""
     if sub.renewed_on is not None and effective.today() >= sub.renewed_on:
-        return _renewed_unit(sub, bought, retail)
+        return renewed_unit(sub, bought, retail)
     return bought
-
-
-def cancellation_quote(sub: Subscription, now: datetime | None = None, *,
-                       retail: bool = False) -> Quote:
-    """S3/S6: the refund or credit cancelling now would give, computed before confirming:
-    the buyer's, or with `retail` the one a reseller's re-invoice credits its end customer
-    (the same days and rounding at the retail price, billing/reinvoice.py; B1, B3)."""
-    f, at = facts(sub), _now(now)
-    price = price_of(sub)
-    unit = retail_unit_price(sub, price) if retail else buyer_unit_price(sub, price)
-    currency = price.currency if price else "USD"
-    if f.family == rules.PERPETUAL:
-        credit = rules.perpetual_credit(unit, sub.quantity, _utc_day(f.purchased_at), currency)
-        return Quote(credit.amount, currency, f.purchased_at + rules.PERPETUAL_WINDOW, credit)
-    line = sub.order_line
-    anchor = _utc_day(f.purchased_at)
-    custom_end = first_term_over(line.custom_term_end) if line else None
-    converted = conversion(sub)
-    if converted is not None:  # R4: billed on its source's cycles from the upgrade's day
-        anchor, custom_end = converted.anchor, converted.first_term_end
-    if sub.renewed_on is not None and _utc_day(at) >= sub.renewed_on:
-        # R1/B1: the renewed term is refunded at what billing charged it, over its cycles.
-        anchor, custom_end, converted = sub.renewed_on, None, None
-        unit = _renewed_unit(sub, unit, retail)
-    credit = rules.cancellation_refund(
-        unit, sub.quantity, sub.billing_cycle, anchor, f.term_start, at, currency,
-        term_months=rules.TERM_MONTHS.get(sub.term_duration), custom_end=custom_end,
-        charged_from=converted.on if converted else None)
-    return Quote(credit.amount, currency, rules.cancel_closes(f.term_start, f.cancel_until),
-                 credit)
-
-
-def _renewed_unit(sub: Subscription, bought, retail: bool):
-    """The renewed term's unit price as the sync recorded it (billing.billed charges the
-    same), else the price it was bought at."""
-    renewed = sub.renewed_retail_unit_price if retail else sub.renewed_unit_price
-    return bought if renewed is None else Decimal(renewed)
 
 
 @dataclass(frozen=True)
@@ -285,7 +201,7 @@ def _keep(promise: Promise, sub: Subscription, now: datetime | None, retail: boo
     """The quote as of the promised moment, as its viewer was shown it; refused when the
     subscription changed since (licenses removed, say), so the refund applied is never one
     the buyer did not see."""
-    quote = cancellation_quote(sub, min(as_utc(promise.quoted_at), _now(now)), retail=retail)
+    quote = cancellation_quote(sub, min(as_utc(promise.quoted_at), now_or(now)), retail=retail)
     if (quote.amount, quote.currency) != (promise.amount, promise.currency):
         raise SubscriptionRefused(rules.Refusal(
             "S3", "S3.quote_changed", "The subscription changed after the refund was shown, "
@@ -293,14 +209,9 @@ def _keep(promise: Promise, sub: Subscription, now: datetime | None, retail: boo
     return quote
 
 
-def _utc_day(moment: datetime) -> date:
-    """Charge cycles run on UTC dates, as Microsoft's do."""
-    return moment.astimezone(UTC).date()
-
-
 def check_cancel(sub: Subscription, user, now: datetime | None = None) -> None:
     """Raise the first reason this user may not cancel now (S4, S5, S3/S6)."""
-    refuse(rules.check_cancel(facts(sub), _agent(user), _now(now)))
+    refuse(rules.check_cancel(facts(sub), _agent(user), now_or(now)))
 
 
 def cancel(sub: Subscription, user, client: PartnerCenterClient,
@@ -315,7 +226,7 @@ def cancel(sub: Subscription, user, client: PartnerCenterClient,
     quote, which billing credits; a reseller's end customer is credited the retail one by
     its reseller's re-invoice."""
     check_cancel(sub, user, now)
-    at = min(as_utc(promise.quoted_at), _now(now)) if promise else _now(now)
+    at = min(as_utc(promise.quoted_at), now_or(now)) if promise else now_or(now)
     shown = _keep(promise, sub, now, retail) if promise else cancellation_quote(
         sub, at, retail=retail)
     quote = cancellation_quote(sub, at) if retail else shown
@@ -331,7 +242,7 @@ def cancel(sub: Subscription, user, client: PartnerCenterClient,
 
         request_id = _send(sub, user, "cancel", cancel_order, needs="pc_order_id")
         sub.status, sub.autorenew = "cancelled", False
-        revoke_keys(sub, _now(now))
+        revoke_keys(sub, now_or(now))
     else:
         request_id = _send(sub, user, "cancel", lambda rid: client.update_subscription(
             sub.tenant_id, sub.pc_subscription_id, status="deleted", request_id=rid))
