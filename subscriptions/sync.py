@@ -40,6 +40,7 @@ from subscriptions.matching import (
 from subscriptions.models import RenewedTerm, Subscription
 from subscriptions.order_sync import with_orders
 from subscriptions.rules import PERPETUAL, SAME_TERM
+from subscriptions.seen_changes import Seen, billable
 from subscriptions.term_prices import (
     buyer_unit_price,
     price_of,
@@ -241,18 +242,29 @@ def mirror_tenant(tenant_id: str, remotes: Sequence[RemoteSubscription],
                   owners: Sequence[Owner], known: dict[str, Subscription],
                   products: ProductIndex, into: Findings) -> None:
     """Bring a tenant's remote subscriptions onto their local rows, adopting the ones the
-    storefront does not know yet; `into` (a SyncReport or an ImportSummary) counts them."""
+    storefront does not know yet; `into` (a SyncReport or an ImportSummary) counts them.
+    Seat changes and cancellations made in Partner Center are written as billing charges
+    the storefront's own (B2/B3, subscriptions.seen_changes), in the caller's one commit."""
+    now = datetime.now(UTC)
     for remote in remotes:
         sub = known.get(remote.id)
         if sub is None:
             _adopt(remote, tenant_id, owners, products, into)
             continue
+        seen = billable(sub, remote, now, renews=_renews(sub, remote))  # before the mirror
         changes = mirror(sub, remote)
         if not changes:
             into.subscriptions.skipped += 1
             continue
         into.subscriptions.updated += 1
+        _record_seen(sub, seen)
         sub.record("synced", "Changed in Partner Center: " + "; ".join(changes) + ".")
+
+
+def _record_seen(sub: Subscription, seen: list[Seen]) -> None:
+    """The history rows billing charges, dated when Partner Center made the change."""
+    for change in seen:
+        sub.record(change.kind, change.note, data=change.data).at = change.at
 
 
 def _adopt(remote: RemoteSubscription, tenant_id: str, owners: Sequence[Owner],

@@ -1,0 +1,133 @@
+"""B2/B3: licences and cancellations changed in Partner Center itself, billed as the shop's.
+
+The hourly sync (subscriptions.sync) mirrors what someone changed directly in Partner
+Center. Billing charges only the history's seat changes and cancellations (billing.charges:
+`add:<event id>`, `remove:<event id>`, `cancel:sub:<id>`), so the sync writes the same
+events the storefront writes for its own changes, judged on the row before the mirror
+copies Partner Center's answer onto it:
+
+- seats added: charged from the day Partner Center added them (B2); that day is the new
+  tranche's refund window opening (refundableQuantity.details[].allowedUntilDateTime less
+  168 hours), else the sync's time;
+- seats removed while they were still refundable: credited for the rest of the cycle (B3);
+  removed after: no credit, no event (the history says so);
+- a cancellation while the window was open: credited the quote the cancel page would have
+  shown (S3/S6, B3); after it, not credited: the term stays billed to its end.
+
+Each event is written in the same commit as the mirrored row, so a change is seen, and
+charged, once: a pass killed before its commit leaves both for the next pass.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from connectors.partner_center.commerce_types import Subscription as RemoteSubscription
+from persistence import as_utc
+from subscriptions import rules
+from subscriptions.models import Subscription
+from subscriptions.quotes import cancellation_quote, facts
+
+DELETED = "deleted"  # Partner Center's word for cancelled
+NO_SEATS = (rules.PERPETUAL, rules.AZURE_PLAN)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One billable change the sync saw: when it took effect, its history kind and words,
+    and what billing needs to charge it (the event's data)."""
+
+    at: datetime
+    kind: str
+    note: str
+    data: dict = field(default_factory=dict)
+
+
+def billable(sub: Subscription, remote: RemoteSubscription, now: datetime, *,
+             renews: bool) -> list[Seen]:
+    """The billable changes Partner Center shows against the local row (not yet mirrored).
+    A renewal's new count is its new term's, charged by the renewal's own cycle (R1)."""
+    if sub.status == "cancelled" or sub.pc_subscription_id != remote.id:
+        return []
+    if remote.status == DELETED:
+        return cancelled(sub, now)
+    if renews or remote.quantity == sub.quantity or sub.family in NO_SEATS:
+        return []
+    if remote.quantity > sub.quantity:
+        return added(sub, remote, now)
+    return removed(sub, remote.quantity, now)
+
+
+def added(sub: Subscription, remote: RemoteSubscription, now: datetime) -> list[Seen]:
+    """B2: one seat change per tranche Partner Center added since the last sync, dated when
+    it added it; the whole increase at the sync's time when the tranches do not tell."""
+    tranches = _new_tranches(sub, remote, remote.quantity - sub.quantity)
+    if not tranches:
+        return [_seat_change(sub.quantity, remote.quantity, now, now)]
+    seen, before = [], sub.quantity
+    for seats, opened in tranches:
+        seen.append(_seat_change(before, before + seats, min(opened, now), now))
+        before += seats
+    return seen
+
+
+def _new_tranches(sub: Subscription, remote: RemoteSubscription,
+                  increase: int) -> list[tuple[int, datetime]]:
+    """The refundable tranches not mirrored before, newest first, that make up exactly the
+    increase, oldest first with the moment each was added; none when they do not."""
+    known = {(int(s["quantity"]), s["until"]) for s in json.loads(sub.refundable or "[]")}
+    fresh = sorted(((s.quantity, s.allowed_until) for s in remote.refundable or ()
+                    if s.allowed_until is not None
+                    and (s.quantity, s.allowed_until.isoformat()) not in known),
+                   key=lambda tranche: tranche[1], reverse=True)
+    taken, total = [], 0
+    for seats, until in fresh:
+        if total >= increase:
+            break
+        taken.append((seats, as_utc(until) - rules.CANCEL_WINDOW))
+        total += seats
+    return list(reversed(taken)) if total == increase else []
+
+
+def removed(sub: Subscription, after: int, now: datetime) -> list[Seen]:
+    """B3/S2: seats removed while still refundable, as the sync last saw them, are credited
+    from the sync's time (Partner Center gives no date for a removal); others are not."""
+    allowed = rules.removable(facts(sub), now)
+    if allowed.seats is None or sub.quantity - after <= allowed.seats:
+        return [_seat_change(sub.quantity, after, now, now)]
+    return []
+
+
+def _seat_change(before: int, after: int, at: datetime, now: datetime) -> Seen:
+    what = (f"the {after - before} added are charged from {at:%Y-%m-%d} to the end of "
+            "the billing period (B2)" if after > before else
+            f"the {before - after} removed within their 7 days are credited for the rest "
+            "of the billing period (B3)")
+    return Seen(at, "quantity", f"Licences changed in Partner Center from {before} to "
+                f"{after} ({at:%Y-%m-%d %H:%M} UTC): {what}.",
+                {"before": before, "after": after, "seen_in": "partner_center",
+                 "seen_at": now.astimezone(UTC).isoformat()})
+
+
+def cancelled(sub: Subscription, now: datetime) -> list[Seen]:
+    """S3/S6, B3: seen cancelled while its window is open (Partner Center gives no date
+    for a cancellation: the sync's time): credited as the cancel page quotes it; after it,
+    not credited, the term billed to its end (S3), and only the history says so."""
+    if rules.check_cancel_window(facts(sub), now) is not None:
+        return []
+    quote = cancellation_quote(sub, now)
+    return [Seen(now, "cancel", _cancel_note(sub, quote, now), quote.as_data())]
+
+
+def _cancel_note(sub: Subscription, quote, at: datetime) -> str:
+    """As the storefront's cancellation says it: a reseller's end customer reads the retail
+    refund its reseller credits, never the reseller's price (B1)."""
+    kind = "credit" if sub.family == rules.PERPETUAL else "refund"
+    if sub.reseller_id is None:
+        stated = f"{kind} {quote.amount} {quote.currency}"
+    else:
+        retail = cancellation_quote(sub, at, retail=True)
+        stated = f"the customer's {kind} at retail {retail.amount} {retail.currency}"
+    return f"Cancelled in Partner Center ({at:%Y-%m-%d %H:%M} UTC); {stated} (S3, B3)."

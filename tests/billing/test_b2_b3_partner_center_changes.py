@@ -1,0 +1,129 @@
+"""B2/B3: licence counts and cancellations changed in Partner Center itself (not through the
+storefront) reach the buyer's invoice once the hourly sync has seen them, exactly as the
+storefront's own changes do: seats added are charged pro rata from the day Partner Center
+added them, seats removed within their 7 days and a cancellation within its window are
+credited, and a change seen twice (or by a pass killed before it committed) is billed once.
+Microsoft's worked examples:
+https://learn.microsoft.com/en-us/partner-center/billing/common-billing-scenarios-onetime-recurring
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from billing.charges import generate_charges
+from billing.models import Charge, Invoice
+from billing.runs import run_billing
+from persistence import db
+from subscriptions.models import Subscription
+from subscriptions.sync import sync_all, sync_customer
+from tests.billing.conftest import price_in, provisioned
+
+BOUGHT = datetime(2021, 6, 18, 9, tzinfo=UTC)
+JUNE_END = date(2021, 6, 30)
+
+
+def invoice_lines() -> list[tuple]:
+    return [(ln.charge_type, ln.quantity, ln.amount)
+            for i in db.session.scalars(select(Invoice).order_by(Invoice.id))
+            for ln in i.lines]
+
+
+def charges(month: str) -> list[tuple]:
+    return [(c.charge_type, c.quantity, c.amount, c.period_start, c.period_end)
+            for c in db.session.scalars(select(Charge).where(Charge.billing_month == month)
+                                        .order_by(Charge.id))]
+
+
+def in_partner_center(pc_client, sub: Subscription, **change) -> None:
+    """Someone changes the subscription in Partner Center itself, not through the shop."""
+    pc_client.update_subscription(sub.tenant_id, sub.pc_subscription_id, **change)
+
+
+def test_b2_licences_added_in_partner_center_are_charged_from_the_day_it_added_them(
+        shop, clock, pc_client):
+    # Microsoft's example: 10 seats at EUR 10.08 bought 18 June, 2 more on 20 June (28 of
+    # 30 days left): −94.08 and +112.89. The sync sees them only after midnight, on the
+    # 21st: the day is Partner Center's (the new seats' refund window opened then).
+    sub = provisioned(shop.customer_a, shop.reseller_a_user, price_in(shop, "DE", "EUR",
+                                                                       "10.08"), 10, pc_client)
+    clock.move_to(datetime(2021, 6, 20, 23, tzinfo=UTC))
+    in_partner_center(pc_client, sub, quantity=12)
+    clock.move_to(datetime(2021, 6, 21, 1, tzinfo=UTC))
+    sync_all(pc_client)
+    run_billing("2021-06", JUNE_END)
+    assert invoice_lines() == [("new", 10, Decimal("100.80")),
+                               ("addQuantity", -10, Decimal("-94.08")),
+                               ("addQuantity", 12, Decimal("112.89"))]
+    end = date(2021, 7, 17)
+    assert charges("2021-06")[1][3:] == (date(2021, 6, 20), end)
+
+
+def test_b2_a_change_seen_again_or_by_a_killed_pass_is_charged_once(shop, clock, pc_client):
+    sub = provisioned(shop.customer_a, shop.reseller_a_user, price_in(shop, "DE", "EUR",
+                                                                       "10.08"), 10, pc_client)
+    clock.move_to(datetime(2021, 6, 20, 11, tzinfo=UTC))
+    in_partner_center(pc_client, sub, quantity=12)
+    sync_customer(shop.customer_a, pc_client)  # killed before it committed
+    db.session.rollback()
+    for hour in (12, 13):
+        clock.move_to(datetime(2021, 6, 20, hour, tzinfo=UTC))
+        sync_all(pc_client)
+        generate_charges("2021-06", JUNE_END)
+    assert [c[:3] for c in charges("2021-06")] == [
+        ("new", 10, Decimal("100.80")), ("addQuantity", -10, Decimal("-94.08")),
+        ("addQuantity", 12, Decimal("112.89"))]
+
+
+def test_b3_licences_removed_in_partner_center_within_their_7_days_are_credited(
+        shop, clock, pc_client):
+    eur = price_in(shop, "DE", "EUR", erp="10.08")
+    sub = provisioned(shop.customer_a, shop.reseller_a_user, eur, 10, pc_client)
+    clock.move_to(BOUGHT + timedelta(days=10))  # 28 June: 5 more seats, through the shop
+    provisioned(shop.customer_a, shop.reseller_a_user, eur, 5, pc_client, add_to=sub)
+    sync_all(pc_client)  # the hourly sync learns the refundable seats
+    clock.move_to(BOUGHT + timedelta(days=13))  # 1 July: the 5 go again, in Partner Center
+    in_partner_center(pc_client, sub, quantity=10)
+    sync_all(pc_client)
+    generate_charges("2021-07", date(2021, 7, 31))
+    # 10.08 / 30 × 17 days (1–17 July) = 5.712: −5.712 × 15, +5.712 × 10
+    assert charges("2021-07") == [
+        ("renew", 10, Decimal("100.80"), date(2021, 7, 18), date(2021, 8, 17)),
+        ("removeQuantity", -15, Decimal("-85.68"), date(2021, 7, 1), date(2021, 7, 17)),
+        ("removeQuantity", 10, Decimal("57.12"), date(2021, 7, 1), date(2021, 7, 17))]
+
+
+def test_b3_a_cancellation_in_partner_center_inside_the_window_is_credited_as_the_shops(
+        shop, clock, pc_client):
+    # Microsoft's example: bought 15 July, cancelled 17 July: 29 of 31 days back, −94.29
+    # (tests/billing/test_credits.py has the storefront's).
+    clock.move_to(datetime(2021, 7, 15, 9, tzinfo=UTC))
+    sub = provisioned(shop.customer_a, shop.reseller_a_user, price_in(shop, "DE", "EUR",
+                                                                       "10.08"), 10, pc_client)
+    clock.move_to(datetime(2021, 7, 17, 15, tzinfo=UTC))
+    in_partner_center(pc_client, sub, status="deleted")
+    clock.move_to(datetime(2021, 7, 17, 16, tzinfo=UTC))
+    sync_all(pc_client)
+    sync_all(pc_client)
+    run_billing("2021-07", date(2021, 7, 31))
+    assert invoice_lines() == [("new", 10, Decimal("100.80")),
+                               ("cancelImmediate", -10, Decimal("-94.29"))]
+    assert charges("2021-07")[1][3:] == (date(2021, 7, 17), date(2021, 8, 14))
+    db.session.expire_all()
+    history = db.session.get(Subscription, sub.id).events
+    [note] = [e.note for e in history if e.kind == "cancel"]
+    assert "Cancelled in Partner Center" in note and "94.29 EUR" in note
+
+
+def test_s3_a_subscription_gone_from_partner_center_after_the_window_is_billed_not_credited(
+        shop, clock, pc_client, pc_sandbox):
+    sub = provisioned(shop.customer_a, shop.reseller_a_user, price_in(shop, "DE", "EUR",
+                                                                       "10.08"), 10, pc_client)
+    clock.move_to(BOUGHT + timedelta(days=8))
+    pc_sandbox.data["subscriptions"][sub.pc_subscription_id]["wire"]["status"] = "deleted"
+    sync_all(pc_client)
+    run_billing("2021-06", JUNE_END)
+    assert invoice_lines() == [("new", 10, Decimal("100.80"))]
