@@ -20,6 +20,7 @@ from persistence.money import first_term_over
 from subscriptions import rules
 from subscriptions.conversions import Conversion, conversion_of
 from subscriptions.models import RenewedTerm, Subscription, SubscriptionEvent
+from subscriptions.seen_changes import KEPT
 from subscriptions.services import buyer_unit_price, price_of
 
 PAGE = 2000
@@ -331,7 +332,24 @@ def _quantity_changes(first: date | None, ids: list[int]) -> dict[int, list[tupl
     for sub_id, at, data in rows:
         if data and "before" in data:
             found[sub_id].append((utc_day(at), int(data["before"])))
+    for sub_id, last_day, before in _kept_seats(first, ids):
+        found[sub_id].append((last_day, before))
+        found[sub_id].sort(key=lambda change: change[0])
     return found
+
+
+def _kept_seats(first: date, ids: list[int]) -> Iterator[tuple[int, date, int]]:
+    """B3/S2: seats removed in Partner Center after their window stay billed until the
+    term's last day: a change of the count on that day, whenever it was seen (rare: read
+    whole)."""
+    rows = db.session.execute(
+        select(SubscriptionEvent.subscription_id, SubscriptionEvent.data)
+        .where(SubscriptionEvent.subscription_id.between(ids[0], ids[-1]),
+               SubscriptionEvent.kind == KEPT))
+    for sub_id, data in rows:
+        last_day = date.fromisoformat(data["billed_until"])
+        if last_day >= first:
+            yield sub_id, last_day, int(data["before"])
 
 
 def _earlier_terms(first: date | None, rows) -> dict[int, tuple[EarlierTerm, ...]]:

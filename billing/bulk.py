@@ -56,6 +56,7 @@ from orders.models import OrderLine
 from persistence import db, utcnow
 from subscriptions import rules
 from subscriptions.models import Subscription, SubscriptionEvent
+from subscriptions.seen_changes import KEPT
 
 
 class Cycle(NamedTuple):
@@ -82,10 +83,11 @@ CALENDAR = Table(
 def plain(first: date):
     """The condition on a subscription row (joined to its order line) that its cycle charge
     this month is the bulk one; the row-by-row code takes the rest (`~plain(first)`)."""
-    # One probe of the subscription's events: a cancellation, or a seat change this month.
+    # One probe of the subscription's events: a cancellation, seats billed after their
+    # removal (KEPT), or a seat change this month.
     seat_change_or_cancel = exists().where(
         SubscriptionEvent.subscription_id == Subscription.id,
-        or_(SubscriptionEvent.kind == "cancel",
+        or_(SubscriptionEvent.kind.in_(("cancel", KEPT)),
             and_(SubscriptionEvent.kind.in_(SEAT_CHANGES),
                  SubscriptionEvent.at >= midnight(first))))
     return and_(

@@ -10,7 +10,8 @@ copies Partner Center's answer onto it:
   tranche's refund window opening (refundableQuantity.details[].allowedUntilDateTime less
   168 hours), else the sync's time;
 - seats removed while they were still refundable: credited for the rest of the cycle (B3);
-  removed after: no credit, no event (the history says so);
+  removed after: no credit, and the count before stays billed to the term's last day
+  (`KEPT`: billing.billed reads it for the cycles until then);
 - a cancellation while the window was open: credited the quote the cancel page would have
   shown (S3/S6, B3); after it, not credited: the term stays billed to its end.
 
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from connectors.partner_center.commerce_types import Subscription as RemoteSubscription
 from persistence import as_utc
@@ -32,6 +33,7 @@ from subscriptions.quotes import cancellation_quote, facts
 
 DELETED = "deleted"  # Partner Center's word for cancelled
 NO_SEATS = (rules.PERPETUAL, rules.AZURE_PLAN)
+KEPT = "quantity_kept"  # seats removed after their window, billed until the term ends
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,21 @@ def removed(sub: Subscription, after: int, now: datetime) -> list[Seen]:
     allowed = rules.removable(facts(sub), now)
     if allowed.seats is None or sub.quantity - after <= allowed.seats:
         return [_seat_change(sub.quantity, after, now, now)]
-    return []
+    return _kept(sub, after, now)
+
+
+def _kept(sub: Subscription, after: int, now: datetime) -> list[Seen]:
+    """Removed after their window: not credited, and billed to the term's last day at the
+    count before (billing.billed reads KEPT), as Microsoft bills a term's licences."""
+    end = as_utc(sub.term_end)
+    if end is None:
+        return []
+    last_day = (end - timedelta(seconds=1)).astimezone(UTC).date()
+    return [Seen(now, KEPT, f"Licences changed in Partner Center from {sub.quantity} to "
+                 f"{after} ({now:%Y-%m-%d %H:%M} UTC), after their 7 days: not credited; "
+                 f"the {sub.quantity} stay billed to the term's end on {last_day:%Y-%m-%d} "
+                 "(S2, B3).", {"before": sub.quantity, "after": after,
+                               "billed_until": last_day.isoformat()})]
 
 
 def _seat_change(before: int, after: int, at: datetime, now: datetime) -> Seen:

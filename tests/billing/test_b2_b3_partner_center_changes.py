@@ -127,3 +127,26 @@ def test_s3_a_subscription_gone_from_partner_center_after_the_window_is_billed_n
     sync_all(pc_client)
     run_billing("2021-06", JUNE_END)
     assert invoice_lines() == [("new", 10, Decimal("100.80"))]
+
+
+def test_b3_licences_removed_in_partner_center_after_their_7_days_stay_billed_to_the_term_end(
+        shop, clock, pc_client, pc_sandbox):
+    # An annual term billed monthly: Partner Center refuses such a removal (900214), so it
+    # is written straight into the sandbox's state, as a change nobody could refuse.
+    annual = price_in(shop, "DE", "EUR", erp="10.08", term="P1Y", cycle="monthly")
+    sub = provisioned(shop.customer_a, shop.reseller_a_user, annual, 10, pc_client)
+    clock.move_to(datetime(2021, 8, 1, 9, tzinfo=UTC))
+    pc_sandbox.data["subscriptions"][sub.pc_subscription_id]["wire"]["quantity"] = 8
+    sync_all(pc_client)
+    clock.move_to(datetime(2021, 9, 30, 9, tzinfo=UTC))
+    for month, last in (("2021-06", JUNE_END), ("2021-07", date(2021, 7, 31)),
+                        ("2021-08", date(2021, 8, 31)), ("2021-09", date(2021, 9, 30))):
+        generate_charges(month, last)
+    rows = db.session.scalars(select(Charge).order_by(Charge.period_start, Charge.id))
+    assert [(c.charge_type, c.quantity, c.period_start) for c in rows] == [
+        ("new", 10, date(2021, 6, 18)), ("cycleCharge", 10, date(2021, 7, 18)),
+        ("cycleCharge", 10, date(2021, 8, 18)), ("cycleCharge", 10, date(2021, 9, 18))]
+    db.session.expire_all()
+    [note] = [e.note for e in db.session.get(Subscription, sub.id).events
+              if e.kind == "quantity_kept"]
+    assert "not credited" in note and "2022-06-17" in note
