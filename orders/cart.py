@@ -61,6 +61,11 @@ def add_line(cart: Cart, price_id: int, quantity: int,
     its predecessor's id) in the tier that prices the line's licences."""
     asked, tiers = _selling_tiers(price_id)
     price = _same_tier(asked, tiers)
+    if price is None and add_to_subscription_id is not None:
+        # C3: the subscription's own row, though no longer sold (end of sale, or Partner
+        # Center no longer sells the SKU here): it only names the term; the licences cost
+        # the subscription's term price.
+        price = asked
     if price is None:
         raise CartError("That offer is no longer available. Pick another one in the shop.")
     if quantity < 1:

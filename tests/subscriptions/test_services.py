@@ -265,6 +265,14 @@ def test_c3_a_discontinued_plan_still_takes_extra_licenses(buy, world):
     assert add_licenses(sub, 1, world.reseller_a_user).add_to_subscription_id == sub.id
 
 
+def test_c3_a_plan_at_end_of_sale_in_the_price_list_still_takes_extra_licenses(buy, world):
+    sub = buy()
+    world.price.listed = False  # its row is tagged EndOfSale, as every row of the plan
+    sub.product.end_of_sale = True
+    db.session.commit()
+    assert add_licenses(sub, 1, world.reseller_a_user).add_to_subscription_id == sub.id
+
+
 def test_c4_extra_dynamics_licenses_go_to_this_instance(buy, world):
     first = buy(("CFQ7TTC0LGNM", "0001"), family="dynamics", new_subscription_per_order=True)
     second = buy(("CFQ7TTC0LGNM", "0001"), price=first.product.skus[0].prices[0])
