@@ -112,6 +112,26 @@ def test_refuses_a_discontinued_plan(pc_client, make_customer, line):
     assert (caught.value.http_status, caught.value.code) == (403, "2091")
 
 
+def test_a_sku_withdrawn_in_one_country_is_not_purchasable_only_there(pc_client, pc_sandbox):
+    pc_sandbox.withdraw_availability("CFQ7TTC0LDPB", "0001", country="US")
+    [us] = pc_client.list_availabilities("CFQ7TTC0LDPB", "0001", "US")
+    [gb] = pc_client.list_availabilities("CFQ7TTC0LDPB", "0001", "GB")
+    assert (us.is_purchasable, gb.is_purchasable) == (False, True)
+    pc_sandbox.relist_availability("CFQ7TTC0LDPB", "0001", country="US")
+    [us] = pc_client.list_availabilities("CFQ7TTC0LDPB", "0001", "US")
+    assert us.is_purchasable
+
+
+def test_refuses_a_checkout_of_a_sku_withdrawn_in_the_customers_country(
+        pc_client, pc_sandbox, make_customer, line):
+    customer = make_customer()  # a US customer
+    cart = pc_client.create_cart(customer.id, [line()])
+    pc_sandbox.withdraw_availability("CFQ7TTC0LDPB", "0001", country="US")
+    with pytest.raises(InvalidRequest) as caught:
+        pc_client.checkout_cart(customer.id, cart.id)
+    assert (caught.value.http_status, caught.value.code) == (403, "2091")
+
+
 def test_refuses_a_checkout_whose_availability_id_rotated(
         pc_client, pc_sandbox, make_customer, line):
     customer = make_customer()

@@ -9,8 +9,8 @@ from typing import Any
 
 from connectors.partner_center import wire
 from connectors.partner_center.sandbox import azure, coterming, orders
-from connectors.partner_center.sandbox.catalog import Resolved
-from connectors.partner_center.sandbox.customers import Answer, customer, link
+from connectors.partner_center.sandbox.catalog import Resolved, is_withdrawn
+from connectors.partner_center.sandbox.customers import Answer, country_of, customer, link
 from connectors.partner_center.sandbox.errors import SandboxError, bad_request, forbidden
 from connectors.partner_center.sandbox.partners import has_mca
 from connectors.partner_center.sandbox.state import Sandbox
@@ -143,12 +143,14 @@ def release(sb: Sandbox, cart_id: str) -> None:
     sb.data["carts"][cart_id]["processing"] = False
 
 
-def _resolve_all(sb: Sandbox, lines: list[dict[str, Any]]) -> list[Resolved]:
-    """Resolve buyable lines: 404/400019 stale availability, 403/2091 no longer sold."""
+def _resolve_all(sb: Sandbox, lines: list[dict[str, Any]], country: str) -> list[Resolved]:
+    """Resolve buyable lines: 404/400019 stale availability, 403/2091 no longer sold (in
+    the customer's country)."""
     resolved = []
     for line in lines:
         item = sb.catalog.resolve(line["catalogItemId"], sb.data["availabilityIds"])
-        if not item.availability["isPurchasable"]:
+        if not item.availability["isPurchasable"] or is_withdrawn(
+                sb.data.get("withdrawnSkus"), item.product["id"], item.sku["id"], country):
             raise forbidden(2091, f"{item.product['title']} is no longer available.")
         resolved.append(item)
     return resolved
@@ -180,7 +182,7 @@ def finish_checkout(sb: Sandbox, tenant_id: str, cart_id: str) -> Answer:
     lines = cart["wire"]["lineItems"]
     failed = {ln["orderGroup"]: ln["error"] for ln in lines if ln.get("error")}
     buyable = [ln for ln in lines if ln["orderGroup"] not in failed]
-    items = _resolve_all(sb, buyable)
+    items = _resolve_all(sb, buyable, country_of(sb, tenant_id))
     if any("MicrosoftCustomerAgreement" in i.sku["purchasePrerequisites"] for i in items) \
             and not has_mca(sb, tenant_id):
         raise forbidden(13605, "The customer has not accepted the Microsoft Customer "

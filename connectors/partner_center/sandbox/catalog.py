@@ -88,6 +88,13 @@ def _sku_view(product: dict[str, Any], sku: dict[str, Any], country: str) -> dic
                   "self": _link(f"{base}?country={country}")}}
 
 
+def is_withdrawn(withdrawn: dict[str, list[str]] | None, product_id: str, sku_id: str,
+                 country: str) -> bool:
+    """Whether the state withdrew the SKU in the country (Sandbox.withdraw_availability)."""
+    countries = (withdrawn or {}).get(f"{product_id}:{sku_id}", ())
+    return "*" in countries or _country(country) in countries
+
+
 def _segment_ok(availability: dict[str, Any], segment: str | None) -> bool:
     """Nonprofit availabilities only come back when that segment is asked for."""
     own = availability["segment"].lower()
@@ -152,11 +159,16 @@ class Catalog:
                 if any(_segment_ok(a, segment) for a in s["availabilities"])]
 
     def availabilities(self, product_id: str, sku_id: str, country: str, segment: str | None,
-                       current_ids: dict[str, str]) -> list[dict[str, Any]]:
-        """Availabilities of a SKU with their (possibly rotated) ids and catalogItemId."""
+                       current_ids: dict[str, str],
+                       withdrawn: dict[str, list[str]] | None = None) -> list[dict[str, Any]]:
+        """Availabilities of a SKU with their (possibly rotated) ids and catalogItemId; a
+        SKU `withdrawn` in the country answers isPurchasable false there."""
         sku = self.sku(product_id, sku_id)
-        return [self._availability(product_id, sku_id, a, country, current_ids)
-                for a in sku["availabilities"] if _segment_ok(a, segment)]
+        found = [self._availability(product_id, sku_id, a, country, current_ids)
+                 for a in sku["availabilities"] if _segment_ok(a, segment)]
+        if is_withdrawn(withdrawn, product_id, sku_id, country):
+            found = [a | {"isPurchasable": False} for a in found]
+        return found
 
     def resolve(self, catalog_item_id: str, current_ids: dict[str, str]) -> Resolved:
         """Split `product:sku:availability`; a stale availability id is 404/400019."""

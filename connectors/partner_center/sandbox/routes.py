@@ -82,7 +82,7 @@ def _availabilities(sb: Sandbox, ctx: Ctx) -> tuple[int, Any]:
     segment = _catalog_segment(ctx)
     found = sb.catalog.availabilities(ctx.params["product"], ctx.params["sku"],
                                       ctx.query["country"].upper(), segment,
-                                      sb.data["availabilityIds"])
+                                      sb.data["availabilityIds"], sb.data.get("withdrawnSkus"))
     return 200, customers.collection(found)
 
 

@@ -89,7 +89,7 @@ def initial_state(now: datetime) -> dict[str, Any]:
         "carts": {}, "orders": {}, "subscriptions": {},
         # Software bought before October 2021: listed by Get Orders only (legacy_orders).
         "legacyOrders": legacy_orders.seeded(TENANT_WITH_DAP_ID, RESELLER_MPN_ID_2),
-        "idempotency": {}, "availabilityIds": {},
+        "idempotency": {}, "availabilityIds": {}, "withdrawnSkus": {},
         "takenDomains": list(TAKEN_DOMAINS),
         "gdap": {"relationships": {}},  # Graph delegatedAdminRelationships (graph/)
         "entra": {"codes": {}, "nextSignIn": None},  # the Entra ID sign-in double (entra.py)

@@ -177,6 +177,26 @@ class Sandbox:
             self.changed()
             return new_id
 
+    def withdraw_availability(self, product_id: str, sku_id: str,
+                              country: str | None = None) -> None:
+        """Partner Center stops selling a SKU in one country (None: everywhere): its
+        availabilities there answer isPurchasable false and a cart buying it fails (2091)."""
+        with self.lock:
+            withdrawn = self.data.setdefault("withdrawnSkus", {})
+            countries = withdrawn.setdefault(f"{product_id}:{sku_id}", [])
+            countries.append((country or "*").upper())
+            self.changed()
+
+    def relist_availability(self, product_id: str, sku_id: str,
+                            country: str | None = None) -> None:
+        """Partner Center sells a withdrawn SKU again in one country (None: everywhere)."""
+        with self.lock:
+            withdrawn = self.data.setdefault("withdrawnSkus", {})
+            key, country = f"{product_id}:{sku_id}", (country or "*").upper()
+            withdrawn[key] = [c for c in withdrawn.get(key, [])
+                              if country != "*" and c not in (country, "*")]
+            self.changed()
+
     def count(self, collection: str, customer_id: str | None = None) -> int:
         """How many customers/carts/orders/subscriptions exist (optionally for one customer)."""
         with self.lock:
