@@ -46,8 +46,8 @@ def sync_command(country: str | None) -> None:
     market = (country or CatalogSettings.current().default_market).upper()
     summary = sync_catalog(get_client(), market)
     click.echo(f"Synced market {market}: {summary.products_added} new products, "
-               f"{summary.products_updated} updated, {summary.skus_added} new SKUs, "
-               f"{summary.discontinued} newly discontinued.")
+               f"{summary.products_updated} updated, {summary.skus_added} new SKUs; "
+               f"{summary.c3_words(market)}.")
 
 
 def _report_errors(errors) -> None:

@@ -13,9 +13,14 @@ End of sale (C3) is Microsoft's word on one row, a SKU in one market: a row tagg
 EndOfSale is kept but not listed, so the shop stops offering it there and checkout refuses
 a new subscription at it (extra licenses are priced at their subscription's term). Only
 when every row of a product in the file is at end of sale is the product (end_of_sale,
-apart from the admin's own discontinued flag), as the Partner Center sync discontinues a
-product none of whose SKUs can be bought. Each list says it again: a later one without the
+apart from the admin's own discontinued flag), as the Partner Center sync ends one none of
+whose SKUs can be bought (catalog/sync.py). Each list says it again: a later one without the
 tag lists the row and sells the product again; the admin's flag stays as they set it.
+A row the Partner Center sync stopped (`sync_stopped`: its SKU is not purchasable in its
+market, catalog/sync.py) is one the list still sells: a list selling it again leaves it
+stopped until a sync finds the SKU purchasable, and one that ends it, tags it EndOfSale or
+leaves it out takes it over (it is then the list's to list again). A new row of a stopped
+SKU sells until the next sync.
 
 The file is taken as Microsoft's full list only where it can be: a file with invalid lines
 unlists and ends nothing (an invalid line may be the very offer it would unlist, and a
@@ -216,13 +221,15 @@ def _upsert_prices(rows, sku_ids, summary: ImportSummary, progress) -> None:
         values = (money[row.unit_price], money[row.erp_price], row.tier_max,
                   day[row.effective_end])  # as PRICE_FIELDS
         found = existing.get(key)
+        stopped = bool(found and found[4]) and sells  # Partner Center's stop holds (C3)
         if found is None:
             # The first import replaces nothing: its parameters are built here at once.
             new.append((key, values, row) if existing else (*key, *values, listed, now, None))
         elif found[2] == values and found[1] == sells:
             summary.unchanged += 1
         else:
-            updates.append((*values, listed, now, found[0]))
+            updates.append((*values, flag[sells and not stopped], flag[stopped], now,
+                            found[0]))
             summary.changed += 1
             _note_change(summary, row, found[2][0], values[0])
         if index % PROGRESS_STEP == 0:
@@ -292,7 +299,7 @@ def _absent(absent: list[tuple], seen: set, rows, flag, now, day
     starts = _FileStarts(seen, rows, {key[:-1] for key, _ in absent})
     on, gone, ending, ended = today(), [], [], []
     latest = starts.latest or date.min
-    for key, (price_id, _, values, _) in absent:
+    for key, (price_id, _, values, _, stopped) in absent:
         start = _as_date(key[-1]) or date.min
         replaced_from = starts.per_offer.get(key[:-1])
         if start > latest:
@@ -303,10 +310,11 @@ def _absent(absent: list[tuple], seen: set, rows, flag, now, day
         elif latest > on:
             ends = latest - timedelta(days=1)
             if (_as_date(values[-1]) or date.max) > ends:
-                ending.append((*values[:-1], day[ends], flag[True], now, price_id))
+                ending.append((*values[:-1], day[ends], flag[not stopped], flag[stopped],
+                               now, price_id))
                 ended.append((key, ends))
             continue
-        gone.append((flag[False], now, price_id))
+        gone.append((flag[False], flag[False], now, price_id))
     return gone, ending, ended
 
 
@@ -333,7 +341,7 @@ def _latest_per_offer(existing: dict) -> dict[tuple, tuple]:
     """Offer (key less the start) → (price fields, retail price) of its listed row that
     started last: what a new dated row of the offer replaces."""
     latest: dict[tuple, tuple] = {}
-    for key, (_, was_listed, values, retail) in existing.items():
+    for key, (_, was_listed, values, retail, _) in existing.items():
         start = _as_date(key[-1]) or date.min
         if was_listed and start >= latest.get(key[:-1], (date.min, None))[0]:
             latest[key[:-1]] = (start, (values, retail))
@@ -341,11 +349,13 @@ def _latest_per_offer(existing: dict) -> dict[tuple, tuple]:
 
 
 def _existing_prices() -> dict[tuple, tuple]:
-    """Natural key → (id, listed, price fields, retail price as the database holds them)."""
-    columns = ", ".join(("id", *KEY_COLUMNS, "listed", *PRICE_FIELDS, "retail_price"))
+    """Natural key → (id, listed, price fields, retail price as the database holds them,
+    stopped by the sync). Listed is the list's word: a row the sync stopped, it listed."""
+    columns = ", ".join(("id", *KEY_COLUMNS, "listed", *PRICE_FIELDS, "retail_price",
+                         "sync_stopped"))
     found = {}
     for r in db.session.connection().exec_driver_sql(f"SELECT {columns} FROM prices"):  # noqa: S608
-        found[tuple(r[1:8])] = (r[0], bool(r[8]), tuple(r[9:-1]), r[-1])
+        found[tuple(r[1:8])] = (r[0], bool(r[8] or r[-1]), tuple(r[9:-2]), r[-2], bool(r[-1]))
     return found
 
 
@@ -362,13 +372,15 @@ def _write(inserts: list[tuple], updates: list[tuple], gone: list[tuple]) -> Non
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     marks = lambda n: ", ".join([mark] * n)  # noqa: E731
     insert_columns = (*KEY_COLUMNS, *PRICE_FIELDS, "listed", "updated_at", "retail_price")
-    sets = ", ".join(f"{name} = {mark}" for name in (*PRICE_FIELDS, "listed", "updated_at"))
+    sets = ", ".join(f"{name} = {mark}" for name in (*PRICE_FIELDS, "listed", "sync_stopped",
+                                                      "updated_at"))
     # Only our own column names are formatted in; every value is a bound parameter.
     statements = (
         (f"INSERT INTO prices ({', '.join(insert_columns)}) "  # noqa: S608
          f"VALUES ({marks(len(insert_columns))})", inserts),
         (f"UPDATE prices SET {sets} WHERE id = {mark}", updates),  # noqa: S608
-        (f"UPDATE prices SET listed = {mark}, updated_at = {mark} "  # noqa: S608
+        (f"UPDATE prices SET listed = {mark}, sync_stopped = {mark}, "  # noqa: S608
+         f"updated_at = {mark} "
          f"WHERE id = {mark}", gone),
     )
     for sql, params in statements:

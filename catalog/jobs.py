@@ -140,8 +140,8 @@ def _run_sync(job: CatalogJob, client) -> None:
     job.finished_at = utcnow()
     job.summary = (f"Market {job.market}: {counted(summary.products_added, 'new product')}, "
                    f"{summary.products_updated} updated, "
-                   f"{counted(summary.skus_added, 'new SKU')}, "
-                   f"{summary.discontinued} newly discontinued.")
+                   f"{counted(summary.skus_added, 'new SKU')}; "
+                   f"{summary.c3_words(job.market)}.")
     _phase(job, "done", "done", 100)
 
 

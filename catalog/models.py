@@ -45,10 +45,12 @@ class Product(db.Model):
     description = db.Column(db.Text, nullable=False, default="")
     family = db.Column(db.String(30), nullable=False, default=Family.OTHER, index=True)
     segment = db.Column(db.String(20), nullable=False, default="commercial", index=True)
-    # C3, as the admin (or the Partner Center sync) sets it: no price list undoes it.
+    # C3, as the admin sets it: no price list or sync undoes it.
     discontinued = db.Column(db.Boolean, nullable=False, default=False)
-    # C3, as the latest price list says it: every SKU of the product in the file is tagged
-    # EndOfSale (catalog/importer.py). A later list with a SKU sold again clears it.
+    # C3, as Microsoft's latest word says it: every SKU of the product in the price list is
+    # tagged EndOfSale (catalog/importer.py), or the Partner Center sync found no SKU
+    # purchasable in its market and no market still selling it (catalog/sync.py). A later
+    # list or sync that finds a SKU sold again clears it.
     end_of_sale = db.Column(db.Boolean, nullable=False, default=False)
     # C4: every order makes a new Partner Center subscription (Dynamics instances).
     new_subscription_per_order = db.Column(db.Boolean, nullable=False, default=False)
@@ -143,6 +145,10 @@ class Price(db.Model):
     effective_start = db.Column(db.Date)
     effective_end = db.Column(db.Date)
     listed = db.Column(db.Boolean, nullable=False, default=True)
+    # C3: unlisted by the Partner Center sync (no purchasable availability of the SKU in
+    # this market), not by the list: a sync finding it purchasable again lists it again.
+    sync_stopped = db.Column(db.Boolean, nullable=False, default=False,
+                             server_default=db.false())  # the importer's INSERTs omit it
     updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow,
                            onupdate=utcnow)
 

@@ -2,7 +2,18 @@
 
 Prices are not part of Partner Center's catalog API; they come from the price list import.
 Availability ids rotate, so provisioning re-reads them before ordering; sync keeps the
-shop's view fresh and marks products that can no longer be bought as discontinued (C3).
+shop's view fresh.
+
+C3, as for the price list's EndOfSale (catalog/importer.py): Partner Center's word is on a
+SKU in one market. A SKU with no purchasable availability (`isPurchasable`) in the synced
+market stops selling there: its listed price rows of that market are unlisted and marked
+`sync_stopped`, and a later sync finding it purchasable lists exactly those again (never a
+row the price list unlisted; a list that ends or drops a stopped row takes it over). Only
+when no SKU is purchasable here and no price row of the product still sells in any market
+(each market's own sync, or the list, having stopped them) is the product at end of sale;
+a sync finding a SKU purchasable again clears it. The admin's own `discontinued` flag is
+never touched. Products an older sync marked discontinued stay so: nothing tells them from
+an admin's choice.
 """
 
 from __future__ import annotations
@@ -13,7 +24,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from catalog.families import classify, is_not_cancellable
-from catalog.models import Family, Product, Sku
+from catalog.models import Family, Price, Product, Sku
+from catalog.price_words import counted
 from persistence import db
 
 # Views we sell from, and the family a product found there belongs to when its title
@@ -31,7 +43,19 @@ class SyncSummary:
     products_added: int = 0
     products_updated: int = 0
     skus_added: int = 0
-    discontinued: int = 0
+    # C3 in the synced market: SKUs whose rows stopped selling, or sell again.
+    skus_stopped: int = 0
+    skus_back: int = 0
+    # C3: products put at end of sale, or back on sale.
+    ended: int = 0
+    back: int = 0
+
+    def c3_words(self, market: str) -> str:
+        """What stopped and what came back, for the CLI and the admin's job page."""
+        return (f"{counted(self.skus_stopped, 'SKU')} stopped selling in {market}, "
+                f"{self.skus_back} selling there again; "
+                f"{counted(self.ended, 'product')} at end of sale, "
+                f"{counted(self.back, 'product')} back on sale")
 
 
 def sync_catalog(client, country: str,
@@ -68,9 +92,25 @@ def _sync_product(client, country, remote, family, segment, summary: SyncSummary
     if is_new and any(purchasable):
         # The availability says which segment the plan is sold to (C5).
         local.segment = next(a for a in availabilities if a).segment.lower() or "commercial"
-    if purchasable and not any(purchasable) and not local.discontinued:
-        local.discontinued = True
-        summary.discontinued += 1
+    if purchasable:  # a product listing no SKU here says nothing of its sale
+        _follow_sale(local, any(purchasable), summary)
+
+
+def _follow_sale(product: Product, purchasable: bool, summary: SyncSummary) -> None:
+    """C3: end of sale once no SKU is purchasable here nor any row sells elsewhere;
+    cleared when one is purchasable again. `discontinued` stays the admin's."""
+    if purchasable and product.end_of_sale:
+        product.end_of_sale = False
+        summary.back += 1
+    elif not purchasable and not product.end_of_sale and not _sells_anywhere(product):
+        product.end_of_sale = True
+        summary.ended += 1
+
+
+def _sells_anywhere(product: Product) -> bool:
+    """Whether a price row of the product is still listed in some market."""
+    return db.session.scalar(select(Price.id).join(Sku).where(
+        Sku.product_id == product.id, Price.listed.is_(True)).limit(1)) is not None
 
 
 def _new_product(remote, family, segment) -> Product:
@@ -98,4 +138,25 @@ def _sync_sku(client, country, product: Product, remote, segment, summary):
     sku.purchasable = current is not None
     if current is not None:
         sku.availability_id = current.id
+    _follow_market(sku, country, current is not None, summary)
     return current
+
+
+def _follow_market(sku: Sku, market: str, purchasable: bool, summary: SyncSummary) -> None:
+    """C3 for one SKU in one market: stop its listed rows there, or list again the rows
+    an earlier sync stopped; rows the price list unlisted are the list's to list."""
+    if purchasable:
+        rows = _rows(sku, market, Price.sync_stopped.is_(True))
+        summary.skus_back += bool(rows)
+    else:
+        rows = _rows(sku, market, Price.listed.is_(True))
+        summary.skus_stopped += bool(rows)
+    for row in rows:
+        row.listed, row.sync_stopped = purchasable, not purchasable
+
+
+def _rows(sku: Sku, market: str, condition) -> list[Price]:
+    if sku.id is None:  # a SKU new to us has no prices yet
+        return []
+    return list(db.session.scalars(select(Price).where(
+        Price.sku_id == sku.id, Price.market == market, condition)))

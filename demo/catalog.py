@@ -76,5 +76,6 @@ def _apply_catalog_facts(db, products) -> None:
         product.min_quantity = sku_data.get("minimumQuantity", 1)
         product.max_quantity = sku_data.get("maximumQuantity", 10000)
         availability = sku_data["availabilities"][0]
-        product.discontinued = not availability.get("isPurchasable", True)
+        # C3 as the sync reads it: Microsoft's end of sale, not the admin's Discontinued.
+        product.end_of_sale = not availability.get("isPurchasable", True)
         product.skus[0].availability_id = availability["id"]

@@ -94,7 +94,8 @@ def test_demo_catalog_is_the_sandbox_catalog_with_prices(client, app):
     products = {p.pc_product_id: p for p in db.session.scalars(select(Product))}
     assert len(products) == 12
     assert products["DZH318Z0BPS6"].family == "azure_plan"  # K12: the Azure plan is for sale
-    assert products["CFQ7TTC0LF8Q"].discontinued and products["CFQ7TTC0LGNM"].family == "dynamics"
+    assert products["CFQ7TTC0LF8Q"].end_of_sale and not products["CFQ7TTC0LF8Q"].discontinued
+    assert products["CFQ7TTC0LGNM"].family == "dynamics"
     assert products["CFQ7TTC0LDPB"].skus[0].catalog_item_id == "CFQ7TTC0LDPB:0001:CFQ7TTC0K5DJ"
     assert CatalogSettings.current().annual_sellable
     assert login(client, "it@adatum.example", "demo-customer-pass").status_code == 302

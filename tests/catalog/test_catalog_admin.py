@@ -236,4 +236,4 @@ def test_c3_a_list_putting_a_product_at_end_of_sale_outdates_the_cached_pages(cl
     after = client.get("/admin/catalog?status=discontinued").get_data(as_text=True)
     assert "Business Standard" in after and "end of sale" in after
     page = client.get(f"/admin/catalog/{world.price.sku.product_id}").get_data(as_text=True)
-    assert "End of sale: every SKU in Microsoft" in page
+    assert "End of sale: Microsoft no longer sells any SKU of it" in page

@@ -10,6 +10,7 @@ import time_machine
 from sqlalchemy import select
 
 from catalog.models import Price
+from catalog.sync import sync_catalog
 from orders.cart import add_licenses
 from orders.models import CartLine
 from persistence import db
@@ -270,6 +271,16 @@ def test_c3_a_plan_at_end_of_sale_in_the_price_list_still_takes_extra_licenses(b
     world.price.listed = False  # its row is tagged EndOfSale, as every row of the plan
     sub.product.end_of_sale = True
     db.session.commit()
+    assert add_licenses(sub, 1, world.reseller_a_user).add_to_subscription_id == sub.id
+
+
+def test_c3_a_plan_partner_center_no_longer_sells_still_takes_extra_licenses(
+        buy, world, pc_client, pc_sandbox):
+    sub = buy()
+    pc_sandbox.withdraw_availability("CFQ7TTC0LDPB", "0001")
+    sync_catalog(pc_client, "US")
+    assert sub.product.end_of_sale and not world.price.listed
+    assert not sub.product.discontinued
     assert add_licenses(sub, 1, world.reseller_a_user).add_to_subscription_id == sub.id
 
 
