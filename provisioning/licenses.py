@@ -41,6 +41,7 @@ from provisioning.steps import Checkpoint
 from subscriptions.matching import ProductIndex, Unmatched, adopt, owners_of
 from subscriptions.models import Subscription
 from subscriptions.scheduled import scheduled_words
+from subscriptions.seen_changes import seen_increase
 from subscriptions.services import note_removed_schedule
 from subscriptions.sync import mirror as copy_remote
 from subscriptions.sync import mirror_refundable, next_term_words
@@ -108,11 +109,21 @@ def _record_added(order: Order, line: OrderLine, subscription: Subscription,
     # S2: the added licences may be removed for their own 7 days, which the reduction page
     # reads from the mirror: taken from this answer, not an hour later from the sync.
     mirror_refundable(subscription, updated)
-    subscription.record("licenses_added", f"{counted(line.quantity, 'license')} added by order "
-                        f"{order.number}; {updated.quantity} in all.", order.placed_by,
-                        request_id=request_id,
-                        data={"before": line.target_quantity - line.quantity,
-                              "after": updated.quantity, "order_line_id": line.id})
+    before = line.target_quantity - line.quantity
+    note = (f"{counted(line.quantity, 'license')} added by order {order.number}; "
+            f"{updated.quantity} in all.")
+    data = {"before": before, "after": updated.quantity, "order_line_id": line.id}
+    seen = seen_increase(subscription, before, updated.quantity, order.created_at)
+    if seen is None:
+        subscription.record("licenses_added", note, order.placed_by, request_id=request_id,
+                            data=data)
+    else:
+        # The hourly sync saw these seats in Partner Center first (the job stopped between
+        # its PATCH and this commit) and wrote them as a change made there: that event,
+        # and any charge billing keyed on its id, becomes the order's, so they bill once.
+        seen.kind, seen.note, seen.user, seen.request_id = (
+            "licenses_added", note, order.placed_by, request_id)
+        seen.data = {**data, "seen_at": seen.data["seen_at"]}
     # A mid-term change makes Partner Center remove the change scheduled for the renewal
     # (R1, create-scheduled-changes): said now, not when the hourly sync sees it gone.
     subscription.next_term = next_term_words(updated)

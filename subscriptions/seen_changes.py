@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from connectors.partner_center.commerce_types import Subscription as RemoteSubscription
 from persistence import as_utc
 from subscriptions import rules
-from subscriptions.models import Subscription
+from subscriptions.models import Subscription, SubscriptionEvent
 from subscriptions.quotes import cancellation_quote, facts
 
 DELETED = "deleted"  # Partner Center's word for cancelled
@@ -91,6 +91,17 @@ def _new_tranches(sub: Subscription, remote: RemoteSubscription,
         taken.append((seats, as_utc(until) - rules.CANCEL_WINDOW))
         total += seats
     return list(reversed(taken)) if total == increase else []
+
+
+def seen_increase(sub: Subscription, before: int, after: int, since: datetime
+                  ) -> SubscriptionEvent | None:
+    """The sync's record of seats raised from `before` to `after`, seen in Partner Center
+    since `since`: an order's own licences when its job stopped between its PATCH and
+    recording them, and the sync came first (provisioning.licenses claims it)."""
+    return next((event for event in reversed(sub.events)
+                 if event.kind == "quantity" and event.data.get("seen_in") == "partner_center"
+                 and event.data.get("before") == before and event.data.get("after") == after
+                 and datetime.fromisoformat(event.data["seen_at"]) >= as_utc(since)), None)
 
 
 def removed(sub: Subscription, after: int, now: datetime) -> list[Seen]:

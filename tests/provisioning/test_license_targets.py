@@ -3,12 +3,15 @@ and set its seats once: crash, replay and a second order at the same time includ
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
 from sqlalchemy import select
 
+from billing.billed import SEAT_CHANGES
+from billing.charges import generate_charges
+from billing.models import Charge
 from connectors.partner_center.commerce_types import CartLineRequest
 from connectors.partner_center.sandbox import seed
 from persistence import db
@@ -16,6 +19,7 @@ from provisioning.jobs import requeue, run_job
 from subscriptions import renewals, rules, services
 from subscriptions.models import Subscription
 from subscriptions.renewal_rules import NextTermChange
+from subscriptions.sync import sync_all
 from tests.checkout.factories import URLS
 from tests.conftest import login
 from tests.provisioning.conftest import crash_once_at
@@ -248,3 +252,31 @@ def test_s2_licences_an_order_added_are_offered_for_removal_once_provisioned(
         login(client, first.placed_by, "pw-never-used-here")
         page = client.get(f"/subscriptions/{sub.id}").get_data(as_text=True)
     assert "Up to 2 licenses can be removed until 2025-03-18 09:00 UTC (S2)." in page
+
+
+def test_b2_licences_the_sync_saw_before_a_crashed_order_recorded_them_are_charged_once(
+        pc_app, pc_client, pc_sandbox):
+    """The job stops between its PATCH and its commit; the hourly sync runs first and sees 2
+    seats more in Partner Center, which it writes as a change made there (charged, B2).
+    The re-run claims that record as the order's instead of adding a second one, so the
+    seats are charged once, and the history names the order."""
+    start = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        first = make_order(lines=((E3, 3, "P1Y", "monthly"),))
+        run_job(first.id, pc_client)
+        sub = db.session.scalars(select(Subscription)).one()
+        clock.move_to(start + timedelta(days=10))
+        more = make_order(first.placed_by, first.customer, add_to=sub,
+                          lines=((E3, 2, "P1Y", "monthly"),))
+        run_job(more.id, pc_client, checkpoint=crash_once_at("add_licenses"))
+        clock.move_to(start + timedelta(days=10, hours=1))
+        sync_all(pc_client)
+        run_job(more.id, pc_client)
+        generate_charges("2025-03", date(2025, 3, 31))
+    seat_changes = [(e.kind, e.data["before"], e.data["after"]) for e in sub.events
+                    if e.kind in SEAT_CHANGES]
+    assert more.status == "provisioned" and sub.quantity == 5
+    assert seat_changes == [("licenses_added", 3, 5)]
+    assert more.number in next(e.note for e in sub.events if e.kind == "licenses_added")
+    added = db.session.scalars(select(Charge).where(Charge.charge_type == "addQuantity")).all()
+    assert sorted(c.quantity for c in added) == [-3, 5]
