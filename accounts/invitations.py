@@ -11,9 +11,10 @@ sender could grant, so it works only while the sender still may invite for the c
 (active, and its admin or one of the provider's) and the company is active, and one
 making an admin agent only while its sender may still grant that (accounts/team.py: an
 admin agent of the company, or the provider's admin): checked when the link is opened and
-again when it is accepted, whatever ended the sender's right. Deactivating a reseller or
-a direct customer ends its open invitations for good (accounts/team.py), so reactivating
-it within their 7 days does not bring them back.
+again when it is accepted, whatever ended the sender's right; a reseller's customer is
+active only while its reseller is. Deactivating a reseller (with its customers'
+invitations) or a direct customer ends its open invitations for good (accounts/team.py),
+so reactivating it within their 7 days does not bring them back.
 """
 
 from __future__ import annotations

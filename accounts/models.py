@@ -102,11 +102,20 @@ class User(UserMixin, db.Model):
 
     @property
     def is_active(self) -> bool:
-        """Active, and so is the reseller or customer it works for: deactivating a reseller
+        """Active, and so is every company it works for or through: deactivating a reseller
         or a direct customer shuts out every one of its users (sign-in, open sessions and
-        API tokens) at once."""
-        return (bool(self.active) and (self.reseller is None or bool(self.reseller.active))
-                and (self.customer is None or bool(self.customer.active)))
+        API tokens) at once, a reseller's also the users of its end customers."""
+        return bool(self.active) and self.deactivated_company is None
+
+    @property
+    def deactivated_company(self) -> Reseller | Customer | None:
+        """The company the provider deactivated that shuts this user out: its reseller, its
+        customer, or the reseller that customer buys through (None when all are active)."""
+        customer = self.customer
+        for company in (self.reseller, customer, customer.reseller if customer else None):
+            if company is not None and not company.active:
+                return company
+        return None
 
     @property
     def is_provider_admin(self) -> bool:

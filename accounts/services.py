@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from accounts import api_tokens, audit, emails, links, mfa, notices, passwords, sessions, team
@@ -111,9 +111,9 @@ def _set_qualifications(customer: Customer, segments: set[str]) -> None:
 
 def save_reseller(reseller: Reseller, data: Mapping[str, Any],
                   actor: User | None = None) -> Reseller:
-    """Create or update a reseller; saved inactive, it loses every session and token, and
-    deactivating it ends its open invitations (audited as the actor's). MpnTaken when
-    another reseller has the MPN ID."""
+    """Create or update a reseller; saved inactive, it loses every session and token, its
+    end customers' users too, and deactivating it ends its and their open invitations
+    (audited as the actor's). MpnTaken when another reseller has the MPN ID."""
     _check_mpn_free(_clean(data.get("mpn_id") or ""), reseller.id)
     if reseller.id is None:
         db.session.add(reseller)
@@ -122,11 +122,10 @@ def save_reseller(reseller: Reseller, data: Mapping[str, Any],
     if reseller.mpn_id != mpn_before:
         _forget_standing(reseller)
     if reseller.id is not None and not reseller.active:
-        its_users = select(User.id).where(User.reseller_id == reseller.id)
-        _end_access(its_users, ApiToken.reseller_id == reseller.id, now)
+        _end_access_through(reseller, now)
         if was_active:  # not those the provider sent it since: reactivating lets them work
-            team.end_invitations_to(team.Company(reseller=reseller), actor, now,
-                                    f"{reseller.company_name} was deactivated")
+            team.end_invitations_through(reseller, actor, now,
+                                         f"{reseller.company_name} was deactivated")
     try:
         db.session.commit()
     except IntegrityError:  # another admin saved the same MPN ID since the check
@@ -183,6 +182,16 @@ def _check_mpn_free(mpn_id: str, reseller_id: int | None) -> None:
     if other is not None:
         raise MpnTaken(f"{other.company_name} already has this MPN ID; each reseller has "
                        "its own. Check the number in Partner Center.")
+
+
+def _end_access_through(reseller: Reseller, now) -> None:
+    """End the access of the reseller's users and of its end customers' users, who see
+    its data as much as its own do (User.is_active shuts both out); the caller commits."""
+    its_customers = select(Customer.id).where(Customer.reseller_id == reseller.id)
+    its_users = select(User.id).where(or_(User.reseller_id == reseller.id,
+                                          User.customer_id.in_(its_customers)))
+    _end_access(its_users, or_(ApiToken.reseller_id == reseller.id,
+                               ApiToken.customer_id.in_(its_customers)), now)
 
 
 def _end_access(user_ids, its_tokens, now) -> None:

@@ -96,7 +96,7 @@ def _session_with_user():
     first use, not at import, as loader options configure every mapper loaded so far."""
     return select(UserSession).where(UserSession.id == bindparam("id")).options(
         joinedload(UserSession.user).joinedload(User.reseller),
-        joinedload(UserSession.user).joinedload(User.customer))
+        joinedload(UserSession.user).joinedload(User.customer).joinedload(Customer.reseller))
 
 
 def _find(token: str | None) -> UserSession | None:
@@ -120,6 +120,9 @@ def _find(token: str | None) -> UserSession | None:
 # every request either way, so a sign-out or deactivation still counts at once.
 MAX_KEPT = 4096
 _MODELS = (UserSession, User, Reseller, Customer)  # the rows a copy holds, in this order
+# …and, last, the reseller the customer buys through: its id and whether it is active
+# (deactivating it shuts out its customers' users: User.is_active).
+_THROUGH = ("id", "active")
 _kept: dict[int, tuple[tuple, UserSession]] = {}
 _keeping = threading.Lock()
 
@@ -166,10 +169,12 @@ def _tables() -> tuple[Table, ...]:
 @cache
 def _current_values():
     sessions, users, resellers, customers = _tables()
-    return select(*_tables()).select_from(
+    through = resellers.alias("through")
+    return select(*_tables(), *(through.c[name] for name in _THROUGH)).select_from(
         sessions.join(users, users.c.id == sessions.c.user_id)
         .outerjoin(resellers, resellers.c.id == users.c.reseller_id)
-        .outerjoin(customers, customers.c.id == users.c.customer_id),
+        .outerjoin(customers, customers.c.id == users.c.customer_id)
+        .outerjoin(through, through.c.id == customers.c.reseller_id),
     ).where(sessions.c.id == bindparam("id"))
 
 
@@ -185,12 +190,14 @@ def _held(values) -> bool:
 
 @cache
 def _id_positions() -> tuple[tuple[type, int], ...]:
-    """Each model and where its primary key sits in a _current_values row."""
+    """Each model and where its primary key sits in a _current_values row (the reseller
+    a customer buys through after the four)."""
     found, offset = [], 0
     for model in _MODELS:
         columns = list(model.__table__.c)
         found.append((model, offset + columns.index(model.__table__.c.id)))
         offset += len(columns)
+    found.append((Reseller, offset + _THROUGH.index("id")))
     return tuple(found)
 
 
@@ -209,6 +216,9 @@ def _values_of(row: UserSession) -> tuple:
     for obj, names in zip((row, user, user.reseller, user.customer), _attribute_names(),
                           strict=True):
         values.extend(getattr(obj, name) if obj is not None else None for name in names)
+    through = user.customer.reseller if user.customer is not None else None
+    values.extend(getattr(through, name) if through is not None else None
+                  for name in _THROUGH)
     return tuple(values)
 
 

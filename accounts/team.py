@@ -60,8 +60,12 @@ class Company:
 
     @property
     def active(self) -> bool:
-        """Not deactivated by the provider (a reseller, or a direct customer)."""
-        return bool((self.reseller or self.customer).active)
+        """Not deactivated by the provider (a reseller, or a direct customer), nor is the
+        reseller a customer buys through: deactivating it stops its customers' users too."""
+        if self.reseller is not None:
+            return bool(self.reseller.active)
+        owner = self.customer.reseller
+        return bool(self.customer.active) and (owner is None or bool(owner.active))
 
     @property
     def role(self) -> Role:
@@ -218,6 +222,18 @@ def end_invitations_to(company: Company, actor: User | None, now: datetime, why:
     customer deactivated: reactivating it must not revive them); the caller commits.
     Returns how many ended."""
     return _end(open_invitations(company, now), actor, now, why)
+
+
+def end_invitations_through(reseller: Reseller, actor: User | None, now: datetime,
+                            why: str) -> int:
+    """The open invitations to the reseller and to each of its end customers stop working,
+    each audited (the reseller deactivated); the caller commits. Returns how many ended."""
+    customers = set(db.session.scalars(select(Customer.id).where(
+        Customer.reseller_id == reseller.id)))
+    rows = [row for row in links.pending(links.Purpose.INVITATION, now)
+            if row.data.get("reseller_id") == reseller.id
+            or (not row.data.get("reseller_id") and row.data.get("customer_id") in customers)]
+    return _end(rows, actor, now, why)
 
 
 def invitations_sent_by(user: User, now: datetime) -> list[links.AccountLink]:

@@ -60,10 +60,26 @@ def login():
             form.password.errors.append("Wrong email or password.")
         elif not user.is_active:
             services.record_failed_sign_in(form.email.data, user, address, "account disabled")
-            form.email.errors.append("This account is disabled. Ask your administrator.")
+            form.email.errors.append(_disabled(user))
         else:  # the bucket clears once the second factor, if asked, is right too
             return _sign_in(user, form.remember.data)
     return render_template("auth/login.html", form=form), 200 if not form.errors else 422
+
+
+def _disabled(user: User) -> str:
+    """Why a user who gave the right password may not sign in, and who can change that:
+    the provider, for a company it deactivated (a reseller also shuts out the users of
+    its end customers, who may not know it stopped)."""
+    company = user.deactivated_company
+    if not user.active or company is None:
+        return "This account is disabled. Ask your administrator."
+    customer = user.customer
+    if customer is not None and company is customer.reseller:
+        stopped = f"{company.company_name}, which {customer.company_name} buys through, is"
+    else:
+        stopped = f"{company.company_name} is"
+    return (f"This account is disabled: {stopped} deactivated by the provider, so none of "
+            f"its users can sign in. Ask the provider to reactivate {company.company_name}.")
 
 
 def _too_many(template: str, wait: int, what: str = "sign-in attempts", **context):

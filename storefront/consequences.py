@@ -142,10 +142,11 @@ def deactivate_reseller(reseller, wanted_active: bool) -> Consequence | None:
     return Consequence(
         f"Deactivate {reseller.company_name}",
         f"Every user of {reseller.company_name} is signed out at once and cannot sign in, "
-        "and its API tokens and its open invitations stop working for good; it can no "
-        "longer order for its customers. Reactivating it lets its users sign in again, but "
-        "brings back neither the sessions, the tokens nor the invitations. Its customers' "
-        "subscriptions are not affected.")
+        "and its API tokens and its open invitations stop working for good; the same goes "
+        "for the users of its customers and the invitations to them. It can no longer "
+        "order for its customers. Reactivating it lets them sign in again, but brings back "
+        "neither the sessions, the tokens nor the invitations. Its customers' subscriptions "
+        "are not affected.")
 
 
 def deactivate_customer(customer) -> Consequence | None:

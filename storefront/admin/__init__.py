@@ -94,8 +94,8 @@ def _reseller_form(reseller: Reseller, title: str):
 def _saved(reseller: Reseller) -> str:
     if reseller.active:
         return sentence(f"Saved {reseller.company_name}")
-    return (f"Saved {reseller.company_name} as inactive: its users are signed out, its API "
-            "tokens revoked and its open invitations ended.")
+    return (f"Saved {reseller.company_name} as inactive: its users and its customers' users "
+            "are signed out, their API tokens revoked and their open invitations ended.")
 
 
 # K9, as Partner Center answered the check the admin asked for.

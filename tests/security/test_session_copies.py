@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import event
 
 from accounts import sessions
-from accounts.models import User
+from accounts.models import Role, User
+from accounts.services import new_user
 from persistence import db, utcnow
-from tests.conftest import login
+from tests.conftest import PASSWORD, login
 
 
 @pytest.fixture
@@ -92,3 +93,32 @@ def test_rows_the_session_already_holds_keep_their_unsaved_changes(app, world):
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(User, user_id).name == "Not Yet Saved"
+
+
+def test_a_resellers_customers_user_is_shut_out_with_the_reseller_in_one_statement(
+        browser, world):
+    user = new_user("alpha@test.example", PASSWORD, Role.CUSTOMER_USER,
+                    customer=world.customer_a)
+    db.session.add(user)
+    db.session.commit()
+    theirs = browser()
+    login(theirs, user)
+    assert theirs.get("/account").status_code == 200  # the worker holds its copy by now
+    reads: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        if "resellers" in statement:
+            reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert theirs.get("/account").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert len(reads) == 1 and "user_sessions" in reads[0], reads
+    world.reseller_a.active = False  # not through the admin page: nothing is revoked
+    db.session.commit()
+    assert theirs.get("/account").status_code == 302
+    world.reseller_a.active = True
+    db.session.commit()
+    assert theirs.get("/account").status_code == 200
