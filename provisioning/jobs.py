@@ -31,7 +31,7 @@ from connectors.partner_center.errors import PartnerCenterError, Throttled
 from orders import rebuy
 from orders.models import Order, OrderLine, OrderStatus, ProvisioningJob, utcnow
 from persistence import as_utc, db
-from provisioning import azure, licenses, purchase, results, steps
+from provisioning import azure, licenses, purchase, results, standing, steps
 from provisioning.attention import ADMIN_RETRY, NeedsAttention, explain
 from provisioning.licenses import NotReady
 from provisioning.steps import Checkpoint, StillProvisioning
@@ -54,6 +54,7 @@ def provision_order(order_id: int, client: PartnerCenterClient, *,
     order = db.session.get(Order, order_id)
     if order is None or order.status in FINAL:
         return order.status if order else ""
+    standing.check(order)  # K9: deactivated while it waited, before anything is sent
     if order.status != OrderStatus.PROVISIONING:
         order.record(OrderStatus.PROVISIONING, "Sending the order to Partner Center.")
         db.session.commit()

@@ -17,6 +17,10 @@ from checkout.context import CheckoutContext
 from checkout.problems import Problem
 
 RULE = "K9"
+# The provider deactivated the buyer: a direct customer, or the reseller ordering for its
+# customer (provisioning/standing.py stops such an order still queued).
+CUSTOMER_INACTIVE = f"{RULE}.customer_inactive"
+RESELLER_INACTIVE = f"{RULE}.reseller_inactive"
 
 
 def check(ctx: CheckoutContext) -> list[Problem]:
@@ -48,7 +52,7 @@ def check(ctx: CheckoutContext) -> list[Problem]:
 
 
 def _inactive(ctx: CheckoutContext) -> Problem:
-    return Problem(RULE, f"{RULE}.customer_inactive",
+    return Problem(RULE, CUSTOMER_INACTIVE,
                    f"Your provider has deactivated {ctx.customer.company_name}, so it cannot "
                    "order. Contact your provider; ordering resumes once it reactivates "
                    "the account.", "customer")
