@@ -242,6 +242,14 @@ def check_retryable(order: Order) -> None:
         raise NotRetryable(f"{label} is being provisioned right now; wait for it to finish.")
 
 
+def check_standing(order: Order) -> None:
+    """K9: refuse (NotRetryable) a retry while the order's reseller or direct customer is
+    deactivated; the button stays, so the admin reads why and what to do."""
+    refusal = standing.retry_refusal(order)
+    if refusal is not None:
+        raise NotRetryable(refusal)
+
+
 def retryable(order: Order) -> bool:
     """Whether an admin may retry the order now (its page shows the button)."""
     try:
@@ -257,10 +265,12 @@ def requeue(order: Order, who: str, *, client: PartnerCenterClient, urls: FixUrl
     refused lines: the job is due now, attempts reset, and lines Partner Center refused are
     bought again (`retry_refused_lines`) once the checkout rules allow it against what the
     customer holds now (orders.rebuy; NotRetryable names each problem and its code); bought
-    lines and their subscriptions are left as they are. A second retry of the same order
+    lines and their subscriptions are left as they are; refused while the order's reseller
+    or direct customer is deactivated (K9, check_standing). A second retry of the same order
     (a double click) finds it taken and raises NotRetryable: one conditional UPDATE
     decides, so the retry runs once."""
     check_retryable(order)
+    check_standing(order)
     if refused_lines(order):
         remote = remote_facts(client, order.customer, utcnow())  # before the lock
         try:

@@ -54,3 +54,15 @@ def check(order: Order) -> None:
         f"Reactivate {name} on its admin page if it may order again, {ADMIN_RETRY} "
         "Otherwise close the order.", code)
 
+
+def retry_refusal(order: Order) -> str | None:
+    """Why an admin's retry of the order is refused (K9: the company it is bought for is
+    deactivated, so a retry would send it after all), with the fix; None when it stands."""
+    found = deactivated(order)
+    if found is None:
+        return None
+    code, company = found
+    name = company.company_name
+    return (f"Order {order.number} is not retried: {name} is deactivated by the provider, "
+            f"so its orders are not sent to Partner Center ({code}). Reactivate {name} "
+            "first, then retry the order.")

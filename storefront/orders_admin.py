@@ -25,7 +25,14 @@ from provisioning.closing import (
     open_lines,
 )
 from provisioning.doubts import Provisioned, ask, askable
-from provisioning.jobs import NotRetryable, check_retryable, refused_lines, requeue, retryable
+from provisioning.jobs import (
+    NotRetryable,
+    check_retryable,
+    check_standing,
+    refused_lines,
+    requeue,
+    retryable,
+)
 from provisioning.tasks import enqueue_provisioning
 from storefront import consequences, tables
 from storefront.checkout_views import ORDER_CSV_HEADER, line_subscriptions, order_row
@@ -104,6 +111,7 @@ def retry(order_id: int):
     order = db.session.get(Order, order_id) or abort(404)
     try:
         check_retryable(order)
+        check_standing(order)  # K9, before asking to confirm a retry it would refuse
         if page := unconfirmed(consequences.retry_order(order, refused_lines(order))):
             return page
         requeue(order, current_user.email, client=get_client(), urls=fix_urls(order.customer))
