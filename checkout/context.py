@@ -90,6 +90,7 @@ class ResellerFacts:
     mpn_valid: bool | None
     mpa_verified: bool | None
     listed: bool | None = None  # K9: Partner Center lists it as our indirect reseller
+    active: bool = True  # K9: False once the provider deactivated it
 
 
 @dataclass(frozen=True)

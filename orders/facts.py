@@ -99,7 +99,7 @@ def _reseller(r: Reseller | None) -> ResellerFacts | None:
         id=r.id, company=r.company_name, mpn_id=r.mpn_id or None,
         mpn_valid=(r.mpa_status != MpaStatus.INVALID_MPN) if known else None,
         mpa_verified=(r.mpa_status == MpaStatus.VERIFIED) if known else None,
-        listed=r.listed)
+        listed=r.listed, active=bool(r.active))
 
 
 def _mca(latest: snapshot.Mca | None, remote: RemoteFacts) -> McaFacts:

@@ -7,8 +7,8 @@ indirect resellers: customers are created for it under that tenant. "Not checked
 
 A direct customer is its own buyer, with no reseller to judge: its standing is the
 provider's, which deactivates one it will no longer sell to (fraud, unpaid invoices) as it
-deactivates a reseller. Its orders are refused until the provider reactivates it; nothing
-the buyer edits lifts that.
+deactivates a reseller. Either's orders are refused until the provider reactivates it
+(whoever places them: the provider's admin too); nothing the buyer edits lifts that.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ RESELLER_INACTIVE = f"{RULE}.reseller_inactive"
 
 
 def check(ctx: CheckoutContext) -> list[Problem]:
-    """The reseller's standing problems: unknown reseller, MPN not valid, MPA not verified;
-    a direct customer's: deactivated by the provider."""
+    """The reseller's standing problems: unknown reseller, deactivated by the provider, MPN
+    not valid, MPA not verified; a direct customer's: deactivated by the provider."""
     if not ctx.is_reseller_order:
         return [] if ctx.customer.active else [_inactive(ctx)]
     reseller = ctx.reseller
@@ -33,6 +33,8 @@ def check(ctx: CheckoutContext) -> list[Problem]:
         return [_problem(ctx, "reseller_unknown", "mpn_id",
                          "This order is placed as a reseller but no reseller account is "
                          "linked to it. Sign in with your reseller account.")]
+    if not reseller.active:  # the provider's word: Microsoft's answers do not lift it
+        return [_reseller_inactive(ctx)]
     problems = []
     if reseller.mpn_valid is not True:
         state = "could not be verified" if reseller.mpn_valid is None else "is not valid"
@@ -56,6 +58,13 @@ def _inactive(ctx: CheckoutContext) -> Problem:
                    f"Your provider has deactivated {ctx.customer.company_name}, so it cannot "
                    "order. Contact your provider; ordering resumes once it reactivates "
                    "the account.", "customer")
+
+
+def _reseller_inactive(ctx: CheckoutContext) -> Problem:
+    return Problem(RULE, RESELLER_INACTIVE,
+                   f"The provider has deactivated {ctx.reseller.company}, so it cannot order "
+                   f"for {ctx.customer.company_name}. Ordering resumes once the provider "
+                   "reactivates it.", "customer")
 
 
 def _not_listed(ctx: CheckoutContext, listed: bool | None) -> Problem:

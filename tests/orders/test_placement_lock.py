@@ -86,3 +86,16 @@ def test_a_direct_customer_deactivated_after_the_cart_was_read_is_refused_k9(app
         place(app, cart, world.direct_user)
     assert "K9.customer_inactive" in refused.value.codes
     assert db.session.scalar(select(func.count(Order.id))) == 2  # the world's two, no more
+
+
+def test_an_order_for_a_customer_of_a_deactivated_reseller_is_refused_k9(app, world,
+                                                                        loaded_cart):
+    """Whoever places it (the cart's user was shut out with the reseller): the provider's
+    deactivation stops the reseller's orders until it reactivates it."""
+    world.reseller_a.active = False
+    db.session.commit()
+    with pytest.raises(CheckoutRefused) as refused:
+        place(app, loaded_cart, world.reseller_a_user)
+    assert refused.value.codes == ("K9.reseller_inactive",)
+    assert db.session.scalar(select(func.count(Order.id)).where(
+        Order.customer_id == loaded_cart.customer_id)) == 0

@@ -58,3 +58,9 @@ def test_refuses_a_direct_customer_the_provider_deactivated():
 
 def test_allows_an_active_direct_customer():
     assert check(direct(customer=customer(active=True))) == []
+
+
+def test_refuses_an_order_for_a_customer_of_a_reseller_the_provider_deactivated():
+    (problem,) = check(context(reseller=reseller(active=False)))
+    assert problem.code == "K9.reseller_inactive" and problem.field == "customer"
+    assert "deactivated" in problem.message and "reactivates" in problem.message
