@@ -134,10 +134,12 @@ def test_the_embedded_default_counts_in_a_file_of_its_own_not_the_apps_database(
     """#27: counting an API request must not take the app database's write lock."""
     app.config["THROTTLE_STORAGE_URL"] = url = f"sqlite:///{tmp_path / 'throttle.sqlite'}"
     store = store_for(url, db.session)
-    store.hit("api:token:1", 60, NOW)
-    assert db.session.query(ThrottleBucket).count() == 0
-    assert store.count("api:token:1", later(1)).hits == 1
+    # The purge below runs on the real clock: a bucket counted at a fixed date would be
+    # spent, and purged, on any day after it.
     now = datetime.now(UTC)
+    store.hit("api:token:1", 60, now)
+    assert db.session.query(ThrottleBucket).count() == 0
+    assert store.count("api:token:1", now + timedelta(seconds=1)).hits == 1
     store.hit("spent", 60, now - timedelta(days=1))
     assert purge_task.apply().get() == 1  # the daily purge reaches the file too
     assert store.session.query(ThrottleBucket.bucket).all() == [("api:token:1",)]
