@@ -113,7 +113,8 @@ def save_reseller(reseller: Reseller, data: Mapping[str, Any],
                   actor: User | None = None) -> Reseller:
     """Create or update a reseller; saved inactive, it loses every session and token, its
     end customers' users too, and deactivating it ends its and their open invitations
-    (audited as the actor's). MpnTaken when another reseller has the MPN ID."""
+    (audited as the actor's, as are the deactivation and a reactivation). MpnTaken when
+    another reseller has the MPN ID."""
     _check_mpn_free(_clean(data.get("mpn_id") or ""), reseller.id)
     if reseller.id is None:
         db.session.add(reseller)
@@ -126,6 +127,12 @@ def save_reseller(reseller: Reseller, data: Mapping[str, Any],
         if was_active:  # not those the provider sent it since: reactivating lets them work
             team.end_invitations_through(reseller, actor, now,
                                          f"{reseller.company_name} was deactivated")
+    if reseller.id is not None and bool(was_active) != bool(reseller.active):
+        audit.record(audit.Kind.ACTIVATED if reseller.active else audit.Kind.DEACTIVATED,
+                     actor=actor, reseller_id=reseller.id, now=now,
+                     detail=f"{reseller.company_name} " + (
+                         "reactivated" if reseller.active else
+                         "deactivated: its users and its customers' users shut out"))
     try:
         db.session.commit()
     except IntegrityError:  # another admin saved the same MPN ID since the check

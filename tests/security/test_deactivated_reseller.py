@@ -3,9 +3,12 @@ they cannot sign in again (a probe found all three still working)."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from accounts.audit import AuditEvent, Kind
 from persistence import db
 from tests.api.factories import bearer
-from tests.conftest import login
+from tests.conftest import login, post_form
 
 
 def deactivate(reseller) -> None:
@@ -43,3 +46,24 @@ def test_the_other_resellers_keep_working(client, world):
     deactivate(world.reseller_a)
     assert client.get("/api/v1/customers", headers=bearer(world.reseller_b_user)).status_code \
         == 200
+
+
+def save_reseller_page(client, reseller, active: bool):
+    data = {"company_name": reseller.company_name, "mpn_id": reseller.mpn_id,
+            "contact_name": "Ann", "contact_email": "ann@reseller-a.example",
+            "contact_phone": "", "confirm": "yes"} | ({"active": "y"} if active else {})
+    return post_form(client, f"/admin/resellers/{reseller.id}", data)
+
+
+def test_deactivating_and_reactivating_a_reseller_are_in_the_audit_log(client, world):
+    """Who shut a reseller's users out, and when, is on record like a direct customer's
+    deactivation, even when no invitation was open to end with it."""
+    login(client, world.admin)
+    assert save_reseller_page(client, world.reseller_a, active=False).status_code == 302
+    assert save_reseller_page(client, world.reseller_a, active=True).status_code == 302
+    save_reseller_page(client, world.reseller_a, active=True)  # saved again: no change
+    events = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.reseller_id == world.reseller_a.id).order_by(AuditEvent.id)).all()
+    assert [(e.kind, e.actor_id) for e in events] == [
+        (Kind.DEACTIVATED, world.admin.id), (Kind.ACTIVATED, world.admin.id)]
+    assert "Reseller A deactivated" in events[0].detail
