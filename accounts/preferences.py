@@ -4,10 +4,7 @@ local_times.py converts; everything is stored in UTC), and the emails sent to it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from flask import current_app
 
 from accounts.models import User
 from persistence import db
@@ -25,16 +22,6 @@ def zone_of(user: User, default: str) -> ZoneInfo:
         except (ZoneInfoNotFoundError, ValueError):
             continue
     return ZoneInfo("UTC")
-
-
-def by_zone(users: Iterable[User]) -> dict[ZoneInfo, list[User]]:
-    """The users grouped by the zone each reads times in, for an email sent outside any
-    request (a job has no viewer): one text per zone, each naming its readers' days."""
-    default = current_app.config.get("STOREFRONT_TIME_ZONE") or "UTC"
-    groups: dict[ZoneInfo, list[User]] = {}
-    for user in users:
-        groups.setdefault(zone_of(user, default), []).append(user)
-    return groups
 
 
 class UnknownTimeZone(ValueError):

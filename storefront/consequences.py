@@ -13,7 +13,6 @@ from orders import rebuy
 from persistence import utcnow
 from provisioning import closing, doubts
 from storefront.confirmation import Consequence
-from storefront.local_times import local_date
 from subscriptions.renewals import describe
 from subscriptions.scheduled import scheduled_words
 from subscriptions.support_requests import refund_granted
@@ -70,10 +69,8 @@ def subscription_conversion(row, account: str, subscription_id: str) -> Conseque
 
 
 def autorenew_off(sub) -> Consequence:
-    # The viewer's calendar day, as the subscription page and the dashboard name it: the
-    # UTC one is a day late for a user west of Greenwich whose term ends after midnight UTC.
-    # Its last day, as Microsoft names the end date (subscriptions/models.py).
-    ends = f"on {local_date(sub.last_moment)}" if sub.term_end else "at the end of its term"
+    # Its last day, as Microsoft dates the end (a UTC day) and the pages name it.
+    ends = f"on {sub.last_day.isoformat()}" if sub.term_ends else "at the end of its term"
     return Consequence(
         f"Turn autorenew off for {sub.title}",
         f"{sub.title} for {sub.customer.company_name} will not renew: it ends {ends}. "

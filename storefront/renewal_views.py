@@ -25,7 +25,7 @@ from orders import retail
 from persistence import db
 from storefront import consequences
 from storefront.confirmation import unconfirmed
-from storefront.local_times import local_date, viewer_zone
+from storefront.local_times import local_date
 from storefront.pagination import paginate
 from storefront.security import admin_only, buyers_only
 from storefront.subscription_views import refusals_shown, visible_subscriptions
@@ -35,14 +35,14 @@ from subscriptions.models import RenewalSettings, Subscription
 from subscriptions.rules import NO_TERM
 
 bp = Blueprint("renewals", __name__)
-CSV_HEADER = ("term_end", "customer", "reseller", "subscription", "status", "at_term_end",
+CSV_HEADER = ("last_day", "customer", "reseller", "subscription", "status", "at_term_end",
               "next_term", "price_per_cycle", "currency")
 
 
 def _csv_header() -> tuple[str, ...]:
-    """The header; the term's end is the viewer's calendar day, and its column says in which
-    zone (the pages' day: the UTC one is a day late west of Greenwich)."""
-    return (f"term_end ({viewer_zone().key})", *CSV_HEADER[1:])
+    """The header: the first column is the term's last day as Microsoft dates it (a UTC
+    day, as the pages, the subscriptions CSV and the API name it)."""
+    return CSV_HEADER
 
 
 def _subscription(subscription_id: int) -> Subscription:
@@ -186,7 +186,7 @@ def _calendar_query():
 def _csv_row(sub: Subscription) -> tuple:
     quote = renewals.quote_next_term(sub, retail=retail.sees_retail(current_user,
                                                                     sub.reseller_id))
-    return (local_date(sub.last_moment), sub.customer.company_name,
+    return (local_date(sub.last_day), sub.customer.company_name,
             sub.reseller.company_name if sub.reseller else "", sub.title, sub.status,
             "renews" if sub.autorenew else "expires",
             renewals.describe(quote.change) if sub.autorenew else "",

@@ -48,12 +48,13 @@ def tier_words(price) -> str:
 
 
 def term_end_words(sub) -> str:
-    """The day a subscription's term ends: its last day, in the viewer's zone (the day of
-    `last_moment`, as storefront/consequences.py names it), not `term_end`, which is the
-    next term's 00:00 UTC; "perpetual" or "no term" when it has none (Partner Center's
-    far-future commitment end is no date to show)."""
+    """The day a subscription's term ends: its last day as Microsoft dates it (its
+    commitmentEndDate, a UTC day, the date Partner Center shows too), the same for every
+    viewer: the day of its last second in a zone east of Greenwich is the next one. Not
+    `term_end`, the next term's 00:00 UTC. "perpetual" or "no term" when it has none
+    (Partner Center's far-future commitment end is no date to show)."""
     if sub.renews:
-        return local_date(sub.last_moment)
+        return local_date(sub.last_day)  # "—" while Partner Center gives no end yet
     return "perpetual" if sub.family == PERPETUAL else "no term"
 
 

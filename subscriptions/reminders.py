@@ -1,9 +1,9 @@
 """R2 renewal reminders: before each term ends, on each lead time the provider set (60, 30
 and 7 days by default), the buyer's users get one in-app notification and one email saying
 what renews, when and at what price, a scheduled change (R1) included; with autorenew off
-the reminder says it will end instead, and what Microsoft does then (R3). The day it names
-is the term's end in each recipient's own time zone (accounts.preferences.zone_of), the day
-that user's subscription page shows.
+the reminder says it will end instead, and what Microsoft does then (R3). The days it names
+are Microsoft's (UTC days): the term's last day, or the next term's first, the same for
+every recipient and the days the subscription page and Partner Center show.
 
 Each reminder sent is a RenewalReminder row, unique per subscription, term end and lead
 time, written in the same commit as its messages: the daily job sends each exactly once,
@@ -14,12 +14,10 @@ however often it runs. A day the job missed is caught up with the nearest lead t
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from accounts.preferences import by_zone
 from catalog.pricing import buyer_locale, format_money
 from notifications import notify
 from persistence import as_utc, db
@@ -29,7 +27,6 @@ from subscriptions.renewals import describe, owners, quote_next_term
 from subscriptions.rules import NO_TERM, SAME_TERM
 
 MAX_DAYS, MAX_REMINDERS = 365, 6
-UTC_ZONE = ZoneInfo("UTC")
 DAYS_HELP = ("Reminder days: give whole days between 1 and 365 before the term's end, "
              "separated by commas (e.g. 60,30,7), at most six.")
 
@@ -77,16 +74,15 @@ def _sent(sub: Subscription, term_end: datetime, lead: int) -> bool:
         RenewalReminder.days_before == lead)) is not None
 
 
-def message(sub: Subscription, zone: ZoneInfo = UTC_ZONE) -> tuple[str, str]:
-    """Subject and text of the reminder: what renews, when (in the recipient's `zone`, as its
-    pages name it: the day the next term begins, 00:00 UTC after the last day), at what
-    price; or, autorenew off, the term's last day."""
+def message(sub: Subscription) -> tuple[str, str]:
+    """Subject and text of the reminder: what renews, when (the day the next term begins,
+    the day after the last), at what price; or, autorenew off, the term's last day."""
     who = f"{sub.title} for {sub.customer.company_name}"
     if not sub.autorenew:
-        ends = sub.last_moment.astimezone(zone).date().isoformat()
+        ends = sub.last_day.isoformat()
         return (f"{sub.title} ends on {ends}",
                 f"{who} ends on {ends}: autorenew is off. {renewal_rules.AT_TERM_END}")
-    ends = as_utc(sub.term_end).astimezone(zone).date().isoformat()
+    ends = as_utc(sub.term_end).date().isoformat()  # the day after the last, in UTC
     quote = quote_next_term(sub)
     locale = buyer_locale(sub.customer.language, sub.customer.country)
     price = (f" at {format_money(quote.total, quote.currency, locale)} per billing cycle"
@@ -99,8 +95,9 @@ def message(sub: Subscription, zone: ZoneInfo = UTC_ZONE) -> tuple[str, str]:
 
 def _remind(sub: Subscription, term_end: datetime, lead: int, now: datetime) -> bool:
     """Send one reminder and record it, in one commit; False when another run did."""
-    for zone, users in by_zone(owners(sub)).items():
-        subject, text = message(sub, zone)
+    users = owners(sub)
+    if users:
+        subject, text = message(sub)
         notify(users, subject, text, f"/subscriptions/{sub.id}")
     db.session.add(RenewalReminder(subscription_id=sub.id, term_end=term_end,
                                    days_before=lead, sent_at=now))

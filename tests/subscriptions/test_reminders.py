@@ -102,24 +102,27 @@ def test_r2_the_calendar_lists_a_resellers_own_renewals_with_a_csv_export(
     csv = served(client, "/renewals?format=csv")
     assert csv.headers["Content-Type"].startswith("text/csv")
     header, row = csv.get_data(as_text=True).splitlines()[:2]
-    assert header.startswith("term_end (UTC),customer,reseller,subscription")
+    assert header.startswith("last_day,customer,reseller,subscription")
     assert row.startswith("2025-05-12,Alpha GmbH,Reseller A,") and ",renews," in row
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(client, world.reseller_b_user)
     assert renewing.title not in served(client, "/renewals?format=csv").get_data(as_text=True)
 
 
-LATE_EVENING = datetime(2027, 3, 14, 0, 54, tzinfo=UTC)  # 2027-03-13 19:54 EST in New York
+TERM_OVER = datetime(2027, 3, 14, tzinfo=UTC)  # last day 13 March, as Microsoft dates it
 
 
 @pytest.fixture
-def ends_late_evening_in_new_york(world):
-    """Reseller A's subscription ending 00:54 UTC, its user in New York, a colleague in UTC."""
+def ends_13_march(world):
+    """Reseller A's subscription whose last day is 2027-03-13 (00:00 UTC on the 14th its
+    next term begins: 19:00 on the 13th in New York, 01:00 on the 14th in Berlin), one of
+    its users in New York, a colleague in Berlin."""
     sub = make_subscription(world.customer_a, world.price)
-    sub.status, sub.autorenew, sub.term_end = "active", True, LATE_EVENING
+    sub.status, sub.autorenew, sub.term_end = "active", True, TERM_OVER
     set_time_zone(world.reseller_a_user, "America/New_York")
     colleague = new_user("a2@test.example", PASSWORD, Role.RESELLER_USER,
                          reseller=world.reseller_a)
+    colleague.time_zone = "Europe/Berlin"
     db.session.add(colleague)
     db.session.commit()
     return sub
@@ -129,27 +132,34 @@ def _mail_to(address: str) -> OutboxEmail:
     return db.session.scalars(select(OutboxEmail).filter_by(to=address)).one()
 
 
-def test_r2_the_reminder_names_the_term_end_in_each_recipients_own_time_zone(
-        ends_late_evening_in_new_york, client, world):
+def test_r2_the_reminder_names_microsofts_days_in_every_recipients_zone(
+        ends_13_march, client, world):
+    """Partner Center dates a term by UTC days: every reader, west or east of Greenwich,
+    reads the days Partner Center and the subscription page show (a Berlin reader was
+    told the day after the last)."""
     with time_machine.travel(datetime(2027, 1, 14, 12, tzinfo=UTC), tick=False):
         assert reminders.run_daily() == 1
-    new_york = _mail_to(world.reseller_a_user.email)
-    assert new_york.subject.endswith("renews on 2027-03-13")
-    assert "renews on 2027-03-13 for" in new_york.body and "2027-03-14" not in new_york.body
-    assert _mail_to("a2@test.example").subject.endswith("renews on 2027-03-14")  # in UTC
-    login(client, world.reseller_a_user)  # the day its subscription page shows
-    page = client.get(f"/subscriptions/{ends_late_evening_in_new_york.id}")
-    assert 'id="term-end">2027-03-13</dd>' in page.get_data(as_text=True)
+    for address in (world.reseller_a_user.email, "a2@test.example"):
+        mail = _mail_to(address)
+        assert mail.subject.endswith("renews on 2027-03-14")
+        assert "renews on 2027-03-14 for" in mail.body and "2027-03-13 " not in mail.body
+    for user in (world.reseller_a_user, "a2@test.example"):
+        login(client, user)
+        page = client.get(f"/subscriptions/{ends_13_march.id}").get_data(as_text=True)
+        assert 'id="term-end">2027-03-13</dd>' in page and "2027-03-14" not in page
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
 
 
-def test_r2_the_renewals_csv_gives_the_viewers_day_and_says_in_which_zone(
-        ends_late_evening_in_new_york, client, world):
+def test_r2_the_renewals_csv_gives_microsofts_last_day_whatever_the_viewers_zone(
+        ends_13_march, client, world):
     with time_machine.travel(datetime(2027, 1, 14, 12, tzinfo=UTC), tick=False):
-        login(client, world.reseller_a_user)
-        csv = served(client, "/renewals?format=csv").get_data(as_text=True)
-    header, row = csv.splitlines()[:2]
-    assert header.startswith("term_end (America/New_York),customer,")
-    assert row.startswith("2027-03-13,Alpha GmbH,")
+        for user in (world.reseller_a_user, "a2@test.example"):
+            login(client, user)
+            csv = served(client, "/renewals?format=csv").get_data(as_text=True)
+            header, row = csv.splitlines()[:2]
+            assert header.startswith("last_day,customer,")
+            assert row.startswith("2027-03-13,Alpha GmbH,")
+            client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
 
 
 def test_r2_a_term_end_moved_a_day_by_the_sync_is_not_reminded_again(clock, renewing):

@@ -97,13 +97,16 @@ def test_the_service_refuses_a_zone_the_tz_database_does_not_know(world):
         set_time_zone(world.reseller_a_user, "Mars/Olympus_Mons")
 
 
-def test_r3_switching_autorenew_off_names_the_end_day_in_the_viewers_zone(client, world):
-    """00:20 UTC on 7 January is still 6 January in Los Angeles: the confirmation (its
-    no-JavaScript page and the button's dialog) says the day the subscription page and the
-    dashboard say, not the UTC one."""
+@pytest.mark.parametrize("zone", ["America/Los_Angeles", "Asia/Tokyo"])
+def test_r3_switching_autorenew_off_names_microsofts_last_day_in_every_zone(client, world,
+                                                                          zone):
+    """The term is over at 00:00 UTC on 7 January: its last day is 6 January as Partner
+    Center dates it, though that instant is 6 January in Los Angeles and 7 January in
+    Tokyo. The confirmation (its no-JavaScript page and the button's dialog) and the
+    subscription page name that day in both."""
     sub = make_subscription(world.customer_a, world.price, 3,
-                            term_end=datetime(2027, 1, 7, 0, 20, tzinfo=UTC))
-    set_time_zone(world.reseller_a_user, "America/Los_Angeles")
+                            term_end=datetime(2027, 1, 7, tzinfo=UTC))
+    set_time_zone(world.reseller_a_user, zone)
     login(client, world.reseller_a_user)
     answer = post_form(client, f"/subscriptions/{sub.id}/autorenew", {"autorenew": "off"},
                        token_url="/account")
