@@ -38,7 +38,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from billing import bulk
 from billing.billed import (
@@ -242,33 +242,48 @@ def _full_cycle(unit_price: Decimal, quantity: int, currency: str) -> Decimal:
 # --- seat changes and cancellations (B2, B3) -----------------------------------------------
 
 def _event_charges(first: date, last: date) -> Iterator[tuple]:
-    """The charges of seat changes and cancellations recorded this month."""
+    """The charges of seat changes and cancellations made this month, and of those made
+    earlier that the hourly sync saw in Partner Center only this month (`_seen_late`),
+    all on this month's invoice."""
+    end = midnight(last + timedelta(days=1))
     events = db.session.execute(
         select(SubscriptionEvent.id, SubscriptionEvent.subscription_id, SubscriptionEvent.at,
                SubscriptionEvent.kind, SubscriptionEvent.data)
         .where(SubscriptionEvent.kind.in_((*SEAT_CHANGES, "cancel", SUPPORT_REFUND)),
-               SubscriptionEvent.at >= midnight(first),
-               SubscriptionEvent.at < midnight(last + timedelta(days=1)))
+               SubscriptionEvent.at < end,
+               or_(SubscriptionEvent.at >= midnight(first), _seen_late(first, last)))
         .order_by(SubscriptionEvent.id)).all()
     subs = {s.id: s for s in billed_subscriptions(
         None, None, {}, ids={e.subscription_id for e in events})}
     for event in events:
         sub = subs.get(event.subscription_id)
         if sub is not None and event.data:
-            yield from _event_charge(sub, event)
+            yield from _event_charge(sub, event, month_of(first))
 
 
-def _event_charge(sub: Billed, event) -> Iterator[tuple]:
+def _seen_late(first: date, last: date):
+    """B2/B3: a change made in Partner Center is dated when it took effect there
+    (subscriptions.seen_changes), which may be in a month a run charged before the sync
+    saw it; it is charged by the month it was seen in (its data's `seen_at`), so the next
+    run bills it, still from its own day. Its charge keys keep it charged once: a run of
+    its own month that came after the sync charged it already. (ISO text compares as
+    the moments do: seen_at is always written in UTC.)"""
+    seen = SubscriptionEvent.data["seen_at"].as_string()
+    return and_(SubscriptionEvent.at < midnight(first), seen >= first.isoformat(),
+                seen < (last + timedelta(days=1)).isoformat())
+
+
+def _event_charge(sub: Billed, event, month: str) -> Iterator[tuple]:
     data, day = event.data, utc_day(event.at)
     sub = term_on(sub, day)  # a renewed term's seats are priced at its price (R1)
     if event.kind == "cancel":
-        yield _cancellation(sub, data, day)
+        yield _cancellation(sub, data, day, month)
     elif event.kind == SUPPORT_REFUND:
-        yield _support_refund(sub, data, day)
+        yield _support_refund(sub, data, day, month)
     elif data.get("after", 0) != data.get("before", 0) and not sub.perpetual:
         kind, prefix = _seat_change_kind(event.kind, data["before"], data["after"])
         yield from _seat_change(sub, f"{prefix}:{event.id}", kind, data["before"],
-                                data["after"], day)
+                                data["after"], day, month)
 
 
 def _seat_change_kind(event_kind: str, before: int, after: int) -> tuple[str, str]:
@@ -281,10 +296,10 @@ def _seat_change_kind(event_kind: str, before: int, after: int) -> tuple[str, st
 
 
 def _seat_change(sub: Billed, source: str, kind: str, before: int, after: int,
-                 day: date) -> Iterator[tuple]:
+                 day: date, month: str) -> Iterator[tuple]:
     """Microsoft's pair: the old seats refunded and the new count charged, day → cycle end
     (no line for no seats: an upgrade's new subscription had none before, its emptied
-    source has none after)."""
+    source has none after), billed in `month`."""
     cycle = _cycle_on(sub, day)
     effective, end = cycle.rest(day), cycle.end
     label = f"{sub.title}: {before} → {after} licenses"
@@ -292,10 +307,10 @@ def _seat_change(sub: Billed, source: str, kind: str, before: int, after: int,
         label += " (upgrade)"
     if before:
         yield _charge(sub, f"{source}:refund", kind, label, -before, effective,
-                      -charge_amount(effective, before, sub.currency), day, end)
+                      -charge_amount(effective, before, sub.currency), day, end, month=month)
     if after:
         yield _charge(sub, f"{source}:charge", kind, label, after, effective,
-                      charge_amount(effective, after, sub.currency), day, end)
+                      charge_amount(effective, after, sub.currency), day, end, month=month)
 
 
 def _cycle_on(sub: Billed, day: date) -> ChargeCycle:
@@ -306,19 +321,19 @@ def _cycle_on(sub: Billed, day: date) -> ChargeCycle:
                     sub.first_term_end)
 
 
-def _cancellation(sub: Billed, quote: dict, day: date) -> tuple:
+def _cancellation(sub: Billed, quote: dict, day: date, month: str) -> tuple:
     """The credit the cancel page promised, as the cancellation stored it (S3, S6), billed
-    in the month of the cancellation."""
+    in the month of the cancellation (or, seen late in Partner Center, of its seeing)."""
     start = date.fromisoformat(quote["period_start"])
     return _charge(sub, f"cancel:sub:{sub.id}", ChargeType.CANCEL, f"Cancelled: {sub.title}",
                    -int(quote["quantity"]), Decimal(quote["effective_unit_price"]),
                    -Decimal(quote["amount"]), start,
                    date.fromisoformat(quote["period_end"]),
                    unit_price=Decimal(quote["unit_price"]), currency=quote["currency"],
-                   month=month_of(day))
+                   month=month)
 
 
-def _support_refund(sub: Billed, approved: dict, day: date) -> tuple:
+def _support_refund(sub: Billed, approved: dict, day: date, month: str) -> tuple:
     """The refund a support request's approval granted (B3): a credit of exactly the amount
     approved, for the period it gives back, so an issued invoice gets a credit note naming
     it (billing.corrections); passed on at that amount on a reseller's re-invoice."""
@@ -327,7 +342,7 @@ def _support_refund(sub: Billed, approved: dict, day: date) -> tuple:
     row = _charge(sub, f"support:{approved['request']}", ChargeType.CUSTOMER_CREDIT,
                   f"Refund by support request {approved['number']}: {sub.title}", -1,
                   amount, -amount, start, end, unit_price=amount,
-                  currency=approved["currency"], month=month_of(day))
+                  currency=approved["currency"], month=month)
     retail = COLUMNS.index("retail_unit_price")  # none: the approved amount is the amount
     return (*row[:retail], None, *row[retail + 1:])
 

@@ -150,3 +150,29 @@ def test_b3_licences_removed_in_partner_center_after_their_7_days_stay_billed_to
     [note] = [e.note for e in db.session.get(Subscription, sub.id).events
               if e.kind == "quantity_kept"]
     assert "not credited" in note and "2022-06-17" in note
+
+
+def test_b2_licences_added_late_in_a_month_and_seen_after_its_run_are_charged_by_the_next(
+        shop, clock, pc_client):
+    # 2 seats added in Partner Center at 23:30 on 30 June; June is billed at 00:15 on
+    # 1 July and the hourly sync sees them only at 01:00: July's run charges them, still
+    # from 30 June (18 of the cycle's 30 days: 6.048 a seat), on July's invoice, once.
+    sub = provisioned(shop.customer_a, shop.reseller_a_user, price_in(shop, "DE", "EUR",
+                                                                       "10.08"), 10, pc_client)
+    clock.move_to(datetime(2021, 6, 30, 23, 30, tzinfo=UTC))
+    in_partner_center(pc_client, sub, quantity=12)
+    clock.move_to(datetime(2021, 7, 1, 0, 15, tzinfo=UTC))
+    run_billing("2021-06", date(2021, 7, 1))
+    clock.move_to(datetime(2021, 7, 1, 1, tzinfo=UTC))
+    sync_all(pc_client)
+    clock.move_to(datetime(2021, 8, 1, 0, 15, tzinfo=UTC))
+    run_billing("2021-07", date(2021, 8, 1))
+    run_billing("2021-07", date(2021, 8, 1))
+    end = date(2021, 7, 17)
+    assert charges("2021-07") == [
+        ("renew", 12, Decimal("120.96"), date(2021, 7, 18), date(2021, 8, 17)),
+        ("addQuantity", -10, Decimal("-60.48"), date(2021, 6, 30), end),
+        ("addQuantity", 12, Decimal("72.57"), date(2021, 6, 30), end)]
+    july = db.session.scalars(select(Invoice).where(Invoice.billing_month == "2021-07")).one()
+    assert sorted(ln.amount for ln in july.lines) == [Decimal("-60.48"), Decimal("72.57"),
+                                                      Decimal("120.96")]
