@@ -15,6 +15,14 @@ copies Partner Center's answer onto it:
 - a cancellation while the window was open: credited the quote the cancel page would have
   shown (S3/S6, B3); after it, not credited: the term stays billed to its end.
 
+A removal or cancellation happened after the mirror last saw the row (`synced_at`) and no
+later than the sync sees it. Partner Center refuses a decrease beyond the seats still
+refundable (800090, 900214) and a cancellation after its window (900213), so each is judged
+by the windows as mirrored when the row was last seen, not by the sync's clock, which may
+come after the window closed on a change made inside it; and it is dated no later than
+the window's close, the last moment it can have been made. Billing charges a change dated
+in a month it already charged by the month the sync saw it in (`seen_at`).
+
 Each event is written in the same commit as the mirrored row, so a change is seen, and
 charged, once: a pass killed before its commit leaves both for the next pass.
 """
@@ -105,12 +113,33 @@ def seen_increase(sub: Subscription, before: int, after: int, since: datetime
 
 
 def removed(sub: Subscription, after: int, now: datetime) -> list[Seen]:
-    """B3/S2: seats removed while still refundable, as the sync last saw them, are credited
-    from the sync's time (Partner Center gives no date for a removal); others are not."""
-    allowed = rules.removable(facts(sub), now)
-    if allowed.seats is None or sub.quantity - after <= allowed.seats:
-        return [_seat_change(sub.quantity, after, now, now)]
+    """B3/S2: seats removed within what the mirror last showed refundable are credited from
+    the sync's time, or the close of the windows they were taken from if earlier (Partner
+    Center gives no date for a removal); a decrease beyond it was not, and is KEPT."""
+    allowed = rules.removable(facts(sub), last_seen(sub, now))
+    seats = sub.quantity - after
+    if allowed.seats is None:  # not reported yet: the term's window (S2)
+        return [_seat_change(sub.quantity, after, min(now, allowed.until), now)]
+    if seats <= allowed.seats:
+        return [_seat_change(sub.quantity, after, min(now, _closes(allowed, seats)), now)]
     return _kept(sub, after, now)
+
+
+def last_seen(sub: Subscription, now: datetime) -> datetime:
+    """When the mirror last saw the row as it was (a change Partner Center made since is
+    judged by its windows then); the sync's time for a row it has never mirrored."""
+    return as_utc(sub.synced_at) or now
+
+
+def _closes(allowed: rules.Removal, seats: int) -> datetime:
+    """The last moment Partner Center could take `seats`: it takes the newest tranches
+    first, so the decrease was made before the soonest-closing window it reached."""
+    taken = 0
+    for tranche, until in reversed(allowed.windows):
+        taken += tranche
+        if taken >= seats:
+            return until
+    return allowed.windows[0][1]
 
 
 def _kept(sub: Subscription, after: int, now: datetime) -> list[Seen]:
@@ -132,23 +161,43 @@ def _seat_change(before: int, after: int, at: datetime, now: datetime) -> Seen:
             "the billing period (B2)" if after > before else
             f"the {before - after} removed within their 7 days are credited for the rest "
             "of the billing period (B3)")
+    # An addition's day is its tranche's own; a removal's only the latest it can have been.
+    when = f"{at:%Y-%m-%d %H:%M} UTC" if after > before else _when(at, now)
     return Seen(at, "quantity", f"Licences changed in Partner Center from {before} to "
-                f"{after} ({at:%Y-%m-%d %H:%M} UTC): {what}.",
-                {"before": before, "after": after, "seen_in": "partner_center",
-                 "seen_at": now.astimezone(UTC).isoformat()})
+                f"{after} ({when}): {what}.",
+                {"before": before, "after": after, **_seen(now)})
+
+
+def _seen(now: datetime) -> dict:
+    """Marks an event the sync saw, and when: billing charges one dated in a month it
+    charged already by the month it was seen in (billing.charges)."""
+    return {"seen_in": "partner_center", "seen_at": now.astimezone(UTC).isoformat()}
+
+
+def _when(at: datetime, now: datetime) -> str:
+    """When the change was made, in words: by the window's close when seen after it."""
+    if at >= now:
+        return f"{at:%Y-%m-%d %H:%M} UTC"
+    return f"by {at:%Y-%m-%d %H:%M} UTC, seen {now:%Y-%m-%d %H:%M} UTC"
 
 
 def cancelled(sub: Subscription, now: datetime) -> list[Seen]:
-    """S3/S6, B3: seen cancelled while its window is open (Partner Center gives no date
-    for a cancellation: the sync's time): credited as the cancel page quotes it; after it,
-    not credited, the term billed to its end (S3), and only the history says so."""
-    if rules.check_cancel_window(facts(sub), now) is not None:
+    """S3/S6, B3: cancelled while its window was open when the row was last seen: credited
+    as the cancel page quotes it, at the sync's time or the window's last moment if
+    earlier (Partner Center gives no date for a cancellation); else not credited, the term
+    billed to its end (S3), and only the history says so."""
+    if rules.check_cancel_window(facts(sub), last_seen(sub, now)) is not None:
         return []
     quote = cancellation_quote(sub, now)
-    return [Seen(now, "cancel", _cancel_note(sub, quote, now), quote.as_data())]
+    # The window's last moment: its close is already outside it (S3's 168 hours).
+    at = min(now, quote.closes - timedelta(seconds=1))
+    if at < now:
+        quote = cancellation_quote(sub, at)
+    return [Seen(at, "cancel", _cancel_note(sub, quote, at, now),
+                 {**quote.as_data(), **_seen(now)})]
 
 
-def _cancel_note(sub: Subscription, quote, at: datetime) -> str:
+def _cancel_note(sub: Subscription, quote, at: datetime, now: datetime) -> str:
     """As the storefront's cancellation says it: a reseller's end customer reads the retail
     refund its reseller credits, never the reseller's price (B1)."""
     kind = "credit" if sub.family == rules.PERPETUAL else "refund"
@@ -157,4 +206,4 @@ def _cancel_note(sub: Subscription, quote, at: datetime) -> str:
     else:
         retail = cancellation_quote(sub, at, retail=True)
         stated = f"the customer's {kind} at retail {retail.amount} {retail.currency}"
-    return f"Cancelled in Partner Center ({at:%Y-%m-%d %H:%M} UTC); {stated} (S3, B3)."
+    return f"Cancelled in Partner Center ({_when(at, now)}); {stated} (S3, B3)."

@@ -176,3 +176,103 @@ def test_b2_licences_added_late_in_a_month_and_seen_after_its_run_are_charged_by
     july = db.session.scalars(select(Invoice).where(Invoice.billing_month == "2021-07")).one()
     assert sorted(ln.amount for ln in july.lines) == [Decimal("-60.48"), Decimal("72.57"),
                                                       Decimal("120.96")]
+
+
+def test_b3_licences_removed_in_partner_center_inside_their_7_days_and_seen_after_are_credited(
+        shop, clock, pc_client):
+    # Partner Center refuses a decrease outside the seats' window, so one it made was in
+    # time, however late the sync sees it: credited from the last moment it can have been
+    # made, the window's close (5 July 09:00: 13 of the cycle's 30 days, 4.368 a seat).
+    eur = price_in(shop, "DE", "EUR", erp="10.08")
+    sub = provisioned(shop.customer_a, shop.reseller_a_user, eur, 10, pc_client)
+    clock.move_to(BOUGHT + timedelta(days=10))  # 28 June: 5 more seats, through the shop
+    provisioned(shop.customer_a, shop.reseller_a_user, eur, 5, pc_client, add_to=sub)
+    sync_all(pc_client)
+    clock.move_to(BOUGHT + timedelta(days=17, minutes=-30))  # 5 July 08:30
+    in_partner_center(pc_client, sub, quantity=10)
+    clock.move_to(BOUGHT + timedelta(days=17, minutes=30))  # the hourly sync, 09:30
+    sync_all(pc_client)
+    generate_charges("2021-07", date(2021, 7, 31))
+    end = date(2021, 7, 17)
+    assert charges("2021-07")[1:] == [
+        ("removeQuantity", -15, Decimal("-65.52"), date(2021, 7, 5), end),
+        ("removeQuantity", 10, Decimal("43.68"), date(2021, 7, 5), end)]
+    db.session.expire_all()
+    kinds = [e.kind for e in db.session.get(Subscription, sub.id).events]
+    assert "quantity_kept" not in kinds
+
+
+def test_b3_a_cancellation_in_partner_center_inside_its_window_seen_after_it_is_credited(
+        shop, clock, pc_client):
+    # Bought 15 July 09:00; the hourly sync saw it active on the 22nd at 08:00, it was
+    # cancelled in Partner Center before the window closed at 09:00, and the sync sees it
+    # at 09:30: credited as cancelled at 09:00 on the 22nd (24 of 31 days back).
+    clock.move_to(datetime(2021, 7, 15, 9, tzinfo=UTC))
+    sub = provisioned(shop.customer_a, shop.reseller_a_user, price_in(shop, "DE", "EUR",
+                                                                       "10.08"), 10, pc_client)
+    clock.move_to(datetime(2021, 7, 22, 8, tzinfo=UTC))
+    sync_all(pc_client)
+    clock.move_to(datetime(2021, 7, 22, 8, 30, tzinfo=UTC))
+    in_partner_center(pc_client, sub, status="deleted")
+    clock.move_to(datetime(2021, 7, 22, 9, 30, tzinfo=UTC))
+    sync_all(pc_client)
+    run_billing("2021-07", date(2021, 7, 31))
+    assert invoice_lines() == [("new", 10, Decimal("100.80")),
+                               ("cancelImmediate", -10, Decimal("-78.03"))]
+    assert charges("2021-07")[1][3:] == (date(2021, 7, 22), date(2021, 8, 14))
+
+
+def test_s3_a_cancellation_the_sync_saw_coming_after_the_window_closed_is_not_credited(
+        shop, clock, pc_client, pc_sandbox):
+    sub = provisioned(shop.customer_a, shop.reseller_a_user, price_in(shop, "DE", "EUR",
+                                                                       "10.08"), 10, pc_client)
+    clock.move_to(BOUGHT + timedelta(days=7, hours=1))  # active when the window had closed
+    sync_all(pc_client)
+    clock.move_to(BOUGHT + timedelta(days=8))
+    pc_sandbox.data["subscriptions"][sub.pc_subscription_id]["wire"]["status"] = "deleted"
+    sync_all(pc_client)
+    run_billing("2021-06", JUNE_END)
+    assert invoice_lines() == [("new", 10, Decimal("100.80"))]
+
+
+def test_b3_licences_removed_beyond_what_partner_center_last_showed_refundable_are_kept(
+        shop, clock, pc_client, pc_sandbox):
+    eur = price_in(shop, "DE", "EUR", erp="10.08")
+    sub = provisioned(shop.customer_a, shop.reseller_a_user, eur, 10, pc_client)
+    clock.move_to(BOUGHT + timedelta(days=10))  # 28 June: 5 more, 5 refundable to 5 July
+    provisioned(shop.customer_a, shop.reseller_a_user, eur, 5, pc_client, add_to=sub)
+    sync_all(pc_client)
+    clock.move_to(BOUGHT + timedelta(days=11))
+    pc_sandbox.data["subscriptions"][sub.pc_subscription_id]["wire"]["quantity"] = 8
+    sync_all(pc_client)
+    generate_charges("2021-06", JUNE_END)
+    assert [c[0] for c in charges("2021-06")] == ["new", "addQuantity", "addQuantity"]
+    db.session.expire_all()
+    [kept] = [e for e in db.session.get(Subscription, sub.id).events
+              if e.kind == "quantity_kept"]
+    assert kept.data["before"] == 15 and kept.data["after"] == 8
+
+
+def test_b3_a_cancellation_seen_after_its_months_invoice_is_a_credit_note_on_the_next_run(
+        shop, clock, pc_client):
+    # Bought 23 June 23:30, its window closing 30 June 23:30; cancelled in Partner Center
+    # at 23:15, June billed at 00:15 on 1 July, the sync seeing it at 00:30: credited from
+    # 30 June, by a credit note naming June's invoice (B4), issued by July's run.
+    clock.move_to(datetime(2021, 6, 23, 23, 30, tzinfo=UTC))
+    sub = provisioned(shop.customer_a, shop.reseller_a_user, price_in(shop, "DE", "EUR",
+                                                                       "10.08"), 10, pc_client)
+    clock.move_to(datetime(2021, 6, 30, 23, tzinfo=UTC))
+    sync_all(pc_client)
+    clock.move_to(datetime(2021, 6, 30, 23, 15, tzinfo=UTC))
+    in_partner_center(pc_client, sub, status="deleted")
+    clock.move_to(datetime(2021, 7, 1, 0, 15, tzinfo=UTC))
+    run_billing("2021-06", date(2021, 7, 1))
+    clock.move_to(datetime(2021, 7, 1, 0, 30, tzinfo=UTC))
+    sync_all(pc_client)
+    clock.move_to(datetime(2021, 8, 1, 0, 15, tzinfo=UTC))
+    run_billing("2021-07", date(2021, 8, 1))
+    [credit] = charges("2021-07")
+    assert credit[:2] == ("cancelImmediate", -10) and credit[3] == JUNE_END
+    june, note = db.session.scalars(select(Invoice).order_by(Invoice.id)).all()
+    assert note.kind == "credit_note" and note.corrects_invoice_id == june.id
+    assert [ln.amount for ln in note.lines] == [credit[2]]
