@@ -86,11 +86,18 @@ class Billed:
     # count from the source's (purchased_on, first_term_end); those begun by that day are
     # the source's, the rest of the running one charged as the conversion (billing.charges).
     converted_on: date | None = None
+    # B3/S2: seats removed in Partner Center after their 7 days (subscriptions.seen_changes
+    # KEPT): (the day they went, the last day they stay billed, how many), each billed on
+    # top of the seats held for the cycles between.
+    kept_seats: tuple[tuple[date, date, int], ...] = ()
 
     def quantity_on(self, day: date) -> int:
-        """The seats a cycle starting that day began with: before the first change since."""
-        return next((before for changed, before in self.changes if changed >= day),
+        """The seats a cycle starting that day is charged for: those it began with (before
+        the first change since), and those removed after their window still billed."""
+        held = next((before for changed, before in self.changes if changed >= day),
                     self.quantity)
+        return held + sum(seats for gone, until, seats in self.kept_seats
+                          if gone < day <= until)
 
 
 def midnight(day: date) -> datetime:
@@ -117,11 +124,12 @@ def billed_subscriptions(first: date | None, last: date | None, ends: dict[int, 
         if not rows:
             return
         quantities = _quantity_changes(first, [r[0] for r in rows])
+        kept = _kept_seats(first, [r[0] for r in rows])
         earlier = _earlier_terms(first, rows)
         converted = _conversions([r[0] for r in rows])
         for row in rows:
             billed = _billed(row, ends.get(row[0]), quantities.get(row[0], ()),
-                             earlier.get(row[0], ()))
+                             earlier.get(row[0], ()), kept.get(row[0], ()))
             yield _converted(billed, converted[row[0]]) if row[0] in converted else billed
         after = rows[-1][0]
 
@@ -146,8 +154,8 @@ def _billed_query():
                    Subscription.family != Family.AZURE_PLAN))
 
 
-def _billed(row, cancelled_on: date | None, changes,
-            kept: tuple[EarlierTerm, ...] = ()) -> Billed:
+def _billed(row, cancelled_on: date | None, changes, kept: tuple[EarlierTerm, ...] = (),
+            kept_seats: tuple[tuple[date, date, int], ...] = ()) -> Billed:
     (sub_id, customer_id, reseller_id, country, order_line_id, pc_subscription_id, title,
      family, billing_cycle, term_duration, quantity, status, autorenew, purchased_at,
      term_end, renewed_on, renewed_unit, renewed_retail, bought_cycle, bought_term,
@@ -169,7 +177,7 @@ def _billed(row, cancelled_on: date | None, changes,
         first_term_over(custom_term_end),
         renewed_on, renewed_unit, renewed_retail if reseller_id else None,
         *_as_bought(bought_cycle, bought_term, bought, billing_cycle, term_duration),
-        earlier_terms=earlier)
+        earlier_terms=earlier, kept_seats=kept_seats)
 
 
 def _converted(sub: Billed, conversion: Conversion) -> Billed:
@@ -318,38 +326,43 @@ def _conversions(ids: list[int]) -> dict[int, Conversion]:
 
 def _quantity_changes(first: date | None, ids: list[int]) -> dict[int, list[tuple]]:
     """Seat changes from this month's first day on, oldest first: they tell the count a
-    cycle began with (the mirror holds only today's)."""
+    cycle began with (the mirror holds only today's). Seats removed after their window
+    (KEPT) left the count too; `_kept_seats` bills them on top."""
     if first is None or not ids:
         return {}
     rows = db.session.execute(
         select(SubscriptionEvent.subscription_id, SubscriptionEvent.at, SubscriptionEvent.data)
         # The page's ids are ascending: a range binds two values where IN bound thousands.
         .where(SubscriptionEvent.subscription_id.between(ids[0], ids[-1]),
-               SubscriptionEvent.kind.in_(SEAT_CHANGES),
+               SubscriptionEvent.kind.in_((*SEAT_CHANGES, KEPT)),
                SubscriptionEvent.at >= midnight(first))
         .order_by(SubscriptionEvent.at, SubscriptionEvent.id))
     found: dict[int, list[tuple]] = defaultdict(list)
     for sub_id, at, data in rows:
         if data and "before" in data:
             found[sub_id].append((utc_day(at), int(data["before"])))
-    for sub_id, last_day, before in _kept_seats(first, ids):
-        found[sub_id].append((last_day, before))
-        found[sub_id].sort(key=lambda change: change[0])
     return found
 
 
-def _kept_seats(first: date, ids: list[int]) -> Iterator[tuple[int, date, int]]:
+def _kept_seats(first: date | None, ids: list[int]
+                ) -> dict[int, tuple[tuple[date, date, int], ...]]:
     """B3/S2: seats removed in Partner Center after their window stay billed until the
-    term's last day: a change of the count on that day, whenever it was seen (rare: read
-    whole)."""
+    term's last day, on top of those held, whatever was added or removed since (as
+    Microsoft bills the term's seats and those added to them): the day each went, that
+    last day and how many, whenever seen (rare: read whole)."""
+    if first is None or not ids:
+        return {}
     rows = db.session.execute(
-        select(SubscriptionEvent.subscription_id, SubscriptionEvent.data)
+        select(SubscriptionEvent.subscription_id, SubscriptionEvent.at, SubscriptionEvent.data)
         .where(SubscriptionEvent.subscription_id.between(ids[0], ids[-1]),
                SubscriptionEvent.kind == KEPT))
-    for sub_id, data in rows:
+    found: dict[int, list[tuple[date, date, int]]] = defaultdict(list)
+    for sub_id, at, data in rows:
         last_day = date.fromisoformat(data["billed_until"])
         if last_day >= first:
-            yield sub_id, last_day, int(data["before"])
+            found[sub_id].append((utc_day(at), last_day,
+                                  int(data["before"]) - int(data["after"])))
+    return {sub_id: tuple(kept) for sub_id, kept in found.items()}
 
 
 def _earlier_terms(first: date | None, rows) -> dict[int, tuple[EarlierTerm, ...]]:

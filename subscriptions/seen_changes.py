@@ -10,8 +10,8 @@ copies Partner Center's answer onto it:
   tranche's refund window opening (refundableQuantity.details[].allowedUntilDateTime less
   168 hours), else the sync's time;
 - seats removed while they were still refundable: credited for the rest of the cycle (B3);
-  removed after: no credit, and the count before stays billed to the term's last day
-  (`KEPT`: billing.billed reads it for the cycles until then);
+  removed after: no credit, and the seats removed stay billed to the term's last day, on
+  top of those held (`KEPT`: billing.billed reads it for the cycles until then);
 - a cancellation while the window was open: credited the quote the cancel page would have
   shown (S3/S6, B3); after it, not credited: the term stays billed to its end.
 
@@ -143,16 +143,16 @@ def _closes(allowed: rules.Removal, seats: int) -> datetime:
 
 
 def _kept(sub: Subscription, after: int, now: datetime) -> list[Seen]:
-    """Removed after their window: not credited, and billed to the term's last day at the
-    count before (billing.billed reads KEPT), as Microsoft bills a term's licences."""
+    """Removed after their window: not credited, and billed to the term's last day on top
+    of the seats held (billing.billed reads KEPT), as Microsoft bills a term's licences."""
     end = as_utc(sub.term_end)
     if end is None:
         return []
     last_day = (end - timedelta(seconds=1)).astimezone(UTC).date()
     return [Seen(now, KEPT, f"Licences changed in Partner Center from {sub.quantity} to "
                  f"{after} ({now:%Y-%m-%d %H:%M} UTC), after their 7 days: not credited; "
-                 f"the {sub.quantity} stay billed to the term's end on {last_day:%Y-%m-%d} "
-                 "(S2, B3).", {"before": sub.quantity, "after": after,
+                 f"the {sub.quantity - after} removed stay billed to the term's end on "
+                 f"{last_day:%Y-%m-%d} (S2, B3).", {"before": sub.quantity, "after": after,
                                "billed_until": last_day.isoformat()})]
 
 

@@ -19,6 +19,7 @@ from billing.models import Charge, Invoice
 from billing.runs import run_billing
 from persistence import db
 from subscriptions.models import Subscription
+from subscriptions.services import change_quantity
 from subscriptions.sync import sync_all, sync_customer
 from tests.billing.conftest import price_in, provisioned
 
@@ -276,3 +277,49 @@ def test_b3_a_cancellation_seen_after_its_months_invoice_is_a_credit_note_on_the
     june, note = db.session.scalars(select(Invoice).order_by(Invoice.id)).all()
     assert note.kind == "credit_note" and note.corrects_invoice_id == june.id
     assert [ln.amount for ln in note.lines] == [credit[2]]
+
+
+def kept_then(shop, clock, pc_client, pc_sandbox, change) -> dict[str, int]:
+    """An annual term billed monthly, 10 seats from 18 June; 2 removed in Partner Center
+    after their 7 days on 1 August (KEPT: the 10 billed to 2022-06-17); then `change`
+    through the shop on 1 September. Answers each cycle's charged seats by its first day."""
+    annual = price_in(shop, "DE", "EUR", erp="10.08", term="P1Y", cycle="monthly")
+    sub = provisioned(shop.customer_a, shop.reseller_a_user, annual, 10, pc_client)
+    clock.move_to(datetime(2021, 8, 1, 9, tzinfo=UTC))
+    pc_sandbox.data["subscriptions"][sub.pc_subscription_id]["wire"]["quantity"] = 8
+    sync_all(pc_client)
+    clock.move_to(datetime(2021, 9, 1, 9, tzinfo=UTC))
+    change(sub, annual)
+    clock.move_to(datetime(2021, 10, 31, 23, tzinfo=UTC))
+    for month in ("2021-06", "2021-07", "2021-08", "2021-09", "2021-10"):
+        generate_charges(month, date(2021, 10, 31))
+    rows = db.session.scalars(select(Charge).where(
+        Charge.charge_type.not_in(("addQuantity", "removeQuantity"))))
+    return {c.period_start.isoformat(): c.quantity for c in rows}
+
+
+def test_b2_seats_added_after_a_removal_kept_billed_are_billed_on_top_of_the_kept_ones(
+        shop, clock, pc_client, pc_sandbox):
+    # 8 held and the 2 removed still billed; 5 more on 1 September: 13 held, 15 billed,
+    # as Microsoft bills the term's 10 and the 5 added.
+    def add_five(sub, annual):
+        provisioned(shop.customer_a, shop.reseller_a_user, annual, 5, pc_client, add_to=sub)
+
+    assert kept_then(shop, clock, pc_client, pc_sandbox, add_five) == {
+        "2021-06-18": 10, "2021-07-18": 10, "2021-08-18": 10, "2021-09-18": 15,
+        "2021-10-18": 15}
+
+
+def test_b3_seats_removed_after_a_removal_kept_billed_leave_the_kept_ones_billed(
+        shop, clock, pc_client, pc_sandbox):
+    # 5 added on 1 September and 3 of them removed within their 7 days, on the 3rd: 10
+    # held, and the 2 removed in August still billed: 12.
+    def add_five_remove_three(sub, annual):
+        provisioned(shop.customer_a, shop.reseller_a_user, annual, 5, pc_client, add_to=sub)
+        clock.move_to(datetime(2021, 9, 3, 9, tzinfo=UTC))
+        change_quantity(db.session.get(Subscription, sub.id), 10, shop.reseller_a_user,
+                        pc_client)
+
+    assert kept_then(shop, clock, pc_client, pc_sandbox, add_five_remove_three) == {
+        "2021-06-18": 10, "2021-07-18": 10, "2021-08-18": 10, "2021-09-18": 12,
+        "2021-10-18": 12}
