@@ -16,9 +16,10 @@ from billing.models import Charge
 from billing.periods import BillingInputError
 from billing.reconciliation import reconcile
 from billing.reconciliation_models import ReconciliationRun
-from catalog.models import Price
+from catalog.models import Price, Product, Sku
 from connectors.partner_center.sandbox.fixtures import GRAPH_HOST
 from persistence import db
+from subscriptions import upgrades
 from subscriptions.services import cancel, change_quantity
 from tests.billing.conftest import price_in, provisioned
 from tests.catalog.test_price_effective_dates import successor
@@ -230,3 +231,27 @@ def test_b6_a_cycle_charge_of_a_renewed_term_is_expected_at_its_terms_first_days
            subscriptionId=sub.pc_subscription_id)
     done = run(pc_client, graph_client, "2022-07")
     assert (done.state, [i.note for i in done.items]) == ("matched", [])
+
+
+def test_r4_an_upgrade_reconciles_with_microsofts_conversion(
+        shop, clock, pc_client, graph_client, bought):
+    """Four of the ten seats moved to E3 on 25 June: Microsoft bills the move as a
+    `convert` pair on the source and a `convert` charge on the new subscription, for the
+    days left of the source's cycle, and the rest of the month as before. What the upgrade
+    charged here (billing's own code) is what Microsoft billed, line for line."""
+    e3 = Product(pc_product_id="CFQ7TTC0LFLZ", title="Microsoft 365 E3", family="microsoft365")
+    sku = Sku(product=e3, pc_sku_id="0001", title="Microsoft 365 E3",
+              availability_id="CFQ7TTC0E3AV")
+    # The sandbox's E3 list price in EUR (43.20 USD x 0.92 = 39.74), its cost 80 % (31.79).
+    db.session.add_all([e3, sku, Price(
+        sku=sku, term_duration="P1M", billing_cycle="monthly", market="DE", currency="EUR",
+        erp_price=Decimal("39.74"), unit_price=Decimal("31.79"))])
+    db.session.commit()
+    clock.move_to(datetime(2021, 6, 25, 10, tzinfo=UTC))
+    (offer,) = upgrades.eligible(bought, pc_client)
+    upgrades.upgrade_now(bought, offer.catalog_item_id, 4, shop.reseller_a_user, pc_client)
+    clock.move_to(INVOICED)
+    done = run(pc_client, graph_client)
+    assert done.state == "matched", [i.note for i in done.items]
+    # new 10; the source's convert pair (-10, +6); the new subscription's convert 4.
+    assert (done.microsoft_lines, done.our_charges, done.matched) == (4, 4, 3)
