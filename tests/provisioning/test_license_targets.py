@@ -231,21 +231,30 @@ def test_r1_licences_added_by_an_order_record_that_the_scheduled_change_went(
     assert removed.request_id == added.request_id  # the licences' PATCH
 
 
+YEARLY_FROM = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def two_licences_on_day_ten(clock, pc_client):
+    """A yearly E3 of 3 licences bought (and provisioned) at YEARLY_FROM; on day 10 an order
+    of 2 more for it, not yet run: (the first order, its subscription, the second order)."""
+    first = make_order(lines=((E3, 3, "P1Y", "monthly"),))
+    run_job(first.id, pc_client)
+    sub = db.session.scalars(select(Subscription)).one()
+    clock.move_to(YEARLY_FROM + timedelta(days=10))
+    more = make_order(first.placed_by, first.customer, add_to=sub,
+                      lines=((E3, 2, "P1Y", "monthly"),))
+    return first, sub, more
+
+
 def test_s2_licences_an_order_added_are_offered_for_removal_once_provisioned(
         pc_app, pc_client, pc_sandbox):
     """The 2 licences added on day 10 of a yearly term may be removed for 7 days (S2): the
     subscription page offers them as soon as the order is provisioned, from Partner
     Center's answer to the PATCH, not only after the hourly sync."""
-    start = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
-    with time_machine.travel(start, tick=False) as clock:
-        first = make_order(lines=((E3, 3, "P1Y", "monthly"),))
-        run_job(first.id, pc_client)
-        sub = db.session.scalars(select(Subscription)).one()
-        clock.move_to(start + timedelta(days=10))
-        more = make_order(first.placed_by, first.customer, add_to=sub,
-                          lines=((E3, 2, "P1Y", "monthly"),))
+    with time_machine.travel(YEARLY_FROM, tick=False) as clock:
+        first, sub, more = two_licences_on_day_ten(clock, pc_client)
         assert run_job(more.id, pc_client) is None and more.status == "provisioned"
-        added_until = start + timedelta(days=17)
+        added_until = YEARLY_FROM + timedelta(days=17)
         assert rules.removable(services.facts(sub), datetime.now(UTC)) == \
             rules.Removal(2, added_until, ((2, added_until),))
         client = pc_app.test_client()
@@ -260,16 +269,10 @@ def test_b2_licences_the_sync_saw_before_a_crashed_order_recorded_them_are_charg
     seats more in Partner Center, which it writes as a change made there (charged, B2).
     The re-run claims that record as the order's instead of adding a second one, so the
     seats are charged once, and the history names the order."""
-    start = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
-    with time_machine.travel(start, tick=False) as clock:
-        first = make_order(lines=((E3, 3, "P1Y", "monthly"),))
-        run_job(first.id, pc_client)
-        sub = db.session.scalars(select(Subscription)).one()
-        clock.move_to(start + timedelta(days=10))
-        more = make_order(first.placed_by, first.customer, add_to=sub,
-                          lines=((E3, 2, "P1Y", "monthly"),))
+    with time_machine.travel(YEARLY_FROM, tick=False) as clock:
+        _, sub, more = two_licences_on_day_ten(clock, pc_client)
         run_job(more.id, pc_client, checkpoint=crash_once_at("add_licenses"))
-        clock.move_to(start + timedelta(days=10, hours=1))
+        clock.move_to(YEARLY_FROM + timedelta(days=10, hours=1))
         sync_all(pc_client)
         run_job(more.id, pc_client)
         generate_charges("2025-03", date(2025, 3, 31))
