@@ -120,9 +120,10 @@ def _find(token: str | None) -> UserSession | None:
 # every request either way, so a sign-out or deactivation still counts at once.
 MAX_KEPT = 4096
 _MODELS = (UserSession, User, Reseller, Customer)  # the rows a copy holds, in this order
-# …and, last, the reseller the customer buys through: its id and whether it is active
-# (deactivating it shuts out its customers' users: User.is_active).
-_THROUGH = ("id", "active")
+# …and, last, every column of the reseller the customer buys through: whether it is
+# active (User.is_active) and its standing, MPN ID and name (checkout's K9, the partner of
+# record K8 puts on an order line, the pages) are all read from the copy.
+_THROUGH = Reseller
 _kept: dict[int, tuple[tuple, UserSession]] = {}
 _keeping = threading.Lock()
 
@@ -170,7 +171,7 @@ def _tables() -> tuple[Table, ...]:
 def _current_values():
     sessions, users, resellers, customers = _tables()
     through = resellers.alias("through")
-    return select(*_tables(), *(through.c[name] for name in _THROUGH)).select_from(
+    return select(*_tables(), *through.c).select_from(
         sessions.join(users, users.c.id == sessions.c.user_id)
         .outerjoin(resellers, resellers.c.id == users.c.reseller_id)
         .outerjoin(customers, customers.c.id == users.c.customer_id)
@@ -197,7 +198,7 @@ def _id_positions() -> tuple[tuple[type, int], ...]:
         columns = list(model.__table__.c)
         found.append((model, offset + columns.index(model.__table__.c.id)))
         offset += len(columns)
-    found.append((Reseller, offset + _THROUGH.index("id")))
+    found.append((_THROUGH, offset + list(_THROUGH.__table__.c).index(_THROUGH.__table__.c.id)))
     return tuple(found)
 
 
@@ -218,7 +219,7 @@ def _values_of(row: UserSession) -> tuple:
         values.extend(getattr(obj, name) if obj is not None else None for name in names)
     through = user.customer.reseller if user.customer is not None else None
     values.extend(getattr(through, name) if through is not None else None
-                  for name in _THROUGH)
+                  for name in _attribute_names()[_MODELS.index(_THROUGH)])
     return tuple(values)
 
 

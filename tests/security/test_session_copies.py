@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import event
 
 from accounts import sessions
-from accounts.models import Role, User
+from accounts.models import MpaStatus, Role, User
 from accounts.services import new_user
 from persistence import db, utcnow
-from tests.conftest import PASSWORD, login
+from tests.conftest import PASSWORD, login, post_form
 
 
 @pytest.fixture
@@ -122,3 +122,31 @@ def test_a_resellers_customers_user_is_shut_out_with_the_reseller_in_one_stateme
     world.reseller_a.active = True
     db.session.commit()
     assert theirs.get("/account").status_code == 200
+
+
+def test_the_reseller_a_customers_user_buys_through_is_read_as_it_is_now(browser, world):
+    """The copy holds that reseller whole: its standing and MPN ID (K9, and the partner of
+    record K8 puts on an order) and its name are what the database says on the next
+    request, not what the copy held (session 53's audit: only its id and active flag
+    were compared, so an order passed K9 on a standing Partner Center had withdrawn)."""
+    user = new_user("alpha@test.example", PASSWORD, Role.CUSTOMER_USER,
+                    customer=world.customer_a)
+    db.session.add(user)
+    db.session.commit()
+    theirs = browser()
+    login(theirs, user)
+    assert world.reseller_a.company_name in theirs.get("/invoices").text
+    theirs.get("/invoices")  # the worker holds its copy by now
+    # Partner Center's fresh answer (a check made by another request): no re-check now.
+    world.reseller_a.mpa_status, world.reseller_a.mpa_checked_at = (
+        MpaStatus.NOT_ACCEPTED, utcnow())
+    db.session.commit()
+    customer = world.customer_a.id
+    post_form(theirs, "/cart/add", {"customer": str(customer), "price_id": world.price.id,
+                                    "quantity": "1"}, token_url=f"/shop?customer={customer}")
+    placed = post_form(theirs, f"/cart/{customer}/place", {"idempotency_key": "k9-now"},
+                       token_url=f"/cart?customer={customer}")
+    assert placed.status_code == 422 and 'data-code="K9.mpa_not_signed"' in placed.text
+    world.reseller_a.company_name = "Renamed Reseller Ltd"
+    db.session.commit()
+    assert "Renamed Reseller Ltd" in theirs.get("/invoices").text
