@@ -12,6 +12,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from persistence import db, utcnow
 
+# K9: what refuses an order, or licences added, while the provider has deactivated the
+# buyer: the provisioning worker and a subscription's count say these; checkout's pure rule
+# (which may import no accounts) spells the same codes, and a test keeps them equal.
+CUSTOMER_INACTIVE = "K9.customer_inactive"
+RESELLER_INACTIVE = "K9.reseller_inactive"
+
 # A segment qualification that lets its customer buy the segment's plans (K7).
 APPROVED = "approved"
 
@@ -227,6 +233,15 @@ class Customer(db.Model):
     @property
     def is_direct(self) -> bool:
         return self.reseller_id is None
+
+    @property
+    def deactivated_buyer(self) -> tuple[str, Reseller | Customer] | None:
+        """K9: the code and the company the provider deactivated that stops this customer's
+        orders and added licences (its reseller, or itself when direct); None when it
+        stands. A reseller's customer is not deactivated on its own: its reseller buys."""
+        if self.reseller is not None:
+            return None if self.reseller.active else (RESELLER_INACTIVE, self.reseller)
+        return None if self.active else (CUSTOMER_INACTIVE, self)
 
     @property
     def tenant_ref(self) -> str:

@@ -13,7 +13,6 @@ would leave Partner Center holding half an order that nobody resumes.
 from __future__ import annotations
 
 from accounts.models import Customer, Reseller
-from checkout.rules.k09_reseller_standing import CUSTOMER_INACTIVE, RESELLER_INACTIVE
 from orders.models import Order
 from provisioning.attention import ADMIN_RETRY, NeedsAttention
 
@@ -25,11 +24,7 @@ _WRITES = ("pc_customer_request_id", "pc_attestation_request_id", "pc_cart_id",
 def deactivated(order: Order) -> tuple[str, Reseller | Customer] | None:
     """The K9 code and the company the provider deactivated that the order is bought
     for: the customer's reseller, or the direct customer itself; None when both stand."""
-    customer = order.customer
-    reseller = customer.reseller
-    if reseller is not None:
-        return None if reseller.active else (RESELLER_INACTIVE, reseller)
-    return None if customer.active else (CUSTOMER_INACTIVE, customer)
+    return order.customer.deactivated_buyer
 
 
 def nothing_sent(order: Order) -> bool:

@@ -57,11 +57,13 @@ def render_error(status: int, title: str, detail: str, **extra):
 
 def refused_json(error: Refused):
     """A refusal as the API answers it: 403 with the code for a missing permission, 422
-    with every problem (rule, code, message, field, fix link, line) for a rule's no."""
+    with every problem (rule, code, message, field, fix link, line) for a rule's no (409
+    when the provider's deactivation refuses it, K9)."""
     if error.status == 403:
         return jsonify(error={"status": 403, "title": "Forbidden", "detail": str(error),
                               "code": error.codes[0]}), 403
-    return jsonify(error={"status": error.status, "title": "Unprocessable Entity",
+    title = "Conflict" if error.status == 409 else "Unprocessable Entity"
+    return jsonify(error={"status": error.status, "title": title,
                           "detail": error.summary, "problems": error.problem_dicts()}
                    ), error.status
 

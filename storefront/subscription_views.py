@@ -226,6 +226,7 @@ def quantity(subscription_id: int):
     wanted = _int_field("quantity")
     if wanted > sub.quantity and not current_user.is_provider_admin:
         return _add_licenses(sub, wanted - sub.quantity)  # buyers add through checkout
+    services.check_quantity(sub, wanted)  # K9, before asking to confirm what it refuses
     if page := unconfirmed(consequences.change_licenses(sub, wanted)):
         return page
     scheduled = scheduled_words(sub)

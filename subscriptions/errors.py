@@ -15,7 +15,9 @@ class SubscriptionRefused(Refused):
         super().__init__((refusal,))
         self.rule, self.code, self.message = refusal.rule, refusal.code, refusal.message
         self.until = refusal.until
-        self.status = 403 if self.forbidden else 422
+        # K9: the provider's deactivation, which nothing in the request can change: 409,
+        # as an admin's retry of such an order answers.
+        self.status = 403 if self.forbidden else 409 if refusal.rule == "K9" else 422
         self.summary = refusal.message  # one reason: the API's detail is that reason
 
     @property

@@ -184,6 +184,19 @@ def check_increase_is_an_order(current: int, wanted: int) -> Refusal | None:
                    "add_to_subscription_id, or Add licenses on its page).")
 
 
+def check_standing(current: int, wanted: int,
+                   deactivated: tuple[str, str] | None) -> Refusal | None:
+    """K9: no licence is added, whoever asks (the provider's admin too), while the provider
+    has deactivated the company the customer buys through: `deactivated` is its code and
+    name (None when it stands). Removing licences stays allowed."""
+    if wanted <= current or deactivated is None:
+        return None
+    code, name = deactivated
+    return Refusal("K9", code, f"No licences are added: {name} is deactivated by the "
+                   f"provider, so its orders are not sent to Partner Center ({code}). "
+                   f"Reactivate {name} first, then add the licences.")
+
+
 def check_most(facts: Facts, wanted: int) -> Refusal | None:
     """S2: a subscription holds at most the plan's maximum number of licenses."""
     if facts.max_quantity is not None and wanted > facts.max_quantity:

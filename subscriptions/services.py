@@ -43,8 +43,8 @@ NO_DECREASE = "800090"
 
 
 __all__ = ["Promise", "SubscriptionRefused", "cancel", "cancellation_quote", "change_quantity",
-           "check_cancel", "download_url", "note_removed_schedule", "reveal_key",
-           "set_autorenew"]
+           "check_cancel", "check_quantity", "download_url", "note_removed_schedule",
+           "reveal_key", "set_autorenew"]
 
 
 def _agent(user) -> bool:
@@ -147,11 +147,20 @@ def _refuse_unless_applied(sub: Subscription, on: bool, user, request_id: str) -
     raise SubscriptionRefused(refusal)
 
 
+def check_quantity(sub: Subscription, quantity: int) -> None:
+    """Raise why no licence may be added now, before anything is asked or sent (K9: the
+    provider deactivated the reseller the customer buys through, or the direct customer)."""
+    found = sub.customer.deactivated_buyer
+    deactivated = None if found is None else (found[0], found[1].company_name)
+    refuse(rules.check_standing(sub.quantity, quantity, deactivated))
+
+
 def change_quantity(sub: Subscription, quantity: int, user, client: PartnerCenterClient,
                     now: datetime | None = None) -> Subscription:
     """S2: set the license count; fewer only inside the 168-hour window. Partner Center
     removes a change scheduled for the renewal (R1), which the history then says."""
     before, known = sub.quantity, facts(sub)
+    check_quantity(sub, quantity)
     refuse(rules.check_remove_licenses(known, before, quantity, now_or(now))
            or rules.check_most(known, quantity))
     scheduled = scheduled_words(sub)

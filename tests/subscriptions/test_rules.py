@@ -203,3 +203,14 @@ def test_s2_removing_seats_follows_partner_centers_refundable_tranches():
         days=7)
     assert rules.check_remove_licenses(known, 8, 7, added + timedelta(days=8)).code == \
         "S2.reduction_window_closed"
+
+
+def test_k9_refuses_licences_added_while_the_buyer_is_deactivated_naming_the_fix():
+    refusal = rules.check_standing(2, 3, ("K9.reseller_inactive", "Contoso Resale"))
+    assert refusal.code == "K9.reseller_inactive"
+    assert "Reactivate Contoso Resale first" in refusal.message
+
+
+def test_k9_allows_licences_removed_while_deactivated_and_added_while_standing():
+    assert rules.check_standing(5, 3, ("K9.customer_inactive", "Direct Ltd")) is None
+    assert rules.check_standing(2, 3, None) is None

@@ -2,6 +2,8 @@
 
 import pytest
 
+from accounts import models
+from checkout.rules import k09_reseller_standing as k09
 from checkout.rules.k09_reseller_standing import check
 from tests.checkout.factories import codes, context, customer, direct, reseller
 
@@ -64,3 +66,8 @@ def test_refuses_an_order_for_a_customer_of_a_reseller_the_provider_deactivated(
     (problem,) = check(context(reseller=reseller(active=False)))
     assert problem.code == "K9.reseller_inactive" and problem.field == "customer"
     assert "deactivated" in problem.message and "reactivates" in problem.message
+
+
+def test_the_deactivation_codes_are_the_ones_the_worker_and_subscriptions_refuse_with():
+    assert (k09.CUSTOMER_INACTIVE, k09.RESELLER_INACTIVE) == (models.CUSTOMER_INACTIVE,
+                                                              models.RESELLER_INACTIVE)
