@@ -122,6 +122,26 @@ def test_a_sku_withdrawn_in_one_country_is_not_purchasable_only_there(pc_client,
     assert us.is_purchasable
 
 
+def purchasable(pc_client, *countries: str) -> tuple[bool, ...]:
+    """Business Basic's isPurchasable in each country, as Partner Center answers per market."""
+    return tuple(pc_client.list_availabilities("CFQ7TTC0LDPB", "0001", c)[0].is_purchasable
+                 for c in countries)
+
+
+def test_a_sku_withdrawn_everywhere_and_relisted_in_one_country_sells_only_there(
+        pc_client, pc_sandbox):
+    pc_sandbox.withdraw_availability("CFQ7TTC0LDPB", "0001")  # everywhere
+    pc_sandbox.relist_availability("CFQ7TTC0LDPB", "0001", country="GB")
+    assert purchasable(pc_client, "GB", "US", "DE") == (True, False, False)
+    pc_sandbox.withdraw_availability("CFQ7TTC0LDPB", "0001", country="GB")  # GB again
+    assert purchasable(pc_client, "GB", "US") == (False, False)
+    pc_sandbox.relist_availability("CFQ7TTC0LDPB", "0001", country="US")
+    pc_sandbox.withdraw_availability("CFQ7TTC0LDPB", "0001")  # everywhere again: US too
+    assert purchasable(pc_client, "GB", "US") == (False, False)
+    pc_sandbox.relist_availability("CFQ7TTC0LDPB", "0001")  # everywhere: no exception left
+    assert purchasable(pc_client, "GB", "US", "DE") == (True, True, True)
+
+
 def test_refuses_a_checkout_of_a_sku_withdrawn_in_the_customers_country(
         pc_client, pc_sandbox, make_customer, line):
     customer = make_customer()  # a US customer

@@ -16,6 +16,9 @@ from typing import Any
 from connectors.partner_center.sandbox.errors import SandboxError, not_found
 
 CATALOG_PATH = Path(__file__).with_name("data") / "catalog.json"
+# In a SKU's withdrawal list (Sandbox.withdraw_availability), a country relisted while it
+# stays withdrawn everywhere else: "+GB" beside "*".
+RELISTED = "+"
 _PRIVATE = ("storefront", "targetViews", "skus", "availabilities", "limit", "limitUnitOfMeasure")
 
 # Partner Center's catalog API carries no prices, but cart and order lines do (`pricing`).
@@ -90,9 +93,13 @@ def _sku_view(product: dict[str, Any], sku: dict[str, Any], country: str) -> dic
 
 def is_withdrawn(withdrawn: dict[str, list[str]] | None, product_id: str, sku_id: str,
                  country: str) -> bool:
-    """Whether the state withdrew the SKU in the country (Sandbox.withdraw_availability)."""
+    """Whether the state withdrew the SKU in the country (Sandbox.withdraw_availability):
+    in it, or everywhere ("*") unless it was relisted there since ("+GB")."""
     countries = (withdrawn or {}).get(f"{product_id}:{sku_id}", ())
-    return "*" in countries or _country(country) in countries
+    market = _country(country)
+    if "*" in countries:
+        return RELISTED + market not in countries
+    return market in countries
 
 
 def _segment_ok(availability: dict[str, Any], segment: str | None) -> bool:

@@ -20,7 +20,7 @@ from typing import Any
 
 from connectors.partner_center.private_file import write_private
 from connectors.partner_center.sandbox import seed
-from connectors.partner_center.sandbox.catalog import Catalog
+from connectors.partner_center.sandbox.catalog import RELISTED, Catalog
 from connectors.partner_center.sandbox.faults import Fault, FaultPlan
 
 Clock = Callable[[], datetime]
@@ -180,21 +180,25 @@ class Sandbox:
     def withdraw_availability(self, product_id: str, sku_id: str,
                               country: str | None = None) -> None:
         """Partner Center stops selling a SKU in one country (None: everywhere): its
-        availabilities there answer isPurchasable false and a cart buying it fails (2091)."""
+        availabilities there answer isPurchasable false and a cart buying it fails (2091).
+        Withdrawn everywhere, it ends every country relisted before."""
         with self.lock:
+            key, country = f"{product_id}:{sku_id}", (country or "*").upper()
             withdrawn = self.data.setdefault("withdrawnSkus", {})
-            countries = withdrawn.setdefault(f"{product_id}:{sku_id}", [])
-            countries.append((country or "*").upper())
+            kept = _without(withdrawn.get(key, []), country)
+            withdrawn[key] = kept if "*" in kept else [*kept, country]
             self.changed()
 
     def relist_availability(self, product_id: str, sku_id: str,
                             country: str | None = None) -> None:
-        """Partner Center sells a withdrawn SKU again in one country (None: everywhere)."""
+        """Partner Center sells a withdrawn SKU again in one country (None: everywhere).
+        It answers isPurchasable per country: a SKU withdrawn everywhere and relisted in one
+        stays withdrawn in the others (that country is kept as an exception)."""
         with self.lock:
-            withdrawn = self.data.setdefault("withdrawnSkus", {})
             key, country = f"{product_id}:{sku_id}", (country or "*").upper()
-            withdrawn[key] = [c for c in withdrawn.get(key, [])
-                              if country != "*" and c not in (country, "*")]
+            withdrawn = self.data.setdefault("withdrawnSkus", {})
+            kept = _without(withdrawn.get(key, []), country)
+            withdrawn[key] = [*kept, RELISTED + country] if "*" in kept else kept
             self.changed()
 
     def count(self, collection: str, customer_id: str | None = None) -> int:
@@ -204,3 +208,10 @@ class Sandbox:
             if customer_id is None:
                 return len(values)
             return sum(1 for v in values if v.get("customerId", v.get("id")) == customer_id)
+
+
+def _without(countries: list[str], country: str) -> list[str]:
+    """A SKU's withdrawal list with nothing left of `country` ("*": nothing at all)."""
+    if country == "*":
+        return []
+    return [c for c in countries if c not in (country, RELISTED + country)]
