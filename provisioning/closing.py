@@ -16,14 +16,16 @@ Center, asked first (provisioning.doubts, buying and changing nothing), settles 
 subscription it shows created, or licences it shows added, are recorded as provisioned and
 the order is not closed (Provisioned); a cart it shows never checked out, an order it
 ended, or a subscription still at the count a line started from, settle the line as not
-done, and the order closes. Only when Partner Center cannot be reached does the admin's own
-check close it ("I checked Partner Center: it holds no subscription for line 1", or "it did
-not add the licences of line 2", CHECKED), named with the admin in the order's history and
-the audit log. The order row, then the job row, are taken by conditional UPDATEs (in the
-order a retry takes them, jobs._take_for_retry), so a close and a racing retry or worker
-never both go ahead. The job is left `closed`, a state no worker claims (jobs.claim) and no
-retry reopens: a closed order's job never runs again. The close is written into the
-order's history and the audit log in the same commit, and the buyer is told by email.
+done, and the order closes. Only when Partner Center cannot be reached, or shows a seat
+count someone changed meanwhile (so whether the line's licences are in it cannot be told),
+does the admin's own check close it ("I checked Partner Center: it holds no subscription
+for line 1", or "it did not add the licences of line 2", CHECKED), named with the admin and
+the reason in the order's history and the audit log. The order row, then the job row,
+are taken by conditional UPDATEs (in the order a retry takes them, jobs._take_for_retry),
+so a close and a racing retry or worker never both go ahead. The job is left `closed`, a
+state no worker claims (jobs.claim) and no retry reopens: a closed order's job never runs
+again. The close is written into the order's history and the audit log in the same
+commit, and the buyer is told by email.
 """
 
 from __future__ import annotations
@@ -95,14 +97,15 @@ def close_order(order: Order, actor: User, client: PartnerCenterClient | None = 
                 checked: bool = False) -> list[OrderLine]:
     """Close the order's lines not provisioned; return them. Lines in doubt are asked of
     Partner Center first (with a client; without one they refuse the close); when it cannot
-    be reached only the admin's own check (`checked`) closes them. Commits once."""
+    be reached, or shows a seat count someone changed, only the admin's own check
+    (`checked`) closes them. Commits once."""
     check_closable(order)
     answer = ask(order, actor, client) if client is not None else Answer()
-    if answer.unreached and not checked:
+    if answer.unsettled and not checked:
         raise NotClosable(
-            f"Order {order.number} cannot be closed: {answer.unreached}. If you checked "
+            f"Order {order.number} cannot be closed: {answer.unsettled}. If you checked "
             f"Partner Center yourself and {checked_words(list(answer.doubts))}, tick \"I "
-            "checked Partner Center\" and close again; or close it once it answers.")
+            "checked Partner Center\" and close again.")
     if not _take(order):
         db.session.rollback()
         raise NotClosable(f"Order {order.number} changed just now (a retry was requested, "
@@ -116,7 +119,7 @@ def close_order(order: Order, actor: User, client: PartnerCenterClient | None = 
     closed = open_lines(order)
     for line in closed:
         line.status = ENDED
-    _record(order, closed, actor, answer.doubts if answer.unreached else ())
+    _record(order, closed, actor, answer)
     db.session.commit()
     return closed
 
@@ -142,17 +145,17 @@ def _take(order: Order) -> bool:
     return False
 
 
-def _record(order: Order, closed: list[OrderLine], actor: User,
-            checked: tuple[OrderLine, ...]) -> None:
+def _record(order: Order, closed: list[OrderLine], actor: User, answer: Answer) -> None:
     """The order's new status and history, the audit event and the buyer's email; lines
-    closed on the admin's own check (Partner Center unreachable) are named first."""
+    closed on the admin's own check (Partner Center unreachable, or showing a count someone
+    changed) are named first, with why the check was needed."""
     kept = [line for line in order.lines if line.status == "provisioned"]
     status = OrderStatus.PARTIALLY_PROVISIONED if kept else OrderStatus.CANCELLED
     what = f"{lines_words(closed)} will not be provisioned"
     stays = (f"; {numbers(kept)}, provisioned, and the subscriptions bought stay as they "
              "are." if kept else "; nothing of the order was provisioned.")
-    check = (f"{actor.email} checked Partner Center: {checked_words(list(checked))} (it "
-             "could not be reached). " if checked else "")
+    check = (f"{actor.email} checked Partner Center: {checked_words(list(answer.doubts))} "
+             f"({answer.unsettled}). " if answer.unsettled else "")
     order.record(status, f"Closed by {actor.email}: {check}{what}{stays}")
     audit.record(audit.Kind.ORDER_CLOSED, actor=actor, email=order.placed_by.email,
                  reseller_id=order.reseller_id, customer_id=order.customer_id,

@@ -12,8 +12,11 @@ it:
 - an add-licenses line through licenses.look_up, reading the subscription: at the line's
   count the licences were added (recorded as provisioned, Provisioned); at the count it
   started from nothing changed; any third count was changed by someone meanwhile, and
-  whether the line's licences are in it cannot be told: the close is refused (NotClosable).
-Only when Partner Center cannot be reached is the admin's own check asked for (closing).
+  whether the line's licences are in it cannot be told from the count.
+Only when Partner Center cannot be reached, or shows such a count, is the admin's own check
+asked for (closing): the admin reads the subscription's activity log in Partner Center. A
+close on that check is safe for the money: seats Partner Center holds beyond the mirror are
+billed by the hourly sync as a change made there (subscriptions.seen_changes).
 """
 
 from __future__ import annotations
@@ -46,11 +49,12 @@ class Provisioned(Exception):
 @dataclass(frozen=True)
 class Answer:
     """What asking Partner Center about the order's lines in doubt gave: `doubts` were
-    asked; `unreached` says why it could not answer ("" when it did); `said` is its answer
-    in words when it did."""
+    asked; `unsettled` says why its answer does not settle them, so that only the admin's
+    own check closes them ("" when it does: it could not be reached, or shows a seat count
+    someone changed meanwhile); `said` is its answer in words."""
 
     doubts: tuple[OrderLine, ...] = ()
-    unreached: str = ""
+    unsettled: str = ""
     said: str = ""
 
 
@@ -80,14 +84,14 @@ def askable(order: Order) -> tuple[OrderLine, ...]:
 def ask(order: Order, actor: User, client: PartnerCenterClient) -> Answer:
     """Ask Partner Center about the lines in doubt, buying and changing nothing. Raises
     Provisioned when it shows some done (they are recorded so), NotClosable when it is
-    still at work on them, refuses to say, or shows a seat count someone changed."""
+    still at work on them or refuses to say."""
     doubts = askable(order)
     if not doubts:
         return Answer()
     try:
         seats = {line.id: licenses.look_up(order, line, client)
                  for line in doubts if line.action == ADDS}
-        _refuse_changed(order, [ln for ln in doubts if ln.id in seats], seats)
+        changed = _changed(order, [ln for ln in doubts if ln.id in seats], seats)
         _look_up_new_lines(order, client)
     except (StillProvisioning, NeedsAttention) as answer:
         db.session.rollback()
@@ -103,6 +107,8 @@ def ask(order: Order, actor: User, client: PartnerCenterClient) -> Answer:
         return Answer(doubts, f"Partner Center could not be reached to ask about "
                               f"{lines_words(list(doubts))} ({error.description})")
     _keep_found(order, [line for line in doubts if line.status == "provisioned"], actor)
+    if changed:
+        return Answer(doubts, changed)
     return Answer(doubts, said=_not_done_words(doubts, seats))
 
 
@@ -116,25 +122,24 @@ def _look_up_new_lines(order: Order, client: PartnerCenterClient) -> None:
     results.mirror_subscriptions(order, client)
 
 
-def _refuse_changed(order: Order, lines: list[OrderLine], seats: dict[int, int]) -> None:
-    """Refuse when a subscription shows neither the count a line started from nor the one
-    it sent: someone changed it meanwhile, and whether the line's licences are in it
-    cannot be told."""
+def _changed(order: Order, lines: list[OrderLine], seats: dict[int, int]) -> str:
+    """Why the seat counts do not settle the lines: a subscription shows neither the count
+    a line started from nor the one it sent, so someone changed it meanwhile and whether
+    the line's licences are in it cannot be told ("" when every count settles its line)."""
+    said = []
     for line in lines:
         start, target = line.target_quantity - line.quantity, line.target_quantity
         if seats[line.id] in (start, target):
             continue
-        db.session.rollback()
         number, subscription = line.line_number + 1, line.target_subscription
-        raise NotClosable(
-            f"Order {order.number} cannot be closed: Partner Center shows {seats[line.id]} "
-            f"licences on subscription {subscription.pc_subscription_id} ({line.title}), "
-            f"neither the {start} it had before line {number} nor the {target} line "
-            f"{number} sent, so someone changed the count meanwhile and whether the "
-            f"{line.quantity} licences of line {number} were added cannot be told. Find the "
-            "change in the subscription's activity log in Partner Center and settle it with "
-            "whoever made it or with Partner Center support; nothing was changed here, and "
-            "the order stays open until then.")
+        said.append(
+            f"Partner Center shows {seats[line.id]} licences on subscription "
+            f"{subscription.pc_subscription_id} ({line.title}), neither the {start} it had "
+            f"before line {number} nor the {target} line {number} sent, so someone changed "
+            f"the count meanwhile and whether the {line.quantity} licences of line {number} "
+            "were added cannot be told: find the change in the subscription's activity log "
+            "in Partner Center")
+    return "; ".join(said)
 
 
 def _not_done_words(doubts: tuple[OrderLine, ...], seats: dict[int, int]) -> str:

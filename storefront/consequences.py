@@ -394,8 +394,8 @@ def close_order(order, lines, answer=None) -> Consequence:
                 "whose outcome is not known: a subscription it shows created, or licences it "
                 "shows added, are recorded as provisioned and the order is not closed. "
                 "Otherwise: " + text)
-    elif answer is not None and answer.unreached:
-        text = (f"{answer.unreached}: whether Microsoft created their subscriptions or added "
+    elif answer is not None and answer.unsettled:
+        text = (f"{answer.unsettled}: whether Microsoft created their subscriptions or added "
                 "their licences is not known. Close only if you checked Partner Center "
                 "yourself and it did not (tick the box; your check is named in the audit "
                 "log). " + text)
