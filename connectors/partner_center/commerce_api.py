@@ -243,6 +243,19 @@ class CommerceApi:
             body=body, ok=(200,), request_id=request_id, correlation_id=correlation_id))
         return Transition.from_wire(response.json())
 
+    def get_transitions(
+        self, customer_id: str, subscription_id: str, *, correlation_id: str | None = None,
+    ) -> tuple[Transition, ...]:
+        """R4: the transitions made from this subscription, each with its events
+        (get-transitions), wherever they were made: the storefront or Partner Center."""
+        response = self._transport.send(Call(
+            "GET", f"{_c(customer_id)}/subscriptions/{_q(subscription_id)}/transitions",
+            correlation_id=correlation_id))
+        body = response.json()
+        # The page's collection holds them under "transition", not "items".
+        found = wire.items(body, "transition") or wire.items(body)
+        return tuple(Transition.from_wire(t) for t in found)
+
     def _patch(self, customer_id: str, subscription_id: str, changes: dict[str, Any],
                quantity: int | None, correlation_id: str | None,
                request_id: str | None) -> Subscription:

@@ -4,6 +4,7 @@ and a transition's status (transition-a-new-commerce-subscription)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from connectors.partner_center import wire
@@ -55,8 +56,25 @@ class TransitionEligibility:
 
 
 @dataclass(frozen=True)
+class TransitionEvent:
+    """One step of a transition: Conversion (the seats change plan) or LicenseReassignment,
+    Started, Completed or Failed, at its UTC timestamp (transition-resources)."""
+
+    name: str
+    status: str
+    at: datetime | None
+
+    @classmethod
+    def from_wire(cls, data: Any) -> TransitionEvent:
+        """Parse one event; the docs' "Started " carries a trailing space (trimmed)."""
+        return cls(wire.text(data, "name").strip(), wire.text(data, "status").strip(),
+                   wire.timestamp(data, "timestamp"))
+
+
+@dataclass(frozen=True)
 class Transition:
-    """A transition as Partner Center answers it, with its latest event's status."""
+    """A transition as Partner Center answers it, with its latest event's status and its
+    events (get-transitions: the history; the create answer has only "Started")."""
 
     from_subscription_id: str
     to_subscription_id: str
@@ -64,12 +82,19 @@ class Transition:
     quantity: int
     transition_type: str
     status: str  # Started, Completed or Failed ("Started " in the docs: trimmed)
+    events: tuple[TransitionEvent, ...] = ()
 
     @classmethod
     def from_wire(cls, data: Any) -> Transition:
         """Parse a Transition resource (its "Events" come PascalCase in the docs)."""
-        events = wire.items(data, "events")
+        events = tuple(TransitionEvent.from_wire(e) for e in wire.items(data, "events"))
         return cls(wire.text(data, "fromSubscriptionId"), wire.text(data, "toSubscriptionId"),
                    wire.text(data, "toCatalogItemId"), int(wire.get(data, "quantity", 0) or 0),
                    wire.text(data, "transitionType"),
-                   wire.text(events[-1], "status").strip() if events else "")
+                   events[-1].status if events else "", events)
+
+    @property
+    def converted_at(self) -> datetime | None:
+        """When the seats moved: the Conversion event's completion; None until then."""
+        return next((e.at for e in reversed(self.events)
+                     if (e.name, e.status) == ("Conversion", "Completed")), None)

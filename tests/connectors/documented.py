@@ -149,5 +149,6 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "schedule_next_term": ("schedule_next_term",),
     "get_transition_eligibilities": ("get_transition_eligibilities",),
     "create_transition": ("create_transition",),
+    "get_transitions": ("get_transitions",),
     "get_custom_term_end_dates": ("get_custom_term_end_dates",),
 }

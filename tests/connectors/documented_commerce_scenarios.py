@@ -371,6 +371,29 @@ def _create_transition(w: World) -> Check:
                  absent_ok={"Events": "camelCase events, as transition-resources names it"})
 
 
+@scenario("get_transitions")
+def _transitions(w: World) -> Check:
+    customer, _order, sub = w.buy(BUSINESS_STANDARD, quantity=3)
+    moved = w.send("POST", f"/v1/customers/{customer}/subscriptions/{sub['id']}/transitions",
+                   body={"toCatalogItemId": w.catalog_item(E3), "quantity": 2,
+                         "transitionType": "transition_only"}).json()
+    doc = sample("get_transitions")
+    path = with_ids(doc["request"]["path"].replace("{customer-tenant-id}", "c")
+                    .replace("{subscription-id}", "s"), customers=customer,
+                    subscriptions=sub["id"])
+    answer = w.send("GET", path, query=doc["request"]["query"])
+    (history,) = answer.json()["transition"]
+    assert (history["fromSubscriptionId"], history["toSubscriptionId"], history["quantity"]) \
+        == (sub["id"], moved["toSubscriptionId"], 2)
+    assert [(e["name"], e["status"]) for e in history["events"]] == [
+        ("Conversion", "Started"), ("Conversion", "Completed")]
+    return Check("get_transitions", answer, 200, doc["response"]["body"],
+                 absent_ok={"transition[].FromCatalogItemId": "camelCase, as transition-"
+                                                              "resources names it",
+                            "transition[].ToCatalogItemId": "camelCase, likewise",
+                            "transition[].Events": "camelCase events, likewise"})
+
+
 @scenario("get_custom_term_end_dates")
 def _custom_term_end_dates(w: World) -> Check:
     customer, _order, sub = w.buy(E3)  # a monthly subscription: the new one may align to it

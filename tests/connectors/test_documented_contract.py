@@ -58,6 +58,12 @@ ALLOWED: dict[str, dict[str, str]] = {
                                                             "subscription (codes 1-4)"},
     "create_transition": {"events": DEV + "transition-resources#transition (the sample "
                                           "spells it Events)"},
+    "get_transitions": {
+        **{f"transition[].{k}": DEV + "transition-resources#transition (the sample spells "
+                                      "it with a capital)" for k in (
+            "fromCatalogItemId", "toCatalogItemId", "events")},
+        **{f"transition[].{k}": DEV + "transition-resources#transition" for k in (
+            "fromSubscriptionId", "toSubscriptionId", "termDuration", "billingCycle")}},
     **dict.fromkeys(("get_subscription", "update_subscription", "update_subscription_quantity",
                      "update_subscription_autorenew", "cancel_subscription",
                      "suspend_subscription", "reactivate_subscription", "schedule_next_term"),

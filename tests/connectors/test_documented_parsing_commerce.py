@@ -340,6 +340,19 @@ def _create_transition(d: Documented) -> None:
         "CFQ7TTC0LF8R:0001:CFQ7TTC0KCSV", 2, "transition_only")
 
 
+@case("get_transitions")
+def _transitions(d: Documented) -> None:
+    d.serve("GET", sample("get_transitions")["response"])
+    (moved,) = d.client.get_transitions(C, S)  # under "transition", not "items"
+    assert (moved.to_catalog_item_id, moved.quantity, moved.transition_type) == (
+        "CFQ7TTC0LF8S:0001:CFQ7TTC0K9G9", 1, "transition_with_license_transfer")
+    assert moved.status == "Completed"  # the latest event's, trimmed
+    assert moved.from_subscription_id == ""  # the sample omits it: the one asked for
+    assert moved.converted_at == _utc(2021, 1, 8, 18, 37, 41, 591855)  # Completed
+    assert d.mock.calls[-1].request.url.endswith("/subscriptions/%3Csubscription-id%3E"
+                                                 "/transitions")
+
+
 @case("get_custom_term_end_dates")
 def _custom_term_end_dates(d: Documented) -> None:
     d.serve("GET", sample("get_custom_term_end_dates")["response"])

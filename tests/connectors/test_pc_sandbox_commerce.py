@@ -398,3 +398,20 @@ def test_more_than_300_custom_term_end_dates_come_in_pages_by_the_continuation_h
     assert asked[1].request.headers["MS-ContinuationToken"] == token
     assert "term_duration=P1Y" in asked[1].request.url
     assert "MS-ContinuationToken" not in asked[1].response.headers
+
+
+def test_an_upgrade_s_history_names_the_seats_it_moved_and_when_its_conversion_completed(
+        pc_sandbox, pc_client, make_customer, line):
+    # R4 made in Partner Center itself: GET .../transitions (get-transitions) is how the
+    # sync tells seats upgraded away from seats removed.
+    customer = make_customer().id
+    source = _active_subscription(pc_client, customer, line(quantity=5))
+    (offer,) = pc_client.get_transition_eligibilities(customer, source.id)
+    before = pc_sandbox.now()
+    moved = pc_client.create_transition(customer, source.id, offer.catalog_item_id, 2)
+    (seen,) = pc_client.get_transitions(customer, source.id)
+    assert (seen.from_subscription_id, seen.to_subscription_id, seen.quantity) == (
+        source.id, moved.to_subscription_id, 2)
+    assert (seen.to_catalog_item_id, seen.status) == (offer.catalog_item_id, "Completed")
+    assert before <= seen.converted_at <= pc_sandbox.now()
+    assert pc_client.get_transitions(customer, moved.to_subscription_id) == ()

@@ -183,6 +183,9 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", f"{_C}/subscriptions/<subscription>/transitions",
           lambda sb, c: transitions.create(sb, c.params["customer"],
                                            c.params["subscription"], c.body)),
+    Route("GET", f"{_C}/subscriptions/<subscription>/transitions",
+          lambda sb, c: transitions.history(sb, c.params["customer"],
+                                            c.params["subscription"])),
     Route("GET", "/v1/invoices",
           lambda sb, c: invoices.list_invoices(sb, _size(c), _offset(c))),
 )

@@ -1,7 +1,9 @@
 """Transitions (upgrades) of new-commerce subscriptions, as transition-a-new-commerce-
 subscription documents them: GET .../transitionEligibilities lists the plans a subscription
 can move to and the existing subscriptions that could take its seats; POST .../transitions
-moves seats (200 with the Transition, its first event "Conversion: Started").
+moves seats (200 with the Transition, its first event "Conversion: Started"); GET
+.../transitions answers the source's history (get-transitions), each conversion completed
+when it was made, as the sandbox moves the seats at once.
 
 Which plan upgrades to which is Microsoft's catalog knowledge; the sandbox's is UPGRADES
 (sandbox data). A partial upgrade creates a subscription coterminous with its source
@@ -162,6 +164,7 @@ def create(sb: Sandbox, tenant_id: str, subscription_id: str, body: dict[str, An
     to_item, quantity, kind = _check(sb, source, body)
     target = _into(sb, source, body, to_item, quantity)
     src = source["wire"]
+    from_item = src["offerId"]
     billing.record_conversion(sb, source, src["quantity"], src["quantity"] - quantity)
     if not wire.text(body, "toSubscriptionId"):
         billing.record_conversion(sb, target, 0, quantity)
@@ -170,12 +173,27 @@ def create(sb: Sandbox, tenant_id: str, subscription_id: str, body: dict[str, An
     if src["quantity"] == 0:
         src.update(status="deleted", autoRenewEnabled=False)
     src["attributes"] = {"etag": str(uuid.uuid4()), "objectType": "Subscription"}
+    answer = {"fromCatalogItemId": from_item, "fromSubscriptionId": src["id"],
+              "toCatalogItemId": to_item, "toSubscriptionId": target["wire"]["id"],
+              "quantity": quantity, "termDuration": src["termDuration"],
+              "billingCycle": src["billingCycle"], "transitionType": kind,
+              "events": [_event("Started", sb)], "attributes": {"objectType": "Transition"}}
+    # The seats moved above, at once: the history shows the conversion completed now.
+    source.setdefault("transitions", []).append(
+        {"operationId": str(uuid.uuid4()), **answer,
+         "events": [_event("Started", sb), _event("Completed", sb)]})
     sb.changed()
-    return 200, {"fromCatalogItemId": src["offerId"], "fromSubscriptionId": src["id"],
-                 "toCatalogItemId": to_item, "toSubscriptionId": target["wire"]["id"],
-                 "quantity": quantity, "termDuration": src["termDuration"],
-                 "billingCycle": src["billingCycle"], "transitionType": kind,
-                 "events": [{"name": "Conversion", "status": "Started",
-                             "timestamp": wire.iso(sb.now()),
-                             "attributes": {"objectType": "TransitionEvent"}}],
-                 "attributes": {"objectType": "Transition"}}
+    return 200, answer
+
+
+def _event(status: str, sb: Sandbox) -> dict[str, Any]:
+    return {"name": "Conversion", "status": status, "timestamp": wire.iso(sb.now()),
+            "attributes": {"objectType": "TransitionEvent"}}
+
+
+def history(sb: Sandbox, tenant_id: str, subscription_id: str) -> Answer:
+    """GET .../transitions: the transitions made from this subscription, oldest first, in
+    the page's collection ("transition", not "items")."""
+    source = find(sb, tenant_id, subscription_id)
+    return 200, {"transition": copy.deepcopy(source.get("transitions", [])),
+                 "attributes": {"objectType": "Collection"}}
