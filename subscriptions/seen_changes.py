@@ -13,7 +13,14 @@ copies Partner Center's answer onto it:
   removed after: no credit, and the seats removed stay billed to the term's last day, on
   top of those held (`KEPT`: billing.billed reads it for the cycles until then);
 - a cancellation while the window was open: credited the quote the cancel page would have
-  shown (S3/S6, B3); after it, not credited: the term stays billed to its end.
+  shown (S3/S6, B3); after it, not credited: the term stays billed to its end;
+- seats an upgrade made in Partner Center moved out (R4: a transition whose Conversion
+  completed since the row was last seen, from GET .../transitions, read only for a
+  decrease or a cancellation): not a removal but the storefront's upgrade, an "upgrade"
+  event billed as Microsoft's conversion (`convert`) from the day it completed to the end
+  of the running charge cycle (subscriptions.upgrades writes the same on the source). Only
+  the rest of a decrease, if any, is judged as removed; a subscription every seat of which
+  was upgraded is not a cancellation.
 
 A removal or cancellation happened after the mirror last saw the row (`synced_at`) and no
 later than the sync sees it. Partner Center refuses a decrease beyond the seats still
@@ -30,11 +37,15 @@ charged, once: a pass killed before its commit leaves both for the next pass.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
 from connectors.partner_center.commerce_types import Subscription as RemoteSubscription
-from persistence import as_utc
+from connectors.partner_center.transition_types import Transition
+from persistence import as_utc, db
 from subscriptions import rules
 from subscriptions.models import Subscription, SubscriptionEvent
 from subscriptions.quotes import cancellation_quote, facts
@@ -56,18 +67,82 @@ class Seen:
 
 
 def billable(sub: Subscription, remote: RemoteSubscription, now: datetime, *,
-             renews: bool) -> list[Seen]:
+             renews: bool, transitions: Sequence[Transition] = ()) -> list[Seen]:
     """The billable changes Partner Center shows against the local row (not yet mirrored).
-    A renewal's new count is its new term's, charged by the renewal's own cycle (R1)."""
+    A renewal's new count is its new term's, charged by the renewal's own cycle (R1).
+    `transitions` are the row's in Partner Center, read when `may_have_moved` says so."""
     if sub.status == "cancelled" or sub.pc_subscription_id != remote.id:
         return []
     if remote.status == DELETED:
-        return cancelled(sub, now)
+        moved = upgraded(sub, transitions, sub.quantity, now)
+        return moved if _seats(moved) == sub.quantity else cancelled(sub, now)
     if renews or remote.quantity == sub.quantity or sub.family in NO_SEATS:
         return []
     if remote.quantity > sub.quantity:
         return added(sub, remote, now)
-    return removed(sub, remote.quantity, now)
+    moved = upgraded(sub, transitions, sub.quantity - remote.quantity, now)
+    left = sub.quantity - _seats(moved)
+    return moved + (removed(sub, remote.quantity, now, before=left)
+                    if left > remote.quantity else [])
+
+
+def may_have_moved(sub: Subscription, remote: RemoteSubscription, *, renews: bool) -> bool:
+    """R4: whether seats may have left the row by an upgrade made in Partner Center (a
+    decrease or a cancellation of a seat-based row), so its transitions must be read."""
+    if sub.status == "cancelled" or sub.pc_subscription_id != remote.id \
+            or sub.family in NO_SEATS:
+        return False
+    return remote.status == DELETED or (not renews and remote.quantity < sub.quantity)
+
+
+def upgraded(sub: Subscription, transitions: Sequence[Transition], most: int,
+             now: datetime) -> list[Seen]:
+    """R4: one "upgrade" per Conversion that moved seats out of the row since the mirror
+    last saw it, dated when it completed, at most `most` seats in all (the decrease)."""
+    since, seen, before = as_utc(sub.synced_at), [], sub.quantity
+    for moved in sorted(_moved_out(sub, transitions), key=lambda t: t.converted_at):
+        at = moved.converted_at
+        if since is not None and at <= since or at > now:
+            continue  # mirrored already, or not yet seen by this pass
+        seats = min(moved.quantity, most - (sub.quantity - before))
+        if seats <= 0:
+            break
+        seen.append(_upgrade(before, before - seats, moved, at, now))
+        before -= seats
+    return seen
+
+
+def _moved_out(sub: Subscription, transitions: Sequence[Transition]) -> list[Transition]:
+    """Completed conversions out of this row (the docs' sample names no source: the
+    history is of the subscription asked for)."""
+    return [t for t in transitions if t.converted_at is not None and t.quantity > 0
+            and t.from_subscription_id in ("", sub.pc_subscription_id)]
+
+
+def _upgrade(before: int, after: int, moved: Transition, at: datetime,
+             now: datetime) -> Seen:
+    """As subscriptions.upgrades records the source side: its seats before and after,
+    billed as Microsoft's conversion, and the receiving row ("to": billing ends a source
+    left without seats on that day) if the mirror has it yet, and its Partner Center id."""
+    return Seen(at, "upgrade", f"{before - after} licences upgraded in Partner Center to "
+                f"{moved.to_catalog_item_id} ({at:%Y-%m-%d %H:%M} UTC); {before} → {after} "
+                "here: billed as Microsoft's conversion to the end of the billing period "
+                "(R4, B2).", {"to": _local_id(moved.to_subscription_id), "before": before,
+                              "after": after, "to_subscription": moved.to_subscription_id,
+                              **_seen(now)})
+
+
+def _local_id(pc_subscription_id: str) -> int | None:
+    """The local row of a Partner Center subscription, if the mirror has one."""
+    if not pc_subscription_id:
+        return None
+    return db.session.scalar(select(Subscription.id).where(
+        Subscription.pc_subscription_id == pc_subscription_id))
+
+
+def _seats(moved: list[Seen]) -> int:
+    """The seats these upgrades moved out."""
+    return sum(m.data["before"] - m.data["after"] for m in moved)
 
 
 def added(sub: Subscription, remote: RemoteSubscription, now: datetime) -> list[Seen]:
@@ -112,17 +187,20 @@ def seen_increase(sub: Subscription, before: int, after: int, since: datetime
                  and datetime.fromisoformat(event.data["seen_at"]) >= as_utc(since)), None)
 
 
-def removed(sub: Subscription, after: int, now: datetime) -> list[Seen]:
+def removed(sub: Subscription, after: int, now: datetime, *,
+            before: int | None = None) -> list[Seen]:
     """B3/S2: seats removed within what the mirror last showed refundable are credited from
     the sync's time, or the close of the windows they were taken from if earlier (Partner
-    Center gives no date for a removal); a decrease beyond it was not, and is KEPT."""
+    Center gives no date for a removal); a decrease beyond it was not, and is KEPT.
+    `before`: the count left after the upgrades seen with it (the row's by default)."""
+    before = sub.quantity if before is None else before
     allowed = rules.removable(facts(sub), last_seen(sub, now))
-    seats = sub.quantity - after
+    seats = before - after
     if allowed.seats is None:  # not reported yet: the term's window (S2)
-        return [_seat_change(sub.quantity, after, min(now, allowed.until), now)]
+        return [_seat_change(before, after, min(now, allowed.until), now)]
     if seats <= allowed.seats:
-        return [_seat_change(sub.quantity, after, min(now, _closes(allowed, seats)), now)]
-    return _kept(sub, after, now)
+        return [_seat_change(before, after, min(now, _closes(allowed, seats)), now)]
+    return _kept(sub, before, after, now)
 
 
 def last_seen(sub: Subscription, now: datetime) -> datetime:
@@ -142,17 +220,17 @@ def _closes(allowed: rules.Removal, seats: int) -> datetime:
     return allowed.windows[0][1]
 
 
-def _kept(sub: Subscription, after: int, now: datetime) -> list[Seen]:
+def _kept(sub: Subscription, before: int, after: int, now: datetime) -> list[Seen]:
     """Removed after their window: not credited, and billed to the term's last day on top
     of the seats held (billing.billed reads KEPT), as Microsoft bills a term's licences."""
     end = as_utc(sub.term_end)
     if end is None:
         return []
     last_day = (end - timedelta(seconds=1)).astimezone(UTC).date()
-    return [Seen(now, KEPT, f"Licences changed in Partner Center from {sub.quantity} to "
+    return [Seen(now, KEPT, f"Licences changed in Partner Center from {before} to "
                  f"{after} ({now:%Y-%m-%d %H:%M} UTC), after their 7 days: not credited; "
-                 f"the {sub.quantity - after} removed stay billed to the term's end on "
-                 f"{last_day:%Y-%m-%d} (S2, B3).", {"before": sub.quantity, "after": after,
+                 f"the {before - after} removed stay billed to the term's end on "
+                 f"{last_day:%Y-%m-%d} (S2, B3).", {"before": before, "after": after,
                                "billed_until": last_day.isoformat()})]
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -24,6 +24,7 @@ from catalog.models import Product
 from connectors.partner_center import PartnerCenterClient
 from connectors.partner_center.commerce_types import Subscription as RemoteSubscription
 from connectors.partner_center.errors import PartnerCenterError
+from connectors.partner_center.transition_types import Transition
 from persistence import as_utc, db
 from subscriptions.entitlements import mirror_entitlements
 from subscriptions.matching import (
@@ -40,7 +41,7 @@ from subscriptions.matching import (
 from subscriptions.models import RenewedTerm, Subscription
 from subscriptions.order_sync import with_orders
 from subscriptions.rules import PERPETUAL, SAME_TERM
-from subscriptions.seen_changes import Seen, billable
+from subscriptions.seen_changes import Seen, billable, may_have_moved
 from subscriptions.term_prices import (
     buyer_unit_price,
     price_of,
@@ -53,6 +54,8 @@ log = logging.getLogger(__name__)
 STATUS = {"deleted": "cancelled"}
 WATCHED = (("quantity", "quantity"), ("status", "status"), ("autorenew", "autorenew"))
 TERMS, CYCLES = ("P1M", "P1Y", "P3Y"), ("monthly", "annual", "triennial")
+# R4: reads a row's transitions in Partner Center (GET .../transitions).
+Transitions = Callable[[Subscription], Sequence[Transition]]
 
 
 @dataclass
@@ -240,25 +243,57 @@ def _terms(sub: Subscription, remote: RemoteSubscription, changes: list[str]) ->
 
 def mirror_tenant(tenant_id: str, remotes: Sequence[RemoteSubscription],
                   owners: Sequence[Owner], known: dict[str, Subscription],
-                  products: ProductIndex, into: Findings) -> None:
+                  products: ProductIndex, into: Findings,
+                  transitions: Transitions | None = None) -> None:
     """Bring a tenant's remote subscriptions onto their local rows, adopting the ones the
     storefront does not know yet; `into` (a SyncReport or an ImportSummary) counts them.
     Seat changes and cancellations made in Partner Center are written as billing charges
-    the storefront's own (B2/B3, subscriptions.seen_changes), in the caller's one commit."""
+    the storefront's own (B2/B3, subscriptions.seen_changes), in the caller's one commit;
+    with `transitions`, seats upgraded away there as its upgrades (R4)."""
     now = datetime.now(UTC)
     for remote in remotes:
         sub = known.get(remote.id)
         if sub is None:
             _adopt(remote, tenant_id, owners, products, into)
-            continue
-        seen = billable(sub, remote, now, renews=_renews(sub, remote))  # before the mirror
-        changes = mirror(sub, remote)
-        if not changes:
-            into.subscriptions.skipped += 1
-            continue
-        into.subscriptions.updated += 1
-        _record_seen(sub, seen)
-        sub.record("synced", "Changed in Partner Center: " + "; ".join(changes) + ".")
+        else:
+            _mirror_known(sub, remote, now, into, transitions)
+
+
+def _mirror_known(sub: Subscription, remote: RemoteSubscription, now: datetime,
+                  into: Findings, transitions: Transitions | None) -> None:
+    """Mirror one known row and write what Partner Center changed on it as billed."""
+    renews = _renews(sub, remote)
+    moves = _transitions_of(sub, remote, renews, transitions)
+    if moves is None:  # not answered: the row waits, unchanged, for the next pass
+        into.subscriptions.skipped += 1
+        return
+    seen = billable(sub, remote, now, renews=renews, transitions=moves)  # before the mirror
+    changes = mirror(sub, remote)
+    if not changes:
+        into.subscriptions.skipped += 1
+        return
+    into.subscriptions.updated += 1
+    _record_seen(sub, seen)
+    sub.record("synced", "Changed in Partner Center: " + "; ".join(changes) + ".")
+
+
+def _transitions_of(sub: Subscription, remote: RemoteSubscription, renews: bool,
+                    transitions: Transitions | None) -> Sequence[Transition] | None:
+    """R4: the row's transitions when seats left it (one more call, only then); None when
+    Partner Center did not answer and may later: judging the decrease without them could
+    bill an upgrade as seats kept, and a change seen later is still billed from its day."""
+    if transitions is None or not may_have_moved(sub, remote, renews=renews):
+        return ()
+    try:
+        return transitions(sub)
+    except PartnerCenterError as error:
+        if error.retryable:
+            log.warning("transitions of subscription %s not read, left for the next pass: "
+                        "%s", sub.id, error)
+            return None
+        # Asking again will not help (a subscription with no transition history).
+        log.warning("transitions of subscription %s not readable: %s", sub.id, error)
+        return ()
 
 
 def _record_seen(sub: Subscription, seen: list[Seen]) -> None:
@@ -288,7 +323,8 @@ def sync_tenant(tenant_id: str, client: PartnerCenterClient, products: ProductIn
     # Older software is only in the orders list (order_sync), so both are read.
     remotes = with_orders(client, tenant_id, client.list_subscriptions(tenant_id), products)
     known = known_subscriptions(r.id for r in remotes)
-    mirror_tenant(tenant_id, remotes, owners_of(tenant_id, first), known, products, report)
+    mirror_tenant(tenant_id, remotes, owners_of(tenant_id, first), known, products, report,
+                  lambda sub: client.get_transitions(tenant_id, sub.pc_subscription_id))
     _entitlements(client, tenant_id, first)
     return report
 

@@ -72,3 +72,46 @@ def test_sync_of_a_renewal_restarts_the_s3_window_at_the_new_term(buy, pc_client
     assert "renewed" in sub.events[-1].note
     world.reseller_a_user.admin_agent = True
     services.check_cancel(sub, world.reseller_a_user, old_end + timedelta(hours=2))  # no refusal
+
+
+TRANSITIONS = "GET /v1/customers/*/subscriptions/*/transitions"
+
+
+def _upgrade_in_partner_center(pc_client, sub: Subscription, seats: int) -> None:
+    (offer,) = pc_client.get_transition_eligibilities(sub.tenant_id, sub.pc_subscription_id)
+    pc_client.create_transition(sub.tenant_id, sub.pc_subscription_id, offer.catalog_item_id,
+                                seats)
+
+
+def _seen(sub: Subscription) -> tuple:
+    db.session.expire_all()
+    sub = db.session.get(Subscription, sub.id)
+    return sub.quantity, [(e.kind, (e.data or {}).get("before"), (e.data or {}).get("after"))
+                          for e in sub.events if e.kind != "synced"]
+
+
+def test_r4_a_decrease_whose_transitions_partner_center_did_not_answer_waits_for_the_next_pass(
+        buy, pc_client, pc_sandbox):
+    # Judged without them, seats upgraded away would be billed as removed (or KEPT): the
+    # row is left as it was, and the next pass writes the upgrade, once.
+    sub = buy(quantity=5)
+    sync_all(pc_client)
+    _upgrade_in_partner_center(pc_client, sub, 2)
+    fault = pc_sandbox.add_fault(endpoint=TRANSITIONS, status=503, count=None)
+    report = sync_all(pc_client)
+    assert (report.changed, report.failed) == (0, 0)
+    assert _seen(sub) == (5, [])
+    pc_sandbox.faults.clear()
+    assert fault.fired >= 1
+    sync_all(pc_client)
+    sync_all(pc_client)
+    assert _seen(sub) == (3, [("upgrade", 5, 3)])
+
+
+def test_r4_transitions_are_read_only_when_seats_left_a_subscription(
+        buy, pc_client, pc_sandbox):
+    sub = buy(quantity=5)
+    fault = pc_sandbox.add_fault(endpoint=TRANSITIONS, status=503, count=None)
+    pc_sandbox.data["subscriptions"][sub.pc_subscription_id]["wire"]["quantity"] = 7
+    sync_all(pc_client)
+    assert fault.fired == 0 and _seen(sub)[0] == 7

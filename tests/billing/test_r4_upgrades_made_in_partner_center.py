@@ -1,0 +1,133 @@
+"""R4 with B2/B3: licences someone upgraded in Partner Center itself (a new-commerce
+transition, not the storefront's upgrade page) are billed as Microsoft bills the
+conversion, not as seats removed after their 7 days.
+
+The hourly sync sees the source's count fall. Seats a completed Conversion moved out
+(GET .../transitions, get-transitions) are the storefront's upgrade: credited on the source
+from the transition's day to the end of its running charge cycle and charged there for
+the seats left (`convert`, partner-center-api-2.md §4 Transitions, §5), as
+tests/billing/test_upgrade_charges.py bills the shop's own. Only the rest of a decrease,
+if any, is a removal (KEPT after its 7 days, S2/B3). Moved seats written as KEPT were
+billed twice: on the source to the term's end and on the subscription they moved into.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from billing.charges import generate_charges
+from billing.models import Charge
+from persistence import db
+from subscriptions.models import Subscription
+from subscriptions.sync import sync_all
+from tests.billing.conftest import price_in, provisioned
+
+UPGRADED = datetime(2021, 8, 1, 9, tzinfo=UTC)  # 17 of the cycle's 31 days left (1–17 Aug)
+
+
+def upgrade_in_partner_center(pc_client, sub: Subscription, seats: int) -> str:
+    """Someone upgrades `seats` licences in Partner Center, as its upgrade page does."""
+    (offer,) = pc_client.get_transition_eligibilities(sub.tenant_id, sub.pc_subscription_id)
+    return pc_client.create_transition(sub.tenant_id, sub.pc_subscription_id,
+                                       offer.catalog_item_id, seats).to_subscription_id
+
+
+def source_charges(sub: Subscription) -> list[tuple]:
+    return [(c.charge_type, c.quantity, c.amount, c.period_start, c.period_end)
+            for c in db.session.scalars(select(Charge).where(
+                Charge.subscription_id == sub.id).order_by(Charge.period_start, Charge.id))]
+
+
+def seen_after_their_7_days(clock, pc_client) -> None:
+    """The hourly sync last saw the row on 20 July, its seats no longer refundable."""
+    clock.move_to(datetime(2021, 7, 20, 9, tzinfo=UTC))
+    sync_all(pc_client)
+
+
+def bill_to_october() -> None:
+    for month, last in (("2021-06", date(2021, 6, 30)), ("2021-07", date(2021, 7, 31)),
+                        ("2021-08", date(2021, 8, 31)), ("2021-09", date(2021, 9, 30)),
+                        ("2021-10", date(2021, 10, 31))):
+        generate_charges(month, last)
+
+
+def history(sub: Subscription) -> list[tuple]:
+    db.session.expire_all()
+    return [(e.kind, e.data.get("before"), e.data.get("after"))
+            for e in db.session.get(Subscription, sub.id).events
+            if e.kind in ("upgrade", "quantity", "quantity_kept")]
+
+
+def test_r4_licences_upgraded_in_partner_center_are_converted_not_kept(
+        shop, clock, pc_client):
+    # An annual term billed monthly, 10 seats from 18 June at 10.08; on 1 August, long
+    # after their 7 days, 4 are upgraded in Partner Center. KEPT would bill the 10 to
+    # June 2022; Microsoft credits the 10 for 1–17 August, charges the 6 left for them,
+    # and bills 6 from then on (the 4 on the subscription they moved into).
+    annual = price_in(shop, "DE", "EUR", erp="10.08", term="P1Y", cycle="monthly")
+    sub = provisioned(shop.customer_a, shop.reseller_a_user, annual, 10, pc_client)
+    seen_after_their_7_days(clock, pc_client)
+    clock.move_to(UPGRADED)
+    upgrade_in_partner_center(pc_client, sub, 4)
+    clock.move_to(datetime(2021, 8, 1, 10, tzinfo=UTC))
+    sync_all(pc_client)
+    sync_all(pc_client)  # seen once
+    clock.move_to(datetime(2021, 10, 31, 23, tzinfo=UTC))
+    bill_to_october()
+    aug_1, aug_17 = date(2021, 8, 1), date(2021, 8, 17)
+    # 10.08 / 31 × 17 days: 5.527 a seat (persistence.money.prorate), −55.27 for the 10,
+    # +33.16 for the 6, as the shop's own upgrade is billed
+    assert source_charges(sub) == [
+        ("new", 10, Decimal("100.80"), date(2021, 6, 18), date(2021, 7, 17)),
+        ("cycleCharge", 10, Decimal("100.80"), date(2021, 7, 18), aug_17),
+        ("convert", -10, Decimal("-55.27"), aug_1, aug_17),
+        ("convert", 6, Decimal("33.16"), aug_1, aug_17),
+        ("cycleCharge", 6, Decimal("60.48"), date(2021, 8, 18), date(2021, 9, 17)),
+        ("cycleCharge", 6, Decimal("60.48"), date(2021, 9, 18), date(2021, 10, 17)),
+        ("cycleCharge", 6, Decimal("60.48"), date(2021, 10, 18), date(2021, 11, 17))]
+    assert history(sub) == [("upgrade", 10, 6)]
+
+
+def test_r4_b3_only_the_seats_a_conversion_did_not_move_are_judged_as_removed(
+        shop, clock, pc_client, pc_sandbox):
+    # 4 upgraded and, besides, 1 removed (written straight into the sandbox: Partner
+    # Center would refuse it after its 7 days) before the next sync: the 4 are converted,
+    # only the 1 is KEPT, billed to the term's end on top of the 5 held.
+    annual = price_in(shop, "DE", "EUR", erp="10.08", term="P1Y", cycle="monthly")
+    sub = provisioned(shop.customer_a, shop.reseller_a_user, annual, 10, pc_client)
+    seen_after_their_7_days(clock, pc_client)
+    clock.move_to(UPGRADED)
+    upgrade_in_partner_center(pc_client, sub, 4)
+    pc_sandbox.data["subscriptions"][sub.pc_subscription_id]["wire"]["quantity"] = 5
+    clock.move_to(datetime(2021, 8, 1, 10, tzinfo=UTC))
+    sync_all(pc_client)
+    assert history(sub) == [("upgrade", 10, 6), ("quantity_kept", 6, 5)]
+    clock.move_to(datetime(2021, 10, 31, 23, tzinfo=UTC))
+    bill_to_october()
+    assert [(kind, seats, start) for kind, seats, _, start, _ in source_charges(sub)
+            if kind != "convert"][2:] == [("cycleCharge", 6, date(2021, 8, 18)),
+                                          ("cycleCharge", 6, date(2021, 9, 18)),
+                                          ("cycleCharge", 6, date(2021, 10, 18))]
+
+
+def test_r4_a_subscription_wholly_upgraded_in_partner_center_is_converted_not_cancelled(
+        shop, clock, pc_client):
+    # Every seat upgraded after the cancellation window: Partner Center leaves the source
+    # without seats (the sandbox cancels it). Not an uncredited cancellation billed to the
+    # term's end: the 10 are credited for 1–17 August and the source bills nothing after.
+    annual = price_in(shop, "DE", "EUR", erp="10.08", term="P1Y", cycle="monthly")
+    sub = provisioned(shop.customer_a, shop.reseller_a_user, annual, 10, pc_client)
+    seen_after_their_7_days(clock, pc_client)
+    clock.move_to(UPGRADED)
+    upgrade_in_partner_center(pc_client, sub, 10)
+    clock.move_to(datetime(2021, 8, 1, 10, tzinfo=UTC))
+    sync_all(pc_client)
+    clock.move_to(datetime(2021, 10, 31, 23, tzinfo=UTC))
+    bill_to_october()
+    assert [c[:3] for c in source_charges(sub)] == [
+        ("new", 10, Decimal("100.80")), ("cycleCharge", 10, Decimal("100.80")),
+        ("convert", -10, Decimal("-55.27"))]
+    assert history(sub) == [("upgrade", 10, 0)]
