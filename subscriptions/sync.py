@@ -26,6 +26,7 @@ from connectors.partner_center.commerce_types import Subscription as RemoteSubsc
 from connectors.partner_center.errors import PartnerCenterError
 from connectors.partner_center.transition_types import Transition
 from persistence import as_utc, db
+from subscriptions.conversions import Conversion, running_term
 from subscriptions.entitlements import mirror_entitlements
 from subscriptions.matching import (
     Findings,
@@ -38,7 +39,7 @@ from subscriptions.matching import (
     known_subscriptions,
     owners_of,
 )
-from subscriptions.models import RenewedTerm, Subscription
+from subscriptions.models import RenewedTerm, Subscription, SubscriptionEvent
 from subscriptions.order_sync import with_orders
 from subscriptions.rules import PERPETUAL, SAME_TERM
 from subscriptions.seen_changes import Seen, billable, may_have_moved
@@ -250,31 +251,36 @@ def mirror_tenant(tenant_id: str, remotes: Sequence[RemoteSubscription],
     Seat changes and cancellations made in Partner Center are written as billing charges
     the storefront's own (B2/B3, subscriptions.seen_changes), in the caller's one commit;
     with `transitions`, seats upgraded away there as its upgrades (R4)."""
-    now = datetime.now(UTC)
+    now, moved_in = datetime.now(UTC), {}
+    # Known rows first: an upgrade seen on its source names the subscription it made (R4).
     for remote in remotes:
-        sub = known.get(remote.id)
-        if sub is None:
-            _adopt(remote, tenant_id, owners, products, into)
-        else:
-            _mirror_known(sub, remote, now, into, transitions)
+        if remote.id in known:
+            moved_in |= _mirror_known(known[remote.id], remote, now, into, transitions)
+    for remote in remotes:
+        if remote.id not in known:
+            _adopt(remote, tenant_id, owners, products, into, moved_in.get(remote.id))
 
 
 def _mirror_known(sub: Subscription, remote: RemoteSubscription, now: datetime,
-                  into: Findings, transitions: Transitions | None) -> None:
-    """Mirror one known row and write what Partner Center changed on it as billed."""
+                  into: Findings, transitions: Transitions | None
+                  ) -> dict[str, SubscriptionEvent]:
+    """Mirror one known row and write what Partner Center changed on it as billed; answers
+    its upgrades seen, by the Partner Center id of the subscription each moved seats into."""
     renews = _renews(sub, remote)
     moves = _transitions_of(sub, remote, renews, transitions)
     if moves is None:  # not answered: the row waits, unchanged, for the next pass
         into.subscriptions.skipped += 1
-        return
+        return {}
     seen = billable(sub, remote, now, renews=renews, transitions=moves)  # before the mirror
     changes = mirror(sub, remote)
     if not changes:
         into.subscriptions.skipped += 1
-        return
+        return {}
     into.subscriptions.updated += 1
-    _record_seen(sub, seen)
+    events = _record_seen(sub, seen)
     sub.record("synced", "Changed in Partner Center: " + "; ".join(changes) + ".")
+    return {e.data["to_subscription"]: e for e in events
+            if e.kind == "upgrade" and e.data.get("to_subscription")}
 
 
 def _transitions_of(sub: Subscription, remote: RemoteSubscription, renews: bool,
@@ -296,15 +302,21 @@ def _transitions_of(sub: Subscription, remote: RemoteSubscription, renews: bool,
         return ()
 
 
-def _record_seen(sub: Subscription, seen: list[Seen]) -> None:
+def _record_seen(sub: Subscription, seen: list[Seen]) -> list[SubscriptionEvent]:
     """The history rows billing charges, dated when Partner Center made the change."""
+    events = []
     for change in seen:
-        sub.record(change.kind, change.note, data=change.data).at = change.at
+        event = sub.record(change.kind, change.note, data=change.data)
+        event.at = change.at
+        events.append(event)
+    return events
 
 
 def _adopt(remote: RemoteSubscription, tenant_id: str, owners: Sequence[Owner],
-           products: ProductIndex, into: Findings) -> None:
-    """A new local row for a subscription made outside the storefront, or its reason not."""
+           products: ProductIndex, into: Findings,
+           upgrade: SubscriptionEvent | None = None) -> None:
+    """A new local row for a subscription made outside the storefront, or its reason not;
+    `upgrade`: the source's record of the upgrade in Partner Center that made it (R4)."""
     try:
         sub = adopt(remote, tenant_id, owners, products)
     except Unmatched as why:
@@ -312,7 +324,25 @@ def _adopt(remote: RemoteSubscription, tenant_id: str, owners: Sequence[Owner],
         into.reasons.note(str(why))
         return
     mirror(sub, remote)
+    if upgrade is not None:
+        _converted_into(sub, upgrade)
     into.subscriptions.created += 1
+
+
+def _converted_into(target: Subscription, upgrade: SubscriptionEvent) -> None:
+    """R4: the subscription an upgrade made in Partner Center is billed as the storefront's
+    upgrade target (subscriptions.upgrades): coterminous with its source, its first charge
+    the conversion of the seats it received to the end of the source's running cycle, its
+    later cycles on the source's dates. Both histories name each other."""
+    source, at = upgrade.subscription, as_utc(upgrade.at)
+    seats = upgrade.data["before"] - upgrade.data["after"]
+    term = Conversion(at.date(), *running_term(source, at.date()))
+    db.session.flush()  # the new row's id, for the source's link
+    target.record("upgrade", f"{seats} licences moved here from {source.title} (subscription "
+                             f"{source.id}) by an upgrade in Partner Center (R4).",
+                  data={"from": source.id, "before": 0, "after": seats, **term.as_data(),
+                        **{k: upgrade.data[k] for k in ("seen_in", "seen_at")}}).at = at
+    upgrade.data = {**upgrade.data, "to": target.id}
 
 
 def sync_tenant(tenant_id: str, client: PartnerCenterClient, products: ProductIndex,

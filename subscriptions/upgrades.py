@@ -19,15 +19,14 @@ upgrade at renewal is an R1 change of plan (subscriptions.renewals.schedule).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from catalog.price_words import counted
 from connectors.partner_center import PartnerCenterClient
 from connectors.partner_center.transition_types import Transition, TransitionEligibility
-from persistence import as_utc, db
-from persistence.money import first_term_over
+from persistence import db
 from subscriptions import renewals
-from subscriptions.conversions import Conversion
+from subscriptions.conversions import Conversion, running_term
 from subscriptions.errors import refuse
 from subscriptions.matching import CatalogProduct, ProductIndex, Unmatched
 from subscriptions.models import Subscription, SubscriptionEvent
@@ -117,19 +116,6 @@ def upgrade_now(sub: Subscription, to_catalog_item_id: str, quantity: int, user,
                              f"(subscription {sub.id}).", user, request_id, data=moved_in)
     db.session.commit()
     return target
-
-
-def running_term(sub: Subscription, day: date) -> tuple[date, date | None]:
-    """The first day of the term `sub` runs on `day`, from which its charge cycles count, and
-    a co-termed first term's end (R6), as billing counts them (billing.billed): a
-    subscription an upgrade creates shares them, so it is charged to the end of the source's
-    running cycle and then on the source's dates (R4: coterminous with its source)."""
-    if sub.renewed_on is not None and day >= sub.renewed_on:
-        return sub.renewed_on, None
-    line = sub.order_line
-    # The day after the customTermEndDate (its last day), as billing counts it.
-    return (as_utc(sub.purchased_at).astimezone(UTC).date(),
-            first_term_over(line.custom_term_end) if line else None)
 
 
 def upgrade_at_renewal(sub: Subscription, to_catalog_item_id: str, quantity: int, user,

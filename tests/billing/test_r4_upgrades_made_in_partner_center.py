@@ -24,6 +24,7 @@ from persistence import db
 from subscriptions.models import Subscription
 from subscriptions.sync import sync_all
 from tests.billing.conftest import price_in, provisioned
+from tests.conftest import make_price
 
 UPGRADED = datetime(2021, 8, 1, 9, tzinfo=UTC)  # 17 of the cycle's 31 days left (1–17 Aug)
 
@@ -131,3 +132,35 @@ def test_r4_a_subscription_wholly_upgraded_in_partner_center_is_converted_not_ca
         ("new", 10, Decimal("100.80")), ("cycleCharge", 10, Decimal("100.80")),
         ("convert", -10, Decimal("-55.27"))]
     assert history(sub) == [("upgrade", 10, 0)]
+
+
+def test_r4_the_subscription_an_upgrade_in_partner_center_made_is_billed_as_the_shops_target(
+        shop, clock, pc_client):
+    # The sync adopts the E3 subscription the 4 seats moved into, coterminous with its
+    # source: its first charge the conversion for 1–17 August, then the source's monthly
+    # cycles of its year (18 August, …), never a purchase of its own on 1 August.
+    make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLZ", family="microsoft365",
+               market="DE", currency="EUR", cost="24.192", erp="30.24", term="P1Y",
+               cycle="monthly")
+    annual = price_in(shop, "DE", "EUR", erp="10.08", term="P1Y", cycle="monthly")
+    sub = provisioned(shop.customer_a, shop.reseller_a_user, annual, 10, pc_client)
+    seen_after_their_7_days(clock, pc_client)
+    clock.move_to(UPGRADED)
+    moved_to = upgrade_in_partner_center(pc_client, sub, 4)
+    clock.move_to(datetime(2021, 8, 1, 10, tzinfo=UTC))
+    sync_all(pc_client)
+    sync_all(pc_client)
+    clock.move_to(datetime(2021, 10, 31, 23, tzinfo=UTC))
+    bill_to_october()
+    target = db.session.scalar(select(Subscription).where(
+        Subscription.pc_subscription_id == moved_to))
+    assert target.term_end == sub.term_end  # coterminous with its source
+    aug_1, aug_17 = date(2021, 8, 1), date(2021, 8, 17)
+    # 30.24 / 31 × 17 days: 16.583 a licence, × 4
+    assert source_charges(target) == [
+        ("convert", 4, Decimal("66.33"), aug_1, aug_17),
+        ("cycleCharge", 4, Decimal("120.96"), date(2021, 8, 18), date(2021, 9, 17)),
+        ("cycleCharge", 4, Decimal("120.96"), date(2021, 9, 18), date(2021, 10, 17)),
+        ("cycleCharge", 4, Decimal("120.96"), date(2021, 10, 18), date(2021, 11, 17))]
+    [upgrade] = [e for e in sub.events if e.kind == "upgrade"]
+    assert upgrade.data["to"] == target.id  # the order page lists both (upgraded_into)
