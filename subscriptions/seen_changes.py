@@ -100,7 +100,8 @@ def upgraded(sub: Subscription, transitions: Sequence[Transition], most: int,
     """R4: one "upgrade" per Conversion that moved seats out of the row since the mirror
     last saw it, dated when it completed, at most `most` seats in all (the decrease)."""
     since, seen, before = as_utc(sub.synced_at), [], sub.quantity
-    for moved in sorted(_moved_out(sub, transitions), key=lambda t: t.converted_at):
+    for moved in _not_recorded(sub, sorted(_moved_out(sub, transitions),
+                                           key=lambda t: t.converted_at)):
         at = moved.converted_at
         if since is not None and at <= since or at > now:
             continue  # mirrored already, or not yet seen by this pass
@@ -117,6 +118,23 @@ def _moved_out(sub: Subscription, transitions: Sequence[Transition]) -> list[Tra
     history is of the subscription asked for)."""
     return [t for t in transitions if t.converted_at is not None and t.quantity > 0
             and t.from_subscription_id in ("", sub.pc_subscription_id)]
+
+
+def _not_recorded(sub: Subscription, moves: list[Transition]) -> list[Transition]:
+    """The moves the storefront did not make: its upgrade page records each on the row
+    ("upgrade", `to` the receiving row) when it asks, and Partner Center may complete the
+    Conversion after the mirror read the row, so the history would show it again as an
+    upgrade made there. Each recorded move, by receiving row and seats, takes one."""
+    recorded = [(e.data.get("to"), e.data.get("before", 0) - e.data.get("after", 0))
+                for e in sub.events if e.kind == "upgrade" and "seen_at" not in e.data]
+    left = []
+    for moved in moves:
+        shop = (_local_id(moved.to_subscription_id), moved.quantity)
+        if shop[0] is not None and shop in recorded:
+            recorded.remove(shop)
+        else:
+            left.append(moved)
+    return left
 
 
 def _upgrade(before: int, after: int, moved: Transition, at: datetime,

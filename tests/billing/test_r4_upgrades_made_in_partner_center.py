@@ -13,7 +13,7 @@ billed twice: on the source to the term's end and on the subscription they moved
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -21,6 +21,7 @@ from sqlalchemy import select
 from billing.charges import generate_charges
 from billing.models import Charge
 from persistence import db
+from subscriptions import upgrades
 from subscriptions.models import Subscription
 from subscriptions.sync import sync_all
 from tests.billing.conftest import price_in, provisioned
@@ -164,3 +165,26 @@ def test_r4_the_subscription_an_upgrade_in_partner_center_made_is_billed_as_the_
         ("cycleCharge", 4, Decimal("120.96"), date(2021, 10, 18), date(2021, 11, 17))]
     [upgrade] = [e for e in sub.events if e.kind == "upgrade"]
     assert upgrade.data["to"] == target.id  # the order page lists both (upgraded_into)
+
+
+def test_r4_the_shops_own_upgrade_is_not_seen_again_as_one_made_in_partner_center(
+        shop, clock, pc_client, pc_sandbox):
+    # The storefront upgrades 4 seats and records it; Partner Center completes the
+    # Conversion only after the shop's read of the row (as it may: the transition's answer
+    # says "Started"). When the sync next reads the row's transitions (1 seat removed
+    # besides), that Conversion is the shop's, recorded already: not a second upgrade.
+    make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLZ", family="microsoft365",
+               market="DE", currency="EUR", cost="24.192", erp="30.24", term="P1Y",
+               cycle="monthly")
+    annual = price_in(shop, "DE", "EUR", erp="10.08", term="P1Y", cycle="monthly")
+    sub = provisioned(shop.customer_a, shop.reseller_a_user, annual, 10, pc_client)
+    seen_after_their_7_days(clock, pc_client)
+    clock.move_to(UPGRADED)
+    (offer,) = upgrades.eligible(sub, pc_client)
+    upgrades.upgrade_now(sub, offer.catalog_item_id, 4, shop.reseller_a_user, pc_client)
+    sub.synced_at = UPGRADED - timedelta(hours=1)  # read before the Conversion completed
+    db.session.commit()
+    pc_sandbox.data["subscriptions"][sub.pc_subscription_id]["wire"]["quantity"] = 5
+    clock.move_to(datetime(2021, 8, 1, 10, tzinfo=UTC))
+    sync_all(pc_client)
+    assert history(sub) == [("upgrade", 10, 6), ("quantity_kept", 6, 5)]
