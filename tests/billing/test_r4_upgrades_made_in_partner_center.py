@@ -43,10 +43,14 @@ def source_charges(sub: Subscription) -> list[tuple]:
                 Charge.subscription_id == sub.id).order_by(Charge.period_start, Charge.id))]
 
 
-def seen_after_their_7_days(clock, pc_client) -> None:
-    """The hourly sync last saw the row on 20 July, its seats no longer refundable."""
+def ten_seats_seen_after_their_7_days(shop, clock, pc_client) -> Subscription:
+    """An annual term billed monthly, 10 seats from 18 June at 10.08 EUR; the hourly sync
+    last saw the row on 20 July, its seats no longer refundable."""
+    annual = price_in(shop, "DE", "EUR", erp="10.08", term="P1Y", cycle="monthly")
+    sub = provisioned(shop.customer_a, shop.reseller_a_user, annual, 10, pc_client)
     clock.move_to(datetime(2021, 7, 20, 9, tzinfo=UTC))
     sync_all(pc_client)
+    return sub
 
 
 def bill_to_october() -> None:
@@ -69,9 +73,7 @@ def test_r4_licences_upgraded_in_partner_center_are_converted_not_kept(
     # after their 7 days, 4 are upgraded in Partner Center. KEPT would bill the 10 to
     # June 2022; Microsoft credits the 10 for 1–17 August, charges the 6 left for them,
     # and bills 6 from then on (the 4 on the subscription they moved into).
-    annual = price_in(shop, "DE", "EUR", erp="10.08", term="P1Y", cycle="monthly")
-    sub = provisioned(shop.customer_a, shop.reseller_a_user, annual, 10, pc_client)
-    seen_after_their_7_days(clock, pc_client)
+    sub = ten_seats_seen_after_their_7_days(shop, clock, pc_client)
     clock.move_to(UPGRADED)
     upgrade_in_partner_center(pc_client, sub, 4)
     clock.move_to(datetime(2021, 8, 1, 10, tzinfo=UTC))
@@ -98,9 +100,7 @@ def test_r4_b3_only_the_seats_a_conversion_did_not_move_are_judged_as_removed(
     # 4 upgraded and, besides, 1 removed (written straight into the sandbox: Partner
     # Center would refuse it after its 7 days) before the next sync: the 4 are converted,
     # only the 1 is KEPT, billed to the term's end on top of the 5 held.
-    annual = price_in(shop, "DE", "EUR", erp="10.08", term="P1Y", cycle="monthly")
-    sub = provisioned(shop.customer_a, shop.reseller_a_user, annual, 10, pc_client)
-    seen_after_their_7_days(clock, pc_client)
+    sub = ten_seats_seen_after_their_7_days(shop, clock, pc_client)
     clock.move_to(UPGRADED)
     upgrade_in_partner_center(pc_client, sub, 4)
     pc_sandbox.data["subscriptions"][sub.pc_subscription_id]["wire"]["quantity"] = 5
@@ -120,9 +120,7 @@ def test_r4_a_subscription_wholly_upgraded_in_partner_center_is_converted_not_ca
     # Every seat upgraded after the cancellation window: Partner Center leaves the source
     # without seats (the sandbox cancels it). Not an uncredited cancellation billed to the
     # term's end: the 10 are credited for 1–17 August and the source bills nothing after.
-    annual = price_in(shop, "DE", "EUR", erp="10.08", term="P1Y", cycle="monthly")
-    sub = provisioned(shop.customer_a, shop.reseller_a_user, annual, 10, pc_client)
-    seen_after_their_7_days(clock, pc_client)
+    sub = ten_seats_seen_after_their_7_days(shop, clock, pc_client)
     clock.move_to(UPGRADED)
     upgrade_in_partner_center(pc_client, sub, 10)
     clock.move_to(datetime(2021, 8, 1, 10, tzinfo=UTC))
@@ -143,9 +141,7 @@ def test_r4_the_subscription_an_upgrade_in_partner_center_made_is_billed_as_the_
     make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLZ", family="microsoft365",
                market="DE", currency="EUR", cost="24.192", erp="30.24", term="P1Y",
                cycle="monthly")
-    annual = price_in(shop, "DE", "EUR", erp="10.08", term="P1Y", cycle="monthly")
-    sub = provisioned(shop.customer_a, shop.reseller_a_user, annual, 10, pc_client)
-    seen_after_their_7_days(clock, pc_client)
+    sub = ten_seats_seen_after_their_7_days(shop, clock, pc_client)
     clock.move_to(UPGRADED)
     moved_to = upgrade_in_partner_center(pc_client, sub, 4)
     clock.move_to(datetime(2021, 8, 1, 10, tzinfo=UTC))
@@ -176,9 +172,7 @@ def test_r4_the_shops_own_upgrade_is_not_seen_again_as_one_made_in_partner_cente
     make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLZ", family="microsoft365",
                market="DE", currency="EUR", cost="24.192", erp="30.24", term="P1Y",
                cycle="monthly")
-    annual = price_in(shop, "DE", "EUR", erp="10.08", term="P1Y", cycle="monthly")
-    sub = provisioned(shop.customer_a, shop.reseller_a_user, annual, 10, pc_client)
-    seen_after_their_7_days(clock, pc_client)
+    sub = ten_seats_seen_after_their_7_days(shop, clock, pc_client)
     clock.move_to(UPGRADED)
     (offer,) = upgrades.eligible(sub, pc_client)
     upgrades.upgrade_now(sub, offer.catalog_item_id, 4, shop.reseller_a_user, pc_client)
