@@ -29,7 +29,7 @@ from sqlalchemy import delete, select, update
 
 from accounts import audit, notices
 from accounts.models import User
-from persistence import MAX_ID, as_utc, db
+from persistence import as_utc, db, row_id
 
 STEP_SECONDS = 30
 RECOVERY_CODES = 10
@@ -229,10 +229,11 @@ def trust_device(user: User, now: datetime, days: int) -> str:
 
 def device_trusted(user: User, token: str | None, now: datetime) -> bool:
     """Whether a cookie token names a live trusted browser of this user."""
-    device_id, colon, secret = (token or "").partition(":")
-    if not colon or not device_id.isdigit() or int(device_id) > MAX_ID:
+    raw_id, colon, secret = (token or "").partition(":")
+    device_id = row_id(raw_id)
+    if not colon or device_id is None:
         return False
-    row = db.session.get(TrustedDevice, int(device_id))
+    row = db.session.get(TrustedDevice, device_id)
     return (row is not None and row.user_id == user.id and row.revoked_at is None
             and now < as_utc(row.expires_at)
             and hmac.compare_digest(row.secret_hash, _digest(secret)))

@@ -32,7 +32,7 @@ from sqlalchemy.sql import ColumnElement
 
 from accounts import api_tokens, audit, links, mfa
 from accounts.models import ApiToken, Customer, Reseller, User, UserSession
-from persistence import MAX_ID, as_utc, db
+from persistence import as_utc, db, row_id
 
 TOUCH_EVERY = timedelta(minutes=5)
 USER_AGENT_LENGTH = 200
@@ -102,10 +102,11 @@ def _session_with_user():
 def _find(token: str | None) -> UserSession | None:
     """The row whose id and secret the token carries (a bare user id, as cookies held
     before sessions were kept on the server, names none)."""
-    session_id, colon, secret = (token or "").partition(":")
-    if not colon or not session_id.isdigit() or not secret or int(session_id) > MAX_ID:
+    raw_id, colon, secret = (token or "").partition(":")
+    session_id = row_id(raw_id)
+    if not colon or session_id is None or not secret:
         return None
-    row = _read(int(session_id))
+    row = _read(session_id)
     if row is None or not hmac.compare_digest(row.secret_hash, digest(secret)):
         return None
     return row

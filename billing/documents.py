@@ -19,7 +19,7 @@ from accounts.models import User
 from billing.invoices import visible_invoices
 from billing.models import Invoice, InvoiceLine, Payment
 from billing.periods import BillingInputError, parse_month
-from persistence import MAX_ID, db, utcnow
+from persistence import MAX_ID, db, row_id, utcnow
 
 KINDS = {"invoice": "Invoices", "credit_note": "Credit notes"}
 STATUSES = {"unpaid": "Unpaid", "partially_paid": "Partially paid", "paid": "Paid",
@@ -95,13 +95,14 @@ def status_condition(status: str, today: date):
 
 def _buyer_condition(buyer: str):
     """The condition on invoices of "reseller:<id>" or "customer:<id>"; None if malformed."""
-    who, _, number = buyer.partition(":")
-    if not number.isdigit() or not 0 < int(number) <= MAX_ID:
+    who, _, raw = buyer.partition(":")
+    number = row_id(raw)
+    if not number:
         return None
     if who == "reseller":
-        return Invoice.buyer_reseller_id == int(number)
+        return Invoice.buyer_reseller_id == number
     if who == "customer":
-        return Invoice.buyer_customer_id == int(number)
+        return Invoice.buyer_customer_id == number
     return None
 
 

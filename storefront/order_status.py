@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from orders.models import Order
 from orders.progress import OrderProgress, for_buyer, is_final, progress_of, status_label
-from persistence import MAX_ID, as_utc, db
+from persistence import as_utc, db, row_id
 from storefront.checkout_views import (
     buyers_only,
     provisioned_subscriptions,
@@ -68,12 +68,7 @@ def _ids(text: str) -> list[int] | str:
         return f"ids is missing: {IDS_HINT}."
     if len(parts) > PER_PAGE:
         return f"ids names {len(parts)} orders; ask for at most {PER_PAGE} (one page) at once."
-    if not all(_row_id(part) for part in parts):
+    ids = [row_id(part) for part in parts]
+    if not all(ids):  # None, or 0: no order's id
         return f"ids holds something that is not an order id: {IDS_HINT}."
-    return [int(part) for part in parts]
-
-
-def _row_id(text: str) -> bool:
-    """Whether `text` is a row id: ASCII digits (int() also reads "١٢" and "1_2"), short
-    enough to convert, and within the database's integer."""
-    return text.isascii() and text.isdigit() and len(text) <= 10 and 0 < int(text) <= MAX_ID
+    return ids

@@ -25,7 +25,7 @@ from connectors.partner_center.app_client import get_client
 from orders import listing, retail
 from orders.cart import add_licenses
 from orders.models import OrderLine
-from persistence import MAX_ID, db, utcnow
+from persistence import MAX_ID, db, row_id, utcnow
 from persistence.money import charge_amount
 from storefront import cancel_quotes, consequences, tables
 from storefront.confirmation import confirmed, unconfirmed
@@ -181,9 +181,9 @@ def find():
     """A subscription by the reference checkout's rules know it by (Partner Center's id, or
     local:<id> until it has one): where a K6 or C4 problem's fix link leads."""
     ref = request.args.get("ref", "").strip()
-    number = ref.removeprefix("local:")
-    if ref.startswith("local:") and number.isdigit() and int(number) <= MAX_ID:
-        condition = Subscription.id == int(number)
+    number = row_id(ref.removeprefix("local:")) if ref.startswith("local:") else None
+    if number is not None:
+        condition = Subscription.id == number
     else:
         condition = Subscription.pc_subscription_id == ref
     sub = db.session.scalars(visible_subscriptions(current_user).where(condition)).first()

@@ -30,7 +30,7 @@ from connectors.graph.app_client import get_graph_client, get_sign_in_proof
 from connectors.graph.signin import SignInError
 from connectors.partner_center import PartnerCenterError
 from connectors.partner_center.app_client import get_client
-from persistence import MAX_ID, db
+from persistence import db, row_id
 from relationships.roles import name_of
 from relationships.services import DelegatedAdmin, delegated_admin
 from relationships.services import request as request_relationship
@@ -69,8 +69,8 @@ def _proof(customer: Customer):
     proof = request.args.get("proof", "")
     if proof == "expired":
         return "expired"
-    row = db.session.get(TenantSignIn, int(proof)) if proof.isdigit() and \
-        int(proof) <= MAX_ID else None
+    number = row_id(proof)
+    row = db.session.get(TenantSignIn, number) if number is not None else None
     return row if row is not None and row.customer_id == customer.id else None
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from html import unescape
 
+import pytest
 import requests
 from sqlalchemy import select
 
@@ -107,3 +108,11 @@ def test_the_tenant_page_leads_back_to_its_customer(client, world):
         assert client.get(back).status_code == 200, user.email
         client.post("/logout", data={"csrf_token": re.search(
             r'name="csrf_token" value="([^"]+)"', html)[1]})
+
+
+@pytest.mark.parametrize("proof", ["\u00b2", "9" * 5000, "99999999999999999999"])
+def test_a_proof_naming_no_possible_sign_in_shows_the_page_without_one(client, world, proof):
+    """"²" passes str.isdigit() and int() refuses it, as it does 5,000 digits: both were a
+    500 (persistence.row_id reads every id typed into an address)."""
+    login(client, world.direct_user)
+    assert client.get("/company/tenant", query_string={"proof": proof}).status_code == 200

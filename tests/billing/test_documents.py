@@ -160,6 +160,8 @@ def test_the_admin_filters_invoices_by_month_kind_and_buyer(client, shop, billed
     ("month=2021-13", "Month: write the billing month as YYYY-MM, e.g. 2026-11"),
     ("kind=paid", "Kind: choose invoice or credit_note"),
     ("buyer=reseller:abc", "Buyer: choose a buyer from the list"),
+    ("buyer=reseller:\u00b2", "Buyer: choose a buyer from the list"),  # isdigit(), not int()
+    ("buyer=customer:" + "9" * 5000, "Buyer: choose a buyer from the list"),
 ])
 def test_a_malformed_filter_is_named_with_its_fix(client, shop, billed, query, message):
     login(client, shop.admin)

@@ -412,7 +412,8 @@ def test_finding_someone_elses_subscription_leads_to_ones_own_list(client, world
 
     theirs = make_subscription(world.customer_b, world.price, pc_subscription_id="pc-b-1")
     login(client, world.reseller_a_user)
-    for ref in ("pc-b-1", f"local:{theirs.id}", "local:99999999999999999999", ""):
+    for ref in ("pc-b-1", f"local:{theirs.id}", "local:99999999999999999999", "",
+                "local:\u00b2", "local:" + "9" * 5000):
         response = client.get(f"/subscriptions/find?ref={ref}")
         assert response.headers["Location"] == "/subscriptions", ref
 
