@@ -261,6 +261,15 @@ def _event_charges(first: date, last: date) -> Iterator[tuple]:
             yield from _event_charge(sub, event, month_of(first))
 
 
+def event_charges(sub: Billed, event) -> list[tuple]:
+    """The charges one history event owes (COLUMNS order, without created_at), as a run
+    adds them: none for an event billing does not charge. The subscription page states
+    their sum beside the event, so it says what the invoice will (B5)."""
+    if sub.id != event.subscription_id or not event.data:
+        return []
+    return list(_event_charge(sub, event, month_of(utc_day(event.at))))
+
+
 def _seen_late(first: date, last: date):
     """B2/B3: a change made in Partner Center is dated when it took effect there
     (subscriptions.seen_changes), which may be in a month a run charged before the sync

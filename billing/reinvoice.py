@@ -83,9 +83,16 @@ def retail_line(line: InvoiceLine) -> RetailLine:
         return RetailLine(line, line.unit_price, line.amount, False)
     known = charge.retail_unit_price is not None
     retail = charge.retail_unit_price if known else charge.unit_price
+    return RetailLine(line, retail, retail_amount(charge), known)
+
+
+def retail_amount(charge: Charge) -> Decimal:
+    """The charge restated at the end customer's retail price (the reseller's own where
+    none was recorded): the same quantity and days, rounded once (B5)."""
+    retail = (charge.retail_unit_price if charge.retail_unit_price is not None
+              else charge.unit_price)
     effective = retail_effective_price(charge, retail)
-    return RetailLine(line, retail, charge_amount(effective, charge.quantity, charge.currency),
-                      known)
+    return charge_amount(effective, charge.quantity, charge.currency)
 
 
 def retail_effective_price(charge: Charge, retail: Decimal) -> Decimal:
