@@ -4,9 +4,10 @@ behind Debian's nginx with the shipped configuration (its plain-HTTP variant), b
 127.0.0.1 in a temporary directory; slow-loris sockets through nginx; /healthz must stay
 fast. Also checks that nginx serves the static files and refuses a body over 1 MiB (but
 lets a price list up to 32 MiB through to its upload), that
-/readyz answers 200 through it (database migrated with `flask db upgrade` as a deploy does,
-broker, tokens) and /metrics in Prometheus' multiprocess mode, and that the TLS site
-(csp-storefront.conf) passes `nginx -t` with a throwaway certificate.
+/readyz answers 200 through it (database migrated with `flask db upgrade` as a deploy does;
+an outage of the broker or of Entra ID would only mark it "degraded") and /metrics in
+Prometheus' multiprocess mode, and that the TLS site (csp-storefront.conf) passes
+`nginx -t` with a throwaway certificate.
 
     bash .ci/ensure-packages nginx                       # once
     .venv/bin/python deploy/check_proxy.py [--sockets 200] [--seconds 12] [--limit 1.0]

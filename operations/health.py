@@ -1,6 +1,13 @@
-"""Readiness: may this process take traffic? Each check answers "ok" or says what is wrong;
-/readyz answers 503 naming every failed part, so a load balancer stops sending requests
-and the operator reads which part to fix.
+"""Readiness: may this process take traffic? Each check answers "ok" or says what is wrong,
+and /readyz names every failed part so the operator reads which part to fix.
+
+Only what makes THIS node unable to serve answers 503 ("failed"), so the load balancer
+sends its requests to the other nodes: its database connection and its migrations being
+behind the code. The broker, Partner Center and Graph (Entra ID) are shared by every node:
+when one of them is down, every node would answer 503 together and the load balancer would
+take the whole storefront out of rotation, although browsing, carts and checkout still work
+(an order is written with its job row first; the reconciler re-queues it and provisioning
+waits). Their failures are named under "degraded" with 200 and status "degraded".
 
 - database: SELECT 1 on a pooled connection.
 - broker: kombu connects to CELERY_BROKER_URL within BROKER_TIMEOUT seconds (orders are
@@ -45,6 +52,16 @@ TOKEN_FRESH_SECONDS = 3600.0
 # credential stays refused until someone fixes it.
 TOKEN_RETRY_SECONDS = 60.0
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+# The checks every node shares: their failure degrades the service but takes no node out.
+# Any other check (database, migrations, one added later) is this node's own.
+SHARED = frozenset({"broker", "partner_center", "graph"})
+
+
+def scope(check: str) -> str:
+    """"shared" for an upstream every node uses, "node" for this node's own part."""
+    return "shared" if check in SHARED else "node"
 
 
 class NotReady(Exception):
@@ -110,20 +127,26 @@ def check_token(source: str, mode: str, probe: Callable[[], None],
 
 
 def run(checks: dict[str, Callable[[], str]]) -> tuple[bool, dict[str, Any]]:
-    """Run every check (one failing does not skip the others)."""
-    results: dict[str, Any] = {}
-    for name, check in checks.items():
-        try:
-            results[name] = check()
-        except NotReady as problem:
-            results[name] = f"failed: {problem}"
-        except Exception as error:  # noqa: BLE001 - any failure means not ready; named below
-            log.warning("readiness check %s failed: %s", name, error)
-            results[name] = f"failed: {type(error).__name__}"
-            _rollback()  # a broken connection must not poison the next checks
-    failed = [name for name, result in results.items() if result.startswith("failed")]
-    return not failed, {"status": "not ready" if failed else "ready", "failed": failed,
+    """Run every check (one failing does not skip the others). Ready unless one of this
+    node's own checks failed; "failed" lists those, "degraded" the shared ones."""
+    results = {name: _outcome(name, check) for name, check in checks.items()}
+    broken = [name for name, result in results.items() if result.startswith("failed")]
+    failed = [name for name in broken if scope(name) == "node"]
+    degraded = [name for name in broken if scope(name) == "shared"]
+    status = "not ready" if failed else "degraded" if degraded else "ready"
+    return not failed, {"status": status, "failed": failed, "degraded": degraded,
                         "checks": results}
+
+
+def _outcome(name: str, check: Callable[[], str]) -> str:
+    try:
+        return check()
+    except NotReady as problem:
+        return f"failed: {problem}"
+    except Exception as error:  # noqa: BLE001 - any failure means not ready; named below
+        log.warning("readiness check %s failed: %s", name, error)
+        _rollback()  # a broken connection must not poison the next checks
+        return f"failed: {type(error).__name__}"
 
 
 def _rollback() -> None:

@@ -30,8 +30,9 @@ SYNCS = {"subscriptions.sync": "Subscriptions from Partner Center",
 
 @bp.route("/readyz")
 def readyz():
-    """Readiness for load balancers and deploys: 200 when every part works, else 503
-    naming each failed part (operations/health.py)."""
+    """Readiness for load balancers and deploys: 503 only when this node cannot serve (its
+    database, its migrations); a shared upstream's failure is 200 "degraded", named
+    (operations/health.py)."""
     config = current_app.config
     ready, body = health.run({
         "database": health.check_database,
