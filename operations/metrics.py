@@ -11,13 +11,17 @@ values to files there, and the web's /metrics adds up its own directory and the 
 Facts that live in the database (orders by state, the provisioning queue, the attention
 queue) are counted when Prometheus scrapes, with one cheap GROUP BY each, so they are right
 whichever process changed them.
+
+Readiness is checked at each scrape too (csp_check_up, by check and scope): /readyz stays
+200 "degraded" while a shared upstream (broker, Partner Center, Graph) is down, so this is
+where an alert sees that outage, on every node, whether or not a load balancer probes it.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from prometheus_client import (
@@ -34,7 +38,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
-from operations import activity, tokens
+from operations import activity, health, tokens
 from orders.models import Order, OrderStatus, ProvisioningJob, needs_a_person
 from persistence import as_utc, db, utcnow
 
@@ -172,15 +176,35 @@ class DatabaseFacts(Collector):
                                 "Orders waiting for a person", value=facts["attention"])
 
 
-def exposition(worker_dirs: str = "") -> tuple[bytes, str]:
+class Readiness(Collector):
+    """Each readiness check's state at this scrape (1 passed, 0 failed), labelled with its
+    scope: "node" fails this node's /readyz, "shared" only degrades it (operations/health.py)."""
+
+    def __init__(self, checks: dict[str, Callable[[], str]]) -> None:
+        self.checks = checks
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        _ready, body = health.run(self.checks)
+        up = GaugeMetricFamily("csp_check_up", "The readiness check passed at this scrape",
+                               labels=["check", "scope"])
+        for name, result in body["checks"].items():
+            up.add_metric([name, health.scope(name)], 0 if result.startswith("failed") else 1)
+        yield up
+
+
+def exposition(worker_dirs: str = "",
+               checks: dict[str, Callable[[], str]] | None = None) -> tuple[bytes, str]:
     """The metrics page. In multiprocess mode: every file of this service's processes
     (PROMETHEUS_MULTIPROC_DIR) and of the workers' directories (METRICS_WORKER_DIRS,
-    separated by ':'), merged into one set of series; else this process's values."""
+    separated by ':'), merged into one set of series; else this process's values. With
+    `checks`, their states too (Readiness)."""
     registry = CollectorRegistry()
     dirs = [d for d in (os.environ.get("PROMETHEUS_MULTIPROC_DIR", ""),
                         *worker_dirs.split(":")) if d]
     registry.register(_Files(dirs) if dirs else _ThisProcess())
     registry.register(DatabaseFacts())
+    if checks:
+        registry.register(Readiness(checks))
     return generate_latest(registry), CONTENT_TYPE_LATEST
 
 

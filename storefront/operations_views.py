@@ -33,8 +33,14 @@ def readyz():
     """Readiness for load balancers and deploys: 503 only when this node cannot serve (its
     database, its migrations); a shared upstream's failure is 200 "degraded", named
     (operations/health.py)."""
+    ready, body = health.run(_checks())
+    return body, 200 if ready else 503
+
+
+def _checks() -> dict:
+    """The readiness checks, as /readyz, /metrics and /admin/system run them."""
     config = current_app.config
-    ready, body = health.run({
+    return {
         "database": health.check_database,
         "broker": lambda: health.check_broker(config["CELERY_BROKER_URL"]),
         "partner_center": lambda: health.check_token(
@@ -43,8 +49,7 @@ def readyz():
         "graph": lambda: health.check_token("graph", graph_mode(config),
                                             get_graph_client().check_token),
         "migrations": health.check_migrations,
-    })
-    return body, 200 if ready else 503
+    }
 
 
 @bp.route("/metrics")
@@ -53,7 +58,7 @@ def metrics_page():
     if not _may_scrape():
         abort(404)
     payload, content_type = metrics.exposition(
-        current_app.config.get("METRICS_WORKER_DIRS") or "")
+        current_app.config.get("METRICS_WORKER_DIRS") or "", _checks())
     return payload, 200, {"Content-Type": content_type, "Cache-Control": "no-store"}
 
 

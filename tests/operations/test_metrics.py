@@ -72,7 +72,7 @@ def test_the_page_lists_every_named_series(client):
                  "csp_upstream_calls_total", "csp_upstream_call_duration_seconds",
                  "csp_upstream_throttled_total", "csp_upstream_retries_total",
                  "csp_sign_in_failures_total", "csp_sign_in_throttled_total",
-                 "csp_token_expiry_timestamp_seconds", "csp_tasks_total"):
+                 "csp_token_expiry_timestamp_seconds", "csp_tasks_total", "csp_check_up"):
         assert f"# TYPE {name} " in text, name
 
 
@@ -107,3 +107,23 @@ def test_with_the_database_down_the_page_still_answers_and_says_so(tmp_path):
     assert response.status_code == 200
     text = response.get_data(as_text=True)
     assert "csp_database_up 0.0" in text and "csp_http_requests_total" in text
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_shared_upstream_readiness_lets_pass_shows_as_down(app, client):
+    """/readyz keeps a node in rotation while the broker every node shares is down, so the
+    outage must show here: each readiness check is a gauge, with the scope it fails."""
+    app.config["CELERY_BROKER_URL"] = f"redis://127.0.0.1:{closed_port()}/0"
+    samples = scrape(client)
+    up = {labels: found for (name, labels), found in samples.items() if name == "csp_check_up"}
+    assert up == {(("check", "broker"), ("scope", "shared")): 0.0,
+                  (("check", "partner_center"), ("scope", "shared")): 1.0,
+                  (("check", "graph"), ("scope", "shared")): 1.0,
+                  (("check", "database"), ("scope", "node")): 1.0,
+                  (("check", "migrations"), ("scope", "node")): 1.0}
+    assert client.get("/readyz").status_code == 200
