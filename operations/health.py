@@ -8,7 +8,8 @@ when one of them is down, every node would answer 503 together and the load bala
 take the whole storefront out of rotation, although browsing, carts and checkout still work
 (an order is written with its job row first; the reconciler re-queues it and provisioning
 waits). Their failures are named under "degraded" with 200 and status "degraded"; the
-outage stays visible on /metrics (csp_check_up, each check with its scope, for alerts).
+outage stays visible on /metrics (csp_check_up, each check with its scope, for alerts)
+and on /admin/system.
 
 - database: SELECT 1 on a pooled connection.
 - broker: kombu connects to CELERY_BROKER_URL within BROKER_TIMEOUT seconds (orders are

@@ -73,13 +73,15 @@ def _may_scrape() -> bool:
 @bp.route("/admin/system")
 @roles_required(Role.PROVIDER_ADMIN)
 def system():
-    """Workers, beat's periodic tasks, the queue, token lifetimes and recent upstream
-    errors, for the provider's administrators."""
+    """Readiness, workers, beat's periodic tasks, the queue, token lifetimes and recent
+    upstream errors, for the provider's administrators."""
     now = utcnow()
+    _ready, readiness = health.run(_checks())
     runs = db.session.scalars(select(TaskRun).order_by(TaskRun.task, TaskRun.hostname)).all()
     schedule = current_app.extensions["celery"].conf.beat_schedule
     return render_template(
         "operations/system.html", now=now, workers=_workers(runs, now),
+        readiness=readiness, scopes={name: health.scope(name) for name in readiness["checks"]},
         periodic=_periodic(runs, schedule), facts=metrics.queue_facts(),
         syncs=[(label, _newest(runs).get(task)) for task, label in SYNCS.items()],
         tokens=_tokens(),

@@ -4,6 +4,7 @@ worker records), the queue, and the Partner Center errors the workers met."""
 from __future__ import annotations
 
 import re
+import socket
 from datetime import UTC, datetime, timedelta
 
 import time_machine
@@ -66,3 +67,20 @@ def test_partner_center_errors_a_task_met_are_listed_with_their_request_ids(clie
     page = client.get("/admin/system").get_data(as_text=True)
     assert "POST /v1/customers/{id}/carts" in page and "0f6b2c1e-ms-request-id" in page
     assert f"/admin/orders/{world.order_a.id}" in page
+
+
+def test_a_shared_upstream_outage_is_shown_with_what_it_does_to_rotation(app, client, world):
+    """/readyz answers 200 "degraded" for a broker every node shares: the admins must still
+    see it, and that nodes stay in rotation because of it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app.config["CELERY_BROKER_URL"] = f"redis://127.0.0.1:{port}/0"
+    login(client, world.admin)
+    page = client.get("/admin/system").get_data(as_text=True)
+    section = page.split('id="readiness"')[1].split("</section>")[0]
+    assert "degraded" in section
+    rows = dict(re.findall(r"<tr><td>(\w+)</td><td>([^<]*)</td>", section))
+    assert rows["broker"].startswith("failed: ")
+    assert rows["database"] == "ok" and rows["graph"] == "ok (sandbox)"
+    assert "shared by every node" in section and "stays in rotation" in section
