@@ -20,7 +20,11 @@ copies Partner Center's answer onto it:
   event billed as Microsoft's conversion (`convert`) from the day it completed to the end
   of the running charge cycle (subscriptions.upgrades writes the same on the source). Only
   the rest of a decrease, if any, is judged as removed; a subscription every seat of which
-  was upgraded is not a cancellation.
+  was upgraded is not a cancellation;
+- seats such an upgrade moved into a subscription held (its source's record, seen in this
+  pass or an earlier one, names it: subscriptions.moved_in): the conversion's target side,
+  an "upgrade" event billed as `convert` on that row's own cycle, not seats added; only
+  the rest of an increase is judged as added.
 
 A removal or cancellation happened after the mirror last saw the row (`synced_at`) and no
 later than the sync sees it. Partner Center refuses a decrease beyond the seats still
@@ -67,10 +71,12 @@ class Seen:
 
 
 def billable(sub: Subscription, remote: RemoteSubscription, now: datetime, *,
-             renews: bool, transitions: Sequence[Transition] = ()) -> list[Seen]:
+             renews: bool, transitions: Sequence[Transition] = (),
+             moved_in: Sequence[SubscriptionEvent] = ()) -> list[Seen]:
     """The billable changes Partner Center shows against the local row (not yet mirrored).
     A renewal's new count is its new term's, charged by the renewal's own cycle (R1).
-    `transitions` are the row's in Partner Center, read when `may_have_moved` says so."""
+    `transitions` are the row's in Partner Center, read when `may_have_moved` says so;
+    `moved_in`: the sources' records of upgrades there into this row (R4, oldest first)."""
     if sub.status == "cancelled" or sub.pc_subscription_id != remote.id:
         return []
     if remote.status == DELETED:
@@ -78,12 +84,15 @@ def billable(sub: Subscription, remote: RemoteSubscription, now: datetime, *,
         return moved if _seats(moved) == sub.quantity else cancelled(sub, now)
     if renews or remote.quantity == sub.quantity or sub.family in NO_SEATS:
         return []
-    if remote.quantity > sub.quantity:
-        return added(sub, remote, now)
-    moved = upgraded(sub, transitions, sub.quantity - remote.quantity, now)
-    left = sub.quantity - _seats(moved)
-    return moved + (removed(sub, remote.quantity, now, before=left)
-                    if left > remote.quantity else [])
+    # R4 first: seats an upgrade moved out or in are its conversion, not removed or added.
+    most = sub.quantity - remote.quantity if remote.quantity < sub.quantity else sub.quantity
+    moved = upgraded(sub, transitions, most, now)
+    moved += received(sub.quantity - _seats(moved), remote.quantity, moved_in, now)
+    held = sub.quantity - _seats(moved)
+    if remote.quantity > held:
+        return moved + added(sub, remote, now, before=held)
+    return moved + (removed(sub, remote.quantity, now, before=held)
+                    if held > remote.quantity else [])
 
 
 def may_have_moved(sub: Subscription, remote: RemoteSubscription, *, renews: bool) -> bool:
@@ -93,6 +102,36 @@ def may_have_moved(sub: Subscription, remote: RemoteSubscription, *, renews: boo
             or sub.family in NO_SEATS:
         return False
     return remote.status == DELETED or (not renews and remote.quantity < sub.quantity)
+
+
+def moved_out_since_seen(sub: Subscription, transitions: Sequence[Transition]) -> bool:
+    """R4: whether a conversion out of the row completed since the mirror last saw it (the
+    sync mirrors such sources before the rows their seats moved into)."""
+    since = as_utc(sub.synced_at)
+    return any(since is None or t.converted_at > since for t in _moved_out(sub, transitions))
+
+
+def received(before: int, after: int, moved_in: Sequence[SubscriptionEvent],
+             now: datetime) -> list[Seen]:
+    """R4: seats upgrades made in Partner Center moved into a subscription held, as the
+    storefront's upgrade into one records its target (subscriptions.upgrades): its seats
+    before and after, from the source, dated when the conversion completed, billed as
+    Microsoft's conversion on its own cycle (`convert`), not as seats added (B2); at most
+    the increase `before` → `after`. `from_event` names the source's record it answers."""
+    seen = []
+    for upgrade in moved_in:
+        seats = min(upgrade.data["before"] - upgrade.data["after"], after - before)
+        if seats <= 0:
+            break
+        source, at = upgrade.subscription, as_utc(upgrade.at)
+        seen.append(Seen(at, "upgrade", f"{seats} licences moved here from {source.title} "
+                         f"(subscription {source.id}) by an upgrade in Partner Center "
+                         f"({at:%Y-%m-%d %H:%M} UTC); {before} → {before + seats} here: "
+                         "billed as Microsoft's conversion (R4, B2).",
+                         {"from": source.id, "from_event": upgrade.id, "before": before,
+                          "after": before + seats, **_seen(now)}))
+        before += seats
+    return seen
 
 
 def upgraded(sub: Subscription, transitions: Sequence[Transition], most: int,
@@ -141,13 +180,22 @@ def _upgrade(before: int, after: int, moved: Transition, at: datetime,
              now: datetime) -> Seen:
     """As subscriptions.upgrades records the source side: its seats before and after,
     billed as Microsoft's conversion, and the receiving row ("to": billing ends a source
-    left without seats on that day) if the mirror has it yet, and its Partner Center id."""
+    left without seats on that day) if the mirror has it yet, and its Partner Center id.
+    `awaits` it until that row's record answers this one (subscriptions.moved_in), with
+    the moment the transition started (a row made after it was made by it)."""
     return Seen(at, "upgrade", f"{before - after} licences upgraded in Partner Center to "
                 f"{moved.to_catalog_item_id} ({at:%Y-%m-%d %H:%M} UTC); {before} → {after} "
                 "here: billed as Microsoft's conversion to the end of the billing period "
                 "(R4, B2).", {"to": _local_id(moved.to_subscription_id), "before": before,
                               "after": after, "to_subscription": moved.to_subscription_id,
-                              **_seen(now)})
+                              "awaits": moved.to_subscription_id,
+                              "started": _started(moved).isoformat(), **_seen(now)})
+
+
+def _started(moved: Transition) -> datetime:
+    """When the transition began: its Conversion's start, else its completion."""
+    return next((e.at for e in moved.events if (e.name, e.status) == ("Conversion", "Started")
+                 and e.at is not None), moved.converted_at)
 
 
 def _local_id(pc_subscription_id: str) -> int | None:
@@ -163,13 +211,16 @@ def _seats(moved: list[Seen]) -> int:
     return sum(m.data["before"] - m.data["after"] for m in moved)
 
 
-def added(sub: Subscription, remote: RemoteSubscription, now: datetime) -> list[Seen]:
+def added(sub: Subscription, remote: RemoteSubscription, now: datetime, *,
+          before: int | None = None) -> list[Seen]:
     """B2: one seat change per tranche Partner Center added since the last sync, dated when
-    it added it; the whole increase at the sync's time when the tranches do not tell."""
-    tranches = _new_tranches(sub, remote, remote.quantity - sub.quantity)
+    it added it; the whole increase at the sync's time when the tranches do not tell.
+    `before`: the count after the upgrades seen with it (the row's by default)."""
+    before = sub.quantity if before is None else before
+    tranches = _new_tranches(sub, remote, remote.quantity - before)
     if not tranches:
-        return [_seat_change(sub.quantity, remote.quantity, now, now)]
-    seen, before = [], sub.quantity
+        return [_seat_change(before, remote.quantity, now, now)]
+    seen = []
     for seats, opened in tranches:
         seen.append(_seat_change(before, before + seats, min(opened, now), now))
         before += seats

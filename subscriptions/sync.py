@@ -26,7 +26,6 @@ from connectors.partner_center.commerce_types import Subscription as RemoteSubsc
 from connectors.partner_center.errors import PartnerCenterError
 from connectors.partner_center.transition_types import Transition
 from persistence import as_utc, db
-from subscriptions.conversions import Conversion, running_term
 from subscriptions.entitlements import mirror_entitlements
 from subscriptions.matching import (
     Findings,
@@ -40,9 +39,10 @@ from subscriptions.matching import (
     owners_of,
 )
 from subscriptions.models import RenewedTerm, Subscription, SubscriptionEvent
+from subscriptions.moved_in import Awaiting, awaiting, link_made, made_by, settle
 from subscriptions.order_sync import with_orders
 from subscriptions.rules import PERPETUAL, SAME_TERM
-from subscriptions.seen_changes import Seen, billable, may_have_moved
+from subscriptions.seen_changes import Seen, billable, may_have_moved, moved_out_since_seen
 from subscriptions.term_prices import (
     buyer_unit_price,
     price_of,
@@ -242,6 +242,16 @@ def _terms(sub: Subscription, remote: RemoteSubscription, changes: list[str]) ->
         sub.suspension_reason = ""
 
 
+@dataclass(frozen=True)
+class _Read:
+    """A known row, Partner Center's answer for it, and its transitions (None: unread)."""
+
+    sub: Subscription
+    remote: RemoteSubscription
+    renews: bool
+    moves: Sequence[Transition] | None
+
+
 def mirror_tenant(tenant_id: str, remotes: Sequence[RemoteSubscription],
                   owners: Sequence[Owner], known: dict[str, Subscription],
                   products: ProductIndex, into: Findings,
@@ -250,44 +260,61 @@ def mirror_tenant(tenant_id: str, remotes: Sequence[RemoteSubscription],
     storefront does not know yet; `into` (a SyncReport or an ImportSummary) counts them.
     Seat changes and cancellations made in Partner Center are written as billing charges
     the storefront's own (B2/B3, subscriptions.seen_changes), in the caller's one commit;
-    with `transitions`, seats upgraded away there as its upgrades (R4)."""
-    now, moved_in = datetime.now(UTC), {}
-    # Known rows first: an upgrade seen on its source names the subscription it made (R4).
-    for remote in remotes:
-        if remote.id in known:
-            moved_in |= _mirror_known(known[remote.id], remote, now, into, transitions)
+    with `transitions`, seats upgraded there as its upgrades, on both sides (R4)."""
+    # Only the sync reads transitions: an import has no upgrade records to answer.
+    now, moved_in = datetime.now(UTC), awaiting(tenant_id) if transitions else {}
+    rows = [_read(known[r.id], r, transitions) for r in remotes if r.id in known]
+    # Sources first, then new rows last: a row seats moved into knows them (R4).
+    for row in sorted(rows, key=lambda row: not moved_out_since_seen(row.sub,
+                                                                      row.moves or ())):
+        _mirror_known(row, now, into, moved_in)
     for remote in remotes:
         if remote.id not in known:
-            _adopt(remote, tenant_id, owners, products, into, moved_in.get(remote.id))
+            _adopt(remote, tenant_id, owners, products, into, moved_in.pop(remote.id, []))
 
 
-def _mirror_known(sub: Subscription, remote: RemoteSubscription, now: datetime,
-                  into: Findings, transitions: Transitions | None
-                  ) -> dict[str, SubscriptionEvent]:
-    """Mirror one known row and write what Partner Center changed on it as billed; answers
-    its upgrades seen, by the Partner Center id of the subscription each moved seats into."""
+def _read(sub: Subscription, remote: RemoteSubscription,
+          transitions: Transitions | None) -> _Read:
     renews = _renews(sub, remote)
-    moves = _transitions_of(sub, remote, renews, transitions)
-    if moves is None:  # not answered: the row waits, unchanged, for the next pass
+    return _Read(sub, remote, renews, _transitions_of(sub, remote, renews, transitions))
+
+
+def _mirror_known(row: _Read, now: datetime, into: Findings, moved_in: Awaiting) -> None:
+    """Mirror one known row and write what Partner Center changed on it as billed; its
+    upgrades seen join `moved_in`, by the Partner Center id of the row they moved into, and
+    those into it are answered (subscriptions.moved_in)."""
+    sub, remote = row.sub, row.remote
+    if row.moves is None:  # not answered: the row waits, unchanged, for the next pass
         into.subscriptions.skipped += 1
-        return {}
-    seen = billable(sub, remote, now, renews=renews, transitions=moves)  # before the mirror
+        return
+    upgrades = sorted(moved_in.pop(remote.id, []), key=lambda e: as_utc(e.at))
+    made = bool(upgrades) and made_by(sub, upgrades[0])
+    if upgrades:
+        db.session.flush()  # the sources' record ids its own name
+    seen = billable(sub, remote, now, renews=row.renews, transitions=row.moves,
+                    moved_in=() if made else upgrades)  # before the mirror
     changes = mirror(sub, remote)
+    if made:  # adopted as a purchase of its own before its source's upgrade was seen
+        link_made(sub, upgrades)
+        changes.append("billed as the subscription an upgrade made")
+    elif upgrades:  # answered by the seats received, or billed before: never twice
+        settle(sub, upgrades)
     if not changes:
         into.subscriptions.skipped += 1
-        return {}
+        return
     into.subscriptions.updated += 1
-    events = _record_seen(sub, seen)
+    for event in _record_seen(sub, seen):
+        if event.kind == "upgrade" and event.data.get("awaits"):
+            moved_in.setdefault(event.data["awaits"], []).append(event)
     sub.record("synced", "Changed in Partner Center: " + "; ".join(changes) + ".")
-    return {e.data["to_subscription"]: e for e in events
-            if e.kind == "upgrade" and e.data.get("to_subscription")}
 
 
 def _transitions_of(sub: Subscription, remote: RemoteSubscription, renews: bool,
                     transitions: Transitions | None) -> Sequence[Transition] | None:
-    """R4: the row's transitions when seats left it (one more call, only then); None when
-    Partner Center did not answer and may later: judging the decrease without them could
-    bill an upgrade as seats kept, and a change seen later is still billed from its day."""
+    """R4: the row's transitions when its seats changed (one more call, only then); None
+    when Partner Center did not answer and may later: judging the change without them could
+    bill an upgrade as seats kept or added, and a change seen later is still billed from
+    its day."""
     if transitions is None or not may_have_moved(sub, remote, renews=renews):
         return ()
     try:
@@ -314,9 +341,9 @@ def _record_seen(sub: Subscription, seen: list[Seen]) -> list[SubscriptionEvent]
 
 def _adopt(remote: RemoteSubscription, tenant_id: str, owners: Sequence[Owner],
            products: ProductIndex, into: Findings,
-           upgrade: SubscriptionEvent | None = None) -> None:
+           upgrades: Sequence[SubscriptionEvent] = ()) -> None:
     """A new local row for a subscription made outside the storefront, or its reason not;
-    `upgrade`: the source's record of the upgrade in Partner Center that made it (R4)."""
+    `upgrades`: the sources' records of the upgrades in Partner Center into it (R4)."""
     try:
         sub = adopt(remote, tenant_id, owners, products)
     except Unmatched as why:
@@ -324,25 +351,12 @@ def _adopt(remote: RemoteSubscription, tenant_id: str, owners: Sequence[Owner],
         into.reasons.note(str(why))
         return
     mirror(sub, remote)
-    if upgrade is not None:
-        _converted_into(sub, upgrade)
+    upgrades = sorted(upgrades, key=lambda e: as_utc(e.at))
+    if upgrades and made_by(sub, upgrades[0]):
+        link_made(sub, upgrades)
+    elif upgrades:  # held before, never seen: its seats are billed as it stands
+        settle(sub, upgrades)
     into.subscriptions.created += 1
-
-
-def _converted_into(target: Subscription, upgrade: SubscriptionEvent) -> None:
-    """R4: the subscription an upgrade made in Partner Center is billed as the storefront's
-    upgrade target (subscriptions.upgrades): coterminous with its source, its first charge
-    the conversion of the seats it received to the end of the source's running cycle, its
-    later cycles on the source's dates. Both histories name each other."""
-    source, at = upgrade.subscription, as_utc(upgrade.at)
-    seats = upgrade.data["before"] - upgrade.data["after"]
-    term = Conversion(at.date(), *running_term(source, at.date()))
-    db.session.flush()  # the new row's id, for the source's link
-    target.record("upgrade", f"{seats} licences moved here from {source.title} (subscription "
-                             f"{source.id}) by an upgrade in Partner Center (R4).",
-                  data={"from": source.id, "before": 0, "after": seats, **term.as_data(),
-                        **{k: upgrade.data[k] for k in ("seen_in", "seen_at")}}).at = at
-    upgrade.data = {**upgrade.data, "to": target.id}
 
 
 def sync_tenant(tenant_id: str, client: PartnerCenterClient, products: ProductIndex,

@@ -182,3 +182,125 @@ def test_r4_the_shops_own_upgrade_is_not_seen_again_as_one_made_in_partner_cente
     clock.move_to(datetime(2021, 8, 1, 10, tzinfo=UTC))
     sync_all(pc_client)
     assert history(sub) == [("upgrade", 10, 6), ("quantity_kept", 6, 5)]
+
+
+def e3_held_since_18_june(shop, pc_client, seats: int = 2) -> Subscription:
+    """Microsoft 365 E3, an annual term billed monthly at 30.24 EUR, bought the same day as
+    the ten seats of Business Standard (coterminous with them: an eligible upgrade target)."""
+    e3 = make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLZ", family="microsoft365",
+                    market="DE", currency="EUR", cost="24.192", erp="30.24", term="P1Y",
+                    cycle="monthly")
+    db.session.commit()
+    return provisioned(shop.customer_a, shop.reseller_a_user, e3, seats, pc_client)
+
+
+def test_r4_seats_upgraded_in_partner_center_into_a_subscription_held_are_converted_there(
+        shop, clock, pc_client):
+    # The E3 subscription the shop sold (2 seats, listed before the source) receives 4
+    # seats upgraded in Partner Center on 1 August. Microsoft bills the move on it as the
+    # conversion (`convert`: the 2 refunded and the 6 charged for 1–17 August), as the
+    # shop's own upgrade into a subscription held is billed, not as seats added there.
+    target = e3_held_since_18_june(shop, pc_client)
+    sub = ten_seats_seen_after_their_7_days(shop, clock, pc_client)
+    clock.move_to(UPGRADED)
+    (offer,) = pc_client.get_transition_eligibilities(sub.tenant_id, sub.pc_subscription_id)
+    pc_client.create_transition(sub.tenant_id, sub.pc_subscription_id, offer.catalog_item_id,
+                                4, to_subscription_id=target.pc_subscription_id)
+    clock.move_to(datetime(2021, 8, 1, 10, tzinfo=UTC))
+    sync_all(pc_client)
+    sync_all(pc_client)  # seen once
+    clock.move_to(datetime(2021, 10, 31, 23, tzinfo=UTC))
+    bill_to_october()
+    aug_1, aug_17 = date(2021, 8, 1), date(2021, 8, 17)
+    # 30.24 / 31 × 17 days: 16.5832 a licence (cut to 4 places); × 2 refunded, × 6 charged
+    assert source_charges(target)[2:4] == [
+        ("convert", -2, Decimal("-33.16"), aug_1, aug_17),
+        ("convert", 6, Decimal("99.49"), aug_1, aug_17)]
+    assert [c[:2] for c in source_charges(target)[4:]] == [("cycleCharge", 6)] * 3
+    assert history(target) == [("upgrade", 2, 6)]
+    [upgrade] = [e for e in db.session.get(Subscription, sub.id).events if e.kind == "upgrade"]
+    assert upgrade.data["to"] == target.id
+    [moved_in] = [e for e in db.session.get(Subscription, target.id).events
+                  if e.kind == "upgrade"]
+    assert moved_in.data["from"] == sub.id and "anchor" not in moved_in.data
+
+
+def e3_on_sale() -> None:
+    make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLZ", family="microsoft365",
+               market="DE", currency="EUR", cost="24.192", erp="30.24", term="P1Y",
+               cycle="monthly")
+    db.session.commit()
+
+
+def upgrade_history(sub: Subscription) -> list[tuple]:
+    db.session.expire_all()
+    return [(e.data.get("before"), e.data.get("after"), e.data.get("to"), e.data.get("from"),
+             "anchor" in e.data) for e in db.session.get(Subscription, sub.id).events
+            if e.kind == "upgrade"]
+
+
+def test_r4_two_upgrades_into_one_new_subscription_seen_in_one_pass_are_both_its_own(
+        shop, clock, pc_client, pc_sandbox):
+    # 4 seats upgraded on 1 August make an E3 subscription; 2 more move into it on 9 August
+    # (past its 7 days), and the sync sees both at once. Each move is the conversion: the 4
+    # charged for 1–17 August, the 4 → 6 for 9–17 August, then 6 on the source's dates;
+    # both source records name the new row. Linking only the last billed 2 from 9 August.
+    e3_on_sale()
+    sub = ten_seats_seen_after_their_7_days(shop, clock, pc_client)
+    clock.move_to(UPGRADED)
+    moved_to = upgrade_in_partner_center(pc_client, sub, 4)
+    clock.move_to(datetime(2021, 8, 9, 10, tzinfo=UTC))
+    (offer,) = pc_client.get_transition_eligibilities(sub.tenant_id, sub.pc_subscription_id)
+    pc_client.create_transition(sub.tenant_id, sub.pc_subscription_id, offer.catalog_item_id,
+                                2, to_subscription_id=moved_to)
+    clock.move_to(datetime(2021, 8, 9, 11, tzinfo=UTC))
+    sync_all(pc_client)
+    sync_all(pc_client)  # seen once
+    clock.move_to(datetime(2021, 10, 31, 23, tzinfo=UTC))
+    bill_to_october()
+    target = db.session.scalar(select(Subscription).where(
+        Subscription.pc_subscription_id == moved_to))
+    assert upgrade_history(sub) == [(10, 6, target.id, None, False),
+                                    (6, 4, target.id, None, False)]
+    assert upgrade_history(target) == [(0, 4, None, sub.id, True), (4, 6, None, sub.id, False)]
+    aug_1, aug_9, aug_17 = date(2021, 8, 1), date(2021, 8, 9), date(2021, 8, 17)
+    # 30.24 / 31 × 9 days: 8.7793 a licence
+    assert source_charges(target) == [
+        ("convert", 4, Decimal("66.33"), aug_1, aug_17),
+        ("convert", -4, Decimal("-35.11"), aug_9, aug_17),
+        ("convert", 6, Decimal("52.67"), aug_9, aug_17),
+        ("cycleCharge", 6, Decimal("181.44"), date(2021, 8, 18), date(2021, 9, 17)),
+        ("cycleCharge", 6, Decimal("181.44"), date(2021, 9, 18), date(2021, 10, 17)),
+        ("cycleCharge", 6, Decimal("181.44"), date(2021, 10, 18), date(2021, 11, 17))]
+
+
+def test_r4_a_subscription_adopted_before_its_sources_upgrade_was_seen_becomes_its_target(
+        shop, clock, pc_client, pc_sandbox):
+    # Partner Center does not answer the source's transitions on the first pass after the
+    # upgrade: the source waits, and the E3 subscription is adopted as a purchase of its
+    # own. When the next pass sees the conversion, that row is its target: billed as the
+    # conversion for 1–17 August and on the source's dates, never a purchase on 1 August.
+    e3_on_sale()
+    sub = ten_seats_seen_after_their_7_days(shop, clock, pc_client)
+    clock.move_to(UPGRADED)
+    moved_to = upgrade_in_partner_center(pc_client, sub, 4)
+    clock.move_to(datetime(2021, 8, 1, 10, tzinfo=UTC))
+    pc_sandbox.add_fault(endpoint="GET /v1/customers/*/subscriptions/*/transitions",
+                         status=503, count=None)
+    sync_all(pc_client)
+    target = db.session.scalar(select(Subscription).where(
+        Subscription.pc_subscription_id == moved_to))
+    assert target is not None and history(sub) == []  # adopted; the source waits
+    pc_sandbox.faults.clear()
+    clock.move_to(datetime(2021, 8, 1, 11, tzinfo=UTC))
+    sync_all(pc_client)
+    sync_all(pc_client)
+    clock.move_to(datetime(2021, 10, 31, 23, tzinfo=UTC))
+    bill_to_october()
+    assert upgrade_history(sub) == [(10, 6, target.id, None, False)]
+    assert upgrade_history(target) == [(0, 4, None, sub.id, True)]
+    assert [c[:2] + c[3:] for c in source_charges(target)] == [
+        ("convert", 4, date(2021, 8, 1), date(2021, 8, 17)),
+        ("cycleCharge", 4, date(2021, 8, 18), date(2021, 9, 17)),
+        ("cycleCharge", 4, date(2021, 9, 18), date(2021, 10, 17)),
+        ("cycleCharge", 4, date(2021, 10, 18), date(2021, 11, 17))]
