@@ -15,8 +15,8 @@ copies Partner Center's answer onto it:
 - a cancellation while the window was open: credited the quote the cancel page would have
   shown (S3/S6, B3); after it, not credited: the term stays billed to its end;
 - seats an upgrade made in Partner Center moved out (R4: a transition whose Conversion
-  completed since the row was last seen, from GET .../transitions, read only for a
-  decrease or a cancellation): not a removal but the storefront's upgrade, an "upgrade"
+  completed since the row was last seen, from GET .../transitions, read for any change
+  of the count or a cancellation): not a removal but the storefront's upgrade, an "upgrade"
   event billed as Microsoft's conversion (`convert`) from the day it completed to the end
   of the running charge cycle (subscriptions.upgrades writes the same on the source). Only
   the rest of a decrease, if any, is judged as removed; a subscription every seat of which
@@ -96,12 +96,13 @@ def billable(sub: Subscription, remote: RemoteSubscription, now: datetime, *,
 
 
 def may_have_moved(sub: Subscription, remote: RemoteSubscription, *, renews: bool) -> bool:
-    """R4: whether seats may have left the row by an upgrade made in Partner Center (a
-    decrease or a cancellation of a seat-based row), so its transitions must be read."""
+    """R4: whether seats may have moved by an upgrade made in Partner Center, so the row's
+    transitions must be read (one GET): a cancellation, or any change of a seat-based row's
+    count (seats added and upgraded between two passes may show a net increase)."""
     if sub.status == "cancelled" or sub.pc_subscription_id != remote.id \
             or sub.family in NO_SEATS:
         return False
-    return remote.status == DELETED or (not renews and remote.quantity < sub.quantity)
+    return remote.status == DELETED or (not renews and remote.quantity != sub.quantity)
 
 
 def moved_out_since_seen(sub: Subscription, transitions: Sequence[Transition]) -> bool:

@@ -108,10 +108,24 @@ def test_r4_a_decrease_whose_transitions_partner_center_did_not_answer_waits_for
     assert _seen(sub) == (3, [("upgrade", 5, 3)])
 
 
-def test_r4_transitions_are_read_only_when_seats_left_a_subscription(
+def test_r4_transitions_are_read_only_when_a_subscriptions_seats_changed(
         buy, pc_client, pc_sandbox):
     sub = buy(quantity=5)
     fault = pc_sandbox.add_fault(endpoint=TRANSITIONS, status=503, count=None)
-    pc_sandbox.data["subscriptions"][sub.pc_subscription_id]["wire"]["quantity"] = 7
+    pc_sandbox.data["subscriptions"][sub.pc_subscription_id]["wire"]["autoRenewEnabled"] = False
     sync_all(pc_client)
-    assert fault.fired == 0 and _seen(sub)[0] == 7
+    assert fault.fired == 0 and _seen(sub)[0] == 5
+
+
+def test_r4_seats_added_and_upgraded_between_two_passes_are_read_as_both(buy, pc_client):
+    # 4 added in Partner Center, then 2 upgraded: a net increase of 2. Read as seats added
+    # only, the 2 upgraded stayed billed here as well as where they moved. The transitions
+    # (read for any change of count, one GET) tell the upgrade; the rest is added (chained
+    # after the upgrade: Partner Center dates the conversion, the sandbox's addition not).
+    sub = buy(quantity=5)
+    sync_all(pc_client)
+    pc_client.update_subscription(sub.tenant_id, sub.pc_subscription_id, quantity=9)
+    _upgrade_in_partner_center(pc_client, sub, 2)
+    sync_all(pc_client)
+    sync_all(pc_client)  # seen once
+    assert _seen(sub) == (7, [("upgrade", 5, 3), ("quantity", 3, 7)])
