@@ -10,17 +10,17 @@ row that starts later than the file's own (a current list says nothing of next m
 An offer missing from a list of next month's prices sells until that list starts.
 
 End of sale (C3) is Microsoft's word on one row, a SKU in one market: a row tagged
-EndOfSale is kept but not listed, so the shop stops offering it there and checkout refuses
-a new subscription at it (extra licenses are priced at their subscription's term). Only
-when every row of a product in the file is at end of sale is the product (end_of_sale,
-apart from the admin's own discontinued flag), as the Partner Center sync ends one none of
-whose SKUs can be bought (catalog/sync.py). Each list says it again: a later one without the
-tag lists the row and sells the product again; the admin's flag stays as they set it.
-A row the Partner Center sync stopped (`sync_stopped`: its SKU is not purchasable in its
-market, catalog/sync.py) is one the list still sells: a list selling it again leaves it
-stopped until a sync finds the SKU purchasable, and one that ends it, tags it EndOfSale or
-leaves it out takes it over (it is then the list's to list again). A new row of a stopped
-SKU sells until the next sync.
+EndOfSale is kept but not sold (`list_sells` false), so the shop stops offering it there
+and checkout refuses a new subscription at it (extra licenses are priced at their
+subscription's term). Only when every row of a product in the file is at end of sale does
+the list end the product (`list_ended`, apart from the admin's own discontinued flag). Each
+list says it again: a later one without the tag sells the row and lifts the product's end.
+
+The list's word is only its own: the Partner Center sync keeps Microsoft's other word on
+the same rows and products (catalog/sync.py: `sync_stopped`, SkuMarketStop, `sync_ended`),
+and neither lifts the other's. A row is listed (what the shop and checkout read) when the
+list sells it and the sync has not stopped it; a row the list adds for a SKU the sync
+stopped in its market is born stopped; a product is at end of sale when either ends it.
 
 The file is taken as Microsoft's full list only where it can be: a file with invalid lines
 unlists and ends nothing (an invalid line may be the very offer it would unlist, and a
@@ -46,7 +46,7 @@ from catalog import version
 from catalog.bulk import paused_gc
 from catalog.effective import today
 from catalog.families import classify, is_not_cancellable
-from catalog.models import Price, Product, Sku
+from catalog.models import Price, Product, Sku, SkuMarketStop
 from catalog.price_list import PriceRow
 from catalog.price_words import counted
 from persistence import db, utcnow
@@ -54,6 +54,7 @@ from persistence import db, utcnow
 KEY_COLUMNS = ("sku_id", "term_duration", "billing_cycle", "market", "currency", "tier_min",
                "effective_start")
 PRICE_FIELDS = ("unit_price", "erp_price", "tier_max", "effective_end")
+SALE_COLUMNS = ("listed", "list_sells", "sync_stopped")  # as _Sale gives them (C3)
 PROGRESS_STEP = 1000
 
 
@@ -127,18 +128,20 @@ def _upsert_products(rows, selling: set[str], summary: ImportSummary) -> dict[st
     table = Product.__table__
     c = table.c
     found = {r.pc_product_id: r for r in db.session.execute(
-        select(c.id, c.pc_product_id, c.title, c.publisher, c.listed, c.end_of_sale))}
+        select(c.id, c.pc_product_id, c.title, c.publisher, c.listed, c.list_ended,
+               c.sync_ended))}
     wanted: dict[str, dict] = {}
     for row in rows:  # names come from Microsoft; family and sale flags stay the admin's
         old = found.get(row.product_id)
         entry = wanted.setdefault(row.product_id, {
             "publisher": old.publisher if old else "",
-            "end_of_sale": row.product_id not in selling, "first": row})
+            "list_ended": row.product_id not in selling, "first": row})
         entry["title"] = row.product_title
         entry["publisher"] = row.publisher or entry["publisher"]
     new = [_new_product(pid, e) for pid, e in wanted.items() if pid not in found]
     changed = [{"_id": found[pid].id, "title": e["title"], "publisher": e["publisher"],
-                "listed": True, "end_of_sale": e["end_of_sale"]}
+                "listed": True, "list_ended": e["list_ended"],
+                "end_of_sale": e["list_ended"] or found[pid].sync_ended}  # either ends it
                for pid, e in wanted.items() if pid in found and _product_changed(found[pid], e)]
     summary.products_added = len(new)
     _save(table, new, changed)
@@ -153,13 +156,14 @@ def _new_product(pc_product_id: str, entry: dict) -> dict:
             "publisher": entry["publisher"] or "Microsoft Corporation",
             "family": classify(first.product_title, first.publisher, first.tags,
                                first.billing_cycle).value,
-            "segment": first.segment, "end_of_sale": entry["end_of_sale"],
+            "segment": first.segment, "list_ended": entry["list_ended"],
+            "end_of_sale": entry["list_ended"],  # no sync has ended a product new to us
             "cancellable": not is_not_cancellable(first.publisher), "listed": True}
 
 
 def _product_changed(old, entry: dict) -> bool:
-    return (old.title, old.publisher, old.listed, old.end_of_sale) != (
-        entry["title"], entry["publisher"], True, entry["end_of_sale"])
+    return (old.title, old.publisher, old.listed, old.list_ended) != (
+        entry["title"], entry["publisher"], True, entry["list_ended"])
 
 
 @cache
@@ -210,42 +214,57 @@ def _upsert_prices(rows, sku_ids, summary: ImportSummary, progress) -> None:
     c = Price.__table__.c
     money, day = _InDatabaseForm(c.unit_price.type), _InDatabaseForm(c.effective_start.type)
     flag, moment = _InDatabaseForm(c.listed.type), _InDatabaseForm(c.updated_at.type)
-    existing, now = _existing_prices(), moment[utcnow()]
+    existing, now, sale = _existing_prices(), moment[utcnow()], _Sale(flag)
     new, updates, seen = [], [], set()
     for index, row in enumerate(rows, 1):
         sells = not at_end_of_sale(row.tags)  # a row at end of sale is kept, unlisted
-        listed = flag[sells]
         key = (sku_ids[(row.product_id, row.sku_id)], row.term_duration, row.billing_cycle,
                row.market, row.currency, row.tier_min, day[row.effective_start])
         seen.add(key)
         values = (money[row.unit_price], money[row.erp_price], row.tier_max,
                   day[row.effective_end])  # as PRICE_FIELDS
         found = existing.get(key)
-        stopped = bool(found and found[4]) and sells  # Partner Center's stop holds (C3)
         if found is None:
             # The first import replaces nothing: its parameters are built here at once.
-            new.append((key, values, row) if existing else (*key, *values, listed, now, None))
-        elif found[2] == values and found[1] == sells:
+            new.append((key, values, row) if existing
+                       else (*key, *values, *sale(key, sells), now, None))
+        elif found[2] == values and (found[1], found[4]) == (sells, sale.stopped(key)):
             summary.unchanged += 1
         else:
-            updates.append((*values, flag[sells and not stopped], flag[stopped], now,
-                            found[0]))
+            updates.append((*values, *sale(key, sells), now, found[0]))
             summary.changed += 1
             _note_change(summary, row, found[2][0], values[0])
         if index % PROGRESS_STEP == 0:
             progress(PROGRESS_STEP)
     progress(len(rows) % PROGRESS_STEP)
-    inserts = _inserts(new, existing, summary, flag, now) if existing else new
+    inserts = _inserts(new, existing, summary, sale, now) if existing else new
     summary.added = len(inserts)
     gone, ending, ended = _absent(_left_out(existing, seen, rows, summary), seen, rows,
-                                  flag, now, day)
+                                  sale, now, day)
     summary.end_of_sale = sum(1 for row in rows if at_end_of_sale(row.tags))
     summary.no_longer_listed, summary.ending = len(gone), len(ending)
     summary.endings = _describe_endings(ended)
     _write(inserts, updates + ending, gone)
 
 
-def _inserts(new: list[tuple], existing: dict, summary: ImportSummary, flag, now
+class _Sale:
+    """C3: a row's (listed, list_sells, sync_stopped) in the database's form, from the
+    list's word and the sync's stop of its SKU in its market (SkuMarketStop), read once."""
+
+    def __init__(self, flag) -> None:
+        self.flag = flag
+        stops = SkuMarketStop.__table__.c  # Core, as every read here
+        self.stops = set(db.session.execute(select(stops.sku_id, stops.market)).tuples())
+
+    def stopped(self, key: tuple) -> bool:
+        return (key[0], key[3]) in self.stops  # the key's SKU and market
+
+    def __call__(self, key: tuple, sells: bool) -> tuple:
+        stopped = self.stopped(key)
+        return self.flag[sells and not stopped], self.flag[sells], self.flag[stopped]
+
+
+def _inserts(new: list[tuple], existing: dict, summary: ImportSummary, sale: _Sale, now
              ) -> list[tuple]:
     """The new rows' INSERT parameters. A row replacing one of its offer keeps the
     provider's own retail price, as an edited row did when the start was not in the key,
@@ -254,7 +273,7 @@ def _inserts(new: list[tuple], existing: dict, summary: ImportSummary, flag, now
     inserts = []
     for key, values, row in new:
         before = offers.get(key[:-1])
-        stamp = (flag[not at_end_of_sale(row.tags)], now)
+        stamp = (*sale(key, not at_end_of_sale(row.tags)), now)
         inserts.append((*key, *values, *stamp, before[1] if before else None))
         if before is not None:
             _note_change(summary, row, before[0][0], values[0])
@@ -287,7 +306,7 @@ def _left_out(existing: dict, seen: set, rows, summary: ImportSummary) -> list[t
     return [] if summary.invalid_lines else mentioned
 
 
-def _absent(absent: list[tuple], seen: set, rows, flag, now, day
+def _absent(absent: list[tuple], seen: set, rows, sale: _Sale, now, day
             ) -> tuple[list[tuple], list[tuple], list[tuple]]:
     """Of the listed rows the file leaves out: (those no longer listed, those given an end
     instead, and the latter's keys with their last day). Kept: a row that starts after
@@ -299,7 +318,7 @@ def _absent(absent: list[tuple], seen: set, rows, flag, now, day
     starts = _FileStarts(seen, rows, {key[:-1] for key, _ in absent})
     on, gone, ending, ended = today(), [], [], []
     latest = starts.latest or date.min
-    for key, (price_id, _, values, _, stopped) in absent:
+    for key, (price_id, _, values, _, _) in absent:
         start = _as_date(key[-1]) or date.min
         replaced_from = starts.per_offer.get(key[:-1])
         if start > latest:
@@ -310,11 +329,10 @@ def _absent(absent: list[tuple], seen: set, rows, flag, now, day
         elif latest > on:
             ends = latest - timedelta(days=1)
             if (_as_date(values[-1]) or date.max) > ends:
-                ending.append((*values[:-1], day[ends], flag[not stopped], flag[stopped],
-                               now, price_id))
+                ending.append((*values[:-1], day[ends], *sale(key, True), now, price_id))
                 ended.append((key, ends))
             continue
-        gone.append((flag[False], flag[False], now, price_id))
+        gone.append((sale.flag[False], sale.flag[False], now, price_id))  # the sync's stays
     return gone, ending, ended
 
 
@@ -349,13 +367,13 @@ def _latest_per_offer(existing: dict) -> dict[tuple, tuple]:
 
 
 def _existing_prices() -> dict[tuple, tuple]:
-    """Natural key → (id, listed, price fields, retail price as the database holds them,
-    stopped by the sync). Listed is the list's word: a row the sync stopped, it listed."""
-    columns = ", ".join(("id", *KEY_COLUMNS, "listed", *PRICE_FIELDS, "retail_price",
+    """Natural key → (id, sold by the list, price fields, retail price as the database
+    holds them, stopped by the sync)."""
+    columns = ", ".join(("id", *KEY_COLUMNS, "list_sells", *PRICE_FIELDS, "retail_price",
                          "sync_stopped"))
     found = {}
     for r in db.session.connection().exec_driver_sql(f"SELECT {columns} FROM prices"):  # noqa: S608
-        found[tuple(r[1:8])] = (r[0], bool(r[8] or r[-1]), tuple(r[9:-2]), r[-2], bool(r[-1]))
+        found[tuple(r[1:8])] = (r[0], bool(r[8]), tuple(r[9:-2]), r[-2], bool(r[-1]))
     return found
 
 
@@ -371,15 +389,16 @@ def _write(inserts: list[tuple], updates: list[tuple], gone: list[tuple]) -> Non
     connection = db.session.connection()
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     marks = lambda n: ", ".join([mark] * n)  # noqa: E731
-    insert_columns = (*KEY_COLUMNS, *PRICE_FIELDS, "listed", "updated_at", "retail_price")
-    sets = ", ".join(f"{name} = {mark}" for name in (*PRICE_FIELDS, "listed", "sync_stopped",
+    insert_columns = (*KEY_COLUMNS, *PRICE_FIELDS, *SALE_COLUMNS, "updated_at",
+                      "retail_price")
+    sets = ", ".join(f"{name} = {mark}" for name in (*PRICE_FIELDS, *SALE_COLUMNS,
                                                       "updated_at"))
     # Only our own column names are formatted in; every value is a bound parameter.
     statements = (
         (f"INSERT INTO prices ({', '.join(insert_columns)}) "  # noqa: S608
          f"VALUES ({marks(len(insert_columns))})", inserts),
         (f"UPDATE prices SET {sets} WHERE id = {mark}", updates),  # noqa: S608
-        (f"UPDATE prices SET listed = {mark}, sync_stopped = {mark}, "  # noqa: S608
+        (f"UPDATE prices SET listed = {mark}, list_sells = {mark}, "  # noqa: S608
          f"updated_at = {mark} "
          f"WHERE id = {mark}", gone),
     )

@@ -47,10 +47,16 @@ class Product(db.Model):
     segment = db.Column(db.String(20), nullable=False, default="commercial", index=True)
     # C3, as the admin sets it: no price list or sync undoes it.
     discontinued = db.Column(db.Boolean, nullable=False, default=False)
-    # C3, as Microsoft's latest word says it: every SKU of the product in the price list is
-    # tagged EndOfSale (catalog/importer.py), or the Partner Center sync found no SKU
-    # purchasable in its market and no market still selling it (catalog/sync.py). A later
-    # list or sync that finds a SKU sold again clears it.
+    # C3, each source's own word, lifted only by that source: every SKU of the product in
+    # the latest price list is tagged EndOfSale (catalog/importer.py); the Partner Center
+    # sync found no SKU purchasable in its market and no market still selling it
+    # (catalog/sync.py).
+    list_ended = db.Column(db.Boolean, nullable=False, default=False,
+                           server_default=db.false())
+    sync_ended = db.Column(db.Boolean, nullable=False, default=False,
+                           server_default=db.false())
+    # C3 as the shop and checkout read it: at end of sale when either source says so
+    # (kept by both writers, so every listing filters on one column).
     end_of_sale = db.Column(db.Boolean, nullable=False, default=False)
     # C4: every order makes a new Partner Center subscription (Dynamics instances).
     new_subscription_per_order = db.Column(db.Boolean, nullable=False, default=False)
@@ -77,6 +83,10 @@ class Product(db.Model):
         """No new subscription of it (C3): discontinued, or at end of sale in the list."""
         return self.discontinued or self.end_of_sale
 
+    def follow_sources(self) -> None:
+        """C3: at end of sale while the price list or the Partner Center sync says so."""
+        self.end_of_sale = bool(self.list_ended or self.sync_ended)  # None: not yet saved
+
     @property
     def specialized(self) -> bool:
         """Education, government and nonprofit plans need a qualified customer (K7)."""
@@ -99,6 +109,7 @@ class Sku(db.Model):
 
     product = db.relationship("Product", back_populates="skus")
     prices = db.relationship("Price", back_populates="sku", cascade="all, delete-orphan")
+    stops = db.relationship("SkuMarketStop", cascade="all, delete-orphan")
 
     @property
     def catalog_item_id(self) -> str:
@@ -144,11 +155,14 @@ class Price(db.Model):
     # Microsoft's EffectiveStartDate and EffectiveEndDate (UTC days, both included).
     effective_start = db.Column(db.Date)
     effective_end = db.Column(db.Date)
-    listed = db.Column(db.Boolean, nullable=False, default=True)
-    # C3: unlisted by the Partner Center sync (no purchasable availability of the SKU in
-    # this market), not by the list: a sync finding it purchasable again lists it again.
+    # C3, each source's own word: the latest price list sells the row (neither tagged
+    # EndOfSale nor left out), and the Partner Center sync stopped it (its SKU was last
+    # found not purchasable in this market, SkuMarketStop). Each lifts only its own.
+    list_sells = db.Column(db.Boolean, nullable=False, default=True, server_default=db.true())
     sync_stopped = db.Column(db.Boolean, nullable=False, default=False,
-                             server_default=db.false())  # the importer's INSERTs omit it
+                             server_default=db.false())
+    # What sells, as every reader filters: the list sells it and the sync has not stopped it.
+    listed = db.Column(db.Boolean, nullable=False, default=True)
     updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow,
                            onupdate=utcnow)
 
@@ -158,6 +172,17 @@ class Price(db.Model):
     def sell_price(self):
         """What direct customers pay: the provider's price, else Microsoft's ERP."""
         return self.retail_price if self.retail_price is not None else self.erp_price
+
+
+class SkuMarketStop(db.Model):
+    """C3: the Partner Center sync last found this SKU not purchasable in this market
+    (catalog/sync.py), kept even before a price row of it exists there, so a row a price
+    list adds later is born stopped (catalog/importer.py)."""
+
+    __tablename__ = "sku_market_stops"
+
+    sku_id = db.Column(db.Integer, db.ForeignKey("skus.id"), primary_key=True)
+    market = db.Column(db.String(2), primary_key=True)
 
 
 class CatalogSettings(db.Model):

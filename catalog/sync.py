@@ -5,15 +5,17 @@ Availability ids rotate, so provisioning re-reads them before ordering; sync kee
 shop's view fresh.
 
 C3, as for the price list's EndOfSale (catalog/importer.py): Partner Center's word is on a
-SKU in one market. A SKU with no purchasable availability (`isPurchasable`) in the synced
-market stops selling there: its listed price rows of that market are unlisted and marked
-`sync_stopped`, and a later sync finding it purchasable lists exactly those again (never a
-row the price list unlisted; a list that ends or drops a stopped row takes it over). Only
-when no SKU is purchasable here and no price row of the product still sells in any market
-(each market's own sync, or the list, having stopped them) is the product at end of sale;
-a sync finding a SKU purchasable again clears it. The admin's own `discontinued` flag is
-never touched. Products an older sync marked discontinued stay so: nothing tells them from
-an admin's choice.
+SKU in one market, and it is kept apart from the list's so neither undoes the other,
+whichever ran last. A SKU with no purchasable availability (`isPurchasable`) in the synced
+market is stopped there (SkuMarketStop, even before it has a price row there): every
+price row of it in that market is `sync_stopped` and unlisted, and a row a list adds later
+is born stopped. A later sync finding it purchasable lifts the stop: each row is listed
+again if the list sells it (`list_sells`). Only when no SKU is purchasable here and no
+price row of the product still sells in any market (each market's own sync, or the list,
+having stopped them) is the product ended by the sync (`sync_ended`); a sync finding a SKU
+purchasable lifts that, and the product sells again unless the list ends it too
+(`list_ended`). The admin's own `discontinued` flag is never touched. Products an older
+sync marked discontinued stay so: nothing tells them from an admin's choice.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from catalog.families import classify, is_not_cancellable
-from catalog.models import Family, Price, Product, Sku
+from catalog.models import Family, Price, Product, Sku, SkuMarketStop
 from catalog.price_words import counted
 from persistence import db
 
@@ -97,14 +99,16 @@ def _sync_product(client, country, remote, family, segment, summary: SyncSummary
 
 
 def _follow_sale(product: Product, purchasable: bool, summary: SyncSummary) -> None:
-    """C3: end of sale once no SKU is purchasable here nor any row sells elsewhere;
-    cleared when one is purchasable again. `discontinued` stays the admin's."""
-    if purchasable and product.end_of_sale:
-        product.end_of_sale = False
-        summary.back += 1
-    elif not purchasable and not product.end_of_sale and not _sells_anywhere(product):
-        product.end_of_sale = True
-        summary.ended += 1
+    """C3: the sync's end once no SKU is purchasable here nor any row sells elsewhere;
+    lifted when one is purchasable again. The list's end and `discontinued` stay theirs."""
+    was_ended = bool(product.end_of_sale)  # None: a product new to us
+    if purchasable:
+        product.sync_ended = False
+    elif not product.sync_ended and not _sells_anywhere(product):
+        product.sync_ended = True
+    product.follow_sources()
+    summary.back += was_ended and not product.end_of_sale
+    summary.ended += product.end_of_sale and not was_ended
 
 
 def _sells_anywhere(product: Product) -> bool:
@@ -143,20 +147,25 @@ def _sync_sku(client, country, product: Product, remote, segment, summary):
 
 
 def _follow_market(sku: Sku, market: str, purchasable: bool, summary: SyncSummary) -> None:
-    """C3 for one SKU in one market: stop its listed rows there, or list again the rows
-    an earlier sync stopped; rows the price list unlisted are the list's to list."""
-    if purchasable:
-        rows = _rows(sku, market, Price.sync_stopped.is_(True))
-        summary.skus_back += bool(rows)
-    else:
-        rows = _rows(sku, market, Price.listed.is_(True))
-        summary.skus_stopped += bool(rows)
-    for row in rows:
-        row.listed, row.sync_stopped = purchasable, not purchasable
+    """C3 for one SKU in one market: stop it there (every row, listed or not, and rows a
+    list adds later), or lift the stop, listing again the rows the list sells."""
+    stop = next((s for s in sku.stops if s.market == market), None)
+    if purchasable and stop is not None:
+        sku.stops.remove(stop)
+    elif not purchasable and stop is None:
+        sku.stops.append(SkuMarketStop(market=market))
+    changed = False
+    for row in _rows(sku, market):
+        was_listed = row.listed
+        row.sync_stopped, row.listed = not purchasable, purchasable and row.list_sells
+        changed |= was_listed != row.listed
+    if changed:
+        summary.skus_back += purchasable
+        summary.skus_stopped += not purchasable
 
 
-def _rows(sku: Sku, market: str, condition) -> list[Price]:
+def _rows(sku: Sku, market: str) -> list[Price]:
     if sku.id is None:  # a SKU new to us has no prices yet
         return []
     return list(db.session.scalars(select(Price).where(
-        Price.sku_id == sku.id, Price.market == market, condition)))
+        Price.sku_id == sku.id, Price.market == market)))

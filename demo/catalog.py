@@ -77,5 +77,6 @@ def _apply_catalog_facts(db, products) -> None:
         product.max_quantity = sku_data.get("maximumQuantity", 10000)
         availability = sku_data["availabilities"][0]
         # C3 as the sync reads it: Microsoft's end of sale, not the admin's Discontinued.
-        product.end_of_sale = not availability.get("isPurchasable", True)
+        product.sync_ended = not availability.get("isPurchasable", True)
+        product.follow_sources()
         product.skus[0].availability_id = availability["id"]

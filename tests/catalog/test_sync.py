@@ -148,7 +148,7 @@ def test_c3_a_sync_never_touches_the_admins_discontinued_flag(app, synced, pc_sa
 def test_c3_a_sku_sold_again_relists_only_the_rows_the_sync_stopped(app, synced, pc_sandbox):
     product = business(("US",))
     ended = Price(sku=product.skus[0], market="US", **(US_ROW | {"term_duration": "P1Y"}),
-                  listed=False)  # the price list's own word: tagged EndOfSale
+                  listed=False, list_sells=False)  # the price list's own word: EndOfSale
     db.session.add(ended)
     db.session.commit()
     pc_sandbox.withdraw_availability("CFQ7TTC0LDPB", "0001", country="US")
