@@ -219,8 +219,10 @@ def when_sold(prices: Sequence[Price], day: date | None = None) -> dict[int, str
 
 
 def _when(price: Price, sold: bool, day: date) -> str:
-    if not price.listed:
-        return "no longer listed"
+    if not price.listed:  # C3: say whose word it is, as the sources lift only their own
+        return "no longer listed" if not price.sync_stopped else (
+            "stopped by the Partner Center sync" if price.list_sells
+            else "no longer listed; stopped by the Partner Center sync")
     if sold:
         return f"today, until {price.effective_end}" if price.effective_end else "today"
     if price.effective_start is not None and price.effective_start > day:

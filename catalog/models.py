@@ -83,6 +83,12 @@ class Product(db.Model):
         """No new subscription of it (C3): discontinued, or at end of sale in the list."""
         return self.discontinued or self.end_of_sale
 
+    @property
+    def stopped_markets(self) -> list[str]:
+        """C3: the markets where the Partner Center sync last found a SKU of it not
+        purchasable, for the admin's page."""
+        return sorted({stop.market for sku in self.skus for stop in sku.stops})
+
     def follow_sources(self) -> None:
         """C3: at end of sale while the price list or the Partner Center sync says so."""
         self.end_of_sale = bool(self.list_ended or self.sync_ended)  # None: not yet saved

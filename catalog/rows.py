@@ -48,7 +48,9 @@ class ProductRow:
     enabled: bool
     listed: bool
     discontinued: bool
-    end_of_sale: bool  # C3 from the price list (Product.end_of_sale)
+    end_of_sale: bool  # C3 from either source (Product.end_of_sale)
+    list_ended: bool  # C3: the price list's own word
+    sync_ended: bool  # C3: the Partner Center sync's own word
     # Lower-cased title and Partner Center id: what the search box matches.
     haystack: str
 
@@ -89,7 +91,8 @@ class RowPage:
 
 PRODUCT_COLUMNS = (Product.id, Product.title, Product.pc_product_id, Product.publisher,
                    Product.segment, Product.family, Product.enabled, Product.listed,
-                   Product.discontinued, Product.end_of_sale)
+                   Product.discontinued, Product.end_of_sale, Product.list_ended,
+                   Product.sync_ended)
 
 
 def all_products(session: Session, listing_version: int) -> tuple[ProductRow, ...]:

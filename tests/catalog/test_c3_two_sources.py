@@ -16,6 +16,7 @@ from connectors.partner_center.app_client import KEY
 from persistence import db
 from tests.catalog.price_lists import row, to_csv
 from tests.catalog.test_sync import shop_product_ids, sync
+from tests.conftest import login
 
 ANNUAL = dict(TermDuration="P1Y", BillingPlan="Annual", UnitPrice="120.00",
               **{"ERP Price": "150.00"})
@@ -130,3 +131,23 @@ def test_c3_the_plan_sells_again_only_once_both_sources_sell_it_in_either_order(
     assert not product.end_of_sale and listed_rows(product) == {("P1M", "US"): True}
     assert product.id in shop_product_ids("US")
 
+
+def test_c3_the_admin_product_page_names_which_source_ended_the_plan(
+        app, client, world, synced, run_import, pc_sandbox):
+    login(client, world.admin)
+    product_id = world.price.sku.product_id
+    run_import([row(Tags=ENDED)])
+    page = client.get(f"/admin/catalog/{product_id}").get_data(as_text=True)
+    assert 'data-testid="ended-by-list"' in page
+    assert 'data-testid="ended-by-sync"' not in page
+    pc_sandbox.withdraw_availability("CFQ7TTC0LDPB", "0001")
+    sync(app, "US")
+    page = client.get(f"/admin/catalog/{product_id}").get_data(as_text=True)
+    assert 'data-testid="ended-by-list"' in page and 'data-testid="ended-by-sync"' in page
+    assert "not purchasable in US" in page
+    run_import([row()])
+    page = client.get(f"/admin/catalog/{product_id}").get_data(as_text=True)
+    assert 'data-testid="ended-by-list"' not in page and 'data-testid="ended-by-sync"' in page
+    assert "stopped by the Partner Center sync" in page  # the row the list sells again
+    listing = client.get("/admin/catalog?status=discontinued").get_data(as_text=True)
+    assert "end of sale: Partner Center" in listing

@@ -16,7 +16,8 @@ from tests.conftest import login, make_price
 
 def row(title: str, pc_id: str = "CFQ7TTC0AAAA", **flags) -> rows.ProductRow:
     facts = {"segment": "commercial", "family": "office365_business", "enabled": True,
-             "listed": True, "discontinued": False, "end_of_sale": False, **flags}
+             "listed": True, "discontinued": False, "end_of_sale": False,
+             "list_ended": False, "sync_ended": False, **flags}
     return rows.ProductRow(id=len(title), title=title, pc_product_id=pc_id,
                            publisher="Microsoft Corporation",
                            haystack=f"{title}\n{pc_id}".lower(), **facts)
