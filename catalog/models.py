@@ -89,6 +89,14 @@ class Product(db.Model):
         purchasable, for the admin's page."""
         return sorted({stop.market for sku in self.skus for stop in sku.stops})
 
+    @property
+    def sold_by_partner_center(self) -> bool:
+        """C3: the last sync found a SKU of it purchasable (its availability is known) and
+        has not ended it: what the admin weighs before keeping a Discontinued tick an
+        older sync may have set."""
+        return not self.sync_ended and any(s.purchasable and s.availability_id
+                                           for s in self.skus)
+
     def follow_sources(self) -> None:
         """C3: at end of sale while the price list or the Partner Center sync says so."""
         self.end_of_sale = bool(self.list_ended or self.sync_ended)  # None: not yet saved

@@ -151,3 +151,19 @@ def test_c3_the_admin_product_page_names_which_source_ended_the_plan(
     assert "stopped by the Partner Center sync" in page  # the row the list sells again
     listing = client.get("/admin/catalog?status=discontinued").get_data(as_text=True)
     assert "end of sale: Partner Center" in listing
+
+
+def test_c3_the_admin_page_asks_to_untick_discontinued_on_a_plan_partner_center_sells(
+        app, client, world, synced, pc_sandbox):
+    """A sync before session 53 ticked Discontinued itself: nothing tells that from the
+    admin's own tick, so the page says when Partner Center sells the plan after all."""
+    login(client, world.admin)
+    product = world.price.sku.product
+    product.discontinued = True
+    db.session.commit()
+    page = client.get(f"/admin/catalog/{product.id}").get_data(as_text=True)
+    assert 'data-testid="discontinued-but-sold"' in page
+    pc_sandbox.withdraw_availability("CFQ7TTC0LDPB", "0001")
+    sync(app, "US")
+    page = client.get(f"/admin/catalog/{product.id}").get_data(as_text=True)
+    assert 'data-testid="discontinued-but-sold"' not in page
