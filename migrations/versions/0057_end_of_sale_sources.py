@@ -12,7 +12,7 @@ says otherwise (the next list or sync that sells it lifts its own word only).
 
 Revision ID: 0057_end_of_sale_sources
 Revises: 0056_sync_stopped_prices
-Create Date: 2026-12-09 12:00:00.000000
+Create Date: 2026-12-07 12:00:00.000000
 
 """
 import sqlalchemy as sa
