@@ -11,6 +11,10 @@ Every charge carries a `source`, the unique key of the event it bills, so a run 
   change to the end of the charge cycle.
 - ``remove:<event id>:refund|charge``: seats removed within their 7 days (B3), the same
   pair with ``removeQuantity``.
+- ``add|remove|convert:<event id>:<YYYY-MM-DD>:refund|charge``: a change made in Partner
+  Center before a charge cycle starting that day, which a run charged at the old count
+  before the hourly sync saw the change: the same pair for that whole cycle, so the cycle
+  is charged at the count Partner Center held (B2/B3).
 - ``convert:<event id>:refund|charge``: seats an upgrade moved (R4), Microsoft's conversion
   (``convert``): the same pair on the source (its seats before refunded, those left
   charged) and on the subscription they moved into, to the end of the source's running
@@ -34,7 +38,7 @@ https://learn.microsoft.com/en-us/partner-center/billing/common-billing-scenario
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
@@ -55,7 +59,7 @@ from billing.billed import (
 from billing.bulk import Cycle
 from billing.models import Charge, ChargeType
 from billing.periods import month_of, parse_month
-from persistence import db, utcnow
+from persistence import as_utc, db, utcnow
 from persistence.money import ChargeCycle, add_months, charge_amount, cycle_on
 from subscriptions.models import SubscriptionEvent
 from subscriptions.support_models import SUPPORT_REFUND
@@ -282,17 +286,41 @@ def _seen_late(first: date, last: date):
                 seen < (last + timedelta(days=1)).isoformat())
 
 
-def _event_charge(sub: Billed, event, month: str) -> Iterator[tuple]:
+def _event_charge(billed: Billed, event, month: str) -> Iterator[tuple]:
     data, day = event.data, utc_day(event.at)
-    sub = term_on(sub, day)  # a renewed term's seats are priced at its price (R1)
+    sub = term_on(billed, day)  # a renewed term's seats are priced at its price (R1)
     if event.kind == "cancel":
         yield _cancellation(sub, data, day, month)
     elif event.kind == SUPPORT_REFUND:
         yield _support_refund(sub, data, day, month)
     elif data.get("after", 0) != data.get("before", 0) and not sub.perpetual:
         kind, prefix = _seat_change_kind(event.kind, data["before"], data["after"])
-        yield from _seat_change(sub, f"{prefix}:{event.id}", kind, data["before"],
-                                data["after"], day, month)
+        source = f"{prefix}:{event.id}"
+        yield from _seat_change(sub, source, kind, data["before"], data["after"], day, month)
+        for start in _charged_before_seen(billed, day, data):
+            yield from _seat_change(term_on(billed, start), f"{source}:{start.isoformat()}",
+                                    kind, data["before"], data["after"], start, month)
+
+
+def _charged_before_seen(sub: Billed, day: date, data: dict) -> list[date]:
+    """B2/B3: the first days of the later charge cycles a run charged before the hourly
+    sync saw a change Partner Center made on `day` (its `seen_at`). Each was charged at the
+    count before it, the only one the mirror knew, so the change is charged for each whole
+    cycle too (its pair from the cycle's first day), once: a cycle charged after the sync
+    saw it was charged at the mirror's new count and needs nothing."""
+    seen = data.get("seen_at")
+    if seen is None:  # the storefront's own change: made when recorded, never late
+        return []
+    seen = datetime.fromisoformat(seen)
+    starts, start = [], _cycle_on(sub, day).end + timedelta(days=1)
+    while start <= seen.astimezone(UTC).date():
+        starts.append(start)
+        start = _cycle_on(sub, start).end + timedelta(days=1)
+    if not starts:
+        return []
+    cycles = db.session.execute(select(Charge.period_start, Charge.created_at).where(
+        Charge.source.in_([f"sub:{sub.id}:{s.isoformat()}" for s in starts]))).all()
+    return sorted(start for start, created in cycles if as_utc(created) < seen)
 
 
 def _seat_change_kind(event_kind: str, before: int, after: int) -> tuple[str, str]:
