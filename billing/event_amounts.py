@@ -1,5 +1,7 @@
-"""B2/B3 with B5: what billing charges or credits for each change the hourly sync saw made
-in Partner Center, so the subscription's history states the figure the invoice carries.
+"""B2/B3 with B5: what billing charges or credits for each seat change in a subscription's
+history, the storefront's own (from its page or the API, an order's extra licences, an
+upgrade, R4) and those the hourly sync saw made in Partner Center (with a cancellation
+there), so the history states the figure the invoice carries.
 
 No figure is priced by a rule of its own: a change a run charged already is read from its
 charges (by their source keys); one not charged yet is priced by the run's own code
@@ -8,7 +10,8 @@ stated, net of tax as the invoice's lines are: a seat change is Microsoft's pair
 seats refunded, the new count charged), a cancellation its credit. A reseller's end
 customer reads the charges restated at retail, as its reseller re-invoices them
 (billing.reinvoice), and none where no retail price is known (never the reseller's price);
-everyone else the invoice's own figure.
+everyone else the invoice's own figure. The storefront's own cancellation states its refund
+in its own words, as the cancel page promised it (subscriptions.services).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from billing.billed import billed_subscriptions
+from billing.billed import SEAT_CHANGES, billed_subscriptions
 from billing.charges import COLUMNS, event_charges
 from billing.models import Charge
 from billing.reinvoice import retail_amount
@@ -36,10 +39,12 @@ class EventAmount:
     currency: str
 
 
-def seen_amounts(sub: Subscription, *, retail: bool = False) -> dict[int, EventAmount]:
-    """By event id, the figure billing charges for each change made in Partner Center that
-    it bills (`retail`: as the reseller re-invoices its end customer, B1)."""
-    events = [e for e in sub.events if (e.data or {}).get("seen_in") == SEEN_IN]
+def event_amounts(sub: Subscription, *, retail: bool = False) -> dict[int, EventAmount]:
+    """By event id, the figure billing charges for each seat change, and each change made in
+    Partner Center, that it bills (`retail`: as the reseller re-invoices its end customer,
+    B1)."""
+    events = [e for e in sub.events if e.kind in SEAT_CHANGES
+              or (e.data or {}).get("seen_in") == SEEN_IN]
     billed = next(billed_subscriptions(None, None, {}, ids={sub.id}), None) if events else None
     if billed is None:
         return {}

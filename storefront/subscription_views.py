@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from accounts.models import Customer, Reseller, Role
 from accounts.scoping import visible_customers
 from billing.azure_usage import usage_billed, usage_read_at, usage_to_date
-from billing.event_amounts import seen_amounts
+from billing.event_amounts import event_amounts
 from catalog.margins import margin
 from catalog.price_words import counted
 from catalog.pricing import buyer_locale, format_money
@@ -128,8 +128,8 @@ def _render(sub: Subscription, refusal: SubscriptionRefused | None = None, key=N
         confirm=confirm, promise=promise, pricing=_pricing(sub),
         refund_tax=_refund_tax(sub, quote, retail, locale),
         removal=rules.removable(services.facts(sub), quoted_at),
-        # B2/B3: what billing charges for each change made in Partner Center (B5)
-        amounts=seen_amounts(sub, retail=retail),
+        # B2/B3: what billing charges for each seat change in the history (B5)
+        amounts=event_amounts(sub, retail=retail),
         # K12: an Azure plan shows the Azure subscriptions Partner Center reports under it
         azure=azure_plan_view(sub.customer_id, get_client()) if azure else None,
         # B1: its usage billed, and so far this month, as this viewer is billed it

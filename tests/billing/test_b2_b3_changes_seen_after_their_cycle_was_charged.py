@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from billing.charges import generate_charges
-from billing.event_amounts import seen_amounts
+from billing.event_amounts import event_amounts
 from billing.models import Charge
 from billing.runs import run_billing
 from persistence import db
@@ -137,10 +137,10 @@ def test_b5_the_history_states_the_catch_up_the_invoice_charges(shop, clock, pc_
     clock.move_to(datetime(2021, 7, 2, 9, tzinfo=UTC))
     sync_all(pc_client)
     event = seen_event(sub)
-    promised = seen_amounts(event.subscription)[event.id].amount
+    promised = event_amounts(event.subscription)[event.id].amount
     clock.move_to(datetime(2021, 8, 1, 0, 15, tzinfo=UTC))
     run_billing("2021-07", date(2021, 8, 1))
     invoiced = sum(c[2] for c in charges("2021-07")[1:])
     event = seen_event(sub)
-    assert promised == invoiced == seen_amounts(event.subscription)[event.id].amount \
+    assert promised == invoiced == event_amounts(event.subscription)[event.id].amount \
         == Decimal("55.44")
