@@ -21,7 +21,9 @@ Every charge carries a `source`, the unique key of the event it bills, so a run 
   cycle, which the new subscription shares (coterminous with its source); a side with no
   seats has no line.
 - ``cancel:sub:<id>``: the cancellation credit (B3, S3/S6): exactly the quote the page
-  showed and the cancellation stored, never recomputed.
+  showed and the cancellation stored, never recomputed; ``cancel:sub:<id>:<YYYY-MM-DD>``:
+  a later cycle a run charged before the sync saw a cancellation made in Partner Center
+  before it began, credited whole.
 - ``support:<request id>``: a refund the provider approved by support request where online
   cancellation is refused (S3/S5/S6): the amount approved, as a ``customerCredit`` for the
   charge period it gives back (the latest one charged by the day of the approval).
@@ -291,23 +293,27 @@ def _event_charge(billed: Billed, event, month: str) -> Iterator[tuple]:
     sub = term_on(billed, day)  # a renewed term's seats are priced at its price (R1)
     if event.kind == "cancel":
         yield _cancellation(sub, data, day, month)
+        for cycle in _charged_before_seen(billed, day, data):
+            yield _later_cycle_cancelled(term_on(billed, cycle.period_start), cycle, month)
     elif event.kind == SUPPORT_REFUND:
         yield _support_refund(sub, data, day, month)
     elif data.get("after", 0) != data.get("before", 0) and not sub.perpetual:
         kind, prefix = _seat_change_kind(event.kind, data["before"], data["after"])
         source = f"{prefix}:{event.id}"
         yield from _seat_change(sub, source, kind, data["before"], data["after"], day, month)
-        for start in _charged_before_seen(billed, day, data):
+        for cycle in _charged_before_seen(billed, day, data):
+            start = cycle.period_start
             yield from _seat_change(term_on(billed, start), f"{source}:{start.isoformat()}",
                                     kind, data["before"], data["after"], start, month)
 
 
-def _charged_before_seen(sub: Billed, day: date, data: dict) -> list[date]:
-    """B2/B3: the first days of the later charge cycles a run charged before the hourly
-    sync saw a change Partner Center made on `day` (its `seen_at`). Each was charged at the
-    count before it, the only one the mirror knew, so the change is charged for each whole
-    cycle too (its pair from the cycle's first day), once: a cycle charged after the sync
-    saw it was charged at the mirror's new count and needs nothing."""
+def _charged_before_seen(sub: Billed, day: date, data: dict) -> list[Charge]:
+    """B2/B3: the charges of the later cycles a run charged before the hourly sync saw a
+    change Partner Center made on `day` (its `seen_at`), oldest first. Each was charged as
+    the mirror stood, before the change, so the change is charged for each whole cycle too
+    (a seat change's pair from the cycle's first day; a cancellation credits it), once: a
+    cycle charged after the sync saw it was charged as the mirror knew it and needs
+    nothing."""
     seen = data.get("seen_at")
     if seen is None:  # the storefront's own change: made when recorded, never late
         return []
@@ -318,9 +324,10 @@ def _charged_before_seen(sub: Billed, day: date, data: dict) -> list[date]:
         start = _cycle_on(sub, start).end + timedelta(days=1)
     if not starts:
         return []
-    cycles = db.session.execute(select(Charge.period_start, Charge.created_at).where(
+    cycles = db.session.scalars(select(Charge).where(
         Charge.source.in_([f"sub:{sub.id}:{s.isoformat()}" for s in starts]))).all()
-    return sorted(start for start, created in cycles if as_utc(created) < seen)
+    return sorted((c for c in cycles if as_utc(c.created_at) < seen),
+                  key=lambda c: c.period_start)
 
 
 def _seat_change_kind(event_kind: str, before: int, after: int) -> tuple[str, str]:
@@ -367,6 +374,17 @@ def _cancellation(sub: Billed, quote: dict, day: date, month: str) -> tuple:
                    -Decimal(quote["amount"]), start,
                    date.fromisoformat(quote["period_end"]),
                    unit_price=Decimal(quote["unit_price"]), currency=quote["currency"],
+                   month=month)
+
+
+def _later_cycle_cancelled(sub: Billed, cycle: Charge, month: str) -> tuple:
+    """S3/B3: a cycle that began after a cancellation made in Partner Center, charged
+    before the sync saw it: credited whole, as charged (the cancellation's quote credits
+    only the cycle it was made in)."""
+    return _charge(sub, f"cancel:sub:{sub.id}:{cycle.period_start.isoformat()}",
+                   ChargeType.CANCEL, f"Cancelled: {sub.title}", -cycle.quantity,
+                   cycle.effective_unit_price, -cycle.amount, cycle.period_start,
+                   cycle.period_end, unit_price=cycle.unit_price, currency=cycle.currency,
                    month=month)
 
 

@@ -144,3 +144,35 @@ def test_b5_the_history_states_the_catch_up_the_invoice_charges(shop, clock, pc_
     event = seen_event(sub)
     assert promised == invoiced == event_amounts(event.subscription)[event.id].amount \
         == Decimal("55.44")
+
+
+def test_b3_a_cancellation_inside_its_window_seen_after_a_later_cycle_was_charged_credits_it(
+        shop, clock, pc_client):
+    # Bought 25 June (window to 2 July 09:00), cancelled in Partner Center on the 30th; the
+    # sync, down since the 29th, sees it on 2 August, after July's run charged the cycle of
+    # 25 July: August's run credits the running cycle as the quote does, and that later
+    # cycle whole, so nothing after the cancellation stays charged.
+    clock.move_to(datetime(2021, 6, 25, 9, tzinfo=UTC))
+    annual = price_in(shop, "DE", "EUR", erp="10.08", term="P1Y", cycle="monthly")
+    sub = provisioned(shop.customer_a, shop.reseller_a_user, annual, 10, pc_client)
+    clock.move_to(datetime(2021, 6, 29, 9, tzinfo=UTC))
+    sync_all(pc_client)
+    clock.move_to(datetime(2021, 6, 30, 9, tzinfo=UTC))
+    pc_client.update_subscription(sub.tenant_id, sub.pc_subscription_id, status="deleted")
+    clock.move_to(datetime(2021, 7, 1, 0, 15, tzinfo=UTC))
+    run_billing("2021-06", JULY_FIRST)
+    clock.move_to(datetime(2021, 8, 1, 0, 15, tzinfo=UTC))
+    run_billing("2021-07", date(2021, 8, 1))
+    clock.move_to(datetime(2021, 8, 2, 9, tzinfo=UTC))
+    sync_all(pc_client)
+    event = seen_event(sub)
+    promised = event_amounts(event.subscription)[event.id].amount
+    clock.move_to(datetime(2021, 9, 1, 0, 15, tzinfo=UTC))
+    assert run_billing("2021-08", date(2021, 9, 1)).problems == ""
+    run_billing("2021-08", date(2021, 9, 1))
+    running, later = charges("2021-08")
+    assert running[:2] == ("cancelImmediate", -10) and running[3] == date(2021, 7, 2)
+    assert later == ("cancelImmediate", -10, Decimal("-100.80"), date(2021, 7, 25),
+                     date(2021, 8, 24))
+    assert seats_charged(date(2021, 7, 25)) == 0
+    assert promised == running[2] + later[2]
