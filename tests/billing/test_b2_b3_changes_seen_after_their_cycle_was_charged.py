@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from billing.charges import generate_charges
 from billing.event_amounts import event_amounts
-from billing.models import Charge
+from billing.models import Charge, Invoice
 from billing.runs import run_billing
 from persistence import db
 from subscriptions.models import Subscription
@@ -99,7 +99,7 @@ def test_b3_licences_removed_in_their_7_days_before_a_charged_cycle_are_credited
     clock.move_to(datetime(2021, 7, 2, 9, tzinfo=UTC))
     sync_all(pc_client)
     clock.move_to(datetime(2021, 8, 1, 0, 15, tzinfo=UTC))
-    run_billing("2021-07", date(2021, 8, 1))
+    assert run_billing("2021-07", date(2021, 8, 1)).problems == ""  # a credit note (B4)
     run_billing("2021-07", date(2021, 8, 1))
     assert charges("2021-07")[1:] == [
         ("removeQuantity", -15, Decimal("-10.08"), date(2021, 6, 29), date(2021, 6, 30)),
@@ -107,6 +107,12 @@ def test_b3_licences_removed_in_their_7_days_before_a_charged_cycle_are_credited
         ("removeQuantity", -15, Decimal("-151.20"), JULY_FIRST, JULY_LAST),
         ("removeQuantity", 10, Decimal("100.80"), JULY_FIRST, JULY_LAST)]
     assert seats_charged(JULY_FIRST) == 10
+    # B4: each credit is a credit note naming the invoice that charged what it gives back
+    invoices = {i.billing_month: i.id for i in db.session.scalars(
+        select(Invoice).where(Invoice.kind == "invoice"))}
+    notes = db.session.scalars(select(Invoice).where(Invoice.kind == "credit_note"))
+    assert sorted(n.corrects_invoice_id for n in notes) == [invoices["2021-06"],
+                                                            invoices["2021-07"]]
 
 
 def test_b2_a_cycle_charged_after_the_sync_saw_the_change_gets_no_catch_up(
