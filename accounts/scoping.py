@@ -89,3 +89,10 @@ def picker_rows(session: Session, user: User) -> list:
 def _picker_statement():
     return visible_customers(UserOfKind(False, True)).with_only_columns(
         Customer.id, Customer.company_name, Customer.country).order_by(Customer.company_name)
+
+
+def customers_by_country(session: Session) -> dict[str, int]:
+    """How many active customers each country has (the provider's view of its markets)."""
+    return dict(session.execute(
+        select(Customer.country, func.count()).where(Customer.active.is_(True))
+        .group_by(Customer.country)).all())

@@ -145,7 +145,24 @@ def kept_markups(catalog_version: int, reseller_id: int | None) -> Mapping[int |
 
 
 def buyer_market(country: str | None) -> str:
-    """The customer's own market when we have prices there, else the provider's default."""
-    if country and db.session.scalar(select(Price.id).where(Price.market == country).limit(1)):
-        return country
+    """C7: the market a customer buys in: its country's, whether or not the catalog has
+    prices there (a customer of a market without them buys nothing until the provider
+    imports that market's list: another market's prices would be charged in a currency and
+    at a price Microsoft does not bill the provider). The provider's default market only
+    for browsing with no customer chosen."""
+    if country:
+        return country.upper()
     return CatalogSettings.current().default_market
+
+
+def priced_markets() -> set[str]:
+    """The markets with at least one listed price row (C7: customers elsewhere buy nothing)."""
+    return set(db.session.scalars(select(Price.market).where(Price.listed.is_(True))
+                                  .distinct()))
+
+
+def market_priced(market: str) -> bool:
+    """Whether any price row is listed in the market (C7: else its customers buy nothing)."""
+    return db.session.scalar(
+        select(Price.id).where(Price.market == market, Price.listed.is_(True)).limit(1)
+    ) is not None

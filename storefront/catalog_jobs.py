@@ -18,7 +18,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from catalog import jobs
+from accounts.scoping import customers_by_country
+from catalog import jobs, queries
 from catalog.models import CatalogJob, CatalogSettings
 from catalog.tasks import enqueue_catalog_job
 from persistence import db
@@ -68,7 +69,16 @@ def _index(upload_error: str = "", sync_error: str = "", status: int = 200):
     return render_template(
         "catalog_admin/jobs.html", jobs=recent, upload_error=upload_error,
         sync_error=sync_error, max_mb=_max_bytes(current_app) // (1024 * 1024),
-        default_market=CatalogSettings.current().default_market), status
+        default_market=CatalogSettings.current().default_market,
+        unpriced=_unpriced_markets()), status
+
+
+def _unpriced_markets() -> dict[str, int]:
+    """C7: the countries of customers who can buy nothing, as no price is listed in their
+    market, with how many customers each has."""
+    priced = queries.priced_markets()
+    return {country: count for country, count
+            in sorted(customers_by_country(db.session).items()) if country not in priced}
 
 
 @bp.route("/upload", methods=["POST"])

@@ -44,6 +44,8 @@ def index():
     country = customer.country if customer else None
     market = catalog_fact(catalog_version, ("market", country),
                           lambda: queries.buyer_market(country))
+    priced = customer is None or catalog_fact(catalog_version, ("market-priced", market),
+                                              lambda: queries.market_priced(market))
     annual = catalog_fact(catalog_version, ("annual",),
                           lambda: CatalogSettings.current().annual_sellable)
     filters = {name: request.args.get(name, "").strip() for name in ("q", "segment", "family")}
@@ -52,7 +54,7 @@ def index():
     return listing_page(
         "shop/index.html", listing, customer=customer, market=market,
         customers=customers, filters=filters, families=FAMILY_LABELS, segments=SEGMENTS,
-        annual=annual, tax_label=tax_label(market))
+        annual=annual, tax_label=tax_label(market), priced=priced)
 
 
 def _offers_listing(versions: version.Versions, customer: BuyerFacts | None, market: str,

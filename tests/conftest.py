@@ -129,12 +129,38 @@ class World:
 
 
 def make_customer(reseller: Reseller | None, name: str, **extra) -> Customer:
+    """A customer in the US (the market of make_price's rows: C7), or at a valid address
+    in the country asked for."""
+    country = extra.get("country", "US")
     values = {"company_name": name, "contact_first_name": "Ada", "contact_last_name": "Lovelace",
-              "email": "ada@example.com", "address_line1": "1 Main St", "city": "Berlin",
-              "postal_code": "10117", "country": "DE",
+              "email": "ada@example.com", "address_line1": "1 Main St",
+              **ADDRESSES.get(country, ADDRESSES["DE"]), "country": country,
               "domain_prefix": name.lower().replace(" ", "")}
     values.update(extra)
     return Customer(reseller=reseller, **values)
+
+
+# A valid address in each market the tests price in (Partner Center checks a customer's
+# postal code and region against its country).
+ADDRESSES = {
+    "US": {"city": "Redmond", "region": "WA", "postal_code": "98052"},
+    "DE": {"city": "Berlin", "region": "", "postal_code": "10117"},
+    "GB": {"city": "London", "region": "", "postal_code": "SW1A 1AA"},
+    "PL": {"city": "Warszawa", "region": "", "postal_code": "00-026"},
+    "AU": {"city": "Sydney", "region": "NSW", "postal_code": "2000"},
+    "BR": {"city": "São Paulo", "region": "SP", "postal_code": "01310-100"},
+    "JP": {"city": "Chiyoda-ku", "region": "東京都", "postal_code": "100-0001"},
+    "KW": {"city": "Kuwait City", "region": "", "postal_code": "13001"},
+}
+
+
+def move_to(customer: Customer, market: str) -> Customer:
+    """The customer, moved to the market's country at a valid address there (C7: a customer
+    buys only at its own market's prices); the caller commits."""
+    customer.country = market
+    for name, value in ADDRESSES.get(market, {}).items():
+        setattr(customer, name, value)
+    return customer
 
 
 def make_price(title="Microsoft 365 Business Standard", product_id="CFQ7TTC0LDPB",
@@ -165,8 +191,8 @@ def build_world() -> World:
                   mpa_status=MpaStatus.VERIFIED, tenant_id=seed.RESELLER_TENANT_ID_2,
                   listed=True)
     ca, cb = make_customer(ra, "Alpha GmbH"), make_customer(rb, "Beta GmbH")
-    direct = make_customer(None, "Direct Ltd", country="GB", city="London",
-                           postal_code="SW1A 1AA")
+    # In the market of the world's price (C7: a customer buys only at its own market's).
+    direct = make_customer(None, "Direct Ltd", city="Seattle", postal_code="98101")
     w = World(
         admin=new_user("admin@test.example", PASSWORD, Role.PROVIDER_ADMIN, name="Admin"),
         reseller_a=ra, reseller_b=rb,

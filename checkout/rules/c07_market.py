@@ -1,8 +1,9 @@
 """C7 Market: a customer buys only at the prices of its own market.
 
-Partner Center sells per market: a customer's market is that of its country (where the
-catalog has prices there, else the provider's default), in that market's currency. A
-cart line holding a price row of another market is refused, whatever path put it there
+Partner Center sells per market: a customer's market is that of its country, in that
+market's currency, whether or not the provider has imported that market's prices (a
+customer of a market without them buys nothing: catalog.queries.buyer_market). A cart
+line holding a price row of another market is refused, whatever path put it there
 (the shop, a hand-made form post, the API, extra licenses), so no order is priced or
 totalled in a foreign market or currency.
 """

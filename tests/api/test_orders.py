@@ -14,9 +14,10 @@ from provisioning.jobs import run_job
 from tests.api.conftest import order_body
 
 NEW_CUSTOMER = {
-    "company_name": "Delta GmbH", "contact_first_name": "Grace", "contact_last_name": "Hopper",
-    "email": "grace@delta.example", "phone": "+49 30 1234", "address_line1": "2 Main St",
-    "city": "Berlin", "postal_code": "10117", "country": "DE", "domain_prefix": "deltagmbh"}
+    "company_name": "Delta Inc.", "contact_first_name": "Grace", "contact_last_name": "Hopper",
+    "email": "grace@delta.example", "phone": "+1 425 555 0100", "address_line1": "2 Main St",
+    "city": "Redmond", "region": "WA", "postal_code": "98052", "country": "US",
+    "domain_prefix": "deltainc"}  # in the market of the world's price (C7)
 SIGNER = {"signer_first_name": "Grace", "signer_last_name": "Hopper",
           "signer_email": "grace@delta.example", "date_agreed": "2026-11-20"}
 

@@ -93,8 +93,8 @@ def test_the_same_idempotency_key_of_two_resellers_makes_two_orders(client, worl
                                                                     ready):
     other = Customer(**{c: getattr(ready, c) for c in ("company_name", "contact_first_name",
                                                        "contact_last_name", "email", "phone",
-                                                       "address_line1", "city", "postal_code",
-                                                       "country")},
+                                                       "address_line1", "city", "region",
+                                                       "postal_code", "country")},
                      reseller=world.reseller_b, domain_prefix="otherb")
     db.session.add(other)
     db.session.commit()

@@ -19,6 +19,7 @@ from orders.models import Order, OrderLine, ProvisioningJob
 from persistence import db
 from provisioning.jobs import provision_order
 from subscriptions.models import Subscription
+from tests.conftest import move_to
 
 _numbers = itertools.count(1)
 
@@ -39,7 +40,10 @@ def clock():
 
 def price_in(world, market: str, currency: str, erp: str, cost: str | None = None,
              term: str = "P1M", cycle: str = "monthly") -> Price:
-    """Microsoft 365 Business Standard (the sandbox knows it) priced in another market."""
+    """Microsoft 365 Business Standard (the sandbox knows it) priced in another market, to
+    which the world's customers move (C7: a customer buys only at its own market's prices)."""
+    for customer in (world.customer_a, world.customer_b, world.direct):
+        move_to(customer, market)
     sku = world.price.sku
     found = db.session.scalar(select(Price).where(
         Price.sku_id == sku.id, Price.market == market, Price.term_duration == term,

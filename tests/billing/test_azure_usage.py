@@ -20,7 +20,7 @@ from billing.tasks import azure_usage_to_date_task
 from catalog.models import Price, Product, ResellerMarkup, Sku
 from persistence import db
 from tests.billing.conftest import provisioned
-from tests.conftest import login, post_form
+from tests.conftest import login, move_to, post_form
 
 PUBLISHED = datetime(2021, 7, 8, 12, tzinfo=UTC)  # June's invoice is out
 # 18-30 June: 13 days x 24 hours. Microsoft bills the partner the hours less 15 %:
@@ -37,6 +37,7 @@ def plan(shop, clock, pc_client):
     price = Price(sku=sku, term_duration="", billing_cycle="one_time", market="DE",
                   currency="EUR", unit_price=Decimal(0), erp_price=Decimal(0))
     db.session.add_all([product, sku, price])
+    move_to(shop.customer_a, "DE")  # C7: the market of its price
     db.session.commit()
     return provisioned(shop.customer_a, shop.reseller_a_user, price, 1, pc_client)
 

@@ -29,6 +29,7 @@ from subscriptions import renewals, services
 from subscriptions.models import Subscription
 from subscriptions.renewal_rules import NextTermChange
 from subscriptions.sync import sync_customer
+from tests.conftest import move_to
 
 E3 = "CFQ7TTC0LFLZ:0001:CFQ7TTC0K8QN"
 BOUGHT = datetime(2026, 11, 23, 8, tzinfo=UTC)
@@ -53,6 +54,7 @@ def e3_prices(shop) -> dict[tuple[str, str], Price]:
               for term, cycle, erp in (("P1M", "monthly", "43.20"),
                                        ("P1Y", "annual", "432.00"))}
     db.session.add_all([product, sku, *prices.values()])
+    move_to(shop.customer_a, "DE")  # C7: the market of these prices
     db.session.commit()
     return prices
 

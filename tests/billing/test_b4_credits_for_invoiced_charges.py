@@ -37,7 +37,7 @@ DECEMBER_BILLED = date(2026, 12, 1)
 @pytest.fixture
 def buyer(shop):
     """A direct customer in Germany and its admin agent (S4)."""
-    customer = make_customer(None, "Direkt GmbH")
+    customer = make_customer(None, "Direkt GmbH", country="DE")
     user = new_user("direkt@test.example", PASSWORD, Role.CUSTOMER_USER, customer=customer)
     user.admin_agent = True
     db.session.add_all([customer, user])

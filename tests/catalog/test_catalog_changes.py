@@ -14,7 +14,7 @@ from catalog.models import CatalogChange, CatalogSettings, Price, Product, Resel
 from persistence import db
 from storefront.listing_cache import OFFERS
 from tests.catalog.test_listing_cache import shop_at, signed_in
-from tests.conftest import make_price
+from tests.conftest import make_price, move_to
 
 
 def three_products(world) -> list[Price]:
@@ -85,6 +85,7 @@ def test_a_markup_keeps_every_card_and_prices_the_shop_with_the_new_one(app, wor
     prices = three_products(world)
     for price in prices:
         price.market, price.currency = "DE", "EUR"
+    move_to(world.customer_a, "DE")  # C7: it buys at its own market's prices
     db.session.commit()
     anna = signed_in(app, world.reseller_a_user)
     customer = f"customer={world.customer_a.id}&q=plan"

@@ -239,10 +239,10 @@ def test_two_customers_share_one_cached_listing_each_with_its_own_id_in_the_form
     assert f'name="customer" value="{other.id}"' in second_page
     assert f'value="{world.direct.id}"' not in second_page
     assert len(app.extensions[KEY]._entries) == 1  # one listing for both
-    # The market, C1's switch and the (no) markups; the market's prices, kept per product;
-    # the product lists (all products, the market's), the SKUs' names and the days prices
-    # start or end (catalog/effective.py) under the listing version.
-    assert len(app.extensions[FACTS_KEY]._entries) == 3
+    # The market, whether it has prices (C7), C1's switch and the (no) markups; the market's
+    # prices, kept per product; the product lists (all products, the market's), the SKUs'
+    # names and the days prices start or end (catalog/effective.py) under the listing version.
+    assert len(app.extensions[FACTS_KEY]._entries) == 4
     assert len(app.extensions[PRODUCT_FACTS_KEY]._entries) == 1
     assert len(app.extensions[LISTING_FACTS_KEY]._entries) == 4
 
@@ -289,10 +289,9 @@ def test_an_offer_card_shown_to_one_reseller_never_carries_to_another_with_other
     anna, tom = signed_in(app, world.reseller_a_user), signed_in(app, world.reseller_b_user)
     a_page = shop_at(app, anna, f"customer={world.customer_a.id}")
     b_page = shop_at(app, tom, f"customer={world.customer_b.id}&q=business")
-    # (Both customers are German: en_DE prints 12,50 US$.)
-    assert 'data-testid="price">12,50' in a_page  # A has no markup: it pays the sell price
-    assert "13,00" not in a_page
-    assert 'data-testid="price">13,00' in b_page  # B's cost: the provider's 10.00 + 30 %
+    assert 'data-testid="price">$12.50' in a_page  # A has no markup: it pays the sell price
+    assert "13.00" not in a_page
+    assert 'data-testid="price">$13.00' in b_page  # B's cost: the provider's 10.00 + 30 %
 
 
 def test_an_offer_card_keeps_each_customers_own_k7_badge(app, world):
@@ -385,11 +384,9 @@ def test_plans_at_the_same_amounts_each_keep_their_own_title_and_price_id(app, w
     db.session.commit()
     anna = signed_in(app, world.reseller_a_user)
     rows = price_rows(shop_at(app, anna, f"customer={world.customer_a.id}&q=twin"))
-    # (Alpha GmbH is German: en_DE prints 12,50 US$.)
     for n, price in enumerate(twins):
-        assert rows[str(price.id)] == (f"Twin {n}", "10,00\xa0US$ ", "12,50\xa0US$ ",
-                                       "2,50\xa0US$ ")
-    assert rows[str(other.id)] == ("Twin 9", "20,00\xa0US$ ", "30,00\xa0US$ ", "10,00\xa0US$ ")
+        assert rows[str(price.id)] == (f"Twin {n}", "$10.00 ", "$12.50 ", "$2.50 ")
+    assert rows[str(other.id)] == ("Twin 9", "$20.00 ", "$30.00 ", "$10.00 ")
     page = shop_at(app, anna, f"customer={world.customer_a.id}&q=twin")
     for price in (*twins, other):
         assert page.count(f'name="price_id" value="{price.id}"') == 1
@@ -443,6 +440,6 @@ def test_resellers_on_the_same_markups_share_a_listing_each_with_its_own_custome
     db.session.commit()
     repriced = in_own_context(app, lambda: tom.get(f"/shop?customer={world.customer_b.id}"))
     assert repriced.headers["X-Listing-Cache"] == "miss"
-    assert 'data-testid="price">13,00' in repriced.get_data(as_text=True)
+    assert 'data-testid="price">$13.00' in repriced.get_data(as_text=True)
     again = in_own_context(app, lambda: anna.get(f"/shop?customer={world.customer_a.id}"))
-    assert 'data-testid="price">12,50' in again.get_data(as_text=True)
+    assert 'data-testid="price">$12.50' in again.get_data(as_text=True)

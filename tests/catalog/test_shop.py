@@ -8,7 +8,7 @@ import pytest
 from accounts.models import CustomerQualification
 from catalog.models import CatalogSettings, ResellerMarkup
 from persistence import db
-from tests.conftest import login, make_price
+from tests.conftest import login, make_price, move_to
 
 
 @pytest.fixture
@@ -87,10 +87,44 @@ def test_brazilian_prices_are_labelled_tax_inclusive_c6(client, world, shop):
     assert "Brazil Plan" in body and "incl. tax" in body
 
 
-def test_a_market_without_prices_falls_back_to_the_default_market(client, world, shop):
+def test_c7_a_customer_of_a_market_without_prices_is_offered_nothing_and_told_why(
+        client, world, shop):
+    # DE has no prices here: another market's would be charged in a currency and at a price
+    # Microsoft does not bill the provider, so nothing is offered, and the page says why.
+    move_to(world.customer_a, "DE")
+    db.session.commit()
     body = shop_page(client, world.reseller_a_user, f"?customer={world.customer_a.id}")
-    # DE has no prices here: US dollars, formatted the way an English speaker in Germany reads
-    assert "market US" in body and "12,50\xa0US$" in body
+    assert "market DE" in body and "US$" not in body and "$12.50" not in body
+    assert 'data-testid="market-unpriced"' in body
+    assert "no prices for the DE market" in body and "(C7)" in body
+    assert "import the DE price list" in body  # a reseller asks its provider
+
+
+def test_c7_a_direct_customer_of_a_market_without_prices_is_told_to_contact_the_provider(
+        client, world, shop):
+    move_to(world.direct, "GB")  # no prices there
+    db.session.commit()
+    body = shop_page(client, world.direct_user)
+    assert 'data-testid="market-unpriced"' in body and "has not published prices" in body
+
+
+def test_c7_the_admin_is_told_which_customers_markets_have_no_prices(client, world, shop):
+    for customer, market in ((world.customer_a, "DE"), (world.customer_b, "DE"),
+                             (world.direct, "GB")):
+        move_to(customer, market)
+    db.session.commit()
+    login(client, world.admin)
+    body = client.get("/admin/catalog/jobs").get_data(as_text=True)
+    notice = body.split('data-testid="unpriced-markets"')[1].split("</div>")[0]
+    # customer_a and customer_b in DE, the direct customer in GB; the US, PL and BR are priced
+    assert "DE: 2 customers" in notice and "GB: 1 customer<" in notice
+    assert "US:" not in notice and "PL:" not in notice
+
+
+def test_c7_a_customer_of_a_priced_market_is_offered_its_prices_and_told_nothing(
+        client, world, shop):
+    body = shop_page(client, world.reseller_a_user, f"?customer={world.customer_a.id}")
+    assert "$12.50" in body and "market-unpriced" not in body  # the world's: US
 
 
 def test_a_reseller_pays_cost_plus_its_markup(client, world, shop):

@@ -10,13 +10,15 @@ from datetime import UTC, datetime
 from connectors.partner_center.sandbox import bulk, seed
 from persistence import db
 from subscriptions.models import Subscription
-from tests.conftest import make_price
+from tests.conftest import make_price, move_to
 
 PLAN_ITEM = "DZH318Z0BPS6:0001:DZH318Z0BPS7"
 
 
 def azure_plan_of(customer, pc_sandbox) -> tuple[Subscription, str]:
-    """The customer's Azure plan and the id of its Azure subscription."""
+    """The customer's Azure plan and the id of its Azure subscription; the customer moves
+    to Germany, the market of these prices (C7)."""
+    move_to(customer, "DE")
     tenant = str(uuid.uuid4())
     with pc_sandbox.lock:
         bulk.add_customer(pc_sandbox, tenant, "alphagmbh.onmicrosoft.com", "Alpha GmbH",

@@ -12,7 +12,7 @@ import pytest
 from orders import cart as carts
 from persistence import db
 from tests.checkout.azure import azure_plan_of, reservation_price
-from tests.conftest import csrf_token, login, make_price
+from tests.conftest import csrf_token, login, make_price, move_to
 
 
 @pytest.fixture
@@ -23,6 +23,7 @@ def azure_plan(world, pc_sandbox):
 
 
 def _reservation_in_cart(world):
+    move_to(world.customer_a, "DE")  # C7: the reservation is priced for Germany
     return carts.add_line(carts.cart_for(world.reseller_a_user, world.customer_a),
                           reservation_price().id, 1)
 
@@ -153,6 +154,7 @@ def test_k12_an_azure_plan_in_the_cart_reads_as_usage_billed_monthly(client, wor
     plan = make_price(title="Azure plan", product_id="DZH318Z0BPS6", family="azure_plan",
                       market="GB", currency="GBP", cost="0", erp="0", term="",
                       cycle="one_time")
+    move_to(world.direct, "GB")  # C7: the market of its price
     db.session.commit()
     carts.add_line(carts.cart_for(world.direct_user, world.direct), plan.id, 1)
     login(client, world.direct_user)

@@ -122,8 +122,9 @@ def test_the_api_refuses_a_claimed_tenant_with_k11_only_and_no_holdings(
     created = client.post("/api/v1/customers", headers=as_b, json={
         "company_name": "Claimant Two GmbH", "contact_first_name": "Ada",
         "contact_last_name": "Lovelace", "email": "ada@claim.example", "phone": "+49 30 5",
-        "address_line1": "1 Main St", "city": "Berlin", "postal_code": "10117",
-        "country": "DE", "tenant_mode": "existing", "tenant_id": VICTIM})
+        "address_line1": "1 Main St", "city": "Redmond", "region": "WA",
+        "postal_code": "98052", "country": "US", "tenant_mode": "existing",
+        "tenant_id": VICTIM})  # in the market of the world's price (C7)
     assert created.status_code == 201
     claimant = db.session.get(Customer, created.get_json()["id"])
     confirm_mca(claimant, world.reseller_b_user)
@@ -147,8 +148,9 @@ def test_a_direct_sign_up_naming_the_tenant_orders_only_after_the_admin_approves
     assert sign_up(client, {
         "company_name": "Self Claim Ltd", "contact_first_name": "Jo",
         "contact_last_name": "Bloggs", "email": "billing@selfclaim.example",
-        "address_line1": "1 High St", "city": "London", "postal_code": "EC1A 1BB",
-        "country": "GB", "name": "Jo Bloggs", "user_email": "jo@selfclaim.example",
+        "address_line1": "1 High St", "city": "Seattle", "region": "WA",
+        "postal_code": "98101", "country": "US", "name": "Jo Bloggs",
+        "user_email": "jo@selfclaim.example",
         "password": "a long password", "confirm": "a long password",
         "tenant_mode": "existing", "tenant_id": VICTIM}).status_code == 302
     claimant = db.session.scalar(select(Customer).filter_by(company_name="Self Claim Ltd"))

@@ -21,7 +21,7 @@ from subscriptions.models import Subscription
 from subscriptions.renewal_rules import NextTermChange
 from subscriptions.sync import sync_all
 from tests.checkout.factories import URLS
-from tests.conftest import login
+from tests.conftest import login, move_to
 from tests.provisioning.conftest import crash_once_at
 from tests.provisioning.factories import (
     BUSINESS_STANDARD,
@@ -214,7 +214,9 @@ def test_r1_licences_added_by_an_order_record_that_the_scheduled_change_went(
     """Adding licences is a change during the term, on which Partner Center removes the
     change scheduled for the renewal: the history says so with the PATCH that did it, not
     an hour later when the sync sees it gone."""
-    first = make_order(lines=((BUSINESS_STANDARD, 3),))
+    user = reseller_user()
+    # C7: the renewal's terms are those its buyer's market sells, the factory's US prices.
+    first = make_order(user, move_to(customer(user), "US"), lines=((BUSINESS_STANDARD, 3),))
     run_job(first.id, pc_client)
     sub = db.session.scalars(select(Subscription)).one()
     renewals.schedule(sub, NextTermChange(5, sub.term_duration, sub.billing_cycle),

@@ -158,10 +158,13 @@ def test_a_customer_whose_new_tenant_was_created_can_order_again_k4(pc_app, pc_c
     from accounts.models import Customer
     from orders import cart as carts
     from tests.checkout.conftest import confirm_mca
-    from tests.conftest import login, post_form
+    from tests.conftest import login, move_to, post_form
+    from tests.provisioning.factories import customer as new_customer
     from tests.provisioning.factories import price_for
 
-    order = make_order()
+    user = reseller_user()
+    # C7: an American buyer, to order again at the factory's US prices.
+    order = make_order(user, move_to(new_customer(user), "US"))
     run_job(order.id, pc_client)
     customer = db.session.get(Customer, order.customer_id)
     # The tenant exists now: its domain is no longer free, and it is this customer's.

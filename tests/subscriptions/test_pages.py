@@ -157,13 +157,13 @@ def test_s3_the_refund_is_shown_before_confirming_and_cancelling_refunds_it(
         clock.move_to(START + timedelta(hours=167, minutes=59))
         agent_signs_in(client, world)
         page = client.get(f"/subscriptions/{sub.id}/cancel").get_data(as_text=True)
-        assert 'id="refund">19,35\xa0US$<' in page  # in the buyer's locale (en_DE)
+        assert 'id="refund">$19.35<' in page  # in the buyer's locale (en_US)
         response = confirm_cancel(client, sub.id, page)
         shown = client.get(response.headers["Location"]).get_data(as_text=True)
     assert response.status_code == 302
     assert pc_sandbox.data["subscriptions"][sub.pc_subscription_id]["wire"]["status"] == \
         "deleted"
-    assert "Refund: 19,35\xa0US$" in shown
+    assert "Refund: $19.35" in shown
 
 
 def test_s3_a_late_cancellation_is_refused_with_the_date_the_window_closed(client, world, buy):

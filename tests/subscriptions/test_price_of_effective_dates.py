@@ -20,6 +20,7 @@ from persistence import db
 from subscriptions import services
 from subscriptions.models import Subscription
 from tests.catalog.test_price_effective_dates import DAWN, EVE, START, successor
+from tests.conftest import move_to
 
 
 def imported(world, at, customer=None, began=None) -> Subscription:
@@ -74,6 +75,7 @@ def test_c7_an_imported_subscription_is_priced_in_its_buyers_market(world):
                  market="DE", currency="EUR", unit_price=Decimal("10.40"),
                  erp_price=Decimal("13.00"))
     db.session.add(euro)
+    move_to(world.customer_a, "DE")  # C7: the euro row is its market's
     db.session.commit()
     with time_machine.travel(DAWN, tick=False):
         sub = imported(world, DAWN)  # Alpha GmbH: Germany

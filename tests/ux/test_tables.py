@@ -43,15 +43,17 @@ def test_the_orders_list_sorts_by_total_as_a_number_both_ways(client, world):
 
 
 def test_the_orders_list_shows_each_orders_total_in_its_currency(client, world):
-    eur = another_order(world.customer_a, world.reseller_a_user, annual_eur_price(), 1)
+    german = make_customer(world.reseller_a, "Gamma GmbH", country="DE")  # C7: EUR is DE's
+    db.session.add(german)
+    eur = another_order(german, world.reseller_a_user, annual_eur_price(), 1)
     eur.total = Decimal("150.00")
     db.session.commit()
     login(client, world.reseller_a_user)
 
     html = client.get("/orders").get_data(as_text=True)
 
-    # In the customer's own way of writing money (a German customer: 12,50 US$).
-    assert "12,50\xa0US$" in html and "150,00\xa0€" in html and eur.number in html
+    # In each customer's own way of writing money: the American's $12.50, the German's €.
+    assert "$12.50" in html and "150,00\xa0€" in html and eur.number in html
 
 
 def test_orders_filter_by_customer_dates_and_search(client, world):
@@ -139,7 +141,7 @@ def test_the_admin_filters_all_orders_by_reseller_and_downloads_them(client, wor
 
     assert rows(page.get_data(as_text=True)) == [world.order_b.number]
     assert [row[0] for row in table[1:]] == [world.order_b.number]
-    assert "12,50\xa0US$" in page.get_data(as_text=True)
+    assert "$12.50" in page.get_data(as_text=True)  # Beta GmbH is American: en_US
 
 
 def test_subscriptions_filter_by_customer_search_sort_and_export(client, world):
@@ -196,7 +198,7 @@ def test_a_customers_page_lists_its_subscriptions_and_orders(client, world):
     subs = html[html.index('id="customer-subscriptions"'):html.index('id="customer-orders"')]
     orders = html[html.index('id="customer-orders"'):]
     assert f'href="/subscriptions/{sub.id}"' in subs
-    assert f'href="/orders/{world.order_a.id}"' in orders and "12,50\xa0US$" in orders
+    assert f'href="/orders/{world.order_a.id}"' in orders and "$12.50" in orders
 
 
 def test_a_direct_customers_company_page_lists_its_own_orders(client, world):
