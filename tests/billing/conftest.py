@@ -19,7 +19,7 @@ from orders.models import Order, OrderLine, ProvisioningJob
 from persistence import db
 from provisioning.jobs import provision_order
 from subscriptions.models import Subscription
-from tests.conftest import move_to
+from tests.conftest import make_price, move_to
 
 _numbers = itertools.count(1)
 
@@ -92,6 +92,14 @@ def provisioned(customer, user, price: Price, quantity: int, pc_client,
         return add_to
     return db.session.scalar(select(Subscription).where(
         Subscription.order_line_id == placed.lines[0].id))
+
+
+def e3_in_germany() -> Price:
+    """Microsoft 365 E3 for Germany, one-year term billed monthly (30.24 a licence and
+    month at ERP): the upgrade target of the billing scenes' Business Standard (R4)."""
+    return make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLZ",
+                      family="microsoft365", market="DE", currency="EUR", cost="24.192",
+                      erp="30.24", term="P1Y", cycle="monthly")
 
 
 def perpetual_price(market: str = "DE", currency: str = "EUR", erp: str = "950.00") -> Price:

@@ -26,13 +26,13 @@ from catalog.models import ResellerMarkup
 from persistence import db
 from subscriptions.models import Subscription, SubscriptionEvent
 from subscriptions.sync import sync_all
-from tests.billing.conftest import price_in, provisioned
+from tests.billing.conftest import e3_in_germany, price_in, provisioned
 from tests.billing.test_r4_upgrades_made_in_partner_center import (
     UPGRADED,
     ten_seats_seen_after_their_7_days,
     upgrade_in_partner_center,
 )
-from tests.conftest import PASSWORD, login, make_price
+from tests.conftest import PASSWORD, login
 
 BOUGHT = datetime(2021, 6, 18, 9, tzinfo=UTC)
 SHOWN = re.compile(r'id="billed-(\d+)">(charged|credited) <data value="([^"]+)">([^<]+)'
@@ -156,9 +156,7 @@ def test_r4_the_pages_show_the_conversion_of_licences_upgraded_in_partner_center
         client, shop, clock, pc_client):
     # 4 of 10 seats upgraded on 1 August (17 of 31 days left): on the source −55.27 for
     # the 10 and +33.16 for the 6; on the E3 subscription they moved into +66.33 for the 4.
-    make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLZ", family="microsoft365",
-               market="DE", currency="EUR", cost="24.192", erp="30.24", term="P1Y",
-               cycle="monthly")
+    e3_in_germany()
     sub = ten_seats_seen_after_their_7_days(shop, clock, pc_client)
     clock.move_to(UPGRADED)
     moved_to = upgrade_in_partner_center(pc_client, sub, 4)

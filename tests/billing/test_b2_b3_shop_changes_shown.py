@@ -19,7 +19,7 @@ from persistence import db
 from subscriptions import upgrades
 from subscriptions.models import Subscription
 from subscriptions.services import change_quantity
-from tests.billing.conftest import price_in, provisioned
+from tests.billing.conftest import e3_in_germany, price_in, provisioned
 from tests.billing.test_b2_b3_partner_center_changes_shown import (  # noqa: F401 - fixture
     end_user,
     event_of,
@@ -27,7 +27,7 @@ from tests.billing.test_b2_b3_partner_center_changes_shown import (  # noqa: F40
     page_of,
     shown,
 )
-from tests.conftest import login, make_price
+from tests.conftest import login
 
 JUNE_END = date(2021, 6, 30)
 
@@ -78,9 +78,7 @@ def test_r4_the_pages_show_the_conversion_of_the_shops_own_upgrade_as_invoiced(
         client, shop, clock, pc_client):
     # 4 of 10 seats upgraded to E3 on 1 August (17 of 31 days left): on the source −55.27
     # for the 10 and +33.16 for the 6; on the E3 subscription +66.33 for the 4.
-    make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLZ", family="microsoft365",
-               market="DE", currency="EUR", cost="24.192", erp="30.24", term="P1Y",
-               cycle="monthly")
+    e3_in_germany()
     annual = price_in(shop, "DE", "EUR", erp="10.08", term="P1Y", cycle="monthly")
     sub = provisioned(shop.customer_a, shop.reseller_a_user, annual, 10, pc_client)
     clock.move_to(datetime(2021, 8, 1, 9, tzinfo=UTC))

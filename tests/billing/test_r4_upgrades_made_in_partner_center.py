@@ -24,8 +24,7 @@ from persistence import db
 from subscriptions import upgrades
 from subscriptions.models import Subscription
 from subscriptions.sync import sync_all
-from tests.billing.conftest import price_in, provisioned
-from tests.conftest import make_price
+from tests.billing.conftest import e3_in_germany, price_in, provisioned
 
 UPGRADED = datetime(2021, 8, 1, 9, tzinfo=UTC)  # 17 of the cycle's 31 days left (1–17 Aug)
 
@@ -138,9 +137,7 @@ def test_r4_the_subscription_an_upgrade_in_partner_center_made_is_billed_as_the_
     # The sync adopts the E3 subscription the 4 seats moved into, coterminous with its
     # source: its first charge the conversion for 1–17 August, then the source's monthly
     # cycles of its year (18 August, …), never a purchase of its own on 1 August.
-    make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLZ", family="microsoft365",
-               market="DE", currency="EUR", cost="24.192", erp="30.24", term="P1Y",
-               cycle="monthly")
+    e3_in_germany()
     sub = ten_seats_seen_after_their_7_days(shop, clock, pc_client)
     clock.move_to(UPGRADED)
     moved_to = upgrade_in_partner_center(pc_client, sub, 4)
@@ -169,9 +166,7 @@ def test_r4_the_shops_own_upgrade_is_not_seen_again_as_one_made_in_partner_cente
     # Conversion only after the shop's read of the row (as it may: the transition's answer
     # says "Started"). When the sync next reads the row's transitions (1 seat removed
     # besides), that Conversion is the shop's, recorded already: not a second upgrade.
-    make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLZ", family="microsoft365",
-               market="DE", currency="EUR", cost="24.192", erp="30.24", term="P1Y",
-               cycle="monthly")
+    e3_in_germany()
     sub = ten_seats_seen_after_their_7_days(shop, clock, pc_client)
     clock.move_to(UPGRADED)
     (offer,) = upgrades.eligible(sub, pc_client)
@@ -187,9 +182,7 @@ def test_r4_the_shops_own_upgrade_is_not_seen_again_as_one_made_in_partner_cente
 def e3_held_since_18_june(shop, pc_client, seats: int = 2) -> Subscription:
     """Microsoft 365 E3, an annual term billed monthly at 30.24 EUR, bought the same day as
     the ten seats of Business Standard (coterminous with them: an eligible upgrade target)."""
-    e3 = make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLZ", family="microsoft365",
-                    market="DE", currency="EUR", cost="24.192", erp="30.24", term="P1Y",
-                    cycle="monthly")
+    e3 = e3_in_germany()
     db.session.commit()
     return provisioned(shop.customer_a, shop.reseller_a_user, e3, seats, pc_client)
 
@@ -226,9 +219,7 @@ def test_r4_seats_upgraded_in_partner_center_into_a_subscription_held_are_conver
 
 
 def e3_on_sale() -> None:
-    make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLZ", family="microsoft365",
-               market="DE", currency="EUR", cost="24.192", erp="30.24", term="P1Y",
-               cycle="monthly")
+    e3_in_germany()
     db.session.commit()
 
 
