@@ -27,11 +27,7 @@ from persistence import db
 from subscriptions.models import Subscription, SubscriptionEvent
 from subscriptions.sync import sync_all
 from tests.billing.conftest import e3_in_germany, price_in, provisioned
-from tests.billing.test_r4_upgrades_made_in_partner_center import (
-    UPGRADED,
-    ten_seats_seen_after_their_7_days,
-    upgrade_in_partner_center,
-)
+from tests.billing.test_r4_upgrades_made_in_partner_center import upgraded_and_seen
 from tests.conftest import PASSWORD, login
 
 BOUGHT = datetime(2021, 6, 18, 9, tzinfo=UTC)
@@ -157,11 +153,7 @@ def test_r4_the_pages_show_the_conversion_of_licences_upgraded_in_partner_center
     # 4 of 10 seats upgraded on 1 August (17 of 31 days left): on the source −55.27 for
     # the 10 and +33.16 for the 6; on the E3 subscription they moved into +66.33 for the 4.
     e3_in_germany()
-    sub = ten_seats_seen_after_their_7_days(shop, clock, pc_client)
-    clock.move_to(UPGRADED)
-    moved_to = upgrade_in_partner_center(pc_client, sub, 4)
-    clock.move_to(datetime(2021, 8, 1, 10, tzinfo=UTC))
-    sync_all(pc_client)
+    sub, moved_to = upgraded_and_seen(shop, clock, pc_client, 4)
     target = db.session.scalar(select(Subscription).where(
         Subscription.pc_subscription_id == moved_to))
     login(client, shop.reseller_a_user)

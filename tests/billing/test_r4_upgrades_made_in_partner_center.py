@@ -52,6 +52,17 @@ def ten_seats_seen_after_their_7_days(shop, clock, pc_client) -> Subscription:
     return sub
 
 
+def upgraded_and_seen(shop, clock, pc_client, seats: int) -> tuple[Subscription, str]:
+    """The ten seats, `seats` of them upgraded in Partner Center at 09:00 on 1 August and
+    seen by the sync's pass at 10:00: the source and the id of the subscription made."""
+    sub = ten_seats_seen_after_their_7_days(shop, clock, pc_client)
+    clock.move_to(UPGRADED)
+    moved_to = upgrade_in_partner_center(pc_client, sub, seats)
+    clock.move_to(datetime(2021, 8, 1, 10, tzinfo=UTC))
+    sync_all(pc_client)
+    return sub, moved_to
+
+
 def bill_to_october() -> None:
     for month, last in (("2021-06", date(2021, 6, 30)), ("2021-07", date(2021, 7, 31)),
                         ("2021-08", date(2021, 8, 31)), ("2021-09", date(2021, 9, 30)),
@@ -72,11 +83,7 @@ def test_r4_licences_upgraded_in_partner_center_are_converted_not_kept(
     # after their 7 days, 4 are upgraded in Partner Center. KEPT would bill the 10 to
     # June 2022; Microsoft credits the 10 for 1–17 August, charges the 6 left for them,
     # and bills 6 from then on (the 4 on the subscription they moved into).
-    sub = ten_seats_seen_after_their_7_days(shop, clock, pc_client)
-    clock.move_to(UPGRADED)
-    upgrade_in_partner_center(pc_client, sub, 4)
-    clock.move_to(datetime(2021, 8, 1, 10, tzinfo=UTC))
-    sync_all(pc_client)
+    sub, _ = upgraded_and_seen(shop, clock, pc_client, 4)
     sync_all(pc_client)  # seen once
     clock.move_to(datetime(2021, 10, 31, 23, tzinfo=UTC))
     bill_to_october()
@@ -119,11 +126,7 @@ def test_r4_a_subscription_wholly_upgraded_in_partner_center_is_converted_not_ca
     # Every seat upgraded after the cancellation window: Partner Center leaves the source
     # without seats (the sandbox cancels it). Not an uncredited cancellation billed to the
     # term's end: the 10 are credited for 1–17 August and the source bills nothing after.
-    sub = ten_seats_seen_after_their_7_days(shop, clock, pc_client)
-    clock.move_to(UPGRADED)
-    upgrade_in_partner_center(pc_client, sub, 10)
-    clock.move_to(datetime(2021, 8, 1, 10, tzinfo=UTC))
-    sync_all(pc_client)
+    sub, _ = upgraded_and_seen(shop, clock, pc_client, 10)
     clock.move_to(datetime(2021, 10, 31, 23, tzinfo=UTC))
     bill_to_october()
     assert [c[:3] for c in source_charges(sub)] == [
@@ -138,11 +141,7 @@ def test_r4_the_subscription_an_upgrade_in_partner_center_made_is_billed_as_the_
     # source: its first charge the conversion for 1–17 August, then the source's monthly
     # cycles of its year (18 August, …), never a purchase of its own on 1 August.
     e3_in_germany()
-    sub = ten_seats_seen_after_their_7_days(shop, clock, pc_client)
-    clock.move_to(UPGRADED)
-    moved_to = upgrade_in_partner_center(pc_client, sub, 4)
-    clock.move_to(datetime(2021, 8, 1, 10, tzinfo=UTC))
-    sync_all(pc_client)
+    sub, moved_to = upgraded_and_seen(shop, clock, pc_client, 4)
     sync_all(pc_client)
     clock.move_to(datetime(2021, 10, 31, 23, tzinfo=UTC))
     bill_to_october()
