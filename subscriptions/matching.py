@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Protocol
 
 from sqlalchemy import select
@@ -25,7 +25,9 @@ from accounts.models import Customer, Reseller
 from catalog.models import Product
 from connectors.partner_center.commerce_types import Subscription as RemoteSubscription
 from persistence import db
+from persistence.money import add_months
 from subscriptions.models import Subscription
+from subscriptions.rules import TERM_MONTHS
 
 MAX_REASONS = 20  # distinct reasons kept; a base of thousands must not grow the summary
 IN_CHUNK = 500  # ids per IN (...) query: far below SQLite's and PostgreSQL's limits
@@ -179,7 +181,21 @@ def adopt(remote: RemoteSubscription, tenant_id: str, owners: Sequence[Owner],
         pc_sku_id=parts[1] if len(parts) > 1 else "", title=product.title,
         family=product.family, billing_cycle=remote.billing_cycle,
         term_duration=remote.term_duration, partner_id=remote.partner_id,
-        purchased_at=remote.created or datetime.now(UTC), term_start=remote.created)
+        purchased_at=remote.created or datetime.now(UTC), term_start=running_term_start(remote))
     sub.record("imported", "Found in Partner Center; bought outside this storefront.")
     db.session.add(sub)
     return sub
+
+
+def running_term_start(remote: RemoteSubscription) -> datetime | None:
+    """The first day of the term running now: a subscription bought two years ago on a
+    yearly term and renewed since is in its third term, whose first day S3's cancel window
+    and refunds count from, not its creation. Partner Center reports the running term's
+    end (commitmentEndDate) but not its start, so it is that end less one term, and never
+    before the purchase (a first term cut short to co-term, R6, or one not yet over)."""
+    months = TERM_MONTHS.get(remote.term_duration)
+    if remote.term_end is None or months is None:
+        return remote.created
+    began = datetime.combine(add_months(remote.term_end.astimezone(UTC).date(), -months),
+                             time(), UTC)
+    return began if remote.created is None or began > remote.created else remote.created

@@ -14,10 +14,11 @@ from connectors.partner_center.sandbox import Fault, bulk, seed
 from connectors.partner_center.sandbox.__main__ import build
 from demo import catalog as demo_catalog
 from demo import load as demo
-from persistence import db
+from persistence import as_utc, db
 from subscriptions import import_runs
 from subscriptions.adoption import import_customers
 from subscriptions.models import PartnerCenterImport, Subscription
+from subscriptions.quotes import cancellation_quote
 from subscriptions.sync import sync_all
 from subscriptions.tasks import import_partner_center_task
 from tests.api.factories import make_subscription
@@ -264,6 +265,40 @@ def test_a_later_sync_mirrors_a_subscription_created_in_partner_center_afterward
     assert sync_all(pc_client).added == 0  # known from now on
 
 
+def test_s3_an_adopted_subscription_renewed_in_partner_center_counts_its_term_from_the_renewal(
+        world, catalog, pc_client, pc_sandbox, alpha_in_partner_center):
+    """Bought on a monthly term two months ago and renewed in Partner Center since, before
+    the storefront ever saw it: its running term starts at its latest renewal, so
+    cancelling within 24 hours of that start refunds the whole charge cycle (S3), as
+    Microsoft would, where counting from the purchase refunded only the days left."""
+    bought = pc_sandbox.now() - timedelta(days=62)
+    with pc_sandbox.lock:
+        record = bulk.add_subscription(pc_sandbox, ALPHA_TENANT, plan(pc_sandbox, "CFQ7TTC0LDPB"),
+                                       4, seed.RESELLER_MPN_ID, bought)
+    assert sync_all(pc_client).added == 1  # the read rolls it over its term ends
+    sub = db.session.scalars(select(Subscription).where(
+        Subscription.pc_subscription_id == record["wire"]["id"])).one()
+    renewed = datetime.fromisoformat(record["termStart"].replace("Z", "+00:00"))
+    assert renewed > bought + timedelta(days=27)  # renewed twice
+    assert abs(as_utc(sub.purchased_at) - bought) < timedelta(seconds=1)  # cycles count from it
+    assert as_utc(sub.term_start) == renewed
+    quote = cancellation_quote(sub, now=renewed + timedelta(hours=20))
+    assert quote.credit.period_start == renewed.date()
+    assert quote.credit.effective_unit_price == quote.credit.unit_price > 0  # the whole cycle
+    assert quote.amount == quote.credit.unit_price * 4
+
+
+def test_an_adopted_subscription_in_its_first_term_counts_it_from_its_purchase(
+        world, pc_client, pc_sandbox, alpha_in_partner_center):
+    remote = buy_in_partner_center(pc_sandbox, ALPHA_TENANT, quantity=3)
+    sync_all(pc_client)
+    sub = db.session.scalars(select(Subscription).where(
+        Subscription.pc_subscription_id == remote)).one()
+    assert sub.term_start is not None
+    assert as_utc(sub.term_start) == as_utc(sub.purchased_at) > pc_sandbox.now() - timedelta(
+        days=4)  # bought three days ago (buy_in_partner_center)
+
+
 def test_flask_partner_center_import_prints_progress_and_the_summary(
         app, world, pc_sandbox, alpha_in_partner_center):
     with pc_sandbox.lock:
@@ -360,3 +395,4 @@ def test_the_sandbox_server_adds_the_existing_customers_once_across_restarts(tmp
     assert restarted.data["customers"].keys() == first.data["customers"].keys()
     assert len(restarted.data["subscriptions"]) == sum(len(e.plans) for e in bulk.EXISTING)
     assert bulk.EXISTING[0].tenant_id not in build(None).data["customers"]  # tests: off
+
