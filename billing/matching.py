@@ -20,6 +20,11 @@ subscription and charge type (a different period), else it is unmatched.
   effective price is stored to 4 places and Microsoft's own examples round a refund line
   both ways (-94.08 and 112.8 in one example), so a difference of at most one cent per
   seat on Microsoft's lines is rounding; more than that is a discrepancy.
+- A cycle charged at the old count before the sync saw a change made in Partner Center, and
+  the change's catch-up pairs for it, are one group (billing.catch_ups): Microsoft bills that
+  cycle as one line at the new count. Their parts are whole cycles, with nothing to round
+  but Microsoft's own cut, so they must sum to Microsoft's line to the cent; matched, they
+  are still listed, saying so, since our invoice shows the cycle as more than one line.
 """
 
 from __future__ import annotations
@@ -96,6 +101,8 @@ class OurGroup:
     subscription_id: int | None = None
     customer_name: str = ""
     product: str = ""
+    charged_before: int | None = None  # a cycle's count before late-seen catch-ups
+    caught_up: list[str] = field(default_factory=list)  # their charge types
 
     def add(self, quantity: int, unit_price: Decimal, effective: Decimal,
             cost: Decimal | None) -> None:
@@ -107,6 +114,23 @@ class OurGroup:
         prorated = abs(Decimal(cost) * Decimal(effective) / Decimal(unit_price)) \
             if unit_price else Decimal(cost)
         self.parts.append((prorated, quantity))
+
+    def catch_up(self, pair: OurGroup, charge_type: str) -> None:
+        """Add the catch-up pair of a change the sync saw after this cycle was charged
+        (billing.catch_ups)."""
+        if self.charged_before is None:
+            self.charged_before = self.quantity
+        self.parts += pair.parts
+        if charge_type not in self.caught_up:
+            self.caught_up.append(charge_type)
+
+    @property
+    def late_seen(self) -> str:
+        """What the page says of a cycle charge with a late-seen change ("" for others)."""
+        if not self.caught_up:
+            return ""
+        return (f"cycle charge with a late-seen change: charged at {self.charged_before}, "
+                f"caught up to {self.quantity} ({', '.join(self.caught_up)})")
 
     @property
     def quantity(self) -> int:
@@ -127,7 +151,8 @@ class OurGroup:
 
 @dataclass(frozen=True)
 class Finding:
-    """One disagreement, ready to be stored as a ReconciliationItem."""
+    """One disagreement, or a match the page explains (a cycle with a late-seen change),
+    ready to be stored as a ReconciliationItem."""
 
     kind: str
     key: Key
@@ -139,6 +164,10 @@ class Finding:
     note: str
     ours: OurGroup | None
     microsoft: MicrosoftGroup | None
+
+    @property
+    def agrees(self) -> bool:
+        return self.kind == ItemKind.MATCHED_LATE_SEEN
 
 
 def _differences(k: Key, ours: OurGroup, theirs: MicrosoftGroup,
@@ -157,34 +186,43 @@ def _differences(k: Key, ours: OurGroup, theirs: MicrosoftGroup,
                      "Microsoft")
         return notes, None
     expected = ours.expected(theirs.rate)
+    # Whole cycles have no proration to round: a late-seen catch-up sums to the cent.
+    slack = Decimal(0) if ours.caught_up else CENT * max(theirs.seats, Decimal(1))
     if expected is None:
         notes.append("no cost price for the amount: check the catalog")
-    elif abs(expected - theirs.amount) > CENT * max(theirs.seats, Decimal(1)):
+    elif abs(expected - theirs.amount) > slack:
         notes.append(f"amount {expected.quantize(CENT)} expected at our cost, "
                      f"{theirs.amount.quantize(CENT)} billed")
     return notes, expected
 
 
+def _note(ours: OurGroup, notes: list[str]) -> str:
+    """A row's note: what differs, after what a late-seen catch-up added to the cycle."""
+    return "; ".join([ours.late_seen, *notes] if ours.late_seen else notes)[:300]
+
+
 def _pair(k: Key, ours: OurGroup, theirs: MicrosoftGroup) -> Finding | None:
     notes, expected = _differences(k, ours, theirs)
-    if not notes:
+    if not notes and not ours.late_seen:
         return None
-    return Finding(ItemKind.DIFFERENT, k, Decimal(ours.quantity), theirs.quantity, expected,
-                   theirs.amount, theirs.currency, "; ".join(notes)[:300], ours, theirs)
+    kind = ItemKind.DIFFERENT if notes else ItemKind.MATCHED_LATE_SEEN
+    return Finding(kind, k, Decimal(ours.quantity), theirs.quantity, expected,
+                   theirs.amount, theirs.currency, _note(ours, notes), ours, theirs)
 
 
 def _different_period(mine: Key, theirs_key: Key, ours: OurGroup,
                       theirs: MicrosoftGroup) -> Finding:
     notes, expected = _differences(theirs_key, ours, theirs, period=mine)
     return Finding(ItemKind.DIFFERENT, theirs_key, Decimal(ours.quantity), theirs.quantity,
-                   expected, theirs.amount, theirs.currency, "; ".join(notes)[:300], ours,
+                   expected, theirs.amount, theirs.currency, _note(ours, notes), ours,
                    theirs)
 
 
 def _alone_ours(k: Key, ours: OurGroup) -> Finding:
     expected = ours.expected(Decimal(1))
     return Finding(ItemKind.UNMATCHED_OURS, k, Decimal(ours.quantity), None, expected, None,
-                   ours.currency, "charged here, not billed by Microsoft", ours, None)
+                   ours.currency, _note(ours, ["charged here, not billed by Microsoft"]),
+                   ours, None)
 
 
 def _alone_microsoft(k: Key, theirs: MicrosoftGroup) -> Finding:
@@ -195,11 +233,12 @@ def _alone_microsoft(k: Key, theirs: MicrosoftGroup) -> Finding:
 
 def match(ours: dict[Key, OurGroup],
           microsoft: dict[Key, MicrosoftGroup]) -> tuple[list[Finding], int]:
-    """Every disagreement between the two sides, and how many groups agreed."""
+    """Every disagreement between the two sides (and each cycle with a late-seen change,
+    matched or not), and how many groups agreed."""
     findings, agreed = [], 0
     for k in ours.keys() & microsoft.keys():
         found = _pair(k, ours[k], microsoft[k])
-        agreed += found is None
+        agreed += found is None or found.agrees
         findings += [found] if found else []
     left_ours = _by_plan(k for k in ours if k not in microsoft)
     left_theirs = _by_plan(k for k in microsoft if k not in ours)

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 
 from accounts.models import Customer
+from billing.catch_ups import fold, is_catch_up
 from billing.expected_costs import Costs, Renewals
 from billing.matching import Finding, Key, MicrosoftGroup, OurGroup, key, match
 from billing.models import Charge, ChargeType
@@ -116,7 +117,8 @@ def compared(run: ReconciliationRun, invoice_ids: list[str],
     run.items = [_item(f) for f in findings]
     for kind in ItemKind.ALL:
         setattr(run, kind, sum(1 for f in findings if f.kind == kind))
-    run.state = RunState.DISCREPANCIES if findings else RunState.MATCHED
+    agree = all(f.agrees for f in findings)
+    run.state = RunState.MATCHED if agree else RunState.DISCREPANCIES
     return finish(run)
 
 
@@ -144,8 +146,10 @@ def _microsoft(invoice_ids: list[str], exports: ExportSource,
 
 
 def _ours(month: str, run: ReconciliationRun) -> dict[Key, OurGroup]:
-    """Our charges of the month for Partner Center subscriptions, summed by key."""
+    """Our charges of the month for Partner Center subscriptions, summed by key; a
+    late-seen change's catch-up with the charge of its cycle (billing.catch_ups)."""
     groups: dict[Key, OurGroup] = defaultdict(OurGroup)
+    catch_ups: dict[Key, OurGroup] = defaultdict(OurGroup)
     costs = Costs(Renewals(month))
     query = (select(Charge, OrderLine.price_id, Customer.company_name, Subscription.title)
              .join(Customer, Customer.id == Charge.customer_id)
@@ -155,14 +159,15 @@ def _ours(month: str, run: ReconciliationRun) -> dict[Key, OurGroup]:
                     Charge.charge_type.not_in(NOT_MICROSOFTS))
              .order_by(Charge.id).execution_options(yield_per=BATCH))
     for charge, price_id, customer, title in db.session.execute(query):
-        group = groups[key(charge.pc_subscription_id, charge.charge_type, charge.period_start,
-                           charge.period_end)]
+        group = (catch_ups if is_catch_up(charge.source) else groups)[key(
+            charge.pc_subscription_id, charge.charge_type, charge.period_start,
+            charge.period_end)]
         group.add(charge.quantity, charge.unit_price, charge.effective_unit_price,
                   costs.of(charge, price_id))
         group.currency, group.subscription_id = charge.currency, charge.subscription_id
         group.customer_name, group.product = customer, title or charge.description
         run.our_charges += 1
-    return dict(groups)
+    return fold(dict(groups), dict(catch_ups))
 
 
 def _item(finding: Finding) -> ReconciliationItem:

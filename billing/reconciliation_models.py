@@ -2,8 +2,10 @@
 
 A run compares one billing month of our charges with Microsoft's invoice(s) for the month
 and keeps only the lines that do not agree: a Microsoft line we have no charge for, a
-charge of ours Microsoft did not bill, or both present but different. Runs are kept (a
-re-run is a new run), so the admin page can show when a difference appeared or went away.
+charge of ours Microsoft did not bill, or both present but different; and, matched, a
+cycle whose charge a late-seen change caught up, which our invoice shows as more lines
+than Microsoft's one. Runs are kept (a re-run is a new run), so the admin page can show
+when a difference appeared or went away.
 A run the admin's page starts waits for Microsoft's exports in a worker
 (billing.reconciliation_exports): until they are ready it is `exporting`, and it keeps
 each export's operation so that every later step polls the same one.
@@ -20,8 +22,11 @@ class ItemKind:
     UNMATCHED_MICROSOFT = "unmatched_microsoft"  # Microsoft billed it; we charged nothing
     UNMATCHED_OURS = "unmatched_ours"  # we charged it; Microsoft did not bill it
     DIFFERENT = "different"  # both billed it, with another quantity, amount or period
+    # No disagreement: a cycle charge and the catch-up of a change the sync saw late match
+    # Microsoft's one line (billing.catch_ups); listed so the page says why they match.
+    MATCHED_LATE_SEEN = "matched_late_seen"
 
-    ALL = (UNMATCHED_MICROSOFT, UNMATCHED_OURS, DIFFERENT)
+    ALL = (UNMATCHED_MICROSOFT, UNMATCHED_OURS, DIFFERENT)  # the disagreements, each counted
 
 
 class RunState:

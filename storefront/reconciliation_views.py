@@ -28,7 +28,7 @@ from flask import (
 from flask.cli import AppGroup, with_appcontext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
@@ -49,7 +49,8 @@ from storefront.tables import csv_download
 bp = Blueprint("reconciliation", __name__, url_prefix="/admin/billing/reconciliation")
 KIND_LABELS = {ItemKind.UNMATCHED_MICROSOFT: "Billed by Microsoft only",
                ItemKind.UNMATCHED_OURS: "Charged here only",
-               ItemKind.DIFFERENT: "Different"}
+               ItemKind.DIFFERENT: "Different",
+               ItemKind.MATCHED_LATE_SEEN: "Matched: cycle charge with a late-seen change"}
 CSV_HEADER = ("Kind", "Customer", "Product", "Partner Center subscription", "Charge type",
               "Period start", "Period end", "Quantity here", "Quantity at Microsoft",
               "Amount expected at our cost", "Amount billed by Microsoft", "Currency",
@@ -120,11 +121,19 @@ def show(run_id: int):
     kind = request.args.get("kind", "")
     query = select(ReconciliationItem).where(ReconciliationItem.run_id == run.id) \
         .order_by(ReconciliationItem.id)
-    if kind in ItemKind.ALL:
+    if kind in KIND_LABELS:
         query = query.where(ReconciliationItem.kind == kind)
     return render_template("reconciliation/run.html", run=run, page=paginate(query, 50),
-                           kind=kind if kind in ItemKind.ALL else "", kinds=KIND_LABELS,
-                           money=_money, quantity=_quantity, outcome=_outcome(run))
+                           kind=kind if kind in KIND_LABELS else "", kinds=KIND_LABELS,
+                           money=_money, quantity=_quantity, outcome=_outcome(run),
+                           late_seen=_late_seen(run))
+
+
+def _late_seen(run: ReconciliationRun) -> int:
+    """The run's cycles matched with a late-seen change: listed, though they match."""
+    return db.session.scalar(select(func.count(ReconciliationItem.id)).where(
+        ReconciliationItem.run_id == run.id,
+        ReconciliationItem.kind == ItemKind.MATCHED_LATE_SEEN))
 
 
 @bp.get("/<int:run_id>/status.json")

@@ -1,5 +1,5 @@
-"""B6's comparison on its own (billing.matching: pure, no database, no network): how lines
-are grouped and paired, and what counts as a difference."""
+"""B6's comparison on its own (billing.matching, billing.catch_ups: pure, no database, no
+network): how lines are grouped and paired, and what counts as a difference."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
+from billing.catch_ups import fold, is_catch_up
 from billing.matching import MicrosoftGroup, OurGroup, key, match
 from connectors.graph import ReconciliationLineItem
 
@@ -110,3 +113,50 @@ def test_what_only_one_side_has_is_listed_as_that_sides_alone():
     assert sorted((f.kind, f.key.subscription) for f in findings) == [
         ("unmatched_microsoft", "other"), ("unmatched_ours", SUB.lower())]
     assert agreed == 0
+
+
+JULY = (date(2021, 7, 18), date(2021, 8, 17))
+
+
+def late_seen(cycle_cost: str = "9.20", catch_up: tuple = (-10, 15)) -> dict:
+    """July's cycle charged at 10, then the catch-up of 5 seats added in Partner Center
+    before it began and seen after (billing.catch_ups), at our cost EUR 9.20."""
+    cycle = ours(("cycleCharge", 10, "11.50", "11.50", cycle_cost, JULY))
+    pair = ours(*(("addQuantity", q, "11.50", "11.50", "9.20", JULY) for q in catch_up))
+    return fold(cycle, pair)
+
+
+@pytest.mark.parametrize(("source", "caught_up"), [
+    ("add:41:2021-07-18:refund", True), ("remove:7:2021-07-18:charge", True),
+    ("convert:3:2021-07-18:charge", True), ("add:41:refund", False),
+    ("sub:12:2021-07-18", False), ("cancel:sub:12:2021-07-18", False)])
+def test_a_catch_up_is_told_by_its_source_key_naming_the_cycle(source, caught_up):
+    assert is_catch_up(source) is caught_up
+
+
+def test_a_cycle_charge_and_its_late_seen_catch_up_match_microsofts_one_cycle_line():
+    theirs = microsoft(ms_line("cycleCharge", 15, "9.20", "150.00", JULY,
+                               rate="1.086956522"))
+    (finding,), agreed = match(late_seen(), theirs)
+    assert (finding.kind, finding.agrees, agreed) == ("matched_late_seen", True, 1)
+    assert (finding.quantity_ours, finding.amount_ours) == (15, Decimal("150.00"))
+    assert finding.note == ("cycle charge with a late-seen change: charged at 10, caught "
+                            "up to 15 (addQuantity)")
+
+
+def test_a_late_seen_cycle_must_sum_to_microsofts_line_to_the_cent():
+    # Whole cycles round nothing but Microsoft's own cut: a cent off is no rounding here,
+    # where a prorated line of 15 seats may be 15 cents off.
+    theirs = microsoft(ms_line("cycleCharge", 15, "9.20", "149.99", JULY,
+                               rate="1.086956522"))
+    (finding,), agreed = match(late_seen(), theirs)
+    assert (finding.kind, agreed) == ("different", 0)
+    assert finding.note.endswith("amount 150.00 expected at our cost, 149.99 billed")
+
+
+def test_a_catch_up_whose_cycle_was_charged_in_another_month_stays_a_seat_change():
+    pair = ours(("addQuantity", -10, "11.50", "11.50", "9.20", JULY),
+                ("addQuantity", 15, "11.50", "11.50", "9.20", JULY))
+    (finding,), _ = match(fold({}, pair), {})
+    assert (finding.kind, finding.key.charge_type, finding.quantity_ours) == (
+        "unmatched_ours", "addQuantity", 5)
