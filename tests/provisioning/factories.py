@@ -1,7 +1,9 @@
 """Orders as checkout leaves them (submitted, with a queued job), built without the checkout.
 
 The default: a lite reseller known to the sandbox orders 3 monthly Microsoft 365 Business
-Standard licenses for a new German customer whose MCA confirmation is in the ledger.
+Standard licenses, at the US prices `price_for` creates, for a new American customer whose
+MCA confirmation is in the ledger (C7: a customer buys only at its own market's prices;
+tests.conftest.move_to moves one to another market).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from catalog.models import Price, Product, Sku
 from connectors.partner_center.sandbox import seed
 from orders.models import Order, OrderLine, ProvisioningJob
 from persistence import db
+from tests.conftest import ADDRESSES
 
 _numbers = itertools.count(1)
 BUSINESS_STANDARD = ("CFQ7TTC0LDPB", "0001", "Microsoft 365 Business Standard",
@@ -65,13 +68,16 @@ def price_for(product: tuple[str, str, str, str], term: str = "P1M",
 
 
 def customer(user: User, name: str | None = None, **changes) -> Customer:
-    """A new end customer of the user's reseller, with a free onmicrosoft.com prefix."""
+    """A new end customer of the user's reseller, with a free onmicrosoft.com prefix: in
+    the US (the market of `price_for`'s rows: C7), or in the country asked for, at a valid
+    address there (Partner Center checks the postal code and region against the country)."""
     n = next(_numbers)
     name = name or f"Contoso {n}"
+    country = changes.get("country", "US")
     values = {"company_name": name, "contact_first_name": "Erika",
               "contact_last_name": "Mustermann", "email": f"it{n}@contoso.example",
-              "phone": "+49 30 1234567", "address_line1": "Unter den Linden 1",
-              "city": "Berlin", "postal_code": "10117", "country": "DE",
+              "phone": "+1 425 555 0100", "address_line1": "1 Main St",
+              **ADDRESSES.get(country, {}), "country": country,
               "domain_prefix": f"contoso{n}x{id(user) % 997}"}
     found = Customer(reseller=user.reseller, **(values | changes))
     if found.tenant_mode == "existing":  # K11: checkout let it through, so it was shown
