@@ -19,6 +19,7 @@ from connectors.partner_center.commerce_types import (
     Product,
     Sku,
     Subscription,
+    termed_new_commerce,
 )
 from connectors.partner_center.coterm_types import CustomTermEndDate
 from connectors.partner_center.transition_types import Transition, TransitionEligibility
@@ -268,7 +269,12 @@ class CommerceApi:
             request_id=request_id, correlation_id=correlation_id))
         if response.status_code == 202:
             return self._accepted(response, path, quantity, correlation_id)
-        return Subscription.from_wire(response.json())
+        answer = response.json()
+        if quantity is not None and _windows_left_out(answer):
+            # S2: read the seats' 7-day windows from the resource (get-a-subscription-by-id)
+            # rather than leave the seats just added with no window until a sync.
+            answer = self._subscription_wire(customer_id, subscription_id, correlation_id)
+        return Subscription.from_wire(answer)
 
     def _accepted(self, response, path: str, quantity: int | None,
                   correlation_id: str | None) -> Subscription:
@@ -290,3 +296,10 @@ class CommerceApi:
             "GET", f"{_c(customer_id)}/subscriptions/{_q(subscription_id)}",
             correlation_id=correlation_id))
         return response.json()
+
+
+def _windows_left_out(answer: Any) -> bool:
+    """A new-commerce subscription answered without refundableQuantity. The one new-commerce
+    answer change-the-quantity-of-a-subscription shows carries it (its legacy one, with no
+    such windows, does not), but nothing promises every answer does."""
+    return wire.get(answer, "refundableQuantity") is None and termed_new_commerce(answer)

@@ -409,7 +409,7 @@ class Subscription:
             partner_id=wire.text(data, "partnerId"), created=wire.timestamp(data, "creationDate"),
             commitment_end=wire.timestamp(data, "commitmentEndDate"),
             term_end=term_end_of(wire.timestamp(data, "commitmentEndDate"),
-                                 new_commerce=_termed_new_commerce(data)),
+                                 new_commerce=termed_new_commerce(data)),
             cancellation_allowed_until=wire.timestamp(data, "cancellationAllowedUntilDate"),
             etag=wire.text(wire.obj(data, "attributes"), "etag"),
             refundable=tuple(RefundableSeats.from_wire(d) for d in
@@ -419,7 +419,7 @@ class Subscription:
         )
 
 
-def _termed_new_commerce(data: Any) -> bool:
+def termed_new_commerce(data: Any) -> bool:
     """A new-commerce subscription with a term: its offerId is a catalog item ID (product:
     sku:availability, as every new-commerce sample shows; legacy ones are a GUID or
     MS-AZR-…). Without a term (an Azure plan, perpetual software) commitmentEndDate is no

@@ -5,6 +5,7 @@ still-refundable addition in refundableQuantity.details with its own deadline.""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -110,3 +111,41 @@ def test_a_slow_addition_is_refundable_from_when_it_was_asked_for(pc_sandbox, su
     pc_sandbox.config.subscription_patch_reads = 1
     assert change(14).quantity == 14  # answered 202, read back at its Location
     assert _windows(read()) == [(4, START + timedelta(days=8) + WINDOW)]
+
+
+@pytest.fixture
+def patch_answers_without_windows(pc_responses):
+    """Partner Center's PATCH answered without refundableQuantity, as change-the-quantity's
+    documented answer may be: the sandbox's answer with that field taken out."""
+    patched = [r for r in pc_responses.registered() if r.method == "PATCH"]
+    for registered in patched:
+        served = registered.callback
+
+        def without_windows(request, served=served):
+            status, headers, body = served(request)
+            data = json.loads(body)
+            data.pop("refundableQuantity", None)
+            return status, headers, json.dumps(data).encode()
+
+        registered.callback = without_windows
+    return patched
+
+
+def test_s2_seats_added_get_their_window_when_the_patch_answer_omits_it(
+        pc_sandbox, subscription, patch_answers_without_windows, pc_responses):
+    pc_sandbox.advance(8 * DAY)
+    reads_before = _gets(pc_responses)
+    answer = subscription.change(15)
+    assert (answer.quantity, _windows(answer)) == (15, [(5, START + timedelta(days=8) + WINDOW)])
+    assert _gets(pc_responses) == reads_before + 2  # the resource for the body, then windows
+
+
+def test_s2_a_patch_answer_with_the_windows_is_read_once(pc_sandbox, subscription, pc_responses):
+    pc_sandbox.advance(8 * DAY)
+    reads_before = _gets(pc_responses)
+    assert _windows(subscription.change(15)) == [(5, START + timedelta(days=8) + WINDOW)]
+    assert _gets(pc_responses) == reads_before + 1  # only the resource the PATCH sends back
+
+
+def _gets(mock) -> int:
+    return sum(1 for call in mock.calls if call.request.method == "GET")
