@@ -16,7 +16,7 @@ from accounts.models import Customer
 from catalog.models import Family, Price
 from orders.models import OrderLine
 from persistence import db
-from persistence.money import first_term_over
+from persistence.money import ChargeCycle, cycle_on, first_term_over
 from subscriptions import rules
 from subscriptions.conversions import Conversion, conversion_of
 from subscriptions.models import RenewedTerm, Subscription, SubscriptionEvent
@@ -264,6 +264,14 @@ def term_on(sub: Billed, day: date) -> Billed:
         if day >= term.purchased_on:
             return term
     return before_renewal(sub)
+
+
+def charge_cycle(sub: Billed, day: date) -> ChargeCycle:
+    """The charge cycle holding `day`, knowing a co-termed first term (R6) and a renewal
+    that changed the price or billing (R1)."""
+    sub = term_on(sub, day)
+    return cycle_on(day, sub.unit_price, sub.months, sub.purchased_on, sub.term_months,
+                    sub.first_term_end)
 
 
 def _or(value, otherwise):

@@ -19,7 +19,9 @@ Every charge carries a `source`, the unique key of the event it bills, so a run 
   (``convert``): the same pair on the source (its seats before refunded, those left
   charged) and on the subscription they moved into, to the end of the source's running
   cycle, which the new subscription shares (coterminous with its source); a side with no
-  seats has no line.
+  seats has no line. On a new subscription a run charged as a purchase of its own before
+  the sync saw the upgrade, ``convert:<event id>:<YYYY-MM-DD>:refund`` gives back whole
+  the cycle charged as a purchase starting that day (billing.made_by_upgrade).
 - ``cancel:sub:<id>``: the cancellation credit (B3, S3/S6): exactly the quote the page
   showed and the cancellation stored, never recomputed; ``cancel:sub:<id>:<YYYY-MM-DD>``:
   a later cycle a run charged before the sync saw a cancellation made in Partner Center
@@ -53,16 +55,19 @@ from billing.billed import (
     before_renewal,
     billed_subscriptions,
     cancellation_days,
+    charge_cycle,
     midnight,
     renewed_terms,
     term_on,
     utc_day,
 )
 from billing.bulk import Cycle
+from billing.made_by_upgrade import charged_as_a_purchase
 from billing.models import Charge, ChargeType
 from billing.periods import month_of, parse_month
 from persistence import as_utc, db, utcnow
-from persistence.money import ChargeCycle, add_months, charge_amount, cycle_on
+from persistence.money import add_months, charge_amount
+from subscriptions.conversions import conversion_of
 from subscriptions.models import SubscriptionEvent
 from subscriptions.support_models import SUPPORT_REFUND
 
@@ -187,7 +192,7 @@ def _coterm_charges(sub: Billed, first: date, until: date) -> Iterator[tuple]:
     end = sub.first_term_end
     if first <= sub.purchased_on <= until and not _not_charged(sub, sub.purchased_on):
         quantity = sub.quantity_on(sub.purchased_on)
-        term = _cycle_on(sub, sub.purchased_on)
+        term = charge_cycle(sub, sub.purchased_on)
         yield _charge(sub, f"sub:{sub.id}:{sub.purchased_on.isoformat()}", ChargeType.NEW,
                       sub.title, quantity, term.price, term.amount(quantity, sub.currency),
                       term.start, term.end)
@@ -301,6 +306,9 @@ def _event_charge(billed: Billed, event, month: str) -> Iterator[tuple]:
         kind, prefix = _seat_change_kind(event.kind, data["before"], data["after"])
         source = f"{prefix}:{event.id}"
         yield from _seat_change(sub, source, kind, data["before"], data["after"], day, month)
+        if conversion_of(event.at, data) is not None:  # R4: the upgrade made the subscription
+            yield from _purchase_given_back(billed, source, month)
+            return
         for cycle in _charged_before_seen(billed, day, data):
             start = cycle.period_start
             yield from _seat_change(term_on(billed, start), f"{source}:{start.isoformat()}",
@@ -318,10 +326,10 @@ def _charged_before_seen(sub: Billed, day: date, data: dict) -> list[Charge]:
     if seen is None:  # the storefront's own change: made when recorded, never late
         return []
     seen = datetime.fromisoformat(seen)
-    starts, start = [], _cycle_on(sub, day).end + timedelta(days=1)
+    starts, start = [], charge_cycle(sub, day).end + timedelta(days=1)
     while start <= seen.astimezone(UTC).date():
         starts.append(start)
-        start = _cycle_on(sub, start).end + timedelta(days=1)
+        start = charge_cycle(sub, start).end + timedelta(days=1)
     if not starts:
         return []
     cycles = db.session.scalars(select(Charge).where(
@@ -344,7 +352,7 @@ def _seat_change(sub: Billed, source: str, kind: str, before: int, after: int,
     """Microsoft's pair: the old seats refunded and the new count charged, day → cycle end
     (no line for no seats: an upgrade's new subscription had none before, its emptied
     source has none after), billed in `month`."""
-    cycle = _cycle_on(sub, day)
+    cycle = charge_cycle(sub, day)
     effective, end = cycle.rest(day), cycle.end
     label = f"{sub.title}: {before} → {after} licenses"
     if kind == ChargeType.CONVERT:
@@ -355,14 +363,6 @@ def _seat_change(sub: Billed, source: str, kind: str, before: int, after: int,
     if after:
         yield _charge(sub, f"{source}:charge", kind, label, after, effective,
                       charge_amount(effective, after, sub.currency), day, end, month=month)
-
-
-def _cycle_on(sub: Billed, day: date) -> ChargeCycle:
-    """The charge cycle holding `day`, knowing a co-termed first term (R6) and a renewal
-    that changed the price or billing (R1)."""
-    sub = term_on(sub, day)
-    return cycle_on(day, sub.unit_price, sub.months, sub.purchased_on, sub.term_months,
-                    sub.first_term_end)
 
 
 def _cancellation(sub: Billed, quote: dict, day: date, month: str) -> tuple:
@@ -381,8 +381,25 @@ def _later_cycle_cancelled(sub: Billed, cycle: Charge, month: str) -> tuple:
     """S3/B3: a cycle that began after a cancellation made in Partner Center, charged
     before the sync saw it: credited whole, as charged (the cancellation's quote credits
     only the cycle it was made in)."""
-    return _charge(sub, f"cancel:sub:{sub.id}:{cycle.period_start.isoformat()}",
-                   ChargeType.CANCEL, f"Cancelled: {sub.title}", -cycle.quantity,
+    return _given_back(sub, cycle, f"cancel:sub:{sub.id}:{cycle.period_start.isoformat()}",
+                       ChargeType.CANCEL, f"Cancelled: {sub.title}", month)
+
+
+def _purchase_given_back(billed: Billed, source: str, month: str) -> Iterator[tuple]:
+    """R4: the cycles a run charged a subscription an upgrade made as a purchase of its own,
+    before the sync saw the upgrade, each credited whole as its own type and period
+    (billing.made_by_upgrade): the conversion charges its seats instead."""
+    for cycle in charged_as_a_purchase(billed):
+        start = cycle.period_start
+        yield _given_back(term_on(billed, start), cycle, f"{source}:{start.isoformat()}:refund",
+                          cycle.charge_type, f"{billed.title}: charged as a purchase before "
+                          "its upgrade was seen, billed as the upgrade's (R4)", month)
+
+
+def _given_back(sub: Billed, cycle: Charge, source: str, kind: str, description: str,
+                month: str) -> tuple:
+    """A cycle's charge credited whole, as charged (a credit note names its invoice, B4)."""
+    return _charge(sub, source, kind, description, -cycle.quantity,
                    cycle.effective_unit_price, -cycle.amount, cycle.period_start,
                    cycle.period_end, unit_price=cycle.unit_price, currency=cycle.currency,
                    month=month)

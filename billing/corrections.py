@@ -43,6 +43,9 @@ from subscriptions.models import Subscription
 # seats moved into (its event's charges add up to more than nothing: no credit).
 CREDIT_TYPES = (ChargeType.CANCEL, ChargeType.REMOVE_QUANTITY, ChargeType.CONVERT,
                 ChargeType.CUSTOMER_CREDIT)
+# A cycle charge given back whole is a credit too: keyed as the cycle it credits, so
+# Microsoft's reconciliation nets the two (R4: billing.made_by_upgrade).
+CYCLE_TYPES = (ChargeType.NEW, ChargeType.RENEW, ChargeType.CYCLE)
 PAIR_HALVES = (":refund", ":charge")
 
 
@@ -77,7 +80,9 @@ def _uninvoiced():
 
 def _is_credit():
     """The condition on charges of the kinds that give something back, for a subscription."""
-    return and_(Charge.charge_type.in_(CREDIT_TYPES), Charge.subscription_id.is_not(None))
+    given_back = and_(Charge.charge_type.in_(CYCLE_TYPES), Charge.quantity < 0)
+    return and_(or_(Charge.charge_type.in_(CREDIT_TYPES), given_back),
+                Charge.subscription_id.is_not(None))
 
 
 def _credit_charges(owns, month: str) -> list[Charge]:

@@ -25,6 +25,9 @@ subscription and charge type (a different period), else it is unmatched.
   cycle as one line at the new count. Their parts are whole cycles, with nothing to round
   but Microsoft's own cut, so they must sum to Microsoft's line to the cent; matched, they
   are still listed, saying so, since our invoice shows the cycle as more than one line.
+- A charge and its credit for the same seats and days in one month net to nothing (R4: a
+  cycle charged as a purchase and given back, billing.made_by_upgrade): nothing Microsoft
+  bills, so it is not listed when Microsoft has no line of its key.
 """
 
 from __future__ import annotations
@@ -140,6 +143,13 @@ class OurGroup:
     def seats(self) -> int:
         return sum(abs(q) for _, q in self.parts)
 
+    def nets_to_nothing(self) -> bool:
+        """Whether its charges and credits cancel out: the same seats at each cost."""
+        by_cost: dict[Decimal | None, int] = defaultdict(int)
+        for cost, quantity in self.parts:
+            by_cost[cost] += quantity
+        return not any(by_cost.values())
+
     def expected(self, rate: Decimal) -> Decimal | None:
         """What Microsoft should bill for these charges, in its billing currency (None when
         a charge's cost is unknown)."""
@@ -240,7 +250,8 @@ def match(ours: dict[Key, OurGroup],
         found = _pair(k, ours[k], microsoft[k])
         agreed += found is None or found.agrees
         findings += [found] if found else []
-    left_ours = _by_plan(k for k in ours if k not in microsoft)
+    left_ours = _by_plan(k for k in ours if k not in microsoft
+                         and not ours[k].nets_to_nothing())
     left_theirs = _by_plan(k for k in microsoft if k not in ours)
     for plan in sorted(left_ours.keys() | left_theirs.keys()):
         mine, theirs = left_ours.get(plan, []), left_theirs.get(plan, [])

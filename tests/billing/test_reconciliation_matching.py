@@ -160,3 +160,14 @@ def test_a_catch_up_whose_cycle_was_charged_in_another_month_stays_a_seat_change
     (finding,), _ = match(fold({}, pair), {})
     assert (finding.kind, finding.key.charge_type, finding.quantity_ours) == (
         "unmatched_ours", "addQuantity", 5)
+
+
+def test_a_cycle_charged_and_credited_whole_in_the_month_is_nothing_microsoft_billed():
+    # R4: a subscription an upgrade made, charged as a purchase before the sync saw the
+    # upgrade, and that cycle given back whole (billing.made_by_upgrade): Microsoft billed
+    # only the conversion, which matches; the cycle and its credit are not listed.
+    theirs = microsoft(ms_line("convert", 4, "9.408", "37.60", CHANGE))
+    mine = ours(("new", 4, "12.60", "12.60", "10.08", JUNE),
+                ("new", -4, "12.60", "12.60", "10.08", JUNE),
+                ("convert", 4, "12.60", "11.76", "10.08", CHANGE))
+    assert match(mine, theirs) == ([], 1)
