@@ -74,7 +74,8 @@ def billable(sub: Subscription, remote: RemoteSubscription, now: datetime, *,
              renews: bool, transitions: Sequence[Transition] = (),
              moved_in: Sequence[SubscriptionEvent] = ()) -> list[Seen]:
     """The billable changes Partner Center shows against the local row (not yet mirrored).
-    A renewal's new count is its new term's, charged by the renewal's own cycle (R1).
+    A renewal's new count is its new term's, charged by the renewal's own cycle (R1): the
+    sync asks subscriptions.seen_at_renewal what else a renewal seen late hides.
     `transitions` are the row's in Partner Center, read when `may_have_moved` says so;
     `moved_in`: the sources' records of upgrades there into this row (R4, oldest first)."""
     if sub.status == "cancelled" or sub.pc_subscription_id != remote.id:
@@ -95,14 +96,15 @@ def billable(sub: Subscription, remote: RemoteSubscription, now: datetime, *,
                     if held > remote.quantity else [])
 
 
-def may_have_moved(sub: Subscription, remote: RemoteSubscription, *, renews: bool) -> bool:
+def may_have_moved(sub: Subscription, remote: RemoteSubscription) -> bool:
     """R4: whether seats may have moved by an upgrade made in Partner Center, so the row's
     transitions must be read (one GET): a cancellation, or any change of a seat-based row's
-    count (seats added and upgraded between two passes may show a net increase)."""
+    count (seats added and upgraded between two passes may show a net increase; a renewal
+    seen late may hide an upgrade made before it, subscriptions.seen_at_renewal)."""
     if sub.status == "cancelled" or sub.pc_subscription_id != remote.id \
             or sub.family in NO_SEATS:
         return False
-    return remote.status == DELETED or (not renews and remote.quantity != sub.quantity)
+    return remote.status == DELETED or remote.quantity != sub.quantity
 
 
 def moved_out_since_seen(sub: Subscription, transitions: Sequence[Transition]) -> bool:

@@ -42,7 +42,8 @@ from subscriptions.models import RenewedTerm, Subscription, SubscriptionEvent
 from subscriptions.moved_in import Awaiting, awaiting, link_made, made_by, settle
 from subscriptions.order_sync import with_orders
 from subscriptions.rules import PERPETUAL, SAME_TERM
-from subscriptions.seen_changes import Seen, billable, may_have_moved, moved_out_since_seen
+from subscriptions.seen_at_renewal import billable
+from subscriptions.seen_changes import Seen, may_have_moved, moved_out_since_seen
 from subscriptions.term_prices import (
     buyer_unit_price,
     price_of,
@@ -276,7 +277,7 @@ def mirror_tenant(tenant_id: str, remotes: Sequence[RemoteSubscription],
 def _read(sub: Subscription, remote: RemoteSubscription,
           transitions: Transitions | None) -> _Read:
     renews = _renews(sub, remote)
-    return _Read(sub, remote, renews, _transitions_of(sub, remote, renews, transitions))
+    return _Read(sub, remote, renews, _transitions_of(sub, remote, transitions))
 
 
 def _mirror_known(row: _Read, now: datetime, into: Findings, moved_in: Awaiting) -> None:
@@ -309,13 +310,13 @@ def _mirror_known(row: _Read, now: datetime, into: Findings, moved_in: Awaiting)
     sub.record("synced", "Changed in Partner Center: " + "; ".join(changes) + ".")
 
 
-def _transitions_of(sub: Subscription, remote: RemoteSubscription, renews: bool,
+def _transitions_of(sub: Subscription, remote: RemoteSubscription,
                     transitions: Transitions | None) -> Sequence[Transition] | None:
     """R4: the row's transitions when its seats changed (one more call, only then); None
     when Partner Center did not answer and may later: judging the change without them could
     bill an upgrade as seats kept or added, and a change seen later is still billed from
     its day."""
-    if transitions is None or not may_have_moved(sub, remote, renews=renews):
+    if transitions is None or not may_have_moved(sub, remote):
         return ()
     try:
         return transitions(sub)

@@ -127,3 +127,19 @@ def test_r5_a_subscription_still_suspended_at_its_term_end_is_disabled(pc_client
     pc_client.update_subscription(customer, sub.id, status="suspended")
     pc_sandbox.advance(31 * DAY)
     assert pc_client.get_subscription(customer, sub.id).status == "disabled"
+
+
+def test_r1_the_renewal_is_one_tranche_from_the_new_terms_start_and_later_seats_their_own(
+        pc_client, pc_sandbox, bought):
+    # The sync tells the count a renewal renewed from changes around it by these tranches
+    # (subscriptions.seen_at_renewal): 2 seats added on 20 March go into the renewal's one
+    # tranche (every window restarts at the renewal, 00:00 on 3 April); 1 added on 4 April
+    # has its own.
+    customer, sub = bought
+    pc_sandbox.advance(17 * DAY)  # 20 March 09:00
+    pc_client.update_subscription(customer, sub.id, quantity=5)
+    pc_sandbox.advance(15 * DAY)  # 4 April 09:00: renewed on the 3rd
+    pc_client.update_subscription(customer, sub.id, quantity=6)
+    renewed = pc_client.get_subscription(customer, sub.id)
+    assert [(s.quantity, s.allowed_until) for s in renewed.refundable] == [
+        (5, datetime(2025, 4, 10, tzinfo=UTC)), (1, datetime(2025, 4, 11, 9, tzinfo=UTC))]

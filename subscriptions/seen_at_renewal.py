@@ -1,0 +1,101 @@
+"""B2/B3 with R1: seat changes made in Partner Center around a renewal that the hourly sync
+sees only after it, told from the renewal's own count.
+
+A renewal renews the seats held at the term's end, or the count its schedule set
+(scheduledNextTermInstructions.quantity, R1); any mid-term seat change deletes that
+schedule (partner-center-api-2.md §4, Scheduled changes). A renewal seen late may therefore
+hide a change made before it (billed by Microsoft in the old term, and at the new count for
+the renewed cycle) or after it, which reading the whole new count as the renewal's would
+bill neither. Partner Center tells them apart in refundableQuantity: the renewal restarts
+every seat's 7-day window (renewal runs from 00:00 UTC the day after the term's last day,
+up to 24 hours), so the tranche whose window opened then holds the seats the renewal
+renewed, and seats added after it are tranches of their own (§4, PATCH).
+
+- renewed with a count neither last seen nor scheduled: a change made before the renewal,
+  judged as any change seen (subscriptions.seen_changes: seats added, removed within their
+  7 days or after them, moved by an upgrade), on the old term, dated its last moment at
+  the latest (the renewal took the change's own tranche, and with it its day);
+- seats over the renewal's count: added after it, dated by their tranches (B2).
+
+Seats removed after the renewal are taken from the newest tranches and so cannot be told
+from fewer renewed; once the renewal's window closed Partner Center no longer shows its
+count, and the sync reads the whole count as the renewal's, as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from connectors.partner_center.commerce_types import Subscription as RemoteSubscription
+from connectors.partner_center.transition_types import Transition
+from persistence import as_utc
+from subscriptions import seen_changes
+from subscriptions.models import Subscription, SubscriptionEvent
+from subscriptions.rules import CANCEL_WINDOW
+from subscriptions.seen_changes import DELETED, NO_SEATS, Seen
+
+RENEWAL_RUNS = timedelta(days=1)  # from 00:00 UTC after the term's last day, up to 24 h
+
+
+def billable(sub: Subscription, remote: RemoteSubscription, now: datetime, *, renews: bool,
+             transitions: Sequence[Transition] = (),
+             moved_in: Sequence[SubscriptionEvent] = ()) -> list[Seen]:
+    """The billable changes Partner Center shows against the local row (not yet mirrored),
+    as subscriptions.seen_changes judges them, and those a renewal seen late hides."""
+    if renews and remote.status != DELETED and sub.family not in NO_SEATS \
+            and sub.status != "cancelled" and sub.pc_subscription_id == remote.id:
+        return _across_renewal(sub, remote, now, transitions, moved_in)
+    return seen_changes.billable(sub, remote, now, renews=renews, transitions=transitions,
+                                 moved_in=moved_in)
+
+
+def _across_renewal(sub: Subscription, remote: RemoteSubscription, now: datetime,
+                    transitions: Sequence[Transition],
+                    moved_in: Sequence[SubscriptionEvent]) -> list[Seen]:
+    """Changes made before the renewal and seats added after it (module doc)."""
+    renewed = renewal_count(sub, remote)
+    if renewed is None:  # its window closed: Partner Center no longer tells (R1)
+        return []
+    seen = []
+    if renewed not in (sub.quantity, (sub.next_term or {}).get("quantity")):
+        seen += _before(sub, remote, renewed, now, transitions, moved_in)
+    if remote.quantity > renewed:
+        seen += seen_changes.added(sub, remote, now, before=renewed)
+    return seen
+
+
+def renewal_count(sub: Subscription, remote: RemoteSubscription) -> int | None:
+    """The seats the renewal renewed, as refundableQuantity shows them while their window is
+    open: the tranche opened first once the new term began (the old term's end); None once
+    none is shown."""
+    began = as_utc(sub.term_end)
+    if began is None:
+        return None
+    opened = sorted((as_utc(s.allowed_until) - CANCEL_WINDOW, s.quantity)
+                    for s in remote.refundable or () if s.allowed_until is not None)
+    return next((seats for at, seats in opened if began <= at < began + RENEWAL_RUNS), None)
+
+
+def _before(sub: Subscription, remote: RemoteSubscription, renewed: int, now: datetime,
+            transitions: Sequence[Transition],
+            moved_in: Sequence[SubscriptionEvent]) -> list[Seen]:
+    """The change from the count last seen to the one renewed, judged on the old term as
+    Partner Center stood at its last moment (its tranches gone with the renewal)."""
+    renewal = as_utc(sub.term_end)
+    last = min(now, renewal - timedelta(seconds=1))
+    before = replace(remote, quantity=renewed, refundable=())
+    return [_seen_now(change, renewal, now) for change in seen_changes.billable(
+        sub, before, last, renews=False, transitions=transitions, moved_in=moved_in)]
+
+
+def _seen_now(change: Seen, renewal: datetime, now: datetime) -> Seen:
+    """The change as this pass saw it: billing charges it by the month it was seen in."""
+    data = dict(change.data)
+    if "seen_at" in data:
+        data["seen_at"] = now.astimezone(UTC).isoformat()
+    note = (f"{change.note.removesuffix('.')}; made before the renewal on "
+            f"{renewal:%Y-%m-%d} (dated by then at the latest), seen "
+            f"{now:%Y-%m-%d %H:%M} UTC.")
+    return replace(change, note=note, data=data)
