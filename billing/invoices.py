@@ -23,6 +23,7 @@ from sqlalchemy import and_, or_, select
 from accounts.models import Customer, User
 from billing.models import Invoice, InvoiceLine
 from billing.numbering import take_number
+from billing.parties import invoice_money
 from billing.periods import BillingInputError
 from billing.tax import Totals, credit_totals
 from persistence import db
@@ -140,10 +141,11 @@ def _over_credit(invoice: Invoice, credits: list[tuple[InvoiceLine, InvoiceLine]
     total = -sum((ln.amount for ln in earlier), Decimal(0)) - sum(
         (c.amount for c in fresh), Decimal(0))
     if total > max(invoiced, Decimal(0)):
+        money = invoice_money(invoice)
         problems.append(CreditProblem(
             "B4", "B4.credit_exceeds_invoice",
-            f"Credit notes would take {total} {invoice.currency} (net of tax) off an invoice "
-            f"of {invoiced} {invoice.currency}; credit at most what it invoiced."))
+            f"Credit notes would take {money(total)} (net of tax) off an invoice of "
+            f"{money(invoiced)}; credit at most what it invoiced."))
     return problems
 
 

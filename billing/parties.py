@@ -9,6 +9,7 @@ storefront holds about it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -75,6 +76,15 @@ def buyer_money(amount: Decimal, currency: str, reseller_id: int | None,
     customer = None if reseller_id else db.session.get(Customer, customer_id)
     return format_money(round_money(amount, currency), currency,
                         buyer_money_locale(customer, country))
+
+
+def invoice_money(invoice) -> Callable[[Decimal | None], str]:
+    """How an invoice writes its amounts, for its pages and every message about it (a
+    payment, a reversal, a credit note's limit): Babel, in the invoice's currency and its
+    buyer's locale (buyer_money_locale), so a message says "$119.00" as the invoice does."""
+    locale = buyer_money_locale(invoice.buyer_customer, invoice.tax_country)
+    return lambda amount: "—" if amount is None else format_money(amount, invoice.currency,
+                                                                   locale)
 
 
 def snapshot(issuer: str, reseller_id: int | None, customer_id: int | None) -> dict:

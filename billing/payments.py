@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 
 from billing.models import Invoice, Payment, PaymentMethod
+from billing.parties import invoice_money
 from billing.periods import BillingInputError
 from commitments.payment_terms import method_problems
 from commitments.records.models import EnrollmentInvoice
@@ -109,14 +110,14 @@ def _lock(invoice: Invoice) -> None:
 def _check_amount(invoice: Invoice, amount: Decimal, reason: str) -> None:
     balance = round_money(invoice.balance_due, invoice.currency)
     paid = round_money(invoice.amount_paid, invoice.currency)
+    money = invoice_money(invoice)
     if amount > balance:
         raise BillingInputError(
-            f"amount: {amount} {invoice.currency} is more than the balance due of {balance} "
-            f"{invoice.currency}; record at most the balance"
-            + (" (the invoice is paid)." if balance == 0 else "."))
+            f"amount: {money(amount)} is more than the balance due of {money(balance)}; "
+            "record at most the balance" + (" (the invoice is paid)." if balance == 0 else "."))
     if amount < 0 and not (reason or "").strip():
         raise BillingInputError("reason: say why the payment is reversed (e.g. the cheque "
                                 "bounced).")
     if amount < 0 and -amount > paid:
         raise BillingInputError(f"amount: a reversal takes back at most what was paid, "
-                                f"{paid} {invoice.currency}.")
+                                f"{money(paid)}.")

@@ -135,9 +135,10 @@ def payment(invoice_id: int):
         field, _, message = str(refused).partition(": ")
         getattr(form, field, form.amount).errors = [message]
         return _invoice_page(found, form, 422)
-    balance = money_formatter(found)(found.balance_due)
-    flash(f"Payment of {amount} {found.currency} recorded against {found.number}: "
-          f"{STATUS_LABELS[found.status].lower()}, balance due {balance}.", "success")
+    money = money_formatter(found)
+    flash(f"Payment of {money(amount)} recorded against {found.number}: "
+          f"{STATUS_LABELS[found.status].lower()}, balance due {money(found.balance_due)}.",
+          "success")
     return redirect(url_for("billing.invoice", invoice_id=found.id))
 
 

@@ -8,6 +8,7 @@ The page's dialog (via data-confirm) and the server's confirmation page read the
 from __future__ import annotations
 
 from accounts import team
+from billing.parties import invoice_money
 from catalog.price_words import counted, frequency_words, term_words
 from orders import rebuy
 from persistence import utcnow
@@ -272,9 +273,10 @@ def withdraw_tenant(customer) -> Consequence | None:
 
 def record_payment(invoice, amount=None) -> Consequence:
     """A payment cannot be edited or removed once recorded (billing.payments)."""
-    what = f"a payment of {amount} {invoice.currency}" if amount is not None else "this payment"
+    money = invoice_money(invoice)
+    what = f"a payment of {money(amount)}" if amount is not None else "this payment"
     if amount is not None and amount < 0:
-        what = f"a reversal of {-amount} {invoice.currency}"
+        what = f"a reversal of {money(-amount)}"
     return Consequence(
         f"Record payment against {invoice.number}",
         f"Record {what} against invoice {invoice.number} of {invoice.buyer_name}: its "

@@ -17,8 +17,7 @@ from flask import render_template
 
 from billing.documents import STATUS_LABELS, corrections, grouped
 from billing.models import Invoice
-from billing.parties import buyer_money_locale
-from catalog.pricing import format_money
+from billing.parties import invoice_money
 from persistence.money import minor_unit, round_money
 
 STYLESHEET = Path(__file__).resolve().parent / "static" / "invoice-print.css"
@@ -38,16 +37,9 @@ class PdfUnavailable(RuntimeError):
     """WeasyPrint cannot load Debian's pango here: the PDF cannot be made on this server."""
 
 
-def invoice_locale(invoice: Invoice) -> str:
-    """How the invoice writes money (billing.parties.buyer_money_locale)."""
-    return buyer_money_locale(invoice.buyer_customer, invoice.tax_country)
-
-
 def money_formatter(invoice: Invoice) -> Callable[[Decimal | None], str]:
     """Amounts in the invoice's currency with Babel, in the invoice's locale."""
-    locale = invoice_locale(invoice)
-    return lambda amount: "—" if amount is None else format_money(amount, invoice.currency,
-                                                                   locale)
+    return invoice_money(invoice)
 
 
 def percent(rate: Decimal) -> str:

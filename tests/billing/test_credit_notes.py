@@ -80,6 +80,9 @@ def test_b4_a_credit_beyond_what_the_invoice_invoiced_is_refused(shop, clock, ag
     with pytest.raises(CreditNoteRefused) as refused:
         issue_credit_note(invoice, "Goodwill", CORRECTED_ON, [charge.id])
     assert refused.value.codes == ("B4.credit_exceeds_invoice",)
+    # In the invoice's own money: a German customer's invoice writes 100,80 €.
+    assert str(refused.value) == ("Credit notes would take 100,80\xa0€ (net of tax) off an "
+                                  "invoice of 6,72\xa0€; credit at most what it invoiced.")
     assert credit_notes() == []
 
 

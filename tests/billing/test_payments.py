@@ -86,7 +86,7 @@ def test_b4_a_credit_note_lowers_the_balance_due_and_a_full_one_credits_the_invo
     assert statuses(world, "paid") == statuses(world, "unpaid") == []
     april.move_to(datetime(2025, 6, 1, 12, tzinfo=UTC))  # long past due: nothing to chase
     assert invoice.status == "credited" and statuses(world, "overdue") == []
-    with pytest.raises(BillingInputError, match=r"^amount: .*balance due of 0"):
+    with pytest.raises(BillingInputError, match=r"^amount: .*balance due of €0\.00"):
         pay(invoice, "1.00")
 
 
@@ -107,8 +107,9 @@ def test_b4_an_invoice_partly_credited_is_owed_for_the_rest_and_paid_once_that_i
 
 
 @pytest.mark.parametrize(("amount", "message"), [
-    ("119.01", "amount: 119.01 EUR is more than the balance due of 119.00 EUR; record at "
-               "most the balance."),
+    # The invoice's own money, as its page writes it.
+    ("119.01", "amount: €119.01 is more than the balance due of €119.00; record at most the "
+               "balance."),
     ("12.345", "amount: EUR has at most 2 decimals; enter e.g. 1.00."),
     ("lots", "amount: enter the amount paid, e.g. 119.95"),
     ("0", "amount: enter the amount paid"),
@@ -125,7 +126,7 @@ def test_a_reversal_needs_its_reason_and_takes_back_at_most_what_was_paid(invoic
     with pytest.raises(BillingInputError, match=r"^reason: say why the payment is reversed"):
         pay(invoice, "-50.00")
     with pytest.raises(BillingInputError, match=r"^amount: a reversal takes back at most "
-                                                r"what was paid, 50.00 EUR"):
+                                                r"what was paid, €50\.00\."):
         pay(invoice, "-50.01", reason="Cheque bounced")
     pay(invoice, "-50.00", reason="Cheque bounced")
     assert (invoice.status, invoice.amount_paid) == ("unpaid", Decimal(0))
@@ -174,6 +175,7 @@ def test_an_admin_records_a_payment_on_the_invoice_page_after_confirming(
     asked = _post_payment(client, invoice)
     assert asked.status_code == 422 and "Payments are never edited or deleted" in \
         asked.get_data(as_text=True)
+    assert "Record a payment of €19.00 against invoice" in asked.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Payment.id))) == 0  # nothing done yet
     done = _post_payment(client, invoice, confirm="yes")
     assert done.status_code == 302
@@ -182,6 +184,8 @@ def test_an_admin_records_a_payment_on_the_invoice_page_after_confirming(
         Decimal("19.00"), "cheque", "CHQ 0042", world.admin.id)
     page = client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
     assert 'data-testid="status">Partially paid' in page
+    # Every amount in one sentence written as the invoice writes it.
+    assert "Payment of €19.00 recorded against" in page and "balance due €100.00." in page
     assert "100.00" in page.split('data-testid="balance-due"')[1][:80]
 
 
@@ -190,7 +194,7 @@ def test_over_payment_on_the_page_is_refused_beside_the_amount(client, world, in
     response = _post_payment(client, invoice, amount="500", confirm="yes")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert 'id="payment-amount-err"' in page and "more than the balance due of 119.00" in page
+    assert 'id="payment-amount-err"' in page and "more than the balance due of €119.00" in page
     assert db.session.scalar(select(func.count(Payment.id))) == 0
 
 
