@@ -38,7 +38,7 @@ def fold(ours: dict[Key, OurGroup], catch_ups: dict[Key, OurGroup]) -> dict[Key,
         if cycle is not None:
             cycle.catch_up(pair, k.charge_type)
         elif k in ours:
-            ours[k].parts += pair.parts
+            ours[k].join(pair)
         else:
             ours[k] = pair
     return ours

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from accounts.models import Customer
 from billing.models import Charge, ChargeType
@@ -48,11 +48,15 @@ class Plan:
 
 class Renewals:
     """The renewals our ledger charged (`renew` charges' first days) of the subscriptions
-    charged in a month, and the terms the sync recorded for them (their plans)."""
+    a month's reconciliation reads charges of, and the terms the sync recorded for them
+    (their plans)."""
 
-    def __init__(self, month: str) -> None:
+    def __init__(self, month: str, reconciled: ColumnElement[bool] | None = None) -> None:
+        """`reconciled`: which charges the month's reconciliation reads, if more than the
+        month's own (billing.late_billed)."""
         last = parse_month(month)[1]
-        charged = select(Charge.subscription_id).where(Charge.billing_month == month)
+        charged = select(Charge.subscription_id).where(
+            Charge.billing_month == month if reconciled is None else reconciled)
         # .all(): a Result has keys() (its columns), which dict() would take for a mapping's.
         self._latest: dict[int, date] = dict(db.session.execute(
             select(Charge.subscription_id, func.max(Charge.period_start))

@@ -25,6 +25,9 @@ subscription and charge type (a different period), else it is unmatched.
   cycle as one line at the new count. Their parts are whole cycles, with nothing to round
   but Microsoft's own cut, so they must sum to Microsoft's line to the cent; matched, they
   are still listed, saying so, since our invoice shows the cycle as more than one line.
+- A late-seen change's charges that a later month billed here are matched in Microsoft's
+  month (billing.late_billed); a row of a group billed here in another month than
+  Microsoft's, or in more than one, says which, and is listed even when it matches.
 - A charge and its credit for the same seats and days in one month net to nothing (R4: a
   cycle charged as a purchase and given back, billing.made_by_upgrade): nothing Microsoft
   bills, so it is not listed when Microsoft has no line of its key.
@@ -106,6 +109,8 @@ class OurGroup:
     product: str = ""
     charged_before: int | None = None  # a cycle's count before late-seen catch-ups
     caught_up: list[str] = field(default_factory=list)  # their charge types
+    billed_in: list[str] = field(default_factory=list)  # the months that billed its charges
+    microsoft_month: str = ""  # the month Microsoft bills it in (billing.late_billed)
 
     def add(self, quantity: int, unit_price: Decimal, effective: Decimal,
             cost: Decimal | None) -> None:
@@ -118,12 +123,24 @@ class OurGroup:
             if unit_price else Decimal(cost)
         self.parts.append((prorated, quantity))
 
+    def billed(self, month: str, microsoft_month: str) -> None:
+        """Note the month that billed a charge of the group, and Microsoft's month."""
+        if month not in self.billed_in:
+            self.billed_in = sorted([*self.billed_in, month])
+        self.microsoft_month = microsoft_month
+
+    def join(self, other: OurGroup) -> None:
+        """Add another group's charges of the same key (or of its cycle)."""
+        self.parts += other.parts
+        for month in other.billed_in:
+            self.billed(month, self.microsoft_month or other.microsoft_month)
+
     def catch_up(self, pair: OurGroup, charge_type: str) -> None:
         """Add the catch-up pair of a change the sync saw after this cycle was charged
         (billing.catch_ups)."""
         if self.charged_before is None:
             self.charged_before = self.quantity
-        self.parts += pair.parts
+        self.join(pair)
         if charge_type not in self.caught_up:
             self.caught_up.append(charge_type)
 
@@ -134,6 +151,15 @@ class OurGroup:
             return ""
         return (f"cycle charge with a late-seen change: charged at {self.charged_before}, "
                 f"caught up to {self.quantity} ({', '.join(self.caught_up)})")
+
+    @property
+    def months_note(self) -> str:
+        """What the page says of a group billed here in another month than Microsoft's, or
+        in more than one ("" for others)."""
+        if not self.microsoft_month or self.billed_in in ([], [self.microsoft_month]):
+            return ""
+        return (f"billed here in {' and '.join(self.billed_in)}, by Microsoft in "
+                f"{self.microsoft_month}")
 
     @property
     def quantity(self) -> int:
@@ -177,7 +203,7 @@ class Finding:
 
     @property
     def agrees(self) -> bool:
-        return self.kind == ItemKind.MATCHED_LATE_SEEN
+        return self.kind in ItemKind.LISTED
 
 
 def _differences(k: Key, ours: OurGroup, theirs: MicrosoftGroup,
@@ -207,15 +233,17 @@ def _differences(k: Key, ours: OurGroup, theirs: MicrosoftGroup,
 
 
 def _note(ours: OurGroup, notes: list[str]) -> str:
-    """A row's note: what differs, after what a late-seen catch-up added to the cycle."""
-    return "; ".join([ours.late_seen, *notes] if ours.late_seen else notes)[:300]
+    """A row's note: what differs, after what a late-seen catch-up added to the cycle and
+    which months billed it here (billing.late_billed)."""
+    return "; ".join(n for n in (ours.late_seen, ours.months_note, *notes) if n)[:300]
 
 
 def _pair(k: Key, ours: OurGroup, theirs: MicrosoftGroup) -> Finding | None:
     notes, expected = _differences(k, ours, theirs)
-    if not notes and not ours.late_seen:
+    if not notes and not ours.late_seen and not ours.months_note:
         return None
-    kind = ItemKind.DIFFERENT if notes else ItemKind.MATCHED_LATE_SEEN
+    kind = (ItemKind.DIFFERENT if notes else ItemKind.MATCHED_BILLED_LATER
+            if ours.months_note else ItemKind.MATCHED_LATE_SEEN)
     return Finding(kind, k, Decimal(ours.quantity), theirs.quantity, expected,
                    theirs.amount, theirs.currency, _note(ours, notes), ours, theirs)
 

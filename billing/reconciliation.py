@@ -5,7 +5,8 @@ different line is listed for the provider's admins.
 Microsoft's side comes from Partner Center's invoice list (which invoices cover the month)
 and Graph's billed reconciliation export of each (connectors.graph.billing); ours from the
 charge ledger's month (billing.charges), at our cost (billing.matching says how; which
-price-list row is our cost, billing.expected_costs). The
+price-list row is our cost, billing.expected_costs), with a late-seen change's charges
+reconciled with Microsoft's month, whichever month billed them (billing.late_billed). The
 collaborators are given: `invoices` answers invoices_for(month), `exports` answers
 billed_reconciliation(invoice id); in the app they are the Partner Center and Graph
 clients. A run that cannot read Microsoft's data is kept as failed with the reason, so the
@@ -22,9 +23,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from accounts.models import Customer
+from billing import late_billed
 from billing.catch_ups import fold, is_catch_up
 from billing.expected_costs import Costs, Renewals
 from billing.matching import Finding, Key, MicrosoftGroup, OurGroup, key, match
@@ -112,7 +114,9 @@ def compared(run: ReconciliationRun, invoice_ids: list[str],
     worker waits and reads again after a transient failure (billing.reconciliation_exports)."""
     microsoft = _microsoft(invoice_ids, exports, run)
     run.invoice_ids = ", ".join(invoice_ids)[:200]
-    findings, agreed = match(_ours(run.month, run), microsoft)
+    ours, earlier = _ours(run.month, run)
+    findings, agreed = match(ours, microsoft)
+    findings += late_billed.reconciled_earlier(earlier)
     run.matched = agreed
     run.items = [_item(f) for f in findings]
     for kind in ItemKind.ALL:
@@ -145,29 +149,43 @@ def _microsoft(invoice_ids: list[str], exports: ExportSource,
     return dict(groups)
 
 
-def _ours(month: str, run: ReconciliationRun) -> dict[Key, OurGroup]:
-    """Our charges of the month for Partner Center subscriptions, summed by key; a
-    late-seen change's catch-up with the charge of its cycle (billing.catch_ups)."""
+def _ours(month: str, run: ReconciliationRun
+          ) -> tuple[dict[Key, OurGroup], dict[Key, OurGroup]]:
+    """Our charges reconciled with the month's invoice, summed by key (a late-seen change's
+    catch-up with the charge of its cycle, billing.catch_ups), and apart, the month's
+    charges an earlier month's reconciliation compares (billing.late_billed)."""
     groups: dict[Key, OurGroup] = defaultdict(OurGroup)
     catch_ups: dict[Key, OurGroup] = defaultdict(OurGroup)
-    costs = Costs(Renewals(month))
-    query = (select(Charge, OrderLine.price_id, Customer.company_name, Subscription.title)
-             .join(Customer, Customer.id == Charge.customer_id)
-             .outerjoin(OrderLine, OrderLine.id == Charge.order_line_id)
-             .outerjoin(Subscription, Subscription.id == Charge.subscription_id)
-             .where(Charge.billing_month == month, Charge.pc_subscription_id != "",
-                    Charge.charge_type.not_in(NOT_MICROSOFTS))
-             .order_by(Charge.id).execution_options(yield_per=BATCH))
-    for charge, price_id, customer, title in db.session.execute(query):
-        group = (catch_ups if is_catch_up(charge.source) else groups)[key(
-            charge.pc_subscription_id, charge.charge_type, charge.period_start,
-            charge.period_end)]
+    earlier: dict[Key, OurGroup] = defaultdict(OurGroup)
+    reconciled = or_(Charge.billing_month == month, late_billed.billed_later(month))
+    costs = Costs(Renewals(month, reconciled))
+    for charge, price_id, customer, title in db.session.execute(_charges(reconciled)):
+        microsoft_month = late_billed.microsoft_month(charge.source, charge.period_start,
+                                                      charge.billing_month)
+        into = (earlier if microsoft_month < month
+                else catch_ups if is_catch_up(charge.source) else groups)
+        group = into[key(charge.pc_subscription_id, charge.charge_type, charge.period_start,
+                         charge.period_end)]
         group.add(charge.quantity, charge.unit_price, charge.effective_unit_price,
                   costs.of(charge, price_id))
+        group.billed(charge.billing_month, microsoft_month)
         group.currency, group.subscription_id = charge.currency, charge.subscription_id
         group.customer_name, group.product = customer, title or charge.description
-        run.our_charges += 1
-    return fold(dict(groups), dict(catch_ups))
+        if into is not earlier:  # counted by the run that compares it
+            run.our_charges += 1
+    return fold(dict(groups), dict(catch_ups)), dict(earlier)
+
+
+def _charges(where):
+    """Our charges for Partner Center subscriptions that Microsoft bills (`where`), with
+    what the rows need, in batches."""
+    return (select(Charge, OrderLine.price_id, Customer.company_name, Subscription.title)
+            .join(Customer, Customer.id == Charge.customer_id)
+            .outerjoin(OrderLine, OrderLine.id == Charge.order_line_id)
+            .outerjoin(Subscription, Subscription.id == Charge.subscription_id)
+            .where(where, Charge.pc_subscription_id != "",
+                   Charge.charge_type.not_in(NOT_MICROSOFTS))
+            .order_by(Charge.id).execution_options(yield_per=BATCH))
 
 
 def _item(finding: Finding) -> ReconciliationItem:

@@ -4,8 +4,9 @@ A run compares one billing month of our charges with Microsoft's invoice(s) for 
 and keeps only the lines that do not agree: a Microsoft line we have no charge for, a
 charge of ours Microsoft did not bill, or both present but different; and, matched, a
 cycle whose charge a late-seen change caught up, which our invoice shows as more lines
-than Microsoft's one. Runs are kept (a re-run is a new run), so the admin page can show
-when a difference appeared or went away.
+than Microsoft's one, and a late-seen change billed here in a later month than Microsoft
+billed it, in both months (billing.late_billed). Runs are kept (a re-run is a new run),
+so the admin page can show when a difference appeared or went away.
 A run the admin's page starts waits for Microsoft's exports in a worker
 (billing.reconciliation_exports): until they are ready it is `exporting`, and it keeps
 each export's operation so that every later step polls the same one.
@@ -25,8 +26,14 @@ class ItemKind:
     # No disagreement: a cycle charge and the catch-up of a change the sync saw late match
     # Microsoft's one line (billing.catch_ups); listed so the page says why they match.
     MATCHED_LATE_SEEN = "matched_late_seen"
+    # No disagreement either (billing.late_billed): charges a later month billed here for a
+    # change the sync saw late match this month's lines of Microsoft ...
+    MATCHED_BILLED_LATER = "matched_billed_later"
+    # ... and, in that later month, those charges, which the earlier month compares.
+    RECONCILED_EARLIER = "reconciled_earlier"
 
     ALL = (UNMATCHED_MICROSOFT, UNMATCHED_OURS, DIFFERENT)  # the disagreements, each counted
+    LISTED = (MATCHED_LATE_SEEN, MATCHED_BILLED_LATER, RECONCILED_EARLIER)  # agreeing rows
 
 
 class RunState:

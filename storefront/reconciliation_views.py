@@ -50,7 +50,10 @@ bp = Blueprint("reconciliation", __name__, url_prefix="/admin/billing/reconcilia
 KIND_LABELS = {ItemKind.UNMATCHED_MICROSOFT: "Billed by Microsoft only",
                ItemKind.UNMATCHED_OURS: "Charged here only",
                ItemKind.DIFFERENT: "Different",
-               ItemKind.MATCHED_LATE_SEEN: "Matched: cycle charge with a late-seen change"}
+               ItemKind.MATCHED_LATE_SEEN: "Matched: cycle charge with a late-seen change",
+               ItemKind.MATCHED_BILLED_LATER: "Matched: billed here in a later month",
+               ItemKind.RECONCILED_EARLIER: "Billed here later than Microsoft: reconciled "
+                                            "in Microsoft's month"}
 CSV_HEADER = ("Kind", "Customer", "Product", "Partner Center subscription", "Charge type",
               "Period start", "Period end", "Quantity here", "Quantity at Microsoft",
               "Amount expected at our cost", "Amount billed by Microsoft", "Currency",
@@ -126,14 +129,17 @@ def show(run_id: int):
     return render_template("reconciliation/run.html", run=run, page=paginate(query, 50),
                            kind=kind if kind in KIND_LABELS else "", kinds=KIND_LABELS,
                            money=_money, quantity=_quantity, outcome=_outcome(run),
-                           late_seen=_late_seen(run))
+                           listed=_listed(run))
 
 
-def _late_seen(run: ReconciliationRun) -> int:
-    """The run's cycles matched with a late-seen change: listed, though they match."""
-    return db.session.scalar(select(func.count(ReconciliationItem.id)).where(
-        ReconciliationItem.run_id == run.id,
-        ReconciliationItem.kind == ItemKind.MATCHED_LATE_SEEN))
+def _listed(run: ReconciliationRun) -> dict[str, int]:
+    """How many rows of each kind the run lists though they agree (a cycle matched with a
+    late-seen change, a change billed here in another month than Microsoft's)."""
+    return dict(db.session.execute(
+        select(ReconciliationItem.kind, func.count(ReconciliationItem.id))
+        .where(ReconciliationItem.run_id == run.id,
+               ReconciliationItem.kind.in_(ItemKind.LISTED))
+        .group_by(ReconciliationItem.kind)).all())
 
 
 @bp.get("/<int:run_id>/status.json")
