@@ -61,6 +61,16 @@ def renewal_billed_then_seen(clock, pc_client) -> None:
     sync_all(pc_client)
 
 
+def raised_to_15_on_28_june_and_renewal_seen(shop, clock, pc_client) -> Subscription:
+    """one_month_term_seen_on_20_june, raised to 15 seats in Partner Center on 28 June and
+    seen by the sync on 2 July, after July's cycle was charged at 10."""
+    sub = one_month_term_seen_on_20_june(shop, clock, pc_client)
+    clock.move_to(datetime(2021, 6, 28, 9, tzinfo=UTC))
+    pc_client.update_subscription(sub.tenant_id, sub.pc_subscription_id, quantity=15)
+    renewal_billed_then_seen(clock, pc_client)
+    return sub
+
+
 def seen_events(sub: Subscription) -> list:
     db.session.expire_all()
     return [e for e in db.session.get(Subscription, sub.id).events
@@ -72,10 +82,7 @@ def test_b2_licences_added_before_a_renewal_and_seen_after_it_are_charged_once(
     # 5 added in Partner Center on 28 June; renewed with 15 on 1 July, after July's cycle
     # was charged at 10. August's run charges the old term's last day for them (the latest
     # the addition can have been) and July's whole cycle: 15 seats in July, as Microsoft.
-    sub = one_month_term_seen_on_20_june(shop, clock, pc_client)
-    clock.move_to(datetime(2021, 6, 28, 9, tzinfo=UTC))
-    pc_client.update_subscription(sub.tenant_id, sub.pc_subscription_id, quantity=15)
-    renewal_billed_then_seen(clock, pc_client)
+    sub = raised_to_15_on_28_june_and_renewal_seen(shop, clock, pc_client)
     clock.move_to(datetime(2021, 8, 1, 0, 15, tzinfo=UTC))
     assert run_billing("2021-07", date(2021, 8, 1)).problems == ""
     # 10.08 / 30 days × 1 day: 0.336 a seat
@@ -92,10 +99,7 @@ def test_b2_licences_added_before_a_renewal_and_seen_after_it_are_charged_once(
 
 
 def test_b2_run_and_sync_again_add_nothing(shop, clock, pc_client):
-    sub = one_month_term_seen_on_20_june(shop, clock, pc_client)
-    clock.move_to(datetime(2021, 6, 28, 9, tzinfo=UTC))
-    pc_client.update_subscription(sub.tenant_id, sub.pc_subscription_id, quantity=15)
-    renewal_billed_then_seen(clock, pc_client)
+    sub = raised_to_15_on_28_june_and_renewal_seen(shop, clock, pc_client)
     clock.move_to(datetime(2021, 8, 1, 0, 15, tzinfo=UTC))
     run_billing("2021-07", date(2021, 8, 1))
     charged = db.session.scalar(select(func.count(Charge.id)))
@@ -165,10 +169,7 @@ def test_r1_seats_the_renewal_applied_from_its_schedule_are_the_renewals_own(
 
 def test_b5_the_history_states_what_the_run_charges_for_a_change_before_the_renewal(
         shop, clock, pc_client):
-    sub = one_month_term_seen_on_20_june(shop, clock, pc_client)
-    clock.move_to(datetime(2021, 6, 28, 9, tzinfo=UTC))
-    pc_client.update_subscription(sub.tenant_id, sub.pc_subscription_id, quantity=15)
-    renewal_billed_then_seen(clock, pc_client)
+    sub = raised_to_15_on_28_june_and_renewal_seen(shop, clock, pc_client)
     [event] = seen_events(sub)
     promised = event_amounts(event.subscription)[event.id].amount
     clock.move_to(datetime(2021, 8, 1, 0, 15, tzinfo=UTC))
