@@ -17,12 +17,18 @@ event, `to_subscription` the receiving subscription's Partner Center id) and the
 Answering a record links both ways ("to" on the source, "from"/"from_event" on the target)
 and ends the wait; a target the mirror already billed otherwise also ends it, so a move is
 never billed twice.
+
+The target's record is seen (`seen_at`) when the pass that links it runs, not when its
+source's was: billing charges a change dated in a month it charged already by the month
+it was seen in (billing.charges), and a run may have charged the upgrade's month in full
+between the pass that saw the source's side and the one that reached the target; dated as
+the source's, the target's conversion would fall in no run's month.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -62,17 +68,19 @@ def made_by(target: Subscription, upgrade: SubscriptionEvent) -> bool:
         and as_utc(target.purchased_at) > started - CANCEL_WINDOW
 
 
-def link_made(target: Subscription, upgrades: list[SubscriptionEvent]) -> None:
+def link_made(target: Subscription, upgrades: list[SubscriptionEvent], now: datetime
+              ) -> None:
     """The target's records of the upgrades that made it and filled it since: the first as
     subscriptions.upgrades records a new target (the source's running term: Conversion),
-    the rest as seats moved into one held; both histories name each other."""
+    the rest as seats moved into one held; both histories name each other. Each is seen
+    `now`, by the pass that links it (see the module's docstring)."""
     db.session.flush()  # the ids the links name
     first, before = upgrades[0], 0
     for upgrade in upgrades:
         source, at, seats = upgrade.subscription, as_utc(upgrade.at), moved(upgrade)
         data = {"from": source.id, "from_event": upgrade.id, "before": before,
-                "after": before + seats,
-                **{k: upgrade.data[k] for k in ("seen_in", "seen_at")}}
+                "after": before + seats, "seen_in": upgrade.data["seen_in"],
+                "seen_at": now.astimezone(UTC).isoformat()}
         if upgrade is first:  # coterminous: its cycles count from the source's term
             data |= Conversion(at.date(), *running_term(source, at.date())).as_data()
         target.record("upgrade", f"{seats} licences moved here from {source.title} "

@@ -271,7 +271,8 @@ def mirror_tenant(tenant_id: str, remotes: Sequence[RemoteSubscription],
         _mirror_known(row, now, into, moved_in)
     for remote in remotes:
         if remote.id not in known:
-            _adopt(remote, tenant_id, owners, products, into, moved_in.pop(remote.id, []))
+            _adopt(remote, tenant_id, owners, products, into, now,
+                   moved_in.pop(remote.id, []))
 
 
 def _read(sub: Subscription, remote: RemoteSubscription,
@@ -296,7 +297,7 @@ def _mirror_known(row: _Read, now: datetime, into: Findings, moved_in: Awaiting)
                     moved_in=() if made else upgrades)  # before the mirror
     changes = mirror(sub, remote)
     if made:  # adopted as a purchase of its own before its source's upgrade was seen
-        link_made(sub, upgrades)
+        link_made(sub, upgrades, now)
         changes.append("billed as the subscription an upgrade made")
     elif upgrades:  # answered by the seats received, or billed before: never twice
         settle(sub, upgrades)
@@ -341,7 +342,7 @@ def _record_seen(sub: Subscription, seen: list[Seen]) -> list[SubscriptionEvent]
 
 
 def _adopt(remote: RemoteSubscription, tenant_id: str, owners: Sequence[Owner],
-           products: ProductIndex, into: Findings,
+           products: ProductIndex, into: Findings, now: datetime,
            upgrades: Sequence[SubscriptionEvent] = ()) -> None:
     """A new local row for a subscription made outside the storefront, or its reason not;
     `upgrades`: the sources' records of the upgrades in Partner Center into it (R4)."""
@@ -354,7 +355,7 @@ def _adopt(remote: RemoteSubscription, tenant_id: str, owners: Sequence[Owner],
     mirror(sub, remote)
     upgrades = sorted(upgrades, key=lambda e: as_utc(e.at))
     if upgrades and made_by(sub, upgrades[0]):
-        link_made(sub, upgrades)
+        link_made(sub, upgrades, now)
     elif upgrades:  # held before, never seen: its seats are billed as it stands
         settle(sub, upgrades)
     into.subscriptions.created += 1
