@@ -15,11 +15,23 @@ renewed, and seats added after it are tranches of their own (§4, PATCH).
   judged as any change seen (subscriptions.seen_changes: seats added, removed within their
   7 days or after them, moved by an upgrade), on the old term, dated its last moment at
   the latest (the renewal took the change's own tranche, and with it its day);
+- seats an upgrade moved out after the renewal (R4: its transition completed since the
+  term's end): the new term's conversion. Partner Center shows refundable only seats
+  the row still holds, so the renewal's tranche shows the renewal's seats less those
+  moved out; the renewal renewed no more than the seats held now and moved, less those
+  added since;
+- seats removed after the renewal, inside its window: the renewal's tranche shows them
+  gone too, and nothing dates a removal, but Partner Center refuses to remove seats past
+  their 7 days (800090). Where the old term had no seat left to remove at its end, seats
+  short of what the renewal renewed (the seats held, less and plus those upgrades moved
+  out and in before it; else the schedule's count) were removed after it: credited in
+  the new term (B3) from the sync's time, as any removal seen;
 - seats over the renewal's count: added after it, dated by their tranches (B2).
 
-Seats removed after the renewal are taken from the newest tranches and so cannot be told
-from fewer renewed; once the renewal's window closed Partner Center no longer shows its
-count, and the sync reads the whole count as the renewal's, as before.
+Where the old term still had seats to remove, fewer renewed cannot be told from seats
+removed after the renewal, and the decrease is judged as made before it; once the
+renewal's window closed Partner Center no longer shows its count, and the sync reads the
+whole count as the renewal's, as before.
 """
 
 from __future__ import annotations
@@ -31,8 +43,9 @@ from datetime import UTC, datetime, timedelta
 from connectors.partner_center.commerce_types import Subscription as RemoteSubscription
 from connectors.partner_center.transition_types import Transition
 from persistence import as_utc
-from subscriptions import seen_changes
+from subscriptions import rules, seen_changes
 from subscriptions.models import Subscription, SubscriptionEvent
+from subscriptions.quotes import facts
 from subscriptions.rules import CANCEL_WINDOW
 from subscriptions.seen_changes import DELETED, NO_SEATS, Seen
 
@@ -54,15 +67,64 @@ def billable(sub: Subscription, remote: RemoteSubscription, now: datetime, *, re
 def _across_renewal(sub: Subscription, remote: RemoteSubscription, now: datetime,
                     transitions: Sequence[Transition],
                     moved_in: Sequence[SubscriptionEvent]) -> list[Seen]:
-    """Changes made before the renewal and seats added after it (module doc)."""
-    renewed = renewal_count(sub, remote)
-    if renewed is None:  # its window closed: Partner Center no longer tells (R1)
+    """Changes made before the renewal and those made after it (module doc)."""
+    shown = renewal_count(sub, remote)
+    if shown is None:  # its window closed: Partner Center no longer tells (R1)
         return []
+    last = as_utc(sub.term_end) - timedelta(seconds=1)  # the old term's last moment
+    moves = seen_changes.moves_since(sub, transitions, last, now)
+    renewed = _renewed(sub, remote, shown, sum(m.quantity for m in moves))
+    expected = _expected(sub, transitions, last, moved_in)
+    removed = expected - renewed if renewed < expected and _none_removable(sub, last) else 0
+    renewed += removed
     seen = []
     if renewed not in (sub.quantity, (sub.next_term or {}).get("quantity")):
         seen += _before(sub, remote, renewed, now, transitions, moved_in)
-    if remote.quantity > renewed:
-        seen += seen_changes.added(sub, remote, now, before=renewed)
+    return seen + _in_new_term(sub, remote, now, renewed, moves, removed)
+
+
+def _renewed(sub: Subscription, remote: RemoteSubscription, shown: int, moved: int) -> int:
+    """The renewal's count: its tranche as shown, plus the seats upgrades moved out of it
+    since (module doc), at most the seats held now and moved, less those added since."""
+    if not moved:
+        return shown
+    added = sum(s.quantity for s in remote.refundable or () if s.allowed_until is not None
+                and as_utc(s.allowed_until) - CANCEL_WINDOW >= as_utc(sub.term_end)
+                + RENEWAL_RUNS)
+    return min(shown + moved, remote.quantity + moved - added)
+
+
+def _expected(sub: Subscription, transitions: Sequence[Transition], last: datetime,
+              moved_in: Sequence[SubscriptionEvent]) -> int:
+    """What the renewal renews when no seat was removed or added before it: the seats held
+    less and plus those upgrades moved before it (any such move deletes the schedule),
+    else the schedule's count, else the seats held (R1)."""
+    out = seen_changes.moves_since(sub, transitions, as_utc(sub.synced_at), last)
+    if out or moved_in:
+        return sub.quantity - sum(m.quantity for m in out) + sum(
+            u.data["before"] - u.data["after"] for u in moved_in)
+    return (sub.next_term or {}).get("quantity") or sub.quantity
+
+
+def _none_removable(sub: Subscription, last: datetime) -> bool:
+    """Whether the old term had no seat left to remove at its last moment (as the mirror
+    last saw its windows): Partner Center refused any decrease then (800090)."""
+    return rules.removable(facts(sub), last).seats == 0
+
+
+def _in_new_term(sub: Subscription, remote: RemoteSubscription, now: datetime,
+                 renewed: int, moves: Sequence[Transition], removed: int) -> list[Seen]:
+    """The new term's changes from the renewal's count: seats upgraded out (R4), removed
+    in the renewal's window (B3), then added (B2). (None moves in: a subscription in its
+    window, as a renewed one is while its count is shown, cannot receive an upgrade's
+    seats, eligibility error 2.)"""
+    seen = seen_changes.conversions(renewed, moves, renewed, now)
+    held = renewed - sum(c.data["before"] - c.data["after"] for c in seen)
+    if removed:
+        seen.append(seen_changes.seat_change(held, held - removed, now, now))
+        held -= removed
+    if remote.quantity > held:
+        seen += seen_changes.added(sub, remote, now, before=held)
     return seen
 
 

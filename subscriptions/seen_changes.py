@@ -141,17 +141,31 @@ def upgraded(sub: Subscription, transitions: Sequence[Transition], most: int,
              now: datetime) -> list[Seen]:
     """R4: one "upgrade" per Conversion that moved seats out of the row since the mirror
     last saw it, dated when it completed, at most `most` seats in all (the decrease)."""
-    since, seen, before = as_utc(sub.synced_at), [], sub.quantity
-    for moved in _not_recorded(sub, sorted(_moved_out(sub, transitions),
-                                           key=lambda t: t.converted_at)):
-        at = moved.converted_at
-        if since is not None and at <= since or at > now:
-            continue  # mirrored already, or not yet seen by this pass
-        seats = min(moved.quantity, most - (sub.quantity - before))
+    return conversions(sub.quantity, moves_since(sub, transitions, as_utc(sub.synced_at), now),
+                       most, now)
+
+
+def moves_since(sub: Subscription, transitions: Sequence[Transition], since: datetime | None,
+                until: datetime) -> list[Transition]:
+    """R4: the Conversions out of the row the storefront did not make that completed after
+    `since` (None: ever) and by `until`, oldest first."""
+    moves = _not_recorded(sub, sorted(_moved_out(sub, transitions),
+                                      key=lambda t: t.converted_at))
+    return [m for m in moves if (since is None or m.converted_at > since)
+            and m.converted_at <= until]
+
+
+def conversions(before: int, moves: Sequence[Transition], most: int,
+                now: datetime) -> list[Seen]:
+    """R4: one "upgrade" per move, dated when it completed, from `before` seats down, at
+    most `most` seats in all."""
+    seen, held = [], before
+    for moved in moves:
+        seats = min(moved.quantity, most - (before - held))
         if seats <= 0:
             break
-        seen.append(_upgrade(before, before - seats, moved, at, now))
-        before -= seats
+        seen.append(_upgrade(held, held - seats, moved, moved.converted_at, now))
+        held -= seats
     return seen
 
 
@@ -222,10 +236,10 @@ def added(sub: Subscription, remote: RemoteSubscription, now: datetime, *,
     before = sub.quantity if before is None else before
     tranches = _new_tranches(sub, remote, remote.quantity - before)
     if not tranches:
-        return [_seat_change(before, remote.quantity, now, now)]
+        return [seat_change(before, remote.quantity, now, now)]
     seen = []
     for seats, opened in tranches:
-        seen.append(_seat_change(before, before + seats, min(opened, now), now))
+        seen.append(seat_change(before, before + seats, min(opened, now), now))
         before += seats
     return seen
 
@@ -269,9 +283,9 @@ def removed(sub: Subscription, after: int, now: datetime, *,
     allowed = rules.removable(facts(sub), last_seen(sub, now))
     seats = before - after
     if allowed.seats is None:  # not reported yet: the term's window (S2)
-        return [_seat_change(before, after, min(now, allowed.until), now)]
+        return [seat_change(before, after, min(now, allowed.until), now)]
     if seats <= allowed.seats:
-        return [_seat_change(before, after, min(now, _closes(allowed, seats)), now)]
+        return [seat_change(before, after, min(now, _closes(allowed, seats)), now)]
     return _kept(sub, before, after, now)
 
 
@@ -306,7 +320,8 @@ def _kept(sub: Subscription, before: int, after: int, now: datetime) -> list[See
                                "billed_until": last_day.isoformat()})]
 
 
-def _seat_change(before: int, after: int, at: datetime, now: datetime) -> Seen:
+def seat_change(before: int, after: int, at: datetime, now: datetime) -> Seen:
+    """B2/B3: seats added or removed (within their 7 days) in Partner Center, as billed."""
     what = (f"the {after - before} added are charged from {at:%Y-%m-%d} to the end of "
             "the billing period (B2)" if after > before else
             f"the {before - after} removed within their 7 days are credited for the rest "
