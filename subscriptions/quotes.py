@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from catalog.pricing import buyer_locale, format_money
 from persistence import as_utc
 from persistence.money import first_term_over
 from subscriptions import rules
@@ -40,6 +41,13 @@ class Quote:
                 "effective_unit_price": str(c.effective_unit_price), "quantity": c.quantity,
                 "period_start": c.period_start.isoformat(),
                 "period_end": c.period_end.isoformat()}
+
+
+def buyer_money(sub: Subscription, amount: Decimal, currency: str) -> str:
+    """An amount as the subscription's customer reads money (its language and country, as
+    its invoices write it): for the history lines, requests and messages about it."""
+    return format_money(amount, currency, buyer_locale(sub.customer.language,
+                                                       sub.customer.country))
 
 
 def now_or(now: datetime | None) -> datetime:

@@ -18,11 +18,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from catalog.pricing import buyer_locale, format_money
 from notifications import notify
 from persistence import as_utc, db
 from subscriptions import renewal_rules
 from subscriptions.models import RenewalReminder, RenewalSettings, Subscription
+from subscriptions.quotes import buyer_money
 from subscriptions.renewals import describe, owners, quote_next_term
 from subscriptions.rules import NO_TERM, SAME_TERM
 
@@ -84,8 +84,7 @@ def message(sub: Subscription) -> tuple[str, str]:
                 f"{who} ends on {ends}: autorenew is off. {renewal_rules.AT_TERM_END}")
     ends = as_utc(sub.term_end).date().isoformat()  # the day after the last, in UTC
     quote = quote_next_term(sub)
-    locale = buyer_locale(sub.customer.language, sub.customer.country)
-    price = (f" at {format_money(quote.total, quote.currency, locale)} per billing cycle"
+    price = (f" at {buyer_money(sub, quote.total, quote.currency)} per billing cycle"
              if quote.total is not None else "")
     planned = " (the change you scheduled)" if sub.next_term else ""
     return (f"{sub.title} renews on {ends}",

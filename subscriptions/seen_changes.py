@@ -52,7 +52,7 @@ from connectors.partner_center.transition_types import Transition
 from persistence import as_utc, db
 from subscriptions import rules
 from subscriptions.models import Subscription, SubscriptionEvent
-from subscriptions.quotes import cancellation_quote, facts
+from subscriptions.quotes import buyer_money, cancellation_quote, facts
 
 DELETED = "deleted"  # Partner Center's word for cancelled
 NO_SEATS = (rules.PERPETUAL, rules.AZURE_PLAN)
@@ -367,8 +367,9 @@ def _cancel_note(sub: Subscription, quote, at: datetime, now: datetime) -> str:
     refund its reseller credits, never the reseller's price (B1)."""
     kind = "credit" if sub.family == rules.PERPETUAL else "refund"
     if sub.reseller_id is None:
-        stated = f"{kind} {quote.amount} {quote.currency}"
+        stated = f"{kind} {buyer_money(sub, quote.amount, quote.currency)}"
     else:
         retail = cancellation_quote(sub, at, retail=True)
-        stated = f"the customer's {kind} at retail {retail.amount} {retail.currency}"
+        stated = (f"the customer's {kind} at retail "
+                  f"{buyer_money(sub, retail.amount, retail.currency)}")
     return f"Cancelled in Partner Center ({_when(at, now)}); {stated} (S3, B3)."

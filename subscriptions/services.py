@@ -23,7 +23,14 @@ from subscriptions.errors import SubscriptionRefused, refuse
 from subscriptions.keys import download_url, reveal_key, revoke_keys
 from subscriptions.models import Subscription
 from subscriptions.order_lines import line_to_cancel
-from subscriptions.quotes import Quote, cancellation_quote, facts, now_or, renewed_unit
+from subscriptions.quotes import (
+    Quote,
+    buyer_money,
+    cancellation_quote,
+    facts,
+    now_or,
+    renewed_unit,
+)
 from subscriptions.scheduled import scheduled_words
 from subscriptions.sync import mirror
 from subscriptions.term_prices import buyer_unit_price, price_of, retail_unit_price
@@ -266,5 +273,6 @@ def _cancel_note(sub: Subscription, stated: Quote) -> str:
     customer it states the retail refund the reseller credits, never the reseller's (B1)."""
     kind = "credit" if sub.family == rules.PERPETUAL else "refund"
     if sub.reseller_id is None:
-        return f"Cancelled; {kind} {stated.amount} {stated.currency}."
-    return f"Cancelled; the customer's {kind} at retail {stated.amount} {stated.currency}."
+        return f"Cancelled; {kind} {buyer_money(sub, stated.amount, stated.currency)}."
+    return (f"Cancelled; the customer's {kind} at retail "
+            f"{buyer_money(sub, stated.amount, stated.currency)}.")

@@ -45,6 +45,7 @@ from persistence import db
 from refusals import Refused
 from subscriptions import rules
 from subscriptions.models import Subscription
+from subscriptions.quotes import buyer_money
 from subscriptions.services import facts, price_of
 from subscriptions.support_models import SUPPORT_REFUND, SupportRequest
 
@@ -207,9 +208,10 @@ def file(sub: Subscription, user: User, form: Mapping[str, str], notify: Notify,
     db.session.add(filed)
     db.session.flush()
     sub.record("support_request", f"Support request {filed.number} filed ({refusal.rule}): "
-               f"refund of {filed.amount} {currency} asked for.", user)
+               f"refund of {buyer_money(sub, filed.amount, currency)} asked for.", user)
     notify(_admins(), f"Support request {filed.number}: {sub.title}",
-           f"{user.email} asks for a refund of {filed.amount} {currency} for {sub.title} of "
+           f"{user.email} asks for a refund of {buyer_money(sub, filed.amount, currency)} "
+           f"for {sub.title} of "
            f"{sub.customer.company_name}, which cannot be cancelled online "
            f"({refusal.rule}). Reason: {filed.reason}", link(filed))
     db.session.commit()
@@ -268,15 +270,19 @@ def _mails_contact(req: SupportRequest) -> bool:
 def _grant_refund(req: SupportRequest, user: User) -> None:
     """The approved refund in the subscription's history, which billing credits (B3)."""
     req.subscription.record(
-        SUPPORT_REFUND, f"Refund of {req.amount} {req.currency} approved by support request "
+        SUPPORT_REFUND, f"Refund of {_money(req)} approved by support request "
         f"{req.number}; the next billing run credits it.", user,
         data={"request": req.id, "number": req.number, "amount": str(req.amount),
               "currency": req.currency})
 
 
+def _money(req: SupportRequest) -> str:
+    return buyer_money(req.subscription, req.amount, req.currency)
+
+
 def refund_granted(req: SupportRequest) -> str:
     """What approval does, in words: the credit, and what stays as it is (STAYS)."""
-    return (f"A refund of {req.amount} {req.currency} is credited by the provider's next "
+    return (f"A refund of {_money(req)} is credited by the provider's next "
             "billing run, as a credit note of the invoice that charged it (or on the next "
             f"invoice when none has yet). {STAYS.get(req.rule, '')}").strip()
 

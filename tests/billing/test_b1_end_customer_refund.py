@@ -134,7 +134,8 @@ def test_b1_the_history_of_a_resellers_customer_states_the_retail_refund_whoever
     login(client, end_user)
 
     history = client.get(f"/subscriptions/{sub.id}").get_data(as_text=True)
-    assert "Cancelled; the customer&#39;s refund at retail 4799.08 PLN." in history
+    # In the customer's own money, as its invoices write it.
+    assert "Cancelled; the customer&#39;s refund at retail 4.799,08\xa0PLN." in history
     assert "4223.18" not in history
 
 

@@ -166,7 +166,7 @@ def test_s3_filing_stores_the_request_and_tells_every_provider_admin(client, wor
     assert (filed.customer_id, filed.filed_by_id) == (world.customer_a.id,
                                                       world.reseller_a_user.id)
     [mail] = mails_to(world.admin.email)
-    assert filed.number in mail.subject and "120.50 USD" in mail.body
+    assert filed.number in mail.subject and "$120.50" in mail.body
     assert mails_to(world.reseller_a_user.email) == []
     assert late.events[-1].kind == "support_request"
 
@@ -264,7 +264,7 @@ def test_b3_an_approved_refund_is_credited_by_a_credit_note_of_the_invoice_that_
     step(client, filed, "in_review")
     asked = step(client, filed, "approved", answer="Agreed.")
     assert asked.status_code == 422  # money moves: the admin confirms first
-    assert "refund of 10.00 USD is credited" in asked.get_data(as_text=True)
+    assert "refund of $10.00 is credited" in asked.get_data(as_text=True)
     assert step(client, filed, "approved", answer="Agreed.", confirm="yes").status_code == 302
     clock.move_to(datetime(2026, 4, 1, 6, tzinfo=UTC))
     run_billing("2026-03", date(2026, 4, 1))
@@ -285,7 +285,7 @@ def test_s3_approval_tells_the_requester_the_refund_and_that_the_plan_stays_acti
     step(client, filed, "in_review")
     step(client, filed, "approved", answer="Agreed.", confirm="yes")
     body = mails_to(world.reseller_a_user.email)[-1].body
-    assert "A refund of 120.50 USD is credited by the provider's next billing run" in body
+    assert "A refund of $120.50 is credited by the provider's next billing run" in body
     assert "stays active to its term's end; switch its autorenew off" in body
     page = client.get(f"/support-requests/{filed.id}").get_data(as_text=True)
     assert 'id="support-refund"' in page and f'href="/subscriptions/{filed.subscription_id}"' \
