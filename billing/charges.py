@@ -5,7 +5,10 @@ Every charge carries a `source`, the unique key of the event it bills, so a run 
 
 - ``sub:<id>:<YYYY-MM-DD>``: a charge cycle starting that day (B1): ``new`` at purchase,
   ``renew`` at the start of a later term, ``cycleCharge`` for the next month (or year) of
-  a term billed more often than once, ``oneTime`` for perpetual software.
+  a term billed more often than once, ``oneTime`` for perpetual software. A cycle of a
+  subscription the sync adopted (or linked as an upgrade's target) after a run charged
+  its day is charged, under the same key, by the run of the month it was seen in
+  (billing.missed_cycles).
 - ``add:<event id>:refund|charge``: seats added mid-term (B2), Microsoft's "wipe and
   recreate": the old seat count refunded and the new one charged, from the day of the
   change to the end of the charge cycle.
@@ -63,6 +66,7 @@ from billing.billed import (
 )
 from billing.bulk import Cycle
 from billing.made_by_upgrade import charged_as_a_purchase
+from billing.missed_cycles import ADOPTED, missed_months
 from billing.models import Charge, ChargeType
 from billing.periods import month_of, parse_month
 from persistence import as_utc, db, utcnow
@@ -169,9 +173,14 @@ def _cycle_charges(first: date, last: date, today: date) -> Iterator[tuple]:
     until its first renewal, then each renewed term as the sync recorded it (R1)."""
     ends = cancellation_days()
     for sub in billed_subscriptions(first, last, ends, where=~bulk.plain(first)):
-        yield from _bought_terms_charges(before_renewal(sub), first, min(last, today))
-        for term in renewed_terms(sub):
-            yield from _terms_from(term, term.purchased_on, first, min(last, today))
+        yield from _cycles_of(sub, first, min(last, today))
+
+
+def _cycles_of(sub: Billed, first: date, until: date) -> Iterator[tuple]:
+    """The subscription's cycle charges from `first` to `until` (one month)."""
+    yield from _bought_terms_charges(before_renewal(sub), first, until)
+    for term in renewed_terms(sub):
+        yield from _terms_from(term, term.purchased_on, first, until)
 
 
 def _bought_terms_charges(sub: Billed, first: date, until: date) -> Iterator[tuple]:
@@ -260,7 +269,7 @@ def _event_charges(first: date, last: date) -> Iterator[tuple]:
     events = db.session.execute(
         select(SubscriptionEvent.id, SubscriptionEvent.subscription_id, SubscriptionEvent.at,
                SubscriptionEvent.kind, SubscriptionEvent.data)
-        .where(SubscriptionEvent.kind.in_((*SEAT_CHANGES, "cancel", SUPPORT_REFUND)),
+        .where(SubscriptionEvent.kind.in_((*SEAT_CHANGES, "cancel", SUPPORT_REFUND, ADOPTED)),
                SubscriptionEvent.at < end,
                or_(SubscriptionEvent.at >= midnight(first), _seen_late(first, last)))
         .order_by(SubscriptionEvent.id)).all()
@@ -296,7 +305,10 @@ def _seen_late(first: date, last: date):
 def _event_charge(billed: Billed, event, month: str) -> Iterator[tuple]:
     data, day = event.data, utc_day(event.at)
     sub = term_on(billed, day)  # a renewed term's seats are priced at its price (R1)
-    if event.kind == "cancel":
+    if event.kind == ADOPTED:  # an upgrade's target catches up by its conversion (R4)
+        if billed.converted_on is None:
+            yield from _missed_cycles(billed, data, month)
+    elif event.kind == "cancel":
         yield _cancellation(sub, data, day, month)
         for cycle in _charged_before_seen(billed, day, data):
             yield _later_cycle_cancelled(term_on(billed, cycle.period_start), cycle, month)
@@ -308,11 +320,20 @@ def _event_charge(billed: Billed, event, month: str) -> Iterator[tuple]:
         yield from _seat_change(sub, source, kind, data["before"], data["after"], day, month)
         if conversion_of(event.at, data) is not None:  # R4: the upgrade made the subscription
             yield from _purchase_given_back(billed, source, month)
+            yield from _missed_cycles(billed, data, month)
             return
         for cycle in _charged_before_seen(billed, day, data):
             start = cycle.period_start
             yield from _seat_change(term_on(billed, start), f"{source}:{start.isoformat()}",
                                     kind, data["before"], data["after"], start, month)
+
+
+def _missed_cycles(sub: Billed, data: dict, month: str) -> Iterator[tuple]:
+    """B1/R4: the cycles runs charged the days of before the sync saw the subscription
+    (billing.missed_cycles), each under its own key, billed in `month`."""
+    for first, until in missed_months(data.get("seen_at"), sub.purchased_on):
+        for row in _cycles_of(sub, first, until):
+            yield (*row[:-1], month)
 
 
 def _charged_before_seen(sub: Billed, day: date, data: dict) -> list[Charge]:

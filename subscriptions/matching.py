@@ -166,9 +166,11 @@ def pick_owner(owners: Sequence[Owner], partner_id: str) -> Owner:
 
 
 def adopt(remote: RemoteSubscription, tenant_id: str, owners: Sequence[Owner],
-          products: ProductIndex) -> Subscription:
+          products: ProductIndex, seen: dict | None = None) -> Subscription:
     """A new local row for a subscription the storefront did not create; the caller mirrors
-    its live values onto it and commits."""
+    its live values onto it and commits. `seen`: the hourly sync's mark on its record (when
+    it learnt of it), which billing charges missed cycles by (billing.missed_cycles); an
+    import's adoption has none."""
     product = products.find(remote.offer_id)
     if not owners:
         raise Unmatched(f"customer tenant {tenant_id} is not in the storefront")
@@ -182,7 +184,8 @@ def adopt(remote: RemoteSubscription, tenant_id: str, owners: Sequence[Owner],
         family=product.family, billing_cycle=remote.billing_cycle,
         term_duration=remote.term_duration, partner_id=remote.partner_id,
         purchased_at=remote.created or datetime.now(UTC), term_start=running_term_start(remote))
-    sub.record("imported", "Found in Partner Center; bought outside this storefront.")
+    sub.record("imported", "Found in Partner Center; bought outside this storefront.",
+               data=seen)
     db.session.add(sub)
     return sub
 

@@ -132,7 +132,7 @@ def received(before: int, after: int, moved_in: Sequence[SubscriptionEvent],
                          f"({at:%Y-%m-%d %H:%M} UTC); {before} → {before + seats} here: "
                          "billed as Microsoft's conversion (R4, B2).",
                          {"from": source.id, "from_event": upgrade.id, "before": before,
-                          "after": before + seats, **_seen(now)}))
+                          "after": before + seats, **seen_mark(now)}))
         before += seats
     return seen
 
@@ -206,7 +206,7 @@ def _upgrade(before: int, after: int, moved: Transition, at: datetime,
                 "(R4, B2).", {"to": _local_id(moved.to_subscription_id), "before": before,
                               "after": after, "to_subscription": moved.to_subscription_id,
                               "awaits": moved.to_subscription_id,
-                              "started": _started(moved).isoformat(), **_seen(now)})
+                              "started": _started(moved).isoformat(), **seen_mark(now)})
 
 
 def _started(moved: Transition) -> datetime:
@@ -330,10 +330,10 @@ def seat_change(before: int, after: int, at: datetime, now: datetime) -> Seen:
     when = f"{at:%Y-%m-%d %H:%M} UTC" if after > before else _when(at, now)
     return Seen(at, "quantity", f"Licences changed in Partner Center from {before} to "
                 f"{after} ({when}): {what}.",
-                {"before": before, "after": after, **_seen(now)})
+                {"before": before, "after": after, **seen_mark(now)})
 
 
-def _seen(now: datetime) -> dict:
+def seen_mark(now: datetime) -> dict:
     """Marks an event the sync saw, and when: billing charges one dated in a month it
     charged already by the month it was seen in (billing.charges)."""
     return {"seen_in": "partner_center", "seen_at": now.astimezone(UTC).isoformat()}
@@ -359,7 +359,7 @@ def cancelled(sub: Subscription, now: datetime) -> list[Seen]:
     if at < now:
         quote = cancellation_quote(sub, at)
     return [Seen(at, "cancel", _cancel_note(sub, quote, at, now),
-                 {**quote.as_data(), **_seen(now)})]
+                 {**quote.as_data(), **seen_mark(now)})]
 
 
 def _cancel_note(sub: Subscription, quote, at: datetime, now: datetime) -> str:

@@ -43,7 +43,7 @@ from subscriptions.moved_in import Awaiting, awaiting, link_made, made_by, settl
 from subscriptions.order_sync import with_orders
 from subscriptions.rules import PERPETUAL, SAME_TERM
 from subscriptions.seen_at_renewal import billable
-from subscriptions.seen_changes import Seen, may_have_moved, moved_out_since_seen
+from subscriptions.seen_changes import Seen, may_have_moved, moved_out_since_seen, seen_mark
 from subscriptions.term_prices import (
     buyer_unit_price,
     price_of,
@@ -269,9 +269,11 @@ def mirror_tenant(tenant_id: str, remotes: Sequence[RemoteSubscription],
     for row in sorted(rows, key=lambda row: not moved_out_since_seen(row.sub,
                                                                       row.moves or ())):
         _mirror_known(row, now, into, moved_in)
+    # B1: the sync's adoption is seen now (an import's is of a base billed elsewhere).
+    seen = seen_mark(now) if transitions else None
     for remote in remotes:
         if remote.id not in known:
-            _adopt(remote, tenant_id, owners, products, into, now,
+            _adopt(remote, tenant_id, owners, products, into, now, seen,
                    moved_in.pop(remote.id, []))
 
 
@@ -342,12 +344,13 @@ def _record_seen(sub: Subscription, seen: list[Seen]) -> list[SubscriptionEvent]
 
 
 def _adopt(remote: RemoteSubscription, tenant_id: str, owners: Sequence[Owner],
-           products: ProductIndex, into: Findings, now: datetime,
+           products: ProductIndex, into: Findings, now: datetime, seen: dict | None,
            upgrades: Sequence[SubscriptionEvent] = ()) -> None:
     """A new local row for a subscription made outside the storefront, or its reason not;
-    `upgrades`: the sources' records of the upgrades in Partner Center into it (R4)."""
+    `seen`: the sync's mark on its record; `upgrades`: the sources' records of the upgrades
+    in Partner Center into it (R4)."""
     try:
-        sub = adopt(remote, tenant_id, owners, products)
+        sub = adopt(remote, tenant_id, owners, products, seen)
     except Unmatched as why:
         into.subscriptions.unmatched += 1
         into.reasons.note(str(why))
