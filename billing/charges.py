@@ -66,7 +66,7 @@ from billing.billed import (
 )
 from billing.bulk import Cycle
 from billing.made_by_upgrade import charged_as_a_purchase
-from billing.missed_cycles import ADOPTED, missed_months
+from billing.missed_cycles import ADOPTED, bought_while_held, missed_months
 from billing.models import Charge, ChargeType
 from billing.periods import month_of, parse_month
 from persistence import as_utc, db, utcnow
@@ -306,7 +306,8 @@ def _event_charge(billed: Billed, event, month: str) -> Iterator[tuple]:
     data, day = event.data, utc_day(event.at)
     sub = term_on(billed, day)  # a renewed term's seats are priced at its price (R1)
     if event.kind == ADOPTED:  # an upgrade's target catches up by its conversion (R4)
-        if billed.converted_on is None:
+        if billed.converted_on is None and bought_while_held(billed.customer_id,
+                                                             billed.purchased_on):
             yield from _missed_cycles(billed, data, month)
     elif event.kind == "cancel":
         yield _cancellation(sub, data, day, month)

@@ -13,9 +13,12 @@ its purchase (or after the upgrade's day) on, by the last day a run had charged 
 then, under the cycle's own key (`sub:<id>:<YYYY-MM-DD>`): once, whichever run gets there
 first, and the history states it (billing.event_amounts).
 
-Only from the first month the storefront billed: an import (subscriptions.adoption) brings
-the provider's existing base, whose earlier cycles were billed elsewhere, and its records
-carry no `seen_at`, so they catch up nothing.
+Only from the first month the storefront billed, and only for a subscription bought while
+the storefront held its customer: an import (subscriptions.adoption) brings the provider's
+existing base, whose earlier cycles were billed elsewhere, and its records carry no
+`seen_at`; a customer linked to a tenant it already had (K11) brings subscriptions the sync
+adopts on its first pass, with a `seen_at`, whose cycles until then were billed elsewhere
+too, so neither catches anything up.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from accounts.models import Customer
 from billing.models import BillingRun
 from billing.periods import month_of, parse_month
 from persistence import as_utc, db
@@ -49,3 +53,12 @@ def missed_months(seen_at: str | None, since: date) -> Iterator[tuple[date, date
     while start <= through:
         yield start, min(parse_month(month_of(start))[1], through)
         start = add_months(start, 1)
+
+
+def bought_while_held(customer_id: int, purchased_on: date) -> bool:
+    """Whether the subscription was bought once the storefront held its customer: created
+    here, and its tenant's control shown (K11) where it linked one the customer had."""
+    since = db.session.execute(select(Customer.created_at, Customer.tenant_verified_at)
+                               .where(Customer.id == customer_id)).one()
+    held = max(as_utc(moment) for moment in since if moment is not None)
+    return purchased_on >= held.date()

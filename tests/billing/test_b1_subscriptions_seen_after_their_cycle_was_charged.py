@@ -47,6 +47,8 @@ def alpha_in_partner_center(shop, pc_sandbox) -> None:
                           reseller_tenant=seed.RESELLER_TENANT_ID, city="Berlin",
                           country="DE", postal_code="10117")
     shop.customer_a.tenant_id = TENANT
+    # Created here on 1 June with a tenant made for it: the storefront bills what it buys.
+    shop.customer_a.created_at = datetime(2021, 6, 1, tzinfo=UTC)
     move_to(shop.customer_a, "DE")  # C7: the market of the prices
     e3_in_germany()
     db.session.commit()
@@ -121,6 +123,18 @@ def test_b5_the_adoptions_history_states_what_the_run_charges_for_the_missed_cyc
         Charge.source == f"sub:{sub.id}:2021-08-31"))
     assert promised == ledger == event_amounts(event.subscription)[event.id].amount \
         == E3_MONTH
+
+
+def test_b1_a_subscription_bought_before_its_customer_linked_its_tenant_catches_nothing_up(
+        shop, clock, pc_client, pc_sandbox):
+    # The customer showed control of a tenant it already had (K11) at 00:20 on 1 September:
+    # what it bought before then was billed elsewhere, as an import's base was, though the
+    # hourly sync, not an import, adopts it. Its cycles are billed from the next one on.
+    shop.customer_a.tenant_verified_at = datetime(2021, 9, 1, 0, 20, tzinfo=UTC)
+    sub = adopted_after_august_was_billed(shop, clock, pc_client, pc_sandbox)
+    september_billed_in_full(clock)
+    assert charges_of(sub) == [("cycleCharge", 4, E3_MONTH, date(2021, 9, 30), "2021-09")]
+    assert adoption_event(sub).id not in event_amounts(sub)  # nothing stated either
 
 
 def test_b1_an_imported_subscriptions_cycles_before_the_import_stay_uncharged(
