@@ -9,16 +9,19 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from agreements.mca import Signer, record_acceptance
+from billing.models import Charge
+from billing.runs import run_billing
 from catalog.models import Price
 from catalog.queries import buyer_price, markups_for
 from connectors.partner_center.sandbox import seed
 from orders.models import Order, OrderLine, ProvisioningJob
 from persistence import db
 from provisioning.jobs import provision_order
-from subscriptions.models import Subscription
+from subscriptions.models import Subscription, SubscriptionEvent
+from subscriptions.sync import sync_all
 from tests.conftest import make_price, move_to
 
 _numbers = itertools.count(1)
@@ -123,3 +126,21 @@ def agent(shop):
     shop.reseller_a_user.admin_agent = True
     db.session.commit()
     return shop.reseller_a_user
+
+
+def only_event(sub: Subscription, kind: str) -> SubscriptionEvent:
+    """The subscription's one history record of `kind`, read afresh."""
+    db.session.expire_all()
+    [event] = [e for e in db.session.get(Subscription, sub.id).events if e.kind == kind]
+    return event
+
+
+def nothing_added_again(pc_client, months: tuple[str, ...], today: date) -> None:
+    """The sync again, then each month's run again, add no charge, invoice or credit note."""
+    charged = db.session.scalar(select(func.count(Charge.id)))
+    sync_all(pc_client)
+    for month in months:
+        again = run_billing(month, today)
+        assert (again.charges_added, again.invoices_issued, again.credit_notes_issued) \
+            == (0, 0, 0)
+    assert db.session.scalar(select(func.count(Charge.id))) == charged

@@ -10,17 +10,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from billing.event_amounts import event_amounts
 from billing.models import Charge
-from billing.runs import run_billing
 from connectors.partner_center.sandbox import bulk, seed
 from persistence import db
 from subscriptions.adoption import import_customers
 from subscriptions.models import Subscription
 from subscriptions.sync import sync_all
-from tests.billing.conftest import e3_in_germany
+from tests.billing.conftest import e3_in_germany, nothing_added_again, only_event
 from tests.billing.test_r4_target_linked_a_pass_later import (
     august_billed_in_full,
     september_billed_in_full,
@@ -82,10 +81,7 @@ def charges_of(sub: Subscription) -> list[tuple]:
 
 
 def adoption_event(sub: Subscription):
-    db.session.expire_all()
-    [event] = [e for e in db.session.get(Subscription, sub.id).events
-               if e.kind == "imported"]
-    return event
+    return only_event(sub, "imported")
 
 
 def test_b1_a_subscription_the_sync_adopts_after_its_months_run_is_charged_its_first_cycle(
@@ -103,13 +99,7 @@ def test_b1_billing_and_the_sync_again_add_nothing_for_the_adopted_cycle(
         shop, clock, pc_client, pc_sandbox):
     sub = adopted_after_august_was_billed(shop, clock, pc_client, pc_sandbox)
     september_billed_in_full(clock)
-    charged = db.session.scalar(select(func.count(Charge.id)))
-    sync_all(pc_client)
-    for month in ("2021-08", "2021-09"):
-        again = run_billing(month, date(2021, 10, 1))
-        assert (again.charges_added, again.invoices_issued, again.credit_notes_issued) \
-            == (0, 0, 0)
-    assert db.session.scalar(select(func.count(Charge.id))) == charged
+    nothing_added_again(pc_client, ("2021-08", "2021-09"), date(2021, 10, 1))
     assert [c[3] for c in charges_of(sub)].count(date(2021, 8, 31)) == 1
 
 

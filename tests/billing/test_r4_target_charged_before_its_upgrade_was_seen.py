@@ -24,6 +24,7 @@ from billing.runs import run_billing
 from persistence import db
 from subscriptions.models import Subscription
 from subscriptions.sync import sync_all
+from tests.billing.conftest import only_event
 from tests.billing.test_r4_upgrades_made_in_partner_center import (
     UPGRADED,
     e3_on_sale,
@@ -61,10 +62,7 @@ def adopted_and_charged_before_the_upgrade_was_seen(shop, clock, pc_client,
 
 
 def upgrade_event(target: Subscription):
-    db.session.expire_all()
-    [event] = [e for e in db.session.get(Subscription, target.id).events
-               if e.kind == "upgrade"]
-    return event
+    return only_event(target, "upgrade")
 
 
 def test_r4_a_target_charged_as_a_purchase_before_its_upgrade_was_seen_is_charged_once(

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from billing.event_amounts import event_amounts
 from billing.models import Charge
@@ -23,6 +23,7 @@ from billing.runs import run_billing
 from persistence import db
 from subscriptions.models import Subscription
 from subscriptions.sync import sync_all
+from tests.billing.conftest import nothing_added_again
 from tests.billing.test_r4_upgrades_made_in_partner_center import (
     e3_on_sale,
     ten_seats_seen_after_their_7_days,
@@ -119,13 +120,7 @@ def test_r4_a_target_linked_in_the_pass_that_saw_its_upgrade_is_charged_it_once(
 def test_r4_billing_and_the_sync_again_add_nothing(shop, clock, pc_client):
     target = linked_after_august_was_billed(shop, clock, pc_client)
     september_billed_in_full(clock)
-    charged = db.session.scalar(select(func.count(Charge.id)))
-    sync_all(pc_client)
-    for month in ("2021-08", "2021-09"):
-        again = run_billing(month, date(2021, 10, 1))
-        assert (again.charges_added, again.invoices_issued, again.credit_notes_issued) \
-            == (0, 0, 0)
-    assert db.session.scalar(select(func.count(Charge.id))) == charged
+    nothing_added_again(pc_client, ("2021-08", "2021-09"), date(2021, 10, 1))
     assert [c[0] for c in target_charges(target)].count("convert") == 1
 
 
