@@ -32,19 +32,25 @@ from billing.periods import month_of, parse_month
 from billing.reconciliation_models import ItemKind
 
 SEAT_CHANGES = ("add:", "remove:", "convert:")  # source keys of seat changes (charges.py)
+# ...and of charge cycles: a cycle is billed here in a later month than it began only when
+# the sync learnt of its subscription after a run had charged its day (billing.missed_cycles),
+# while Microsoft billed it in the month it began.
+REDATED = (*SEAT_CHANGES, "sub:")
 
 
 def billed_later(month: str) -> ColumnElement[bool]:
-    """Seat-change charges billed in a month after `month` whose period begins in it."""
+    """Seat-change and cycle charges billed in a month after `month` whose period begins
+    in it."""
     first, last = parse_month(month)
     return and_(Charge.billing_month > month, Charge.period_start.between(first, last),
-                or_(*(Charge.source.startswith(prefix) for prefix in SEAT_CHANGES)))
+                or_(*(Charge.source.startswith(prefix) for prefix in REDATED)))
 
 
 def microsoft_month(source: str, period_start: date, billing_month: str) -> str:
     """The month whose invoice Microsoft bills a charge on, as far as matching needs it: a
-    seat change's is the month its period begins in, any other's the month billing it."""
-    return month_of(period_start) if source.startswith(SEAT_CHANGES) else billing_month
+    seat change's or a cycle's is the month its period begins in, any other's the month
+    billing it."""
+    return month_of(period_start) if source.startswith(REDATED) else billing_month
 
 
 def reconciled_earlier(groups: dict[Key, OurGroup]) -> list[Finding]:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from billing.event_amounts import event_amounts
 from billing.models import Charge
+from billing.reconciliation import reconcile
 from connectors.partner_center.sandbox import bulk, seed
 from persistence import db
 from subscriptions.adoption import import_customers
@@ -165,3 +166,26 @@ def test_r4_an_upgrades_target_linked_a_month_later_is_charged_its_cycles_since(
         ("cycleCharge", 4, E3_MONTH, date(2021, 8, 18), date(2021, 9, 17)),
         ("cycleCharge", 4, E3_MONTH, date(2021, 9, 18), date(2021, 10, 17))]
     assert {c[5] for c in target_charges(target)} == {"2021-09"}
+
+
+
+def test_b6_the_missed_cycle_is_reconciled_with_the_month_microsoft_billed_it_in(
+        shop, clock, pc_client, pc_sandbox, graph_client):
+    # Microsoft billed the 31 August cycle on August's invoice; it was billed here in
+    # September. August compares it with Microsoft's line (the test world's E3 cost is not
+    # the sandbox's price, so the amounts differ; the quantities and the period match) and
+    # September lists it as reconciled in August, instead of one "billed by Microsoft only"
+    # and one "charged here only".
+    adopted_after_august_was_billed(shop, clock, pc_client, pc_sandbox)
+    september_billed_in_full(clock)
+    clock.move_to(datetime(2021, 10, 9, tzinfo=UTC))  # both months invoiced by Microsoft
+    august, september = (reconcile(month, invoices=pc_client, exports=graph_client)
+                         for month in ("2021-08", "2021-09"))
+    (row,) = august.items
+    assert (row.kind, row.charge_type, row.period_start) == ("different", "new",
+                                                             date(2021, 8, 31))
+    assert (row.quantity_ours, row.quantity_microsoft) == (4, 4)
+    assert row.note.startswith("billed here in 2021-09, by Microsoft in 2021-08; amount")
+    [earlier] = [i for i in september.items if i.period_start == date(2021, 8, 31)]
+    assert (earlier.kind, earlier.charge_type) == ("reconciled_earlier", "new")
+    assert earlier.note.endswith("reconciled in 2021-08")
