@@ -22,7 +22,6 @@ from billing.matching import Key, OurGroup
 from billing.models import ChargeType
 
 SOURCE = re.compile(r"(?:add|remove|convert):\d+:\d{4}-\d{2}-\d{2}:(?:refund|charge)")
-CYCLE_TYPES = (ChargeType.CYCLE, ChargeType.RENEW, ChargeType.NEW)
 
 
 def is_catch_up(source: str) -> bool:
@@ -47,4 +46,4 @@ def fold(ours: dict[Key, OurGroup], catch_ups: dict[Key, OurGroup]) -> dict[Key,
 def _cycle_of(ours: dict[Key, OurGroup], k: Key) -> OurGroup | None:
     """Our charge of the cycle a catch-up is for: same subscription, same days."""
     return next((ours[c] for c in (Key(k.subscription, kind, k.start, k.end)
-                                   for kind in CYCLE_TYPES) if c in ours), None)
+                                   for kind in ChargeType.CYCLES) if c in ours), None)

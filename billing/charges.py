@@ -306,8 +306,9 @@ def _event_charge(billed: Billed, event, month: str) -> Iterator[tuple]:
     data, day = event.data, utc_day(event.at)
     sub = term_on(billed, day)  # a renewed term's seats are priced at its price (R1)
     if event.kind == ADOPTED:  # an upgrade's target catches up by its conversion (R4)
-        if billed.converted_on is None and bought_while_held(billed.customer_id,
-                                                             billed.purchased_on):
+        # The sync's mark first: an import's many records read no customer (no N+1).
+        if billed.converted_on is None and data.get("seen_at") \
+                and bought_while_held(billed.customer_id, billed.purchased_on):
             yield from _missed_cycles(billed, data, month)
     elif event.kind == "cancel":
         yield _cancellation(sub, data, day, month)

@@ -43,9 +43,6 @@ from subscriptions.models import Subscription
 # seats moved into (its event's charges add up to more than nothing: no credit).
 CREDIT_TYPES = (ChargeType.CANCEL, ChargeType.REMOVE_QUANTITY, ChargeType.CONVERT,
                 ChargeType.CUSTOMER_CREDIT)
-# A cycle charge given back whole is a credit too: keyed as the cycle it credits, so
-# Microsoft's reconciliation nets the two (R4: billing.made_by_upgrade).
-CYCLE_TYPES = (ChargeType.NEW, ChargeType.RENEW, ChargeType.CYCLE)
 PAIR_HALVES = (":refund", ":charge")
 
 
@@ -80,7 +77,9 @@ def _uninvoiced():
 
 def _is_credit():
     """The condition on charges of the kinds that give something back, for a subscription."""
-    given_back = and_(Charge.charge_type.in_(CYCLE_TYPES), Charge.quantity < 0)
+    # A cycle charge given back whole is a credit too: keyed as the cycle it credits, so
+    # Microsoft's reconciliation nets the two (R4: billing.made_by_upgrade).
+    given_back = and_(Charge.charge_type.in_(ChargeType.CYCLES), Charge.quantity < 0)
     return and_(or_(Charge.charge_type.in_(CREDIT_TYPES), given_back),
                 Charge.subscription_id.is_not(None))
 

@@ -39,6 +39,7 @@ class ChargeType:
     # which Microsoft bills on its usage lines, not on the license-based reconciliation.
     AZURE_USAGE = "azureUsage"
 
+    CYCLES = (NEW, RENEW, CYCLE)  # a charge cycle's own charge: bought, renewed, continued
     ALL = (NEW, RENEW, CYCLE, ADD_QUANTITY, REMOVE_QUANTITY, CANCEL, CONVERT, ONE_TIME,
            CUSTOMER_CREDIT, AZURE_USAGE)
 
