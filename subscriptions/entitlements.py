@@ -26,7 +26,7 @@ from connectors.partner_center.entitlements import Entitlement as RemoteEntitlem
 from persistence import db, utcnow
 from refusals import Refused
 from subscriptions.models import Entitlement, SoftwareKey, Subscription
-from subscriptions.sealed import identity_digest
+from subscriptions.sealed import identity_digests
 
 KEY_RE = re.compile(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*")
 LINK_RE = re.compile(r"https://[^\s<>\"'`]+")
@@ -215,12 +215,25 @@ def _insert_once(values: dict) -> int | None:
         .returning(SoftwareKey.id))
 
 
+def _recorded(entitlement: Entitlement, digests: list[str]) -> bool:
+    """Whether the key is live already under any configured key's digest. The entitlement's
+    row is locked first (PostgreSQL; SQLite has one writer), so a request recording the
+    same key under another key's digest (a worker still on the old setting during a
+    rotation, which the unique index cannot see) waits for this one. An index lookup: the
+    entitlement's live keys are not decrypted to compare them (an import of n keys into
+    one entitlement decrypted n²/2 of them)."""
+    db.session.execute(select(Entitlement.id).where(Entitlement.id == entitlement.id)
+                       .with_for_update())
+    return db.session.scalar(select(SoftwareKey.id).where(
+        SoftwareKey.identity_digest.in_(digests), SoftwareKey.revoked_at.is_(None))
+        .limit(1)) is not None
+
+
 def add_key(entitlement: Entitlement, entry: KeyEntry, user) -> SoftwareKey | None:
     """The key row for a checked entry, added in the session (the caller commits); None
     when the same live key is recorded already (nothing is added)."""
-    identity = _identity(entitlement, entry)
-    # Compared in clear too: during a key rotation older rows' digests use the old key.
-    if any(key.identity == identity for key in entitlement.live_keys):
+    digests = identity_digests(*_identity(entitlement, entry))
+    if _recorded(entitlement, digests):
         return None
     sub = entitlement.subscription
     key_id = _insert_once({
@@ -228,7 +241,7 @@ def add_key(entitlement: Entitlement, entry: KeyEntry, user) -> SoftwareKey | No
         "recorded_by_id": getattr(user, "id", None), "product_key": entry.product_key,
         "download_url": entry.download_url, "version": entry.version,
         "language": entry.language, "file_type": entry.file_type, "os": entry.os,
-        "issued_at": utcnow(), "identity_digest": identity_digest(*identity)})
+        "issued_at": utcnow(), "identity_digest": digests[0]})
     if key_id is None:
         return None
     db.session.expire(entitlement, ["keys"])  # the rows now include the one just inserted

@@ -78,11 +78,23 @@ def identity_digest(*parts) -> str:
     return key_identity_digest(current_app.config["PRODUCT_KEY_ENCRYPTION_KEY"], parts)
 
 
+def identity_digests(*parts) -> list[str]:
+    """The identity's digest under each configured key, the first key's first: during a
+    rotation (before `rotate-product-keys` has run, or while a worker still runs with the
+    old setting) a row recorded under an older key carries that key's digest."""
+    keys = str(current_app.config["PRODUCT_KEY_ENCRYPTION_KEY"]).split(",")
+    return [_digest(key, parts) for key in keys if key.strip()]
+
+
 def key_identity_digest(setting: str, parts) -> str:
     """HMAC-SHA256 of `parts` (JSON, so no two identities join to the same text) under a
     key derived from the setting's first key: 64 hex characters."""
-    first = str(setting).split(",")[0].strip().encode()
+    return _digest(str(setting).split(",")[0], parts)
+
+
+def _digest(key: str, parts) -> str:
     # Derived, not the Fernet key itself: one secret, two separate uses.
-    derived = hmac.new(first, b"csp-storefront software key identity", hashlib.sha256)
+    derived = hmac.new(key.strip().encode(), b"csp-storefront software key identity",
+                       hashlib.sha256)
     text = json.dumps(list(parts), separators=(",", ":"), ensure_ascii=False)
     return hmac.new(derived.digest(), text.encode(), hashlib.sha256).hexdigest()

@@ -7,20 +7,24 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 
 import pytest
 from cryptography.fernet import Fernet
 from flask_migrate import upgrade
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from accounts.models import Reseller, Role, User
+from accounts.services import new_user
 from persistence import db
 from storefront import create_app
 from subscriptions.entitlements import KeyEntry, record_key
 from subscriptions.key_import import import_keys
-from subscriptions.models import SoftwareKey
+from subscriptions.models import Entitlement, SoftwareKey
 from tests.api.factories import make_subscription
-from tests.conftest import csrf_token, login, on_database, post_form
+from tests.conftest import csrf_token, login, make_customer, make_price, on_database, post_form
+from tests.provisioning.databases import database
 from tests.subscriptions.recorded_keys import KEY, LINK, entitlement_of
 
 
@@ -156,3 +160,89 @@ def test_s7_rotating_the_encryption_key_recomputes_each_identity_digest(app, sof
     key = db.session.get(SoftwareKey, key.id)
     assert key.identity_digest == key_identity_digest(new, key.identity)
     assert record_key(software, KeyEntry(KEY, LINK), world.admin) is None and recorded() == 1
+
+
+def during_rotation(app, first: str, second: str) -> None:
+    app.config["PRODUCT_KEY_ENCRYPTION_KEY"] = f"{first},{second}"
+
+
+def test_s7_a_key_recorded_under_the_old_key_is_recorded_once_during_a_rotation(
+        app, software, world):
+    """Before `rotate-product-keys` has run, the old rows' digests are the old key's: the
+    same key recorded again (a worker promoted to the new key first) adds nothing."""
+    old, new = app.config["PRODUCT_KEY_ENCRYPTION_KEY"], Fernet.generate_key().decode()
+    during_rotation(app, old, new)  # every worker lists the new key second first
+    record_key(software, KeyEntry(KEY, LINK), world.admin)
+    during_rotation(app, new, old)  # then the new key is promoted
+    assert record_key(software, KeyEntry(KEY, LINK), world.admin) is None
+    during_rotation(app, old, new)  # a worker not yet promoted
+    assert record_key(software, KeyEntry(KEY, LINK), world.admin) is None
+    assert recorded() == 1
+
+
+@pytest.mark.postgres
+def test_s7_two_workers_on_either_side_of_a_rotation_record_the_same_key_once(tmp_path):
+    """A worker still encrypting under the old key holds its insert open while a worker
+    already on the new key records the same key: their digests differ, so the unique index
+    cannot stop the second; the entitlement's lock makes it wait and find the first."""
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    with database("postgres", tmp_path) as url:
+        settings = on_database(url)
+        apps = {name: create_app(type("Worker", (settings,), {
+            "PRODUCT_KEY_ENCRYPTION_KEY": keys})) for name, keys in
+            (("A", f"{old},{new}"), ("B", f"{new},{old}"))}
+        with apps["A"].app_context():
+            db.create_all()
+            entitlement_id, admin_id = software_on_its_own()
+        inserted, release, outcomes = threading.Event(), threading.Event(), {}
+
+        def hold(conn, cursor, statement, parameters, context, executemany):
+            if statement.startswith("INSERT INTO software_keys"):
+                inserted.set()
+                release.wait(timeout=30)
+
+        def worker(name: str) -> None:
+            with apps[name].app_context():
+                if name == "A":
+                    event.listen(db.engine, "after_cursor_execute", hold)
+                try:
+                    entitlement = db.session.get(Entitlement, entitlement_id)
+                    key = record_key(entitlement, KeyEntry(KEY, LINK),
+                                     db.session.get(User, admin_id))
+                    outcomes[name] = key is not None
+                except Exception as error:  # noqa: BLE001 - asserted below
+                    outcomes[name] = error
+                finally:
+                    db.session.remove()
+
+        a = threading.Thread(target=worker, args=("A",))
+        a.start()
+        assert inserted.wait(timeout=30)
+        b = threading.Thread(target=worker, args=("B",))
+        b.start()
+        b.join(timeout=1)
+        waited = b.is_alive()  # B waits for A's lock
+        release.set()
+        a.join(timeout=30)
+        b.join(timeout=30)
+        assert waited and outcomes == {"A": True, "B": False}
+        with apps["A"].app_context():
+            assert recorded() == 1
+            db.session.remove()
+        for app in apps.values():
+            with app.app_context():
+                db.engine.dispose()
+
+
+def software_on_its_own() -> tuple[int, int]:
+    """A perpetual software subscription's entitlement and an admin, committed."""
+    admin = new_user("admin@test.example", "pw-never-used-here", Role.PROVIDER_ADMIN)
+    reseller = Reseller(company_name="Northwind")
+    customer = make_customer(reseller, "Litware")
+    price = make_price(family="perpetual_software", title="Windows Server 2022")
+    db.session.add_all([admin, reseller, customer, price])
+    db.session.flush()
+    entitlement = entitlement_of(make_subscription(customer, price, tenant_id="tenant-a",
+                                                   pc_order_id="order-1"))
+    db.session.commit()
+    return entitlement.id, admin.id
