@@ -24,7 +24,7 @@ from subscriptions.key_import import import_keys
 from subscriptions.models import Entitlement, SoftwareKey
 from tests.api.factories import make_subscription
 from tests.conftest import csrf_token, login, make_customer, make_price, on_database, post_form
-from tests.provisioning.databases import database
+from tests.provisioning.databases import BACKENDS, database
 from tests.subscriptions.recorded_keys import KEY, LINK, entitlement_of
 
 
@@ -180,13 +180,14 @@ def test_s7_a_key_recorded_under_the_old_key_is_recorded_once_during_a_rotation(
     assert recorded() == 1
 
 
-@pytest.mark.postgres
-def test_s7_two_workers_on_either_side_of_a_rotation_record_the_same_key_once(tmp_path):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_s7_two_workers_on_either_side_of_a_rotation_record_the_same_key_once(backend,
+                                                                              tmp_path):
     """A worker still encrypting under the old key holds its insert open while a worker
     already on the new key records the same key: their digests differ, so the unique index
     cannot stop the second; the entitlement's lock makes it wait and find the first."""
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
-    with database("postgres", tmp_path) as url:
+    with database(backend, tmp_path) as url:
         settings = on_database(url)
         apps = {name: create_app(type("Worker", (settings,), {
             "PRODUCT_KEY_ENCRYPTION_KEY": keys})) for name, keys in
