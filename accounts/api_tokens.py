@@ -16,6 +16,7 @@ from accounts import audit
 from accounts.models import ApiToken, User
 from accounts.throttle import Store, allowance_wait, seconds_until
 from persistence import db
+from persistence.locks import locked
 
 PREFIX = "csp_"
 
@@ -49,7 +50,7 @@ def issue(user, name: str, limit: int | None = None) -> tuple[ApiToken, str]:
 
 
 def _check_limit(user, limit: int) -> None:
-    db.session.scalar(select(User.id).where(User.id == user.id).with_for_update())
+    locked(select(User.id).where(User.id == user.id).with_for_update())
     held = db.session.scalar(select(func.count()).select_from(ApiToken).where(
         ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
     if held >= limit:

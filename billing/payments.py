@@ -21,6 +21,7 @@ from billing.periods import BillingInputError
 from commitments.payment_terms import method_problems
 from commitments.records.models import EnrollmentInvoice
 from persistence import db
+from persistence.locks import locked
 from persistence.money import minor_unit, round_money
 
 
@@ -101,9 +102,9 @@ def _check_date(paid_on: date | None, today: date) -> None:
 
 
 def _lock(invoice: Invoice) -> None:
-    """Serialise payments of one invoice (a row lock on PostgreSQL; SQLite has one writer),
-    then read its payments afresh, so two admins cannot over-pay it together."""
-    db.session.execute(select(Invoice.id).where(Invoice.id == invoice.id).with_for_update())
+    """Serialise payments of one invoice (persistence.locks), then read its payments
+    afresh, so two admins cannot over-pay it together."""
+    locked(select(Invoice.id).where(Invoice.id == invoice.id).with_for_update())
     db.session.refresh(invoice, ["payments", "credit_notes"])
 
 

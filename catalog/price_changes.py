@@ -25,6 +25,7 @@ from sqlalchemy.orm import joinedload
 from catalog.models import Price, Product, ResellerMarkup, Sku
 from catalog.queries import buyer_price, markups_for
 from persistence import db
+from persistence.locks import locked
 from persistence.money import round_money
 
 KINDS = ("percent", "fixed", "set", "clear")
@@ -129,11 +130,11 @@ def save_retail(prices: Sequence[Price], adjustment: Adjustment, previewed: str
 
 
 def _locked(prices: Sequence[Price]) -> list[Price]:
-    """The same prices re-read under a row lock (PostgreSQL; SQLite serialises writers),
-    so no import or other save slips in between the freshness check and the commit."""
+    """The same prices re-read under a lock (persistence.locks), so no import or other
+    save slips in between the freshness check and the commit."""
     query = (select(Price).where(Price.id.in_([p.id for p in prices])).order_by(Price.id)
              .with_for_update(of=Price).execution_options(populate_existing=True))
-    return list(db.session.scalars(query))
+    return list(locked(query).scalars())
 
 
 # -- reseller markups ------------------------------------------------------------------
@@ -154,7 +155,8 @@ def markup_changes(reseller_id: int, product_id: int | None, percent: Decimal, *
         query = query.where(Sku.product_id.not_in(own))
     if lock:
         query = query.with_for_update(of=Price).execution_options(populate_existing=True)
-    prices = db.session.scalars(query.order_by(*_offer_order()))
+    query = query.order_by(*_offer_order())
+    prices = (locked(query) if lock else db.session.execute(query)).scalars()
     return [PriceChange(p, Decimal(buyer_price(p, p.sku.product_id, current)),
                         Decimal(buyer_price(p, p.sku.product_id, wanted))) for p in prices]
 

@@ -18,12 +18,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from connectors.partner_center.entitlements import Entitlement as RemoteEntitlement
 from persistence import db, utcnow
+from persistence.locks import locked
 from refusals import Refused
 from subscriptions.models import Entitlement, SoftwareKey, Subscription
 from subscriptions.sealed import identity_digests
@@ -216,15 +217,13 @@ def _insert_once(values: dict) -> int | None:
 
 
 def _recorded(entitlement: Entitlement, digests: list[str]) -> bool:
-    """Whether the key is live already under any configured key's digest. The entitlement's
-    row is written first, which locks it until the commit (a row lock on PostgreSQL,
-    SQLite's write lock, which pysqlite takes only at a write), so a request recording the
-    same key under another key's digest (a worker still on the old setting during a
-    rotation, which the unique index cannot see) waits for this one and then finds it. An
-    index lookup: the entitlement's live keys are not decrypted to compare them (an import
-    of n keys into one entitlement decrypted n²/2 of them)."""
-    db.session.execute(update(Entitlement).where(Entitlement.id == entitlement.id)
-                       .values(id=Entitlement.id))
+    """Whether the key is live already under any configured key's digest. The entitlement
+    is locked first (persistence.locks), so a request recording the same key under another
+    key's digest (a worker still on the old setting during a rotation, which the unique
+    index cannot see) waits for this one and then finds it. An index lookup: the
+    entitlement's live keys are not decrypted to compare them (an import of n keys into
+    one entitlement decrypted n²/2 of them)."""
+    locked(select(Entitlement.id).where(Entitlement.id == entitlement.id).with_for_update())
     return db.session.scalar(select(SoftwareKey.id).where(
         SoftwareKey.identity_digest.in_(digests), SoftwareKey.revoked_at.is_(None))
         .limit(1)) is not None

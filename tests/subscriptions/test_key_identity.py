@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import io
-import threading
 
 import pytest
 from cryptography.fernet import Fernet
 from flask_migrate import upgrade
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from accounts.models import Reseller, Role, User
@@ -25,6 +24,7 @@ from subscriptions.models import Entitlement, SoftwareKey
 from tests.api.factories import make_subscription
 from tests.conftest import csrf_token, login, make_customer, make_price, on_database, post_form
 from tests.provisioning.databases import BACKENDS, database
+from tests.races import race
 from tests.subscriptions.recorded_keys import KEY, LINK, entitlement_of
 
 
@@ -195,37 +195,13 @@ def test_s7_two_workers_on_either_side_of_a_rotation_record_the_same_key_once(ba
         with apps["A"].app_context():
             db.create_all()
             entitlement_id, admin_id = software_on_its_own()
-        inserted, release, outcomes = threading.Event(), threading.Event(), {}
 
-        def hold(conn, cursor, statement, parameters, context, executemany):
-            if statement.startswith("INSERT INTO software_keys"):
-                inserted.set()
-                release.wait(timeout=30)
+        def record():
+            entitlement = db.session.get(Entitlement, entitlement_id)
+            return record_key(entitlement, KeyEntry(KEY, LINK),
+                              db.session.get(User, admin_id)) is not None
 
-        def worker(name: str) -> None:
-            with apps[name].app_context():
-                if name == "A":
-                    event.listen(db.engine, "after_cursor_execute", hold)
-                try:
-                    entitlement = db.session.get(Entitlement, entitlement_id)
-                    key = record_key(entitlement, KeyEntry(KEY, LINK),
-                                     db.session.get(User, admin_id))
-                    outcomes[name] = key is not None
-                except Exception as error:  # noqa: BLE001 - asserted below
-                    outcomes[name] = error
-                finally:
-                    db.session.remove()
-
-        a = threading.Thread(target=worker, args=("A",))
-        a.start()
-        assert inserted.wait(timeout=30)
-        b = threading.Thread(target=worker, args=("B",))
-        b.start()
-        b.join(timeout=1)
-        waited = b.is_alive()  # B waits for A's lock
-        release.set()
-        a.join(timeout=30)
-        b.join(timeout=30)
+        waited, outcomes = race(apps, "software_keys", record)
         assert waited and outcomes == {"A": True, "B": False}
         with apps["A"].app_context():
             assert recorded() == 1

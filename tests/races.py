@@ -1,0 +1,55 @@
+"""Two requests meeting at the same check: A is held just after its INSERT, before its
+commit, while B does the same thing; persistence.locks must make B wait for A's commit and
+then see it (on SQLite too, whose driver opens a transaction only at a write)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from flask import Flask
+from sqlalchemy import event
+
+from persistence import db
+
+
+def race(apps: dict[str, Flask], insert_into: str, act: Callable[[], object]
+         ) -> tuple[bool, dict[str, object]]:
+    """Whether B waited for A (still running a second after it began), and what `act`
+    answered in each (its value, or the exception it raised). `apps` names each one's app
+    (two workers may run with different settings); both share one database."""
+    inserted, release, outcomes = threading.Event(), threading.Event(), {}
+
+    def hold(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith(f"INSERT INTO {insert_into} ") and \
+                threading.current_thread().name == "A":
+            inserted.set()
+            release.wait(timeout=30)
+
+    def run(name: str) -> None:
+        with apps[name].app_context():
+            try:
+                outcomes[name] = act()
+            except Exception as error:  # noqa: BLE001 - the caller asserts on it
+                outcomes[name] = error
+            finally:
+                db.session.remove()
+
+    with apps["A"].app_context():
+        engine = db.engine
+    event.listen(engine, "after_cursor_execute", hold)
+    try:
+        a = threading.Thread(target=run, args=("A",), name="A")
+        a.start()
+        assert inserted.wait(timeout=30), outcomes
+        b = threading.Thread(target=run, args=("B",), name="B")
+        b.start()
+        b.join(timeout=1)
+        waited = b.is_alive()
+        release.set()
+        a.join(timeout=30)
+        b.join(timeout=30)
+    finally:
+        release.set()
+        event.remove(engine, "after_cursor_execute", hold)
+    return waited, outcomes
