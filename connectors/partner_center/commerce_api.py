@@ -142,7 +142,9 @@ class CommerceApi:
         cancel-software-purchases: the PATCH cancels the lines its `lineItems` name (each
         with its offerId, read from the order) and leaves the others, which may be any
         one_time purchase of the same cart (an Azure plan); naming none cancels the whole
-        order, so an empty `line_item_numbers` is refused here, never sent."""
+        order, so an empty `line_item_numbers` is refused here, never sent. Each named
+        line is judged by its own purchase; an Azure plan or new-commerce line is refused
+        (400/800063: cancelled by subscription only)."""
         named = set(line_item_numbers)
         if not named:
             raise ValueError(f"cancelling order {order_id} needs the line numbers to cancel")

@@ -19,6 +19,7 @@ from connectors.partner_center import (
     NotFound,
 )
 from connectors.partner_center.client import LIVE_BASE_URL
+from tests.connectors.documented import sample
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 DYNAMICS = ("CFQ7TTC0LGNM", "0001")
@@ -27,6 +28,8 @@ NONPROFIT = ("CFQ7TTC0LCHN", "0002")
 REDHAT = ("DG7GMGF0FKZW", "0001")
 WINDOWS_SERVER = ("DG7GMGF0DWMS", "0006")
 AZURE_PLAN = ("DZH318Z0BPS6", "0001")
+SQL_SERVER = ("DG7GMGF0FKZV", "0002")
+RESERVATION = ("DZH318Z0BQ4V", "0052")
 
 
 def _buy(pc_client, customer_id, *lines):
@@ -353,6 +356,107 @@ def test_an_online_services_order_is_not_cancelled_by_order_patch(
     with pytest.raises(InvalidRequest) as caught:
         pc_client.cancel_order(customer.id, order.id, [0])
     assert caught.value.code == "800063"
+
+
+def _one_order(pc_client, customer_id, *lines):
+    """One completed order of these lines (one billing cycle): its id, lines by product."""
+    (order,) = _buy(pc_client, customer_id, *lines).orders
+    found = pc_client.get_order(customer_id, order.id).lines
+    return order.id, {ln.offer_id.split(":")[0]: ln for ln in found}
+
+
+def _documented_refusal(code: int) -> dict:
+    """An order PATCH's refusal as error-codes documents it (cancel_order.json)."""
+    return next(e for e in sample("cancel_order")["errors"] if e["code"] == code)
+
+
+def test_an_order_patch_is_judged_on_the_lines_it_names(pc_client, make_customer, line):
+    # cancel-software-purchases: the named line is cancelled and the rest keep the order.
+    # Red Hat's line has no refund window (800061); SQL Server's own 7 days are open.
+    customer = make_customer().id
+    order, bought = _one_order(pc_client, customer, line(REDHAT, term="P1Y", cycle="annual"),
+                               line(SQL_SERVER, term="P1Y", cycle="annual"))
+    sql, redhat = bought[SQL_SERVER[0]], bought[REDHAT[0]]
+    after = pc_client.cancel_order(customer, order, [sql.line_item_number])
+    assert after.status == "completed"
+    assert {ln.line_item_number: ln.quantity for ln in after.lines} == {
+        sql.line_item_number: 0, redhat.line_item_number: 1}
+    with pytest.raises(InvalidRequest) as caught:
+        pc_client.cancel_order(customer, order, [redhat.line_item_number])
+    documented = _documented_refusal(800061)
+    assert (caught.value.http_status, caught.value.code) == (
+        documented["status"], str(documented["code"]))
+
+
+def _reservation(pc_client, customer_id, line) -> CartLineRequest:
+    """A reservation line on the customer's Azure plan, registered for reservations."""
+    order, bought = _one_order(pc_client, customer_id,
+                               line(AZURE_PLAN, term="", cycle="one_time"))
+    plan = bought[AZURE_PLAN[0]].subscription_id
+    pc_client.register_subscription(customer_id, plan)
+    azure = pc_client.list_azure_entitlements(customer_id, plan)[0].id
+    base = line(RESERVATION, term="P1Y", cycle="one_time")
+    return CartLineRequest(base.catalog_item_id, 1, "P1Y", "one_time",
+                           reseller_mpn_id=base.reseller_mpn_id,
+                           provisioning_context=(("subscriptionId", azure), ("scope", "shared")))
+
+
+def test_s6_each_named_line_has_its_own_offer_s_cancellation_window(
+        pc_client, make_customer, line):
+    # One one_time order: a reservation (the integration sandbox's 60 days) and perpetual
+    # software (30 days), each judged by its own window whichever line comes first.
+    with time_machine.travel(START, tick=False) as traveller:
+        customer = make_customer().id
+        order, bought = _one_order(pc_client, customer, _reservation(pc_client, customer, line),
+                                   line(WINDOWS_SERVER, term="", cycle="one_time"))
+        traveller.shift(timedelta(days=31))
+        with pytest.raises(InvalidRequest) as caught:
+            pc_client.cancel_order(customer, order, [bought[WINDOWS_SERVER[0]].line_item_number])
+        after = pc_client.cancel_order(customer, order,
+                                       [bought[RESERVATION[0]].line_item_number])
+    assert caught.value.code == "900117" and "30-day" in caught.value.description
+    assert {ln.offer_id.split(":")[0]: ln.quantity for ln in after.lines} == {
+        RESERVATION[0]: 0, WINDOWS_SERVER[0]: 1}
+
+
+def test_an_azure_plan_line_is_never_cancelled_by_an_order_patch(
+        pc_client, make_customer, line):
+    # cancel-an-order-from-the-integration-sandbox: "Azure plan | N | Y | N | Y", by
+    # subscription only; a PATCH naming it (alone or with others) cancels nothing.
+    customer = make_customer().id
+    order, bought = _one_order(pc_client, customer,
+                               line(WINDOWS_SERVER, term="", cycle="one_time"),
+                               line(AZURE_PLAN, term="", cycle="one_time"))
+    windows, plan = bought[WINDOWS_SERVER[0]], bought[AZURE_PLAN[0]]
+    by_product = sample("cancel_order")["cancellation_by_product_type"]
+    assert by_product["rows"]["Azure plan"][0] == "N"  # "Sandbox update order"
+    documented = _documented_refusal(800063)
+    for named in ([plan.line_item_number], [windows.line_item_number, plan.line_item_number]):
+        with pytest.raises(InvalidRequest) as caught:
+            pc_client.cancel_order(customer, order, named)
+        assert (caught.value.http_status, caught.value.code) == (
+            documented["status"], str(documented["code"]))
+    assert {ln.quantity for ln in pc_client.get_order(customer, order).lines} == {1}
+    assert pc_client.get_subscription(customer, plan.subscription_id).status == "active"
+
+
+@pytest.mark.usefixtures("pc_responses")
+def test_a_whole_order_patch_holding_an_azure_plan_answers_the_documented_800063(
+        pc_client, make_customer, line):
+    # The integration sandbox's {id, status} PATCH names no line: every line is judged.
+    customer = make_customer().id
+    order, _bought = _one_order(pc_client, customer,
+                                line(WINDOWS_SERVER, term="", cycle="one_time"),
+                                line(AZURE_PLAN, term="", cycle="one_time"))
+    answer = requests.patch(f"{LIVE_BASE_URL}/v1/customers/{customer}/orders/{order}",
+                            json={"id": order, "status": "cancelled"}, timeout=5,
+                            headers={"Authorization": "Bearer sandbox-user:p"})
+    documented = _documented_refusal(800063)
+    assert (answer.status_code, answer.json()["code"]) == (documented["status"], 800063)
+    assert answer.json()["description"] == documented["description"].format(order, customer)
+    table = sample("error_codes")["documented_error_shape"]["table"]
+    assert set(answer.json()) == {row["name"] for row in table}
+    assert pc_client.get_order(customer, order).status == "completed"
 
 
 def test_lists_a_customers_orders(pc_client, make_customer, line):

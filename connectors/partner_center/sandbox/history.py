@@ -94,7 +94,7 @@ def _rename_order(sb: Sandbox, record: dict, order_id: str) -> None:
     if not order_id or order_id == made or order_id in sb.data["orders"]:
         return
     order = sb.data["orders"].pop(made)
-    # Its links name the old id: dropped, the order's reads fill them in (orders._shown).
+    # Its links name the old id: dropped, the order's reads fill them in (orders.shown).
     order["wire"] = {k: v for k, v in order["wire"].items() if k != "links"} | {
         "id": order_id, "alternateId": order_id.replace("-", "")[:12]}
     sb.data["orders"][order_id] = order

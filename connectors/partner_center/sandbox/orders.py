@@ -1,4 +1,5 @@
-"""Orders: placed pending, completed after a number of reads or seconds, software cancel.
+"""Orders: placed pending, completed after a number of reads or seconds (cancelled by
+order_cancels).
 
 Subscription ids appear on order lines only once the order completed; the subscriptions
 themselves exist from checkout on, `pending` until then.
@@ -8,12 +9,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from connectors.partner_center import wire
-from connectors.partner_center.sandbox import azure, billing, coterming
+from connectors.partner_center.sandbox import azure, coterming
 from connectors.partner_center.sandbox.catalog import Resolved, list_price
 from connectors.partner_center.sandbox.customers import (
     Answer,
@@ -22,11 +23,10 @@ from connectors.partner_center.sandbox.customers import (
     customer,
     link,
 )
-from connectors.partner_center.sandbox.errors import SandboxError, bad_request
+from connectors.partner_center.sandbox.errors import SandboxError
 from connectors.partner_center.sandbox.state import Sandbox
 from connectors.partner_center.sandbox.terms import TERM, last_day
 
-CANCEL_BY_ORDER_DAYS = {"perpetual": 30, "reservation": 60}
 # A subscription with no term (an Azure plan, perpetual software) can't autorenew: for such
 # subscriptions commitmentEndDate "represents a date far away in the future"
 # (learn.microsoft.com/partner-center/developer/subscription-resources), and the Azure
@@ -190,7 +190,7 @@ def live_subscriptions(sb: Sandbox, tenant_id: str) -> list[dict[str, Any]]:
             if s["customerId"] == tenant_id and s["wire"]["status"] != "deleted"]
 
 
-def _order(sb: Sandbox, tenant_id: str, order_id: str) -> dict[str, Any]:
+def stored(sb: Sandbox, tenant_id: str, order_id: str) -> dict[str, Any]:
     """The stored order of this customer or 404/20000."""
     customer(sb, tenant_id)
     found = sb.data["orders"].get(order_id) or _legacy(sb).get(order_id)
@@ -223,12 +223,12 @@ def poll(sb: Sandbox, record: dict[str, Any]) -> None:
 
 def get(sb: Sandbox, tenant_id: str, order_id: str) -> Answer:
     """GET {c}/orders/{id}."""
-    record = _order(sb, tenant_id, order_id)
+    record = stored(sb, tenant_id, order_id)
     poll(sb, record)
-    return 200, _shown(sb, record)
+    return 200, shown(sb, record)
 
 
-def _shown(sb: Sandbox, record: dict[str, Any]) -> dict[str, Any]:
+def shown(sb: Sandbox, record: dict[str, Any]) -> dict[str, Any]:
     """An order as answered; orders stored before links existed get them filled in."""
     order = record["wire"]
     if order.get("links", {}).get("patchOperation"):
@@ -259,7 +259,7 @@ def list_all(sb: Sandbox, tenant_id: str, billing_type: str | None = None) -> An
     everything = [*_legacy(sb).values(), *sb.data["orders"].values()]
     found = [o for o in everything if o["customerId"] == tenant_id and _listed(sb, o)
              and (not wanted or _billing_key(o["wire"]["billingCycle"]) == wanted)]
-    return 200, collection([_shown(sb, o) for o in found])
+    return 200, collection([shown(sb, o) for o in found])
 
 
 def _listed(sb: Sandbox, record: dict[str, Any]) -> bool:
@@ -272,7 +272,7 @@ def _listed(sb: Sandbox, record: dict[str, Any]) -> bool:
 
 def provisioning(sb: Sandbox, tenant_id: str, order_id: str) -> Answer:
     """GET {c}/orders/{id}/provisioningstatus: prefulfillmentpending → fulfilled."""
-    record = _order(sb, tenant_id, order_id)
+    record = stored(sb, tenant_id, order_id)
     poll(sb, record)
     status = {"completed": "fulfilled", "cancelled": "unfulfilled"}.get(
         record["wire"]["status"], "prefulfillmentpending")
@@ -281,52 +281,3 @@ def provisioning(sb: Sandbox, tenant_id: str, order_id: str) -> Answer:
                              "quantityProvisioningInformation": [
                                  {"quantity": li["quantity"], "status": status}]}
                             for li in record["wire"]["lineItems"]], links=False)
-
-
-def _cancel_window_days(sb: Sandbox, record: dict[str, Any]) -> int:
-    """Days an order PATCH may cancel this purchase: perpetual software 30, reservations 60
-    (sandbox), software subscriptions their refund window; others by subscription (800063)."""
-    if record["kind"] in CANCEL_BY_ORDER_DAYS:
-        return CANCEL_BY_ORDER_DAYS[record["kind"]]
-    if record["kind"] != "software":
-        raise bad_request(800063, "Cancel this purchase by updating its subscription.")
-    # An order from before October 2021 names subscriptions the list no longer holds.
-    hours = [sb.data["subscriptions"].get(s, {}).get("cancelWindowHours")
-             for s in record["subscriptionIds"]]
-    if not all(hours):
-        raise bad_request(800061, "Order can't be canceled.")
-    return min(hours) // 24
-
-
-def _lines_to_cancel(record: dict[str, Any], body: dict[str, Any]) -> list[int]:
-    """The line numbers a PATCH names; none named cancels the whole order."""
-    count = len(record["wire"]["lineItems"])
-    named = [wire.get(li, "lineItemNumber") for li in wire.items(body, "lineItems")]
-    if any(not isinstance(n, int) or not 0 <= n < count for n in named):
-        raise bad_request(2000, "lineItemNumber does not name a line of this order.")
-    return named or list(range(count))
-
-
-def cancel(sb: Sandbox, tenant_id: str, order_id: str, body: dict[str, Any]) -> Answer:
-    """PATCH {c}/orders/{id} (cancel-software-purchases): named lines stay with quantity 0
-    and the order stays `completed` until every line is cancelled; without lines the whole
-    order turns `cancelled` (the integration-sandbox form)."""
-    record = _order(sb, tenant_id, order_id)
-    if wire.text(body, "status").lower() != "cancelled":
-        raise bad_request(2000, "Only status 'cancelled' can be set on an order.")
-    days = _cancel_window_days(sb, record)
-    created = wire.timestamp(record["wire"], "creationDate")
-    if sb.now() - created > timedelta(days=days):
-        raise bad_request(900117, f"You have passed your {days}-day cancellation window. "
-                                  "We are unable to cancel your purchase")
-    order, by_line = record["wire"], bool(wire.items(body, "lineItems"))
-    for number in _lines_to_cancel(record, body):
-        if by_line:
-            order["lineItems"][number]["quantity"] = 0
-        subscription = sb.data["subscriptions"][record["subscriptionIds"][number]]
-        if subscription["wire"]["status"] != "deleted":
-            billing.record_cancel(sb, subscription)  # refunded: Microsoft credits it
-        subscription["wire"] |= {"status": "deleted", "autoRenewEnabled": False}
-    if not by_line or all(li["quantity"] == 0 for li in order["lineItems"]):
-        order["status"] = "cancelled"
-    return 200, _shown(sb, record)

@@ -14,6 +14,7 @@ from connectors.partner_center.sandbox import (
     customers,
     graph,
     invoices,
+    order_cancels,
     orders,
     partners,
     subscriptions,
@@ -163,7 +164,7 @@ ROUTES: tuple[Route, ...] = (
         sb, c.params["customer"], c.query.get("billingType"))),
     Route("GET", f"{_C}/orders/<order>",
           lambda sb, c: orders.get(sb, c.params["customer"], c.params["order"])),
-    Route("PATCH", f"{_C}/orders/<order>", lambda sb, c: orders.cancel(
+    Route("PATCH", f"{_C}/orders/<order>", lambda sb, c: order_cancels.cancel(
         sb, c.params["customer"], c.params["order"], c.body)),
     Route("GET", f"{_C}/orders/<order>/provisioningstatus", lambda sb, c: orders.provisioning(
         sb, c.params["customer"], c.params["order"]), app_user=True),

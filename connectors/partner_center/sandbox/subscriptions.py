@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from connectors.partner_center import wire
-from connectors.partner_center.sandbox import billing, orders, renewals
+from connectors.partner_center.sandbox import billing, order_cancels, orders, renewals
 from connectors.partner_center.sandbox.customers import (
     Answer,
     collection,
@@ -175,7 +175,7 @@ def _check_state(record: dict[str, Any], if_match: str | None) -> None:
 
 def _cancel(sb: Sandbox, record: dict[str, Any]) -> None:
     """status deleted: only within the window; software bought once is cancelled by order."""
-    if record["kind"] in orders.CANCEL_BY_ORDER_DAYS:
+    if record["kind"] in order_cancels.CANCEL_BY_ORDER_DAYS:
         raise forbidden(800019, "Cancel this purchase with an order update.")
     end = _window_end(record)
     if end is None:
