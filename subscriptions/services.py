@@ -41,8 +41,17 @@ PC_CODES = {"900213": ("S3", "S3.cancellation_window_closed"),
             "900214": ("S2", "S2.reduction_window_closed"),
             "900257": ("S2", "S2.reduction_window_closed"),
             "800091": ("R5", "R5.suspended"),
-            "20000": ("PC", "PC.order_not_found")}
+            "20000": ("PC", "PC.order_not_found"),
+            "800061": ("S6", "S6.order_not_cancellable"),
+            "800063": ("S6", "S6.not_cancellable_by_order")}
 ORDER_NOT_FOUND = "20000"
+# An order PATCH refusing the line it named (cancel_order.json): Partner Center's own words
+# ("Use PATCH /customers/...") are nothing a buyer can act on.
+ORDER_LINE_REFUSED = {
+    "800061": "Partner Center refused to cancel this purchase (800061: the order can't be "
+              "cancelled)",
+    "800063": "Partner Center cancels the line of order {order} this licence is recorded "
+              "under only through its subscription, not as perpetual software (800063)"}
 # "Subscription quantity can't be decreased" (error-codes): what a software subscription
 # answers on any day, and also new commerce's answer outside the seats' 7 days (the sample
 # of change-the-quantity-of-a-subscription), so it is named by what the subscription is.
@@ -114,9 +123,14 @@ def _no_decrease(sub: Subscription, exc: PartnerCenterError) -> rules.Refusal:
 
 
 def _explained(sub: Subscription, exc: PartnerCenterError) -> str:
-    """Partner Center's refusal for people: an unknown order (20000) says what to do, as a
-    bare "order was not found" left the buyer nowhere to go; others keep Partner Center's
-    meaning."""
+    """Partner Center's refusal for people: an unknown order (20000) and an order line it
+    will not cancel (800061, 800063) say what to do, as Partner Center's words left the
+    buyer nowhere to go; others keep Partner Center's meaning."""
+    if exc.code in ORDER_LINE_REFUSED:
+        return (f"Nothing was cancelled or credited: "
+                f"{ORDER_LINE_REFUSED[exc.code].format(order=sub.pc_order_id)}. Perpetual "
+                "software is cancelled by its own line of its order within 30 days of "
+                "purchase (S6); ask your provider to check this purchase in Partner Center.")
     if exc.code != ORDER_NOT_FOUND:
         return exc.meaning
     return (f"Nothing was cancelled or credited: Partner Center has no order "
