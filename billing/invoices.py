@@ -78,11 +78,13 @@ def issue_credit_note(invoice: Invoice, reason: str, today: date,
 
 def add_credit_note(invoice: Invoice, reason: str, today: date,
                     line_ids: list[int] | None = None,
-                    amount: Decimal | None = None) -> Invoice:
+                    amount: Decimal | None = None, total: Decimal | None = None) -> Invoice:
     """The credit note of issue_credit_note, added to the session for the caller to commit
     with its own work (the series stays locked until then). With `amount` and one line
     chosen it credits only that much of the line (net of tax): an OSPA overage offset by a
-    commitment order credits the part the order funded (O3)."""
+    commitment order credits the part the order funded (O3). With `total` as well, the note
+    takes exactly that with tax, at most the invoice's balance: an offset of all an OSPA
+    invoice still asks for after payments of part (commitments.invoice_balance)."""
     if invoice.kind != "invoice":
         raise BillingInputError("invoice: only an invoice can be corrected by a credit note.")
     if not (reason or "").strip():
@@ -93,6 +95,8 @@ def add_credit_note(invoice: Invoice, reason: str, today: date,
     if amount is not None and (len(lines) != 1 or not 0 < amount <= lines[0].amount):
         raise BillingInputError("amount: credit part of one line, more than 0 and at most "
                                 "the line's amount.")
+    if total is not None and (amount is None or not amount <= total <= invoice.balance_due):
+        raise BillingInputError("total: credit at least the amount and at most the balance.")
     credits = [(ln, _reversed(ln, position, amount))
                for position, ln in enumerate(lines, start=1)]
     number = take_number(invoice.issuer, "credit_note", today)  # locks the series
@@ -101,8 +105,9 @@ def add_credit_note(invoice: Invoice, reason: str, today: date,
     if problems:
         db.session.rollback()  # the number goes back: the series stays gap-free
         raise CreditNoteRefused(problems)
+    exact = None if total is None else Totals(-amount, amount - total, -total)
     note = credit_note(invoice, number, reason.strip(), today, [c for _, c in credits],
-                        earlier)
+                       earlier, exact)
     db.session.add(note)
     return note
 
@@ -150,13 +155,17 @@ def _over_credit(invoice: Invoice, credits: list[tuple[InvoiceLine, InvoiceLine]
 
 
 def credit_note(invoice: Invoice, number: str, reason: str, today: date,
-                 credits: list[InvoiceLine], earlier: list[Invoice]) -> Invoice:
+                credits: list[InvoiceLine], earlier: list[Invoice],
+                money: Totals | None = None) -> Invoice:
     """A credit note of `invoice` holding the credit lines (negative), its tax taken off the
-    invoice's as the module says; the caller holds the series' lock and adds it."""
+    invoice's as the module says unless its totals are given (`money`); the caller holds
+    the series' lock and adds it."""
     amount = sum((ln.amount for ln in credits), Decimal(0))
     # B5: the tax is the invoice's, rounded on what stays uncredited, never per note
-    money = credit_totals(_totals_of(invoice), map(_totals_of, earlier), amount,
-                          Decimal(invoice.tax_rate), invoice.tax_inclusive, invoice.currency)
+    if money is None:
+        money = credit_totals(_totals_of(invoice), map(_totals_of, earlier), amount,
+                              Decimal(invoice.tax_rate), invoice.tax_inclusive,
+                              invoice.currency)
     return Invoice(
         issuer=invoice.issuer, number=number, kind="credit_note", corrects_invoice_id=invoice.id,
         buyer_reseller_id=invoice.buyer_reseller_id,

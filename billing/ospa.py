@@ -5,7 +5,9 @@ take the next numbers of its own gap-free series (billing.numbering), appear on 
 invoice pages, PDF, CSV and API to whoever may see them (the customer, the issuing
 reseller, the provider's admins), never change once issued, and are paid by recorded
 payments. The O6 rules (the partner issues it, 30 days to pay, the figures excluding tax
-in RMB) stay in commitments.invoices; this only writes down what they decided.
+in RMB) stay in commitments.invoices; this only writes down what they decided. An offset
+(O3) credits it by a credit note; the one of all that is left after payments of part takes
+the balance the page asked for, net and with VAT (commitments.invoice_balance, B5).
 """
 
 from __future__ import annotations
@@ -72,10 +74,11 @@ def _period(ospa: OspaInvoice, overage_month: date | None) -> tuple[date, date]:
 
 
 def credit_ospa_invoice(link: EnrollmentInvoice, amount: Decimal, reason: str,
-                        today: date) -> Invoice:
+                        today: date, total: Decimal | None = None) -> Invoice:
     """Credit part of an OSPA invoice's one line (an overage offset by an order, O3) with
-    billing's credit-note service, its tax computed there; the caller commits."""
-    return add_credit_note(link.invoice, reason, today, amount=amount)
+    billing's credit-note service, its tax computed there, or, with `total`, the note
+    taking exactly that with VAT (the offset of all that is left); the caller commits."""
+    return add_credit_note(link.invoice, reason, today, amount=amount, total=total)
 
 
 def register(app: Flask) -> None:

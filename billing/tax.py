@@ -11,6 +11,8 @@ once on that sum: never its own lines' tax rounded on its own, which crediting a
 line by line would make a cent more or less than the invoice's tax. So an invoice less its
 notes always states what its uncredited lines come to, the notes never take more tax than
 it charged, and the note that credits the last of it takes exactly the tax still left.
+(One exception: an OSPA offset of all an invoice paid in part still asks for takes that
+balance itself, billing.ospa, so the invoice then states what was paid.)
 """
 
 from __future__ import annotations

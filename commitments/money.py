@@ -20,10 +20,22 @@ def format_rmb(value: Decimal) -> str:
     return f"RMB {to_money(value):,.2f}"
 
 
-def net_of_tax(with_tax: Decimal, subtotal: Decimal, total: Decimal) -> Decimal:
-    """The part of an invoice's amount `with_tax` that is net of tax: in the proportion of the
-    invoice's subtotal to its total, rounded once, like every figure here (e.g. 1,050.00 of
-    a 1,000.00 + 6% invoice is 990.57, whose VAT of 59.43 makes the 1,050.00 again)."""
-    if total <= ZERO:
+def with_tax(net: Decimal, rate: Decimal) -> Decimal:
+    """`net` and its VAT at `rate`, the VAT rounded once, as an invoice rounds its tax
+    (commitments.invoices.Invoice; billing.tax.totals, B5)."""
+    return net + to_money(net * rate)
+
+
+def net_paid_for(paid: Decimal, rate: Decimal) -> Decimal:
+    """The net of tax that an amount `paid` with VAT pays for: the most net whose amount
+    with its VAT (with_tax) `paid` covers, so the payments' share is rounded once, on their
+    sum (e.g. 10,000.00 paid at 6% pays for 9,433.96, whose VAT of 566.04 makes it; 10,000.13
+    pays for 9,434.08, as 9,434.09 with VAT is 10,000.14)."""
+    if paid <= ZERO:
         return ZERO
-    return to_money(with_tax * subtotal / total)
+    net = to_money(paid / (1 + rate))
+    while with_tax(net, rate) > paid:
+        net -= FEN
+    while with_tax(net + FEN, rate) <= paid:
+        net += FEN
+    return net

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from commitments.balance import Offset, UsageRecord
 from commitments.enrollment import Enrollment, SuspensionReason
-from commitments.money import ZERO, net_of_tax
+from commitments.invoice_balance import InvoiceFacts
 from commitments.orders import CommitmentOrder
 
 
@@ -141,29 +141,6 @@ class SettlementOption(StrEnum):
 
     PAY = "pay"
     OFFSET = "offset"
-
-
-@dataclass(frozen=True)
-class InvoiceFacts:
-    """One of the partner's invoices (O6: a commitment order's or a month's overage): its
-    number, the last day of its payment term, what it bills net of tax and with tax, and what
-    payments (a reversal negative) and credit notes (an offset's, O3) took off it, with tax,
-    each on its day. The one reckoning of what is still due (O8)."""
-
-    number: str
-    due_on: date
-    subtotal: Decimal
-    total: Decimal
-    taken: tuple[tuple[date, Decimal], ...] = ()
-
-    def due_with_tax(self, day: date) -> Decimal:
-        """The invoice's balance on `day`: what the customer is asked to pay."""
-        taken = sum((amount for on, amount in self.taken if on <= day), start=ZERO)
-        return max(self.total - taken, ZERO)
-
-    def due_net(self, day: date) -> Decimal:
-        """That balance net of tax, to the fen (commitments.money.net_of_tax)."""
-        return net_of_tax(self.due_with_tax(day), self.subtotal, self.total)
 
 
 @dataclass(frozen=True)

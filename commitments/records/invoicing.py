@@ -33,11 +33,13 @@ def issue(row: models.Enrollment, invoice: Invoice, *, order_id: int | None = No
 
 class OspaCrediter(Protocol):
     def __call__(self, link: models.EnrollmentInvoice, amount: Decimal, reason: str,
-                 today: date): ...
+                 today: date, total: Decimal | None = None): ...
 
 
-def credit(link: models.EnrollmentInvoice, amount: Decimal, reason: str, today: date):
+def credit(link: models.EnrollmentInvoice, amount: Decimal, reason: str, today: date,
+           total: Decimal | None = None):
     """Credit `amount` (excluding tax) of the partner's invoice by a credit note that names
-    it (B4), numbered in the partner's series; the caller commits."""
+    it (B4), numbered in the partner's series; with `total`, the note takes exactly that
+    with VAT (all that is left, commitments.invoice_balance). The caller commits."""
     crediter: OspaCrediter = current_app.extensions[CREDIT_EXTENSION]
-    return crediter(link, amount, reason, today)
+    return crediter(link, amount, reason, today, total)

@@ -2,7 +2,7 @@
 
 A month's overage is invoiced with its statement; offsets credit that invoice (O3) and the
 customer pays the rest on it, at once or in parts. So the invoice answers how much is still
-due (its balance, and net of tax for the enrollment's figures: commitments.notices
+due (its balance, and net of tax for the enrollment's figures: commitments.invoice_balance
 .InvoiceFacts, the one reckoning the dunning's advice uses too) and the day nothing
 was left: the day the month is settled, whether the last of it was paid or credited. The
 dunning (commitments.dunning) stops on that day, and the page says "partly offset" or
@@ -17,31 +17,8 @@ from datetime import date
 from decimal import Decimal
 
 from commitments import notices
-from commitments.money import ZERO, to_money
+from commitments.money import ZERO
 from commitments.records import models
-
-CENT = Decimal("0.01")
-
-
-def offset_cap(invoice) -> Decimal:
-    """The most an offset may credit of the invoice, net of tax: what stays uncredited less
-    what the payments made paid for. A credit note's tax is the invoice's less the tax on
-    what stays uncredited (billing.tax.credit_totals), so leaving X uncredited leaves X and
-    its VAT owed against the payments; the smallest X they cover clears the invoice to the
-    fen (10,000.00 paid of 20,000.00 + 6%: X = 9,433.96, whose VAT of 566.04 makes 10,000.00),
-    where cutting the net balance down left a fen to dun."""
-    uncredited = invoice.subtotal + sum((n.subtotal for n in invoice.credit_notes), start=ZERO)
-    paid, rate = invoice.amount_paid, invoice.tax_rate
-    kept = to_money(paid / (1 + rate))
-    while kept > ZERO and _with_tax(kept - CENT, rate) >= paid:
-        kept -= CENT
-    while _with_tax(kept, rate) < paid:
-        kept += CENT
-    return max(uncredited - kept, ZERO)
-
-
-def _with_tax(net: Decimal, rate: Decimal) -> Decimal:
-    return net + to_money(net * rate)
 
 
 def settled_on(link: models.EnrollmentInvoice) -> date | None:
@@ -57,13 +34,14 @@ def settled_on(link: models.EnrollmentInvoice) -> date | None:
 
 def invoice_facts(link: models.EnrollmentInvoice) -> notices.InvoiceFacts:
     """A month's overage invoice, or a commitment order's, for the domain: number, due date,
-    subtotal and total, and each payment (a reversal negative) and credit note taken off it,
-    with tax, dated."""
+    subtotal, total and VAT rate, each payment (a reversal negative) with VAT, and each
+    credit note taken off it, net of tax and with VAT, dated."""
     invoice = link.invoice
-    taken = [(p.paid_on, p.amount) for p in invoice.payments]
-    taken += [(note.issue_date, -note.total) for note in invoice.credit_notes]
-    return notices.InvoiceFacts(link.number, link.due_on, invoice.subtotal,
-                                       invoice.total, tuple(taken))
+    taken = tuple((p.paid_on, p.amount) for p in invoice.payments)
+    credited = tuple((note.issue_date, -note.subtotal, -note.total)
+                     for note in invoice.credit_notes)
+    return notices.InvoiceFacts(link.number, link.due_on, invoice.subtotal, invoice.total,
+                                taken, credited, tax_rate=Decimal(invoice.tax_rate))
 
 
 def overage_invoices(row: models.Enrollment) -> dict[date, models.EnrollmentInvoice]:

@@ -35,7 +35,7 @@ from commitments.orders import CommitmentOrder as DomainOrder
 from commitments.problems import CommitmentRefused, problem, refuse_if_any
 from commitments.records import assist_services, invoicing, letters, mapping, models, usage
 from commitments.records.daily import dispatch_due
-from commitments.records.overage_due import CENT, offset_cap
+from commitments.records.overage_due import invoice_facts
 from commitments.records.price_list import price_for
 from commitments.records.subscription_states import subscription_status
 from persistence import db
@@ -253,7 +253,9 @@ def offset_overage(
     facts = mapping.to_facts(row)
     planned = plan_offset(facts, OffsetRequest(month, order_id, amount), today)
     link = _overage_invoice(row, month)
-    planned = _within_unpaid(planned, link, given=amount is not None)
+    left = invoice_facts(link)  # what the page and the advice ask for today
+    unpaid = left.due_net(today)
+    planned = _within_unpaid(planned, link, unpaid, given=amount is not None)
     due = link.invoice.balance_due  # before the credit note below exists
     settlement = _settlement(row, month)
     settlement.option = SettlementOption.OFFSET.value
@@ -261,21 +263,22 @@ def offset_overage(
     order = next(o for o in row.orders if o.id == planned.order_ref)
     reason = (f"Overage of {month:%Y-%m} offset by the {order.kind} order of "
               f"{order.submitted_on.isoformat()} (O3).")
+    # All that is left is credited as the page asked for it, with VAT too (B5)
+    note = invoicing.credit(link, planned.amount, reason, today,
+                            left.offset_total(planned.amount, today))
     offset = models.OverageOffset(order_id=order.id, amount_excl_tax=planned.amount,
-                                  offset_on=today, recorded_by_id=user.id,
-                                  credit_note=invoicing.credit(link, planned.amount, reason,
-                                                               today))
+                                  offset_on=today, recorded_by_id=user.id, credit_note=note)
     settlement.offsets.append(offset)
-    _refuse_beyond_unpaid(link, offset.credit_note, due=due)
+    _refuse_beyond_unpaid(link, note, due=due, unpaid=unpaid)
     db.session.commit()
     return offset
 
 
-def _within_unpaid(planned: Offset, link: models.EnrollmentInvoice, *, given: bool) -> Offset:
+def _within_unpaid(planned: Offset, link: models.EnrollmentInvoice, unpaid: Decimal, *,
+                   given: bool) -> Offset:
     """O5: usage the customer already paid on the overage invoice is not funded again by
-    an order: an offset takes at most what the payments left (net of tax, offset_cap); one
-    asked for "all it can" takes that much, one with a larger amount is refused."""
-    unpaid = offset_cap(link.invoice)
+    an order: an offset takes at most what the payments left (`unpaid`, net of tax: what the
+    page asks for); one asked for "all it can" takes that much, a larger one is refused."""
     if planned.amount <= unpaid:
         return planned
     if not given:
@@ -283,12 +286,14 @@ def _within_unpaid(planned: Offset, link: models.EnrollmentInvoice, *, given: bo
     raise CommitmentRefused([_beyond_unpaid(link, unpaid)])
 
 
-def _refuse_beyond_unpaid(link: models.EnrollmentInvoice, note, *, due: Decimal) -> None:
-    """The credit note with its tax (rounded on its own) must not take the invoice below
-    zero: a cent over is refused, the note's number given back."""
+def _refuse_beyond_unpaid(link: models.EnrollmentInvoice, note, *, due: Decimal,
+                         unpaid: Decimal) -> None:
+    """The credit note with its tax must not take the invoice below zero (one of part, taxed
+    by billing on what stays uncredited, never does while the payments leave `unpaid`):
+    a cent over is refused, the note's number given back."""
     if -note.total > due:
         db.session.rollback()
-        raise CommitmentRefused([_beyond_unpaid(link, offset_cap(link.invoice) - CENT)])
+        raise CommitmentRefused([_beyond_unpaid(link, unpaid)])
 
 
 def _beyond_unpaid(link: models.EnrollmentInvoice, unpaid: Decimal):

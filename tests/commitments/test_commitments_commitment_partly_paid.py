@@ -3,8 +3,8 @@ suspended for what is left, to the fen, as a month's overage is
 (test_commitments_overage_partly_paid).
 
 What is left is read from the invoice on the notice's day: its balance with VAT (total less
-payments and credit notes), and net of tax that balance in the invoice's proportion of
-subtotal to total, rounded once to the fen, half up (commitments.money.net_of_tax).
+payments and credit notes), and net of tax what it still bills net less what the payments
+paid for, rounded once on their sum (commitments.invoice_balance).
 """
 
 from datetime import date, timedelta
@@ -20,12 +20,15 @@ ADVICE_KINDS = {K.COMMITMENT_PAYMENT_ADVICE, K.COMMITMENT_PAYMENT_REMINDER,
                 K.SUSPEND_FOR_UNPAID_COMMITMENT}
 
 
-def invoice(*taken: tuple[date, str], number: str = "INV-1",
-            net: str = "100000.00") -> CommitmentInvoiceFacts:
-    """RMB `net` excluding tax with 6% VAT; `taken`: payments and credit notes, with VAT."""
+def invoice(*taken: tuple[date, str], number: str = "INV-1", net: str = "100000.00",
+            credited: tuple = ()) -> CommitmentInvoiceFacts:
+    """RMB `net` excluding tax with 6% VAT; `taken`: payments, with VAT; `credited`: credit
+    notes (day, net, with VAT)."""
     subtotal = Decimal(net)
     billed = InvoiceFacts(number, INVOICE_DUE, subtotal, subtotal * Decimal("1.06"),
-                          tuple((day, Decimal(amount)) for day, amount in taken))
+                          tuple((day, Decimal(amount)) for day, amount in taken),
+                          tuple((day, Decimal(n), Decimal(t)) for day, n, t in credited),
+                          tax_rate=Decimal("0.06"))
     return CommitmentInvoiceFacts(ISSUED, INVOICE_DUE, subtotal, invoice=billed)
 
 
@@ -46,7 +49,8 @@ def facts_with(active, initial_order, *invoices: CommitmentInvoiceFacts) -> Enro
 def test_o8_a_partial_payment_lowers_the_commitment_payment_advice_to_what_is_left(
         active, initial_order):
     """RMB 10,000.00 paid of 106,000.00: 96,000.00 is left with VAT, 90,566.04 of it net of
-    tax (90,566.037… rounded half up; with its VAT of 5,433.96 it is the 96,000.00 left)."""
+    tax (the 10,000.00 paid for 9,433.96 and its VAT of 566.04; 90,566.04 with its VAT of
+    5,433.96 is the 96,000.00 left)."""
     facts = facts_with(active, initial_order, invoice((date(2025, 4, 15), "10000.00")))
     [advice] = dunning_sent(facts, date(2025, 4, 20), date(2025, 4, 20))
     assert (advice.kind, advice.amount, advice.pay_by) == (
@@ -75,8 +79,8 @@ def test_o8_each_commitment_reminder_and_the_suspension_ask_for_what_is_left_on_
 
 def test_o8_a_credit_note_and_a_payment_both_lower_the_commitment_advice(active, initial_order):
     """A credit note of RMB 21,200.00 with VAT and a payment of 31,800.00: 53,000.00 left."""
-    facts = facts_with(active, initial_order, invoice((date(2025, 4, 10), "21200.00"),
-                                                      (date(2025, 4, 12), "31800.00")))
+    facts = facts_with(active, initial_order, invoice(
+        (date(2025, 4, 12), "31800.00"), credited=((date(2025, 4, 10), "20000.00", "21200.00"),)))
     assert [n.amount for n in dunning_sent(facts, date(2025, 4, 20), date(2025, 4, 20))] == [
         Decimal("50000.00")]
 

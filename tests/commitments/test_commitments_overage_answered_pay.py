@@ -66,7 +66,7 @@ def test_o8_the_answered_months_advice_names_the_amount_and_gives_30_days(active
 def test_o8_the_answered_month_follows_the_partners_payment_terms_on_its_invoice(active):
     """A partner's 45-day terms: the invoice of 6 June falls due on 21 July."""
     invoice = InvoiceFacts("INV-7", date(2025, 7, 21), Decimal("1000.00"),
-                           Decimal("1060.00"))
+                           Decimal("1060.00"), tax_rate=Decimal("0.06"))
     facts = facts_with(active, replace(ANSWERED_PAY, invoice=invoice))
     log = without_thresholds(run_job(facts, date(2025, 5, 21), date(2025, 8, 21)))
     assert [(day, kind) for day, kind, _ in log][2:] == [

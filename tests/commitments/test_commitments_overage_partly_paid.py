@@ -1,8 +1,8 @@
 """O8, B5: a month's overage paid in part is advised, reminded and suspended for what is left.
 
 What is left is read from the month's overage invoice on the notice's day: its balance with
-VAT (total less payments and credit notes), and net of tax that balance in the invoice's
-proportion of subtotal to total, rounded once to the fen, half up (commitments.money).
+VAT (total less payments and credit notes), and net of tax what the invoice still bills net
+less what the payments paid for, rounded once on their sum (commitments.invoice_balance).
 """
 
 from datetime import date, timedelta
@@ -26,9 +26,12 @@ ADVICE_KINDS = {K.OVERAGE_PAYMENT_ADVICE, K.OVERAGE_PAYMENT_REMINDER,
                 K.SUSPEND_FOR_UNPAID_OVERAGE}
 
 
-def invoice(*payments: tuple[date, str]) -> InvoiceFacts:
+def invoice(*payments: tuple[date, str], credited: tuple = ()) -> InvoiceFacts:
+    """INV-7, its payments with VAT and its credit notes (day, net, with VAT)."""
     return InvoiceFacts("INV-7", date(2025, 7, 6), Decimal("1000.00"), Decimal("1060.00"),
-                        tuple((day, Decimal(amount)) for day, amount in payments))
+                        tuple((day, Decimal(amount)) for day, amount in payments),
+                        tuple((day, Decimal(net), Decimal(total)) for day, net, total in credited),
+                        tax_rate=Decimal("0.06"))
 
 
 def facts_with(active, settlement: OverageSettlement) -> EnrollmentFacts:
@@ -51,7 +54,8 @@ def dunning_sent(facts: EnrollmentFacts, first: date, last: date):
 
 def test_o8_a_partial_payment_lowers_the_payment_advice_to_what_is_left_to_the_fen(active):
     """RMB 10.00 paid of 1,060.00: 1,050.00 is left with VAT, 990.57 of it net of tax
-    (990.566… rounded half up; 990.57 + its VAT of 59.43 is the 1,050.00 left)."""
+    (the 10.00 paid for 9.43 and its VAT of 0.57; 990.57 + its VAT of 59.43 is the 1,050.00
+    left)."""
     facts = facts_with(active, OverageSettlement(MAY, invoice=invoice(
         (date(2025, 6, 12), "10.00"))))
     [advice] = dunning_on(facts, date(2025, 6, 16))
@@ -95,6 +99,6 @@ def test_o8_a_reversed_payment_counts_again_as_due(active):
 def test_o8_a_partial_offset_and_a_payment_both_lower_the_advice(active):
     """The offset's credit note (RMB 212.00 with VAT) and a payment of 318.00: 530.00 left."""
     settled = OverageSettlement(MAY, option=SettlementOption.OFFSET, invoice=invoice(
-        (date(2025, 6, 16), "212.00"), (date(2025, 6, 16), "318.00")))
+        (date(2025, 6, 16), "318.00"), credited=((date(2025, 6, 16), "200.00", "212.00"),)))
     facts = facts_with(active, settled)
     assert [n.amount for n in dunning_on(facts, date(2025, 6, 16))] == [Decimal("500.00")]

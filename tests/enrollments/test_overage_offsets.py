@@ -278,7 +278,7 @@ def advice_body(world) -> str:
 def test_o8_a_partial_payment_lowers_the_payment_advice_to_what_is_left(client, world, invoiced):
     """The audit: RMB 10,000.00 paid on June's RMB 21,200.00 invoice, the advice still asked
     for the whole RMB 20,000.00. Left: RMB 11,200.00 with VAT, RMB 10,566.04 net of tax
-    (10,566.0377… rounded once, half up)."""
+    (the 10,000.00 paid for 9,433.96 net and its VAT of 566.04)."""
     pay_part(invoiced, world, "10000.00")
     assert run_days(date(2025, 7, 10), date(2025, 7, 16)) == ["overage_payment_advice"]
     number = overage_invoice(invoiced).number
