@@ -297,21 +297,28 @@ def _price(sub_id: int, unit_price, currency, market, erp_price,
     return buyer_unit_price(sub, price), price.currency, price.market, price.sell_price
 
 
-def cancellation_days() -> dict[int, date]:
-    """The day each cancelled subscription was cancelled (its first cancel event), or had
-    every licence upgraded away (R4: the conversion credits the rest of that cycle)."""
-    rows = db.session.execute(select(SubscriptionEvent.subscription_id,
-                                     func.min(SubscriptionEvent.at))
-                              .where(SubscriptionEvent.kind == "cancel")
+def cancellation_days(ids: set[int] | None = None) -> dict[int, date]:
+    """The day each cancelled subscription (of `ids`, if given) was cancelled (its first
+    cancel event), or had every licence upgraded away (R4: the conversion credits the rest
+    of that cycle)."""
+    rows = db.session.execute(_of(select(SubscriptionEvent.subscription_id,
+                                         func.min(SubscriptionEvent.at))
+                                  .where(SubscriptionEvent.kind == "cancel"), ids)
                               .group_by(SubscriptionEvent.subscription_id))
-    return _emptied_by_upgrade() | {sub_id: utc_day(at) for sub_id, at in rows}
+    return _emptied_by_upgrade(ids) | {sub_id: utc_day(at) for sub_id, at in rows}
 
 
-def _emptied_by_upgrade() -> dict[int, date]:
+def _of(query, ids: set[int] | None):
+    """`query` on the events of `ids` only, if given."""
+    return query if ids is None else query.where(
+        SubscriptionEvent.subscription_id.in_(ids or {0}))
+
+
+def _emptied_by_upgrade(ids: set[int] | None = None) -> dict[int, date]:
     """The day each subscription left without licences by an upgrade lost its last ones."""
-    rows = db.session.execute(
+    rows = db.session.execute(_of(
         select(SubscriptionEvent.subscription_id, SubscriptionEvent.at, SubscriptionEvent.data)
-        .where(SubscriptionEvent.kind == "upgrade").order_by(SubscriptionEvent.at))
+        .where(SubscriptionEvent.kind == "upgrade"), ids).order_by(SubscriptionEvent.at))
     found: dict[int, date] = {}
     for sub_id, at, data in rows:
         if data and "to" in data and data.get("after") == 0:

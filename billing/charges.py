@@ -26,7 +26,9 @@ Every charge carries a `source`, the unique key of the event it bills, so a run 
   the sync saw the upgrade, ``convert:<event id>:<YYYY-MM-DD>:refund`` gives back whole
   the cycle charged as a purchase starting that day (billing.made_by_upgrade).
 - ``cancel:sub:<id>``: the cancellation credit (B3, S3/S6): exactly the quote the page
-  showed and the cancellation stored, never recomputed; ``cancel:sub:<id>:<YYYY-MM-DD>``:
+  showed and the cancellation stored, never recomputed (one the sync adopted already
+  cancelled is credited only where its cycles are billed here, subscriptions.
+  adopted_cancelled); ``cancel:sub:<id>:<YYYY-MM-DD>``:
   a later cycle a run charged before the sync saw a cancellation made in Partner Center
   before it began, credited whole.
 - ``support:<request id>``: a refund the provider approved by support request where online
@@ -66,11 +68,12 @@ from billing.billed import (
 )
 from billing.bulk import Cycle
 from billing.made_by_upgrade import charged_as_a_purchase
-from billing.missed_cycles import ADOPTED, bought_while_held, missed_months
+from billing.missed_cycles import ADOPTED, billed_from_purchase, missed_months
 from billing.models import Charge, ChargeType
 from billing.periods import month_of, parse_month
 from persistence import as_utc, db, utcnow
 from persistence.money import add_months, charge_amount
+from subscriptions.adopted_cancelled import FOUND
 from subscriptions.conversions import conversion_of
 from subscriptions.models import SubscriptionEvent
 from subscriptions.support_models import SUPPORT_REFUND
@@ -273,8 +276,9 @@ def _event_charges(first: date, last: date) -> Iterator[tuple]:
                SubscriptionEvent.at < end,
                or_(SubscriptionEvent.at >= midnight(first), _seen_late(first, last)))
         .order_by(SubscriptionEvent.id)).all()
-    subs = {s.id: s for s in billed_subscriptions(
-        None, None, {}, ids={e.subscription_id for e in events})}
+    ids = {e.subscription_id for e in events}
+    # Their cancellation days: no cycle a catch-up charges begins after one (B1/S3).
+    subs = {s.id: s for s in billed_subscriptions(None, None, cancellation_days(ids), ids=ids)}
     for event in events:
         sub = subs.get(event.subscription_id)
         if sub is not None and event.data:
@@ -306,11 +310,11 @@ def _event_charge(billed: Billed, event, month: str) -> Iterator[tuple]:
     data, day = event.data, utc_day(event.at)
     sub = term_on(billed, day)  # a renewed term's seats are priced at its price (R1)
     if event.kind == ADOPTED:  # an upgrade's target catches up by its conversion (R4)
-        # The sync's mark first: an import's many records read no customer (no N+1).
-        if billed.converted_on is None and data.get("seen_at") \
-                and bought_while_held(billed.customer_id, billed.purchased_on):
+        if billed.converted_on is None and billed_from_purchase(billed, data):
             yield from _missed_cycles(billed, data, month)
     elif event.kind == "cancel":
+        if data.get(FOUND) and not billed_from_purchase(billed, data):
+            return  # found cancelled when adopted: billed elsewhere, its credit too
         yield _cancellation(sub, data, day, month)
         for cycle in _charged_before_seen(billed, day, data):
             yield _later_cycle_cancelled(term_on(billed, cycle.period_start), cycle, month)

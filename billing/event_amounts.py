@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from billing.billed import SEAT_CHANGES, billed_subscriptions
+from billing.billed import SEAT_CHANGES, billed_subscriptions, cancellation_days
 from billing.charges import COLUMNS, event_charges
 from billing.models import Charge
 from billing.reinvoice import retail_amount
@@ -45,7 +45,8 @@ def event_amounts(sub: Subscription, *, retail: bool = False) -> dict[int, Event
     B1)."""
     events = [e for e in sub.events if e.kind in SEAT_CHANGES
               or (e.data or {}).get("seen_in") == SEEN_IN]
-    billed = next(billed_subscriptions(None, None, {}, ids={sub.id}), None) if events else None
+    billed = next(billed_subscriptions(None, None, cancellation_days({sub.id}), ids={sub.id}),
+                  None) if events else None
     if billed is None:
         return {}
     found = {}

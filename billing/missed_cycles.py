@@ -55,6 +55,15 @@ def missed_months(seen_at: str | None, since: date) -> Iterator[tuple[date, date
         start = add_months(start, 1)
 
 
+def billed_from_purchase(sub, data: dict) -> bool:
+    """Whether the storefront bills an adopted subscription (billing.billed.Billed) from its
+    purchase on, by its adoption's (or cancellation's) record `data`: the sync adopted it
+    (its mark), bought once the storefront held its customer. An import's, or one bought
+    before its customer's tenant was linked, was billed elsewhere until adopted."""
+    # The sync's mark first: an import's many records read no customer (no N+1).
+    return bool(data.get("seen_at")) and bought_while_held(sub.customer_id, sub.purchased_on)
+
+
 def bought_while_held(customer_id: int, purchased_on: date) -> bool:
     """Whether the subscription was bought once the storefront held its customer: created
     here, and its tenant's control shown (K11) where it linked one the customer had."""

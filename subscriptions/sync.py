@@ -26,6 +26,7 @@ from connectors.partner_center.commerce_types import Subscription as RemoteSubsc
 from connectors.partner_center.errors import PartnerCenterError
 from connectors.partner_center.transition_types import Transition
 from persistence import as_utc, db
+from subscriptions.adopted_cancelled import record_found_cancelled
 from subscriptions.entitlements import mirror_entitlements
 from subscriptions.matching import (
     Findings,
@@ -43,7 +44,13 @@ from subscriptions.moved_in import Awaiting, awaiting, link_made, made_by, settl
 from subscriptions.order_sync import with_orders
 from subscriptions.rules import PERPETUAL, SAME_TERM
 from subscriptions.seen_at_renewal import billable
-from subscriptions.seen_changes import Seen, may_have_moved, moved_out_since_seen, seen_mark
+from subscriptions.seen_changes import (
+    DELETED,
+    Seen,
+    may_have_moved,
+    moved_out_since_seen,
+    seen_mark,
+)
 from subscriptions.term_prices import (
     buyer_unit_price,
     price_of,
@@ -361,6 +368,8 @@ def _adopt(remote: RemoteSubscription, tenant_id: str, owners: Sequence[Owner],
         link_made(sub, upgrades, now)
     elif upgrades:  # held before, never seen: its seats are billed as it stands
         settle(sub, upgrades)
+    if remote.status == DELETED:  # S3: no cycle is billed after its cancellation
+        record_found_cancelled(sub, now, seen)
     into.subscriptions.created += 1
 
 

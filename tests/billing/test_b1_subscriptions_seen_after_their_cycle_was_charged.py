@@ -40,8 +40,9 @@ TENANT = "7a1f0c3e-2b4d-4e6f-8a9b-0c1d2e3f4b01"
 E3_MONTH = Decimal("120.96")  # 4 licences × 30.24, one month of a year billed monthly
 
 
-def alpha_in_partner_center(shop, pc_sandbox) -> None:
-    """Customer A's tenant in Partner Center, under reseller A; E3 sold at German prices."""
+def alpha_in_partner_center(shop, pc_sandbox, *, e3_sold: bool = True) -> None:
+    """Customer A's tenant in Partner Center, under reseller A; E3 sold at German prices
+    (unless `e3_sold` is False: the catalog lacks it until `e3_on_sale`)."""
     with pc_sandbox.lock:
         bulk.add_customer(pc_sandbox, TENANT, "alphagmbh.onmicrosoft.com", "Alpha GmbH",
                           reseller_tenant=seed.RESELLER_TENANT_ID, city="Berlin",
@@ -50,7 +51,8 @@ def alpha_in_partner_center(shop, pc_sandbox) -> None:
     # Created here on 1 June with a tenant made for it: the storefront bills what it buys.
     shop.customer_a.created_at = datetime(2021, 6, 1, tzinfo=UTC)
     move_to(shop.customer_a, "DE")  # C7: the market of the prices
-    e3_in_germany()
+    if e3_sold:
+        e3_in_germany()
     db.session.commit()
 
 
