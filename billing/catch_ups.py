@@ -12,6 +12,12 @@ day): the group then holds the count Microsoft billed, and its parts, each cut t
 as Microsoft cuts a line (billing.matching), must sum to Microsoft's line to the cent.
 A catch-up whose cycle was not charged in the month reconciled stays a seat change of its
 own.
+
+A cancellation seen after a later cycle was charged credits that cycle whole
+(`cancel:sub:<id>:<YYYY-MM-DD>`, typed cancelImmediate): Microsoft, which knew of the
+cancellation, never billed the cycle, so the credit joins the cycle's charge the same way;
+the group nets to nothing, which nothing of Microsoft's matches, and is not listed
+(billing.matching), unless Microsoft did bill that cycle.
 """
 
 from __future__ import annotations
@@ -21,11 +27,13 @@ import re
 from billing.matching import Key, OurGroup
 from billing.models import ChargeType
 
-SOURCE = re.compile(r"(?:add|remove|convert):\d+:\d{4}-\d{2}-\d{2}:(?:refund|charge)")
+SOURCE = re.compile(r"(?:add|remove|convert):\d+:\d{4}-\d{2}-\d{2}:(?:refund|charge)"
+                    r"|cancel:sub:\d+:\d{4}-\d{2}-\d{2}")
 
 
 def is_catch_up(source: str) -> bool:
-    """Whether a charge's source key is a late-seen change's catch-up for a whole cycle."""
+    """Whether a charge's source key is a late-seen change's catch-up for a whole cycle (a
+    cancellation's: the cycle credited whole)."""
     return SOURCE.fullmatch(source) is not None
 
 

@@ -7,6 +7,17 @@ the change (the line's order date) and the cycle, at the new count, in the month
 began (common-billing-scenarios-onetime-recurring), on an invoice the later month's
 comparison never reads.
 
+A cancellation seen late is credited the same way (`cancel:sub:<id>`, from its day, which
+the sync dates inside its window, subscriptions.seen_changes) with each later cycle a run
+charged before the sync saw it credited whole (`cancel:sub:<id>:<YYYY-MM-DD>`): Microsoft
+credits the cancellation in its month and never bills those cycles, so each credit belongs
+to the month its period begins in too, a later cycle's with that cycle's charge
+(billing.catch_ups), where the two net to nothing. Only a credit prorated from the
+cancellation's day tells that day: one of a whole cycle (S3's 24 hours, S6's perpetual
+software) may begin well before the cancellation, and stays with the month that billed it
+(a cancellation seen late is past its first 24 hours: the sync dates it its window's last
+moment).
+
 So a seat change's charge is reconciled with Microsoft's month, the month its period
 begins in, whichever month billed it here:
 - reconciling a month also takes the seat-change charges later months billed whose period
@@ -32,25 +43,36 @@ from billing.periods import month_of, parse_month
 from billing.reconciliation_models import ItemKind
 
 SEAT_CHANGES = ("add:", "remove:", "convert:")  # source keys of seat changes (charges.py)
-# ...and of charge cycles: a cycle is billed here in a later month than it began only when
-# the sync learnt of its subscription after a run had charged its day (billing.missed_cycles),
-# while Microsoft billed it in the month it began.
-REDATED = (*SEAT_CHANGES, "sub:")
+# ...of charge cycles: a cycle is billed here in a later month than it began only when the
+# sync learnt of its subscription after a run had charged its day (billing.missed_cycles),
+# while Microsoft billed it in the month it began; and of cancellations' credits.
+CANCELLATION = "cancel:"
+REDATED = (*SEAT_CHANGES, "sub:", CANCELLATION)
 
 
 def billed_later(month: str) -> ColumnElement[bool]:
-    """Seat-change and cycle charges billed in a month after `month` whose period begins
-    in it."""
+    """Seat-change, cycle and cancellation charges billed in a month after `month` whose
+    period begins in it (a whole cancellation credit among them is not reconciled with it:
+    `microsoft_month`)."""
     first, last = parse_month(month)
     return and_(Charge.billing_month > month, Charge.period_start.between(first, last),
                 or_(*(Charge.source.startswith(prefix) for prefix in REDATED)))
 
 
-def microsoft_month(source: str, period_start: date, billing_month: str) -> str:
+def microsoft_month(charge: Charge) -> str:
     """The month whose invoice Microsoft bills a charge on, as far as matching needs it: a
-    seat change's or a cycle's is the month its period begins in, any other's the month
-    billing it."""
-    return month_of(period_start) if source.startswith(REDATED) else billing_month
+    seat change's, a cycle's and a cancellation's credit's is the month its period begins
+    in, any other's (and a cancellation's credited whole) the month billing it."""
+    if not charge.source.startswith(REDATED) or _whole_cancellation(charge):
+        return charge.billing_month
+    return month_of(charge.period_start)
+
+
+def _whole_cancellation(charge: Charge) -> bool:
+    """The credit of a cancellation giving back its cycle whole (S3's 24 hours, S6), whose
+    period begins on the cycle's first day, not the cancellation's."""
+    return (charge.source.startswith(CANCELLATION) and charge.source.count(":") == 2
+            and charge.effective_unit_price == charge.unit_price)
 
 
 def reconciled_earlier(groups: dict[Key, OurGroup]) -> list[Finding]:

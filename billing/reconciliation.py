@@ -160,8 +160,9 @@ def _ours(month: str, run: ReconciliationRun
     reconciled = or_(Charge.billing_month == month, late_billed.billed_later(month))
     costs = Costs(Renewals(month, reconciled))
     for charge, price_id, customer, title in db.session.execute(_charges(reconciled)):
-        microsoft_month = late_billed.microsoft_month(charge.source, charge.period_start,
-                                                      charge.billing_month)
+        microsoft_month = late_billed.microsoft_month(charge)
+        if microsoft_month > month:  # a whole credit `billed_later` read: its own month's
+            continue
         into = (earlier if microsoft_month < month
                 else catch_ups if is_catch_up(charge.source) else groups)
         group = into[key(charge.pc_subscription_id, charge.charge_type, charge.period_start,

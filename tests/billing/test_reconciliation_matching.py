@@ -129,7 +129,9 @@ def late_seen(cycle_cost: str = "9.20", catch_up: tuple = (-10, 15)) -> dict:
 @pytest.mark.parametrize(("source", "caught_up"), [
     ("add:41:2021-07-18:refund", True), ("remove:7:2021-07-18:charge", True),
     ("convert:3:2021-07-18:charge", True), ("add:41:refund", False),
-    ("sub:12:2021-07-18", False), ("cancel:sub:12:2021-07-18", False)])
+    ("sub:12:2021-07-18", False), ("cancel:sub:12", False),
+    # A later cycle a cancellation seen late credits whole (billing.catch_ups).
+    ("cancel:sub:12:2021-07-18", True)])
 def test_a_catch_up_is_told_by_its_source_key_naming_the_cycle(source, caught_up):
     assert is_catch_up(source) is caught_up
 
