@@ -48,6 +48,11 @@ class Charge(db.Model):
     """One charge or credit of one buyer for one period, at the buyer's price."""
 
     __tablename__ = "charges"
+    # B6: a month's reconciliation also reads the charges later months billed whose period
+    # begins in it (billing.late_billed): a range of days, then later months, in the index,
+    # where billing_month's alone would read every month since.
+    __table_args__ = (db.Index("ix_charges_period_start_billing_month", "period_start",
+                               "billing_month"),)
 
     id = db.Column(db.Integer, primary_key=True)
     # The idempotency key: what happened, e.g. "line:42:2026-12" or "cancel:sub:7"; a re-run
