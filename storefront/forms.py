@@ -36,6 +36,7 @@ from accounts import emails, passwords
 from accounts.models import SPECIALIZED_SEGMENTS
 from agreements.mca import date_agreed_problem
 from checkout.validators.address import EXTRA_COUNTRIES, country_name
+from checkout.validators.tax_id import FORMATS
 from checkout.validators.tax_id_names import GENERIC, tax_id_labels, tax_id_name
 from persistence import utcnow
 from storefront.local_times import choosable_zones
@@ -268,7 +269,13 @@ class CountryEntryForm(FlaskForm):
                                                      ("k10", "K10 · No Azure reservations")]))
     code = SelectField("Country", validators=[DataRequired(message="Choose a country.")])
     required_from = DateField("Tax ID required from (K3)", validators=[Optional()])
-    validator = StringField("Tax ID format (K3)", validators=[Optional(), Length(max=40)])
+    # A choice among the formats checkout knows: a mistyped name used to be stored and then
+    # fail every checkout of that country's customers.
+    validator = SelectField("Tax ID format (K3)", choices=options(
+        [("", "The country's own format (free text where none is known)"),
+         *((key, f"{key}: {fmt.description}") for key, fmt in FORMATS.items())]),
+        default="", validate_choice=False, validators=[AnyOf(["", *FORMATS], message=(
+            "Choose one of the listed formats, or the country's own."))])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

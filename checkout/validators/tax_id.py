@@ -146,12 +146,18 @@ COUNTRY_FORMATS: dict[str, str] = {
 
 
 def format_for(country: str, validator: str | None = None) -> TaxIdFormat:
-    """The format a country's tax id is checked against (free text when none is known)."""
-    key = validator or COUNTRY_FORMATS.get(country.upper(), "free_text")
-    try:
-        return FORMATS[key]
-    except KeyError:
-        raise ValueError(f"unknown tax id validator {key!r}") from None
+    """The format a country's tax id is checked against (free text when none is known). A
+    format name this module does not know (a country list row typed before the admin page
+    offered a choice; the page flags it) falls back to the country's own format: checkout
+    still checks the number rather than failing every order of that country."""
+    if validator in FORMATS:
+        return FORMATS[validator]
+    return FORMATS[COUNTRY_FORMATS.get(country.upper(), "free_text")]
+
+
+def known_format(validator: str | None) -> bool:
+    """Whether `validator` names a format here ("" and None: the country's own)."""
+    return not validator or validator in FORMATS
 
 
 def validate_tax_id(country: str, value: str, validator: str | None = None) -> str:

@@ -29,6 +29,8 @@ from agreements.mca import McaAcceptance, export_csv, verify_configured
 from catalog import country_lists
 from catalog.models import CountryListEntry
 from catalog.price_words import counted
+from checkout.rules.k03_tax_id import describe
+from checkout.validators.tax_id import known_format
 from persistence import db, utcnow
 from persistence.search import contains
 from storefront import consequences
@@ -307,7 +309,17 @@ def country_lists_page():
         form.code.errors.append(error)
     lists = {name: country_lists.entries(name) for name in LIST_TITLES}
     return render_template("admin/country_lists.html", lists=lists, titles=LIST_TITLES,
-                           form=form), 422 if form.errors else 200
+                           form=form, tax_format=_tax_format), 422 if form.errors else 200
+
+
+def _tax_format(entry) -> str:
+    """How checkout checks a K3 country's tax ID, in words; a format name checkout does not
+    know (typed before the form offered a choice) is named so the admin can replace it."""
+    if not known_format(entry.validator):
+        return (f"Unknown format {entry.validator!r}: checkout uses the country's own "
+                f"({describe(entry.code)}); remove the country and add it again with a format "
+                "from the list to choose another.")
+    return describe(entry.code, entry.validator or None)
 
 
 def _add_country(form) -> str | None:

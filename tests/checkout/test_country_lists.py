@@ -39,3 +39,29 @@ def test_admin_removes_poland_from_k3(client, world):
     client.post(f"/admin/country-lists/{entry.id}/delete",
                 data={"csrf_token": csrf_token(client, "/admin/country-lists"), "confirm": "yes"})
     assert "PL" not in country_lists.tax_id_countries()
+
+
+def test_k3_a_format_is_chosen_from_those_checkout_knows(client, world):
+    login(client, world.admin)
+    page = client.get("/admin/country-lists").get_data(as_text=True)
+    assert '<option value="pl.nip">pl.nip: a 10-digit NIP</option>' in page
+    typed = post_form(client, "/admin/country-lists", {
+        "list_name": "k3", "code": "FR", "required_from": "2027-01-01", "validator": "fr-tva"})
+    assert typed.status_code == 422
+    assert "Choose one of the listed formats" in typed.get_data(as_text=True)
+    assert "FR" not in country_lists.tax_id_countries()
+    chosen = post_form(client, "/admin/country-lists", {
+        "list_name": "k3", "code": "FR", "required_from": "2027-01-01", "validator": "free_text"})
+    assert chosen.status_code == 302
+    assert country_lists.tax_id_countries()["FR"].validator == "free_text"
+
+
+def test_k3_a_stored_format_checkout_does_not_know_is_flagged_to_the_admin(client, world):
+    login(client, world.admin)
+    client.get("/admin/country-lists")  # seeds the lists
+    entry = db.session.scalar(select(CountryListEntry).filter_by(list_name="k3", code="PL"))
+    entry.validator = "pl-nip"  # typed before the page offered a choice
+    db.session.commit()
+    page = client.get("/admin/country-lists").get_data(as_text=True)
+    assert "Unknown format &#39;pl-nip&#39;: checkout uses the country&#39;s own (a 10-digit NIP" \
+        in page

@@ -114,3 +114,14 @@ def test_a_refusal_names_the_country_the_expected_format_and_an_example_k3():
     assert missing.message.startswith("Customers in Poland must give their organisation's "
                                       "NIP (Polish VAT number). No tax ID was given.")
     assert "INN" not in problem.message + missing.message  # Russia's name, not Poland's
+
+
+def test_a_country_row_naming_a_format_checkout_does_not_know_is_checked_by_its_own():
+    """A format mistyped on the admin page before it offered a choice ("pl-nip") checks
+    Polish tax IDs as Poland's own NIP instead of failing every Polish checkout."""
+    typo = {**TAX_ID_COUNTRIES, "PL": replace(TAX_ID_COUNTRIES["PL"], validator="pl-nip")}
+    polish = replace(in_country("PL", BAD_CHECK_DIGITS["PL"]), tax_id_countries=typo)
+    assert codes(check(polish)) == ["K3.invalid_tax_id_checksum"]
+    assert check(replace(polish, customer=customer(country="PL", tax_id=VALID["PL"],
+                                                   phone="+1 555 0100"))) == []
+    assert describe("PL", "pl-nip") == describe("PL")
