@@ -15,6 +15,7 @@ from commitments.lifecycle import STOPPED
 from commitments.problems import problem, refuse_if_any
 from commitments.records import mapping, models
 from commitments.records.daily import enrollment_path, recipients
+from commitments.records.locking import lock_enrollment
 from commitments.records.role_models import EnrollmentAdministrator, EnrollmentDepartment
 from commitments.renewal import renewal_problems
 from notifications import email, notify
@@ -60,7 +61,9 @@ def _by_name(items, name: str | None):
 def add_administrator(
     row: models.Enrollment, new: roles.Administrator, today: date, user: User
 ) -> EnrollmentAdministrator:
-    """Give an Org ID one of the four roles, checked by commitments.roles (O7)."""
+    """Give an Org ID one of the four roles, checked by commitments.roles (O7): once, a
+    racing request for the same role seen."""
+    lock_enrollment(row.id)
     new = roles.Administrator(new.role, new.org_id.strip().lower(), new.department,
                               new.account, new.subscription_id or None)
     refuse_if_any(roles.administrator_problems(new, structure(row)))
@@ -77,7 +80,9 @@ def add_co_admin(
     row: models.Enrollment, account: models.EnrollmentAccount, added_by: str, org_id: str,
     today: date, user: User,
 ) -> EnrollmentAdministrator:
-    """An Account Owner adds another Account Owner of the same account as Co-Admin (O7)."""
+    """An Account Owner adds another Account Owner of the same account as Co-Admin (O7),
+    once."""
+    lock_enrollment(row.id)
     refuse_if_any(roles.co_admin_problems(account.name, account.owner, added_by, org_id,
                                           structure(row)))
     saved = EnrollmentAdministrator(
@@ -146,8 +151,10 @@ def _enrolled_in(subscription_id: str) -> str | None:
 def convert_subscription(
     account: models.EnrollmentAccount, subscription_id: str, from_offer: str, today: date
 ) -> models.AccountSubscription:
-    """Convert an Online Purchase or trial subscription into the account, one-way (O7)."""
+    """Convert an Online Purchase or trial subscription into the account, one-way (O7);
+    the account's 200th is refused, a racing one counted."""
     subscription_id = subscription_id.strip()
+    lock_enrollment(account.enrollment_id)
     refuse_if_any(conversion_problems(mapping.to_account(account), ownership(account),
                                       subscription_id, from_offer, _enrolled_in(subscription_id)))
     saved = models.AccountSubscription(subscription_id=subscription_id,
@@ -180,7 +187,8 @@ def _carry_over(old: models.Enrollment, new: models.Enrollment) -> None:
 
 def renew_enrollment(row: models.Enrollment, today: date) -> models.Enrollment:
     """The new three-year enrollment from the day after `row` expires, carrying its
-    administrators, accounts, departments and subscriptions (O9); a draft to sign."""
+    administrators, accounts, departments and subscriptions (O9); a draft to sign, once."""
+    lock_enrollment(row.id)
     state = mapping.to_enrollment(row)
     refuse_if_any(renewal_problems(state, mapping.is_renewed(row)))
     numbers = db.session.scalars(select(models.Enrollment.number))
@@ -197,7 +205,9 @@ def renew_enrollment(row: models.Enrollment, today: date) -> models.Enrollment:
 
 
 def request_reactivation(row: models.Enrollment, today: date, user: User) -> None:
-    """The partner asks the provider to reactivate (O8: only the provider completes it)."""
+    """The partner asks the provider to reactivate (O8: only the provider completes it);
+    the provider's admins are told once a day per asking user."""
+    lock_enrollment(row.id)
     key = f"{row.number}:reactivation_request:{today.isoformat()}:{user.id}"
     if key in {n.key for n in row.notices}:
         return  # asked already today: the provider has the request

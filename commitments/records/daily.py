@@ -26,6 +26,7 @@ from commitments.money import format_rmb
 from commitments.notices import Notice, NoticeKind
 from commitments.problems import CommitmentRefused
 from commitments.records import invoicing, mapping, models, subscription_states
+from commitments.records.locking import lock_enrollment
 from notifications import notify
 from persistence import db
 
@@ -148,6 +149,9 @@ def run_daily(today: date) -> DailyReport:
     report = DailyReport()
     query = select(models.Enrollment.id).where(models.Enrollment.status.not_in(_NOT_STARTED))
     for enrollment_id in list(db.session.scalars(query.order_by(models.Enrollment.id))):
+        # A service on the enrollment (an offset, usage crossing a threshold) commits first
+        # or waits: the dunning and the notices read what it did.
+        lock_enrollment(enrollment_id)
         row = db.session.get(models.Enrollment, enrollment_id)
         number = row.number
         try:

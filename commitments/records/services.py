@@ -35,6 +35,7 @@ from commitments.orders import CommitmentOrder as DomainOrder
 from commitments.problems import CommitmentRefused, problem, refuse_if_any
 from commitments.records import assist_services, invoicing, letters, mapping, models, usage
 from commitments.records.daily import dispatch_due
+from commitments.records.locking import lock_enrollment
 from commitments.records.overage_due import invoice_facts
 from commitments.records.price_list import price_for
 from commitments.records.subscription_states import subscription_status
@@ -68,6 +69,7 @@ def sign_document(
     row: models.Enrollment, document: Document, signed_by: str, signed_on: date, user: User
 ) -> None:
     """Record one package document as signed (O1); signing again keeps the first record."""
+    lock_enrollment(row.id)
     if document.value not in {d.document for d in row.documents}:
         row.documents.append(models.SignedDocument(
             document=document.value, signed_by=signed_by.strip(), signed_on=signed_on,
@@ -104,6 +106,7 @@ def change_status(
 ) -> None:
     """Move the enrollment with the domain's lifecycle functions (O1, O4, O8); `actor` is who
     asks, so the domain refuses a partner's reactivation too (O8)."""
+    lock_enrollment(row.id)  # a racing change would move it from a status it has left
     state = mapping.to_enrollment(row)
     if target is Status.ACTIVE:
         first_activation = state.status is Status.CREDIT_CHECK
@@ -155,7 +158,9 @@ def place_commitment_order(
     late_entry: bool = False,
     approval: Approval | None = None,
 ) -> models.CommitmentOrder:
-    """Place an initial, annual or additional order submitted today (O1-O4), then invoice it."""
+    """Place an initial, annual or additional order submitted today (O1-O4), then invoice it.
+    The orders checked are those committed: a racing initial or year's order is seen."""
+    lock_enrollment(row.id)
     order = DomainOrder(kind, year, amount, today, approval)
     place_order(mapping.to_enrollment(row), order, mapping.to_orders(row),
                 mapping.to_credit_checks(row), _actor(row, late_entry))
@@ -183,7 +188,9 @@ def record_usage(
     subscription: models.AccountSubscription | None = None,
 ) -> list:
     """Record usage priced from the partner's price list with price protection (O6), and
-    send the 50/75/90/100% notices it crosses, once each (O5)."""
+    send the 50/75/90/100% notices it crosses, once each (O5): a racing record is counted
+    first, so each threshold is crossed by one of them."""
+    lock_enrollment(row.id)
     # The Extended Term clause accepts 90 more days, all overage at current prices (O8, O9).
     refuse_if_any(usage_day_problems(mapping.to_enrollment(row), used_on,
                                      mapping.is_renewed(row)))
@@ -216,6 +223,7 @@ def record_settlement(
     option: SettlementOption | None = None,
 ) -> None:
     """Record the answer to, or the payment of, one month's overage (O8)."""
+    lock_enrollment(row.id)  # the month has one answer, which a racing offset may write
     found = _settlement(row, month.replace(day=1))
     found.responded_on = responded_on or found.responded_on
     found.settled_on = settled_on or found.settled_on
@@ -248,8 +256,11 @@ def offset_overage(
 ) -> models.OverageOffset:
     """Settle (part of) a month's overage with an annual or additional order of the
     enrollment (O2, O3, O5): the order funds it, and the partner credits the month's overage
-    invoice by as much, so that usage is paid once. Refused with every O problem."""
+    invoice by as much, so that usage is paid once. Refused with every O problem. The
+    enrollment and the invoice are locked first: a racing offset's draw on the order and
+    credit, or a payment of the invoice, is counted before this one is planned."""
     month = month.replace(day=1)
+    lock_enrollment(row.id, overage_month=month)
     facts = mapping.to_facts(row)
     planned = plan_offset(facts, OffsetRequest(month, order_id, amount), today)
     link = _overage_invoice(row, month)
@@ -311,8 +322,9 @@ def add_account(row: models.Enrollment, name: str, owner: str) -> models.Enrollm
 
 
 def add_subscription(account: models.EnrollmentAccount, subscription_id: str) -> None:
-    """Add a subscription to an account; the 200th is refused (O7)."""
+    """Add a subscription to an account; the 200th is refused (O7), a racing one counted."""
     subscription_id = subscription_id.strip()
+    lock_enrollment(account.enrollment_id)
     before = mapping.to_account(account)
     after = domain_add_subscription(before, subscription_id)
     if after is not before:
