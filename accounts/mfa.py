@@ -6,7 +6,9 @@ secret is caught before it locks anyone out, and yields ten recovery codes shown
 only their sha256 is kept (each is 80 random bits, which no fast hash makes guessable),
 and each works once. A TOTP code is accepted for the 30-second step before, at and after
 now (clocks drift), and never twice: the last accepted step is stored, so a code seen over
-a shoulder is spent. The secret is encrypted at rest with the storefront's Fernet key.
+a shoulder is spent (ASVS 2.8.4), by one conditional UPDATE, so two requests bringing it at
+once cannot both pass, as a recovery code is spent. The secret is encrypted at rest with
+the storefront's Fernet key.
 
 A browser may be trusted for MFA_DEVICE_DAYS after a code: its cookie carries
 "<id>:<secret>" (signed by the web layer) and counts only while its row is live, so
@@ -26,6 +28,7 @@ from datetime import datetime, timedelta
 import pyotp
 from cryptography.fernet import MultiFernet
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from accounts import audit, notices
 from accounts.models import User
@@ -167,8 +170,7 @@ def verify(user: User, code: str, now: datetime, cipher: MultiFernet) -> str:
     ("recovery code", then spent). Commits; WrongCode otherwise."""
     secret = cipher.decrypt(user.totp_secret.encode()).decode() if user.totp_secret else ""
     step = _matching_step(secret, code, now) if secret else None
-    if step is not None and step > (user.totp_last_step or 0):
-        user.totp_last_step = step
+    if step is not None and _spend_step(user, step):
         db.session.commit()
         return "totp"
     if _spend_recovery_code(user, code, now):
@@ -178,6 +180,19 @@ def verify(user: User, code: str, now: datetime, cipher: MultiFernet) -> str:
         return "recovery code"
     raise WrongCode("That code does not work. Type the six digits the app shows now, or "
                     "one of your unused recovery codes.")
+
+
+def _spend_step(user: User, step: int) -> bool:
+    """Record the step as the last one used unless it, or a later one, was (ASVS 2.8.4):
+    the check is the UPDATE's own condition, which a racing request's commit decides on
+    both databases (a read first let both requests pass it)."""
+    spent = db.session.execute(update(User).where(
+        User.id == user.id, User.totp_last_step < step).values(totp_last_step=step)
+        .execution_options(synchronize_session=False))
+    if spent.rowcount != 1:
+        return False
+    set_committed_value(user, "totp_last_step", step)
+    return True
 
 
 def _spend_recovery_code(user: User, code: str, now: datetime) -> bool:

@@ -1,6 +1,7 @@
-"""Two requests meeting at the same check: A is held just after its INSERT, before its
-commit, while B does the same thing; persistence.locks must make B wait for A's commit and
-then see it (on SQLite too, whose driver opens a transaction only at a write)."""
+"""Two requests meeting at the same check: A is held just after its INSERT (or another
+write, such as an UPDATE), before its commit, while B does the same thing; a lock
+(persistence.locks) or a conditional UPDATE must make B wait for A's commit and then see
+it (on SQLite too, whose driver opens a transaction only at a write)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,17 @@ from sqlalchemy import event
 from persistence import db
 
 
-def race(apps: dict[str, Flask], insert_into: str, act: Callable[[], object]
-         ) -> tuple[bool, dict[str, object]]:
+def race(apps: dict[str, Flask], insert_into: str, act: Callable[[], object], *,
+         prefix: str = "INSERT INTO") -> tuple[bool, dict[str, object]]:
     """Whether B waited for A (still running a second after it began), and what `act`
     answered in each (its value, or the exception it raised). `apps` names each one's app
-    (two workers may run with different settings); both share one database."""
+    (two workers may run with different settings); both share one database. A is held
+    after its first statement "<prefix> <insert_into> ": its INSERT INTO that table, or
+    with prefix="UPDATE" its UPDATE of it (a race with nothing to insert)."""
     inserted, release, outcomes = threading.Event(), threading.Event(), {}
 
     def hold(conn, cursor, statement, parameters, context, executemany):
-        if statement.startswith(f"INSERT INTO {insert_into} ") and \
+        if statement.startswith(f"{prefix} {insert_into} ") and \
                 threading.current_thread().name == "A":
             inserted.set()
             release.wait(timeout=30)

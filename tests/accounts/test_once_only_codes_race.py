@@ -1,0 +1,44 @@
+"""ASVS 2.8.4: a TOTP code works once within its step, also when two requests bring it at
+the same moment (a code seen over a shoulder, typed while its owner types it), on both
+databases: on SQLite, whose driver opens a transaction only at a write, and on PostgreSQL
+both used to read the last step used before either wrote it, and both signed in."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pyotp
+import pytest
+from cryptography.fernet import Fernet, MultiFernet
+from sqlalchemy import select
+
+from accounts import mfa
+from accounts.models import Role, User
+from accounts.services import new_user
+from persistence import db
+from tests.provisioning.databases import BACKENDS, app_on
+from tests.races import race
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_asvs_2_8_4_one_totp_code_brought_twice_at_once_signs_in_once(backend, tmp_path):
+    with app_on(backend, tmp_path) as app:
+        cipher, secret = MultiFernet([Fernet(Fernet.generate_key())]), mfa.new_secret()
+        user = new_user("root@provider.example", "pw-never-used-here", Role.PROVIDER_ADMIN)
+        user.totp_secret = cipher.encrypt(secret.encode()).decode()
+        user.mfa_enabled_at = NOW
+        db.session.add(user)
+        db.session.commit()
+        user_id, later = user.id, NOW + timedelta(minutes=5)
+        code = pyotp.TOTP(secret).at(later)
+
+        def verify():
+            return mfa.verify(db.session.get(User, user_id), code, later, cipher)
+
+        waited, outcomes = race({"A": app, "B": app}, "users", verify, prefix="UPDATE")
+        assert waited and outcomes["A"] == "totp"
+        assert isinstance(outcomes["B"], mfa.WrongCode)
+        assert db.session.scalar(select(User.totp_last_step)) == \
+            int(later.timestamp()) // mfa.STEP_SECONDS
