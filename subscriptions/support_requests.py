@@ -7,7 +7,8 @@ Policy:
   (in the subscription's currency), and a contact name, email and phone. Anything can
   still be cancelled online gets no request: the page's Cancel does it.
 - The provider's admins take it through submitted → in review → approved or declined
-  (with the answer text, which the requester reads) → closed; no other step.
+  (with the answer text, which the requester reads) → closed; no other step, and one
+  step at a time: two admins answering at once take turns, and the second is refused.
 - Approving grants the refund asked for: the subscription's history records it, and the
   next billing run credits exactly that amount (billing.charges, B3), as a credit note of
   the invoice that charged it. It does not cancel the subscription: Partner Center refuses
@@ -42,6 +43,7 @@ from sqlalchemy import or_, select
 
 from accounts.models import Role, User
 from persistence import db
+from persistence.locks import locked
 from refusals import Refused
 from subscriptions import rules
 from subscriptions.models import Subscription
@@ -244,6 +246,7 @@ def move(req: SupportRequest, target: str, answer: str, user: User, notify: Noti
          link: Callable[[SupportRequest], str], mail: Mail) -> None:
     """Take the request one step on (approval grants its refund), tell the requester and
     the form's contact while it is still the company's (`contacts`), and commit."""
+    _lock(req)
     if problems := step_problems(req, target, answer):
         raise SupportRequestRefused(problems)
     req.status = target
@@ -258,6 +261,14 @@ def move(req: SupportRequest, target: str, answer: str, user: User, notify: Noti
     if _mails_contact(req):
         mail(req.contact_email.lower(), subject, body)
     db.session.commit()
+
+
+def _lock(req: SupportRequest) -> None:
+    """Take the request's steps one at a time (persistence.locks) and judge the step by its
+    status as committed now: two admins answering it at once both passed the check, so the
+    requester was told both answers and the refund granted whichever came last (B3)."""
+    locked(select(SupportRequest.id).where(SupportRequest.id == req.id).with_for_update())
+    db.session.refresh(req, ["status"])
 
 
 def _mails_contact(req: SupportRequest) -> bool:
