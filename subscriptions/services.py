@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from catalog import effective
 from catalog.models import Price
 from connectors.partner_center import PartnerCenterClient
 from connectors.partner_center.errors import PartnerCenterError
 from persistence import as_utc, db
+from persistence.locks import locked
 from subscriptions import rules
 from subscriptions.errors import SubscriptionRefused, refuse
 from subscriptions.keys import download_url, reveal_key, revoke_keys
@@ -68,7 +71,17 @@ def _agent(user) -> bool:
 
 
 def _send(sub: Subscription, user, kind: str, call, needs: str = "pc_subscription_id") -> str:
-    """Run one connector call with a fresh MS-RequestId; a refusal is kept in the history.
+    """Run one connector call with a fresh MS-RequestId and mirror Partner Center's answer
+    (`_asked`); the request id."""
+    request_id, remote = _asked(sub, user, kind, call, needs)
+    if remote is not None:
+        mirror(sub, remote)
+    return request_id
+
+
+def _asked(sub: Subscription, user, kind: str, call, needs: str = "pc_subscription_id"):
+    """Run one connector call with a fresh MS-RequestId; the request id and Partner Center's
+    answer. A refusal is kept in the history.
 
     `needs` is the Partner Center id the call is addressed by: a subscription known only
     here (not provisioned yet, or recorded by hand) has none to send."""
@@ -85,9 +98,7 @@ def _send(sub: Subscription, user, kind: str, call, needs: str = "pc_subscriptio
                    user, request_id)
         db.session.commit()
         raise SubscriptionRefused(_refusal(sub, exc)) from exc
-    if remote is not None:
-        mirror(sub, remote)
-    return request_id
+    return request_id, remote
 
 
 def note_removed_schedule(sub: Subscription, scheduled: str | None, user,
@@ -180,18 +191,30 @@ def change_quantity(sub: Subscription, quantity: int, user, client: PartnerCente
                     now: datetime | None = None) -> Subscription:
     """S2: set the license count; fewer only inside the 168-hour window. Partner Center
     removes a change scheduled for the renewal (R1), which the history then says."""
-    before, known = sub.quantity, facts(sub)
+    known = facts(sub)
     check_quantity(sub, quantity)
-    refuse(rules.check_remove_licenses(known, before, quantity, now_or(now))
+    refuse(rules.check_remove_licenses(known, sub.quantity, quantity, now_or(now))
            or rules.check_most(known, quantity))
     scheduled = scheduled_words(sub)
-    request_id = _send(sub, user, "quantity", lambda rid: client.update_subscription(
+    request_id, remote = _asked(sub, user, "quantity", lambda rid: client.update_subscription(
         sub.tenant_id, sub.pc_subscription_id, quantity=quantity, request_id=rid))
+    before = _seats_now(sub)
+    mirror(sub, remote)
     sub.record("quantity", f"Licenses changed from {before} to {sub.quantity}.", user,
                request_id, data={"before": before, "after": sub.quantity})
     note_removed_schedule(sub, scheduled, user, request_id)
     db.session.commit()
     return sub
+
+
+def _seats_now(sub: Subscription) -> int:
+    """The seats as committed once a racing change of them has (persistence.locks): billing
+    charges or credits each change from its `before` (B2, B3), so two requests both
+    recording "from 10 to 5" credited ten seats for the five Partner Center removed."""
+    with db.session.no_autoflush:
+        locked(select(Subscription.id).where(Subscription.id == sub.id).with_for_update())
+        db.session.refresh(sub, ["quantity"])
+    return sub.quantity
 
 
 def term_unit_price_now(sub: Subscription) -> Decimal:
