@@ -33,6 +33,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from accounts import audit, notices
 from accounts.models import User
 from persistence import as_utc, db, row_id
+from persistence.locks import locked
 
 STEP_SECONDS = 30
 RECOVERY_CODES = 10
@@ -144,7 +145,10 @@ def replace(user: User, secret: str, new_code: str, current_code: str, now: date
 
 
 def _new_recovery_codes(user: User) -> list[str]:
-    """Replace the user's recovery codes; the caller commits."""
+    """Replace the user's recovery codes; the caller commits. The user's row is locked first
+    (persistence.locks): a racing replacement's delete did not see this one's new codes on
+    PostgreSQL, and both sets worked."""
+    locked(select(User.id).where(User.id == user.id).with_for_update())
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = ["-".join("".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(4))
                       for _ in range(4)) for _ in range(RECOVERY_CODES)]

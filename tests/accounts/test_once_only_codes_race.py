@@ -5,6 +5,7 @@ both used to read the last step used before either wrote it, and both signed in.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pyotp
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from accounts import mfa
 from accounts.models import Role, User
 from accounts.services import new_user
+from notifications import email
 from persistence import db
 from tests.provisioning.databases import BACKENDS, app_on
 from tests.races import race
@@ -42,3 +44,27 @@ def test_asvs_2_8_4_one_totp_code_brought_twice_at_once_signs_in_once(backend, t
         assert isinstance(outcomes["B"], mfa.WrongCode)
         assert db.session.scalar(select(User.totp_last_step)) == \
             int(later.timestamp()) // mfa.STEP_SECONDS
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_asvs_2_6_1_new_recovery_codes_asked_twice_at_once_leave_one_set_working(
+        backend, tmp_path):
+    """Recovery codes (look-up secrets) are replaced by new ones: asked for twice at once (a
+    double submit), only the set shown last works. On PostgreSQL the second request's
+    delete did not see the first one's new codes, so twenty worked, ten of them shown on
+    a page nobody kept (SQLite's write lock serialised the two already)."""
+    with app_on(backend, tmp_path) as app:
+        user = new_user("root@provider.example", "pw-never-used-here", Role.PROVIDER_ADMIN)
+        user.mfa_enabled_at = NOW
+        db.session.add(user)
+        db.session.commit()
+        user_id = user.id
+        mfa.regenerate_codes(user, NOW, email)
+
+        def regenerate():
+            return mfa.regenerate_codes(db.session.get(User, user_id), NOW, email)
+
+        waited, outcomes = race({"A": app, "B": app}, "mfa_recovery_codes", regenerate)
+        assert waited and len(outcomes["A"]) == len(outcomes["B"]) == mfa.RECOVERY_CODES
+        kept = set(db.session.scalars(select(mfa.RecoveryCode.code_hash)))
+        assert kept == {hashlib.sha256(code.encode()).hexdigest() for code in outcomes["B"]}
