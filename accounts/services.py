@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from accounts import api_tokens, audit, emails, links, mfa, notices, passwords, sessions, team
@@ -322,9 +322,12 @@ def claim_tenant_sign_in(state: str, now) -> TenantSignIn | None:
     started = as_utc(row.started_at) if row else None
     if row is None or row.finished_at or now - started > timedelta(minutes=SIGN_IN_TTL_MINUTES):
         return None
-    row.finished_at, row.outcome = now, "pending"
+    # Marked by the UPDATE's own condition: an answer replayed at once read it unused too.
+    taken = db.session.execute(update(TenantSignIn).where(
+        TenantSignIn.id == row.id, TenantSignIn.finished_at.is_(None),
+    ).values(finished_at=now, outcome="pending").execution_options(synchronize_session=False))
     db.session.commit()
-    return row
+    return row if taken.rowcount == 1 else None
 
 
 def finish_tenant_sign_in(row: TenantSignIn, *, tenant_id: str | None, username: str,

@@ -1,7 +1,11 @@
-"""ASVS 2.8.4: a TOTP code works once within its step, also when two requests bring it at
-the same moment (a code seen over a shoulder, typed while its owner types it), on both
-databases: on SQLite, whose driver opens a transaction only at a write, and on PostgreSQL
-both used to read the last step used before either wrote it, and both signed in."""
+"""Single-use secrets of accounts used by two requests at the same moment, on both
+databases (on SQLite, whose driver opens a transaction only at a write, too): a TOTP code
+within its step (ASVS 2.8.4), a set of recovery codes replaced (ASVS 2.6.1) and a tenant
+sign-in's state (K11) each work once.
+
+Emailed links (reset, invitation, email change), sign-up links and recovery codes used
+are spent by conditional UPDATEs (accounts.links.claim, sign_up._claim,
+mfa._spend_recovery_code) and need no race test here."""
 
 from __future__ import annotations
 
@@ -13,11 +17,12 @@ import pytest
 from cryptography.fernet import Fernet, MultiFernet
 from sqlalchemy import select
 
-from accounts import mfa
+from accounts import mfa, services
 from accounts.models import Role, User
 from accounts.services import new_user
 from notifications import email
 from persistence import db
+from tests.conftest import make_customer
 from tests.provisioning.databases import BACKENDS, app_on
 from tests.races import race
 
@@ -26,6 +31,8 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_asvs_2_8_4_one_totp_code_brought_twice_at_once_signs_in_once(backend, tmp_path):
+    """A code seen over a shoulder, typed while its owner types it: both requests read the
+    last step used before either wrote it, and both signed in."""
     with app_on(backend, tmp_path) as app:
         cipher, secret = MultiFernet([Fernet(Fernet.generate_key())]), mfa.new_secret()
         user = new_user("root@provider.example", "pw-never-used-here", Role.PROVIDER_ADMIN)
@@ -68,3 +75,24 @@ def test_asvs_2_6_1_new_recovery_codes_asked_twice_at_once_leave_one_set_working
         assert waited and len(outcomes["A"]) == len(outcomes["B"]) == mfa.RECOVERY_CODES
         kept = set(db.session.scalars(select(mfa.RecoveryCode.code_hash)))
         assert kept == {hashlib.sha256(code.encode()).hexdigest() for code in outcomes["B"]}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_k11_a_tenant_sign_in_answer_posted_twice_at_once_is_taken_once(backend, tmp_path):
+    """The state of a tenant sign-in (K11) works once: Entra's answer replayed at the same
+    moment is refused, as a later replay is. Both used to read the state unused."""
+    with app_on(backend, tmp_path) as app:
+        customer = make_customer(None, "Direct Ltd")
+        user = new_user("d@direct.example", "pw-never-used-here", Role.CUSTOMER_USER,
+                        customer=customer)
+        db.session.add_all([customer, user])
+        db.session.commit()
+        services.start_tenant_sign_in(customer, user, "state-1", "{}")
+
+        def claim():
+            row = services.claim_tenant_sign_in("state-1", datetime.now(UTC))
+            return row and row.id
+
+        waited, outcomes = race({"A": app, "B": app}, "tenant_sign_ins", claim,
+                                prefix="UPDATE")
+        assert waited and outcomes["A"] is not None and outcomes["B"] is None
