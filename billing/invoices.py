@@ -1,10 +1,12 @@
 """B4: who sees which invoices, and corrections by credit note (an issued invoice never
 changes: the ORM and database triggers refuse it, billing.models).
 
-A line is credited at most once, and an invoice's credit notes never take off more than
-it invoiced. A credit note's line names no line of the invoice (it has no charge), so an
-earlier credit is recognised by what it copies: the same customer, subscription, charge
-type, period, unit price and the quantity and amount reversed.
+A line is credited in full at most once, or in parts (an OSPA overage offset, O3) up to
+what it invoiced, and an invoice's credit notes never take off more than it invoiced. A
+credit note's line names no line of the invoice (it has no charge), so an earlier credit is
+recognised by what it copies: the customer, subscription, charge type and period of the
+line it credits, and for a credit of the whole line its unit price and the quantity and
+amount reversed too (a part is one unit at its amount: two equal parts are two credits).
 
 A note's tax is not rounded on its own lines: it takes the invoice's tax down to what the
 lines still uncredited come to (billing.tax.credit_totals, B5), so notes crediting an
@@ -13,7 +15,7 @@ invoice line by line, in any order, sum to its tax exactly and never exceed it.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -112,10 +114,20 @@ def add_credit_note(invoice: Invoice, reason: str, today: date,
     return note
 
 
-def _key(line: InvoiceLine) -> tuple:
-    """What identifies a credit line: what it copies from the line it credits."""
+def _line(line: InvoiceLine) -> tuple:
+    """What every credit of a line copies of it, whole or in part."""
     return (line.customer_id, line.subscription_id, line.charge_type, line.period_start,
-            line.period_end, line.quantity, line.unit_price, line.amount)
+            line.period_end)
+
+
+def _key(line: InvoiceLine) -> tuple:
+    """What identifies a line's credit in full: all it copies of the line."""
+    return (*_line(line), line.quantity, line.unit_price, line.amount)
+
+
+def _whole_credit_key(line: InvoiceLine) -> tuple:
+    """The _key of the credit of all of `line`."""
+    return (*_line(line), -line.quantity, line.unit_price, -line.amount)
 
 
 def notes_of(invoice: Invoice) -> list[Invoice]:
@@ -128,21 +140,12 @@ def notes_of(invoice: Invoice) -> list[Invoice]:
 
 def _over_credit(invoice: Invoice, credits: list[tuple[InvoiceLine, InvoiceLine]],
                  notes: list[Invoice]) -> list[CreditProblem]:
-    """B4: the chosen credits that earlier credit notes already made, and a total credit
-    beyond what the invoice's lines invoiced (net of tax)."""
+    """B4: the chosen credits refused line by line, and a total credit beyond what the
+    invoice's lines invoiced (net of tax)."""
     earlier = [ln for note in notes for ln in note.lines]
-    credited = Counter(_key(ln) for ln in earlier)
-    again = []
-    for line, credit in credits:
-        if credited[_key(credit)] > 0:
-            credited[_key(credit)] -= 1
-            again.append(line)
-    problems = [CreditProblem("B4", "B4.line_already_credited",
-                              f"Line {ln.position} ({ln.description}) was already credited by "
-                              "an earlier credit note; choose only lines not yet credited.")
-                for ln in again]
+    problems, refused = _line_problems(invoice, credits, earlier)
     invoiced = sum((ln.amount for ln in invoice.lines), Decimal(0))
-    fresh = [c for ln, c in credits if ln not in again]  # a line credited again is named above
+    fresh = [c for ln, c in credits if ln not in refused]  # refused lines are named above
     total = -sum((ln.amount for ln in earlier), Decimal(0)) - sum(
         (c.amount for c in fresh), Decimal(0))
     if total > max(invoiced, Decimal(0)):
@@ -152,6 +155,37 @@ def _over_credit(invoice: Invoice, credits: list[tuple[InvoiceLine, InvoiceLine]
             f"Credit notes would take {money(total)} (net of tax) off an invoice of "
             f"{money(invoiced)}; credit at most what it invoiced."))
     return problems
+
+
+def _line_problems(invoice: Invoice, credits: list[tuple[InvoiceLine, InvoiceLine]],
+                   earlier: list[InvoiceLine]) -> tuple[list[CreditProblem], list[InvoiceLine]]:
+    """B4, line by line: a credit of a whole line an earlier note credited in full already,
+    or a credit (whole or part) beyond what is left of its line once the invoice's own
+    credits of it and the earlier notes' are taken off; and the lines so refused."""
+    whole = Counter(_whole_credit_key(ln) for ln in invoice.lines)
+    whole.subtract(_key(ln) for ln in earlier)
+    left: defaultdict[tuple, Decimal] = defaultdict(Decimal)
+    for ln in (*invoice.lines, *earlier):
+        left[_line(ln)] += ln.amount
+    problems, refused = [], []
+    for line, credit in credits:
+        if _key(credit) == _whole_credit_key(line) and whole[_key(credit)] <= 0:
+            problems.append(CreditProblem(
+                "B4", "B4.line_already_credited",
+                f"Line {line.position} ({line.description}) was already credited by an "
+                "earlier credit note; choose only lines not yet credited."))
+        elif -credit.amount > left[_line(line)]:
+            rest = invoice_money(invoice)(max(left[_line(line)], Decimal(0)))
+            problems.append(CreditProblem(
+                "B4", "B4.credit_exceeds_line",
+                f"Line {line.position} ({line.description}) has {rest} (net of tax) left to "
+                "credit after the credits already made on it; credit at most that."))
+        else:
+            whole[_key(credit)] -= 1
+            left[_line(line)] += credit.amount
+            continue
+        refused.append(line)
+    return problems, refused
 
 
 def credit_note(invoice: Invoice, number: str, reason: str, today: date,

@@ -18,13 +18,14 @@ from decimal import Decimal
 from flask import Flask
 
 from accounts.models import Customer
-from billing.invoices import add_credit_note
+from billing.invoices import CreditNoteRefused, add_credit_note
 from billing.models import Invoice, InvoiceLine
 from billing.numbering import take_number
 from billing.parties import snapshot
 from billing.periods import month_of
 from commitments.invoices import Invoice as OspaInvoice
 from commitments.invoices import InvoiceKind
+from commitments.problems import CommitmentRefused, Problem
 from commitments.records import invoicing
 from commitments.records.models import Enrollment, EnrollmentInvoice
 from persistence import db
@@ -77,8 +78,14 @@ def credit_ospa_invoice(link: EnrollmentInvoice, amount: Decimal, reason: str,
                         today: date, total: Decimal | None = None) -> Invoice:
     """Credit part of an OSPA invoice's one line (an overage offset by an order, O3) with
     billing's credit-note service, its tax computed there, or, with `total`, the note
-    taking exactly that with VAT (the offset of all that is left); the caller commits."""
-    return add_credit_note(link.invoice, reason, today, amount=amount, total=total)
+    taking exactly that with VAT (the offset of all that is left); the caller commits.
+    Billing's refusal (B4) is the enrollment's, its problems beside the offset's amount:
+    the enrollment page shows the enrollment's refusals by their fields."""
+    try:
+        return add_credit_note(link.invoice, reason, today, amount=amount, total=total)
+    except CreditNoteRefused as refused:
+        raise CommitmentRefused([Problem(p.rule, p.code, p.message, "amount")
+                                 for p in refused.problems]) from refused
 
 
 def register(app: Flask) -> None:

@@ -3,7 +3,7 @@ credit notes of an invoice never take off more than it invoiced."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -100,7 +100,7 @@ def test_b4_part_of_a_line_is_credited_and_later_parts_never_beyond_the_line(
     with pytest.raises(CreditNoteRefused) as refused:
         add_credit_note(invoice, "Offset by an order", CORRECTED_ON,
                         amount=line.amount - Decimal("59.99"))
-    assert refused.value.codes == ("B4.credit_exceeds_invoice",)
+    assert refused.value.codes == ("B4.credit_exceeds_line",)
     rest = add_credit_note(invoice, "Offset by an order", CORRECTED_ON,
                            amount=line.amount - Decimal("60.00"))
     db.session.commit()
@@ -120,3 +120,27 @@ def test_b5_an_invoice_credited_line_by_line_credits_exactly_its_tax(shop, clock
     assert -sum(n.tax for n in notes) == invoice.tax
     assert invoice.amount_credited == invoice.total == Decimal("23.99")
     assert invoice.balance_due == 0
+
+
+def test_b4_a_line_is_credited_in_equal_parts_on_different_days_up_to_what_it_invoiced(
+    shop, clock, pc_client
+):
+    """Two OSPA offsets of the same amount in one month credit two equal parts of its
+    overage line (O3): each its own credit note, and no part beyond what the line invoiced."""
+    invoice = june_invoice(shop, pc_client, 10)  # 100.80 net, 119.95 with 19 % VAT
+    (line,) = invoice.lines
+    for day in (CORRECTED_ON, CORRECTED_ON + timedelta(days=1)):
+        add_credit_note(invoice, "Offset by an order", day, amount=Decimal("40.00"))
+        db.session.commit()
+    assert [n.subtotal for n in credit_notes()] == [Decimal("-40.00"), Decimal("-40.00")]
+    with pytest.raises(CreditNoteRefused) as refused:
+        add_credit_note(invoice, "Offset by an order", CORRECTED_ON, amount=Decimal("40.00"))
+    assert refused.value.codes == ("B4.credit_exceeds_line",)
+    assert "20,80\xa0€ (net of tax) left" in str(refused.value)
+    add_credit_note(invoice, "Offset by an order", CORRECTED_ON, amount=Decimal("20.80"))
+    db.session.commit()
+    assert invoice.amount_credited == invoice.total and invoice.balance_due == 0
+    with pytest.raises(CreditNoteRefused) as refused:
+        issue_credit_note(invoice, "Wrong seat count", CORRECTED_ON)  # the whole line again
+    assert refused.value.codes == ("B4.credit_exceeds_line",)
+    assert len(credit_notes()) == 3
