@@ -33,6 +33,7 @@ from billing.models import Charge, ChargeType, Invoice, InvoiceLine
 from billing.numbering import take_number
 from billing.parties import PROVIDER, buyer_money
 from persistence import db
+from persistence.locks import locked
 from subscriptions.models import Subscription
 
 # The charges that give something back: a cancellation's credit, a seat removal's pair
@@ -194,6 +195,7 @@ def issue_credit_notes(pending: Pending, today: date) -> tuple[int, list[str]]:
 def issue_credit(credit: Credit, today: date) -> Invoice | str | None:
     """The credit note for one credit, committed: the note, None when a racing run issued
     it, or why it cannot be issued (the credit stays uninvoiced, listed by every run)."""
+    _lock_invoices_charging(credit.first)
     number = take_number(PROVIDER, "credit_note", today)  # the lock: all that follows is serial
     if db.session.scalar(select(InvoiceLine.id).where(InvoiceLine.charge_id.in_(credit.ids))):
         db.session.rollback()  # the number goes back: the series stays gap-free
@@ -214,6 +216,17 @@ def issue_credit(credit: Credit, today: date) -> Invoice | str | None:
     db.session.add(note)
     db.session.commit()
     return note
+
+
+def _lock_invoices_charging(first: Charge) -> None:
+    """Lock the invoices a credit may correct, by id, before the series: the invoice, then
+    its number, as every credit note and payment does (billing.invoices), so a note an
+    admin writes for one of them never waits for our series while we wait for it."""
+    ids = [i.id for i in invoices_charging(first.subscription_id, first.period_start,
+                                           first.currency)]
+    if ids:
+        locked(select(Invoice.id).where(Invoice.id.in_(ids)).order_by(Invoice.id)
+               .with_for_update())
 
 
 def _lines(charges: tuple[Charge, ...]) -> list[InvoiceLine]:

@@ -8,6 +8,10 @@ recognised by what it copies: the customer, subscription, charge type and period
 line it credits, and for a credit of the whole line its unit price and the quantity and
 amount reversed too (a part is one unit at its amount: two equal parts are two credits).
 
+A note locks the invoice first, as a payment does (billing.payments), then takes its number
+(the series' lock): the order every writer of an invoice keeps, so none waits for another's
+lock while holding one it needs. A racing payment or note is counted before the checks.
+
 A note's tax is not rounded on its own lines: it takes the invoice's tax down to what the
 lines still uncredited come to (billing.tax.credit_totals, B5), so notes crediting an
 invoice line by line, in any order, sum to its tax exactly and never exceed it.
@@ -29,6 +33,7 @@ from billing.parties import invoice_money
 from billing.periods import BillingInputError
 from billing.tax import Totals, credit_totals
 from persistence import db
+from persistence.locks import locked
 from refusals import Refused
 
 
@@ -97,12 +102,14 @@ def add_credit_note(invoice: Invoice, reason: str, today: date,
     if amount is not None and (len(lines) != 1 or not 0 < amount <= lines[0].amount):
         raise BillingInputError("amount: credit part of one line, more than 0 and at most "
                                 "the line's amount.")
+    lock_invoice(invoice)  # the balance below is what racing payments and notes left
     if total is not None and (amount is None or not amount <= total <= invoice.balance_due):
+        db.session.rollback()
         raise BillingInputError("total: credit at least the amount and at most the balance.")
     credits = [(ln, _reversed(ln, position, amount))
                for position, ln in enumerate(lines, start=1)]
     number = take_number(invoice.issuer, "credit_note", today)  # locks the series
-    earlier = notes_of(invoice)  # read under that lock: racing notes queue
+    earlier = notes_of(invoice)
     problems = _over_credit(invoice, credits, earlier)
     if problems:
         db.session.rollback()  # the number goes back: the series stays gap-free
@@ -112,6 +119,14 @@ def add_credit_note(invoice: Invoice, reason: str, today: date,
                        earlier, exact)
     db.session.add(note)
     return note
+
+
+def lock_invoice(invoice: Invoice) -> None:
+    """Hold the invoice until the commit (persistence.locks), then read its payments and
+    credit notes afresh: payments and credit notes of one invoice take turns, each checking
+    what the one before committed (never over-paid, never credited twice)."""
+    locked(select(Invoice.id).where(Invoice.id == invoice.id).with_for_update())
+    db.session.refresh(invoice, ["payments", "credit_notes"])
 
 
 def _line(line: InvoiceLine) -> tuple:

@@ -15,13 +15,13 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
+from billing.invoices import lock_invoice
 from billing.models import Invoice, Payment, PaymentMethod
 from billing.parties import invoice_money
 from billing.periods import BillingInputError
 from commitments.payment_terms import method_problems
 from commitments.records.models import EnrollmentInvoice
 from persistence import db
-from persistence.locks import locked
 from persistence.money import minor_unit, round_money
 
 
@@ -66,7 +66,7 @@ def record_payment(invoice: Invoice, entry: PaymentInput, today: date,
                    recorded_by_id: int | None) -> Payment:
     """Record one payment (or reversal) against the invoice; commits. BillingInputError
     names the field and the fix."""
-    _lock(invoice)
+    lock_invoice(invoice)  # a racing payment or credit note is counted first
     amount = check_payment(invoice, entry, today)
     payment = Payment(invoice=invoice, amount=amount, paid_on=entry.paid_on,
                       method=entry.method, reference=(entry.reference or "").strip()[:120],
@@ -99,13 +99,6 @@ def _check_date(paid_on: date | None, today: date) -> None:
     if paid_on > today:
         raise BillingInputError(f"paid_on: {paid_on:%Y-%m-%d} is in the future; record a "
                                 "payment once it has arrived.")
-
-
-def _lock(invoice: Invoice) -> None:
-    """Serialise payments of one invoice (persistence.locks), then read its payments
-    afresh, so two admins cannot over-pay it together."""
-    locked(select(Invoice.id).where(Invoice.id == invoice.id).with_for_update())
-    db.session.refresh(invoice, ["payments", "credit_notes"])
 
 
 def _check_amount(invoice: Invoice, amount: Decimal, reason: str) -> None:
