@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Executable, Result
+import hashlib
+
+from sqlalchemy import Executable, Result, text
 
 from persistence import db
 
@@ -17,8 +19,30 @@ def locked(statement: Executable) -> Result:
     any transaction: both requests would read, then both write, one after the other. The
     database's write lock is taken first instead (BEGIN IMMEDIATE; a racing request waits
     for our commit), unless this transaction holds it already, having written."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        connection = db.session.connection()
-        if not connection.connection.dbapi_connection.in_transaction:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if _sqlite():
+        _write_lock()
     return db.session.execute(statement)
+
+
+def locked_name(name: str) -> None:
+    """Hold the lock called `name` until the commit, for a check that reads no row both
+    requests could lock (the highest number in use; whether any enrollment holds a
+    subscription): requests taking the same name take turns. PostgreSQL takes a
+    transaction-level advisory lock on a 64-bit digest of the name; SQLite its write lock,
+    as `locked` does."""
+    if _sqlite():
+        _write_lock()
+        return
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+    db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                       {"key": int.from_bytes(digest, "big", signed=True)})
+
+
+def _sqlite() -> bool:
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
+def _write_lock() -> None:
+    connection = db.session.connection()
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

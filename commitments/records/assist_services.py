@@ -15,7 +15,10 @@ from commitments.lifecycle import STOPPED
 from commitments.problems import problem, refuse_if_any
 from commitments.records import mapping, models
 from commitments.records.daily import enrollment_path, recipients
-from commitments.records.locking import lock_enrollment
+from commitments.records.locking import (
+    lock_enrollment,
+    lock_enrollment_numbers,
+)
 from commitments.records.role_models import EnrollmentAdministrator, EnrollmentDepartment
 from commitments.renewal import renewal_problems
 from notifications import email, notify
@@ -191,6 +194,7 @@ def renew_enrollment(row: models.Enrollment, today: date) -> models.Enrollment:
     lock_enrollment(row.id)
     state = mapping.to_enrollment(row)
     refuse_if_any(renewal_problems(state, mapping.is_renewed(row)))
+    lock_enrollment_numbers()  # another enrollment's racing renewal is numbered first
     numbers = db.session.scalars(select(models.Enrollment.number))
     draft = renewal(state, next_enrollment_number(numbers))
     new = models.Enrollment(

@@ -3,6 +3,12 @@ offsets, usage, notices sent, invoices), then write. Two requests on one enrollm
 turns, the second checking what the first committed: two admins cannot both draw an order's
 last funds or both credit an overage invoice (O3, O5), place two initial orders (O1), or
 lose a threshold notice to a racing usage record (O5).
+
+A check that reads every enrollment is covered by no one enrollment's lock: the next V570
+number (O7), which two new or renewed enrollments would both take, has its own named lock
+(persistence.locks.locked_name), taken after the enrollment's. The order is always
+enrollment, then its overage invoice, then a named lock or an invoice number series
+(billing.numbering), so two requests never wait for each other's.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from sqlalchemy import select
 
 from commitments.records import models
 from persistence import db
-from persistence.locks import locked
+from persistence.locks import locked, locked_name
 
 
 def lock_enrollment(enrollment_id: int, *, overage_month: date | None = None) -> None:
@@ -32,3 +38,9 @@ def lock_enrollment(enrollment_id: int, *, overage_month: date | None = None) ->
             link.enrollment_id == enrollment_id, link.kind == "overage",
             link.overage_month == overage_month).with_for_update())
     db.session.expire_all()
+
+
+def lock_enrollment_numbers() -> None:
+    """Hold the enrollment numbers until the commit: a racing new or renewed enrollment's
+    number is read, committed, before the next is chosen (O7)."""
+    locked_name("commitments:enrollment_numbers")

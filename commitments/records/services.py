@@ -35,7 +35,7 @@ from commitments.orders import CommitmentOrder as DomainOrder
 from commitments.problems import CommitmentRefused, problem, refuse_if_any
 from commitments.records import assist_services, invoicing, letters, mapping, models, usage
 from commitments.records.daily import dispatch_due
-from commitments.records.locking import lock_enrollment
+from commitments.records.locking import lock_enrollment, lock_enrollment_numbers
 from commitments.records.overage_due import invoice_facts
 from commitments.records.price_list import price_for
 from commitments.records.subscription_states import subscription_status
@@ -52,6 +52,7 @@ def create_enrollment(
     customer's Org ID, given when signing, is provisioned as the primary Enterprise
     Administrator (O7, commitments.roles)."""
     refuse_if_any(eligibility.check(customer.country, customer.tax_id))
+    lock_enrollment_numbers()  # a racing enrollment's number is read before choosing ours
     numbers = db.session.scalars(select(models.Enrollment.number))
     row = models.Enrollment(
         number=next_enrollment_number(numbers), customer=customer,
