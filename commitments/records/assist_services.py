@@ -18,6 +18,7 @@ from commitments.records.daily import enrollment_path, recipients
 from commitments.records.locking import (
     lock_enrollment,
     lock_enrollment_numbers,
+    lock_subscription,
 )
 from commitments.records.role_models import EnrollmentAdministrator, EnrollmentDepartment
 from commitments.renewal import renewal_problems
@@ -155,9 +156,11 @@ def convert_subscription(
     account: models.EnrollmentAccount, subscription_id: str, from_offer: str, today: date
 ) -> models.AccountSubscription:
     """Convert an Online Purchase or trial subscription into the account, one-way (O7);
-    the account's 200th is refused, a racing one counted."""
+    the account's 200th is refused, a racing one counted, and a racing conversion of the
+    same subscription into any enrollment is refused as one-way."""
     subscription_id = subscription_id.strip()
     lock_enrollment(account.enrollment_id)
+    lock_subscription(subscription_id)  # another enrollment converting it is seen
     refuse_if_any(conversion_problems(mapping.to_account(account), ownership(account),
                                       subscription_id, from_offer, _enrolled_in(subscription_id)))
     saved = models.AccountSubscription(subscription_id=subscription_id,

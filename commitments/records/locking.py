@@ -4,11 +4,13 @@ turns, the second checking what the first committed: two admins cannot both draw
 last funds or both credit an overage invoice (O3, O5), place two initial orders (O1), or
 lose a threshold notice to a racing usage record (O5).
 
-A check that reads every enrollment is covered by no one enrollment's lock: the next V570
-number (O7), which two new or renewed enrollments would both take, has its own named lock
-(persistence.locks.locked_name), taken after the enrollment's. The order is always
-enrollment, then its overage invoice, then a named lock or an invoice number series
-(billing.numbering), so two requests never wait for each other's.
+Two checks read every enrollment, so no one enrollment's lock covers them: the next V570
+number (O7), which two new or renewed enrollments would both take, and whether any
+enrollment holds a subscription already (O7: conversion is one-way), which two enrollments
+converting it would both pass. Each has its own named lock (persistence.locks.locked_name),
+taken after the enrollment's. The order is always enrollment, then its overage invoice, then
+a named lock or an invoice number series (billing.numbering), so two requests never wait for
+each other's.
 """
 
 from __future__ import annotations
@@ -44,3 +46,9 @@ def lock_enrollment_numbers() -> None:
     """Hold the enrollment numbers until the commit: a racing new or renewed enrollment's
     number is read, committed, before the next is chosen (O7)."""
     locked_name("commitments:enrollment_numbers")
+
+
+def lock_subscription(subscription_id: str) -> None:
+    """Hold the subscription id until the commit: a racing conversion of it into another
+    enrollment is seen, committed, by the one-way check (O7)."""
+    locked_name(f"commitments:subscription:{subscription_id}")

@@ -1,6 +1,7 @@
 """O7, O9: two requests that each check every enrollment at the same moment take turns, on
 both databases (commitments.records.locking): two enrollments created or renewed at once
-take two numbers, never a 500 on the unique number."""
+take two numbers, and one subscription converted into two enrollments at once is converted
+into one; the other is refused by its O7 code, never a 500 on the unique number."""
 
 from __future__ import annotations
 
@@ -8,15 +9,19 @@ import threading
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
-from accounts.models import Customer
+from accounts.models import Customer, User
 from commitments.records import assist_services, services
-from commitments.records.models import Enrollment
+from commitments.records.models import AccountSubscription, Enrollment, EnrollmentAccount
 from persistence import db
 from tests.conftest import build_world
 from tests.enrollments.conftest import ENTERPRISE_CODES, START, activate, mainland_enterprise
+from tests.enrollments.test_ospa_races import codes
 from tests.provisioning.databases import BACKENDS, app_on
 from tests.races import race
+
+JUNE_2 = date(2025, 6, 2)
 
 
 def two_customers():
@@ -59,3 +64,31 @@ def test_o9_two_enrollments_renewed_at_once_take_the_next_two_numbers(backend, t
         waited, outcomes = race({"A": app, "B": app}, "enrollments", renew)
         assert waited and (outcomes["A"], outcomes["B"]) == ("V5700003", "V5700004")
 
+
+def confirmed_account(row, owner: str, user: User):
+    """Conversion steps 1 to 3: the account's owner is added, invited and confirmed."""
+    account = assist_services.open_account(row, "R&D", owner, None, JUNE_2)
+    assist_services.confirm_ownership(account, owner, JUNE_2, user)
+    return account
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_o7_one_subscription_converted_into_two_enrollments_at_once_is_converted_once(
+        backend, tmp_path):
+    with app_on(backend, tmp_path) as app:
+        world = two_customers()
+        accounts = [confirmed_account(services.create_enrollment(c, START), owner, world.admin)
+                    for c, owner in ((world.customer_a, "owner@alpha.partner.omschina.cn"),
+                                     (world.customer_b, "owner@beta.partner.omschina.cn"))]
+        ids = {"A": accounts[0].id, "B": accounts[1].id}
+
+        def convert():
+            account = db.session.get(EnrollmentAccount, per_thread(ids))
+            return assist_services.convert_subscription(account, "sub-online-1",
+                                                        "online_purchase", JUNE_2).account_id
+
+        waited, outcomes = race({"A": app, "B": app}, "account_subscriptions", convert)
+        assert waited and outcomes["A"] == ids["A"]
+        assert codes(outcomes["B"]) == ["O7.conversion_is_one_way"]
+        converted = db.session.scalars(select(AccountSubscription.account_id)).all()
+        assert converted == [ids["A"]]
