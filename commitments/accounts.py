@@ -2,16 +2,22 @@
 
 Seed 000: "there is no limitation for customers to create account and each account can create
 up to 199 subscriptions." The 199th subscription is accepted; the 200th is refused.
+
+An Azure subscription is named by its GUID, which Azure treats without regard to case: an id
+is kept trimmed and in lower case, so "ABC..." and "abc..." are one subscription, held by one
+enrollment only (added or converted: never counted or billed twice).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from commitments.problems import Problem, problem, refuse_if_any
 
 RULE = "O7"
 MAX_SUBSCRIPTIONS_PER_ACCOUNT = 199
+_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclass(frozen=True)
@@ -40,3 +46,27 @@ def add_subscription(account: Account, subscription_id: str) -> Account:
         return account
     refuse_if_any(subscription_capacity_problems(account))
     return Account(account.name, account.owner, account.subscription_ids | {subscription_id})
+
+
+def normalise_subscription_id(subscription_id: str) -> str:
+    """The id as kept and compared: trimmed, in lower case (Azure GUIDs ignore case)."""
+    return subscription_id.strip().lower()
+
+
+def subscription_id_problems(subscription_id: str) -> list[Problem]:
+    """O7.subscription_id_not_a_guid unless the id typed is an Azure subscription GUID."""
+    if _GUID.fullmatch(normalise_subscription_id(subscription_id)):
+        return []
+    message = ("Subscription ID must be the Azure subscription's GUID, such as "
+               "3f2c9a7e-5b1d-4e8a-9c6f-0d7e1a2b3c4d.")
+    return [problem(RULE, "subscription_id_not_a_guid", message, "subscription_id")]
+
+
+def already_enrolled_problems(subscription_id: str, enrolled_in: str | None) -> list[Problem]:
+    """O7.subscription_already_enrolled when enrollment `enrolled_in` holds it already: one
+    subscription bills against one enrollment, so its usage is counted once."""
+    if enrolled_in is None:
+        return []
+    message = (f"{subscription_id} is already a subscription of enrollment {enrolled_in}; "
+               "a subscription belongs to one enrollment account only.")
+    return [problem(RULE, "subscription_already_enrolled", message, "subscription_id")]

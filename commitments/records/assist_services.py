@@ -9,12 +9,14 @@ from sqlalchemy import select
 
 from accounts.models import Role, User
 from commitments import roles
+from commitments.accounts import normalise_subscription_id
 from commitments.conversion import Offer, Ownership, confirmation_problems, conversion_problems
 from commitments.enrollment import Status, next_enrollment_number, renewal
 from commitments.lifecycle import STOPPED
 from commitments.problems import problem, refuse_if_any
 from commitments.records import mapping, models
 from commitments.records.daily import enrollment_path, recipients
+from commitments.records.enrolled import enrolled_in
 from commitments.records.locking import (
     lock_enrollment,
     lock_enrollment_numbers,
@@ -142,27 +144,17 @@ def confirm_ownership(
     db.session.commit()
 
 
-def _enrolled_in(subscription_id: str) -> str | None:
-    query = (select(models.Enrollment.number)
-             .join(models.EnrollmentAccount,
-                   models.EnrollmentAccount.enrollment_id == models.Enrollment.id)
-             .join(models.AccountSubscription,
-                   models.AccountSubscription.account_id == models.EnrollmentAccount.id)
-             .where(models.AccountSubscription.subscription_id == subscription_id))
-    return db.session.scalars(query).first()
-
-
 def convert_subscription(
     account: models.EnrollmentAccount, subscription_id: str, from_offer: str, today: date
 ) -> models.AccountSubscription:
     """Convert an Online Purchase or trial subscription into the account, one-way (O7);
-    the account's 200th is refused, a racing one counted, and a racing conversion of the
-    same subscription into any enrollment is refused as one-way."""
-    subscription_id = subscription_id.strip()
+    the account's 200th is refused, a racing one counted, and one any enrollment holds
+    (in any case), or a racing conversion or addition of it, is refused as one-way."""
+    subscription_id = normalise_subscription_id(subscription_id)
     lock_enrollment(account.enrollment_id)
-    lock_subscription(subscription_id)  # another enrollment converting it is seen
+    lock_subscription(subscription_id)  # another enrollment adding or converting it is seen
     refuse_if_any(conversion_problems(mapping.to_account(account), ownership(account),
-                                      subscription_id, from_offer, _enrolled_in(subscription_id)))
+                                      subscription_id, from_offer, enrolled_in(subscription_id)))
     saved = models.AccountSubscription(subscription_id=subscription_id,
                                        converted_from=Offer(from_offer).value, converted_on=today)
     account.subscriptions.append(saved)

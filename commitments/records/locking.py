@@ -6,11 +6,11 @@ lose a threshold notice to a racing usage record (O5).
 
 Two checks read every enrollment, so no one enrollment's lock covers them: the next V570
 number (O7), which two new or renewed enrollments would both take, and whether any
-enrollment holds a subscription already (O7: conversion is one-way), which two enrollments
-converting it would both pass. Each has its own named lock (persistence.locks.locked_name),
-taken after the enrollment's. The order is always enrollment, then its overage invoice, then
-a named lock or an invoice number series (billing.numbering), so two requests never wait for
-each other's.
+enrollment holds a subscription already (O7: one enrollment's, and conversion is one-way),
+which two enrollments adding or converting it would both pass. Each has its own named lock
+(persistence.locks.locked_name), taken after the enrollment's. The order is always
+enrollment, then its overage invoice, then a named lock or an invoice number series
+(billing.numbering), so two requests never wait for each other's.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ def lock_enrollment_numbers() -> None:
 
 
 def lock_subscription(subscription_id: str) -> None:
-    """Hold the subscription id until the commit: a racing conversion of it into another
-    enrollment is seen, committed, by the one-way check (O7)."""
+    """Hold the subscription id (in lower case: commitments.accounts) until the commit: a
+    racing addition or conversion of it into another enrollment is seen, committed, by the
+    check that no enrollment holds it (O7)."""
     locked_name(f"commitments:subscription:{subscription_id}")

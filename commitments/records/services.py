@@ -16,6 +16,7 @@ from sqlalchemy import select
 from accounts.models import Customer, User
 from commitments import eligibility, lifecycle
 from commitments.accounts import add_subscription as domain_add_subscription
+from commitments.accounts import already_enrolled_problems, normalise_subscription_id
 from commitments.balance import Offset
 from commitments.enrollment import (
     Actor,
@@ -35,7 +36,8 @@ from commitments.orders import CommitmentOrder as DomainOrder
 from commitments.problems import CommitmentRefused, problem, refuse_if_any
 from commitments.records import assist_services, invoicing, letters, mapping, models, usage
 from commitments.records.daily import dispatch_due
-from commitments.records.locking import lock_enrollment, lock_enrollment_numbers
+from commitments.records.enrolled import holders
+from commitments.records.locking import lock_enrollment, lock_enrollment_numbers, lock_subscription
 from commitments.records.overage_due import invoice_facts
 from commitments.records.price_list import price_for
 from commitments.records.subscription_states import subscription_status
@@ -323,12 +325,17 @@ def add_account(row: models.Enrollment, name: str, owner: str) -> models.Enrollm
 
 
 def add_subscription(account: models.EnrollmentAccount, subscription_id: str) -> None:
-    """Add a subscription to an account; the 200th is refused (O7), a racing one counted."""
-    subscription_id = subscription_id.strip()
+    """Add a subscription to an account (O7): the 200th is refused, a racing one counted; one
+    another account or enrollment holds (in any case) is refused, a racing addition or
+    conversion of it seen (its id locked by name). One the account holds already is kept."""
+    subscription_id = normalise_subscription_id(subscription_id)
     lock_enrollment(account.enrollment_id)
-    before = mapping.to_account(account)
-    after = domain_add_subscription(before, subscription_id)
-    if after is not before:
+    lock_subscription(subscription_id)
+    held_by = holders(subscription_id)
+    if account.id not in held_by:
+        refuse_if_any(already_enrolled_problems(subscription_id,
+                                                next(iter(held_by.values()), None)))
+        domain_add_subscription(mapping.to_account(account), subscription_id)  # the 200th
         enrollment = db.session.get(models.Enrollment, account.enrollment_id)
         account.subscriptions.append(models.AccountSubscription(  # O8: as its enrollment
             subscription_id=subscription_id, status=subscription_status(enrollment),

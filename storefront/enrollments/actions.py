@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from billing.payments import PaymentInput, record_payment
 from billing.periods import BillingInputError
+from commitments.accounts import subscription_id_problems
 from commitments.assists import Action, action_problems
 from commitments.enrollment import Document, Status, SuspensionReason
 from commitments.notices import SettlementOption
@@ -185,6 +186,7 @@ def account(row, form):
 @enrollment_action("subscriptions", "subscription", Action.ADD_SUBSCRIPTION)
 def subscription(row, form):
     account = next(a for a in row.accounts if a.id == form.account_id.data)
+    refuse_if_any(subscription_id_problems(form.subscription_id.data))  # O7: a GUID
     services.add_subscription(account, form.subscription_id.data)
     return f"Subscription added to {account.name}."
 

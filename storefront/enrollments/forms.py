@@ -165,7 +165,7 @@ FIELD_MAP = {
               "submitted_on": "order_kind", "approval": "approved_by"},
     "usage": {"used_on": "used_on", "meter": "meter", "subscription": "usage_subscription"},
     "status": {"reason": "reason"},
-    "subscription": {"account": "account_id"},
+    "subscription": {"account": "account_id", "subscription_id": "subscription_id"},
     "account": {"org_id": "account_owner"},
     "settlement": {"month": "settle_month", "order": "offset_order", "amount": "offset_amount"},
 }

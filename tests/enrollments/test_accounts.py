@@ -9,8 +9,13 @@ from tests.conftest import login
 from tests.enrollments.conftest import post_action
 
 
+def guid(n: int) -> str:
+    """An Azure subscription id (a GUID), the n-th of a test's."""
+    return f"3f2c9a7e-5b1d-4e8a-9c6f-{n:012d}"
+
+
 def fill(account, count: int) -> None:
-    db.session.add_all(AccountSubscription(account_id=account.id, subscription_id=f"sub-{n}")
+    db.session.add_all(AccountSubscription(account_id=account.id, subscription_id=guid(n))
                        for n in range(count))
     db.session.commit()
 
@@ -20,10 +25,10 @@ def test_the_199th_subscription_is_accepted_and_the_200th_refused(client, world,
     fill(account, 198)
     login(client, world.admin)
     ok = post_action(client, active, "subscriptions", {"account_id": account.id,
-                                                       "subscription_id": "sub-199"})
+                                                       "subscription_id": guid(199)})
     assert ok.status_code == 302 and len(account.subscriptions) == 199
     refused = post_action(client, active, "subscriptions", {"account_id": account.id,
-                                                            "subscription_id": "sub-200"})
+                                                            "subscription_id": guid(200)})
     assert refused.status_code == 422
     assert "O7.subscription_limit" in refused.get_data(as_text=True)
     db.session.expire_all()

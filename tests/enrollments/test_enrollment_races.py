@@ -1,7 +1,8 @@
 """O7, O9: two requests that each check every enrollment at the same moment take turns, on
 both databases (commitments.records.locking): two enrollments created or renewed at once
 take two numbers, and one subscription converted into two enrollments at once is converted
-into one; the other is refused by its O7 code, never a 500 on the unique number."""
+into one, as is one added to two enrollments at once (its id typed in two cases); the other
+is refused by its O7 code, never a 500 on the unique number."""
 
 from __future__ import annotations
 
@@ -92,3 +93,27 @@ def test_o7_one_subscription_converted_into_two_enrollments_at_once_is_converted
         assert codes(outcomes["B"]) == ["O7.conversion_is_one_way"]
         converted = db.session.scalars(select(AccountSubscription.account_id)).all()
         assert converted == [ids["A"]]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_o7_one_subscription_added_to_two_enrollments_at_once_in_two_cases_is_added_once(
+        backend, tmp_path):
+    with app_on(backend, tmp_path) as app:
+        world = two_customers()
+        accounts = [services.add_account(services.create_enrollment(c, START), "Ops", owner)
+                    for c, owner in ((world.customer_a, "ops@alpha.partner.omschina.cn"),
+                                     (world.customer_b, "ops@beta.partner.omschina.cn"))]
+        ids = {"A": accounts[0].id, "B": accounts[1].id}
+        typed = {"A": "3f2c9a7e-5b1d-4e8a-9c6f-0d7e1a2b3c4d",
+                 "B": "3F2C9A7E-5B1D-4E8A-9C6F-0D7E1A2B3C4D"}  # one GUID, in capitals
+
+        def add():
+            account = db.session.get(EnrollmentAccount, per_thread(ids))
+            services.add_subscription(account, typed[threading.current_thread().name])
+            return account.id
+
+        waited, outcomes = race({"A": app, "B": app}, "account_subscriptions", add)
+        assert waited and outcomes["A"] == ids["A"]
+        assert codes(outcomes["B"]) == ["O7.subscription_already_enrolled"]
+        added = db.session.scalars(select(AccountSubscription.account_id)).all()
+        assert added == [ids["A"]]

@@ -23,6 +23,7 @@ from tests.enrollments.conftest import at, mainland_enterprise, notifications
 
 OWNER = "owner@alpha.partner.omschina.cn"
 PRIMARY = "li.wei@alpha.partner.omschina.cn"
+ONLINE = "0b7e4c2a-9d15-4f3b-8a6e-2c1d9f0e7a34"  # an Online Purchase subscription's GUID
 
 
 @pytest.fixture
@@ -129,7 +130,7 @@ def test_conversion_requires_confirmation_of_account_ownership_in_the_seeds_thre
         assert notifications(customer_user) == 1
         account = active.accounts[0]
         early = post(client, active, "conversions", {
-            "convert_account": account.id, "convert_subscription_id": "sub-online-1",
+            "convert_account": account.id, "convert_subscription_id": ONLINE,
             "from_offer": "online_purchase", "confirm": "yes"})
         assert early.status_code == 422
         assert "O7.account_ownership_unconfirmed" in early.get_data(as_text=True)
@@ -145,7 +146,7 @@ def test_conversion_requires_confirmation_of_account_ownership_in_the_seeds_thre
         assert "Step 3: ownership confirmed" in page
     db.session.expire_all()
     with at(date(2025, 6, 3), client, world.reseller_a_user):
-        data = {"convert_account": account.id, "convert_subscription_id": "sub-online-1",
+        data = {"convert_account": account.id, "convert_subscription_id": ONLINE,
                 "from_offer": "online_purchase"}
         asked = post(client, active, "conversions", data)  # the one-way step is confirmed first
         assert asked.status_code == 422 and "one-way" in asked.get_data(as_text=True)
@@ -156,4 +157,4 @@ def test_conversion_requires_confirmation_of_account_ownership_in_the_seeds_thre
         assert "O7.conversion_is_one_way" in again.get_data(as_text=True)
     [converted] = db.session.scalars(select(AccountSubscription)).all()
     assert (converted.subscription_id, converted.converted_from, converted.converted_on) == (
-        "sub-online-1", "online_purchase", date(2025, 6, 3))
+        ONLINE, "online_purchase", date(2025, 6, 3))

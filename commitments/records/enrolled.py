@@ -1,0 +1,29 @@
+"""O7: which enrollment accounts hold an Azure subscription, found by its id in any case
+(rows kept before ids were stored in lower case may hold capitals; commitments.accounts).
+Read after commitments.records.locking.lock_subscription, which a racing addition or
+conversion of the same id takes too, so that one of them sees the other's row."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from commitments.records import models
+from persistence import db
+
+
+def holders(subscription_id: str) -> dict[int, str]:
+    """Enrollment number by account id, for every account holding `subscription_id` (given
+    in lower case): a renewal's accounts hold the subscriptions of the enrollment it renews."""
+    held = models.AccountSubscription
+    query = (select(held.account_id, models.Enrollment.number)
+             .join(models.EnrollmentAccount, models.EnrollmentAccount.id == held.account_id)
+             .join(models.Enrollment,
+                   models.Enrollment.id == models.EnrollmentAccount.enrollment_id)
+             .where(func.lower(held.subscription_id) == subscription_id)
+             .order_by(held.id))
+    return dict(db.session.execute(query).tuples().all())
+
+
+def enrolled_in(subscription_id: str) -> str | None:
+    """The number of the first enrollment holding `subscription_id`, if any."""
+    return next(iter(holders(subscription_id).values()), None)
