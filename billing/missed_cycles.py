@@ -28,11 +28,11 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from accounts.models import Customer
 from billing.models import BillingRun
 from billing.periods import month_of, parse_month
 from persistence import as_utc, db
 from persistence.money import add_months
+from subscriptions.held import bought_while_held
 
 ADOPTED = "imported"  # subscriptions.matching: the record of a subscription adopted
 
@@ -63,11 +63,3 @@ def billed_from_purchase(sub, data: dict) -> bool:
     # The sync's mark first: an import's many records read no customer (no N+1).
     return bool(data.get("seen_at")) and bought_while_held(sub.customer_id, sub.purchased_on)
 
-
-def bought_while_held(customer_id: int, purchased_on: date) -> bool:
-    """Whether the subscription was bought once the storefront held its customer: created
-    here, and its tenant's control shown (K11) where it linked one the customer had."""
-    since = db.session.execute(select(Customer.created_at, Customer.tenant_verified_at)
-                               .where(Customer.id == customer_id)).one()
-    held = max(as_utc(moment) for moment in since if moment is not None)
-    return purchased_on >= held.date()

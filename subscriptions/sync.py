@@ -27,6 +27,7 @@ from connectors.partner_center.errors import PartnerCenterError
 from connectors.partner_center.transition_types import Transition
 from persistence import as_utc, db
 from subscriptions.adopted_cancelled import record_found_cancelled
+from subscriptions.adopted_upgraded import may_be_upgraded_away, upgraded_away
 from subscriptions.entitlements import mirror_entitlements
 from subscriptions.matching import (
     Findings,
@@ -63,8 +64,8 @@ log = logging.getLogger(__name__)
 STATUS = {"deleted": "cancelled"}
 WATCHED = (("quantity", "quantity"), ("status", "status"), ("autorenew", "autorenew"))
 TERMS, CYCLES = ("P1M", "P1Y", "P3Y"), ("monthly", "annual", "triennial")
-# R4: reads a row's transitions in Partner Center (GET .../transitions).
-Transitions = Callable[[Subscription], Sequence[Transition]]
+# R4: reads a subscription's transitions in Partner Center, by its id (GET .../transitions).
+Transitions = Callable[[str], Sequence[Transition]]
 
 
 @dataclass
@@ -278,10 +279,15 @@ def mirror_tenant(tenant_id: str, remotes: Sequence[RemoteSubscription],
         _mirror_known(row, now, into, moved_in)
     # B1: the sync's adoption is seen now (an import's is of a base billed elsewhere).
     seen = seen_mark(now) if transitions else None
-    for remote in remotes:
-        if remote.id not in known:
-            _adopt(remote, tenant_id, owners, products, into, now, seen,
-                   moved_in.pop(remote.id, []))
+    # Deleted ones first: an upgrade's source names the row its seats moved into (R4).
+    for remote in sorted((r for r in remotes if r.id not in known),
+                         key=lambda r: r.status != DELETED):
+        moves = _read_transitions(remote.id, transitions) \
+            if may_be_upgraded_away(remote) else ()
+        if moves is None:  # not answered: adopted by the next pass, not guessed now
+            into.subscriptions.skipped += 1
+            continue
+        _adopt(remote, tenant_id, owners, products, into, now, seen, moved_in, moves)
 
 
 def _read(sub: Subscription, remote: RemoteSubscription,
@@ -314,9 +320,7 @@ def _mirror_known(row: _Read, now: datetime, into: Findings, moved_in: Awaiting)
         into.subscriptions.skipped += 1
         return
     into.subscriptions.updated += 1
-    for event in _record_seen(sub, seen):
-        if event.kind == "upgrade" and event.data.get("awaits"):
-            moved_in.setdefault(event.data["awaits"], []).append(event)
+    _await(_record_seen(sub, seen), moved_in)
     sub.record("synced", "Changed in Partner Center: " + "; ".join(changes) + ".")
 
 
@@ -328,16 +332,33 @@ def _transitions_of(sub: Subscription, remote: RemoteSubscription,
     its day."""
     if transitions is None or not may_have_moved(sub, remote):
         return ()
+    return _read_transitions(sub.pc_subscription_id, transitions)
+
+
+def _read_transitions(pc_subscription_id: str, transitions: Transitions | None
+                      ) -> Sequence[Transition] | None:
+    """R4: a subscription's transitions (None: not answered, and may be later)."""
+    if transitions is None:  # an import's: it has no upgrade records to answer
+        return ()
     try:
-        return transitions(sub)
+        return transitions(pc_subscription_id)
     except PartnerCenterError as error:
         if error.retryable:
             log.warning("transitions of subscription %s not read, left for the next pass: "
-                        "%s", sub.id, error)
+                        "%s", pc_subscription_id, error)
             return None
         # Asking again will not help (a subscription with no transition history).
-        log.warning("transitions of subscription %s not readable: %s", sub.id, error)
+        log.warning("transitions of subscription %s not readable: %s", pc_subscription_id,
+                    error)
         return ()
+
+
+def _await(events: list[SubscriptionEvent], moved_in: Awaiting) -> None:
+    """R4: the upgrade records among `events` join `moved_in` by the Partner Center id of
+    the row they await (subscriptions.moved_in)."""
+    for event in events:
+        if event.kind == "upgrade" and event.data.get("awaits"):
+            moved_in.setdefault(event.data["awaits"], []).append(event)
 
 
 def _record_seen(sub: Subscription, seen: list[Seen]) -> list[SubscriptionEvent]:
@@ -352,10 +373,12 @@ def _record_seen(sub: Subscription, seen: list[Seen]) -> list[SubscriptionEvent]
 
 def _adopt(remote: RemoteSubscription, tenant_id: str, owners: Sequence[Owner],
            products: ProductIndex, into: Findings, now: datetime, seen: dict | None,
-           upgrades: Sequence[SubscriptionEvent] = ()) -> None:
+           moved_in: Awaiting, moves: Sequence[Transition]) -> None:
     """A new local row for a subscription made outside the storefront, or its reason not;
-    `seen`: the sync's mark on its record; `upgrades`: the sources' records of the upgrades
-    in Partner Center into it (R4)."""
+    `seen`: the sync's mark on its record; `moved_in`: the sources' records of the upgrades
+    in Partner Center awaiting their target (R4); `moves`: its own transitions, read when
+    it may have been upgraded away."""
+    upgrades = moved_in.pop(remote.id, [])
     try:
         sub = adopt(remote, tenant_id, owners, products, seen)
     except Unmatched as why:
@@ -368,9 +391,21 @@ def _adopt(remote: RemoteSubscription, tenant_id: str, owners: Sequence[Owner],
         link_made(sub, upgrades, now)
     elif upgrades:  # held before, never seen: its seats are billed as it stands
         settle(sub, upgrades)
-    if remote.status == DELETED:  # S3: no cycle is billed after its cancellation
-        record_found_cancelled(sub, now, seen)
+    if remote.status == DELETED:
+        _found_deleted(sub, moves, now, seen, moved_in)
     into.subscriptions.created += 1
+
+
+def _found_deleted(sub: Subscription, moves: Sequence[Transition], now: datetime,
+                   seen: dict | None, moved_in: Awaiting) -> None:
+    """A row adopted already deleted: every seat upgraded away is the upgrade's source
+    (R4, subscriptions.adopted_upgraded), its records awaiting the row the seats moved
+    into; else a cancellation, after which no cycle is billed (S3)."""
+    upgraded = upgraded_away(sub, moves, now)
+    if upgraded:
+        _await(_record_seen(sub, upgraded), moved_in)
+    else:
+        record_found_cancelled(sub, now, seen)
 
 
 def sync_tenant(tenant_id: str, client: PartnerCenterClient, products: ProductIndex,
@@ -382,7 +417,7 @@ def sync_tenant(tenant_id: str, client: PartnerCenterClient, products: ProductIn
     remotes = with_orders(client, tenant_id, client.list_subscriptions(tenant_id), products)
     known = known_subscriptions(r.id for r in remotes)
     mirror_tenant(tenant_id, remotes, owners_of(tenant_id, first), known, products, report,
-                  lambda sub: client.get_transitions(tenant_id, sub.pc_subscription_id))
+                  lambda pc_id: client.get_transitions(tenant_id, pc_id))
     _entitlements(client, tenant_id, first)
     return report
 
