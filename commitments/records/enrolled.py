@@ -11,9 +11,11 @@ from commitments.records import models
 from persistence import db
 
 
-def holders(subscription_id: str) -> dict[int, str]:
+def holders(subscription_id: str, chain: models.Enrollment | None = None) -> dict[int, str]:
     """Enrollment number by account id, for every account holding `subscription_id` (given
-    in lower case): a renewal's accounts hold the subscriptions of the enrollment it renews."""
+    in lower case): a renewal's accounts hold the subscriptions of the enrollment it renews.
+    With `chain`, accounts of the enrollment it renews and of its renewals are left out
+    (O9: one customer's enrollment carried into the next holds one subscription in both)."""
     held = models.AccountSubscription
     query = (select(held.account_id, models.Enrollment.number)
              .join(models.EnrollmentAccount, models.EnrollmentAccount.id == held.account_id)
@@ -21,6 +23,9 @@ def holders(subscription_id: str) -> dict[int, str]:
                    models.Enrollment.id == models.EnrollmentAccount.enrollment_id)
              .where(func.lower(held.subscription_id) == subscription_id)
              .order_by(held.id))
+    if chain is not None:
+        related = {chain.renewal_of_id, *(r.id for r in chain.renewals)} - {None}
+        query = query.where(models.Enrollment.id.not_in(related))
     return dict(db.session.execute(query).tuples().all())
 
 

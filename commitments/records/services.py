@@ -331,12 +331,13 @@ def add_subscription(account: models.EnrollmentAccount, subscription_id: str) ->
     subscription_id = normalise_subscription_id(subscription_id)
     lock_enrollment(account.enrollment_id)
     lock_subscription(subscription_id)
-    held_by = holders(subscription_id)
+    enrollment = db.session.get(models.Enrollment, account.enrollment_id)
+    # One added to an enrollment after its renewal was drafted may be added to the renewal.
+    held_by = holders(subscription_id, chain=enrollment)
     if account.id not in held_by:
         refuse_if_any(already_enrolled_problems(subscription_id,
                                                 next(iter(held_by.values()), None)))
         domain_add_subscription(mapping.to_account(account), subscription_id)  # the 200th
-        enrollment = db.session.get(models.Enrollment, account.enrollment_id)
         account.subscriptions.append(models.AccountSubscription(  # O8: as its enrollment
             subscription_id=subscription_id, status=subscription_status(enrollment),
             status_since=enrollment.status_since))

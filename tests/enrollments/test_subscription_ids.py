@@ -96,3 +96,14 @@ def test_o7_a_subscription_added_is_not_converted_into_another_enrollment_in_cap
         account, GUID.upper(), "online_purchase", date(2025, 6, 3))) == [
         "O7.conversion_is_one_way"]
     assert [held for _, held in stored()] == [GUID]
+
+
+def test_o7_o9_a_subscription_added_after_the_renewal_was_drafted_may_join_the_renewal(
+        world, active):
+    old_account = services.add_account(active, "R&D", "rd@alpha.partner.omschina.cn")
+    with at(date(2028, 3, 1)):
+        renewal = assist_services.renew_enrollment(active, date(2028, 3, 1))
+    services.add_subscription(old_account, GUID.upper())  # after the renewal's draft
+    [carried] = renewal.accounts
+    services.add_subscription(carried, GUID)  # O9: the next enrollment of the same customer
+    assert sorted(stored()) == sorted([(old_account.id, GUID), (carried.id, GUID)])
