@@ -110,3 +110,13 @@ def post_action(client, row, action: str, data: dict):
     """Submit one form of the enrollment page with the page's CSRF token."""
     return post_form(client, f"/admin/enrollments/{row.id}/{action}", data,
                      token_url=f"/enrollments/{row.id}")
+
+
+@pytest.fixture
+def invoiced(world, active):
+    """June runs RMB 20,000 past the commitment; its overage invoice goes out on 6 July."""
+    # Imported here: that module's tests use this conftest's fixtures.
+    from tests.enrollments.test_payments_and_customers import overrun, run_days
+    overrun(world, active)
+    run_days(date(2025, 7, 1), date(2025, 7, 9))
+    return active

@@ -13,8 +13,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-import pytest
-
 from tests.enrollments.test_overage_offsets import (
     cell,
     offset,
@@ -23,15 +21,7 @@ from tests.enrollments.test_overage_offsets import (
     page_of,
     pay_part,
 )
-from tests.enrollments.test_payments_and_customers import overrun, run_days
-
-
-@pytest.fixture
-def invoiced(world, active):
-    """June runs RMB 20,000 past the commitment; its overage invoice goes out on 6 July."""
-    overrun(world, active)
-    run_days(date(2025, 7, 1), date(2025, 7, 9))
-    return active
+from tests.enrollments.test_payments_and_customers import run_days
 
 
 def test_o8_offsetting_all_left_after_a_payment_the_vat_cannot_split_takes_what_the_page_asked(

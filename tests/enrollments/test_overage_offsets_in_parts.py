@@ -14,17 +14,8 @@ import pytest
 from commitments.problems import CommitmentRefused
 from commitments.records import invoicing, services
 from tests.enrollments.test_overage_offsets import JUNE, offset, order, overage_invoice
-from tests.enrollments.test_payments_and_customers import overrun, run_days
 
 JULY_10, JULY_11 = date(2025, 7, 10), date(2025, 7, 11)
-
-
-@pytest.fixture
-def invoiced(world, active):
-    """June runs RMB 20,000 past the commitment; its overage invoice goes out on 6 July."""
-    overrun(world, active)
-    run_days(date(2025, 7, 1), date(2025, 7, 9))
-    return active
 
 
 def test_o3_two_equal_offsets_of_one_month_on_different_days_each_credit_their_part(
