@@ -14,6 +14,9 @@ Policy:
   the invoice that charged it. It does not cancel the subscription: Partner Center refuses
   that here (the rule that brought the request), so approval says what stays as it is and
   what the provider can still do. Declining gives no refund, and says so.
+- One request at a time per subscription: while one is submitted or in review, filing
+  another is refused, naming it (a form sent twice filed two, and approving both refunded
+  twice); once it is answered another may be filed.
 - Filing tells every active provider admin; each status change tells the requester (in
   the app and by email, through the outbox) and, by email, the form's contact when that is
   another address.
@@ -57,6 +60,7 @@ LABELS = {"submitted": "Submitted", "in_review": "In review", "approved": "Appro
 NEXT = {"submitted": ("in_review",), "in_review": ("approved", "declined"),
         "approved": ("closed",), "declined": ("closed",), "closed": ()}
 ANSWERED = ("approved", "declined")  # these steps carry the provider's answer
+OPEN = ("submitted", "in_review")  # not answered yet: one at a time per subscription
 LIVE = ("active", "suspended")
 AMOUNT = re.compile(r"\d{1,9}(\.\d{1,2})?")  # fits Numeric(12, 2)
 PHONE = re.compile(r"\+?[0-9 ()./-]{6,30}")
@@ -201,6 +205,7 @@ def file(sub: Subscription, user: User, form: Mapping[str, str], notify: Notify,
     currency = currency_of(sub)
     if problems := _problems(form, refusal.rule, currency, contacts(user, sub)):
         raise SupportRequestRefused(problems)
+    _refuse_if_open(sub, refusal.rule)
     filed = SupportRequest(
         subscription=sub, customer_id=sub.customer_id, reseller_id=sub.reseller_id,
         filed_by=user, rule=refusal.rule, reason=_text(form, "reason"),
@@ -218,6 +223,21 @@ def file(sub: Subscription, user: User, form: Mapping[str, str], notify: Notify,
            f"({refusal.rule}). Reason: {filed.reason}", link(filed))
     db.session.commit()
     return filed
+
+
+def _refuse_if_open(sub: Subscription, rule: str) -> None:
+    """One request at a time per subscription, judged under its lock (persistence.locks): a
+    form sent twice (a double click, a second tab) filed two requests for one refund, and
+    approving both granted it twice (B3). Another may be filed once this one is answered."""
+    locked(select(Subscription.id).where(Subscription.id == sub.id).with_for_update())
+    open_one = db.session.scalar(select(SupportRequest).where(
+        SupportRequest.subscription_id == sub.id, SupportRequest.status.in_(OPEN))
+        .order_by(SupportRequest.id))
+    if open_one is not None:
+        raise SupportRequestRefused([Problem(
+            rule, f"{rule}.support_request_open", f"Support request {open_one.number} for "
+            f"this subscription is {LABELS[open_one.status].lower()}: the provider answers "
+            "it before another can be filed; its page shows its status.", "subscription")])
 
 
 def _admins() -> list[User]:

@@ -18,7 +18,7 @@ from notifications import email, notify
 from notifications.models import OutboxEmail
 from persistence import db
 from subscriptions import support_requests as support
-from subscriptions.models import SubscriptionEvent
+from subscriptions.models import Subscription, SubscriptionEvent
 from subscriptions.support_models import SUPPORT_REFUND, SupportRequest
 from tests.api.factories import make_subscription
 from tests.races import race
@@ -65,3 +65,22 @@ def test_b3_two_admins_answering_one_support_request_at_once_refund_it_once(app,
         OutboxEmail.to == world.reseller_a_user.email)).all()
     assert told == [f"Support request {filed.number}: In review",
                     f"Support request {filed.number}: Approved"]
+
+
+def test_b3_one_refund_form_sent_twice_at_once_files_one_request(app, world):
+    """A double click on "File": both used to pass and file a request for the same refund,
+    which approving both would have granted twice."""
+    late = make_subscription(world.customer_a, world.price, quantity=3,
+                             purchased_at=START - timedelta(days=8))
+    sub_id, user_id = late.id, world.reseller_a_user.id
+
+    def file_it():
+        return support.file(db.session.get(Subscription, sub_id),
+                            db.session.get(User, user_id), FORM, notify, link, now=START).number
+
+    waited, outcomes = race({"A": app, "B": app}, "support_requests", file_it)
+    assert waited and isinstance(outcomes["A"], str)
+    refused = outcomes["B"]
+    assert isinstance(refused, support.SupportRequestRefused)
+    assert refused.codes == ("S3.support_request_open",)
+    assert db.session.scalar(select(func.count()).select_from(SupportRequest)) == 1

@@ -398,3 +398,26 @@ def test_a_contact_who_is_the_requester_is_emailed_once(client, world, late):
     step(client, db.session.scalars(select(SupportRequest)).one(), "in_review")
     assert len(mails_to(world.reseller_a_user.email)) == 1
     assert mails_to(world.reseller_a_user.email.upper()) == []
+
+
+def test_b3_a_second_request_while_one_is_open_is_refused_and_keeps_what_was_typed(
+        client, world, late):
+    login(client, world.reseller_a_user)
+    file(client, late)
+    first = db.session.scalars(select(SupportRequest)).one()
+    again = file(client, late, reason="Sent again from a second tab.")
+    page = again.get_data(as_text=True)
+    assert again.status_code == 422
+    assert 'data-code="S3.support_request_open"' in page
+    assert f"Support request {first.number} for this subscription is submitted" in page
+    assert "Sent again from a second tab." in page
+    assert db.session.scalars(select(SupportRequest)).all() == [first]
+
+
+def test_b3_once_the_open_request_is_answered_another_may_be_filed(client, world, filed):
+    step(client, filed, "in_review")
+    step(client, filed, "declined", answer="The branch was not closed.", confirm="yes")
+    sign_out(client)
+    login(client, world.reseller_a_user)
+    assert file(client, filed.subscription, reason="It closed after all.").status_code == 302
+    assert len(db.session.scalars(select(SupportRequest)).all()) == 2
