@@ -293,7 +293,9 @@ def cancel(sub: Subscription, user, client: PartnerCenterClient,
             client.cancel_order(sub.tenant_id, sub.pc_order_id,
                                 [line_to_cancel(sub, client)], request_id=rid)
 
-        request_id = _send(sub, user, "cancel", cancel_order, needs="pc_order_id")
+        request_id, _ = _asked(sub, user, "cancel", cancel_order, needs="pc_order_id")
+        if _cancelled_meanwhile(sub):
+            return shown
         sub.status, sub.autorenew = "cancelled", False
         revoke_keys(sub, now_or(now))
     else:
@@ -303,6 +305,17 @@ def cancel(sub: Subscription, user, client: PartnerCenterClient,
                data=quote.as_data())
     db.session.commit()
     return shown
+
+
+def _cancelled_meanwhile(sub: Subscription) -> bool:
+    """Whether a racing request cancelled the licence while ours was in Partner Center
+    (read under its lock, persistence.locks): Partner Center takes an order PATCH of a line
+    it cancelled already, so two requests at once both wrote "Cancelled; credit …" into
+    the history the customer reads (billing credits it once, by its charge key)."""
+    with db.session.no_autoflush:
+        locked(select(Subscription.id).where(Subscription.id == sub.id).with_for_update())
+        db.session.refresh(sub, ["status"])
+    return sub.status == "cancelled"
 
 
 def _cancel_note(sub: Subscription, stated: Quote) -> str:
