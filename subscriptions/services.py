@@ -208,13 +208,19 @@ def change_quantity(sub: Subscription, quantity: int, user, client: PartnerCente
 
 
 def _seats_now(sub: Subscription) -> int:
-    """The seats as committed once a racing change of them has (persistence.locks): billing
-    charges or credits each change from its `before` (B2, B3), so two requests both
-    recording "from 10 to 5" credited ten seats for the five Partner Center removed."""
+    """The seats as committed once a racing change of them has: billing charges or credits
+    each change from its `before` (B2, B3), so two requests both recording "from 10 to 5"
+    credited ten seats for the five Partner Center removed."""
+    return committed(sub, "quantity")
+
+
+def committed(sub: Subscription, attribute: str):
+    """`sub`'s attribute as committed, read under the subscription's lock, held until the
+    commit (persistence.locks): a racing request's change of it is counted first."""
     with db.session.no_autoflush:
         locked(select(Subscription.id).where(Subscription.id == sub.id).with_for_update())
-        db.session.refresh(sub, ["quantity"])
-    return sub.quantity
+        db.session.refresh(sub, [attribute])
+    return getattr(sub, attribute)
 
 
 def term_unit_price_now(sub: Subscription) -> Decimal:
@@ -312,10 +318,7 @@ def _cancelled_meanwhile(sub: Subscription) -> bool:
     (read under its lock, persistence.locks): Partner Center takes an order PATCH of a line
     it cancelled already, so two requests at once both wrote "Cancelled; credit …" into
     the history the customer reads (billing credits it once, by its charge key)."""
-    with db.session.no_autoflush:
-        locked(select(Subscription.id).where(Subscription.id == sub.id).with_for_update())
-        db.session.refresh(sub, ["status"])
-    return sub.status == "cancelled"
+    return committed(sub, "status") == "cancelled"
 
 
 def _cancel_note(sub: Subscription, stated: Quote) -> str:

@@ -51,7 +51,7 @@ from refusals import Refused
 from subscriptions import rules
 from subscriptions.models import Subscription
 from subscriptions.quotes import buyer_money
-from subscriptions.services import facts, price_of
+from subscriptions.services import committed, facts, price_of
 from subscriptions.support_models import SUPPORT_REFUND, SupportRequest
 
 STATUSES = ("submitted", "in_review", "approved", "declined", "closed")
@@ -229,7 +229,7 @@ def _refuse_if_open(sub: Subscription, rule: str) -> None:
     """One request at a time per subscription, judged under its lock (persistence.locks): a
     form sent twice (a double click, a second tab) filed two requests for one refund, and
     approving both granted it twice (B3). Another may be filed once this one is answered."""
-    locked(select(Subscription.id).where(Subscription.id == sub.id).with_for_update())
+    committed(sub, "status")  # takes its lock: a racing filing is committed first
     open_one = db.session.scalar(select(SupportRequest).where(
         SupportRequest.subscription_id == sub.id, SupportRequest.status.in_(OPEN))
         .order_by(SupportRequest.id))
