@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from accounts import api_tokens, audit, emails, links, mfa, notices, passwords, sessions, team
@@ -17,11 +16,10 @@ from accounts.models import (
     MpaStatus,
     Reseller,
     Role,
-    TenantSignIn,
     User,
     UserSession,
 )
-from persistence import as_utc, db, utcnow
+from persistence import db, utcnow
 
 COMPANY_FIELDS = (
     "company_name", "contact_first_name", "contact_last_name", "email", "phone",
@@ -289,55 +287,4 @@ def record_failed_sign_in(typed_email: str, user: User | None, address: str,
     (accounts/audit.py). Commits."""
     audit.record(audit.Kind.SIGN_IN_FAILED, user=user, address=address, detail=detail,
                  email="" if user is not None else audit.unknown_email(typed_email))
-    db.session.commit()
-
-
-def approve_tenant(customer: Customer, now) -> None:
-    """K11: the provider's admin confirms, after its own check, that the customer controls
-    the existing tenant it names (e.g. a direct customer that cannot sign in)."""
-    customer.verify_tenant("admin", now)
-    db.session.commit()
-
-
-def withdraw_tenant(customer: Customer) -> None:
-    """K11: the proof no longer stands (a mistake found): orders stop until it is shown."""
-    customer.forget_tenant_proof()
-    db.session.commit()
-
-
-SIGN_IN_TTL_MINUTES = 10
-
-
-def start_tenant_sign_in(customer: Customer, user: User, state: str, flow: str) -> None:
-    """K11: remember a started sign-in by its state until Entra posts the answer back."""
-    db.session.add(TenantSignIn(state=state, customer_id=customer.id, user_id=user.id,
-                                flow=flow))
-    db.session.commit()
-
-
-def claim_tenant_sign_in(state: str, now) -> TenantSignIn | None:
-    """The pending sign-in with this state, marked used (a state works once, for ten
-    minutes); None for an unknown, used or stale one."""
-    row = db.session.scalar(select(TenantSignIn).where(TenantSignIn.state == state))
-    started = as_utc(row.started_at) if row else None
-    if row is None or row.finished_at or now - started > timedelta(minutes=SIGN_IN_TTL_MINUTES):
-        return None
-    # Marked by the UPDATE's own condition: an answer replayed at once read it unused too.
-    taken = db.session.execute(update(TenantSignIn).where(
-        TenantSignIn.id == row.id, TenantSignIn.finished_at.is_(None),
-    ).values(finished_at=now, outcome="pending").execution_options(synchronize_session=False))
-    db.session.commit()
-    return row if taken.rowcount == 1 else None
-
-
-def finish_tenant_sign_in(row: TenantSignIn, *, tenant_id: str | None, username: str,
-                          outcome: str, now) -> None:
-    """Record how the sign-in ended; a proven tenant verifies the customer's link (and
-    names the tenant by id when the customer gave only its domain)."""
-    row.outcome, row.username = outcome, username[:254]
-    customer = row.customer
-    if outcome == "verified":
-        if not customer.tenant_id and tenant_id:
-            customer.tenant_id = tenant_id
-        customer.verify_tenant("sign_in", now)
     db.session.commit()

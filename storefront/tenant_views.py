@@ -22,7 +22,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from accounts import services
+from accounts import tenant_proof
 from accounts.models import Customer, Role, TenantSignIn
 from checkout.fetch import confirm_tenant
 from connectors.graph import GraphError
@@ -155,7 +155,7 @@ def sign_in():
         flash(f"Microsoft sign-in is not available just now ({error.code}); try again later.",
               "error")
         return redirect(url_for("tenants.company"))
-    services.start_tenant_sign_in(customer, current_user, flow["msal"]["state"],
+    tenant_proof.start_tenant_sign_in(customer, current_user, flow["msal"]["state"],
                                   json.dumps(flow))
     return redirect(url)
 
@@ -165,17 +165,17 @@ def signed_in():
     """Where Entra posts the answer (cross-site, so no session cookie and no CSRF token:
     the single-use state stored at the start stands for both). Touches no session."""
     now = datetime.now(UTC)
-    row = services.claim_tenant_sign_in(request.form.get("state", ""), now)
+    row = tenant_proof.claim_tenant_sign_in(request.form.get("state", ""), now)
     if row is None:
         return redirect(url_for("tenants.company", proof="expired"))
     try:
         proven = get_sign_in_proof().finish(json.loads(row.flow), request.form)
     except SignInError as error:
-        services.finish_tenant_sign_in(row, tenant_id=None, username="", outcome=error.code,
+        tenant_proof.finish_tenant_sign_in(row, tenant_id=None, username="", outcome=error.code,
                                        now=now)
         return redirect(url_for("tenants.company", proof=row.id))
     outcome = "verified" if _names_the_tenant(row.customer, proven) else "tenant_mismatch"
-    services.finish_tenant_sign_in(row, tenant_id=proven.tenant_id, username=proven.username,
+    tenant_proof.finish_tenant_sign_in(row, tenant_id=proven.tenant_id, username=proven.username,
                                    outcome=outcome, now=now)
     return redirect(url_for("tenants.company", proof=row.id))
 
@@ -193,7 +193,7 @@ def _names_the_tenant(customer: Customer, proven) -> bool:
 @admin_only
 def approve(customer_id: int):
     customer = customer_for(current_user, customer_id)
-    services.approve_tenant(customer, datetime.now(UTC))
+    tenant_proof.approve_tenant(customer, datetime.now(UTC))
     flash(f"The tenant link of {customer.company_name} is confirmed.", "success")
     return redirect(url_for("tenants.show", customer_id=customer.id))
 
@@ -204,6 +204,6 @@ def withdraw(customer_id: int):
     customer = customer_for(current_user, customer_id)
     if page := unconfirmed(consequences.withdraw_tenant(customer)):
         return page
-    services.withdraw_tenant(customer)
+    tenant_proof.withdraw_tenant(customer)
     flash(f"The tenant link of {customer.company_name} is no longer confirmed.", "info")
     return redirect(url_for("tenants.show", customer_id=customer.id))

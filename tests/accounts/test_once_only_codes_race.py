@@ -17,7 +17,7 @@ import pytest
 from cryptography.fernet import Fernet, MultiFernet
 from sqlalchemy import select
 
-from accounts import mfa, services
+from accounts import mfa, tenant_proof
 from accounts.models import Role, User
 from accounts.services import new_user
 from notifications import email
@@ -87,10 +87,10 @@ def test_k11_a_tenant_sign_in_answer_posted_twice_at_once_is_taken_once(backend,
                         customer=customer)
         db.session.add_all([customer, user])
         db.session.commit()
-        services.start_tenant_sign_in(customer, user, "state-1", "{}")
+        tenant_proof.start_tenant_sign_in(customer, user, "state-1", "{}")
 
         def claim():
-            row = services.claim_tenant_sign_in("state-1", datetime.now(UTC))
+            row = tenant_proof.claim_tenant_sign_in("state-1", datetime.now(UTC))
             return row and row.id
 
         waited, outcomes = race({"A": app, "B": app}, "tenant_sign_ins", claim,

@@ -12,7 +12,7 @@ import requests
 from sqlalchemy import func, select
 
 from accounts.models import Customer
-from accounts.services import approve_tenant
+from accounts.tenant_proof import approve_tenant
 from connectors.partner_center import CartLineRequest
 from connectors.partner_center.client import LIVE_BASE_URL
 from connectors.partner_center.sandbox import seed
