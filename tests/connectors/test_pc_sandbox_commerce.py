@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import copy
-import json
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import requests
@@ -19,28 +18,15 @@ from connectors.partner_center import (
     NotFound,
 )
 from connectors.partner_center.client import LIVE_BASE_URL
-from tests.connectors.documented import sample
-
-START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-DYNAMICS = ("CFQ7TTC0LGNM", "0001")
-E1_LEGACY = ("CFQ7TTC0LF8Q", "0001")
-NONPROFIT = ("CFQ7TTC0LCHN", "0002")
-REDHAT = ("DG7GMGF0FKZW", "0001")
-WINDOWS_SERVER = ("DG7GMGF0DWMS", "0006")
-AZURE_PLAN = ("DZH318Z0BPS6", "0001")
-SQL_SERVER = ("DG7GMGF0FKZV", "0002")
-RESERVATION = ("DZH318Z0BQ4V", "0052")
-
-
-def _buy(pc_client, customer_id, *lines):
-    cart = pc_client.create_cart(customer_id, list(lines))
-    return pc_client.checkout_cart(customer_id, cart.id)
-
-
-def _active_subscription(pc_client, customer_id, *lines):
-    order = _buy(pc_client, customer_id, *lines).orders[0]
-    pc_client.get_order(customer_id, order.id)
-    return pc_client.list_subscriptions(customer_id, order_id=order.id)[0]
+from tests.connectors.commerce import (
+    DYNAMICS,
+    E1_LEGACY,
+    NONPROFIT,
+    REDHAT,
+    START,
+    active_subscription,
+    buy,
+)
 
 
 def test_a_cart_gets_order_groups_and_expires_after_seven_days(pc_client, make_customer, line):
@@ -66,7 +52,7 @@ def test_checkout_is_partial_success_with_order_errors_for_failed_groups(
         pc_client, make_customer, line):
     customer = make_customer()
     bad_annual = CartLineRequest(line().catalog_item_id, 0, "P1Y", "annual")
-    result = _buy(pc_client, customer.id, line(quantity=2), bad_annual)
+    result = buy(pc_client, customer.id, line(quantity=2), bad_annual)
     assert len(result.orders) == 1 and result.orders[0].status == "pending"
     assert [(e.order_group_id, e.code) for e in result.order_errors] == [("1", "10010")]
 
@@ -82,8 +68,8 @@ def test_refuses_a_purchase_without_the_microsoft_customer_agreement(
 
 def test_refuses_a_third_business_subscription_for_one_customer(pc_client, make_customer, line):
     customer = make_customer()
-    _buy(pc_client, customer.id, line())
-    _buy(pc_client, customer.id, line(term="P1Y", cycle="annual"))
+    buy(pc_client, customer.id, line())
+    buy(pc_client, customer.id, line(term="P1Y", cycle="annual"))
     cart = pc_client.create_cart(customer.id, [line()])
     with pytest.raises(InvalidRequest) as caught:
         pc_client.checkout_cart(customer.id, cart.id)
@@ -92,7 +78,7 @@ def test_refuses_a_third_business_subscription_for_one_customer(pc_client, make_
 
 def test_refuses_seats_beyond_the_pooled_three_hundred_seat_cap(pc_client, make_customer, line):
     customer = make_customer()
-    _buy(pc_client, customer.id, line(quantity=250))
+    buy(pc_client, customer.id, line(quantity=250))
     cart = pc_client.create_cart(customer.id, [line(quantity=51, term="P1Y", cycle="annual")])
     with pytest.raises(InvalidRequest, match="Only 50 seats remain") as caught:
         pc_client.checkout_cart(customer.id, cart.id)
@@ -102,8 +88,8 @@ def test_refuses_seats_beyond_the_pooled_three_hundred_seat_cap(pc_client, make_
 def test_a_dynamics_plan_can_be_bought_again_as_a_new_subscription(
         pc_client, make_customer, line):
     customer = make_customer()
-    _buy(pc_client, customer.id, line(DYNAMICS))
-    _buy(pc_client, customer.id, line(DYNAMICS))
+    buy(pc_client, customer.id, line(DYNAMICS))
+    buy(pc_client, customer.id, line(DYNAMICS))
     assert len(pc_client.list_subscriptions(customer.id)) == 2
 
 
@@ -163,7 +149,7 @@ def test_refuses_a_checkout_whose_availability_id_rotated(
     with pytest.raises(NotFound) as caught:
         pc_client.checkout_cart(customer.id, cart.id)
     assert caught.value.code == "400019"
-    assert _buy(pc_client, customer.id, line()).orders  # re-read availability works
+    assert buy(pc_client, customer.id, line()).orders  # re-read availability works
 
 
 def test_nonprofit_plans_are_listed_only_when_asked_for(pc_client):
@@ -192,7 +178,7 @@ def test_an_order_stays_pending_without_subscription_ids_until_enough_polls(
         pc_client, pc_sandbox, make_customer, line):
     pc_sandbox.config.provisioning_polls = 2
     customer = make_customer()
-    order = _buy(pc_client, customer.id, line()).orders[0]
+    order = buy(pc_client, customer.id, line()).orders[0]
     assert order.lines[0].subscription_id is None
     assert pc_client.list_subscriptions(customer.id)[0].status == "pending"
     assert pc_client.get_order(customer.id, order.id).status == "pending"
@@ -210,7 +196,7 @@ def test_an_order_can_complete_after_configured_seconds(
         pc_client, pc_sandbox, make_customer, line):
     pc_sandbox.config.provisioning_seconds = 120
     customer = make_customer()
-    order = _buy(pc_client, customer.id, line()).orders[0]
+    order = buy(pc_client, customer.id, line()).orders[0]
     assert pc_client.get_order(customer.id, order.id).status == "pending"
     pc_sandbox.advance(121)
     assert pc_client.get_order(customer.id, order.id).status == "completed"
@@ -220,7 +206,7 @@ def test_a_pending_subscription_cannot_be_changed_yet(pc_client, pc_sandbox, mak
                                                       line):
     pc_sandbox.config.provisioning_polls = 5
     customer = make_customer()
-    _buy(pc_client, customer.id, line())
+    buy(pc_client, customer.id, line())
     pending = pc_client.list_subscriptions(customer.id)[0]
     with pytest.raises(Conflict) as caught:
         pc_client.update_subscription(customer.id, pending.id, quantity=2)
@@ -230,7 +216,7 @@ def test_a_pending_subscription_cannot_be_changed_yet(pc_client, pc_sandbox, mak
 def test_a_patch_without_autorenew_switches_it_off_like_partner_center(
         pc_client, pc_responses, make_customer, line):
     customer = make_customer()
-    sub = _active_subscription(pc_client, customer.id, line())
+    sub = active_subscription(pc_client, customer.id, line())
     assert sub.auto_renew_enabled is True
     response = requests.patch(
         f"{LIVE_BASE_URL}/v1/customers/{customer.id}/subscriptions/{sub.id}",
@@ -241,7 +227,7 @@ def test_a_patch_without_autorenew_switches_it_off_like_partner_center(
 def test_the_client_sends_the_full_resource_so_autorenew_survives_a_seat_change(
         pc_client, make_customer, line):
     customer = make_customer()
-    sub = _active_subscription(pc_client, customer.id, line(quantity=2))
+    sub = active_subscription(pc_client, customer.id, line(quantity=2))
     updated = pc_client.update_subscription(customer.id, sub.id, quantity=5)
     assert (updated.quantity, updated.auto_renew_enabled) == (5, True)
     assert pc_client.update_subscription(customer.id, sub.id,
@@ -251,8 +237,8 @@ def test_the_client_sends_the_full_resource_so_autorenew_survives_a_seat_change(
 def test_cancels_within_168_hours_and_refuses_afterwards(pc_client, make_customer, line):
     with time_machine.travel(START, tick=False) as traveller:
         customer = make_customer()
-        early = _active_subscription(pc_client, customer.id, line())
-        late = _active_subscription(pc_client, customer.id, line(term="P1Y", cycle="annual"))
+        early = active_subscription(pc_client, customer.id, line())
+        late = active_subscription(pc_client, customer.id, line(term="P1Y", cycle="annual"))
         assert early.cancellation_allowed_until == START + timedelta(hours=168)
         traveller.shift(timedelta(hours=167))
         assert pc_client.update_subscription(customer.id, early.id,
@@ -267,7 +253,7 @@ def test_seats_can_be_added_any_time_but_removed_only_within_168_hours(
         pc_client, make_customer, line):
     with time_machine.travel(START, tick=False) as traveller:
         customer = make_customer()
-        sub = _active_subscription(pc_client, customer.id, line(quantity=10))
+        sub = active_subscription(pc_client, customer.id, line(quantity=10))
         assert pc_client.update_subscription(customer.id, sub.id, quantity=8).quantity == 8
         traveller.shift(timedelta(hours=169))
         assert pc_client.update_subscription(customer.id, sub.id, quantity=12).quantity == 12
@@ -279,7 +265,7 @@ def test_seats_can_be_added_any_time_but_removed_only_within_168_hours(
 
 def test_refuses_changes_to_a_deleted_subscription(pc_client, make_customer, line):
     customer = make_customer()
-    sub = _active_subscription(pc_client, customer.id, line())
+    sub = active_subscription(pc_client, customer.id, line())
     pc_client.update_subscription(customer.id, sub.id, status="deleted")
     with pytest.raises(InvalidRequest) as caught:
         pc_client.update_subscription(customer.id, sub.id, quantity=3)
@@ -288,180 +274,15 @@ def test_refuses_changes_to_a_deleted_subscription(pc_client, make_customer, lin
 
 def test_refuses_to_cancel_a_red_hat_subscription(pc_client, make_customer, line):
     customer = make_customer()
-    sub = _active_subscription(pc_client, customer.id, line(REDHAT, term="P1Y", cycle="annual"))
+    sub = active_subscription(pc_client, customer.id, line(REDHAT, term="P1Y", cycle="annual"))
     with pytest.raises(InvalidRequest) as caught:
         pc_client.update_subscription(customer.id, sub.id, status="deleted")
     assert caught.value.code == "900213"
 
 
-def test_perpetual_software_is_cancelled_by_order_within_30_days_only(
-        pc_client, make_customer, line):
-    with time_machine.travel(START, tick=False) as traveller:
-        customer = make_customer()
-        keep = _buy(pc_client, customer.id, line(WINDOWS_SERVER, term="", cycle="one_time"))
-        drop = _buy(pc_client, customer.id, line(WINDOWS_SERVER, term="", cycle="one_time"))
-        traveller.shift(timedelta(days=29))
-        assert pc_client.cancel_order(customer.id, drop.orders[0].id, [0]).status == "cancelled"
-        traveller.shift(timedelta(days=2))
-        with pytest.raises(InvalidRequest) as caught:
-            pc_client.cancel_order(customer.id, keep.orders[0].id, [0])
-    assert caught.value.code == "900117"
-
-
-def test_s6_cancelling_a_perpetual_line_leaves_the_other_lines_of_its_order(
-        pc_client, pc_responses, make_customer, line):
-    # One cart of one_time lines is one order: Windows Server and an Azure plan together.
-    customer = make_customer()
-    (order,) = _buy(pc_client, customer.id, line(WINDOWS_SERVER, term="", cycle="one_time"),
-                    line(AZURE_PLAN, term="", cycle="one_time")).orders
-    bought = {ln.offer_id.split(":")[0]: ln for ln in
-              pc_client.get_order(customer.id, order.id).lines}
-    windows, plan = bought[WINDOWS_SERVER[0]], bought[AZURE_PLAN[0]]
-    after = pc_client.cancel_order(customer.id, order.id, [windows.line_item_number])
-    (sent,) = [json.loads(c.request.body) for c in pc_responses.calls
-               if c.request.method == "PATCH"]
-    assert sent["lineItems"] == [{"lineItemNumber": windows.line_item_number,
-                                  "offerId": windows.offer_id}]
-    assert after.status == "completed"  # cancel-software-purchases: others keep the order
-    assert {ln.line_item_number: ln.quantity for ln in after.lines} == {
-        windows.line_item_number: 0, plan.line_item_number: 1}
-    assert pc_client.get_subscription(customer.id, plan.subscription_id).status == "active"
-
-
-def test_an_order_patch_naming_no_line_is_never_sent(pc_client, pc_responses, make_customer,
-                                                     line):
-    # Partner Center cancels the whole order when the PATCH names no line.
-    customer = make_customer()
-    (order,) = _buy(pc_client, customer.id, line(WINDOWS_SERVER, term="", cycle="one_time"),
-                    line(AZURE_PLAN, term="", cycle="one_time")).orders
-    with pytest.raises(ValueError, match="line"):
-        pc_client.cancel_order(customer.id, order.id, [])
-    assert not [c for c in pc_responses.calls if c.request.method == "PATCH"]
-
-
-def test_perpetual_software_cannot_be_cancelled_through_its_subscription(
-        pc_client, make_customer, line):
-    customer = make_customer()
-    sub = _active_subscription(pc_client, customer.id,
-                               line(WINDOWS_SERVER, term="", cycle="one_time"))
-    with pytest.raises(InvalidRequest) as caught:
-        pc_client.update_subscription(customer.id, sub.id, status="deleted")
-    assert caught.value.code == "800019"
-
-
-def test_an_online_services_order_is_not_cancelled_by_order_patch(
-        pc_client, make_customer, line):
-    customer = make_customer()
-    order = _buy(pc_client, customer.id, line()).orders[0]
-    with pytest.raises(InvalidRequest) as caught:
-        pc_client.cancel_order(customer.id, order.id, [0])
-    assert caught.value.code == "800063"
-
-
-def _one_order(pc_client, customer_id, *lines):
-    """One completed order of these lines (one billing cycle): its id, lines by product."""
-    (order,) = _buy(pc_client, customer_id, *lines).orders
-    found = pc_client.get_order(customer_id, order.id).lines
-    return order.id, {ln.offer_id.split(":")[0]: ln for ln in found}
-
-
-def _documented_refusal(code: int) -> dict:
-    """An order PATCH's refusal as error-codes documents it (cancel_order.json)."""
-    return next(e for e in sample("cancel_order")["errors"] if e["code"] == code)
-
-
-def test_an_order_patch_is_judged_on_the_lines_it_names(pc_client, make_customer, line):
-    # cancel-software-purchases: the named line is cancelled and the rest keep the order.
-    # Red Hat's line has no refund window (800061); SQL Server's own 7 days are open.
-    customer = make_customer().id
-    order, bought = _one_order(pc_client, customer, line(REDHAT, term="P1Y", cycle="annual"),
-                               line(SQL_SERVER, term="P1Y", cycle="annual"))
-    sql, redhat = bought[SQL_SERVER[0]], bought[REDHAT[0]]
-    after = pc_client.cancel_order(customer, order, [sql.line_item_number])
-    assert after.status == "completed"
-    assert {ln.line_item_number: ln.quantity for ln in after.lines} == {
-        sql.line_item_number: 0, redhat.line_item_number: 1}
-    with pytest.raises(InvalidRequest) as caught:
-        pc_client.cancel_order(customer, order, [redhat.line_item_number])
-    documented = _documented_refusal(800061)
-    assert (caught.value.http_status, caught.value.code) == (
-        documented["status"], str(documented["code"]))
-
-
-def _reservation(pc_client, customer_id, line) -> CartLineRequest:
-    """A reservation line on the customer's Azure plan, registered for reservations."""
-    order, bought = _one_order(pc_client, customer_id,
-                               line(AZURE_PLAN, term="", cycle="one_time"))
-    plan = bought[AZURE_PLAN[0]].subscription_id
-    pc_client.register_subscription(customer_id, plan)
-    azure = pc_client.list_azure_entitlements(customer_id, plan)[0].id
-    base = line(RESERVATION, term="P1Y", cycle="one_time")
-    return CartLineRequest(base.catalog_item_id, 1, "P1Y", "one_time",
-                           reseller_mpn_id=base.reseller_mpn_id,
-                           provisioning_context=(("subscriptionId", azure), ("scope", "shared")))
-
-
-def test_s6_each_named_line_has_its_own_offer_s_cancellation_window(
-        pc_client, make_customer, line):
-    # One one_time order: a reservation (the integration sandbox's 60 days) and perpetual
-    # software (30 days), each judged by its own window whichever line comes first.
-    with time_machine.travel(START, tick=False) as traveller:
-        customer = make_customer().id
-        order, bought = _one_order(pc_client, customer, _reservation(pc_client, customer, line),
-                                   line(WINDOWS_SERVER, term="", cycle="one_time"))
-        traveller.shift(timedelta(days=31))
-        with pytest.raises(InvalidRequest) as caught:
-            pc_client.cancel_order(customer, order, [bought[WINDOWS_SERVER[0]].line_item_number])
-        after = pc_client.cancel_order(customer, order,
-                                       [bought[RESERVATION[0]].line_item_number])
-    assert caught.value.code == "900117" and "30-day" in caught.value.description
-    assert {ln.offer_id.split(":")[0]: ln.quantity for ln in after.lines} == {
-        RESERVATION[0]: 0, WINDOWS_SERVER[0]: 1}
-
-
-def test_an_azure_plan_line_is_never_cancelled_by_an_order_patch(
-        pc_client, make_customer, line):
-    # cancel-an-order-from-the-integration-sandbox: "Azure plan | N | Y | N | Y", by
-    # subscription only; a PATCH naming it (alone or with others) cancels nothing.
-    customer = make_customer().id
-    order, bought = _one_order(pc_client, customer,
-                               line(WINDOWS_SERVER, term="", cycle="one_time"),
-                               line(AZURE_PLAN, term="", cycle="one_time"))
-    windows, plan = bought[WINDOWS_SERVER[0]], bought[AZURE_PLAN[0]]
-    by_product = sample("cancel_order")["cancellation_by_product_type"]
-    assert by_product["rows"]["Azure plan"][0] == "N"  # "Sandbox update order"
-    documented = _documented_refusal(800063)
-    for named in ([plan.line_item_number], [windows.line_item_number, plan.line_item_number]):
-        with pytest.raises(InvalidRequest) as caught:
-            pc_client.cancel_order(customer, order, named)
-        assert (caught.value.http_status, caught.value.code) == (
-            documented["status"], str(documented["code"]))
-    assert {ln.quantity for ln in pc_client.get_order(customer, order).lines} == {1}
-    assert pc_client.get_subscription(customer, plan.subscription_id).status == "active"
-
-
-@pytest.mark.usefixtures("pc_responses")
-def test_a_whole_order_patch_holding_an_azure_plan_answers_the_documented_800063(
-        pc_client, make_customer, line):
-    # The integration sandbox's {id, status} PATCH names no line: every line is judged.
-    customer = make_customer().id
-    order, _bought = _one_order(pc_client, customer,
-                                line(WINDOWS_SERVER, term="", cycle="one_time"),
-                                line(AZURE_PLAN, term="", cycle="one_time"))
-    answer = requests.patch(f"{LIVE_BASE_URL}/v1/customers/{customer}/orders/{order}",
-                            json={"id": order, "status": "cancelled"}, timeout=5,
-                            headers={"Authorization": "Bearer sandbox-user:p"})
-    documented = _documented_refusal(800063)
-    assert (answer.status_code, answer.json()["code"]) == (documented["status"], 800063)
-    assert answer.json()["description"] == documented["description"].format(order, customer)
-    table = sample("error_codes")["documented_error_shape"]["table"]
-    assert set(answer.json()) == {row["name"] for row in table}
-    assert pc_client.get_order(customer, order).status == "completed"
-
-
 def test_lists_a_customers_orders(pc_client, make_customer, line):
     customer = make_customer()
-    order = _buy(pc_client, customer.id, line()).orders[0]
+    order = buy(pc_client, customer.id, line()).orders[0]
     assert [o.id for o in pc_client.list_orders(customer.id)] == [order.id]
     with pytest.raises(NotFound) as caught:
         pc_client.get_order(customer.id, "nope")
@@ -475,7 +296,7 @@ def test_an_order_completed_by_a_read_stays_completed_after_a_restart(
     state = tmp_path / "sandbox.json"
     pc_sandbox.on_change = lambda _data: pc_sandbox.save_to(state)
     customer = make_customer()
-    order = _buy(pc_client, customer.id, line()).orders[0]
+    order = buy(pc_client, customer.id, line()).orders[0]
     pc_client.get_order(customer.id, order.id)  # completes it (provisioning_polls = 0)
     restarted = build(state)
     assert restarted.data["orders"][order.id]["wire"]["status"] == "completed"
@@ -487,7 +308,7 @@ def test_more_than_300_custom_term_end_dates_come_in_pages_by_the_continuation_h
         pc_client, pc_sandbox, pc_responses, make_customer, line):
     with time_machine.travel(START, tick=False):
         tenant = make_customer().id
-        sub = _active_subscription(pc_client, tenant, line(term="P1Y", cycle="annual"))
+        sub = active_subscription(pc_client, tenant, line(term="P1Y", cycle="annual"))
         record = pc_sandbox.data["subscriptions"][sub.id]
         for day in range(1, 321):  # 320 annual subscriptions, each ending on its own day
             twin = copy.deepcopy(record)
@@ -509,7 +330,7 @@ def test_an_upgrade_s_history_names_the_seats_it_moved_and_when_its_conversion_c
     # R4 made in Partner Center itself: GET .../transitions (get-transitions) is how the
     # sync tells seats upgraded away from seats removed.
     customer = make_customer().id
-    source = _active_subscription(pc_client, customer, line(quantity=5))
+    source = active_subscription(pc_client, customer, line(quantity=5))
     (offer,) = pc_client.get_transition_eligibilities(customer, source.id)
     before = pc_sandbox.now()
     moved = pc_client.create_transition(customer, source.id, offer.catalog_item_id, 2)
