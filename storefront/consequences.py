@@ -16,7 +16,7 @@ from provisioning import closing, doubts
 from storefront.confirmation import Consequence
 from subscriptions.renewals import describe
 from subscriptions.scheduled import scheduled_words
-from subscriptions.support_requests import refund_granted
+from subscriptions.support_answers import refund_granted
 
 # Enrollment statuses that stop a customer's service (O8, O9), with what each means.
 STOPPING = {

@@ -18,6 +18,7 @@ from storefront.confirmation import unconfirmed
 from storefront.pagination import paginate
 from storefront.security import buyers_only, roles_required
 from storefront.subscription_views import visible_subscriptions
+from subscriptions import support_answers as answers
 from subscriptions import support_requests as support
 from subscriptions.models import Subscription
 from subscriptions.support_models import SupportRequest
@@ -108,7 +109,7 @@ def _show(req: SupportRequest, problems=(), answer: str = "", status: int = 200)
     return render_template("support/show.html", req=req, labels=support.LABELS,
                            steps=support.NEXT[req.status], answered=support.ANSWERED,
                            problems=problems, answer=answer or req.answer,
-                           granted=support.granted(req), money=_money), status
+                           granted=answers.granted(req), money=_money), status
 
 
 @bp.route("/<int:support_request_id>/status", methods=["POST"])
@@ -117,12 +118,12 @@ def move(support_request_id: int):
     """One step on; declining and closing ask first (confirmation.py)."""
     req = _request(support_request_id)
     target, answer = request.form.get("status", ""), request.form.get("answer", "")
-    problems = support.step_problems(req, target, answer)
+    problems = answers.step_problems(req, target, answer)
     if problems:
         return _show(req, problems, answer, 422)
     if page := unconfirmed(consequences.support_step(req, target)):
         return page
-    support.move(req, target, answer, current_user, notify, _link, email)
+    answers.move(req, target, answer, current_user, notify, _link, email)
     flash(f"{req.number} is {support.LABELS[target].lower()}; the requester was told.",
           "success")
     return redirect(_link(req))

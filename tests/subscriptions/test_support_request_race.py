@@ -17,6 +17,7 @@ from accounts.models import User
 from notifications import email, notify
 from notifications.models import OutboxEmail
 from persistence import db
+from subscriptions import support_answers as answers
 from subscriptions import support_requests as support
 from subscriptions.models import Subscription, SubscriptionEvent
 from subscriptions.support_models import SUPPORT_REFUND, SupportRequest
@@ -44,12 +45,12 @@ def test_b3_two_admins_answering_one_support_request_at_once_refund_it_once(app,
     late = make_subscription(world.customer_a, world.price, quantity=3,
                              purchased_at=START - timedelta(days=8))
     filed = support.file(late, world.reseller_a_user, FORM, notify, link, now=START)
-    support.move(filed, "in_review", "", world.admin, notify, link, email)
+    answers.move(filed, "in_review", "", world.admin, notify, link, email)
     request_id, admin_id = filed.id, world.admin.id
 
     def answer():
         target = "approved" if threading.current_thread().name == "A" else second
-        support.move(db.session.get(SupportRequest, request_id), target, "Answered.",
+        answers.move(db.session.get(SupportRequest, request_id), target, "Answered.",
                      db.session.get(User, admin_id), notify, link, email)
         return target
 
