@@ -41,7 +41,7 @@ from provisioning.steps import Checkpoint
 from subscriptions.matching import ProductIndex, Unmatched, adopt, owners_of
 from subscriptions.models import Subscription
 from subscriptions.scheduled import scheduled_words
-from subscriptions.seen_changes import seen_increase
+from subscriptions.seen_changes import seen_seat_change
 from subscriptions.services import note_removed_schedule
 from subscriptions.sync import mirror as copy_remote
 from subscriptions.sync import mirror_refundable, next_term_words
@@ -113,7 +113,7 @@ def _record_added(order: Order, line: OrderLine, subscription: Subscription,
     note = (f"{counted(line.quantity, 'license')} added by order {order.number}; "
             f"{updated.quantity} in all.")
     data = {"before": before, "after": updated.quantity, "order_line_id": line.id}
-    seen = seen_increase(subscription, before, updated.quantity, order.created_at)
+    seen = seen_seat_change(subscription, before, updated.quantity, order.created_at)
     if seen is None:
         subscription.record("licenses_added", note, order.placed_by, request_id=request_id,
                             data=data)

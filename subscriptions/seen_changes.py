@@ -262,15 +262,19 @@ def _new_tranches(sub: Subscription, remote: RemoteSubscription,
     return list(reversed(taken)) if total == increase else []
 
 
-def seen_increase(sub: Subscription, before: int, after: int, since: datetime
-                  ) -> SubscriptionEvent | None:
-    """The sync's record of seats raised from `before` to `after`, seen in Partner Center
-    since `since`: an order's own licences when its job stopped between its PATCH and
-    recording them, and the sync came first (provisioning.licenses claims it)."""
+def seen_seat_change(sub: Subscription, before: int, after: int, since: datetime | None
+                     ) -> SubscriptionEvent | None:
+    """The sync's record of seats changed from `before` to `after`, seen in Partner Center
+    since `since` (None: ever), when the change was the storefront's own and the sync came
+    first: an order's licences when its job stopped between its PATCH and recording them
+    (provisioning.licenses claims it), a seat change whose request was still recording it
+    (subscriptions.services.change_quantity)."""
     return next((event for event in reversed(sub.events)
                  if event.kind == "quantity" and event.data.get("seen_in") == "partner_center"
                  and event.data.get("before") == before and event.data.get("after") == after
-                 and datetime.fromisoformat(event.data["seen_at"]) >= as_utc(since)), None)
+                 and (since is None
+                      or datetime.fromisoformat(event.data["seen_at"]) >= as_utc(since))),
+                None)
 
 
 def removed(sub: Subscription, after: int, now: datetime, *,

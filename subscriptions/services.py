@@ -13,18 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
-
 from catalog import effective
 from catalog.models import Price
 from connectors.partner_center import PartnerCenterClient
 from connectors.partner_center.errors import PartnerCenterError
 from persistence import as_utc, db
-from persistence.locks import locked
 from subscriptions import rules
+from subscriptions.committed import committed, reread
 from subscriptions.errors import SubscriptionRefused, refuse
 from subscriptions.keys import download_url, reveal_key, revoke_keys
-from subscriptions.models import Subscription
+from subscriptions.models import Subscription, SubscriptionEvent
 from subscriptions.order_lines import line_to_cancel
 from subscriptions.quotes import (
     Quote,
@@ -35,6 +33,7 @@ from subscriptions.quotes import (
     renewed_unit,
 )
 from subscriptions.scheduled import scheduled_words
+from subscriptions.seen_changes import seen_seat_change
 from subscriptions.sync import mirror
 from subscriptions.term_prices import buyer_unit_price, price_of, retail_unit_price
 
@@ -195,13 +194,13 @@ def change_quantity(sub: Subscription, quantity: int, user, client: PartnerCente
     check_quantity(sub, quantity)
     refuse(rules.check_remove_licenses(known, sub.quantity, quantity, now_or(now))
            or rules.check_most(known, quantity))
-    scheduled = scheduled_words(sub)
+    scheduled, held, last_seen = scheduled_words(sub), sub.quantity, as_utc(sub.synced_at)
     request_id, remote = _asked(sub, user, "quantity", lambda rid: client.update_subscription(
         sub.tenant_id, sub.pc_subscription_id, quantity=quantity, request_id=rid))
     before = _seats_now(sub)
+    seen = _seen_first(sub, held, before, remote.quantity, last_seen)
     mirror(sub, remote)
-    sub.record("quantity", f"Licenses changed from {before} to {sub.quantity}.", user,
-               request_id, data={"before": before, "after": sub.quantity})
+    _record_seats(sub, seen, held if seen else before, user, request_id)
     note_removed_schedule(sub, scheduled, user, request_id)
     db.session.commit()
     return sub
@@ -214,13 +213,32 @@ def _seats_now(sub: Subscription) -> int:
     return committed(sub, "quantity")
 
 
-def committed(sub: Subscription, attribute: str):
-    """`sub`'s attribute as committed, read under the subscription's lock, held until the
-    commit (persistence.locks): a racing request's change of it is counted first."""
-    with db.session.no_autoflush:
-        locked(select(Subscription.id).where(Subscription.id == sub.id).with_for_update())
-        db.session.refresh(sub, [attribute])
-    return getattr(sub, attribute)
+def _seen_first(sub: Subscription, held: int, before: int, after: int,
+                since: datetime | None) -> SubscriptionEvent | None:
+    """The hourly sync's record of this very change (`held` → `after`, seen since the mirror
+    last saw the row as this request found it), when it read Partner Center after our
+    PATCH and committed first: the seats committed are then already `after`, and "from 5
+    to 5" beside its "Licences changed in Partner Center from 10 to 5" told the customer of
+    a change nobody made, and of ours as made elsewhere. Billing credits the sync's record,
+    so it becomes ours (as provisioning.licenses takes an order's)."""
+    if before != after or after == held:
+        return None
+    reread(sub, ["events"])  # as committed, the sync's record with them
+    return seen_seat_change(sub, held, after, since)
+
+
+def _record_seats(sub: Subscription, seen: SubscriptionEvent | None, before: int, user,
+                  request_id: str) -> None:
+    """The history row billing charges or credits from (B2, B3); the sync's record of the
+    same change (`seen`), when it came first, becomes it: its id, its day and the day it was
+    seen (billing dates a change seen late by it) stay."""
+    note = f"Licenses changed from {before} to {sub.quantity}."
+    data = {"before": before, "after": sub.quantity}
+    if seen is None:
+        sub.record("quantity", note, user, request_id, data=data)
+        return
+    seen.note, seen.user, seen.request_id = note, user, request_id
+    seen.data = {**data, "seen_at": seen.data["seen_at"]}
 
 
 def term_unit_price_now(sub: Subscription) -> Decimal:

@@ -48,9 +48,10 @@ from accounts.models import Role, User
 from persistence import db
 from refusals import Refused
 from subscriptions import rules
+from subscriptions.committed import committed
 from subscriptions.models import Subscription
 from subscriptions.quotes import buyer_money
-from subscriptions.services import committed, facts, price_of
+from subscriptions.services import facts, price_of
 from subscriptions.support_models import SupportRequest
 
 STATUSES = ("submitted", "in_review", "approved", "declined", "closed")

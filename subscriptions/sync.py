@@ -43,8 +43,8 @@ from subscriptions.matching import (
 from subscriptions.models import RenewedTerm, Subscription, SubscriptionEvent
 from subscriptions.moved_in import Awaiting, awaiting, link_made, made_by, settle
 from subscriptions.order_sync import with_orders
-from subscriptions.rules import PERPETUAL, SAME_TERM
-from subscriptions.seen_at_renewal import billable
+from subscriptions.rules import PERPETUAL
+from subscriptions.seen_at_renewal import billable, renews
 from subscriptions.seen_changes import (
     DELETED,
     Seen,
@@ -140,7 +140,7 @@ def _renewal(sub: Subscription, remote: RemoteSubscription, changes: list[str]) 
     new_end, old_end = as_utc(remote.term_end), as_utc(sub.term_end)
     if new_end is None:
         return False
-    renewed = _renews(sub, remote)
+    renewed = renews(sub, remote)
     if renewed:
         sub.term_start = old_end
         # Dated as Microsoft dates a term: its first and its last day (inclusive).
@@ -150,12 +150,6 @@ def _renewal(sub: Subscription, remote: RemoteSubscription, changes: list[str]) 
     return renewed
 
 
-def _renews(sub: Subscription, remote: RemoteSubscription) -> bool:
-    """Partner Center reports a later term end: a new term began at the old end."""
-    new_end, old_end = as_utc(remote.term_end), as_utc(sub.term_end)
-    return None not in (new_end, old_end) and new_end - old_end > SAME_TERM and sub.renews
-
-
 def _keep_bought_term(sub: Subscription, remote: RemoteSubscription) -> None:
     """B2/R1: a subscription with no order line here (imported from Partner Center) has no
     record of the term it was bought on but the mirror's own term, billing and price, which
@@ -163,7 +157,7 @@ def _keep_bought_term(sub: Subscription, remote: RemoteSubscription) -> None:
     charged it, so a seat change or a cycle of that term billed after the renewal is priced
     by the term in force on its day, as an ordered one is by its order line."""
     if sub.order_line_id is not None or sub.renewed_on is not None \
-            or not _renews(sub, remote):
+            or not renews(sub, remote):
         return
     price = price_of(sub)  # before the renewal moves its term start, term and billing
     sub.renewed_terms.append(RenewedTerm(
@@ -257,7 +251,6 @@ class _Read:
 
     sub: Subscription
     remote: RemoteSubscription
-    renews: bool
     moves: Sequence[Transition] | None
 
 
@@ -292,8 +285,7 @@ def mirror_tenant(tenant_id: str, remotes: Sequence[RemoteSubscription],
 
 def _read(sub: Subscription, remote: RemoteSubscription,
           transitions: Transitions | None) -> _Read:
-    renews = _renews(sub, remote)
-    return _Read(sub, remote, renews, _transitions_of(sub, remote, transitions))
+    return _Read(sub, remote, _transitions_of(sub, remote, transitions))
 
 
 def _mirror_known(row: _Read, now: datetime, into: Findings, moved_in: Awaiting) -> None:
@@ -308,7 +300,7 @@ def _mirror_known(row: _Read, now: datetime, into: Findings, moved_in: Awaiting)
     made = bool(upgrades) and made_by(sub, upgrades[0])
     if upgrades:
         db.session.flush()  # the sources' record ids its own name
-    seen = billable(sub, remote, now, renews=row.renews, transitions=row.moves,
+    seen = billable(sub, remote, now, transitions=row.moves,
                     moved_in=() if made else upgrades)  # before the mirror
     changes = mirror(sub, remote)
     if made:  # adopted as a purchase of its own before its source's upgrade was seen
