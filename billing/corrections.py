@@ -45,6 +45,10 @@ from subscriptions.models import Subscription
 CREDIT_TYPES = (ChargeType.CANCEL, ChargeType.REMOVE_QUANTITY, ChargeType.CONVERT,
                 ChargeType.CUSTOMER_CREDIT)
 PAIR_HALVES = (":refund", ":charge")
+# How often a run's credit note starts again when the invoice it would credit was issued
+# after it locked the others (issue_credit); RETRY says it must.
+LOCK_ATTEMPTS = 3
+RETRY = object()
 
 
 @dataclass(frozen=True)
@@ -194,8 +198,24 @@ def issue_credit_notes(pending: Pending, today: date) -> tuple[int, list[str]]:
 
 def issue_credit(credit: Credit, today: date) -> Invoice | str | None:
     """The credit note for one credit, committed: the note, None when a racing run issued
-    it, or why it cannot be issued (the credit stays uninvoiced, listed by every run)."""
-    _lock_invoices_charging(credit.first)
+    it, or why it cannot be issued (the credit stays uninvoiced, listed by every run).
+
+    The invoice it credits must be one it locked before its number. One issued since the
+    invoices to lock were read (by a racing run, an admin) is picked unlocked: the note's
+    INSERT would lock it (its foreign key) after the number, while an admin's note of it
+    holds it and waits for the number (a deadlock on PostgreSQL). So the note gives its
+    number back and starts again, locking that invoice too, a few times at most."""
+    for _attempt in range(LOCK_ATTEMPTS):
+        outcome = _try_credit(credit, today, _lock_invoices_charging(credit.first))
+        if outcome is not RETRY:
+            return outcome
+    return (f"{credit.first.description}: invoices that charged it were being issued while "
+            "its credit note was; run billing again to issue the note.")
+
+
+def _try_credit(credit: Credit, today: date, locked_ids: set[int]) -> Invoice | str | None:
+    """issue_credit once the invoices in `locked_ids` are locked; RETRY, rolled back, when
+    the one to credit is not among them."""
     number = take_number(PROVIDER, "credit_note", today)  # the lock: all that follows is serial
     if db.session.scalar(select(InvoiceLine.id).where(InvoiceLine.charge_id.in_(credit.ids))):
         db.session.rollback()  # the number goes back: the series stays gap-free
@@ -210,6 +230,9 @@ def issue_credit(credit: Credit, today: date) -> Invoice | str | None:
         return (f"{first.description}: its credit of {given} is "
                 "more than the invoices that charged it can still be credited; correct them "
                 "with a credit note by hand (Billing → Invoices).")
+    if invoice.id not in locked_ids:
+        db.session.rollback()  # the number goes back, and the invoice is locked next time
+        return RETRY
     reason = f"{first.description} (B3): credits what {invoice.number} charged."
     note = credit_note(invoice, number, reason, today, _lines(credit.charges),
                        notes_of(invoice))
@@ -218,15 +241,17 @@ def issue_credit(credit: Credit, today: date) -> Invoice | str | None:
     return note
 
 
-def _lock_invoices_charging(first: Charge) -> None:
+def _lock_invoices_charging(first: Charge) -> set[int]:
     """Lock the invoices a credit may correct, by id, before the series: the invoice, then
     its number, as every credit note and payment does (billing.invoices), so a note an
-    admin writes for one of them never waits for our series while we wait for it."""
+    admin writes for one of them never waits for our series while we wait for it. Returns
+    their ids."""
     ids = [i.id for i in invoices_charging(first.subscription_id, first.period_start,
                                            first.currency)]
     if ids:
         locked(select(Invoice.id).where(Invoice.id.in_(ids)).order_by(Invoice.id)
                .with_for_update())
+    return set(ids)
 
 
 def _lines(charges: tuple[Charge, ...]) -> list[InvoiceLine]:
