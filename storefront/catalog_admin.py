@@ -8,7 +8,6 @@ from typing import NamedTuple
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -23,7 +22,6 @@ from catalog import price_words as words
 from catalog.cache import listing_fact
 from catalog.models import SOFTWARE_FAMILIES, CatalogSettings, Price, Product, ResellerMarkup, Sku
 from catalog.price_changes import Adjustment
-from catalog.pricing import format_money
 from persistence import db
 from storefront import catalog_list_state as list_state
 from storefront import consequences
@@ -40,6 +38,7 @@ from storefront.forms import options
 from storefront.listing_cache import cached_listing, id_url, listing_page
 from storefront.pagination import PER_PAGE, page_number
 from storefront.security import admin_only
+from storefront.templating import site_money
 
 bp = Blueprint("catalog_admin", __name__, url_prefix="/admin/catalog")
 PREVIEW_ROWS = 500  # shown of a preview; the fingerprint covers every affected price
@@ -243,14 +242,13 @@ def _preview_or_save(changes: Callable[[], list], save: Callable[[str], object],
 def _preview(changes: list, heading: str, back: str, stale: str = ""):
     carry = [(k, v) for k, v in request.form.items(multi=True)
              if k not in ("csrf_token", "fingerprint")]
-    locale = current_app.config["DEFAULT_LOCALE"]
     return render_template(
         "catalog_admin/preview.html", changes=changes[:PREVIEW_ROWS], count=len(changes),
         changed=sum(1 for c in changes if c.difference), heading=heading, back=back,
         stale=stale, carry=carry, fingerprint=price_changes.fingerprint(changes),
         # An offer's row selling today and next month's list's row look alike otherwise.
         sold=effective.when_sold([c.price for c in changes]),
-        money=lambda amount, currency: format_money(amount, currency, locale))
+        money=site_money)
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -17,6 +17,7 @@ from catalog import price_words as words
 from catalog.cache import ListingCache
 from catalog.pricing import buyer_locale, format_money
 from checkout.validators.address import country_name
+from persistence.money import round_money
 from storefront.csrf_tokens import csrf_token
 from storefront.listing_cache import CSRF_HOLE
 from storefront.local_times import local_date, local_datetime
@@ -61,6 +62,18 @@ def term_end_words(sub) -> str:
 def customer_money(amount, currency: str, customer) -> str:
     """An amount as the customer reads money (their language and country)."""
     return format_money(amount, currency, buyer_locale(customer.language, customer.country))
+
+
+def site_money(amount, currency: str) -> str:
+    """An amount as the provider's own pages show it: in the storefront's locale
+    (STOREFRONT_LOCALE), with the currency's own decimals (none for JPY)."""
+    return format_money(amount, currency, current_app.config.get("DEFAULT_LOCALE") or "en_US")
+
+
+def amount_field(amount, currency: str) -> str:
+    """An amount as a form field holds it, for the amount fields to read back: a plain
+    decimal with the currency's own places (1500 for JPY, 13.50 for EUR); "" for none."""
+    return "" if amount is None else str(round_money(amount, currency))
 
 
 NAV = {
@@ -184,6 +197,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(words.tax_words, "tax_words")
     app.add_template_filter(words.price_words, "price_words")
     app.add_template_filter(customer_money, "money")
+    app.add_template_filter(site_money, "site_money")
+    app.add_template_filter(amount_field, "amount_field")
     app.add_template_global(navigation, "navigation")
     app.add_template_global(fixed_link, "fixed_link")
     app.add_template_global(page_header, "page_header")

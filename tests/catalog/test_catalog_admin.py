@@ -237,3 +237,40 @@ def test_c3_a_list_putting_a_product_at_end_of_sale_outdates_the_cached_pages(cl
     assert "Business Standard" in after and "end of sale" in after
     page = client.get(f"/admin/catalog/{world.price.sku.product_id}").get_data(as_text=True)
     assert "End of sale: Microsoft no longer sells any SKU of it" in page
+
+
+def yen_price():
+    """Microsoft 365 E3 in Japan: yen have no decimals."""
+    price = make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLX", market="JP",
+                       currency="JPY", cost="3200", erp="4000")
+    price.retail_price = Decimal("4500")
+    db.session.commit()
+    return price
+
+
+def test_b5_the_product_page_shows_yen_without_decimals_and_edits_them_as_typed(client,
+                                                                               world):
+    # Was 3200.00 and 4000.00, and 4500.00 in the retail field: yen have no decimals.
+    price = yen_price()
+    login(client, world.admin)
+    url = f"/admin/catalog/{price.sku.product_id}"
+    page = client.get(url).get_data(as_text=True)
+    assert '<td class="num">¥3,200</td><td class="num">¥4,000</td>' in page
+    assert f'id="retail-{price.id}" value="4500"' in page and ".00" not in page
+    preview_then_save(client, f"/admin/catalog/prices/{price.id}", {"retail_price": "4600"},
+                      token_url=url)
+    assert 'value="4600"' in client.get(url).get_data(as_text=True)
+
+
+def test_b5_the_product_page_shows_money_in_the_storefronts_locale(app, client, world):
+    # Was 10.00 and 12.50 on a German storefront whose other pages say 10,00 €.
+    app.config["DEFAULT_LOCALE"] = "de_DE"
+    price = make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLX", market="DE",
+                       currency="EUR")
+    price.retail_price = Decimal("13.5")
+    db.session.commit()
+    login(client, world.admin)
+    page = client.get(f"/admin/catalog/{price.sku.product_id}").get_data(as_text=True)
+    assert '<td class="num">10,00\xa0€</td><td class="num">12,50\xa0€</td>' in page
+    # the field keeps the dot the amount fields read (a comma is refused: "use a dot")
+    assert f'id="retail-{price.id}" value="13.50"' in page

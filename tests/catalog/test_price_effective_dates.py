@@ -25,7 +25,7 @@ from persistence import db
 from storefront.listing_cache import CACHE_HEADER
 from tests.catalog.price_lists import row, standard_rows, to_csv
 from tests.catalog.test_listing_cache import in_own_context
-from tests.conftest import login, post_form
+from tests.conftest import login, make_price, post_form
 
 # A few days ahead of the real clock, so a login made then is still fresh.
 START = datetime.now(UTC).date() + timedelta(days=3)
@@ -226,6 +226,17 @@ def test_the_admin_catalog_lists_upcoming_rows_with_their_start_date(app, client
     assert START.isoformat() in upcoming and "14.00" in upcoming
     product = client.get(f"/admin/catalog/{world.price.sku.product_id}").get_data(as_text=True)
     assert f"from {START}" in product and "today" in product
+
+
+def test_b5_the_admin_catalog_shows_upcoming_yen_without_decimals(app, client, world):
+    # Was "3201.00" and "4200.00": yen have no decimals.
+    yen = make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLX", market="JP",
+                     currency="JPY", cost="3200", erp="4000")
+    successor(yen, START, "4200")
+    login(client, world.admin)
+    page = client.get("/admin/catalog").get_data(as_text=True)
+    upcoming = page[page.index('id="upcoming-prices"'):]
+    assert '<td class="num">¥3,201</td><td class="num">¥4,200</td>' in upcoming
 
 
 def test_a_retail_preview_says_which_row_sells_today_and_which_from_its_start(
