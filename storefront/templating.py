@@ -66,7 +66,7 @@ def customer_money(amount, currency: str, customer) -> str:
 
 def site_money(amount, currency: str) -> str:
     """An amount as the provider's own pages show it: in the storefront's locale
-    (STOREFRONT_LOCALE), with the currency's own decimals (none for JPY)."""
+    (DEFAULT_LOCALE), with the currency's own decimals (none for JPY)."""
     return format_money(amount, currency, current_app.config.get("DEFAULT_LOCALE") or "en_US")
 
 
