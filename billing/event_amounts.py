@@ -5,7 +5,7 @@ there), so the history states the figure the invoice carries.
 
 No figure is priced by a rule of its own: a change a run charged already is read from its
 charges (by their source keys); one not charged yet is priced by the run's own code
-(billing.charges.event_charges), as the next run will charge it. The sum of its charges is
+(billing.event_charges.event_charges), as the next run will charge it. The sum of its charges is
 stated, net of tax as the invoice's lines are: a seat change is Microsoft's pair (the old
 seats refunded, the new count charged), a cancellation its credit. A reseller's end
 customer reads the charges restated at retail, as its reseller re-invoices them
@@ -22,7 +22,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from billing.billed import SEAT_CHANGES, billed_subscriptions, cancellation_days
-from billing.charges import COLUMNS, event_charges
+from billing.charge_rows import COLUMNS
+from billing.event_charges import event_charges
 from billing.models import Charge
 from billing.reinvoice import retail_amount
 from persistence import db
