@@ -1,5 +1,6 @@
 """O7: which enrollment accounts hold an Azure subscription, found by its id in any case
-(rows kept before ids were stored in lower case may hold capitals; commitments.accounts).
+(rows kept before ids were stored in lower case may hold capitals; commitments.accounts),
+through the index on lower(subscription_id) (migration 0059), not a scan of every one.
 Read after commitments.records.locking.lock_subscription, which a racing addition or
 conversion of the same id takes too, so that one of them sees the other's row."""
 

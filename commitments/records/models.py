@@ -226,7 +226,13 @@ class AccountSubscription(db.Model):
     """A subscription created under an enrollment account."""
 
     __tablename__ = "account_subscriptions"
-    __table_args__ = (db.UniqueConstraint("account_id", "subscription_id"),)
+    __table_args__ = (
+        db.UniqueConstraint("account_id", "subscription_id"),
+        # O7: which enrollment holds an id, in any case (commitments.records.enrolled), is
+        # read through this index: the unique key above leads with the account.
+        db.Index("ix_account_subscriptions_lower_subscription_id",
+                 db.func.lower(db.text("subscription_id"))),
+    )
 
     id = db.Column(db.Integer, primary_key=True)
     account_id = db.Column(db.Integer, db.ForeignKey("enrollment_accounts.id"), nullable=False)
