@@ -62,6 +62,13 @@ def subscription_id_problems(subscription_id: str) -> list[Problem]:
     return [problem(RULE, "subscription_id_not_a_guid", message, "subscription_id")]
 
 
+def kept_subscription_id(subscription_id: str) -> str:
+    """The id as kept, or CommitmentRefused (O7.subscription_id_not_a_guid) unless a GUID:
+    every service that stores an id takes it through here, whoever calls it."""
+    refuse_if_any(subscription_id_problems(subscription_id))
+    return normalise_subscription_id(subscription_id)
+
+
 def already_enrolled_problems(subscription_id: str, enrolled_in: str | None) -> list[Problem]:
     """O7.subscription_already_enrolled when enrollment `enrolled_in` holds it already: one
     subscription bills against one enrollment, so its usage is counted once."""

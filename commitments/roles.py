@@ -10,7 +10,8 @@ domain", so every administrator's Org ID shares the primary Enterprise Administr
 Roles, as the seed defines them: Enterprise Administrators manage the whole enrollment;
 Department Administrators manage one department; Account Owners manage one account's
 subscriptions ("As the Account Owner, they can add other Account Owners as Co-Admin"); Service
-Administrators manage one subscription of an account.
+Administrators manage one subscription of an account, named by its Azure GUID in any case
+(commitments.accounts).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from commitments.accounts import normalise_subscription_id, subscription_id_problems
 from commitments.problems import Problem, problem, refuse_if_any
 
 RULE = "O7"
@@ -101,11 +103,28 @@ def _scope_problems(new: Administrator, structure: Structure) -> list[Problem]:
     if new.role in needs_account and new.account not in structure.accounts:
         message = f"An {ROLE_LABELS[new.role]} needs one of this enrollment's accounts."
         return [problem(RULE, "account_required", message, "account")]
-    if new.role is AdminRole.SERVICE_ADMINISTRATOR and \
-            new.subscription_id not in structure.accounts[new.account or ""]:
+    return _subscription_problems(new, structure.accounts.get(new.account or "", frozenset()))
+
+
+def _subscription_problems(new: Administrator, held: frozenset[str]) -> list[Problem]:
+    """Any role's subscription id is a GUID (O7: only those are kept); a Service
+    Administrator's is one the chosen account holds, in any case."""
+    typed = new.subscription_id
+    if typed is not None and (found := subscription_id_problems(typed)):
+        return found
+    if new.role is not AdminRole.SERVICE_ADMINISTRATOR:
+        return []
+    kept = {normalise_subscription_id(s) for s in held}
+    if typed is None or normalise_subscription_id(typed) not in kept:
         message = "A Service Administrator manages a subscription of the chosen account."
         return [problem(RULE, "subscription_required", message, "subscription_id")]
     return []
+
+
+def _role_key(a: Administrator) -> tuple:
+    """What makes two roles one: the same subscription, in any case, is one."""
+    subscription = a.subscription_id and normalise_subscription_id(a.subscription_id)
+    return (a.role, a.org_id, a.department, a.account, subscription)
 
 
 def _domain_problems(org_id: str, structure: Structure) -> list[Problem]:
@@ -123,10 +142,7 @@ def administrator_problems(new: Administrator, structure: Structure) -> list[Pro
     if found:
         return found
     found = _domain_problems(new.org_id, structure) + _scope_problems(new, structure)
-    same = [a for a in structure.administrators if (a.role, a.org_id, a.department, a.account,
-            a.subscription_id) == (new.role, new.org_id, new.department, new.account,
-                                   new.subscription_id)]
-    if same:
+    if any(_role_key(a) == _role_key(new) for a in structure.administrators):
         message = f"{new.org_id} already holds this role here."
         found.append(problem(RULE, "administrator_exists", message, "org_id"))
     return found

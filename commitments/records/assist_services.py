@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from accounts.models import Role, User
 from commitments import roles
-from commitments.accounts import normalise_subscription_id
+from commitments.accounts import kept_subscription_id, normalise_subscription_id
 from commitments.conversion import Offer, Ownership, confirmation_problems, conversion_problems
 from commitments.enrollment import Status, next_enrollment_number, renewal
 from commitments.lifecycle import STOPPED
@@ -68,10 +68,12 @@ def add_administrator(
     row: models.Enrollment, new: roles.Administrator, today: date, user: User
 ) -> EnrollmentAdministrator:
     """Give an Org ID one of the four roles, checked by commitments.roles (O7): once, a
-    racing request for the same role seen."""
+    racing request for the same role seen; a subscription id only a GUID, kept in lower
+    case (O7.subscription_id_not_a_guid otherwise, whoever calls)."""
     lock_enrollment(row.id)
+    typed = normalise_subscription_id(new.subscription_id or "") or None
     new = roles.Administrator(new.role, new.org_id.strip().lower(), new.department,
-                              new.account, new.subscription_id or None)
+                              new.account, typed)
     refuse_if_any(roles.administrator_problems(new, structure(row)))
     saved = EnrollmentAdministrator(
         role=new.role.value, org_id=new.org_id, subscription_id=new.subscription_id,
@@ -149,8 +151,9 @@ def convert_subscription(
 ) -> models.AccountSubscription:
     """Convert an Online Purchase or trial subscription into the account, one-way (O7);
     the account's 200th is refused, a racing one counted, and one any enrollment holds
-    (in any case), or a racing conversion or addition of it, is refused as one-way."""
-    subscription_id = normalise_subscription_id(subscription_id)
+    (in any case), or a racing conversion or addition of it, is refused as one-way; one not
+    a GUID is refused (O7.subscription_id_not_a_guid), whoever calls."""
+    subscription_id = kept_subscription_id(subscription_id)
     lock_enrollment(account.enrollment_id)
     lock_subscription(subscription_id)  # another enrollment adding or converting it is seen
     refuse_if_any(conversion_problems(mapping.to_account(account), ownership(account),

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from accounts.models import Customer, User
 from commitments import eligibility, lifecycle
 from commitments.accounts import add_subscription as domain_add_subscription
-from commitments.accounts import already_enrolled_problems, normalise_subscription_id
+from commitments.accounts import already_enrolled_problems, kept_subscription_id
 from commitments.balance import Offset
 from commitments.enrollment import (
     Actor,
@@ -327,8 +327,9 @@ def add_account(row: models.Enrollment, name: str, owner: str) -> models.Enrollm
 def add_subscription(account: models.EnrollmentAccount, subscription_id: str) -> None:
     """Add a subscription to an account (O7): the 200th is refused, a racing one counted; one
     another account or enrollment holds (in any case) is refused, a racing addition or
-    conversion of it seen (its id locked by name). One the account holds already is kept."""
-    subscription_id = normalise_subscription_id(subscription_id)
+    conversion of it seen (its id locked by name). One the account holds already is kept;
+    one not a GUID is refused (O7.subscription_id_not_a_guid), whoever calls."""
+    subscription_id = kept_subscription_id(subscription_id)
     lock_enrollment(account.enrollment_id)
     lock_subscription(subscription_id)
     enrollment = db.session.get(models.Enrollment, account.enrollment_id)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from commitments.accounts import normalise_subscription_id
 from commitments.money import to_money
 from commitments.notices import UsageFrequency
 from commitments.problems import CommitmentRefused, problem
@@ -39,9 +40,11 @@ def subscriptions_of(row: models.Enrollment) -> list[models.AccountSubscription]
 
 
 def find_subscription(row: models.Enrollment, subscription_id: str):
-    """The enrollment's subscription with this id, or None."""
-    return next((s for s in subscriptions_of(row) if s.subscription_id == subscription_id),
-                None)
+    """The enrollment's subscription with this id in any case (O7), or None. Any text is
+    looked for, not only a GUID: a row kept before ids were checked is found by its id."""
+    typed = normalise_subscription_id(subscription_id)
+    return next((s for s in subscriptions_of(row)
+                 if normalise_subscription_id(s.subscription_id) == typed), None)
 
 
 def check_subscription(row: models.Enrollment, subscription, used_on: date) -> None:

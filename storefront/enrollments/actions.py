@@ -11,7 +11,6 @@ from flask_login import current_user, login_required
 
 from billing.payments import PaymentInput, record_payment
 from billing.periods import BillingInputError
-from commitments.accounts import subscription_id_problems
 from commitments.assists import Action, action_problems
 from commitments.enrollment import Document, Status, SuspensionReason
 from commitments.notices import SettlementOption
@@ -186,8 +185,7 @@ def account(row, form):
 @enrollment_action("subscriptions", "subscription", Action.ADD_SUBSCRIPTION)
 def subscription(row, form):
     account = next(a for a in row.accounts if a.id == form.account_id.data)
-    refuse_if_any(subscription_id_problems(form.subscription_id.data))  # O7: a GUID
-    services.add_subscription(account, form.subscription_id.data)
+    services.add_subscription(account, form.subscription_id.data)  # O7: a GUID only
     return f"Subscription added to {account.name}."
 
 

@@ -10,9 +10,9 @@ from functools import partial, wraps
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user, login_required
 
-from commitments.accounts import normalise_subscription_id, subscription_id_problems
+from commitments.accounts import kept_subscription_id
 from commitments.assists import Action
-from commitments.problems import CommitmentRefused, refuse_if_any
+from commitments.problems import CommitmentRefused
 from commitments.records import assist_services
 from commitments.roles import ROLE_LABELS, Administrator, AdminRole
 from storefront import consequences
@@ -100,8 +100,8 @@ def confirm_ownership(row, form):
 @assist_action("conversions", "conversion", Action.CONVERT_SUBSCRIPTION)
 def convert_subscription(row, form):
     account = _account(row, form.convert_account.data)
-    subscription_id = normalise_subscription_id(form.convert_subscription_id.data or "")
-    refuse_if_any(subscription_id_problems(subscription_id))  # O7: a GUID
+    # O7: a GUID only, refused before the one-way step is asked to be confirmed
+    subscription_id = kept_subscription_id(form.convert_subscription_id.data or "")
     consequence = consequences.subscription_conversion(row, account.name, subscription_id)
     if page := unconfirmed(consequence):
         return page

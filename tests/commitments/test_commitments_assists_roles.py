@@ -27,9 +27,11 @@ from commitments.roles import (
 )
 
 START = date(2025, 4, 1)  # the term ends on 31 March 2028
+SUBSCRIPTION = "3f2c9a7e-5b1d-4e8a-9c6f-0d7e1a2b3c4d"  # the Shanghai R&D account's GUID
+ELSEWHERE = "7d1e5b3c-2a4f-4c6e-8b9d-1f0a2c3e4b5d"  # a subscription of no account here
 PRIMARY = Administrator(AdminRole.ENTERPRISE_ADMINISTRATOR, "li.wei@contoso.partner.omschina.cn",
                         primary=True)
-STRUCTURE = Structure(frozenset({"Finance"}), {"Shanghai R&D": frozenset({"sub-1"})},
+STRUCTURE = Structure(frozenset({"Finance"}), {"Shanghai R&D": frozenset({SUBSCRIPTION})},
                       (PRIMARY,))
 
 
@@ -105,14 +107,28 @@ def test_each_role_names_what_it_manages():
     no_department = Administrator(AdminRole.DEPARTMENT_ADMINISTRATOR, org_id, "Legal")
     no_account = Administrator(AdminRole.ACCOUNT_OWNER, org_id, account="Beijing")
     no_subscription = Administrator(AdminRole.SERVICE_ADMINISTRATOR, org_id,
-                                    account="Shanghai R&D", subscription_id="sub-9")
+                                    account="Shanghai R&D", subscription_id=ELSEWHERE)
     assert codes(administrator_problems(no_department, STRUCTURE)) == ["O7.department_required"]
     assert codes(administrator_problems(no_account, STRUCTURE)) == ["O7.account_required"]
     assert codes(administrator_problems(no_subscription, STRUCTURE)) == \
         ["O7.subscription_required"]
     service = Administrator(AdminRole.SERVICE_ADMINISTRATOR, org_id, account="Shanghai R&D",
-                            subscription_id="sub-1")
+                            subscription_id=SUBSCRIPTION)
     assert administrator_problems(service, STRUCTURE) == []
+
+
+def test_o7_a_service_administrators_subscription_is_a_guid_in_any_case():
+    org_id = "a@contoso.partner.omschina.cn"
+    typo = Administrator(AdminRole.SERVICE_ADMINISTRATOR, org_id, account="Shanghai R&D",
+                         subscription_id="sub-1")
+    assert codes(administrator_problems(typo, STRUCTURE)) == ["O7.subscription_id_not_a_guid"]
+    capitals = Administrator(AdminRole.SERVICE_ADMINISTRATOR, org_id, account="Shanghai R&D",
+                             subscription_id=SUBSCRIPTION.upper())
+    assert administrator_problems(capitals, STRUCTURE) == []
+    held = Administrator(AdminRole.SERVICE_ADMINISTRATOR, org_id, account="Shanghai R&D",
+                         subscription_id=SUBSCRIPTION)
+    with_held = Structure(STRUCTURE.departments, STRUCTURE.accounts, (PRIMARY, held))
+    assert codes(administrator_problems(capitals, with_held)) == ["O7.administrator_exists"]
 
 
 def test_as_the_account_owner_they_can_add_other_account_owners_as_co_admin():

@@ -22,6 +22,8 @@ from tests.enrollments.test_ospa_races import codes
 from tests.provisioning.databases import BACKENDS, app_on
 from tests.races import race
 
+ONLINE = "0b7e4c2a-9d15-4f3b-8a6e-2c1d9f0e7a34"  # an Online Purchase subscription's GUID
+
 JUNE_2 = date(2025, 6, 2)
 
 
@@ -85,7 +87,7 @@ def test_o7_one_subscription_converted_into_two_enrollments_at_once_is_converted
 
         def convert():
             account = db.session.get(EnrollmentAccount, per_thread(ids))
-            return assist_services.convert_subscription(account, "sub-online-1",
+            return assist_services.convert_subscription(account, ONLINE,
                                                         "online_purchase", JUNE_2).account_id
 
         waited, outcomes = race({"A": app, "B": app}, "account_subscriptions", convert)

@@ -23,6 +23,8 @@ from tests.enrollments.conftest import (
     pay_commitment,
 )
 
+RD_1 = "3f2c9a7e-5b1d-4e8a-9c6f-000000000001"  # the R&D account's Azure subscription
+
 
 @pytest.fixture
 def tiny_overage(world):
@@ -32,7 +34,7 @@ def tiny_overage(world):
                    world.admin)
     pay_commitment(row, SIGNED_ON, world.admin)
     account = services.add_account(row, "Shanghai R&D", "it@yunshan.partner.omschina.cn")
-    services.add_subscription(account, "sub-rd-1")
+    services.add_subscription(account, RD_1)
     [subscription] = account.subscriptions
     row.usage.append(UsageRecord(used_on=date(2025, 5, 2), meter="VM", quantity=Decimal(100000),
                                  unit_price=Decimal("1")))
@@ -57,7 +59,7 @@ def test_b5_the_overage_the_page_shows_is_the_overage_invoiced(client, world, ti
 def test_b5_a_subscriptions_usage_total_is_its_exact_usage_rounded_once(client, world,
                                                                         tiny_overage):
     login(client, world.admin)
-    page = client.get(f"/enrollments/{tiny_overage.id}/subscriptions/sub-rd-1")
+    page = client.get(f"/enrollments/{tiny_overage.id}/subscriptions/{RD_1}")
     assert "Usage: RMB 4.50 excl. tax" in page.get_data(as_text=True)
     show = client.get(f"/enrollments/{tiny_overage.id}").get_data(as_text=True)
     assert "RMB 4.50</li>" in show

@@ -30,6 +30,10 @@ from tests.enrollments.conftest import (
     price_meters,
 )
 
+# The Azure subscriptions (GUIDs) of the R&D account.
+RD_1 = "3f2c9a7e-5b1d-4e8a-9c6f-000000000001"
+RD_2 = "3f2c9a7e-5b1d-4e8a-9c6f-000000000002"
+
 
 @pytest.fixture
 def unpaid(world):
@@ -38,8 +42,8 @@ def unpaid(world):
     customer = mainland_enterprise(world.customer_a)
     row = activate(services.create_enrollment(customer, START), world.admin)
     account = services.add_account(row, "Shanghai R&D", "it@yunshan.partner.omschina.cn")
-    services.add_subscription(account, "sub-rd-1")
-    services.add_subscription(account, "sub-rd-2")
+    services.add_subscription(account, RD_1)
+    services.add_subscription(account, RD_2)
     return row
 
 
@@ -105,7 +109,7 @@ def test_suspension_disables_services_and_reactivation_brings_the_subscriptions_
     with at(date(2025, 5, 22), client, world.reseller_a_user):
         page = client.get(f"/enrollments/{unpaid.id}").get_data(as_text=True)
         assert "disabled: 2 subscriptions suspended" in page
-        sub = client.get(f"/enrollments/{unpaid.id}/subscriptions/sub-rd-1")
+        sub = client.get(f"/enrollments/{unpaid.id}/subscriptions/{RD_1}")
         assert 'data-testid="subscription-status">suspended<' in sub.get_data(as_text=True)
         assert "Services are disabled" in sub.get_data(as_text=True)
     pay_commitment(unpaid, date(2025, 5, 22), world.admin)
@@ -149,7 +153,7 @@ def test_after_termination_data_is_kept_90_days_then_deprovisioned(world, unpaid
 
 def test_no_usage_is_recorded_for_a_suspended_subscription(world, unpaid):
     run_days(date(2025, 5, 20), date(2025, 5, 20))
-    subscription = usage.find_subscription(unpaid, "sub-rd-1")
+    subscription = usage.find_subscription(unpaid, RD_1)
     usage.check_subscription(unpaid, subscription, date(2025, 5, 19))  # before: it ran
     with pytest.raises(CommitmentRefused) as refused:
         usage.check_subscription(unpaid, subscription, date(2025, 5, 20))
@@ -194,13 +198,13 @@ def test_usage_is_recorded_per_account_and_subscription(client, world, paid):
     with at(date(2025, 6, 2), client, world.admin):
         response = post_action(client, paid, "usage", {
             "used_on": "2025-06-01", "meter": "Compute", "quantity": "10",
-            "usage_subscription": "sub-rd-2"})
+            "usage_subscription": RD_2})
         assert response.status_code == 302
         page = client.get(f"/enrollments/{paid.id}").get_data(as_text=True)
     [record] = paid.usage
     assert (record.subscription.subscription_id, record.subscription.account.name) == (
-        "sub-rd-2", "Shanghai R&D")
-    assert "Shanghai R&amp;D · sub-rd-2" in page
+        RD_2, "Shanghai R&D")
+    assert f"Shanghai R&amp;D · {RD_2}" in page
 
 
 def test_usage_for_a_suspended_subscription_is_refused_beside_its_field(client, world, unpaid):
@@ -209,7 +213,7 @@ def test_usage_for_a_suspended_subscription_is_refused_beside_its_field(client, 
     with at(date(2025, 5, 22), client, world.admin):
         response = post_action(client, unpaid, "usage", {
             "used_on": "2025-05-21", "meter": "Compute", "quantity": "10",
-            "usage_subscription": "sub-rd-1"})
+            "usage_subscription": RD_1})
     assert response.status_code == 422
     assert "O8.subscription_not_active" in response.get_data(as_text=True)
     assert unpaid.usage == []

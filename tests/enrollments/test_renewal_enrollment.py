@@ -31,6 +31,7 @@ from tests.enrollments.conftest import (
 
 PRIMARY = "li.wei@alpha.partner.omschina.cn"
 OWNER = "owner@alpha.partner.omschina.cn"
+SUBSCRIPTION = "3f2c9a7e-5b1d-4e8a-9c6f-0d7e1a2b3c4d"  # the R&D account's Azure GUID
 
 
 def organised(row, admin):
@@ -40,10 +41,10 @@ def organised(row, admin):
     db.session.commit()
     assist_services.add_department(row, "Finance")
     account = assist_services.open_account(row, "Shanghai R&D", OWNER, "Finance", row.start)
-    services.add_subscription(account, "sub-1")
+    services.add_subscription(account, SUBSCRIPTION)
     assist_services.add_administrator(row, Administrator(
         AdminRole.SERVICE_ADMINISTRATOR, "ops@alpha.partner.omschina.cn", account="Shanghai R&D",
-        subscription_id="sub-1"), row.start, admin)
+        subscription_id=SUBSCRIPTION), row.start, admin)
     return row
 
 
@@ -71,12 +72,12 @@ def test_the_new_enrollment_start_date_should_be_1_day_after_the_prior_enrollmen
     [account] = new.accounts
     assert (account.name, account.owner, account.department.name) == ("Shanghai R&D", OWNER,
                                                                       "Finance")
-    assert [s.subscription_id for s in account.subscriptions] == ["sub-1"]
+    assert [s.subscription_id for s in account.subscriptions] == [SUBSCRIPTION]
     admins = sorted((a.role, a.org_id, a.primary, a.account_id, a.subscription_id)
                     for a in new.administrators)
     assert admins == [("enterprise_administrator", PRIMARY, True, None, None),
                       ("service_administrator", "ops@alpha.partner.omschina.cn", False,
-                       account.id, "sub-1")]
+                       account.id, SUBSCRIPTION)]
     assert new.documents == [] and new.orders == []  # a new agreement: signed afresh (O1)
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from commitments.records import services
-from commitments.records.models import UsageRecord
+from commitments.records.models import AccountSubscription, UsageRecord
 from commitments.records.usage import find_subscription
 from persistence import db
 from tests.conftest import login, served
@@ -27,8 +27,10 @@ def enrollment(world):
     row = activate(services.create_enrollment(customer, START), world.admin)
     rd = services.add_account(row, "R&D", "rd@yunshan.partner.omschina.cn")
     ops = services.add_account(row, "Ops", "ops@yunshan.partner.omschina.cn")
-    services.add_subscription(rd, "sub-rd")
-    services.add_subscription(ops, "+sub-ops")
+    # Kept as typed before only GUIDs were taken (O7): such ids are still exported as text.
+    db.session.add_all([AccountSubscription(account_id=rd.id, subscription_id="sub-rd"),
+                        AccountSubscription(account_id=ops.id, subscription_id="+sub-ops")])
+    db.session.commit()
     for day, meter, subscription in ((5, EVIL, "sub-rd"), (6, "Blob GB", "+sub-ops"),
                                      (7, "Unattributed", None)):
         row.usage.append(UsageRecord(
