@@ -13,7 +13,7 @@ this index again.
 
 Revision ID: 0059_subscription_id_lower_index
 Revises: 0058_charges_period_index
-Create Date: 2026-12-08 18:00:00.000000
+Create Date: 2026-12-07 21:00:00.000000
 
 """
 from alembic import op
