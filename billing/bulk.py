@@ -49,7 +49,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from accounts.models import Customer
-from billing.billed import ENDED, NOT_BILLED, SEAT_CHANGES, midnight
+from billing.billed import ENDED, NOT_BILLED
+from billing.billed_history import SEAT_CHANGES, midnight
 from billing.models import Charge
 from catalog.models import Price
 from orders.models import OrderLine

@@ -7,9 +7,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 
-from billing.billed import (
-    Billed,
-)
+from billing.billed import Billed
 from billing.models import Charge
 from billing.periods import month_of
 from persistence import db, utcnow

@@ -11,14 +11,8 @@ from decimal import Decimal
 from functools import lru_cache
 
 from billing import bulk
-from billing.billed import (
-    Billed,
-    before_renewal,
-    billed_subscriptions,
-    cancellation_days,
-    charge_cycle,
-    renewed_terms,
-)
+from billing.billed import Billed, before_renewal, billed_subscriptions, charge_cycle, renewed_terms
+from billing.billed_history import cancellation_days
 from billing.bulk import Cycle
 from billing.charge_rows import charge_row
 from billing.models import ChargeType

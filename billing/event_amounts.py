@@ -21,7 +21,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from billing.billed import SEAT_CHANGES, billed_subscriptions, cancellation_days
+from billing.billed import billed_subscriptions
+from billing.billed_history import SEAT_CHANGES, cancellation_days
 from billing.charge_rows import COLUMNS
 from billing.event_charges import event_charges
 from billing.models import Charge

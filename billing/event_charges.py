@@ -9,16 +9,8 @@ from decimal import Decimal
 
 from sqlalchemy import and_, or_, select
 
-from billing.billed import (
-    SEAT_CHANGES,
-    Billed,
-    billed_subscriptions,
-    cancellation_days,
-    charge_cycle,
-    midnight,
-    term_on,
-    utc_day,
-)
+from billing.billed import Billed, billed_subscriptions, charge_cycle, term_on
+from billing.billed_history import SEAT_CHANGES, cancellation_days, midnight, utc_day
 from billing.charge_rows import COLUMNS, charge_row
 from billing.cycle_charges import cycles_of
 from billing.made_by_upgrade import charged_as_a_purchase

@@ -19,7 +19,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from billing.billed import utc_day
+from billing.billed_history import utc_day
 from billing.models import Charge, Invoice, InvoiceLine
 from billing.tax import Totals, totals
 from persistence import db

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from billing.billed import SEAT_CHANGES
+from billing.billed_history import SEAT_CHANGES
 from billing.charges import generate_charges
 from billing.models import Charge
 from connectors.partner_center.commerce_types import CartLineRequest
