@@ -20,8 +20,8 @@ from orders import dashboard
 from orders.models import Order
 from persistence import as_utc, db
 from storefront.charts import daily_bars
-from storefront.checkout_views import visible_orders
 from storefront.local_times import viewer_zone
+from storefront.order_views import visible_orders
 from storefront.security import roles_required
 
 bp = Blueprint("main", __name__)

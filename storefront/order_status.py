@@ -10,13 +10,9 @@ from flask_login import current_user
 from orders.models import Order
 from orders.progress import OrderProgress, for_buyer, is_final, progress_of, status_label
 from persistence import as_utc, db, row_id
-from storefront.checkout_views import (
-    buyers_only,
-    provisioned_subscriptions,
-    visible_order,
-    visible_orders,
-)
+from storefront.order_views import provisioned_subscriptions, visible_order, visible_orders
 from storefront.pagination import PER_PAGE
+from storefront.security import buyers_only
 from storefront.templating import datetime_format
 
 bp = Blueprint("order_status", __name__)

@@ -35,9 +35,9 @@ from provisioning.jobs import (
 )
 from provisioning.tasks import enqueue_provisioning
 from storefront import consequences, tables
-from storefront.checkout_views import ORDER_CSV_HEADER, line_subscriptions, order_row
 from storefront.confirmation import confirmed, unconfirmed
 from storefront.fix_links import fix_urls
+from storefront.order_views import ORDER_CSV_HEADER, line_subscriptions, order_row
 from storefront.security import admin_only
 
 bp = Blueprint("orders_admin", __name__, url_prefix="/admin/orders")
