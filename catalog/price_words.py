@@ -14,6 +14,7 @@ never fail on a value Microsoft adds tomorrow.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from catalog.pricing import tax_label
 
@@ -84,6 +85,20 @@ def charged_words(cycle: str | None) -> str:
 def counted(count: int, one: str, many: str | None = None) -> str:
     """A count with its noun agreeing: "1 license", "5 licenses", "0 orders"."""
     return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+def percent_figure(percent) -> str:
+    """A percentage with every decimal it has and no more: 12 → "12", 12.5000 → "12.5",
+    12.345 → "12.345". A markup (B1) is applied to four decimals, so rounding it for the
+    page would show a markup other than the one charged; a form field holding it reads
+    back the same number."""
+    value = Decimal(percent).normalize()
+    return f"{value if value else Decimal(0):f}"  # no "-0", no "1E+2"
+
+
+def percent_words(percent) -> str:
+    """A percentage as the pages write it: "12 %", "12.345 %"."""
+    return f"{percent_figure(percent)} %"
 
 
 def tax_words(market: str | None) -> str:

@@ -15,9 +15,11 @@ from wtforms.validators import (
     Optional,
     Regexp,
     StopValidation,
+    ValidationError,
 )
 
 from catalog.models import SEGMENTS, Family
+from catalog.price_words import percent_figure
 from persistence import MAX_ID, MAX_MONEY
 from storefront.forms import options
 
@@ -78,6 +80,7 @@ class SettingsForm(FlaskForm):
                                                              message="A 2-letter country code.")])
 
 
+MARKUP_STEP = Decimal("0.0001")  # a Money column's four decimals
 # The largest amount the database holds, as a form says it (not rounded up past it).
 LARGEST = f"{MAX_MONEY.quantize(Decimal('0.01'), rounding=ROUND_DOWN):,}"
 # 13,50 or 1.234,50: an amount written with a decimal comma, as many locales write it.
@@ -129,11 +132,27 @@ class AmountField(DecimalField):
                 "decimals and no currency sign or spaces")
 
 
+class PercentField(AmountField):
+    """A percentage that reads back as the number it is (12.345, not 12.35), so a value
+    shown in the field is the one saved again."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else percent_figure(self.data)
+
+
 class MarkupForm(FlaskForm):
     product_id = SelectField("Product", validators=[Optional()])
-    markup_percent = AmountField("Markup on cost, %", example="10 or 12.5", validators=[
+    markup_percent = PercentField("Markup on cost, %", example="10 or 12.5", validators=[
         InputRequired(message="Enter the markup, e.g. 10 for cost plus 10 %."),
         NumberRange(-100, 1000, message="Enter a markup from -100 to 1000 (percent).")])
+
+    def validate_markup_percent(self, field) -> None:
+        # A markup is kept to a Money column's four decimals (B1): a fifth would be
+        # previewed, then rounded away on saving, and charged as a markup nobody saw.
+        if field.data != field.data.quantize(MARKUP_STEP):
+            raise ValidationError("Enter the markup with at most four decimals, e.g. 12.3456.")
 
 
 class RetailPriceForm(FlaskForm):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from accounts import team
 from billing.parties import invoice_money
-from catalog.price_words import counted, frequency_words, term_words
+from catalog.price_words import counted, frequency_words, percent_words, term_words
 from orders import rebuy
 from persistence import utcnow
 from provisioning import closing, doubts
@@ -239,8 +239,8 @@ def remove_markup(markup, default) -> Consequence:
         f"Remove the markup on {markup.product.title}" if markup.product
         else "Remove the default markup",
         f"{reseller} pays {markup_fallback(markup, default)} for {markup_subject(markup)} "
-        f"from now on, instead of your cost plus {markup.markup_percent:.2f} %; shop pages "
-        "show the new prices at once. You can set a markup again at any time.")
+        f"from now on, instead of your cost plus {percent_words(markup.markup_percent)}; "
+        "shop pages show the new prices at once. You can set a markup again at any time.")
 
 
 def markup_subject(markup) -> str:
@@ -251,7 +251,7 @@ def markup_fallback(markup, default) -> str:
     """What the reseller pays once this markup is gone: `default` is its default markup
     (None: it has none), which a product's own markup stood in front of."""
     if markup.product_id is not None and default is not None:
-        return f"your cost plus its default markup of {default.markup_percent:.2f} %"
+        return f"your cost plus its default markup of {percent_words(default.markup_percent)}"
     return "your retail price"
 
 

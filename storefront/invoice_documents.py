@@ -18,6 +18,7 @@ from flask import render_template
 from billing.documents import STATUS_LABELS, corrections, grouped
 from billing.models import Invoice
 from billing.parties import invoice_money
+from catalog.price_words import percent_words
 from persistence.money import minor_unit, round_money
 
 STYLESHEET = Path(__file__).resolve().parent / "static" / "invoice-print.css"
@@ -44,7 +45,7 @@ def money_formatter(invoice: Invoice) -> Callable[[Decimal | None], str]:
 
 def percent(rate: Decimal) -> str:
     """A tax rate as people write it: 0.19 → "19 %", 0.077 → "7.7 %"."""
-    return f"{(Decimal(rate) * 100).normalize():f} %"
+    return percent_words(Decimal(rate) * 100)
 
 
 def charge_label(charge_type: str) -> str:

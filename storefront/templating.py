@@ -196,6 +196,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(words.period_words, "per_period")
     app.add_template_filter(words.tax_words, "tax_words")
     app.add_template_filter(words.price_words, "price_words")
+    app.add_template_filter(words.percent_words, "percent")  # "12.345 %": every decimal
     app.add_template_filter(customer_money, "money")
     app.add_template_filter(site_money, "site_money")
     app.add_template_filter(amount_field, "amount_field")

@@ -192,7 +192,7 @@ def remove_markup(world, request) -> Case:
         return set(db.session.scalars(select(ResellerMarkup.product_id)
                                       .filter_by(reseller_id=reseller.id)))
     return Case(world.admin, f"/admin/catalog/markups/{reseller.id}/remove",
-                "Reseller A pays your cost plus its default markup of 10.00 % for Microsoft "
+                "Reseller A pays your cost plus its default markup of 10 % for Microsoft "
                 "365 Business Standard from now on", markups,
                 {"product_id": str(product_id)}, page=f"/admin/catalog/markups/{reseller.id}")
 
