@@ -10,14 +10,13 @@ enrollment only (added or converted: never counted or billed twice).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from commitments.problems import Problem, problem, refuse_if_any
+from identifiers import guids
 
 RULE = "O7"
 MAX_SUBSCRIPTIONS_PER_ACCOUNT = 199
-_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclass(frozen=True)
@@ -50,15 +49,14 @@ def add_subscription(account: Account, subscription_id: str) -> Account:
 
 def normalise_subscription_id(subscription_id: str) -> str:
     """The id as kept and compared: trimmed, in lower case (Azure GUIDs ignore case)."""
-    return subscription_id.strip().lower()
+    return guids.compact(subscription_id)
 
 
 def subscription_id_problems(subscription_id: str) -> list[Problem]:
     """O7.subscription_id_not_a_guid unless the id typed is an Azure subscription GUID."""
-    if _GUID.fullmatch(normalise_subscription_id(subscription_id)):
+    if guids.is_valid(subscription_id):
         return []
-    message = ("Subscription ID must be the Azure subscription's GUID, such as "
-               "3f2c9a7e-5b1d-4e8a-9c6f-0d7e1a2b3c4d.")
+    message = f"Subscription ID must be the Azure subscription's GUID, such as {guids.EXAMPLE}."
     return [problem(RULE, "subscription_id_not_a_guid", message, "subscription_id")]
 
 

@@ -5,8 +5,7 @@ judged on Partner Center's answer when the order is checked and placed."""
 
 from __future__ import annotations
 
-import re
-
+from identifiers import guids
 from orders.cart import CartError
 from orders.models import Cart
 from persistence import db
@@ -14,7 +13,6 @@ from persistence import db
 RESERVATION = "azure_reservation"
 SCOPES = {"shared": "Shared: every subscription of the Azure plan",
           "single": "Single: one Azure subscription"}
-_GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
 def choose(cart: Cart, line_id: int, scope: str, azure_subscription_id: str) -> None:
@@ -28,8 +26,8 @@ def choose(cart: Cart, line_id: int, scope: str, azure_subscription_id: str) -> 
     scope = (scope or "").strip().lower()
     if scope not in SCOPES:
         raise CartError("Scope: choose shared or single for the reservation.")
-    chosen = (azure_subscription_id or "").strip().lower()
-    if not _GUID.fullmatch(chosen):
+    chosen = guids.compact(azure_subscription_id)
+    if not guids.is_valid(chosen):
         raise CartError("Azure subscription: choose one of the customer's Azure plan "
                         "subscriptions from the list.")
     line.reservation_scope, line.azure_subscription_id = scope, chosen

@@ -20,7 +20,6 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
-    UUID,
     AnyOf,
     DataRequired,
     Email,
@@ -38,6 +37,7 @@ from agreements.mca import date_agreed_problem
 from checkout.validators.address import EXTRA_COUNTRIES, country_name
 from checkout.validators.tax_id import FORMATS
 from checkout.validators.tax_id_names import GENERIC, tax_id_labels, tax_id_name
+from identifiers import guids
 from persistence import utcnow
 from storefront.local_times import choosable_zones
 
@@ -89,6 +89,18 @@ class EmailLength:
 def email_checks() -> list:
     """The validators of every email field: given, within the length limits, well formed."""
     return [DataRequired(), EmailLength(), Email()]
+
+
+class Guid:
+    """An Azure or Entra ID GUID (identifiers.guids: 8-4-4-4-12, any case, spaces around it
+    aside); anything else is refused with the field's own `message`."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        if not guids.is_valid(field.data):
+            raise ValidationError(self.message)
 
 
 class StrongPassword:
@@ -191,7 +203,7 @@ class TenantFields:
             "Use 2–27 letters, digits or hyphens, not starting or ending with a hyphen."))],
     )
     tenant_id = StringField(
-        "Existing tenant ID", validators=[Optional(), UUID(message="Enter the tenant ID GUID.")]
+        "Existing tenant ID", validators=[Optional(), Guid("Enter the tenant ID GUID.")]
     )
     tenant_domain = StringField("Existing tenant domain", validators=[Optional(), Length(max=255)])
 

@@ -8,18 +8,17 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, IntegerField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, NumberRange, Optional
 
 from persistence import db
 from relationships.models import GdapRelationship, GdapSettings
 from relationships.roles import ROLES, name_of
 from relationships.services import save_settings
-from storefront.forms import options
+from storefront.forms import Guid, options
 from storefront.pagination import paginate
 from storefront.security import admin_only
 
 bp = Blueprint("gdap_admin", __name__, url_prefix="/admin/gdap")
-GUID = r"^$|^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"
 
 
 class GdapSettingsForm(FlaskForm):
@@ -31,7 +30,7 @@ class GdapSettingsForm(FlaskForm):
     auto_extend = BooleanField("Extend by 180 days at expiry (not with Global Administrator)")
     security_group_id = StringField(
         "Security group that receives the roles (object ID, optional)",
-        validators=[Optional(), Regexp(GUID, message="Give the group's object ID (a GUID).")])
+        validators=[Optional(), Guid("Give the group's object ID (a GUID).")])
 
 
 @bp.route("/", methods=["GET", "POST"])

@@ -14,7 +14,7 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 PACKAGES = ("storefront", "demo", "provisioning", "orders", "checkout", "subscriptions",
             "commitments", "relationships", "agreements", "catalog", "notifications",
             "accounts", "persistence", "refusals", "connectors", "config", "exports",
-            "billing", "operations")
+            "billing", "operations", "identifiers")
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess:

@@ -14,16 +14,14 @@ The plan's own prerequisite, the Microsoft Customer Agreement, is K5's.
 
 from __future__ import annotations
 
-import re
-
 from checkout.context import CheckoutContext, LineFacts
 from checkout.problems import Problem
+from identifiers import guids
 
 RULE = "K12"
 RESERVATION, AZURE_PLAN = "azure_reservation", "azure_plan"
 SCOPES = ("shared", "single")
 LEGACY_AZURE_OFFER = "MS-AZR-0145P"
-_GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
 def check(ctx: CheckoutContext) -> list[Problem]:
@@ -61,12 +59,12 @@ def _subscription_slug(ctx: CheckoutContext, chosen: str) -> str | None:
     """What is wrong with the chosen Azure subscription, None when it is the plan's."""
     if not chosen:
         return "missing_subscription"
-    if not _GUID.fullmatch(chosen):
+    if not guids.is_valid(chosen):
         return "unknown_subscription"
     if ctx.azure_subscriptions is None:
         return "subscriptions_unconfirmed"
-    mine = {s.id.lower() for s in ctx.azure_subscriptions if s.active}
-    return None if chosen.lower() in mine else "subscription_not_in_plan"
+    mine = {guids.compact(s.id) for s in ctx.azure_subscriptions if s.active}
+    return None if guids.compact(chosen) in mine else "subscription_not_in_plan"
 
 
 def _plan_line(ctx: CheckoutContext, line: LineFacts, plan_lines: int) -> list[Problem]:

@@ -10,11 +10,11 @@ from marshmallow import Schema, ValidationError, fields, validate
 from accounts import emails
 from catalog.models import SEGMENTS
 from checkout.validators.address import EXTRA_COUNTRIES
+from identifiers import guids
 from persistence import MAX_ID
 from storefront.forms import DOMAIN_PREFIX
 
 COUNTRIES = sorted({c.alpha_2 for c in pycountry.countries} | set(EXTRA_COUNTRIES))
-GUID = r"^$|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
 class UtcDateTime(fields.DateTime):
@@ -34,6 +34,12 @@ def Id(*, strict: bool = True, **kwargs) -> fields.Integer:  # noqa: N802 - a fi
 def Text(max_length: int, *, min_length: int = 0, **kwargs) -> fields.String:  # noqa: N802
     """Text within a length; a blank address field is K1's to report, with its code."""
     return fields.String(validate=validate.Length(min=min_length, max=max_length), **kwargs)
+
+
+def _guid_or_none(value: str) -> None:
+    """An existing tenant's ID: none (""), or a GUID as identifiers.guids reads one."""
+    if value and not guids.is_valid(value):
+        raise ValidationError(f"Give the tenant ID as a GUID, such as {guids.EXAMPLE}.")
 
 
 def _email_fits(value: str) -> None:
@@ -150,7 +156,8 @@ class CustomerIn(Schema):
     tax_id = Text(50)
     tenant_mode = fields.String(load_default="new", validate=validate.OneOf(["new", "existing"]))
     domain_prefix = fields.String(validate=validate.Regexp(f"^$|{DOMAIN_PREFIX}"))
-    tenant_id = fields.String(validate=validate.Regexp(GUID))
+    tenant_id = fields.String(validate=_guid_or_none,
+                              metadata={"pattern": f"^$|^{guids.PATTERN}$"})
     tenant_domain = Text(255)
 
 

@@ -56,6 +56,19 @@ def test_refuses_a_scope_other_than_shared_or_single():
     assert codes(check(ctx)) == ["K12.missing_scope"]
 
 
+def test_allows_a_subscription_of_the_plan_pasted_with_spaces_around_it():
+    ctx = with_plan(reservation_line(reservation_scope="single",
+                                     azure_subscription_id=f" {AZURE_SUB.upper()} "))
+    assert check(ctx) == []
+
+
+def test_refuses_a_subscription_id_in_braces_or_without_hyphens_as_unknown():
+    for written in ("{" + AZURE_SUB + "}", AZURE_SUB.replace("-", "")):
+        ctx = with_plan(reservation_line(reservation_scope="shared",
+                                         azure_subscription_id=written))
+        assert codes(check(ctx)) == ["K12.unknown_subscription"], written
+
+
 def test_refuses_a_subscription_that_is_not_a_subscription_id():
     ctx = with_plan(reservation_line(reservation_scope="shared",
                                      azure_subscription_id="my-subscription"))
