@@ -16,6 +16,14 @@ left a fen owing that no offset could clear, and the dunning went on for it. Her
 note of part lowers what the page asks by exactly that part, and the offset of all that is
 left takes exactly what the page asked, net of tax and with VAT, its VAT the difference,
 never rounded again (offset_total): the invoice then reads paid, to the fen.
+
+Payments need not pay for net of tax in fen steps: after an offset of all that was left, a
+payment reversed and one of all but a fen paid instead can pay for as much net as the
+reversed one did (10,000.12 at 6% pays for 9,434.08, as 10,000.13 does), leaving a fen with
+VAT and nothing net. So while anything is owed, what is left net is at least a fen, the
+least an offset can take, and the offset of it takes the balance: no fen is left that no
+offset can clear. Only once credit notes took all the invoice billed net (one-fen
+reversals and offsets, over and over) can VAT be left with nothing net: a payment clears it.
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from commitments.money import ZERO, net_paid_for
+from commitments.money import FEN, ZERO, net_paid_for
 
 
 @dataclass(frozen=True)
@@ -59,11 +67,13 @@ class InvoiceFacts:
 
     def due_net(self, day: date) -> Decimal:
         """That balance net of tax: what the invoice still bills net, less what the payments
-        paid for; nothing once nothing is owed."""
+        paid for; nothing once nothing is owed. While anything is owed, at least the fen an
+        offset can take (see the module's docstring), if the invoice still bills it net."""
         if self.due_with_tax(day) <= ZERO:
             return ZERO
-        net = self.billed(day)[0] - net_paid_for(self.paid(day), self.tax_rate)
-        return max(net, ZERO)
+        billed = self.billed(day)[0]
+        net = billed - net_paid_for(self.paid(day), self.tax_rate)
+        return min(max(net, FEN), max(billed, ZERO))
 
     def offset_total(self, net: Decimal, day: date) -> Decimal | None:
         """What a credit note of `net` takes off with VAT when `net` is all that is left net
