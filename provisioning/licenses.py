@@ -39,12 +39,13 @@ from provisioning import results
 from provisioning.attention import ADMIN_RETRY, NeedsAttention
 from provisioning.steps import Checkpoint
 from subscriptions.matching import ProductIndex, Unmatched, adopt, owners_of
+from subscriptions.mirrored_at import mirror_refundable, mirrored_now
 from subscriptions.models import Subscription
 from subscriptions.scheduled import scheduled_words
 from subscriptions.seen_changes import seen_seat_change
 from subscriptions.services import note_removed_schedule
 from subscriptions.sync import mirror as copy_remote
-from subscriptions.sync import mirror_refundable, next_term_words
+from subscriptions.sync import next_term_words
 
 ENDED = frozenset({"deleted", "cancelled", "expired", "disabled"})
 TAKES_LICENSES = ("active", "pending")  # pending: it will, once its order completes
@@ -109,6 +110,9 @@ def _record_added(order: Order, line: OrderLine, subscription: Subscription,
     # S2: the added licences may be removed for their own 7 days, which the reduction page
     # reads from the mirror: taken from this answer, not an hour later from the sync.
     mirror_refundable(subscription, updated)
+    # A sync pass that listed the subscription before this PATCH leaves the row alone
+    # (subscriptions.mirrored_at): judged against that list, 15 seats were 5 removed.
+    mirrored_now(subscription)
     before = line.target_quantity - line.quantity
     note = (f"{counted(line.quantity, 'license')} added by order {order.number}; "
             f"{updated.quantity} in all.")

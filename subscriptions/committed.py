@@ -3,7 +3,7 @@ read again, so a change a racing request committed meanwhile is counted first, a
 
 The storefront's own changes read what they record from this way (a seat change's seats
 before it, a cancellation, a support request), and so does the hourly sync before it bills
-a change it sees on a row (subscriptions.seen_at_renewal)."""
+a change it sees on a row (subscriptions.mirrored_at)."""
 
 from __future__ import annotations
 

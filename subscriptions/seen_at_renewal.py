@@ -44,7 +44,6 @@ from connectors.partner_center.commerce_types import Subscription as RemoteSubsc
 from connectors.partner_center.transition_types import Transition
 from persistence import as_utc
 from subscriptions import rules, seen_changes
-from subscriptions.committed import reread
 from subscriptions.models import Subscription, SubscriptionEvent
 from subscriptions.quotes import facts
 from subscriptions.rules import CANCEL_WINDOW, SAME_TERM
@@ -59,13 +58,10 @@ def billable(sub: Subscription, remote: RemoteSubscription, now: datetime, *,
     """The billable changes Partner Center shows against the local row (not yet mirrored),
     as subscriptions.seen_changes judges them, and those a renewal seen late hides.
 
-    A row Partner Center shows otherwise is judged as committed, under its lock until the
-    sync's commit (subscriptions.committed): the storefront's own seat change may have
-    had Partner Center's answer before the sync read it, and be recording it from the same
-    count; judged on the row as first read, both credited the five seats removed (B3).
-    Rows that match, most of them, take no lock."""
-    if _differs(sub, remote):
-        reread(sub)
+    The sync reads a row Partner Center shows otherwise under its lock, as committed, first
+    (subscriptions.mirrored_at): the storefront's own seat change may have had Partner
+    Center's answer before the sync read it, and be recording it from the same count;
+    judged on the row as first read, both credited the five seats removed (B3)."""
     renewing = renews(sub, remote)
     if renewing and remote.status != DELETED and sub.family not in NO_SEATS \
             and sub.status != "cancelled" and sub.pc_subscription_id == remote.id:
@@ -78,13 +74,6 @@ def renews(sub: Subscription, remote: RemoteSubscription) -> bool:
     """Partner Center reports a later term end: a new term began at the old end."""
     new_end, old_end = as_utc(remote.term_end), as_utc(sub.term_end)
     return None not in (new_end, old_end) and new_end - old_end > SAME_TERM and sub.renews
-
-
-def _differs(sub: Subscription, remote: RemoteSubscription) -> bool:
-    """Whether Partner Center shows the row otherwise than as held in what billable judges:
-    its seats, a cancellation, a renewal."""
-    return sub.status != "cancelled" and (remote.quantity != sub.quantity or renews(
-        sub, remote) or remote.status == DELETED)
 
 
 def _across_renewal(sub: Subscription, remote: RemoteSubscription, now: datetime,

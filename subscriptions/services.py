@@ -22,6 +22,7 @@ from subscriptions import rules
 from subscriptions.committed import committed, reread
 from subscriptions.errors import SubscriptionRefused, refuse
 from subscriptions.keys import download_url, reveal_key, revoke_keys
+from subscriptions.mirrored_at import mirrored_now
 from subscriptions.models import Subscription, SubscriptionEvent
 from subscriptions.order_lines import line_to_cancel
 from subscriptions.quotes import (
@@ -321,6 +322,7 @@ def cancel(sub: Subscription, user, client: PartnerCenterClient,
         if _cancelled_meanwhile(sub):
             return shown
         sub.status, sub.autorenew = "cancelled", False
+        mirrored_now(sub)  # Partner Center's answer: a sync's older list leaves it be
         revoke_keys(sub, now_or(now))
     else:
         request_id = _send(sub, user, "cancel", lambda rid: client.update_subscription(

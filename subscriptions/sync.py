@@ -10,7 +10,6 @@ matching rules of subscriptions.matching (the import of an existing base uses th
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from subscriptions.matching import (
     known_subscriptions,
     owners_of,
 )
+from subscriptions.mirrored_at import mirror_refundable, mirrored_now, newer_than_list
 from subscriptions.models import RenewedTerm, Subscription, SubscriptionEvent
 from subscriptions.moved_in import Awaiting, awaiting, link_made, made_by, settle
 from subscriptions.order_sync import with_orders
@@ -119,17 +119,8 @@ def mirror(sub: Subscription, remote: RemoteSubscription) -> list[str]:
     if remote.cancellation_allowed_until:
         sub.cancellation_allowed_until = remote.cancellation_allowed_until
     mirror_refundable(sub, remote)
-    sub.synced_at = datetime.now(UTC)
+    mirrored_now(sub)
     return changes
-
-
-def mirror_refundable(sub: Subscription, remote: RemoteSubscription) -> None:
-    """S2: what may still be removed, and until when, as Partner Center reports it (kept
-    as it was when the answer does not report it)."""
-    if remote.refundable is not None:
-        sub.refundable = json.dumps([
-            {"quantity": s.quantity, "until": s.allowed_until.isoformat()}
-            for s in remote.refundable if s.allowed_until is not None])
 
 
 def _renewal(sub: Subscription, remote: RemoteSubscription, changes: list[str]) -> bool:
@@ -257,19 +248,22 @@ class _Read:
 def mirror_tenant(tenant_id: str, remotes: Sequence[RemoteSubscription],
                   owners: Sequence[Owner], known: dict[str, Subscription],
                   products: ProductIndex, into: Findings,
-                  transitions: Transitions | None = None) -> None:
+                  transitions: Transitions | None = None,
+                  listed_at: datetime | None = None) -> None:
     """Bring a tenant's remote subscriptions onto their local rows, adopting the ones the
     storefront does not know yet; `into` (a SyncReport or an ImportSummary) counts them.
     Seat changes and cancellations made in Partner Center are written as billing charges
     the storefront's own (B2/B3, subscriptions.seen_changes), in the caller's one commit;
-    with `transitions`, seats upgraded there as its upgrades, on both sides (R4)."""
+    with `transitions`, seats upgraded there as its upgrades, on both sides (R4). A row
+    the storefront mirrored after `listed_at`, when the list was asked for, waits for the
+    next pass (subscriptions.mirrored_at)."""
     # Only the sync reads transitions: an import has no upgrade records to answer.
     now, moved_in = datetime.now(UTC), awaiting(tenant_id) if transitions else {}
     rows = [_read(known[r.id], r, transitions) for r in remotes if r.id in known]
     # Sources first, then new rows last: a row seats moved into knows them (R4).
     for row in sorted(rows, key=lambda row: not moved_out_since_seen(row.sub,
                                                                       row.moves or ())):
-        _mirror_known(row, now, into, moved_in)
+        _mirror_known(row, now, into, moved_in, listed_at)
     # B1: the sync's adoption is seen now (an import's is of a base billed elsewhere).
     seen = seen_mark(now) if transitions else None
     # Deleted ones first: an upgrade's source names the row its seats moved into (R4).
@@ -288,12 +282,15 @@ def _read(sub: Subscription, remote: RemoteSubscription,
     return _Read(sub, remote, _transitions_of(sub, remote, transitions))
 
 
-def _mirror_known(row: _Read, now: datetime, into: Findings, moved_in: Awaiting) -> None:
+def _mirror_known(row: _Read, now: datetime, into: Findings, moved_in: Awaiting,
+                  listed_at: datetime | None) -> None:
     """Mirror one known row and write what Partner Center changed on it as billed; its
     upgrades seen join `moved_in`, by the Partner Center id of the row they moved into, and
     those into it are answered (subscriptions.moved_in)."""
     sub, remote = row.sub, row.remote
-    if row.moves is None:  # not answered: the row waits, unchanged, for the next pass
+    # Its transitions not answered, or the row newer than the list (judged as committed):
+    # it waits, unchanged, for the next pass.
+    if row.moves is None or newer_than_list(sub, remote, listed_at):
         into.subscriptions.skipped += 1
         return
     upgrades = sorted(moved_in.pop(remote.id, []), key=lambda e: as_utc(e.at))
@@ -404,12 +401,12 @@ def sync_tenant(tenant_id: str, client: PartnerCenterClient, products: ProductIn
                 first: int | None = None) -> SyncReport:
     """Refresh every local row of one customer tenant and adopt its new subscriptions; the
     caller commits. `first` is the customer that owns what no rule assigns elsewhere."""
-    report = SyncReport(customers=1)
+    report, listed_at = SyncReport(customers=1), datetime.now(UTC)
     # Older software is only in the orders list (order_sync), so both are read.
     remotes = with_orders(client, tenant_id, client.list_subscriptions(tenant_id), products)
     known = known_subscriptions(r.id for r in remotes)
     mirror_tenant(tenant_id, remotes, owners_of(tenant_id, first), known, products, report,
-                  lambda pc_id: client.get_transitions(tenant_id, pc_id))
+                  lambda pc_id: client.get_transitions(tenant_id, pc_id), listed_at)
     _entitlements(client, tenant_id, first)
     return report
 

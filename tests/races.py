@@ -56,3 +56,41 @@ def race(apps: dict[str, Flask], insert_into: str, act: Callable[[], object], *,
         release.set()
         event.remove(engine, "after_cursor_execute", hold)
     return waited, outcomes
+
+
+def before_statement(apps: dict[str, Flask], containing: str,
+                     acts: dict[str, Callable[[], object]]) -> dict[str, object]:
+    """Two requests in turn, not at once: A runs until its first statement containing
+    `containing` is about to execute, B then runs to its end (its commit), then A goes on.
+    What each act answered (its value, or the exception it raised), by name; `apps` names
+    each one's app, as for `race`. B's statements are its own: only A's are matched."""
+    outcomes: dict[str, object] = {}
+
+    def run(name: str) -> None:
+        with apps[name].app_context():
+            try:
+                outcomes[name] = acts[name]()
+            except Exception as error:  # noqa: BLE001 - the caller asserts on it
+                outcomes[name] = error
+            finally:
+                db.session.remove()
+
+    def then_b(conn, cursor, statement, parameters, context, executemany):
+        if containing in statement and threading.current_thread().name == "A" \
+                and "B" not in outcomes:
+            b = threading.Thread(target=run, args=("B",), name="B")
+            b.start()
+            b.join(timeout=30)
+            assert not b.is_alive(), "B waited for A: the two did not run in turn"
+
+    with apps["A"].app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", then_b)
+    try:
+        a = threading.Thread(target=run, args=("A",), name="A")
+        a.start()
+        a.join(timeout=60)
+    finally:
+        event.remove(engine, "before_cursor_execute", then_b)
+    assert "B" in outcomes, f"A never ran a statement containing {containing!r}: {outcomes}"
+    return outcomes
