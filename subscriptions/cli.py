@@ -25,6 +25,8 @@ def sync_command() -> None:
                "failed.")
     for reason, times in report.reasons.counts.items():
         click.echo(f"Not added ({times}×): {reason}")
+    for reason, times in report.waited.counts.items():
+        click.echo(f"Left for the next pass ({times}×): {reason}")
     if report.failed:
         raise click.ClickException("Partner Center refused some customers; run again later.")
 

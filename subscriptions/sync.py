@@ -11,7 +11,7 @@ matching rules of subscriptions.matching (the import of an existing base uses th
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -26,7 +26,7 @@ from connectors.partner_center.errors import PartnerCenterError
 from connectors.partner_center.transition_types import Transition
 from persistence import as_utc, db
 from subscriptions.adopted_cancelled import record_found_cancelled
-from subscriptions.adopted_upgraded import may_be_upgraded_away, upgraded_away
+from subscriptions.adopted_upgraded import upgraded_away
 from subscriptions.entitlements import mirror_entitlements
 from subscriptions.matching import (
     Findings,
@@ -58,25 +58,25 @@ from subscriptions.term_prices import (
     retail_unit_price,
     term_unit_price,
 )
+from subscriptions.transition_reads import Transitions, read_transitions, to_adopt
 
 log = logging.getLogger(__name__)
 # Partner Center calls a cancelled subscription "deleted".
 STATUS = {"deleted": "cancelled"}
 WATCHED = (("quantity", "quantity"), ("status", "status"), ("autorenew", "autorenew"))
 TERMS, CYCLES = ("P1M", "P1Y", "P3Y"), ("monthly", "annual", "triennial")
-# R4: reads a subscription's transitions in Partner Center, by its id (GET .../transitions).
-Transitions = Callable[[str], Sequence[Transition]]
 
 
 @dataclass
 class SyncReport:
     """What one sync pass did: tenants read, subscriptions by outcome, why some have no
-    local home."""
+    local home, and why new ones wait for the next pass."""
 
     customers: int = 0  # customer tenants read
     failed: int = 0  # tenants Partner Center did not answer for
     subscriptions: Tally = field(default_factory=Tally)
     reasons: Reasons = field(default_factory=Reasons)
+    waited: Reasons = field(default_factory=Reasons)  # R4, subscriptions.transition_reads
 
     @property
     def seen(self) -> int:
@@ -95,6 +95,7 @@ class SyncReport:
         self.customers += other.customers
         self.subscriptions.add(other.subscriptions)
         self.reasons.add(other.reasons)
+        self.waited.add(other.waited)
 
 
 def _remote_values(remote: RemoteSubscription) -> dict[str, object]:
@@ -249,14 +250,15 @@ def mirror_tenant(tenant_id: str, remotes: Sequence[RemoteSubscription],
                   owners: Sequence[Owner], known: dict[str, Subscription],
                   products: ProductIndex, into: Findings,
                   transitions: Transitions | None = None,
-                  listed_at: datetime | None = None) -> None:
+                  listed_at: datetime | None = None) -> Reasons:
     """Bring a tenant's remote subscriptions onto their local rows, adopting the ones the
     storefront does not know yet; `into` (a SyncReport or an ImportSummary) counts them.
     Seat changes and cancellations made in Partner Center are written as billing charges
     the storefront's own (B2/B3, subscriptions.seen_changes), in the caller's one commit;
     with `transitions`, seats upgraded there as its upgrades, on both sides (R4). A row
     the storefront mirrored after `listed_at`, when the list was asked for, waits for the
-    next pass (subscriptions.mirrored_at)."""
+    next pass (subscriptions.mirrored_at); so do the new ones while a transitions read
+    went unanswered: answers why (subscriptions.transition_reads)."""
     # Only the sync reads transitions: an import has no upgrade records to answer.
     now, moved_in = datetime.now(UTC), awaiting(tenant_id) if transitions else {}
     rows = [_read(known[r.id], r, transitions) for r in remotes if r.id in known]
@@ -266,15 +268,13 @@ def mirror_tenant(tenant_id: str, remotes: Sequence[RemoteSubscription],
         _mirror_known(row, now, into, moved_in, listed_at)
     # B1: the sync's adoption is seen now (an import's is of a base billed elsewhere).
     seen = seen_mark(now) if transitions else None
-    # Deleted ones first: an upgrade's source names the row its seats moved into (R4).
-    for remote in sorted((r for r in remotes if r.id not in known),
-                         key=lambda r: r.status != DELETED):
-        moves = _read_transitions(remote.id, transitions) \
-            if may_be_upgraded_away(remote) else ()
-        if moves is None:  # not answered: adopted by the next pass, not guessed now
-            into.subscriptions.skipped += 1
-            continue
+    new = [r for r in remotes if r.id not in known]
+    adopted, waiting = to_adopt(tenant_id, new, transitions, [
+        row.sub.pc_subscription_id for row in rows if row.moves is None])
+    into.subscriptions.skipped += len(new) - len(adopted)  # adopted by the next pass
+    for remote, moves in adopted:
         _adopt(remote, tenant_id, owners, products, into, now, seen, moved_in, moves)
+    return waiting
 
 
 def _read(sub: Subscription, remote: RemoteSubscription,
@@ -321,25 +321,7 @@ def _transitions_of(sub: Subscription, remote: RemoteSubscription,
     its day."""
     if transitions is None or not may_have_moved(sub, remote):
         return ()
-    return _read_transitions(sub.pc_subscription_id, transitions)
-
-
-def _read_transitions(pc_subscription_id: str, transitions: Transitions | None
-                      ) -> Sequence[Transition] | None:
-    """R4: a subscription's transitions (None: not answered, and may be later)."""
-    if transitions is None:  # an import's: it has no upgrade records to answer
-        return ()
-    try:
-        return transitions(pc_subscription_id)
-    except PartnerCenterError as error:
-        if error.retryable:
-            log.warning("transitions of subscription %s not read, left for the next pass: "
-                        "%s", pc_subscription_id, error)
-            return None
-        # Asking again will not help (a subscription with no transition history).
-        log.warning("transitions of subscription %s not readable: %s", pc_subscription_id,
-                    error)
-        return ()
+    return read_transitions(sub.pc_subscription_id, transitions)
 
 
 def _await(events: list[SubscriptionEvent], moved_in: Awaiting) -> None:
@@ -405,8 +387,9 @@ def sync_tenant(tenant_id: str, client: PartnerCenterClient, products: ProductIn
     # Older software is only in the orders list (order_sync), so both are read.
     remotes = with_orders(client, tenant_id, client.list_subscriptions(tenant_id), products)
     known = known_subscriptions(r.id for r in remotes)
-    mirror_tenant(tenant_id, remotes, owners_of(tenant_id, first), known, products, report,
-                  lambda pc_id: client.get_transitions(tenant_id, pc_id), listed_at)
+    report.waited = mirror_tenant(
+        tenant_id, remotes, owners_of(tenant_id, first), known, products, report,
+        lambda pc_id: client.get_transitions(tenant_id, pc_id), listed_at)
     _entitlements(client, tenant_id, first)
     return report
 

@@ -13,10 +13,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import pytest
+from sqlalchemy import select
+
+from billing.models import Charge
+from billing.runs import run_billing
 from connectors.partner_center.sandbox import bulk, seed
 from connectors.partner_center.sandbox.faults import Fault
+from persistence import db
 from subscriptions.sync import sync_all
-from tests.billing.conftest import nothing_added_again, price_in
+from tests.billing.conftest import nothing_added_again, only_event, price_in
 from tests.billing.test_b1_s3_subscriptions_adopted_already_cancelled import (
     october_billed_in_full,
 )
@@ -32,6 +38,7 @@ from tests.billing.test_r4_target_linked_a_pass_later import (
 from tests.billing.test_r4_upgrades_made_in_partner_center import history
 
 BUSINESS_STANDARD = "CFQ7TTC0LDPB:0001:CFQ7TTC0K5DJ"
+TRANSITIONS = "GET /v1/customers/*/subscriptions/*/transitions"
 BOUGHT, UPGRADED = (datetime(2021, 9, 10, 9, tzinfo=UTC), datetime(2021, 9, 20, 9, tzinfo=UTC))
 SEEN = datetime(2021, 9, 20, 10, tzinfo=UTC)
 SEP_10, SEP_20, OCT_9, OCT_10 = date(2021, 9, 10), date(2021, 9, 20), date(2021, 10, 9), \
@@ -104,26 +111,37 @@ def test_r4_the_sync_and_billing_again_add_nothing(shop, clock, pc_client, pc_sa
     assert [c[0] for c in charges_of(target_of(moved_to))].count("convert") == 1
 
 
-def test_r4_transitions_not_answered_leave_the_source_for_the_next_pass(
-        shop, clock, pc_client, pc_sandbox):
-    # Partner Center does not answer for the source's transitions at 10:00: that pass does
-    # not adopt it (as cancelled, or at all); the E3 subscription it adopts as a purchase of
-    # its own. The 11:00 pass adopts the source as the upgrade's, which the 12:00 pass
-    # links to the E3 row: charged the conversion, not a purchase, and no cancellation.
+@pytest.mark.parametrize("fault", [{"status": 503}, {"kind": "timeout"}],
+                         ids=["503", "timeout"])
+def test_r4_b1_transitions_not_answered_leave_source_and_target_for_the_next_pass(
+        app, shop, clock, pc_client, pc_sandbox, fault):
+    # Partner Center does not answer for the source's transitions at 10:00: that pass adds
+    # neither the source nor the E3 subscription (which the upgrade may have made, and
+    # was adopted as a purchase of its own), and says so. A run at 10:30 bills neither.
+    # The 11:00 pass adopts the source as the upgrade's and the E3 row linked to it:
+    # charged the conversion, never a purchase, and no cancellation.
     bought, moved_to = upgraded_away_before_seen(shop, clock, pc_client, pc_sandbox)
-    pc_sandbox.faults.add(Fault(endpoint="GET */transitions", status=503, count=None))
+    pc_sandbox.faults.add(Fault(endpoint=TRANSITIONS, count=None, **fault))
     clock.move_to(SEEN)
-    sync_all(pc_client)
-    assert target_of(bought) is None
+    said = app.test_cli_runner().invoke(args=["subscriptions", "sync"]).output
+    assert (target_of(bought), target_of(moved_to)) == (None, None)
+    assert f"Left for the next pass (2×): tenant {TENANT}: Partner Center did not answer " \
+           f"the transitions of subscription {bought}," in said
+    clock.move_to(datetime(2021, 9, 20, 10, 30, tzinfo=UTC))
+    run_billing("2021-09", SEP_20)
+    assert db.session.scalars(select(Charge.charge_type)).all() == []
     pc_sandbox.faults.clear()
-    for hour in (11, 12):
-        clock.move_to(datetime(2021, 9, 20, hour, tzinfo=UTC))
-        sync_all(pc_client)
+    clock.move_to(datetime(2021, 9, 20, 11, tzinfo=UTC))
+    assert sync_all(pc_client).waited.counts == {}
+    source, target = target_of(bought), target_of(moved_to)
+    upgrade, moved_in = only_event(source, "upgrade"), only_event(target, "upgrade")
+    assert (upgrade.data["to"], moved_in.data["from"]) == (target.id, source.id)
+    clock.move_to(datetime(2021, 9, 20, 12, tzinfo=UTC))
+    sync_all(pc_client)
     september_billed_in_full(clock)
-    assert [c[:3] for c in charges_of(target_of(bought))] == [
+    assert [c[:3] for c in charges_of(source)] == [
         ("new", 4, Decimal("40.32")), ("convert", -4, Decimal("-26.88"))]
-    assert [c[:3] for c in charges_of(target_of(moved_to))] == [
-        ("convert", 4, Decimal("80.64"))]
+    assert [c[:3] for c in charges_of(target)] == [("convert", 4, Decimal("80.64"))]
 
 
 def test_r4_k11_one_upgraded_before_its_customer_linked_its_tenant_is_charged_nothing(

@@ -28,34 +28,34 @@ from tests.billing.conftest import only_event
 from tests.billing.test_r4_upgrades_made_in_partner_center import (
     UPGRADED,
     e3_on_sale,
+    listed_while_converting,
     source_charges,
     ten_seats_seen_after_their_7_days,
     upgrade_in_partner_center,
 )
 
 AUG_1, AUG_17, AUG_31 = date(2021, 8, 1), date(2021, 8, 17), date(2021, 8, 31)
-TRANSITIONS = "GET /v1/customers/*/subscriptions/*/transitions"
 
 
 def adopted_and_charged_before_the_upgrade_was_seen(shop, clock, pc_client,
                                                     pc_sandbox) -> Subscription:
-    """4 seats upgraded on 1 August at 09:00; at 10:00 Partner Center does not answer the
-    source's transitions, so the sync adopts the E3 subscription as a purchase of its own;
-    at 10:30 August is billed in advance (its `new` cycle, 1–31 August, invoiced); the
-    sync sees the conversion at 11:00."""
+    """4 seats upgraded on 1 August at 09:00; at 10:00 Partner Center still lists the
+    source's 10 seats (the conversion still running there, completed at 10:20), so the
+    sync adopts the E3 subscription as a purchase of its own; at 10:30 August is billed
+    in advance (its `new` cycle, 1–31 August, invoiced); the sync sees the conversion at
+    11:00."""
     e3_on_sale()
     sub = ten_seats_seen_after_their_7_days(shop, clock, pc_client)
     clock.move_to(UPGRADED)
     moved_to = upgrade_in_partner_center(pc_client, sub, 4)
     clock.move_to(datetime(2021, 8, 1, 10, tzinfo=UTC))
-    pc_sandbox.add_fault(endpoint=TRANSITIONS, status=503, count=None)
-    sync_all(pc_client)
+    with listed_while_converting(pc_sandbox, sub, datetime(2021, 8, 1, 10, 20, tzinfo=UTC)):
+        sync_all(pc_client)
     target = db.session.scalar(select(Subscription).where(
         Subscription.pc_subscription_id == moved_to))
     clock.move_to(datetime(2021, 8, 1, 10, 30, tzinfo=UTC))
     run_billing("2021-08", AUG_1)
     assert source_charges(target) == [("new", 4, Decimal("120.96"), AUG_1, AUG_31)]
-    pc_sandbox.faults.clear()
     clock.move_to(datetime(2021, 8, 1, 11, tzinfo=UTC))
     sync_all(pc_client)
     return target

@@ -13,6 +13,8 @@ billed twice: on the source to the term's end and on the subscription they moved
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -20,6 +22,7 @@ from sqlalchemy import select
 
 from billing.charges import generate_charges
 from billing.models import Charge
+from connectors.partner_center import wire
 from persistence import db
 from subscriptions import upgrades
 from subscriptions.models import Subscription
@@ -34,6 +37,23 @@ def upgrade_in_partner_center(pc_client, sub: Subscription, seats: int) -> str:
     (offer,) = pc_client.get_transition_eligibilities(sub.tenant_id, sub.pc_subscription_id)
     return pc_client.create_transition(sub.tenant_id, sub.pc_subscription_id,
                                        offer.catalog_item_id, seats).to_subscription_id
+
+
+@contextmanager
+def listed_while_converting(pc_sandbox, sub: Subscription,
+                            completes: datetime) -> Iterator[None]:
+    """While the sync reads it, Partner Center lists the source with its seats as the
+    mirror holds them beside the subscription the upgrade made: the conversion, "Started"
+    when asked for, moves the seats when it completes, at `completes`, after that pass
+    (the sandbox moves them at once). The source shows no change, so the pass reads no
+    transitions of it."""
+    record = pc_sandbox.data["subscriptions"][sub.pc_subscription_id]
+    moved, record["wire"]["quantity"] = record["wire"]["quantity"], sub.quantity
+    try:
+        yield
+    finally:
+        record["wire"]["quantity"] = moved
+        record["transitions"][-1]["events"][-1]["timestamp"] = wire.iso(completes)
 
 
 def source_charges(sub: Subscription) -> list[tuple]:
@@ -266,22 +286,22 @@ def test_r4_two_upgrades_into_one_new_subscription_seen_in_one_pass_are_both_its
 
 def test_r4_a_subscription_adopted_before_its_sources_upgrade_was_seen_becomes_its_target(
         shop, clock, pc_client, pc_sandbox):
-    # Partner Center does not answer the source's transitions on the first pass after the
-    # upgrade: the source waits, and the E3 subscription is adopted as a purchase of its
-    # own. When the next pass sees the conversion, that row is its target: billed as the
-    # conversion for 1–17 August and on the source's dates, never a purchase on 1 August.
+    # The first pass after the upgrade reads the source's ten seats in Partner Center's
+    # list (the conversion still running there, completed at 10:30) beside the E3
+    # subscription, adopted as a purchase of its own. When the next pass sees the
+    # conversion, that row is its target: billed as the conversion for 1–17 August and on
+    # the source's dates, never a purchase on 1 August. (A pass whose transitions read
+    # went unanswered adopts no new subscription at all: subscriptions.transition_reads.)
     e3_on_sale()
     sub = ten_seats_seen_after_their_7_days(shop, clock, pc_client)
     clock.move_to(UPGRADED)
     moved_to = upgrade_in_partner_center(pc_client, sub, 4)
     clock.move_to(datetime(2021, 8, 1, 10, tzinfo=UTC))
-    pc_sandbox.add_fault(endpoint="GET /v1/customers/*/subscriptions/*/transitions",
-                         status=503, count=None)
-    sync_all(pc_client)
+    with listed_while_converting(pc_sandbox, sub, datetime(2021, 8, 1, 10, 30, tzinfo=UTC)):
+        sync_all(pc_client)
     target = db.session.scalar(select(Subscription).where(
         Subscription.pc_subscription_id == moved_to))
-    assert target is not None and history(sub) == []  # adopted; the source waits
-    pc_sandbox.faults.clear()
+    assert target is not None and history(sub) == []  # adopted; the source unchanged
     clock.move_to(datetime(2021, 8, 1, 11, tzinfo=UTC))
     sync_all(pc_client)
     sync_all(pc_client)
