@@ -147,7 +147,8 @@ def schedule(sub: Subscription, change: rules.NextTermChange, user,
     _check_plan(sub, change, client)
     dropped = dropped_plan(sub, change)
     request_id = _send(sub, user, "next_term", lambda rid: client.schedule_next_term(
-        sub.tenant_id, sub.pc_subscription_id, _instructions(sub, change), request_id=rid))
+        sub.tenant_id, sub.pc_subscription_id, _instructions(sub, change), request_id=rid),
+        client=client)
     # The history says when a change of plan gave way, so nobody wonders where it went.
     replaced = f" It replaces the change scheduled before: {describe(dropped)}." \
         if dropped else ""
@@ -164,7 +165,8 @@ def withdraw(sub: Subscription, user, client: PartnerCenterClient) -> Subscripti
     """R1: withdraw the scheduled change; the subscription renews as it is."""
     refuse(rules.check_withdraw(sub.next_term))
     request_id = _send(sub, user, "next_term", lambda rid: client.schedule_next_term(
-        sub.tenant_id, sub.pc_subscription_id, None, request_id=rid))
+        sub.tenant_id, sub.pc_subscription_id, None, request_id=rid),
+        client=client)
     sub.next_term = None
     sub.record("next_term_withdrawn", "The change scheduled for the renewal was withdrawn.",
                user, request_id)
@@ -195,7 +197,8 @@ def suspend(sub: Subscription, reason: str, user, client: PartnerCenterClient) -
     refuse(rules.check_suspend(sub.status, reason))
     scheduled = scheduled_words(sub)
     request_id = _send(sub, user, "suspend", lambda rid: client.update_subscription(
-        sub.tenant_id, sub.pc_subscription_id, status="suspended", request_id=rid))
+        sub.tenant_id, sub.pc_subscription_id, status="suspended", request_id=rid),
+        client=client)
     sub.suspension_reason = reason.strip()
     sub.record("suspend", f"Suspended by the provider: {sub.suspension_reason}", user,
                request_id)
@@ -212,7 +215,8 @@ def resume(sub: Subscription, user, client: PartnerCenterClient,
     at = as_utc(now) or datetime.now(UTC)
     refuse(rules.check_resume(sub.status, as_utc(sub.term_end), at))
     request_id = _send(sub, user, "resume", lambda rid: client.update_subscription(
-        sub.tenant_id, sub.pc_subscription_id, status="active", request_id=rid))
+        sub.tenant_id, sub.pc_subscription_id, status="active", request_id=rid),
+        client=client)
     sub.suspension_reason = ""
     sub.record("resume", "Reactivated by the provider.", user, request_id)
     notify(buyers(sub), f"{sub.title} is active again",

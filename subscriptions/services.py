@@ -37,6 +37,7 @@ from subscriptions.scheduled import scheduled_words
 from subscriptions.seen_changes import seen_seat_change
 from subscriptions.sync import mirror
 from subscriptions.term_prices import buyer_unit_price, price_of, retail_unit_price
+from subscriptions.write_answer import mirror_answer
 
 # Partner Center's own refusals, in the words of our rules.
 PC_CODES = {"900213": ("S3", "S3.cancellation_window_closed"),
@@ -70,11 +71,16 @@ def _agent(user) -> bool:
     return bool(getattr(user, "admin_agent", False))
 
 
-def _send(sub: Subscription, user, kind: str, call, needs: str = "pc_subscription_id") -> str:
+def _send(sub: Subscription, user, kind: str, call, needs: str = "pc_subscription_id", *,
+          client: PartnerCenterClient | None = None) -> str:
     """Run one connector call with a fresh MS-RequestId and mirror Partner Center's answer
-    (`_asked`); the request id."""
+    (`_asked`); the request id. With `client`, a write that changes no seats and no status
+    the sync bills (autorenew, a suspension, a schedule) first writes what the answer shows
+    changed in Partner Center itself as billed (subscriptions.write_answer, B2/B3)."""
     request_id, remote = _asked(sub, user, kind, call, needs)
-    if remote is not None:
+    if remote is not None and client is not None:
+        mirror_answer(sub, remote, client)
+    elif remote is not None:
         mirror(sub, remote)
     return request_id
 
@@ -156,7 +162,8 @@ def set_autorenew(sub: Subscription, on: bool, user, client: PartnerCenterClient
     refuse(rules.check_autorenew(facts(sub), on))
     scheduled = scheduled_words(sub)
     request_id = _send(sub, user, "autorenew", lambda rid: client.update_subscription(
-        sub.tenant_id, sub.pc_subscription_id, auto_renew_enabled=on, request_id=rid))
+        sub.tenant_id, sub.pc_subscription_id, auto_renew_enabled=on, request_id=rid),
+        client=client)
     _refuse_unless_applied(sub, on, user, request_id)
     sub.record("autorenew", f"Autorenew switched {'on' if on else 'off'}.", user, request_id)
     note_removed_schedule(sub, scheduled, user, request_id)

@@ -293,11 +293,25 @@ def _mirror_known(row: _Read, now: datetime, into: Findings, moved_in: Awaiting,
     if row.moves is None or newer_than_list(sub, remote, listed_at):
         into.subscriptions.skipped += 1
         return
+    changes = mirror_seen(sub, remote, now, row.moves, moved_in)
+    if not changes:
+        into.subscriptions.skipped += 1
+        return
+    into.subscriptions.updated += 1
+    sub.record("synced", "Changed in Partner Center: " + "; ".join(changes) + ".")
+
+
+def mirror_seen(sub: Subscription, remote: RemoteSubscription, now: datetime,
+                moves: Sequence[Transition], moved_in: Awaiting) -> list[str]:
+    """Mirror `remote` onto the row, first writing what Partner Center changed on it as
+    billed (B2/B3, R4: `moves` its transitions, `moved_in` the upgrade records awaiting
+    their target); answers the changes, in words. The sync's pass and a storefront write
+    that mirrors Partner Center's answer (subscriptions.write_answer) both judge so."""
     upgrades = sorted(moved_in.pop(remote.id, []), key=lambda e: as_utc(e.at))
     made = bool(upgrades) and made_by(sub, upgrades[0])
     if upgrades:
         db.session.flush()  # the sources' record ids its own name
-    seen = billable(sub, remote, now, transitions=row.moves,
+    seen = billable(sub, remote, now, transitions=moves,
                     moved_in=() if made else upgrades)  # before the mirror
     changes = mirror(sub, remote)
     if made:  # adopted as a purchase of its own before its source's upgrade was seen
@@ -305,12 +319,8 @@ def _mirror_known(row: _Read, now: datetime, into: Findings, moved_in: Awaiting,
         changes.append("billed as the subscription an upgrade made")
     elif upgrades:  # answered by the seats received, or billed before: never twice
         settle(sub, upgrades)
-    if not changes:
-        into.subscriptions.skipped += 1
-        return
-    into.subscriptions.updated += 1
     _await(_record_seen(sub, seen), moved_in)
-    sub.record("synced", "Changed in Partner Center: " + "; ".join(changes) + ".")
+    return changes
 
 
 def _transitions_of(sub: Subscription, remote: RemoteSubscription,

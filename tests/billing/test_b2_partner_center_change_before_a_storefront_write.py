@@ -1,0 +1,42 @@
+"""S2/B2: seats someone added in Partner Center itself since the hourly sync last saw the
+subscription are charged once, from the day Partner Center added them, even when a
+storefront change (autorenew here) mirrors Partner Center's answer before the sync runs:
+that answer showed the new count, and copied onto the row without a record, no pass saw a
+change to bill."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from billing.runs import run_billing
+from subscriptions.services import set_autorenew
+from subscriptions.sync import sync_all
+from tests.billing.conftest import price_in, provisioned
+from tests.billing.test_b2_b3_partner_center_changes import (
+    JUNE_END,
+    charges,
+    in_partner_center,
+    invoice_lines,
+)
+
+
+def test_b2_seats_added_in_partner_center_before_an_autorenew_switch_are_charged_once(
+        shop, clock, pc_client):
+    sub = provisioned(shop.customer_a, shop.reseller_a_user, price_in(shop, "DE", "EUR",
+                                                                       "10.08"), 10, pc_client)
+    clock.move_to(datetime(2021, 6, 20, 23, tzinfo=UTC))
+    in_partner_center(pc_client, sub, quantity=12)
+    clock.move_to(datetime(2021, 6, 21, 0, 30, tzinfo=UTC))
+    set_autorenew(sub, False, shop.reseller_a_user, pc_client)  # before the sync's pass
+    for hour in (1, 2):
+        clock.move_to(datetime(2021, 6, 21, hour, tzinfo=UTC))
+        sync_all(pc_client)
+    run_billing("2021-06", JUNE_END)
+    # As when the sync sees it first (test_b2_b3_partner_center_changes): −94.08, +112.89.
+    assert invoice_lines() == [("new", 10, Decimal("100.80")),
+                               ("addQuantity", -10, Decimal("-94.08")),
+                               ("addQuantity", 12, Decimal("112.89"))]
+    assert charges("2021-06")[1][3:] == (date(2021, 6, 20), date(2021, 7, 17))
+    assert [e.kind for e in sub.events if e.kind in ("quantity", "autorenew")] == [
+        "quantity", "autorenew"]
