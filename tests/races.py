@@ -14,6 +14,22 @@ from sqlalchemy import event
 from persistence import db
 
 
+def _runner(apps: dict[str, Flask], acts: dict[str, Callable[[], object]],
+            outcomes: dict[str, object]) -> Callable[[str], None]:
+    """Run one named act in its app, keeping what it answered (its value, or the exception
+    it raised) in `outcomes`."""
+    def run(name: str) -> None:
+        with apps[name].app_context():
+            try:
+                outcomes[name] = acts[name]()
+            except Exception as error:  # noqa: BLE001 - the caller asserts on it
+                outcomes[name] = error
+            finally:
+                db.session.remove()
+
+    return run
+
+
 def race(apps: dict[str, Flask], insert_into: str, act: Callable[[], object], *,
          prefix: str = "INSERT INTO") -> tuple[bool, dict[str, object]]:
     """Whether B waited for A (still running a second after it began), and what `act`
@@ -29,14 +45,7 @@ def race(apps: dict[str, Flask], insert_into: str, act: Callable[[], object], *,
             inserted.set()
             release.wait(timeout=30)
 
-    def run(name: str) -> None:
-        with apps[name].app_context():
-            try:
-                outcomes[name] = act()
-            except Exception as error:  # noqa: BLE001 - the caller asserts on it
-                outcomes[name] = error
-            finally:
-                db.session.remove()
+    run = _runner(apps, {"A": act, "B": act}, outcomes)
 
     with apps["A"].app_context():
         engine = db.engine
@@ -66,14 +75,7 @@ def before_statement(apps: dict[str, Flask], containing: str,
     each one's app, as for `race`. B's statements are its own: only A's are matched."""
     outcomes: dict[str, object] = {}
 
-    def run(name: str) -> None:
-        with apps[name].app_context():
-            try:
-                outcomes[name] = acts[name]()
-            except Exception as error:  # noqa: BLE001 - the caller asserts on it
-                outcomes[name] = error
-            finally:
-                db.session.remove()
+    run = _runner(apps, acts, outcomes)
 
     def then_b(conn, cursor, statement, parameters, context, executemany):
         if containing in statement and threading.current_thread().name == "A" \

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, or_, select, text
+from sqlalchemy import inspect, or_, select
 
 from billing import late_billed
 from billing.models import Charge
@@ -15,6 +15,7 @@ from persistence import db
 from storefront import create_app
 from tests.conftest import on_database
 from tests.provisioning.databases import BACKENDS, database
+from tests.query_plans import plan_of
 
 INDEX = "ix_charges_period_start_billing_month"
 
@@ -28,14 +29,7 @@ def plan(month: str) -> str:
     read = select(Charge.id, Charge.amount).where(
         or_(Charge.billing_month == month, late_billed.billed_later(month)))
     compiled = str(read.compile(db.engine, compile_kwargs={"literal_binds": True}))
-    if db.engine.dialect.name == "sqlite":
-        return "\n".join(row[-1] for row in db.session.execute(
-            text(f"EXPLAIN QUERY PLAN {compiled}")))
-    # An empty table is cheapest read whole: ask which plan the index makes possible.
-    db.session.execute(text("SET LOCAL enable_seqscan = off"))
-    found = "\n".join(row[0] for row in db.session.execute(text(f"EXPLAIN {compiled}")))
-    db.session.rollback()
-    return found
+    return plan_of(compiled)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

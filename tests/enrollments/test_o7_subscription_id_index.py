@@ -14,6 +14,7 @@ from persistence import db
 from storefront import create_app
 from tests.conftest import on_database
 from tests.provisioning.databases import BACKENDS, database
+from tests.query_plans import plan_of
 
 INDEX = "ix_account_subscriptions_lower_subscription_id"
 GUID = "3f2c9a7e-5b1d-4e8a-9c6f-0d7e1a2b3c4d"
@@ -42,17 +43,7 @@ def plan_of_the_holders_read() -> str:
     finally:
         event.remove(db.engine, "before_cursor_execute", seen)
     [(statement, parameters)] = ran
-    connection = db.session.connection()
-    if db.engine.dialect.name == "sqlite":
-        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
-        found = "\n".join(row[-1] for row in rows)
-    else:
-        # An empty table is cheapest read whole: ask which plan the index makes possible.
-        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-        rows = connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
-        found = "\n".join(row[0] for row in rows)
-    db.session.rollback()
-    return found
+    return plan_of(statement, parameters)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
