@@ -37,7 +37,7 @@ from subscriptions.scheduled import scheduled_words
 from subscriptions.seen_changes import seen_seat_change
 from subscriptions.sync import mirror
 from subscriptions.term_prices import buyer_unit_price, price_of, retail_unit_price
-from subscriptions.write_answer import mirror_answer
+from subscriptions.write_answer import mirror_answer, mirror_read
 
 # Partner Center's own refusals, in the words of our rules.
 PC_CODES = {"900213": ("S3", "S3.cancellation_window_closed"),
@@ -197,11 +197,14 @@ def check_quantity(sub: Subscription, quantity: int) -> None:
 def change_quantity(sub: Subscription, quantity: int, user, client: PartnerCenterClient,
                     now: datetime | None = None) -> Subscription:
     """S2: set the license count; fewer only inside the 168-hour window. Partner Center
-    removes a change scheduled for the renewal (R1), which the history then says."""
-    known = facts(sub)
+    removes a change scheduled for the renewal (R1), which the history then says. Judged
+    on the seats Partner Center holds (`_read_seats`), one more call per seat change."""
+    refuse(rules.check_most(facts(sub), quantity))  # whatever the count: nothing is read
+    _read_seats(sub, user, client)
+    if sub.quantity == quantity:  # Partner Center holds them already: nothing to send
+        return sub
     check_quantity(sub, quantity)
-    refuse(rules.check_remove_licenses(known, sub.quantity, quantity, now_or(now))
-           or rules.check_most(known, quantity))
+    refuse(rules.check_remove_licenses(facts(sub), sub.quantity, quantity, now_or(now)))
     scheduled, held, last_seen = scheduled_words(sub), sub.quantity, as_utc(sub.synced_at)
     request_id, remote = _asked(sub, user, "quantity", lambda rid: client.update_subscription(
         sub.tenant_id, sub.pc_subscription_id, quantity=quantity, request_id=rid))
@@ -212,6 +215,15 @@ def change_quantity(sub: Subscription, quantity: int, user, client: PartnerCente
     note_removed_schedule(sub, scheduled, user, request_id)
     db.session.commit()
     return sub
+
+
+def _read_seats(sub: Subscription, user, client: PartnerCenterClient) -> None:
+    """S2/B2: read the subscription from Partner Center and write what it changed itself
+    as the sync would (subscriptions.write_answer.mirror_read). Unanswered, the change is
+    refused as a PATCH Partner Center did not answer is, never judged on the row's seats."""
+    _, remote = _asked(sub, user, "quantity", lambda rid: client.get_subscription(
+        sub.tenant_id, sub.pc_subscription_id, correlation_id=rid))
+    mirror_read(sub, remote, client)
 
 
 def _seats_now(sub: Subscription) -> int:

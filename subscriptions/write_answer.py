@@ -21,9 +21,12 @@ from connectors.partner_center import PartnerCenterClient
 from connectors.partner_center.commerce_types import Subscription as RemoteSubscription
 from connectors.partner_center.errors import PartnerCenterError
 from connectors.partner_center.transition_types import Transition
+from persistence import db
+from subscriptions.committed import reread
 from subscriptions.models import Subscription
 from subscriptions.moved_in import awaiting
-from subscriptions.seen_changes import may_have_moved
+from subscriptions.seen_at_renewal import renews
+from subscriptions.seen_changes import DELETED, may_have_moved
 from subscriptions.sync import mirror_seen
 
 log = logging.getLogger(__name__)
@@ -35,6 +38,29 @@ def mirror_answer(sub: Subscription, remote: RemoteSubscription,
     sync would (module doc); answers the changes, in words."""
     return mirror_seen(sub, remote, datetime.now(UTC), _moves(sub, remote, client),
                        awaiting(sub.tenant_id))
+
+
+def mirror_read(sub: Subscription, remote: RemoteSubscription,
+                client: PartnerCenterClient) -> None:
+    """S2/B2: a seat change is judged on Partner Center's seats, not the row's: 5 added in
+    its portal since the last pass made 10 → 12 an addition of 2 (charged from today) where
+    Partner Center removed 3 of 15. What it changed itself (`remote`, just read) is written
+    as billed first, in its own commit, under the row's lock: a racing request or pass that
+    recorded it already is counted, never twice, and it stays written if S2 then refuses."""
+    if not _changed_there(sub, remote):
+        return
+    reread(sub)
+    if _changed_there(sub, remote):
+        mirror_answer(sub, remote, client)
+    db.session.commit()
+
+
+def _changed_there(sub: Subscription, remote: RemoteSubscription) -> bool:
+    """Whether Partner Center shows a change the sync bills: seats, a cancellation, a
+    renewal. The seats still removable alone are left to the PATCH, which Partner Center
+    judges itself (its refusal is S2's, subscriptions.services)."""
+    return sub.status != "cancelled" and (
+        remote.quantity != sub.quantity or remote.status == DELETED or renews(sub, remote))
 
 
 def _moves(sub: Subscription, remote: RemoteSubscription,
