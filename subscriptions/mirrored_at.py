@@ -60,13 +60,14 @@ def _after(sub: Subscription, listed_at: datetime | None) -> bool:
     return None not in (listed_at, stamped) and stamped > listed_at
 
 
-def shown_otherwise(sub: Subscription, remote: RemoteSubscription) -> bool:
+def shown_otherwise(sub: Subscription, remote: RemoteSubscription, *,
+                    removable: bool = True) -> bool:
     """Whether Partner Center shows the row otherwise than as held in what the sync judges:
-    its seats, a cancellation, a renewal, the seats still removable. (A row read cancelled
-    was read after the cancellation's commit, its stamp with it.)"""
+    its seats, a cancellation, a renewal, and with `removable` the seats still removable.
+    (A row read cancelled was read after the cancellation's commit, its stamp with it.)"""
     return sub.status != "cancelled" and (
         remote.quantity != sub.quantity or renews(sub, remote) or remote.status == DELETED
-        or _removable_otherwise(sub, remote))
+        or (removable and _removable_otherwise(sub, remote)))
 
 
 def mirror_refundable(sub: Subscription, remote: RemoteSubscription) -> None:

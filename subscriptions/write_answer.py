@@ -23,10 +23,10 @@ from connectors.partner_center.errors import PartnerCenterError
 from connectors.partner_center.transition_types import Transition
 from persistence import db
 from subscriptions.committed import reread
+from subscriptions.mirrored_at import shown_otherwise
 from subscriptions.models import Subscription
 from subscriptions.moved_in import awaiting
-from subscriptions.seen_at_renewal import renews
-from subscriptions.seen_changes import DELETED, may_have_moved
+from subscriptions.seen_changes import may_have_moved
 from subscriptions.sync import mirror_seen
 
 log = logging.getLogger(__name__)
@@ -47,20 +47,14 @@ def mirror_read(sub: Subscription, remote: RemoteSubscription,
     Partner Center removed 3 of 15. What it changed itself (`remote`, just read) is written
     as billed first, in its own commit, under the row's lock: a racing request or pass that
     recorded it already is counted, never twice, and it stays written if S2 then refuses."""
-    if not _changed_there(sub, remote):
+    # The seats still removable alone are left to the PATCH, which Partner Center judges
+    # itself (its refusal is S2's, subscriptions.services).
+    if not shown_otherwise(sub, remote, removable=False):
         return
     reread(sub)
-    if _changed_there(sub, remote):
+    if shown_otherwise(sub, remote, removable=False):
         mirror_answer(sub, remote, client)
     db.session.commit()
-
-
-def _changed_there(sub: Subscription, remote: RemoteSubscription) -> bool:
-    """Whether Partner Center shows a change the sync bills: seats, a cancellation, a
-    renewal. The seats still removable alone are left to the PATCH, which Partner Center
-    judges itself (its refusal is S2's, subscriptions.services)."""
-    return sub.status != "cancelled" and (
-        remote.quantity != sub.quantity or remote.status == DELETED or renews(sub, remote))
 
 
 def _moves(sub: Subscription, remote: RemoteSubscription,
