@@ -14,7 +14,7 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
-from config.settings import ledger_keys
+from config.credentials import ledger_keys
 
 
 class UnknownKeyError(KeyError):

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from agreements.keys import LedgerKeys, UnknownKeyError, from_config
-from config.settings import ledger_legacy_rows
+from config.credentials import ledger_legacy_rows
 from exports.spreadsheet import csv_lines
 from persistence import db, utcnow
 from persistence.append_only import append_only

@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from config.settings import ConfigError, public_base_url
+from config.errors import ConfigError
+from config.settings import public_base_url
 
 
 def base_url() -> str:

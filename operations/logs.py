@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from pythonjsonlogger.json import JsonFormatter
 
-from config.settings import ConfigError
+from config.errors import ConfigError
 from operations import context
 
 SCRUBBED = "[scrubbed]"

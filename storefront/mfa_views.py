@@ -31,7 +31,7 @@ from markupsafe import Markup
 import notifications
 from accounts import mfa, services, sessions, sign_in
 from accounts.models import User
-from config.settings import product_key_cipher
+from config.credentials import product_key_cipher
 from persistence import db
 from storefront import consequences, throttling
 from storefront.confirmation import unconfirmed

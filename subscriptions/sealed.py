@@ -28,7 +28,7 @@ from flask import current_app
 from sqlalchemy import String
 from sqlalchemy.types import TypeDecorator
 
-from config.settings import product_key_cipher
+from config.credentials import product_key_cipher
 
 # A 100-character key becomes a token of at most 228 characters.
 TOKEN_LENGTH = 255

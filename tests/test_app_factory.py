@@ -2,7 +2,8 @@
 
 import pytest
 
-from config.settings import ConfigError, ProductionConfig, TestingConfig, validate
+from config.errors import ConfigError
+from config.settings import ProductionConfig, TestingConfig, validate
 from storefront import create_app
 
 

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from cryptography.fernet import InvalidToken
 from flask import current_app
 
-from config.settings import product_key_cipher
+from config.credentials import product_key_cipher
 
 
 # revision identifiers, used by Alembic.

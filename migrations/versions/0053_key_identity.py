@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 from flask import current_app
 
-from config.settings import product_key_cipher
+from config.credentials import product_key_cipher
 from subscriptions.sealed import key_identity_digest
 
 # revision identifiers, used by Alembic.

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 import notifications
+from config.errors import ConfigError
 from config.settings import (
-    ConfigError,
     DevelopmentConfig,
     ProductionConfig,
     TestingConfig,

@@ -12,7 +12,8 @@ from sqlalchemy import select, text
 
 from agreements import mca
 from agreements.keys import LedgerKeys, from_config
-from config.settings import ConfigError, ProductionConfig, TestingConfig, validate
+from config.errors import ConfigError
+from config.settings import ProductionConfig, TestingConfig, validate
 from persistence import db
 from storefront import create_app
 

@@ -14,7 +14,7 @@ import pytest
 import time_machine
 
 from accounts import mfa
-from config.settings import product_key_cipher
+from config.credentials import product_key_cipher
 from persistence import db
 from tests.conftest import PASSWORD, login, mailed_text, post_form
 from tests.security.test_mfa_enrolment_key import shown_key

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from config.settings import ConfigError, TestingConfig, live_credentials
+from config.credentials import live_credentials
+from config.errors import ConfigError
+from config.settings import TestingConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 LIVE = {"PARTNER_CENTER_MODE": "live", "PARTNER_CENTER_TENANT_ID": "contoso.onmicrosoft.com",

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from commitments.records import services
 from commitments.records.daily import run_daily
-from config.settings import ConfigError, ProductionConfig, TestingConfig, validate
+from config.errors import ConfigError
+from config.settings import ProductionConfig, TestingConfig, validate
 from notifications import notify
 from notifications.models import OutboxEmail
 from persistence import db
