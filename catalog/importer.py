@@ -3,11 +3,8 @@
 A price's natural key includes its EffectiveStartDate: next month's list, imported early,
 adds its rows beside today's, and the dates decide which sells (catalog/effective.py).
 
-Rows absent from a new file are kept but marked no longer listed, so past orders still
-point at their prices and the shop stops offering them; except rows the file does not yet
-replace (`_absent`): a row still selling until its offer's row in the file starts, and a
-row that starts later than the file's own (a current list says nothing of next month's).
-An offer missing from a list of next month's prices sells until that list starts.
+Rows absent from a new file are kept, unlisted or given an end (catalog.list_absent), so
+past orders still point at their prices.
 
 End of sale (C3) is Microsoft's word on one row, a SKU in one market: a row tagged
 EndOfSale is kept but not sold (`list_sells` false), so the shop stops offering it there
@@ -22,30 +19,23 @@ and neither lifts the other's. A row is listed (what the shop and checkout read)
 list sells it and the sync has not stopped it; a row the list adds for a SKU the sync
 stopped in its market is born stopped; a product is at end of sale when either ends it.
 
-The file is taken as Microsoft's full list only where it can be: a file with invalid lines
-unlists and ends nothing (an invalid line may be the very offer it would unlist, and a
-file that lost lines is no full list), and a file unlists only in the markets it has lines
-for (a one-market file says nothing about the others). Its valid lines still add and
-change prices.
-
-Everything goes through Core, and prices through the driver's executemany with values
-already in the database's form: per-row ORM and parameter processing was most of a 50,000
-row import (bench/catalog_import.py).
+A file with invalid lines unlists and ends nothing (an invalid line may be the very offer
+it would unlist); its valid lines still add and change prices.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from functools import cache
 
 from sqlalchemy import Table, bindparam, insert, select, update
 
 from catalog import version
 from catalog.bulk import paused_gc
-from catalog.effective import today
 from catalog.families import classify, is_not_cancellable
+from catalog.list_absent import absent_rows, as_date, describe_endings, left_out
 from catalog.models import Price, Product, Sku, SkuMarketStop
 from catalog.price_list import PriceRow
 from catalog.price_words import counted
@@ -239,11 +229,11 @@ def _upsert_prices(rows, sku_ids, summary: ImportSummary, progress) -> None:
     progress(len(rows) % PROGRESS_STEP)
     inserts = _inserts(new, existing, summary, sale, now) if existing else new
     summary.added = len(inserts)
-    gone, ending, ended = _absent(_left_out(existing, seen, rows, summary), seen, rows,
+    gone, ending, ended = absent_rows(left_out(existing, seen, rows, summary), seen, rows,
                                   sale, now, day)
     summary.end_of_sale = sum(1 for row in rows if at_end_of_sale(row.tags))
     summary.no_longer_listed, summary.ending = len(gone), len(ending)
-    summary.endings = _describe_endings(ended)
+    summary.endings = describe_endings(ended)
     _write(inserts, updates + ending, gone)
 
 
@@ -280,87 +270,12 @@ def _inserts(new: list[tuple], existing: dict, summary: ImportSummary, sale: _Sa
     return inserts
 
 
-class _FileStarts:
-    """The file's start dates: the earliest per offer (key less the start) of the offers
-    asked about, and the latest of all (the day the list is for)."""
-
-    def __init__(self, seen: set, rows, offers: set) -> None:
-        self.per_offer: dict[tuple, date] = {}
-        for key in seen:
-            if (offer := key[:-1]) in offers:
-                start = _as_date(key[-1]) or date.min
-                self.per_offer[offer] = min(self.per_offer.get(offer, date.max), start)
-        self.latest = max((row.effective_start or date.min for row in rows), default=None)
-
-
-def _left_out(existing: dict, seen: set, rows, summary: ImportSummary) -> list[tuple]:
-    """The listed rows the file leaves out that it may unlist or end: none when lines
-    were invalid, and only those of the markets the file has lines for."""
-    absent = [(key, held) for key, held in existing.items() if held[1] and key not in seen]
-    if not absent:
-        return []
-    markets = {row.market for row in rows}
-    summary.markets = sorted(markets)
-    mentioned = [(key, held) for key, held in absent if key[3] in markets]
-    summary.kept_other_markets = len(absent) - len(mentioned)
-    return [] if summary.invalid_lines else mentioned
-
-
-def _absent(absent: list[tuple], seen: set, rows, sale: _Sale, now, day
-            ) -> tuple[list[tuple], list[tuple], list[tuple]]:
-    """Of the listed rows the file leaves out: (those no longer listed, those given an end
-    instead, and the latter's keys with their last day). Kept: a row that starts after
-    every row of the file (the file speaks of an earlier month), and one the file's row of
-    its offer has not yet replaced (it sells until that row starts). A row of an offer the
-    file leaves out sells, when the file is next month's list, until that list starts."""
-    if not absent:  # an unchanged or first import: no pass over the file's starts
-        return [], [], []
-    starts = _FileStarts(seen, rows, {key[:-1] for key, _ in absent})
-    on, gone, ending, ended = today(), [], [], []
-    latest = starts.latest or date.min
-    for key, (price_id, _, values, _, _) in absent:
-        start = _as_date(key[-1]) or date.min
-        replaced_from = starts.per_offer.get(key[:-1])
-        if start > latest:
-            continue
-        if replaced_from is not None:
-            if replaced_from > max(on, start):
-                continue
-        elif latest > on:
-            ends = latest - timedelta(days=1)
-            if (_as_date(values[-1]) or date.max) > ends:
-                ending.append((*values[:-1], day[ends], *sale(key, True), now, price_id))
-                ended.append((key, ends))
-            continue
-        gone.append((sale.flag[False], sale.flag[False], now, price_id))  # the sync's stays
-    return gone, ending, ended
-
-
-def _describe_endings(ended: list[tuple]) -> list[str]:
-    """Each offer the new list leaves out, in the words of a changed price's line."""
-    if not ended:
-        return []
-    titles = dict(db.session.execute(
-        select(Sku.id, Product.title + " " + Sku.title).join(Product)
-        .where(Sku.id.in_({key[0] for key, _ in ended}))).all())
-    return sorted(f"{titles.get(sku_id, sku_id)} {term} {cycle} {market}: not in the new "
-                  f"list, sold until {ends}"
-                  for (sku_id, term, cycle, market, *_), ends in ended)
-
-
-def _as_date(value) -> date | None:
-    """A date as _existing_prices or _InDatabaseForm hold it (text on SQLite)."""
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(value)
-
-
 def _latest_per_offer(existing: dict) -> dict[tuple, tuple]:
     """Offer (key less the start) → (price fields, retail price) of its listed row that
     started last: what a new dated row of the offer replaces."""
     latest: dict[tuple, tuple] = {}
     for key, (_, was_listed, values, retail, _) in existing.items():
-        start = _as_date(key[-1]) or date.min
+        start = as_date(key[-1]) or date.min
         if was_listed and start >= latest.get(key[:-1], (date.min, None))[0]:
             latest[key[:-1]] = (start, (values, retail))
     return {offer: held for offer, (_, held) in latest.items()}
