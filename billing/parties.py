@@ -82,9 +82,14 @@ def invoice_money(invoice) -> Callable[[Decimal | None], str]:
     """How an invoice writes its amounts, for its pages and every message about it (a
     payment, a reversal, a credit note's limit): Babel, in the invoice's currency and its
     buyer's locale (buyer_money_locale), so a message says "$119.00" as the invoice does."""
-    locale = buyer_money_locale(invoice.buyer_customer, invoice.tax_country)
+    locale = invoice_locale(invoice)
     return lambda amount: "—" if amount is None else format_money(amount, invoice.currency,
                                                                    locale)
+
+
+def invoice_locale(invoice) -> str:
+    """The locale an invoice writes numbers in: its buyer's (buyer_money_locale)."""
+    return buyer_money_locale(invoice.buyer_customer, invoice.tax_country)
 
 
 def snapshot(issuer: str, reseller_id: int | None, customer_id: int | None) -> dict:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from babel.numbers import format_decimal
+
 from catalog.pricing import tax_label
 
 # Any other ISO 8601 duration of whole months, years, weeks or days (P5Y, P18M).
@@ -96,9 +98,18 @@ def percent_figure(percent) -> str:
     return f"{value if value else Decimal(0):f}"  # no "-0", no "1E+2"
 
 
-def percent_words(percent) -> str:
-    """A percentage as the pages write it: "12 %", "12.345 %"."""
-    return f"{percent_figure(percent)} %"
+def percent_words(percent, locale: str = "en_US") -> str:
+    """A percentage as the pages write it, every decimal kept (percent_figure) and written
+    as the reader writes numbers: "12.345 %" in en_US, "12,345 %" in de_DE, as the money
+    beside it is (a German invoice read "7.7 % VAT" under "1.234,50 €")."""
+    value = Decimal(percent_figure(percent))
+    return f"{format_decimal(value, locale=locale, decimal_quantization=False)} %"
+
+
+def share_words(percent, locale: str = "en_US") -> str:
+    """A margin's share of retail (catalog.margins, to one place) as the reader writes
+    numbers: "12.0 %", "12,0 %" beside "1,50 €"."""
+    return f"{format_decimal(percent, format='#,##0.0', locale=locale)} %"
 
 
 def tax_words(market: str | None) -> str:

@@ -50,7 +50,7 @@ from storefront.invoice_documents import (
     document,
     money_formatter,
     pdf,
-    percent,
+    percent_formatter,
 )
 from storefront.pagination import paginate
 from storefront.security import roles_required
@@ -177,5 +177,5 @@ def reinvoice(invoice_id: int):
         abort(404)  # no end customer of that id on this invoice
     return render_template("billing/reinvoice.html", invoice=found, statements=shown,
                            all_statements=statements, chosen=chosen,
-                           money=money_formatter(found), percent=percent,
+                           money=money_formatter(found), percent=percent_formatter(found),
                            charge_label=charge_label)

@@ -55,13 +55,13 @@ def refund_of(sub: Subscription, quote: Quote, retail: bool) -> Refund:
                          corrects=not retail)
 
 
-def tax_words(refund: Refund, money) -> str:
+def tax_words(refund: Refund, money, locale: str = "en_US") -> str:
     """What follows the quoted amount so it says what is credited: " excl. VAT (41,06 € with
     19 % VAT)", or " incl. 10 % GST" where prices include it (C6); nothing where no tax is
     charged (no rate, or 0 %: the amount is then all there is)."""
     if not refund.rate:
         return ""
-    rate = f"{percent(refund.rate)} {refund.label}"
+    rate = f"{percent(refund.rate, locale)} {refund.label}"
     if refund.inclusive:
         return f" incl. {rate}"
     return f" excl. {refund.label} ({money(refund.total)} with {rate})"

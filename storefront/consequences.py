@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from accounts import team
 from billing.parties import invoice_money
-from catalog.price_words import counted, frequency_words, percent_words, term_words
+from catalog.price_words import counted, frequency_words, term_words
 from orders import rebuy
 from persistence import utcnow
 from provisioning import closing, doubts
 from storefront.confirmation import Consequence
+from storefront.templating import site_percent
 from subscriptions.renewals import describe
 from subscriptions.scheduled import scheduled_words
 from subscriptions.support_answers import refund_granted
@@ -239,7 +240,7 @@ def remove_markup(markup, default) -> Consequence:
         f"Remove the markup on {markup.product.title}" if markup.product
         else "Remove the default markup",
         f"{reseller} pays {markup_fallback(markup, default)} for {markup_subject(markup)} "
-        f"from now on, instead of your cost plus {percent_words(markup.markup_percent)}; "
+        f"from now on, instead of your cost plus {site_percent(markup.markup_percent)}; "
         "shop pages show the new prices at once. You can set a markup again at any time.")
 
 
@@ -251,7 +252,7 @@ def markup_fallback(markup, default) -> str:
     """What the reseller pays once this markup is gone: `default` is its default markup
     (None: it has none), which a product's own markup stood in front of."""
     if markup.product_id is not None and default is not None:
-        return f"your cost plus its default markup of {percent_words(default.markup_percent)}"
+        return f"your cost plus its default markup of {site_percent(default.markup_percent)}"
     return "your retail price"
 
 

@@ -17,7 +17,7 @@ from flask import render_template
 
 from billing.documents import STATUS_LABELS, corrections, grouped
 from billing.models import Invoice
-from billing.parties import invoice_money
+from billing.parties import invoice_locale, invoice_money
 from catalog.price_words import percent_words
 from persistence.money import minor_unit, round_money
 
@@ -43,9 +43,15 @@ def money_formatter(invoice: Invoice) -> Callable[[Decimal | None], str]:
     return invoice_money(invoice)
 
 
-def percent(rate: Decimal) -> str:
-    """A tax rate as people write it: 0.19 → "19 %", 0.077 → "7.7 %"."""
-    return percent_words(Decimal(rate) * 100)
+def percent(rate: Decimal, locale: str = "en_US") -> str:
+    """A tax rate as people write it: 0.19 → "19 %", 0.077 → "7.7 %" ("7,7 %" in de_DE)."""
+    return percent_words(Decimal(rate) * 100, locale)
+
+
+def percent_formatter(invoice: Invoice) -> Callable[[Decimal], str]:
+    """Tax rates in the invoice's locale, as its amounts (money_formatter)."""
+    locale = invoice_locale(invoice)
+    return lambda rate: percent(rate, locale)
 
 
 def charge_label(charge_type: str) -> str:
@@ -58,7 +64,7 @@ def document(invoice: Invoice) -> dict:
     formatting helpers."""
     return {"invoice": invoice, "groups": grouped(invoice.lines),
             "corrected_by": corrections(invoice) if invoice.kind == "invoice" else [],
-            "money": money_formatter(invoice), "percent": percent,
+            "money": money_formatter(invoice), "percent": percent_formatter(invoice),
             "charge_label": charge_label, "status_label": STATUS_LABELS.get}
 
 

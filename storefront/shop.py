@@ -263,7 +263,8 @@ def _priced_cells(term: str, cycle: str, currency: str, amount: str, retail: str
     if retail is not None:  # only a reseller's: its cost stays with it
         m = margin(Decimal(amount), Decimal(retail), currency)
         percent = m.percent
-        share = "" if percent is None else f' <small class="muted">({percent} %)</small>'
+        share = "" if percent is None else \
+            f' <small class="muted">({e(words.share_words(percent, locale))})</small>'
         cells += (f'<td class="num" data-label="Retail to your customer">'
                   f'<span data-testid="retail">'
                   f'{_money_html(str(m.retail), currency, locale)} '

@@ -20,7 +20,7 @@ from accounts.scoping import visible_customers
 from billing.azure_usage import usage_billed, usage_read_at, usage_to_date
 from billing.event_amounts import event_amounts
 from catalog.margins import margin
-from catalog.price_words import counted
+from catalog.price_words import counted, share_words
 from catalog.pricing import buyer_locale, format_money
 from connectors.partner_center.app_client import get_client
 from orders import listing, retail
@@ -136,14 +136,15 @@ def _render(sub: Subscription, refusal: SubscriptionRefused | None = None, key=N
         usage=usage_billed(sub.id, retail=retail) if azure else (),
         usage_so_far=usage_to_date(sub, retail=retail) if azure else (),
         usage_read_at=usage_read_at(sub.customer_id) if azure else None,
-        money=lambda amount, currency: format_money(amount, currency, locale)), status
+        money=lambda amount, currency: format_money(amount, currency, locale),
+        share=lambda percent: share_words(percent, locale)), status
 
 
 def _refund_tax(sub: Subscription, quote: services.Quote, retail: bool, locale: str) -> str:
     """What follows the quoted refund so it states what is credited, tax included (B5)."""
     refund = cancel_quotes.refund_of(sub, quote, retail)
     return cancel_quotes.tax_words(
-        refund, lambda amount: format_money(amount, quote.currency, locale))
+        refund, lambda amount: format_money(amount, quote.currency, locale), locale)
 
 
 def _sees_retail(sub: Subscription) -> bool:

@@ -67,7 +67,17 @@ def customer_money(amount, currency: str, customer) -> str:
 def site_money(amount, currency: str) -> str:
     """An amount as the provider's own pages show it: in the storefront's locale
     (DEFAULT_LOCALE), with the currency's own decimals (none for JPY)."""
-    return format_money(amount, currency, current_app.config.get("DEFAULT_LOCALE") or "en_US")
+    return format_money(amount, currency, site_locale())
+
+
+def site_percent(percent) -> str:
+    """A percentage as the provider's own pages write it (the storefront's locale, as
+    site_money): "12.345 %", "12,345 %"."""
+    return words.percent_words(percent, site_locale())
+
+
+def site_locale() -> str:
+    return current_app.config.get("DEFAULT_LOCALE") or "en_US"
 
 
 def amount_field(amount, currency: str) -> str:
@@ -196,7 +206,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(words.period_words, "per_period")
     app.add_template_filter(words.tax_words, "tax_words")
     app.add_template_filter(words.price_words, "price_words")
-    app.add_template_filter(words.percent_words, "percent")  # "12.345 %": every decimal
+    app.add_template_filter(site_percent, "percent")  # "12.345 %": every decimal
     app.add_template_filter(customer_money, "money")
     app.add_template_filter(site_money, "site_money")
     app.add_template_filter(amount_field, "amount_field")

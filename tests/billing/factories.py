@@ -14,10 +14,10 @@ _numbers = itertools.count(900_001)
 
 
 def make_invoice(*, reseller=None, customer=None, end_customer=None,
-                 amount: str = "100.00", currency: str = "EUR") -> Invoice:
+                 amount: str = "100.00", currency: str = "EUR", rate: str = "0.19") -> Invoice:
     """An issued invoice of one line to a reseller (for its `end_customer`) or to a direct
-    `customer`, at 19 % VAT."""
-    net = Decimal(amount)
+    `customer`, at 19 % VAT unless `rate` says otherwise."""
+    net, tax_rate = Decimal(amount), Decimal(rate)
     buyer = reseller or customer
     line_customer = end_customer or customer
     invoice = Invoice(
@@ -25,9 +25,9 @@ def make_invoice(*, reseller=None, customer=None, end_customer=None,
         buyer_reseller_id=reseller.id if reseller else None,
         buyer_customer_id=customer.id if customer else None, billing_month="2025-03",
         currency=currency, issue_date=date(2025, 4, 1), due_date=date(2025, 5, 1),
-        payment_terms_days=30, tax_country="DE", tax_label="VAT", tax_rate=Decimal("0.19"),
-        tax_inclusive=False, subtotal=net, tax=net * Decimal("0.19"),
-        total=net * Decimal("1.19"), buyer_name=buyer.company_name, buyer_address="",
+        payment_terms_days=30, tax_country="DE", tax_label="VAT", tax_rate=tax_rate,
+        tax_inclusive=False, subtotal=net, tax=net * tax_rate,
+        total=net * (1 + tax_rate), buyer_name=buyer.company_name, buyer_address="",
         lines=[InvoiceLine(customer_id=line_customer.id,
                            customer_name=line_customer.company_name,
                            subscription_label="Microsoft 365 Business Standard",

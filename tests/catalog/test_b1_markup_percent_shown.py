@@ -82,3 +82,13 @@ def markups_of(reseller) -> dict:
     db.session.expire_all()
     return {m.product_id: m.markup_percent for m in db.session.scalars(
         select(ResellerMarkup).filter_by(reseller_id=reseller.id))}
+
+
+def test_a_german_storefront_writes_a_markup_with_a_decimal_comma_b1(app, client, world):
+    # Was "12.345 %" on pages whose money reads "1.234,50 €".
+    app.config["DEFAULT_LOCALE"] = "de_DE"
+    url = set_markups(world, default="12.5", product="12.345")
+    login(client, world.admin)
+    page = client.get(url).get_data(as_text=True)
+    assert '<td class="num">12,345 %</td>' in page and '<td class="num">12,5 %</td>' in page
+    assert "instead of your cost plus 12,345 %;" in page  # the removal's confirmation

@@ -141,3 +141,16 @@ def test_a_reseller_sees_cost_retail_and_margin_per_license_and_per_period(clien
                      r"\$42\.00\s+per month", text)
     assert re.search(r"Margin\s+\$2\.00\s+\(14\.3 %\)\s+per license per month\s*;\s+"
                      r"\$6\.00\s+per month", text)
+
+
+def test_a_margin_share_is_written_as_the_reader_writes_numbers_b1(client, world):
+    # Was "(14.3 %)" beside "2,00 $" for a German-reading customer's reseller.
+    world.customer_a.language, world.customer_a.country = "de", "DE"
+    world.price.retail_price = Decimal("14.00")
+    db.session.add(ResellerMarkup(reseller_id=world.reseller_a.id, product_id=None,
+                                  markup_percent=Decimal("20")))
+    db.session.commit()
+    subscription = make_subscription(world.customer_a, world.price, quantity=3)
+    login(client, world.reseller_a_user)
+    text = visible_text(page(client, f"/subscriptions/{subscription.id}"))
+    assert re.search(r"Margin\s+2,00\s\$\s+\(14,3 %\)", text.replace("\xa0", " ")), text
