@@ -17,7 +17,7 @@ from commitments.notices import SettlementOption
 from commitments.orders import Approval, OrderKind
 from commitments.payment_terms import method_problems
 from commitments.problems import CommitmentRefused, refuse_if_any
-from commitments.records import assist_services, services
+from commitments.records import assist_services, overage, services
 from commitments.records.usage import find_subscription
 from storefront import consequences
 from storefront.confirmation import unconfirmed
@@ -151,7 +151,7 @@ def settlement(row, form):
     month, option = form.settle_month.data, SettlementOption(form.settle_option.data)
     if option is SettlementOption.OFFSET:
         return _offset(row, form, month)
-    services.record_settlement(row, month, form.responded_on.data, form.settled_on.data, option)
+    overage.record_settlement(row, month, form.responded_on.data, form.settled_on.data, option)
     return f"Overage answer for {month:%Y-%m} recorded."
 
 
@@ -164,7 +164,7 @@ def _offset(row, form, month):
         return _invalid(row, "settlement", form)
     if page := unconfirmed(consequences.overage_offset(row, month, form.offset_amount.data)):
         return page
-    done = services.offset_overage(row, month, form.offset_order.data, form.offset_amount.data,
+    done = overage.offset_overage(row, month, form.offset_order.data, form.offset_amount.data,
                                    today(), current_user)
     return (f"RMB {done.amount_excl_tax:,.2f} of the {month:%Y-%m} overage offset by the "
             f"{done.order.kind} order; credit note {done.credit_note.number} issued.")

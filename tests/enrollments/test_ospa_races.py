@@ -16,7 +16,7 @@ from billing.payments import PaymentInput, record_payment
 from commitments.enrollment import Document
 from commitments.orders import OrderKind
 from commitments.problems import CommitmentRefused
-from commitments.records import services
+from commitments.records import overage, services
 from commitments.records.models import Enrollment, OverageOffset, SentNotice
 from persistence import db
 from tests.conftest import build_world
@@ -63,13 +63,13 @@ def test_o3_two_admins_offsetting_from_one_order_at_once_draw_only_what_it_has_l
     with app_on(backend, tmp_path) as app:
         world, row = invoiced_enrollment()
         placed = order(row, world, "15000")
-        services.offset_overage(row, JUNE, placed.id, Decimal("5000"), JULY_10, world.admin)
+        overage.offset_overage(row, JUNE, placed.id, Decimal("5000"), JULY_10, world.admin)
         ids = row.id, placed.id, world.admin.id
 
         def offset():  # 7,000 and 6,000: more than the 10,000 the order has left
             amount = {"A": Decimal("7000"), "B": Decimal("6000")}[
                 threading.current_thread().name]
-            return services.offset_overage(db.session.get(Enrollment, ids[0]), JUNE, ids[1],
+            return overage.offset_overage(db.session.get(Enrollment, ids[0]), JUNE, ids[1],
                                            amount, JULY_10,
                                            db.session.get(User, ids[2])).amount_excl_tax
 
@@ -95,7 +95,7 @@ def test_o5_an_offset_racing_a_payment_of_the_whole_overage_invoice_credits_noth
                 invoice = overage_invoice(db.session.get(Enrollment, ids[0]))
                 entry = PaymentInput(str(invoice.balance_due), JULY_10, "wire_transfer")
                 return record_payment(invoice, entry, JULY_10, admin.id).amount
-            return services.offset_overage(db.session.get(Enrollment, ids[0]), JUNE, ids[1],
+            return overage.offset_overage(db.session.get(Enrollment, ids[0]), JUNE, ids[1],
                                            None, JULY_10, admin)
 
         waited, outcomes = race({"A": app, "B": app}, "invoice_payments", pay_or_offset)

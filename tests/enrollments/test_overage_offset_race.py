@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from commitments.problems import CommitmentRefused
-from commitments.records import services
+from commitments.records import overage
 from commitments.records.models import Enrollment, OverageOffset
 from persistence import db
 from tests.enrollments.test_overage_offsets import JUNE, order, overage_invoice, pay_part
@@ -35,12 +35,12 @@ def test_o5_two_offsets_of_one_month_at_once_fund_only_what_its_invoice_still_as
     row_id, order_id, user_id = active.id, placed.id, world.reseller_a_user.id
     # A first offset: the month's settlement exists (its unique index kept a racing first
     # one out, with an error), and RMB 9,000 is still asked for.
-    services.offset_overage(active, JUNE, order_id, Decimal("1000"), date(2025, 7, 10),
+    overage.offset_overage(active, JUNE, order_id, Decimal("1000"), date(2025, 7, 10),
                             world.reseller_a_user)
     amounts = {"A": Decimal("5000"), "B": Decimal("4500")}
 
     def offset():
-        return services.offset_overage(
+        return overage.offset_overage(
             db.session.get(Enrollment, row_id), JUNE, order_id,
             amounts[threading.current_thread().name], date(2025, 7, 10),
             db.session.get(type(world.reseller_a_user), user_id)).amount_excl_tax

@@ -15,7 +15,7 @@ from billing.payments import PaymentInput, record_payment
 from commitments.enrollment import Status
 from commitments.orders import OrderKind
 from commitments.problems import CommitmentRefused
-from commitments.records import services
+from commitments.records import overage, services
 from commitments.records.models import Enrollment
 from notifications.models import Notification
 from persistence import db
@@ -126,7 +126,7 @@ def test_o3_an_order_already_fully_used_is_refused(client, world, invoiced):
     placed = order(invoiced, world, "5000")
     assert offset(client, world, invoiced, placed.id).status_code == 302
     with pytest.raises(CommitmentRefused) as refused:
-        services.offset_overage(db.session.get(Enrollment, invoiced.id), JUNE, placed.id, None,
+        overage.offset_overage(db.session.get(Enrollment, invoiced.id), JUNE, placed.id, None,
                                 date(2025, 7, 11), world.admin)
     assert [p.code for p in refused.value.problems] == ["O3.offset_order_fully_used"]
 

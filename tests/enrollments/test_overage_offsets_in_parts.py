@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from commitments.problems import CommitmentRefused
-from commitments.records import invoicing, services
+from commitments.records import invoicing, overage
 from tests.enrollments.test_overage_offsets import JUNE, offset, order, overage_invoice
 
 JULY_10, JULY_11 = date(2025, 7, 10), date(2025, 7, 11)
@@ -34,7 +34,7 @@ def test_o3_two_equal_offsets_of_one_month_on_different_days_each_credit_their_p
 def test_b4_a_credit_billing_refuses_for_an_offset_is_refused_beside_the_offset_amount(
         world, invoiced):
     placed = order(invoiced, world, "30000")
-    services.offset_overage(invoiced, JUNE, placed.id, Decimal("15000"), JULY_10, world.admin)
+    overage.offset_overage(invoiced, JUNE, placed.id, Decimal("15000"), JULY_10, world.admin)
     link = next(i for i in invoiced.invoices if i.kind == "overage")
     with pytest.raises(CommitmentRefused) as refused:  # 6,000 of the 5,000 left
         invoicing.credit(link, Decimal("6000"), "Offset by an order", JULY_11)
