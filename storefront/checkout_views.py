@@ -1,4 +1,5 @@
-"""Cart and checkout; the buyer's orders are storefront.order_views, on this blueprint."""
+"""Cart and checkout; a cart line's changes (storefront.cart_line_views) and the buyer's
+orders (storefront.order_views) are on this blueprint too."""
 
 from __future__ import annotations
 
@@ -6,20 +7,18 @@ import hashlib
 import uuid
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from accounts.models import Customer
 from accounts.scoping import name_contains, visible_customers
 from agreements import mca
 from catalog.models import CatalogSettings
-from catalog.price_words import counted
 from catalog.pricing import buyer_locale, format_money, tax_label
 from catalog.queries import markups_for
 from checkout.problems import CheckoutRefused, by_field, by_line
 from checkout.rules import k07_specialized_industry
 from connectors.partner_center.app_client import get_client
-from connectors.partner_center.errors import PartnerCenterError
 from orders import cart as carts
 from orders import coterming, line_units, reservations, retail
 from orders import quote as quotes
@@ -33,14 +32,14 @@ from storefront.forms import McaForm
 from storefront.pagination import paginate
 from storefront.remote import facts_for
 from storefront.security import buyers_only, customer_for
-from storefront.templating import plan_terms
 from subscriptions.azure_plan import azure_plan_view
 from subscriptions.scheduled import scheduled_words
 
 bp = Blueprint("checkout", __name__)
 
 
-def _customer(customer_id: int | None) -> Customer | None:
+def buyer_customer(customer_id: int | None) -> Customer | None:
+    """The customer this buyer orders for: its own, or one of the reseller's it may see."""
     if current_user.is_customer:
         return customer_for(current_user, current_user.customer_id)
     return customer_for(current_user, customer_id) if customer_id else None
@@ -49,10 +48,10 @@ def _customer(customer_id: int | None) -> Customer | None:
 @bp.route("/cart")
 @buyers_only
 def cart():
-    customer = _customer(request.args.get("customer", type=int))
+    customer = buyer_customer(request.args.get("customer", type=int))
     if customer is None:
         return _choose_customer()
-    return _render_cart(customer)
+    return render_cart(customer)
 
 
 def _choose_customer():
@@ -68,7 +67,7 @@ def _choose_customer():
                            counts=carts.line_counts(current_user, [c.id for c in page.items]))
 
 
-def _render_cart(customer: Customer, problems=(), mca_form=None, status=200, plans=None,
+def render_cart(customer: Customer, problems=(), mca_form=None, status=200, plans=None,
                  reservation=None):
     """The review; `plans` are C4's plans of a dry run that asked Partner Center, else the
     lines are planned from our own rows (orders/line_units.py). `reservation`: a refused
@@ -171,7 +170,7 @@ def _mca_form(customer: Customer) -> McaForm:
 @bp.route("/cart/add", methods=["POST"])
 @buyers_only
 def add():
-    customer = _customer(request.form.get("customer", type=int))
+    customer = buyer_customer(request.form.get("customer", type=int))
     if customer is None:
         flash("Choose the customer you are buying for first.", "error")
         return redirect(url_for("shop.index"))
@@ -187,32 +186,6 @@ def add():
     return redirect(cart_url(customer))
 
 
-@bp.route("/cart/<int:customer_id>/lines/<int:line_id>", methods=["POST"])
-@buyers_only
-def update_line(customer_id: int, line_id: int):
-    customer = _customer(customer_id)
-    the_cart = carts.cart_for(current_user, customer)
-    try:
-        flash(_changed_line(the_cart, line_id), "success")
-    except carts.CartError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    return redirect(cart_url(customer))
-
-
-def _changed_line(the_cart, line_id: int) -> str:
-    """Remove the line or set its quantity and billing; what was done, in words."""
-    line = next((ln for ln in the_cart.lines if ln.id == line_id), None)
-    title = line.price.sku.title if line is not None else "The line"
-    if request.form.get("remove"):
-        carts.remove_line(the_cart, line_id)
-        return f"Removed {title} from the cart."
-    carts.update_line(the_cart, line_id, _quantity(request.form.get("quantity", "")),
-                      request.form.get("price_id", type=int))
-    return (f"Updated {title}: {counted(line.quantity, 'license')}, "
-            f"{plan_terms(line.price)}.")
-
-
 def _dropped_schedules(the_cart) -> dict[int, str]:
     """R1: by line id, the change scheduled for the renewal of the subscription a line adds
     licences to: adding them is a mid-term change, and Partner Center removes every
@@ -221,77 +194,14 @@ def _dropped_schedules(the_cart) -> dict[int, str]:
             and (words := scheduled_words(line.add_to_subscription))}
 
 
-def _quantity(text: str) -> int:
-    """The typed licence count; anything but a whole number is named as such (it read as 0,
-    and was answered "order at least 1 license")."""
-    text = text.strip()
-    if not (text.isascii() and text.isdigit()):
-        raise carts.CartError(f"Quantity: “{text[:20]}” is not a whole number of licenses; "
-                              "enter one, e.g. 5, or remove the line.")
-    if len(text) > 12:  # the plan's own maximum (S2) answers anything smaller
-        raise carts.CartError(f"Quantity: {text[:20]}… licenses is more than any plan "
-                              "sells; enter a smaller number.")
-    return int(text)
-
-
-@bp.route("/cart/<int:customer_id>/lines/<int:line_id>/coterm", methods=["POST"])
-@buyers_only
-def coterm(customer_id: int, line_id: int):
-    """R6: end the line's first term with an existing subscription's (or the standard)."""
-    customer = _customer(customer_id)
-    the_cart = carts.cart_for(current_user, customer)
-    line = next((ln for ln in the_cart.lines if ln.id == line_id), None)
-    if line is None:
-        flash("That line is no longer in the cart.", "error")
-        return redirect(cart_url(customer))
-    try:
-        coterming.choose(line, request.form.get("subscription_id", type=int), get_client(),
-                         datetime.now(UTC).date())
-    except coterming.CotermError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    except PartnerCenterError as exc:
-        db.session.rollback()
-        flash(f"Partner Center did not answer ({exc.meaning}); try again.", "error")
-    return redirect(cart_url(customer))
-
-
-@bp.route("/cart/<int:customer_id>/lines/<int:line_id>/reservation", methods=["POST"])
-@buyers_only
-def reservation(customer_id: int, line_id: int):
-    """K12: a reservation line's scope and the Azure subscription it applies to."""
-    customer = _customer(customer_id)
-    if customer is None:
-        abort(404)
-    chosen = {"scope": request.form.get("scope", ""),
-              "azure_subscription_id": request.form.get("azure_subscription_id", "")}
-    try:
-        reservations.choose(carts.cart_for(current_user, customer), line_id, **chosen)
-    except carts.CartError as exc:
-        db.session.rollback()
-        if not _has_reservation_line(customer, line_id):  # no form to show the choice in
-            flash(str(exc), "error")
-            return redirect(cart_url(customer))
-        # The cart again with the choice as submitted: a redirect showed the line's saved
-        # choice, losing what the buyer had just picked (nothing entered is lost).
-        return _render_cart(customer, status=422,
-                            reservation={line_id: chosen | {"error": str(exc)}})
-    return redirect(cart_url(customer))
-
-
-def _has_reservation_line(customer: Customer, line_id: int) -> bool:
-    return any(ln.id == line_id and ln.price.sku.product.family == reservations.RESERVATION
-               for ln in carts.cart_for(current_user, customer).lines)
-
-
 @bp.route("/cart/<int:customer_id>/mca", methods=["POST"])
 @buyers_only
 def accept_mca(customer_id: int):
     """Record an MCA acceptance (direct customer) or confirmation (reseller) in the ledger."""
-    customer = _customer(customer_id)
+    customer = buyer_customer(customer_id)
     form = McaForm()
     if not form.validate_on_submit():
-        return _render_cart(customer, mca_form=form, status=422)
+        return render_cart(customer, mca_form=form, status=422)
     templates = get_client().get_agreement_templates()
     mca.record_acceptance(
         customer=customer, user=current_user, signer=mca.Signer(
@@ -308,19 +218,19 @@ def accept_mca(customer_id: int):
 @buyers_only
 def check(customer_id: int):
     """The dry run: every problem, nothing placed."""
-    customer = _customer(customer_id)
+    customer = buyer_customer(customer_id)
     the_cart = carts.cart_for(current_user, customer)
     now = datetime.now(UTC)
     problems, plans = dry_run(the_cart, facts_for(customer, the_cart.lines), now.date(),
                               fix_urls(customer, from_cart=True))
     if not problems:
         flash("Everything checks out: you can place the order.", "success")
-    return _render_cart(customer, problems, status=422 if problems else 200, plans=plans)
+    return render_cart(customer, problems, status=422 if problems else 200, plans=plans)
 
 
 def _refused(error: CheckoutRefused, customer_id: int):
     """The cart again with every problem beside its field or line (422)."""
-    return _render_cart(_customer(customer_id), error.problems, status=422,
+    return render_cart(buyer_customer(customer_id), error.problems, status=422,
                         plans=error.plans or None)
 
 
@@ -328,7 +238,7 @@ def _refused(error: CheckoutRefused, customer_id: int):
 @buyers_only
 @renders_refusals(_refused)
 def place(customer_id: int):
-    customer = _customer(customer_id)
+    customer = buyer_customer(customer_id)
     the_cart = carts.cart_for(current_user, customer)
     key = _form_key(request.form.get("idempotency_key") or str(uuid.uuid4()))
     # B1: the prices the page showed; a page without them (an older one) places at today's
@@ -354,5 +264,6 @@ def _form_key(key: str) -> str:
     return key if len(key) <= 64 else hashlib.sha256(key.encode()).hexdigest()
 
 
-# The buyer's orders register their routes on bp, so they are imported once it exists.
-from storefront import order_views  # noqa: E402, F401
+# The buyer's orders and the cart's lines register their routes on bp, so they are
+# imported once it exists.
+from storefront import cart_line_views, order_views  # noqa: E402, F401
