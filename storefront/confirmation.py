@@ -33,31 +33,43 @@ class Consequence:
     # A statement the person must tick for the action to take it (field name, label), e.g.
     # closing an order Partner Center could not be asked about; None when there is none.
     checkbox: tuple[str, str] | None = None
+    # Submitted fields the confirmation posts with other values: what the confirmation
+    # itself showed, for the action to compare (e.g. the seats it counted from).
+    resent: tuple[tuple[str, str], ...] = ()
 
 
 def confirmed() -> bool:
     return request.form.get(CONFIRM_FIELD) == "yes"
 
 
-def unconfirmed(consequence: Consequence | None):
+def unconfirmed(consequence: Consequence | None, *, again: bool = False):
     """The answer to a POST that needs confirming and lacks it; None when the action may
-    run (it harms nothing, or confirm=yes came with it)."""
-    if consequence is None or confirmed():
+    run (it harms nothing, or confirm=yes came with it). `again`: what was confirmed is no
+    longer what would be done (the figures moved since), so it is asked again, with the
+    new figures, even with confirm=yes."""
+    if consequence is None or (confirmed() and not again):
         return None
     if wants_json():
         return jsonify(error={
             "status": 422, "title": "Confirmation required", "field": CONFIRM_FIELD,
-            "detail": f"{consequence.text} Send {CONFIRM_FIELD}=yes to go ahead."}), 422
-    return render_template("confirm.html", consequence=consequence, fields=_resent_fields(),
+            "detail": f"{consequence.text} Send {CONFIRM_FIELD}=yes"
+                      f"{_with(consequence.resent)} to go ahead."}), 422
+    return render_template("confirm.html", consequence=consequence,
+                           fields=_resent_fields(dict(consequence.resent)),
                            action=request.full_path.removesuffix("?"),
                            back=_back_url()), 422
 
 
-def _resent_fields() -> list[tuple[str, str]]:
+def _with(resent: tuple[tuple[str, str], ...]) -> str:
+    return "".join(f" and {name}={value}" for name, value in resent)
+
+
+def _resent_fields(replaced: dict[str, str]) -> list[tuple[str, str]]:
     """The submitted fields, posted again on confirmation (the page adds a fresh CSRF
-    token and confirm=yes itself)."""
-    return [(name, value) for name, value in request.form.items(multi=True)
-            if name not in (CONFIRM_FIELD, "csrf_token")]
+    token and confirm=yes itself), those `replaced` names with its values."""
+    sent = [(name, value) for name, value in request.form.items(multi=True)
+            if name not in (CONFIRM_FIELD, "csrf_token", *replaced)]
+    return sent + list(replaced.items())
 
 
 def _back_url() -> str:

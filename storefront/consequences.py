@@ -94,22 +94,36 @@ def schedule_removed(sub) -> str:
             "schedule it again afterwards if it is still wanted.")
 
 
-def change_licenses(sub, wanted: int) -> Consequence | None:
-    """S2: removing licenses is for good; any change removes a scheduled one (R1)."""
+def change_licenses(sub, wanted: int, shown: int | None = None) -> Consequence | None:
+    """S2: removing licenses is for good; any change removes a scheduled one (R1). Said
+    from the seats Partner Center holds (`sub.quantity`, just read: services.read_seats);
+    when they are not the `shown` ones the buyer's page counted from, the change is said
+    again in either direction, so nobody confirms a change they did not see."""
+    moved = _seats_moved(sub, shown)
+    resent = (("seats", str(sub.quantity)),)  # what this confirmation counts from
     if wanted < sub.quantity:
         removed = sub.quantity - wanted
         return Consequence(
             f"Remove {counted(removed, 'license')} from {sub.title}",
-            f"{sub.title} for {sub.customer.company_name} goes from {sub.quantity} to "
+            f"{moved}{sub.title} for {sub.customer.company_name} goes from {sub.quantity} to "
             f"{counted(wanted, 'license')} at once: {counted(removed, 'user')} "
             f"{'loses its' if removed == 1 else 'lose their'} license, and licenses removed "
-            f"come back only by buying them again.{schedule_removed(sub)}")
-    if wanted == sub.quantity or not sub.next_term:
+            f"come back only by buying them again.{schedule_removed(sub)}", resent=resent)
+    if wanted == sub.quantity or not (sub.next_term or moved):
         return None
     return Consequence(
         f"Change the licenses of {sub.title}",
-        f"{sub.title} for {sub.customer.company_name} goes from {sub.quantity} to "
-        f"{counted(wanted, 'license')} at once.{schedule_removed(sub)}")
+        f"{moved}{sub.title} for {sub.customer.company_name} goes from {sub.quantity} to "
+        f"{counted(wanted, 'license')} at once.{schedule_removed(sub)}", resent=resent)
+
+
+def _seats_moved(sub, shown: int | None) -> str:
+    """The sentence saying Partner Center holds other seats than the page counted from
+    ("" when it holds those)."""
+    if shown is None or shown == sub.quantity:
+        return ""
+    return (f"Partner Center now holds {counted(sub.quantity, 'license')}, not the "
+            f"{shown} shown before: ")
 
 
 def revoke_token(token) -> Consequence:

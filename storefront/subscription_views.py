@@ -225,19 +225,46 @@ def autorenew(subscription_id: int):
 @login_required
 @refusals_shown
 def quantity(subscription_id: int):
-    """S2: set the license count (fewer only within the window)."""
+    """S2: set the license count (fewer only within the window), judged on the seats
+    Partner Center holds, read first (the row's may be stale); `seats` is the count the
+    form's page showed, and a confirmation whose count moved since is asked again."""
     sub = _subscription(subscription_id)
     wanted = _int_field("quantity")
+    shown = request.form.get("seats", type=int, default=sub.quantity)
+    client = get_client()
+    services.read_seats(sub, wanted, current_user, client)
     if wanted > sub.quantity and not current_user.is_provider_admin:
-        return _add_licenses(sub, wanted - sub.quantity)  # buyers add through checkout
+        # buyers add through checkout: the extra ones over Partner Center's count
+        return _add_licenses(sub, wanted - sub.quantity, _held(sub, shown))
+    if wanted == sub.quantity:
+        return _unchanged(sub, shown)
     services.check_quantity(sub, wanted)  # K9, before asking to confirm what it refuses
-    if page := unconfirmed(consequences.change_licenses(sub, wanted)):
+    if page := unconfirmed(consequences.change_licenses(sub, wanted, shown),
+                           again=shown != sub.quantity):
         return page
     scheduled = scheduled_words(sub)
-    services.change_quantity(sub, wanted, current_user, get_client())
+    services.change_quantity(sub, wanted, current_user, client, seats_read=True)
     flash(f"The subscription now has {counted(sub.quantity, 'license')}."
           f"{_removed(sub, scheduled)}", "success")
     return redirect(url_for("subscriptions.show", subscription_id=sub.id))
+
+
+def _unchanged(sub: Subscription, shown: int):
+    """Partner Center holds the count asked already: nothing is sent, and the flash says
+    so (and that the page showed another count, when it did)."""
+    held = counted(sub.quantity, "license")
+    flash(f"The subscription has {held} already: nothing was changed." if shown == sub.quantity
+          else f"Partner Center holds {held} already, not the {shown} shown: nothing was "
+          "changed.", "success")
+    return redirect(url_for("subscriptions.show", subscription_id=sub.id))
+
+
+def _held(sub: Subscription, shown: int) -> str:
+    """The flash's word that Partner Center held other seats than the page showed ("" when
+    it held those)."""
+    if shown == sub.quantity:
+        return ""
+    return f"Partner Center holds {counted(sub.quantity, 'license')}, not the {shown} shown: "
 
 
 def _removed(sub: Subscription, scheduled: str | None) -> str:
@@ -256,10 +283,10 @@ def licenses(subscription_id: int):
     return _add_licenses(_subscription(subscription_id), _int_field("quantity"))
 
 
-def _add_licenses(sub: Subscription, extra: int):
+def _add_licenses(sub: Subscription, extra: int, held: str = ""):
     """Put extra licenses in the buyer's cart and send the buyer there."""
     add_licenses(sub, extra, current_user)
-    flash(f"{counted(extra, 'extra license')} for {sub.title} "
+    flash(f"{held}{counted(extra, 'extra license')} for {sub.title} "
           f"{'is' if extra == 1 else 'are'} in the cart.", "success")
     return redirect(url_for("checkout.cart", customer=sub.customer_id))
 

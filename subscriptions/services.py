@@ -64,7 +64,7 @@ NO_DECREASE = "800090"
 
 __all__ = ["Promise", "SubscriptionRefused", "cancel", "cancellation_quote", "change_quantity",
            "check_cancel", "check_quantity", "download_url", "note_removed_schedule",
-           "reveal_key", "set_autorenew"]
+           "read_seats", "reveal_key", "set_autorenew"]
 
 
 def _agent(user) -> bool:
@@ -195,12 +195,14 @@ def check_quantity(sub: Subscription, quantity: int) -> None:
 
 
 def change_quantity(sub: Subscription, quantity: int, user, client: PartnerCenterClient,
-                    now: datetime | None = None) -> Subscription:
+                    now: datetime | None = None, *, seats_read: bool = False) -> Subscription:
     """S2: set the license count; fewer only inside the 168-hour window. Partner Center
     removes a change scheduled for the renewal (R1), which the history then says. Judged
-    on the seats Partner Center holds (`_read_seats`), one more call per seat change."""
-    refuse(rules.check_most(facts(sub), quantity))  # whatever the count: nothing is read
-    _read_seats(sub, user, client)
+    on the seats Partner Center holds (`read_seats`), one more call per seat change;
+    `seats_read` when the caller read them in this request already (a page judging the
+    change, or its confirmation, on them), so they are not read twice."""
+    if not seats_read:
+        read_seats(sub, quantity, user, client)
     if sub.quantity == quantity:  # Partner Center holds them already: nothing to send
         return sub
     check_quantity(sub, quantity)
@@ -217,12 +219,24 @@ def change_quantity(sub: Subscription, quantity: int, user, client: PartnerCente
     return sub
 
 
-def _read_seats(sub: Subscription, user, client: PartnerCenterClient) -> None:
-    """S2/B2: read the subscription from Partner Center and write what it changed itself
-    as the sync would (subscriptions.write_answer.mirror_read). Unanswered, the change is
-    refused as a PATCH Partner Center did not answer is, never judged on the row's seats."""
-    _, remote = _asked(sub, user, "quantity", lambda rid: client.get_subscription(
-        sub.tenant_id, sub.pc_subscription_id, correlation_id=rid))
+def read_seats(sub: Subscription, quantity: int, user, client: PartnerCenterClient) -> None:
+    """S2/B2: before a change to `quantity` seats is judged (an increase or a removal, the
+    cart's extra licences, its confirmation), read the subscription from Partner Center and
+    write what it changed itself as the sync would (subscriptions.write_answer.mirror_read):
+    `sub.quantity` is then Partner Center's count. Over the plan's maximum it is refused
+    first, whatever the count (nothing is read). Unanswered, the change is refused as a
+    PATCH Partner Center did not answer is, never judged on the row's seats."""
+    refuse(rules.check_most(facts(sub), quantity))
+    try:
+        _, remote = _asked(sub, user, "quantity", lambda rid: client.get_subscription(
+            sub.tenant_id, sub.pc_subscription_id, correlation_id=rid))
+    except SubscriptionRefused as refused:
+        if not isinstance(refused.__cause__, PartnerCenterError):
+            raise  # not in Partner Center: its own words say so
+        raise SubscriptionRefused(rules.Refusal(refused.rule, refused.code, (
+            "Nothing was changed: a change of licenses is judged on the count Partner "
+            "Center holds, and Partner Center did not give it when asked "
+            f"({refused.message.rstrip('.')}). Try again in a few minutes."))) from refused
     mirror_read(sub, remote, client)
 
 
