@@ -18,9 +18,13 @@ from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from billing.refunds import Refund, refund_totals
+from connectors.partner_center import PartnerCenterClient, PartnerCenterError
 from storefront.invoice_documents import percent
+from subscriptions.errors import SubscriptionRefused
 from subscriptions.models import Subscription
+from subscriptions.rules import Refusal
 from subscriptions.services import Promise, Quote
+from subscriptions.write_answer import read_first
 
 FIELD = "quote"
 SALT = "subscription-cancel-quote"
@@ -34,6 +38,20 @@ def sign(sub: Subscription, quote: Quote, quoted_at: datetime) -> str:
     """The hidden field's value for the quote shown now on this subscription's page."""
     return _serializer().dumps({"subscription": sub.id, "at": quoted_at.isoformat(),
                                 "amount": str(quote.amount), "currency": quote.currency})
+
+
+def read_seats(sub: Subscription, client: PartnerCenterClient) -> None:
+    """S3/B2: the page quotes the refund on the seats Partner Center holds, as the
+    cancellation is (subscriptions.write_answer.read_first): quoted on the row's 10 with 15
+    there, the first confirmation was refused as changed. Unanswered, no refund is shown."""
+    try:
+        read_first(sub, client)
+    except PartnerCenterError as error:
+        raise SubscriptionRefused(Refusal(
+            "PC", f"PC.{error.code or error.http_status or 'unanswered'}",
+            "Partner Center did not answer when asked for this subscription's licences "
+            f"({error.meaning}), so no refund can be quoted and nothing was cancelled. "
+            "Try again in a few minutes.")) from error
 
 
 def promised(sub: Subscription) -> Promise | None:

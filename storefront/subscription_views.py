@@ -301,6 +301,8 @@ def cancel(subscription_id: int):
     promise = cancel_quotes.promised(sub)
     # A POST from elsewhere, or without the page's promise, asks here with the refund now.
     if request.method == "GET" or not confirmed() or promise is None:
+        cancel_quotes.read_seats(sub, get_client())  # the refund on Partner Center's seats
+        services.check_cancel(sub, current_user)  # a cancellation there the read recorded
         return _render(sub, confirm=True, status=200 if request.method == "GET" else 422)
     quote = services.cancel(sub, current_user, get_client(), promise=promise,
                             retail=_sees_retail(sub))

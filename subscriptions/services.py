@@ -37,7 +37,7 @@ from subscriptions.scheduled import scheduled_words
 from subscriptions.seen_changes import seen_seat_change
 from subscriptions.sync import mirror
 from subscriptions.term_prices import buyer_unit_price, price_of, retail_unit_price
-from subscriptions.write_answer import mirror_answer, mirror_read
+from subscriptions.write_answer import mirror_answer, mirror_read, read_first
 
 # Partner Center's own refusals, in the words of our rules.
 PC_CODES = {"900213": ("S3", "S3.cancellation_window_closed"),
@@ -337,6 +337,7 @@ def cancel(sub: Subscription, user, client: PartnerCenterClient,
     quote, which billing credits; a reseller's end customer is credited the retail one by
     its reseller's re-invoice."""
     check_cancel(sub, user, now)
+    _read_first(sub, user, client, now)
     at = min(as_utc(promise.quoted_at), now_or(now)) if promise else now_or(now)
     shown = _keep(promise, sub, now, retail) if promise else cancellation_quote(
         sub, at, retail=retail)
@@ -364,6 +365,17 @@ def cancel(sub: Subscription, user, client: PartnerCenterClient,
                data=quote.as_data())
     db.session.commit()
     return shown
+
+
+def _read_first(sub: Subscription, user, client: PartnerCenterClient,
+                now: datetime | None) -> None:
+    """S3/B2: quoted on the seats Partner Center holds, what it changed itself recorded as
+    billed first (write_answer.read_first); a read it does not answer refuses the
+    cancellation as an unanswered PATCH does. A cancellation or renewal the read recorded
+    is judged again. Perpetual software is cancelled by its order line, as held."""
+    if sub.family != rules.PERPETUAL:
+        _asked(sub, user, "cancel", lambda rid: read_first(sub, client, rid))
+        check_cancel(sub, user, now)
 
 
 def _cancelled_meanwhile(sub: Subscription) -> bool:

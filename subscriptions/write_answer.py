@@ -26,6 +26,7 @@ from subscriptions.committed import reread
 from subscriptions.mirrored_at import shown_otherwise
 from subscriptions.models import Subscription
 from subscriptions.moved_in import awaiting
+from subscriptions.rules import PERPETUAL
 from subscriptions.seen_changes import may_have_moved
 from subscriptions.sync import mirror_seen
 
@@ -55,6 +56,21 @@ def mirror_read(sub: Subscription, remote: RemoteSubscription,
     if shown_otherwise(sub, remote, removable=False):
         mirror_answer(sub, remote, client)
     db.session.commit()
+
+
+def read_first(sub: Subscription, client: PartnerCenterClient,
+               request_id: str | None = None) -> None:
+    """S3/R4/B2: a cancellation is quoted, and an upgrade judged, on the seats Partner Center
+    holds: 5 added in its portal since the last pass were neither charged nor credited when
+    the row's 10 were refunded, or moved "from 10". Read the subscription and write what
+    Partner Center changed itself as billed first (mirror_read), before the write is judged.
+    Raises Partner Center's error unanswered: the caller refuses, nothing judged on the
+    row's seats. Perpetual software is in its order only, its seats fixed (order_sync), and
+    a row not in Partner Center yet has nothing to read: both are judged as held."""
+    if sub.family == PERPETUAL or not (sub.tenant_id and sub.pc_subscription_id):
+        return
+    mirror_read(sub, client.get_subscription(sub.tenant_id, sub.pc_subscription_id,
+                                             correlation_id=request_id), client)
 
 
 def _moves(sub: Subscription, remote: RemoteSubscription,

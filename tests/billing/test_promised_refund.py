@@ -23,6 +23,7 @@ from billing.runs import run_billing
 from catalog.pricing import format_money
 from persistence import db
 from subscriptions.models import Subscription
+from subscriptions.services import change_quantity
 from tests.billing.conftest import price_in, provisioned
 from tests.conftest import login
 from tests.subscriptions.conftest import confirm_cancel
@@ -130,8 +131,9 @@ def test_a_changed_subscription_is_not_cancelled_at_a_refund_no_longer_true(
     clock.move_to(at(20, 10))
     login(client, agent)
     page = open_cancel_page(client, sub)
-    sub.quantity = 1  # another tab removed two licenses meanwhile (mirrored)
-    db.session.commit()
+    # Another tab removed two licenses meanwhile, in Partner Center too: the confirmation
+    # reads Partner Center's seats (S3/B2), so a change of the row alone would be undone.
+    change_quantity(sub, 1, agent, pc_client)
     response = confirm_cancel(client, sub.id, page)
 
     assert response.status_code == 422
