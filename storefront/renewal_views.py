@@ -33,6 +33,7 @@ from storefront.tables import csv_download
 from subscriptions import reminders, renewal_rules, renewals, upgrades
 from subscriptions.models import RenewalSettings, Subscription
 from subscriptions.rules import NO_TERM
+from subscriptions.write_answer import read_first
 
 bp = Blueprint("renewals", __name__)
 CSV_HEADER = ("last_day", "customer", "reseller", "subscription", "status", "at_term_end",
@@ -165,6 +166,8 @@ def _upgrade_page(sub: Subscription):
     try:
         client = get_client()
         offers, problem = upgrades.eligible(sub, client), ""
+        if offers:  # R4/B2: the licenses to move are the ones Partner Center holds
+            read_first(sub, client)
         at_renewal = renewals.plans_at_renewal(sub, client)
     except PartnerCenterError as error:
         offers, at_renewal = (), ()

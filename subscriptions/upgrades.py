@@ -32,8 +32,9 @@ from subscriptions.matching import CatalogProduct, ProductIndex, Unmatched
 from subscriptions.models import Subscription, SubscriptionEvent
 from subscriptions.renewal_rules import NextTermChange
 from subscriptions.rules import Refusal
-from subscriptions.services import _send
+from subscriptions.services import _asked, _send
 from subscriptions.sync import mirror
+from subscriptions.write_answer import read_first
 
 
 def eligible(sub: Subscription, client: PartnerCenterClient) -> tuple[TransitionEligibility,
@@ -90,8 +91,13 @@ def _target_row(sub: Subscription, transition: Transition,
 
 def upgrade_now(sub: Subscription, to_catalog_item_id: str, quantity: int, user,
                 client: PartnerCenterClient) -> Subscription:
-    """R4: move `quantity` licenses to the higher plan now; answers the receiving row."""
+    """R4: move `quantity` licenses to the higher plan now; answers the receiving row.
+    Judged, and its seats before and after recorded, on the seats Partner Center holds:
+    what it changed itself is recorded as billed first (write_answer.read_first), and a
+    read it does not answer refuses the upgrade as an unanswered transition does."""
     offers = eligible(sub, client)
+    if offers:  # none: refused below without one more call
+        _asked(sub, user, "upgrade", lambda rid: read_first(sub, client, rid))
     refuse(check_upgrade(sub, offers, to_catalog_item_id, quantity))
     product = _product(to_catalog_item_id)
     done: list[Transition] = []
