@@ -64,7 +64,7 @@ NO_DECREASE = "800090"
 
 __all__ = ["Promise", "SubscriptionRefused", "cancel", "cancellation_quote", "change_quantity",
            "check_cancel", "check_quantity", "download_url", "note_removed_schedule",
-           "read_seats", "reveal_key", "set_autorenew"]
+           "read_held", "read_seats", "reveal_key", "set_autorenew"]
 
 
 def _agent(user) -> bool:
@@ -369,13 +369,20 @@ def cancel(sub: Subscription, user, client: PartnerCenterClient,
 
 def _read_first(sub: Subscription, user, client: PartnerCenterClient,
                 now: datetime | None) -> None:
-    """S3/B2: quoted on the seats Partner Center holds, what it changed itself recorded as
-    billed first (write_answer.read_first); a read it does not answer refuses the
-    cancellation as an unanswered PATCH does. A cancellation or renewal the read recorded
-    is judged again. Perpetual software is cancelled by its order line, as held."""
+    """S3/B2: quoted on the seats Partner Center holds (read_held); a cancellation or
+    renewal the read recorded is judged again. Perpetual software is cancelled by its order
+    line, as held."""
     if sub.family != rules.PERPETUAL:
-        _asked(sub, user, "cancel", lambda rid: read_first(sub, client, rid))
+        read_held(sub, user, client, "cancel")
         check_cancel(sub, user, now)
+
+
+def read_held(sub: Subscription, user, client: PartnerCenterClient, kind: str) -> None:
+    """S3/R4/B2: before a cancellation or an upgrade is judged, read the subscription and
+    write what Partner Center changed itself as billed first (write_answer.read_first). A
+    read it does not answer refuses the `kind` of write as an unanswered PATCH does (the
+    history says so), never judged on the row's seats."""
+    _asked(sub, user, kind, lambda rid: read_first(sub, client, rid))
 
 
 def _cancelled_meanwhile(sub: Subscription) -> bool:

@@ -32,9 +32,8 @@ from subscriptions.matching import CatalogProduct, ProductIndex, Unmatched
 from subscriptions.models import Subscription, SubscriptionEvent
 from subscriptions.renewal_rules import NextTermChange
 from subscriptions.rules import Refusal
-from subscriptions.services import _asked, _send
+from subscriptions.services import _send, read_held
 from subscriptions.sync import mirror
-from subscriptions.write_answer import read_first
 
 
 def eligible(sub: Subscription, client: PartnerCenterClient) -> tuple[TransitionEligibility,
@@ -97,7 +96,7 @@ def upgrade_now(sub: Subscription, to_catalog_item_id: str, quantity: int, user,
     read it does not answer refuses the upgrade as an unanswered transition does."""
     offers = eligible(sub, client)
     if offers:  # none: refused below without one more call
-        _asked(sub, user, "upgrade", lambda rid: read_first(sub, client, rid))
+        read_held(sub, user, client, "upgrade")
     refuse(check_upgrade(sub, offers, to_catalog_item_id, quantity))
     product = _product(to_catalog_item_id)
     done: list[Transition] = []
