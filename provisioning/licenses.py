@@ -46,6 +46,7 @@ from subscriptions.seen_changes import seen_seat_change
 from subscriptions.services import note_removed_schedule
 from subscriptions.sync import mirror as copy_remote
 from subscriptions.sync import next_term_words
+from subscriptions.write_answer import mirror_read
 
 ENDED = frozenset({"deleted", "cancelled", "expired", "disabled"})
 TAKES_LICENSES = ("active", "pending")  # pending: it will, once its order completes
@@ -74,6 +75,10 @@ def add_licenses(order: Order, line: OrderLine, client: PartnerCenterClient,
         current = client.get_subscription(order.pc_customer_id,
                                           subscription.pc_subscription_id,
                                           correlation_id=order.correlation_id)
+        # B2: seats changed in Partner Center itself since the last sync pass (15 there,
+        # 10 here) are recorded as the sync would, from their day, before this line counts
+        # from them: "15 to 17" alone left the portal's 5 never charged.
+        mirror_read(subscription, current, client)
         line.target_quantity = current.quantity + line.quantity
         db.session.commit()
     request_id = request_id_for(order, line)
