@@ -20,6 +20,16 @@ committed, where the older list would have written its removable seats (10) over
 request's (5). A row that matches takes no lock, and the sync writes over a newer answer
 only its own `synced_at`, and what Partner Center changed itself since the last pass that
 the request changed too (autorenew switched in both at once).
+
+Both times are read from one clock. On PostgreSQL the storefront's web workers and the
+sync's run on several hosts, whose clocks may differ by more than the race's milliseconds:
+a web host 30 seconds behind stamped a request's answer before a list asked for after it,
+and the race was open again. There both come from the database's clock: the stamp is
+clock_timestamp() evaluated by the row's UPDATE itself (no statement more per write, and
+after Partner Center's answer), the list's time one SELECT of it per tenant (`listed_now`).
+Not now(), the transaction's start, which may come before Partner Center answered. On
+SQLite the database's clock is the host's, and its CURRENT_TIMESTAMP has seconds only:
+Python's clock, to the microsecond.
 """
 
 from __future__ import annotations
@@ -27,8 +37,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from sqlalchemy import func, select
+
 from connectors.partner_center.commerce_types import Subscription as RemoteSubscription
-from persistence import as_utc
+from persistence import as_utc, db
 from subscriptions.committed import reread
 from subscriptions.models import Subscription
 from subscriptions.seen_at_renewal import renews
@@ -37,8 +49,22 @@ from subscriptions.seen_changes import DELETED
 
 def mirrored_now(sub: Subscription) -> None:
     """The row holds Partner Center's answer as of now (the sync's mirror, a storefront
-    change's, licences an order added, a perpetual licence's cancellation)."""
-    sub.synced_at = datetime.now(UTC)
+    change's, licences an order added, a perpetual licence's cancellation). On PostgreSQL
+    the row's UPDATE (or INSERT) stamps it by the database's clock (module doc): read
+    before the flush, `synced_at` is that expression; after it, loaded again."""
+    sub.synced_at = func.clock_timestamp() if _postgres() else datetime.now(UTC)
+
+
+def listed_now() -> datetime:
+    """When the sync (or an import) asks Partner Center for a tenant's list, by the clock
+    rows are stamped with (module doc): one statement per tenant on PostgreSQL."""
+    if _postgres():
+        return db.session.scalar(select(func.clock_timestamp()))
+    return datetime.now(UTC)
+
+
+def _postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def newer_than_list(sub: Subscription, remote: RemoteSubscription,

@@ -39,7 +39,12 @@ from subscriptions.matching import (
     known_subscriptions,
     owners_of,
 )
-from subscriptions.mirrored_at import mirror_refundable, mirrored_now, newer_than_list
+from subscriptions.mirrored_at import (
+    listed_now,
+    mirror_refundable,
+    mirrored_now,
+    newer_than_list,
+)
 from subscriptions.models import RenewedTerm, Subscription, SubscriptionEvent
 from subscriptions.moved_in import Awaiting, awaiting, link_made, made_by, settle
 from subscriptions.order_sync import with_orders
@@ -393,7 +398,7 @@ def sync_tenant(tenant_id: str, client: PartnerCenterClient, products: ProductIn
                 first: int | None = None) -> SyncReport:
     """Refresh every local row of one customer tenant and adopt its new subscriptions; the
     caller commits. `first` is the customer that owns what no rule assigns elsewhere."""
-    report, listed_at = SyncReport(customers=1), datetime.now(UTC)
+    report, listed_at = SyncReport(customers=1), listed_now()
     # Older software is only in the orders list (order_sync), so both are read.
     remotes = with_orders(client, tenant_id, client.list_subscriptions(tenant_id), products)
     known = known_subscriptions(r.id for r in remotes)
