@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from itertools import islice
 from typing import Any
 
@@ -40,6 +41,7 @@ from connectors.partner_center.types import PartnerRelationship
 from persistence import db
 from subscriptions import adoption_records as records
 from subscriptions.matching import Owner, ProductIndex, Reasons, Tally, chunks, known_subscriptions
+from subscriptions.mirrored_at import listed_now
 from subscriptions.order_sync import with_orders
 from subscriptions.sync import mirror_tenant
 
@@ -116,13 +118,16 @@ class RemoteTenant:
     """One customer as Partner Center shows it, read in full before anything is written.
 
     `keys` are the local resellers (None: direct) it is to be kept under; `unknown` are the
-    indirect resellers the storefront does not have."""
+    indirect resellers the storefront does not have; `listed_at` when its subscriptions
+    were asked for (a row a storefront write stamped since waits for the sync,
+    subscriptions.mirrored_at)."""
 
     customer: RemoteCustomer
     keys: tuple[int | None, ...]
     unknown: tuple[PartnerRelationship, ...] = ()
     segments: frozenset[str] = frozenset()
     subscriptions: tuple[RemoteSubscription, ...] = ()
+    listed_at: datetime | None = None
 
 
 def import_customers(client: PartnerCenterClient, *, page_size: int = PAGE_SIZE,
@@ -171,9 +176,11 @@ def _read_one(client: PartnerCenterClient, customer: RemoteCustomer,
         # Partner Center's list leaves out the billing profile: read it for a new record.
         customer = client.get_customer(customer.id)
     segments = records.segments(client.get_qualifications(customer.id))
+    listed_at = listed_now()
     listed = client.list_subscriptions(customer.id)  # older software: orders only
     return RemoteTenant(customer, keys, unknown, segments,
-                        tuple(with_orders(client, customer.id, listed, lookups.products)))
+                        tuple(with_orders(client, customer.id, listed, lookups.products)),
+                        listed_at)
 
 
 def _keys(relationships: Sequence[PartnerRelationship], local: set[int | None],
@@ -230,7 +237,7 @@ def _write(tenants: list[RemoteTenant], lookups: Lookups) -> ImportSummary:
         owners = [Owner(c.id, c.reseller_id, lookups.reseller_mpns.get(c.reseller_id, ""))
                   for c in placed[tenant.customer.id]]
         mirror_tenant(tenant.customer.id, tenant.subscriptions, owners, known,
-                      lookups.products, page)
+                      lookups.products, page, listed_at=tenant.listed_at)
     return page
 
 

@@ -10,7 +10,10 @@ B2) and the list's 10 written over them, which the next pass credited (B3); a ca
 read as reactivated, then as cancelled again in Partner Center. Every write that copies an
 answer of Partner Center onto a row stamps it (`mirrored_now`); the sync notes when it
 asked for the list, and leaves a row stamped since for its next pass, whose list is at
-least as new (`newer_than_list`).
+least as new (`newer_than_list`); so does the import of an existing base. The rows it
+mirrors it stamps with the list's time, not the mirror's (subscriptions.sync.mirror): a
+conversion Partner Center completed in between is not in the list, and the next pass
+judges it as made since the row was last seen, an upgrade, not seats removed.
 
 A row the list shows otherwise in what the sync judges (seats, a cancellation, a renewal,
 the seats still removable) is read again under its lock, as committed (subscriptions.
@@ -70,7 +73,7 @@ def _postgres() -> bool:
 def newer_than_list(sub: Subscription, remote: RemoteSubscription,
                     listed_at: datetime | None) -> bool:
     """Whether `sub`, as committed, took Partner Center's answer after the sync asked for
-    the list `remote` came in (`listed_at`; None: an import's, never). A row the list shows
+    the list `remote` came in (`listed_at`; None: not known, never). A row the list shows
     otherwise is read again under its lock first (module doc)."""
     if _after(sub, listed_at):
         return True

@@ -108,8 +108,12 @@ def _remote_values(remote: RemoteSubscription) -> dict[str, object]:
             "autorenew": remote.auto_renew_enabled}
 
 
-def mirror(sub: Subscription, remote: RemoteSubscription) -> list[str]:
-    """Copy Partner Center's view onto the local row; answer the changes, in words."""
+def mirror(sub: Subscription, remote: RemoteSubscription,
+           listed_at: datetime | None = None) -> list[str]:
+    """Copy Partner Center's view onto the local row; answer the changes, in words. From
+    a list, the row is stamped with the time the list was asked for (`listed_at`), not the
+    mirror's: a change Partner Center made between the two (an upgrade's conversion
+    completing) is not in the list, and the next pass judges it as made since."""
     changes = []
     _keep_bought_term(sub, remote)
     values = _remote_values(remote)
@@ -125,7 +129,10 @@ def mirror(sub: Subscription, remote: RemoteSubscription) -> list[str]:
     if remote.cancellation_allowed_until:
         sub.cancellation_allowed_until = remote.cancellation_allowed_until
     mirror_refundable(sub, remote)
-    mirrored_now(sub)
+    if listed_at is None:
+        mirrored_now(sub)
+    else:
+        sub.synced_at = listed_at
     return changes
 
 
@@ -278,7 +285,8 @@ def mirror_tenant(tenant_id: str, remotes: Sequence[RemoteSubscription],
         row.sub.pc_subscription_id for row in rows if row.moves is None])
     into.subscriptions.skipped += len(new) - len(adopted)  # adopted by the next pass
     for remote, moves in adopted:
-        _adopt(remote, tenant_id, owners, products, into, now, seen, moved_in, moves)
+        _adopt(remote, tenant_id, owners, products, into, now, seen, moved_in, moves,
+               listed_at)
     return waiting
 
 
@@ -298,7 +306,7 @@ def _mirror_known(row: _Read, now: datetime, into: Findings, moved_in: Awaiting,
     if row.moves is None or newer_than_list(sub, remote, listed_at):
         into.subscriptions.skipped += 1
         return
-    changes = mirror_seen(sub, remote, now, row.moves, moved_in)
+    changes = mirror_seen(sub, remote, now, row.moves, moved_in, listed_at)
     if not changes:
         into.subscriptions.skipped += 1
         return
@@ -307,18 +315,20 @@ def _mirror_known(row: _Read, now: datetime, into: Findings, moved_in: Awaiting,
 
 
 def mirror_seen(sub: Subscription, remote: RemoteSubscription, now: datetime,
-                moves: Sequence[Transition], moved_in: Awaiting) -> list[str]:
+                moves: Sequence[Transition], moved_in: Awaiting,
+                listed_at: datetime | None = None) -> list[str]:
     """Mirror `remote` onto the row, first writing what Partner Center changed on it as
     billed (B2/B3, R4: `moves` its transitions, `moved_in` the upgrade records awaiting
-    their target); answers the changes, in words. The sync's pass and a storefront write
-    that mirrors Partner Center's answer (subscriptions.write_answer) both judge so."""
+    their target); answers the changes, in words. The sync's pass (`listed_at`: its list's
+    time, `mirror`) and a storefront write that mirrors Partner Center's answer
+    (subscriptions.write_answer) both judge so."""
     upgrades = sorted(moved_in.pop(remote.id, []), key=lambda e: as_utc(e.at))
     made = bool(upgrades) and made_by(sub, upgrades[0])
     if upgrades:
         db.session.flush()  # the sources' record ids its own name
     seen = billable(sub, remote, now, transitions=moves,
                     moved_in=() if made else upgrades)  # before the mirror
-    changes = mirror(sub, remote)
+    changes = mirror(sub, remote, listed_at)
     if made:  # adopted as a purchase of its own before its source's upgrade was seen
         link_made(sub, upgrades, now)
         changes.append("billed as the subscription an upgrade made")
@@ -359,9 +369,11 @@ def _record_seen(sub: Subscription, seen: list[Seen]) -> list[SubscriptionEvent]
 
 def _adopt(remote: RemoteSubscription, tenant_id: str, owners: Sequence[Owner],
            products: ProductIndex, into: Findings, now: datetime, seen: dict | None,
-           moved_in: Awaiting, moves: Sequence[Transition]) -> None:
-    """A new local row for a subscription made outside the storefront, or its reason not;
-    `seen`: the sync's mark on its record; `moved_in`: the sources' records of the upgrades
+           moved_in: Awaiting, moves: Sequence[Transition],
+           listed_at: datetime | None = None) -> None:
+    """A new local row for a subscription made outside the storefront, or its reason not,
+    stamped with its list's time (`listed_at`, `mirror`); `seen`: the sync's mark on its
+    record; `moved_in`: the sources' records of the upgrades
     in Partner Center awaiting their target (R4); `moves`: its own transitions, read when
     it may have been upgraded away."""
     upgrades = moved_in.pop(remote.id, [])
@@ -371,7 +383,7 @@ def _adopt(remote: RemoteSubscription, tenant_id: str, owners: Sequence[Owner],
         into.subscriptions.unmatched += 1
         into.reasons.note(str(why))
         return
-    mirror(sub, remote)
+    mirror(sub, remote, listed_at)
     upgrades = sorted(upgrades, key=lambda e: as_utc(e.at))
     if upgrades and made_by(sub, upgrades[0]):
         link_made(sub, upgrades, now)

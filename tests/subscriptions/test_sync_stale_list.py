@@ -24,11 +24,20 @@ from accounts.models import Customer, User
 from catalog.models import Price
 from persistence import db
 from subscriptions import services
+from subscriptions.adoption import import_customers
 from subscriptions.models import Subscription, SubscriptionEvent
 from subscriptions.sync import sync_all
+from tests.api.factories import make_subscription
 from tests.billing.conftest import provisioned
 from tests.races import before_statement
 from tests.subscriptions.conftest import WINDOWS_SERVER
+from tests.subscriptions.test_adoption import (  # noqa: F401 - a fixture
+    ALPHA_TENANT,
+    alpha_in_partner_center,
+    buy_in_partner_center,
+)
+from tests.subscriptions.test_sync import _seen as seen_on
+from tests.subscriptions.test_sync import _upgrade_in_partner_center as upgrade_there
 from tests.subscriptions.test_sync_seat_change_race import seat_changes
 
 # The sync's read of the tenant's local rows, after Partner Center's list; and its read of
@@ -155,3 +164,46 @@ def test_b2_b3_licences_an_order_added_after_the_sync_read_partner_center_are_it
                for e in row(sub.id).events]
     assert changes == [("licenses_added", 10, 15)]
     assert row(sub.id).quantity == 15
+
+
+def test_r4_b3_seats_upgraded_after_the_sync_asked_for_the_list_are_the_next_pass_s_upgrade(
+        app, world, buy, pc_client):
+    # Partner Center completes an upgrade of 2 seats after the sync asked for the list (5
+    # seats) and before it mirrored the row. Stamped with the mirror's time, the row read as
+    # seen after the conversion: the next pass's list of 3 was "2 removed" (credited, B3).
+    sub = buy(quantity=5)
+    sync_all(pc_client)
+    sub_id = sub.id
+
+    def upgrade_in_partner_center() -> str:
+        upgrade_there(pc_client, db.session.get(Subscription, sub_id), 2)
+        return "upgraded"
+
+    assert sync_then(app, pc_client, upgrade_in_partner_center) == {"A": 0, "B": "upgraded"}
+    sync_all(pc_client)
+    sync_all(pc_client)  # seen once
+    assert seen_on(row(sub_id)) == (3, [("upgrade", 5, 3)])
+
+
+@pytest.mark.usefixtures("alpha_in_partner_center")
+def test_b2_b3_seats_added_after_an_import_asked_for_the_list_are_not_read_as_removed(
+        app, world, pc_client, pc_sandbox):
+    # The import of an existing Partner Center base asked for Alpha's list (5 seats), then a
+    # request raised them to 8 and committed before the import wrote the page: with no list
+    # time, the import judged the row's 8 against the list's 5, "3 removed in Partner
+    # Center" (credited, B3), and wrote 5 over them.
+    remote_id = buy_in_partner_center(pc_sandbox, ALPHA_TENANT, quantity=5)
+    sub = make_subscription(world.customer_a, world.price, quantity=5,
+                            pc_subscription_id=remote_id, tenant_id=ALPHA_TENANT)
+    sub_id, user_id = sub.id, world.reseller_a_user.id
+
+    def add_three() -> int:
+        return services.change_quantity(db.session.get(Subscription, sub_id), 8,
+                                        db.session.get(User, user_id), pc_client).quantity
+
+    outcomes = before_statement({"A": app, "B": app}, "SELECT customers.id, ", {
+        "A": lambda: import_customers(pc_client).subscriptions.skipped, "B": add_three})
+    assert outcomes == {"A": 1, "B": 8}
+    assert row(sub_id).quantity == 8
+    assert [(e.kind, e.data["before"], e.data["after"]) for e in row(sub_id).events] == [
+        ("quantity", 5, 8)]
