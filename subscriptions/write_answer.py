@@ -9,36 +9,54 @@ charged, seats removed there never credited. The write judges the answer as the 
 judges its list (subscriptions.sync.mirror_seen: the same events, marked seen, with the
 row's transitions read when its seats changed), in the write's own commit; the row then
 holds what was billed, so the next pass sees nothing more and each change is billed once.
+
+R4: seats that left the row may be an upgrade made in Partner Center, which only the
+row's transitions tell. When Partner Center does not answer for them the write does what
+the sync does (subscriptions.transition_reads): the seats wait for the next pass. Judged
+without them, seats an upgrade moved were credited as removed (B3). The write copies its
+own change (autorenew, a suspension, the next-term schedule) and leaves the seats, the
+term and the row's `synced_at` as last seen: stamped now, the next pass would read the
+conversion as made before the row was last seen, and the seats as removed after all. A
+pass whose list predates the write may then copy that list's autorenew or status over the
+write's (not billed; the pass after puts it back). A seat change, judged on Partner
+Center's seats (S2, `mirror_read`), is refused as when the read itself is not answered.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from connectors.partner_center import PartnerCenterClient
 from connectors.partner_center.commerce_types import Subscription as RemoteSubscription
-from connectors.partner_center.errors import PartnerCenterError
 from connectors.partner_center.transition_types import Transition
 from persistence import db
 from subscriptions.committed import reread
+from subscriptions.errors import SubscriptionRefused
 from subscriptions.mirrored_at import shown_otherwise
 from subscriptions.models import Subscription
 from subscriptions.moved_in import awaiting
-from subscriptions.rules import PERPETUAL
-from subscriptions.seen_changes import may_have_moved
-from subscriptions.sync import mirror_seen
-
-log = logging.getLogger(__name__)
+from subscriptions.rules import PERPETUAL, Refusal
+from subscriptions.seen_changes import DELETED, may_have_moved
+from subscriptions.sync import STATUS, mirror_seen, next_term_words
+from subscriptions.transition_reads import read_transitions
 
 
 def mirror_answer(sub: Subscription, remote: RemoteSubscription,
                   client: PartnerCenterClient) -> list[str]:
     """Mirror the write's answer, writing first what Partner Center changed itself as the
-    sync would (module doc); answers the changes, in words."""
-    return mirror_seen(sub, remote, datetime.now(UTC), _moves(sub, remote, client),
-                       awaiting(sub.tenant_id))
+    sync would (module doc); answers the changes, in words. Seats whose transitions
+    Partner Center does not answer are left for the sync's next pass (module doc)."""
+    return _mirror_judged(sub, remote, _moves(sub, remote, client))
+
+
+def _mirror_judged(sub: Subscription, remote: RemoteSubscription,
+                   moves: Sequence[Transition] | None) -> list[str]:
+    """`mirror_answer` with the row's transitions read (`_moves`)."""
+    if moves is None:
+        _own_change(sub, remote)
+        return []
+    return mirror_seen(sub, remote, datetime.now(UTC), moves, awaiting(sub.tenant_id))
 
 
 def mirror_read(sub: Subscription, remote: RemoteSubscription,
@@ -54,7 +72,15 @@ def mirror_read(sub: Subscription, remote: RemoteSubscription,
         return
     reread(sub)
     if shown_otherwise(sub, remote, removable=False):
-        mirror_answer(sub, remote, client)
+        moves = _moves(sub, remote, client)
+        if moves is None:
+            db.session.rollback()
+            raise SubscriptionRefused(Refusal(
+                "PC", "PC.transitions_unanswered", "Nothing was changed: licenses left this "
+                "subscription in Partner Center, and Partner Center did not say whether an "
+                "upgrade moved them, so the count it holds cannot be judged yet. Try again "
+                "in a few minutes."))
+        _mirror_judged(sub, remote, moves)
     db.session.commit()
 
 
@@ -74,14 +100,23 @@ def read_first(sub: Subscription, client: PartnerCenterClient,
 
 
 def _moves(sub: Subscription, remote: RemoteSubscription,
-           client: PartnerCenterClient) -> Sequence[Transition]:
+           client: PartnerCenterClient) -> Sequence[Transition] | None:
     """R4: the row's transitions when its seats changed (seats an upgrade made there moved
-    are its conversion, not removed). Partner Center applied the write already, so a read
-    it does not answer cannot undo it: the change is judged without them, as seats."""
+    are its conversion, not removed); None when Partner Center did not answer and may
+    later, as for the sync (subscriptions.transition_reads)."""
     if not may_have_moved(sub, remote):
         return ()
-    try:
-        return client.get_transitions(sub.tenant_id, sub.pc_subscription_id)
-    except PartnerCenterError as error:
-        log.warning("transitions of subscription %s not read: %s", sub.id, error)
-        return ()
+    return read_transitions(sub.pc_subscription_id,
+                            lambda pc_id: client.get_transitions(sub.tenant_id, pc_id))
+
+
+def _own_change(sub: Subscription, remote: RemoteSubscription) -> None:
+    """What a write that changes no seats changes, as Partner Center answered it: autorenew,
+    a suspension, the next-term schedule. The seats, a cancellation there, the term and
+    `synced_at` stay as the row was last seen, for the sync's next pass (module doc)."""
+    sub.autorenew = remote.auto_renew_enabled
+    if remote.status != DELETED:
+        sub.status = STATUS.get(remote.status, remote.status)
+    sub.next_term = next_term_words(remote)
+    if sub.status != "suspended":
+        sub.suspension_reason = ""

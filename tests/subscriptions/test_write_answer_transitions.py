@@ -1,0 +1,55 @@
+"""R4/B3: a storefront write whose answer shows seats gone from the subscription, and
+whose read of its transitions Partner Center does not answer, leaves those seats for the
+sync's next pass, as the sync does (subscriptions.transition_reads): judged without them,
+seats an upgrade made in Partner Center's portal moved were credited as removed."""
+
+from __future__ import annotations
+
+import pytest
+
+from persistence import db
+from subscriptions import services
+from subscriptions.errors import SubscriptionRefused
+from subscriptions.models import Subscription
+from subscriptions.sync import sync_all
+from tests.subscriptions.test_sync import TRANSITIONS
+from tests.subscriptions.test_sync import _seen as seen_on
+from tests.subscriptions.test_sync import _upgrade_in_partner_center as upgrade_there
+
+
+@pytest.fixture
+def upgraded_unanswered(buy, pc_client, pc_sandbox) -> Subscription:
+    """5 seats seen by a pass, 2 of them upgraded in Partner Center since; its transitions
+    not answered (503) until the faults are cleared."""
+    sub = buy(quantity=5)
+    sync_all(pc_client)
+    upgrade_there(pc_client, sub, 2)
+    pc_sandbox.add_fault(endpoint=TRANSITIONS, status=503, count=None)
+    return sub
+
+
+def test_r4_b3_an_autorenew_switch_leaves_seats_upgraded_unanswered_for_the_next_pass(
+        upgraded_unanswered, world, pc_client, pc_sandbox):
+    sub = upgraded_unanswered
+    services.set_autorenew(sub, False, world.reseller_a_user, pc_client)
+    db.session.expire_all()
+    sub = db.session.get(Subscription, sub.id)
+    assert (sub.autorenew, sub.quantity) == (False, 5)  # its own change; the seats wait
+    assert seen_on(sub) == (5, [("autorenew", None, None)])  # nothing credited as removed
+    pc_sandbox.faults.clear()
+    sync_all(pc_client)
+    sync_all(pc_client)
+    assert seen_on(sub) == (3, [("autorenew", None, None), ("upgrade", 5, 3)])
+
+
+def test_r4_s2_a_seat_change_is_refused_while_the_transitions_of_seats_gone_are_unanswered(
+        upgraded_unanswered, world, pc_client, pc_sandbox):
+    # Judged on the row's 5 seats the change would be the bug S2/B2 fixed; judged on
+    # Partner Center's 3, the 2 upgraded would be credited as removed.
+    with pytest.raises(SubscriptionRefused) as refused:
+        services.change_quantity(upgraded_unanswered, 4, world.reseller_a_user, pc_client)
+    assert refused.value.code == "PC.transitions_unanswered"
+    assert seen_on(upgraded_unanswered) == (5, [])
+    pc_sandbox.faults.clear()
+    sync_all(pc_client)
+    assert seen_on(upgraded_unanswered) == (3, [("upgrade", 5, 3)])
