@@ -180,12 +180,19 @@ def _not_recorded(sub: Subscription, moves: list[Transition]) -> list[Transition
     """The moves the storefront did not make: its upgrade page records each on the row
     ("upgrade", `to` the receiving row) when it asks, and Partner Center may complete the
     Conversion after the mirror read the row, so the history would show it again as an
-    upgrade made there. Each recorded move, by receiving row and seats, takes one."""
+    upgrade made there. Each recorded move, by receiving row and seats, takes one. Nor
+    those a pass billed already (by receiving subscription and start): a pass reads the
+    transitions after its list and may bill one completed in between, which the next pass,
+    its row stamped with the list's time (subscriptions.sync.mirror), sees as made since."""
     recorded = [(e.data.get("to"), e.data.get("before", 0) - e.data.get("after", 0))
                 for e in sub.events if e.kind == "upgrade" and "seen_at" not in e.data]
+    seen = {(e.data.get("to_subscription"), e.data.get("started")) for e in sub.events
+            if e.kind == "upgrade" and "seen_at" in e.data}
     left = []
     for moved in moves:
         shop = (_local_id(moved.to_subscription_id), moved.quantity)
+        if (moved.to_subscription_id, _started(moved).isoformat()) in seen:
+            continue
         if shop[0] is not None and shop in recorded:
             recorded.remove(shop)
         else:

@@ -207,3 +207,26 @@ def test_b2_b3_seats_added_after_an_import_asked_for_the_list_are_not_read_as_re
     assert row(sub_id).quantity == 8
     assert [(e.kind, e.data["before"], e.data["after"]) for e in row(sub_id).events] == [
         ("quantity", 5, 8)]
+
+
+def test_r4_b2_an_upgrade_a_pass_read_after_its_list_is_billed_once(
+        app, world, buy, pc_client):
+    # 4 seats added in Partner Center (9), then, once the sync has its list of 9, 2
+    # upgraded (7). The pass reads the transitions after its list and bills the upgrade
+    # with the 4 added; the next pass, whose row was stamped with the list's time, read
+    # the same conversion as made since and billed it a second time.
+    sub = buy(quantity=5)
+    sync_all(pc_client)
+    sub_id = sub.id
+    pc_client.update_subscription(sub.tenant_id, sub.pc_subscription_id, quantity=9)
+
+    def upgrade_in_partner_center() -> str:
+        upgrade_there(pc_client, db.session.get(Subscription, sub_id), 2)
+        return "upgraded"
+
+    assert sync_then(app, pc_client, upgrade_in_partner_center) == {"A": 0, "B": "upgraded"}
+    sync_all(pc_client)
+    sync_all(pc_client)
+    quantity, changes = seen_on(row(sub_id))
+    assert quantity == 7
+    assert [c for c in changes if c[0] == "upgrade"] == [("upgrade", 5, 3)]  # billed once
