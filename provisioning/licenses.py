@@ -38,6 +38,7 @@ from persistence import db
 from provisioning import results
 from provisioning.attention import ADMIN_RETRY, NeedsAttention
 from provisioning.steps import Checkpoint
+from subscriptions.errors import SubscriptionRefused
 from subscriptions.matching import ProductIndex, Unmatched, adopt, owners_of
 from subscriptions.mirrored_at import mirror_refundable, mirrored_now
 from subscriptions.models import Subscription
@@ -78,7 +79,7 @@ def add_licenses(order: Order, line: OrderLine, client: PartnerCenterClient,
         # B2: seats changed in Partner Center itself since the last sync pass (15 there,
         # 10 here) are recorded as the sync would, from their day, before this line counts
         # from them: "15 to 17" alone left the portal's 5 never charged.
-        mirror_read(subscription, current, client)
+        _seen_there(order, line, subscription, current, client)
         line.target_quantity = current.quantity + line.quantity
         db.session.commit()
     request_id = request_id_for(order, line)
@@ -87,6 +88,20 @@ def add_licenses(order: Order, line: OrderLine, client: PartnerCenterClient,
     checkpoint("add_licenses")
     _record_added(order, line, subscription, updated, request_id, scheduled)
     db.session.commit()
+
+
+def _seen_there(order: Order, line: OrderLine, subscription: Subscription,
+                current: RemoteSubscription, client: PartnerCenterClient) -> None:
+    """What Partner Center changed itself, recorded as billed first (mirror_read). Seats
+    gone whose transitions it does not answer may be an upgrade's: the line waits for the
+    answer, retried with backoff, rather than count from seats judged as removed."""
+    try:
+        mirror_read(subscription, current, client)
+    except SubscriptionRefused as refused:
+        raise NotReady(f"{_adds(line)} a subscription Partner Center shows with fewer "
+                       "licenses than last seen, and it did not say whether an upgrade "
+                       "moved them.", "Check Partner Center's service health and the "
+                       "subscription's upgrades in its portal, " + ADMIN_RETRY) from refused
 
 
 def look_up(order: Order, line: OrderLine, client: PartnerCenterClient) -> int:

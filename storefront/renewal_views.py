@@ -31,6 +31,7 @@ from storefront.security import admin_only, buyers_only
 from storefront.subscription_views import refusals_shown, visible_subscriptions
 from storefront.tables import csv_download
 from subscriptions import reminders, renewal_rules, renewals, upgrades
+from subscriptions.errors import SubscriptionRefused
 from subscriptions.models import RenewalSettings, Subscription
 from subscriptions.rules import NO_TERM
 from subscriptions.write_answer import read_first
@@ -172,6 +173,8 @@ def _upgrade_page(sub: Subscription):
     except PartnerCenterError as error:
         offers, at_renewal = (), ()
         problem = f"Partner Center did not answer ({error.meaning}); try again."
+    except SubscriptionRefused as refused:  # its seats cannot be judged yet (write_answer)
+        offers, at_renewal, problem = (), (), refused.message
     return render_template("renewals/upgrade.html", sub=sub, offers=offers, problem=problem,
                            at_renewal=at_renewal)
 

@@ -8,10 +8,14 @@ from __future__ import annotations
 import pytest
 
 from persistence import db
+from provisioning.jobs import provision_order
+from provisioning.licenses import NotReady
 from subscriptions import services
 from subscriptions.errors import SubscriptionRefused
 from subscriptions.models import Subscription
 from subscriptions.sync import sync_all
+from tests.billing.conftest import order
+from tests.conftest import login, make_price
 from tests.subscriptions.test_sync import TRANSITIONS
 from tests.subscriptions.test_sync import _seen as seen_on
 from tests.subscriptions.test_sync import _upgrade_in_partner_center as upgrade_there
@@ -53,3 +57,32 @@ def test_r4_s2_a_seat_change_is_refused_while_the_transitions_of_seats_gone_are_
     pc_sandbox.faults.clear()
     sync_all(pc_client)
     assert seen_on(upgraded_unanswered) == (3, [("upgrade", 5, 3)])
+
+
+def test_r4_b3_extra_licences_wait_while_the_transitions_of_seats_gone_are_unanswered(
+        upgraded_unanswered, world, pc_client, pc_sandbox):
+    # The order counts from Partner Center's seats (B2): judged without the transitions,
+    # the 2 upgraded would be credited as removed before the 2 extra are added.
+    placed = order(world.customer_a, world.reseller_a_user, world.price, 2,
+                   add_to=upgraded_unanswered)
+    with pytest.raises(NotReady, match="did not say whether an upgrade moved them"):
+        provision_order(placed.id, pc_client)
+    assert seen_on(upgraded_unanswered) == (5, [])
+    pc_sandbox.faults.clear()
+    assert provision_order(placed.id, pc_client) == "provisioned"
+    db.session.expire_all()
+    sub = db.session.get(Subscription, upgraded_unanswered.id)
+    assert sub.quantity == 5  # Partner Center's 3 and the order's 2
+    assert [e.kind for e in sub.events if e.kind in ("upgrade", "licenses_added")] == [
+        "upgrade", "licenses_added"]
+
+
+def test_r4_the_upgrade_page_says_why_while_the_transitions_of_seats_gone_are_unanswered(
+        upgraded_unanswered, world, client):
+    make_price(title="Microsoft 365 E3", product_id="CFQ7TTC0LFLZ", family="microsoft365")
+    db.session.commit()
+    login(client, world.reseller_a_user)
+    page = client.get(f"/subscriptions/{upgraded_unanswered.id}/upgrade")
+    assert page.status_code == 200  # was a 500: the refusal was not the page's to show
+    assert "did not say whether an upgrade moved them" in page.get_data(as_text=True)
+    assert seen_on(upgraded_unanswered) == (5, [])
