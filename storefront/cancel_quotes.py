@@ -23,7 +23,7 @@ from storefront.invoice_documents import percent
 from subscriptions.errors import SubscriptionRefused
 from subscriptions.models import Subscription
 from subscriptions.rules import Refusal
-from subscriptions.services import Promise, Quote
+from subscriptions.services import Promise, Quote, pc_code
 from subscriptions.write_answer import read_first
 
 FIELD = "quote"
@@ -48,7 +48,7 @@ def read_seats(sub: Subscription, client: PartnerCenterClient) -> None:
         read_first(sub, client)
     except PartnerCenterError as error:
         raise SubscriptionRefused(Refusal(
-            "PC", f"PC.{error.code or error.http_status or 'unanswered'}",
+            "PC", pc_code(error),
             "Partner Center did not answer when asked for this subscription's licences "
             f"({error.meaning}), so no refund can be quoted and nothing was cancelled. "
             "Try again in a few minutes.")) from error

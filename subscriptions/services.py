@@ -64,7 +64,7 @@ NO_DECREASE = "800090"
 
 __all__ = ["Promise", "SubscriptionRefused", "cancel", "cancellation_quote", "change_quantity",
            "check_cancel", "check_quantity", "download_url", "note_removed_schedule",
-           "read_held", "read_seats", "reveal_key", "set_autorenew"]
+           "pc_code", "read_held", "read_seats", "reveal_key", "set_autorenew"]
 
 
 def _agent(user) -> bool:
@@ -100,11 +100,17 @@ def _asked(sub: Subscription, user, kind: str, call, needs: str = "pc_subscripti
         remote = call(request_id)
     except PartnerCenterError as exc:
         db.session.rollback()
-        sub.record(f"{kind}_refused", f"Partner Center refused ({exc.code}): {exc.meaning}",
-                   user, request_id)
+        sub.record(f"{kind}_refused", _refused_words(exc), user, request_id)
         db.session.commit()
         raise SubscriptionRefused(_refusal(sub, exc)) from exc
     return request_id, remote
+
+
+def _refused_words(exc: PartnerCenterError) -> str:
+    """The history's line for a call Partner Center refused or did not answer."""
+    if exc.code is None and exc.http_status is None:
+        return f"Partner Center did not answer: {exc.meaning}"
+    return f"Partner Center refused ({exc.code or exc.http_status}): {exc.meaning}"
 
 
 def note_removed_schedule(sub: Subscription, scheduled: str | None, user,
@@ -122,8 +128,15 @@ def _refusal(sub: Subscription, exc: PartnerCenterError) -> rules.Refusal:
     """Partner Center's refusal in the words of our rules."""
     if exc.code == NO_DECREASE:
         return _no_decrease(sub, exc)
-    rule, code = PC_CODES.get(exc.code or "", ("PC", f"PC.{exc.code or exc.http_status}"))
+    rule, code = PC_CODES.get(exc.code or "", ("PC", pc_code(exc)))
     return rules.Refusal(rule, code, _explained(sub, exc))
+
+
+def pc_code(exc: PartnerCenterError) -> str:
+    """The problem code of a Partner Center error without a rule of ours: its own code, else
+    its HTTP status, else "PC.unanswered" (a timeout or a lost connection has neither, and
+    was "PC.None")."""
+    return f"PC.{exc.code or exc.http_status or 'unanswered'}"
 
 
 def _no_decrease(sub: Subscription, exc: PartnerCenterError) -> rules.Refusal:
