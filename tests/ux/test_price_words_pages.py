@@ -125,14 +125,20 @@ def test_a_reseller_sees_cost_retail_and_margin_in_the_shop(client, world):
     assert re.search(r'data-testid="margin">\$1\.50 <small class="muted">\(12\.0 %\)', html)
 
 
-def test_a_reseller_sees_cost_retail_and_margin_per_license_and_per_period(client, world):
+def margin_page(client, world) -> str:
+    """Reseller A's page of 3 licences its customer buys at 14.00 retail, at cost plus 20 %
+    (12.00), as the reseller reads it."""
     world.price.retail_price = Decimal("14.00")
     db.session.add(ResellerMarkup(reseller_id=world.reseller_a.id, product_id=None,
                                   markup_percent=Decimal("20")))
     db.session.commit()
     subscription = make_subscription(world.customer_a, world.price, quantity=3)
     login(client, world.reseller_a_user)
-    text = visible_text(page(client, f"/subscriptions/{subscription.id}"))
+    return visible_text(page(client, f"/subscriptions/{subscription.id}"))
+
+
+def test_a_reseller_sees_cost_retail_and_margin_per_license_and_per_period(client, world):
+    text = margin_page(client, world)
     # Cost 12.00, retail 14.00, margin 2.00 (14.3 %); for 3 licenses 36.00, 42.00, 6.00.
     # (Alpha GmbH is American: it reads money as $12.00.)
     assert re.search(r"Your cost\s+\$12\.00\s+per license per month · excl\. tax\s*;\s+"
@@ -146,11 +152,5 @@ def test_a_reseller_sees_cost_retail_and_margin_per_license_and_per_period(clien
 def test_a_margin_share_is_written_as_the_reader_writes_numbers_b1(client, world):
     # Was "(14.3 %)" beside "2,00 $" for a German-reading customer's reseller.
     world.customer_a.language, world.customer_a.country = "de", "DE"
-    world.price.retail_price = Decimal("14.00")
-    db.session.add(ResellerMarkup(reseller_id=world.reseller_a.id, product_id=None,
-                                  markup_percent=Decimal("20")))
-    db.session.commit()
-    subscription = make_subscription(world.customer_a, world.price, quantity=3)
-    login(client, world.reseller_a_user)
-    text = visible_text(page(client, f"/subscriptions/{subscription.id}"))
+    text = margin_page(client, world)
     assert re.search(r"Margin\s+2,00\s\$\s+\(14,3 %\)", text.replace("\xa0", " ")), text
