@@ -22,8 +22,9 @@ from connectors.partner_center import PartnerCenterClient, PartnerCenterError
 from storefront.invoice_documents import percent
 from subscriptions.errors import SubscriptionRefused
 from subscriptions.models import Subscription
+from subscriptions.pc_calls import pc_code
 from subscriptions.rules import Refusal
-from subscriptions.services import Promise, Quote, pc_code
+from subscriptions.services import Promise, Quote
 from subscriptions.write_answer import read_first
 
 FIELD = "quote"

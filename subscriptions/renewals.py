@@ -26,9 +26,10 @@ from subscriptions import renewal_rules as rules
 from subscriptions import suspension_notices
 from subscriptions.errors import refuse
 from subscriptions.models import Subscription
+from subscriptions.pc_calls import send
 from subscriptions.rules import Refusal
 from subscriptions.scheduled import current_term, describe, next_term, scheduled_words
-from subscriptions.services import _send, facts, note_removed_schedule
+from subscriptions.services import facts, note_removed_schedule
 from subscriptions.term_prices import listed_prices, plan_product, term_unit_price
 
 
@@ -146,7 +147,7 @@ def schedule(sub: Subscription, change: rules.NextTermChange, user,
                                 sold_terms(sub, change.plan)))
     _check_plan(sub, change, client)
     dropped = dropped_plan(sub, change)
-    request_id = _send(sub, user, "next_term", lambda rid: client.schedule_next_term(
+    request_id = send(sub, user, "next_term", lambda rid: client.schedule_next_term(
         sub.tenant_id, sub.pc_subscription_id, _instructions(sub, change), request_id=rid),
         client=client)
     # The history says when a change of plan gave way, so nobody wonders where it went.
@@ -164,7 +165,7 @@ def schedule(sub: Subscription, change: rules.NextTermChange, user,
 def withdraw(sub: Subscription, user, client: PartnerCenterClient) -> Subscription:
     """R1: withdraw the scheduled change; the subscription renews as it is."""
     refuse(rules.check_withdraw(sub.next_term))
-    request_id = _send(sub, user, "next_term", lambda rid: client.schedule_next_term(
+    request_id = send(sub, user, "next_term", lambda rid: client.schedule_next_term(
         sub.tenant_id, sub.pc_subscription_id, None, request_id=rid),
         client=client)
     sub.next_term = None
@@ -196,7 +197,7 @@ def suspend(sub: Subscription, reason: str, user, client: PartnerCenterClient) -
     follows, the provider's admins who suspended it."""
     refuse(rules.check_suspend(sub.status, reason))
     scheduled = scheduled_words(sub)
-    request_id = _send(sub, user, "suspend", lambda rid: client.update_subscription(
+    request_id = send(sub, user, "suspend", lambda rid: client.update_subscription(
         sub.tenant_id, sub.pc_subscription_id, status="suspended", request_id=rid),
         client=client)
     sub.suspension_reason = reason.strip()
@@ -214,7 +215,7 @@ def resume(sub: Subscription, user, client: PartnerCenterClient,
     """R5: reactivate (status active) before the term ends."""
     at = as_utc(now) or datetime.now(UTC)
     refuse(rules.check_resume(sub.status, as_utc(sub.term_end), at))
-    request_id = _send(sub, user, "resume", lambda rid: client.update_subscription(
+    request_id = send(sub, user, "resume", lambda rid: client.update_subscription(
         sub.tenant_id, sub.pc_subscription_id, status="active", request_id=rid),
         client=client)
     sub.suspension_reason = ""

@@ -3,12 +3,12 @@
 Each service checks the pure rules, sends the change through the connector (which re-reads
 and PATCHes the full resource, retrying with one MS-RequestId), mirrors the answer, writes a
 SubscriptionEvent and commits once. Refusals raise `SubscriptionRefused` with a rule code,
-so pages and the REST API show the same reason.
+so pages and the REST API show the same reason; Partner Center's own are said in our rules'
+words by subscriptions.pc_calls, which makes each call.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -25,6 +25,7 @@ from subscriptions.keys import download_url, reveal_key, revoke_keys
 from subscriptions.mirrored_at import mirrored_now
 from subscriptions.models import Subscription, SubscriptionEvent
 from subscriptions.order_lines import line_to_cancel
+from subscriptions.pc_calls import asked, send
 from subscriptions.quotes import (
     Quote,
     buyer_money,
@@ -37,80 +38,15 @@ from subscriptions.scheduled import scheduled_words
 from subscriptions.seen_changes import seen_seat_change
 from subscriptions.sync import mirror
 from subscriptions.term_prices import buyer_unit_price, price_of, retail_unit_price
-from subscriptions.write_answer import mirror_answer, mirror_read, read_first
-
-# Partner Center's own refusals, in the words of our rules.
-PC_CODES = {"900213": ("S3", "S3.cancellation_window_closed"),
-            "900117": ("S6", "S6.credit_window_closed"),
-            "900214": ("S2", "S2.reduction_window_closed"),
-            "900257": ("S2", "S2.reduction_window_closed"),
-            "800091": ("R5", "R5.suspended"),
-            "20000": ("PC", "PC.order_not_found"),
-            "800061": ("S6", "S6.order_not_cancellable"),
-            "800063": ("S6", "S6.not_cancellable_by_order")}
-ORDER_NOT_FOUND = "20000"
-# An order PATCH refusing the line it named (cancel_order.json): Partner Center's own words
-# ("Use PATCH /customers/...") are nothing a buyer can act on.
-ORDER_LINE_REFUSED = {
-    "800061": "Partner Center refused to cancel this purchase (800061: the order can't be "
-              "cancelled)",
-    "800063": "Partner Center cancels the line of order {order} this licence is recorded "
-              "under only through its subscription, not as perpetual software (800063)"}
-# "Subscription quantity can't be decreased" (error-codes): what a software subscription
-# answers on any day, and also new commerce's answer outside the seats' 7 days (the sample
-# of change-the-quantity-of-a-subscription), so it is named by what the subscription is.
-NO_DECREASE = "800090"
-
+from subscriptions.write_answer import mirror_read, read_first
 
 __all__ = ["Promise", "SubscriptionRefused", "cancel", "cancellation_quote", "change_quantity",
            "check_cancel", "check_quantity", "download_url", "note_removed_schedule",
-           "pc_code", "read_held", "read_seats", "reveal_key", "set_autorenew"]
+           "read_held", "read_seats", "reveal_key", "set_autorenew"]
 
 
 def _agent(user) -> bool:
     return bool(getattr(user, "admin_agent", False))
-
-
-def _send(sub: Subscription, user, kind: str, call, needs: str = "pc_subscription_id", *,
-          client: PartnerCenterClient | None = None) -> str:
-    """Run one connector call with a fresh MS-RequestId and mirror Partner Center's answer
-    (`_asked`); the request id. With `client`, a write that changes no seats and no status
-    the sync bills (autorenew, a suspension, a schedule) first writes what the answer shows
-    changed in Partner Center itself as billed (subscriptions.write_answer, B2/B3)."""
-    request_id, remote = _asked(sub, user, kind, call, needs)
-    if remote is not None and client is not None:
-        mirror_answer(sub, remote, client)
-    elif remote is not None:
-        mirror(sub, remote)
-    return request_id
-
-
-def _asked(sub: Subscription, user, kind: str, call, needs: str = "pc_subscription_id"):
-    """Run one connector call with a fresh MS-RequestId; the request id and Partner Center's
-    answer. A refusal is kept in the history.
-
-    `needs` is the Partner Center id the call is addressed by: a subscription known only
-    here (not provisioned yet, or recorded by hand) has none to send."""
-    if not (sub.tenant_id and getattr(sub, needs)):
-        raise SubscriptionRefused(rules.Refusal(
-            "PC", "PC.not_in_partner_center", "This subscription is not in Partner Center "
-            "yet, so it cannot be changed there; it can be once provisioning records it."))
-    request_id = str(uuid.uuid4())
-    try:
-        remote = call(request_id)
-    except PartnerCenterError as exc:
-        db.session.rollback()
-        sub.record(f"{kind}_refused", _refused_words(exc), user, request_id)
-        db.session.commit()
-        raise SubscriptionRefused(_refusal(sub, exc)) from exc
-    return request_id, remote
-
-
-def _refused_words(exc: PartnerCenterError) -> str:
-    """The history's line for a call Partner Center refused or did not answer."""
-    if exc.code is None and exc.http_status is None:
-        return f"Partner Center did not answer: {exc.meaning}"
-    return f"Partner Center refused ({exc.code or exc.http_status}): {exc.meaning}"
 
 
 def note_removed_schedule(sub: Subscription, scheduled: str | None, user,
@@ -124,57 +60,12 @@ def note_removed_schedule(sub: Subscription, scheduled: str | None, user,
                    request_id)
 
 
-def _refusal(sub: Subscription, exc: PartnerCenterError) -> rules.Refusal:
-    """Partner Center's refusal in the words of our rules."""
-    if exc.code == NO_DECREASE:
-        return _no_decrease(sub, exc)
-    rule, code = PC_CODES.get(exc.code or "", ("PC", pc_code(exc)))
-    return rules.Refusal(rule, code, _explained(sub, exc))
-
-
-def pc_code(exc: PartnerCenterError) -> str:
-    """The problem code of a Partner Center error without a rule of ours: its own code, else
-    its HTTP status, else "PC.unanswered" (a timeout or a lost connection has neither, and
-    was "PC.None")."""
-    return f"PC.{exc.code or exc.http_status or 'unanswered'}"
-
-
-def _no_decrease(sub: Subscription, exc: PartnerCenterError) -> rules.Refusal:
-    """S2: 800090 on a software subscription is its seats being fixed; on any other it is
-    S2's refused reduction, with Partner Center's own reason (no window is claimed)."""
-    if rules.SOFTWARE_SUBSCRIPTION in (sub.family, sub.product.family):
-        return rules.Refusal("S2", "S2.software_no_reduction", exc.meaning)
-    reason = exc.description.strip()
-    reason += "" if reason.endswith((".", "!", "?")) else "."
-    return rules.Refusal("S2", "S2.reduction_window_closed",
-                         f"Partner Center did not remove the licenses ({exc.code}): {reason} "
-                         "Licenses can be removed only within 7 days of being added (S2); "
-                         "the subscription page shows how many may be now.")
-
-
-def _explained(sub: Subscription, exc: PartnerCenterError) -> str:
-    """Partner Center's refusal for people: an unknown order (20000) and an order line it
-    will not cancel (800061, 800063) say what to do, as Partner Center's words left the
-    buyer nowhere to go; others keep Partner Center's meaning."""
-    if exc.code in ORDER_LINE_REFUSED:
-        return (f"Nothing was cancelled or credited: "
-                f"{ORDER_LINE_REFUSED[exc.code].format(order=sub.pc_order_id)}. Perpetual "
-                "software is cancelled by its own line of its order within 30 days of "
-                "purchase (S6); ask your provider to check this purchase in Partner Center.")
-    if exc.code != ORDER_NOT_FOUND:
-        return exc.meaning
-    return (f"Nothing was cancelled or credited: Partner Center has no order "
-            f"{sub.pc_order_id} for this customer, the order this purchase is recorded "
-            "under. Ask your provider to find the purchase in Partner Center and correct "
-            "its order, then cancel again before the cancellation window closes.")
-
-
 def set_autorenew(sub: Subscription, on: bool, user, client: PartnerCenterClient) -> Subscription:
     """S1: switch autorenew; the connector sends the full resource so nothing else changes
     (but switching it off makes Partner Center remove a scheduled change, R1)."""
     refuse(rules.check_autorenew(facts(sub), on))
     scheduled = scheduled_words(sub)
-    request_id = _send(sub, user, "autorenew", lambda rid: client.update_subscription(
+    request_id = send(sub, user, "autorenew", lambda rid: client.update_subscription(
         sub.tenant_id, sub.pc_subscription_id, auto_renew_enabled=on, request_id=rid),
         client=client)
     _refuse_unless_applied(sub, on, user, request_id)
@@ -221,7 +112,7 @@ def change_quantity(sub: Subscription, quantity: int, user, client: PartnerCente
     check_quantity(sub, quantity)
     refuse(rules.check_remove_licenses(facts(sub), sub.quantity, quantity, now_or(now)))
     scheduled, held, last_seen = scheduled_words(sub), sub.quantity, as_utc(sub.synced_at)
-    request_id, remote = _asked(sub, user, "quantity", lambda rid: client.update_subscription(
+    request_id, remote = asked(sub, user, "quantity", lambda rid: client.update_subscription(
         sub.tenant_id, sub.pc_subscription_id, quantity=quantity, request_id=rid))
     before = _seats_now(sub)
     seen = _seen_first(sub, held, before, remote.quantity, last_seen)
@@ -241,7 +132,7 @@ def read_seats(sub: Subscription, quantity: int, user, client: PartnerCenterClie
     PATCH Partner Center did not answer is, never judged on the row's seats."""
     refuse(rules.check_most(facts(sub), quantity))
     try:
-        _, remote = _asked(sub, user, "quantity", lambda rid: client.get_subscription(
+        _, remote = asked(sub, user, "quantity", lambda rid: client.get_subscription(
             sub.tenant_id, sub.pc_subscription_id, correlation_id=rid))
     except SubscriptionRefused as refused:
         if not isinstance(refused.__cause__, PartnerCenterError):
@@ -365,14 +256,14 @@ def cancel(sub: Subscription, user, client: PartnerCenterClient,
             client.cancel_order(sub.tenant_id, sub.pc_order_id,
                                 [line_to_cancel(sub, client)], request_id=rid)
 
-        request_id, _ = _asked(sub, user, "cancel", cancel_order, needs="pc_order_id")
+        request_id, _ = asked(sub, user, "cancel", cancel_order, needs="pc_order_id")
         if _cancelled_meanwhile(sub):
             return shown
         sub.status, sub.autorenew = "cancelled", False
         mirrored_now(sub)  # Partner Center's answer: a sync's older list leaves it be
         revoke_keys(sub, now_or(now))
     else:
-        request_id = _send(sub, user, "cancel", lambda rid: client.update_subscription(
+        request_id = send(sub, user, "cancel", lambda rid: client.update_subscription(
             sub.tenant_id, sub.pc_subscription_id, status="deleted", request_id=rid))
     sub.record("cancel", _cancel_note(sub, stated), user, request_id,
                data=quote.as_data())
@@ -395,7 +286,7 @@ def read_held(sub: Subscription, user, client: PartnerCenterClient, kind: str) -
     write what Partner Center changed itself as billed first (write_answer.read_first). A
     read it does not answer refuses the `kind` of write as an unanswered PATCH does (the
     history says so), never judged on the row's seats."""
-    _asked(sub, user, kind, lambda rid: read_first(sub, client, rid))
+    asked(sub, user, kind, lambda rid: read_first(sub, client, rid))
 
 
 def _cancelled_meanwhile(sub: Subscription) -> bool:

@@ -30,9 +30,10 @@ from subscriptions.conversions import Conversion, running_term
 from subscriptions.errors import refuse
 from subscriptions.matching import CatalogProduct, ProductIndex, Unmatched
 from subscriptions.models import Subscription, SubscriptionEvent
+from subscriptions.pc_calls import send
 from subscriptions.renewal_rules import NextTermChange
 from subscriptions.rules import Refusal
-from subscriptions.services import _send, read_held
+from subscriptions.services import read_held
 from subscriptions.sync import mirror
 
 
@@ -102,7 +103,7 @@ def upgrade_now(sub: Subscription, to_catalog_item_id: str, quantity: int, user,
     done: list[Transition] = []
     today = datetime.now(UTC).date()
     before, term = sub.quantity, running_term(sub, today)
-    request_id = _send(sub, user, "upgrade", lambda rid: done.append(client.create_transition(
+    request_id = send(sub, user, "upgrade", lambda rid: done.append(client.create_transition(
         sub.tenant_id, sub.pc_subscription_id, to_catalog_item_id, quantity, request_id=rid)))
     target = _target_row(sub, done[0], product)
     created, target_before = target.id is None, target.quantity
