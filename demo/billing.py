@@ -34,9 +34,9 @@ from connectors.partner_center.sandbox.terms import last_day
 from orders.models import Order, OrderLine, OrderStatus
 from persistence import as_utc, db
 from persistence.money import add_months
+from subscriptions.mirror import mirror
 from subscriptions.models import Subscription
 from subscriptions.rules import CANCEL_WINDOW, TERM_MONTHS
-from subscriptions.sync import mirror
 
 KEY = "demo-billing-wingtip"
 # Stable ids, so the demo's Microsoft (demo/reconciliation.py) bills the same subscription.

@@ -40,13 +40,13 @@ from provisioning.attention import ADMIN_RETRY, NeedsAttention
 from provisioning.steps import Checkpoint
 from subscriptions.errors import SubscriptionRefused
 from subscriptions.matching import ProductIndex, Unmatched, adopt, owners_of
+from subscriptions.mirror import mirror as copy_remote
+from subscriptions.mirror import next_term_words
 from subscriptions.mirrored_at import mirror_refundable, mirrored_now
 from subscriptions.models import Subscription
 from subscriptions.scheduled import scheduled_words
 from subscriptions.seen_changes import seen_seat_change
 from subscriptions.services import note_removed_schedule
-from subscriptions.sync import mirror as copy_remote
-from subscriptions.sync import next_term_words
 from subscriptions.write_answer import mirror_read
 
 ENDED = frozenset({"deleted", "cancelled", "expired", "disabled"})

@@ -11,7 +11,7 @@ read as reactivated, then as cancelled again in Partner Center. Every write that
 answer of Partner Center onto a row stamps it (`mirrored_now`); the sync notes when it
 asked for the list, and leaves a row stamped since for its next pass, whose list is at
 least as new (`newer_than_list`); so does the import of an existing base. The rows it
-mirrors it stamps with the list's time, not the mirror's (subscriptions.sync.mirror): a
+mirrors it stamps with the list's time, not the mirror's (subscriptions.mirror): a
 conversion Partner Center completed in between is not in the list, and the next pass
 judges it as made since the row was last seen, an upgrade, not seats removed.
 

@@ -12,8 +12,8 @@ from connectors.partner_center.errors import PartnerCenterError
 from persistence import db
 from subscriptions import rules
 from subscriptions.errors import SubscriptionRefused
+from subscriptions.mirror import mirror
 from subscriptions.models import Subscription
-from subscriptions.sync import mirror
 from subscriptions.write_answer import mirror_answer
 
 # Partner Center's own refusals, in the words of our rules.

@@ -183,7 +183,7 @@ def _not_recorded(sub: Subscription, moves: list[Transition]) -> list[Transition
     upgrade made there. Each recorded move, by receiving row and seats, takes one. Nor
     those a pass billed already (by receiving subscription and start): a pass reads the
     transitions after its list and may bill one completed in between, which the next pass,
-    its row stamped with the list's time (subscriptions.sync.mirror), sees as made since."""
+    its row stamped with the list's time (subscriptions.mirror), sees as made since."""
     recorded = [(e.data.get("to"), e.data.get("before", 0) - e.data.get("after", 0))
                 for e in sub.events if e.kind == "upgrade" and "seen_at" not in e.data]
     seen = {(e.data.get("to_subscription"), e.data.get("started")) for e in sub.events

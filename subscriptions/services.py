@@ -22,6 +22,7 @@ from subscriptions import rules
 from subscriptions.committed import committed, reread
 from subscriptions.errors import SubscriptionRefused, refuse
 from subscriptions.keys import download_url, reveal_key, revoke_keys
+from subscriptions.mirror import mirror
 from subscriptions.mirrored_at import mirrored_now
 from subscriptions.models import Subscription, SubscriptionEvent
 from subscriptions.order_lines import line_to_cancel
@@ -36,7 +37,6 @@ from subscriptions.quotes import (
 )
 from subscriptions.scheduled import scheduled_words
 from subscriptions.seen_changes import seen_seat_change
-from subscriptions.sync import mirror
 from subscriptions.term_prices import buyer_unit_price, price_of, retail_unit_price
 from subscriptions.write_answer import mirror_read, read_first
 

@@ -29,12 +29,12 @@ from subscriptions import renewals
 from subscriptions.conversions import Conversion, running_term
 from subscriptions.errors import refuse
 from subscriptions.matching import CatalogProduct, ProductIndex, Unmatched
+from subscriptions.mirror import mirror
 from subscriptions.models import Subscription, SubscriptionEvent
 from subscriptions.pc_calls import send
 from subscriptions.renewal_rules import NextTermChange
 from subscriptions.rules import Refusal
 from subscriptions.services import read_held
-from subscriptions.sync import mirror
 
 
 def eligible(sub: Subscription, client: PartnerCenterClient) -> tuple[TransitionEligibility,

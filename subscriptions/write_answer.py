@@ -33,12 +33,13 @@ from connectors.partner_center.transition_types import Transition
 from persistence import db
 from subscriptions.committed import reread
 from subscriptions.errors import SubscriptionRefused
+from subscriptions.mirror import STATUS, next_term_words
 from subscriptions.mirrored_at import shown_otherwise
 from subscriptions.models import Subscription
 from subscriptions.moved_in import awaiting
 from subscriptions.rules import PERPETUAL, Refusal
 from subscriptions.seen_changes import DELETED, may_have_moved
-from subscriptions.sync import STATUS, mirror_seen, next_term_words
+from subscriptions.sync import mirror_seen
 from subscriptions.transition_reads import read_transitions
 
 

@@ -22,7 +22,7 @@ from connectors.partner_center.commerce_types import Subscription as Remote
 from persistence import as_utc, db
 from subscriptions import reminders, renewal_rules, services
 from subscriptions.errors import SubscriptionRefused
-from subscriptions.sync import mirror
+from subscriptions.mirror import mirror
 
 DOCUMENTED = Path(__file__).resolve().parents[1] / "fixtures" / "partner_center" / "documented"
 DOC = json.loads((DOCUMENTED / "get_subscription.json").read_text())["response"]["body"]
