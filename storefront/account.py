@@ -26,7 +26,7 @@ from accounts import profile as own_profile
 from accounts.models import UserSession
 from notifications.links import public_url_for
 from persistence import utcnow
-from storefront import consequences, mfa_views, throttling
+from storefront import access_consequences, mfa_views, throttling
 from storefront.confirmation import unconfirmed
 from storefront.forms import ChangePasswordForm, TimeZoneForm
 from storefront.local_times import default_zone_name
@@ -288,7 +288,7 @@ def revoke_session(session_id: int):
     if row is None:
         abort(404)
     current = current_session()
-    if page := unconfirmed(consequences.end_session(row, current)):
+    if page := unconfirmed(access_consequences.end_session(row, current)):
         return page
     if current is not None and current.id == row.id:
         sign_out()
@@ -302,7 +302,7 @@ def revoke_session(session_id: int):
 @bp.route("/sessions/revoke-all", methods=["POST"])
 @login_required
 def sign_out_everywhere():
-    if page := unconfirmed(consequences.sign_out_everywhere()):
+    if page := unconfirmed(access_consequences.sign_out_everywhere()):
         return page
     sessions.revoke_all(current_user, utcnow())
     mfa_views.forget_enrolment()

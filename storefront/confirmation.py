@@ -9,8 +9,9 @@ consequence and posts the same fields again with confirm=yes (422: nothing was d
 JSON client is told the field and the fix). So nothing harmful happens on one click, with
 or without JavaScript.
 
-Each consequence is written once, in storefront/consequences.py: the dialog and the
-confirmation page read the same sentence.
+Each consequence is written once, in storefront/consequences.py (ending someone's access:
+storefront/access_consequences.py): the dialog and the confirmation page read the same
+sentence.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ def _back_url() -> str:
 
 
 def register(app: Flask) -> None:
-    from storefront import consequences
+    from storefront import access_consequences, consequences
 
     app.add_template_global(consequences, "consequences")
+    app.add_template_global(access_consequences, "access_consequences")

@@ -33,7 +33,7 @@ from accounts import mfa, services, sessions, sign_in
 from accounts.models import User
 from config.credentials import product_key_cipher
 from persistence import db
-from storefront import consequences, throttling
+from storefront import access_consequences, throttling
 from storefront.confirmation import unconfirmed
 from storefront.errors import render_error
 from storefront.security import is_safe_next
@@ -306,7 +306,7 @@ def disable():
     the confirmation page posts the fields again."""
     if not current_user.mfa_enabled:
         abort(404)
-    if page := unconfirmed(consequences.disable_mfa()):
+    if page := unconfirmed(access_consequences.disable_mfa()):
         return page
     form = CodeForm()
     now = datetime.now(UTC)

@@ -20,7 +20,7 @@ from accounts import audit, invitations, links, services, team
 from accounts.models import Customer, Reseller, User
 from notifications.links import public_url_for
 from persistence import db, utcnow
-from storefront import consequences, tables, throttling
+from storefront import access_consequences, tables, throttling
 from storefront.confirmation import unconfirmed
 from storefront.errors import render_error
 from storefront.pagination import paginate
@@ -173,7 +173,7 @@ def revoke_invitation(invitation_id: int):
     """Revoke an open invitation: its link stops working at once."""
     row = invitations.open_invitation_for(current_user, within(invitation_id), utcnow()) \
         or abort(404)
-    if page := unconfirmed(consequences.revoke_invitation(row)):
+    if page := unconfirmed(access_consequences.revoke_invitation(row)):
         return page
     company = invitations.company_invited_to(row)
     try:
@@ -222,7 +222,7 @@ def member_role(member_id: int):
         form.admin_agent.errors.append(refusal_said(refused))
         return _page(company, InviteForm(formdata=None), 403, refused_role=(user.id, form,
                                                                       refused.code))
-    if page := unconfirmed(consequences.change_role(
+    if page := unconfirmed(access_consequences.change_role(
             user, form.company_role.data, form.admin_agent.data,
             len(team.invitations_sent_by(user, utcnow())))):
         return page
@@ -249,7 +249,7 @@ def member_active(member_id: int):
         abort(400)
     on = choice == "on"
     if page := unconfirmed(None if on or not user.active else
-                           consequences.deactivate_user(user)):
+                           access_consequences.deactivate_user(user)):
         return page
     try:
         ended = team.set_active(current_user, user, on, utcnow())

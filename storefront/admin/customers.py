@@ -10,7 +10,7 @@ from accounts import services
 from accounts.models import Customer, Reseller
 from catalog.price_words import counted
 from persistence import db, utcnow
-from storefront import consequences
+from storefront import access_consequences
 from storefront.admin import bp
 from storefront.confirmation import unconfirmed
 from storefront.customers import CUSTOMER_CSV_HEADER, bought_by, customer_listing, customer_row
@@ -63,7 +63,7 @@ def customer_active(customer_id: int):
     if not customer.is_direct:
         return render_error(409, "Only a direct customer is deactivated here",
                             services.not_direct(customer))
-    if page := unconfirmed(None if on else consequences.deactivate_customer(customer)):
+    if page := unconfirmed(None if on else access_consequences.deactivate_customer(customer)):
         return page
     ended = services.set_customer_active(customer, on, current_user._get_current_object(),
                                          utcnow())

@@ -11,7 +11,7 @@ from accounts import services, team
 from accounts.models import MpaStatus, Reseller, User
 from persistence import db, utcnow
 from persistence.search import contains
-from storefront import consequences
+from storefront import access_consequences
 from storefront.admin import bp
 from storefront.confirmation import unconfirmed
 from storefront.forms import ResellerForm
@@ -50,7 +50,8 @@ def reseller_edit(reseller_id: int):
 def _reseller_form(reseller: Reseller, title: str):
     form = ResellerForm(obj=reseller)
     if form.validate_on_submit():
-        if answer := unconfirmed(consequences.deactivate_reseller(reseller, form.active.data)):
+        ending = access_consequences.deactivate_reseller(reseller, form.active.data)
+        if answer := unconfirmed(ending):
             return answer
         try:
             services.save_reseller(reseller, form.data, current_user._get_current_object())
@@ -115,7 +116,7 @@ def user_admin_agent(user_id: int):
     """S4/S7: grant or withdraw the admin-agent permission (cancel, reveal keys)."""
     user = db.session.get(User, user_id) or abort(404)
     on = request.form.get("admin_agent") == "on"
-    if page := unconfirmed(None if on else consequences.withdraw_admin_agent(user)):
+    if page := unconfirmed(None if on else access_consequences.withdraw_admin_agent(user)):
         return page
     ended = services.set_admin_agent(user, on, current_user._get_current_object())
     flash(f"{user.email} {'is now' if user.admin_agent else 'is no longer'} an admin agent."
@@ -134,7 +135,8 @@ def user_active(user_id: int):
     if user.id == current_user.id:
         flash("You cannot deactivate your own account; ask another administrator.", "error")
         return _owner_page(user)
-    if page := unconfirmed(None if on or not user.active else consequences.deactivate_user(user)):
+    ending = None if on or not user.active else access_consequences.deactivate_user(user)
+    if page := unconfirmed(ending):
         return page
     ended = team.set_active(current_user._get_current_object(), user, on, utcnow())
     flash(activation_said(user, on, ended), "success")
@@ -153,7 +155,7 @@ def user_mfa_reset(user_id: int):
         flash("You cannot reset your own two-factor sign-in: replace your authenticator "
               "from your account page, or ask another provider administrator.", "error")
         return _owner_page(user)
-    if page := unconfirmed(consequences.reset_mfa(user)):
+    if page := unconfirmed(access_consequences.reset_mfa(user)):
         return page
     services.reset_two_factor(user, current_user._get_current_object(), utcnow(),
                               notifications.email)

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length
 from accounts import api_tokens as tokens
 from accounts.models import ApiToken
 from persistence import db
-from storefront import consequences
+from storefront import access_consequences
 from storefront.confirmation import unconfirmed
 from storefront.security import buyers_only
 
@@ -47,7 +47,7 @@ def revoke(token_id: int):
     token = db.session.scalar(tokens.owned_by(current_user).where(ApiToken.id == token_id))
     if token is None:
         abort(404)
-    if page := unconfirmed(consequences.revoke_token(token)):
+    if page := unconfirmed(access_consequences.revoke_token(token)):
         return page
     tokens.revoke(token, actor=current_user._get_current_object())
     flash(f"Token “{token.name}” is revoked; requests with it now get 401.", "success")
