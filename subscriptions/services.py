@@ -38,7 +38,7 @@ from subscriptions.quotes import (
 from subscriptions.scheduled import scheduled_words
 from subscriptions.seen_changes import seen_seat_change
 from subscriptions.term_prices import buyer_unit_price, price_of, retail_unit_price
-from subscriptions.write_answer import mirror_read, read_first
+from subscriptions.write_answer import TRANSITIONS_UNANSWERED, mirror_read, read_first
 
 __all__ = ["Promise", "SubscriptionRefused", "cancel", "cancellation_quote", "change_quantity",
            "check_cancel", "check_quantity", "download_url", "note_removed_schedule",
@@ -141,7 +141,7 @@ def read_seats(sub: Subscription, quantity: int, user, client: PartnerCenterClie
             "Nothing was changed: a change of licenses is judged on the count Partner "
             "Center holds, and Partner Center did not give it when asked "
             f"({refused.message.rstrip('.')}). Try again in a few minutes."))) from refused
-    mirror_read(sub, remote, client)
+    _judged(sub, user, "quantity", lambda: mirror_read(sub, remote, client))
 
 
 def _seats_now(sub: Subscription) -> int:
@@ -286,7 +286,22 @@ def read_held(sub: Subscription, user, client: PartnerCenterClient, kind: str) -
     write what Partner Center changed itself as billed first (write_answer.read_first). A
     read it does not answer refuses the `kind` of write as an unanswered PATCH does (the
     history says so), never judged on the row's seats."""
-    asked(sub, user, kind, lambda rid: read_first(sub, client, rid))
+    _judged(sub, user, kind, lambda: asked(
+        sub, user, kind, lambda rid: read_first(sub, client, rid)))
+
+
+def _judged(sub: Subscription, user, kind: str, read) -> None:
+    """Run `read`, which writes what Partner Center changed itself; a refusal of it (seats
+    gone whose transitions Partner Center did not answer, write_answer) is kept in the
+    history as a refused call is (pc_calls.asked), once."""
+    try:
+        read()
+    except SubscriptionRefused as refused:
+        if refused.code != TRANSITIONS_UNANSWERED:
+            raise  # a refused call is in the history already
+        sub.record(f"{kind}_refused", refused.message, user)
+        db.session.commit()
+        raise
 
 
 def _cancelled_meanwhile(sub: Subscription) -> bool:

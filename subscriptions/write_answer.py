@@ -42,6 +42,8 @@ from subscriptions.seen_changes import DELETED, may_have_moved
 from subscriptions.sync import mirror_seen
 from subscriptions.transition_reads import read_transitions
 
+TRANSITIONS_UNANSWERED = "PC.transitions_unanswered"
+
 
 def mirror_answer(sub: Subscription, remote: RemoteSubscription,
                   client: PartnerCenterClient) -> list[str]:
@@ -77,7 +79,7 @@ def mirror_read(sub: Subscription, remote: RemoteSubscription,
         if moves is None:
             db.session.rollback()
             raise SubscriptionRefused(Refusal(
-                "PC", "PC.transitions_unanswered", "Nothing was changed: licenses left this "
+                "PC", TRANSITIONS_UNANSWERED, "Nothing was changed: licenses left this "
                 "subscription in Partner Center, and Partner Center did not say whether an "
                 "upgrade moved them, so the count it holds cannot be judged yet. Try again "
                 "in a few minutes."))

@@ -53,10 +53,26 @@ def test_r4_s2_a_seat_change_is_refused_while_the_transitions_of_seats_gone_are_
     with pytest.raises(SubscriptionRefused) as refused:
         services.change_quantity(upgraded_unanswered, 4, world.reseller_a_user, pc_client)
     assert refused.value.code == "PC.transitions_unanswered"
-    assert seen_on(upgraded_unanswered) == (5, [])
+    # nothing judged, the refusal kept in the history as a refused call is
+    assert seen_on(upgraded_unanswered) == (5, [("quantity_refused", None, None)])
+    assert upgraded_unanswered.events[-1].note == refused.value.message
     pc_sandbox.faults.clear()
     sync_all(pc_client)
-    assert seen_on(upgraded_unanswered) == (3, [("upgrade", 5, 3)])
+    assert seen_on(upgraded_unanswered) == (3, [("quantity_refused", None, None),
+                                                ("upgrade", 5, 3)])
+
+
+def test_r4_a_cancellation_is_refused_and_kept_while_the_transitions_are_unanswered(
+        upgraded_unanswered, world, pc_client):
+    world.reseller_a_user.admin_agent = True
+    db.session.commit()
+    with pytest.raises(SubscriptionRefused) as refused:
+        services.cancel(upgraded_unanswered, world.reseller_a_user, pc_client)
+    assert refused.value.code == "PC.transitions_unanswered"
+    db.session.expire_all()
+    sub = db.session.get(Subscription, upgraded_unanswered.id)
+    assert sub.status != "cancelled"
+    assert [e.kind for e in sub.events][-1] == "cancel_refused"
 
 
 def test_r4_b3_extra_licences_wait_while_the_transitions_of_seats_gone_are_unanswered(
