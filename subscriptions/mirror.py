@@ -18,6 +18,7 @@ from subscriptions.mirrored_at import mirror_refundable, mirrored_now
 from subscriptions.models import RenewedTerm, Subscription
 from subscriptions.rules import PERPETUAL
 from subscriptions.seen_at_renewal import renews
+from subscriptions.seen_changes import DELETED
 from subscriptions.term_prices import (
     buyer_unit_price,
     price_of,
@@ -169,9 +170,26 @@ def _terms(sub: Subscription, remote: RemoteSubscription, changes: list[str]) ->
             if getattr(sub, attr) != value:
                 changes.append(f"{attr.replace('_', ' ')} {getattr(sub, attr)} → {value}")
                 setattr(sub, attr, value)
+    _schedule(sub, remote, changes)
+
+
+def _schedule(sub: Subscription, remote: RemoteSubscription, changes: list[str]) -> None:
+    """The change scheduled for the renewal (R1), and the suspension reason (R5) kept only
+    while suspended."""
     planned = next_term_words(remote)
     if (sub.next_term or None) != planned:
         changes.append("next-term change " + ("scheduled" if planned else "cleared"))
         sub.next_term = planned
     if sub.status != "suspended":
         sub.suspension_reason = ""
+
+
+def mirror_own_change(sub: Subscription, remote: RemoteSubscription) -> None:
+    """What a storefront write that changes no seats changes, as Partner Center answered it:
+    autorenew, a suspension or reactivation, the schedule. The seats, a cancellation made
+    there, the term and `synced_at` stay as last seen, for the sync's next pass
+    (subscriptions.write_answer: seats whose transitions Partner Center did not answer)."""
+    sub.autorenew = remote.auto_renew_enabled
+    if remote.status != DELETED:
+        sub.status = STATUS.get(remote.status, remote.status)
+    _schedule(sub, remote, [])

@@ -38,7 +38,7 @@ from subscriptions.quotes import (
 from subscriptions.scheduled import scheduled_words
 from subscriptions.seen_changes import seen_seat_change
 from subscriptions.term_prices import buyer_unit_price, price_of, retail_unit_price
-from subscriptions.write_answer import TRANSITIONS_UNANSWERED, mirror_read, read_first
+from subscriptions.write_answer import TRANSITIONS_UNANSWERED, read_first
 
 __all__ = ["Promise", "SubscriptionRefused", "cancel", "cancellation_quote", "change_quantity",
            "check_cancel", "check_quantity", "download_url", "note_removed_schedule",
@@ -129,19 +129,17 @@ def read_seats(sub: Subscription, quantity: int, user, client: PartnerCenterClie
     write what it changed itself as the sync would (subscriptions.write_answer.mirror_read):
     `sub.quantity` is then Partner Center's count. Over the plan's maximum it is refused
     first, whatever the count (nothing is read). Unanswered, the change is refused as a
-    PATCH Partner Center did not answer is, never judged on the row's seats."""
+    PATCH Partner Center did not answer is, never judged on the row's seats (read_held)."""
     refuse(rules.check_most(facts(sub), quantity))
     try:
-        _, remote = asked(sub, user, "quantity", lambda rid: client.get_subscription(
-            sub.tenant_id, sub.pc_subscription_id, correlation_id=rid))
+        read_held(sub, user, client, "quantity")
     except SubscriptionRefused as refused:
         if not isinstance(refused.__cause__, PartnerCenterError):
-            raise  # not in Partner Center: its own words say so
+            raise  # not in Partner Center, or seats it cannot judge yet: its own words
         raise SubscriptionRefused(rules.Refusal(refused.rule, refused.code, (
             "Nothing was changed: a change of licenses is judged on the count Partner "
             "Center holds, and Partner Center did not give it when asked "
             f"({refused.message.rstrip('.')}). Try again in a few minutes."))) from refused
-    _judged(sub, user, "quantity", lambda: mirror_read(sub, remote, client))
 
 
 def _seats_now(sub: Subscription) -> int:
@@ -282,25 +280,17 @@ def _read_first(sub: Subscription, user, client: PartnerCenterClient,
 
 
 def read_held(sub: Subscription, user, client: PartnerCenterClient, kind: str) -> None:
-    """S3/R4/B2: before a cancellation or an upgrade is judged, read the subscription and
-    write what Partner Center changed itself as billed first (write_answer.read_first). A
-    read it does not answer refuses the `kind` of write as an unanswered PATCH does (the
-    history says so), never judged on the row's seats."""
-    _judged(sub, user, kind, lambda: asked(
-        sub, user, kind, lambda rid: read_first(sub, client, rid)))
-
-
-def _judged(sub: Subscription, user, kind: str, read) -> None:
-    """Run `read`, which writes what Partner Center changed itself; a refusal of it (seats
-    gone whose transitions Partner Center did not answer, write_answer) is kept in the
-    history as a refused call is (pc_calls.asked), once."""
+    """S2/S3/R4/B2: before a seat change, a cancellation or an upgrade is judged, read the
+    subscription and write what Partner Center changed itself as billed first
+    (write_answer.read_first). A read it does not answer refuses the `kind` of write as an
+    unanswered PATCH does, and so do seats gone whose transitions it does not answer: the
+    history says so either way, never judged on the row's seats."""
     try:
-        read()
+        asked(sub, user, kind, lambda rid: read_first(sub, client, rid))
     except SubscriptionRefused as refused:
-        if refused.code != TRANSITIONS_UNANSWERED:
-            raise  # a refused call is in the history already
-        sub.record(f"{kind}_refused", refused.message, user)
-        db.session.commit()
+        if refused.code == TRANSITIONS_UNANSWERED:  # a refused call is in it already
+            sub.record(f"{kind}_refused", refused.message, user)
+            db.session.commit()
         raise
 
 

@@ -33,12 +33,12 @@ from connectors.partner_center.transition_types import Transition
 from persistence import db
 from subscriptions.committed import reread
 from subscriptions.errors import SubscriptionRefused
-from subscriptions.mirror import STATUS, next_term_words
+from subscriptions.mirror import mirror_own_change
 from subscriptions.mirrored_at import shown_otherwise
 from subscriptions.models import Subscription
 from subscriptions.moved_in import awaiting
 from subscriptions.rules import PERPETUAL, Refusal
-from subscriptions.seen_changes import DELETED, may_have_moved
+from subscriptions.seen_changes import may_have_moved
 from subscriptions.sync import mirror_seen
 from subscriptions.transition_reads import read_transitions
 
@@ -57,7 +57,7 @@ def _mirror_judged(sub: Subscription, remote: RemoteSubscription,
                    moves: Sequence[Transition] | None) -> list[str]:
     """`mirror_answer` with the row's transitions read (`_moves`)."""
     if moves is None:
-        _own_change(sub, remote)
+        mirror_own_change(sub, remote)
         return []
     return mirror_seen(sub, remote, datetime.now(UTC), moves, awaiting(sub.tenant_id))
 
@@ -89,10 +89,11 @@ def mirror_read(sub: Subscription, remote: RemoteSubscription,
 
 def read_first(sub: Subscription, client: PartnerCenterClient,
                request_id: str | None = None) -> None:
-    """S3/R4/B2: a cancellation is quoted, and an upgrade judged, on the seats Partner Center
-    holds: 5 added in its portal since the last pass were neither charged nor credited when
-    the row's 10 were refunded, or moved "from 10". Read the subscription and write what
-    Partner Center changed itself as billed first (mirror_read), before the write is judged.
+    """S2/S3/R4/B2: a seat change and an upgrade are judged, and a cancellation quoted, on
+    the seats Partner Center holds: 5 added in its portal since the last pass were neither
+    charged nor credited when the row's 10 were refunded, or moved "from 10". Read the
+    subscription and write what Partner Center changed itself as billed first
+    (mirror_read), before the write is judged.
     Raises Partner Center's error unanswered: the caller refuses, nothing judged on the
     row's seats. Perpetual software is in its order only, its seats fixed (order_sync), and
     a row not in Partner Center yet has nothing to read: both are judged as held."""
@@ -111,15 +112,3 @@ def _moves(sub: Subscription, remote: RemoteSubscription,
         return ()
     return read_transitions(sub.pc_subscription_id,
                             lambda pc_id: client.get_transitions(sub.tenant_id, pc_id))
-
-
-def _own_change(sub: Subscription, remote: RemoteSubscription) -> None:
-    """What a write that changes no seats changes, as Partner Center answered it: autorenew,
-    a suspension, the next-term schedule. The seats, a cancellation there, the term and
-    `synced_at` stay as the row was last seen, for the sync's next pass (module doc)."""
-    sub.autorenew = remote.auto_renew_enabled
-    if remote.status != DELETED:
-        sub.status = STATUS.get(remote.status, remote.status)
-    sub.next_term = next_term_words(remote)
-    if sub.status != "suspended":
-        sub.suspension_reason = ""

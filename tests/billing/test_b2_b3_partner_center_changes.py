@@ -44,6 +44,29 @@ def in_partner_center(pc_client, sub: Subscription, **change) -> None:
     pc_client.update_subscription(sub.tenant_id, sub.pc_subscription_id, **change)
 
 
+def seats_set_in_the_portal(shop, user, clock, pc_client, quantity: int) -> Subscription:
+    """10 seats at EUR 10.08 bought by `user` for Alpha on 18 June 2021 (a 30-day cycle to
+    17 July); `quantity` set in Partner Center's portal on 20 June; now 21 June 00:30, before
+    the sync's next pass."""
+    sub = provisioned(shop.customer_a, user, price_in(shop, "DE", "EUR", "10.08"), 10,
+                      pc_client)
+    clock.move_to(datetime(2021, 6, 20, 23, tzinfo=UTC))
+    in_partner_center(pc_client, sub, quantity=quantity)
+    clock.move_to(datetime(2021, 6, 21, 0, 30, tzinfo=UTC))
+    return sub
+
+
+def passes_then_june_billed_twice(clock, pc_client) -> list[tuple]:
+    """The sync's next two passes (21 June, 01:00 and 02:00), then June billed twice: June's
+    charges after the first (the purchase)."""
+    for hour in (1, 2):
+        clock.move_to(datetime(2021, 6, 21, hour, tzinfo=UTC))
+        sync_all(pc_client)
+    run_billing("2021-06", JUNE_END)
+    run_billing("2021-06", JUNE_END)
+    return charges("2021-06")[1:]
+
+
 def test_b2_licences_added_in_partner_center_are_charged_from_the_day_it_added_them(
         shop, clock, pc_client):
     # Microsoft's example: 10 seats at EUR 10.08 bought 18 June, 2 more on 20 June (28 of

@@ -12,22 +12,17 @@ from decimal import Decimal
 from billing.runs import run_billing
 from subscriptions.services import set_autorenew
 from subscriptions.sync import sync_all
-from tests.billing.conftest import price_in, provisioned
 from tests.billing.test_b2_b3_partner_center_changes import (
     JUNE_END,
     charges,
-    in_partner_center,
     invoice_lines,
+    seats_set_in_the_portal,
 )
 
 
 def test_b2_seats_added_in_partner_center_before_an_autorenew_switch_are_charged_once(
         shop, clock, pc_client):
-    sub = provisioned(shop.customer_a, shop.reseller_a_user, price_in(shop, "DE", "EUR",
-                                                                       "10.08"), 10, pc_client)
-    clock.move_to(datetime(2021, 6, 20, 23, tzinfo=UTC))
-    in_partner_center(pc_client, sub, quantity=12)
-    clock.move_to(datetime(2021, 6, 21, 0, 30, tzinfo=UTC))
+    sub = seats_set_in_the_portal(shop, shop.reseller_a_user, clock, pc_client, 12)
     set_autorenew(sub, False, shop.reseller_a_user, pc_client)  # before the sync's pass
     for hour in (1, 2):
         clock.move_to(datetime(2021, 6, 21, hour, tzinfo=UTC))

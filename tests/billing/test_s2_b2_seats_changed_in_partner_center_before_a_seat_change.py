@@ -11,15 +11,13 @@ from decimal import Decimal
 
 import pytest
 
-from billing.runs import run_billing
 from subscriptions.errors import SubscriptionRefused
 from subscriptions.services import change_quantity
-from subscriptions.sync import sync_all
 from tests.billing.conftest import price_in, provisioned
 from tests.billing.test_b2_b3_partner_center_changes import (
-    JUNE_END,
-    charges,
     in_partner_center,
+    passes_then_june_billed_twice,
+    seats_set_in_the_portal,
 )
 
 PATCH = "PATCH /v1/customers/*/subscriptions/*"
@@ -32,23 +30,15 @@ def _seats(sub) -> list[tuple]:
 
 def test_s2_b2_removal_inside_the_window_after_seats_added_in_the_portal(
         shop, clock, pc_client):
-    sub = provisioned(shop.customer_a, shop.reseller_a_user, price_in(shop, "DE", "EUR",
-                                                                       "10.08"), 10, pc_client)
-    clock.move_to(datetime(2021, 6, 20, 23, tzinfo=UTC))
-    in_partner_center(pc_client, sub, quantity=15)
-    clock.move_to(datetime(2021, 6, 21, 0, 30, tzinfo=UTC))
+    sub = seats_set_in_the_portal(shop, shop.reseller_a_user, clock, pc_client, 15)
     change_quantity(sub, 12, shop.reseller_a_user, pc_client)  # before the sync's pass
     assert _seats(sub) == [(10, 15, True), (15, 12, False)]
     assert pc_client.get_subscription(sub.tenant_id, sub.pc_subscription_id).quantity == 12
-    for hour in (1, 2):
-        clock.move_to(datetime(2021, 6, 21, hour, tzinfo=UTC))
-        sync_all(pc_client)
-    assert len(_seats(sub)) == 2  # the pass adds nothing
-    run_billing("2021-06", JUNE_END)
-    run_billing("2021-06", JUNE_END)
+    billed = passes_then_june_billed_twice(clock, pc_client)
+    assert len(_seats(sub)) == 2  # the passes add nothing
     # EUR 0.336 a seat and day: +5 from the portal's 20 June (28 days) is +47.04, −3 from
     # today's 21 June (27 days) −27.22; each once, though billing ran twice.
-    assert charges("2021-06")[1:] == [
+    assert billed == [
         ("addQuantity", -10, Decimal("-94.08"), date(2021, 6, 20), date(2021, 7, 17)),
         ("addQuantity", 15, Decimal("141.12"), date(2021, 6, 20), date(2021, 7, 17)),
         ("removeQuantity", -15, Decimal("-136.08"), date(2021, 6, 21), date(2021, 7, 17)),

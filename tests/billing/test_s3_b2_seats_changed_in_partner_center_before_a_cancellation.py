@@ -14,19 +14,17 @@ from decimal import Decimal
 
 import pytest
 
-from billing.runs import run_billing
 from catalog.pricing import format_money
 from persistence import db
 from subscriptions.errors import SubscriptionRefused
 from subscriptions.models import Subscription
 from subscriptions.services import cancel
-from subscriptions.sync import sync_all
 from tests.api.factories import bearer
 from tests.billing.conftest import price_in, provisioned
 from tests.billing.test_b2_b3_partner_center_changes import (
-    JUNE_END,
-    charges,
     in_partner_center,
+    passes_then_june_billed_twice,
+    seats_set_in_the_portal,
 )
 from tests.conftest import login
 from tests.subscriptions.conftest import confirm_cancel
@@ -41,28 +39,13 @@ ON_15 = Decimal("136.08")  # cancelled 21 June: 27 days x 15 seats
 def bought(shop, clock, agent, pc_client) -> Subscription:
     """10 seats bought 18 June 09:00; 5 added in Partner Center's portal on 20 June; now
     21 June 00:30, before the sync's pass."""
-    sub = provisioned(shop.customer_a, agent, price_in(shop, "DE", "EUR", "10.08"), 10,
-                      pc_client)
-    clock.move_to(datetime(2021, 6, 20, 23, tzinfo=UTC))
-    in_partner_center(pc_client, sub, quantity=15)
-    clock.move_to(datetime(2021, 6, 21, 0, 30, tzinfo=UTC))
-    return sub
+    return seats_set_in_the_portal(shop, agent, clock, pc_client, 15)
 
 
 def _seats(sub: Subscription) -> list[tuple]:
     db.session.expire_all()
     return [(e.data["before"], e.data["after"], "seen_at" in e.data)
             for e in db.session.get(Subscription, sub.id).events if e.kind == "quantity"]
-
-
-def _billed_once(clock, pc_client) -> list[tuple]:
-    """Two more sync passes, June billed twice: June's charges after the first."""
-    for hour in (1, 2):
-        clock.move_to(datetime(2021, 6, 21, hour, tzinfo=UTC))
-        sync_all(pc_client)
-    run_billing("2021-06", JUNE_END)
-    run_billing("2021-06", JUNE_END)
-    return charges("2021-06")[1:]
 
 
 # +5 from the portal's 20 June (28 days) +47.04, then all 15 credited from 21 June.
@@ -77,7 +60,7 @@ def test_s3_b2_a_cancellation_records_the_portals_seats_and_credits_all_15(
     quote = cancel(bought, agent, pc_client)
     assert (quote.amount, quote.credit.quantity) == (ON_15, 15)
     assert _seats(bought) == [(10, 15, True)]  # as the sync records it: from the portal's day
-    assert _billed_once(clock, pc_client) == BILLED_ON_15
+    assert passes_then_june_billed_twice(clock, pc_client) == BILLED_ON_15
     assert _seats(bought) == [(10, 15, True)]  # the passes added nothing
 
 
@@ -88,7 +71,7 @@ def test_s3_b2_the_cancel_page_shows_the_refund_on_partner_centers_seats(
     assert re.search(r'id="refund">([^<]+)<', page)[1] == format_money(ON_15, "EUR", "en_DE")
     response = confirm_cancel(client, bought.id, page)  # its first confirmation is taken
     assert response.status_code == 302
-    assert _billed_once(clock, pc_client) == BILLED_ON_15
+    assert passes_then_june_billed_twice(clock, pc_client) == BILLED_ON_15
 
 
 def test_s3_a_refund_shown_on_10_is_refused_once_partner_center_holds_15(
